@@ -1,0 +1,27 @@
+//! What every Gureum service shares.
+//!
+//! A service crate receives a [`RequestContext`] (who is calling, in which
+//! account and region, under which request id, at what time on Gureum's
+//! [`Clock`]) and answers with a value or an [`AwsError`]. IDs and ARNs are
+//! made in AWS's shapes by [`id`] and [`Arn`]; the regions and availability
+//! zones of the `aws` partition live in [`region`].
+
+pub mod arn;
+pub mod clock;
+pub mod context;
+pub mod error;
+pub mod id;
+pub mod region;
+pub mod service;
+pub mod timestamp;
+
+pub use arn::Arn;
+pub use clock::Clock;
+pub use context::{Principal, RequestContext};
+pub use error::AwsError;
+pub use service::{OpResult, Service, Value};
+
+/// The account the default credentials (`test`/`test`) belong to.
+pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
+/// The region used when a request names none.
+pub const DEFAULT_REGION: &str = "us-east-1";

@@ -1,0 +1,90 @@
+//! The interface every service crate implements.
+//!
+//! The server hands a service the operation's AWS name and its input as a
+//! protocol-neutral [`Value`] (see `gureum-protocol`'s docs for the value
+//! conventions); the service answers with an output value or an
+//! [`AwsError`]. Operations a service does not list answer
+//! [`AwsError::not_implemented`], so the surface stays honest while coverage
+//! grows one operation at a time.
+
+use crate::{AwsError, RequestContext};
+use std::future::Future;
+use std::pin::Pin;
+
+/// Inputs and outputs of operations.
+pub type Value = serde_json::Value;
+
+/// What an operation returns.
+pub type OpResult = Result<Value, AwsError>;
+
+/// A boxed future of an operation's result.
+pub type OpFuture<'a> = Pin<Box<dyn Future<Output = OpResult> + Send + 'a>>;
+
+/// A service (one AWS service model) that Gureum serves.
+pub trait Service: Send + Sync + 'static {
+    /// The model name (`s3`, `logs`, `ec2`).
+    fn model_name(&self) -> &'static str;
+
+    /// The operations this service implements, by AWS name.
+    fn implemented(&self) -> &'static [&'static str];
+
+    /// Runs `operation` with `input`.
+    fn call<'a>(&'a self, ctx: &'a RequestContext, operation: &'a str, input: Value) -> OpFuture<'a>;
+
+    /// A one-word state for the health endpoint.
+    fn health(&self) -> &'static str {
+        "running"
+    }
+}
+
+/// Declares a service's operations, by AWS name, next to the methods that
+/// implement them, and implements [`Service`] from that table.
+///
+/// ```ignore
+/// gureum_core::service_operations! {
+///     LogsService, "logs",
+///     "CreateLogGroup" => create_log_group,
+///     "DescribeLogGroups" => describe_log_groups,
+/// }
+/// ```
+///
+/// Each method is `fn(&self, &RequestContext, Value) -> OpResult`.
+#[macro_export]
+macro_rules! service_operations {
+    ($ty:ty, $model:literal, $($op:literal => $method:ident),* $(,)?) => {
+        impl $crate::service::Service for $ty {
+            fn model_name(&self) -> &'static str {
+                $model
+            }
+
+            fn implemented(&self) -> &'static [&'static str] {
+                &[$($op),*]
+            }
+
+            fn call<'a>(
+                &'a self,
+                ctx: &'a $crate::RequestContext,
+                operation: &'a str,
+                input: $crate::service::Value,
+            ) -> $crate::service::OpFuture<'a> {
+                let result = match operation {
+                    $($op => self.$method(ctx, input),)*
+                    other => Err($crate::AwsError::not_implemented($model, other)),
+                };
+                Box::pin(std::future::ready(result))
+            }
+        }
+    };
+}
+
+/// Reads a typed input from a value (for handlers that prefer serde structs).
+/// A shape mismatch is a bug in the model or the struct, so it answers
+/// `InternalFailure` rather than blaming the caller.
+pub fn input<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, AwsError> {
+    serde_json::from_value(value).map_err(|e| AwsError::internal(format!("input shape: {e}")))
+}
+
+/// Turns a typed output into a value.
+pub fn output<T: serde::Serialize>(value: &T) -> OpResult {
+    serde_json::to_value(value).map_err(|e| AwsError::internal(format!("output shape: {e}")))
+}

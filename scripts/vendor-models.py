@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Regenerate models/*.json from the installed botocore.
+
+AWS's service models (botocore `data/<service>/<version>/service-2.json`,
+Apache-2.0) are vendored as data with their documentation stripped: Gureum's
+protocol layer reads shapes, operations and HTTP bindings from them at run
+time. Run `python3 scripts/vendor-models.py` after upgrading botocore; the
+botocore version used is recorded in models/VERSION.
+"""
+import json
+import pathlib
+import sys
+
+import botocore
+from botocore.loaders import Loader
+
+# Every service Gureum will serve (SPEC.md). The key is the file name under
+# models/ and the name Gureum uses for the service; the value is botocore's.
+SERVICES = [
+    "acm", "apigateway", "apigatewayv2", "autoscaling", "budgets", "ce",
+    "cloudfront", "cloudwatch", "dynamodb", "dynamodbstreams", "ec2", "ecr",
+    "ecs", "efs", "eks", "elasticache", "elb", "elbv2", "events", "glacier",
+    "iam", "kms", "lambda", "logs", "pricing", "rds", "route53",
+    "route53domains", "s3", "s3control", "secretsmanager", "ses", "sesv2",
+    "sns", "sqs", "sts",
+]
+
+DROP_KEYS = {"documentation", "documentationUrl", "deprecatedMessage", "examples"}
+
+
+def strip(node):
+    if isinstance(node, dict):
+        return {k: strip(v) for k, v in node.items() if k not in DROP_KEYS}
+    if isinstance(node, list):
+        return [strip(v) for v in node]
+    return node
+
+
+def main() -> int:
+    out = pathlib.Path(__file__).resolve().parent.parent / "models"
+    out.mkdir(exist_ok=True)
+    loader = Loader()
+    for name in SERVICES:
+        model = strip(loader.load_service_model(name, "service-2"))
+        # One shape / operation per line keeps diffs readable when botocore moves.
+        lines = ["{"]
+        lines.append('"metadata":' + json.dumps(model["metadata"], separators=(",", ":")) + ",")
+        for section in ("operations", "shapes"):
+            items = list(model[section].items())
+            lines.append(f'"{section}":{{')
+            for i, (key, value) in enumerate(items):
+                comma = "," if i + 1 < len(items) else ""
+                lines.append(json.dumps(key) + ":" + json.dumps(value, separators=(",", ":")) + comma)
+            lines.append("}," if section == "operations" else "}")
+        lines.append("}")
+        (out / f"{name}.json").write_text("\n".join(lines) + "\n")
+    index = {}
+    for name in SERVICES:
+        md = json.loads((out / f"{name}.json").read_text())["metadata"]
+        index[name] = {
+            "signingName": md.get("signingName") or md["endpointPrefix"],
+            "endpointPrefix": md["endpointPrefix"],
+            "apiVersion": md["apiVersion"],
+            "protocols": md.get("protocols") or [md["protocol"]],
+            "jsonVersion": md.get("jsonVersion"),
+            "targetPrefix": md.get("targetPrefix"),
+            "serviceId": md.get("serviceId"),
+            "global": md.get("globalEndpoint") is not None,
+        }
+    # The router reads this small index at start-up instead of parsing models.
+    (out / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
+    (out / "VERSION").write_text(f"botocore {botocore.__version__}\n")
+    print(f"vendored {len(SERVICES)} models from botocore {botocore.__version__} into {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
