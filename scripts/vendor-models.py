@@ -25,6 +25,39 @@ SERVICES = [
     "sns", "sqs", "sts",
 ]
 
+# Smithy's S3 model names the XML root of these outputs (`@xmlName`); botocore
+# drops those names because its parser ignores the root. A server must write
+# them, so they are patched back in as `locationName`.
+S3_OUTPUT_ROOTS = {
+    "ListBucketsOutput": "ListAllMyBucketsResult",
+    "ListDirectoryBucketsOutput": "ListAllMyDirectoryBucketsResult",
+    "ListObjectsOutput": "ListBucketResult",
+    "ListObjectsV2Output": "ListBucketResult",
+    "ListObjectVersionsOutput": "ListVersionsResult",
+    "CreateMultipartUploadOutput": "InitiateMultipartUploadResult",
+    "CompleteMultipartUploadOutput": "CompleteMultipartUploadResult",
+    "ListMultipartUploadsOutput": "ListMultipartUploadsResult",
+    "ListPartsOutput": "ListPartsResult",
+    "DeleteObjectsOutput": "DeleteResult",
+    "GetBucketLocationOutput": "LocationConstraint",
+    "GetBucketAclOutput": "AccessControlPolicy",
+    "GetObjectAclOutput": "AccessControlPolicy",
+    "GetBucketTaggingOutput": "Tagging",
+    "GetObjectTaggingOutput": "Tagging",
+    "GetBucketVersioningOutput": "VersioningConfiguration",
+    "GetBucketCorsOutput": "CORSConfiguration",
+    "GetBucketLifecycleConfigurationOutput": "LifecycleConfiguration",
+    "GetBucketWebsiteOutput": "WebsiteConfiguration",
+    "GetBucketLoggingOutput": "BucketLoggingStatus",
+    "GetBucketRequestPaymentOutput": "RequestPaymentConfiguration",
+    "GetBucketAccelerateConfigurationOutput": "AccelerateConfiguration",
+    "ListBucketAnalyticsConfigurationsOutput": "ListBucketAnalyticsConfigurationResult",
+    "ListBucketInventoryConfigurationsOutput": "ListInventoryConfigurationsResult",
+    "ListBucketMetricsConfigurationsOutput": "ListMetricsConfigurationsResult",
+    "GetObjectAttributesOutput": "GetObjectAttributesResponse",
+    "CreateSessionOutput": "CreateSessionResult",
+}
+
 DROP_KEYS = {"documentation", "documentationUrl", "deprecatedMessage", "examples"}
 
 
@@ -42,6 +75,10 @@ def main() -> int:
     loader = Loader()
     for name in SERVICES:
         model = strip(loader.load_service_model(name, "service-2"))
+        if name == "s3":
+            for shape, root in S3_OUTPUT_ROOTS.items():
+                if root and shape in model["shapes"]:
+                    model["shapes"][shape]["locationName"] = root
         # One shape / operation per line keeps diffs readable when botocore moves.
         lines = ["{"]
         lines.append('"metadata":' + json.dumps(model["metadata"], separators=(",", ":")) + ",")

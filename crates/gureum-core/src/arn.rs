@@ -119,7 +119,10 @@ mod tests {
             .expect("valid");
         assert_eq!(a.service, "logs");
         assert_eq!(a.resource, "log-group:app:*");
-        assert_eq!(a.to_string(), "arn:aws:logs:us-east-1:123456789012:log-group:app:*");
+        assert_eq!(
+            a.to_string(),
+            "arn:aws:logs:us-east-1:123456789012:log-group:app:*"
+        );
     }
 
     #[test]
@@ -138,11 +141,17 @@ mod tests {
 
     #[test]
     fn star_matches_any_run_and_question_mark_one_character() {
-        assert!(wildcard_match("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b"));
+        assert!(wildcard_match(
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket/a/b"
+        ));
         assert!(wildcard_match("*", ""));
         assert!(wildcard_match("a?c", "abc"));
         assert!(!wildcard_match("a?c", "ac"));
-        assert!(!wildcard_match("arn:aws:s3:::bucket/*", "arn:aws:s3:::other/a"));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::other/a"
+        ));
         assert!(wildcard_match("s3:Get*", "s3:GetObject"));
         assert!(!wildcard_match("s3:Get*", "s3:PutObject"));
         assert!(wildcard_match("*a*b*c*", "xxaxxbxxcxx"));
@@ -150,6 +159,9 @@ mod tests {
 
     #[test]
     fn matching_is_case_sensitive() {
-        assert!(!wildcard_match("arn:aws:s3:::Bucket", "arn:aws:s3:::bucket"));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::Bucket",
+            "arn:aws:s3:::bucket"
+        ));
     }
 }

@@ -48,7 +48,9 @@ impl AwsError {
         AwsError::new(
             "NotImplemented",
             501,
-            format!("The operation {operation} of service {service} is not implemented by Gureum yet"),
+            format!(
+                "The operation {operation} of service {service} is not implemented by Gureum yet"
+            ),
         )
     }
 

@@ -29,7 +29,12 @@ pub trait Service: Send + Sync + 'static {
     fn implemented(&self) -> &'static [&'static str];
 
     /// Runs `operation` with `input`.
-    fn call<'a>(&'a self, ctx: &'a RequestContext, operation: &'a str, input: Value) -> OpFuture<'a>;
+    fn call<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        operation: &'a str,
+        input: Value,
+    ) -> OpFuture<'a>;
 
     /// A one-word state for the health endpoint.
     fn health(&self) -> &'static str {

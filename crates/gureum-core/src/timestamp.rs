@@ -114,7 +114,11 @@ fn num(s: &str) -> Option<u32> {
 }
 
 fn valid(year: i64, month: u32, day: u32, h: u32, mi: u32, s: u32) -> bool {
-    (1..=12).contains(&month) && (1..=31).contains(&day) && h < 24 && mi < 60 && s <= 60
+    (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && h < 24
+        && mi < 60
+        && s <= 60
         && (0..=9999).contains(&year)
 }
 
@@ -138,7 +142,9 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
         let (t, off) = rest.split_at(pos);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let off = &off[1..];
-        let (oh, om) = off.split_once(':').unwrap_or((off.get(..2)?, off.get(2..)?));
+        let (oh, om) = off
+            .split_once(':')
+            .unwrap_or((off.get(..2)?, off.get(2..)?));
         (t, sign * (num(oh)? as i64 * 3600 + num(om)? as i64 * 60))
     } else {
         (rest, 0)
@@ -163,7 +169,8 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
         return None;
     }
     let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64 - offset_secs;
+    let secs =
+        days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64 - offset_secs;
     Some(secs * 1000 + millis as i64)
 }
 
@@ -222,7 +229,10 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
         return None;
     }
     let days = days_from_civil(year, month, day);
-    Some((days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64) * 1000 + millis as i64)
+    Some(
+        (days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64) * 1000
+            + millis as i64,
+    )
 }
 
 /// Parses epoch seconds, possibly fractional (`1398796238.123`).
@@ -262,13 +272,25 @@ mod tests {
             parse_iso8601("2014-04-29T20:30:38.123+02:00"),
             parse_iso8601("2014-04-29T18:30:38.123Z")
         );
-        assert_eq!(parse_iso8601("1996-12-19T16:39:57-08:00"), parse_iso8601("1996-12-20T00:39:57Z"));
+        assert_eq!(
+            parse_iso8601("1996-12-19T16:39:57-08:00"),
+            parse_iso8601("1996-12-20T00:39:57Z")
+        );
     }
 
     #[test]
     fn malformed_dates_are_refused_not_panicked_on() {
-        for bad in ["", "2014", "2014-13-01T00:00:00Z", "2014-01-01T25:00:00Z", "x-y-zTa:b:cZ",
-            "2014-01-01T00:00:00.abcZ", "Tue, 29 Foo 2014 18:30:38 GMT", "20140429T183038", "é"] {
+        for bad in [
+            "",
+            "2014",
+            "2014-13-01T00:00:00Z",
+            "2014-01-01T25:00:00Z",
+            "x-y-zTa:b:cZ",
+            "2014-01-01T00:00:00.abcZ",
+            "Tue, 29 Foo 2014 18:30:38 GMT",
+            "20140429T183038",
+            "é",
+        ] {
             assert_eq!(parse_iso8601(bad), None, "{bad}");
             assert_eq!(parse_http_date(bad), None, "{bad}");
         }

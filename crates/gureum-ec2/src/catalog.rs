@@ -29,7 +29,11 @@ fn strings<'a>(input: &'a Value, member: &str) -> Vec<&'a str> {
 /// `opt-in-status`, `region-name`.
 pub fn describe_regions(_ctx: &RequestContext, input: &Value) -> OpResult {
     let names = strings(input, "RegionNames");
-    let unknown: Vec<&str> = names.iter().copied().filter(|n| region::find(n).is_none()).collect();
+    let unknown: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| region::find(n).is_none())
+        .collect();
     if !unknown.is_empty() {
         return Err(AwsError::new(
             "InvalidParameterValue",
@@ -73,13 +77,26 @@ pub fn describe_availability_zones(ctx: &RequestContext, input: &Value) -> OpRes
     filter::check_names(
         &filters,
         &[
-            "region-name", "zone-name", "zone-id", "state", "zone-type", "opt-in-status",
-            "group-name", "group-long-name", "message", "network-border-group", "parent-zone-id",
+            "region-name",
+            "zone-name",
+            "zone-id",
+            "state",
+            "zone-type",
+            "opt-in-status",
+            "group-name",
+            "group-long-name",
+            "message",
+            "network-border-group",
+            "parent-zone-id",
             "parent-zone-name",
         ],
     )?;
     let region = region::find(&ctx.region).ok_or_else(|| {
-        AwsError::new("InvalidParameterValue", 400, format!("Invalid region: [{}]", ctx.region))
+        AwsError::new(
+            "InvalidParameterValue",
+            400,
+            format!("Invalid region: [{}]", ctx.region),
+        )
     })?;
     let zones = region::zones_for_account(region, &ctx.account_id);
     for n in &names {
@@ -150,7 +167,8 @@ mod tests {
 
     #[test]
     fn unknown_region_names_are_invalid() {
-        let err = describe_regions(&ctx("us-east-1"), &json!({"RegionNames": ["mars-1"]})).expect_err("invalid");
+        let err = describe_regions(&ctx("us-east-1"), &json!({"RegionNames": ["mars-1"]}))
+            .expect_err("invalid");
         assert_eq!(err.code, "InvalidParameterValue");
         assert_eq!(err.message, "Invalid region: [mars-1]");
     }
@@ -164,7 +182,15 @@ mod tests {
             .iter()
             .map(|z| z["ZoneName"].as_str().unwrap_or_default().to_string())
             .collect();
-        assert_eq!(names, ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"]);
+        assert_eq!(
+            names,
+            [
+                "ap-northeast-2a",
+                "ap-northeast-2b",
+                "ap-northeast-2c",
+                "ap-northeast-2d"
+            ]
+        );
     }
 
     #[test]

@@ -24,11 +24,20 @@ pub fn parse(input: &Value) -> Vec<Filter> {
             filters
                 .iter()
                 .map(|f| Filter {
-                    name: f.get("Name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    name: f
+                        .get("Name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
                     values: f
                         .get("Values")
                         .and_then(Value::as_array)
-                        .map(|v| v.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 })
                 .collect()
@@ -72,7 +81,9 @@ mod tests {
             {"Name": "a", "Values": ["x", "y"]},
             {"Name": "b", "Values": ["z*"]}
         ]}));
-        let pick = |a: &'static str, b: &'static str| move |n: &str| if n == "a" { vec![a] } else { vec![b] };
+        let pick = |a: &'static str, b: &'static str| {
+            move |n: &str| if n == "a" { vec![a] } else { vec![b] }
+        };
         assert!(matches(&fs, pick("y", "zeta")));
         assert!(!matches(&fs, pick("q", "zeta")));
         assert!(!matches(&fs, pick("x", "beta")));
@@ -81,6 +92,9 @@ mod tests {
     #[test]
     fn unknown_filter_names_are_refused() {
         let fs = parse(&json!({"Filters": [{"Name": "nope", "Values": ["1"]}]}));
-        assert_eq!(check_names(&fs, &["region-name"]).map_err(|e| e.code), Err("InvalidParameterValue".into()));
+        assert_eq!(
+            check_names(&fs, &["region-name"]).map_err(|e| e.code),
+            Err("InvalidParameterValue".into())
+        );
     }
 }

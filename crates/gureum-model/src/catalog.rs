@@ -9,7 +9,7 @@ pub enum ModelError {
     /// No model of that name is vendored.
     Unknown(String),
     /// The vendored JSON did not parse (a bug in the vendoring script).
-    Invalid(String, serde_json::Error),
+    Invalid(String, String),
 }
 
 impl std::fmt::Display for ModelError {
@@ -33,16 +33,49 @@ macro_rules! models {
 }
 
 models!(
-    "acm", "apigateway", "apigatewayv2", "autoscaling", "budgets", "ce",
-    "cloudfront", "cloudwatch", "dynamodb", "dynamodbstreams", "ec2", "ecr",
-    "ecs", "efs", "eks", "elasticache", "elb", "elbv2", "events", "glacier",
-    "iam", "kms", "lambda", "logs", "pricing", "rds", "route53",
-    "route53domains", "s3", "s3control", "secretsmanager", "ses", "sesv2",
-    "sns", "sqs", "sts",
+    "acm",
+    "apigateway",
+    "apigatewayv2",
+    "autoscaling",
+    "budgets",
+    "ce",
+    "cloudfront",
+    "cloudwatch",
+    "dynamodb",
+    "dynamodbstreams",
+    "ec2",
+    "ecr",
+    "ecs",
+    "efs",
+    "eks",
+    "elasticache",
+    "elb",
+    "elbv2",
+    "events",
+    "glacier",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "pricing",
+    "rds",
+    "route53",
+    "route53domains",
+    "s3",
+    "s3control",
+    "secretsmanager",
+    "ses",
+    "sesv2",
+    "sns",
+    "sqs",
+    "sts",
 );
 
-fn cells() -> &'static [OnceLock<Result<Arc<ServiceModel>, String>>] {
-    static CELLS: OnceLock<Vec<OnceLock<Result<Arc<ServiceModel>, String>>>> = OnceLock::new();
+/// A model parsed once, or why it could not be.
+type Loaded = Result<Arc<ServiceModel>, String>;
+
+fn cells() -> &'static [OnceLock<Loaded>] {
+    static CELLS: OnceLock<Vec<OnceLock<Loaded>>> = OnceLock::new();
     CELLS.get_or_init(|| EMBEDDED.iter().map(|_| OnceLock::new()).collect())
 }
 
@@ -65,10 +98,7 @@ pub fn load(name: &str) -> Result<Arc<ServiceModel>, ModelError> {
     });
     match loaded {
         Ok(m) => Ok(m.clone()),
-        Err(e) => Err(ModelError::Invalid(
-            name.to_string(),
-            serde_json::Error::io(std::io::Error::other(e.clone())),
-        )),
+        Err(e) => Err(ModelError::Invalid(name.to_string(), e.clone())),
     }
 }
 
@@ -84,8 +114,18 @@ mod tests {
             assert!(!m.operations.is_empty(), "{name} has operations");
             assert!(!m.protocols().is_empty(), "{name} names a known protocol");
             for op in m.operations.values() {
-                for r in op.input.iter().chain(op.output.iter()).chain(op.errors.iter()) {
-                    assert!(m.shape(&r.shape).is_some(), "{name}.{}: missing shape {}", op.name, r.shape);
+                for r in op
+                    .input
+                    .iter()
+                    .chain(op.output.iter())
+                    .chain(op.errors.iter())
+                {
+                    assert!(
+                        m.shape(&r.shape).is_some(),
+                        "{name}.{}: missing shape {}",
+                        op.name,
+                        r.shape
+                    );
                 }
             }
         }
@@ -94,7 +134,10 @@ mod tests {
     #[test]
     fn cloudwatch_accepts_three_protocols() {
         let m = load("cloudwatch").expect("vendored");
-        assert_eq!(m.protocols(), [Protocol::RpcV2Cbor, Protocol::Json10, Protocol::Query]);
+        assert_eq!(
+            m.protocols(),
+            [Protocol::RpcV2Cbor, Protocol::Json10, Protocol::Query]
+        );
     }
 
     #[test]
@@ -103,7 +146,9 @@ mod tests {
         let op = m.operation("ListBuckets").expect("exists");
         assert_eq!(op.http.method, "GET");
         assert_eq!(op.http.request_uri, "/");
-        let out = m.shape(&op.output.as_ref().expect("output").shape).expect("shape");
+        let out = m
+            .shape(&op.output.as_ref().expect("output").shape)
+            .expect("shape");
         assert_eq!(out.kind, ShapeType::Structure);
     }
 

@@ -47,8 +47,12 @@ impl ServiceIndexEntry {
 pub fn index() -> &'static [ServiceIndexEntry] {
     static INDEX: OnceLock<Vec<ServiceIndexEntry>> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/index.json"));
-        let map: BTreeMap<String, ServiceIndexEntry> = serde_json::from_str(text).unwrap_or_default();
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/index.json"
+        ));
+        let map: BTreeMap<String, ServiceIndexEntry> =
+            serde_json::from_str(text).unwrap_or_default();
         map.into_iter()
             .map(|(name, mut e)| {
                 e.name = name;

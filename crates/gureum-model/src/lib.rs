@@ -14,6 +14,6 @@ mod shape;
 pub use catalog::{load, services, ModelError};
 pub use index::{index, ServiceIndexEntry};
 pub use shape::{
-    ErrorTrait, Http, Metadata, MemberRef, OperationModel, Protocol, ServiceModel, Shape,
+    ErrorTrait, Http, MemberRef, Metadata, OperationModel, Protocol, ServiceModel, Shape,
     ShapeType, XmlNamespace,
 };

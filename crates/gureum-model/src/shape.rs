@@ -106,7 +106,10 @@ impl ServiceModel {
 
     /// The primary protocol.
     pub fn protocol(&self) -> Option<Protocol> {
-        Protocol::from_model_name(&self.metadata.protocol, self.metadata.json_version.as_deref())
+        Protocol::from_model_name(
+            &self.metadata.protocol,
+            self.metadata.json_version.as_deref(),
+        )
     }
 }
 
@@ -147,7 +150,9 @@ pub struct Metadata {
 impl Metadata {
     /// The SigV4 scope service name.
     pub fn signing_name(&self) -> &str {
-        self.signing_name.as_deref().unwrap_or(&self.endpoint_prefix)
+        self.signing_name
+            .as_deref()
+            .unwrap_or(&self.endpoint_prefix)
     }
 }
 
@@ -211,13 +216,31 @@ pub struct OperationModel {
     pub authtype: Option<String>,
 }
 
-/// An XML namespace declaration.
+/// An XML namespace declaration. Models write it as `{"prefix", "uri"}`;
+/// some protocol test models as a bare URI string, which is accepted too.
 #[derive(Clone, Debug, Deserialize)]
+#[serde(from = "XmlNamespaceForm")]
 pub struct XmlNamespace {
     /// Optional prefix (`xsi`).
     pub prefix: Option<String>,
     /// The namespace URI.
     pub uri: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum XmlNamespaceForm {
+    Uri(String),
+    Full { prefix: Option<String>, uri: String },
+}
+
+impl From<XmlNamespaceForm> for XmlNamespace {
+    fn from(f: XmlNamespaceForm) -> Self {
+        match f {
+            XmlNamespaceForm::Uri(uri) => XmlNamespace { prefix: None, uri },
+            XmlNamespaceForm::Full { prefix, uri } => XmlNamespace { prefix, uri },
+        }
+    }
 }
 
 /// A reference to a shape from an operation or a structure member, with the

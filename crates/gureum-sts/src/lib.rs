@@ -40,7 +40,9 @@ mod tests {
     #[test]
     fn root_caller_is_the_account_root() {
         let ctx = RequestContext::root("000000000000", "us-east-1", Clock::system());
-        let out = StsService::new().get_caller_identity(&ctx, json!({})).expect("ok");
+        let out = StsService::new()
+            .get_caller_identity(&ctx, json!({}))
+            .expect("ok");
         assert_eq!(out["Account"], "000000000000");
         assert_eq!(out["Arn"], "arn:aws:iam::000000000000:root");
         assert_eq!(out["UserId"], "000000000000");
@@ -52,7 +54,10 @@ mod tests {
         let ctx = RequestContext::root("000000000000", "us-east-1", Clock::system());
         let fut = svc.call(&ctx, "DecodeAuthorizationMessage", json!({}));
         let res = futures_lite_block_on(fut);
-        assert_eq!(res.map_err(|e| (e.code, e.status)), Err(("NotImplemented".into(), 501)));
+        assert_eq!(
+            res.map_err(|e| (e.code, e.status)),
+            Err(("NotImplemented".into(), 501))
+        );
     }
 
     /// The handlers are synchronous, so their futures are ready at once.

@@ -1,0 +1,450 @@
+//! Routing rest-json / rest-xml requests by method + URI template.
+//!
+//! Each operation's `requestUri` (`/{Bucket}/{Key+}?uploads`) is compiled
+//! once into a [`Route`]: path segments that are literals, labels
+//! (`{Bucket}`: one non-empty segment, maybe with literal text around it)
+//! or greedy labels (`{Key+}`: one or more segments, `/` included), plus the
+//! query literals the request must carry (`uploads`, `list-type=2`).
+//!
+//! Several templates often match one request (S3's `GET /{Bucket}` and
+//! `GET /{Bucket}?versioning`); the most specific wins: more literal path
+//! characters, then more query literals, then no greedy label. Some
+//! operations share a template outright and differ only in the required
+//! members they bind to headers or query parameters (S3's `PutObject` and
+//! `CopyObject` by `x-amz-copy-source`, `GetObject` and `ListParts` by
+//! `uploadId`): then the operation whose required bound members are all
+//! present, and most numerous, wins; last, a deprecated operation yields
+//! to its replacement (`GetBucketLifecycle`).
+//!
+//! A trailing slash is tolerated (`/2013-04-01/hostedzone/` routes like
+//! `/2013-04-01/hostedzone`), but only when the exact path matches nothing,
+//! because under a greedy label it is part of the key (`folder/`).
+//!
+//! Tables are cached per model (see [`table_for`]), so a request costs a
+//! scan over the operations of its method with cheap segment compares.
+
+use super::common::{form_pairs, percent_decode};
+use gureum_model::{OperationModel, ServiceModel};
+use http::HeaderMap;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// One compiled path segment of a template.
+#[derive(Debug, Clone, PartialEq)]
+enum Seg {
+    /// Literal text, compared with the decoded request segment.
+    Lit(String),
+    /// `pre{Name}post`: a non-empty value between literal text.
+    Label {
+        name: String,
+        prefix: String,
+        suffix: String,
+    },
+    /// `{Name+}`: one or more segments.
+    Greedy(String),
+}
+
+/// One operation's compiled template.
+#[derive(Debug, Clone)]
+pub(crate) struct Route {
+    /// Index of the operation in the model's `operations`.
+    pub op_index: usize,
+    /// Name of the operation, checked against the model on use.
+    pub op_name: String,
+    method: String,
+    segs: Vec<Seg>,
+    query: Vec<(String, Option<String>)>,
+    literal_chars: usize,
+    greedy: bool,
+    /// Required members bound to a header (lower-cased name).
+    required_headers: Vec<String>,
+    /// Required members bound to a query parameter.
+    required_query: Vec<String>,
+    deprecated: bool,
+}
+
+/// How well a matching route fits (compared lexicographically).
+type Score = (usize, usize, bool, i64, bool);
+
+/// Decoded URI labels, by label name.
+pub(crate) type Labels = Vec<(String, String)>;
+
+/// A matching route, its labels and its score.
+type Candidate<'a> = (&'a Route, Labels, Score);
+
+impl Route {
+    /// Compiles one operation's template and required bound members.
+    fn for_operation(
+        model: &ServiceModel,
+        op_index: usize,
+        name: &str,
+        op: &OperationModel,
+    ) -> Route {
+        let mut route = Route::compile(op_index, name, &op.http.method, &op.http.request_uri);
+        route.deprecated = op.deprecated;
+        let input = op.input.as_ref().and_then(|i| model.shape(&i.shape));
+        for (member, r) in input.iter().flat_map(|s| {
+            s.members
+                .iter()
+                .filter(|(n, _)| s.required.iter().any(|q| q == *n))
+        }) {
+            let wire = r.location_name.as_deref().unwrap_or(member);
+            match r.location.as_deref() {
+                Some("header") => route.required_headers.push(wire.to_ascii_lowercase()),
+                Some("querystring") => route.required_query.push(wire.to_string()),
+                _ => {}
+            }
+        }
+        route
+    }
+
+    /// Compiles one template.
+    fn compile(op_index: usize, op_name: &str, method: &str, uri: &str) -> Route {
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let mut segs = Vec::new();
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let path = path.strip_suffix('/').unwrap_or(path);
+        if !path.is_empty() {
+            for raw in path.split('/') {
+                segs.push(compile_seg(raw));
+            }
+        }
+        let query = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (percent_decode(k), Some(percent_decode(v))),
+                None => (percent_decode(p), None),
+            })
+            .collect();
+        let literal_chars = segs
+            .iter()
+            .map(|s| match s {
+                Seg::Lit(l) => l.len() + 1,
+                Seg::Label { prefix, suffix, .. } => prefix.len() + suffix.len() + 1,
+                Seg::Greedy(_) => 1,
+            })
+            .sum();
+        let greedy = segs.iter().any(|s| matches!(s, Seg::Greedy(_)));
+        Route {
+            op_index,
+            op_name: op_name.to_string(),
+            method: method.to_ascii_uppercase(),
+            segs,
+            query,
+            literal_chars,
+            greedy,
+            required_headers: Vec::new(),
+            required_query: Vec::new(),
+            deprecated: false,
+        }
+    }
+
+    /// The score of this route for a request it matches.
+    fn score(&self, headers: &HeaderMap, pairs: &[(String, String)]) -> Score {
+        let present = self
+            .required_headers
+            .iter()
+            .all(|h| headers.contains_key(h.as_str()))
+            && self
+                .required_query
+                .iter()
+                .all(|q| pairs.iter().any(|(k, _)| k == q));
+        let bound = if present {
+            (self.required_headers.len() + self.required_query.len()) as i64
+        } else {
+            -1
+        };
+        (
+            self.literal_chars,
+            self.query.len(),
+            !self.greedy,
+            bound,
+            !self.deprecated,
+        )
+    }
+
+    /// The part of the score known before looking at the request: a route
+    /// whose best possible score cannot beat the current best is skipped.
+    fn upper_bound(&self) -> Score {
+        (
+            self.literal_chars,
+            self.query.len(),
+            !self.greedy,
+            (self.required_headers.len() + self.required_query.len()) as i64,
+            !self.deprecated,
+        )
+    }
+}
+
+fn compile_seg(raw: &str) -> Seg {
+    if let (Some(open), Some(close)) = (raw.find('{'), raw.rfind('}')) {
+        if open < close {
+            let inner = &raw[open + 1..close];
+            let prefix = raw[..open].to_string();
+            let suffix = raw[close + 1..].to_string();
+            if let Some(name) = inner.strip_suffix('+') {
+                if prefix.is_empty() && suffix.is_empty() {
+                    return Seg::Greedy(name.to_string());
+                }
+            }
+            return Seg::Label {
+                name: inner.trim_end_matches('+').to_string(),
+                prefix,
+                suffix,
+            };
+        }
+    }
+    Seg::Lit(percent_decode(raw))
+}
+
+/// Matches template segments against raw request segments, collecting
+/// decoded labels. Backtracks over how much a greedy label takes.
+fn match_segs(segs: &[Seg], path: &[&str], caps: &mut Vec<(String, String)>) -> bool {
+    let Some((first, rest)) = segs.split_first() else {
+        return path.is_empty();
+    };
+    match first {
+        Seg::Lit(l) => match path.split_first() {
+            Some((p, prest)) if *p == l || percent_decode(p) == *l => match_segs(rest, prest, caps),
+            _ => false,
+        },
+        Seg::Label {
+            name,
+            prefix,
+            suffix,
+        } => {
+            let Some((p, prest)) = path.split_first() else {
+                return false;
+            };
+            let decoded = percent_decode(p);
+            let Some(value) = decoded
+                .strip_prefix(prefix.as_str())
+                .and_then(|v| v.strip_suffix(suffix.as_str()))
+            else {
+                return false;
+            };
+            if value.is_empty() {
+                return false;
+            }
+            caps.push((name.clone(), value.to_string()));
+            if match_segs(rest, prest, caps) {
+                return true;
+            }
+            caps.pop();
+            false
+        }
+        Seg::Greedy(name) => {
+            // Each later template segment needs one request segment.
+            let min_rest = rest.len();
+            if path.len() < 1 + min_rest {
+                return false;
+            }
+            for take in (1..=path.len() - min_rest).rev() {
+                let raw = path[..take].join("/");
+                if raw.is_empty() {
+                    continue;
+                }
+                caps.push((name.clone(), percent_decode(&raw)));
+                if match_segs(rest, &path[take..], caps) {
+                    return true;
+                }
+                caps.pop();
+            }
+            false
+        }
+    }
+}
+
+/// All compiled routes of a model.
+#[derive(Debug)]
+pub(crate) struct RouteTable {
+    routes: Vec<Route>,
+}
+
+impl RouteTable {
+    /// Compiles every operation of `model`.
+    pub(crate) fn build(model: &ServiceModel) -> RouteTable {
+        let routes = model
+            .operations
+            .iter()
+            .enumerate()
+            .map(|(i, (name, op))| Route::for_operation(model, i, name, op))
+            .collect();
+        RouteTable { routes }
+    }
+
+    /// The best route for a request and its captured labels.
+    pub(crate) fn find(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &HeaderMap,
+    ) -> Option<(&Route, Labels)> {
+        let pairs = form_pairs(query);
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let segments: Vec<&str> = if path.is_empty() {
+            Vec::new()
+        } else {
+            path.split('/').collect()
+        };
+        if let Some(found) = self.best(method, &segments, &pairs, headers) {
+            return Some(found);
+        }
+        // Trailing-slash tolerance, only once the exact path failed.
+        if segments.last() == Some(&"") {
+            return self.best(method, &segments[..segments.len() - 1], &pairs, headers);
+        }
+        None
+    }
+
+    fn best(
+        &self,
+        method: &str,
+        segments: &[&str],
+        pairs: &[(String, String)],
+        headers: &HeaderMap,
+    ) -> Option<(&Route, Labels)> {
+        let mut best: Option<Candidate<'_>> = None;
+        for route in &self.routes {
+            if !route.method.eq_ignore_ascii_case(method) {
+                continue;
+            }
+            if let Some((_, _, score)) = &best {
+                if route.upper_bound() <= *score {
+                    continue;
+                }
+            }
+            let query_ok = route.query.iter().all(|(k, v)| {
+                pairs
+                    .iter()
+                    .any(|(pk, pv)| pk == k && v.as_ref().is_none_or(|v| v == pv))
+            });
+            if !query_ok {
+                continue;
+            }
+            let mut caps = Vec::new();
+            if match_segs(&route.segs, segments, &mut caps) {
+                let score = route.score(headers, pairs);
+                if best.as_ref().is_none_or(|(_, _, b)| score > *b) {
+                    best = Some((route, caps, score));
+                }
+            }
+        }
+        best.map(|(r, c, _)| (r, c))
+    }
+}
+
+/// Models with fewer operations than this are routed without caching: the
+/// table costs less to build than to look up, and such models are usually
+/// short-lived (tests), whose addresses get reused.
+const CACHE_MIN_OPERATIONS: usize = 8;
+
+/// Most tables kept; past it the cache starts over (models are few).
+const CACHE_MAX: usize = 256;
+
+type Key = (usize, usize, usize, String);
+
+fn cache() -> &'static RwLock<HashMap<Key, Arc<RouteTable>>> {
+    static CACHE: OnceLock<RwLock<HashMap<Key, Arc<RouteTable>>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// The route table of `model`, built once per model and cached. The key is
+/// the model's address plus its size and id, and a found route is checked
+/// against the model's operation name, so a stale entry is never trusted.
+pub(crate) fn table_for(model: &ServiceModel) -> Arc<RouteTable> {
+    if model.operations.len() < CACHE_MIN_OPERATIONS {
+        return Arc::new(RouteTable::build(model));
+    }
+    let key: Key = (
+        model as *const ServiceModel as usize,
+        model.operations.len(),
+        model.shapes.len(),
+        model
+            .metadata
+            .uid
+            .clone()
+            .unwrap_or_else(|| model.metadata.service_id.clone()),
+    );
+    if let Ok(map) = cache().read() {
+        if let Some(t) = map.get(&key) {
+            return Arc::clone(t);
+        }
+    }
+    let table = Arc::new(RouteTable::build(model));
+    if let Ok(mut map) = cache().write() {
+        if map.len() >= CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key, Arc::clone(&table));
+    }
+    table
+}
+
+/// Drops any cached table of `model` (used when a cached route turned out
+/// stale).
+pub(crate) fn forget(model: &ServiceModel) {
+    let addr = model as *const ServiceModel as usize;
+    if let Ok(mut map) = cache().write() {
+        map.retain(|k, _| k.0 != addr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(uri: &str) -> Route {
+        Route::compile(0, "Op", "GET", uri)
+    }
+
+    fn caps(uri: &str, path: &str) -> Option<Vec<(String, String)>> {
+        let r = route(uri);
+        let p = path.strip_prefix('/').unwrap_or(path);
+        let segs: Vec<&str> = if p.is_empty() {
+            vec![]
+        } else {
+            p.split('/').collect()
+        };
+        let mut c = Vec::new();
+        match_segs(&r.segs, &segs, &mut c).then_some(c)
+    }
+
+    #[test]
+    fn greedy_label_takes_slashes_and_trailing_slash() {
+        assert_eq!(
+            caps("/{Bucket}/{Key+}", "/b/a/b%20c/"),
+            Some(vec![
+                ("Bucket".into(), "b".into()),
+                ("Key".into(), "a/b c/".into())
+            ])
+        );
+        assert_eq!(caps("/{Bucket}/{Key+}", "/b/"), None);
+    }
+
+    #[test]
+    fn greedy_label_followed_by_literals() {
+        assert_eq!(
+            caps("/foo/{a}/baz/{b+}/end", "/foo/x/baz/1/2/end"),
+            Some(vec![("a".into(), "x".into()), ("b".into(), "1/2".into())])
+        );
+    }
+
+    #[test]
+    fn label_is_decoded_once_and_keeps_encoded_slash() {
+        assert_eq!(
+            caps("/x/{s}", "/x/a%2Fb%2525"),
+            Some(vec![("s".into(), "a/b%25".into())])
+        );
+    }
+
+    #[test]
+    fn label_with_literal_suffix() {
+        assert_eq!(
+            caps("/v1/{Name}:run", "/v1/job:run"),
+            Some(vec![("Name".into(), "job".into())])
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! How a Gureum server is set up.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// Everything `gureum serve` can be told.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The address to listen on (`127.0.0.1`).
+    pub host: IpAddr,
+    /// The port (`4566`; `0` picks a free one).
+    pub port: u16,
+    /// Where state lives; ignored when `ephemeral`.
+    pub data_dir: PathBuf,
+    /// Keep everything in memory.
+    pub ephemeral: bool,
+    /// Refuse access keys Gureum does not know.
+    pub strict: bool,
+    /// A TOML file declaring accounts and their keys.
+    pub accounts_file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 4566,
+            data_dir: PathBuf::from(".gureum"),
+            ephemeral: false,
+            strict: false,
+            accounts_file: None,
+        }
+    }
+}

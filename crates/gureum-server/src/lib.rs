@@ -1,0 +1,27 @@
+//! Gureum's one endpoint.
+//!
+//! Every AWS service answers on one port. A request flows through:
+//!
+//! 1. [`route`]: which service model, in which protocol (SigV4 scope,
+//!    `X-Amz-Target`, `smithy-protocol`, `Action=`/`Version=`, `Host`, path);
+//! 2. authentication ([`accounts`] + `gureum-auth`): the signature is
+//!    verified for every key whose secret Gureum knows, and the caller
+//!    becomes a [`gureum_core::Principal`];
+//! 3. the protocol layer (`gureum-protocol`): operation, parsed and
+//!    validated input;
+//! 4. the service (`gureum_core::Service`), then serialization, and one log
+//!    line ([`pipeline`]).
+//!
+//! `/_gureum/*` (and `/_localstack/health`) are Gureum's own endpoints
+//! ([`admin`]).
+
+pub mod accounts;
+pub mod admin;
+pub mod config;
+pub mod pipeline;
+pub mod registry;
+pub mod route;
+mod serve;
+
+pub use config::Config;
+pub use serve::{serve, Server};

@@ -1,0 +1,279 @@
+//! One request, from bytes to bytes.
+
+use crate::accounts::{Accounts, KeyLookup};
+use crate::registry::Registry;
+use crate::route::{self, RequestView, Route};
+use bytes::Bytes;
+use gureum_auth::sigv4;
+use gureum_core::{AwsError, Clock, Principal, RequestContext, DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
+use gureum_model::Protocol;
+use gureum_protocol::{Request as WireRequest, Response as WireResponse};
+use http::request::Parts;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Largest request body read into memory (S3 objects will stream instead).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// What every request shares.
+pub struct AppState {
+    /// The served services.
+    pub registry: Registry,
+    /// Access keys and accounts.
+    pub accounts: Accounts,
+    /// Gureum's clock.
+    pub clock: Clock,
+    /// When the server started.
+    pub started: Instant,
+    /// Whether state is on disk.
+    pub persistent: bool,
+}
+
+/// What the pipeline learned, for the log line.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The service model name.
+    pub service: &'static str,
+    /// The operation name.
+    pub operation: String,
+}
+
+/// Handles one API request (admin paths are handled before this).
+pub async fn handle(
+    state: &AppState,
+    parts: &Parts,
+    body: Bytes,
+    remote: SocketAddr,
+    outcome: &mut Outcome,
+) -> WireResponse {
+    let request_id = gureum_core::id::request_id();
+    let raw_path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    let headers = &parts.headers;
+
+    let scope = sigv4::credential_scope(headers, query);
+    let signing_service = scope.as_ref().map(|s| s.service.as_str());
+    // Virtual-hosted S3: the bucket moves from the host into the path.
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let vhost_bucket = match signing_service {
+        None | Some("s3") => route::virtual_host_bucket(host),
+        _ => None,
+    };
+    let rewritten;
+    let path = match vhost_bucket {
+        Some(bucket) => {
+            rewritten = format!("/{bucket}{raw_path}");
+            rewritten.as_str()
+        }
+        None => raw_path,
+    };
+    let view = RequestView {
+        method: parts.method.as_str(),
+        path,
+        query,
+        headers,
+        body: &body,
+        signing_service,
+    };
+    let Some(Route { service, protocol }) = route::route(&view) else {
+        return unknown_service(signing_service.unwrap_or("?"), &request_id);
+    };
+    outcome.service = service.name.as_str();
+    let model = match gureum_model::load(&service.name) {
+        Ok(m) => m,
+        Err(e) => return fallback_error(&AwsError::internal(e.to_string()), &request_id),
+    };
+    let fail = |e: &AwsError| gureum_protocol::serialize_error(&model, protocol, e, &request_id);
+
+    // Who is calling.
+    let now = state.clock.now_millis();
+    let (principal, access_key_id, body) =
+        match authenticate(state, parts, body, protocol, &service.name, now) {
+            Ok(v) => v,
+            Err(e) => return fail(&e),
+        };
+    let region = scope
+        .as_ref()
+        .map(|s| s.region.clone())
+        .unwrap_or_else(|| DEFAULT_REGION.to_string());
+
+    let wire = WireRequest {
+        method: parts.method.as_str(),
+        path,
+        query,
+        headers,
+        body: &body,
+    };
+    let resolved = match gureum_protocol::resolve_operation(&model, protocol, &wire) {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_aws_error(protocol, &service.name)),
+    };
+    let op = resolved.operation;
+    outcome.operation = op.name.clone();
+    let input = match gureum_protocol::parse_request(&model, protocol, &resolved, &wire) {
+        Ok(v) => v,
+        Err(e) => return fail(&e.to_aws_error(protocol, &service.name)),
+    };
+    if let Some(shape) = op.input.as_ref().and_then(|r| model.shape(&r.shape)) {
+        let issues = gureum_protocol::validate(&model, shape, &input);
+        if !issues.is_empty() {
+            let e = gureum_protocol::ParseError::Validation(issues);
+            return fail(&e.to_aws_error(protocol, &service.name));
+        }
+    }
+
+    let Some(svc) = state.registry.get(&service.name) else {
+        return fail(&AwsError::not_implemented(&service.name, &op.name));
+    };
+    let ctx = RequestContext {
+        account_id: principal
+            .account_id()
+            .unwrap_or(DEFAULT_ACCOUNT_ID)
+            .to_string(),
+        region,
+        principal,
+        access_key_id,
+        request_id: request_id.clone(),
+        clock: state.clock.clone(),
+        secure_transport: false,
+        source_ip: Some(remote.ip()),
+    };
+    match svc.call(&ctx, &op.name, input).await {
+        Ok(output) => gureum_protocol::serialize_output(&model, protocol, op, &output, &request_id),
+        Err(e) => fail(&e),
+    }
+}
+
+type Authenticated = (Principal, Option<String>, Bytes);
+
+/// Verifies the request's signature (when Gureum knows the key's secret)
+/// and decodes an aws-chunked body.
+fn authenticate(
+    state: &AppState,
+    parts: &Parts,
+    body: Bytes,
+    protocol: Protocol,
+    service: &str,
+    now_ms: i64,
+) -> Result<Authenticated, AwsError> {
+    let query = parts.uri.query().unwrap_or("");
+    let auth_err = |e: gureum_auth::AuthError| e.to_aws_error_for(service);
+    let Some(sig) = sigv4::SigV4Request::parse(&parts.headers, query).map_err(auth_err)? else {
+        return Ok((Principal::Anonymous, None, body));
+    };
+    let http_parts = sigv4::HttpRequestParts {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query,
+        headers: &parts.headers,
+    };
+    let chunked = sig.chunked_mode();
+    let (principal, secret) = match state.accounts.lookup(&sig.access_key_id) {
+        KeyLookup::Known(cred) => {
+            if !cred.active {
+                return Err(unknown_key(protocol, service));
+            }
+            // aws-chunked bodies are signed chunk by chunk (checked while
+            // decoding below); the seed signature covers the headers.
+            let payload = match chunked {
+                Some(_) => sigv4::Payload::Deferred,
+                None => sigv4::Payload::Bytes(&body),
+            };
+            sigv4::verify(&http_parts, &sig, &cred.secret_access_key, payload, now_ms)
+                .map_err(auth_err)?;
+            if cred.expires_at_ms.is_some_and(|exp| now_ms >= exp) {
+                return Err(gureum_auth::AuthError::ExpiredToken.to_aws_error_for(service));
+            }
+            (cred.principal, Some(cred.secret_access_key))
+        }
+        KeyLookup::Unverified(p) => (p, None),
+        KeyLookup::Unknown => return Err(unknown_key(protocol, service)),
+    };
+    let body = match chunked {
+        Some(mode) => {
+            let signing = match (&secret, mode.is_signed()) {
+                (Some(secret), true) => {
+                    Some(gureum_auth::chunked::ChunkSigningContext::new(&sig, secret))
+                }
+                _ => None,
+            };
+            let decoded_len = parts
+                .headers
+                .get("x-amz-decoded-content-length")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok());
+            let decoded = gureum_auth::chunked::decode_aws_chunked(
+                &body,
+                mode,
+                signing.as_ref(),
+                decoded_len,
+            )
+            .map_err(auth_err)?;
+            Bytes::from(decoded.data)
+        }
+        None => body,
+    };
+    Ok((principal, Some(sig.access_key_id), body))
+}
+
+/// The error for an access key nobody issued, in each service family's words.
+fn unknown_key(protocol: Protocol, service: &str) -> AwsError {
+    if service == "s3" {
+        return AwsError::new(
+            "InvalidAccessKeyId",
+            403,
+            "The AWS Access Key Id you provided does not exist in our records.",
+        );
+    }
+    match protocol {
+        Protocol::Json10 | Protocol::Json11 | Protocol::RpcV2Cbor => AwsError::new(
+            "UnrecognizedClientException",
+            400,
+            "The security token included in the request is invalid.",
+        ),
+        _ => AwsError::new(
+            "InvalidClientTokenId",
+            403,
+            "The security token included in the request is invalid.",
+        ),
+    }
+}
+
+fn unknown_service(name: &str, request_id: &str) -> WireResponse {
+    fallback_error(
+        &AwsError::new(
+            "UnknownService",
+            400,
+            format!("Gureum has no service named '{name}'"),
+        ),
+        request_id,
+    )
+}
+
+/// An error for a request no service model could be chosen for: the query
+/// family's XML envelope, which every AWS SDK can read a code from.
+pub fn fallback_error(e: &AwsError, request_id: &str) -> WireResponse {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let body = format!(
+        "<ErrorResponse><Error><Type>{}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        if e.sender_fault { "Sender" } else { "Receiver" },
+        esc(&e.code),
+        esc(&e.message),
+        request_id
+    );
+    WireResponse {
+        status: e.status,
+        headers: vec![
+            ("Content-Type".into(), "text/xml".into()),
+            ("x-amzn-RequestId".into(), request_id.into()),
+        ],
+        body: Bytes::from(body),
+    }
+}

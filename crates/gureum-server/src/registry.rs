@@ -1,0 +1,44 @@
+//! The services this binary serves, built over one store and one clock.
+//!
+//! A service model without an entry here is still routed (so its callers
+//! get AWS-shaped errors), and answers `NotImplemented` for every
+//! operation; `docs/COVERAGE.md` is generated from the same table.
+
+use gureum_core::{Clock, Service};
+use gureum_store::Store;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The served services, by model name.
+pub struct Registry {
+    services: HashMap<&'static str, Arc<dyn Service>>,
+}
+
+impl Registry {
+    /// Every service Gureum implements, sharing `store` and `clock`.
+    pub fn build(store: &Store, clock: &Clock) -> Self {
+        let list: Vec<Arc<dyn Service>> = vec![
+            Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
+            Arc::new(gureum_ec2::Ec2Service::new()),
+            Arc::new(gureum_lambda::LambdaService::new(store.clone())),
+            Arc::new(gureum_logs::LogsService::new(store.clone())),
+            Arc::new(gureum_route53::Route53Service::new(store.clone())),
+            Arc::new(gureum_s3::S3Service::new(store.clone())),
+            Arc::new(gureum_sts::StsService::new()),
+        ];
+        let _ = clock;
+        Registry {
+            services: list.into_iter().map(|s| (s.model_name(), s)).collect(),
+        }
+    }
+
+    /// The service for a model name.
+    pub fn get(&self, model: &str) -> Option<&Arc<dyn Service>> {
+        self.services.get(model)
+    }
+
+    /// The operations implemented for a model (empty when none).
+    pub fn implemented(&self, model: &str) -> &'static [&'static str] {
+        self.get(model).map(|s| s.implemented()).unwrap_or(&[])
+    }
+}

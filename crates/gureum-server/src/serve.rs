@@ -1,0 +1,213 @@
+//! The listener: HTTP/1.1 with keep-alive and HTTP/2 (prior knowledge) on
+//! one port, a timeout for clients that never finish their headers, and a
+//! graceful stop.
+
+use crate::accounts::Accounts;
+use crate::config::Config;
+use crate::pipeline::{self, AppState, Outcome, MAX_BODY_BYTES};
+use crate::registry::Registry;
+use bytes::Bytes;
+use gureum_core::Clock;
+use gureum_store::Store;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+/// How long a client may take to send its request headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long in-flight requests may run after a stop was asked for.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The port could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// The data directory or store could not be opened.
+    #[error("cannot open state in {0}: {1}")]
+    Store(String, String),
+    /// The accounts file was refused.
+    #[error(transparent)]
+    Accounts(#[from] crate::accounts::AccountsError),
+}
+
+/// A bound, ready server.
+pub struct Server {
+    listener: TcpListener,
+    state: Arc<AppState>,
+}
+
+impl Server {
+    /// Opens the store and binds the port.
+    pub async fn bind(config: &Config) -> Result<Server, ServeError> {
+        let store = if config.ephemeral {
+            Store::in_memory().map_err(|e| ServeError::Store("memory".into(), e.to_string()))?
+        } else {
+            Store::open(&config.data_dir).map_err(|e| {
+                ServeError::Store(config.data_dir.display().to_string(), e.to_string())
+            })?
+        };
+        let declared = match &config.accounts_file {
+            Some(path) => crate::accounts::load_file(path)?,
+            None => Vec::new(),
+        };
+        let clock = Clock::system();
+        let state = AppState {
+            registry: Registry::build(&store, &clock),
+            accounts: Accounts::new(declared, config.strict),
+            clock,
+            started: Instant::now(),
+            persistent: !config.ephemeral,
+        };
+        let addr = SocketAddr::new(config.host, config.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| ServeError::Bind(addr, e))?;
+        Ok(Server {
+            listener,
+            state: Arc::new(state),
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            // Clients that half-close after sending (curl -T, raw sockets) still get their answer.
+            .half_close(true)
+            .keep_alive(true);
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let Ok((stream, remote)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    let state = self.state.clone();
+                    let service = service_fn(move |req| {
+                        let state = state.clone();
+                        async move { Ok::<_, Infallible>(respond(&state, req, remote).await) }
+                    });
+                    let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                }
+                _ = &mut shutdown => break,
+            }
+        }
+        drop(self.listener);
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+    }
+}
+
+/// Binds and serves until `shutdown`; `on_ready` receives the bound address.
+pub async fn serve(
+    config: &Config,
+    on_ready: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let server = Server::bind(config).await?;
+    let addr = server
+        .local_addr()
+        .map_err(|e| ServeError::Bind(SocketAddr::new(config.host, config.port), e))?;
+    on_ready(addr);
+    server.run(shutdown).await;
+    Ok(())
+}
+
+async fn respond(
+    state: &AppState,
+    req: hyper::Request<Incoming>,
+    remote: SocketAddr,
+) -> hyper::Response<Full<Bytes>> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            let too_large = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            let err = if too_large {
+                gureum_core::AwsError::new(
+                    "RequestEntityTooLarge",
+                    413,
+                    "Request body is too large",
+                )
+            } else {
+                gureum_core::AwsError::new(
+                    "IncompleteBody",
+                    400,
+                    "The request body was not received in full",
+                )
+            };
+            let r = pipeline::fallback_error(&err, &gureum_core::id::request_id());
+            return to_hyper(r.status, r.headers, r.body);
+        }
+    };
+    let path = parts.uri.path();
+    if path.starts_with("/_gureum/") || path.starts_with("/_localstack/") {
+        if let Some((status, body)) =
+            crate::admin::handle(state, parts.method.as_str(), path, &body)
+        {
+            return to_hyper(
+                status,
+                vec![("Content-Type".into(), "application/json".into())],
+                body,
+            );
+        }
+    }
+    let mut outcome = Outcome::default();
+    let r = pipeline::handle(state, &parts, body, remote, &mut outcome).await;
+    tracing::info!(
+        target: "gureum::request",
+        service = outcome.service,
+        operation = outcome.operation.as_str(),
+        status = r.status,
+        ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
+        "{} {}",
+        parts.method,
+        path,
+    );
+    to_hyper(r.status, r.headers, r.body)
+}
+
+fn to_hyper(
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+) -> hyper::Response<Full<Bytes>> {
+    let mut resp = hyper::Response::new(Full::new(body));
+    *resp.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let h = resp.headers_mut();
+    for (name, value) in headers {
+        let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) else {
+            continue;
+        };
+        h.append(n, v);
+    }
+    resp
+}

@@ -1,0 +1,453 @@
+//! Gureum's state, kept safe: typed named tables over an embedded ACID
+//! database.
+//!
+//! Every service keeps its resources here, so that all state survives a
+//! restart and an acknowledged write survives `kill -9`. The engine is
+//! [redb](https://docs.rs/redb/2): a single-file, copy-on-write B-tree
+//! database with serializable transactions. This crate narrows it to what
+//! services need:
+//!
+//! - [`Store`] — one database, opened from the data directory
+//!   ([`Store::open`], file `state.redb`) or in memory
+//!   ([`Store::in_memory`], for `--ephemeral` and tests). Cheap to clone and
+//!   shared between threads.
+//! - [`Table<T>`] — a named table of string keys and serde values
+//!   (`store.table::<Bucket>("s3.buckets")`), with point reads and writes
+//!   and ordered scans: [`Table::scan_prefix`] reads only the keys under a
+//!   prefix (a range scan, not a filter over the whole table), and
+//!   [`Table::scan_range`] / [`Table::scan_prefix_after`] page through keys
+//!   in order.
+//! - [`Store::write`] — several writes across tables in one transaction:
+//!   all become visible together, or none if the closure returns an error.
+//!
+//! Every commit is made with [`redb::Durability::Immediate`] (fsync before
+//! returning), which is what makes "acknowledged" mean "on disk". Reads see
+//! the last committed state and never wait for writers; writers are
+//! serialized, one write transaction at a time.
+//!
+//! Values are stored as compact JSON: simple, debuggable with any redb
+//! viewer, and tolerant of added fields (use `#[serde(default)]` for new
+//! ones). Keys sort bytewise, so zero-padded numbers and `/`-separated paths
+//! (`"000000000000/us-east-1/vpc-0abc"`) scan in a useful order.
+//!
+//! All calls block (they may fsync): from async code call them from
+//! `spawn_blocking`, or accept a short block for small writes. Never call
+//! [`Store::write`] from inside a write closure: the second transaction
+//! would wait for the first forever.
+
+use redb::{
+    Database, Durability, ReadableTable, ReadableTableMetadata, TableDefinition, TableError,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The database file's name inside the data directory.
+pub const STATE_FILE: &str = "state.redb";
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The database engine failed (I/O error, corruption, file locked by
+    /// another process…).
+    #[error("database error: {0}")]
+    Database(#[source] Box<redb::Error>),
+    /// A value could not be encoded as JSON.
+    #[error("cannot encode a value for table {table}: {source}")]
+    Encode {
+        /// The table.
+        table: &'static str,
+        /// The serde error.
+        source: serde_json::Error,
+    },
+    /// A stored value does not decode as the table's type (a schema change
+    /// without `#[serde(default)]`, or a table name reused for another type).
+    #[error("cannot decode {table}[{key}]: {source}")]
+    Decode {
+        /// The table.
+        table: &'static str,
+        /// The key.
+        key: String,
+        /// The serde error.
+        source: serde_json::Error,
+    },
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Database(Box::new(redb::Error::from(e)))
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+impl From<StoreError> for gureum_core::AwsError {
+    fn from(e: StoreError) -> Self {
+        gureum_core::AwsError::internal(e.to_string())
+    }
+}
+
+/// A shorthand for results of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+type Def<'a> = TableDefinition<'a, &'static str, &'static [u8]>;
+
+fn def(name: &str) -> TableDefinition<'_, &'static str, &'static [u8]> {
+    TableDefinition::new(name)
+}
+
+struct Inner {
+    db: Database,
+    path: Option<PathBuf>,
+}
+
+/// The database. Cheap to clone (an `Arc`); `Send + Sync`.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`, file
+    /// [`STATE_FILE`]. A database left by a crash is recovered on open.
+    pub fn open(data_dir: impl AsRef<Path>) -> Result<Store> {
+        let dir = data_dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Self::open_file(dir.join(STATE_FILE))
+    }
+
+    /// Opens (creating if needed) the store in the database file `path`.
+    pub fn open_file(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        let db = Database::create(&path)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                path: Some(path),
+            }),
+        })
+    }
+
+    /// A store that lives in memory only (`--ephemeral`, tests).
+    pub fn in_memory() -> Result<Store> {
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
+        Ok(Store {
+            inner: Arc::new(Inner { db, path: None }),
+        })
+    }
+
+    /// The database file, `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// The table `name` holding values of type `T`. Tables spring into
+    /// existence on first write; reading a table never written is reading
+    /// an empty table. Use one type per name.
+    pub fn table<T>(&self, name: &'static str) -> Table<T> {
+        Table {
+            name,
+            store: self.clone(),
+            _type: PhantomData,
+        }
+    }
+
+    /// Runs `f` in one write transaction and commits it durably if `f`
+    /// returns `Ok`; if `f` returns `Err` (or panics) nothing it wrote is
+    /// kept. Writes inside are visible to reads through the same
+    /// [`WriteTxn`], and to everyone else only after the commit.
+    pub fn write<R, E>(&self, f: impl FnOnce(&mut WriteTxn) -> Result<R, E>) -> Result<R, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut txn = self.inner.db.begin_write().map_err(StoreError::from)?;
+        txn.set_durability(Durability::Immediate);
+        let mut w = WriteTxn { txn };
+        match f(&mut w) {
+            Ok(r) => {
+                w.txn.commit().map_err(StoreError::from)?;
+                Ok(r)
+            }
+            Err(e) => {
+                // Dropping would abort too; aborting explicitly frees the
+                // pages now. An abort failure leaves nothing committed either.
+                let _ = w.txn.abort();
+                Err(e)
+            }
+        }
+    }
+
+    fn read<R>(
+        &self,
+        name: &'static str,
+        f: impl FnOnce(&redb::ReadOnlyTable<&'static str, &'static [u8]>) -> Result<R>,
+        empty: impl FnOnce() -> R,
+    ) -> Result<R> {
+        let txn = self.inner.db.begin_read()?;
+        match txn.open_table(def(name)) {
+            Ok(t) => f(&t),
+            Err(TableError::TableDoesNotExist(_)) => Ok(empty()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A named table of `String` keys and `T` values.
+pub struct Table<T> {
+    name: &'static str,
+    store: Store,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Table<T> {
+    fn clone(&self) -> Self {
+        Table {
+            name: self.name,
+            store: self.store.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Table<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Table").field("name", &self.name).finish()
+    }
+}
+
+fn encode<T: Serialize>(table: &'static str, value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|source| StoreError::Encode { table, source })
+}
+
+fn decode<T: DeserializeOwned>(table: &'static str, key: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Decode {
+        table,
+        key: key.to_string(),
+        source,
+    })
+}
+
+/// Collects `(key, value)` pairs from an ordered range while `keep(key)`
+/// holds, at most `limit`.
+fn collect<'a, T, I>(
+    table: &'static str,
+    range: I,
+    keep: impl Fn(&str) -> bool,
+    limit: usize,
+) -> Result<Vec<(String, T)>>
+where
+    T: DeserializeOwned,
+    I: Iterator<
+        Item = std::result::Result<
+            (
+                redb::AccessGuard<'a, &'static str>,
+                redb::AccessGuard<'a, &'static [u8]>,
+            ),
+            redb::StorageError,
+        >,
+    >,
+{
+    let mut out = Vec::new();
+    for item in range {
+        if out.len() >= limit {
+            break;
+        }
+        let (k, v) = item?;
+        let key = k.value();
+        if !keep(key) {
+            break;
+        }
+        out.push((key.to_string(), decode(table, key, v.value())?));
+    }
+    Ok(out)
+}
+
+/// `(start bound, end bound)` for keys under `prefix`, after `after`.
+fn prefix_bounds<'a>(prefix: &'a str, after: Option<&'a str>) -> (Bound<&'a str>, Bound<&'a str>) {
+    match after {
+        Some(a) if a >= prefix => (Bound::Excluded(a), Bound::Unbounded),
+        _ => (Bound::Included(prefix), Bound::Unbounded),
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Table<T> {
+    /// The table's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The value at `key`.
+    pub fn get(&self, key: &str) -> Result<Option<T>> {
+        self.store.read(
+            self.name,
+            |t| match t.get(key)? {
+                Some(v) => Ok(Some(decode(self.name, key, v.value())?)),
+                None => Ok(None),
+            },
+            || None,
+        )
+    }
+
+    /// Whether `key` is present.
+    pub fn contains(&self, key: &str) -> Result<bool> {
+        self.store
+            .read(self.name, |t| Ok(t.get(key)?.is_some()), || false)
+    }
+
+    /// Writes `value` at `key`, in its own durable transaction.
+    pub fn put(&self, key: &str, value: &T) -> Result<()> {
+        self.store.write(|w| w.put(self, key, value))
+    }
+
+    /// Removes `key`, in its own durable transaction; `true` if it was
+    /// present.
+    pub fn delete(&self, key: &str) -> Result<bool> {
+        self.store.write(|w| w.delete(self, key))
+    }
+
+    /// Every entry whose key starts with `prefix`, in key order. Reads only
+    /// that range: `a/` never returns `ab`.
+    pub fn scan_prefix(&self, prefix: &str) -> Result<Vec<(String, T)>> {
+        self.scan_prefix_after(prefix, None, usize::MAX)
+    }
+
+    /// Up to `limit` entries under `prefix` whose keys come after `after`
+    /// (exclusive) — one page of a listing whose last key was `after`.
+    pub fn scan_prefix_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, T)>> {
+        let name = self.name;
+        self.store.read(
+            name,
+            |t| {
+                let range = t.range::<&str>(prefix_bounds(prefix, after))?;
+                collect(name, range, |k| k.starts_with(prefix), limit)
+            },
+            Vec::new,
+        )
+    }
+
+    /// Up to `limit` entries with `start <= key < end` (no upper bound when
+    /// `end` is `None`), in key order.
+    pub fn scan_range(
+        &self,
+        start: &str,
+        end: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, T)>> {
+        let name = self.name;
+        self.store.read(
+            name,
+            |t| {
+                let upper = end.map_or(Bound::Unbounded, Bound::Excluded);
+                if end.is_some_and(|e| e <= start) {
+                    return Ok(Vec::new());
+                }
+                let range = t.range::<&str>((Bound::Included(start), upper))?;
+                collect(name, range, |_| true, limit)
+            },
+            Vec::new,
+        )
+    }
+
+    /// How many entries the table holds.
+    pub fn len(&self) -> Result<u64> {
+        self.store.read(self.name, |t| Ok(t.len()?), || 0)
+    }
+
+    /// Whether the table holds no entries.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+}
+
+/// An open write transaction, handed to the closure of [`Store::write`].
+pub struct WriteTxn {
+    txn: redb::WriteTransaction,
+}
+
+impl fmt::Debug for WriteTxn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WriteTxn")
+    }
+}
+
+impl WriteTxn {
+    fn open(&self, name: &'static str) -> Result<redb::Table<'_, &'static str, &'static [u8]>> {
+        let d: Def<'_> = def(name);
+        Ok(self.txn.open_table(d)?)
+    }
+
+    /// Writes `value` at `key` in `table`.
+    pub fn put<T: Serialize>(&mut self, table: &Table<T>, key: &str, value: &T) -> Result<()> {
+        let bytes = encode(table.name, value)?;
+        let mut t = self.open(table.name)?;
+        t.insert(key, bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Removes `key` from `table`; `true` if it was present.
+    pub fn delete<T>(&mut self, table: &Table<T>, key: &str) -> Result<bool> {
+        let mut t = self.open(table.name)?;
+        let removed = t.remove(key)?.is_some();
+        Ok(removed)
+    }
+
+    /// The value at `key` in `table`, including this transaction's writes.
+    pub fn get<T: DeserializeOwned>(&self, table: &Table<T>, key: &str) -> Result<Option<T>> {
+        let t = self.open(table.name)?;
+        let v = t.get(key)?;
+        match v {
+            Some(v) => Ok(Some(decode(table.name, key, v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every entry of `table` under `prefix`, including this transaction's
+    /// writes.
+    pub fn scan_prefix<T: DeserializeOwned>(
+        &self,
+        table: &Table<T>,
+        prefix: &str,
+    ) -> Result<Vec<(String, T)>> {
+        let t = self.open(table.name)?;
+        let range = t.range::<&str>(prefix_bounds(prefix, None))?;
+        collect(table.name, range, |k| k.starts_with(prefix), usize::MAX)
+    }
+}

@@ -1,0 +1,208 @@
+//! `gureum`: serve the AWS API locally, print the environment that points
+//! tools at it, or ask a running server how it is.
+
+use clap::{Parser, Subcommand};
+use std::io::{Read, Write};
+use std::net::{IpAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "gureum",
+    version,
+    about = "The AWS cloud on one machine, in one binary"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every AWS service on one endpoint.
+    Serve(ServeArgs),
+    /// Print shell exports that point the aws CLI and SDKs at Gureum:
+    /// `eval "$(gureum env)"`.
+    Env {
+        /// The endpoint to point at.
+        #[arg(long, env = "GUREUM_ENDPOINT", default_value = "http://127.0.0.1:4566")]
+        endpoint: String,
+    },
+    /// Ask a running Gureum for its health and print it as a table.
+    Status {
+        /// The endpoint to ask.
+        #[arg(long, env = "GUREUM_ENDPOINT", default_value = "http://127.0.0.1:4566")]
+        endpoint: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GUREUM_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on (0 picks a free port).
+    #[arg(long, env = "GUREUM_PORT", default_value_t = 4566)]
+    port: u16,
+    /// Where state is kept.
+    #[arg(long, env = "GUREUM_DATA_DIR", default_value = ".gureum")]
+    data_dir: PathBuf,
+    /// Keep all state in memory (nothing survives a restart).
+    #[arg(long, env = "GUREUM_EPHEMERAL")]
+    ephemeral: bool,
+    /// Refuse access keys Gureum did not issue or was not told about.
+    #[arg(long, env = "GUREUM_STRICT")]
+    strict: bool,
+    /// A TOML file of `[[accounts]]` (id, access_key_id, secret_access_key).
+    #[arg(long, env = "GUREUM_ACCOUNTS_FILE")]
+    accounts: Option<PathBuf>,
+    /// Log level: error, warn, info, debug, trace.
+    #[arg(long, env = "GUREUM_LOG_LEVEL", default_value = "info")]
+    log_level: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Env { endpoint } => {
+            println!("export AWS_ENDPOINT_URL={endpoint}");
+            println!("export AWS_ACCESS_KEY_ID=test");
+            println!("export AWS_SECRET_ACCESS_KEY=test");
+            println!("export AWS_DEFAULT_REGION=us-east-1");
+            ExitCode::SUCCESS
+        }
+        Command::Status { endpoint } => status(&endpoint),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("warn,gureum={0}", args.log_level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let config = gureum_server::Config {
+        host: args.host,
+        port: args.port,
+        data_dir: args.data_dir,
+        ephemeral: args.ephemeral,
+        strict: args.strict,
+        accounts_file: args.accounts,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("gureum: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let storage = if config.ephemeral {
+        "in memory".to_string()
+    } else {
+        config.data_dir.display().to_string()
+    };
+    let result = runtime.block_on(gureum_server::serve(
+        &config,
+        |addr| {
+            tracing::info!(target: "gureum", "Gureum listening on http://{addr} (state: {storage})");
+        },
+        shutdown_signal(),
+    ));
+    match result {
+        Ok(()) => {
+            tracing::info!(target: "gureum", "stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("gureum: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// A tiny HTTP/1.1 GET, enough to read the health endpoint without pulling
+/// an HTTP client into the binary.
+fn http_get(endpoint: &str, path: &str) -> Result<String, String> {
+    let hostport = endpoint
+        .strip_prefix("http://")
+        .ok_or("only http:// endpoints are supported")?
+        .trim_end_matches('/');
+    let mut stream =
+        TcpStream::connect(hostport).map_err(|e| format!("cannot reach {endpoint}: {e}"))?;
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).map_err(|e| e.to_string())?;
+    let (head, body) = raw.split_once("\r\n\r\n").ok_or("malformed response")?;
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(format!(
+            "unexpected answer: {}",
+            head.lines().next().unwrap_or_default()
+        ));
+    }
+    Ok(body.to_string())
+}
+
+fn status(endpoint: &str) -> ExitCode {
+    let body = match http_get(endpoint, "/_gureum/health") {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("gureum: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&body) else {
+        eprintln!("gureum: the health answer is not JSON");
+        return ExitCode::FAILURE;
+    };
+    println!(
+        "Gureum {} at {endpoint} — up {} s, state {}",
+        v["version"].as_str().unwrap_or("?"),
+        v["uptime_seconds"],
+        if v["persistent"].as_bool() == Some(true) {
+            "persistent"
+        } else {
+            "in memory"
+        }
+    );
+    println!("{:<18} STATE", "SERVICE");
+    if let Some(services) = v["services"].as_object() {
+        for (name, state) in services {
+            println!("{name:<18} {}", state.as_str().unwrap_or("?"));
+        }
+    }
+    ExitCode::SUCCESS
+}

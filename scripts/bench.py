@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Gureum's own benchmark: start-up, idle footprint and the request path.
+
+Runs each measurement against Gureum and, when it is installed, against
+moto_server in the same run, and prints a markdown table.
+
+  python3 scripts/bench.py [--gureum PATH] [--requests N] [--no-moto]
+
+Measured:
+- start → first answered request (ms): from spawning the process to the
+  first HTTP answer on its port, polled every millisecond; best and median
+  of several cold starts (on the data dir of a previous start: a warm disk).
+- idle RSS (MB) after start-up (VmRSS from /proc).
+- sts:GetCallerIdentity with SigV4 verification, over one keep-alive
+  connection: the request is signed once by botocore (test/test) and sent N
+  times; latency percentiles are round trips measured by the client, server
+  CPU per request is (utime+stime) of the server process from /proc over
+  the run divided by N. Server CPU per request is the figure to trust on a
+  2-core machine where the client competes for CPU.
+"""
+import argparse
+import os
+import pathlib
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mb(pid):
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_http(port, deadline_s=20.0):
+    """Polls until any HTTP answer; returns seconds waited."""
+    req = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < deadline_s:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(req)
+                if s.recv(16).startswith(b"HTTP/"):
+                    return time.perf_counter() - t0
+        except OSError:
+            pass
+        time.sleep(0.001)
+    raise RuntimeError(f"no answer on port {port}")
+
+
+class Server:
+    def __init__(self, name, argv_for_port):
+        self.name = name
+        self.argv_for_port = argv_for_port
+        self.proc = None
+
+    def start(self):
+        self.port = free_port()
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(self.argv_for_port(self.port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_http(self.port)
+        return (time.perf_counter() - t0) * 1000
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
+
+
+def signed_get_caller_identity(port):
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    req = botocore.awsrequest.AWSRequest(
+        method="POST", url=f"http://127.0.0.1:{port}/", data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"), "sts", "us-east-1").add_auth(req)
+    p = req.prepare()
+    head = f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+    for k, v in p.headers.items():
+        if k.lower() != "host":
+            head += f"{k}: {v}\r\n"
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    return (head + body).encode()
+
+
+def read_response(sock, buf):
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("connection closed")
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v)
+    while len(rest) < length:
+        rest += sock.recv(65536)
+    return head.split(b"\r\n", 1)[0], rest[:length], rest[length:]
+
+
+def bench_caller_identity(server, n):
+    msg = signed_get_caller_identity(server.port)
+    lat = []
+    with socket.create_connection(("127.0.0.1", server.port)) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        buf = b""
+        for _ in range(min(200, n // 10)):  # warm-up
+            s.sendall(msg)
+            status, body, buf = read_response(s, buf)
+        assert status.endswith(b"200 OK"), (status, body[:300])
+        assert b"000000000000" in body
+        cpu0 = cpu_seconds(server.proc.pid)
+        t_start = time.perf_counter()
+        for _ in range(n):
+            t0 = time.perf_counter()
+            s.sendall(msg)
+            status, body, buf = read_response(s, buf)
+            lat.append(time.perf_counter() - t0)
+        wall = time.perf_counter() - t_start
+        cpu = cpu_seconds(server.proc.pid) - cpu0
+    lat.sort()
+    pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
+    return {"p50_ms": pct(0.50), "p99_ms": pct(0.99), "rps": n / wall, "cpu_us": cpu / n * 1e6}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gureum", default=None)
+    ap.add_argument("--requests", type=int, default=5000)
+    ap.add_argument("--starts", type=int, default=7)
+    ap.add_argument("--no-moto", action="store_true")
+    args = ap.parse_args()
+
+    gureum = args.gureum or os.path.join(os.environ.get("CARGO_TARGET_DIR", REPO / "target"), "release", "gureum")
+    data = tempfile.mkdtemp(prefix="gureum-bench-")
+    servers = [Server("gureum", lambda p: [gureum, "serve", "--port", str(p), "--data-dir", data, "--log-level", "warn"])]
+    moto = shutil.which("moto_server")
+    if moto and not args.no_moto:
+        # pyenv shims add their own start-up; use the real script when we can find it.
+        try:
+            moto = subprocess.run(["pyenv", "which", "moto_server"], capture_output=True, text=True, check=True).stdout.strip() or moto
+        except (OSError, subprocess.CalledProcessError):
+            pass
+        servers.append(Server("moto", lambda p: [moto, "-p", str(p)]))
+
+    rows = []
+    for srv in servers:
+        starts = []
+        for _ in range(args.starts):
+            starts.append(srv.start())
+            srv.stop()
+        srv.start()
+        time.sleep(1.0)
+        idle = rss_mb(srv.proc.pid)
+        n = args.requests if srv.name == "gureum" else max(500, args.requests // 10)
+        r = bench_caller_identity(srv, n)
+        srv.stop()
+        rows.append((srv.name, min(starts), statistics.median(starts), idle, r, n))
+    shutil.rmtree(data, ignore_errors=True)
+
+    print("| server | start→first answer, best / median (ms) | idle RSS (MB) | GetCallerIdentity p50 / p99 (ms) | req/s (1 conn) | server CPU/req (µs) | requests |")
+    print("|---|---|---|---|---|---|---|")
+    for name, best, med, idle, r, n in rows:
+        print(f"| {name} | {best:.1f} / {med:.1f} | {idle:.1f} | {r['p50_ms']:.3f} / {r['p99_ms']:.3f} | {r['rps']:.0f} | {r['cpu_us']:.1f} | {n} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds the release binary and runs Gureum's benchmark (and moto_server's,
+# when installed) in one run. Extra arguments go to scripts/bench.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/gureum/target}
+cargo build --release --quiet -p gureum
+exec python3 scripts/bench.py --gureum "$CARGO_TARGET_DIR/release/gureum" "$@"
