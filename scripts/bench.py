@@ -43,9 +43,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid):
+def cpu_seconds(pid, split=False):
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    user, system = int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
+    return (user, system) if split else user + system
 
 
 def rss_mb(pid):
@@ -122,33 +123,85 @@ def read_response(sock, buf):
         if k.strip().lower() == b"content-length":
             length = int(v)
     while len(rest) < length:
-        rest += sock.recv(65536)
-    return head.split(b"\r\n", 1)[0], rest[:length], rest[length:]
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("connection closed mid-body")
+        rest += chunk
+    return head, rest[:length], rest[length:]
 
 
-def bench_caller_identity(server, n):
-    msg = signed_get_caller_identity(server.port)
+class Connection:
+    """One keep-alive connection; reconnects when the server closes it
+    (moto answers `Connection: close`), counting the reconnect in the
+    request's latency as a real client would see it."""
+
+    def __init__(self, port):
+        self.port = port
+        self.sock = None
+        self.buf = b""
+
+    def roundtrip(self, msg):
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buf = b""
+        self.sock.sendall(msg)
+        status, body, self.buf = read_response(self.sock, self.buf)
+        if b"connection: close" in status.lower() or self.closes:
+            self.close()
+        return status, body
+
+    closes = False
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+        self.sock = None
+
+
+def _client(port, n, msg, out):
+    conn = Connection(port)
+    for _ in range(50):  # warm-up
+        status, body = conn.roundtrip(msg)
+    conn.closes = b"connection: close" in status.lower()
     lat = []
-    with socket.create_connection(("127.0.0.1", server.port)) as s:
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        buf = b""
-        for _ in range(min(200, n // 10)):  # warm-up
-            s.sendall(msg)
-            status, body, buf = read_response(s, buf)
-        assert status.endswith(b"200 OK"), (status, body[:300])
-        assert b"000000000000" in body
-        cpu0 = cpu_seconds(server.proc.pid)
-        t_start = time.perf_counter()
-        for _ in range(n):
-            t0 = time.perf_counter()
-            s.sendall(msg)
-            status, body, buf = read_response(s, buf)
-            lat.append(time.perf_counter() - t0)
-        wall = time.perf_counter() - t_start
-        cpu = cpu_seconds(server.proc.pid) - cpu0
+    for _ in range(n):
+        t0 = time.perf_counter()
+        conn.roundtrip(msg)
+        lat.append(time.perf_counter() - t0)
+    conn.close()
+    out.put(lat)
+
+
+def bench_caller_identity(server, n, connections=1):
+    """n requests over `connections` keep-alive connections, one client
+    process each (Python threads would serialize on the GIL)."""
+    import multiprocessing as mp
+
+    msg = signed_get_caller_identity(server.port)
+    status, body = Connection(server.port).roundtrip(msg)
+    assert status.split(b"\r\n")[0].endswith(b"200 OK"), (status, body[:300])
+    assert b"<Account>" in body, body[:300]
+    per = n // connections
+    q = mp.Queue()
+    procs = [mp.Process(target=_client, args=(server.port, per, msg, q)) for _ in range(connections)]
+    u0, s0 = cpu_seconds(server.proc.pid, split=True)
+    t_start = time.perf_counter()
+    for p in procs:
+        p.start()
+    lat = []
+    for _ in procs:
+        lat += q.get()
+    for p in procs:
+        p.join()
+    wall = time.perf_counter() - t_start
+    u1, s1 = cpu_seconds(server.proc.pid, split=True)
+    total = per * connections
     lat.sort()
     pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
-    return {"p50_ms": pct(0.50), "p99_ms": pct(0.99), "rps": n / wall, "cpu_us": cpu / n * 1e6}
+    return {"p50_ms": pct(0.50), "p99_ms": pct(0.99), "rps": total / wall,
+            "cpu_us": ((u1 - u0) + (s1 - s0)) / total * 1e6,
+            "user_us": (u1 - u0) / total * 1e6, "sys_us": (s1 - s0) / total * 1e6}
 
 
 def main():
@@ -181,15 +234,24 @@ def main():
         time.sleep(1.0)
         idle = rss_mb(srv.proc.pid)
         n = args.requests if srv.name == "gureum" else max(500, args.requests // 10)
-        r = bench_caller_identity(srv, n)
+        results = [(c, bench_caller_identity(srv, n, c)) for c in (1, 4)]
         srv.stop()
-        rows.append((srv.name, min(starts), statistics.median(starts), idle, r, n))
+        rows.append((srv.name, min(starts), statistics.median(starts), idle, results, n))
     shutil.rmtree(data, ignore_errors=True)
 
-    print("| server | start→first answer, best / median (ms) | idle RSS (MB) | GetCallerIdentity p50 / p99 (ms) | req/s (1 conn) | server CPU/req (µs) | requests |")
-    print("|---|---|---|---|---|---|---|")
-    for name, best, med, idle, r, n in rows:
-        print(f"| {name} | {best:.1f} / {med:.1f} | {idle:.1f} | {r['p50_ms']:.3f} / {r['p99_ms']:.3f} | {r['rps']:.0f} | {r['cpu_us']:.1f} | {n} |")
+    print("| server | start→first answer, best / median (ms) | idle RSS (MB) |")
+    print("|---|---|---|")
+    for name, best, med, idle, _, _ in rows:
+        print(f"| {name} | {best:.1f} / {med:.1f} | {idle:.1f} |")
+    print()
+    print("sts:GetCallerIdentity, SigV4-signed (test/test), keep-alive connections:")
+    print()
+    print("| server | connections | p50 / p99 (ms) | req/s | server CPU/req (µs): total = user + sys | requests |")
+    print("|---|---|---|---|---|---|")
+    for name, _, _, _, results, n in rows:
+        for c, r in results:
+            print(f"| {name} | {c} | {r['p50_ms']:.3f} / {r['p99_ms']:.3f} | {r['rps']:.0f} | "
+                  f"{r['cpu_us']:.1f} = {r['user_us']:.1f} + {r['sys_us']:.1f} | {n} |")
 
 
 if __name__ == "__main__":
