@@ -42,13 +42,21 @@ fn render() -> String {
             details,
             "**Implemented ({}):** {}\n",
             done.len(),
-            if done.is_empty() { "none".to_string() } else { done.join(", ") }
+            if done.is_empty() {
+                "none".to_string()
+            } else {
+                done.join(", ")
+            }
         );
         let _ = writeln!(
             details,
             "**Missing ({}):** {}\n",
             missing.len(),
-            if missing.is_empty() { "none".to_string() } else { missing.join(", ") }
+            if missing.is_empty() {
+                "none".to_string()
+            } else {
+                missing.join(", ")
+            }
         );
     }
     format!(
