@@ -33,6 +33,8 @@ pub struct Credential {
     pub expires_at_ms: Option<i64>,
     /// `false` for an IAM access key that was made `Inactive`.
     pub active: bool,
+    /// For session credentials, what the session adds (policies, MFA, tags).
+    pub session: Option<std::sync::Arc<gureum_core::SessionContext>>,
 }
 
 impl Credential {
@@ -45,6 +47,7 @@ impl Credential {
             session_token: None,
             expires_at_ms: None,
             active: true,
+            session: None,
         }
     }
 }

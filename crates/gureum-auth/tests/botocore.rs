@@ -193,6 +193,7 @@ fn session_provider(token: &str, expires_at_ms: Option<i64>, active: bool) -> St
         session_token: Some(token.into()),
         expires_at_ms,
         active,
+        session: None,
     })
 }
 

@@ -84,6 +84,19 @@ impl Clock {
         self.inner.offset_ms.store(now - sys, Ordering::Relaxed);
     }
 
+    /// How far Gureum's clock is ahead of the system clock, in milliseconds.
+    pub fn offset_millis(&self) -> i64 {
+        self.now_millis() - system_ms()
+    }
+
+    /// A real-time clock that starts `offset_ms` ahead of the system clock
+    /// (how a restart resumes an advanced clock).
+    pub fn with_offset(offset_ms: i64) -> Self {
+        let c = Clock::system();
+        c.advance_millis(offset_ms);
+        c
+    }
+
     /// The current speed-up factor (1.0 = real time).
     pub fn scale(&self) -> f64 {
         self.inner.scale_milli.load(Ordering::Relaxed) as f64 / 1000.0

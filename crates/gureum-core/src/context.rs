@@ -84,6 +84,21 @@ impl Principal {
     }
 }
 
+/// What a temporary-credentials session adds to its principal: the session
+/// policies AssumeRole was given, whether MFA was presented, session tags.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionContext {
+    /// Session policies (JSON documents, inline and managed ARNs resolved).
+    pub policies: Vec<String>,
+    /// Whether the session was created with an MFA code
+    /// (`aws:MultiFactorAuthPresent`).
+    pub mfa_authenticated: bool,
+    /// When the session was issued, epoch milliseconds (`aws:MultiFactorAuthAge`).
+    pub issued_at_ms: i64,
+    /// Session tags (`aws:PrincipalTag/*` on top of the role's tags).
+    pub tags: Vec<(String, String)>,
+}
+
 /// Everything a handler knows about the request besides its input.
 #[derive(Clone, Debug)]
 pub struct RequestContext {
@@ -95,6 +110,8 @@ pub struct RequestContext {
     pub principal: Principal,
     /// The access key id the request was signed with, if any.
     pub access_key_id: Option<String>,
+    /// For temporary credentials, what the session adds.
+    pub session: Option<std::sync::Arc<SessionContext>>,
     /// The id returned in `x-amzn-RequestId` / `x-amz-request-id`.
     pub request_id: String,
     /// Gureum's clock.
@@ -116,6 +133,7 @@ impl RequestContext {
                 account_id: account_id.to_string(),
             },
             access_key_id: None,
+            session: None,
             request_id: crate::id::request_id(),
             clock,
             secure_transport: false,

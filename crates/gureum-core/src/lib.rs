@@ -17,9 +17,9 @@ pub mod timestamp;
 
 pub use arn::Arn;
 pub use clock::Clock;
-pub use context::{Principal, RequestContext};
+pub use context::{Principal, RequestContext, SessionContext};
 pub use error::AwsError;
-pub use service::{OpResult, Service, Value};
+pub use service::{Authorization, AuthzTarget, OpResult, Service, Value};
 
 /// The account the default credentials (`test`/`test`) belong to.
 pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";

@@ -20,6 +20,40 @@ pub type OpResult = Result<Value, AwsError>;
 /// A boxed future of an operation's result.
 pub type OpFuture<'a> = Pin<Box<dyn Future<Output = OpResult> + Send + 'a>>;
 
+/// One permission a request needs: an IAM action on a resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthzTarget {
+    /// `s3:GetObject`.
+    pub action: String,
+    /// The resource's ARN, or `*` for actions without resource types.
+    pub resource: String,
+}
+
+impl AuthzTarget {
+    /// A target from an action and a resource.
+    pub fn new(action: impl Into<String>, resource: impl Into<String>) -> Self {
+        AuthzTarget {
+            action: action.into(),
+            resource: resource.into(),
+        }
+    }
+}
+
+/// How the server authorizes an operation before its handler runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Authorization {
+    /// `<iam prefix>:<OperationName>` on `*`: right for most list/describe
+    /// operations, and the default until a service says more.
+    Default,
+    /// These permissions, all of which must be allowed.
+    Targets(Vec<AuthzTarget>),
+    /// Anyone signed may call it (`sts:GetCallerIdentity`).
+    Public,
+    /// The handler authorizes (`sts:AssumeRole`, where the trust policy
+    /// decides together with the caller's policies).
+    ByHandler,
+}
+
 /// A service (one AWS service model) that Gureum serves.
 pub trait Service: Send + Sync + 'static {
     /// The model name (`s3`, `logs`, `ec2`).
@@ -35,6 +69,13 @@ pub trait Service: Send + Sync + 'static {
         operation: &'a str,
         input: Value,
     ) -> OpFuture<'a>;
+
+    /// The permissions `operation` with `input` needs. Services override this
+    /// where an operation's IAM action or resource differs from the default.
+    fn authorization(&self, ctx: &RequestContext, operation: &str, input: &Value) -> Authorization {
+        let _ = (ctx, operation, input);
+        Authorization::Default
+    }
 
     /// A one-word state for the health endpoint.
     fn health(&self) -> &'static str {
@@ -53,10 +94,28 @@ pub trait Service: Send + Sync + 'static {
 /// }
 /// ```
 ///
-/// Each method is `fn(&self, &RequestContext, Value) -> OpResult`.
+/// Each method is `fn(&self, &RequestContext, Value) -> OpResult`. A
+/// service whose operations need more than the default authorization names
+/// its method first: `S3Service, "s3", authorization = authorization, …`,
+/// a `fn(&self, &RequestContext, &str, &Value) -> Authorization`.
 #[macro_export]
 macro_rules! service_operations {
+    ($ty:ty, $model:literal, authorization = $authz:ident, $($op:literal => $method:ident),* $(,)?) => {
+        $crate::service_operations!(@impl $ty, $model, {
+            fn authorization(
+                &self,
+                ctx: &$crate::RequestContext,
+                operation: &str,
+                input: &$crate::service::Value,
+            ) -> $crate::service::Authorization {
+                self.$authz(ctx, operation, input)
+            }
+        } ; $($op => $method),*);
+    };
     ($ty:ty, $model:literal, $($op:literal => $method:ident),* $(,)?) => {
+        $crate::service_operations!(@impl $ty, $model, {} ; $($op => $method),*);
+    };
+    (@impl $ty:ty, $model:literal, { $($extra:tt)* } ; $($op:literal => $method:ident),*) => {
         impl $crate::service::Service for $ty {
             fn model_name(&self) -> &'static str {
                 $model
@@ -78,6 +137,8 @@ macro_rules! service_operations {
                 };
                 Box::pin(std::future::ready(result))
             }
+
+            $($extra)*
         }
     };
 }

@@ -122,6 +122,19 @@ fn valid(year: i64, month: u32, day: u32, h: u32, mi: u32, s: u32) -> bool {
         && (0..=9999).contains(&year)
 }
 
+/// Milliseconds from the digits after a decimal point (`"123456"` → 123);
+/// anything but ASCII digits is refused.
+fn frac_millis(frac: &str) -> Option<u32> {
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = &frac[..frac.len().min(3)];
+    if digits.is_empty() {
+        return Some(0);
+    }
+    Some(num(digits)? * 10u32.pow(3 - digits.len() as u32))
+}
+
 /// Parses ISO 8601 / RFC 3339 date-times: `2014-04-29T18:30:38Z`, with
 /// optional fractional seconds and a `Z` or `±hh:mm` offset. Also accepts
 /// the compact `20140429T183038Z`.
@@ -155,16 +168,7 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
     let sec_part = t.next()?;
     let (sec, frac) = sec_part.split_once('.').unwrap_or((sec_part, ""));
     let second = num(sec)?;
-    let millis = if frac.is_empty() {
-        0
-    } else {
-        let digits: String = frac.chars().take(3).collect();
-        let scale = 10u32.pow(3 - digits.len() as u32);
-        num(&digits)? * scale
-    };
-    if !frac.is_empty() && !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
+    let millis = frac_millis(frac)?;
     if !valid(year, month, day, hour, minute, second) {
         return None;
     }
@@ -219,12 +223,7 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     let sec_part = t.next()?;
     let (sec, frac) = sec_part.split_once('.').unwrap_or((sec_part, ""));
     let second = num(sec)?;
-    let millis = if frac.is_empty() {
-        0
-    } else {
-        let digits: String = frac.chars().take(3).collect();
-        num(&digits)? * 10u32.pow(3 - digits.len() as u32)
-    };
+    let millis = frac_millis(frac)?;
     if !valid(year, month, day, hour, minute, second) {
         return None;
     }

@@ -3,6 +3,8 @@
 //! So far: `ListBuckets` over the bucket catalogue. Buckets, objects and
 //! the data path come with the S3 issues.
 
+mod authorization;
+
 use gureum_core::{AwsError, OpResult, Principal, RequestContext, Value};
 use gureum_store::{Store, Table};
 use serde_json::json;
@@ -90,6 +92,6 @@ impl S3Service {
 }
 
 gureum_core::service_operations! {
-    S3Service, "s3",
+    S3Service, "s3", authorization = authorization,
     "ListBuckets" => list_buckets,
 }

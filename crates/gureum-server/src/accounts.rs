@@ -166,14 +166,7 @@ impl Accounts {
 }
 
 fn credential(key: &str, secret: &str, principal: Principal) -> Credential {
-    Credential {
-        access_key_id: key.to_string(),
-        secret_access_key: secret.to_string(),
-        principal,
-        session_token: None,
-        expires_at_ms: None,
-        active: true,
-    }
+    Credential::long_term(key, secret, principal)
 }
 
 #[cfg(test)]

@@ -12,6 +12,11 @@ use crate::pipeline::AppState;
 use bytes::Bytes;
 use serde_json::json;
 
+/// The table of Gureum's own settings.
+pub const SETTINGS_TABLE: &str = "gureum.settings";
+/// The key of the clock's offset from the system clock (ms).
+pub const CLOCK_OFFSET_KEY: &str = "clock_offset_ms";
+
 /// A JSON response: (status, body).
 pub type AdminResponse = (u16, Bytes);
 
@@ -73,6 +78,10 @@ fn set_clock(state: &AppState, body: &[u8]) -> AdminResponse {
             return json_response(400, json!({"error": "scale must be between 0 and 1000000"}));
         }
         state.clock.set_scale(scale);
+    }
+    let offset = state.clock.offset_millis();
+    if let Err(e) = state.settings.put(CLOCK_OFFSET_KEY, &offset) {
+        return json_response(500, json!({"error": e.to_string()}));
     }
     clock(state)
 }

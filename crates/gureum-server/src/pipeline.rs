@@ -5,11 +5,14 @@ use crate::registry::Registry;
 use crate::route::{self, RequestView, Route};
 use bytes::Bytes;
 use gureum_auth::sigv4;
+use gureum_core::{Authorization, AuthzTarget, Service, SessionContext};
 use gureum_core::{AwsError, Clock, Principal, RequestContext, DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
 use gureum_model::Protocol;
+use gureum_model::{ServiceIndexEntry, ServiceModel};
 use gureum_protocol::{Request as WireRequest, Response as WireResponse};
 use http::request::Parts;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Largest request body read into memory (S3 objects will stream instead).
@@ -27,6 +30,8 @@ pub struct AppState {
     pub started: Instant,
     /// Whether state is on disk.
     pub persistent: bool,
+    /// Gureum's own settings (the clock offset).
+    pub settings: gureum_store::Table<i64>,
 }
 
 /// What the pipeline learned, for the log line.
@@ -90,7 +95,7 @@ pub async fn handle(
 
     // Who is calling.
     let now = state.clock.now_millis();
-    let (principal, access_key_id, body) =
+    let (principal, access_key_id, session, body) =
         match authenticate(state, parts, body, protocol, &service.name, now) {
             Ok(v) => v,
             Err(e) => return fail(&e),
@@ -136,18 +141,29 @@ pub async fn handle(
         region,
         principal,
         access_key_id,
+        session,
         request_id: request_id.clone(),
         clock: state.clock.clone(),
         secure_transport: false,
         source_ip: Some(remote.ip()),
     };
+    if let Err(e) = authorize(state, &ctx, svc.as_ref(), service, &op.name, &input, &model) {
+        return fail(&e);
+    }
     match svc.call(&ctx, &op.name, input).await {
         Ok(output) => gureum_protocol::serialize_output(&model, protocol, op, &output, &request_id),
         Err(e) => fail(&e),
     }
 }
 
-type Authenticated = (Principal, Option<String>, Bytes);
+/// The caller, its access key, its session (temporary credentials) and
+/// the decoded body.
+type Authenticated = (
+    Principal,
+    Option<String>,
+    Option<Arc<SessionContext>>,
+    Bytes,
+);
 
 /// Verifies the request's signature (when Gureum knows the key's secret)
 /// and decodes an aws-chunked body.
@@ -162,7 +178,7 @@ fn authenticate(
     let query = parts.uri.query().unwrap_or("");
     let auth_err = |e: gureum_auth::AuthError| e.to_aws_error_for(service);
     let Some(sig) = sigv4::SigV4Request::parse(&parts.headers, query).map_err(auth_err)? else {
-        return Ok((Principal::Anonymous, None, body));
+        return Ok((Principal::Anonymous, None, None, body));
     };
     let http_parts = sigv4::HttpRequestParts {
         method: parts.method.as_str(),
@@ -171,7 +187,7 @@ fn authenticate(
         headers: &parts.headers,
     };
     let chunked = sig.chunked_mode();
-    let (principal, secret) = match state.accounts.lookup(&sig.access_key_id) {
+    let (principal, secret, session) = match state.accounts.lookup(&sig.access_key_id) {
         KeyLookup::Known(cred) => {
             if !cred.active {
                 return Err(unknown_key(protocol, service));
@@ -182,14 +198,35 @@ fn authenticate(
                 Some(_) => sigv4::Payload::Deferred,
                 None => sigv4::Payload::Bytes(&body),
             };
-            sigv4::verify(&http_parts, &sig, &cred.secret_access_key, payload, now_ms)
+            // Signatures carry the client's wall-clock time, so skew and
+            // presigned expiry are judged by the system clock; Gureum's
+            // (possibly advanced) clock judges what Gureum issued.
+            let wall_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            sigv4::verify(&http_parts, &sig, &cred.secret_access_key, payload, wall_ms)
                 .map_err(auth_err)?;
+            // Session credentials only work with their token.
+            if let Some(token) = &cred.session_token {
+                if sig.security_token.as_deref() != Some(token.as_str()) {
+                    return Err(
+                        gureum_auth::AuthError::InvalidSecurityToken.to_aws_error_for(service)
+                    );
+                }
+            }
             if cred.expires_at_ms.is_some_and(|exp| now_ms >= exp) {
                 return Err(gureum_auth::AuthError::ExpiredToken.to_aws_error_for(service));
             }
-            (cred.principal, Some(cred.secret_access_key))
+            if cred.access_key_id.starts_with("AKIA") {
+                let region = sig.region.as_str();
+                state
+                    .registry
+                    .iam
+                    .note_key_used(&cred.access_key_id, service, region, now_ms);
+            }
+            (cred.principal, Some(cred.secret_access_key), cred.session)
         }
-        KeyLookup::Unverified(p) => (p, None),
+        KeyLookup::Unverified(p) => (p, None, None),
         KeyLookup::Unknown => return Err(unknown_key(protocol, service)),
     };
     let body = match chunked {
@@ -216,7 +253,69 @@ fn authenticate(
         }
         None => body,
     };
-    Ok((principal, Some(sig.access_key_id), body))
+    Ok((principal, Some(sig.access_key_id), session, body))
+}
+
+/// The IAM namespace of a service's actions (`monitoring` signs CloudWatch,
+/// whose actions are `cloudwatch:*`).
+fn iam_prefix(service: &ServiceIndexEntry) -> &str {
+    match service.name.as_str() {
+        "cloudwatch" => "cloudwatch",
+        "s3control" => "s3",
+        "sesv2" => "ses",
+        "dynamodbstreams" => "dynamodb",
+        _ => service.signing_name.as_str(),
+    }
+}
+
+/// Checks the caller's IAM policies before the handler runs.
+fn authorize(
+    state: &AppState,
+    ctx: &RequestContext,
+    svc: &dyn Service,
+    service: &ServiceIndexEntry,
+    operation: &str,
+    input: &gureum_core::Value,
+    model: &ServiceModel,
+) -> Result<(), AwsError> {
+    if !gureum_authz::Authorizer::applies_to(ctx) {
+        return Ok(());
+    }
+    let targets = match svc.authorization(ctx, operation, input) {
+        Authorization::Public | Authorization::ByHandler => return Ok(()),
+        Authorization::Default => vec![AuthzTarget::new(
+            format!("{}:{operation}", iam_prefix(service)),
+            "*",
+        )],
+        Authorization::Targets(t) => t,
+    };
+    state
+        .registry
+        .authorizer
+        .authorize(ctx, &targets)
+        .map_err(|denied| access_denied(&service.name, model, denied.message))
+}
+
+/// AWS's access-denied error in each service family's words: EC2 says
+/// `UnauthorizedOperation`, services whose model declares
+/// `AccessDeniedException` use it (json services), the rest `AccessDenied`.
+fn access_denied(service: &str, model: &ServiceModel, message: String) -> AwsError {
+    if service == "ec2" {
+        return AwsError::new(
+            "UnauthorizedOperation",
+            403,
+            format!("You are not authorized to perform this operation. {message}"),
+        );
+    }
+    if let Some(shape) = model.shape("AccessDeniedException") {
+        let status = shape
+            .error
+            .as_ref()
+            .and_then(|e| e.http_status_code)
+            .unwrap_or(400);
+        return AwsError::new("AccessDeniedException", status, message);
+    }
+    AwsError::new("AccessDenied", 403, message)
 }
 
 /// The error for an access key nobody issued, in each service family's words.

@@ -4,31 +4,51 @@
 //! get AWS-shaped errors), and answers `NotImplemented` for every
 //! operation; `docs/COVERAGE.md` is generated from the same table.
 
+use gureum_auth::CredentialsProvider;
+use gureum_authz::Authorizer;
 use gureum_core::{Clock, Service};
 use gureum_store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The served services, by model name.
+/// The served services, by model name, and what they share.
 pub struct Registry {
     services: HashMap<&'static str, Arc<dyn Service>>,
+    /// Evaluates IAM policies for every request by an IAM principal.
+    pub authorizer: Arc<Authorizer>,
+    /// Keys Gureum issued: IAM access keys and STS sessions.
+    pub credentials: Vec<Arc<dyn CredentialsProvider>>,
+    /// IAM, for recording key use.
+    pub iam: Arc<gureum_iam::IamService>,
 }
 
 impl Registry {
     /// Every service Gureum implements, sharing `store` and `clock`.
     pub fn build(store: &Store, clock: &Clock) -> Self {
+        let iam = Arc::new(gureum_iam::IamService::new(store.clone()));
+        let authorizer = Arc::new(Authorizer::new(iam.clone()));
+        let sts = Arc::new(gureum_sts::StsService::new(
+            store.clone(),
+            iam.clone(),
+            authorizer.clone(),
+        ));
+        let credentials = vec![iam.credentials(), sts.credentials()];
         let list: Vec<Arc<dyn Service>> = vec![
+            iam.clone(),
+            sts,
             Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
             Arc::new(gureum_ec2::Ec2Service::new()),
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
             Arc::new(gureum_s3::S3Service::new(store.clone())),
-            Arc::new(gureum_sts::StsService::new()),
         ];
         let _ = clock;
         Registry {
             services: list.into_iter().map(|s| (s.model_name(), s)).collect(),
+            authorizer,
+            credentials,
+            iam,
         }
     }
 

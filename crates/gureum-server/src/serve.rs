@@ -60,12 +60,26 @@ impl Server {
             Some(path) => crate::accounts::load_file(path)?,
             None => Vec::new(),
         };
-        let clock = Clock::system();
+        // An advanced clock stays advanced across restarts, so that what
+        // expired before a restart stays expired.
+        let settings = store.table::<i64>(crate::admin::SETTINGS_TABLE);
+        let offset = settings
+            .get(crate::admin::CLOCK_OFFSET_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or(0);
+        let clock = Clock::with_offset(offset);
+        let registry = Registry::build(&store, &clock);
+        let mut accounts = Accounts::new(declared, config.strict);
+        for provider in &registry.credentials {
+            accounts.add_provider(provider.clone());
+        }
         let state = AppState {
-            registry: Registry::build(&store, &clock),
-            accounts: Accounts::new(declared, config.strict),
+            registry,
+            accounts,
             clock,
             started: Instant::now(),
+            settings,
             persistent: !config.ephemeral,
         };
         let addr = SocketAddr::new(config.host, config.port);

@@ -1,19 +1,40 @@
-//! STS (query protocol, global endpoint and regional endpoints).
+//! STS (query protocol): who is calling, and temporary credentials.
 //!
-//! So far `GetCallerIdentity`; `AssumeRole` and friends come with the IAM
-//! issue, which also brings the keys they issue.
+//! Sessions (`ASIA…` keys with a session token) are stored in the ACID
+//! store and served to SigV4 through [`StsService::credentials`]; they
+//! expire on Gureum's clock. `AssumeRole` evaluates the role's trust policy
+//! together with the caller's own policies ([`assume_role`]).
 
-use gureum_core::{OpResult, RequestContext, Value};
+mod assume_role;
+mod session;
+mod session_token;
+
+pub use session::Session;
+
+use gureum_authz::Authorizer;
+use gureum_core::{Authorization, OpResult, RequestContext, Value};
+use gureum_iam::IamService;
+use gureum_store::{Store, Table};
 use serde_json::json;
+use std::sync::Arc;
 
 /// The STS service.
-#[derive(Debug, Default)]
-pub struct StsService {}
+pub struct StsService {
+    store: Store,
+    sessions: Table<Session>,
+    iam: Arc<IamService>,
+    authorizer: Arc<Authorizer>,
+}
 
 impl StsService {
-    /// A new STS service.
-    pub fn new() -> Self {
-        StsService {}
+    /// STS over `store`, with IAM for roles and MFA devices.
+    pub fn new(store: Store, iam: Arc<IamService>, authorizer: Arc<Authorizer>) -> Self {
+        StsService {
+            sessions: store.table("sts.sessions"),
+            store,
+            iam,
+            authorizer,
+        }
     }
 
     /// `GetCallerIdentity`: who signed this request. Needs no permission,
@@ -25,48 +46,30 @@ impl StsService {
             "Arn": ctx.principal.arn(),
         }))
     }
+
+    fn authorization(
+        &self,
+        _ctx: &RequestContext,
+        operation: &str,
+        _input: &Value,
+    ) -> Authorization {
+        match operation {
+            // AWS lets every signed caller ask who it is or whose key this is.
+            "GetCallerIdentity" | "GetAccessKeyInfo" => Authorization::Public,
+            // The trust policy and the caller's policies decide together.
+            "AssumeRole" | "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML" => {
+                Authorization::ByHandler
+            }
+            _ => Authorization::Default,
+        }
+    }
 }
 
 gureum_core::service_operations! {
-    StsService, "sts",
+    StsService, "sts", authorization = authorization,
+    "AssumeRole" => assume_role,
+    "AssumeRoleWithWebIdentity" => assume_role_with_web_identity,
+    "GetAccessKeyInfo" => get_access_key_info,
     "GetCallerIdentity" => get_caller_identity,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use gureum_core::{Clock, Service};
-
-    #[test]
-    fn root_caller_is_the_account_root() {
-        let ctx = RequestContext::root("000000000000", "us-east-1", Clock::system());
-        let out = StsService::new()
-            .get_caller_identity(&ctx, json!({}))
-            .expect("ok");
-        assert_eq!(out["Account"], "000000000000");
-        assert_eq!(out["Arn"], "arn:aws:iam::000000000000:root");
-        assert_eq!(out["UserId"], "000000000000");
-    }
-
-    #[test]
-    fn other_operations_are_not_implemented() {
-        let svc = StsService::new();
-        let ctx = RequestContext::root("000000000000", "us-east-1", Clock::system());
-        let fut = svc.call(&ctx, "DecodeAuthorizationMessage", json!({}));
-        let res = futures_lite_block_on(fut);
-        assert_eq!(
-            res.map_err(|e| (e.code, e.status)),
-            Err(("NotImplemented".into(), 501))
-        );
-    }
-
-    /// The handlers are synchronous, so their futures are ready at once.
-    fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-        use std::task::{Context, Poll, Waker};
-        let mut f = std::pin::pin!(f);
-        match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(v) => v,
-            Poll::Pending => panic!("service futures are ready at once"),
-        }
-    }
+    "GetSessionToken" => get_session_token,
 }

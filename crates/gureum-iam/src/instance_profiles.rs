@@ -1,0 +1,212 @@
+//! `CreateInstanceProfile`, `GetInstanceProfile`, `DeleteInstanceProfile`,
+//! `ListInstanceProfiles`, `AddRoleToInstanceProfile`,
+//! `RemoveRoleFromInstanceProfile`, `ListInstanceProfilesForRole`.
+//!
+//! An instance profile is the container that passes a role to an EC2
+//! instance: the instance's software gets the role's temporary credentials
+//! from the metadata service. A profile holds at most one role
+//! (`LimitExceeded` for a second); deleting it is refused while it holds one.
+
+use crate::model::InstanceProfile;
+use crate::roles::role_value;
+use crate::util::{
+    account_prefix, already_exists, check_name, delete_conflict, key, limit_exceeded, list_output,
+    no_such_entity, no_such_role, paginate, path_member, put_tags, required, str_member,
+    tags_member,
+};
+use crate::IamService;
+use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
+use serde_json::json;
+
+/// An instance profile's ARN.
+pub(crate) fn instance_profile_arn(account: &str, p: &InstanceProfile) -> String {
+    format!(
+        "arn:aws:iam::{account}:instance-profile{}{}",
+        p.path, p.name
+    )
+}
+
+/// `NoSuchEntity` for an instance profile.
+pub(crate) fn no_such_profile(name: &str) -> AwsError {
+    no_such_entity(format!("Instance Profile {name} cannot be found."))
+}
+
+impl IamService {
+    /// The model's `InstanceProfile` shape, with its role(s).
+    pub(crate) fn instance_profile_value(&self, account: &str, p: &InstanceProfile) -> Value {
+        let roles: Vec<Value> = p
+            .roles
+            .iter()
+            .filter_map(|r| self.roles.get(&key(account, r)).ok().flatten())
+            .map(|r| role_value(account, &r, false))
+            .collect();
+        let mut v = json!({
+            "Path": p.path,
+            "InstanceProfileName": p.name,
+            "InstanceProfileId": p.instance_profile_id,
+            "Arn": instance_profile_arn(account, p),
+            "CreateDate": p.create_date,
+            "Roles": roles,
+        });
+        put_tags(&mut v, &p.tags);
+        v
+    }
+
+    /// The instance profile `name`, or `NoSuchEntity`.
+    pub(crate) fn load_instance_profile(
+        &self,
+        account: &str,
+        name: &str,
+    ) -> Result<InstanceProfile, AwsError> {
+        self.instance_profiles
+            .get(&key(account, name))?
+            .ok_or_else(|| no_such_profile(name))
+    }
+
+    /// `CreateInstanceProfile`.
+    pub(crate) fn create_instance_profile(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let name = required(&input, "InstanceProfileName")?;
+        check_name("InstanceProfileName", name)?;
+        let profile = InstanceProfile {
+            name: name.to_string(),
+            instance_profile_id: id::iam_unique_id("AIPA"),
+            path: path_member(&input, "Path")?,
+            create_date: ctx.clock.now_secs(),
+            roles: Vec::new(),
+            tags: tags_member(&input)?,
+        };
+        let k = key(&ctx.account_id, name);
+        self.write(|txn| {
+            if txn.get(&self.instance_profiles, &k)?.is_some() {
+                return Err(already_exists(format!(
+                    "Instance Profile {name} already exists."
+                )));
+            }
+            txn.put(&self.instance_profiles, &k, &profile)?;
+            Ok(())
+        })?;
+        Ok(json!({ "InstanceProfile": self.instance_profile_value(&ctx.account_id, &profile) }))
+    }
+
+    /// `GetInstanceProfile`.
+    pub(crate) fn get_instance_profile(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let p =
+            self.load_instance_profile(&ctx.account_id, required(&input, "InstanceProfileName")?)?;
+        Ok(json!({ "InstanceProfile": self.instance_profile_value(&ctx.account_id, &p) }))
+    }
+
+    /// `DeleteInstanceProfile`, refused while it holds a role.
+    pub(crate) fn delete_instance_profile(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let name = required(&input, "InstanceProfileName")?;
+        let k = key(&ctx.account_id, name);
+        self.write(|txn| {
+            let p = txn
+                .get(&self.instance_profiles, &k)?
+                .ok_or_else(|| no_such_profile(name))?;
+            if !p.roles.is_empty() {
+                return Err(delete_conflict(
+                    "Cannot delete entity, must remove roles from instance profile first.",
+                ));
+            }
+            txn.delete(&self.instance_profiles, &k)?;
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
+    /// `ListInstanceProfiles`, optionally under a path prefix.
+    pub(crate) fn list_instance_profiles(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
+        let items = self
+            .instance_profiles
+            .scan_prefix(&account_prefix(&ctx.account_id))?
+            .into_iter()
+            .filter(|(_, p)| p.path.starts_with(prefix))
+            .map(|(k, p)| (k, self.instance_profile_value(&ctx.account_id, &p)))
+            .collect();
+        let (page, next) = paginate(items, &input);
+        Ok(list_output("InstanceProfiles", page, next))
+    }
+
+    /// `AddRoleToInstanceProfile` (one role per profile).
+    pub(crate) fn add_role_to_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let acct = &ctx.account_id;
+        let name = required(&input, "InstanceProfileName")?;
+        let role = required(&input, "RoleName")?;
+        let k = key(acct, name);
+        self.write(|txn| {
+            let mut p = txn
+                .get(&self.instance_profiles, &k)?
+                .ok_or_else(|| no_such_profile(name))?;
+            let r = txn
+                .get(&self.roles, &key(acct, role))?
+                .ok_or_else(|| no_such_role(role))?;
+            if p.roles.iter().any(|x| x.eq_ignore_ascii_case(role)) {
+                return Err(limit_exceeded(
+                    "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
+                ));
+            }
+            if !p.roles.is_empty() {
+                return Err(limit_exceeded(
+                    "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
+                ));
+            }
+            p.roles.push(r.name);
+            txn.put(&self.instance_profiles, &k, &p)?;
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
+    /// `RemoveRoleFromInstanceProfile`.
+    pub(crate) fn remove_role_from_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let acct = &ctx.account_id;
+        let name = required(&input, "InstanceProfileName")?;
+        let role = required(&input, "RoleName")?;
+        let k = key(acct, name);
+        self.write(|txn| {
+            let mut p = txn
+                .get(&self.instance_profiles, &k)?
+                .ok_or_else(|| no_such_profile(name))?;
+            txn.get(&self.roles, &key(acct, role))?
+                .ok_or_else(|| no_such_role(role))?;
+            if !p.roles.iter().any(|x| x.eq_ignore_ascii_case(role)) {
+                return Err(no_such_entity(format!(
+                    "The role with name {role} cannot be found in instance profile {name}."
+                )));
+            }
+            p.roles.retain(|x| !x.eq_ignore_ascii_case(role));
+            txn.put(&self.instance_profiles, &k, &p)?;
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
+    /// `ListInstanceProfilesForRole`.
+    pub(crate) fn list_instance_profiles_for_role(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let acct = &ctx.account_id;
+        let role = required(&input, "RoleName")?;
+        self.load_role(acct, role)?;
+        let items = self
+            .instance_profiles
+            .scan_prefix(&account_prefix(acct))?
+            .into_iter()
+            .filter(|(_, p)| p.roles.iter().any(|r| r.eq_ignore_ascii_case(role)))
+            .map(|(k, p)| (k, self.instance_profile_value(acct, &p)))
+            .collect();
+        let (page, next) = paginate(items, &input);
+        Ok(list_output("InstanceProfiles", page, next))
+    }
+}

@@ -1,0 +1,551 @@
+//! Managed policies: `CreatePolicy`, `GetPolicy`, `DeletePolicy`,
+//! `ListPolicies`, and their versions: `CreatePolicyVersion`,
+//! `GetPolicyVersion`, `ListPolicyVersions`, `DeletePolicyVersion`,
+//! `SetDefaultPolicyVersion`.
+//!
+//! A managed policy is a standalone document with an ARN that many
+//! identities can attach. Customer managed policies live in the account
+//! (`arn:aws:iam::000000000000:policy/path/Name`), keep up to five versions
+//! of which exactly one is the default (the one that takes effect), and
+//! count at most 6,144 characters not counting whitespace. AWS managed
+//! policies (`arn:aws:iam::aws:policy/…`, see [`crate::catalogue`]) are
+//! shared by every account and cannot be changed.
+//!
+//! Attachment counts are not stored: they are counted from the users,
+//! groups and roles that name the policy, so they can never drift.
+
+use crate::catalogue::{self, AwsManagedPolicy};
+use crate::documents::{validate, DocKind};
+use crate::model::{ManagedPolicy, PolicyVersion};
+use crate::util::{
+    account_prefix, already_exists, bool_member, check_name, delete_conflict, encode_document,
+    invalid_input, key, limit_exceeded, list_output, no_such_entity, no_such_policy, paginate,
+    path_member, policy_size, put_tags, required, str_member, tags_member,
+};
+use crate::IamService;
+use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// The quota of a managed policy document, in non-whitespace characters.
+pub const MANAGED_POLICY_SIZE: usize = 6144;
+/// The most versions a customer managed policy keeps.
+pub const VERSIONS_PER_POLICY: usize = 5;
+
+/// A managed policy found by ARN.
+#[derive(Clone, Debug)]
+pub(crate) enum ManagedRef {
+    /// One of AWS's.
+    Aws(&'static AwsManagedPolicy),
+    /// The account's own, with its store key.
+    Customer(String, Box<ManagedPolicy>),
+}
+
+impl ManagedRef {
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            ManagedRef::Aws(p) => p.name,
+            ManagedRef::Customer(_, p) => &p.name,
+        }
+    }
+
+    pub(crate) fn path(&self) -> &str {
+        match self {
+            ManagedRef::Aws(p) => &p.path,
+            ManagedRef::Customer(_, p) => &p.path,
+        }
+    }
+
+    pub(crate) fn document(&self) -> &str {
+        match self {
+            ManagedRef::Aws(p) => &p.document,
+            ManagedRef::Customer(_, p) => p.default_document(),
+        }
+    }
+}
+
+/// A customer managed policy's ARN.
+pub(crate) fn policy_arn(account: &str, p: &ManagedPolicy) -> String {
+    format!("arn:aws:iam::{account}:policy{}{}", p.path, p.name)
+}
+
+/// `(account, path, name)` of a policy ARN, `None` if it is not one.
+pub(crate) fn split_policy_arn(arn: &str) -> Option<(&str, &str, &str)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let tail = resource.strip_prefix("policy")?;
+    if !tail.starts_with('/') {
+        return None;
+    }
+    let slash = tail.rfind('/')?;
+    let (path, name) = (&tail[..=slash], &tail[slash + 1..]);
+    if name.is_empty() {
+        return None;
+    }
+    Some((account, path, name))
+}
+
+/// Attachment and boundary counts per policy ARN.
+pub(crate) type Usage = HashMap<String, (u32, u32)>;
+
+fn policy_value(
+    arn: &str,
+    name: &str,
+    id: &str,
+    path: &str,
+    default_version: &str,
+    usage: (u32, u32),
+    dates: (i64, i64),
+) -> Value {
+    json!({
+        "PolicyName": name,
+        "PolicyId": id,
+        "Arn": arn,
+        "Path": path,
+        "DefaultVersionId": default_version,
+        "AttachmentCount": usage.0,
+        "PermissionsBoundaryUsageCount": usage.1,
+        "IsAttachable": true,
+        "CreateDate": dates.0,
+        "UpdateDate": dates.1,
+    })
+}
+
+/// The model's `Policy` shape for a managed policy; `full` adds the
+/// description and tags (`GetPolicy`, `CreatePolicy`).
+pub(crate) fn managed_value(account: &str, r: &ManagedRef, usage: &Usage, full: bool) -> Value {
+    match r {
+        ManagedRef::Aws(p) => {
+            let arn = p.arn();
+            let u = usage.get(&arn).copied().unwrap_or_default();
+            let mut v = policy_value(
+                &arn,
+                p.name,
+                &p.policy_id,
+                &p.path,
+                &p.version,
+                u,
+                (p.create_date, p.update_date),
+            );
+            if full && !p.description.is_empty() {
+                v["Description"] = json!(p.description);
+            }
+            v
+        }
+        ManagedRef::Customer(_, p) => {
+            let arn = policy_arn(account, p);
+            let u = usage.get(&arn).copied().unwrap_or_default();
+            let mut v = policy_value(
+                &arn,
+                &p.name,
+                &p.policy_id,
+                &p.path,
+                &p.default_version,
+                u,
+                (p.create_date, p.update_date),
+            );
+            if full {
+                if let Some(d) = &p.description {
+                    v["Description"] = json!(d);
+                }
+                put_tags(&mut v, &p.tags);
+            }
+            v
+        }
+    }
+}
+
+fn version_value(v: &PolicyVersion, default: &str, with_document: bool) -> Value {
+    let mut out = json!({
+        "VersionId": v.version_id,
+        "IsDefaultVersion": v.version_id == default,
+        "CreateDate": v.create_date,
+    });
+    if with_document {
+        out["Document"] = json!(encode_document(&v.document));
+    }
+    out
+}
+
+/// Checks a managed policy document: size quota, then grammar.
+fn check_managed_document(doc: &str) -> Result<(), AwsError> {
+    if policy_size(doc) > MANAGED_POLICY_SIZE {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for PolicySize: {MANAGED_POLICY_SIZE}"
+        )));
+    }
+    validate(doc, DocKind::Identity)?;
+    Ok(())
+}
+
+/// What AWS answers when a caller tries to change an AWS managed policy.
+fn aws_policy_denied(ctx: &RequestContext, action: &str, arn: &str) -> AwsError {
+    AwsError::new(
+        "AccessDenied",
+        403,
+        format!(
+            "User: {} is not authorized to perform: iam:{action} on resource: policy {arn}",
+            ctx.principal.arn()
+        ),
+    )
+}
+
+impl IamService {
+    /// The managed policy with this ARN, visible from `account`.
+    pub(crate) fn find_policy(&self, account: &str, arn: &str) -> Result<ManagedRef, AwsError> {
+        let Some((owner, path, name)) = split_policy_arn(arn) else {
+            return Err(invalid_input(format!("ARN {arn} is not valid.")));
+        };
+        if owner == "aws" {
+            return catalogue::by_arn(arn)
+                .map(ManagedRef::Aws)
+                .ok_or_else(|| no_such_policy(arn));
+        }
+        if owner != account {
+            return Err(no_such_policy(arn));
+        }
+        let k = key(account, name);
+        match self.policies.get(&k)? {
+            Some(p) if p.path == path && p.name == name => Ok(ManagedRef::Customer(k, Box::new(p))),
+            _ => Err(no_such_policy(arn)),
+        }
+    }
+
+    /// Checks that `arn` names a managed policy usable as a permissions
+    /// boundary and returns it.
+    pub(crate) fn boundary_policy(&self, account: &str, arn: &str) -> Result<String, AwsError> {
+        match self.find_policy(account, arn) {
+            Ok(_) => Ok(arn.to_string()),
+            Err(e) if e.code == "NoSuchEntity" => Err(no_such_entity(format!(
+                "Scope ARN: {arn} does not exist or is not attachable."
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// How many identities attach each policy, and use it as a boundary.
+    pub(crate) fn policy_usage(&self, account: &str) -> Result<Usage, AwsError> {
+        let prefix = account_prefix(account);
+        let mut usage: Usage = HashMap::new();
+        let mut count = |attached: &[String], boundary: &Option<String>| {
+            for a in attached {
+                usage.entry(a.clone()).or_default().0 += 1;
+            }
+            if let Some(b) = boundary {
+                usage.entry(b.clone()).or_default().1 += 1;
+            }
+        };
+        for (_, u) in self.users.scan_prefix(&prefix)? {
+            count(&u.attached_policies, &u.permissions_boundary);
+        }
+        for (_, g) in self.groups.scan_prefix(&prefix)? {
+            count(&g.attached_policies, &None);
+        }
+        for (_, r) in self.roles.scan_prefix(&prefix)? {
+            count(&r.attached_policies, &r.permissions_boundary);
+        }
+        Ok(usage)
+    }
+
+    /// `CreatePolicy`.
+    pub(crate) fn create_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let name = required(&input, "PolicyName")?;
+        check_name("PolicyName", name)?;
+        let path = path_member(&input, "Path")?;
+        let doc = required(&input, "PolicyDocument")?;
+        check_managed_document(doc)?;
+        let tags = tags_member(&input)?;
+        let now = ctx.clock.now_secs();
+        let policy = ManagedPolicy {
+            name: name.to_string(),
+            policy_id: id::iam_unique_id("ANPA"),
+            path,
+            description: str_member(&input, "Description").map(str::to_string),
+            create_date: now,
+            update_date: now,
+            default_version: "v1".into(),
+            next_version: 2,
+            versions: vec![PolicyVersion {
+                version_id: "v1".into(),
+                document: doc.to_string(),
+                create_date: now,
+            }],
+            tags,
+        };
+        let k = key(&ctx.account_id, name);
+        self.write(|txn| {
+            if txn.get(&self.policies, &k)?.is_some() {
+                return Err(already_exists(format!(
+                    "A policy called {name} already exists. Duplicate names are not allowed."
+                )));
+            }
+            txn.put(&self.policies, &k, &policy)?;
+            Ok(())
+        })?;
+        let mut v = managed_value(
+            &ctx.account_id,
+            &ManagedRef::Customer(k, Box::new(policy)),
+            &Usage::new(),
+            true,
+        );
+        if let Some(o) = v.as_object_mut() {
+            o.remove("Description");
+        }
+        Ok(json!({ "Policy": v }))
+    }
+
+    /// `GetPolicy`.
+    pub(crate) fn get_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let arn = required(&input, "PolicyArn")?;
+        let r = self.find_policy(&ctx.account_id, arn)?;
+        let usage = self.policy_usage(&ctx.account_id)?;
+        Ok(json!({ "Policy": managed_value(&ctx.account_id, &r, &usage, true) }))
+    }
+
+    /// The customer managed policy at `arn`, refusing AWS managed ones.
+    fn customer_policy(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        arn: &str,
+    ) -> Result<(String, ManagedPolicy), AwsError> {
+        match self.find_policy(&ctx.account_id, arn)? {
+            ManagedRef::Aws(_) => Err(aws_policy_denied(ctx, action, arn)),
+            ManagedRef::Customer(k, p) => Ok((k, *p)),
+        }
+    }
+
+    /// `DeletePolicy`, refused while attached, used as a boundary, or
+    /// holding versions other than the default.
+    pub(crate) fn delete_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let arn = required(&input, "PolicyArn")?;
+        let (k, _) = self.customer_policy(ctx, "DeletePolicy", arn)?;
+        self.write(|txn| {
+            let policy = txn
+                .get(&self.policies, &k)?
+                .ok_or_else(|| no_such_policy(arn))?;
+            let prefix = account_prefix(&ctx.account_id);
+            let named = |attached: &[String], boundary: &Option<String>| {
+                attached.iter().any(|a| a == arn) || boundary.as_deref() == Some(arn)
+            };
+            let attached = txn
+                .scan_prefix(&self.users, &prefix)?
+                .iter()
+                .any(|(_, u)| named(&u.attached_policies, &u.permissions_boundary))
+                || txn
+                    .scan_prefix(&self.groups, &prefix)?
+                    .iter()
+                    .any(|(_, g)| named(&g.attached_policies, &None))
+                || txn
+                    .scan_prefix(&self.roles, &prefix)?
+                    .iter()
+                    .any(|(_, r)| named(&r.attached_policies, &r.permissions_boundary));
+            if attached {
+                return Err(delete_conflict("Cannot delete a policy attached to entities."));
+            }
+            if policy.versions.len() > 1 {
+                return Err(delete_conflict(
+                    "This policy has more than one version. Before you delete a policy, you must delete the policy's non-default versions.",
+                ));
+            }
+            txn.delete(&self.policies, &k)?;
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
+    /// `ListPolicies`: `Scope` (All, AWS, Local), `OnlyAttached`,
+    /// `PathPrefix`, `PolicyUsageFilter`.
+    pub(crate) fn list_policies(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = &ctx.account_id;
+        let scope = str_member(&input, "Scope").unwrap_or("All");
+        let only_attached = bool_member(&input, "OnlyAttached").unwrap_or(false);
+        let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
+        let usage_filter = str_member(&input, "PolicyUsageFilter");
+        let usage = self.policy_usage(acct)?;
+        let mut refs: Vec<(String, ManagedRef)> = Vec::new();
+        if scope != "Local" {
+            for p in catalogue::all() {
+                refs.push((format!("a/{}", p.name.to_lowercase()), ManagedRef::Aws(p)));
+            }
+        }
+        if scope != "AWS" {
+            for (k, p) in self.policies.scan_prefix(&account_prefix(acct))? {
+                refs.push((
+                    format!("l/{}", p.name.to_lowercase()),
+                    ManagedRef::Customer(k, Box::new(p)),
+                ));
+            }
+        }
+        let arn_of = |r: &ManagedRef| match r {
+            ManagedRef::Aws(p) => p.arn(),
+            ManagedRef::Customer(_, p) => policy_arn(acct, p),
+        };
+        let items = refs
+            .into_iter()
+            .filter(|(_, r)| r.path().starts_with(prefix))
+            .filter(|(_, r)| {
+                let (attach, boundary) = usage.get(&arn_of(r)).copied().unwrap_or_default();
+                let in_use = match usage_filter {
+                    Some("PermissionsPolicy") => attach > 0,
+                    Some("PermissionsBoundary") => boundary > 0,
+                    _ => attach + boundary > 0,
+                };
+                !only_attached || in_use
+            })
+            .map(|(k, r)| (k, managed_value(acct, &r, &usage, false)))
+            .collect();
+        let (page, next) = paginate(items, &input);
+        Ok(list_output("Policies", page, next))
+    }
+
+    /// `CreatePolicyVersion` (at most 5 versions; `SetAsDefault` makes it
+    /// the one that takes effect).
+    pub(crate) fn create_policy_version(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let arn = required(&input, "PolicyArn")?;
+        let doc = required(&input, "PolicyDocument")?;
+        let set_default = bool_member(&input, "SetAsDefault").unwrap_or(false);
+        let (k, _) = self.customer_policy(ctx, "CreatePolicyVersion", arn)?;
+        check_managed_document(doc)?;
+        let now = ctx.clock.now_secs();
+        let (version, default) = self.write(|txn| {
+            let mut p = txn
+                .get(&self.policies, &k)?
+                .ok_or_else(|| no_such_policy(arn))?;
+            if p.versions.len() >= VERSIONS_PER_POLICY {
+                return Err(limit_exceeded(
+                    "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.",
+                ));
+            }
+            let v = PolicyVersion {
+                version_id: format!("v{}", p.next_version),
+                document: doc.to_string(),
+                create_date: now,
+            };
+            p.next_version += 1;
+            p.versions.push(v.clone());
+            if set_default {
+                p.default_version = v.version_id.clone();
+            }
+            p.update_date = now;
+            txn.put(&self.policies, &k, &p)?;
+            Ok((v, p.default_version))
+        })?;
+        let mut out = version_value(&version, &default, false);
+        if let Some(o) = out.as_object_mut() {
+            o.remove("Document");
+        }
+        Ok(json!({ "PolicyVersion": out }))
+    }
+
+    /// `GetPolicyVersion`.
+    pub(crate) fn get_policy_version(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let arn = required(&input, "PolicyArn")?;
+        let vid = required(&input, "VersionId")?;
+        let missing = || {
+            no_such_entity(format!(
+                "Policy {arn} version {vid} does not exist or is not attachable."
+            ))
+        };
+        match self.find_policy(&ctx.account_id, arn)? {
+            ManagedRef::Aws(p) => {
+                if p.version != vid {
+                    return Err(missing());
+                }
+                Ok(json!({ "PolicyVersion": {
+                    "Document": encode_document(&p.document),
+                    "VersionId": p.version,
+                    "IsDefaultVersion": true,
+                    "CreateDate": p.update_date,
+                }}))
+            }
+            ManagedRef::Customer(_, p) => {
+                let v = p
+                    .versions
+                    .iter()
+                    .find(|v| v.version_id == vid)
+                    .ok_or_else(missing)?;
+                Ok(json!({ "PolicyVersion": version_value(v, &p.default_version, true) }))
+            }
+        }
+    }
+
+    /// `ListPolicyVersions`, newest first.
+    pub(crate) fn list_policy_versions(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let arn = required(&input, "PolicyArn")?;
+        let items: Vec<(String, Value)> = match self.find_policy(&ctx.account_id, arn)? {
+            ManagedRef::Aws(p) => vec![(
+                "0".into(),
+                json!({"VersionId": p.version, "IsDefaultVersion": true, "CreateDate": p.update_date}),
+            )],
+            ManagedRef::Customer(_, p) => {
+                let mut vs: Vec<&PolicyVersion> = p.versions.iter().collect();
+                vs.sort_by_key(|v| std::cmp::Reverse(v.create_date));
+                vs.into_iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        (
+                            format!("{i:04}"),
+                            version_value(v, &p.default_version, false),
+                        )
+                    })
+                    .collect()
+            }
+        };
+        let (page, next) = paginate(items, &input);
+        Ok(list_output("Versions", page, next))
+    }
+
+    /// `DeletePolicyVersion` (never the default version).
+    pub(crate) fn delete_policy_version(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let arn = required(&input, "PolicyArn")?;
+        let vid = required(&input, "VersionId")?;
+        let (k, _) = self.customer_policy(ctx, "DeletePolicyVersion", arn)?;
+        self.write(|txn| {
+            let mut p = txn
+                .get(&self.policies, &k)?
+                .ok_or_else(|| no_such_policy(arn))?;
+            if !p.versions.iter().any(|v| v.version_id == vid) {
+                return Err(no_such_entity(format!(
+                    "Policy {arn} version {vid} does not exist or is not attachable."
+                )));
+            }
+            if p.default_version == vid {
+                return Err(delete_conflict(
+                    "Cannot delete the default version of a policy.",
+                ));
+            }
+            p.versions.retain(|v| v.version_id != vid);
+            txn.put(&self.policies, &k, &p)?;
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
+    /// `SetDefaultPolicyVersion`.
+    pub(crate) fn set_default_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let arn = required(&input, "PolicyArn")?;
+        let vid = required(&input, "VersionId")?;
+        let (k, _) = self.customer_policy(ctx, "SetDefaultPolicyVersion", arn)?;
+        let now = ctx.clock.now_secs();
+        self.write(|txn| {
+            let mut p = txn
+                .get(&self.policies, &k)?
+                .ok_or_else(|| no_such_policy(arn))?;
+            if !p.versions.iter().any(|v| v.version_id == vid) {
+                return Err(no_such_entity(format!(
+                    "Policy {arn} version {vid} does not exist or is not attachable."
+                )));
+            }
+            p.default_version = vid.to_string();
+            p.update_date = now;
+            txn.put(&self.policies, &k, &p)?;
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+}

@@ -1,0 +1,90 @@
+//! The IAM permission each S3 operation needs.
+//!
+//! S3's actions are not its operation names (`ListBuckets` needs
+//! `s3:ListAllMyBuckets`, `ListObjectsV2` needs `s3:ListBucket`, `HeadObject`
+//! needs `s3:GetObject`), and its resources are bucket ARNs
+//! (`arn:aws:s3:::bucket`) or object ARNs (`arn:aws:s3:::bucket/key`), as
+//! AWS's service authorization reference lists them.
+
+use crate::S3Service;
+use gureum_core::{Authorization, AuthzTarget, RequestContext, Value};
+
+/// Operations on a bucket, with their action when it differs from the name.
+const BUCKET_ACTIONS: &[(&str, &str)] = &[
+    ("CreateBucket", "s3:CreateBucket"),
+    ("DeleteBucket", "s3:DeleteBucket"),
+    ("HeadBucket", "s3:ListBucket"),
+    ("ListObjects", "s3:ListBucket"),
+    ("ListObjectsV2", "s3:ListBucket"),
+    ("ListObjectVersions", "s3:ListBucketVersions"),
+    ("ListMultipartUploads", "s3:ListBucketMultipartUploads"),
+    ("GetBucketLocation", "s3:GetBucketLocation"),
+    ("GetBucketVersioning", "s3:GetBucketVersioning"),
+    ("PutBucketVersioning", "s3:PutBucketVersioning"),
+    ("GetBucketTagging", "s3:GetBucketTagging"),
+    ("PutBucketTagging", "s3:PutBucketTagging"),
+    ("DeleteBucketTagging", "s3:PutBucketTagging"),
+    ("GetBucketPolicy", "s3:GetBucketPolicy"),
+    ("PutBucketPolicy", "s3:PutBucketPolicy"),
+    ("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
+    ("GetBucketAcl", "s3:GetBucketAcl"),
+    ("PutBucketAcl", "s3:PutBucketAcl"),
+];
+
+/// Operations on an object, with their action.
+const OBJECT_ACTIONS: &[(&str, &str)] = &[
+    ("GetObject", "s3:GetObject"),
+    ("HeadObject", "s3:GetObject"),
+    ("PutObject", "s3:PutObject"),
+    ("CopyObject", "s3:PutObject"),
+    ("DeleteObject", "s3:DeleteObject"),
+    ("GetObjectTagging", "s3:GetObjectTagging"),
+    ("PutObjectTagging", "s3:PutObjectTagging"),
+    ("DeleteObjectTagging", "s3:DeleteObjectTagging"),
+    ("GetObjectAcl", "s3:GetObjectAcl"),
+    ("PutObjectAcl", "s3:PutObjectAcl"),
+    ("CreateMultipartUpload", "s3:PutObject"),
+    ("UploadPart", "s3:PutObject"),
+    ("UploadPartCopy", "s3:PutObject"),
+    ("CompleteMultipartUpload", "s3:PutObject"),
+    ("AbortMultipartUpload", "s3:AbortMultipartUpload"),
+    ("ListParts", "s3:ListMultipartUploadParts"),
+    ("RestoreObject", "s3:RestoreObject"),
+];
+
+impl S3Service {
+    pub(crate) fn authorization(
+        &self,
+        _ctx: &RequestContext,
+        operation: &str,
+        input: &Value,
+    ) -> Authorization {
+        let bucket = input
+            .get("Bucket")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let key = input.get("Key").and_then(Value::as_str).unwrap_or_default();
+        let find = |table: &[(&str, &'static str)]| {
+            table
+                .iter()
+                .find(|(op, _)| *op == operation)
+                .map(|(_, a)| *a)
+        };
+        if operation == "ListBuckets" {
+            return Authorization::Targets(vec![AuthzTarget::new("s3:ListAllMyBuckets", "*")]);
+        }
+        if let Some(action) = find(OBJECT_ACTIONS) {
+            return Authorization::Targets(vec![AuthzTarget::new(
+                action,
+                format!("arn:aws:s3:::{bucket}/{key}"),
+            )]);
+        }
+        if let Some(action) = find(BUCKET_ACTIONS) {
+            return Authorization::Targets(vec![AuthzTarget::new(
+                action,
+                format!("arn:aws:s3:::{bucket}"),
+            )]);
+        }
+        Authorization::Default
+    }
+}
