@@ -164,6 +164,18 @@ impl IamService {
             })
     }
 
+    /// The default document of a managed policy (customer managed in
+    /// `account`, or AWS managed), as JSON text; for STS session policies
+    /// given as `PolicyArns`.
+    pub fn managed_policy_document(
+        &self,
+        account: &str,
+        arn: &str,
+    ) -> Result<String, gureum_core::AwsError> {
+        self.find_policy(account, arn)
+            .map(|r| r.document().to_string())
+    }
+
     /// The parsed default document of a managed policy, by ARN.
     fn managed_policy(&self, account: &str, arn: &str) -> Option<Arc<Policy>> {
         let r = self.find_policy(account, arn).ok()?;

@@ -81,26 +81,37 @@ fn trust_allows(request: &Request, trust: &Policy) -> bool {
     gureum_policy::evaluate(request, &set).is_allowed()
 }
 
-/// Session policy given inline (`Policy`); `PolicyArns` are refused for now.
-fn session_policies(input: &Value) -> Result<Vec<String>, AwsError> {
-    if input
-        .get("PolicyArns")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty())
+/// Session policies: the inline `Policy` and the managed `PolicyArns`
+/// (customer managed in the role's account, or AWS managed).
+fn session_policies(
+    iam: &gureum_iam::IamService,
+    role_account: &str,
+    input: &Value,
+) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    if let Some(doc) = str_member(input, "Policy") {
+        gureum_policy::validate(doc, PolicyKind::Session)
+            .map_err(|e| AwsError::new("MalformedPolicyDocument", 400, e.message()))?;
+        out.push(doc.to_string());
+    }
+    let arns = input.get("PolicyArns").and_then(Value::as_array);
+    for arn in arns
+        .into_iter()
+        .flatten()
+        .filter_map(|p| str_member(p, "arn"))
     {
-        return Err(AwsError::not_implemented(
-            "sts",
-            "AssumeRole with PolicyArns",
-        ));
+        let doc = iam
+            .managed_policy_document(role_account, arn)
+            .map_err(|_| {
+                AwsError::new(
+                    "InvalidParameterValue",
+                    400,
+                    format!("Policy {arn} does not exist or is not attachable."),
+                )
+            })?;
+        out.push(doc);
     }
-    match str_member(input, "Policy") {
-        None => Ok(Vec::new()),
-        Some(doc) => {
-            gureum_policy::validate(doc, PolicyKind::Session)
-                .map_err(|e| AwsError::new("MalformedPolicyDocument", 400, e.message()))?;
-            Ok(vec![doc.to_string()])
-        }
-    }
+    Ok(out)
 }
 
 fn tags(input: &Value) -> Vec<(String, String)> {
@@ -120,12 +131,10 @@ fn tags(input: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// Packed policy size as AWS reports it: a percentage of the allowed size.
-fn packed_size(policies: &[String], tags: &[(String, String)]) -> i64 {
-    let chars: usize = policies
-        .iter()
-        .map(|p| p.chars().filter(|c| !c.is_whitespace()).count())
-        .sum::<usize>()
+/// Packed policy size as AWS reports it: the inline session policy and the
+/// session tags as a percentage of the allowed size.
+fn packed_size(inline: Option<&str>, tags: &[(String, String)]) -> i64 {
+    let chars: usize = inline.map_or(0, |p| p.chars().filter(|c| !c.is_whitespace()).count())
         + tags.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
     ((chars * 100) / 2048) as i64
 }
@@ -205,9 +214,9 @@ impl StsService {
             }
             mfa = true;
         }
-        let policies = session_policies(&input)?;
+        let policies = session_policies(&self.iam, role_account, &input)?;
         let tags = tags(&input);
-        let packed = packed_size(&policies, &tags);
+        let packed = packed_size(str_member(&input, "Policy"), &tags);
         let now = ctx.clock.now_millis();
         let session = Session {
             access_key_id: id::access_key_id("ASIA"),
@@ -315,7 +324,7 @@ impl StsService {
                 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
             ));
         }
-        let policies = session_policies(&input)?;
+        let policies = session_policies(&self.iam, role_account, &input)?;
         let now = ctx.clock.now_millis();
         let session = Session {
             access_key_id: id::access_key_id("ASIA"),

@@ -54,8 +54,9 @@ impl StsService {
         _input: &Value,
     ) -> Authorization {
         match operation {
-            // AWS lets every signed caller ask who it is or whose key this is.
-            "GetCallerIdentity" | "GetAccessKeyInfo" => Authorization::Public,
+            // AWS requires no permission to ask who you are, or for a
+            // session token of your own.
+            "GetCallerIdentity" | "GetSessionToken" => Authorization::Public,
             // The trust policy and the caller's policies decide together.
             "AssumeRole" | "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML" => {
                 Authorization::ByHandler
