@@ -17,7 +17,7 @@
 //! `uri`/`querystring` members mean nothing in a response and are skipped.
 
 use super::{format_ts, scalar_text, target, ts_format, ts_millis, TsFormat};
-use crate::Value;
+use crate::{Response, Value};
 use gureum_model::{MemberRef, OperationModel, ServiceModel, Shape, ShapeType};
 
 /// The response status: a `statusCode` member's value, else the
@@ -171,4 +171,32 @@ pub fn raw_payload(shape: &Shape, value: Option<&Value>) -> Option<(Vec<u8>, &'s
 /// Whether a status or method forbids a body (HEAD, 1xx, 204, 304).
 pub fn bodiless(method: &str, status: u16) -> bool {
     method.eq_ignore_ascii_case("HEAD") || status < 200 || status == 204 || status == 304
+}
+
+/// The last step of every rest response: no body where HTTP allows none
+/// (HEAD, 204, 304), and the protocol's media type unless a payload member
+/// already set one.
+pub(crate) fn finish(
+    method: &str,
+    status: u16,
+    mut headers: Vec<(String, String)>,
+    mut body: Vec<u8>,
+    content_type: Option<&str>,
+) -> Response {
+    if bodiless(method, status) {
+        body.clear();
+    }
+    if let Some(ct) = content_type {
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            headers.push(("Content-Type".to_string(), ct.to_string()));
+        }
+    }
+    Response {
+        status,
+        headers,
+        body: body.into(),
+    }
 }

@@ -10,7 +10,7 @@
 
 use super::errors::ErrorInfo;
 use super::json::{write_error_body, write_raw, write_struct};
-use super::rest::{bodiless, header_value, payload, raw_payload, status, write_headers};
+use super::rest::{finish, header_value, payload, raw_payload, status, write_headers};
 use super::{request_id_headers, target};
 use crate::{Response, Value};
 use gureum_core::AwsError;
@@ -55,22 +55,7 @@ pub fn output(
             content_type = Some("application/json");
         }
     }
-    if bodiless(&operation.http.method, status) {
-        body.clear();
-    }
-    if let Some(ct) = content_type {
-        if !headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-        {
-            headers.push(("Content-Type".to_string(), ct.to_string()));
-        }
-    }
-    Response {
-        status,
-        headers,
-        body: body.into(),
-    }
+    finish(&operation.http.method, status, headers, body, content_type)
 }
 
 /// A rest-json error response.

@@ -16,7 +16,7 @@
 //! `<ErrorResponse><Error><Type/><Code/><Message/>…</Error><RequestId/></ErrorResponse>`.
 
 use super::errors::ErrorInfo;
-use super::rest::{bodiless, payload, raw_payload, status, write_headers};
+use super::rest::{bodiless, finish, payload, raw_payload, status, write_headers};
 use super::rest_json::header_fields;
 use super::xml_write::{write_attributes, write_error_fields, write_struct_contents, XmlWriter};
 use super::{host_id, is_s3, request_id_headers, target};
@@ -75,22 +75,7 @@ pub fn output(
             content_type = Some("application/xml");
         }
     }
-    if bodiless(&operation.http.method, status) {
-        body.clear();
-    }
-    if let Some(ct) = content_type {
-        if !headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-        {
-            headers.push(("Content-Type".to_string(), ct.to_string()));
-        }
-    }
-    Response {
-        status,
-        headers,
-        body: body.into(),
-    }
+    finish(&operation.http.method, status, headers, body, content_type)
 }
 
 fn has_body_members(shape: &Shape) -> bool {
