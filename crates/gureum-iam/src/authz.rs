@@ -194,20 +194,20 @@ impl IamService {
         self.cache.users.get_or(&self.cache.generation, &k, || {
             let user = self.users.get(&k).ok()??;
             let mut identity = Vec::new();
-            for doc in user.inline_policies.values() {
-                identity.extend(self.parsed_cache().get(doc));
-            }
-            for arn in &user.attached_policies {
-                identity.extend(self.managed_policy(account_id, arn));
-            }
+            self.collect_policies(
+                account_id,
+                user.inline_policies.values(),
+                &user.attached_policies,
+                &mut identity,
+            );
             for g in &user.groups {
                 if let Ok(Some(group)) = self.groups.get(&key(account_id, g)) {
-                    for doc in group.inline_policies.values() {
-                        identity.extend(self.parsed_cache().get(doc));
-                    }
-                    for arn in &group.attached_policies {
-                        identity.extend(self.managed_policy(account_id, arn));
-                    }
+                    self.collect_policies(
+                        account_id,
+                        group.inline_policies.values(),
+                        &group.attached_policies,
+                        &mut identity,
+                    );
                 }
             }
             let boundary = user
@@ -229,12 +229,12 @@ impl IamService {
         self.cache.roles.get_or(&self.cache.generation, &k, || {
             let role = self.roles.get(&k).ok()??;
             let mut identity = Vec::new();
-            for doc in role.inline_policies.values() {
-                identity.extend(self.parsed_cache().get(doc));
-            }
-            for arn in &role.attached_policies {
-                identity.extend(self.managed_policy(account_id, arn));
-            }
+            self.collect_policies(
+                account_id,
+                role.inline_policies.values(),
+                &role.attached_policies,
+                &mut identity,
+            );
             let boundary = role
                 .permissions_boundary
                 .as_deref()
@@ -245,6 +245,23 @@ impl IamService {
                 tags: tag_pairs(&role.tags),
             })
         })
+    }
+
+    /// Adds the parsed inline documents and attached managed policies of one
+    /// user, group or role to `out`.
+    fn collect_policies<'a>(
+        &self,
+        account_id: &str,
+        inline: impl Iterator<Item = &'a String>,
+        attached: &[String],
+        out: &mut Vec<Arc<Policy>>,
+    ) {
+        for doc in inline {
+            out.extend(self.parsed_cache().get(doc));
+        }
+        for arn in attached {
+            out.extend(self.managed_policy(account_id, arn));
+        }
     }
 
     /// A role by name, for `sts:AssumeRole`.
