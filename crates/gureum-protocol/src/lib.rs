@@ -45,7 +45,7 @@ pub use error::ParseError;
 pub use parse::{parse_request, resolve_operation, ResolvedOperation};
 pub use request::{Request, Response};
 pub use serialize::{serialize_error, serialize_output};
-pub use validate::{validate, ValidationIssue};
+pub use validate::{validate, validate_with, Checks, ValidationIssue};
 
 /// The value type inputs and outputs are made of (see the crate docs).
 pub type Value = serde_json::Value;

@@ -36,9 +36,52 @@ impl ValidationIssue {
 
 /// Every broken constraint of `value` against `shape` (empty when valid).
 pub fn validate(model: &ServiceModel, shape: &Shape, value: &Value) -> Vec<ValidationIssue> {
+    validate_with(model, shape, value, Checks::All)
+}
+
+/// Which constraints a service enforces on input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checks {
+    /// Required members, enums, lengths and ranges: Coral-based services.
+    All,
+    /// Everything but enum membership. EC2 and S3 do not refuse unknown enum
+    /// values up front: their handlers answer with their own codes
+    /// (`InvalidInstanceType`, `InvalidStorageClass`), and new values reach
+    /// clients before the models list them.
+    NoEnums,
+}
+
+impl Checks {
+    /// What the service behind `protocol` (and model `service`) enforces.
+    pub fn for_service(protocol: gureum_model::Protocol, service: &str) -> Checks {
+        if protocol == gureum_model::Protocol::Ec2 || service == "s3" {
+            Checks::NoEnums
+        } else {
+            Checks::All
+        }
+    }
+}
+
+/// Every broken constraint of `value` against `shape` that `checks` covers.
+pub fn validate_with(
+    model: &ServiceModel,
+    shape: &Shape,
+    value: &Value,
+    checks: Checks,
+) -> Vec<ValidationIssue> {
     let mut issues = Vec::new();
-    check(model, shape, value, "", &mut issues, 0);
+    let mut ctx = CheckCtx {
+        issues: &mut issues,
+        enums: checks == Checks::All,
+    };
+    check(model, shape, value, "", &mut ctx, 0);
     issues
+}
+
+/// What a walk collects, and which checks it makes.
+struct CheckCtx<'a> {
+    issues: &'a mut Vec<ValidationIssue>,
+    enums: bool,
 }
 
 fn lower_first(s: &str) -> String {
@@ -142,19 +185,20 @@ fn check(
     shape: &Shape,
     v: &Value,
     path: &str,
-    issues: &mut Vec<ValidationIssue>,
+    ctx: &mut CheckCtx<'_>,
     depth: usize,
 ) {
     if depth > MAX_DEPTH || v.is_null() {
         return;
     }
+    let enums = ctx.enums;
     match shape.kind {
         ShapeType::String => {
             let Some(s) = v.as_str() else { return };
-            if let Some(values) = &shape.enum_values {
+            if let Some(values) = shape.enum_values.as_ref().filter(|_| enums) {
                 if !values.iter().any(|e| e == s) {
                     push(
-                        issues,
+                        ctx.issues,
                         path,
                         v,
                         format!(
@@ -164,14 +208,14 @@ fn check(
                     );
                 }
             }
-            check_length(shape, s.chars().count(), path, v, issues);
+            check_length(shape, s.chars().count(), path, v, ctx.issues);
         }
         ShapeType::Blob => {
             if let Some(s) = v.as_str() {
                 let len = base64::engine::general_purpose::STANDARD
                     .decode(s)
                     .map_or(s.len(), |b| b.len());
-                check_length(shape, len, path, v, issues);
+                check_length(shape, len, path, v, ctx.issues);
             }
         }
         ShapeType::Integer
@@ -186,7 +230,7 @@ fn check(
             if let Some(min) = shape.min {
                 if n < min {
                     push(
-                        issues,
+                        ctx.issues,
                         path,
                         v,
                         format!(
@@ -199,7 +243,7 @@ fn check(
             if let Some(max) = shape.max {
                 if n > max {
                     push(
-                        issues,
+                        ctx.issues,
                         path,
                         v,
                         format!(
@@ -212,23 +256,23 @@ fn check(
         }
         ShapeType::List => {
             let Some(items) = v.as_array() else { return };
-            check_length(shape, items.len(), path, v, issues);
+            check_length(shape, items.len(), path, v, ctx.issues);
             let Some(mt) = shape.member.as_deref().and_then(|m| model.shape(&m.shape)) else {
                 return;
             };
             for (i, item) in items.iter().enumerate() {
                 let p = join(path, &format!("{}.member", i + 1));
-                check(model, mt, item, &p, issues, depth + 1);
+                check(model, mt, item, &p, ctx, depth + 1);
             }
         }
         ShapeType::Map => {
             let Some(entries) = v.as_object() else { return };
-            check_length(shape, entries.len(), path, v, issues);
+            check_length(shape, entries.len(), path, v, ctx.issues);
             let Some(vt) = shape.value.as_deref().and_then(|m| model.shape(&m.shape)) else {
                 return;
             };
             for (k, item) in entries {
-                check(model, vt, item, &join(path, k), issues, depth + 1);
+                check(model, vt, item, &join(path, k), ctx, depth + 1);
             }
         }
         ShapeType::Structure => {
@@ -244,12 +288,17 @@ fn check(
                         let streaming =
                             r.streaming || model.shape(&r.shape).is_some_and(|t| t.streaming);
                         if shape.required.iter().any(|n| n == name) && !streaming {
-                            push(issues, &p, &Value::Null, "Member must not be null".into());
+                            push(
+                                ctx.issues,
+                                &p,
+                                &Value::Null,
+                                "Member must not be null".into(),
+                            );
                         }
                     }
                     Some(mv) => {
                         if let Some(mt) = model.shape(&r.shape) {
-                            check(model, mt, mv, &p, issues, depth + 1);
+                            check(model, mt, mv, &p, ctx, depth + 1);
                         }
                     }
                 }
@@ -332,5 +381,25 @@ mod tests {
             got,
             vec!["keys '[]' Member must have length greater than or equal to 1"]
         );
+    }
+}
+
+#[cfg(test)]
+mod checks_tests {
+    use super::*;
+    use gureum_model::Protocol;
+    use serde_json::json;
+
+    #[test]
+    fn ec2_and_s3_do_not_refuse_unknown_enum_values() {
+        let model = gureum_model::load("ec2").expect("vendored");
+        let input = model.shape("DescribeInstanceTypesRequest").expect("shape");
+        let value = json!({"InstanceTypes": ["t3.huge"]});
+        assert!(!validate(&model, input, &value).is_empty(), "the model's enum refuses it");
+        let checks = Checks::for_service(Protocol::Ec2, "ec2");
+        assert_eq!(checks, Checks::NoEnums);
+        assert!(validate_with(&model, input, &value, checks).is_empty());
+        assert_eq!(Checks::for_service(Protocol::RestXml, "s3"), Checks::NoEnums);
+        assert_eq!(Checks::for_service(Protocol::Json11, "logs"), Checks::All);
     }
 }

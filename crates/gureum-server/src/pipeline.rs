@@ -123,7 +123,8 @@ pub async fn handle(
         Err(e) => return fail(&e.to_aws_error(protocol, &service.name)),
     };
     if let Some(shape) = op.input.as_ref().and_then(|r| model.shape(&r.shape)) {
-        let issues = gureum_protocol::validate(&model, shape, &input);
+        let checks = gureum_protocol::Checks::for_service(protocol, &service.name);
+        let issues = gureum_protocol::validate_with(&model, shape, &input, checks);
         if !issues.is_empty() {
             let e = gureum_protocol::ParseError::Validation(issues);
             return fail(&e.to_aws_error(protocol, &service.name));
