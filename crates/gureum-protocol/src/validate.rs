@@ -395,11 +395,17 @@ mod checks_tests {
         let model = gureum_model::load("ec2").expect("vendored");
         let input = model.shape("DescribeInstanceTypesRequest").expect("shape");
         let value = json!({"InstanceTypes": ["t3.huge"]});
-        assert!(!validate(&model, input, &value).is_empty(), "the model's enum refuses it");
+        assert!(
+            !validate(&model, input, &value).is_empty(),
+            "the model's enum refuses it"
+        );
         let checks = Checks::for_service(Protocol::Ec2, "ec2");
         assert_eq!(checks, Checks::NoEnums);
         assert!(validate_with(&model, input, &value, checks).is_empty());
-        assert_eq!(Checks::for_service(Protocol::RestXml, "s3"), Checks::NoEnums);
+        assert_eq!(
+            Checks::for_service(Protocol::RestXml, "s3"),
+            Checks::NoEnums
+        );
         assert_eq!(Checks::for_service(Protocol::Json11, "logs"), Checks::All);
     }
 }

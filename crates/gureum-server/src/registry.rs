@@ -37,7 +37,7 @@ impl Registry {
             iam.clone(),
             sts,
             Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
-            Arc::new(gureum_ec2::Ec2Service::new()),
+            Arc::new(gureum_ec2::Ec2Service::new(store.clone())),
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),

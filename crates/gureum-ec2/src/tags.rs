@@ -1,0 +1,311 @@
+//! EC2 tags: one shared store keyed by resource id, used by every resource
+//! family (`CreateTags`, `DeleteTags`, `DescribeTags`, and the
+//! `TagSpecifications` of create operations).
+//!
+//! Table `ec2.tags`, key `{account}/{region}/{resource-id}`, value the
+//! resource's tags. The resource type is read from the id's prefix.
+
+use crate::network::{self, dry_run, invalid_value, key, prefix, strings};
+use crate::{filter, Ec2Service};
+use gureum_core::{AwsError, OpResult, RequestContext, Value};
+use gureum_store::{Store, Table, WriteTxn};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// A resource's tags, by key.
+pub type Tags = BTreeMap<String, String>;
+
+/// The most tags one resource may carry.
+pub const MAX_TAGS: usize = 50;
+
+/// The tag table.
+pub fn table(store: &Store) -> Table<Tags> {
+    store.table("ec2.tags")
+}
+
+/// The resource type (`vpc`, `security-group`, …) of an id, from its prefix.
+pub fn resource_type(id: &str) -> Option<&'static str> {
+    let (p, rest) = id.rsplit_once('-')?;
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some(match p {
+        "vpc" => "vpc",
+        "subnet" => "subnet",
+        "igw" => "internet-gateway",
+        "rtb" => "route-table",
+        "sg" => "security-group",
+        "sgr" => "security-group-rule",
+        "acl" => "network-acl",
+        "dopt" => "dhcp-options",
+        "i" => "instance",
+        "ami" => "image",
+        "vol" => "volume",
+        "snap" => "snapshot",
+        "eni" => "network-interface",
+        "nat" => "natgateway",
+        "eipalloc" => "elastic-ip",
+        "lt" => "launch-template",
+        "key" => "key-pair",
+        "pcx" => "vpc-peering-connection",
+        "vpce" => "vpc-endpoint",
+        "tgw" => "transit-gateway",
+        "eigw" => "egress-only-internet-gateway",
+        _ => return None,
+    })
+}
+
+/// Refuses tag keys and values outside EC2's limits.
+pub fn check_tag(k: &str, v: &str) -> Result<(), AwsError> {
+    if k.is_empty() {
+        return Err(invalid_value("Tag key must not be empty"));
+    }
+    if k.chars().count() > 127 {
+        return Err(invalid_value(format!(
+            "Tag key exceeds the maximum length of 127 characters: {k}"
+        )));
+    }
+    if v.chars().count() > 255 {
+        return Err(invalid_value(format!(
+            "Tag value exceeds the maximum length of 255 characters: {v}"
+        )));
+    }
+    if k.to_ascii_lowercase().starts_with("aws:") {
+        return Err(invalid_value(format!(
+            "Tag keys starting with 'aws:' are reserved for internal use: {k}"
+        )));
+    }
+    Ok(())
+}
+
+/// A resource's tags (empty when none).
+pub fn get(store: &Store, ctx: &RequestContext, id: &str) -> Result<Tags, AwsError> {
+    Ok(table(store).get(&key(ctx, id))?.unwrap_or_default())
+}
+
+/// Sets a new resource's tags inside a write transaction.
+pub fn put_in(
+    txn: &mut WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    id: &str,
+    tags: &Tags,
+) -> Result<(), AwsError> {
+    if tags.len() > MAX_TAGS {
+        return Err(AwsError::new(
+            "TagLimitExceeded",
+            400,
+            format!("The maximum number of tags ({MAX_TAGS}) has been exceeded."),
+        ));
+    }
+    if !tags.is_empty() {
+        txn.put(&table(store), &key(ctx, id), tags)?;
+    }
+    Ok(())
+}
+
+/// Removes a deleted resource's tags inside a write transaction.
+pub fn delete_in(
+    txn: &mut WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    id: &str,
+) -> Result<(), AwsError> {
+    txn.delete(&table(store), &key(ctx, id))?;
+    Ok(())
+}
+
+/// Whether a resource the VPC family models exists; `None` for ids of
+/// resources it does not model (those are tagged without a check).
+fn exists(txn: &WriteTxn, svc: &Ec2Service, ctx: &RequestContext, id: &str) -> Option<bool> {
+    let k = key(ctx, id);
+    let s = &svc.store;
+    let found = match resource_type(id)? {
+        "vpc" => txn.get(&crate::vpc::table(s), &k).ok()?.is_some(),
+        "subnet" => txn.get(&crate::subnet::table(s), &k).ok()?.is_some(),
+        "internet-gateway" => txn
+            .get(&crate::internet_gateway::table(s), &k)
+            .ok()?
+            .is_some(),
+        "route-table" => txn.get(&crate::route_table::table(s), &k).ok()?.is_some(),
+        "security-group" => txn
+            .get(&crate::security_group::table(s), &k)
+            .ok()?
+            .is_some(),
+        "network-acl" => txn.get(&crate::vpc::acl_table(s), &k).ok()?.is_some(),
+        _ => return None,
+    };
+    Some(found)
+}
+
+fn not_found_for(id: &str) -> AwsError {
+    let (code, what) = match resource_type(id) {
+        Some("vpc") => ("InvalidVpcID.NotFound", "vpc"),
+        Some("subnet") => ("InvalidSubnetID.NotFound", "subnet"),
+        Some("internet-gateway") => ("InvalidInternetGatewayID.NotFound", "internetGateway"),
+        Some("route-table") => ("InvalidRouteTableID.NotFound", "routeTable"),
+        Some("security-group") => {
+            return AwsError::new(
+                "InvalidGroup.NotFound",
+                400,
+                format!("The security group '{id}' does not exist"),
+            )
+        }
+        Some("network-acl") => ("InvalidNetworkAclID.NotFound", "networkAcl"),
+        _ => ("InvalidID", "resource"),
+    };
+    network::not_found(code, what, id)
+}
+
+fn input_tags(input: &Value) -> Vec<(String, Option<String>)> {
+    input
+        .get("Tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                network::str_member(t, "Key")
+                    .unwrap_or_default()
+                    .to_string(),
+                network::str_member(t, "Value").map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+fn resources(input: &Value) -> Result<Vec<String>, AwsError> {
+    let ids = strings(input, "Resources");
+    if ids.is_empty() {
+        return Err(network::missing("ResourceId"));
+    }
+    for id in &ids {
+        if resource_type(id).is_none() {
+            return Err(AwsError::new(
+                "InvalidID",
+                400,
+                format!("The ID '{id}' is not valid"),
+            ));
+        }
+    }
+    Ok(ids)
+}
+
+impl Ec2Service {
+    /// `CreateTags`: adds or overwrites tags on resources.
+    pub(crate) fn create_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        dry_run(&input)?;
+        let ids = resources(&input)?;
+        let tags = input_tags(&input);
+        for (k, v) in &tags {
+            check_tag(k, v.as_deref().unwrap_or_default())?;
+        }
+        let table = table(&self.store);
+        self.store.write(|txn| {
+            for id in &ids {
+                if exists(txn, self, ctx, id) == Some(false) {
+                    return Err(not_found_for(id));
+                }
+                let k = key(ctx, id);
+                let mut have = txn.get(&table, &k)?.unwrap_or_default();
+                for (tk, tv) in &tags {
+                    have.insert(tk.clone(), tv.clone().unwrap_or_default());
+                }
+                if have.len() > MAX_TAGS {
+                    return Err(AwsError::new(
+                        "TagLimitExceeded",
+                        400,
+                        format!("The maximum number of tags ({MAX_TAGS}) has been exceeded."),
+                    ));
+                }
+                txn.put(&table, &k, &have)?;
+            }
+            Ok::<_, AwsError>(())
+        })?;
+        Ok(json!({}))
+    }
+
+    /// `DeleteTags`: removes tags (all of them when no `Tags` are given; a
+    /// tag with a value only when the value matches).
+    pub(crate) fn delete_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        dry_run(&input)?;
+        let ids = resources(&input)?;
+        let tags = input_tags(&input);
+        let all = input.get("Tags").is_none();
+        let table = table(&self.store);
+        self.store.write(|txn| {
+            for id in &ids {
+                let k = key(ctx, id);
+                let mut have = txn.get(&table, &k)?.unwrap_or_default();
+                if all {
+                    have.clear();
+                }
+                for (tk, tv) in &tags {
+                    if tv.as_ref().is_none_or(|v| have.get(tk) == Some(v)) {
+                        have.remove(tk);
+                    }
+                }
+                if have.is_empty() {
+                    txn.delete(&table, &k)?;
+                } else {
+                    txn.put(&table, &k, &have)?;
+                }
+            }
+            Ok::<_, AwsError>(())
+        })?;
+        Ok(json!({}))
+    }
+
+    /// `DescribeTags`: filters `resource-id`, `resource-type`, `key`,
+    /// `value`, paginated.
+    pub(crate) fn describe_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let filters = filter::parse(&input);
+        filter::check_names(&filters, &["resource-id", "resource-type", "key", "value"])?;
+        let base = prefix(ctx);
+        let mut items = Vec::new();
+        for (k, tags) in table(&self.store).scan_prefix(&base)? {
+            let id = &k[base.len()..];
+            let rt = resource_type(id).unwrap_or_default();
+            for (tk, tv) in tags {
+                let keep = filter::matches(&filters, |f| match f {
+                    "resource-id" => vec![id],
+                    "resource-type" => vec![rt],
+                    "key" => vec![tk.as_str()],
+                    "value" => vec![tv.as_str()],
+                    _ => vec![],
+                });
+                if keep {
+                    // Token: resource id and key, joined by a tab (ids and
+                    // keys never hold one… keys may, but sort the same way).
+                    items.push((
+                        format!("{id}\t{tk}"),
+                        json!({"ResourceId": id, "ResourceType": rt, "Key": tk, "Value": tv}),
+                    ));
+                }
+            }
+        }
+        let (page, next) = network::paginate(items, &input)?;
+        Ok(network::with_token(json!({ "Tags": page }), next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_types_come_from_id_prefixes() {
+        assert_eq!(resource_type("vpc-0123abcd"), Some("vpc"));
+        assert_eq!(resource_type("sg-0123abcd"), Some("security-group"));
+        assert_eq!(resource_type("igw-0123abcd"), Some("internet-gateway"));
+        assert_eq!(resource_type("vpc"), None);
+        assert_eq!(resource_type("nope-xyz"), None);
+    }
+
+    #[test]
+    fn reserved_tag_keys_are_refused() {
+        assert!(check_tag("aws:cloudformation", "x").is_err());
+        assert!(check_tag("", "x").is_err());
+        assert!(check_tag("Name", "web").is_ok());
+    }
+}
