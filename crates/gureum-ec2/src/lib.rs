@@ -1,4 +1,5 @@
-//! EC2 (ec2 protocol, regional): catalogues and the VPC control plane.
+//! EC2 (ec2 protocol, regional): catalogues, instances, EBS and the VPC
+//! control plane.
 //!
 //! - Catalogues, read-only: regions and availability zones ([`catalog`]),
 //!   instance types and their offerings ([`instance_types`]), public AMIs
@@ -7,22 +8,36 @@
 //!   ([`vpc`]), subnets ([`subnet`]), internet gateways
 //!   ([`internet_gateway`]), route tables ([`route_table`]), security groups
 //!   ([`security_group`]), tags ([`tags`]), over CIDR math ([`cidr`]) and
-//!   shared request helpers ([`network`], [`filter`]).
+//!   shared request helpers ([`network`], [`filter`]); network ACLs
+//!   ([`network_acl`]) and NAT gateways ([`nat_gateway`]).
+//! - Instances ([`instances`]: a lifecycle evaluated lazily on Gureum's
+//!   clock, an in-memory index over the store), key pairs ([`key_pairs`],
+//!   real RSA/ED25519 keys), Elastic IPs ([`elastic_ips`]).
+//! - EBS: volumes ([`volumes`]) and snapshots ([`snapshots`]); launch
+//!   templates ([`launch_templates`]).
 //!
-//! Instances, EBS, key pairs, launch templates, NAT gateways, network ACL
-//! operations, endpoints and peering are still to come (docs/COVERAGE.md).
+//! AMI creation, network interfaces, endpoints, peering, DHCP options and
+//! the record-only resources are still to come (docs/COVERAGE.md).
 
 pub mod catalog;
 pub mod cidr;
+pub mod elastic_ips;
 pub mod filter;
 pub mod images;
 pub mod instance_types;
+pub mod instances;
 pub mod internet_gateway;
+pub mod key_pairs;
+pub mod launch_templates;
+pub mod nat_gateway;
 pub mod network;
+pub mod network_acl;
 pub mod route_table;
 pub mod security_group;
+pub mod snapshots;
 pub mod subnet;
 pub mod tags;
+pub mod volumes;
 pub mod vpc;
 
 use gureum_core::{OpResult, RequestContext, Value};
@@ -33,12 +48,17 @@ use gureum_store::Store;
 pub struct Ec2Service {
     /// Where the VPC family (and later the rest of EC2) keeps its state.
     pub(crate) store: Store,
+    /// The in-memory index of instances (the store stays the truth).
+    pub(crate) instances: instances::Index,
 }
 
 impl Ec2Service {
     /// A new EC2 service over `store`.
     pub fn new(store: Store) -> Self {
-        Ec2Service { store }
+        Ec2Service {
+            store,
+            instances: instances::Index::default(),
+        }
     }
 
     fn describe_regions(&self, ctx: &RequestContext, input: Value) -> OpResult {
@@ -95,4 +115,55 @@ gureum_core::service_operations! {
     "CreateTags" => create_tags,
     "DeleteTags" => delete_tags,
     "DescribeTags" => describe_tags,
+    // Instances, key pairs, Elastic IPs (instances, key_pairs,
+    // elastic_ips).
+    "RunInstances" => run_instances,
+    "DescribeInstances" => describe_instances,
+    "DescribeInstanceStatus" => describe_instance_status,
+    "StartInstances" => start_instances,
+    "StopInstances" => stop_instances,
+    "RebootInstances" => reboot_instances,
+    "TerminateInstances" => terminate_instances,
+    "DescribeInstanceAttribute" => describe_instance_attribute,
+    "ModifyInstanceAttribute" => modify_instance_attribute,
+    "GetConsoleOutput" => get_console_output,
+    "CreateKeyPair" => create_key_pair,
+    "ImportKeyPair" => import_key_pair,
+    "DescribeKeyPairs" => describe_key_pairs,
+    "DeleteKeyPair" => delete_key_pair,
+    "AllocateAddress" => allocate_address,
+    "AssociateAddress" => associate_address,
+    "DisassociateAddress" => disassociate_address,
+    "ReleaseAddress" => release_address,
+    "DescribeAddresses" => describe_addresses,
+    // EBS (volumes, snapshots), network ACLs, NAT gateways, launch
+    // templates.
+    "CreateVolume" => create_volume,
+    "DescribeVolumes" => describe_volumes,
+    "DeleteVolume" => delete_volume,
+    "AttachVolume" => attach_volume,
+    "DetachVolume" => detach_volume,
+    "ModifyVolume" => modify_volume,
+    "DescribeVolumesModifications" => describe_volumes_modifications,
+    "CreateSnapshot" => create_snapshot,
+    "DescribeSnapshots" => describe_snapshots,
+    "DeleteSnapshot" => delete_snapshot,
+    "CopySnapshot" => copy_snapshot,
+    "DescribeNetworkAcls" => describe_network_acls,
+    "CreateNetworkAcl" => create_network_acl,
+    "DeleteNetworkAcl" => delete_network_acl,
+    "CreateNetworkAclEntry" => create_network_acl_entry,
+    "ReplaceNetworkAclEntry" => replace_network_acl_entry,
+    "DeleteNetworkAclEntry" => delete_network_acl_entry,
+    "ReplaceNetworkAclAssociation" => replace_network_acl_association,
+    "CreateNatGateway" => create_nat_gateway,
+    "DescribeNatGateways" => describe_nat_gateways,
+    "DeleteNatGateway" => delete_nat_gateway,
+    "CreateLaunchTemplate" => create_launch_template,
+    "CreateLaunchTemplateVersion" => create_launch_template_version,
+    "DescribeLaunchTemplates" => describe_launch_templates,
+    "DescribeLaunchTemplateVersions" => describe_launch_template_versions,
+    "ModifyLaunchTemplate" => modify_launch_template,
+    "DeleteLaunchTemplate" => delete_launch_template,
+    "DeleteLaunchTemplateVersions" => delete_launch_template_versions,
 }

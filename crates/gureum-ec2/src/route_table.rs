@@ -7,7 +7,8 @@
 //! cannot be removed. Each VPC has one main table (the main association);
 //! a subnet has at most one explicit association, and uses the main table
 //! otherwise. A route to an internet gateway that is not attached to the
-//! table's VPC (detached or deleted) is a `blackhole`.
+//! table's VPC (detached or deleted) is a `blackhole`, and so is a route
+//! to a NAT gateway that is deleting or deleted.
 
 use crate::cidr::Cidr;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
@@ -261,6 +262,23 @@ fn target(
                 rt.id
             )));
         }
+    } else if kind == "NatGatewayId" {
+        let g = txn
+            .get(&crate::nat_gateway::table(store), &key(ctx, id))?
+            .filter(|g| g.delete_ms.is_none())
+            .ok_or_else(|| {
+                AwsError::new(
+                    "InvalidNatGatewayID.NotFound",
+                    400,
+                    format!("The natGateway ID '{id}' does not exist"),
+                )
+            })?;
+        if g.vpc_id != rt.vpc_id {
+            return Err(network::invalid_value(format!(
+                "route table {} and network gateway {id} belong to different networks",
+                rt.id
+            )));
+        }
     } else if kind == "GatewayId" && id == "local" {
         return Err(network::invalid_value(
             "The gateway 'local' can only be the target of a route through ReplaceRoute with LocalTarget.",
@@ -346,6 +364,7 @@ impl Ec2Service {
             .into_iter()
             .map(|(_, g)| g)
             .collect();
+        let nats = crate::nat_gateway::live_ids(&self.store, ctx)?;
         let mut items = Vec::new();
         for (_, rt) in all {
             if !ids.is_empty() && !ids.contains(&rt.id) {
@@ -390,12 +409,29 @@ impl Ec2Service {
                 "route.state" => rt
                     .routes
                     .iter()
-                    .map(|r| rt.route_state(r, &igws).to_string())
+                    .map(|r| {
+                        if r.target.starts_with("nat-") && !nats.contains(&r.target) {
+                            "blackhole".to_string()
+                        } else {
+                            rt.route_state(r, &igws).to_string()
+                        }
+                    })
                     .collect(),
                 _ => vec![],
             });
             if keep {
-                items.push((rt.id.clone(), rt.to_value(ctx, &t, &igws)));
+                let mut v = rt.to_value(ctx, &t, &igws);
+                // Routes to a NAT gateway that is deleting, deleted or
+                // unknown are blackholes.
+                for r in v["Routes"].as_array_mut().into_iter().flatten() {
+                    if r["NatGatewayId"]
+                        .as_str()
+                        .is_some_and(|n| !nats.contains(n))
+                    {
+                        r["State"] = json!("blackhole");
+                    }
+                }
+                items.push((rt.id.clone(), v));
             }
         }
         let (page, next) = network::paginate(items, &input)?;

@@ -218,7 +218,12 @@ impl Ec2Service {
                 continue;
             }
             let t = tags::get(&self.store, ctx, &s.id)?;
-            let v = s.to_value(ctx, &t);
+            let mut v = s.to_value(ctx, &t);
+            let used = crate::instances::used_addresses(&self.store, ctx, &s.id);
+            if used > 0 {
+                let free = v["AvailableIpAddressCount"].as_u64().unwrap_or(0);
+                v["AvailableIpAddressCount"] = json!(free.saturating_sub(used));
+            }
             let keep = network::matches(&filters, &t, |f| match f {
                 "vpc-id" => vec![s.vpc_id.clone()],
                 "subnet-id" => vec![s.id.clone()],
@@ -248,6 +253,17 @@ impl Ec2Service {
         let id = required(&input, "SubnetId")?;
         let store = &self.store;
         store.write(|txn| {
+            let taken = crate::instances::ip_table(store);
+            if !txn
+                .scan_prefix(&taken, &format!("{}{id}/", prefix(ctx)))?
+                .is_empty()
+            {
+                return Err(AwsError::new(
+                    "DependencyViolation",
+                    400,
+                    format!("The subnet '{id}' has dependencies and cannot be deleted."),
+                ));
+            }
             if !txn.delete(&table(store), &key(ctx, id))? {
                 return Err(not_found(id));
             }
@@ -258,6 +274,14 @@ impl Ec2Service {
                     .retain(|a| a.subnet_id.as_deref() != Some(id));
                 if rt.associations.len() != before {
                     txn.put(&rtbs, &k, &rt)?;
+                }
+            }
+            let acls = vpc::acl_table(store);
+            for (k, mut acl) in txn.scan_prefix(&acls, &prefix(ctx))? {
+                let before = acl.associations.len();
+                acl.associations.retain(|a| a.subnet_id != id);
+                if acl.associations.len() != before {
+                    txn.put(&acls, &k, &acl)?;
                 }
             }
             tags::delete_in(txn, store, ctx, id)?;

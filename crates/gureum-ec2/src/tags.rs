@@ -222,6 +222,7 @@ impl Ec2Service {
             }
             Ok::<_, AwsError>(())
         })?;
+        crate::instances::tags_changed(self, ctx, &ids);
         Ok(json!({}))
     }
 
@@ -253,6 +254,7 @@ impl Ec2Service {
             }
             Ok::<_, AwsError>(())
         })?;
+        crate::instances::tags_changed(self, ctx, &ids);
         Ok(json!({}))
     }
 

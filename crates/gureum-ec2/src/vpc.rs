@@ -76,9 +76,25 @@ pub struct AclEntry {
     pub egress: bool,
     /// The IPv4 block.
     pub cidr: String,
+    /// The port range (from, to) for TCP and UDP rules.
+    #[serde(default)]
+    pub port_range: Option<(i64, i64)>,
+    /// The ICMP (type, code) for ICMP rules.
+    #[serde(default)]
+    pub icmp: Option<(i64, i64)>,
 }
 
-/// A stored network ACL (so far: each VPC's default ACL).
+/// An explicit association of a subnet with a network ACL.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AclAssociation {
+    /// `aclassoc-…`.
+    pub id: String,
+    /// The subnet.
+    pub subnet_id: String,
+}
+
+/// A stored network ACL: each VPC's default ACL and those users create
+/// (operations in [`crate::network_acl`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NetworkAcl {
     /// `acl-…`.
@@ -89,6 +105,10 @@ pub struct NetworkAcl {
     pub is_default: bool,
     /// Its entries.
     pub entries: Vec<AclEntry>,
+    /// Explicit subnet associations (subnets named in none belong to
+    /// their VPC's default ACL).
+    #[serde(default)]
+    pub associations: Vec<AclAssociation>,
 }
 
 impl NetworkAcl {
@@ -104,6 +124,8 @@ impl NetworkAcl {
                     action: action.into(),
                     egress,
                     cidr: "0.0.0.0/0".into(),
+                    port_range: None,
+                    icmp: None,
                 })
             })
             .collect();
@@ -112,6 +134,7 @@ impl NetworkAcl {
             vpc_id: vpc_id.to_string(),
             is_default: true,
             entries,
+            associations: Vec::new(),
         }
     }
 }
