@@ -39,7 +39,6 @@ S3_OUTPUT_ROOTS = {
     "ListMultipartUploadsOutput": "ListMultipartUploadsResult",
     "ListPartsOutput": "ListPartsResult",
     "DeleteObjectsOutput": "DeleteResult",
-    "GetBucketLocationOutput": "LocationConstraint",
     "GetBucketAclOutput": "AccessControlPolicy",
     "GetObjectAclOutput": "AccessControlPolicy",
     "GetBucketTaggingOutput": "Tagging",

@@ -29,6 +29,16 @@ const BUCKET_ACTIONS: &[(&str, &str)] = &[
     ("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
     ("GetBucketAcl", "s3:GetBucketAcl"),
     ("PutBucketAcl", "s3:PutBucketAcl"),
+    (
+        "GetBucketOwnershipControls",
+        "s3:GetBucketOwnershipControls",
+    ),
+    (
+        "PutBucketOwnershipControls",
+        "s3:PutBucketOwnershipControls",
+    ),
+    ("GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+    ("PutBucketEncryption", "s3:PutEncryptionConfiguration"),
 ];
 
 /// Operations on an object, with their action.

@@ -1,13 +1,23 @@
 //! S3 (rest-xml, bucket names global across accounts and regions).
 //!
-//! So far: `ListBuckets` over the bucket catalogue. Buckets, objects and
-//! the data path come with the S3 issues.
+//! So far the bucket control plane: create/head/delete, listing,
+//! tagging and the read side of versioning, ACL, ownership and encryption
+//! (AWS's defaults). Objects and the data path come with streaming bodies.
+//!
+//! Tables:
+//! - `s3.buckets`: the global catalogue, keyed by bucket name (names are
+//!   unique across all accounts and regions);
+//! - `s3.account_buckets`: `account/name` → a summary, so `ListBuckets`
+//!   reads one account's range in name order;
+//! - `s3.objects`: `bucket/key` (written once objects exist; `DeleteBucket`
+//!   already refuses a bucket with anything under `bucket/`).
 
 mod authorization;
+mod bucket_tagging;
+mod buckets;
 
-use gureum_core::{AwsError, OpResult, Principal, RequestContext, Value};
+use gureum_core::{AwsError, Principal, RequestContext, Value};
 use gureum_store::{Store, Table};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// A bucket's catalogue entry.
@@ -19,12 +29,53 @@ pub struct BucketEntry {
     pub region: String,
     /// Creation time, epoch milliseconds.
     pub created_ms: i64,
+    /// The location constraint as given (`EU` for the legacy alias of
+    /// `eu-west-1`); `None` for us-east-1.
+    #[serde(default)]
+    pub location_constraint: Option<String>,
+    /// Whether Object Lock was enabled at creation.
+    #[serde(default)]
+    pub object_lock: bool,
+    /// Object Ownership (`BucketOwnerEnforced` by default).
+    #[serde(default = "default_ownership")]
+    pub ownership: String,
+    /// The canned ACL (`private` by default).
+    #[serde(default = "default_acl")]
+    pub acl: String,
+    /// `Enabled` / `Suspended`, `None` for a never-versioned bucket.
+    #[serde(default)]
+    pub versioning: Option<String>,
+    /// The bucket's tag set, `None` when none was ever put (or deleted).
+    #[serde(default)]
+    pub tags: Option<Vec<(String, String)>>,
+}
+
+fn default_ownership() -> String {
+    "BucketOwnerEnforced".to_string()
+}
+
+fn default_acl() -> String {
+    "private".to_string()
+}
+
+/// What `ListBuckets` shows of a bucket, kept per account.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct BucketSummary {
+    /// The bucket's region.
+    pub region: String,
+    /// Creation time, epoch milliseconds.
+    pub created_ms: i64,
 }
 
 /// The S3 service.
 pub struct S3Service {
+    store: Store,
     /// Buckets by name (names are global).
     buckets: Table<BucketEntry>,
+    /// `account/name` → summary.
+    account_buckets: Table<BucketSummary>,
+    /// Objects by `bucket/key` (only read here, for `BucketNotEmpty`).
+    objects: Table<Value>,
 }
 
 /// An account's S3 canonical user id: 64 hex digits, stable per account.
@@ -34,64 +85,90 @@ pub fn canonical_user_id(account_id: &str) -> String {
     )))
 }
 
+pub(crate) fn access_denied() -> AwsError {
+    AwsError::new("AccessDenied", 403, "Access Denied")
+}
+
+pub(crate) fn no_such_bucket(name: &str) -> AwsError {
+    AwsError::new("NoSuchBucket", 404, "The specified bucket does not exist")
+        .with_field("BucketName", name)
+}
+
+pub(crate) fn str_member<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
+    input.get(name).and_then(Value::as_str)
+}
+
 impl S3Service {
     /// The service over `store`.
     pub fn new(store: Store) -> Self {
         S3Service {
             buckets: store.table("s3.buckets"),
+            account_buckets: store.table("s3.account_buckets"),
+            objects: store.table("s3.objects"),
+            store,
         }
     }
 
-    /// `ListBuckets`: the caller's buckets by name, `Prefix`, `BucketRegion`,
-    /// `MaxBuckets` (1–10000) with `ContinuationToken` (the last name).
-    fn list_buckets(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        if ctx.principal == Principal::Anonymous {
-            return Err(AwsError::new("AccessDenied", 403, "Access Denied"));
-        }
-        let prefix = input.get("Prefix").and_then(Value::as_str).unwrap_or("");
-        let region = input.get("BucketRegion").and_then(Value::as_str);
-        let max = input
-            .get("MaxBuckets")
-            .and_then(Value::as_u64)
-            .map(|n| n as usize);
-        let after = input.get("ContinuationToken").and_then(Value::as_str);
-        let mut buckets = Vec::new();
-        let mut token = None;
-        for (name, b) in self
+    /// The caller's own bucket named by `Bucket`: `NoSuchBucket` when
+    /// missing, `AccessDenied` when another account owns it (no bucket
+    /// policies yet) or `ExpectedBucketOwner` names someone else.
+    pub(crate) fn own_bucket(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+    ) -> Result<(String, BucketEntry), AwsError> {
+        let name = str_member(input, "Bucket").unwrap_or_default();
+        let bucket = self
             .buckets
-            .scan_prefix_after(prefix, after, usize::MAX)
-            .map_err(AwsError::from)?
-        {
-            if b.account_id != ctx.account_id || region.is_some_and(|r| r != b.region) {
-                continue;
+            .get(name)?
+            .ok_or_else(|| no_such_bucket(name))?;
+        if ctx.principal == Principal::Anonymous || bucket.account_id != ctx.account_id {
+            return Err(access_denied());
+        }
+        if str_member(input, "ExpectedBucketOwner").is_some_and(|o| o != bucket.account_id) {
+            return Err(access_denied());
+        }
+        Ok((name.to_string(), bucket))
+    }
+
+    /// Reads the caller's bucket, lets `f` change it, and writes it back in
+    /// one transaction (the ownership check is repeated inside).
+    pub(crate) fn update_bucket<R>(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+        f: impl FnOnce(&mut BucketEntry) -> Result<R, AwsError>,
+    ) -> Result<R, AwsError> {
+        let (name, _) = self.own_bucket(ctx, input)?;
+        self.store.write(|txn| {
+            let mut b = txn
+                .get(&self.buckets, &name)?
+                .ok_or_else(|| no_such_bucket(&name))?;
+            if b.account_id != ctx.account_id {
+                return Err(access_denied());
             }
-            if max.is_some_and(|m| buckets.len() == m) {
-                token = buckets
-                    .last()
-                    .and_then(|v: &Value| v["Name"].as_str().map(str::to_string));
-                break;
-            }
-            buckets.push(json!({
-                "Name": name,
-                "CreationDate": b.created_ms as f64 / 1000.0,
-                "BucketRegion": b.region,
-            }));
-        }
-        let mut out = json!({
-            "Buckets": buckets,
-            "Owner": { "ID": canonical_user_id(&ctx.account_id) },
-        });
-        if !prefix.is_empty() {
-            out["Prefix"] = json!(prefix);
-        }
-        if let Some(t) = token {
-            out["ContinuationToken"] = json!(t);
-        }
-        Ok(out)
+            let r = f(&mut b)?;
+            txn.put(&self.buckets, &name, &b)?;
+            Ok(r)
+        })
     }
 }
 
 gureum_core::service_operations! {
     S3Service, "s3", authorization = authorization,
+    "CreateBucket" => create_bucket,
+    "HeadBucket" => head_bucket,
+    "DeleteBucket" => delete_bucket,
+    "GetBucketLocation" => get_bucket_location,
     "ListBuckets" => list_buckets,
+    "GetBucketVersioning" => get_bucket_versioning,
+    "GetBucketAcl" => get_bucket_acl,
+    "GetBucketOwnershipControls" => get_bucket_ownership_controls,
+    "GetBucketEncryption" => get_bucket_encryption,
+    "PutBucketTagging" => put_bucket_tagging,
+    "GetBucketTagging" => get_bucket_tagging,
+    "DeleteBucketTagging" => delete_bucket_tagging,
 }
+
+#[cfg(test)]
+mod tests;

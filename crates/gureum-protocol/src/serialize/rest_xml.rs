@@ -27,6 +27,28 @@ use gureum_model::{MemberRef, OperationModel, ServiceModel, Shape, XmlNamespace}
 /// S3's response namespace.
 pub const S3_NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
+/// S3's `GetBucketLocation` answers with the region as the *text* of its
+/// root element (`<LocationConstraint>eu-west-1</LocationConstraint>`), an
+/// oddity no model trait expresses (botocore special-cases it too).
+fn bucket_location(model: &ServiceModel, output: &Value, request_id: &str) -> Response {
+    let mut headers = Vec::with_capacity(4);
+    request_id_headers(model, request_id, &mut headers);
+    let mut body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"{S3_NAMESPACE}\">"
+    );
+    if let Some(region) = output.get("LocationConstraint").and_then(Value::as_str) {
+        super::xml_write::escape_into(&mut body, region, false);
+    }
+    body.push_str("</LocationConstraint>");
+    finish(
+        "GET",
+        200,
+        headers,
+        body.into_bytes(),
+        Some("application/xml"),
+    )
+}
+
 /// A rest-xml success response.
 pub fn output(
     model: &ServiceModel,
@@ -34,6 +56,9 @@ pub fn output(
     output: &Value,
     request_id: &str,
 ) -> Response {
+    if is_s3(model) && operation.name == "GetBucketLocation" {
+        return bucket_location(model, output, request_id);
+    }
     let out_ref = operation.output.as_ref();
     let shape = out_ref.and_then(|r| target(model, r));
     let status = status(operation, shape, output);
