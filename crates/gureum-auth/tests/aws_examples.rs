@@ -1,6 +1,8 @@
 //! The examples AWS publishes for SigV4 (S3 "Signature Calculations" pages
 //! and the SigV4 test suite), verified with Gureum's verifier.
 
+mod common;
+use common::check;
 use gureum_auth::chunked::{decode_aws_chunked, ChunkSigningContext, ChunkedMode};
 use gureum_auth::{verify, AuthError, HttpRequestParts, Payload, SigV4Request};
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -18,25 +20,6 @@ fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         );
     }
     h
-}
-
-fn check(
-    method: &str,
-    path: &str,
-    query: &str,
-    h: &HeaderMap,
-    body: &[u8],
-    secret: &str,
-    now: i64,
-) -> Result<(), AuthError> {
-    let parsed = SigV4Request::parse(h, query)?.expect("signed");
-    let req = HttpRequestParts {
-        method,
-        path,
-        query,
-        headers: h,
-    };
-    verify(&req, &parsed, secret, Payload::Bytes(body), now)
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Requests signed by Gureum's own signer verify; every way of getting a
 //! signature wrong fails with AWS's error.
 
+mod common;
+use common::check;
 use gureum_auth::sign::{presign, sign_request, SigningParams};
 use gureum_auth::{
     authenticate, verify, AuthError, HttpRequestParts, Payload, SigV4Request, StaticCredentials,
@@ -24,25 +26,6 @@ fn host() -> HeaderMap {
     let mut h = HeaderMap::new();
     h.insert("host", HeaderValue::from_static("127.0.0.1:4566"));
     h
-}
-
-fn check(
-    method: &str,
-    path: &str,
-    query: &str,
-    h: &HeaderMap,
-    body: &[u8],
-    secret: &str,
-    now: i64,
-) -> Result<(), AuthError> {
-    let parsed = SigV4Request::parse(h, query)?.expect("signed");
-    let req = HttpRequestParts {
-        method,
-        path,
-        query,
-        headers: h,
-    };
-    verify(&req, &parsed, secret, Payload::Bytes(body), now)
 }
 
 #[test]
