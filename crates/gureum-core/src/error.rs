@@ -21,6 +21,9 @@ pub struct AwsError {
     pub sender_fault: bool,
     /// Extra members of the error shape, serialized next to the message.
     pub fields: Vec<(String, serde_json::Value)>,
+    /// Response headers the error carries (S3's `x-amz-delete-marker` on a
+    /// 404, `ETag` on a 304).
+    pub headers: Vec<(String, String)>,
 }
 
 impl AwsError {
@@ -33,12 +36,19 @@ impl AwsError {
             status,
             sender_fault: status < 500,
             fields: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
     /// Adds an extra member of the error shape.
     pub fn with_field(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
         self.fields.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
         self
     }
 

@@ -7,6 +7,7 @@
 //! zones of the `aws` partition live in [`region`].
 
 pub mod arn;
+pub mod body;
 pub mod clock;
 pub mod context;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod service;
 pub mod timestamp;
 
 pub use arn::Arn;
+pub use body::{ByteSource, Reply, RequestBody, ResponseBody};
 pub use clock::Clock;
 pub use context::{Principal, RequestContext, SessionContext};
 pub use error::AwsError;

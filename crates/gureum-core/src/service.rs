@@ -7,6 +7,7 @@
 //! [`AwsError::not_implemented`], so the surface stays honest while coverage
 //! grows one operation at a time.
 
+use crate::body::{Reply, RequestBody};
 use crate::{AwsError, RequestContext};
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +20,9 @@ pub type OpResult = Result<Value, AwsError>;
 
 /// A boxed future of an operation's result.
 pub type OpFuture<'a> = Pin<Box<dyn Future<Output = OpResult> + Send + 'a>>;
+
+/// A boxed future of a streaming operation's reply.
+pub type ReplyFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, AwsError>> + Send + 'a>>;
 
 /// One permission a request needs: an IAM action on a resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +74,28 @@ pub trait Service: Send + Sync + 'static {
         input: Value,
     ) -> OpFuture<'a>;
 
+    /// Runs an operation whose request or response payload streams (S3's
+    /// object bodies): `body` is the request payload, unread. The server
+    /// calls this for every operation of a service that says
+    /// [`Service::streams`]; the default ignores the body and answers
+    /// [`Service::call`]'s output.
+    fn call_streaming<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        operation: &'a str,
+        input: Value,
+        body: RequestBody,
+    ) -> ReplyFuture<'a> {
+        drop(body);
+        let call = self.call(ctx, operation, input);
+        Box::pin(async move { call.await.map(Reply::value) })
+    }
+
+    /// Whether this service implements [`Service::call_streaming`].
+    fn streams(&self) -> bool {
+        false
+    }
+
     /// The permissions `operation` with `input` needs. Services override this
     /// where an operation's IAM action or resource differs from the default.
     fn authorization(&self, ctx: &RequestContext, operation: &str, input: &Value) -> Authorization {
@@ -98,6 +124,11 @@ pub trait Service: Send + Sync + 'static {
 /// service whose operations need more than the default authorization names
 /// its method first: `S3Service, "s3", authorization = authorization, …`,
 /// a `fn(&self, &RequestContext, &str, &Value) -> Authorization`.
+///
+/// A service with operations whose bodies stream (S3) lists those in a
+/// `streaming { "PutObject" => put_object, … }` block after its
+/// authorization method; each is an `async fn(&self, &RequestContext,
+/// Value, RequestBody) -> Result<Reply, AwsError>`.
 #[macro_export]
 macro_rules! service_operations {
     ($ty:ty, $model:literal, authorization = $authz:ident, $($op:literal => $method:ident),* $(,)?) => {
@@ -111,6 +142,65 @@ macro_rules! service_operations {
                 self.$authz(ctx, operation, input)
             }
         } ; $($op => $method),*);
+    };
+    ($ty:ty, $model:literal, authorization = $authz:ident,
+     streaming { $($sop:literal => $smethod:ident),* $(,)? },
+     $($op:literal => $method:ident),* $(,)?) => {
+        impl $crate::service::Service for $ty {
+            fn model_name(&self) -> &'static str {
+                $model
+            }
+
+            fn implemented(&self) -> &'static [&'static str] {
+                &[$($sop,)* $($op),*]
+            }
+
+            fn call<'a>(
+                &'a self,
+                ctx: &'a $crate::RequestContext,
+                operation: &'a str,
+                input: $crate::service::Value,
+            ) -> $crate::service::OpFuture<'a> {
+                let result = match operation {
+                    $($op => self.$method(ctx, input),)*
+                    $($sop)|* => Err($crate::AwsError::internal(
+                        format!("{operation} streams its body: call_streaming answers it"),
+                    )),
+                    other => Err($crate::AwsError::not_implemented($model, other)),
+                };
+                Box::pin(std::future::ready(result))
+            }
+
+            fn call_streaming<'a>(
+                &'a self,
+                ctx: &'a $crate::RequestContext,
+                operation: &'a str,
+                input: $crate::service::Value,
+                body: $crate::RequestBody,
+            ) -> $crate::service::ReplyFuture<'a> {
+                match operation {
+                    $($sop => Box::pin(self.$smethod(ctx, input, body)),)*
+                    _ => {
+                        drop(body);
+                        let call = self.call(ctx, operation, input);
+                        Box::pin(async move { call.await.map($crate::Reply::value) })
+                    }
+                }
+            }
+
+            fn streams(&self) -> bool {
+                true
+            }
+
+            fn authorization(
+                &self,
+                ctx: &$crate::RequestContext,
+                operation: &str,
+                input: &$crate::service::Value,
+            ) -> $crate::service::Authorization {
+                self.$authz(ctx, operation, input)
+            }
+        }
     };
     ($ty:ty, $model:literal, $($op:literal => $method:ident),* $(,)?) => {
         $crate::service_operations!(@impl $ty, $model, {} ; $($op => $method),*);

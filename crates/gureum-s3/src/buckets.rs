@@ -273,7 +273,10 @@ impl S3Service {
         };
         // A cheap look first (one entry); the transaction looks again so
         // that an object written meanwhile still blocks the delete.
-        if !self.objects.scan_prefix_after(&prefix, None, 1)?.is_empty() {
+        let has_versions = |t: &gureum_store::Table<crate::object::ObjectVersion>| {
+            t.scan_prefix_after(&prefix, None, 1).map(|v| !v.is_empty())
+        };
+        if has_versions(&self.objects.current)? || has_versions(&self.objects.noncurrent)? {
             return Err(not_empty());
         }
         self.store.write(|txn| {
@@ -283,7 +286,11 @@ impl S3Service {
             if b.account_id != ctx.account_id {
                 return Err(access_denied());
             }
-            if !txn.scan_prefix(&self.objects, &prefix)?.is_empty() {
+            if !txn.scan_prefix(&self.objects.current, &prefix)?.is_empty()
+                || !txn
+                    .scan_prefix(&self.objects.noncurrent, &prefix)?
+                    .is_empty()
+            {
                 return Err(not_empty());
             }
             txn.delete(&self.buckets, &name)?;

@@ -1,20 +1,29 @@
 //! S3 (rest-xml, bucket names global across accounts and regions).
 //!
-//! So far the bucket control plane: create/head/delete, listing,
-//! tagging and the read side of versioning, ACL, ownership and encryption
-//! (AWS's defaults). Objects and the data path come with streaming bodies.
+//! The bucket control plane (create/head/delete, listing, tagging,
+//! versioning, AWS's default ACL, ownership and encryption) and objects:
+//! bodies stream to and from [`storage`] (never whole in memory), versions
+//! follow [`object`]'s rules, reads honour [`conditions`].
 //!
 //! Tables:
 //! - `s3.buckets`: the global catalogue, keyed by bucket name (names are
 //!   unique across all accounts and regions);
 //! - `s3.account_buckets`: `account/name` → a summary, so `ListBuckets`
 //!   reads one account's range in name order;
-//! - `s3.objects`: `bucket/key` (written once objects exist; `DeleteBucket`
-//!   already refuses a bucket with anything under `bucket/`).
+//! - `s3.objects` / `s3.versions`: object versions ([`object`]);
+//! - `s3.inline` / `s3.blob_refs`: object bytes ([`storage`]).
 
 mod authorization;
 mod bucket_tagging;
 mod buckets;
+pub mod checksum;
+pub mod conditions;
+pub mod keys;
+pub mod object;
+mod objects;
+pub mod storage;
+mod tags;
+mod versioning;
 
 use gureum_core::{AwsError, Principal, RequestContext, Value};
 use gureum_store::{Store, Table};
@@ -74,8 +83,12 @@ pub struct S3Service {
     buckets: Table<BucketEntry>,
     /// `account/name` → summary.
     account_buckets: Table<BucketSummary>,
-    /// Objects by `bucket/key` (only read here, for `BucketNotEmpty`).
-    objects: Table<Value>,
+    /// Object versions, current and noncurrent.
+    objects: object::ObjectTables,
+    /// Object bytes.
+    blobs: storage::Blobs,
+    /// The last version sequence number handed out.
+    seq: std::sync::atomic::AtomicU64,
 }
 
 /// An account's S3 canonical user id: 64 hex digits, stable per account.
@@ -101,11 +114,42 @@ pub(crate) fn str_member<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
 impl S3Service {
     /// The service over `store`.
     pub fn new(store: Store) -> Self {
-        S3Service {
+        let started = std::time::SystemTime::now();
+        let blobs = storage::Blobs::open(&store);
+        let s3 = S3Service {
             buckets: store.table("s3.buckets"),
             account_buckets: store.table("s3.account_buckets"),
-            objects: store.table("s3.objects"),
+            objects: object::ObjectTables {
+                current: store.table("s3.objects"),
+                noncurrent: store.table("s3.versions"),
+            },
+            blobs,
+            seq: std::sync::atomic::AtomicU64::new(0),
             store,
+        };
+        // Files a crash left without a committed reference.
+        let removed = s3.blobs.sweep(started);
+        if removed > 0 {
+            tracing::info!(removed, "s3: removed object files no commit referenced");
+        }
+        s3
+    }
+
+    /// A sequence number for a new version: increasing, and past every
+    /// earlier one across restarts (it starts from the clock, in µs).
+    pub(crate) fn next_seq(&self, ctx: &RequestContext) -> u64 {
+        use std::sync::atomic::Ordering;
+        let now = (ctx.clock.now_millis().max(0) as u64) * 1000;
+        let mut last = self.seq.load(Ordering::Relaxed);
+        loop {
+            let next = now.max(last + 1);
+            match self
+                .seq
+                .compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return next,
+                Err(seen) => last = seen,
+            }
         }
     }
 
@@ -156,6 +200,11 @@ impl S3Service {
 
 gureum_core::service_operations! {
     S3Service, "s3", authorization = authorization,
+    streaming {
+        "PutObject" => put_object,
+        "GetObject" => get_object,
+        "HeadObject" => head_object,
+    },
     "CreateBucket" => create_bucket,
     "HeadBucket" => head_bucket,
     "DeleteBucket" => delete_bucket,
@@ -168,6 +217,12 @@ gureum_core::service_operations! {
     "PutBucketTagging" => put_bucket_tagging,
     "GetBucketTagging" => get_bucket_tagging,
     "DeleteBucketTagging" => delete_bucket_tagging,
+    "PutBucketVersioning" => put_bucket_versioning,
+    "DeleteObject" => delete_object,
+    "DeleteObjects" => delete_objects,
+    "PutObjectTagging" => put_object_tagging,
+    "GetObjectTagging" => get_object_tagging,
+    "DeleteObjectTagging" => delete_object_tagging,
 }
 
 #[cfg(test)]

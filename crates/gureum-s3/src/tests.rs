@@ -379,11 +379,23 @@ fn bucket_with_objects_is_not_empty() {
     create(&s, &c, "full").expect("create");
     create(&s, &c, "full-other").expect("create");
     // A neighbour's object (`full-other/…`) does not count.
-    s.objects.put("full-other/k", &json!({})).expect("put");
-    s.objects.put("full/key.txt", &json!({})).expect("put");
+    let v = crate::object::ObjectVersion::default();
+    s.objects.current.put("full-other/k", &v).expect("put");
+    s.objects.current.put("full/key.txt", &v).expect("put");
     let e = call(&s, &c, "DeleteBucket", json!({"Bucket": "full"})).expect_err("not empty");
     assert_eq!((e.code.as_str(), e.status), ("BucketNotEmpty", 409));
-    s.objects.delete("full/key.txt").expect("delete");
+    s.objects.current.delete("full/key.txt").expect("delete");
+    // A noncurrent version alone still makes the bucket not empty.
+    s.objects
+        .noncurrent
+        .put("full/key.txt\0ffff", &v)
+        .expect("put");
+    let e = call(&s, &c, "DeleteBucket", json!({"Bucket": "full"})).expect_err("not empty");
+    assert_eq!(e.code, "BucketNotEmpty");
+    s.objects
+        .noncurrent
+        .delete("full/key.txt\0ffff")
+        .expect("delete");
     call(&s, &c, "DeleteBucket", json!({"Bucket": "full"})).expect("now empty");
 }
 

@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod body;
 pub mod config;
 pub mod pipeline;
 pub mod registry;

@@ -1,6 +1,7 @@
 //! One request, from bytes to bytes.
 
 use crate::accounts::{Accounts, KeyLookup};
+use crate::body::PayloadCheck;
 use crate::registry::Registry;
 use crate::route::{self, RequestView, Route};
 use bytes::Bytes;
@@ -34,6 +35,45 @@ pub struct AppState {
     pub settings: gureum_store::Table<i64>,
 }
 
+/// A request body: read whole, or still arriving (a request that may
+/// stream its payload, see [`may_stream`]).
+pub enum Body {
+    /// Read whole.
+    Bytes(Bytes),
+    /// Not read yet.
+    Incoming(hyper::body::Incoming),
+}
+
+/// Whether a request might be an operation whose payload streams (S3's
+/// `PutObject`, `UploadPart`): a `PUT` signed for S3 or not signed at all.
+/// Such bodies are left unread until the operation is known; everything
+/// else is read whole first (query and json requests need their body to
+/// be routed at all).
+pub fn may_stream(parts: &Parts) -> bool {
+    if parts.method != http::Method::PUT {
+        return false;
+    }
+    let query = parts.uri.query().unwrap_or("");
+    match sigv4::credential_scope(&parts.headers, query) {
+        Some(scope) => scope.service == "s3",
+        None => {
+            !parts.headers.contains_key("x-amz-target")
+                && !parts.headers.contains_key("smithy-protocol")
+        }
+    }
+}
+
+/// Whether the operation's input payload member streams.
+fn streams_input(model: &ServiceModel, op: &gureum_model::OperationModel) -> bool {
+    let Some(shape) = op.input.as_ref().and_then(|r| model.shape(&r.shape)) else {
+        return false;
+    };
+    let Some(member) = shape.payload.as_deref().and_then(|p| shape.members.get(p)) else {
+        return false;
+    };
+    member.streaming || model.shape(&member.shape).is_some_and(|t| t.streaming)
+}
+
 /// What the pipeline learned, for the log line.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -47,9 +87,22 @@ pub struct Outcome {
 pub async fn handle(
     state: &AppState,
     parts: &Parts,
-    body: Bytes,
+    body: Body,
     remote: SocketAddr,
     outcome: &mut Outcome,
+) -> (WireResponse, Option<gureum_core::ResponseBody>) {
+    let mut stream = None;
+    let response = handle_request(state, parts, body, remote, outcome, &mut stream).await;
+    (response, stream)
+}
+
+async fn handle_request(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+    remote: SocketAddr,
+    outcome: &mut Outcome,
+    stream_out: &mut Option<gureum_core::ResponseBody>,
 ) -> WireResponse {
     let request_id = gureum_core::id::request_id();
     let raw_path = parts.uri.path();
@@ -80,7 +133,10 @@ pub async fn handle(
         path,
         query,
         headers,
-        body: &body,
+        body: match &body {
+            Body::Bytes(b) => b,
+            Body::Incoming(_) => &[],
+        },
         signing_service,
     };
     let Some(Route { service, protocol }) = route::route(&view) else {
@@ -93,6 +149,28 @@ pub async fn handle(
     };
     let fail = |e: &AwsError| gureum_protocol::serialize_error(&model, protocol, e, &request_id);
 
+    // A body left unread (see `may_stream`) stays a stream only when the
+    // operation's payload streams; otherwise it is read whole now.
+    let body = match body {
+        Body::Incoming(incoming) => {
+            let wire = WireRequest {
+                method: parts.method.as_str(),
+                path,
+                query,
+                headers,
+                body: &[],
+            };
+            match gureum_protocol::resolve_operation(&model, protocol, &wire) {
+                Ok(r) if streams_input(&model, r.operation) => Unread::Stream(incoming),
+                _ => match crate::body::collect(incoming, MAX_BODY_BYTES).await {
+                    Ok(b) => Unread::Bytes(b),
+                    Err(e) => return fail(&e),
+                },
+            }
+        }
+        Body::Bytes(b) => Unread::Bytes(b),
+    };
+
     // Who is calling.
     let now = state.clock.now_millis();
     let (principal, access_key_id, session, body) =
@@ -100,6 +178,10 @@ pub async fn handle(
             Ok(v) => v,
             Err(e) => return fail(&e),
         };
+    let (body, payload) = match body {
+        Checked::Bytes(b) => (b, None),
+        Checked::Stream(s) => (Bytes::new(), Some(s)),
+    };
     let region = scope
         .as_ref()
         .map(|s| s.region.clone())
@@ -151,10 +233,50 @@ pub async fn handle(
     if let Err(e) = authorize(state, &ctx, svc.as_ref(), service, &op.name, &input, &model) {
         return fail(&e);
     }
-    match svc.call(&ctx, &op.name, input).await {
-        Ok(output) => gureum_protocol::serialize_output(&model, protocol, op, &output, &request_id),
+    if !svc.streams() {
+        return match svc.call(&ctx, &op.name, input).await {
+            Ok(output) => {
+                gureum_protocol::serialize_output(&model, protocol, op, &output, &request_id)
+            }
+            Err(e) => fail(&e),
+        };
+    }
+    let request_body = match payload {
+        Some(source) => source,
+        None => gureum_core::RequestBody::from_bytes(body),
+    };
+    match svc
+        .call_streaming(&ctx, &op.name, input, request_body)
+        .await
+    {
+        Ok(reply) => {
+            let mut response =
+                gureum_protocol::serialize_output(&model, protocol, op, &reply.output, &request_id);
+            if let Some(status) = reply.status {
+                response.status = status;
+            }
+            let bodiless = parts.method == http::Method::HEAD
+                || matches!(response.status, 204 | 304)
+                || response.status < 200;
+            if !bodiless {
+                *stream_out = reply.body;
+            }
+            response
+        }
         Err(e) => fail(&e),
     }
+}
+
+/// A request body before authentication: whole, or a stream.
+enum Unread {
+    Bytes(Bytes),
+    Stream(hyper::body::Incoming),
+}
+
+/// After authentication: whole, or a stream checked as it is read.
+enum Checked {
+    Bytes(Bytes),
+    Stream(gureum_core::RequestBody),
 }
 
 /// The caller, its access key, its session (temporary credentials) and
@@ -163,7 +285,7 @@ type Authenticated = (
     Principal,
     Option<String>,
     Option<Arc<SessionContext>>,
-    Bytes,
+    Checked,
 );
 
 /// Verifies the request's signature (when Gureum knows the key's secret)
@@ -171,7 +293,7 @@ type Authenticated = (
 fn authenticate(
     state: &AppState,
     parts: &Parts,
-    body: Bytes,
+    body: Unread,
     protocol: Protocol,
     service: &str,
     now_ms: i64,
@@ -179,6 +301,10 @@ fn authenticate(
     let query = parts.uri.query().unwrap_or("");
     let auth_err = |e: gureum_auth::AuthError| e.to_aws_error_for(service);
     let Some(sig) = sigv4::SigV4Request::parse(&parts.headers, query).map_err(auth_err)? else {
+        let body = match body {
+            Unread::Bytes(b) => Checked::Bytes(b),
+            Unread::Stream(s) => Checked::Stream(stream_body(parts, s, PayloadCheck::None)),
+        };
         return Ok((Principal::Anonymous, None, None, body));
     };
     let http_parts = sigv4::HttpRequestParts {
@@ -195,9 +321,10 @@ fn authenticate(
             }
             // aws-chunked bodies are signed chunk by chunk (checked while
             // decoding below); the seed signature covers the headers.
-            let payload = match chunked {
-                Some(_) => sigv4::Payload::Deferred,
-                None => sigv4::Payload::Bytes(&body),
+            let payload = match (&body, chunked) {
+                (Unread::Bytes(b), None) => sigv4::Payload::Bytes(b),
+                // Streams are hashed as they are read (`PayloadCheck`).
+                _ => sigv4::Payload::Deferred,
             };
             // Signatures carry the client's wall-clock time, so skew and
             // presigned expiry are judged by the system clock; Gureum's
@@ -230,31 +357,68 @@ fn authenticate(
         KeyLookup::Unverified(p) => (p, None, None),
         KeyLookup::Unknown => return Err(unknown_key(protocol, service)),
     };
-    let body = match chunked {
-        Some(mode) => {
-            let signing = match (&secret, mode.is_signed()) {
-                (Some(secret), true) => {
-                    Some(gureum_auth::chunked::ChunkSigningContext::new(&sig, secret))
-                }
-                _ => None,
-            };
-            let decoded_len = parts
-                .headers
-                .get("x-amz-decoded-content-length")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse().ok());
-            let decoded = gureum_auth::chunked::decode_aws_chunked(
-                &body,
-                mode,
-                signing.as_ref(),
-                decoded_len,
-            )
-            .map_err(auth_err)?;
-            Bytes::from(decoded.data)
+    let signing = match (&secret, chunked) {
+        (Some(secret), Some(mode)) if mode.is_signed() => {
+            Some(gureum_auth::chunked::ChunkSigningContext::new(&sig, secret))
         }
-        None => body,
+        _ => None,
+    };
+    let decoded_len = parts
+        .headers
+        .get("x-amz-decoded-content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let body = match (body, chunked) {
+        (Unread::Bytes(b), None) => Checked::Bytes(b),
+        (Unread::Bytes(b), Some(mode)) => {
+            let decoded =
+                gureum_auth::chunked::decode_aws_chunked(&b, mode, signing.as_ref(), decoded_len)
+                    .map_err(auth_err)?;
+            Checked::Bytes(Bytes::from(decoded.data))
+        }
+        (Unread::Stream(s), Some(mode)) => {
+            let decoder = gureum_auth::chunked::ChunkedDecoder::new(mode, signing, decoded_len)
+                .map_err(auth_err)?;
+            Checked::Stream(stream_body(
+                parts,
+                s,
+                PayloadCheck::Chunked(Box::new(decoder)),
+            ))
+        }
+        (Unread::Stream(s), None) => {
+            // A signed hex payload hash is checked at the end of the stream
+            // (only when the signature itself was verified).
+            let check = match (&secret, sig.content_sha256.as_deref()) {
+                (Some(_), Some(h)) if h.len() == 64 => PayloadCheck::Sha256(h.to_string()),
+                _ => PayloadCheck::None,
+            };
+            Checked::Stream(stream_body(parts, s, check))
+        }
     };
     Ok((principal, Some(sig.access_key_id), session, body))
+}
+
+/// A streaming request body: the declared decoded length comes from
+/// `x-amz-decoded-content-length` for aws-chunked bodies, else
+/// `Content-Length`.
+fn stream_body(
+    parts: &Parts,
+    body: hyper::body::Incoming,
+    check: PayloadCheck,
+) -> gureum_core::RequestBody {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let declared = match check {
+        PayloadCheck::Chunked(_) => header("x-amz-decoded-content-length"),
+        _ => header("content-length"),
+    };
+    let source = crate::body::IncomingSource::new(body, check);
+    gureum_core::RequestBody::from_source(Box::pin(source), declared)
 }
 
 /// The IAM namespace of a service's actions (`monitoring` signs CloudWatch,

@@ -3,13 +3,13 @@
 //! graceful stop.
 
 use crate::accounts::Accounts;
+use crate::body::ResponseStream;
 use crate::config::Config;
 use crate::pipeline::{self, AppState, Outcome, MAX_BODY_BYTES};
 use crate::registry::Registry;
 use bytes::Bytes;
 use gureum_core::Clock;
 use gureum_store::Store;
-use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -152,46 +152,38 @@ async fn respond(
     state: &AppState,
     req: hyper::Request<Incoming>,
     remote: SocketAddr,
-) -> hyper::Response<Full<Bytes>> {
+) -> hyper::Response<ResponseStream> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            let too_large = e
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some();
-            let err = if too_large {
-                gureum_core::AwsError::new(
-                    "RequestEntityTooLarge",
-                    413,
-                    "Request body is too large",
-                )
-            } else {
-                gureum_core::AwsError::new(
-                    "IncompleteBody",
-                    400,
-                    "The request body was not received in full",
-                )
-            };
-            let r = pipeline::fallback_error(&err, &gureum_core::id::request_id());
-            return to_hyper(r.status, r.headers, r.body);
+    let path = parts.uri.path();
+    let body = if pipeline::may_stream(&parts) {
+        pipeline::Body::Incoming(body)
+    } else {
+        match crate::body::collect(body, MAX_BODY_BYTES).await {
+            Ok(b) => pipeline::Body::Bytes(b),
+            Err(err) => {
+                let r = pipeline::fallback_error(&err, &gureum_core::id::request_id());
+                return to_hyper(r.status, r.headers, r.body.into());
+            }
         }
     };
-    let path = parts.uri.path();
     if path.starts_with("/_gureum/") || path.starts_with("/_localstack/") {
+        let admin_body = match &body {
+            pipeline::Body::Bytes(b) => b.clone(),
+            pipeline::Body::Incoming(_) => Bytes::new(),
+        };
         if let Some((status, body)) =
-            crate::admin::handle(state, parts.method.as_str(), path, &body)
+            crate::admin::handle(state, parts.method.as_str(), path, &admin_body)
         {
             return to_hyper(
                 status,
                 vec![("Content-Type".into(), "application/json".into())],
-                body,
+                body.into(),
             );
         }
     }
     let mut outcome = Outcome::default();
-    let r = pipeline::handle(state, &parts, body, remote, &mut outcome).await;
+    let (r, stream) = pipeline::handle(state, &parts, body, remote, &mut outcome).await;
     tracing::info!(
         target: "gureum::request",
         service = outcome.service,
@@ -202,15 +194,19 @@ async fn respond(
         parts.method,
         path,
     );
-    to_hyper(r.status, r.headers, r.body)
+    let body = match stream {
+        Some(b) => b.into(),
+        None => ResponseStream::Full(Some(r.body)),
+    };
+    to_hyper(r.status, r.headers, body)
 }
 
 fn to_hyper(
     status: u16,
     headers: Vec<(String, String)>,
-    body: Bytes,
-) -> hyper::Response<Full<Bytes>> {
-    let mut resp = hyper::Response::new(Full::new(body));
+    body: ResponseStream,
+) -> hyper::Response<ResponseStream> {
+    let mut resp = hyper::Response::new(body);
     *resp.status_mut() =
         http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();

@@ -225,6 +225,43 @@ impl Store {
     }
 }
 
+/// A named table of `String` keys and raw byte values (small S3 objects'
+/// bytes): no encoding on the way in or out.
+#[derive(Clone)]
+pub struct RawTable {
+    name: &'static str,
+    store: Store,
+}
+
+impl fmt::Debug for RawTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawTable")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl RawTable {
+    /// The bytes at `key`.
+    pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.store.read(
+            self.name,
+            |t| Ok(t.get(key)?.map(|v| v.value().to_vec())),
+            || None,
+        )
+    }
+}
+
+impl Store {
+    /// The raw-bytes table `name` (see [`RawTable`]).
+    pub fn raw_table(&self, name: &'static str) -> RawTable {
+        RawTable {
+            name,
+            store: self.clone(),
+        }
+    }
+}
+
 /// A named table of `String` keys and `T` values.
 pub struct Table<T> {
     name: &'static str,
@@ -424,6 +461,20 @@ impl WriteTxn {
 
     /// Removes `key` from `table`; `true` if it was present.
     pub fn delete<T>(&mut self, table: &Table<T>, key: &str) -> Result<bool> {
+        let mut t = self.open(table.name)?;
+        let removed = t.remove(key)?.is_some();
+        Ok(removed)
+    }
+
+    /// Writes raw `bytes` at `key` in `table`.
+    pub fn put_raw(&mut self, table: &RawTable, key: &str, bytes: &[u8]) -> Result<()> {
+        let mut t = self.open(table.name)?;
+        t.insert(key, bytes)?;
+        Ok(())
+    }
+
+    /// Removes `key` from the raw `table`; `true` if it was present.
+    pub fn delete_raw(&mut self, table: &RawTable, key: &str) -> Result<bool> {
         let mut t = self.open(table.name)?;
         let removed = t.remove(key)?.is_some();
         Ok(removed)

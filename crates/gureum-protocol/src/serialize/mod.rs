@@ -62,14 +62,23 @@ pub fn serialize_error(
     error: &AwsError,
     request_id: &str,
 ) -> Response {
-    match protocol {
+    let mut response = match protocol {
         Protocol::Query => query::query_error(model, error, request_id),
         Protocol::Ec2 => query::ec2_error(model, error, request_id),
         Protocol::Json10 | Protocol::Json11 => json::json_error(model, protocol, error, request_id),
         Protocol::RestJson => rest_json::error(model, error, request_id),
         Protocol::RestXml => rest_xml::error(model, error, request_id),
         Protocol::RpcV2Cbor => cbor::error(model, error, request_id),
+    };
+    response.headers.extend(error.headers.iter().cloned());
+    if response.status == 304 {
+        // Not Modified never has a body.
+        response.body = bytes::Bytes::new();
+        response
+            .headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
     }
+    response
 }
 
 /// True for S3, whose responses differ from every other service's in their

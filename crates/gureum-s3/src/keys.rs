@@ -1,0 +1,62 @@
+//! Limits on object keys and user metadata.
+
+use gureum_core::AwsError;
+use std::collections::BTreeMap;
+
+/// The longest key S3 accepts, in UTF-8 bytes.
+pub const MAX_KEY_BYTES: usize = 1024;
+/// The most user metadata (`x-amz-meta-*` names and values), in bytes.
+pub const MAX_METADATA_BYTES: usize = 2048;
+
+/// `KeyTooLongError` past 1,024 bytes.
+pub fn check_key(key: &str) -> Result<(), AwsError> {
+    if key.len() > MAX_KEY_BYTES {
+        return Err(
+            AwsError::new("KeyTooLongError", 400, "Your key is too long")
+                .with_field("Size", key.len() as u64)
+                .with_field("MaxSizeAllowed", MAX_KEY_BYTES as u64),
+        );
+    }
+    Ok(())
+}
+
+/// `MetadataTooLarge` when user metadata passes 2 KB.
+pub fn check_metadata_size(metadata: &BTreeMap<String, String>) -> Result<(), AwsError> {
+    let size: usize = metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > MAX_METADATA_BYTES {
+        return Err(AwsError::new(
+            "MetadataTooLarge",
+            400,
+            "Your metadata headers exceed the maximum allowed metadata size.",
+        )
+        .with_field("Size", size as u64)
+        .with_field("MaxSizeAllowed", MAX_METADATA_BYTES as u64));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_of_1024_bytes_is_accepted_and_1025_refused() {
+        assert!(check_key(&"k".repeat(1024)).is_ok());
+        assert_eq!(
+            check_key(&"k".repeat(1025)).expect_err("should fail").code,
+            "KeyTooLongError"
+        );
+    }
+
+    #[test]
+    fn metadata_over_two_kilobytes_is_refused() {
+        let mut m = BTreeMap::new();
+        m.insert("a".to_string(), "v".repeat(2047));
+        assert!(check_metadata_size(&m).is_ok());
+        m.insert("b".to_string(), "v".to_string());
+        assert_eq!(
+            check_metadata_size(&m).expect_err("should fail").code,
+            "MetadataTooLarge"
+        );
+    }
+}

@@ -1,0 +1,660 @@
+//! `PutObject`, `GetObject`, `HeadObject`, `DeleteObject`, `DeleteObjects`.
+
+use crate::checksum::{self, ChecksumAlgorithm};
+use crate::conditions::{self, Range};
+use crate::object::{ObjectVersion, Restore};
+use crate::{str_member, BucketEntry, S3Service};
+use gureum_core::{AwsError, OpResult, Reply, RequestBody, RequestContext, Value};
+use serde_json::{json, Map};
+use std::collections::BTreeMap;
+
+/// The storage classes a PUT or COPY may name.
+pub const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "GLACIER_IR",
+];
+
+/// Content headers stored with an object and returned on GET/HEAD.
+const CONTENT_MEMBERS: &[&str] = &[
+    "CacheControl",
+    "ContentDisposition",
+    "ContentEncoding",
+    "ContentLanguage",
+    "ContentType",
+    "Expires",
+    "WebsiteRedirectLocation",
+];
+
+pub(crate) fn no_such_key(key: &str) -> AwsError {
+    AwsError::new("NoSuchKey", 404, "The specified key does not exist.").with_field("Key", key)
+}
+
+fn no_such_version(key: &str, version: &str) -> AwsError {
+    AwsError::new(
+        "NoSuchVersion",
+        404,
+        "The specified version does not exist.",
+    )
+    .with_field("Key", key)
+    .with_field("VersionId", version)
+}
+
+/// The storage class an input names (STANDARD when none).
+pub(crate) fn storage_class(input: &Value) -> Result<String, AwsError> {
+    match str_member(input, "StorageClass") {
+        None => Ok("STANDARD".into()),
+        Some(c) if STORAGE_CLASSES.contains(&c) => Ok(c.into()),
+        Some(_) => Err(AwsError::new(
+            "InvalidStorageClass",
+            400,
+            "The storage class you specified is not valid",
+        )),
+    }
+}
+
+/// The content headers and user metadata of a PUT-like input.
+pub(crate) fn content_of(input: &Value) -> (BTreeMap<String, Value>, BTreeMap<String, String>) {
+    let mut content = BTreeMap::new();
+    for m in CONTENT_MEMBERS {
+        if let Some(v) = input.get(*m) {
+            content.insert(m.to_string(), v.clone());
+        }
+    }
+    // aws-chunked is how the body travelled, not how it is stored.
+    if let Some(enc) = content.get("ContentEncoding").and_then(Value::as_str) {
+        let kept: Vec<&str> = enc
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("aws-chunked"))
+            .collect();
+        if kept.is_empty() {
+            content.remove("ContentEncoding");
+        } else {
+            content.insert("ContentEncoding".into(), Value::from(kept.join(",")));
+        }
+    }
+    content
+        .entry("ContentType".into())
+        .or_insert_with(|| Value::from("binary/octet-stream"));
+    let metadata = input
+        .get("Metadata")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    (content, metadata)
+}
+
+/// The checksum a request declares: an algorithm and, when sent as a
+/// header, its value (a trailer's value arrives after the body).
+fn declared_checksum(
+    input: &Value,
+) -> Result<Option<(ChecksumAlgorithm, Option<String>)>, AwsError> {
+    for alg in ChecksumAlgorithm::ALL {
+        if let Some(v) = str_member(input, alg.member()) {
+            return Ok(Some((alg, Some(v.to_string()))));
+        }
+    }
+    match str_member(input, "ChecksumAlgorithm") {
+        None => Ok(None),
+        Some(name) => match ChecksumAlgorithm::from_name(name) {
+            Some(a) => Ok(Some((a, None))),
+            None => Err(AwsError::new(
+                "InvalidRequest",
+                400,
+                format!("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256] (got {name})"),
+            )),
+        },
+    }
+}
+
+fn bad_digest(alg: ChecksumAlgorithm) -> AwsError {
+    AwsError::new(
+        "BadDigest",
+        400,
+        format!(
+            "The {} you specified did not match the calculated checksum.",
+            alg.name()
+        ),
+    )
+}
+
+/// Tags from the `x-amz-tagging` header (`k1=v1&k2=v2`, URL-encoded).
+pub(crate) fn tags_from_header(header: Option<&str>) -> Result<Vec<(String, String)>, AwsError> {
+    let Some(h) = header.filter(|h| !h.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .map(|c| c.into_owned())
+            .map_err(|_| crate::tags::invalid_tag("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."))
+    };
+    let mut tags = Vec::new();
+    for pair in h.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        tags.push((decode(k)?, decode(v)?));
+    }
+    crate::tags::validate_object_tags(&tags)?;
+    Ok(tags)
+}
+
+/// What a successful body upload measured.
+pub(crate) struct Uploaded {
+    pub pending: crate::storage::Pending,
+    pub md5: [u8; 16],
+    pub checksum: (ChecksumAlgorithm, String),
+    /// Whether the client sent the checksum (it is echoed only then).
+    pub client_checksum: bool,
+}
+
+impl S3Service {
+    /// Streams a request body into storage, checking `Content-MD5` and the
+    /// declared checksum (header or aws-chunked trailer); S3 computes
+    /// CRC64NVME when the client declared none.
+    pub(crate) async fn upload_body(
+        &self,
+        input: &Value,
+        body: &mut RequestBody,
+    ) -> Result<Uploaded, AwsError> {
+        let declared = declared_checksum(input)?;
+        let alg = declared
+            .as_ref()
+            .map_or(ChecksumAlgorithm::Crc64Nvme, |d| d.0);
+        let content_md5 = match str_member(input, "ContentMD5") {
+            None => None,
+            Some(v) => Some(conditions::decode_md5(v)?),
+        };
+        let mut md5 = checksum::Md5::new();
+        let mut hasher = checksum::Hasher::new(alg);
+        let pending = self
+            .blobs
+            .write(body, |chunk| {
+                md5.update(chunk);
+                hasher.update(chunk);
+            })
+            .await?;
+        let md5 = md5.finish();
+        let computed = checksum::to_base64(&hasher.finish());
+        let trailer = body
+            .trailers()
+            .into_iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(alg.header()))
+            .map(|(_, v)| v);
+        let expected = declared.as_ref().and_then(|d| d.1.clone()).or(trailer);
+        let check = || {
+            if content_md5.is_some_and(|m| m != md5) {
+                return Err(AwsError::new(
+                    "BadDigest",
+                    400,
+                    "The Content-MD5 you specified did not match what we received.",
+                ));
+            }
+            if expected.as_deref().is_some_and(|e| e != computed) {
+                return Err(bad_digest(alg));
+            }
+            Ok(())
+        };
+        if let Err(e) = check() {
+            pending.discard();
+            return Err(e);
+        }
+        Ok(Uploaded {
+            pending,
+            md5,
+            checksum: (alg, computed),
+            client_checksum: declared.is_some(),
+        })
+    }
+
+    /// `PutObject`.
+    pub(crate) async fn put_object(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        mut body: RequestBody,
+    ) -> Result<Reply, AwsError> {
+        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let key = str_member(&input, "Key").unwrap_or_default().to_string();
+        crate::keys::check_key(&key)?;
+        let storage_class = storage_class(&input)?;
+        let tags = tags_from_header(str_member(&input, "Tagging"))?;
+        let (content, metadata) = content_of(&input);
+        crate::keys::check_metadata_size(&metadata)?;
+        let up = self.upload_body(&input, &mut body).await?;
+        let version = ObjectVersion {
+            version_id: None,
+            seq: self.next_seq(ctx),
+            delete_marker: false,
+            last_modified_ms: ctx.clock.now_millis(),
+            owner: entry.account_id.clone(),
+            size: up.pending.size,
+            etag: checksum::etag(&up.md5),
+            storage_class,
+            content,
+            metadata,
+            tags,
+            checksum: Some((up.checksum.0.name().to_string(), up.checksum.1.clone())),
+            checksum_type: Some("FULL_OBJECT".into()),
+            parts: Vec::new(),
+            restore: None,
+            data: up.pending.data.clone(),
+        };
+        let stored = self.commit_version(&input, &bucket, &entry, &key, version, up.pending)?;
+        let mut out = Map::new();
+        out.insert("ETag".into(), json!(stored.etag));
+        out.insert("ServerSideEncryption".into(), json!("AES256"));
+        if up.client_checksum {
+            out.insert(up.checksum.0.member().into(), json!(up.checksum.1));
+            out.insert("ChecksumType".into(), json!("FULL_OBJECT"));
+        }
+        if entry.versioning.is_some() {
+            out.insert("VersionId".into(), json!(stored.version_id_str()));
+        }
+        Ok(Reply::value(Value::Object(out)))
+    }
+
+    /// Commits a new current version after checking the PUT's conditions
+    /// (`If-None-Match: *`, `If-Match`) inside the transaction, so two
+    /// racing conditional writes cannot both win.
+    pub(crate) fn commit_version(
+        &self,
+        input: &Value,
+        bucket: &str,
+        entry: &BucketEntry,
+        key: &str,
+        version: ObjectVersion,
+        pending: crate::storage::Pending,
+    ) -> Result<ObjectVersion, AwsError> {
+        let okey = crate::object::object_key(bucket, key);
+        let result = self.store.write(|txn| {
+            let current = txn
+                .get(&self.objects.current, &okey)?
+                .filter(|c| !c.delete_marker);
+            conditions::check_put(input, current.as_ref(), key)?;
+            pending.commit_into(&self.blobs, txn)?;
+            let change = self.objects.put_current(
+                txn,
+                &self.blobs,
+                entry.versioning.as_deref(),
+                bucket,
+                key,
+                version,
+            )?;
+            let stored = txn
+                .get(&self.objects.current, &okey)?
+                .ok_or_else(|| AwsError::internal("object vanished in its own write"))?;
+            Ok((stored, change))
+        });
+        match result {
+            Ok((stored, change)) => {
+                self.blobs.unlink(change.released);
+                Ok(stored)
+            }
+            Err(e) => {
+                pending.discard();
+                Err(e)
+            }
+        }
+    }
+
+    /// The version a GET/HEAD names: `versionId` or the current one, with
+    /// AWS's answers for missing keys, versions and delete markers.
+    pub(crate) fn version_for_read(
+        &self,
+        bucket: &str,
+        key: &str,
+        input: &Value,
+    ) -> Result<ObjectVersion, AwsError> {
+        match str_member(input, "VersionId") {
+            Some(vid) => {
+                let Some((_, v)) = self.objects.find_version(None, bucket, key, vid)? else {
+                    return Err(no_such_version(key, vid));
+                };
+                if v.delete_marker {
+                    return Err(AwsError::new(
+                        "MethodNotAllowed",
+                        405,
+                        "The specified method is not allowed against this resource.",
+                    )
+                    .with_field("Method", "GET")
+                    .with_field("ResourceType", "DeleteMarker")
+                    .with_header("x-amz-delete-marker", "true")
+                    .with_header("x-amz-version-id", v.version_id_str())
+                    .with_header("Last-Modified", http_date(v.last_modified_ms)));
+                }
+                Ok(v)
+            }
+            None => {
+                let okey = crate::object::object_key(bucket, key);
+                match self.objects.current.get(&okey)? {
+                    None => Err(no_such_key(key)),
+                    Some(v) if v.delete_marker => Err(no_such_key(key)
+                        .with_header("x-amz-delete-marker", "true")
+                        .with_header("x-amz-version-id", v.version_id_str())),
+                    Some(v) => Ok(v),
+                }
+            }
+        }
+    }
+
+    /// `GetObject` and `HeadObject`.
+    async fn read_object(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        with_body: bool,
+    ) -> Result<Reply, AwsError> {
+        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let key = str_member(&input, "Key").unwrap_or_default().to_string();
+        for _attempt in 0..3 {
+            let v = self.version_for_read(&bucket, &key, &input)?;
+            let now = ctx.clock.now_millis();
+            if with_body {
+                check_readable(&v, now)?;
+            }
+            conditions::check_read(&input, &v)?;
+            let range = conditions::range_for(&input, &v)?;
+            let mut out = object_headers(&v, &entry, now, &input);
+            if !matches!(range, Range::Whole) {
+                // The stored checksum covers the whole object, not a range.
+                for alg in ChecksumAlgorithm::ALL {
+                    out.remove(alg.member());
+                }
+                out.remove("ChecksumType");
+            }
+            let (start, end) = match &range {
+                Range::Whole => (0, v.size),
+                Range::Bytes { start, end } | Range::Part { start, end, .. } => {
+                    out.insert(
+                        "ContentRange".into(),
+                        json!(format!("bytes {start}-{}/{}", end - 1, v.size)),
+                    );
+                    (*start, *end)
+                }
+            };
+            if let Range::Part { .. } = range {
+                if !v.parts.is_empty() {
+                    out.insert("PartsCount".into(), json!(v.parts.len()));
+                }
+            }
+            out.insert("ContentLength".into(), json!(end - start));
+            let status = (!matches!(range, Range::Whole)).then_some(206);
+            if !with_body {
+                return Ok(Reply {
+                    output: Value::Object(out),
+                    body: None,
+                    status,
+                });
+            }
+            if let Some(body) = self.blobs.read(&v.data, start, end)? {
+                return Ok(Reply {
+                    output: Value::Object(out),
+                    body: Some(body),
+                    status,
+                });
+            }
+            // The version was overwritten while we looked: read again.
+        }
+        Err(AwsError::new(
+            "InternalError",
+            500,
+            "We encountered an internal error. Please try again.",
+        ))
+    }
+
+    /// `GetObject`.
+    pub(crate) async fn get_object(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        _body: RequestBody,
+    ) -> Result<Reply, AwsError> {
+        self.read_object(ctx, input, true).await
+    }
+
+    /// `HeadObject`.
+    pub(crate) async fn head_object(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        _body: RequestBody,
+    ) -> Result<Reply, AwsError> {
+        self.read_object(ctx, input, false).await
+    }
+
+    /// `DeleteObject`.
+    pub(crate) fn delete_object(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let key = str_member(&input, "Key").unwrap_or_default();
+        let out = self.delete_one(ctx, &bucket, &entry, key, str_member(&input, "VersionId"))?;
+        Ok(Value::Object(out))
+    }
+
+    /// Deletes one key (or one version of it): the shared part of
+    /// `DeleteObject` and `DeleteObjects`.
+    pub(crate) fn delete_one(
+        &self,
+        ctx: &RequestContext,
+        bucket: &str,
+        entry: &BucketEntry,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Map<String, Value>, AwsError> {
+        let mut out = Map::new();
+        let okey = crate::object::object_key(bucket, key);
+        let change = self.store.write(|txn| -> Result<_, AwsError> {
+            if let Some(vid) = version_id {
+                let (removed, change) =
+                    self.objects
+                        .delete_version(txn, &self.blobs, bucket, key, vid)?;
+                out.insert("VersionId".into(), json!(vid));
+                if removed.is_some_and(|r| r.delete_marker) {
+                    out.insert("DeleteMarker".into(), json!(true));
+                }
+                return Ok(change);
+            }
+            match entry.versioning.as_deref() {
+                None => {
+                    let mut change = crate::object::Change::default();
+                    if let Some(old) = txn.get(&self.objects.current, &okey)? {
+                        txn.delete(&self.objects.current, &okey)?;
+                        change.released = self.blobs.release(txn, &old.data)?;
+                    }
+                    Ok(change)
+                }
+                Some(state) => {
+                    let marker = ObjectVersion {
+                        seq: self.next_seq(ctx),
+                        delete_marker: true,
+                        last_modified_ms: ctx.clock.now_millis(),
+                        owner: entry.account_id.clone(),
+                        ..ObjectVersion::default()
+                    };
+                    let change = self.objects.put_current(
+                        txn,
+                        &self.blobs,
+                        Some(state),
+                        bucket,
+                        key,
+                        marker,
+                    )?;
+                    let stored = txn.get(&self.objects.current, &okey)?;
+                    out.insert("DeleteMarker".into(), json!(true));
+                    if let Some(s) = stored {
+                        out.insert("VersionId".into(), json!(s.version_id_str()));
+                    }
+                    Ok(change)
+                }
+            }
+        })?;
+        self.blobs.unlink(change.released);
+        Ok(out)
+    }
+
+    /// `DeleteObjects`: up to 1,000 keys, each answered on its own; quiet
+    /// mode reports only errors.
+    pub(crate) fn delete_objects(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let delete = input.get("Delete").cloned().unwrap_or_default();
+        let objects = delete
+            .get("Objects")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if objects.is_empty() || objects.len() > 1000 {
+            return Err(AwsError::new(
+                "MalformedXML",
+                400,
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            ));
+        }
+        let quiet = delete
+            .get("Quiet")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let mut deleted = Vec::new();
+        let mut errors = Vec::new();
+        for o in &objects {
+            let key = str_member(o, "Key").unwrap_or_default();
+            let vid = str_member(o, "VersionId");
+            match self.delete_one(ctx, &bucket, &entry, key, vid) {
+                Ok(r) => {
+                    if quiet {
+                        continue;
+                    }
+                    let mut d = Map::new();
+                    d.insert("Key".into(), json!(key));
+                    if let Some(v) = vid {
+                        d.insert("VersionId".into(), json!(v));
+                    }
+                    if r.get("DeleteMarker").is_some() {
+                        d.insert("DeleteMarker".into(), json!(true));
+                        if vid.is_none() {
+                            d.insert(
+                                "DeleteMarkerVersionId".into(),
+                                r.get("VersionId").cloned().unwrap_or_default(),
+                            );
+                        }
+                    }
+                    deleted.push(Value::Object(d));
+                }
+                Err(e) => {
+                    let mut d = Map::new();
+                    d.insert("Key".into(), json!(key));
+                    if let Some(v) = vid {
+                        d.insert("VersionId".into(), json!(v));
+                    }
+                    d.insert("Code".into(), json!(e.code));
+                    d.insert("Message".into(), json!(e.message));
+                    errors.push(Value::Object(d));
+                }
+            }
+        }
+        let mut out = Map::new();
+        if !deleted.is_empty() {
+            out.insert("Deleted".into(), Value::Array(deleted));
+        }
+        if !errors.is_empty() {
+            out.insert("Errors".into(), Value::Array(errors));
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Archived objects refuse reads until a restore completes.
+fn check_readable(v: &ObjectVersion, now_ms: i64) -> Result<(), AwsError> {
+    if !matches!(v.storage_class.as_str(), "GLACIER" | "DEEP_ARCHIVE") {
+        return Ok(());
+    }
+    match &v.restore {
+        Some(Restore {
+            ready_at_ms,
+            expires_at_ms,
+        }) if *ready_at_ms <= now_ms && now_ms < *expires_at_ms => Ok(()),
+        _ => Err(AwsError::new(
+            "InvalidObjectState",
+            403,
+            "The operation is not valid for the object's storage class",
+        )
+        .with_field("StorageClass", v.storage_class.as_str())),
+    }
+}
+
+/// An HTTP date (`Last-Modified`'s format).
+pub(crate) fn http_date(ms: i64) -> String {
+    gureum_core::timestamp::format_http_date(ms)
+}
+
+/// The headers GET and HEAD answer with.
+pub(crate) fn object_headers(
+    v: &ObjectVersion,
+    entry: &BucketEntry,
+    now_ms: i64,
+    input: &Value,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("AcceptRanges".into(), json!("bytes"));
+    out.insert("LastModified".into(), json!(v.last_modified_ms / 1000));
+    out.insert("ETag".into(), json!(v.etag));
+    for (k, val) in &v.content {
+        out.insert(k.clone(), val.clone());
+    }
+    if !v.metadata.is_empty() {
+        out.insert("Metadata".into(), json!(v.metadata));
+    }
+    out.insert("ServerSideEncryption".into(), json!("AES256"));
+    if v.storage_class != "STANDARD" {
+        out.insert("StorageClass".into(), json!(v.storage_class));
+    }
+    if !v.tags.is_empty() {
+        out.insert("TagCount".into(), json!(v.tags.len()));
+    }
+    if entry.versioning.is_some() {
+        out.insert("VersionId".into(), json!(v.version_id_str()));
+    }
+    if let Some(r) = &v.restore {
+        let header = if now_ms < r.ready_at_ms {
+            "ongoing-request=\"true\"".to_string()
+        } else {
+            format!(
+                "ongoing-request=\"false\", expiry-date=\"{}\"",
+                http_date(r.expires_at_ms)
+            )
+        };
+        out.insert("Restore".into(), json!(header));
+    }
+    if str_member(input, "ChecksumMode") == Some("ENABLED") {
+        if let Some((alg, value)) = &v.checksum {
+            if let Some(a) = ChecksumAlgorithm::from_name(alg) {
+                out.insert(a.member().into(), json!(value));
+                if let Some(t) = &v.checksum_type {
+                    out.insert("ChecksumType".into(), json!(t));
+                }
+            }
+        }
+    }
+    // Response-header overrides (`response-content-type`, …).
+    for (param, member) in [
+        ("ResponseCacheControl", "CacheControl"),
+        ("ResponseContentDisposition", "ContentDisposition"),
+        ("ResponseContentEncoding", "ContentEncoding"),
+        ("ResponseContentLanguage", "ContentLanguage"),
+        ("ResponseContentType", "ContentType"),
+        ("ResponseExpires", "Expires"),
+    ] {
+        if let Some(val) = input.get(param) {
+            out.insert(member.into(), val.clone());
+        }
+    }
+    out
+}

@@ -1,0 +1,51 @@
+//! `PutBucketVersioning` (`GetBucketVersioning` is with the buckets).
+
+use crate::{str_member, S3Service};
+use gureum_core::{AwsError, OpResult, RequestContext, Value};
+use serde_json::json;
+
+fn malformed() -> AwsError {
+    AwsError::new(
+        "MalformedXML",
+        400,
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    )
+}
+
+impl S3Service {
+    /// `PutBucketVersioning`: `Enabled` or `Suspended`. A bucket never goes
+    /// back to unversioned, and a bucket with Object Lock stays enabled.
+    pub(crate) fn put_bucket_versioning(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let config = input
+            .get("VersioningConfiguration")
+            .cloned()
+            .unwrap_or_default();
+        let status = str_member(&config, "Status").map(str::to_string);
+        if let Some(s) = &status {
+            if s != "Enabled" && s != "Suspended" {
+                return Err(malformed());
+            }
+        }
+        if let Some(m) = str_member(&config, "MFADelete") {
+            if m != "Enabled" && m != "Disabled" {
+                return Err(malformed());
+            }
+        }
+        self.update_bucket(ctx, &input, |b| {
+            match status {
+                Some(s) if s == "Suspended" && b.object_lock => Err(AwsError::new(
+                    "InvalidBucketState",
+                    409,
+                    "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+                )),
+                Some(s) => {
+                    b.versioning = Some(s);
+                    Ok(())
+                }
+                // No status leaves the state as it is.
+                None => Ok(()),
+            }
+        })?;
+        Ok(json!({}))
+    }
+}

@@ -1,0 +1,247 @@
+//! Bodies that stream between hyper and a service.
+//!
+//! [`IncomingSource`] turns a hyper request body into the
+//! [`ByteSource`] a streaming operation reads: aws-chunked framing is
+//! decoded (and each chunk's signature checked) on the way, and a payload
+//! whose SHA-256 was signed is hashed as it passes, so a body that does not
+//! match its signature ends in an error before the service can commit it.
+//! [`ResponseStream`] is the response side: a body in memory or a
+//! service's stream of known length.
+
+use bytes::Bytes;
+use gureum_auth::chunked::ChunkedDecoder;
+use gureum_core::{AwsError, ByteSource, ResponseBody};
+use http_body_util::BodyExt;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use sha2::{Digest, Sha256};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// How the request payload is checked as it streams.
+pub enum PayloadCheck {
+    /// Nothing to check (`UNSIGNED-PAYLOAD`, unsigned requests).
+    None,
+    /// The signed `x-amz-content-sha256` (hex) the body must hash to.
+    Sha256(String),
+    /// An aws-chunked body.
+    Chunked(Box<ChunkedDecoder>),
+}
+
+/// A hyper request body as a service's [`ByteSource`].
+pub struct IncomingSource {
+    body: Incoming,
+    check: PayloadCheck,
+    hasher: Option<Sha256>,
+    trailers: Vec<(String, String)>,
+    done: bool,
+}
+
+impl IncomingSource {
+    /// Reads `body`, checking it as `check` says.
+    pub fn new(body: Incoming, check: PayloadCheck) -> Self {
+        let hasher = matches!(check, PayloadCheck::Sha256(_)).then(Sha256::new);
+        IncomingSource {
+            body,
+            check,
+            hasher,
+            trailers: Vec::new(),
+            done: false,
+        }
+    }
+
+    fn on_data(&mut self, data: Bytes) -> Result<Bytes, AwsError> {
+        match &mut self.check {
+            PayloadCheck::None => Ok(data),
+            PayloadCheck::Sha256(_) => {
+                if let Some(h) = self.hasher.as_mut() {
+                    h.update(&data);
+                }
+                Ok(data)
+            }
+            PayloadCheck::Chunked(decoder) => {
+                let mut out = Vec::with_capacity(data.len());
+                decoder
+                    .feed(&data, &mut out)
+                    .map_err(|e| e.to_aws_error_for("s3"))?;
+                Ok(out.into())
+            }
+        }
+    }
+
+    fn on_end(&mut self) -> Result<(), AwsError> {
+        self.done = true;
+        match std::mem::replace(&mut self.check, PayloadCheck::None) {
+            PayloadCheck::None => Ok(()),
+            PayloadCheck::Sha256(claimed) => {
+                let actual = hex::encode(self.hasher.take().unwrap_or_default().finalize());
+                if actual.eq_ignore_ascii_case(&claimed) {
+                    Ok(())
+                } else {
+                    Err(gureum_auth::AuthError::XAmzContentSha256Mismatch {
+                        client: claimed,
+                        computed: actual,
+                    }
+                    .to_aws_error_for("s3"))
+                }
+            }
+            PayloadCheck::Chunked(decoder) => {
+                self.trailers = decoder.finish().map_err(|e| e.to_aws_error_for("s3"))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+fn incomplete() -> AwsError {
+    AwsError::new(
+        "IncompleteBody",
+        400,
+        "The request body terminated unexpectedly",
+    )
+}
+
+impl ByteSource for IncomingSource {
+    fn poll_chunk(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, AwsError>>> {
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match Pin::new(&mut this.body).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    if let Err(e) = this.on_end() {
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Err(_))) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(incomplete())));
+                }
+                Poll::Ready(Some(Ok(frame))) => {
+                    let Ok(data) = frame.into_data() else {
+                        continue; // HTTP trailers: not how S3 clients send theirs.
+                    };
+                    match this.on_data(data) {
+                        Ok(d) if d.is_empty() => continue,
+                        Ok(d) => return Poll::Ready(Some(Ok(d))),
+                        Err(e) => {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn trailers(&self) -> Vec<(String, String)> {
+        self.trailers.clone()
+    }
+}
+
+/// Reads a whole hyper body, refusing more than `limit` bytes.
+pub async fn collect(body: Incoming, limit: usize) -> Result<Bytes, AwsError> {
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(AwsError::new(
+            "RequestEntityTooLarge",
+            413,
+            "Request body is too large",
+        )),
+        Err(_) => Err(AwsError::new(
+            "IncompleteBody",
+            400,
+            "The request body was not received in full",
+        )),
+    }
+}
+
+/// The response body hyper writes.
+pub enum ResponseStream {
+    /// In memory (taken when written).
+    Full(Option<Bytes>),
+    /// A stream with `remaining` bytes still to come.
+    Stream {
+        /// The service's source.
+        source: Pin<Box<dyn ByteSource>>,
+        /// Bytes not yet produced.
+        remaining: u64,
+    },
+}
+
+impl From<Bytes> for ResponseStream {
+    fn from(b: Bytes) -> Self {
+        ResponseStream::Full(Some(b))
+    }
+}
+
+impl From<ResponseBody> for ResponseStream {
+    fn from(b: ResponseBody) -> Self {
+        match b {
+            ResponseBody::Bytes(b) => ResponseStream::Full(Some(b)),
+            ResponseBody::Stream { source, length } => ResponseStream::Stream {
+                source,
+                remaining: length,
+            },
+        }
+    }
+}
+
+impl Body for ResponseStream {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        match &mut *self {
+            ResponseStream::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            ResponseStream::Stream { source, remaining } => {
+                if *remaining == 0 {
+                    return Poll::Ready(None);
+                }
+                match source.as_mut().poll_chunk(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(Some(Ok(mut chunk))) => {
+                        if chunk.len() as u64 > *remaining {
+                            chunk.truncate(*remaining as usize);
+                        }
+                        *remaining -= chunk.len() as u64;
+                        Poll::Ready(Some(Ok(Frame::data(chunk))))
+                    }
+                    // A source that ends early or fails: the connection is
+                    // cut, so the client sees a short body, never a wrong one.
+                    Poll::Ready(Some(Err(e))) => {
+                        Poll::Ready(Some(Err(std::io::Error::other(e.message))))
+                    }
+                    Poll::Ready(None) => Poll::Ready(Some(Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "object stream ended early",
+                    )))),
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ResponseStream::Full(b) => b.as_ref().is_none_or(|b| b.is_empty()),
+            ResponseStream::Stream { remaining, .. } => *remaining == 0,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ResponseStream::Full(b) => {
+                SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len()) as u64)
+            }
+            ResponseStream::Stream { remaining, .. } => SizeHint::with_exact(*remaining),
+        }
+    }
+}
