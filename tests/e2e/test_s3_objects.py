@@ -219,3 +219,14 @@ def test_objects_survive_kill_9(gureum, s3):
     s3b = gureum.client("s3")
     assert s3b.get_object(Bucket=b, Key="small")["Body"].read() == small
     assert s3b.get_object(Bucket=b, Key="large")["Body"].read() == large
+
+
+def test_refused_puts_never_confuse_the_next_request_on_the_connection(s3, bucket):
+    # A PUT refused before its body is read leaves that body on the wire;
+    # the server must not parse it as the next request.
+    body = os.urandom(200 * 1024)
+    for _ in range(40):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="refused", Body=body, StorageClass="PLATINUM")
+        assert error_code(e) == "InvalidStorageClass"
+        assert s3.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200

@@ -36,6 +36,12 @@ pub(crate) fn hmac(key: &[u8]) -> HmacSha256 {
     }
 }
 
+/// The hex SigV4 signature of `string_to_sign` under a signing key (what
+/// S3's POST policies and presigned forms carry).
+pub fn signature_hex(key: &SigningKey, string_to_sign: &str) -> String {
+    hex::encode(hmac_sha256(key, string_to_sign.as_bytes()))
+}
+
 /// `HMAC-SHA256(key, data)`.
 pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut m = hmac(key);

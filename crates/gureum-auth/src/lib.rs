@@ -26,6 +26,7 @@ pub mod credentials;
 pub mod error;
 pub mod keys;
 pub mod sign;
+pub mod sigv2;
 pub mod sigv4;
 
 pub use chunked::{decode_aws_chunked, ChunkSigningContext, ChunkedDecoder, ChunkedMode, Decoded};

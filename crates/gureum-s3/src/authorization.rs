@@ -37,6 +37,10 @@ const BUCKET_ACTIONS: &[(&str, &str)] = &[
         "PutBucketOwnershipControls",
         "s3:PutBucketOwnershipControls",
     ),
+    (
+        "DeleteBucketOwnershipControls",
+        "s3:PutBucketOwnershipControls",
+    ),
     ("GetBucketEncryption", "s3:GetEncryptionConfiguration"),
     ("PutBucketEncryption", "s3:PutEncryptionConfiguration"),
 ];
@@ -60,6 +64,7 @@ const OBJECT_ACTIONS: &[(&str, &str)] = &[
     ("AbortMultipartUpload", "s3:AbortMultipartUpload"),
     ("ListParts", "s3:ListMultipartUploadParts"),
     ("RestoreObject", "s3:RestoreObject"),
+    ("GetObjectAttributes", "s3:GetObjectAttributes"),
 ];
 
 impl S3Service {
@@ -84,10 +89,29 @@ impl S3Service {
             return Authorization::Targets(vec![AuthzTarget::new("s3:ListAllMyBuckets", "*")]);
         }
         if let Some(action) = find(OBJECT_ACTIONS) {
-            return Authorization::Targets(vec![AuthzTarget::new(
+            let mut targets = vec![AuthzTarget::new(
                 action,
                 format!("arn:aws:s3:::{bucket}/{key}"),
-            )]);
+            )];
+            // A copy also reads its source (a version of it, when named).
+            if matches!(operation, "CopyObject" | "UploadPartCopy") {
+                let raw = input
+                    .get("CopySource")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if let Ok(src) = crate::copy::parse_copy_source(raw) {
+                    let read = if src.version_id.is_some() {
+                        "s3:GetObjectVersion"
+                    } else {
+                        "s3:GetObject"
+                    };
+                    targets.push(AuthzTarget::new(
+                        read,
+                        format!("arn:aws:s3:::{}/{}", src.bucket, src.key),
+                    ));
+                }
+            }
+            return Authorization::Targets(targets);
         }
         if let Some(action) = find(BUCKET_ACTIONS) {
             return Authorization::Targets(vec![AuthzTarget::new(

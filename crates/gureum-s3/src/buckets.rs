@@ -115,7 +115,7 @@ fn invalid_argument(message: String, name: &str, value: &str) -> AwsError {
         .with_field("ArgumentValue", value)
 }
 
-fn grants(owner: &str, acl: &str, ownership: &str) -> Vec<Value> {
+pub(crate) fn grants(owner: &str, acl: &str, ownership: &str) -> Vec<Value> {
     let id = canonical_user_id(owner);
     let mut out = vec![json!({
         "Grantee": { "ID": id, "Type": "CanonicalUser" },
@@ -193,6 +193,7 @@ impl S3Service {
             object_lock,
             ownership: ownership.to_string(),
             acl: acl.to_string(),
+            acl_grants: None,
             // Object Lock turns versioning on, for good.
             versioning: object_lock.then(|| "Enabled".to_string()),
             tags: None,
@@ -276,7 +277,10 @@ impl S3Service {
         let has_versions = |t: &gureum_store::Table<crate::object::ObjectVersion>| {
             t.scan_prefix_after(&prefix, None, 1).map(|v| !v.is_empty())
         };
-        if has_versions(&self.objects.current)? || has_versions(&self.objects.noncurrent)? {
+        if has_versions(&self.objects.current)?
+            || has_versions(&self.objects.noncurrent)?
+            || self.has_uploads(&name)?
+        {
             return Err(not_empty());
         }
         self.store.write(|txn| {
@@ -290,6 +294,7 @@ impl S3Service {
                 || !txn
                     .scan_prefix(&self.objects.noncurrent, &prefix)?
                     .is_empty()
+                || !txn.scan_prefix(&self.uploads_table(), &prefix)?.is_empty()
             {
                 return Err(not_empty());
             }
@@ -388,7 +393,7 @@ impl S3Service {
         let (_, b) = self.own_bucket(ctx, &input)?;
         Ok(json!({
             "Owner": { "ID": canonical_user_id(&b.account_id) },
-            "Grants": grants(&b.account_id, &b.acl, &b.ownership),
+            "Grants": crate::acl::bucket_grants(&b),
         }))
     }
 
@@ -398,7 +403,15 @@ impl S3Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        let (_, b) = self.own_bucket(ctx, &input)?;
+        let (name, b) = self.own_bucket(ctx, &input)?;
+        if b.ownership == crate::acl::NO_OWNERSHIP_CONTROLS {
+            return Err(AwsError::new(
+                "OwnershipControlsNotFoundError",
+                404,
+                "The bucket ownership controls were not found",
+            )
+            .with_field("BucketName", name.as_str()));
+        }
         Ok(json!({
             "OwnershipControls": { "Rules": [{ "ObjectOwnership": b.ownership }] }
         }))

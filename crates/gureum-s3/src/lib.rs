@@ -3,7 +3,9 @@
 //! The bucket control plane (create/head/delete, listing, tagging,
 //! versioning, AWS's default ACL, ownership and encryption) and objects:
 //! bodies stream to and from [`storage`] (never whole in memory), versions
-//! follow [`object`]'s rules, reads honour [`conditions`].
+//! follow [`object`]'s rules, reads honour [`conditions`]. `copy` makes
+//! objects from objects, `restore` brings archived ones back on Gureum's
+//! clock, `acl` holds the ACL and Object Ownership rules.
 //!
 //! Tables:
 //! - `s3.buckets`: the global catalogue, keyed by bucket name (names are
@@ -11,16 +13,26 @@
 //! - `s3.account_buckets`: `account/name` → a summary, so `ListBuckets`
 //!   reads one account's range in name order;
 //! - `s3.objects` / `s3.versions`: object versions ([`object`]);
-//! - `s3.inline` / `s3.blob_refs`: object bytes ([`storage`]).
+//! - `s3.inline` / `s3.blob_refs`: object bytes ([`storage`]);
+//! - `s3.uploads` / `s3.parts`: multipart uploads in progress
+//!   ([`multipart`]).
 
+mod acl;
+mod attributes;
 mod authorization;
 mod bucket_tagging;
 mod buckets;
 pub mod checksum;
 pub mod conditions;
+mod copy;
+pub mod digests;
 pub mod keys;
+mod list_objects;
+pub mod listing;
+pub mod multipart;
 pub mod object;
 mod objects;
+mod restore;
 pub mod storage;
 mod tags;
 mod versioning;
@@ -51,6 +63,9 @@ pub struct BucketEntry {
     /// The canned ACL (`private` by default).
     #[serde(default = "default_acl")]
     pub acl: String,
+    /// Explicit grants put with `PutBucketAcl` (they replace the canned ACL).
+    #[serde(default)]
+    pub acl_grants: Option<Vec<serde_json::Value>>,
     /// `Enabled` / `Suspended`, `None` for a never-versioned bucket.
     #[serde(default)]
     pub versioning: Option<String>,
@@ -204,6 +219,10 @@ gureum_core::service_operations! {
         "PutObject" => put_object,
         "GetObject" => get_object,
         "HeadObject" => head_object,
+        "CopyObject" => copy_object,
+        "RestoreObject" => restore_object,
+        "UploadPart" => upload_part,
+        "UploadPartCopy" => upload_part_copy,
     },
     "CreateBucket" => create_bucket,
     "HeadBucket" => head_bucket,
@@ -219,10 +238,24 @@ gureum_core::service_operations! {
     "DeleteBucketTagging" => delete_bucket_tagging,
     "PutBucketVersioning" => put_bucket_versioning,
     "DeleteObject" => delete_object,
+    "ListObjects" => list_objects,
+    "ListObjectsV2" => list_objects_v2,
+    "ListObjectVersions" => list_object_versions,
     "DeleteObjects" => delete_objects,
+    "CreateMultipartUpload" => create_multipart_upload,
+    "CompleteMultipartUpload" => complete_multipart_upload,
+    "AbortMultipartUpload" => abort_multipart_upload,
+    "ListParts" => list_parts,
+    "ListMultipartUploads" => list_multipart_uploads,
     "PutObjectTagging" => put_object_tagging,
     "GetObjectTagging" => get_object_tagging,
     "DeleteObjectTagging" => delete_object_tagging,
+    "GetObjectAcl" => get_object_acl,
+    "PutObjectAcl" => put_object_acl,
+    "PutBucketAcl" => put_bucket_acl,
+    "PutBucketOwnershipControls" => put_bucket_ownership_controls,
+    "DeleteBucketOwnershipControls" => delete_bucket_ownership_controls,
+    "GetObjectAttributes" => get_object_attributes,
 }
 
 #[cfg(test)]

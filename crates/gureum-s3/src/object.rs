@@ -65,9 +65,29 @@ pub struct ObjectVersion {
     /// Restore state of an archived object.
     #[serde(default)]
     pub restore: Option<Restore>,
+    /// The object's ACL when the bucket allows ACLs (`None`: private).
+    #[serde(default)]
+    pub acl: Option<Acl>,
     /// Where the bytes are.
     #[serde(default)]
     pub data: DataRef,
+}
+
+/// An object's (or a bucket's) ACL beyond the owner's `FULL_CONTROL`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Acl {
+    /// A canned ACL (`public-read`, …).
+    Canned {
+        /// Its name.
+        name: String,
+    },
+    /// The grants of an explicit access control policy, as model values
+    /// (`{"Grantee": {…}, "Permission": "READ"}`), the owner's included.
+    Grants {
+        /// The grants.
+        grants: Vec<serde_json::Value>,
+    },
 }
 
 /// A `RestoreObject` in progress or done.

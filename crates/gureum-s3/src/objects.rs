@@ -35,7 +35,7 @@ pub(crate) fn no_such_key(key: &str) -> AwsError {
     AwsError::new("NoSuchKey", 404, "The specified key does not exist.").with_field("Key", key)
 }
 
-fn no_such_version(key: &str, version: &str) -> AwsError {
+pub(crate) fn no_such_version(key: &str, version: &str) -> AwsError {
     AwsError::new(
         "NoSuchVersion",
         404,
@@ -96,7 +96,7 @@ pub(crate) fn content_of(input: &Value) -> (BTreeMap<String, Value>, BTreeMap<St
 
 /// The checksum a request declares: an algorithm and, when sent as a
 /// header, its value (a trailer's value arrives after the body).
-fn declared_checksum(
+pub(crate) fn declared_checksum(
     input: &Value,
 ) -> Result<Option<(ChecksumAlgorithm, Option<String>)>, AwsError> {
     for alg in ChecksumAlgorithm::ALL {
@@ -155,6 +155,20 @@ pub(crate) struct Uploaded {
     pub checksum: (ChecksumAlgorithm, String),
     /// Whether the client sent the checksum (it is echoed only then).
     pub client_checksum: bool,
+    /// [`BodyOptions::also`]'s base64 value.
+    pub also: Option<String>,
+}
+
+/// How [`S3Service::upload_body_with`] stores and hashes a body.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct BodyOptions {
+    /// Always to a file, however small (multipart parts).
+    pub file: bool,
+    /// The checksum computed when the client declares none (CRC64NVME
+    /// when `None`).
+    pub default_algorithm: Option<ChecksumAlgorithm>,
+    /// Another algorithm to compute as well.
+    pub also: Option<ChecksumAlgorithm>,
 }
 
 impl S3Service {
@@ -166,25 +180,44 @@ impl S3Service {
         input: &Value,
         body: &mut RequestBody,
     ) -> Result<Uploaded, AwsError> {
+        self.upload_body_with(input, body, BodyOptions::default())
+            .await
+    }
+
+    /// [`S3Service::upload_body`] with [`BodyOptions`].
+    pub(crate) async fn upload_body_with(
+        &self,
+        input: &Value,
+        body: &mut RequestBody,
+        options: BodyOptions,
+    ) -> Result<Uploaded, AwsError> {
         let declared = declared_checksum(input)?;
-        let alg = declared
-            .as_ref()
-            .map_or(ChecksumAlgorithm::Crc64Nvme, |d| d.0);
+        let alg = declared.as_ref().map_or(
+            options
+                .default_algorithm
+                .unwrap_or(ChecksumAlgorithm::Crc64Nvme),
+            |d| d.0,
+        );
         let content_md5 = match str_member(input, "ContentMD5") {
             None => None,
             Some(v) => Some(conditions::decode_md5(v)?),
         };
-        let mut md5 = checksum::Md5::new();
-        let mut hasher = checksum::Hasher::new(alg);
-        let pending = self
-            .blobs
-            .write(body, |chunk| {
-                md5.update(chunk);
-                hasher.update(chunk);
-            })
-            .await?;
-        let md5 = md5.finish();
-        let computed = checksum::to_base64(&hasher.finish());
+        let also_alg = options.also.filter(|a| *a != alg);
+        let mut digests = crate::digests::Digests::new(alg, also_alg, body.declared_length);
+        let observe = |chunk: &bytes::Bytes| digests.update(chunk);
+        let written = if options.file {
+            self.blobs.write_file(body, observe).await
+        } else {
+            self.blobs.write(body, observe).await
+        };
+        let digests = digests.finish();
+        let pending = written?;
+        let md5 = digests.md5;
+        let computed = checksum::to_base64(&digests.main);
+        let also = match options.also {
+            Some(a) if a == alg => Some(computed.clone()),
+            _ => digests.also.as_deref().map(checksum::to_base64),
+        };
         let trailer = body
             .trailers()
             .into_iter()
@@ -213,6 +246,7 @@ impl S3Service {
             md5,
             checksum: (alg, computed),
             client_checksum: declared.is_some(),
+            also,
         })
     }
 
@@ -227,6 +261,7 @@ impl S3Service {
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;
         let storage_class = storage_class(&input)?;
+        let acl = crate::acl::acl_for_new_object(&input, &entry)?;
         let tags = tags_from_header(str_member(&input, "Tagging"))?;
         let (content, metadata) = content_of(&input);
         crate::keys::check_metadata_size(&metadata)?;
@@ -247,6 +282,7 @@ impl S3Service {
             checksum_type: Some("FULL_OBJECT".into()),
             parts: Vec::new(),
             restore: None,
+            acl,
             data: up.pending.data.clone(),
         };
         let stored = self.commit_version(&input, &bucket, &entry, &key, version, up.pending)?;
@@ -622,7 +658,8 @@ pub(crate) fn object_headers(
     if entry.versioning.is_some() {
         out.insert("VersionId".into(), json!(v.version_id_str()));
     }
-    if let Some(r) = &v.restore {
+    // An expired restored copy is gone: no header.
+    if let Some(r) = v.restore.as_ref().filter(|r| now_ms < r.expires_at_ms) {
         let header = if now_ms < r.ready_at_ms {
             "ongoing-request=\"true\"".to_string()
         } else {

@@ -209,21 +209,47 @@ impl Blobs {
     pub async fn write(
         &self,
         body: &mut RequestBody,
-        mut observe: impl FnMut(&[u8]),
+        observe: impl FnMut(&Bytes),
+    ) -> Result<Pending, AwsError> {
+        self.write_to(body, observe, false).await
+    }
+
+    /// Like [`Blobs::write`], but always to a file, however small (a
+    /// multipart upload's parts: completing the upload then only joins
+    /// their segment lists, never copies bytes).
+    pub async fn write_file(
+        &self,
+        body: &mut RequestBody,
+        observe: impl FnMut(&Bytes),
+    ) -> Result<Pending, AwsError> {
+        self.write_to(body, observe, true).await
+    }
+
+    async fn write_to(
+        &self,
+        body: &mut RequestBody,
+        mut observe: impl FnMut(&Bytes),
+        always_file: bool,
     ) -> Result<Pending, AwsError> {
         let mut buf: Vec<u8> = Vec::new();
         let mut file: Option<(File, PathBuf, String)> = None;
         let mut size: u64 = 0;
+        let create = || -> Result<(File, PathBuf, String), AwsError> {
+            let id = gureum_core::id::hex(32);
+            let path = self.root.join("tmp").join(&id);
+            let f = blocking(|| File::create(&path)).map_err(io_error)?;
+            Ok((f, path, id))
+        };
         let result: Result<(), AwsError> = async {
+            if always_file {
+                file = Some(create()?);
+            }
             while let Some(chunk) = body.chunk().await {
                 let chunk = chunk?;
                 observe(&chunk);
                 size += chunk.len() as u64;
                 if file.is_none() && buf.len() + chunk.len() > INLINE_MAX {
-                    let id = gureum_core::id::hex(32);
-                    let path = self.root.join("tmp").join(&id);
-                    let f = blocking(|| File::create(&path)).map_err(io_error)?;
-                    file = Some((f, path, id));
+                    file = Some(create()?);
                 }
                 buf.extend_from_slice(&chunk);
                 if let Some((f, _, _)) = file.as_mut() {
@@ -292,6 +318,80 @@ impl Blobs {
     pub async fn write_bytes(&self, bytes: Bytes) -> Result<Pending, AwsError> {
         let mut body = RequestBody::from_bytes(bytes);
         self.write(&mut body, |_| {}).await
+    }
+
+    /// Copies `data` into new storage, so that the copy shares nothing with
+    /// its source: an inline row is read (it is small), files are joined
+    /// into one new file by the kernel (`std::io::copy` between files is
+    /// `copy_file_range` on Linux), never through a buffer of the object's
+    /// size. `Ok(None)` when the source is gone (an overwrite committed
+    /// meanwhile: read its metadata again).
+    pub fn copy(&self, data: &DataRef) -> Result<Option<Pending>, AwsError> {
+        match data {
+            DataRef::Empty => Ok(Some(Pending {
+                data: DataRef::Empty,
+                size: 0,
+                inline: None,
+                file: None,
+            })),
+            DataRef::Inline { id } => {
+                let Some(bytes) = self.inline.get(id)? else {
+                    return Ok(None);
+                };
+                Ok(Some(Pending {
+                    data: DataRef::Inline {
+                        id: gureum_core::id::hex(32),
+                    },
+                    size: bytes.len() as u64,
+                    inline: Some(Bytes::from(bytes)),
+                    file: None,
+                }))
+            }
+            DataRef::Files { segments } => {
+                let mut sources = Vec::with_capacity(segments.len());
+                for s in segments {
+                    match File::open(self.path_of(&s.blob)) {
+                        Ok(f) => sources.push(f),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                        Err(e) => return Err(io_error(e)),
+                    }
+                }
+                let id = gureum_core::id::hex(32);
+                let tmp = self.root.join("tmp").join(&id);
+                let dest = self.path_of(&id);
+                let copied = blocking(|| -> std::io::Result<u64> {
+                    let mut out = File::create(&tmp)?;
+                    let mut total = 0;
+                    for mut f in sources {
+                        total += std::io::copy(&mut f, &mut out)?;
+                    }
+                    drop(out);
+                    if let Some(dir) = dest.parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    std::fs::rename(&tmp, &dest)?;
+                    Ok(total)
+                });
+                let size = match copied {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&tmp);
+                        return Err(io_error(e));
+                    }
+                };
+                Ok(Some(Pending {
+                    data: DataRef::Files {
+                        segments: vec![Segment {
+                            blob: id,
+                            len: size,
+                        }],
+                    },
+                    size,
+                    inline: None,
+                    file: Some(dest),
+                }))
+            }
+        }
     }
 
     /// Removes `data`'s rows in `txn`; the files go after the commit

@@ -15,7 +15,57 @@ use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use sha2::{Digest, Sha256};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
+
+/// A request body that records whether it was read to its end: a body left
+/// unread (a streaming PUT refused before its bytes were taken) would
+/// otherwise be parsed as the connection's next request, so the server
+/// closes such connections after the response.
+pub struct Tracked {
+    body: Incoming,
+    done: Arc<AtomicBool>,
+}
+
+impl Tracked {
+    /// Tracks `body`; the returned flag turns true at its end.
+    pub fn new(body: Incoming) -> (Tracked, Arc<AtomicBool>) {
+        let done = Arc::new(AtomicBool::new(body.is_end_stream()));
+        (
+            Tracked {
+                body,
+                done: done.clone(),
+            },
+            done,
+        )
+    }
+}
+
+impl Body for Tracked {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = &mut *self;
+        let r = Pin::new(&mut this.body).poll_frame(cx);
+        if matches!(r, Poll::Ready(None)) || this.body.is_end_stream() {
+            this.done.store(true, Ordering::Release);
+        }
+        r
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
 
 /// How the request payload is checked as it streams.
 pub enum PayloadCheck {
@@ -29,7 +79,7 @@ pub enum PayloadCheck {
 
 /// A hyper request body as a service's [`ByteSource`].
 pub struct IncomingSource {
-    body: Incoming,
+    body: Tracked,
     check: PayloadCheck,
     hasher: Option<Sha256>,
     trailers: Vec<(String, String)>,
@@ -38,7 +88,7 @@ pub struct IncomingSource {
 
 impl IncomingSource {
     /// Reads `body`, checking it as `check` says.
-    pub fn new(body: Incoming, check: PayloadCheck) -> Self {
+    pub fn new(body: Tracked, check: PayloadCheck) -> Self {
         let hasher = matches!(check, PayloadCheck::Sha256(_)).then(Sha256::new);
         IncomingSource {
             body,
@@ -145,7 +195,11 @@ impl ByteSource for IncomingSource {
 }
 
 /// Reads a whole hyper body, refusing more than `limit` bytes.
-pub async fn collect(body: Incoming, limit: usize) -> Result<Bytes, AwsError> {
+pub async fn collect<B>(body: B, limit: usize) -> Result<Bytes, AwsError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
     match http_body_util::Limited::new(body, limit).collect().await {
         Ok(b) => Ok(b.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(AwsError::new(

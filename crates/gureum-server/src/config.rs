@@ -18,6 +18,9 @@ pub struct Config {
     pub strict: bool,
     /// A TOML file declaring accounts and their keys.
     pub accounts_file: Option<PathBuf>,
+    /// Fsync every write (survives a power cut), not only a checkpoint
+    /// every second (survives a process crash).
+    pub fsync_every_write: bool,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             ephemeral: false,
             strict: false,
             accounts_file: None,
+            fsync_every_write: false,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod admin;
 pub mod body;
 pub mod config;
 pub mod pipeline;
+pub mod post_object;
 pub mod registry;
 pub mod route;
 mod serve;

@@ -5,6 +5,7 @@ use crate::body::PayloadCheck;
 use crate::registry::Registry;
 use crate::route::{self, RequestView, Route};
 use bytes::Bytes;
+use gureum_auth::sigv2::SigV2Request;
 use gureum_auth::sigv4;
 use gureum_core::{Authorization, AuthzTarget, Service, SessionContext};
 use gureum_core::{AwsError, Clock, Principal, RequestContext, DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
@@ -41,7 +42,7 @@ pub enum Body {
     /// Read whole.
     Bytes(Bytes),
     /// Not read yet.
-    Incoming(hyper::body::Incoming),
+    Incoming(crate::body::Tracked),
 }
 
 /// Whether a request might be an operation whose payload streams (S3's
@@ -61,6 +62,32 @@ pub fn may_stream(parts: &Parts) -> bool {
                 && !parts.headers.contains_key("smithy-protocol")
         }
     }
+}
+
+/// The bucket of a browser upload: `POST /bucket` with a
+/// `multipart/form-data` body.
+fn post_object_bucket<'p>(
+    service: &ServiceIndexEntry,
+    parts: &Parts,
+    path: &'p str,
+) -> Option<&'p str> {
+    if service.name != "s3" || parts.method != http::Method::POST {
+        return None;
+    }
+    let ct = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    if !ct
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        return None;
+    }
+    let bucket = path.trim_start_matches('/').trim_end_matches('/');
+    (!bucket.is_empty() && !bucket.contains('/')).then_some(bucket)
 }
 
 /// Whether the operation's input payload member streams.
@@ -149,6 +176,51 @@ async fn handle_request(
     };
     let fail = |e: &AwsError| gureum_protocol::serialize_error(&model, protocol, e, &request_id);
 
+    // Browser uploads (POST with a signed policy form) authenticate by
+    // their form, then become a PutObject.
+    if let (Some(bucket), Body::Bytes(b)) = (post_object_bucket(service, parts, path), &body) {
+        let content_type = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        outcome.operation = "PostObject".into();
+        let ctx = RequestContext {
+            account_id: DEFAULT_ACCOUNT_ID.to_string(),
+            region: scope
+                .as_ref()
+                .map(|s| s.region.clone())
+                .unwrap_or_else(|| DEFAULT_REGION.to_string()),
+            principal: Principal::Anonymous,
+            access_key_id: None,
+            session: None,
+            request_id: request_id.clone(),
+            clock: state.clock.clone(),
+            secure_transport: false,
+            source_ip: Some(remote.ip()),
+        };
+        let result = crate::post_object::handle(
+            state,
+            service,
+            &model,
+            ctx,
+            bucket,
+            content_type,
+            b.clone(),
+        )
+        .await;
+        return match result {
+            Ok((status, mut headers, body)) => {
+                headers.push(("x-amz-request-id".into(), request_id.clone()));
+                WireResponse {
+                    status,
+                    headers,
+                    body,
+                }
+            }
+            Err(e) => fail(&e),
+        };
+    }
+
     // A body left unread (see `may_stream`) stays a stream only when the
     // operation's payload streams; otherwise it is read whole now.
     let body = match body {
@@ -174,7 +246,7 @@ async fn handle_request(
     // Who is calling.
     let now = state.clock.now_millis();
     let (principal, access_key_id, session, body) =
-        match authenticate(state, parts, body, protocol, &service.name, now) {
+        match authenticate(state, parts, path, body, protocol, &service.name, now) {
             Ok(v) => v,
             Err(e) => return fail(&e),
         };
@@ -270,7 +342,7 @@ async fn handle_request(
 /// A request body before authentication: whole, or a stream.
 enum Unread {
     Bytes(Bytes),
-    Stream(hyper::body::Incoming),
+    Stream(crate::body::Tracked),
 }
 
 /// After authentication: whole, or a stream checked as it is read.
@@ -293,6 +365,7 @@ type Authenticated = (
 fn authenticate(
     state: &AppState,
     parts: &Parts,
+    path: &str,
     body: Unread,
     protocol: Protocol,
     service: &str,
@@ -300,6 +373,11 @@ fn authenticate(
 ) -> Result<Authenticated, AwsError> {
     let query = parts.uri.query().unwrap_or("");
     let auth_err = |e: gureum_auth::AuthError| e.to_aws_error_for(service);
+    if service == "s3" {
+        if let Some(v2) = SigV2Request::parse(&parts.headers, query).map_err(auth_err)? {
+            return authenticate_v2(state, parts, path, body, &v2, now_ms);
+        }
+    }
     let Some(sig) = sigv4::SigV4Request::parse(&parts.headers, query).map_err(auth_err)? else {
         let body = match body {
             Unread::Bytes(b) => Checked::Bytes(b),
@@ -398,12 +476,76 @@ fn authenticate(
     Ok((principal, Some(sig.access_key_id), session, body))
 }
 
+/// S3's legacy SigV2 (presigned URLs from boto3 and the aws CLI, old
+/// clients' `Authorization: AWS …`). `path` has the bucket first.
+fn authenticate_v2(
+    state: &AppState,
+    parts: &Parts,
+    path: &str,
+    body: Unread,
+    sig: &SigV2Request,
+    now_ms: i64,
+) -> Result<Authenticated, AwsError> {
+    let auth_err = |e: gureum_auth::AuthError| e.to_aws_error_for("s3");
+    let query = parts.uri.query().unwrap_or("");
+    let (principal, session) = match state.accounts.lookup(&sig.access_key_id) {
+        KeyLookup::Known(cred) => {
+            if !cred.active {
+                return Err(unknown_key(Protocol::RestXml, "s3"));
+            }
+            let wall_s = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            gureum_auth::sigv2::verify(
+                sig,
+                &cred.secret_access_key,
+                parts.method.as_str(),
+                &parts.headers,
+                path,
+                query,
+                wall_s,
+            )
+            .map_err(auth_err)?;
+            if let Some(token) = &cred.session_token {
+                let given = parts
+                    .headers
+                    .get("x-amz-security-token")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+                    .or_else(|| {
+                        query.split('&').find_map(|p| {
+                            p.strip_prefix("x-amz-security-token=").map(|v| {
+                                percent_encoding::percent_decode_str(v)
+                                    .decode_utf8_lossy()
+                                    .into_owned()
+                            })
+                        })
+                    });
+                if given.as_deref() != Some(token.as_str()) {
+                    return Err(auth_err(gureum_auth::AuthError::InvalidSecurityToken));
+                }
+            }
+            if cred.expires_at_ms.is_some_and(|exp| now_ms >= exp) {
+                return Err(auth_err(gureum_auth::AuthError::ExpiredToken));
+            }
+            (cred.principal, cred.session)
+        }
+        KeyLookup::Unverified(p) => (p, None),
+        KeyLookup::Unknown => return Err(unknown_key(Protocol::RestXml, "s3")),
+    };
+    let body = match body {
+        Unread::Bytes(b) => Checked::Bytes(b),
+        Unread::Stream(s) => Checked::Stream(stream_body(parts, s, PayloadCheck::None)),
+    };
+    Ok((principal, Some(sig.access_key_id.clone()), session, body))
+}
+
 /// A streaming request body: the declared decoded length comes from
 /// `x-amz-decoded-content-length` for aws-chunked bodies, else
 /// `Content-Length`.
 fn stream_body(
     parts: &Parts,
-    body: hyper::body::Incoming,
+    body: crate::body::Tracked,
     check: PayloadCheck,
 ) -> gureum_core::RequestBody {
     let header = |name: &str| {
@@ -434,7 +576,7 @@ fn iam_prefix(service: &ServiceIndexEntry) -> &str {
 }
 
 /// Checks the caller's IAM policies before the handler runs.
-fn authorize(
+pub(crate) fn authorize(
     state: &AppState,
     ctx: &RequestContext,
     svc: &dyn Service,

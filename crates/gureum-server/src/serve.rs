@@ -52,7 +52,12 @@ impl Server {
         let store = if config.ephemeral {
             Store::in_memory().map_err(|e| ServeError::Store("memory".into(), e.to_string()))?
         } else {
-            Store::open(&config.data_dir).map_err(|e| {
+            let durability = if config.fsync_every_write {
+                gureum_store::Durability::Power
+            } else {
+                gureum_store::Durability::Process
+            };
+            Store::open_with(&config.data_dir, durability).map_err(|e| {
                 ServeError::Store(config.data_dir.display().to_string(), e.to_string())
             })?
         };
@@ -156,8 +161,11 @@ async fn respond(
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
+    let mut read_to_end = None;
     let body = if pipeline::may_stream(&parts) {
-        pipeline::Body::Incoming(body)
+        let (tracked, done) = crate::body::Tracked::new(body);
+        read_to_end = Some(done);
+        pipeline::Body::Incoming(tracked)
     } else {
         match crate::body::collect(body, MAX_BODY_BYTES).await {
             Ok(b) => pipeline::Body::Bytes(b),
@@ -198,7 +206,13 @@ async fn respond(
         Some(b) => b.into(),
         None => ResponseStream::Full(Some(r.body)),
     };
-    to_hyper(r.status, r.headers, body)
+    let mut headers = r.headers;
+    if read_to_end.is_some_and(|done| !done.load(std::sync::atomic::Ordering::Acquire)) {
+        // The request's body is still on the wire: this connection cannot
+        // carry another request.
+        headers.push(("Connection".into(), "close".into()));
+    }
+    to_hyper(r.status, headers, body)
 }
 
 fn to_hyper(

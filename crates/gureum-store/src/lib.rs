@@ -16,13 +16,17 @@
 //!   and ordered scans: [`Table::scan_prefix`] reads only the keys under a
 //!   prefix (a range scan, not a filter over the whole table), and
 //!   [`Table::scan_range`] / [`Table::scan_prefix_after`] page through keys
-//!   in order.
+//!   in order; [`Store::snapshot`] gives [`Cursor`]s that read a range
+//!   lazily and seek, all tables as of one commit (listings).
 //! - [`Store::write`] — several writes across tables in one transaction:
 //!   all become visible together, or none if the closure returns an error.
 //!
-//! Every commit is made with [`redb::Durability::Immediate`] (fsync before
-//! returning), which is what makes "acknowledged" mean "on disk". Reads see
-//! the last committed state and never wait for writers; writers are
+//! An acknowledged write survives `kill -9`: by default each commit is
+//! appended to a write-ahead log ([`wal`], one `write(2)`, no fsync) and
+//! committed with redb's `Durability::None`; a checkpoint fsyncs every
+//! second. [`Durability::Power`] fsyncs every commit instead (also safe
+//! against a power cut, at the cost of one device flush per write). Reads
+//! see the last committed state and never wait for writers; writers are
 //! serialized, one write transaction at a time.
 //!
 //! Values are stored as compact JSON: simple, debuggable with any redb
@@ -35,9 +39,9 @@
 //! [`Store::write`] from inside a write closure: the second transaction
 //! would wait for the first forever.
 
-use redb::{
-    Database, Durability, ReadableTable, ReadableTableMetadata, TableDefinition, TableError,
-};
+pub mod wal;
+
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
@@ -121,6 +125,99 @@ fn def(name: &str) -> TableDefinition<'_, &'static str, &'static [u8]> {
 struct Inner {
     db: Database,
     path: Option<PathBuf>,
+    /// The write-ahead log ([`Durability::Process`] stores only).
+    wal: Option<parking_lot::Mutex<wal::Wal>>,
+}
+
+/// What an acknowledged write survives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// A crash or `kill -9` of the process: each commit is appended to a
+    /// write-ahead log (no fsync) and checkpointed with an fsync every
+    /// second, so a power cut may lose the last second. The default.
+    #[default]
+    Process,
+    /// Also a power cut: every commit is fsynced before it returns.
+    Power,
+}
+
+/// How often unsynced commits are checkpointed.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// Commits after which a writer checkpoints at once.
+const CHECKPOINT_AFTER_COMMITS: u64 = 20_000;
+
+impl Inner {
+    /// Makes every commit so far durable and drops the logs they are in.
+    fn checkpoint(&self) -> Result<()> {
+        let Some(wal) = &self.wal else { return Ok(()) };
+        // The write transaction keeps writers out while the log rotates.
+        let mut txn = self.db.begin_write()?;
+        let mut log = wal.lock();
+        if log.pending == 0 {
+            let _ = txn.abort();
+            return Ok(());
+        }
+        log.rotate().map_err(|e| self.io_error(e))?;
+        txn.set_durability(redb::Durability::Immediate);
+        txn.commit()?;
+        log.remove_before().map_err(|e| self.io_error(e))?;
+        Ok(())
+    }
+
+    fn io_error(&self, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: self.path.clone().unwrap_or_default(),
+            source,
+        }
+    }
+}
+
+/// Replays the logs left in `dir` (a crash since the last checkpoint) in
+/// one durable commit, then removes them; returns the next generation.
+fn recover(db: &Database, dir: &Path) -> Result<u64> {
+    let io = |source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let logs = wal::existing(dir).map_err(io)?;
+    let next = logs.last().map_or(1, |(g, _)| g + 1);
+    let records = wal::read_all(dir).map_err(io)?;
+    if !records.is_empty() {
+        let mut txn = db.begin_write()?;
+        txn.set_durability(redb::Durability::Immediate);
+        for ops in &records {
+            for op in ops {
+                let mut t = txn.open_table(def(&op.table))?;
+                match &op.value {
+                    Some(v) => {
+                        t.insert(op.key.as_str(), v.as_slice())?;
+                    }
+                    None => {
+                        t.remove(op.key.as_str())?;
+                    }
+                }
+            }
+        }
+        txn.commit()?;
+    }
+    for (_, path) in logs {
+        std::fs::remove_file(path).map_err(io)?;
+    }
+    Ok(next)
+}
+
+/// Checkpoints `inner` every second while it lives.
+fn spawn_checkpointer(inner: &Arc<Inner>) {
+    let weak = Arc::downgrade(inner);
+    let _ = std::thread::Builder::new()
+        .name("gureum-checkpoint".into())
+        .spawn(move || loop {
+            std::thread::sleep(CHECKPOINT_EVERY);
+            let Some(inner) = weak.upgrade() else { return };
+            if let Err(e) = inner.checkpoint() {
+                eprintln!("gureum-store: checkpoint failed: {e}");
+            }
+        });
 }
 
 /// The database. Cheap to clone (an `Arc`); `Send + Sync`.
@@ -149,23 +246,63 @@ impl Store {
         Self::open_file(dir.join(STATE_FILE))
     }
 
+    /// Opens the store in `data_dir` with the given durability.
+    pub fn open_with(data_dir: impl AsRef<Path>, durability: Durability) -> Result<Store> {
+        let dir = data_dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Self::open_file_with(dir.join(STATE_FILE), durability)
+    }
+
     /// Opens (creating if needed) the store in the database file `path`.
     pub fn open_file(path: impl AsRef<Path>) -> Result<Store> {
+        Self::open_file_with(path, Durability::default())
+    }
+
+    /// Opens the database file `path`; the write-ahead log of
+    /// [`Durability::Process`] lives beside it.
+    pub fn open_file_with(path: impl AsRef<Path>, durability: Durability) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         let db = Database::create(&path)?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                db,
-                path: Some(path),
-            }),
-        })
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // Logs are replayed whatever the durability now asked for.
+        let next = recover(&db, &dir)?;
+        let wal = match durability {
+            Durability::Process => Some(parking_lot::Mutex::new(
+                wal::Wal::create(&dir, next).map_err(|source| StoreError::Io {
+                    path: dir.clone(),
+                    source,
+                })?,
+            )),
+            Durability::Power => None,
+        };
+        let inner = Arc::new(Inner {
+            db,
+            path: Some(path),
+            wal,
+        });
+        if inner.wal.is_some() {
+            spawn_checkpointer(&inner);
+        }
+        Ok(Store { inner })
+    }
+
+    /// Makes every acknowledged write durable against a power cut now.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.inner.checkpoint()
     }
 
     /// A store that lives in memory only (`--ephemeral`, tests).
     pub fn in_memory() -> Result<Store> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
         Ok(Store {
-            inner: Arc::new(Inner { db, path: None }),
+            inner: Arc::new(Inner {
+                db,
+                path: None,
+                wal: None,
+            }),
         })
     }
 
@@ -194,11 +331,32 @@ impl Store {
         E: From<StoreError>,
     {
         let mut txn = self.inner.db.begin_write().map_err(StoreError::from)?;
-        txn.set_durability(Durability::Immediate);
-        let mut w = WriteTxn { txn };
+        let logged = self.inner.wal.is_some();
+        // With a log, the log makes the commit survive a crash; the
+        // checkpoint fsyncs later.
+        txn.set_durability(if logged {
+            redb::Durability::None
+        } else {
+            redb::Durability::Immediate
+        });
+        let mut w = WriteTxn {
+            txn,
+            ops: logged.then(Vec::new),
+        };
         match f(&mut w) {
             Ok(r) => {
+                let mut checkpoint_now = false;
+                if let (Some(wal), Some(ops)) = (&self.inner.wal, &w.ops) {
+                    if !ops.is_empty() {
+                        let mut log = wal.lock();
+                        log.append(ops).map_err(|e| self.inner.io_error(e))?;
+                        checkpoint_now = log.pending >= CHECKPOINT_AFTER_COMMITS;
+                    }
+                }
                 w.txn.commit().map_err(StoreError::from)?;
+                if checkpoint_now {
+                    self.inner.checkpoint()?;
+                }
                 Ok(r)
             }
             Err(e) => {
@@ -434,9 +592,148 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
     }
 }
 
+/// A consistent read view of the whole store: every [`Cursor`] opened
+/// through one snapshot sees the same commit, however long it is kept.
+/// For listings that read several ranges (and several tables) lazily.
+pub struct Snapshot {
+    txn: redb::ReadTransaction,
+}
+
+impl fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Snapshot")
+    }
+}
+
+impl Store {
+    /// A read view of the last committed state (see [`Snapshot`]).
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        Ok(Snapshot {
+            txn: self.inner.db.begin_read()?,
+        })
+    }
+}
+
+impl Snapshot {
+    /// A cursor over `table` as of this snapshot, positioned nowhere until
+    /// [`Cursor::seek`].
+    pub fn cursor<T>(&self, table: &Table<T>) -> Result<Cursor<T>> {
+        let t = match self.txn.open_table(def(table.name)) {
+            Ok(t) => Some(t),
+            Err(TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Cursor {
+            name: table.name,
+            table: t,
+            range: None,
+            _type: PhantomData,
+        })
+    }
+}
+
+type RawRange = redb::Range<'static, &'static str, &'static [u8]>;
+
+/// Reads one table's keys in order from a position, lazily: values are
+/// decoded only when asked for, and [`Cursor::seek`] jumps ahead without
+/// reading what lies between (a B-tree descent).
+pub struct Cursor<T> {
+    name: &'static str,
+    table: Option<redb::ReadOnlyTable<&'static str, &'static [u8]>>,
+    range: Option<RawRange>,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Cursor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cursor").field("table", &self.name).finish()
+    }
+}
+
+/// One entry read by a [`Cursor`]: the key, and the value still encoded.
+pub struct Row<T> {
+    table: &'static str,
+    key: redb::AccessGuard<'static, &'static str>,
+    value: redb::AccessGuard<'static, &'static [u8]>,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Row<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Row")
+            .field("key", &self.key.value())
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned> Row<T> {
+    /// The key.
+    pub fn key(&self) -> &str {
+        self.key.value()
+    }
+
+    /// The value, decoded.
+    pub fn value(&self) -> Result<T> {
+        decode(self.table, self.key(), self.value.value())
+    }
+
+    /// The value decoded as another type: a subset of `T`'s fields, to
+    /// read one flag without building the whole value.
+    pub fn value_as<U: DeserializeOwned>(&self) -> Result<U> {
+        decode(self.table, self.key(), self.value.value())
+    }
+}
+
+impl<T: DeserializeOwned> Cursor<T> {
+    /// Positions the cursor at the first key `>= start` (or `> start` when
+    /// `exclusive`), reading no further than `end` (exclusive) if given.
+    pub fn seek(&mut self, start: &str, exclusive: bool, end: Option<&str>) -> Result<()> {
+        self.range = None;
+        let Some(t) = &self.table else {
+            return Ok(());
+        };
+        if end.is_some_and(|e| e <= start) {
+            return Ok(());
+        }
+        let lower = if exclusive {
+            Bound::Excluded(start)
+        } else {
+            Bound::Included(start)
+        };
+        let upper = end.map_or(Bound::Unbounded, Bound::Excluded);
+        self.range = Some(t.range::<&str>((lower, upper))?);
+        Ok(())
+    }
+
+    /// The next entry, `None` past the end of the range.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<Row<T>>> {
+        let Some(range) = &mut self.range else {
+            return Ok(None);
+        };
+        match range.next() {
+            None => {
+                self.range = None;
+                Ok(None)
+            }
+            Some(item) => {
+                let (key, value) = item?;
+                Ok(Some(Row {
+                    table: self.name,
+                    key,
+                    value,
+                    _type: PhantomData,
+                }))
+            }
+        }
+    }
+}
+
 /// An open write transaction, handed to the closure of [`Store::write`].
 pub struct WriteTxn {
     txn: redb::WriteTransaction,
+    /// The changes, for the write-ahead log (`None` without one).
+    ops: Option<Vec<wal::Op>>,
 }
 
 impl fmt::Debug for WriteTxn {
@@ -454,29 +751,54 @@ impl WriteTxn {
     /// Writes `value` at `key` in `table`.
     pub fn put<T: Serialize>(&mut self, table: &Table<T>, key: &str, value: &T) -> Result<()> {
         let bytes = encode(table.name, value)?;
-        let mut t = self.open(table.name)?;
-        t.insert(key, bytes.as_slice())?;
-        Ok(())
+        self.insert_bytes(table.name, key, bytes)
     }
 
     /// Removes `key` from `table`; `true` if it was present.
     pub fn delete<T>(&mut self, table: &Table<T>, key: &str) -> Result<bool> {
-        let mut t = self.open(table.name)?;
-        let removed = t.remove(key)?.is_some();
-        Ok(removed)
+        self.remove_key(table.name, key)
     }
 
     /// Writes raw `bytes` at `key` in `table`.
     pub fn put_raw(&mut self, table: &RawTable, key: &str, bytes: &[u8]) -> Result<()> {
-        let mut t = self.open(table.name)?;
-        t.insert(key, bytes)?;
-        Ok(())
+        self.insert_bytes(table.name, key, bytes.to_vec())
     }
 
     /// Removes `key` from the raw `table`; `true` if it was present.
     pub fn delete_raw(&mut self, table: &RawTable, key: &str) -> Result<bool> {
-        let mut t = self.open(table.name)?;
-        let removed = t.remove(key)?.is_some();
+        self.remove_key(table.name, key)
+    }
+
+    fn insert_bytes(&mut self, table: &'static str, key: &str, bytes: Vec<u8>) -> Result<()> {
+        {
+            let mut t = self.open(table)?;
+            t.insert(key, bytes.as_slice())?;
+        }
+        if let Some(ops) = self.ops.as_mut() {
+            ops.push(wal::Op {
+                table: table.to_string(),
+                key: key.to_string(),
+                value: Some(bytes),
+            });
+        }
+        Ok(())
+    }
+
+    fn remove_key(&mut self, table: &'static str, key: &str) -> Result<bool> {
+        let removed = {
+            let mut t = self.open(table)?;
+            let removed = t.remove(key)?.is_some();
+            removed
+        };
+        if removed {
+            if let Some(ops) = self.ops.as_mut() {
+                ops.push(wal::Op {
+                    table: table.to_string(),
+                    key: key.to_string(),
+                    value: None,
+                });
+            }
+        }
         Ok(removed)
     }
 

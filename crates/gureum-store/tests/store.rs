@@ -249,3 +249,53 @@ fn store_is_shared_between_threads() {
     assert_eq!(t.len().expect("len"), 100);
     assert_eq!(t.scan_prefix("2/").expect("scan").len(), 25);
 }
+
+#[test]
+fn cursor_reads_lazily_seeks_and_sees_one_snapshot() {
+    let store = Store::in_memory().expect("store");
+    let t = store.table::<u64>("cursor.t");
+    for (i, k) in ["a", "b", "b/1", "b/2", "c"].iter().enumerate() {
+        t.put(k, &(i as u64)).expect("put");
+    }
+    let snap = store.snapshot().expect("snapshot");
+    // Written after the snapshot: not seen through it.
+    t.put("bb", &9).expect("put");
+    let mut c = snap.cursor(&t).expect("cursor");
+    assert!(c.next().expect("next").is_none(), "unpositioned");
+    c.seek("b", true, Some("c")).expect("seek");
+    let mut seen = Vec::new();
+    while let Some(r) = c.next().expect("next") {
+        seen.push((r.key().to_string(), r.value().expect("value")));
+    }
+    assert_eq!(seen, [("b/1".to_string(), 2), ("b/2".to_string(), 3)]);
+    c.seek("b0", false, None).expect("seek");
+    assert_eq!(
+        c.next()
+            .expect("next")
+            .map(|r| r.key().to_string())
+            .as_deref(),
+        Some("c")
+    );
+    // An empty or inverted range reads nothing; a missing table is empty.
+    c.seek("c", false, Some("c")).expect("seek");
+    assert!(c.next().expect("next").is_none());
+    let mut none = snap
+        .cursor(&store.table::<u64>("cursor.none"))
+        .expect("cursor");
+    none.seek("", false, None).expect("seek");
+    assert!(none.next().expect("next").is_none());
+    // A fresh snapshot sees the later write.
+    let mut c2 = store
+        .snapshot()
+        .expect("snapshot")
+        .cursor(&t)
+        .expect("cursor");
+    c2.seek("bb", false, None).expect("seek");
+    assert_eq!(
+        c2.next()
+            .expect("next")
+            .map(|r| r.key().to_string())
+            .as_deref(),
+        Some("bb")
+    );
+}

@@ -58,6 +58,11 @@ struct ServeArgs {
     /// A TOML file of `[[accounts]]` (id, access_key_id, secret_access_key).
     #[arg(long, env = "GUREUM_ACCOUNTS_FILE")]
     accounts: Option<PathBuf>,
+    /// Fsync every write before answering (survives a power cut; slower).
+    /// By default a write survives a crash or kill -9 of the process, and
+    /// a checkpoint fsyncs every second.
+    #[arg(long, env = "GUREUM_FSYNC_EVERY_WRITE")]
+    fsync_every_write: bool,
     /// Log level: error, warn, info, debug, trace.
     #[arg(long, env = "GUREUM_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -93,6 +98,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         ephemeral: args.ephemeral,
         strict: args.strict,
         accounts_file: args.accounts,
+        fsync_every_write: args.fsync_every_write,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
