@@ -116,7 +116,7 @@ def test_validation_errors_use_aws_wording(gureum):
 
 
 def test_unimplemented_operation_is_an_aws_error_and_server_keeps_serving(gureum):
-    code, _, err = gureum.aws("ec2", "describe-transit-gateways", check=False)
+    code, _, err = gureum.aws("ec2", "describe-spot-fleet-requests", check=False)
     assert code != 0
     assert "NotImplemented" in err
     # A whole service without an implementation, over CloudWatch's protocol.

@@ -17,6 +17,13 @@ def ec2(gureum):
     return gureum.client("ec2")
 
 
+@pytest.fixture(scope="module")
+def ec2_west(gureum):
+    """Another region: a region holds at most 5 VPCs (the default VPC
+    counts), fewer than this module makes."""
+    return gureum.client("ec2", region="us-west-2")
+
+
 def test_vpc_walkthrough(gureum, ec2):
     _, out, _ = gureum.aws(
         "ec2", "create-vpc", "--cidr-block", "10.0.0.0/16",
@@ -189,7 +196,8 @@ def test_route_rules_and_blackhole(ec2):
     assert error_code(ec2.describe_route_tables, RouteTableIds=["rtb-0123456789abcdef0"]) == "InvalidRouteTableID.NotFound"
 
 
-def test_route_table_associations(ec2):
+def test_route_table_associations(ec2_west):
+    ec2 = ec2_west
     vpc_id = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
     rt1 = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
@@ -214,7 +222,8 @@ def test_route_table_associations(ec2):
     ec2.delete_route_table(RouteTableId=main["RouteTableId"])
 
 
-def test_security_group_rules(ec2):
+def test_security_group_rules(ec2_west):
+    ec2 = ec2_west
     vpc_id = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
     sg = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc_id)["GroupId"]
     assert error_code(ec2.create_security_group, GroupName="app", Description="x", VpcId=vpc_id) == "InvalidGroup.Duplicate"
@@ -246,16 +255,22 @@ def test_dry_run_answers_dry_run_operation(ec2):
     assert error_code(ec2.create_internet_gateway, DryRun=True) == "DryRunOperation"
 
 
-def test_tags_and_pagination(gureum, ec2):
+def test_tags_and_pagination(gureum, ec2_west):
+    ec2 = ec2_west
     vpc_id = ec2.create_vpc(CidrBlock="10.10.0.0/16")["Vpc"]["VpcId"]
-    gureum.aws("ec2", "create-tags", "--resources", vpc_id, "--tags", "Key=Env,Value=dev")
+    gureum.aws("ec2", "create-tags", "--resources", vpc_id, "--tags", "Key=Env,Value=dev", AWS_DEFAULT_REGION="us-west-2")
     tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["Tags"]
     assert tags == [{"Key": "Env", "ResourceId": vpc_id, "ResourceType": "vpc", "Value": "dev"}]
     found = ec2.describe_vpcs(Filters=[{"Name": "tag:Env", "Values": ["dev"]}])["Vpcs"]
     assert [v["VpcId"] for v in found] == [vpc_id]
     ec2.delete_tags(Resources=[vpc_id], Tags=[{"Key": "Env"}])
     assert ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["Tags"] == []
-    pages = ec2.get_paginator("describe_vpcs").paginate(PaginationConfig={"PageSize": 5})
+    # Fill the region up to its limit of 5 VPCs; one page of 5 holds them.
+    n = 20
+    while len(ec2.describe_vpcs()["Vpcs"]) < 5:
+        ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16")
+        n += 1
+    pages = list(ec2.get_paginator("describe_vpcs").paginate(PaginationConfig={"PageSize": 5}))
     ids = [v["VpcId"] for page in pages for v in page["Vpcs"]]
-    assert len(ids) == len(set(ids)) == len(ec2.describe_vpcs()["Vpcs"])
-    assert len(ids) > 5
+    assert len(ids) == len(set(ids)) == len(ec2.describe_vpcs()["Vpcs"]) == 5
+    assert error_code(ec2.create_vpc, CidrBlock="10.99.0.0/16") == "VpcLimitExceeded"

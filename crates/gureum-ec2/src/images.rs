@@ -13,6 +13,7 @@ use crate::instance_types::{matches_owned, page, texts_at};
 use gureum_core::region::REGIONS;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
+use std::collections::HashMap;
 
 /// One public image of the catalogue.
 struct CatalogImage {
@@ -431,6 +432,16 @@ fn strings<'a>(input: &'a Value, member: &str) -> Vec<&'a str> {
         .unwrap_or_default()
 }
 
+fn public(img: &Value) -> bool {
+    img.get("Public").and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn granted(grants: &HashMap<String, Vec<String>>, img: &Value, account: &str) -> bool {
+    grants
+        .get(text(img, "ImageId"))
+        .is_some_and(|users| users.iter().any(|u| u == account))
+}
+
 fn owner_matches(ctx: &RequestContext, img: &Value, owner: &str) -> bool {
     match owner {
         "self" => text(img, "OwnerId") == ctx.account_id,
@@ -452,6 +463,20 @@ fn deprecated(ctx: &RequestContext, img: &Value) -> bool {
 /// `tag:<key>`), `IncludeDeprecated`, `MaxResults` (5–1000) and `NextToken`.
 /// Private images are visible to their owner only.
 pub fn describe_images(ctx: &RequestContext, input: &Value, stored: &[Value]) -> OpResult {
+    describe_images_with(ctx, input, stored, &HashMap::new())
+}
+
+/// [`describe_images`] with the launch permissions of stored images
+/// (image id → accounts): an image shared with the caller is visible to
+/// it, and `ExecutableUsers` selects by them (`all`: public images;
+/// `self`: the caller's own and those shared with it; an account id:
+/// those it may launch).
+pub fn describe_images_with(
+    ctx: &RequestContext,
+    input: &Value,
+    stored: &[Value],
+    grants: &HashMap<String, Vec<String>>,
+) -> OpResult {
     let ids = strings(input, "ImageIds");
     if let Some(bad) = ids.iter().find(|id| !well_formed_image_id(id)) {
         return Err(AwsError::new(
@@ -495,8 +520,9 @@ pub fn describe_images(ctx: &RequestContext, input: &Value, stored: &[Value]) ->
         .into_iter()
         .chain(stored.iter().cloned())
         .filter(|img| {
-            img.get("Public").and_then(Value::as_bool).unwrap_or(false)
+            public(img)
                 || text(img, "OwnerId") == ctx.account_id
+                || granted(grants, img, &ctx.account_id)
         })
         .collect();
     let missing: Vec<&str> = ids
@@ -517,9 +543,13 @@ pub fn describe_images(ctx: &RequestContext, input: &Value, stored: &[Value]) ->
         .filter(|img| owners.is_empty() || owners.iter().any(|o| owner_matches(ctx, img, o)))
         .filter(|img| {
             executable.is_empty()
-                || executable.iter().any(|u| {
-                    img.get("Public").and_then(Value::as_bool).unwrap_or(false)
-                        || (*u != "all" && text(img, "OwnerId") == ctx.account_id)
+                || executable.iter().any(|u| match *u {
+                    "all" => public(img),
+                    "self" => {
+                        text(img, "OwnerId") == ctx.account_id
+                            || granted(grants, img, &ctx.account_id)
+                    }
+                    id => text(img, "OwnerId") == id || granted(grants, img, id),
                 })
         })
         .filter(|img| include_deprecated || !ids.is_empty() || !deprecated(ctx, img))
@@ -535,9 +565,8 @@ pub fn describe_images(ctx: &RequestContext, input: &Value, stored: &[Value]) ->
 
 impl crate::Ec2Service {
     pub(crate) fn describe_images(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        // Images users register (CreateImage, RegisterImage) will come from
-        // the store; there are none yet.
-        describe_images(ctx, &input, &[])
+        let (stored, grants) = crate::amis::describable(&self.store, ctx)?;
+        describe_images_with(ctx, &input, &stored, &grants)
     }
 }
 

@@ -28,6 +28,17 @@
 //! tags ([`Index`]), loaded from the store on first use and updated by every
 //! write (instance writes hold the index lock across the store write). With
 //! several nodes sharing one store this cache would need invalidation.
+//! The index also caches each instance's rendered `Instance` value
+//! (dropped by [`RegionIndex::put`], by a tag change and when settling
+//! changes the state), and `DescribeInstances` filters without allocating,
+//! so a describe that matches many instances mostly copies cached values.
+//!
+//! # Images and launch templates
+//!
+//! `ImageId` may be a catalogue image, one of the account's own images or
+//! one shared with it ([`crate::amis::launch_image`]; it must be
+//! `available`). `LaunchTemplate` fills in what the request leaves out
+//! (`from_template`).
 //!
 //! # Volumes
 //!
@@ -40,12 +51,14 @@
 //! not checked against IAM.
 
 mod attributes;
+mod from_template;
 #[cfg(test)]
 mod tests;
 
 use crate::cidr::{format_ipv4, parse_ipv4, Cidr};
 use crate::network::{self, dry_run, key, prefix, str_member};
-use crate::{filter, images, instance_types, security_group, subnet, tags, vpc, Ec2Service};
+use crate::{filter, instance_types, security_group, subnet, tags, vpc, Ec2Service};
+use gureum_core::arn::wildcard_match;
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_store::{Store, Table, WriteTxn};
@@ -395,41 +408,52 @@ impl Instance {
         v
     }
 
-    /// The filter values of `name` for this instance.
-    fn field(&self, name: &str) -> Vec<String> {
-        let one = |s: &str| vec![s.to_string()];
-        match name {
-            "instance-state-name" => one(&self.state),
-            "instance-state-code" => vec![state_code(&self.state).to_string()],
-            "instance-type" => one(&self.instance_type),
-            "vpc-id" => one(&self.vpc_id),
-            "subnet-id" => one(&self.subnet_id),
-            "availability-zone" => one(&self.az),
-            "image-id" => one(&self.image_id),
-            "private-ip-address" => one(&self.private_ip),
-            "ip-address" => self.public_ip.iter().cloned().collect(),
-            "key-name" => self.key_name.iter().cloned().collect(),
-            "instance-id" => one(&self.id),
-            "reservation-id" => one(&self.reservation_id),
-            "instance-lifecycle" => {
-                if self.spot {
-                    one("spot")
-                } else {
-                    vec![]
-                }
-            }
-            "architecture" => one(&self.architecture),
-            "root-device-type" => one(&self.root_device_type),
-            "tenancy" => one(&self.tenancy),
-            "instance.group-id" | "group-id" => self.groups.iter().map(|g| g.0.clone()).collect(),
-            "instance.group-name" | "group-name" => {
-                self.groups.iter().map(|g| g.1.clone()).collect()
-            }
-            "network-interface.network-interface-id" => one(&self.eni_id),
-            "owner-id" => vec![],
-            "platform" => self.platform.iter().cloned().collect(),
-            _ => vec![],
+    /// Whether the instance passes filter `f` (tags from `tags`), without
+    /// allocating: `DescribeInstances` runs this over every instance.
+    fn passes(&self, account: &str, f: &filter::Filter, tags: &tags::Tags) -> bool {
+        let any = |have: &str| f.values.iter().any(|w| wildcard_match(w, have));
+        if let Some(k) = f.name.strip_prefix("tag:") {
+            return tags.get(k).is_some_and(|v| any(v));
         }
+        let opt = |o: &Option<String>| o.as_deref().is_some_and(any);
+        match f.name.as_str() {
+            "tag-key" => tags.keys().any(|k| any(k)),
+            "tag-value" => tags.values().any(|v| any(v)),
+            "instance-state-name" => any(&self.state),
+            "instance-state-code" => any(state_code_text(&self.state)),
+            "instance-type" => any(&self.instance_type),
+            "vpc-id" => any(&self.vpc_id),
+            "subnet-id" => any(&self.subnet_id),
+            "availability-zone" => any(&self.az),
+            "image-id" => any(&self.image_id),
+            "private-ip-address" => any(&self.private_ip),
+            "ip-address" => opt(&self.public_ip),
+            "key-name" => opt(&self.key_name),
+            "instance-id" => any(&self.id),
+            "reservation-id" => any(&self.reservation_id),
+            "instance-lifecycle" => self.spot && any("spot"),
+            "architecture" => any(&self.architecture),
+            "root-device-type" => any(&self.root_device_type),
+            "tenancy" => any(&self.tenancy),
+            "instance.group-id" | "group-id" => self.groups.iter().any(|g| any(&g.0)),
+            "instance.group-name" | "group-name" => self.groups.iter().any(|g| any(&g.1)),
+            "network-interface.network-interface-id" => any(&self.eni_id),
+            "owner-id" => any(account),
+            "platform" => opt(&self.platform),
+            _ => false,
+        }
+    }
+}
+
+/// [`state_code`] as filter text.
+fn state_code_text(state: &str) -> &'static str {
+    match state_code(state) {
+        16 => "16",
+        32 => "32",
+        48 => "48",
+        64 => "64",
+        80 => "80",
+        _ => "0",
     }
 }
 
@@ -631,11 +655,79 @@ pub fn release_public_ip(txn: &mut WriteTxn, store: &Store, ip: &str) -> Result<
     Ok(())
 }
 
+/// How many rendered instances [`RegionIndex`] keeps: a rendered
+/// `Instance` value takes about 15–20 KB (some 225 small allocations), so
+/// 2,048 of them bound the cache near 40 MB per account and region.
+pub const RENDER_CACHE_MAX: usize = 2_048;
+
 /// One account and region's instances and their tags, in memory.
+///
+/// Change an entry through [`RegionIndex::put`] (or call
+/// [`RegionIndex::invalidate`]) so that its cached rendering is dropped.
 #[derive(Debug, Default, Clone)]
 pub struct RegionIndex {
     /// Instances by id, with their tags.
     pub instances: BTreeMap<String, (Instance, tags::Tags)>,
+    /// Each instance's rendered `Instance` value: building it is most of
+    /// `DescribeInstances`' cost, and the rendering depends only on the
+    /// entry (the account and region are this index's key).
+    rendered: HashMap<String, Value>,
+}
+
+impl RegionIndex {
+    /// Applies due transitions to `id`; a changed state drops its cached
+    /// rendering. Settling in place is safe: it is a pure function of the
+    /// stored record and the clock.
+    pub fn settle(&mut self, id: &str, now: i64) {
+        if let Some(e) = self.instances.get_mut(id) {
+            if e.0.settle(now) {
+                self.rendered.remove(id);
+            }
+        }
+    }
+
+    /// [`RegionIndex::settle`] for every instance.
+    pub fn settle_all(&mut self, now: i64) {
+        for (id, e) in self.instances.iter_mut() {
+            if e.0.settle(now) {
+                self.rendered.remove(id);
+            }
+        }
+    }
+
+    /// Stores (or replaces) an instance with its tags.
+    pub fn put(&mut self, i: Instance, t: tags::Tags) {
+        self.rendered.remove(&i.id);
+        self.instances.insert(i.id.clone(), (i, t));
+    }
+
+    /// How many renderings are cached (at most [`RENDER_CACHE_MAX`]).
+    pub fn rendered_len(&self) -> usize {
+        self.rendered.len()
+    }
+
+    /// Drops the cached rendering of `id` (after changing its entry).
+    pub fn invalidate(&mut self, id: &str) {
+        self.rendered.remove(id);
+    }
+
+    /// The rendered value of an entry (settled by the caller), from the
+    /// cache when it is there.
+    fn rendered(&mut self, ctx: &RequestContext, id: &str) -> Option<Value> {
+        if let Some(v) = self.rendered.get(id) {
+            return Some(v.clone());
+        }
+        let (i, t) = self.instances.get(id)?;
+        let v = i.to_value(ctx, t);
+        if self.rendered.len() >= RENDER_CACHE_MAX {
+            // Any entry: the cache only bounds memory, hits are a bonus.
+            if let Some(k) = self.rendered.keys().next().cloned() {
+                self.rendered.remove(&k);
+            }
+        }
+        self.rendered.insert(id.to_string(), v.clone());
+        Some(v)
+    }
 }
 
 /// The in-memory index of instances, per account and region.
@@ -684,9 +776,11 @@ pub fn tags_changed(svc: &Ec2Service, ctx: &RequestContext, ids: &[String]) {
         return;
     }
     if let Ok(mut l) = svc.instances.lock(&svc.store, ctx) {
+        let r = l.region();
         for id in ids {
-            if let Some(e) = l.region().instances.get_mut(id) {
+            if let Some(e) = r.instances.get_mut(id) {
                 e.1 = tags::get(&svc.store, ctx, id).unwrap_or_default();
+                r.rendered.remove(id);
             }
         }
     }
@@ -733,20 +827,7 @@ fn count(input: &Value, name: &str) -> Result<i64, AwsError> {
         .ok_or_else(|| network::missing(name))
 }
 
-fn find_image(ctx: &RequestContext, image_id: &str) -> Result<Value, AwsError> {
-    images::catalogue_images(&ctx.region)
-        .into_iter()
-        .find(|i| i["ImageId"] == image_id)
-        .ok_or_else(|| {
-            AwsError::new(
-                "InvalidAMIID.NotFound",
-                400,
-                format!("The image id '[{image_id}]' does not exist"),
-            )
-        })
-}
-
-fn mac() -> String {
+pub(crate) fn mac() -> String {
     let h = gureum_core::id::hex(10);
     let mut s = String::from("0e");
     for i in 0..5 {
@@ -757,7 +838,7 @@ fn mac() -> String {
 }
 
 /// Resolves the security groups of a launch in `vpc_id`.
-fn resolve_groups(
+pub(crate) fn resolve_groups(
     txn: &WriteTxn,
     store: &Store,
     ctx: &RequestContext,
@@ -872,13 +953,14 @@ impl Ec2Service {
                 .get(&i.id)
                 .map(|e| e.1.clone())
                 .unwrap_or_else(|| tags::get(&self.store, ctx, &i.id).unwrap_or_default());
-            r.instances.insert(i.id.clone(), (i, t));
+            r.put(i, t);
         }
     }
 
     /// `RunInstances`.
     pub(crate) fn run_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
         vpc::ensure_default_vpc(self, ctx)?;
+        let (input, template) = from_template::apply(self, ctx, input)?;
         let image_id = network::required(&input, "ImageId")?.to_string();
         let min = count(&input, "MinCount")?;
         let max = count(&input, "MaxCount")?;
@@ -904,7 +986,7 @@ impl Ec2Service {
                 format!("You have requested more instances ({max}) than your current instance limit allows for the specified instance type."),
             ));
         }
-        let image = find_image(ctx, &image_id)?;
+        let image = crate::amis::launch_image(&self.store, ctx, &image_id)?;
         let itype = str_member(&input, "InstanceType").unwrap_or("m1.small");
         let ty = instance_types::find(itype)
             .filter(|t| t.offered_in(&ctx.region))
@@ -937,7 +1019,12 @@ impl Ec2Service {
                 ));
             }
         }
-        let tags = instance_tags(&input)?;
+        let mut tags = instance_tags(&input)?;
+        if let Some((id, version)) = &template {
+            // AWS tags every instance launched from a template so.
+            tags.insert("aws:ec2launchtemplate:id".into(), id.clone());
+            tags.insert("aws:ec2launchtemplate:version".into(), version.to_string());
+        }
         let nic0 = input
             .get("NetworkInterfaces")
             .and_then(Value::as_array)
@@ -996,7 +1083,13 @@ impl Ec2Service {
             .as_str()
             .unwrap_or("ebs")
             .to_string();
-        let root_ebs = image["BlockDeviceMappings"][0]["Ebs"].clone();
+        // The root device's mapping (not always the first one of an
+        // image users made).
+        let root_ebs = image["BlockDeviceMappings"]
+            .as_array()
+            .and_then(|ms| ms.iter().find(|m| m["DeviceName"] == root_device.as_str()))
+            .map(|m| m["Ebs"].clone())
+            .unwrap_or(Value::Null);
         let mut root_size = root_ebs["VolumeSize"].as_i64().unwrap_or(8);
         let mut root_vt = root_ebs["VolumeType"].as_str().unwrap_or("gp3").to_string();
         let mut root_dot = true;
@@ -1194,7 +1287,7 @@ impl Ec2Service {
         {
             let r = locked.region();
             for i in &created {
-                r.instances.insert(i.id.clone(), (i.clone(), tags.clone()));
+                r.put(i.clone(), tags.clone());
             }
         }
         drop(locked);
@@ -1244,44 +1337,6 @@ impl Ec2Service {
         }
         let filters = filter::parse(&input);
         network::check_filters(&filters, FILTERS)?;
-        let now = ctx.clock.now_millis();
-        let mut l = self.instances.lock(&self.store, ctx)?;
-        let r = l.region();
-        let missing: Vec<&str> = ids
-            .iter()
-            .filter(|id| {
-                r.instances.get(id.as_str()).is_none_or(|(i, _)| {
-                    let mut i = i.clone();
-                    i.settle(now);
-                    i.gone(now)
-                })
-            })
-            .map(String::as_str)
-            .collect();
-        if !missing.is_empty() {
-            return Err(not_found(&missing));
-        }
-        // Group by reservation, in id order of each reservation's first
-        // instance; paginate over instances.
-        let mut matched: Vec<(Instance, Value)> = Vec::new();
-        // Settling in place is safe: it is a pure function of the stored
-        // record and the clock.
-        for id in &ids {
-            if let Some(e) = r.instances.get_mut(id) {
-                e.0.settle(now);
-            }
-        }
-        if ids.is_empty() {
-            for e in r.instances.values_mut() {
-                e.0.settle(now);
-            }
-        }
-        let candidates: Box<dyn Iterator<Item = &(Instance, tags::Tags)>> = if ids.is_empty() {
-            Box::new(r.instances.values())
-        } else {
-            Box::new(ids.iter().filter_map(|id| r.instances.get(id)))
-        };
-        let after = str_member(&input, "NextToken").map(str::to_string);
         let max = match input.get("MaxResults").and_then(Value::as_i64) {
             Some(n) if !(5..=1000).contains(&n) => {
                 return Err(network::invalid_value(format!(
@@ -1291,58 +1346,82 @@ impl Ec2Service {
             Some(n) => n as usize,
             None => usize::MAX,
         };
+        let after = str_member(&input, "NextToken");
+        let now = ctx.clock.now_millis();
+        let mut l = self.instances.lock(&self.store, ctx)?;
+        let r = l.region();
+        if ids.is_empty() {
+            r.settle_all(now);
+        } else {
+            for id in &ids {
+                r.settle(id, now);
+            }
+        }
+        let missing: Vec<&str> = ids
+            .iter()
+            .filter(|id| {
+                r.instances
+                    .get(id.as_str())
+                    .is_none_or(|(i, _)| i.gone(now))
+            })
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(not_found(&missing));
+        }
+        // First the matching ids (borrowing the index, no rendering), then
+        // their cached renderings, grouped by reservation in order of each
+        // reservation's first instance; pages count instances.
+        let mut picked: Vec<String> = Vec::new();
         let mut next = None;
+        let candidates: Box<dyn Iterator<Item = &(Instance, tags::Tags)>> = if ids.is_empty() {
+            Box::new(r.instances.values())
+        } else {
+            Box::new(ids.iter().filter_map(|id| r.instances.get(id)))
+        };
         for (i, t) in candidates {
-            if after.as_ref().is_some_and(|a| i.id.as_str() <= a.as_str()) {
+            if after.is_some_and(|a| i.id.as_str() <= a) || i.gone(now) {
                 continue;
             }
-            if i.gone(now) {
+            if !filters.iter().all(|f| i.passes(&ctx.account_id, f, t)) {
                 continue;
             }
-            if !network::matches(&filters, t, |f| i.field(f)) {
-                continue;
-            }
-            if matched.len() == max {
-                next = matched.last().map(|(i, _)| i.id.clone());
+            if picked.len() == max {
+                next = picked.last().cloned();
                 break;
             }
-            let v = i.to_value(ctx, t);
-            matched.push((i.clone(), v));
+            picked.push(i.id.clone());
+        }
+        let mut reservations: Vec<Value> = Vec::new();
+        let mut slot: HashMap<String, usize> = HashMap::new();
+        for id in &picked {
+            let Some(v) = r.rendered(ctx, id) else {
+                continue;
+            };
+            let Some((i, _)) = r.instances.get(id) else {
+                continue;
+            };
+            let n = *slot.entry(i.reservation_id.clone()).or_insert_with(|| {
+                reservations.push(json!({
+                    "ReservationId": i.reservation_id,
+                    "OwnerId": ctx.account_id,
+                    "Groups": i.groups.iter()
+                        .map(|(id, name)| json!({"GroupId": id, "GroupName": name}))
+                        .collect::<Vec<_>>(),
+                    "Instances": [],
+                }));
+                reservations.len() - 1
+            });
+            if let Some(list) = reservations[n]["Instances"].as_array_mut() {
+                list.push(v);
+            }
         }
         drop(l);
-        let mut order: Vec<String> = Vec::new();
-        let mut by_res: HashMap<String, Vec<Value>> = HashMap::new();
-        let mut res_groups: HashMap<String, Value> = HashMap::new();
-        for (i, v) in matched {
-            if !by_res.contains_key(&i.reservation_id) {
-                order.push(i.reservation_id.clone());
-            }
-            res_groups
-                .entry(i.reservation_id.clone())
-                .or_insert_with(|| {
-                    json!(i
-                        .groups
-                        .iter()
-                        .map(|(id, name)| json!({"GroupId": id, "GroupName": name}))
-                        .collect::<Vec<_>>())
-                });
-            by_res.entry(i.reservation_id.clone()).or_default().push(v);
-        }
-        let reservations: Vec<Value> = order
-            .into_iter()
-            .map(|rid| {
-                json!({
-                    "ReservationId": rid,
-                    "OwnerId": ctx.account_id,
-                    "Groups": res_groups.remove(&rid).unwrap_or_else(|| json!([])),
-                    "Instances": by_res.remove(&rid).unwrap_or_default(),
-                })
-            })
-            .collect();
-        Ok(network::with_token(
-            json!({ "Reservations": reservations }),
-            next,
-        ))
+        crate::network_interfaces::add_attached(&self.store, ctx, &mut reservations)?;
+        // Not `json!`: it would serialize the whole tree again.
+        let mut out = serde_json::Map::new();
+        out.insert("Reservations".into(), Value::Array(reservations));
+        Ok(network::with_token(Value::Object(out), next))
     }
 
     /// Loads the named instances (settled) for a state change; unknown ids

@@ -166,12 +166,24 @@ pub fn resolve_launch_template(
     name: Option<&str>,
     version: Option<&str>,
 ) -> Result<Value, AwsError> {
+    resolve_launch_template_version(store, ctx, id, name, version).map(|(_, _, data)| data)
+}
+
+/// [`resolve_launch_template`] with the template's id and the version
+/// number it resolved to (RunInstances tags instances with both).
+pub fn resolve_launch_template_version(
+    store: &Store,
+    ctx: &RequestContext,
+    id: Option<&str>,
+    name: Option<&str>,
+    version: Option<&str>,
+) -> Result<(String, i64, Value), AwsError> {
     let all = table(store).scan_prefix(&prefix(ctx))?;
     let (_, t) = find(&all, id, name)?;
     let n = version_number(&t, version.unwrap_or("$Default"))?;
     version_table(store)
         .get(&version_key(ctx, &t.id, n))?
-        .map(|v| v.data)
+        .map(|v| (t.id.clone(), n, v.data))
         .ok_or_else(|| version_not_found(&t.id, &n.to_string()))
 }
 

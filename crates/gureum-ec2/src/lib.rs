@@ -3,7 +3,8 @@
 //!
 //! - Catalogues, read-only: regions and availability zones ([`catalog`]),
 //!   instance types and their offerings ([`instance_types`]), public AMIs
-//!   ([`images`]).
+//!   ([`images`]); the account's own AMIs ([`amis`], [`ami_ops`],
+//!   [`ami_attributes`]).
 //! - VPC resources, stored per account and region: VPCs and the default VPC
 //!   ([`vpc`]), subnets ([`subnet`]), internet gateways
 //!   ([`internet_gateway`]), route tables ([`route_table`]), security groups
@@ -16,11 +17,21 @@
 //! - EBS: volumes ([`volumes`]) and snapshots ([`snapshots`]); launch
 //!   templates ([`launch_templates`]).
 //!
-//! AMI creation, network interfaces, endpoints, peering, DHCP options and
-//! the record-only resources are still to come (docs/COVERAGE.md).
+//! - More of the VPC: network interfaces ([`network_interfaces`]), managed
+//!   prefix lists ([`prefix_lists`]), VPC endpoints ([`vpc_endpoints`]),
+//!   peering connections across accounts and regions ([`peering`]), DHCP
+//!   options sets ([`dhcp_options`]), and record-only resources with no
+//!   data plane: flow logs, transit gateways, VPN and customer gateways,
+//!   VPN connections ([`records`]).
 
+pub mod ami_attributes;
+pub mod ami_ops;
+pub mod amis;
+#[cfg(test)]
+mod amis_tests;
 pub mod catalog;
 pub mod cidr;
+pub mod dhcp_options;
 pub mod elastic_ips;
 pub mod filter;
 pub mod images;
@@ -32,6 +43,10 @@ pub mod launch_templates;
 pub mod nat_gateway;
 pub mod network;
 pub mod network_acl;
+pub mod network_interfaces;
+pub mod peering;
+pub mod prefix_lists;
+pub mod records;
 pub mod route_table;
 pub mod security_group;
 pub mod snapshots;
@@ -39,6 +54,7 @@ pub mod subnet;
 pub mod tags;
 pub mod volumes;
 pub mod vpc;
+pub mod vpc_endpoints;
 
 use gureum_core::{OpResult, RequestContext, Value};
 use gureum_store::Store;
@@ -77,6 +93,14 @@ gureum_core::service_operations! {
     "DescribeInstanceTypes" => describe_instance_types,
     "DescribeInstanceTypeOfferings" => describe_instance_type_offerings,
     "DescribeImages" => describe_images,
+    // The account's own AMIs (amis, ami_ops, ami_attributes).
+    "CreateImage" => create_image,
+    "RegisterImage" => register_image,
+    "DeregisterImage" => deregister_image,
+    "CopyImage" => copy_image,
+    "DescribeImageAttribute" => describe_image_attribute,
+    "ModifyImageAttribute" => modify_image_attribute,
+    "ResetImageAttribute" => reset_image_attribute,
     // VPC family (vpc, subnet, internet_gateway, route_table,
     // security_group, tags).
     "CreateVpc" => create_vpc,
@@ -166,4 +190,58 @@ gureum_core::service_operations! {
     "ModifyLaunchTemplate" => modify_launch_template,
     "DeleteLaunchTemplate" => delete_launch_template,
     "DeleteLaunchTemplateVersions" => delete_launch_template_versions,
+    // Network interfaces (network_interfaces).
+    "CreateNetworkInterface" => create_network_interface,
+    "DescribeNetworkInterfaces" => describe_network_interfaces,
+    "DeleteNetworkInterface" => delete_network_interface,
+    "AttachNetworkInterface" => attach_network_interface,
+    "DetachNetworkInterface" => detach_network_interface,
+    "ModifyNetworkInterfaceAttribute" => modify_network_interface_attribute,
+    "DescribeNetworkInterfaceAttribute" => describe_network_interface_attribute,
+    // Prefix lists (prefix_lists).
+    "DescribeManagedPrefixLists" => describe_managed_prefix_lists,
+    "GetManagedPrefixListEntries" => get_managed_prefix_list_entries,
+    "CreateManagedPrefixList" => create_managed_prefix_list,
+    "ModifyManagedPrefixList" => modify_managed_prefix_list,
+    "DeleteManagedPrefixList" => delete_managed_prefix_list,
+    "DescribePrefixLists" => describe_prefix_lists,
+    // VPC endpoints (vpc_endpoints).
+    "CreateVpcEndpoint" => create_vpc_endpoint,
+    "DescribeVpcEndpoints" => describe_vpc_endpoints,
+    "ModifyVpcEndpoint" => modify_vpc_endpoint,
+    "DeleteVpcEndpoints" => delete_vpc_endpoints,
+    "DescribeVpcEndpointServices" => describe_vpc_endpoint_services,
+    // VPC peering (peering).
+    "CreateVpcPeeringConnection" => create_vpc_peering_connection,
+    "AcceptVpcPeeringConnection" => accept_vpc_peering_connection,
+    "RejectVpcPeeringConnection" => reject_vpc_peering_connection,
+    "DeleteVpcPeeringConnection" => delete_vpc_peering_connection,
+    "DescribeVpcPeeringConnections" => describe_vpc_peering_connections,
+    // DHCP options (dhcp_options).
+    "CreateDhcpOptions" => create_dhcp_options,
+    "DescribeDhcpOptions" => describe_dhcp_options,
+    "DeleteDhcpOptions" => delete_dhcp_options,
+    "AssociateDhcpOptions" => associate_dhcp_options,
+    // Record-only resources (records).
+    "CreateFlowLogs" => create_flow_logs,
+    "DescribeFlowLogs" => describe_flow_logs,
+    "DeleteFlowLogs" => delete_flow_logs,
+    "CreateTransitGateway" => create_transit_gateway,
+    "DescribeTransitGateways" => describe_transit_gateways,
+    "DeleteTransitGateway" => delete_transit_gateway,
+    "CreateTransitGatewayVpcAttachment" => create_transit_gateway_vpc_attachment,
+    "DescribeTransitGatewayVpcAttachments" => describe_transit_gateway_vpc_attachments,
+    "DescribeTransitGatewayAttachments" => describe_transit_gateway_attachments,
+    "DeleteTransitGatewayVpcAttachment" => delete_transit_gateway_vpc_attachment,
+    "CreateVpnGateway" => create_vpn_gateway,
+    "DescribeVpnGateways" => describe_vpn_gateways,
+    "DeleteVpnGateway" => delete_vpn_gateway,
+    "AttachVpnGateway" => attach_vpn_gateway,
+    "DetachVpnGateway" => detach_vpn_gateway,
+    "CreateCustomerGateway" => create_customer_gateway,
+    "DescribeCustomerGateways" => describe_customer_gateways,
+    "DeleteCustomerGateway" => delete_customer_gateway,
+    "CreateVpnConnection" => create_vpn_connection,
+    "DescribeVpnConnections" => describe_vpn_connections,
+    "DeleteVpnConnection" => delete_vpn_connection,
 }

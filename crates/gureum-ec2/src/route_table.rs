@@ -8,7 +8,9 @@
 //! a subnet has at most one explicit association, and uses the main table
 //! otherwise. A route to an internet gateway that is not attached to the
 //! table's VPC (detached or deleted) is a `blackhole`, and so is a route
-//! to a NAT gateway that is deleting or deleted.
+//! to a NAT gateway that is deleting or deleted, to a peering connection
+//! that is not active, or to a deleted transit gateway. Gateway VPC
+//! endpoints add routes whose destination is a prefix list (`pl-…`).
 
 use crate::cidr::Cidr;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
@@ -141,10 +143,16 @@ impl RouteTable {
                     r.target_kind.as_str()
                 };
                 let mut v = json!({
-                    "DestinationCidrBlock": r.destination,
                     "Origin": r.origin,
                     "State": self.route_state(r, igws),
                 });
+                // Prefix-list routes (gateway endpoints) keep the list id
+                // as their destination.
+                if r.destination.starts_with("pl-") {
+                    v["DestinationPrefixListId"] = json!(r.destination);
+                } else {
+                    v["DestinationCidrBlock"] = json!(r.destination);
+                }
                 v[member] = json!(r.target);
                 if member == "InstanceId" {
                     v["InstanceOwnerId"] = json!(ctx.account_id);
@@ -202,6 +210,15 @@ impl RouteTable {
 fn destination(input: &Value) -> Result<(String, Cidr), AwsError> {
     let text = match str_member(input, "DestinationCidrBlock") {
         Some(t) => t,
+        None if str_member(input, "DestinationPrefixListId")
+            .is_some_and(|p| p.starts_with("pl-")) =>
+        {
+            let pl = str_member(input, "DestinationPrefixListId").unwrap_or_default();
+            return Ok((
+                pl.to_string(),
+                Cidr::parse("0.0.0.0/0").map_err(|_| AwsError::internal("cidr"))?,
+            ));
+        }
         None if input.get("DestinationIpv6CidrBlock").is_some()
             || input.get("DestinationPrefixListId").is_some() =>
         {
@@ -279,6 +296,17 @@ fn target(
                 rt.id
             )));
         }
+    } else if kind == "VpcPeeringConnectionId" {
+        if !crate::peering::joins(store, ctx, id, &rt.vpc_id)? {
+            return Err(network::invalid_value(format!(
+                "route table {} and peering connection {id} belong to different networks",
+                rt.id
+            )));
+        }
+    } else if kind == "TransitGatewayId"
+        && !crate::records::transit_gateway_ids(store, ctx)?.contains(id)
+    {
+        return Err(crate::records::tgw_not_found(id));
     } else if kind == "GatewayId" && id == "local" {
         return Err(network::invalid_value(
             "The gateway 'local' can only be the target of a route through ReplaceRoute with LocalTarget.",
@@ -345,6 +373,7 @@ impl Ec2Service {
                 "association.subnet-id",
                 "association.main",
                 "route.destination-cidr-block",
+                "route.destination-prefix-list-id",
                 "route.gateway-id",
                 "route.nat-gateway-id",
                 "route.transit-gateway-id",
@@ -365,6 +394,15 @@ impl Ec2Service {
             .map(|(_, g)| g)
             .collect();
         let nats = crate::nat_gateway::live_ids(&self.store, ctx)?;
+        // Routes to a peering connection that is not active, or to a
+        // transit gateway that is gone, are blackholes too.
+        let pcxs = crate::peering::active_ids(&self.store, ctx)?;
+        let tgws = crate::records::transit_gateway_ids(&self.store, ctx)?;
+        let dead = |t: &str| {
+            (t.starts_with("nat-") && !nats.contains(t))
+                || (t.starts_with("pcx-") && !pcxs.contains(t))
+                || (t.starts_with("tgw-") && !tgws.contains(t))
+        };
         let mut items = Vec::new();
         for (_, rt) in all {
             if !ids.is_empty() && !ids.contains(&rt.id) {
@@ -398,9 +436,18 @@ impl Ec2Service {
                     .filter_map(|a| a.subnet_id.clone())
                     .collect(),
                 "association.main" => vec![network::bool_text(rt.is_main())],
-                "route.destination-cidr-block" => {
-                    rt.routes.iter().map(|r| r.destination.clone()).collect()
-                }
+                "route.destination-cidr-block" => rt
+                    .routes
+                    .iter()
+                    .filter(|r| !r.destination.starts_with("pl-"))
+                    .map(|r| r.destination.clone())
+                    .collect(),
+                "route.destination-prefix-list-id" => rt
+                    .routes
+                    .iter()
+                    .filter(|r| r.destination.starts_with("pl-"))
+                    .map(|r| r.destination.clone())
+                    .collect(),
                 "route.gateway-id" => by_kind("GatewayId"),
                 "route.nat-gateway-id" => by_kind("NatGatewayId"),
                 "route.transit-gateway-id" => by_kind("TransitGatewayId"),
@@ -410,7 +457,7 @@ impl Ec2Service {
                     .routes
                     .iter()
                     .map(|r| {
-                        if r.target.starts_with("nat-") && !nats.contains(&r.target) {
+                        if dead(&r.target) {
                             "blackhole".to_string()
                         } else {
                             rt.route_state(r, &igws).to_string()
@@ -422,12 +469,13 @@ impl Ec2Service {
             if keep {
                 let mut v = rt.to_value(ctx, &t, &igws);
                 // Routes to a NAT gateway that is deleting, deleted or
-                // unknown are blackholes.
+                // unknown, to an inactive peering connection or to a gone
+                // transit gateway are blackholes.
                 for r in v["Routes"].as_array_mut().into_iter().flatten() {
-                    if r["NatGatewayId"]
-                        .as_str()
-                        .is_some_and(|n| !nats.contains(n))
-                    {
+                    let target = ["NatGatewayId", "VpcPeeringConnectionId", "TransitGatewayId"]
+                        .iter()
+                        .find_map(|m| r[*m].as_str());
+                    if target.is_some_and(dead) {
                         r["State"] = json!("blackhole");
                     }
                 }
@@ -467,6 +515,9 @@ impl Ec2Service {
         dry_run(&input)?;
         let id = required(&input, "RouteTableId")?;
         let (dest, _) = destination(&input)?;
+        if dest.starts_with("pl-") && !crate::prefix_lists::exists(&self.store, ctx, &dest)? {
+            return Err(crate::prefix_lists::not_found(&dest));
+        }
         let store = &self.store;
         store.write(|txn| {
             let k = key(ctx, id);

@@ -141,8 +141,9 @@ pub fn catalogue_snapshots(region: &str) -> Vec<Snapshot> {
         .collect()
 }
 
-/// A snapshot the caller can use (own, in its region, or the region's
-/// catalogue), inside a transaction.
+/// A snapshot the caller can use (own, in its region, the region's
+/// catalogue, or one behind an image shared with it), inside a
+/// transaction.
 pub fn find_in(
     txn: &WriteTxn,
     store: &Store,
@@ -152,9 +153,14 @@ pub fn find_in(
     if let Some(s) = txn.get(&table(store), &key(ctx, id))? {
         return Ok(Some(s));
     }
-    Ok(catalogue_snapshots(&ctx.region)
+    if let Some(s) = catalogue_snapshots(&ctx.region)
         .into_iter()
-        .find(|s| s.id == id))
+        .find(|s| s.id == id)
+    {
+        return Ok(Some(s));
+    }
+    // The owner's snapshot behind an image shared with the caller.
+    crate::amis::shared_snapshot(txn, store, ctx, id)
 }
 
 impl Ec2Service {
@@ -279,7 +285,8 @@ impl Ec2Service {
         Ok(network::with_token(json!({ "Snapshots": page }), next))
     }
 
-    /// `DeleteSnapshot`: `InvalidSnapshot.InUse` for an AMI's snapshot.
+    /// `DeleteSnapshot`: `InvalidSnapshot.InUse` for an AMI's snapshot
+    /// (a catalogue image's, or one of the caller's registered images).
     pub(crate) fn delete_snapshot(&self, ctx: &RequestContext, input: Value) -> OpResult {
         dry_run(&input)?;
         let id = required(&input, "SnapshotId")?;
@@ -298,6 +305,23 @@ impl Ec2Service {
         }
         let store = &self.store;
         store.write(|txn| {
+            // A registered image of the caller's still needs it.
+            let user = txn
+                .scan_prefix(&crate::amis::table(store), &prefix(ctx))?
+                .into_iter()
+                .find(|(_, i)| {
+                    !i.deregistered
+                        && i.devices
+                            .iter()
+                            .any(|d| d.snapshot_id.as_deref() == Some(id))
+                });
+            if let Some((_, img)) = user {
+                return Err(AwsError::new(
+                    "InvalidSnapshot.InUse",
+                    400,
+                    format!("The snapshot {id} is currently in use by {}", img.id),
+                ));
+            }
             if !txn.delete(&table(store), &key(ctx, id))? {
                 return Err(not_found(id));
             }

@@ -51,6 +51,12 @@ pub fn resource_type(id: &str) -> Option<&'static str> {
         "vpce" => "vpc-endpoint",
         "tgw" => "transit-gateway",
         "eigw" => "egress-only-internet-gateway",
+        "pl" => "prefix-list",
+        "fl" => "vpc-flow-log",
+        "tgw-attach" => "transit-gateway-attachment",
+        "vgw" => "vpn-gateway",
+        "cgw" => "customer-gateway",
+        "vpn" => "vpn-connection",
         _ => return None,
     })
 }
@@ -133,7 +139,17 @@ fn exists(txn: &WriteTxn, svc: &Ec2Service, ctx: &RequestContext, id: &str) -> O
             .ok()?
             .is_some(),
         "network-acl" => txn.get(&crate::vpc::acl_table(s), &k).ok()?.is_some(),
-        _ => return None,
+        "instance" => txn.get(&crate::instances::table(s), &k).ok()?.is_some(),
+        "volume" => txn.get(&crate::volumes::table(s), &k).ok()?.is_some(),
+        "snapshot" => crate::snapshots::find_in(txn, s, ctx, id).ok()?.is_some(),
+        "image" => crate::amis::usable(txn, s, ctx, &ctx.region, id).is_ok(),
+        "natgateway" => txn.get(&crate::nat_gateway::table(s), &k).ok()?.is_some(),
+        "elastic-ip" => txn.get(&crate::elastic_ips::table(s), &k).ok()?.is_some(),
+        "launch-template" => txn
+            .get(&crate::launch_templates::table(s), &k)
+            .ok()?
+            .is_some(),
+        other => return crate::records::exists_for_tags(txn, s, ctx, Some(other), id),
     };
     Some(found)
 }
@@ -152,7 +168,23 @@ fn not_found_for(id: &str) -> AwsError {
             )
         }
         Some("network-acl") => ("InvalidNetworkAclID.NotFound", "networkAcl"),
-        _ => ("InvalidID", "resource"),
+        Some("instance") => return crate::instances::not_found(&[id]),
+        Some("volume") => return crate::volumes::not_found(id),
+        Some("snapshot") => return crate::snapshots::not_found(id),
+        Some("image") => return crate::amis::not_found(id),
+        Some("natgateway") => return crate::nat_gateway::not_found(id),
+        Some("elastic-ip") => ("InvalidAllocationID.NotFound", "allocation"),
+        Some("launch-template") => {
+            return AwsError::new(
+                "InvalidLaunchTemplateId.NotFound",
+                400,
+                format!("The specified launch template, with template ID {id}, does not exist."),
+            )
+        }
+        other => match crate::records::not_found_for_tags(other, id) {
+            Some(e) => return e,
+            None => ("InvalidID", "resource"),
+        },
     };
     network::not_found(code, what, id)
 }

@@ -185,6 +185,17 @@ pub fn zones(ctx: &RequestContext) -> Vec<Zone> {
         .unwrap_or_default()
 }
 
+/// The id of the region's default DHCP options set, once the VPC family
+/// has been used in the account and region.
+pub fn default_dhcp_options_id(
+    store: &Store,
+    ctx: &RequestContext,
+) -> Result<Option<String>, AwsError> {
+    Ok(region_table(store)
+        .get(&region_key(ctx))?
+        .map(|s| s.dhcp_options_id))
+}
+
 /// The default VPC's id, read inside a write transaction.
 pub fn default_vpc_id(
     txn: &WriteTxn,
@@ -208,6 +219,22 @@ pub fn default_vpc_id_read(
         .into_iter()
         .find(|(_, v)| v.is_default)
         .map(|(_, v)| v.id))
+}
+
+/// VPCs per account and region (AWS's default quota; the default VPC
+/// counts).
+pub const VPC_LIMIT: usize = 5;
+
+/// `VpcLimitExceeded` when the region already holds [`VPC_LIMIT`] VPCs.
+fn check_vpc_limit(txn: &WriteTxn, store: &Store, ctx: &RequestContext) -> Result<(), AwsError> {
+    if txn.scan_prefix(&table(store), &prefix(ctx))?.len() >= VPC_LIMIT {
+        return Err(AwsError::new(
+            "VpcLimitExceeded",
+            400,
+            "The maximum number of VPCs has been reached.",
+        ));
+    }
+    Ok(())
 }
 
 /// Makes the region's default VPC the first time the VPC family is used
@@ -365,6 +392,7 @@ impl Ec2Service {
         let tags = network::spec_tags(&input, "vpc")?;
         let store = &self.store;
         let v = store.write(|txn| {
+            check_vpc_limit(txn, store, ctx)?;
             let dopt = dhcp_options_id(txn, store, ctx)?;
             let v = new_vpc(&block.to_string(), false, tenancy, &dopt);
             put_vpc(txn, store, ctx, &v)?;
@@ -387,6 +415,7 @@ impl Ec2Service {
                     "A Default VPC already exists for this account in this region.",
                 ));
             }
+            check_vpc_limit(txn, store, ctx)?;
             let dopt = dhcp_options_id(txn, store, ctx)?;
             build_default_vpc(txn, store, ctx, &dopt)
         })?;
@@ -479,6 +508,12 @@ impl Ec2Service {
             }
             let rtbs = txn.scan_prefix(&route_table::table(store), &p)?;
             if rtbs.iter().any(|(_, r)| r.vpc_id == id && !r.is_main()) {
+                return Err(dependency());
+            }
+            if crate::vpc_endpoints::in_vpc(txn, store, ctx, id)?
+                || crate::records::in_vpc(txn, store, ctx, id)?
+                || !crate::peering::on_vpc_delete(txn, store, ctx, id)?
+            {
                 return Err(dependency());
             }
             let sgs = txn.scan_prefix(&security_group::table(store), &p)?;
