@@ -230,3 +230,18 @@ def test_refused_puts_never_confuse_the_next_request_on_the_connection(s3, bucke
             s3.put_object(Bucket=bucket, Key="refused", Body=body, StorageClass="PLATINUM")
         assert error_code(e) == "InvalidStorageClass"
         assert s3.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_keys_that_look_like_paths_stay_keys(gureum, s3, bucket):
+    import pathlib
+    keys = ["../../escape.txt", "a/../../b", "/leading//double", "한글/키 with spaces", "..", "."]
+    for i, k in enumerate(keys):
+        s3.put_object(Bucket=bucket, Key=k, Body=b"x" * (200 * 1024 + i))
+    for i, k in enumerate(keys):
+        assert len(s3.get_object(Bucket=bucket, Key=k)["Body"].read()) == 200 * 1024 + i
+    data = pathlib.Path(gureum.data_dir).resolve()
+    assert not (data.parent / "escape.txt").exists()
+    assert not (data / "escape.txt").exists()
+    # Object files are named by random ids, never by keys.
+    names = [p.name for p in (data / "s3-blobs").rglob("*") if p.is_file()]
+    assert not any("escape" in n or "." in n for n in names)

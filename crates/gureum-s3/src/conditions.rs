@@ -344,6 +344,42 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_range_headers_never_panic_and_stay_inside_the_object() {
+        let pieces = [
+            "bytes=",
+            "-",
+            "0",
+            "1",
+            "99",
+            "100",
+            "18446744073709551615",
+            ",",
+            " ",
+            "x",
+            "=",
+        ];
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..5000 {
+            let header: String = (0..(next() % 6))
+                .map(|_| pieces[(next() as usize) % pieces.len()])
+                .collect();
+            let size = next() % 200;
+            if let Ok(Some((start, end))) = parse_range(&header, size) {
+                assert!(
+                    start < end && end <= size,
+                    "{header} on {size}: {start}..{end}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn part_numbers_select_a_parts_bytes() {
         let mut v = version("x-2", 1);
         v.size = 15;

@@ -549,6 +549,27 @@ mod tests {
     }
 
     #[test]
+    fn mutated_forms_never_panic() {
+        let body = form(&[("key", "k"), ("policy", "p")], b"file bytes");
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut b = body.to_vec();
+            for _ in 0..(next() % 5) {
+                let i = (next() as usize) % b.len();
+                b[i] = next() as u8;
+            }
+            b.truncate((next() as usize) % (b.len() + 1));
+            let _ = parse_form(&Bytes::from(b), "XyZ");
+        }
+    }
+
+    #[test]
     fn a_body_without_the_boundary_is_malformed() {
         let e = parse_form(&Bytes::from_static(b"garbage"), "XyZ").expect_err("malformed");
         assert_eq!(e.code, "MalformedPOSTRequest");

@@ -239,6 +239,30 @@ mod tests {
     }
 
     #[test]
+    fn random_and_truncated_logs_never_panic() {
+        let good = encode(&[op("t", "k", Some(b"v")), op("t", "x", None)]);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..2000 {
+            let mut log = good.clone();
+            let flips = (next() % 4) as usize;
+            for _ in 0..flips {
+                let i = (next() as usize) % log.len();
+                log[i] = next() as u8;
+            }
+            log.truncate((next() as usize) % (log.len() + 1));
+            let _ = decode(&log);
+            let noise: Vec<u8> = (0..(next() % 64)).map(|_| next() as u8).collect();
+            let _ = decode(&noise);
+        }
+    }
+
+    #[test]
     fn a_corrupt_record_stops_replay() {
         let mut log = encode(&[op("t", "k", Some(b"v"))]);
         let last = log.len() - 1;

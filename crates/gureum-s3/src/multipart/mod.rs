@@ -134,10 +134,26 @@ pub fn part_row(upload_id: &str, number: u64) -> String {
 pub fn new_upload_id() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+    // Never a leading `-` or `.`: command lines (`--upload-id -x…`) would
+    // read it as an option.
+    const FIRST: usize = 62;
     let mut rng = rand::thread_rng();
     (0..64)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .map(|i| {
+            let n = if i == 0 { FIRST } else { ALPHABET.len() };
+            ALPHABET[rng.gen_range(0..n)] as char
+        })
         .collect()
+}
+
+#[cfg(test)]
+#[test]
+fn upload_ids_never_start_like_a_command_line_option() {
+    for _ in 0..2000 {
+        let id = new_upload_id();
+        assert_eq!(id.len(), 64);
+        assert!(id.as_bytes()[0].is_ascii_alphanumeric(), "{id}");
+    }
 }
 
 pub(crate) fn no_such_upload(upload_id: &str) -> AwsError {
