@@ -245,3 +245,55 @@ def test_keys_that_look_like_paths_stay_keys(gureum, s3, bucket):
     # Object files are named by random ids, never by keys.
     names = [p.name for p in (data / "s3-blobs").rglob("*") if p.is_file()]
     assert not any("escape" in n or "." in n for n in names)
+
+
+def _aws_chunked_put(gureum, bucket, key, data, trailer_crc):
+    """A PUT as SDKs stream it over TLS: aws-chunked framing, unsigned
+    payload, the CRC32 in a trailer."""
+    import socket
+
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+
+    body = b""
+    for i in range(0, len(data), 8192):
+        chunk = data[i:i + 8192]
+        body += b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+    body += b"0\r\nx-amz-checksum-crc32:" + trailer_crc.encode() + b"\r\n\r\n"
+    url = f"http://127.0.0.1:{gureum.port}/{bucket}/{key}"
+    headers = {
+        "Content-Encoding": "aws-chunked",
+        "x-amz-decoded-content-length": str(len(data)),
+        "x-amz-trailer": "x-amz-checksum-crc32",
+        "x-amz-sdk-checksum-algorithm": "CRC32",
+    }
+    req = botocore.awsrequest.AWSRequest(method="PUT", url=url, data=b"", headers=headers)
+    req.context["checksum"] = {"request_algorithm": {"in": "trailer", "algorithm": "crc32"}}
+    botocore.auth.S3SigV4Auth(botocore.credentials.Credentials("test", "test"), "s3", "us-east-1").add_auth(req)
+    head = f"PUT /{bucket}/{key} HTTP/1.1\r\nHost: 127.0.0.1:{gureum.port}\r\n"
+    for k, v in req.prepare().headers.items():
+        if k.lower() not in ("host", "content-length"):
+            head += f"{k}: {v}\r\n"
+    head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", gureum.port)) as s:
+        s.sendall(head.encode() + body)
+        resp = b""
+        while chunk := s.recv(65536):
+            resp += chunk
+    return resp
+
+
+def test_aws_chunked_upload_with_a_trailing_checksum(gureum, s3, bucket):
+    data = os.urandom(300 * 1024)
+    crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    resp = _aws_chunked_put(gureum, bucket, "chunked", data, crc)
+    assert resp.startswith(b"HTTP/1.1 200"), resp[:400]
+    got = s3.get_object(Bucket=bucket, Key="chunked", ChecksumMode="ENABLED")
+    assert got["Body"].read() == data
+    assert got["ChecksumCRC32"] == crc
+    assert got.get("ContentEncoding") in (None, "")
+    resp = _aws_chunked_put(gureum, bucket, "chunked-bad", data, "AAAAAA==")
+    assert resp.startswith(b"HTTP/1.1 400") and b"BadDigest" in resp, resp[:400]
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="chunked-bad")

@@ -254,8 +254,9 @@ pub fn list_current(
             page.rows_read += usize::from(row.is_some());
             continue;
         }
-        // Only the flag first: delete markers may be many.
-        if r.value_as::<Marker>()?.delete_marker {
+        // One decode per row (a delete marker's row is small anyway).
+        let version: ObjectVersion = r.value()?;
+        if version.delete_marker {
             skipped += 1;
             if skipped >= q.budget {
                 page.truncated = true;
@@ -272,7 +273,7 @@ pub fn list_current(
         }
         page.entries.push(Entry::Object {
             key,
-            version: Box::new(r.value()?),
+            version: Box::new(version),
         });
         row = cursor.next()?;
         page.rows_read += usize::from(row.is_some());

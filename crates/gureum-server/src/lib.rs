@@ -17,6 +17,8 @@
 
 pub mod accounts;
 pub mod admin;
+mod authenticate;
+mod authorize;
 pub mod body;
 pub mod config;
 pub mod pipeline;

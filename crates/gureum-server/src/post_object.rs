@@ -441,7 +441,7 @@ pub async fn handle(
     let Some(s3) = state.registry.get("s3") else {
         return Err(AwsError::not_implemented("s3", "PostObject"));
     };
-    crate::pipeline::authorize(
+    crate::authorize::authorize(
         state,
         &ctx,
         s3.as_ref(),

@@ -39,7 +39,13 @@
 //! [`Store::write`] from inside a write closure: the second transaction
 //! would wait for the first forever.
 
+mod checkpoint;
+mod snapshot;
 pub mod wal;
+
+pub use checkpoint::Durability;
+use checkpoint::{recover, spawn_checkpointer, CHECKPOINT_AFTER_COMMITS};
+pub use snapshot::{Cursor, Row, Snapshot};
 
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 use serde::de::DeserializeOwned;
@@ -127,97 +133,6 @@ struct Inner {
     path: Option<PathBuf>,
     /// The write-ahead log ([`Durability::Process`] stores only).
     wal: Option<parking_lot::Mutex<wal::Wal>>,
-}
-
-/// What an acknowledged write survives.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Durability {
-    /// A crash or `kill -9` of the process: each commit is appended to a
-    /// write-ahead log (no fsync) and checkpointed with an fsync every
-    /// second, so a power cut may lose the last second. The default.
-    #[default]
-    Process,
-    /// Also a power cut: every commit is fsynced before it returns.
-    Power,
-}
-
-/// How often unsynced commits are checkpointed.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-/// Commits after which a writer checkpoints at once.
-const CHECKPOINT_AFTER_COMMITS: u64 = 20_000;
-
-impl Inner {
-    /// Makes every commit so far durable and drops the logs they are in.
-    fn checkpoint(&self) -> Result<()> {
-        let Some(wal) = &self.wal else { return Ok(()) };
-        // The write transaction keeps writers out while the log rotates.
-        let mut txn = self.db.begin_write()?;
-        let mut log = wal.lock();
-        if log.pending == 0 {
-            let _ = txn.abort();
-            return Ok(());
-        }
-        log.rotate().map_err(|e| self.io_error(e))?;
-        txn.set_durability(redb::Durability::Immediate);
-        txn.commit()?;
-        log.remove_before().map_err(|e| self.io_error(e))?;
-        Ok(())
-    }
-
-    fn io_error(&self, source: std::io::Error) -> StoreError {
-        StoreError::Io {
-            path: self.path.clone().unwrap_or_default(),
-            source,
-        }
-    }
-}
-
-/// Replays the logs left in `dir` (a crash since the last checkpoint) in
-/// one durable commit, then removes them; returns the next generation.
-fn recover(db: &Database, dir: &Path) -> Result<u64> {
-    let io = |source| StoreError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let logs = wal::existing(dir).map_err(io)?;
-    let next = logs.last().map_or(1, |(g, _)| g + 1);
-    let records = wal::read_all(dir).map_err(io)?;
-    if !records.is_empty() {
-        let mut txn = db.begin_write()?;
-        txn.set_durability(redb::Durability::Immediate);
-        for ops in &records {
-            for op in ops {
-                let mut t = txn.open_table(def(&op.table))?;
-                match &op.value {
-                    Some(v) => {
-                        t.insert(op.key.as_str(), v.as_slice())?;
-                    }
-                    None => {
-                        t.remove(op.key.as_str())?;
-                    }
-                }
-            }
-        }
-        txn.commit()?;
-    }
-    for (_, path) in logs {
-        std::fs::remove_file(path).map_err(io)?;
-    }
-    Ok(next)
-}
-
-/// Checkpoints `inner` every second while it lives.
-fn spawn_checkpointer(inner: &Arc<Inner>) {
-    let weak = Arc::downgrade(inner);
-    let _ = std::thread::Builder::new()
-        .name("gureum-checkpoint".into())
-        .spawn(move || loop {
-            std::thread::sleep(CHECKPOINT_EVERY);
-            let Some(inner) = weak.upgrade() else { return };
-            if let Err(e) = inner.checkpoint() {
-                eprintln!("gureum-store: checkpoint failed: {e}");
-            }
-        });
 }
 
 /// The database. Cheap to clone (an `Arc`); `Send + Sync`.
@@ -589,143 +504,6 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
     /// Whether the table holds no entries.
     pub fn is_empty(&self) -> Result<bool> {
         Ok(self.len()? == 0)
-    }
-}
-
-/// A consistent read view of the whole store: every [`Cursor`] opened
-/// through one snapshot sees the same commit, however long it is kept.
-/// For listings that read several ranges (and several tables) lazily.
-pub struct Snapshot {
-    txn: redb::ReadTransaction,
-}
-
-impl fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Snapshot")
-    }
-}
-
-impl Store {
-    /// A read view of the last committed state (see [`Snapshot`]).
-    pub fn snapshot(&self) -> Result<Snapshot> {
-        Ok(Snapshot {
-            txn: self.inner.db.begin_read()?,
-        })
-    }
-}
-
-impl Snapshot {
-    /// A cursor over `table` as of this snapshot, positioned nowhere until
-    /// [`Cursor::seek`].
-    pub fn cursor<T>(&self, table: &Table<T>) -> Result<Cursor<T>> {
-        let t = match self.txn.open_table(def(table.name)) {
-            Ok(t) => Some(t),
-            Err(TableError::TableDoesNotExist(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
-        Ok(Cursor {
-            name: table.name,
-            table: t,
-            range: None,
-            _type: PhantomData,
-        })
-    }
-}
-
-type RawRange = redb::Range<'static, &'static str, &'static [u8]>;
-
-/// Reads one table's keys in order from a position, lazily: values are
-/// decoded only when asked for, and [`Cursor::seek`] jumps ahead without
-/// reading what lies between (a B-tree descent).
-pub struct Cursor<T> {
-    name: &'static str,
-    table: Option<redb::ReadOnlyTable<&'static str, &'static [u8]>>,
-    range: Option<RawRange>,
-    _type: PhantomData<fn() -> T>,
-}
-
-impl<T> fmt::Debug for Cursor<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cursor").field("table", &self.name).finish()
-    }
-}
-
-/// One entry read by a [`Cursor`]: the key, and the value still encoded.
-pub struct Row<T> {
-    table: &'static str,
-    key: redb::AccessGuard<'static, &'static str>,
-    value: redb::AccessGuard<'static, &'static [u8]>,
-    _type: PhantomData<fn() -> T>,
-}
-
-impl<T> fmt::Debug for Row<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Row")
-            .field("key", &self.key.value())
-            .finish()
-    }
-}
-
-impl<T: DeserializeOwned> Row<T> {
-    /// The key.
-    pub fn key(&self) -> &str {
-        self.key.value()
-    }
-
-    /// The value, decoded.
-    pub fn value(&self) -> Result<T> {
-        decode(self.table, self.key(), self.value.value())
-    }
-
-    /// The value decoded as another type: a subset of `T`'s fields, to
-    /// read one flag without building the whole value.
-    pub fn value_as<U: DeserializeOwned>(&self) -> Result<U> {
-        decode(self.table, self.key(), self.value.value())
-    }
-}
-
-impl<T: DeserializeOwned> Cursor<T> {
-    /// Positions the cursor at the first key `>= start` (or `> start` when
-    /// `exclusive`), reading no further than `end` (exclusive) if given.
-    pub fn seek(&mut self, start: &str, exclusive: bool, end: Option<&str>) -> Result<()> {
-        self.range = None;
-        let Some(t) = &self.table else {
-            return Ok(());
-        };
-        if end.is_some_and(|e| e <= start) {
-            return Ok(());
-        }
-        let lower = if exclusive {
-            Bound::Excluded(start)
-        } else {
-            Bound::Included(start)
-        };
-        let upper = end.map_or(Bound::Unbounded, Bound::Excluded);
-        self.range = Some(t.range::<&str>((lower, upper))?);
-        Ok(())
-    }
-
-    /// The next entry, `None` past the end of the range.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Result<Option<Row<T>>> {
-        let Some(range) = &mut self.range else {
-            return Ok(None);
-        };
-        match range.next() {
-            None => {
-                self.range = None;
-                Ok(None)
-            }
-            Some(item) => {
-                let (key, value) = item?;
-                Ok(Some(Row {
-                    table: self.name,
-                    key,
-                    value,
-                    _type: PhantomData,
-                }))
-            }
-        }
     }
 }
 
