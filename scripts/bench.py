@@ -95,6 +95,20 @@ class Server:
             self.proc = None
 
 
+def gureum_and_moto(gureum, data, no_moto=False):
+    """The servers to measure: Gureum on `data`, and moto_server when installed."""
+    servers = [Server("gureum", lambda p: [gureum, "serve", "--port", str(p), "--data-dir", data, "--log-level", "warn"])]
+    moto = shutil.which("moto_server")
+    if moto and not no_moto:
+        # pyenv shims add their own start-up; use the real script when we can find it.
+        try:
+            moto = subprocess.run(["pyenv", "which", "moto_server"], capture_output=True, text=True, check=True).stdout.strip() or moto
+        except (OSError, subprocess.CalledProcessError):
+            pass
+        servers.append(Server("moto", lambda p: [moto, "-p", str(p)]))
+    return servers
+
+
 def signed_get_caller_identity(port):
     body = "Action=GetCallerIdentity&Version=2011-06-15"
     req = botocore.awsrequest.AWSRequest(
@@ -214,15 +228,7 @@ def main():
 
     gureum = args.gureum or os.path.join(os.environ.get("CARGO_TARGET_DIR", REPO / "target"), "release", "gureum")
     data = tempfile.mkdtemp(prefix="gureum-bench-")
-    servers = [Server("gureum", lambda p: [gureum, "serve", "--port", str(p), "--data-dir", data, "--log-level", "warn"])]
-    moto = shutil.which("moto_server")
-    if moto and not args.no_moto:
-        # pyenv shims add their own start-up; use the real script when we can find it.
-        try:
-            moto = subprocess.run(["pyenv", "which", "moto_server"], capture_output=True, text=True, check=True).stdout.strip() or moto
-        except (OSError, subprocess.CalledProcessError):
-            pass
-        servers.append(Server("moto", lambda p: [moto, "-p", str(p)]))
+    servers = gureum_and_moto(gureum, data, args.no_moto)
 
     rows = []
     for srv in servers:

@@ -15,7 +15,6 @@ import os
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ import botocore.awsrequest
 import botocore.credentials
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import REPO, Connection, Server, cpu_seconds, read_response  # noqa: E402
+from bench import REPO, Connection, cpu_seconds, gureum_and_moto, read_response  # noqa: E402
 
 CREDS = botocore.credentials.Credentials("test", "test")
 
@@ -150,15 +149,7 @@ def main():
     args = ap.parse_args()
     gureum = args.gureum or os.path.join(os.environ.get("CARGO_TARGET_DIR", REPO / "target"), "release", "gureum")
     data = tempfile.mkdtemp(prefix="gureum-bench-s3-")
-    servers = [Server("gureum", lambda p: [gureum, "serve", "--port", str(p), "--data-dir", data, "--log-level", "warn"])]
-    moto = shutil.which("moto_server")
-    if moto and not args.no_moto:
-        try:
-            moto = subprocess.run(["pyenv", "which", "moto_server"], capture_output=True, text=True,
-                                  check=True).stdout.strip() or moto
-        except (OSError, subprocess.CalledProcessError):
-            pass
-        servers.append(Server("moto", lambda p: [moto, "-p", str(p)]))
+    servers = gureum_and_moto(gureum, data, args.no_moto)
     rows = []
     for srv in servers:
         srv.start()

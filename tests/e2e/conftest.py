@@ -128,3 +128,19 @@ def gureum():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def ec2(gureum):
+    return gureum.client("ec2")
+
+
+@pytest.fixture(scope="module")
+def ami(ec2):
+    """A public Amazon Linux x86_64 AMI of the region."""
+    images = ec2.describe_images(
+        Owners=["amazon"], Filters=[{"Name": "architecture", "Values": ["x86_64"]}]
+    )["Images"]
+    linux = [i for i in images if "Platform" not in i]
+    assert linux
+    return linux[0]["ImageId"]

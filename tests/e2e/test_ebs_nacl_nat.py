@@ -7,17 +7,7 @@ import time
 
 import botocore.exceptions
 import pytest
-
-
-def error_code(call, *args, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kw)
-    return e.value.response["Error"]["Code"]
-
-
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
+from helpers import error_code
 
 
 @pytest.mark.parametrize("vtype,ok,bad,extra", [

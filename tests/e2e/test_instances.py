@@ -6,47 +6,13 @@ key pairs whose fingerprints are checked against ssh-keygen/openssl and
 Python's own hashing → describe filters."""
 import base64
 import hashlib
-import json
 import os
 import shutil
 import subprocess
 import tempfile
-import urllib.request
 
-import botocore.exceptions
 import pytest
-
-
-def error_code(call, *args, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kw)
-    return e.value.response["Error"]["Code"]
-
-
-def advance(gureum, seconds):
-    req = urllib.request.Request(
-        gureum.endpoint + "/_gureum/clock",
-        method="POST",
-        data=json.dumps({"advance_seconds": seconds}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req) as r:
-        r.read()
-
-
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
-@pytest.fixture(scope="module")
-def ami(ec2):
-    images = ec2.describe_images(
-        Owners=["amazon"], Filters=[{"Name": "architecture", "Values": ["x86_64"]}]
-    )["Images"]
-    linux = [i for i in images if "Platform" not in i]
-    assert linux
-    return linux[0]["ImageId"]
+from helpers import error_code, advance
 
 
 @pytest.fixture(scope="module")

@@ -1,32 +1,8 @@
 """Network interfaces with boto3 and the aws CLI: addresses from the
 subnet, attach/detach rules, the instances' primary interfaces."""
-import json
-import urllib.request
 
-import botocore.exceptions
 import pytest
-
-
-def error_code(call, *args, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kw)
-    return e.value.response["Error"]["Code"]
-
-
-def advance(gureum, seconds):
-    req = urllib.request.Request(
-        gureum.endpoint + "/_gureum/clock",
-        method="POST",
-        data=json.dumps({"advance_seconds": seconds}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req) as r:
-        r.read()
-
-
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
+from helpers import error_code, advance
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@ through boto3's paginators over a few thousand keys, compared with an
 independent computation in Python; URL encoding of awkward keys; and the
 aws CLI's `s3 ls`, `s3 sync` and `s3 rm --recursive`, which page through
 ListObjectsV2."""
-import os
-import pathlib
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 

@@ -7,7 +7,6 @@ import urllib.request
 import uuid
 
 import pytest
-from botocore.config import Config
 
 
 @pytest.fixture(scope="module")

@@ -2,19 +2,8 @@
 CLI and boto3: VPC 10.0.0.0/16 → public and private subnets in two AZs →
 internet gateway → route table with 0.0.0.0/0 → IGW → association →
 security group with ports 80 and 22; and the default VPC's shape."""
-import botocore.exceptions
 import pytest
-
-
-def error_code(call, *args, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kw)
-    return e.value.response["Error"]["Code"]
-
-
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
+from helpers import error_code
 
 
 @pytest.fixture(scope="module")

@@ -1,19 +1,7 @@
 """VPC endpoints and managed prefix lists with boto3 and the aws CLI:
 gateway endpoints route the service's prefix list, interface endpoints put
 interfaces in their subnets, DeleteVpc waits for them."""
-import botocore.exceptions
-import pytest
-
-
-def error_code(call, *args, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kw)
-    return e.value.response["Error"]["Code"]
-
-
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
+from helpers import error_code
 
 
 def main_table(ec2, vpc):

@@ -1,18 +1,7 @@
 """VPC peering across accounts and DHCP options sets, with boto3 and the
 aws CLI."""
-import botocore.exceptions
 import pytest
-
-
-def error_code(call, *args, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kw)
-    return e.value.response["Error"]["Code"]
-
-
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
+from helpers import error_code
 
 
 @pytest.fixture(scope="module")

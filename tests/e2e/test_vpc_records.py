@@ -1,19 +1,7 @@
 """Record-only VPC resources with boto3 and the aws CLI: flow logs,
 transit gateways and attachments, VPN and customer gateways, VPN
 connections."""
-import botocore.exceptions
-import pytest
-
-
-def error_code(call, *args, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kw)
-    return e.value.response["Error"]["Code"]
-
-
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
+from helpers import error_code
 
 
 def test_flow_logs(gureum, ec2):

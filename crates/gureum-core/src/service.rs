@@ -141,36 +141,12 @@ macro_rules! service_operations {
             ) -> $crate::service::Authorization {
                 self.$authz(ctx, operation, input)
             }
-        } ; $($op => $method),*);
+        } ; [] ; $($op => $method),*);
     };
     ($ty:ty, $model:literal, authorization = $authz:ident,
      streaming { $($sop:literal => $smethod:ident),* $(,)? },
      $($op:literal => $method:ident),* $(,)?) => {
-        impl $crate::service::Service for $ty {
-            fn model_name(&self) -> &'static str {
-                $model
-            }
-
-            fn implemented(&self) -> &'static [&'static str] {
-                &[$($sop,)* $($op),*]
-            }
-
-            fn call<'a>(
-                &'a self,
-                ctx: &'a $crate::RequestContext,
-                operation: &'a str,
-                input: $crate::service::Value,
-            ) -> $crate::service::OpFuture<'a> {
-                let result = match operation {
-                    $($op => self.$method(ctx, input),)*
-                    $($sop)|* => Err($crate::AwsError::internal(
-                        format!("{operation} streams its body: call_streaming answers it"),
-                    )),
-                    other => Err($crate::AwsError::not_implemented($model, other)),
-                };
-                Box::pin(std::future::ready(result))
-            }
-
+        $crate::service_operations!(@impl $ty, $model, {
             fn call_streaming<'a>(
                 &'a self,
                 ctx: &'a $crate::RequestContext,
@@ -182,7 +158,7 @@ macro_rules! service_operations {
                     $($sop => Box::pin(self.$smethod(ctx, input, body)),)*
                     _ => {
                         drop(body);
-                        let call = self.call(ctx, operation, input);
+                        let call = $crate::service::Service::call(self, ctx, operation, input);
                         Box::pin(async move { call.await.map($crate::Reply::value) })
                     }
                 }
@@ -200,19 +176,20 @@ macro_rules! service_operations {
             ) -> $crate::service::Authorization {
                 self.$authz(ctx, operation, input)
             }
-        }
+        } ; [$($sop),*] ; $($op => $method),*);
     };
     ($ty:ty, $model:literal, $($op:literal => $method:ident),* $(,)?) => {
-        $crate::service_operations!(@impl $ty, $model, {} ; $($op => $method),*);
+        $crate::service_operations!(@impl $ty, $model, {} ; [] ; $($op => $method),*);
     };
-    (@impl $ty:ty, $model:literal, { $($extra:tt)* } ; $($op:literal => $method:ident),*) => {
+    (@impl $ty:ty, $model:literal, { $($extra:tt)* } ; [$($sop:literal),*] ;
+     $($op:literal => $method:ident),*) => {
         impl $crate::service::Service for $ty {
             fn model_name(&self) -> &'static str {
                 $model
             }
 
             fn implemented(&self) -> &'static [&'static str] {
-                &[$($op),*]
+                &[$($sop,)* $($op),*]
             }
 
             fn call<'a>(
@@ -223,6 +200,9 @@ macro_rules! service_operations {
             ) -> $crate::service::OpFuture<'a> {
                 let result = match operation {
                     $($op => self.$method(ctx, input),)*
+                    $($sop => Err($crate::AwsError::internal(
+                        format!("{operation} streams its body: call_streaming answers it"),
+                    )),)*
                     other => Err($crate::AwsError::not_implemented($model, other)),
                 };
                 Box::pin(std::future::ready(result))
