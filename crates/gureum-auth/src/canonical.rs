@@ -21,7 +21,7 @@
 //!   with inner runs of whitespace collapsed to one space, repeated headers
 //!   joined with `,`.
 //!
-//! The writer is generic over a [`Sink`]: the verifier streams the canonical
+//! The writer is generic over a `Sink`: the verifier streams the canonical
 //! request straight into SHA-256 (no string is built on the success path);
 //! only when a signature fails is it written into a buffer for the error.
 

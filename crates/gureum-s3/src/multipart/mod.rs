@@ -1,6 +1,6 @@
 //! Multipart uploads: `CreateMultipartUpload`, `UploadPart`,
 //! `UploadPartCopy`, `AbortMultipartUpload` here; completion in
-//! [`complete`], `ListParts` and `ListMultipartUploads` in [`listing`].
+//! `complete`, `ListParts` and `ListMultipartUploads` in `listing`.
 //!
 //! Tables:
 //! - `s3.uploads`: `bucket/key\0uploadId` → [`Upload`], so one key's
