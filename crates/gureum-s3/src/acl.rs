@@ -320,14 +320,7 @@ impl S3Service {
                     return Err(no_such_version(key, vid));
                 };
                 if v.delete_marker {
-                    return Err(AwsError::new(
-                        "MethodNotAllowed",
-                        405,
-                        "The specified method is not allowed against this resource.",
-                    )
-                    .with_field("Method", "GET")
-                    .with_field("ResourceType", "DeleteMarker")
-                    .with_header("x-amz-delete-marker", "true"));
+                    return Err(crate::objects::delete_marker_by_version(&v, "GET"));
                 }
                 let row = if is_current {
                     object_key(bucket, key)

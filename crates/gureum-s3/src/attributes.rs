@@ -99,15 +99,7 @@ impl S3Service {
                     .find_version(None, &bucket, key, vid)?
                     .ok_or_else(|| no_such_version(key, vid))?;
                 if v.delete_marker {
-                    return Err(AwsError::new(
-                        "MethodNotAllowed",
-                        405,
-                        "The specified method is not allowed against this resource.",
-                    )
-                    .with_field("Method", "GET")
-                    .with_field("ResourceType", "DeleteMarker")
-                    .with_header("x-amz-delete-marker", "true")
-                    .with_header("x-amz-version-id", v.version_id_str()));
+                    return Err(crate::objects::delete_marker_by_version(&v, "GET"));
                 }
                 v
             }

@@ -35,6 +35,21 @@ pub(crate) fn no_such_key(key: &str) -> AwsError {
     AwsError::new("NoSuchKey", 404, "The specified key does not exist.").with_field("Key", key)
 }
 
+/// A delete marker named by `versionId` where an object is expected: 405
+/// with the marker's headers.
+pub(crate) fn delete_marker_by_version(v: &ObjectVersion, method: &str) -> AwsError {
+    AwsError::new(
+        "MethodNotAllowed",
+        405,
+        "The specified method is not allowed against this resource.",
+    )
+    .with_field("Method", method)
+    .with_field("ResourceType", "DeleteMarker")
+    .with_header("x-amz-delete-marker", "true")
+    .with_header("x-amz-version-id", v.version_id_str())
+    .with_header("Last-Modified", http_date(v.last_modified_ms))
+}
+
 pub(crate) fn no_such_version(key: &str, version: &str) -> AwsError {
     AwsError::new(
         "NoSuchVersion",
@@ -357,16 +372,7 @@ impl S3Service {
                     return Err(no_such_version(key, vid));
                 };
                 if v.delete_marker {
-                    return Err(AwsError::new(
-                        "MethodNotAllowed",
-                        405,
-                        "The specified method is not allowed against this resource.",
-                    )
-                    .with_field("Method", "GET")
-                    .with_field("ResourceType", "DeleteMarker")
-                    .with_header("x-amz-delete-marker", "true")
-                    .with_header("x-amz-version-id", v.version_id_str())
-                    .with_header("Last-Modified", http_date(v.last_modified_ms)));
+                    return Err(delete_marker_by_version(&v, "GET"));
                 }
                 Ok(v)
             }

@@ -64,11 +64,7 @@ impl S3Service {
                 },
             };
             if v.delete_marker {
-                return Err(AwsError::new(
-                    "MethodNotAllowed",
-                    405,
-                    "The specified method is not allowed against this resource.",
-                ));
+                return Err(crate::objects::delete_marker_by_version(&v, "PUT"));
             }
             v.tags = tags;
             if is_current {
