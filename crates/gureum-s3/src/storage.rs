@@ -107,6 +107,21 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// Bytes in the file `dest` (blob `id`), not yet committed.
+    fn in_file(id: String, size: u64, dest: PathBuf) -> Pending {
+        Pending {
+            data: DataRef::Files {
+                segments: vec![Segment {
+                    blob: id,
+                    len: size,
+                }],
+            },
+            size,
+            inline: None,
+            file: Some(dest),
+        }
+    }
+
     /// Records the bytes in `txn` (with the metadata that references them).
     pub fn commit_into(&self, blobs: &Blobs, txn: &mut WriteTxn) -> Result<(), AwsError> {
         match &self.data {
@@ -299,17 +314,7 @@ impl Blobs {
                     let _ = std::fs::remove_file(&tmp);
                     io_error(e)
                 })?;
-                Ok(Pending {
-                    data: DataRef::Files {
-                        segments: vec![Segment {
-                            blob: id,
-                            len: size,
-                        }],
-                    },
-                    size,
-                    inline: None,
-                    file: Some(dest),
-                })
+                Ok(Pending::in_file(id, size, dest))
             }
         }
     }
@@ -379,17 +384,7 @@ impl Blobs {
                         return Err(io_error(e));
                     }
                 };
-                Ok(Some(Pending {
-                    data: DataRef::Files {
-                        segments: vec![Segment {
-                            blob: id,
-                            len: size,
-                        }],
-                    },
-                    size,
-                    inline: None,
-                    file: Some(dest),
-                }))
+                Ok(Some(Pending::in_file(id, size, dest)))
             }
         }
     }

@@ -108,6 +108,19 @@ pub struct Part {
 }
 
 impl Part {
+    /// Part `number` from a body just uploaded (its checksum is the
+    /// upload's own algorithm, `also`).
+    pub(crate) fn uploaded(number: u64, up: &crate::objects::Uploaded, now_ms: i64) -> Part {
+        Part {
+            number,
+            size: up.pending.size,
+            md5: hex::encode(up.md5),
+            last_modified_ms: now_ms,
+            checksum: up.also.clone().unwrap_or_default(),
+            data: up.pending.data.clone(),
+        }
+    }
+
     /// The ETag as S3 prints it (quoted).
     pub fn etag(&self) -> String {
         format!("\"{}\"", self.md5)
@@ -369,14 +382,7 @@ impl S3Service {
             up.pending.discard();
             return Err(too_large(size));
         }
-        let part = Part {
-            number,
-            size: up.pending.size,
-            md5: hex::encode(up.md5),
-            last_modified_ms: ctx.clock.now_millis(),
-            checksum: up.also.clone().unwrap_or_default(),
-            data: up.pending.data.clone(),
-        };
+        let part = Part::uploaded(number, &up, ctx.clock.now_millis());
         self.commit_part(&bucket, &upload, &part, up.pending)?;
         let mut out = Map::new();
         out.insert("ETag".into(), json!(part.etag()));
@@ -470,14 +476,7 @@ impl S3Service {
             let up = self
                 .upload_body_with(&json!({}), &mut body, options)
                 .await?;
-            let part = Part {
-                number,
-                size: up.pending.size,
-                md5: hex::encode(up.md5),
-                last_modified_ms: ctx.clock.now_millis(),
-                checksum: up.also.clone().unwrap_or_default(),
-                data: up.pending.data.clone(),
-            };
+            let part = Part::uploaded(number, &up, ctx.clock.now_millis());
             self.commit_part(&bucket, &upload, &part, up.pending)?;
             let mut result = Map::new();
             result.insert("ETag".into(), json!(part.etag()));
