@@ -39,11 +39,15 @@ def test_status_of_a_stopped_server_fails():
     assert "cannot reach" in p.stderr
 
 
+ALICE_CANONICAL = "a" * 64
+
+
 @pytest.fixture(scope="module")
 def strict_server():
     path = os.path.join(tempfile.mkdtemp(), "accounts.toml")
     with open(path, "w") as f:
-        f.write('[[accounts]]\nid = "111111111111"\naccess_key_id = "AKIAALICEEXAMPLE01"\nsecret_access_key = "alice-secret"\n\n'
+        f.write('[[accounts]]\nid = "111111111111"\naccess_key_id = "AKIAALICEEXAMPLE01"\nsecret_access_key = "alice-secret"\n'
+                f's3_canonical_id = "{ALICE_CANONICAL}"\n\n'
                 '[[accounts]]\nid = "222222222222"\naccess_key_id = "AKIABOBEXAMPLE0001"\nsecret_access_key = "bob-secret"\n')
     server = GureumServer(extra_args=["--strict", "--accounts", path, "--ephemeral"])
     server.start()
@@ -87,3 +91,23 @@ def test_ephemeral_server_keeps_nothing(strict_server):
     logs.create_log_group(logGroupName="/ephemeral")
     strict_server.restart()
     assert strict_server.client("logs").describe_log_groups()["logGroups"] == []
+
+
+def test_declared_s3_canonical_id_is_the_owner_s3_reports(strict_server):
+    alice = strict_server.client("s3", key="AKIAALICEEXAMPLE01", secret="alice-secret")
+    alice.create_bucket(Bucket="alice-owned")
+    assert alice.list_buckets()["Owner"]["ID"] == ALICE_CANONICAL
+    assert alice.get_bucket_acl(Bucket="alice-owned")["Owner"]["ID"] == ALICE_CANONICAL
+    bob = strict_server.client("s3", key="AKIABOBEXAMPLE0001", secret="bob-secret")
+    bob_id = bob.list_buckets()["Owner"]["ID"]
+    assert len(bob_id) == 64 and bob_id != ALICE_CANONICAL
+
+
+def test_an_accounts_file_with_a_malformed_canonical_id_is_refused(tmp_path):
+    path = tmp_path / "accounts.toml"
+    path.write_text('[[accounts]]\nid = "111111111111"\naccess_key_id = "AKIAX"\n'
+                    'secret_access_key = "s"\ns3_canonical_id = "not-hex"\n')
+    p = subprocess.run([binary(), "serve", "--port", "0", "--ephemeral", "--accounts", str(path)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0
+    assert "64 hex digits" in p.stderr

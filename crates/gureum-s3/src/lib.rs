@@ -106,8 +106,27 @@ pub struct S3Service {
     seq: std::sync::atomic::AtomicU64,
 }
 
-/// An account's S3 canonical user id: 64 hex digits, stable per account.
+/// Canonical user ids declared for accounts (the accounts file's
+/// `s3_canonical_id`), set once at start.
+static DECLARED_CANONICAL_IDS: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+    std::sync::OnceLock::new();
+
+/// Declares accounts' S3 canonical user ids (account id → 64 hex digits).
+/// Process-wide configuration, like the accounts file it comes from: the
+/// first call wins.
+pub fn declare_canonical_user_ids(ids: std::collections::HashMap<String, String>) {
+    let _ = DECLARED_CANONICAL_IDS.set(ids);
+}
+
+/// An account's S3 canonical user id: the declared one, else 64 hex digits
+/// derived from the account id (stable across restarts).
 pub fn canonical_user_id(account_id: &str) -> String {
+    if let Some(id) = DECLARED_CANONICAL_IDS
+        .get()
+        .and_then(|ids| ids.get(account_id))
+    {
+        return id.clone();
+    }
     hex::encode(Sha256::digest(format!(
         "gureum-s3-canonical-user:{account_id}"
     )))

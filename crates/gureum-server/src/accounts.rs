@@ -34,7 +34,7 @@ pub struct AccountSpec {
     pub secret_access_key: String,
     /// S3 canonical user id (64 hex digits); derived from the id when absent.
     pub s3_canonical_id: Option<String>,
-    /// S3 display name; the account id when absent.
+    /// S3 display name (accepted; S3 no longer returns display names).
     pub s3_display_name: Option<String>,
 }
 
@@ -71,6 +71,14 @@ pub fn load_file(path: &Path) -> Result<Vec<AccountSpec>, AccountsError> {
                 shown,
                 format!("account id {:?} is not 12 digits", a.id),
             ));
+        }
+        if let Some(id) = &a.s3_canonical_id {
+            if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(AccountsError::Rule(
+                    shown,
+                    format!("s3_canonical_id of account {} is not 64 hex digits", a.id),
+                ));
+            }
         }
         if !seen.insert(a.access_key_id.clone()) {
             return Err(AccountsError::Rule(

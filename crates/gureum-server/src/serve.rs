@@ -65,6 +65,12 @@ impl Server {
             Some(path) => crate::accounts::load_file(path)?,
             None => Vec::new(),
         };
+        gureum_s3::declare_canonical_user_ids(
+            declared
+                .iter()
+                .filter_map(|a| Some((a.id.clone(), a.s3_canonical_id.clone()?)))
+                .collect(),
+        );
         // An advanced clock stays advanced across restarts, so that what
         // expired before a restart stays expired.
         let settings = store.table::<i64>(crate::admin::SETTINGS_TABLE);
