@@ -24,16 +24,14 @@ impl Inner {
     /// Makes every commit so far durable and drops the logs they are in.
     pub(crate) fn checkpoint(&self) -> Result<()> {
         let Some(wal) = &self.wal else { return Ok(()) };
-        // The write transaction keeps writers out while the log rotates.
-        let mut txn = self.db.begin_write()?;
+        // Writers stay out while the log rotates and the memtable flushes.
+        let _w = self.writer.lock();
         let mut log = wal.lock();
         if log.pending == 0 {
-            let _ = txn.abort();
             return Ok(());
         }
         log.rotate().map_err(|e| self.io_error(e))?;
-        txn.set_durability(redb::Durability::Immediate);
-        txn.commit()?;
+        self.flush_locked(redb::Durability::Immediate)?;
         log.remove_before().map_err(|e| self.io_error(e))?;
         Ok(())
     }

@@ -21,10 +21,11 @@
 //! - [`Store::write`] — several writes across tables in one transaction:
 //!   all become visible together, or none if the closure returns an error.
 //!
-//! An acknowledged write survives `kill -9`: by default each commit is
-//! appended to a write-ahead log ([`wal`], one `write(2)`, no fsync) and
-//! committed with redb's `Durability::None`; a checkpoint fsyncs every
-//! second. [`Durability::Power`] fsyncs every commit instead (also safe
+//! An acknowledged write survives `kill -9`: by default each write
+//! transaction is appended to a write-ahead log ([`wal`], one `write(2)`,
+//! no fsync) and kept in a [`memtable`] that point reads consult first;
+//! range reads and a checkpoint every second flush it into redb in one
+//! commit (the checkpoint's fsynced). [`Durability::Power`] fsyncs every commit instead (also safe
 //! against a power cut, at the cost of one device flush per write). Reads
 //! see the last committed state and never wait for writers; writers are
 //! serialized, one write transaction at a time.
@@ -40,6 +41,7 @@
 //! would wait for the first forever.
 
 mod checkpoint;
+pub mod memtable;
 mod snapshot;
 pub mod wal;
 
@@ -50,6 +52,7 @@ pub use snapshot::{Cursor, Row, Snapshot};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Bound;
@@ -122,8 +125,6 @@ impl From<StoreError> for gureum_core::AwsError {
 /// A shorthand for results of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-type Def<'a> = TableDefinition<'a, &'static str, &'static [u8]>;
-
 fn def(name: &str) -> TableDefinition<'_, &'static str, &'static [u8]> {
     TableDefinition::new(name)
 }
@@ -133,6 +134,57 @@ struct Inner {
     path: Option<PathBuf>,
     /// The write-ahead log ([`Durability::Process`] stores only).
     wal: Option<parking_lot::Mutex<wal::Wal>>,
+    /// Logged writes not yet in redb ([`memtable`]).
+    memtable: parking_lot::RwLock<memtable::Memtable>,
+    /// Serializes the writers of a logged store, and its flushes (redb's
+    /// own write lock does it for the others). Reentrant: a range read
+    /// inside a write closure flushes.
+    writer: parking_lot::ReentrantMutex<()>,
+}
+
+/// Keys pending in the memtable after which a writer flushes at once.
+const FLUSH_AFTER_KEYS: usize = 50_000;
+
+impl Inner {
+    /// Writes the memtable into redb in one commit and empties it. The
+    /// caller holds `writer`.
+    fn flush_locked(&self, durability: redb::Durability) -> Result<()> {
+        let pending = self.memtable.read();
+        if pending.is_empty() && matches!(durability, redb::Durability::None) {
+            return Ok(());
+        }
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(durability);
+        pending.apply(&txn)?;
+        txn.commit()?;
+        drop(pending);
+        // Readers may have seen the same values here or in redb meanwhile.
+        self.memtable.write().clear();
+        Ok(())
+    }
+
+    /// Makes range reads see every acknowledged write (logged stores keep
+    /// them in the memtable until a flush).
+    fn settle(&self) -> Result<()> {
+        if self.wal.is_none() || self.memtable.read().is_empty() {
+            return Ok(());
+        }
+        let _w = self.writer.lock();
+        self.flush_locked(redb::Durability::None)
+    }
+
+    /// The current bytes at `table`/`key`: the memtable's, else redb's.
+    fn point(&self, table: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(v) = self.memtable.read().get(table, key) {
+            return Ok(v.map(<[u8]>::to_vec));
+        }
+        let txn = self.db.begin_read()?;
+        match txn.open_table(def(table)) {
+            Ok(t) => Ok(t.get(key)?.map(|v| v.value().to_vec())),
+            Err(TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// The database. Cheap to clone (an `Arc`); `Send + Sync`.
@@ -197,6 +249,8 @@ impl Store {
             db,
             path: Some(path),
             wal,
+            memtable: Default::default(),
+            writer: Default::default(),
         });
         if inner.wal.is_some() {
             spawn_checkpointer(&inner);
@@ -217,6 +271,8 @@ impl Store {
                 db,
                 path: None,
                 wal: None,
+                memtable: Default::default(),
+                writer: Default::default(),
             }),
         })
     }
@@ -245,42 +301,71 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        if let Some(wal) = &self.inner.wal {
+            return self.write_logged(wal, f);
+        }
         let mut txn = self.inner.db.begin_write().map_err(StoreError::from)?;
-        let logged = self.inner.wal.is_some();
-        // With a log, the log makes the commit survive a crash; the
-        // checkpoint fsyncs later.
-        txn.set_durability(if logged {
-            redb::Durability::None
-        } else {
-            redb::Durability::Immediate
-        });
+        txn.set_durability(redb::Durability::Immediate);
         let mut w = WriteTxn {
-            txn,
-            ops: logged.then(Vec::new),
+            mode: TxnMode::Direct(Box::new(txn)),
+            ops: None,
         };
         match f(&mut w) {
             Ok(r) => {
-                let mut checkpoint_now = false;
-                if let (Some(wal), Some(ops)) = (&self.inner.wal, &w.ops) {
-                    if !ops.is_empty() {
-                        let mut log = wal.lock();
-                        log.append(ops).map_err(|e| self.inner.io_error(e))?;
-                        checkpoint_now = log.pending >= CHECKPOINT_AFTER_COMMITS;
-                    }
-                }
-                w.txn.commit().map_err(StoreError::from)?;
-                if checkpoint_now {
-                    self.inner.checkpoint()?;
+                if let TxnMode::Direct(txn) = w.mode {
+                    txn.commit().map_err(StoreError::from)?;
                 }
                 Ok(r)
             }
-            Err(e) => {
-                // Dropping would abort too; aborting explicitly frees the
-                // pages now. An abort failure leaves nothing committed either.
-                let _ = w.txn.abort();
-                Err(e)
-            }
+            // Dropping the transaction aborts it: nothing it wrote is kept.
+            Err(e) => Err(e),
         }
+    }
+
+    /// [`Store::write`] for a logged store: the closure writes into its own
+    /// overlay; on success the changes are appended to the log and become
+    /// visible (merged into the memtable) together.
+    fn write_logged<R, E>(
+        &self,
+        wal: &parking_lot::Mutex<wal::Wal>,
+        f: impl FnOnce(&mut WriteTxn) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<StoreError>,
+    {
+        let guard = self.inner.writer.lock();
+        let mut w = WriteTxn {
+            mode: TxnMode::Logged {
+                inner: self.inner.clone(),
+                overlay: memtable::Memtable::default(),
+            },
+            ops: Some(Vec::new()),
+        };
+        let r = f(&mut w)?;
+        let (TxnMode::Logged { overlay, .. }, Some(ops)) = (w.mode, w.ops) else {
+            return Ok(r);
+        };
+        if ops.is_empty() {
+            return Ok(r);
+        }
+        let checkpoint_now = {
+            let mut log = wal.lock();
+            log.append(&ops).map_err(|e| self.inner.io_error(e))?;
+            log.pending >= CHECKPOINT_AFTER_COMMITS
+        };
+        let flush_now = {
+            let mut m = self.inner.memtable.write();
+            m.merge(overlay);
+            m.len() >= FLUSH_AFTER_KEYS
+        };
+        if flush_now {
+            self.inner.flush_locked(redb::Durability::None)?;
+        }
+        drop(guard);
+        if checkpoint_now {
+            self.inner.checkpoint()?;
+        }
+        Ok(r)
     }
 
     fn read<R>(
@@ -289,6 +374,7 @@ impl Store {
         f: impl FnOnce(&redb::ReadOnlyTable<&'static str, &'static [u8]>) -> Result<R>,
         empty: impl FnOnce() -> R,
     ) -> Result<R> {
+        self.inner.settle()?;
         let txn = self.inner.db.begin_read()?;
         match txn.open_table(def(name)) {
             Ok(t) => f(&t),
@@ -317,11 +403,7 @@ impl fmt::Debug for RawTable {
 impl RawTable {
     /// The bytes at `key`.
     pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.store.read(
-            self.name,
-            |t| Ok(t.get(key)?.map(|v| v.value().to_vec())),
-            || None,
-        )
+        self.store.inner.point(self.name, key)
     }
 }
 
@@ -421,20 +503,15 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
 
     /// The value at `key`.
     pub fn get(&self, key: &str) -> Result<Option<T>> {
-        self.store.read(
-            self.name,
-            |t| match t.get(key)? {
-                Some(v) => Ok(Some(decode(self.name, key, v.value())?)),
-                None => Ok(None),
-            },
-            || None,
-        )
+        match self.store.inner.point(self.name, key)? {
+            Some(bytes) => Ok(Some(decode(self.name, key, &bytes)?)),
+            None => Ok(None),
+        }
     }
 
     /// Whether `key` is present.
     pub fn contains(&self, key: &str) -> Result<bool> {
-        self.store
-            .read(self.name, |t| Ok(t.get(key)?.is_some()), || false)
+        Ok(self.store.inner.point(self.name, key)?.is_some())
     }
 
     /// Writes `value` at `key`, in its own durable transaction.
@@ -509,9 +586,20 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
 
 /// An open write transaction, handed to the closure of [`Store::write`].
 pub struct WriteTxn {
-    txn: redb::WriteTransaction,
+    mode: TxnMode,
     /// The changes, for the write-ahead log (`None` without one).
     ops: Option<Vec<wal::Op>>,
+}
+
+/// How a transaction holds its writes until it ends.
+enum TxnMode {
+    /// In a redb write transaction (stores without a log).
+    Direct(Box<redb::WriteTransaction>),
+    /// In an overlay over the memtable and redb (logged stores).
+    Logged {
+        inner: Arc<Inner>,
+        overlay: memtable::Memtable,
+    },
 }
 
 impl fmt::Debug for WriteTxn {
@@ -521,11 +609,6 @@ impl fmt::Debug for WriteTxn {
 }
 
 impl WriteTxn {
-    fn open(&self, name: &'static str) -> Result<redb::Table<'_, &'static str, &'static [u8]>> {
-        let d: Def<'_> = def(name);
-        Ok(self.txn.open_table(d)?)
-    }
-
     /// Writes `value` at `key` in `table`.
     pub fn put<T: Serialize>(&mut self, table: &Table<T>, key: &str, value: &T) -> Result<()> {
         let bytes = encode(table.name, value)?;
@@ -547,10 +630,27 @@ impl WriteTxn {
         self.remove_key(table.name, key)
     }
 
+    /// The bytes at `key` as this transaction sees them.
+    fn bytes(&self, table: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        match &self.mode {
+            TxnMode::Direct(txn) => match txn.open_table(def(table)) {
+                Ok(t) => Ok(t.get(key)?.map(|v| v.value().to_vec())),
+                Err(e) => Err(e.into()),
+            },
+            TxnMode::Logged { inner, overlay } => match overlay.get(table, key) {
+                Some(v) => Ok(v.map(<[u8]>::to_vec)),
+                None => inner.point(table, key),
+            },
+        }
+    }
+
     fn insert_bytes(&mut self, table: &'static str, key: &str, bytes: Vec<u8>) -> Result<()> {
-        {
-            let mut t = self.open(table)?;
-            t.insert(key, bytes.as_slice())?;
+        match &mut self.mode {
+            TxnMode::Direct(txn) => {
+                let mut t = txn.open_table(def(table))?;
+                t.insert(key, bytes.as_slice())?;
+            }
+            TxnMode::Logged { overlay, .. } => overlay.set(table, key, Some(bytes.clone())),
         }
         if let Some(ops) = self.ops.as_mut() {
             ops.push(wal::Op {
@@ -563,10 +663,21 @@ impl WriteTxn {
     }
 
     fn remove_key(&mut self, table: &'static str, key: &str) -> Result<bool> {
-        let removed = {
-            let mut t = self.open(table)?;
-            let removed = t.remove(key)?.is_some();
-            removed
+        let removed = match &mut self.mode {
+            TxnMode::Direct(txn) => {
+                let mut t = txn.open_table(def(table))?;
+                let removed = t.remove(key)?.is_some();
+                removed
+            }
+            TxnMode::Logged { .. } => {
+                let present = self.bytes(table, key)?.is_some();
+                if let TxnMode::Logged { overlay, .. } = &mut self.mode {
+                    if present {
+                        overlay.set(table, key, None);
+                    }
+                }
+                present
+            }
         };
         if removed {
             if let Some(ops) = self.ops.as_mut() {
@@ -582,10 +693,8 @@ impl WriteTxn {
 
     /// The value at `key` in `table`, including this transaction's writes.
     pub fn get<T: DeserializeOwned>(&self, table: &Table<T>, key: &str) -> Result<Option<T>> {
-        let t = self.open(table.name)?;
-        let v = t.get(key)?;
-        match v {
-            Some(v) => Ok(Some(decode(table.name, key, v.value())?)),
+        match self.bytes(table.name, key)? {
+            Some(v) => Ok(Some(decode(table.name, key, &v)?)),
             None => Ok(None),
         }
     }
@@ -597,8 +706,45 @@ impl WriteTxn {
         table: &Table<T>,
         prefix: &str,
     ) -> Result<Vec<(String, T)>> {
-        let t = self.open(table.name)?;
-        let range = t.range::<&str>(prefix_bounds(prefix, None))?;
-        collect(table.name, range, |k| k.starts_with(prefix), usize::MAX)
+        match &self.mode {
+            TxnMode::Direct(txn) => {
+                let t = txn.open_table(def(table.name))?;
+                let range = t.range::<&str>(prefix_bounds(prefix, None))?;
+                collect(table.name, range, |k| k.starts_with(prefix), usize::MAX)
+            }
+            TxnMode::Logged { inner, overlay } => {
+                // Everything acknowledged goes to redb first (this thread
+                // holds the writer lock), then this transaction's own
+                // changes are laid over the range.
+                inner.flush_locked(redb::Durability::None)?;
+                let mut rows: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+                let read = inner.db.begin_read()?;
+                match read.open_table(def(table.name)) {
+                    Ok(t) => {
+                        for item in t.range::<&str>(prefix_bounds(prefix, None))? {
+                            let (k, v) = item?;
+                            if !k.value().starts_with(prefix) {
+                                break;
+                            }
+                            rows.insert(k.value().to_string(), v.value().to_vec());
+                        }
+                    }
+                    Err(TableError::TableDoesNotExist(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                for (k, v) in overlay.prefixed(table.name, prefix) {
+                    match v {
+                        Some(v) => rows.insert(k.clone(), v.clone()),
+                        None => rows.remove(k),
+                    };
+                }
+                rows.into_iter()
+                    .map(|(k, v)| {
+                        let value = decode(table.name, &k, &v)?;
+                        Ok((k, value))
+                    })
+                    .collect()
+            }
+        }
     }
 }

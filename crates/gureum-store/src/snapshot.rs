@@ -19,6 +19,7 @@ impl fmt::Debug for Snapshot {
 impl Store {
     /// A read view of the last committed state (see [`Snapshot`]).
     pub fn snapshot(&self) -> Result<Snapshot> {
+        self.inner.settle()?;
         Ok(Snapshot {
             txn: self.inner.db.begin_read()?,
         })

@@ -2,13 +2,13 @@
 //! without an fsync per commit.
 //!
 //! Every write transaction's changes (table, key, new value or removal) are
-//! appended to `wal.<generation>` with one `write(2)` before redb commits
-//! them with `Durability::None`. A killed process leaves its appended
-//! records in the kernel's page cache, so they are on the file when the
-//! store opens again, and replayed. A checkpoint — an fsynced redb commit —
-//! runs every second while there are unsynced commits (and after many
-//! commits): inside a write transaction it starts the next generation, then
-//! commits durably and deletes the older logs. Replay is idempotent (each
+//! appended to `wal.<generation>` with one `write(2)` before they become
+//! visible (in the memtable, later in redb). A killed process leaves its
+//! appended records in the kernel's page cache, so they are on the file
+//! when the store opens again, and replayed. A checkpoint — an fsynced
+//! redb commit of everything pending — runs every second while there are
+//! logged writes (and after many): with writers held off it starts the
+//! next generation, then commits durably and deletes the older logs. Replay is idempotent (each
 //! record sets or removes a key), so a crash anywhere in a checkpoint is
 //! harmless.
 //!
