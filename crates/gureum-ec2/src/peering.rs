@@ -350,24 +350,37 @@ impl Ec2Service {
         Ok(json!({ "VpcPeeringConnection": shown.to_value(&tags) }))
     }
 
+    /// The accepter's answer to a pending request: `verb` names it in the
+    /// refusal, `to` is the new status and message.
+    fn answer_request(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+        verb: &str,
+        to: (&str, &str),
+    ) -> Result<Peering, AwsError> {
+        dry_run(input)?;
+        let id = required(input, "VpcPeeringConnectionId")?;
+        let mut p = self.peering_for(ctx, id)?;
+        if !is_side(&p.accepter, ctx) {
+            return Err(not_permitted(ctx, verb, id));
+        }
+        if p.status != "pending-acceptance" {
+            return Err(state_transition(&p, to.0));
+        }
+        p.set(to.0, to.1.into(), ctx.clock.now_millis());
+        self.save_peering(&p)?;
+        Ok(p)
+    }
+
     /// `AcceptVpcPeeringConnection`: by the accepter, while pending.
     pub(crate) fn accept_vpc_peering_connection(
         &self,
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        dry_run(&input)?;
-        let id = required(&input, "VpcPeeringConnectionId")?;
-        let mut p = self.peering_for(ctx, id)?;
-        if !is_side(&p.accepter, ctx) {
-            return Err(not_permitted(ctx, "accept", id));
-        }
-        if p.status != "pending-acceptance" {
-            return Err(state_transition(&p, "active"));
-        }
-        p.set("active", "Active".into(), ctx.clock.now_millis());
-        self.save_peering(&p)?;
-        let t = tags::get(&self.store, ctx, id)?;
+        let p = self.answer_request(ctx, &input, "accept", ("active", "Active"))?;
+        let t = tags::get(&self.store, ctx, &p.id)?;
         Ok(json!({ "VpcPeeringConnection": p.to_value(&t) }))
     }
 
@@ -377,17 +390,7 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        dry_run(&input)?;
-        let id = required(&input, "VpcPeeringConnectionId")?;
-        let mut p = self.peering_for(ctx, id)?;
-        if !is_side(&p.accepter, ctx) {
-            return Err(not_permitted(ctx, "reject", id));
-        }
-        if p.status != "pending-acceptance" {
-            return Err(state_transition(&p, "rejected"));
-        }
-        p.set("rejected", "Rejected".into(), ctx.clock.now_millis());
-        self.save_peering(&p)?;
+        self.answer_request(ctx, &input, "reject", ("rejected", "Rejected"))?;
         Ok(json!({ "Return": true }))
     }
 
