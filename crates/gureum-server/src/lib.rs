@@ -24,6 +24,7 @@ pub mod config;
 pub mod pipeline;
 pub mod post_object;
 pub mod registry;
+mod repoll;
 pub mod route;
 mod serve;
 

@@ -7,6 +7,7 @@ use crate::body::ResponseStream;
 use crate::config::Config;
 use crate::pipeline::{self, AppState, Outcome, MAX_BODY_BYTES};
 use crate::registry::Registry;
+use crate::repoll::Repoll;
 use bytes::Bytes;
 use gureum_core::Clock;
 use gureum_store::Store;
@@ -132,9 +133,9 @@ impl Server {
                     });
                     let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                     let conn = graceful.watch(conn);
-                    tokio::spawn(async move {
+                    tokio::spawn(Repoll::new(async move {
                         let _ = conn.await;
-                    });
+                    }));
                 }
                 _ = &mut shutdown => break,
             }
