@@ -370,32 +370,7 @@ pub fn composite(algorithm: ChecksumAlgorithm, part_raw_digests: &[Vec<u8>]) -> 
     format!("{}-{}", hasher.finish_base64(), part_raw_digests.len())
 }
 
-/// An incremental MD5, for ETags and `Content-MD5`.
-#[derive(Clone, Default)]
-pub struct Md5(md5::Md5);
-
-impl Md5 {
-    /// An MD5 over no bytes yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Feeds the next bytes.
-    pub fn update(&mut self, data: &[u8]) {
-        self.0.update(data);
-    }
-
-    /// The 16-byte digest.
-    pub fn finish(self) -> [u8; 16] {
-        self.0.finalize().into()
-    }
-}
-
-impl fmt::Debug for Md5 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Md5").finish_non_exhaustive()
-    }
-}
+pub use crate::md5sum::Md5;
 
 /// A single-request object's ETag: the hex MD5 in double quotes, as S3
 /// sends it in `ETag` headers and XML.

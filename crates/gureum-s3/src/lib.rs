@@ -29,6 +29,7 @@ pub mod digests;
 pub mod keys;
 mod list_objects;
 pub mod listing;
+mod md5sum;
 pub mod multipart;
 pub mod object;
 mod objects;
