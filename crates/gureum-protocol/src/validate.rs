@@ -74,7 +74,7 @@ pub fn validate_with(
         issues: &mut issues,
         enums: checks == Checks::All,
     };
-    check(model, shape, value, "", &mut ctx, 0);
+    check(model, shape, value, &Path::Root, &mut ctx, 0);
     issues
 }
 
@@ -84,19 +84,43 @@ struct CheckCtx<'a> {
     enums: bool,
 }
 
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
+/// Where a value sits in the input, rendered only when a constraint breaks
+/// (most inputs break none, and a wide structure such as PutObject's has
+/// ~40 members to walk).
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    /// A structure member; Coral lower-cases its first letter.
+    Member(&'a Path<'a>, &'a str),
+    /// A list element, 0-based here, `N.member` (1-based) on the wire.
+    Index(&'a Path<'a>, usize),
+    /// A map value, by key.
+    Key(&'a Path<'a>, &'a str),
 }
 
-fn join(path: &str, segment: &str) -> String {
-    if path.is_empty() {
-        segment.to_string()
-    } else {
-        format!("{path}.{segment}")
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parent = match self {
+            Path::Root => return Ok(()),
+            Path::Member(parent, _) | Path::Index(parent, _) | Path::Key(parent, _) => parent,
+        };
+        if !matches!(parent, Path::Root) {
+            write!(f, "{parent}.")?;
+        }
+        match self {
+            Path::Member(_, name) => {
+                let mut chars = name.chars();
+                if let Some(first) = chars.next() {
+                    for c in first.to_lowercase() {
+                        write!(f, "{c}")?;
+                    }
+                }
+                f.write_str(chars.as_str())
+            }
+            Path::Index(_, i) => write!(f, "{}.member", i + 1),
+            Path::Key(_, key) => f.write_str(key),
+            Path::Root => Ok(()),
+        }
     }
 }
 
@@ -136,7 +160,7 @@ fn bound(n: f64) -> String {
     }
 }
 
-fn push(issues: &mut Vec<ValidationIssue>, path: &str, v: &Value, constraint: String) {
+fn push(issues: &mut Vec<ValidationIssue>, path: &Path<'_>, v: &Value, constraint: String) {
     issues.push(ValidationIssue {
         path: path.to_string(),
         value: quote(v),
@@ -147,7 +171,7 @@ fn push(issues: &mut Vec<ValidationIssue>, path: &str, v: &Value, constraint: St
 fn check_length(
     shape: &Shape,
     len: usize,
-    path: &str,
+    path: &Path<'_>,
     v: &Value,
     issues: &mut Vec<ValidationIssue>,
 ) {
@@ -184,7 +208,7 @@ fn check(
     model: &ServiceModel,
     shape: &Shape,
     v: &Value,
-    path: &str,
+    path: &Path<'_>,
     ctx: &mut CheckCtx<'_>,
     depth: usize,
 ) {
@@ -261,8 +285,7 @@ fn check(
                 return;
             };
             for (i, item) in items.iter().enumerate() {
-                let p = join(path, &format!("{}.member", i + 1));
-                check(model, mt, item, &p, ctx, depth + 1);
+                check(model, mt, item, &Path::Index(path, i), ctx, depth + 1);
             }
         }
         ShapeType::Map => {
@@ -272,7 +295,7 @@ fn check(
                 return;
             };
             for (k, item) in entries {
-                check(model, vt, item, &join(path, k), ctx, depth + 1);
+                check(model, vt, item, &Path::Key(path, k), ctx, depth + 1);
             }
         }
         ShapeType::Structure => {
@@ -281,13 +304,14 @@ fn check(
             }
             let Some(obj) = v.as_object() else { return };
             for (name, r) in &shape.members {
-                let p = join(path, &lower_first(name));
+                let p = Path::Member(path, name);
                 match obj.get(name) {
                     None | Some(Value::Null) => {
                         // A streaming payload is never in the value.
-                        let streaming =
-                            r.streaming || model.shape(&r.shape).is_some_and(|t| t.streaming);
-                        if shape.required.iter().any(|n| n == name) && !streaming {
+                        if shape.required.iter().any(|n| n == name)
+                            && !r.streaming
+                            && !model.shape(&r.shape).is_some_and(|t| t.streaming)
+                        {
                             push(
                                 ctx.issues,
                                 &p,

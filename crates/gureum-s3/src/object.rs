@@ -186,7 +186,8 @@ impl ObjectTables {
     }
 
     /// Makes `new` the key's current version, under the bucket's
-    /// `versioning` state (`None`, `Enabled`, `Suspended`).
+    /// `versioning` state (`None`, `Enabled`, `Suspended`); returns it as
+    /// stored (with its version id) and what the write released.
     pub fn put_current(
         &self,
         txn: &mut WriteTxn,
@@ -194,10 +195,26 @@ impl ObjectTables {
         versioning: Option<&str>,
         bucket: &str,
         key: &str,
+        new: ObjectVersion,
+    ) -> Result<(ObjectVersion, Change), AwsError> {
+        let old = txn.get(&self.current, &object_key(bucket, key))?;
+        self.put_current_over(txn, blobs, versioning, bucket, key, old, new)
+    }
+
+    /// [`put_current`](Self::put_current) when the caller has already read
+    /// the current version (`old`) in this transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub fn put_current_over(
+        &self,
+        txn: &mut WriteTxn,
+        blobs: &Blobs,
+        versioning: Option<&str>,
+        bucket: &str,
+        key: &str,
+        old: Option<ObjectVersion>,
         mut new: ObjectVersion,
-    ) -> Result<Change, AwsError> {
+    ) -> Result<(ObjectVersion, Change), AwsError> {
         let okey = object_key(bucket, key);
-        let old = txn.get(&self.current, &okey)?;
         let mut change = Change::default();
         match versioning {
             Some("Enabled") => {
@@ -231,7 +248,7 @@ impl ObjectTables {
             }
         }
         txn.put(&self.current, &okey, &new)?;
-        Ok(change)
+        Ok((new, change))
     }
 
     fn drop_noncurrent_null(

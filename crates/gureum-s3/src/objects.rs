@@ -328,23 +328,19 @@ impl S3Service {
     ) -> Result<ObjectVersion, AwsError> {
         let okey = crate::object::object_key(bucket, key);
         let result = self.store.write(|txn| {
-            let current = txn
-                .get(&self.objects.current, &okey)?
-                .filter(|c| !c.delete_marker);
-            conditions::check_put(input, current.as_ref(), key)?;
+            let current = txn.get(&self.objects.current, &okey)?;
+            let live = current.as_ref().filter(|c| !c.delete_marker);
+            conditions::check_put(input, live, key)?;
             pending.commit_into(&self.blobs, txn)?;
-            let change = self.objects.put_current(
+            self.objects.put_current_over(
                 txn,
                 &self.blobs,
                 entry.versioning.as_deref(),
                 bucket,
                 key,
+                current,
                 version,
-            )?;
-            let stored = txn
-                .get(&self.objects.current, &okey)?
-                .ok_or_else(|| AwsError::internal("object vanished in its own write"))?;
-            Ok((stored, change))
+            )
         });
         match result {
             Ok((stored, change)) => {
@@ -522,7 +518,7 @@ impl S3Service {
                         owner: entry.account_id.clone(),
                         ..ObjectVersion::default()
                     };
-                    let change = self.objects.put_current(
+                    let (stored, change) = self.objects.put_current(
                         txn,
                         &self.blobs,
                         Some(state),
@@ -530,11 +526,8 @@ impl S3Service {
                         key,
                         marker,
                     )?;
-                    let stored = txn.get(&self.objects.current, &okey)?;
                     out.insert("DeleteMarker".into(), json!(true));
-                    if let Some(s) = stored {
-                        out.insert("VersionId".into(), json!(s.version_id_str()));
-                    }
+                    out.insert("VersionId".into(), json!(stored.version_id_str()));
                     Ok(change)
                 }
             }

@@ -198,15 +198,40 @@ fn compile_seg(raw: &str) -> Seg {
     Seg::Lit(percent_decode(raw))
 }
 
-/// Matches template segments against raw request segments, collecting
-/// decoded labels. Backtracks over how much a greedy label takes.
-fn match_segs(segs: &[Seg], path: &[&str], caps: &mut Vec<(String, String)>) -> bool {
+/// One request path segment, raw and percent-decoded (decoded once per
+/// request, not once per candidate route).
+#[derive(Debug)]
+pub(crate) struct PathSeg<'a> {
+    raw: &'a str,
+    decoded: String,
+}
+
+impl<'a> PathSeg<'a> {
+    /// Splits a request path (without its leading `/`) into segments.
+    pub(crate) fn split(path: &'a str) -> Vec<PathSeg<'a>> {
+        if path.is_empty() {
+            return Vec::new();
+        }
+        path.split('/')
+            .map(|raw| PathSeg {
+                raw,
+                decoded: percent_decode(raw),
+            })
+            .collect()
+    }
+}
+
+/// Matches template segments against request segments, collecting decoded
+/// labels. Backtracks over how much a greedy label takes. A greedy label's
+/// value is its segments' decoded texts joined by `/`: an escape never spans
+/// a `/`, so that equals decoding the joined raw text, once.
+fn match_segs(segs: &[Seg], path: &[PathSeg<'_>], caps: &mut Vec<(String, String)>) -> bool {
     let Some((first, rest)) = segs.split_first() else {
         return path.is_empty();
     };
     match first {
         Seg::Lit(l) => match path.split_first() {
-            Some((p, prest)) if *p == l || percent_decode(p) == *l => match_segs(rest, prest, caps),
+            Some((p, prest)) if p.raw == l || p.decoded == *l => match_segs(rest, prest, caps),
             _ => false,
         },
         Seg::Label {
@@ -217,8 +242,8 @@ fn match_segs(segs: &[Seg], path: &[&str], caps: &mut Vec<(String, String)>) -> 
             let Some((p, prest)) = path.split_first() else {
                 return false;
             };
-            let decoded = percent_decode(p);
-            let Some(value) = decoded
+            let Some(value) = p
+                .decoded
                 .strip_prefix(prefix.as_str())
                 .and_then(|v| v.strip_suffix(suffix.as_str()))
             else {
@@ -241,11 +266,19 @@ fn match_segs(segs: &[Seg], path: &[&str], caps: &mut Vec<(String, String)>) -> 
                 return false;
             }
             for take in (1..=path.len() - min_rest).rev() {
-                let raw = path[..take].join("/");
-                if raw.is_empty() {
+                let taken = &path[..take];
+                if take == 1 && taken[0].raw.is_empty() {
                     continue;
                 }
-                caps.push((name.clone(), percent_decode(&raw)));
+                let mut value =
+                    String::with_capacity(taken.iter().map(|p| p.decoded.len() + 1).sum());
+                for (i, p) in taken.iter().enumerate() {
+                    if i > 0 {
+                        value.push('/');
+                    }
+                    value.push_str(&p.decoded);
+                }
+                caps.push((name.clone(), value));
                 if match_segs(rest, &path[take..], caps) {
                     return true;
                 }
@@ -256,22 +289,30 @@ fn match_segs(segs: &[Seg], path: &[&str], caps: &mut Vec<(String, String)>) -> 
     }
 }
 
-/// All compiled routes of a model.
+/// All compiled routes of a model, by HTTP method, each method's routes in
+/// descending order of the best score they could reach: the scan stops at
+/// the first route that cannot beat the best match so far.
 #[derive(Debug)]
 pub(crate) struct RouteTable {
-    routes: Vec<Route>,
+    by_method: Vec<(String, Vec<Route>)>,
 }
 
 impl RouteTable {
     /// Compiles every operation of `model`.
     pub(crate) fn build(model: &ServiceModel) -> RouteTable {
-        let routes = model
-            .operations
-            .iter()
-            .enumerate()
-            .map(|(i, (name, op))| Route::for_operation(model, i, name, op))
-            .collect();
-        RouteTable { routes }
+        let mut by_method: Vec<(String, Vec<Route>)> = Vec::new();
+        for (i, (name, op)) in model.operations.iter().enumerate() {
+            let route = Route::for_operation(model, i, name, op);
+            match by_method.iter_mut().find(|(m, _)| *m == route.method) {
+                Some((_, routes)) => routes.push(route),
+                None => by_method.push((route.method.clone(), vec![route])),
+            }
+        }
+        for (_, routes) in &mut by_method {
+            // Stable, so equal bounds keep the model's order.
+            routes.sort_by_key(|r| std::cmp::Reverse(r.upper_bound()));
+        }
+        RouteTable { by_method }
     }
 
     /// The best route for a request and its captured labels.
@@ -282,58 +323,56 @@ impl RouteTable {
         query: &str,
         headers: &HeaderMap,
     ) -> Option<(&Route, Labels)> {
+        let routes = self
+            .by_method
+            .iter()
+            .find(|(m, _)| m.eq_ignore_ascii_case(method))
+            .map(|(_, routes)| routes.as_slice())?;
         let pairs = form_pairs(query);
         let path = path.strip_prefix('/').unwrap_or(path);
-        let segments: Vec<&str> = if path.is_empty() {
-            Vec::new()
-        } else {
-            path.split('/').collect()
-        };
-        if let Some(found) = self.best(method, &segments, &pairs, headers) {
+        let segments = PathSeg::split(path);
+        if let Some(found) = best(routes, &segments, &pairs, headers) {
             return Some(found);
         }
         // Trailing-slash tolerance, only once the exact path failed.
-        if segments.last() == Some(&"") {
-            return self.best(method, &segments[..segments.len() - 1], &pairs, headers);
+        if segments.last().is_some_and(|s| s.raw.is_empty()) {
+            return best(routes, &segments[..segments.len() - 1], &pairs, headers);
         }
         None
     }
+}
 
-    fn best(
-        &self,
-        method: &str,
-        segments: &[&str],
-        pairs: &[(String, String)],
-        headers: &HeaderMap,
-    ) -> Option<(&Route, Labels)> {
-        let mut best: Option<Candidate<'_>> = None;
-        for route in &self.routes {
-            if !route.method.eq_ignore_ascii_case(method) {
-                continue;
-            }
-            if let Some((_, _, score)) = &best {
-                if route.upper_bound() <= *score {
-                    continue;
-                }
-            }
-            let query_ok = route.query.iter().all(|(k, v)| {
-                pairs
-                    .iter()
-                    .any(|(pk, pv)| pk == k && v.as_ref().is_none_or(|v| v == pv))
-            });
-            if !query_ok {
-                continue;
-            }
-            let mut caps = Vec::new();
-            if match_segs(&route.segs, segments, &mut caps) {
-                let score = route.score(headers, pairs);
-                if best.as_ref().is_none_or(|(_, _, b)| score > *b) {
-                    best = Some((route, caps, score));
-                }
+/// The best-scoring route of one method's (sorted) routes.
+fn best<'r>(
+    routes: &'r [Route],
+    segments: &[PathSeg<'_>],
+    pairs: &[(String, String)],
+    headers: &HeaderMap,
+) -> Option<(&'r Route, Labels)> {
+    let mut best: Option<Candidate<'r>> = None;
+    for route in routes {
+        if let Some((_, _, score)) = &best {
+            if route.upper_bound() <= *score {
+                break;
             }
         }
-        best.map(|(r, c, _)| (r, c))
+        let query_ok = route.query.iter().all(|(k, v)| {
+            pairs
+                .iter()
+                .any(|(pk, pv)| pk == k && v.as_ref().is_none_or(|v| v == pv))
+        });
+        if !query_ok {
+            continue;
+        }
+        let mut caps = Vec::new();
+        if match_segs(&route.segs, segments, &mut caps) {
+            let score = route.score(headers, pairs);
+            if best.as_ref().is_none_or(|(_, _, b)| score > *b) {
+                best = Some((route, caps, score));
+            }
+        }
     }
+    best.map(|(r, c, _)| (r, c))
 }
 
 /// Models with fewer operations than this are routed without caching: the
@@ -403,11 +442,7 @@ mod tests {
     fn caps(uri: &str, path: &str) -> Option<Vec<(String, String)>> {
         let r = route(uri);
         let p = path.strip_prefix('/').unwrap_or(path);
-        let segs: Vec<&str> = if p.is_empty() {
-            vec![]
-        } else {
-            p.split('/').collect()
-        };
+        let segs = PathSeg::split(p);
         let mut c = Vec::new();
         match_segs(&r.segs, &segs, &mut c).then_some(c)
     }

@@ -306,7 +306,7 @@ impl S3Service {
                 },
                 ..ObjectVersion::default()
             };
-            let change = self.objects.put_current(
+            let (stored, change) = self.objects.put_current(
                 txn,
                 &self.blobs,
                 entry.versioning.as_deref(),
@@ -315,9 +315,6 @@ impl S3Service {
                 version,
             )?;
             released.extend(change.released);
-            let stored = txn
-                .get(&self.objects.current, &okey)?
-                .ok_or_else(|| AwsError::internal("object vanished in its own write"))?;
             Ok::<_, AwsError>((stored, released))
         })?;
         self.blobs.unlink(released);
