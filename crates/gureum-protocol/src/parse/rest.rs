@@ -47,17 +47,27 @@ pub(crate) fn parse(
     let shape = target(model, input)?;
     let pairs = form_pairs(request.query);
     let mut out = Map::new();
+    // A member's target shape is looked up only once its value is known to
+    // be present: most of a wide input (PutObject's ~40 headers) is absent.
     for (name, r) in &shape.members {
-        let t = target(model, r)?;
         let wn = wire_name(r, name);
         let value = match r.location.as_deref() {
             Some("uri") => match resolved.labels.iter().find(|(l, _)| l == wn || l == name) {
-                Some((_, v)) => Some(scalar_from_text(t, Some(r), TsFormat::Iso8601, v)?),
+                Some((_, v)) => Some(scalar_from_text(
+                    target(model, r)?,
+                    Some(r),
+                    TsFormat::Iso8601,
+                    v,
+                )?),
                 None => None,
             },
-            Some("querystring") => query_member(model, r, t, wn, &pairs)?,
-            Some("header") => header_member(model, r, t, wn, request)?,
-            Some("headers") => prefix_headers(model, t, wn, request)?,
+            Some("querystring") if !pairs.is_empty() => {
+                query_member(model, r, target(model, r)?, wn, &pairs)?
+            }
+            Some("header") if request.headers.contains_key(wn) => {
+                header_member(model, r, target(model, r)?, wn, request)?
+            }
+            Some("headers") => prefix_headers(model, target(model, r)?, wn, request)?,
             _ => None,
         };
         if let Some(v) = value {
