@@ -11,7 +11,7 @@
 
 use crate::checksum::{ChecksumAlgorithm, Hasher, Md5};
 use bytes::Bytes;
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 
 /// Bodies longer than this hash on a thread of their own.
@@ -100,8 +100,12 @@ impl Digests {
             Mode::Here(state) => state.update(chunk),
             Mode::Thread { tx, sums, .. } => {
                 // The thread only ends when the sender drops, so a send
-                // cannot fail while `tx` lives.
-                let _ = tx.send(chunk.clone());
+                // cannot fail while `tx` lives. A full queue (MD5 behind
+                // the network) waits outside the runtime's worker, whose
+                // other tasks keep running.
+                if let Err(TrySendError::Full(chunk)) = tx.try_send(chunk.clone()) {
+                    let _ = crate::storage::blocking(|| tx.send(chunk));
+                }
                 sums.0.update(chunk);
                 if let Some(h) = sums.1.as_mut() {
                     h.update(chunk);
