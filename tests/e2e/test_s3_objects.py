@@ -247,6 +247,31 @@ def test_keys_that_look_like_paths_stay_keys(gureum, s3, bucket):
     assert not any("escape" in n or "." in n for n in names)
 
 
+def test_replaced_and_deleted_object_files_are_removed(gureum, s3, bucket):
+    """Files of overwritten or deleted objects are unlinked (in the
+    background, after the commit): the blob area does not grow."""
+    import pathlib
+    import time
+
+    def files():
+        root = pathlib.Path(gureum.data_dir) / "s3-blobs"
+        return sorted(p for p in root.rglob("*") if p.is_file() and p.parent.name != "tmp")
+
+    def settle(want):
+        deadline = time.time() + 5
+        while len(files()) != want and time.time() < deadline:
+            time.sleep(0.05)
+        return len(files())
+
+    before = len(files())
+    for i in range(5):
+        s3.put_object(Bucket=bucket, Key="replaced", Body=bytes([i]) * (300 * 1024))
+    assert settle(before + 1) == before + 1
+    assert s3.get_object(Bucket=bucket, Key="replaced")["Body"].read() == bytes([4]) * (300 * 1024)
+    s3.delete_object(Bucket=bucket, Key="replaced")
+    assert settle(before) == before
+
+
 def _aws_chunked_put(gureum, bucket, key, data, trailer_crc):
     """A PUT as SDKs stream it over TLS: aws-chunked framing, unsigned
     payload, the CRC32 in a trailer."""
