@@ -3,7 +3,8 @@
 //!
 //! MD5 (~830 MB/s on one core) is the slowest of them and every upload
 //! needs it, so for a large body MD5 runs on a thread of its own, fed the
-//! body's chunks (reference-counted, not copied) through a bounded channel,
+//! body's write batches (`batches.rs`, shared, not copied) through a
+//! bounded channel,
 //! while the request's task receives, writes and computes the checksums
 //! (CRC at several GB/s, SHA with CPU extensions at ~2): a large PUT then
 //! takes about as long as its MD5, not the sum. Small bodies hash in place
@@ -16,10 +17,10 @@ use std::thread::JoinHandle;
 
 /// Bodies longer than this hash on a thread of their own.
 pub const PARALLEL_ABOVE: u64 = 1 << 20;
-/// Chunks queued for the MD5 thread before the receiver waits. Short on
-/// purpose: a queued chunk pins its read buffer, so a long queue makes the
-/// HTTP layer allocate (and the kernel fault in) fresh buffers — 64 cost
-/// eight times the page faults of 4 and ~12 % more CPU per large PUT.
+/// Pieces queued for the MD5 thread before the receiver waits (4 write
+/// batches: ~4 MiB of runway). A queued piece pins its buffer; when pieces
+/// were hyper's read buffers, 64 of them cost eight times the page faults
+/// of 4 and ~12 % more CPU per large PUT.
 const QUEUE: usize = 4;
 
 struct State {
@@ -78,6 +79,7 @@ impl Digests {
                     let mut md5 = Md5::new();
                     for chunk in rx {
                         md5.update(&chunk);
+                        crate::batches::recycle(chunk);
                     }
                     md5
                 });

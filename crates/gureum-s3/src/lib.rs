@@ -20,6 +20,7 @@
 mod acl;
 mod attributes;
 mod authorization;
+mod batches;
 mod bucket_tagging;
 mod buckets;
 pub mod checksum;

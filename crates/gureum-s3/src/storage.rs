@@ -18,6 +18,7 @@
 //! `kill -9` (the bytes are in the kernel's page cache), and the metadata
 //! commit itself is durable; see docs/ARCHITECTURE.md.
 
+use crate::batches::Batches;
 use bytes::{Bytes, BytesMut};
 use gureum_core::{AwsError, ByteSource, RequestBody, ResponseBody};
 use gureum_store::{RawTable, Store, Table, WriteTxn};
@@ -30,8 +31,6 @@ use std::task::{Context, Poll};
 
 /// Objects up to this size are stored in the database.
 pub const INLINE_MAX: usize = 128 * 1024;
-/// Bytes gathered before one write to a file.
-const WRITE_BATCH: usize = 1 << 20;
 /// Bytes per chunk when streaming a file out.
 const READ_CHUNK: usize = 1 << 20;
 
@@ -235,8 +234,8 @@ impl Blobs {
         removed
     }
 
-    /// Streams `body` into storage, calling `observe` with every chunk (for
-    /// digests). Nothing is visible until [`Pending::commit_into`].
+    /// Streams `body` into storage, calling `observe` with every byte of it,
+    /// in order, in pieces of about a megabyte (for digests). Nothing is visible until [`Pending::commit_into`].
     pub async fn write(
         &self,
         body: &mut RequestBody,
@@ -262,7 +261,7 @@ impl Blobs {
         mut observe: impl FnMut(&Bytes),
         always_file: bool,
     ) -> Result<Pending, AwsError> {
-        let mut buf: Vec<u8> = Vec::new();
+        let mut batches = Batches::default();
         let mut file: Option<(File, PathBuf, String)> = None;
         let mut size: u64 = 0;
         let create = || -> Result<(File, PathBuf, String), AwsError> {
@@ -277,21 +276,26 @@ impl Blobs {
             }
             while let Some(chunk) = body.chunk().await {
                 let chunk = chunk?;
-                observe(&chunk);
                 size += chunk.len() as u64;
-                if file.is_none() && buf.len() + chunk.len() > INLINE_MAX {
+                if file.is_none() && batches.len() + chunk.len() > INLINE_MAX {
                     file = Some(create()?);
                 }
-                buf.extend_from_slice(&chunk);
+                batches.push(&chunk);
+                drop(chunk);
                 if let Some((f, _, _)) = file.as_mut() {
-                    if buf.len() >= WRITE_BATCH {
-                        blocking(|| f.write_all(&buf)).map_err(io_error)?;
-                        buf.clear();
+                    if batches.is_full() {
+                        let batch = batches.take();
+                        observe(&batch);
+                        blocking(|| f.write_all(&batch)).map_err(io_error)?;
+                        crate::batches::recycle(batch);
                     }
                 }
             }
             if let Some((f, _, _)) = file.as_mut() {
-                blocking(|| f.write_all(&buf)).map_err(io_error)?;
+                let batch = batches.take();
+                observe(&batch);
+                blocking(|| f.write_all(&batch)).map_err(io_error)?;
+                crate::batches::recycle(batch);
             }
             Ok(())
         }
@@ -302,8 +306,13 @@ impl Blobs {
             }
             return Err(e);
         }
+        // A body that stayed small is observed whole, here.
+        let inline = batches.take();
+        if file.is_none() && !inline.is_empty() {
+            observe(&inline);
+        }
         match file {
-            None if buf.is_empty() => Ok(Pending {
+            None if inline.is_empty() => Ok(Pending {
                 data: DataRef::Empty,
                 size: 0,
                 inline: None,
@@ -314,7 +323,7 @@ impl Blobs {
                     id: gureum_core::id::hex(32),
                 },
                 size,
-                inline: Some(buf.into()),
+                inline: Some(inline),
                 file: None,
             }),
             Some((f, tmp, id)) => {
