@@ -55,16 +55,30 @@ pub fn recycle(batch: Bytes) {
     POOL.recycle(batch);
 }
 
-/// The batch being filled.
+/// The batch being filled. Small bodies (most of them stay inline in the
+/// database) gather in an ordinary buffer of their own size; pooled buffers
+/// are for bodies bound for a file ([`Batches::for_file`]).
 #[derive(Default)]
 pub struct Batches {
     current: BytesMut,
+    pooled: bool,
 }
 
 impl Batches {
+    /// From now on, batches use pooled buffers (what was gathered moves
+    /// into one).
+    pub fn for_file(&mut self) {
+        if !self.pooled {
+            self.pooled = true;
+            let mut buf = POOL.spare();
+            buf.extend_from_slice(&self.current);
+            self.current = buf;
+        }
+    }
+
     /// Appends a chunk to the current batch.
     pub fn push(&mut self, chunk: &[u8]) {
-        if self.current.capacity() == 0 {
+        if self.pooled && self.current.capacity() == 0 {
             self.current = POOL.spare();
         }
         self.current.extend_from_slice(chunk);
@@ -95,6 +109,10 @@ mod tests {
         let mut b = Batches::default();
         let mut out = Vec::new();
         for i in 0..3000u32 {
+            if i == 100 {
+                // Bound for a file after 40 KB: the gathered bytes move.
+                b.for_file();
+            }
             b.push(&i.to_le_bytes().repeat(100));
             if b.is_full() {
                 let batch = b.take();

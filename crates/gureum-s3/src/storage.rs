@@ -234,8 +234,9 @@ impl Blobs {
         removed
     }
 
-    /// Streams `body` into storage, calling `observe` with every byte of it,
-    /// in order, in pieces of about a megabyte (for digests). Nothing is visible until [`Pending::commit_into`].
+    /// Streams `body` into storage, calling `observe` with every byte of
+    /// it, in order, in pieces of about a megabyte (for digests). Nothing
+    /// is visible until [`Pending::commit_into`].
     pub async fn write(
         &self,
         body: &mut RequestBody,
@@ -273,12 +274,14 @@ impl Blobs {
         let result: Result<(), AwsError> = async {
             if always_file {
                 file = Some(create()?);
+                batches.for_file();
             }
             while let Some(chunk) = body.chunk().await {
                 let chunk = chunk?;
                 size += chunk.len() as u64;
                 if file.is_none() && batches.len() + chunk.len() > INLINE_MAX {
                     file = Some(create()?);
+                    batches.for_file();
                 }
                 batches.push(&chunk);
                 drop(chunk);
