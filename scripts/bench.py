@@ -95,6 +95,11 @@ class Server:
             self.proc = None
 
 
+def release_binary():
+    """The release build of `gureum` under $CARGO_TARGET_DIR (or target/)."""
+    return os.path.join(os.environ.get("CARGO_TARGET_DIR", REPO / "target"), "release", "gureum")
+
+
 def gureum_and_moto(gureum, data, no_moto=False):
     """The servers to measure: Gureum on `data`, and moto_server when installed."""
     servers = [Server("gureum", lambda p: [gureum, "serve", "--port", str(p), "--data-dir", data, "--log-level", "warn"])]
@@ -226,7 +231,7 @@ def main():
     ap.add_argument("--no-moto", action="store_true")
     args = ap.parse_args()
 
-    gureum = args.gureum or os.path.join(os.environ.get("CARGO_TARGET_DIR", REPO / "target"), "release", "gureum")
+    gureum = args.gureum or release_binary()
     data = tempfile.mkdtemp(prefix="gureum-bench-")
     servers = gureum_and_moto(gureum, data, args.no_moto)
 

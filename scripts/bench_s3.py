@@ -27,7 +27,7 @@ import botocore.awsrequest
 import botocore.credentials
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import REPO, Connection, cpu_seconds, gureum_and_moto, read_response  # noqa: E402
+from bench import Connection, cpu_seconds, gureum_and_moto, read_response, release_binary  # noqa: E402
 
 CREDS = botocore.credentials.Credentials("test", "test")
 
@@ -157,7 +157,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--no-moto", action="store_true")
     args = ap.parse_args()
-    gureum = args.gureum or os.path.join(os.environ.get("CARGO_TARGET_DIR", REPO / "target"), "release", "gureum")
+    gureum = args.gureum or release_binary()
     data = tempfile.mkdtemp(prefix="gureum-bench-s3-")
     servers = gureum_and_moto(gureum, data, args.no_moto)
     rows = []

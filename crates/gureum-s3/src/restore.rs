@@ -230,26 +230,20 @@ mod tests {
 
     #[test]
     fn tier_delays_are_the_documented_upper_bounds() {
-        assert_eq!(
-            retrieval_delay_ms("GLACIER", "Expedited").expect("ok"),
-            5 * MINUTE_MS
-        );
-        assert_eq!(
-            retrieval_delay_ms("GLACIER", "Standard").expect("ok"),
-            5 * HOUR_MS
-        );
-        assert_eq!(
-            retrieval_delay_ms("GLACIER", "Bulk").expect("ok"),
-            12 * HOUR_MS
-        );
-        assert_eq!(
-            retrieval_delay_ms("DEEP_ARCHIVE", "Standard").expect("ok"),
-            12 * HOUR_MS
-        );
-        assert_eq!(
-            retrieval_delay_ms("DEEP_ARCHIVE", "Bulk").expect("ok"),
-            48 * HOUR_MS
-        );
+        let cases = [
+            ("GLACIER", "Expedited", 5 * MINUTE_MS),
+            ("GLACIER", "Standard", 5 * HOUR_MS),
+            ("GLACIER", "Bulk", 12 * HOUR_MS),
+            ("DEEP_ARCHIVE", "Standard", 12 * HOUR_MS),
+            ("DEEP_ARCHIVE", "Bulk", 48 * HOUR_MS),
+        ];
+        for (class, tier, want) in cases {
+            assert_eq!(
+                retrieval_delay_ms(class, tier).expect("ok"),
+                want,
+                "{class} {tier}"
+            );
+        }
     }
 
     #[test]
