@@ -14,6 +14,6 @@ mod shape;
 pub use catalog::{load, services, ModelError};
 pub use index::{index, ServiceIndexEntry};
 pub use shape::{
-    ErrorTrait, Http, MemberRef, Metadata, OperationModel, Protocol, ServiceModel, Shape,
-    ShapeType, XmlNamespace,
+    ErrorTrait, Http, MemberRef, Members, Metadata, ModelHasher, OperationModel, Protocol,
+    ServiceModel, Shape, ShapeType, XmlNamespace,
 };

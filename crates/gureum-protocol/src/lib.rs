@@ -39,6 +39,7 @@ pub mod parse;
 pub mod serialize;
 pub mod validate;
 
+mod member;
 mod request;
 
 pub use error::ParseError;

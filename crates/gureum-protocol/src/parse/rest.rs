@@ -49,6 +49,11 @@ pub(crate) fn parse(
     let mut out = Map::new();
     // A member's target shape is looked up only once its value is known to
     // be present: most of a wide input (PutObject's ~40 headers) is absent.
+    // Presence is checked against the request's own few header names
+    // (lower-case already): looking up each member's name in the header map
+    // would parse and hash all ~40 of them.
+    let header_names: Vec<&str> = request.headers.keys().map(|k| k.as_str()).collect();
+    let has_header = |wn: &str| header_names.iter().any(|h| h.eq_ignore_ascii_case(wn));
     for (name, r) in &shape.members {
         let wn = wire_name(r, name);
         let value = match r.location.as_deref() {
@@ -64,7 +69,7 @@ pub(crate) fn parse(
             Some("querystring") if !pairs.is_empty() => {
                 query_member(model, r, target(model, r)?, wn, &pairs)?
             }
-            Some("header") if request.headers.contains_key(wn) => {
+            Some("header") if has_header(wn) => {
                 header_member(model, r, target(model, r)?, wn, request)?
             }
             Some("headers") => prefix_headers(model, target(model, r)?, wn, request)?,
@@ -203,12 +208,13 @@ fn list_member<'m>(
 
 /// The value of header `name` (all its lines joined with `,`), if sent.
 fn header_text(request: &Request<'_>, name: &str) -> Option<String> {
-    let mut values = request.headers.get_all(name).iter().peekable();
-    values.peek()?;
-    let parts: Vec<String> = values
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect();
-    Some(parts.join(","))
+    let mut values = request.headers.get_all(name).iter();
+    let mut text = String::from_utf8_lossy(values.next()?.as_bytes()).into_owned();
+    for v in values {
+        text.push(',');
+        text.push_str(&String::from_utf8_lossy(v.as_bytes()));
+    }
+    Some(text)
 }
 
 fn header_member(

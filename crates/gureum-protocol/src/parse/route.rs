@@ -25,7 +25,7 @@
 
 use super::common::{form_pairs, percent_decode};
 use gureum_model::{OperationModel, ServiceModel};
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -56,8 +56,9 @@ pub(crate) struct Route {
     query: Vec<(String, Option<String>)>,
     literal_chars: usize,
     greedy: bool,
-    /// Required members bound to a header (lower-cased name).
-    required_headers: Vec<String>,
+    /// Required members bound to a header (parsed once: a `&str` lookup
+    /// would parse the name on every request).
+    required_headers: Vec<HeaderName>,
     /// Required members bound to a query parameter.
     required_query: Vec<String>,
     deprecated: bool,
@@ -68,9 +69,6 @@ type Score = (usize, usize, bool, i64, bool);
 
 /// Decoded URI labels, by label name.
 pub(crate) type Labels = Vec<(String, String)>;
-
-/// A matching route, its labels and its score.
-type Candidate<'a> = (&'a Route, Labels, Score);
 
 impl Route {
     /// Compiles one operation's template and required bound members.
@@ -90,7 +88,13 @@ impl Route {
         }) {
             let wire = r.location_name.as_deref().unwrap_or(member);
             match r.location.as_deref() {
-                Some("header") => route.required_headers.push(wire.to_ascii_lowercase()),
+                Some("header") => {
+                    // Model header names are valid; one that is not could
+                    // never be present, so it is left out of the count.
+                    if let Ok(h) = HeaderName::from_bytes(wire.as_bytes()) {
+                        route.required_headers.push(h);
+                    }
+                }
                 Some("querystring") => route.required_query.push(wire.to_string()),
                 _ => {}
             }
@@ -145,7 +149,7 @@ impl Route {
         let present = self
             .required_headers
             .iter()
-            .all(|h| headers.contains_key(h.as_str()))
+            .all(|h| headers.contains_key(h))
             && self
                 .required_query
                 .iter()
@@ -164,8 +168,8 @@ impl Route {
         )
     }
 
-    /// The part of the score known before looking at the request: a route
-    /// whose best possible score cannot beat the current best is skipped.
+    /// The score this route gets when every required member is present:
+    /// the table's order, which breaks ties between equal scores.
     fn upper_bound(&self) -> Score {
         (
             self.literal_chars,
@@ -290,8 +294,7 @@ fn match_segs(segs: &[Seg], path: &[PathSeg<'_>], caps: &mut Vec<(String, String
 }
 
 /// All compiled routes of a model, by HTTP method, each method's routes in
-/// descending order of the best score they could reach: the scan stops at
-/// the first route that cannot beat the best match so far.
+/// descending order of the best score they could reach.
 #[derive(Debug)]
 pub(crate) struct RouteTable {
     by_method: Vec<(String, Vec<Route>)>,
@@ -342,37 +345,37 @@ impl RouteTable {
     }
 }
 
-/// The best-scoring route of one method's (sorted) routes.
+/// The best-scoring route of one method's routes.
+///
+/// A route's score depends on the request's query and headers, not on its
+/// path, so every route whose query literals are present is scored first
+/// (cheap) and only then are paths matched (labels decoded and copied), best
+/// score first: the first route whose path matches wins. The sort is
+/// stable, so equal scores keep the table's order, as a scan keeping the
+/// first strictly better match would. PutObject then matches one template,
+/// not the four (`CopyObject`, `UploadPart`, …) that outrank it on paper.
 fn best<'r>(
     routes: &'r [Route],
     segments: &[PathSeg<'_>],
     pairs: &[(String, String)],
     headers: &HeaderMap,
 ) -> Option<(&'r Route, Labels)> {
-    let mut best: Option<Candidate<'r>> = None;
-    for route in routes {
-        if let Some((_, _, score)) = &best {
-            if route.upper_bound() <= *score {
-                break;
-            }
-        }
-        let query_ok = route.query.iter().all(|(k, v)| {
-            pairs
-                .iter()
-                .any(|(pk, pv)| pk == k && v.as_ref().is_none_or(|v| v == pv))
-        });
-        if !query_ok {
-            continue;
-        }
+    let mut scored: Vec<(Score, &'r Route)> = routes
+        .iter()
+        .filter(|route| {
+            route.query.iter().all(|(k, v)| {
+                pairs
+                    .iter()
+                    .any(|(pk, pv)| pk == k && v.as_ref().is_none_or(|v| v == pv))
+            })
+        })
+        .map(|route| (route.score(headers, pairs), route))
+        .collect();
+    scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+    scored.into_iter().find_map(|(_, route)| {
         let mut caps = Vec::new();
-        if match_segs(&route.segs, segments, &mut caps) {
-            let score = route.score(headers, pairs);
-            if best.as_ref().is_none_or(|(_, _, b)| score > *b) {
-                best = Some((route, caps, score));
-            }
-        }
-    }
-    best.map(|(r, c, _)| (r, c))
+        match_segs(&route.segs, segments, &mut caps).then_some((route, caps))
+    })
 }
 
 /// Models with fewer operations than this are routed without caching: the
@@ -511,5 +514,89 @@ mod tests {
                 assert_eq!(key, Some(percent_decode(&raw)), "{path:?}");
             }
         }
+    }
+
+    /// The scan `best` replaced: routes in table order, the first strictly
+    /// better match kept.
+    fn best_by_scan<'r>(
+        routes: &'r [Route],
+        segments: &[PathSeg<'_>],
+        pairs: &[(String, String)],
+        headers: &HeaderMap,
+    ) -> Option<&'r Route> {
+        let mut best: Option<(&Route, Score)> = None;
+        for route in routes {
+            let query_ok = route.query.iter().all(|(k, v)| {
+                pairs
+                    .iter()
+                    .any(|(pk, pv)| pk == k && v.as_ref().is_none_or(|v| v == pv))
+            });
+            if query_ok && match_segs(&route.segs, segments, &mut Vec::new()) {
+                let score = route.score(headers, pairs);
+                if best.is_none_or(|(_, b)| score > b) {
+                    best = Some((route, score));
+                }
+            }
+        }
+        best.map(|(r, _)| r)
+    }
+
+    /// Every operation of every rest model, its template filled in, with
+    /// and without its required headers and query members: scoring first
+    /// and matching paths best-first picks what a full scan picks.
+    #[test]
+    fn best_first_matching_picks_what_a_full_scan_picks() {
+        let mut checked = 0;
+        for name in gureum_model::services() {
+            let model = gureum_model::load(name).expect("vendored model loads");
+            if !matches!(model.metadata.protocol.as_str(), "rest-xml" | "rest-json") {
+                continue;
+            }
+            let table = RouteTable::build(&model);
+            for (_, routes) in &table.by_method {
+                for route in routes {
+                    let path: Vec<String> = route
+                        .segs
+                        .iter()
+                        .map(|s| match s {
+                            Seg::Lit(l) => l.clone(),
+                            Seg::Label { prefix, suffix, .. } => format!("{prefix}x{suffix}"),
+                            Seg::Greedy(_) => "k/y".to_string(),
+                        })
+                        .collect();
+                    let path = path.join("/");
+                    let mut query: Vec<String> = route
+                        .query
+                        .iter()
+                        .map(|(k, v)| match v {
+                            Some(v) => format!("{k}={v}"),
+                            None => k.clone(),
+                        })
+                        .collect();
+                    for with_required in [false, true] {
+                        let mut headers = HeaderMap::new();
+                        if with_required {
+                            for h in &route.required_headers {
+                                headers.insert(h.clone(), http::HeaderValue::from_static("1"));
+                            }
+                            query.extend(route.required_query.iter().map(|q| format!("{q}=1")));
+                        }
+                        let pairs = form_pairs(&query.join("&"));
+                        let segments = PathSeg::split(&path);
+                        let want = best_by_scan(routes, &segments, &pairs, &headers);
+                        let got = best(routes, &segments, &pairs, &headers).map(|(r, _)| r);
+                        assert_eq!(
+                            got.map(|r| &r.op_name),
+                            want.map(|r| &r.op_name),
+                            "{name}: {} /{path}?{}",
+                            route.method,
+                            query.join("&")
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1_000, "only {checked} requests checked");
     }
 }

@@ -155,7 +155,9 @@ pub fn write_struct(out: &mut String, model: &ServiceModel, shape: &Shape, value
             if !in_body(r) {
                 continue;
             }
-            let Some(v) = obj.get(name) else { continue };
+            let Some(v) = crate::member::member(obj, name) else {
+                continue;
+            };
             if v.is_null() {
                 continue;
             }

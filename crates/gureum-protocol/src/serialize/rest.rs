@@ -46,7 +46,9 @@ pub fn write_headers(
         let Some(loc) = r.location.as_deref() else {
             continue;
         };
-        let Some(v) = obj.get(name) else { continue };
+        let Some(v) = crate::member::member(obj, name) else {
+            continue;
+        };
         match loc {
             "header" => {
                 let Some(target_shape) = target(model, r) else {

@@ -134,7 +134,9 @@ pub fn member_name<'a>(name: &'a str, r: &'a MemberRef) -> &'a str {
 pub fn write_attributes(w: &mut XmlWriter, model: &ServiceModel, shape: &Shape, value: &Value) {
     let Some(obj) = value.as_object() else { return };
     for (name, r) in shape.members.iter().filter(|(_, r)| r.xml_attribute) {
-        let Some(v) = obj.get(name) else { continue };
+        let Some(v) = crate::member::member(obj, name) else {
+            continue;
+        };
         let Some(s) = target(model, r) else { continue };
         if let Some(text) = scalar(s, r, v) {
             w.attr(member_name(name, r), &text);
@@ -156,7 +158,7 @@ pub fn write_struct_contents(
         if r.xml_attribute || !in_body(r) {
             continue;
         }
-        if let Some(v) = obj.get(name) {
+        if let Some(v) = crate::member::member(obj, name) {
             write_member(w, model, member_name(name, r), r, v);
         }
     }
