@@ -146,3 +146,8 @@ def test_health_endpoints(gureum):
         assert body["services"]["sts"] == "running"
         assert body["services"]["s3"] == "running"
         assert body["services"]["kms"] == "not_implemented"
+        assert body["edition"] == "gureum"
+        assert isinstance(body["version"], str) and body["version"]
+        assert isinstance(body["uptime_seconds"], int) and body["uptime_seconds"] >= 0
+        assert isinstance(body["persistent"], bool)
+        assert list(body) == ["services", "edition", "version", "uptime_seconds", "persistent"]

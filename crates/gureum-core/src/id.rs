@@ -63,14 +63,45 @@ pub fn secret_access_key() -> String {
     )
 }
 
-/// Random lower-case hex of the given length.
+/// Random lower-case hex of the given length: two digits per random byte
+/// (every stored object gets one; a draw per digit cost ten times more).
 pub fn hex(len: usize) -> String {
-    random_from(HEX, len)
+    let mut bytes = vec![0u8; len.div_ceil(2)];
+    rand::thread_rng().fill(&mut bytes[..]);
+    let mut s = String::with_capacity(len + 1);
+    for b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 0xf) as usize] as char);
+    }
+    s.truncate(len);
+    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_has_the_asked_length_and_varies() {
+        for len in [0, 1, 17, 32, 33] {
+            let h = hex(len);
+            assert_eq!(h.len(), len);
+            assert!(
+                h.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')),
+                "{h}"
+            );
+        }
+        assert_ne!(hex(32), hex(32));
+        // Every digit turns up in both halves of a byte.
+        let many: String = (0..64).map(|_| hex(32)).collect();
+        for (i, d) in HEX.iter().enumerate() {
+            assert!(many.bytes().step_by(2).any(|c| c == *d), "high nibble {i}");
+            assert!(
+                many.bytes().skip(1).step_by(2).any(|c| c == *d),
+                "low nibble {i}"
+            );
+        }
+    }
 
     #[test]
     fn resource_ids_have_seventeen_hex_digits() {

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod context;
 pub mod error;
 pub mod id;
+pub mod member;
 pub mod region;
 pub mod service;
 pub mod timestamp;

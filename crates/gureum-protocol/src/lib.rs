@@ -39,7 +39,6 @@ pub mod parse;
 pub mod serialize;
 pub mod validate;
 
-mod member;
 mod request;
 
 pub use error::ParseError;

@@ -305,7 +305,7 @@ fn check(
             let Some(obj) = v.as_object() else { return };
             for (name, r) in &shape.members {
                 let p = Path::Member(path, name);
-                match crate::member::member(obj, name) {
+                match gureum_core::member::get(obj, name) {
                     None | Some(Value::Null) => {
                         // A streaming payload is never in the value.
                         if shape.required.iter().any(|n| n == name)

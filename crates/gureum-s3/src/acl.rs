@@ -183,8 +183,7 @@ pub(crate) fn requested(
             header_grant_list.extend(header_grants(header, v, permission)?);
         }
     }
-    let policy = input
-        .get("AccessControlPolicy")
+    let policy = crate::member(input, "AccessControlPolicy")
         .filter(|_| with_policy)
         .filter(|p| p.as_object().is_some_and(|o| !o.is_empty()));
     if acl.is_some() && any_header {

@@ -74,11 +74,8 @@ impl S3Service {
         operation: &str,
         input: &Value,
     ) -> Authorization {
-        let bucket = input
-            .get("Bucket")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let key = input.get("Key").and_then(Value::as_str).unwrap_or_default();
+        let bucket = crate::str_member(input, "Bucket").unwrap_or_default();
+        let key = crate::str_member(input, "Key").unwrap_or_default();
         let find = |table: &[(&str, &'static str)]| {
             table
                 .iter()

@@ -54,7 +54,9 @@ pub fn etag_matches(list: &str, etag: &str) -> bool {
 }
 
 fn seconds(input: &Value, member: &str) -> Option<i64> {
-    input.get(member).and_then(Value::as_f64).map(|s| s as i64)
+    crate::member(input, member)
+        .and_then(Value::as_f64)
+        .map(|s| s as i64)
 }
 
 /// The read conditions, in S3's order: a failed `If-Match` (or, without
@@ -176,7 +178,7 @@ pub fn parse_range(header: &str, size: u64) -> Result<Option<(u64, u64)>, AwsErr
 /// The part of `v` a read asks for.
 pub fn range_for(input: &Value, v: &ObjectVersion) -> Result<Range, AwsError> {
     let range = str_member(input, "Range");
-    let part = input.get("PartNumber").and_then(Value::as_u64);
+    let part = crate::member(input, "PartNumber").and_then(Value::as_u64);
     match (range, part) {
         (Some(_), Some(_)) => Err(AwsError::new(
             "InvalidRequest",

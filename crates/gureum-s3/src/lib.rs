@@ -143,9 +143,7 @@ pub(crate) fn no_such_bucket(name: &str) -> AwsError {
         .with_field("BucketName", name)
 }
 
-pub(crate) fn str_member<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
-    input.get(name).and_then(Value::as_str)
-}
+pub(crate) use gureum_core::member::{member, str_member};
 
 impl S3Service {
     /// The service over `store`.

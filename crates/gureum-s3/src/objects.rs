@@ -77,7 +77,7 @@ pub(crate) fn storage_class(input: &Value) -> Result<String, AwsError> {
 pub(crate) fn content_of(input: &Value) -> (BTreeMap<String, Value>, BTreeMap<String, String>) {
     let mut content = BTreeMap::new();
     for m in CONTENT_MEMBERS {
-        if let Some(v) = input.get(*m) {
+        if let Some(v) = crate::member(input, m) {
             content.insert(m.to_string(), v.clone());
         }
     }
@@ -97,8 +97,7 @@ pub(crate) fn content_of(input: &Value) -> (BTreeMap<String, Value>, BTreeMap<St
     content
         .entry("ContentType".into())
         .or_insert_with(|| Value::from("binary/octet-stream"));
-    let metadata = input
-        .get("Metadata")
+    let metadata = crate::member(input, "Metadata")
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
@@ -688,7 +687,7 @@ pub(crate) fn object_headers(
         ("ResponseContentType", "ContentType"),
         ("ResponseExpires", "Expires"),
     ] {
-        if let Some(val) = input.get(param) {
+        if let Some(val) = crate::member(input, param) {
             out.insert(member.into(), val.clone());
         }
     }

@@ -8,7 +8,7 @@ use crate::route::{self, RequestView, Route};
 use bytes::Bytes;
 use gureum_auth::sigv4;
 use gureum_core::{AwsError, Clock, Principal, RequestContext, DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
-use gureum_model::{ServiceIndexEntry, ServiceModel};
+use gureum_model::{Protocol, ServiceIndexEntry, ServiceModel};
 use gureum_protocol::{Request as WireRequest, Response as WireResponse};
 use http::request::Parts;
 use std::net::SocketAddr;
@@ -31,6 +31,9 @@ pub struct AppState {
     pub persistent: bool,
     /// Gureum's own settings (the clock offset).
     pub settings: gureum_store::Table<i64>,
+    /// The health check's `services` object, serialized on first use
+    /// (the served set is fixed once the server runs; tooling polls it).
+    pub health_services: std::sync::OnceLock<String>,
 }
 
 /// A request body: read whole, or still arriving (a request that may
@@ -219,7 +222,10 @@ async fn handle_request(
     }
 
     // A body left unread (see `may_stream`) stays a stream only when the
-    // operation's payload streams; otherwise it is read whole now.
+    // operation's payload streams; otherwise it is read whole now. A rest
+    // protocol routes by method, path, query and headers alone, so that
+    // resolution is kept for later rather than made twice.
+    let mut routed = None;
     let body = match body {
         Body::Incoming(incoming) => {
             let wire = WireRequest {
@@ -230,7 +236,12 @@ async fn handle_request(
                 body: &[],
             };
             match gureum_protocol::resolve_operation(&model, protocol, &wire) {
-                Ok(r) if streams_input(&model, r.operation) => Unread::Stream(incoming),
+                Ok(r) if streams_input(&model, r.operation) => {
+                    if matches!(protocol, Protocol::RestXml | Protocol::RestJson) {
+                        routed = Some(r);
+                    }
+                    Unread::Stream(incoming)
+                }
                 _ => match crate::body::collect(incoming, MAX_BODY_BYTES).await {
                     Ok(b) => Unread::Bytes(b),
                     Err(e) => return fail(&e),
@@ -263,7 +274,10 @@ async fn handle_request(
         headers,
         body: &body,
     };
-    let resolved = match gureum_protocol::resolve_operation(&model, protocol, &wire) {
+    let resolved = match routed.map_or_else(
+        || gureum_protocol::resolve_operation(&model, protocol, &wire),
+        Ok,
+    ) {
         Ok(r) => r,
         Err(e) => return fail(&e.to_aws_error(protocol, &service.name)),
     };

@@ -93,6 +93,7 @@ impl Server {
             started: Instant::now(),
             settings,
             persistent: !config.ephemeral,
+            health_services: Default::default(),
         };
         let addr = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(addr)

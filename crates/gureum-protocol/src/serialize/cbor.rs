@@ -148,13 +148,13 @@ fn write_struct(out: &mut Vec<u8>, model: &ServiceModel, shape: &Shape, value: &
         return;
     };
     let present = |(name, r): &(&String, &MemberRef)| {
-        in_body(r) && crate::member::member(obj, name).is_some_and(|v| !v.is_null())
+        in_body(r) && gureum_core::member::get(obj, name).is_some_and(|v| !v.is_null())
     };
     let count = shape.members.iter().filter(present).count();
     head(out, 5, count as u64);
     for (name, r) in shape.members.iter().filter(present) {
         text(out, name);
-        if let Some(v) = crate::member::member(obj, name) {
+        if let Some(v) = gureum_core::member::get(obj, name) {
             write_value(out, model, r, v);
         }
     }

@@ -155,7 +155,7 @@ pub fn write_struct(out: &mut String, model: &ServiceModel, shape: &Shape, value
             if !in_body(r) {
                 continue;
             }
-            let Some(v) = crate::member::member(obj, name) else {
+            let Some(v) = gureum_core::member::get(obj, name) else {
                 continue;
             };
             if v.is_null() {

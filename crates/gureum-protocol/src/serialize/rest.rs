@@ -46,7 +46,7 @@ pub fn write_headers(
         let Some(loc) = r.location.as_deref() else {
             continue;
         };
-        let Some(v) = crate::member::member(obj, name) else {
+        let Some(v) = gureum_core::member::get(obj, name) else {
             continue;
         };
         match loc {

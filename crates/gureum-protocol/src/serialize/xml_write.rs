@@ -134,7 +134,7 @@ pub fn member_name<'a>(name: &'a str, r: &'a MemberRef) -> &'a str {
 pub fn write_attributes(w: &mut XmlWriter, model: &ServiceModel, shape: &Shape, value: &Value) {
     let Some(obj) = value.as_object() else { return };
     for (name, r) in shape.members.iter().filter(|(_, r)| r.xml_attribute) {
-        let Some(v) = crate::member::member(obj, name) else {
+        let Some(v) = gureum_core::member::get(obj, name) else {
             continue;
         };
         let Some(s) = target(model, r) else { continue };
@@ -158,7 +158,7 @@ pub fn write_struct_contents(
         if r.xml_attribute || !in_body(r) {
             continue;
         }
-        if let Some(v) = crate::member::member(obj, name) {
+        if let Some(v) = gureum_core::member::get(obj, name) {
             write_member(w, model, member_name(name, r), r, v);
         }
     }
