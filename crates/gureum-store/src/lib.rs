@@ -42,6 +42,7 @@
 
 mod checkpoint;
 pub mod memtable;
+mod read_view;
 mod snapshot;
 pub mod wal;
 
@@ -130,6 +131,10 @@ fn def(name: &str) -> TableDefinition<'_, &'static str, &'static [u8]> {
 }
 
 struct Inner {
+    /// The redb snapshot point reads share ([`read_view`]). Declared
+    /// first: fields drop in order, and the snapshot goes before the
+    /// database it reads.
+    read_view: parking_lot::RwLock<Option<Arc<read_view::ReadView>>>,
     db: Database,
     path: Option<PathBuf>,
     /// The write-ahead log ([`Durability::Process`] stores only).
@@ -157,6 +162,7 @@ impl Inner {
         txn.set_durability(durability);
         pending.apply(&txn)?;
         txn.commit()?;
+        self.invalidate_reads();
         drop(pending);
         // Readers may have seen the same values here or in redb meanwhile.
         self.memtable.write().clear();
@@ -178,12 +184,7 @@ impl Inner {
         if let Some(v) = self.memtable.read().get(table, key) {
             return Ok(v.map(<[u8]>::to_vec));
         }
-        let txn = self.db.begin_read()?;
-        match txn.open_table(def(table)) {
-            Ok(t) => Ok(t.get(key)?.map(|v| v.value().to_vec())),
-            Err(TableError::TableDoesNotExist(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        self.read_view()?.get(table, key)
     }
 }
 
@@ -251,6 +252,7 @@ impl Store {
             wal,
             memtable: Default::default(),
             writer: Default::default(),
+            read_view: Default::default(),
         });
         if inner.wal.is_some() {
             spawn_checkpointer(&inner);
@@ -273,6 +275,7 @@ impl Store {
                 wal: None,
                 memtable: Default::default(),
                 writer: Default::default(),
+                read_view: Default::default(),
             }),
         })
     }
@@ -314,6 +317,7 @@ impl Store {
             Ok(r) => {
                 if let TxnMode::Direct(txn) = w.mode {
                     txn.commit().map_err(StoreError::from)?;
+                    self.inner.invalidate_reads();
                 }
                 Ok(r)
             }
