@@ -15,3 +15,7 @@ echo "== start-up, footprint, request path"
 python3 scripts/bench.py --gureum "$CARGO_TARGET_DIR/release/gureum" "$@"
 echo "== S3 objects"
 python3 scripts/bench_s3.py --gureum "$CARGO_TARGET_DIR/release/gureum"
+if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
+  echo "== instructions per request (callgrind; steady whatever the VM's phase)"
+  python3 scripts/bench_instructions.py --gureum "$CARGO_TARGET_DIR/release/gureum"
+fi
