@@ -33,10 +33,7 @@ pub fn dry_run(input: &Value) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// A string member, if present.
-pub fn str_member<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
-    input.get(name).and_then(Value::as_str)
-}
+pub use gureum_core::member::str_member;
 
 /// A required string member: `MissingParameter` when absent or empty.
 pub fn required<'a>(input: &'a Value, name: &str) -> Result<&'a str, AwsError> {

@@ -66,10 +66,7 @@ pub fn no_such_policy(arn: &str) -> AwsError {
     no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
 }
 
-/// A string member.
-pub fn str_member<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
-    input.get(name).and_then(Value::as_str)
-}
+pub use gureum_core::member::str_member;
 
 /// A required string member (the protocol layer checks presence; an absent
 /// one here is answered like AWS answers an empty one).

@@ -17,9 +17,7 @@ fn invalid_parameter(message: impl Into<String>) -> AwsError {
     AwsError::new("InvalidParameterException", 400, message)
 }
 
-fn str_member<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
-    input.get(name).and_then(Value::as_str)
-}
+use gureum_core::member::str_member;
 
 /// Log group names: 1–512 of `[.-_/#A-Za-z0-9]` (the model's pattern).
 fn check_name(name: &str) -> Result<(), AwsError> {

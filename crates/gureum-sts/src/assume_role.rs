@@ -12,9 +12,7 @@ use gureum_core::{id, AuthzTarget, AwsError, OpResult, Principal, RequestContext
 use gureum_policy::{Policy, PolicyKind, PolicySet, Request, RequestPrincipal};
 use serde_json::json;
 
-fn str_member<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
-    input.get(name).and_then(Value::as_str)
-}
+use gureum_core::member::str_member;
 
 pub(crate) fn validation(message: impl Into<String>) -> AwsError {
     AwsError::new("ValidationError", 400, message)
