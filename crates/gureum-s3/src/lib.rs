@@ -106,7 +106,13 @@ pub struct S3Service {
     blobs: storage::Blobs,
     /// The last version sequence number handed out.
     seq: std::sync::atomic::AtomicU64,
+    /// Decoded bucket records, each with the bytes it was decoded from
+    /// (see [`S3Service::bucket_entry`]).
+    decoded_buckets: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, BucketEntry)>>,
 }
+
+/// Decoded bucket records kept at most; past it the memo starts over.
+const DECODED_BUCKETS_MAX: usize = 1024;
 
 /// Canonical user ids declared for accounts (the accounts file's
 /// `s3_canonical_id`), set once at start.
@@ -159,6 +165,7 @@ impl S3Service {
             },
             blobs,
             seq: std::sync::atomic::AtomicU64::new(0),
+            decoded_buckets: Default::default(),
             store,
         };
         // Files a crash left without a committed reference.
@@ -187,6 +194,31 @@ impl S3Service {
         }
     }
 
+    /// The bucket record `name`. Every S3 request reads its bucket, and
+    /// decoding the record cost more than reading it; a decoded record is
+    /// reused while the stored bytes are the ones it was decoded from, so
+    /// it is never stale and needs no invalidation.
+    pub(crate) fn bucket_entry(&self, name: &str) -> Result<Option<BucketEntry>, AwsError> {
+        let Some(bytes) = self.buckets.get_bytes(name)? else {
+            return Ok(None);
+        };
+        if let Ok(memo) = self.decoded_buckets.lock() {
+            if let Some((b, entry)) = memo.get(name) {
+                if *b == bytes {
+                    return Ok(Some(entry.clone()));
+                }
+            }
+        }
+        let entry = self.buckets.decode_bytes(name, &bytes)?;
+        if let Ok(mut memo) = self.decoded_buckets.lock() {
+            if memo.len() >= DECODED_BUCKETS_MAX {
+                memo.clear();
+            }
+            memo.insert(name.to_string(), (bytes, entry.clone()));
+        }
+        Ok(Some(entry))
+    }
+
     /// The caller's own bucket named by `Bucket`: `NoSuchBucket` when
     /// missing, `AccessDenied` when another account owns it (no bucket
     /// policies yet) or `ExpectedBucketOwner` names someone else.
@@ -197,8 +229,7 @@ impl S3Service {
     ) -> Result<(String, BucketEntry), AwsError> {
         let name = str_member(input, "Bucket").unwrap_or_default();
         let bucket = self
-            .buckets
-            .get(name)?
+            .bucket_entry(name)?
             .ok_or_else(|| no_such_bucket(name))?;
         if ctx.principal == Principal::Anonymous || bucket.account_id != ctx.account_id {
             return Err(access_denied());

@@ -571,3 +571,43 @@ fn new_buckets_have_aws_defaults() {
         json!([{"Grantee": {"ID": id, "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"}])
     );
 }
+
+#[test]
+fn a_bucket_read_after_a_change_sees_the_change() {
+    // Bucket records are decoded once and reused while their bytes are
+    // unchanged; every change must show at once, and a deleted and
+    // recreated bucket must not come back with the old record.
+    let s = svc();
+    let c = ctx(ME, "us-east-1");
+    create(&s, &c, "memo").expect("create");
+    let b = json!({"Bucket": "memo"});
+    for _ in 0..2 {
+        assert_eq!(
+            call(&s, &c, "GetBucketVersioning", b.clone()).expect("v"),
+            json!({})
+        );
+    }
+    for status in ["Enabled", "Suspended"] {
+        call(
+            &s,
+            &c,
+            "PutBucketVersioning",
+            json!({"Bucket": "memo", "VersioningConfiguration": {"Status": status}}),
+        )
+        .expect("put versioning");
+        assert_eq!(
+            call(&s, &c, "GetBucketVersioning", b.clone()).expect("v")["Status"],
+            status
+        );
+    }
+    call(&s, &c, "DeleteBucket", b.clone()).expect("delete");
+    assert_eq!(
+        code(call(&s, &c, "GetBucketVersioning", b.clone())),
+        ("NoSuchBucket".to_string(), 404)
+    );
+    create(&s, &c, "memo").expect("create again");
+    assert_eq!(
+        call(&s, &c, "GetBucketVersioning", b).expect("v"),
+        json!({})
+    );
+}

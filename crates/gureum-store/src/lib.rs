@@ -513,6 +513,17 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
         }
     }
 
+    /// The stored bytes at `key`, not decoded: for a caller that keeps
+    /// decoded values and checks them against the bytes they came from.
+    pub fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.store.inner.point(self.name, key)
+    }
+
+    /// Decodes what [`Table::get_bytes`] returned for `key`.
+    pub fn decode_bytes(&self, key: &str, bytes: &[u8]) -> Result<T> {
+        decode(self.name, key, bytes)
+    }
+
     /// Whether `key` is present.
     pub fn contains(&self, key: &str) -> Result<bool> {
         Ok(self.store.inner.point(self.name, key)?.is_some())
