@@ -274,7 +274,7 @@ impl S3Service {
         };
         // A cheap look first (one entry); the transaction looks again so
         // that an object written meanwhile still blocks the delete.
-        let has_versions = |t: &gureum_store::Table<crate::object::ObjectVersion>| {
+        let has_versions = |t: &crate::object::VersionTable| {
             t.scan_prefix_after(&prefix, None, 1).map(|v| !v.is_empty())
         };
         if has_versions(&self.objects.current)?

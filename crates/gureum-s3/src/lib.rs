@@ -37,6 +37,7 @@ mod objects;
 mod restore;
 pub mod storage;
 mod tags;
+mod version_codec;
 mod versioning;
 
 use gureum_core::{AwsError, Principal, RequestContext, Value};
@@ -159,10 +160,7 @@ impl S3Service {
         let s3 = S3Service {
             buckets: store.table("s3.buckets"),
             account_buckets: store.table("s3.account_buckets"),
-            objects: object::ObjectTables {
-                current: store.table("s3.objects"),
-                noncurrent: store.table("s3.versions"),
-            },
+            objects: object::ObjectTables::open(&store),
             blobs,
             seq: std::sync::atomic::AtomicU64::new(0),
             decoded_buckets: Default::default(),

@@ -25,8 +25,14 @@
 //! gives S3's version order (keys ascending, each newest first).
 
 use crate::object::{ObjectTables, ObjectVersion};
+use crate::version_codec::VersionCodec;
 use gureum_core::AwsError;
 use gureum_store::{Cursor, Row, Snapshot};
+
+/// A cursor over an object table.
+type VersionCursor = Cursor<ObjectVersion, VersionCodec>;
+/// A row of an object table.
+type VersionRow = Row<ObjectVersion, VersionCodec>;
 
 /// The most entries one page returns, whatever `MaxKeys` asks.
 pub const MAX_KEYS_LIMIT: usize = 1000;
@@ -134,13 +140,6 @@ pub struct Page {
     pub rows_read: usize,
 }
 
-/// Just the flag a rolled-up row is checked for.
-#[derive(serde::Deserialize)]
-struct Marker {
-    #[serde(default)]
-    delete_marker: bool,
-}
-
 /// Row-space bounds of a listing: `bucket/prefix` and the end of its range.
 struct Bounds {
     base: String,
@@ -167,8 +166,8 @@ impl Bounds {
 }
 
 /// Positions `cursor` where a listing from `start` begins.
-fn seek_start<T: serde::de::DeserializeOwned>(
-    cursor: &mut Cursor<T>,
+fn seek_start(
+    cursor: &mut VersionCursor,
     b: &Bounds,
     q: &Query,
     start: &Start,
@@ -226,7 +225,7 @@ pub fn list_current(
                     probe = Some(p);
                     break;
                 }
-                if !p.value_as::<Marker>()?.delete_marker {
+                if !p.value()?.delete_marker {
                     live = true;
                     break;
                 }
@@ -338,19 +337,19 @@ fn version_key(rest: &str) -> &str {
 }
 
 /// A cursor with one row looked ahead.
-struct Peek<T> {
-    cursor: Cursor<T>,
-    head: Option<Row<T>>,
+struct Peek {
+    cursor: VersionCursor,
+    head: Option<VersionRow>,
 }
 
-impl<T: serde::de::DeserializeOwned> Peek<T> {
+impl Peek {
     fn seek(&mut self, start: &str, exclusive: bool, end: Option<&str>) -> Result<(), AwsError> {
         self.cursor.seek(start, exclusive, end)?;
         self.head = self.cursor.next()?;
         Ok(())
     }
 
-    fn advance(&mut self) -> Result<Option<Row<T>>, AwsError> {
+    fn advance(&mut self) -> Result<Option<VersionRow>, AwsError> {
         let next = self.cursor.next()?;
         Ok(std::mem::replace(&mut self.head, next))
     }
@@ -475,24 +474,12 @@ impl ObjectTables {
         let mut c = snap.cursor(&self.noncurrent)?;
         c.seek(&prefix, false, successor(&prefix).as_deref())?;
         while let Some(r) = c.next()? {
-            if r.value_as::<VersionId>()?
-                .version_id
-                .as_deref()
-                .unwrap_or("null")
-                == vid
-            {
+            if r.value()?.version_id.as_deref().unwrap_or("null") == vid {
                 return Ok(Some(r.key().to_string()));
             }
         }
         Ok(None)
     }
-}
-
-/// Just a row's version id.
-#[derive(serde::Deserialize)]
-struct VersionId {
-    #[serde(default)]
-    version_id: Option<String>,
 }
 
 #[cfg(test)]

@@ -7,10 +7,7 @@ use gureum_store::Store;
 const B: &str = "bkt";
 
 fn tables(store: &Store) -> ObjectTables {
-    ObjectTables {
-        current: store.table("s3.objects"),
-        noncurrent: store.table("s3.versions"),
-    }
+    ObjectTables::open(store)
 }
 
 fn obj(seq: u64, vid: Option<&str>) -> ObjectVersion {

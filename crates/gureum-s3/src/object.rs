@@ -111,13 +111,27 @@ impl ObjectVersion {
     }
 }
 
+/// A table of object versions, stored in the binary record of
+/// [`crate::version_codec`].
+pub type VersionTable = Table<ObjectVersion, crate::version_codec::VersionCodec>;
+
 /// The object tables.
 #[derive(Clone, Debug)]
 pub struct ObjectTables {
     /// Current versions.
-    pub current: Table<ObjectVersion>,
+    pub current: VersionTable,
     /// Noncurrent versions.
-    pub noncurrent: Table<ObjectVersion>,
+    pub noncurrent: VersionTable,
+}
+
+impl ObjectTables {
+    /// The object tables of `store`.
+    pub fn open(store: &gureum_store::Store) -> ObjectTables {
+        ObjectTables {
+            current: store.table_with_codec("s3.objects"),
+            noncurrent: store.table_with_codec("s3.versions"),
+        }
+    }
 }
 
 /// `bucket/key`.

@@ -32,7 +32,8 @@
 //!
 //! Values are stored as compact JSON: simple, debuggable with any redb
 //! viewer, and tolerant of added fields (use `#[serde(default)]` for new
-//! ones). Keys sort bytewise, so zero-padded numbers and `/`-separated paths
+//! ones). A table read on every request may name its own [`Codec`]
+//! instead ([`Store::table_with_codec`]). Keys sort bytewise, so zero-padded numbers and `/`-separated paths
 //! (`"000000000000/us-east-1/vpc-0abc"`) scan in a useful order.
 //!
 //! All calls block (they may fsync): from async code call them from
@@ -41,6 +42,7 @@
 //! would wait for the first forever.
 
 mod checkpoint;
+pub mod codec;
 pub mod memtable;
 mod read_view;
 mod snapshot;
@@ -48,11 +50,11 @@ pub mod wal;
 
 pub use checkpoint::Durability;
 use checkpoint::{recover, spawn_checkpointer, CHECKPOINT_AFTER_COMMITS};
+pub use codec::{Codec, CodecError, Json};
 pub use snapshot::{Cursor, Row, Snapshot};
 
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -78,24 +80,25 @@ pub enum StoreError {
     /// another process…).
     #[error("database error: {0}")]
     Database(#[source] Box<redb::Error>),
-    /// A value could not be encoded as JSON.
+    /// A value could not be encoded by its table's codec.
     #[error("cannot encode a value for table {table}: {source}")]
     Encode {
         /// The table.
         table: &'static str,
-        /// The serde error.
-        source: serde_json::Error,
+        /// The codec's error.
+        source: CodecError,
     },
     /// A stored value does not decode as the table's type (a schema change
-    /// without `#[serde(default)]`, or a table name reused for another type).
+    /// without `#[serde(default)]`, a table name reused for another type,
+    /// damaged bytes).
     #[error("cannot decode {table}[{key}]: {source}")]
     Decode {
         /// The table.
         table: &'static str,
         /// The key.
         key: String,
-        /// The serde error.
-        source: serde_json::Error,
+        /// The codec's error.
+        source: CodecError,
     },
 }
 
@@ -289,6 +292,12 @@ impl Store {
     /// existence on first write; reading a table never written is reading
     /// an empty table. Use one type per name.
     pub fn table<T>(&self, name: &'static str) -> Table<T> {
+        self.table_with_codec(name)
+    }
+
+    /// The table `name` holding values of type `T` stored by codec `C`
+    /// rather than as JSON.
+    pub fn table_with_codec<T, C>(&self, name: &'static str) -> Table<T, C> {
         Table {
             name,
             store: self.clone(),
@@ -421,14 +430,14 @@ impl Store {
     }
 }
 
-/// A named table of `String` keys and `T` values.
-pub struct Table<T> {
+/// A named table of `String` keys and `T` values, stored by codec `C`.
+pub struct Table<T, C = Json> {
     name: &'static str,
     store: Store,
-    _type: PhantomData<fn() -> T>,
+    _type: PhantomData<fn() -> (T, C)>,
 }
 
-impl<T> Clone for Table<T> {
+impl<T, C> Clone for Table<T, C> {
     fn clone(&self) -> Self {
         Table {
             name: self.name,
@@ -438,18 +447,18 @@ impl<T> Clone for Table<T> {
     }
 }
 
-impl<T> fmt::Debug for Table<T> {
+impl<T, C> fmt::Debug for Table<T, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Table").field("name", &self.name).finish()
     }
 }
 
-fn encode<T: Serialize>(table: &'static str, value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|source| StoreError::Encode { table, source })
+fn encode<T, C: Codec<T>>(table: &'static str, value: &T) -> Result<Vec<u8>> {
+    C::encode(value).map_err(|source| StoreError::Encode { table, source })
 }
 
-fn decode<T: DeserializeOwned>(table: &'static str, key: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|source| StoreError::Decode {
+fn decode<T, C: Codec<T>>(table: &'static str, key: &str, bytes: &[u8]) -> Result<T> {
+    C::decode(bytes).map_err(|source| StoreError::Decode {
         table,
         key: key.to_string(),
         source,
@@ -458,14 +467,14 @@ fn decode<T: DeserializeOwned>(table: &'static str, key: &str, bytes: &[u8]) -> 
 
 /// Collects `(key, value)` pairs from an ordered range while `keep(key)`
 /// holds, at most `limit`.
-fn collect<'a, T, I>(
+fn collect<'a, T, C, I>(
     table: &'static str,
     range: I,
     keep: impl Fn(&str) -> bool,
     limit: usize,
 ) -> Result<Vec<(String, T)>>
 where
-    T: DeserializeOwned,
+    C: Codec<T>,
     I: Iterator<
         Item = std::result::Result<
             (
@@ -486,7 +495,7 @@ where
         if !keep(key) {
             break;
         }
-        out.push((key.to_string(), decode(table, key, v.value())?));
+        out.push((key.to_string(), decode::<T, C>(table, key, v.value())?));
     }
     Ok(out)
 }
@@ -499,7 +508,7 @@ fn prefix_bounds<'a>(prefix: &'a str, after: Option<&'a str>) -> (Bound<&'a str>
     }
 }
 
-impl<T: Serialize + DeserializeOwned> Table<T> {
+impl<T, C: Codec<T>> Table<T, C> {
     /// The table's name.
     pub fn name(&self) -> &'static str {
         self.name
@@ -508,7 +517,7 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
     /// The value at `key`.
     pub fn get(&self, key: &str) -> Result<Option<T>> {
         match self.store.inner.point(self.name, key)? {
-            Some(bytes) => Ok(Some(decode(self.name, key, &bytes)?)),
+            Some(bytes) => Ok(Some(decode::<T, C>(self.name, key, &bytes)?)),
             None => Ok(None),
         }
     }
@@ -521,7 +530,7 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
 
     /// Decodes what [`Table::get_bytes`] returned for `key`.
     pub fn decode_bytes(&self, key: &str, bytes: &[u8]) -> Result<T> {
-        decode(self.name, key, bytes)
+        decode::<T, C>(self.name, key, bytes)
     }
 
     /// Whether `key` is present.
@@ -559,7 +568,7 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
             name,
             |t| {
                 let range = t.range::<&str>(prefix_bounds(prefix, after))?;
-                collect(name, range, |k| k.starts_with(prefix), limit)
+                collect::<T, C, _>(name, range, |k| k.starts_with(prefix), limit)
             },
             Vec::new,
         )
@@ -582,7 +591,7 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
                     return Ok(Vec::new());
                 }
                 let range = t.range::<&str>((Bound::Included(start), upper))?;
-                collect(name, range, |_| true, limit)
+                collect::<T, C, _>(name, range, |_| true, limit)
             },
             Vec::new,
         )
@@ -625,13 +634,13 @@ impl fmt::Debug for WriteTxn {
 
 impl WriteTxn {
     /// Writes `value` at `key` in `table`.
-    pub fn put<T: Serialize>(&mut self, table: &Table<T>, key: &str, value: &T) -> Result<()> {
-        let bytes = encode(table.name, value)?;
+    pub fn put<T, C: Codec<T>>(&mut self, table: &Table<T, C>, key: &str, value: &T) -> Result<()> {
+        let bytes = encode::<T, C>(table.name, value)?;
         self.insert_bytes(table.name, key, bytes)
     }
 
     /// Removes `key` from `table`; `true` if it was present.
-    pub fn delete<T>(&mut self, table: &Table<T>, key: &str) -> Result<bool> {
+    pub fn delete<T, C>(&mut self, table: &Table<T, C>, key: &str) -> Result<bool> {
         self.remove_key(table.name, key)
     }
 
@@ -707,25 +716,25 @@ impl WriteTxn {
     }
 
     /// The value at `key` in `table`, including this transaction's writes.
-    pub fn get<T: DeserializeOwned>(&self, table: &Table<T>, key: &str) -> Result<Option<T>> {
+    pub fn get<T, C: Codec<T>>(&self, table: &Table<T, C>, key: &str) -> Result<Option<T>> {
         match self.bytes(table.name, key)? {
-            Some(v) => Ok(Some(decode(table.name, key, &v)?)),
+            Some(v) => Ok(Some(decode::<T, C>(table.name, key, &v)?)),
             None => Ok(None),
         }
     }
 
     /// Every entry of `table` under `prefix`, including this transaction's
     /// writes.
-    pub fn scan_prefix<T: DeserializeOwned>(
+    pub fn scan_prefix<T, C: Codec<T>>(
         &self,
-        table: &Table<T>,
+        table: &Table<T, C>,
         prefix: &str,
     ) -> Result<Vec<(String, T)>> {
         match &self.mode {
             TxnMode::Direct(txn) => {
                 let t = txn.open_table(def(table.name))?;
                 let range = t.range::<&str>(prefix_bounds(prefix, None))?;
-                collect(table.name, range, |k| k.starts_with(prefix), usize::MAX)
+                collect::<T, C, _>(table.name, range, |k| k.starts_with(prefix), usize::MAX)
             }
             TxnMode::Logged { inner, overlay } => {
                 // Everything acknowledged goes to redb first (this thread
@@ -755,7 +764,7 @@ impl WriteTxn {
                 }
                 rows.into_iter()
                     .map(|(k, v)| {
-                        let value = decode(table.name, &k, &v)?;
+                        let value = decode::<T, C>(table.name, &k, &v)?;
                         Ok((k, value))
                     })
                     .collect()

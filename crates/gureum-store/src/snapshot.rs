@@ -29,7 +29,7 @@ impl Store {
 impl Snapshot {
     /// A cursor over `table` as of this snapshot, positioned nowhere until
     /// [`Cursor::seek`].
-    pub fn cursor<T>(&self, table: &Table<T>) -> Result<Cursor<T>> {
+    pub fn cursor<T, C>(&self, table: &Table<T, C>) -> Result<Cursor<T, C>> {
         let t = match self.txn.open_table(def(table.name)) {
             Ok(t) => Some(t),
             Err(TableError::TableDoesNotExist(_)) => None,
@@ -49,28 +49,28 @@ type RawRange = redb::Range<'static, &'static str, &'static [u8]>;
 /// Reads one table's keys in order from a position, lazily: values are
 /// decoded only when asked for, and [`Cursor::seek`] jumps ahead without
 /// reading what lies between (a B-tree descent).
-pub struct Cursor<T> {
+pub struct Cursor<T, C = Json> {
     name: &'static str,
     table: Option<redb::ReadOnlyTable<&'static str, &'static [u8]>>,
     range: Option<RawRange>,
-    _type: PhantomData<fn() -> T>,
+    _type: PhantomData<fn() -> (T, C)>,
 }
 
-impl<T> fmt::Debug for Cursor<T> {
+impl<T, C> fmt::Debug for Cursor<T, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cursor").field("table", &self.name).finish()
     }
 }
 
 /// One entry read by a [`Cursor`]: the key, and the value still encoded.
-pub struct Row<T> {
+pub struct Row<T, C = Json> {
     table: &'static str,
     key: redb::AccessGuard<'static, &'static str>,
     value: redb::AccessGuard<'static, &'static [u8]>,
-    _type: PhantomData<fn() -> T>,
+    _type: PhantomData<fn() -> (T, C)>,
 }
 
-impl<T> fmt::Debug for Row<T> {
+impl<T, C> fmt::Debug for Row<T, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Row")
             .field("key", &self.key.value())
@@ -78,25 +78,33 @@ impl<T> fmt::Debug for Row<T> {
     }
 }
 
-impl<T: DeserializeOwned> Row<T> {
+impl<T, C> Row<T, C> {
     /// The key.
     pub fn key(&self) -> &str {
         self.key.value()
     }
+}
 
+impl<T, C: Codec<T>> Row<T, C> {
     /// The value, decoded.
     pub fn value(&self) -> Result<T> {
-        decode(self.table, self.key(), self.value.value())
-    }
-
-    /// The value decoded as another type: a subset of `T`'s fields, to
-    /// read one flag without building the whole value.
-    pub fn value_as<U: DeserializeOwned>(&self) -> Result<U> {
-        decode(self.table, self.key(), self.value.value())
+        decode::<T, C>(self.table, self.key(), self.value.value())
     }
 }
 
-impl<T: DeserializeOwned> Cursor<T> {
+impl<T> Row<T, Json> {
+    /// The value decoded as another type: a subset of `T`'s fields, to
+    /// read one flag without building the whole value (JSON tables only).
+    pub fn value_as<U: DeserializeOwned>(&self) -> Result<U> {
+        serde_json::from_slice(self.value.value()).map_err(|e| StoreError::Decode {
+            table: self.table,
+            key: self.key().to_string(),
+            source: Box::new(e),
+        })
+    }
+}
+
+impl<T, C> Cursor<T, C> {
     /// Positions the cursor at the first key `>= start` (or `> start` when
     /// `exclusive`), reading no further than `end` (exclusive) if given.
     pub fn seek(&mut self, start: &str, exclusive: bool, end: Option<&str>) -> Result<()> {
@@ -119,7 +127,7 @@ impl<T: DeserializeOwned> Cursor<T> {
 
     /// The next entry, `None` past the end of the range.
     #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Result<Option<Row<T>>> {
+    pub fn next(&mut self) -> Result<Option<Row<T, C>>> {
         let Some(range) = &mut self.range else {
             return Ok(None);
         };
