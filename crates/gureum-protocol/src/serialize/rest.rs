@@ -42,11 +42,14 @@ pub fn write_headers(
     headers: &mut Vec<(String, String)>,
 ) {
     let Some(obj) = value.as_object() else { return };
-    for (name, r) in &shape.members {
-        let Some(loc) = r.location.as_deref() else {
+    // The value holds a few of the shape's members (GetObject's output
+    // shape has ~50): walk the value and look each member up, in the
+    // value's order.
+    for (name, v) in obj {
+        let Some(r) = shape.members.get(name.as_str()) else {
             continue;
         };
-        let Some(v) = gureum_core::member::get(obj, name) else {
+        let Some(loc) = r.location.as_deref() else {
             continue;
         };
         match loc {
