@@ -11,6 +11,7 @@ pub mod body;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod hex;
 pub mod id;
 pub mod member;
 pub mod region;

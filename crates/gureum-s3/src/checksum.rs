@@ -375,7 +375,11 @@ pub use crate::md5sum::Md5;
 /// A single-request object's ETag: the hex MD5 in double quotes, as S3
 /// sends it in `ETag` headers and XML.
 pub fn etag(md5: &[u8; 16]) -> String {
-    format!("\"{}\"", hex::encode(md5))
+    let mut s = String::with_capacity(34);
+    s.push('"');
+    gureum_core::hex::push(&mut s, md5);
+    s.push('"');
+    s
 }
 
 /// A multipart object's ETag: the hex MD5 of the concatenated binary part

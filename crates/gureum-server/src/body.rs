@@ -123,7 +123,8 @@ impl IncomingSource {
         match std::mem::replace(&mut self.check, PayloadCheck::None) {
             PayloadCheck::None => Ok(()),
             PayloadCheck::Sha256(claimed) => {
-                let actual = hex::encode(self.hasher.take().unwrap_or_default().finalize());
+                let actual =
+                    gureum_core::hex::encode(&self.hasher.take().unwrap_or_default().finalize());
                 if actual.eq_ignore_ascii_case(&claimed) {
                     Ok(())
                 } else {

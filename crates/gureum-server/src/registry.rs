@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 /// The served services, by model name, and what they share.
 pub struct Registry {
-    services: HashMap<&'static str, Arc<dyn Service>>,
+    /// By model name (constants): hashed with the model's fast hasher.
+    services: HashMap<&'static str, Arc<dyn Service>, gureum_model::ModelHasher>,
     /// Evaluates IAM policies for every request by an IAM principal.
     pub authorizer: Arc<Authorizer>,
     /// Keys Gureum issued: IAM access keys and STS sessions.

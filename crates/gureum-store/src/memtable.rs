@@ -14,7 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 /// Changed keys per table: `Some(bytes)` written, `None` removed.
 #[derive(Debug, Default)]
 pub struct Memtable {
-    tables: HashMap<String, BTreeMap<String, Option<Vec<u8>>>>,
+    /// By table name. The names are the services' own constants, so
+    /// foldhash (not SipHash, whose defence against chosen keys buys
+    /// nothing here) hashes them; every write looks a table up several times.
+    tables: HashMap<String, BTreeMap<String, Option<Vec<u8>>>, foldhash::fast::FixedState>,
     entries: usize,
 }
 

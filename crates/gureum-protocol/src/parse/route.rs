@@ -386,16 +386,21 @@ const CACHE_MIN_OPERATIONS: usize = 8;
 /// Most tables kept; past it the cache starts over (models are few).
 const CACHE_MAX: usize = 256;
 
-type Key = (usize, usize, usize, String);
+/// A model's address, operation count and shape count.
+type Key = (usize, usize, usize);
 
-fn cache() -> &'static RwLock<HashMap<Key, Arc<RouteTable>>> {
-    static CACHE: OnceLock<RwLock<HashMap<Key, Arc<RouteTable>>>> = OnceLock::new();
+/// Cached tables, with the uid (or service id) of the model each was built
+/// from.
+type Cache = HashMap<Key, (String, Arc<RouteTable>), gureum_model::ModelHasher>;
+
+fn cache() -> &'static RwLock<Cache> {
+    static CACHE: OnceLock<RwLock<Cache>> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
 /// The route table of `model`, built once per model and cached. The key is
-/// the model's address plus its size and id, and a found route is checked
-/// against the model's operation name, so a stale entry is never trusted.
+/// the model's address plus its size, and an entry is used only when the
+/// model's id matches too, so a stale entry is never trusted.
 pub(crate) fn table_for(model: &ServiceModel) -> Arc<RouteTable> {
     if model.operations.len() < CACHE_MIN_OPERATIONS {
         return Arc::new(RouteTable::build(model));
@@ -404,15 +409,17 @@ pub(crate) fn table_for(model: &ServiceModel) -> Arc<RouteTable> {
         model as *const ServiceModel as usize,
         model.operations.len(),
         model.shapes.len(),
-        model
-            .metadata
-            .uid
-            .clone()
-            .unwrap_or_else(|| model.metadata.service_id.clone()),
     );
+    let id = model
+        .metadata
+        .uid
+        .as_deref()
+        .unwrap_or(&model.metadata.service_id);
     if let Ok(map) = cache().read() {
-        if let Some(t) = map.get(&key) {
-            return Arc::clone(t);
+        if let Some((built_from, t)) = map.get(&key) {
+            if built_from == id {
+                return Arc::clone(t);
+            }
         }
     }
     let table = Arc::new(RouteTable::build(model));
@@ -420,7 +427,7 @@ pub(crate) fn table_for(model: &ServiceModel) -> Arc<RouteTable> {
         if map.len() >= CACHE_MAX {
             map.clear();
         }
-        map.insert(key, Arc::clone(&table));
+        map.insert(key, (id.to_string(), Arc::clone(&table)));
     }
     table
 }
