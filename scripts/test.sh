@@ -22,6 +22,10 @@ cargo fmt --all -- --check
 step "cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "fuzz targets compile (they run with cargo +nightly fuzz; see fuzz/README.md)"
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
+
 step "cargo test (unit, protocol conformance)"
 cargo test --workspace --quiet
 

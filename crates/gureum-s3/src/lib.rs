@@ -37,7 +37,7 @@ mod objects;
 mod restore;
 pub mod storage;
 mod tags;
-mod version_codec;
+pub mod version_codec;
 mod versioning;
 
 use gureum_core::{AwsError, Principal, RequestContext, Value};
