@@ -76,6 +76,16 @@ def test_ranges_suffix_and_unsatisfiable(s3, bucket):
     assert status(e) == 416
 
 
+def test_a_range_ending_at_u64_max_is_the_rest_of_the_object(s3, bucket):
+    # The last-byte position is clamped to the object's end; adding one to
+    # 2^64 - 1 once overflowed (an empty 206 from a release build).
+    s3.put_object(Bucket=bucket, Key="digits", Body=b"0123456789")
+    r = s3.get_object(Bucket=bucket, Key="digits", Range="bytes=4-18446744073709551615")
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert r["ContentRange"] == "bytes 4-9/10"
+    assert r["Body"].read() == b"456789"
+
+
 def test_conditional_get_304_and_412(s3, bucket):
     put = s3.put_object(Bucket=bucket, Key="cond", Body=b"x")
     with pytest.raises(ClientError) as e:

@@ -166,7 +166,7 @@ pub fn parse_range(header: &str, size: u64) -> Result<Option<(u64, u64)>, AwsErr
             if e < s {
                 return Ok(None);
             }
-            (s, (e + 1).min(size))
+            (s, e.saturating_add(1).min(size))
         }
     };
     if start >= size {
@@ -330,6 +330,20 @@ mod tests {
         assert_eq!(
             parse_range("bytes=-1000", 100).expect("should succeed"),
             Some((0, 100))
+        );
+    }
+
+    #[test]
+    fn a_last_byte_position_of_u64_max_means_to_the_end() {
+        // `e + 1` overflowed here: a panic in debug builds, an empty range
+        // (`start..0`) in release ones.
+        assert_eq!(
+            parse_range("bytes=0-18446744073709551615", 100).expect("should succeed"),
+            Some((0, 100))
+        );
+        assert_eq!(
+            parse_range("bytes=99-18446744073709551615", 100).expect("should succeed"),
+            Some((99, 100))
         );
     }
 
