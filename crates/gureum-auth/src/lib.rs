@@ -25,6 +25,7 @@ pub mod chunked;
 pub mod credentials;
 pub mod error;
 pub mod keys;
+pub mod names;
 pub mod sign;
 pub mod sigv2;
 pub mod sigv4;

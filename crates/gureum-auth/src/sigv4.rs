@@ -43,9 +43,10 @@
 use crate::canonical::{self, Canon, UriMode};
 use crate::error::{AuthError, SignatureMismatch};
 use crate::keys::{self, SigningKey};
+use crate::names;
 use gureum_core::timestamp::{format_amz_date, parse_amz_date, parse_http_date};
 use hmac::Mac;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use sha2::{Digest, Sha256};
 
 /// The algorithm name in the header and in `X-Amz-Algorithm`.
@@ -280,11 +281,11 @@ impl SigV4Request {
                 "The authorization header is malformed; incorrect terminal \"{term}\". This endpoint uses \"aws4_request\"."
             )));
         }
-        let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let (amz_date, date_ms) = if let Some(d) = header_str("x-amz-date") {
+        let header_str = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let (amz_date, date_ms) = if let Some(d) = header_str(&names::X_AMZ_DATE) {
             let ms = parse_amz_date(d.trim()).ok_or(AuthError::MissingDate)?;
             (d.trim().to_string(), ms)
-        } else if let Some(d) = header_str("date") {
+        } else if let Some(d) = header_str(&http::header::DATE) {
             let ms = parse_http_date(d).ok_or(AuthError::MissingDate)?;
             (format_amz_date(ms), ms)
         } else {
@@ -305,8 +306,8 @@ impl SigV4Request {
             signed_headers: signed.to_string(),
             signature: signature.to_string(),
             presigned: None,
-            security_token: header_str("x-amz-security-token").map(str::to_string),
-            content_sha256: header_str("x-amz-content-sha256").map(|s| s.trim().to_string()),
+            security_token: header_str(&names::X_AMZ_SECURITY_TOKEN).map(str::to_string),
+            content_sha256: header_str(&names::X_AMZ_CONTENT_SHA256).map(|s| s.trim().to_string()),
         })
     }
 
@@ -376,7 +377,7 @@ impl SigV4Request {
                 "Invalid credential date. Date is not the same as X-Amz-Date.",
             ));
         }
-        let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let header_str = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         Ok(SigV4Request {
             access_key_id: akid.to_string(),
             amz_date: date.into_owned(),
@@ -389,8 +390,8 @@ impl SigV4Request {
             presigned: Some(expires),
             security_token: token
                 .map(|t| t.into_owned())
-                .or_else(|| header_str("x-amz-security-token").map(str::to_string)),
-            content_sha256: header_str("x-amz-content-sha256").map(|s| s.trim().to_string()),
+                .or_else(|| header_str(&names::X_AMZ_SECURITY_TOKEN).map(str::to_string)),
+            content_sha256: header_str(&names::X_AMZ_CONTENT_SHA256).map(|s| s.trim().to_string()),
         })
     }
 

@@ -118,7 +118,7 @@ pub(crate) fn authenticate(
     };
     let decoded_len = parts
         .headers
-        .get("x-amz-decoded-content-length")
+        .get(&gureum_auth::names::X_AMZ_DECODED_CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
     let body = match (body, chunked) {
@@ -184,7 +184,7 @@ fn authenticate_v2(
             if let Some(token) = &cred.session_token {
                 let given = parts
                     .headers
-                    .get("x-amz-security-token")
+                    .get(&gureum_auth::names::X_AMZ_SECURITY_TOKEN)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string)
                     .or_else(|| {

@@ -58,8 +58,12 @@ pub fn may_stream(parts: &Parts) -> bool {
     match sigv4::credential_scope(&parts.headers, query) {
         Some(scope) => scope.service == "s3",
         None => {
-            !parts.headers.contains_key("x-amz-target")
-                && !parts.headers.contains_key("smithy-protocol")
+            !parts
+                .headers
+                .contains_key(&gureum_auth::names::X_AMZ_TARGET)
+                && !parts
+                    .headers
+                    .contains_key(&gureum_auth::names::SMITHY_PROTOCOL)
         }
     }
 }
