@@ -4,6 +4,7 @@ independent computation in Python; URL encoding of awkward keys; and the
 aws CLI's `s3 ls`, `s3 sync` and `s3 rm --recursive`, which page through
 ListObjectsV2."""
 import urllib.parse
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -276,6 +277,33 @@ def test_list_object_versions_paginates_in_key_then_newest_first_order(s3, versi
         # Versions and DeleteMarkers are separate lists; order them back.
         order = {(k, v): n for n, (k, v, _, _) in enumerate(versioned)}
         got.extend(sorted(entries, key=lambda e: order[(e[0], e[1])]))
+    assert got == versioned
+
+
+def test_list_object_versions_interleaves_versions_and_delete_markers_in_the_xml(s3, versioned):
+    # SDKs that keep document order (the Java SDK v1's version summaries)
+    # see S3's one sequence: key order, newest first, markers in place.
+    ns = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+    bodies = []
+
+    def keep_body(http_response, **_):
+        bodies.append(http_response.content)
+
+    s3.meta.events.register("after-call.s3.ListObjectVersions", keep_body)
+    try:
+        for _ in s3.get_paginator("list_object_versions").paginate(
+                Bucket=VERSIONED, PaginationConfig={"PageSize": 9}):
+            pass
+    finally:
+        s3.meta.events.unregister("after-call.s3.ListObjectVersions", keep_body)
+    got = []
+    for body in bodies:
+        for el in ET.fromstring(body):
+            if el.tag in (ns + "Version", ns + "DeleteMarker"):
+                # The paginator asks for EncodingType=url (and decodes keys).
+                key = urllib.parse.unquote_plus(el.findtext(ns + "Key"))
+                got.append((key, el.findtext(ns + "VersionId"),
+                            el.findtext(ns + "IsLatest") == "true", el.tag == ns + "DeleteMarker"))
     assert got == versioned
 
 

@@ -31,6 +31,13 @@ pub fn str_member<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
     member(value, name).and_then(Value::as_str)
 }
 
+/// The key of an output structure that orders the items of several
+/// flattened XML lists as one sequence: an array with one member name per
+/// item, in document order (S3's `ListObjectVersions` interleaves
+/// `Version` and `DeleteMarker`). Model member names never start with `$`;
+/// the rest-xml serializer reads it and every serializer leaves it out.
+pub const XML_ORDER: &str = "$order";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -369,7 +369,17 @@ impl S3Service {
         let mut versions = Vec::new();
         let mut markers = Vec::new();
         let mut prefixes = Vec::new();
+        // S3 writes versions and delete markers in one sequence, key order
+        // then newest first; the serializer interleaves them by this list.
+        let mut order = Vec::new();
         for e in &page.entries {
+            match e {
+                VersionEntry::Version { version, .. } if version.delete_marker => {
+                    order.push(json!("DeleteMarkers"));
+                }
+                VersionEntry::Version { .. } => order.push(json!("Versions")),
+                VersionEntry::Prefix(_) => {}
+            }
             match e {
                 VersionEntry::Version {
                     key,
@@ -400,6 +410,9 @@ impl S3Service {
         }
         if !markers.is_empty() {
             out.insert("DeleteMarkers".into(), Value::Array(markers));
+        }
+        if !order.is_empty() {
+            out.insert(gureum_core::member::XML_ORDER.into(), Value::Array(order));
         }
         if !prefixes.is_empty() {
             out.insert("CommonPrefixes".into(), Value::Array(prefixes));

@@ -18,6 +18,12 @@
 //!
 //! Text goes straight into one `String`; escaping is skipped for the common
 //! case of text with nothing to escape.
+//!
+//! A structure's members are written in the shape's order, except where
+//! the value says otherwise with [`XML_ORDER`]: items of several flattened
+//! lists interleaved in the order the service read them (S3's
+//! `ListObjectVersions` writes `Version` and `DeleteMarker` elements in key
+//! order, not one kind after the other).
 
 use super::{format_ts, in_body, scalar_text, target, ts_format, ts_millis, TsFormat};
 use crate::Value;
@@ -154,14 +160,93 @@ pub fn write_struct_contents(
     value: &Value,
 ) {
     let Some(obj) = value.as_object() else { return };
+    let order = obj.get(XML_ORDER).and_then(Value::as_array);
+    let mut interleaved = false;
     for (name, r) in &shape.members {
         if r.xml_attribute || !in_body(r) {
+            continue;
+        }
+        let in_order = |o: &&Vec<Value>| o.iter().any(|n| n == name.as_str());
+        if let Some(order) = order.filter(in_order).filter(|_| flattened_list(model, r)) {
+            if !interleaved {
+                write_interleaved(w, model, shape, obj, order);
+                interleaved = true;
+            }
             continue;
         }
         if let Some(v) = gureum_core::member::get(obj, name) {
             write_member(w, model, member_name(name, r), r, v);
         }
     }
+}
+
+/// Where [`XML_ORDER`] names flattened lists, their items are written
+/// together, where the first of those members would be; an entry past its
+/// list's end, or naming no flattened list member, is skipped, and items no
+/// entry reached follow, member by member.
+pub use gureum_core::member::XML_ORDER;
+
+fn flattened_list(model: &ServiceModel, r: &MemberRef) -> bool {
+    target(model, r).is_some_and(|s| s.kind == ShapeType::List && (r.flattened || s.flattened))
+}
+
+fn write_interleaved(
+    w: &mut XmlWriter,
+    model: &ServiceModel,
+    shape: &Shape,
+    obj: &serde_json::Map<String, Value>,
+    order: &[Value],
+) {
+    // Members taken so far, and how many items of each.
+    let mut taken: Vec<(&str, usize)> = Vec::new();
+    for entry in order {
+        let Some(name) = entry.as_str() else { continue };
+        let Some((r, item_ref, items)) = flattened_items(model, shape, obj, name) else {
+            continue;
+        };
+        let i = match taken.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, i)) => i,
+            None => {
+                taken.push((name, 0));
+                &mut taken.last_mut().expect("just pushed").1
+            }
+        };
+        if let Some(item) = items.get(*i) {
+            write_member(w, model, member_name(name, r), item_ref, item);
+        }
+        *i += 1;
+    }
+    for name in shape.members.keys() {
+        if !order.iter().any(|n| n == name.as_str()) {
+            continue;
+        }
+        let Some((r, item_ref, items)) = flattened_items(model, shape, obj, name) else {
+            continue;
+        };
+        let done = taken
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |(_, i)| *i);
+        for item in items.iter().skip(done) {
+            write_member(w, model, member_name(name, r), item_ref, item);
+        }
+    }
+}
+
+/// A flattened list member's ref, its item ref and the value's items.
+fn flattened_items<'a>(
+    model: &'a ServiceModel,
+    shape: &'a Shape,
+    obj: &'a serde_json::Map<String, Value>,
+    name: &str,
+) -> Option<(&'a MemberRef, &'a MemberRef, &'a Vec<Value>)> {
+    let r = shape.members.get(name)?;
+    if !flattened_list(model, r) {
+        return None;
+    }
+    let item_ref = target(model, r)?.member.as_deref()?;
+    let items = obj.get(name)?.as_array()?;
+    Some((r, item_ref, items))
 }
 
 /// Writes one value as the element(s) `name` (several for a flattened list).
@@ -345,6 +430,51 @@ mod tests {
             "<Item>a</Item><Item>b</Item>\
              <M><entry><K>k</K><value>v</value></entry></M>\
              <F><K>x</K><value>y</value></F>"
+        );
+    }
+
+    #[test]
+    fn xml_order_interleaves_flattened_lists_and_keeps_leftovers() {
+        let model = ServiceModel::from_json(
+            r#"{"metadata":{"protocol":"rest-xml"},"operations":{},"shapes":{
+              "Out":{"type":"structure","members":{
+                "Name":{"shape":"S"},
+                "Versions":{"shape":"L","flattened":true,"locationName":"Version"},
+                "Markers":{"shape":"L","flattened":true,"locationName":"DeleteMarker"},
+                "Prefixes":{"shape":"L","flattened":true,"locationName":"Prefix"}}},
+              "L":{"type":"list","member":{"shape":"S"}},
+              "S":{"type":"string"}}}"#,
+        )
+        .expect("model");
+        let shape = model.shape("Out").expect("shape");
+        let write = |v: serde_json::Value| {
+            let mut w = XmlWriter::new();
+            write_struct_contents(&mut w, &model, shape, &v);
+            w.out
+        };
+        let v = serde_json::json!({
+            "Name": "n",
+            "Versions": ["a1", "b2", "c1"],
+            "Markers": ["b1"],
+            "Prefixes": ["p/"],
+            "$order": ["Versions", "Markers", "Versions"],
+        });
+        assert_eq!(
+            write(v),
+            "<Name>n</Name><Version>a1</Version><DeleteMarker>b1</DeleteMarker>\
+             <Version>b2</Version><Version>c1</Version><Prefix>p/</Prefix>",
+            "order first, then what it did not reach; other members untouched"
+        );
+        let plain = serde_json::json!({"Versions": ["a"], "Markers": ["b"]});
+        assert_eq!(
+            write(plain),
+            "<Version>a</Version><DeleteMarker>b</DeleteMarker>"
+        );
+        let odd = serde_json::json!({"Name": "n", "Markers": ["b"], "$order": ["Name", 7, "Nope"]});
+        assert_eq!(
+            write(odd),
+            "<Name>n</Name><DeleteMarker>b</DeleteMarker>",
+            "entries naming no flattened list change nothing"
         );
     }
 
