@@ -226,10 +226,13 @@ impl SigV4Request {
     }
 
     fn parse_header(auth: &str, headers: &HeaderMap) -> Result<SigV4Request, AuthError> {
-        let auth = auth.trim();
-        let (alg, rest) = auth
-            .split_once(|c: char| c.is_ascii_whitespace())
-            .unwrap_or((auth, ""));
+        // Header values that reached here are visible ASCII, spaces and
+        // tabs (`HeaderValue::to_str`), so ASCII trimming is all trimming.
+        let auth = auth.trim_ascii();
+        let (alg, rest) = match auth.bytes().position(|b| b.is_ascii_whitespace()) {
+            Some(i) => (&auth[..i], &auth[i + 1..]),
+            None => (auth, ""),
+        };
         if alg != ALGORITHM {
             return Err(AuthError::UnsupportedAuthorizationMechanism(
                 alg.to_string(),
@@ -237,7 +240,7 @@ impl SigV4Request {
         }
         let (mut credential, mut signed, mut signature) = (None, None, None);
         for part in rest.split(',') {
-            let part = part.trim();
+            let part = part.trim_ascii();
             let Some((k, v)) = part.split_once('=') else {
                 if part.is_empty() {
                     continue;
@@ -246,10 +249,10 @@ impl SigV4Request {
                     "Authorization header requires each component to be of the form key=value. Authorization={auth}"
                 )));
             };
-            match k.trim() {
-                "Credential" => credential = Some(v.trim()),
-                "SignedHeaders" => signed = Some(v.trim()),
-                "Signature" => signature = Some(v.trim()),
+            match k.trim_ascii() {
+                "Credential" => credential = Some(v.trim_ascii()),
+                "SignedHeaders" => signed = Some(v.trim_ascii()),
+                "Signature" => signature = Some(v.trim_ascii()),
                 _ => {}
             }
         }
@@ -283,8 +286,8 @@ impl SigV4Request {
         }
         let header_str = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         let (amz_date, date_ms) = if let Some(d) = header_str(&names::X_AMZ_DATE) {
-            let ms = parse_amz_date(d.trim()).ok_or(AuthError::MissingDate)?;
-            (d.trim().to_string(), ms)
+            let ms = parse_amz_date(d.trim_ascii()).ok_or(AuthError::MissingDate)?;
+            (d.trim_ascii().to_string(), ms)
         } else if let Some(d) = header_str(&http::header::DATE) {
             let ms = parse_http_date(d).ok_or(AuthError::MissingDate)?;
             (format_amz_date(ms), ms)
@@ -307,7 +310,8 @@ impl SigV4Request {
             signature: signature.to_string(),
             presigned: None,
             security_token: header_str(&names::X_AMZ_SECURITY_TOKEN).map(str::to_string),
-            content_sha256: header_str(&names::X_AMZ_CONTENT_SHA256).map(|s| s.trim().to_string()),
+            content_sha256: header_str(&names::X_AMZ_CONTENT_SHA256)
+                .map(|s| s.trim_ascii().to_string()),
         })
     }
 
@@ -391,7 +395,8 @@ impl SigV4Request {
             security_token: token
                 .map(|t| t.into_owned())
                 .or_else(|| header_str(&names::X_AMZ_SECURITY_TOKEN).map(str::to_string)),
-            content_sha256: header_str(&names::X_AMZ_CONTENT_SHA256).map(|s| s.trim().to_string()),
+            content_sha256: header_str(&names::X_AMZ_CONTENT_SHA256)
+                .map(|s| s.trim_ascii().to_string()),
         })
     }
 

@@ -636,7 +636,8 @@ pub(crate) fn object_headers(
     now_ms: i64,
     input: &Value,
 ) -> Map<String, Value> {
-    let mut out = Map::new();
+    // Room for the usual dozen members: growing an IndexMap rehashes.
+    let mut out = Map::with_capacity(12);
     out.insert("AcceptRanges".into(), json!("bytes"));
     out.insert("LastModified".into(), json!(v.last_modified_ms / 1000));
     out.insert("ETag".into(), json!(v.etag));

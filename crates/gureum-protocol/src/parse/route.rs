@@ -207,7 +207,8 @@ fn compile_seg(raw: &str) -> Seg {
 #[derive(Debug)]
 pub(crate) struct PathSeg<'a> {
     raw: &'a str,
-    decoded: String,
+    /// Borrowed from `raw` when it holds no escape.
+    decoded: std::borrow::Cow<'a, str>,
 }
 
 impl<'a> PathSeg<'a> {
@@ -219,7 +220,7 @@ impl<'a> PathSeg<'a> {
         path.split('/')
             .map(|raw| PathSeg {
                 raw,
-                decoded: percent_decode(raw),
+                decoded: percent_encoding::percent_decode_str(raw).decode_utf8_lossy(),
             })
             .collect()
     }
