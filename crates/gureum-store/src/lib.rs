@@ -33,7 +33,8 @@
 //! Values are stored as compact JSON: simple, debuggable with any redb
 //! viewer, and tolerant of added fields (use `#[serde(default)]` for new
 //! ones). A table read on every request may name its own [`Codec`]
-//! instead ([`Store::table_with_codec`]). Keys sort bytewise, so zero-padded numbers and `/`-separated paths
+//! instead ([`Store::table_with_codec`]). Keys sort bytewise, so
+//! zero-padded numbers and `/`-separated paths
 //! (`"000000000000/us-east-1/vpc-0abc"`) scan in a useful order.
 //!
 //! All calls block (they may fsync): from async code call them from
@@ -54,7 +55,6 @@ pub use codec::{Codec, CodecError, Json};
 pub use snapshot::{Cursor, Row, Snapshot};
 
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
-use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;

@@ -92,18 +92,6 @@ impl<T, C: Codec<T>> Row<T, C> {
     }
 }
 
-impl<T> Row<T, Json> {
-    /// The value decoded as another type: a subset of `T`'s fields, to
-    /// read one flag without building the whole value (JSON tables only).
-    pub fn value_as<U: DeserializeOwned>(&self) -> Result<U> {
-        serde_json::from_slice(self.value.value()).map_err(|e| StoreError::Decode {
-            table: self.table,
-            key: self.key().to_string(),
-            source: Box::new(e),
-        })
-    }
-}
-
 impl<T, C> Cursor<T, C> {
     /// Positions the cursor at the first key `>= start` (or `> start` when
     /// `exclusive`), reading no further than `end` (exclusive) if given.
