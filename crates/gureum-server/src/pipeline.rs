@@ -123,8 +123,26 @@ pub async fn handle(
     outcome: &mut Outcome,
 ) -> (WireResponse, Option<gureum_core::ResponseBody>) {
     let mut stream = None;
-    let response = handle_request(state, parts, body, remote, outcome, &mut stream).await;
-    (response, stream)
+    let caught = {
+        let request = std::pin::pin!(handle_request(
+            state,
+            parts,
+            body,
+            remote,
+            outcome,
+            &mut stream,
+        ));
+        crate::panic_guard::catch_panics(request).await
+    };
+    match caught {
+        Ok(response) => (response, stream),
+        Err(message) => {
+            let request_id = gureum_core::id::request_id();
+            tracing::error!(%request_id, service = outcome.service, operation = %outcome.operation, "request panicked: {message}");
+            let e = AwsError::internal("We encountered an internal error. Please try again.");
+            (fallback_error(&e, &request_id), None)
+        }
+    }
 }
 
 async fn handle_request(
