@@ -39,7 +39,7 @@ pub(crate) fn hmac(key: &[u8]) -> HmacSha256 {
 /// The hex SigV4 signature of `string_to_sign` under a signing key (what
 /// S3's POST policies and presigned forms carry).
 pub fn signature_hex(key: &SigningKey, string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(key, string_to_sign.as_bytes()))
+    gureum_core::hex::encode(&hmac_sha256(key, string_to_sign.as_bytes()))
 }
 
 /// `HMAC-SHA256(key, data)`.
@@ -131,7 +131,7 @@ pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
 
 /// Lower-case hex of a 32-byte digest as a `String`.
 pub(crate) fn hex32_string(bytes: &[u8; 32]) -> String {
-    String::from_utf8_lossy(&hex32(bytes)).into_owned()
+    gureum_core::hex::encode(bytes)
 }
 
 /// Compares a computed lower-case hex signature with the one provided, in

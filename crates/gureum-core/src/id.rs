@@ -29,12 +29,14 @@ pub fn uuid_v4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let mut s = String::with_capacity(36);
-    for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
+    for (i, group) in [&b[..4], &b[4..6], &b[6..8], &b[8..10], &b[10..]]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
             s.push('-');
         }
-        s.push(HEX[(byte >> 4) as usize] as char);
-        s.push(HEX[(byte & 0xf) as usize] as char);
+        crate::hex::push(&mut s, group);
     }
     s
 }
@@ -68,11 +70,7 @@ pub fn secret_access_key() -> String {
 pub fn hex(len: usize) -> String {
     let mut bytes = vec![0u8; len.div_ceil(2)];
     rand::thread_rng().fill(&mut bytes[..]);
-    let mut s = String::with_capacity(len + 1);
-    for b in bytes {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 0xf) as usize] as char);
-    }
+    let mut s = crate::hex::encode(&bytes);
     s.truncate(len);
     s
 }
