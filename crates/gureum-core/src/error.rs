@@ -55,23 +55,27 @@ impl AwsError {
     /// The answer for an operation Gureum does not implement (yet). HTTP 501,
     /// which AWS SDKs do not retry.
     pub fn not_implemented(service: &str, operation: &str) -> Self {
-        AwsError::new(
-            "NotImplemented",
-            501,
-            format!(
-                "The operation {operation} of service {service} is not implemented by Gureum yet"
-            ),
-        )
+        crate::CommonError::NotImplemented {
+            service: service.to_string(),
+            operation: operation.to_string(),
+        }
+        .into()
     }
 
     /// A generic 400 `ValidationException` (json and rest-json services).
     pub fn validation(message: impl Into<String>) -> Self {
-        AwsError::new("ValidationException", 400, message)
+        crate::CommonError::ValidationException {
+            message: message.into(),
+        }
+        .into()
     }
 
     /// `InternalFailure` (500), for bugs: the message is logged, not trusted.
     pub fn internal(message: impl Into<String>) -> Self {
-        AwsError::new("InternalFailure", 500, message)
+        crate::CommonError::InternalFailure {
+            message: message.into(),
+        }
+        .into()
     }
 }
 

@@ -11,6 +11,7 @@ pub mod body;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod errors;
 pub mod hex;
 pub mod id;
 pub mod member;
@@ -23,6 +24,7 @@ pub use body::{ByteSource, Reply, RequestBody, ResponseBody};
 pub use clock::Clock;
 pub use context::{Principal, RequestContext, SessionContext};
 pub use error::AwsError;
+pub use errors::{CommonError, DeclaredError};
 pub use service::{Authorization, AuthzTarget, OpResult, Service, Value};
 
 /// The account the default credentials (`test`/`test`) belong to.

@@ -78,8 +78,12 @@ impl ServiceModel {
     /// Parses a model from its JSON text.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         let mut model: ServiceModel = serde_json::from_str(text)?;
+        // The map key is the operation's AWS name (what SDKs, IAM actions
+        // and error messages say); `name` may carry a wire suffix
+        // (CloudFront's `CreateDistribution2020_05_31`), which no protocol
+        // Gureum speaks reads, so the key replaces it.
         for (name, op) in model.operations.iter_mut() {
-            if op.name.is_empty() {
+            if op.name != *name {
                 op.name = name.clone();
             }
         }

@@ -34,6 +34,8 @@
 //! object bodies) are not part of the value: services read and write those
 //! bodies themselves.
 
+pub mod check_output;
+pub mod declared;
 pub mod error;
 pub mod parse;
 pub mod serialize;
@@ -41,6 +43,8 @@ pub mod validate;
 
 mod request;
 
+pub use check_output::check_output;
+pub use declared::check_declared_errors;
 pub use error::ParseError;
 pub use parse::{parse_request, resolve_operation, ResolvedOperation};
 pub use request::{Request, Response};

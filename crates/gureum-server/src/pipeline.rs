@@ -340,9 +340,12 @@ async fn handle_request(
     }
     if !svc.streams() {
         return match svc.call(&ctx, &op.name, input).await {
-            Ok(output) => {
-                gureum_protocol::serialize_output(&model, protocol, op, &output, &request_id)
-            }
+            Ok(output) => match checked_output(&model, protocol, op, &output) {
+                Ok(()) => {
+                    gureum_protocol::serialize_output(&model, protocol, op, &output, &request_id)
+                }
+                Err(e) => fail(&e),
+            },
             Err(e) => fail(&e),
         };
     }
@@ -355,6 +358,9 @@ async fn handle_request(
         .await
     {
         Ok(reply) => {
+            if let Err(e) = checked_output(&model, protocol, op, &reply.output) {
+                return fail(&e);
+            }
             let mut response =
                 gureum_protocol::serialize_output(&model, protocol, op, &reply.output, &request_id);
             if let Some(status) = reply.status {
@@ -370,6 +376,36 @@ async fn handle_request(
         }
         Err(e) => fail(&e),
     }
+}
+
+/// In debug builds (the e2e suite's), an output that departs from the
+/// operation's output shape fails the request with `InternalFailure`
+/// naming every departure, rather than reaching the client with members
+/// silently dropped; release builds skip the walk.
+fn checked_output(
+    model: &gureum_model::ServiceModel,
+    protocol: Protocol,
+    op: &gureum_model::OperationModel,
+    output: &gureum_core::Value,
+) -> Result<(), AwsError> {
+    if !cfg!(debug_assertions) {
+        return Ok(());
+    }
+    let Some(shape) = op.output.as_ref().and_then(|r| model.shape(&r.shape)) else {
+        return Ok(());
+    };
+    let checks = gureum_protocol::Checks::for_service(protocol, &model.metadata.endpoint_prefix);
+    let problems = gureum_protocol::check_output(model, shape, output, checks);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let message = format!(
+        "the output of {} does not match the model: {}",
+        op.name,
+        problems.join("; ")
+    );
+    tracing::error!("{message}");
+    Err(AwsError::internal(message))
 }
 
 fn unknown_service(name: &str, request_id: &str) -> WireResponse {

@@ -210,6 +210,31 @@ mod tests {
     }
 
     #[test]
+    fn query_error_message_element_is_message_whatever_the_member_is_called() {
+        // IAM's error shapes name the member `message`; AWS (and botocore,
+        // which reads only `Error/Message`) spell the element `Message`.
+        let m = ServiceModel::from_json(
+            r#"{"metadata":{"protocol":"query","apiVersion":"2010-05-08","endpointPrefix":"iam"},
+              "operations":{},"shapes":{
+              "NoSuchEntityException":{"type":"structure","members":{"message":{"shape":"S"}},
+                "error":{"code":"NoSuchEntity","httpStatusCode":404,"senderFault":true},"exception":true},
+              "S":{"type":"string"}}}"#,
+        )
+        .expect("model");
+        let e = AwsError::new(
+            "NoSuchEntity",
+            404,
+            "The role with name nope cannot be found.",
+        );
+        let r = query_error(&m, &e, "rid");
+        assert_eq!(r.status, 404);
+        assert!(body(&r).contains(
+            "<Code>NoSuchEntity</Code><Message>The role with name nope cannot be found.</Message></Error>"
+        ));
+        assert!(!body(&r).contains("<message>"));
+    }
+
+    #[test]
     fn ec2_lists_use_item_elements() {
         let m = model("ec2");
         let op = m.operation("List").expect("op");

@@ -391,7 +391,9 @@ pub fn write_error_fields(
     info: &super::errors::ErrorInfo<'_>,
     error: &gureum_core::AwsError,
 ) {
-    w.leaf(info.message_member.unwrap_or("Message"), &error.message);
+    // Always `Message`, whatever the shape's member is called (IAM's is
+    // `message`): AWS writes `<Message>` and clients read only that.
+    w.leaf("Message", &error.message);
     for (name, value) in &error.fields {
         if info.is_message_field(name) {
             continue;
