@@ -16,6 +16,7 @@ pub mod hex;
 pub mod id;
 pub mod member;
 pub mod region;
+pub mod scope;
 pub mod service;
 pub mod timestamp;
 
@@ -25,6 +26,7 @@ pub use clock::Clock;
 pub use context::{Principal, RequestContext, SessionContext};
 pub use error::AwsError;
 pub use errors::{CommonError, DeclaredError};
+pub use scope::Scope;
 pub use service::{Authorization, AuthzTarget, OpResult, Service, Value};
 
 /// The account the default credentials (`test`/`test`) belong to.

@@ -120,33 +120,24 @@ pub trait Service: Send + Sync + 'static {
 /// }
 /// ```
 ///
-/// Each method is `fn(&self, &RequestContext, Value) -> OpResult`. A
-/// service whose operations need more than the default authorization names
-/// its method first: `S3Service, "s3", authorization = authorization, …`,
-/// a `fn(&self, &RequestContext, &str, &Value) -> Authorization`.
+/// Each method is `fn(&self, &RequestContext, Value) -> OpResult`. Before
+/// the table, in this order, a service may name:
 ///
-/// A service with operations whose bodies stream (S3) lists those in a
-/// `streaming { "PutObject" => put_object, … }` block after its
-/// authorization method; each is an `async fn(&self, &RequestContext,
-/// Value, RequestBody) -> Result<Reply, AwsError>`.
+/// - `prepare = method,` — a `fn(&self, &RequestContext) -> Result<(),
+///   AwsError>` run before every operation (per-scope set-up such as
+///   EC2's default VPC, through `gureum_kit::Bootstrap`);
+/// - `authorization = method,` — a `fn(&self, &RequestContext, &str,
+///   &Value) -> Authorization` for operations whose IAM action or resource
+///   differs from the default;
+/// - after `authorization`, `streaming { "PutObject" => put_object, … },`
+///   for operations whose bodies stream (S3): each an `async fn(&self,
+///   &RequestContext, Value, RequestBody) -> Result<Reply, AwsError>`.
 #[macro_export]
 macro_rules! service_operations {
-    ($ty:ty, $model:literal, authorization = $authz:ident, $($op:literal => $method:ident),* $(,)?) => {
-        $crate::service_operations!(@impl $ty, $model, {
-            fn authorization(
-                &self,
-                ctx: &$crate::RequestContext,
-                operation: &str,
-                input: &$crate::service::Value,
-            ) -> $crate::service::Authorization {
-                self.$authz(ctx, operation, input)
-            }
-        } ; [] ; $($op => $method),*);
-    };
-    ($ty:ty, $model:literal, authorization = $authz:ident,
+    ($ty:ty, $model:literal, $(prepare = $prep:ident,)? authorization = $authz:ident,
      streaming { $($sop:literal => $smethod:ident),* $(,)? },
      $($op:literal => $method:ident),* $(,)?) => {
-        $crate::service_operations!(@impl $ty, $model, {
+        $crate::service_operations!(@impl $ty, $model, [$($prep)?], {
             fn call_streaming<'a>(
                 &'a self,
                 ctx: &'a $crate::RequestContext,
@@ -154,6 +145,9 @@ macro_rules! service_operations {
                 input: $crate::service::Value,
                 body: $crate::RequestBody,
             ) -> $crate::service::ReplyFuture<'a> {
+                $(if let Err(e) = self.$prep(ctx) {
+                    return Box::pin(std::future::ready(Err(e)));
+                })?
                 match operation {
                     $($sop => Box::pin(self.$smethod(ctx, input, body)),)*
                     _ => {
@@ -178,10 +172,23 @@ macro_rules! service_operations {
             }
         } ; [$($sop),*] ; $($op => $method),*);
     };
-    ($ty:ty, $model:literal, $($op:literal => $method:ident),* $(,)?) => {
-        $crate::service_operations!(@impl $ty, $model, {} ; [] ; $($op => $method),*);
+    ($ty:ty, $model:literal, $(prepare = $prep:ident,)? authorization = $authz:ident,
+     $($op:literal => $method:ident),* $(,)?) => {
+        $crate::service_operations!(@impl $ty, $model, [$($prep)?], {
+            fn authorization(
+                &self,
+                ctx: &$crate::RequestContext,
+                operation: &str,
+                input: &$crate::service::Value,
+            ) -> $crate::service::Authorization {
+                self.$authz(ctx, operation, input)
+            }
+        } ; [] ; $($op => $method),*);
     };
-    (@impl $ty:ty, $model:literal, { $($extra:tt)* } ; [$($sop:literal),*] ;
+    ($ty:ty, $model:literal, $(prepare = $prep:ident,)? $($op:literal => $method:ident),* $(,)?) => {
+        $crate::service_operations!(@impl $ty, $model, [$($prep)?], {} ; [] ; $($op => $method),*);
+    };
+    (@impl $ty:ty, $model:literal, [$($prep:ident)?], { $($extra:tt)* } ; [$($sop:literal),*] ;
      $($op:literal => $method:ident),*) => {
         impl $crate::service::Service for $ty {
             fn model_name(&self) -> &'static str {
@@ -198,6 +205,9 @@ macro_rules! service_operations {
                 operation: &'a str,
                 input: $crate::service::Value,
             ) -> $crate::service::OpFuture<'a> {
+                $(if let Err(e) = self.$prep(ctx) {
+                    return Box::pin(std::future::ready(Err(e)));
+                })?
                 let result = match operation {
                     $($op => self.$method(ctx, input),)*
                     $($sop => Err($crate::AwsError::internal(
@@ -223,4 +233,72 @@ pub fn input<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, AwsError
 /// Turns a typed output into a value.
 pub fn output<T: serde::Serialize>(value: &T) -> OpResult {
     serde_json::to_value(value).map_err(|e| AwsError::internal(format!("output shape: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Clock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct Counter {
+        prepared: AtomicUsize,
+        refuse: bool,
+    }
+
+    impl Counter {
+        fn prepare(&self, _ctx: &RequestContext) -> Result<(), AwsError> {
+            self.prepared.fetch_add(1, Ordering::SeqCst);
+            if self.refuse {
+                return Err(AwsError::internal("set-up failed"));
+            }
+            Ok(())
+        }
+
+        fn ping(&self, _ctx: &RequestContext, _input: Value) -> OpResult {
+            Ok(serde_json::json!({"Pong": true}))
+        }
+    }
+
+    crate::service_operations! {
+        Counter, "counter",
+        prepare = prepare,
+        "Ping" => ping,
+    }
+
+    fn run(svc: &Counter, op: &str) -> OpResult {
+        let ctx = RequestContext::root("000000000000", "us-east-1", Clock::system());
+        let fut = svc.call(&ctx, op, serde_json::json!({}));
+        // The macro's futures are ready at once.
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut fut = fut;
+        match fut.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(r) => r,
+            std::task::Poll::Pending => panic!("a table operation is never pending"),
+        }
+    }
+
+    #[test]
+    fn prepare_runs_before_every_operation_even_unimplemented_ones() {
+        let svc = Counter::default();
+        assert_eq!(run(&svc, "Ping").expect("pong")["Pong"], true);
+        let e = run(&svc, "Nope").expect_err("not implemented");
+        assert_eq!(e.code, "NotImplemented");
+        assert_eq!(svc.prepared.load(Ordering::SeqCst), 2);
+        assert_eq!(svc.implemented(), ["Ping"]);
+    }
+
+    #[test]
+    fn a_failed_prepare_answers_instead_of_the_operation() {
+        let svc = Counter {
+            refuse: true,
+            ..Counter::default()
+        };
+        assert_eq!(
+            run(&svc, "Ping").expect_err("refused").message,
+            "set-up failed"
+        );
+    }
 }

@@ -47,6 +47,7 @@ pub mod codec;
 pub mod memtable;
 mod read_view;
 mod snapshot;
+mod visit;
 pub mod wal;
 
 pub use checkpoint::Durability;

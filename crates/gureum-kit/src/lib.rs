@@ -1,0 +1,23 @@
+//! The service kit: the building blocks every Gureum service shares above
+//! [`gureum_core`] and [`gureum_store`], written once so that fifteen
+//! services do not each write their own.
+//!
+//! - [`paging`]: one page of a listing straight from a store scan
+//!   (`MaxResults`/`NextToken`, `Marker`/`MaxItems`), with opaque tokens;
+//!   a page never loads the rest of the scope.
+//! - [`filter`]: the `Filters` (`Name`/`Values`, wildcards) that EC2,
+//!   RDS, ELB and Auto Scaling describe operations take.
+//! - [`bootstrap`]: per-scope set-up that runs once before the first
+//!   request in an account's region (EC2's default VPC).
+//!
+//! State keys come from [`gureum_core::Scope`]; errors are declared with
+//! [`gureum_core::aws_errors!`]. `docs/NEW_SERVICE.md` shows how a new
+//! service puts these together.
+
+pub mod bootstrap;
+pub mod filter;
+pub mod paging;
+
+pub use bootstrap::Bootstrap;
+pub use filter::Filter;
+pub use paging::{Page, PageRequest};
