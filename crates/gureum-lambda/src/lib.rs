@@ -3,6 +3,9 @@
 //! So far: `ListFunctions` over the function catalogue. Creating and
 //! running functions comes with the Lambda issue.
 
+pub mod errors;
+
+use errors::LambdaError;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_store::{Store, Table};
 use serde_json::json;
@@ -29,11 +32,10 @@ impl LambdaService {
         let after = match input.get("Marker").and_then(Value::as_str) {
             Some(m) if m.starts_with(&prefix) => Some(m.to_string()),
             Some(_) => {
-                return Err(AwsError::new(
-                    "InvalidParameterValueException",
-                    400,
-                    "Invalid marker",
-                ))
+                return Err(LambdaError::InvalidParameterValue {
+                    message: "Invalid marker".into(),
+                }
+                .into())
             }
             None => None,
         };

@@ -4,6 +4,7 @@
 //! `DeleteLogGroup`). Streams, events, retention, metric and subscription
 //! filters come with the CloudWatch issue.
 
+pub mod errors;
 mod log_groups;
 
 use gureum_core::{OpResult, RequestContext, Value};

@@ -1,23 +1,23 @@
 //! `CreateLogGroup`, `DescribeLogGroups`, `DeleteLogGroup`.
 //!
-//! Keys are `account/region/name`, so one region's groups are one range of
-//! the table and listing by prefix reads only the matching range.
+//! Keys are the region's [`Scope`] key of the name, so one region's groups
+//! are one range of the table and listing by prefix reads only the
+//! matching range.
 
+use crate::errors::LogsError;
 use crate::{LogGroup, LogsService};
-use gureum_core::{AwsError, OpResult, RequestContext, Value};
+use gureum_core::member::str_member;
+use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
+use gureum_kit::paging::{self, PageRequest, PagingError};
 use serde_json::json;
 
 const CLASSES: [&str; 3] = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"];
 
-fn key_prefix(ctx: &RequestContext) -> String {
-    format!("{}/{}/", ctx.account_id, ctx.region)
+fn invalid_parameter(message: impl Into<String>) -> LogsError {
+    LogsError::InvalidParameter {
+        message: message.into(),
+    }
 }
-
-fn invalid_parameter(message: impl Into<String>) -> AwsError {
-    AwsError::new("InvalidParameterException", 400, message)
-}
-
-use gureum_core::member::str_member;
 
 /// Log group names: 1–512 of `[.-_/#A-Za-z0-9]` (the model's pattern).
 fn check_name(name: &str) -> Result<(), AwsError> {
@@ -44,9 +44,7 @@ pub(crate) fn create(svc: &LogsService, ctx: &RequestContext, input: &Value) -> 
     check_name(name)?;
     let class = str_member(input, "logGroupClass").unwrap_or("STANDARD");
     if !CLASSES.contains(&class) {
-        return Err(invalid_parameter(format!(
-            "Invalid log group class: {class}"
-        )));
+        return Err(invalid_parameter(format!("Invalid log group class: {class}")).into());
     }
     let tags = input
         .get("tags")
@@ -65,15 +63,11 @@ pub(crate) fn create(svc: &LogsService, ctx: &RequestContext, input: &Value) -> 
         log_group_class: class.to_string(),
         tags,
     };
-    let key = format!("{}{name}", key_prefix(ctx));
+    let key = Scope::regional(ctx).key(name);
     // Check and write in one transaction: two concurrent creates cannot both win.
     svc.store.write(|txn| {
         if txn.get(&svc.log_groups, &key)?.is_some() {
-            return Err(AwsError::new(
-                "ResourceAlreadyExistsException",
-                400,
-                "The specified log group already exists",
-            ));
+            return Err(AwsError::from(LogsError::LogGroupAlreadyExists));
         }
         txn.put(&svc.log_groups, &key, &group)?;
         Ok(())
@@ -83,22 +77,14 @@ pub(crate) fn create(svc: &LogsService, ctx: &RequestContext, input: &Value) -> 
 
 pub(crate) fn delete(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let name = str_member(input, "logGroupName").unwrap_or_default();
-    let key = format!("{}{name}", key_prefix(ctx));
+    let key = Scope::regional(ctx).key(name);
     let removed = svc
         .store
         .write(|txn| txn.delete(&svc.log_groups, &key).map_err(AwsError::from))?;
     if !removed {
-        return Err(not_found());
+        return Err(LogsError::LogGroupNotFound.into());
     }
     Ok(json!({}))
-}
-
-fn not_found() -> AwsError {
-    AwsError::new(
-        "ResourceNotFoundException",
-        400,
-        "The specified log group does not exist.",
-    )
 }
 
 fn describe_one(ctx: &RequestContext, g: &LogGroup) -> Value {
@@ -127,53 +113,37 @@ pub(crate) fn describe(svc: &LogsService, ctx: &RequestContext, input: &Value) -
     if prefix.is_some() && pattern.is_some() {
         return Err(invalid_parameter(
             "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.",
-        ));
+        )
+        .into());
     }
-    let limit = input.get("limit").and_then(Value::as_u64).unwrap_or(50) as usize;
     let class = str_member(input, "logGroupClass");
-    let base = key_prefix(ctx);
-    let scan_prefix = format!("{base}{}", prefix.unwrap_or_default());
-    // The token is the key of the last group of the previous page.
-    let after = match str_member(input, "nextToken") {
-        Some(t) if t.starts_with(&scan_prefix) => Some(t.to_string()),
-        Some(_) => return Err(invalid_parameter("The specified nextToken is invalid.")),
-        None => None,
-    };
+    // A name prefix narrows the scan itself; tokens are relative to it.
+    let scan_prefix = format!(
+        "{}{}",
+        Scope::regional(ctx).prefix(),
+        prefix.unwrap_or_default()
+    );
+    let limit = input.get("limit").and_then(Value::as_i64);
+    let request = PageRequest::new(limit, str_member(input, "nextToken"), (1, 50), 50)
+        .map_err(|e| match e {
+            PagingError::SizeOutOfRange { given, .. } => AwsError::validation(format!(
+                "1 validation error detected: Value '{given}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50"
+            )),
+            PagingError::BadToken(_) => {
+                invalid_parameter("The specified nextToken is invalid.").into()
+            }
+        })?;
     let pattern_lc = pattern.map(str::to_ascii_lowercase);
-    let keep = |g: &LogGroup| {
-        pattern_lc
+    let page = paging::page(&svc.log_groups, &scan_prefix, &request, |_, g: LogGroup| {
+        let keep = pattern_lc
             .as_deref()
             .is_none_or(|p| g.name.to_ascii_lowercase().contains(p))
-            && class.is_none_or(|c| g.log_group_class == c)
-    };
-    let mut groups = Vec::new();
-    let mut last_key = after;
-    let mut more = false;
-    // Filters other than the prefix may skip entries: read in pages until full.
-    'scan: loop {
-        let page =
-            svc.log_groups
-                .scan_prefix_after(&scan_prefix, last_key.as_deref(), limit + 1)?;
-        let exhausted = page.len() <= limit;
-        for (key, g) in page {
-            if groups.len() == limit {
-                more = true;
-                break 'scan;
-            }
-            last_key = Some(key);
-            if keep(&g) {
-                groups.push(describe_one(ctx, &g));
-            }
-        }
-        if exhausted {
-            break;
-        }
-    }
-    let mut out = json!({ "logGroups": groups });
-    if more {
-        if let Some(k) = last_key {
-            out["nextToken"] = json!(k);
-        }
+            && class.is_none_or(|c| g.log_group_class == c);
+        keep.then(|| describe_one(ctx, &g))
+    })?;
+    let mut out = json!({ "logGroups": page.items });
+    if let Some(token) = page.next_token {
+        out["nextToken"] = json!(token);
     }
     Ok(out)
 }

@@ -3,6 +3,9 @@
 //! So far: `ListHostedZones` over the zone catalogue. Zones, records, the
 //! DNS server and health checks come with the Route 53 issue.
 
+pub mod errors;
+
+use errors::Route53Error;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_store::{Store, Table};
 use serde_json::json;
@@ -28,11 +31,9 @@ impl Route53Service {
         let max_items = match input.get("MaxItems").and_then(Value::as_str) {
             None => 100,
             Some(s) => s.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                AwsError::new(
-                    "InvalidInput",
-                    400,
-                    format!("Invalid value for MaxItems: {s}"),
-                )
+                AwsError::from(Route53Error::InvalidInput {
+                    message: format!("Invalid value for MaxItems: {s}"),
+                })
             })?,
         }
         .min(100);
