@@ -149,12 +149,12 @@ def test_slow_client_never_finishing_headers_is_timed_out(gureum):
     assert data == b"" or data.startswith(b"HTTP/1.1 408")
 
 
-def test_unknown_signing_service_is_an_error_not_a_500(gureum):
+def test_unknown_signing_service_is_not_implemented_not_a_500(gureum):
     p = signed(gureum, "POST", gureum.endpoint + "/", b"{}",
                {"Content-Type": "application/x-amz-json-1.1"}, service="sagemaker")
     status, text = send(p)
-    assert status == 400
-    assert "UnknownService" in text
+    assert status == 501
+    assert "Gureum does not implement the service sagemaker yet" in text
 
 
 def test_garbage_requests_never_get_a_500(gureum):

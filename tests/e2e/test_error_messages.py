@@ -155,3 +155,28 @@ def test_cbor_error_message_reaches_botocore(gureum):
 def test_cbor_is_the_protocol_botocore_speaks_to_cloudwatch(gureum):
     # Guards the test above: it covers cbor only while botocore chooses it.
     assert gureum.client("cloudwatch").meta.service_model.protocol == "smithy-rpc-v2-cbor"
+
+
+# services Gureum has no model for: NotImplemented, in the protocol spoken
+
+
+@pytest.mark.parametrize(
+    "args, operation",
+    [
+        (("ssm", "get-parameters", "--names", "x"), "GetParameters"),  # json 1.1
+        (("amplify", "list-apps"), "ListApps"),  # rest-json
+        (("sso-admin", "list-instances"), "ListInstances"),  # json 1.1, other signing name
+    ],
+)
+def test_unknown_service_answers_not_implemented_in_its_protocol(gureum, args, operation):
+    service = {"sso-admin": "sso"}.get(args[0], args[0])
+    assert cli_error(gureum, *args) == (
+        f"An error occurred (NotImplemented) when calling the {operation} operation: "
+        f"Gureum does not implement the service {service} yet"
+    )
+
+
+def test_unknown_service_is_logged_with_the_name_it_claimed(gureum):
+    gureum.aws("ssm", "describe-parameters", check=False)
+    lines = [line for line in gureum.log().splitlines() if "DescribeParameters" in line]
+    assert lines and "ssm" in lines[-1] and "501" in lines[-1]

@@ -179,6 +179,9 @@ aws_errors! {
         /// not retry.
         NotImplemented { service: String, operation: String } = ("NotImplemented", 501,
             "The operation {operation} of service {service} is not implemented by Gureum yet"),
+        /// A service Gureum has no model for (same code and status).
+        NotImplementedService { service: String } = ("NotImplemented", 501,
+            "Gureum does not implement the service {service} yet"),
     }
 }
 

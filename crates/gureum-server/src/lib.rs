@@ -28,6 +28,7 @@ pub mod registry;
 mod repoll;
 pub mod route;
 mod serve;
+pub mod unrouted;
 
 pub use config::Config;
 pub use serve::{serve, Server};

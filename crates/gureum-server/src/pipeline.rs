@@ -5,6 +5,7 @@ use crate::authenticate::{authenticate, Checked, Unread};
 use crate::authorize::authorize;
 use crate::registry::Registry;
 use crate::route::{self, RequestView, Route};
+use crate::unrouted::Unrouted;
 use bytes::Bytes;
 use gureum_auth::sigv4;
 use gureum_core::{AwsError, Clock, Principal, RequestContext, DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
@@ -108,8 +109,9 @@ fn streams_input(model: &ServiceModel, op: &gureum_model::OperationModel) -> boo
 /// What the pipeline learned, for the log line.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// The service model name.
-    pub service: &'static str,
+    /// The service model name (or, for a service Gureum has no model for,
+    /// the name the request claimed).
+    pub service: std::borrow::Cow<'static, str>,
     /// The operation name.
     pub operation: String,
 }
@@ -138,7 +140,7 @@ pub async fn handle(
         Ok(response) => (response, stream),
         Err(message) => {
             let request_id = gureum_core::id::request_id();
-            tracing::error!(%request_id, service = outcome.service, operation = %outcome.operation, "request panicked: {message}");
+            tracing::error!(%request_id, service = %outcome.service, operation = %outcome.operation, "request panicked: {message}");
             let e = AwsError::internal("We encountered an internal error. Please try again.");
             (fallback_error(&e, &request_id), None)
         }
@@ -189,9 +191,20 @@ async fn handle_request(
         signing_service,
     };
     let Some(Route { service, protocol }) = route::route(&view) else {
-        return unknown_service(signing_service.unwrap_or("?"), &request_id);
+        let unrouted = Unrouted::of(&view);
+        outcome.service = unrouted.service.clone().into();
+        outcome.operation = unrouted.operation.clone().unwrap_or_default();
+        return match gureum_model::load(unrouted.envelope_model()) {
+            Ok(m) => gureum_protocol::serialize_error(
+                &m,
+                unrouted.protocol,
+                &unrouted.error(),
+                &request_id,
+            ),
+            Err(e) => fallback_error(&AwsError::internal(e.to_string()), &request_id),
+        };
     };
-    outcome.service = service.name.as_str();
+    outcome.service = service.name.as_str().into();
     let model = match gureum_model::load(&service.name) {
         Ok(m) => m,
         Err(e) => return fallback_error(&AwsError::internal(e.to_string()), &request_id),
@@ -406,17 +419,6 @@ fn checked_output(
     );
     tracing::error!("{message}");
     Err(AwsError::internal(message))
-}
-
-fn unknown_service(name: &str, request_id: &str) -> WireResponse {
-    fallback_error(
-        &AwsError::new(
-            "UnknownService",
-            400,
-            format!("Gureum has no service named '{name}'"),
-        ),
-        request_id,
-    )
 }
 
 /// An error for a request no service model could be chosen for: the query

@@ -202,7 +202,7 @@ async fn respond(
     let (r, stream) = pipeline::handle(state, &parts, body, remote, &mut outcome).await;
     tracing::info!(
         target: "gureum::request",
-        service = outcome.service,
+        service = %outcome.service,
         operation = outcome.operation.as_str(),
         status = r.status,
         ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
