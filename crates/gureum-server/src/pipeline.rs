@@ -114,6 +114,10 @@ pub struct Outcome {
     pub service: std::borrow::Cow<'static, str>,
     /// The operation name.
     pub operation: String,
+    /// The error code answered, when the request failed.
+    pub error_code: Option<String>,
+    /// The caller's ARN, once authenticated.
+    pub principal: Option<String>,
 }
 
 /// Handles one API request (admin paths are handled before this).
@@ -142,6 +146,7 @@ pub async fn handle(
             let request_id = gureum_core::id::request_id();
             tracing::error!(%request_id, service = %outcome.service, operation = %outcome.operation, "request panicked: {message}");
             let e = AwsError::internal("We encountered an internal error. Please try again.");
+            outcome.error_code = Some(e.code.clone());
             (fallback_error(&e, &request_id), None)
         }
     }
@@ -192,6 +197,7 @@ async fn handle_request(
     };
     let Some(Route { service, protocol }) = route::route(&view) else {
         let unrouted = Unrouted::of(&view);
+        outcome.error_code = Some("NotImplemented".into());
         outcome.service = unrouted.service.clone().into();
         outcome.operation = unrouted.operation.clone().unwrap_or_default();
         return match gureum_model::load(unrouted.envelope_model()) {
@@ -209,7 +215,10 @@ async fn handle_request(
         Ok(m) => m,
         Err(e) => return fallback_error(&AwsError::internal(e.to_string()), &request_id),
     };
-    let fail = |e: &AwsError| gureum_protocol::serialize_error(&model, protocol, e, &request_id);
+    let mut fail = |e: &AwsError| {
+        outcome.error_code = Some(e.code.clone());
+        gureum_protocol::serialize_error(&model, protocol, e, &request_id)
+    };
 
     // Browser uploads (POST with a signed policy form) authenticate by
     // their form, then become a PutObject.
@@ -293,6 +302,7 @@ async fn handle_request(
             Ok(v) => v,
             Err(e) => return fail(&e),
         };
+    outcome.principal = Some(principal.arn());
     let (body, payload) = match body {
         Checked::Bytes(b) => (b, None),
         Checked::Stream(s) => (Bytes::new(), Some(s)),

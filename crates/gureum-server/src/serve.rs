@@ -200,16 +200,33 @@ async fn respond(
     }
     let mut outcome = Outcome::default();
     let (r, stream) = pipeline::handle(state, &parts, body, remote, &mut outcome).await;
-    tracing::info!(
-        target: "gureum::request",
-        service = %outcome.service,
-        operation = outcome.operation.as_str(),
-        status = r.status,
-        ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
-        "{} {}",
-        parts.method,
-        path,
-    );
+    let ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0);
+    if r.status < 400 {
+        tracing::info!(
+            target: "gureum::request",
+            service = %outcome.service,
+            operation = %outcome.operation,
+            status = r.status,
+            ms,
+            "{} {}",
+            parts.method,
+            path,
+        );
+    } else {
+        // Failures say what was answered and to whom.
+        tracing::info!(
+            target: "gureum::request",
+            service = %outcome.service,
+            operation = %outcome.operation,
+            status = r.status,
+            error = %outcome.error_code.as_deref().unwrap_or("-"),
+            principal = %outcome.principal.as_deref().unwrap_or("anonymous"),
+            ms,
+            "{} {}",
+            parts.method,
+            path,
+        );
+    }
     let body = match stream {
         Some(b) => b.into(),
         None => ResponseStream::Full(Some(r.body)),

@@ -67,9 +67,43 @@ struct ServeArgs {
     /// a checkpoint fsyncs every second.
     #[arg(long, env = "GUREUM_FSYNC_EVERY_WRITE")]
     fsync_every_write: bool,
-    /// Log level: error, warn, info, debug, trace.
-    #[arg(long, env = "GUREUM_LOG_LEVEL", default_value = "info")]
-    log_level: String,
+    /// How much to log.
+    #[arg(long, env = "GUREUM_LOG_LEVEL", value_enum, default_value_t = LogLevel::Info)]
+    log_level: LogLevel,
+    /// Log lines as plain text or as one JSON object each.
+    #[arg(long, env = "GUREUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// `--log-level`: an unknown value is refused by clap, not ignored.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    fn directive(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines; coloured only on a terminal without `NO_COLOR`.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -87,14 +121,27 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_new(format!("warn,gureum={0}", args.log_level))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+/// Logs go to stderr: coloured only when it is a terminal and `NO_COLOR`
+/// is unset (<https://no-color.org>), so a log file holds plain text.
+fn init_logging(level: LogLevel, format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::new(format!("warn,gureum={}", level.directive()));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => {
+            let colour = std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            builder.with_ansi(colour).init();
+        }
+        LogFormat::Json => builder.json().with_ansi(false).init(),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_level, args.log_format);
     let config = gureum_server::Config {
         host: args.host,
         port: args.port,
