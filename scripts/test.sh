@@ -49,4 +49,5 @@ cargo test --workspace --quiet
 
 step "end-to-end (aws CLI + boto3 against the real binary)"
 cargo build --quiet -p gureum
+GUREUM_BIN="$CARGO_TARGET_DIR/debug/gureum" cargo test --quiet -p gureum-testing -- --ignored
 GUREUM_BIN="$CARGO_TARGET_DIR/debug/gureum" python3 -m pytest tests/e2e -q -p no:cacheprovider
