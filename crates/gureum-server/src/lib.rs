@@ -21,6 +21,7 @@ mod authenticate;
 mod authorize;
 pub mod body;
 pub mod config;
+pub mod conn;
 mod panic_guard;
 pub mod pipeline;
 pub mod post_object;

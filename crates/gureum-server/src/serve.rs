@@ -1,10 +1,12 @@
 //! The listener: HTTP/1.1 with keep-alive and HTTP/2 (prior knowledge) on
-//! one port, a timeout for clients that never finish their headers, and a
+//! one port, a timeout for clients that never finish their headers, a cap
+//! on connections with idle ones evicted first ([`crate::conn`]), and a
 //! graceful stop.
 
 use crate::accounts::Accounts;
 use crate::body::ResponseStream;
 use crate::config::Config;
+use crate::conn::{Limits, Tracker};
 use crate::pipeline::{self, AppState, Outcome, MAX_BODY_BYTES};
 use crate::registry::Registry;
 use crate::repoll::Repoll;
@@ -24,6 +26,10 @@ use tokio::net::TcpListener;
 
 /// How long a client may take to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The accept queue's depth (the kernel caps it at `somaxconn`).
+const ACCEPT_BACKLOG: u32 = 8192;
+/// How long the accept loop waits after an accept error.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 /// How long in-flight requests may run after a stop was asked for.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -45,6 +51,7 @@ pub enum ServeError {
 pub struct Server {
     listener: TcpListener,
     state: Arc<AppState>,
+    connections: Arc<Tracker>,
 }
 
 impl Server {
@@ -96,12 +103,11 @@ impl Server {
             health_services: Default::default(),
         };
         let addr = SocketAddr::new(config.host, config.port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| ServeError::Bind(addr, e))?;
+        let listener = listen(addr).map_err(|e| ServeError::Bind(addr, e))?;
         Ok(Server {
             listener,
             state: Arc::new(state),
+            connections: Tracker::new(Limits::for_process()),
         })
     }
 
@@ -125,14 +131,38 @@ impl Server {
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => {
-                    let Ok((stream, remote)) = accepted else { continue };
+                    let (stream, remote) = match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            // Out of descriptors (EMFILE) or a transient
+                            // error: free an idle connection and back off
+                            // instead of spinning on the same error.
+                            self.connections.evict_one();
+                            tracing::warn!(target: "gureum", "accept failed: {e}");
+                            tokio::time::sleep(ACCEPT_BACKOFF).await;
+                            continue;
+                        }
+                    };
+                    if !self.connections.make_room() {
+                        // Every connection is mid-request: refuse this one
+                        // rather than exceed the descriptor budget.
+                        drop(stream);
+                        continue;
+                    }
                     let _ = stream.set_nodelay(true);
+                    let io = self.connections.wrap(stream);
+                    let activity = io.activity();
                     let state = self.state.clone();
                     let service = service_fn(move |req| {
                         let state = state.clone();
-                        async move { Ok::<_, Infallible>(respond(&state, req, remote).await) }
+                        let in_flight = activity.request();
+                        async move {
+                            let response = respond(&state, req, remote).await;
+                            drop(in_flight);
+                            Ok::<_, Infallible>(response)
+                        }
                     });
-                    let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                    let conn = builder.serve_connection(TokioIo::new(io), service).into_owned();
                     let conn = graceful.watch(conn);
                     tokio::spawn(Repoll::new(async move {
                         let _ = conn.await;
@@ -144,6 +174,20 @@ impl Server {
         drop(self.listener);
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
     }
+}
+
+/// A listening socket with a deep accept queue: a burst of connections
+/// (thousands of clients connecting at once) waits in the kernel instead of
+/// having its SYNs dropped, which would cost each a one-second retransmit.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(ACCEPT_BACKLOG)
 }
 
 /// Binds and serves until `shutdown`; `on_ready` receives the bound address.
