@@ -94,3 +94,108 @@ def test_an_idle_keep_alive_connection_is_closed_after_its_limit(gureum):
     assert s.recv(1024) == b""
     assert 8 < time.monotonic() - started < 15
     s.close()
+
+
+def rss_kib(server):
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def send_json_body(port, size, chunked):
+    """A DynamoDB-shaped request with a `size`-byte body; returns the answer."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(60)
+    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\n"
+            "Content-Type: application/x-amz-json-1.0\r\n")
+    head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else f"Content-Length: {size}\r\n\r\n"
+    answer = b""
+    try:
+        s.sendall(head.encode())
+        piece = b"x" * (1 << 20)
+        for _ in range(size >> 20):
+            data = (b"%x\r\n" % len(piece)) + piece + b"\r\n" if chunked else piece
+            s.sendall(data)
+        if chunked:
+            s.sendall(b"0\r\n\r\n")
+    except OSError:
+        pass  # refused mid-body: the answer is already waiting
+    try:
+        while b"\r\n\r\n" not in answer:
+            more = s.recv(65536)
+            if not more:
+                break
+            answer += more
+        head, _, body = answer.partition(b"\r\n\r\n")
+        length = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+        while length and len(body) < length[0]:
+            more = s.recv(65536)
+            if not more:
+                break
+            body += more
+        return head + b"\r\n\r\n" + body
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
+def test_sixteen_concurrent_60_mib_json_bodies_keep_memory_bounded(gureum, chunked):
+    import threading
+
+    baseline = rss_kib(gureum)
+    peak = [baseline]
+    answers = []
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_kib(gureum))
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    threads = [threading.Thread(target=lambda: answers.append(send_json_body(gureum.port, 60 << 20, chunked)))
+               for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    watcher.join()
+    assert len(answers) == 16
+    for a in answers:
+        assert a.startswith(b"HTTP/1.1 413"), a[:200]
+        # In the protocol the client spoke: a JSON error botocore can parse.
+        assert b'"__type":"RequestEntityTooLarge"' in a and b"Request body is too large" in a
+    assert peak[0] < 300 * 1024, f"peak RSS {peak[0]} KiB"
+    time.sleep(0.5)
+    assert health_ms(gureum) < 100
+
+
+def test_a_put_over_5_gib_is_refused_before_its_body(gureum):
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="huge-put")
+    s = socket.create_connection(("127.0.0.1", gureum.port))
+    s.settimeout(5)
+    s.sendall(b"PUT /huge-put/k HTTP/1.1\r\nHost: x\r\nContent-Length: 10737418240\r\n\r\n")
+    answer = s.recv(65536)
+    s.close()
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert b"<Code>EntityTooLarge</Code>" in answer
+    assert b"<MaxSizeAllowed>5368709120</MaxSizeAllowed>" in answer
+
+
+def test_a_body_that_stops_arriving_times_out(gureum):
+    s = socket.create_connection(("127.0.0.1", gureum.port))
+    s.settimeout(40)
+    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+              b"Content-Type: application/x-amz-json-1.0\r\nContent-Length: 100\r\n\r\n{\"Lim")
+    started = time.monotonic()
+    answer = s.recv(65536)
+    s.close()
+    assert 15 < time.monotonic() - started < 30
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert b"RequestTimeout" in answer
+    assert health_ms(gureum) < 100

@@ -14,18 +14,62 @@ use gureum_core::{AwsError, ByteSource, ResponseBody};
 use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use sha2::{Digest, Sha256};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-/// A request body that records whether it was read to its end: a body left
-/// unread (a streaming PUT refused before its bytes were taken) would
-/// otherwise be parsed as the connection's next request, so the server
-/// closes such connections after the response.
+/// How long a request body may stall between two pieces before the
+/// request fails with `RequestTimeout` (S3's figure: about 20 s).
+pub const BODY_STALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Why reading a request body failed.
+#[derive(Debug)]
+pub enum BodyError {
+    /// The connection failed or closed early.
+    Transport(hyper::Error),
+    /// No byte arrived for [`BODY_STALL_TIMEOUT`].
+    Stalled,
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::Transport(e) => write!(f, "{e}"),
+            BodyError::Stalled => write!(f, "the request body stalled"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+impl BodyError {
+    /// The error the client reads.
+    pub fn to_aws_error(&self) -> AwsError {
+        match self {
+            BodyError::Transport(_) => incomplete(),
+            BodyError::Stalled => AwsError::new(
+                "RequestTimeout",
+                400,
+                "Your socket connection to the server was not read from or written to within \
+                 the timeout period. Idle connections will be closed.",
+            ),
+        }
+    }
+}
+
+/// A request body that records whether it was read to its end, and fails
+/// when it stalls. A body left unread (a streaming PUT refused before its
+/// bytes were taken) would otherwise be parsed as the connection's next
+/// request, so the server closes such connections after the response; a
+/// body that stops arriving would otherwise hold its request (and the
+/// connection, which is never idle while a request is in flight) forever.
 pub struct Tracked {
     body: Incoming,
     done: Arc<AtomicBool>,
+    stall: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl Tracked {
@@ -36,26 +80,44 @@ impl Tracked {
             Tracked {
                 body,
                 done: done.clone(),
+                stall: Box::pin(tokio::time::sleep(BODY_STALL_TIMEOUT)),
             },
             done,
         )
+    }
+
+    /// The length the client declared, when it did.
+    pub fn declared_len(&self) -> Option<u64> {
+        self.body.size_hint().exact()
     }
 }
 
 impl Body for Tracked {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BodyError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         let this = &mut *self;
         let r = Pin::new(&mut this.body).poll_frame(cx);
         if matches!(r, Poll::Ready(None)) || this.body.is_end_stream() {
             this.done.store(true, Ordering::Release);
         }
-        r
+        match r {
+            Poll::Pending => {
+                if this.stall.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Some(Err(BodyError::Stalled)));
+                }
+                Poll::Pending
+            }
+            Poll::Ready(r) => {
+                let deadline = tokio::time::Instant::now() + BODY_STALL_TIMEOUT;
+                this.stall.as_mut().reset(deadline);
+                Poll::Ready(r.map(|f| f.map_err(BodyError::Transport)))
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {
@@ -169,9 +231,9 @@ impl ByteSource for IncomingSource {
                     }
                     return Poll::Ready(None);
                 }
-                Poll::Ready(Some(Err(_))) => {
+                Poll::Ready(Some(Err(e))) => {
                     this.done = true;
-                    return Poll::Ready(Some(Err(incomplete())));
+                    return Poll::Ready(Some(Err(e.to_aws_error())));
                 }
                 Poll::Ready(Some(Ok(frame))) => {
                     let Ok(data) = frame.into_data() else {
@@ -195,25 +257,44 @@ impl ByteSource for IncomingSource {
     }
 }
 
-/// Reads a whole hyper body, refusing more than `limit` bytes.
-pub async fn collect<B>(body: B, limit: usize) -> Result<Bytes, AwsError>
-where
-    B: Body<Data = Bytes>,
-    B::Error: std::error::Error + Send + Sync + 'static,
-{
-    match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(b) => Ok(b.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(AwsError::new(
-            "RequestEntityTooLarge",
-            413,
-            "Request body is too large",
-        )),
-        Err(_) => Err(AwsError::new(
-            "IncompleteBody",
-            400,
-            "The request body was not received in full",
-        )),
+/// Reads a whole request body, refusing more than `limit` bytes (at once
+/// when the declared length says so), inside the server's budget for
+/// buffered bodies: the permit returned holds the body's share until the
+/// request is done.
+pub async fn collect(
+    mut body: Tracked,
+    limit: usize,
+    budget: &crate::budget::BodyBudget,
+) -> Result<(Bytes, crate::budget::Permit), AwsError> {
+    let declared = body.declared_len();
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
     }
+    // A body of unknown length reserves the most it may be: requests that
+    // grew their shares piece by piece could each hold part of the budget
+    // and wait forever for the rest.
+    let mut permit = budget
+        .acquire(declared.map_or(limit, |n| n as usize))
+        .await?;
+    let mut buf = bytes::BytesMut::with_capacity(declared.unwrap_or(0) as usize);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| e.to_aws_error())?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buf.len() + data.len() > limit {
+            return Err(too_large());
+        }
+        if buf.len() + data.len() > permit.bytes() {
+            permit.grow(buf.len() + data.len()).await?;
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok((buf.freeze(), permit))
+}
+
+fn too_large() -> AwsError {
+    AwsError::new("RequestEntityTooLarge", 413, "Request body is too large")
 }
 
 /// The response body hyper writes.

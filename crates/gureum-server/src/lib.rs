@@ -20,6 +20,7 @@ pub mod admin;
 mod authenticate;
 mod authorize;
 pub mod body;
+pub mod budget;
 pub mod config;
 pub mod conn;
 mod panic_guard;

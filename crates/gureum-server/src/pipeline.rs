@@ -18,6 +18,109 @@ use std::time::Instant;
 /// Largest request body read into memory (S3 objects will stream instead).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
+/// The largest body an API request that is not S3 may carry, read whole.
+/// AWS's API front ends refuse far less for most operations; DynamoDB's
+/// 16 MB request limit is the largest of the services Gureum serves.
+pub const MAX_API_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// S3's limit for one PUT (an object or a part): 5 GiB.
+pub const MAX_S3_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
+/// The most bytes of this request's body that may be read whole: S3's
+/// browser uploads (POST forms) up to [`MAX_BODY_BYTES`], API requests up to
+/// [`MAX_API_BODY_BYTES`].
+pub fn body_limit(parts: &Parts) -> usize {
+    let query = parts.uri.query().unwrap_or("");
+    let s3 = match sigv4::credential_scope(&parts.headers, query) {
+        Some(scope) => scope.service == "s3",
+        None => {
+            !parts
+                .headers
+                .contains_key(&gureum_auth::names::X_AMZ_TARGET)
+                && !parts
+                    .headers
+                    .contains_key(&gureum_auth::names::SMITHY_PROTOCOL)
+                && !parts
+                    .headers
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+        }
+    };
+    if s3 {
+        MAX_BODY_BYTES
+    } else {
+        MAX_API_BODY_BYTES
+    }
+}
+
+/// S3's `EntityTooLarge` for a PUT whose declared size is over 5 GiB,
+/// before a byte of it is read.
+pub fn s3_put_too_large(parts: &Parts) -> Option<AwsError> {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let size = header("x-amz-decoded-content-length").or_else(|| header("content-length"))?;
+    (size > MAX_S3_PUT_BYTES).then(|| {
+        AwsError::new(
+            "EntityTooLarge",
+            400,
+            "Your proposed upload exceeds the maximum allowed size",
+        )
+        .with_field("ProposedSize", size.to_string())
+        .with_field("MaxSizeAllowed", MAX_S3_PUT_BYTES.to_string())
+    })
+}
+
+/// An error found before the body was read (too large, stalled), in the
+/// protocol of the service the request's headers name.
+pub fn early_error(parts: &Parts, e: &AwsError) -> WireResponse {
+    let request_id = gureum_core::id::request_id();
+    let query = parts.uri.query().unwrap_or("");
+    let scope = sigv4::credential_scope(&parts.headers, query);
+    let view = RequestView {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query,
+        headers: &parts.headers,
+        body: &[],
+        signing_service: scope.as_ref().map(|s| s.service.as_str()),
+    };
+    // A form post names its protocol by content type, not by `Action`
+    // (which is in the unread body).
+    let form = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let (model, protocol) = match route::route(&view) {
+        Some(Route { service, protocol }) => {
+            let protocol = if form {
+                service
+                    .protocols()
+                    .into_iter()
+                    .find(|p| matches!(p, Protocol::Query | Protocol::Ec2))
+                    .unwrap_or(protocol)
+            } else {
+                protocol
+            };
+            (service.name.as_str(), protocol)
+        }
+        None => {
+            let u = Unrouted::of(&view);
+            (u.envelope_model(), u.protocol)
+        }
+    };
+    match gureum_model::load(model) {
+        Ok(m) => gureum_protocol::serialize_error(&m, protocol, e, &request_id),
+        Err(_) => fallback_error(e, &request_id),
+    }
+}
+
 /// What every request shares.
 pub struct AppState {
     /// The served services.
@@ -35,6 +138,8 @@ pub struct AppState {
     /// The health check's `services` object, serialized on first use
     /// (the served set is fixed once the server runs; tooling polls it).
     pub health_services: std::sync::OnceLock<String>,
+    /// The budget for request bodies held in memory.
+    pub body_budget: crate::budget::BodyBudget,
 }
 
 /// A request body: read whole, or still arriving (a request that may
@@ -270,6 +375,8 @@ async fn handle_request(
     // protocol routes by method, path, query and headers alone, so that
     // resolution is kept for later rather than made twice.
     let mut routed = None;
+    // The buffered body's share of the memory budget, until the answer.
+    let mut _held = None;
     let body = match body {
         Body::Incoming(incoming) => {
             let wire = WireRequest {
@@ -286,8 +393,12 @@ async fn handle_request(
                     }
                     Unread::Stream(incoming)
                 }
-                _ => match crate::body::collect(incoming, MAX_BODY_BYTES).await {
-                    Ok(b) => Unread::Bytes(b),
+                _ => match crate::body::collect(incoming, MAX_BODY_BYTES, &state.body_budget).await
+                {
+                    Ok((b, permit)) => {
+                        _held = Some(permit);
+                        Unread::Bytes(b)
+                    }
                     Err(e) => return fail(&e),
                 },
             }

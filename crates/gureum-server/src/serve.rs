@@ -7,7 +7,7 @@ use crate::accounts::Accounts;
 use crate::body::ResponseStream;
 use crate::config::Config;
 use crate::conn::{Limits, Tracker};
-use crate::pipeline::{self, AppState, Outcome, MAX_BODY_BYTES};
+use crate::pipeline::{self, AppState, Outcome};
 use crate::registry::Registry;
 use crate::repoll::Repoll;
 use bytes::Bytes;
@@ -101,6 +101,7 @@ impl Server {
             settings,
             persistent: !config.ephemeral,
             health_services: Default::default(),
+            body_budget: crate::budget::BodyBudget::new(crate::budget::DEFAULT_BUDGET),
         };
         let addr = SocketAddr::new(config.host, config.port);
         let listener = listen(addr).map_err(|e| ServeError::Bind(addr, e))?;
@@ -214,16 +215,34 @@ async fn respond(
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
     let mut read_to_end = None;
+    // The buffered body's share of the memory budget, until the answer.
+    let mut _held = None;
+    let (tracked, done) = crate::body::Tracked::new(body);
     let body = if pipeline::may_stream(&parts) {
-        let (tracked, done) = crate::body::Tracked::new(body);
+        if let Some(err) = pipeline::s3_put_too_large(&parts) {
+            // Refused before its bytes are read: the connection cannot
+            // carry another request.
+            let r = pipeline::early_error(&parts, &err);
+            let mut headers = r.headers;
+            headers.push(("Connection".into(), "close".into()));
+            return to_hyper(r.status, headers, ResponseStream::Full(Some(r.body)));
+        }
         read_to_end = Some(done);
         pipeline::Body::Incoming(tracked)
     } else {
-        match crate::body::collect(body, MAX_BODY_BYTES).await {
-            Ok(b) => pipeline::Body::Bytes(b),
+        match crate::body::collect(tracked, pipeline::body_limit(&parts), &state.body_budget).await
+        {
+            Ok((b, permit)) => {
+                _held = Some(permit);
+                pipeline::Body::Bytes(b)
+            }
             Err(err) => {
-                let r = pipeline::fallback_error(&err, &gureum_core::id::request_id());
-                return to_hyper(r.status, r.headers, r.body.into());
+                let r = pipeline::early_error(&parts, &err);
+                let mut headers = r.headers;
+                if !done.load(std::sync::atomic::Ordering::Acquire) {
+                    headers.push(("Connection".into(), "close".into()));
+                }
+                return to_hyper(r.status, headers, ResponseStream::Full(Some(r.body)));
             }
         }
     };
