@@ -199,3 +199,40 @@ def test_a_body_that_stops_arriving_times_out(gureum):
     assert answer.startswith(b"HTTP/1.1 400")
     assert b"RequestTimeout" in answer
     assert health_ms(gureum) < 100
+
+
+def raw_request(gureum, data):
+    s = socket.create_connection(("127.0.0.1", gureum.port))
+    s.settimeout(10)
+    s.sendall(data)
+    answer = s.recv(65536)
+    s.close()
+    return answer
+
+
+@pytest.mark.parametrize("escaped", ["bad%FF%FEkey", "over%C0%AFlong", "half%E2%82"])
+def test_a_key_that_is_not_utf8_is_refused_not_replaced(gureum, escaped):
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="exact-keys")
+    answer = raw_request(gureum, f"PUT /exact-keys/{escaped} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx".encode())
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"<Code>InvalidURI</Code>" in answer
+    assert b"<Message>Couldn't parse the specified URI.</Message>" in answer
+    # Nothing was stored, and the U+FFFD spelling is a key of its own.
+    assert s3.list_objects_v2(Bucket="exact-keys").get("KeyCount") == 0
+    s3.put_object(Bucket="exact-keys", Key="bad\ufffd\ufffdkey", Body=b"replacement")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="exact-keys")["Contents"]] == ["bad\ufffd\ufffdkey"]
+    s3.delete_object(Bucket="exact-keys", Key="bad\ufffd\ufffdkey")
+
+
+def test_metadata_that_is_not_utf8_is_refused_not_altered(gureum):
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="exact-meta")
+    answer = raw_request(gureum, b"PUT /exact-meta/k HTTP/1.1\r\nHost: x\r\nx-amz-meta-note: caf\xe9\r\n"
+                                 b"Content-Length: 1\r\n\r\nx")
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"<Code>InvalidArgument</Code>" in answer
+    assert b"is not valid UTF-8" in answer
+    assert s3.list_objects_v2(Bucket="exact-meta").get("KeyCount") == 0
+    s3.put_object(Bucket="exact-meta", Key="k", Body=b"x", Metadata={"note": "plain"})
+    assert s3.head_object(Bucket="exact-meta", Key="k")["Metadata"] == {"note": "plain"}

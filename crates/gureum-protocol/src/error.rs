@@ -12,6 +12,9 @@
 //! | rest-xml, S3 | `MethodNotAllowed` | `MalformedXML` / `InvalidArgument` | `InvalidArgument` |
 //! | rest-xml, others | `InvalidAction` | `MalformedInput` | `InvalidInput` |
 //!
+//! A path or query string whose escapes decode to invalid UTF-8 is
+//! `InvalidURI` in S3 and the family's "malformed" code elsewhere.
+//!
 //! Constraint messages use Coral's wording: `2 validation errors detected:
 //! Value null at 'name' failed to satisfy constraint: Member must not be
 //! null; Value …`.
@@ -30,7 +33,12 @@ pub enum ParseError {
     Malformed(String),
     /// The input is well-formed but breaks the model's constraints.
     Validation(Vec<ValidationIssue>),
+    /// The path or query string decodes to invalid UTF-8.
+    InvalidUri,
 }
+
+/// What every protocol says of a URI that is not UTF-8 (S3's wording).
+const INVALID_URI: &str = "Couldn't parse the specified URI.";
 
 /// The start of every XML well-formedness message (see `parse::xml_read`).
 const XML_MALFORMED_PREFIX: &str = "The XML you provided was not well-formed";
@@ -96,6 +104,9 @@ impl ParseError {
                         },
                     ),
                     ParseError::Malformed(m) => AwsError::new("SerializationException", 400, m),
+                    ParseError::InvalidUri => {
+                        AwsError::new("SerializationException", 400, INVALID_URI)
+                    }
                     ParseError::Validation(issues) => {
                         AwsError::new("ValidationException", 400, coral_message(issues))
                     }
@@ -111,6 +122,7 @@ impl ParseError {
                     format!("The action {op} is not valid for this web service."),
                 ),
                 ParseError::Malformed(m) => AwsError::new("InvalidParameterValue", 400, m),
+                ParseError::InvalidUri => AwsError::new("InvalidParameterValue", 400, INVALID_URI),
                 ParseError::Validation(issues) => {
                     AwsError::new("ValidationError", 400, coral_message(issues))
                 }
@@ -122,6 +134,7 @@ impl ParseError {
                     format!("The action {op} is not valid for this web service."),
                 ),
                 ParseError::Malformed(m) => AwsError::new("InvalidParameterValue", 400, m),
+                ParseError::InvalidUri => AwsError::new("InvalidParameterValue", 400, INVALID_URI),
                 ParseError::Validation(issues) => match issues.iter().find(|i| i.is_missing()) {
                     Some(missing) => AwsError::new(
                         "MissingParameter",
@@ -159,6 +172,7 @@ impl ParseError {
                     AwsError::new("MalformedXML", 400, S3_MALFORMED_XML)
                 }
                 ParseError::Malformed(m) => AwsError::new("InvalidArgument", 400, m),
+                ParseError::InvalidUri => AwsError::new("InvalidURI", 400, INVALID_URI),
                 ParseError::Validation(issues) => {
                     AwsError::new("InvalidArgument", 400, coral_message(issues))
                 }
@@ -170,6 +184,7 @@ impl ParseError {
                     format!("The action {op} is not valid for this web service."),
                 ),
                 ParseError::Malformed(m) => AwsError::new("MalformedInput", 400, m),
+                ParseError::InvalidUri => AwsError::new("InvalidInput", 400, INVALID_URI),
                 ParseError::Validation(issues) => {
                     AwsError::new("InvalidInput", 400, coral_message(issues))
                 }

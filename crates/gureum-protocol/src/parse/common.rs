@@ -268,6 +268,17 @@ pub(crate) fn scalar_from_text(
     }
 }
 
+/// Refuses a path or query whose percent escapes decode to invalid UTF-8.
+pub(crate) fn check_utf8_escapes(s: &str) -> Result<(), ParseError> {
+    if !s.contains('%') {
+        return Ok(());
+    }
+    match percent_encoding::percent_decode_str(s).decode_utf8() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ParseError::InvalidUri),
+    }
+}
+
 /// Percent-decodes a URI component (no `+` handling).
 pub(crate) fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)

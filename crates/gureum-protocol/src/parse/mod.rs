@@ -96,6 +96,11 @@ pub fn resolve_operation<'m>(
             }
         }
         Protocol::RestJson | Protocol::RestXml => {
+            // Keys and labels are UTF-8 exactly: an escape that decodes to
+            // invalid UTF-8 (`%FF`, the overlong `%C0%AF`) is refused, never
+            // replaced by U+FFFD (which would make different keys collide).
+            common::check_utf8_escapes(request.path)?;
+            common::check_utf8_escapes(request.query)?;
             let table = route::table_for(model);
             let unknown =
                 || ParseError::UnknownOperation(format!("{} {}", request.method, request.path));

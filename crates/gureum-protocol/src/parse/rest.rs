@@ -354,9 +354,13 @@ fn prefix_headers(
         let Some(key) = name.as_str().strip_prefix(prefix.as_str()) else {
             continue;
         };
-        let text = String::from_utf8_lossy(value.as_bytes());
+        // Metadata is kept byte for byte: a value that is not UTF-8 is
+        // refused, not altered.
+        let text = std::str::from_utf8(value.as_bytes()).map_err(|_| {
+            ParseError::Malformed(format!("The value of header '{name}' is not valid UTF-8"))
+        })?;
         let v = match vt {
-            Some((vr, vt)) => header_scalar(vr, vt, &text)?,
+            Some((vr, vt)) => header_scalar(vr, vt, text)?,
             None => Value::from(text.trim()),
         };
         out.insert(key.to_string(), v);
