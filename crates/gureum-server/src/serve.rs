@@ -92,6 +92,8 @@ impl Server {
             clock,
             started: Instant::now(),
             settings,
+            store,
+            data_dir: (!config.ephemeral).then(|| config.data_dir.clone()),
             persistent: !config.ephemeral,
             health_services: Default::default(),
         };
@@ -162,7 +164,7 @@ pub async fn serve(
 }
 
 async fn respond(
-    state: &AppState,
+    state: &Arc<AppState>,
     req: hyper::Request<Incoming>,
     remote: SocketAddr,
 ) -> hyper::Response<ResponseStream> {
@@ -170,12 +172,19 @@ async fn respond(
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
     let mut read_to_end = None;
-    let body = if pipeline::may_stream(&parts) {
+    let admin = crate::admin::is_admin_path(path);
+    let body = if pipeline::may_stream(&parts) && !admin {
         let (tracked, done) = crate::body::Tracked::new(body);
         read_to_end = Some(done);
         pipeline::Body::Incoming(tracked)
     } else {
-        match crate::body::collect(body, MAX_BODY_BYTES).await {
+        // A state file to import may be larger than any AWS request.
+        let limit = if admin && path == crate::admin::IMPORT_PATH {
+            crate::admin::MAX_IMPORT_BYTES
+        } else {
+            MAX_BODY_BYTES
+        };
+        match crate::body::collect(body, limit).await {
             Ok(b) => pipeline::Body::Bytes(b),
             Err(err) => {
                 let r = pipeline::fallback_error(&err, &gureum_core::id::request_id());
@@ -183,18 +192,33 @@ async fn respond(
             }
         }
     };
-    if path.starts_with("/_gureum/") || path.starts_with("/_localstack/") {
+    if admin {
         let admin_body = match &body {
             pipeline::Body::Bytes(b) => b.clone(),
             pipeline::Body::Incoming(_) => Bytes::new(),
         };
-        if let Some((status, body)) =
-            crate::admin::handle(state, parts.method.as_str(), path, &admin_body)
-        {
+        let (method, query) = (parts.method.as_str(), parts.uri.query().unwrap_or(""));
+        // Resets and imports block on the store (fsyncs, file writes).
+        let answer = if crate::admin::blocks(method, path) {
+            let state = Arc::clone(state);
+            let (method, path, query) = (method.to_string(), path.to_string(), query.to_string());
+            tokio::task::spawn_blocking(move || {
+                crate::admin::handle(&state, &method, &path, &query, &admin_body)
+            })
+            .await
+            .unwrap_or_else(|_| {
+                Some(crate::admin::AdminResponse::internal(
+                    "the admin task panicked",
+                ))
+            })
+        } else {
+            crate::admin::handle(state, method, path, query, &admin_body)
+        };
+        if let Some(r) = answer {
             return to_hyper(
-                status,
-                vec![("Content-Type".into(), "application/json".into())],
-                body.into(),
+                r.status,
+                vec![("Content-Type".into(), r.content_type.into())],
+                r.body.into(),
             );
         }
     }

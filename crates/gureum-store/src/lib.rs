@@ -44,6 +44,7 @@
 //! [`Store::write`] from inside a write closure: the second transaction
 //! would wait for the first forever.
 
+mod admin;
 mod checkpoint;
 #[cfg(test)]
 mod checkpoint_tests;
@@ -54,6 +55,7 @@ mod snapshot;
 mod visit;
 pub mod wal;
 
+pub use admin::TableRows;
 pub use checkpoint::Durability;
 use checkpoint::{recover, spawn_checkpointer, CHECKPOINT_AFTER_COMMITS};
 pub use codec::{Codec, CodecError, Json};
