@@ -2,12 +2,14 @@
 
 The binary comes from $GUREUM_BIN (default: target/debug/gureum under
 $CARGO_TARGET_DIR or the repo). Each test module gets a server with its own
-temporary data directory; `gureum_server.restart(kill=True)` kills it with
-SIGKILL and starts it again on the same data, for persistence tests.
+temporary data directory, removed when the module's server stops;
+`gureum_server.restart(kill=True)` kills it with SIGKILL and starts it again
+on the same data, for persistence tests.
 """
 import json
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
@@ -65,6 +67,11 @@ class GureumServer:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
             self.proc.wait(timeout=15)
+
+    def close(self):
+        """Stops the server for good and removes its data directory."""
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def restart(self, kill=False):
         self.stop(kill=kill)
@@ -127,7 +134,7 @@ def gureum():
     server = GureumServer()
     server.start()
     yield server
-    server.stop()
+    server.close()
 
 
 @pytest.fixture(scope="module")

@@ -52,7 +52,7 @@ def strict_server():
     server = GureumServer(extra_args=["--strict", "--accounts", path, "--ephemeral"])
     server.start()
     yield server
-    server.stop()
+    server.close()
 
 
 def test_declared_accounts_are_their_own_principals(strict_server):

@@ -107,6 +107,12 @@ pub trait Service: Send + Sync + 'static {
     fn health(&self) -> &'static str {
         "running"
     }
+
+    /// Forgets what the service keeps in memory about its state (caches,
+    /// indexes, bootstraps done), after the store's tables of the service
+    /// were cleared or replaced (`POST /_gureum/reset`, an import). What
+    /// it sets up per scope comes back on next use.
+    fn reset(&self) {}
 }
 
 /// Declares a service's operations, by AWS name, next to the methods that
@@ -126,6 +132,8 @@ pub trait Service: Send + Sync + 'static {
 /// - `prepare = method,` — a `fn(&self, &RequestContext) -> Result<(),
 ///   AwsError>` run before every operation (per-scope set-up such as
 ///   EC2's default VPC, through `gureum_kit::Bootstrap`);
+/// - `reset = method,` — a `fn(&self)` that forgets in-memory state
+///   after a reset or import ([`Service::reset`]);
 /// - `authorization = method,` — a `fn(&self, &RequestContext, &str,
 ///   &Value) -> Authorization` for operations whose IAM action or resource
 ///   differs from the default;
@@ -134,10 +142,10 @@ pub trait Service: Send + Sync + 'static {
 ///   &RequestContext, Value, RequestBody) -> Result<Reply, AwsError>`.
 #[macro_export]
 macro_rules! service_operations {
-    ($ty:ty, $model:literal, $(prepare = $prep:ident,)? authorization = $authz:ident,
+    ($ty:ty, $model:literal, $(prepare = $prep:ident,)? $(reset = $reset:ident,)? authorization = $authz:ident,
      streaming { $($sop:literal => $smethod:ident),* $(,)? },
      $($op:literal => $method:ident),* $(,)?) => {
-        $crate::service_operations!(@impl $ty, $model, [$($prep)?], {
+        $crate::service_operations!(@impl $ty, $model, [$($prep)?], [$($reset)?], {
             fn call_streaming<'a>(
                 &'a self,
                 ctx: &'a $crate::RequestContext,
@@ -172,9 +180,9 @@ macro_rules! service_operations {
             }
         } ; [$($sop),*] ; $($op => $method),*);
     };
-    ($ty:ty, $model:literal, $(prepare = $prep:ident,)? authorization = $authz:ident,
+    ($ty:ty, $model:literal, $(prepare = $prep:ident,)? $(reset = $reset:ident,)? authorization = $authz:ident,
      $($op:literal => $method:ident),* $(,)?) => {
-        $crate::service_operations!(@impl $ty, $model, [$($prep)?], {
+        $crate::service_operations!(@impl $ty, $model, [$($prep)?], [$($reset)?], {
             fn authorization(
                 &self,
                 ctx: &$crate::RequestContext,
@@ -185,10 +193,10 @@ macro_rules! service_operations {
             }
         } ; [] ; $($op => $method),*);
     };
-    ($ty:ty, $model:literal, $(prepare = $prep:ident,)? $($op:literal => $method:ident),* $(,)?) => {
-        $crate::service_operations!(@impl $ty, $model, [$($prep)?], {} ; [] ; $($op => $method),*);
+    ($ty:ty, $model:literal, $(prepare = $prep:ident,)? $(reset = $reset:ident,)? $($op:literal => $method:ident),* $(,)?) => {
+        $crate::service_operations!(@impl $ty, $model, [$($prep)?], [$($reset)?], {} ; [] ; $($op => $method),*);
     };
-    (@impl $ty:ty, $model:literal, [$($prep:ident)?], { $($extra:tt)* } ; [$($sop:literal),*] ;
+    (@impl $ty:ty, $model:literal, [$($prep:ident)?], [$($reset:ident)?], { $($extra:tt)* } ; [$($sop:literal),*] ;
      $($op:literal => $method:ident),*) => {
         impl $crate::service::Service for $ty {
             fn model_name(&self) -> &'static str {
@@ -217,6 +225,10 @@ macro_rules! service_operations {
                 };
                 Box::pin(std::future::ready(result))
             }
+
+            $(fn reset(&self) {
+                self.$reset()
+            })?
 
             $($extra)*
         }

@@ -750,6 +750,14 @@ impl Locked<'_> {
 }
 
 impl Index {
+    /// Forgets every region's entries (reloaded from the store on next use).
+    pub fn clear(&self) {
+        self.regions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     /// Locks the index of the caller's account and region, loading it from
     /// the store the first time.
     pub fn lock(&self, store: &Store, ctx: &RequestContext) -> Result<Locked<'_>, AwsError> {

@@ -77,6 +77,12 @@ impl Ec2Service {
         }
     }
 
+    /// After a reset or an import: the instance index is rebuilt from the
+    /// store on next use (default VPCs come back the same way).
+    fn reset(&self) {
+        self.instances.clear();
+    }
+
     fn describe_regions(&self, ctx: &RequestContext, input: Value) -> OpResult {
         catalog::describe_regions(ctx, &input)
     }
@@ -88,6 +94,7 @@ impl Ec2Service {
 
 gureum_core::service_operations! {
     Ec2Service, "ec2",
+    reset = reset,
     "DescribeRegions" => describe_regions,
     "DescribeAvailabilityZones" => describe_availability_zones,
     "DescribeInstanceTypes" => describe_instance_types,

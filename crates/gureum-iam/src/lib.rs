@@ -105,6 +105,13 @@ impl IamService {
         }
     }
 
+    /// After a reset or an import: drops the authorization caches and the
+    /// key uses not yet written (their keys are gone).
+    fn reset(&self) {
+        self.cache.invalidate();
+        self.key_use.lock().clear();
+    }
+
     /// Runs `f` in one write transaction, then drops the caches that
     /// authorization reads (they are rebuilt from the committed state).
     fn write<R>(
@@ -119,6 +126,7 @@ impl IamService {
 
 gureum_core::service_operations! {
     IamService, "iam",
+    reset = reset,
     authorization = authorization,
     // users
     "CreateUser" => create_user,

@@ -174,6 +174,15 @@ impl S3Service {
         s3
     }
 
+    /// After a reset or an import: forgets decoded bucket records and
+    /// removes the object files no commit references any more.
+    fn reset(&self) {
+        if let Ok(mut memo) = self.decoded_buckets.lock() {
+            memo.clear();
+        }
+        self.blobs.sweep(std::time::SystemTime::now());
+    }
+
     /// A sequence number for a new version: increasing, and past every
     /// earlier one across restarts (it starts from the clock, in µs).
     pub(crate) fn next_seq(&self, ctx: &RequestContext) -> u64 {
@@ -262,7 +271,7 @@ impl S3Service {
 }
 
 gureum_core::service_operations! {
-    S3Service, "s3", authorization = authorization,
+    S3Service, "s3", reset = reset, authorization = authorization,
     streaming {
         "PutObject" => put_object,
         "GetObject" => get_object,

@@ -6,6 +6,13 @@
 //!   `{"advance_seconds": N}` or `{"scale": F}` moves or speeds it, so
 //!   tests see hours pass in milliseconds.
 //!
+//! * `POST /_gureum/reset` (all state) or `POST /_gureum/reset?service=s3`
+//!   (one service's), also answered at `POST /moto-api/reset` and
+//!   `POST /_localstack/state/reset` (and `/_localstack/state/<service>/reset`)
+//!   so suites written for moto's server mode or LocalStack switch
+//!   unchanged; `GET /_gureum/export` and `POST /_gureum/import`: the whole
+//!   state as one file ([`crate::state_file`], [`crate::admin_state`]).
+//!
 //! They are unauthenticated: Gureum is a local development endpoint.
 
 use crate::pipeline::AppState;
@@ -17,19 +24,73 @@ pub const SETTINGS_TABLE: &str = "gureum.settings";
 /// The key of the clock's offset from the system clock (ms).
 pub const CLOCK_OFFSET_KEY: &str = "clock_offset_ms";
 
-/// A JSON response: (status, body).
-pub type AdminResponse = (u16, Bytes);
+/// The path state files are imported at.
+pub const IMPORT_PATH: &str = "/_gureum/import";
+/// The largest state file an import accepts (read whole).
+pub const MAX_IMPORT_BYTES: usize = 4 << 30;
 
-fn json_response(status: u16, v: serde_json::Value) -> AdminResponse {
-    (status, Bytes::from(v.to_string()))
+/// An admin endpoint's answer.
+pub struct AdminResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type`.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl AdminResponse {
+    /// A 500 with `message`.
+    pub fn internal(message: &str) -> AdminResponse {
+        json_response(500, json!({"error": message}))
+    }
+}
+
+pub(crate) fn json_response(status: u16, v: serde_json::Value) -> AdminResponse {
+    AdminResponse {
+        status,
+        content_type: "application/json",
+        body: Bytes::from(v.to_string()),
+    }
+}
+
+/// Whether `path` is one of Gureum's own endpoints (or the moto and
+/// LocalStack ones it answers).
+pub fn is_admin_path(path: &str) -> bool {
+    path.starts_with("/_gureum/") || path.starts_with("/_localstack/") || path == "/moto-api/reset"
+}
+
+/// Whether the endpoint blocks on the store or the disk (run it off the
+/// async workers).
+pub fn blocks(method: &str, path: &str) -> bool {
+    method == "POST" && path != "/_gureum/clock" || path == "/_gureum/export"
 }
 
 /// Answers an admin path, or `None` when the path is not one.
-pub fn handle(state: &AppState, method: &str, path: &str, body: &[u8]) -> Option<AdminResponse> {
+pub fn handle(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Option<AdminResponse> {
     match (method, path) {
         ("GET" | "HEAD", "/_gureum/health" | "/_localstack/health") => Some(health(state)),
         ("GET", "/_gureum/clock") => Some(clock(state)),
         ("POST", "/_gureum/clock") => Some(set_clock(state, body)),
+        ("POST", "/_gureum/reset" | "/moto-api/reset" | "/_localstack/state/reset") => {
+            let service = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("service="))
+                .filter(|s| !s.is_empty());
+            Some(crate::admin_state::reset(state, service))
+        }
+        ("POST", p) if p.starts_with("/_localstack/state/") && p.ends_with("/reset") => {
+            let service = &p["/_localstack/state/".len()..p.len() - "/reset".len()];
+            Some(crate::admin_state::reset(state, Some(service)))
+        }
+        ("GET", "/_gureum/export") => Some(crate::admin_state::export(state)),
+        ("POST", IMPORT_PATH) => Some(crate::admin_state::import(state, body)),
         _ if path.starts_with("/_gureum/") => Some(json_response(
             404,
             json!({"error": "no such Gureum endpoint"}),
@@ -57,7 +118,11 @@ fn health(state: &AppState) -> AdminResponse {
         state.started.elapsed().as_secs(),
         state.persistent,
     );
-    (200, Bytes::from(body))
+    AdminResponse {
+        status: 200,
+        content_type: "application/json",
+        body: Bytes::from(body),
+    }
 }
 
 fn clock(state: &AppState) -> AdminResponse {

@@ -12,11 +12,12 @@
 //! 4. the service (`gureum_core::Service`), then serialization, and one log
 //!    line ([`pipeline`]).
 //!
-//! `/_gureum/*` (and `/_localstack/health`) are Gureum's own endpoints
-//! ([`admin`]).
+//! `/_gureum/*` (and `/_localstack/health`, `/_localstack/state/reset`,
+//! `/moto-api/reset`) are Gureum's own endpoints ([`admin`]).
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_state;
 mod authenticate;
 mod authorize;
 pub mod body;
@@ -30,6 +31,7 @@ pub mod registry;
 mod repoll;
 pub mod route;
 mod serve;
+pub mod state_file;
 pub mod unrouted;
 
 pub use config::Config;

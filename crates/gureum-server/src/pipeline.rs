@@ -135,6 +135,10 @@ pub struct AppState {
     pub persistent: bool,
     /// Gureum's own settings (the clock offset).
     pub settings: gureum_store::Table<i64>,
+    /// The store every service keeps its state in.
+    pub store: gureum_store::Store,
+    /// The data directory (files beside the store), `None` when ephemeral.
+    pub data_dir: Option<std::path::PathBuf>,
     /// The health check's `services` object, serialized on first use
     /// (the served set is fixed once the server runs; tooling polls it).
     pub health_services: std::sync::OnceLock<String>,

@@ -58,6 +58,11 @@ impl Registry {
         self.services.get(model)
     }
 
+    /// Every served service, by model name.
+    pub fn services(&self) -> impl Iterator<Item = (&'static str, &Arc<dyn Service>)> {
+        self.services.iter().map(|(name, s)| (*name, s))
+    }
+
     /// The operations implemented for a model (empty when none).
     pub fn implemented(&self, model: &str) -> &'static [&'static str] {
         self.get(model).map(|s| s.implemented()).unwrap_or(&[])

@@ -99,6 +99,8 @@ impl Server {
             clock,
             started: Instant::now(),
             settings,
+            store,
+            data_dir: (!config.ephemeral).then(|| config.data_dir.clone()),
             persistent: !config.ephemeral,
             health_services: Default::default(),
             body_budget: crate::budget::BodyBudget::new(crate::budget::DEFAULT_BUDGET),
@@ -207,7 +209,7 @@ pub async fn serve(
 }
 
 async fn respond(
-    state: &AppState,
+    state: &Arc<AppState>,
     req: hyper::Request<Incoming>,
     remote: SocketAddr,
 ) -> hyper::Response<ResponseStream> {
@@ -215,10 +217,11 @@ async fn respond(
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
     let mut read_to_end = None;
+    let admin = crate::admin::is_admin_path(path);
     // The buffered body's share of the memory budget, until the answer.
     let mut _held = None;
     let (tracked, done) = crate::body::Tracked::new(body);
-    let body = if pipeline::may_stream(&parts) {
+    let body = if pipeline::may_stream(&parts) && !admin {
         if let Some(err) = pipeline::s3_put_too_large(&parts) {
             // Refused before its bytes are read: the connection cannot
             // carry another request.
@@ -230,8 +233,13 @@ async fn respond(
         read_to_end = Some(done);
         pipeline::Body::Incoming(tracked)
     } else {
-        match crate::body::collect(tracked, pipeline::body_limit(&parts), &state.body_budget).await
-        {
+        // A state file to import may be larger than any AWS request.
+        let limit = if admin && path == crate::admin::IMPORT_PATH {
+            crate::admin::MAX_IMPORT_BYTES
+        } else {
+            pipeline::body_limit(&parts)
+        };
+        match crate::body::collect(tracked, limit, &state.body_budget).await {
             Ok((b, permit)) => {
                 _held = Some(permit);
                 pipeline::Body::Bytes(b)
@@ -246,18 +254,33 @@ async fn respond(
             }
         }
     };
-    if path.starts_with("/_gureum/") || path.starts_with("/_localstack/") {
+    if admin {
         let admin_body = match &body {
             pipeline::Body::Bytes(b) => b.clone(),
             pipeline::Body::Incoming(_) => Bytes::new(),
         };
-        if let Some((status, body)) =
-            crate::admin::handle(state, parts.method.as_str(), path, &admin_body)
-        {
+        let (method, query) = (parts.method.as_str(), parts.uri.query().unwrap_or(""));
+        // Resets and imports block on the store (fsyncs, file writes).
+        let answer = if crate::admin::blocks(method, path) {
+            let state = Arc::clone(state);
+            let (method, path, query) = (method.to_string(), path.to_string(), query.to_string());
+            tokio::task::spawn_blocking(move || {
+                crate::admin::handle(&state, &method, &path, &query, &admin_body)
+            })
+            .await
+            .unwrap_or_else(|_| {
+                Some(crate::admin::AdminResponse::internal(
+                    "the admin task panicked",
+                ))
+            })
+        } else {
+            crate::admin::handle(state, method, path, query, &admin_body)
+        };
+        if let Some(r) = answer {
             return to_hyper(
-                status,
-                vec![("Content-Type".into(), "application/json".into())],
-                body.into(),
+                r.status,
+                vec![("Content-Type".into(), r.content_type.into())],
+                r.body.into(),
             );
         }
     }

@@ -23,9 +23,11 @@
 //!
 //! An acknowledged write survives `kill -9`: by default each write
 //! transaction is appended to a write-ahead log ([`wal`], one `write(2)`,
-//! no fsync) and kept in a [`memtable`] that point reads consult first;
-//! range reads and a checkpoint every second flush it into redb in one
-//! commit (the checkpoint's fsynced). [`Durability::Power`] fsyncs every commit instead (also safe
+//! no fsync) and kept in a [`memtable`] that reads consult before redb;
+//! a checkpointer thread, every second (or when a writer asks), freezes
+//! the memtable and starts a new log with writers held off for that swap
+//! only, then commits the frozen changes into redb with an fsync while
+//! writers and readers carry on. [`Durability::Power`] fsyncs every commit instead (also safe
 //! against a power cut, at the cost of one device flush per write). Reads
 //! see the last committed state and never wait for writers; writers are
 //! serialized, one write transaction at a time.
@@ -42,7 +44,10 @@
 //! [`Store::write`] from inside a write closure: the second transaction
 //! would wait for the first forever.
 
+mod admin;
 mod checkpoint;
+#[cfg(test)]
+mod checkpoint_tests;
 pub mod codec;
 pub mod memtable;
 mod read_view;
@@ -50,16 +55,16 @@ mod snapshot;
 mod visit;
 pub mod wal;
 
+pub use admin::TableRows;
 pub use checkpoint::Durability;
 use checkpoint::{recover, spawn_checkpointer, CHECKPOINT_AFTER_COMMITS};
 pub use codec::{Codec, CodecError, Json};
 pub use snapshot::{Cursor, Row, Snapshot};
 
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
-use std::collections::BTreeMap;
+use redb::{Database, ReadableTable, TableDefinition, TableError};
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -144,51 +149,112 @@ struct Inner {
     /// The write-ahead log ([`Durability::Process`] stores only).
     wal: Option<parking_lot::Mutex<wal::Wal>>,
     /// Logged writes not yet in redb ([`memtable`]).
-    memtable: parking_lot::RwLock<memtable::Memtable>,
-    /// Serializes the writers of a logged store, and its flushes (redb's
-    /// own write lock does it for the others). Reentrant: a range read
-    /// inside a write closure flushes.
+    mems: parking_lot::RwLock<Mems>,
+    /// Serializes the writers of a logged store (redb's own write lock
+    /// does it for the others), and a checkpoint's freeze against them.
+    /// Reentrant: store calls inside a write closure must not deadlock.
     writer: parking_lot::ReentrantMutex<()>,
+    /// One checkpoint (or reset, or import) at a time.
+    checkpointing: parking_lot::Mutex<()>,
+    /// Wakes the checkpointer thread before its second is up.
+    signal: Arc<checkpoint::Signal>,
 }
 
-/// Keys pending in the memtable after which a writer flushes at once.
+/// The memtables of a logged store: what reads consult before redb.
+#[derive(Default)]
+pub(crate) struct Mems {
+    /// Where committed transactions merge their changes.
+    pub(crate) active: memtable::Memtable,
+    /// Memtables no longer written (a checkpoint froze them, or a snapshot
+    /// did), oldest first, until a checkpoint's commit has them in redb.
+    pub(crate) frozen: Vec<Arc<memtable::Memtable>>,
+}
+
+/// Keys pending in the live memtable after which a writer asks for a
+/// checkpoint at once.
 const FLUSH_AFTER_KEYS: usize = 50_000;
 
 impl Inner {
-    /// Writes the memtable into redb in one commit and empties it. The
-    /// caller holds `writer`.
-    fn flush_locked(&self, durability: redb::Durability) -> Result<()> {
-        let pending = self.memtable.read();
-        if pending.is_empty() && matches!(durability, redb::Durability::None) {
-            return Ok(());
+    /// The current bytes at `table`/`key`: the live memtable's, else the
+    /// newest frozen one's, else redb's.
+    fn point(&self, table: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        {
+            let mems = self.mems.read();
+            if let Some(v) = mems.active.get(table, key) {
+                return Ok(v.map(<[u8]>::to_vec));
+            }
+            for layer in mems.frozen.iter().rev() {
+                if let Some(v) = layer.get(table, key) {
+                    return Ok(v.map(<[u8]>::to_vec));
+                }
+            }
         }
-        let mut txn = self.db.begin_write()?;
-        txn.set_durability(durability);
-        pending.apply(&txn)?;
-        txn.commit()?;
-        self.invalidate_reads();
-        drop(pending);
-        // Readers may have seen the same values here or in redb meanwhile.
-        self.memtable.write().clear();
+        // A layer is dropped only after its commit has replaced the shared
+        // snapshot (read_view.rs), so missing it here means redb has it.
+        self.read_view()?.get(table, key)
+    }
+
+    /// Hands `visit` the entries of `table` from `start` (no further than
+    /// `end`, exclusive) while `keep(key)` holds, in key order, merged
+    /// over the memtables: one consistent view, no write to redb.
+    fn scan_raw(
+        &self,
+        table: &'static str,
+        start: Bound<&str>,
+        end: Option<&str>,
+        keep: &dyn Fn(&str) -> bool,
+        overlay: Option<&memtable::Memtable>,
+        mut visit: impl FnMut(&str, &[u8]) -> Result<ControlFlow<()>>,
+    ) -> Result<()> {
+        let within = |k: &str| keep(k) && end.is_none_or(|e| k < e);
+        let mut view = self.view(snapshot::Freeze::Range {
+            table,
+            start,
+            keep: &within,
+        })?;
+        if let Some(o) = overlay {
+            view = view.with_layer(o.copy_range(table, start, within));
+        }
+        let mut cursor: Cursor<(), Json> = view.cursor_named(table)?;
+        match start {
+            Bound::Included(s) => cursor.seek(s, false, end)?,
+            Bound::Excluded(s) => cursor.seek(s, true, end)?,
+            Bound::Unbounded => cursor.seek("", false, end)?,
+        }
+        while let Some(row) = cursor.next()? {
+            if !keep(row.key()) {
+                break;
+            }
+            if visit(row.key(), row.bytes())?.is_break() {
+                break;
+            }
+        }
         Ok(())
     }
 
-    /// Makes range reads see every acknowledged write (logged stores keep
-    /// them in the memtable until a flush).
-    fn settle(&self) -> Result<()> {
-        if self.wal.is_none() || self.memtable.read().is_empty() {
-            return Ok(());
+    /// Up to `limit` decoded entries of [`Inner::scan_raw`].
+    fn scan_decoded<T, C: Codec<T>>(
+        &self,
+        table: &'static str,
+        start: Bound<&str>,
+        end: Option<&str>,
+        keep: &dyn Fn(&str) -> bool,
+        overlay: Option<&memtable::Memtable>,
+        limit: usize,
+    ) -> Result<Vec<(String, T)>> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
         }
-        let _w = self.writer.lock();
-        self.flush_locked(redb::Durability::None)
-    }
-
-    /// The current bytes at `table`/`key`: the memtable's, else redb's.
-    fn point(&self, table: &str, key: &str) -> Result<Option<Vec<u8>>> {
-        if let Some(v) = self.memtable.read().get(table, key) {
-            return Ok(v.map(<[u8]>::to_vec));
-        }
-        self.read_view()?.get(table, key)
+        self.scan_raw(table, start, end, keep, overlay, |k, v| {
+            out.push((k.to_string(), decode::<T, C>(table, k, v)?));
+            Ok(if out.len() >= limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        })?;
+        Ok(out)
     }
 }
 
@@ -236,7 +302,13 @@ impl Store {
     /// Opens the database file `path`; the write-ahead log of
     /// [`Durability::Process`] lives beside it.
     pub fn open_file_with(path: impl AsRef<Path>, durability: Durability) -> Result<Store> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_inner(path.as_ref(), durability, true)
+    }
+
+    /// Opens the database file `path`; tests leave out the checkpointer
+    /// thread to step through a checkpoint themselves.
+    fn open_inner(path: &Path, durability: Durability, checkpointer: bool) -> Result<Store> {
+        let path = path.to_path_buf();
         let db = Database::create(&path)?;
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         // Logs are replayed whatever the durability now asked for.
@@ -254,11 +326,13 @@ impl Store {
             db,
             path: Some(path),
             wal,
-            memtable: Default::default(),
+            mems: Default::default(),
             writer: Default::default(),
+            checkpointing: Default::default(),
+            signal: Default::default(),
             read_view: Default::default(),
         });
-        if inner.wal.is_some() {
+        if inner.wal.is_some() && checkpointer {
             spawn_checkpointer(&inner);
         }
         Ok(Store { inner })
@@ -277,8 +351,10 @@ impl Store {
                 db,
                 path: None,
                 wal: None,
-                memtable: Default::default(),
+                mems: Default::default(),
                 writer: Default::default(),
+                checkpointing: Default::default(),
+                signal: Default::default(),
                 read_view: Default::default(),
             }),
         })
@@ -362,39 +438,22 @@ impl Store {
         if ops.is_empty() {
             return Ok(r);
         }
-        let checkpoint_now = {
+        let many_commits = {
             let mut log = wal.lock();
             log.append(&ops).map_err(|e| self.inner.io_error(e))?;
             log.pending >= CHECKPOINT_AFTER_COMMITS
         };
-        let flush_now = {
-            let mut m = self.inner.memtable.write();
-            m.merge(overlay);
-            m.len() >= FLUSH_AFTER_KEYS
+        let many_keys = {
+            let mut m = self.inner.mems.write();
+            m.active.merge(overlay);
+            m.active.len() >= FLUSH_AFTER_KEYS
         };
-        if flush_now {
-            self.inner.flush_locked(redb::Durability::None)?;
-        }
         drop(guard);
-        if checkpoint_now {
-            self.inner.checkpoint()?;
+        // Never checkpoint here: this thread serves a request.
+        if many_commits || many_keys {
+            self.inner.signal.wake();
         }
         Ok(r)
-    }
-
-    fn read<R>(
-        &self,
-        name: &'static str,
-        f: impl FnOnce(&redb::ReadOnlyTable<&'static str, &'static [u8]>) -> Result<R>,
-        empty: impl FnOnce() -> R,
-    ) -> Result<R> {
-        self.inner.settle()?;
-        let txn = self.inner.db.begin_read()?;
-        match txn.open_table(def(name)) {
-            Ok(t) => f(&t),
-            Err(TableError::TableDoesNotExist(_)) => Ok(empty()),
-            Err(e) => Err(e.into()),
-        }
     }
 }
 
@@ -564,14 +623,13 @@ impl<T, C: Codec<T>> Table<T, C> {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, T)>> {
-        let name = self.name;
-        self.store.read(
-            name,
-            |t| {
-                let range = t.range::<&str>(prefix_bounds(prefix, after))?;
-                collect::<T, C, _>(name, range, |k| k.starts_with(prefix), limit)
-            },
-            Vec::new,
+        self.store.inner.scan_decoded::<T, C>(
+            self.name,
+            prefix_bounds(prefix, after).0,
+            None,
+            &|k| k.starts_with(prefix),
+            None,
+            limit,
         )
     }
 
@@ -583,24 +641,35 @@ impl<T, C: Codec<T>> Table<T, C> {
         end: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, T)>> {
-        let name = self.name;
-        self.store.read(
-            name,
-            |t| {
-                let upper = end.map_or(Bound::Unbounded, Bound::Excluded);
-                if end.is_some_and(|e| e <= start) {
-                    return Ok(Vec::new());
-                }
-                let range = t.range::<&str>((Bound::Included(start), upper))?;
-                collect::<T, C, _>(name, range, |_| true, limit)
-            },
-            Vec::new,
+        if end.is_some_and(|e| e <= start) {
+            return Ok(Vec::new());
+        }
+        self.store.inner.scan_decoded::<T, C>(
+            self.name,
+            Bound::Included(start),
+            end,
+            &|_| true,
+            None,
+            limit,
         )
     }
 
-    /// How many entries the table holds.
+    /// How many entries the table holds (counts them: for tests and
+    /// diagnostics, not request paths).
     pub fn len(&self) -> Result<u64> {
-        self.store.read(self.name, |t| Ok(t.len()?), || 0)
+        let mut n = 0;
+        self.store.inner.scan_raw(
+            self.name,
+            Bound::Unbounded,
+            None,
+            &|_| true,
+            None,
+            |_, _| {
+                n += 1;
+                Ok(ControlFlow::Continue(()))
+            },
+        )?;
+        Ok(n)
     }
 
     /// Whether the table holds no entries.
@@ -737,39 +806,17 @@ impl WriteTxn {
                 let range = t.range::<&str>(prefix_bounds(prefix, None))?;
                 collect::<T, C, _>(table.name, range, |k| k.starts_with(prefix), usize::MAX)
             }
-            TxnMode::Logged { inner, overlay } => {
-                // Everything acknowledged goes to redb first (this thread
-                // holds the writer lock), then this transaction's own
-                // changes are laid over the range.
-                inner.flush_locked(redb::Durability::None)?;
-                let mut rows: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-                let read = inner.db.begin_read()?;
-                match read.open_table(def(table.name)) {
-                    Ok(t) => {
-                        for item in t.range::<&str>(prefix_bounds(prefix, None))? {
-                            let (k, v) = item?;
-                            if !k.value().starts_with(prefix) {
-                                break;
-                            }
-                            rows.insert(k.value().to_string(), v.value().to_vec());
-                        }
-                    }
-                    Err(TableError::TableDoesNotExist(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-                for (k, v) in overlay.prefixed(table.name, prefix) {
-                    match v {
-                        Some(v) => rows.insert(k.clone(), v.clone()),
-                        None => rows.remove(k),
-                    };
-                }
-                rows.into_iter()
-                    .map(|(k, v)| {
-                        let value = decode::<T, C>(table.name, &k, &v)?;
-                        Ok((k, value))
-                    })
-                    .collect()
-            }
+            // This transaction's own changes are the newest layer over
+            // the committed state (this thread holds the writer lock, so
+            // no other commit lands meanwhile).
+            TxnMode::Logged { inner, overlay } => inner.scan_decoded::<T, C>(
+                table.name,
+                Bound::Included(prefix),
+                None,
+                &|k| k.starts_with(prefix),
+                Some(overlay),
+                usize::MAX,
+            ),
         }
     }
 }

@@ -3,13 +3,14 @@
 //! A logged store ([`crate::Durability::Process`]) does not commit each
 //! write to redb: a redb commit costs ~70 µs of CPU even without an fsync,
 //! more than a small S3 PUT's whole budget. A write's changes go to the log
-//! and into this table instead; point reads look here first, and anything
-//! that scans key ranges first flushes the memtable into redb (one commit
-//! for everything pending), as does the checkpoint. A write transaction
+//! and into this table instead; reads look here first (range reads merge
+//! it over redb), and the checkpoint freezes it and commits it into redb
+//! (one commit for everything pending). A write transaction
 //! builds its own [`Memtable`] as an overlay and merges it here only when it
 //! succeeds, so a failed transaction leaves nothing behind.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 
 /// Changed keys per table: `Some(bytes)` written, `None` removed.
 #[derive(Debug, Default)]
@@ -60,12 +61,7 @@ impl Memtable {
         self.tables
             .get(table)
             .into_iter()
-            .flat_map(move |t| {
-                t.range::<str, _>((
-                    std::ops::Bound::Included(prefix),
-                    std::ops::Bound::Unbounded,
-                ))
-            })
+            .flat_map(move |t| t.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)))
             .take_while(move |(k, _)| k.starts_with(prefix))
     }
 
@@ -101,6 +97,57 @@ impl Memtable {
     pub fn clear(&mut self) {
         self.tables.clear();
         self.entries = 0;
+    }
+
+    /// The names of the tables with changes here.
+    pub fn table_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.tables.keys().map(String::as_str)
+    }
+
+    /// The first change of `table` after `pos` (at or after it unless
+    /// `exclusive`) and before `end` (exclusive): what a merged cursor
+    /// reads next from this layer.
+    pub fn first_after(
+        &self,
+        table: &str,
+        pos: &str,
+        exclusive: bool,
+        end: Option<&str>,
+    ) -> Option<(&str, Option<&[u8]>)> {
+        let t = self.tables.get(table)?;
+        // BTreeMap::range panics on an empty or inverted range.
+        if end.is_some_and(|e| e < pos || (e == pos && exclusive)) {
+            return None;
+        }
+        let lower = if exclusive {
+            Bound::Excluded(pos)
+        } else {
+            Bound::Included(pos)
+        };
+        let upper = end.map_or(Bound::Unbounded, Bound::Excluded);
+        t.range::<str, _>((lower, upper))
+            .next()
+            .map(|(k, v)| (k.as_str(), v.as_deref()))
+    }
+
+    /// A copy of the changes of `table` from `start` while `keep(key)`
+    /// holds: the part of a live memtable one range read needs.
+    pub fn copy_range(
+        &self,
+        table: &str,
+        start: Bound<&str>,
+        keep: impl Fn(&str) -> bool,
+    ) -> Memtable {
+        let mut out = Memtable::default();
+        if let Some(t) = self.tables.get(table) {
+            for (k, v) in t
+                .range::<str, _>((start, Bound::Unbounded))
+                .take_while(|(k, _)| keep(k))
+            {
+                out.set(table, k, v.clone());
+            }
+        }
+        out
     }
 }
 

@@ -17,23 +17,13 @@ impl<T, C: Codec<T>> Table<T, C> {
         mut visit: impl FnMut(&str, T) -> ControlFlow<()>,
     ) -> Result<()> {
         let name = self.name;
-        self.store.read(
+        self.store.inner.scan_raw(
             name,
-            |t| {
-                for item in t.range::<&str>(prefix_bounds(prefix, after))? {
-                    let (k, v) = item?;
-                    let key = k.value();
-                    if !key.starts_with(prefix) {
-                        break;
-                    }
-                    let value = decode::<T, C>(name, key, v.value())?;
-                    if visit(key, value).is_break() {
-                        break;
-                    }
-                }
-                Ok(())
-            },
-            || (),
+            prefix_bounds(prefix, after).0,
+            None,
+            &|k| k.starts_with(prefix),
+            None,
+            |key, bytes| Ok(visit(key, decode::<T, C>(name, key, bytes)?)),
         )
     }
 }

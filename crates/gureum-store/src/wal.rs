@@ -7,8 +7,10 @@
 //! appended records in the kernel's page cache, so they are on the file
 //! when the store opens again, and replayed. A checkpoint — an fsynced
 //! redb commit of everything pending — runs every second while there are
-//! logged writes (and after many): with writers held off it starts the
-//! next generation, then commits durably and deletes the older logs. Replay is idempotent (each
+//! logged writes (and after many): with writers held off only for that
+//! step it starts the next generation and freezes the memtable, then,
+//! writers running again, commits the frozen changes durably and deletes
+//! the older logs. Replay is idempotent (each
 //! record sets or removes a key), so a crash anywhere in a checkpoint is
 //! harmless.
 //!
@@ -189,23 +191,28 @@ impl Wal {
     }
 
     /// Switches to the next generation; the caller commits durably and
-    /// then calls [`Wal::remove_before`].
+    /// then calls [`remove_before`].
     pub fn rotate(&mut self) -> std::io::Result<()> {
         let next = Wal::create(&self.dir, self.generation + 1)?;
         *self = next;
         Ok(())
     }
 
-    /// Deletes the logs older than the current generation (their records
-    /// are in a durable commit).
-    pub fn remove_before(&self) -> std::io::Result<()> {
-        for (g, path) in existing(&self.dir)? {
-            if g < self.generation {
-                std::fs::remove_file(path)?;
-            }
-        }
-        Ok(())
+    /// The directory the logs are in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
+}
+
+/// Deletes the logs in `dir` older than `generation` (their records are
+/// in a durable commit).
+pub fn remove_before(dir: &Path, generation: u64) -> std::io::Result<()> {
+    for (g, path) in existing(dir)? {
+        if g < generation {
+            std::fs::remove_file(path)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

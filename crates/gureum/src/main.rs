@@ -1,7 +1,10 @@
 //! `gureum`: serve the AWS API locally, print the environment that points
-//! tools at it, or ask a running server how it is.
+//! tools at it, ask a running server how it is, or reset, export and
+//! import its state.
 
 use clap::{Parser, Subcommand};
+
+mod state_cmd;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -38,6 +41,45 @@ enum Command {
     Status {
         /// The endpoint to ask.
         #[arg(long, env = "GUREUM_ENDPOINT", default_value = "http://127.0.0.1:4566")]
+        endpoint: String,
+    },
+    /// Clear a running Gureum's state: every service's, or one's.
+    Reset {
+        /// The running server.
+        #[arg(
+            long,
+            env = "AWS_ENDPOINT_URL",
+            default_value = "http://127.0.0.1:4566"
+        )]
+        endpoint: String,
+        /// Only this service's state (its model name: s3, iam, ec2…).
+        #[arg(long)]
+        service: Option<String>,
+    },
+    /// Write a running Gureum's whole state to FILE (one consistent
+    /// snapshot, checksummed).
+    Export {
+        /// The file to write.
+        file: PathBuf,
+        /// The running server.
+        #[arg(
+            long,
+            env = "AWS_ENDPOINT_URL",
+            default_value = "http://127.0.0.1:4566"
+        )]
+        endpoint: String,
+    },
+    /// Replace a running Gureum's whole state with FILE's (from `gureum
+    /// export`), atomically.
+    Import {
+        /// The file to read.
+        file: PathBuf,
+        /// The running server.
+        #[arg(
+            long,
+            env = "AWS_ENDPOINT_URL",
+            default_value = "http://127.0.0.1:4566"
+        )]
         endpoint: String,
     },
 }
@@ -118,6 +160,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Status { endpoint } => status(&endpoint),
+        Command::Reset { endpoint, service } => state_cmd::reset(&endpoint, service.as_deref()),
+        Command::Export { file, endpoint } => state_cmd::export(&endpoint, &file),
+        Command::Import { file, endpoint } => state_cmd::import(&endpoint, &file),
     }
 }
 

@@ -1,0 +1,319 @@
+//! The state file of `gureum export` / `gureum import`: every table of the
+//! store and the data directory's object files, in one self-describing,
+//! versioned, checksummed file.
+//!
+//! Layout (integers little endian):
+//!
+//! ```text
+//! "GUREUM-STATE\n"                         magic, 13 bytes
+//! u32 n, n bytes of JSON                   header: {"format":"gureum-state","version":1,…}
+//! records, each a tag byte:
+//!   'T' u16 n, table name, u64 rows        a table; its rows follow
+//!   'R' u32 n, key, u64 n, value           a row of the last table
+//!   'F' u16 n, relative path, u64 n, bytes a file under the data directory
+//!   'E'                                    the end
+//! 32 bytes                                 SHA-256 of everything before
+//! ```
+//!
+//! The checksum covers the whole file, so a truncated or altered file is
+//! refused before anything is imported.
+
+use sha2::{Digest, Sha256};
+
+/// The first bytes of every state file.
+pub const MAGIC: &[u8] = b"GUREUM-STATE\n";
+/// The format version this build writes and reads.
+pub const VERSION: u64 = 1;
+
+/// A decoded state file.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct State {
+    /// Tables with their rows, `(key, value bytes)`.
+    pub tables: Vec<gureum_store::TableRows>,
+    /// Files relative to the data directory, with their bytes.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// Why a state file was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StateFileError {
+    /// Not a state file at all.
+    #[error("not a Gureum state file (it does not start with GUREUM-STATE)")]
+    NotAStateFile,
+    /// Written by another version of the format.
+    #[error(
+        "state file format version {found} is not supported (this Gureum reads version {VERSION})"
+    )]
+    Version {
+        /// The file's version.
+        found: String,
+    },
+    /// The checksum does not match: truncated or altered.
+    #[error("state file is corrupt: its SHA-256 checksum does not match (truncated or altered)")]
+    Checksum,
+    /// The checksum matched but the contents do not parse.
+    #[error("state file is corrupt: {0}")]
+    Malformed(String),
+}
+
+/// Writes a state file incrementally.
+pub struct Writer {
+    out: Vec<u8>,
+}
+
+impl Writer {
+    /// Starts a file: magic and header.
+    pub fn new(gureum_version: &str, created_ms: i64) -> Writer {
+        let header = serde_json::json!({
+            "format": "gureum-state",
+            "version": VERSION,
+            "gureum": gureum_version,
+            "created_ms": created_ms,
+        })
+        .to_string();
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        Writer { out }
+    }
+
+    /// Starts a table of `rows` rows.
+    pub fn table(&mut self, name: &str, rows: u64) {
+        self.out.push(b'T');
+        self.out
+            .extend_from_slice(&(name.len() as u16).to_le_bytes());
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(&rows.to_le_bytes());
+    }
+
+    /// A row of the current table.
+    pub fn row(&mut self, key: &str, value: &[u8]) {
+        self.out.push(b'R');
+        self.out
+            .extend_from_slice(&(key.len() as u32).to_le_bytes());
+        self.out.extend_from_slice(key.as_bytes());
+        self.out
+            .extend_from_slice(&(value.len() as u64).to_le_bytes());
+        self.out.extend_from_slice(value);
+    }
+
+    /// A file at `path` relative to the data directory.
+    pub fn file(&mut self, path: &str, bytes: &[u8]) {
+        self.out.push(b'F');
+        self.out
+            .extend_from_slice(&(path.len() as u16).to_le_bytes());
+        self.out.extend_from_slice(path.as_bytes());
+        self.out
+            .extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// Ends the file and appends the checksum.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.out.push(b'E');
+        let sum = Sha256::digest(&self.out);
+        self.out.extend_from_slice(&sum);
+        self.out
+    }
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], StateFileError> {
+        if self.data.len() < n {
+            return Err(StateFileError::Malformed("it ends early".into()));
+        }
+        let (head, rest) = self.data.split_at(n);
+        self.data = rest;
+        Ok(head)
+    }
+
+    fn u16(&mut self) -> Result<usize, StateFileError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]) as usize)
+    }
+
+    fn u32(&mut self) -> Result<usize, StateFileError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
+    fn u64(&mut self) -> Result<u64, StateFileError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    fn len64(&mut self) -> Result<usize, StateFileError> {
+        usize::try_from(self.u64()?)
+            .map_err(|_| StateFileError::Malformed("a length too large".into()))
+    }
+
+    fn text(&mut self, n: usize) -> Result<String, StateFileError> {
+        let b = self.take(n)?;
+        String::from_utf8(b.to_vec())
+            .map_err(|_| StateFileError::Malformed("a name is not UTF-8".into()))
+    }
+}
+
+/// Checks the magic, the version and the checksum; returns the header.
+pub fn verify(data: &[u8]) -> Result<serde_json::Value, StateFileError> {
+    if !data.starts_with(MAGIC) {
+        return Err(StateFileError::NotAStateFile);
+    }
+    let mut r = Reader {
+        data: &data[MAGIC.len()..],
+    };
+    let n = r.u32().map_err(|_| StateFileError::Checksum)?;
+    let header: serde_json::Value =
+        serde_json::from_slice(r.take(n).map_err(|_| StateFileError::Checksum)?)
+            .map_err(|_| StateFileError::Checksum)?;
+    // The version first: a newer format may checksum differently.
+    match header.get("version").and_then(|v| v.as_u64()) {
+        Some(VERSION) => {}
+        other => {
+            return Err(StateFileError::Version {
+                found: other.map_or_else(|| header["version"].to_string(), |v| v.to_string()),
+            })
+        }
+    }
+    if header.get("format").and_then(|f| f.as_str()) != Some("gureum-state") {
+        return Err(StateFileError::NotAStateFile);
+    }
+    if data.len() < MAGIC.len() + 4 + n + 1 + 32 {
+        return Err(StateFileError::Checksum);
+    }
+    let (body, sum) = data.split_at(data.len() - 32);
+    if Sha256::digest(body).as_slice() != sum {
+        return Err(StateFileError::Checksum);
+    }
+    Ok(header)
+}
+
+/// Verifies and decodes a state file.
+pub fn decode(data: &[u8]) -> Result<State, StateFileError> {
+    verify(data)?;
+    let mut r = Reader {
+        data: &data[MAGIC.len()..data.len() - 32],
+    };
+    let n = r.u32()?;
+    r.take(n)?;
+    let mut state = State::default();
+    loop {
+        match r.take(1)?[0] {
+            b'T' => {
+                let n = r.u16()?;
+                let name = r.text(n)?;
+                let rows = r.u64()?;
+                let mut out = Vec::new();
+                for _ in 0..rows {
+                    if r.take(1)?[0] != b'R' {
+                        return Err(StateFileError::Malformed(format!(
+                            "table {name} has fewer rows than it announces"
+                        )));
+                    }
+                    let kn = r.u32()?;
+                    let key = r.text(kn)?;
+                    let vn = r.len64()?;
+                    out.push((key, r.take(vn)?.to_vec()));
+                }
+                state.tables.push((name, out));
+            }
+            b'F' => {
+                let n = r.u16()?;
+                let path = r.text(n)?;
+                if !safe_relative(&path) {
+                    return Err(StateFileError::Malformed(format!(
+                        "file path {path:?} leaves the data directory"
+                    )));
+                }
+                let len = r.len64()?;
+                state.files.push((path, r.take(len)?.to_vec()));
+            }
+            b'E' if r.data.is_empty() => return Ok(state),
+            b'E' => return Err(StateFileError::Malformed("data after the end".into())),
+            t => {
+                return Err(StateFileError::Malformed(format!(
+                    "unknown record tag {t:#04x}"
+                )))
+            }
+        }
+    }
+}
+
+/// Whether `path` names a file inside a directory: relative, `/`-separated
+/// plain names (no `..`, no empty parts).
+pub fn safe_relative(path: &str) -> bool {
+    !path.is_empty()
+        && path.split('/').all(|p| {
+            !p.is_empty() && p != "." && p != ".." && !p.contains('\\') && !p.contains('\0')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        let mut w = Writer::new("0.1.0", 5);
+        w.table("s3.buckets", 2);
+        w.row("a", b"{}");
+        w.row("b", b"");
+        w.table("empty", 0);
+        w.file("s3-blobs/ab/abcd", b"bytes");
+        w.finish()
+    }
+
+    #[test]
+    fn a_written_file_reads_back_the_same() {
+        let state = decode(&sample()).expect("decode");
+        assert_eq!(
+            state.tables,
+            vec![
+                (
+                    "s3.buckets".to_string(),
+                    vec![("a".into(), b"{}".to_vec()), ("b".into(), Vec::new())]
+                ),
+                ("empty".to_string(), vec![]),
+            ]
+        );
+        assert_eq!(
+            state.files,
+            vec![("s3-blobs/ab/abcd".into(), b"bytes".to_vec())]
+        );
+    }
+
+    #[test]
+    fn any_changed_or_missing_byte_is_refused_and_never_panics() {
+        let good = sample();
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x5a;
+            assert!(decode(&bad).is_err(), "a flipped byte at {i} was accepted");
+            assert!(
+                decode(&good[..i]).is_err(),
+                "a file cut at {i} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn another_version_is_refused_by_name() {
+        let text = String::from_utf8_lossy(&sample()).replace("\"version\":1", "\"version\":9");
+        let err = decode(text.as_bytes()).expect_err("refused");
+        assert_eq!(err, StateFileError::Version { found: "9".into() });
+        assert_eq!(decode(b"PK\x03\x04zip"), Err(StateFileError::NotAStateFile));
+    }
+
+    #[test]
+    fn paths_outside_the_data_directory_are_unsafe() {
+        assert!(safe_relative("s3-blobs/ab/abc"));
+        for p in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a"] {
+            assert!(!safe_relative(p), "{p}");
+        }
+    }
+}

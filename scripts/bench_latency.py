@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Tail latency of small S3 PUTs under concurrency: do checkpoints stall writers?
+
+  python3 scripts/bench_latency.py [--gureum PATH] [--seconds 60] [--connections 16]
+
+Starts a release `gureum` on a free port with a temporary data directory in
+its default (durable: write-ahead log + checkpoint every second) mode, and
+runs 1 KiB PutObject requests over N keep-alive HTTP/1.1 connections for the
+given time, then prints p50, p99, p99.9 and max latency and requests/s.
+
+The client stays out of the way of the percentiles: each connection is its
+own process (no GIL shared between connections), and every request is
+SigV4-signed by botocore before the clock starts — a pool of distinct keys
+per connection (so checkpoints carry many keys), replayed in turn. A request
+costs the client one `sendall` and a `recv` or two.
+"""
+import argparse
+import multiprocessing as mp
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import free_port, release_binary, wait_http  # noqa: E402
+from bench_s3 import signed  # noqa: E402
+
+KEYS_PER_CONNECTION = 1000
+
+
+def read_status(sock, buf):
+    """Reads one response (headers + Content-Length body); returns (status line, rest)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        rest += chunk
+    return head.split(b"\r\n")[0], rest[length:]
+
+
+def worker(port, index, seconds, start_at, out):
+    body = os.urandom(1024)
+    msgs = [signed("PUT", port, f"/latency/c{index}-k{i}", body) + body for i in range(KEYS_PER_CONNECTION)]
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    lat = []
+    buf = b""
+    errors = 0
+    while time.time() < start_at:
+        time.sleep(0.001)
+    deadline = time.perf_counter() + seconds
+    i = 0
+    perf = time.perf_counter
+    while True:
+        t = perf()
+        if t >= deadline:
+            break
+        sock.sendall(msgs[i % KEYS_PER_CONNECTION])
+        status, buf = read_status(sock, buf)
+        lat.append(perf() - t)
+        if b" 200 " not in status:
+            errors += 1
+        i += 1
+    sock.close()
+    out.put((lat, errors))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gureum", default=release_binary())
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--connections", type=int, default=16)
+    args = ap.parse_args()
+    data = tempfile.mkdtemp(prefix="gureum-latency-")
+    port = free_port()
+    proc = subprocess.Popen([args.gureum, "serve", "--port", str(port), "--data-dir", data, "--log-level", "warn"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_http(port)
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(signed("PUT", port, "/latency"))
+            status, _ = read_status(s, b"")
+            assert b" 200 " in status, status
+        out = mp.Queue()
+        start_at = time.time() + 3  # every worker signs its pool first
+        procs = [mp.Process(target=worker, args=(port, i, args.seconds, start_at, out))
+                 for i in range(args.connections)]
+        for p in procs:
+            p.start()
+        results = [out.get() for _ in procs]
+        for p in procs:
+            p.join()
+        lat = sorted(x for r, _ in results for x in r)
+        errors = sum(e for _, e in results)
+        n = len(lat)
+
+        def pct(q):
+            return lat[min(n - 1, int(n * q))] * 1000
+
+        p50, p99, p999 = pct(0.50), pct(0.99), pct(0.999)
+        print(f"gureum {os.path.basename(args.gureum)}: {args.connections} connections, {args.seconds:.0f} s, "
+              f"1 KiB PutObject, {n} requests ({errors} errors)")
+        print(f"p50 {p50:.3f} ms  p99 {p99:.3f} ms  p99.9 {p999:.3f} ms  max {lat[-1] * 1000:.3f} ms  "
+              f"{n / args.seconds:,.0f} req/s  p99.9/p50 {p999 / p50:.1f}x")
+        if errors:
+            sys.exit(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
