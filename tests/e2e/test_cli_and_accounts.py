@@ -11,13 +11,17 @@ from conftest import GureumServer, binary
 
 def test_env_prints_exports_for_eval(gureum):
     out = subprocess.run([binary(), "env", "--endpoint", gureum.endpoint], capture_output=True, text=True, check=True).stdout
-    lines = dict(l.removeprefix("export ").split("=", 1) for l in out.strip().splitlines())
+    lines = dict(l.removeprefix("export ").split("=", 1) for l in out.strip().splitlines() if l.startswith("export "))
     assert lines == {
         "AWS_ENDPOINT_URL": gureum.endpoint,
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "AWS_PAGER": "",
     }
+    assert "unset AWS_PROFILE AWS_SESSION_TOKEN" in out
     # The exports work when evaluated by a shell.
     script = f'eval "$({binary()} env --endpoint {gureum.endpoint})" && aws sts get-caller-identity --query Account --output text'
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -28,9 +32,60 @@ def test_env_prints_exports_for_eval(gureum):
 def test_status_prints_a_service_table(gureum):
     p = subprocess.run([binary(), "status", "--endpoint", gureum.endpoint], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stderr
-    rows = dict(line.split() for line in p.stdout.splitlines()[2:])
-    assert rows["s3"] == "running"
-    assert rows["kms"] == "not_implemented"
+    rows = {line.split()[0]: line.split()[1:] for line in p.stdout.splitlines()[3:]}
+    assert rows["s3"][0] == "partial"
+    assert rows["kms"] == ["missing", "0", "/", "54"]
+    assert rows["logs"][0] == "partial" and rows["logs"][1] == "3"
+    assert f"api              {gureum.endpoint}" in p.stdout
+
+
+def test_status_into_a_closed_pipe_does_not_panic(gureum):
+    p = subprocess.run(f"{binary()} status --endpoint {gureum.endpoint} | head -1", shell=True,
+                       capture_output=True, text=True, timeout=30)
+    assert p.stdout.startswith("Gureum ")
+    assert "panicked" not in p.stderr and p.stderr == ""
+
+
+def test_env_without_a_server_fails_loudly_but_still_points_away_from_aws():
+    p = subprocess.run([binary(), "env", "--endpoint", "http://127.0.0.1:9"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert "Gureum is not running there (start it with `gureum serve`)" in p.stderr
+    assert "export AWS_ENDPOINT_URL=http://127.0.0.1:9" in p.stdout
+
+
+def test_gureum_aws_never_uses_the_machines_credentials(gureum, tmp_path):
+    # Real-looking credentials and a profile in ~/.aws: the wrapper hides them
+    # and passes the endpoint explicitly (the CLI v1 ignores AWS_ENDPOINT_URL
+    # for sqs), so the request can only reach Gureum.
+    aws_dir = tmp_path / ".aws"
+    aws_dir.mkdir()
+    (aws_dir / "credentials").write_text("[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+                                         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+    (aws_dir / "config").write_text("[default]\nregion = eu-west-1\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(HOME=str(tmp_path), GUREUM_ENDPOINT=gureum.endpoint, AWS_PROFILE="default")
+    who = subprocess.run([binary(), "aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert who.stdout.strip() == "arn:aws:iam::000000000000:root", who.stderr
+    sqs = subprocess.run([binary(), "aws", "sqs", "list-queues"], capture_output=True, text=True, env=env, timeout=60)
+    assert "The operation ListQueues of service sqs is not implemented by Gureum yet" in sqs.stderr, sqs.stderr
+
+
+def test_a_busy_port_says_so_and_suggests_another(gureum, tmp_path):
+    data = tmp_path / "never-made"
+    p = subprocess.run([binary(), "serve", "--port", str(gureum.port), "--data-dir", str(data)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{gureum.port}: the port is in use" in p.stderr
+    assert "pass --port" in p.stderr
+    assert not data.exists()
+
+
+def test_a_data_dir_in_use_names_the_other_gureum(gureum):
+    p = subprocess.run([binary(), "serve", "--port", "0", "--data-dir", gureum.data_dir],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert f"another Gureum is using {gureum.data_dir}" in p.stderr
 
 
 def test_status_of_a_stopped_server_fails():

@@ -101,19 +101,36 @@ pub fn handle(
 
 fn health(state: &AppState) -> AdminResponse {
     let services = state.health_services.get_or_init(|| {
+        // LocalStack's shape (`services`: name → state) for tools that read
+        // it, and Gureum's own detail: operations served of the model's.
         let mut services = serde_json::Map::new();
+        let mut operations = serde_json::Map::new();
         for e in gureum_model::index() {
-            let served = !state.registry.implemented(&e.name).is_empty();
+            let implemented = state.registry.implemented(&e.name).len();
+            let total = gureum_model::load(&e.name).map_or(0, |m| m.operations.len());
             services.insert(
                 e.name.clone(),
-                json!(if served { "running" } else { "not_implemented" }),
+                json!(if implemented > 0 {
+                    "running"
+                } else {
+                    "not_implemented"
+                }),
+            );
+            operations.insert(
+                e.name.clone(),
+                json!({"implemented": implemented, "total": total}),
             );
         }
-        serde_json::Value::Object(services).to_string()
+        format!(
+            r#""services":{},"operations":{}"#,
+            serde_json::Value::Object(services),
+            serde_json::Value::Object(operations)
+        )
     });
     // Keys in the order a serialized object would have them.
     let body = format!(
-        r#"{{"services":{services},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
+        r#"{{{services},"endpoints":{},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
+        json!({"api": state.endpoint.get().map(|a| format!("http://{a}"))}),
         json!(env!("CARGO_PKG_VERSION")),
         state.started.elapsed().as_secs(),
         state.persistent,

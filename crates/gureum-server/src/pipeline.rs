@@ -142,6 +142,8 @@ pub struct AppState {
     /// The health check's `services` object, serialized on first use
     /// (the served set is fixed once the server runs; tooling polls it).
     pub health_services: std::sync::OnceLock<String>,
+    /// The address the API listens on (set once bound).
+    pub endpoint: std::sync::OnceLock<std::net::SocketAddr>,
     /// The budget for request bodies held in memory.
     pub body_budget: crate::budget::BodyBudget,
 }

@@ -36,9 +36,15 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The port is taken.
+    #[error("cannot listen on {0}: the port is in use (another Gureum? pass --port to use another, or --port 0 for any free one)")]
+    PortInUse(SocketAddr),
     /// The port could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    /// Another process holds the data directory.
+    #[error("another Gureum is using {0} (stop it, or pass --data-dir for a separate state, or --ephemeral)")]
+    DataDirInUse(String),
     /// The data directory or store could not be opened.
     #[error("cannot open state in {0}: {1}")]
     Store(String, String),
@@ -57,17 +63,17 @@ pub struct Server {
 impl Server {
     /// Opens the store and binds the port.
     pub async fn bind(config: &Config) -> Result<Server, ServeError> {
+        // The port first: a start that fails leaves nothing behind (no
+        // data directory made for a server that never ran).
+        let addr = SocketAddr::new(config.host, config.port);
+        let listener = listen(addr).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => ServeError::PortInUse(addr),
+            _ => ServeError::Bind(addr, e),
+        })?;
         let store = if config.ephemeral {
             Store::in_memory().map_err(|e| ServeError::Store("memory".into(), e.to_string()))?
         } else {
-            let durability = if config.fsync_every_write {
-                gureum_store::Durability::Power
-            } else {
-                gureum_store::Durability::Process
-            };
-            Store::open_with(&config.data_dir, durability).map_err(|e| {
-                ServeError::Store(config.data_dir.display().to_string(), e.to_string())
-            })?
+            open_store(config)?
         };
         let declared = match &config.accounts_file {
             Some(path) => crate::accounts::load_file(path)?,
@@ -104,9 +110,11 @@ impl Server {
             persistent: !config.ephemeral,
             health_services: Default::default(),
             body_budget: crate::budget::BodyBudget::new(crate::budget::DEFAULT_BUDGET),
+            endpoint: Default::default(),
         };
-        let addr = SocketAddr::new(config.host, config.port);
-        let listener = listen(addr).map_err(|e| ServeError::Bind(addr, e))?;
+        if let Ok(bound) = listener.local_addr() {
+            let _ = state.endpoint.set(bound);
+        }
         Ok(Server {
             listener,
             state: Arc::new(state),
@@ -177,6 +185,30 @@ impl Server {
         drop(self.listener);
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
     }
+}
+
+/// Opens the durable store, telling a directory held by another Gureum
+/// apart from other failures, and removing a directory it made itself when
+/// opening fails.
+fn open_store(config: &Config) -> Result<Store, ServeError> {
+    let durability = if config.fsync_every_write {
+        gureum_store::Durability::Power
+    } else {
+        gureum_store::Durability::Process
+    };
+    let dir = &config.data_dir;
+    let existed = dir.exists();
+    Store::open_with(dir, durability).map_err(|e| {
+        let message = e.to_string();
+        if !existed {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if message.contains("already open") || message.contains("Cannot acquire lock") {
+            ServeError::DataDirInUse(dir.display().to_string())
+        } else {
+            ServeError::Store(dir.display().to_string(), message)
+        }
+    })
 }
 
 /// A listening socket with a deep accept queue: a burst of connections

@@ -37,6 +37,22 @@ enum Command {
         #[arg(long, env = "GUREUM_ENDPOINT", default_value = "http://127.0.0.1:4566")]
         endpoint: String,
     },
+    /// Run the aws CLI against Gureum only: `gureum aws s3 ls`. The
+    /// endpoint is passed explicitly and the machine's credentials,
+    /// profiles and session tokens are hidden, so no command can reach AWS.
+    #[command(disable_help_flag = true)]
+    Aws {
+        /// The endpoint to point at.
+        #[arg(
+            long = "gureum-endpoint",
+            env = "GUREUM_ENDPOINT",
+            default_value = "http://127.0.0.1:4566"
+        )]
+        endpoint: String,
+        /// The aws CLI's arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
     /// Ask a running Gureum for its health and print it as a table.
     Status {
         /// The endpoint to ask.
@@ -152,13 +168,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
-        Command::Env { endpoint } => {
-            println!("export AWS_ENDPOINT_URL={endpoint}");
-            println!("export AWS_ACCESS_KEY_ID=test");
-            println!("export AWS_SECRET_ACCESS_KEY=test");
-            println!("export AWS_DEFAULT_REGION=us-east-1");
-            ExitCode::SUCCESS
-        }
+        Command::Env { endpoint } => env(&endpoint),
+        Command::Aws { endpoint, args } => aws(&endpoint, &args),
         Command::Status { endpoint } => status(&endpoint),
         Command::Reset { endpoint, service } => state_cmd::reset(&endpoint, service.as_deref()),
         Command::Export { file, endpoint } => state_cmd::export(&endpoint, &file),
@@ -251,6 +262,59 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+/// Prints the exports for `eval "$(gureum env)"`. They point at Gureum even
+/// when it is not running (so the next command fails locally instead of
+/// reaching real AWS), and the command then says so and exits non-zero.
+fn env(endpoint: &str) -> ExitCode {
+    for (name, value) in client_env(endpoint) {
+        println!("export {name}={value}");
+    }
+    println!("unset AWS_PROFILE AWS_SESSION_TOKEN");
+    match http_get(endpoint, "/_gureum/health") {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gureum: {e}: Gureum is not running there (start it with `gureum serve`)");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The environment that points clients at `endpoint` and away from any
+/// credentials file or profile.
+fn client_env(endpoint: &str) -> [(&'static str, String); 7] {
+    [
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ("AWS_CONFIG_FILE", "/dev/null".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+        ("AWS_PAGER", String::new()),
+    ]
+}
+
+/// `gureum aws …`: the aws CLI with `--endpoint-url` given explicitly (the
+/// CLI v1 ignores `AWS_ENDPOINT_URL` for some services, `sqs` among them)
+/// and nothing of the machine's AWS configuration visible.
+fn aws(endpoint: &str, args: &[std::ffi::OsString]) -> ExitCode {
+    let mut command = std::process::Command::new("aws");
+    command
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .envs(client_env(endpoint))
+        .arg("--endpoint-url")
+        .arg(endpoint)
+        .args(args);
+    match command.status() {
+        Ok(status) => ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8),
+        Err(e) => {
+            eprintln!("gureum: cannot run the aws CLI: {e} (pip install awscli)");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// A tiny HTTP/1.1 GET, enough to read the health endpoint without pulling
 /// an HTTP client into the binary.
 fn http_get(endpoint: &str, path: &str) -> Result<String, String> {
@@ -282,7 +346,7 @@ fn status(endpoint: &str) -> ExitCode {
     let body = match http_get(endpoint, "/_gureum/health") {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("gureum: {e}");
+            eprintln!("gureum: {e} (is `gureum serve` running?)");
             return ExitCode::FAILURE;
         }
     };
@@ -290,7 +354,18 @@ fn status(endpoint: &str) -> ExitCode {
         eprintln!("gureum: the health answer is not JSON");
         return ExitCode::FAILURE;
     };
-    println!(
+    // A closed pipe (`gureum status | head -1`) ends the listing quietly.
+    let _ = print_status(&mut std::io::stdout().lock(), endpoint, &v);
+    ExitCode::SUCCESS
+}
+
+fn print_status(
+    out: &mut impl Write,
+    endpoint: &str,
+    v: &serde_json::Value,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
         "Gureum {} at {endpoint} — up {} s, state {}",
         v["version"].as_str().unwrap_or("?"),
         v["uptime_seconds"],
@@ -299,12 +374,28 @@ fn status(endpoint: &str) -> ExitCode {
         } else {
             "in memory"
         }
-    );
-    println!("{:<18} STATE", "SERVICE");
-    if let Some(services) = v["services"].as_object() {
-        for (name, state) in services {
-            println!("{name:<18} {}", state.as_str().unwrap_or("?"));
+    )?;
+    if let Some(endpoints) = v["endpoints"].as_object() {
+        for (name, address) in endpoints {
+            writeln!(out, "  {name:<16} {}", address.as_str().unwrap_or("-"))?;
         }
     }
-    ExitCode::SUCCESS
+    writeln!(out, "{:<18} {:<12} OPERATIONS", "SERVICE", "STATE")?;
+    let Some(services) = v["services"].as_object() else {
+        return Ok(());
+    };
+    for name in services.keys() {
+        let ops = &v["operations"][name];
+        let (done, total) = (
+            ops["implemented"].as_u64().unwrap_or(0),
+            ops["total"].as_u64().unwrap_or(0),
+        );
+        let state = match (done, total) {
+            (0, _) => "missing",
+            (d, t) if d >= t => "complete",
+            _ => "partial",
+        };
+        writeln!(out, "{name:<18} {state:<12} {done:>4} / {total}")?;
+    }
+    Ok(())
 }
