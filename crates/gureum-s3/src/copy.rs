@@ -355,7 +355,8 @@ impl S3Service {
                 data: pending.data.clone(),
                 ..ObjectVersion::default()
             };
-            let stored = self.commit_version(&input, &bucket, &entry, &key, version, pending)?;
+            let (stored, versioned) =
+                self.commit_version(ctx, &input, &bucket, &key, version, pending)?;
             let mut result = Map::new();
             result.insert("ETag".into(), json!(stored.etag));
             result.insert("LastModified".into(), json!(stored.last_modified_ms / 1000));
@@ -364,7 +365,7 @@ impl S3Service {
             let mut out = Map::new();
             out.insert("CopyObjectResult".into(), Value::Object(result));
             out.insert("ServerSideEncryption".into(), json!("AES256"));
-            if entry.versioning.is_some() {
+            if versioned {
                 out.insert("VersionId".into(), json!(stored.version_id_str()));
             }
             if src_entry.versioning.is_some() {

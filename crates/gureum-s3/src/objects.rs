@@ -299,7 +299,8 @@ impl S3Service {
             acl,
             data: up.pending.data.clone(),
         };
-        let stored = self.commit_version(&input, &bucket, &entry, &key, version, up.pending)?;
+        let (stored, versioned) =
+            self.commit_version(ctx, &input, &bucket, &key, version, up.pending)?;
         let mut out = Map::new();
         out.insert("ETag".into(), json!(stored.etag));
         out.insert("ServerSideEncryption".into(), json!("AES256"));
@@ -307,31 +308,35 @@ impl S3Service {
             out.insert(up.checksum.0.member().into(), json!(up.checksum.1));
             out.insert("ChecksumType".into(), json!("FULL_OBJECT"));
         }
-        if entry.versioning.is_some() {
+        if versioned {
             out.insert("VersionId".into(), json!(stored.version_id_str()));
         }
         Ok(Reply::value(Value::Object(out)))
     }
 
-    /// Commits a new current version after checking the PUT's conditions
-    /// (`If-None-Match: *`, `If-Match`) inside the transaction, so two
-    /// racing conditional writes cannot both win.
+    /// Commits a new current version after checking, inside the
+    /// transaction, that the bucket still exists (with the versioning state
+    /// it has now) and the PUT's conditions (`If-None-Match: *`,
+    /// `If-Match`), so neither a racing `DeleteBucket` nor a racing
+    /// conditional write can slip in between. Answers the stored version
+    /// and whether the bucket is versioned (enabled or suspended).
     pub(crate) fn commit_version(
         &self,
+        ctx: &RequestContext,
         input: &Value,
         bucket: &str,
-        entry: &BucketEntry,
         key: &str,
         version: ObjectVersion,
         pending: crate::storage::Pending,
-    ) -> Result<ObjectVersion, AwsError> {
+    ) -> Result<(ObjectVersion, bool), AwsError> {
         let okey = crate::object::object_key(bucket, key);
         let result = self.store.write(|txn| {
+            let entry = self.bucket_for_write(txn, ctx, bucket)?;
             let current = txn.get(&self.objects.current, &okey)?;
             let live = current.as_ref().filter(|c| !c.delete_marker);
             conditions::check_put(input, live, key)?;
             pending.commit_into(&self.blobs, txn)?;
-            self.objects.put_current_over(
+            let (stored, change) = self.objects.put_current_over(
                 txn,
                 &self.blobs,
                 entry.versioning.as_deref(),
@@ -339,12 +344,13 @@ impl S3Service {
                 key,
                 current,
                 version,
-            )
+            )?;
+            Ok((stored, change, entry.versioning.is_some()))
         });
         match result {
-            Ok((stored, change)) => {
+            Ok((stored, change, versioned)) => {
                 self.blobs.unlink(change.released);
-                Ok(stored)
+                Ok((stored, versioned))
             }
             Err(e) => {
                 pending.discard();
@@ -471,9 +477,9 @@ impl S3Service {
 
     /// `DeleteObject`.
     pub(crate) fn delete_object(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, &input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
-        let out = self.delete_one(ctx, &bucket, &entry, key, str_member(&input, "VersionId"))?;
+        let out = self.delete_one(ctx, &bucket, key, str_member(&input, "VersionId"))?;
         Ok(Value::Object(out))
     }
 
@@ -483,13 +489,14 @@ impl S3Service {
         &self,
         ctx: &RequestContext,
         bucket: &str,
-        entry: &BucketEntry,
         key: &str,
         version_id: Option<&str>,
     ) -> Result<Map<String, Value>, AwsError> {
         let mut out = Map::new();
         let okey = crate::object::object_key(bucket, key);
         let change = self.store.write(|txn| -> Result<_, AwsError> {
+            // A delete marker is a new row: the bucket must still be there.
+            let entry = self.bucket_for_write(txn, ctx, bucket)?;
             if let Some(vid) = version_id {
                 let (removed, change) =
                     self.objects
@@ -538,7 +545,7 @@ impl S3Service {
     /// `DeleteObjects`: up to 1,000 keys, each answered on its own; quiet
     /// mode reports only errors.
     pub(crate) fn delete_objects(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, &input)?;
         let delete = input.get("Delete").cloned().unwrap_or_default();
         let objects = delete
             .get("Objects")
@@ -561,7 +568,7 @@ impl S3Service {
         for o in &objects {
             let key = str_member(o, "Key").unwrap_or_default();
             let vid = str_member(o, "VersionId");
-            match self.delete_one(ctx, &bucket, &entry, key, vid) {
+            match self.delete_one(ctx, &bucket, key, vid) {
                 Ok(r) => {
                     if quiet {
                         continue;

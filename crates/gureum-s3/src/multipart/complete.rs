@@ -259,7 +259,9 @@ impl S3Service {
         let urow = upload_row(&bucket, &key, &id);
         let okey = crate::object::object_key(&bucket, &key);
         let (uploads, parts_table) = (self.uploads_table(), self.parts_table());
-        let (stored, released) = self.store.write(|txn| {
+        let (stored, released, versioned) = self.store.write(|txn| {
+            // The versioning state as of the commit, not of the request.
+            let entry = self.bucket_for_write(txn, ctx, &bucket)?;
             let upload: Upload = txn
                 .get(&uploads, &urow)?
                 .ok_or_else(|| no_such_upload(&id))?;
@@ -315,7 +317,7 @@ impl S3Service {
                 version,
             )?;
             released.extend(change.released);
-            Ok::<_, AwsError>((stored, released))
+            Ok::<_, AwsError>((stored, released, entry.versioning.is_some()))
         })?;
         self.blobs.unlink(released);
         let mut out = Map::new();
@@ -333,7 +335,7 @@ impl S3Service {
             }
         }
         out.insert("ServerSideEncryption".into(), json!("AES256"));
-        if entry.versioning.is_some() {
+        if versioned {
             out.insert("VersionId".into(), json!(stored.version_id_str()));
         }
         Ok(Value::Object(out))

@@ -302,8 +302,12 @@ impl S3Service {
             checksum_type,
             acl,
         };
-        self.uploads_table()
-            .put(&upload_row(&bucket, &key, &upload.upload_id), &upload)?;
+        let uploads = self.uploads_table();
+        let row = upload_row(&bucket, &key, &upload.upload_id);
+        self.store.write(|txn| {
+            self.bucket_for_write(txn, ctx, &bucket)?;
+            txn.put(&uploads, &row, &upload).map_err(AwsError::from)
+        })?;
         let mut out = Map::new();
         out.insert("Bucket".into(), json!(bucket));
         out.insert("Key".into(), json!(key));
