@@ -27,6 +27,7 @@ pub mod checksum;
 pub mod conditions;
 mod copy;
 pub mod digests;
+pub mod errors;
 pub mod keys;
 mod list_objects;
 pub mod listing;
@@ -40,6 +41,7 @@ mod tags;
 pub mod version_codec;
 mod versioning;
 
+pub use errors::S3Error;
 use gureum_core::{AwsError, Principal, RequestContext, Value};
 use gureum_store::{Store, Table};
 use sha2::{Digest, Sha256};
@@ -142,12 +144,14 @@ pub fn canonical_user_id(account_id: &str) -> String {
 }
 
 pub(crate) fn access_denied() -> AwsError {
-    AwsError::new("AccessDenied", 403, "Access Denied")
+    S3Error::AccessDenied.into()
 }
 
 pub(crate) fn no_such_bucket(name: &str) -> AwsError {
-    AwsError::new("NoSuchBucket", 404, "The specified bucket does not exist")
-        .with_field("BucketName", name)
+    S3Error::NoSuchBucket {
+        bucket: name.into(),
+    }
+    .into()
 }
 
 pub(crate) use gureum_core::member::{member, str_member};

@@ -3,7 +3,7 @@
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::conditions::{self, Range};
 use crate::object::{ObjectVersion, Restore};
-use crate::{str_member, BucketEntry, S3Service};
+use crate::{str_member, BucketEntry, S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, Reply, RequestBody, RequestContext, Value};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
@@ -32,32 +32,27 @@ const CONTENT_MEMBERS: &[&str] = &[
 ];
 
 pub(crate) fn no_such_key(key: &str) -> AwsError {
-    AwsError::new("NoSuchKey", 404, "The specified key does not exist.").with_field("Key", key)
+    S3Error::NoSuchKey { key: key.into() }.into()
 }
 
 /// A delete marker named by `versionId` where an object is expected: 405
 /// with the marker's headers.
 pub(crate) fn delete_marker_by_version(v: &ObjectVersion, method: &str) -> AwsError {
-    AwsError::new(
-        "MethodNotAllowed",
-        405,
-        "The specified method is not allowed against this resource.",
-    )
-    .with_field("Method", method)
-    .with_field("ResourceType", "DeleteMarker")
+    AwsError::from(S3Error::MethodNotAllowed {
+        method: method.into(),
+        resource_type: "DeleteMarker".into(),
+    })
     .with_header("x-amz-delete-marker", "true")
     .with_header("x-amz-version-id", v.version_id_str())
     .with_header("Last-Modified", http_date(v.last_modified_ms))
 }
 
 pub(crate) fn no_such_version(key: &str, version: &str) -> AwsError {
-    AwsError::new(
-        "NoSuchVersion",
-        404,
-        "The specified version does not exist.",
-    )
-    .with_field("Key", key)
-    .with_field("VersionId", version)
+    S3Error::NoSuchVersion {
+        key: key.into(),
+        version: version.into(),
+    }
+    .into()
 }
 
 /// The storage class an input names (STANDARD when none).
@@ -65,11 +60,7 @@ pub(crate) fn storage_class(input: &Value) -> Result<String, AwsError> {
     match str_member(input, "StorageClass") {
         None => Ok("STANDARD".into()),
         Some(c) if STORAGE_CLASSES.contains(&c) => Ok(c.into()),
-        Some(_) => Err(AwsError::new(
-            "InvalidStorageClass",
-            400,
-            "The storage class you specified is not valid",
-        )),
+        Some(_) => Err(S3Error::InvalidStorageClass.into()),
     }
 }
 
@@ -122,24 +113,16 @@ pub(crate) fn declared_checksum(
         None => Ok(None),
         Some(name) => match ChecksumAlgorithm::from_name(name) {
             Some(a) => Ok(Some((a, None))),
-            None => Err(AwsError::new(
-                "InvalidRequest",
-                400,
-                format!("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256] (got {name})"),
-            )),
+            None => Err(S3Error::UnsupportedChecksum { name: name.into() }.into()),
         },
     }
 }
 
 fn bad_digest(alg: ChecksumAlgorithm) -> AwsError {
-    AwsError::new(
-        "BadDigest",
-        400,
-        format!(
-            "The {} you specified did not match the calculated checksum.",
-            alg.name()
-        ),
-    )
+    S3Error::BadChecksum {
+        algorithm: alg.name().into(),
+    }
+    .into()
 }
 
 /// Tags from the `x-amz-tagging` header (`k1=v1&k2=v2`, URL-encoded).
@@ -240,11 +223,7 @@ impl S3Service {
         let expected = declared.as_ref().and_then(|d| d.1.clone()).or(trailer);
         let check = || {
             if content_md5.is_some_and(|m| m != md5) {
-                return Err(AwsError::new(
-                    "BadDigest",
-                    400,
-                    "The Content-MD5 you specified did not match what we received.",
-                ));
+                return Err(S3Error::BadContentMd5.into());
             }
             if expected.as_deref().is_some_and(|e| e != computed) {
                 return Err(bad_digest(alg));
@@ -448,11 +427,7 @@ impl S3Service {
             }
             // The version was overwritten while we looked: read again.
         }
-        Err(AwsError::new(
-            "InternalError",
-            500,
-            "We encountered an internal error. Please try again.",
-        ))
+        Err(S3Error::InternalError.into())
     }
 
     /// `GetObject`.
@@ -553,11 +528,7 @@ impl S3Service {
             .cloned()
             .unwrap_or_default();
         if objects.is_empty() || objects.len() > 1000 {
-            return Err(AwsError::new(
-                "MalformedXML",
-                400,
-                "The XML you provided was not well-formed or did not validate against our published schema",
-            ));
+            return Err(S3Error::MalformedXml.into());
         }
         let quiet = delete
             .get("Quiet")
@@ -622,12 +593,11 @@ fn check_readable(v: &ObjectVersion, now_ms: i64) -> Result<(), AwsError> {
             ready_at_ms,
             expires_at_ms,
         }) if *ready_at_ms <= now_ms && now_ms < *expires_at_ms => Ok(()),
-        _ => Err(AwsError::new(
-            "InvalidObjectState",
-            403,
-            "The operation is not valid for the object's storage class",
-        )
-        .with_field("StorageClass", v.storage_class.as_str())),
+        _ => Err(S3Error::InvalidObjectState {
+            message: "The operation is not valid for the object's storage class".into(),
+            storage_class: v.storage_class.clone(),
+        }
+        .into()),
     }
 }
 

@@ -169,7 +169,14 @@ fn assert_no_orphans(what: &str, tally: Tally) {
 /// A small body in most rounds, a larger one (slower to hash) in others,
 /// so the write's commit falls on both sides of the delete's.
 fn body(round: usize) -> Vec<u8> {
-    vec![b'x'; if round.is_multiple_of(3) { 64 * 1024 } else { 1024 }]
+    vec![
+        b'x';
+        if round.is_multiple_of(3) {
+            64 * 1024
+        } else {
+            1024
+        }
+    ]
 }
 
 #[test]
