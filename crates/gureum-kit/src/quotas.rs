@@ -11,7 +11,7 @@
 //! emulator will actually refuse.
 
 use gureum_core::Scope;
-use gureum_store::{Store, StoreError};
+use gureum_store::{Store, StoreError, WriteTxn};
 
 /// One quota: what Service Quotas shows and enforcement reads.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -90,6 +90,30 @@ pub fn applied(store: &Store, scope: Scope<'_>, quota: &QuotaDef) -> Result<f64,
         .unwrap_or(quota.default))
 }
 
+/// [`applied`] as write transaction `txn` sees it: for a limit checked in
+/// the transaction that creates the resource it limits.
+pub fn applied_in(
+    txn: &WriteTxn,
+    store: &Store,
+    scope: Scope<'_>,
+    quota: &QuotaDef,
+) -> Result<f64, StoreError> {
+    let table = store.table::<f64>(APPLIED_TABLE);
+    Ok(txn
+        .get(&table, &applied_key(scope, quota))?
+        .unwrap_or(quota.default))
+}
+
+/// [`applied_in`] as a count of resources (see [`applied_count`]).
+pub fn applied_count_in(
+    txn: &WriteTxn,
+    store: &Store,
+    scope: Scope<'_>,
+    quota: &QuotaDef,
+) -> Result<usize, StoreError> {
+    Ok(applied_in(txn, store, scope, quota)?.max(0.0).floor() as usize)
+}
+
 /// [`applied`] as a count of resources (values are whole numbers; a
 /// fraction rounds down, as a limit on things counted should).
 pub fn applied_count(
@@ -133,6 +157,19 @@ mod tests {
             applied(&store, elsewhere, &VPCS_PER_REGION).expect("read"),
             5.0
         );
+    }
+
+    #[test]
+    fn a_transaction_reads_the_value_it_applied() {
+        let store = Store::in_memory().expect("store");
+        let t = store.table::<f64>(APPLIED_TABLE);
+        let n = store
+            .write(|txn| {
+                txn.put(&t, &applied_key(HERE, &EC2_VPC_ELASTIC_IPS), &7.0)?;
+                applied_count_in(txn, &store, HERE, &EC2_VPC_ELASTIC_IPS)
+            })
+            .expect("write");
+        assert_eq!(n, 7);
     }
 
     #[test]
