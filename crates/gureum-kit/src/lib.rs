@@ -13,8 +13,9 @@
 //!   account (Service Quotas writes it, enforcing services read it).
 //!
 //! State keys come from [`gureum_core::Scope`]; errors are declared with
-//! [`gureum_core::aws_errors!`]. `docs/NEW_SERVICE.md` shows how a new
-//! service puts these together.
+//! [`gureum_core::aws_errors!`]. `docs/NEW_SERVICE.md` ("Adding a service")
+//! shows how a new service puts these together, with
+//! `crates/gureum-servicequotas` as the worked example.
 
 pub mod bootstrap;
 pub mod filter;
