@@ -14,13 +14,17 @@ const PAGE_DEFAULT: usize = 100;
 /// The page an input asks for.
 pub(crate) fn page_request(input: &Value) -> Result<PageRequest, AwsError> {
     let size = input.get("MaxResults").and_then(Value::as_i64);
-    PageRequest::new(
-        size,
-        str_member(input, "NextToken"),
-        PAGE_BOUNDS,
-        PAGE_DEFAULT,
-    )
-    .map_err(|e| QuotasError::from(e).into())
+    // Back from the model's alphabet to the kit's (see `wire_token`).
+    let token = str_member(input, "NextToken").map(|t| t.replace('+', "-").replace('/', "_"));
+    PageRequest::new(size, token.as_deref(), PAGE_BOUNDS, PAGE_DEFAULT)
+        .map_err(|e| QuotasError::from(e).into())
+}
+
+/// A kit token (URL-safe base64) in the alphabet this model's `NextToken`
+/// pattern allows (`[a-zA-Z0-9/+]*={0,2}`): the two alphabets differ only
+/// in `-`/`+` and `_`/`/`, so the mapping is lossless.
+pub(crate) fn wire_token(token: String) -> Value {
+    Value::String(token.replace('-', "+").replace('_', "/"))
 }
 
 /// The quotas of `service_code`, or `NoSuchResourceException`.
@@ -98,7 +102,7 @@ fn quota_page(
     let mut out = Map::new();
     out.insert("Quotas".into(), Value::Array(items));
     if let Some(t) = page.next_token {
-        out.insert("NextToken".into(), json!(t));
+        out.insert("NextToken".into(), wire_token(t));
     }
     Ok(Value::Object(out))
 }
@@ -120,7 +124,7 @@ pub(crate) fn list_services(_ctx: &RequestContext, input: &Value) -> OpResult {
     let mut out = Map::new();
     out.insert("Services".into(), Value::Array(items));
     if let Some(t) = page.next_token {
-        out.insert("NextToken".into(), json!(t));
+        out.insert("NextToken".into(), wire_token(t));
     }
     Ok(Value::Object(out))
 }

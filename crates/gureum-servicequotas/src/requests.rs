@@ -6,7 +6,7 @@
 //! request, so every later read (`GetRequestedServiceQuotaChange`, the
 //! history, `GetServiceQuota`, enforcement) sees it `APPROVED` and applied.
 
-use crate::quotas::{named_quota, page_request, quota_arn};
+use crate::quotas::{named_quota, page_request, quota_arn, wire_token};
 use crate::{QuotaRequest, QuotasError, ServiceQuotasService};
 use gureum_core::member::str_member;
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
@@ -149,7 +149,7 @@ pub(crate) fn list_history(
     let mut out = Map::new();
     out.insert("RequestedQuotas".into(), Value::Array(page.items));
     if let Some(t) = page.next_token {
-        out.insert("NextToken".into(), json!(t));
+        out.insert("NextToken".into(), wire_token(t));
     }
     Ok(Value::Object(out))
 }

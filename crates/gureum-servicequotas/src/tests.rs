@@ -156,7 +156,11 @@ fn history_pages_and_filters_by_quota() {
         let page = call(&s, &c, "ListRequestedServiceQuotaChangeHistory", input).expect("page");
         seen += page["RequestedQuotas"].as_array().expect("list").len();
         match page.get("NextToken").and_then(Value::as_str) {
-            Some(t) => token = Some(t.to_string()),
+            Some(t) => {
+                let model_alphabet = |c: char| c.is_ascii_alphanumeric() || "/+=".contains(c);
+                assert!(t.chars().all(model_alphabet), "{t}");
+                token = Some(t.to_string())
+            }
             None => break,
         }
     }
@@ -191,4 +195,15 @@ fn services_and_quotas_list_in_code_order() {
         q["Quotas"][0]["QuotaArn"],
         "arn:aws:servicequotas:us-east-1:000000000000:vpc/L-F678F1CE"
     );
+}
+
+#[test]
+fn tokens_use_the_models_alphabet_and_come_back_intact() {
+    let kit = gureum_kit::paging::encode_token("a>?b~~");
+    assert!(kit.contains('-') || kit.contains('_'), "{kit}");
+    let wire = crate::quotas::wire_token(kit);
+    let wire = wire.as_str().expect("string");
+    assert!(!wire.contains('-') && !wire.contains('_'), "{wire}");
+    let back = crate::quotas::page_request(&json!({"NextToken": wire})).expect("accepted");
+    assert_eq!(back.after.as_deref(), Some("a>?b~~"));
 }
