@@ -13,7 +13,9 @@ use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use gureum_kit::quotas::{applied_key, QuotaDef};
 use serde_json::{json, Map};
 
-/// Statuses of a request that is still open (a second one is refused).
+/// Statuses of a request that is still open: AWS refuses a second request
+/// for the quota meanwhile. Gureum stores requests `APPROVED`, so only a
+/// request stored open (by an older or future version) meets this check.
 const OPEN: [&str; 2] = ["PENDING", "CASE_OPENED"];
 
 /// A `RequestedServiceQuotaChange` structure.
