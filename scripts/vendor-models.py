@@ -22,7 +22,7 @@ SERVICES = [
     "ecs", "efs", "eks", "elasticache", "elb", "elbv2", "events", "glacier",
     "iam", "kms", "lambda", "logs", "pricing", "rds", "route53",
     "route53domains", "s3", "s3control", "secretsmanager", "ses", "sesv2",
-    "sns", "sqs", "sts",
+    "service-quotas", "sns", "sqs", "sts",
 ]
 
 # Smithy's S3 model names the XML root of these outputs (`@xmlName`); botocore

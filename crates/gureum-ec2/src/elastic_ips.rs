@@ -164,6 +164,20 @@ impl Ec2Service {
         dry_run(&input)?;
         let store = &self.store;
         let a = store.write(|txn| {
+            // The account's "EC2-VPC Elastic IPs" quota (Service Quotas).
+            let limit = gureum_kit::quotas::applied_count_in(
+                txn,
+                store,
+                gureum_core::Scope::regional(ctx),
+                &gureum_kit::quotas::EC2_VPC_ELASTIC_IPS,
+            )?;
+            if txn.scan_prefix(&table(store), &prefix(ctx))?.len() >= limit {
+                return Err(AwsError::new(
+                    "AddressLimitExceeded",
+                    400,
+                    "The maximum number of addresses has been reached.",
+                ));
+            }
             let id = resource_id("eipalloc");
             let ip = instances::take_public_ip(txn, store, ctx, true, &id)?;
             let a = Address {

@@ -221,13 +221,17 @@ pub fn default_vpc_id_read(
         .map(|(_, v)| v.id))
 }
 
-/// VPCs per account and region (AWS's default quota; the default VPC
-/// counts).
-pub const VPC_LIMIT: usize = 5;
-
-/// `VpcLimitExceeded` when the region already holds [`VPC_LIMIT`] VPCs.
+/// `VpcLimitExceeded` when the region already holds as many VPCs as the
+/// account's "VPCs per Region" quota (Service Quotas; AWS's default 5, and
+/// the default VPC counts).
 fn check_vpc_limit(txn: &WriteTxn, store: &Store, ctx: &RequestContext) -> Result<(), AwsError> {
-    if txn.scan_prefix(&table(store), &prefix(ctx))?.len() >= VPC_LIMIT {
+    let limit = gureum_kit::quotas::applied_count_in(
+        txn,
+        store,
+        gureum_core::Scope::regional(ctx),
+        &gureum_kit::quotas::VPCS_PER_REGION,
+    )?;
+    if txn.scan_prefix(&table(store), &prefix(ctx))?.len() >= limit {
         return Err(AwsError::new(
             "VpcLimitExceeded",
             400,

@@ -9,14 +9,18 @@
 //!   RDS, ELB and Auto Scaling describe operations take.
 //! - [`bootstrap`]: per-scope set-up that runs once before the first
 //!   request in an account's region (EC2's default VPC).
+//! - [`quotas`]: the quotas Gureum enforces and the value applied to an
+//!   account (Service Quotas writes it, enforcing services read it).
 //!
 //! State keys come from [`gureum_core::Scope`]; errors are declared with
-//! [`gureum_core::aws_errors!`]. `docs/NEW_SERVICE.md` shows how a new
-//! service puts these together.
+//! [`gureum_core::aws_errors!`]. `docs/NEW_SERVICE.md` ("Adding a service")
+//! shows how a new service puts these together, with
+//! `crates/gureum-servicequotas` as the worked example.
 
 pub mod bootstrap;
 pub mod filter;
 pub mod paging;
+pub mod quotas;
 
 pub use bootstrap::Bootstrap;
 pub use filter::Filter;

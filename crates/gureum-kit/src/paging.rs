@@ -139,6 +139,30 @@ where
     Ok(Page { items, next_token })
 }
 
+/// One page of a catalogue held in memory (a service's fixed list of
+/// quotas or instance types), sorted by `key`, with the same tokens as
+/// [`page`].
+pub fn page_sorted<'a, T>(
+    items: &'a [T],
+    key: impl Fn(&T) -> String,
+    request: &PageRequest,
+) -> Page<&'a T> {
+    let start = match &request.after {
+        Some(after) => items.partition_point(|i| key(i).as_str() <= after.as_str()),
+        None => 0,
+    };
+    let rest = &items[start..];
+    let taken = &rest[..rest.len().min(request.limit)];
+    let next_token = match taken.last() {
+        Some(last) if taken.len() < rest.len() => Some(encode_token(&key(last))),
+        _ => None,
+    };
+    Page {
+        items: taken.iter().collect(),
+        next_token,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +218,25 @@ mod tests {
         let next = PageRequest::new(Some(5), p.next_token.as_deref(), (1, 100), 100).expect("r");
         let p = page(&t, "acct/r/", &next, |_, v| (v % 2 == 0).then_some(v)).expect("page");
         assert_eq!(p.items, [10, 12, 14, 16, 18]);
+    }
+
+    #[test]
+    fn sorted_catalogues_page_like_tables() {
+        let items: Vec<u32> = (0..7).collect();
+        let key = |i: &u32| format!("k{i}");
+        let mut req = PageRequest::new(Some(3), None, (1, 100), 100).expect("request");
+        let mut seen = Vec::new();
+        loop {
+            let p = page_sorted(&items, key, &req);
+            seen.extend(p.items.iter().map(|i| **i));
+            match p.next_token {
+                Some(t) => req = PageRequest::new(Some(3), Some(&t), (1, 100), 100).expect("r"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, items);
+        let all = page_sorted(&items, key, &PageRequest::all());
+        assert_eq!((all.items.len(), all.next_token), (7, None));
     }
 
     #[test]

@@ -66,6 +66,7 @@ models!(
     "secretsmanager",
     "ses",
     "sesv2",
+    "service-quotas",
     "sns",
     "sqs",
     "sts",

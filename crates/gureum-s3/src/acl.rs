@@ -15,7 +15,7 @@
 use crate::buckets::grants;
 use crate::object::{object_key, version_row, Acl, ObjectVersion};
 use crate::objects::{no_such_key, no_such_version};
-use crate::{canonical_user_id, str_member, BucketEntry, S3Service};
+use crate::{canonical_user_id, str_member, BucketEntry, S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
@@ -77,25 +77,20 @@ pub(crate) fn acls_disabled(entry: &BucketEntry) -> bool {
 /// `AccessControlListNotSupported`: a write that sets an ACL on a bucket
 /// with ACLs disabled.
 pub(crate) fn acl_not_supported() -> AwsError {
-    AwsError::new(
-        "AccessControlListNotSupported",
-        400,
-        "The bucket does not allow ACLs",
-    )
+    S3Error::AccessControlListNotSupported.into()
 }
 
 fn invalid_argument(message: &str, name: &str, value: &str) -> AwsError {
-    AwsError::new("InvalidArgument", 400, message)
-        .with_field("ArgumentName", name)
-        .with_field("ArgumentValue", value)
+    S3Error::InvalidArgument {
+        message: message.into(),
+        name: name.into(),
+        value: value.into(),
+    }
+    .into()
 }
 
 fn malformed_acl() -> AwsError {
-    AwsError::new(
-        "MalformedACLError",
-        400,
-        "The XML you provided was not well-formed or did not validate against our published schema",
-    )
+    S3Error::MalformedAcl.into()
 }
 
 /// The ACL a request asks for.
@@ -151,15 +146,12 @@ fn check_grants(grants: &[Value]) -> Result<(), AwsError> {
                 }
             }
             Some("AmazonCustomerByEmail") => {
-                return Err(AwsError::new(
-                    "UnresolvableGrantByEmailAddress",
-                    400,
-                    "The e-mail address you provided does not match any account on record.",
-                )
-                .with_field(
-                    "EmailAddressProvided",
-                    str_member(&grantee, "EmailAddress").unwrap_or_default(),
-                ));
+                return Err(S3Error::UnresolvableGrantByEmailAddress {
+                    email: str_member(&grantee, "EmailAddress")
+                        .unwrap_or_default()
+                        .into(),
+                }
+                .into());
             }
             _ => return Err(malformed_acl()),
         }
@@ -187,18 +179,13 @@ pub(crate) fn requested(
         .filter(|_| with_policy)
         .filter(|p| p.as_object().is_some_and(|o| !o.is_empty()));
     if acl.is_some() && any_header {
-        return Err(AwsError::new(
-            "InvalidRequest",
-            400,
-            "Specifying both Canned ACLs and Header Grants is not allowed",
-        ));
+        return Err(S3Error::InvalidRequest {
+            message: "Specifying both Canned ACLs and Header Grants is not allowed".into(),
+        }
+        .into());
     }
     if (acl.is_some() || any_header) && policy.is_some() {
-        return Err(AwsError::new(
-            "UnexpectedContent",
-            400,
-            "This request does not support content",
-        ));
+        return Err(S3Error::UnexpectedContent.into());
     }
     if let Some(name) = acl {
         if !canned.contains(&name) {
@@ -417,13 +404,7 @@ impl S3Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        let malformed = || {
-            AwsError::new(
-                "MalformedXML",
-                400,
-                "The XML you provided was not well-formed or did not validate against our published schema",
-            )
-        };
+        let malformed = || AwsError::from(S3Error::MalformedXml);
         let rules = input
             .get("OwnershipControls")
             .and_then(|c| c.get("Rules"))
@@ -444,11 +425,7 @@ impl S3Service {
                     None => Requested::Canned(b.acl.clone()),
                 };
                 if !acls_disabled(b) && !owner_full_control_only(&current, &b.account_id) {
-                    return Err(AwsError::new(
-                        "InvalidBucketAclWithObjectOwnership",
-                        400,
-                        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
-                    ));
+                    return Err(S3Error::InvalidBucketAclWithObjectOwnership.into());
                 }
             }
             b.ownership = ownership.to_string();
@@ -473,12 +450,10 @@ impl S3Service {
 }
 
 fn missing_security_header() -> AwsError {
-    AwsError::new(
-        "MissingSecurityHeader",
-        400,
-        "Your request was missing a required header",
-    )
-    .with_field("MissingHeaderName", "x-amz-acl")
+    S3Error::MissingSecurityHeader {
+        header: "x-amz-acl".into(),
+    }
+    .into()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use crate::checksum::ChecksumAlgorithm;
 use crate::object::ObjectVersion;
 use crate::objects::{no_such_key, no_such_version};
-use crate::{str_member, S3Service};
+use crate::{str_member, S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::{json, Map};
 
@@ -34,20 +34,20 @@ fn wanted(input: &Value) -> Result<Vec<String>, AwsError> {
     };
     for name in items.into_iter().filter(|s| !s.is_empty()) {
         if !ATTRIBUTES.contains(&name.as_str()) {
-            return Err(
-                AwsError::new("InvalidArgument", 400, "Invalid attribute name specified.")
-                    .with_field("ArgumentName", "x-amz-object-attributes")
-                    .with_field("ArgumentValue", name.as_str()),
-            );
+            return Err(S3Error::InvalidArgument {
+                message: "Invalid attribute name specified.".into(),
+                name: "x-amz-object-attributes".into(),
+                value: name,
+            }
+            .into());
         }
         out.push(name);
     }
     if out.is_empty() {
-        return Err(AwsError::new(
-            "InvalidRequest",
-            400,
-            "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty",
-        ));
+        return Err(S3Error::InvalidRequest {
+            message: "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty".into(),
+        }
+        .into());
     }
     Ok(out)
 }

@@ -1,6 +1,6 @@
 //! `PutBucketTagging`, `GetBucketTagging`, `DeleteBucketTagging`.
 
-use crate::S3Service;
+use crate::{S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
@@ -8,7 +8,10 @@ use serde_json::json;
 const MAX_TAGS: usize = 50;
 
 fn invalid_tag(message: &str) -> AwsError {
-    AwsError::new("InvalidTag", 400, message)
+    S3Error::InvalidTag {
+        message: message.into(),
+    }
+    .into()
 }
 
 /// Checks a tag set: ≤50 tags, keys 1–128 and values 0–256 characters,
@@ -41,7 +44,10 @@ pub(crate) fn check_tags(tags: &[(String, String)]) -> Result<(), AwsError> {
 }
 
 fn no_such_tag_set(bucket: &str) -> AwsError {
-    AwsError::new("NoSuchTagSet", 404, "The TagSet does not exist").with_field("BucketName", bucket)
+    S3Error::NoSuchTagSet {
+        bucket: bucket.into(),
+    }
+    .into()
 }
 
 impl S3Service {

@@ -2,11 +2,12 @@
 //! `GetBucketLocation`, `ListBuckets`, and the read side of versioning, ACL,
 //! Object Ownership and default encryption.
 
+use crate::S3Error;
 use crate::{
     access_denied, canonical_user_id, no_such_bucket, str_member, BucketEntry, BucketSummary,
     S3Service,
 };
-use gureum_core::{region, AwsError, OpResult, Principal, RequestContext, Value};
+use gureum_core::{region, AwsError, OpResult, Principal, RequestContext, Scope, Value};
 use serde_json::json;
 
 const US_EAST_1: &str = "us-east-1";
@@ -25,12 +26,10 @@ const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 
 fn invalid_bucket_name(name: &str) -> AwsError {
-    AwsError::new(
-        "InvalidBucketName",
-        400,
-        "The specified bucket is not valid.",
-    )
-    .with_field("BucketName", name)
+    S3Error::InvalidBucketName {
+        bucket: name.into(),
+    }
+    .into()
 }
 
 /// Whether `name` is four dot-separated decimal numbers (`192.168.5.4`).
@@ -67,21 +66,11 @@ pub(crate) fn check_bucket_name(name: &str) -> Result<(), AwsError> {
 }
 
 fn invalid_location_constraint() -> AwsError {
-    AwsError::new(
-        "InvalidLocationConstraint",
-        400,
-        "The specified location-constraint is not valid",
-    )
+    S3Error::InvalidLocationConstraint.into()
 }
 
 fn illegal_location_constraint(what: &str) -> AwsError {
-    AwsError::new(
-        "IllegalLocationConstraintException",
-        400,
-        format!(
-            "The {what} location constraint is incompatible for the region specific endpoint this request was sent to."
-        ),
-    )
+    S3Error::IllegalLocationConstraint { what: what.into() }.into()
 }
 
 /// The region a new bucket goes to, from the request's region and the
@@ -110,9 +99,12 @@ pub(crate) fn bucket_region(
 }
 
 fn invalid_argument(message: String, name: &str, value: &str) -> AwsError {
-    AwsError::new("InvalidArgument", 400, message)
-        .with_field("ArgumentName", name)
-        .with_field("ArgumentValue", value)
+    S3Error::InvalidArgument {
+        message,
+        name: name.into(),
+        value: value.into(),
+    }
+    .into()
 }
 
 pub(crate) fn grants(owner: &str, acl: &str, ownership: &str) -> Vec<Value> {
@@ -175,11 +167,7 @@ impl S3Service {
         if ownership == "BucketOwnerEnforced"
             && (acl != "private" || grant_headers.iter().any(|g| input.get(*g).is_some()))
         {
-            return Err(AwsError::new(
-                "InvalidBucketAclWithObjectOwnership",
-                400,
-                "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
-            ));
+            return Err(S3Error::InvalidBucketAclWithObjectOwnership.into());
         }
         let object_lock = input
             .get("ObjectLockEnabledForBucket")
@@ -198,17 +186,15 @@ impl S3Service {
             versioning: object_lock.then(|| "Enabled".to_string()),
             tags: None,
         };
-        let index_key = format!("{}/{name}", ctx.account_id);
+        let index_key = Scope::global(ctx).key(&name);
         // Check and write in one transaction: two creates cannot both win.
-        self.store.write(|txn| {
+        self.store.write(|txn| -> Result<_, AwsError> {
             match txn.get(&self.buckets, &name)? {
                 Some(existing) if existing.account_id != ctx.account_id => {
-                    return Err(AwsError::new(
-                        "BucketAlreadyExists",
-                        409,
-                        "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
-                    )
-                    .with_field("BucketName", name.as_str()));
+                    return Err(S3Error::BucketAlreadyExists {
+                        bucket: name.clone(),
+                    }
+                    .into());
                 }
                 // us-east-1's legacy answer: re-creating your own us-east-1
                 // bucket there succeeds and resets its ACL.
@@ -222,12 +208,10 @@ impl S3Service {
                     return Ok(());
                 }
                 Some(_) => {
-                    return Err(AwsError::new(
-                        "BucketAlreadyOwnedByYou",
-                        409,
-                        "Your previous request to create the named bucket succeeded and you already own it.",
-                    )
-                    .with_field("BucketName", name.as_str()));
+                    return Err(S3Error::BucketAlreadyOwnedByYou {
+                        bucket: name.clone(),
+                    }
+                    .into());
                 }
                 None => {}
             }
@@ -253,8 +237,8 @@ impl S3Service {
     /// `HeadBucket`: 200 with the region, 404/403 without a body.
     pub(crate) fn head_bucket(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (_, b) = self.own_bucket(ctx, &input).map_err(|e| match e.status {
-            404 => AwsError::new("NotFound", 404, "Not Found"),
-            403 => AwsError::new("Forbidden", 403, "Forbidden"),
+            404 => S3Error::NotFound.into(),
+            403 => S3Error::Forbidden.into(),
             _ => e,
         })?;
         Ok(json!({ "BucketRegion": b.region, "AccessPointAlias": false }))
@@ -265,12 +249,9 @@ impl S3Service {
         let (name, _) = self.own_bucket(ctx, &input)?;
         let prefix = format!("{name}/");
         let not_empty = || {
-            AwsError::new(
-                "BucketNotEmpty",
-                409,
-                "The bucket you tried to delete is not empty",
-            )
-            .with_field("BucketName", name.as_str())
+            AwsError::from(S3Error::BucketNotEmpty {
+                bucket: name.clone(),
+            })
         };
         // A cheap look first (one entry); the transaction looks again so
         // that an object written meanwhile still blocks the delete.
@@ -299,7 +280,10 @@ impl S3Service {
                 return Err(not_empty());
             }
             txn.delete(&self.buckets, &name)?;
-            txn.delete(&self.account_buckets, &format!("{}/{name}", b.account_id))?;
+            let owner = Scope::Account {
+                account: &b.account_id,
+            };
+            txn.delete(&self.account_buckets, &owner.key(&name))?;
             Ok(())
         })?;
         Ok(json!({}))
@@ -329,7 +313,8 @@ impl S3Service {
             .get("MaxBuckets")
             .and_then(Value::as_u64)
             .map_or(10_000, |n| n as usize);
-        let base = format!("{}/", ctx.account_id);
+        // `s3.account_buckets` is keyed by the owner's scope (S3 is global).
+        let base = Scope::global(ctx).prefix();
         let scan_prefix = format!("{base}{prefix}");
         let after = str_member(&input, "ContinuationToken").map(|t| format!("{base}{t}"));
         let mut buckets = Vec::new();
@@ -405,12 +390,7 @@ impl S3Service {
     ) -> OpResult {
         let (name, b) = self.own_bucket(ctx, &input)?;
         if b.ownership == crate::acl::NO_OWNERSHIP_CONTROLS {
-            return Err(AwsError::new(
-                "OwnershipControlsNotFoundError",
-                404,
-                "The bucket ownership controls were not found",
-            )
-            .with_field("BucketName", name.as_str()));
+            return Err(S3Error::OwnershipControlsNotFound { bucket: name }.into());
         }
         Ok(json!({
             "OwnershipControls": { "Rules": [{ "ObjectOwnership": b.ownership }] }

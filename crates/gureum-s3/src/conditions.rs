@@ -5,6 +5,7 @@
 use crate::object::ObjectVersion;
 use crate::objects::{http_date, no_such_key};
 use crate::str_member;
+use crate::S3Error;
 use gureum_core::{AwsError, Value};
 
 /// What part of an object a read returns.
@@ -31,16 +32,14 @@ pub enum Range {
 }
 
 fn precondition_failed(condition: &str) -> AwsError {
-    AwsError::new(
-        "PreconditionFailed",
-        412,
-        "At least one of the pre-conditions you specified did not hold",
-    )
-    .with_field("Condition", condition)
+    S3Error::PreconditionFailed {
+        condition: condition.into(),
+    }
+    .into()
 }
 
 fn not_modified(v: &ObjectVersion) -> AwsError {
-    AwsError::new("NotModified", 304, "Not Modified")
+    AwsError::from(S3Error::NotModified)
         .with_header("ETag", v.etag.as_str())
         .with_header("Last-Modified", http_date(v.last_modified_ms))
 }
@@ -100,12 +99,10 @@ pub fn check_put(
 ) -> Result<(), AwsError> {
     if let Some(list) = str_member(input, "IfNoneMatch") {
         if list.trim() != "*" {
-            return Err(AwsError::new(
-                "NotImplemented",
-                501,
-                "A header you provided implies functionality that is not implemented",
-            )
-            .with_field("Header", "If-None-Match"));
+            return Err(S3Error::NotImplementedHeader {
+                header: "If-None-Match".into(),
+            }
+            .into());
         }
         if current.is_some() {
             return Err(precondition_failed("If-None-Match"));
@@ -122,13 +119,10 @@ pub fn check_put(
 }
 
 fn invalid_range(size: u64, requested: &str) -> AwsError {
-    AwsError::new(
-        "InvalidRange",
-        416,
-        "The requested range is not satisfiable",
-    )
-    .with_field("RangeRequested", requested)
-    .with_field("ActualObjectSize", size)
+    AwsError::from(S3Error::InvalidRange {
+        requested: requested.into(),
+        size,
+    })
     .with_header("Content-Range", format!("bytes */{size}"))
 }
 
@@ -180,11 +174,10 @@ pub fn range_for(input: &Value, v: &ObjectVersion) -> Result<Range, AwsError> {
     let range = str_member(input, "Range");
     let part = crate::member(input, "PartNumber").and_then(Value::as_u64);
     match (range, part) {
-        (Some(_), Some(_)) => Err(AwsError::new(
-            "InvalidRequest",
-            400,
-            "Cannot specify both Range header and partNumber query parameter",
-        )),
+        (Some(_), Some(_)) => Err(S3Error::InvalidRequest {
+            message: "Cannot specify both Range header and partNumber query parameter".into(),
+        }
+        .into()),
         (Some(r), None) => Ok(match parse_range(r, v.size)? {
             Some((start, end)) => Range::Bytes { start, end },
             None => Range::Whole,
@@ -196,13 +189,11 @@ pub fn range_for(input: &Value, v: &ObjectVersion) -> Result<Range, AwsError> {
                 v.parts.clone()
             };
             if n == 0 || n > parts.len() as u64 {
-                return Err(AwsError::new(
-                    "InvalidPartNumber",
-                    416,
-                    "The requested partnumber is not satisfiable",
-                )
-                .with_field("PartNumberRequested", n)
-                .with_field("ActualPartCount", parts.len() as u64));
+                return Err(S3Error::InvalidPartNumber {
+                    requested: n,
+                    count: parts.len() as u64,
+                }
+                .into());
             }
             let start: u64 = parts[..(n - 1) as usize].iter().sum();
             let end = start + parts[(n - 1) as usize];
@@ -219,13 +210,7 @@ pub fn range_for(input: &Value, v: &ObjectVersion) -> Result<Range, AwsError> {
 /// A `Content-MD5` header's 16 bytes, or `InvalidDigest`.
 pub fn decode_md5(value: &str) -> Result<[u8; 16], AwsError> {
     use base64::Engine;
-    let invalid = || {
-        AwsError::new(
-            "InvalidDigest",
-            400,
-            "The Content-MD5 you specified was invalid.",
-        )
-    };
+    let invalid = || AwsError::from(S3Error::InvalidDigest);
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(value.trim())
         .map_err(|_| invalid())?;

@@ -19,7 +19,7 @@
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::object::ObjectVersion;
 use crate::objects::{content_of, no_such_key, no_such_version, storage_class, tags_from_header};
-use crate::{access_denied, no_such_bucket, str_member, BucketEntry, S3Service};
+use crate::{access_denied, no_such_bucket, str_member, BucketEntry, S3Error, S3Service};
 use gureum_core::{AwsError, Reply, RequestBody, RequestContext, ResponseBody, Value};
 use serde_json::{json, Map};
 
@@ -32,13 +32,13 @@ pub(crate) struct CopySource {
 }
 
 fn invalid_copy_source(value: &str) -> AwsError {
-    AwsError::new(
-        "InvalidArgument",
-        400,
-        "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
-    )
-    .with_field("ArgumentName", "x-amz-copy-source")
-    .with_field("ArgumentValue", value)
+    S3Error::InvalidArgument {
+        message: "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"
+            .into(),
+        name: "x-amz-copy-source".into(),
+        value: value.into(),
+    }
+    .into()
 }
 
 /// Parses `bucket/key`, `/bucket/key`, each optionally followed by
@@ -65,13 +65,12 @@ pub(crate) fn parse_copy_source(raw: &str) -> Result<CopySource, AwsError> {
                 .decode_utf8()
                 .map_err(|_| invalid_copy_source(raw))?;
             if v.is_empty() {
-                return Err(AwsError::new(
-                    "InvalidArgument",
-                    400,
-                    "Version id cannot be the empty string",
-                )
-                .with_field("ArgumentName", "versionId")
-                .with_field("ArgumentValue", ""));
+                return Err(S3Error::InvalidArgument {
+                    message: "Version id cannot be the empty string".into(),
+                    name: "versionId".into(),
+                    value: String::new(),
+                }
+                .into());
             }
             version_id = Some(v.into_owned());
         }
@@ -84,12 +83,10 @@ pub(crate) fn parse_copy_source(raw: &str) -> Result<CopySource, AwsError> {
 }
 
 fn copy_precondition_failed(header: &str) -> AwsError {
-    AwsError::new(
-        "PreconditionFailed",
-        412,
-        "At least one of the pre-conditions you specified did not hold",
-    )
-    .with_field("Condition", header)
+    S3Error::PreconditionFailed {
+        condition: header.into(),
+    }
+    .into()
 }
 
 fn seconds(input: &Value, member: &str) -> Option<i64> {
@@ -136,13 +133,12 @@ fn directive(input: &Value, member: &str, header: &str, what: &str) -> Result<bo
     match str_member(input, member) {
         None | Some("COPY") => Ok(false),
         Some("REPLACE") => Ok(true),
-        Some(other) => {
-            Err(
-                AwsError::new("InvalidArgument", 400, format!("Unknown {what} directive."))
-                    .with_field("ArgumentName", header)
-                    .with_field("ArgumentValue", other),
-            )
+        Some(other) => Err(S3Error::InvalidArgument {
+            message: format!("Unknown {what} directive."),
+            name: header.into(),
+            value: other.into(),
         }
+        .into()),
     }
 }
 
@@ -150,12 +146,11 @@ fn directive(input: &Value, member: &str, header: &str, what: &str) -> Result<bo
 /// there.
 pub(crate) fn check_source_readable(v: &ObjectVersion, now_ms: i64) -> Result<(), AwsError> {
     if crate::restore::is_archived(v) && !crate::restore::is_restored(v, now_ms) {
-        return Err(AwsError::new(
-            "InvalidObjectState",
-            403,
-            "Operation is not valid for the source object's storage class",
-        )
-        .with_field("StorageClass", v.storage_class.as_str()));
+        return Err(S3Error::InvalidObjectState {
+            message: "Operation is not valid for the source object's storage class".into(),
+            storage_class: v.storage_class.clone(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -196,11 +191,7 @@ impl S3Service {
                     return Err(no_such_version(&src.key, vid));
                 };
                 if v.delete_marker {
-                    return Err(AwsError::new(
-                        "InvalidRequest",
-                        400,
-                        "The source of a copy request may not specifically refer to a delete marker by version id.",
-                    ));
+                    return Err(S3Error::CopySourceDeleteMarker.into());
                 }
                 Ok((is_current, v))
             }
@@ -244,13 +235,10 @@ impl S3Service {
         };
         let requested_alg = match str_member(&input, "ChecksumAlgorithm") {
             None => None,
-            Some(name) => Some(ChecksumAlgorithm::from_name(name).ok_or_else(|| {
-                AwsError::new(
-                    "InvalidRequest",
-                    400,
-                    format!("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256] (got {name})"),
-                )
-            })?),
+            Some(name) => Some(
+                ChecksumAlgorithm::from_name(name)
+                    .ok_or_else(|| S3Error::UnsupportedChecksum { name: name.into() })?,
+            ),
         };
         let acl = crate::acl::acl_for_new_object(&input, &entry)?;
         let new_tags = if replace_tags {
@@ -287,11 +275,7 @@ impl S3Service {
                     || input.get("SSECustomerAlgorithm").is_some()
                     || requested_alg.is_some_and(|a| Some(a) != source_alg);
                 if !changed {
-                    return Err(AwsError::new(
-                        "InvalidRequest",
-                        400,
-                        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-                    ));
+                    return Err(S3Error::CopyToItself.into());
                 }
             }
             let alg = requested_alg
@@ -355,7 +339,8 @@ impl S3Service {
                 data: pending.data.clone(),
                 ..ObjectVersion::default()
             };
-            let stored = self.commit_version(&input, &bucket, &entry, &key, version, pending)?;
+            let (stored, versioned) =
+                self.commit_version(ctx, &input, &bucket, &key, version, pending)?;
             let mut result = Map::new();
             result.insert("ETag".into(), json!(stored.etag));
             result.insert("LastModified".into(), json!(stored.last_modified_ms / 1000));
@@ -364,7 +349,7 @@ impl S3Service {
             let mut out = Map::new();
             out.insert("CopyObjectResult".into(), Value::Object(result));
             out.insert("ServerSideEncryption".into(), json!("AES256"));
-            if entry.versioning.is_some() {
+            if versioned {
                 out.insert("VersionId".into(), json!(stored.version_id_str()));
             }
             if src_entry.versioning.is_some() {
@@ -372,11 +357,7 @@ impl S3Service {
             }
             return Ok(Reply::value(Value::Object(out)));
         }
-        Err(AwsError::new(
-            "InternalError",
-            500,
-            "We encountered an internal error. Please try again.",
-        ))
+        Err(S3Error::InternalError.into())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Limits on object keys and user metadata.
 
+use crate::S3Error;
 use gureum_core::AwsError;
 use std::collections::BTreeMap;
 
@@ -11,11 +12,11 @@ pub const MAX_METADATA_BYTES: usize = 2048;
 /// `KeyTooLongError` past 1,024 bytes.
 pub fn check_key(key: &str) -> Result<(), AwsError> {
     if key.len() > MAX_KEY_BYTES {
-        return Err(
-            AwsError::new("KeyTooLongError", 400, "Your key is too long")
-                .with_field("Size", key.len() as u64)
-                .with_field("MaxSizeAllowed", MAX_KEY_BYTES as u64),
-        );
+        return Err(S3Error::KeyTooLong {
+            size: key.len() as u64,
+            max: MAX_KEY_BYTES as u64,
+        }
+        .into());
     }
     Ok(())
 }
@@ -24,13 +25,11 @@ pub fn check_key(key: &str) -> Result<(), AwsError> {
 pub fn check_metadata_size(metadata: &BTreeMap<String, String>) -> Result<(), AwsError> {
     let size: usize = metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > MAX_METADATA_BYTES {
-        return Err(AwsError::new(
-            "MetadataTooLarge",
-            400,
-            "Your metadata headers exceed the maximum allowed metadata size.",
-        )
-        .with_field("Size", size as u64)
-        .with_field("MaxSizeAllowed", MAX_METADATA_BYTES as u64));
+        return Err(S3Error::MetadataTooLarge {
+            size: size as u64,
+            max: MAX_METADATA_BYTES as u64,
+        }
+        .into());
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ pub mod checksum;
 pub mod conditions;
 mod copy;
 pub mod digests;
+pub mod errors;
 pub mod keys;
 mod list_objects;
 pub mod listing;
@@ -40,6 +41,7 @@ mod tags;
 pub mod version_codec;
 mod versioning;
 
+pub use errors::S3Error;
 use gureum_core::{AwsError, Principal, RequestContext, Value};
 use gureum_store::{Store, Table};
 use sha2::{Digest, Sha256};
@@ -142,12 +144,14 @@ pub fn canonical_user_id(account_id: &str) -> String {
 }
 
 pub(crate) fn access_denied() -> AwsError {
-    AwsError::new("AccessDenied", 403, "Access Denied")
+    S3Error::AccessDenied.into()
 }
 
 pub(crate) fn no_such_bucket(name: &str) -> AwsError {
-    AwsError::new("NoSuchBucket", 404, "The specified bucket does not exist")
-        .with_field("BucketName", name)
+    S3Error::NoSuchBucket {
+        bucket: name.into(),
+    }
+    .into()
 }
 
 pub(crate) use gureum_core::member::{member, str_member};
@@ -206,13 +210,18 @@ impl S3Service {
     /// reused while the stored bytes are the ones it was decoded from, so
     /// it is never stale and needs no invalidation.
     pub(crate) fn bucket_entry(&self, name: &str) -> Result<Option<BucketEntry>, AwsError> {
-        let Some(bytes) = self.buckets.get_bytes(name)? else {
-            return Ok(None);
-        };
+        match self.buckets.get_bytes(name)? {
+            Some(bytes) => self.decode_bucket(name, bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Decodes a bucket record, or reuses the decoding of the same bytes.
+    fn decode_bucket(&self, name: &str, bytes: Vec<u8>) -> Result<BucketEntry, AwsError> {
         if let Ok(memo) = self.decoded_buckets.lock() {
             if let Some((b, entry)) = memo.get(name) {
                 if *b == bytes {
-                    return Ok(Some(entry.clone()));
+                    return Ok(entry.clone());
                 }
             }
         }
@@ -223,7 +232,30 @@ impl S3Service {
             }
             memo.insert(name.to_string(), (bytes, entry.clone()));
         }
-        Ok(Some(entry))
+        Ok(entry)
+    }
+
+    /// The caller's bucket `name` as write transaction `txn` sees it.
+    ///
+    /// Every write that adds rows under a bucket's name calls this inside
+    /// its transaction: [`S3Service::own_bucket`] read the bucket before
+    /// the transaction began, and a `DeleteBucket` committed in between
+    /// would otherwise leave the new rows behind for the name's next
+    /// creator, written with the old bucket's versioning state.
+    pub(crate) fn bucket_for_write(
+        &self,
+        txn: &gureum_store::WriteTxn,
+        ctx: &RequestContext,
+        name: &str,
+    ) -> Result<BucketEntry, AwsError> {
+        let bytes = txn
+            .get_bytes(&self.buckets, name)?
+            .ok_or_else(|| no_such_bucket(name))?;
+        let entry = self.decode_bucket(name, bytes)?;
+        if entry.account_id != ctx.account_id {
+            return Err(access_denied());
+        }
+        Ok(entry)
     }
 
     /// The caller's own bucket named by `Bucket`: `NoSuchBucket` when
@@ -317,3 +349,6 @@ gureum_core::service_operations! {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod race_tests;

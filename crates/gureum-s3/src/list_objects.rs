@@ -5,15 +5,18 @@ use crate::listing::{
     self, Entry, MarkerError, Query, Start, VersionEntry, VersionStart, MAX_KEYS_LIMIT,
 };
 use crate::object::ObjectVersion;
-use crate::{canonical_user_id, str_member, S3Service};
+use crate::{canonical_user_id, str_member, S3Error, S3Service};
 use base64::Engine as _;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::{json, Map};
 
 fn invalid_argument(message: &str, name: &str, value: &str) -> AwsError {
-    AwsError::new("InvalidArgument", 400, message)
-        .with_field("ArgumentName", name)
-        .with_field("ArgumentValue", value)
+    S3Error::InvalidArgument {
+        message: message.into(),
+        name: name.into(),
+        value: value.into(),
+    }
+    .into()
 }
 
 /// A key as `encoding-type=url` sends it: S3 leaves unreserved characters

@@ -3,7 +3,7 @@
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::conditions::{self, Range};
 use crate::object::{ObjectVersion, Restore};
-use crate::{str_member, BucketEntry, S3Service};
+use crate::{str_member, BucketEntry, S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, Reply, RequestBody, RequestContext, Value};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
@@ -32,32 +32,27 @@ const CONTENT_MEMBERS: &[&str] = &[
 ];
 
 pub(crate) fn no_such_key(key: &str) -> AwsError {
-    AwsError::new("NoSuchKey", 404, "The specified key does not exist.").with_field("Key", key)
+    S3Error::NoSuchKey { key: key.into() }.into()
 }
 
 /// A delete marker named by `versionId` where an object is expected: 405
 /// with the marker's headers.
 pub(crate) fn delete_marker_by_version(v: &ObjectVersion, method: &str) -> AwsError {
-    AwsError::new(
-        "MethodNotAllowed",
-        405,
-        "The specified method is not allowed against this resource.",
-    )
-    .with_field("Method", method)
-    .with_field("ResourceType", "DeleteMarker")
+    AwsError::from(S3Error::MethodNotAllowed {
+        method: method.into(),
+        resource_type: "DeleteMarker".into(),
+    })
     .with_header("x-amz-delete-marker", "true")
     .with_header("x-amz-version-id", v.version_id_str())
     .with_header("Last-Modified", http_date(v.last_modified_ms))
 }
 
 pub(crate) fn no_such_version(key: &str, version: &str) -> AwsError {
-    AwsError::new(
-        "NoSuchVersion",
-        404,
-        "The specified version does not exist.",
-    )
-    .with_field("Key", key)
-    .with_field("VersionId", version)
+    S3Error::NoSuchVersion {
+        key: key.into(),
+        version: version.into(),
+    }
+    .into()
 }
 
 /// The storage class an input names (STANDARD when none).
@@ -65,11 +60,7 @@ pub(crate) fn storage_class(input: &Value) -> Result<String, AwsError> {
     match str_member(input, "StorageClass") {
         None => Ok("STANDARD".into()),
         Some(c) if STORAGE_CLASSES.contains(&c) => Ok(c.into()),
-        Some(_) => Err(AwsError::new(
-            "InvalidStorageClass",
-            400,
-            "The storage class you specified is not valid",
-        )),
+        Some(_) => Err(S3Error::InvalidStorageClass.into()),
     }
 }
 
@@ -122,24 +113,16 @@ pub(crate) fn declared_checksum(
         None => Ok(None),
         Some(name) => match ChecksumAlgorithm::from_name(name) {
             Some(a) => Ok(Some((a, None))),
-            None => Err(AwsError::new(
-                "InvalidRequest",
-                400,
-                format!("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256] (got {name})"),
-            )),
+            None => Err(S3Error::UnsupportedChecksum { name: name.into() }.into()),
         },
     }
 }
 
 fn bad_digest(alg: ChecksumAlgorithm) -> AwsError {
-    AwsError::new(
-        "BadDigest",
-        400,
-        format!(
-            "The {} you specified did not match the calculated checksum.",
-            alg.name()
-        ),
-    )
+    S3Error::BadChecksum {
+        algorithm: alg.name().into(),
+    }
+    .into()
 }
 
 /// Tags from the `x-amz-tagging` header (`k1=v1&k2=v2`, URL-encoded).
@@ -240,11 +223,7 @@ impl S3Service {
         let expected = declared.as_ref().and_then(|d| d.1.clone()).or(trailer);
         let check = || {
             if content_md5.is_some_and(|m| m != md5) {
-                return Err(AwsError::new(
-                    "BadDigest",
-                    400,
-                    "The Content-MD5 you specified did not match what we received.",
-                ));
+                return Err(S3Error::BadContentMd5.into());
             }
             if expected.as_deref().is_some_and(|e| e != computed) {
                 return Err(bad_digest(alg));
@@ -299,7 +278,8 @@ impl S3Service {
             acl,
             data: up.pending.data.clone(),
         };
-        let stored = self.commit_version(&input, &bucket, &entry, &key, version, up.pending)?;
+        let (stored, versioned) =
+            self.commit_version(ctx, &input, &bucket, &key, version, up.pending)?;
         let mut out = Map::new();
         out.insert("ETag".into(), json!(stored.etag));
         out.insert("ServerSideEncryption".into(), json!("AES256"));
@@ -307,31 +287,35 @@ impl S3Service {
             out.insert(up.checksum.0.member().into(), json!(up.checksum.1));
             out.insert("ChecksumType".into(), json!("FULL_OBJECT"));
         }
-        if entry.versioning.is_some() {
+        if versioned {
             out.insert("VersionId".into(), json!(stored.version_id_str()));
         }
         Ok(Reply::value(Value::Object(out)))
     }
 
-    /// Commits a new current version after checking the PUT's conditions
-    /// (`If-None-Match: *`, `If-Match`) inside the transaction, so two
-    /// racing conditional writes cannot both win.
+    /// Commits a new current version after checking, inside the
+    /// transaction, that the bucket still exists (with the versioning state
+    /// it has now) and the PUT's conditions (`If-None-Match: *`,
+    /// `If-Match`), so neither a racing `DeleteBucket` nor a racing
+    /// conditional write can slip in between. Answers the stored version
+    /// and whether the bucket is versioned (enabled or suspended).
     pub(crate) fn commit_version(
         &self,
+        ctx: &RequestContext,
         input: &Value,
         bucket: &str,
-        entry: &BucketEntry,
         key: &str,
         version: ObjectVersion,
         pending: crate::storage::Pending,
-    ) -> Result<ObjectVersion, AwsError> {
+    ) -> Result<(ObjectVersion, bool), AwsError> {
         let okey = crate::object::object_key(bucket, key);
         let result = self.store.write(|txn| {
+            let entry = self.bucket_for_write(txn, ctx, bucket)?;
             let current = txn.get(&self.objects.current, &okey)?;
             let live = current.as_ref().filter(|c| !c.delete_marker);
             conditions::check_put(input, live, key)?;
             pending.commit_into(&self.blobs, txn)?;
-            self.objects.put_current_over(
+            let (stored, change) = self.objects.put_current_over(
                 txn,
                 &self.blobs,
                 entry.versioning.as_deref(),
@@ -339,12 +323,13 @@ impl S3Service {
                 key,
                 current,
                 version,
-            )
+            )?;
+            Ok((stored, change, entry.versioning.is_some()))
         });
         match result {
-            Ok((stored, change)) => {
+            Ok((stored, change, versioned)) => {
                 self.blobs.unlink(change.released);
-                Ok(stored)
+                Ok((stored, versioned))
             }
             Err(e) => {
                 pending.discard();
@@ -442,11 +427,7 @@ impl S3Service {
             }
             // The version was overwritten while we looked: read again.
         }
-        Err(AwsError::new(
-            "InternalError",
-            500,
-            "We encountered an internal error. Please try again.",
-        ))
+        Err(S3Error::InternalError.into())
     }
 
     /// `GetObject`.
@@ -471,9 +452,9 @@ impl S3Service {
 
     /// `DeleteObject`.
     pub(crate) fn delete_object(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, &input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
-        let out = self.delete_one(ctx, &bucket, &entry, key, str_member(&input, "VersionId"))?;
+        let out = self.delete_one(ctx, &bucket, key, str_member(&input, "VersionId"))?;
         Ok(Value::Object(out))
     }
 
@@ -483,13 +464,14 @@ impl S3Service {
         &self,
         ctx: &RequestContext,
         bucket: &str,
-        entry: &BucketEntry,
         key: &str,
         version_id: Option<&str>,
     ) -> Result<Map<String, Value>, AwsError> {
         let mut out = Map::new();
         let okey = crate::object::object_key(bucket, key);
         let change = self.store.write(|txn| -> Result<_, AwsError> {
+            // A delete marker is a new row: the bucket must still be there.
+            let entry = self.bucket_for_write(txn, ctx, bucket)?;
             if let Some(vid) = version_id {
                 let (removed, change) =
                     self.objects
@@ -538,7 +520,7 @@ impl S3Service {
     /// `DeleteObjects`: up to 1,000 keys, each answered on its own; quiet
     /// mode reports only errors.
     pub(crate) fn delete_objects(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, &input)?;
         let delete = input.get("Delete").cloned().unwrap_or_default();
         let objects = delete
             .get("Objects")
@@ -546,11 +528,7 @@ impl S3Service {
             .cloned()
             .unwrap_or_default();
         if objects.is_empty() || objects.len() > 1000 {
-            return Err(AwsError::new(
-                "MalformedXML",
-                400,
-                "The XML you provided was not well-formed or did not validate against our published schema",
-            ));
+            return Err(S3Error::MalformedXml.into());
         }
         let quiet = delete
             .get("Quiet")
@@ -561,7 +539,7 @@ impl S3Service {
         for o in &objects {
             let key = str_member(o, "Key").unwrap_or_default();
             let vid = str_member(o, "VersionId");
-            match self.delete_one(ctx, &bucket, &entry, key, vid) {
+            match self.delete_one(ctx, &bucket, key, vid) {
                 Ok(r) => {
                     if quiet {
                         continue;
@@ -615,12 +593,11 @@ fn check_readable(v: &ObjectVersion, now_ms: i64) -> Result<(), AwsError> {
             ready_at_ms,
             expires_at_ms,
         }) if *ready_at_ms <= now_ms && now_ms < *expires_at_ms => Ok(()),
-        _ => Err(AwsError::new(
-            "InvalidObjectState",
-            403,
-            "The operation is not valid for the object's storage class",
-        )
-        .with_field("StorageClass", v.storage_class.as_str())),
+        _ => Err(S3Error::InvalidObjectState {
+            message: "The operation is not valid for the object's storage class".into(),
+            storage_class: v.storage_class.clone(),
+        }
+        .into()),
     }
 }
 

@@ -20,7 +20,7 @@
 //! restored (the expiry moves to `Days` from now).
 
 use crate::object::{object_key, ObjectVersion, Restore};
-use crate::{str_member, S3Service};
+use crate::{str_member, S3Error, S3Service};
 use gureum_core::{AwsError, Reply, RequestBody, RequestContext, Value};
 use serde_json::json;
 
@@ -48,13 +48,13 @@ pub(crate) fn retrieval_delay_ms(storage_class: &str, tier: &str) -> Result<i64,
         ("GLACIER", "Bulk") => Ok(12 * HOUR_MS),
         ("DEEP_ARCHIVE", "Standard") => Ok(12 * HOUR_MS),
         ("DEEP_ARCHIVE", "Bulk") => Ok(48 * HOUR_MS),
-        ("DEEP_ARCHIVE", "Expedited") => Err(AwsError::new(
-            "InvalidArgument",
-            400,
-            "Expedited retrieval is not available for the DEEP_ARCHIVE storage class",
-        )
-        .with_field("ArgumentName", "Tier")
-        .with_field("ArgumentValue", "Expedited")),
+        ("DEEP_ARCHIVE", "Expedited") => Err(S3Error::InvalidArgument {
+            message: "Expedited retrieval is not available for the DEEP_ARCHIVE storage class"
+                .into(),
+            name: "Tier".into(),
+            value: "Expedited".into(),
+        }
+        .into()),
         _ => Err(malformed_xml()),
     }
 }
@@ -70,11 +70,7 @@ pub(crate) fn next_midnight(at_ms: i64) -> i64 {
 }
 
 fn malformed_xml() -> AwsError {
-    AwsError::new(
-        "MalformedXML",
-        400,
-        "The XML you provided was not well-formed or did not validate against our published schema",
-    )
+    S3Error::MalformedXml.into()
 }
 
 /// What a restore request does to a version's restore state.
@@ -94,20 +90,20 @@ pub(crate) fn plan(
     now_ms: i64,
 ) -> Result<Outcome, AwsError> {
     if !is_archived(v) {
-        return Err(AwsError::new(
-            "InvalidObjectState",
-            403,
-            "Restore is not allowed for the object's current storage class",
-        )
-        .with_field("StorageClass", v.storage_class.as_str()));
+        return Err(S3Error::InvalidObjectState {
+            message: "Restore is not allowed for the object's current storage class".into(),
+            storage_class: v.storage_class.clone(),
+        }
+        .into());
     }
     let delay = retrieval_delay_ms(&v.storage_class, tier)?;
     if days < 1 {
-        return Err(
-            AwsError::new("InvalidArgument", 400, "Days must be a positive integer")
-                .with_field("ArgumentName", "Days")
-                .with_field("ArgumentValue", days),
-        );
+        return Err(S3Error::InvalidArgument {
+            message: "Days must be a positive integer".into(),
+            name: "Days".into(),
+            value: days.to_string(),
+        }
+        .into());
     }
     let span = days.saturating_mul(DAY_MS);
     match &v.restore {
@@ -121,11 +117,7 @@ pub(crate) fn plan(
                     expires_at_ms: next_midnight(ready.saturating_add(span)),
                 }));
             }
-            Err(AwsError::new(
-                "RestoreAlreadyInProgress",
-                409,
-                "Object restore is already in progress",
-            ))
+            Err(S3Error::RestoreAlreadyInProgress.into())
         }
         Some(r) if now_ms < r.expires_at_ms => Ok(Outcome::Extended(Restore {
             ready_at_ms: r.ready_at_ms,
@@ -153,11 +145,7 @@ impl S3Service {
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         let request = input.get("RestoreRequest").cloned().unwrap_or_default();
         if request.get("Type").is_some() || request.get("SelectParameters").is_some() {
-            return Err(AwsError::new(
-                "NotImplemented",
-                501,
-                "A header you provided implies functionality that is not implemented",
-            ));
+            return Err(S3Error::NotImplementedFeature.into());
         }
         let tier = request
             .get("GlacierJobParameters")

@@ -2,7 +2,7 @@
 //! `DeleteObjectTagging`, and the rules of an object's tag set.
 
 use crate::object::object_key;
-use crate::{str_member, S3Service};
+use crate::{str_member, S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
@@ -11,7 +11,10 @@ pub const MAX_OBJECT_TAGS: usize = 10;
 
 /// `InvalidTag` with `message`.
 pub fn invalid_tag(message: &str) -> AwsError {
-    AwsError::new("InvalidTag", 400, message)
+    S3Error::InvalidTag {
+        message: message.into(),
+    }
+    .into()
 }
 
 /// An object's tag set: at most 10, and the bucket rules for each tag.
@@ -51,13 +54,7 @@ impl S3Service {
                 Some(vid) => self
                     .objects
                     .find_version(Some(txn), &bucket, key, vid)?
-                    .ok_or_else(|| {
-                        AwsError::new(
-                            "NoSuchVersion",
-                            404,
-                            "The specified version does not exist.",
-                        )
-                    })?,
+                    .ok_or_else(|| crate::objects::no_such_version(key, vid))?,
                 None => match txn.get(&self.objects.current, &object_key(&bucket, key))? {
                     Some(v) if !v.delete_marker => (true, v),
                     _ => return Err(crate::objects::no_such_key(key)),

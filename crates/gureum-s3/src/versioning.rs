@@ -1,15 +1,11 @@
 //! `PutBucketVersioning` (`GetBucketVersioning` is with the buckets).
 
-use crate::{str_member, S3Service};
+use crate::{str_member, S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
 fn malformed() -> AwsError {
-    AwsError::new(
-        "MalformedXML",
-        400,
-        "The XML you provided was not well-formed or did not validate against our published schema",
-    )
+    S3Error::MalformedXml.into()
 }
 
 impl S3Service {
@@ -33,11 +29,9 @@ impl S3Service {
         }
         self.update_bucket(ctx, &input, |b| {
             match status {
-                Some(s) if s == "Suspended" && b.object_lock => Err(AwsError::new(
-                    "InvalidBucketState",
-                    409,
-                    "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
-                )),
+                Some(s) if s == "Suspended" && b.object_lock => {
+                    Err(S3Error::ObjectLockVersioning.into())
+                }
                 Some(s) => {
                     b.versioning = Some(s);
                     Ok(())

@@ -43,6 +43,9 @@ impl Registry {
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
             Arc::new(gureum_s3::S3Service::new(store.clone())),
+            Arc::new(gureum_servicequotas::ServiceQuotasService::new(
+                store.clone(),
+            )),
         ];
         let _ = clock;
         Registry {

@@ -793,6 +793,13 @@ impl WriteTxn {
         }
     }
 
+    /// The stored bytes at `key`, including this transaction's writes, not
+    /// decoded: for a caller that keeps decoded values (see
+    /// [`Table::get_bytes`]).
+    pub fn get_bytes<T, C>(&self, table: &Table<T, C>, key: &str) -> Result<Option<Vec<u8>>> {
+        self.bytes(table.name, key)
+    }
+
     /// Every entry of `table` under `prefix`, including this transaction's
     /// writes.
     pub fn scan_prefix<T, C: Codec<T>>(

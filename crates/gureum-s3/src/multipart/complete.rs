@@ -7,7 +7,7 @@ use super::{
 use crate::checksum::{self, ChecksumAlgorithm};
 use crate::object::ObjectVersion;
 use crate::storage::{DataRef, Released, Segment};
-use crate::{str_member, S3Service};
+use crate::{str_member, S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
@@ -24,11 +24,7 @@ pub struct Listed {
 }
 
 fn malformed() -> AwsError {
-    AwsError::new(
-        "MalformedXML",
-        400,
-        "The XML you provided was not well-formed or did not validate against our published schema",
-    )
+    S3Error::MalformedXml.into()
 }
 
 /// The `<Part>` list of a request: at least one, each with a number.
@@ -65,14 +61,12 @@ pub fn listed_parts(input: &Value) -> Result<Vec<Listed>, AwsError> {
 }
 
 fn invalid_part(upload_id: &str, l: &Listed) -> AwsError {
-    AwsError::new(
-        "InvalidPart",
-        400,
-        "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-    )
-    .with_field("UploadId", upload_id)
-    .with_field("PartNumber", l.number)
-    .with_field("ETag", l.etag.as_str())
+    S3Error::InvalidPart {
+        upload_id: upload_id.into(),
+        part_number: l.number,
+        etag: l.etag.clone(),
+    }
+    .into()
 }
 
 /// What completing an upload makes of its parts.
@@ -111,12 +105,10 @@ pub fn assemble(
         }
     }
     if listed.windows(2).any(|w| w[0].number >= w[1].number) {
-        return Err(AwsError::new(
-            "InvalidPartOrder",
-            400,
-            "The list of parts was not in ascending order. Parts must be ordered by part number.",
-        )
-        .with_field("UploadId", id));
+        return Err(S3Error::InvalidPartOrder {
+            upload_id: id.into(),
+        }
+        .into());
     }
     let alg = upload.algorithm();
     let mut parts = Vec::with_capacity(listed.len());
@@ -146,15 +138,13 @@ pub fn assemble(
         .take(parts.len() - 1)
         .find(|(_, p)| p.size < MIN_PART_SIZE)
     {
-        return Err(AwsError::new(
-            "EntityTooSmall",
-            400,
-            "Your proposed upload is smaller than the minimum allowed object size.",
-        )
-        .with_field("ProposedSize", p.size)
-        .with_field("MinSizeAllowed", MIN_PART_SIZE)
-        .with_field("PartNumber", l.number)
-        .with_field("ETag", p.etag()));
+        return Err(S3Error::EntityTooSmall {
+            proposed: p.size,
+            min: MIN_PART_SIZE,
+            part_number: l.number,
+            etag: p.etag(),
+        }
+        .into());
     }
     let size: u64 = parts.iter().map(|p| p.size).sum();
     if let Some(declared) = input.get("MpuObjectSize").and_then(Value::as_i64) {
@@ -200,14 +190,10 @@ pub fn assemble(
             expected.to_string()
         };
         if expected != value {
-            return Err(AwsError::new(
-                "BadDigest",
-                400,
-                format!(
-                    "The {} you specified did not match the calculated checksum.",
-                    alg.name()
-                ),
-            ));
+            return Err(S3Error::BadChecksum {
+                algorithm: alg.name().into(),
+            }
+            .into());
         }
     }
     let mut segments = Vec::new();
@@ -259,7 +245,9 @@ impl S3Service {
         let urow = upload_row(&bucket, &key, &id);
         let okey = crate::object::object_key(&bucket, &key);
         let (uploads, parts_table) = (self.uploads_table(), self.parts_table());
-        let (stored, released) = self.store.write(|txn| {
+        let (stored, released, versioned) = self.store.write(|txn| {
+            // The versioning state as of the commit, not of the request.
+            let entry = self.bucket_for_write(txn, ctx, &bucket)?;
             let upload: Upload = txn
                 .get(&uploads, &urow)?
                 .ok_or_else(|| no_such_upload(&id))?;
@@ -315,7 +303,7 @@ impl S3Service {
                 version,
             )?;
             released.extend(change.released);
-            Ok::<_, AwsError>((stored, released))
+            Ok::<_, AwsError>((stored, released, entry.versioning.is_some()))
         })?;
         self.blobs.unlink(released);
         let mut out = Map::new();
@@ -333,7 +321,7 @@ impl S3Service {
             }
         }
         out.insert("ServerSideEncryption".into(), json!("AES256"));
-        if entry.versioning.is_some() {
+        if versioned {
             out.insert("VersionId".into(), json!(stored.version_id_str()));
         }
         Ok(Value::Object(out))

@@ -2,7 +2,7 @@
 
 use super::{part_row, parts_prefix, Upload};
 use crate::checksum::ChecksumAlgorithm;
-use crate::{str_member, S3Service};
+use crate::{str_member, S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::{json, Map};
 
@@ -10,13 +10,12 @@ use serde_json::{json, Map};
 const PAGE_MAX: i64 = 1000;
 
 fn invalid_max(name: &str, value: i64) -> AwsError {
-    AwsError::new(
-        "InvalidArgument",
-        400,
-        format!("Argument {name} must be an integer between 0 and 2147483647"),
-    )
-    .with_field("ArgumentName", name)
-    .with_field("ArgumentValue", value)
+    S3Error::InvalidArgument {
+        message: format!("Argument {name} must be an integer between 0 and 2147483647"),
+        name: name.into(),
+        value: value.to_string(),
+    }
+    .into()
 }
 
 /// A page size: `default` when absent, at most 1,000, never negative.
@@ -116,12 +115,11 @@ impl S3Service {
             None => false,
             Some("url") => true,
             Some(_) => {
-                return Err(AwsError::new(
-                    "InvalidArgument",
-                    400,
-                    "Invalid Encoding Method specified in Request",
-                )
-                .with_field("ArgumentName", "encoding-type"))
+                return Err(S3Error::InvalidArgumentName {
+                    message: "Invalid Encoding Method specified in Request".into(),
+                    name: "encoding-type".into(),
+                }
+                .into())
             }
         };
         let prefix = str_member(&input, "Prefix").unwrap_or_default();

@@ -20,7 +20,7 @@ mod listing;
 use crate::checksum::ChecksumAlgorithm;
 use crate::objects::{content_of, declared_checksum, storage_class, tags_from_header, BodyOptions};
 use crate::storage::{DataRef, Released};
-use crate::{str_member, S3Service};
+use crate::{str_member, S3Error, S3Service};
 use gureum_core::{AwsError, OpResult, Principal, Reply, RequestBody, RequestContext, Value};
 use gureum_store::Table;
 use serde_json::{json, Map};
@@ -170,16 +170,17 @@ fn upload_ids_never_start_like_a_command_line_option() {
 }
 
 pub(crate) fn no_such_upload(upload_id: &str) -> AwsError {
-    AwsError::new(
-        "NoSuchUpload",
-        404,
-        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
-    )
-    .with_field("UploadId", upload_id)
+    S3Error::NoSuchUpload {
+        upload_id: upload_id.into(),
+    }
+    .into()
 }
 
 pub(crate) fn invalid_request(message: impl Into<String>) -> AwsError {
-    AwsError::new("InvalidRequest", 400, message.into())
+    S3Error::InvalidRequest {
+        message: message.into(),
+    }
+    .into()
 }
 
 /// The part number of an `UploadPart`/`UploadPartCopy` input, 1–10,000.
@@ -187,16 +188,12 @@ pub fn part_number(input: &Value) -> Result<u64, AwsError> {
     let raw = input.get("PartNumber");
     match raw.and_then(Value::as_i64) {
         Some(n) if (1..=MAX_PART_NUMBER as i64).contains(&n) => Ok(n as u64),
-        _ => Err(AwsError::new(
-            "InvalidArgument",
-            400,
-            "Part number must be an integer between 1 and 10000, inclusive",
-        )
-        .with_field("ArgumentName", "partNumber")
-        .with_field(
-            "ArgumentValue",
-            raw.map(|v| v.to_string()).unwrap_or_default(),
-        )),
+        _ => Err(S3Error::InvalidArgument {
+            message: "Part number must be an integer between 1 and 10000, inclusive".into(),
+            name: "partNumber".into(),
+            value: raw.map(|v| v.to_string()).unwrap_or_default(),
+        }
+        .into()),
     }
 }
 
@@ -302,8 +299,12 @@ impl S3Service {
             checksum_type,
             acl,
         };
-        self.uploads_table()
-            .put(&upload_row(&bucket, &key, &upload.upload_id), &upload)?;
+        let uploads = self.uploads_table();
+        let row = upload_row(&bucket, &key, &upload.upload_id);
+        self.store.write(|txn| {
+            self.bucket_for_write(txn, ctx, &bucket)?;
+            txn.put(&uploads, &row, &upload).map_err(AwsError::from)
+        })?;
         let mut out = Map::new();
         out.insert("Bucket".into(), json!(bucket));
         out.insert("Key".into(), json!(key));
@@ -492,11 +493,7 @@ impl S3Service {
             }
             return Ok(Reply::value(Value::Object(out)));
         }
-        Err(AwsError::new(
-            "InternalError",
-            500,
-            "We encountered an internal error. Please try again.",
-        ))
+        Err(S3Error::InternalError.into())
     }
 
     /// `AbortMultipartUpload`: the upload and its parts go.
@@ -515,12 +512,10 @@ impl S3Service {
                 return Err(no_such_upload(id));
             };
             if if_initiated.is_some_and(|t| t != upload.initiated_ms / 1000) {
-                return Err(AwsError::new(
-                    "PreconditionFailed",
-                    412,
-                    "At least one of the pre-conditions you specified did not hold",
-                )
-                .with_field("Condition", "x-amz-if-match-initiated-time"));
+                return Err(S3Error::PreconditionFailed {
+                    condition: "x-amz-if-match-initiated-time".into(),
+                }
+                .into());
             }
             txn.delete(&uploads, &urow)?;
             let mut released = Released::default();
@@ -544,26 +539,22 @@ impl S3Service {
 }
 
 fn too_large(size: u64) -> AwsError {
-    AwsError::new(
-        "EntityTooLarge",
-        400,
-        "Your proposed upload exceeds the maximum allowed size",
-    )
-    .with_field("ProposedSize", size)
-    .with_field("MaxSizeAllowed", MAX_PART_SIZE)
+    S3Error::EntityTooLarge {
+        proposed: size,
+        max: MAX_PART_SIZE,
+    }
+    .into()
 }
 
 /// `x-amz-copy-source-range: bytes=first-last`, inside an object of `size`
 /// bytes, as `(start, end)` with `end` exclusive.
 pub fn copy_range(header: &str, size: u64) -> Result<(u64, u64), AwsError> {
     let malformed = || {
-        AwsError::new(
-            "InvalidArgument",
-            400,
-            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
-        )
-        .with_field("ArgumentName", "x-amz-copy-source-range")
-        .with_field("ArgumentValue", header)
+        AwsError::from(S3Error::InvalidArgument {
+            message: "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy".into(),
+            name: "x-amz-copy-source-range".into(),
+            value: header.into(),
+        })
     };
     let spec = header.trim().strip_prefix("bytes=").ok_or_else(malformed)?;
     let (a, b) = spec.split_once('-').ok_or_else(malformed)?;
@@ -573,13 +564,11 @@ pub fn copy_range(header: &str, size: u64) -> Result<(u64, u64), AwsError> {
         return Err(malformed());
     }
     if last >= size {
-        return Err(AwsError::new(
-            "InvalidRange",
-            416,
-            "The requested range is not satisfiable",
-        )
-        .with_field("RangeRequested", header)
-        .with_field("ActualObjectSize", size));
+        return Err(S3Error::InvalidRange {
+            requested: header.into(),
+            size,
+        }
+        .into());
     }
     Ok((first, last + 1))
 }
