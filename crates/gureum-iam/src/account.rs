@@ -11,15 +11,13 @@
 
 use crate::attachments::ATTACHED_POLICIES_PER_IDENTITY;
 use crate::entity::Entity;
+use crate::errors::IamError;
 use crate::groups::{group_arn, GROUPS_PER_USER};
 use crate::model::{AccountSettings, Group, Role, User};
 use crate::policies::{managed_value, ManagedRef, MANAGED_POLICY_SIZE, VERSIONS_PER_POLICY};
 use crate::roles::{role_arn, TRUST_POLICY_SIZE};
 use crate::users::user_arn;
-use crate::util::{
-    account_prefix, already_exists, boundary_value, encode_document, no_such_entity, paginate,
-    put_tags, required, validation_error,
-};
+use crate::util::{account_prefix, boundary_value, encode_document, paginate, put_tags, required};
 use crate::{catalogue, IamService};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
@@ -35,9 +33,12 @@ fn check_alias(alias: &str) -> Result<(), AwsError> {
     if ok {
         Ok(())
     } else {
-        Err(validation_error(format!(
-            "1 validation error detected: Value '{alias}' at 'accountAlias' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){{1,61}}[a-z0-9]$"
-        )))
+        Err(IamError::Constraint {
+            value: alias.to_string(),
+            member: "accountAlias".into(),
+            constraint: "Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$".into(),
+        }
+        .into())
     }
 }
 
@@ -79,9 +80,10 @@ impl IamService {
         self.write(|txn| {
             for (other, settings) in txn.scan_prefix(&self.accounts, "")? {
                 if other != acct && settings.alias.as_deref() == Some(alias) {
-                    return Err(already_exists(format!(
-                        "The account alias {alias} already exists."
-                    )));
+                    return Err(IamError::AccountAliasExists {
+                        alias: alias.to_string(),
+                    }
+                    .into());
                 }
             }
             let mut a = txn.get(&self.accounts, &acct)?.unwrap_or_default();
@@ -97,9 +99,10 @@ impl IamService {
         let alias = required(&input, "AccountAlias")?;
         self.update_account(&ctx.account_id, |a| {
             if a.alias.as_deref() != Some(alias) {
-                return Err(no_such_entity(format!(
-                    "The account alias {alias} cannot be found."
-                )));
+                return Err(IamError::NoSuchAccountAlias {
+                    alias: alias.to_string(),
+                }
+                .into());
             }
             a.alias = None;
             Ok(())

@@ -10,11 +10,10 @@
 //! role's identity policies can grant; it grants nothing itself.
 
 use crate::entity::Entity;
+use crate::errors::IamError;
 use crate::model::{Group, Role, User};
 use crate::policies::ManagedRef;
-use crate::util::{
-    account_prefix, limit_exceeded, list_output, no_such_entity, paginate, required, str_member,
-};
+use crate::util::{account_prefix, list_output, paginate, required, str_member};
 use crate::IamService;
 use gureum_core::{OpResult, RequestContext, Value};
 use serde_json::json;
@@ -26,17 +25,20 @@ impl IamService {
     fn attach<E: Entity>(&self, ctx: &RequestContext, input: &Value, member: &str) -> OpResult {
         let name = required(input, member)?;
         let arn = required(input, "PolicyArn")?;
-        self.find_policy(&ctx.account_id, arn)?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |txn, e| {
+            // In the transaction that attaches: DeletePolicy checks for
+            // attachments in its own, so one of the two sees the other.
+            self.attachable_policy_in(txn, &ctx.account_id, arn)?;
             let attached = e.attached();
             if attached.iter().any(|a| a == arn) {
                 return Ok(());
             }
             if attached.len() >= ATTACHED_POLICIES_PER_IDENTITY {
-                return Err(limit_exceeded(format!(
-                    "Cannot exceed quota for PoliciesPer{}: {ATTACHED_POLICIES_PER_IDENTITY}",
-                    E::KIND
-                )));
+                return Err(IamError::QuotaExceeded {
+                    quota: format!("PoliciesPer{}", E::KIND),
+                    limit: ATTACHED_POLICIES_PER_IDENTITY,
+                }
+                .into());
             }
             attached.push(arn.to_string());
             Ok(())
@@ -47,10 +49,13 @@ impl IamService {
     fn detach<E: Entity>(&self, ctx: &RequestContext, input: &Value, member: &str) -> OpResult {
         let name = required(input, member)?;
         let arn = required(input, "PolicyArn")?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |_, e| {
             let attached = e.attached();
             if !attached.iter().any(|a| a == arn) {
-                return Err(no_such_entity(format!("Policy {arn} was not found.")));
+                return Err(IamError::PolicyNotAttached {
+                    arn: arn.to_string(),
+                }
+                .into());
             }
             attached.retain(|a| a != arn);
             Ok(())
@@ -91,10 +96,10 @@ impl IamService {
     ) -> OpResult {
         let name = required(input, member)?;
         let arn = required(input, "PermissionsBoundary")?;
-        let arn = self.boundary_policy(&ctx.account_id, arn)?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |txn, e| {
+            self.boundary_policy_in(txn, &ctx.account_id, arn)?;
             if let Some(b) = e.boundary() {
-                *b = Some(arn);
+                *b = Some(arn.to_string());
             }
             Ok(())
         })?;
@@ -108,7 +113,7 @@ impl IamService {
         member: &str,
     ) -> OpResult {
         let name = required(input, member)?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |_, e| {
             if let Some(b) = e.boundary() {
                 *b = None;
             }

@@ -28,6 +28,7 @@ pub mod catalogue;
 mod credential_report;
 pub mod documents;
 mod entity;
+pub mod errors;
 mod groups;
 mod inline;
 mod instance_profiles;
@@ -42,6 +43,7 @@ mod users;
 pub mod util;
 
 pub use authz::{PrincipalAuthz, RoleInfo};
+pub use errors::IamError;
 pub use mfa::totp;
 
 use authz::AuthzCache;
@@ -241,5 +243,7 @@ gureum_core::service_operations! {
     "SimulateCustomPolicy" => simulate_custom_policy,
 }
 
+#[cfg(test)]
+mod race_tests;
 #[cfg(test)]
 mod tests;

@@ -12,11 +12,12 @@
 //! (`QRCodePNG` is left out); the seed is what authenticator apps accept
 //! when entered by hand.
 
+use crate::errors::IamError;
 use crate::model::MfaDevice;
 use crate::users::user_value;
 use crate::util::{
-    account_prefix, already_exists, delete_conflict, key, list_output, no_such_entity,
-    no_such_user, paginate, path_member, put_tags, required, str_member, tags_member,
+    account_prefix, key, list_output, paginate, path_member, put_tags, required, str_member,
+    tags_member,
 };
 use crate::IamService;
 use base64::Engine;
@@ -93,17 +94,7 @@ fn consecutive_codes(secret: &[u8], code1: &str, code2: &str, now_ms: i64, windo
 }
 
 fn invalid_code() -> AwsError {
-    AwsError::new(
-        "InvalidAuthenticationCode",
-        403,
-        "Authentication code for device is not valid.",
-    )
-}
-
-fn no_such_device(serial: &str) -> AwsError {
-    no_such_entity(format!(
-        "VirtualMFADevice with serial number {serial} doesn't exist."
-    ))
+    IamError::InvalidAuthenticationCode.into()
 }
 
 /// The store key of the device with this serial number in `account`.
@@ -115,10 +106,15 @@ fn device_key(account: &str, serial: &str) -> Option<String> {
 
 impl IamService {
     fn load_device(&self, account: &str, serial: &str) -> Result<(String, MfaDevice), AwsError> {
-        let k = device_key(account, serial).ok_or_else(|| no_such_device(serial))?;
+        let k = device_key(account, serial).ok_or_else(|| IamError::NoSuchVirtualMfaDevice {
+            serial: serial.to_string(),
+        })?;
         match self.mfa_devices.get(&k)? {
             Some(d) if d.serial_number == serial => Ok((k, d)),
-            _ => Err(no_such_device(serial)),
+            _ => Err(IamError::NoSuchVirtualMfaDevice {
+                serial: serial.to_string(),
+            }
+            .into()),
         }
     }
 
@@ -153,9 +149,7 @@ impl IamService {
         let k = key(acct, name);
         self.write(|txn| {
             if txn.get(&self.mfa_devices, &k)?.is_some() {
-                return Err(already_exists(
-                    "MFADevice entity at the same path and name already exists.",
-                ));
+                return Err(IamError::MfaDeviceExists.into());
             }
             txn.put(&self.mfa_devices, &k, &device)?;
             Ok(())
@@ -177,15 +171,24 @@ impl IamService {
         let serial = required(&input, "SerialNumber")?;
         let code1 = required(&input, "AuthenticationCode1")?;
         let code2 = required(&input, "AuthenticationCode2")?;
-        let u = self.load_user(acct, user)?;
         let (k, _) = self.load_device(acct, serial)?;
         let now_ms = ctx.clock.now_millis();
         self.write(|txn| {
-            let mut d = txn
-                .get(&self.mfa_devices, &k)?
-                .ok_or_else(|| no_such_device(serial))?;
+            // The user is read in the transaction that assigns the device,
+            // so a concurrent DeleteUser (which refuses users with devices)
+            // cannot leave a device assigned to a deleted user.
+            let u =
+                txn.get(&self.users, &key(acct, user))?
+                    .ok_or_else(|| IamError::NoSuchUser {
+                        name: user.to_string(),
+                    })?;
+            let mut d = txn.get(&self.mfa_devices, &k)?.ok_or_else(|| {
+                IamError::NoSuchVirtualMfaDevice {
+                    serial: serial.to_string(),
+                }
+            })?;
             if d.user.is_some() {
-                return Err(already_exists("MFA Device is already in use."));
+                return Err(IamError::MfaDeviceInUse.into());
             }
             let secret = base32_decode(&d.seed_base32).unwrap_or_default();
             if !consecutive_codes(&secret, code1, code2, now_ms, 2) {
@@ -212,7 +215,10 @@ impl IamService {
             .as_deref()
             .is_some_and(|u| u.eq_ignore_ascii_case(user))
         {
-            return Err(no_such_device(serial));
+            return Err(IamError::NoSuchVirtualMfaDevice {
+                serial: serial.to_string(),
+            }
+            .into());
         }
         let secret = base32_decode(&d.seed_base32).unwrap_or_default();
         let ok = consecutive_codes(
@@ -238,18 +244,21 @@ impl IamService {
         }
         let (k, _) = self.load_device(acct, serial)?;
         self.write(|txn| {
-            let mut d = txn
-                .get(&self.mfa_devices, &k)?
-                .ok_or_else(|| no_such_device(serial))?;
+            let mut d = txn.get(&self.mfa_devices, &k)?.ok_or_else(|| {
+                IamError::NoSuchVirtualMfaDevice {
+                    serial: serial.to_string(),
+                }
+            })?;
             let assigned = match (&d.user, &user) {
                 (Some(owner), Some(u)) => owner.eq_ignore_ascii_case(u),
                 (Some(_), None) => true,
                 (None, _) => false,
             };
             if !assigned {
-                return Err(no_such_entity(format!(
-                    "MFA Device with serial number {serial} does not exist."
-                )));
+                return Err(IamError::NoSuchMfaDevice {
+                    serial: serial.to_string(),
+                }
+                .into());
             }
             d.user = None;
             d.enable_date = None;
@@ -264,11 +273,13 @@ impl IamService {
         let serial = required(&input, "SerialNumber")?;
         let (k, _) = self.load_device(&ctx.account_id, serial)?;
         self.write(|txn| {
-            let d = txn
-                .get(&self.mfa_devices, &k)?
-                .ok_or_else(|| no_such_device(serial))?;
+            let d = txn.get(&self.mfa_devices, &k)?.ok_or_else(|| {
+                IamError::NoSuchVirtualMfaDevice {
+                    serial: serial.to_string(),
+                }
+            })?;
             if d.user.is_some() {
-                return Err(delete_conflict("MFA device is still in use."));
+                return Err(IamError::MfaDeviceStillInUse.into());
             }
             txn.delete(&self.mfa_devices, &k)?;
             Ok(())
@@ -304,7 +315,9 @@ impl IamService {
         let u = self
             .users
             .get(&key(&ctx.account_id, &user))?
-            .ok_or_else(|| no_such_user(&user))?;
+            .ok_or_else(|| IamError::NoSuchUser {
+                name: user.to_string(),
+            })?;
         let items = self
             .user_mfa_devices(&ctx.account_id, &user)?
             .into_iter()

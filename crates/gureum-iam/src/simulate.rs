@@ -15,9 +15,10 @@
 //! resource, none).
 
 use crate::entity::Entity;
+use crate::errors::IamError;
 use crate::model::{Group, Role, User};
 use crate::policies::ManagedRef;
-use crate::util::{invalid_input, paginate, required, str_member};
+use crate::util::{paginate, required, str_member};
 use crate::IamService;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_policy::{
@@ -64,7 +65,9 @@ fn parse_input_policies(
         .enumerate()
         .map(|(i, doc)| {
             let policy =
-                gureum_policy::validate(doc, kind).map_err(|e| invalid_input(e.message()))?;
+                gureum_policy::validate(doc, kind).map_err(|e| IamError::InvalidInput {
+                    message: e.message(),
+                })?;
             Ok(Labeled {
                 policy,
                 id: format!("{member}.{}", i + 1),
@@ -114,10 +117,15 @@ impl IamService {
     fn subject(&self, account: &str, arn: &str) -> Result<Subject, AwsError> {
         let resource = arn
             .strip_prefix(&format!("arn:aws:iam::{account}:"))
-            .ok_or_else(|| invalid_input(format!("Invalid ARN: {arn}")))?;
-        let (kind, rest) = resource
-            .split_once('/')
-            .ok_or_else(|| invalid_input(format!("Invalid ARN: {arn}")))?;
+            .ok_or_else(|| IamError::InvalidSimulationArn {
+                arn: arn.to_string(),
+            })?;
+        let (kind, rest) =
+            resource
+                .split_once('/')
+                .ok_or_else(|| IamError::InvalidSimulationArn {
+                    arn: arn.to_string(),
+                })?;
         let name = rest.rsplit('/').next().unwrap_or(rest);
         let mut s = Subject::default();
         match kind {
@@ -152,7 +160,12 @@ impl IamService {
                     account,
                 );
             }
-            _ => return Err(invalid_input(format!("Invalid ARN: {arn}"))),
+            _ => {
+                return Err(IamError::InvalidSimulationArn {
+                    arn: arn.to_string(),
+                }
+                .into())
+            }
         }
         Ok(s)
     }
@@ -173,13 +186,15 @@ impl IamService {
         if !boundary_input.is_empty() {
             s.boundary = boundary_input;
         }
-        let resource_policy = match str_member(input, "ResourcePolicy") {
-            Some(doc) => Some(
-                gureum_policy::validate(doc, PolicyKind::Resource)
-                    .map_err(|e| invalid_input(e.message()))?,
-            ),
-            None => None,
-        };
+        let resource_policy =
+            match str_member(input, "ResourcePolicy") {
+                Some(doc) => Some(gureum_policy::validate(doc, PolicyKind::Resource).map_err(
+                    |e| IamError::InvalidInput {
+                        message: e.message(),
+                    },
+                )?),
+                None => None,
+            };
         let resource_owner = str_member(input, "ResourceOwner")
             .and_then(|a| a.split(':').nth(4))
             .map(String::from);

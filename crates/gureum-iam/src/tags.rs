@@ -7,11 +7,11 @@
 //! that is not there is not an error. User and role tags are what
 //! `aws:PrincipalTag/…` conditions read.
 
+use crate::errors::IamError;
 use crate::model::Tag;
 use crate::policies::ManagedRef;
 use crate::util::{
-    key, list_output, merge_tags, no_such_role, no_such_user, paginate, remove_tags, required,
-    tags_member, tags_value,
+    key, list_output, merge_tags, paginate, remove_tags, required, tags_member, tags_value,
 };
 use crate::IamService;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -66,7 +66,9 @@ impl IamService {
         self.write(|txn| {
             let mut u = txn
                 .get(&self.users, &k)?
-                .ok_or_else(|| no_such_user(name))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: name.to_string(),
+                })?;
             change.apply(&mut u.tags)?;
             txn.put(&self.users, &k, &u)?;
             Ok(())
@@ -81,7 +83,9 @@ impl IamService {
         self.write(|txn| {
             let mut r = txn
                 .get(&self.roles, &k)?
-                .ok_or_else(|| no_such_role(name))?;
+                .ok_or_else(|| IamError::NoSuchRole {
+                    name: name.to_string(),
+                })?;
             change.apply(&mut r.tags)?;
             txn.put(&self.roles, &k, &r)?;
             Ok(())
@@ -93,19 +97,14 @@ impl IamService {
         let arn = required(input, "PolicyArn")?;
         let change = Change::of(input, adding)?;
         let ManagedRef::Customer(k, _) = self.find_policy(&ctx.account_id, arn)? else {
-            return Err(AwsError::new(
-                "AccessDenied",
-                403,
-                format!(
-                    "User: {} is not authorized to perform: iam:TagPolicy on resource: policy {arn}",
-                    ctx.principal.arn()
-                ),
-            ));
+            return Err(crate::policies::aws_policy_denied(ctx, "TagPolicy", arn));
         };
         self.write(|txn| {
             let mut p = txn
                 .get(&self.policies, &k)?
-                .ok_or_else(|| crate::util::no_such_policy(arn))?;
+                .ok_or_else(|| IamError::NoSuchPolicy {
+                    arn: arn.to_string(),
+                })?;
             change.apply(&mut p.tags)?;
             txn.put(&self.policies, &k, &p)?;
             Ok(())
@@ -123,9 +122,11 @@ impl IamService {
         let change = Change::of(input, adding)?;
         let k = key(&ctx.account_id, name);
         self.write(|txn| {
-            let mut p = txn
-                .get(&self.instance_profiles, &k)?
-                .ok_or_else(|| crate::instance_profiles::no_such_profile(name))?;
+            let mut p = txn.get(&self.instance_profiles, &k)?.ok_or_else(|| {
+                IamError::NoSuchInstanceProfile {
+                    name: name.to_string(),
+                }
+            })?;
             change.apply(&mut p.tags)?;
             txn.put(&self.instance_profiles, &k, &p)?;
             Ok(())

@@ -2,69 +2,10 @@
 //! wording, reading members from an input value, name and path rules,
 //! tags, policy-document encoding, and `Marker`/`MaxItems` pagination.
 
+use crate::errors::IamError;
 use crate::model::Tag;
 use gureum_core::{AwsError, Value};
 use serde_json::json;
-
-/// `NoSuchEntity` (404).
-pub fn no_such_entity(message: impl Into<String>) -> AwsError {
-    AwsError::new("NoSuchEntity", 404, message)
-}
-
-/// `EntityAlreadyExists` (409).
-pub fn already_exists(message: impl Into<String>) -> AwsError {
-    AwsError::new("EntityAlreadyExists", 409, message)
-}
-
-/// `DeleteConflict` (409).
-pub fn delete_conflict(message: impl Into<String>) -> AwsError {
-    AwsError::new("DeleteConflict", 409, message)
-}
-
-/// `LimitExceeded` (409).
-pub fn limit_exceeded(message: impl Into<String>) -> AwsError {
-    AwsError::new("LimitExceeded", 409, message)
-}
-
-/// `InvalidInput` (400).
-pub fn invalid_input(message: impl Into<String>) -> AwsError {
-    AwsError::new("InvalidInput", 400, message)
-}
-
-/// `ValidationError` (400).
-pub fn validation_error(message: impl Into<String>) -> AwsError {
-    AwsError::new("ValidationError", 400, message)
-}
-
-/// `MalformedPolicyDocument` (400).
-pub fn malformed_policy(message: impl Into<String>) -> AwsError {
-    AwsError::new("MalformedPolicyDocument", 400, message)
-}
-
-/// `UnmodifiableEntity` (400).
-pub fn unmodifiable(message: impl Into<String>) -> AwsError {
-    AwsError::new("UnmodifiableEntity", 400, message)
-}
-
-/// `NoSuchEntity` for a user.
-pub fn no_such_user(name: &str) -> AwsError {
-    no_such_entity(format!("The user with name {name} cannot be found."))
-}
-
-/// `NoSuchEntity` for a group.
-pub fn no_such_group(name: &str) -> AwsError {
-    no_such_entity(format!("The group with name {name} cannot be found."))
-}
-
-/// `NoSuchEntity` for a role.
-pub fn no_such_role(name: &str) -> AwsError {
-    no_such_entity(format!("The role with name {name} cannot be found."))
-}
-
-/// `NoSuchEntity` for a managed policy.
-pub fn no_such_policy(arn: &str) -> AwsError {
-    no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
-}
 
 pub use gureum_core::member::str_member;
 
@@ -73,10 +14,10 @@ pub use gureum_core::member::str_member;
 pub fn required<'a>(input: &'a Value, name: &str) -> Result<&'a str, AwsError> {
     match str_member(input, name) {
         Some(s) => Ok(s),
-        None => Err(validation_error(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            lower_first(name)
-        ))),
+        None => Err(IamError::MissingMember {
+            member: lower_first(name),
+        }
+        .into()),
     }
 }
 
@@ -120,10 +61,12 @@ pub fn check_name(member: &str, name: &str) -> Result<(), AwsError> {
     if ok {
         Ok(())
     } else {
-        Err(validation_error(format!(
-            "1 validation error detected: Value '{name}' at '{}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-            lower_first(member)
-        )))
+        Err(IamError::Constraint {
+            value: name.to_string(),
+            member: lower_first(member),
+            constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]+".into(),
+        }
+        .into())
     }
 }
 
@@ -137,9 +80,7 @@ pub fn check_path(path: &str) -> Result<(), AwsError> {
     if ok {
         Ok(())
     } else {
-        Err(validation_error(
-            "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.",
-        ))
+        Err(IamError::InvalidPath.into())
     }
 }
 
@@ -186,16 +127,12 @@ pub fn tags_member(input: &Value) -> Result<Vec<Tag>, AwsError> {
         check_tag_key(&key)?;
         check_tag_value(&value)?;
         if tags.iter().any(|e| e.key.eq_ignore_ascii_case(&key)) {
-            return Err(invalid_input(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-            ));
+            return Err(IamError::DuplicateTagKeys.into());
         }
         tags.push(Tag { key, value });
     }
     if tags.len() > 50 {
-        return Err(limit_exceeded(
-            "The number of tags has reached the maximum limit.",
-        ));
+        return Err(IamError::TooManyTags.into());
     }
     Ok(tags)
 }
@@ -209,23 +146,31 @@ fn tag_chars_ok(s: &str) -> bool {
 /// not starting with `aws:`.
 pub fn check_tag_key(key: &str) -> Result<(), AwsError> {
     if key.is_empty() || key.chars().count() > 128 || !tag_chars_ok(key) {
-        return Err(validation_error(format!(
-            "1 validation error detected: Value '{key}' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]+"
-        )));
+        return Err(IamError::Constraint {
+            value: key.to_string(),
+            member: "tags.1.member.key".into(),
+            constraint:
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"
+                    .into(),
+        }
+        .into());
     }
     if key.to_ascii_lowercase().starts_with("aws:") {
-        return Err(invalid_input(
-            "User-defined tag keys can't start with 'aws:'. This prefix is reserved for AWS tags.",
-        ));
+        return Err(IamError::ReservedTagKey.into());
     }
     Ok(())
 }
 
 fn check_tag_value(value: &str) -> Result<(), AwsError> {
     if value.chars().count() > 256 || !tag_chars_ok(value) {
-        return Err(validation_error(format!(
-            "1 validation error detected: Value '{value}' at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*"
-        )));
+        return Err(IamError::Constraint {
+            value: value.to_string(),
+            member: "tags.1.member.value".into(),
+            constraint:
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"
+                    .into(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -243,9 +188,7 @@ pub fn merge_tags(existing: &mut Vec<Tag>, new: Vec<Tag>) -> Result<(), AwsError
         }
     }
     if existing.len() > 50 {
-        return Err(limit_exceeded(
-            "The number of tags has reached the maximum limit.",
-        ));
+        return Err(IamError::TooManyTags.into());
     }
     Ok(())
 }

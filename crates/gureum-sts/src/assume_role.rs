@@ -6,6 +6,7 @@
 //! ARN itself (AWS's rule for same-account trust); a caller from another
 //! account always needs both.
 
+use crate::errors::StsError;
 use crate::session::{new_session_token, Session, SessionPrincipal};
 use crate::StsService;
 use gureum_core::{id, AuthzTarget, AwsError, OpResult, Principal, RequestContext, Value};
@@ -13,10 +14,6 @@ use gureum_policy::{Policy, PolicyKind, PolicySet, Request, RequestPrincipal};
 use serde_json::json;
 
 use gureum_core::member::str_member;
-
-pub(crate) fn validation(message: impl Into<String>) -> AwsError {
-    AwsError::new("ValidationError", 400, message)
-}
 
 /// `arn:aws:iam::ACCOUNT:role/path/NAME` → (account, name).
 fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
@@ -33,22 +30,23 @@ fn check_session_name(name: &str) -> Result<(), AwsError> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
     if !ok {
-        return Err(validation(format!(
-            "1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
-        )));
+        return Err(StsError::Constraint {
+            value: name.to_string(),
+            member: "roleSessionName",
+            constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]*".into(),
+        }
+        .into());
     }
     Ok(())
 }
 
-fn not_authorized(ctx: &RequestContext, action: &str, role_arn: &str) -> AwsError {
-    AwsError::new(
-        "AccessDenied",
-        403,
-        format!(
-            "User: {} is not authorized to perform: {action} on resource: {role_arn}",
-            ctx.principal.arn()
-        ),
-    )
+fn not_authorized(ctx: &RequestContext, action: &'static str, role_arn: &str) -> AwsError {
+    StsError::NotAuthorized {
+        principal: ctx.principal.arn(),
+        action,
+        resource: role_arn.to_string(),
+    }
+    .into()
 }
 
 fn allow_everything() -> Policy {
@@ -88,8 +86,11 @@ fn session_policies(
 ) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();
     if let Some(doc) = str_member(input, "Policy") {
-        gureum_policy::validate(doc, PolicyKind::Session)
-            .map_err(|e| AwsError::new("MalformedPolicyDocument", 400, e.message()))?;
+        gureum_policy::validate(doc, PolicyKind::Session).map_err(|e| {
+            StsError::MalformedPolicyDocument {
+                message: e.message(),
+            }
+        })?;
         out.push(doc.to_string());
     }
     let arns = input.get("PolicyArns").and_then(Value::as_array);
@@ -100,12 +101,8 @@ fn session_policies(
     {
         let doc = iam
             .managed_policy_document(role_account, arn)
-            .map_err(|_| {
-                AwsError::new(
-                    "InvalidParameterValue",
-                    400,
-                    format!("Policy {arn} does not exist or is not attachable."),
-                )
+            .map_err(|_| StsError::NoSuchSessionPolicy {
+                arn: arn.to_string(),
             })?;
         out.push(doc);
     }
@@ -143,7 +140,9 @@ impl StsService {
         let session_name = str_member(&input, "RoleSessionName").unwrap_or_default();
         check_session_name(session_name)?;
         let (role_account, role_name) =
-            parse_role_arn(role_arn).ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
+            parse_role_arn(role_arn).ok_or_else(|| StsError::InvalidRoleArn {
+                arn: role_arn.to_string(),
+            })?;
         let role = self
             .iam
             .role(role_account, role_name)
@@ -188,12 +187,10 @@ impl StsService {
             .and_then(Value::as_i64)
             .unwrap_or(3600);
         if chained && duration > 3600 {
-            return Err(validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."));
+            return Err(StsError::DurationOverChainingLimit.into());
         }
         if duration > role.max_session_duration_secs {
-            return Err(validation(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-            ));
+            return Err(StsError::DurationOverRoleMaximum.into());
         }
         // MFA, when the caller presents a code.
         let mut mfa = false;
@@ -204,11 +201,7 @@ impl StsService {
                 .iam
                 .verify_mfa_code(account, serial, code, ctx.clock.now_millis())
             {
-                return Err(AwsError::new(
-                    "AccessDenied",
-                    403,
-                    "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-                ));
+                return Err(StsError::InvalidMfaCode.into());
             }
             mfa = true;
         }
@@ -261,13 +254,7 @@ impl StsService {
         let session_name = str_member(&input, "RoleSessionName").unwrap_or_default();
         check_session_name(session_name)?;
         let token = str_member(&input, "WebIdentityToken").unwrap_or_default();
-        let claims = jwt_claims(token).ok_or_else(|| {
-            AwsError::new(
-                "InvalidIdentityToken",
-                400,
-                "Couldn't parse the web identity token.",
-            )
-        })?;
+        let claims = jwt_claims(token).ok_or(StsError::UnparseableIdentityToken)?;
         let issuer = claims
             .get("iss")
             .and_then(Value::as_str)
@@ -288,14 +275,10 @@ impl StsService {
             _ => String::new(),
         };
         let (role_account, role_name) =
-            parse_role_arn(role_arn).ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
-        let denied = || {
-            AwsError::new(
-                "AccessDenied",
-                403,
-                "Not authorized to perform sts:AssumeRoleWithWebIdentity",
-            )
-        };
+            parse_role_arn(role_arn).ok_or_else(|| StsError::InvalidRoleArn {
+                arn: role_arn.to_string(),
+            })?;
+        let denied = || AwsError::from(StsError::WebIdentityDenied);
         let role = self.iam.role(role_account, role_name).ok_or_else(denied)?;
         let mut context = gureum_policy::ContextKeys::new();
         context.insert(format!("{provider}:sub"), vec![subject.clone()]);
@@ -318,9 +301,7 @@ impl StsService {
             .and_then(Value::as_i64)
             .unwrap_or(3600);
         if duration > role.max_session_duration_secs {
-            return Err(validation(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-            ));
+            return Err(StsError::DurationOverRoleMaximum.into());
         }
         let policies = session_policies(&self.iam, role_account, &input)?;
         let now = ctx.clock.now_millis();

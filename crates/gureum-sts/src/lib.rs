@@ -6,9 +6,11 @@
 //! together with the caller's own policies ([`assume_role`]).
 
 mod assume_role;
+pub mod errors;
 mod session;
 mod session_token;
 
+pub use errors::StsError;
 pub use session::Session;
 
 use gureum_authz::Authorizer;
