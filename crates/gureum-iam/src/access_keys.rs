@@ -16,9 +16,10 @@
 
 use crate::errors::IamError;
 use crate::model::{AccessKey, KeyUse};
-use crate::util::{list_output, paginate, str_member};
+use crate::util::{list_output, page_request, paginate, str_member};
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
+use gureum_kit::Page;
 use serde_json::json;
 
 /// The most access keys a user may have.
@@ -148,7 +149,13 @@ impl IamService {
     /// `ListAccessKeys` (the root user has none here).
     pub(crate) fn list_access_keys(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let Some(user) = self.target_user_name(ctx, &input)? else {
-            return Ok(list_output("AccessKeyMetadata", Vec::new(), None));
+            return Ok(list_output(
+                "AccessKeyMetadata",
+                Page {
+                    items: Vec::new(),
+                    next_token: None,
+                },
+            ));
         };
         let u = self.load_user(&ctx.account_id, &user)?;
         let mut items = Vec::new();
@@ -166,8 +173,8 @@ impl IamService {
             }
         }
         items.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("AccessKeyMetadata", page, next))
+        let page = paginate(items, &page_request(&input)?);
+        Ok(list_output("AccessKeyMetadata", page))
     }
 
     /// `GetAccessKeyLastUsed`: `N/A` service and region until first use.

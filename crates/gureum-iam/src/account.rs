@@ -17,7 +17,9 @@ use crate::model::{AccountSettings, Group, Role, User};
 use crate::policies::{managed_value, ManagedRef, MANAGED_POLICY_SIZE, VERSIONS_PER_POLICY};
 use crate::roles::{role_arn, TRUST_POLICY_SIZE};
 use crate::users::user_arn;
-use crate::util::{account_prefix, boundary_value, encode_document, paginate, put_tags, required};
+use crate::util::{
+    boundary_value, encode_document, page_request, paginate, put_tags, required, scope,
+};
 use crate::{catalogue, IamService};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
@@ -119,7 +121,7 @@ impl IamService {
     /// `GetAccountSummary`: entity counts and quotas.
     pub(crate) fn get_account_summary(&self, ctx: &RequestContext, _input: Value) -> OpResult {
         let acct = &ctx.account_id;
-        let prefix = account_prefix(acct);
+        let prefix = scope(acct).prefix();
         let users = self.users.scan_prefix(&prefix)?;
         let groups = self.groups.scan_prefix(&prefix)?.len();
         let roles = self.roles.scan_prefix(&prefix)?.len();
@@ -173,7 +175,7 @@ impl IamService {
         input: Value,
     ) -> OpResult {
         let acct = &ctx.account_id;
-        let prefix = account_prefix(acct);
+        let prefix = scope(acct).prefix();
         let filter: Vec<&str> = input
             .get("Filter")
             .and_then(Value::as_array)
@@ -279,17 +281,17 @@ impl IamService {
                 items.push((format!("5/{}", p.name), ("Policies", v)));
             }
         }
-        let (page, next) = paginate(items, &input);
+        let page = paginate(items, &page_request(&input)?);
         let mut out = json!({
             "UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": [],
         });
-        for (member, v) in page {
+        for (member, v) in page.items {
             if let Some(a) = out[member].as_array_mut() {
                 a.push(v);
             }
         }
-        out["IsTruncated"] = json!(next.is_some());
-        if let Some(m) = next {
+        out["IsTruncated"] = json!(page.next_token.is_some());
+        if let Some(m) = page.next_token {
             out["Marker"] = json!(m);
         }
         Ok(out)

@@ -13,7 +13,7 @@ use crate::entity::Entity;
 use crate::errors::IamError;
 use crate::model::{Group, Role, User};
 use crate::policies::ManagedRef;
-use crate::util::{account_prefix, list_output, paginate, required, str_member};
+use crate::util::{list_output, page_request, paginate, required, scope, str_member};
 use crate::IamService;
 use gureum_core::{OpResult, RequestContext, Value};
 use serde_json::json;
@@ -84,8 +84,8 @@ impl IamService {
             }
         }
         items.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page, next) = paginate(items, input);
-        Ok(list_output("AttachedPolicies", page, next))
+        let page = paginate(items, &page_request(input)?);
+        Ok(list_output("AttachedPolicies", page))
     }
 
     fn put_boundary<E: Entity>(
@@ -242,7 +242,7 @@ impl IamService {
             }
         };
         let mut items: Vec<(String, (&str, Value))> = Vec::new();
-        let all = account_prefix(acct);
+        let all = scope(acct).prefix();
         if kind_ok("Group") {
             for (k, g) in self.groups.scan_prefix(&all)? {
                 if g.path.starts_with(prefix) && uses(&g.attached_policies, &None) {
@@ -284,15 +284,15 @@ impl IamService {
                 }
             }
         }
-        let (page, next) = paginate(items, &input);
+        let page = paginate(items, &page_request(&input)?);
         let mut out = json!({"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []});
-        for (member, v) in page {
+        for (member, v) in page.items {
             if let Some(a) = out[member].as_array_mut() {
                 a.push(v);
             }
         }
-        out["IsTruncated"] = json!(next.is_some());
-        if let Some(m) = next {
+        out["IsTruncated"] = json!(page.next_token.is_some());
+        if let Some(m) = page.next_token {
             out["Marker"] = json!(m);
         }
         Ok(out)

@@ -14,7 +14,7 @@
 use crate::access_keys::key_status;
 use crate::errors::IamError;
 use crate::users::user_arn;
-use crate::util::account_prefix;
+use crate::util::scope;
 use crate::IamService;
 use base64::Engine;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -39,7 +39,7 @@ impl IamService {
             date(now)
         ));
         let policy = self.password_policy(account)?;
-        for (_, u) in self.users.scan_prefix(&account_prefix(account))? {
+        for (_, u) in self.users.scan_prefix(&scope(account).prefix())? {
             let mut row = vec![u.name.clone(), user_arn(account, &u), date(u.create_date)];
             match &u.login_profile {
                 Some(p) => {

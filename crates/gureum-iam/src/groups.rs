@@ -11,7 +11,8 @@ use crate::errors::IamError;
 use crate::model::{Group, User};
 use crate::users::user_value;
 use crate::util::{
-    account_prefix, check_name, key, list_output, paginate, path_member, required, str_member,
+    check_name, key, list_output, page_request, paginate, path_member, required, scan_page, scope,
+    str_member,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
@@ -56,7 +57,7 @@ impl IamService {
     pub(crate) fn group_members(&self, account: &str, group: &str) -> Result<Vec<User>, AwsError> {
         Ok(self
             .users
-            .scan_prefix(&account_prefix(account))?
+            .scan_prefix(&scope(account).prefix())?
             .into_iter()
             .map(|(_, u)| u)
             .filter(|u| is_member(u, group))
@@ -103,8 +104,8 @@ impl IamService {
                 )
             })
             .collect();
-        let (page, next) = paginate(users, &input);
-        let mut out = list_output("Users", page, next);
+        let page = paginate(users, &page_request(&input)?);
+        let mut out = list_output("Users", page);
         out["Group"] = group_value(&ctx.account_id, &group);
         Ok(out)
     }
@@ -141,7 +142,7 @@ impl IamService {
                     .into());
                 }
                 group.name = n.to_string();
-                for (k, mut u) in txn.scan_prefix(&self.users, &account_prefix(acct))? {
+                for (k, mut u) in txn.scan_prefix(&self.users, &scope(acct).prefix())? {
                     if is_member(&u, name) {
                         for g in u.groups.iter_mut() {
                             if g.eq_ignore_ascii_case(name) {
@@ -171,7 +172,7 @@ impl IamService {
                     name: name.to_string(),
                 })?;
             let has_members = txn
-                .scan_prefix(&self.users, &account_prefix(acct))?
+                .scan_prefix(&self.users, &scope(acct).prefix())?
                 .iter()
                 .any(|(_, u)| is_member(u, name));
             if has_members {
@@ -192,15 +193,17 @@ impl IamService {
     /// `ListGroups`, optionally under a path prefix.
     pub(crate) fn list_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
-        let groups = self
-            .groups
-            .scan_prefix(&account_prefix(&ctx.account_id))?
-            .into_iter()
-            .filter(|(_, g)| g.path.starts_with(prefix))
-            .map(|(k, g)| (k, group_value(&ctx.account_id, &g)))
-            .collect();
-        let (page, next) = paginate(groups, &input);
-        Ok(list_output("Groups", page, next))
+        let page = scan_page(
+            &self.groups,
+            &ctx.account_id,
+            &page_request(&input)?,
+            |_, g| {
+                g.path
+                    .starts_with(prefix)
+                    .then(|| group_value(&ctx.account_id, &g))
+            },
+        )?;
+        Ok(list_output("Groups", page))
     }
 
     /// `AddUserToGroup` (idempotent; at most 10 groups per user).
@@ -277,7 +280,7 @@ impl IamService {
             }
         }
         groups.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page, next) = paginate(groups, &input);
-        Ok(list_output("Groups", page, next))
+        let page = paginate(groups, &page_request(&input)?);
+        Ok(list_output("Groups", page))
     }
 }

@@ -10,7 +10,9 @@ use crate::documents::{validate, DocKind};
 use crate::entity::Entity;
 use crate::errors::IamError;
 use crate::model::{Group, Role, User};
-use crate::util::{check_name, encode_document, list_output, paginate, policy_size, required};
+use crate::util::{
+    check_name, encode_document, list_output, page_request, paginate, policy_size, required,
+};
 use crate::IamService;
 use gureum_core::{OpResult, RequestContext, Value};
 use serde_json::json;
@@ -93,8 +95,8 @@ impl IamService {
         let name = required(input, member)?;
         let mut e: E = self.load_entity(&ctx.account_id, name)?;
         let names = e.inline().keys().map(|n| (n.clone(), json!(n))).collect();
-        let (page, next) = paginate(names, input);
-        Ok(list_output("PolicyNames", page, next))
+        let page = paginate(names, &page_request(input)?);
+        Ok(list_output("PolicyNames", page))
     }
 
     /// `PutUserPolicy`.

@@ -11,7 +11,7 @@ use crate::errors::IamError;
 use crate::model::InstanceProfile;
 use crate::roles::role_value;
 use crate::util::{
-    account_prefix, check_name, key, list_output, paginate, path_member, put_tags, required,
+    check_name, key, list_output, page_request, path_member, put_tags, required, scan_page,
     str_member, tags_member,
 };
 use crate::IamService;
@@ -118,15 +118,17 @@ impl IamService {
     /// `ListInstanceProfiles`, optionally under a path prefix.
     pub(crate) fn list_instance_profiles(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
-        let items = self
-            .instance_profiles
-            .scan_prefix(&account_prefix(&ctx.account_id))?
-            .into_iter()
-            .filter(|(_, p)| p.path.starts_with(prefix))
-            .map(|(k, p)| (k, self.instance_profile_value(&ctx.account_id, &p)))
-            .collect();
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("InstanceProfiles", page, next))
+        let page = scan_page(
+            &self.instance_profiles,
+            &ctx.account_id,
+            &page_request(&input)?,
+            |_, p| {
+                p.path
+                    .starts_with(prefix)
+                    .then(|| self.instance_profile_value(&ctx.account_id, &p))
+            },
+        )?;
+        Ok(list_output("InstanceProfiles", page))
     }
 
     /// `AddRoleToInstanceProfile` (one role per profile).
@@ -214,14 +216,17 @@ impl IamService {
         let acct = &ctx.account_id;
         let role = required(&input, "RoleName")?;
         self.load_role(acct, role)?;
-        let items = self
-            .instance_profiles
-            .scan_prefix(&account_prefix(acct))?
-            .into_iter()
-            .filter(|(_, p)| p.roles.iter().any(|r| r.eq_ignore_ascii_case(role)))
-            .map(|(k, p)| (k, self.instance_profile_value(acct, &p)))
-            .collect();
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("InstanceProfiles", page, next))
+        let page = scan_page(
+            &self.instance_profiles,
+            acct,
+            &page_request(&input)?,
+            |_, p| {
+                p.roles
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(role))
+                    .then(|| self.instance_profile_value(acct, &p))
+            },
+        )?;
+        Ok(list_output("InstanceProfiles", page))
     }
 }

@@ -16,12 +16,13 @@ use crate::errors::IamError;
 use crate::model::MfaDevice;
 use crate::users::user_value;
 use crate::util::{
-    account_prefix, key, list_output, paginate, path_member, put_tags, required, str_member,
-    tags_member,
+    key, list_output, page_request, paginate, path_member, put_tags, required, scan_page, scope,
+    str_member, tags_member,
 };
 use crate::IamService;
 use base64::Engine;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
+use gureum_kit::Page;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha1::Sha1;
@@ -295,7 +296,7 @@ impl IamService {
     ) -> Result<Vec<MfaDevice>, AwsError> {
         Ok(self
             .mfa_devices
-            .scan_prefix(&account_prefix(account))?
+            .scan_prefix(&scope(account).prefix())?
             .into_iter()
             .map(|(_, d)| d)
             .filter(|d| {
@@ -310,7 +311,13 @@ impl IamService {
     /// default).
     pub(crate) fn list_mfa_devices(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let Some(user) = self.target_user_name(ctx, &input)? else {
-            return Ok(list_output("MFADevices", Vec::new(), None));
+            return Ok(list_output(
+                "MFADevices",
+                Page {
+                    items: Vec::new(),
+                    next_token: None,
+                },
+            ));
         };
         let u = self
             .users
@@ -332,8 +339,8 @@ impl IamService {
                 )
             })
             .collect();
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("MFADevices", page, next))
+        let page = paginate(items, &page_request(&input)?);
+        Ok(list_output("MFADevices", page))
     }
 
     /// `ListVirtualMFADevices`, by `AssignmentStatus` (Assigned,
@@ -341,8 +348,8 @@ impl IamService {
     pub(crate) fn list_virtual_mfa_devices(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let acct = &ctx.account_id;
         let status = str_member(&input, "AssignmentStatus").unwrap_or("Any");
-        let mut items = Vec::new();
-        for (k, d) in self.mfa_devices.scan_prefix(&account_prefix(acct))? {
+        let mut read_error = None;
+        let page = scan_page(&self.mfa_devices, acct, &page_request(&input)?, |_, d| {
             let assigned = d.user.is_some();
             let keep = match status {
                 "Assigned" => assigned,
@@ -350,22 +357,26 @@ impl IamService {
                 _ => true,
             };
             if !keep {
-                continue;
+                return None;
             }
             let mut v = json!({ "SerialNumber": d.serial_number });
             if let Some(u) = &d.user {
-                if let Some(user) = self.users.get(&key(acct, u))? {
-                    v["User"] = user_value(acct, &user, false);
+                match self.users.get(&key(acct, u)) {
+                    Ok(Some(user)) => v["User"] = user_value(acct, &user, false),
+                    Ok(None) => {}
+                    Err(e) => read_error = Some(e),
                 }
                 if let Some(e) = d.enable_date {
                     v["EnableDate"] = json!(e);
                 }
             }
             put_tags(&mut v, &d.tags);
-            items.push((k, v));
+            Some(v)
+        })?;
+        if let Some(e) = read_error {
+            return Err(e.into());
         }
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("VirtualMFADevices", page, next))
+        Ok(list_output("VirtualMFADevices", page))
     }
 
     /// Whether `code` is the current TOTP code (one step of drift either

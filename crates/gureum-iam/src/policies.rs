@@ -19,11 +19,12 @@ use crate::documents::{validate, DocKind};
 use crate::errors::IamError;
 use crate::model::{ManagedPolicy, PolicyVersion};
 use crate::util::{
-    account_prefix, bool_member, check_name, encode_document, key, list_output, paginate,
-    path_member, policy_size, put_tags, required, str_member, tags_member,
+    bool_member, check_name, encode_document, key, list_output, page_request, paginate,
+    path_member, policy_size, put_tags, required, scan_page, scope, str_member, tags_member,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
+use gureum_kit::paging::{decode_token, encode_token, Page, PageRequest};
 use gureum_store::{StoreError, WriteTxn};
 use serde_json::json;
 use std::collections::HashMap;
@@ -271,7 +272,7 @@ impl IamService {
 
     /// How many identities attach each policy, and use it as a boundary.
     pub(crate) fn policy_usage(&self, account: &str) -> Result<Usage, AwsError> {
-        let prefix = account_prefix(account);
+        let prefix = scope(account).prefix();
         let mut usage: Usage = HashMap::new();
         let mut count = |attached: &[String], boundary: &Option<String>| {
             for a in attached {
@@ -373,7 +374,7 @@ impl IamService {
                 .ok_or_else(|| IamError::NoSuchPolicy {
                     arn: arn.to_string(),
                 })?;
-            let prefix = account_prefix(&ctx.account_id);
+            let prefix = scope(&ctx.account_id).prefix();
             let named = |attached: &[String], boundary: &Option<String>| {
                 attached.iter().any(|a| a == arn) || boundary.as_deref() == Some(arn)
             };
@@ -410,40 +411,75 @@ impl IamService {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
         let usage_filter = str_member(&input, "PolicyUsageFilter");
         let usage = self.policy_usage(acct)?;
-        let mut refs: Vec<(String, ManagedRef)> = Vec::new();
-        if scope != "Local" {
-            for p in catalogue::all() {
-                refs.push((format!("a/{}", p.name.to_lowercase()), ManagedRef::Aws(p)));
-            }
-        }
-        if scope != "AWS" {
-            for (k, p) in self.policies.scan_prefix(&account_prefix(acct))? {
-                refs.push((
-                    format!("l/{}", p.name.to_lowercase()),
-                    ManagedRef::Customer(k, Box::new(p)),
-                ));
-            }
-        }
+        let request = page_request(&input)?;
         let arn_of = |r: &ManagedRef| match r {
             ManagedRef::Aws(p) => p.arn(),
             ManagedRef::Customer(_, p) => policy_arn(acct, p),
         };
-        let items = refs
-            .into_iter()
-            .filter(|(_, r)| r.path().starts_with(prefix))
-            .filter(|(_, r)| {
-                let (attach, boundary) = usage.get(&arn_of(r)).copied().unwrap_or_default();
-                let in_use = match usage_filter {
-                    Some("PermissionsPolicy") => attach > 0,
-                    Some("PermissionsBoundary") => boundary > 0,
-                    _ => attach + boundary > 0,
-                };
-                !only_attached || in_use
-            })
-            .map(|(k, r)| (k, managed_value(acct, &r, &usage, false)))
-            .collect();
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("Policies", page, next))
+        let wanted = |r: &ManagedRef| {
+            if !r.path().starts_with(prefix) {
+                return false;
+            }
+            let (attach, boundary) = usage.get(&arn_of(r)).copied().unwrap_or_default();
+            let in_use = match usage_filter {
+                Some("PermissionsPolicy") => attach > 0,
+                Some("PermissionsBoundary") => boundary > 0,
+                _ => attach + boundary > 0,
+            };
+            !only_attached || in_use
+        };
+        // AWS managed policies (a static catalogue, in memory) come first,
+        // then the account's own, paged over the store. Markers say which
+        // part they resume in: `a/<name>` or `l/<name>`.
+        let after = request.after.as_deref();
+        let mut items = Vec::new();
+        let mut last = String::new();
+        let mut next_token = None;
+        if scope != "Local" && after.is_none_or(|a| a.starts_with("a/")) {
+            let mut aws: Vec<_> = catalogue::all().iter().collect();
+            aws.sort_by_key(|p| p.name.to_lowercase());
+            for p in aws {
+                let k = format!("a/{}", p.name.to_lowercase());
+                if after.is_some_and(|a| k.as_str() <= a) || !wanted(&ManagedRef::Aws(p)) {
+                    continue;
+                }
+                if items.len() == request.limit {
+                    next_token = Some(encode_token(&last));
+                    break;
+                }
+                items.push(managed_value(acct, &ManagedRef::Aws(p), &usage, false));
+                last = k;
+            }
+        }
+        if next_token.is_none() && scope != "AWS" {
+            let local_after = match after {
+                Some(a) => a.strip_prefix("l/").map(str::to_string),
+                None => None,
+            };
+            let room = request.limit - items.len();
+            // A full page of AWS policies still needs to know whether any
+            // local one follows: ask for one.
+            let local = PageRequest {
+                after: local_after,
+                limit: room.max(1),
+            };
+            let page = scan_page(&self.policies, acct, &local, |k, p| {
+                let r = ManagedRef::Customer(k.to_string(), Box::new(p));
+                wanted(&r).then(|| managed_value(acct, &r, &usage, false))
+            })?;
+            if room == 0 {
+                if !page.items.is_empty() {
+                    next_token = Some(encode_token(&last));
+                }
+            } else {
+                items.extend(page.items);
+                next_token = page
+                    .next_token
+                    .map(|t| encode_token(&format!("l/{}", decode_token(&t).unwrap_or_default())));
+            }
+        }
+        let page = Page { items, next_token };
+        Ok(list_output("Policies", page))
     }
 
     /// `CreatePolicyVersion` (at most 5 versions; `SetAsDefault` makes it
@@ -541,8 +577,8 @@ impl IamService {
                     .collect()
             }
         };
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("Versions", page, next))
+        let page = paginate(items, &page_request(&input)?);
+        Ok(list_output("Versions", page))
     }
 
     /// `DeletePolicyVersion` (never the default version).

@@ -13,8 +13,8 @@ use crate::documents::{validate, DocKind};
 use crate::errors::IamError;
 use crate::model::Role;
 use crate::util::{
-    account_prefix, boundary_value, check_name, encode_document, int_member, key, list_output,
-    paginate, path_member, policy_size, put_tags, required, str_member, tags_member,
+    boundary_value, check_name, encode_document, int_member, key, list_output, page_request,
+    path_member, policy_size, put_tags, required, scan_page, scope, str_member, tags_member,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
@@ -220,7 +220,7 @@ impl IamService {
                     name: name.to_string(),
                 })?;
             let in_profile = txn
-                .scan_prefix(&self.instance_profiles, &account_prefix(acct))?
+                .scan_prefix(&self.instance_profiles, &scope(acct).prefix())?
                 .iter()
                 .any(|(_, p)| p.roles.iter().any(|r| r.eq_ignore_ascii_case(name)));
             if in_profile {
@@ -241,15 +241,17 @@ impl IamService {
     /// `ListRoles`, optionally under a path prefix.
     pub(crate) fn list_roles(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
-        let roles = self
-            .roles
-            .scan_prefix(&account_prefix(&ctx.account_id))?
-            .into_iter()
-            .filter(|(_, r)| r.path.starts_with(prefix))
-            .map(|(k, r)| (k, role_value(&ctx.account_id, &r, false)))
-            .collect();
-        let (page, next) = paginate(roles, &input);
-        Ok(list_output("Roles", page, next))
+        let page = scan_page(
+            &self.roles,
+            &ctx.account_id,
+            &page_request(&input)?,
+            |_, r| {
+                r.path
+                    .starts_with(prefix)
+                    .then(|| role_value(&ctx.account_id, &r, false))
+            },
+        )?;
+        Ok(list_output("Roles", page))
     }
 
     /// Records that a session of the role was made (or used) in `region`,

@@ -18,7 +18,7 @@ use crate::entity::Entity;
 use crate::errors::IamError;
 use crate::model::{Group, Role, User};
 use crate::policies::ManagedRef;
-use crate::util::{paginate, required, str_member};
+use crate::util::{page_request, paginate, required, str_member};
 use crate::IamService;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_policy::{
@@ -274,9 +274,10 @@ impl IamService {
                 results.push((format!("{:08}", results.len()), r));
             }
         }
-        let (page, next) = paginate(results, input);
-        let mut out = json!({ "EvaluationResults": page, "IsTruncated": next.is_some() });
-        if let Some(m) = next {
+        let page = paginate(results, &page_request(input)?);
+        let mut out =
+            json!({ "EvaluationResults": page.items, "IsTruncated": page.next_token.is_some() });
+        if let Some(m) = page.next_token {
             out["Marker"] = json!(m);
         }
         Ok(out)

@@ -11,7 +11,8 @@ use crate::errors::IamError;
 use crate::model::Tag;
 use crate::policies::ManagedRef;
 use crate::util::{
-    key, list_output, merge_tags, paginate, remove_tags, required, tags_member, tags_value,
+    key, list_output, merge_tags, page_request, paginate, remove_tags, required, tags_member,
+    tags_value,
 };
 use crate::IamService;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -54,8 +55,8 @@ fn list(tags: &[Tag], input: &Value) -> OpResult {
             )
         })
         .collect();
-    let (page, next) = paginate(items, input);
-    Ok(list_output("Tags", page, next))
+    let page = paginate(items, &page_request(input)?);
+    Ok(list_output("Tags", page))
 }
 
 impl IamService {

@@ -1114,3 +1114,92 @@ fn iam_operations_are_authorized_on_the_entity_they_name() {
         Authorization::Default
     );
 }
+
+/// Follows `Marker`s until the last page; every item's `field`.
+fn all_pages(s: &IamService, op: &str, mut input: Value, list: &str, field: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let out = ok(call(s, op, input.clone()));
+        for item in out[list].as_array().expect("list") {
+            seen.push(item[field].as_str().expect("field").to_string());
+        }
+        match out.get("Marker") {
+            Some(m) => input["Marker"] = m.clone(),
+            None => {
+                assert_eq!(out["IsTruncated"], false);
+                return seen;
+            }
+        }
+    }
+}
+
+#[test]
+fn list_policies_pages_through_aws_then_local_policies_once_each() {
+    let s = svc();
+    for i in 0..7 {
+        ok(call(
+            &s,
+            "CreatePolicy",
+            json!({"PolicyName": format!("mine{i}"), "PolicyDocument": ALLOW_S3}),
+        ));
+    }
+    let whole = ok(call(&s, "ListPolicies", json!({"MaxItems": 1000})));
+    let aws = crate::catalogue::all().len();
+    let paged = all_pages(&s, "ListPolicies", json!({"MaxItems": 3}), "Policies", "PolicyName");
+    let mut unique = paged.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(paged.len(), unique.len(), "no policy twice");
+    assert_eq!(paged.len(), aws + 7);
+    assert_eq!(
+        &paged[aws..],
+        ["mine0", "mine1", "mine2", "mine3", "mine4", "mine5", "mine6"]
+    );
+    let local = all_pages(
+        &s,
+        "ListPolicies",
+        json!({"MaxItems": 2, "Scope": "Local"}),
+        "Policies",
+        "PolicyName",
+    );
+    assert_eq!(local.len(), 7);
+    assert!(whole["Policies"].as_array().is_some_and(|a| !a.is_empty()));
+}
+
+#[test]
+fn filtered_listings_fill_each_page_with_matches() {
+    let s = svc();
+    for i in 0..6 {
+        let path = if i % 2 == 0 { "/team/" } else { "/" };
+        ok(call(
+            &s,
+            "CreateUser",
+            json!({"UserName": format!("f{i}"), "Path": path}),
+        ));
+    }
+    let first = ok(call(
+        &s,
+        "ListUsers",
+        json!({"MaxItems": 2, "PathPrefix": "/team/"}),
+    ));
+    assert_eq!(first["Users"].as_array().map(Vec::len), Some(2));
+    let all = all_pages(
+        &s,
+        "ListUsers",
+        json!({"MaxItems": 2, "PathPrefix": "/team/"}),
+        "Users",
+        "UserName",
+    );
+    assert_eq!(all, ["f0", "f2", "f4"]);
+}
+
+#[test]
+fn max_items_outside_one_to_a_thousand_is_refused_with_aws_wording() {
+    let s = svc();
+    let e = call(&s, "ListUsers", json!({"MaxItems": 0})).expect_err("0 items");
+    assert_eq!(e.code, "ValidationError");
+    assert_eq!(
+        e.message,
+        "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+}

@@ -14,8 +14,8 @@
 use crate::errors::IamError;
 use crate::model::User;
 use crate::util::{
-    account_prefix, boundary_value, check_name, key, list_output, paginate, path_member, put_tags,
-    required, str_member, tags_member,
+    boundary_value, check_name, key, list_output, page_request, path_member, put_tags, required,
+    scan_page, scope, str_member, tags_member,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, Principal, RequestContext, Value};
@@ -171,7 +171,7 @@ impl IamService {
                         txn.put(&self.access_keys, kid, &k)?;
                     }
                 }
-                for (k, mut d) in txn.scan_prefix(&self.mfa_devices, &account_prefix(acct))? {
+                for (k, mut d) in txn.scan_prefix(&self.mfa_devices, &scope(acct).prefix())? {
                     if d.user
                         .as_deref()
                         .is_some_and(|u| u.eq_ignore_ascii_case(name))
@@ -207,7 +207,7 @@ impl IamService {
                 return Err(IamError::UserHasAccessKeys.into());
             }
             let has_mfa = txn
-                .scan_prefix(&self.mfa_devices, &account_prefix(acct))?
+                .scan_prefix(&self.mfa_devices, &scope(acct).prefix())?
                 .iter()
                 .any(|(_, d)| {
                     d.user
@@ -235,14 +235,16 @@ impl IamService {
     /// `ListUsers`, optionally under a path prefix.
     pub(crate) fn list_users(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
-        let users = self
-            .users
-            .scan_prefix(&account_prefix(&ctx.account_id))?
-            .into_iter()
-            .filter(|(_, u)| u.path.starts_with(prefix))
-            .map(|(k, u)| (k, user_value(&ctx.account_id, &u, false)))
-            .collect();
-        let (page, next) = paginate(users, &input);
-        Ok(list_output("Users", page, next))
+        let page = scan_page(
+            &self.users,
+            &ctx.account_id,
+            &page_request(&input)?,
+            |_, u| {
+                u.path
+                    .starts_with(prefix)
+                    .then(|| user_value(&ctx.account_id, &u, false))
+            },
+        )?;
+        Ok(list_output("Users", page))
     }
 }

@@ -4,7 +4,9 @@
 
 use crate::errors::IamError;
 use crate::model::Tag;
-use gureum_core::{AwsError, Value};
+use gureum_core::{AwsError, Scope, Value};
+use gureum_kit::paging::{self, Page, PageRequest, PagingError};
+use gureum_store::Table;
 use serde_json::json;
 
 pub use gureum_core::member::str_member;
@@ -40,14 +42,15 @@ pub fn lower_first(s: &str) -> String {
     }
 }
 
-/// The store key of a named entity: `account/lowercase-name`.
-pub fn key(account: &str, name: &str) -> String {
-    format!("{account}/{}", name.to_lowercase())
+/// IAM's scope: an account (IAM is global, so no region).
+pub fn scope(account: &str) -> Scope<'_> {
+    Scope::Account { account }
 }
 
-/// The key prefix of an account's entities.
-pub fn account_prefix(account: &str) -> String {
-    format!("{account}/")
+/// The store key of a named entity: the account's scope and the name in
+/// lower case (IAM names are unique regardless of case).
+pub fn key(account: &str, name: &str) -> String {
+    scope(account).key(&name.to_lowercase())
 }
 
 /// Checks a user, group, role, policy or instance profile name against
@@ -219,37 +222,75 @@ pub fn put_tags(out: &mut Value, tags: &[Tag]) {
     }
 }
 
-/// The `MaxItems` member (default 100).
-pub fn max_items(input: &Value) -> usize {
-    int_member(input, "MaxItems")
-        .filter(|n| *n > 0)
-        .map_or(100, |n| n as usize)
+/// The page a `Marker`/`MaxItems` list request asks for: `MaxItems` 1–1000
+/// (default 100), the `Marker` an earlier page of this server returned.
+pub fn page_request(input: &Value) -> Result<PageRequest, AwsError> {
+    PageRequest::new(
+        int_member(input, "MaxItems"),
+        str_member(input, "Marker"),
+        (1, 1000),
+        100,
+    )
+    .map_err(|e| match e {
+        PagingError::SizeOutOfRange { given, min, .. } => IamError::Constraint {
+            value: given.to_string(),
+            member: "maxItems".into(),
+            constraint: if given < min as i64 {
+                "Member must have value greater than or equal to 1".into()
+            } else {
+                "Member must have value less than or equal to 1000".into()
+            },
+        }
+        .into(),
+        PagingError::BadToken(_) => IamError::InvalidMarker.into(),
+    })
 }
 
-/// One page of `items` (already in order, each with its sort key): the items
-/// after the `Marker`, at most `MaxItems`, and the marker of the next page.
-pub fn paginate<T>(items: Vec<(String, T)>, input: &Value) -> (Vec<T>, Option<String>) {
-    let max = max_items(input);
-    let marker = str_member(input, "Marker");
+/// One page of `items` held in memory (a record's own list: its attached
+/// policies, tags, keys), already in order, each with its sort key. Lists
+/// of a whole account page over the store instead ([`scan_page`]).
+pub fn paginate<T>(items: Vec<(String, T)>, request: &PageRequest) -> Page<T> {
     let mut out = Vec::new();
-    let mut next = None;
+    let mut last = String::new();
+    let mut more = false;
     for (k, item) in items {
-        if marker.is_some_and(|m| k.as_str() <= m) {
+        if request.after.as_deref().is_some_and(|a| k.as_str() <= a) {
             continue;
         }
-        if out.len() == max {
-            next = out.last().map(|(k, _): &(String, T)| k.clone());
+        if out.len() == request.limit {
+            more = true;
             break;
         }
-        out.push((k, item));
+        last = k;
+        out.push(item);
     }
-    (out.into_iter().map(|(_, v)| v).collect(), next)
+    let next_token = more.then(|| paging::encode_token(&last));
+    Page {
+        items: out,
+        next_token,
+    }
+}
+
+/// One page of an account's entities in `table`, straight from a store
+/// scan: `keep` turns a record into an item or skips it (filters).
+pub fn scan_page<T: serde::Serialize + serde::de::DeserializeOwned, R>(
+    table: &Table<T>,
+    account: &str,
+    request: &PageRequest,
+    keep: impl FnMut(&str, T) -> Option<R>,
+) -> Result<Page<R>, AwsError> {
+    Ok(paging::page(
+        table,
+        &scope(account).prefix(),
+        request,
+        keep,
+    )?)
 }
 
 /// A list output: `{member: items, IsTruncated, Marker?}`.
-pub fn list_output(member: &str, items: Vec<Value>, next: Option<String>) -> Value {
-    let mut out = json!({ member: items, "IsTruncated": next.is_some() });
-    if let Some(m) = next {
+pub fn list_output(member: &str, page: Page<Value>) -> Value {
+    let mut out = json!({ member: page.items, "IsTruncated": page.next_token.is_some() });
+    if let Some(m) = page.next_token {
         out["Marker"] = json!(m);
     }
     out
@@ -288,12 +329,35 @@ mod tests {
     #[test]
     fn pagination_resumes_after_the_marker() {
         let items: Vec<(String, i32)> = (0..5).map(|i| (format!("k{i}"), i)).collect();
-        let (page, next) = paginate(items.clone(), &json!({"MaxItems": 2}));
-        assert_eq!(page, vec![0, 1]);
-        assert_eq!(next.as_deref(), Some("k1"));
-        let (page, next) = paginate(items, &json!({"MaxItems": 3, "Marker": "k1"}));
-        assert_eq!(page, vec![2, 3, 4]);
-        assert_eq!(next, None);
+        let page = paginate(
+            items.clone(),
+            &page_request(&json!({"MaxItems": 2})).expect("req"),
+        );
+        assert_eq!(page.items, vec![0, 1]);
+        let marker = page.next_token.expect("more");
+        let req = page_request(&json!({"MaxItems": 3, "Marker": marker})).expect("req");
+        let page = paginate(items, &req);
+        assert_eq!(page.items, vec![2, 3, 4]);
+        assert_eq!(page.next_token, None);
+    }
+
+    #[test]
+    fn max_items_out_of_range_and_foreign_markers_are_validation_errors() {
+        let e = page_request(&json!({"MaxItems": 0})).expect_err("0");
+        assert_eq!(e.code, "ValidationError");
+        assert!(
+            e.message.contains("greater than or equal to 1"),
+            "{}",
+            e.message
+        );
+        let e = page_request(&json!({"MaxItems": 1001})).expect_err("1001");
+        assert!(
+            e.message.contains("less than or equal to 1000"),
+            "{}",
+            e.message
+        );
+        let e = page_request(&json!({"Marker": "not a marker!"})).expect_err("marker");
+        assert_eq!(e.code, "ValidationError");
     }
 
     #[test]
