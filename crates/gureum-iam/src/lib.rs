@@ -36,6 +36,7 @@ mod login;
 mod mfa;
 pub mod model;
 mod policies;
+mod qr_png;
 mod roles;
 mod simulate;
 mod tags;

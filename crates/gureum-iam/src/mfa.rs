@@ -155,11 +155,15 @@ impl IamService {
             txn.put(&self.mfa_devices, &k, &device)?;
             Ok(())
         })?;
+        let b64 = &base64::engine::general_purpose::STANDARD;
         let mut v = json!({
             "SerialNumber": device.serial_number,
-            "Base32StringSeed":
-                base64::engine::general_purpose::STANDARD.encode(device.seed_base32.as_bytes()),
+            "Base32StringSeed": b64.encode(device.seed_base32.as_bytes()),
         });
+        let uri = crate::qr_png::otpauth_uri(name, acct, &device.seed_base32);
+        if let Some(png) = crate::qr_png::qr_png(&uri) {
+            v["QRCodePNG"] = json!(b64.encode(png));
+        }
         put_tags(&mut v, &device.tags);
         Ok(json!({ "VirtualMFADevice": v }))
     }

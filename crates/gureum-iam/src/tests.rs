@@ -1145,7 +1145,13 @@ fn list_policies_pages_through_aws_then_local_policies_once_each() {
     }
     let whole = ok(call(&s, "ListPolicies", json!({"MaxItems": 1000})));
     let aws = crate::catalogue::all().len();
-    let paged = all_pages(&s, "ListPolicies", json!({"MaxItems": 3}), "Policies", "PolicyName");
+    let paged = all_pages(
+        &s,
+        "ListPolicies",
+        json!({"MaxItems": 3}),
+        "Policies",
+        "PolicyName",
+    );
     let mut unique = paged.clone();
     unique.sort();
     unique.dedup();
