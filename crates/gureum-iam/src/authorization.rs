@@ -77,6 +77,15 @@ impl IamService {
                 "arn:aws:iam::{acct}:policy{}{n}",
                 member("Path").unwrap_or("/")
             )
+        } else if let Some(arn) = member("OpenIDConnectProviderArn") {
+            arn.to_string()
+        } else if let Some(arn) = member("SAMLProviderArn") {
+            arn.to_string()
+        } else if let Some(n) = member("ServerCertificateName") {
+            format!(
+                "arn:aws:iam::{acct}:server-certificate{}{n}",
+                member("Path").unwrap_or("/")
+            )
         } else if let Some(arn) = member("PolicySourceArn") {
             arn.to_string()
         } else {
@@ -94,7 +103,12 @@ impl IamService {
                     | "UpdateLoginProfile"
                     | "DeleteLoginProfile"
                     | "ListMFADevices"
-                    | "DeactivateMFADevice",
+                    | "DeactivateMFADevice"
+                    | "UploadSigningCertificate"
+                    | "ListSigningCertificates"
+                    | "UpdateSigningCertificate"
+                    | "DeleteSigningCertificate"
+                    | "ListSSHPublicKeys",
                 ) => ctx.principal.arn(),
                 _ => return Authorization::Default,
             }

@@ -32,6 +32,10 @@ pub(crate) trait Entity: Serialize + DeserializeOwned {
     fn inline(&mut self) -> &mut BTreeMap<String, String>;
     /// The permissions boundary, for kinds that have one.
     fn boundary(&mut self) -> Option<&mut Option<String>>;
+    /// Refuses changes to an entity AWS owns (a service-linked role).
+    fn guard(&self) -> Result<(), AwsError> {
+        Ok(())
+    }
 }
 
 impl Entity for User {
@@ -113,6 +117,12 @@ impl Entity for Role {
     fn boundary(&mut self) -> Option<&mut Option<String>> {
         Some(&mut self.permissions_boundary)
     }
+    fn guard(&self) -> Result<(), AwsError> {
+        if crate::service_linked::is_service_linked(self) {
+            return Err(crate::service_linked::protected(self));
+        }
+        Ok(())
+    }
 }
 
 impl IamService {
@@ -128,6 +138,7 @@ impl IamService {
         self.write(|txn| {
             let table = E::table(self);
             let mut e = txn.get(table, &k)?.ok_or_else(|| E::not_found(name))?;
+            e.guard()?;
             let r = f(txn, &mut e)?;
             txn.put(table, &k, &e)?;
             Ok(r)

@@ -236,6 +236,8 @@ gureum_core::aws_errors! {
         /// An SSH public key that is not a supported RSA key.
         UnrecognizedPublicKeyEncoding = ("UnrecognizedPublicKeyEncoding", 400,
             "Unrecognized key encoding. Supported encodings are ssh-rsa and PEM."),
+        /// An SSH public key IAM refuses (too short, not RSA).
+        InvalidPublicKey { message: String } = ("InvalidPublicKey", 400, "{message}"),
         /// The same SSH public key uploaded twice for a user.
         DuplicateSshPublicKey = ("DuplicateSSHPublicKey", 400, "The public key is already associated with the user."),
     }

@@ -35,10 +35,17 @@ mod instance_profiles;
 mod login;
 mod mfa;
 pub mod model;
+mod oidc;
+mod pem;
 mod policies;
 mod qr_png;
 mod roles;
+mod saml;
+mod server_certs;
+mod service_linked;
+mod signing_certs;
 mod simulate;
+mod ssh_keys;
 mod tags;
 mod users;
 pub mod util;
@@ -73,6 +80,13 @@ pub struct IamService {
     retired_keys: Table<String>,
     mfa_devices: Table<MfaDevice>,
     accounts: Table<AccountSettings>,
+    oidc_providers: Table<oidc::OidcProvider>,
+    saml_providers: Table<saml::SamlProvider>,
+    server_certificates: Table<server_certs::ServerCertificate>,
+    signing_certificates: Table<signing_certs::SigningCertificate>,
+    ssh_public_keys: Table<ssh_keys::SshPublicKey>,
+    /// Deletion tasks of service-linked roles, by task id.
+    slr_deletions: Table<service_linked::DeletionTask>,
     parsed: ParsedCache,
     cache: AuthzCache,
     /// Last uses of access keys not yet written to the store: key id →
@@ -101,6 +115,12 @@ impl IamService {
             retired_keys: store.table("iam.retired_access_keys"),
             mfa_devices: store.table("iam.mfa_devices"),
             accounts: store.table("iam.accounts"),
+            oidc_providers: store.table("iam.oidc_providers"),
+            saml_providers: store.table("iam.saml_providers"),
+            server_certificates: store.table("iam.server_certificates"),
+            signing_certificates: store.table("iam.signing_certificates"),
+            ssh_public_keys: store.table("iam.ssh_public_keys"),
+            slr_deletions: store.table("iam.slr_deletions"),
             parsed: ParsedCache::default(),
             cache: AuthzCache::default(),
             key_use: Mutex::new(HashMap::new()),
@@ -239,6 +259,48 @@ gureum_core::service_operations! {
     "TagMFADevice" => tag_mfa_device,
     "UntagMFADevice" => untag_mfa_device,
     "ListMFADeviceTags" => list_mfa_device_tags,
+    // identity providers
+    "CreateOpenIDConnectProvider" => create_open_id_connect_provider,
+    "GetOpenIDConnectProvider" => get_open_id_connect_provider,
+    "ListOpenIDConnectProviders" => list_open_id_connect_providers,
+    "DeleteOpenIDConnectProvider" => delete_open_id_connect_provider,
+    "AddClientIDToOpenIDConnectProvider" => add_client_id_to_open_id_connect_provider,
+    "RemoveClientIDFromOpenIDConnectProvider" => remove_client_id_from_open_id_connect_provider,
+    "UpdateOpenIDConnectProviderThumbprint" => update_open_id_connect_provider_thumbprint,
+    "TagOpenIDConnectProvider" => tag_open_id_connect_provider,
+    "UntagOpenIDConnectProvider" => untag_open_id_connect_provider,
+    "ListOpenIDConnectProviderTags" => list_open_id_connect_provider_tags,
+    "CreateSAMLProvider" => create_saml_provider,
+    "GetSAMLProvider" => get_saml_provider,
+    "ListSAMLProviders" => list_saml_providers,
+    "UpdateSAMLProvider" => update_saml_provider,
+    "DeleteSAMLProvider" => delete_saml_provider,
+    "TagSAMLProvider" => tag_saml_provider,
+    "UntagSAMLProvider" => untag_saml_provider,
+    "ListSAMLProviderTags" => list_saml_provider_tags,
+    // service-linked roles
+    "CreateServiceLinkedRole" => create_service_linked_role,
+    "DeleteServiceLinkedRole" => delete_service_linked_role,
+    "GetServiceLinkedRoleDeletionStatus" => get_service_linked_role_deletion_status,
+    // server certificates
+    "UploadServerCertificate" => upload_server_certificate,
+    "GetServerCertificate" => get_server_certificate,
+    "ListServerCertificates" => list_server_certificates,
+    "UpdateServerCertificate" => update_server_certificate,
+    "DeleteServerCertificate" => delete_server_certificate,
+    "TagServerCertificate" => tag_server_certificate,
+    "UntagServerCertificate" => untag_server_certificate,
+    "ListServerCertificateTags" => list_server_certificate_tags,
+    // signing certificates and SSH public keys
+    "UploadSigningCertificate" => upload_signing_certificate,
+    "ListSigningCertificates" => list_signing_certificates,
+    "UpdateSigningCertificate" => update_signing_certificate,
+    "DeleteSigningCertificate" => delete_signing_certificate,
+    "UploadSSHPublicKey" => upload_ssh_public_key,
+    "GetSSHPublicKey" => get_ssh_public_key,
+    "ListSSHPublicKeys" => list_ssh_public_keys,
+    "UpdateSSHPublicKey" => update_ssh_public_key,
+    "DeleteSSHPublicKey" => delete_ssh_public_key,
     // policy simulation
     "SimulatePrincipalPolicy" => simulate_principal_policy,
     "SimulateCustomPolicy" => simulate_custom_policy,

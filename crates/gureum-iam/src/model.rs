@@ -53,6 +53,12 @@ pub struct User {
     /// Ids of the user's access keys.
     #[serde(default)]
     pub access_keys: Vec<String>,
+    /// Ids of the user's X.509 signing certificates.
+    #[serde(default)]
+    pub signing_certificates: Vec<String>,
+    /// Ids of the user's SSH public keys.
+    #[serde(default)]
+    pub ssh_public_keys: Vec<String>,
     /// The console password, when the user has one.
     #[serde(default)]
     pub login_profile: Option<LoginProfile>,

@@ -201,6 +201,9 @@ impl IamService {
         let doc = required(&input, "PolicyDocument")?;
         check_trust_policy(doc)?;
         self.modify_role(ctx, name, |r| {
+            if crate::service_linked::is_service_linked(r) {
+                return Err(crate::service_linked::protected(r));
+            }
             r.assume_role_policy = doc.to_string();
             Ok(())
         })?;
@@ -219,6 +222,9 @@ impl IamService {
                 .ok_or_else(|| IamError::NoSuchRole {
                     name: name.to_string(),
                 })?;
+            if crate::service_linked::is_service_linked(&role) {
+                return Err(crate::service_linked::protected(&role));
+            }
             let in_profile = txn
                 .scan_prefix(&self.instance_profiles, &scope(acct).prefix())?
                 .iter()

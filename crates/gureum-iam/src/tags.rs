@@ -44,7 +44,8 @@ impl Change {
     }
 }
 
-fn list(tags: &[Tag], input: &Value) -> OpResult {
+/// One page of a resource's tags (`ListXTags`).
+pub(crate) fn list(tags: &[Tag], input: &Value) -> OpResult {
     let items = tags
         .iter()
         .enumerate()
@@ -60,6 +61,27 @@ fn list(tags: &[Tag], input: &Value) -> OpResult {
 }
 
 impl IamService {
+    /// `Tag…`/`Untag…` for the record at `k` of `table`: `tags_of` finds
+    /// its tags, `missing` is the error when there is no such record.
+    pub(crate) fn retag<T: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        table: &gureum_store::Table<T>,
+        k: &str,
+        input: &Value,
+        adding: bool,
+        tags_of: impl FnOnce(&mut T) -> &mut Vec<Tag>,
+        missing: impl FnOnce() -> AwsError,
+    ) -> OpResult {
+        let change = Change::of(input, adding)?;
+        self.write(|txn| {
+            let mut record = txn.get(table, k)?.ok_or_else(missing)?;
+            change.apply(tags_of(&mut record))?;
+            txn.put(table, k, &record)?;
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
     fn retag_user(&self, ctx: &RequestContext, input: &Value, adding: bool) -> OpResult {
         let name = required(input, "UserName")?;
         let change = Change::of(input, adding)?;

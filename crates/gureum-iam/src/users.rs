@@ -96,6 +96,8 @@ impl IamService {
             attached_policies: Vec::new(),
             groups: Vec::new(),
             access_keys: Vec::new(),
+            signing_certificates: Vec::new(),
+            ssh_public_keys: Vec::new(),
             login_profile: None,
             password_last_used: None,
         };
@@ -133,7 +135,8 @@ impl IamService {
     }
 
     /// `UpdateUser`: a new path and/or name. Renaming rewrites the records
-    /// that name the user (its access keys and MFA devices).
+    /// that name the user (its access keys, signing certificates, SSH keys
+    /// and MFA devices).
     pub(crate) fn update_user(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let acct = &ctx.account_id;
         let name = required(&input, "UserName")?;
@@ -171,6 +174,20 @@ impl IamService {
                         txn.put(&self.access_keys, kid, &k)?;
                     }
                 }
+                for id in &user.signing_certificates {
+                    let k = scope(acct).key(id);
+                    if let Some(mut c) = txn.get(&self.signing_certificates, &k)? {
+                        c.user_name = n.to_string();
+                        txn.put(&self.signing_certificates, &k, &c)?;
+                    }
+                }
+                for id in &user.ssh_public_keys {
+                    let k = scope(acct).key(id);
+                    if let Some(mut c) = txn.get(&self.ssh_public_keys, &k)? {
+                        c.user_name = n.to_string();
+                        txn.put(&self.ssh_public_keys, &k, &c)?;
+                    }
+                }
                 for (k, mut d) in txn.scan_prefix(&self.mfa_devices, &scope(acct).prefix())? {
                     if d.user
                         .as_deref()
@@ -205,6 +222,12 @@ impl IamService {
             }
             if !user.access_keys.is_empty() {
                 return Err(IamError::UserHasAccessKeys.into());
+            }
+            if !user.signing_certificates.is_empty() {
+                return Err(IamError::UserHasSigningCertificates.into());
+            }
+            if !user.ssh_public_keys.is_empty() {
+                return Err(IamError::UserHasSshPublicKeys.into());
             }
             let has_mfa = txn
                 .scan_prefix(&self.mfa_devices, &scope(acct).prefix())?
