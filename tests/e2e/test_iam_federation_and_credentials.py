@@ -74,6 +74,31 @@ def test_oidc_provider_lifecycle(iam):
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     assert error(iam.get_open_id_connect_provider, OpenIDConnectProviderArn=arn) == (
         "NoSuchEntity", f"OpenIDConnect Provider not found for arn {arn}")
+    # Deleting it again succeeds, as in AWS.
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+
+
+def test_web_identity_from_a_custom_issuer_needs_its_oidc_provider(gureum, iam):
+    import base64
+    issuer = "https://issuer.example.com"
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/issuer.example.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity"}]}
+    iam.create_role(RoleName="ci", AssumeRolePolicyDocument=json.dumps(trust))
+    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+    token = lambda aud: f"{enc({'alg': 'RS256'})}.{enc({'iss': issuer, 'sub': 'job-1', 'aud': aud})}.sig"
+    sts = gureum.client("sts")
+    assume = lambda aud: sts.assume_role_with_web_identity(
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/ci", RoleSessionName="ci1", WebIdentityToken=token(aud))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        assume("sts.amazonaws.com")
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]) == (
+        "InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {issuer}")
+    iam.create_open_id_connect_provider(Url=issuer, ClientIDList=["sts.amazonaws.com"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        assume("somebody-else")
+    assert e.value.response["Error"]["Message"] == "Incorrect token audience"
+    assert assume("sts.amazonaws.com")["SubjectFromWebIdentityToken"] == "job-1"
 
 
 def test_oidc_provider_rules(iam):

@@ -228,6 +228,18 @@ impl IamService {
         Ok(json!({ "OpenIDConnectProviderList": list }))
     }
 
+    /// The client ids (audiences) of the account's provider for `issuer`
+    /// (a URL with or without `https://`); `None` when there is none. STS
+    /// asks before it accepts a web identity token.
+    pub fn open_id_connect_client_ids(&self, account: &str, issuer: &str) -> Option<Vec<String>> {
+        let id = issuer.trim_start_matches("https://").trim_end_matches('/');
+        self.oidc_providers
+            .get(&Scope::Account { account }.key(id))
+            .ok()
+            .flatten()
+            .map(|p| p.client_ids)
+    }
+
     /// `DeleteOpenIDConnectProvider`.
     pub(crate) fn delete_open_id_connect_provider(
         &self,
@@ -235,16 +247,9 @@ impl IamService {
         input: Value,
     ) -> OpResult {
         let arn = required(&input, "OpenIDConnectProviderArn")?;
+        // Deleting a provider that is not there succeeds, as in AWS.
         let k = self.oidc_key(&ctx.account_id, arn)?;
-        self.write(|txn| {
-            if !txn.delete(&self.oidc_providers, &k)? {
-                return Err(IamError::NoSuchOidcProvider {
-                    arn: arn.to_string(),
-                }
-                .into());
-            }
-            Ok(())
-        })?;
+        self.write(|txn| Ok(txn.delete(&self.oidc_providers, &k)?))?;
         Ok(json!({}))
     }
 

@@ -51,6 +51,7 @@ const KNOWN: &[(&str, &str)] = &[
     ("eks-nodegroup", "AmazonEKSNodegroup"),
     ("spot", "EC2Spot"),
     ("spotfleet", "EC2SpotFleet"),
+    ("ec2fleet", "EC2Fleet"),
     ("elasticache", "ElastiCache"),
     ("es", "AmazonElasticsearchService"),
     ("opensearchservice", "AmazonOpenSearchService"),

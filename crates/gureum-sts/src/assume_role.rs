@@ -278,6 +278,33 @@ impl StsService {
             parse_role_arn(role_arn).ok_or_else(|| StsError::InvalidRoleArn {
                 arn: role_arn.to_string(),
             })?;
+        // Well-known issuers need no IAM provider; any other needs one in
+        // the role's account, listing the token's audience.
+        const WELL_KNOWN: &[&str] = &[
+            "accounts.google.com",
+            "www.amazon.com",
+            "graph.facebook.com",
+            "cognito-identity.amazonaws.com",
+        ];
+        let well_known = WELL_KNOWN.contains(&provider.as_str());
+        // Trust policies name a registered provider by its ARN, a
+        // well-known one by its host.
+        let federated = if well_known {
+            provider.clone()
+        } else {
+            format!("arn:aws:iam::{role_account}:oidc-provider/{provider}")
+        };
+        if !well_known {
+            let clients = self
+                .iam
+                .open_id_connect_client_ids(role_account, issuer)
+                .ok_or_else(|| StsError::NoOidcProvider {
+                    issuer: issuer.to_string(),
+                })?;
+            if !clients.contains(&audience) {
+                return Err(StsError::WrongAudience.into());
+            }
+        }
         let denied = || AwsError::from(StsError::WebIdentityDenied);
         let role = self.iam.role(role_account, role_name).ok_or_else(denied)?;
         let mut context = gureum_policy::ContextKeys::new();
@@ -288,7 +315,7 @@ impl StsService {
             action: "sts:AssumeRoleWithWebIdentity".into(),
             resource: role.arn.clone(),
             principal: RequestPrincipal {
-                federated: Some(provider.clone()),
+                federated: Some(federated),
                 ..RequestPrincipal::default()
             },
             context,

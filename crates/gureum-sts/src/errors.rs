@@ -32,6 +32,12 @@ gureum_core::aws_errors! {
         /// A managed session policy that does not exist.
         NoSuchSessionPolicy { arn: String } = ("InvalidParameterValue", 400,
             "Policy {arn} does not exist or is not attachable."),
+        /// A token from an issuer the role's account registered no OpenID
+        /// Connect provider for.
+        NoOidcProvider { issuer: String } = ("InvalidIdentityToken", 400,
+            "No OpenIDConnect provider found in your account for {issuer}"),
+        /// A token whose audience is not one of the provider's client ids.
+        WrongAudience = ("InvalidIdentityToken", 400, "Incorrect token audience"),
         /// A web identity token that is not a JWT.
         UnparseableIdentityToken = ("InvalidIdentityToken", 400,
             "Couldn't parse the web identity token."),
