@@ -322,3 +322,75 @@ def test_new_families_survive_a_restart(gureum, iam):
     fresh = gureum.client("iam")
     arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/persist.example.com"
     assert fresh.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ThumbprintList"] == [THUMB]
+
+
+# --- service-specific credentials ---
+
+def test_service_specific_credentials_lifecycle(iam):
+    iam.create_user(UserName="git")
+    c = iam.create_service_specific_credential(UserName="git", ServiceName="codecommit.amazonaws.com")[
+        "ServiceSpecificCredential"]
+    assert c["ServiceUserName"] == f"git-at-{ACCOUNT}" and len(c["ServicePassword"]) >= 40
+    assert c["Status"] == "Active" and c["ServiceSpecificCredentialId"].startswith("ACCA")
+    cid = c["ServiceSpecificCredentialId"]
+    iam.create_service_specific_credential(UserName="git", ServiceName="codecommit.amazonaws.com")
+    assert error(iam.create_service_specific_credential, UserName="git", ServiceName="codecommit.amazonaws.com") == (
+        "LimitExceeded", "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2")
+    assert error(iam.create_service_specific_credential, UserName="git", ServiceName="s3.amazonaws.com")[0] == (
+        "NotSupportedService")
+    listed = iam.list_service_specific_credentials(UserName="git")["ServiceSpecificCredentials"]
+    assert len(listed) == 2 and all("ServicePassword" not in x for x in listed)
+    reset = iam.reset_service_specific_credential(UserName="git", ServiceSpecificCredentialId=cid)
+    assert reset["ServiceSpecificCredential"]["ServicePassword"] != c["ServicePassword"]
+    iam.update_service_specific_credential(UserName="git", ServiceSpecificCredentialId=cid, Status="Inactive")
+    statuses = {x["ServiceSpecificCredentialId"]: x["Status"]
+                for x in iam.list_service_specific_credentials(UserName="git")["ServiceSpecificCredentials"]}
+    assert statuses[cid] == "Inactive"
+    assert error(iam.delete_user, UserName="git")[0] == "DeleteConflict"
+    for x in statuses:
+        iam.delete_service_specific_credential(UserName="git", ServiceSpecificCredentialId=x)
+    assert error(iam.delete_service_specific_credential, UserName="git",
+                 ServiceSpecificCredentialId=cid)[0] == "NoSuchEntity"
+    iam.delete_user(UserName="git")
+
+
+def test_cli_creates_a_service_specific_credential(gureum):
+    gureum.aws("iam", "create-user", "--user-name", "cli-git")
+    _, out, _ = gureum.aws("iam", "create-service-specific-credential", "--user-name", "cli-git",
+                           "--service-name", "codecommit.amazonaws.com")
+    assert out["ServiceSpecificCredential"]["ServiceUserName"] == f"cli-git-at-{ACCOUNT}"
+
+
+# --- small account settings ---
+
+def totp(seed: bytes, step: int) -> str:
+    import base64
+    import hmac
+    import struct
+    key = base64.b32decode(seed + b"=" * (-len(seed) % 8))
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def test_get_mfa_device_answers_only_enabled_devices(gureum, iam):
+    import urllib.request
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName="lonely")["VirtualMFADevice"]
+    serial = d["SerialNumber"]
+    assert error(iam.get_mfa_device, SerialNumber=serial) == (
+        "NoSuchEntity", f"MFA Device with serial number {serial} does not exist.")
+    iam.create_user(UserName="mfa-owner")
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/clock") as r:
+        step = int(json.load(r)["now_ms"] / 1000 // 30)
+    iam.enable_mfa_device(UserName="mfa-owner", SerialNumber=serial,
+                          AuthenticationCode1=totp(d["Base32StringSeed"], step - 1),
+                          AuthenticationCode2=totp(d["Base32StringSeed"], step))
+    got = iam.get_mfa_device(SerialNumber=serial, UserName="mfa-owner")
+    assert got["UserName"] == "mfa-owner" and got["SerialNumber"] == serial and "EnableDate" in got
+    assert error(iam.get_mfa_device, SerialNumber=serial, UserName="someone-else")[0] == "NoSuchEntity"
+
+
+def test_sts_token_version_preference_shows_in_the_account_summary(iam):
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 1
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 2

@@ -118,6 +118,21 @@ impl IamService {
         Ok(json!({ "AccountAliases": alias.into_iter().collect::<Vec<_>>(), "IsTruncated": false }))
     }
 
+    /// `SetSecurityTokenServicePreferences`: which tokens STS's global
+    /// endpoint issues (read back through `GetAccountSummary`).
+    pub(crate) fn set_security_token_service_preferences(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let version = crate::util::required(&input, "GlobalEndpointTokenVersion")?.to_string();
+        self.update_account(&ctx.account_id, |a| {
+            a.global_endpoint_token_version = Some(version);
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
     /// `GetAccountSummary`: entity counts and quotas.
     pub(crate) fn get_account_summary(&self, ctx: &RequestContext, _input: Value) -> OpResult {
         let acct = &ctx.account_id;
@@ -130,6 +145,15 @@ impl IamService {
         let devices = self.mfa_devices.scan_prefix(&prefix)?;
         let in_use = devices.iter().filter(|(_, d)| d.user.is_some()).count();
         let versions: usize = policies.iter().map(|(_, p)| p.versions.len()).sum();
+        let token_version = match self
+            .accounts
+            .get(acct)?
+            .and_then(|a| a.global_endpoint_token_version)
+            .as_deref()
+        {
+            Some("v2Token") => 2,
+            _ => 1,
+        };
         Ok(json!({ "SummaryMap": {
             "Users": users.len(),
             "UsersQuota": 5000,
@@ -163,7 +187,7 @@ impl IamService {
             "ServerCertificatesQuota": 20,
             "SigningCertificatesPerUserQuota": 2,
             "Providers": 0,
-            "GlobalEndpointTokenVersion": 1,
+            "GlobalEndpointTokenVersion": token_version,
         }}))
     }
 

@@ -74,6 +74,9 @@ gureum_core::aws_errors! {
         /// An SSH public key that does not exist.
         NoSuchSshPublicKey { id: String } =
             ("NoSuchEntity", 404, "The Public Key with id {id} cannot be found."),
+        /// A service-specific credential that does not exist.
+        NoSuchServiceCredential { id: String } =
+            ("NoSuchEntity", 404, "The Service Specific Credential with id {id} cannot be found."),
         /// A service-linked role deletion task that does not exist.
         NoSuchDeletionTask { id: String } =
             ("NoSuchEntity", 404, "Deletion task {id} cannot be found."),
@@ -128,6 +131,9 @@ gureum_core::aws_errors! {
         /// A user with SSH public keys.
         UserHasSshPublicKeys =
             ("DeleteConflict", 409, "Cannot delete entity, must remove SSH public keys first."),
+        /// A user with service-specific credentials.
+        UserHasServiceCredentials = ("DeleteConflict", 409,
+            "Cannot delete entity, must remove service specific credentials first."),
         /// A user with an MFA device.
         UserHasMfaDevice =
             ("DeleteConflict", 409, "Cannot delete entity, must delete MFA device first."),
@@ -228,6 +234,9 @@ gureum_core::aws_errors! {
         NotAnIamUser = ("InvalidUserType", 400, "Only IAM users can change their own password."),
         /// `ChangePassword` with the wrong old password.
         WrongOldPassword = ("InvalidUserType", 400, "The old password is incorrect."),
+        /// A service that takes no service-specific credentials.
+        UnsupportedService { service: String } = ("NotSupportedService", 404,
+            "No such service {service} is supported for Service-Specific Credentials"),
         /// A certificate body that is not PEM-encoded X.509.
         MalformedCertificate { message: String } = ("MalformedCertificate", 400, "{message}"),
         /// The same signing certificate uploaded twice.

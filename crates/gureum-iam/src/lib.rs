@@ -42,6 +42,7 @@ mod qr_png;
 mod roles;
 mod saml;
 mod server_certs;
+mod service_credentials;
 mod service_linked;
 mod signing_certs;
 mod simulate;
@@ -85,6 +86,7 @@ pub struct IamService {
     server_certificates: Table<server_certs::ServerCertificate>,
     signing_certificates: Table<signing_certs::SigningCertificate>,
     ssh_public_keys: Table<ssh_keys::SshPublicKey>,
+    service_credentials: Table<service_credentials::ServiceCredential>,
     /// Deletion tasks of service-linked roles, by task id.
     slr_deletions: Table<service_linked::DeletionTask>,
     parsed: ParsedCache,
@@ -120,6 +122,7 @@ impl IamService {
             server_certificates: store.table("iam.server_certificates"),
             signing_certificates: store.table("iam.signing_certificates"),
             ssh_public_keys: store.table("iam.ssh_public_keys"),
+            service_credentials: store.table("iam.service_credentials"),
             slr_deletions: store.table("iam.slr_deletions"),
             parsed: ParsedCache::default(),
             cache: AuthzCache::default(),
@@ -235,6 +238,7 @@ gureum_core::service_operations! {
     "DeleteVirtualMFADevice" => delete_virtual_mfa_device,
     "ListMFADevices" => list_mfa_devices,
     "ListVirtualMFADevices" => list_virtual_mfa_devices,
+    "GetMFADevice" => get_mfa_device,
     // account
     "CreateAccountAlias" => create_account_alias,
     "DeleteAccountAlias" => delete_account_alias,
@@ -243,6 +247,7 @@ gureum_core::service_operations! {
     "GetAccountAuthorizationDetails" => get_account_authorization_details,
     "GenerateCredentialReport" => generate_credential_report,
     "GetCredentialReport" => get_credential_report,
+    "SetSecurityTokenServicePreferences" => set_security_token_service_preferences,
     // tags
     "TagUser" => tag_user,
     "UntagUser" => untag_user,
@@ -301,6 +306,11 @@ gureum_core::service_operations! {
     "ListSSHPublicKeys" => list_ssh_public_keys,
     "UpdateSSHPublicKey" => update_ssh_public_key,
     "DeleteSSHPublicKey" => delete_ssh_public_key,
+    "CreateServiceSpecificCredential" => create_service_specific_credential,
+    "ListServiceSpecificCredentials" => list_service_specific_credentials,
+    "ResetServiceSpecificCredential" => reset_service_specific_credential,
+    "UpdateServiceSpecificCredential" => update_service_specific_credential,
+    "DeleteServiceSpecificCredential" => delete_service_specific_credential,
     // policy simulation
     "SimulatePrincipalPolicy" => simulate_principal_policy,
     "SimulateCustomPolicy" => simulate_custom_policy,

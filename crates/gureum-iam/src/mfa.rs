@@ -168,6 +168,34 @@ impl IamService {
         Ok(json!({ "VirtualMFADevice": v }))
     }
 
+    /// `GetMFADevice`: an MFA device enabled for the user (`UserName`, or
+    /// the caller).
+    pub(crate) fn get_mfa_device(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let serial = required(&input, "SerialNumber")?;
+        let user = self.target_user_name(ctx, &input)?;
+        let not_enabled = || -> AwsError {
+            IamError::NoSuchMfaDevice {
+                serial: serial.to_string(),
+            }
+            .into()
+        };
+        let (_, d) = self
+            .load_device(&ctx.account_id, serial)
+            .map_err(|_| not_enabled())?;
+        let owner = d.user.as_deref().ok_or_else(not_enabled)?;
+        if user
+            .as_deref()
+            .is_some_and(|u| !u.eq_ignore_ascii_case(owner))
+        {
+            return Err(not_enabled());
+        }
+        let mut out = json!({ "UserName": owner, "SerialNumber": d.serial_number });
+        if let Some(e) = d.enable_date {
+            out["EnableDate"] = json!(e);
+        }
+        Ok(out)
+    }
+
     /// `EnableMFADevice`: assigns the device to a user after checking two
     /// consecutive codes.
     pub(crate) fn enable_mfa_device(&self, ctx: &RequestContext, input: Value) -> OpResult {

@@ -59,6 +59,9 @@ pub struct User {
     /// Ids of the user's SSH public keys.
     #[serde(default)]
     pub ssh_public_keys: Vec<String>,
+    /// Ids of the user's service-specific credentials.
+    #[serde(default)]
+    pub service_credentials: Vec<String>,
     /// The console password, when the user has one.
     #[serde(default)]
     pub login_profile: Option<LoginProfile>,
@@ -294,4 +297,7 @@ pub struct AccountSettings {
     /// The last credential report: generation time (epoch seconds) and CSV.
     #[serde(default)]
     pub credential_report: Option<(i64, String)>,
+    /// STS's global endpoint token version (`v1Token` unless set).
+    #[serde(default)]
+    pub global_endpoint_token_version: Option<String>,
 }

@@ -98,6 +98,7 @@ impl IamService {
             access_keys: Vec::new(),
             signing_certificates: Vec::new(),
             ssh_public_keys: Vec::new(),
+            service_credentials: Vec::new(),
             login_profile: None,
             password_last_used: None,
         };
@@ -188,6 +189,13 @@ impl IamService {
                         txn.put(&self.ssh_public_keys, &k, &c)?;
                     }
                 }
+                for id in &user.service_credentials {
+                    let k = scope(acct).key(id);
+                    if let Some(mut c) = txn.get(&self.service_credentials, &k)? {
+                        c.user_name = n.to_string();
+                        txn.put(&self.service_credentials, &k, &c)?;
+                    }
+                }
                 for (k, mut d) in txn.scan_prefix(&self.mfa_devices, &scope(acct).prefix())? {
                     if d.user
                         .as_deref()
@@ -228,6 +236,9 @@ impl IamService {
             }
             if !user.ssh_public_keys.is_empty() {
                 return Err(IamError::UserHasSshPublicKeys.into());
+            }
+            if !user.service_credentials.is_empty() {
+                return Err(IamError::UserHasServiceCredentials.into());
             }
             let has_mfa = txn
                 .scan_prefix(&self.mfa_devices, &scope(acct).prefix())?
