@@ -394,3 +394,27 @@ def test_sts_token_version_preference_shows_in_the_account_summary(iam):
     assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 1
     iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
     assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 2
+
+
+# --- policy context keys ---
+
+def conditioned(*keys):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+         "Condition": {"StringEquals": {k: "x" for k in keys}}}]})
+
+
+def test_context_keys_of_custom_and_principal_policies(gureum, iam):
+    out = iam.get_context_keys_for_custom_policy(
+        PolicyInputList=[conditioned("aws:username", "s3:prefix"), conditioned("AWS:UserName", "aws:SourceIp")])
+    assert out["ContextKeyNames"] == ["aws:username", "s3:prefix", "aws:SourceIp"]
+    iam.create_user(UserName="ctx")
+    iam.create_group(GroupName="ctx-group")
+    iam.add_user_to_group(GroupName="ctx-group", UserName="ctx")
+    iam.put_user_policy(UserName="ctx", PolicyName="u", PolicyDocument=conditioned("aws:RequestedRegion"))
+    iam.put_group_policy(GroupName="ctx-group", PolicyName="g", PolicyDocument=conditioned("aws:MultiFactorAuthPresent"))
+    out = iam.get_context_keys_for_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/ctx")
+    assert sorted(out["ContextKeyNames"]) == ["aws:MultiFactorAuthPresent", "aws:RequestedRegion"]
+    _, cli, _ = gureum.aws("iam", "get-context-keys-for-custom-policy", "--policy-input-list", conditioned("ec2:Region"))
+    assert cli["ContextKeyNames"] == ["ec2:Region"]
+    assert error(iam.get_context_keys_for_custom_policy, PolicyInputList=["{not json"])[0] == "InvalidInput"

@@ -314,6 +314,8 @@ gureum_core::service_operations! {
     // policy simulation
     "SimulatePrincipalPolicy" => simulate_principal_policy,
     "SimulateCustomPolicy" => simulate_custom_policy,
+    "GetContextKeysForCustomPolicy" => get_context_keys_for_custom_policy,
+    "GetContextKeysForPrincipalPolicy" => get_context_keys_for_principal_policy,
 }
 
 #[cfg(test)]

@@ -302,3 +302,45 @@ impl IamService {
         self.simulate(ctx, subject, &input)
     }
 }
+
+/// The condition keys `policies` reference, each once (the first spelling
+/// wins; keys are case-insensitive), in document order.
+fn context_keys<'a>(policies: impl Iterator<Item = &'a Labeled>) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for p in policies {
+        for s in &p.policy.statements {
+            for c in &s.conditions {
+                if !keys.iter().any(|k| k.eq_ignore_ascii_case(&c.key)) {
+                    keys.push(c.key.clone());
+                }
+            }
+        }
+    }
+    keys
+}
+
+impl IamService {
+    /// `GetContextKeysForCustomPolicy`: the condition keys of the given
+    /// policies.
+    pub(crate) fn get_context_keys_for_custom_policy(
+        &self,
+        _ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let policies = parse_input_policies(&input, "PolicyInputList", PolicyKind::Identity)?;
+        Ok(json!({ "ContextKeyNames": context_keys(policies.iter()) }))
+    }
+
+    /// `GetContextKeysForPrincipalPolicy`: the condition keys of a user's,
+    /// group's or role's policies (a user's groups' too), and of any given.
+    pub(crate) fn get_context_keys_for_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let arn = required(&input, "PolicySourceArn")?;
+        let s = self.subject(&ctx.account_id, arn)?;
+        let extra = parse_input_policies(&input, "PolicyInputList", PolicyKind::Identity)?;
+        Ok(json!({ "ContextKeyNames": context_keys(s.identity.iter().chain(extra.iter())) }))
+    }
+}
