@@ -312,3 +312,158 @@ fn enable_mfa_racing_delete_user_never_leaves_a_device_on_a_deleted_user() {
         "{failures} of {ROUNDS} rounds left a device on a deleted user"
     );
 }
+
+#[test]
+fn add_user_to_group_racing_delete_group_never_leaves_a_membership_of_a_deleted_group() {
+    let s = Arc::new(IamService::new(Store::in_memory().expect("store")));
+    ok(call(&s, "CreateUser", json!({"UserName": "u"})));
+    let setup = |s: &IamService, round: usize| {
+        ok(call(
+            s,
+            "CreateGroup",
+            json!({"GroupName": format!("g{round}")}),
+        ));
+    };
+    let add = |s: &IamService, round: usize| {
+        let _ = call(
+            s,
+            "AddUserToGroup",
+            json!({"GroupName": format!("g{round}"), "UserName": "u"}),
+        );
+    };
+    let delete = |s: &IamService, round: usize| {
+        let _ = call(s, "DeleteGroup", json!({"GroupName": format!("g{round}")}));
+    };
+    let broken = |s: &IamService, round: usize| {
+        let group = format!("g{round}");
+        let deleted = !exists(s, "GetGroup", json!({"GroupName": group}));
+        let member = s
+            .users
+            .get(&format!("{ACCT}/u"))
+            .ok()
+            .flatten()
+            .is_some_and(|u| u.groups.iter().any(|g| g.eq_ignore_ascii_case(&group)));
+        if !deleted {
+            let _ = call(
+                s,
+                "RemoveUserFromGroup",
+                json!({"GroupName": group, "UserName": "u"}),
+            );
+            let _ = call(s, "DeleteGroup", json!({"GroupName": group}));
+        }
+        deleted && member
+    };
+    let failures = race(s, setup, add, delete, broken);
+    assert_eq!(
+        failures, 0,
+        "{failures} of {ROUNDS} rounds left a user in a deleted group"
+    );
+}
+
+#[test]
+fn add_role_to_instance_profile_racing_delete_role_never_leaves_a_deleted_role_in_a_profile() {
+    let s = Arc::new(IamService::new(Store::in_memory().expect("store")));
+    ok(call(
+        &s,
+        "CreateInstanceProfile",
+        json!({"InstanceProfileName": "ip"}),
+    ));
+    let setup = |s: &IamService, round: usize| {
+        ok(call(
+            s,
+            "CreateRole",
+            json!({"RoleName": format!("r{round}"), "AssumeRolePolicyDocument": TRUST}),
+        ));
+    };
+    let add = |s: &IamService, round: usize| {
+        let _ = call(
+            s,
+            "AddRoleToInstanceProfile",
+            json!({"InstanceProfileName": "ip", "RoleName": format!("r{round}")}),
+        );
+    };
+    let delete = |s: &IamService, round: usize| {
+        let _ = call(s, "DeleteRole", json!({"RoleName": format!("r{round}")}));
+    };
+    let broken = |s: &IamService, round: usize| {
+        let role = format!("r{round}");
+        let deleted = !exists(s, "GetRole", json!({"RoleName": role}));
+        let held = s
+            .instance_profiles
+            .get(&format!("{ACCT}/ip"))
+            .ok()
+            .flatten()
+            .is_some_and(|p| p.roles.iter().any(|r| r.eq_ignore_ascii_case(&role)));
+        let _ = call(
+            s,
+            "RemoveRoleFromInstanceProfile",
+            json!({"InstanceProfileName": "ip", "RoleName": role}),
+        );
+        // The dangling name (if any) must go too, for the next round.
+        if let Ok(Some(mut p)) = s.instance_profiles.get(&format!("{ACCT}/ip")) {
+            p.roles.clear();
+            let _ = s.instance_profiles.put(&format!("{ACCT}/ip"), &p);
+        }
+        if !deleted {
+            let _ = call(s, "DeleteRole", json!({"RoleName": role}));
+        }
+        deleted && held
+    };
+    let failures = race(s, setup, add, delete, broken);
+    assert_eq!(
+        failures, 0,
+        "{failures} of {ROUNDS} rounds left a deleted role in a profile"
+    );
+}
+
+#[test]
+fn put_role_policy_racing_delete_role_never_brings_the_role_back() {
+    let s = Arc::new(IamService::new(Store::in_memory().expect("store")));
+    let setup = |s: &IamService, round: usize| {
+        ok(call(
+            s,
+            "CreateRole",
+            json!({"RoleName": format!("r{round}"), "AssumeRolePolicyDocument": TRUST}),
+        ));
+    };
+    let put = |s: &IamService, round: usize| {
+        let _ = call(
+            s,
+            "PutRolePolicy",
+            json!({"RoleName": format!("r{round}"), "PolicyName": "p", "PolicyDocument": DOC}),
+        );
+    };
+    let delete = |s: &IamService, round: usize| {
+        let _ = call(s, "DeleteRole", json!({"RoleName": format!("r{round}")}));
+    };
+    let deletions = std::cell::Cell::new(0usize);
+    let broken = |s: &IamService, round: usize| {
+        let role = format!("r{round}");
+        match call(s, "GetRole", json!({"RoleName": role})) {
+            // The delete lost (the policy came first): both parts stand.
+            Ok(_) => {
+                let policies = ok(call(s, "ListRolePolicies", json!({"RoleName": role})));
+                let has = policies["PolicyNames"]
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty());
+                let _ = call(
+                    s,
+                    "DeleteRolePolicy",
+                    json!({"RoleName": role, "PolicyName": "p"}),
+                );
+                let _ = call(s, "DeleteRole", json!({"RoleName": role}));
+                !has
+            }
+            Err(_) => {
+                deletions.set(deletions.get() + 1);
+                false
+            }
+        }
+    };
+    let failures = race(s, setup, put, delete, broken);
+    assert_eq!(
+        failures, 0,
+        "{failures} of {ROUNDS} rounds left a role that neither delete nor put explains"
+    );
+    assert!(deletions.get() > 0, "some rounds delete the role first");
+}
