@@ -127,4 +127,28 @@ mod tests {
             "-----BEGIN PRIVATE KEY-----\n!!\n-----END PRIVATE KEY-----"
         ));
     }
+
+    #[test]
+    fn random_and_truncated_der_never_panics() {
+        // A real certificate's prefix, cut at every length, and noise.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut noise = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed & 0xff) as u8
+        };
+        let mut der = vec![
+            0x30, 0x82, 0x01, 0x00, 0x30, 0x81, 0xf0, 0xa0, 0x03, 0x02, 0x01, 0x02,
+        ];
+        der.extend((0..300).map(|_| noise()));
+        for cut in 0..der.len() {
+            let _ = certificate_validity(&der[..cut]);
+        }
+        for _ in 0..2000 {
+            let len = usize::from(noise()) % 64;
+            let bytes: Vec<u8> = (0..len).map(|_| noise()).collect();
+            let _ = certificate_validity(&bytes);
+        }
+    }
 }

@@ -362,4 +362,25 @@ mod tests {
         );
         assert!(parse_key("ssh-rsa AAAA").is_err());
     }
+
+    #[test]
+    fn random_key_bodies_are_refused_without_panicking() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut noise = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed & 0xff) as u8
+        };
+        for _ in 0..2000 {
+            let len = usize::from(noise()) % 80;
+            let blob: Vec<u8> = (0..len).map(|_| noise()).collect();
+            let _ = parse_key(&format!("ssh-rsa {}", b64().encode(&blob)));
+            let pem = format!(
+                "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----",
+                b64().encode(&blob)
+            );
+            let _ = parse_key(&pem);
+        }
+    }
 }
