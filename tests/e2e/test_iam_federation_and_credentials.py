@@ -418,3 +418,79 @@ def test_context_keys_of_custom_and_principal_policies(gureum, iam):
     _, cli, _ = gureum.aws("iam", "get-context-keys-for-custom-policy", "--policy-input-list", conditioned("ec2:Region"))
     assert cli["ContextKeyNames"] == ["ec2:Region"]
     assert error(iam.get_context_keys_for_custom_policy, PolicyInputList=["{not json"])[0] == "InvalidInput"
+
+
+# --- STS AssumeRoleWithSAML against an IAM SAML provider ---
+
+def saml_response(issuer, session_name="kim@example.com", not_on_or_after="2099-01-01T00:00:00Z"):
+    import base64
+    role_attr = (
+        '<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">'
+        f"<saml:AttributeValue>{session_name}</saml:AttributeValue></saml:Attribute>"
+    ) if session_name else ""
+    xml = (
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">'
+        f"<saml:Issuer>{issuer}</saml:Issuer><saml:Assertion><saml:Issuer>{issuer}</saml:Issuer>"
+        '<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">kim</saml:NameID>'
+        f'<saml:SubjectConfirmation><saml:SubjectConfirmationData NotOnOrAfter="{not_on_or_after}" '
+        'Recipient="https://signin.aws.amazon.com/saml"/></saml:SubjectConfirmation></saml:Subject>'
+        "<saml:Conditions><saml:AudienceRestriction><saml:Audience>https://signin.aws.amazon.com/saml"
+        "</saml:Audience></saml:AudienceRestriction></saml:Conditions>"
+        f"<saml:AttributeStatement>{role_attr}</saml:AttributeStatement></saml:Assertion></samlp:Response>"
+    )
+    return base64.b64encode(xml.encode()).decode()
+
+
+def test_assume_role_with_saml_trusts_the_provider_named_in_the_role(gureum, iam):
+    provider = iam.create_saml_provider(Name="sso", SAMLMetadataDocument=METADATA)["SAMLProviderArn"]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithSAML",
+        "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]}
+    iam.create_role(RoleName="sso-admin", AssumeRolePolicyDocument=json.dumps(trust))
+    role = f"arn:aws:iam::{ACCOUNT}:role/sso-admin"
+    sts = gureum.client("sts")
+    out = sts.assume_role_with_saml(RoleArn=role, PrincipalArn=provider,
+                                    SAMLAssertion=saml_response("https://idp.example.com"))
+    assert out["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/sso-admin/kim@example.com"
+    assert (out["Subject"], out["SubjectType"], out["Issuer"]) == ("kim", "persistent", "https://idp.example.com")
+    # The session's credentials work (with their token).
+    import boto3
+    from botocore.config import Config
+    session_sts = boto3.client("sts", endpoint_url=gureum.endpoint, region_name="us-east-1",
+                               aws_access_key_id=out["Credentials"]["AccessKeyId"],
+                               aws_secret_access_key=out["Credentials"]["SecretAccessKey"],
+                               aws_session_token=out["Credentials"]["SessionToken"],
+                               config=Config(retries={"max_attempts": 1}))
+    assert session_sts.get_caller_identity()["Arn"] == out["AssumedRoleUser"]["Arn"]
+
+    def refused(**kw):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sts.assume_role_with_saml(**kw)
+        return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+
+    assert refused(RoleArn=role, PrincipalArn=provider, SAMLAssertion=saml_response("https://evil.example.com")) == (
+        "InvalidIdentityToken", "Issuer not present in specified provider")
+    assert refused(RoleArn=role, PrincipalArn=f"arn:aws:iam::{ACCOUNT}:saml-provider/nope",
+                   SAMLAssertion=saml_response("https://idp.example.com"))[0] == "InvalidIdentityToken"
+    assert refused(RoleArn=role, PrincipalArn="arn:aws:iam::000000000000:user/x" + "x" * 10,
+                   SAMLAssertion=saml_response("https://idp.example.com")) == ("ValidationError", "Principal ARN is invalid")
+    assert refused(RoleArn=role, PrincipalArn=provider,
+                   SAMLAssertion=saml_response("https://idp.example.com", not_on_or_after="2001-01-01T00:00:00Z"))[0] == (
+        "ExpiredTokenException")
+    iam.create_role(RoleName="other", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}))
+    assert refused(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/other", PrincipalArn=provider,
+                   SAMLAssertion=saml_response("https://idp.example.com")) == (
+        "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML")
+
+
+def test_cli_assumes_a_role_with_saml(gureum, iam):
+    provider = iam.create_saml_provider(Name="cli-sso", SAMLMetadataDocument=METADATA)["SAMLProviderArn"]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithSAML"}]}
+    iam.create_role(RoleName="cli-sso-role", AssumeRolePolicyDocument=json.dumps(trust))
+    _, out, _ = gureum.aws("sts", "assume-role-with-saml", "--role-arn", f"arn:aws:iam::{ACCOUNT}:role/cli-sso-role",
+                           "--principal-arn", provider, "--saml-assertion", saml_response("https://idp.example.com"))
+    assert out["Credentials"]["AccessKeyId"].startswith("ASIA")

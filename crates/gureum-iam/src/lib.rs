@@ -54,6 +54,7 @@ pub mod util;
 pub use authz::{PrincipalAuthz, RoleInfo};
 pub use errors::IamError;
 pub use mfa::totp;
+pub use saml::xml_attribute;
 
 use authz::AuthzCache;
 use documents::ParsedCache;

@@ -98,7 +98,41 @@ fn key_id() -> String {
     id::iam_unique_id("KEY").to_ascii_uppercase()
 }
 
+/// The value of attribute `name` on the first element whose local name is
+/// `local` (any namespace prefix), in a SAML document.
+pub fn xml_attribute(xml: &str, local: &str, name: &str) -> Option<String> {
+    let mut rest = xml;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let end = rest.find('>')?;
+        let tag = &rest[..end];
+        let tag_name = tag.split_whitespace().next().unwrap_or_default();
+        if tag_name.rsplit(':').next() == Some(local) {
+            let needle = format!("{name}=\"");
+            let at = tag
+                .match_indices(&needle)
+                .find(|(i, _)| *i == 0 || tag[..*i].ends_with(char::is_whitespace))?
+                .0;
+            let value = &tag[at + needle.len()..];
+            return value.split_once('"').map(|(v, _)| v.to_string());
+        }
+    }
+    None
+}
+
 impl IamService {
+    /// The `entityID` of the account's SAML provider `name` (from its
+    /// metadata); `None` when there is no such provider. STS matches it
+    /// against an assertion's issuer.
+    pub fn saml_provider_entity_id(&self, account: &str, name: &str) -> Option<String> {
+        let p = self
+            .saml_providers
+            .get(&Scope::Account { account }.key(&name.to_lowercase()))
+            .ok()
+            .flatten()?;
+        xml_attribute(&p.metadata, "EntityDescriptor", "entityID")
+    }
+
     fn saml_key(&self, account: &str, arn: &str) -> Result<String, AwsError> {
         let (acct, name) = arn
             .strip_prefix("arn:aws:iam::")
@@ -306,5 +340,21 @@ impl IamService {
     pub(crate) fn list_saml_provider_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let p = self.load_saml(ctx, required(&input, "SAMLProviderArn")?)?;
         crate::tags::list(&p.tags, &input)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_are_read_whatever_the_namespace_prefix() {
+        let doc = r#"<md:EntityDescriptor xmlns:md="x" entityID="https://idp/e"><a notentityID="no"/></md:EntityDescriptor>"#;
+        assert_eq!(
+            xml_attribute(doc, "EntityDescriptor", "entityID").as_deref(),
+            Some("https://idp/e")
+        );
+        assert_eq!(xml_attribute(doc, "a", "entityID"), None);
+        assert_eq!(xml_attribute("<unclosed", "unclosed", "x"), None);
     }
 }

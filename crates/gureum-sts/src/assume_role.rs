@@ -16,7 +16,7 @@ use serde_json::json;
 use gureum_core::member::str_member;
 
 /// `arn:aws:iam::ACCOUNT:role/path/NAME` → (account, name).
-fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
+pub(crate) fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
     let rest = arn.strip_prefix("arn:aws:iam::")?;
     let (account, resource) = rest.split_once(':')?;
     let path_and_name = resource.strip_prefix("role/")?;
@@ -25,7 +25,7 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
         .then_some((account, name))
 }
 
-fn check_session_name(name: &str) -> Result<(), AwsError> {
+pub(crate) fn check_session_name(name: &str) -> Result<(), AwsError> {
     let ok = name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
@@ -66,7 +66,7 @@ fn allow_everything() -> Policy {
 
 /// Whether the trust policy alone lets a principal with no policies of its
 /// own (a web-identity caller) in.
-fn trust_allows(request: &Request, trust: &Policy) -> bool {
+pub(crate) fn trust_allows(request: &Request, trust: &Policy) -> bool {
     let set = PolicySet {
         identity: Default::default(),
         resource: Some(trust),
@@ -79,7 +79,7 @@ fn trust_allows(request: &Request, trust: &Policy) -> bool {
 
 /// Session policies: the inline `Policy` and the managed `PolicyArns`
 /// (customer managed in the role's account, or AWS managed).
-fn session_policies(
+pub(crate) fn session_policies(
     iam: &gureum_iam::IamService,
     role_account: &str,
     input: &Value,

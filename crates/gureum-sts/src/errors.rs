@@ -38,6 +38,21 @@ gureum_core::aws_errors! {
             "No OpenIDConnect provider found in your account for {issuer}"),
         /// A token whose audience is not one of the provider's client ids.
         WrongAudience = ("InvalidIdentityToken", 400, "Incorrect token audience"),
+        /// A `PrincipalArn` that is not a SAML provider's ARN.
+        InvalidPrincipalArn = ("ValidationError", 400, "Principal ARN is invalid"),
+        /// A SAML response that is not base64 of a SAML document.
+        InvalidSamlResponse = ("InvalidIdentityToken", 400, "Invalid SAML response"),
+        /// A `PrincipalArn` naming no SAML provider of the role's account.
+        NoSamlProvider = ("InvalidIdentityToken", 400, "Specified provider doesn't exist"),
+        /// An assertion from an issuer other than the provider's entity.
+        IssuerNotInProvider = ("InvalidIdentityToken", 400, "Issuer not present in specified provider"),
+        /// An assertion past its `NotOnOrAfter`.
+        ExpiredSamlAssertion = ("ExpiredTokenException", 400, "SAML Assertion has expired"),
+        /// An assertion without the `RoleSessionName` attribute.
+        NoRoleSessionName = ("InvalidIdentityToken", 400,
+            "The SAML assertion does not contain the RoleSessionName attribute"),
+        /// A SAML principal the role's trust policy does not accept.
+        SamlDenied = ("AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithSAML"),
         /// A web identity token that is not a JWT.
         UnparseableIdentityToken = ("InvalidIdentityToken", 400,
             "Couldn't parse the web identity token."),
