@@ -106,7 +106,12 @@ def test_oidc_provider_rules(iam):
     assert error(iam.create_open_id_connect_provider, Url="https://dup.example.com",
                  ThumbprintList=[THUMB])[0] == "EntityAlreadyExists"
     assert error(iam.create_open_id_connect_provider, Url="http://plain.example.com",
-                 ThumbprintList=[THUMB])[0] == "InvalidInput"
+                 ThumbprintList=[THUMB]) == (
+        "InvalidInput", "Invalid Open ID Connect Provider URL. The URL must begin with https://.")
+    assert error(iam.create_open_id_connect_provider, Url="example.com", ThumbprintList=[THUMB]) == (
+        "ValidationError", "Invalid Open ID Connect Provider URL")
+    assert error(iam.create_open_id_connect_provider, Url="https://many.example.com",
+                 ThumbprintList=[THUMB] * 6) == ("InvalidInput", "Thumbprint list must contain fewer than 5 entries.")
     assert error(iam.create_open_id_connect_provider, Url="https://bad.example.com",
                  ThumbprintList=["z" * 40])[0] == "InvalidInput"
 

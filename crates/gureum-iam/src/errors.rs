@@ -202,6 +202,8 @@ gureum_core::aws_errors! {
         /// A path that does not begin and end with `/`.
         InvalidPath = ("ValidationError", 400,
             "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."),
+        /// An OpenID Connect provider URL without a scheme or host.
+        InvalidOidcUrl = ("ValidationError", 400, "Invalid Open ID Connect Provider URL"),
         /// A user-only operation called without `UserName` by a non-user.
         UserNameRequired = ("ValidationError", 400,
             "Must specify userName when calling with non-User credentials"),

@@ -40,12 +40,19 @@ pub struct OidcProvider {
 /// The URL without its scheme and trailing slash: the resource part of the
 /// provider's ARN and its store key.
 fn url_id(url: &str) -> Result<&str, AwsError> {
-    let rest = url
-        .strip_prefix("https://")
-        .filter(|r| !r.is_empty() && !r.starts_with('/'))
-        .ok_or_else(|| IamError::InvalidInput {
-            message: format!("Invalid Url: {url}. Url must begin with https://"),
-        })?;
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(IamError::InvalidOidcUrl.into());
+    };
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(IamError::InvalidOidcUrl.into());
+    }
+    if scheme != "https" {
+        return Err(IamError::InvalidInput {
+            message: "Invalid Open ID Connect Provider URL. The URL must begin with https://."
+                .into(),
+        }
+        .into());
+    }
     Ok(rest.trim_end_matches('/'))
 }
 
@@ -72,9 +79,8 @@ fn thumbprints(input: &Value) -> Result<Vec<String>, AwsError> {
         })
         .unwrap_or_default();
     if list.len() > THUMBPRINTS {
-        return Err(IamError::QuotaExceeded {
-            quota: "ThumbprintsPerOpenIdConnectProvider".into(),
-            limit: THUMBPRINTS,
+        return Err(IamError::InvalidInput {
+            message: "Thumbprint list must contain fewer than 5 entries.".into(),
         }
         .into());
     }
