@@ -1,10 +1,17 @@
 //! IAM (query protocol, global).
 //!
-//! Identities (users, groups, roles, instance profiles), the policies that
-//! govern them (customer managed policies with versions, a catalogue of AWS
-//! managed policies, inline policies, permissions boundaries), their
-//! credentials (access keys, console passwords, virtual MFA devices) and the
-//! account's settings (alias, password policy, credential report, summary).
+//! Identities (users, groups, roles — service-linked ones included —,
+//! instance profiles), the policies that govern them (customer managed
+//! policies with versions, a catalogue of AWS managed policies, inline
+//! policies, permissions boundaries), their credentials (access keys,
+//! console passwords, virtual MFA devices, signing certificates, SSH public
+//! keys, service-specific credentials), federation (OpenID Connect and SAML
+//! providers), server certificates, and the account's settings (alias,
+//! password policy, credential report, summary).
+//!
+//! Errors are declared once in [`errors`]; listings page over store scans
+//! ([`util::scan_page`]); a write that stores a reference validates it in
+//! its own transaction (`race_tests.rs` races each such pair).
 //!
 //! The operations live in one module per family; [`service_operations!`]
 //! at the bottom of this file maps each AWS operation name to its method.
