@@ -232,6 +232,18 @@ def test_server_certificates_must_be_pem(iam):
     assert code == "MalformedCertificate"
 
 
+def test_a_private_key_of_another_certificate_is_a_key_pair_mismatch(iam):
+    body, _, _ = certificate("one.example.com")
+    _, other_key, _ = certificate("two.example.com")
+    assert error(iam.upload_server_certificate, ServerCertificateName="mismatch",
+                 CertificateBody=body, PrivateKey=other_key)[0] == "KeyPairMismatch"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pkcs1 = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                              serialization.NoEncryption()).decode()
+    assert error(iam.upload_server_certificate, ServerCertificateName="mismatch",
+                 CertificateBody=body, PrivateKey=pkcs1)[0] == "KeyPairMismatch"
+
+
 def test_cli_uploads_a_server_certificate(gureum, tmp_path):
     body, key, _ = certificate("cli.example.com")
     (tmp_path / "c.pem").write_text(body)

@@ -241,6 +241,9 @@ gureum_core::aws_errors! {
             "No such service {service} is supported for Service-Specific Credentials"),
         /// A certificate body that is not PEM-encoded X.509.
         MalformedCertificate { message: String } = ("MalformedCertificate", 400, "{message}"),
+        /// A private key that is not the certificate's.
+        KeyPairMismatch = ("KeyPairMismatch", 400,
+            "The public key in the certificate does not match the private key."),
         /// The same signing certificate uploaded twice.
         DuplicateCertificate =
             ("DuplicateCertificate", 409, "The Certificate you are trying to upload already exists."),

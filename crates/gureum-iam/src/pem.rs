@@ -100,6 +100,91 @@ pub fn certificate_validity(der: &[u8]) -> Option<(i64, i64)> {
     Some((der_time(t1, b1)?, der_time(t2, b2)?))
 }
 
+/// rsaEncryption's object identifier (1.2.840.113549.1.1.1), DER body.
+const RSA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+
+/// `n` without leading zero bytes.
+fn unsigned(n: &[u8]) -> &[u8] {
+    let start = n.iter().position(|b| *b != 0).unwrap_or(n.len());
+    &n[start..]
+}
+
+/// Whether an AlgorithmIdentifier's body names rsaEncryption.
+fn is_rsa_algorithm(alg: &[u8]) -> bool {
+    matches!(read_tlv(alg), Some((0x06, oid, _)) if oid == RSA_OID)
+}
+
+/// The RSA modulus of an X.509 certificate's public key (`None` for other
+/// key types or a certificate that does not parse).
+pub fn certificate_rsa_modulus(der: &[u8]) -> Option<Vec<u8>> {
+    let (0x30, cert, _) = read_tlv(der)? else {
+        return None;
+    };
+    let (0x30, tbs, _) = read_tlv(cert)? else {
+        return None;
+    };
+    let mut rest = tbs;
+    if rest.first() == Some(&0xa0) {
+        rest = read_tlv(rest)?.2;
+    }
+    // serial, signature algorithm, issuer, validity, subject
+    for _ in 0..5 {
+        rest = read_tlv(rest)?.2;
+    }
+    let (0x30, spki, _) = read_tlv(rest)? else {
+        return None;
+    };
+    let (0x30, alg, rest) = read_tlv(spki)? else {
+        return None;
+    };
+    if !is_rsa_algorithm(alg) {
+        return None;
+    }
+    let (0x03, bits, _) = read_tlv(rest)? else {
+        return None;
+    };
+    let (0x30, rsa, _) = read_tlv(bits.get(1..)?)? else {
+        return None;
+    };
+    let (0x02, n, _) = read_tlv(rsa)? else {
+        return None;
+    };
+    Some(unsigned(n).to_vec())
+}
+
+/// The RSA modulus of a PEM private key (PKCS#1 or PKCS#8); `None` for
+/// other key types.
+pub fn private_key_rsa_modulus(text: &str) -> Option<Vec<u8>> {
+    let pkcs1 = |der: &[u8]| -> Option<Vec<u8>> {
+        let (0x30, seq, _) = read_tlv(der)? else {
+            return None;
+        };
+        let (_, _, rest) = read_tlv(seq)?; // version
+        let (0x02, n, _) = read_tlv(rest)? else {
+            return None;
+        };
+        Some(unsigned(n).to_vec())
+    };
+    if let Some(der) = pem_block(text, "RSA PRIVATE KEY") {
+        return pkcs1(&der);
+    }
+    let der = pem_block(text, "PRIVATE KEY")?;
+    let (0x30, seq, _) = read_tlv(&der)? else {
+        return None;
+    };
+    let (_, _, rest) = read_tlv(seq)?; // version
+    let (0x30, alg, rest) = read_tlv(rest)? else {
+        return None;
+    };
+    if !is_rsa_algorithm(alg) {
+        return None;
+    }
+    let (0x04, inner, _) = read_tlv(rest)? else {
+        return None;
+    };
+    pkcs1(inner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,11 +229,13 @@ mod tests {
         der.extend((0..300).map(|_| noise()));
         for cut in 0..der.len() {
             let _ = certificate_validity(&der[..cut]);
+            let _ = certificate_rsa_modulus(&der[..cut]);
         }
         for _ in 0..2000 {
             let len = usize::from(noise()) % 64;
             let bytes: Vec<u8> = (0..len).map(|_| noise()).collect();
             let _ = certificate_validity(&bytes);
+            let _ = certificate_rsa_modulus(&bytes);
         }
     }
 }

@@ -102,6 +102,15 @@ impl IamService {
             }
             .into());
         }
+        // RSA pairs are compared by modulus; other key types are taken as
+        // given (their public half is not derivable without curve math).
+        let cert_n =
+            pem::pem_block(body, "CERTIFICATE").and_then(|d| pem::certificate_rsa_modulus(&d));
+        if let (Some(c), Some(k)) = (cert_n, pem::private_key_rsa_modulus(private_key)) {
+            if c != k {
+                return Err(IamError::KeyPairMismatch.into());
+            }
+        }
         let chain = str_member(&input, "CertificateChain");
         if let Some(c) = chain {
             certificate_expiration(c)?;
