@@ -13,13 +13,24 @@ use crate::entity::Entity;
 use crate::errors::IamError;
 use crate::model::{Group, Role, User};
 use crate::policies::ManagedRef;
-use crate::util::{list_output, page_request, paginate, required, scope, str_member};
+use crate::util::{
+    chained_page, list_output, page_request, paginate, required, scan_page, str_member, Source,
+};
 use crate::IamService;
 use gureum_core::{OpResult, RequestContext, Value};
+use gureum_kit::paging::{Page, PageRequest};
 use serde_json::json;
 
 /// The most managed policies one identity can attach.
 pub const ATTACHED_POLICIES_PER_IDENTITY: usize = 10;
+
+/// A page with nothing on it (a source a filter rules out).
+fn empty<T>() -> Page<T> {
+    Page {
+        items: Vec::new(),
+        next_token: None,
+    }
+}
 
 impl IamService {
     fn attach<E: Entity>(&self, ctx: &RequestContext, input: &Value, member: &str) -> OpResult {
@@ -241,50 +252,63 @@ impl IamService {
                 _ => a || b,
             }
         };
-        let mut items: Vec<(String, (&str, Value))> = Vec::new();
-        let all = scope(acct).prefix();
-        if kind_ok("Group") {
-            for (k, g) in self.groups.scan_prefix(&all)? {
-                if g.path.starts_with(prefix) && uses(&g.attached_policies, &None) {
-                    items.push((
-                        format!("g/{k}"),
-                        (
-                            "PolicyGroups",
-                            json!({"GroupName": g.name, "GroupId": g.group_id}),
-                        ),
-                    ));
-                }
-            }
-        }
-        if kind_ok("Role") {
-            for (k, r) in self.roles.scan_prefix(&all)? {
-                if r.path.starts_with(prefix) && uses(&r.attached_policies, &r.permissions_boundary)
-                {
-                    items.push((
-                        format!("r/{k}"),
-                        (
-                            "PolicyRoles",
-                            json!({"RoleName": r.name, "RoleId": r.role_id}),
-                        ),
-                    ));
-                }
-            }
-        }
-        if kind_ok("User") {
-            for (k, u) in self.users.scan_prefix(&all)? {
-                if u.path.starts_with(prefix) && uses(&u.attached_policies, &u.permissions_boundary)
-                {
-                    items.push((
-                        format!("u/{k}"),
-                        (
-                            "PolicyUsers",
-                            json!({"UserName": u.name, "UserId": u.user_id}),
-                        ),
-                    ));
-                }
-            }
-        }
-        let page = paginate(items, &page_request(&input)?);
+        let sources: Vec<Source<'_, (&str, Value)>> = vec![
+            (
+                "g",
+                Box::new(|req: &PageRequest| {
+                    if !kind_ok("Group") {
+                        return Ok(empty());
+                    }
+                    scan_page(&self.groups, acct, req, |_, g| {
+                        (g.path.starts_with(prefix) && uses(&g.attached_policies, &None)).then(
+                            || {
+                                (
+                                    "PolicyGroups",
+                                    json!({"GroupName": g.name, "GroupId": g.group_id}),
+                                )
+                            },
+                        )
+                    })
+                }),
+            ),
+            (
+                "r",
+                Box::new(|req: &PageRequest| {
+                    if !kind_ok("Role") {
+                        return Ok(empty());
+                    }
+                    scan_page(&self.roles, acct, req, |_, r| {
+                        (r.path.starts_with(prefix)
+                            && uses(&r.attached_policies, &r.permissions_boundary))
+                        .then(|| {
+                            (
+                                "PolicyRoles",
+                                json!({"RoleName": r.name, "RoleId": r.role_id}),
+                            )
+                        })
+                    })
+                }),
+            ),
+            (
+                "u",
+                Box::new(|req: &PageRequest| {
+                    if !kind_ok("User") {
+                        return Ok(empty());
+                    }
+                    scan_page(&self.users, acct, req, |_, u| {
+                        (u.path.starts_with(prefix)
+                            && uses(&u.attached_policies, &u.permissions_boundary))
+                        .then(|| {
+                            (
+                                "PolicyUsers",
+                                json!({"UserName": u.name, "UserId": u.user_id}),
+                            )
+                        })
+                    })
+                }),
+            ),
+        ];
+        let page = chained_page(&page_request(&input)?, sources)?;
         let mut out = json!({"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []});
         for (member, v) in page.items {
             if let Some(a) = out[member].as_array_mut() {

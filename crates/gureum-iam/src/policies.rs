@@ -19,12 +19,13 @@ use crate::documents::{validate, DocKind};
 use crate::errors::IamError;
 use crate::model::{ManagedPolicy, PolicyVersion};
 use crate::util::{
-    bool_member, check_name, encode_document, key, list_output, page_request, paginate,
-    path_member, policy_size, put_tags, required, scan_page, scope, str_member, tags_member,
+    bool_member, chained_page, check_name, encode_document, key, list_output, page_request,
+    paginate, path_member, policy_size, put_tags, required, scan_page, scope, str_member,
+    tags_member, Source,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
-use gureum_kit::paging::{decode_token, encode_token, Page, PageRequest};
+use gureum_kit::paging::{Page, PageRequest};
 use gureum_store::{StoreError, WriteTxn};
 use serde_json::json;
 use std::collections::HashMap;
@@ -411,7 +412,6 @@ impl IamService {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
         let usage_filter = str_member(&input, "PolicyUsageFilter");
         let usage = self.policy_usage(acct)?;
-        let request = page_request(&input)?;
         let arn_of = |r: &ManagedRef| match r {
             ManagedRef::Aws(p) => p.arn(),
             ManagedRef::Customer(_, p) => policy_arn(acct, p),
@@ -429,56 +429,42 @@ impl IamService {
             !only_attached || in_use
         };
         // AWS managed policies (a static catalogue, in memory) come first,
-        // then the account's own, paged over the store. Markers say which
-        // part they resume in: `a/<name>` or `l/<name>`.
-        let after = request.after.as_deref();
-        let mut items = Vec::new();
-        let mut last = String::new();
-        let mut next_token = None;
-        if scope != "Local" && after.is_none_or(|a| a.starts_with("a/")) {
-            let mut aws: Vec<_> = catalogue::all().iter().collect();
-            aws.sort_by_key(|p| p.name.to_lowercase());
-            for p in aws {
-                let k = format!("a/{}", p.name.to_lowercase());
-                if after.is_some_and(|a| k.as_str() <= a) || !wanted(&ManagedRef::Aws(p)) {
-                    continue;
-                }
-                if items.len() == request.limit {
-                    next_token = Some(encode_token(&last));
-                    break;
-                }
-                items.push(managed_value(acct, &ManagedRef::Aws(p), &usage, false));
-                last = k;
-            }
+        // then the account's own, paged over the store.
+        let mut sources: Vec<Source<'_, Value>> = Vec::new();
+        if scope != "Local" {
+            sources.push((
+                "a",
+                Box::new(|req: &PageRequest| {
+                    let mut aws: Vec<_> = catalogue::all()
+                        .iter()
+                        .filter(|p| wanted(&ManagedRef::Aws(p)))
+                        .map(|p| (p.name.to_lowercase(), p))
+                        .collect();
+                    aws.sort_by(|x, y| x.0.cmp(&y.0));
+                    let page = paginate(aws, req);
+                    Ok(Page {
+                        items: page
+                            .items
+                            .into_iter()
+                            .map(|p| managed_value(acct, &ManagedRef::Aws(p), &usage, false))
+                            .collect(),
+                        next_token: page.next_token,
+                    })
+                }),
+            ));
         }
-        if next_token.is_none() && scope != "AWS" {
-            let local_after = match after {
-                Some(a) => a.strip_prefix("l/").map(str::to_string),
-                None => None,
-            };
-            let room = request.limit - items.len();
-            // A full page of AWS policies still needs to know whether any
-            // local one follows: ask for one.
-            let local = PageRequest {
-                after: local_after,
-                limit: room.max(1),
-            };
-            let page = scan_page(&self.policies, acct, &local, |k, p| {
-                let r = ManagedRef::Customer(k.to_string(), Box::new(p));
-                wanted(&r).then(|| managed_value(acct, &r, &usage, false))
-            })?;
-            if room == 0 {
-                if !page.items.is_empty() {
-                    next_token = Some(encode_token(&last));
-                }
-            } else {
-                items.extend(page.items);
-                next_token = page
-                    .next_token
-                    .map(|t| encode_token(&format!("l/{}", decode_token(&t).unwrap_or_default())));
-            }
+        if scope != "AWS" {
+            sources.push((
+                "l",
+                Box::new(|req: &PageRequest| {
+                    scan_page(&self.policies, acct, req, |k, p| {
+                        let r = ManagedRef::Customer(k.to_string(), Box::new(p));
+                        wanted(&r).then(|| managed_value(acct, &r, &usage, false))
+                    })
+                }),
+            ));
         }
-        let page = Page { items, next_token };
+        let page = chained_page(&page_request(&input)?, sources)?;
         Ok(list_output("Policies", page))
     }
 

@@ -8,7 +8,7 @@
 
 use crate::errors::IamError;
 use crate::util::{
-    bool_member, int_member, key, list_output, page_request, paginate, required, scope, str_member,
+    bool_member, int_member, key, list_output, page_request, required, scan_page, scope, str_member,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
@@ -185,19 +185,17 @@ impl IamService {
             self.load_user(acct, &name)?;
             Some(name)
         };
-        let mut items = Vec::new();
-        for (k, c) in self
-            .service_credentials
-            .scan_prefix(&scope(acct).prefix())?
-        {
-            let mine = owner
-                .as_deref()
-                .is_none_or(|o| c.user_name.eq_ignore_ascii_case(o));
-            if mine && service.is_none_or(|s| s == c.service) {
-                items.push((k, c.value(now, false)));
-            }
-        }
-        let page = paginate(items, &page_request(&input)?);
+        let page = scan_page(
+            &self.service_credentials,
+            acct,
+            &page_request(&input)?,
+            |_, c| {
+                let mine = owner
+                    .as_deref()
+                    .is_none_or(|o| c.user_name.eq_ignore_ascii_case(o));
+                (mine && service.is_none_or(|s| s == c.service)).then(|| c.value(now, false))
+            },
+        )?;
         Ok(list_output("ServiceSpecificCredentials", page))
     }
 

@@ -1209,3 +1209,72 @@ fn max_items_outside_one_to_a_thousand_is_refused_with_aws_wording() {
         "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
     );
 }
+
+#[test]
+fn list_entities_for_policy_pages_through_groups_roles_and_users_once_each() {
+    let s = svc();
+    let arn = ok(call(
+        &s,
+        "CreatePolicy",
+        json!({"PolicyName": "shared", "PolicyDocument": ALLOW_S3}),
+    ))["Policy"]["Arn"]
+        .as_str()
+        .expect("arn")
+        .to_string();
+    for i in 0..3 {
+        ok(call(
+            &s,
+            "CreateGroup",
+            json!({"GroupName": format!("g{i}")}),
+        ));
+        ok(call(
+            &s,
+            "AttachGroupPolicy",
+            json!({"GroupName": format!("g{i}"), "PolicyArn": arn}),
+        ));
+        user(&s, &format!("u{i}"));
+        ok(call(
+            &s,
+            "AttachUserPolicy",
+            json!({"UserName": format!("u{i}"), "PolicyArn": arn}),
+        ));
+    }
+    for i in 0..2 {
+        ok(call(
+            &s,
+            "CreateRole",
+            json!({"RoleName": format!("r{i}"), "AssumeRolePolicyDocument": TRUST_EC2}),
+        ));
+        ok(call(
+            &s,
+            "AttachRolePolicy",
+            json!({"RoleName": format!("r{i}"), "PolicyArn": arn}),
+        ));
+    }
+    // Page sizes that end a page mid-source and exactly at a source's end.
+    for size in [1, 2, 3, 5, 8] {
+        let mut input = json!({"PolicyArn": arn, "MaxItems": size});
+        let mut seen = Vec::new();
+        loop {
+            let out = ok(call(&s, "ListEntitiesForPolicy", input.clone()));
+            for (list, field) in [
+                ("PolicyGroups", "GroupName"),
+                ("PolicyRoles", "RoleName"),
+                ("PolicyUsers", "UserName"),
+            ] {
+                for e in out[list].as_array().expect("list") {
+                    seen.push(e[field].as_str().expect("name").to_string());
+                }
+            }
+            match out.get("Marker") {
+                Some(m) => input["Marker"] = m.clone(),
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen,
+            ["g0", "g1", "g2", "r0", "r1", "u0", "u1", "u2"],
+            "MaxItems {size}"
+        );
+    }
+}

@@ -287,6 +287,71 @@ pub fn scan_page<T: serde::Serialize + serde::de::DeserializeOwned, R>(
     )?)
 }
 
+/// One source of a [`chained_page`]: its tag, and how to read a page of
+/// it (`after` relative to the source).
+pub type Source<'a, T> = (
+    &'static str,
+    Box<dyn FnMut(&PageRequest) -> Result<Page<T>, AwsError> + 'a>,
+);
+
+/// One page over several sources in turn (the account's groups, then
+/// roles, then users), each read with its own scan. Markers name the
+/// source they resume in: `{tag}/{key}`, or `{tag}/` for its start.
+pub fn chained_page<T>(
+    request: &PageRequest,
+    mut sources: Vec<Source<'_, T>>,
+) -> Result<Page<T>, AwsError> {
+    let (start_tag, start_after) = match request.after.as_deref() {
+        Some(a) => {
+            let (tag, rest) = a.split_once('/').ok_or(IamError::InvalidMarker)?;
+            if !sources.iter().any(|(t, _)| *t == tag) {
+                return Err(IamError::InvalidMarker.into());
+            }
+            (Some(tag), (!rest.is_empty()).then(|| rest.to_string()))
+        }
+        None => (None, None),
+    };
+    let first = start_tag.map_or(0, |t| {
+        sources.iter().position(|(tag, _)| *tag == t).unwrap_or(0)
+    });
+    let mut items = Vec::new();
+    let mut after = start_after;
+    for (tag, read) in sources.iter_mut().skip(first) {
+        let room = request.limit - items.len();
+        if room == 0 {
+            // The page is full: a marker at this source's start, if it
+            // has anything to give.
+            let probe = read(&PageRequest {
+                after: None,
+                limit: 1,
+            })?;
+            if probe.items.is_empty() {
+                continue;
+            }
+            return Ok(Page {
+                items,
+                next_token: Some(paging::encode_token(&format!("{tag}/"))),
+            });
+        }
+        let page = read(&PageRequest {
+            after: after.take(),
+            limit: room,
+        })?;
+        items.extend(page.items);
+        if let Some(t) = page.next_token {
+            let key = paging::decode_token(&t).map_err(|_| IamError::InvalidMarker)?;
+            return Ok(Page {
+                items,
+                next_token: Some(paging::encode_token(&format!("{tag}/{key}"))),
+            });
+        }
+    }
+    Ok(Page {
+        items,
+        next_token: None,
+    })
+}
+
 /// A list output: `{member: items, IsTruncated, Marker?}`.
 pub fn list_output(member: &str, page: Page<Value>) -> Value {
     let mut out = json!({ member: page.items, "IsTruncated": page.next_token.is_some() });
