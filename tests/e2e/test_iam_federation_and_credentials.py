@@ -511,3 +511,16 @@ def test_cli_assumes_a_role_with_saml(gureum, iam):
     _, out, _ = gureum.aws("sts", "assume-role-with-saml", "--role-arn", f"arn:aws:iam::{ACCOUNT}:role/cli-sso-role",
                            "--principal-arn", provider, "--saml-assertion", saml_response("https://idp.example.com"))
     assert out["Credentials"]["AccessKeyId"].startswith("ASIA")
+
+
+def test_outbound_identity_federation_switches_on_and_off_with_a_stable_issuer(gureum, iam):
+    assert error(iam.get_outbound_web_identity_federation_info)[0] == "FeatureDisabled"
+    assert error(iam.disable_outbound_web_identity_federation)[0] == "FeatureDisabled"
+    issuer = iam.enable_outbound_web_identity_federation()["IssuerIdentifier"]
+    assert issuer.startswith("https://") and issuer.endswith(".tokens.sts.global.api.aws")
+    assert error(iam.enable_outbound_web_identity_federation)[0] == "FeatureEnabled"
+    info = iam.get_outbound_web_identity_federation_info()
+    assert (info["IssuerIdentifier"], info["JwtVendingEnabled"]) == (issuer, True)
+    gureum.aws("iam", "disable-outbound-web-identity-federation")
+    assert error(iam.get_outbound_web_identity_federation_info)[0] == "FeatureDisabled"
+    assert iam.enable_outbound_web_identity_federation()["IssuerIdentifier"] == issuer

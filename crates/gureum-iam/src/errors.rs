@@ -239,6 +239,12 @@ gureum_core::aws_errors! {
         /// A service that takes no service-specific credentials.
         UnsupportedService { service: String } = ("NotSupportedService", 404,
             "No such service {service} is supported for Service-Specific Credentials"),
+        /// Enabling outbound identity federation twice.
+        FeatureEnabled = ("FeatureEnabled", 409,
+            "Outbound identity federation is already enabled for this account."),
+        /// Outbound identity federation used or disabled while it is off.
+        FeatureDisabled = ("FeatureDisabled", 404,
+            "Outbound identity federation is disabled for this account."),
         /// A certificate body that is not PEM-encoded X.509.
         MalformedCertificate { message: String } = ("MalformedCertificate", 400, "{message}"),
         /// A private key that is not the certificate's.

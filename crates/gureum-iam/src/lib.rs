@@ -43,6 +43,7 @@ mod login;
 mod mfa;
 pub mod model;
 mod oidc;
+mod outbound;
 mod pem;
 mod policies;
 mod qr_png;
@@ -256,6 +257,9 @@ gureum_core::service_operations! {
     "GenerateCredentialReport" => generate_credential_report,
     "GetCredentialReport" => get_credential_report,
     "SetSecurityTokenServicePreferences" => set_security_token_service_preferences,
+    "EnableOutboundWebIdentityFederation" => enable_outbound_web_identity_federation,
+    "DisableOutboundWebIdentityFederation" => disable_outbound_web_identity_federation,
+    "GetOutboundWebIdentityFederationInfo" => get_outbound_web_identity_federation_info,
     // tags
     "TagUser" => tag_user,
     "UntagUser" => untag_user,

@@ -300,4 +300,10 @@ pub struct AccountSettings {
     /// STS's global endpoint token version (`v1Token` unless set).
     #[serde(default)]
     pub global_endpoint_token_version: Option<String>,
+    /// Whether outbound identity federation is on.
+    #[serde(default)]
+    pub outbound_federation_enabled: bool,
+    /// The account's outbound issuer URL, once generated.
+    #[serde(default)]
+    pub outbound_issuer: Option<String>,
 }
