@@ -207,9 +207,6 @@ gureum_core::aws_errors! {
         /// A user-only operation called without `UserName` by a non-user.
         UserNameRequired = ("ValidationError", 400,
             "Must specify userName when calling with non-User credentials"),
-        /// A `MaxItems` outside 1–1000.
-        MaxItemsOutOfRange { given: i64 } = ("ValidationError", 400,
-            "1 validation error detected: Value '{given}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"),
         /// A `Marker` this server did not hand out.
         InvalidMarker = ("ValidationError", 400, "Invalid Marker."),
 
