@@ -68,7 +68,7 @@ const KNOWN: &[(&str, &str)] = &[
 
 /// The role name for `service` (`autoscaling.amazonaws.com` →
 /// `AWSServiceRoleForAutoScaling`).
-fn role_name(service: &str) -> Option<String> {
+pub(crate) fn role_name(service: &str) -> Option<String> {
     let stem = service.strip_suffix(".amazonaws.com")?;
     if stem.is_empty()
         || !stem

@@ -1113,6 +1113,28 @@ fn iam_operations_are_authorized_on_the_entity_they_name() {
         s.authorization(&root(), "ListUsers", &json!({})),
         Authorization::Default
     );
+    assert_eq!(
+        s.authorization(
+            &root(),
+            "CreateServiceLinkedRole",
+            &json!({"AWSServiceName": "autoscaling.amazonaws.com"})
+        ),
+        Authorization::Targets(vec![AuthzTarget::new(
+            "iam:CreateServiceLinkedRole",
+            "arn:aws:iam::000000000000:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        )])
+    );
+    assert_eq!(
+        s.authorization(
+            &root(),
+            "UploadServerCertificate",
+            &json!({"ServerCertificateName": "web", "Path": "/cloudfront/"})
+        ),
+        Authorization::Targets(vec![AuthzTarget::new(
+            "iam:UploadServerCertificate",
+            "arn:aws:iam::000000000000:server-certificate/cloudfront/web"
+        )])
+    );
 }
 
 /// Follows `Marker`s until the last page; every item's `field`.
