@@ -524,3 +524,25 @@ def test_outbound_identity_federation_switches_on_and_off_with_a_stable_issuer(g
     gureum.aws("iam", "disable-outbound-web-identity-federation")
     assert error(iam.get_outbound_web_identity_federation_info)[0] == "FeatureDisabled"
     assert iam.enable_outbound_web_identity_federation()["IssuerIdentifier"] == issuer
+
+
+def test_policies_granting_service_access_name_their_owner(gureum, iam):
+    iam.create_user(UserName="reader")
+    iam.create_group(GroupName="readers")
+    iam.add_user_to_group(GroupName="readers", UserName="reader")
+    s3_get = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    iam.put_user_policy(UserName="reader", PolicyName="own", PolicyDocument=s3_get)
+    iam.put_group_policy(GroupName="readers", PolicyName="team", PolicyDocument=s3_get)
+    iam.attach_user_policy(UserName="reader", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+    out = iam.list_policies_granting_service_access(
+        Arn=f"arn:aws:iam::{ACCOUNT}:user/reader", ServiceNamespaces=["s3", "ec2", "kms"])
+    by_ns = {e["ServiceNamespace"]: e["Policies"] for e in out["PoliciesGrantingServiceAccess"]}
+    assert sorted((p["PolicyName"], p.get("EntityType")) for p in by_ns["s3"]) == [("own", "USER"), ("team", "GROUP")]
+    assert [p["PolicyArn"] for p in by_ns["ec2"]] == ["arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"]
+    assert by_ns["kms"] == []
+    assert error(iam.list_policies_granting_service_access, Arn=f"arn:aws:iam::{ACCOUNT}:user/ghost",
+                 ServiceNamespaces=["s3"])[0] == "NoSuchEntity"
+    _, cli, _ = gureum.aws("iam", "list-policies-granting-service-access", "--arn",
+                           f"arn:aws:iam::{ACCOUNT}:group/readers", "--service-namespaces", "s3")
+    assert cli["PoliciesGrantingServiceAccess"][0]["Policies"][0]["PolicyName"] == "team"

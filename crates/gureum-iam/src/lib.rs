@@ -50,6 +50,7 @@ mod qr_png;
 mod roles;
 mod saml;
 mod server_certs;
+mod service_access;
 mod service_credentials;
 mod service_linked;
 mod signing_certs;
@@ -328,6 +329,7 @@ gureum_core::service_operations! {
     "SimulateCustomPolicy" => simulate_custom_policy,
     "GetContextKeysForCustomPolicy" => get_context_keys_for_custom_policy,
     "GetContextKeysForPrincipalPolicy" => get_context_keys_for_principal_policy,
+    "ListPoliciesGrantingServiceAccess" => list_policies_granting_service_access,
 }
 
 #[cfg(test)]
