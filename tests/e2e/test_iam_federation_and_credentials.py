@@ -546,3 +546,14 @@ def test_policies_granting_service_access_name_their_owner(gureum, iam):
     _, cli, _ = gureum.aws("iam", "list-policies-granting-service-access", "--arn",
                            f"arn:aws:iam::{ACCOUNT}:group/readers", "--service-namespaces", "s3")
     assert cli["PoliciesGrantingServiceAccess"][0]["Policies"][0]["PolicyName"] == "team"
+
+
+def test_organization_root_management_answers_no_organization(gureum, iam):
+    for call in (iam.list_organizations_features, iam.enable_organizations_root_sessions,
+                 iam.disable_organizations_root_credentials_management):
+        with pytest.raises(iam.exceptions.OrganizationNotFoundException) as e:
+            call()
+        assert e.value.response["Error"]["Message"] == (
+            "The request was rejected because no organization is associated with your account.")
+    rc, _, stderr = gureum.aws("iam", "list-organizations-features", check=False)
+    assert rc != 0 and "OrganizationNotFoundException" in stderr

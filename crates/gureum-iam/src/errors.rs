@@ -242,6 +242,10 @@ gureum_core::aws_errors! {
         /// Outbound identity federation used or disabled while it is off.
         FeatureDisabled = ("FeatureDisabled", 404,
             "Outbound identity federation is disabled for this account."),
+        /// An organization operation on an account in no organization
+        /// (every Gureum account).
+        OrganizationNotFound = ("OrganizationNotFoundException", 400,
+            "The request was rejected because no organization is associated with your account."),
         /// A certificate body that is not PEM-encoded X.509.
         MalformedCertificate { message: String } = ("MalformedCertificate", 400, "{message}"),
         /// A private key that is not the certificate's.

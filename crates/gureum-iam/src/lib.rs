@@ -43,6 +43,7 @@ mod login;
 mod mfa;
 pub mod model;
 mod oidc;
+mod organizations;
 mod outbound;
 mod pem;
 mod policies;
@@ -261,6 +262,11 @@ gureum_core::service_operations! {
     "EnableOutboundWebIdentityFederation" => enable_outbound_web_identity_federation,
     "DisableOutboundWebIdentityFederation" => disable_outbound_web_identity_federation,
     "GetOutboundWebIdentityFederationInfo" => get_outbound_web_identity_federation_info,
+    "ListOrganizationsFeatures" => list_organizations_features,
+    "EnableOrganizationsRootCredentialsManagement" => enable_organizations_root_credentials_management,
+    "DisableOrganizationsRootCredentialsManagement" => disable_organizations_root_credentials_management,
+    "EnableOrganizationsRootSessions" => enable_organizations_root_sessions,
+    "DisableOrganizationsRootSessions" => disable_organizations_root_sessions,
     // tags
     "TagUser" => tag_user,
     "UntagUser" => untag_user,
