@@ -14,12 +14,12 @@
 //! memory and written through at most once a minute per key; readers merge
 //! the two.
 
+use crate::errors::IamError;
 use crate::model::{AccessKey, KeyUse};
-use crate::util::{
-    limit_exceeded, list_output, no_such_entity, paginate, str_member, validation_error,
-};
+use crate::util::{list_output, page_request, paginate, str_member};
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
+use gureum_kit::Page;
 use serde_json::json;
 
 /// The most access keys a user may have.
@@ -33,23 +33,18 @@ fn status(active: bool) -> &'static str {
     }
 }
 
-fn no_such_key(id: &str) -> AwsError {
-    no_such_entity(format!("The Access Key with id {id} cannot be found."))
-}
-
 impl IamService {
     /// The user an access key operation acts on; the root user is refused.
     fn key_owner(&self, ctx: &RequestContext, input: &Value) -> Result<String, AwsError> {
-        self.target_user_name(ctx, input)?.ok_or_else(|| {
-            validation_error("Must specify userName when calling with non-User credentials")
-        })
+        self.target_user_name(ctx, input)?
+            .ok_or_else(|| IamError::UserNameRequired.into())
     }
 
     /// The key `id` if it belongs to `user` of `account`.
     fn owned_key(&self, account: &str, user: &str, id: &str) -> Result<AccessKey, AwsError> {
         match self.access_keys.get(id)? {
             Some(k) if k.account_id == account && k.user_name.eq_ignore_ascii_case(user) => Ok(k),
-            _ => Err(no_such_key(id)),
+            _ => Err(IamError::NoSuchAccessKey { id: id.to_string() }.into()),
         }
     }
 
@@ -75,11 +70,15 @@ impl IamService {
         let key = self.write(|txn| {
             let mut u = txn
                 .get(&self.users, &uk)?
-                .ok_or_else(|| crate::util::no_such_user(&user))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: user.to_string(),
+                })?;
             if u.access_keys.len() >= ACCESS_KEYS_PER_USER {
-                return Err(limit_exceeded(format!(
-                    "Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}"
-                )));
+                return Err(IamError::QuotaExceeded {
+                    quota: "AccessKeysPerUser".into(),
+                    limit: ACCESS_KEYS_PER_USER,
+                }
+                .into());
             }
             let key = AccessKey {
                 access_key_id: id::access_key_id("AKIA"),
@@ -114,7 +113,7 @@ impl IamService {
         self.write(|txn| {
             let mut k = txn
                 .get(&self.access_keys, id)?
-                .ok_or_else(|| no_such_key(id))?;
+                .ok_or_else(|| IamError::NoSuchAccessKey { id: id.to_string() })?;
             k.active = active;
             txn.put(&self.access_keys, id, &k)?;
             Ok(())
@@ -131,9 +130,11 @@ impl IamService {
         self.write(|txn| {
             let mut u = txn
                 .get(&self.users, &uk)?
-                .ok_or_else(|| crate::util::no_such_user(&user))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: user.to_string(),
+                })?;
             if !u.access_keys.iter().any(|k| k == id) {
-                return Err(no_such_key(id));
+                return Err(IamError::NoSuchAccessKey { id: id.to_string() }.into());
             }
             u.access_keys.retain(|k| k != id);
             txn.put(&self.users, &uk, &u)?;
@@ -148,7 +149,13 @@ impl IamService {
     /// `ListAccessKeys` (the root user has none here).
     pub(crate) fn list_access_keys(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let Some(user) = self.target_user_name(ctx, &input)? else {
-            return Ok(list_output("AccessKeyMetadata", Vec::new(), None));
+            return Ok(list_output(
+                "AccessKeyMetadata",
+                Page {
+                    items: Vec::new(),
+                    next_token: None,
+                },
+            ));
         };
         let u = self.load_user(&ctx.account_id, &user)?;
         let mut items = Vec::new();
@@ -166,8 +173,8 @@ impl IamService {
             }
         }
         items.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("AccessKeyMetadata", page, next))
+        let page = paginate(items, &page_request(&input)?);
+        Ok(list_output("AccessKeyMetadata", page))
     }
 
     /// `GetAccessKeyLastUsed`: `N/A` service and region until first use.
@@ -175,7 +182,7 @@ impl IamService {
         let id = str_member(&input, "AccessKeyId").unwrap_or_default();
         let key = match self.access_keys.get(id)? {
             Some(k) if k.account_id == ctx.account_id => k,
-            _ => return Err(no_such_key(id)),
+            _ => return Err(IamError::NoSuchAccessKey { id: id.to_string() }.into()),
         };
         let used = match self.key_last_used(&key) {
             Some(u) => json!({

@@ -11,14 +11,14 @@
 
 use crate::attachments::ATTACHED_POLICIES_PER_IDENTITY;
 use crate::entity::Entity;
+use crate::errors::IamError;
 use crate::groups::{group_arn, GROUPS_PER_USER};
 use crate::model::{AccountSettings, Group, Role, User};
 use crate::policies::{managed_value, ManagedRef, MANAGED_POLICY_SIZE, VERSIONS_PER_POLICY};
 use crate::roles::{role_arn, TRUST_POLICY_SIZE};
 use crate::users::user_arn;
 use crate::util::{
-    account_prefix, already_exists, boundary_value, encode_document, no_such_entity, paginate,
-    put_tags, required, validation_error,
+    boundary_value, encode_document, page_request, paginate, put_tags, required, scope,
 };
 use crate::{catalogue, IamService};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -35,9 +35,12 @@ fn check_alias(alias: &str) -> Result<(), AwsError> {
     if ok {
         Ok(())
     } else {
-        Err(validation_error(format!(
-            "1 validation error detected: Value '{alias}' at 'accountAlias' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){{1,61}}[a-z0-9]$"
-        )))
+        Err(IamError::Constraint {
+            value: alias.to_string(),
+            member: "accountAlias".into(),
+            constraint: "Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$".into(),
+        }
+        .into())
     }
 }
 
@@ -79,9 +82,10 @@ impl IamService {
         self.write(|txn| {
             for (other, settings) in txn.scan_prefix(&self.accounts, "")? {
                 if other != acct && settings.alias.as_deref() == Some(alias) {
-                    return Err(already_exists(format!(
-                        "The account alias {alias} already exists."
-                    )));
+                    return Err(IamError::AccountAliasExists {
+                        alias: alias.to_string(),
+                    }
+                    .into());
                 }
             }
             let mut a = txn.get(&self.accounts, &acct)?.unwrap_or_default();
@@ -97,9 +101,10 @@ impl IamService {
         let alias = required(&input, "AccountAlias")?;
         self.update_account(&ctx.account_id, |a| {
             if a.alias.as_deref() != Some(alias) {
-                return Err(no_such_entity(format!(
-                    "The account alias {alias} cannot be found."
-                )));
+                return Err(IamError::NoSuchAccountAlias {
+                    alias: alias.to_string(),
+                }
+                .into());
             }
             a.alias = None;
             Ok(())
@@ -113,10 +118,25 @@ impl IamService {
         Ok(json!({ "AccountAliases": alias.into_iter().collect::<Vec<_>>(), "IsTruncated": false }))
     }
 
+    /// `SetSecurityTokenServicePreferences`: which tokens STS's global
+    /// endpoint issues (read back through `GetAccountSummary`).
+    pub(crate) fn set_security_token_service_preferences(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let version = crate::util::required(&input, "GlobalEndpointTokenVersion")?.to_string();
+        self.update_account(&ctx.account_id, |a| {
+            a.global_endpoint_token_version = Some(version);
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
     /// `GetAccountSummary`: entity counts and quotas.
     pub(crate) fn get_account_summary(&self, ctx: &RequestContext, _input: Value) -> OpResult {
         let acct = &ctx.account_id;
-        let prefix = account_prefix(acct);
+        let prefix = scope(acct).prefix();
         let users = self.users.scan_prefix(&prefix)?;
         let groups = self.groups.scan_prefix(&prefix)?.len();
         let roles = self.roles.scan_prefix(&prefix)?.len();
@@ -125,6 +145,15 @@ impl IamService {
         let devices = self.mfa_devices.scan_prefix(&prefix)?;
         let in_use = devices.iter().filter(|(_, d)| d.user.is_some()).count();
         let versions: usize = policies.iter().map(|(_, p)| p.versions.len()).sum();
+        let token_version = match self
+            .accounts
+            .get(acct)?
+            .and_then(|a| a.global_endpoint_token_version)
+            .as_deref()
+        {
+            Some("v2Token") => 2,
+            _ => 1,
+        };
         Ok(json!({ "SummaryMap": {
             "Users": users.len(),
             "UsersQuota": 5000,
@@ -158,7 +187,7 @@ impl IamService {
             "ServerCertificatesQuota": 20,
             "SigningCertificatesPerUserQuota": 2,
             "Providers": 0,
-            "GlobalEndpointTokenVersion": 1,
+            "GlobalEndpointTokenVersion": token_version,
         }}))
     }
 
@@ -170,7 +199,7 @@ impl IamService {
         input: Value,
     ) -> OpResult {
         let acct = &ctx.account_id;
-        let prefix = account_prefix(acct);
+        let prefix = scope(acct).prefix();
         let filter: Vec<&str> = input
             .get("Filter")
             .and_then(Value::as_array)
@@ -276,17 +305,17 @@ impl IamService {
                 items.push((format!("5/{}", p.name), ("Policies", v)));
             }
         }
-        let (page, next) = paginate(items, &input);
+        let page = paginate(items, &page_request(&input)?);
         let mut out = json!({
             "UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": [],
         });
-        for (member, v) in page {
+        for (member, v) in page.items {
             if let Some(a) = out[member].as_array_mut() {
                 a.push(v);
             }
         }
-        out["IsTruncated"] = json!(next.is_some());
-        if let Some(m) = next {
+        out["IsTruncated"] = json!(page.next_token.is_some());
+        if let Some(m) = page.next_token {
             out["Marker"] = json!(m);
         }
         Ok(out)

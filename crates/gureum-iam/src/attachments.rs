@@ -10,33 +10,46 @@
 //! role's identity policies can grant; it grants nothing itself.
 
 use crate::entity::Entity;
+use crate::errors::IamError;
 use crate::model::{Group, Role, User};
 use crate::policies::ManagedRef;
 use crate::util::{
-    account_prefix, limit_exceeded, list_output, no_such_entity, paginate, required, str_member,
+    chained_page, list_output, page_request, paginate, required, scan_page, str_member, Source,
 };
 use crate::IamService;
 use gureum_core::{OpResult, RequestContext, Value};
+use gureum_kit::paging::{Page, PageRequest};
 use serde_json::json;
 
 /// The most managed policies one identity can attach.
 pub const ATTACHED_POLICIES_PER_IDENTITY: usize = 10;
 
+/// A page with nothing on it (a source a filter rules out).
+fn empty<T>() -> Page<T> {
+    Page {
+        items: Vec::new(),
+        next_token: None,
+    }
+}
+
 impl IamService {
     fn attach<E: Entity>(&self, ctx: &RequestContext, input: &Value, member: &str) -> OpResult {
         let name = required(input, member)?;
         let arn = required(input, "PolicyArn")?;
-        self.find_policy(&ctx.account_id, arn)?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |txn, e| {
+            // In the transaction that attaches: DeletePolicy checks for
+            // attachments in its own, so one of the two sees the other.
+            self.attachable_policy_in(txn, &ctx.account_id, arn)?;
             let attached = e.attached();
             if attached.iter().any(|a| a == arn) {
                 return Ok(());
             }
             if attached.len() >= ATTACHED_POLICIES_PER_IDENTITY {
-                return Err(limit_exceeded(format!(
-                    "Cannot exceed quota for PoliciesPer{}: {ATTACHED_POLICIES_PER_IDENTITY}",
-                    E::KIND
-                )));
+                return Err(IamError::QuotaExceeded {
+                    quota: format!("PoliciesPer{}", E::KIND),
+                    limit: ATTACHED_POLICIES_PER_IDENTITY,
+                }
+                .into());
             }
             attached.push(arn.to_string());
             Ok(())
@@ -47,10 +60,13 @@ impl IamService {
     fn detach<E: Entity>(&self, ctx: &RequestContext, input: &Value, member: &str) -> OpResult {
         let name = required(input, member)?;
         let arn = required(input, "PolicyArn")?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |_, e| {
             let attached = e.attached();
             if !attached.iter().any(|a| a == arn) {
-                return Err(no_such_entity(format!("Policy {arn} was not found.")));
+                return Err(IamError::PolicyNotAttached {
+                    arn: arn.to_string(),
+                }
+                .into());
             }
             attached.retain(|a| a != arn);
             Ok(())
@@ -79,8 +95,8 @@ impl IamService {
             }
         }
         items.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page, next) = paginate(items, input);
-        Ok(list_output("AttachedPolicies", page, next))
+        let page = paginate(items, &page_request(input)?);
+        Ok(list_output("AttachedPolicies", page))
     }
 
     fn put_boundary<E: Entity>(
@@ -91,10 +107,10 @@ impl IamService {
     ) -> OpResult {
         let name = required(input, member)?;
         let arn = required(input, "PermissionsBoundary")?;
-        let arn = self.boundary_policy(&ctx.account_id, arn)?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |txn, e| {
+            self.boundary_policy_in(txn, &ctx.account_id, arn)?;
             if let Some(b) = e.boundary() {
-                *b = Some(arn);
+                *b = Some(arn.to_string());
             }
             Ok(())
         })?;
@@ -108,7 +124,7 @@ impl IamService {
         member: &str,
     ) -> OpResult {
         let name = required(input, member)?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |_, e| {
             if let Some(b) = e.boundary() {
                 *b = None;
             }
@@ -236,58 +252,71 @@ impl IamService {
                 _ => a || b,
             }
         };
-        let mut items: Vec<(String, (&str, Value))> = Vec::new();
-        let all = account_prefix(acct);
-        if kind_ok("Group") {
-            for (k, g) in self.groups.scan_prefix(&all)? {
-                if g.path.starts_with(prefix) && uses(&g.attached_policies, &None) {
-                    items.push((
-                        format!("g/{k}"),
-                        (
-                            "PolicyGroups",
-                            json!({"GroupName": g.name, "GroupId": g.group_id}),
-                        ),
-                    ));
-                }
-            }
-        }
-        if kind_ok("Role") {
-            for (k, r) in self.roles.scan_prefix(&all)? {
-                if r.path.starts_with(prefix) && uses(&r.attached_policies, &r.permissions_boundary)
-                {
-                    items.push((
-                        format!("r/{k}"),
-                        (
-                            "PolicyRoles",
-                            json!({"RoleName": r.name, "RoleId": r.role_id}),
-                        ),
-                    ));
-                }
-            }
-        }
-        if kind_ok("User") {
-            for (k, u) in self.users.scan_prefix(&all)? {
-                if u.path.starts_with(prefix) && uses(&u.attached_policies, &u.permissions_boundary)
-                {
-                    items.push((
-                        format!("u/{k}"),
-                        (
-                            "PolicyUsers",
-                            json!({"UserName": u.name, "UserId": u.user_id}),
-                        ),
-                    ));
-                }
-            }
-        }
-        let (page, next) = paginate(items, &input);
+        let sources: Vec<Source<'_, (&str, Value)>> = vec![
+            (
+                "g",
+                Box::new(|req: &PageRequest| {
+                    if !kind_ok("Group") {
+                        return Ok(empty());
+                    }
+                    scan_page(&self.groups, acct, req, |_, g| {
+                        (g.path.starts_with(prefix) && uses(&g.attached_policies, &None)).then(
+                            || {
+                                (
+                                    "PolicyGroups",
+                                    json!({"GroupName": g.name, "GroupId": g.group_id}),
+                                )
+                            },
+                        )
+                    })
+                }),
+            ),
+            (
+                "r",
+                Box::new(|req: &PageRequest| {
+                    if !kind_ok("Role") {
+                        return Ok(empty());
+                    }
+                    scan_page(&self.roles, acct, req, |_, r| {
+                        (r.path.starts_with(prefix)
+                            && uses(&r.attached_policies, &r.permissions_boundary))
+                        .then(|| {
+                            (
+                                "PolicyRoles",
+                                json!({"RoleName": r.name, "RoleId": r.role_id}),
+                            )
+                        })
+                    })
+                }),
+            ),
+            (
+                "u",
+                Box::new(|req: &PageRequest| {
+                    if !kind_ok("User") {
+                        return Ok(empty());
+                    }
+                    scan_page(&self.users, acct, req, |_, u| {
+                        (u.path.starts_with(prefix)
+                            && uses(&u.attached_policies, &u.permissions_boundary))
+                        .then(|| {
+                            (
+                                "PolicyUsers",
+                                json!({"UserName": u.name, "UserId": u.user_id}),
+                            )
+                        })
+                    })
+                }),
+            ),
+        ];
+        let page = chained_page(&page_request(&input)?, sources)?;
         let mut out = json!({"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []});
-        for (member, v) in page {
+        for (member, v) in page.items {
             if let Some(a) = out[member].as_array_mut() {
                 a.push(v);
             }
         }
-        out["IsTruncated"] = json!(next.is_some());
-        if let Some(m) = next {
+        out["IsTruncated"] = json!(page.next_token.is_some());
+        if let Some(m) = page.next_token {
             out["Marker"] = json!(m);
         }
         Ok(out)

@@ -27,6 +27,12 @@ impl IamService {
                 .ok()
                 .flatten()
                 .map(|p| p.path),
+            "server-certificate" => self
+                .server_certificates
+                .get(&k)
+                .ok()
+                .flatten()
+                .map(|c| c.path),
             _ => None,
         };
         path.unwrap_or_else(|| "/".to_string())
@@ -44,10 +50,12 @@ impl IamService {
         let member = |m: &str| input.get(m).and_then(Value::as_str);
         let entity = |kind: &str, name: &str| {
             let path = match kind {
-                "user" | "group" | "role" | "instance-profile" => {
+                "user" | "group" | "role" | "instance-profile" | "server-certificate" => {
                     // A create names the path it will have.
                     member("Path")
-                        .filter(|_| operation.starts_with("Create"))
+                        .filter(|_| {
+                            operation.starts_with("Create") || operation.starts_with("Upload")
+                        })
                         .map(String::from)
                         .unwrap_or_else(|| self.path_of(kind, acct, name))
                 }
@@ -77,6 +85,22 @@ impl IamService {
                 "arn:aws:iam::{acct}:policy{}{n}",
                 member("Path").unwrap_or("/")
             )
+        } else if let Some(service) =
+            member("AWSServiceName").filter(|_| operation == "CreateServiceLinkedRole")
+        {
+            // The role it will create, as AWS names it.
+            let name = crate::service_linked::role_name(service).unwrap_or_default();
+            let name = match member("CustomSuffix") {
+                Some(suffix) => format!("{name}_{suffix}"),
+                None => name,
+            };
+            format!("arn:aws:iam::{acct}:role/aws-service-role/{service}/{name}")
+        } else if let Some(arn) = member("OpenIDConnectProviderArn") {
+            arn.to_string()
+        } else if let Some(arn) = member("SAMLProviderArn") {
+            arn.to_string()
+        } else if let Some(n) = member("ServerCertificateName") {
+            entity("server-certificate", n)
         } else if let Some(arn) = member("PolicySourceArn") {
             arn.to_string()
         } else {
@@ -94,7 +118,12 @@ impl IamService {
                     | "UpdateLoginProfile"
                     | "DeleteLoginProfile"
                     | "ListMFADevices"
-                    | "DeactivateMFADevice",
+                    | "DeactivateMFADevice"
+                    | "UploadSigningCertificate"
+                    | "ListSigningCertificates"
+                    | "UpdateSigningCertificate"
+                    | "DeleteSigningCertificate"
+                    | "ListSSHPublicKeys",
                 ) => ctx.principal.arn(),
                 _ => return Authorization::Default,
             }

@@ -12,8 +12,9 @@
 //! are `N/A`, `no_information` or `not_supported` as in AWS's reports.
 
 use crate::access_keys::key_status;
+use crate::errors::IamError;
 use crate::users::user_arn;
-use crate::util::account_prefix;
+use crate::util::scope;
 use crate::IamService;
 use base64::Engine;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -38,7 +39,7 @@ impl IamService {
             date(now)
         ));
         let policy = self.password_policy(account)?;
-        for (_, u) in self.users.scan_prefix(&account_prefix(account))? {
+        for (_, u) in self.users.scan_prefix(&scope(account).prefix())? {
             let mut row = vec![u.name.clone(), user_arn(account, &u), date(u.create_date)];
             match &u.login_profile {
                 Some(p) => {
@@ -122,18 +123,10 @@ impl IamService {
             .get(&ctx.account_id)?
             .and_then(|a| a.credential_report)
         else {
-            return Err(AwsError::new(
-                "ReportNotPresent",
-                410,
-                "Credential report not present. To generate a credential report, use GenerateCredentialReport.",
-            ));
+            return Err(IamError::ReportNotPresent.into());
         };
         if ctx.clock.now_secs() - at >= REPORT_LIFETIME_SECS {
-            return Err(AwsError::new(
-                "ReportExpired",
-                410,
-                "The most recent credential report has expired. To generate a new credential report, use GenerateCredentialReport.",
-            ));
+            return Err(IamError::ReportExpired.into());
         }
         Ok(json!({
             "Content": base64::engine::general_purpose::STANDARD.encode(csv.as_bytes()),

@@ -7,7 +7,7 @@
 //! text, so the authorization path never parses JSON: the same document
 //! attached to a thousand users is parsed once.
 
-use crate::util::malformed_policy;
+use crate::errors::IamError;
 use gureum_core::AwsError;
 use gureum_policy::{Policy, PolicyKind};
 use parking_lot::RwLock;
@@ -30,7 +30,12 @@ pub fn validate(doc: &str, kind: DocKind) -> Result<Policy, AwsError> {
         DocKind::Identity => PolicyKind::Identity,
         DocKind::Trust => PolicyKind::Trust,
     };
-    gureum_policy::validate(doc, kind).map_err(|e| malformed_policy(e.message()))
+    gureum_policy::validate(doc, kind).map_err(|e| {
+        IamError::MalformedPolicyDocument {
+            message: e.message(),
+        }
+        .into()
+    })
 }
 
 /// Parsed policies by document text.

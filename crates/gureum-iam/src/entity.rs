@@ -2,11 +2,12 @@
 //! policies and inline policies. Attaching, detaching and inline-policy
 //! operations are written once over [`Entity`] and used for all three.
 
+use crate::errors::IamError;
 use crate::model::{Group, Role, User};
-use crate::util::{key, no_such_group, no_such_role, no_such_user};
+use crate::util::key;
 use crate::IamService;
 use gureum_core::AwsError;
-use gureum_store::Table;
+use gureum_store::{Table, WriteTxn};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -15,6 +16,8 @@ use std::collections::BTreeMap;
 pub(crate) trait Entity: Serialize + DeserializeOwned {
     /// `User`, `Group` or `Role`: the word in quota names and messages.
     const KIND: &'static str;
+    /// `user`, `group` or `role`, as messages spell the kind.
+    const KIND_LOWER: &'static str;
     /// The entity's inline policy size quota (non-whitespace characters).
     const INLINE_SIZE: usize;
     /// The table the entity kind lives in.
@@ -29,16 +32,24 @@ pub(crate) trait Entity: Serialize + DeserializeOwned {
     fn inline(&mut self) -> &mut BTreeMap<String, String>;
     /// The permissions boundary, for kinds that have one.
     fn boundary(&mut self) -> Option<&mut Option<String>>;
+    /// Refuses changes to an entity AWS owns (a service-linked role).
+    fn guard(&self) -> Result<(), AwsError> {
+        Ok(())
+    }
 }
 
 impl Entity for User {
     const KIND: &'static str = "User";
+    const KIND_LOWER: &'static str = "user";
     const INLINE_SIZE: usize = 2048;
     fn table(svc: &IamService) -> &Table<Self> {
         &svc.users
     }
     fn not_found(name: &str) -> AwsError {
-        no_such_user(name)
+        IamError::NoSuchUser {
+            name: name.to_string(),
+        }
+        .into()
     }
     fn name(&self) -> &str {
         &self.name
@@ -56,12 +67,16 @@ impl Entity for User {
 
 impl Entity for Group {
     const KIND: &'static str = "Group";
+    const KIND_LOWER: &'static str = "group";
     const INLINE_SIZE: usize = 5120;
     fn table(svc: &IamService) -> &Table<Self> {
         &svc.groups
     }
     fn not_found(name: &str) -> AwsError {
-        no_such_group(name)
+        IamError::NoSuchGroup {
+            name: name.to_string(),
+        }
+        .into()
     }
     fn name(&self) -> &str {
         &self.name
@@ -79,12 +94,16 @@ impl Entity for Group {
 
 impl Entity for Role {
     const KIND: &'static str = "Role";
+    const KIND_LOWER: &'static str = "role";
     const INLINE_SIZE: usize = 10240;
     fn table(svc: &IamService) -> &Table<Self> {
         &svc.roles
     }
     fn not_found(name: &str) -> AwsError {
-        no_such_role(name)
+        IamError::NoSuchRole {
+            name: name.to_string(),
+        }
+        .into()
     }
     fn name(&self) -> &str {
         &self.name
@@ -98,6 +117,12 @@ impl Entity for Role {
     fn boundary(&mut self) -> Option<&mut Option<String>> {
         Some(&mut self.permissions_boundary)
     }
+    fn guard(&self) -> Result<(), AwsError> {
+        if crate::service_linked::is_service_linked(self) {
+            return Err(crate::service_linked::protected(self));
+        }
+        Ok(())
+    }
 }
 
 impl IamService {
@@ -107,13 +132,14 @@ impl IamService {
         &self,
         account: &str,
         name: &str,
-        f: impl FnOnce(&mut E) -> Result<R, AwsError>,
+        f: impl FnOnce(&WriteTxn, &mut E) -> Result<R, AwsError>,
     ) -> Result<R, AwsError> {
         let k = key(account, name);
         self.write(|txn| {
             let table = E::table(self);
             let mut e = txn.get(table, &k)?.ok_or_else(|| E::not_found(name))?;
-            let r = f(&mut e)?;
+            e.guard()?;
+            let r = f(txn, &mut e)?;
             txn.put(table, &k, &e)?;
             Ok(r)
         })

@@ -7,11 +7,12 @@
 //! that); a group's members are found by scanning the account's users,
 //! which keeps one source of truth for membership.
 
+use crate::errors::IamError;
 use crate::model::{Group, User};
 use crate::users::user_value;
 use crate::util::{
-    account_prefix, already_exists, check_name, delete_conflict, key, limit_exceeded, list_output,
-    no_such_group, no_such_user, paginate, path_member, required, str_member,
+    check_name, key, list_output, page_request, paginate, path_member, required, scan_page, scope,
+    str_member,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
@@ -44,16 +45,19 @@ pub(crate) fn is_member(user: &User, group: &str) -> bool {
 impl IamService {
     /// The group `name` of `account`, or `NoSuchEntity`.
     pub(crate) fn load_group(&self, account: &str, name: &str) -> Result<Group, AwsError> {
-        self.groups
-            .get(&key(account, name))?
-            .ok_or_else(|| no_such_group(name))
+        self.groups.get(&key(account, name))?.ok_or_else(|| {
+            IamError::NoSuchGroup {
+                name: name.to_string(),
+            }
+            .into()
+        })
     }
 
     /// The members of a group, in name order.
     pub(crate) fn group_members(&self, account: &str, group: &str) -> Result<Vec<User>, AwsError> {
         Ok(self
             .users
-            .scan_prefix(&account_prefix(account))?
+            .scan_prefix(&scope(account).prefix())?
             .into_iter()
             .map(|(_, u)| u)
             .filter(|u| is_member(u, group))
@@ -75,9 +79,10 @@ impl IamService {
         let k = key(&ctx.account_id, name);
         self.write(|txn| {
             if txn.get(&self.groups, &k)?.is_some() {
-                return Err(already_exists(format!(
-                    "Group with name {name} already exists."
-                )));
+                return Err(IamError::GroupExists {
+                    name: name.to_string(),
+                }
+                .into());
             }
             txn.put(&self.groups, &k, &group)?;
             Ok(())
@@ -99,8 +104,8 @@ impl IamService {
                 )
             })
             .collect();
-        let (page, next) = paginate(users, &input);
-        let mut out = list_output("Users", page, next);
+        let page = paginate(users, &page_request(&input)?);
+        let mut out = list_output("Users", page);
         out["Group"] = group_value(&ctx.account_id, &group);
         Ok(out)
     }
@@ -119,9 +124,11 @@ impl IamService {
         };
         let old_key = key(acct, name);
         self.write(|txn| {
-            let mut group = txn
-                .get(&self.groups, &old_key)?
-                .ok_or_else(|| no_such_group(name))?;
+            let mut group =
+                txn.get(&self.groups, &old_key)?
+                    .ok_or_else(|| IamError::NoSuchGroup {
+                        name: name.to_string(),
+                    })?;
             if let Some(p) = new_path {
                 group.path = p;
             }
@@ -129,12 +136,13 @@ impl IamService {
             if let Some(n) = new_name {
                 new_key = key(acct, n);
                 if new_key != old_key && txn.get(&self.groups, &new_key)?.is_some() {
-                    return Err(already_exists(format!(
-                        "Group with name {n} already exists."
-                    )));
+                    return Err(IamError::GroupExists {
+                        name: n.to_string(),
+                    }
+                    .into());
                 }
                 group.name = n.to_string();
-                for (k, mut u) in txn.scan_prefix(&self.users, &account_prefix(acct))? {
+                for (k, mut u) in txn.scan_prefix(&self.users, &scope(acct).prefix())? {
                     if is_member(&u, name) {
                         for g in u.groups.iter_mut() {
                             if g.eq_ignore_ascii_case(name) {
@@ -160,25 +168,21 @@ impl IamService {
         self.write(|txn| {
             let group = txn
                 .get(&self.groups, &k)?
-                .ok_or_else(|| no_such_group(name))?;
+                .ok_or_else(|| IamError::NoSuchGroup {
+                    name: name.to_string(),
+                })?;
             let has_members = txn
-                .scan_prefix(&self.users, &account_prefix(acct))?
+                .scan_prefix(&self.users, &scope(acct).prefix())?
                 .iter()
                 .any(|(_, u)| is_member(u, name));
             if has_members {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must remove users from group first.",
-                ));
+                return Err(IamError::GroupHasUsers.into());
             }
             if !group.inline_policies.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must delete policies first.",
-                ));
+                return Err(IamError::HasInlinePolicies.into());
             }
             if !group.attached_policies.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must detach all policies first.",
-                ));
+                return Err(IamError::HasAttachedPolicies.into());
             }
             txn.delete(&self.groups, &k)?;
             Ok(())
@@ -189,15 +193,17 @@ impl IamService {
     /// `ListGroups`, optionally under a path prefix.
     pub(crate) fn list_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
-        let groups = self
-            .groups
-            .scan_prefix(&account_prefix(&ctx.account_id))?
-            .into_iter()
-            .filter(|(_, g)| g.path.starts_with(prefix))
-            .map(|(k, g)| (k, group_value(&ctx.account_id, &g)))
-            .collect();
-        let (page, next) = paginate(groups, &input);
-        Ok(list_output("Groups", page, next))
+        let page = scan_page(
+            &self.groups,
+            &ctx.account_id,
+            &page_request(&input)?,
+            |_, g| {
+                g.path
+                    .starts_with(prefix)
+                    .then(|| group_value(&ctx.account_id, &g))
+            },
+        )?;
+        Ok(list_output("Groups", page))
     }
 
     /// `AddUserToGroup` (idempotent; at most 10 groups per user).
@@ -206,20 +212,26 @@ impl IamService {
         let group = required(&input, "GroupName")?;
         let user = required(&input, "UserName")?;
         self.write(|txn| {
-            let g = txn
-                .get(&self.groups, &key(acct, group))?
-                .ok_or_else(|| no_such_group(group))?;
+            let g =
+                txn.get(&self.groups, &key(acct, group))?
+                    .ok_or_else(|| IamError::NoSuchGroup {
+                        name: group.to_string(),
+                    })?;
             let uk = key(acct, user);
             let mut u = txn
                 .get(&self.users, &uk)?
-                .ok_or_else(|| no_such_user(user))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: user.to_string(),
+                })?;
             if is_member(&u, group) {
                 return Ok(());
             }
             if u.groups.len() >= GROUPS_PER_USER {
-                return Err(limit_exceeded(format!(
-                    "Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"
-                )));
+                return Err(IamError::QuotaExceeded {
+                    quota: "GroupsPerUser".into(),
+                    limit: GROUPS_PER_USER,
+                }
+                .into());
             }
             u.groups.push(g.name);
             txn.put(&self.users, &uk, &u)?;
@@ -235,15 +247,21 @@ impl IamService {
         let user = required(&input, "UserName")?;
         self.write(|txn| {
             txn.get(&self.groups, &key(acct, group))?
-                .ok_or_else(|| no_such_group(group))?;
+                .ok_or_else(|| IamError::NoSuchGroup {
+                    name: group.to_string(),
+                })?;
             let uk = key(acct, user);
             let mut u = txn
                 .get(&self.users, &uk)?
-                .ok_or_else(|| no_such_user(user))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: user.to_string(),
+                })?;
             if !is_member(&u, group) {
-                return Err(crate::util::no_such_entity(format!(
-                    "User {user} is not in group {group}."
-                )));
+                return Err(IamError::UserNotInGroup {
+                    user: user.to_string(),
+                    group: group.to_string(),
+                }
+                .into());
             }
             u.groups.retain(|g| !g.eq_ignore_ascii_case(group));
             txn.put(&self.users, &uk, &u)?;
@@ -262,7 +280,7 @@ impl IamService {
             }
         }
         groups.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page, next) = paginate(groups, &input);
-        Ok(list_output("Groups", page, next))
+        let page = paginate(groups, &page_request(&input)?);
+        Ok(list_output("Groups", page))
     }
 }

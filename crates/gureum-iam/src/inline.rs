@@ -8,10 +8,10 @@
 
 use crate::documents::{validate, DocKind};
 use crate::entity::Entity;
+use crate::errors::IamError;
 use crate::model::{Group, Role, User};
 use crate::util::{
-    check_name, encode_document, limit_exceeded, list_output, no_such_entity, paginate,
-    policy_size, required,
+    check_name, encode_document, list_output, page_request, paginate, policy_size, required,
 };
 use crate::IamService;
 use gureum_core::{OpResult, RequestContext, Value};
@@ -24,7 +24,7 @@ impl IamService {
         check_name("PolicyName", policy_name)?;
         let doc = required(input, "PolicyDocument")?;
         validate(doc, DocKind::Identity)?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |_, e| {
             let entity_name = e.name().to_string();
             let inline = e.inline();
             let others: usize = inline
@@ -33,11 +33,12 @@ impl IamService {
                 .map(|(_, d)| policy_size(d))
                 .sum();
             if others + policy_size(doc) > E::INLINE_SIZE {
-                return Err(limit_exceeded(format!(
-                    "Maximum policy size of {} bytes exceeded for {} {entity_name}",
-                    E::INLINE_SIZE,
-                    E::KIND.to_lowercase()
-                )));
+                return Err(IamError::InlinePolicyTooLarge {
+                    limit: E::INLINE_SIZE,
+                    kind: E::KIND_LOWER,
+                    name: entity_name.to_string(),
+                }
+                .into());
             }
             inline.insert(policy_name.to_string(), doc.to_string());
             Ok(())
@@ -50,12 +51,14 @@ impl IamService {
         let policy_name = required(input, "PolicyName")?;
         let mut e: E = self.load_entity(&ctx.account_id, name)?;
         let entity_name = e.name().to_string();
-        let doc = e.inline().get(policy_name).cloned().ok_or_else(|| {
-            no_such_entity(format!(
-                "The {} policy with name {policy_name} cannot be found.",
-                E::KIND.to_lowercase()
-            ))
-        })?;
+        let doc =
+            e.inline()
+                .get(policy_name)
+                .cloned()
+                .ok_or_else(|| IamError::NoSuchInlinePolicy {
+                    kind: E::KIND_LOWER,
+                    name: policy_name.to_string(),
+                })?;
         Ok(json!({
             member: entity_name,
             "PolicyName": policy_name,
@@ -71,12 +74,13 @@ impl IamService {
     ) -> OpResult {
         let name = required(input, member)?;
         let policy_name = required(input, "PolicyName")?;
-        self.modify_entity::<E, _>(&ctx.account_id, name, |e| {
+        self.modify_entity::<E, _>(&ctx.account_id, name, |_, e| {
             e.inline().remove(policy_name).map(|_| ()).ok_or_else(|| {
-                no_such_entity(format!(
-                    "The {} policy with name {policy_name} cannot be found.",
-                    E::KIND.to_lowercase()
-                ))
+                IamError::NoSuchInlinePolicy {
+                    kind: E::KIND_LOWER,
+                    name: policy_name.to_string(),
+                }
+                .into()
             })
         })?;
         Ok(json!({}))
@@ -91,8 +95,8 @@ impl IamService {
         let name = required(input, member)?;
         let mut e: E = self.load_entity(&ctx.account_id, name)?;
         let names = e.inline().keys().map(|n| (n.clone(), json!(n))).collect();
-        let (page, next) = paginate(names, input);
-        Ok(list_output("PolicyNames", page, next))
+        let page = paginate(names, &page_request(input)?);
+        Ok(list_output("PolicyNames", page))
     }
 
     /// `PutUserPolicy`.

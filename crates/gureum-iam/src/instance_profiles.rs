@@ -7,12 +7,12 @@
 //! from the metadata service. A profile holds at most one role
 //! (`LimitExceeded` for a second); deleting it is refused while it holds one.
 
+use crate::errors::IamError;
 use crate::model::InstanceProfile;
 use crate::roles::role_value;
 use crate::util::{
-    account_prefix, already_exists, check_name, delete_conflict, key, limit_exceeded, list_output,
-    no_such_entity, no_such_role, paginate, path_member, put_tags, required, str_member,
-    tags_member,
+    check_name, key, list_output, page_request, path_member, put_tags, required, scan_page,
+    str_member, tags_member,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
@@ -24,11 +24,6 @@ pub(crate) fn instance_profile_arn(account: &str, p: &InstanceProfile) -> String
         "arn:aws:iam::{account}:instance-profile{}{}",
         p.path, p.name
     )
-}
-
-/// `NoSuchEntity` for an instance profile.
-pub(crate) fn no_such_profile(name: &str) -> AwsError {
-    no_such_entity(format!("Instance Profile {name} cannot be found."))
 }
 
 impl IamService {
@@ -60,7 +55,12 @@ impl IamService {
     ) -> Result<InstanceProfile, AwsError> {
         self.instance_profiles
             .get(&key(account, name))?
-            .ok_or_else(|| no_such_profile(name))
+            .ok_or_else(|| {
+                IamError::NoSuchInstanceProfile {
+                    name: name.to_string(),
+                }
+                .into()
+            })
     }
 
     /// `CreateInstanceProfile`.
@@ -78,9 +78,10 @@ impl IamService {
         let k = key(&ctx.account_id, name);
         self.write(|txn| {
             if txn.get(&self.instance_profiles, &k)?.is_some() {
-                return Err(already_exists(format!(
-                    "Instance Profile {name} already exists."
-                )));
+                return Err(IamError::InstanceProfileExists {
+                    name: name.to_string(),
+                }
+                .into());
             }
             txn.put(&self.instance_profiles, &k, &profile)?;
             Ok(())
@@ -100,13 +101,13 @@ impl IamService {
         let name = required(&input, "InstanceProfileName")?;
         let k = key(&ctx.account_id, name);
         self.write(|txn| {
-            let p = txn
-                .get(&self.instance_profiles, &k)?
-                .ok_or_else(|| no_such_profile(name))?;
+            let p = txn.get(&self.instance_profiles, &k)?.ok_or_else(|| {
+                IamError::NoSuchInstanceProfile {
+                    name: name.to_string(),
+                }
+            })?;
             if !p.roles.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must remove roles from instance profile first.",
-                ));
+                return Err(IamError::InInstanceProfile.into());
             }
             txn.delete(&self.instance_profiles, &k)?;
             Ok(())
@@ -117,15 +118,17 @@ impl IamService {
     /// `ListInstanceProfiles`, optionally under a path prefix.
     pub(crate) fn list_instance_profiles(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
-        let items = self
-            .instance_profiles
-            .scan_prefix(&account_prefix(&ctx.account_id))?
-            .into_iter()
-            .filter(|(_, p)| p.path.starts_with(prefix))
-            .map(|(k, p)| (k, self.instance_profile_value(&ctx.account_id, &p)))
-            .collect();
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("InstanceProfiles", page, next))
+        let page = scan_page(
+            &self.instance_profiles,
+            &ctx.account_id,
+            &page_request(&input)?,
+            |_, p| {
+                p.path
+                    .starts_with(prefix)
+                    .then(|| self.instance_profile_value(&ctx.account_id, &p))
+            },
+        )?;
+        Ok(list_output("InstanceProfiles", page))
     }
 
     /// `AddRoleToInstanceProfile` (one role per profile).
@@ -139,21 +142,29 @@ impl IamService {
         let role = required(&input, "RoleName")?;
         let k = key(acct, name);
         self.write(|txn| {
-            let mut p = txn
-                .get(&self.instance_profiles, &k)?
-                .ok_or_else(|| no_such_profile(name))?;
-            let r = txn
-                .get(&self.roles, &key(acct, role))?
-                .ok_or_else(|| no_such_role(role))?;
+            let mut p = txn.get(&self.instance_profiles, &k)?.ok_or_else(|| {
+                IamError::NoSuchInstanceProfile {
+                    name: name.to_string(),
+                }
+            })?;
+            let r =
+                txn.get(&self.roles, &key(acct, role))?
+                    .ok_or_else(|| IamError::NoSuchRole {
+                        name: role.to_string(),
+                    })?;
             if p.roles.iter().any(|x| x.eq_ignore_ascii_case(role)) {
-                return Err(limit_exceeded(
-                    "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
-                ));
+                return Err(IamError::QuotaExceeded {
+                    quota: "InstanceSessionsPerInstanceProfile".into(),
+                    limit: 1,
+                }
+                .into());
             }
             if !p.roles.is_empty() {
-                return Err(limit_exceeded(
-                    "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
-                ));
+                return Err(IamError::QuotaExceeded {
+                    quota: "InstanceSessionsPerInstanceProfile".into(),
+                    limit: 1,
+                }
+                .into());
             }
             p.roles.push(r.name);
             txn.put(&self.instance_profiles, &k, &p)?;
@@ -173,15 +184,21 @@ impl IamService {
         let role = required(&input, "RoleName")?;
         let k = key(acct, name);
         self.write(|txn| {
-            let mut p = txn
-                .get(&self.instance_profiles, &k)?
-                .ok_or_else(|| no_such_profile(name))?;
+            let mut p = txn.get(&self.instance_profiles, &k)?.ok_or_else(|| {
+                IamError::NoSuchInstanceProfile {
+                    name: name.to_string(),
+                }
+            })?;
             txn.get(&self.roles, &key(acct, role))?
-                .ok_or_else(|| no_such_role(role))?;
+                .ok_or_else(|| IamError::NoSuchRole {
+                    name: role.to_string(),
+                })?;
             if !p.roles.iter().any(|x| x.eq_ignore_ascii_case(role)) {
-                return Err(no_such_entity(format!(
-                    "The role with name {role} cannot be found in instance profile {name}."
-                )));
+                return Err(IamError::RoleNotInInstanceProfile {
+                    role: role.to_string(),
+                    profile: name.to_string(),
+                }
+                .into());
             }
             p.roles.retain(|x| !x.eq_ignore_ascii_case(role));
             txn.put(&self.instance_profiles, &k, &p)?;
@@ -199,14 +216,17 @@ impl IamService {
         let acct = &ctx.account_id;
         let role = required(&input, "RoleName")?;
         self.load_role(acct, role)?;
-        let items = self
-            .instance_profiles
-            .scan_prefix(&account_prefix(acct))?
-            .into_iter()
-            .filter(|(_, p)| p.roles.iter().any(|r| r.eq_ignore_ascii_case(role)))
-            .map(|(k, p)| (k, self.instance_profile_value(acct, &p)))
-            .collect();
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("InstanceProfiles", page, next))
+        let page = scan_page(
+            &self.instance_profiles,
+            acct,
+            &page_request(&input)?,
+            |_, p| {
+                p.roles
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(role))
+                    .then(|| self.instance_profile_value(acct, &p))
+            },
+        )?;
+        Ok(list_output("InstanceProfiles", page))
     }
 }

@@ -1,10 +1,17 @@
 //! IAM (query protocol, global).
 //!
-//! Identities (users, groups, roles, instance profiles), the policies that
-//! govern them (customer managed policies with versions, a catalogue of AWS
-//! managed policies, inline policies, permissions boundaries), their
-//! credentials (access keys, console passwords, virtual MFA devices) and the
-//! account's settings (alias, password policy, credential report, summary).
+//! Identities (users, groups, roles — service-linked ones included —,
+//! instance profiles), the policies that govern them (customer managed
+//! policies with versions, a catalogue of AWS managed policies, inline
+//! policies, permissions boundaries), their credentials (access keys,
+//! console passwords, virtual MFA devices, signing certificates, SSH public
+//! keys, service-specific credentials), federation (OpenID Connect and SAML
+//! providers), server certificates, and the account's settings (alias,
+//! password policy, credential report, summary).
+//!
+//! Errors are declared once in [`errors`]; listings page over store scans
+//! ([`util::scan_page`]); a write that stores a reference validates it in
+//! its own transaction (`race_tests.rs` races each such pair).
 //!
 //! The operations live in one module per family; [`service_operations!`]
 //! at the bottom of this file maps each AWS operation name to its method.
@@ -28,21 +35,36 @@ pub mod catalogue;
 mod credential_report;
 pub mod documents;
 mod entity;
+pub mod errors;
 mod groups;
 mod inline;
 mod instance_profiles;
 mod login;
 mod mfa;
 pub mod model;
+mod oidc;
+mod organizations;
+mod outbound;
+mod pem;
 mod policies;
+mod qr_png;
 mod roles;
+mod saml;
+mod server_certs;
+mod service_access;
+mod service_credentials;
+mod service_linked;
+mod signing_certs;
 mod simulate;
+mod ssh_keys;
 mod tags;
 mod users;
 pub mod util;
 
 pub use authz::{PrincipalAuthz, RoleInfo};
+pub use errors::IamError;
 pub use mfa::totp;
+pub use saml::xml_attribute;
 
 use authz::AuthzCache;
 use documents::ParsedCache;
@@ -70,6 +92,14 @@ pub struct IamService {
     retired_keys: Table<String>,
     mfa_devices: Table<MfaDevice>,
     accounts: Table<AccountSettings>,
+    oidc_providers: Table<oidc::OidcProvider>,
+    saml_providers: Table<saml::SamlProvider>,
+    server_certificates: Table<server_certs::ServerCertificate>,
+    signing_certificates: Table<signing_certs::SigningCertificate>,
+    ssh_public_keys: Table<ssh_keys::SshPublicKey>,
+    service_credentials: Table<service_credentials::ServiceCredential>,
+    /// Deletion tasks of service-linked roles, by task id.
+    slr_deletions: Table<service_linked::DeletionTask>,
     parsed: ParsedCache,
     cache: AuthzCache,
     /// Last uses of access keys not yet written to the store: key id →
@@ -98,6 +128,13 @@ impl IamService {
             retired_keys: store.table("iam.retired_access_keys"),
             mfa_devices: store.table("iam.mfa_devices"),
             accounts: store.table("iam.accounts"),
+            oidc_providers: store.table("iam.oidc_providers"),
+            saml_providers: store.table("iam.saml_providers"),
+            server_certificates: store.table("iam.server_certificates"),
+            signing_certificates: store.table("iam.signing_certificates"),
+            ssh_public_keys: store.table("iam.ssh_public_keys"),
+            service_credentials: store.table("iam.service_credentials"),
+            slr_deletions: store.table("iam.slr_deletions"),
             parsed: ParsedCache::default(),
             cache: AuthzCache::default(),
             key_use: Mutex::new(HashMap::new()),
@@ -220,6 +257,7 @@ gureum_core::service_operations! {
     "DeleteVirtualMFADevice" => delete_virtual_mfa_device,
     "ListMFADevices" => list_mfa_devices,
     "ListVirtualMFADevices" => list_virtual_mfa_devices,
+    "GetMFADevice" => get_mfa_device,
     // account
     "CreateAccountAlias" => create_account_alias,
     "DeleteAccountAlias" => delete_account_alias,
@@ -228,6 +266,15 @@ gureum_core::service_operations! {
     "GetAccountAuthorizationDetails" => get_account_authorization_details,
     "GenerateCredentialReport" => generate_credential_report,
     "GetCredentialReport" => get_credential_report,
+    "SetSecurityTokenServicePreferences" => set_security_token_service_preferences,
+    "EnableOutboundWebIdentityFederation" => enable_outbound_web_identity_federation,
+    "DisableOutboundWebIdentityFederation" => disable_outbound_web_identity_federation,
+    "GetOutboundWebIdentityFederationInfo" => get_outbound_web_identity_federation_info,
+    "ListOrganizationsFeatures" => list_organizations_features,
+    "EnableOrganizationsRootCredentialsManagement" => enable_organizations_root_credentials_management,
+    "DisableOrganizationsRootCredentialsManagement" => disable_organizations_root_credentials_management,
+    "EnableOrganizationsRootSessions" => enable_organizations_root_sessions,
+    "DisableOrganizationsRootSessions" => disable_organizations_root_sessions,
     // tags
     "TagUser" => tag_user,
     "UntagUser" => untag_user,
@@ -244,10 +291,62 @@ gureum_core::service_operations! {
     "TagMFADevice" => tag_mfa_device,
     "UntagMFADevice" => untag_mfa_device,
     "ListMFADeviceTags" => list_mfa_device_tags,
+    // identity providers
+    "CreateOpenIDConnectProvider" => create_open_id_connect_provider,
+    "GetOpenIDConnectProvider" => get_open_id_connect_provider,
+    "ListOpenIDConnectProviders" => list_open_id_connect_providers,
+    "DeleteOpenIDConnectProvider" => delete_open_id_connect_provider,
+    "AddClientIDToOpenIDConnectProvider" => add_client_id_to_open_id_connect_provider,
+    "RemoveClientIDFromOpenIDConnectProvider" => remove_client_id_from_open_id_connect_provider,
+    "UpdateOpenIDConnectProviderThumbprint" => update_open_id_connect_provider_thumbprint,
+    "TagOpenIDConnectProvider" => tag_open_id_connect_provider,
+    "UntagOpenIDConnectProvider" => untag_open_id_connect_provider,
+    "ListOpenIDConnectProviderTags" => list_open_id_connect_provider_tags,
+    "CreateSAMLProvider" => create_saml_provider,
+    "GetSAMLProvider" => get_saml_provider,
+    "ListSAMLProviders" => list_saml_providers,
+    "UpdateSAMLProvider" => update_saml_provider,
+    "DeleteSAMLProvider" => delete_saml_provider,
+    "TagSAMLProvider" => tag_saml_provider,
+    "UntagSAMLProvider" => untag_saml_provider,
+    "ListSAMLProviderTags" => list_saml_provider_tags,
+    // service-linked roles
+    "CreateServiceLinkedRole" => create_service_linked_role,
+    "DeleteServiceLinkedRole" => delete_service_linked_role,
+    "GetServiceLinkedRoleDeletionStatus" => get_service_linked_role_deletion_status,
+    // server certificates
+    "UploadServerCertificate" => upload_server_certificate,
+    "GetServerCertificate" => get_server_certificate,
+    "ListServerCertificates" => list_server_certificates,
+    "UpdateServerCertificate" => update_server_certificate,
+    "DeleteServerCertificate" => delete_server_certificate,
+    "TagServerCertificate" => tag_server_certificate,
+    "UntagServerCertificate" => untag_server_certificate,
+    "ListServerCertificateTags" => list_server_certificate_tags,
+    // signing certificates and SSH public keys
+    "UploadSigningCertificate" => upload_signing_certificate,
+    "ListSigningCertificates" => list_signing_certificates,
+    "UpdateSigningCertificate" => update_signing_certificate,
+    "DeleteSigningCertificate" => delete_signing_certificate,
+    "UploadSSHPublicKey" => upload_ssh_public_key,
+    "GetSSHPublicKey" => get_ssh_public_key,
+    "ListSSHPublicKeys" => list_ssh_public_keys,
+    "UpdateSSHPublicKey" => update_ssh_public_key,
+    "DeleteSSHPublicKey" => delete_ssh_public_key,
+    "CreateServiceSpecificCredential" => create_service_specific_credential,
+    "ListServiceSpecificCredentials" => list_service_specific_credentials,
+    "ResetServiceSpecificCredential" => reset_service_specific_credential,
+    "UpdateServiceSpecificCredential" => update_service_specific_credential,
+    "DeleteServiceSpecificCredential" => delete_service_specific_credential,
     // policy simulation
     "SimulatePrincipalPolicy" => simulate_principal_policy,
     "SimulateCustomPolicy" => simulate_custom_policy,
+    "GetContextKeysForCustomPolicy" => get_context_keys_for_custom_policy,
+    "GetContextKeysForPrincipalPolicy" => get_context_keys_for_principal_policy,
+    "ListPoliciesGrantingServiceAccess" => list_policies_granting_service_access,
 }
 
+#[cfg(test)]
+mod race_tests;
 #[cfg(test)]
 mod tests;

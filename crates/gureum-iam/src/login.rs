@@ -9,18 +9,19 @@
 //! least 8 characters mixing three of upper case, lower case, digits and
 //! symbols. Passwords are kept only as salted SHA-256 hashes.
 
+use crate::errors::IamError;
 use crate::model::{LoginProfile, PasswordPolicy, User};
-use crate::util::{
-    already_exists, bool_member, int_member, key, no_such_entity, no_such_user, str_member,
-    validation_error,
-};
+use crate::util::{bool_member, int_member, key, str_member};
 use crate::IamService;
 use gureum_core::{AwsError, OpResult, Principal, RequestContext, Value};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 fn violation(message: impl Into<String>) -> AwsError {
-    AwsError::new("PasswordPolicyViolation", 400, message)
+    IamError::PasswordPolicyViolation {
+        message: message.into(),
+    }
+    .into()
 }
 
 fn is_symbol(c: char) -> bool {
@@ -82,10 +83,6 @@ fn new_profile(password: &str, reset: bool, now: i64) -> LoginProfile {
     }
 }
 
-fn no_profile(user: &str) -> AwsError {
-    no_such_entity(format!("Login Profile for User {user} cannot be found."))
-}
-
 fn profile_value(user: &User, p: &LoginProfile) -> Value {
     json!({
         "UserName": user.name,
@@ -127,9 +124,8 @@ impl IamService {
 
     /// The user a login-profile operation is about (the caller by default).
     fn profile_user(&self, ctx: &RequestContext, input: &Value) -> Result<String, AwsError> {
-        self.target_user_name(ctx, input)?.ok_or_else(|| {
-            validation_error("Must specify userName when calling with non-User credentials")
-        })
+        self.target_user_name(ctx, input)?
+            .ok_or_else(|| IamError::UserNameRequired.into())
     }
 
     /// `CreateLoginProfile`.
@@ -143,11 +139,14 @@ impl IamService {
         let out = self.write(|txn| {
             let mut u = txn
                 .get(&self.users, &k)?
-                .ok_or_else(|| no_such_user(&name))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: name.to_string(),
+                })?;
             if u.login_profile.is_some() {
-                return Err(already_exists(format!(
-                    "Login Profile for user {name} already exists."
-                )));
+                return Err(IamError::LoginProfileExists {
+                    user: name.to_string(),
+                }
+                .into());
             }
             let p = new_profile(password, reset, now);
             let out = profile_value(&u, &p);
@@ -162,7 +161,12 @@ impl IamService {
     pub(crate) fn get_login_profile(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let name = self.profile_user(ctx, &input)?;
         let u = self.load_user(&ctx.account_id, &name)?;
-        let p = u.login_profile.as_ref().ok_or_else(|| no_profile(&name))?;
+        let p = u
+            .login_profile
+            .as_ref()
+            .ok_or_else(|| IamError::NoSuchLoginProfile {
+                user: name.to_string(),
+            })?;
         Ok(json!({ "LoginProfile": profile_value(&u, p) }))
     }
 
@@ -179,8 +183,15 @@ impl IamService {
         self.write(|txn| {
             let mut u = txn
                 .get(&self.users, &k)?
-                .ok_or_else(|| no_such_user(&name))?;
-            let p = u.login_profile.as_mut().ok_or_else(|| no_profile(&name))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: name.to_string(),
+                })?;
+            let p = u
+                .login_profile
+                .as_mut()
+                .ok_or_else(|| IamError::NoSuchLoginProfile {
+                    user: name.to_string(),
+                })?;
             if let Some(pw) = password {
                 p.hash = hash(&p.salt, pw);
                 p.password_last_changed = now;
@@ -201,9 +212,14 @@ impl IamService {
         self.write(|txn| {
             let mut u = txn
                 .get(&self.users, &k)?
-                .ok_or_else(|| no_such_user(&name))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: name.to_string(),
+                })?;
             if u.login_profile.take().is_none() {
-                return Err(no_profile(&name));
+                return Err(IamError::NoSuchLoginProfile {
+                    user: name.to_string(),
+                }
+                .into());
             }
             txn.put(&self.users, &k, &u)?;
             Ok(())
@@ -215,11 +231,7 @@ impl IamService {
     /// proving the old one.
     pub(crate) fn change_password(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let Principal::User { name, .. } = &ctx.principal else {
-            return Err(AwsError::new(
-                "InvalidUserType",
-                400,
-                "Only IAM users can change their own password.",
-            ));
+            return Err(IamError::NotAnIamUser.into());
         };
         let old = str_member(&input, "OldPassword").unwrap_or_default();
         let new = str_member(&input, "NewPassword").unwrap_or_default();
@@ -229,14 +241,17 @@ impl IamService {
         self.write(|txn| {
             let mut u = txn
                 .get(&self.users, &k)?
-                .ok_or_else(|| no_such_user(name))?;
-            let p = u.login_profile.as_mut().ok_or_else(|| no_profile(name))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: name.to_string(),
+                })?;
+            let p = u
+                .login_profile
+                .as_mut()
+                .ok_or_else(|| IamError::NoSuchLoginProfile {
+                    user: name.to_string(),
+                })?;
             if hash(&p.salt, old) != p.hash {
-                return Err(AwsError::new(
-                    "InvalidUserType",
-                    400,
-                    "The old password is incorrect.",
-                ));
+                return Err(IamError::WrongOldPassword.into());
             }
             p.hash = hash(&p.salt, new);
             p.password_last_changed = now;
@@ -279,10 +294,9 @@ impl IamService {
         _input: Value,
     ) -> OpResult {
         let p = self.password_policy(&ctx.account_id)?.ok_or_else(|| {
-            no_such_entity(format!(
-                "The Password Policy with domain name {} cannot be found.",
-                ctx.account_id
-            ))
+            IamError::NoSuchPasswordPolicy {
+                account: ctx.account_id.clone(),
+            }
         })?;
         Ok(json!({ "PasswordPolicy": policy_value(&p) }))
     }
@@ -296,9 +310,10 @@ impl IamService {
         let acct = ctx.account_id.clone();
         self.update_account(&ctx.account_id, |a| {
             if a.password_policy.take().is_none() {
-                return Err(no_such_entity(format!(
-                    "The Password Policy with domain name {acct} cannot be found."
-                )));
+                return Err(IamError::NoSuchPasswordPolicy {
+                    account: acct.to_string(),
+                }
+                .into());
             }
             Ok(())
         })?;

@@ -12,15 +12,17 @@
 //! (`QRCodePNG` is left out); the seed is what authenticator apps accept
 //! when entered by hand.
 
+use crate::errors::IamError;
 use crate::model::MfaDevice;
 use crate::users::user_value;
 use crate::util::{
-    account_prefix, already_exists, delete_conflict, key, list_output, no_such_entity,
-    no_such_user, paginate, path_member, put_tags, required, str_member, tags_member,
+    key, list_output, page_request, paginate, path_member, put_tags, required, scan_page, scope,
+    str_member, tags_member,
 };
 use crate::IamService;
 use base64::Engine;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
+use gureum_kit::Page;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha1::Sha1;
@@ -93,17 +95,7 @@ fn consecutive_codes(secret: &[u8], code1: &str, code2: &str, now_ms: i64, windo
 }
 
 fn invalid_code() -> AwsError {
-    AwsError::new(
-        "InvalidAuthenticationCode",
-        403,
-        "Authentication code for device is not valid.",
-    )
-}
-
-fn no_such_device(serial: &str) -> AwsError {
-    no_such_entity(format!(
-        "VirtualMFADevice with serial number {serial} doesn't exist."
-    ))
+    IamError::InvalidAuthenticationCode.into()
 }
 
 /// The store key of the device with this serial number in `account`.
@@ -115,10 +107,15 @@ fn device_key(account: &str, serial: &str) -> Option<String> {
 
 impl IamService {
     fn load_device(&self, account: &str, serial: &str) -> Result<(String, MfaDevice), AwsError> {
-        let k = device_key(account, serial).ok_or_else(|| no_such_device(serial))?;
+        let k = device_key(account, serial).ok_or_else(|| IamError::NoSuchVirtualMfaDevice {
+            serial: serial.to_string(),
+        })?;
         match self.mfa_devices.get(&k)? {
             Some(d) if d.serial_number == serial => Ok((k, d)),
-            _ => Err(no_such_device(serial)),
+            _ => Err(IamError::NoSuchVirtualMfaDevice {
+                serial: serial.to_string(),
+            }
+            .into()),
         }
     }
 
@@ -153,20 +150,50 @@ impl IamService {
         let k = key(acct, name);
         self.write(|txn| {
             if txn.get(&self.mfa_devices, &k)?.is_some() {
-                return Err(already_exists(
-                    "MFADevice entity at the same path and name already exists.",
-                ));
+                return Err(IamError::MfaDeviceExists.into());
             }
             txn.put(&self.mfa_devices, &k, &device)?;
             Ok(())
         })?;
+        let b64 = &base64::engine::general_purpose::STANDARD;
         let mut v = json!({
             "SerialNumber": device.serial_number,
-            "Base32StringSeed":
-                base64::engine::general_purpose::STANDARD.encode(device.seed_base32.as_bytes()),
+            "Base32StringSeed": b64.encode(device.seed_base32.as_bytes()),
         });
+        let uri = crate::qr_png::otpauth_uri(name, acct, &device.seed_base32);
+        if let Some(png) = crate::qr_png::qr_png(&uri) {
+            v["QRCodePNG"] = json!(b64.encode(png));
+        }
         put_tags(&mut v, &device.tags);
         Ok(json!({ "VirtualMFADevice": v }))
+    }
+
+    /// `GetMFADevice`: an MFA device enabled for the user (`UserName`, or
+    /// the caller).
+    pub(crate) fn get_mfa_device(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let serial = required(&input, "SerialNumber")?;
+        let user = self.target_user_name(ctx, &input)?;
+        let not_enabled = || -> AwsError {
+            IamError::NoSuchMfaDevice {
+                serial: serial.to_string(),
+            }
+            .into()
+        };
+        let (_, d) = self
+            .load_device(&ctx.account_id, serial)
+            .map_err(|_| not_enabled())?;
+        let owner = d.user.as_deref().ok_or_else(not_enabled)?;
+        if user
+            .as_deref()
+            .is_some_and(|u| !u.eq_ignore_ascii_case(owner))
+        {
+            return Err(not_enabled());
+        }
+        let mut out = json!({ "UserName": owner, "SerialNumber": d.serial_number });
+        if let Some(e) = d.enable_date {
+            out["EnableDate"] = json!(e);
+        }
+        Ok(out)
     }
 
     /// `EnableMFADevice`: assigns the device to a user after checking two
@@ -177,15 +204,24 @@ impl IamService {
         let serial = required(&input, "SerialNumber")?;
         let code1 = required(&input, "AuthenticationCode1")?;
         let code2 = required(&input, "AuthenticationCode2")?;
-        let u = self.load_user(acct, user)?;
         let (k, _) = self.load_device(acct, serial)?;
         let now_ms = ctx.clock.now_millis();
         self.write(|txn| {
-            let mut d = txn
-                .get(&self.mfa_devices, &k)?
-                .ok_or_else(|| no_such_device(serial))?;
+            // The user is read in the transaction that assigns the device,
+            // so a concurrent DeleteUser (which refuses users with devices)
+            // cannot leave a device assigned to a deleted user.
+            let u =
+                txn.get(&self.users, &key(acct, user))?
+                    .ok_or_else(|| IamError::NoSuchUser {
+                        name: user.to_string(),
+                    })?;
+            let mut d = txn.get(&self.mfa_devices, &k)?.ok_or_else(|| {
+                IamError::NoSuchVirtualMfaDevice {
+                    serial: serial.to_string(),
+                }
+            })?;
             if d.user.is_some() {
-                return Err(already_exists("MFA Device is already in use."));
+                return Err(IamError::MfaDeviceInUse.into());
             }
             let secret = base32_decode(&d.seed_base32).unwrap_or_default();
             if !consecutive_codes(&secret, code1, code2, now_ms, 2) {
@@ -212,7 +248,10 @@ impl IamService {
             .as_deref()
             .is_some_and(|u| u.eq_ignore_ascii_case(user))
         {
-            return Err(no_such_device(serial));
+            return Err(IamError::NoSuchVirtualMfaDevice {
+                serial: serial.to_string(),
+            }
+            .into());
         }
         let secret = base32_decode(&d.seed_base32).unwrap_or_default();
         let ok = consecutive_codes(
@@ -238,18 +277,21 @@ impl IamService {
         }
         let (k, _) = self.load_device(acct, serial)?;
         self.write(|txn| {
-            let mut d = txn
-                .get(&self.mfa_devices, &k)?
-                .ok_or_else(|| no_such_device(serial))?;
+            let mut d = txn.get(&self.mfa_devices, &k)?.ok_or_else(|| {
+                IamError::NoSuchVirtualMfaDevice {
+                    serial: serial.to_string(),
+                }
+            })?;
             let assigned = match (&d.user, &user) {
                 (Some(owner), Some(u)) => owner.eq_ignore_ascii_case(u),
                 (Some(_), None) => true,
                 (None, _) => false,
             };
             if !assigned {
-                return Err(no_such_entity(format!(
-                    "MFA Device with serial number {serial} does not exist."
-                )));
+                return Err(IamError::NoSuchMfaDevice {
+                    serial: serial.to_string(),
+                }
+                .into());
             }
             d.user = None;
             d.enable_date = None;
@@ -264,11 +306,13 @@ impl IamService {
         let serial = required(&input, "SerialNumber")?;
         let (k, _) = self.load_device(&ctx.account_id, serial)?;
         self.write(|txn| {
-            let d = txn
-                .get(&self.mfa_devices, &k)?
-                .ok_or_else(|| no_such_device(serial))?;
+            let d = txn.get(&self.mfa_devices, &k)?.ok_or_else(|| {
+                IamError::NoSuchVirtualMfaDevice {
+                    serial: serial.to_string(),
+                }
+            })?;
             if d.user.is_some() {
-                return Err(delete_conflict("MFA device is still in use."));
+                return Err(IamError::MfaDeviceStillInUse.into());
             }
             txn.delete(&self.mfa_devices, &k)?;
             Ok(())
@@ -284,7 +328,7 @@ impl IamService {
     ) -> Result<Vec<MfaDevice>, AwsError> {
         Ok(self
             .mfa_devices
-            .scan_prefix(&account_prefix(account))?
+            .scan_prefix(&scope(account).prefix())?
             .into_iter()
             .map(|(_, d)| d)
             .filter(|d| {
@@ -299,12 +343,20 @@ impl IamService {
     /// default).
     pub(crate) fn list_mfa_devices(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let Some(user) = self.target_user_name(ctx, &input)? else {
-            return Ok(list_output("MFADevices", Vec::new(), None));
+            return Ok(list_output(
+                "MFADevices",
+                Page {
+                    items: Vec::new(),
+                    next_token: None,
+                },
+            ));
         };
         let u = self
             .users
             .get(&key(&ctx.account_id, &user))?
-            .ok_or_else(|| no_such_user(&user))?;
+            .ok_or_else(|| IamError::NoSuchUser {
+                name: user.to_string(),
+            })?;
         let items = self
             .user_mfa_devices(&ctx.account_id, &user)?
             .into_iter()
@@ -319,8 +371,8 @@ impl IamService {
                 )
             })
             .collect();
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("MFADevices", page, next))
+        let page = paginate(items, &page_request(&input)?);
+        Ok(list_output("MFADevices", page))
     }
 
     /// `ListVirtualMFADevices`, by `AssignmentStatus` (Assigned,
@@ -328,8 +380,8 @@ impl IamService {
     pub(crate) fn list_virtual_mfa_devices(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let acct = &ctx.account_id;
         let status = str_member(&input, "AssignmentStatus").unwrap_or("Any");
-        let mut items = Vec::new();
-        for (k, d) in self.mfa_devices.scan_prefix(&account_prefix(acct))? {
+        let mut read_error = None;
+        let page = scan_page(&self.mfa_devices, acct, &page_request(&input)?, |_, d| {
             let assigned = d.user.is_some();
             let keep = match status {
                 "Assigned" => assigned,
@@ -337,22 +389,26 @@ impl IamService {
                 _ => true,
             };
             if !keep {
-                continue;
+                return None;
             }
             let mut v = json!({ "SerialNumber": d.serial_number });
             if let Some(u) = &d.user {
-                if let Some(user) = self.users.get(&key(acct, u))? {
-                    v["User"] = user_value(acct, &user, false);
+                match self.users.get(&key(acct, u)) {
+                    Ok(Some(user)) => v["User"] = user_value(acct, &user, false),
+                    Ok(None) => {}
+                    Err(e) => read_error = Some(e),
                 }
                 if let Some(e) = d.enable_date {
                     v["EnableDate"] = json!(e);
                 }
             }
             put_tags(&mut v, &d.tags);
-            items.push((k, v));
+            Some(v)
+        })?;
+        if let Some(e) = read_error {
+            return Err(e.into());
         }
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("VirtualMFADevices", page, next))
+        Ok(list_output("VirtualMFADevices", page))
     }
 
     /// Whether `code` is the current TOTP code (one step of drift either

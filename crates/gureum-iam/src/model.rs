@@ -53,6 +53,15 @@ pub struct User {
     /// Ids of the user's access keys.
     #[serde(default)]
     pub access_keys: Vec<String>,
+    /// Ids of the user's X.509 signing certificates.
+    #[serde(default)]
+    pub signing_certificates: Vec<String>,
+    /// Ids of the user's SSH public keys.
+    #[serde(default)]
+    pub ssh_public_keys: Vec<String>,
+    /// Ids of the user's service-specific credentials.
+    #[serde(default)]
+    pub service_credentials: Vec<String>,
     /// The console password, when the user has one.
     #[serde(default)]
     pub login_profile: Option<LoginProfile>,
@@ -288,4 +297,13 @@ pub struct AccountSettings {
     /// The last credential report: generation time (epoch seconds) and CSV.
     #[serde(default)]
     pub credential_report: Option<(i64, String)>,
+    /// STS's global endpoint token version (`v1Token` unless set).
+    #[serde(default)]
+    pub global_endpoint_token_version: Option<String>,
+    /// Whether outbound identity federation is on.
+    #[serde(default)]
+    pub outbound_federation_enabled: bool,
+    /// The account's outbound issuer URL, once generated.
+    #[serde(default)]
+    pub outbound_issuer: Option<String>,
 }

@@ -16,14 +16,17 @@
 
 use crate::catalogue::{self, AwsManagedPolicy};
 use crate::documents::{validate, DocKind};
+use crate::errors::IamError;
 use crate::model::{ManagedPolicy, PolicyVersion};
 use crate::util::{
-    account_prefix, already_exists, bool_member, check_name, delete_conflict, encode_document,
-    invalid_input, key, limit_exceeded, list_output, no_such_entity, no_such_policy, paginate,
-    path_member, policy_size, put_tags, required, str_member, tags_member,
+    bool_member, chained_page, check_name, encode_document, key, list_output, page_request,
+    paginate, path_member, policy_size, put_tags, required, scan_page, scope, str_member,
+    tags_member, Source,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
+use gureum_kit::paging::{Page, PageRequest};
+use gureum_store::{StoreError, WriteTxn};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -170,62 +173,107 @@ fn version_value(v: &PolicyVersion, default: &str, with_document: bool) -> Value
 /// Checks a managed policy document: size quota, then grammar.
 fn check_managed_document(doc: &str) -> Result<(), AwsError> {
     if policy_size(doc) > MANAGED_POLICY_SIZE {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for PolicySize: {MANAGED_POLICY_SIZE}"
-        )));
+        return Err(IamError::QuotaExceeded {
+            quota: "PolicySize".into(),
+            limit: MANAGED_POLICY_SIZE,
+        }
+        .into());
     }
     validate(doc, DocKind::Identity)?;
     Ok(())
 }
 
 /// What AWS answers when a caller tries to change an AWS managed policy.
-fn aws_policy_denied(ctx: &RequestContext, action: &str, arn: &str) -> AwsError {
-    AwsError::new(
-        "AccessDenied",
-        403,
-        format!(
-            "User: {} is not authorized to perform: iam:{action} on resource: policy {arn}",
-            ctx.principal.arn()
-        ),
-    )
+pub(crate) fn aws_policy_denied(ctx: &RequestContext, action: &'static str, arn: &str) -> AwsError {
+    IamError::AccessDenied {
+        principal: ctx.principal.arn(),
+        action,
+        resource: format!("policy {arn}"),
+    }
+    .into()
 }
 
 impl IamService {
-    /// The managed policy with this ARN, visible from `account`.
-    pub(crate) fn find_policy(&self, account: &str, arn: &str) -> Result<ManagedRef, AwsError> {
+    /// The managed policy with this ARN, visible from `account`, read
+    /// through `get` (the store, or a write transaction that must see the
+    /// policy it is about to reference); `None` when there is none.
+    pub(crate) fn lookup_policy(
+        &self,
+        account: &str,
+        arn: &str,
+        get: impl FnOnce(&str) -> Result<Option<ManagedPolicy>, StoreError>,
+    ) -> Result<Option<ManagedRef>, AwsError> {
         let Some((owner, path, name)) = split_policy_arn(arn) else {
-            return Err(invalid_input(format!("ARN {arn} is not valid.")));
+            return Err(IamError::InvalidArn {
+                arn: arn.to_string(),
+            }
+            .into());
         };
         if owner == "aws" {
-            return catalogue::by_arn(arn)
-                .map(ManagedRef::Aws)
-                .ok_or_else(|| no_such_policy(arn));
+            return Ok(catalogue::by_arn(arn).map(ManagedRef::Aws));
         }
         if owner != account {
-            return Err(no_such_policy(arn));
+            return Ok(None);
         }
         let k = key(account, name);
-        match self.policies.get(&k)? {
-            Some(p) if p.path == path && p.name == name => Ok(ManagedRef::Customer(k, Box::new(p))),
-            _ => Err(no_such_policy(arn)),
+        Ok(match get(&k)? {
+            Some(p) if p.path == path && p.name == name => {
+                Some(ManagedRef::Customer(k, Box::new(p)))
+            }
+            _ => None,
+        })
+    }
+
+    /// The managed policy with this ARN, visible from `account`.
+    pub(crate) fn find_policy(&self, account: &str, arn: &str) -> Result<ManagedRef, AwsError> {
+        self.lookup_policy(account, arn, |k| self.policies.get(k))?
+            .ok_or_else(|| {
+                IamError::NoSuchPolicy {
+                    arn: arn.to_string(),
+                }
+                .into()
+            })
+    }
+
+    /// Checks, inside `txn`, that `arn` names a managed policy an identity
+    /// may attach: the check and the attachment commit together, so a
+    /// concurrent `DeletePolicy` either sees the attachment or happens
+    /// before the check.
+    pub(crate) fn attachable_policy_in(
+        &self,
+        txn: &WriteTxn,
+        account: &str,
+        arn: &str,
+    ) -> Result<(), AwsError> {
+        match self.lookup_policy(account, arn, |k| txn.get(&self.policies, k))? {
+            Some(_) => Ok(()),
+            None => Err(IamError::NoSuchPolicy {
+                arn: arn.to_string(),
+            }
+            .into()),
         }
     }
 
-    /// Checks that `arn` names a managed policy usable as a permissions
-    /// boundary and returns it.
-    pub(crate) fn boundary_policy(&self, account: &str, arn: &str) -> Result<String, AwsError> {
-        match self.find_policy(account, arn) {
-            Ok(_) => Ok(arn.to_string()),
-            Err(e) if e.code == "NoSuchEntity" => Err(no_such_entity(format!(
-                "Scope ARN: {arn} does not exist or is not attachable."
-            ))),
-            Err(e) => Err(e),
+    /// Checks, inside `txn`, that `arn` names a managed policy usable as a
+    /// permissions boundary.
+    pub(crate) fn boundary_policy_in(
+        &self,
+        txn: &WriteTxn,
+        account: &str,
+        arn: &str,
+    ) -> Result<(), AwsError> {
+        match self.lookup_policy(account, arn, |k| txn.get(&self.policies, k))? {
+            Some(_) => Ok(()),
+            None => Err(IamError::NoSuchBoundaryPolicy {
+                arn: arn.to_string(),
+            }
+            .into()),
         }
     }
 
     /// How many identities attach each policy, and use it as a boundary.
     pub(crate) fn policy_usage(&self, account: &str) -> Result<Usage, AwsError> {
-        let prefix = account_prefix(account);
+        let prefix = scope(account).prefix();
         let mut usage: Usage = HashMap::new();
         let mut count = |attached: &[String], boundary: &Option<String>| {
             for a in attached {
@@ -275,9 +323,10 @@ impl IamService {
         let k = key(&ctx.account_id, name);
         self.write(|txn| {
             if txn.get(&self.policies, &k)?.is_some() {
-                return Err(already_exists(format!(
-                    "A policy called {name} already exists. Duplicate names are not allowed."
-                )));
+                return Err(IamError::PolicyExists {
+                    name: name.to_string(),
+                }
+                .into());
             }
             txn.put(&self.policies, &k, &policy)?;
             Ok(())
@@ -306,7 +355,7 @@ impl IamService {
     fn customer_policy(
         &self,
         ctx: &RequestContext,
-        action: &str,
+        action: &'static str,
         arn: &str,
     ) -> Result<(String, ManagedPolicy), AwsError> {
         match self.find_policy(&ctx.account_id, arn)? {
@@ -323,8 +372,10 @@ impl IamService {
         self.write(|txn| {
             let policy = txn
                 .get(&self.policies, &k)?
-                .ok_or_else(|| no_such_policy(arn))?;
-            let prefix = account_prefix(&ctx.account_id);
+                .ok_or_else(|| IamError::NoSuchPolicy {
+                    arn: arn.to_string(),
+                })?;
+            let prefix = scope(&ctx.account_id).prefix();
             let named = |attached: &[String], boundary: &Option<String>| {
                 attached.iter().any(|a| a == arn) || boundary.as_deref() == Some(arn)
             };
@@ -341,12 +392,10 @@ impl IamService {
                     .iter()
                     .any(|(_, r)| named(&r.attached_policies, &r.permissions_boundary));
             if attached {
-                return Err(delete_conflict("Cannot delete a policy attached to entities."));
+                return Err(IamError::PolicyAttached.into());
             }
             if policy.versions.len() > 1 {
-                return Err(delete_conflict(
-                    "This policy has more than one version. Before you delete a policy, you must delete the policy's non-default versions.",
-                ));
+                return Err(IamError::PolicyHasVersions.into());
             }
             txn.delete(&self.policies, &k)?;
             Ok(())
@@ -363,40 +412,60 @@ impl IamService {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
         let usage_filter = str_member(&input, "PolicyUsageFilter");
         let usage = self.policy_usage(acct)?;
-        let mut refs: Vec<(String, ManagedRef)> = Vec::new();
-        if scope != "Local" {
-            for p in catalogue::all() {
-                refs.push((format!("a/{}", p.name.to_lowercase()), ManagedRef::Aws(p)));
-            }
-        }
-        if scope != "AWS" {
-            for (k, p) in self.policies.scan_prefix(&account_prefix(acct))? {
-                refs.push((
-                    format!("l/{}", p.name.to_lowercase()),
-                    ManagedRef::Customer(k, Box::new(p)),
-                ));
-            }
-        }
         let arn_of = |r: &ManagedRef| match r {
             ManagedRef::Aws(p) => p.arn(),
             ManagedRef::Customer(_, p) => policy_arn(acct, p),
         };
-        let items = refs
-            .into_iter()
-            .filter(|(_, r)| r.path().starts_with(prefix))
-            .filter(|(_, r)| {
-                let (attach, boundary) = usage.get(&arn_of(r)).copied().unwrap_or_default();
-                let in_use = match usage_filter {
-                    Some("PermissionsPolicy") => attach > 0,
-                    Some("PermissionsBoundary") => boundary > 0,
-                    _ => attach + boundary > 0,
-                };
-                !only_attached || in_use
-            })
-            .map(|(k, r)| (k, managed_value(acct, &r, &usage, false)))
-            .collect();
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("Policies", page, next))
+        let wanted = |r: &ManagedRef| {
+            if !r.path().starts_with(prefix) {
+                return false;
+            }
+            let (attach, boundary) = usage.get(&arn_of(r)).copied().unwrap_or_default();
+            let in_use = match usage_filter {
+                Some("PermissionsPolicy") => attach > 0,
+                Some("PermissionsBoundary") => boundary > 0,
+                _ => attach + boundary > 0,
+            };
+            !only_attached || in_use
+        };
+        // AWS managed policies (a static catalogue, in memory) come first,
+        // then the account's own, paged over the store.
+        let mut sources: Vec<Source<'_, Value>> = Vec::new();
+        if scope != "Local" {
+            sources.push((
+                "a",
+                Box::new(|req: &PageRequest| {
+                    let mut aws: Vec<_> = catalogue::all()
+                        .iter()
+                        .filter(|p| wanted(&ManagedRef::Aws(p)))
+                        .map(|p| (p.name.to_lowercase(), p))
+                        .collect();
+                    aws.sort_by(|x, y| x.0.cmp(&y.0));
+                    let page = paginate(aws, req);
+                    Ok(Page {
+                        items: page
+                            .items
+                            .into_iter()
+                            .map(|p| managed_value(acct, &ManagedRef::Aws(p), &usage, false))
+                            .collect(),
+                        next_token: page.next_token,
+                    })
+                }),
+            ));
+        }
+        if scope != "AWS" {
+            sources.push((
+                "l",
+                Box::new(|req: &PageRequest| {
+                    scan_page(&self.policies, acct, req, |k, p| {
+                        let r = ManagedRef::Customer(k.to_string(), Box::new(p));
+                        wanted(&r).then(|| managed_value(acct, &r, &usage, false))
+                    })
+                }),
+            ));
+        }
+        let page = chained_page(&page_request(&input)?, sources)?;
+        Ok(list_output("Policies", page))
     }
 
     /// `CreatePolicyVersion` (at most 5 versions; `SetAsDefault` makes it
@@ -411,11 +480,11 @@ impl IamService {
         let (version, default) = self.write(|txn| {
             let mut p = txn
                 .get(&self.policies, &k)?
-                .ok_or_else(|| no_such_policy(arn))?;
+                .ok_or_else(|| IamError::NoSuchPolicy {
+                    arn: arn.to_string(),
+                })?;
             if p.versions.len() >= VERSIONS_PER_POLICY {
-                return Err(limit_exceeded(
-                    "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.",
-                ));
+                return Err(IamError::TooManyPolicyVersions.into());
             }
             let v = PolicyVersion {
                 version_id: format!("v{}", p.next_version),
@@ -443,9 +512,11 @@ impl IamService {
         let arn = required(&input, "PolicyArn")?;
         let vid = required(&input, "VersionId")?;
         let missing = || {
-            no_such_entity(format!(
-                "Policy {arn} version {vid} does not exist or is not attachable."
-            ))
+            IamError::NoSuchPolicyVersion {
+                arn: arn.to_string(),
+                version: vid.to_string(),
+            }
+            .into()
         };
         match self.find_policy(&ctx.account_id, arn)? {
             ManagedRef::Aws(p) => {
@@ -492,8 +563,8 @@ impl IamService {
                     .collect()
             }
         };
-        let (page, next) = paginate(items, &input);
-        Ok(list_output("Versions", page, next))
+        let page = paginate(items, &page_request(&input)?);
+        Ok(list_output("Versions", page))
     }
 
     /// `DeletePolicyVersion` (never the default version).
@@ -504,16 +575,18 @@ impl IamService {
         self.write(|txn| {
             let mut p = txn
                 .get(&self.policies, &k)?
-                .ok_or_else(|| no_such_policy(arn))?;
+                .ok_or_else(|| IamError::NoSuchPolicy {
+                    arn: arn.to_string(),
+                })?;
             if !p.versions.iter().any(|v| v.version_id == vid) {
-                return Err(no_such_entity(format!(
-                    "Policy {arn} version {vid} does not exist or is not attachable."
-                )));
+                return Err(IamError::NoSuchPolicyVersion {
+                    arn: arn.to_string(),
+                    version: vid.to_string(),
+                }
+                .into());
             }
             if p.default_version == vid {
-                return Err(delete_conflict(
-                    "Cannot delete the default version of a policy.",
-                ));
+                return Err(IamError::DefaultPolicyVersion.into());
             }
             p.versions.retain(|v| v.version_id != vid);
             txn.put(&self.policies, &k, &p)?;
@@ -535,11 +608,15 @@ impl IamService {
         self.write(|txn| {
             let mut p = txn
                 .get(&self.policies, &k)?
-                .ok_or_else(|| no_such_policy(arn))?;
+                .ok_or_else(|| IamError::NoSuchPolicy {
+                    arn: arn.to_string(),
+                })?;
             if !p.versions.iter().any(|v| v.version_id == vid) {
-                return Err(no_such_entity(format!(
-                    "Policy {arn} version {vid} does not exist or is not attachable."
-                )));
+                return Err(IamError::NoSuchPolicyVersion {
+                    arn: arn.to_string(),
+                    version: vid.to_string(),
+                }
+                .into());
             }
             p.default_version = vid.to_string();
             p.update_date = now;

@@ -10,11 +10,11 @@
 //! STS reports a session ([`IamService::note_role_used`]).
 
 use crate::documents::{validate, DocKind};
+use crate::errors::IamError;
 use crate::model::Role;
 use crate::util::{
-    account_prefix, already_exists, boundary_value, check_name, delete_conflict, encode_document,
-    int_member, key, limit_exceeded, list_output, no_such_role, paginate, path_member, policy_size,
-    put_tags, required, str_member, tags_member, validation_error,
+    boundary_value, check_name, encode_document, int_member, key, list_output, page_request,
+    path_member, policy_size, put_tags, required, scan_page, scope, str_member, tags_member,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
@@ -59,9 +59,11 @@ pub(crate) fn role_value(account: &str, r: &Role, full: bool) -> Value {
 /// Checks a trust policy: its size quota, then its grammar.
 fn check_trust_policy(doc: &str) -> Result<(), AwsError> {
     if policy_size(doc) > TRUST_POLICY_SIZE {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_SIZE}"
-        )));
+        return Err(IamError::QuotaExceeded {
+            quota: "ACLSizePerRole".into(),
+            limit: TRUST_POLICY_SIZE,
+        }
+        .into());
     }
     validate(doc, DocKind::Trust)?;
     Ok(())
@@ -69,9 +71,12 @@ fn check_trust_policy(doc: &str) -> Result<(), AwsError> {
 
 fn check_max_session(secs: i64) -> Result<(), AwsError> {
     if !(3600..=43200).contains(&secs) {
-        return Err(validation_error(format!(
-            "1 validation error detected: Value '{secs}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200"
-        )));
+        return Err(IamError::Constraint {
+            value: secs.to_string(),
+            member: "maxSessionDuration".into(),
+            constraint: "Member must have value less than or equal to 43200".into(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -79,9 +84,12 @@ fn check_max_session(secs: i64) -> Result<(), AwsError> {
 impl IamService {
     /// The role `name` of `account`, or `NoSuchEntity`.
     pub(crate) fn load_role(&self, account: &str, name: &str) -> Result<Role, AwsError> {
-        self.roles
-            .get(&key(account, name))?
-            .ok_or_else(|| no_such_role(name))
+        self.roles.get(&key(account, name))?.ok_or_else(|| {
+            IamError::NoSuchRole {
+                name: name.to_string(),
+            }
+            .into()
+        })
     }
 
     /// `CreateRole`.
@@ -94,10 +102,8 @@ impl IamService {
         let max = int_member(&input, "MaxSessionDuration").unwrap_or(3600);
         check_max_session(max)?;
         let tags = tags_member(&input)?;
-        let boundary = match str_member(&input, "PermissionsBoundary") {
-            Some(arn) => Some(self.boundary_policy(&ctx.account_id, arn)?),
-            None => None,
-        };
+        let boundary_arn = str_member(&input, "PermissionsBoundary");
+        let boundary = boundary_arn.map(str::to_string);
         let role = Role {
             name: name.to_string(),
             role_id: id::iam_unique_id("AROA"),
@@ -114,10 +120,14 @@ impl IamService {
         };
         let k = key(&ctx.account_id, name);
         self.write(|txn| {
+            if let Some(arn) = boundary_arn {
+                self.boundary_policy_in(txn, &ctx.account_id, arn)?;
+            }
             if txn.get(&self.roles, &k)?.is_some() {
-                return Err(already_exists(format!(
-                    "Role with name {name} already exists."
-                )));
+                return Err(IamError::RoleExists {
+                    name: name.to_string(),
+                }
+                .into());
             }
             txn.put(&self.roles, &k, &role)?;
             Ok(())
@@ -145,7 +155,9 @@ impl IamService {
         self.write(|txn| {
             let mut role = txn
                 .get(&self.roles, &k)?
-                .ok_or_else(|| no_such_role(name))?;
+                .ok_or_else(|| IamError::NoSuchRole {
+                    name: name.to_string(),
+                })?;
             f(&mut role)?;
             txn.put(&self.roles, &k, &role)?;
             Ok(role)
@@ -189,6 +201,9 @@ impl IamService {
         let doc = required(&input, "PolicyDocument")?;
         check_trust_policy(doc)?;
         self.modify_role(ctx, name, |r| {
+            if crate::service_linked::is_service_linked(r) {
+                return Err(crate::service_linked::protected(r));
+            }
             r.assume_role_policy = doc.to_string();
             Ok(())
         })?;
@@ -204,25 +219,24 @@ impl IamService {
         self.write(|txn| {
             let role = txn
                 .get(&self.roles, &k)?
-                .ok_or_else(|| no_such_role(name))?;
+                .ok_or_else(|| IamError::NoSuchRole {
+                    name: name.to_string(),
+                })?;
+            if crate::service_linked::is_service_linked(&role) {
+                return Err(crate::service_linked::protected(&role));
+            }
             let in_profile = txn
-                .scan_prefix(&self.instance_profiles, &account_prefix(acct))?
+                .scan_prefix(&self.instance_profiles, &scope(acct).prefix())?
                 .iter()
                 .any(|(_, p)| p.roles.iter().any(|r| r.eq_ignore_ascii_case(name)));
             if in_profile {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must remove roles from instance profile first.",
-                ));
+                return Err(IamError::InInstanceProfile.into());
             }
             if !role.inline_policies.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must delete policies first.",
-                ));
+                return Err(IamError::HasInlinePolicies.into());
             }
             if !role.attached_policies.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must detach all policies first.",
-                ));
+                return Err(IamError::HasAttachedPolicies.into());
             }
             txn.delete(&self.roles, &k)?;
             Ok(())
@@ -233,15 +247,17 @@ impl IamService {
     /// `ListRoles`, optionally under a path prefix.
     pub(crate) fn list_roles(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
-        let roles = self
-            .roles
-            .scan_prefix(&account_prefix(&ctx.account_id))?
-            .into_iter()
-            .filter(|(_, r)| r.path.starts_with(prefix))
-            .map(|(k, r)| (k, role_value(&ctx.account_id, &r, false)))
-            .collect();
-        let (page, next) = paginate(roles, &input);
-        Ok(list_output("Roles", page, next))
+        let page = scan_page(
+            &self.roles,
+            &ctx.account_id,
+            &page_request(&input)?,
+            |_, r| {
+                r.path
+                    .starts_with(prefix)
+                    .then(|| role_value(&ctx.account_id, &r, false))
+            },
+        )?;
+        Ok(list_output("Roles", page))
     }
 
     /// Records that a session of the role was made (or used) in `region`,

@@ -15,9 +15,10 @@
 //! resource, none).
 
 use crate::entity::Entity;
+use crate::errors::IamError;
 use crate::model::{Group, Role, User};
 use crate::policies::ManagedRef;
-use crate::util::{invalid_input, paginate, required, str_member};
+use crate::util::{page_request, paginate, required, str_member};
 use crate::IamService;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_policy::{
@@ -64,7 +65,9 @@ fn parse_input_policies(
         .enumerate()
         .map(|(i, doc)| {
             let policy =
-                gureum_policy::validate(doc, kind).map_err(|e| invalid_input(e.message()))?;
+                gureum_policy::validate(doc, kind).map_err(|e| IamError::InvalidInput {
+                    message: e.message(),
+                })?;
             Ok(Labeled {
                 policy,
                 id: format!("{member}.{}", i + 1),
@@ -114,10 +117,15 @@ impl IamService {
     fn subject(&self, account: &str, arn: &str) -> Result<Subject, AwsError> {
         let resource = arn
             .strip_prefix(&format!("arn:aws:iam::{account}:"))
-            .ok_or_else(|| invalid_input(format!("Invalid ARN: {arn}")))?;
-        let (kind, rest) = resource
-            .split_once('/')
-            .ok_or_else(|| invalid_input(format!("Invalid ARN: {arn}")))?;
+            .ok_or_else(|| IamError::InvalidSimulationArn {
+                arn: arn.to_string(),
+            })?;
+        let (kind, rest) =
+            resource
+                .split_once('/')
+                .ok_or_else(|| IamError::InvalidSimulationArn {
+                    arn: arn.to_string(),
+                })?;
         let name = rest.rsplit('/').next().unwrap_or(rest);
         let mut s = Subject::default();
         match kind {
@@ -152,7 +160,12 @@ impl IamService {
                     account,
                 );
             }
-            _ => return Err(invalid_input(format!("Invalid ARN: {arn}"))),
+            _ => {
+                return Err(IamError::InvalidSimulationArn {
+                    arn: arn.to_string(),
+                }
+                .into())
+            }
         }
         Ok(s)
     }
@@ -173,13 +186,15 @@ impl IamService {
         if !boundary_input.is_empty() {
             s.boundary = boundary_input;
         }
-        let resource_policy = match str_member(input, "ResourcePolicy") {
-            Some(doc) => Some(
-                gureum_policy::validate(doc, PolicyKind::Resource)
-                    .map_err(|e| invalid_input(e.message()))?,
-            ),
-            None => None,
-        };
+        let resource_policy =
+            match str_member(input, "ResourcePolicy") {
+                Some(doc) => Some(gureum_policy::validate(doc, PolicyKind::Resource).map_err(
+                    |e| IamError::InvalidInput {
+                        message: e.message(),
+                    },
+                )?),
+                None => None,
+            };
         let resource_owner = str_member(input, "ResourceOwner")
             .and_then(|a| a.split(':').nth(4))
             .map(String::from);
@@ -259,9 +274,10 @@ impl IamService {
                 results.push((format!("{:08}", results.len()), r));
             }
         }
-        let (page, next) = paginate(results, input);
-        let mut out = json!({ "EvaluationResults": page, "IsTruncated": next.is_some() });
-        if let Some(m) = next {
+        let page = paginate(results, &page_request(input)?);
+        let mut out =
+            json!({ "EvaluationResults": page.items, "IsTruncated": page.next_token.is_some() });
+        if let Some(m) = page.next_token {
             out["Marker"] = json!(m);
         }
         Ok(out)
@@ -284,5 +300,47 @@ impl IamService {
             ..Subject::default()
         };
         self.simulate(ctx, subject, &input)
+    }
+}
+
+/// The condition keys `policies` reference, each once (the first spelling
+/// wins; keys are case-insensitive), in document order.
+fn context_keys<'a>(policies: impl Iterator<Item = &'a Labeled>) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for p in policies {
+        for s in &p.policy.statements {
+            for c in &s.conditions {
+                if !keys.iter().any(|k| k.eq_ignore_ascii_case(&c.key)) {
+                    keys.push(c.key.clone());
+                }
+            }
+        }
+    }
+    keys
+}
+
+impl IamService {
+    /// `GetContextKeysForCustomPolicy`: the condition keys of the given
+    /// policies.
+    pub(crate) fn get_context_keys_for_custom_policy(
+        &self,
+        _ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let policies = parse_input_policies(&input, "PolicyInputList", PolicyKind::Identity)?;
+        Ok(json!({ "ContextKeyNames": context_keys(policies.iter()) }))
+    }
+
+    /// `GetContextKeysForPrincipalPolicy`: the condition keys of a user's,
+    /// group's or role's policies (a user's groups' too), and of any given.
+    pub(crate) fn get_context_keys_for_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let arn = required(&input, "PolicySourceArn")?;
+        let s = self.subject(&ctx.account_id, arn)?;
+        let extra = parse_input_policies(&input, "PolicyInputList", PolicyKind::Identity)?;
+        Ok(json!({ "ContextKeyNames": context_keys(s.identity.iter().chain(extra.iter())) }))
     }
 }

@@ -7,11 +7,12 @@
 //! that is not there is not an error. User and role tags are what
 //! `aws:PrincipalTag/…` conditions read.
 
+use crate::errors::IamError;
 use crate::model::Tag;
 use crate::policies::ManagedRef;
 use crate::util::{
-    key, list_output, merge_tags, no_such_role, no_such_user, paginate, remove_tags, required,
-    tags_member, tags_value,
+    key, list_output, merge_tags, page_request, paginate, remove_tags, required, tags_member,
+    tags_value,
 };
 use crate::IamService;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -43,7 +44,8 @@ impl Change {
     }
 }
 
-fn list(tags: &[Tag], input: &Value) -> OpResult {
+/// One page of a resource's tags (`ListXTags`).
+pub(crate) fn list(tags: &[Tag], input: &Value) -> OpResult {
     let items = tags
         .iter()
         .enumerate()
@@ -54,11 +56,32 @@ fn list(tags: &[Tag], input: &Value) -> OpResult {
             )
         })
         .collect();
-    let (page, next) = paginate(items, input);
-    Ok(list_output("Tags", page, next))
+    let page = paginate(items, &page_request(input)?);
+    Ok(list_output("Tags", page))
 }
 
 impl IamService {
+    /// `Tag…`/`Untag…` for the record at `k` of `table`: `tags_of` finds
+    /// its tags, `missing` is the error when there is no such record.
+    pub(crate) fn retag<T: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        table: &gureum_store::Table<T>,
+        k: &str,
+        input: &Value,
+        adding: bool,
+        tags_of: impl FnOnce(&mut T) -> &mut Vec<Tag>,
+        missing: impl FnOnce() -> AwsError,
+    ) -> OpResult {
+        let change = Change::of(input, adding)?;
+        self.write(|txn| {
+            let mut record = txn.get(table, k)?.ok_or_else(missing)?;
+            change.apply(tags_of(&mut record))?;
+            txn.put(table, k, &record)?;
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
     fn retag_user(&self, ctx: &RequestContext, input: &Value, adding: bool) -> OpResult {
         let name = required(input, "UserName")?;
         let change = Change::of(input, adding)?;
@@ -66,7 +89,9 @@ impl IamService {
         self.write(|txn| {
             let mut u = txn
                 .get(&self.users, &k)?
-                .ok_or_else(|| no_such_user(name))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: name.to_string(),
+                })?;
             change.apply(&mut u.tags)?;
             txn.put(&self.users, &k, &u)?;
             Ok(())
@@ -81,7 +106,9 @@ impl IamService {
         self.write(|txn| {
             let mut r = txn
                 .get(&self.roles, &k)?
-                .ok_or_else(|| no_such_role(name))?;
+                .ok_or_else(|| IamError::NoSuchRole {
+                    name: name.to_string(),
+                })?;
             change.apply(&mut r.tags)?;
             txn.put(&self.roles, &k, &r)?;
             Ok(())
@@ -93,19 +120,14 @@ impl IamService {
         let arn = required(input, "PolicyArn")?;
         let change = Change::of(input, adding)?;
         let ManagedRef::Customer(k, _) = self.find_policy(&ctx.account_id, arn)? else {
-            return Err(AwsError::new(
-                "AccessDenied",
-                403,
-                format!(
-                    "User: {} is not authorized to perform: iam:TagPolicy on resource: policy {arn}",
-                    ctx.principal.arn()
-                ),
-            ));
+            return Err(crate::policies::aws_policy_denied(ctx, "TagPolicy", arn));
         };
         self.write(|txn| {
             let mut p = txn
                 .get(&self.policies, &k)?
-                .ok_or_else(|| crate::util::no_such_policy(arn))?;
+                .ok_or_else(|| IamError::NoSuchPolicy {
+                    arn: arn.to_string(),
+                })?;
             change.apply(&mut p.tags)?;
             txn.put(&self.policies, &k, &p)?;
             Ok(())
@@ -123,9 +145,11 @@ impl IamService {
         let change = Change::of(input, adding)?;
         let k = key(&ctx.account_id, name);
         self.write(|txn| {
-            let mut p = txn
-                .get(&self.instance_profiles, &k)?
-                .ok_or_else(|| crate::instance_profiles::no_such_profile(name))?;
+            let mut p = txn.get(&self.instance_profiles, &k)?.ok_or_else(|| {
+                IamError::NoSuchInstanceProfile {
+                    name: name.to_string(),
+                }
+            })?;
             change.apply(&mut p.tags)?;
             txn.put(&self.instance_profiles, &k, &p)?;
             Ok(())

@@ -745,7 +745,7 @@ fn state_survives_reopening_a_file_store() {
 #[test]
 fn unlisted_operations_are_not_implemented() {
     let s = svc();
-    let e = call(&s, "UploadSSHPublicKey", json!({})).expect_err("ni");
+    let e = call(&s, "CreateDelegationRequest", json!({})).expect_err("ni");
     assert_eq!((e.code.as_str(), e.status), ("NotImplemented", 501));
 }
 
@@ -757,7 +757,7 @@ fn mfa_secret(s: &IamService, name: &str) -> (String, Vec<u8>) {
         json!({"VirtualMFADeviceName": name}),
     ));
     let d = &out["VirtualMFADevice"];
-    assert!(d.get("QRCodePNG").is_none());
+    assert!(d["QRCodePNG"].as_str().is_some_and(|png| !png.is_empty()));
     let seed = base64::engine::general_purpose::STANDARD
         .decode(d["Base32StringSeed"].as_str().expect("seed"))
         .expect("base64");
@@ -1113,4 +1113,190 @@ fn iam_operations_are_authorized_on_the_entity_they_name() {
         s.authorization(&root(), "ListUsers", &json!({})),
         Authorization::Default
     );
+    assert_eq!(
+        s.authorization(
+            &root(),
+            "CreateServiceLinkedRole",
+            &json!({"AWSServiceName": "autoscaling.amazonaws.com"})
+        ),
+        Authorization::Targets(vec![AuthzTarget::new(
+            "iam:CreateServiceLinkedRole",
+            "arn:aws:iam::000000000000:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        )])
+    );
+    assert_eq!(
+        s.authorization(
+            &root(),
+            "UploadServerCertificate",
+            &json!({"ServerCertificateName": "web", "Path": "/cloudfront/"})
+        ),
+        Authorization::Targets(vec![AuthzTarget::new(
+            "iam:UploadServerCertificate",
+            "arn:aws:iam::000000000000:server-certificate/cloudfront/web"
+        )])
+    );
+}
+
+/// Follows `Marker`s until the last page; every item's `field`.
+fn all_pages(s: &IamService, op: &str, mut input: Value, list: &str, field: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let out = ok(call(s, op, input.clone()));
+        for item in out[list].as_array().expect("list") {
+            seen.push(item[field].as_str().expect("field").to_string());
+        }
+        match out.get("Marker") {
+            Some(m) => input["Marker"] = m.clone(),
+            None => {
+                assert_eq!(out["IsTruncated"], false);
+                return seen;
+            }
+        }
+    }
+}
+
+#[test]
+fn list_policies_pages_through_aws_then_local_policies_once_each() {
+    let s = svc();
+    for i in 0..7 {
+        ok(call(
+            &s,
+            "CreatePolicy",
+            json!({"PolicyName": format!("mine{i}"), "PolicyDocument": ALLOW_S3}),
+        ));
+    }
+    let whole = ok(call(&s, "ListPolicies", json!({"MaxItems": 1000})));
+    let aws = crate::catalogue::all().len();
+    let paged = all_pages(
+        &s,
+        "ListPolicies",
+        json!({"MaxItems": 3}),
+        "Policies",
+        "PolicyName",
+    );
+    let mut unique = paged.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(paged.len(), unique.len(), "no policy twice");
+    assert_eq!(paged.len(), aws + 7);
+    assert_eq!(
+        &paged[aws..],
+        ["mine0", "mine1", "mine2", "mine3", "mine4", "mine5", "mine6"]
+    );
+    let local = all_pages(
+        &s,
+        "ListPolicies",
+        json!({"MaxItems": 2, "Scope": "Local"}),
+        "Policies",
+        "PolicyName",
+    );
+    assert_eq!(local.len(), 7);
+    assert!(whole["Policies"].as_array().is_some_and(|a| !a.is_empty()));
+}
+
+#[test]
+fn filtered_listings_fill_each_page_with_matches() {
+    let s = svc();
+    for i in 0..6 {
+        let path = if i % 2 == 0 { "/team/" } else { "/" };
+        ok(call(
+            &s,
+            "CreateUser",
+            json!({"UserName": format!("f{i}"), "Path": path}),
+        ));
+    }
+    let first = ok(call(
+        &s,
+        "ListUsers",
+        json!({"MaxItems": 2, "PathPrefix": "/team/"}),
+    ));
+    assert_eq!(first["Users"].as_array().map(Vec::len), Some(2));
+    let all = all_pages(
+        &s,
+        "ListUsers",
+        json!({"MaxItems": 2, "PathPrefix": "/team/"}),
+        "Users",
+        "UserName",
+    );
+    assert_eq!(all, ["f0", "f2", "f4"]);
+}
+
+#[test]
+fn max_items_outside_one_to_a_thousand_is_refused_with_aws_wording() {
+    let s = svc();
+    let e = call(&s, "ListUsers", json!({"MaxItems": 0})).expect_err("0 items");
+    assert_eq!(e.code, "ValidationError");
+    assert_eq!(
+        e.message,
+        "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+}
+
+#[test]
+fn list_entities_for_policy_pages_through_groups_roles_and_users_once_each() {
+    let s = svc();
+    let arn = ok(call(
+        &s,
+        "CreatePolicy",
+        json!({"PolicyName": "shared", "PolicyDocument": ALLOW_S3}),
+    ))["Policy"]["Arn"]
+        .as_str()
+        .expect("arn")
+        .to_string();
+    for i in 0..3 {
+        ok(call(
+            &s,
+            "CreateGroup",
+            json!({"GroupName": format!("g{i}")}),
+        ));
+        ok(call(
+            &s,
+            "AttachGroupPolicy",
+            json!({"GroupName": format!("g{i}"), "PolicyArn": arn}),
+        ));
+        user(&s, &format!("u{i}"));
+        ok(call(
+            &s,
+            "AttachUserPolicy",
+            json!({"UserName": format!("u{i}"), "PolicyArn": arn}),
+        ));
+    }
+    for i in 0..2 {
+        ok(call(
+            &s,
+            "CreateRole",
+            json!({"RoleName": format!("r{i}"), "AssumeRolePolicyDocument": TRUST_EC2}),
+        ));
+        ok(call(
+            &s,
+            "AttachRolePolicy",
+            json!({"RoleName": format!("r{i}"), "PolicyArn": arn}),
+        ));
+    }
+    // Page sizes that end a page mid-source and exactly at a source's end.
+    for size in [1, 2, 3, 5, 8] {
+        let mut input = json!({"PolicyArn": arn, "MaxItems": size});
+        let mut seen = Vec::new();
+        loop {
+            let out = ok(call(&s, "ListEntitiesForPolicy", input.clone()));
+            for (list, field) in [
+                ("PolicyGroups", "GroupName"),
+                ("PolicyRoles", "RoleName"),
+                ("PolicyUsers", "UserName"),
+            ] {
+                for e in out[list].as_array().expect("list") {
+                    seen.push(e[field].as_str().expect("name").to_string());
+                }
+            }
+            match out.get("Marker") {
+                Some(m) => input["Marker"] = m.clone(),
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen,
+            ["g0", "g1", "g2", "r0", "r1", "u0", "u1", "u2"],
+            "MaxItems {size}"
+        );
+    }
 }

@@ -11,11 +11,11 @@
 //! memberships, inline or attached policies — AWS makes the caller remove
 //! each first, and so do we.
 
+use crate::errors::IamError;
 use crate::model::User;
 use crate::util::{
-    account_prefix, already_exists, boundary_value, check_name, delete_conflict, key, list_output,
-    no_such_user, paginate, path_member, put_tags, required, str_member, tags_member,
-    validation_error,
+    boundary_value, check_name, key, list_output, page_request, path_member, put_tags, required,
+    scan_page, scope, str_member, tags_member,
 };
 use crate::IamService;
 use gureum_core::{id, AwsError, OpResult, Principal, RequestContext, Value};
@@ -51,9 +51,12 @@ pub(crate) fn user_value(account: &str, user: &User, full: bool) -> Value {
 impl IamService {
     /// The user `name` of `account`, or `NoSuchEntity`.
     pub(crate) fn load_user(&self, account: &str, name: &str) -> Result<User, AwsError> {
-        self.users
-            .get(&key(account, name))?
-            .ok_or_else(|| no_such_user(name))
+        self.users.get(&key(account, name))?.ok_or_else(|| {
+            IamError::NoSuchUser {
+                name: name.to_string(),
+            }
+            .into()
+        })
     }
 
     /// The user an operation is about: the `UserName` member, or when it is
@@ -70,9 +73,7 @@ impl IamService {
         match &ctx.principal {
             Principal::User { name, .. } => Ok(Some(name.clone())),
             Principal::Root { .. } => Ok(None),
-            _ => Err(validation_error(
-                "Must specify userName when calling with non-User credentials",
-            )),
+            _ => Err(IamError::UserNameRequired.into()),
         }
     }
 
@@ -82,10 +83,8 @@ impl IamService {
         check_name("UserName", name)?;
         let path = path_member(&input, "Path")?;
         let tags = tags_member(&input)?;
-        let boundary = match str_member(&input, "PermissionsBoundary") {
-            Some(arn) => Some(self.boundary_policy(&ctx.account_id, arn)?),
-            None => None,
-        };
+        let boundary_arn = str_member(&input, "PermissionsBoundary");
+        let boundary = boundary_arn.map(str::to_string);
         let user = User {
             name: name.to_string(),
             user_id: id::iam_unique_id("AIDA"),
@@ -97,15 +96,22 @@ impl IamService {
             attached_policies: Vec::new(),
             groups: Vec::new(),
             access_keys: Vec::new(),
+            signing_certificates: Vec::new(),
+            ssh_public_keys: Vec::new(),
+            service_credentials: Vec::new(),
             login_profile: None,
             password_last_used: None,
         };
         let k = key(&ctx.account_id, name);
         self.write(|txn| {
+            if let Some(arn) = boundary_arn {
+                self.boundary_policy_in(txn, &ctx.account_id, arn)?;
+            }
             if txn.get(&self.users, &k)?.is_some() {
-                return Err(already_exists(format!(
-                    "User with name {name} already exists."
-                )));
+                return Err(IamError::UserExists {
+                    name: name.to_string(),
+                }
+                .into());
             }
             txn.put(&self.users, &k, &user)?;
             Ok(())
@@ -130,7 +136,8 @@ impl IamService {
     }
 
     /// `UpdateUser`: a new path and/or name. Renaming rewrites the records
-    /// that name the user (its access keys and MFA devices).
+    /// that name the user (its access keys, signing certificates, SSH keys
+    /// and MFA devices).
     pub(crate) fn update_user(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let acct = &ctx.account_id;
         let name = required(&input, "UserName")?;
@@ -146,7 +153,9 @@ impl IamService {
         self.write(|txn| {
             let mut user = txn
                 .get(&self.users, &old_key)?
-                .ok_or_else(|| no_such_user(name))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: name.to_string(),
+                })?;
             if let Some(p) = new_path {
                 user.path = p;
             }
@@ -154,9 +163,10 @@ impl IamService {
             if let Some(n) = new_name {
                 new_key = key(acct, n);
                 if new_key != old_key && txn.get(&self.users, &new_key)?.is_some() {
-                    return Err(already_exists(format!(
-                        "User with name {n} already exists."
-                    )));
+                    return Err(IamError::UserExists {
+                        name: n.to_string(),
+                    }
+                    .into());
                 }
                 user.name = n.to_string();
                 for kid in &user.access_keys {
@@ -165,7 +175,28 @@ impl IamService {
                         txn.put(&self.access_keys, kid, &k)?;
                     }
                 }
-                for (k, mut d) in txn.scan_prefix(&self.mfa_devices, &account_prefix(acct))? {
+                for id in &user.signing_certificates {
+                    let k = scope(acct).key(id);
+                    if let Some(mut c) = txn.get(&self.signing_certificates, &k)? {
+                        c.user_name = n.to_string();
+                        txn.put(&self.signing_certificates, &k, &c)?;
+                    }
+                }
+                for id in &user.ssh_public_keys {
+                    let k = scope(acct).key(id);
+                    if let Some(mut c) = txn.get(&self.ssh_public_keys, &k)? {
+                        c.user_name = n.to_string();
+                        txn.put(&self.ssh_public_keys, &k, &c)?;
+                    }
+                }
+                for id in &user.service_credentials {
+                    let k = scope(acct).key(id);
+                    if let Some(mut c) = txn.get(&self.service_credentials, &k)? {
+                        c.user_name = n.to_string();
+                        txn.put(&self.service_credentials, &k, &c)?;
+                    }
+                }
+                for (k, mut d) in txn.scan_prefix(&self.mfa_devices, &scope(acct).prefix())? {
                     if d.user
                         .as_deref()
                         .is_some_and(|u| u.eq_ignore_ascii_case(name))
@@ -191,19 +222,26 @@ impl IamService {
         self.write(|txn| {
             let user = txn
                 .get(&self.users, &k)?
-                .ok_or_else(|| no_such_user(name))?;
+                .ok_or_else(|| IamError::NoSuchUser {
+                    name: name.to_string(),
+                })?;
             if user.login_profile.is_some() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must delete login profile first.",
-                ));
+                return Err(IamError::UserHasLoginProfile.into());
             }
             if !user.access_keys.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must delete access keys first.",
-                ));
+                return Err(IamError::UserHasAccessKeys.into());
+            }
+            if !user.signing_certificates.is_empty() {
+                return Err(IamError::UserHasSigningCertificates.into());
+            }
+            if !user.ssh_public_keys.is_empty() {
+                return Err(IamError::UserHasSshPublicKeys.into());
+            }
+            if !user.service_credentials.is_empty() {
+                return Err(IamError::UserHasServiceCredentials.into());
             }
             let has_mfa = txn
-                .scan_prefix(&self.mfa_devices, &account_prefix(acct))?
+                .scan_prefix(&self.mfa_devices, &scope(acct).prefix())?
                 .iter()
                 .any(|(_, d)| {
                     d.user
@@ -211,24 +249,16 @@ impl IamService {
                         .is_some_and(|u| u.eq_ignore_ascii_case(name))
                 });
             if has_mfa {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must delete MFA device first.",
-                ));
+                return Err(IamError::UserHasMfaDevice.into());
             }
             if !user.groups.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must remove user from all groups first.",
-                ));
+                return Err(IamError::UserInGroups.into());
             }
             if !user.inline_policies.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must delete policies first.",
-                ));
+                return Err(IamError::HasInlinePolicies.into());
             }
             if !user.attached_policies.is_empty() {
-                return Err(delete_conflict(
-                    "Cannot delete entity, must detach all policies first.",
-                ));
+                return Err(IamError::HasAttachedPolicies.into());
             }
             txn.delete(&self.users, &k)?;
             Ok(())
@@ -239,14 +269,16 @@ impl IamService {
     /// `ListUsers`, optionally under a path prefix.
     pub(crate) fn list_users(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let prefix = str_member(&input, "PathPrefix").unwrap_or("/");
-        let users = self
-            .users
-            .scan_prefix(&account_prefix(&ctx.account_id))?
-            .into_iter()
-            .filter(|(_, u)| u.path.starts_with(prefix))
-            .map(|(k, u)| (k, user_value(&ctx.account_id, &u, false)))
-            .collect();
-        let (page, next) = paginate(users, &input);
-        Ok(list_output("Users", page, next))
+        let page = scan_page(
+            &self.users,
+            &ctx.account_id,
+            &page_request(&input)?,
+            |_, u| {
+                u.path
+                    .starts_with(prefix)
+                    .then(|| user_value(&ctx.account_id, &u, false))
+            },
+        )?;
+        Ok(list_output("Users", page))
     }
 }

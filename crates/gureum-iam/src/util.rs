@@ -2,69 +2,12 @@
 //! wording, reading members from an input value, name and path rules,
 //! tags, policy-document encoding, and `Marker`/`MaxItems` pagination.
 
+use crate::errors::IamError;
 use crate::model::Tag;
-use gureum_core::{AwsError, Value};
+use gureum_core::{AwsError, Scope, Value};
+use gureum_kit::paging::{self, Page, PageRequest, PagingError};
+use gureum_store::Table;
 use serde_json::json;
-
-/// `NoSuchEntity` (404).
-pub fn no_such_entity(message: impl Into<String>) -> AwsError {
-    AwsError::new("NoSuchEntity", 404, message)
-}
-
-/// `EntityAlreadyExists` (409).
-pub fn already_exists(message: impl Into<String>) -> AwsError {
-    AwsError::new("EntityAlreadyExists", 409, message)
-}
-
-/// `DeleteConflict` (409).
-pub fn delete_conflict(message: impl Into<String>) -> AwsError {
-    AwsError::new("DeleteConflict", 409, message)
-}
-
-/// `LimitExceeded` (409).
-pub fn limit_exceeded(message: impl Into<String>) -> AwsError {
-    AwsError::new("LimitExceeded", 409, message)
-}
-
-/// `InvalidInput` (400).
-pub fn invalid_input(message: impl Into<String>) -> AwsError {
-    AwsError::new("InvalidInput", 400, message)
-}
-
-/// `ValidationError` (400).
-pub fn validation_error(message: impl Into<String>) -> AwsError {
-    AwsError::new("ValidationError", 400, message)
-}
-
-/// `MalformedPolicyDocument` (400).
-pub fn malformed_policy(message: impl Into<String>) -> AwsError {
-    AwsError::new("MalformedPolicyDocument", 400, message)
-}
-
-/// `UnmodifiableEntity` (400).
-pub fn unmodifiable(message: impl Into<String>) -> AwsError {
-    AwsError::new("UnmodifiableEntity", 400, message)
-}
-
-/// `NoSuchEntity` for a user.
-pub fn no_such_user(name: &str) -> AwsError {
-    no_such_entity(format!("The user with name {name} cannot be found."))
-}
-
-/// `NoSuchEntity` for a group.
-pub fn no_such_group(name: &str) -> AwsError {
-    no_such_entity(format!("The group with name {name} cannot be found."))
-}
-
-/// `NoSuchEntity` for a role.
-pub fn no_such_role(name: &str) -> AwsError {
-    no_such_entity(format!("The role with name {name} cannot be found."))
-}
-
-/// `NoSuchEntity` for a managed policy.
-pub fn no_such_policy(arn: &str) -> AwsError {
-    no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
-}
 
 pub use gureum_core::member::str_member;
 
@@ -73,10 +16,10 @@ pub use gureum_core::member::str_member;
 pub fn required<'a>(input: &'a Value, name: &str) -> Result<&'a str, AwsError> {
     match str_member(input, name) {
         Some(s) => Ok(s),
-        None => Err(validation_error(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            lower_first(name)
-        ))),
+        None => Err(IamError::MissingMember {
+            member: lower_first(name),
+        }
+        .into()),
     }
 }
 
@@ -99,14 +42,15 @@ pub fn lower_first(s: &str) -> String {
     }
 }
 
-/// The store key of a named entity: `account/lowercase-name`.
-pub fn key(account: &str, name: &str) -> String {
-    format!("{account}/{}", name.to_lowercase())
+/// IAM's scope: an account (IAM is global, so no region).
+pub fn scope(account: &str) -> Scope<'_> {
+    Scope::Account { account }
 }
 
-/// The key prefix of an account's entities.
-pub fn account_prefix(account: &str) -> String {
-    format!("{account}/")
+/// The store key of a named entity: the account's scope and the name in
+/// lower case (IAM names are unique regardless of case).
+pub fn key(account: &str, name: &str) -> String {
+    scope(account).key(&name.to_lowercase())
 }
 
 /// Checks a user, group, role, policy or instance profile name against
@@ -120,10 +64,12 @@ pub fn check_name(member: &str, name: &str) -> Result<(), AwsError> {
     if ok {
         Ok(())
     } else {
-        Err(validation_error(format!(
-            "1 validation error detected: Value '{name}' at '{}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-            lower_first(member)
-        )))
+        Err(IamError::Constraint {
+            value: name.to_string(),
+            member: lower_first(member),
+            constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]+".into(),
+        }
+        .into())
     }
 }
 
@@ -137,9 +83,7 @@ pub fn check_path(path: &str) -> Result<(), AwsError> {
     if ok {
         Ok(())
     } else {
-        Err(validation_error(
-            "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.",
-        ))
+        Err(IamError::InvalidPath.into())
     }
 }
 
@@ -186,16 +130,12 @@ pub fn tags_member(input: &Value) -> Result<Vec<Tag>, AwsError> {
         check_tag_key(&key)?;
         check_tag_value(&value)?;
         if tags.iter().any(|e| e.key.eq_ignore_ascii_case(&key)) {
-            return Err(invalid_input(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-            ));
+            return Err(IamError::DuplicateTagKeys.into());
         }
         tags.push(Tag { key, value });
     }
     if tags.len() > 50 {
-        return Err(limit_exceeded(
-            "The number of tags has reached the maximum limit.",
-        ));
+        return Err(IamError::TooManyTags.into());
     }
     Ok(tags)
 }
@@ -209,23 +149,31 @@ fn tag_chars_ok(s: &str) -> bool {
 /// not starting with `aws:`.
 pub fn check_tag_key(key: &str) -> Result<(), AwsError> {
     if key.is_empty() || key.chars().count() > 128 || !tag_chars_ok(key) {
-        return Err(validation_error(format!(
-            "1 validation error detected: Value '{key}' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]+"
-        )));
+        return Err(IamError::Constraint {
+            value: key.to_string(),
+            member: "tags.1.member.key".into(),
+            constraint:
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"
+                    .into(),
+        }
+        .into());
     }
     if key.to_ascii_lowercase().starts_with("aws:") {
-        return Err(invalid_input(
-            "User-defined tag keys can't start with 'aws:'. This prefix is reserved for AWS tags.",
-        ));
+        return Err(IamError::ReservedTagKey.into());
     }
     Ok(())
 }
 
 fn check_tag_value(value: &str) -> Result<(), AwsError> {
     if value.chars().count() > 256 || !tag_chars_ok(value) {
-        return Err(validation_error(format!(
-            "1 validation error detected: Value '{value}' at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]*"
-        )));
+        return Err(IamError::Constraint {
+            value: value.to_string(),
+            member: "tags.1.member.value".into(),
+            constraint:
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"
+                    .into(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -243,9 +191,7 @@ pub fn merge_tags(existing: &mut Vec<Tag>, new: Vec<Tag>) -> Result<(), AwsError
         }
     }
     if existing.len() > 50 {
-        return Err(limit_exceeded(
-            "The number of tags has reached the maximum limit.",
-        ));
+        return Err(IamError::TooManyTags.into());
     }
     Ok(())
 }
@@ -276,37 +222,140 @@ pub fn put_tags(out: &mut Value, tags: &[Tag]) {
     }
 }
 
-/// The `MaxItems` member (default 100).
-pub fn max_items(input: &Value) -> usize {
-    int_member(input, "MaxItems")
-        .filter(|n| *n > 0)
-        .map_or(100, |n| n as usize)
+/// The page a `Marker`/`MaxItems` list request asks for: `MaxItems` 1–1000
+/// (default 100), the `Marker` an earlier page of this server returned.
+pub fn page_request(input: &Value) -> Result<PageRequest, AwsError> {
+    PageRequest::new(
+        int_member(input, "MaxItems"),
+        str_member(input, "Marker"),
+        (1, 1000),
+        100,
+    )
+    .map_err(|e| match e {
+        PagingError::SizeOutOfRange { given, min, .. } => IamError::Constraint {
+            value: given.to_string(),
+            member: "maxItems".into(),
+            constraint: if given < min as i64 {
+                "Member must have value greater than or equal to 1".into()
+            } else {
+                "Member must have value less than or equal to 1000".into()
+            },
+        }
+        .into(),
+        PagingError::BadToken(_) => IamError::InvalidMarker.into(),
+    })
 }
 
-/// One page of `items` (already in order, each with its sort key): the items
-/// after the `Marker`, at most `MaxItems`, and the marker of the next page.
-pub fn paginate<T>(items: Vec<(String, T)>, input: &Value) -> (Vec<T>, Option<String>) {
-    let max = max_items(input);
-    let marker = str_member(input, "Marker");
+/// One page of `items` held in memory (a record's own list: its attached
+/// policies, tags, keys), already in order, each with its sort key. Lists
+/// of a whole account page over the store instead ([`scan_page`]).
+pub fn paginate<T>(items: Vec<(String, T)>, request: &PageRequest) -> Page<T> {
     let mut out = Vec::new();
-    let mut next = None;
+    let mut last = String::new();
+    let mut more = false;
     for (k, item) in items {
-        if marker.is_some_and(|m| k.as_str() <= m) {
+        if request.after.as_deref().is_some_and(|a| k.as_str() <= a) {
             continue;
         }
-        if out.len() == max {
-            next = out.last().map(|(k, _): &(String, T)| k.clone());
+        if out.len() == request.limit {
+            more = true;
             break;
         }
-        out.push((k, item));
+        last = k;
+        out.push(item);
     }
-    (out.into_iter().map(|(_, v)| v).collect(), next)
+    let next_token = more.then(|| paging::encode_token(&last));
+    Page {
+        items: out,
+        next_token,
+    }
+}
+
+/// One page of an account's entities in `table`, straight from a store
+/// scan: `keep` turns a record into an item or skips it (filters).
+pub fn scan_page<T: serde::Serialize + serde::de::DeserializeOwned, R>(
+    table: &Table<T>,
+    account: &str,
+    request: &PageRequest,
+    keep: impl FnMut(&str, T) -> Option<R>,
+) -> Result<Page<R>, AwsError> {
+    Ok(paging::page(
+        table,
+        &scope(account).prefix(),
+        request,
+        keep,
+    )?)
+}
+
+/// One source of a [`chained_page`]: its tag, and how to read a page of
+/// it (`after` relative to the source).
+pub type Source<'a, T> = (
+    &'static str,
+    Box<dyn FnMut(&PageRequest) -> Result<Page<T>, AwsError> + 'a>,
+);
+
+/// One page over several sources in turn (the account's groups, then
+/// roles, then users), each read with its own scan. Markers name the
+/// source they resume in: `{tag}/{key}`, or `{tag}/` for its start.
+pub fn chained_page<T>(
+    request: &PageRequest,
+    mut sources: Vec<Source<'_, T>>,
+) -> Result<Page<T>, AwsError> {
+    let (start_tag, start_after) = match request.after.as_deref() {
+        Some(a) => {
+            let (tag, rest) = a.split_once('/').ok_or(IamError::InvalidMarker)?;
+            if !sources.iter().any(|(t, _)| *t == tag) {
+                return Err(IamError::InvalidMarker.into());
+            }
+            (Some(tag), (!rest.is_empty()).then(|| rest.to_string()))
+        }
+        None => (None, None),
+    };
+    let first = start_tag.map_or(0, |t| {
+        sources.iter().position(|(tag, _)| *tag == t).unwrap_or(0)
+    });
+    let mut items = Vec::new();
+    let mut after = start_after;
+    for (tag, read) in sources.iter_mut().skip(first) {
+        let room = request.limit - items.len();
+        if room == 0 {
+            // The page is full: a marker at this source's start, if it
+            // has anything to give.
+            let probe = read(&PageRequest {
+                after: None,
+                limit: 1,
+            })?;
+            if probe.items.is_empty() {
+                continue;
+            }
+            return Ok(Page {
+                items,
+                next_token: Some(paging::encode_token(&format!("{tag}/"))),
+            });
+        }
+        let page = read(&PageRequest {
+            after: after.take(),
+            limit: room,
+        })?;
+        items.extend(page.items);
+        if let Some(t) = page.next_token {
+            let key = paging::decode_token(&t).map_err(|_| IamError::InvalidMarker)?;
+            return Ok(Page {
+                items,
+                next_token: Some(paging::encode_token(&format!("{tag}/{key}"))),
+            });
+        }
+    }
+    Ok(Page {
+        items,
+        next_token: None,
+    })
 }
 
 /// A list output: `{member: items, IsTruncated, Marker?}`.
-pub fn list_output(member: &str, items: Vec<Value>, next: Option<String>) -> Value {
-    let mut out = json!({ member: items, "IsTruncated": next.is_some() });
-    if let Some(m) = next {
+pub fn list_output(member: &str, page: Page<Value>) -> Value {
+    let mut out = json!({ member: page.items, "IsTruncated": page.next_token.is_some() });
+    if let Some(m) = page.next_token {
         out["Marker"] = json!(m);
     }
     out
@@ -345,12 +394,35 @@ mod tests {
     #[test]
     fn pagination_resumes_after_the_marker() {
         let items: Vec<(String, i32)> = (0..5).map(|i| (format!("k{i}"), i)).collect();
-        let (page, next) = paginate(items.clone(), &json!({"MaxItems": 2}));
-        assert_eq!(page, vec![0, 1]);
-        assert_eq!(next.as_deref(), Some("k1"));
-        let (page, next) = paginate(items, &json!({"MaxItems": 3, "Marker": "k1"}));
-        assert_eq!(page, vec![2, 3, 4]);
-        assert_eq!(next, None);
+        let page = paginate(
+            items.clone(),
+            &page_request(&json!({"MaxItems": 2})).expect("req"),
+        );
+        assert_eq!(page.items, vec![0, 1]);
+        let marker = page.next_token.expect("more");
+        let req = page_request(&json!({"MaxItems": 3, "Marker": marker})).expect("req");
+        let page = paginate(items, &req);
+        assert_eq!(page.items, vec![2, 3, 4]);
+        assert_eq!(page.next_token, None);
+    }
+
+    #[test]
+    fn max_items_out_of_range_and_foreign_markers_are_validation_errors() {
+        let e = page_request(&json!({"MaxItems": 0})).expect_err("0");
+        assert_eq!(e.code, "ValidationError");
+        assert!(
+            e.message.contains("greater than or equal to 1"),
+            "{}",
+            e.message
+        );
+        let e = page_request(&json!({"MaxItems": 1001})).expect_err("1001");
+        assert!(
+            e.message.contains("less than or equal to 1000"),
+            "{}",
+            e.message
+        );
+        let e = page_request(&json!({"Marker": "not a marker!"})).expect_err("marker");
+        assert_eq!(e.code, "ValidationError");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! ARN itself (AWS's rule for same-account trust); a caller from another
 //! account always needs both.
 
+use crate::errors::StsError;
 use crate::session::{new_session_token, Session, SessionPrincipal};
 use crate::StsService;
 use gureum_core::{id, AuthzTarget, AwsError, OpResult, Principal, RequestContext, Value};
@@ -14,12 +15,8 @@ use serde_json::json;
 
 use gureum_core::member::str_member;
 
-pub(crate) fn validation(message: impl Into<String>) -> AwsError {
-    AwsError::new("ValidationError", 400, message)
-}
-
 /// `arn:aws:iam::ACCOUNT:role/path/NAME` → (account, name).
-fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
+pub(crate) fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
     let rest = arn.strip_prefix("arn:aws:iam::")?;
     let (account, resource) = rest.split_once(':')?;
     let path_and_name = resource.strip_prefix("role/")?;
@@ -28,27 +25,28 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
         .then_some((account, name))
 }
 
-fn check_session_name(name: &str) -> Result<(), AwsError> {
+pub(crate) fn check_session_name(name: &str) -> Result<(), AwsError> {
     let ok = name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
     if !ok {
-        return Err(validation(format!(
-            "1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
-        )));
+        return Err(StsError::Constraint {
+            value: name.to_string(),
+            member: "roleSessionName",
+            constraint: "Member must satisfy regular expression pattern: [\\w+=,.@-]*".into(),
+        }
+        .into());
     }
     Ok(())
 }
 
-fn not_authorized(ctx: &RequestContext, action: &str, role_arn: &str) -> AwsError {
-    AwsError::new(
-        "AccessDenied",
-        403,
-        format!(
-            "User: {} is not authorized to perform: {action} on resource: {role_arn}",
-            ctx.principal.arn()
-        ),
-    )
+fn not_authorized(ctx: &RequestContext, action: &'static str, role_arn: &str) -> AwsError {
+    StsError::NotAuthorized {
+        principal: ctx.principal.arn(),
+        action,
+        resource: role_arn.to_string(),
+    }
+    .into()
 }
 
 fn allow_everything() -> Policy {
@@ -68,7 +66,7 @@ fn allow_everything() -> Policy {
 
 /// Whether the trust policy alone lets a principal with no policies of its
 /// own (a web-identity caller) in.
-fn trust_allows(request: &Request, trust: &Policy) -> bool {
+pub(crate) fn trust_allows(request: &Request, trust: &Policy) -> bool {
     let set = PolicySet {
         identity: Default::default(),
         resource: Some(trust),
@@ -81,15 +79,18 @@ fn trust_allows(request: &Request, trust: &Policy) -> bool {
 
 /// Session policies: the inline `Policy` and the managed `PolicyArns`
 /// (customer managed in the role's account, or AWS managed).
-fn session_policies(
+pub(crate) fn session_policies(
     iam: &gureum_iam::IamService,
     role_account: &str,
     input: &Value,
 ) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();
     if let Some(doc) = str_member(input, "Policy") {
-        gureum_policy::validate(doc, PolicyKind::Session)
-            .map_err(|e| AwsError::new("MalformedPolicyDocument", 400, e.message()))?;
+        gureum_policy::validate(doc, PolicyKind::Session).map_err(|e| {
+            StsError::MalformedPolicyDocument {
+                message: e.message(),
+            }
+        })?;
         out.push(doc.to_string());
     }
     let arns = input.get("PolicyArns").and_then(Value::as_array);
@@ -100,12 +101,8 @@ fn session_policies(
     {
         let doc = iam
             .managed_policy_document(role_account, arn)
-            .map_err(|_| {
-                AwsError::new(
-                    "InvalidParameterValue",
-                    400,
-                    format!("Policy {arn} does not exist or is not attachable."),
-                )
+            .map_err(|_| StsError::NoSuchSessionPolicy {
+                arn: arn.to_string(),
             })?;
         out.push(doc);
     }
@@ -143,7 +140,9 @@ impl StsService {
         let session_name = str_member(&input, "RoleSessionName").unwrap_or_default();
         check_session_name(session_name)?;
         let (role_account, role_name) =
-            parse_role_arn(role_arn).ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
+            parse_role_arn(role_arn).ok_or_else(|| StsError::InvalidRoleArn {
+                arn: role_arn.to_string(),
+            })?;
         let role = self
             .iam
             .role(role_account, role_name)
@@ -188,12 +187,10 @@ impl StsService {
             .and_then(Value::as_i64)
             .unwrap_or(3600);
         if chained && duration > 3600 {
-            return Err(validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."));
+            return Err(StsError::DurationOverChainingLimit.into());
         }
         if duration > role.max_session_duration_secs {
-            return Err(validation(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-            ));
+            return Err(StsError::DurationOverRoleMaximum.into());
         }
         // MFA, when the caller presents a code.
         let mut mfa = false;
@@ -204,11 +201,7 @@ impl StsService {
                 .iam
                 .verify_mfa_code(account, serial, code, ctx.clock.now_millis())
             {
-                return Err(AwsError::new(
-                    "AccessDenied",
-                    403,
-                    "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-                ));
+                return Err(StsError::InvalidMfaCode.into());
             }
             mfa = true;
         }
@@ -261,13 +254,7 @@ impl StsService {
         let session_name = str_member(&input, "RoleSessionName").unwrap_or_default();
         check_session_name(session_name)?;
         let token = str_member(&input, "WebIdentityToken").unwrap_or_default();
-        let claims = jwt_claims(token).ok_or_else(|| {
-            AwsError::new(
-                "InvalidIdentityToken",
-                400,
-                "Couldn't parse the web identity token.",
-            )
-        })?;
+        let claims = jwt_claims(token).ok_or(StsError::UnparseableIdentityToken)?;
         let issuer = claims
             .get("iss")
             .and_then(Value::as_str)
@@ -288,14 +275,37 @@ impl StsService {
             _ => String::new(),
         };
         let (role_account, role_name) =
-            parse_role_arn(role_arn).ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
-        let denied = || {
-            AwsError::new(
-                "AccessDenied",
-                403,
-                "Not authorized to perform sts:AssumeRoleWithWebIdentity",
-            )
+            parse_role_arn(role_arn).ok_or_else(|| StsError::InvalidRoleArn {
+                arn: role_arn.to_string(),
+            })?;
+        // Well-known issuers need no IAM provider; any other needs one in
+        // the role's account, listing the token's audience.
+        const WELL_KNOWN: &[&str] = &[
+            "accounts.google.com",
+            "www.amazon.com",
+            "graph.facebook.com",
+            "cognito-identity.amazonaws.com",
+        ];
+        let well_known = WELL_KNOWN.contains(&provider.as_str());
+        // Trust policies name a registered provider by its ARN, a
+        // well-known one by its host.
+        let federated = if well_known {
+            provider.clone()
+        } else {
+            format!("arn:aws:iam::{role_account}:oidc-provider/{provider}")
         };
+        if !well_known {
+            let clients = self
+                .iam
+                .open_id_connect_client_ids(role_account, issuer)
+                .ok_or_else(|| StsError::NoOidcProvider {
+                    issuer: issuer.to_string(),
+                })?;
+            if !clients.contains(&audience) {
+                return Err(StsError::WrongAudience.into());
+            }
+        }
+        let denied = || AwsError::from(StsError::WebIdentityDenied);
         let role = self.iam.role(role_account, role_name).ok_or_else(denied)?;
         let mut context = gureum_policy::ContextKeys::new();
         context.insert(format!("{provider}:sub"), vec![subject.clone()]);
@@ -305,7 +315,7 @@ impl StsService {
             action: "sts:AssumeRoleWithWebIdentity".into(),
             resource: role.arn.clone(),
             principal: RequestPrincipal {
-                federated: Some(provider.clone()),
+                federated: Some(federated),
                 ..RequestPrincipal::default()
             },
             context,
@@ -318,9 +328,7 @@ impl StsService {
             .and_then(Value::as_i64)
             .unwrap_or(3600);
         if duration > role.max_session_duration_secs {
-            return Err(validation(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-            ));
+            return Err(StsError::DurationOverRoleMaximum.into());
         }
         let policies = session_policies(&self.iam, role_account, &input)?;
         let now = ctx.clock.now_millis();

@@ -6,9 +6,12 @@
 //! together with the caller's own policies ([`assume_role`]).
 
 mod assume_role;
+pub mod errors;
+mod saml;
 mod session;
 mod session_token;
 
+pub use errors::StsError;
 pub use session::Session;
 
 use gureum_authz::Authorizer;
@@ -70,6 +73,7 @@ gureum_core::service_operations! {
     StsService, "sts", authorization = authorization,
     "AssumeRole" => assume_role,
     "AssumeRoleWithWebIdentity" => assume_role_with_web_identity,
+    "AssumeRoleWithSAML" => assume_role_with_saml,
     "GetAccessKeyInfo" => get_access_key_info,
     "GetCallerIdentity" => get_caller_identity,
     "GetSessionToken" => get_session_token,

@@ -1,9 +1,9 @@
 //! `GetSessionToken` and `GetAccessKeyInfo`.
 
-use crate::assume_role::validation;
+use crate::errors::StsError;
 use crate::session::{new_session_token, Session, SessionPrincipal};
 use crate::StsService;
-use gureum_core::{id, AwsError, OpResult, Principal, RequestContext, Value};
+use gureum_core::{id, OpResult, Principal, RequestContext, Value};
 use serde_json::json;
 
 impl StsService {
@@ -34,22 +34,19 @@ impl StsService {
                 3_600,
                 3_600,
             ),
-            _ => {
-                return Err(AwsError::new(
-                    "AccessDenied",
-                    403,
-                    "Cannot call GetSessionToken with session credentials",
-                ))
-            }
+            _ => return Err(StsError::SessionTokenFromSession.into()),
         };
         let duration = input
             .get("DurationSeconds")
             .and_then(Value::as_i64)
             .unwrap_or(default);
         if duration > max {
-            return Err(validation(format!(
-                "1 validation error detected: Value '{duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {max}"
-            )));
+            return Err(StsError::Constraint {
+                value: duration.to_string(),
+                member: "durationSeconds",
+                constraint: format!("Member must have value less than or equal to {max}"),
+            }
+            .into());
         }
         let mut mfa = false;
         if let Some(serial) = input.get("SerialNumber").and_then(Value::as_str) {
@@ -61,11 +58,7 @@ impl StsService {
                 .iam
                 .verify_mfa_code(&ctx.account_id, serial, code, ctx.clock.now_millis())
             {
-                return Err(AwsError::new(
-                    "AccessDenied",
-                    403,
-                    "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-                ));
+                return Err(StsError::InvalidMfaCode.into());
             }
             mfa = true;
         }
