@@ -98,9 +98,13 @@ def test_moto_and_localstack_reset_paths_clear_everything(gureum):
 
 
 def test_an_unknown_service_is_refused_by_name(gureum):
+    gureum.client("iam").create_user(UserName="erin")
     status, body = post(gureum, "/_gureum/reset?service=nope")
     assert status == 400
     assert body["error"].startswith("no such service: nope (Gureum serves ")
+    status, body = post(gureum, "/_gureum/reset?service=")
+    assert (status, body["error"]) == (400, "service= needs a service name (s3, iam, ec2…)")
+    assert "erin" in user_names(gureum), "a refused reset clears nothing"
     p = gureum_cli(gureum, "reset", "--service", "nope")
     assert p.returncode != 0
     assert "no such service: nope" in p.stderr

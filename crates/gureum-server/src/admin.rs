@@ -79,10 +79,8 @@ pub fn handle(
         ("GET", "/_gureum/clock") => Some(clock(state)),
         ("POST", "/_gureum/clock") => Some(set_clock(state, body)),
         ("POST", "/_gureum/reset" | "/moto-api/reset" | "/_localstack/state/reset") => {
-            let service = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("service="))
-                .filter(|s| !s.is_empty());
+            // `?service=` with no name is a mistake, not "everything".
+            let service = query.split('&').find_map(|kv| kv.strip_prefix("service="));
             Some(crate::admin_state::reset(state, service))
         }
         ("POST", p) if p.starts_with("/_localstack/state/") && p.ends_with("/reset") => {

@@ -19,6 +19,12 @@ const OWN_TABLES: &str = "gureum.";
 /// Clears every service's state, or `service`'s only.
 pub fn reset(state: &AppState, service: Option<&str>) -> AdminResponse {
     let services: Vec<&'static str> = match service {
+        Some("") => {
+            return json_response(
+                400,
+                json!({"error": "service= needs a service name (s3, iam, ec2…)"}),
+            )
+        }
         Some(name) => match state.registry.services().find(|(n, _)| *n == name) {
             Some((n, _)) => vec![n],
             None => {
