@@ -10,7 +10,7 @@ import pytest
 
 from conftest import binary
 
-LARGE = os.urandom(300 * 1024)  # over 128 KiB: a file beside the store
+LARGE = os.urandom(3 << 20)  # over 128 KiB: a file beside the store; over 1 MiB: several export chunks
 SMALL = b"small object bytes"
 
 
@@ -95,6 +95,13 @@ def test_moto_and_localstack_reset_paths_clear_everything(gureum):
         status, body = post(gureum, path)
         assert (status, body["status"]) == (200, "ok"), (path, body)
         assert user_names(gureum) == [], path
+    # LocalStack's per-service form.
+    gureum.client("iam").create_user(UserName="bob")
+    gureum.client("s3").create_bucket(Bucket="stays")
+    status, body = post(gureum, "/_localstack/state/iam/reset")
+    assert (status, body["services"]) == (200, ["iam"])
+    assert user_names(gureum) == []
+    assert bucket_names(gureum) == ["stays"]
 
 
 def test_an_unknown_service_is_refused_by_name(gureum):

@@ -35,8 +35,8 @@ pub struct AdminResponse {
     pub status: u16,
     /// The `Content-Type`.
     pub content_type: &'static str,
-    /// The body.
-    pub body: Bytes,
+    /// The body (an export streams).
+    pub body: crate::body::ResponseStream,
 }
 
 impl AdminResponse {
@@ -50,7 +50,7 @@ pub(crate) fn json_response(status: u16, v: serde_json::Value) -> AdminResponse 
     AdminResponse {
         status,
         content_type: "application/json",
-        body: Bytes::from(v.to_string()),
+        body: Bytes::from(v.to_string()).into(),
     }
 }
 
@@ -119,7 +119,7 @@ fn health(state: &AppState) -> AdminResponse {
     AdminResponse {
         status: 200,
         content_type: "application/json",
-        body: Bytes::from(body),
+        body: Bytes::from(body).into(),
     }
 }
 

@@ -5,9 +5,11 @@
 //! [`gureum_core::Service::reset`] drops; S3's large objects are files
 //! under the data directory, exported and imported with the tables.
 //! Gureum's own settings (`gureum.*`, the clock offset) survive a reset,
-//! and travel in exports.
+//! and travel in exports (an import stores the offset but the running
+//! clock keeps its own until the next start).
 
 use crate::admin::{json_response, AdminResponse};
+use crate::body::ResponseStream;
 use crate::pipeline::AppState;
 use crate::state_file::{self, Writer};
 use serde_json::json;
@@ -69,46 +71,85 @@ fn forget_in_memory(state: &AppState, services: &[&str]) {
     }
 }
 
-/// The whole state as a state file: one store snapshot, then the data
-/// directory's object files.
+/// Bytes sent per chunk of an export.
+const CHUNK: usize = 1 << 20;
+
+/// The whole state as a state file, streamed: one store snapshot, then
+/// the data directory's object files. A first pass over the snapshot
+/// counts the bytes (the answer has a `Content-Length`, so the CLI can
+/// show progress) and opens every object file (an open file stays
+/// readable if an overwrite unlinks it meanwhile); a thread then writes
+/// the same snapshot out a chunk at a time.
 pub fn export(state: &AppState) -> AdminResponse {
-    match export_bytes(state) {
-        Ok(bytes) => AdminResponse {
-            status: 200,
-            content_type: "application/octet-stream",
-            body: bytes.into(),
-        },
+    match plan_export(state) {
+        Ok(plan) => {
+            let total = plan.total;
+            let (tx, rx) = tokio::sync::mpsc::channel(4);
+            let spawned = std::thread::Builder::new()
+                .name("gureum-export".into())
+                .spawn(move || plan.stream(&tx));
+            if let Err(e) = spawned {
+                return AdminResponse::internal(&e.to_string());
+            }
+            AdminResponse {
+                status: 200,
+                content_type: "application/octet-stream",
+                body: ResponseStream::Stream {
+                    source: Box::pin(Chunks(rx)),
+                    remaining: total,
+                },
+            }
+        }
         Err((status, message)) => json_response(status, json!({"error": message})),
     }
 }
 
-fn export_bytes(state: &AppState) -> Result<Vec<u8>, (u16, String)> {
+/// What an export will write: the snapshot, its tables' row counts, the
+/// open object files, and the total length.
+struct ExportPlan {
+    snap: gureum_store::Snapshot,
+    tables: Vec<(String, u64)>,
+    files: Vec<(String, std::fs::File, u64)>,
+    created_ms: i64,
+    total: u64,
+}
+
+fn plan_export(state: &AppState) -> Result<ExportPlan, (u16, String)> {
     let internal = |e: gureum_store::StoreError| (500, e.to_string());
     let snap = state.store.snapshot().map_err(internal)?;
-    let mut w = Writer::new(env!("CARGO_PKG_VERSION"), state.clock.now_millis());
+    let created_ms = state.clock.now_millis();
+    let mut total = state_file::header(env!("CARGO_PKG_VERSION"), created_ms).len() as u64
+        + state_file::TRAILER_LEN;
+    let mut tables = Vec::new();
     let mut has_files = false;
     for name in snap.table_names().map_err(internal)? {
-        let mut rows = Vec::new();
+        let mut rows = 0u64;
         snap.visit_raw(&name, |k, v| {
-            rows.push((k.to_string(), v.to_vec()));
+            rows += 1;
+            total += state_file::row_len(k, v.len() as u64);
             Ok(())
         })
         .map_err(internal)?;
-        has_files |= name == "s3.blob_refs" && !rows.is_empty();
-        w.table(&name, rows.len() as u64);
-        for (k, v) in &rows {
-            w.row(k, v);
-        }
+        has_files |= name == "s3.blob_refs" && rows > 0;
+        total += state_file::table_len(&name);
+        tables.push((name, rows));
     }
+    let mut files = Vec::new();
     match &state.data_dir {
         Some(dir) => {
             for (rel, path) in data_files(dir).map_err(|e| (500, e.to_string()))? {
-                // An object overwritten since the snapshot may be gone.
-                match std::fs::read(&path) {
-                    Ok(bytes) => w.file(&rel, &bytes),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                let file = match std::fs::File::open(&path) {
+                    Ok(f) => f,
+                    // Gone since the listing: no snapshot row refers to it.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                     Err(e) => return Err((500, format!("{}: {e}", path.display()))),
-                }
+                };
+                let len = file
+                    .metadata()
+                    .map_err(|e| (500, format!("{}: {e}", path.display())))?
+                    .len();
+                total += state_file::file_len(&rel, len);
+                files.push((rel, file, len));
             }
         }
         None if has_files => {
@@ -121,7 +162,81 @@ fn export_bytes(state: &AppState) -> Result<Vec<u8>, (u16, String)> {
         }
         None => {}
     }
-    Ok(w.finish())
+    Ok(ExportPlan {
+        snap,
+        tables,
+        files,
+        created_ms,
+        total,
+    })
+}
+
+type Chunk = Result<bytes::Bytes, gureum_core::AwsError>;
+
+impl ExportPlan {
+    /// Writes the file into `tx` a chunk at a time; stops when the client
+    /// goes away.
+    fn stream(self, tx: &tokio::sync::mpsc::Sender<Chunk>) {
+        let send = |bytes: Vec<u8>| tx.blocking_send(Ok(bytes.into())).is_ok();
+        let fail = |message: String| {
+            let _ = tx.blocking_send(Err(gureum_core::AwsError::internal(message)));
+        };
+        let mut w = Writer::new(env!("CARGO_PKG_VERSION"), self.created_ms);
+        for (name, rows) in &self.tables {
+            w.table(name, *rows);
+            let mut written = 0u64;
+            let visited = self.snap.visit_raw(name, |k, v| {
+                w.row(k, v);
+                written += 1;
+                if w.buffered() >= CHUNK && !send(w.take()) {
+                    // The client went away: stop reading.
+                    return Err(gureum_store::StoreError::Io {
+                        path: PathBuf::new(),
+                        source: std::io::Error::other("export abandoned"),
+                    });
+                }
+                Ok(())
+            });
+            if let Err(e) = visited {
+                return fail(e.to_string());
+            }
+            if written != *rows {
+                return fail(format!("table {name} changed within one snapshot"));
+            }
+        }
+        for (rel, mut file, len) in self.files {
+            w.file_start(&rel, len);
+            let mut left = len;
+            let mut buf = vec![0u8; CHUNK];
+            while left > 0 {
+                let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                match std::io::Read::read(&mut file, &mut buf[..want]) {
+                    Ok(0) => return fail(format!("{rel} shrank during the export")),
+                    Ok(n) => {
+                        w.file_bytes(&buf[..n]);
+                        left -= n as u64;
+                    }
+                    Err(e) => return fail(format!("{rel}: {e}")),
+                }
+                if w.buffered() >= CHUNK && !send(w.take()) {
+                    return;
+                }
+            }
+        }
+        let _ = send(w.finish());
+    }
+}
+
+/// The receiving end of an export's chunks, as a response body.
+struct Chunks(tokio::sync::mpsc::Receiver<Chunk>);
+
+impl gureum_core::body::ByteSource for Chunks {
+    fn poll_chunk(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Chunk>> {
+        self.0.poll_recv(cx)
+    }
 }
 
 /// The files under the data directory's subdirectories (object files),

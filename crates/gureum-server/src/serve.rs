@@ -218,7 +218,7 @@ async fn respond(
             return to_hyper(
                 r.status,
                 vec![("Content-Type".into(), r.content_type.into())],
-                r.body.into(),
+                r.body,
             );
         }
     }

@@ -56,64 +56,115 @@ pub enum StateFileError {
     Malformed(String),
 }
 
-/// Writes a state file incrementally.
+/// Writes a state file incrementally: records accumulate in a buffer
+/// that the caller drains with [`Writer::take`] (to stream it), and
+/// [`Writer::finish`] returns the rest with the checksum.
 pub struct Writer {
-    out: Vec<u8>,
+    buf: Vec<u8>,
+    hasher: Sha256,
 }
+
+/// The bytes the magic and header take.
+pub fn header(gureum_version: &str, created_ms: i64) -> Vec<u8> {
+    let header = serde_json::json!({
+        "format": "gureum-state",
+        "version": VERSION,
+        "gureum": gureum_version,
+        "created_ms": created_ms,
+    })
+    .to_string();
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out
+}
+
+/// The bytes a table record takes.
+pub fn table_len(name: &str) -> u64 {
+    1 + 2 + name.len() as u64 + 8
+}
+
+/// The bytes a row record takes.
+pub fn row_len(key: &str, value_len: u64) -> u64 {
+    1 + 4 + key.len() as u64 + 8 + value_len
+}
+
+/// The bytes a file record takes.
+pub fn file_len(path: &str, len: u64) -> u64 {
+    1 + 2 + path.len() as u64 + 8 + len
+}
+
+/// The bytes after the last record: the end tag and the checksum.
+pub const TRAILER_LEN: u64 = 1 + 32;
 
 impl Writer {
     /// Starts a file: magic and header.
     pub fn new(gureum_version: &str, created_ms: i64) -> Writer {
-        let header = serde_json::json!({
-            "format": "gureum-state",
-            "version": VERSION,
-            "gureum": gureum_version,
-            "created_ms": created_ms,
-        })
-        .to_string();
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-        out.extend_from_slice(header.as_bytes());
-        Writer { out }
+        Writer {
+            buf: header(gureum_version, created_ms),
+            hasher: Sha256::new(),
+        }
     }
 
     /// Starts a table of `rows` rows.
     pub fn table(&mut self, name: &str, rows: u64) {
-        self.out.push(b'T');
-        self.out
+        self.buf.push(b'T');
+        self.buf
             .extend_from_slice(&(name.len() as u16).to_le_bytes());
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(&rows.to_le_bytes());
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(&rows.to_le_bytes());
     }
 
     /// A row of the current table.
     pub fn row(&mut self, key: &str, value: &[u8]) {
-        self.out.push(b'R');
-        self.out
+        self.buf.push(b'R');
+        self.buf
             .extend_from_slice(&(key.len() as u32).to_le_bytes());
-        self.out.extend_from_slice(key.as_bytes());
-        self.out
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf
             .extend_from_slice(&(value.len() as u64).to_le_bytes());
-        self.out.extend_from_slice(value);
+        self.buf.extend_from_slice(value);
     }
 
-    /// A file at `path` relative to the data directory.
-    pub fn file(&mut self, path: &str, bytes: &[u8]) {
-        self.out.push(b'F');
-        self.out
+    /// A file at `path` relative to the data directory, of `len` bytes
+    /// given next through [`Writer::file_bytes`].
+    pub fn file_start(&mut self, path: &str, len: u64) {
+        self.buf.push(b'F');
+        self.buf
             .extend_from_slice(&(path.len() as u16).to_le_bytes());
-        self.out.extend_from_slice(path.as_bytes());
-        self.out
-            .extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        self.out.extend_from_slice(bytes);
+        self.buf.extend_from_slice(path.as_bytes());
+        self.buf.extend_from_slice(&len.to_le_bytes());
     }
 
-    /// Ends the file and appends the checksum.
+    /// Bytes of the current file.
+    pub fn file_bytes(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// A whole file at `path` relative to the data directory.
+    pub fn file(&mut self, path: &str, bytes: &[u8]) {
+        self.file_start(path, bytes.len() as u64);
+        self.file_bytes(bytes);
+    }
+
+    /// How many bytes wait in the buffer.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The bytes written since the last take (counted into the checksum).
+    pub fn take(&mut self) -> Vec<u8> {
+        self.hasher.update(&self.buf);
+        std::mem::take(&mut self.buf)
+    }
+
+    /// Ends the file: the bytes not yet taken, the end tag and the checksum.
     pub fn finish(mut self) -> Vec<u8> {
-        self.out.push(b'E');
-        let sum = Sha256::digest(&self.out);
-        self.out.extend_from_slice(&sum);
-        self.out
+        self.buf.push(b'E');
+        self.hasher.update(&self.buf);
+        let sum = self.hasher.finalize();
+        self.buf.extend_from_slice(&sum);
+        self.buf
     }
 }
 
@@ -284,6 +335,28 @@ mod tests {
         assert_eq!(
             state.files,
             vec![("s3-blobs/ab/abcd".into(), b"bytes".to_vec())]
+        );
+    }
+
+    #[test]
+    fn announced_lengths_match_the_bytes_written_even_when_taken_in_pieces() {
+        let mut w = Writer::new("0.1.0", 5);
+        let mut out = w.take();
+        let mut want = header("0.1.0", 5).len() as u64;
+        w.table("t", 1);
+        w.row("key", b"value");
+        out.extend(w.take());
+        w.file_start("s3-blobs/ab/abcd", 6);
+        w.file_bytes(b"abc");
+        out.extend(w.take());
+        w.file_bytes(b"def");
+        out.extend(w.finish());
+        want += table_len("t") + row_len("key", 5) + file_len("s3-blobs/ab/abcd", 6) + TRAILER_LEN;
+        assert_eq!(out.len() as u64, want);
+        let state = decode(&out).expect("decode");
+        assert_eq!(
+            state.files,
+            vec![("s3-blobs/ab/abcd".into(), b"abcdef".to_vec())]
         );
     }
 
