@@ -213,6 +213,21 @@ impl<'a> Reader<'a> {
 
 /// Checks the magic, the version and the checksum; returns the header.
 pub fn verify(data: &[u8]) -> Result<serde_json::Value, StateFileError> {
+    let (header, n) = verify_header(data)?;
+    if data.len() < MAGIC.len() + 4 + n + 1 + 32 {
+        return Err(StateFileError::Checksum);
+    }
+    let (body, sum) = data.split_at(data.len() - 32);
+    if Sha256::digest(body).as_slice() != sum {
+        return Err(StateFileError::Checksum);
+    }
+    Ok(header)
+}
+
+/// Checks what the first bytes of a file say (magic, format, version);
+/// returns the header and its length. For a file read in pieces, with a
+/// [`Checker`] for the checksum.
+pub fn verify_header(data: &[u8]) -> Result<(serde_json::Value, usize), StateFileError> {
     if !data.starts_with(MAGIC) {
         return Err(StateFileError::NotAStateFile);
     }
@@ -235,14 +250,36 @@ pub fn verify(data: &[u8]) -> Result<serde_json::Value, StateFileError> {
     if header.get("format").and_then(|f| f.as_str()) != Some("gureum-state") {
         return Err(StateFileError::NotAStateFile);
     }
-    if data.len() < MAGIC.len() + 4 + n + 1 + 32 {
-        return Err(StateFileError::Checksum);
+    Ok((header, n))
+}
+
+/// Checks a state file's checksum as its bytes go by, holding back only
+/// the last 32 (the checksum itself).
+#[derive(Default)]
+pub struct Checker {
+    hasher: Sha256,
+    tail: Vec<u8>,
+}
+
+impl Checker {
+    /// The next bytes of the file.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.tail.extend_from_slice(bytes);
+        if self.tail.len() > 32 {
+            let cut = self.tail.len() - 32;
+            self.hasher.update(&self.tail[..cut]);
+            self.tail.drain(..cut);
+        }
     }
-    let (body, sum) = data.split_at(data.len() - 32);
-    if Sha256::digest(body).as_slice() != sum {
-        return Err(StateFileError::Checksum);
+
+    /// Whether the bytes seen end with the checksum of the rest.
+    pub fn finish(self) -> Result<(), StateFileError> {
+        if self.tail.len() == 32 && self.hasher.finalize().as_slice() == self.tail.as_slice() {
+            Ok(())
+        } else {
+            Err(StateFileError::Checksum)
+        }
     }
-    Ok(header)
 }
 
 /// Verifies and decodes a state file.
@@ -372,6 +409,24 @@ mod tests {
                 "a file cut at {i} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn a_checker_fed_in_pieces_agrees_with_verify() {
+        let good = sample();
+        for piece in [1, 7, 32, 33, 1000] {
+            let mut c = Checker::default();
+            good.chunks(piece).for_each(|p| c.update(p));
+            assert_eq!(c.finish(), Ok(()), "pieces of {piece}");
+        }
+        let mut bad = good.clone();
+        bad[20] ^= 1;
+        let mut c = Checker::default();
+        c.update(&bad);
+        assert_eq!(c.finish(), Err(StateFileError::Checksum));
+        let mut c = Checker::default();
+        c.update(&good[..10]);
+        assert_eq!(c.finish(), Err(StateFileError::Checksum));
     }
 
     #[test]
