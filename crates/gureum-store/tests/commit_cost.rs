@@ -91,3 +91,55 @@ fn checkpoint_cost_of_a_second_of_small_puts() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// How long a small write takes while the checkpointer commits and
+/// fsyncs beside it: two writer threads for five seconds (the store's
+/// share of a PUT's latency, without HTTP or clients).
+#[test]
+#[ignore = "benchmark"]
+fn write_latency_while_checkpoints_run() {
+    let dir = std::env::temp_dir().join(format!("gureum-write-lat-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open_with(&dir, Durability::Process).expect("open");
+    let body = vec![7u8; 1024];
+    let deadline = Instant::now() + std::time::Duration::from_secs(5);
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let (store, body) = (store.clone(), body.clone());
+            std::thread::spawn(move || {
+                let raw = store.raw_table("bench.inline");
+                let meta = store.table::<u64>("bench.objects");
+                let mut lat = Vec::new();
+                let mut i = 0u64;
+                while Instant::now() < deadline {
+                    let t0 = Instant::now();
+                    store
+                        .write(|txn| {
+                            txn.put_raw(&raw, &format!("blob-{t}-{i}"), &body)?;
+                            txn.put(&meta, &format!("key-{t}-{}", i % 8000), &i)
+                        })
+                        .expect("write");
+                    lat.push(t0.elapsed().as_secs_f64() * 1e6);
+                    i += 1;
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<f64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("thread"))
+        .collect();
+    lat.sort_by(f64::total_cmp);
+    let pct = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    println!(
+        "{} writes: p50 {:.1} µs, p99 {:.1} µs, p99.9 {:.1} µs, max {:.1} µs",
+        lat.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(0.999),
+        lat[lat.len() - 1]
+    );
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
