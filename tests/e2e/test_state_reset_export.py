@@ -37,6 +37,12 @@ def make_state(server):
     return vpc
 
 
+def spooled(server):
+    """Import spool files left in the data directory."""
+    tmp = os.path.join(server.data_dir, "tmp")
+    return [f for f in os.listdir(tmp) if f.startswith("import-")] if os.path.isdir(tmp) else []
+
+
 def vpc_ids(server):
     return {v["VpcId"] for v in server.client("ec2").describe_vpcs()["Vpcs"]}
 
@@ -66,6 +72,7 @@ def test_exported_state_comes_back_after_a_reset(gureum, tmp_path):
     p = gureum_cli(gureum, "import", str(file))
     assert p.returncode == 0, p.stderr
     assert "import:" in p.stderr, p.stderr
+    assert spooled(gureum) == []
     s3 = gureum.client("s3")
     assert bucket_names(gureum) == ["keep-me"]
     assert s3.get_object(Bucket="keep-me", Key="small")["Body"].read() == SMALL
@@ -154,3 +161,4 @@ def test_a_damaged_or_foreign_file_is_refused_and_changes_nothing(gureum, tmp_pa
     assert e.value.code == 400
     assert "checksum" in json.load(e.value)["error"]
     assert user_names(gureum) == ["dave"]
+    assert spooled(gureum) == []

@@ -24,9 +24,10 @@ pub const SETTINGS_TABLE: &str = "gureum.settings";
 /// The key of the clock's offset from the system clock (ms).
 pub const CLOCK_OFFSET_KEY: &str = "clock_offset_ms";
 
-/// The path state files are imported at.
+/// The path state files are imported at (answered by
+/// [`crate::admin_state::import`], which streams the body).
 pub const IMPORT_PATH: &str = "/_gureum/import";
-/// The largest state file an import accepts (read whole).
+/// The largest state file an import accepts (spooled to disk).
 pub const MAX_IMPORT_BYTES: usize = 4 << 30;
 
 /// An admin endpoint's answer.
@@ -88,7 +89,6 @@ pub fn handle(
             Some(crate::admin_state::reset(state, Some(service)))
         }
         ("GET", "/_gureum/export") => Some(crate::admin_state::export(state)),
-        ("POST", IMPORT_PATH) => Some(crate::admin_state::import(state, body)),
         _ if path.starts_with("/_gureum/") => Some(json_response(
             404,
             json!({"error": "no such Gureum endpoint"}),

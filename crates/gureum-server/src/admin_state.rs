@@ -8,12 +8,16 @@
 //! and travel in exports (an import stores the offset but the running
 //! clock keeps its own until the next start).
 
+use crate::admin::MAX_IMPORT_BYTES;
 use crate::admin::{json_response, AdminResponse};
 use crate::body::ResponseStream;
 use crate::pipeline::AppState;
 use crate::state_file::{self, Writer};
+use crate::state_reader::read_records;
 use serde_json::json;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Tables that belong to Gureum itself, not to a service.
 const OWN_TABLES: &str = "gureum.";
@@ -246,7 +250,7 @@ fn data_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut pending: Vec<(String, PathBuf)> = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        if entry.file_type()?.is_dir() {
+        if entry.file_type()?.is_dir() && entry.file_name() != "tmp" {
             pending.push((
                 entry.file_name().to_string_lossy().into_owned(),
                 entry.path(),
@@ -269,47 +273,116 @@ fn data_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
-/// Replaces the whole state with a state file's.
-pub fn import(state: &AppState, body: &[u8]) -> AdminResponse {
-    let decoded = match state_file::decode(body) {
-        Ok(s) => s,
+/// Replaces the whole state with a state file's, sent as the body of
+/// `POST /_gureum/import`: the body is spooled to a file (checked on the
+/// way: header, size, checksum), then applied from it off the async
+/// workers ([`apply_spooled`]). Nothing changes unless the whole file
+/// checks out.
+pub async fn import(state: &Arc<AppState>, body: hyper::body::Incoming) -> AdminResponse {
+    let dir = match &state.data_dir {
+        Some(d) => d.join("tmp"),
+        None => std::env::temp_dir(),
+    };
+    let spool = dir.join(format!("import-{}.gureum-tmp", gureum_core::id::hex(8)));
+    let received = receive(body, &spool).await;
+    let answer = match received {
+        Ok(()) => {
+            let (state, path) = (Arc::clone(state), spool.clone());
+            tokio::task::spawn_blocking(move || apply_spooled(&state, &path))
+                .await
+                .unwrap_or_else(|_| AdminResponse::internal("the import task panicked"))
+        }
+        Err(r) => r,
+    };
+    let _ = tokio::fs::remove_file(&spool).await;
+    answer
+}
+
+/// Writes the body to `path`, checking it as it goes.
+async fn receive(mut body: hyper::body::Incoming, path: &Path) -> Result<(), AdminResponse> {
+    use http_body_util::BodyExt;
+    use tokio::io::AsyncWriteExt;
+    let io = |e: std::io::Error| AdminResponse::internal(&format!("{}: {e}", path.display()));
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent).await.map_err(io)?;
+    }
+    let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+    let mut checker = state_file::Checker::default();
+    let mut head: Vec<u8> = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| {
+            json_response(
+                400,
+                json!({"error": "the state file was not received in full"}),
+            )
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total += data.len();
+        if total > MAX_IMPORT_BYTES {
+            return Err(json_response(
+                413,
+                json!({"error": format!("a state file may be at most {MAX_IMPORT_BYTES} bytes")}),
+            ));
+        }
+        if head.len() < 64 * 1024 {
+            head.extend_from_slice(&data);
+        }
+        checker.update(&data);
+        file.write_all(&data).await.map_err(io)?;
+    }
+    file.flush().await.map_err(io)?;
+    let bad = |e: state_file::StateFileError| json_response(400, json!({"error": e.to_string()}));
+    state_file::verify_header(&head).map_err(bad)?;
+    checker.finish().map_err(bad)
+}
+
+/// Applies a checked state file: object files first (until the commit
+/// nothing references them, and an interrupted import leaves only files
+/// the next start sweeps), then every table in one durable commit.
+fn apply_spooled(state: &AppState, path: &Path) -> AdminResponse {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => std::io::BufReader::new(f),
+        Err(e) => return AdminResponse::internal(&format!("{}: {e}", path.display())),
+    };
+    let mut files = 0usize;
+    let read = read_records(file, |rel, _len, bytes| {
+        let Some(dir) = &state.data_dir else {
+            return Err(
+                "this server is --ephemeral: it cannot hold the state file's object files".into(),
+            );
+        };
+        files += 1;
+        write_file(dir, rel, bytes).map_err(|e| format!("{rel}: {e}"))
+    });
+    let tables = match read {
+        Ok(t) => t,
         Err(e) => return json_response(400, json!({"error": e.to_string()})),
     };
-    if !decoded.files.is_empty() && state.data_dir.is_none() {
-        return json_response(
-            409,
-            json!({"error": "this server is --ephemeral: it cannot hold the state file's object files"}),
-        );
-    }
-    // Files first: until the commit below nothing references them, and an
-    // interrupted import leaves only files the next start sweeps.
-    if let Some(dir) = &state.data_dir {
-        for (rel, bytes) in &decoded.files {
-            if let Err(e) = write_file(dir, rel, bytes) {
-                return AdminResponse::internal(&format!("{rel}: {e}"));
-            }
-        }
-    }
-    let rows: usize = decoded.tables.iter().map(|(_, r)| r.len()).sum();
-    let (tables, files) = (decoded.tables.len(), decoded.files.len());
-    if let Err(e) = state.store.replace_all(decoded.tables) {
+    let rows: usize = tables.iter().map(|(_, r)| r.len()).sum();
+    let count = tables.len();
+    if let Err(e) = state.store.replace_all(tables) {
         return AdminResponse::internal(&e.to_string());
     }
     let all: Vec<&str> = state.registry.services().map(|(n, _)| n).collect();
     forget_in_memory(state, &all);
     json_response(
         200,
-        json!({"status": "ok", "tables": tables, "rows": rows, "files": files}),
+        json!({"status": "ok", "tables": count, "rows": rows, "files": files}),
     )
 }
 
-/// Writes `bytes` at `dir/rel` through a temporary name (never a torn file).
-fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+/// Copies `bytes` to `dir/rel` through a temporary name (never a torn file).
+fn write_file(dir: &Path, rel: &str, bytes: &mut dyn Read) -> std::io::Result<()> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let tmp = path.with_extension("import-tmp");
-    std::fs::write(&tmp, bytes)?;
+    let mut out = std::fs::File::create(&tmp)?;
+    std::io::copy(bytes, &mut out)?;
+    drop(out);
     std::fs::rename(&tmp, &path)
 }

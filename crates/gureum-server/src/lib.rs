@@ -30,6 +30,7 @@ mod repoll;
 pub mod route;
 mod serve;
 pub mod state_file;
+pub mod state_reader;
 
 pub use config::Config;
 pub use serve::{serve, Server};

@@ -172,19 +172,21 @@ async fn respond(
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
     let mut read_to_end = None;
+    if parts.method == http::Method::POST && path == crate::admin::IMPORT_PATH {
+        let r = crate::admin_state::import(state, body).await;
+        return to_hyper(
+            r.status,
+            vec![("Content-Type".into(), r.content_type.into())],
+            r.body,
+        );
+    }
     let admin = crate::admin::is_admin_path(path);
     let body = if pipeline::may_stream(&parts) && !admin {
         let (tracked, done) = crate::body::Tracked::new(body);
         read_to_end = Some(done);
         pipeline::Body::Incoming(tracked)
     } else {
-        // A state file to import may be larger than any AWS request.
-        let limit = if admin && path == crate::admin::IMPORT_PATH {
-            crate::admin::MAX_IMPORT_BYTES
-        } else {
-            MAX_BODY_BYTES
-        };
-        match crate::body::collect(body, limit).await {
+        match crate::body::collect(body, MAX_BODY_BYTES).await {
             Ok(b) => pipeline::Body::Bytes(b),
             Err(err) => {
                 let r = pipeline::fallback_error(&err, &gureum_core::id::request_id());

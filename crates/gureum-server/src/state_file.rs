@@ -182,32 +182,9 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn u16(&mut self) -> Result<usize, StateFileError> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]) as usize)
-    }
-
     fn u32(&mut self) -> Result<usize, StateFileError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    }
-
-    fn u64(&mut self) -> Result<u64, StateFileError> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_le_bytes(a))
-    }
-
-    fn len64(&mut self) -> Result<usize, StateFileError> {
-        usize::try_from(self.u64()?)
-            .map_err(|_| StateFileError::Malformed("a length too large".into()))
-    }
-
-    fn text(&mut self, n: usize) -> Result<String, StateFileError> {
-        let b = self.take(n)?;
-        String::from_utf8(b.to_vec())
-            .map_err(|_| StateFileError::Malformed("a name is not UTF-8".into()))
     }
 }
 
@@ -282,55 +259,17 @@ impl Checker {
     }
 }
 
-/// Verifies and decodes a state file.
+/// Verifies and decodes a state file held in memory.
 pub fn decode(data: &[u8]) -> Result<State, StateFileError> {
     verify(data)?;
-    let mut r = Reader {
-        data: &data[MAGIC.len()..data.len() - 32],
-    };
-    let n = r.u32()?;
-    r.take(n)?;
-    let mut state = State::default();
-    loop {
-        match r.take(1)?[0] {
-            b'T' => {
-                let n = r.u16()?;
-                let name = r.text(n)?;
-                let rows = r.u64()?;
-                let mut out = Vec::new();
-                for _ in 0..rows {
-                    if r.take(1)?[0] != b'R' {
-                        return Err(StateFileError::Malformed(format!(
-                            "table {name} has fewer rows than it announces"
-                        )));
-                    }
-                    let kn = r.u32()?;
-                    let key = r.text(kn)?;
-                    let vn = r.len64()?;
-                    out.push((key, r.take(vn)?.to_vec()));
-                }
-                state.tables.push((name, out));
-            }
-            b'F' => {
-                let n = r.u16()?;
-                let path = r.text(n)?;
-                if !safe_relative(&path) {
-                    return Err(StateFileError::Malformed(format!(
-                        "file path {path:?} leaves the data directory"
-                    )));
-                }
-                let len = r.len64()?;
-                state.files.push((path, r.take(len)?.to_vec()));
-            }
-            b'E' if r.data.is_empty() => return Ok(state),
-            b'E' => return Err(StateFileError::Malformed("data after the end".into())),
-            t => {
-                return Err(StateFileError::Malformed(format!(
-                    "unknown record tag {t:#04x}"
-                )))
-            }
-        }
-    }
+    let mut files = Vec::new();
+    let tables = crate::state_reader::read_records(data, |path, _, bytes| {
+        let mut b = Vec::new();
+        bytes.read_to_end(&mut b).map_err(|e| e.to_string())?;
+        files.push((path.to_string(), b));
+        Ok(())
+    })?;
+    Ok(State { tables, files })
 }
 
 /// Whether `path` names a file inside a directory: relative, `/`-separated
