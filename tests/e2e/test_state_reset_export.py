@@ -162,3 +162,26 @@ def test_a_damaged_or_foreign_file_is_refused_and_changes_nothing(gureum, tmp_pa
     assert "checksum" in json.load(e.value)["error"]
     assert user_names(gureum) == ["dave"]
     assert spooled(gureum) == []
+
+
+def test_a_reset_forgets_cached_credentials(gureum):
+    iam = gureum.client("iam")
+    iam.create_user(UserName="frank")
+    key = iam.create_access_key(UserName="frank")["AccessKey"]
+    as_frank = gureum.client("sts", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assert as_frank.get_caller_identity()["Arn"].endswith(":user/frank")
+    assert post(gureum, "/_gureum/reset?service=iam")[0] == 200
+    # The key is unknown now: outside --strict, an unknown key is taken
+    # for its account's root, never for the user it belonged to.
+    arn = as_frank.get_caller_identity()["Arn"]
+    assert not arn.endswith(":user/frank"), arn
+    assert arn.endswith(":root"), arn
+
+
+def test_a_reset_forgets_the_instance_index(gureum, ec2, ami):
+    ec2.run_instances(ImageId=ami["ImageId"] if isinstance(ami, dict) else ami, MinCount=1, MaxCount=1,
+                      InstanceType="t3.micro")
+    assert sum(len(r["Instances"]) for r in ec2.describe_instances()["Reservations"]) == 1
+    assert post(gureum, "/_gureum/reset?service=ec2")[0] == 200
+    assert ec2.describe_instances()["Reservations"] == []
+    assert len(vpc_ids(gureum)) == 1, "the default VPC is back"
