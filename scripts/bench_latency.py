@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tail latency of small S3 PUTs under concurrency: do checkpoints stall writers?
 
-  python3 scripts/bench_latency.py [--gureum PATH] [--seconds 60] [--connections 16]
+  python3 scripts/bench_latency.py [--gureum PATH] [--seconds 60] [--connections 16] [--floor]
 
 Starts a release `gureum` on a free port with a temporary data directory in
 its default (durable: write-ahead log + checkpoint every second) mode, and
@@ -13,6 +13,11 @@ own process (no GIL shared between connections), and every request is
 SigV4-signed by botocore before the clock starts — a pool of distinct keys
 per connection (so checkpoints carry many keys), replayed in turn. A request
 costs the client one `sendall` and a `recv` or two.
+
+`--floor` runs the same load with Gureum's unauthenticated health check
+(no signature, no store) instead: the machine's own tail (scheduling of 16
+client processes and the server on its cores), to read the PUT figures
+against.
 """
 import argparse
 import multiprocessing as mp
@@ -52,9 +57,12 @@ def read_status(sock, buf):
     return head.split(b"\r\n")[0], rest[length:]
 
 
-def worker(port, index, seconds, start_at, out):
+def worker(port, index, seconds, start_at, floor, out):
     body = os.urandom(1024)
-    msgs = [signed("PUT", port, f"/latency/c{index}-k{i}", body) + body for i in range(KEYS_PER_CONNECTION)]
+    if floor:
+        msgs = [f"GET /_gureum/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()]
+    else:
+        msgs = [signed("PUT", port, f"/latency/c{index}-k{i}", body) + body for i in range(KEYS_PER_CONNECTION)]
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     lat = []
@@ -69,7 +77,7 @@ def worker(port, index, seconds, start_at, out):
         t = perf()
         if t >= deadline:
             break
-        sock.sendall(msgs[i % KEYS_PER_CONNECTION])
+        sock.sendall(msgs[i % len(msgs)])
         status, buf = read_status(sock, buf)
         lat.append(perf() - t)
         if b" 200 " not in status:
@@ -84,6 +92,7 @@ def main():
     ap.add_argument("--gureum", default=release_binary())
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--floor", action="store_true", help="health checks instead of PUTs")
     args = ap.parse_args()
     data = tempfile.mkdtemp(prefix="gureum-latency-")
     port = free_port()
@@ -97,7 +106,7 @@ def main():
             assert b" 200 " in status, status
         out = mp.Queue()
         start_at = time.time() + 3  # every worker signs its pool first
-        procs = [mp.Process(target=worker, args=(port, i, args.seconds, start_at, out))
+        procs = [mp.Process(target=worker, args=(port, i, args.seconds, start_at, args.floor, out))
                  for i in range(args.connections)]
         for p in procs:
             p.start()
@@ -113,7 +122,7 @@ def main():
 
         p50, p99, p999 = pct(0.50), pct(0.99), pct(0.999)
         print(f"gureum {os.path.basename(args.gureum)}: {args.connections} connections, {args.seconds:.0f} s, "
-              f"1 KiB PutObject, {n} requests ({errors} errors)")
+              f"{'floor: GET /_gureum/health' if args.floor else '1 KiB PutObject'}, {n} requests ({errors} errors)")
         print(f"p50 {p50:.3f} ms  p99 {p99:.3f} ms  p99.9 {p999:.3f} ms  max {lat[-1] * 1000:.3f} ms  "
               f"{n / args.seconds:,.0f} req/s  p99.9/p50 {p999 / p50:.1f}x")
         if errors:

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import binary
 
-LARGE = os.urandom(300 * 1024)  # over 128 KiB: a file beside the store
+LARGE = os.urandom(3 << 20)  # over 128 KiB: a file beside the store; over 1 MiB: several export chunks
 SMALL = b"small object bytes"
 
 
@@ -35,6 +35,12 @@ def make_state(server):
     iam.create_user(UserName="alice")
     vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
     return vpc
+
+
+def spooled(server):
+    """Import spool files left in the data directory."""
+    tmp = os.path.join(server.data_dir, "tmp")
+    return [f for f in os.listdir(tmp) if f.startswith("import-")] if os.path.isdir(tmp) else []
 
 
 def vpc_ids(server):
@@ -66,6 +72,7 @@ def test_exported_state_comes_back_after_a_reset(gureum, tmp_path):
     p = gureum_cli(gureum, "import", str(file))
     assert p.returncode == 0, p.stderr
     assert "import:" in p.stderr, p.stderr
+    assert spooled(gureum) == []
     s3 = gureum.client("s3")
     assert bucket_names(gureum) == ["keep-me"]
     assert s3.get_object(Bucket="keep-me", Key="small")["Body"].read() == SMALL
@@ -95,12 +102,23 @@ def test_moto_and_localstack_reset_paths_clear_everything(gureum):
         status, body = post(gureum, path)
         assert (status, body["status"]) == (200, "ok"), (path, body)
         assert user_names(gureum) == [], path
+    # LocalStack's per-service form.
+    gureum.client("iam").create_user(UserName="bob")
+    gureum.client("s3").create_bucket(Bucket="stays")
+    status, body = post(gureum, "/_localstack/state/iam/reset")
+    assert (status, body["services"]) == (200, ["iam"])
+    assert user_names(gureum) == []
+    assert bucket_names(gureum) == ["stays"]
 
 
 def test_an_unknown_service_is_refused_by_name(gureum):
+    gureum.client("iam").create_user(UserName="erin")
     status, body = post(gureum, "/_gureum/reset?service=nope")
     assert status == 400
     assert body["error"].startswith("no such service: nope (Gureum serves ")
+    status, body = post(gureum, "/_gureum/reset?service=")
+    assert (status, body["error"]) == (400, "service= needs a service name (s3, iam, ec2…)")
+    assert "erin" in user_names(gureum), "a refused reset clears nothing"
     p = gureum_cli(gureum, "reset", "--service", "nope")
     assert p.returncode != 0
     assert "no such service: nope" in p.stderr
@@ -143,3 +161,27 @@ def test_a_damaged_or_foreign_file_is_refused_and_changes_nothing(gureum, tmp_pa
     assert e.value.code == 400
     assert "checksum" in json.load(e.value)["error"]
     assert user_names(gureum) == ["dave"]
+    assert spooled(gureum) == []
+
+
+def test_a_reset_forgets_cached_credentials(gureum):
+    iam = gureum.client("iam")
+    iam.create_user(UserName="frank")
+    key = iam.create_access_key(UserName="frank")["AccessKey"]
+    as_frank = gureum.client("sts", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assert as_frank.get_caller_identity()["Arn"].endswith(":user/frank")
+    assert post(gureum, "/_gureum/reset?service=iam")[0] == 200
+    # The key is unknown now: outside --strict, an unknown key is taken
+    # for its account's root, never for the user it belonged to.
+    arn = as_frank.get_caller_identity()["Arn"]
+    assert not arn.endswith(":user/frank"), arn
+    assert arn.endswith(":root"), arn
+
+
+def test_a_reset_forgets_the_instance_index(gureum, ec2, ami):
+    ec2.run_instances(ImageId=ami["ImageId"] if isinstance(ami, dict) else ami, MinCount=1, MaxCount=1,
+                      InstanceType="t3.micro")
+    assert sum(len(r["Instances"]) for r in ec2.describe_instances()["Reservations"]) == 1
+    assert post(gureum, "/_gureum/reset?service=ec2")[0] == 200
+    assert ec2.describe_instances()["Reservations"] == []
+    assert len(vpc_ids(gureum)) == 1, "the default VPC is back"

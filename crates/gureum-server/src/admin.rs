@@ -24,9 +24,10 @@ pub const SETTINGS_TABLE: &str = "gureum.settings";
 /// The key of the clock's offset from the system clock (ms).
 pub const CLOCK_OFFSET_KEY: &str = "clock_offset_ms";
 
-/// The path state files are imported at.
+/// The path state files are imported at (answered by
+/// [`crate::admin_state::import`], which streams the body).
 pub const IMPORT_PATH: &str = "/_gureum/import";
-/// The largest state file an import accepts (read whole).
+/// The largest state file an import accepts (spooled to disk).
 pub const MAX_IMPORT_BYTES: usize = 4 << 30;
 
 /// An admin endpoint's answer.
@@ -35,8 +36,8 @@ pub struct AdminResponse {
     pub status: u16,
     /// The `Content-Type`.
     pub content_type: &'static str,
-    /// The body.
-    pub body: Bytes,
+    /// The body (an export streams).
+    pub body: crate::body::ResponseStream,
 }
 
 impl AdminResponse {
@@ -50,7 +51,7 @@ pub(crate) fn json_response(status: u16, v: serde_json::Value) -> AdminResponse 
     AdminResponse {
         status,
         content_type: "application/json",
-        body: Bytes::from(v.to_string()),
+        body: Bytes::from(v.to_string()).into(),
     }
 }
 
@@ -79,10 +80,8 @@ pub fn handle(
         ("GET", "/_gureum/clock") => Some(clock(state)),
         ("POST", "/_gureum/clock") => Some(set_clock(state, body)),
         ("POST", "/_gureum/reset" | "/moto-api/reset" | "/_localstack/state/reset") => {
-            let service = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("service="))
-                .filter(|s| !s.is_empty());
+            // `?service=` with no name is a mistake, not "everything".
+            let service = query.split('&').find_map(|kv| kv.strip_prefix("service="));
             Some(crate::admin_state::reset(state, service))
         }
         ("POST", p) if p.starts_with("/_localstack/state/") && p.ends_with("/reset") => {
@@ -90,7 +89,6 @@ pub fn handle(
             Some(crate::admin_state::reset(state, Some(service)))
         }
         ("GET", "/_gureum/export") => Some(crate::admin_state::export(state)),
-        ("POST", IMPORT_PATH) => Some(crate::admin_state::import(state, body)),
         _ if path.starts_with("/_gureum/") => Some(json_response(
             404,
             json!({"error": "no such Gureum endpoint"}),
@@ -138,7 +136,7 @@ fn health(state: &AppState) -> AdminResponse {
     AdminResponse {
         status: 200,
         content_type: "application/json",
-        body: Bytes::from(body),
+        body: Bytes::from(body).into(),
     }
 }
 

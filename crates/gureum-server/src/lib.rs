@@ -32,6 +32,7 @@ mod repoll;
 pub mod route;
 mod serve;
 pub mod state_file;
+pub mod state_reader;
 pub mod unrouted;
 
 pub use config::Config;

@@ -249,6 +249,14 @@ async fn respond(
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
     let mut read_to_end = None;
+    if parts.method == http::Method::POST && path == crate::admin::IMPORT_PATH {
+        let r = crate::admin_state::import(state, body).await;
+        return to_hyper(
+            r.status,
+            vec![("Content-Type".into(), r.content_type.into())],
+            r.body,
+        );
+    }
     let admin = crate::admin::is_admin_path(path);
     // The buffered body's share of the memory budget, until the answer.
     let mut _held = None;
@@ -265,13 +273,8 @@ async fn respond(
         read_to_end = Some(done);
         pipeline::Body::Incoming(tracked)
     } else {
-        // A state file to import may be larger than any AWS request.
-        let limit = if admin && path == crate::admin::IMPORT_PATH {
-            crate::admin::MAX_IMPORT_BYTES
-        } else {
-            pipeline::body_limit(&parts)
-        };
-        match crate::body::collect(tracked, limit, &state.body_budget).await {
+        match crate::body::collect(tracked, pipeline::body_limit(&parts), &state.body_budget).await
+        {
             Ok((b, permit)) => {
                 _held = Some(permit);
                 pipeline::Body::Bytes(b)
@@ -312,7 +315,7 @@ async fn respond(
             return to_hyper(
                 r.status,
                 vec![("Content-Type".into(), r.content_type.into())],
-                r.body.into(),
+                r.body,
             );
         }
     }

@@ -56,64 +56,115 @@ pub enum StateFileError {
     Malformed(String),
 }
 
-/// Writes a state file incrementally.
+/// Writes a state file incrementally: records accumulate in a buffer
+/// that the caller drains with [`Writer::take`] (to stream it), and
+/// [`Writer::finish`] returns the rest with the checksum.
 pub struct Writer {
-    out: Vec<u8>,
+    buf: Vec<u8>,
+    hasher: Sha256,
 }
+
+/// The bytes the magic and header take.
+pub fn header(gureum_version: &str, created_ms: i64) -> Vec<u8> {
+    let header = serde_json::json!({
+        "format": "gureum-state",
+        "version": VERSION,
+        "gureum": gureum_version,
+        "created_ms": created_ms,
+    })
+    .to_string();
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out
+}
+
+/// The bytes a table record takes.
+pub fn table_len(name: &str) -> u64 {
+    1 + 2 + name.len() as u64 + 8
+}
+
+/// The bytes a row record takes.
+pub fn row_len(key: &str, value_len: u64) -> u64 {
+    1 + 4 + key.len() as u64 + 8 + value_len
+}
+
+/// The bytes a file record takes.
+pub fn file_len(path: &str, len: u64) -> u64 {
+    1 + 2 + path.len() as u64 + 8 + len
+}
+
+/// The bytes after the last record: the end tag and the checksum.
+pub const TRAILER_LEN: u64 = 1 + 32;
 
 impl Writer {
     /// Starts a file: magic and header.
     pub fn new(gureum_version: &str, created_ms: i64) -> Writer {
-        let header = serde_json::json!({
-            "format": "gureum-state",
-            "version": VERSION,
-            "gureum": gureum_version,
-            "created_ms": created_ms,
-        })
-        .to_string();
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-        out.extend_from_slice(header.as_bytes());
-        Writer { out }
+        Writer {
+            buf: header(gureum_version, created_ms),
+            hasher: Sha256::new(),
+        }
     }
 
     /// Starts a table of `rows` rows.
     pub fn table(&mut self, name: &str, rows: u64) {
-        self.out.push(b'T');
-        self.out
+        self.buf.push(b'T');
+        self.buf
             .extend_from_slice(&(name.len() as u16).to_le_bytes());
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(&rows.to_le_bytes());
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(&rows.to_le_bytes());
     }
 
     /// A row of the current table.
     pub fn row(&mut self, key: &str, value: &[u8]) {
-        self.out.push(b'R');
-        self.out
+        self.buf.push(b'R');
+        self.buf
             .extend_from_slice(&(key.len() as u32).to_le_bytes());
-        self.out.extend_from_slice(key.as_bytes());
-        self.out
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf
             .extend_from_slice(&(value.len() as u64).to_le_bytes());
-        self.out.extend_from_slice(value);
+        self.buf.extend_from_slice(value);
     }
 
-    /// A file at `path` relative to the data directory.
-    pub fn file(&mut self, path: &str, bytes: &[u8]) {
-        self.out.push(b'F');
-        self.out
+    /// A file at `path` relative to the data directory, of `len` bytes
+    /// given next through [`Writer::file_bytes`].
+    pub fn file_start(&mut self, path: &str, len: u64) {
+        self.buf.push(b'F');
+        self.buf
             .extend_from_slice(&(path.len() as u16).to_le_bytes());
-        self.out.extend_from_slice(path.as_bytes());
-        self.out
-            .extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        self.out.extend_from_slice(bytes);
+        self.buf.extend_from_slice(path.as_bytes());
+        self.buf.extend_from_slice(&len.to_le_bytes());
     }
 
-    /// Ends the file and appends the checksum.
+    /// Bytes of the current file.
+    pub fn file_bytes(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// A whole file at `path` relative to the data directory.
+    pub fn file(&mut self, path: &str, bytes: &[u8]) {
+        self.file_start(path, bytes.len() as u64);
+        self.file_bytes(bytes);
+    }
+
+    /// How many bytes wait in the buffer.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The bytes written since the last take (counted into the checksum).
+    pub fn take(&mut self) -> Vec<u8> {
+        self.hasher.update(&self.buf);
+        std::mem::take(&mut self.buf)
+    }
+
+    /// Ends the file: the bytes not yet taken, the end tag and the checksum.
     pub fn finish(mut self) -> Vec<u8> {
-        self.out.push(b'E');
-        let sum = Sha256::digest(&self.out);
-        self.out.extend_from_slice(&sum);
-        self.out
+        self.buf.push(b'E');
+        self.hasher.update(&self.buf);
+        let sum = self.hasher.finalize();
+        self.buf.extend_from_slice(&sum);
+        self.buf
     }
 }
 
@@ -131,37 +182,29 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn u16(&mut self) -> Result<usize, StateFileError> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]) as usize)
-    }
-
     fn u32(&mut self) -> Result<usize, StateFileError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    }
-
-    fn u64(&mut self) -> Result<u64, StateFileError> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_le_bytes(a))
-    }
-
-    fn len64(&mut self) -> Result<usize, StateFileError> {
-        usize::try_from(self.u64()?)
-            .map_err(|_| StateFileError::Malformed("a length too large".into()))
-    }
-
-    fn text(&mut self, n: usize) -> Result<String, StateFileError> {
-        let b = self.take(n)?;
-        String::from_utf8(b.to_vec())
-            .map_err(|_| StateFileError::Malformed("a name is not UTF-8".into()))
     }
 }
 
 /// Checks the magic, the version and the checksum; returns the header.
 pub fn verify(data: &[u8]) -> Result<serde_json::Value, StateFileError> {
+    let (header, n) = verify_header(data)?;
+    if data.len() < MAGIC.len() + 4 + n + 1 + 32 {
+        return Err(StateFileError::Checksum);
+    }
+    let (body, sum) = data.split_at(data.len() - 32);
+    if Sha256::digest(body).as_slice() != sum {
+        return Err(StateFileError::Checksum);
+    }
+    Ok(header)
+}
+
+/// Checks what the first bytes of a file say (magic, format, version);
+/// returns the header and its length. For a file read in pieces, with a
+/// [`Checker`] for the checksum.
+pub fn verify_header(data: &[u8]) -> Result<(serde_json::Value, usize), StateFileError> {
     if !data.starts_with(MAGIC) {
         return Err(StateFileError::NotAStateFile);
     }
@@ -184,65 +227,49 @@ pub fn verify(data: &[u8]) -> Result<serde_json::Value, StateFileError> {
     if header.get("format").and_then(|f| f.as_str()) != Some("gureum-state") {
         return Err(StateFileError::NotAStateFile);
     }
-    if data.len() < MAGIC.len() + 4 + n + 1 + 32 {
-        return Err(StateFileError::Checksum);
-    }
-    let (body, sum) = data.split_at(data.len() - 32);
-    if Sha256::digest(body).as_slice() != sum {
-        return Err(StateFileError::Checksum);
-    }
-    Ok(header)
+    Ok((header, n))
 }
 
-/// Verifies and decodes a state file.
-pub fn decode(data: &[u8]) -> Result<State, StateFileError> {
-    verify(data)?;
-    let mut r = Reader {
-        data: &data[MAGIC.len()..data.len() - 32],
-    };
-    let n = r.u32()?;
-    r.take(n)?;
-    let mut state = State::default();
-    loop {
-        match r.take(1)?[0] {
-            b'T' => {
-                let n = r.u16()?;
-                let name = r.text(n)?;
-                let rows = r.u64()?;
-                let mut out = Vec::new();
-                for _ in 0..rows {
-                    if r.take(1)?[0] != b'R' {
-                        return Err(StateFileError::Malformed(format!(
-                            "table {name} has fewer rows than it announces"
-                        )));
-                    }
-                    let kn = r.u32()?;
-                    let key = r.text(kn)?;
-                    let vn = r.len64()?;
-                    out.push((key, r.take(vn)?.to_vec()));
-                }
-                state.tables.push((name, out));
-            }
-            b'F' => {
-                let n = r.u16()?;
-                let path = r.text(n)?;
-                if !safe_relative(&path) {
-                    return Err(StateFileError::Malformed(format!(
-                        "file path {path:?} leaves the data directory"
-                    )));
-                }
-                let len = r.len64()?;
-                state.files.push((path, r.take(len)?.to_vec()));
-            }
-            b'E' if r.data.is_empty() => return Ok(state),
-            b'E' => return Err(StateFileError::Malformed("data after the end".into())),
-            t => {
-                return Err(StateFileError::Malformed(format!(
-                    "unknown record tag {t:#04x}"
-                )))
-            }
+/// Checks a state file's checksum as its bytes go by, holding back only
+/// the last 32 (the checksum itself).
+#[derive(Default)]
+pub struct Checker {
+    hasher: Sha256,
+    tail: Vec<u8>,
+}
+
+impl Checker {
+    /// The next bytes of the file.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.tail.extend_from_slice(bytes);
+        if self.tail.len() > 32 {
+            let cut = self.tail.len() - 32;
+            self.hasher.update(&self.tail[..cut]);
+            self.tail.drain(..cut);
         }
     }
+
+    /// Whether the bytes seen end with the checksum of the rest.
+    pub fn finish(self) -> Result<(), StateFileError> {
+        if self.tail.len() == 32 && self.hasher.finalize().as_slice() == self.tail.as_slice() {
+            Ok(())
+        } else {
+            Err(StateFileError::Checksum)
+        }
+    }
+}
+
+/// Verifies and decodes a state file held in memory.
+pub fn decode(data: &[u8]) -> Result<State, StateFileError> {
+    verify(data)?;
+    let mut files = Vec::new();
+    let tables = crate::state_reader::read_records(data, |path, _, bytes| {
+        let mut b = Vec::new();
+        bytes.read_to_end(&mut b).map_err(|e| e.to_string())?;
+        files.push((path.to_string(), b));
+        Ok(())
+    })?;
+    Ok(State { tables, files })
 }
 
 /// Whether `path` names a file inside a directory: relative, `/`-separated
@@ -288,6 +315,28 @@ mod tests {
     }
 
     #[test]
+    fn announced_lengths_match_the_bytes_written_even_when_taken_in_pieces() {
+        let mut w = Writer::new("0.1.0", 5);
+        let mut out = w.take();
+        let mut want = header("0.1.0", 5).len() as u64;
+        w.table("t", 1);
+        w.row("key", b"value");
+        out.extend(w.take());
+        w.file_start("s3-blobs/ab/abcd", 6);
+        w.file_bytes(b"abc");
+        out.extend(w.take());
+        w.file_bytes(b"def");
+        out.extend(w.finish());
+        want += table_len("t") + row_len("key", 5) + file_len("s3-blobs/ab/abcd", 6) + TRAILER_LEN;
+        assert_eq!(out.len() as u64, want);
+        let state = decode(&out).expect("decode");
+        assert_eq!(
+            state.files,
+            vec![("s3-blobs/ab/abcd".into(), b"abcdef".to_vec())]
+        );
+    }
+
+    #[test]
     fn any_changed_or_missing_byte_is_refused_and_never_panics() {
         let good = sample();
         for i in 0..good.len() {
@@ -299,6 +348,24 @@ mod tests {
                 "a file cut at {i} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn a_checker_fed_in_pieces_agrees_with_verify() {
+        let good = sample();
+        for piece in [1, 7, 32, 33, 1000] {
+            let mut c = Checker::default();
+            good.chunks(piece).for_each(|p| c.update(p));
+            assert_eq!(c.finish(), Ok(()), "pieces of {piece}");
+        }
+        let mut bad = good.clone();
+        bad[20] ^= 1;
+        let mut c = Checker::default();
+        c.update(&bad);
+        assert_eq!(c.finish(), Err(StateFileError::Checksum));
+        let mut c = Checker::default();
+        c.update(&good[..10]);
+        assert_eq!(c.finish(), Err(StateFileError::Checksum));
     }
 
     #[test]

@@ -110,6 +110,25 @@ mod tests {
     }
 
     #[test]
+    fn clearing_works_the_same_when_every_write_is_fsynced() {
+        let dir =
+            std::env::temp_dir().join(format!("gureum-store-clear-power-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        {
+            let store = Store::open_with(&dir, Durability::Power).expect("open");
+            let t: Table<u32> = store.table("s3.buckets");
+            t.put("b", &1).expect("put");
+            store.clear_tables(|n| n.starts_with("s3.")).expect("clear");
+            assert_eq!(t.get("b").expect("get"), None);
+        }
+        let store = Store::open_with(&dir, Durability::Power).expect("reopen");
+        let t: Table<u32> = store.table("s3.buckets");
+        assert_eq!(t.get("b").expect("get"), None);
+        drop((t, store));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn replacing_everything_leaves_exactly_the_rows_given() {
         let store = Store::in_memory().expect("store");
         let a: Table<u32> = store.table("a");

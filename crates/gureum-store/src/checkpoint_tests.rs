@@ -221,3 +221,46 @@ fn a_checkpoint_drops_the_logs_it_covers() {
     assert_eq!(logs.len(), 1, "only the new, empty log: {logs:?}");
     assert!(store.inner.mems.read().frozen.is_empty());
 }
+
+#[test]
+fn writes_and_range_reads_never_wait_for_a_checkpoint_commit() {
+    let dir = Dir::new("no-wait");
+    let store = dir.open();
+    let t: Table<String> = store.table("t");
+    t.put("a", &"1".into()).expect("put");
+    let layers = store
+        .inner
+        .freeze_for_checkpoint()
+        .expect("freeze")
+        .expect("some");
+    // What the checkpoint's commit holds across its fsync: redb's write
+    // lock (and no lock of ours).
+    let held = store.inner.db.begin_write().expect("redb's write lock");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let other = store.clone();
+    std::thread::spawn(move || {
+        let t: Table<String> = other.table("t");
+        let result = (|| -> Result<(usize, usize)> {
+            t.put("b", &"2".into())?;
+            let scanned = t.scan_prefix("")?.len();
+            let snap = other.snapshot()?;
+            let mut c = snap.cursor(&t)?;
+            c.seek("", false, None)?;
+            let mut listed = 0;
+            while c.next()?.is_some() {
+                listed += 1;
+            }
+            Ok((scanned, listed))
+        })();
+        let _ = tx.send(result.map_err(|e| e.to_string()));
+    });
+    let seen = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a write or a range read waited for the commit");
+    assert_eq!(seen, Ok((2, 2)));
+    drop(held);
+    store
+        .inner
+        .commit_layers(&layers, redb::Durability::Immediate)
+        .expect("commit");
+}

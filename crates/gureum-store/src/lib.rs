@@ -20,6 +20,8 @@
 //!   lazily and seek, all tables as of one commit (listings).
 //! - [`Store::write`] — several writes across tables in one transaction:
 //!   all become visible together, or none if the closure returns an error.
+//! - [`Store::clear_tables`] and [`Store::replace_all`] — resets and
+//!   imports: one durable commit each, with writers held off.
 //!
 //! An acknowledged write survives `kill -9`: by default each write
 //! transaction is appended to a write-ahead log ([`wal`], one `write(2)`,
@@ -27,8 +29,9 @@
 //! a checkpointer thread, every second (or when a writer asks), freezes
 //! the memtable and starts a new log with writers held off for that swap
 //! only, then commits the frozen changes into redb with an fsync while
-//! writers and readers carry on. [`Durability::Power`] fsyncs every commit instead (also safe
-//! against a power cut, at the cost of one device flush per write). Reads
+//! writers and readers carry on. [`Durability::Power`] fsyncs every
+//! commit instead (also safe against a power cut, at the cost of one
+//! device flush per write). Reads
 //! see the last committed state and never wait for writers; writers are
 //! serialized, one write transaction at a time.
 //!

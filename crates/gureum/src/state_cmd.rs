@@ -81,21 +81,30 @@ fn request(
     endpoint: &str,
     method: &str,
     path: &str,
-    body: &[u8],
+    body: &mut dyn Read,
+    body_len: u64,
     mut progress: Option<Progress>,
 ) -> Result<(u16, BufReader<TcpStream>, Option<u64>), String> {
     let (mut stream, hostport) = connect(endpoint)?;
     let io = |e: std::io::Error| format!("{endpoint}: {e}");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
+        "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: {body_len}\r\nConnection: close\r\n\r\n",
     )
     .map_err(io)?;
-    for (i, chunk) in body.chunks(CHUNK).enumerate() {
-        stream.write_all(chunk).map_err(io)?;
+    let mut buf = vec![0u8; CHUNK.min(usize::try_from(body_len).unwrap_or(CHUNK))];
+    let mut sent = 0u64;
+    while sent < body_len {
+        let n = body
+            .read(&mut buf)
+            .map_err(|e| format!("reading the body: {e}"))?;
+        if n == 0 {
+            return Err(format!("the body ended after {sent} of {body_len} bytes"));
+        }
+        stream.write_all(&buf[..n]).map_err(io)?;
+        sent += n as u64;
         if let Some(p) = progress.as_mut() {
-            p.show(((i * CHUNK) + chunk.len()) as u64);
+            p.show(sent);
         }
     }
     let mut reader = BufReader::new(stream);
@@ -148,7 +157,8 @@ pub fn reset(endpoint: &str, service: Option<&str>) -> ExitCode {
         Some(s) => format!("/_gureum/reset?service={s}"),
         None => "/_gureum/reset".to_string(),
     };
-    let (status, reader, _) = match request(endpoint, "POST", &path, b"", None) {
+    let (status, reader, _) = match request(endpoint, "POST", &path, &mut std::io::empty(), 0, None)
+    {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -170,8 +180,14 @@ pub fn reset(endpoint: &str, service: Option<&str>) -> ExitCode {
 
 /// `gureum export FILE`: the server's whole state, checked, then written.
 pub fn export(endpoint: &str, file: &Path) -> ExitCode {
-    let (status, mut reader, length) = match request(endpoint, "GET", "/_gureum/export", b"", None)
-    {
+    let (status, mut reader, length) = match request(
+        endpoint,
+        "GET",
+        "/_gureum/export",
+        &mut std::io::empty(),
+        0,
+        None,
+    ) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -181,52 +197,99 @@ pub fn export(endpoint: &str, file: &Path) -> ExitCode {
     let Some(total) = length else {
         return fail("the export answer has no Content-Length");
     };
-    let mut data = Vec::with_capacity(total.min(1 << 30) as usize);
-    let mut progress = Progress::new("export", total);
-    let mut buf = vec![0u8; CHUNK];
-    while (data.len() as u64) < total {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => data.extend_from_slice(&buf[..n]),
-            Err(e) => return fail(format!("reading the export: {e}")),
-        }
-        progress.show(data.len() as u64);
-    }
-    if (data.len() as u64) != total {
-        return fail(format!(
-            "the export ended after {} of {} bytes",
-            data.len(),
-            total
-        ));
-    }
-    if let Err(e) = gureum_server::state_file::verify(&data) {
-        return fail(format!("the export is damaged: {e}"));
-    }
     // Through a temporary name: a reader never sees half a file.
     let tmp = file.with_extension("gureum-export-tmp");
-    if let Err(e) = std::fs::write(&tmp, &data).and_then(|()| std::fs::rename(&tmp, file)) {
+    let result = receive(&mut reader, total, &tmp)
+        .and_then(|()| std::fs::rename(&tmp, file).map_err(|e| format!("{}: {e}", file.display())));
+    if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return fail(format!("{}: {e}", file.display()));
+        return fail(e);
     }
     println!("exported {} to {}", size(total), file.display());
     ExitCode::SUCCESS
 }
 
+/// Checks a state file's header and checksum reading it once; returns
+/// its length.
+fn check_file(path: &Path) -> Result<u64, String> {
+    let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut checker = gureum_server::state_file::Checker::default();
+    let mut buf = vec![0u8; CHUNK];
+    let mut head: Vec<u8> = Vec::new();
+    let mut len = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        if head.len() < 64 * 1024 {
+            head.extend_from_slice(&buf[..n]);
+        }
+        checker.update(&buf[..n]);
+        len += n as u64;
+    }
+    gureum_server::state_file::verify_header(&head).map_err(|e| e.to_string())?;
+    checker.finish().map_err(|e| e.to_string())?;
+    Ok(len)
+}
+
+/// Copies `total` bytes of an export to `path`, checking them on the way.
+fn receive(reader: &mut impl Read, total: u64, path: &Path) -> Result<(), String> {
+    let at = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut out = std::fs::File::create(path).map_err(at)?;
+    let mut checker = gureum_server::state_file::Checker::default();
+    let mut progress = Progress::new("export", total);
+    let mut buf = vec![0u8; CHUNK];
+    // Enough of the start to hold the header.
+    let mut head: Vec<u8> = Vec::new();
+    let mut done = 0u64;
+    while done < total {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => return Err(format!("reading the export: {e}")),
+        };
+        if head.len() < 64 * 1024 {
+            head.extend_from_slice(&buf[..n]);
+        }
+        checker.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(at)?;
+        done += n as u64;
+        progress.show(done);
+    }
+    if done != total {
+        return Err(format!("the export ended after {done} of {total} bytes"));
+    }
+    gureum_server::state_file::verify_header(&head)
+        .and_then(|_| checker.finish())
+        .map_err(|e| format!("the export is damaged: {e}"))?;
+    out.sync_all().map_err(at)
+}
+
 /// `gureum import FILE`: replaces the server's whole state with the file's.
 pub fn import(endpoint: &str, file: &Path) -> ExitCode {
-    let data = match std::fs::read(file) {
-        Ok(d) => d,
+    // Checked whole before anything is sent (a pass over the file), then
+    // sent from the file.
+    let len = match check_file(file) {
+        Ok(len) => len,
         Err(e) => return fail(format!("{}: {e}", file.display())),
     };
-    if let Err(e) = gureum_server::state_file::verify(&data) {
-        return fail(format!("{}: {e}", file.display()));
-    }
-    let progress = Progress::new("import", data.len() as u64);
-    let (status, reader, _) =
-        match request(endpoint, "POST", "/_gureum/import", &data, Some(progress)) {
-            Ok(r) => r,
-            Err(e) => return fail(e),
-        };
+    let mut body = match std::fs::File::open(file) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("{}: {e}", file.display())),
+    };
+    let progress = Progress::new("import", len);
+    let (status, reader, _) = match request(
+        endpoint,
+        "POST",
+        "/_gureum/import",
+        &mut body,
+        len,
+        Some(progress),
+    ) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
     let v = read_json(reader);
     if status != 200 {
         return fail(server_error(status, &v));
