@@ -261,6 +261,7 @@ impl Ec2Service {
             let mut sources: Vec<(String, String, bool)> = inst
                 .block_devices
                 .iter()
+                .filter(|b| b.status(now).is_some())
                 .map(|b| {
                     (
                         b.device_name.clone(),

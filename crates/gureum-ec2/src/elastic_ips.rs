@@ -17,13 +17,15 @@ use gureum_store::{Store, Table, WriteTxn};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// An association of an address.
+/// An association of an address: with an instance's primary interface,
+/// or with a NAT gateway's interface (no instance).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Association {
     /// `eipassoc-…`.
     pub id: String,
-    /// The instance.
-    pub instance_id: String,
+    /// The instance (`None` for a NAT gateway's interface).
+    #[serde(default)]
+    pub instance_id: Option<String>,
     /// Its interface.
     pub eni_id: String,
     /// The private address the public one maps to.
@@ -70,6 +72,68 @@ fn address_not_found(ip: &str) -> AwsError {
     )
 }
 
+/// `InvalidIPAddress.InUse`: the address is associated.
+fn in_use(allocation_id: &str) -> AwsError {
+    AwsError::new(
+        "InvalidIPAddress.InUse",
+        400,
+        format!("The address with allocation id [{allocation_id}] is in use."),
+    )
+}
+
+/// For `CreateNatGateway`, inside its transaction: associates address
+/// `allocation_id` with the gateway's interface `eni_id` at `private_ip`
+/// and returns the public address. `InvalidAllocationID.NotFound` when
+/// there is no such address, `Resource.AlreadyAssociated` when it is
+/// associated already.
+pub fn associate_with_gateway(
+    txn: &mut WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    allocation_id: &str,
+    eni_id: &str,
+    private_ip: &str,
+) -> Result<String, AwsError> {
+    let k = key(ctx, allocation_id);
+    let mut a = txn
+        .get(&table(store), &k)?
+        .ok_or_else(|| alloc_not_found(allocation_id))?;
+    if a.association.is_some() {
+        return Err(AwsError::new(
+            "Resource.AlreadyAssociated",
+            400,
+            format!("Elastic IP address [{allocation_id}] is already associated"),
+        ));
+    }
+    a.association = Some(Association {
+        id: resource_id("eipassoc"),
+        instance_id: None,
+        eni_id: eni_id.to_string(),
+        private_ip: private_ip.to_string(),
+    });
+    txn.put(&table(store), &k, &a)?;
+    Ok(a.public_ip)
+}
+
+/// For `DeleteNatGateway`, inside its transaction: frees the address the
+/// gateway's interface `eni_id` held (if it still does).
+pub fn gateway_gone(
+    txn: &mut WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    allocation_id: &str,
+    eni_id: &str,
+) -> Result<(), AwsError> {
+    let k = key(ctx, allocation_id);
+    if let Some(mut a) = txn.get(&table(store), &k)? {
+        if a.association.as_ref().is_some_and(|x| x.eni_id == eni_id) {
+            a.association = None;
+            txn.put(&table(store), &k, &a)?;
+        }
+    }
+    Ok(())
+}
+
 /// Called when an instance holding `allocation_id` terminates.
 pub fn instance_gone(
     txn: &mut WriteTxn,
@@ -97,7 +161,9 @@ impl Address {
         });
         if let Some(a) = &self.association {
             v["AssociationId"] = json!(a.id);
-            v["InstanceId"] = json!(a.instance_id);
+            if let Some(i) = &a.instance_id {
+                v["InstanceId"] = json!(i);
+            }
             v["NetworkInterfaceId"] = json!(a.eni_id);
             v["NetworkInterfaceOwnerId"] = json!(ctx.account_id);
             v["PrivateIpAddress"] = json!(a.private_ip);
@@ -239,7 +305,7 @@ impl Ec2Service {
             let mut a = find(txn, store, ctx, alloc, ip)?;
             let mut changed: Vec<Instance> = Vec::new();
             if let Some(old) = &a.association {
-                if old.instance_id == target.id {
+                if old.instance_id.as_deref() == Some(target.id.as_str()) {
                     return Ok((old.id.clone(), changed));
                 }
                 if !allow {
@@ -252,7 +318,14 @@ impl Ec2Service {
                         ),
                     ));
                 }
-                if let Some(prev) = snapshot.iter().find(|i| i.id == old.instance_id) {
+                if old.instance_id.is_none() {
+                    // A NAT gateway's address moves only with the gateway.
+                    return Err(in_use(&a.allocation_id));
+                }
+                if let Some(prev) = snapshot
+                    .iter()
+                    .find(|i| old.instance_id.as_deref() == Some(i.id.as_str()))
+                {
                     let mut prev = prev.clone();
                     unhook(txn, store, ctx, &mut prev)?;
                     txn.put(&instances::table(store), &key(ctx, &prev.id), &prev)?;
@@ -268,7 +341,7 @@ impl Ec2Service {
             }
             let assoc = Association {
                 id: resource_id("eipassoc"),
-                instance_id: t.id.clone(),
+                instance_id: Some(t.id.clone()),
                 eni_id: t.eni_id.clone(),
                 private_ip: t.private_ip.clone(),
             };
@@ -315,7 +388,7 @@ impl Ec2Service {
             };
             txn.put(&table(store), &key(ctx, &a.allocation_id), &a)?;
             let mut out = Vec::new();
-            if let Some((i, _)) = index.get(&old.instance_id) {
+            if let Some((i, _)) = old.instance_id.as_ref().and_then(|i| index.get(i)) {
                 let mut i = i.clone();
                 i.settle(now);
                 unhook(txn, store, ctx, &mut i)?;
@@ -339,14 +412,7 @@ impl Ec2Service {
         store.write(|txn| {
             let a = find(txn, store, ctx, alloc, ip)?;
             if a.association.is_some() {
-                return Err(AwsError::new(
-                    "InvalidIPAddress.InUse",
-                    400,
-                    format!(
-                        "The address with allocation id [{}] is in use.",
-                        a.allocation_id
-                    ),
-                ));
+                return Err(in_use(&a.allocation_id));
             }
             dry_run(&input)?;
             txn.delete(&table(store), &key(ctx, &a.allocation_id))?;
@@ -405,7 +471,10 @@ impl Ec2Service {
             let keep = network::matches(&filters, &t, |f| match f {
                 "allocation-id" => vec![a.allocation_id.clone()],
                 "association-id" => assoc.map(|x| x.id.clone()).into_iter().collect(),
-                "instance-id" => assoc.map(|x| x.instance_id.clone()).into_iter().collect(),
+                "instance-id" => assoc
+                    .and_then(|x| x.instance_id.clone())
+                    .into_iter()
+                    .collect(),
                 "network-interface-id" => assoc.map(|x| x.eni_id.clone()).into_iter().collect(),
                 "network-interface-owner-id" => {
                     assoc.map(|_| ctx.account_id.clone()).into_iter().collect()

@@ -90,6 +90,32 @@ pub struct BlockDevice {
     /// The snapshot it came from.
     #[serde(default)]
     pub snapshot_id: Option<String>,
+    /// When `AttachVolume` attached it (ms); `None` for devices the
+    /// instance launched with, which are attached from the start.
+    #[serde(default)]
+    pub attach_ms: Option<i64>,
+    /// When `DetachVolume` was called (ms).
+    #[serde(default)]
+    pub detach_ms: Option<i64>,
+}
+
+impl BlockDevice {
+    /// `attaching`, `attached`, `detaching`, or `None` once detached: the
+    /// same clock as the volume's own attachment.
+    pub fn status(&self, now: i64) -> Option<&'static str> {
+        match (self.attach_ms, self.detach_ms) {
+            (_, Some(d)) if now - d >= TRANSITION_MS => None,
+            (_, Some(_)) => Some("detaching"),
+            (Some(a), None) if now - a < TRANSITION_MS => Some("attaching"),
+            _ => Some("attached"),
+        }
+    }
+
+    /// Whether the status is still moving at `now` (its rendering would
+    /// go stale in the cache).
+    fn in_transition(&self, now: i64) -> bool {
+        matches!(self.status(now), Some("attaching" | "detaching"))
+    }
 }
 
 /// A stored instance.
@@ -274,6 +300,7 @@ impl Instance {
     /// The instance as the model's `Instance` (state settled by the caller).
     pub fn to_value(&self, ctx: &RequestContext, tags: &tags::Tags) -> Value {
         let terminated = self.state == "terminated";
+        let now = ctx.clock.now_millis();
         let groups: Vec<Value> = self
             .groups
             .iter()
@@ -297,15 +324,15 @@ impl Instance {
             "State": state_value(&self.state),
             "StateTransitionReason": self.transition_reason,
             "Architecture": self.architecture,
-            "BlockDeviceMappings": if terminated { vec![] } else { self.block_devices.iter().map(|b| json!({
+            "BlockDeviceMappings": if terminated { vec![] } else { self.block_devices.iter().filter_map(|b| Some(json!({
                 "DeviceName": b.device_name,
                 "Ebs": {
                     "AttachTime": b.attach_time,
                     "DeleteOnTermination": b.delete_on_termination,
-                    "Status": "attached",
+                    "Status": b.status(now)?,
                     "VolumeId": b.volume_id,
                 }
-            })).collect::<Vec<_>>() },
+            }))).collect::<Vec<_>>() },
             "ClientToken": self.client_token.clone().unwrap_or_default(),
             "EbsOptimized": self.ebs_optimized,
             "EnaSupport": true,
@@ -719,6 +746,11 @@ impl RegionIndex {
         }
         let (i, t) = self.instances.get(id)?;
         let v = i.to_value(ctx, t);
+        let now = ctx.clock.now_millis();
+        if i.block_devices.iter().any(|b| b.in_transition(now)) {
+            // The device's status moves with the clock, not with a write.
+            return Some(v);
+        }
         if self.rendered.len() >= RENDER_CACHE_MAX {
             // Any entry: the cache only bounds memory, hits are a bonus.
             if let Some(k) = self.rendered.keys().next().cloned() {
@@ -784,6 +816,48 @@ pub fn tags_changed(svc: &Ec2Service, ctx: &RequestContext, ids: &[String]) {
             }
         }
     }
+}
+
+/// Reads instance `id` inside a write transaction, settled at `now`:
+/// what an operation that refers to an instance validates, so that a
+/// concurrent `TerminateInstances` (which writes in its own transaction)
+/// is either wholly before or wholly after it. `InvalidInstanceID.NotFound`
+/// when there is no such instance or it is terminated past visibility.
+pub fn load_in(
+    txn: &WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    id: &str,
+    now: i64,
+) -> Result<Instance, AwsError> {
+    let mut i = txn
+        .get(&table(store), &key(ctx, id))?
+        .ok_or_else(|| not_found(&[id]))?;
+    i.settle(now);
+    if i.gone(now) {
+        return Err(not_found(&[id]));
+    }
+    Ok(i)
+}
+
+/// Every instance of the caller's region read inside a write
+/// transaction, settled at `now`, those terminated past visibility left
+/// out.
+pub fn all_in(
+    txn: &WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    now: i64,
+) -> Result<Vec<Instance>, AwsError> {
+    Ok(txn
+        .scan_prefix(&table(store), &prefix(ctx))?
+        .into_iter()
+        .map(|(_, mut i)| {
+            i.settle(now);
+            i
+        })
+        .filter(|i| !i.gone(now))
+        .collect())
 }
 
 /// `InvalidInstanceID.NotFound` for one or more ids.
@@ -1217,6 +1291,8 @@ impl Ec2Service {
                     size: root_size,
                     volume_type: root_vt.clone(),
                     snapshot_id: root_ebs["SnapshotId"].as_str().map(str::to_string),
+                    attach_ms: None,
+                    detach_ms: None,
                 }];
                 for (dev, size, vt, dot) in &extra {
                     devices.push(BlockDevice {
@@ -1227,6 +1303,8 @@ impl Ec2Service {
                         size: *size,
                         volume_type: vt.clone(),
                         snapshot_id: None,
+                        attach_ms: None,
+                        detach_ms: None,
                     });
                 }
                 let i = Instance {
@@ -1682,6 +1760,7 @@ impl Ec2Service {
                 }
                 i.block_devices.retain(|b| !b.delete_on_termination);
                 crate::volumes::release_instance_volumes(txn, store, ctx, &i.id)?;
+                crate::network_interfaces::instance_gone(txn, store, ctx, &i.id)?;
                 Ok(())
             },
         )

@@ -46,6 +46,8 @@ pub mod network_acl;
 pub mod network_interfaces;
 pub mod peering;
 pub mod prefix_lists;
+#[cfg(test)]
+mod races_tests;
 pub mod records;
 pub mod route_table;
 pub mod security_group;

@@ -7,17 +7,17 @@
 //! hour). Routes to a gateway that is deleting, deleted or unknown show
 //! `blackhole` ([`live_ids`] is what route tables ask).
 //!
-//! Elastic IPs belong to [`crate::elastic_ips`]-to-be; a public gateway's
-//! `AllocationId` must be a key of the store's `ec2.addresses` table (read
-//! as JSON for its `public_ip`), else `InvalidAllocationID.NotFound`; one
-//! allocation serves one gateway at a time. The private address is the
+//! A public gateway's Elastic IP is associated with the gateway's network
+//! interface ([`elastic_ips::associate_with_gateway`]) in the gateway's
+//! transaction, and freed when the gateway is deleted; an address that is
+//! associated already is refused. The private address is the
 //! subnet's base + 4 + the count of gateways made in the subnet (not yet
 //! reserved in the instances' address table).
 
 use crate::cidr::{self, Cidr};
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::volumes::TRANSITION_MS;
-use crate::{filter, subnet, tags, vpc, Ec2Service};
+use crate::{elastic_ips, filter, subnet, tags, vpc, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_store::{Store, Table};
@@ -167,36 +167,6 @@ impl Ec2Service {
             let s = txn
                 .get(&subnet::table(store), &key(ctx, subnet_id))?
                 .ok_or_else(|| subnet::not_found(subnet_id))?;
-            let public_ip = match allocation {
-                Some(a) => {
-                    let eips: Table<Value> = store.table("ec2.addresses");
-                    let rec = txn.get(&eips, &key(ctx, a))?.ok_or_else(|| {
-                        AwsError::new(
-                            "InvalidAllocationID.NotFound",
-                            400,
-                            format!("The allocation ID '{a}' does not exist"),
-                        )
-                    })?;
-                    Some(
-                        rec.get("public_ip")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                    )
-                }
-                None => None,
-            };
-            if let Some(a) = allocation {
-                for (_, other) in txn.scan_prefix(&table(store), &prefix(ctx))? {
-                    if other.allocation_id.as_deref() == Some(a) && other.delete_ms.is_none() {
-                        return Err(AwsError::new(
-                            "Resource.AlreadyAssociated",
-                            400,
-                            format!("Elastic IP address [{a}] is already associated"),
-                        ));
-                    }
-                }
-            }
             let taken = txn
                 .scan_prefix(&table(store), &prefix(ctx))?
                 .iter()
@@ -204,6 +174,21 @@ impl Ec2Service {
                 .count() as u32;
             let base = Cidr::parse(&s.cidr).map_err(|_| AwsError::internal("subnet cidr"))?;
             let private_ip = cidr::format_ipv4(base.addr.wrapping_add(4 + taken));
+            let eni_id = resource_id("eni");
+            // The address is associated with the gateway's interface in
+            // the gateway's own transaction: DescribeAddresses shows it,
+            // and ReleaseAddress refuses it while the gateway holds it.
+            let public_ip = match allocation {
+                Some(a) => Some(elastic_ips::associate_with_gateway(
+                    txn,
+                    store,
+                    ctx,
+                    a,
+                    &eni_id,
+                    &private_ip,
+                )?),
+                None => None,
+            };
             let g = NatGateway {
                 id: resource_id("nat"),
                 subnet_id: subnet_id.to_string(),
@@ -212,7 +197,7 @@ impl Ec2Service {
                 allocation_id: allocation.map(str::to_string),
                 public_ip,
                 private_ip,
-                eni_id: resource_id("eni"),
+                eni_id,
                 create_ms: now,
                 delete_ms: None,
             };
@@ -280,6 +265,9 @@ impl Ec2Service {
             if g.delete_ms.is_none() {
                 g.delete_ms = Some(now);
                 txn.put(&table(store), &k, &g)?;
+                if let Some(a) = &g.allocation_id {
+                    elastic_ips::gateway_gone(txn, store, ctx, a, &g.eni_id)?;
+                }
             }
             Ok::<_, AwsError>(())
         })?;

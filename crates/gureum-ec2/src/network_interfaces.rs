@@ -88,6 +88,28 @@ fn holds_interfaces(state: &str) -> bool {
     !matches!(state, "shutting-down" | "terminated")
 }
 
+/// For a terminating instance, inside its transaction: detaches the
+/// interfaces attached to it (AWS's default `DeleteOnTermination` for an
+/// attached interface is false), so no stored attachment outlives it.
+pub fn instance_gone(
+    txn: &mut WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    instance_id: &str,
+) -> Result<(), AwsError> {
+    for (k, mut eni) in txn.scan_prefix(&table(store), &prefix(ctx))? {
+        if eni
+            .attachment
+            .as_ref()
+            .is_some_and(|a| a.instance_id == instance_id)
+        {
+            eni.attachment = None;
+            txn.put(&table(store), &k, &eni)?;
+        }
+    }
+    Ok(())
+}
+
 /// The region's instances, settled at the clock's now (a snapshot of the
 /// index).
 fn instances_now(svc: &Ec2Service, ctx: &RequestContext) -> Result<Vec<Instance>, AwsError> {
@@ -524,15 +546,18 @@ impl Ec2Service {
         vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "NetworkInterfaceId")?;
-        let instances = instances_now(self, ctx)?;
-        if instances
-            .iter()
-            .any(|i| i.eni_id == id && i.state != "terminated")
-        {
-            return Err(in_use(id));
-        }
         let store = &self.store;
+        let now = ctx.clock.now_millis();
         store.write(|txn| {
+            // The instances are read in this transaction: one terminating
+            // or attaching concurrently is wholly before or after it.
+            let instances = instances::all_in(txn, store, ctx, now)?;
+            if instances
+                .iter()
+                .any(|i| i.eni_id == id && i.state != "terminated")
+            {
+                return Err(in_use(id));
+            }
             let eni = txn
                 .get(&table(store), &key(ctx, id))?
                 .ok_or_else(|| not_found(id))?;
@@ -554,11 +579,14 @@ impl Ec2Service {
         let index = input["DeviceIndex"]
             .as_i64()
             .ok_or_else(|| network::missing("DeviceIndex"))?;
-        let instances = instances_now(self, ctx)?;
         let store = &self.store;
+        let now = ctx.clock.now_millis();
         let attachment_id = store.write(|txn| {
             let k = key(ctx, id);
             let mut eni = txn.get(&table(store), &k)?.ok_or_else(|| not_found(id))?;
+            // Validated in the transaction that writes the attachment, so
+            // a TerminateInstances cannot slip between check and write.
+            let instances = instances::all_in(txn, store, ctx, now)?;
             let i = instances
                 .iter()
                 .find(|i| i.id == instance_id)

@@ -25,11 +25,11 @@
 //!
 //! # Instances
 //!
-//! Instances belong to another module; until it exports a lookup, an
-//! instance is "known" when its id is a key of the store's `ec2.instances`
-//! table (read as JSON). Its AZ is read from that record (`az`,
-//! `availability_zone`, `AvailabilityZone`, `Placement.AvailabilityZone`,
-//! or its `subnet_id`'s AZ); when none is found, any AZ is accepted.
+//! `AttachVolume` reads the instance (typed, [`instances::load_in`]) in
+//! the transaction that writes the attachment: it must be `running` or
+//! `stopped` and in the volume's AZ. The instance's own block device list
+//! gains the volume in the same transaction (its `BlockDeviceMappings`),
+//! and `DetachVolume` moves it to `detaching` there too.
 //!
 //! # Changed blocks
 //!
@@ -39,8 +39,9 @@
 //! the size), and growing a volume counts the added GiB. The snapshot
 //! module reads and resets the counter.
 
+use crate::instances::{self, BlockDevice};
 use crate::network::{self, dry_run, key, prefix, required, str_member};
-use crate::{filter, subnet, tags, vpc, Ec2Service};
+use crate::{filter, tags, vpc, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_store::{Store, Table, WriteTxn};
@@ -586,43 +587,6 @@ fn find_zone(ctx: &RequestContext, name: &str) -> Result<gureum_core::region::Zo
         })
 }
 
-/// The AZ of a stored instance (see the module docs), `Ok(None)` when the
-/// record names none; `InvalidInstanceID.NotFound` when there is no record.
-fn instance_zone(
-    txn: &WriteTxn,
-    store: &Store,
-    ctx: &RequestContext,
-    id: &str,
-) -> Result<Option<String>, AwsError> {
-    let instances: Table<Value> = store.table("ec2.instances");
-    let rec = txn.get(&instances, &key(ctx, id))?.ok_or_else(|| {
-        AwsError::new(
-            "InvalidInstanceID.NotFound",
-            400,
-            format!("The instance ID '{id}' does not exist"),
-        )
-    })?;
-    for path in [
-        "/az",
-        "/availability_zone",
-        "/AvailabilityZone",
-        "/Placement/AvailabilityZone",
-        "/placement/availability_zone",
-    ] {
-        if let Some(z) = rec.pointer(path).and_then(Value::as_str) {
-            return Ok(Some(z.to_string()));
-        }
-    }
-    for path in ["/subnet_id", "/SubnetId"] {
-        if let Some(s) = rec.pointer(path).and_then(Value::as_str) {
-            if let Some(sub) = txn.get(&subnet::table(store), &key(ctx, s))? {
-                return Ok(Some(sub.az));
-            }
-        }
-    }
-    Ok(None)
-}
-
 fn int(input: &Value, name: &str) -> Option<i64> {
     input.get(name).and_then(Value::as_i64)
 }
@@ -798,9 +762,19 @@ impl Ec2Service {
         }
         let now = ctx.clock.now_millis();
         let store = &self.store;
-        store.write(|txn| {
+        let mut locked = self.instances.lock(store, ctx)?;
+        let (out, instance) = store.write(|txn| {
             let (k, mut v) = load(txn, store, ctx, id)?;
-            let iz = instance_zone(txn, store, ctx, instance_id)?;
+            // The instance is read and written in this transaction, so a
+            // concurrent TerminateInstances is wholly before or after.
+            let mut instance = instances::load_in(txn, store, ctx, instance_id, now)?;
+            if !matches!(instance.state.as_str(), "running" | "stopped") {
+                return Err(AwsError::new(
+                    "IncorrectState",
+                    400,
+                    format!("Instance '{instance_id}' is not 'running'."),
+                ));
+            }
             if v.state(now) == "creating" {
                 return Err(AwsError::new(
                     "IncorrectState",
@@ -808,16 +782,14 @@ impl Ec2Service {
                     format!("The volume '{id}' is not 'available'."),
                 ));
             }
-            if let Some(z) = iz {
-                if z != v.az {
-                    return Err(AwsError::new(
-                        "InvalidVolume.ZoneMismatch",
-                        400,
-                        format!(
-                            "The volume '{id}' is not in the same availability zone as instance '{instance_id}'"
-                        ),
-                    ));
-                }
+            if instance.az != v.az {
+                return Err(AwsError::new(
+                    "InvalidVolume.ZoneMismatch",
+                    400,
+                    format!(
+                        "The volume '{id}' is not in the same availability zone as instance '{instance_id}'"
+                    ),
+                ));
             }
             let live: Vec<VolumeAttachment> = v.live_attachments(now).cloned().collect();
             if let Some(a) = live.iter().find(|a| a.instance_id == instance_id) {
@@ -855,8 +827,26 @@ impl Ec2Service {
             v.changed_bytes = (v.changed_bytes + GIB).min(v.size * GIB);
             v.attachments.push(a.clone());
             txn.put(&table(store), &k, &v)?;
-            Ok::<_, AwsError>(attachment_value(&v, &a, "attaching"))
-        })
+            // The instance lists the volume in its BlockDeviceMappings.
+            instance
+                .block_devices
+                .retain(|b| b.status(now).is_some() && b.device_name != device);
+            instance.block_devices.push(BlockDevice {
+                device_name: device.to_string(),
+                volume_id: v.id.clone(),
+                delete_on_termination: false,
+                attach_time: now / 1000,
+                size: v.size,
+                volume_type: v.volume_type.clone(),
+                snapshot_id: v.snapshot_id.clone(),
+                attach_ms: Some(now),
+                detach_ms: None,
+            });
+            txn.put(&instances::table(store), &key(ctx, instance_id), &instance)?;
+            Ok::<_, AwsError>((attachment_value(&v, &a, "attaching"), instance))
+        })?;
+        self.save_instances(ctx, &mut locked, vec![instance]);
+        Ok(out)
     }
 
     /// `DetachVolume`: attached → detaching → detached.
@@ -867,7 +857,8 @@ impl Ec2Service {
         let device = str_member(&input, "Device");
         let now = ctx.clock.now_millis();
         let store = &self.store;
-        store.write(|txn| {
+        let mut locked = self.instances.lock(store, ctx)?;
+        let (out, changed) = store.write(|txn| {
             let (k, mut v) = load(txn, store, ctx, id)?;
             let pos = v.attachments.iter().position(|a| {
                 a.detach_ms.is_none()
@@ -884,8 +875,26 @@ impl Ec2Service {
             v.attachments[pos].detach_ms = Some(now);
             let out = attachment_value(&v, &v.attachments[pos], "detaching");
             txn.put(&table(store), &k, &v)?;
-            Ok::<_, AwsError>(out)
-        })
+            // The instance's mapping goes through `detaching` with it.
+            let ik = key(ctx, &v.attachments[pos].instance_id);
+            let mut changed = Vec::new();
+            if let Some(mut i) = txn.get(&instances::table(store), &ik)? {
+                let mut hit = false;
+                for b in i.block_devices.iter_mut() {
+                    if b.volume_id == v.id && b.detach_ms.is_none() {
+                        b.detach_ms = Some(now);
+                        hit = true;
+                    }
+                }
+                if hit {
+                    txn.put(&instances::table(store), &ik, &i)?;
+                    changed.push(i);
+                }
+            }
+            Ok::<_, AwsError>((out, changed))
+        })?;
+        self.save_instances(ctx, &mut locked, changed);
+        Ok(out)
     }
 
     /// `ModifyVolume`: grow only; type, IOPS, throughput, Multi-Attach.

@@ -36,13 +36,26 @@ impl T {
             .expect("id")
             .to_string()
     }
-    fn instance(&self, id: &str, az: &str) {
-        let t: gureum_store::Table<Value> = self.s.store.table("ec2.instances");
-        t.put(
-            &format!("000000000000/us-east-1/{id}"),
-            &json!({"id": id, "az": az}),
-        )
-        .expect("put");
+    /// A running instance in `az` (its default subnet).
+    fn instance(&self, az: &str) -> String {
+        let image = crate::images::catalogue_images("us-east-1")
+            .into_iter()
+            .find(|i| i["Architecture"] == "x86_64" && i.get("Platform").is_none())
+            .and_then(|i| i["ImageId"].as_str().map(str::to_string))
+            .expect("an x86_64 linux image");
+        let out = self
+            .s
+            .run_instances(
+                &self.ctx,
+                json!({"ImageId": image, "InstanceType": "t3.micro", "MinCount": 1,
+                       "MaxCount": 1, "Placement": {"AvailabilityZone": az}}),
+            )
+            .expect("run");
+        self.later(1);
+        out["Instances"][0]["InstanceId"]
+            .as_str()
+            .expect("id")
+            .to_string()
     }
     fn volume(&self, id: &str) -> Value {
         self.s
@@ -205,32 +218,25 @@ fn volume_from_snapshot_must_be_at_least_its_size() {
 #[test]
 fn attach_needs_the_same_zone_a_valid_device_and_one_instance() {
     let t = t();
-    t.instance("i-0aaaaaaaaaaaaaaaa", "us-east-1a");
-    t.instance("i-0bbbbbbbbbbbbbbbb", "us-east-1a");
-    t.instance("i-0cccccccccccccccc", "us-east-1b");
+    let (ia, ib, ic) = (
+        t.instance("us-east-1a"),
+        t.instance("us-east-1a"),
+        t.instance("us-east-1b"),
+    );
     let v = t.vol_id(json!({"Size": 8}));
     t.later(2);
     let attach = |i: &str, d: &str| {
         t.s.attach_volume(&t.ctx, json!({"VolumeId": v, "InstanceId": i, "Device": d}))
     };
-    assert_eq!(
-        code(attach("i-0cccccccccccccccc", "/dev/sdf")),
-        "InvalidVolume.ZoneMismatch"
-    );
-    assert_eq!(
-        code(attach("i-0aaaaaaaaaaaaaaaa", "/dev/sda")),
-        "InvalidParameterValue"
-    );
+    assert_eq!(code(attach(&ic, "/dev/sdf")), "InvalidVolume.ZoneMismatch");
+    assert_eq!(code(attach(&ia, "/dev/sda")), "InvalidParameterValue");
     assert_eq!(
         code(attach("i-0dddddddddddddddd", "/dev/sdf")),
         "InvalidInstanceID.NotFound"
     );
-    let a = attach("i-0aaaaaaaaaaaaaaaa", "/dev/sdf").expect("attach");
+    let a = attach(&ia, "/dev/sdf").expect("attach");
     assert_eq!(a["State"], "attaching");
-    assert_eq!(
-        code(attach("i-0bbbbbbbbbbbbbbbb", "/dev/sdg")),
-        "VolumeInUse"
-    );
+    assert_eq!(code(attach(&ib, "/dev/sdg")), "VolumeInUse");
     t.later(2);
     let d = t.volume(&v);
     assert_eq!(
@@ -247,6 +253,7 @@ fn attach_needs_the_same_zone_a_valid_device_and_one_instance() {
     assert_eq!(out["State"], "detaching");
     t.later(2);
     assert_eq!(t.volume(&v)["State"], "available");
+    let _ = ib;
     t.s.delete_volume(&t.ctx, json!({"VolumeId": v}))
         .expect("delete");
     assert_eq!(
@@ -258,12 +265,11 @@ fn attach_needs_the_same_zone_a_valid_device_and_one_instance() {
 #[test]
 fn multi_attach_volumes_attach_to_several_instances() {
     let t = t();
-    t.instance("i-0aaaaaaaaaaaaaaaa", "us-east-1a");
-    t.instance("i-0bbbbbbbbbbbbbbbb", "us-east-1a");
+    let (ia, ib) = (t.instance("us-east-1a"), t.instance("us-east-1a"));
     let v =
         t.vol_id(json!({"VolumeType": "io2", "Size": 10, "Iops": 100, "MultiAttachEnabled": true}));
     t.later(2);
-    for i in ["i-0aaaaaaaaaaaaaaaa", "i-0bbbbbbbbbbbbbbbb"] {
+    for i in [&ia, &ib] {
         t.s.attach_volume(
             &t.ctx,
             json!({"VolumeId": v, "InstanceId": i, "Device": "/dev/xvdf"}),
@@ -320,7 +326,7 @@ fn modify_volume_grows_only_and_moves_through_its_states() {
 #[test]
 fn snapshots_are_incremental() {
     let t = t();
-    t.instance("i-0aaaaaaaaaaaaaaaa", "us-east-1a");
+    let ia = t.instance("us-east-1a");
     let v = t.vol_id(json!({"Size": 8}));
     t.later(2);
     let snap = |t: &T| {
@@ -332,7 +338,7 @@ fn snapshots_are_incremental() {
     t.later(2);
     t.s.attach_volume(
         &t.ctx,
-        json!({"VolumeId": v, "InstanceId": "i-0aaaaaaaaaaaaaaaa", "Device": "/dev/sdf"}),
+        json!({"VolumeId": v, "InstanceId": ia, "Device": "/dev/sdf"}),
     )
     .expect("attach");
     let second = snap(&t);
@@ -765,4 +771,144 @@ fn launch_templates_have_versions() {
         ),
         "InvalidLaunchTemplateId.NotFound"
     );
+}
+
+/// The `(DeviceName, VolumeId, Status)` of an instance's EBS mappings.
+fn mappings(t: &T, instance: &str) -> Vec<(String, String, String)> {
+    let out =
+        t.s.describe_instances(&t.ctx, json!({"InstanceIds": [instance]}))
+            .expect("describe");
+    out["Reservations"][0]["Instances"][0]["BlockDeviceMappings"]
+        .as_array()
+        .expect("mappings")
+        .iter()
+        .map(|m| {
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            (
+                s(&m["DeviceName"]),
+                s(&m["Ebs"]["VolumeId"]),
+                s(&m["Ebs"]["Status"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_attached_volume_is_in_its_instances_block_device_mappings_until_detached() {
+    let t = t();
+    let i = t.instance("us-east-1a");
+    let v = t.vol_id(json!({"Size": 8}));
+    t.later(2);
+    let roots = mappings(&t, &i).len();
+    t.s.attach_volume(
+        &t.ctx,
+        json!({"VolumeId": v, "InstanceId": i, "Device": "/dev/sdf"}),
+    )
+    .expect("attach");
+    let attaching = ("/dev/sdf".to_string(), v.clone(), "attaching".to_string());
+    assert!(
+        mappings(&t, &i).contains(&attaching),
+        "{:?}",
+        mappings(&t, &i)
+    );
+    t.later(2);
+    let attached = ("/dev/sdf".to_string(), v.clone(), "attached".to_string());
+    assert!(
+        mappings(&t, &i).contains(&attached),
+        "{:?}",
+        mappings(&t, &i)
+    );
+    assert_eq!(mappings(&t, &i).len(), roots + 1);
+    t.s.detach_volume(&t.ctx, json!({"VolumeId": v}))
+        .expect("detach");
+    let detaching = ("/dev/sdf".to_string(), v.clone(), "detaching".to_string());
+    assert!(
+        mappings(&t, &i).contains(&detaching),
+        "{:?}",
+        mappings(&t, &i)
+    );
+    t.later(2);
+    assert!(
+        mappings(&t, &i).iter().all(|m| m.1 != v),
+        "{:?}",
+        mappings(&t, &i)
+    );
+    assert_eq!(mappings(&t, &i).len(), roots);
+}
+
+#[test]
+fn a_volume_attaches_only_to_a_running_or_stopped_instance() {
+    let t = t();
+    let i = t.instance("us-east-1a");
+    let v = t.vol_id(json!({"Size": 8}));
+    t.later(2);
+    t.s.terminate_instances(&t.ctx, json!({"InstanceIds": [i]}))
+        .expect("terminate");
+    let e =
+        t.s.attach_volume(
+            &t.ctx,
+            json!({"VolumeId": v, "InstanceId": i, "Device": "/dev/sdf"}),
+        )
+        .expect_err("terminating");
+    assert_eq!(
+        (e.code.as_str(), e.message),
+        (
+            "IncorrectState",
+            format!("Instance '{i}' is not 'running'.")
+        )
+    );
+}
+
+#[test]
+fn a_nat_gateways_elastic_ip_shows_its_interface_and_is_held_until_the_gateway_goes() {
+    let t = t();
+    let (_, s) = new_vpc_and_subnet(&t);
+    let alloc =
+        t.s.allocate_address(&t.ctx, json!({"Domain": "vpc"}))
+            .expect("eip")["AllocationId"]
+            .as_str()
+            .expect("id")
+            .to_string();
+    let g =
+        t.s.create_nat_gateway(&t.ctx, json!({"SubnetId": s, "AllocationId": alloc}))
+            .expect("nat")["NatGateway"]
+            .clone();
+    let nat_addr = &g["NatGatewayAddresses"][0];
+    let describe = |t: &T| {
+        t.s.describe_addresses(&t.ctx, json!({"AllocationIds": [alloc]}))
+            .expect("describe")["Addresses"][0]
+            .clone()
+    };
+    let a = describe(&t);
+    assert_eq!(a["NetworkInterfaceId"], nat_addr["NetworkInterfaceId"]);
+    assert_eq!(a["PrivateIpAddress"], nat_addr["PrivateIp"]);
+    assert_eq!(a["NetworkInterfaceOwnerId"], "000000000000");
+    assert!(
+        a["AssociationId"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("eipassoc-")),
+        "{a}"
+    );
+    assert!(a.get("InstanceId").is_none(), "{a}");
+    let e =
+        t.s.release_address(&t.ctx, json!({"AllocationId": alloc}))
+            .expect_err("held by the gateway");
+    assert_eq!(
+        (e.code.as_str(), e.message),
+        (
+            "InvalidIPAddress.InUse",
+            format!("The address with allocation id [{alloc}] is in use.")
+        )
+    );
+    assert_eq!(
+        code(t.s.create_nat_gateway(&t.ctx, json!({"SubnetId": s, "AllocationId": alloc}))),
+        "Resource.AlreadyAssociated"
+    );
+    t.s.delete_nat_gateway(&t.ctx, json!({"NatGatewayId": g["NatGatewayId"]}))
+        .expect("delete");
+    let a = describe(&t);
+    assert!(a.get("AssociationId").is_none(), "{a}");
+    assert!(a.get("NetworkInterfaceId").is_none(), "{a}");
+    t.s.release_address(&t.ctx, json!({"AllocationId": alloc}))
+        .expect("free once the gateway is deleted");
 }

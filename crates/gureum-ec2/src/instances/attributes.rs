@@ -19,7 +19,7 @@ fn incorrect_state(i: &Instance, what: &str) -> AwsError {
     )
 }
 
-fn attribute_value(i: &Instance, name: &str) -> Result<Value, AwsError> {
+fn attribute_value(i: &Instance, name: &str, now: i64) -> Result<Value, AwsError> {
     let b = |v: bool| json!({"Value": v});
     Ok(match name {
         "instanceType" => json!({"InstanceType": {"Value": i.instance_type}}),
@@ -45,10 +45,10 @@ fn attribute_value(i: &Instance, name: &str) -> Result<Value, AwsError> {
         "productCodes" => json!({"ProductCodes": []}),
         "enclaveOptions" => json!({"EnclaveOptions": {"Enabled": false}}),
         "blockDeviceMapping" => {
-            json!({"BlockDeviceMappings": i.block_devices.iter().map(|d| json!({
+            json!({"BlockDeviceMappings": i.block_devices.iter().filter_map(|d| Some(json!({
             "DeviceName": d.device_name,
-            "Ebs": {"AttachTime": d.attach_time, "DeleteOnTermination": d.delete_on_termination, "Status": "attached", "VolumeId": d.volume_id},
-        })).collect::<Vec<_>>()})
+            "Ebs": {"AttachTime": d.attach_time, "DeleteOnTermination": d.delete_on_termination, "Status": d.status(now)?, "VolumeId": d.volume_id},
+        }))).collect::<Vec<_>>()})
         }
         other => {
             return Err(network::invalid_value(format!(
@@ -82,7 +82,7 @@ impl Ec2Service {
         if i.gone(now) {
             return Err(not_found(&[id]));
         }
-        let mut out = attribute_value(&i, attr)?;
+        let mut out = attribute_value(&i, attr, ctx.clock.now_millis())?;
         out["InstanceId"] = json!(i.id);
         Ok(out)
     }
