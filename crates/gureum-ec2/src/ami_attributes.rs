@@ -6,13 +6,14 @@
 //! anyone else gets `AuthFailure`, as AWS answers.
 
 use crate::amis::{self, Image};
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, required, str_member};
 use crate::Ec2Service;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
 fn not_authorized(id: &str) -> AwsError {
-    AwsError::new("AuthFailure", 400, format!("Not authorized for image:{id}"))
+    AwsError::from(Ec2Error::AuthFailure { id: id.to_string() })
 }
 
 fn bad_attribute(attr: &str) -> AwsError {
@@ -61,11 +62,9 @@ fn check_account(u: &str) -> Result<(), AwsError> {
     if u.len() == 12 && u.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(AwsError::new(
-            "InvalidUserID.Malformed",
-            400,
-            format!("User ID '{u}' is not valid"),
-        ))
+        Err(AwsError::from(Ec2Error::InvalidUserIdMalformed {
+            message: format!("User ID '{u}' is not valid"),
+        }))
     }
 }
 

@@ -7,6 +7,7 @@
 //! would make consistent, so the instance's state is the same either way.
 
 use crate::amis::{self, Image, ImageDevice};
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::snapshots::{self, Snapshot};
 use crate::volumes::{self, GIB};
@@ -25,11 +26,7 @@ pub fn check_name(name: &str) -> Result<(), AwsError> {
     if ok {
         Ok(())
     } else {
-        Err(AwsError::new(
-            "InvalidAMIName.Malformed",
-            400,
-            "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'",
-        ))
+        Err(AwsError::from(Ec2Error::InvalidAMINameMalformed))
     }
 }
 
@@ -46,11 +43,9 @@ fn check_unique(
         .into_iter()
         .find(|(_, i)| !i.deregistered && i.name == name);
     match taken {
-        Some((_, i)) => Err(AwsError::new(
-            "InvalidAMIName.Duplicate",
-            400,
-            format!("AMI name {name} is already in use by AMI {}", i.id),
-        )),
+        Some((_, i)) => Err(AwsError::from(Ec2Error::InvalidAMINameDuplicate {
+            message: format!("AMI name {name} is already in use by AMI {}", i.id),
+        })),
         None => Ok(()),
     }
 }
@@ -239,14 +234,10 @@ impl Ec2Service {
             i
         };
         if !matches!(inst.state.as_str(), "running" | "stopped") {
-            return Err(AwsError::new(
-                "IncorrectInstanceState",
-                400,
-                format!(
+            return Err(AwsError::from(Ec2Error::IncorrectInstanceState { message: format!(
                     "Instance '{instance_id}' is not in a state from which an image can be created (state: {}).",
                     inst.state
-                ),
-            ));
+                ) }));
         }
         dry_run(&input)?;
         let store = &self.store;
@@ -387,11 +378,7 @@ impl Ec2Service {
             .is_some_and(|a| !a.is_empty());
         if !has_mappings {
             return Err(match str_member(&input, "ImageLocation") {
-                Some(_) => AwsError::new(
-                    "UnsupportedOperation",
-                    400,
-                    "Instance store-backed AMIs (ImageLocation) are not supported; register from EBS snapshots.",
-                ),
+                Some(_) => AwsError::from(Ec2Error::UnsupportedOperation { message: "Instance store-backed AMIs (ImageLocation) are not supported; register from EBS snapshots.".into() }),
                 None => network::missing("BlockDeviceMapping"),
             });
         }
@@ -467,9 +454,7 @@ impl Ec2Service {
                 // Someone else's (or a catalogue) image: not the caller's to
                 // deregister.
                 return Err(match amis::usable(txn, store, ctx, &ctx.region, &id) {
-                    Ok(_) => {
-                        AwsError::new("AuthFailure", 400, format!("Not authorized for image:{id}"))
-                    }
+                    Ok(_) => AwsError::from(Ec2Error::AuthFailure { id: id.to_string() }),
                     Err(e) => e,
                 });
             };
@@ -519,11 +504,7 @@ impl Ec2Service {
         let encrypt = input.get("Encrypted").and_then(Value::as_bool) == Some(true);
         let kms = str_member(&input, "KmsKeyId");
         if kms.is_some() && !encrypt {
-            return Err(AwsError::new(
-                "InvalidParameterDependency",
-                400,
-                "The parameter KmsKeyId requires the parameter Encrypted to be set.",
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterDependency));
         }
         let kms_arn = |ctx: &RequestContext| match kms {
             Some(k) if k.starts_with("arn:") => k.to_string(),
@@ -544,11 +525,9 @@ impl Ec2Service {
         let id = store.write(|txn| {
             let src = amis::usable(txn, store, ctx, &src_region, &src_id)?;
             if src.state(now) != "available" {
-                return Err(AwsError::new(
-                    "IncorrectState",
-                    400,
-                    format!("Image {src_id} is not in the available state."),
-                ));
+                return Err(AwsError::from(Ec2Error::IncorrectState {
+                    message: format!("Image {src_id} is not in the available state."),
+                }));
             }
             dry_run(&input)?;
             check_unique(txn, store, ctx, &name)?;

@@ -16,6 +16,7 @@
 //! permissions. Another account that launches a shared image gets its root
 //! volume from the owner's snapshot ([`shared_snapshot`]).
 
+use crate::errors::Ec2Error;
 use crate::network;
 use crate::snapshots::{self, Snapshot};
 use crate::tags;
@@ -103,20 +104,16 @@ pub fn table(store: &Store) -> Table<Image> {
 
 /// `InvalidAMIID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidAMIID.NotFound",
-        400,
-        format!("The image id '[{id}]' does not exist"),
-    )
+    AwsError::from(Ec2Error::InvalidAMIIdNotFound {
+        message: format!("The image id '[{id}]' does not exist"),
+    })
 }
 
 /// `InvalidAMIID.Unavailable` (deregistered).
 pub fn unavailable(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidAMIID.Unavailable",
-        400,
-        format!("The image id '[{id}]' is no longer available"),
-    )
+    AwsError::from(Ec2Error::InvalidAMIIdUnavailable {
+        message: format!("The image id '[{id}]' is no longer available"),
+    })
 }
 
 /// `InvalidAMIID.Malformed` unless `id` is `ami-` and 8 or 17 hex digits.
@@ -127,11 +124,9 @@ pub fn check_id(id: &str) -> Result<(), AwsError> {
     if ok {
         Ok(())
     } else {
-        Err(AwsError::new(
-            "InvalidAMIID.Malformed",
-            400,
-            format!("Invalid id: \"{id}\" (expecting \"ami-...\")"),
-        ))
+        Err(AwsError::from(Ec2Error::InvalidAMIIdMalformed {
+            message: format!("Invalid id: \"{id}\" (expecting \"ami-...\")"),
+        }))
     }
 }
 
@@ -421,11 +416,9 @@ pub fn launch_image(store: &Store, ctx: &RequestContext, id: &str) -> Result<Val
     let img = usable_read(store, ctx, &ctx.region, id)?;
     let state = img.state(now);
     if state != "available" {
-        return Err(AwsError::new(
-            "InvalidAMIID.Unavailable",
-            400,
-            format!("The image id '[{id}]' is not available (state: {state})."),
-        ));
+        return Err(AwsError::from(Ec2Error::InvalidAMIIdUnavailable {
+            message: format!("The image id '[{id}]' is not available (state: {state})."),
+        }));
     }
     Ok(img.to_value(now, &tags::Tags::new()))
 }

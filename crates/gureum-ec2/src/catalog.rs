@@ -5,6 +5,7 @@
 //! `opted-in`, so tutorials can use Seoul or Cape Town without an opt-in
 //! step that Gureum would have nothing to do for.
 
+use crate::errors::Ec2Error;
 use crate::filter;
 use gureum_core::region::{self, OptIn, Region, REGIONS};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -35,11 +36,9 @@ pub fn describe_regions(_ctx: &RequestContext, input: &Value) -> OpResult {
         .filter(|n| region::find(n).is_none())
         .collect();
     if !unknown.is_empty() {
-        return Err(AwsError::new(
-            "InvalidParameterValue",
-            400,
-            format!("Invalid region: [{}]", unknown.join(", ")),
-        ));
+        return Err(AwsError::from(Ec2Error::InvalidParameterValue {
+            message: format!("Invalid region: [{}]", unknown.join(", ")),
+        }));
     }
     let filters = filter::parse(input);
     filter::check_names(&filters, &["endpoint", "opt-in-status", "region-name"])?;
@@ -92,29 +91,23 @@ pub fn describe_availability_zones(ctx: &RequestContext, input: &Value) -> OpRes
         ],
     )?;
     let region = region::find(&ctx.region).ok_or_else(|| {
-        AwsError::new(
-            "InvalidParameterValue",
-            400,
-            format!("Invalid region: [{}]", ctx.region),
-        )
+        AwsError::from(Ec2Error::InvalidParameterValue {
+            message: format!("Invalid region: [{}]", ctx.region),
+        })
     })?;
     let zones = region::zones_for_account(region, &ctx.account_id);
     for n in &names {
         if !zones.iter().any(|z| z.name == *n) {
-            return Err(AwsError::new(
-                "InvalidParameterValue",
-                400,
-                format!("The zone '{n}' does not exist."),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterValue {
+                message: format!("The zone '{n}' does not exist."),
+            }));
         }
     }
     for id in &ids {
         if !zones.iter().any(|z| z.zone_id == *id) {
-            return Err(AwsError::new(
-                "InvalidParameterValue",
-                400,
-                format!("The zone id '{id}' does not exist."),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterValue {
+                message: format!("The zone id '{id}' does not exist."),
+            }));
         }
     }
     let out: Vec<Value> = zones

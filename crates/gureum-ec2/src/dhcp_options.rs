@@ -8,6 +8,7 @@
 //! used, and like any set it can be deleted once no VPC uses it (a marker
 //! keeps it from coming back). A VPC associated with `default` has no set.
 
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required};
 use crate::{filter, tags, vpc, Ec2Service};
 use gureum_core::id::resource_id;
@@ -47,7 +48,9 @@ fn made_table(store: &Store) -> Table<String> {
 
 /// `InvalidDhcpOptionID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    network::not_found("InvalidDhcpOptionID.NotFound", "dhcpOption", id)
+    AwsError::from(Ec2Error::InvalidDhcpOptionIdNotFound {
+        id: (id).to_string(),
+    })
 }
 
 impl DhcpOptions {
@@ -219,11 +222,11 @@ impl Ec2Service {
                 .iter()
                 .any(|(_, v)| v.dhcp_options_id == id);
             if used {
-                return Err(AwsError::new(
-                    "DependencyViolation",
-                    400,
-                    format!("The dhcpOptions '{id}' has dependencies and cannot be deleted."),
-                ));
+                return Err(AwsError::from(Ec2Error::DependencyViolation {
+                    message: format!(
+                        "The dhcpOptions '{id}' has dependencies and cannot be deleted."
+                    ),
+                }));
             }
             txn.delete(&table(store), &k)?;
             tags::delete_in(txn, store, ctx, id)

@@ -8,6 +8,7 @@
 //! instance a new auto-assigned one when it launched with one and is
 //! running. An Elastic IP stays through stop and start.
 
+use crate::errors::Ec2Error;
 use crate::instances::{self, Instance};
 use crate::network::{self, dry_run, key, prefix, str_member};
 use crate::{filter, tags, Ec2Service};
@@ -49,36 +50,22 @@ pub fn table(store: &Store) -> Table<Address> {
 }
 
 fn alloc_not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidAllocationID.NotFound",
-        400,
-        format!("The allocation ID '{id}' does not exist"),
-    )
+    AwsError::from(Ec2Error::InvalidAllocationIdNotFound { id: id.to_string() })
 }
 
 fn assoc_not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidAssociationID.NotFound",
-        400,
-        format!("The association ID '{id}' does not exist"),
-    )
+    AwsError::from(Ec2Error::InvalidAssociationIdNotFound { id: id.to_string() })
 }
 
 fn address_not_found(ip: &str) -> AwsError {
-    AwsError::new(
-        "InvalidAddress.NotFound",
-        400,
-        format!("Address '{ip}' not found."),
-    )
+    AwsError::from(Ec2Error::InvalidAddressNotFound { ip: ip.to_string() })
 }
 
 /// `InvalidIPAddress.InUse`: the address is associated.
 fn in_use(allocation_id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidIPAddress.InUse",
-        400,
-        format!("The address with allocation id [{allocation_id}] is in use."),
-    )
+    AwsError::from(Ec2Error::InvalidIPAddressInUse {
+        message: format!("The address with allocation id [{allocation_id}] is in use."),
+    })
 }
 
 /// For `CreateNatGateway`, inside its transaction: associates address
@@ -99,11 +86,9 @@ pub fn associate_with_gateway(
         .get(&table(store), &k)?
         .ok_or_else(|| alloc_not_found(allocation_id))?;
     if a.association.is_some() {
-        return Err(AwsError::new(
-            "Resource.AlreadyAssociated",
-            400,
-            format!("Elastic IP address [{allocation_id}] is already associated"),
-        ));
+        return Err(AwsError::from(Ec2Error::ResourceAlreadyAssociated {
+            message: format!("Elastic IP address [{allocation_id}] is already associated"),
+        }));
     }
     a.association = Some(Association {
         id: resource_id("eipassoc"),
@@ -220,11 +205,9 @@ impl Ec2Service {
             }
         }
         if let Some(ip) = str_member(&input, "Address") {
-            return Err(AwsError::new(
-                "InvalidAddress.NotFound",
-                400,
-                format!("Address '{ip}' not found."),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidAddressNotFound {
+                ip: ip.to_string(),
+            }));
         }
         let tags = network::spec_tags(&input, "elastic-ip")?;
         dry_run(&input)?;
@@ -282,24 +265,15 @@ impl Ec2Service {
             .cloned()
             .ok_or_else(|| match instance_id {
                 Some(id) => instances::not_found(&[id]),
-                None => AwsError::new(
-                    "InvalidNetworkInterfaceID.NotFound",
-                    400,
-                    format!(
-                        "The networkInterface ID '{}' does not exist",
-                        eni.unwrap_or_default()
-                    ),
-                ),
+                None => crate::network_interfaces::not_found(eni.unwrap_or_default()),
             })?;
         if matches!(target.state.as_str(), "shutting-down" | "terminated") {
-            return Err(AwsError::new(
-                "IncorrectInstanceState",
-                400,
-                format!(
+            return Err(AwsError::from(Ec2Error::IncorrectInstanceState {
+                message: format!(
                     "The instance '{}' is not in a valid state for this operation.",
                     target.id
                 ),
-            ));
+            }));
         }
         let (assoc_id, changed) = store.write(|txn| {
             let mut a = find(txn, store, ctx, alloc, ip)?;
@@ -309,14 +283,12 @@ impl Ec2Service {
                     return Ok((old.id.clone(), changed));
                 }
                 if !allow {
-                    return Err(AwsError::new(
-                        "Resource.AlreadyAssociated",
-                        400,
-                        format!(
+                    return Err(AwsError::from(Ec2Error::ResourceAlreadyAssociated {
+                        message: format!(
                             "resource {} is already associated with associate-id {}",
                             a.allocation_id, old.id
                         ),
-                    ));
+                    }));
                 }
                 if old.instance_id.is_none() {
                     // A NAT gateway's address moves only with the gateway.

@@ -3,6 +3,7 @@
 //! Within one filter the values are OR-ed; filters are AND-ed. Values may
 //! use `*` (any run) and `?` (one character), as EC2 documents.
 
+use crate::errors::Ec2Error;
 use gureum_core::arn::wildcard_match;
 use gureum_core::{AwsError, Value};
 
@@ -49,11 +50,9 @@ pub fn parse(input: &Value) -> Vec<Filter> {
 pub fn check_names(filters: &[Filter], supported: &[&str]) -> Result<(), AwsError> {
     for f in filters {
         if !supported.contains(&f.name.as_str()) {
-            return Err(AwsError::new(
-                "InvalidParameterValue",
-                400,
-                format!("The filter '{}' is invalid", f.name),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterValue {
+                message: format!("The filter '{}' is invalid", f.name),
+            }));
         }
     }
     Ok(())

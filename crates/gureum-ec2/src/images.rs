@@ -8,6 +8,7 @@
 //! answers over it merged with the images users registered (passed in by
 //! the caller, from the store).
 
+use crate::errors::Ec2Error;
 use crate::filter;
 use crate::instance_types::{matches_owned, page, texts_at};
 use gureum_core::region::REGIONS;
@@ -479,11 +480,9 @@ pub fn describe_images_with(
 ) -> OpResult {
     let ids = strings(input, "ImageIds");
     if let Some(bad) = ids.iter().find(|id| !well_formed_image_id(id)) {
-        return Err(AwsError::new(
-            "InvalidAMIID.Malformed",
-            400,
-            format!("Invalid id: \"{bad}\" (expecting \"ami-...\")"),
-        ));
+        return Err(AwsError::from(Ec2Error::InvalidAMIIdMalformed {
+            message: format!("Invalid id: \"{bad}\" (expecting \"ami-...\")"),
+        }));
     }
     let owners = strings(input, "Owners");
     if let Some(bad) = owners.iter().find(|o| {
@@ -494,21 +493,17 @@ pub fn describe_images_with(
         let account = o.len() == 12 && o.bytes().all(|b| b.is_ascii_digit());
         !alias && !account
     }) {
-        return Err(AwsError::new(
-            "InvalidUserID.Malformed",
-            400,
-            format!("User ID '{bad}' is not valid"),
-        ));
+        return Err(AwsError::from(Ec2Error::InvalidUserIdMalformed {
+            message: format!("User ID '{bad}' is not valid"),
+        }));
     }
     let executable = strings(input, "ExecutableUsers");
     let filters = filter::parse(input);
     for f in &filters {
         if !f.name.starts_with("tag:") && !IMAGE_FILTERS.iter().any(|(n, _)| *n == f.name) {
-            return Err(AwsError::new(
-                "InvalidParameterValue",
-                400,
-                format!("The filter '{}' is invalid", f.name),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterValue {
+                message: format!("The filter '{}' is invalid", f.name),
+            }));
         }
     }
     let include_deprecated = input
@@ -531,11 +526,9 @@ pub fn describe_images_with(
         .filter(|id| !visible.iter().any(|img| text(img, "ImageId") == *id))
         .collect();
     if !missing.is_empty() {
-        return Err(AwsError::new(
-            "InvalidAMIID.NotFound",
-            400,
-            format!("The image id '[{}]' does not exist", missing.join(", ")),
-        ));
+        return Err(AwsError::from(Ec2Error::InvalidAMIIdNotFound {
+            message: format!("The image id '[{}]' does not exist", missing.join(", ")),
+        }));
     }
     let selected: Vec<Value> = visible
         .into_iter()

@@ -9,6 +9,7 @@
 
 mod data;
 
+use crate::errors::Ec2Error;
 use crate::filter::{self, Filter};
 use data::{Family, Size, FAMILIES};
 use gureum_core::arn::wildcard_match;
@@ -226,24 +227,16 @@ pub(crate) fn page(
 ) -> Result<(std::ops::Range<usize>, Option<String>), AwsError> {
     let start = match input.get("NextToken").and_then(Value::as_str) {
         None | Some("") => 0,
-        Some(t) => parse_token(t).filter(|s| *s <= len).ok_or_else(|| {
-            AwsError::new(
-                "InvalidPaginationToken",
-                400,
-                format!("Invalid pagination token: {t}"),
-            )
-        })?,
+        Some(t) => parse_token(t)
+            .filter(|s| *s <= len)
+            .ok_or_else(|| AwsError::from(Ec2Error::InvalidPaginationToken { t: t.to_string() }))?,
     };
     let size = match input.get("MaxResults").and_then(Value::as_u64) {
         Some(n) if n < bounds.0 || n > bounds.1 => {
-            return Err(AwsError::new(
-                "InvalidParameterValue",
-                400,
-                format!(
+            return Err(AwsError::from(Ec2Error::InvalidParameterValue { message: format!(
                     "Value ( {n} ) for parameter maxResults is invalid. Parameter must be between {} and {}.",
                     bounds.0, bounds.1
-                ),
-            ))
+                ) }))
         }
         Some(n) => n as usize,
         None => default.unwrap_or(usize::MAX),
@@ -413,14 +406,12 @@ pub fn describe_instance_types(ctx: &RequestContext, input: &Value) -> OpResult 
         .filter(|n| !find(n).is_some_and(|t| include_unsupported || t.offered_in(region)))
         .collect();
     if !unknown.is_empty() {
-        return Err(AwsError::new(
-            "InvalidInstanceType",
-            400,
-            format!(
+        return Err(AwsError::from(Ec2Error::InvalidInstanceType {
+            message: format!(
                 "The following supplied instance types do not exist: [{}]",
                 unknown.join(", ")
             ),
-        ));
+        }));
     }
     let filters = filter::parse(input);
     let supported: Vec<&str> = TYPE_FILTERS.iter().map(|(n, _)| *n).collect();
@@ -469,11 +460,9 @@ pub fn describe_instance_type_offerings(ctx: &RequestContext, input: &Value) -> 
     let filters = filter::parse(input);
     filter::check_names(&filters, &["location", "instance-type"])?;
     let region = region::find(&ctx.region).ok_or_else(|| {
-        AwsError::new(
-            "InvalidParameterValue",
-            400,
-            format!("Invalid region: [{}]", ctx.region),
-        )
+        AwsError::from(Ec2Error::InvalidParameterValue {
+            message: format!("Invalid region: [{}]", ctx.region),
+        })
     })?;
     let locations: Vec<String> = match location_type {
         "region" => vec![region.name.to_string()],
@@ -488,11 +477,9 @@ pub fn describe_instance_type_offerings(ctx: &RequestContext, input: &Value) -> 
         // Gureum has no Outposts.
         "outpost" => vec![],
         other => {
-            return Err(AwsError::new(
-                "InvalidParameterValue",
-                400,
-                format!("Value ({other}) for parameter locationType is invalid."),
-            ))
+            return Err(AwsError::from(Ec2Error::InvalidParameterValue {
+                message: format!("Value ({other}) for parameter locationType is invalid."),
+            }))
         }
     };
     let mut offerings = Vec::new();

@@ -56,6 +56,7 @@ mod from_template;
 mod tests;
 
 use crate::cidr::{format_ipv4, parse_ipv4, Cidr};
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, str_member};
 use crate::{filter, instance_types, security_group, subnet, tags, vpc, Ec2Service};
 use gureum_core::arn::wildcard_match;
@@ -574,19 +575,15 @@ fn take_private_ip_cached(
             ))
         })?;
         if !block.contains_addr(addr) || addr < first || addr > last {
-            return Err(AwsError::new(
-                "InvalidParameterValue",
-                400,
-                format!("Address {w} does not fall within the subnet's address range"),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterValue {
+                message: format!("Address {w} does not fall within the subnet's address range"),
+            }));
         }
         let k = ip_key(ctx, &s.id, addr);
         if txn.get(&table, &k)?.is_some() {
-            return Err(AwsError::new(
-                "InvalidIPAddress.InUse",
-                400,
-                format!("Address {w} is in use."),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidIPAddressInUse {
+                message: format!("Address {w} is in use."),
+            }));
         }
         txn.put(&table, &k, &holder.to_string())?;
         return Ok(w.to_string());
@@ -610,14 +607,10 @@ fn take_private_ip_cached(
         txn.put(&table, &ip_key(ctx, &s.id, addr), &holder.to_string())?;
         return Ok(format_ipv4(addr));
     }
-    Err(AwsError::new(
-        "InsufficientFreeAddressesInSubnet",
-        400,
-        format!(
+    Err(AwsError::from(Ec2Error::InsufficientFreeAddressesInSubnet { message: format!(
             "There are not enough free addresses in subnet '{}' to satisfy the requested number of instances.",
             s.id
-        ),
-    ))
+        ) }))
 }
 
 /// Gives a private address back.
@@ -669,11 +662,7 @@ pub fn take_public_ip(
             return Ok(ip);
         }
     }
-    Err(AwsError::new(
-        "AddressLimitExceeded",
-        400,
-        "The public address pool is exhausted.",
-    ))
+    Err(AwsError::from(Ec2Error::AddressLimitExceeded))
 }
 
 /// Gives a public address back to the pool.
@@ -863,17 +852,13 @@ pub fn all_in(
 /// `InvalidInstanceID.NotFound` for one or more ids.
 pub fn not_found(ids: &[&str]) -> AwsError {
     if ids.len() == 1 {
-        AwsError::new(
-            "InvalidInstanceID.NotFound",
-            400,
-            format!("The instance ID '{}' does not exist", ids[0]),
-        )
+        AwsError::from(Ec2Error::InvalidInstanceIdNotFound {
+            message: format!("The instance ID '{}' does not exist", ids[0]),
+        })
     } else {
-        AwsError::new(
-            "InvalidInstanceID.NotFound",
-            400,
-            format!("The instance IDs '{}' do not exist", ids.join(", ")),
-        )
+        AwsError::from(Ec2Error::InvalidInstanceIdNotFound {
+            message: format!("The instance IDs '{}' do not exist", ids.join(", ")),
+        })
     }
 }
 
@@ -884,11 +869,9 @@ pub fn check_ids(ids: &[String]) -> Result<(), AwsError> {
             (h.len() == 8 || h.len() == 17) && h.bytes().all(|b| b.is_ascii_hexdigit())
         });
         if !ok {
-            return Err(AwsError::new(
-                "InvalidInstanceID.Malformed",
-                400,
-                format!("Invalid id: \"{id}\""),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidInstanceIdMalformed {
+                id: id.to_string(),
+            }));
         }
     }
     Ok(())
@@ -939,11 +922,11 @@ pub(crate) fn resolve_groups(
             .iter()
             .find(|(_, g)| &g.name == name && g.vpc_id == vpc_id)
             .ok_or_else(|| {
-                AwsError::new(
-                    "InvalidGroup.NotFound",
-                    400,
-                    format!("The security group '{name}' does not exist in VPC '{vpc_id}'"),
-                )
+                AwsError::from(Ec2Error::InvalidGroupNotFound {
+                    message: format!(
+                        "The security group '{name}' does not exist in VPC '{vpc_id}'"
+                    ),
+                })
             })?;
         out.push((g.1.id.clone(), g.1.name.clone()));
     }
@@ -1004,11 +987,7 @@ fn launch_subnet(
         .map(|(_, s)| s)
         .find(|s| s.default_for_az && s.az == want.name)
         .ok_or_else(|| {
-            AwsError::new(
-                "VPCIdNotSpecified",
-                400,
-                "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.",
-            )
+            AwsError::from(Ec2Error::VPCIdNotSpecified { message: "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.".into() })
         })
 }
 
@@ -1054,11 +1033,9 @@ impl Ec2Service {
             ));
         }
         if max > 10_000 {
-            return Err(AwsError::new(
-                "InstanceLimitExceeded",
-                400,
-                format!("You have requested more instances ({max}) than your current instance limit allows for the specified instance type."),
-            ));
+            return Err(AwsError::from(Ec2Error::InstanceLimitExceeded {
+                max: max.to_string(),
+            }));
         }
         let image = crate::amis::launch_image(&self.store, ctx, &image_id)?;
         let itype = str_member(&input, "InstanceType").unwrap_or("m1.small");
@@ -1086,11 +1063,9 @@ impl Ec2Service {
         let key_name = str_member(&input, "KeyName").map(str::to_string);
         if let Some(k) = &key_name {
             if !crate::key_pairs::exists(&self.store, ctx, k)? {
-                return Err(AwsError::new(
-                    "InvalidKeyPair.NotFound",
-                    400,
-                    format!("The key pair '{k}' does not exist"),
-                ));
+                return Err(AwsError::from(Ec2Error::InvalidKeyPairNotFound {
+                    message: format!("The key pair '{k}' does not exist"),
+                }));
             }
         }
         let mut tags = instance_tags(&input)?;
@@ -1407,11 +1382,11 @@ impl Ec2Service {
         let ids = network::strings(&input, "InstanceIds");
         check_ids(&ids)?;
         if !ids.is_empty() && input.get("MaxResults").is_some() {
-            return Err(AwsError::new(
-                "InvalidParameterCombination",
-                400,
-                "The parameter instancesSet cannot be used with the parameter maxResults",
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterCombination {
+                message:
+                    ("The parameter instancesSet cannot be used with the parameter maxResults")
+                        .into(),
+            }));
         }
         let filters = filter::parse(&input);
         network::check_filters(&filters, FILTERS)?;
@@ -1589,39 +1564,19 @@ impl Ec2Service {
             "StoppingInstances",
             |i| {
                 if i.root_device_type != "ebs" {
-                    return Err(AwsError::new(
-                        "UnsupportedOperation",
-                        400,
-                        format!("The instance '{}' does not have an 'ebs' root device type and cannot be stopped.", i.id),
-                    ));
+                    return Err(AwsError::from(Ec2Error::UnsupportedOperation { message: format!("The instance '{}' does not have an 'ebs' root device type and cannot be stopped.", i.id) }));
                 }
                 if i.disable_api_stop && !force {
-                    return Err(AwsError::new(
-                        "OperationNotPermitted",
-                        400,
-                        format!("The instance '{}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", i.id),
-                    ));
+                    return Err(AwsError::from(Ec2Error::OperationNotPermitted { message: format!("The instance '{}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", i.id) }));
                 }
                 if i.spot {
-                    return Err(AwsError::new(
-                        "UnsupportedOperation",
-                        400,
-                        format!("The instance '{}' is a spot instance and cannot be stopped.", i.id),
-                    ));
+                    return Err(AwsError::from(Ec2Error::UnsupportedOperation { message: format!("The instance '{}' is a spot instance and cannot be stopped.", i.id) }));
                 }
                 if hibernate && !i.hibernation {
-                    return Err(AwsError::new(
-                        "UnsupportedHibernationConfiguration",
-                        400,
-                        format!("For hibernation, the instance '{}' must have been launched with hibernation enabled.", i.id),
-                    ));
+                    return Err(AwsError::from(Ec2Error::UnsupportedHibernationConfiguration { message: format!("For hibernation, the instance '{}' must have been launched with hibernation enabled.", i.id) }));
                 }
                 if matches!(i.state.as_str(), "shutting-down" | "terminated") {
-                    return Err(AwsError::new(
-                        "IncorrectInstanceState",
-                        400,
-                        format!("This instance '{}' is not in a state from which it can be stopped.", i.id),
-                    ));
+                    return Err(AwsError::from(Ec2Error::IncorrectInstanceState { message: format!("This instance '{}' is not in a state from which it can be stopped.", i.id) }));
                 }
                 Ok(())
             },
@@ -1671,14 +1626,12 @@ impl Ec2Service {
                     i.state.as_str(),
                     "stopping" | "shutting-down" | "terminated"
                 ) {
-                    return Err(AwsError::new(
-                        "IncorrectInstanceState",
-                        400,
-                        format!(
+                    return Err(AwsError::from(Ec2Error::IncorrectInstanceState {
+                        message: format!(
                             "The instance '{}' is not in a state from which it can be started.",
                             i.id
                         ),
-                    ));
+                    }));
                 }
                 Ok(())
             },
@@ -1707,14 +1660,12 @@ impl Ec2Service {
         let list = self.load_for_change(ctx, &mut locked, &ids)?;
         for i in &list {
             if i.state == "terminated" {
-                return Err(AwsError::new(
-                    "IncorrectInstanceState",
-                    400,
-                    format!(
+                return Err(AwsError::from(Ec2Error::IncorrectInstanceState {
+                    message: format!(
                         "The instance '{}' is not in a state from which it can be rebooted.",
                         i.id
                     ),
-                ));
+                }));
             }
         }
         dry_run(&input)?;
@@ -1732,11 +1683,7 @@ impl Ec2Service {
             "TerminatingInstances",
             |i| {
                 if i.disable_api_termination {
-                    return Err(AwsError::new(
-                        "OperationNotPermitted",
-                        400,
-                        format!("The instance '{}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", i.id),
-                    ));
+                    return Err(AwsError::from(Ec2Error::OperationNotPermitted { message: format!("The instance '{}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", i.id) }));
                 }
                 Ok(())
             },

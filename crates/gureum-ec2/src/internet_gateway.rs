@@ -6,6 +6,7 @@
 //! gateway; an attached gateway cannot be deleted. Routes to a detached or
 //! deleted gateway show `blackhole`.
 
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required};
 use crate::{filter, tags, vpc, Ec2Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -30,7 +31,9 @@ pub fn table(store: &Store) -> Table<InternetGateway> {
 
 /// `InvalidInternetGatewayID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    network::not_found("InvalidInternetGatewayID.NotFound", "internetGateway", id)
+    AwsError::from(Ec2Error::InvalidInternetGatewayIdNotFound {
+        id: (id).to_string(),
+    })
 }
 
 impl InternetGateway {
@@ -128,11 +131,11 @@ impl Ec2Service {
             let k = key(ctx, id);
             let g = txn.get(&table(store), &k)?.ok_or_else(|| not_found(id))?;
             if g.vpc_id.is_some() {
-                return Err(AwsError::new(
-                    "DependencyViolation",
-                    400,
-                    format!("The internetGateway '{id}' has dependencies and cannot be deleted."),
-                ));
+                return Err(AwsError::from(Ec2Error::DependencyViolation {
+                    message: format!(
+                        "The internetGateway '{id}' has dependencies and cannot be deleted."
+                    ),
+                }));
             }
             txn.delete(&table(store), &k)?;
             tags::delete_in(txn, store, ctx, id)
@@ -155,22 +158,18 @@ impl Ec2Service {
                 return Err(vpc::not_found(vpc_id));
             }
             if let Some(v) = &g.vpc_id {
-                return Err(AwsError::new(
-                    "Resource.AlreadyAssociated",
-                    400,
-                    format!("resource {id} is already attached to network {v}"),
-                ));
+                return Err(AwsError::from(Ec2Error::ResourceAlreadyAssociated {
+                    message: format!("resource {id} is already attached to network {v}"),
+                }));
             }
             for (_, other) in txn.scan_prefix(&igws, &prefix(ctx))? {
                 if other.vpc_id.as_deref() == Some(vpc_id) {
-                    return Err(AwsError::new(
-                        "Resource.AlreadyAssociated",
-                        400,
-                        format!(
+                    return Err(AwsError::from(Ec2Error::ResourceAlreadyAssociated {
+                        message: format!(
                             "resource {vpc_id} is already attached to internet gateway {}",
                             other.id
                         ),
-                    ));
+                    }));
                 }
             }
             g.vpc_id = Some(vpc_id.to_string());
@@ -196,11 +195,10 @@ impl Ec2Service {
                 return Err(vpc::not_found(vpc_id));
             }
             if g.vpc_id.as_deref() != Some(vpc_id) {
-                return Err(AwsError::new(
-                    "Gateway.NotAttached",
-                    400,
-                    format!("resource {id} is not attached to network {vpc_id}"),
-                ));
+                return Err(AwsError::from(Ec2Error::GatewayNotAttached {
+                    id: id.to_string(),
+                    vpc_id: vpc_id.to_string(),
+                }));
             }
             g.vpc_id = None;
             txn.put(&igws, &k, &g)?;

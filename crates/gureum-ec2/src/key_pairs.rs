@@ -11,6 +11,7 @@
 //! Formats: `pem` (RSA: PKCS#1 `RSA PRIVATE KEY`; ED25519: `OPENSSH PRIVATE
 //! KEY`) or `ppk` (PuTTY v2, unencrypted).
 
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, str_member};
 use crate::{filter, tags, Ec2Service};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -54,19 +55,15 @@ pub fn exists(store: &Store, ctx: &RequestContext, name: &str) -> Result<bool, A
 }
 
 fn name_not_found(name: &str) -> AwsError {
-    AwsError::new(
-        "InvalidKeyPair.NotFound",
-        400,
-        format!("The key pair '{name}' does not exist"),
-    )
+    AwsError::from(Ec2Error::InvalidKeyPairNotFound {
+        message: format!("The key pair '{name}' does not exist"),
+    })
 }
 
 fn duplicate(name: &str) -> AwsError {
-    AwsError::new(
-        "InvalidKeyPair.Duplicate",
-        400,
-        format!("The keypair already exists: {name}"),
-    )
+    AwsError::from(Ec2Error::InvalidKeyPairDuplicate {
+        name: name.to_string(),
+    })
 }
 
 fn colon_hex(bytes: &[u8]) -> String {
@@ -249,11 +246,9 @@ fn read_string<'a>(data: &mut &'a [u8]) -> Option<&'a [u8]> {
 }
 
 fn invalid_key() -> AwsError {
-    AwsError::new(
-        "InvalidKey.Format",
-        400,
-        "Key is not in valid OpenSSH public key format",
-    )
+    AwsError::from(Ec2Error::InvalidKeyFormat {
+        message: "Key is not in valid OpenSSH public key format".into(),
+    })
 }
 
 /// Parses an OpenSSH public key line: (type, fingerprint, line).
@@ -279,11 +274,11 @@ pub fn parse_public(material: &[u8]) -> Result<(String, String, String), AwsErro
                 .map_err(|_| invalid_key())?;
             let bits = key.n().bits();
             if !(1024..=16384).contains(&bits) {
-                return Err(AwsError::new(
-                    "InvalidKey.Format",
-                    400,
-                    "Invalid RSA key length. Key length must be between 1024 and 16384 bits.",
-                ));
+                return Err(AwsError::from(Ec2Error::InvalidKeyFormat {
+                    message:
+                        ("Invalid RSA key length. Key length must be between 1024 and 16384 bits.")
+                            .into(),
+                }));
             }
             let der = key.to_public_key_der().map_err(|_| invalid_key())?;
             let fp = colon_hex(&md5::Md5::digest(der.as_bytes()));
@@ -453,11 +448,9 @@ impl Ec2Service {
         }
         for id in &ids {
             if !all.iter().any(|k| &k.id == id) {
-                return Err(AwsError::new(
-                    "InvalidKeyPair.NotFound",
-                    400,
-                    format!("The key pair ID '{id}' does not exist"),
-                ));
+                return Err(AwsError::from(Ec2Error::InvalidKeyPairNotFound {
+                    message: format!("The key pair ID '{id}' does not exist"),
+                }));
             }
         }
         let mut out = Vec::new();
@@ -504,14 +497,12 @@ impl Ec2Service {
                     tags::delete_in(txn, store, ctx, &kp.id)?;
                     Ok(Some(kp.id))
                 }
-                None if name.is_none() => Err(AwsError::new(
-                    "InvalidKeyPair.NotFound",
-                    400,
-                    format!(
+                None if name.is_none() => Err(AwsError::from(Ec2Error::InvalidKeyPairNotFound {
+                    message: format!(
                         "The key pair ID '{}' does not exist",
                         id.unwrap_or_default()
                     ),
-                )),
+                })),
                 None => Ok(None),
             }
         })?;

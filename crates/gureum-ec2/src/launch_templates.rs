@@ -12,6 +12,7 @@
 //! a template's data by id or name and version (`$Latest`, `$Default`, a
 //! number; `$Default` when none is given).
 
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, str_member};
 use crate::{filter, tags, Ec2Service};
 use gureum_core::id::resource_id;
@@ -70,27 +71,20 @@ fn version_prefix(ctx: &RequestContext, id: &str) -> String {
 }
 
 fn id_not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidLaunchTemplateId.NotFound",
-        400,
-        format!("The specified launch template, with template ID {id}, does not exist."),
-    )
+    AwsError::from(Ec2Error::InvalidLaunchTemplateIdNotFound { id: id.to_string() })
 }
 
 fn name_not_found(name: &str) -> AwsError {
-    AwsError::new(
-        "InvalidLaunchTemplateName.NotFoundException",
-        400,
-        format!("The specified launch template, with template name {name}, does not exist."),
-    )
+    AwsError::from(Ec2Error::InvalidLaunchTemplateNameNotFoundException {
+        name: name.to_string(),
+    })
 }
 
 fn version_not_found(id: &str, v: &str) -> AwsError {
-    AwsError::new(
-        "InvalidLaunchTemplateId.VersionNotFound",
-        400,
-        format!("The specified launch template version, with template ID {id} and version {v}, does not exist."),
-    )
+    AwsError::from(Ec2Error::InvalidLaunchTemplateIdVersionNotFound {
+        id: id.to_string(),
+        v: v.to_string(),
+    })
 }
 
 fn check_name(name: &str) -> Result<(), AwsError> {
@@ -101,10 +95,8 @@ fn check_name(name: &str) -> Result<(), AwsError> {
     if ok {
         Ok(())
     } else {
-        Err(AwsError::new(
-            "InvalidLaunchTemplateName.MalformedException",
-            400,
-            "A launch template name must be between 3 and 128 characters, and may contain letters, numbers, and the following characters: - ( ) . / _.",
+        Err(AwsError::from(
+            Ec2Error::InvalidLaunchTemplateNameMalformedException,
         ))
     }
 }
@@ -125,11 +117,9 @@ fn find(
     name: Option<&str>,
 ) -> Result<(String, LaunchTemplate), AwsError> {
     match (id, name) {
-        (Some(_), Some(_)) => Err(AwsError::new(
-            "InvalidParameterCombination",
-            400,
-            "Only one of LaunchTemplateId and LaunchTemplateName may be given.",
-        )),
+        (Some(_), Some(_)) => Err(AwsError::from(Ec2Error::InvalidParameterCombination {
+            message: "Only one of LaunchTemplateId and LaunchTemplateName may be given.".into(),
+        })),
         (Some(id), None) => templates
             .iter()
             .find(|(_, t)| t.id == id)
@@ -242,10 +232,10 @@ impl Ec2Service {
                 .iter()
                 .any(|(_, t)| t.name == name)
             {
-                return Err(AwsError::new(
-                    "InvalidLaunchTemplateName.AlreadyExistsException",
-                    400,
-                    format!("Launch template name already in use: {name}"),
+                return Err(AwsError::from(
+                    Ec2Error::InvalidLaunchTemplateNameAlreadyExistsException {
+                        name: name.to_string(),
+                    },
                 ));
             }
             let t = LaunchTemplate {

@@ -33,6 +33,7 @@ pub mod catalog;
 pub mod cidr;
 pub mod dhcp_options;
 pub mod elastic_ips;
+pub mod errors;
 pub mod filter;
 pub mod images;
 pub mod instance_types;

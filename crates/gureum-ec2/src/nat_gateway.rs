@@ -15,6 +15,7 @@
 //! reserved in the instances' address table).
 
 use crate::cidr::{self, Cidr};
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::volumes::TRANSITION_MS;
 use crate::{elastic_ips, filter, subnet, tags, vpc, Ec2Service};
@@ -108,11 +109,7 @@ pub fn table(store: &Store) -> Table<NatGateway> {
 
 /// `NatGatewayNotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "NatGatewayNotFound",
-        400,
-        format!("NAT gateway {id} was not found"),
-    )
+    AwsError::from(Ec2Error::NatGatewayNotFound { id: id.to_string() })
 }
 
 /// The ids of the region's gateways that are pending or available (a
@@ -143,21 +140,18 @@ impl Ec2Service {
         match (connectivity, allocation) {
             ("public", None) => return Err(network::missing("AllocationId")),
             ("private", Some(_)) => {
-                return Err(AwsError::new(
-                    "InvalidParameterCombination",
-                    400,
-                    "Private NAT gateways do not support the parameter AllocationId.",
-                ))
+                return Err(AwsError::from(Ec2Error::InvalidParameterCombination {
+                    message: "Private NAT gateways do not support the parameter AllocationId."
+                        .into(),
+                }))
             }
             _ => {}
         }
         if let Some(a) = allocation {
             if !a.starts_with("eipalloc-") {
-                return Err(AwsError::new(
-                    "InvalidAllocationID.Malformed",
-                    400,
-                    format!("Invalid id: \"{a}\" (expecting \"eipalloc-...\")"),
-                ));
+                return Err(AwsError::from(Ec2Error::InvalidAllocationIdMalformed {
+                    a: a.to_string(),
+                }));
             }
         }
         let tags = network::spec_tags(&input, "natgateway")?;

@@ -5,6 +5,7 @@
 //! State is per account and region: every table is keyed
 //! `{account}/{region}/{id}`, so one region's resources are one range.
 
+use crate::errors::Ec2Error;
 use crate::filter::{self, Filter};
 use gureum_core::arn::wildcard_match;
 use gureum_core::{AwsError, RequestContext, Value};
@@ -24,11 +25,7 @@ pub fn key(ctx: &RequestContext, id: &str) -> String {
 /// `DryRunOperation` (412) when the input sets `DryRun`.
 pub fn dry_run(input: &Value) -> Result<(), AwsError> {
     if input.get("DryRun").and_then(Value::as_bool) == Some(true) {
-        return Err(AwsError::new(
-            "DryRunOperation",
-            412,
-            "Request would have succeeded, but DryRun flag is set.",
-        ));
+        return Err(AwsError::from(Ec2Error::DryRunOperation));
     }
     Ok(())
 }
@@ -49,11 +46,9 @@ pub fn missing(name: &str) -> AwsError {
     if let Some(first) = wire.get(0..1) {
         wire.replace_range(0..1, &first.to_ascii_lowercase());
     }
-    AwsError::new(
-        "MissingParameter",
-        400,
-        format!("The request must contain the parameter {wire}"),
-    )
+    AwsError::from(Ec2Error::MissingParameter {
+        wire: wire.to_string(),
+    })
 }
 
 /// A list-of-strings member (empty when absent).
@@ -80,12 +75,9 @@ pub fn attribute_bool(input: &Value, name: &str) -> Option<bool> {
 
 /// `InvalidParameterValue` with a message.
 pub fn invalid_value(message: impl Into<String>) -> AwsError {
-    AwsError::new("InvalidParameterValue", 400, message)
-}
-
-/// `<code>` (400) "The <what> ID '<id>' does not exist".
-pub fn not_found(code: &str, what: &str, id: &str) -> AwsError {
-    AwsError::new(code, 400, format!("The {what} ID '{id}' does not exist"))
+    AwsError::from(Ec2Error::InvalidParameterValue {
+        message: message.into(),
+    })
 }
 
 /// The tags a create operation's `TagSpecifications` give a resource of

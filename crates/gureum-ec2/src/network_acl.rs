@@ -10,6 +10,7 @@
 //! `ReplaceNetworkAclAssociation` can name it).
 
 use crate::cidr::Cidr;
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::subnet::{self, Subnet};
 use crate::vpc::{self, AclAssociation, AclEntry, NetworkAcl};
@@ -24,7 +25,9 @@ pub const LAST_RULE: i64 = 32767;
 
 /// `InvalidNetworkAclID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    network::not_found("InvalidNetworkAclID.NotFound", "network ACL", id)
+    AwsError::from(Ec2Error::InvalidNetworkAclIdNotFound {
+        id: (id).to_string(),
+    })
 }
 
 /// The implicit association id of a subnet with its VPC's default ACL.
@@ -216,14 +219,12 @@ fn load(
 }
 
 fn entry_missing(n: i64, egress: bool) -> AwsError {
-    AwsError::new(
-        "InvalidNetworkAclEntry.NotFound",
-        400,
-        format!(
+    AwsError::from(Ec2Error::InvalidNetworkAclEntryNotFound {
+        message: format!(
             "The network acl entry identified by {n} ({}) does not exist.",
             if egress { "egress" } else { "ingress" }
         ),
-    )
+    })
 }
 
 impl Ec2Service {
@@ -360,11 +361,11 @@ impl Ec2Service {
                 )));
             }
             if !a.associations.is_empty() {
-                return Err(AwsError::new(
-                    "DependencyViolation",
-                    400,
-                    format!("The networkAcl '{id}' has dependencies and cannot be deleted."),
-                ));
+                return Err(AwsError::from(Ec2Error::DependencyViolation {
+                    message: format!(
+                        "The networkAcl '{id}' has dependencies and cannot be deleted."
+                    ),
+                }));
             }
             txn.delete(&vpc::acl_table(store), &k)?;
             tags::delete_in(txn, store, ctx, id)
@@ -385,14 +386,12 @@ impl Ec2Service {
                 .iter()
                 .any(|x| x.rule_number == e.rule_number && x.egress == e.egress)
             {
-                return Err(AwsError::new(
-                    "NetworkAclEntryAlreadyExists",
-                    400,
-                    format!(
+                return Err(AwsError::from(Ec2Error::NetworkAclEntryAlreadyExists {
+                    message: format!(
                         "The network acl entry identified by {} already exists.",
                         e.rule_number
                     ),
-                ));
+                }));
             }
             a.entries.push(e.clone());
             txn.put(&vpc::acl_table(store), &k, &a)?;
@@ -477,7 +476,9 @@ impl Ec2Service {
                 .into_iter()
                 .find(|(_, x)| x.id == assoc_id)
                 .ok_or_else(|| {
-                    network::not_found("InvalidAssociationID.NotFound", "association", assoc_id)
+                    AwsError::from(Ec2Error::InvalidAssociationIdNotFound {
+                        id: (assoc_id).to_string(),
+                    })
                 })?;
             let (new_key, _) = load(txn, store, ctx, acl_id)?;
             let target = acls

@@ -13,6 +13,7 @@
 //! treated as ended when read: AWS detaches secondary interfaces on
 //! termination (their `DeleteOnTermination` is false by default).
 
+use crate::errors::Ec2Error;
 use crate::instances::{self, Instance};
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::{filter, security_group, subnet, tags, vpc, Ec2Service};
@@ -72,15 +73,11 @@ pub fn table(store: &Store) -> Table<NetworkInterface> {
 
 /// `InvalidNetworkInterfaceID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    network::not_found("InvalidNetworkInterfaceID.NotFound", "networkInterface", id)
+    AwsError::from(Ec2Error::InvalidNetworkInterfaceIdNotFound { id: id.to_string() })
 }
 
 fn in_use(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidNetworkInterface.InUse",
-        400,
-        format!("The network interface '{id}' is currently in use."),
-    )
+    AwsError::from(Ec2Error::InvalidNetworkInterfaceInUse { id: id.to_string() })
 }
 
 /// Whether an instance state keeps its interfaces attached.
@@ -621,11 +618,9 @@ impl Ec2Service {
         if instances.iter().any(|i| {
             i.state != "terminated" && attachment_id == format!("eni-attach-{}", &i.eni_id[4..])
         }) {
-            return Err(AwsError::new(
-                "OperationNotPermitted",
-                400,
-                "The network interface at device index 0 cannot be detached.",
-            ));
+            return Err(AwsError::from(Ec2Error::OperationNotPermitted {
+                message: "The network interface at device index 0 cannot be detached.".into(),
+            }));
         }
         let store = &self.store;
         store.write(|txn| {
@@ -639,11 +634,9 @@ impl Ec2Service {
                     return Ok(());
                 }
             }
-            Err(network::not_found(
-                "InvalidAttachmentID.NotFound",
-                "attachment",
-                attachment_id,
-            ))
+            Err(AwsError::from(Ec2Error::InvalidAttachmentIdNotFound {
+                id: (attachment_id).to_string(),
+            }))
         })?;
         Ok(json!({}))
     }
@@ -668,11 +661,7 @@ impl Ec2Service {
             + usize::from(check.is_some())
             + usize::from(groups.is_some());
         if given != 1 {
-            return Err(AwsError::new(
-                "InvalidParameterCombination",
-                400,
-                "Fields for multiple attribute types specified: description, sourceDestCheck, groupSet",
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterCombination { message: "Fields for multiple attribute types specified: description, sourceDestCheck, groupSet".into() }));
         }
         if groups.as_ref().is_some_and(Vec::is_empty) {
             return Err(network::missing("GroupId"));
@@ -726,28 +715,18 @@ pub fn check_attach(
         return Err(in_use(&eni.id));
     }
     if !matches!(i.state.as_str(), "running" | "stopped") {
-        return Err(AwsError::new(
-            "IncorrectInstanceState",
-            400,
-            format!(
+        return Err(AwsError::from(Ec2Error::IncorrectInstanceState {
+            message: format!(
                 "The instance '{}' is not in a valid state for this operation.",
                 i.id
             ),
-        ));
+        }));
     }
     if i.vpc_id != eni.vpc_id {
-        return Err(AwsError::new(
-            "InvalidParameterCombination",
-            400,
-            "You may not attach a network interface to an instance if they are not in the same VPC",
-        ));
+        return Err(AwsError::from(Ec2Error::InvalidParameterCombination { message: "You may not attach a network interface to an instance if they are not in the same VPC".into() }));
     }
     if i.az != eni.az {
-        return Err(AwsError::new(
-            "InvalidParameterCombination",
-            400,
-            "You may not attach a network interface to an instance if they are not in the same availability zone",
-        ));
+        return Err(AwsError::from(Ec2Error::InvalidParameterCombination { message: "You may not attach a network interface to an instance if they are not in the same availability zone".into() }));
     }
     if index < 0 {
         return Err(network::invalid_value(format!(

@@ -14,6 +14,7 @@
 //! Routes to a connection that is not active are blackholes.
 
 use crate::cidr::Cidr;
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, required, str_member};
 use crate::{filter, tags, vpc, Ec2Service};
 use gureum_core::id::resource_id;
@@ -69,11 +70,9 @@ pub fn table(store: &Store) -> Table<Peering> {
 
 /// `InvalidVpcPeeringConnectionID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    network::not_found(
-        "InvalidVpcPeeringConnectionID.NotFound",
-        "vpcPeeringConnection",
-        id,
-    )
+    AwsError::from(Ec2Error::InvalidVpcPeeringConnectionIdNotFound {
+        id: (id).to_string(),
+    })
 }
 
 fn is_side(s: &Side, ctx: &RequestContext) -> bool {
@@ -234,22 +233,18 @@ fn vpc_cidrs(
 }
 
 fn state_transition(p: &Peering, to: &str) -> AwsError {
-    AwsError::new(
-        "InvalidStateTransition",
-        400,
-        format!(
+    AwsError::from(Ec2Error::InvalidStateTransition {
+        message: format!(
             "Invalid state transition for {}, attempted to transition from {} to {to}",
             p.id, p.status
         ),
-    )
+    })
 }
 
 fn not_permitted(ctx: &RequestContext, verb: &str, id: &str) -> AwsError {
-    AwsError::new(
-        "OperationNotPermitted",
-        400,
-        format!("User {} cannot {verb} peering {id}", ctx.account_id),
-    )
+    AwsError::from(Ec2Error::OperationNotPermitted {
+        message: format!("User {} cannot {verb} peering {id}", ctx.account_id),
+    })
 }
 
 impl Ec2Service {

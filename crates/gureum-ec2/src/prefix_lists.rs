@@ -10,6 +10,7 @@
 //! region.
 
 use crate::cidr::Cidr;
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::{filter, route_table, tags, Ec2Service};
 use gureum_core::id::resource_id;
@@ -45,11 +46,7 @@ pub fn table(store: &Store) -> Table<PrefixList> {
 
 /// `InvalidPrefixListID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidPrefixListID.NotFound",
-        400,
-        format!("The prefix list ID '{id}' does not exist."),
-    )
+    AwsError::from(Ec2Error::InvalidPrefixListIdNotFound { id: id.to_string() })
 }
 
 /// An AWS-managed list: id, name, CIDRs.
@@ -258,11 +255,11 @@ impl Ec2Service {
         dry_run(&input)?;
         let id = required(&input, "PrefixListId")?;
         if aws_lists(&ctx.region).iter().any(|l| l.id == id) {
-            return Err(AwsError::new(
-                "InvalidPrefixListModification",
-                400,
-                format!("The prefix list '{id}' is managed by AWS and cannot be modified."),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidPrefixListModification {
+                message: format!(
+                    "The prefix list '{id}' is managed by AWS and cannot be modified."
+                ),
+            }));
         }
         let add = entries_of(&json!({"Entries": input["AddEntries"]}));
         let remove: Vec<String> = input["RemoveEntries"]
@@ -277,11 +274,7 @@ impl Ec2Service {
             let mut pl = txn.get(&table(store), &k)?.ok_or_else(|| not_found(id))?;
             if let Some(v) = input["CurrentVersion"].as_i64() {
                 if v != pl.version {
-                    return Err(AwsError::new(
-                        "PrefixListVersionMismatch",
-                        400,
-                        format!("The prefix list {id} has version {}, not {v}.", pl.version),
-                    ));
+                    return Err(AwsError::from(Ec2Error::PrefixListVersionMismatch { message: format!("The prefix list {id} has version {}, not {v}.", pl.version) }));
                 }
             }
             if let Some(n) = str_member(&input, "PrefixListName") {
@@ -333,11 +326,9 @@ impl Ec2Service {
         dry_run(&input)?;
         let id = required(&input, "PrefixListId")?;
         if aws_lists(&ctx.region).iter().any(|l| l.id == id) {
-            return Err(AwsError::new(
-                "InvalidPrefixListModification",
-                400,
-                format!("The prefix list '{id}' is managed by AWS and cannot be deleted."),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidPrefixListModification {
+                message: format!("The prefix list '{id}' is managed by AWS and cannot be deleted."),
+            }));
         }
         let store = &self.store;
         let pl = store.write(|txn| {
@@ -348,13 +339,11 @@ impl Ec2Service {
                 .iter()
                 .any(|(_, rt)| rt.routes.iter().any(|r| r.destination == id));
             if used {
-                return Err(AwsError::new(
-                    "DependencyViolation",
-                    400,
-                    format!(
+                return Err(AwsError::from(Ec2Error::DependencyViolation {
+                    message: format!(
                         "The prefix list '{id}' is referenced by a route and cannot be deleted."
                     ),
-                ));
+                }));
             }
             txn.delete(&table(store), &k)?;
             tags::delete_in(txn, store, ctx, id)?;

@@ -12,6 +12,7 @@ mod create;
 #[cfg(test)]
 mod tests;
 
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required};
 use crate::{filter, tags, Ec2Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -45,10 +46,8 @@ pub struct Kind {
     pub ids_member: &'static str,
     /// The list member of the describe result (`TransitGateways`).
     pub list_member: &'static str,
-    /// Error code of an unknown id.
-    pub not_found: &'static str,
-    /// The resource as the error message names it.
-    pub what: &'static str,
+    /// The error for an unknown id.
+    pub not_found: fn(String) -> Ec2Error,
     /// Filter names and the JSON pointers they read (`*` walks a list).
     pub filters: &'static [(&'static str, &'static str)],
 }
@@ -59,8 +58,7 @@ pub const FLOW_LOG: Kind = Kind {
     id_member: "FlowLogId",
     ids_member: "FlowLogIds",
     list_member: "FlowLogs",
-    not_found: "InvalidFlowLogId.NotFound",
-    what: "flowLog",
+    not_found: |id| Ec2Error::InvalidFlowLogIdNotFound { id },
     filters: &[
         ("flow-log-id", "/FlowLogId"),
         ("deliver-log-status", "/DeliverLogsStatus"),
@@ -77,8 +75,7 @@ pub const TRANSIT_GATEWAY: Kind = Kind {
     id_member: "TransitGatewayId",
     ids_member: "TransitGatewayIds",
     list_member: "TransitGateways",
-    not_found: "InvalidTransitGatewayID.NotFound",
-    what: "transitGateway",
+    not_found: |id| Ec2Error::InvalidTransitGatewayIdNotFound { id },
     filters: &[
         ("transit-gateway-id", "/TransitGatewayId"),
         ("state", "/State"),
@@ -93,8 +90,7 @@ pub const TGW_ATTACHMENT: Kind = Kind {
     id_member: "TransitGatewayAttachmentId",
     ids_member: "TransitGatewayAttachmentIds",
     list_member: "TransitGatewayVpcAttachments",
-    not_found: "InvalidTransitGatewayAttachmentID.NotFound",
-    what: "transitGatewayAttachment",
+    not_found: |id| Ec2Error::InvalidTransitGatewayAttachmentIdNotFound { id },
     filters: &[
         (
             "transit-gateway-attachment-id",
@@ -112,8 +108,7 @@ pub const VPN_GATEWAY: Kind = Kind {
     id_member: "VpnGatewayId",
     ids_member: "VpnGatewayIds",
     list_member: "VpnGateways",
-    not_found: "InvalidVpnGatewayID.NotFound",
-    what: "vpnGateway",
+    not_found: |id| Ec2Error::InvalidVpnGatewayIdNotFound { id },
     filters: &[
         ("vpn-gateway-id", "/VpnGatewayId"),
         ("state", "/State"),
@@ -130,8 +125,7 @@ pub const CUSTOMER_GATEWAY: Kind = Kind {
     id_member: "CustomerGatewayId",
     ids_member: "CustomerGatewayIds",
     list_member: "CustomerGateways",
-    not_found: "InvalidCustomerGatewayID.NotFound",
-    what: "customerGateway",
+    not_found: |id| Ec2Error::InvalidCustomerGatewayIdNotFound { id },
     filters: &[
         ("customer-gateway-id", "/CustomerGatewayId"),
         ("bgp-asn", "/BgpAsn"),
@@ -147,8 +141,7 @@ pub const VPN_CONNECTION: Kind = Kind {
     id_member: "VpnConnectionId",
     ids_member: "VpnConnectionIds",
     list_member: "VpnConnections",
-    not_found: "InvalidVpnConnectionID.NotFound",
-    what: "vpnConnection",
+    not_found: |id| Ec2Error::InvalidVpnConnectionIdNotFound { id },
     filters: &[
         ("vpn-connection-id", "/VpnConnectionId"),
         ("customer-gateway-id", "/CustomerGatewayId"),
@@ -162,7 +155,7 @@ pub const VPN_CONNECTION: Kind = Kind {
 impl Kind {
     /// The error for an unknown id of this kind.
     pub fn missing(&self, id: &str) -> AwsError {
-        network::not_found(self.not_found, self.what, id)
+        (self.not_found)(id.to_string()).into()
     }
 }
 
@@ -442,7 +435,7 @@ impl Ec2Service {
             for id in &ids {
                 if get_in(txn, store, ctx, &FLOW_LOG, id).is_err() {
                     failed.push(json!({
-                        "Error": {"Code": FLOW_LOG.not_found, "Message": format!("Flow Log ({id}) does not exist")},
+                        "Error": {"Code": (FLOW_LOG.not_found)(id.to_string()).code(), "Message": format!("Flow Log ({id}) does not exist")},
                         "ResourceId": id,
                     }));
                     continue;
@@ -484,14 +477,12 @@ impl Ec2Service {
                     })
                     .collect();
                 if !attached.is_empty() {
-                    return Err(AwsError::new(
-                        "IncorrectState",
-                        400,
-                        format!(
+                    return Err(AwsError::from(Ec2Error::IncorrectState {
+                        message: format!(
                             "{id} has non-deleted Transit Gateway Attachments: {}",
                             attached.join(", ")
                         ),
-                    ));
+                    }));
                 }
                 Ok(())
             },
@@ -583,14 +574,12 @@ impl Ec2Service {
     pub(crate) fn delete_vpn_gateway(&self, ctx: &RequestContext, input: Value) -> OpResult {
         self.delete_record(ctx, &input, &VPN_GATEWAY, "deleted", None, |_, v| {
             if !pointer_values(v, "/VpcAttachments/*/VpcId").is_empty() {
-                return Err(AwsError::new(
-                    "IncorrectState",
-                    400,
-                    format!(
+                return Err(AwsError::from(Ec2Error::IncorrectState {
+                    message: format!(
                         "The VPN gateway '{}' is attached to a VPC; detach it first.",
                         v["VpnGatewayId"].as_str().unwrap_or_default()
                     ),
-                ));
+                }));
             }
             Ok(())
         })
@@ -616,14 +605,12 @@ impl Ec2Service {
                 .iter()
                 .any(|(_, r)| r.kind == VPN_CONNECTION.name && r.body["CustomerGatewayId"] == *id);
             if used {
-                return Err(AwsError::new(
-                    "IncorrectState",
-                    400,
-                    format!(
+                return Err(AwsError::from(Ec2Error::IncorrectState {
+                    message: format!(
                         "The customer gateway '{}' is in use by a VPN connection.",
                         id.as_str().unwrap_or_default()
                     ),
-                ));
+                }));
             }
             Ok(())
         })

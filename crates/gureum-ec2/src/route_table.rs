@@ -13,6 +13,7 @@
 //! endpoints add routes whose destination is a prefix list (`pl-…`).
 
 use crate::cidr::Cidr;
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::{filter, internet_gateway, subnet, tags, vpc, Ec2Service};
 use gureum_core::id::resource_id;
@@ -80,11 +81,15 @@ pub fn table(store: &Store) -> Table<RouteTable> {
 
 /// `InvalidRouteTableID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    network::not_found("InvalidRouteTableID.NotFound", "routeTable", id)
+    AwsError::from(Ec2Error::InvalidRouteTableIdNotFound {
+        id: (id).to_string(),
+    })
 }
 
 fn association_not_found(id: &str) -> AwsError {
-    network::not_found("InvalidAssociationID.NotFound", "association", id)
+    AwsError::from(Ec2Error::InvalidAssociationIdNotFound {
+        id: (id).to_string(),
+    })
 }
 
 /// A local route for one of the VPC's blocks.
@@ -256,22 +261,14 @@ fn target(
             ))
         }
         _ => {
-            return Err(AwsError::new(
-                "InvalidParameterCombination",
-                400,
-                "More than one target specified for the route.",
-            ))
+            return Err(AwsError::from(Ec2Error::InvalidParameterCombination { message: "More than one target specified for the route.".into() }))
         }
     };
     if kind == "GatewayId" && id.starts_with("igw-") {
         let g = txn
             .get(&internet_gateway::table(store), &key(ctx, id))?
             .ok_or_else(|| {
-                AwsError::new(
-                    "InvalidGatewayID.NotFound",
-                    400,
-                    format!("The gateway ID '{id}' does not exist"),
-                )
+                AwsError::from(Ec2Error::InvalidGatewayIdNotFound { id: id.to_string() })
             })?;
         if g.vpc_id.as_deref() != Some(rt.vpc_id.as_str()) {
             return Err(network::invalid_value(format!(
@@ -284,11 +281,7 @@ fn target(
             .get(&crate::nat_gateway::table(store), &key(ctx, id))?
             .filter(|g| g.delete_ms.is_none())
             .ok_or_else(|| {
-                AwsError::new(
-                    "InvalidNatGatewayID.NotFound",
-                    400,
-                    format!("The natGateway ID '{id}' does not exist"),
-                )
+                AwsError::from(Ec2Error::InvalidNatGatewayIdNotFound { id: id.to_string() })
             })?;
         if g.vpc_id != rt.vpc_id {
             return Err(network::invalid_value(format!(
@@ -497,11 +490,11 @@ impl Ec2Service {
             let k = key(ctx, id);
             let rt = txn.get(&table(store), &k)?.ok_or_else(|| not_found(id))?;
             if !rt.associations.is_empty() {
-                return Err(AwsError::new(
-                    "DependencyViolation",
-                    400,
-                    format!("The routeTable '{id}' has dependencies and cannot be deleted."),
-                ));
+                return Err(AwsError::from(Ec2Error::DependencyViolation {
+                    message: format!(
+                        "The routeTable '{id}' has dependencies and cannot be deleted."
+                    ),
+                }));
             }
             txn.delete(&table(store), &k)?;
             tags::delete_in(txn, store, ctx, id)
@@ -523,11 +516,9 @@ impl Ec2Service {
             let k = key(ctx, id);
             let mut rt = txn.get(&table(store), &k)?.ok_or_else(|| not_found(id))?;
             if rt.routes.iter().any(|r| r.destination == dest) {
-                return Err(AwsError::new(
-                    "RouteAlreadyExists",
-                    400,
-                    format!("The route identified by {dest} already exists."),
-                ));
+                return Err(AwsError::from(Ec2Error::RouteAlreadyExists {
+                    message: format!("The route identified by {dest} already exists."),
+                }));
             }
             let (kind, tid) = target(txn, store, ctx, &rt, &input)?;
             rt.routes.push(Route {
@@ -593,11 +584,10 @@ impl Ec2Service {
             let k = key(ctx, id);
             let mut rt = txn.get(&table(store), &k)?.ok_or_else(|| not_found(id))?;
             let Some(pos) = rt.routes.iter().position(|r| r.destination == dest) else {
-                return Err(AwsError::new(
-                    "InvalidRoute.NotFound",
-                    400,
-                    format!("no route with destination-cidr-block {dest} in route table {id}"),
-                ));
+                return Err(AwsError::from(Ec2Error::InvalidRouteNotFound {
+                    dest: dest.to_string(),
+                    id: id.to_string(),
+                }));
             };
             if rt.routes[pos].target == "local" {
                 return Err(network::invalid_value(format!(
@@ -640,13 +630,9 @@ impl Ec2Service {
                     .iter()
                     .any(|a| a.subnet_id.as_deref() == Some(subnet_id))
                 {
-                    return Err(AwsError::new(
-                        "Resource.AlreadyAssociated",
-                        400,
-                        format!(
+                    return Err(AwsError::from(Ec2Error::ResourceAlreadyAssociated { message: format!(
                             "the specified association for route table {id} conflicts with an existing association"
-                        ),
-                    ));
+                        ) }));
                 }
             }
             let a = Association {

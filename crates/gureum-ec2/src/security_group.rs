@@ -11,6 +11,7 @@
 //! from itself, and cannot be deleted.
 
 use crate::cidr::Cidr;
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, str_member};
 use crate::{filter, tags, vpc, Ec2Service};
 use gureum_core::id::resource_id;
@@ -180,11 +181,9 @@ pub fn table(store: &Store) -> Table<SecurityGroup> {
 
 /// `InvalidGroup.NotFound` for an id.
 pub fn not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidGroup.NotFound",
-        400,
-        format!("The security group '{id}' does not exist"),
-    )
+    AwsError::from(Ec2Error::InvalidGroupNotFound {
+        message: format!("The security group '{id}' does not exist"),
+    })
 }
 
 fn all_egress() -> Rule {
@@ -316,11 +315,9 @@ fn check_id(id: &str) -> Result<(), AwsError> {
         .strip_prefix("sg-")
         .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()));
     if !ok {
-        return Err(AwsError::new(
-            "InvalidGroupId.Malformed",
-            400,
-            format!("Invalid id: \"{id}\" (expecting \"sg-...\")"),
-        ));
+        return Err(AwsError::from(Ec2Error::InvalidGroupIdMalformed {
+            id: id.to_string(),
+        }));
     }
     Ok(())
 }
@@ -348,14 +345,12 @@ fn find_group(
             return Ok((k, g));
         }
     }
-    Err(AwsError::new(
-        "InvalidGroup.NotFound",
-        400,
-        format!(
+    Err(AwsError::from(Ec2Error::InvalidGroupNotFound {
+        message: format!(
             "The security group '{name}' does not exist in default VPC '{}'",
             default_vpc.unwrap_or_default()
         ),
-    ))
+    }))
 }
 
 fn protocol(p: &str) -> Result<String, AwsError> {
@@ -545,14 +540,12 @@ fn expand(
                     .find(|g| g.name == name && g.vpc_id == group.vpc_id)
                     .map(|g| g.id)
                     .ok_or_else(|| {
-                        AwsError::new(
-                            "InvalidGroup.NotFound",
-                            400,
-                            format!(
+                        AwsError::from(Ec2Error::InvalidGroupNotFound {
+                            message: format!(
                                 "The security group '{name}' does not exist in VPC '{}'",
                                 group.vpc_id
                             ),
-                        )
+                        })
                     })?
             } else {
                 return Err(network::missing("GroupId"));
@@ -609,16 +602,17 @@ impl Ec2Service {
                     v.to_string()
                 }
                 None => vpc::default_vpc_id(txn, store, ctx)?.ok_or_else(|| {
-                    AwsError::new("VPCIdNotSpecified", 400, "No default VPC for this user")
+                    AwsError::from(Ec2Error::VPCIdNotSpecified {
+                        message: "No default VPC for this user".into(),
+                    })
                 })?,
             };
             for (_, other) in txn.scan_prefix(&table(store), &prefix(ctx))? {
                 if other.vpc_id == vpc_id && other.name == name {
-                    return Err(AwsError::new(
-                        "InvalidGroup.Duplicate",
-                        400,
-                        format!("The security group '{name}' already exists for VPC '{vpc_id}'"),
-                    ));
+                    return Err(AwsError::from(Ec2Error::InvalidGroupDuplicate {
+                        name: name.to_string(),
+                        vpc_id: vpc_id.to_string(),
+                    }));
                 }
             }
             let g = SecurityGroup::new(&vpc_id, name, description);
@@ -677,14 +671,12 @@ impl Ec2Service {
                 .iter()
                 .any(|(_, g)| &g.name == n && Some(&g.vpc_id) == default_vpc.as_ref())
             {
-                return Err(AwsError::new(
-                    "InvalidGroup.NotFound",
-                    400,
-                    format!(
+                return Err(AwsError::from(Ec2Error::InvalidGroupNotFound {
+                    message: format!(
                         "The security group '{n}' does not exist in default VPC '{}'",
                         default_vpc.clone().unwrap_or_default()
                     ),
-                ));
+                }));
             }
         }
         let mut items = Vec::new();
@@ -739,14 +731,12 @@ impl Ec2Service {
         let id = store.write(|txn| {
             let (k, g) = find_group(txn, store, ctx, &input)?;
             if g.name == "default" {
-                return Err(AwsError::new(
-                    "CannotDelete",
-                    400,
-                    format!(
+                return Err(AwsError::from(Ec2Error::CannotDelete {
+                    message: format!(
                         "the specified group: \"{}\" name: \"default\" cannot be deleted by a user",
                         g.id
                     ),
-                ));
+                }));
             }
             for (_, other) in txn.scan_prefix(&table(store), &prefix(ctx))? {
                 if other.id != g.id
@@ -755,11 +745,9 @@ impl Ec2Service {
                         .iter()
                         .any(|r| r.group_id.as_deref() == Some(g.id.as_str()))
                 {
-                    return Err(AwsError::new(
-                        "DependencyViolation",
-                        400,
-                        format!("resource {} has a dependent object", g.id),
-                    ));
+                    return Err(AwsError::from(Ec2Error::DependencyViolation {
+                        message: format!("resource {} has a dependent object", g.id),
+                    }));
                 }
             }
             txn.delete(&table(store), &k)?;
@@ -785,11 +773,9 @@ impl Ec2Service {
                 if g.rules.iter().any(|have| have.same(r))
                     || rules[..i].iter().any(|earlier| earlier.same(r))
                 {
-                    return Err(AwsError::new(
-                        "InvalidPermission.Duplicate",
-                        400,
-                        format!("the specified rule \"{}\" already exists", r.describe()),
-                    ));
+                    return Err(AwsError::from(Ec2Error::InvalidPermissionDuplicate {
+                        message: format!("the specified rule \"{}\" already exists", r.describe()),
+                    }));
                 }
             }
             for r in &mut rules {
@@ -820,23 +806,21 @@ impl Ec2Service {
                         .iter()
                         .position(|r| &r.id == rid && r.egress == egress)
                         .ok_or_else(|| {
-                            AwsError::new(
-                                "InvalidSecurityGroupRuleId.NotFound",
-                                400,
-                                format!("The security group rule ID '{rid}' does not exist"),
-                            )
+                            AwsError::from(Ec2Error::InvalidSecurityGroupRuleIdNotFound {
+                                message: format!(
+                                    "The security group rule ID '{rid}' does not exist"
+                                ),
+                            })
                         })?;
                     removed.push(g.rules.remove(pos));
                 }
             } else {
                 for want in expand(txn, store, ctx, &g, &perms, egress)? {
-                    let pos = g.rules.iter().position(|r| r.same(&want)).ok_or_else(|| {
-                        AwsError::new(
-                            "InvalidPermission.NotFound",
-                            400,
-                            "The specified rule does not exist in this security group.",
-                        )
-                    })?;
+                    let pos = g
+                        .rules
+                        .iter()
+                        .position(|r| r.same(&want))
+                        .ok_or_else(|| AwsError::from(Ec2Error::InvalidPermissionNotFound))?;
                     removed.push(g.rules.remove(pos));
                 }
             }
@@ -916,10 +900,10 @@ impl Ec2Service {
         }
         for id in &ids {
             if !items.iter().any(|(i, _)| i == id) && filters.is_empty() {
-                return Err(AwsError::new(
-                    "InvalidSecurityGroupRuleId.NotFound",
-                    400,
-                    format!("The security group rule ID '{id}' does not exist"),
+                return Err(AwsError::from(
+                    Ec2Error::InvalidSecurityGroupRuleIdNotFound {
+                        message: format!("The security group rule ID '{id}' does not exist"),
+                    },
                 ));
             }
         }

@@ -16,6 +16,7 @@
 //!
 //! [`find_in`] looks a snapshot up (own or catalogue) for other modules.
 
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::volumes::{self, GIB, TRANSITION_MS};
 use crate::{filter, images, tags, Ec2Service};
@@ -104,11 +105,7 @@ pub fn table(store: &Store) -> Table<Snapshot> {
 
 /// `InvalidSnapshot.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidSnapshot.NotFound",
-        400,
-        format!("The snapshot '{id}' does not exist."),
-    )
+    AwsError::from(Ec2Error::InvalidSnapshotNotFound { id: id.to_string() })
 }
 
 /// The root snapshots of `region`'s catalogue AMIs.
@@ -177,11 +174,11 @@ impl Ec2Service {
                 .get(&volumes::table(store), &vk)?
                 .ok_or_else(|| volumes::not_found(vol_id))?;
             if v.state(now) == "creating" {
-                return Err(AwsError::new(
-                    "IncorrectState",
-                    400,
-                    format!("The volume '{vol_id}' is not in a valid state for this operation."),
-                ));
+                return Err(AwsError::from(Ec2Error::IncorrectState {
+                    message: format!(
+                        "The volume '{vol_id}' is not in a valid state for this operation."
+                    ),
+                }));
             }
             let s = Snapshot {
                 id: resource_id("snap"),
@@ -294,14 +291,12 @@ impl Ec2Service {
             .into_iter()
             .find(|s| s.id == id)
         {
-            return Err(AwsError::new(
-                "InvalidSnapshot.InUse",
-                400,
-                format!(
+            return Err(AwsError::from(Ec2Error::InvalidSnapshotInUse {
+                message: format!(
                     "The snapshot {id} is currently in use by {}",
                     s.image_id.unwrap_or_default()
                 ),
-            ));
+            }));
         }
         let store = &self.store;
         store.write(|txn| {
@@ -316,11 +311,9 @@ impl Ec2Service {
                             .any(|d| d.snapshot_id.as_deref() == Some(id))
                 });
             if let Some((_, img)) = user {
-                return Err(AwsError::new(
-                    "InvalidSnapshot.InUse",
-                    400,
-                    format!("The snapshot {id} is currently in use by {}", img.id),
-                ));
+                return Err(AwsError::from(Ec2Error::InvalidSnapshotInUse {
+                    message: format!("The snapshot {id} is currently in use by {}", img.id),
+                }));
             }
             if !txn.delete(&table(store), &key(ctx, id))? {
                 return Err(not_found(id));
@@ -346,11 +339,7 @@ impl Ec2Service {
         let encrypt = input.get("Encrypted").and_then(Value::as_bool) == Some(true);
         let kms = str_member(&input, "KmsKeyId");
         if kms.is_some() && !encrypt {
-            return Err(AwsError::new(
-                "InvalidParameterDependency",
-                400,
-                "The parameter KmsKeyId requires the parameter Encrypted to be set.",
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterDependency));
         }
         let store = &self.store;
         let s = store.write(|txn| {
@@ -363,11 +352,9 @@ impl Ec2Service {
                     .ok_or_else(|| not_found(src_id))?,
             };
             if src.state(now) != "completed" {
-                return Err(AwsError::new(
-                    "IncorrectState",
-                    400,
-                    format!("Snapshot {src_id} is not in a completed state."),
-                ));
+                return Err(AwsError::from(Ec2Error::IncorrectState {
+                    message: format!("Snapshot {src_id} is not in a completed state."),
+                }));
             }
             let encrypted = src.encrypted || encrypt;
             let kms_key_id = if encrypted {

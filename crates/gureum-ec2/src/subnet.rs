@@ -7,6 +7,7 @@
 //! offers 251.
 
 use crate::cidr::Cidr;
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::{filter, route_table, tags, vpc, Ec2Service};
 use gureum_core::region;
@@ -44,7 +45,9 @@ pub fn table(store: &Store) -> Table<Subnet> {
 
 /// `InvalidSubnetID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    network::not_found("InvalidSubnetID.NotFound", "subnet", id)
+    AwsError::from(Ec2Error::InvalidSubnetIdNotFound {
+        id: (id).to_string(),
+    })
 }
 
 impl Subnet {
@@ -89,11 +92,9 @@ pub fn parse_block(text: &str) -> Result<Cidr, AwsError> {
 }
 
 fn subnet_range(text: &str) -> AwsError {
-    AwsError::new(
-        "InvalidSubnet.Range",
-        400,
-        format!("The CIDR '{text}' is invalid."),
-    )
+    AwsError::from(Ec2Error::InvalidSubnetRange {
+        text: text.to_string(),
+    })
 }
 
 /// Resolves the AZ of a create request: by name, by id, or the region's
@@ -158,11 +159,9 @@ impl Ec2Service {
             }
             for (_, s) in txn.scan_prefix(&subnets, &prefix(ctx))? {
                 if s.vpc_id == vpc_id && Cidr::parse(&s.cidr).is_ok_and(|c| c.overlaps(&block)) {
-                    return Err(AwsError::new(
-                        "InvalidSubnet.Conflict",
-                        400,
-                        format!("The CIDR '{text}' conflicts with another subnet"),
-                    ));
+                    return Err(AwsError::from(Ec2Error::InvalidSubnetConflict {
+                        text: text.to_string(),
+                    }));
                 }
             }
             let s = Subnet {
@@ -258,11 +257,9 @@ impl Ec2Service {
                 .scan_prefix(&taken, &format!("{}{id}/", prefix(ctx)))?
                 .is_empty()
             {
-                return Err(AwsError::new(
-                    "DependencyViolation",
-                    400,
-                    format!("The subnet '{id}' has dependencies and cannot be deleted."),
-                ));
+                return Err(AwsError::from(Ec2Error::DependencyViolation {
+                    message: format!("The subnet '{id}' has dependencies and cannot be deleted."),
+                }));
             }
             if !txn.delete(&table(store), &key(ctx, id))? {
                 return Err(not_found(id));

@@ -5,6 +5,7 @@
 //! Table `ec2.tags`, key `{account}/{region}/{resource-id}`, value the
 //! resource's tags. The resource type is read from the id's prefix.
 
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, invalid_value, key, prefix, strings};
 use crate::{filter, Ec2Service};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -98,11 +99,9 @@ pub fn put_in(
     tags: &Tags,
 ) -> Result<(), AwsError> {
     if tags.len() > MAX_TAGS {
-        return Err(AwsError::new(
-            "TagLimitExceeded",
-            400,
-            format!("The maximum number of tags ({MAX_TAGS}) has been exceeded."),
-        ));
+        return Err(AwsError::from(Ec2Error::TagLimitExceeded {
+            message: format!("The maximum number of tags ({MAX_TAGS}) has been exceeded."),
+        }));
     }
     if !tags.is_empty() {
         txn.put(&table(store), &key(ctx, id), tags)?;
@@ -155,38 +154,30 @@ fn exists(txn: &WriteTxn, svc: &Ec2Service, ctx: &RequestContext, id: &str) -> O
 }
 
 fn not_found_for(id: &str) -> AwsError {
-    let (code, what) = match resource_type(id) {
-        Some("vpc") => ("InvalidVpcID.NotFound", "vpc"),
-        Some("subnet") => ("InvalidSubnetID.NotFound", "subnet"),
-        Some("internet-gateway") => ("InvalidInternetGatewayID.NotFound", "internetGateway"),
-        Some("route-table") => ("InvalidRouteTableID.NotFound", "routeTable"),
-        Some("security-group") => {
-            return AwsError::new(
-                "InvalidGroup.NotFound",
-                400,
-                format!("The security group '{id}' does not exist"),
-            )
-        }
-        Some("network-acl") => ("InvalidNetworkAclID.NotFound", "networkAcl"),
-        Some("instance") => return crate::instances::not_found(&[id]),
-        Some("volume") => return crate::volumes::not_found(id),
-        Some("snapshot") => return crate::snapshots::not_found(id),
-        Some("image") => return crate::amis::not_found(id),
-        Some("natgateway") => return crate::nat_gateway::not_found(id),
-        Some("elastic-ip") => ("InvalidAllocationID.NotFound", "allocation"),
-        Some("launch-template") => {
-            return AwsError::new(
-                "InvalidLaunchTemplateId.NotFound",
-                400,
-                format!("The specified launch template, with template ID {id}, does not exist."),
-            )
-        }
-        other => match crate::records::not_found_for_tags(other, id) {
-            Some(e) => return e,
-            None => ("InvalidID", "resource"),
+    let rtype = resource_type(id);
+    let id = id.to_string();
+    match rtype {
+        Some("vpc") => Ec2Error::InvalidVpcIdNotFound { id },
+        Some("subnet") => Ec2Error::InvalidSubnetIdNotFound { id },
+        Some("internet-gateway") => Ec2Error::InvalidInternetGatewayIdNotFound { id },
+        Some("route-table") => Ec2Error::InvalidRouteTableIdNotFound { id },
+        Some("security-group") => Ec2Error::InvalidGroupNotFound {
+            message: format!("The security group '{id}' does not exist"),
         },
-    };
-    network::not_found(code, what, id)
+        Some("network-acl") => Ec2Error::InvalidNetworkAclIdNotFound { id },
+        Some("instance") => return crate::instances::not_found(&[&id]),
+        Some("volume") => return crate::volumes::not_found(&id),
+        Some("snapshot") => return crate::snapshots::not_found(&id),
+        Some("image") => return crate::amis::not_found(&id),
+        Some("natgateway") => return crate::nat_gateway::not_found(&id),
+        Some("elastic-ip") => Ec2Error::InvalidAllocationIdNotFound { id },
+        Some("launch-template") => Ec2Error::InvalidLaunchTemplateIdNotFound { id },
+        other => match crate::records::not_found_for_tags(other, &id) {
+            Some(e) => return e,
+            None => Ec2Error::InvalidId { id },
+        },
+    }
+    .into()
 }
 
 fn input_tags(input: &Value) -> Vec<(String, Option<String>)> {
@@ -213,11 +204,7 @@ fn resources(input: &Value) -> Result<Vec<String>, AwsError> {
     }
     for id in &ids {
         if resource_type(id).is_none() {
-            return Err(AwsError::new(
-                "InvalidID",
-                400,
-                format!("The ID '{id}' is not valid"),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidId { id: id.to_string() }));
         }
     }
     Ok(ids)
@@ -244,11 +231,11 @@ impl Ec2Service {
                     have.insert(tk.clone(), tv.clone().unwrap_or_default());
                 }
                 if have.len() > MAX_TAGS {
-                    return Err(AwsError::new(
-                        "TagLimitExceeded",
-                        400,
-                        format!("The maximum number of tags ({MAX_TAGS}) has been exceeded."),
-                    ));
+                    return Err(AwsError::from(Ec2Error::TagLimitExceeded {
+                        message: format!(
+                            "The maximum number of tags ({MAX_TAGS}) has been exceeded."
+                        ),
+                    }));
                 }
                 txn.put(&table, &k, &have)?;
             }

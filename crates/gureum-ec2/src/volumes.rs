@@ -39,6 +39,7 @@
 //! the size), and growing a volume counts the added GiB. The snapshot
 //! module reads and resets the counter.
 
+use crate::errors::Ec2Error;
 use crate::instances::{self, BlockDevice};
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::{filter, tags, vpc, Ec2Service};
@@ -253,11 +254,7 @@ pub fn modification_table(store: &Store) -> Table<Modification> {
 
 /// `InvalidVolume.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidVolume.NotFound",
-        400,
-        format!("The volume '{id}' does not exist."),
-    )
+    AwsError::from(Ec2Error::InvalidVolumeNotFound { id: id.to_string() })
 }
 
 /// The AWS-managed `aws/ebs` key of an account and region: a key ARN with
@@ -314,7 +311,9 @@ fn too_small(size: i64, min: i64) -> AwsError {
 }
 
 fn combination(msg: impl Into<String>) -> AwsError {
-    AwsError::new("InvalidParameterCombination", 400, msg)
+    AwsError::from(Ec2Error::InvalidParameterCombination {
+        message: msg.into(),
+    })
 }
 
 /// Checks a type's size, IOPS and throughput bounds; returns the IOPS and
@@ -448,11 +447,7 @@ fn build(
     let vtype = spec.volume_type.clone().unwrap_or_else(|| "gp2".into());
     let (mut encrypted, mut kms) = (spec.encrypted, spec.kms_key_id.clone());
     if kms.is_some() && !encrypted {
-        return Err(AwsError::new(
-            "InvalidParameterDependency",
-            400,
-            "The parameter KmsKeyId requires the parameter Encrypted to be set.",
-        ));
+        return Err(AwsError::from(Ec2Error::InvalidParameterDependency));
     }
     let size = match snapshot_id {
         Some(sid) => {
@@ -579,11 +574,9 @@ fn find_zone(ctx: &RequestContext, name: &str) -> Result<gureum_core::region::Zo
         .into_iter()
         .find(|z| z.name == name || z.zone_id == name)
         .ok_or_else(|| {
-            AwsError::new(
-                "InvalidZone.NotFound",
-                400,
-                format!("The zone '{name}' does not exist."),
-            )
+            AwsError::from(Ec2Error::InvalidZoneNotFound {
+                name: name.to_string(),
+            })
         })
 }
 
@@ -735,11 +728,9 @@ impl Ec2Service {
         store.write(|txn| {
             let (k, v) = load(txn, store, ctx, id)?;
             if let Some(a) = v.live_attachments(now).next() {
-                return Err(AwsError::new(
-                    "VolumeInUse",
-                    400,
-                    format!("Volume {id} is currently attached to {}", a.instance_id),
-                ));
+                return Err(AwsError::from(Ec2Error::VolumeInUse {
+                    message: format!("Volume {id} is currently attached to {}", a.instance_id),
+                }));
             }
             txn.delete(&table(store), &k)?;
             txn.delete(&modification_table(store), &k)?;
@@ -769,42 +760,20 @@ impl Ec2Service {
             // concurrent TerminateInstances is wholly before or after.
             let mut instance = instances::load_in(txn, store, ctx, instance_id, now)?;
             if !matches!(instance.state.as_str(), "running" | "stopped") {
-                return Err(AwsError::new(
-                    "IncorrectState",
-                    400,
-                    format!("Instance '{instance_id}' is not 'running'."),
-                ));
+                return Err(AwsError::from(Ec2Error::IncorrectState { message: format!("Instance '{instance_id}' is not 'running'.") }));
             }
             if v.state(now) == "creating" {
-                return Err(AwsError::new(
-                    "IncorrectState",
-                    400,
-                    format!("The volume '{id}' is not 'available'."),
-                ));
+                return Err(AwsError::from(Ec2Error::IncorrectState { message: format!("The volume '{id}' is not 'available'.") }));
             }
             if instance.az != v.az {
-                return Err(AwsError::new(
-                    "InvalidVolume.ZoneMismatch",
-                    400,
-                    format!(
-                        "The volume '{id}' is not in the same availability zone as instance '{instance_id}'"
-                    ),
-                ));
+                return Err(AwsError::from(Ec2Error::InvalidVolumeZoneMismatch { id: id.to_string(), instance_id: instance_id.to_string() }));
             }
             let live: Vec<VolumeAttachment> = v.live_attachments(now).cloned().collect();
             if let Some(a) = live.iter().find(|a| a.instance_id == instance_id) {
-                return Err(AwsError::new(
-                    "VolumeInUse",
-                    400,
-                    format!("{id} is already attached to an instance at {}", a.device),
-                ));
+                return Err(AwsError::from(Ec2Error::VolumeInUse { message: format!("{id} is already attached to an instance at {}", a.device) }));
             }
             if !live.is_empty() && !v.multi_attach {
-                return Err(AwsError::new(
-                    "VolumeInUse",
-                    400,
-                    format!("{id} is already attached to an instance"),
-                ));
+                return Err(AwsError::from(Ec2Error::VolumeInUse { message: format!("{id} is already attached to an instance") }));
             }
             for (_, other) in txn.scan_prefix(&table(store), &prefix(ctx))? {
                 if other
@@ -866,11 +835,9 @@ impl Ec2Service {
                     && device.is_none_or(|d| d == a.device)
             });
             let Some(pos) = pos else {
-                return Err(AwsError::new(
-                    "IncorrectState",
-                    400,
-                    format!("Volume '{id}' is in the 'available' state."),
-                ));
+                return Err(AwsError::from(Ec2Error::IncorrectState {
+                    message: format!("Volume '{id}' is in the 'available' state."),
+                }));
             };
             v.attachments[pos].detach_ms = Some(now);
             let out = attachment_value(&v, &v.attachments[pos], "detaching");
@@ -908,11 +875,9 @@ impl Ec2Service {
             let mt = modification_table(store);
             if let Some(m) = txn.get(&mt, &k)? {
                 if m.state(now).0 != "completed" {
-                    return Err(AwsError::new(
-                        "IncorrectModificationState",
-                        400,
-                        format!("Cannot modify volume {id} as it is already being modified."),
-                    ));
+                    return Err(AwsError::from(Ec2Error::IncorrectModificationState {
+                        id: id.to_string(),
+                    }));
                 }
             }
             let size = int(&input, "Size").unwrap_or(v.size);

@@ -14,6 +14,7 @@
 //! the user deletes it, it stays deleted until `CreateDefaultVpc`.
 
 use crate::cidr::Cidr;
+use crate::errors::Ec2Error;
 use crate::internet_gateway::{self, InternetGateway};
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::route_table::{self, Route, RouteTable};
@@ -167,15 +168,15 @@ fn region_key(ctx: &RequestContext) -> String {
 
 /// `InvalidVpcID.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    network::not_found("InvalidVpcID.NotFound", "vpc", id)
+    AwsError::from(Ec2Error::InvalidVpcIdNotFound {
+        id: (id).to_string(),
+    })
 }
 
 fn vpc_range(text: &str) -> AwsError {
-    AwsError::new(
-        "InvalidVpc.Range",
-        400,
-        format!("The CIDR '{text}' is invalid."),
-    )
+    AwsError::from(Ec2Error::InvalidVpcRange {
+        message: format!("The CIDR '{text}' is invalid."),
+    })
 }
 
 /// The AZs of the caller's region as its account sees them.
@@ -228,11 +229,7 @@ pub const VPC_LIMIT: usize = 5;
 /// `VpcLimitExceeded` when the region already holds [`VPC_LIMIT`] VPCs.
 fn check_vpc_limit(txn: &WriteTxn, store: &Store, ctx: &RequestContext) -> Result<(), AwsError> {
     if txn.scan_prefix(&table(store), &prefix(ctx))?.len() >= VPC_LIMIT {
-        return Err(AwsError::new(
-            "VpcLimitExceeded",
-            400,
-            "The maximum number of VPCs has been reached.",
-        ));
+        return Err(AwsError::from(Ec2Error::VpcLimitExceeded));
     }
     Ok(())
 }
@@ -409,11 +406,7 @@ impl Ec2Service {
         let store = &self.store;
         let v = store.write(|txn| {
             if default_vpc_id(txn, store, ctx)?.is_some() {
-                return Err(AwsError::new(
-                    "DefaultVpcAlreadyExists",
-                    400,
-                    "A Default VPC already exists for this account in this region.",
-                ));
+                return Err(AwsError::from(Ec2Error::DefaultVpcAlreadyExists));
             }
             check_vpc_limit(txn, store, ctx)?;
             let dopt = dhcp_options_id(txn, store, ctx)?;
@@ -492,11 +485,9 @@ impl Ec2Service {
             }
             let p = prefix(ctx);
             let dependency = || {
-                AwsError::new(
-                    "DependencyViolation",
-                    400,
-                    format!("The vpc '{id}' has dependencies and cannot be deleted."),
-                )
+                AwsError::from(Ec2Error::DependencyViolation {
+                    message: format!("The vpc '{id}' has dependencies and cannot be deleted."),
+                })
             };
             let subnets = txn.scan_prefix(&subnet::table(store), &p)?;
             if subnets.iter().any(|(_, s)| s.vpc_id == id) {
@@ -564,19 +555,11 @@ impl Ec2Service {
             let mut v = txn.get(&table(store), &k)?.ok_or_else(|| not_found(id))?;
             for a in &v.cidr_assocs {
                 if Cidr::parse(&a.cidr).is_ok_and(|c| c.overlaps(&block)) {
-                    return Err(AwsError::new(
-                        "InvalidVpc.Range",
-                        400,
-                        format!("The CIDR '{text}' conflicts with the CIDR '{}' of the VPC.", a.cidr),
-                    ));
+                    return Err(AwsError::from(Ec2Error::InvalidVpcRange { message: format!("The CIDR '{text}' conflicts with the CIDR '{}' of the VPC.", a.cidr) }));
                 }
             }
             if v.cidr_assocs.len() >= MAX_CIDR_BLOCKS {
-                return Err(AwsError::new(
-                    "CidrLimitExceeded",
-                    400,
-                    format!("This network '{id}' has met its maximum number of allowed CIDRs: {MAX_CIDR_BLOCKS}"),
-                ));
+                return Err(AwsError::from(Ec2Error::CidrLimitExceeded { message: format!("This network '{id}' has met its maximum number of allowed CIDRs: {MAX_CIDR_BLOCKS}") }));
             }
             let a = CidrAssociation {
                 id: resource_id("vpc-cidr-assoc"),
@@ -614,11 +597,7 @@ impl Ec2Service {
         let metrics = network::attribute_bool(&input, "EnableNetworkAddressUsageMetrics");
         let given = [support, hostnames, metrics].iter().flatten().count();
         if given != 1 {
-            return Err(AwsError::new(
-                "InvalidParameterCombination",
-                400,
-                "Fields for multiple attribute types specified: enableDnsSupport, enableDnsHostnames",
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterCombination { message: "Fields for multiple attribute types specified: enableDnsSupport, enableDnsHostnames".into() }));
         }
         let store = &self.store;
         store.write(|txn| {

@@ -9,6 +9,7 @@
 //! interface in each of its subnets (one subnet per AZ), with its security
 //! groups. No traffic flows: this is the control plane only.
 
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::network_interfaces::{self, NetworkInterface};
 use crate::route_table::{self, Route};
@@ -80,19 +81,13 @@ pub fn table(store: &Store) -> Table<VpcEndpoint> {
 
 /// `InvalidVpcEndpointId.NotFound`.
 pub fn not_found(id: &str) -> AwsError {
-    AwsError::new(
-        "InvalidVpcEndpointId.NotFound",
-        400,
-        format!("The VpcEndpoint Id '{id}' does not exist"),
-    )
+    AwsError::from(Ec2Error::InvalidVpcEndpointIdNotFound { id: id.to_string() })
 }
 
 fn invalid_service(name: &str) -> AwsError {
-    AwsError::new(
-        "InvalidServiceName",
-        400,
-        format!("The Vpc Endpoint Service '{name}' does not exist"),
-    )
+    AwsError::from(Ec2Error::InvalidServiceName {
+        name: name.to_string(),
+    })
 }
 
 /// The endpoint types a service name offers in `region` (empty when the
@@ -194,13 +189,11 @@ fn add_route(
     let short = e.service_name.rsplit('.').next().unwrap_or_default();
     let pl = prefix_lists::aws_list(&ctx.region, short).id;
     if rt.routes.iter().any(|r| r.destination == pl) {
-        return Err(AwsError::new(
-            "RouteAlreadyExists",
-            400,
-            format!(
+        return Err(AwsError::from(Ec2Error::RouteAlreadyExists {
+            message: format!(
                 "route table {rtb_id} already has a route with destination-prefix-list-id {pl}"
             ),
-        ));
+        }));
     }
     rt.routes.push(Route {
         destination: pl,
@@ -261,11 +254,7 @@ fn add_subnets(
             )));
         }
         if zones.contains(&s.az) {
-            return Err(AwsError::new(
-                "DuplicateSubnetsInSameZone",
-                400,
-                format!("Found another VPC endpoint subnet in the availability zone of {id}. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service."),
-            ));
+            return Err(AwsError::from(Ec2Error::DuplicateSubnetsInSameZone { message: format!("Found another VPC endpoint subnet in the availability zone of {id}. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.") }));
         }
         zones.push(s.az.clone());
         let description = format!("VPC Endpoint Interface {}", e.id);
@@ -335,38 +324,28 @@ impl Ec2Service {
             return Err(invalid_service(service));
         }
         if !types.contains(&kind) {
-            return Err(AwsError::new(
-                "InvalidParameter",
-                400,
-                format!("The Vpc Endpoint Service '{service}' does not support the endpoint type '{kind}'."),
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameter { message: format!("The Vpc Endpoint Service '{service}' does not support the endpoint type '{kind}'.") }));
         }
         let rtbs = network::strings(&input, "RouteTableIds");
         let subnets = network::strings(&input, "SubnetIds");
         let group_ids = network::strings(&input, "SecurityGroupIds");
         if kind == "Gateway" && (!subnets.is_empty() || !group_ids.is_empty()) {
-            return Err(AwsError::new(
-                "InvalidParameter",
-                400,
-                "Subnets and security groups are not supported for Gateway VPC endpoints.",
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameter {
+                message:
+                    ("Subnets and security groups are not supported for Gateway VPC endpoints.")
+                        .into(),
+            }));
         }
         if kind == "Interface" && !rtbs.is_empty() {
-            return Err(AwsError::new(
-                "InvalidParameter",
-                400,
-                "Route tables are not supported for Interface VPC endpoints.",
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameter {
+                message: "Route tables are not supported for Interface VPC endpoints.".into(),
+            }));
         }
         let private_dns =
             kind == "Interface" && input["PrivateDnsEnabled"].as_bool().unwrap_or(true);
         let policy = str_member(&input, "PolicyDocument").unwrap_or(DEFAULT_POLICY);
         if serde_json::from_str::<Value>(policy).is_err() {
-            return Err(AwsError::new(
-                "MalformedPolicyDocument",
-                400,
-                "The policy document is not valid JSON.",
-            ));
+            return Err(AwsError::from(Ec2Error::MalformedPolicyDocument));
         }
         let tags = network::spec_tags(&input, "vpc-endpoint")?;
         let store = &self.store;
@@ -375,11 +354,7 @@ impl Ec2Service {
                 .get(&vpc::table(store), &key(ctx, vpc_id))?
                 .ok_or_else(|| vpc::not_found(vpc_id))?;
             if private_dns && !(v.dns_support && v.dns_hostnames) {
-                return Err(AwsError::new(
-                    "InvalidParameter",
-                    400,
-                    format!("Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for {vpc_id}"),
-                ));
+                return Err(AwsError::from(Ec2Error::InvalidParameter { message: format!("Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for {vpc_id}") }));
             }
             let mut e = VpcEndpoint {
                 id: resource_id("vpce"),
@@ -480,14 +455,12 @@ impl Ec2Service {
             let touches_subnets =
                 !list("AddSubnetIds").is_empty() || !list("RemoveSubnetIds").is_empty();
             if (gateway && touches_subnets) || (!gateway && touches_rtbs) {
-                return Err(AwsError::new(
-                    "InvalidParameter",
-                    400,
-                    format!(
+                return Err(AwsError::from(Ec2Error::InvalidParameter {
+                    message: format!(
                         "The requested change is not supported for {} VPC endpoints.",
                         e.kind
                     ),
-                ));
+                }));
             }
             for r in list("RemoveRouteTableIds") {
                 if !e.route_table_ids.contains(&r) {
@@ -522,11 +495,7 @@ impl Ec2Service {
                 e.policy = DEFAULT_POLICY.to_string();
             } else if let Some(p) = str_member(&input, "PolicyDocument") {
                 if serde_json::from_str::<Value>(p).is_err() {
-                    return Err(AwsError::new(
-                        "MalformedPolicyDocument",
-                        400,
-                        "The policy document is not valid JSON.",
-                    ));
+                    return Err(AwsError::from(Ec2Error::MalformedPolicyDocument));
                 }
                 e.policy = p.to_string();
             }

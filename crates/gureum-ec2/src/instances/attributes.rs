@@ -2,6 +2,7 @@
 //! `GetConsoleOutput`.
 
 use super::{not_found, with_instance, Instance};
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, required, str_member};
 use crate::{instance_types, security_group, Ec2Service};
 use base64::Engine;
@@ -9,14 +10,12 @@ use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
 fn incorrect_state(i: &Instance, what: &str) -> AwsError {
-    AwsError::new(
-        "IncorrectInstanceState",
-        400,
-        format!(
+    AwsError::from(Ec2Error::IncorrectInstanceState {
+        message: format!(
             "The instance '{}' is not in the 'stopped' state. {what}",
             i.id
         ),
-    )
+    })
 }
 
 fn attribute_value(i: &Instance, name: &str, now: i64) -> Result<Value, AwsError> {
@@ -136,14 +135,12 @@ impl Ec2Service {
         let store = &self.store;
         with_instance(self, ctx, &id, |txn, i| {
             if i.state == "terminated" || i.state == "shutting-down" {
-                return Err(AwsError::new(
-                    "IncorrectInstanceState",
-                    400,
-                    format!(
+                return Err(AwsError::from(Ec2Error::IncorrectInstanceState {
+                    message: format!(
                         "The instance '{}' is not in a state from which it can be modified.",
                         i.id
                     ),
-                ));
+                }));
             }
             let mut new_groups = Vec::new();
             for g in &groups {

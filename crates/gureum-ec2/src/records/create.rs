@@ -5,6 +5,7 @@ use super::{
     VPN_CONNECTION, VPN_GATEWAY,
 };
 use crate::cidr::parse_ipv4;
+use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, required, str_member};
 use crate::{subnet, tags, vpc, Ec2Service};
 use gureum_core::id::resource_id;
@@ -74,14 +75,15 @@ fn flow_log_target(
     id: &str,
 ) -> Result<Option<(String, String)>, AwsError> {
     let k = key(ctx, id);
-    let (found, code) = match kind {
+    let missing = id.to_string();
+    let (found, error) = match kind {
         "VPC" => (
             txn.get(&vpc::table(store), &k)?.is_some(),
-            "InvalidVpcID.NotFound",
+            Ec2Error::InvalidVpcIdNotFound { id: missing },
         ),
         "Subnet" => (
             txn.get(&subnet::table(store), &k)?.is_some(),
-            "InvalidSubnetID.NotFound",
+            Ec2Error::InvalidSubnetIdNotFound { id: missing },
         ),
         "NetworkInterface" => (
             txn.get(&crate::network_interfaces::table(store), &k)?
@@ -90,18 +92,19 @@ fn flow_log_target(
                     .scan_prefix(&crate::instances::table(store), &network::prefix(ctx))?
                     .iter()
                     .any(|(_, i)| i.eni_id == id),
-            "InvalidNetworkInterfaceID.NotFound",
+            Ec2Error::InvalidNetworkInterfaceIdNotFound { id: missing },
         ),
         "TransitGateway" => (
             get_in(txn, store, ctx, &TRANSIT_GATEWAY, id).is_ok(),
-            TRANSIT_GATEWAY.not_found,
+            (TRANSIT_GATEWAY.not_found)(missing),
         ),
         _ => (
             get_in(txn, store, ctx, &TGW_ATTACHMENT, id).is_ok(),
-            TGW_ATTACHMENT.not_found,
+            (TGW_ATTACHMENT.not_found)(missing),
         ),
     };
-    Ok((!found).then(|| (code.to_string(), format!("Unknown resource {id}"))))
+    // An unsuccessful item names the code of the error, not the error.
+    Ok((!found).then(|| (error.code().to_string(), format!("Unknown resource {id}"))))
 }
 
 impl Ec2Service {
@@ -339,11 +342,9 @@ impl Ec2Service {
                         )));
                     }
                     if zones.contains(&s.az) {
-                        return Err(AwsError::new(
-                            "DuplicateSubnetsInSameZone",
-                            400,
-                            format!("Duplicate Subnets for same AZ: {id}"),
-                        ));
+                        return Err(AwsError::from(Ec2Error::DuplicateSubnetsInSameZone {
+                            message: format!("Duplicate Subnets for same AZ: {id}"),
+                        }));
                     }
                     zones.push(s.az);
                 }
@@ -356,10 +357,11 @@ impl Ec2Service {
                             && r.body["TransitGatewayId"] == *tgw
                     });
                 if duplicate {
-                    return Err(AwsError::new(
-                        "DuplicateTransitGatewayAttachment",
-                        400,
-                        format!("{tgw} has an existing attachment with {vpc_id}"),
+                    return Err(AwsError::from(
+                        Ec2Error::DuplicateTransitGatewayAttachment {
+                            tgw: tgw.to_string(),
+                            vpc_id: vpc_id.to_string(),
+                        },
                     ));
                 }
                 Ok(())
@@ -413,13 +415,16 @@ impl Ec2Service {
                 .iter()
                 .any(|(_, r)| {
                     r.kind == VPN_GATEWAY.name
-                        && super::pointer_values(&r.body, "/VpcAttachments/*/VpcId").iter().any(|x| x == vpc_id)
+                        && super::pointer_values(&r.body, "/VpcAttachments/*/VpcId")
+                            .iter()
+                            .any(|x| x == vpc_id)
                 });
             if taken || !super::pointer_values(&v, "/VpcAttachments/*/VpcId").is_empty() {
-                return Err(AwsError::new(
-                    "VpnGatewayAttachmentLimitExceeded",
-                    400,
-                    format!("The VPN gateway {id} or the VPC {vpc_id} already has a VPN gateway attachment."),
+                return Err(AwsError::from(
+                    Ec2Error::VpnGatewayAttachmentLimitExceeded {
+                        id: id.to_string(),
+                        vpc_id: vpc_id.to_string(),
+                    },
                 ));
             }
             v["VpcAttachments"] = json!([{"VpcId": vpc_id, "State": "attached"}]);
@@ -436,11 +441,15 @@ impl Ec2Service {
         let store = &self.store;
         store.write(|txn| {
             let mut v = get_in(txn, store, ctx, &VPN_GATEWAY, id)?;
-            if !super::pointer_values(&v, "/VpcAttachments/*/VpcId").iter().any(|x| x == vpc_id) {
-                return Err(AwsError::new(
-                    "InvalidVpnGatewayAttachment.NotFound",
-                    400,
-                    format!("The attachment with vpn gateway ID '{id}' and vpc ID '{vpc_id}' does not exist"),
+            if !super::pointer_values(&v, "/VpcAttachments/*/VpcId")
+                .iter()
+                .any(|x| x == vpc_id)
+            {
+                return Err(AwsError::from(
+                    Ec2Error::InvalidVpnGatewayAttachmentNotFound {
+                        id: id.to_string(),
+                        vpc_id: vpc_id.to_string(),
+                    },
                 ));
             }
             v["VpcAttachments"] = json!([]);
@@ -506,11 +515,10 @@ impl Ec2Service {
         let vgw = str_member(&input, "VpnGatewayId").map(str::to_string);
         let tgw = str_member(&input, "TransitGatewayId").map(str::to_string);
         if vgw.is_some() == tgw.is_some() {
-            return Err(AwsError::new(
-                "InvalidParameterCombination",
-                400,
-                "Exactly one of VpnGatewayId and TransitGatewayId must be specified.",
-            ));
+            return Err(AwsError::from(Ec2Error::InvalidParameterCombination {
+                message: "Exactly one of VpnGatewayId and TransitGatewayId must be specified."
+                    .into(),
+            }));
         }
         let static_only = input["Options"]["StaticRoutesOnly"]
             .as_bool()
