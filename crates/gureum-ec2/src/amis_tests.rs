@@ -4,14 +4,13 @@
 
 use crate::Ec2Service;
 use gureum_core::{AwsError, Clock, RequestContext, Value};
-use gureum_store::Store;
 use serde_json::json;
 
 const OWNER: &str = "000000000000";
 const OTHER: &str = "111111111111";
 
 fn svc() -> Ec2Service {
-    Ec2Service::new(Store::in_memory().expect("store"))
+    crate::test_service()
 }
 
 fn ctx_in(account: &str, region: &str, clock: &Clock) -> RequestContext {
@@ -338,6 +337,7 @@ fn launch_permissions_share_images_with_accounts_and_the_public() {
     assert_eq!(exec["Images"].as_array().map(Vec::len), Some(1));
     // The other account launches it: its root volume comes from the
     // owner's snapshot.
+    s.prepare(&other).expect("the other account's region");
     let out = run(&s, &other, &id).expect("run shared image");
     assert_eq!(out["OwnerId"], OTHER);
     assert_eq!(

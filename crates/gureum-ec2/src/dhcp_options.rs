@@ -159,7 +159,6 @@ pub fn parse_configs(input: &Value) -> Result<Vec<(String, Vec<String>)>, AwsErr
 impl Ec2Service {
     /// `CreateDhcpOptions`.
     pub(crate) fn create_dhcp_options(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default(self, ctx)?;
         dry_run(&input)?;
         let configs = parse_configs(&input)?;
         let tags = network::spec_tags(&input, "dhcp-options")?;
@@ -177,7 +176,6 @@ impl Ec2Service {
 
     /// `DescribeDhcpOptions`: ids, filters, pagination.
     pub(crate) fn describe_dhcp_options(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default(self, ctx)?;
         let ids = network::strings(&input, "DhcpOptionsIds");
         let filters = filter::parse(&input);
         network::check_filters(&filters, &["dhcp-options-id", "key", "value", "owner-id"])?;
@@ -208,7 +206,6 @@ impl Ec2Service {
 
     /// `DeleteDhcpOptions`: `DependencyViolation` while a VPC uses the set.
     pub(crate) fn delete_dhcp_options(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "DhcpOptionsId")?;
         let store = &self.store;
@@ -236,7 +233,6 @@ impl Ec2Service {
 
     /// `AssociateDhcpOptions`: a set, or `default` (no options) for a VPC.
     pub(crate) fn associate_dhcp_options(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "DhcpOptionsId")?;
         let vpc_id = required(&input, "VpcId")?;
@@ -263,7 +259,7 @@ mod tests {
     use gureum_core::Clock;
 
     fn svc() -> Ec2Service {
-        Ec2Service::new(Store::in_memory().expect("store"))
+        crate::test_service()
     }
 
     fn ctx() -> RequestContext {

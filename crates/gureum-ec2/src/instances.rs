@@ -771,6 +771,14 @@ impl Locked<'_> {
 }
 
 impl Index {
+    /// Forgets every region (reloaded from the store on next use).
+    pub fn clear(&self) {
+        self.regions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     /// Locks the index of the caller's account and region, loading it from
     /// the store the first time.
     pub fn lock(&self, store: &Store, ctx: &RequestContext) -> Result<Locked<'_>, AwsError> {
@@ -1012,7 +1020,6 @@ impl Ec2Service {
 
     /// `RunInstances`.
     pub(crate) fn run_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         let (input, template) = from_template::apply(self, ctx, input)?;
         let image_id = network::required(&input, "ImageId")?.to_string();
         let min = count(&input, "MinCount")?;

@@ -56,7 +56,6 @@ impl InternetGateway {
 impl Ec2Service {
     /// `CreateInternetGateway`.
     pub(crate) fn create_internet_gateway(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let tags = network::spec_tags(&input, "internet-gateway")?;
         let igw = InternetGateway {
@@ -79,7 +78,6 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         let ids = network::strings(&input, "InternetGatewayIds");
         let filters = filter::parse(&input);
         network::check_filters(
@@ -123,7 +121,6 @@ impl Ec2Service {
 
     /// `DeleteInternetGateway`: `DependencyViolation` while attached.
     pub(crate) fn delete_internet_gateway(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "InternetGatewayId")?;
         let store = &self.store;
@@ -145,7 +142,6 @@ impl Ec2Service {
 
     /// `AttachInternetGateway`: one gateway per VPC, one VPC per gateway.
     pub(crate) fn attach_internet_gateway(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "InternetGatewayId")?;
         let vpc_id = required(&input, "VpcId")?;
@@ -182,7 +178,6 @@ impl Ec2Service {
     /// `DetachInternetGateway`: `Gateway.NotAttached` unless attached to
     /// that VPC.
     pub(crate) fn detach_internet_gateway(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "InternetGatewayId")?;
         let vpc_id = required(&input, "VpcId")?;

@@ -520,7 +520,7 @@ mod tests {
     use gureum_core::Clock;
 
     fn svc() -> Ec2Service {
-        Ec2Service::new(Store::in_memory().expect("store"))
+        crate::test_service()
     }
 
     fn ctx() -> RequestContext {

@@ -59,7 +59,18 @@ pub mod volumes;
 pub mod vpc;
 pub mod vpc_endpoints;
 
-use gureum_core::{OpResult, RequestContext, Value};
+/// A service over an in-memory store whose `000000000000`/`us-east-1` is
+/// set up, as the first request there would have done.
+#[cfg(test)]
+pub(crate) fn test_service() -> Ec2Service {
+    let s = Ec2Service::new(Store::in_memory().expect("store"));
+    let ctx = RequestContext::root("000000000000", "us-east-1", gureum_core::Clock::system());
+    s.prepare(&ctx).expect("bootstrap");
+    s
+}
+
+use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
+use gureum_kit::Bootstrap;
 use gureum_store::Store;
 
 /// The EC2 service.
@@ -69,6 +80,9 @@ pub struct Ec2Service {
     pub(crate) store: Store,
     /// The in-memory index of instances (the store stays the truth).
     pub(crate) instances: instances::Index,
+    /// Which accounts' regions have their default VPC (and the rest of
+    /// what AWS makes before anyone asks) in this process.
+    bootstrap: Bootstrap,
 }
 
 impl Ec2Service {
@@ -77,7 +91,29 @@ impl Ec2Service {
         Ec2Service {
             store,
             instances: instances::Index::default(),
+            bootstrap: Bootstrap::default(),
         }
+    }
+
+    /// Run before every operation (`prepare` of the operations table):
+    /// the first request in an account's region makes what AWS has there
+    /// before anyone asks — the default VPC with a subnet per zone, its
+    /// internet gateway, main route table, network ACL and security group,
+    /// and the default DHCP options set. Idempotent over the store, so a
+    /// restart (which forgets this process's record) finds it done.
+    pub(crate) fn prepare(&self, ctx: &RequestContext) -> Result<(), AwsError> {
+        self.bootstrap.ensure(Scope::regional(ctx), || {
+            vpc::ensure_default_vpc(self, ctx)?;
+            dhcp_options::ensure_default(self, ctx)
+        })
+    }
+
+    /// Forgets what this process remembers beside the store: which
+    /// regions were set up and the instance index. For a reset of the
+    /// store's EC2 state: the next request sets its region up again.
+    pub fn reset_caches(&self) {
+        self.bootstrap.reset();
+        self.instances.clear();
     }
 
     fn describe_regions(&self, ctx: &RequestContext, input: Value) -> OpResult {
@@ -91,6 +127,7 @@ impl Ec2Service {
 
 gureum_core::service_operations! {
     Ec2Service, "ec2",
+    prepare = prepare,
     "DescribeRegions" => describe_regions,
     "DescribeAvailabilityZones" => describe_availability_zones,
     "DescribeInstanceTypes" => describe_instance_types,

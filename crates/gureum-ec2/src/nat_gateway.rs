@@ -18,7 +18,7 @@ use crate::cidr::{self, Cidr};
 use crate::errors::Ec2Error;
 use crate::network::{self, dry_run, key, prefix, required, str_member};
 use crate::volumes::TRANSITION_MS;
-use crate::{elastic_ips, filter, subnet, tags, vpc, Ec2Service};
+use crate::{elastic_ips, filter, subnet, tags, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_store::{Store, Table};
@@ -127,7 +127,6 @@ pub fn live_ids(store: &Store, ctx: &RequestContext) -> Result<HashSet<String>, 
 impl Ec2Service {
     /// `CreateNatGateway`.
     pub(crate) fn create_nat_gateway(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let subnet_id = required(&input, "SubnetId")?;
         let connectivity = str_member(&input, "ConnectivityType").unwrap_or("public");

@@ -230,7 +230,6 @@ fn entry_missing(n: i64, egress: bool) -> AwsError {
 impl Ec2Service {
     /// `DescribeNetworkAcls`: `NetworkAclIds`, filters, pagination.
     pub(crate) fn describe_network_acls(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         let ids = network::strings(&input, "NetworkAclIds");
         let filters = filter::parse(&input);
         network::check_filters(
@@ -309,7 +308,6 @@ impl Ec2Service {
 
     /// `CreateNetworkAcl`: a new ACL denies everything (only the `*` rules).
     pub(crate) fn create_network_acl(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let vpc_id = required(&input, "VpcId")?;
         let tags = network::spec_tags(&input, "network-acl")?;
@@ -349,7 +347,6 @@ impl Ec2Service {
 
     /// `DeleteNetworkAcl`: not the default ACL, not while associated.
     pub(crate) fn delete_network_acl(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "NetworkAclId")?;
         let store = &self.store;
@@ -375,7 +372,6 @@ impl Ec2Service {
 
     /// `CreateNetworkAclEntry`: rule numbers 1–32766, one per direction.
     pub(crate) fn create_network_acl_entry(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "NetworkAclId")?;
         let e = entry_from(&input)?;
@@ -402,7 +398,6 @@ impl Ec2Service {
 
     /// `ReplaceNetworkAclEntry`: the entry must exist.
     pub(crate) fn replace_network_acl_entry(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "NetworkAclId")?;
         let e = entry_from(&input)?;
@@ -423,7 +418,6 @@ impl Ec2Service {
 
     /// `DeleteNetworkAclEntry`: not the `*` rule.
     pub(crate) fn delete_network_acl_entry(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "NetworkAclId")?;
         let n = input
@@ -458,7 +452,6 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let assoc_id = required(&input, "AssociationId")?;
         let acl_id = required(&input, "NetworkAclId")?;

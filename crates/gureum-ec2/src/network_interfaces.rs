@@ -16,7 +16,7 @@
 use crate::errors::Ec2Error;
 use crate::instances::{self, Instance};
 use crate::network::{self, dry_run, key, prefix, required, str_member};
-use crate::{filter, security_group, subnet, tags, vpc, Ec2Service};
+use crate::{filter, security_group, subnet, tags, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_store::{Store, Table, WriteTxn};
@@ -422,7 +422,6 @@ impl Ec2Service {
     /// `CreateNetworkInterface`: an interface in a subnet, with an address
     /// of its own (auto or `PrivateIpAddress`) and groups of the same VPC.
     pub(crate) fn create_network_interface(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let subnet_id = required(&input, "SubnetId")?;
         let wanted = str_member(&input, "PrivateIpAddress").or_else(|| {
@@ -470,7 +469,6 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         let ids = network::strings(&input, "NetworkInterfaceIds");
         let filters = filter::parse(&input);
         network::check_filters(&filters, FILTERS)?;
@@ -540,7 +538,6 @@ impl Ec2Service {
     /// attached (an instance's primary interface always is, and so are a
     /// VPC endpoint's).
     pub(crate) fn delete_network_interface(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "NetworkInterfaceId")?;
         let store = &self.store;
@@ -569,7 +566,6 @@ impl Ec2Service {
     /// `AttachNetworkInterface`: to a running or stopped instance in the
     /// interface's AZ and VPC, at a free device index other than 0.
     pub(crate) fn attach_network_interface(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "NetworkInterfaceId")?;
         let instance_id = required(&input, "InstanceId")?;
@@ -611,7 +607,6 @@ impl Ec2Service {
     /// `DetachNetworkInterface`: the primary interface (device index 0)
     /// stays.
     pub(crate) fn detach_network_interface(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let attachment_id = required(&input, "AttachmentId")?;
         let instances = instances_now(self, ctx)?;
@@ -649,7 +644,6 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "NetworkInterfaceId")?;
         let description = input["Description"]["Value"].as_str();

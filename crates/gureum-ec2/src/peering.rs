@@ -271,7 +271,6 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let vpc_id = required(&input, "VpcId")?;
         let peer_vpc = required(&input, "PeerVpcId")?;

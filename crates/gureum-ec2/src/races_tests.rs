@@ -7,14 +7,13 @@
 use crate::network::key;
 use crate::{instances, network_interfaces, volumes, Ec2Service};
 use gureum_core::{AwsError, Clock, RequestContext, Value};
-use gureum_store::Store;
 use serde_json::json;
 use std::sync::Barrier;
 
 const ROUNDS: usize = 1_000;
 
 fn svc() -> Ec2Service {
-    Ec2Service::new(Store::in_memory().expect("store"))
+    crate::test_service()
 }
 
 fn ctx() -> RequestContext {

@@ -329,7 +329,6 @@ fn associated(id: &str) -> Value {
 impl Ec2Service {
     /// `CreateRouteTable`: a table with the VPC's local routes.
     pub(crate) fn create_route_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let vpc_id = required(&input, "VpcId")?;
         let tags = network::spec_tags(&input, "route-table")?;
@@ -352,7 +351,6 @@ impl Ec2Service {
 
     /// `DescribeRouteTables`: `RouteTableIds`, filters, pagination.
     pub(crate) fn describe_route_tables(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         let ids = network::strings(&input, "RouteTableIds");
         let filters = filter::parse(&input);
         network::check_filters(
@@ -482,7 +480,6 @@ impl Ec2Service {
     /// `DeleteRouteTable`: `DependencyViolation` while associated (the
     /// main table always is).
     pub(crate) fn delete_route_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "RouteTableId")?;
         let store = &self.store;
@@ -504,7 +501,6 @@ impl Ec2Service {
 
     /// `CreateRoute`: `RouteAlreadyExists` for a taken destination.
     pub(crate) fn create_route(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "RouteTableId")?;
         let (dest, _) = destination(&input)?;
@@ -535,7 +531,6 @@ impl Ec2Service {
 
     /// `ReplaceRoute`: points an existing destination at a new target.
     pub(crate) fn replace_route(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "RouteTableId")?;
         let (dest, _) = destination(&input)?;
@@ -575,7 +570,6 @@ impl Ec2Service {
 
     /// `DeleteRoute`: the local route stays.
     pub(crate) fn delete_route(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "RouteTableId")?;
         let (dest, _) = destination(&input)?;
@@ -603,7 +597,6 @@ impl Ec2Service {
 
     /// `AssociateRouteTable`: one explicit table per subnet.
     pub(crate) fn associate_route_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "RouteTableId")?;
         if input.get("GatewayId").is_some() && input.get("SubnetId").is_none() {
@@ -651,7 +644,6 @@ impl Ec2Service {
     /// `DisassociateRouteTable`: the subnet falls back to the main table;
     /// the main association itself cannot be removed.
     pub(crate) fn disassociate_route_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let assoc_id = required(&input, "AssociationId")?;
         let store = &self.store;
@@ -676,7 +668,6 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let assoc_id = required(&input, "AssociationId")?;
         let id = required(&input, "RouteTableId")?;

@@ -571,7 +571,6 @@ fn expand(
 impl Ec2Service {
     /// `CreateSecurityGroup`.
     pub(crate) fn create_security_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let name = network::required(&input, "GroupName")?;
         let description = str_member(&input, "Description")
@@ -630,7 +629,6 @@ impl Ec2Service {
     /// `DescribeSecurityGroups`: `GroupIds`, `GroupNames` (default VPC),
     /// filters, pagination.
     pub(crate) fn describe_security_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         let ids = network::strings(&input, "GroupIds");
         let names = network::strings(&input, "GroupNames");
         let filters = filter::parse(&input);
@@ -725,7 +723,6 @@ impl Ec2Service {
     /// `DeleteSecurityGroup`: not the default group, not while another
     /// group's rule refers to it.
     pub(crate) fn delete_security_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let store = &self.store;
         let id = store.write(|txn| {
@@ -761,7 +758,6 @@ impl Ec2Service {
     }
 
     fn authorize(&self, ctx: &RequestContext, input: &Value, egress: bool) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(input)?;
         let perms = request_permissions(input);
         let tags = network::spec_tags(input, "security-group-rule")?;
@@ -791,7 +787,6 @@ impl Ec2Service {
     }
 
     fn revoke(&self, ctx: &RequestContext, input: &Value, egress: bool) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(input)?;
         let rule_ids = network::strings(input, "SecurityGroupRuleIds");
         let perms = request_permissions(input);
@@ -877,7 +872,6 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         let ids = network::strings(&input, "SecurityGroupRuleIds");
         let filters = filter::parse(&input);
         network::check_filters(&filters, &["group-id", "security-group-rule-id"])?;

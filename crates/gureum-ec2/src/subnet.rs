@@ -133,7 +133,6 @@ fn zone(ctx: &RequestContext, input: &Value) -> Result<region::Zone, AwsError> {
 impl Ec2Service {
     /// `CreateSubnet`.
     pub(crate) fn create_subnet(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let vpc_id = required(&input, "VpcId")?;
         let text = required(&input, "CidrBlock")?;
@@ -182,7 +181,6 @@ impl Ec2Service {
 
     /// `DescribeSubnets`: `SubnetIds`, filters, pagination.
     pub(crate) fn describe_subnets(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         let ids = network::strings(&input, "SubnetIds");
         let filters = filter::parse(&input);
         network::check_filters(
@@ -247,7 +245,6 @@ impl Ec2Service {
 
     /// `DeleteSubnet`: also ends its route table association.
     pub(crate) fn delete_subnet(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "SubnetId")?;
         let store = &self.store;
@@ -290,7 +287,6 @@ impl Ec2Service {
     /// `ModifySubnetAttribute`: `MapPublicIpOnLaunch` (the DNS-name options
     /// are accepted and have no effect yet).
     pub(crate) fn modify_subnet_attribute(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "SubnetId")?;
         let map = network::attribute_bool(&input, "MapPublicIpOnLaunch");

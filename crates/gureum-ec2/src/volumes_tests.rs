@@ -4,7 +4,6 @@
 
 use crate::Ec2Service;
 use gureum_core::{AwsError, Clock, RequestContext, Value};
-use gureum_store::Store;
 use serde_json::json;
 
 struct T {
@@ -14,7 +13,7 @@ struct T {
 
 fn t() -> T {
     T {
-        s: Ec2Service::new(Store::in_memory().expect("store")),
+        s: crate::test_service(),
         ctx: RequestContext::root("000000000000", "us-east-1", Clock::system()),
     }
 }

@@ -373,7 +373,6 @@ impl Vpc {
 impl Ec2Service {
     /// `CreateVpc`: an IPv4 block from /16 to /28.
     pub(crate) fn create_vpc(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let text = required(&input, "CidrBlock")?;
         let block = subnet::parse_block(text)?;
@@ -401,7 +400,6 @@ impl Ec2Service {
 
     /// `CreateDefaultVpc`: `DefaultVpcAlreadyExists` when there is one.
     pub(crate) fn create_default_vpc(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let store = &self.store;
         let v = store.write(|txn| {
@@ -417,7 +415,6 @@ impl Ec2Service {
 
     /// `DescribeVpcs`: `VpcIds`, filters, pagination.
     pub(crate) fn describe_vpcs(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default_vpc(self, ctx)?;
         let ids = network::strings(&input, "VpcIds");
         let filters = filter::parse(&input);
         network::check_filters(
@@ -474,7 +471,6 @@ impl Ec2Service {
     /// `DeleteVpc`: refuses while subnets, an attached internet gateway,
     /// non-main route tables or non-default security groups remain.
     pub(crate) fn delete_vpc(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "VpcId")?;
         let store = &self.store;
@@ -541,7 +537,6 @@ impl Ec2Service {
     /// `AssociateVpcCidrBlock`: a secondary IPv4 block (up to five in all),
     /// with a local route in each of the VPC's route tables.
     pub(crate) fn associate_vpc_cidr_block(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "VpcId")?;
         let text = required(&input, "CidrBlock")?;
@@ -589,7 +584,6 @@ impl Ec2Service {
     /// `ModifyVpcAttribute`: one of `EnableDnsSupport`,
     /// `EnableDnsHostnames` per call.
     pub(crate) fn modify_vpc_attribute(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "VpcId")?;
         let support = network::attribute_bool(&input, "EnableDnsSupport");
@@ -617,7 +611,6 @@ impl Ec2Service {
 
     /// `DescribeVpcAttribute`.
     pub(crate) fn describe_vpc_attribute(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        ensure_default_vpc(self, ctx)?;
         let id = required(&input, "VpcId")?;
         let attr = required(&input, "Attribute")?;
         let v = table(&self.store)

@@ -314,7 +314,6 @@ impl Ec2Service {
     /// `CreateVpcEndpoint`: Gateway (route tables) or Interface (subnets,
     /// security groups, private DNS).
     pub(crate) fn create_vpc_endpoint(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let vpc_id = required(&input, "VpcId")?;
         let service = required(&input, "ServiceName")?;

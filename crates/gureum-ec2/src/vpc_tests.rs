@@ -3,11 +3,10 @@
 
 use crate::Ec2Service;
 use gureum_core::{Clock, RequestContext, Value};
-use gureum_store::Store;
 use serde_json::json;
 
 fn svc() -> Ec2Service {
-    Ec2Service::new(Store::in_memory().expect("store"))
+    crate::test_service()
 }
 
 fn ctx() -> RequestContext {
@@ -402,4 +401,36 @@ fn tags_are_shared_across_families() {
         )),
         "InvalidVpcID.NotFound"
     );
+}
+
+#[test]
+fn the_default_vpc_is_made_once_before_the_first_operation_and_again_after_a_reset() {
+    use gureum_core::service::Service;
+    let s = Ec2Service::new(gureum_store::Store::in_memory().expect("store"));
+    let c = ctx();
+    let vpcs = |s: &Ec2Service| {
+        s.describe_vpcs(&c, json!({})).expect("describe")["Vpcs"]
+            .as_array()
+            .map(Vec::len)
+    };
+    assert_eq!(vpcs(&s), Some(0), "a direct call skips the hook");
+    // Any operation through the table runs the hook first, even a catalogue.
+    ready(s.call(&c, "DescribeRegions", json!({}))).expect("regions");
+    assert_eq!(vpcs(&s), Some(1));
+    ready(s.call(&c, "DescribeRegions", json!({}))).expect("regions");
+    assert_eq!(vpcs(&s), Some(1), "once per region");
+    // A reset of the caches makes the hook run again; over the same store
+    // it finds its work done.
+    s.reset_caches();
+    ready(s.call(&c, "DescribeVpcs", json!({}))).expect("vpcs");
+    assert_eq!(vpcs(&s), Some(1));
+}
+
+/// Polls a table operation's future, which is ready at once.
+fn ready(mut fut: gureum_core::service::OpFuture<'_>) -> Result<Value, gureum_core::AwsError> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(r) => r,
+        std::task::Poll::Pending => panic!("a table operation is never pending"),
+    }
 }

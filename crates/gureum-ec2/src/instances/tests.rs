@@ -7,7 +7,7 @@ use gureum_store::Store;
 use serde_json::json;
 
 fn svc() -> Ec2Service {
-    Ec2Service::new(Store::in_memory().expect("store"))
+    crate::test_service()
 }
 
 fn ctx_with(clock: &Clock) -> RequestContext {
@@ -481,8 +481,10 @@ fn state_survives_a_new_service_over_the_same_store() {
     let clock = Clock::system();
     let ctx = ctx_with(&clock);
     let s = Ec2Service::new(store.clone());
+    s.prepare(&ctx).expect("bootstrap");
     let id = id_of(&run_one(&s, &ctx, json!({})));
     let again = Ec2Service::new(store);
+    again.prepare(&ctx).expect("finds it done");
     assert_eq!(describe_one(&again, &ctx, &id)["InstanceId"], id.as_str());
 }
 

@@ -111,7 +111,6 @@ impl Ec2Service {
     /// `CreateFlowLogs`: one flow log per resource; unknown resources and
     /// duplicates of an existing configuration come back `Unsuccessful`.
     pub(crate) fn create_flow_logs(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let ids = network::strings(&input, "ResourceIds");
         if ids.is_empty() {
@@ -296,7 +295,6 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let tgw = required(&input, "TransitGatewayId")?.to_string();
         let vpc_id = required(&input, "VpcId")?.to_string();
@@ -402,7 +400,6 @@ impl Ec2Service {
 
     /// `AttachVpnGateway`: one VPC per gateway, one gateway per VPC.
     pub(crate) fn attach_vpn_gateway(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        vpc::ensure_default_vpc(self, ctx)?;
         dry_run(&input)?;
         let id = required(&input, "VpnGatewayId")?;
         let vpc_id = required(&input, "VpcId")?;

@@ -3,11 +3,10 @@
 
 use crate::Ec2Service;
 use gureum_core::{AwsError, Clock, RequestContext, Value};
-use gureum_store::Store;
 use serde_json::json;
 
 fn svc() -> Ec2Service {
-    Ec2Service::new(Store::in_memory().expect("store"))
+    crate::test_service()
 }
 
 fn ctx() -> RequestContext {
