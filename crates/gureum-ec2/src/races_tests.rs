@@ -4,8 +4,8 @@
 //! rounds each. After every round the stored records must agree: nothing
 //! attached to, or created in, something that is gone.
 
-use crate::network::key;
-use crate::{instances, network_interfaces, volumes, Ec2Service};
+use crate::common::network::key;
+use crate::{compute::instances, ebs::volumes, vpc::network_interfaces, Ec2Service};
 use gureum_core::{AwsError, Clock, RequestContext, Value};
 use serde_json::json;
 use std::sync::Barrier;
@@ -47,7 +47,7 @@ fn network(s: &Ec2Service, c: &RequestContext) -> (String, String) {
 }
 
 fn ami() -> String {
-    crate::images::catalogue_images("us-east-1")
+    crate::images::public::catalogue_images("us-east-1")
         .into_iter()
         .find(|i| i["Architecture"] == "x86_64" && i.get("Platform").is_none())
         .and_then(|i| i["ImageId"].as_str().map(str::to_string))
@@ -248,7 +248,7 @@ fn associate_address_never_associates_with_a_terminated_instance() {
             },
             || s.terminate_instances(&c, json!({"InstanceIds": [iid]})),
         );
-        let stored = crate::elastic_ips::table(&s.store)
+        let stored = crate::vpc::elastic_ips::table(&s.store)
             .get(&key(&c, &alloc))
             .expect("read")
             .expect("the address");

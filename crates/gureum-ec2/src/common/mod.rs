@@ -1,0 +1,9 @@
+//! Shared mechanics every family uses: CIDR math, `Filters`, tags, request helpers and ids, the declared errors, and the read-only catalogues (regions and zones, instance types).
+
+pub mod catalog;
+pub mod cidr;
+pub mod errors;
+pub mod filter;
+pub mod instance_types;
+pub mod network;
+pub mod tags;

@@ -1,0 +1,4 @@
+//! EBS: volumes and snapshots.
+
+pub mod snapshots;
+pub mod volumes;

@@ -1,0 +1,8 @@
+//! Images: the public catalogue, the account's own AMIs, their operations and attributes.
+
+pub mod ami_attributes;
+pub mod ami_ops;
+pub mod amis;
+#[cfg(test)]
+mod amis_tests;
+pub mod public;

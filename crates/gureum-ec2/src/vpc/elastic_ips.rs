@@ -1,0 +1,466 @@
+//! Elastic IPs: `AllocateAddress`, `AssociateAddress`,
+//! `DisassociateAddress`, `ReleaseAddress`, `DescribeAddresses`.
+//!
+//! Addresses come from the regional `54.x.y.z` pool
+//! ([`crate::compute::instances::take_public_ip`]). Associating an address with an
+//! instance replaces (and releases) the instance's auto-assigned public
+//! address, and any other Elastic IP it had; disassociating gives the
+//! instance a new auto-assigned one when it launched with one and is
+//! running. An Elastic IP stays through stop and start.
+
+use crate::common::errors::Ec2Error;
+use crate::common::network::{self, dry_run, key, prefix, str_member};
+use crate::compute::instances::{self, Instance};
+use crate::{common::filter, common::tags, Ec2Service};
+use gureum_core::id::resource_id;
+use gureum_core::{AwsError, OpResult, RequestContext, Value};
+use gureum_store::{Store, Table, WriteTxn};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// An association of an address: with an instance's primary interface,
+/// or with a NAT gateway's interface (no instance).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Association {
+    /// `eipassoc-…`.
+    pub id: String,
+    /// The instance (`None` for a NAT gateway's interface).
+    #[serde(default)]
+    pub instance_id: Option<String>,
+    /// Its interface.
+    pub eni_id: String,
+    /// The private address the public one maps to.
+    pub private_ip: String,
+}
+
+/// A stored Elastic IP.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Address {
+    /// `eipalloc-…`.
+    pub allocation_id: String,
+    /// The address.
+    pub public_ip: String,
+    /// Current association.
+    pub association: Option<Association>,
+}
+
+/// The address table, keyed `{account}/{region}/{allocation-id}`.
+pub fn table(store: &Store) -> Table<Address> {
+    store.table("ec2.addresses")
+}
+
+fn alloc_not_found(id: &str) -> AwsError {
+    AwsError::from(Ec2Error::InvalidAllocationIdNotFound { id: id.to_string() })
+}
+
+fn assoc_not_found(id: &str) -> AwsError {
+    AwsError::from(Ec2Error::InvalidAssociationIdNotFound { id: id.to_string() })
+}
+
+fn address_not_found(ip: &str) -> AwsError {
+    AwsError::from(Ec2Error::InvalidAddressNotFound { ip: ip.to_string() })
+}
+
+/// `InvalidIPAddress.InUse`: the address is associated.
+fn in_use(allocation_id: &str) -> AwsError {
+    AwsError::from(Ec2Error::InvalidIPAddressInUse {
+        message: format!("The address with allocation id [{allocation_id}] is in use."),
+    })
+}
+
+/// For `CreateNatGateway`, inside its transaction: associates address
+/// `allocation_id` with the gateway's interface `eni_id` at `private_ip`
+/// and returns the public address. `InvalidAllocationID.NotFound` when
+/// there is no such address, `Resource.AlreadyAssociated` when it is
+/// associated already.
+pub fn associate_with_gateway(
+    txn: &mut WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    allocation_id: &str,
+    eni_id: &str,
+    private_ip: &str,
+) -> Result<String, AwsError> {
+    let k = key(ctx, allocation_id);
+    let mut a = txn
+        .get(&table(store), &k)?
+        .ok_or_else(|| alloc_not_found(allocation_id))?;
+    if a.association.is_some() {
+        return Err(AwsError::from(Ec2Error::ResourceAlreadyAssociated {
+            message: format!("Elastic IP address [{allocation_id}] is already associated"),
+        }));
+    }
+    a.association = Some(Association {
+        id: resource_id("eipassoc"),
+        instance_id: None,
+        eni_id: eni_id.to_string(),
+        private_ip: private_ip.to_string(),
+    });
+    txn.put(&table(store), &k, &a)?;
+    Ok(a.public_ip)
+}
+
+/// For `DeleteNatGateway`, inside its transaction: frees the address the
+/// gateway's interface `eni_id` held (if it still does).
+pub fn gateway_gone(
+    txn: &mut WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    allocation_id: &str,
+    eni_id: &str,
+) -> Result<(), AwsError> {
+    let k = key(ctx, allocation_id);
+    if let Some(mut a) = txn.get(&table(store), &k)? {
+        if a.association.as_ref().is_some_and(|x| x.eni_id == eni_id) {
+            a.association = None;
+            txn.put(&table(store), &k, &a)?;
+        }
+    }
+    Ok(())
+}
+
+/// Called when an instance holding `allocation_id` terminates.
+pub fn instance_gone(
+    txn: &mut WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    allocation_id: &str,
+) -> Result<(), AwsError> {
+    let k = key(ctx, allocation_id);
+    if let Some(mut a) = txn.get(&table(store), &k)? {
+        a.association = None;
+        txn.put(&table(store), &k, &a)?;
+    }
+    Ok(())
+}
+
+impl Address {
+    fn to_value(&self, ctx: &RequestContext, tags: &tags::Tags) -> Value {
+        let mut v = json!({
+            "AllocationId": self.allocation_id,
+            "PublicIp": self.public_ip,
+            "Domain": "vpc",
+            "PublicIpv4Pool": "amazon",
+            "NetworkBorderGroup": ctx.region,
+            "Tags": network::tag_list(tags),
+        });
+        if let Some(a) = &self.association {
+            v["AssociationId"] = json!(a.id);
+            if let Some(i) = &a.instance_id {
+                v["InstanceId"] = json!(i);
+            }
+            v["NetworkInterfaceId"] = json!(a.eni_id);
+            v["NetworkInterfaceOwnerId"] = json!(ctx.account_id);
+            v["PrivateIpAddress"] = json!(a.private_ip);
+        }
+        v
+    }
+}
+
+/// Finds an address by allocation id or public IP.
+fn find(
+    txn: &WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    alloc: Option<&str>,
+    ip: Option<&str>,
+) -> Result<Address, AwsError> {
+    if let Some(a) = alloc {
+        return txn
+            .get(&table(store), &key(ctx, a))?
+            .ok_or_else(|| alloc_not_found(a));
+    }
+    let ip = ip.ok_or_else(|| network::missing("AllocationId"))?;
+    txn.scan_prefix(&table(store), &prefix(ctx))?
+        .into_iter()
+        .map(|(_, a)| a)
+        .find(|a| a.public_ip == ip)
+        .ok_or_else(|| address_not_found(ip))
+}
+
+/// Gives an instance whose Elastic IP left a new auto-assigned address
+/// when it should have one.
+fn unhook(
+    txn: &mut WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    i: &mut Instance,
+) -> Result<(), AwsError> {
+    i.eip_allocation = None;
+    i.public_ip = None;
+    if i.auto_public_ip && matches!(i.state.as_str(), "pending" | "running") {
+        i.public_ip = Some(instances::take_public_ip(txn, store, ctx, false, &i.id)?);
+    }
+    Ok(())
+}
+
+impl Ec2Service {
+    /// `AllocateAddress` (domain `vpc`).
+    pub(crate) fn allocate_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        if let Some(d) = str_member(&input, "Domain") {
+            if d != "vpc" && d != "standard" {
+                return Err(network::invalid_value(format!(
+                    "Value ({d}) for parameter domain is invalid."
+                )));
+            }
+        }
+        if let Some(ip) = str_member(&input, "Address") {
+            return Err(AwsError::from(Ec2Error::InvalidAddressNotFound {
+                ip: ip.to_string(),
+            }));
+        }
+        let tags = network::spec_tags(&input, "elastic-ip")?;
+        dry_run(&input)?;
+        let store = &self.store;
+        let a = store.write(|txn| {
+            let id = resource_id("eipalloc");
+            let ip = instances::take_public_ip(txn, store, ctx, true, &id)?;
+            let a = Address {
+                allocation_id: id,
+                public_ip: ip,
+                association: None,
+            };
+            txn.put(&table(store), &key(ctx, &a.allocation_id), &a)?;
+            tags::put_in(txn, store, ctx, &a.allocation_id, &tags)?;
+            Ok::<_, AwsError>(a)
+        })?;
+        Ok(json!({
+            "AllocationId": a.allocation_id,
+            "PublicIp": a.public_ip,
+            "Domain": "vpc",
+            "PublicIpv4Pool": "amazon",
+            "NetworkBorderGroup": ctx.region,
+        }))
+    }
+
+    /// `AssociateAddress` with an instance (or its primary interface).
+    pub(crate) fn associate_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let alloc = str_member(&input, "AllocationId");
+        let ip = str_member(&input, "PublicIp");
+        let instance_id = str_member(&input, "InstanceId");
+        let eni = str_member(&input, "NetworkInterfaceId");
+        let allow = input.get("AllowReassociation").and_then(Value::as_bool) == Some(true);
+        if instance_id.is_none() && eni.is_none() {
+            return Err(network::missing("InstanceId"));
+        }
+        let store = &self.store;
+        let now = ctx.clock.now_millis();
+        let mut locked = self.instances.lock(store, ctx)?;
+        let snapshot: Vec<Instance> = locked
+            .region()
+            .instances
+            .values()
+            .map(|(i, _)| {
+                let mut i = i.clone();
+                i.settle(now);
+                i
+            })
+            .filter(|i| !i.gone(now))
+            .collect();
+        let target = snapshot
+            .iter()
+            .find(|i| {
+                instance_id.is_some_and(|id| i.id == id) || eni.is_some_and(|e| i.eni_id == e)
+            })
+            .cloned()
+            .ok_or_else(|| match instance_id {
+                Some(id) => instances::not_found(&[id]),
+                None => crate::vpc::network_interfaces::not_found(eni.unwrap_or_default()),
+            })?;
+        if matches!(target.state.as_str(), "shutting-down" | "terminated") {
+            return Err(AwsError::from(Ec2Error::IncorrectInstanceState {
+                message: format!(
+                    "The instance '{}' is not in a valid state for this operation.",
+                    target.id
+                ),
+            }));
+        }
+        let (assoc_id, changed) = store.write(|txn| {
+            let mut a = find(txn, store, ctx, alloc, ip)?;
+            let mut changed: Vec<Instance> = Vec::new();
+            if let Some(old) = &a.association {
+                if old.instance_id.as_deref() == Some(target.id.as_str()) {
+                    return Ok((old.id.clone(), changed));
+                }
+                if !allow {
+                    return Err(AwsError::from(Ec2Error::ResourceAlreadyAssociated {
+                        message: format!(
+                            "resource {} is already associated with associate-id {}",
+                            a.allocation_id, old.id
+                        ),
+                    }));
+                }
+                if old.instance_id.is_none() {
+                    // A NAT gateway's address moves only with the gateway.
+                    return Err(in_use(&a.allocation_id));
+                }
+                if let Some(prev) = snapshot
+                    .iter()
+                    .find(|i| old.instance_id.as_deref() == Some(i.id.as_str()))
+                {
+                    let mut prev = prev.clone();
+                    unhook(txn, store, ctx, &mut prev)?;
+                    txn.put(&instances::table(store), &key(ctx, &prev.id), &prev)?;
+                    changed.push(prev);
+                }
+            }
+            dry_run(&input)?;
+            let mut t = target.clone();
+            if let Some(other) = t.eip_allocation.take() {
+                instance_gone(txn, store, ctx, &other)?;
+            } else if let Some(old_ip) = t.public_ip.take() {
+                instances::release_public_ip(txn, store, &old_ip)?;
+            }
+            let assoc = Association {
+                id: resource_id("eipassoc"),
+                instance_id: Some(t.id.clone()),
+                eni_id: t.eni_id.clone(),
+                private_ip: t.private_ip.clone(),
+            };
+            t.eip_allocation = Some(a.allocation_id.clone());
+            t.public_ip = Some(a.public_ip.clone());
+            a.association = Some(assoc.clone());
+            txn.put(&table(store), &key(ctx, &a.allocation_id), &a)?;
+            txn.put(&instances::table(store), &key(ctx, &t.id), &t)?;
+            changed.push(t);
+            Ok::<_, AwsError>((assoc.id, changed))
+        })?;
+        self.save_instances(ctx, &mut locked, changed);
+        Ok(json!({ "AssociationId": assoc_id }))
+    }
+
+    /// `DisassociateAddress`.
+    pub(crate) fn disassociate_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let assoc = str_member(&input, "AssociationId");
+        let ip = str_member(&input, "PublicIp");
+        if assoc.is_none() && ip.is_none() {
+            return Err(network::missing("AssociationId"));
+        }
+        let store = &self.store;
+        let now = ctx.clock.now_millis();
+        let mut locked = self.instances.lock(store, ctx)?;
+        let index = locked.region().instances.clone();
+        let changed = store.write(|txn| {
+            let mut a = txn
+                .scan_prefix(&table(store), &prefix(ctx))?
+                .into_iter()
+                .map(|(_, a)| a)
+                .find(|a| match (assoc, ip) {
+                    (Some(id), _) => a.association.as_ref().is_some_and(|x| x.id == id),
+                    (None, Some(ip)) => a.public_ip == ip,
+                    _ => false,
+                })
+                .ok_or_else(|| match assoc {
+                    Some(id) => assoc_not_found(id),
+                    None => address_not_found(ip.unwrap_or_default()),
+                })?;
+            dry_run(&input)?;
+            let Some(old) = a.association.take() else {
+                return Ok(vec![]);
+            };
+            txn.put(&table(store), &key(ctx, &a.allocation_id), &a)?;
+            let mut out = Vec::new();
+            if let Some((i, _)) = old.instance_id.as_ref().and_then(|i| index.get(i)) {
+                let mut i = i.clone();
+                i.settle(now);
+                unhook(txn, store, ctx, &mut i)?;
+                txn.put(&instances::table(store), &key(ctx, &i.id), &i)?;
+                out.push(i);
+            }
+            Ok::<_, AwsError>(out)
+        })?;
+        self.save_instances(ctx, &mut locked, changed);
+        Ok(json!({}))
+    }
+
+    /// `ReleaseAddress`: refused while associated.
+    pub(crate) fn release_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let alloc = str_member(&input, "AllocationId");
+        let ip = str_member(&input, "PublicIp");
+        if alloc.is_none() && ip.is_none() {
+            return Err(network::missing("AllocationId"));
+        }
+        let store = &self.store;
+        store.write(|txn| {
+            let a = find(txn, store, ctx, alloc, ip)?;
+            if a.association.is_some() {
+                return Err(in_use(&a.allocation_id));
+            }
+            dry_run(&input)?;
+            txn.delete(&table(store), &key(ctx, &a.allocation_id))?;
+            instances::release_public_ip(txn, store, &a.public_ip)?;
+            tags::delete_in(txn, store, ctx, &a.allocation_id)?;
+            Ok::<_, AwsError>(())
+        })?;
+        Ok(json!({}))
+    }
+
+    /// `DescribeAddresses`.
+    pub(crate) fn describe_addresses(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        dry_run(&input)?;
+        let allocs = network::strings(&input, "AllocationIds");
+        let ips = network::strings(&input, "PublicIps");
+        let filters = filter::parse(&input);
+        network::check_filters(
+            &filters,
+            &[
+                "allocation-id",
+                "association-id",
+                "instance-id",
+                "public-ip",
+                "domain",
+                "network-interface-id",
+                "network-interface-owner-id",
+                "private-ip-address",
+                "network-border-group",
+            ],
+        )?;
+        let all: Vec<Address> = table(&self.store)
+            .scan_prefix(&prefix(ctx))?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
+        for id in &allocs {
+            if !all.iter().any(|a| &a.allocation_id == id) {
+                return Err(alloc_not_found(id));
+            }
+        }
+        for ip in &ips {
+            if !all.iter().any(|a| &a.public_ip == ip) {
+                return Err(address_not_found(ip));
+            }
+        }
+        let mut out = Vec::new();
+        for a in all {
+            if !allocs.is_empty() && !allocs.contains(&a.allocation_id) {
+                continue;
+            }
+            if !ips.is_empty() && !ips.contains(&a.public_ip) {
+                continue;
+            }
+            let t = tags::get(&self.store, ctx, &a.allocation_id)?;
+            let assoc = a.association.as_ref();
+            let keep = network::matches(&filters, &t, |f| match f {
+                "allocation-id" => vec![a.allocation_id.clone()],
+                "association-id" => assoc.map(|x| x.id.clone()).into_iter().collect(),
+                "instance-id" => assoc
+                    .and_then(|x| x.instance_id.clone())
+                    .into_iter()
+                    .collect(),
+                "network-interface-id" => assoc.map(|x| x.eni_id.clone()).into_iter().collect(),
+                "network-interface-owner-id" => {
+                    assoc.map(|_| ctx.account_id.clone()).into_iter().collect()
+                }
+                "private-ip-address" => assoc.map(|x| x.private_ip.clone()).into_iter().collect(),
+                "public-ip" => vec![a.public_ip.clone()],
+                "domain" => vec!["vpc".into()],
+                "network-border-group" => vec![ctx.region.clone()],
+                _ => vec![],
+            });
+            if keep {
+                out.push(a.to_value(ctx, &t));
+            }
+        }
+        Ok(json!({ "Addresses": out }))
+    }
+}
