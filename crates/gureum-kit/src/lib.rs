@@ -9,6 +9,8 @@
 //!   RDS, ELB and Auto Scaling describe operations take.
 //! - [`bootstrap`]: per-scope set-up that runs once before the first
 //!   request in an account's region (EC2's default VPC).
+//! - [`resource`]: a registry of resource types (name, id prefix, lookup,
+//!   NotFound error), so tagging resolves any id from one declaration.
 //!
 //! State keys come from [`gureum_core::Scope`]; errors are declared with
 //! [`gureum_core::aws_errors!`]. `docs/NEW_SERVICE.md` shows how a new
@@ -17,7 +19,9 @@
 pub mod bootstrap;
 pub mod filter;
 pub mod paging;
+pub mod resource;
 
 pub use bootstrap::Bootstrap;
 pub use filter::Filter;
 pub use paging::{Page, PageRequest};
+pub use resource::{Registry, ResourceType};
