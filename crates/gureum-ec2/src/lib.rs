@@ -30,7 +30,11 @@ pub mod compute;
 pub mod ebs;
 pub mod images;
 #[cfg(test)]
+mod layering_tests;
+#[cfg(test)]
 mod races_tests;
+pub mod resources;
+pub mod tagging;
 pub mod vpc;
 
 /// A service over an in-memory store whose `000000000000`/`us-east-1` is

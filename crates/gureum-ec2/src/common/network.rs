@@ -73,6 +73,10 @@ pub fn attribute_bool(input: &Value, name: &str) -> Option<bool> {
         .and_then(Value::as_bool)
 }
 
+/// How long each lifecycle transition of a volume, snapshot or gateway
+/// takes, in milliseconds of Gureum's clock.
+pub const TRANSITION_MS: i64 = 1000;
+
 /// `InvalidParameterValue` with a message.
 pub fn invalid_value(message: impl Into<String>) -> AwsError {
     AwsError::from(Ec2Error::InvalidParameterValue {

@@ -25,11 +25,8 @@
 //!
 //! # Instances
 //!
-//! `AttachVolume` reads the instance (typed, [`instances::load_in`]) in
-//! the transaction that writes the attachment: it must be `running` or
-//! `stopped` and in the volume's AZ. The instance's own block device list
-//! gains the volume in the same transaction (its `BlockDeviceMappings`),
-//! and `DetachVolume` moves it to `detaching` there too.
+//! `AttachVolume` and `DetachVolume` join a volume with an instance and
+//! live in [`crate::compute::volume_attachments`].
 //!
 //! # Changed blocks
 //!
@@ -41,7 +38,6 @@
 
 use crate::common::errors::Ec2Error;
 use crate::common::network::{self, dry_run, key, prefix, required, str_member};
-use crate::compute::instances::{self, BlockDevice};
 use crate::{common::filter, common::tags, vpc::vpcs, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -49,8 +45,7 @@ use gureum_store::{Store, Table, WriteTxn};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// How long each transition takes, in milliseconds of Gureum's clock.
-pub const TRANSITION_MS: i64 = 1000;
+pub use crate::common::network::TRANSITION_MS;
 
 /// One GiB in bytes.
 pub const GIB: i64 = 1 << 30;
@@ -588,7 +583,7 @@ fn bool_member(input: &Value, name: &str) -> bool {
     input.get(name).and_then(Value::as_bool) == Some(true)
 }
 
-fn valid_device(d: &str) -> bool {
+pub(crate) fn valid_device(d: &str) -> bool {
     let letter = |rest: &str| {
         let mut c = rest.chars();
         matches!((c.next(), c.next()), (Some('f'..='p'), None))
@@ -599,7 +594,7 @@ fn valid_device(d: &str) -> bool {
 }
 
 /// Reads a volume for a write.
-fn load(
+pub(crate) fn load(
     txn: &WriteTxn,
     store: &Store,
     ctx: &RequestContext,
@@ -610,7 +605,7 @@ fn load(
     Ok((k, v))
 }
 
-fn attachment_value(v: &Volume, a: &VolumeAttachment, state: &str) -> Value {
+pub(crate) fn attachment_value(v: &Volume, a: &VolumeAttachment, state: &str) -> Value {
     json!({
         "AttachTime": a.attach_ms / 1000,
         "Device": a.device,
@@ -737,131 +732,6 @@ impl Ec2Service {
             tags::delete_in(txn, store, ctx, id)
         })?;
         Ok(json!({}))
-    }
-
-    /// `AttachVolume`: same AZ, a free `/dev/sd[f-p]` or `/dev/xvd[f-p]`
-    /// device, one instance unless Multi-Attach.
-    pub(crate) fn attach_volume(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        dry_run(&input)?;
-        let id = required(&input, "VolumeId")?;
-        let instance_id = required(&input, "InstanceId")?;
-        let device = required(&input, "Device")?;
-        if !valid_device(device) {
-            return Err(network::invalid_value(format!(
-                "Value ({device}) for parameter device is invalid. {device} is not a valid EBS device name."
-            )));
-        }
-        let now = ctx.clock.now_millis();
-        let store = &self.store;
-        let mut locked = self.instances.lock(store, ctx)?;
-        let (out, instance) = store.write(|txn| {
-            let (k, mut v) = load(txn, store, ctx, id)?;
-            // The instance is read and written in this transaction, so a
-            // concurrent TerminateInstances is wholly before or after.
-            let mut instance = instances::load_in(txn, store, ctx, instance_id, now)?;
-            if !matches!(instance.state.as_str(), "running" | "stopped") {
-                return Err(AwsError::from(Ec2Error::IncorrectState { message: format!("Instance '{instance_id}' is not 'running'.") }));
-            }
-            if v.state(now) == "creating" {
-                return Err(AwsError::from(Ec2Error::IncorrectState { message: format!("The volume '{id}' is not 'available'.") }));
-            }
-            if instance.az != v.az {
-                return Err(AwsError::from(Ec2Error::InvalidVolumeZoneMismatch { id: id.to_string(), instance_id: instance_id.to_string() }));
-            }
-            let live: Vec<VolumeAttachment> = v.live_attachments(now).cloned().collect();
-            if let Some(a) = live.iter().find(|a| a.instance_id == instance_id) {
-                return Err(AwsError::from(Ec2Error::VolumeInUse { message: format!("{id} is already attached to an instance at {}", a.device) }));
-            }
-            if !live.is_empty() && !v.multi_attach {
-                return Err(AwsError::from(Ec2Error::VolumeInUse { message: format!("{id} is already attached to an instance") }));
-            }
-            for (_, other) in txn.scan_prefix(&table(store), &prefix(ctx))? {
-                if other
-                    .live_attachments(now)
-                    .any(|a| a.instance_id == instance_id && a.device == device)
-                {
-                    return Err(network::invalid_value(format!(
-                        "Invalid value '{device}' for unixDevice. Attachment point {device} is already in use"
-                    )));
-                }
-            }
-            v.attachments.retain(|a| a.state(now).is_some());
-            let a = VolumeAttachment {
-                instance_id: instance_id.to_string(),
-                device: device.to_string(),
-                attach_ms: now,
-                detach_ms: None,
-                delete_on_termination: false,
-            };
-            v.changed_bytes = (v.changed_bytes + GIB).min(v.size * GIB);
-            v.attachments.push(a.clone());
-            txn.put(&table(store), &k, &v)?;
-            // The instance lists the volume in its BlockDeviceMappings.
-            instance
-                .block_devices
-                .retain(|b| b.status(now).is_some() && b.device_name != device);
-            instance.block_devices.push(BlockDevice {
-                device_name: device.to_string(),
-                volume_id: v.id.clone(),
-                delete_on_termination: false,
-                attach_time: now / 1000,
-                size: v.size,
-                volume_type: v.volume_type.clone(),
-                snapshot_id: v.snapshot_id.clone(),
-                attach_ms: Some(now),
-                detach_ms: None,
-            });
-            txn.put(&instances::table(store), &key(ctx, instance_id), &instance)?;
-            Ok::<_, AwsError>((attachment_value(&v, &a, "attaching"), instance))
-        })?;
-        self.save_instances(ctx, &mut locked, vec![instance]);
-        Ok(out)
-    }
-
-    /// `DetachVolume`: attached → detaching → detached.
-    pub(crate) fn detach_volume(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        dry_run(&input)?;
-        let id = required(&input, "VolumeId")?;
-        let instance_id = str_member(&input, "InstanceId");
-        let device = str_member(&input, "Device");
-        let now = ctx.clock.now_millis();
-        let store = &self.store;
-        let mut locked = self.instances.lock(store, ctx)?;
-        let (out, changed) = store.write(|txn| {
-            let (k, mut v) = load(txn, store, ctx, id)?;
-            let pos = v.attachments.iter().position(|a| {
-                a.detach_ms.is_none()
-                    && instance_id.is_none_or(|i| i == a.instance_id)
-                    && device.is_none_or(|d| d == a.device)
-            });
-            let Some(pos) = pos else {
-                return Err(AwsError::from(Ec2Error::IncorrectState {
-                    message: format!("Volume '{id}' is in the 'available' state."),
-                }));
-            };
-            v.attachments[pos].detach_ms = Some(now);
-            let out = attachment_value(&v, &v.attachments[pos], "detaching");
-            txn.put(&table(store), &k, &v)?;
-            // The instance's mapping goes through `detaching` with it.
-            let ik = key(ctx, &v.attachments[pos].instance_id);
-            let mut changed = Vec::new();
-            if let Some(mut i) = txn.get(&instances::table(store), &ik)? {
-                let mut hit = false;
-                for b in i.block_devices.iter_mut() {
-                    if b.volume_id == v.id && b.detach_ms.is_none() {
-                        b.detach_ms = Some(now);
-                        hit = true;
-                    }
-                }
-                if hit {
-                    txn.put(&instances::table(store), &ik, &i)?;
-                    changed.push(i);
-                }
-            }
-            Ok::<_, AwsError>((out, changed))
-        })?;
-        self.save_instances(ctx, &mut locked, changed);
-        Ok(out)
     }
 
     /// `ModifyVolume`: grow only; type, IOPS, throughput, Multi-Attach.

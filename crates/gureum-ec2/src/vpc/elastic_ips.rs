@@ -1,16 +1,12 @@
-//! Elastic IPs: `AllocateAddress`, `AssociateAddress`,
-//! `DisassociateAddress`, `ReleaseAddress`, `DescribeAddresses`.
-//!
-//! Addresses come from the regional `54.x.y.z` pool
-//! ([`crate::compute::instances::take_public_ip`]). Associating an address with an
-//! instance replaces (and releases) the instance's auto-assigned public
-//! address, and any other Elastic IP it had; disassociating gives the
-//! instance a new auto-assigned one when it launched with one and is
-//! running. An Elastic IP stays through stop and start.
+//! Elastic IPs: `AllocateAddress`, `ReleaseAddress`, `DescribeAddresses`,
+//! and the association with a NAT gateway's interface. Associating with an
+//! instance joins compute and lives in
+//! [`crate::compute::address_associations`]. Addresses come from the
+//! regional `54.x.y.z` pool ([`crate::vpc::addresses::take_public_ip`]);
+//! an Elastic IP stays through stop and start.
 
 use crate::common::errors::Ec2Error;
 use crate::common::network::{self, dry_run, key, prefix, str_member};
-use crate::compute::instances::{self, Instance};
 use crate::{common::filter, common::tags, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -53,16 +49,16 @@ fn alloc_not_found(id: &str) -> AwsError {
     AwsError::from(Ec2Error::InvalidAllocationIdNotFound { id: id.to_string() })
 }
 
-fn assoc_not_found(id: &str) -> AwsError {
+pub(crate) fn assoc_not_found(id: &str) -> AwsError {
     AwsError::from(Ec2Error::InvalidAssociationIdNotFound { id: id.to_string() })
 }
 
-fn address_not_found(ip: &str) -> AwsError {
+pub(crate) fn address_not_found(ip: &str) -> AwsError {
     AwsError::from(Ec2Error::InvalidAddressNotFound { ip: ip.to_string() })
 }
 
 /// `InvalidIPAddress.InUse`: the address is associated.
-fn in_use(allocation_id: &str) -> AwsError {
+pub(crate) fn in_use(allocation_id: &str) -> AwsError {
     AwsError::from(Ec2Error::InvalidIPAddressInUse {
         message: format!("The address with allocation id [{allocation_id}] is in use."),
     })
@@ -158,7 +154,7 @@ impl Address {
 }
 
 /// Finds an address by allocation id or public IP.
-fn find(
+pub(crate) fn find(
     txn: &WriteTxn,
     store: &Store,
     ctx: &RequestContext,
@@ -176,22 +172,6 @@ fn find(
         .map(|(_, a)| a)
         .find(|a| a.public_ip == ip)
         .ok_or_else(|| address_not_found(ip))
-}
-
-/// Gives an instance whose Elastic IP left a new auto-assigned address
-/// when it should have one.
-fn unhook(
-    txn: &mut WriteTxn,
-    store: &Store,
-    ctx: &RequestContext,
-    i: &mut Instance,
-) -> Result<(), AwsError> {
-    i.eip_allocation = None;
-    i.public_ip = None;
-    if i.auto_public_ip && matches!(i.state.as_str(), "pending" | "running") {
-        i.public_ip = Some(instances::take_public_ip(txn, store, ctx, false, &i.id)?);
-    }
-    Ok(())
 }
 
 impl Ec2Service {
@@ -214,7 +194,7 @@ impl Ec2Service {
         let store = &self.store;
         let a = store.write(|txn| {
             let id = resource_id("eipalloc");
-            let ip = instances::take_public_ip(txn, store, ctx, true, &id)?;
+            let ip = crate::vpc::addresses::take_public_ip(txn, store, ctx, true, &id)?;
             let a = Address {
                 allocation_id: id,
                 public_ip: ip,
@@ -233,146 +213,6 @@ impl Ec2Service {
         }))
     }
 
-    /// `AssociateAddress` with an instance (or its primary interface).
-    pub(crate) fn associate_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let alloc = str_member(&input, "AllocationId");
-        let ip = str_member(&input, "PublicIp");
-        let instance_id = str_member(&input, "InstanceId");
-        let eni = str_member(&input, "NetworkInterfaceId");
-        let allow = input.get("AllowReassociation").and_then(Value::as_bool) == Some(true);
-        if instance_id.is_none() && eni.is_none() {
-            return Err(network::missing("InstanceId"));
-        }
-        let store = &self.store;
-        let now = ctx.clock.now_millis();
-        let mut locked = self.instances.lock(store, ctx)?;
-        let snapshot: Vec<Instance> = locked
-            .region()
-            .instances
-            .values()
-            .map(|(i, _)| {
-                let mut i = i.clone();
-                i.settle(now);
-                i
-            })
-            .filter(|i| !i.gone(now))
-            .collect();
-        let target = snapshot
-            .iter()
-            .find(|i| {
-                instance_id.is_some_and(|id| i.id == id) || eni.is_some_and(|e| i.eni_id == e)
-            })
-            .cloned()
-            .ok_or_else(|| match instance_id {
-                Some(id) => instances::not_found(&[id]),
-                None => crate::vpc::network_interfaces::not_found(eni.unwrap_or_default()),
-            })?;
-        if matches!(target.state.as_str(), "shutting-down" | "terminated") {
-            return Err(AwsError::from(Ec2Error::IncorrectInstanceState {
-                message: format!(
-                    "The instance '{}' is not in a valid state for this operation.",
-                    target.id
-                ),
-            }));
-        }
-        let (assoc_id, changed) = store.write(|txn| {
-            let mut a = find(txn, store, ctx, alloc, ip)?;
-            let mut changed: Vec<Instance> = Vec::new();
-            if let Some(old) = &a.association {
-                if old.instance_id.as_deref() == Some(target.id.as_str()) {
-                    return Ok((old.id.clone(), changed));
-                }
-                if !allow {
-                    return Err(AwsError::from(Ec2Error::ResourceAlreadyAssociated {
-                        message: format!(
-                            "resource {} is already associated with associate-id {}",
-                            a.allocation_id, old.id
-                        ),
-                    }));
-                }
-                if old.instance_id.is_none() {
-                    // A NAT gateway's address moves only with the gateway.
-                    return Err(in_use(&a.allocation_id));
-                }
-                if let Some(prev) = snapshot
-                    .iter()
-                    .find(|i| old.instance_id.as_deref() == Some(i.id.as_str()))
-                {
-                    let mut prev = prev.clone();
-                    unhook(txn, store, ctx, &mut prev)?;
-                    txn.put(&instances::table(store), &key(ctx, &prev.id), &prev)?;
-                    changed.push(prev);
-                }
-            }
-            dry_run(&input)?;
-            let mut t = target.clone();
-            if let Some(other) = t.eip_allocation.take() {
-                instance_gone(txn, store, ctx, &other)?;
-            } else if let Some(old_ip) = t.public_ip.take() {
-                instances::release_public_ip(txn, store, &old_ip)?;
-            }
-            let assoc = Association {
-                id: resource_id("eipassoc"),
-                instance_id: Some(t.id.clone()),
-                eni_id: t.eni_id.clone(),
-                private_ip: t.private_ip.clone(),
-            };
-            t.eip_allocation = Some(a.allocation_id.clone());
-            t.public_ip = Some(a.public_ip.clone());
-            a.association = Some(assoc.clone());
-            txn.put(&table(store), &key(ctx, &a.allocation_id), &a)?;
-            txn.put(&instances::table(store), &key(ctx, &t.id), &t)?;
-            changed.push(t);
-            Ok::<_, AwsError>((assoc.id, changed))
-        })?;
-        self.save_instances(ctx, &mut locked, changed);
-        Ok(json!({ "AssociationId": assoc_id }))
-    }
-
-    /// `DisassociateAddress`.
-    pub(crate) fn disassociate_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let assoc = str_member(&input, "AssociationId");
-        let ip = str_member(&input, "PublicIp");
-        if assoc.is_none() && ip.is_none() {
-            return Err(network::missing("AssociationId"));
-        }
-        let store = &self.store;
-        let now = ctx.clock.now_millis();
-        let mut locked = self.instances.lock(store, ctx)?;
-        let index = locked.region().instances.clone();
-        let changed = store.write(|txn| {
-            let mut a = txn
-                .scan_prefix(&table(store), &prefix(ctx))?
-                .into_iter()
-                .map(|(_, a)| a)
-                .find(|a| match (assoc, ip) {
-                    (Some(id), _) => a.association.as_ref().is_some_and(|x| x.id == id),
-                    (None, Some(ip)) => a.public_ip == ip,
-                    _ => false,
-                })
-                .ok_or_else(|| match assoc {
-                    Some(id) => assoc_not_found(id),
-                    None => address_not_found(ip.unwrap_or_default()),
-                })?;
-            dry_run(&input)?;
-            let Some(old) = a.association.take() else {
-                return Ok(vec![]);
-            };
-            txn.put(&table(store), &key(ctx, &a.allocation_id), &a)?;
-            let mut out = Vec::new();
-            if let Some((i, _)) = old.instance_id.as_ref().and_then(|i| index.get(i)) {
-                let mut i = i.clone();
-                i.settle(now);
-                unhook(txn, store, ctx, &mut i)?;
-                txn.put(&instances::table(store), &key(ctx, &i.id), &i)?;
-                out.push(i);
-            }
-            Ok::<_, AwsError>(out)
-        })?;
-        self.save_instances(ctx, &mut locked, changed);
-        Ok(json!({}))
-    }
-
     /// `ReleaseAddress`: refused while associated.
     pub(crate) fn release_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let alloc = str_member(&input, "AllocationId");
@@ -388,7 +228,7 @@ impl Ec2Service {
             }
             dry_run(&input)?;
             txn.delete(&table(store), &key(ctx, &a.allocation_id))?;
-            instances::release_public_ip(txn, store, &a.public_ip)?;
+            crate::vpc::addresses::release_public_ip(txn, store, &a.public_ip)?;
             tags::delete_in(txn, store, ctx, &a.allocation_id)?;
             Ok::<_, AwsError>(())
         })?;

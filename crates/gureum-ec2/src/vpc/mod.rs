@@ -1,5 +1,6 @@
 //! The VPC control plane: VPCs, subnets and their addresses, route tables, internet and NAT gateways, network ACLs, security groups, network interfaces, Elastic IPs, endpoints, peering, DHCP options, prefix lists and record-only resources.
 
+pub mod addresses;
 pub mod dhcp_options;
 pub mod elastic_ips;
 pub mod internet_gateway;

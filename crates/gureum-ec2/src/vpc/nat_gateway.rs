@@ -16,8 +16,8 @@
 
 use crate::common::cidr::{self, Cidr};
 use crate::common::errors::Ec2Error;
+use crate::common::network::TRANSITION_MS;
 use crate::common::network::{self, dry_run, key, prefix, required, str_member};
-use crate::ebs::volumes::TRANSITION_MS;
 use crate::{common::filter, common::tags, vpc::elastic_ips, vpc::subnet, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};

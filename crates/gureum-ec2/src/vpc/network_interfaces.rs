@@ -293,7 +293,7 @@ pub fn create_in(
     interface_type: &str,
 ) -> Result<NetworkInterface, AwsError> {
     let id = resource_id("eni");
-    let ip = instances::take_private_ip(txn, store, ctx, s, wanted_ip, &id)?;
+    let ip = crate::vpc::addresses::take_private_ip(txn, store, ctx, s, wanted_ip, &id)?;
     let eni = NetworkInterface {
         id,
         subnet_id: s.id.clone(),
@@ -320,7 +320,7 @@ pub fn delete_in(
     ctx: &RequestContext,
     eni: &NetworkInterface,
 ) -> Result<(), AwsError> {
-    instances::release_private_ip(txn, store, ctx, &eni.subnet_id, &eni.private_ip)?;
+    crate::vpc::addresses::release_private_ip(txn, store, ctx, &eni.subnet_id, &eni.private_ip)?;
     txn.delete(&table(store), &key(ctx, &eni.id))?;
     tags::delete_in(txn, store, ctx, &eni.id)
 }

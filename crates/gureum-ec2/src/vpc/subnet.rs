@@ -216,7 +216,7 @@ impl Ec2Service {
             }
             let t = tags::get(&self.store, ctx, &s.id)?;
             let mut v = s.to_value(ctx, &t);
-            let used = crate::compute::instances::used_addresses(&self.store, ctx, &s.id);
+            let used = crate::vpc::addresses::used_addresses(&self.store, ctx, &s.id);
             if used > 0 {
                 let free = v["AvailableIpAddressCount"].as_u64().unwrap_or(0);
                 v["AvailableIpAddressCount"] = json!(free.saturating_sub(used));
@@ -249,7 +249,7 @@ impl Ec2Service {
         let id = required(&input, "SubnetId")?;
         let store = &self.store;
         store.write(|txn| {
-            let taken = crate::compute::instances::ip_table(store);
+            let taken = crate::vpc::addresses::ip_table(store);
             if !txn
                 .scan_prefix(&taken, &format!("{}{id}/", prefix(ctx)))?
                 .is_empty()
