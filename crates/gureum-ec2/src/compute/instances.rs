@@ -58,8 +58,7 @@ mod tests;
 use crate::common::errors::Ec2Error;
 use crate::common::network::{self, dry_run, key, prefix, str_member};
 use crate::{
-    common::filter, common::instance_types, common::tags, vpc::security_group, vpc::subnet,
-    vpc::vpcs, Ec2Service,
+    common::filter, common::instance_types, common::tags, vpc::subnet, vpc::vpcs, Ec2Service,
 };
 use gureum_core::arn::wildcard_match;
 use gureum_core::id::resource_id;
@@ -740,63 +739,6 @@ fn count(input: &Value, name: &str) -> Result<i64, AwsError> {
         .ok_or_else(|| network::missing(name))
 }
 
-pub(crate) fn mac() -> String {
-    let h = gureum_core::id::hex(10);
-    let mut s = String::from("0e");
-    for i in 0..5 {
-        s.push(':');
-        s.push_str(&h[i * 2..i * 2 + 2]);
-    }
-    s
-}
-
-/// Resolves the security groups of a launch in `vpc_id`.
-pub(crate) fn resolve_groups(
-    txn: &WriteTxn,
-    store: &Store,
-    ctx: &RequestContext,
-    vpc_id: &str,
-    ids: &[String],
-    names: &[String],
-) -> Result<Vec<(String, String)>, AwsError> {
-    let all = txn.scan_prefix(&security_group::table(store), &prefix(ctx))?;
-    let mut out = Vec::new();
-    for id in ids {
-        let g = all
-            .iter()
-            .find(|(_, g)| &g.id == id)
-            .ok_or_else(|| security_group::not_found(id))?;
-        if g.1.vpc_id != vpc_id {
-            return Err(network::invalid_value(format!(
-                "Security group {id} and subnet belong to different networks."
-            )));
-        }
-        out.push((g.1.id.clone(), g.1.name.clone()));
-    }
-    for name in names {
-        let g = all
-            .iter()
-            .find(|(_, g)| &g.name == name && g.vpc_id == vpc_id)
-            .ok_or_else(|| {
-                AwsError::from(Ec2Error::InvalidGroupNotFound {
-                    message: format!(
-                        "The security group '{name}' does not exist in VPC '{vpc_id}'"
-                    ),
-                })
-            })?;
-        out.push((g.1.id.clone(), g.1.name.clone()));
-    }
-    if out.is_empty() {
-        let g = all
-            .iter()
-            .find(|(_, g)| g.name == "default" && g.vpc_id == vpc_id)
-            .ok_or_else(|| AwsError::internal("no default security group"))?;
-        out.push((g.1.id.clone(), g.1.name.clone()));
-    }
-    out.dedup();
-    Ok(out)
-}
-
 /// Picks the launch subnet: `SubnetId` (or the first interface's), else the
 /// default subnet of `Placement.AvailabilityZone` or of the first AZ.
 fn launch_subnet(
@@ -1066,7 +1008,14 @@ impl Ec2Service {
         let reservation_id = resource_id("r");
         let created = store.write(|txn| {
             let s = launch_subnet(txn, store, ctx, &input)?;
-            let groups = resolve_groups(txn, store, ctx, &s.vpc_id, &group_ids, &group_names)?;
+            let groups = crate::vpc::security_group::resolve_groups(
+                txn,
+                store,
+                ctx,
+                &s.vpc_id,
+                &group_ids,
+                &group_names,
+            )?;
             dry_run(&input)?;
             let public = assoc_public.unwrap_or(s.map_public_ip);
             let mut list = Vec::new();
@@ -1180,7 +1129,7 @@ impl Ec2Service {
                     root_device_type: root_type.clone(),
                     block_devices: devices,
                     eni_id: resource_id("eni"),
-                    mac: mac(),
+                    mac: crate::vpc::addresses::mac(),
                     launch_index: n,
                     client_token: client_token.clone(),
                     monitoring,

@@ -163,3 +163,14 @@ pub fn release_public_ip(txn: &mut WriteTxn, store: &Store, ip: &str) -> Result<
     txn.delete(&public_ip_table(store), ip)?;
     Ok(())
 }
+
+/// A new interface MAC address (`0e:` and five random octets).
+pub fn mac() -> String {
+    let h = gureum_core::id::hex(10);
+    let mut s = String::from("0e");
+    for i in 0..5 {
+        s.push(':');
+        s.push_str(&h[i * 2..i * 2 + 2]);
+    }
+    s
+}

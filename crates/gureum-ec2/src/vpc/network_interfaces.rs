@@ -303,7 +303,7 @@ pub fn create_in(
         description: description.to_string(),
         groups,
         source_dest_check: true,
-        mac: instances::mac(),
+        mac: crate::vpc::addresses::mac(),
         interface_type: interface_type.to_string(),
         requester_managed: interface_type == "vpc_endpoint",
         attachment: None,
@@ -335,7 +335,7 @@ pub fn resolve_groups(
     ids: &[String],
 ) -> Result<Vec<String>, AwsError> {
     Ok(
-        instances::resolve_groups(txn, store, ctx, vpc_id, ids, &[])?
+        crate::vpc::security_group::resolve_groups(txn, store, ctx, vpc_id, ids, &[])?
             .into_iter()
             .map(|(id, _)| id)
             .collect(),
@@ -672,7 +672,14 @@ impl Ec2Service {
                 )));
             };
             return instances::with_instance(self, ctx, &i.id, |txn, i| {
-                i.groups = instances::resolve_groups(txn, store, ctx, &i.vpc_id, &g, &[])?;
+                i.groups = crate::vpc::security_group::resolve_groups(
+                    txn,
+                    store,
+                    ctx,
+                    &i.vpc_id,
+                    &g,
+                    &[],
+                )?;
                 Ok(json!({}))
             });
         }

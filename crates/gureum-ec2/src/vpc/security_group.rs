@@ -909,3 +909,52 @@ impl Ec2Service {
         ))
     }
 }
+
+/// Resolves security groups given by id and by name in `vpc_id` to
+/// (id, name) pairs; none given means the VPC's default group. Used by
+/// launches, interfaces and endpoints.
+pub fn resolve_groups(
+    txn: &WriteTxn,
+    store: &Store,
+    ctx: &RequestContext,
+    vpc_id: &str,
+    ids: &[String],
+    names: &[String],
+) -> Result<Vec<(String, String)>, AwsError> {
+    let all = txn.scan_prefix(&table(store), &prefix(ctx))?;
+    let mut out = Vec::new();
+    for id in ids {
+        let g = all
+            .iter()
+            .find(|(_, g)| &g.id == id)
+            .ok_or_else(|| not_found(id))?;
+        if g.1.vpc_id != vpc_id {
+            return Err(network::invalid_value(format!(
+                "Security group {id} and subnet belong to different networks."
+            )));
+        }
+        out.push((g.1.id.clone(), g.1.name.clone()));
+    }
+    for name in names {
+        let g = all
+            .iter()
+            .find(|(_, g)| &g.name == name && g.vpc_id == vpc_id)
+            .ok_or_else(|| {
+                AwsError::from(Ec2Error::InvalidGroupNotFound {
+                    message: format!(
+                        "The security group '{name}' does not exist in VPC '{vpc_id}'"
+                    ),
+                })
+            })?;
+        out.push((g.1.id.clone(), g.1.name.clone()));
+    }
+    if out.is_empty() {
+        let g = all
+            .iter()
+            .find(|(_, g)| g.name == "default" && g.vpc_id == vpc_id)
+            .ok_or_else(|| AwsError::internal("no default security group"))?;
+        out.push((g.1.id.clone(), g.1.name.clone()));
+    }
+    out.dedup();
+    Ok(out)
+}
