@@ -18,12 +18,6 @@ const NOT_YET: &[(&str, &str)] = &[
     // both ways; the fix is an index of pinned/shared snapshots kept by
     // ebs and written by images.
     ("ebs/snapshots.rs", "images"),
-    // Network interfaces list and check instances (an instance's primary
-    // interface lives in its record; attachments need its state). The fix
-    // is a typed view of "interface holders" in vpc that compute fills.
-    ("vpc/network_interfaces.rs", "compute"),
-    // A flow log on an interface accepts an instance's primary interface.
-    ("vpc/records/create.rs", "compute"),
 ];
 
 fn rank(family: &str) -> Option<usize> {

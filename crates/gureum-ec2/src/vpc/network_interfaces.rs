@@ -6,16 +6,19 @@
 //! An interface takes its private address from its subnet (the same table
 //! instances use, so the subnet's `AvailableIpAddressCount` falls and the
 //! subnet cannot be deleted while it exists). Each instance's primary
-//! interface lives in the instance record ([`crate::compute::instances`]); it is
-//! listed here from the instance index, and cannot be detached or deleted.
+//! interface lives in the instance record; instances are seen here only as
+//! typed [`Holder`]s through [`InterfaceHolders`], which compute implements
+//! (`compute/interface_holders.rs`). A primary interface is listed here and
+//! cannot be detached or deleted.
 //!
-//! An attachment to an instance that is shutting down or terminated is
-//! treated as ended when read: AWS detaches secondary interfaces on
-//! termination (their `DeleteOnTermination` is false by default).
+//! `TerminateInstances` detaches secondary interfaces in its transaction
+//! (AWS's `DeleteOnTermination` is false for an attached interface), and
+//! an attachment to an instance shutting down is treated as ended when
+//! read. Attach, detach and delete read the instances inside their own
+//! write transaction.
 
 use crate::common::errors::Ec2Error;
 use crate::common::network::{self, dry_run, key, prefix, required, str_member};
-use crate::compute::instances::{self, Instance};
 use crate::{common::filter, common::tags, vpc::security_group, vpc::subnet, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -107,26 +110,53 @@ pub fn instance_gone(
     Ok(())
 }
 
-/// The region's instances, settled at the clock's now (a snapshot of the
-/// index).
-fn instances_now(svc: &Ec2Service, ctx: &RequestContext) -> Result<Vec<Instance>, AwsError> {
-    let now = ctx.clock.now_millis();
-    let mut l = svc.instances.lock(&svc.store, ctx)?;
-    Ok(l.region()
-        .instances
-        .values()
-        .map(|(i, _)| {
-            let mut i = i.clone();
-            i.settle(now);
-            i
-        })
-        .filter(|i| !i.gone(now))
-        .collect())
+/// What interface operations need of an instance, typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Holder {
+    /// `i-…`.
+    pub id: String,
+    /// Its state, settled at the time of the read.
+    pub state: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Its AZ.
+    pub az: String,
+    /// Its primary interface (kept in the instance record).
+    pub eni_id: String,
+}
+
+/// The instances' side of network interfaces. Compute owns the instance
+/// records and implements this for the service, so this module reads
+/// instances only through typed [`Holder`]s.
+pub trait InterfaceHolders {
+    /// The region's instances (settled now, those gone past visibility
+    /// left out).
+    fn holders(&self, ctx: &RequestContext) -> Result<Vec<Holder>, AwsError>;
+    /// The same, read inside a write transaction.
+    fn holders_in(
+        &self,
+        txn: &WriteTxn,
+        ctx: &RequestContext,
+        now: i64,
+    ) -> Result<Vec<Holder>, AwsError>;
+    /// An instance's primary interface as the model's
+    /// `InstanceNetworkInterface` (compute renders it).
+    fn primary_interface(&self, ctx: &RequestContext, instance_id: &str) -> Option<Value>;
+    /// Sets the security groups of an instance's primary interface (they
+    /// are the instance's groups).
+    fn set_primary_groups(
+        &self,
+        ctx: &RequestContext,
+        instance_id: &str,
+        group_ids: &[String],
+    ) -> OpResult;
+    /// `InvalidInstanceID.NotFound` for `id`.
+    fn no_such_instance(&self, id: &str) -> AwsError;
 }
 
 impl NetworkInterface {
     /// The attachment, unless its instance is gone or terminating.
-    pub fn live_attachment<'a>(&'a self, instances: &[Instance]) -> Option<&'a Attachment> {
+    pub fn live_attachment<'a>(&'a self, instances: &[Holder]) -> Option<&'a Attachment> {
         self.attachment.as_ref().filter(|a| {
             instances
                 .iter()
@@ -140,7 +170,7 @@ impl NetworkInterface {
         ctx: &RequestContext,
         tags: &tags::Tags,
         group_names: &BTreeMap<String, String>,
-        instances: &[Instance],
+        instances: &[Holder],
     ) -> Value {
         self.render(ctx, tags, group_names, self.live_attachment(instances))
     }
@@ -208,10 +238,13 @@ fn private_dns(ctx: &RequestContext, ip: &str) -> String {
 }
 
 /// An instance's primary interface as the model's `NetworkInterface`.
-fn primary_value(ctx: &RequestContext, i: &Instance, tags: &tags::Tags) -> Option<Value> {
-    let mut v = i.to_value(ctx, &tags::Tags::new())["NetworkInterfaces"]
-        .get(0)?
-        .clone();
+fn primary_value(
+    svc: &Ec2Service,
+    ctx: &RequestContext,
+    i: &Holder,
+    tags: &tags::Tags,
+) -> Option<Value> {
+    let mut v = svc.primary_interface(ctx, &i.id)?;
     v["AvailabilityZone"] = json!(i.az);
     v["RequesterManaged"] = json!(false);
     v["TagSet"] = network::tag_list(tags);
@@ -472,7 +505,7 @@ impl Ec2Service {
         let ids = network::strings(&input, "NetworkInterfaceIds");
         let filters = filter::parse(&input);
         network::check_filters(&filters, FILTERS)?;
-        let instances = instances_now(self, ctx)?;
+        let instances = self.holders(ctx)?;
         let names = group_names(&self.store, ctx)?;
         let mut all: Vec<(String, Value, tags::Tags)> = Vec::new();
         for (_, eni) in table(&self.store).scan_prefix(&prefix(ctx))? {
@@ -481,7 +514,7 @@ impl Ec2Service {
         }
         for i in instances.iter().filter(|i| i.state != "terminated") {
             let t = tags::get(&self.store, ctx, &i.eni_id)?;
-            if let Some(v) = primary_value(ctx, i, &t) {
+            if let Some(v) = primary_value(self, ctx, i, &t) {
                 all.push((i.eni_id.clone(), v, t));
             }
         }
@@ -545,7 +578,7 @@ impl Ec2Service {
         store.write(|txn| {
             // The instances are read in this transaction: one terminating
             // or attaching concurrently is wholly before or after it.
-            let instances = instances::all_in(txn, store, ctx, now)?;
+            let instances = self.holders_in(txn, ctx, now)?;
             if instances
                 .iter()
                 .any(|i| i.eni_id == id && i.state != "terminated")
@@ -579,11 +612,11 @@ impl Ec2Service {
             let mut eni = txn.get(&table(store), &k)?.ok_or_else(|| not_found(id))?;
             // Validated in the transaction that writes the attachment, so
             // a TerminateInstances cannot slip between check and write.
-            let instances = instances::all_in(txn, store, ctx, now)?;
+            let instances = self.holders_in(txn, ctx, now)?;
             let i = instances
                 .iter()
                 .find(|i| i.id == instance_id)
-                .ok_or_else(|| instances::not_found(&[instance_id]))?;
+                .ok_or_else(|| self.no_such_instance(instance_id))?;
             check_attach(
                 &eni,
                 i,
@@ -609,7 +642,7 @@ impl Ec2Service {
     pub(crate) fn detach_network_interface(&self, ctx: &RequestContext, input: Value) -> OpResult {
         dry_run(&input)?;
         let attachment_id = required(&input, "AttachmentId")?;
-        let instances = instances_now(self, ctx)?;
+        let instances = self.holders(ctx)?;
         if instances.iter().any(|i| {
             i.state != "terminated" && attachment_id == format!("eni-attach-{}", &i.eni_id[4..])
         }) {
@@ -661,7 +694,8 @@ impl Ec2Service {
             return Err(network::missing("GroupId"));
         }
         let store = &self.store;
-        let primary = instances_now(self, ctx)?
+        let primary = self
+            .holders(ctx)?
             .into_iter()
             .find(|i| i.eni_id == id && i.state != "terminated");
         if let Some(i) = primary {
@@ -671,17 +705,7 @@ impl Ec2Service {
                     i.id
                 )));
             };
-            return instances::with_instance(self, ctx, &i.id, |txn, i| {
-                i.groups = crate::vpc::security_group::resolve_groups(
-                    txn,
-                    store,
-                    ctx,
-                    &i.vpc_id,
-                    &g,
-                    &[],
-                )?;
-                Ok(json!({}))
-            });
+            return self.set_primary_groups(ctx, &i.id, &g);
         }
         store.write(|txn| {
             let k = key(ctx, id);
@@ -707,9 +731,9 @@ impl Ec2Service {
 /// device index is free (0 is the primary interface's).
 pub fn check_attach(
     eni: &NetworkInterface,
-    i: &Instance,
+    i: &Holder,
     index: i64,
-    instances: &[Instance],
+    instances: &[Holder],
     all: &[(String, NetworkInterface)],
 ) -> Result<(), AwsError> {
     if eni.requester_managed || eni.live_attachment(instances).is_some() {

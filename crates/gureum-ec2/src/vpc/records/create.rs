@@ -7,6 +7,7 @@ use super::{
 use crate::common::cidr::parse_ipv4;
 use crate::common::errors::Ec2Error;
 use crate::common::network::{self, dry_run, key, required, str_member};
+use crate::vpc::network_interfaces::InterfaceHolders;
 use crate::{common::tags, vpc::subnet, vpc::vpcs, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -68,6 +69,7 @@ fn toggle(options: &Value, name: &str, default: &str) -> Result<String, AwsError
 /// A resource a flow log may watch exists: `None`, or the error code and
 /// message of an unsuccessful item.
 fn flow_log_target(
+    svc: &Ec2Service,
     txn: &WriteTxn,
     store: &Store,
     ctx: &RequestContext,
@@ -88,13 +90,10 @@ fn flow_log_target(
         "NetworkInterface" => (
             txn.get(&crate::vpc::network_interfaces::table(store), &k)?
                 .is_some()
-                || txn
-                    .scan_prefix(
-                        &crate::compute::instances::table(store),
-                        &network::prefix(ctx),
-                    )?
+                || svc
+                    .holders_in(txn, ctx, ctx.clock.now_millis())?
                     .iter()
-                    .any(|(_, i)| i.eni_id == id),
+                    .any(|h| h.eni_id == id),
             Ec2Error::InvalidNetworkInterfaceIdNotFound { id: missing },
         ),
         "TransitGateway" => (
@@ -195,7 +194,7 @@ impl Ec2Service {
             let existing = txn.scan_prefix(&super::table(store), &network::prefix(ctx))?;
             let (mut made, mut failed) = (Vec::new(), Vec::new());
             for id in &ids {
-                if let Some((code, message)) = flow_log_target(txn, store, ctx, rtype, id)? {
+                if let Some((code, message)) = flow_log_target(self, txn, store, ctx, rtype, id)? {
                     failed.push(json!({"Error": {"Code": code, "Message": message}, "ResourceId": id}));
                     continue;
                 }
