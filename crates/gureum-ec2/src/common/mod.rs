@@ -1,6 +1,7 @@
 //! Shared mechanics every family uses: CIDR math, `Filters`, tags, request helpers and ids, the declared errors, and the read-only catalogues (regions and zones, instance types).
 
 pub mod catalog;
+pub mod catalog_images;
 pub mod cidr;
 pub mod errors;
 pub mod filter;

@@ -128,7 +128,7 @@ impl Ec2Service {
                     txn.put(&volumes::table(store), &key(ctx, &v.id), &v)?;
                 }
             }
-            let src = crate::images::public::catalogue_images(&ctx.region)
+            let src = crate::common::catalog_images::catalogue_images(&ctx.region)
                 .into_iter()
                 .find(|v| v["ImageId"] == inst.image_id.as_str());
             let img = Image {

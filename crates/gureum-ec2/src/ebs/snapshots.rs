@@ -19,7 +19,7 @@
 use crate::common::errors::Ec2Error;
 use crate::common::network::{self, dry_run, key, prefix, required, str_member};
 use crate::ebs::volumes::{self, GIB, TRANSITION_MS};
-use crate::{common::filter, common::tags, images::public, Ec2Service};
+use crate::{common::filter, common::tags, Ec2Service};
 use gureum_core::id::resource_id;
 use gureum_core::timestamp::parse_iso8601;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
@@ -110,7 +110,7 @@ pub fn not_found(id: &str) -> AwsError {
 
 /// The root snapshots of `region`'s catalogue AMIs.
 pub fn catalogue_snapshots(region: &str) -> Vec<Snapshot> {
-    public::catalogue_images(region)
+    crate::common::catalog_images::catalogue_images(region)
         .iter()
         .filter_map(|img| {
             let ebs = img.pointer("/BlockDeviceMappings/0/Ebs")?;

@@ -37,7 +37,7 @@ impl T {
     }
     /// A running instance in `az` (its default subnet).
     fn instance(&self, az: &str) -> String {
-        let image = crate::images::public::catalogue_images("us-east-1")
+        let image = crate::common::catalog_images::catalogue_images("us-east-1")
             .into_iter()
             .find(|i| i["Architecture"] == "x86_64" && i.get("Platform").is_none())
             .and_then(|i| i["ImageId"].as_str().map(str::to_string))
@@ -358,7 +358,7 @@ fn catalogue_snapshots_are_amazons_and_in_use() {
         t.s.describe_snapshots(&t.ctx, json!({"OwnerIds": ["amazon"]}))
             .expect("amazon");
     let list = amazon["Snapshots"].as_array().expect("value");
-    assert_eq!(list.len(), crate::images::public::catalogue_len());
+    assert_eq!(list.len(), crate::common::catalog_images::catalogue_len());
     let mine =
         t.s.describe_snapshots(&t.ctx, json!({"OwnerIds": ["self"]}))
             .expect("self");

@@ -386,7 +386,7 @@ fn find_usable(
     scan: impl Fn() -> Result<Rows, AwsError>,
 ) -> Result<Image, AwsError> {
     check_id(id)?;
-    if let Some(v) = crate::images::public::catalogue_images(region)
+    if let Some(v) = crate::common::catalog_images::catalogue_images(region)
         .iter()
         .find(|v| v["ImageId"] == id)
     {

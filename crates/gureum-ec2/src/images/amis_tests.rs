@@ -26,7 +26,7 @@ fn text(v: &Value) -> String {
 }
 
 fn catalogue_ami(region: &str) -> String {
-    crate::images::public::catalogue_images(region)
+    crate::common::catalog_images::catalogue_images(region)
         .into_iter()
         .find(|i| i["Architecture"] == "x86_64" && i.get("Platform").is_none())
         .map(|i| text(&i["ImageId"]))
@@ -146,7 +146,7 @@ fn describe_images_lists_own_images_with_filters() {
     let all = s.describe_images(&ctx, json!({})).expect("all");
     assert_eq!(
         all["Images"].as_array().map(Vec::len),
-        Some(crate::images::public::catalogue_len() + 1)
+        Some(crate::common::catalog_images::catalogue_len() + 1)
     );
 }
 

@@ -129,7 +129,7 @@ fn groups_must_belong_to_the_subnets_vpc() {
 }
 
 fn instance(s: &Ec2Service, c: &RequestContext, subnet: &str) -> Value {
-    let ami = crate::images::public::catalogue_images("us-east-1")
+    let ami = crate::common::catalog_images::catalogue_images("us-east-1")
         .into_iter()
         .find(|i| i["Architecture"] == "x86_64" && i.get("Platform").is_none())
         .and_then(|i| i["ImageId"].as_str().map(str::to_string))

@@ -15,7 +15,7 @@ fn ctx_with(clock: &Clock) -> RequestContext {
 }
 
 fn ami() -> String {
-    crate::images::public::catalogue_images("us-east-1")
+    crate::common::catalog_images::catalogue_images("us-east-1")
         .into_iter()
         .find(|i| i["Architecture"] == "x86_64" && i.get("Platform").is_none())
         .and_then(|i| i["ImageId"].as_str().map(str::to_string))
