@@ -12,11 +12,10 @@ const ORDER: [&str; 5] = ["common", "vpc", "ebs", "images", "compute"];
 /// (file under `src/`, family used). The list only shrinks: a new
 /// crossing fails the test.
 const NOT_YET: &[(&str, &str)] = &[
-    // Snapshots read images: the catalogue's snapshots, the snapshot
-    // behind an image shared with the caller, and the AMIs that pin a
-    // snapshot against DeleteSnapshot. The snapshot↔image relation runs
-    // both ways; the fix is an index of pinned/shared snapshots kept by
-    // ebs and written by images.
+    // Snapshots find the owner's snapshot behind an image shared with the
+    // caller (`find_in`, used by CreateVolume). The fix is a lookup trait
+    // in ebs that images implement, as network interfaces do for
+    // instances.
     ("ebs/snapshots.rs", "images"),
 ];
 

@@ -6,3 +6,4 @@ pub mod amis;
 #[cfg(test)]
 mod amis_tests;
 pub mod public;
+pub mod snapshot_deletion;
