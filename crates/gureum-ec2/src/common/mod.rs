@@ -1,4 +1,6 @@
-//! Shared mechanics every family uses: CIDR math, `Filters`, tags, request helpers and ids, the declared errors, and the read-only catalogues (regions and zones, instance types).
+//! Shared mechanics every family uses: CIDR math, `Filters`, tag records,
+//! request helpers, the declared errors, and the read-only catalogues
+//! (regions and zones, public images, instance types).
 
 pub mod catalog;
 pub mod catalog_images;

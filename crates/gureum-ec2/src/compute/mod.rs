@@ -1,4 +1,7 @@
-//! Compute: instances, key pairs and launch templates.
+//! Compute: instances, key pairs and launch templates, and the operations
+//! that join an instance with a lower family (volume attachments, Elastic
+//! IP associations, `CreateImage`, the instances' side of network
+//! interfaces).
 
 pub mod address_associations;
 pub mod create_image;

@@ -1,4 +1,6 @@
-//! Images: the public catalogue, the account's own AMIs, their operations and attributes.
+//! Images: `DescribeImages` over the public catalogue, the account's own
+//! AMIs, their operations and attributes, and `DeleteSnapshot` (refused
+//! while an image uses the snapshot).
 
 pub mod ami_attributes;
 pub mod ami_ops;

@@ -1,4 +1,7 @@
-//! The VPC control plane: VPCs, subnets and their addresses, route tables, internet and NAT gateways, network ACLs, security groups, network interfaces, Elastic IPs, endpoints, peering, DHCP options, prefix lists and record-only resources.
+//! The VPC control plane: VPCs and the default VPC, subnets and their
+//! addresses, route tables, internet and NAT gateways, network ACLs,
+//! security groups, network interfaces, Elastic IPs, endpoints, peering,
+//! DHCP options, prefix lists and record-only resources.
 
 pub mod addresses;
 pub mod dhcp_options;
