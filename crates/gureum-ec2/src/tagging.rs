@@ -57,7 +57,7 @@ impl Ec2Service {
                 // `resources` refused ids of no declared type.
                 if let Some(t) = RESOURCES.type_of(id) {
                     if let Some(exists) = t.exists {
-                        if !exists(txn, &self.store, ctx, id)? {
+                        if !exists(txn, self, ctx, id)? {
                             return Err((t.not_found)(id));
                         }
                     }

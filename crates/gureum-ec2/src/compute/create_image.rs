@@ -111,7 +111,7 @@ impl Ec2Service {
                 if let Some(s) = known.iter().find(|s| s.id == sid) {
                     return Ok(s.clone());
                 }
-                let s = snapshots::find_in(txn, store, ctx, sid)?
+                let s = snapshots::find_in(self, txn, ctx, sid)?
                     .ok_or_else(|| snapshots::not_found(sid))?;
                 known.push(s.clone());
                 Ok(s)

@@ -1045,7 +1045,7 @@ impl Ec2Service {
                 let root_volume = match root_ebs["SnapshotId"].as_str() {
                     Some(snap) => crate::ebs::volumes::create_root_volume(
                         txn,
-                        store,
+                        self,
                         ctx,
                         &s.az,
                         snap,

@@ -138,15 +138,30 @@ pub fn catalogue_snapshots(region: &str) -> Vec<Snapshot> {
         .collect()
 }
 
+/// Snapshots that images share: the owner's snapshot behind an image
+/// shared with the caller. Images own the sharing and implement this for
+/// the service, so EBS does not read images.
+pub trait SharedSnapshots {
+    /// The snapshot `id` the caller may use through an image shared with
+    /// it, if any.
+    fn shared_snapshot(
+        &self,
+        txn: &WriteTxn,
+        ctx: &RequestContext,
+        id: &str,
+    ) -> Result<Option<Snapshot>, AwsError>;
+}
+
 /// A snapshot the caller can use (own, in its region, the region's
 /// catalogue, or one behind an image shared with it), inside a
 /// transaction.
 pub fn find_in(
+    svc: &Ec2Service,
     txn: &WriteTxn,
-    store: &Store,
     ctx: &RequestContext,
     id: &str,
 ) -> Result<Option<Snapshot>, AwsError> {
+    let store = &svc.store;
     if let Some(s) = txn.get(&table(store), &key(ctx, id))? {
         return Ok(Some(s));
     }
@@ -157,7 +172,7 @@ pub fn find_in(
         return Ok(Some(s));
     }
     // The owner's snapshot behind an image shared with the caller.
-    crate::images::amis::shared_snapshot(txn, store, ctx, id)
+    svc.shared_snapshot(txn, ctx, id)
 }
 
 impl Ec2Service {

@@ -421,11 +421,11 @@ pub fn check_bounds(
 /// catalogue ones), or `InvalidSnapshot.NotFound`.
 fn snapshot_source(
     txn: &WriteTxn,
-    store: &Store,
+    svc: &Ec2Service,
     ctx: &RequestContext,
     id: &str,
 ) -> Result<(i64, bool, Option<String>), AwsError> {
-    let s = crate::ebs::snapshots::find_in(txn, store, ctx, id)?
+    let s = crate::ebs::snapshots::find_in(svc, txn, ctx, id)?
         .ok_or_else(|| crate::ebs::snapshots::not_found(id))?;
     Ok((s.volume_size, s.encrypted, s.kms_key_id))
 }
@@ -433,7 +433,7 @@ fn snapshot_source(
 /// Builds a volume from a spec (checks bounds and the snapshot).
 fn build(
     txn: &WriteTxn,
-    store: &Store,
+    svc: &Ec2Service,
     ctx: &RequestContext,
     zone: &gureum_core::region::Zone,
     spec: &VolumeSpec,
@@ -446,7 +446,7 @@ fn build(
     }
     let size = match snapshot_id {
         Some(sid) => {
-            let (snap_size, snap_enc, snap_kms) = snapshot_source(txn, store, ctx, sid)?;
+            let (snap_size, snap_enc, snap_kms) = snapshot_source(txn, svc, ctx, sid)?;
             if snap_enc {
                 encrypted = true;
                 kms = kms.or(snap_kms);
@@ -497,7 +497,7 @@ fn build(
 #[allow(clippy::too_many_arguments)]
 pub fn create_root_volume(
     txn: &mut WriteTxn,
-    store: &Store,
+    svc: &Ec2Service,
     ctx: &RequestContext,
     az: &str,
     snapshot_id: &str,
@@ -506,7 +506,8 @@ pub fn create_root_volume(
     device: &str,
 ) -> Result<String, AwsError> {
     let zone = find_zone(ctx, az)?;
-    let mut v = build(txn, store, ctx, &zone, spec, Some(snapshot_id))?;
+    let store = &svc.store;
+    let mut v = build(txn, svc, ctx, &zone, spec, Some(snapshot_id))?;
     v.create_ms -= TRANSITION_MS;
     v.attachments.push(VolumeAttachment {
         instance_id: instance_id.to_string(),
@@ -641,7 +642,7 @@ impl Ec2Service {
         let tags = network::spec_tags(&input, "volume")?;
         let store = &self.store;
         let v = store.write(|txn| {
-            let v = build(txn, store, ctx, &zone, &spec, snapshot)?;
+            let v = build(txn, self, ctx, &zone, &spec, snapshot)?;
             txn.put(&table(store), &key(ctx, &v.id), &v)?;
             tags::put_in(txn, store, ctx, &v.id, &tags)?;
             Ok::<_, AwsError>(v)

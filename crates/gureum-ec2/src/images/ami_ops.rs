@@ -248,7 +248,7 @@ impl Ec2Service {
         let id = store.write(|txn| {
             let mut devices = Vec::new();
             apply_mappings(&mut devices, &input, &mut |sid| {
-                snapshots::find_in(txn, store, ctx, sid)?.ok_or_else(|| snapshots::not_found(sid))
+                snapshots::find_in(self, txn, ctx, sid)?.ok_or_else(|| snapshots::not_found(sid))
             })?;
             let root = str_member(&input, "RootDeviceName")
                 .map(str::to_string)
@@ -390,7 +390,7 @@ impl Ec2Service {
                 let Some(sid) = d.snapshot_id.clone() else {
                     continue;
                 };
-                let from = source_snapshot(txn, store, &src_ctx, &src, &sid)?;
+                let from = source_snapshot(self, txn, store, &src_ctx, &src, &sid)?;
                 let mut s = new_snapshot(
                     ctx,
                     now,
@@ -436,13 +436,14 @@ impl Ec2Service {
 /// A snapshot of the source image in its region: the caller's, the
 /// catalogue's, or the owner's (a shared image).
 fn source_snapshot(
+    svc: &Ec2Service,
     txn: &WriteTxn,
     store: &Store,
     src_ctx: &RequestContext,
     src: &Image,
     sid: &str,
 ) -> Result<Snapshot, AwsError> {
-    if let Some(s) = snapshots::find_in(txn, store, src_ctx, sid)? {
+    if let Some(s) = snapshots::find_in(svc, txn, src_ctx, sid)? {
         return Ok(s);
     }
     let owner_key = format!("{}/{}/{sid}", src.owner_id, src_ctx.region);

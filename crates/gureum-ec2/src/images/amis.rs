@@ -238,6 +238,19 @@ pub fn region_images(store: &Store, region: &str) -> Result<Vec<Image>, AwsError
 
 /// A snapshot another account owns that backs an image shared with the
 /// caller (so that the caller can launch it), inside a transaction.
+impl crate::ebs::snapshots::SharedSnapshots for crate::Ec2Service {
+    fn shared_snapshot(
+        &self,
+        txn: &WriteTxn,
+        ctx: &RequestContext,
+        id: &str,
+    ) -> Result<Option<Snapshot>, AwsError> {
+        shared_snapshot(txn, &self.store, ctx, id)
+    }
+}
+
+/// The owner's snapshot `snapshot_id` behind an image of this region that
+/// is shared with the caller.
 pub fn shared_snapshot(
     txn: &WriteTxn,
     store: &Store,
