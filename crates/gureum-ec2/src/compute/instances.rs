@@ -14,10 +14,12 @@
 //!
 //! # Addresses
 //!
-//! Private addresses come from the subnet ([`ip_table`]: one row per taken
-//! address, which lowers the subnet's `AvailableIpAddressCount`); public
-//! addresses from [`public_ip`]'s pool (`3.x.y.z` for instances, `54.x.y.z`
-//! for Elastic IPs, the second octet derived from the region). A stopped
+//! Private addresses come from the subnet
+//! ([`crate::vpc::addresses::ip_table`]: one row per taken address, which
+//! lowers the subnet's `AvailableIpAddressCount`); public addresses from
+//! the regional pool ([`crate::vpc::addresses::take_public_ip`]: `3.x.y.z`
+//! for instances, `54.x.y.z` for Elastic IPs, the second octet derived
+//! from the region). A stopped
 //! instance gives its public address back; a started one gets a new one; an
 //! Elastic IP stays.
 //!
