@@ -160,9 +160,10 @@ def test_nat_gateway_elastic_ip_is_associated_with_its_interface(ec2):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ec2.release_address(AllocationId=alloc)
     assert e.value.response["Error"] == {
-        "Code": "InvalidIPAddress.InUse",
-        "Message": f"The address with allocation id [{alloc}] is in use.",
+        "Code": "AuthFailure",
+        "Message": "You do not have permission to access the specified resource.",
     }
+    assert error_code(ec2.disassociate_address, AssociationId=addr["AssociationId"]) == "AuthFailure"
     ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
     addr = ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]
     assert "AssociationId" not in addr and "NetworkInterfaceId" not in addr

@@ -14,6 +14,9 @@ gureum_core::aws_errors! {
         AddressLimitExceeded = ("AddressLimitExceeded", 400, "The public address pool is exhausted."),
         /// `AuthFailure`.
         AuthFailure { id: String } = ("AuthFailure", 400, "Not authorized for image:{id}"),
+        /// `AuthFailure` for a resource AWS manages for the caller (an
+        /// Elastic IP held by a NAT gateway).
+        AuthFailureManaged = ("AuthFailure", 400, "You do not have permission to access the specified resource."),
         /// `CannotDelete`.
         CannotDelete { message: String } = ("CannotDelete", 400, "{message}"),
         /// `CidrLimitExceeded`.

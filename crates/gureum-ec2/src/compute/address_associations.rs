@@ -15,7 +15,7 @@ use gureum_store::{Store, WriteTxn};
 use serde_json::json;
 
 use crate::vpc::elastic_ips::{
-    address_not_found, assoc_not_found, find, in_use, instance_gone, table, Association,
+    address_not_found, assoc_not_found, find, instance_gone, managed, table, Association,
 };
 
 /// Gives an instance whose Elastic IP left a new auto-assigned address
@@ -96,7 +96,7 @@ impl Ec2Service {
                 }
                 if old.instance_id.is_none() {
                     // A NAT gateway's address moves only with the gateway.
-                    return Err(in_use(&a.allocation_id));
+                    return Err(AwsError::from(Ec2Error::AuthFailureManaged));
                 }
                 if let Some(prev) = snapshot
                     .iter()
@@ -158,6 +158,9 @@ impl Ec2Service {
                     Some(id) => assoc_not_found(id),
                     None => address_not_found(ip.unwrap_or_default()),
                 })?;
+            if let Some(e) = managed(&a) {
+                return Err(e);
+            }
             dry_run(&input)?;
             let Some(old) = a.association.take() else {
                 return Ok(vec![]);

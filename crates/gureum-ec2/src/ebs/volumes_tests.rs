@@ -893,11 +893,17 @@ fn a_nat_gateways_elastic_ip_shows_its_interface_and_is_held_until_the_gateway_g
         t.s.release_address(&t.ctx, json!({"AllocationId": alloc}))
             .expect_err("held by the gateway");
     assert_eq!(
-        (e.code.as_str(), e.message),
+        (e.code.as_str(), e.message.as_str()),
         (
-            "InvalidIPAddress.InUse",
-            format!("The address with allocation id [{alloc}] is in use.")
+            "AuthFailure",
+            "You do not have permission to access the specified resource."
         )
+    );
+    let assoc = a["AssociationId"].as_str().expect("id").to_string();
+    assert_eq!(
+        code(t.s.disassociate_address(&t.ctx, json!({"AssociationId": assoc}))),
+        "AuthFailure",
+        "the gateway's association is AWS's to manage"
     );
     assert_eq!(
         code(t.s.create_nat_gateway(&t.ctx, json!({"SubnetId": s, "AllocationId": alloc}))),

@@ -58,6 +58,15 @@ pub(crate) fn address_not_found(ip: &str) -> AwsError {
 }
 
 /// `InvalidIPAddress.InUse`: the address is associated.
+/// `AuthFailure`: the address is held by a NAT gateway, whose association
+/// AWS manages (it moves only with the gateway).
+pub(crate) fn managed(a: &Address) -> Option<AwsError> {
+    a.association
+        .as_ref()
+        .filter(|x| x.instance_id.is_none())
+        .map(|_| AwsError::from(Ec2Error::AuthFailureManaged))
+}
+
 pub(crate) fn in_use(allocation_id: &str) -> AwsError {
     AwsError::from(Ec2Error::InvalidIPAddressInUse {
         message: format!("The address with allocation id [{allocation_id}] is in use."),
@@ -223,6 +232,9 @@ impl Ec2Service {
         let store = &self.store;
         store.write(|txn| {
             let a = find(txn, store, ctx, alloc, ip)?;
+            if let Some(e) = managed(&a) {
+                return Err(e);
+            }
             if a.association.is_some() {
                 return Err(in_use(&a.allocation_id));
             }
