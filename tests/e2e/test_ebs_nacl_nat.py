@@ -143,3 +143,28 @@ def test_launch_template_versions(ec2):
     ec2.delete_launch_template(LaunchTemplateName="web-lt")
     assert error_code(ec2.describe_launch_templates,
                       LaunchTemplateNames=["web-lt"]) == "InvalidLaunchTemplateName.NotFoundException"
+
+
+def test_nat_gateway_elastic_ip_is_associated_with_its_interface(ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.31.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.31.1.0/24")["Subnet"]["SubnetId"]
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=sub, AllocationId=alloc)["NatGateway"]
+    nat_addr = nat["NatGatewayAddresses"][0]
+    addr = ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]
+    assert addr["NetworkInterfaceId"] == nat_addr["NetworkInterfaceId"]
+    assert addr["PrivateIpAddress"] == nat_addr["PrivateIp"]
+    assert addr["NetworkInterfaceOwnerId"] == "000000000000"
+    assert addr["AssociationId"].startswith("eipassoc-")
+    assert "InstanceId" not in addr
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ec2.release_address(AllocationId=alloc)
+    assert e.value.response["Error"] == {
+        "Code": "AuthFailure",
+        "Message": "You do not have permission to access the specified resource.",
+    }
+    assert error_code(ec2.disassociate_address, AssociationId=addr["AssociationId"]) == "AuthFailure"
+    ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+    addr = ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]
+    assert "AssociationId" not in addr and "NetworkInterfaceId" not in addr
+    ec2.release_address(AllocationId=alloc)

@@ -193,3 +193,28 @@ def test_key_pairs_and_fingerprints(ec2):
     ec2.delete_key_pair(KeyName="rsa-made")
     ec2.delete_key_pair(KeyPairId=ed["KeyPairId"])
     assert error_code(ec2.describe_key_pairs, KeyNames=["rsa-made"]) == "InvalidKeyPair.NotFound"
+
+
+def test_attached_volume_is_in_block_device_mappings_until_detached(gureum, ec2, ami, public_subnet):
+    _, sub = public_subnet
+    iid = ec2.run_instances(ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                            SubnetId=sub)["Instances"][0]["InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1})
+    vol = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)["VolumeId"]
+    ec2.get_waiter("volume_available").wait(VolumeIds=[vol], WaiterConfig={"Delay": 1})
+    ec2.attach_volume(VolumeId=vol, InstanceId=iid, Device="/dev/sdf")
+
+    def mappings():
+        i = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+        return {m["DeviceName"]: m["Ebs"] for m in i["BlockDeviceMappings"]}
+
+    assert mappings()["/dev/sdf"]["Status"] == "attaching"
+    advance(gureum, 2)
+    ebs = mappings()["/dev/sdf"]
+    assert ebs["VolumeId"] == vol and ebs["Status"] == "attached"
+    assert ebs["DeleteOnTermination"] is False and ebs["AttachTime"]
+    ec2.detach_volume(VolumeId=vol)
+    assert mappings()["/dev/sdf"]["Status"] == "detaching"
+    advance(gureum, 2)
+    assert "/dev/sdf" not in mappings()
+    ec2.terminate_instances(InstanceIds=[iid])

@@ -1,62 +1,54 @@
-//! EC2 (ec2 protocol, regional): catalogues, instances, EBS and the VPC
-//! control plane.
+//! EC2 (ec2 protocol, regional): catalogues, instances, EBS, images and
+//! the VPC control plane.
 //!
-//! - Catalogues, read-only: regions and availability zones ([`catalog`]),
-//!   instance types and their offerings ([`instance_types`]), public AMIs
-//!   ([`images`]); the account's own AMIs ([`amis`], [`ami_ops`],
-//!   [`ami_attributes`]).
-//! - VPC resources, stored per account and region: VPCs and the default VPC
-//!   ([`vpc`]), subnets ([`subnet`]), internet gateways
-//!   ([`internet_gateway`]), route tables ([`route_table`]), security groups
-//!   ([`security_group`]), tags ([`tags`]), over CIDR math ([`cidr`]) and
-//!   shared request helpers ([`network`], [`filter`]); network ACLs
-//!   ([`network_acl`]) and NAT gateways ([`nat_gateway`]).
-//! - Instances ([`instances`]: a lifecycle evaluated lazily on Gureum's
-//!   clock, an in-memory index over the store), key pairs ([`key_pairs`],
-//!   real RSA/ED25519 keys), Elastic IPs ([`elastic_ips`]).
-//! - EBS: volumes ([`volumes`]) and snapshots ([`snapshots`]); launch
-//!   templates ([`launch_templates`]).
+//! The crate is laid out by family, and a family uses only the families
+//! below it:
 //!
-//! - More of the VPC: network interfaces ([`network_interfaces`]), managed
-//!   prefix lists ([`prefix_lists`]), VPC endpoints ([`vpc_endpoints`]),
-//!   peering connections across accounts and regions ([`peering`]), DHCP
-//!   options sets ([`dhcp_options`]), and record-only resources with no
-//!   data plane: flow logs, transit gateways, VPN and customer gateways,
-//!   VPN connections ([`records`]).
+//! ```text
+//! common  ←  vpc  ←  ebs  ←  images  ←  compute
+//! ```
+//!
+//! - [`common`]: CIDR math, `Filters`, tags, request helpers, the declared
+//!   errors, and the read-only catalogues (regions and zones, instance
+//!   types).
+//! - [`vpc`]: VPCs and the default VPC, subnets, route tables, internet and
+//!   NAT gateways, network ACLs, security groups, network interfaces,
+//!   Elastic IPs, endpoints, peering, DHCP options, prefix lists, and
+//!   record-only resources (flow logs, transit gateways, VPN).
+//! - [`ebs`]: volumes and snapshots.
+//! - [`images`]: public catalogue images and the account's own AMIs.
+//! - [`compute`]: instances (a lifecycle evaluated lazily on Gureum's
+//!   clock, an in-memory index over the store), key pairs, launch
+//!   templates.
+//!
+//! `layering_tests.rs` reads the sources and fails on an import against the
+//! direction. Operations that join families (an instance and its volume)
+//! live in the higher family.
 
-pub mod ami_attributes;
-pub mod ami_ops;
-pub mod amis;
-#[cfg(test)]
-mod amis_tests;
-pub mod catalog;
-pub mod cidr;
-pub mod dhcp_options;
-pub mod elastic_ips;
-pub mod filter;
+pub mod common;
+pub mod compute;
+pub mod ebs;
 pub mod images;
-pub mod instance_types;
-pub mod instances;
-pub mod internet_gateway;
-pub mod key_pairs;
-pub mod launch_templates;
-pub mod nat_gateway;
-pub mod network;
-pub mod network_acl;
-pub mod network_interfaces;
-pub mod peering;
-pub mod prefix_lists;
-pub mod records;
-pub mod route_table;
-pub mod security_group;
-pub mod snapshots;
-pub mod subnet;
-pub mod tags;
-pub mod volumes;
+#[cfg(test)]
+mod layering_tests;
+#[cfg(test)]
+mod races_tests;
+pub mod resources;
+pub mod tagging;
 pub mod vpc;
-pub mod vpc_endpoints;
 
-use gureum_core::{OpResult, RequestContext, Value};
+/// A service over an in-memory store whose `000000000000`/`us-east-1` is
+/// set up, as the first request there would have done.
+#[cfg(test)]
+pub(crate) fn test_service() -> Ec2Service {
+    let s = Ec2Service::new(Store::in_memory().expect("store"));
+    let ctx = RequestContext::root("000000000000", "us-east-1", gureum_core::Clock::system());
+    s.prepare(&ctx).expect("bootstrap");
+    s
+}
+
+use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
+use gureum_kit::Bootstrap;
 use gureum_store::Store;
 
 /// The EC2 service.
@@ -65,7 +57,10 @@ pub struct Ec2Service {
     /// Where the VPC family (and later the rest of EC2) keeps its state.
     pub(crate) store: Store,
     /// The in-memory index of instances (the store stays the truth).
-    pub(crate) instances: instances::Index,
+    pub(crate) instances: compute::instances::Index,
+    /// Which accounts' regions have their default VPC (and the rest of
+    /// what AWS makes before anyone asks) in this process.
+    bootstrap: Bootstrap,
 }
 
 impl Ec2Service {
@@ -73,27 +68,49 @@ impl Ec2Service {
     pub fn new(store: Store) -> Self {
         Ec2Service {
             store,
-            instances: instances::Index::default(),
+            instances: compute::instances::Index::default(),
+            bootstrap: Bootstrap::default(),
         }
     }
 
-    /// After a reset or an import: the instance index is rebuilt from the
-    /// store on next use (default VPCs come back the same way).
-    fn reset(&self) {
+    /// Run before every operation (`prepare` of the operations table):
+    /// the first request in an account's region makes what AWS has there
+    /// before anyone asks — the default VPC with a subnet per zone, its
+    /// internet gateway, main route table, network ACL and security group,
+    /// and the default DHCP options set. Idempotent over the store, so a
+    /// restart (which forgets this process's record) finds it done.
+    pub(crate) fn prepare(&self, ctx: &RequestContext) -> Result<(), AwsError> {
+        self.bootstrap.ensure(Scope::regional(ctx), || {
+            vpc::vpcs::ensure_default_vpc(self, ctx)?;
+            vpc::dhcp_options::ensure_default(self, ctx)
+        })
+    }
+
+    /// Forgets what this process remembers beside the store: which
+    /// regions were set up and the instance index. For a reset of the
+    /// store's EC2 state: the next request sets its region up again.
+    pub fn reset_caches(&self) {
+        self.bootstrap.reset();
         self.instances.clear();
     }
 
+    /// After a reset or an import (`reset` of the operations table).
+    fn reset(&self) {
+        self.reset_caches();
+    }
+
     fn describe_regions(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        catalog::describe_regions(ctx, &input)
+        common::catalog::describe_regions(ctx, &input)
     }
 
     fn describe_availability_zones(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        catalog::describe_availability_zones(ctx, &input)
+        common::catalog::describe_availability_zones(ctx, &input)
     }
 }
 
 gureum_core::service_operations! {
     Ec2Service, "ec2",
+    prepare = prepare,
     reset = reset,
     "DescribeRegions" => describe_regions,
     "DescribeAvailabilityZones" => describe_availability_zones,

@@ -11,6 +11,8 @@
 //!   request in an account's region (EC2's default VPC).
 //! - [`quotas`]: the quotas Gureum enforces and the value applied to an
 //!   account (Service Quotas writes it, enforcing services read it).
+//! - [`resource`]: a registry of resource types (name, id prefix, lookup,
+//!   NotFound error), so tagging resolves any id from one declaration.
 //!
 //! State keys come from [`gureum_core::Scope`]; errors are declared with
 //! [`gureum_core::aws_errors!`]. `docs/NEW_SERVICE.md` ("Adding a service")
@@ -21,7 +23,9 @@ pub mod bootstrap;
 pub mod filter;
 pub mod paging;
 pub mod quotas;
+pub mod resource;
 
 pub use bootstrap::Bootstrap;
 pub use filter::Filter;
 pub use paging::{Page, PageRequest};
+pub use resource::{Registry, ResourceType};

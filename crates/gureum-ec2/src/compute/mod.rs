@@ -1,0 +1,12 @@
+//! Compute: instances, key pairs and launch templates, and the operations
+//! that join an instance with a lower family (volume attachments, Elastic
+//! IP associations, `CreateImage`, the instances' side of network
+//! interfaces).
+
+pub mod address_associations;
+pub mod create_image;
+pub mod instances;
+pub mod interface_holders;
+pub mod key_pairs;
+pub mod launch_templates;
+pub mod volume_attachments;
