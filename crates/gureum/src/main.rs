@@ -125,6 +125,11 @@ struct ServeArgs {
     /// a checkpoint fsyncs every second.
     #[arg(long, env = "GUREUM_FSYNC_EVERY_WRITE")]
     fsync_every_write: bool,
+    /// Where instances' public IPs and Elastic IPs come from: an IPv4 CIDR
+    /// (/8 to /24) that is never routed to the internet. The default,
+    /// 198.18.0.0/15, is reserved for benchmarking (RFC 2544).
+    #[arg(long, env = "GUREUM_PUBLIC_IP_RANGE", default_value = gureum_ec2::vpc::addresses::DEFAULT_PUBLIC_IP_RANGE)]
+    public_ip_range: String,
     /// How much to log.
     #[arg(long, env = "GUREUM_LOG_LEVEL", value_enum, default_value_t = LogLevel::Info)]
     log_level: LogLevel,
@@ -198,6 +203,10 @@ fn init_logging(level: LogLevel, format: LogFormat) {
 
 fn serve(args: ServeArgs) -> ExitCode {
     init_logging(args.log_level, args.log_format);
+    if let Err(e) = gureum_ec2::vpc::addresses::set_public_ip_range(&args.public_ip_range) {
+        eprintln!("gureum: --public-ip-range: {e}");
+        return ExitCode::from(2);
+    }
     let config = gureum_server::Config {
         host: args.host,
         port: args.port,

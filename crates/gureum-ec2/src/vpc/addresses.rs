@@ -120,42 +120,90 @@ pub fn release_private_ip(
     Ok(())
 }
 
-fn region_octet(region: &str, base: u32) -> u32 {
-    let h = region
-        .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-    base + h % 64
+/// Where public and Elastic IPs come from unless `serve
+/// --public-ip-range` says otherwise: 198.18.0.0/15, set aside for
+/// benchmarking (RFC 2544) and never routed on the internet, so an `ssh` or
+/// `curl` to an instance's public address cannot reach someone else's
+/// machine. Instances take the lower half, Elastic IPs the upper.
+pub const DEFAULT_PUBLIC_IP_RANGE: &str = "198.18.0.0/15";
+
+static PUBLIC_IP_RANGE: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+
+/// Sets the public address range (an IPv4 CIDR of /8 to /24) for this
+/// process, before the first address is handed out.
+pub fn set_public_ip_range(cidr: &str) -> Result<(), String> {
+    let range = parse_range(cidr)?;
+    PUBLIC_IP_RANGE
+        .set(range)
+        .map_err(|_| "the public address range is already set".to_string())
 }
 
-/// Takes a free public address from the pool: `3.x.y.z` (instances) or
-/// `54.x.y.z` (Elastic IPs), the second octet fixed per region.
+/// `(first address, number of addresses)` of a CIDR.
+fn parse_range(cidr: &str) -> Result<(u32, u32), String> {
+    let bad = || {
+        format!("'{cidr}' is not an IPv4 CIDR between /8 and /24 (e.g. {DEFAULT_PUBLIC_IP_RANGE})")
+    };
+    let (ip, bits) = cidr.split_once('/').ok_or_else(bad)?;
+    let bits: u32 = bits.parse().map_err(|_| bad())?;
+    let addr = parse_ipv4(ip).ok_or_else(bad)?;
+    if !(8..=24).contains(&bits) {
+        return Err(bad());
+    }
+    let size = 1u32 << (32 - bits);
+    Ok((addr & !(size - 1), size))
+}
+
+fn public_range() -> (u32, u32) {
+    *PUBLIC_IP_RANGE
+        .get_or_init(|| parse_range(DEFAULT_PUBLIC_IP_RANGE).unwrap_or((0xC612_0000, 1 << 17)))
+}
+
+/// Takes a free public address from the configured range (see
+/// [`DEFAULT_PUBLIC_IP_RANGE`]): its lower half for instances, its upper
+/// half for Elastic IPs; never a `.0` or `.255` address.
 pub fn take_public_ip(
     txn: &mut WriteTxn,
     store: &Store,
-    ctx: &RequestContext,
+    _ctx: &RequestContext,
     elastic: bool,
     holder: &str,
 ) -> Result<String, AwsError> {
     use rand::Rng;
     let table = public_ip_table(store);
-    let (first, second) = if elastic {
-        (54, region_octet(&ctx.region, 144))
-    } else {
-        (3, region_octet(&ctx.region, 80))
-    };
+    let (base, size) = public_range();
+    let half = size / 2;
+    let start = if elastic { base + half } else { base };
     let mut rng = rand::thread_rng();
     for _ in 0..1000 {
-        let ip = format!(
-            "{first}.{second}.{}.{}",
-            rng.gen_range(0..=255u32),
-            rng.gen_range(1..=254u32)
-        );
+        let addr = start + rng.gen_range(0..half);
+        if matches!(addr & 0xff, 0 | 255) {
+            continue;
+        }
+        let ip = format_ipv4(addr);
         if txn.get(&table, &ip)?.is_none() {
             txn.put(&table, &ip, &holder.to_string())?;
             return Ok(ip);
         }
     }
     Err(AwsError::from(Ec2Error::AddressLimitExceeded))
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::parse_range;
+
+    #[test]
+    fn the_default_range_is_the_benchmarking_block() {
+        assert_eq!(parse_range("198.18.0.0/15"), Ok((0xC612_0000, 1 << 17)));
+    }
+
+    #[test]
+    fn a_range_is_aligned_to_its_prefix_and_bounded() {
+        assert_eq!(parse_range("10.1.2.3/16"), Ok((0x0A01_0000, 1 << 16)));
+        assert!(parse_range("10.0.0.0/25").is_err());
+        assert!(parse_range("10.0.0.0/7").is_err());
+        assert!(parse_range("nonsense").is_err());
+    }
 }
 
 /// Gives a public address back to the pool.
