@@ -188,6 +188,23 @@ pub fn take_public_ip(
     Err(AwsError::from(Ec2Error::AddressLimitExceeded))
 }
 
+/// Gives a public address back to the pool.
+pub fn release_public_ip(txn: &mut WriteTxn, store: &Store, ip: &str) -> Result<(), AwsError> {
+    txn.delete(&public_ip_table(store), ip)?;
+    Ok(())
+}
+
+/// A new interface MAC address (`0e:` and five random octets).
+pub fn mac() -> String {
+    let h = gureum_core::id::hex(10);
+    let mut s = String::from("0e");
+    for i in 0..5 {
+        s.push(':');
+        s.push_str(&h[i * 2..i * 2 + 2]);
+    }
+    s
+}
+
 #[cfg(test)]
 mod range_tests {
     use super::parse_range;
@@ -204,21 +221,4 @@ mod range_tests {
         assert!(parse_range("10.0.0.0/7").is_err());
         assert!(parse_range("nonsense").is_err());
     }
-}
-
-/// Gives a public address back to the pool.
-pub fn release_public_ip(txn: &mut WriteTxn, store: &Store, ip: &str) -> Result<(), AwsError> {
-    txn.delete(&public_ip_table(store), ip)?;
-    Ok(())
-}
-
-/// A new interface MAC address (`0e:` and five random octets).
-pub fn mac() -> String {
-    let h = gureum_core::id::hex(10);
-    let mut s = String::from("0e");
-    for i in 0..5 {
-        s.push(':');
-        s.push_str(&h[i * 2..i * 2 + 2]);
-    }
-    s
 }
