@@ -1,0 +1,104 @@
+//! KMS's errors, declared once (checked against `models/kms.json` by the
+//! test below). Every KMS error is a json-1.1 error with its message in
+//! `message`; the texts are the ones AWS answers on the wire where known
+//! (key ARNs first: "`arn:…` is disabled.", "`arn:…` is pending deletion.").
+
+gureum_core::aws_errors! {
+    /// KMS's errors.
+    pub enum KmsError {
+        /// A key id or ARN that names no key in the caller's account and region.
+        NoSuchKey { arn: String } = ("NotFoundException", 400,
+            "Key '{arn}' does not exist"),
+        /// An alias (name or ARN) that does not exist.
+        NoSuchAlias { arn: String } = ("NotFoundException", 400,
+            "Alias {arn} is not found."),
+        /// A `KeyId` that is neither a key id, a key ARN, an alias name nor an
+        /// alias ARN.
+        InvalidKeyId { id: String } = ("NotFoundException", 400,
+            "Invalid keyId {id}"),
+        /// A grant or policy name that does not exist.
+        NoSuchPolicy = ("NotFoundException", 400,
+            "No such policy exists"),
+        /// An ARN that does not parse as a KMS ARN.
+        InvalidArn { arn: String } = ("InvalidArnException", 400,
+            "Invalid arn {arn}"),
+        /// A disabled key asked to do cryptography (AWS's wording).
+        Disabled { arn: String } = ("DisabledException", 400,
+            "{arn} is disabled."),
+        /// A key pending deletion asked to do anything but be described or
+        /// have its deletion cancelled (AWS's wording).
+        PendingDeletion { arn: String } = ("KMSInvalidStateException", 400,
+            "{arn} is pending deletion."),
+        /// `CancelKeyDeletion` on a key that is not pending deletion.
+        NotPendingDeletion { arn: String } = ("KMSInvalidStateException", 400,
+            "{arn} is not pending deletion."),
+        /// A ciphertext that is not one of Gureum's, was altered, or was
+        /// bound to another encryption context. AWS answers this one without
+        /// a message, so that nothing about the mismatch leaks.
+        InvalidCiphertext = ("InvalidCiphertextException", 400, ""),
+        /// `Decrypt`/`ReEncrypt` with a `KeyId` that is not the key the
+        /// ciphertext was encrypted under (the API reference's text).
+        IncorrectKey = ("IncorrectKeyException", 400,
+            "The key ID in the request does not identify a CMK that can perform this operation."),
+        /// A key used for an operation its usage does not allow.
+        WrongUsage { arn: String, usage: String, operation: String } = ("InvalidKeyUsageException", 400,
+            "{arn} key usage is {usage} which is not valid for {operation}."),
+        /// An operation a key of this kind does not support (rotation of an
+        /// asymmetric key, policies other than `default`, …).
+        Unsupported { what: String } = ("UnsupportedOperationException", 400,
+            "{what}"),
+        /// A key policy document that is not a JSON object.
+        MalformedPolicy = ("MalformedPolicyDocumentException", 400,
+            "The key policy is not a valid JSON document."),
+        /// An alias name already in use in the account and region.
+        AliasExists { arn: String } = ("AlreadyExistsException", 400,
+            "An alias with the name {arn} already exists"),
+        /// An alias under `alias/aws/`, which AWS reserves for AWS managed
+        /// keys. AWS answers `NotAuthorizedException` (not in the model)
+        /// with no message.
+        ReservedAlias = ("NotAuthorizedException", 400, ""),
+        /// An AWS managed key's alias or state changed by a caller.
+        ManagedKey { arn: String } = ("UnsupportedOperationException", 400,
+            "{arn} is an AWS managed key and cannot be modified."),
+        /// A `Marker` this server did not hand out.
+        BadMarker = ("InvalidMarkerException", 400,
+            "Invalid marker"),
+        /// A tag key that starts with `aws:` (reserved by AWS).
+        ReservedTag = ("TagException", 400,
+            "Tag keys beginning with 'aws:' are reserved"),
+    }
+}
+
+/// Codes AWS answers that the model does not list for KMS.
+pub const UNMODELLED: &[&str] = &["NotAuthorizedException"];
+
+impl From<gureum_kit::paging::PagingError> for KmsError {
+    fn from(_: gureum_kit::paging::PagingError) -> Self {
+        // Sizes are checked by the model (1–1000) before a handler runs, so
+        // only a marker can be refused here.
+        KmsError::BadMarker
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KmsError, UNMODELLED};
+
+    #[test]
+    fn declared_errors_match_the_model() {
+        let model = gureum_model::load("kms").expect("model");
+        let problems =
+            gureum_protocol::check_declared_errors(&model, KmsError::DECLARED, UNMODELLED);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn state_messages_start_with_the_key_arn() {
+        let arn = "arn:aws:kms:us-east-1:000000000000:key/k".to_string();
+        let e = gureum_core::AwsError::from(KmsError::Disabled { arn: arn.clone() });
+        assert_eq!(e.message, format!("{arn} is disabled."));
+        let e = gureum_core::AwsError::from(KmsError::PendingDeletion { arn: arn.clone() });
+        assert_eq!(e.code, "KMSInvalidStateException");
+        assert_eq!(e.message, format!("{arn} is pending deletion."));
+    }
+}

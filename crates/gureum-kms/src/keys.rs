@@ -1,0 +1,541 @@
+//! Keys: how a `KeyId` is resolved (key id, key ARN, alias name, alias
+//! ARN), `KeyMetadata`, and the key lifecycle (create, enable, disable,
+//! scheduled deletion on Gureum's clock, cancel).
+
+use crate::{master, AliasRecord, KeyRecord, KmsError, KmsService, Material};
+use gureum_core::member::str_member;
+use gureum_core::{AwsError, CommonError, OpResult, RequestContext, Scope, Value};
+use gureum_kit::paging::PageRequest;
+use gureum_store::WriteTxn;
+use rand::RngCore;
+use serde_json::{json, Map};
+
+/// Milliseconds in a day.
+pub(crate) const DAY_MS: i64 = 86_400_000;
+
+/// The AWS managed keys Gureum knows, by service (`alias/aws/<service>`),
+/// with the description AWS gives each.
+const MANAGED: &[(&str, &str)] = &[
+    (
+        "s3",
+        "Default key that protects my S3 objects when no other key is defined",
+    ),
+    (
+        "ebs",
+        "Default master key that protects my EBS volumes when no other key is defined",
+    ),
+    (
+        "lambda",
+        "Default master key that protects my Lambda functions when no other key is defined",
+    ),
+    (
+        "secretsmanager",
+        "Default master key that protects my Secrets Manager data when no other key is defined",
+    ),
+    (
+        "ssm",
+        "Default master key that protects my SSM parameters when no other key is defined",
+    ),
+    (
+        "rds",
+        "Default master key that protects my RDS database volumes when no other key is defined",
+    ),
+    (
+        "sqs",
+        "Default master key that protects my SQS messages when no other key is defined",
+    ),
+    (
+        "sns",
+        "Default master key that protects my SNS data when no other key is defined",
+    ),
+    (
+        "dynamodb",
+        "Default master key that protects my DynamoDB table when no other key is defined",
+    ),
+    (
+        "logs",
+        "Default master key that protects my CloudWatch Logs data when no other key is defined",
+    ),
+];
+
+/// A key's ARN.
+pub(crate) fn key_arn(scope: Scope<'_>, id: &str) -> String {
+    format!(
+        "arn:aws:kms:{}:{}:key/{id}",
+        scope.region().unwrap_or_default(),
+        scope.account()
+    )
+}
+
+/// An alias's ARN (`name` includes `alias/`).
+pub(crate) fn alias_arn(scope: Scope<'_>, name: &str) -> String {
+    format!(
+        "arn:aws:kms:{}:{}:{name}",
+        scope.region().unwrap_or_default(),
+        scope.account()
+    )
+}
+
+/// The key if it still exists at `now_ms`: a key whose deletion date has
+/// passed is gone, evaluated lazily on every read.
+pub(crate) fn live(rec: KeyRecord, now_ms: i64) -> Option<KeyRecord> {
+    match rec.deletion_ms {
+        Some(at) if rec.state == "PendingDeletion" && at <= now_ms => None,
+        _ => Some(rec),
+    }
+}
+
+/// What a `KeyId` names.
+enum KeyRef {
+    Key(String),
+    Alias(String),
+}
+
+/// Parses a `KeyId` for `scope`; ARNs of another account or region name
+/// nothing this caller can reach.
+fn parse_ref(scope: Scope<'_>, given: &str) -> Result<KeyRef, AwsError> {
+    if let Some(rest) = given.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        let [_partition, service, region, account, resource] = parts[..] else {
+            return Err(KmsError::InvalidArn { arn: given.into() }.into());
+        };
+        if service != "kms" {
+            return Err(KmsError::InvalidArn { arn: given.into() }.into());
+        }
+        let elsewhere = Some(region) != scope.region() || account != scope.account();
+        if let Some(id) = resource.strip_prefix("key/") {
+            if elsewhere {
+                return Err(KmsError::NoSuchKey { arn: given.into() }.into());
+            }
+            return Ok(KeyRef::Key(id.to_string()));
+        }
+        if resource.starts_with("alias/") {
+            if elsewhere {
+                return Err(KmsError::NoSuchAlias { arn: given.into() }.into());
+            }
+            return Ok(KeyRef::Alias(resource.to_string()));
+        }
+        return Err(KmsError::InvalidArn { arn: given.into() }.into());
+    }
+    if given.starts_with("alias/") {
+        return Ok(KeyRef::Alias(given.to_string()));
+    }
+    if is_key_id(given) {
+        return Ok(KeyRef::Key(given.to_string()));
+    }
+    Err(KmsError::InvalidKeyId { id: given.into() }.into())
+}
+
+/// A UUID (`1234abcd-12ab-34cd-56ef-1234567890ab`), optionally `mrk-…`.
+fn is_key_id(s: &str) -> bool {
+    let s = s.strip_prefix("mrk-").unwrap_or(s);
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// The key `given` names, read outside a transaction; an AWS managed
+/// key's alias creates the key on first use.
+pub(crate) fn resolve(
+    svc: &KmsService,
+    ctx: &RequestContext,
+    given: &str,
+) -> Result<KeyRecord, AwsError> {
+    let scope = Scope::regional(ctx);
+    let now = ctx.clock.now_millis();
+    let id = match parse_ref(scope, given)? {
+        KeyRef::Key(id) => id,
+        KeyRef::Alias(name) => match svc.aliases.get(&scope.key(&name))? {
+            Some(a) => a.target,
+            None => match name
+                .strip_prefix("alias/aws/")
+                .filter(|s| managed(s).is_some())
+            {
+                Some(service) => aws_managed_key(svc, scope, now, service)?,
+                None => return Err(no_alias(scope, &name)),
+            },
+        },
+    };
+    svc.keys
+        .get(&scope.key(&id))?
+        .and_then(|k| live(k, now))
+        .ok_or_else(|| no_key(scope, &id))
+}
+
+/// The key `given` names, read inside `txn` (for a write that depends on it).
+pub(crate) fn resolve_in(
+    svc: &KmsService,
+    txn: &WriteTxn,
+    scope: Scope<'_>,
+    now: i64,
+    given: &str,
+) -> Result<KeyRecord, AwsError> {
+    let id = match parse_ref(scope, given)? {
+        KeyRef::Key(id) => id,
+        KeyRef::Alias(name) => {
+            txn.get(&svc.aliases, &scope.key(&name))?
+                .ok_or_else(|| no_alias(scope, &name))?
+                .target
+        }
+    };
+    txn.get(&svc.keys, &scope.key(&id))?
+        .and_then(|k| live(k, now))
+        .ok_or_else(|| no_key(scope, &id))
+}
+
+fn no_key(scope: Scope<'_>, id: &str) -> AwsError {
+    KmsError::NoSuchKey {
+        arn: key_arn(scope, id),
+    }
+    .into()
+}
+
+fn no_alias(scope: Scope<'_>, name: &str) -> AwsError {
+    KmsError::NoSuchAlias {
+        arn: alias_arn(scope, name),
+    }
+    .into()
+}
+
+/// Refuses a key that may not be used for cryptography now.
+pub(crate) fn usable(scope: Scope<'_>, rec: &KeyRecord) -> Result<(), AwsError> {
+    let arn = key_arn(scope, &rec.id);
+    match rec.state.as_str() {
+        "Enabled" => Ok(()),
+        "PendingDeletion" => Err(KmsError::PendingDeletion { arn }.into()),
+        _ => Err(KmsError::Disabled { arn }.into()),
+    }
+}
+
+/// Refuses changes to a key pending deletion.
+pub(crate) fn not_pending(scope: Scope<'_>, rec: &KeyRecord) -> Result<(), AwsError> {
+    if rec.state == "PendingDeletion" {
+        return Err(KmsError::PendingDeletion {
+            arn: key_arn(scope, &rec.id),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Applies `change` to the key `given` names, checked and written in one
+/// transaction; returns what `change` returns.
+pub(crate) fn update<R>(
+    svc: &KmsService,
+    ctx: &RequestContext,
+    given: &str,
+    change: impl FnOnce(&mut KeyRecord, Scope<'_>, i64) -> Result<R, AwsError>,
+) -> Result<R, AwsError> {
+    let scope = Scope::regional(ctx);
+    let now = ctx.clock.now_millis();
+    svc.store.write(|txn| {
+        let mut rec = resolve_in(svc, txn, scope, now, given)?;
+        let out = change(&mut rec, scope, now)?;
+        txn.put(&svc.keys, &scope.key(&rec.id), &rec)?;
+        Ok(out)
+    })
+}
+
+/// `KeyMetadata` of a key.
+pub(crate) fn metadata(scope: Scope<'_>, rec: &KeyRecord) -> Value {
+    let mut m = Map::new();
+    m.insert("AWSAccountId".into(), json!(scope.account()));
+    m.insert("KeyId".into(), json!(rec.id));
+    m.insert("Arn".into(), json!(key_arn(scope, &rec.id)));
+    m.insert("CreationDate".into(), json!(rec.created_ms as f64 / 1000.0));
+    m.insert("Enabled".into(), json!(rec.state == "Enabled"));
+    m.insert("Description".into(), json!(rec.description));
+    m.insert("KeyUsage".into(), json!(rec.key_usage));
+    m.insert("KeyState".into(), json!(rec.state));
+    if let (Some(at), "PendingDeletion") = (rec.deletion_ms, rec.state.as_str()) {
+        m.insert("DeletionDate".into(), json!(at as f64 / 1000.0));
+    }
+    m.insert("Origin".into(), json!("AWS_KMS"));
+    m.insert("KeyManager".into(), json!(rec.key_manager));
+    m.insert("CustomerMasterKeySpec".into(), json!(rec.key_spec));
+    m.insert("KeySpec".into(), json!(rec.key_spec));
+    if rec.key_usage == "ENCRYPT_DECRYPT" {
+        m.insert("EncryptionAlgorithms".into(), json!(["SYMMETRIC_DEFAULT"]));
+    }
+    m.insert("MultiRegion".into(), json!(false));
+    if let Some(current) = rec.materials.last() {
+        m.insert("CurrentKeyMaterialId".into(), json!(current.id));
+    }
+    Value::Object(m)
+}
+
+/// A new material version (32 random bytes), sealed for key `id`.
+pub(crate) fn new_material(
+    svc: &KmsService,
+    scope: Scope<'_>,
+    id: &str,
+    now: i64,
+    rotation_type: Option<&str>,
+) -> Result<Material, AwsError> {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let mut mid = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut mid);
+    let material_id = hex::encode(mid);
+    Ok(Material {
+        sealed: master::seal(svc, &material_owner(scope, id, &material_id), &bytes)?,
+        id: material_id,
+        created_ms: now,
+        rotation_type: rotation_type.map(str::to_string),
+    })
+}
+
+/// What a sealed material is bound to: its key and version.
+pub(crate) fn material_owner(scope: Scope<'_>, key_id: &str, material_id: &str) -> String {
+    format!("{}/{material_id}", scope.key(key_id))
+}
+
+/// The default key policy AWS writes for a key created without one:
+/// the account's root may do everything, so IAM policies decide.
+pub(crate) fn default_policy(account: &str) -> String {
+    format!(
+        "{{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {{\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {{\n      \"AWS\" : \"arn:aws:iam::{account}:root\"\n    }},\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  }} ]\n}}"
+    )
+}
+
+fn validation(message: String) -> AwsError {
+    CommonError::ValidationException { message }.into()
+}
+
+/// `CreateKey`: symmetric encryption keys.
+pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let scope = Scope::regional(ctx);
+    let spec = str_member(input, "KeySpec")
+        .or(str_member(input, "CustomerMasterKeySpec"))
+        .unwrap_or("SYMMETRIC_DEFAULT");
+    if input.get("KeySpec").is_some() && input.get("CustomerMasterKeySpec").is_some() {
+        return Err(validation(
+            "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.".into(),
+        ));
+    }
+    let usage = str_member(input, "KeyUsage").unwrap_or("ENCRYPT_DECRYPT");
+    if spec != "SYMMETRIC_DEFAULT" {
+        return Err(KmsError::Unsupported {
+            what: format!("KeySpec {spec} is not supported by Gureum yet"),
+        }
+        .into());
+    }
+    if usage != "ENCRYPT_DECRYPT" {
+        return Err(validation(format!(
+            "KeyUsage {usage} is not compatible with KeySpec {spec}"
+        )));
+    }
+    if let Some(origin) = str_member(input, "Origin").filter(|o| *o != "AWS_KMS") {
+        return Err(KmsError::Unsupported {
+            what: format!("Origin {origin} is not supported by Gureum yet"),
+        }
+        .into());
+    }
+    if input.get("MultiRegion").and_then(Value::as_bool) == Some(true) {
+        return Err(KmsError::Unsupported {
+            what: "Multi-Region keys are not supported by Gureum yet".into(),
+        }
+        .into());
+    }
+    let tags = crate::settings::tags_from(input)?;
+    let now = ctx.clock.now_millis();
+    let id = gureum_core::id::uuid_v4();
+    let rec = KeyRecord {
+        materials: vec![new_material(svc, scope, &id, now, None)?],
+        id,
+        created_ms: now,
+        description: str_member(input, "Description").unwrap_or_default().into(),
+        key_usage: usage.into(),
+        key_spec: spec.into(),
+        key_manager: "CUSTOMER".into(),
+        state: "Enabled".into(),
+        deletion_ms: None,
+        rotation_enabled: false,
+        rotation_days: 365,
+        rotation_since_ms: None,
+        policy: str_member(input, "Policy")
+            .map(str::to_string)
+            .unwrap_or_else(|| default_policy(scope.account())),
+        tags,
+    };
+    svc.keys.put(&scope.key(&rec.id), &rec)?;
+    Ok(json!({ "KeyMetadata": metadata(scope, &rec) }))
+}
+
+fn managed(service: &str) -> Option<&'static str> {
+    MANAGED.iter().find(|(s, _)| *s == service).map(|(_, d)| *d)
+}
+
+/// The AWS managed key for `service`, made with its alias on first use
+/// (see [`KmsService::aws_managed_key`]).
+pub(crate) fn aws_managed_key(
+    svc: &KmsService,
+    scope: Scope<'_>,
+    now: i64,
+    service: &str,
+) -> Result<String, AwsError> {
+    let name = format!("alias/aws/{service}");
+    let description = managed(service).ok_or_else(|| no_alias(scope, &name))?;
+    if let Some(a) = svc.aliases.get(&scope.key(&name))? {
+        return Ok(a.target);
+    }
+    let id = gureum_core::id::uuid_v4();
+    let material = new_material(svc, scope, &id, now, None)?;
+    // Checked again in the transaction: two first uses make one key.
+    svc.store.write(|txn| -> Result<String, AwsError> {
+        if let Some(a) = txn.get(&svc.aliases, &scope.key(&name))? {
+            return Ok(a.target);
+        }
+        let rec = KeyRecord {
+            materials: vec![material],
+            id: id.clone(),
+            created_ms: now,
+            description: description.into(),
+            key_usage: "ENCRYPT_DECRYPT".into(),
+            key_spec: "SYMMETRIC_DEFAULT".into(),
+            key_manager: "AWS".into(),
+            state: "Enabled".into(),
+            deletion_ms: None,
+            // AWS managed keys rotate every year, always.
+            rotation_enabled: true,
+            rotation_days: 365,
+            rotation_since_ms: Some(now),
+            policy: default_policy(scope.account()),
+            tags: Vec::new(),
+        };
+        txn.put(&svc.keys, &scope.key(&id), &rec)?;
+        let alias = AliasRecord {
+            name: name.clone(),
+            target: id.clone(),
+            created_ms: now,
+            updated_ms: now,
+        };
+        txn.put(&svc.aliases, &scope.key(&name), &alias)?;
+        Ok(id.clone())
+    })
+}
+
+/// `DescribeKey`: any state, AWS managed keys made on first use.
+pub(crate) fn describe_key(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let rec = resolve(svc, ctx, str_member(input, "KeyId").unwrap_or_default())?;
+    Ok(json!({ "KeyMetadata": metadata(Scope::regional(ctx), &rec) }))
+}
+
+/// The page a `Limit`/`Marker` input asks for (AWS's default: 100).
+pub(crate) fn page_request(input: &Value) -> Result<PageRequest, AwsError> {
+    let size = input.get("Limit").and_then(Value::as_i64);
+    PageRequest::new(size, str_member(input, "Marker"), (1, 1000), 100)
+        .map_err(|e| KmsError::from(e).into())
+}
+
+/// `{ <list>: items, Truncated, NextMarker? }`.
+pub(crate) fn list_out(name: &str, items: Vec<Value>, next: Option<String>) -> Value {
+    let mut out = Map::new();
+    out.insert(name.into(), Value::Array(items));
+    out.insert("Truncated".into(), json!(next.is_some()));
+    if let Some(n) = next {
+        out.insert("NextMarker".into(), json!(n));
+    }
+    Value::Object(out)
+}
+
+/// `ListKeys`: the keys of the account and region that still exist.
+pub(crate) fn list_keys(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let scope = Scope::regional(ctx);
+    let now = ctx.clock.now_millis();
+    let request = page_request(input)?;
+    let page = gureum_kit::paging::page(&svc.keys, &scope.prefix(), &request, |_, k| {
+        live(k, now).map(|k| json!({ "KeyId": k.id, "KeyArn": key_arn(scope, &k.id) }))
+    })?;
+    Ok(list_out("Keys", page.items, page.next_token))
+}
+
+/// `EnableKey` / `DisableKey`.
+pub(crate) fn set_enabled(
+    svc: &KmsService,
+    ctx: &RequestContext,
+    input: &Value,
+    enabled: bool,
+) -> OpResult {
+    update(
+        svc,
+        ctx,
+        str_member(input, "KeyId").unwrap_or_default(),
+        |rec, scope, _| {
+            not_pending(scope, rec)?;
+            customer_managed(scope, rec)?;
+            rec.state = if enabled { "Enabled" } else { "Disabled" }.into();
+            Ok(())
+        },
+    )?;
+    Ok(json!({}))
+}
+
+/// Refuses to change what AWS manages.
+pub(crate) fn customer_managed(scope: Scope<'_>, rec: &KeyRecord) -> Result<(), AwsError> {
+    if rec.key_manager == "AWS" {
+        return Err(KmsError::ManagedKey {
+            arn: key_arn(scope, &rec.id),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// `ScheduleKeyDeletion`: 7–30 days (30 by default) on Gureum's clock.
+pub(crate) fn schedule_deletion(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let days = input
+        .get("PendingWindowInDays")
+        .and_then(Value::as_i64)
+        .unwrap_or(30);
+    if !(7..=30).contains(&days) {
+        let bound = if days < 7 {
+            "greater than or equal to 7"
+        } else {
+            "less than or equal to 30"
+        };
+        return Err(validation(format!(
+            "1 validation error detected: Value '{days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value {bound}"
+        )));
+    }
+    let (arn, at) = update(
+        svc,
+        ctx,
+        str_member(input, "KeyId").unwrap_or_default(),
+        |rec, scope, now| {
+            not_pending(scope, rec)?;
+            customer_managed(scope, rec)?;
+            let at = now + days * DAY_MS;
+            rec.state = "PendingDeletion".into();
+            rec.deletion_ms = Some(at);
+            Ok((key_arn(scope, &rec.id), at))
+        },
+    )?;
+    Ok(json!({
+        "KeyId": arn,
+        "DeletionDate": at as f64 / 1000.0,
+        "KeyState": "PendingDeletion",
+        "PendingWindowInDays": days,
+    }))
+}
+
+/// `CancelKeyDeletion`: back to `Disabled`, as AWS leaves it.
+pub(crate) fn cancel_deletion(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let arn = update(
+        svc,
+        ctx,
+        str_member(input, "KeyId").unwrap_or_default(),
+        |rec, scope, _| {
+            let arn = key_arn(scope, &rec.id);
+            if rec.state != "PendingDeletion" {
+                return Err(KmsError::NotPendingDeletion { arn }.into());
+            }
+            rec.state = "Disabled".into();
+            rec.deletion_ms = None;
+            Ok(arn)
+        },
+    )?;
+    Ok(json!({ "KeyId": arn }))
+}

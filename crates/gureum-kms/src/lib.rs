@@ -1,0 +1,272 @@
+//! AWS Key Management Service (json 1.1, regional): symmetric keys with
+//! envelope encryption, key states on Gureum's clock, aliases, AWS managed
+//! keys created on first use, rotation, tags and key policies.
+//!
+//! Key material is never stored in the clear: each version of a key's
+//! material is sealed with AES-256-GCM under Gureum's master key
+//! (`master.rs`), a random key generated once per store and kept in it.
+//! Ciphertexts are self-describing (`ciphertext.rs`): they carry the key
+//! id and the material version, and the encryption context is their
+//! additional authenticated data, so `Decrypt` needs no `KeyId` and a
+//! wrong context fails as `InvalidCiphertextException`.
+//!
+//! Tables (keys from [`gureum_core::Scope`]):
+//! - `kms.master`: `master` → the master key (base64), the store's only
+//!   unscoped row;
+//! - `kms.keys`: `account/region/key-id` → [`KeyRecord`];
+//! - `kms.aliases`: `account/region/alias/name` → [`AliasRecord`].
+//!
+//! A key whose deletion date has passed on Gureum's clock is gone: reads
+//! treat it as absent (`keys::live`) without a background task, as EC2's
+//! lifecycles do.
+//!
+//! Layout: [`errors`] declares the errors; `keys.rs` resolves key ids and
+//! answers the key lifecycle; `crypto.rs` the cryptographic operations;
+//! `aliases.rs`, `settings.rs` (tags, policies, rotation, description).
+
+pub mod errors;
+
+mod aliases;
+mod ciphertext;
+mod crypto;
+mod keys;
+mod master;
+mod settings;
+
+pub use errors::KmsError;
+
+use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
+use gureum_store::{Store, Table};
+use std::sync::OnceLock;
+
+/// One version of a key's material, sealed under the master key.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Material {
+    /// The key material id (64 hex digits, as AWS writes them).
+    pub id: String,
+    /// Nonce and AES-256-GCM ciphertext of the material, base64.
+    pub sealed: String,
+    /// When this version was made, epoch milliseconds.
+    pub created_ms: i64,
+    /// `AUTOMATIC` or `ON_DEMAND` for rotated versions; `None` for the first.
+    #[serde(default)]
+    pub rotation_type: Option<String>,
+}
+
+/// A KMS key, as stored.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KeyRecord {
+    /// The key id (a UUID).
+    pub id: String,
+    /// Creation time, epoch milliseconds.
+    pub created_ms: i64,
+    /// The description.
+    pub description: String,
+    /// `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC`, ….
+    pub key_usage: String,
+    /// `SYMMETRIC_DEFAULT`, `RSA_2048`, `HMAC_256`, ….
+    pub key_spec: String,
+    /// `CUSTOMER` or `AWS`.
+    pub key_manager: String,
+    /// `Enabled`, `Disabled` or `PendingDeletion`.
+    pub state: String,
+    /// When a key pending deletion is deleted, epoch milliseconds.
+    #[serde(default)]
+    pub deletion_ms: Option<i64>,
+    /// The material versions, oldest first; the last one encrypts.
+    pub materials: Vec<Material>,
+    /// Whether automatic rotation is on.
+    #[serde(default)]
+    pub rotation_enabled: bool,
+    /// The automatic rotation period, in days.
+    #[serde(default = "default_rotation_days")]
+    pub rotation_days: i64,
+    /// When automatic rotation last started counting, epoch milliseconds.
+    #[serde(default)]
+    pub rotation_since_ms: Option<i64>,
+    /// The `default` key policy document.
+    pub policy: String,
+    /// Tags, in the order they were first set.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+}
+
+fn default_rotation_days() -> i64 {
+    365
+}
+
+/// An alias, as stored.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AliasRecord {
+    /// The full name (`alias/…`).
+    pub name: String,
+    /// The id of the key it points to.
+    pub target: String,
+    /// Creation time, epoch milliseconds.
+    pub created_ms: i64,
+    /// Last change of target, epoch milliseconds.
+    pub updated_ms: i64,
+}
+
+/// The KMS service.
+pub struct KmsService {
+    store: Store,
+    /// The master key row.
+    master_table: Table<String>,
+    /// The master key, once read or made.
+    master: OnceLock<[u8; 32]>,
+    /// Keys.
+    keys: Table<KeyRecord>,
+    /// Aliases.
+    aliases: Table<AliasRecord>,
+}
+
+impl KmsService {
+    /// The service over `store`.
+    pub fn new(store: Store) -> Self {
+        KmsService {
+            master_table: store.table("kms.master"),
+            master: OnceLock::new(),
+            keys: store.table("kms.keys"),
+            aliases: store.table("kms.aliases"),
+            store,
+        }
+    }
+
+    /// The id of the AWS managed key for `service` (`"s3"`, `"ebs"`, …)
+    /// in `scope`, created with its `alias/aws/<service>` alias on first
+    /// use, as AWS does when a service first encrypts for an account.
+    /// Other services call this to encrypt with the default key.
+    pub fn aws_managed_key(
+        &self,
+        scope: Scope<'_>,
+        now_ms: i64,
+        service: &str,
+    ) -> Result<String, AwsError> {
+        keys::aws_managed_key(self, scope, now_ms, service)
+    }
+
+    fn create_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        keys::create_key(self, ctx, &input)
+    }
+    fn describe_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        keys::describe_key(self, ctx, &input)
+    }
+    fn list_keys(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        keys::list_keys(self, ctx, &input)
+    }
+    fn enable_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        keys::set_enabled(self, ctx, &input, true)
+    }
+    fn disable_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        keys::set_enabled(self, ctx, &input, false)
+    }
+    fn schedule_key_deletion(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        keys::schedule_deletion(self, ctx, &input)
+    }
+    fn cancel_key_deletion(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        keys::cancel_deletion(self, ctx, &input)
+    }
+    fn encrypt(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crypto::encrypt(self, ctx, &input)
+    }
+    fn decrypt(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crypto::decrypt(self, ctx, &input)
+    }
+    fn re_encrypt(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crypto::re_encrypt(self, ctx, &input)
+    }
+    fn generate_data_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crypto::generate_data_key(self, ctx, &input, true)
+    }
+    fn generate_data_key_without_plaintext(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crypto::generate_data_key(self, ctx, &input, false)
+    }
+    fn generate_random(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crypto::generate_random(ctx, &input)
+    }
+    fn create_alias(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        aliases::create_alias(self, ctx, &input)
+    }
+    fn update_alias(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        aliases::update_alias(self, ctx, &input)
+    }
+    fn delete_alias(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        aliases::delete_alias(self, ctx, &input)
+    }
+    fn list_aliases(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        aliases::list_aliases(self, ctx, &input)
+    }
+    fn tag_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::tag_resource(self, ctx, &input)
+    }
+    fn untag_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::untag_resource(self, ctx, &input)
+    }
+    fn list_resource_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::list_resource_tags(self, ctx, &input)
+    }
+    fn get_key_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::get_key_policy(self, ctx, &input)
+    }
+    fn put_key_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::put_key_policy(self, ctx, &input)
+    }
+    fn list_key_policies(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::list_key_policies(self, ctx, &input)
+    }
+    fn update_key_description(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::update_description(self, ctx, &input)
+    }
+    fn get_key_rotation_status(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::rotation_status(self, ctx, &input)
+    }
+    fn enable_key_rotation(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::set_rotation(self, ctx, &input, true)
+    }
+    fn disable_key_rotation(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::set_rotation(self, ctx, &input, false)
+    }
+    fn rotate_key_on_demand(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::rotate_on_demand(self, ctx, &input)
+    }
+    fn list_key_rotations(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        settings::list_rotations(self, ctx, &input)
+    }
+}
+
+gureum_core::service_operations! {
+    KmsService, "kms",
+    "CreateKey" => create_key,
+    "DescribeKey" => describe_key,
+    "ListKeys" => list_keys,
+    "EnableKey" => enable_key,
+    "DisableKey" => disable_key,
+    "ScheduleKeyDeletion" => schedule_key_deletion,
+    "CancelKeyDeletion" => cancel_key_deletion,
+    "Encrypt" => encrypt,
+    "Decrypt" => decrypt,
+    "ReEncrypt" => re_encrypt,
+    "GenerateDataKey" => generate_data_key,
+    "GenerateDataKeyWithoutPlaintext" => generate_data_key_without_plaintext,
+    "GenerateRandom" => generate_random,
+    "CreateAlias" => create_alias,
+    "UpdateAlias" => update_alias,
+    "DeleteAlias" => delete_alias,
+    "ListAliases" => list_aliases,
+    "TagResource" => tag_resource,
+    "UntagResource" => untag_resource,
+    "ListResourceTags" => list_resource_tags,
+    "GetKeyPolicy" => get_key_policy,
+    "PutKeyPolicy" => put_key_policy,
+    "ListKeyPolicies" => list_key_policies,
+    "UpdateKeyDescription" => update_key_description,
+    "GetKeyRotationStatus" => get_key_rotation_status,
+    "EnableKeyRotation" => enable_key_rotation,
+    "DisableKeyRotation" => disable_key_rotation,
+    "RotateKeyOnDemand" => rotate_key_on_demand,
+    "ListKeyRotations" => list_key_rotations,
+}
+
+#[cfg(test)]
+mod tests;

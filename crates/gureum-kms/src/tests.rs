@@ -1,0 +1,609 @@
+//! KMS's rules, by name, through the service.
+
+use crate::KmsService;
+use base64::Engine as _;
+use gureum_core::{AwsError, Clock, RequestContext, Scope, Service, Value};
+use gureum_store::Store;
+use serde_json::json;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn ctx_with(clock: &Clock) -> RequestContext {
+    RequestContext::root("000000000000", "us-east-1", clock.clone())
+}
+
+fn ctx() -> RequestContext {
+    ctx_with(&Clock::system())
+}
+
+/// The table's futures are ready at once; poll one without a runtime.
+fn call(s: &KmsService, c: &RequestContext, op: &str, input: Value) -> Result<Value, AwsError> {
+    use std::task::{Context, Poll, Waker};
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut f = s.call(c, op, input);
+    match f.as_mut().poll(&mut cx) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("service future was not ready"),
+    }
+}
+
+fn ok(s: &KmsService, c: &RequestContext, op: &str, input: Value) -> Value {
+    call(s, c, op, input).unwrap_or_else(|e| panic!("{op}: {e:?}"))
+}
+
+fn err(s: &KmsService, c: &RequestContext, op: &str, input: Value) -> AwsError {
+    call(s, c, op, input).expect_err(op)
+}
+
+fn svc() -> KmsService {
+    KmsService::new(Store::in_memory().expect("store"))
+}
+
+fn new_key(s: &KmsService, c: &RequestContext) -> String {
+    let out = ok(s, c, "CreateKey", json!({"Description": "test"}));
+    out["KeyMetadata"]["KeyId"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+fn encrypt(s: &KmsService, c: &RequestContext, key: &str, context: Value) -> String {
+    let out = ok(
+        s,
+        c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": B64.encode(b"secret"), "EncryptionContext": context}),
+    );
+    out["CiphertextBlob"].as_str().expect("blob").to_string()
+}
+
+fn arn(id: &str) -> String {
+    format!("arn:aws:kms:us-east-1:000000000000:key/{id}")
+}
+
+#[test]
+fn a_new_key_has_aws_metadata() {
+    let s = svc();
+    let c = ctx();
+    let m = ok(&s, &c, "CreateKey", json!({}))["KeyMetadata"].clone();
+    let id = m["KeyId"].as_str().expect("id");
+    assert_eq!(id.len(), 36);
+    assert_eq!(m["Arn"], arn(id));
+    assert_eq!(m["AWSAccountId"], "000000000000");
+    assert_eq!(m["KeyState"], "Enabled");
+    assert_eq!(m["Enabled"], true);
+    assert_eq!(m["KeyUsage"], "ENCRYPT_DECRYPT");
+    assert_eq!(m["KeySpec"], "SYMMETRIC_DEFAULT");
+    assert_eq!(m["KeyManager"], "CUSTOMER");
+    assert_eq!(m["Origin"], "AWS_KMS");
+    assert_eq!(m["EncryptionAlgorithms"], json!(["SYMMETRIC_DEFAULT"]));
+    assert_eq!(m["MultiRegion"], false);
+}
+
+#[test]
+fn decrypt_needs_no_key_id_and_returns_the_plaintext() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let blob = encrypt(&s, &c, &key, json!({"purpose": "test"}));
+    let out = ok(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": blob, "EncryptionContext": {"purpose": "test"}}),
+    );
+    assert_eq!(out["Plaintext"], B64.encode(b"secret"));
+    assert_eq!(out["KeyId"], arn(&key));
+}
+
+#[test]
+fn a_wrong_encryption_context_is_an_invalid_ciphertext() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let blob = encrypt(&s, &c, &key, json!({"purpose": "test"}));
+    for context in [json!({"purpose": "other"}), json!({})] {
+        let e = err(
+            &s,
+            &c,
+            "Decrypt",
+            json!({"CiphertextBlob": blob, "EncryptionContext": context}),
+        );
+        assert_eq!(
+            (e.code.as_str(), e.status),
+            ("InvalidCiphertextException", 400)
+        );
+    }
+    let e = err(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": B64.encode(b"not ours")}),
+    );
+    assert_eq!(e.code, "InvalidCiphertextException");
+}
+
+#[test]
+fn decrypt_with_another_key_id_is_an_incorrect_key() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let other = new_key(&s, &c);
+    let blob = encrypt(&s, &c, &key, json!({}));
+    let e = err(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": blob, "KeyId": other}),
+    );
+    assert_eq!(e.code, "IncorrectKeyException");
+    // The right key, by ARN, is accepted.
+    ok(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": blob, "KeyId": arn(&key)}),
+    );
+}
+
+#[test]
+fn a_disabled_key_refuses_with_aws_message_until_enabled() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let blob = encrypt(&s, &c, &key, json!({}));
+    ok(&s, &c, "DisableKey", json!({"KeyId": key}));
+    let e = err(&s, &c, "Decrypt", json!({"CiphertextBlob": blob}));
+    assert_eq!(e.code, "DisabledException");
+    assert_eq!(e.message, format!("{} is disabled.", arn(&key)));
+    let m = ok(&s, &c, "DescribeKey", json!({"KeyId": key}));
+    assert_eq!(m["KeyMetadata"]["KeyState"], "Disabled");
+    ok(&s, &c, "EnableKey", json!({"KeyId": key}));
+    ok(&s, &c, "Decrypt", json!({"CiphertextBlob": blob}));
+}
+
+#[test]
+fn scheduled_deletion_refuses_use_then_the_key_is_gone_on_the_clock() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx_with(&clock);
+    let key = new_key(&s, &c);
+    let out = ok(
+        &s,
+        &c,
+        "ScheduleKeyDeletion",
+        json!({"KeyId": key, "PendingWindowInDays": 7}),
+    );
+    assert_eq!(out["KeyState"], "PendingDeletion");
+    assert_eq!(out["PendingWindowInDays"], 7);
+    let e = err(
+        &s,
+        &c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": "AA=="}),
+    );
+    assert_eq!(e.code, "KMSInvalidStateException");
+    assert_eq!(e.message, format!("{} is pending deletion.", arn(&key)));
+    clock.advance_millis(7 * 86_400_000 + 1);
+    let e = err(&s, &c, "DescribeKey", json!({"KeyId": key}));
+    assert_eq!(e.code, "NotFoundException");
+    assert_eq!(e.message, format!("Key '{}' does not exist", arn(&key)));
+    let keys = ok(&s, &c, "ListKeys", json!({}));
+    assert_eq!(keys["Keys"], json!([]));
+}
+
+#[test]
+fn the_pending_window_is_seven_to_thirty_days() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    for days in [6, 31] {
+        let e = err(
+            &s,
+            &c,
+            "ScheduleKeyDeletion",
+            json!({"KeyId": key, "PendingWindowInDays": days}),
+        );
+        assert_eq!(e.code, "ValidationException");
+    }
+    let out = ok(&s, &c, "ScheduleKeyDeletion", json!({"KeyId": key}));
+    assert_eq!(out["PendingWindowInDays"], 30);
+}
+
+#[test]
+fn cancelling_deletion_leaves_the_key_disabled() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let e = err(&s, &c, "CancelKeyDeletion", json!({"KeyId": key}));
+    assert_eq!(e.code, "KMSInvalidStateException");
+    ok(&s, &c, "ScheduleKeyDeletion", json!({"KeyId": key}));
+    let out = ok(&s, &c, "CancelKeyDeletion", json!({"KeyId": key}));
+    assert_eq!(out["KeyId"], arn(&key));
+    let m = ok(&s, &c, "DescribeKey", json!({"KeyId": key}));
+    assert_eq!(m["KeyMetadata"]["KeyState"], "Disabled");
+    assert!(m["KeyMetadata"].get("DeletionDate").is_none());
+}
+
+#[test]
+fn aliases_name_keys_everywhere_a_key_id_is_accepted() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    ok(
+        &s,
+        &c,
+        "CreateAlias",
+        json!({"AliasName": "alias/app", "TargetKeyId": key}),
+    );
+    let blob = encrypt(&s, &c, "alias/app", json!({}));
+    let alias_arn = "arn:aws:kms:us-east-1:000000000000:alias/app";
+    let m = ok(&s, &c, "DescribeKey", json!({"KeyId": alias_arn}));
+    assert_eq!(m["KeyMetadata"]["KeyId"], key);
+    ok(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": blob, "KeyId": "alias/app"}),
+    );
+    let e = err(
+        &s,
+        &c,
+        "CreateAlias",
+        json!({"AliasName": "alias/app", "TargetKeyId": key}),
+    );
+    assert_eq!(e.code, "AlreadyExistsException");
+    assert_eq!(
+        e.message,
+        format!("An alias with the name {alias_arn} already exists")
+    );
+    let listed = ok(&s, &c, "ListAliases", json!({"KeyId": key}));
+    assert_eq!(listed["Aliases"][0]["AliasArn"], alias_arn);
+    assert_eq!(listed["Aliases"][0]["TargetKeyId"], key);
+    let other = new_key(&s, &c);
+    ok(
+        &s,
+        &c,
+        "UpdateAlias",
+        json!({"AliasName": "alias/app", "TargetKeyId": other}),
+    );
+    let m = ok(&s, &c, "DescribeKey", json!({"KeyId": "alias/app"}));
+    assert_eq!(m["KeyMetadata"]["KeyId"], other);
+    ok(&s, &c, "DeleteAlias", json!({"AliasName": "alias/app"}));
+    let e = err(&s, &c, "DescribeKey", json!({"KeyId": "alias/app"}));
+    assert_eq!(e.code, "NotFoundException");
+    assert_eq!(e.message, format!("Alias {alias_arn} is not found."));
+}
+
+#[test]
+fn alias_names_need_the_prefix_and_aws_is_reserved() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let e = err(
+        &s,
+        &c,
+        "CreateAlias",
+        json!({"AliasName": "app", "TargetKeyId": key}),
+    );
+    assert_eq!(e.code, "ValidationException");
+    assert!(
+        e.message
+            .starts_with("Alias must start with the prefix \"alias/\"."),
+        "{}",
+        e.message
+    );
+    let e = err(
+        &s,
+        &c,
+        "CreateAlias",
+        json!({"AliasName": "alias/aws/mine", "TargetKeyId": key}),
+    );
+    assert_eq!(e.code, "NotAuthorizedException");
+}
+
+#[test]
+fn aws_managed_keys_are_made_on_first_use_once() {
+    let s = svc();
+    let c = ctx();
+    let m = ok(&s, &c, "DescribeKey", json!({"KeyId": "alias/aws/s3"}))["KeyMetadata"].clone();
+    assert_eq!(m["KeyManager"], "AWS");
+    let id = m["KeyId"].as_str().expect("id").to_string();
+    let again = s
+        .aws_managed_key(Scope::regional(&c), 0, "s3")
+        .expect("managed");
+    assert_eq!(again, id);
+    let e = err(&s, &c, "DisableKey", json!({"KeyId": id}));
+    assert_eq!(e.code, "UnsupportedOperationException");
+    let e = err(&s, &c, "DescribeKey", json!({"KeyId": "alias/aws/nothing"}));
+    assert_eq!(e.code, "NotFoundException");
+}
+
+#[test]
+fn data_keys_decrypt_to_their_plaintext_and_sizes_are_exclusive() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let out = ok(
+        &s,
+        &c,
+        "GenerateDataKey",
+        json!({"KeyId": key, "KeySpec": "AES_128"}),
+    );
+    let plain = B64
+        .decode(out["Plaintext"].as_str().expect("p"))
+        .expect("b64");
+    assert_eq!(plain.len(), 16);
+    let back = ok(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": out["CiphertextBlob"]}),
+    );
+    assert_eq!(back["Plaintext"], out["Plaintext"]);
+    let out = ok(
+        &s,
+        &c,
+        "GenerateDataKeyWithoutPlaintext",
+        json!({"KeyId": key, "NumberOfBytes": 64}),
+    );
+    assert!(out.get("Plaintext").is_none());
+    let back = ok(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": out["CiphertextBlob"]}),
+    );
+    assert_eq!(
+        B64.decode(back["Plaintext"].as_str().expect("p"))
+            .expect("b64")
+            .len(),
+        64
+    );
+    for input in [
+        json!({"KeyId": key}),
+        json!({"KeyId": key, "KeySpec": "AES_256", "NumberOfBytes": 32}),
+    ] {
+        let e = err(&s, &c, "GenerateDataKey", input);
+        assert_eq!(e.code, "ValidationException");
+    }
+}
+
+#[test]
+fn re_encrypt_moves_a_ciphertext_to_another_key_and_context() {
+    let s = svc();
+    let c = ctx();
+    let a = new_key(&s, &c);
+    let b = new_key(&s, &c);
+    let blob = encrypt(&s, &c, &a, json!({"k": "1"}));
+    let out = ok(
+        &s,
+        &c,
+        "ReEncrypt",
+        json!({"CiphertextBlob": blob, "SourceEncryptionContext": {"k": "1"},
+               "DestinationKeyId": b, "DestinationEncryptionContext": {"k": "2"}}),
+    );
+    assert_eq!(out["SourceKeyId"], arn(&a));
+    assert_eq!(out["KeyId"], arn(&b));
+    let back = ok(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": out["CiphertextBlob"], "EncryptionContext": {"k": "2"}}),
+    );
+    assert_eq!(back["KeyId"], arn(&b));
+    assert_eq!(back["Plaintext"], B64.encode(b"secret"));
+}
+
+#[test]
+fn rotation_keeps_old_ciphertexts_decrypting() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let old = encrypt(&s, &c, &key, json!({}));
+    ok(&s, &c, "RotateKeyOnDemand", json!({"KeyId": key}));
+    let new = encrypt(&s, &c, &key, json!({}));
+    let header = |b: &str| crate::ciphertext::header(&B64.decode(b).expect("b64")).expect("hdr");
+    assert_ne!(header(&old).material_id, header(&new).material_id);
+    for blob in [old, new] {
+        ok(&s, &c, "Decrypt", json!({"CiphertextBlob": blob}));
+    }
+    let r = ok(&s, &c, "ListKeyRotations", json!({"KeyId": key}));
+    assert_eq!(r["Rotations"].as_array().expect("list").len(), 1);
+    assert_eq!(r["Rotations"][0]["RotationType"], "ON_DEMAND");
+}
+
+#[test]
+fn automatic_rotation_happens_on_the_clock() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx_with(&clock);
+    let key = new_key(&s, &c);
+    let old = encrypt(&s, &c, &key, json!({}));
+    ok(
+        &s,
+        &c,
+        "EnableKeyRotation",
+        json!({"KeyId": key, "RotationPeriodInDays": 90}),
+    );
+    let st = ok(&s, &c, "GetKeyRotationStatus", json!({"KeyId": key}));
+    assert_eq!(st["KeyRotationEnabled"], true);
+    assert_eq!(st["RotationPeriodInDays"], 90);
+    clock.advance_millis(91 * 86_400_000);
+    let r = ok(&s, &c, "ListKeyRotations", json!({"KeyId": key}));
+    assert_eq!(r["Rotations"][0]["RotationType"], "AUTOMATIC");
+    ok(&s, &c, "Decrypt", json!({"CiphertextBlob": old}));
+    let e = err(
+        &s,
+        &c,
+        "EnableKeyRotation",
+        json!({"KeyId": key, "RotationPeriodInDays": 30}),
+    );
+    assert_eq!(e.code, "ValidationException");
+}
+
+#[test]
+fn key_material_is_stored_sealed_not_in_the_clear() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let rec = s
+        .keys
+        .get(&Scope::regional(&c).key(&key))
+        .expect("read")
+        .expect("key");
+    let sealed = B64.decode(&rec.materials[0].sealed).expect("b64");
+    // Nonce, 32 bytes of material, tag: and the master key opens it.
+    assert_eq!(sealed.len(), 12 + 32 + 16);
+    let owner = crate::keys::material_owner(Scope::regional(&c), &key, &rec.materials[0].id);
+    let opened = crate::master::open(&s, &owner, &rec.materials[0].sealed).expect("open");
+    assert_eq!(opened.len(), 32);
+    assert!(!sealed.windows(32).any(|w| w == opened.as_slice()));
+    // Sealed for one key, it does not open as another's.
+    let other = crate::keys::material_owner(Scope::regional(&c), "x", &rec.materials[0].id);
+    assert!(crate::master::open(&s, &other, &rec.materials[0].sealed).is_err());
+}
+
+#[test]
+fn tags_policies_and_descriptions_are_kept() {
+    let s = svc();
+    let c = ctx();
+    let out = ok(
+        &s,
+        &c,
+        "CreateKey",
+        json!({"Tags": [{"TagKey": "team", "TagValue": "a"}]}),
+    );
+    let key = out["KeyMetadata"]["KeyId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    ok(
+        &s,
+        &c,
+        "TagResource",
+        json!({"KeyId": key, "Tags": [{"TagKey": "env", "TagValue": "dev"}, {"TagKey": "team", "TagValue": "b"}]}),
+    );
+    ok(
+        &s,
+        &c,
+        "UntagResource",
+        json!({"KeyId": key, "TagKeys": ["env"]}),
+    );
+    let tags = ok(&s, &c, "ListResourceTags", json!({"KeyId": key}));
+    assert_eq!(tags["Tags"], json!([{"TagKey": "team", "TagValue": "b"}]));
+    let e = err(
+        &s,
+        &c,
+        "TagResource",
+        json!({"KeyId": key, "Tags": [{"TagKey": "aws:x", "TagValue": "1"}]}),
+    );
+    assert_eq!(e.code, "TagException");
+    let p = ok(&s, &c, "GetKeyPolicy", json!({"KeyId": key}));
+    let doc: Value = serde_json::from_str(p["Policy"].as_str().expect("policy")).expect("json");
+    assert_eq!(
+        doc["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::000000000000:root"
+    );
+    assert_eq!(doc["Statement"][0]["Action"], "kms:*");
+    let e = err(
+        &s,
+        &c,
+        "PutKeyPolicy",
+        json!({"KeyId": key, "Policy": "not json"}),
+    );
+    assert_eq!(e.code, "MalformedPolicyDocumentException");
+    ok(
+        &s,
+        &c,
+        "PutKeyPolicy",
+        json!({"KeyId": key, "Policy": "{\"Version\":\"2012-10-17\"}"}),
+    );
+    let p = ok(
+        &s,
+        &c,
+        "GetKeyPolicy",
+        json!({"KeyId": key, "PolicyName": "default"}),
+    );
+    assert_eq!(p["Policy"], "{\"Version\":\"2012-10-17\"}");
+    ok(
+        &s,
+        &c,
+        "UpdateKeyDescription",
+        json!({"KeyId": key, "Description": "new"}),
+    );
+    let m = ok(&s, &c, "DescribeKey", json!({"KeyId": key}));
+    assert_eq!(m["KeyMetadata"]["Description"], "new");
+}
+
+#[test]
+fn list_keys_pages_with_markers() {
+    let s = svc();
+    let c = ctx();
+    for _ in 0..5 {
+        new_key(&s, &c);
+    }
+    let mut seen = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let mut input = json!({"Limit": 2});
+        if let Some(m) = &marker {
+            input["Marker"] = json!(m);
+        }
+        let page = ok(&s, &c, "ListKeys", input);
+        for k in page["Keys"].as_array().expect("keys") {
+            seen.push(k["KeyId"].as_str().expect("id").to_string());
+        }
+        match page["NextMarker"].as_str() {
+            Some(m) => {
+                assert_eq!(page["Truncated"], true);
+                marker = Some(m.to_string());
+            }
+            None => break,
+        }
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 5);
+    let e = err(&s, &c, "ListKeys", json!({"Marker": "!!"}));
+    assert_eq!(e.code, "InvalidMarkerException");
+}
+
+#[test]
+fn keys_of_another_region_or_account_are_not_found() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let elsewhere = RequestContext::root("000000000000", "eu-west-1", Clock::system());
+    let e = err(&s, &elsewhere, "DescribeKey", json!({"KeyId": key}));
+    assert_eq!(e.code, "NotFoundException");
+    let e = err(&s, &c, "DescribeKey", json!({"KeyId": "not-a-key"}));
+    assert_eq!(e.code, "NotFoundException");
+    let other_account = arn(&key).replace("000000000000", "111111111111");
+    let e = err(&s, &c, "DescribeKey", json!({"KeyId": other_account}));
+    assert_eq!(e.code, "NotFoundException");
+}
+
+#[test]
+fn generate_random_returns_the_bytes_asked_for() {
+    let s = svc();
+    let c = ctx();
+    let out = ok(&s, &c, "GenerateRandom", json!({"NumberOfBytes": 1024}));
+    let bytes = B64
+        .decode(out["Plaintext"].as_str().expect("p"))
+        .expect("b64");
+    assert_eq!(bytes.len(), 1024);
+    let e = err(&s, &c, "GenerateRandom", json!({}));
+    assert_eq!(e.code, "ValidationException");
+}
+
+#[test]
+fn the_master_key_is_made_once_per_store() {
+    let store = Store::in_memory().expect("store");
+    let a = KmsService::new(store.clone());
+    let c = ctx();
+    let key = new_key(&a, &c);
+    let blob = encrypt(&a, &c, &key, json!({}));
+    // A second service over the same store (a restart) reads the same master key.
+    let b = KmsService::new(store);
+    ok(&b, &c, "Decrypt", json!({"CiphertextBlob": blob}));
+}

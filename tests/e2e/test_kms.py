@@ -1,0 +1,179 @@
+"""KMS through boto3 and the aws CLI: envelope encryption with a data key,
+encryption context binding, disabled keys, aliases, deletion on Gureum's
+clock, rotation, and state (keys and the master key) across a restart."""
+import base64
+import json
+import os
+import tempfile
+
+import botocore.exceptions
+import pytest
+
+from helpers import advance
+
+
+def client_error(call, **kw):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        call(**kw)
+    return e.value.response["Error"]
+
+
+@pytest.fixture(scope="module")
+def kms(gureum):
+    return gureum.client("kms")
+
+
+def new_key(kms, **kw):
+    return kms.create_key(Description="e2e", **kw)["KeyMetadata"]
+
+
+def test_create_key_answers_aws_key_metadata(kms):
+    meta = new_key(kms)
+    assert meta["Arn"] == f"arn:aws:kms:us-east-1:{meta['AWSAccountId']}:key/{meta['KeyId']}"
+    assert meta["KeyState"] == "Enabled" and meta["Enabled"] is True
+    assert meta["KeySpec"] == "SYMMETRIC_DEFAULT"
+    assert meta["EncryptionAlgorithms"] == ["SYMMETRIC_DEFAULT"]
+    assert meta["KeyManager"] == "CUSTOMER" and meta["Origin"] == "AWS_KMS"
+    listed = [k["KeyId"] for k in kms.get_paginator("list_keys").paginate().build_full_result()["Keys"]]
+    assert meta["KeyId"] in listed
+
+
+def test_envelope_encryption_round_trip_with_a_data_key(kms):
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key = new_key(kms)["KeyId"]
+    context = {"app": "e2e", "record": "42"}
+    dk = kms.generate_data_key(KeyId=key, KeySpec="AES_256", EncryptionContext=context)
+    assert len(dk["Plaintext"]) == 32
+    nonce = os.urandom(12)
+    sealed = AESGCM(dk["Plaintext"]).encrypt(nonce, b"the payload", None)
+    stored = dk["CiphertextBlob"]
+    del dk
+    # Later: only the encrypted data key is kept; KMS gives the key back.
+    back = kms.decrypt(CiphertextBlob=stored, EncryptionContext=context)
+    assert back["KeyId"].endswith(key)
+    assert AESGCM(back["Plaintext"]).decrypt(nonce, sealed, None) == b"the payload"
+
+
+def test_a_wrong_encryption_context_fails_as_invalid_ciphertext(kms):
+    key = new_key(kms)["KeyId"]
+    blob = kms.encrypt(KeyId=key, Plaintext=b"x", EncryptionContext={"a": "1"})["CiphertextBlob"]
+    err = client_error(kms.decrypt, CiphertextBlob=blob, EncryptionContext={"a": "2"})
+    assert err["Code"] == "InvalidCiphertextException"
+    err = client_error(kms.decrypt, CiphertextBlob=blob)
+    assert err["Code"] == "InvalidCiphertextException"
+    other = new_key(kms)["KeyId"]
+    err = client_error(kms.decrypt, CiphertextBlob=blob, KeyId=other, EncryptionContext={"a": "1"})
+    assert err["Code"] == "IncorrectKeyException"
+
+
+def test_a_disabled_key_refuses_with_aws_message(kms, gureum):
+    meta = new_key(kms)
+    kms.disable_key(KeyId=meta["KeyId"])
+    err = client_error(kms.encrypt, KeyId=meta["KeyId"], Plaintext=b"x")
+    assert err["Code"] == "DisabledException"
+    assert err["Message"] == f"{meta['Arn']} is disabled."
+    code, _, stderr = gureum.aws(
+        "kms", "generate-data-key", "--key-id", meta["KeyId"], "--key-spec", "AES_256", check=False
+    )
+    assert code != 0 and "DisabledException" in stderr and f"{meta['Arn']} is disabled." in stderr
+    kms.enable_key(KeyId=meta["KeyId"])
+    kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"x")
+
+
+def test_aliases_work_through_the_cli(kms, gureum):
+    key = new_key(kms)["KeyId"]
+    gureum.aws("kms", "create-alias", "--alias-name", "alias/e2e-cli", "--target-key-id", key)
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(b"hello from the cli")
+        f.flush()
+        _, out, _ = gureum.aws(
+            "kms", "encrypt", "--key-id", "alias/e2e-cli", "--plaintext", f"fileb://{f.name}",
+            "--encryption-context", "purpose=cli",
+        )
+    assert out["KeyId"].endswith(key)
+    blob = base64.b64decode(out["CiphertextBlob"])
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(blob)
+        f.flush()
+        _, back, _ = gureum.aws(
+            "kms", "decrypt", "--ciphertext-blob", f"fileb://{f.name}",
+            "--encryption-context", "purpose=cli",
+        )
+    assert base64.b64decode(back["Plaintext"]) == b"hello from the cli"
+    _, listed, _ = gureum.aws("kms", "list-aliases", "--key-id", key)
+    assert [a["AliasName"] for a in listed["Aliases"]] == ["alias/e2e-cli"]
+    err = client_error(kms.create_alias, AliasName="alias/aws/mine", TargetKeyId=key)
+    assert err["Code"] == "NotAuthorizedException"
+    err = client_error(kms.create_alias, AliasName="e2e", TargetKeyId=key)
+    assert err["Code"] == "ValidationException"
+    assert err["Message"].startswith('Alias must start with the prefix "alias/".')
+    err = client_error(kms.describe_key, KeyId="alias/nope")
+    assert err["Code"] == "NotFoundException"
+    assert err["Message"].endswith(":alias/nope is not found.")
+
+
+def test_aws_managed_keys_appear_on_first_use(kms):
+    meta = kms.describe_key(KeyId="alias/aws/ebs")["KeyMetadata"]
+    assert meta["KeyManager"] == "AWS"
+    again = kms.describe_key(KeyId="alias/aws/ebs")["KeyMetadata"]
+    assert again["KeyId"] == meta["KeyId"]
+
+
+def test_scheduled_deletion_on_gureums_clock(kms, gureum):
+    meta = new_key(kms)
+    out = kms.schedule_key_deletion(KeyId=meta["KeyId"], PendingWindowInDays=7)
+    assert out["KeyState"] == "PendingDeletion" and out["PendingWindowInDays"] == 7
+    err = client_error(kms.encrypt, KeyId=meta["KeyId"], Plaintext=b"x")
+    assert err["Code"] == "KMSInvalidStateException"
+    assert err["Message"] == f"{meta['Arn']} is pending deletion."
+    err = client_error(kms.schedule_key_deletion, KeyId=meta["KeyId"], PendingWindowInDays=3)
+    assert err["Code"] == "ValidationException"
+    advance(gureum, 7 * 86400 + 60)
+    err = client_error(kms.describe_key, KeyId=meta["KeyId"])
+    assert err["Code"] == "NotFoundException"
+    assert err["Message"] == f"Key '{meta['Arn']}' does not exist"
+
+
+def test_rotation_keeps_old_ciphertexts_decrypting(kms):
+    key = new_key(kms)["KeyId"]
+    old = kms.encrypt(KeyId=key, Plaintext=b"before")["CiphertextBlob"]
+    kms.rotate_key_on_demand(KeyId=key)
+    rotations = kms.list_key_rotations(KeyId=key)["Rotations"]
+    assert [r["RotationType"] for r in rotations] == ["ON_DEMAND"]
+    assert kms.decrypt(CiphertextBlob=old)["Plaintext"] == b"before"
+    kms.enable_key_rotation(KeyId=key)
+    assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is True
+
+
+def test_data_key_sizes_are_exclusive(kms):
+    key = new_key(kms)["KeyId"]
+    err = client_error(kms.generate_data_key, KeyId=key)
+    assert err["Code"] == "ValidationException"
+    err = client_error(kms.generate_data_key, KeyId=key, KeySpec="AES_256", NumberOfBytes=32)
+    assert err["Code"] == "ValidationException"
+    out = kms.generate_data_key_without_plaintext(KeyId=key, NumberOfBytes=1024)
+    assert "Plaintext" not in out
+    assert len(kms.decrypt(CiphertextBlob=out["CiphertextBlob"])["Plaintext"]) == 1024
+    assert len(kms.generate_random(NumberOfBytes=7)["Plaintext"]) == 7
+
+
+def test_tags_and_the_default_key_policy(kms):
+    meta = new_key(kms, Tags=[{"TagKey": "team", "TagValue": "core"}])
+    kms.tag_resource(KeyId=meta["KeyId"], Tags=[{"TagKey": "env", "TagValue": "test"}])
+    tags = kms.list_resource_tags(KeyId=meta["KeyId"])["Tags"]
+    assert {t["TagKey"]: t["TagValue"] for t in tags} == {"team": "core", "env": "test"}
+    policy = json.loads(kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"])
+    assert policy["Statement"][0]["Principal"]["AWS"] == f"arn:aws:iam::{meta['AWSAccountId']}:root"
+    assert kms.list_key_policies(KeyId=meta["KeyId"])["PolicyNames"] == ["default"]
+
+
+def test_keys_aliases_and_ciphertexts_survive_a_restart(kms, gureum):
+    key = new_key(kms)["KeyId"]
+    kms.create_alias(AliasName="alias/e2e-restart", TargetKeyId=key)
+    blob = kms.encrypt(KeyId="alias/e2e-restart", Plaintext=b"kept")["CiphertextBlob"]
+    gureum.restart(kill=True)
+    fresh = gureum.client("kms")
+    assert fresh.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"
+    assert fresh.describe_key(KeyId="alias/e2e-restart")["KeyMetadata"]["KeyId"] == key
+
