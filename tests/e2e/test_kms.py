@@ -1,9 +1,11 @@
 """KMS through boto3 and the aws CLI: envelope encryption with a data key,
 encryption context binding, disabled keys, aliases, deletion on Gureum's
-clock, rotation, and state (keys and the master key) across a restart."""
+clock, rotation, state (keys and the master key) across a restart, and
+asymmetric signatures verified by openssl against GetPublicKey's DER."""
 import base64
 import json
 import os
+import subprocess
 import tempfile
 
 import botocore.exceptions
@@ -177,3 +179,85 @@ def test_keys_aliases_and_ciphertexts_survive_a_restart(kms, gureum):
     assert fresh.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"
     assert fresh.describe_key(KeyId="alias/e2e-restart")["KeyMetadata"]["KeyId"] == key
 
+
+
+def openssl_verify(public_der, message, signature, *sigopts, digest="-sha256"):
+    """Whether openssl verifies `signature` over `message` with the DER
+    SubjectPublicKeyInfo `public_der`."""
+    with tempfile.TemporaryDirectory() as d:
+        paths = {}
+        for name, data in [("pub.der", public_der), ("msg", message), ("sig", signature)]:
+            paths[name] = os.path.join(d, name)
+            with open(paths[name], "wb") as f:
+                f.write(data)
+        opts = [x for o in sigopts for x in ("-sigopt", o)]
+        p = subprocess.run(
+            ["openssl", "dgst", digest, "-verify", paths["pub.der"], "-keyform", "DER",
+             *opts, "-signature", paths["sig"], paths["msg"]],
+            capture_output=True, text=True,
+        )
+        return p.returncode == 0 and "Verified OK" in p.stdout
+
+
+@pytest.mark.parametrize(
+    "spec,algorithm,digest",
+    [("ECC_NIST_P256", "ECDSA_SHA_256", "-sha256"),
+     ("ECC_NIST_P384", "ECDSA_SHA_384", "-sha384"),
+     ("ECC_SECG_P256K1", "ECDSA_SHA_256", "-sha256")],
+)
+def test_ecdsa_signatures_verify_with_openssl(kms, spec, algorithm, digest):
+    key = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    public = kms.get_public_key(KeyId=key)
+    assert public["SigningAlgorithms"] == [algorithm]
+    message = b"signed by gureum"
+    sig = kms.sign(KeyId=key, Message=message, SigningAlgorithm=algorithm)["Signature"]
+    assert openssl_verify(public["PublicKey"], message, sig, digest=digest)
+    assert not openssl_verify(public["PublicKey"], b"something else", sig, digest=digest)
+    assert kms.verify(KeyId=key, Message=message, Signature=sig, SigningAlgorithm=algorithm)["SignatureValid"]
+
+
+def test_rsa_pss_and_pkcs1_signatures_verify_with_openssl(kms, gureum):
+    key = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    public = kms.get_public_key(KeyId=key)["PublicKey"]
+    message = b"rsa signed"
+    pkcs1 = kms.sign(KeyId=key, Message=message, SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")
+    assert openssl_verify(public, message, pkcs1["Signature"])
+    pss = kms.sign(KeyId=key, Message=message, SigningAlgorithm="RSASSA_PSS_SHA_256")
+    assert openssl_verify(
+        public, message, pss["Signature"], "rsa_padding_mode:pss", "rsa_pss_saltlen:32"
+    )
+    err = client_error(
+        kms.verify, KeyId=key, Message=b"tampered", Signature=pss["Signature"],
+        SigningAlgorithm="RSASSA_PSS_SHA_256",
+    )
+    assert err["Code"] == "KMSInvalidSignatureException"
+    # The CLI signs a digest made locally.
+    import hashlib
+
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(hashlib.sha256(message).digest())
+        f.flush()
+        _, out, _ = gureum.aws(
+            "kms", "sign", "--key-id", key, "--message", f"fileb://{f.name}",
+            "--message-type", "DIGEST", "--signing-algorithm", "RSASSA_PKCS1_V1_5_SHA_256",
+        )
+    assert openssl_verify(public, message, base64.b64decode(out["Signature"]))
+
+
+def test_rsa_encryption_round_trip_and_hmac(kms):
+    key = kms.create_key(KeySpec="RSA_3072", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=key, Plaintext=b"small secret", EncryptionAlgorithm="RSAES_OAEP_SHA_1")
+    back = kms.decrypt(
+        KeyId=key, CiphertextBlob=blob["CiphertextBlob"], EncryptionAlgorithm="RSAES_OAEP_SHA_1"
+    )
+    assert back["Plaintext"] == b"small secret"
+    mac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
+    assert mac_key["MacAlgorithms"] == ["HMAC_SHA_256"]
+    mac = kms.generate_mac(KeyId=mac_key["KeyId"], Message=b"m", MacAlgorithm="HMAC_SHA_256")["Mac"]
+    assert len(mac) == 32
+    ok = kms.verify_mac(KeyId=mac_key["KeyId"], Message=b"m", MacAlgorithm="HMAC_SHA_256", Mac=mac)
+    assert ok["MacValid"] is True
+    err = client_error(
+        kms.verify_mac, KeyId=mac_key["KeyId"], Message=b"n", MacAlgorithm="HMAC_SHA_256", Mac=mac
+    )
+    assert err["Code"] == "KMSInvalidMacException"

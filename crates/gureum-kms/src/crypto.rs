@@ -1,8 +1,9 @@
-//! The cryptographic operations of symmetric keys: `Encrypt`, `Decrypt`,
-//! `ReEncrypt`, `GenerateDataKey(WithoutPlaintext)`, `GenerateRandom`.
+//! The encryption operations: `Encrypt`, `Decrypt`, `ReEncrypt` (symmetric
+//! keys, and RSA keys with OAEP), `GenerateDataKey(WithoutPlaintext)`
+//! (symmetric keys), `GenerateRandom`.
 
 use crate::keys::{key_arn, material_owner, resolve, usable};
-use crate::{ciphertext, master, KeyRecord, KmsError, KmsService};
+use crate::{ciphertext, master, primitives, specs, KeyRecord, KmsError, KmsService};
 use base64::Engine as _;
 use gureum_core::member::str_member;
 use gureum_core::{AwsError, CommonError, OpResult, RequestContext, Scope, Value};
@@ -13,17 +14,20 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 const ALGORITHM: &str = "SYMMETRIC_DEFAULT";
 
 /// The key `given` names, ready for `operation`: usable now, of
-/// `ENCRYPT_DECRYPT` usage, its automatic rotation settled.
+/// `ENCRYPT_DECRYPT` usage (symmetric only for data keys), its automatic
+/// rotation settled.
 fn key_for(
     svc: &KmsService,
     ctx: &RequestContext,
     given: &str,
     operation: &str,
+    symmetric_only: bool,
 ) -> Result<KeyRecord, AwsError> {
     let rec = resolve(svc, ctx, given)?;
     let scope = Scope::regional(ctx);
     usable(scope, &rec)?;
-    if rec.key_usage != "ENCRYPT_DECRYPT" || rec.key_spec != "SYMMETRIC_DEFAULT" {
+    let symmetric = rec.key_spec == ALGORITHM;
+    if rec.key_usage != "ENCRYPT_DECRYPT" || (symmetric_only && !symmetric) {
         return Err(KmsError::WrongUsage {
             arn: key_arn(scope, &rec.id),
             usage: rec.key_usage.clone(),
@@ -34,22 +38,26 @@ fn key_for(
     crate::settings::settle_rotation(svc, ctx, rec)
 }
 
-/// The algorithm a request names, which must be the symmetric one.
-fn check_algorithm(
+/// The algorithm a request names, checked against the key: symmetric
+/// keys take `SYMMETRIC_DEFAULT` (the default), RSA keys need one of
+/// theirs named.
+fn algorithm_for(
     scope: Scope<'_>,
     rec: &KeyRecord,
     given: Option<&str>,
-    operation: &str,
-) -> Result<(), AwsError> {
-    match given {
-        None | Some(ALGORITHM) => Ok(()),
-        Some(other) => Err(KmsError::WrongUsage {
+) -> Result<String, AwsError> {
+    let allowed = specs::algorithms(&rec.key_spec, &rec.key_usage)
+        .map(|a| a.encryption)
+        .unwrap_or_default();
+    let chosen = given.unwrap_or(ALGORITHM);
+    if !allowed.contains(&chosen) {
+        return Err(KmsError::WrongAlgorithm {
             arn: key_arn(scope, &rec.id),
-            usage: format!("{} with algorithm {other}", rec.key_usage),
-            operation: operation.into(),
+            algorithm: chosen.into(),
         }
-        .into()),
+        .into());
     }
+    Ok(chosen.to_string())
 }
 
 /// The plaintext material of version `material_id` of `rec`.
@@ -67,21 +75,48 @@ fn material(
     master::open(svc, &material_owner(scope, &rec.id, &m.id), &m.sealed)
 }
 
-/// `plaintext` encrypted under the current material of `rec`.
-fn seal_with(
+/// The current material of a key, opened (an asymmetric or HMAC key's
+/// only one).
+pub(crate) fn current_material(
     svc: &KmsService,
     scope: Scope<'_>,
     rec: &KeyRecord,
-    context: Option<&Map<String, Value>>,
-    plaintext: &[u8],
-) -> Result<String, AwsError> {
-    let current = rec
+) -> Result<Vec<u8>, AwsError> {
+    let m = rec
         .materials
         .last()
         .ok_or_else(|| AwsError::internal("a key without material"))?;
-    let bytes = material(svc, scope, rec, &current.id)?;
-    let blob = ciphertext::seal(&rec.id, &current.id, &bytes, context, plaintext)
-        .ok_or_else(|| AwsError::internal("encryption failed"))?;
+    master::open(svc, &material_owner(scope, &rec.id, &m.id), &m.sealed)
+}
+
+/// `plaintext` encrypted under `rec` with `algorithm`, base64.
+fn encrypt_with(
+    svc: &KmsService,
+    scope: Scope<'_>,
+    rec: &KeyRecord,
+    algorithm: &str,
+    context: Option<&Map<String, Value>>,
+    plaintext: &[u8],
+) -> Result<String, AwsError> {
+    let material = current_material(svc, scope, rec)?;
+    let blob = if algorithm == ALGORITHM {
+        let current = rec
+            .materials
+            .last()
+            .map(|m| m.id.as_str())
+            .unwrap_or_default();
+        ciphertext::seal(&rec.id, current, &material, context, plaintext)
+            .ok_or_else(|| AwsError::internal("encryption failed"))?
+    } else {
+        primitives::rsa_encrypt(&material, algorithm, plaintext).map_err(|_| {
+            AwsError::from(CommonError::ValidationException {
+                message: format!(
+                    "Plaintext is too long for {} with {algorithm}.",
+                    rec.key_spec
+                ),
+            })
+        })?
+    };
     Ok(B64.encode(blob))
 }
 
@@ -94,89 +129,94 @@ fn blob(input: &Value, name: &str) -> Result<Vec<u8>, AwsError> {
         .map_err(|_| KmsError::InvalidCiphertext.into())
 }
 
-/// `Encrypt`.
+/// `Encrypt`: symmetric keys, or RSA keys with an OAEP algorithm.
 pub(crate) fn encrypt(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
-    let rec = key_for(
-        svc,
-        ctx,
-        str_member(input, "KeyId").unwrap_or_default(),
-        "Encrypt",
-    )?;
-    check_algorithm(
-        scope,
-        &rec,
-        str_member(input, "EncryptionAlgorithm"),
-        "Encrypt",
-    )?;
+    let given = str_member(input, "KeyId").unwrap_or_default();
+    let rec = key_for(svc, ctx, given, "Encrypt", false)?;
+    let algorithm = algorithm_for(scope, &rec, str_member(input, "EncryptionAlgorithm"))?;
     let plaintext = blob(input, "Plaintext")?;
-    let out = seal_with(
-        svc,
-        scope,
-        &rec,
-        context(input, "EncryptionContext"),
-        &plaintext,
-    )?;
+    let context = context(input, "EncryptionContext");
+    let out = encrypt_with(svc, scope, &rec, &algorithm, context, &plaintext)?;
     Ok(json!({
         "CiphertextBlob": out,
         "KeyId": key_arn(scope, &rec.id),
-        "EncryptionAlgorithm": ALGORITHM,
+        "EncryptionAlgorithm": algorithm,
     }))
 }
 
+/// What one ciphertext decrypted to.
+struct Opened {
+    key: KeyRecord,
+    plaintext: Vec<u8>,
+    algorithm: String,
+}
+
 /// Decrypts `blob` for a `Decrypt` or the source half of a `ReEncrypt`:
-/// the key comes from the blob; a `KeyId`, when given, must name it.
+/// a symmetric blob names its key, and a `KeyId`, when given, must name
+/// the same; an RSA ciphertext needs its key named.
 fn open_blob(
     svc: &KmsService,
     ctx: &RequestContext,
     blob: &[u8],
     key_id: Option<&str>,
     context: Option<&Map<String, Value>>,
+    algorithm: Option<&str>,
     operation: &str,
-) -> Result<(KeyRecord, Vec<u8>), AwsError> {
+) -> Result<Opened, AwsError> {
     let scope = Scope::regional(ctx);
-    let header = ciphertext::header(blob).map_err(|_| KmsError::InvalidCiphertext)?;
-    let rec = match key_id {
-        Some(given) => {
-            let named = key_for(svc, ctx, given, operation)?;
-            if named.id != header.key_id {
-                return Err(KmsError::IncorrectKey.into());
-            }
-            named
-        }
-        None => key_for(svc, ctx, &header.key_id, operation)?,
+    let named = match key_id {
+        Some(given) => Some(key_for(svc, ctx, given, operation, false)?),
+        None => None,
     };
-    let bytes = material(svc, scope, &rec, &header.material_id)?;
+    if let Some(key) = named.as_ref().filter(|k| k.key_spec != ALGORITHM) {
+        let algorithm = algorithm_for(scope, key, algorithm)?;
+        let material = current_material(svc, scope, key)?;
+        let plaintext = primitives::rsa_decrypt(&material, &algorithm, blob)
+            .map_err(|_| KmsError::InvalidCiphertext)?;
+        return Ok(Opened {
+            key: key.clone(),
+            plaintext,
+            algorithm,
+        });
+    }
+    let header = ciphertext::header(blob).map_err(|_| KmsError::InvalidCiphertext)?;
+    let key = match named {
+        Some(named) if named.id != header.key_id => return Err(KmsError::IncorrectKey.into()),
+        Some(named) => named,
+        None => key_for(svc, ctx, &header.key_id, operation, false)?,
+    };
+    let algorithm = algorithm_for(scope, &key, algorithm)?;
+    let bytes = material(svc, scope, &key, &header.material_id)?;
     let plaintext =
         ciphertext::open(blob, &bytes, context).map_err(|_| KmsError::InvalidCiphertext)?;
-    Ok((rec, plaintext))
+    Ok(Opened {
+        key,
+        plaintext,
+        algorithm,
+    })
 }
 
-/// `Decrypt`: no `KeyId` needed, the blob names its key.
+/// `Decrypt`: no `KeyId` needed for symmetric ciphertexts, the blob names
+/// its key.
 pub(crate) fn decrypt(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let data = blob(input, "CiphertextBlob")?;
     if input.get("Recipient").is_some() {
         return Err(recipient_unsupported());
     }
-    let (rec, plaintext) = open_blob(
+    let opened = open_blob(
         svc,
         ctx,
         &data,
         str_member(input, "KeyId"),
         context(input, "EncryptionContext"),
-        "Decrypt",
-    )?;
-    let scope = Scope::regional(ctx);
-    check_algorithm(
-        scope,
-        &rec,
         str_member(input, "EncryptionAlgorithm"),
         "Decrypt",
     )?;
     Ok(json!({
-        "KeyId": key_arn(scope, &rec.id),
-        "Plaintext": B64.encode(plaintext),
-        "EncryptionAlgorithm": ALGORITHM,
+        "KeyId": key_arn(Scope::regional(ctx), &opened.key.id),
+        "Plaintext": B64.encode(opened.plaintext),
+        "EncryptionAlgorithm": opened.algorithm,
     }))
 }
 
@@ -193,45 +233,34 @@ fn recipient_unsupported() -> AwsError {
 pub(crate) fn re_encrypt(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
     let data = blob(input, "CiphertextBlob")?;
-    let (source, plaintext) = open_blob(
+    let source = open_blob(
         svc,
         ctx,
         &data,
         str_member(input, "SourceKeyId"),
         context(input, "SourceEncryptionContext"),
-        "ReEncrypt",
-    )?;
-    check_algorithm(
-        scope,
-        &source,
         str_member(input, "SourceEncryptionAlgorithm"),
         "ReEncrypt",
     )?;
-    let dest = key_for(
-        svc,
-        ctx,
-        str_member(input, "DestinationKeyId").unwrap_or_default(),
-        "ReEncrypt",
-    )?;
-    check_algorithm(
-        scope,
-        &dest,
-        str_member(input, "DestinationEncryptionAlgorithm"),
-        "ReEncrypt",
-    )?;
-    let out = seal_with(
+    let given = str_member(input, "DestinationKeyId").unwrap_or_default();
+    let dest = key_for(svc, ctx, given, "ReEncrypt", false)?;
+    let dest_algorithm = str_member(input, "DestinationEncryptionAlgorithm");
+    let dest_algorithm = algorithm_for(scope, &dest, dest_algorithm)?;
+    let dest_context = context(input, "DestinationEncryptionContext");
+    let out = encrypt_with(
         svc,
         scope,
         &dest,
-        context(input, "DestinationEncryptionContext"),
-        &plaintext,
+        &dest_algorithm,
+        dest_context,
+        &source.plaintext,
     )?;
     Ok(json!({
         "CiphertextBlob": out,
-        "SourceKeyId": key_arn(scope, &source.id),
+        "SourceKeyId": key_arn(scope, &source.key.id),
         "KeyId": key_arn(scope, &dest.id),
-        "SourceEncryptionAlgorithm": ALGORITHM,
-        "DestinationEncryptionAlgorithm": ALGORITHM,
+        "SourceEncryptionAlgorithm": source.algorithm,
+        "DestinationEncryptionAlgorithm": dest_algorithm,
     }))
 }
 
@@ -269,15 +298,12 @@ pub(crate) fn generate_data_key(
     if input.get("Recipient").is_some() {
         return Err(recipient_unsupported());
     }
-    let rec = key_for(
-        svc,
-        ctx,
-        str_member(input, "KeyId").unwrap_or_default(),
-        operation,
-    )?;
+    let given = str_member(input, "KeyId").unwrap_or_default();
+    let rec = key_for(svc, ctx, given, operation, true)?;
     let mut key = vec![0u8; data_key_len(input)?];
     rand::thread_rng().fill_bytes(&mut key);
-    let out = seal_with(svc, scope, &rec, context(input, "EncryptionContext"), &key)?;
+    let context = context(input, "EncryptionContext");
+    let out = encrypt_with(svc, scope, &rec, ALGORITHM, context, &key)?;
     let mut reply = Map::new();
     reply.insert("CiphertextBlob".into(), json!(out));
     if with_plaintext {

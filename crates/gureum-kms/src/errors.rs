@@ -43,6 +43,9 @@ gureum_core::aws_errors! {
         /// A key used for an operation its usage does not allow.
         WrongUsage { arn: String, usage: String, operation: String } = ("InvalidKeyUsageException", 400,
             "{arn} key usage is {usage} which is not valid for {operation}."),
+        /// An algorithm the key does not support.
+        WrongAlgorithm { arn: String, algorithm: String } = ("InvalidKeyUsageException", 400,
+            "{arn} does not support the {algorithm} algorithm."),
         /// An operation a key of this kind does not support (rotation of an
         /// asymmetric key, policies other than `default`, …).
         Unsupported { what: String } = ("UnsupportedOperationException", 400,
@@ -60,6 +63,12 @@ gureum_core::aws_errors! {
         /// An AWS managed key's alias or state changed by a caller.
         ManagedKey { arn: String } = ("UnsupportedOperationException", 400,
             "{arn} is an AWS managed key and cannot be modified."),
+        /// `Verify` of a signature that does not verify. AWS answers it
+        /// without a message.
+        InvalidSignature = ("KMSInvalidSignatureException", 400, ""),
+        /// `VerifyMac` of a MAC that does not match. AWS answers it without
+        /// a message.
+        InvalidMac = ("KMSInvalidMacException", 400, ""),
         /// A `Marker` this server did not hand out.
         BadMarker = ("InvalidMarkerException", 400,
             "Invalid marker"),

@@ -2,7 +2,7 @@
 //! ARN), `KeyMetadata`, and the key lifecycle (create, enable, disable,
 //! scheduled deletion on Gureum's clock, cancel).
 
-use crate::{master, AliasRecord, KeyRecord, KmsError, KmsService, Material};
+use crate::{master, primitives, specs, AliasRecord, KeyRecord, KmsError, KmsService, Material};
 use gureum_core::member::str_member;
 use gureum_core::{AwsError, CommonError, OpResult, RequestContext, Scope, Value};
 use gureum_kit::paging::PageRequest;
@@ -256,8 +256,16 @@ pub(crate) fn metadata(scope: Scope<'_>, rec: &KeyRecord) -> Value {
     m.insert("KeyManager".into(), json!(rec.key_manager));
     m.insert("CustomerMasterKeySpec".into(), json!(rec.key_spec));
     m.insert("KeySpec".into(), json!(rec.key_spec));
-    if rec.key_usage == "ENCRYPT_DECRYPT" {
-        m.insert("EncryptionAlgorithms".into(), json!(["SYMMETRIC_DEFAULT"]));
+    if let Some(a) = specs::algorithms(&rec.key_spec, &rec.key_usage) {
+        for (name, list) in [
+            ("EncryptionAlgorithms", a.encryption),
+            ("SigningAlgorithms", a.signing),
+            ("MacAlgorithms", a.mac),
+        ] {
+            if !list.is_empty() {
+                m.insert(name.into(), json!(list));
+            }
+        }
     }
     m.insert("MultiRegion".into(), json!(false));
     if let Some(current) = rec.materials.last() {
@@ -276,11 +284,23 @@ pub(crate) fn new_material(
 ) -> Result<Material, AwsError> {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
+    seal_material(svc, scope, id, now, rotation_type, &bytes)
+}
+
+/// A material version holding `bytes`, sealed for key `id`.
+pub(crate) fn seal_material(
+    svc: &KmsService,
+    scope: Scope<'_>,
+    id: &str,
+    now: i64,
+    rotation_type: Option<&str>,
+    bytes: &[u8],
+) -> Result<Material, AwsError> {
     let mut mid = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut mid);
     let material_id = hex::encode(mid);
     Ok(Material {
-        sealed: master::seal(svc, &material_owner(scope, id, &material_id), &bytes)?,
+        sealed: master::seal(svc, &material_owner(scope, id, &material_id), bytes)?,
         id: material_id,
         created_ms: now,
         rotation_type: rotation_type.map(str::to_string),
@@ -304,7 +324,7 @@ fn validation(message: String) -> AwsError {
     CommonError::ValidationException { message }.into()
 }
 
-/// `CreateKey`: symmetric encryption keys.
+/// `CreateKey`: symmetric, RSA, elliptic-curve and HMAC keys.
 pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
     let spec = str_member(input, "KeySpec")
@@ -316,13 +336,13 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
         ));
     }
     let usage = str_member(input, "KeyUsage").unwrap_or("ENCRYPT_DECRYPT");
-    if spec != "SYMMETRIC_DEFAULT" {
+    if !specs::SUPPORTED.contains(&spec) {
         return Err(KmsError::Unsupported {
             what: format!("KeySpec {spec} is not supported by Gureum yet"),
         }
         .into());
     }
-    if usage != "ENCRYPT_DECRYPT" {
+    if specs::algorithms(spec, usage).is_none() {
         return Err(validation(format!(
             "KeyUsage {usage} is not compatible with KeySpec {spec}"
         )));
@@ -342,8 +362,15 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
     let tags = crate::settings::tags_from(input)?;
     let now = ctx.clock.now_millis();
     let id = gureum_core::id::uuid_v4();
+    let material = if spec == "SYMMETRIC_DEFAULT" {
+        new_material(svc, scope, &id, now, None)?
+    } else {
+        let bytes =
+            primitives::generate(spec).map_err(|_| AwsError::internal("key generation failed"))?;
+        seal_material(svc, scope, &id, now, None, &bytes)?
+    };
     let rec = KeyRecord {
-        materials: vec![new_material(svc, scope, &id, now, None)?],
+        materials: vec![material],
         id,
         created_ms: now,
         description: str_member(input, "Description").unwrap_or_default().into(),

@@ -1,6 +1,8 @@
 //! AWS Key Management Service (json 1.1, regional): symmetric keys with
-//! envelope encryption, key states on Gureum's clock, aliases, AWS managed
-//! keys created on first use, rotation, tags and key policies.
+//! envelope encryption, RSA and elliptic-curve keys (sign, verify, RSA
+//! encryption, public keys), HMAC keys, key states on Gureum's clock,
+//! aliases, AWS managed keys created on first use, rotation, tags and key
+//! policies.
 //!
 //! Key material is never stored in the clear: each version of a key's
 //! material is sealed with AES-256-GCM under Gureum's master key
@@ -21,7 +23,9 @@
 //! lifecycles do.
 //!
 //! Layout: [`errors`] declares the errors; `keys.rs` resolves key ids and
-//! answers the key lifecycle; `crypto.rs` the cryptographic operations;
+//! answers the key lifecycle; `crypto.rs` the encryption operations,
+//! `signing.rs` signatures, public keys and MACs, over `primitives.rs`
+//! (pure cryptography) and `specs.rs` (what each key spec allows);
 //! `aliases.rs`, `settings.rs` (tags, policies, rotation, description).
 
 pub mod errors;
@@ -31,7 +35,10 @@ mod ciphertext;
 mod crypto;
 mod keys;
 mod master;
+mod primitives;
 mod settings;
+mod signing;
+mod specs;
 
 pub use errors::KmsError;
 
@@ -233,6 +240,21 @@ impl KmsService {
     fn list_key_rotations(&self, ctx: &RequestContext, input: Value) -> OpResult {
         settings::list_rotations(self, ctx, &input)
     }
+    fn sign(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        signing::sign(self, ctx, &input)
+    }
+    fn verify(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        signing::verify(self, ctx, &input)
+    }
+    fn get_public_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        signing::get_public_key(self, ctx, &input)
+    }
+    fn generate_mac(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        signing::generate_mac(self, ctx, &input)
+    }
+    fn verify_mac(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        signing::verify_mac(self, ctx, &input)
+    }
 }
 
 gureum_core::service_operations! {
@@ -266,6 +288,11 @@ gureum_core::service_operations! {
     "DisableKeyRotation" => disable_key_rotation,
     "RotateKeyOnDemand" => rotate_key_on_demand,
     "ListKeyRotations" => list_key_rotations,
+    "Sign" => sign,
+    "Verify" => verify,
+    "GetPublicKey" => get_public_key,
+    "GenerateMac" => generate_mac,
+    "VerifyMac" => verify_mac,
 }
 
 #[cfg(test)]

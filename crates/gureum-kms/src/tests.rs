@@ -607,3 +607,162 @@ fn the_master_key_is_made_once_per_store() {
     let b = KmsService::new(store);
     ok(&b, &c, "Decrypt", json!({"CiphertextBlob": blob}));
 }
+
+fn key_of(s: &KmsService, c: &RequestContext, spec: &str, usage: &str) -> Value {
+    ok(
+        s,
+        c,
+        "CreateKey",
+        json!({"KeySpec": spec, "KeyUsage": usage}),
+    )["KeyMetadata"]
+        .clone()
+}
+
+#[test]
+fn asymmetric_keys_list_their_algorithms() {
+    let s = svc();
+    let c = ctx();
+    let m = key_of(&s, &c, "ECC_NIST_P384", "SIGN_VERIFY");
+    assert_eq!(m["SigningAlgorithms"], json!(["ECDSA_SHA_384"]));
+    assert!(m.get("EncryptionAlgorithms").is_none());
+    let m = key_of(&s, &c, "HMAC_256", "GENERATE_VERIFY_MAC");
+    assert_eq!(m["MacAlgorithms"], json!(["HMAC_SHA_256"]));
+    let e = err(
+        &s,
+        &c,
+        "CreateKey",
+        json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "ENCRYPT_DECRYPT"}),
+    );
+    assert_eq!(e.code, "ValidationException");
+}
+
+#[test]
+fn signatures_verify_for_raw_messages_and_digests() {
+    use sha2::Digest;
+    let s = svc();
+    let c = ctx();
+    let key = key_of(&s, &c, "ECC_NIST_P256", "SIGN_VERIFY")["KeyId"].clone();
+    let message = B64.encode(b"signed message");
+    let sig = ok(
+        &s,
+        &c,
+        "Sign",
+        json!({"KeyId": key, "Message": message, "SigningAlgorithm": "ECDSA_SHA_256"}),
+    )["Signature"]
+        .clone();
+    let digest = B64.encode(sha2::Sha256::digest(b"signed message"));
+    let out = ok(
+        &s,
+        &c,
+        "Verify",
+        json!({"KeyId": key, "Message": digest, "MessageType": "DIGEST",
+               "Signature": sig, "SigningAlgorithm": "ECDSA_SHA_256"}),
+    );
+    assert_eq!(out["SignatureValid"], true);
+    let e = err(
+        &s,
+        &c,
+        "Verify",
+        json!({"KeyId": key, "Message": B64.encode(b"other"), "Signature": sig,
+               "SigningAlgorithm": "ECDSA_SHA_256"}),
+    );
+    assert_eq!(e.code, "KMSInvalidSignatureException");
+    let e = err(
+        &s,
+        &c,
+        "Sign",
+        json!({"KeyId": key, "Message": B64.encode(b"short"), "MessageType": "DIGEST",
+               "SigningAlgorithm": "ECDSA_SHA_256"}),
+    );
+    assert_eq!(e.code, "ValidationException");
+    let e = err(
+        &s,
+        &c,
+        "Sign",
+        json!({"KeyId": key, "Message": message, "SigningAlgorithm": "RSASSA_PSS_SHA_256"}),
+    );
+    assert_eq!(e.code, "InvalidKeyUsageException");
+}
+
+#[test]
+fn rsa_keys_encrypt_with_oaep_and_decrypt_with_their_key_named() {
+    let s = svc();
+    let c = ctx();
+    let key = key_of(&s, &c, "RSA_2048", "ENCRYPT_DECRYPT")["KeyId"].clone();
+    let out = ok(
+        &s,
+        &c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": B64.encode(b"rsa"), "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}),
+    );
+    let blob = out["CiphertextBlob"].clone();
+    assert_eq!(
+        B64.decode(blob.as_str().expect("b")).expect("b64").len(),
+        256
+    );
+    let back = ok(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"KeyId": key, "CiphertextBlob": blob, "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}),
+    );
+    assert_eq!(back["Plaintext"], B64.encode(b"rsa"));
+    let e = err(&s, &c, "Decrypt", json!({"CiphertextBlob": blob}));
+    assert_eq!(e.code, "InvalidCiphertextException");
+    let e = err(
+        &s,
+        &c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": B64.encode(b"x")}),
+    );
+    assert_eq!(e.code, "InvalidKeyUsageException");
+    let e = err(
+        &s,
+        &c,
+        "GenerateDataKey",
+        json!({"KeyId": key, "KeySpec": "AES_256"}),
+    );
+    assert_eq!(e.code, "InvalidKeyUsageException");
+    let pk = ok(&s, &c, "GetPublicKey", json!({"KeyId": key}));
+    assert_eq!(
+        pk["EncryptionAlgorithms"],
+        json!(["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"])
+    );
+    let sym = new_key(&s, &c);
+    let e = err(&s, &c, "GetPublicKey", json!({"KeyId": sym}));
+    assert_eq!(e.code, "UnsupportedOperationException");
+}
+
+#[test]
+fn macs_verify_only_for_the_same_message() {
+    let s = svc();
+    let c = ctx();
+    let key = key_of(&s, &c, "HMAC_384", "GENERATE_VERIFY_MAC")["KeyId"].clone();
+    let msg = B64.encode(b"mac me");
+    let mac = ok(
+        &s,
+        &c,
+        "GenerateMac",
+        json!({"KeyId": key, "Message": msg, "MacAlgorithm": "HMAC_SHA_384"}),
+    )["Mac"]
+        .clone();
+    assert_eq!(B64.decode(mac.as_str().expect("m")).expect("b64").len(), 48);
+    let out = ok(
+        &s,
+        &c,
+        "VerifyMac",
+        json!({"KeyId": key, "Message": msg, "MacAlgorithm": "HMAC_SHA_384", "Mac": mac}),
+    );
+    assert_eq!(out["MacValid"], true);
+    let e = err(
+        &s,
+        &c,
+        "VerifyMac",
+        json!({"KeyId": key, "Message": B64.encode(b"other"), "MacAlgorithm": "HMAC_SHA_384", "Mac": mac}),
+    );
+    assert_eq!(e.code, "KMSInvalidMacException");
+    let e = err(&s, &c, "Encrypt", json!({"KeyId": key, "Plaintext": msg}));
+    assert_eq!(e.code, "InvalidKeyUsageException");
+    let e = err(&s, &c, "EnableKeyRotation", json!({"KeyId": key}));
+    assert_eq!(e.code, "UnsupportedOperationException");
+}
