@@ -261,3 +261,66 @@ def test_rsa_encryption_round_trip_and_hmac(kms):
         kms.verify_mac, KeyId=mac_key["KeyId"], Message=b"n", MacAlgorithm="HMAC_SHA_256", Mac=mac
     )
     assert err["Code"] == "KMSInvalidMacException"
+
+
+def test_iam_policies_scope_kms_use_to_key_arns_through_aliases(kms, gureum):
+    """An IAM user allowed kms:Encrypt and kms:Decrypt on one key ARN may
+    use it by alias and decrypt without a KeyId, and is refused another key."""
+    allowed = new_key(kms)
+    other = new_key(kms)
+    kms.create_alias(AliasName="alias/e2e-iam", TargetKeyId=allowed["KeyId"])
+    iam = gureum.client("iam")
+    iam.create_user(UserName="kms-user")
+    iam.put_user_policy(
+        UserName="kms-user",
+        PolicyName="one-key",
+        PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"],
+                           "Resource": allowed["Arn"]}],
+        }),
+    )
+    creds = iam.create_access_key(UserName="kms-user")["AccessKey"]
+    user = gureum.client("kms", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
+    blob = user.encrypt(KeyId="alias/e2e-iam", Plaintext=b"scoped")["CiphertextBlob"]
+    assert user.decrypt(CiphertextBlob=blob)["Plaintext"] == b"scoped"
+    err = client_error(user.encrypt, KeyId=other["KeyId"], Plaintext=b"x")
+    assert err["Code"] == "AccessDeniedException"
+    assert other["Arn"] in err["Message"]
+
+
+def test_a_key_policy_naming_the_user_allows_without_iam_and_one_without_the_account_refuses(
+    kms, gureum
+):
+    iam = gureum.client("iam")
+    user = iam.create_user(UserName="kms-policy-user")["User"]
+    creds = iam.create_access_key(UserName="kms-policy-user")["AccessKey"]
+    client = gureum.client("kms", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
+    account = user["Arn"].split(":")[4]
+    # The key policy names the user: no IAM policy needed.
+    by_key_policy = kms.create_key(
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"AWS": user["Arn"]},
+             "Action": "kms:Encrypt", "Resource": "*"},
+        ]}),
+    )["KeyMetadata"]
+    client.encrypt(KeyId=by_key_policy["KeyId"], Plaintext=b"x")
+    # An IAM policy alone is not enough when the key policy does not
+    # delegate to the account.
+    iam.put_user_policy(
+        UserName="kms-policy-user", PolicyName="all-kms",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}),
+    )
+    locked = kms.create_key(
+        BypassPolicyLockoutSafetyCheck=True,
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+             "Action": "kms:*", "Resource": "*"}]}),
+    )["KeyMetadata"]
+    err = client_error(client.encrypt, KeyId=locked["KeyId"], Plaintext=b"x")
+    assert err["Code"] == "AccessDeniedException"
+    err = client_error(kms.describe_key, KeyId=locked["KeyId"])
+    assert err["Code"] == "AccessDeniedException"

@@ -29,7 +29,7 @@ pub(crate) fn create_alias(svc: &KmsService, ctx: &RequestContext, input: &Value
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
     svc.store.write(|txn| -> Result<(), AwsError> {
-        let key = resolve_in(svc, txn, scope, now, target)?;
+        let key = resolve_in(svc, txn, ctx, target, Some("kms:CreateAlias"))?;
         not_pending(scope, &key)?;
         if let Some(existing) = txn.get(&svc.aliases, &scope.key(name))? {
             // An alias whose key has been deleted went with it.
@@ -64,8 +64,8 @@ pub(crate) fn update_alias(svc: &KmsService, ctx: &RequestContext, input: &Value
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
     svc.store.write(|txn| -> Result<(), AwsError> {
-        let mut alias = existing(svc, txn, scope, now, name)?;
-        let key = resolve_in(svc, txn, scope, now, target)?;
+        let mut alias = existing(svc, txn, ctx, name, "kms:UpdateAlias")?;
+        let key = resolve_in(svc, txn, ctx, target, Some("kms:UpdateAlias"))?;
         not_pending(scope, &key)?;
         alias.target = key.id;
         alias.updated_ms = now;
@@ -75,14 +75,17 @@ pub(crate) fn update_alias(svc: &KmsService, ctx: &RequestContext, input: &Value
     Ok(json!({}))
 }
 
-/// The alias `name`, if it and its key still exist.
+/// The alias `name`, if it and its key still exist, with the caller's
+/// permission for `action` on that key.
 fn existing(
     svc: &KmsService,
     txn: &gureum_store::WriteTxn,
-    scope: Scope<'_>,
-    now: i64,
+    ctx: &RequestContext,
     name: &str,
+    action: &str,
 ) -> Result<AliasRecord, AwsError> {
+    let scope = Scope::regional(ctx);
+    let now = ctx.clock.now_millis();
     let gone = || -> AwsError {
         KmsError::NoSuchAlias {
             arn: alias_arn(scope, name),
@@ -90,9 +93,11 @@ fn existing(
         .into()
     };
     let alias = txn.get(&svc.aliases, &scope.key(name))?.ok_or_else(gone)?;
-    txn.get(&svc.keys, &scope.key(&alias.target))?
+    let key = txn
+        .get(&svc.keys, &scope.key(&alias.target))?
         .and_then(|k| live(k, now))
         .ok_or_else(gone)?;
+    svc.authorize_key(ctx, &key, action)?;
     Ok(alias)
 }
 
@@ -101,9 +106,8 @@ pub(crate) fn delete_alias(svc: &KmsService, ctx: &RequestContext, input: &Value
     let name = str_member(input, "AliasName").unwrap_or_default();
     own_name(name)?;
     let scope = Scope::regional(ctx);
-    let now = ctx.clock.now_millis();
     svc.store.write(|txn| -> Result<(), AwsError> {
-        existing(svc, txn, scope, now, name)?;
+        existing(svc, txn, ctx, name, "kms:DeleteAlias")?;
         txn.delete(&svc.aliases, &scope.key(name))?;
         Ok(())
     })?;
@@ -116,7 +120,7 @@ pub(crate) fn list_aliases(svc: &KmsService, ctx: &RequestContext, input: &Value
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
     let only = match str_member(input, "KeyId") {
-        Some(given) => Some(keys::resolve(svc, ctx, given)?.id),
+        Some(given) => Some(keys::resolve(svc, ctx, given, "kms:ListAliases")?.id),
         None => None,
     };
     // The keys that still exist, read first: one scan, not one read per alias.

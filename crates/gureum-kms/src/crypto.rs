@@ -23,7 +23,14 @@ fn key_for(
     operation: &str,
     symmetric_only: bool,
 ) -> Result<KeyRecord, AwsError> {
-    let rec = resolve(svc, ctx, given)?;
+    // ReEncrypt's halves need kms:ReEncryptFrom and kms:ReEncryptTo.
+    let action = match operation {
+        "ReEncrypt" => "kms:ReEncryptFrom".to_string(),
+        "ReEncryptTo" => "kms:ReEncryptTo".to_string(),
+        op => format!("kms:{op}"),
+    };
+    let operation = operation.strip_suffix("To").unwrap_or(operation);
+    let rec = resolve(svc, ctx, given, &action)?;
     let scope = Scope::regional(ctx);
     usable(scope, &rec)?;
     let symmetric = rec.key_spec == ALGORITHM;
@@ -243,7 +250,7 @@ pub(crate) fn re_encrypt(svc: &KmsService, ctx: &RequestContext, input: &Value) 
         "ReEncrypt",
     )?;
     let given = str_member(input, "DestinationKeyId").unwrap_or_default();
-    let dest = key_for(svc, ctx, given, "ReEncrypt", false)?;
+    let dest = key_for(svc, ctx, given, "ReEncryptTo", false)?;
     let dest_algorithm = str_member(input, "DestinationEncryptionAlgorithm");
     let dest_algorithm = algorithm_for(scope, &dest, dest_algorithm)?;
     let dest_context = context(input, "DestinationEncryptionContext");

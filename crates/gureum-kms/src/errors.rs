@@ -50,9 +50,13 @@ gureum_core::aws_errors! {
         /// asymmetric key, policies other than `default`, …).
         Unsupported { what: String } = ("UnsupportedOperationException", 400,
             "{what}"),
-        /// A key policy document that is not a JSON object.
+        /// A key policy document that is not a valid policy.
         MalformedPolicy = ("MalformedPolicyDocumentException", 400,
-            "The key policy is not a valid JSON document."),
+            "The key policy is not a valid policy document."),
+        /// A key policy that would lock the caller out of the key (AWS's
+        /// wording).
+        Lockout = ("MalformedPolicyDocumentException", 400,
+            "The new key policy will not allow you to update the key policy in the future."),
         /// An alias name already in use in the account and region.
         AliasExists { arn: String } = ("AlreadyExistsException", 400,
             "An alias with the name {arn} already exists"),

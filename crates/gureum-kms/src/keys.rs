@@ -86,14 +86,16 @@ pub(crate) fn live(rec: KeyRecord, now_ms: i64) -> Option<KeyRecord> {
 }
 
 /// What a `KeyId` names.
-enum KeyRef {
+pub(crate) enum KeyRef {
+    /// A key id.
     Key(String),
+    /// An alias name (`alias/…`).
     Alias(String),
 }
 
 /// Parses a `KeyId` for `scope`; ARNs of another account or region name
 /// nothing this caller can reach.
-fn parse_ref(scope: Scope<'_>, given: &str) -> Result<KeyRef, AwsError> {
+pub(crate) fn parse_ref(scope: Scope<'_>, given: &str) -> Result<KeyRef, AwsError> {
     if let Some(rest) = given.strip_prefix("arn:") {
         let parts: Vec<&str> = rest.splitn(5, ':').collect();
         let [_partition, service, region, account, resource] = parts[..] else {
@@ -136,12 +138,14 @@ fn is_key_id(s: &str) -> bool {
         })
 }
 
-/// The key `given` names, read outside a transaction; an AWS managed
-/// key's alias creates the key on first use.
+/// The key `given` names, read outside a transaction, and the caller's
+/// permission for `action` on it (key policy and IAM together); an AWS
+/// managed key's alias creates the key on first use.
 pub(crate) fn resolve(
     svc: &KmsService,
     ctx: &RequestContext,
     given: &str,
+    action: &str,
 ) -> Result<KeyRecord, AwsError> {
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
@@ -158,20 +162,26 @@ pub(crate) fn resolve(
             },
         },
     };
-    svc.keys
+    let rec = svc
+        .keys
         .get(&scope.key(&id))?
         .and_then(|k| live(k, now))
-        .ok_or_else(|| no_key(scope, &id))
+        .ok_or_else(|| no_key(scope, &id))?;
+    svc.authorize_key(ctx, &rec, action)?;
+    Ok(rec)
 }
 
-/// The key `given` names, read inside `txn` (for a write that depends on it).
+/// The key `given` names, read inside `txn` (for a write that depends on
+/// it), and the caller's permission for `action` on it.
 pub(crate) fn resolve_in(
     svc: &KmsService,
     txn: &WriteTxn,
-    scope: Scope<'_>,
-    now: i64,
+    ctx: &RequestContext,
     given: &str,
+    action: Option<&str>,
 ) -> Result<KeyRecord, AwsError> {
+    let scope = Scope::regional(ctx);
+    let now = ctx.clock.now_millis();
     let id = match parse_ref(scope, given)? {
         KeyRef::Key(id) => id,
         KeyRef::Alias(name) => {
@@ -180,9 +190,14 @@ pub(crate) fn resolve_in(
                 .target
         }
     };
-    txn.get(&svc.keys, &scope.key(&id))?
+    let rec = txn
+        .get(&svc.keys, &scope.key(&id))?
         .and_then(|k| live(k, now))
-        .ok_or_else(|| no_key(scope, &id))
+        .ok_or_else(|| no_key(scope, &id))?;
+    if let Some(action) = action {
+        svc.authorize_key(ctx, &rec, action)?;
+    }
+    Ok(rec)
 }
 
 fn no_key(scope: Scope<'_>, id: &str) -> AwsError {
@@ -220,18 +235,32 @@ pub(crate) fn not_pending(scope: Scope<'_>, rec: &KeyRecord) -> Result<(), AwsEr
     Ok(())
 }
 
-/// Applies `change` to the key `given` names, checked and written in one
-/// transaction; returns what `change` returns.
+/// Applies `change` to the key `given` names, with the caller's
+/// permission for `action`, checked and written in one transaction;
+/// returns what `change` returns.
 pub(crate) fn update<R>(
     svc: &KmsService,
     ctx: &RequestContext,
     given: &str,
+    action: &str,
+    change: impl FnOnce(&mut KeyRecord, Scope<'_>, i64) -> Result<R, AwsError>,
+) -> Result<R, AwsError> {
+    update_with(svc, ctx, given, Some(action), change)
+}
+
+/// [`update`], with `action: None` for what Gureum does on its own
+/// (automatic rotation), which no caller's permission governs.
+pub(crate) fn update_with<R>(
+    svc: &KmsService,
+    ctx: &RequestContext,
+    given: &str,
+    action: Option<&str>,
     change: impl FnOnce(&mut KeyRecord, Scope<'_>, i64) -> Result<R, AwsError>,
 ) -> Result<R, AwsError> {
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
     svc.store.write(|txn| {
-        let mut rec = resolve_in(svc, txn, scope, now, given)?;
+        let mut rec = resolve_in(svc, txn, ctx, given, action)?;
         let out = change(&mut rec, scope, now)?;
         txn.put(&svc.keys, &scope.key(&rec.id), &rec)?;
         Ok(out)
@@ -359,6 +388,9 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
         }
         .into());
     }
+    if let Some(policy) = str_member(input, "Policy") {
+        crate::settings::check_policy(policy)?;
+    }
     let tags = crate::settings::tags_from(input)?;
     let now = ctx.clock.now_millis();
     let id = gureum_core::id::uuid_v4();
@@ -387,6 +419,18 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
             .unwrap_or_else(|| default_policy(scope.account())),
         tags,
     };
+    // AWS's lockout safety check: the creator must be able to change the
+    // policy it gives, unless it says it knows better.
+    let bypass = input
+        .get("BypassPolicyLockoutSafetyCheck")
+        .and_then(Value::as_bool)
+        == Some(true);
+    if input.get("Policy").is_some()
+        && !bypass
+        && svc.authorize_key(ctx, &rec, "kms:PutKeyPolicy").is_err()
+    {
+        return Err(KmsError::Lockout.into());
+    }
     svc.keys.put(&scope.key(&rec.id), &rec)?;
     Ok(json!({ "KeyMetadata": metadata(scope, &rec) }))
 }
@@ -446,7 +490,8 @@ pub(crate) fn aws_managed_key(
 
 /// `DescribeKey`: any state, AWS managed keys made on first use.
 pub(crate) fn describe_key(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let rec = resolve(svc, ctx, str_member(input, "KeyId").unwrap_or_default())?;
+    let given = str_member(input, "KeyId").unwrap_or_default();
+    let rec = resolve(svc, ctx, given, "kms:DescribeKey")?;
     Ok(json!({ "KeyMetadata": metadata(Scope::regional(ctx), &rec) }))
 }
 
@@ -490,6 +535,7 @@ pub(crate) fn set_enabled(
         svc,
         ctx,
         str_member(input, "KeyId").unwrap_or_default(),
+        &format!("kms:{}", if enabled { "EnableKey" } else { "DisableKey" }),
         |rec, scope, _| {
             not_pending(scope, rec)?;
             customer_managed(scope, rec)?;
@@ -531,6 +577,7 @@ pub(crate) fn schedule_deletion(svc: &KmsService, ctx: &RequestContext, input: &
         svc,
         ctx,
         str_member(input, "KeyId").unwrap_or_default(),
+        "kms:ScheduleKeyDeletion",
         |rec, scope, now| {
             not_pending(scope, rec)?;
             customer_managed(scope, rec)?;
@@ -554,6 +601,7 @@ pub(crate) fn cancel_deletion(svc: &KmsService, ctx: &RequestContext, input: &Va
         svc,
         ctx,
         str_member(input, "KeyId").unwrap_or_default(),
+        "kms:CancelKeyDeletion",
         |rec, scope, _| {
             let arn = key_arn(scope, &rec.id);
             if rec.state != "PendingDeletion" {

@@ -31,6 +31,7 @@
 pub mod errors;
 
 mod aliases;
+mod authorization;
 mod ciphertext;
 mod crypto;
 mod keys;
@@ -42,9 +43,10 @@ mod specs;
 
 pub use errors::KmsError;
 
+use gureum_authz::Authorizer;
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use gureum_store::{Store, Table};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// One version of a key's material, sealed under the master key.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -126,17 +128,30 @@ pub struct KmsService {
     keys: Table<KeyRecord>,
     /// Aliases.
     aliases: Table<AliasRecord>,
+    /// Evaluates key policies with the caller's IAM policies (`None`: a
+    /// service without IAM, as in unit tests, enforces nothing).
+    authorizer: Option<Arc<Authorizer>>,
 }
 
 impl KmsService {
-    /// The service over `store`.
+    /// The service over `store`, enforcing no permissions (tests).
     pub fn new(store: Store) -> Self {
         KmsService {
             master_table: store.table("kms.master"),
             master: OnceLock::new(),
             keys: store.table("kms.keys"),
             aliases: store.table("kms.aliases"),
+            authorizer: None,
             store,
+        }
+    }
+
+    /// The service over `store`, evaluating key policies together with the
+    /// caller's IAM policies through `authorizer`.
+    pub fn with_authorizer(store: Store, authorizer: Arc<Authorizer>) -> Self {
+        KmsService {
+            authorizer: Some(authorizer),
+            ..KmsService::new(store)
         }
     }
 
@@ -258,7 +273,7 @@ impl KmsService {
 }
 
 gureum_core::service_operations! {
-    KmsService, "kms",
+    KmsService, "kms", authorization = authorization,
     "CreateKey" => create_key,
     "DescribeKey" => describe_key,
     "ListKeys" => list_keys,

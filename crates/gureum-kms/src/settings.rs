@@ -41,16 +41,22 @@ pub(crate) fn tags_from(input: &Value) -> Result<Vec<(String, String)>, AwsError
 /// `TagResource`: adds tags, replacing the values of existing keys.
 pub(crate) fn tag_resource(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let tags = tags_from(input)?;
-    update(svc, ctx, key_id(input), |rec, scope, _| {
-        not_pending(scope, rec)?;
-        for (k, v) in tags {
-            match rec.tags.iter_mut().find(|(ek, _)| *ek == k) {
-                Some(e) => e.1 = v,
-                None => rec.tags.push((k, v)),
+    update(
+        svc,
+        ctx,
+        key_id(input),
+        "kms:TagResource",
+        |rec, scope, _| {
+            not_pending(scope, rec)?;
+            for (k, v) in tags {
+                match rec.tags.iter_mut().find(|(ek, _)| *ek == k) {
+                    Some(e) => e.1 = v,
+                    None => rec.tags.push((k, v)),
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     Ok(json!({}))
 }
 
@@ -63,11 +69,17 @@ pub(crate) fn untag_resource(svc: &KmsService, ctx: &RequestContext, input: &Val
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    update(svc, ctx, key_id(input), |rec, scope, _| {
-        not_pending(scope, rec)?;
-        rec.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
-        Ok(())
-    })?;
+    update(
+        svc,
+        ctx,
+        key_id(input),
+        "kms:UntagResource",
+        |rec, scope, _| {
+            not_pending(scope, rec)?;
+            rec.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
+            Ok(())
+        },
+    )?;
     Ok(json!({}))
 }
 
@@ -77,7 +89,7 @@ pub(crate) fn list_resource_tags(
     ctx: &RequestContext,
     input: &Value,
 ) -> OpResult {
-    let rec = keys::resolve(svc, ctx, key_id(input))?;
+    let rec = keys::resolve(svc, ctx, key_id(input), "kms:ListResourceTags")?;
     let request = keys::page_request(input)?;
     let page = page_sorted(&rec.tags, |(k, _)| k.clone(), &request);
     let items = page
@@ -99,31 +111,50 @@ fn policy_name(input: &Value) -> Result<(), AwsError> {
 /// `GetKeyPolicy`.
 pub(crate) fn get_key_policy(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     policy_name(input)?;
-    let rec = keys::resolve(svc, ctx, key_id(input))?;
+    let rec = keys::resolve(svc, ctx, key_id(input), "kms:GetKeyPolicy")?;
     Ok(json!({ "Policy": rec.policy, "PolicyName": "default" }))
 }
 
-/// `PutKeyPolicy`: the document must be a JSON object (the policy
-/// language itself is not evaluated for keys yet).
+/// Refuses a policy document that is not a valid IAM policy.
+pub(crate) fn check_policy(policy: &str) -> Result<(), AwsError> {
+    gureum_policy::Policy::parse(policy)
+        .map(|_| ())
+        .map_err(|_| KmsError::MalformedPolicy.into())
+}
+
+/// `PutKeyPolicy`: a valid policy that still lets the caller put the key
+/// policy later (AWS's lockout safety check), unless
+/// `BypassPolicyLockoutSafetyCheck`.
 pub(crate) fn put_key_policy(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     policy_name(input)?;
     let policy = str_member(input, "Policy").unwrap_or_default().to_string();
-    let parsed: Option<serde_json::Map<String, Value>> = serde_json::from_str(&policy).ok();
-    if parsed.is_none() {
-        return Err(KmsError::MalformedPolicy.into());
-    }
-    update(svc, ctx, key_id(input), |rec, scope, _| {
-        not_pending(scope, rec)?;
-        customer_managed(scope, rec)?;
-        rec.policy = policy;
-        Ok(())
-    })?;
+    check_policy(&policy)?;
+    let bypass = input
+        .get("BypassPolicyLockoutSafetyCheck")
+        .and_then(Value::as_bool)
+        == Some(true);
+    update(
+        svc,
+        ctx,
+        key_id(input),
+        "kms:PutKeyPolicy",
+        |rec, scope, _| {
+            not_pending(scope, rec)?;
+            customer_managed(scope, rec)?;
+            let previous = std::mem::replace(&mut rec.policy, policy);
+            if !bypass && svc.authorize_key(ctx, rec, "kms:PutKeyPolicy").is_err() {
+                rec.policy = previous;
+                return Err(KmsError::Lockout.into());
+            }
+            Ok(())
+        },
+    )?;
     Ok(json!({}))
 }
 
 /// `ListKeyPolicies`: always `default`.
 pub(crate) fn list_key_policies(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    keys::resolve(svc, ctx, key_id(input))?;
+    keys::resolve(svc, ctx, key_id(input), "kms:ListKeyPolicies")?;
     Ok(keys::list_out("PolicyNames", vec![json!("default")], None))
 }
 
@@ -136,11 +167,17 @@ pub(crate) fn update_description(
     let description = str_member(input, "Description")
         .unwrap_or_default()
         .to_string();
-    update(svc, ctx, key_id(input), |rec, scope, _| {
-        not_pending(scope, rec)?;
-        rec.description = description;
-        Ok(())
-    })?;
+    update(
+        svc,
+        ctx,
+        key_id(input),
+        "kms:UpdateKeyDescription",
+        |rec, scope, _| {
+            not_pending(scope, rec)?;
+            rec.description = description;
+            Ok(())
+        },
+    )?;
     Ok(json!({}))
 }
 
@@ -177,7 +214,7 @@ pub(crate) fn settle_rotation(
     if next_rotation(&rec).is_none_or(|due| due > now) {
         return Ok(rec);
     }
-    update(svc, ctx, &rec.id, |rec, scope, now| {
+    keys::update_with(svc, ctx, &rec.id, None, |rec, scope, now| {
         let mut made = 0;
         while let Some(due) = next_rotation(rec).filter(|due| *due <= now) {
             if made < MAX_CATCH_UP {
@@ -194,7 +231,7 @@ pub(crate) fn settle_rotation(
 /// `GetKeyRotationStatus`.
 pub(crate) fn rotation_status(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
-    let rec = keys::resolve(svc, ctx, key_id(input))?;
+    let rec = keys::resolve(svc, ctx, key_id(input), "kms:GetKeyRotationStatus")?;
     rotatable(scope, &rec)?;
     let rec = settle_rotation(svc, ctx, rec)?;
     let mut out = serde_json::Map::new();
@@ -230,7 +267,15 @@ pub(crate) fn set_rotation(
         }
         .into());
     }
-    update(svc, ctx, key_id(input), |rec, scope, now| {
+    let action = format!(
+        "kms:{}",
+        if enabled {
+            "EnableKeyRotation"
+        } else {
+            "DisableKeyRotation"
+        }
+    );
+    update(svc, ctx, key_id(input), &action, |rec, scope, now| {
         usable(scope, rec)?;
         rotatable(scope, rec)?;
         customer_managed(scope, rec)?;
@@ -247,21 +292,27 @@ pub(crate) fn set_rotation(
 /// `RotateKeyOnDemand`: a new material version at once; older
 /// ciphertexts keep decrypting with the versions they name.
 pub(crate) fn rotate_on_demand(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let id = update(svc, ctx, key_id(input), |rec, scope, now| {
-        usable(scope, rec)?;
-        rotatable(scope, rec)?;
-        customer_managed(scope, rec)?;
-        let m = keys::new_material(svc, scope, &rec.id, now, Some("ON_DEMAND"))?;
-        rec.materials.push(m);
-        Ok(rec.id.clone())
-    })?;
+    let id = update(
+        svc,
+        ctx,
+        key_id(input),
+        "kms:RotateKeyOnDemand",
+        |rec, scope, now| {
+            usable(scope, rec)?;
+            rotatable(scope, rec)?;
+            customer_managed(scope, rec)?;
+            let m = keys::new_material(svc, scope, &rec.id, now, Some("ON_DEMAND"))?;
+            rec.materials.push(m);
+            Ok(rec.id.clone())
+        },
+    )?;
     Ok(json!({ "KeyId": id }))
 }
 
 /// `ListKeyRotations`: the rotations made, oldest first.
 pub(crate) fn list_rotations(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
-    let rec = keys::resolve(svc, ctx, key_id(input))?;
+    let rec = keys::resolve(svc, ctx, key_id(input), "kms:ListKeyRotations")?;
     rotatable(scope, &rec)?;
     let rec = settle_rotation(svc, ctx, rec)?;
     let rotations: Vec<_> = rec

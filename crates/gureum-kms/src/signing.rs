@@ -19,7 +19,8 @@ fn key_for(
     usage: &str,
     operation: &str,
 ) -> Result<KeyRecord, AwsError> {
-    let rec = resolve(svc, ctx, str_member(input, "KeyId").unwrap_or_default())?;
+    let given = str_member(input, "KeyId").unwrap_or_default();
+    let rec = resolve(svc, ctx, given, &format!("kms:{operation}"))?;
     let scope = Scope::regional(ctx);
     usable(scope, &rec)?;
     if rec.key_usage != usage {
@@ -126,7 +127,8 @@ pub(crate) fn verify(svc: &KmsService, ctx: &RequestContext, input: &Value) -> O
 /// `GetPublicKey`: the DER `SubjectPublicKeyInfo` of an asymmetric key.
 pub(crate) fn get_public_key(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
-    let rec = resolve(svc, ctx, str_member(input, "KeyId").unwrap_or_default())?;
+    let given = str_member(input, "KeyId").unwrap_or_default();
+    let rec = resolve(svc, ctx, given, "kms:GetPublicKey")?;
     usable(scope, &rec)?;
     if !specs::is_asymmetric(&rec.key_spec) {
         return Err(KmsError::Unsupported {

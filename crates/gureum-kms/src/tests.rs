@@ -513,19 +513,15 @@ fn tags_policies_and_descriptions_are_kept() {
         json!({"KeyId": key, "Policy": "not json"}),
     );
     assert_eq!(e.code, "MalformedPolicyDocumentException");
-    ok(
-        &s,
-        &c,
-        "PutKeyPolicy",
-        json!({"KeyId": key, "Policy": "{\"Version\":\"2012-10-17\"}"}),
-    );
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"kms:*","Resource":"*"}]}"#;
+    ok(&s, &c, "PutKeyPolicy", json!({"KeyId": key, "Policy": doc}));
     let p = ok(
         &s,
         &c,
         "GetKeyPolicy",
         json!({"KeyId": key, "PolicyName": "default"}),
     );
-    assert_eq!(p["Policy"], "{\"Version\":\"2012-10-17\"}");
+    assert_eq!(p["Policy"], doc);
     ok(
         &s,
         &c,
@@ -765,4 +761,69 @@ fn macs_verify_only_for_the_same_message() {
     assert_eq!(e.code, "InvalidKeyUsageException");
     let e = err(&s, &c, "EnableKeyRotation", json!({"KeyId": key}));
     assert_eq!(e.code, "UnsupportedOperationException");
+}
+
+fn svc_with_iam() -> KmsService {
+    let store = Store::in_memory().expect("store");
+    let iam = std::sync::Arc::new(gureum_iam::IamService::new(store.clone()));
+    let authorizer = std::sync::Arc::new(gureum_authz::Authorizer::new(iam));
+    KmsService::with_authorizer(store, authorizer)
+}
+
+#[test]
+fn a_key_policy_that_locks_the_caller_out_is_refused_unless_bypassed() {
+    let s = svc_with_iam();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    // Allows only another account: the caller could not put a policy again.
+    let foreign = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}"#;
+    let e = err(
+        &s,
+        &c,
+        "PutKeyPolicy",
+        json!({"KeyId": key, "Policy": foreign}),
+    );
+    assert_eq!(e.code, "MalformedPolicyDocumentException");
+    assert_eq!(
+        e.message,
+        "The new key policy will not allow you to update the key policy in the future."
+    );
+    ok(
+        &s,
+        &c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": "AA=="}),
+    );
+    ok(
+        &s,
+        &c,
+        "PutKeyPolicy",
+        json!({"KeyId": key, "Policy": foreign, "BypassPolicyLockoutSafetyCheck": true}),
+    );
+    // Now even the account's root user is refused by the key policy.
+    let e = err(
+        &s,
+        &c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": "AA=="}),
+    );
+    assert_eq!(e.code, "AccessDeniedException");
+    assert!(e.message.contains(&arn(&key)), "{}", e.message);
+}
+
+#[test]
+fn create_key_applies_the_lockout_safety_check_to_its_policy() {
+    let s = svc_with_iam();
+    let c = ctx();
+    let foreign = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}"#;
+    let e = err(&s, &c, "CreateKey", json!({"Policy": foreign}));
+    assert_eq!(e.code, "MalformedPolicyDocumentException");
+    let keys = ok(&s, &c, "ListKeys", json!({}));
+    assert_eq!(keys["Keys"], json!([]), "nothing was created");
+    ok(
+        &s,
+        &c,
+        "CreateKey",
+        json!({"Policy": foreign, "BypassPolicyLockoutSafetyCheck": true}),
+    );
 }

@@ -1,0 +1,149 @@
+//! Who may use a key: its key policy and the caller's IAM policies,
+//! together, as AWS evaluates them.
+//!
+//! Before the handler, the pipeline checks what needs no key:
+//! `kms:<Operation>` on `*` for `CreateKey`, `ListKeys`, `ListAliases`,
+//! `GenerateRandom`, and the alias ARN for alias operations. Everything
+//! that acts on a key is authorized once the key is resolved
+//! ([`KmsService::authorize_key`], called by `keys::resolve` and friends):
+//! an alias in `KeyId` is authorized on its key's ARN, `Decrypt` without a
+//! `KeyId` on the key the ciphertext names, `ReEncrypt` as
+//! `kms:ReEncryptFrom` and `kms:ReEncryptTo`. The key policy is the
+//! resource policy and must allow the caller itself or delegate to IAM by
+//! naming the account (`gureum_policy` applies that rule to `kms:` actions
+//! on keys), so the default key policy leaves the decision to IAM.
+
+use crate::keys::{alias_arn, key_arn};
+use crate::{KeyRecord, KmsService};
+use gureum_authz::Authorizer;
+use gureum_core::member::str_member;
+use gureum_core::{
+    Authorization, AuthzTarget, AwsError, CommonError, RequestContext, Scope, Value,
+};
+use gureum_policy::{Policy, PolicySet, Request};
+use std::sync::OnceLock;
+
+/// Operations without a resource: `kms:<Operation>` on `*`.
+const UNSCOPED: &[&str] = &["CreateKey", "ListKeys", "ListAliases", "GenerateRandom"];
+
+/// What the root user's own permissions amount to: everything, so only a
+/// key policy can refuse it.
+fn everything() -> &'static Policy {
+    static P: OnceLock<Policy> = OnceLock::new();
+    P.get_or_init(|| {
+        Policy::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+            .unwrap_or_else(|_| unreachable!("a constant policy parses"))
+    })
+}
+
+impl KmsService {
+    /// The permissions the pipeline checks before the handler runs.
+    pub(crate) fn authorization(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: &Value,
+    ) -> Authorization {
+        if UNSCOPED.contains(&operation) {
+            return Authorization::Default;
+        }
+        if matches!(operation, "CreateAlias" | "UpdateAlias" | "DeleteAlias") {
+            let name = str_member(input, "AliasName").unwrap_or_default();
+            let arn = alias_arn(Scope::regional(ctx), name);
+            return Authorization::Targets(vec![AuthzTarget::new(format!("kms:{operation}"), arn)]);
+        }
+        // The key's part is checked when the handler has resolved the key.
+        Authorization::ByHandler
+    }
+
+    /// Refuses `action` on `key` unless its key policy and the caller's
+    /// policies allow it.
+    pub(crate) fn authorize_key(
+        &self,
+        ctx: &RequestContext,
+        key: &KeyRecord,
+        action: &str,
+    ) -> Result<(), AwsError> {
+        let Some(authorizer) = &self.authorizer else {
+            // A service built without IAM (unit tests) enforces nothing.
+            return Ok(());
+        };
+        let scope = Scope::regional(ctx);
+        let iam_caller = Authorizer::applies_to(ctx);
+        // The root user under the default key policy is always allowed;
+        // skipping the evaluation keeps the common case cheap.
+        if !iam_caller && key.policy == crate::keys::default_policy(scope.account()) {
+            return Ok(());
+        }
+        let target = AuthzTarget::new(action, key_arn(scope, &key.id));
+        let policy = Policy::parse(&key.policy).ok();
+        let (request, eval) = if iam_caller {
+            let resource = policy.as_ref().map(|p| (p, scope.account()));
+            match authorizer.evaluate(ctx, &target, resource) {
+                Some(r) => r,
+                None => {
+                    return Err(denied(
+                        "The security token included in the request is invalid.".into(),
+                    ))
+                }
+            }
+        } else {
+            let request = Request {
+                action: target.action.clone(),
+                resource: target.resource.clone(),
+                principal: authorizer.request_principal(ctx),
+                context: Default::default(),
+            };
+            let identity = std::slice::from_ref(everything());
+            let set = PolicySet {
+                identity: identity.into(),
+                resource: policy.as_ref(),
+                resource_account: Some(scope.account()),
+                boundary: None,
+                session: None,
+            };
+            let eval = gureum_policy::evaluate(&request, &set);
+            (request, eval)
+        };
+        if eval.is_allowed() {
+            return Ok(());
+        }
+        Err(denied(gureum_policy::access_denied_message(
+            &request, &eval,
+        )))
+    }
+}
+
+/// KMS's access-denied error (json: `AccessDeniedException`, 400).
+fn denied(message: String) -> AwsError {
+    CommonError::AccessDeniedException { message }.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::KmsService;
+    use gureum_core::{Authorization, AuthzTarget, Clock, RequestContext};
+    use gureum_store::Store;
+    use serde_json::json;
+
+    #[test]
+    fn the_pipeline_checks_aliases_and_leaves_keys_to_the_handler() {
+        let s = KmsService::new(Store::in_memory().expect("store"));
+        let c = RequestContext::root("000000000000", "us-east-1", Clock::system());
+        assert_eq!(
+            s.authorization(&c, "DeleteAlias", &json!({"AliasName": "alias/app"})),
+            Authorization::Targets(vec![AuthzTarget::new(
+                "kms:DeleteAlias",
+                "arn:aws:kms:us-east-1:000000000000:alias/app"
+            )])
+        );
+        assert_eq!(
+            s.authorization(&c, "ListKeys", &json!({})),
+            Authorization::Default
+        );
+        assert_eq!(
+            s.authorization(&c, "Encrypt", &json!({"KeyId": "alias/app"})),
+            Authorization::ByHandler
+        );
+    }
+}
