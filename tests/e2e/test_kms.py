@@ -324,3 +324,22 @@ def test_a_key_policy_naming_the_user_allows_without_iam_and_one_without_the_acc
     assert err["Code"] == "AccessDeniedException"
     err = client_error(kms.describe_key, KeyId=locked["KeyId"])
     assert err["Code"] == "AccessDeniedException"
+
+
+def test_a_grant_lets_a_user_without_policies_use_the_key_until_revoked(kms, gureum):
+    iam = gureum.client("iam")
+    user = iam.create_user(UserName="kms-grantee")["User"]
+    creds = iam.create_access_key(UserName="kms-grantee")["AccessKey"]
+    grantee = gureum.client("kms", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
+    key = new_key(kms)["KeyId"]
+    err = client_error(grantee.encrypt, KeyId=key, Plaintext=b"x")
+    assert err["Code"] == "AccessDeniedException"
+    grant = kms.create_grant(KeyId=key, GranteePrincipal=user["Arn"], Operations=["Encrypt"])
+    grantee.encrypt(KeyId=key, Plaintext=b"x")
+    err = client_error(grantee.generate_data_key, KeyId=key, KeySpec="AES_256")
+    assert err["Code"] == "AccessDeniedException"
+    listed = kms.list_grants(KeyId=key)["Grants"]
+    assert [g["GrantId"] for g in listed] == [grant["GrantId"]]
+    kms.revoke_grant(KeyId=key, GrantId=grant["GrantId"])
+    err = client_error(grantee.encrypt, KeyId=key, Plaintext=b"x")
+    assert err["Code"] == "AccessDeniedException"

@@ -11,7 +11,11 @@
 //! `kms:ReEncryptFrom` and `kms:ReEncryptTo`. The key policy is the
 //! resource policy and must allow the caller itself or delegate to IAM by
 //! naming the account (`gureum_policy` applies that rule to `kms:` actions
-//! on keys), so the default key policy leaves the decision to IAM.
+//! on keys), so the default key policy leaves the decision to IAM. A grant
+//! to the caller for the operation allows as well. `RetireGrant` is
+//! decided by its grant (`grants.rs`). A grant
+//! to the caller for the operation allows as well. `RetireGrant` is
+//! decided by its grant (`grants.rs`).
 
 use crate::keys::{alias_arn, key_arn};
 use crate::{KeyRecord, KmsService};
@@ -24,7 +28,13 @@ use gureum_policy::{Policy, PolicySet, Request};
 use std::sync::OnceLock;
 
 /// Operations without a resource: `kms:<Operation>` on `*`.
-const UNSCOPED: &[&str] = &["CreateKey", "ListKeys", "ListAliases", "GenerateRandom"];
+const UNSCOPED: &[&str] = &[
+    "CreateKey",
+    "ListKeys",
+    "ListAliases",
+    "GenerateRandom",
+    "ListRetirableGrants",
+];
 
 /// What the root user's own permissions amount to: everything, so only a
 /// key policy can refuse it.
@@ -108,9 +118,21 @@ impl KmsService {
         if eval.is_allowed() {
             return Ok(());
         }
+        // A grant to the caller (or its role) for this operation allows too.
+        let p = &request.principal;
+        let mut callers = vec![p.arn.as_str()];
+        callers.extend(p.role_arn.as_deref());
+        if crate::grants::grant_allows(self, scope, &key.id, &callers, action)? {
+            return Ok(());
+        }
         Err(denied(gureum_policy::access_denied_message(
             &request, &eval,
         )))
+    }
+
+    /// The caller's ARN, as grants name principals.
+    pub(crate) fn caller_arn(&self, ctx: &RequestContext) -> String {
+        ctx.principal.arn()
     }
 }
 

@@ -73,6 +73,12 @@ gureum_core::aws_errors! {
         /// `VerifyMac` of a MAC that does not match. AWS answers it without
         /// a message.
         InvalidMac = ("KMSInvalidMacException", 400, ""),
+        /// A grant id that names no grant of the key.
+        NoSuchGrant { id: String } = ("NotFoundException", 400,
+            "Grant ID {id} not found"),
+        /// A grant token this server did not hand out.
+        InvalidGrantToken = ("InvalidGrantTokenException", 400,
+            "The grant token is not valid."),
         /// A `Marker` this server did not hand out.
         BadMarker = ("InvalidMarkerException", 400,
             "Invalid marker"),

@@ -16,7 +16,8 @@
 //! - `kms.master`: `master` → the master key (base64), the store's only
 //!   unscoped row;
 //! - `kms.keys`: `account/region/key-id` → [`KeyRecord`];
-//! - `kms.aliases`: `account/region/alias/name` → [`AliasRecord`].
+//! - `kms.aliases`: `account/region/alias/name` → [`AliasRecord`];
+//! - `kms.grants`: `account/region/key-id/grant-id` → [`GrantRecord`].
 //!
 //! A key whose deletion date has passed on Gureum's clock is gone: reads
 //! treat it as absent (`keys::live`) without a background task, as EC2's
@@ -26,7 +27,8 @@
 //! answers the key lifecycle; `crypto.rs` the encryption operations,
 //! `signing.rs` signatures, public keys and MACs, over `primitives.rs`
 //! (pure cryptography) and `specs.rs` (what each key spec allows);
-//! `aliases.rs`, `settings.rs` (tags, policies, rotation, description).
+//! `aliases.rs`, `grants.rs`, `settings.rs` (tags, policies, rotation,
+//! description); `authorization.rs` says who may do what.
 
 pub mod errors;
 
@@ -34,6 +36,7 @@ mod aliases;
 mod authorization;
 mod ciphertext;
 mod crypto;
+mod grants;
 mod keys;
 mod master;
 mod primitives;
@@ -42,6 +45,7 @@ mod signing;
 mod specs;
 
 pub use errors::KmsError;
+pub use grants::GrantRecord;
 
 use gureum_authz::Authorizer;
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
@@ -128,6 +132,8 @@ pub struct KmsService {
     keys: Table<KeyRecord>,
     /// Aliases.
     aliases: Table<AliasRecord>,
+    /// Grants.
+    grants: Table<GrantRecord>,
     /// Evaluates key policies with the caller's IAM policies (`None`: a
     /// service without IAM, as in unit tests, enforces nothing).
     authorizer: Option<Arc<Authorizer>>,
@@ -141,6 +147,7 @@ impl KmsService {
             master: OnceLock::new(),
             keys: store.table("kms.keys"),
             aliases: store.table("kms.aliases"),
+            grants: store.table("kms.grants"),
             authorizer: None,
             store,
         }
@@ -255,6 +262,21 @@ impl KmsService {
     fn list_key_rotations(&self, ctx: &RequestContext, input: Value) -> OpResult {
         settings::list_rotations(self, ctx, &input)
     }
+    fn create_grant(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        grants::create_grant(self, ctx, &input)
+    }
+    fn list_grants(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        grants::list_grants(self, ctx, &input)
+    }
+    fn list_retirable_grants(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        grants::list_retirable_grants(self, ctx, &input)
+    }
+    fn retire_grant(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        grants::retire_grant(self, ctx, &input)
+    }
+    fn revoke_grant(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        grants::revoke_grant(self, ctx, &input)
+    }
     fn sign(&self, ctx: &RequestContext, input: Value) -> OpResult {
         signing::sign(self, ctx, &input)
     }
@@ -308,6 +330,11 @@ gureum_core::service_operations! {
     "GetPublicKey" => get_public_key,
     "GenerateMac" => generate_mac,
     "VerifyMac" => verify_mac,
+    "CreateGrant" => create_grant,
+    "ListGrants" => list_grants,
+    "ListRetirableGrants" => list_retirable_grants,
+    "RetireGrant" => retire_grant,
+    "RevokeGrant" => revoke_grant,
 }
 
 #[cfg(test)]

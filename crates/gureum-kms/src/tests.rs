@@ -827,3 +827,64 @@ fn create_key_applies_the_lockout_safety_check_to_its_policy() {
         json!({"Policy": foreign, "BypassPolicyLockoutSafetyCheck": true}),
     );
 }
+
+#[test]
+fn grants_are_listed_retired_by_token_and_revoked() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let grantee = "arn:aws:iam::000000000000:user/app";
+    let input = json!({"KeyId": key, "GranteePrincipal": grantee, "Name": "app",
+                       "Operations": ["Encrypt", "Decrypt"],
+                       "RetiringPrincipal": "arn:aws:iam::000000000000:root"});
+    let first = ok(&s, &c, "CreateGrant", input.clone());
+    let id = first["GrantId"].as_str().expect("id").to_string();
+    assert_eq!(id.len(), 64);
+    // The same name and parameters: the same grant, a new token.
+    let again = ok(&s, &c, "CreateGrant", input);
+    assert_eq!(again["GrantId"], first["GrantId"]);
+    assert_ne!(again["GrantToken"], first["GrantToken"]);
+    let listed = ok(&s, &c, "ListGrants", json!({"KeyId": key}));
+    assert_eq!(listed["Grants"][0]["GranteePrincipal"], grantee);
+    assert_eq!(
+        listed["Grants"][0]["Operations"],
+        json!(["Encrypt", "Decrypt"])
+    );
+    assert_eq!(listed["Grants"][0]["KeyId"], arn(&key));
+    let retirable = ok(
+        &s,
+        &c,
+        "ListRetirableGrants",
+        json!({"RetiringPrincipal": "arn:aws:iam::000000000000:root"}),
+    );
+    assert_eq!(retirable["Grants"].as_array().expect("list").len(), 1);
+    ok(
+        &s,
+        &c,
+        "RetireGrant",
+        json!({"GrantToken": first["GrantToken"]}),
+    );
+    let listed = ok(&s, &c, "ListGrants", json!({"KeyId": key}));
+    assert_eq!(listed["Grants"], json!([]));
+    let e = err(&s, &c, "RetireGrant", json!({"GrantToken": "garbage!"}));
+    assert_eq!(e.code, "InvalidGrantTokenException");
+    let other = ok(
+        &s,
+        &c,
+        "CreateGrant",
+        json!({"KeyId": key, "GranteePrincipal": grantee, "Operations": ["Encrypt"]}),
+    );
+    ok(
+        &s,
+        &c,
+        "RevokeGrant",
+        json!({"KeyId": key, "GrantId": other["GrantId"]}),
+    );
+    let e = err(
+        &s,
+        &c,
+        "RevokeGrant",
+        json!({"KeyId": key, "GrantId": other["GrantId"]}),
+    );
+    assert_eq!(e.code, "NotFoundException");
+}
