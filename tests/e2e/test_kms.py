@@ -343,3 +343,19 @@ def test_a_grant_lets_a_user_without_policies_use_the_key_until_revoked(kms, gur
     kms.revoke_grant(KeyId=key, GrantId=grant["GrantId"])
     err = client_error(grantee.encrypt, KeyId=key, Plaintext=b"x")
     assert err["Code"] == "AccessDeniedException"
+
+
+def test_a_data_key_pair_private_key_matches_its_public_key(kms):
+    from cryptography.hazmat.primitives import serialization
+
+    key = new_key(kms)["KeyId"]
+    pair = kms.generate_data_key_pair(KeyId=key, KeyPairSpec="ECC_NIST_P384")
+    private = serialization.load_der_private_key(pair["PrivateKeyPlaintext"], password=None)
+    public_der = private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert public_der == pair["PublicKey"]
+    back = kms.decrypt(CiphertextBlob=pair["PrivateKeyCiphertextBlob"])["Plaintext"]
+    assert back == pair["PrivateKeyPlaintext"]
+    err = client_error(kms.encrypt, KeyId=key, Plaintext=b"x", DryRun=True)
+    assert err["Code"] == "DryRunOperationException"

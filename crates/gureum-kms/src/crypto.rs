@@ -2,6 +2,7 @@
 //! keys, and RSA keys with OAEP), `GenerateDataKey(WithoutPlaintext)`
 //! (symmetric keys), `GenerateRandom`.
 
+use crate::keys::dry_run;
 use crate::keys::{key_arn, material_owner, resolve, usable};
 use crate::{ciphertext, master, primitives, specs, KeyRecord, KmsError, KmsService};
 use base64::Engine as _;
@@ -145,6 +146,7 @@ pub(crate) fn encrypt(svc: &KmsService, ctx: &RequestContext, input: &Value) -> 
     let plaintext = blob(input, "Plaintext")?;
     let context = context(input, "EncryptionContext");
     let out = encrypt_with(svc, scope, &rec, &algorithm, context, &plaintext)?;
+    dry_run(input)?;
     Ok(json!({
         "CiphertextBlob": out,
         "KeyId": key_arn(scope, &rec.id),
@@ -220,6 +222,7 @@ pub(crate) fn decrypt(svc: &KmsService, ctx: &RequestContext, input: &Value) -> 
         str_member(input, "EncryptionAlgorithm"),
         "Decrypt",
     )?;
+    dry_run(input)?;
     Ok(json!({
         "KeyId": key_arn(Scope::regional(ctx), &opened.key.id),
         "Plaintext": B64.encode(opened.plaintext),
@@ -262,6 +265,7 @@ pub(crate) fn re_encrypt(svc: &KmsService, ctx: &RequestContext, input: &Value) 
         dest_context,
         &source.plaintext,
     )?;
+    dry_run(input)?;
     Ok(json!({
         "CiphertextBlob": out,
         "SourceKeyId": key_arn(scope, &source.key.id),
@@ -317,6 +321,52 @@ pub(crate) fn generate_data_key(
         reply.insert("Plaintext".into(), json!(B64.encode(&key)));
     }
     reply.insert("KeyId".into(), json!(key_arn(scope, &rec.id)));
+    dry_run(input)?;
+    Ok(Value::Object(reply))
+}
+
+/// `GenerateDataKeyPair` (`with_plaintext`) or `…WithoutPlaintext`: an
+/// RSA or elliptic-curve key pair whose private key (PKCS #8 DER) comes
+/// back encrypted under a symmetric key.
+pub(crate) fn generate_data_key_pair(
+    svc: &KmsService,
+    ctx: &RequestContext,
+    input: &Value,
+    with_plaintext: bool,
+) -> OpResult {
+    let scope = Scope::regional(ctx);
+    let operation = if with_plaintext {
+        "GenerateDataKeyPair"
+    } else {
+        "GenerateDataKeyPairWithoutPlaintext"
+    };
+    if input.get("Recipient").is_some() {
+        return Err(recipient_unsupported());
+    }
+    let given = str_member(input, "KeyId").unwrap_or_default();
+    let rec = key_for(svc, ctx, given, operation, true)?;
+    let spec = str_member(input, "KeyPairSpec").unwrap_or_default();
+    if !specs::is_asymmetric(spec) || !specs::SUPPORTED.contains(&spec) {
+        return Err(KmsError::Unsupported {
+            what: format!("KeyPairSpec {spec} is not supported by Gureum"),
+        }
+        .into());
+    }
+    dry_run(input)?;
+    let failed = |_| AwsError::internal("key pair generation failed");
+    let material = primitives::generate(spec).map_err(failed)?;
+    let private = primitives::private_pkcs8(spec, &material).map_err(failed)?;
+    let public = primitives::public_der(spec, &material).map_err(failed)?;
+    let context = context(input, "EncryptionContext");
+    let sealed = encrypt_with(svc, scope, &rec, ALGORITHM, context, &private)?;
+    let mut reply = Map::new();
+    reply.insert("PrivateKeyCiphertextBlob".into(), json!(sealed));
+    if with_plaintext {
+        reply.insert("PrivateKeyPlaintext".into(), json!(B64.encode(&private)));
+    }
+    reply.insert("PublicKey".into(), json!(B64.encode(public)));
+    reply.insert("KeyId".into(), json!(key_arn(scope, &rec.id)));
+    reply.insert("KeyPairSpec".into(), json!(spec));
     Ok(Value::Object(reply))
 }
 

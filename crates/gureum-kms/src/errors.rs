@@ -79,6 +79,9 @@ gureum_core::aws_errors! {
         /// A grant token this server did not hand out.
         InvalidGrantToken = ("InvalidGrantTokenException", 400,
             "The grant token is not valid."),
+        /// A request with `DryRun` that would have succeeded.
+        DryRun = ("DryRunOperationException", 412,
+            "The request would have succeeded, but the DryRun option is set."),
         /// A `Marker` this server did not hand out.
         BadMarker = ("InvalidMarkerException", 400,
             "Invalid marker"),

@@ -8,6 +8,7 @@
 //! Tokens are `base64url("<key id>/<grant id>/<random>")`: opaque to
 //! callers, and `RetireGrant` finds its grant from the token alone.
 
+use crate::keys::dry_run;
 use crate::keys::{self, key_arn, not_pending};
 use crate::{KmsError, KmsService};
 use base64::Engine as _;
@@ -127,6 +128,7 @@ pub(crate) fn create_grant(svc: &KmsService, ctx: &RequestContext, input: &Value
         let mut id = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut id);
         grant.id = hex::encode(id);
+        dry_run(input)?;
         txn.put(&svc.grants, &grant_key(scope, &key.id, &grant.id), &grant)?;
         Ok(grant)
     })?;
@@ -231,6 +233,7 @@ pub(crate) fn retire_grant(svc: &KmsService, ctx: &RequestContext, input: &Value
             }
             .into());
         }
+        dry_run(input)?;
         txn.delete(&svc.grants, &row)?;
         Ok(())
     })?;
@@ -244,12 +247,15 @@ pub(crate) fn revoke_grant(svc: &KmsService, ctx: &RequestContext, input: &Value
     let grant_id = str_member(input, "GrantId").unwrap_or_default();
     svc.store.write(|txn| -> Result<(), AwsError> {
         let key = keys::resolve_in(svc, txn, ctx, given, Some("kms:RevokeGrant"))?;
-        if !txn.delete(&svc.grants, &grant_key(scope, &key.id, grant_id))? {
+        let row = grant_key(scope, &key.id, grant_id);
+        if txn.get(&svc.grants, &row)?.is_none() {
             return Err(KmsError::NoSuchGrant {
                 id: grant_id.into(),
             }
             .into());
         }
+        dry_run(input)?;
+        txn.delete(&svc.grants, &row)?;
         Ok(())
     })?;
     Ok(json!({}))

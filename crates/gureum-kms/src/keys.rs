@@ -349,6 +349,15 @@ pub(crate) fn default_policy(account: &str) -> String {
     )
 }
 
+/// Refuses a request with `DryRun` set, once everything but the effect
+/// has been checked (permissions, key state, input).
+pub(crate) fn dry_run(input: &Value) -> Result<(), AwsError> {
+    if input.get("DryRun").and_then(Value::as_bool) == Some(true) {
+        return Err(KmsError::DryRun.into());
+    }
+    Ok(())
+}
+
 fn validation(message: String) -> AwsError {
     CommonError::ValidationException { message }.into()
 }

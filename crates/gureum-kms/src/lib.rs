@@ -211,6 +211,16 @@ impl KmsService {
     fn generate_data_key_without_plaintext(&self, ctx: &RequestContext, input: Value) -> OpResult {
         crypto::generate_data_key(self, ctx, &input, false)
     }
+    fn generate_data_key_pair(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crypto::generate_data_key_pair(self, ctx, &input, true)
+    }
+    fn generate_data_key_pair_without_plaintext(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        crypto::generate_data_key_pair(self, ctx, &input, false)
+    }
     fn generate_random(&self, ctx: &RequestContext, input: Value) -> OpResult {
         crypto::generate_random(ctx, &input)
     }
@@ -308,6 +318,8 @@ gureum_core::service_operations! {
     "ReEncrypt" => re_encrypt,
     "GenerateDataKey" => generate_data_key,
     "GenerateDataKeyWithoutPlaintext" => generate_data_key_without_plaintext,
+    "GenerateDataKeyPair" => generate_data_key_pair,
+    "GenerateDataKeyPairWithoutPlaintext" => generate_data_key_pair_without_plaintext,
     "GenerateRandom" => generate_random,
     "CreateAlias" => create_alias,
     "UpdateAlias" => update_alias,

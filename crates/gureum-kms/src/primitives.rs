@@ -58,6 +58,12 @@ macro_rules! curve {
                 Ok((sk, vk))
             }
 
+            pub(crate) fn private_pkcs8(secret: &[u8]) -> Result<Vec<u8>, Failed> {
+                use $krate::pkcs8::EncodePrivateKey;
+                let sk = $krate::SecretKey::from_slice(secret).map_err(|_| Failed)?;
+                Ok(sk.to_pkcs8_der().map_err(|_| Failed)?.as_bytes().to_vec())
+            }
+
             pub(crate) fn public_der(secret: &[u8]) -> Result<Vec<u8>, Failed> {
                 let (_, vk) = keys(secret)?;
                 let point = vk.to_encoded_point(false);
@@ -104,6 +110,18 @@ pub(crate) fn public_der(spec: &str, material: &[u8]) -> Result<Vec<u8>, Failed>
             .to_public_key_der()
             .map_err(|_| Failed)?
             .into_vec()),
+    }
+}
+
+/// The private key of `material` as PKCS #8 DER (data key pairs).
+pub(crate) fn private_pkcs8(spec: &str, material: &[u8]) -> Result<Vec<u8>, Failed> {
+    match spec {
+        "ECC_NIST_P256" => nist_p256::private_pkcs8(material),
+        "ECC_NIST_P384" => nist_p384::private_pkcs8(material),
+        "ECC_NIST_P521" => nist_p521::private_pkcs8(material),
+        "ECC_SECG_P256K1" => secg_p256k1::private_pkcs8(material),
+        // RSA material is already PKCS #8.
+        _ => Ok(material.to_vec()),
     }
 }
 

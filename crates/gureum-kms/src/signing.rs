@@ -2,6 +2,7 @@
 //! as a DIGEST), `GetPublicKey`, `GenerateMac`, `VerifyMac`.
 
 use crate::crypto::current_material;
+use crate::keys::dry_run;
 use crate::keys::{key_arn, resolve, usable};
 use crate::{primitives, specs, KeyRecord, KmsError, KmsService};
 use base64::Engine as _;
@@ -97,6 +98,7 @@ pub(crate) fn sign(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpR
     let material = current_material(svc, scope, &rec)?;
     let signature = primitives::sign(&rec.key_spec, &material, algorithm, &digest)
         .map_err(|_| failed("signing"))?;
+    dry_run(input)?;
     Ok(json!({
         "KeyId": key_arn(scope, &rec.id),
         "Signature": B64.encode(signature),
@@ -117,6 +119,7 @@ pub(crate) fn verify(svc: &KmsService, ctx: &RequestContext, input: &Value) -> O
     if !valid {
         return Err(KmsError::InvalidSignature.into());
     }
+    dry_run(input)?;
     Ok(json!({
         "KeyId": key_arn(scope, &rec.id),
         "SignatureValid": true,
@@ -177,6 +180,7 @@ fn mac_of(
 /// `GenerateMac`.
 pub(crate) fn generate_mac(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let (rec, algorithm, mac) = mac_of(svc, ctx, input, "GenerateMac")?;
+    dry_run(input)?;
     Ok(json!({
         "Mac": B64.encode(mac),
         "MacAlgorithm": algorithm,
@@ -198,6 +202,7 @@ pub(crate) fn verify_mac(svc: &KmsService, ctx: &RequestContext, input: &Value) 
     if !same {
         return Err(KmsError::InvalidMac.into());
     }
+    dry_run(input)?;
     Ok(json!({
         "KeyId": key_arn(Scope::regional(ctx), &rec.id),
         "MacValid": true,

@@ -888,3 +888,73 @@ fn grants_are_listed_retired_by_token_and_revoked() {
     );
     assert_eq!(e.code, "NotFoundException");
 }
+
+#[test]
+fn data_key_pairs_come_with_their_private_key_encrypted() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let out = ok(
+        &s,
+        &c,
+        "GenerateDataKeyPair",
+        json!({"KeyId": key, "KeyPairSpec": "ECC_NIST_P256", "EncryptionContext": {"k": "v"}}),
+    );
+    let back = ok(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": out["PrivateKeyCiphertextBlob"], "EncryptionContext": {"k": "v"}}),
+    );
+    assert_eq!(back["Plaintext"], out["PrivateKeyPlaintext"]);
+    let der = B64
+        .decode(out["PublicKey"].as_str().expect("pk"))
+        .expect("b64");
+    assert_eq!(der.len(), 91, "a P-256 SubjectPublicKeyInfo");
+    let out = ok(
+        &s,
+        &c,
+        "GenerateDataKeyPairWithoutPlaintext",
+        json!({"KeyId": key, "KeyPairSpec": "RSA_2048"}),
+    );
+    assert!(out.get("PrivateKeyPlaintext").is_none());
+    assert_eq!(out["KeyPairSpec"], "RSA_2048");
+}
+
+#[test]
+fn dry_run_checks_everything_but_does_nothing() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let e = err(
+        &s,
+        &c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": "AA==", "DryRun": true}),
+    );
+    assert_eq!(
+        (e.code.as_str(), e.status),
+        ("DryRunOperationException", 412)
+    );
+    let e = err(
+        &s,
+        &c,
+        "CreateGrant",
+        json!({"KeyId": key, "GranteePrincipal": "arn:aws:iam::000000000000:user/a",
+               "Operations": ["Encrypt"], "DryRun": true}),
+    );
+    assert_eq!(e.code, "DryRunOperationException");
+    let grants = ok(&s, &c, "ListGrants", json!({"KeyId": key}));
+    assert_eq!(grants["Grants"], json!([]));
+    ok(&s, &c, "DisableKey", json!({"KeyId": key}));
+    let e = err(
+        &s,
+        &c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": "AA==", "DryRun": true}),
+    );
+    assert_eq!(
+        e.code, "DisabledException",
+        "the key state is checked first"
+    );
+}
