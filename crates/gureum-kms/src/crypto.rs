@@ -189,7 +189,10 @@ fn open_blob(
             algorithm,
         });
     }
-    let header = ciphertext::header(blob).map_err(|_| KmsError::InvalidCiphertext)?;
+    let header = ciphertext::header(blob)
+        .ok()
+        .filter(|h| crate::keys::is_key_id(&h.key_id))
+        .ok_or(KmsError::InvalidCiphertext)?;
     let key = match named {
         Some(named) if named.id != header.key_id => return Err(KmsError::IncorrectKey.into()),
         Some(named) => named,

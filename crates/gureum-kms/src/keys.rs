@@ -129,7 +129,7 @@ pub(crate) fn parse_ref(scope: Scope<'_>, given: &str) -> Result<KeyRef, AwsErro
 }
 
 /// A UUID (`1234abcd-12ab-34cd-56ef-1234567890ab`), optionally `mrk-…`.
-fn is_key_id(s: &str) -> bool {
+pub(crate) fn is_key_id(s: &str) -> bool {
     let s = s.strip_prefix("mrk-").unwrap_or(s);
     s.len() == 36
         && s.char_indices().all(|(i, c)| match i {

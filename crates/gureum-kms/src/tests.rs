@@ -958,3 +958,19 @@ fn dry_run_checks_everything_but_does_nothing() {
         "the key state is checked first"
     );
 }
+
+#[test]
+fn a_blob_naming_no_valid_key_id_is_an_invalid_ciphertext() {
+    let s = svc();
+    let c = ctx();
+    let mut blob = b"GK\x01\x24".to_vec();
+    blob.extend_from_slice(&[b'a'; 36]);
+    blob.extend_from_slice(&[0; 60]);
+    let e = err(
+        &s,
+        &c,
+        "Decrypt",
+        json!({"CiphertextBlob": B64.encode(&blob)}),
+    );
+    assert_eq!(e.code, "InvalidCiphertextException");
+}
