@@ -359,3 +359,15 @@ def test_a_data_key_pair_private_key_matches_its_public_key(kms):
     assert back == pair["PrivateKeyPlaintext"]
     err = client_error(kms.encrypt, KeyId=key, Plaintext=b"x", DryRun=True)
     assert err["Code"] == "DryRunOperationException"
+
+
+def test_an_iam_user_without_kms_permissions_is_refused_with_access_denied_exception(gureum):
+    iam = gureum.client("iam")
+    iam.create_user(UserName="kms-nobody")
+    creds = iam.create_access_key(UserName="kms-nobody")["AccessKey"]
+    nobody = gureum.client("kms", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
+    err = client_error(nobody.list_keys)
+    assert err["Code"] == "AccessDeniedException"
+    assert "kms:ListKeys" in err["Message"]
+    err = client_error(nobody.create_alias, AliasName="alias/nobody", TargetKeyId="alias/any")
+    assert err["Code"] == "AccessDeniedException"

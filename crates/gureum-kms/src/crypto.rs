@@ -196,7 +196,17 @@ fn open_blob(
     let key = match named {
         Some(named) if named.id != header.key_id => return Err(KmsError::IncorrectKey.into()),
         Some(named) => named,
-        None => key_for(svc, ctx, &header.key_id, operation, false)?,
+        None => {
+            let scope = Scope::regional(ctx);
+            let known = svc.keys.get(&scope.key(&header.key_id))?;
+            if known
+                .and_then(|k| crate::keys::live(k, ctx.clock.now_millis()))
+                .is_none()
+            {
+                return Err(KmsError::CiphertextKeyUnknown.into());
+            }
+            key_for(svc, ctx, &header.key_id, operation, false)?
+        }
     };
     let algorithm = algorithm_for(scope, &key, algorithm)?;
     let bytes = material(svc, scope, &key, &header.material_id)?;

@@ -19,9 +19,14 @@ gureum_core::aws_errors! {
         /// A grant or policy name that does not exist.
         NoSuchPolicy = ("NotFoundException", 400,
             "No such policy exists"),
-        /// An ARN that does not parse as a KMS ARN.
-        InvalidArn { arn: String } = ("InvalidArnException", 400,
-            "Invalid arn {arn}"),
+        /// A `KeyId` that starts like an ARN but is not a KMS key or alias
+        /// ARN (AWS answers NotFoundException with this text).
+        InvalidArn = ("NotFoundException", 400, "Invalid arn"),
+        /// `Decrypt` of a ciphertext whose key is not in the caller's
+        /// account and region (AWS's wording; an access error, so that a
+        /// ciphertext does not reveal which keys exist).
+        CiphertextKeyUnknown = ("AccessDeniedException", 400,
+            "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."),
         /// A disabled key asked to do cryptography (AWS's wording).
         Disabled { arn: String } = ("DisabledException", 400,
             "{arn} is disabled."),
@@ -92,7 +97,7 @@ gureum_core::aws_errors! {
 }
 
 /// Codes AWS answers that the model does not list for KMS.
-pub const UNMODELLED: &[&str] = &["NotAuthorizedException"];
+pub const UNMODELLED: &[&str] = &["NotAuthorizedException", "AccessDeniedException"];
 
 impl From<gureum_kit::paging::PagingError> for KmsError {
     fn from(_: gureum_kit::paging::PagingError) -> Self {

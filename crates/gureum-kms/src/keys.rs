@@ -99,10 +99,10 @@ pub(crate) fn parse_ref(scope: Scope<'_>, given: &str) -> Result<KeyRef, AwsErro
     if let Some(rest) = given.strip_prefix("arn:") {
         let parts: Vec<&str> = rest.splitn(5, ':').collect();
         let [_partition, service, region, account, resource] = parts[..] else {
-            return Err(KmsError::InvalidArn { arn: given.into() }.into());
+            return Err(KmsError::InvalidArn.into());
         };
         if service != "kms" {
-            return Err(KmsError::InvalidArn { arn: given.into() }.into());
+            return Err(KmsError::InvalidArn.into());
         }
         let elsewhere = Some(region) != scope.region() || account != scope.account();
         if let Some(id) = resource.strip_prefix("key/") {
@@ -117,7 +117,7 @@ pub(crate) fn parse_ref(scope: Scope<'_>, given: &str) -> Result<KeyRef, AwsErro
             }
             return Ok(KeyRef::Alias(resource.to_string()));
         }
-        return Err(KmsError::InvalidArn { arn: given.into() }.into());
+        return Err(KmsError::InvalidArn.into());
     }
     if given.starts_with("alias/") {
         return Ok(KeyRef::Alias(given.to_string()));

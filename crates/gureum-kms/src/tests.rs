@@ -974,3 +974,17 @@ fn a_blob_naming_no_valid_key_id_is_an_invalid_ciphertext() {
     );
     assert_eq!(e.code, "InvalidCiphertextException");
 }
+
+#[test]
+fn a_ciphertext_of_a_key_not_in_this_region_is_access_denied() {
+    let s = svc();
+    let c = ctx();
+    let key = new_key(&s, &c);
+    let blob = encrypt(&s, &c, &key, json!({}));
+    let elsewhere = RequestContext::root("000000000000", "eu-west-1", Clock::system());
+    let e = err(&s, &elsewhere, "Decrypt", json!({"CiphertextBlob": blob}));
+    assert_eq!(e.code, "AccessDeniedException");
+    assert!(e
+        .message
+        .starts_with("The ciphertext refers to a customer master key"));
+}
