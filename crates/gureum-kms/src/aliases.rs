@@ -1,7 +1,8 @@
 //! Aliases: `alias/…` names for keys, usable wherever a `KeyId` is;
 //! `alias/aws/…` is reserved for AWS managed keys.
 
-use crate::keys::{self, alias_arn, live, not_pending, resolve_in};
+use crate::keys;
+use crate::resolve::{self, alias_arn, live, not_pending, resolve_in};
 use crate::{AliasRecord, KmsError, KmsService};
 use gureum_core::member::str_member;
 use gureum_core::{AwsError, CommonError, OpResult, RequestContext, Scope, Value};
@@ -120,7 +121,7 @@ pub(crate) fn list_aliases(svc: &KmsService, ctx: &RequestContext, input: &Value
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
     let only = match str_member(input, "KeyId") {
-        Some(given) => Some(keys::resolve(svc, ctx, given, "kms:ListAliases")?.id),
+        Some(given) => Some(resolve::resolve(svc, ctx, given, "kms:ListAliases")?.id),
         None => None,
     };
     // The keys that still exist, read first: one scan, not one read per alias.

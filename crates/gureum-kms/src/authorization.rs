@@ -5,7 +5,7 @@
 //! `kms:<Operation>` on `*` for `CreateKey`, `ListKeys`, `ListAliases`,
 //! `GenerateRandom`, and the alias ARN for alias operations. Everything
 //! that acts on a key is authorized once the key is resolved
-//! ([`KmsService::authorize_key`], called by `keys::resolve` and friends):
+//! ([`KmsService::authorize_key`], called by `resolve::resolve` and friends):
 //! an alias in `KeyId` is authorized on its key's ARN, `Decrypt` without a
 //! `KeyId` on the key the ciphertext names, `ReEncrypt` as
 //! `kms:ReEncryptFrom` and `kms:ReEncryptTo`. The key policy is the
@@ -17,7 +17,7 @@
 //! to the caller for the operation allows as well. `RetireGrant` is
 //! decided by its grant (`grants.rs`).
 
-use crate::keys::{alias_arn, key_arn};
+use crate::resolve::{alias_arn, key_arn};
 use crate::{KeyRecord, KmsService};
 use gureum_authz::Authorizer;
 use gureum_core::member::str_member;

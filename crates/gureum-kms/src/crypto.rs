@@ -2,8 +2,8 @@
 //! keys, and RSA keys with OAEP), `GenerateDataKey(WithoutPlaintext)`
 //! (symmetric keys), `GenerateRandom`.
 
-use crate::keys::dry_run;
-use crate::keys::{key_arn, material_owner, resolve, usable};
+use crate::keys::{dry_run, material_owner};
+use crate::resolve::{key_arn, resolve, usable};
 use crate::{ciphertext, master, primitives, specs, KeyRecord, KmsError, KmsService};
 use base64::Engine as _;
 use gureum_core::member::str_member;
@@ -191,7 +191,7 @@ fn open_blob(
     }
     let header = ciphertext::header(blob)
         .ok()
-        .filter(|h| crate::keys::is_key_id(&h.key_id))
+        .filter(|h| crate::resolve::is_key_id(&h.key_id))
         .ok_or(KmsError::InvalidCiphertext)?;
     let key = match named {
         Some(named) if named.id != header.key_id => return Err(KmsError::IncorrectKey.into()),
@@ -200,7 +200,7 @@ fn open_blob(
             let scope = Scope::regional(ctx);
             let known = svc.keys.get(&scope.key(&header.key_id))?;
             if known
-                .and_then(|k| crate::keys::live(k, ctx.clock.now_millis()))
+                .and_then(|k| crate::resolve::live(k, ctx.clock.now_millis()))
                 .is_none()
             {
                 return Err(KmsError::CiphertextKeyUnknown.into());

@@ -8,8 +8,8 @@
 //! Tokens are `base64url("<key id>/<grant id>/<random>")`: opaque to
 //! callers, and `RetireGrant` finds its grant from the token alone.
 
-use crate::keys::dry_run;
-use crate::keys::{self, key_arn, not_pending};
+use crate::keys::{self, dry_run};
+use crate::resolve::{self, key_arn, not_pending};
 use crate::{KmsError, KmsService};
 use base64::Engine as _;
 use gureum_core::member::str_member;
@@ -106,7 +106,7 @@ pub(crate) fn create_grant(svc: &KmsService, ctx: &RequestContext, input: &Value
         created_ms: now,
     };
     let grant = svc.store.write(|txn| -> Result<GrantRecord, AwsError> {
-        let key = keys::resolve_in(svc, txn, ctx, given, Some("kms:CreateGrant"))?;
+        let key = resolve::resolve_in(svc, txn, ctx, given, Some("kms:CreateGrant"))?;
         not_pending(scope, &key)?;
         grant.key_id = key.id.clone();
         let prefix = scope.key(&format!("{}/", key.id));
@@ -138,7 +138,7 @@ pub(crate) fn create_grant(svc: &KmsService, ctx: &RequestContext, input: &Value
 /// `ListGrants`: one key's grants, optionally one grant or one grantee's.
 pub(crate) fn list_grants(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
-    let key = keys::resolve(
+    let key = resolve::resolve(
         svc,
         ctx,
         str_member(input, "KeyId").unwrap_or_default(),
@@ -171,7 +171,7 @@ pub(crate) fn list_retirable_grants(
         .keys
         .scan_prefix(&scope.prefix())?
         .into_iter()
-        .filter_map(|(_, k)| keys::live(k, now).map(|k| k.id))
+        .filter_map(|(_, k)| resolve::live(k, now).map(|k| k.id))
         .collect();
     let page = gureum_kit::paging::page(&svc.grants, &scope.prefix(), &request, |_, g| {
         (g.retiring.as_deref() == Some(retiring) && alive.contains(&g.key_id))
@@ -216,7 +216,7 @@ pub(crate) fn retire_grant(svc: &KmsService, ctx: &RequestContext, input: &Value
     };
     let caller = svc.caller_arn(ctx);
     svc.store.write(|txn| -> Result<(), AwsError> {
-        let key = keys::resolve_in(svc, txn, ctx, &key_ref, None)?;
+        let key = resolve::resolve_in(svc, txn, ctx, &key_ref, None)?;
         let row = grant_key(scope, &key.id, &grant_id);
         let grant = txn
             .get(&svc.grants, &row)?
@@ -246,7 +246,7 @@ pub(crate) fn revoke_grant(svc: &KmsService, ctx: &RequestContext, input: &Value
     let given = str_member(input, "KeyId").unwrap_or_default();
     let grant_id = str_member(input, "GrantId").unwrap_or_default();
     svc.store.write(|txn| -> Result<(), AwsError> {
-        let key = keys::resolve_in(svc, txn, ctx, given, Some("kms:RevokeGrant"))?;
+        let key = resolve::resolve_in(svc, txn, ctx, given, Some("kms:RevokeGrant"))?;
         let row = grant_key(scope, &key.id, grant_id);
         if txn.get(&svc.grants, &row)?.is_none() {
             return Err(KmsError::NoSuchGrant {

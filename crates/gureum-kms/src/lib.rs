@@ -20,11 +20,13 @@
 //! - `kms.grants`: `account/region/key-id/grant-id` → [`GrantRecord`].
 //!
 //! A key whose deletion date has passed on Gureum's clock is gone: reads
-//! treat it as absent (`keys::live`) without a background task, as EC2's
+//! treat it as absent (`resolve::live`) without a background task, as EC2's
 //! lifecycles do.
 //!
-//! Layout: [`errors`] declares the errors; `keys.rs` resolves key ids and
-//! answers the key lifecycle; `crypto.rs` the encryption operations,
+//! Layout: [`errors`] declares the errors; `resolve.rs` turns a `KeyId`
+//! into a key (with the caller's permission) and holds the shared state
+//! checks; `keys.rs` answers the key lifecycle, `managed.rs` makes AWS
+//! managed keys; `crypto.rs` the encryption operations,
 //! `signing.rs` signatures, public keys and MACs, over `primitives.rs`
 //! (pure cryptography) and `specs.rs` (what each key spec allows);
 //! `aliases.rs`, `grants.rs`, `settings.rs` (tags, policies, rotation,
@@ -38,8 +40,10 @@ mod ciphertext;
 mod crypto;
 mod grants;
 mod keys;
+mod managed;
 mod master;
 mod primitives;
+mod resolve;
 mod settings;
 mod signing;
 mod specs;
@@ -172,7 +176,7 @@ impl KmsService {
         now_ms: i64,
         service: &str,
     ) -> Result<String, AwsError> {
-        keys::aws_managed_key(self, scope, now_ms, service)
+        managed::aws_managed_key(self, scope, now_ms, service)
     }
 
     fn create_key(&self, ctx: &RequestContext, input: Value) -> OpResult {

@@ -1,7 +1,8 @@
 //! A key's settings: tags, its key policy, its description and rotation
 //! (automatic, settled lazily on Gureum's clock, and on demand).
 
-use crate::keys::{self, customer_managed, key_arn, not_pending, update, usable, DAY_MS};
+use crate::keys::{self, customer_managed, DAY_MS};
+use crate::resolve::{self, key_arn, not_pending, update, usable};
 use crate::{KeyRecord, KmsError, KmsService};
 use gureum_core::member::str_member;
 use gureum_core::{AwsError, CommonError, OpResult, RequestContext, Scope, Value};
@@ -89,7 +90,7 @@ pub(crate) fn list_resource_tags(
     ctx: &RequestContext,
     input: &Value,
 ) -> OpResult {
-    let rec = keys::resolve(svc, ctx, key_id(input), "kms:ListResourceTags")?;
+    let rec = resolve::resolve(svc, ctx, key_id(input), "kms:ListResourceTags")?;
     let request = keys::page_request(input)?;
     let page = page_sorted(&rec.tags, |(k, _)| k.clone(), &request);
     let items = page
@@ -111,7 +112,7 @@ fn policy_name(input: &Value) -> Result<(), AwsError> {
 /// `GetKeyPolicy`.
 pub(crate) fn get_key_policy(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     policy_name(input)?;
-    let rec = keys::resolve(svc, ctx, key_id(input), "kms:GetKeyPolicy")?;
+    let rec = resolve::resolve(svc, ctx, key_id(input), "kms:GetKeyPolicy")?;
     Ok(json!({ "Policy": rec.policy, "PolicyName": "default" }))
 }
 
@@ -154,7 +155,7 @@ pub(crate) fn put_key_policy(svc: &KmsService, ctx: &RequestContext, input: &Val
 
 /// `ListKeyPolicies`: always `default`.
 pub(crate) fn list_key_policies(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    keys::resolve(svc, ctx, key_id(input), "kms:ListKeyPolicies")?;
+    resolve::resolve(svc, ctx, key_id(input), "kms:ListKeyPolicies")?;
     Ok(keys::list_out("PolicyNames", vec![json!("default")], None))
 }
 
@@ -214,7 +215,7 @@ pub(crate) fn settle_rotation(
     if next_rotation(&rec).is_none_or(|due| due > now) {
         return Ok(rec);
     }
-    keys::update_with(svc, ctx, &rec.id, None, |rec, scope, now| {
+    resolve::update_with(svc, ctx, &rec.id, None, |rec, scope, now| {
         let mut made = 0;
         while let Some(due) = next_rotation(rec).filter(|due| *due <= now) {
             if made < MAX_CATCH_UP {
@@ -231,7 +232,7 @@ pub(crate) fn settle_rotation(
 /// `GetKeyRotationStatus`.
 pub(crate) fn rotation_status(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
-    let rec = keys::resolve(svc, ctx, key_id(input), "kms:GetKeyRotationStatus")?;
+    let rec = resolve::resolve(svc, ctx, key_id(input), "kms:GetKeyRotationStatus")?;
     rotatable(scope, &rec)?;
     let rec = settle_rotation(svc, ctx, rec)?;
     let mut out = serde_json::Map::new();
@@ -312,7 +313,7 @@ pub(crate) fn rotate_on_demand(svc: &KmsService, ctx: &RequestContext, input: &V
 /// `ListKeyRotations`: the rotations made, oldest first.
 pub(crate) fn list_rotations(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
-    let rec = keys::resolve(svc, ctx, key_id(input), "kms:ListKeyRotations")?;
+    let rec = resolve::resolve(svc, ctx, key_id(input), "kms:ListKeyRotations")?;
     rotatable(scope, &rec)?;
     let rec = settle_rotation(svc, ctx, rec)?;
     let rotations: Vec<_> = rec

@@ -3,7 +3,7 @@
 
 use crate::crypto::current_material;
 use crate::keys::dry_run;
-use crate::keys::{key_arn, resolve, usable};
+use crate::resolve::{key_arn, resolve, usable};
 use crate::{primitives, specs, KeyRecord, KmsError, KmsService};
 use base64::Engine as _;
 use gureum_core::member::str_member;
