@@ -371,3 +371,20 @@ def test_an_iam_user_without_kms_permissions_is_refused_with_access_denied_excep
     assert "kms:ListKeys" in err["Message"]
     err = client_error(nobody.create_alias, AliasName="alias/nobody", TargetKeyId="alias/any")
     assert err["Code"] == "AccessDeniedException"
+
+
+def test_a_constrained_grant_allows_only_its_encryption_context(kms, gureum):
+    iam = gureum.client("iam")
+    user = iam.create_user(UserName="kms-constrained")["User"]
+    creds = iam.create_access_key(UserName="kms-constrained")["AccessKey"]
+    grantee = gureum.client("kms", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
+    key = new_key(kms)["KeyId"]
+    kms.create_grant(
+        KeyId=key, GranteePrincipal=user["Arn"], Operations=["Encrypt", "DescribeKey"],
+        Constraints={"EncryptionContextSubset": {"tenant": "a"}},
+    )
+    grantee.encrypt(KeyId=key, Plaintext=b"x", EncryptionContext={"tenant": "a", "extra": "1"})
+    err = client_error(grantee.encrypt, KeyId=key, Plaintext=b"x", EncryptionContext={"tenant": "b"})
+    assert err["Code"] == "AccessDeniedException"
+    err = client_error(grantee.encrypt, KeyId=key, Plaintext=b"x")
+    assert err["Code"] == "AccessDeniedException"

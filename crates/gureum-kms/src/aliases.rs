@@ -98,7 +98,7 @@ fn existing(
         .get(&svc.keys, &scope.key(&alias.target))?
         .and_then(|k| live(k, now))
         .ok_or_else(gone)?;
-    svc.authorize_key(ctx, &key, action)?;
+    svc.authorize_key(ctx, &key, action.into())?;
     Ok(alias)
 }
 

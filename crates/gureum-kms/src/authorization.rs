@@ -25,7 +25,29 @@ use gureum_core::{
     Authorization, AuthzTarget, AwsError, CommonError, RequestContext, Scope, Value,
 };
 use gureum_policy::{Policy, PolicySet, Request};
+use serde_json::Map;
 use std::sync::OnceLock;
+
+/// What a request asks to do with a key: the IAM action and, for
+/// operations that take one, the encryption context (grant constraints
+/// are checked against it).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Access<'a> {
+    /// `kms:Encrypt`, ….
+    pub action: &'a str,
+    /// The request's encryption context (empty when absent), for the
+    /// operations that take one; `None` for the others.
+    pub context: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> From<&'a str> for Access<'a> {
+    fn from(action: &'a str) -> Self {
+        Access {
+            action,
+            context: None,
+        }
+    }
+}
 
 /// Operations without a resource: `kms:<Operation>` on `*`.
 const UNSCOPED: &[&str] = &[
@@ -66,14 +88,15 @@ impl KmsService {
         Authorization::ByHandler
     }
 
-    /// Refuses `action` on `key` unless its key policy and the caller's
-    /// policies allow it.
+    /// Refuses `access` to `key` unless its key policy and the caller's
+    /// policies, or a grant, allow it.
     pub(crate) fn authorize_key(
         &self,
         ctx: &RequestContext,
         key: &KeyRecord,
-        action: &str,
+        access: Access<'_>,
     ) -> Result<(), AwsError> {
+        let action = access.action;
         let Some(authorizer) = &self.authorizer else {
             // A service built without IAM (unit tests) enforces nothing.
             return Ok(());
@@ -122,7 +145,7 @@ impl KmsService {
         let p = &request.principal;
         let mut callers = vec![p.arn.as_str()];
         callers.extend(p.role_arn.as_deref());
-        if crate::grants::grant_allows(self, scope, &key.id, &callers, action)? {
+        if crate::grants::grant_allows(self, scope, &key.id, &callers, access)? {
             return Ok(());
         }
         Err(denied(gureum_policy::access_denied_message(

@@ -2,6 +2,7 @@
 //! keys, and RSA keys with OAEP), `GenerateDataKey(WithoutPlaintext)`
 //! (symmetric keys), `GenerateRandom`.
 
+use crate::authorization::Access;
 use crate::keys::{dry_run, material_owner};
 use crate::resolve::{key_arn, resolve, usable};
 use crate::{ciphertext, master, primitives, specs, KeyRecord, KmsError, KmsService};
@@ -23,6 +24,7 @@ fn key_for(
     given: &str,
     operation: &str,
     symmetric_only: bool,
+    context: Option<&Map<String, Value>>,
 ) -> Result<KeyRecord, AwsError> {
     // ReEncrypt's halves need kms:ReEncryptFrom and kms:ReEncryptTo.
     let action = match operation {
@@ -31,7 +33,13 @@ fn key_for(
         op => format!("kms:{op}"),
     };
     let operation = operation.strip_suffix("To").unwrap_or(operation);
-    let rec = resolve(svc, ctx, given, &action)?;
+    // These operations take a context: absent is empty, for grant constraints.
+    let empty = Map::new();
+    let access = Access {
+        action: &action,
+        context: Some(context.unwrap_or(&empty)),
+    };
+    let rec = resolve(svc, ctx, given, access)?;
     let scope = Scope::regional(ctx);
     usable(scope, &rec)?;
     let symmetric = rec.key_spec == ALGORITHM;
@@ -141,10 +149,10 @@ fn blob(input: &Value, name: &str) -> Result<Vec<u8>, AwsError> {
 pub(crate) fn encrypt(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
     let given = str_member(input, "KeyId").unwrap_or_default();
-    let rec = key_for(svc, ctx, given, "Encrypt", false)?;
+    let context = context(input, "EncryptionContext");
+    let rec = key_for(svc, ctx, given, "Encrypt", false, context)?;
     let algorithm = algorithm_for(scope, &rec, str_member(input, "EncryptionAlgorithm"))?;
     let plaintext = blob(input, "Plaintext")?;
-    let context = context(input, "EncryptionContext");
     let out = encrypt_with(svc, scope, &rec, &algorithm, context, &plaintext)?;
     dry_run(input)?;
     Ok(json!({
@@ -175,7 +183,7 @@ fn open_blob(
 ) -> Result<Opened, AwsError> {
     let scope = Scope::regional(ctx);
     let named = match key_id {
-        Some(given) => Some(key_for(svc, ctx, given, operation, false)?),
+        Some(given) => Some(key_for(svc, ctx, given, operation, false, context)?),
         None => None,
     };
     if let Some(key) = named.as_ref().filter(|k| k.key_spec != ALGORITHM) {
@@ -205,7 +213,7 @@ fn open_blob(
             {
                 return Err(KmsError::CiphertextKeyUnknown.into());
             }
-            key_for(svc, ctx, &header.key_id, operation, false)?
+            key_for(svc, ctx, &header.key_id, operation, false, context)?
         }
     };
     let algorithm = algorithm_for(scope, &key, algorithm)?;
@@ -266,10 +274,10 @@ pub(crate) fn re_encrypt(svc: &KmsService, ctx: &RequestContext, input: &Value) 
         "ReEncrypt",
     )?;
     let given = str_member(input, "DestinationKeyId").unwrap_or_default();
-    let dest = key_for(svc, ctx, given, "ReEncryptTo", false)?;
+    let dest_context = context(input, "DestinationEncryptionContext");
+    let dest = key_for(svc, ctx, given, "ReEncryptTo", false, dest_context)?;
     let dest_algorithm = str_member(input, "DestinationEncryptionAlgorithm");
     let dest_algorithm = algorithm_for(scope, &dest, dest_algorithm)?;
-    let dest_context = context(input, "DestinationEncryptionContext");
     let out = encrypt_with(
         svc,
         scope,
@@ -323,10 +331,10 @@ pub(crate) fn generate_data_key(
         return Err(recipient_unsupported());
     }
     let given = str_member(input, "KeyId").unwrap_or_default();
-    let rec = key_for(svc, ctx, given, operation, true)?;
+    let context = context(input, "EncryptionContext");
+    let rec = key_for(svc, ctx, given, operation, true, context)?;
     let mut key = vec![0u8; data_key_len(input)?];
     rand::thread_rng().fill_bytes(&mut key);
-    let context = context(input, "EncryptionContext");
     let out = encrypt_with(svc, scope, &rec, ALGORITHM, context, &key)?;
     let mut reply = Map::new();
     reply.insert("CiphertextBlob".into(), json!(out));
@@ -357,7 +365,8 @@ pub(crate) fn generate_data_key_pair(
         return Err(recipient_unsupported());
     }
     let given = str_member(input, "KeyId").unwrap_or_default();
-    let rec = key_for(svc, ctx, given, operation, true)?;
+    let context = context(input, "EncryptionContext");
+    let rec = key_for(svc, ctx, given, operation, true, context)?;
     let spec = str_member(input, "KeyPairSpec").unwrap_or_default();
     if !specs::is_asymmetric(spec) || !specs::SUPPORTED.contains(&spec) {
         return Err(KmsError::Unsupported {
@@ -370,7 +379,6 @@ pub(crate) fn generate_data_key_pair(
     let material = primitives::generate(spec).map_err(failed)?;
     let private = primitives::private_pkcs8(spec, &material).map_err(failed)?;
     let public = primitives::public_der(spec, &material).map_err(failed)?;
-    let context = context(input, "EncryptionContext");
     let sealed = encrypt_with(svc, scope, &rec, ALGORITHM, context, &private)?;
     let mut reply = Map::new();
     reply.insert("PrivateKeyCiphertextBlob".into(), json!(sealed));

@@ -1,13 +1,13 @@
 //! Grants: permission for a grantee principal to use one key for some
 //! operations, until retired or revoked. A grant allows what the key
 //! policy and IAM do not ([`grant_allows`], consulted by
-//! `KmsService::authorize_key`); grants with encryption-context
-//! constraints are stored and listed but never allow anything yet (the
-//! check that would honour them does not see the request's context).
+//! `KmsService::authorize_key`), within its encryption-context
+//! constraints.
 //!
 //! Tokens are `base64url("<key id>/<grant id>/<random>")`: opaque to
 //! callers, and `RetireGrant` finds its grant from the token alone.
 
+use crate::authorization::Access;
 use crate::keys::{self, dry_run};
 use crate::resolve::{self, key_arn, not_pending};
 use crate::{KmsError, KmsService};
@@ -15,7 +15,7 @@ use base64::Engine as _;
 use gureum_core::member::str_member;
 use gureum_core::{AwsError, CommonError, OpResult, RequestContext, Scope, Value};
 use rand::RngCore;
-use serde_json::json;
+use serde_json::{json, Map};
 
 const TOKEN_B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -261,21 +261,64 @@ pub(crate) fn revoke_grant(svc: &KmsService, ctx: &RequestContext, input: &Value
     Ok(json!({}))
 }
 
-/// Whether a grant on `key_id` lets `caller` (and, for a role session,
-/// `role`) perform `action` (`kms:Encrypt`). Constrained grants do not
-/// count (see the module docs).
+/// Whether a grant on `key_id` lets `callers` (the caller and, for a
+/// role session, its role) have `access`: the grant names the operation,
+/// and its encryption-context constraint, if any, holds for the request's
+/// context (operations without a context get nothing from a constrained
+/// grant).
 pub(crate) fn grant_allows(
     svc: &KmsService,
     scope: Scope<'_>,
     key_id: &str,
     callers: &[&str],
-    action: &str,
+    access: Access<'_>,
 ) -> Result<bool, AwsError> {
-    let operation = action.strip_prefix("kms:").unwrap_or(action);
+    let operation = access.action.strip_prefix("kms:").unwrap_or(access.action);
     let grants = svc.grants.scan_prefix(&scope.key(&format!("{key_id}/")))?;
     Ok(grants.into_iter().any(|(_, g)| {
-        g.constraints.is_none()
-            && callers.contains(&g.grantee.as_str())
+        callers.contains(&g.grantee.as_str())
             && g.operations.iter().any(|o| o == operation)
+            && constraints_hold(g.constraints.as_ref(), access.context)
     }))
+}
+
+/// A grant's `Constraints` against a request's encryption context.
+fn constraints_hold(constraints: Option<&Value>, context: Option<&Map<String, Value>>) -> bool {
+    let Some(c) = constraints else {
+        return true;
+    };
+    let Some(context) = context else {
+        return false;
+    };
+    let equals = c.get("EncryptionContextEquals").and_then(Value::as_object);
+    let subset = c.get("EncryptionContextSubset").and_then(Value::as_object);
+    equals.is_none_or(|e| e == context)
+        && subset.is_none_or(|s| s.iter().all(|(k, v)| context.get(k) == Some(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constraints_hold;
+    use serde_json::json;
+
+    #[test]
+    fn context_constraints_need_equality_or_a_subset() {
+        let ctx = json!({"a": "1", "b": "2"});
+        let ctx = ctx.as_object();
+        assert!(constraints_hold(None, None));
+        let equals = json!({"EncryptionContextEquals": {"a": "1", "b": "2"}});
+        assert!(constraints_hold(Some(&equals), ctx));
+        let equals_less = json!({"EncryptionContextEquals": {"a": "1"}});
+        assert!(!constraints_hold(Some(&equals_less), ctx));
+        assert!(constraints_hold(
+            Some(&json!({"EncryptionContextSubset": {"a": "1"}})),
+            ctx
+        ));
+        assert!(!constraints_hold(
+            Some(&json!({"EncryptionContextSubset": {"a": "2"}})),
+            ctx
+        ));
+        // An operation without a context gets nothing from a constrained grant.
+        assert!(!constraints_hold(Some(&equals), None));
+    }
 }

@@ -182,7 +182,9 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
         == Some(true);
     if input.get("Policy").is_some()
         && !bypass
-        && svc.authorize_key(ctx, &rec, "kms:PutKeyPolicy").is_err()
+        && svc
+            .authorize_key(ctx, &rec, "kms:PutKeyPolicy".into())
+            .is_err()
     {
         return Err(KmsError::Lockout.into());
     }

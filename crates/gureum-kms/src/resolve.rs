@@ -2,6 +2,7 @@
 //! reading it with the caller's permission checked, and the state checks
 //! every operation shares.
 
+use crate::authorization::Access;
 use crate::managed::{aws_managed_key, managed};
 use crate::{KeyRecord, KmsError, KmsService};
 use gureum_core::{AwsError, RequestContext, Scope};
@@ -88,13 +89,13 @@ pub(crate) fn is_key_id(s: &str) -> bool {
 }
 
 /// The key `given` names, read outside a transaction, and the caller's
-/// permission for `action` on it (key policy and IAM together); an AWS
+/// permission for `access` to it (key policy and IAM together); an AWS
 /// managed key's alias creates the key on first use.
-pub(crate) fn resolve(
+pub(crate) fn resolve<'a>(
     svc: &KmsService,
     ctx: &RequestContext,
     given: &str,
-    action: &str,
+    access: impl Into<Access<'a>>,
 ) -> Result<KeyRecord, AwsError> {
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
@@ -116,7 +117,7 @@ pub(crate) fn resolve(
         .get(&scope.key(&id))?
         .and_then(|k| live(k, now))
         .ok_or_else(|| no_key(scope, &id))?;
-    svc.authorize_key(ctx, &rec, action)?;
+    svc.authorize_key(ctx, &rec, access.into())?;
     Ok(rec)
 }
 
@@ -144,7 +145,7 @@ pub(crate) fn resolve_in(
         .and_then(|k| live(k, now))
         .ok_or_else(|| no_key(scope, &id))?;
     if let Some(action) = action {
-        svc.authorize_key(ctx, &rec, action)?;
+        svc.authorize_key(ctx, &rec, action.into())?;
     }
     Ok(rec)
 }

@@ -143,7 +143,11 @@ pub(crate) fn put_key_policy(svc: &KmsService, ctx: &RequestContext, input: &Val
             not_pending(scope, rec)?;
             customer_managed(scope, rec)?;
             let previous = std::mem::replace(&mut rec.policy, policy);
-            if !bypass && svc.authorize_key(ctx, rec, "kms:PutKeyPolicy").is_err() {
+            if !bypass
+                && svc
+                    .authorize_key(ctx, rec, "kms:PutKeyPolicy".into())
+                    .is_err()
+            {
                 rec.policy = previous;
                 return Err(KmsError::Lockout.into());
             }

@@ -21,7 +21,7 @@ fn key_for(
     operation: &str,
 ) -> Result<KeyRecord, AwsError> {
     let given = str_member(input, "KeyId").unwrap_or_default();
-    let rec = resolve(svc, ctx, given, &format!("kms:{operation}"))?;
+    let rec = resolve(svc, ctx, given, format!("kms:{operation}").as_str())?;
     let scope = Scope::regional(ctx);
     usable(scope, &rec)?;
     if rec.key_usage != usage {
