@@ -43,7 +43,12 @@ pub(crate) fn metadata(scope: Scope<'_>, rec: &KeyRecord) -> Value {
         }
     }
     m.insert("MultiRegion".into(), json!(false));
-    if let Some(current) = rec.materials.last() {
+    // The material id is what rotation changes; only symmetric keys rotate.
+    if let Some(current) = rec
+        .materials
+        .last()
+        .filter(|_| rec.key_spec == "SYMMETRIC_DEFAULT")
+    {
         m.insert("CurrentKeyMaterialId".into(), json!(current.id));
     }
     Value::Object(m)

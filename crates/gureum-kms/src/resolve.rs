@@ -99,16 +99,17 @@ pub(crate) fn resolve<'a>(
 ) -> Result<KeyRecord, AwsError> {
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
-    let id = match parse_ref(scope, given)? {
-        KeyRef::Key(id) => id,
-        KeyRef::Alias(name) => match svc.aliases.get(&scope.key(&name))? {
+    let reference = parse_ref(scope, given)?;
+    let id = match &reference {
+        KeyRef::Key(id) => id.clone(),
+        KeyRef::Alias(name) => match svc.aliases.get(&scope.key(name))? {
             Some(a) => a.target,
             None => match name
                 .strip_prefix("alias/aws/")
                 .filter(|s| managed(s).is_some())
             {
                 Some(service) => aws_managed_key(svc, scope, now, service)?,
-                None => return Err(no_alias(scope, &name)),
+                None => return Err(no_alias(scope, name)),
             },
         },
     };
@@ -116,7 +117,7 @@ pub(crate) fn resolve<'a>(
         .keys
         .get(&scope.key(&id))?
         .and_then(|k| live(k, now))
-        .ok_or_else(|| no_key(scope, &id))?;
+        .ok_or_else(|| gone(scope, &reference, &id))?;
     svc.authorize_key(ctx, &rec, access.into())?;
     Ok(rec)
 }
@@ -132,22 +133,31 @@ pub(crate) fn resolve_in(
 ) -> Result<KeyRecord, AwsError> {
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
-    let id = match parse_ref(scope, given)? {
-        KeyRef::Key(id) => id,
+    let reference = parse_ref(scope, given)?;
+    let id = match &reference {
+        KeyRef::Key(id) => id.clone(),
         KeyRef::Alias(name) => {
-            txn.get(&svc.aliases, &scope.key(&name))?
-                .ok_or_else(|| no_alias(scope, &name))?
+            txn.get(&svc.aliases, &scope.key(name))?
+                .ok_or_else(|| no_alias(scope, name))?
                 .target
         }
     };
     let rec = txn
         .get(&svc.keys, &scope.key(&id))?
         .and_then(|k| live(k, now))
-        .ok_or_else(|| no_key(scope, &id))?;
+        .ok_or_else(|| gone(scope, &reference, &id))?;
     if let Some(action) = action {
         svc.authorize_key(ctx, &rec, action.into())?;
     }
     Ok(rec)
+}
+
+/// The error for a key that is not there: an alias went with its key.
+fn gone(scope: Scope<'_>, reference: &KeyRef, id: &str) -> AwsError {
+    match reference {
+        KeyRef::Alias(name) => no_alias(scope, name),
+        KeyRef::Key(_) => no_key(scope, id),
+    }
 }
 
 fn no_key(scope: Scope<'_>, id: &str) -> AwsError {

@@ -988,3 +988,39 @@ fn a_ciphertext_of_a_key_not_in_this_region_is_access_denied() {
         .message
         .starts_with("The ciphertext refers to a customer master key"));
 }
+
+#[test]
+fn an_alias_goes_with_its_deleted_key() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx_with(&clock);
+    let key = new_key(&s, &c);
+    ok(
+        &s,
+        &c,
+        "CreateAlias",
+        json!({"AliasName": "alias/gone", "TargetKeyId": key}),
+    );
+    ok(
+        &s,
+        &c,
+        "ScheduleKeyDeletion",
+        json!({"KeyId": key, "PendingWindowInDays": 7}),
+    );
+    clock.advance_millis(8 * 86_400_000);
+    let e = err(&s, &c, "DescribeKey", json!({"KeyId": "alias/gone"}));
+    assert_eq!(
+        e.message,
+        "Alias arn:aws:kms:us-east-1:000000000000:alias/gone is not found."
+    );
+    let listed = ok(&s, &c, "ListAliases", json!({}));
+    assert_eq!(listed["Aliases"], json!([]));
+    // The name is free again.
+    let other = new_key(&s, &c);
+    ok(
+        &s,
+        &c,
+        "CreateAlias",
+        json!({"AliasName": "alias/gone", "TargetKeyId": other}),
+    );
+}
