@@ -2,11 +2,14 @@
 //! `alias/aws/…` is reserved for AWS managed keys.
 
 use crate::keys;
+use crate::managed;
 use crate::resolve::{self, alias_arn, live, not_pending, resolve_in};
 use crate::{AliasRecord, KmsError, KmsService};
 use gureum_core::member::str_member;
 use gureum_core::{AwsError, CommonError, OpResult, RequestContext, Scope, Value};
+use gureum_kit::paging::page_sorted;
 use serde_json::json;
+use std::collections::HashSet;
 
 /// Checks a name callers may create, update or delete.
 fn own_name(name: &str) -> Result<(), AwsError> {
@@ -116,7 +119,9 @@ pub(crate) fn delete_alias(svc: &KmsService, ctx: &RequestContext, input: &Value
 }
 
 /// `ListAliases`, all of the account and region's or one key's (`KeyId`:
-/// a key id or key ARN). Aliases of deleted keys are gone with them.
+/// a key id or key ARN). Aliases of deleted keys are gone with them. As
+/// AWS does, the full listing includes the predefined AWS managed aliases
+/// (`alias/aws/…`) whose key is not made yet, without a `TargetKeyId`.
 pub(crate) fn list_aliases(svc: &KmsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
     let now = ctx.clock.now_millis();
@@ -124,25 +129,44 @@ pub(crate) fn list_aliases(svc: &KmsService, ctx: &RequestContext, input: &Value
         Some(given) => Some(resolve::resolve(svc, ctx, given, "kms:ListAliases")?.id),
         None => None,
     };
+    let request = keys::page_request(input)?;
     // The keys that still exist, read first: one scan, not one read per alias.
-    let alive: std::collections::HashSet<String> = svc
+    let alive: HashSet<String> = svc
         .keys
         .scan_prefix(&scope.prefix())?
         .into_iter()
         .filter_map(|(_, k)| live(k, now).map(|k| k.id))
         .collect();
-    let request = keys::page_request(input)?;
-    let page = gureum_kit::paging::page(&svc.aliases, &scope.prefix(), &request, |_, a| {
-        let wanted = only.as_ref().is_none_or(|id| *id == a.target);
-        (wanted && alive.contains(&a.target)).then(|| {
-            json!({
+    // An account has few aliases: the listing is built whole and paged
+    // by name, which lets the predefined ones take their places in it.
+    let mut entries: Vec<(String, Value)> = svc
+        .aliases
+        .scan_prefix(&scope.prefix())?
+        .into_iter()
+        .filter(|(_, a)| alive.contains(&a.target))
+        .filter(|(_, a)| only.as_ref().is_none_or(|id| *id == a.target))
+        .map(|(_, a)| {
+            let view = json!({
                 "AliasName": a.name,
                 "AliasArn": alias_arn(scope, &a.name),
                 "TargetKeyId": a.target,
                 "CreationDate": a.created_ms as f64 / 1000.0,
                 "LastUpdatedDate": a.updated_ms as f64 / 1000.0,
-            })
+            });
+            (a.name, view)
         })
-    })?;
-    Ok(keys::list_out("Aliases", page.items, page.next_token))
+        .collect();
+    if only.is_none() {
+        let made: HashSet<String> = entries.iter().map(|(n, _)| n.clone()).collect();
+        for name in managed::predefined_aliases() {
+            if !made.contains(&name) {
+                let view = json!({ "AliasName": name, "AliasArn": alias_arn(scope, &name) });
+                entries.push((name, view));
+            }
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let page = page_sorted(&entries, |(name, _)| name.clone(), &request);
+    let items = page.items.into_iter().map(|(_, v)| v.clone()).collect();
+    Ok(keys::list_out("Aliases", items, page.next_token))
 }

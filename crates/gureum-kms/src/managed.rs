@@ -52,6 +52,11 @@ const MANAGED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The names of the predefined AWS managed aliases.
+pub(crate) fn predefined_aliases() -> impl Iterator<Item = String> {
+    MANAGED.iter().map(|(s, _)| format!("alias/aws/{s}"))
+}
+
 pub(crate) fn managed(service: &str) -> Option<&'static str> {
     MANAGED.iter().find(|(s, _)| *s == service).map(|(_, d)| *d)
 }
