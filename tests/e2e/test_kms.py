@@ -388,3 +388,20 @@ def test_a_constrained_grant_allows_only_its_encryption_context(kms, gureum):
     assert err["Code"] == "AccessDeniedException"
     err = client_error(grantee.encrypt, KeyId=key, Plaintext=b"x")
     assert err["Code"] == "AccessDeniedException"
+
+
+def test_keys_made_after_a_reset_survive_a_restart(gureum):
+    """A reset empties KMS's tables, master key included; the next key is
+    sealed under a new master key that is kept, so it opens after a restart."""
+    import urllib.request
+
+    req = urllib.request.Request(gureum.endpoint + "/_gureum/reset?service=kms", method="POST", data=b"")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        r.read()
+    kms = gureum.client("kms")
+    assert kms.list_keys()["Keys"] == [], "the reset emptied KMS"
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    gureum.restart(kill=True)
+    kms = gureum.client("kms")
+    blob = kms.encrypt(KeyId=key, Plaintext=b"after reset")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"after reset"

@@ -26,7 +26,7 @@ use gureum_core::{
 };
 use gureum_policy::{Policy, PolicySet, Request};
 use serde_json::Map;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// What a request asks to do with a key: the IAM action and, for
 /// operations that take one, the encryption context (grant constraints
@@ -109,9 +109,9 @@ impl KmsService {
             return Ok(());
         }
         let target = AuthzTarget::new(action, key_arn(scope, &key.id));
-        let policy = Policy::parse(&key.policy).ok();
+        let policy = self.parsed_policy(&key.policy);
         let (request, eval) = if iam_caller {
-            let resource = policy.as_ref().map(|p| (p, scope.account()));
+            let resource = policy.as_deref().map(|p| (p, scope.account()));
             match authorizer.evaluate(ctx, &target, resource) {
                 Some(r) => r,
                 None => {
@@ -130,7 +130,7 @@ impl KmsService {
             let identity = std::slice::from_ref(everything());
             let set = PolicySet {
                 identity: identity.into(),
-                resource: policy.as_ref(),
+                resource: policy.as_deref(),
                 resource_account: Some(scope.account()),
                 boundary: None,
                 session: None,
@@ -151,6 +151,23 @@ impl KmsService {
         Err(denied(gureum_policy::access_denied_message(
             &request, &eval,
         )))
+    }
+
+    /// A key policy, parsed once per distinct document (most keys share
+    /// the default one); `None` when it does not parse, which allows
+    /// nothing.
+    fn parsed_policy(&self, doc: &str) -> Option<Arc<Policy>> {
+        let mut cache = self.policies.lock();
+        if let Some(p) = cache.get(doc) {
+            return Some(p.clone());
+        }
+        let parsed = Arc::new(Policy::parse(doc).ok()?);
+        // Bounded: documents are per key, and keys are many only in tests.
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(doc.to_string(), parsed.clone());
+        Some(parsed)
     }
 
     /// The caller's ARN, as grants name principals.

@@ -54,7 +54,8 @@ pub use grants::GrantRecord;
 use gureum_authz::Authorizer;
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use gureum_store::{Store, Table};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One version of a key's material, sealed under the master key.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -130,8 +131,9 @@ pub struct KmsService {
     store: Store,
     /// The master key row.
     master_table: Table<String>,
-    /// The master key, once read or made.
-    master: OnceLock<[u8; 32]>,
+    /// The master key, once read or made (forgotten on reset, when the
+    /// store's KMS tables may have been replaced).
+    master: parking_lot::RwLock<Option<[u8; 32]>>,
     /// Keys.
     keys: Table<KeyRecord>,
     /// Aliases.
@@ -141,6 +143,8 @@ pub struct KmsService {
     /// Evaluates key policies with the caller's IAM policies (`None`: a
     /// service without IAM, as in unit tests, enforces nothing).
     authorizer: Option<Arc<Authorizer>>,
+    /// Key policies parsed, by document.
+    policies: parking_lot::Mutex<HashMap<String, Arc<gureum_policy::Policy>>>,
 }
 
 impl KmsService {
@@ -148,11 +152,12 @@ impl KmsService {
     pub fn new(store: Store) -> Self {
         KmsService {
             master_table: store.table("kms.master"),
-            master: OnceLock::new(),
+            master: Default::default(),
             keys: store.table("kms.keys"),
             aliases: store.table("kms.aliases"),
             grants: store.table("kms.grants"),
             authorizer: None,
+            policies: Default::default(),
             store,
         }
     }
@@ -177,6 +182,13 @@ impl KmsService {
         service: &str,
     ) -> Result<String, AwsError> {
         managed::aws_managed_key(self, scope, now_ms, service)
+    }
+
+    /// Forgets what is cached from the store (`POST /_gureum/reset`, an
+    /// import): the master key and parsed key policies.
+    fn reset(&self) {
+        *self.master.write() = None;
+        self.policies.lock().clear();
     }
 
     fn create_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
@@ -309,7 +321,7 @@ impl KmsService {
 }
 
 gureum_core::service_operations! {
-    KmsService, "kms", authorization = authorization,
+    KmsService, "kms", reset = reset, authorization = authorization,
     "CreateKey" => create_key,
     "DescribeKey" => describe_key,
     "ListKeys" => list_keys,

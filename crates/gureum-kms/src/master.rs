@@ -15,8 +15,8 @@ const ROW: &str = "master";
 
 /// The master key, read from the store or made there once.
 fn master_key(svc: &KmsService) -> Result<[u8; 32], AwsError> {
-    if let Some(k) = svc.master.get() {
-        return Ok(*k);
+    if let Some(k) = *svc.master.read() {
+        return Ok(k);
     }
     // Read and create in one transaction, so two first requests agree.
     let encoded = svc.store.write(|txn| -> Result<String, AwsError> {
@@ -34,7 +34,8 @@ fn master_key(svc: &KmsService) -> Result<[u8; 32], AwsError> {
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .ok_or_else(|| AwsError::internal("the stored KMS master key is malformed"))?;
-    Ok(*svc.master.get_or_init(|| bytes))
+    *svc.master.write() = Some(bytes);
+    Ok(bytes)
 }
 
 /// `material` sealed for `owner` (the key's scope key and material id).

@@ -1071,3 +1071,28 @@ fn predefined_aws_aliases_are_listed_without_a_key_until_used() {
     assert_eq!(seen, sorted);
     assert!(seen.len() >= 10);
 }
+
+#[test]
+fn a_reset_forgets_the_cached_master_key() {
+    let store = Store::in_memory().expect("store");
+    let s = KmsService::new(store.clone());
+    let c = ctx();
+    new_key(&s, &c);
+    // What a reset does to the store: the KMS tables are emptied.
+    store
+        .write(|txn| -> Result<(), gureum_store::StoreError> {
+            txn.delete(&s.master_table, "master")?;
+            Ok(())
+        })
+        .expect("clear");
+    s.reset();
+    let key = new_key(&s, &c);
+    // A fresh service (a restart) reads the master key the new key was sealed with.
+    let restarted = KmsService::new(store);
+    ok(
+        &restarted,
+        &c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": "AA=="}),
+    );
+}
