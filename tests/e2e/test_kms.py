@@ -405,3 +405,41 @@ def test_keys_made_after_a_reset_survive_a_restart(gureum):
     kms = gureum.client("kms")
     blob = kms.encrypt(KeyId=key, Plaintext=b"after reset")["CiphertextBlob"]
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"after reset"
+
+
+def test_key_material_wrapped_by_openssl_imports_through_the_cli(kms, gureum):
+    """AWS's documented import flow: the CLI gets the wrapping key and
+    token, openssl wraps 32 random bytes with RSAES-OAEP SHA-256, the CLI
+    imports them, and the key encrypts."""
+    key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]
+    assert key["KeyState"] == "PendingImport" and key["Origin"] == "EXTERNAL"
+    _, params, _ = gureum.aws(
+        "kms", "get-parameters-for-import", "--key-id", key["KeyId"],
+        "--wrapping-algorithm", "RSAES_OAEP_SHA_256", "--wrapping-key-spec", "RSA_2048",
+    )
+    with tempfile.TemporaryDirectory() as d:
+        path = lambda n: os.path.join(d, n)  # noqa: E731
+        with open(path("pub.der"), "wb") as f:
+            f.write(base64.b64decode(params["PublicKey"]))
+        with open(path("token.bin"), "wb") as f:
+            f.write(base64.b64decode(params["ImportToken"]))
+        with open(path("material.bin"), "wb") as f:
+            f.write(os.urandom(32))
+        subprocess.run(
+            ["openssl", "pkeyutl", "-encrypt", "-in", path("material.bin"), "-out", path("wrapped.bin"),
+             "-inkey", path("pub.der"), "-keyform", "DER", "-pubin",
+             "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256",
+             "-pkeyopt", "rsa_mgf1_md:sha256"],
+            check=True, capture_output=True,
+        )
+        gureum.aws(
+            "kms", "import-key-material", "--key-id", key["KeyId"],
+            "--encrypted-key-material", f"fileb://{path('wrapped.bin')}",
+            "--import-token", f"fileb://{path('token.bin')}",
+            "--expiration-model", "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        )
+    meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+    assert meta["KeyState"] == "Enabled"
+    assert meta["ExpirationModel"] == "KEY_MATERIAL_DOES_NOT_EXPIRE"
+    blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"imported")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"imported"

@@ -34,6 +34,20 @@ gureum_core::aws_errors! {
         /// have its deletion cancelled (AWS's wording).
         PendingDeletion { arn: String } = ("KMSInvalidStateException", 400,
             "{arn} is pending deletion."),
+        /// A key of imported material that has none (never imported,
+        /// expired or deleted).
+        PendingImport { arn: String } = ("KMSInvalidStateException", 400,
+            "{arn} is pending import."),
+        /// An import token this server did not hand out for this key.
+        InvalidImportToken = ("InvalidImportTokenException", 400,
+            "The import token is not valid for this KMS key."),
+        /// An import token past its 24 hours.
+        ExpiredImportToken = ("ExpiredImportTokenException", 400,
+            "The import token has expired."),
+        /// Material that is not the key's (a re-import must bring the same
+        /// material; a symmetric key's is 32 bytes).
+        IncorrectKeyMaterial = ("IncorrectKeyMaterialException", 400,
+            "The key material in the request is not the key material previously imported into this KMS key."),
         /// `CancelKeyDeletion` on a key that is not pending deletion.
         NotPendingDeletion { arn: String } = ("KMSInvalidStateException", 400,
             "{arn} is not pending deletion."),

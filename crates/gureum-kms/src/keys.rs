@@ -27,7 +27,13 @@ pub(crate) fn metadata(scope: Scope<'_>, rec: &KeyRecord) -> Value {
     if let (Some(at), "PendingDeletion") = (rec.deletion_ms, rec.state.as_str()) {
         m.insert("DeletionDate".into(), json!(at as f64 / 1000.0));
     }
-    m.insert("Origin".into(), json!("AWS_KMS"));
+    m.insert("Origin".into(), json!(rec.origin));
+    if let Some(model) = &rec.expiration_model {
+        m.insert("ExpirationModel".into(), json!(model));
+    }
+    if let Some(t) = rec.valid_to_ms {
+        m.insert("ValidTo".into(), json!(t as f64 / 1000.0));
+    }
     m.insert("KeyManager".into(), json!(rec.key_manager));
     m.insert("CustomerMasterKeySpec".into(), json!(rec.key_spec));
     m.insert("KeySpec".into(), json!(rec.key_spec));
@@ -136,9 +142,12 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
             "KeyUsage {usage} is not compatible with KeySpec {spec}"
         )));
     }
-    if let Some(origin) = str_member(input, "Origin").filter(|o| *o != "AWS_KMS") {
+    let origin = str_member(input, "Origin").unwrap_or("AWS_KMS");
+    // Imported material: symmetric keys only, for now.
+    let external = origin == "EXTERNAL" && spec == "SYMMETRIC_DEFAULT";
+    if origin != "AWS_KMS" && !external {
         return Err(KmsError::Unsupported {
-            what: format!("Origin {origin} is not supported by Gureum yet"),
+            what: format!("Origin {origin} with KeySpec {spec} is not supported by Gureum yet"),
         }
         .into());
     }
@@ -154,22 +163,25 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
     let tags = crate::settings::tags_from(input)?;
     let now = ctx.clock.now_millis();
     let id = gureum_core::id::uuid_v4();
-    let material = if spec == "SYMMETRIC_DEFAULT" {
-        new_material(svc, scope, &id, now, None)?
+    let materials = if external {
+        // Material comes later, with ImportKeyMaterial.
+        Vec::new()
+    } else if spec == "SYMMETRIC_DEFAULT" {
+        vec![new_material(svc, scope, &id, now, None)?]
     } else {
         let bytes =
             primitives::generate(spec).map_err(|_| AwsError::internal("key generation failed"))?;
-        seal_material(svc, scope, &id, now, None, &bytes)?
+        vec![seal_material(svc, scope, &id, now, None, &bytes)?]
     };
     let rec = KeyRecord {
-        materials: vec![material],
+        materials,
         id,
         created_ms: now,
         description: str_member(input, "Description").unwrap_or_default().into(),
         key_usage: usage.into(),
         key_spec: spec.into(),
         key_manager: "CUSTOMER".into(),
-        state: "Enabled".into(),
+        state: if external { "PendingImport" } else { "Enabled" }.into(),
         deletion_ms: None,
         rotation_enabled: false,
         rotation_days: 365,
@@ -178,6 +190,10 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
             .map(str::to_string)
             .unwrap_or_else(|| default_policy(scope.account())),
         tags,
+        origin: origin.into(),
+        expiration_model: None,
+        valid_to_ms: None,
+        imported_material_id: None,
     };
     // AWS's lockout safety check: the creator must be able to change the
     // policy it gives, unless it says it knows better.

@@ -17,7 +17,9 @@
 //!   unscoped row;
 //! - `kms.keys`: `account/region/key-id` → [`KeyRecord`];
 //! - `kms.aliases`: `account/region/alias/name` → [`AliasRecord`];
-//! - `kms.grants`: `account/region/key-id/grant-id` → [`GrantRecord`].
+//! - `kms.grants`: `account/region/key-id/grant-id` → [`GrantRecord`];
+//! - `kms.imports`: `account/region/key-id/token-id` → the wrapping key
+//!   `GetParametersForImport` made (sealed), until it expires.
 //!
 //! A key whose deletion date has passed on Gureum's clock is gone: reads
 //! treat it as absent (`resolve::live`) without a background task, as EC2's
@@ -39,6 +41,7 @@ mod authorization;
 mod ciphertext;
 mod crypto;
 mod grants;
+mod imports;
 mod keys;
 mod managed;
 mod master;
@@ -107,6 +110,24 @@ pub struct KeyRecord {
     /// Tags, in the order they were first set.
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// `AWS_KMS`, or `EXTERNAL` for imported key material.
+    #[serde(default = "default_origin")]
+    pub origin: String,
+    /// For imported material: `KEY_MATERIAL_EXPIRES` or
+    /// `KEY_MATERIAL_DOES_NOT_EXPIRE`.
+    #[serde(default)]
+    pub expiration_model: Option<String>,
+    /// When imported material expires, epoch milliseconds.
+    #[serde(default)]
+    pub valid_to_ms: Option<i64>,
+    /// The version id of the material first imported (derived from it):
+    /// the only material the key accepts again.
+    #[serde(default)]
+    pub imported_material_id: Option<String>,
+}
+
+fn default_origin() -> String {
+    "AWS_KMS".into()
 }
 
 fn default_rotation_days() -> i64 {
@@ -140,6 +161,8 @@ pub struct KmsService {
     aliases: Table<AliasRecord>,
     /// Grants.
     grants: Table<GrantRecord>,
+    /// Import parameters (wrapping keys) handed out, by key and token.
+    imports: Table<imports::ImportParams>,
     /// Evaluates key policies with the caller's IAM policies (`None`: a
     /// service without IAM, as in unit tests, enforces nothing).
     authorizer: Option<Arc<Authorizer>>,
@@ -156,6 +179,7 @@ impl KmsService {
             keys: store.table("kms.keys"),
             aliases: store.table("kms.aliases"),
             grants: store.table("kms.grants"),
+            imports: store.table("kms.imports"),
             authorizer: None,
             policies: Default::default(),
             store,
@@ -288,6 +312,15 @@ impl KmsService {
     fn list_key_rotations(&self, ctx: &RequestContext, input: Value) -> OpResult {
         settings::list_rotations(self, ctx, &input)
     }
+    fn get_parameters_for_import(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        imports::get_parameters(self, ctx, &input)
+    }
+    fn import_key_material(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        imports::import_material(self, ctx, &input)
+    }
+    fn delete_imported_key_material(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        imports::delete_material(self, ctx, &input)
+    }
     fn create_grant(&self, ctx: &RequestContext, input: Value) -> OpResult {
         grants::create_grant(self, ctx, &input)
     }
@@ -358,6 +391,9 @@ gureum_core::service_operations! {
     "GetPublicKey" => get_public_key,
     "GenerateMac" => generate_mac,
     "VerifyMac" => verify_mac,
+    "GetParametersForImport" => get_parameters_for_import,
+    "ImportKeyMaterial" => import_key_material,
+    "DeleteImportedKeyMaterial" => delete_imported_key_material,
     "CreateGrant" => create_grant,
     "ListGrants" => list_grants,
     "ListRetirableGrants" => list_retirable_grants,

@@ -97,6 +97,10 @@ pub(crate) fn aws_managed_key(
             rotation_since_ms: Some(now),
             policy: default_policy(scope.account()),
             tags: Vec::new(),
+            origin: "AWS_KMS".into(),
+            expiration_model: None,
+            valid_to_ms: None,
+            imported_material_id: None,
         };
         txn.put(&svc.keys, &scope.key(&id), &rec)?;
         let alias = AliasRecord {

@@ -28,11 +28,22 @@ pub(crate) fn alias_arn(scope: Scope<'_>, name: &str) -> String {
 
 /// The key if it still exists at `now_ms`: a key whose deletion date has
 /// passed is gone, evaluated lazily on every read.
-pub(crate) fn live(rec: KeyRecord, now_ms: i64) -> Option<KeyRecord> {
-    match rec.deletion_ms {
-        Some(at) if rec.state == "PendingDeletion" && at <= now_ms => None,
-        _ => Some(rec),
+///
+/// Imported material whose `ValidTo` has passed is gone too: the key is
+/// `PendingImport` again, as AWS leaves it.
+pub(crate) fn live(mut rec: KeyRecord, now_ms: i64) -> Option<KeyRecord> {
+    if let Some(at) = rec.deletion_ms {
+        if rec.state == "PendingDeletion" && at <= now_ms {
+            return None;
+        }
     }
+    let expired = rec.valid_to_ms.is_some_and(|t| t <= now_ms);
+    if expired && matches!(rec.state.as_str(), "Enabled" | "Disabled") {
+        rec.state = "PendingImport".into();
+        rec.materials.clear();
+        rec.valid_to_ms = None;
+    }
+    Some(rec)
 }
 
 /// What a `KeyId` names.
@@ -180,6 +191,7 @@ pub(crate) fn usable(scope: Scope<'_>, rec: &KeyRecord) -> Result<(), AwsError> 
     match rec.state.as_str() {
         "Enabled" => Ok(()),
         "PendingDeletion" => Err(KmsError::PendingDeletion { arn }.into()),
+        "PendingImport" => Err(KmsError::PendingImport { arn }.into()),
         _ => Err(KmsError::Disabled { arn }.into()),
     }
 }

@@ -189,7 +189,8 @@ pub(crate) fn update_description(
 /// Refuses rotation of keys that cannot rotate (only symmetric
 /// encryption keys can).
 fn rotatable(scope: Scope<'_>, rec: &KeyRecord) -> Result<(), AwsError> {
-    if rec.key_spec != "SYMMETRIC_DEFAULT" {
+    // Imported material is rotated by importing, not by KMS.
+    if rec.key_spec != "SYMMETRIC_DEFAULT" || rec.origin != "AWS_KMS" {
         return Err(KmsError::Unsupported {
             what: format!(
                 "{} does not support automatic key rotation.",

@@ -1096,3 +1096,119 @@ fn a_reset_forgets_the_cached_master_key() {
         json!({"KeyId": key, "Plaintext": "AA=="}),
     );
 }
+
+/// Wraps `material` for import the way a client does: RSA-OAEP SHA-256
+/// under the public key `GetParametersForImport` gave.
+fn import(
+    s: &KmsService,
+    c: &RequestContext,
+    key: &str,
+    material: &[u8],
+    extra: Value,
+) -> Result<Value, AwsError> {
+    use rsa::pkcs8::DecodePublicKey;
+    let params = ok(
+        s,
+        c,
+        "GetParametersForImport",
+        json!({"KeyId": key, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+    );
+    let der = B64
+        .decode(params["PublicKey"].as_str().expect("pk"))
+        .expect("b64");
+    let public = rsa::RsaPublicKey::from_public_key_der(&der).expect("spki");
+    let wrapped = public
+        .encrypt(
+            &mut rand::rngs::OsRng,
+            rsa::Oaep::new::<sha2::Sha256>(),
+            material,
+        )
+        .expect("wrap");
+    let mut input = json!({"KeyId": key, "ImportToken": params["ImportToken"],
+                           "EncryptedKeyMaterial": B64.encode(wrapped)});
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        input[k] = v.clone();
+    }
+    call(s, c, "ImportKeyMaterial", input)
+}
+
+#[test]
+fn imported_material_encrypts_and_only_the_same_material_comes_back() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx_with(&clock);
+    let m = ok(&s, &c, "CreateKey", json!({"Origin": "EXTERNAL"}))["KeyMetadata"].clone();
+    assert_eq!(
+        (m["KeyState"].as_str(), m["Origin"].as_str()),
+        (Some("PendingImport"), Some("EXTERNAL"))
+    );
+    let key = m["KeyId"].as_str().expect("id").to_string();
+    let e = err(
+        &s,
+        &c,
+        "Encrypt",
+        json!({"KeyId": key, "Plaintext": "AA=="}),
+    );
+    assert_eq!(e.message, format!("{} is pending import.", arn(&key)));
+    let material = [7u8; 32];
+    import(&s, &c, &key, &material, json!({})).expect("import");
+    let blob = encrypt(&s, &c, &key, json!({}));
+    let described = ok(&s, &c, "DescribeKey", json!({"KeyId": key}));
+    assert_eq!(
+        described["KeyMetadata"]["ExpirationModel"],
+        "KEY_MATERIAL_DOES_NOT_EXPIRE"
+    );
+    ok(&s, &c, "DeleteImportedKeyMaterial", json!({"KeyId": key}));
+    let e = err(&s, &c, "Decrypt", json!({"CiphertextBlob": blob}));
+    assert_eq!(e.code, "KMSInvalidStateException");
+    let e = import(&s, &c, &key, &[8u8; 32], json!({})).expect_err("other material");
+    assert_eq!(e.code, "IncorrectKeyMaterialException");
+    // The same material again: what it encrypted before decrypts.
+    let valid_to = (clock.now_millis() / 1000 + 3600) as f64;
+    import(&s, &c, &key, &material, json!({"ValidTo": valid_to})).expect("re-import");
+    ok(&s, &c, "Decrypt", json!({"CiphertextBlob": blob}));
+    // The material expires on Gureum's clock.
+    clock.advance_millis(3_601_000);
+    let m = ok(&s, &c, "DescribeKey", json!({"KeyId": key}))["KeyMetadata"].clone();
+    assert_eq!(m["KeyState"], "PendingImport");
+    let e = err(&s, &c, "Decrypt", json!({"CiphertextBlob": blob}));
+    assert_eq!(e.code, "KMSInvalidStateException");
+}
+
+#[test]
+fn import_tokens_are_bound_to_their_key_and_expire() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx_with(&clock);
+    let a = ok(&s, &c, "CreateKey", json!({"Origin": "EXTERNAL"}))["KeyMetadata"]["KeyId"].clone();
+    let b = ok(&s, &c, "CreateKey", json!({"Origin": "EXTERNAL"}))["KeyMetadata"]["KeyId"].clone();
+    let params = ok(
+        &s,
+        &c,
+        "GetParametersForImport",
+        json!({"KeyId": a, "WrappingAlgorithm": "RSAES_OAEP_SHA_1", "WrappingKeySpec": "RSA_2048"}),
+    );
+    let e = err(
+        &s,
+        &c,
+        "ImportKeyMaterial",
+        json!({"KeyId": b, "ImportToken": params["ImportToken"], "EncryptedKeyMaterial": "AAAA"}),
+    );
+    assert_eq!(e.code, "InvalidImportTokenException");
+    clock.advance_millis(24 * 3_600_000 + 1);
+    let e = err(
+        &s,
+        &c,
+        "ImportKeyMaterial",
+        json!({"KeyId": a, "ImportToken": params["ImportToken"], "EncryptedKeyMaterial": "AAAA"}),
+    );
+    assert_eq!(e.code, "ExpiredImportTokenException");
+    let own = new_key(&s, &c);
+    let e = err(
+        &s,
+        &c,
+        "GetParametersForImport",
+        json!({"KeyId": own, "WrappingAlgorithm": "RSAES_OAEP_SHA_1", "WrappingKeySpec": "RSA_2048"}),
+    );
+    assert_eq!(e.code, "UnsupportedOperationException");
+}
