@@ -443,3 +443,19 @@ def test_key_material_wrapped_by_openssl_imports_through_the_cli(kms, gureum):
     assert meta["ExpirationModel"] == "KEY_MATERIAL_DOES_NOT_EXPIRE"
     blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"imported")["CiphertextBlob"]
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"imported"
+
+
+def test_derive_shared_secret_matches_ecdh_computed_locally(kms):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT")["KeyMetadata"]
+    assert key["KeyAgreementAlgorithms"] == ["ECDH"]
+    ours = serialization.load_der_public_key(kms.get_public_key(KeyId=key["KeyId"])["PublicKey"])
+    peer = ec.generate_private_key(ec.SECP256R1())
+    peer_der = peer.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    out = kms.derive_shared_secret(KeyId=key["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=peer_der)
+    assert out["SharedSecret"] == peer.exchange(ec.ECDH(), ours)
+    assert out["KeyOrigin"] == "AWS_KMS"

@@ -42,6 +42,7 @@ pub(crate) fn metadata(scope: Scope<'_>, rec: &KeyRecord) -> Value {
             ("EncryptionAlgorithms", a.encryption),
             ("SigningAlgorithms", a.signing),
             ("MacAlgorithms", a.mac),
+            ("KeyAgreementAlgorithms", a.agreement),
         ] {
             if !list.is_empty() {
                 m.insert(name.into(), json!(list));

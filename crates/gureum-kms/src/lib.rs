@@ -345,6 +345,9 @@ impl KmsService {
     fn get_public_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
         signing::get_public_key(self, ctx, &input)
     }
+    fn derive_shared_secret(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        signing::derive_shared_secret(self, ctx, &input)
+    }
     fn generate_mac(&self, ctx: &RequestContext, input: Value) -> OpResult {
         signing::generate_mac(self, ctx, &input)
     }
@@ -389,6 +392,7 @@ gureum_core::service_operations! {
     "Sign" => sign,
     "Verify" => verify,
     "GetPublicKey" => get_public_key,
+    "DeriveSharedSecret" => derive_shared_secret,
     "GenerateMac" => generate_mac,
     "VerifyMac" => verify_mac,
     "GetParametersForImport" => get_parameters_for_import,

@@ -89,6 +89,49 @@ macro_rules! curve {
     };
 }
 
+/// ECDH for the NIST curves (KMS's KEY_AGREEMENT keys).
+macro_rules! agreement {
+    ($name:ident, $krate:ident) => {
+        mod $name {
+            use super::Failed;
+            use $krate::pkcs8::DecodePublicKey;
+
+            /// The raw shared secret (the x coordinate) with a peer's DER
+            /// `SubjectPublicKeyInfo`; `None` for a key of another curve.
+            pub(crate) fn derive(
+                secret: &[u8],
+                peer_der: &[u8],
+            ) -> Result<Option<Vec<u8>>, Failed> {
+                let sk = $krate::SecretKey::from_slice(secret).map_err(|_| Failed)?;
+                let Ok(peer) = $krate::PublicKey::from_public_key_der(peer_der) else {
+                    return Ok(None);
+                };
+                let shared = $krate::ecdh::diffie_hellman(sk.to_nonzero_scalar(), peer.as_affine());
+                Ok(Some(shared.raw_secret_bytes().to_vec()))
+            }
+        }
+    };
+}
+
+agreement!(ecdh_p256, p256);
+agreement!(ecdh_p384, p384);
+agreement!(ecdh_p521, p521);
+
+/// The ECDH shared secret of a KEY_AGREEMENT key with a peer's public key
+/// (DER); `None` when the peer key is not a point of the key's curve.
+pub(crate) fn derive_shared_secret(
+    spec: &str,
+    material: &[u8],
+    peer_der: &[u8],
+) -> Result<Option<Vec<u8>>, Failed> {
+    match spec {
+        "ECC_NIST_P256" => ecdh_p256::derive(material, peer_der),
+        "ECC_NIST_P384" => ecdh_p384::derive(material, peer_der),
+        "ECC_NIST_P521" => ecdh_p521::derive(material, peer_der),
+        _ => Err(Failed),
+    }
+}
+
 curve!(nist_p256, p256);
 curve!(nist_p384, p384);
 curve!(nist_p521, p521);
@@ -309,6 +352,27 @@ mod tests {
         }
         let ct = rsa_encrypt(&key, "RSAES_OAEP_SHA_1", b"secret").expect("encrypt");
         assert_eq!(rsa_decrypt(&key, "RSAES_OAEP_SHA_256", &ct), Err(Failed));
+    }
+
+    #[test]
+    fn ecdh_agrees_from_both_sides_and_refuses_another_curve() {
+        let a = generate("ECC_NIST_P256").expect("a");
+        let b = generate("ECC_NIST_P256").expect("b");
+        let ab = derive_shared_secret(
+            "ECC_NIST_P256",
+            &a,
+            &public_der("ECC_NIST_P256", &b).expect("b pub"),
+        );
+        let ba = derive_shared_secret(
+            "ECC_NIST_P256",
+            &b,
+            &public_der("ECC_NIST_P256", &a).expect("a pub"),
+        );
+        assert_eq!(ab, ba);
+        assert_eq!(ab.expect("ok").expect("same curve").len(), 32);
+        let other = generate("ECC_NIST_P384").expect("c");
+        let peer = public_der("ECC_NIST_P384", &other).expect("c pub");
+        assert_eq!(derive_shared_secret("ECC_NIST_P256", &a, &peer), Ok(None));
     }
 
     #[test]

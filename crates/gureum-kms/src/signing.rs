@@ -1,5 +1,6 @@
 //! Asymmetric and HMAC keys' operations: `Sign`, `Verify` (messages RAW or
-//! as a DIGEST), `GetPublicKey`, `GenerateMac`, `VerifyMac`.
+//! as a DIGEST), `GetPublicKey`, `DeriveSharedSecret` (ECDH),
+//! `GenerateMac`, `VerifyMac`.
 
 use crate::crypto::current_material;
 use crate::keys::dry_run;
@@ -157,8 +158,45 @@ pub(crate) fn get_public_key(svc: &KmsService, ctx: &RequestContext, input: &Val
         if !a.signing.is_empty() {
             out.insert("SigningAlgorithms".into(), json!(a.signing));
         }
+        if !a.agreement.is_empty() {
+            out.insert("KeyAgreementAlgorithms".into(), json!(a.agreement));
+        }
     }
     Ok(Value::Object(out))
+}
+
+/// `DeriveSharedSecret`: ECDH between a KEY_AGREEMENT key and a peer's
+/// public key (DER `SubjectPublicKeyInfo` of the same curve).
+pub(crate) fn derive_shared_secret(
+    svc: &KmsService,
+    ctx: &RequestContext,
+    input: &Value,
+) -> OpResult {
+    let scope = Scope::regional(ctx);
+    if input.get("Recipient").is_some() {
+        return Err(KmsError::Unsupported {
+            what: "Recipient (Nitro Enclaves attestation) is not supported by Gureum".into(),
+        }
+        .into());
+    }
+    let rec = key_for(svc, ctx, input, "KEY_AGREEMENT", "DeriveSharedSecret")?;
+    algorithm(scope, &rec, input, "KeyAgreementAlgorithm", |a| a.agreement)?;
+    let peer = blob(input, "PublicKey")?;
+    let material = current_material(svc, scope, &rec)?;
+    let secret = primitives::derive_shared_secret(&rec.key_spec, &material, &peer)
+        .map_err(|_| failed("key agreement"))?
+        .ok_or_else(|| {
+            AwsError::from(CommonError::ValidationException {
+                message: format!("PublicKey is not a valid {} public key.", rec.key_spec),
+            })
+        })?;
+    dry_run(input)?;
+    Ok(json!({
+        "KeyId": key_arn(scope, &rec.id),
+        "SharedSecret": B64.encode(secret),
+        "KeyAgreementAlgorithm": "ECDH",
+        "KeyOrigin": rec.origin,
+    }))
 }
 
 /// The MAC of an input's `Message` with its key and `MacAlgorithm`.

@@ -10,6 +10,8 @@ pub(crate) struct Algorithms {
     pub signing: &'static [&'static str],
     /// `MacAlgorithms`.
     pub mac: &'static [&'static str],
+    /// `KeyAgreementAlgorithms`.
+    pub agreement: &'static [&'static str],
 }
 
 const NONE: &[&str] = &[];
@@ -47,6 +49,7 @@ pub(crate) fn algorithms(spec: &str, usage: &str) -> Option<Algorithms> {
             encryption,
             signing,
             mac,
+            agreement: NONE,
         })
     };
     match (spec, usage) {
@@ -56,6 +59,14 @@ pub(crate) fn algorithms(spec: &str, usage: &str) -> Option<Algorithms> {
         ("ECC_NIST_P256" | "ECC_SECG_P256K1", "SIGN_VERIFY") => a(NONE, &["ECDSA_SHA_256"], NONE),
         ("ECC_NIST_P384", "SIGN_VERIFY") => a(NONE, &["ECDSA_SHA_384"], NONE),
         ("ECC_NIST_P521", "SIGN_VERIFY") => a(NONE, &["ECDSA_SHA_512"], NONE),
+        ("ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521", "KEY_AGREEMENT") => {
+            Some(Algorithms {
+                encryption: NONE,
+                signing: NONE,
+                mac: NONE,
+                agreement: &["ECDH"],
+            })
+        }
         ("HMAC_224", "GENERATE_VERIFY_MAC") => a(NONE, NONE, &["HMAC_SHA_224"]),
         ("HMAC_256", "GENERATE_VERIFY_MAC") => a(NONE, NONE, &["HMAC_SHA_256"]),
         ("HMAC_384", "GENERATE_VERIFY_MAC") => a(NONE, NONE, &["HMAC_SHA_384"]),
@@ -76,12 +87,18 @@ mod tests {
     #[test]
     fn every_supported_spec_has_a_usage() {
         for spec in SUPPORTED {
-            let any = ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC"]
-                .iter()
-                .any(|u| algorithms(spec, u).is_some());
+            let any = [
+                "ENCRYPT_DECRYPT",
+                "SIGN_VERIFY",
+                "GENERATE_VERIFY_MAC",
+                "KEY_AGREEMENT",
+            ]
+            .iter()
+            .any(|u| algorithms(spec, u).is_some());
             assert!(any, "{spec}");
         }
         assert!(algorithms("ECC_NIST_P256", "ENCRYPT_DECRYPT").is_none());
         assert!(algorithms("HMAC_256", "SIGN_VERIFY").is_none());
+        assert!(algorithms("ECC_SECG_P256K1", "KEY_AGREEMENT").is_none());
     }
 }

@@ -1212,3 +1212,40 @@ fn import_tokens_are_bound_to_their_key_and_expire() {
     );
     assert_eq!(e.code, "UnsupportedOperationException");
 }
+
+#[test]
+fn key_agreement_keys_derive_the_secret_the_peer_derives() {
+    let s = svc();
+    let c = ctx();
+    let ours = key_of(&s, &c, "ECC_NIST_P256", "KEY_AGREEMENT");
+    assert_eq!(ours["KeyAgreementAlgorithms"], json!(["ECDH"]));
+    let theirs = key_of(&s, &c, "ECC_NIST_P256", "KEY_AGREEMENT")["KeyId"].clone();
+    let public = |k: &Value| ok(&s, &c, "GetPublicKey", json!({"KeyId": k}))["PublicKey"].clone();
+    let derive = |k: &Value, peer: Value| {
+        ok(
+            &s,
+            &c,
+            "DeriveSharedSecret",
+            json!({"KeyId": k, "KeyAgreementAlgorithm": "ECDH", "PublicKey": peer}),
+        )["SharedSecret"]
+            .clone()
+    };
+    let a = derive(&ours["KeyId"], public(&theirs));
+    let b = derive(&theirs, public(&ours["KeyId"]));
+    assert_eq!(a, b);
+    let p384 = key_of(&s, &c, "ECC_NIST_P384", "SIGN_VERIFY")["KeyId"].clone();
+    let e = err(
+        &s,
+        &c,
+        "DeriveSharedSecret",
+        json!({"KeyId": ours["KeyId"], "KeyAgreementAlgorithm": "ECDH", "PublicKey": public(&p384)}),
+    );
+    assert_eq!(e.code, "ValidationException");
+    let e = err(
+        &s,
+        &c,
+        "DeriveSharedSecret",
+        json!({"KeyId": p384, "KeyAgreementAlgorithm": "ECDH", "PublicKey": public(&theirs)}),
+    );
+    assert_eq!(e.code, "InvalidKeyUsageException");
+}
