@@ -459,3 +459,15 @@ def test_derive_shared_secret_matches_ecdh_computed_locally(kms):
     out = kms.derive_shared_secret(KeyId=key["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=peer_der)
     assert out["SharedSecret"] == peer.exchange(ec.ECDH(), ours)
     assert out["KeyOrigin"] == "AWS_KMS"
+
+
+def test_a_multi_region_replica_decrypts_what_the_primary_encrypted(kms, gureum):
+    primary = kms.create_key(MultiRegion=True)["KeyMetadata"]
+    assert primary["KeyId"].startswith("mrk-") and primary["MultiRegion"] is True
+    out = kms.replicate_key(KeyId=primary["KeyId"], ReplicaRegion="eu-west-1")
+    assert out["ReplicaKeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    blob = kms.encrypt(KeyId=primary["KeyId"], Plaintext=b"everywhere")["CiphertextBlob"]
+    west = gureum.client("kms", region="eu-west-1")
+    back = west.decrypt(CiphertextBlob=blob)
+    assert back["Plaintext"] == b"everywhere"
+    assert back["KeyId"] == f"arn:aws:kms:eu-west-1:{primary['AWSAccountId']}:key/{primary['KeyId']}"

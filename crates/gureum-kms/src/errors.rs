@@ -79,6 +79,9 @@ gureum_core::aws_errors! {
         /// An alias name already in use in the account and region.
         AliasExists { arn: String } = ("AlreadyExistsException", 400,
             "An alias with the name {arn} already exists"),
+        /// `ReplicateKey` to a region that already has the key.
+        ReplicaExists { arn: String } = ("AlreadyExistsException", 400,
+            "{arn} already exists"),
         /// An alias under `alias/aws/`, which AWS reserves for AWS managed
         /// keys. AWS answers `NotAuthorizedException` (not in the model)
         /// with no message.

@@ -49,7 +49,13 @@ pub(crate) fn metadata(scope: Scope<'_>, rec: &KeyRecord) -> Value {
             }
         }
     }
-    m.insert("MultiRegion".into(), json!(false));
+    m.insert("MultiRegion".into(), json!(rec.multi_region.is_some()));
+    if let Some(mr) = &rec.multi_region {
+        m.insert(
+            "MultiRegionConfiguration".into(),
+            crate::multi_region::configuration(scope, &rec.id, mr),
+        );
+    }
     // The material id is what rotation changes; only symmetric keys rotate.
     if let Some(current) = rec
         .materials
@@ -152,9 +158,17 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
         }
         .into());
     }
-    if input.get("MultiRegion").and_then(Value::as_bool) == Some(true) {
+    let multi_region =
+        (input.get("MultiRegion").and_then(Value::as_bool) == Some(true)).then(|| {
+            crate::MultiRegion {
+                primary: ctx.region.clone(),
+                replicas: Vec::new(),
+            }
+        });
+    if multi_region.is_some() && external {
         return Err(KmsError::Unsupported {
-            what: "Multi-Region keys are not supported by Gureum yet".into(),
+            what: "Multi-Region keys with imported key material are not supported by Gureum yet"
+                .into(),
         }
         .into());
     }
@@ -163,7 +177,11 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
     }
     let tags = crate::settings::tags_from(input)?;
     let now = ctx.clock.now_millis();
-    let id = gureum_core::id::uuid_v4();
+    // Multi-Region keys share one id in every region: `mrk-` and 32 hex digits.
+    let id = match &multi_region {
+        Some(_) => format!("mrk-{}", gureum_core::id::uuid_v4().replace('-', "")),
+        None => gureum_core::id::uuid_v4(),
+    };
     let materials = if external {
         // Material comes later, with ImportKeyMaterial.
         Vec::new()
@@ -195,6 +213,7 @@ pub(crate) fn create_key(svc: &KmsService, ctx: &RequestContext, input: &Value) 
         expiration_model: None,
         valid_to_ms: None,
         imported_material_id: None,
+        multi_region,
     };
     // AWS's lockout safety check: the creator must be able to change the
     // policy it gives, unless it says it knows better.

@@ -31,7 +31,8 @@
 //! managed keys; `crypto.rs` the encryption operations,
 //! `signing.rs` signatures, public keys and MACs, over `primitives.rs`
 //! (pure cryptography) and `specs.rs` (what each key spec allows);
-//! `aliases.rs`, `grants.rs`, `settings.rs` (tags, policies, rotation,
+//! `aliases.rs`, `grants.rs`, `imports.rs` (imported key material),
+//! `multi_region.rs` (replicas), `settings.rs` (tags, policies, rotation,
 //! description); `authorization.rs` says who may do what.
 
 pub mod errors;
@@ -45,6 +46,7 @@ mod imports;
 mod keys;
 mod managed;
 mod master;
+mod multi_region;
 mod primitives;
 mod resolve;
 mod settings;
@@ -124,6 +126,19 @@ pub struct KeyRecord {
     /// the only material the key accepts again.
     #[serde(default)]
     pub imported_material_id: Option<String>,
+    /// For a multi-Region key: where its primary is and where its
+    /// replicas are (kept the same on every key of the set).
+    #[serde(default)]
+    pub multi_region: Option<MultiRegion>,
+}
+
+/// The regions of a set of related multi-Region keys.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MultiRegion {
+    /// The primary key's region.
+    pub primary: String,
+    /// The replicas' regions, in the order they were made.
+    pub replicas: Vec<String>,
 }
 
 fn default_origin() -> String {
@@ -321,6 +336,9 @@ impl KmsService {
     fn delete_imported_key_material(&self, ctx: &RequestContext, input: Value) -> OpResult {
         imports::delete_material(self, ctx, &input)
     }
+    fn replicate_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        multi_region::replicate_key(self, ctx, &input)
+    }
     fn create_grant(&self, ctx: &RequestContext, input: Value) -> OpResult {
         grants::create_grant(self, ctx, &input)
     }
@@ -398,6 +416,7 @@ gureum_core::service_operations! {
     "GetParametersForImport" => get_parameters_for_import,
     "ImportKeyMaterial" => import_key_material,
     "DeleteImportedKeyMaterial" => delete_imported_key_material,
+    "ReplicateKey" => replicate_key,
     "CreateGrant" => create_grant,
     "ListGrants" => list_grants,
     "ListRetirableGrants" => list_retirable_grants,

@@ -101,6 +101,7 @@ pub(crate) fn aws_managed_key(
             expiration_model: None,
             valid_to_ms: None,
             imported_material_id: None,
+            multi_region: None,
         };
         txn.put(&svc.keys, &scope.key(&id), &rec)?;
         let alias = AliasRecord {

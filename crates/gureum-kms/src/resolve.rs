@@ -89,9 +89,12 @@ pub(crate) fn parse_ref(scope: Scope<'_>, given: &str) -> Result<KeyRef, AwsErro
     Err(KmsError::InvalidKeyId { id: given.into() }.into())
 }
 
-/// A UUID (`1234abcd-12ab-34cd-56ef-1234567890ab`), optionally `mrk-…`.
+/// A UUID (`1234abcd-12ab-34cd-56ef-1234567890ab`), or a multi-Region
+/// key's `mrk-` and 32 hex digits.
 pub(crate) fn is_key_id(s: &str) -> bool {
-    let s = s.strip_prefix("mrk-").unwrap_or(s);
+    if let Some(hex) = s.strip_prefix("mrk-") {
+        return hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
     s.len() == 36
         && s.char_indices().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => c == '-',

@@ -202,6 +202,21 @@ fn rotatable(scope: Scope<'_>, rec: &KeyRecord) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Refuses rotation changes on a multi-Region replica: its primary
+/// rotates, and the replicas get the material.
+fn not_replica(scope: Scope<'_>, rec: &KeyRecord) -> Result<(), AwsError> {
+    if crate::multi_region::is_replica(scope, rec) {
+        return Err(KmsError::Unsupported {
+            what: format!(
+                "{} is a multi-Region replica key; change rotation on its primary key.",
+                key_arn(scope, &rec.id)
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// When the next automatic rotation is due.
 fn next_rotation(rec: &KeyRecord) -> Option<i64> {
     let since = rec.rotation_since_ms?;
@@ -217,10 +232,11 @@ pub(crate) fn settle_rotation(
     rec: KeyRecord,
 ) -> Result<KeyRecord, AwsError> {
     let now = ctx.clock.now_millis();
-    if next_rotation(&rec).is_none_or(|due| due > now) {
+    let replica = crate::multi_region::is_replica(Scope::regional(ctx), &rec);
+    if replica || next_rotation(&rec).is_none_or(|due| due > now) {
         return Ok(rec);
     }
-    resolve::update_with(svc, ctx, &rec.id, None, |rec, scope, now| {
+    let rec = resolve::update_with(svc, ctx, &rec.id, None, |rec, scope, now| {
         let mut made = 0;
         while let Some(due) = next_rotation(rec).filter(|due| *due <= now) {
             if made < MAX_CATCH_UP {
@@ -231,7 +247,9 @@ pub(crate) fn settle_rotation(
             rec.rotation_since_ms = Some(due);
         }
         Ok(rec.clone())
-    })
+    })?;
+    crate::multi_region::sync_replicas(svc, ctx, &rec)?;
+    Ok(rec)
 }
 
 /// `GetKeyRotationStatus`.
@@ -281,17 +299,19 @@ pub(crate) fn set_rotation(
             "DisableKeyRotation"
         }
     );
-    update(svc, ctx, key_id(input), &action, |rec, scope, now| {
+    let rec = update(svc, ctx, key_id(input), &action, |rec, scope, now| {
         usable(scope, rec)?;
         rotatable(scope, rec)?;
+        not_replica(scope, rec)?;
         customer_managed(scope, rec)?;
         rec.rotation_enabled = enabled;
         if enabled {
             rec.rotation_days = days;
             rec.rotation_since_ms = Some(now);
         }
-        Ok(())
+        Ok(rec.clone())
     })?;
+    crate::multi_region::sync_replicas(svc, ctx, &rec)?;
     Ok(json!({}))
 }
 
@@ -306,13 +326,15 @@ pub(crate) fn rotate_on_demand(svc: &KmsService, ctx: &RequestContext, input: &V
         |rec, scope, now| {
             usable(scope, rec)?;
             rotatable(scope, rec)?;
+            not_replica(scope, rec)?;
             customer_managed(scope, rec)?;
             let m = keys::new_material(svc, scope, &rec.id, now, Some("ON_DEMAND"))?;
             rec.materials.push(m);
-            Ok(rec.id.clone())
+            Ok(rec.clone())
         },
     )?;
-    Ok(json!({ "KeyId": id }))
+    crate::multi_region::sync_replicas(svc, ctx, &id)?;
+    Ok(json!({ "KeyId": id.id }))
 }
 
 /// `ListKeyRotations`: the rotations made, oldest first.

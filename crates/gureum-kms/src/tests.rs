@@ -1249,3 +1249,74 @@ fn key_agreement_keys_derive_the_secret_the_peer_derives() {
     );
     assert_eq!(e.code, "InvalidKeyUsageException");
 }
+
+#[test]
+fn multi_region_replicas_decrypt_what_the_primary_encrypts_across_rotations() {
+    let s = svc();
+    let east = ctx();
+    let west = RequestContext::root("000000000000", "eu-west-1", Clock::system());
+    let m = ok(&s, &east, "CreateKey", json!({"MultiRegion": true}))["KeyMetadata"].clone();
+    let id = m["KeyId"].as_str().expect("id").to_string();
+    assert!(id.starts_with("mrk-") && id.len() == 36, "{id}");
+    assert_eq!(m["MultiRegion"], true);
+    assert_eq!(
+        m["MultiRegionConfiguration"]["MultiRegionKeyType"],
+        "PRIMARY"
+    );
+    let out = ok(
+        &s,
+        &east,
+        "ReplicateKey",
+        json!({"KeyId": id, "ReplicaRegion": "eu-west-1", "Description": "west"}),
+    );
+    let replica = &out["ReplicaKeyMetadata"];
+    assert_eq!(
+        replica["Arn"],
+        format!("arn:aws:kms:eu-west-1:000000000000:key/{id}")
+    );
+    assert_eq!(
+        replica["MultiRegionConfiguration"]["MultiRegionKeyType"],
+        "REPLICA"
+    );
+    assert_eq!(
+        replica["MultiRegionConfiguration"]["PrimaryKey"]["Region"],
+        "us-east-1"
+    );
+    let primary = ok(&s, &east, "DescribeKey", json!({"KeyId": id}));
+    assert_eq!(
+        primary["KeyMetadata"]["MultiRegionConfiguration"]["ReplicaKeys"][0]["Region"],
+        "eu-west-1"
+    );
+    let before = encrypt(&s, &east, &id, json!({"k": "v"}));
+    ok(&s, &east, "RotateKeyOnDemand", json!({"KeyId": id}));
+    let after = encrypt(&s, &east, &id, json!({"k": "v"}));
+    for blob in [before, after] {
+        let back = ok(
+            &s,
+            &west,
+            "Decrypt",
+            json!({"CiphertextBlob": blob, "EncryptionContext": {"k": "v"}}),
+        );
+        assert_eq!(
+            back["KeyId"],
+            format!("arn:aws:kms:eu-west-1:000000000000:key/{id}")
+        );
+    }
+    let e = err(&s, &west, "RotateKeyOnDemand", json!({"KeyId": id}));
+    assert_eq!(e.code, "UnsupportedOperationException");
+    let e = err(
+        &s,
+        &east,
+        "ReplicateKey",
+        json!({"KeyId": id, "ReplicaRegion": "eu-west-1"}),
+    );
+    assert_eq!(e.code, "AlreadyExistsException");
+    let single = new_key(&s, &east);
+    let e = err(
+        &s,
+        &east,
+        "ReplicateKey",
+        json!({"KeyId": single, "ReplicaRegion": "eu-west-1"}),
+    );
+    assert_eq!(e.code, "UnsupportedOperationException");
+}
