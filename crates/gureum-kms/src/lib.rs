@@ -339,6 +339,9 @@ impl KmsService {
     fn replicate_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
         multi_region::replicate_key(self, ctx, &input)
     }
+    fn update_primary_region(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        multi_region::update_primary_region(self, ctx, &input)
+    }
     fn create_grant(&self, ctx: &RequestContext, input: Value) -> OpResult {
         grants::create_grant(self, ctx, &input)
     }
@@ -417,6 +420,7 @@ gureum_core::service_operations! {
     "ImportKeyMaterial" => import_key_material,
     "DeleteImportedKeyMaterial" => delete_imported_key_material,
     "ReplicateKey" => replicate_key,
+    "UpdatePrimaryRegion" => update_primary_region,
     "CreateGrant" => create_grant,
     "ListGrants" => list_grants,
     "ListRetirableGrants" => list_retirable_grants,

@@ -6,9 +6,10 @@
 //! primary copies the new material to every replica. The set's regions
 //! are kept on every key of it ([`MultiRegion`]).
 //!
-//! Not yet: `UpdatePrimaryRegion`, and AWS's rule that a primary waits for
-//! its replicas' deletion (`PendingReplicaDeletion`): here each key of the
-//! set is deleted on its own schedule.
+//! `UpdatePrimaryRegion` makes a replica the primary. Not yet: AWS's rule
+//! that a primary waits for its replicas' deletion
+//! (`PendingReplicaDeletion`): here each key of the set is deleted on its
+//! own schedule.
 
 use crate::keys::{default_policy, material_owner, metadata};
 use crate::resolve::{key_arn, live, not_pending, resolve_in};
@@ -201,4 +202,56 @@ pub(crate) fn sync_replicas(
         }
         Ok(())
     })
+}
+
+/// `UpdatePrimaryRegion`: the replica in `PrimaryRegion` becomes the
+/// primary and the primary a replica, on every key of the set.
+pub(crate) fn update_primary_region(
+    svc: &KmsService,
+    ctx: &RequestContext,
+    input: &Value,
+) -> OpResult {
+    let scope = Scope::regional(ctx);
+    let region = str_member(input, "PrimaryRegion").unwrap_or_default();
+    let given = str_member(input, "KeyId").unwrap_or_default();
+    svc.store.write(|txn| -> Result<(), AwsError> {
+        let primary = resolve_in(svc, txn, ctx, given, Some("kms:UpdatePrimaryRegion"))?;
+        let arn = key_arn(scope, &primary.id);
+        let Some(mr) = primary.multi_region.clone() else {
+            return Err(unsupported(format!("{arn} is not a multi-Region key.")));
+        };
+        if mr.primary != ctx.region {
+            return Err(unsupported(format!(
+                "{arn} is a replica key; update the primary Region from its primary key in {}.",
+                mr.primary
+            )));
+        }
+        not_pending(scope, &primary)?;
+        if !mr.replicas.iter().any(|r| r == region) {
+            return Err(unsupported(format!("{arn} has no replica in {region}.")));
+        }
+        let mut replicas: Vec<String> = mr
+            .replicas
+            .iter()
+            .filter(|r| *r != region)
+            .cloned()
+            .collect();
+        replicas.push(mr.primary.clone());
+        let set = MultiRegion {
+            primary: region.to_string(),
+            replicas,
+        };
+        for r in std::iter::once(&mr.primary).chain(&mr.replicas) {
+            let at = Scope::Region {
+                account: scope.account(),
+                region: r,
+            };
+            if let Some(mut rec) = txn.get(&svc.keys, &at.key(&primary.id))? {
+                rec.multi_region = Some(set.clone());
+                txn.put(&svc.keys, &at.key(&primary.id), &rec)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(json!({}))
 }

@@ -1320,3 +1320,44 @@ fn multi_region_replicas_decrypt_what_the_primary_encrypts_across_rotations() {
     );
     assert_eq!(e.code, "UnsupportedOperationException");
 }
+
+#[test]
+fn updating_the_primary_region_swaps_primary_and_replica() {
+    let s = svc();
+    let east = ctx();
+    let west = RequestContext::root("000000000000", "eu-west-1", Clock::system());
+    let id =
+        ok(&s, &east, "CreateKey", json!({"MultiRegion": true}))["KeyMetadata"]["KeyId"].clone();
+    ok(
+        &s,
+        &east,
+        "ReplicateKey",
+        json!({"KeyId": id, "ReplicaRegion": "eu-west-1"}),
+    );
+    let e = err(
+        &s,
+        &east,
+        "UpdatePrimaryRegion",
+        json!({"KeyId": id, "PrimaryRegion": "ap-south-1"}),
+    );
+    assert_eq!(e.code, "UnsupportedOperationException");
+    ok(
+        &s,
+        &east,
+        "UpdatePrimaryRegion",
+        json!({"KeyId": id, "PrimaryRegion": "eu-west-1"}),
+    );
+    let kind = |c: &RequestContext| {
+        ok(&s, c, "DescribeKey", json!({"KeyId": id}))["KeyMetadata"]["MultiRegionConfiguration"]
+            ["MultiRegionKeyType"]
+            .clone()
+    };
+    assert_eq!(kind(&east), "REPLICA");
+    assert_eq!(kind(&west), "PRIMARY");
+    // Rotation now happens in the new primary's Region only.
+    ok(&s, &west, "RotateKeyOnDemand", json!({"KeyId": id}));
+    let e = err(&s, &east, "RotateKeyOnDemand", json!({"KeyId": id}));
+    assert_eq!(e.code, "UnsupportedOperationException");
+    let blob = encrypt(&s, &west, id.as_str().expect("id"), json!({}));
+    ok(&s, &east, "Decrypt", json!({"CiphertextBlob": blob}));
+}
