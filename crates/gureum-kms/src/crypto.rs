@@ -26,7 +26,8 @@ fn key_for(
     symmetric_only: bool,
     context: Option<&Map<String, Value>>,
 ) -> Result<KeyRecord, AwsError> {
-    // ReEncrypt's halves need kms:ReEncryptFrom and kms:ReEncryptTo.
+    // ReEncrypt's halves need kms:ReEncryptFrom and kms:ReEncryptTo; its
+    // destination half comes here as "ReEncryptTo" and reports "ReEncrypt".
     let action = match operation {
         "ReEncrypt" => "kms:ReEncryptFrom".to_string(),
         "ReEncryptTo" => "kms:ReEncryptTo".to_string(),
