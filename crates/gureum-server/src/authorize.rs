@@ -48,7 +48,8 @@ pub(crate) fn authorize(
 
 /// AWS's access-denied error in each service family's words: EC2 says
 /// `UnauthorizedOperation`, services whose model declares
-/// `AccessDeniedException` use it (json services), the rest `AccessDenied`.
+/// `AccessDeniedException` use it, and so do json services whose model
+/// omits it; the rest `AccessDenied`.
 fn access_denied(service: &str, model: &ServiceModel, message: String) -> AwsError {
     if service == "ec2" {
         return AwsError::new(
@@ -64,6 +65,11 @@ fn access_denied(service: &str, model: &ServiceModel, message: String) -> AwsErr
             .and_then(|e| e.http_status_code)
             .unwrap_or(400);
         return AwsError::new("AccessDeniedException", status, message);
+    }
+    // json services answer AccessDeniedException (400) even when their
+    // model leaves the shape out (KMS, DynamoDB, Secrets Manager).
+    if model.metadata.protocol == "json" {
+        return AwsError::new("AccessDeniedException", 400, message);
     }
     AwsError::new("AccessDenied", 403, message)
 }

@@ -39,6 +39,10 @@ impl Registry {
             sts,
             Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
             Arc::new(gureum_ec2::Ec2Service::new(store.clone())),
+            Arc::new(gureum_kms::KmsService::with_authorizer(
+                store.clone(),
+                authorizer.clone(),
+            )),
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
