@@ -35,6 +35,7 @@ impl Registry {
         ));
         let credentials = vec![iam.credentials(), sts.credentials()];
         let list: Vec<Arc<dyn Service>> = vec![
+            Arc::new(gureum_events::EventsService::new(store.clone())),
             iam.clone(),
             sts,
             Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
