@@ -137,3 +137,21 @@ def test_errors_have_aws_codes_and_messages(events, gureum):
     code, _, err = gureum.aws("events", "put-rule", "--name", "s",
                               "--schedule-expression", "cron(0 12 * * *)", check=False)
     assert "ValidationException" in err and "Parameter ScheduleExpression is not valid." in err
+
+
+def test_put_events_takes_at_most_ten_entries_and_256_kib(events):
+    entry = {"Source": "a", "DetailType": "b", "Detail": "{}"}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.put_events(Entries=[entry] * 11)
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    big = dict(entry, Detail=json.dumps({"x": "y" * (256 * 1024)}))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.put_events(Entries=[big])
+    assert e.value.response["Error"]["Message"] == \
+        "Total size of the entries in the request is over the limit."
+
+
+def test_an_event_to_an_absent_bus_is_taken_and_routed_nowhere(events):
+    out = events.put_events(Entries=[{"Source": "a", "DetailType": "b", "Detail": "{}",
+                                      "EventBusName": "no-such-bus"}])
+    assert out["FailedEntryCount"] == 0 and out["Entries"][0]["EventId"]

@@ -7,7 +7,7 @@ use crate::rules::parse_pattern;
 use crate::schedule::Schedule;
 use crate::sink::Origin;
 use crate::transform::{json_path, transform, RuleVars};
-use crate::{buses, EventsService, Rule, StoredTarget};
+use crate::{EventsService, Rule, StoredTarget};
 use gureum_core::timestamp::format_iso8601_seconds;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
@@ -101,10 +101,9 @@ fn accept(
         .and_then(|d| serde_json::from_str(d).ok())
         .filter(Value::is_object)
         .ok_or_else(|| failed("MalformedDetail", "Detail is malformed.".to_string()))?;
+    // A bus that does not exist takes the event and routes it nowhere:
+    // AWS answers an EventId (reported by SDK users, aws/aws-cli#9186).
     let bus = bus_name(entry, "EventBusName");
-    if let Err(e) = buses::get(svc, ctx, &bus) {
-        return Err(failed("ResourceNotFoundException", e.message.clone()));
-    }
     let time_ms = entry
         .get("Time")
         .and_then(Value::as_f64)
@@ -283,6 +282,9 @@ pub(crate) fn fire_due(svc: &EventsService, now_ms: i64) -> Result<usize, AwsErr
             earliest = earliest.min(next);
         }
     }
-    svc.next_due_ms.store(earliest, Ordering::Relaxed);
+    // A rule changed meanwhile (the cache was cleared): leave it cleared.
+    let _ =
+        svc.next_due_ms
+            .compare_exchange(next_due, earliest, Ordering::Relaxed, Ordering::Relaxed);
     Ok(fired)
 }

@@ -65,7 +65,15 @@ pub fn transform(
             "aws.events.event.ingestion-time" => Some(Value::String(
                 gureum_core::timestamp::format_iso8601_seconds(rule.ingestion_ms),
             )),
-            "aws.events.event" | "aws.events.event.json" => Some(event.clone()),
+            // The event without its `detail` (AWS's definition).
+            "aws.events.event" => {
+                let mut e = event.clone();
+                if let Some(map) = e.as_object_mut() {
+                    map.remove("detail");
+                }
+                Some(e)
+            }
+            "aws.events.event.json" => Some(event.clone()),
             _ => {
                 let path = paths.get(name)?.as_str()?;
                 Some(
@@ -204,13 +212,17 @@ mod tests {
     }
 
     #[test]
-    fn the_whole_event_is_a_predefined_variable() {
-        let out = transform(
-            &event(),
-            &serde_json::Map::new(),
-            "<aws.events.event>",
-            &vars(),
+    fn the_event_variables_are_the_event_with_and_without_detail() {
+        let map = serde_json::Map::new();
+        let whole = transform(&event(), &map, "<aws.events.event.json>", &vars());
+        assert_eq!(
+            serde_json::from_str::<Value>(&whole).expect("json"),
+            event()
         );
-        assert_eq!(serde_json::from_str::<Value>(&out).expect("json"), event());
+        let bare = transform(&event(), &map, "<aws.events.event>", &vars());
+        assert_eq!(
+            serde_json::from_str::<Value>(&bare).expect("json"),
+            json!({"source": "shop"})
+        );
     }
 }
