@@ -47,7 +47,18 @@ fn default_bus() -> Bus {
         created_ms: 0,
         modified_ms: 0,
         tags: Default::default(),
+        config: Default::default(),
     }
+}
+
+/// The bus settings kept as given.
+const CONFIG_MEMBERS: [&str; 3] = ["KmsKeyIdentifier", "DeadLetterConfig", "LogConfig"];
+
+fn config_of(input: &Value) -> std::collections::BTreeMap<String, Value> {
+    CONFIG_MEMBERS
+        .iter()
+        .filter_map(|m| Some((m.to_string(), input.get(*m)?.clone())))
+        .collect()
 }
 
 fn render(ctx: &RequestContext, bus: &Bus) -> Value {
@@ -57,6 +68,9 @@ fn render(ctx: &RequestContext, bus: &Bus) -> Value {
     }
     if let Some(p) = &bus.policy {
         out["Policy"] = json!(p);
+    }
+    for (member, value) in &bus.config {
+        out[member.as_str()] = value.clone();
     }
     if bus.created_ms > 0 {
         out["CreationTime"] = secs(bus.created_ms);
@@ -81,6 +95,7 @@ pub(crate) fn create(svc: &EventsService, ctx: &RequestContext, input: &Value) -
         created_ms: now,
         modified_ms: now,
         tags: tag_list(input).into_iter().collect(),
+        config: config_of(input),
     };
     let key = Scope::regional(ctx).key(name);
     svc.store.write(|txn| -> Result<(), AwsError> {
@@ -96,6 +111,35 @@ pub(crate) fn create(svc: &EventsService, ctx: &RequestContext, input: &Value) -
     let mut out = json!({"EventBusArn": bus_arn(ctx, name)});
     if let Some(d) = &bus.description {
         out["Description"] = json!(d);
+    }
+    for (member, value) in &bus.config {
+        out[member.as_str()] = value.clone();
+    }
+    Ok(out)
+}
+
+/// `UpdateEventBus`: the description and the kept settings that are given.
+pub(crate) fn update(svc: &EventsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let name = bus_name(input, "Name");
+    let bus = svc.store.write(|txn| -> Result<Bus, AwsError> {
+        let mut bus = get_in(svc, txn, ctx, &name)?;
+        if let Some(d) = opt_str(input, "Description") {
+            bus.description = Some(d.to_string());
+        }
+        bus.config.extend(config_of(input));
+        bus.modified_ms = ctx.clock.now_millis();
+        if bus.created_ms == 0 {
+            bus.created_ms = bus.modified_ms;
+        }
+        txn.put(&svc.buses, &Scope::regional(ctx).key(&name), &bus)?;
+        Ok(bus)
+    })?;
+    let mut out = json!({"Arn": bus_arn(ctx, &name), "Name": name});
+    if let Some(d) = &bus.description {
+        out["Description"] = json!(d);
+    }
+    for (member, value) in &bus.config {
+        out[member.as_str()] = value.clone();
     }
     Ok(out)
 }

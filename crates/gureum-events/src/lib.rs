@@ -63,6 +63,10 @@ pub struct Bus {
     /// Its tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// `KmsKeyIdentifier`, `DeadLetterConfig` and `LogConfig`, as given
+    /// (kept and reported; Gureum does not encrypt or log by them yet).
+    #[serde(default)]
+    pub config: BTreeMap<String, Value>,
 }
 
 /// A stored rule.
@@ -180,6 +184,9 @@ impl EventsService {
     fn list_event_buses(&self, ctx: &RequestContext, input: Value) -> OpResult {
         buses::list(self, ctx, &input)
     }
+    fn update_event_bus(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        buses::update(self, ctx, &input)
+    }
     fn delete_event_bus(&self, ctx: &RequestContext, input: Value) -> OpResult {
         buses::delete(self, ctx, &input)
     }
@@ -243,6 +250,7 @@ gureum_core::service_operations! {
     "CreateEventBus" => create_event_bus,
     "DescribeEventBus" => describe_event_bus,
     "ListEventBuses" => list_event_buses,
+    "UpdateEventBus" => update_event_bus,
     "DeleteEventBus" => delete_event_bus,
     "PutPermission" => put_permission,
     "RemovePermission" => remove_permission,

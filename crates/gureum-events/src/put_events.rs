@@ -104,6 +104,30 @@ fn accept(
     // A bus that does not exist takes the event and routes it nowhere:
     // AWS answers an EventId (reported by SDK users, aws/aws-cli#9186).
     let bus = bus_name(entry, "EventBusName");
+    // A bus ARN may name another account's bus (in this region), which
+    // takes the event when its policy lets the caller's account put events.
+    let given = opt_str(entry, "EventBusName").unwrap_or_default();
+    let (account, region) = match bus_target(given) {
+        Some((a, r, _)) if a != ctx.account_id || r != ctx.region => {
+            let key = format!("{a}/{r}/{bus}");
+            let policy = svc
+                .buses
+                .get(&key)
+                .map_err(|e| failed("InternalException", AwsError::from(e).message))?
+                .and_then(|b| b.policy);
+            if r != ctx.region || !policy_allows(policy.as_deref(), &ctx.account_id) {
+                return Err(failed(
+                    "AccessDeniedException",
+                    format!(
+                        "User: {} is not authorized to perform: events:PutEvents on resource: {given} because no resource-based policy allows the events:PutEvents action",
+                        ctx.principal.arn()
+                    ),
+                ));
+            }
+            (a.to_string(), r.to_string())
+        }
+        _ => (ctx.account_id.clone(), ctx.region.clone()),
+    };
     let time_ms = entry
         .get("Time")
         .and_then(Value::as_f64)
@@ -116,16 +140,17 @@ fn accept(
         "source": opt_str(entry, "Source"),
         "account": ctx.account_id,
         "time": format_iso8601_seconds(time_ms),
-        "region": ctx.region,
+        "region": region,
         "resources": entry.get("Resources").cloned().unwrap_or_else(|| json!([])),
         "detail": detail,
     });
-    route(svc, &ctx.account_id, &ctx.region, &bus, &event, now)
+    route(svc, &account, &region, &bus, &event, now, 0)
         .map_err(|e| failed("InternalException", e.message.clone()))?;
     Ok(id)
 }
 
-/// Sends `event` to every enabled pattern rule of the bus that matches it.
+/// Sends `event` to every enabled pattern rule of the bus that matches it;
+/// `hops` counts the buses it came through.
 fn route(
     svc: &EventsService,
     account: &str,
@@ -133,6 +158,7 @@ fn route(
     bus: &str,
     event: &Value,
     now: i64,
+    hops: u8,
 ) -> Result<(), AwsError> {
     let prefix = format!("{account}/{region}/{bus}|");
     for (_, rule) in svc.rules.scan_prefix(&prefix)? {
@@ -143,7 +169,7 @@ fn route(
             continue;
         };
         if pattern.matches(event) {
-            deliver(svc, account, region, &rule, event, now)?;
+            deliver(svc, account, region, &rule, event, now, hops)?;
         }
     }
     Ok(())
@@ -173,9 +199,53 @@ pub(crate) fn payload(target: &Value, event: &Value, rule: &RuleVars<'_>) -> Str
     event.to_string()
 }
 
-/// Hands `event` to every target of `rule` through the sink. A failed
-/// delivery does not fail the event (AWS retries, then drops or sends it
-/// to a dead-letter queue).
+/// The most buses an event goes through by bus targets (the first and one
+/// more), so rules forwarding between buses cannot loop.
+const MAX_BUS_HOPS: u8 = 1;
+
+/// `(account, region, bus)` of an event-bus ARN.
+fn bus_target(arn: &str) -> Option<(&str, &str, &str)> {
+    let rest = arn.strip_prefix("arn:aws:events:")?;
+    let mut parts = rest.splitn(3, ':');
+    let region = parts.next()?;
+    let account = parts.next()?;
+    let bus = parts.next()?.strip_prefix("event-bus/")?;
+    Some((account, region, bus))
+}
+
+/// Whether the bus's policy lets `account` put events on it.
+fn policy_allows(policy: Option<&str>, account: &str) -> bool {
+    let Some(policy) = policy.and_then(|p| serde_json::from_str::<Value>(p).ok()) else {
+        return false;
+    };
+    let root = format!("arn:aws:iam::{account}:root");
+    let listed = |v: Option<&Value>, want: &dyn Fn(&str) -> bool| match v {
+        Some(Value::String(s)) => want(s),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).any(want),
+        _ => false,
+    };
+    let statements = match policy.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one) => vec![one.clone()],
+        None => Vec::new(),
+    };
+    statements.iter().any(|s| {
+        s.get("Effect").and_then(Value::as_str) == Some("Allow")
+            && listed(s.get("Action"), &|a| {
+                a == "events:PutEvents" || a == "events:*"
+            })
+            && match s.get("Principal") {
+                Some(Value::String(p)) => p == "*",
+                Some(p) => listed(p.get("AWS"), &|a| a == "*" || a == root || a == account),
+                None => false,
+            }
+    })
+}
+
+/// Hands `event` to every target of `rule`: another bus routes it again
+/// (same account, or one whose policy allows the sender), every other
+/// target goes through the sink. A failed delivery does not fail the event
+/// (AWS retries, then drops it or sends it to a dead-letter queue).
 fn deliver(
     svc: &EventsService,
     account: &str,
@@ -183,6 +253,7 @@ fn deliver(
     rule: &Rule,
     event: &Value,
     now: i64,
+    hops: u8,
 ) -> Result<(), AwsError> {
     let arn = rule_arn(region, account, &rule.bus, &rule.name);
     let vars = RuleVars {
@@ -202,6 +273,18 @@ fn deliver(
             rule_arn: &arn,
             target_id: id,
         };
+        if let Some((to_account, to_region, to_bus)) = bus_target(target_arn) {
+            let key = format!("{to_account}/{to_region}/{to_bus}");
+            let allowed = to_account == account
+                || policy_allows(
+                    svc.buses.get(&key)?.and_then(|b| b.policy).as_deref(),
+                    account,
+                );
+            if hops < MAX_BUS_HOPS && allowed {
+                route(svc, to_account, to_region, to_bus, event, now, hops + 1)?;
+            }
+            continue;
+        }
         let body = payload(t, event, &vars);
         if let Err(reason) = svc.sink.deliver(&origin, target_arn, &body, now) {
             eprintln!("events: delivery to {target_arn} failed: {reason}");
@@ -275,7 +358,7 @@ pub(crate) fn fire_due(svc: &EventsService, now_ms: i64) -> Result<usize, AwsErr
                 "resources": [arn],
                 "detail": {},
             });
-            deliver(svc, account, region, &rule, &event, t)?;
+            deliver(svc, account, region, &rule, &event, t, 0)?;
             fired += 1;
         }
         if let Some(next) = schedule.next_after(rule.created_ms, cursor) {

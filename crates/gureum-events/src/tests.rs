@@ -455,3 +455,168 @@ fn tags_and_permissions_are_kept_on_buses_and_rules() {
         .get("Policy")
         .is_none());
 }
+
+#[test]
+fn update_event_bus_keeps_the_description_and_settings() {
+    let s = svc();
+    let c = ctx();
+    ok(
+        &s,
+        &c,
+        "CreateEventBus",
+        json!({"Name": "b", "Description": "one"}),
+    );
+    let out = ok(
+        &s,
+        &c,
+        "UpdateEventBus",
+        json!({"Name": "b", "Description": "two",
+        "DeadLetterConfig": {"Arn": "arn:aws:sqs:us-east-1:123456789012:dlq"}}),
+    );
+    assert_eq!(out["Description"], "two");
+    let bus = ok(&s, &c, "DescribeEventBus", json!({"Name": "b"}));
+    assert_eq!(bus["Description"], "two");
+    assert_eq!(
+        bus["DeadLetterConfig"]["Arn"],
+        "arn:aws:sqs:us-east-1:123456789012:dlq"
+    );
+    let e = err(&s, &c, "UpdateEventBus", json!({"Name": "nope"}));
+    assert_eq!(e.0, "ResourceNotFoundException");
+}
+
+#[test]
+fn a_bus_target_routes_the_event_to_the_rules_of_that_bus() {
+    let s = svc();
+    let c = ctx();
+    ok(&s, &c, "CreateEventBus", json!({"Name": "second"}));
+    ok(
+        &s,
+        &c,
+        "PutRule",
+        json!({"Name": "fwd", "EventPattern": "{\"source\":[\"a\"]}"}),
+    );
+    ok(
+        &s,
+        &c,
+        "PutTargets",
+        json!({"Rule": "fwd", "Targets": [{"Id": "bus",
+        "Arn": "arn:aws:events:us-east-1:123456789012:event-bus/second"}]}),
+    );
+    ok(
+        &s,
+        &c,
+        "PutRule",
+        json!({"Name": "there", "EventBusName": "second", "EventPattern": "{\"source\":[\"a\"]}"}),
+    );
+    ok(
+        &s,
+        &c,
+        "PutTargets",
+        json!({"Rule": "there", "EventBusName": "second", "Targets": [{"Id": "q",
+        "Arn": "arn:aws:sqs:us-east-1:123456789012:q"}]}),
+    );
+    ok(
+        &s,
+        &c,
+        "PutEvents",
+        json!({"Entries": [{"Source": "a", "DetailType": "b", "Detail": "{}"}]}),
+    );
+    let d = s.deliveries(0).expect("deliveries");
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        d[0].rule_arn,
+        "arn:aws:events:us-east-1:123456789012:rule/second/there"
+    );
+}
+
+#[test]
+fn another_accounts_bus_takes_events_only_when_its_policy_allows() {
+    let s = svc();
+    let c = ctx();
+    let other = RequestContext::root("210987654321", "us-east-1", Clock::system());
+    ok(&s, &other, "CreateEventBus", json!({"Name": "central"}));
+    ok(
+        &s,
+        &other,
+        "PutRule",
+        json!({"Name": "in", "EventBusName": "central", "EventPattern": "{\"source\":[\"a\"]}"}),
+    );
+    ok(
+        &s,
+        &other,
+        "PutTargets",
+        json!({"Rule": "in", "EventBusName": "central", "Targets": [{"Id": "q",
+        "Arn": "arn:aws:sqs:us-east-1:210987654321:q"}]}),
+    );
+    ok(
+        &s,
+        &c,
+        "PutRule",
+        json!({"Name": "out", "EventPattern": "{\"source\":[\"a\"]}"}),
+    );
+    ok(
+        &s,
+        &c,
+        "PutTargets",
+        json!({"Rule": "out", "Targets": [{"Id": "bus",
+        "Arn": "arn:aws:events:us-east-1:210987654321:event-bus/central"}]}),
+    );
+    let put = json!({"Entries": [{"Source": "a", "DetailType": "b", "Detail": "{}"}]});
+    ok(&s, &c, "PutEvents", put.clone());
+    assert!(
+        s.deliveries(0).expect("d").is_empty(),
+        "no policy: nothing arrives"
+    );
+    ok(
+        &s,
+        &other,
+        "PutPermission",
+        json!({"EventBusName": "central", "Action": "events:PutEvents",
+        "Principal": "123456789012", "StatementId": "from-sender"}),
+    );
+    ok(&s, &c, "PutEvents", put);
+    let d = s.deliveries(0).expect("d");
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].account, "210987654321");
+}
+
+#[test]
+fn put_events_to_another_accounts_bus_needs_its_policy() {
+    let s = svc();
+    let c = ctx();
+    let other = RequestContext::root("210987654321", "us-east-1", Clock::system());
+    ok(&s, &other, "CreateEventBus", json!({"Name": "central"}));
+    ok(
+        &s,
+        &other,
+        "PutRule",
+        json!({"Name": "in", "EventBusName": "central", "EventPattern": "{\"source\":[\"a\"]}"}),
+    );
+    ok(
+        &s,
+        &other,
+        "PutTargets",
+        json!({"Rule": "in", "EventBusName": "central", "Targets": [{"Id": "q",
+        "Arn": "arn:aws:sqs:us-east-1:210987654321:q"}]}),
+    );
+    let put = json!({"Entries": [{"Source": "a", "DetailType": "b", "Detail": "{}",
+        "EventBusName": "arn:aws:events:us-east-1:210987654321:event-bus/central"}]});
+    let out = ok(&s, &c, "PutEvents", put.clone());
+    assert_eq!(out["Entries"][0]["ErrorCode"], "AccessDeniedException");
+    ok(
+        &s,
+        &other,
+        "PutPermission",
+        json!({"EventBusName": "central", "Action": "events:PutEvents",
+        "Principal": "123456789012", "StatementId": "from-sender"}),
+    );
+    let out = ok(&s, &c, "PutEvents", put);
+    assert_eq!(out["FailedEntryCount"], 0);
+    let d = s.deliveries(0).expect("d");
+    assert_eq!(d.len(), 1);
+    let event: Value = serde_json::from_str(&d[0].payload).expect("json");
+    assert_eq!(
+        event["account"], "123456789012",
+        "the sender's account stays on the event"
+    );
+}
