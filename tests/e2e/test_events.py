@@ -155,3 +155,18 @@ def test_an_event_to_an_absent_bus_is_taken_and_routed_nowhere(events):
     out = events.put_events(Entries=[{"Source": "a", "DetailType": "b", "Detail": "{}",
                                       "EventBusName": "no-such-bus"}])
     assert out["FailedEntryCount"] == 0 and out["Entries"][0]["EventId"]
+
+
+def test_iam_policies_are_checked_against_the_rule_arn(gureum):
+    iam = gureum.client("iam")
+    iam.create_user(UserName="events-one-rule")
+    iam.put_user_policy(UserName="events-one-rule", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "events:PutRule",
+                       "Resource": "arn:aws:events:us-east-1:000000000000:rule/allowed"}]}))
+    key = iam.create_access_key(UserName="events-one-rule")["AccessKey"]
+    user = gureum.client("events", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    user.put_rule(Name="allowed", EventPattern=json.dumps({"source": ["x"]}))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        user.put_rule(Name="other", EventPattern=json.dumps({"source": ["x"]}))
+    assert e.value.response["Error"]["Code"] == "AccessDeniedException"

@@ -27,6 +27,7 @@ pub mod pattern;
 pub mod schedule;
 pub mod transform;
 
+mod authz;
 mod buses;
 mod put_events;
 mod rules;
@@ -170,6 +171,16 @@ impl EventsService {
         put_events::fire_due(self, now_ms)
     }
 
+    /// What IAM must allow for `operation` ([`authz`]).
+    fn authorization(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: &Value,
+    ) -> gureum_core::service::Authorization {
+        authz::authorization(ctx, operation, input)
+    }
+
     /// Before every operation: schedules due on Gureum's clock fire.
     fn prepare(&self, ctx: &RequestContext) -> Result<(), gureum_core::AwsError> {
         put_events::fire_due(self, ctx.clock.now_millis()).map(|_| ())
@@ -247,6 +258,7 @@ gureum_core::service_operations! {
     EventsService, "events",
     prepare = prepare,
     reset = reset,
+    authorization = authorization,
     "CreateEventBus" => create_event_bus,
     "DescribeEventBus" => describe_event_bus,
     "ListEventBuses" => list_event_buses,
