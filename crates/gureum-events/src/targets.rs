@@ -201,5 +201,17 @@ pub(crate) fn rule_names_by_target(
         .map(|(_, t)| t.rule)
         .collect();
     names.dedup();
-    Ok(json!({"RuleNames": names}))
+    let request = PageRequest::new(
+        input.get("Limit").and_then(Value::as_i64),
+        opt_str(input, "NextToken"),
+        (1, 100),
+        100,
+    )
+    .map_err(buses::paging_error)?;
+    let page = paging::page_sorted(&names, String::clone, &request);
+    let mut out = json!({"RuleNames": page.items});
+    if let Some(t) = page.next_token {
+        out["NextToken"] = json!(t);
+    }
+    Ok(out)
 }

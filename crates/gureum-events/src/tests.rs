@@ -620,3 +620,89 @@ fn put_events_to_another_accounts_bus_needs_its_policy() {
         "the sender's account stays on the event"
     );
 }
+
+#[test]
+fn test_event_pattern_needs_an_event_with_the_mandatory_fields() {
+    let s = svc();
+    let e = err(
+        &s,
+        &ctx(),
+        "TestEventPattern",
+        json!({"EventPattern": "{\"source\":[\"a\"]}",
+        "Event": "{\"source\":\"a\"}"}),
+    );
+    assert_eq!(
+        e,
+        (
+            "ValidationException".into(),
+            "Parameter Event is not valid.".into()
+        )
+    );
+}
+
+#[test]
+fn rule_names_by_target_page_by_name() {
+    let s = svc();
+    let c = ctx();
+    let arn = "arn:aws:sqs:us-east-1:123456789012:q";
+    for name in ["a", "b", "c"] {
+        ok(
+            &s,
+            &c,
+            "PutRule",
+            json!({"Name": name, "EventPattern": "{\"source\":[\"x\"]}"}),
+        );
+        ok(
+            &s,
+            &c,
+            "PutTargets",
+            json!({"Rule": name, "Targets": [{"Id": "t", "Arn": arn}]}),
+        );
+    }
+    let first = ok(
+        &s,
+        &c,
+        "ListRuleNamesByTarget",
+        json!({"TargetArn": arn, "Limit": 2}),
+    );
+    assert_eq!(first["RuleNames"], json!(["a", "b"]));
+    let token = first["NextToken"].as_str().expect("a token");
+    let rest = ok(
+        &s,
+        &c,
+        "ListRuleNamesByTarget",
+        json!({"TargetArn": arn, "NextToken": token}),
+    );
+    assert_eq!(rest["RuleNames"], json!(["c"]));
+    assert!(rest.get("NextToken").is_none());
+}
+
+#[test]
+fn list_rules_pages_and_filters_by_prefix() {
+    let s = svc();
+    let c = ctx();
+    for name in ["app-1", "app-2", "other"] {
+        ok(
+            &s,
+            &c,
+            "PutRule",
+            json!({"Name": name, "EventPattern": "{\"source\":[\"x\"]}"}),
+        );
+    }
+    let page = ok(
+        &s,
+        &c,
+        "ListRules",
+        json!({"NamePrefix": "app-", "Limit": 1}),
+    );
+    assert_eq!(page["Rules"][0]["Name"], "app-1");
+    let token = page["NextToken"].as_str().expect("a token");
+    let rest = ok(
+        &s,
+        &c,
+        "ListRules",
+        json!({"NamePrefix": "app-", "NextToken": token}),
+    );
+    assert_eq!(rest["Rules"].as_array().map(Vec::len), Some(1));
+    assert_eq!(rest["Rules"][0]["Name"], "app-2");
+}
