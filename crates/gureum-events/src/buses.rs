@@ -183,7 +183,8 @@ pub(crate) fn paging_error(e: PagingError) -> AwsError {
     }
 }
 
-/// `DeleteEventBus`: the default bus cannot go; an absent bus is no error.
+/// `DeleteEventBus`: the default bus cannot go, nor a bus with rules; an
+/// absent bus is no error.
 pub(crate) fn delete(svc: &EventsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let name = req_str(input, "Name")?;
     if name == DEFAULT_BUS {
@@ -191,17 +192,13 @@ pub(crate) fn delete(svc: &EventsService, ctx: &RequestContext, input: &Value) -
     }
     let scope = Scope::regional(ctx);
     svc.store.write(|txn| -> Result<(), AwsError> {
-        txn.delete(&svc.buses, &scope.key(name))?;
         let rule_prefix = scope.key(&format!("{name}|"));
-        for (key, _) in txn.scan_prefix(&svc.rules, &rule_prefix)? {
-            txn.delete(&svc.rules, &key)?;
+        if !txn.scan_prefix(&svc.rules, &rule_prefix)?.is_empty() {
+            return Err(invalid("EventBus can't be deleted since it has rules."));
         }
-        for (key, _) in txn.scan_prefix(&svc.targets, &rule_prefix)? {
-            txn.delete(&svc.targets, &key)?;
-        }
+        txn.delete(&svc.buses, &scope.key(name))?;
         Ok(())
     })?;
-    svc.schedules_changed();
     Ok(json!({}))
 }
 

@@ -706,3 +706,36 @@ fn list_rules_pages_and_filters_by_prefix() {
     assert_eq!(rest["Rules"].as_array().map(Vec::len), Some(1));
     assert_eq!(rest["Rules"][0]["Name"], "app-2");
 }
+
+#[test]
+fn a_bus_with_rules_cannot_be_deleted() {
+    let s = svc();
+    let c = ctx();
+    ok(&s, &c, "CreateEventBus", json!({"Name": "b"}));
+    ok(
+        &s,
+        &c,
+        "PutRule",
+        json!({"Name": "r", "EventBusName": "b", "EventPattern": "{\"source\":[\"x\"]}"}),
+    );
+    let e = err(&s, &c, "DeleteEventBus", json!({"Name": "b"}));
+    assert_eq!(
+        e,
+        (
+            "ValidationException".into(),
+            "EventBus can't be deleted since it has rules.".into()
+        )
+    );
+    ok(
+        &s,
+        &c,
+        "DeleteRule",
+        json!({"Name": "r", "EventBusName": "b"}),
+    );
+    ok(&s, &c, "DeleteEventBus", json!({"Name": "b"}));
+    ok(&s, &c, "DeleteEventBus", json!({"Name": "b"}));
+    assert_eq!(
+        err(&s, &c, "DescribeEventBus", json!({"Name": "b"})).0,
+        "ResourceNotFoundException"
+    );
+}
