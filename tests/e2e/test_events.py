@@ -170,3 +170,25 @@ def test_iam_policies_are_checked_against_the_rule_arn(gureum):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         user.put_rule(Name="other", EventPattern=json.dumps({"source": ["x"]}))
     assert e.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_a_schedule_keeps_its_place_across_a_crash(events, gureum):
+    arn = events.put_rule(Name="daily", ScheduleExpression="rate(1 day)")["RuleArn"]
+    events.put_targets(Rule="daily", Targets=[{"Id": "t", "Arn": QUEUE, "Input": '{"day": 1}'}])
+    advance(gureum, 86400 + 60)
+    assert len(deliveries(gureum, arn)) == 1
+    gureum.restart(kill=True)
+    assert len(deliveries(gureum, arn)) == 1, "a time fired before the crash does not fire again"
+    advance(gureum, 86400)
+    assert len(deliveries(gureum, arn)) == 2
+
+
+def test_resetting_the_service_forgets_rules_and_deliveries(gureum):
+    req = urllib.request.Request(gureum.endpoint + "/_gureum/reset?service=events", method="POST")
+    with urllib.request.urlopen(req) as r:
+        r.read()
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/events/deliveries") as r:
+        assert json.load(r)["deliveries"] == []
+    events = gureum.client("events")
+    assert events.list_rules()["Rules"] == []
+    assert [b["Name"] for b in events.list_event_buses()["EventBuses"]] == ["default"]
