@@ -192,3 +192,12 @@ def test_resetting_the_service_forgets_rules_and_deliveries(gureum):
     events = gureum.client("events")
     assert events.list_rules()["Rules"] == []
     assert [b["Name"] for b in events.list_event_buses()["EventBuses"]] == ["default"]
+
+
+def test_names_follow_the_models_patterns(events):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.put_rule(Name="bad name!", EventPattern=json.dumps({"source": ["x"]}))
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert e.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value 'bad name!' at 'name' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+")

@@ -2,7 +2,7 @@
 //! (`PutPermission`, `RemovePermission`). The `default` bus always exists.
 
 use crate::common::{bus_arn, bus_name, invalid, opt_str, req_str, secs, tag_list};
-use crate::{Bus, EventsError, EventsService, DEFAULT_BUS};
+use crate::{names, Bus, EventsError, EventsService, DEFAULT_BUS};
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use gureum_kit::paging::{self, PageRequest, PagingError};
 use gureum_store::WriteTxn;
@@ -82,6 +82,7 @@ fn render(ctx: &RequestContext, bus: &Bus) -> Value {
 /// `CreateEventBus`.
 pub(crate) fn create(svc: &EventsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let name = req_str(input, "Name")?;
+    names::check("name", name, names::BUS_PATTERN)?;
     if name.contains('/') && opt_str(input, "EventSourceName").is_none() {
         return Err(invalid(format!(
             "Event bus name must not contain '/'. Invalid event bus name: {name}"
@@ -231,6 +232,8 @@ pub(crate) fn put_permission(svc: &EventsService, ctx: &RequestContext, input: &
                     "Parameters Action, Principal and StatementId are required when Policy is not given.",
                 ));
             };
+            names::check("statementId", sid, names::STATEMENT_PATTERN)?;
+            names::check("principal", principal, names::PRINCIPAL_PATTERN)?;
             if action != "events:PutEvents" {
                 return Err(invalid(format!(
                     "Provided value in parameter 'action' is not supported: {action}"

@@ -29,6 +29,7 @@ pub mod transform;
 
 mod authz;
 mod buses;
+mod names;
 mod put_events;
 mod rules;
 mod sink;

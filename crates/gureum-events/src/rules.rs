@@ -3,7 +3,7 @@
 use crate::common::{bus_name, invalid, opt_str, req_str, rule_arn, tag_list};
 use crate::pattern::Pattern;
 use crate::schedule::Schedule;
-use crate::{buses, EventsError, EventsService, Rule, DEFAULT_BUS};
+use crate::{buses, names, EventsError, EventsService, Rule, DEFAULT_BUS};
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use gureum_kit::paging::{self, PageRequest};
 use gureum_store::WriteTxn;
@@ -42,6 +42,7 @@ pub(crate) fn parse_pattern(text: &str) -> Result<Pattern, AwsError> {
 /// `PutRule`: creates or replaces a rule (its tags are kept and added to).
 pub(crate) fn put(svc: &EventsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let name = req_str(input, "Name")?;
+    names::check("name", name, names::NAME_PATTERN)?;
     let bus = bus_name(input, "EventBusName");
     let pattern = opt_str(input, "EventPattern");
     let schedule = opt_str(input, "ScheduleExpression");

@@ -4,7 +4,7 @@
 use crate::common::{bus_name, invalid, opt_str, req_str};
 use crate::rules::{get_in, rule_key};
 use crate::transform::json_path;
-use crate::{buses, EventsError, EventsService, StoredTarget};
+use crate::{buses, names, EventsError, EventsService, StoredTarget};
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use gureum_kit::paging::{self, PageRequest};
 use serde_json::json;
@@ -89,9 +89,14 @@ pub(crate) fn put(svc: &EventsService, ctx: &RequestContext, input: &Value) -> O
         .cloned()
         .unwrap_or_default();
     let mut seen = std::collections::HashSet::new();
-    for t in &given {
-        check_input(t)?;
+    for (i, t) in given.iter().enumerate() {
         let id = t.get("Id").and_then(Value::as_str).unwrap_or_default();
+        names::check(
+            &format!("targets.{}.member.id", i + 1),
+            id,
+            names::NAME_PATTERN,
+        )?;
+        check_input(t)?;
         if !seen.insert(id) {
             return Err(invalid(format!("Duplicate target id {id} in the request.")));
         }
