@@ -302,7 +302,7 @@ pub(crate) fn fire_due(svc: &EventsService, now_ms: i64) -> Result<usize, AwsErr
     }
     let mut fired = 0;
     let mut earliest = i64::MAX;
-    for (key, mut rule) in svc.rules.scan_prefix("")? {
+    for (key, rule) in svc.rules.scan_prefix("")? {
         let Some(schedule) = rule.schedule.as_deref().and_then(Schedule::parse) else {
             continue;
         };
@@ -330,12 +330,17 @@ pub(crate) fn fire_due(svc: &EventsService, now_ms: i64) -> Result<usize, AwsErr
         if times.is_empty() {
             continue;
         }
-        // Claim the times in the store first, so each fires once.
+        // Claim the times in the store first, so each fires once; the rule
+        // as stored now keeps any change made since it was read.
         let claimed = svc.store.write(|txn| -> Result<bool, AwsError> {
             match txn.get(&svc.rules, &key)? {
-                Some(current) if current.fired_until_ms == rule.fired_until_ms => {
-                    rule.fired_until_ms = cursor;
-                    txn.put(&svc.rules, &key, &rule)?;
+                Some(mut current)
+                    if current.fired_until_ms == rule.fired_until_ms
+                        && current.schedule == rule.schedule
+                        && current.enabled() =>
+                {
+                    current.fired_until_ms = cursor;
+                    txn.put(&svc.rules, &key, &current)?;
                     Ok(true)
                 }
                 _ => Ok(false),
