@@ -128,6 +128,8 @@ pub struct EventsService {
     recorder: RecordingSink,
     /// The earliest time a schedule may be due (0: unknown, scan).
     next_due_ms: AtomicI64,
+    /// Parsed rule patterns by their text (patterns are stored validated).
+    patterns: std::sync::Mutex<std::collections::HashMap<String, Arc<pattern::Pattern>>>,
 }
 
 impl EventsService {
@@ -147,7 +149,25 @@ impl EventsService {
             sink,
             store,
             next_due_ms: AtomicI64::new(0),
+            patterns: Default::default(),
         }
+    }
+
+    /// The most parsed patterns kept; past it the cache starts over.
+    const PATTERN_CACHE: usize = 10_000;
+
+    /// A stored rule's pattern, parsed once (`None` if it no longer parses).
+    pub(crate) fn pattern(&self, text: &str) -> Option<Arc<pattern::Pattern>> {
+        let mut cache = self.patterns.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = cache.get(text) {
+            return Some(p.clone());
+        }
+        let parsed = Arc::new(pattern::Pattern::parse(text).ok()?);
+        if cache.len() >= Self::PATTERN_CACHE {
+            cache.clear();
+        }
+        cache.insert(text.to_string(), parsed.clone());
+        Some(parsed)
     }
 
     /// Schedules changed: the next `fire_due` scans.

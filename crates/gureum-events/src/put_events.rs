@@ -164,7 +164,7 @@ fn route(
         let Some(text) = rule.event_pattern.as_deref().filter(|_| rule.enabled()) else {
             continue;
         };
-        let Ok(pattern) = crate::pattern::Pattern::parse(text) else {
+        let Some(pattern) = svc.pattern(text) else {
             continue;
         };
         if pattern.matches(event) {
@@ -286,7 +286,7 @@ fn deliver(
         }
         let body = payload(t, event, &vars);
         if let Err(reason) = svc.sink.deliver(&origin, target_arn, &body, now) {
-            eprintln!("events: delivery to {target_arn} failed: {reason}");
+            tracing::warn!(target: "gureum", "events: delivery to {target_arn} failed: {reason}");
         }
     }
     Ok(())
