@@ -201,3 +201,18 @@ def test_names_follow_the_models_patterns(events):
     assert e.value.response["Error"]["Message"] == (
         "1 validation error detected: Value 'bad name!' at 'name' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+")
+
+
+def test_the_cli_puts_a_rule_a_target_and_an_event(gureum):
+    _, out, _ = gureum.aws("events", "put-rule", "--name", "cli-rule",
+                           "--event-pattern", json.dumps({"source": [{"prefix": "cli."}]}))
+    arn = out["RuleArn"]
+    _, out, _ = gureum.aws("events", "put-targets", "--rule", "cli-rule", "--targets",
+                           json.dumps([{"Id": "q", "Arn": QUEUE, "InputPath": "$.detail.n"}]))
+    assert out == {"FailedEntryCount": 0, "FailedEntries": []}
+    _, out, _ = gureum.aws("events", "put-events", "--entries", json.dumps(
+        [{"Source": "cli.app", "DetailType": "t", "Detail": json.dumps({"n": 7})}]))
+    assert out["FailedEntryCount"] == 0
+    assert [d["payload"] for d in deliveries(gureum, arn)] == ["7"]
+    _, out, _ = gureum.aws("events", "list-rule-names-by-target", "--target-arn", QUEUE)
+    assert "cli-rule" in out["RuleNames"]
