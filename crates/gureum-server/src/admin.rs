@@ -13,6 +13,9 @@
 //!   unchanged; `GET /_gureum/export` and `POST /_gureum/import`: the whole
 //!   state as one file ([`crate::state_file`], [`crate::admin_state`]).
 //!
+//! * `GET /_gureum/events/deliveries`: what EventBridge rules delivered
+//!   through their recording sink (schedules due on the clock fire first).
+//!
 //! They are unauthenticated: Gureum is a local development endpoint.
 
 use crate::pipeline::AppState;
@@ -64,7 +67,9 @@ pub fn is_admin_path(path: &str) -> bool {
 /// Whether the endpoint blocks on the store or the disk (run it off the
 /// async workers).
 pub fn blocks(method: &str, path: &str) -> bool {
-    method == "POST" && path != "/_gureum/clock" || path == "/_gureum/export"
+    method == "POST" && path != "/_gureum/clock"
+        || path == "/_gureum/export"
+        || path == "/_gureum/events/deliveries"
 }
 
 /// Answers an admin path, or `None` when the path is not one.
@@ -89,6 +94,7 @@ pub fn handle(
             Some(crate::admin_state::reset(state, Some(service)))
         }
         ("GET", "/_gureum/export") => Some(crate::admin_state::export(state)),
+        ("GET", "/_gureum/events/deliveries") => Some(event_deliveries(state)),
         _ if path.starts_with("/_gureum/") => Some(json_response(
             404,
             json!({"error": "no such Gureum endpoint"}),
@@ -137,6 +143,25 @@ fn health(state: &AppState) -> AdminResponse {
         status: 200,
         content_type: "application/json",
         body: Bytes::from(body).into(),
+    }
+}
+
+fn event_deliveries(state: &AppState) -> AdminResponse {
+    match state.registry.events.deliveries(state.clock.now_millis()) {
+        Ok(list) => {
+            let items: Vec<serde_json::Value> = list
+                .into_iter()
+                .map(|d| {
+                    json!({
+                        "account": d.account, "region": d.region, "rule_arn": d.rule_arn,
+                        "target_id": d.target_id, "target_arn": d.target_arn,
+                        "payload": d.payload, "time_ms": d.time_ms,
+                    })
+                })
+                .collect();
+            json_response(200, json!({ "deliveries": items }))
+        }
+        Err(e) => AdminResponse::internal(&e.message),
     }
 }
 

@@ -21,6 +21,9 @@ pub struct Registry {
     pub credentials: Vec<Arc<dyn CredentialsProvider>>,
     /// IAM, for recording key use.
     pub iam: Arc<gureum_iam::IamService>,
+    /// EventBridge, for firing schedules on the clock and reading the
+    /// recorded deliveries (`GET /_gureum/events/deliveries`).
+    pub events: Arc<gureum_events::EventsService>,
 }
 
 impl Registry {
@@ -34,7 +37,9 @@ impl Registry {
             authorizer.clone(),
         ));
         let credentials = vec![iam.credentials(), sts.credentials()];
+        let events = Arc::new(gureum_events::EventsService::new(store.clone()));
         let list: Vec<Arc<dyn Service>> = vec![
+            events.clone(),
             iam.clone(),
             sts,
             Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
@@ -57,6 +62,7 @@ impl Registry {
             authorizer,
             credentials,
             iam,
+            events,
         }
     }
 

@@ -138,6 +138,7 @@ impl Server {
             .half_close(true)
             .keep_alive(true);
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let ticker = tokio::spawn(schedule_ticker(self.state.clone()));
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             tokio::select! {
@@ -182,8 +183,30 @@ impl Server {
                 _ = &mut shutdown => break,
             }
         }
+        ticker.abort();
         drop(self.listener);
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+    }
+}
+
+/// How often EventBridge's scheduled rules are checked against the clock.
+const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Fires EventBridge's scheduled rules as Gureum's clock passes their
+/// times (off the async workers: it reads and writes the store).
+async fn schedule_ticker(state: Arc<AppState>) {
+    let mut interval = tokio::time::interval(SCHEDULE_TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        interval.tick().await;
+        let state = state.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let now = state.clock.now_millis();
+            if let Err(e) = state.registry.events.fire_due_schedules(now) {
+                tracing::warn!(target: "gureum", "events schedules: {}", e.message);
+            }
+        })
+        .await;
     }
 }
 
