@@ -46,6 +46,7 @@ impl Registry {
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),
+            Arc::new(gureum_ssm::SsmService::new(store.clone())),
         ];
         let _ = clock;
         Registry {
