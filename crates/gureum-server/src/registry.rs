@@ -47,6 +47,9 @@ impl Registry {
                 store.clone(),
             )),
             Arc::new(gureum_ssm::SsmService::new(store.clone())),
+            Arc::new(gureum_secretsmanager::SecretsManagerService::new(
+                store.clone(),
+            )),
         ];
         let _ = clock;
         Registry {
