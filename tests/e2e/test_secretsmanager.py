@@ -180,6 +180,27 @@ def test_customer_kms_keys_are_refused_until_kms_exists(gureum):
     assert e["Code"] == "NotImplemented" and "kms" in e["Message"]
 
 
+def test_iam_policies_are_checked_on_the_secret_arn(gureum):
+    sm = gureum.client("secretsmanager")
+    iam = gureum.client("iam")
+    sm.create_secret(Name="e2e/iam/allowed", SecretString="yes")
+    sm.create_secret(Name="e2e/iam/denied", SecretString="no")
+    iam.create_user(UserName="sm-reader")
+    iam.put_user_policy(
+        UserName="sm-reader", PolicyName="read-one",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+            "Resource": "arn:aws:secretsmanager:us-east-1:000000000000:secret:e2e/iam/allowed-*",
+        }]}),
+    )
+    key = iam.create_access_key(UserName="sm-reader")["AccessKey"]
+    reader = gureum.client("secretsmanager", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assert reader.get_secret_value(SecretId="e2e/iam/allowed")["SecretString"] == "yes"
+    e = err(reader.get_secret_value, SecretId="e2e/iam/denied")
+    assert e["Code"] == "AccessDeniedException"
+    assert "secretsmanager:GetSecretValue" in e["Message"]
+
+
 def test_state_survives_a_hard_restart(gureum):
     sm = gureum.client("secretsmanager")
     arn = sm.create_secret(Name="e2e/keep", SecretString="v1")["ARN"]

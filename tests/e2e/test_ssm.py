@@ -144,6 +144,27 @@ def test_public_ami_parameters_match_describe_images(gureum):
     assert "us-east-1" in codes and "eu-west-1" in codes
 
 
+def test_iam_policies_are_checked_on_the_parameter_arn(gureum):
+    import json
+
+    ssm = gureum.client("ssm")
+    iam = gureum.client("iam")
+    ssm.put_parameter(Name="/iam/open", Value="yes", Type="String")
+    ssm.put_parameter(Name="/iam/closed", Value="no", Type="String")
+    iam.create_user(UserName="ssm-reader")
+    iam.put_user_policy(
+        UserName="ssm-reader", PolicyName="read-open",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "ssm:GetParameter",
+            "Resource": "arn:aws:ssm:us-east-1:000000000000:parameter/iam/open",
+        }]}),
+    )
+    key = iam.create_access_key(UserName="ssm-reader")["AccessKey"]
+    reader = gureum.client("ssm", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assert reader.get_parameter(Name="/iam/open")["Parameter"]["Value"] == "yes"
+    assert error_code(reader.get_parameter, Name="/iam/closed") == "AccessDeniedException"
+
+
 def test_delete_and_state_survives_restart(gureum):
     ssm = gureum.client("ssm")
     ssm.put_parameter(Name="/keep/me", Value="v1", Type="String")

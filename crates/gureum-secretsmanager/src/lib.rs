@@ -21,6 +21,7 @@
 //! versions and their values), `password.rs`, `policy.rs` (resource
 //! policies, tags, rotation).
 
+mod authorization;
 pub mod errors;
 mod ids;
 mod password;
@@ -141,6 +142,7 @@ operations! {
     tag_resource => policy::tag_resource,
     untag_resource => policy::untag_resource,
     rotate_secret => policy::rotate_secret,
+    cancel_rotate_secret => policy::cancel_rotate_secret,
 }
 
 impl SecretsManagerService {
@@ -159,6 +161,7 @@ gureum_core::service_operations! {
     SecretsManagerService, "secretsmanager",
     prepare = prepare,
     reset = reset,
+    authorization = authorization,
     "CreateSecret" => create_secret,
     "DescribeSecret" => describe_secret,
     "UpdateSecret" => update_secret,
@@ -178,6 +181,7 @@ gureum_core::service_operations! {
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
     "RotateSecret" => rotate_secret,
+    "CancelRotateSecret" => cancel_rotate_secret,
 }
 
 #[cfg(test)]

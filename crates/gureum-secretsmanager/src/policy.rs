@@ -157,3 +157,16 @@ pub(crate) fn rotate_secret(
     }
     .into())
 }
+
+/// `CancelRotateSecret`: turns rotation off. No secret here can have it
+/// on (no rotation function can be invoked), so this changes nothing and
+/// answers the secret's ARN and name.
+pub(crate) fn cancel_rotate_secret(
+    svc: &SecretsManagerService,
+    ctx: &RequestContext,
+    input: &Value,
+) -> OpResult {
+    let s = find(svc, ctx, str_member(input, "SecretId").unwrap_or_default())?;
+    not_deleted(&s)?;
+    Ok(json!({ "ARN": s.arn, "Name": s.name }))
+}

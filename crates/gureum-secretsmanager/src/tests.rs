@@ -307,6 +307,8 @@ fn rotation_answers_as_aws_does_without_an_invocable_function() {
         )
         .expect_err("cannot invoke");
     assert_eq!(err.code, "AccessDeniedException");
+    let out = e.ok("CancelRotateSecret", json!({"SecretId": "a"}));
+    assert_eq!(out["Name"], "a");
 }
 
 #[test]

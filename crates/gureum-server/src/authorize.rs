@@ -65,5 +65,12 @@ fn access_denied(service: &str, model: &ServiceModel, message: String) -> AwsErr
             .unwrap_or(400);
         return AwsError::new("AccessDeniedException", status, message);
     }
+    if UNDECLARED_ACCESS_DENIED_EXCEPTION.contains(&service) {
+        return AwsError::new("AccessDeniedException", 400, message);
+    }
     AwsError::new("AccessDenied", 403, message)
 }
+
+/// Services whose model declares no `AccessDeniedException` although AWS
+/// answers IAM denials with it (400), like their other json errors.
+const UNDECLARED_ACCESS_DENIED_EXCEPTION: &[&str] = &["secretsmanager"];

@@ -16,6 +16,7 @@
 //! rules, `write.rs` the writes (put, delete, labels), `read.rs` the
 //! reads, `public.rs` AWS's public parameters, `tags.rs` the tags.
 
+mod authorization;
 pub mod errors;
 mod filters;
 mod names;
@@ -172,6 +173,7 @@ impl SsmService {
 
 gureum_core::service_operations! {
     SsmService, "ssm",
+    authorization = authorization,
     "PutParameter" => put_parameter,
     "DeleteParameter" => delete_parameter,
     "DeleteParameters" => delete_parameters,

@@ -115,6 +115,14 @@ pub fn parameters(region: &str) -> Vec<PublicParameter> {
     out
 }
 
+/// Whether a `GetParametersByPath` path reads public parameters: a path
+/// under `/aws/service/`, or one of its ancestors (`/aws`), compared by
+/// whole segments (`/a` is not an ancestor of `/aws`).
+pub fn covers(path: &str) -> bool {
+    let dir = format!("{}/", path.trim_end_matches('/'));
+    dir != "/" && (dir.starts_with(PREFIX) || PREFIX.starts_with(&dir))
+}
+
 /// One public parameter of `region` by name.
 pub fn find(region: &str, name: &str) -> Option<PublicParameter> {
     if !name.starts_with(PREFIX) {
@@ -146,6 +154,16 @@ mod tests {
         assert_eq!(img["Architecture"], "x86_64");
         let other = find("us-east-1", &p.name).expect("alias");
         assert_ne!(other.value, p.value, "ids differ between regions");
+    }
+
+    #[test]
+    fn only_whole_segment_ancestors_of_aws_service_read_public_parameters() {
+        assert!(covers("/aws"));
+        assert!(covers("/aws/service/global-infrastructure/"));
+        assert!(!covers("/a"));
+        assert!(!covers("/aw"));
+        assert!(!covers("/"));
+        assert!(!covers("/app"));
     }
 
     #[test]

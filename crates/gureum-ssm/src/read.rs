@@ -212,7 +212,7 @@ pub(crate) fn get_parameters_by_path(
     let filters = filters::parse(input, Target::ByPath)?;
     let request = page_request(input, (1, 10))?;
     let mut out = Map::new();
-    if path.starts_with(public::PREFIX) || public::PREFIX.starts_with(path) && path != "/" {
+    if public::covers(path) {
         let all: Vec<PublicParameter> = public::parameters(&ctx.region)
             .into_iter()
             .filter(|p| under(path, &p.name, recursive))

@@ -290,3 +290,11 @@ fn describe_filters_by_name_prefix_and_tag() {
     .expect_err("bad key");
     assert_eq!(e.code, "InvalidFilterKey");
 }
+
+#[test]
+fn a_path_that_only_shares_letters_with_aws_reads_stored_parameters() {
+    let s = svc();
+    put(&s, "/a/x", "v", false).expect("put");
+    let out = call(&s, "GetParametersByPath", json!({"Path": "/a"})).expect("path");
+    assert_eq!(out["Parameters"][0]["Name"], "/a/x");
+}
