@@ -165,6 +165,33 @@ def test_iam_policies_are_checked_on_the_parameter_arn(gureum):
     assert error_code(reader.get_parameter, Name="/iam/closed") == "AccessDeniedException"
 
 
+def test_expiration_policy_removes_the_parameter_on_the_clock(gureum):
+    import datetime
+    import json
+
+    from helpers import advance
+
+    ssm = gureum.client("ssm")
+    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+    policy = json.dumps([{
+        "Type": "Expiration", "Version": "1.0",
+        "Attributes": {"Timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.000Z")},
+    }])
+    out = ssm.put_parameter(Name="/exp/p", Value="x", Type="String", Tier="Advanced", Policies=policy)
+    assert out["Tier"] == "Advanced"
+    meta = ssm.describe_parameters(
+        ParameterFilters=[{"Key": "Name", "Values": ["/exp/p"]}]
+    )["Parameters"][0]
+    assert meta["Policies"][0]["PolicyType"] == "Expiration"
+    e = err(ssm.put_parameter, Name="/exp/q", Value="x", Type="String", Tier="Advanced",
+            Policies='[{"Type":"Sometime"}]')
+    assert e["Code"] == "InvalidPolicyTypeException"
+    assert ssm.get_parameter(Name="/exp/p")["Parameter"]["Value"] == "x"
+    advance(gureum, 2 * 86400)
+    assert error_code(ssm.get_parameter, Name="/exp/p") == "ParameterNotFound"
+    assert ssm.put_parameter(Name="/exp/p", Value="again", Type="String")["Version"] == 1
+
+
 def test_delete_and_state_survives_restart(gureum):
     ssm = gureum.client("ssm")
     ssm.put_parameter(Name="/keep/me", Value="v1", Type="String")

@@ -42,6 +42,12 @@ gureum_core::aws_errors! {
         /// A filter value that key does not take.
         BadFilterValue { value: String, key: String } = ("InvalidFilterValue", 400,
             "The filter value '{value}' is not valid for key '{key}'."),
+        /// A policy of a type Parameter Store does not know (or not JSON).
+        BadPolicyType = ("InvalidPolicyTypeException", 400,
+            "The policy type isn't supported. Parameter Store supports the following policy types: Expiration, ExpirationNotification, and NoChangeNotification."),
+        /// A policy whose attributes are missing or malformed.
+        BadPolicyAttribute = ("InvalidPolicyAttributeException", 400,
+            "A policy attribute or its value is invalid."),
         /// A `NextToken` this server did not hand out.
         BadToken = ("InvalidNextToken", 400, "The specified token isn't valid."),
         /// A tag operation on a type other than `Parameter`.

@@ -20,6 +20,7 @@ mod authorization;
 pub mod errors;
 mod filters;
 mod names;
+mod policies;
 mod public;
 mod read;
 mod read_paths;

@@ -145,6 +145,7 @@ fn lookup(
     let p = svc
         .parameters
         .get(&Scope::regional(ctx).key(name))?
+        .filter(|p| !p.expired(ctx.clock.now_millis()))
         .ok_or(SsmError::ParameterNotFound)?;
     let v = select(&p, &sel)?;
     stored_view(svc, ctx, &p, v, selector, decrypt)
@@ -226,9 +227,13 @@ pub(crate) fn get_parameters_by_path(
         return Ok(Value::Object(out));
     }
     let scope = Scope::regional(ctx);
+    let now = ctx.clock.now_millis();
     let mut failure = None;
     let pg = page(&svc.parameters, &scope.prefix(), &request, |_, p| {
-        if !under(path, &p.name, recursive) || !filters.iter().all(|f| f.matches(&p)) {
+        if p.expired(now)
+            || !under(path, &p.name, recursive)
+            || !filters.iter().all(|f| f.matches(&p))
+        {
             return None;
         }
         match stored_view(svc, ctx, &p, p.latest(), None, decrypt) {
@@ -261,6 +266,7 @@ pub(crate) fn get_parameter_history(
     let p = svc
         .parameters
         .get(&Scope::regional(ctx).key(name))?
+        .filter(|p| !p.expired(ctx.clock.now_millis()))
         .ok_or(SsmError::ParameterNotFound)?;
     let pg = page_sorted(&p.versions, |v| format!("{:020}", v.version), &request);
     let mut items = vec![];
@@ -350,11 +356,9 @@ pub(crate) fn describe_parameters(
     let filters: Vec<ParamFilter> = filters::parse(input, Target::Describe)?;
     let request = page_request(input, (1, 50))?;
     let scope = Scope::regional(ctx);
+    let now = ctx.clock.now_millis();
     let pg = page(&svc.parameters, &scope.prefix(), &request, |_, p| {
-        filters
-            .iter()
-            .all(|f| f.matches(&p))
-            .then(|| metadata(ctx, &p))
+        (!p.expired(now) && filters.iter().all(|f| f.matches(&p))).then(|| metadata(ctx, &p))
     })?;
     let mut out = Map::new();
     out.insert("Parameters".into(), Value::Array(pg.items));

@@ -23,12 +23,14 @@ fn parameter_key(ctx: &RequestContext, input: &Value) -> Result<String, AwsError
 /// Reads, changes and writes a parameter's tags in one transaction.
 fn update(
     svc: &SsmService,
+    now: i64,
     key: &str,
     change: impl FnOnce(&mut Parameter) -> Result<(), AwsError>,
 ) -> Result<(), AwsError> {
     svc.store.write(|txn| {
         let mut p = txn
             .get(&svc.parameters, key)?
+            .filter(|p| !p.expired(now))
             .ok_or(SsmError::BadResourceId)?;
         change(&mut p)?;
         txn.put(&svc.parameters, key, &p)?;
@@ -40,7 +42,7 @@ fn update(
 pub(crate) fn add_tags(svc: &SsmService, ctx: &RequestContext, input: &Value) -> OpResult {
     let key = parameter_key(ctx, input)?;
     let new = tag_pairs(input);
-    update(svc, &key, |p| {
+    update(svc, ctx.clock.now_millis(), &key, |p| {
         for (k, v) in new {
             match p.tags.iter_mut().find(|(tk, _)| *tk == k) {
                 Some(t) => t.1 = v,
@@ -63,7 +65,7 @@ pub(crate) fn remove_tags(svc: &SsmService, ctx: &RequestContext, input: &Value)
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    update(svc, &key, |p| {
+    update(svc, ctx.clock.now_millis(), &key, |p| {
         p.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
         Ok(())
     })?;
@@ -73,7 +75,11 @@ pub(crate) fn remove_tags(svc: &SsmService, ctx: &RequestContext, input: &Value)
 /// `ListTagsForResource`.
 pub(crate) fn list_tags(svc: &SsmService, ctx: &RequestContext, input: &Value) -> OpResult {
     let key = parameter_key(ctx, input)?;
-    let p = svc.parameters.get(&key)?.ok_or(SsmError::BadResourceId)?;
+    let p = svc
+        .parameters
+        .get(&key)?
+        .filter(|p| !p.expired(ctx.clock.now_millis()))
+        .ok_or(SsmError::BadResourceId)?;
     let tags: Vec<Value> = p
         .tags
         .iter()

@@ -126,7 +126,9 @@ pub(crate) fn put_parameter(svc: &SsmService, ctx: &RequestContext, input: &Valu
     let now = ctx.clock.now_millis();
     let user = ctx.principal.arn();
     svc.store.write(|txn| -> OpResult {
-        let existing = txn.get(&svc.parameters, &key)?;
+        // A parameter its Expiration policy removed is gone: a put
+        // starts it again at version 1.
+        let existing = txn.get(&svc.parameters, &key)?.filter(|p| !p.expired(now));
         if existing.is_some() && !overwrite {
             return Err(SsmError::AlreadyExists.into());
         }
@@ -152,6 +154,9 @@ pub(crate) fn put_parameter(svc: &SsmService, ctx: &RequestContext, input: &Valu
             .unwrap_or_else(|| "text".into());
         check_data_type(&data_type, value)?;
         let policies = str_member(input, "Policies").map(str::to_string);
+        if let Some(p) = &policies {
+            crate::policies::check(p)?;
+        }
         let tier = tier_for(
             str_member(input, "Tier"),
             previous.map(|p| p.tier.as_str()),
@@ -216,10 +221,15 @@ fn previous_description(param: &Parameter) -> Option<String> {
 pub(crate) fn delete_parameter(svc: &SsmService, ctx: &RequestContext, input: &Value) -> OpResult {
     let name = str_member(input, "Name").unwrap_or_default();
     let key = Scope::regional(ctx).key(name);
+    let now = ctx.clock.now_millis();
     svc.store.write(|txn| -> Result<(), AwsError> {
-        if !txn.delete(&svc.parameters, &key)? {
+        let live = txn
+            .get(&svc.parameters, &key)?
+            .is_some_and(|p| !p.expired(now));
+        if !live {
             return Err(SsmError::ParameterNotFound.into());
         }
+        txn.delete(&svc.parameters, &key)?;
         Ok(())
     })?;
     Ok(json!({}))
@@ -233,10 +243,15 @@ pub(crate) fn delete_parameters(svc: &SsmService, ctx: &RequestContext, input: &
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    let now = ctx.clock.now_millis();
     let (deleted, invalid) = svc.store.write(|txn| -> Result<_, AwsError> {
         let (mut deleted, mut invalid) = (vec![], vec![]);
         for name in names {
-            if txn.delete(&svc.parameters, &scope.key(name))? {
+            let key = scope.key(name);
+            let live = txn
+                .get(&svc.parameters, &key)?
+                .is_some_and(|p| !p.expired(now));
+            if txn.delete(&svc.parameters, &key)? && live {
                 deleted.push(name);
             } else {
                 invalid.push(name);
@@ -292,6 +307,7 @@ pub(crate) fn label_parameter_version(
     svc.store.write(|txn| -> OpResult {
         let mut param = txn
             .get(&svc.parameters, &key)?
+            .filter(|p| !p.expired(ctx.clock.now_millis()))
             .ok_or(SsmError::ParameterNotFound)?;
         let at = version_index(&param, name, version)?;
         let (valid, invalid): (Vec<String>, Vec<String>) =
@@ -327,6 +343,7 @@ pub(crate) fn unlabel_parameter_version(
     svc.store.write(|txn| -> OpResult {
         let mut param = txn
             .get(&svc.parameters, &key)?
+            .filter(|p| !p.expired(ctx.clock.now_millis()))
             .ok_or(SsmError::ParameterNotFound)?;
         let at = version_index(&param, name, version)?;
         let target = &mut param.versions[at];
