@@ -191,7 +191,7 @@ def test_iam_policies_are_checked_on_the_secret_arn(gureum):
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
             "Resource": "arn:aws:secretsmanager:us-east-1:000000000000:secret:e2e/iam/allowed-*",
-        }]}),
+        }, {"Effect": "Allow", "Action": "secretsmanager:BatchGetSecretValue", "Resource": "*"}]}),
     )
     key = iam.create_access_key(UserName="sm-reader")["AccessKey"]
     reader = gureum.client("secretsmanager", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
@@ -199,6 +199,10 @@ def test_iam_policies_are_checked_on_the_secret_arn(gureum):
     e = err(reader.get_secret_value, SecretId="e2e/iam/denied")
     assert e["Code"] == "AccessDeniedException"
     assert "secretsmanager:GetSecretValue" in e["Message"]
+    batch = reader.batch_get_secret_value(SecretIdList=["e2e/iam/allowed"])
+    assert [v["SecretString"] for v in batch["SecretValues"]] == ["yes"]
+    e = err(reader.batch_get_secret_value, SecretIdList=["e2e/iam/allowed", "e2e/iam/denied"])
+    assert e["Code"] == "AccessDeniedException"
 
 
 def test_state_survives_a_hard_restart(gureum):

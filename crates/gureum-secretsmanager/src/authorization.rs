@@ -1,7 +1,8 @@
 //! Which IAM permission each operation needs: `secretsmanager:<Operation>`
 //! on the secret's ARN (with its random suffix when the secret exists, so
 //! policies on `…:secret:NAME-*` match), `*` for the account-wide ones
-//! (`ListSecrets`, `GetRandomPassword`, `BatchGetSecretValue`). A secret
+//! (`ListSecrets`, `GetRandomPassword`; `BatchGetSecretValue` also needs
+//! `GetSecretValue` on what it returns). A secret
 //! being created has no suffix yet: it is authorized on
 //! `…:secret:NAME-*`, which policies naming `NAME-*` (or `*`) allow.
 
@@ -24,6 +25,9 @@ impl SecretsManagerService {
             "arn:aws:secretsmanager:{}:{}:secret:",
             ctx.region, ctx.account_id
         );
+        if operation == "BatchGetSecretValue" {
+            return self.batch_authorization(ctx, input, &base);
+        }
         let resource = if operation == "CreateSecret" {
             format!("{base}{}-*", str_member(input, "Name").unwrap_or_default())
         } else {
@@ -39,6 +43,35 @@ impl SecretsManagerService {
             }
         };
         Authorization::Targets(vec![AuthzTarget::new(action, resource)])
+    }
+
+    /// `BatchGetSecretValue` needs itself on `*` and, as on AWS,
+    /// `GetSecretValue` on every secret it returns: on each listed id,
+    /// or — for `Filters`, whose matches are only known later — on every
+    /// secret of the region (stricter than AWS, which leaves the
+    /// forbidden ones out; never looser).
+    fn batch_authorization(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+        base: &str,
+    ) -> Authorization {
+        let mut targets = vec![AuthzTarget::new("secretsmanager:BatchGetSecretValue", "*")];
+        let get = "secretsmanager:GetSecretValue";
+        match input.get("SecretIdList").and_then(Value::as_array) {
+            Some(ids) => {
+                for id in ids.iter().filter_map(Value::as_str) {
+                    let arn = match find(self, ctx, id) {
+                        Ok(s) => s.arn,
+                        Err(_) if id.starts_with("arn:") => id.to_string(),
+                        Err(_) => format!("{base}{id}"),
+                    };
+                    targets.push(AuthzTarget::new(get, arn));
+                }
+            }
+            None => targets.push(AuthzTarget::new(get, format!("{base}*"))),
+        }
+        Authorization::Targets(targets)
     }
 }
 
@@ -71,11 +104,25 @@ mod tests {
         let arn = out["ARN"].as_str().unwrap_or_default().to_string();
         assert_eq!(
             s.authorization(&ctx, "GetSecretValue", &json!({"SecretId": "db"})),
-            Authorization::Targets(vec![AuthzTarget::new("secretsmanager:GetSecretValue", arn)])
+            Authorization::Targets(vec![AuthzTarget::new(
+                "secretsmanager:GetSecretValue",
+                arn.clone()
+            )])
         );
         assert_eq!(
             s.authorization(&ctx, "ListSecrets", &json!({})),
             Authorization::Default
+        );
+        let Authorization::Targets(batch) = s.authorization(
+            &ctx,
+            "BatchGetSecretValue",
+            &json!({"SecretIdList": ["db"]}),
+        ) else {
+            panic!("targets");
+        };
+        assert_eq!(
+            batch[1],
+            AuthzTarget::new("secretsmanager:GetSecretValue", arn)
         );
     }
 }
