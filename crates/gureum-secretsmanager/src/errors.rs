@@ -1,6 +1,12 @@
 //! Secrets Manager's errors, declared once (checked against
 //! `models/secretsmanager.json` by the test below). Every error of this
 //! json-1.1 service is a 400 with its message in `Message`.
+//!
+//! Unsure wording (codes are the model's; the texts were written from
+//! AWS's documentation of the condition, not captured from the wire, and
+//! should be checked against AWS): `NameMarkedForDeletion`, `NoValue`,
+//! `BadWindow`, `StageNotOn`, `NoCharacters`, `BatchSelector`,
+//! `BadPolicy`, `TooManyTags`, `BadToken`, `Unsealable`.
 
 gureum_core::aws_errors! {
     /// Secrets Manager's errors.

@@ -4,6 +4,15 @@
 //!
 //! Messages are AWS's as its API answers them; `ParameterNotFound` carries
 //! no message on AWS's wire, so it has none here either.
+//!
+//! Unsure wording (codes are the model's; the texts below were written
+//! from AWS's documentation of the condition, not captured from the
+//! wire, and should be checked against AWS): `LabelNotFound` (and
+//! whether AWS answers `ParameterVersionNotFound` or `ParameterNotFound`
+//! for an unknown label), `HierarchyTooDeep`, `BadPattern`, the three
+//! filter errors, `BadResourceType`, `BadResourceId`, `TooManyTags`,
+//! `BadPolicyAttribute`; in `write.rs`, the `aws:ec2:image` and
+//! 8 KB-advanced `ValidationException` texts.
 
 gureum_core::aws_errors! {
     /// Parameter Store's errors.
