@@ -163,7 +163,7 @@ def test_cbor_is_the_protocol_botocore_speaks_to_cloudwatch(gureum):
 @pytest.mark.parametrize(
     "args, operation",
     [
-        (("ssm", "get-parameters", "--names", "x"), "GetParameters"),  # json 1.1
+        (("kinesis", "list-streams"), "ListStreams"),  # json 1.1
         (("amplify", "list-apps"), "ListApps"),  # rest-json
         (("sso-admin", "list-instances"), "ListInstances"),  # json 1.1, other signing name
     ],
@@ -177,6 +177,6 @@ def test_unknown_service_answers_not_implemented_in_its_protocol(gureum, args, o
 
 
 def test_unknown_service_is_logged_with_the_name_it_claimed(gureum):
-    gureum.aws("ssm", "describe-parameters", check=False)
-    lines = [line for line in gureum.log().splitlines() if "DescribeParameters" in line]
-    assert lines and "ssm" in lines[-1] and "501" in lines[-1]
+    gureum.aws("kinesis", "describe-limits", check=False)
+    lines = [line for line in gureum.log().splitlines() if "DescribeLimits" in line]
+    assert lines and "kinesis" in lines[-1] and "501" in lines[-1]
