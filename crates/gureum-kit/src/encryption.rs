@@ -13,6 +13,12 @@ use gureum_core::{AwsError, CommonError, Scope};
 pub type EncryptionContext = Vec<(String, String)>;
 
 /// Encrypts and decrypts values with KMS keys on behalf of a service.
+///
+/// Where it is called: SSM encrypts before its write transaction (so an
+/// implementation may write, e.g. make the AWS managed key `aws/ssm` on
+/// first use) and decrypts outside any; Secrets Manager calls both inside
+/// its write transaction, and only for customer keys that must already
+/// exist, so there an implementation must only read the store.
 pub trait Encryptor: Send + Sync {
     /// Encrypts `plaintext` under `key_id` (an id, ARN or alias; `None`:
     /// the service's AWS managed key) in `scope`, bound to `context`; the

@@ -322,3 +322,55 @@ fn values_are_not_stored_in_the_clear() {
     let bytes = &stored[0].1.versions[0].sealed;
     assert!(!bytes.windows(7).any(|w| w == b"hunter2"));
 }
+
+/// A stand-in KMS for the seam's tests only: "encrypts" by reversing.
+struct Reversing;
+
+impl gureum_kit::encryption::Encryptor for Reversing {
+    fn encrypt(
+        &self,
+        _scope: gureum_core::Scope<'_>,
+        key_id: Option<&str>,
+        plaintext: &[u8],
+        context: &gureum_kit::encryption::EncryptionContext,
+    ) -> Result<Vec<u8>, AwsError> {
+        assert_eq!(key_id, Some("alias/mine"));
+        assert_eq!(context[0].0, "SecretARN");
+        assert_eq!(context[1].0, "SecretVersionId");
+        Ok(plaintext.iter().rev().copied().collect())
+    }
+
+    fn decrypt(
+        &self,
+        _scope: gureum_core::Scope<'_>,
+        ciphertext: &[u8],
+        _context: &gureum_kit::encryption::EncryptionContext,
+    ) -> Result<Vec<u8>, AwsError> {
+        Ok(ciphertext.iter().rev().copied().collect())
+    }
+}
+
+#[test]
+fn customer_key_values_go_through_the_encryptor() {
+    let e = Env {
+        svc: SecretsManagerService::with_encryptor(
+            Store::in_memory().expect("store"),
+            std::sync::Arc::new(Reversing),
+        ),
+        ctx: RequestContext::root("000000000000", "us-east-1", Clock::with_offset(0)),
+    };
+    e.ok(
+        "CreateSecret",
+        json!({"Name": "k", "SecretString": "abc", "KmsKeyId": "alias/mine"}),
+    );
+    let stored = e.svc.secrets.scan_prefix("").expect("scan");
+    assert_eq!(stored[0].1.versions[0].sealed, b"cba");
+    assert_eq!(
+        e.ok("GetSecretValue", json!({"SecretId": "k"}))["SecretString"],
+        "abc"
+    );
+    assert_eq!(
+        e.ok("DescribeSecret", json!({"SecretId": "k"}))["KmsKeyId"],
+        "alias/mine"
+    );
+}

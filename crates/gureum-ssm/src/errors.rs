@@ -57,6 +57,9 @@ gureum_core::aws_errors! {
         /// A policy whose attributes are missing or malformed.
         BadPolicyAttribute = ("InvalidPolicyAttributeException", 400,
             "A policy attribute or its value is invalid."),
+        /// A concurrent write changed the parameter under this request.
+        TooManyUpdates = ("TooManyUpdates", 400,
+            "There are concurrent updates for a resource that supports one update at a time."),
         /// A `NextToken` this server did not hand out.
         BadToken = ("InvalidNextToken", 400, "The specified token isn't valid."),
         /// A tag operation on a type other than `Parameter`.

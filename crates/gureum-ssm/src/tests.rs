@@ -298,3 +298,68 @@ fn a_path_that_only_shares_letters_with_aws_reads_stored_parameters() {
     let out = call(&s, "GetParametersByPath", json!({"Path": "/a"})).expect("path");
     assert_eq!(out["Parameters"][0]["Name"], "/a/x");
 }
+
+/// A stand-in KMS for the seam's tests only: "encrypts" by reversing.
+struct Reversing;
+
+impl gureum_kit::encryption::Encryptor for Reversing {
+    fn encrypt(
+        &self,
+        _scope: gureum_core::Scope<'_>,
+        key_id: Option<&str>,
+        plaintext: &[u8],
+        context: &gureum_kit::encryption::EncryptionContext,
+    ) -> Result<Vec<u8>, AwsError> {
+        assert_eq!(key_id, Some("alias/mine"));
+        assert_eq!(context[0].0, "PARAMETER_ARN");
+        Ok(plaintext.iter().rev().copied().collect())
+    }
+
+    fn decrypt(
+        &self,
+        _scope: gureum_core::Scope<'_>,
+        ciphertext: &[u8],
+        _context: &gureum_kit::encryption::EncryptionContext,
+    ) -> Result<Vec<u8>, AwsError> {
+        Ok(ciphertext.iter().rev().copied().collect())
+    }
+}
+
+#[test]
+fn secure_strings_go_through_the_encryptor_and_decrypt_on_request() {
+    let s = SsmService::with_encryptor(
+        Store::in_memory().expect("store"),
+        std::sync::Arc::new(Reversing),
+    );
+    call(
+        &s,
+        "PutParameter",
+        json!({"Name": "/s", "Value": "abc", "Type": "SecureString", "KeyId": "alias/mine"}),
+    )
+    .expect("put");
+    let hidden = get(&s, "/s").expect("get")["Parameter"]["Value"].clone();
+    assert_ne!(hidden, "abc");
+    let shown = call(
+        &s,
+        "GetParameter",
+        json!({"Name": "/s", "WithDecryption": true}),
+    )
+    .expect("decrypt")["Parameter"]["Value"]
+        .clone();
+    assert_eq!(shown, "abc");
+    // An overwrite without Type keeps SecureString, encrypted again.
+    call(
+        &s,
+        "PutParameter",
+        json!({"Name": "/s", "Value": "xyz", "Overwrite": true, "KeyId": "alias/mine"}),
+    )
+    .expect("overwrite");
+    let shown = call(
+        &s,
+        "GetParameter",
+        json!({"Name": "/s", "WithDecryption": true}),
+    )
+    .expect("decrypt")["Parameter"]["Value"]
+        .clone();
+    assert_eq!(shown, "xyz");
+}

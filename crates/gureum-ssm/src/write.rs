@@ -125,6 +125,9 @@ pub(crate) fn put_parameter(svc: &SsmService, ctx: &RequestContext, input: &Valu
     let key = scope.key(name);
     let now = ctx.clock.now_millis();
     let user = ctx.principal.arn();
+    // Encrypt before the transaction: KMS may write (an AWS managed key
+    // is made on first use), and a write inside this one would wait on it.
+    let sealed = sealed_in_advance(svc, ctx, name, input, now)?;
     svc.store.write(|txn| -> OpResult {
         // A parameter its Expiration policy removed is gone: a put
         // starts it again at version 1.
@@ -163,14 +166,11 @@ pub(crate) fn put_parameter(svc: &SsmService, ctx: &RequestContext, input: &Valu
             value,
             policies.is_some(),
         )?;
-        let stored_value = if kind == "SecureString" {
-            let context = vec![("PARAMETER_ARN".to_string(), names::arn(ctx, name))];
-            let blob =
-                svc.encryptor
-                    .encrypt(scope, key_id.as_deref(), value.as_bytes(), &context)?;
-            base64::engine::general_purpose::STANDARD.encode(&blob)
-        } else {
-            value.to_string()
+        let stored_value = match (kind == "SecureString", &sealed) {
+            (true, Some(blob)) => blob.clone(),
+            // The type changed under this request (a racing put).
+            (true, None) => return Err(SsmError::TooManyUpdates.into()),
+            (false, _) => value.to_string(),
         };
         let mut param = existing.unwrap_or_else(|| Parameter {
             name: name.to_string(),
@@ -211,6 +211,38 @@ pub(crate) fn put_parameter(svc: &SsmService, ctx: &RequestContext, input: &Valu
         txn.put(&svc.parameters, &key, &param)?;
         Ok(json!({ "Version": version, "Tier": tier }))
     })
+}
+
+/// The ciphertext (base64) of a `SecureString` put, made before the
+/// write transaction; `None` for other types. The type is the request's,
+/// or the stored parameter's when an overwrite gives none.
+fn sealed_in_advance(
+    svc: &SsmService,
+    ctx: &RequestContext,
+    name: &str,
+    input: &Value,
+    now: i64,
+) -> Result<Option<String>, AwsError> {
+    let scope = Scope::regional(ctx);
+    let kind = match str_member(input, "Type") {
+        Some(t) => t.to_string(),
+        None => match svc.parameters.get(&scope.key(name))? {
+            Some(p) if !p.expired(now) => p.latest().kind.clone(),
+            _ => return Ok(None),
+        },
+    };
+    if kind != "SecureString" {
+        return Ok(None);
+    }
+    let key_id = str_member(input, "KeyId");
+    let context = vec![("PARAMETER_ARN".to_string(), names::arn(ctx, name))];
+    let value = str_member(input, "Value").unwrap_or_default();
+    let blob = svc
+        .encryptor
+        .encrypt(scope, key_id, value.as_bytes(), &context)?;
+    Ok(Some(
+        base64::engine::general_purpose::STANDARD.encode(&blob),
+    ))
 }
 
 fn previous_description(param: &Parameter) -> Option<String> {
