@@ -21,7 +21,7 @@ SERVICES = [
     "cloudfront", "cloudwatch", "dynamodb", "dynamodbstreams", "ec2", "ecr",
     "ecs", "efs", "eks", "elasticache", "elb", "elbv2", "events", "glacier",
     "iam", "kms", "lambda", "logs", "pricing", "rds", "route53",
-    "route53domains", "s3", "s3control", "secretsmanager", "ses", "sesv2",
+    "route53domains", "s3", "s3control", "secretsmanager", "ses", "sesv2", "ssm",
     "service-quotas", "sns", "sqs", "sts",
 ]
 

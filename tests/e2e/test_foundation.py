@@ -145,9 +145,13 @@ def test_health_endpoints(gureum):
             body = json.load(r)
         assert body["services"]["sts"] == "running"
         assert body["services"]["s3"] == "running"
-        assert body["services"]["kms"] == "not_implemented"
+        assert body["services"]["acm"] == "not_implemented"
+        assert body["operations"]["acm"] == {"implemented": 0, "total": 17}
+        assert body["operations"]["sts"]["implemented"] > 0
+        assert body["endpoints"] == {"api": gureum.endpoint}
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]
         assert isinstance(body["uptime_seconds"], int) and body["uptime_seconds"] >= 0
         assert isinstance(body["persistent"], bool)
-        assert list(body) == ["services", "edition", "version", "uptime_seconds", "persistent"]
+        assert list(body) == ["services", "operations", "endpoints", "edition", "version",
+                              "uptime_seconds", "persistent"]

@@ -9,6 +9,8 @@
 //!   RDS, ELB and Auto Scaling describe operations take.
 //! - [`bootstrap`]: per-scope set-up that runs once before the first
 //!   request in an account's region (EC2's default VPC).
+//! - [`encryption`]: the [`encryption::Encryptor`] seam to KMS that
+//!   services storing encrypted values (SSM, Secrets Manager) go through.
 //! - [`quotas`]: the quotas Gureum enforces and the value applied to an
 //!   account (Service Quotas writes it, enforcing services read it).
 //! - [`resource`]: a registry of resource types (name, id prefix, lookup,
@@ -20,6 +22,7 @@
 //! `crates/gureum-servicequotas` as the worked example.
 
 pub mod bootstrap;
+pub mod encryption;
 pub mod filter;
 pub mod paging;
 pub mod quotas;

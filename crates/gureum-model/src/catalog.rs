@@ -66,6 +66,7 @@ models!(
     "secretsmanager",
     "ses",
     "sesv2",
+    "ssm",
     "service-quotas",
     "sns",
     "sqs",

@@ -73,3 +73,4 @@ fn access_denied(service: &str, model: &ServiceModel, message: String) -> AwsErr
     }
     AwsError::new("AccessDenied", 403, message)
 }
+

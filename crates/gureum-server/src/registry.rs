@@ -55,6 +55,10 @@ impl Registry {
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),
+            Arc::new(gureum_ssm::SsmService::new(store.clone())),
+            Arc::new(gureum_secretsmanager::SecretsManagerService::new(
+                store.clone(),
+            )),
         ];
         let _ = clock;
         Registry {

@@ -1,0 +1,188 @@
+//! Secrets Manager (json 1.1, regional): secrets with versions and
+//! staging labels (`AWSCURRENT`, `AWSPREVIOUS`, `AWSPENDING`, custom),
+//! `ClientRequestToken` idempotency, scheduled deletion with a recovery
+//! window on Gureum's clock, resource policies, tags, `GetRandomPassword`
+//! and `BatchGetSecretValue`.
+//!
+//! Values are never stored in the clear: see [`seal`] for what protects
+//! them while Gureum's KMS is not wired in, and the
+//! [`gureum_kit::encryption::Encryptor`] seam KMS will fill.
+//!
+//! Rotation needs Lambda, which Gureum does not run yet: `RotateSecret`
+//! answers as AWS does when it cannot invoke the rotation function
+//! (`AccessDeniedException`, see `policy.rs`).
+//!
+//! Tables (keys from [`gureum_core::Scope`]):
+//! - `secretsmanager.secrets`: `account/region/name` → a [`Secret`];
+//! - `secretsmanager.seal`: `local-key` → the local sealing key.
+//!
+//! Layout: [`errors`], `ids.rs` (names, ARNs, lookup), `secrets.rs`
+//! (create, describe, update, delete, restore, list), `values.rs` (the
+//! versions and their values), `password.rs`, `policy.rs` (resource
+//! policies, tags, rotation).
+
+mod authorization;
+pub mod errors;
+mod ids;
+mod password;
+mod policy;
+pub mod seal;
+mod secrets;
+mod values;
+
+pub use errors::SecretsError;
+
+use gureum_core::{OpResult, RequestContext, Value};
+use gureum_kit::encryption::{Encryptor, KmsUnavailable};
+use gureum_store::{Store, Table};
+use std::sync::Arc;
+
+/// One version of a secret's value.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SecretVersion {
+    /// The version id (the `ClientRequestToken` that made it).
+    pub id: String,
+    /// Its staging labels.
+    pub stages: Vec<String>,
+    /// When it was made, epoch milliseconds.
+    pub created_ms: i64,
+    /// The protected value (see [`seal`]).
+    pub sealed: Vec<u8>,
+    /// Whether the value is `SecretBinary` (else `SecretString`).
+    pub binary: bool,
+    /// The customer KMS key that protects it (`None`: the default key).
+    pub kms_key_id: Option<String>,
+}
+
+/// A secret, as stored.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Secret {
+    /// The name.
+    pub name: String,
+    /// The ARN (`…:secret:NAME-AbCdEf`).
+    pub arn: String,
+    /// The description.
+    pub description: Option<String>,
+    /// The customer KMS key for new versions (`None`: the default key).
+    pub kms_key_id: Option<String>,
+    /// When it was made, epoch milliseconds.
+    pub created_ms: i64,
+    /// When it last changed, epoch milliseconds.
+    pub changed_ms: i64,
+    /// When it will be deleted (set by `DeleteSecret`), epoch ms.
+    pub deletion_ms: Option<i64>,
+    /// Its tags, in the order they were added.
+    pub tags: Vec<(String, String)>,
+    /// Its resource policy.
+    pub policy: Option<String>,
+    /// Its versions, oldest first.
+    pub versions: Vec<SecretVersion>,
+}
+
+/// The Secrets Manager service.
+pub struct SecretsManagerService {
+    store: Store,
+    /// Secrets by scope and name.
+    secrets: Table<Secret>,
+    /// Seals values under the default key.
+    sealer: seal::Sealer,
+    /// Encrypts values under customer KMS keys.
+    encryptor: Arc<dyn Encryptor>,
+}
+
+impl SecretsManagerService {
+    /// The service over `store`, with no KMS (customer keys refused).
+    pub fn new(store: Store) -> Self {
+        Self::with_encryptor(store, Arc::new(KmsUnavailable))
+    }
+
+    /// The service over `store`, encrypting customer-key values through
+    /// `encryptor`.
+    pub fn with_encryptor(store: Store, encryptor: Arc<dyn Encryptor>) -> Self {
+        SecretsManagerService {
+            secrets: store.table("secretsmanager.secrets"),
+            sealer: seal::Sealer::new(store.clone()),
+            store,
+            encryptor,
+        }
+    }
+}
+
+/// One method per operation, each handing over to its module.
+macro_rules! operations {
+    ($($method:ident => $module:ident::$func:ident),* $(,)?) => {
+        impl SecretsManagerService {
+            $(
+                #[doc = concat!("The `", stringify!($method), "` operation.")]
+                fn $method(&self, ctx: &RequestContext, input: Value) -> OpResult {
+                    $module::$func(self, ctx, &input)
+                }
+            )*
+        }
+    };
+}
+
+operations! {
+    create_secret => secrets::create_secret,
+    describe_secret => secrets::describe_secret,
+    update_secret => secrets::update_secret,
+    delete_secret => secrets::delete_secret,
+    restore_secret => secrets::restore_secret,
+    list_secrets => secrets::list_secrets,
+    get_secret_value => values::get_secret_value,
+    put_secret_value => values::put_secret_value,
+    update_secret_version_stage => values::update_secret_version_stage,
+    list_secret_version_ids => values::list_secret_version_ids,
+    batch_get_secret_value => values::batch_get_secret_value,
+    get_random_password => password::get_random_password,
+    put_resource_policy => policy::put_resource_policy,
+    get_resource_policy => policy::get_resource_policy,
+    delete_resource_policy => policy::delete_resource_policy,
+    validate_resource_policy => policy::validate_resource_policy,
+    tag_resource => policy::tag_resource,
+    untag_resource => policy::untag_resource,
+    rotate_secret => policy::rotate_secret,
+    cancel_rotate_secret => policy::cancel_rotate_secret,
+}
+
+impl SecretsManagerService {
+    /// Before every operation: the local sealing key exists.
+    fn prepare(&self, _ctx: &RequestContext) -> Result<(), gureum_core::AwsError> {
+        self.sealer.prepare()
+    }
+
+    /// After a reset or import: the sealing key is read again.
+    fn reset(&self) {
+        self.sealer.forget();
+    }
+}
+
+gureum_core::service_operations! {
+    SecretsManagerService, "secretsmanager",
+    prepare = prepare,
+    reset = reset,
+    authorization = authorization,
+    "CreateSecret" => create_secret,
+    "DescribeSecret" => describe_secret,
+    "UpdateSecret" => update_secret,
+    "DeleteSecret" => delete_secret,
+    "RestoreSecret" => restore_secret,
+    "ListSecrets" => list_secrets,
+    "GetSecretValue" => get_secret_value,
+    "PutSecretValue" => put_secret_value,
+    "UpdateSecretVersionStage" => update_secret_version_stage,
+    "ListSecretVersionIds" => list_secret_version_ids,
+    "BatchGetSecretValue" => batch_get_secret_value,
+    "GetRandomPassword" => get_random_password,
+    "PutResourcePolicy" => put_resource_policy,
+    "GetResourcePolicy" => get_resource_policy,
+    "DeleteResourcePolicy" => delete_resource_policy,
+    "ValidateResourcePolicy" => validate_resource_policy,
+    "TagResource" => tag_resource,
+    "UntagResource" => untag_resource,
+    "RotateSecret" => rotate_secret,
+    "CancelRotateSecret" => cancel_rotate_secret,
+}
+
+#[cfg(test)]
+mod tests;
