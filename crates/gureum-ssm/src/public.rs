@@ -72,7 +72,7 @@ const SERVICES: &[(&str, &str)] = &[
 /// Every public parameter of `region`, sorted by name.
 pub fn parameters(region: &str) -> Vec<PublicParameter> {
     let mut out = Vec::new();
-    let images = gureum_ec2::images::catalogue_images(region);
+    let images = gureum_ec2::common::catalog_images::catalogue_images(region);
     for (alias, name_prefix, arch) in AMAZON_LINUX {
         let image = images.iter().find(|img| {
             img["Name"]
