@@ -57,6 +57,40 @@ S3_OUTPUT_ROOTS = {
     "CreateSessionOutput": "CreateSessionResult",
 }
 
+# SQS moved from query to json and keeps answering its legacy query codes
+# (`x-amzn-query-error`, and `<Code>` to query clients), but botocore's json
+# model leaves them out of its error shapes (botocore maps them back in a
+# handler). AWS's SQS API reference documents them; they go into the shapes'
+# `error.code` so Gureum's serializers find them where other query-compatible
+# models keep them.
+SQS_QUERY_CODES = {
+    "BatchEntryIdsNotDistinct": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+    "BatchRequestTooLong": "AWS.SimpleQueueService.BatchRequestTooLong",
+    "EmptyBatchRequest": "AWS.SimpleQueueService.EmptyBatchRequest",
+    "InvalidBatchEntryId": "AWS.SimpleQueueService.InvalidBatchEntryId",
+    "MessageNotInflight": "AWS.SimpleQueueService.MessageNotInflight",
+    "PurgeQueueInProgress": "AWS.SimpleQueueService.PurgeQueueInProgress",
+    "QueueDeletedRecently": "AWS.SimpleQueueService.QueueDeletedRecently",
+    "QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueNameExists": "QueueAlreadyExists",
+    "TooManyEntriesInBatchRequest": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+    "UnsupportedOperation": "AWS.SimpleQueueService.UnsupportedOperation",
+    "KmsAccessDenied": "KMS.AccessDeniedException",
+    "KmsDisabled": "KMS.DisabledException",
+    "KmsInvalidKeyUsage": "KMS.InvalidKeyUsageException",
+    "KmsInvalidState": "KMS.InvalidStateException",
+    "KmsNotFound": "KMS.NotFoundException",
+    "KmsOptInRequired": "KMS.OptInRequired",
+    "KmsThrottled": "KMS.ThrottlingException",
+}
+
+
+def add_sqs_query_codes(model):
+    for shape, code in SQS_QUERY_CODES.items():
+        if shape in model["shapes"]:
+            model["shapes"][shape]["error"] = {"code": code, "senderFault": True}
+
+
 DROP_KEYS = {"documentation", "documentationUrl", "deprecatedMessage", "examples"}
 
 
@@ -78,6 +112,8 @@ def main() -> int:
             for shape, root in S3_OUTPUT_ROOTS.items():
                 if root and shape in model["shapes"]:
                     model["shapes"][shape]["locationName"] = root
+        if name == "sqs":
+            add_sqs_query_codes(model)
         # One shape / operation per line keeps diffs readable when botocore moves.
         lines = ["{"]
         lines.append('"metadata":' + json.dumps(model["metadata"], separators=(",", ":")) + ",")

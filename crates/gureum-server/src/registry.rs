@@ -46,6 +46,7 @@ impl Registry {
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),
+            Arc::new(gureum_sqs::SqsService::new(store.clone())),
         ];
         let _ = clock;
         Registry {
