@@ -49,7 +49,11 @@ def test_create_send_receive_delete(sqs):
     assert got[0]["Body"] == "hello"
     assert got[0]["MessageAttributes"]["colour"]["StringValue"] == "blue"
     assert got[0]["Attributes"]["ApproximateReceiveCount"] == "1"
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=0)
+    # The deprecated AttributeNames takes message attribute names too.
+    again = sqs.receive_message(QueueUrl=url, AttributeNames=["SenderId"])["Messages"]
+    assert again[0]["Attributes"] == {"SenderId": ACCOUNT}
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=again[0]["ReceiptHandle"])
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attrs["ApproximateNumberOfMessages"] == "0"
     assert attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
@@ -243,3 +247,55 @@ def test_an_unacknowledged_message_reappears_after_a_restart(gureum, sqs):
     got = sqs.receive_message(QueueUrl=url)["Messages"]
     assert got[0]["Body"] == "keep me"
     assert sqs.list_queue_tags(QueueUrl=url).get("Tags") is None
+
+
+def test_query_requests_use_the_query_names_of_lists_and_maps(gureum, sqs):
+    status, body = query(
+        gureum,
+        "/",
+        {
+            "Action": "CreateQueue",
+            "Version": "2012-11-05",
+            "QueueName": "legacy-maps",
+            "Attribute.1.Name": "VisibilityTimeout",
+            "Attribute.1.Value": "45",
+            "Tag.1.Key": "team",
+            "Tag.1.Value": "blue",
+        },
+    )
+    assert status == 200, body
+    assert "<QueueUrl>" in body and 'xmlns="http://queue.amazonaws.com/doc/2012-11-05/"' in body
+    url = sqs.get_queue_url(QueueName="legacy-maps")["QueueUrl"]
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"] == {
+        "VisibilityTimeout": "45"
+    }
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "blue"}
+    status, body = query(
+        gureum,
+        f"/{ACCOUNT}/legacy-maps",
+        {
+            "Action": "SendMessage",
+            "Version": "2012-11-05",
+            "MessageBody": "with attributes",
+            "MessageAttribute.1.Name": "colour",
+            "MessageAttribute.1.Value.DataType": "String",
+            "MessageAttribute.1.Value.StringValue": "red",
+        },
+    )
+    assert status == 200, body
+    assert "<MD5OfMessageAttributes>" in body
+    status, body = query(
+        gureum,
+        f"/{ACCOUNT}/legacy-maps",
+        {
+            "Action": "ReceiveMessage",
+            "Version": "2012-11-05",
+            "AttributeName.1": "SenderId",
+            "MessageAttributeName.1": "All",
+        },
+    )
+    assert status == 200, body
+    assert "<ReceiveMessageResult><Message>" in body, body
+    assert "<Attribute><Name>SenderId</Name><Value>" in body, body
+    assert "<MessageAttribute><Name>colour</Name><Value>" in body, body
+    assert "<StringValue>red</StringValue>" in body
