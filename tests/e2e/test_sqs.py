@@ -299,3 +299,16 @@ def test_query_requests_use_the_query_names_of_lists_and_maps(gureum, sqs):
     assert "<Attribute><Name>SenderId</Name><Value>" in body, body
     assert "<MessageAttribute><Name>colour</Name><Value>" in body, body
     assert "<StringValue>red</StringValue>" in body
+
+
+def test_a_deleted_queue_is_gone_and_its_name_waits_a_minute(gureum, sqs):
+    url = sqs.create_queue(QueueName="short-lived")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    sqs.delete_queue(QueueUrl=url)
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.send_message(QueueUrl=url, MessageBody="y")
+    with pytest.raises(sqs.exceptions.QueueDeletedRecently):
+        sqs.create_queue(QueueName="short-lived")
+    advance(gureum, 60)
+    url = sqs.create_queue(QueueName="short-lived")["QueueUrl"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)

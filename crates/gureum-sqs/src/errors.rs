@@ -30,6 +30,9 @@ gureum_core::aws_errors! {
         /// ChangeMessageVisibility of a message not in flight.
         NotInflight = ("MessageNotInflight", 400,
             "Message does not exist or is not available for visibility timeout change."),
+        /// CreateQueue of a name deleted less than 60 seconds ago.
+        DeletedRecently = ("QueueDeletedRecently", 400,
+            "You must wait 60 seconds after deleting a queue before you can create another with the same name."),
         /// A second PurgeQueue within 60 seconds.
         PurgeInProgress { name: String } = ("PurgeQueueInProgress", 400,
             "Only one PurgeQueue operation on {name} is allowed every 60 seconds."),

@@ -24,6 +24,8 @@ pub struct Entry {
     pub received: bool,
     /// Its FIFO message group.
     pub group: Option<String>,
+    /// When it was sent (retention), epoch milliseconds.
+    pub sent_ms: i64,
 }
 
 /// One queue's index.
@@ -40,6 +42,9 @@ pub struct QueueIndex {
 pub struct IndexState {
     /// Whether the entries were read from the store.
     pub loaded: bool,
+    /// Set by DeleteQueue: a send that found the queue before it was
+    /// deleted must not write into it.
+    pub deleted: bool,
     /// The next message's sequence number.
     pub next_seq: u64,
     by_time: BTreeSet<(i64, u64)>,
@@ -129,11 +134,14 @@ impl IndexState {
         v
     }
 
-    /// Counts by state at `now`.
-    pub fn counts(&self, now: i64) -> Counts {
+    /// Counts by state at `now`, leaving out messages sent before
+    /// `expired_before` (past their retention, removed lazily).
+    pub fn counts(&self, now: i64, expired_before: i64) -> Counts {
         let mut c = Counts::default();
         for e in self.entries.values() {
-            if e.visible_ms <= now {
+            if e.sent_ms <= expired_before {
+                continue;
+            } else if e.visible_ms <= now {
                 c.visible += 1;
             } else if e.received {
                 c.in_flight += 1;
@@ -195,6 +203,7 @@ mod tests {
             visible_ms,
             received: false,
             group: None,
+            sent_ms: 0,
         }
     }
 
@@ -216,8 +225,8 @@ mod tests {
         s.insert(0, entry(0));
         s.insert(1, entry(500));
         s.set_visible(0, 100, true);
-        let c = s.counts(50);
+        let c = s.counts(50, -1);
         assert_eq!((c.visible, c.in_flight, c.delayed), (0, 1, 1));
-        assert_eq!(s.counts(100).visible, 1);
+        assert_eq!(s.counts(100, -1).visible, 1);
     }
 }

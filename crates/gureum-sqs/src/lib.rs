@@ -9,7 +9,9 @@
 //!   queue's messages are one key range in send order) → [`StoredMessage`];
 //! - `sqs.dedup`: `account/region/name/dedup-id` → [`DedupEntry`] (FIFO's
 //!   five-minute deduplication window);
-//! - `sqs.move_tasks`: `account/region/dlq-name/handle` → [`MoveTask`].
+//! - `sqs.move_tasks`: `account/region/dlq-name/started-handle` → [`MoveTask`];
+//! - `sqs.deleted`: `account/region/name` → when the queue was deleted,
+//!   epoch milliseconds (a name is free again 60 seconds later).
 //!
 //! Receive never scans a queue's messages: [`index`] keeps, per queue, the
 //! messages ordered by the time they become visible, rebuilt from
@@ -141,6 +143,7 @@ pub struct SqsService {
     messages: Table<StoredMessage>,
     dedup: Table<DedupEntry>,
     tasks: Table<MoveTask>,
+    deleted: Table<i64>,
     index: index::Indexes,
 }
 
@@ -152,6 +155,7 @@ impl SqsService {
             messages: store.table("sqs.messages"),
             dedup: store.table("sqs.dedup"),
             tasks: store.table("sqs.move_tasks"),
+            deleted: store.table("sqs.deleted"),
             index: index::Indexes::default(),
             store,
         }

@@ -169,6 +169,13 @@ pub fn send_one(
         };
         (Some(group.to_string()), Some(dedup))
     } else {
+        if let Some(d) = entry["MessageDeduplicationId"].as_str() {
+            return Err(invalid_value(
+                d,
+                "MessageDeduplicationId",
+                "The request include parameter that is not valid for this queue type.",
+            ));
+        }
         (None, None)
     };
     let md5_body = digest::md5_hex(body.as_bytes());
@@ -177,6 +184,9 @@ pub fn send_one(
     let now = ctx.clock.now_millis();
     let index = svc.index_of(&found.key)?;
     let mut state = index.state.lock();
+    if state.deleted {
+        return Err(SqsError::NoSuchQueue.into());
+    }
     let seq = state.next_seq;
     let sequence = fifo.then(|| (10_000_000_000_000_000_000u128 + u128::from(seq)).to_string());
     let dedup_key = dedup.as_ref().map(|d| {
@@ -235,6 +245,7 @@ pub fn send_one(
                     visible_ms: message.visible_ms,
                     received: false,
                     group,
+                    sent_ms: now,
                 },
             );
             drop(state);

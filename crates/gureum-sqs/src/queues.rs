@@ -116,6 +116,7 @@ impl SqsService {
                             visible_ms: m.visible_ms,
                             received: m.receives > 0,
                             group: m.group,
+                            sent_ms: m.sent_ms,
                         },
                     );
                 }
@@ -165,7 +166,14 @@ pub fn create(svc: &SqsService, ctx: &RequestContext, input: &Value) -> OpResult
         .unwrap_or_default();
     let key = key(ctx, &ctx.account_id, name);
     let now_s = ctx.clock.now_secs();
+    let now_ms = ctx.clock.now_millis();
     svc.store.write(|txn| {
+        if txn
+            .get(&svc.deleted, &key)?
+            .is_some_and(|at| now_ms - at < 60_000)
+        {
+            return Err(AwsError::from(SqsError::DeletedRecently));
+        }
         if let Some(existing) = txn.get(&svc.queues, &key)? {
             // Idempotent with the same attributes; any difference refuses.
             for (k, v) in &attrs {
@@ -256,14 +264,26 @@ pub fn delete(svc: &SqsService, ctx: &RequestContext, input: &Value) -> OpResult
     let found = svc.find(ctx, input)?;
     let index = svc.index_of(&found.key)?;
     let mut state = index.state.lock();
+    let dedup_prefix = format!("{}/", found.key);
+    let dedup_keys: Vec<String> = svc
+        .dedup
+        .scan_prefix(&dedup_prefix)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     svc.store.write(|txn| {
         for seq in state.all() {
             txn.delete(&svc.messages, &message_key(&found.key, seq))?;
         }
+        for k in &dedup_keys {
+            txn.delete(&svc.dedup, k)?;
+        }
         txn.delete(&svc.queues, &found.key)?;
+        txn.put(&svc.deleted, &found.key, &ctx.clock.now_millis())?;
         Ok::<_, AwsError>(())
     })?;
     state.clear();
+    state.deleted = true;
     drop(state);
     svc.index.forget(&found.key);
     Ok(json!({}))
@@ -278,7 +298,12 @@ pub fn get_attributes(svc: &SqsService, ctx: &RequestContext, input: &Value) -> 
         .unwrap_or_default();
     let all = names.contains(&"All");
     let now = ctx.clock.now_millis();
-    let counts = svc.index_of(&found.key)?.state.lock().counts(now);
+    let retention_ms = found.number("MessageRetentionPeriod", 345_600) * 1000;
+    let counts = svc
+        .index_of(&found.key)?
+        .state
+        .lock()
+        .counts(now, now - retention_ms);
     let mut computed: BTreeMap<&str, String> = BTreeMap::new();
     computed.insert("QueueArn", found.arn(ctx));
     computed.insert("ApproximateNumberOfMessages", counts.visible.to_string());

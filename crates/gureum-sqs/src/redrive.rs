@@ -29,6 +29,9 @@ pub fn enqueue(
     }
     let index = svc.index_of(&to.key)?;
     let mut state = index.state.lock();
+    if state.deleted {
+        return Err(crate::errors::SqsError::NoSuchQueue.into());
+    }
     let seq = state.next_seq;
     svc.store.write(|txn| {
         txn.put(&svc.messages, &message_key(&to.key, seq), &m)?;
@@ -40,6 +43,7 @@ pub fn enqueue(
             visible_ms: now,
             received: false,
             group: m.group.clone(),
+            sent_ms: m.sent_ms,
         },
     );
     drop(state);
@@ -125,23 +129,21 @@ pub fn start_task(svc: &SqsService, ctx: &RequestContext, input: &Value) -> OpRe
     };
     let index = svc.index_of(&source.key)?;
     for (seq, m) in pending {
+        // Each message goes to the destination, or back to its own source.
+        let origin;
         let target = match &destination {
-            Some(d) => Some(d),
-            None => None,
-        };
-        let owned;
-        let target = match target {
-            Some(t) => t,
+            Some(d) => d,
             None => {
-                let Some(origin) = m.source_arn.as_deref() else {
-                    continue;
-                };
-                match svc.find_arn(ctx, origin) {
-                    Ok(f) => {
-                        owned = f;
-                        &owned
+                let found = m
+                    .source_arn
+                    .as_deref()
+                    .and_then(|arn| svc.find_arn(ctx, arn).ok());
+                match found {
+                    Some(f) => {
+                        origin = f;
+                        &origin
                     }
-                    Err(_) => continue,
+                    None => continue,
                 }
             }
         };

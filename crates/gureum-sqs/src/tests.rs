@@ -497,3 +497,40 @@ async fn tags_and_permissions_round_trip() {
         .await;
     assert_eq!(env.count(&url, "Policy").await, "");
 }
+
+#[tokio::test]
+async fn a_deleted_name_is_taken_for_sixty_seconds() {
+    let env = Env::new();
+    let url = env.queue("gone", json!({})).await;
+    env.ok("DeleteQueue", json!({"QueueUrl": url})).await;
+    let e = env.err("CreateQueue", json!({"QueueName": "gone"})).await;
+    assert_eq!(e.code, "QueueDeletedRecently");
+    env.clock.advance_millis(60_000);
+    env.queue("gone", json!({})).await;
+}
+
+#[tokio::test]
+async fn a_standard_queue_refuses_a_deduplication_id() {
+    let env = Env::new();
+    let url = env.queue("q", json!({})).await;
+    let e = env
+        .err(
+            "SendMessage",
+            json!({"QueueUrl": url, "MessageBody": "x", "MessageDeduplicationId": "d"}),
+        )
+        .await;
+    assert_eq!(e.code, "InvalidParameterValue");
+}
+
+#[tokio::test]
+async fn expired_messages_leave_the_counts_before_a_receive_removes_them() {
+    let env = Env::new();
+    let url = env
+        .queue("q", json!({"MessageRetentionPeriod": "60"}))
+        .await;
+    env.ok("SendMessage", json!({"QueueUrl": url, "MessageBody": "x"}))
+        .await;
+    assert_eq!(env.count(&url, "ApproximateNumberOfMessages").await, "1");
+    env.clock.advance_millis(60_000);
+    assert_eq!(env.count(&url, "ApproximateNumberOfMessages").await, "0");
+}
