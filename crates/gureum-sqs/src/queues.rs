@@ -465,7 +465,7 @@ pub fn purge(svc: &SqsService, ctx: &RequestContext, input: &Value) -> OpResult 
     let now = ctx.clock.now_millis();
     if found.queue.purged_ms.is_some_and(|t| now - t < 60_000) {
         return Err(SqsError::PurgeInProgress {
-            name: found.arn(ctx),
+            name: found.queue.name.clone(),
         }
         .into());
     }

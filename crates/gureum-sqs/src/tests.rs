@@ -444,6 +444,10 @@ async fn purge_queue_twice_within_sixty_seconds_is_refused() {
     assert_eq!(env.count(&url, "ApproximateNumberOfMessages").await, "0");
     let e = env.err("PurgeQueue", json!({"QueueUrl": url})).await;
     assert_eq!(e.code, "PurgeQueueInProgress");
+    assert_eq!(
+        e.message,
+        "Only one PurgeQueue operation on q is allowed every 60 seconds."
+    );
     env.clock.advance_millis(60_000);
     env.ok("PurgeQueue", json!({"QueueUrl": url})).await;
 }
