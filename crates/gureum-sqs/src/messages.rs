@@ -335,8 +335,13 @@ pub async fn receive(svc: &SqsService, ctx: &RequestContext, input: &Value) -> O
         attribute_names: names(&input["MessageAttributeNames"]),
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait as u64);
+    let mut first = Some(found);
     loop {
-        let found = svc.find(ctx, input)?;
+        // After a wait the queue is looked up again: it may be gone.
+        let found = match first.take() {
+            Some(f) => f,
+            None => svc.find(ctx, input)?,
+        };
         let index = svc.index_of(&found.key)?;
         let notified = index.notify.notified();
         tokio::pin!(notified);
