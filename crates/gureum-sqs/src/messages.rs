@@ -176,7 +176,9 @@ pub fn send_one(
                 "The request include parameter that is not valid for this queue type.",
             ));
         }
-        (None, None)
+        // Standard queues take a group id too (fair queues): it is
+        // returned, with no ordering or locking.
+        (entry["MessageGroupId"].as_str().map(str::to_string), None)
     };
     let md5_body = digest::md5_hex(body.as_bytes());
     let md5_attrs = digest::md5_of_attributes(&attrs);
@@ -244,7 +246,7 @@ pub fn send_one(
                 Entry {
                     visible_ms: message.visible_ms,
                     received: false,
-                    group,
+                    group: group.filter(|_| fifo),
                     sent_ms: now,
                 },
             );
@@ -400,7 +402,7 @@ fn receive_now(
             dropped.push(seq);
             continue;
         }
-        if let Some(g) = &m.group {
+        if let Some(g) = m.group.as_ref().filter(|_| found.queue.fifo) {
             // A group is locked while a message of it is in flight, and
             // delivers in order: only its oldest message, or the next one
             // after a message taken in this same receive.

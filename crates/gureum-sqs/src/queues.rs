@@ -2,7 +2,7 @@
 //! purge and permissions.
 
 use crate::attributes::{self, READ_ONLY};
-use crate::errors::{invalid, SqsError};
+use crate::errors::{invalid, invalid_value, SqsError};
 use crate::index::QueueIndex;
 use crate::{url, Queue, SqsService, StoredMessage};
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
@@ -102,6 +102,7 @@ impl SqsService {
     /// Queue `key`'s message index, read from the store on first use.
     pub(crate) fn index_of(&self, key: &str) -> Result<Arc<QueueIndex>, AwsError> {
         let q = self.index.queue(key);
+        let fifo = key.ends_with(".fifo");
         {
             let mut state = q.state.lock();
             if !state.loaded {
@@ -115,7 +116,7 @@ impl SqsService {
                         crate::index::Entry {
                             visible_ms: m.visible_ms,
                             received: m.receives > 0,
-                            group: m.group,
+                            group: m.group.filter(|_| fifo),
                             sent_ms: m.sent_ms,
                         },
                     );
@@ -125,6 +126,50 @@ impl SqsService {
         }
         Ok(q)
     }
+}
+
+/// A `RedrivePolicy`'s target must be a queue of the same kind whose
+/// `RedriveAllowPolicy` lets the source (`source`) use it.
+fn check_dead_letter_target(
+    svc: &SqsService,
+    ctx: &RequestContext,
+    policy: &str,
+    source: &str,
+    fifo: bool,
+) -> Result<(), AwsError> {
+    let Some(redrive) = attributes::redrive_policy(policy)? else {
+        return Ok(());
+    };
+    let refuse = |reason: &str| invalid_value(policy, "RedrivePolicy", reason);
+    let target = svc
+        .find_arn(ctx, &redrive.target_arn)
+        .map_err(|_| refuse("Dead letter target does not exist."))?;
+    if target.queue.fifo != fifo {
+        return Err(refuse(
+            "Dead-letter queue must be the same type of queue as the source.",
+        ));
+    }
+    let allow = target
+        .queue
+        .attributes
+        .get("RedriveAllowPolicy")
+        .and_then(|p| serde_json::from_str::<Value>(p).ok());
+    if let Some(allow) = allow {
+        let source_arn = url::arn(&ctx.region, &ctx.account_id, source);
+        let allowed = match allow["redrivePermission"].as_str() {
+            Some("denyAll") => false,
+            Some("byQueue") => allow["sourceQueueArns"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|v| v == source_arn.as_str())),
+            _ => true,
+        };
+        if !allowed {
+            return Err(refuse(
+                "Dead-letter target's RedriveAllowPolicy does not allow this queue as a source.",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `CreateQueue`.
@@ -154,6 +199,9 @@ pub fn create(svc: &SqsService, ctx: &RequestContext, input: &Value) -> OpResult
             return Err(SqsError::BadAttributeName { name: k.clone() }.into());
         }
         let value = attributes::validate(k, v, fifo)?;
+        if k == "RedrivePolicy" {
+            check_dead_letter_target(svc, ctx, &value, name, fifo)?;
+        }
         attrs.insert(k.clone(), value);
     }
     let tags: BTreeMap<String, String> = input["tags"]
@@ -385,6 +433,9 @@ pub fn set_attributes(svc: &SqsService, ctx: &RequestContext, input: &Value) -> 
             continue;
         }
         let value = attributes::validate(k, v, queue.fifo)?;
+        if k == "RedrivePolicy" {
+            check_dead_letter_target(svc, ctx, &value, &queue.name, queue.fifo)?;
+        }
         if value.is_empty() {
             queue.attributes.remove(k);
         } else {

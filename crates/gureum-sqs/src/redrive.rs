@@ -23,7 +23,6 @@ pub fn enqueue(
     m.receives = 0;
     m.first_receive_ms = None;
     if !to.queue.fifo {
-        m.group = None;
         m.dedup = None;
         m.sequence = None;
     }
@@ -42,7 +41,7 @@ pub fn enqueue(
         Entry {
             visible_ms: now,
             received: false,
-            group: m.group.clone(),
+            group: m.group.clone().filter(|_| to.queue.fifo),
             sent_ms: m.sent_ms,
         },
     );

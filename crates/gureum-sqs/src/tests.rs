@@ -538,3 +538,70 @@ async fn expired_messages_leave_the_counts_before_a_receive_removes_them() {
     env.clock.advance_millis(60_000);
     assert_eq!(env.count(&url, "ApproximateNumberOfMessages").await, "0");
 }
+
+#[tokio::test]
+async fn a_redrive_policy_needs_an_existing_dead_letter_queue_of_the_same_kind() {
+    let env = Env::new();
+    let missing = json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:nope", "maxReceiveCount": 2}).to_string();
+    let e = env
+        .err(
+            "CreateQueue",
+            json!({"QueueName": "src", "Attributes": {"RedrivePolicy": missing}}),
+        )
+        .await;
+    assert_eq!(e.code, "InvalidParameterValue");
+    assert!(
+        e.message
+            .ends_with("Reason: Dead letter target does not exist."),
+        "{}",
+        e.message
+    );
+    env.queue("dlq.fifo", json!({"FifoQueue": "true"})).await;
+    let fifo = json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq.fifo", "maxReceiveCount": 2}).to_string();
+    let e = env
+        .err(
+            "CreateQueue",
+            json!({"QueueName": "src", "Attributes": {"RedrivePolicy": fifo}}),
+        )
+        .await;
+    assert_eq!(e.code, "InvalidParameterValue");
+}
+
+#[tokio::test]
+async fn a_redrive_allow_policy_of_deny_all_refuses_sources() {
+    let env = Env::new();
+    env.queue(
+        "dlq",
+        json!({"RedriveAllowPolicy": json!({"redrivePermission": "denyAll"}).to_string()}),
+    )
+    .await;
+    let policy = json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq", "maxReceiveCount": 2}).to_string();
+    let e = env
+        .err(
+            "CreateQueue",
+            json!({"QueueName": "src", "Attributes": {"RedrivePolicy": policy}}),
+        )
+        .await;
+    assert_eq!(e.code, "InvalidParameterValue");
+}
+
+#[tokio::test]
+async fn a_standard_queue_returns_a_message_group_id_without_locking_the_group() {
+    let env = Env::new();
+    let url = env.queue("q", json!({})).await;
+    for body in ["1", "2"] {
+        env.ok(
+            "SendMessage",
+            json!({"QueueUrl": url, "MessageBody": body, "MessageGroupId": "tenant"}),
+        )
+        .await;
+    }
+    let got = env
+        .receive(
+            &url,
+            json!({"MessageSystemAttributeNames": ["MessageGroupId"]}),
+        )
+        .await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0]["Attributes"]["MessageGroupId"], "tenant");
+}
