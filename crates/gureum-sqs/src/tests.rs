@@ -605,3 +605,61 @@ async fn a_standard_queue_returns_a_message_group_id_without_locking_the_group()
     assert_eq!(got.len(), 2);
     assert_eq!(got[0]["Attributes"]["MessageGroupId"], "tenant");
 }
+
+/// The handlers' own cost per message (send, receive, delete through
+/// `Service::call`, no HTTP), and receive's with 10,000 messages in
+/// flight. Run with `cargo test --release -p gureum-sqs -- --ignored
+/// --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn per_message_handler_cost() {
+    // On disk, as the server keeps it (write-ahead log and memtable).
+    let dir = std::env::temp_dir().join(format!("gureum-sqs-cost-{}", std::process::id()));
+    let env = Env {
+        svc: SqsService::new(Store::open(&dir).expect("store")),
+        clock: Clock::with_offset(0),
+    };
+    let url = env.queue("q", json!({"VisibilityTimeout": "3600"})).await;
+    let rounds = 20_000u32;
+    let started = std::time::Instant::now();
+    for _ in 0..rounds {
+        env.ok("SendMessage", json!({"QueueUrl": url, "MessageBody": "x"}))
+            .await;
+        let got = env.receive(&url, json!({"MaxNumberOfMessages": 1})).await;
+        env.ok(
+            "DeleteMessage",
+            json!({"QueueUrl": url, "ReceiptHandle": got[0]["ReceiptHandle"]}),
+        )
+        .await;
+    }
+    let trio = started.elapsed() / rounds;
+    let empty_started = std::time::Instant::now();
+    for _ in 0..rounds {
+        env.receive(&url, json!({})).await;
+    }
+    let empty = empty_started.elapsed() / rounds;
+    for _ in 0..1000 {
+        let entries: Vec<Value> = (0..10)
+            .map(|i| json!({"Id": i.to_string(), "MessageBody": "y"}))
+            .collect();
+        env.ok(
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": entries}),
+        )
+        .await;
+    }
+    while !env.receive(&url, json!({})).await.is_empty() {}
+    assert_eq!(
+        env.count(&url, "ApproximateNumberOfMessagesNotVisible")
+            .await,
+        "10000"
+    );
+    let full_started = std::time::Instant::now();
+    for _ in 0..rounds {
+        env.receive(&url, json!({})).await;
+    }
+    let full = full_started.elapsed() / rounds;
+    println!("send+receive+delete {trio:?} per message; receive: empty {empty:?}, 10,000 in flight {full:?}");
+    drop(env);
+    let _ = std::fs::remove_dir_all(&dir);
+}
