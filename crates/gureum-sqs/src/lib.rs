@@ -87,6 +87,10 @@ pub struct StoredMessage {
     /// When it was first received, epoch milliseconds.
     #[serde(default)]
     pub first_receive_ms: Option<i64>,
+    /// When it was last received, epoch milliseconds (a visibility
+    /// timeout may reach at most 12 hours past it).
+    #[serde(default)]
+    pub received_ms: Option<i64>,
     /// The sender's id (`SenderId`).
     pub sender: String,
     /// FIFO: the message group.

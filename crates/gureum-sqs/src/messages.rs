@@ -215,6 +215,7 @@ pub fn send_one(
         visible_ms: now + delay * 1000,
         receives: 0,
         first_receive_ms: None,
+        received_ms: None,
         sender: ctx.principal.user_id(),
         group: group.clone(),
         dedup: dedup.clone(),
@@ -422,6 +423,7 @@ fn receive_now(
         }
         m.receives += 1;
         m.first_receive_ms.get_or_insert(now);
+        m.received_ms = Some(now);
         m.visible_ms = now + request.visibility_ms;
         taken_seqs.insert(seq);
         taken.push((seq, m));
@@ -594,6 +596,14 @@ pub fn change_one(
     }
     if m.visible_ms <= now {
         return Err(SqsError::NotInflight.into());
+    }
+    let received = m.received_ms.unwrap_or(now);
+    if now + timeout * 1000 - received > 43_200_000 {
+        return Err(invalid_value(
+            timeout,
+            "VisibilityTimeout",
+            "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+        ));
     }
     m.visible_ms = now + timeout * 1000;
     svc.store.write(|txn| {

@@ -22,6 +22,7 @@ pub fn enqueue(
     m.visible_ms = now;
     m.receives = 0;
     m.first_receive_ms = None;
+    m.received_ms = None;
     if !to.queue.fifo {
         m.dedup = None;
         m.sequence = None;

@@ -663,3 +663,46 @@ async fn per_message_handler_cost() {
     drop(env);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_visibility_timeout_reaches_at_most_twelve_hours_past_the_receive() {
+    let env = Env::new();
+    let url = env.queue("q", json!({})).await;
+    env.ok("SendMessage", json!({"QueueUrl": url, "MessageBody": "x"}))
+        .await;
+    let got = env.receive(&url, json!({})).await;
+    let handle = got[0]["ReceiptHandle"].clone();
+    env.clock.advance_millis(10_000);
+    env.ok(
+        "ChangeMessageVisibility",
+        json!({"QueueUrl": url, "ReceiptHandle": handle, "VisibilityTimeout": 43_000}),
+    )
+    .await;
+    let e = env
+        .err(
+            "ChangeMessageVisibility",
+            json!({"QueueUrl": url, "ReceiptHandle": handle, "VisibilityTimeout": 43_200}),
+        )
+        .await;
+    assert_eq!(
+        e.message,
+        "Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]"
+    );
+}
+
+#[tokio::test]
+async fn changing_the_visibility_of_a_visible_message_is_message_not_inflight() {
+    let env = Env::new();
+    let url = env.queue("q", json!({"VisibilityTimeout": "5"})).await;
+    env.ok("SendMessage", json!({"QueueUrl": url, "MessageBody": "x"}))
+        .await;
+    let got = env.receive(&url, json!({})).await;
+    env.clock.advance_millis(5_000);
+    let e = env
+        .err(
+            "ChangeMessageVisibility",
+            json!({"QueueUrl": url, "ReceiptHandle": got[0]["ReceiptHandle"], "VisibilityTimeout": 10}),
+        )
+        .await;
+    assert_eq!(e.code, "MessageNotInflight");
+}
