@@ -453,7 +453,7 @@ fn receive_now(
     }
     Ok(taken
         .iter()
-        .map(|(seq, m)| render(ctx, found, *seq, m, request))
+        .map(|(seq, m)| render(found, *seq, m, request))
         .collect())
 }
 
@@ -473,14 +473,7 @@ fn wants_attribute(names: &[String], name: &str) -> bool {
 }
 
 /// A received message, as `ReceiveMessage` answers it.
-fn render(
-    ctx: &RequestContext,
-    found: &Found,
-    seq: u64,
-    m: &StoredMessage,
-    request: &ReceiveRequest,
-) -> Value {
-    let _ = ctx;
+fn render(found: &Found, seq: u64, m: &StoredMessage, request: &ReceiveRequest) -> Value {
     let mut out = json!({
         "MessageId": m.id,
         "ReceiptHandle": encode_handle(&found.key, seq, m.receives),

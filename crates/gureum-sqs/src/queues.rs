@@ -285,7 +285,7 @@ pub fn list(svc: &SqsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let mut urls = Vec::new();
     let mut last = None;
     let mut more = false;
-    for (k, q) in rows {
+    for (_, q) in rows {
         if after.as_deref().is_some_and(|a| q.name.as_str() <= a) {
             continue;
         }
@@ -293,7 +293,6 @@ pub fn list(svc: &SqsService, ctx: &RequestContext, input: &Value) -> OpResult {
             more = true;
             break;
         }
-        let _ = k;
         urls.push(Value::String(url::queue_url(ctx, &ctx.account_id, &q.name)));
         last = Some(q.name);
     }
