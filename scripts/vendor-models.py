@@ -57,6 +57,115 @@ S3_OUTPUT_ROOTS = {
     "CreateSessionOutput": "CreateSessionResult",
 }
 
+# SQS moved from query to json and keeps answering its legacy query codes
+# (`x-amzn-query-error`, and `<Code>` to query clients), but botocore's json
+# model leaves them out of its error shapes (botocore maps them back in a
+# handler). AWS's SQS API reference documents them; they go into the shapes'
+# `error.code` so Gureum's serializers find them where other query-compatible
+# models keep them.
+SQS_QUERY_CODES = {
+    "BatchEntryIdsNotDistinct": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+    "BatchRequestTooLong": "AWS.SimpleQueueService.BatchRequestTooLong",
+    "EmptyBatchRequest": "AWS.SimpleQueueService.EmptyBatchRequest",
+    "InvalidBatchEntryId": "AWS.SimpleQueueService.InvalidBatchEntryId",
+    "MessageNotInflight": "AWS.SimpleQueueService.MessageNotInflight",
+    "PurgeQueueInProgress": "AWS.SimpleQueueService.PurgeQueueInProgress",
+    "QueueDeletedRecently": "AWS.SimpleQueueService.QueueDeletedRecently",
+    "QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueNameExists": "QueueAlreadyExists",
+    "TooManyEntriesInBatchRequest": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+    "UnsupportedOperation": "AWS.SimpleQueueService.UnsupportedOperation",
+    "KmsAccessDenied": "KMS.AccessDeniedException",
+    "KmsDisabled": "KMS.DisabledException",
+    "KmsInvalidKeyUsage": "KMS.InvalidKeyUsageException",
+    "KmsInvalidState": "KMS.InvalidStateException",
+    "KmsNotFound": "KMS.NotFoundException",
+    "KmsOptInRequired": "KMS.OptInRequired",
+    "KmsThrottled": "KMS.ThrottlingException",
+}
+
+
+# The query-protocol names SQS's older clients send and read, which the json
+# model no longer carries (AWS's SQS query API reference shows them:
+# `Attribute.1.Name`, `<Message>`, `<Attribute><Name/><Value/></Attribute>`).
+# List members' and map keys' names do not change json (query requests name
+# flattened list items by them); structure members whose query element name
+# differs get `queryName`, which only the query protocol reads and writes.
+SQS_QUERY_LIST_MEMBERS = {
+    "AWSAccountIdList": "AWSAccountId",
+    "ActionNameList": "ActionName",
+    "AttributeNameList": "AttributeName",
+    "BatchResultErrorEntryList": "BatchResultErrorEntry",
+    "ChangeMessageVisibilityBatchRequestEntryList": "ChangeMessageVisibilityBatchRequestEntry",
+    "ChangeMessageVisibilityBatchResultEntryList": "ChangeMessageVisibilityBatchResultEntry",
+    "DeleteMessageBatchRequestEntryList": "DeleteMessageBatchRequestEntry",
+    "DeleteMessageBatchResultEntryList": "DeleteMessageBatchResultEntry",
+    "ListMessageMoveTasksResultEntryList": "ListMessageMoveTasksResultEntry",
+    "MessageAttributeNameList": "MessageAttributeName",
+    "MessageList": "Message",
+    "MessageSystemAttributeList": "MessageSystemAttributeName",
+    "QueueUrlList": "QueueUrl",
+    "SendMessageBatchRequestEntryList": "SendMessageBatchRequestEntry",
+    "SendMessageBatchResultEntryList": "SendMessageBatchResultEntry",
+    "TagKeyList": "TagKey",
+    "StringList": "StringListValue",
+    "BinaryList": "BinaryListValue",
+}
+SQS_QUERY_MAP_ENTRIES = {
+    "QueueAttributeMap": ("Name", "Value"),
+    "MessageSystemAttributeMap": ("Name", "Value"),
+    "MessageBodyAttributeMap": ("Name", "Value"),
+    "MessageBodySystemAttributeMap": ("Name", "Value"),
+    "TagMap": ("Key", "Value"),
+}
+SQS_QUERY_MEMBER_NAMES = {
+    ("CreateQueueRequest", "Attributes"): "Attribute",
+    ("CreateQueueRequest", "tags"): "Tag",
+    ("GetQueueAttributesResult", "Attributes"): "Attribute",
+    ("SetQueueAttributesRequest", "Attributes"): "Attribute",
+    ("Message", "Attributes"): "Attribute",
+    ("Message", "MessageAttributes"): "MessageAttribute",
+    ("SendMessageRequest", "MessageAttributes"): "MessageAttribute",
+    ("SendMessageRequest", "MessageSystemAttributes"): "MessageSystemAttribute",
+    ("SendMessageBatchRequestEntry", "MessageAttributes"): "MessageAttribute",
+    ("SendMessageBatchRequestEntry", "MessageSystemAttributes"): "MessageSystemAttribute",
+    ("TagQueueRequest", "Tags"): "Tag",
+    ("ListQueueTagsResult", "Tags"): "Tag",
+    ("ReceiveMessageResult", "Messages"): "Message",
+    ("ListQueuesResult", "QueueUrls"): "QueueUrl",
+    ("ListDeadLetterSourceQueuesResult", "queueUrls"): "QueueUrl",
+    ("SendMessageBatchResult", "Successful"): "SendMessageBatchResultEntry",
+    ("SendMessageBatchResult", "Failed"): "BatchResultErrorEntry",
+    ("DeleteMessageBatchResult", "Successful"): "DeleteMessageBatchResultEntry",
+    ("DeleteMessageBatchResult", "Failed"): "BatchResultErrorEntry",
+    ("ChangeMessageVisibilityBatchResult", "Successful"): "ChangeMessageVisibilityBatchResultEntry",
+    ("ChangeMessageVisibilityBatchResult", "Failed"): "BatchResultErrorEntry",
+    ("ListMessageMoveTasksResult", "Results"): "ListMessageMoveTasksResultEntry",
+    ("MessageAttributeValue", "StringListValues"): "StringListValue",
+    ("MessageAttributeValue", "BinaryListValues"): "BinaryListValue",
+    ("MessageSystemAttributeValue", "StringListValues"): "StringListValue",
+    ("MessageSystemAttributeValue", "BinaryListValues"): "BinaryListValue",
+}
+
+
+def add_sqs_query_codes(model):
+    for shape, code in SQS_QUERY_CODES.items():
+        if shape in model["shapes"]:
+            model["shapes"][shape]["error"] = {"code": code, "senderFault": True}
+    shapes = model["shapes"]
+    for shape, name in SQS_QUERY_LIST_MEMBERS.items():
+        if shape in shapes:
+            shapes[shape]["member"]["locationName"] = name
+    for shape, (key, value) in SQS_QUERY_MAP_ENTRIES.items():
+        if shape in shapes:
+            shapes[shape]["key"]["locationName"] = key
+            shapes[shape]["value"]["locationName"] = value
+    for (shape, member), name in SQS_QUERY_MEMBER_NAMES.items():
+        if member in shapes.get(shape, {}).get("members", {}):
+            shapes[shape]["members"][member]["queryName"] = name
+    model["metadata"]["xmlNamespace"] = "http://queue.amazonaws.com/doc/2012-11-05/"
+
+
 DROP_KEYS = {"documentation", "documentationUrl", "deprecatedMessage", "examples"}
 
 
@@ -78,6 +187,8 @@ def main() -> int:
             for shape, root in S3_OUTPUT_ROOTS.items():
                 if root and shape in model["shapes"]:
                     model["shapes"][shape]["locationName"] = root
+        if name == "sqs":
+            add_sqs_query_codes(model)
         # One shape / operation per line keeps diffs readable when botocore moves.
         lines = ["{"]
         lines.append('"metadata":' + json.dumps(model["metadata"], separators=(",", ":")) + ",")

@@ -120,6 +120,9 @@ pub struct RequestContext {
     pub secure_transport: bool,
     /// The caller's IP address (`aws:SourceIp`).
     pub source_ip: Option<std::net::IpAddr>,
+    /// The request's `Host` header (services that hand out URLs on
+    /// Gureum's own port, such as SQS queue URLs, read its port).
+    pub host: Option<String>,
 }
 
 impl RequestContext {
@@ -138,6 +141,7 @@ impl RequestContext {
             clock,
             secure_transport: false,
             source_ip: None,
+            host: None,
         }
     }
 }

@@ -44,17 +44,20 @@ pub fn validate(model: &ServiceModel, shape: &Shape, value: &Value) -> Vec<Valid
 pub enum Checks {
     /// Required members, enums, lengths and ranges: Coral-based services.
     All,
-    /// Everything but enum membership. EC2 and S3 do not refuse unknown enum
-    /// values up front: their handlers answer with their own codes
-    /// (`InvalidInstanceType`, `InvalidStorageClass`), and new values reach
-    /// clients before the models list them.
+    /// Everything but enum membership. EC2, S3 and SQS do not refuse unknown
+    /// enum values up front: their handlers answer with their own codes
+    /// (`InvalidInstanceType`, `InvalidStorageClass`, SQS's
+    /// `InvalidAttributeName`), and new values reach clients before the
+    /// models list them (SQS's `ReceiveMessage` takes message attribute
+    /// names such as `SenderId` in a list the model types as queue
+    /// attribute names).
     NoEnums,
 }
 
 impl Checks {
     /// What the service behind `protocol` (and model `service`) enforces.
     pub fn for_service(protocol: gureum_model::Protocol, service: &str) -> Checks {
-        if protocol == gureum_model::Protocol::Ec2 || service == "s3" {
+        if protocol == gureum_model::Protocol::Ec2 || service == "s3" || service == "sqs" {
             Checks::NoEnums
         } else {
             Checks::All

@@ -27,6 +27,7 @@ pub mod conn;
 mod panic_guard;
 pub mod pipeline;
 pub mod post_object;
+mod queue_url;
 pub mod registry;
 mod repoll;
 pub mod route;

@@ -352,6 +352,7 @@ async fn handle_request(
             clock: state.clock.clone(),
             secure_transport: false,
             source_ip: Some(remote.ip()),
+            host: Some(host.to_string()),
         };
         let result = crate::post_object::handle(
             state,
@@ -445,10 +446,13 @@ async fn handle_request(
     };
     let op = resolved.operation;
     outcome.operation = op.name.clone();
-    let input = match gureum_protocol::parse_request(&model, protocol, &resolved, &wire) {
+    let mut input = match gureum_protocol::parse_request(&model, protocol, &resolved, &wire) {
         Ok(v) => v,
         Err(e) => return fail(&e.to_aws_error(protocol, &service.name)),
     };
+    if service.name == "sqs" {
+        crate::queue_url::fill_from_path(&model, op, &mut input, host, path);
+    }
     if let Some(shape) = op.input.as_ref().and_then(|r| model.shape(&r.shape)) {
         let checks = gureum_protocol::Checks::for_service(protocol, &service.name);
         let issues = gureum_protocol::validate_with(&model, shape, &input, checks);
@@ -474,6 +478,7 @@ async fn handle_request(
         clock: state.clock.clone(),
         secure_transport: false,
         source_ip: Some(remote.ip()),
+        host: Some(host.to_string()),
     };
     if let Err(e) = authorize(state, &ctx, svc.as_ref(), service, &op.name, &input, &model) {
         return fail(&e);

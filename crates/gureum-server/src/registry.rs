@@ -59,6 +59,7 @@ impl Registry {
             Arc::new(gureum_secretsmanager::SecretsManagerService::new(
                 store.clone(),
             )),
+            Arc::new(gureum_sqs::SqsService::new(store.clone())),
         ];
         let _ = clock;
         Registry {

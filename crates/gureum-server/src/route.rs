@@ -92,6 +92,12 @@ fn query_protocol(e: &ServiceIndexEntry) -> Option<Protocol> {
         .find(|p| matches!(p, Protocol::Query | Protocol::Ec2))
 }
 
+/// Whether a json model declares `awsQueryCompatible` (it moved from
+/// query and its older clients still speak query).
+fn query_compatible(e: &ServiceIndexEntry) -> bool {
+    gureum_model::load(&e.name).is_ok_and(|m| m.metadata.aws_query_compatible.is_some())
+}
+
 fn json_protocol(e: &ServiceIndexEntry) -> Option<Protocol> {
     e.protocols()
         .into_iter()
@@ -151,10 +157,19 @@ pub fn route(view: &RequestView<'_>) -> Option<Route> {
                         .iter()
                         .copied()
                         .find(|e| query_protocol(e).is_some())
-                })?;
+                });
+            if let Some(service) = service {
+                return Some(Route {
+                    service,
+                    protocol: query_protocol(service)?,
+                });
+            }
+            // A json model that kept query compatibility (SQS) still
+            // answers the query requests its older clients send.
+            let service = candidates.iter().copied().find(|e| query_compatible(e))?;
             return Some(Route {
                 service,
-                protocol: query_protocol(service)?,
+                protocol: Protocol::Query,
             });
         }
         let rest: Vec<_> = candidates

@@ -15,7 +15,8 @@
 //! sorted numerically from the keys that were actually sent, so
 //! `A.member.99999999=x` costs one element, not a hundred million.
 //!
-//! Naming: query uses `locationName` or the member name. ec2 uses
+//! Naming: query uses `locationName` or the member name (`queryName` first
+//! when a query-compatible json model sets it). ec2 uses
 //! `queryName`, else `locationName` with its first letter upper-cased, else
 //! the member name upper-cased (`label` → `Label`); botocore sends the bare
 //! member name in that last case, so both are accepted.
@@ -152,6 +153,10 @@ impl Reader<'_> {
             names.push(upper_first(loc.unwrap_or(name)));
             names.push(loc.unwrap_or(name).to_string());
             names
+        } else if let Some(q) = r.query_name.as_deref() {
+            // A json model that kept query compatibility (SQS) names the
+            // member's query spelling (`Attribute.1.Name`) apart.
+            vec![q.to_string(), loc.unwrap_or(name).to_string()]
         } else if shape.kind == ShapeType::List && flattened(Some(r), shape) {
             // botocore names a flattened list after its member's
             // locationName when it has one (`Hi.1=A`).

@@ -136,6 +136,17 @@ pub fn member_name<'a>(name: &'a str, r: &'a MemberRef) -> &'a str {
     r.location_name.as_deref().unwrap_or(name)
 }
 
+/// The element name of a structure member in a body: its `locationName`;
+/// else its `queryName` (set by query-compatible json models such as SQS,
+/// whose json names differ from their query ones: `Messages` is written
+/// `<Message>`); else the member's name.
+pub fn element_name<'a>(name: &'a str, r: &'a MemberRef) -> &'a str {
+    r.location_name
+        .as_deref()
+        .or(r.query_name.as_deref())
+        .unwrap_or(name)
+}
+
 /// Writes the attributes (`xmlAttribute` members) of a structure's element.
 pub fn write_attributes(w: &mut XmlWriter, model: &ServiceModel, shape: &Shape, value: &Value) {
     let Some(obj) = value.as_object() else { return };
@@ -175,7 +186,7 @@ pub fn write_struct_contents(
             continue;
         }
         if let Some(v) = gureum_core::member::get(obj, name) {
-            write_member(w, model, member_name(name, r), r, v);
+            write_member(w, model, element_name(name, r), r, v);
         }
     }
 }
@@ -212,7 +223,7 @@ fn write_interleaved(
             }
         };
         if let Some(item) = items.get(*i) {
-            write_member(w, model, member_name(name, r), item_ref, item);
+            write_member(w, model, element_name(name, r), item_ref, item);
         }
         *i += 1;
     }
@@ -228,7 +239,7 @@ fn write_interleaved(
             .find(|(n, _)| *n == name)
             .map_or(0, |(_, i)| *i);
         for item in items.iter().skip(done) {
-            write_member(w, model, member_name(name, r), item_ref, item);
+            write_member(w, model, element_name(name, r), item_ref, item);
         }
     }
 }
