@@ -10,3 +10,4 @@ pub mod filter;
 pub mod instance_types;
 pub mod network;
 pub mod tags;
+pub mod unsupported;

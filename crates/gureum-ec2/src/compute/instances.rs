@@ -812,6 +812,21 @@ impl Ec2Service {
 
     /// `RunInstances`.
     pub(crate) fn run_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "Ipv6AddressCount",
+                "Ipv6Addresses",
+                "ElasticGpuSpecification",
+                "ElasticInferenceAccelerators",
+                "CreditSpecification",
+                "LicenseSpecifications",
+                "EnablePrimaryIpv6",
+                "NetworkPerformanceOptions",
+                "Operator",
+                "SecondaryInterfaces",
+            ],
+        )?;
         let (input, template) = from_template::apply(self, ctx, input)?;
         let image_id = network::required(&input, "ImageId")?.to_string();
         let min = count(&input, "MinCount")?;
@@ -1007,6 +1022,42 @@ impl Ec2Service {
         let now = ctx.clock.now_millis();
         let store = &self.store;
         let mut locked = self.instances.lock(store, ctx)?;
+        // A retry with the same client token answers the first launch's
+        // reservation instead of launching again (AWS's idempotency).
+        if let Some(token) = &client_token {
+            let now = ctx.clock.now_millis();
+            let r = locked.region();
+            r.settle_all(now);
+            let mut earlier: Vec<(Instance, tags::Tags)> = r
+                .instances
+                .values()
+                .filter(|(i, _)| i.client_token.as_deref() == Some(token) && !i.gone(now))
+                .cloned()
+                .collect();
+            if !earlier.is_empty() {
+                earlier.sort_by_key(|(i, _)| i.launch_index);
+                let first = &earlier[0].0;
+                if earlier.iter().any(|(i, _)| i.state == "terminated") {
+                    return Err(Ec2Error::IdempotentInstanceTerminated.into());
+                }
+                let n = earlier.len() as i64;
+                if first.image_id != image_id || first.instance_type != itype || n < min || n > max
+                {
+                    return Err(Ec2Error::IdempotentParameterMismatch.into());
+                }
+                let groups: Vec<Value> = first
+                    .groups
+                    .iter()
+                    .map(|(id, name)| json!({"GroupId": id, "GroupName": name}))
+                    .collect();
+                return Ok(json!({
+                    "ReservationId": first.reservation_id,
+                    "OwnerId": ctx.account_id,
+                    "Groups": groups,
+                    "Instances": earlier.iter().map(|(i, t)| i.to_value(ctx, t)).collect::<Vec<_>>(),
+                }));
+            }
+        }
         let reservation_id = resource_id("r");
         let created = store.write(|txn| {
             let s = launch_subnet(txn, store, ctx, &input)?;

@@ -186,6 +186,10 @@ pub(crate) fn find(
 impl Ec2Service {
     /// `AllocateAddress` (domain `vpc`).
     pub(crate) fn allocate_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["CustomerOwnedIpv4Pool", "IpamPoolId"],
+        )?;
         if let Some(d) = str_member(&input, "Domain") {
             if d != "vpc" && d != "standard" {
                 return Err(network::invalid_value(format!(

@@ -455,6 +455,20 @@ impl Ec2Service {
     /// `CreateNetworkInterface`: an interface in a subnet, with an address
     /// of its own (auto or `PrivateIpAddress`) and groups of the same VPC.
     pub(crate) fn create_network_interface(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "Ipv4Prefixes",
+                "Ipv4PrefixCount",
+                "Ipv6Prefixes",
+                "Ipv6PrefixCount",
+                "EnablePrimaryIpv6",
+                "ConnectionTrackingSpecification",
+                "Operator",
+                "SecondaryPrivateIpAddressCount",
+                "Ipv6AddressCount",
+            ],
+        )?;
         dry_run(&input)?;
         let subnet_id = required(&input, "SubnetId")?;
         let wanted = str_member(&input, "PrivateIpAddress").or_else(|| {

@@ -133,6 +133,16 @@ fn zone(ctx: &RequestContext, input: &Value) -> Result<region::Zone, AwsError> {
 impl Ec2Service {
     /// `CreateSubnet`.
     pub(crate) fn create_subnet(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "OutpostArn",
+                "Ipv4IpamPoolId",
+                "Ipv4NetmaskLength",
+                "Ipv6IpamPoolId",
+                "Ipv6NetmaskLength",
+            ],
+        )?;
         dry_run(&input)?;
         let vpc_id = required(&input, "VpcId")?;
         let text = required(&input, "CidrBlock")?;

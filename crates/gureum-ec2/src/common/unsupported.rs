@@ -1,0 +1,61 @@
+//! Request members EC2 accepts that Gureum does not implement yet: each is
+//! refused with `UnsupportedOperation` naming it, never accepted and
+//! ignored (issue 13; `scripts/audit_parameters.py` lists what no code
+//! reads).
+
+use gureum_core::{AwsError, Value};
+
+use super::errors::Ec2Error;
+
+/// `UnsupportedOperation` for the first of `members` the request sets.
+/// A member counts as set unless it is absent, null, `false`, `0`, an
+/// empty string or an empty list: the values that ask for nothing.
+pub fn refuse_unimplemented(input: &Value, members: &[&str]) -> Result<(), AwsError> {
+    let set = |v: &Value| match v {
+        Value::Null | Value::Bool(false) => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        _ => true,
+    };
+    match members.iter().find(|m| input.get(**m).is_some_and(set)) {
+        Some(m) => Err(Ec2Error::UnsupportedParameter {
+            parameter: (*m).to_string(),
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// What `CreateVpc` and `AssociateVpcCidrBlock` cannot do: IPv6 blocks
+/// and IPAM pools.
+pub const VPC_CIDR: &[&str] = &[
+    "AmazonProvidedIpv6CidrBlock",
+    "Ipv6CidrBlock",
+    "Ipv6Pool",
+    "Ipv6CidrBlockNetworkBorderGroup",
+    "Ipv4IpamPoolId",
+    "Ipv4NetmaskLength",
+    "Ipv6IpamPoolId",
+    "Ipv6NetmaskLength",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_members_that_ask_for_something_are_refused() {
+        let m = &["AmazonProvidedIpv6CidrBlock", "Ipv4IpamPoolId"];
+        assert!(refuse_unimplemented(&json!({"AmazonProvidedIpv6CidrBlock": false}), m).is_ok());
+        assert!(refuse_unimplemented(&json!({"Ipv4IpamPoolId": ""}), m).is_ok());
+        let e = refuse_unimplemented(&json!({"Ipv4IpamPoolId": "ipam-pool-1"}), m)
+            .expect_err("refused");
+        assert_eq!((e.code.as_str(), e.status), ("UnsupportedOperation", 400));
+        assert_eq!(
+            e.message,
+            "Gureum does not implement the parameter Ipv4IpamPoolId yet: the request is refused rather than the parameter ignored."
+        );
+    }
+}
