@@ -6,7 +6,8 @@ implemented operation accepts is honoured or refused with AWS's error.
 This audit lists, per service, each operation of the crate's
 `service_operations!` table with the input members (from
 `models/<service>.json`) whose model name never appears as a string
-literal (`"SSEKMSKeyId"`) in the service crate's non-test sources.
+literal (`"SSEKMSKeyId"`) in the service crate's non-test sources, other
+than as an output's key (`"Name": …` in `json!`, `insert("Name", …)`).
 
 A crate-wide grep is coarse: a member read by one operation counts as read
 for all (S3's `ExpectedBucketOwner` goes through one bucket check). It finds
@@ -33,6 +34,8 @@ ALLOWED = {
     ("s3", "RequestPayer"): "only an acknowledgement that the caller pays; Gureum bills nobody",
     ("s3", "PutObject.Body"): "the streamed request body, not a member the handler looks up",
     ("s3", "UploadPart.Body"): "the streamed request body, not a member the handler looks up",
+    ("s3", "ContentLength"): "the body's declared length, which the protocol layer holds the body to",
+    ("s3", "BucketKeyEnabled"): "applies only to SSE-KMS, which is refused",
     ("s3", "MFA"): "MFA delete cannot be turned on (PutBucketVersioning refuses it), so a token authorises nothing",
     ("s3", "BypassGovernanceRetention"): "no object carries a retention (ObjectLockMode is refused), so nothing to bypass",
     ("ec2", "IncludeManagedResources"): "Gureum makes no resources managed by an AWS service operator, so the lists are equal",
@@ -43,6 +46,7 @@ ALLOWED = {
 
 MACRO = re.compile(r"service_operations!\s*\{(.*?)\n\}", re.S)
 SERVICE = re.compile(r'^\s*(\w+)\s*,\s*"([\w-]+)"', re.S)
+WORD = re.compile(r'(insert\(\s*)?"([A-Za-z][A-Za-z0-9]*)"(\s*:(?!:))?')
 OPERATION = re.compile(r'"(\w+)"\s*=>\s*\w+')
 
 
@@ -80,7 +84,11 @@ def literals(crate):
         cut = text.find("#[cfg(test)]\nmod tests {")
         if cut >= 0:
             text = text[:cut]
-        found.update(re.findall(r'"([A-Za-z][A-Za-z0-9]*)"', text))
+        # A literal written as an output's key (`"Name": …` in `json!`,
+        # `insert("Name", …)`) is not a read.
+        for m in WORD.finditer(text):
+            if not (m.group(1) or m.group(3)):
+                found.add(m.group(2))
     return found
 
 

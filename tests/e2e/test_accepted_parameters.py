@@ -206,6 +206,38 @@ def test_ec2_run_instances_client_token_is_idempotent(gureum, ec2, ami):
     )
 
 
+def test_ec2_metadata_options_are_honoured(ec2, ami):
+    out = ec2.run_instances(
+        ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+        MetadataOptions={"HttpTokens": "optional", "HttpPutResponseHopLimit": 3},
+    )["Instances"][0]
+    assert out["MetadataOptions"]["HttpTokens"] == "optional"
+    desc = ec2.describe_instances(InstanceIds=[out["InstanceId"]])["Reservations"][0]["Instances"][0]
+    assert desc["MetadataOptions"]["HttpTokens"] == "optional"
+    assert desc["MetadataOptions"]["HttpPutResponseHopLimit"] == 3
+    assert desc["MetadataOptions"]["HttpEndpoint"] == "enabled"
+    ec2.terminate_instances(InstanceIds=[out["InstanceId"]])
+
+
+def test_ec2_options_it_cannot_vary_take_only_the_shown_value(ec2, ami):
+    base = {"ImageId": ami, "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1}
+    code, message, status, _ = refused(ec2.run_instances, EnclaveOptions={"Enabled": True}, **base)
+    assert (code, message, status) == (
+        "UnsupportedOperation",
+        "Gureum does not implement EnclaveOptions.Enabled = true yet: only the value it shows (false) is accepted.",
+        400,
+    )
+    code, message, _, _ = refused(
+        ec2.run_instances, CapacityReservationSpecification={"CapacityReservationPreference": "none"}, **base
+    )
+    assert message == (
+        "Gureum does not implement CapacityReservationSpecification.CapacityReservationPreference = none yet: "
+        'only the value it shows ("open") is accepted.'
+    )
+    ok = ec2.run_instances(EnclaveOptions={"Enabled": False}, **base)["Instances"][0]
+    ec2.terminate_instances(InstanceIds=[ok["InstanceId"]])
+
+
 def test_ec2_create_volume_refuses_outposts(ec2):
     code, message, status, _ = refused(
         ec2.create_volume, AvailabilityZone="us-east-1a", Size=8,

@@ -209,6 +209,9 @@ gureum_core::aws_errors! {
         UnsupportedHibernationConfiguration { message: String } = ("UnsupportedHibernationConfiguration", 400, "{message}"),
         /// `UnsupportedOperation`.
         UnsupportedOperation { message: String } = ("UnsupportedOperation", 400, "{message}"),
+        /// `UnsupportedOperation` for a value Gureum shows but cannot vary.
+        UnsupportedValue { parameter: String, value: String, shown: String } = ("UnsupportedOperation", 400,
+            "Gureum does not implement {parameter} = {value} yet: only the value it shows ({shown}) is accepted."),
         /// `UnsupportedOperation` for a request member Gureum does not
         /// implement yet: refused rather than accepted and ignored (issue 13).
         UnsupportedParameter { parameter: String } = ("UnsupportedOperation", 400,

@@ -27,6 +27,40 @@ pub fn refuse_unimplemented(input: &Value, members: &[&str]) -> Result<(), AwsEr
     }
 }
 
+/// `UnsupportedOperation` unless each field the request gives in the
+/// structure `member` equals what Gureum shows (`shown`): the options it
+/// displays but cannot vary.
+pub fn refuse_unless_shown(input: &Value, member: &str, shown: &Value) -> Result<(), AwsError> {
+    let Some(given) = input.get(member).and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for (field, value) in given {
+        let same = match (shown.get(field), value) {
+            (Some(s), v) if s == v => true,
+            // Numbers may arrive as strings from the query protocol.
+            (Some(s), Value::String(v)) => {
+                s.as_i64().is_some() && v.parse::<i64>().ok() == s.as_i64()
+            }
+            _ => false,
+        };
+        if !same {
+            return Err(Ec2Error::UnsupportedValue {
+                parameter: format!("{member}.{field}"),
+                value: match value {
+                    Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                },
+                shown: shown
+                    .get(field)
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "none".into()),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// What `CreateVpc` and `AssociateVpcCidrBlock` cannot do: IPv6 blocks
 /// and IPAM pools.
 pub const VPC_CIDR: &[&str] = &[
@@ -44,6 +78,27 @@ pub const VPC_CIDR: &[&str] = &[
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_the_shown_values_pass() {
+        let shown = json!({"Enabled": false});
+        assert!(refuse_unless_shown(
+            &json!({"EnclaveOptions": {"Enabled": false}}),
+            "EnclaveOptions",
+            &shown
+        )
+        .is_ok());
+        let e = refuse_unless_shown(
+            &json!({"EnclaveOptions": {"Enabled": true}}),
+            "EnclaveOptions",
+            &shown,
+        )
+        .expect_err("refused");
+        assert_eq!(
+            e.message,
+            "Gureum does not implement EnclaveOptions.Enabled = true yet: only the value it shows (false) is accepted."
+        );
+    }
 
     #[test]
     fn only_members_that_ask_for_something_are_refused() {
