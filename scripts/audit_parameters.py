@@ -41,6 +41,12 @@ ALLOWED = {
     ("ec2", "IncludeManagedResources"): "Gureum makes no resources managed by an AWS service operator, so the lists are equal",
     ("ec2", "AllAvailabilityZones"): "Gureum has no Local or Wavelength Zones, so every zone is listed either way",
     ("ec2", "AdditionalInfo"): "reserved by AWS, without effect",
+    ("ec2", "AllRegions"): "every region is enabled for every account, so the lists are equal",
+    ("ec2", "IncludeDisabled"): "Gureum has no disabled images, so the lists are equal",
+    ("ec2", "Latest"): "an instance has one console output, which is the latest",
+    ("ec2", "NoReboot"): "no operating system to quiesce: the image is the same with or without a reboot",
+    ("ec2", "CopySnapshot.DestinationRegion"): "botocore fills it with the region called, where the copy is made",
+    ("ec2", "CopySnapshot.PresignedUrl"): "botocore fills it for cross-region copies; the source is read directly",
     ("ec2", "SkipOsShutdown"): "Gureum's instances run no operating system to shut down",
 }
 

@@ -260,3 +260,44 @@ def test_iam_simulation_scenarios_are_refused(gureum):
     assert message == EC2_UNSUPPORTED.format(p="ResourceHandlingOption")
     ok = iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["ec2:RunInstances"])
     assert ok["EvaluationResults"][0]["EvalDecision"] == "allowed"
+
+
+# --- EC2, the rest of the audit ------------------------------------------
+
+
+def unsupported_value(member, value, shown):
+    return f"Gureum does not implement {member} = {value} yet: only the value it shows ({shown}) is accepted."
+
+
+def test_ec2_subnet_attributes_take_only_what_gureum_does(ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24")["Subnet"]["SubnetId"]
+    ec2.modify_subnet_attribute(SubnetId=sub, EnableDns64={"Value": False})
+    code, message, status, _ = refused(ec2.modify_subnet_attribute, SubnetId=sub, EnableDns64={"Value": True})
+    assert (code, message, status) == ("UnsupportedOperation", unsupported_value("EnableDns64.Value", "true", "false"), 400)
+    code, message, _, _ = refused(ec2.modify_subnet_attribute, SubnetId=sub, PrivateDnsHostnameTypeOnLaunch="resource-name")
+    assert message == unsupported_value("PrivateDnsHostnameTypeOnLaunch", "resource-name", "ip-name")
+    code, message, _, _ = refused(ec2.create_subnet, VpcId=vpc, CidrBlock="10.8.2.0/24", Ipv6Native=True)
+    assert (code, message) == ("UnsupportedOperation", EC2_UNSUPPORTED.format(p="Ipv6Native"))
+    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    code, message, _, _ = refused(
+        ec2.create_route, RouteTableId=rt, DestinationIpv6CidrBlock="::/0",
+        EgressOnlyInternetGatewayId="eigw-0123456789abcdef0",
+    )
+    assert (code, message) == ("UnsupportedOperation", EC2_UNSUPPORTED.format(p="EgressOnlyInternetGatewayId"))
+    ec2.delete_route_table(RouteTableId=rt)
+    ec2.delete_subnet(SubnetId=sub)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+def test_ec2_addresses_and_snapshots_take_only_what_gureum_does(ec2):
+    code, message, status, _ = refused(ec2.allocate_address, Domain="vpc", NetworkBorderGroup="us-west-2-lax-1")
+    assert (code, message, status) == (
+        "UnsupportedOperation", unsupported_value("NetworkBorderGroup", "us-west-2-lax-1", "us-east-1"), 400
+    )
+    a = ec2.allocate_address(Domain="vpc", NetworkBorderGroup="us-east-1")
+    ec2.release_address(AllocationId=a["AllocationId"], NetworkBorderGroup="us-east-1")
+    vol = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    code, message, _, _ = refused(ec2.create_snapshot, VolumeId=vol, Location="local")
+    assert message == unsupported_value("Location", "local", "regional")
+    ec2.delete_volume(VolumeId=vol)

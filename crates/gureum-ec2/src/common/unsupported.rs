@@ -61,6 +61,25 @@ pub fn refuse_unless_shown(input: &Value, member: &str, shown: &Value) -> Result
     Ok(())
 }
 
+/// `UnsupportedOperation` when the request sets `member` to anything but
+/// `shown`, the one value Gureum does (a number compares as text).
+pub fn refuse_unless_value(input: &Value, member: &str, shown: &str) -> Result<(), AwsError> {
+    let value = match input.get(member) {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    };
+    if value == shown {
+        return Ok(());
+    }
+    Err(Ec2Error::UnsupportedValue {
+        parameter: member.to_string(),
+        value,
+        shown: shown.to_string(),
+    }
+    .into())
+}
+
 /// What `CreateVpc` and `AssociateVpcCidrBlock` cannot do: IPv6 blocks
 /// and IPAM pools.
 pub const VPC_CIDR: &[&str] = &[
@@ -97,6 +116,20 @@ mod tests {
         assert_eq!(
             e.message,
             "Gureum does not implement EnclaveOptions.Enabled = true yet: only the value it shows (false) is accepted."
+        );
+    }
+
+    #[test]
+    fn one_value_passes() {
+        assert!(
+            refuse_unless_value(&json!({"Location": "regional"}), "Location", "regional").is_ok()
+        );
+        assert!(refuse_unless_value(&json!({"EbsCardIndex": 0}), "EbsCardIndex", "0").is_ok());
+        let e = refuse_unless_value(&json!({"Location": "local"}), "Location", "regional")
+            .expect_err("refused");
+        assert_eq!(
+            e.message,
+            "Gureum does not implement Location = local yet: only the value it shows (regional) is accepted."
         );
     }
 
