@@ -301,3 +301,24 @@ def test_ec2_addresses_and_snapshots_take_only_what_gureum_does(ec2):
     code, message, _, _ = refused(ec2.create_snapshot, VolumeId=vol, Location="local")
     assert message == unsupported_value("Location", "local", "regional")
     ec2.delete_volume(VolumeId=vol)
+
+
+def test_ec2_client_token_makes_creates_idempotent(ec2):
+    first = ec2.create_volume(AvailabilityZone="us-east-1a", Size=2, ClientToken="accepted-e2e-vol")
+    again = ec2.create_volume(AvailabilityZone="us-east-1a", Size=2, ClientToken="accepted-e2e-vol")
+    assert again["VolumeId"] == first["VolumeId"]
+    vols = ec2.describe_volumes(Filters=[{"Name": "size", "Values": ["2"]}])["Volumes"]
+    assert [v["VolumeId"] for v in vols] == [first["VolumeId"]]
+    code, message, status, _ = refused(
+        ec2.create_volume, AvailabilityZone="us-east-1a", Size=3, ClientToken="accepted-e2e-vol"
+    )
+    assert (code, message, status) == (
+        "IdempotentParameterMismatch",
+        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+        400,
+    )
+    # botocore fills a fresh token for each call that names none.
+    other = ec2.create_volume(AvailabilityZone="us-east-1a", Size=2)
+    assert other["VolumeId"] != first["VolumeId"]
+    for v in (first, other):
+        ec2.delete_volume(VolumeId=v["VolumeId"])
