@@ -232,7 +232,7 @@ def test_ec2_options_it_cannot_vary_take_only_the_shown_value(ec2, ami):
     )
     assert message == (
         "Gureum does not implement CapacityReservationSpecification.CapacityReservationPreference = none yet: "
-        'only the value it shows ("open") is accepted.'
+        'only the value it shows (open) is accepted.'
     )
     ok = ec2.run_instances(EnclaveOptions={"Enabled": False}, **base)["Instances"][0]
     ec2.terminate_instances(InstanceIds=[ok["InstanceId"]])

@@ -50,10 +50,11 @@ pub fn refuse_unless_shown(input: &Value, member: &str, shown: &Value) -> Result
                     Value::String(s) => s.clone(),
                     v => v.to_string(),
                 },
-                shown: shown
-                    .get(field)
-                    .map(Value::to_string)
-                    .unwrap_or_else(|| "none".into()),
+                shown: match shown.get(field) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                    None => "none".into(),
+                },
             }
             .into());
         }
