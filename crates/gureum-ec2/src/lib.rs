@@ -108,6 +108,82 @@ impl Ec2Service {
     }
 }
 
+/// Create operations run once per client token (`common::idempotency`).
+impl Ec2Service {
+    fn copy_image_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(ctx, "CopyImage", input, Self::copy_image)
+    }
+
+    fn create_route_table_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(ctx, "CreateRouteTable", input, Self::create_route_table)
+    }
+
+    fn create_volume_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(ctx, "CreateVolume", input, Self::create_volume)
+    }
+
+    fn create_network_acl_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(ctx, "CreateNetworkAcl", input, Self::create_network_acl)
+    }
+
+    fn create_nat_gateway_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(ctx, "CreateNatGateway", input, Self::create_nat_gateway)
+    }
+
+    fn create_launch_template_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(
+            ctx,
+            "CreateLaunchTemplate",
+            input,
+            Self::create_launch_template,
+        )
+    }
+
+    fn create_launch_template_version_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(
+            ctx,
+            "CreateLaunchTemplateVersion",
+            input,
+            Self::create_launch_template_version,
+        )
+    }
+
+    fn modify_launch_template_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(
+            ctx,
+            "ModifyLaunchTemplate",
+            input,
+            Self::modify_launch_template,
+        )
+    }
+
+    fn create_network_interface_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(
+            ctx,
+            "CreateNetworkInterface",
+            input,
+            Self::create_network_interface,
+        )
+    }
+
+    fn create_managed_prefix_list_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(
+            ctx,
+            "CreateManagedPrefixList",
+            input,
+            Self::create_managed_prefix_list,
+        )
+    }
+
+    fn create_vpc_endpoint_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(ctx, "CreateVpcEndpoint", input, Self::create_vpc_endpoint)
+    }
+
+    fn create_flow_logs_once(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.once(ctx, "CreateFlowLogs", input, Self::create_flow_logs)
+    }
+}
+
 gureum_core::service_operations! {
     Ec2Service, "ec2",
     prepare = prepare,
@@ -121,7 +197,7 @@ gureum_core::service_operations! {
     "CreateImage" => create_image,
     "RegisterImage" => register_image,
     "DeregisterImage" => deregister_image,
-    "CopyImage" => copy_image,
+    "CopyImage" => copy_image_once,
     "DescribeImageAttribute" => describe_image_attribute,
     "ModifyImageAttribute" => modify_image_attribute,
     "ResetImageAttribute" => reset_image_attribute,
@@ -143,7 +219,7 @@ gureum_core::service_operations! {
     "DeleteInternetGateway" => delete_internet_gateway,
     "AttachInternetGateway" => attach_internet_gateway,
     "DetachInternetGateway" => detach_internet_gateway,
-    "CreateRouteTable" => create_route_table,
+    "CreateRouteTable" => create_route_table_once,
     "DescribeRouteTables" => describe_route_tables,
     "DeleteRouteTable" => delete_route_table,
     "CreateRoute" => create_route,
@@ -186,7 +262,7 @@ gureum_core::service_operations! {
     "DescribeAddresses" => describe_addresses,
     // EBS (volumes, snapshots), network ACLs, NAT gateways, launch
     // templates.
-    "CreateVolume" => create_volume,
+    "CreateVolume" => create_volume_once,
     "DescribeVolumes" => describe_volumes,
     "DeleteVolume" => delete_volume,
     "AttachVolume" => attach_volume,
@@ -198,24 +274,24 @@ gureum_core::service_operations! {
     "DeleteSnapshot" => delete_snapshot,
     "CopySnapshot" => copy_snapshot,
     "DescribeNetworkAcls" => describe_network_acls,
-    "CreateNetworkAcl" => create_network_acl,
+    "CreateNetworkAcl" => create_network_acl_once,
     "DeleteNetworkAcl" => delete_network_acl,
     "CreateNetworkAclEntry" => create_network_acl_entry,
     "ReplaceNetworkAclEntry" => replace_network_acl_entry,
     "DeleteNetworkAclEntry" => delete_network_acl_entry,
     "ReplaceNetworkAclAssociation" => replace_network_acl_association,
-    "CreateNatGateway" => create_nat_gateway,
+    "CreateNatGateway" => create_nat_gateway_once,
     "DescribeNatGateways" => describe_nat_gateways,
     "DeleteNatGateway" => delete_nat_gateway,
-    "CreateLaunchTemplate" => create_launch_template,
-    "CreateLaunchTemplateVersion" => create_launch_template_version,
+    "CreateLaunchTemplate" => create_launch_template_once,
+    "CreateLaunchTemplateVersion" => create_launch_template_version_once,
     "DescribeLaunchTemplates" => describe_launch_templates,
     "DescribeLaunchTemplateVersions" => describe_launch_template_versions,
-    "ModifyLaunchTemplate" => modify_launch_template,
+    "ModifyLaunchTemplate" => modify_launch_template_once,
     "DeleteLaunchTemplate" => delete_launch_template,
     "DeleteLaunchTemplateVersions" => delete_launch_template_versions,
     // Network interfaces (network_interfaces).
-    "CreateNetworkInterface" => create_network_interface,
+    "CreateNetworkInterface" => create_network_interface_once,
     "DescribeNetworkInterfaces" => describe_network_interfaces,
     "DeleteNetworkInterface" => delete_network_interface,
     "AttachNetworkInterface" => attach_network_interface,
@@ -225,12 +301,12 @@ gureum_core::service_operations! {
     // Prefix lists (prefix_lists).
     "DescribeManagedPrefixLists" => describe_managed_prefix_lists,
     "GetManagedPrefixListEntries" => get_managed_prefix_list_entries,
-    "CreateManagedPrefixList" => create_managed_prefix_list,
+    "CreateManagedPrefixList" => create_managed_prefix_list_once,
     "ModifyManagedPrefixList" => modify_managed_prefix_list,
     "DeleteManagedPrefixList" => delete_managed_prefix_list,
     "DescribePrefixLists" => describe_prefix_lists,
     // VPC endpoints (vpc_endpoints).
-    "CreateVpcEndpoint" => create_vpc_endpoint,
+    "CreateVpcEndpoint" => create_vpc_endpoint_once,
     "DescribeVpcEndpoints" => describe_vpc_endpoints,
     "ModifyVpcEndpoint" => modify_vpc_endpoint,
     "DeleteVpcEndpoints" => delete_vpc_endpoints,
@@ -247,7 +323,7 @@ gureum_core::service_operations! {
     "DeleteDhcpOptions" => delete_dhcp_options,
     "AssociateDhcpOptions" => associate_dhcp_options,
     // Record-only resources (records).
-    "CreateFlowLogs" => create_flow_logs,
+    "CreateFlowLogs" => create_flow_logs_once,
     "DescribeFlowLogs" => describe_flow_logs,
     "DeleteFlowLogs" => delete_flow_logs,
     "CreateTransitGateway" => create_transit_gateway,

@@ -190,6 +190,10 @@ gureum_core::aws_errors! {
         /// Other input IAM refuses, with the reason (simulator policies,
         /// provider URLs, thumbprints, certificates).
         InvalidInput { message: String } = ("InvalidInput", 400, "{message}"),
+        /// A request member Gureum does not implement yet: refused rather
+        /// than accepted and ignored (issue 13).
+        UnsupportedParameter { parameter: String } = ("InvalidInput", 400,
+            "Gureum does not implement the parameter {parameter} yet: the request is refused rather than the parameter ignored."),
 
         // --- ValidationError (400) ---
         /// A member that breaks a model constraint, in AWS's validation

@@ -173,6 +173,14 @@ impl IamService {
     /// Runs the simulation of `subject` for the input's actions and
     /// resources.
     fn simulate(&self, ctx: &RequestContext, mut s: Subject, input: &Value) -> OpResult {
+        // The EC2 scenarios (which resources an action needs) are not
+        // modelled: refused rather than simulated as if absent.
+        if input.get("ResourceHandlingOption").is_some() {
+            return Err(IamError::UnsupportedParameter {
+                parameter: "ResourceHandlingOption".into(),
+            }
+            .into());
+        }
         s.identity.extend(parse_input_policies(
             input,
             "PolicyInputList",

@@ -90,6 +90,7 @@ impl S3Service {
     /// `GetObjectAttributes`.
     pub(crate) fn get_object_attributes(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let attrs = wanted(&input)?;
         let v = match str_member(&input, "VersionId") {

@@ -137,6 +137,7 @@ impl S3Service {
         }
         let name = str_member(&input, "Bucket").unwrap_or_default().to_string();
         check_bucket_name(&name)?;
+        crate::unsupported::refuse_unimplemented(&input)?;
         let constraint = input
             .get("CreateBucketConfiguration")
             .and_then(|c| str_member(c, "LocationConstraint"));

@@ -213,6 +213,7 @@ impl S3Service {
         _body: RequestBody,
     ) -> Result<Reply, AwsError> {
         let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;
         let src = parse_copy_source(str_member(&input, "CopySource").unwrap_or_default())?;

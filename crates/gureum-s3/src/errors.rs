@@ -153,6 +153,18 @@ gureum_core::aws_errors! {
         /// A feature S3 does not implement for this request.
         NotImplementedFeature = ("NotImplemented", 501,
             "A header you provided implies functionality that is not implemented"),
+        /// A request member Gureum does not implement yet (SSE-C, Object
+        /// Lock retention, the newer checksums, directory-bucket members):
+        /// refused rather than accepted and ignored (issue 13).
+        NotImplementedParameter { parameter: String, header: String } = ("NotImplemented", 501,
+            "Gureum does not implement {parameter} ({header}) yet: the request is refused rather than the parameter ignored.",
+            Header = header),
+        /// SSE-KMS asked for before Gureum has KMS: refused rather than the
+        /// object stored under AES256 while the caller believes it is under
+        /// a KMS key.
+        SseKmsNotImplemented { algorithm: String, header: String } = ("NotImplemented", 501,
+            "Gureum does not implement server-side encryption with AWS KMS yet ({header}: {algorithm}): the request is refused rather than the object stored under AES256.",
+            Header = header),
         /// A conditional GET/HEAD whose condition says "unchanged".
         NotModified = ("NotModified", 304, "Not Modified"),
         /// The bucket has no ownership controls.

@@ -38,6 +38,7 @@ mod objects;
 mod restore;
 pub mod storage;
 mod tags;
+mod unsupported;
 pub mod version_codec;
 mod versioning;
 

@@ -251,6 +251,7 @@ impl S3Service {
         mut body: RequestBody,
     ) -> Result<Reply, AwsError> {
         let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;
         let storage_class = storage_class(&input)?;
@@ -377,6 +378,7 @@ impl S3Service {
         with_body: bool,
     ) -> Result<Reply, AwsError> {
         let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         for _attempt in 0..3 {
             let v = self.version_for_read(&bucket, &key, &input)?;
@@ -453,6 +455,7 @@ impl S3Service {
     /// `DeleteObject`.
     pub(crate) fn delete_object(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (bucket, _) = self.own_bucket(ctx, &input)?;
+        crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let out = self.delete_one(ctx, &bucket, key, str_member(&input, "VersionId"))?;
         Ok(Value::Object(out))

@@ -12,6 +12,7 @@ impl S3Service {
     /// `PutBucketVersioning`: `Enabled` or `Suspended`. A bucket never goes
     /// back to unversioned, and a bucket with Object Lock stays enabled.
     pub(crate) fn put_bucket_versioning(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::unsupported::refuse_mfa_delete(&input)?;
         let config = input
             .get("VersioningConfiguration")
             .cloned()

@@ -33,6 +33,14 @@ gureum_core::aws_errors! {
         DuplicateTransitGatewayAttachment { tgw: String, vpc_id: String } = ("DuplicateTransitGatewayAttachment", 400, "{tgw} has an existing attachment with {vpc_id}"),
         /// `Gateway.NotAttached`.
         GatewayNotAttached { id: String, vpc_id: String } = ("Gateway.NotAttached", 400, "resource {id} is not attached to network {vpc_id}"),
+        /// `IdempotentParameterMismatch`: a client token reused with other
+        /// arguments.
+        IdempotentParameterMismatch = ("IdempotentParameterMismatch", 400,
+            "Arguments on this idempotent request are inconsistent with arguments used in previous request(s)."),
+        /// `IdempotentInstanceTerminated`: a client token whose instance
+        /// was terminated.
+        IdempotentInstanceTerminated = ("IdempotentInstanceTerminated", 400,
+            "The client token you have provided is associated with a terminated instance. Please use a different client token."),
         /// `IncorrectInstanceState`.
         IncorrectInstanceState { message: String } = ("IncorrectInstanceState", 400, "{message}"),
         /// `IncorrectModificationState`.
@@ -201,6 +209,13 @@ gureum_core::aws_errors! {
         UnsupportedHibernationConfiguration { message: String } = ("UnsupportedHibernationConfiguration", 400, "{message}"),
         /// `UnsupportedOperation`.
         UnsupportedOperation { message: String } = ("UnsupportedOperation", 400, "{message}"),
+        /// `UnsupportedOperation` for a value Gureum shows but cannot vary.
+        UnsupportedValue { parameter: String, value: String, shown: String } = ("UnsupportedOperation", 400,
+            "Gureum does not implement {parameter} = {value} yet: only the value it shows ({shown}) is accepted."),
+        /// `UnsupportedOperation` for a request member Gureum does not
+        /// implement yet: refused rather than accepted and ignored (issue 13).
+        UnsupportedParameter { parameter: String } = ("UnsupportedOperation", 400,
+            "Gureum does not implement the parameter {parameter} yet: the request is refused rather than the parameter ignored."),
         /// `VPCIdNotSpecified`.
         VPCIdNotSpecified { message: String } = ("VPCIdNotSpecified", 400, "{message}"),
         /// `VolumeInUse`.

@@ -7,6 +7,8 @@ pub mod catalog_images;
 pub mod cidr;
 pub mod errors;
 pub mod filter;
+pub mod idempotency;
 pub mod instance_types;
 pub mod network;
 pub mod tags;
+pub mod unsupported;

@@ -19,6 +19,7 @@ impl Ec2Service {
     /// `CreateImage`: an image of a running or stopped instance, with a new
     /// snapshot of each attached EBS volume.
     pub(crate) fn create_image(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_value(&input, "SnapshotLocation", "regional")?;
         let instance_id = required(&input, "InstanceId")?.to_string();
         crate::compute::instances::check_ids(std::slice::from_ref(&instance_id))?;
         let name = required(&input, "Name")?.to_string();

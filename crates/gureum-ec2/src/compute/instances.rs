@@ -211,7 +211,74 @@ pub struct Instance {
     pub vcpus: i64,
     /// Threads per core (from the type).
     pub threads_per_core: i64,
+    /// `MetadataOptions` as launched (`None`: the defaults).
+    #[serde(default)]
+    pub metadata_options: Option<Value>,
 }
+
+/// The instance metadata service's options an instance starts with.
+fn default_metadata_options() -> Value {
+    json!({
+        "State": "applied",
+        "HttpTokens": "required",
+        "HttpPutResponseHopLimit": 2,
+        "HttpEndpoint": "enabled",
+        "HttpProtocolIpv6": "disabled",
+        "InstanceMetadataTags": "disabled",
+    })
+}
+
+/// `RunInstances`' `MetadataOptions` over the defaults, checked.
+fn metadata_options(input: &Value) -> Result<Option<Value>, AwsError> {
+    let Some(given) = input.get("MetadataOptions").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    let mut out = default_metadata_options();
+    for (name, allowed) in [
+        ("HttpTokens", &["optional", "required"][..]),
+        ("HttpEndpoint", &["enabled", "disabled"][..]),
+        ("HttpProtocolIpv6", &["enabled", "disabled"][..]),
+        ("InstanceMetadataTags", &["enabled", "disabled"][..]),
+    ] {
+        if let Some(v) = given.get(name).and_then(Value::as_str) {
+            if !allowed.contains(&v) {
+                return Err(network::invalid_value(format!(
+                    "Value ({v}) for parameter {name} is invalid."
+                )));
+            }
+            out[name] = json!(v);
+        }
+    }
+    if let Some(v) = given.get("HttpPutResponseHopLimit") {
+        match v.as_i64() {
+            Some(n) if (1..=64).contains(&n) => out["HttpPutResponseHopLimit"] = json!(n),
+            _ => {
+                return Err(network::invalid_value(format!(
+                    "Value ({v}) for parameter HttpPutResponseHopLimit is invalid. Parameter must be between 1 and 64."
+                )))
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The options every instance shows as launched, by `RunInstances` member.
+type Shown = (&'static str, fn() -> Value);
+const SHOWN_OPTIONS: [Shown; 4] = [
+    (
+        "CapacityReservationSpecification",
+        || json!({"CapacityReservationPreference": "open"}),
+    ),
+    ("EnclaveOptions", || json!({"Enabled": false})),
+    ("PrivateDnsNameOptions", || {
+        json!({
+            "HostnameType": "ip-name",
+            "EnableResourceNameDnsARecord": false,
+            "EnableResourceNameDnsAAAARecord": false,
+        })
+    }),
+    ("MaintenanceOptions", || json!({"AutoRecovery": "default"})),
+];
 
 /// State code as AWS numbers them.
 pub fn state_code(state: &str) -> i64 {
@@ -348,16 +415,9 @@ impl Instance {
             "Tags": network::tag_list(tags),
             "VirtualizationType": "hvm",
             "CpuOptions": {"CoreCount": (self.vcpus / self.threads_per_core.max(1)).max(1), "ThreadsPerCore": self.threads_per_core},
-            "CapacityReservationSpecification": {"CapacityReservationPreference": "open"},
+            "CapacityReservationSpecification": (SHOWN_OPTIONS[0].1)(),
             "HibernationOptions": {"Configured": self.hibernation},
-            "MetadataOptions": {
-                "State": "applied",
-                "HttpTokens": "required",
-                "HttpPutResponseHopLimit": 2,
-                "HttpEndpoint": "enabled",
-                "HttpProtocolIpv6": "disabled",
-                "InstanceMetadataTags": "disabled",
-            },
+            "MetadataOptions": self.metadata_options.clone().unwrap_or_else(default_metadata_options),
             "EnclaveOptions": {"Enabled": false},
             "BootMode": "uefi-preferred",
             "PlatformDetails": self.platform_details,
@@ -813,6 +873,21 @@ impl Ec2Service {
     /// `RunInstances`.
     pub(crate) fn run_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (input, template) = from_template::apply(self, ctx, input)?;
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "Ipv6AddressCount",
+                "Ipv6Addresses",
+                "ElasticGpuSpecification",
+                "ElasticInferenceAccelerators",
+                "CreditSpecification",
+                "LicenseSpecifications",
+                "EnablePrimaryIpv6",
+                "NetworkPerformanceOptions",
+                "Operator",
+                "SecondaryInterfaces",
+            ],
+        )?;
         let image_id = network::required(&input, "ImageId")?.to_string();
         let min = count(&input, "MinCount")?;
         let max = count(&input, "MaxCount")?;
@@ -986,6 +1061,20 @@ impl Ec2Service {
         let tpc = ty.info["VCpuInfo"]["DefaultThreadsPerCore"]
             .as_i64()
             .unwrap_or(1);
+        // Options Gureum shows but does not vary: only the values it shows
+        // are accepted.
+        {
+            use crate::common::unsupported::refuse_unless_shown;
+            refuse_unless_shown(
+                &input,
+                "CpuOptions",
+                &json!({"CoreCount": (vcpus / tpc.max(1)).max(1), "ThreadsPerCore": tpc}),
+            )?;
+            for (member, shown) in SHOWN_OPTIONS {
+                refuse_unless_shown(&input, member, &shown())?;
+            }
+        }
+        let metadata_options = metadata_options(&input)?;
         let ebs_optimized = input
             .get("EbsOptimized")
             .and_then(Value::as_bool)
@@ -1007,6 +1096,42 @@ impl Ec2Service {
         let now = ctx.clock.now_millis();
         let store = &self.store;
         let mut locked = self.instances.lock(store, ctx)?;
+        // A retry with the same client token answers the first launch's
+        // reservation instead of launching again (AWS's idempotency).
+        if let Some(token) = &client_token {
+            let now = ctx.clock.now_millis();
+            let r = locked.region();
+            r.settle_all(now);
+            let mut earlier: Vec<(Instance, tags::Tags)> = r
+                .instances
+                .values()
+                .filter(|(i, _)| i.client_token.as_deref() == Some(token) && !i.gone(now))
+                .cloned()
+                .collect();
+            if !earlier.is_empty() {
+                earlier.sort_by_key(|(i, _)| i.launch_index);
+                let first = &earlier[0].0;
+                if earlier.iter().any(|(i, _)| i.state == "terminated") {
+                    return Err(Ec2Error::IdempotentInstanceTerminated.into());
+                }
+                let n = earlier.len() as i64;
+                if first.image_id != image_id || first.instance_type != itype || n < min || n > max
+                {
+                    return Err(Ec2Error::IdempotentParameterMismatch.into());
+                }
+                let groups: Vec<Value> = first
+                    .groups
+                    .iter()
+                    .map(|(id, name)| json!({"GroupId": id, "GroupName": name}))
+                    .collect();
+                return Ok(json!({
+                    "ReservationId": first.reservation_id,
+                    "OwnerId": ctx.account_id,
+                    "Groups": groups,
+                    "Instances": earlier.iter().map(|(i, t)| i.to_value(ctx, t)).collect::<Vec<_>>(),
+                }));
+            }
+        }
         let reservation_id = resource_id("r");
         let created = store.write(|txn| {
             let s = launch_subnet(txn, store, ctx, &input)?;
@@ -1134,6 +1259,7 @@ impl Ec2Service {
                     mac: crate::vpc::addresses::mac(),
                     launch_index: n,
                     client_token: client_token.clone(),
+                    metadata_options: metadata_options.clone(),
                     monitoring,
                     ebs_optimized,
                     vcpus,

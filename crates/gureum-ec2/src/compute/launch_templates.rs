@@ -267,6 +267,7 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["ResolveAlias"])?;
         dry_run(&input)?;
         let data = input
             .get("LaunchTemplateData")
@@ -364,6 +365,7 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["ResolveAlias"])?;
         let filters = filter::parse(&input);
         network::check_filters(
             &filters,

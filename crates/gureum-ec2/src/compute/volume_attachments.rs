@@ -16,6 +16,7 @@ impl Ec2Service {
     /// `AttachVolume`: same AZ, a free `/dev/sd[f-p]` or `/dev/xvd[f-p]`
     /// device, one instance unless Multi-Attach.
     pub(crate) fn attach_volume(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_value(&input, "EbsCardIndex", "0")?;
         dry_run(&input)?;
         let id = required(&input, "VolumeId")?;
         let instance_id = required(&input, "InstanceId")?;

@@ -178,6 +178,7 @@ pub fn find_in(
 impl Ec2Service {
     /// `CreateSnapshot`: of a volume; counts its changed blocks.
     pub(crate) fn create_snapshot(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_value(&input, "Location", "regional")?;
         dry_run(&input)?;
         let vol_id = required(&input, "VolumeId")?;
         let tags = network::spec_tags(&input, "snapshot")?;
@@ -222,6 +223,7 @@ impl Ec2Service {
     /// `DescribeSnapshots`: `OwnerIds` (`self`, `amazon`, account ids),
     /// `SnapshotIds`, filters, pagination.
     pub(crate) fn describe_snapshots(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["RestorableByUserIds"])?;
         let ids = network::strings(&input, "SnapshotIds");
         let owners = network::strings(&input, "OwnerIds");
         let filters = filter::parse(&input);
@@ -300,6 +302,14 @@ impl Ec2Service {
     /// `CopySnapshot`: `SourceRegion` + `SourceSnapshotId` → a new snapshot
     /// in the caller's region (a full copy).
     pub(crate) fn copy_snapshot(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "DestinationOutpostArn",
+                "CompletionDurationMinutes",
+                "DestinationAvailabilityZone",
+            ],
+        )?;
         dry_run(&input)?;
         let src_region = required(&input, "SourceRegion")?;
         let src_id = required(&input, "SourceSnapshotId")?;

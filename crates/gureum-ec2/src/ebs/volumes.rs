@@ -620,6 +620,10 @@ pub(crate) fn attachment_value(v: &Volume, a: &VolumeAttachment, state: &str) ->
 impl Ec2Service {
     /// `CreateVolume`.
     pub(crate) fn create_volume(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["OutpostArn", "VolumeInitializationRate", "Operator"],
+        )?;
         dry_run(&input)?;
         let az = str_member(&input, "AvailabilityZone")
             .or_else(|| str_member(&input, "AvailabilityZoneId"))

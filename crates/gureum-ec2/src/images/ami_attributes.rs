@@ -134,6 +134,10 @@ impl Ec2Service {
     /// `Attribute=launchPermission` with `OperationType`, `UserIds` and
     /// `UserGroups`; `Description` (or `Attribute=description` + `Value`).
     pub(crate) fn modify_image_attribute(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["OrganizationArns", "OrganizationalUnitArns"],
+        )?;
         let id = required(&input, "ImageId")?.to_string();
         let attr = str_member(&input, "Attribute");
         let (mut add, mut remove) = match input.get("LaunchPermission") {

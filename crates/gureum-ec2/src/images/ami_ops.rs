@@ -217,6 +217,7 @@ impl Ec2Service {
     /// `RegisterImage`: an image from snapshots (`BlockDeviceMappings`, the
     /// root device's mapping needing a snapshot).
     pub(crate) fn register_image(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["BillingProducts"])?;
         let name = required(&input, "Name")?.to_string();
         check_name(&name)?;
         let desc = description(&input)?;
@@ -343,6 +344,15 @@ impl Ec2Service {
     /// `CopyImage`: from `SourceRegion` into the caller's region, with a
     /// new (full) copy of each snapshot.
     pub(crate) fn copy_image(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "DestinationOutpostArn",
+                "SnapshotCopyCompletionDurationMinutes",
+                "DestinationAvailabilityZone",
+                "DestinationAvailabilityZoneId",
+            ],
+        )?;
         let src_region = required(&input, "SourceRegion")?.to_string();
         let src_id = required(&input, "SourceImageId")?.to_string();
         let name = required(&input, "Name")?.to_string();

@@ -186,6 +186,12 @@ pub(crate) fn find(
 impl Ec2Service {
     /// `AllocateAddress` (domain `vpc`).
     pub(crate) fn allocate_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_value(&input, "NetworkBorderGroup", &ctx.region)?;
+        crate::common::unsupported::refuse_unless_value(&input, "PublicIpv4Pool", "amazon")?;
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["CustomerOwnedIpv4Pool", "IpamPoolId"],
+        )?;
         if let Some(d) = str_member(&input, "Domain") {
             if d != "vpc" && d != "standard" {
                 return Err(network::invalid_value(format!(
@@ -234,6 +240,7 @@ impl Ec2Service {
 
     /// `ReleaseAddress`: refused while associated.
     pub(crate) fn release_address(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_value(&input, "NetworkBorderGroup", &ctx.region)?;
         let alloc = str_member(&input, "AllocationId");
         let ip = str_member(&input, "PublicIp");
         if alloc.is_none() && ip.is_none() {

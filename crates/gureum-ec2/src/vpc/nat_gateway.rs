@@ -127,6 +127,15 @@ pub fn live_ids(store: &Store, ctx: &RequestContext) -> Result<HashSet<String>, 
 impl Ec2Service {
     /// `CreateNatGateway`.
     pub(crate) fn create_nat_gateway(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_value(&input, "AvailabilityMode", "zonal")?;
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "AvailabilityZoneAddresses",
+                "SecondaryAllocationIds",
+                "SecondaryPrivateIpAddresses",
+            ],
+        )?;
         dry_run(&input)?;
         let subnet_id = required(&input, "SubnetId")?;
         let connectivity = str_member(&input, "ConnectivityType").unwrap_or("public");

@@ -455,6 +455,21 @@ impl Ec2Service {
     /// `CreateNetworkInterface`: an interface in a subnet, with an address
     /// of its own (auto or `PrivateIpAddress`) and groups of the same VPC.
     pub(crate) fn create_network_interface(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_value(&input, "InterfaceType", "interface")?;
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "Ipv4Prefixes",
+                "Ipv4PrefixCount",
+                "Ipv6Prefixes",
+                "Ipv6PrefixCount",
+                "EnablePrimaryIpv6",
+                "ConnectionTrackingSpecification",
+                "Operator",
+                "SecondaryPrivateIpAddressCount",
+                "Ipv6AddressCount",
+            ],
+        )?;
         dry_run(&input)?;
         let subnet_id = required(&input, "SubnetId")?;
         let wanted = str_member(&input, "PrivateIpAddress").or_else(|| {
@@ -599,6 +614,11 @@ impl Ec2Service {
     /// `AttachNetworkInterface`: to a running or stopped instance in the
     /// interface's AZ and VPC, at a free device index other than 0.
     pub(crate) fn attach_network_interface(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["EnaSrdSpecification", "EnaQueueCount"],
+        )?;
+        crate::common::unsupported::refuse_unless_value(&input, "NetworkCardIndex", "0")?;
         dry_run(&input)?;
         let id = required(&input, "NetworkInterfaceId")?;
         let instance_id = required(&input, "InstanceId")?;
@@ -677,6 +697,10 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["EnaSrdSpecification", "AssociatedSubnetIds"],
+        )?;
         dry_run(&input)?;
         let id = required(&input, "NetworkInterfaceId")?;
         let description = input["Description"]["Value"].as_str();

@@ -252,6 +252,10 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["IpamPrefixListResolverSyncEnabled"],
+        )?;
         dry_run(&input)?;
         let id = required(&input, "PrefixListId")?;
         if aws_lists(&ctx.region).iter().any(|l| l.id == id) {
@@ -402,6 +406,7 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["TargetVersion"])?;
         let id = required(&input, "PrefixListId")?;
         let entries: Vec<(String, Value)> =
             if let Some(l) = aws_lists(&ctx.region).into_iter().find(|l| l.id == id) {

@@ -503,6 +503,16 @@ impl Ec2Service {
 
     /// `CreateRoute`: `RouteAlreadyExists` for a taken destination.
     pub(crate) fn create_route(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "LocalGatewayId",
+                "CarrierGatewayId",
+                "CoreNetworkArn",
+                "OdbNetworkArn",
+                "EgressOnlyInternetGatewayId",
+            ],
+        )?;
         dry_run(&input)?;
         let id = required(&input, "RouteTableId")?;
         let (dest, _) = destination(&input)?;
@@ -533,6 +543,16 @@ impl Ec2Service {
 
     /// `ReplaceRoute`: points an existing destination at a new target.
     pub(crate) fn replace_route(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "LocalGatewayId",
+                "CarrierGatewayId",
+                "CoreNetworkArn",
+                "OdbNetworkArn",
+                "EgressOnlyInternetGatewayId",
+            ],
+        )?;
         dry_run(&input)?;
         let id = required(&input, "RouteTableId")?;
         let (dest, _) = destination(&input)?;
@@ -599,6 +619,7 @@ impl Ec2Service {
 
     /// `AssociateRouteTable`: one explicit table per subnet.
     pub(crate) fn associate_route_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["PublicIpv4Pool"])?;
         dry_run(&input)?;
         let id = required(&input, "RouteTableId")?;
         if input.get("GatewayId").is_some() && input.get("SubnetId").is_none() {

@@ -133,6 +133,17 @@ fn zone(ctx: &RequestContext, input: &Value) -> Result<region::Zone, AwsError> {
 impl Ec2Service {
     /// `CreateSubnet`.
     pub(crate) fn create_subnet(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["Ipv6Native"])?;
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "OutpostArn",
+                "Ipv4IpamPoolId",
+                "Ipv4NetmaskLength",
+                "Ipv6IpamPoolId",
+                "Ipv6NetmaskLength",
+            ],
+        )?;
         dry_run(&input)?;
         let vpc_id = required(&input, "VpcId")?;
         let text = required(&input, "CidrBlock")?;
@@ -287,6 +298,40 @@ impl Ec2Service {
     /// `ModifySubnetAttribute`: `MapPublicIpOnLaunch` (the DNS-name options
     /// are accepted and have no effect yet).
     pub(crate) fn modify_subnet_attribute(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_shown(
+            &input,
+            "AssignIpv6AddressOnCreation",
+            &serde_json::json!({"Value": false}),
+        )?;
+        crate::common::unsupported::refuse_unless_shown(
+            &input,
+            "MapCustomerOwnedIpOnLaunch",
+            &serde_json::json!({"Value": false}),
+        )?;
+        crate::common::unsupported::refuse_unless_shown(
+            &input,
+            "EnableDns64",
+            &serde_json::json!({"Value": false}),
+        )?;
+        crate::common::unsupported::refuse_unless_shown(
+            &input,
+            "EnableResourceNameDnsARecordOnLaunch",
+            &serde_json::json!({"Value": false}),
+        )?;
+        crate::common::unsupported::refuse_unless_shown(
+            &input,
+            "EnableResourceNameDnsAAAARecordOnLaunch",
+            &serde_json::json!({"Value": false}),
+        )?;
+        crate::common::unsupported::refuse_unless_value(
+            &input,
+            "PrivateDnsHostnameTypeOnLaunch",
+            "ip-name",
+        )?;
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["EnableLniAtDeviceIndex", "DisableLniAtDeviceIndex"],
+        )?;
         dry_run(&input)?;
         let id = required(&input, "SubnetId")?;
         let map = network::attribute_bool(&input, "MapPublicIpOnLaunch");

@@ -314,6 +314,21 @@ impl Ec2Service {
     /// `CreateVpcEndpoint`: Gateway (route tables) or Interface (subnets,
     /// security groups, private DNS).
     pub(crate) fn create_vpc_endpoint(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_value(&input, "IpAddressType", "ipv4")?;
+        crate::common::unsupported::refuse_unless_shown(
+            &input,
+            "DnsOptions",
+            &serde_json::json!({"DnsRecordIpType": "ipv4", "PrivateDnsOnlyForInboundResolverEndpoint": false}),
+        )?;
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &[
+                "SubnetConfigurations",
+                "ServiceNetworkArn",
+                "ResourceConfigurationArn",
+                "ServiceRegion",
+            ],
+        )?;
         dry_run(&input)?;
         let vpc_id = required(&input, "VpcId")?;
         let service = required(&input, "ServiceName")?;
@@ -441,6 +456,13 @@ impl Ec2Service {
     /// `ModifyVpcEndpoint`: route tables, subnets, security groups, policy,
     /// private DNS.
     pub(crate) fn modify_vpc_endpoint(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unless_value(&input, "IpAddressType", "ipv4")?;
+        crate::common::unsupported::refuse_unless_shown(
+            &input,
+            "DnsOptions",
+            &serde_json::json!({"DnsRecordIpType": "ipv4", "PrivateDnsOnlyForInboundResolverEndpoint": false}),
+        )?;
+        crate::common::unsupported::refuse_unimplemented(&input, &["SubnetConfigurations"])?;
         dry_run(&input)?;
         let id = required(&input, "VpcEndpointId")?;
         let list = |m: &str| network::strings(&input, m);
@@ -552,6 +574,7 @@ impl Ec2Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["ServiceRegions"])?;
         let wanted = network::strings(&input, "ServiceNames");
         let filters = filter::parse(&input);
         network::check_filters(

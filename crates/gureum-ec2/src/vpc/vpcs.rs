@@ -377,6 +377,11 @@ impl Vpc {
 impl Ec2Service {
     /// `CreateVpc`: an IPv4 block from /16 to /28.
     pub(crate) fn create_vpc(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            crate::common::unsupported::VPC_CIDR,
+        )?;
+        crate::common::unsupported::refuse_unimplemented(&input, &["VpcEncryptionControl"])?;
         dry_run(&input)?;
         let text = required(&input, "CidrBlock")?;
         let block = subnet::parse_block(text)?;
@@ -541,6 +546,10 @@ impl Ec2Service {
     /// `AssociateVpcCidrBlock`: a secondary IPv4 block (up to five in all),
     /// with a local route in each of the VPC's route tables.
     pub(crate) fn associate_vpc_cidr_block(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            crate::common::unsupported::VPC_CIDR,
+        )?;
         dry_run(&input)?;
         let id = required(&input, "VpcId")?;
         let text = required(&input, "CidrBlock")?;

@@ -55,6 +55,7 @@ impl S3Service {
     /// `ListParts`.
     pub(crate) fn list_parts(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        crate::unsupported::refuse_unimplemented(&input)?;
         let upload = self.find_upload(&bucket, &input)?;
         let max = page_size(&input, "MaxParts", "max-parts")?;
         let marker = input

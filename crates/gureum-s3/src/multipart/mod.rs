@@ -275,6 +275,7 @@ impl S3Service {
     /// `CreateMultipartUpload`.
     pub(crate) fn create_multipart_upload(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;
         let storage_class = storage_class(&input)?;
@@ -345,6 +346,7 @@ impl S3Service {
         body_len: Option<u64>,
     ) -> Result<(String, u64, Upload), AwsError> {
         let (bucket, _) = self.own_bucket(ctx, input)?;
+        crate::unsupported::refuse_unimplemented(input)?;
         let number = part_number(input)?;
         let upload = self.find_upload(&bucket, input)?;
         if let Some(len) = body_len.filter(|l| *l > MAX_PART_SIZE) {
@@ -441,6 +443,7 @@ impl S3Service {
         _body: RequestBody,
     ) -> Result<Reply, AwsError> {
         let (bucket, _) = self.own_bucket(ctx, &input)?;
+        crate::unsupported::refuse_unimplemented(&input)?;
         let number = part_number(&input)?;
         let upload = self.find_upload(&bucket, &input)?;
         let src =

@@ -89,6 +89,7 @@ impl Ec2Service {
     /// `ModifyInstanceAttribute`: instance type and user data only while
     /// stopped; termination/stop protection, shutdown behaviour, groups.
     pub(crate) fn modify_instance_attribute(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["Kernel", "Ramdisk"])?;
         let id = required(&input, "InstanceId")?.to_string();
         super::check_ids(std::slice::from_ref(&id))?;
         let attr = str_member(&input, "Attribute");

@@ -113,6 +113,10 @@ impl Ec2Service {
     /// `CreateFlowLogs`: one flow log per resource; unknown resources and
     /// duplicates of an existing configuration come back `Unsuccessful`.
     pub(crate) fn create_flow_logs(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["DeliverCrossAccountRole", "DestinationOptions"],
+        )?;
         dry_run(&input)?;
         let ids = network::strings(&input, "ResourceIds");
         if ids.is_empty() {
@@ -459,6 +463,7 @@ impl Ec2Service {
 
     /// `CreateCustomerGateway`: type `ipsec.1`, an IPv4 address.
     pub(crate) fn create_customer_gateway(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(&input, &["CertificateArn"])?;
         dry_run(&input)?;
         let kind = required(&input, "Type")?;
         if kind != "ipsec.1" {
@@ -503,6 +508,10 @@ impl Ec2Service {
     /// `CreateVpnConnection`: a customer gateway and one VPN or transit
     /// gateway; two tunnels are described (down: there is no data plane).
     pub(crate) fn create_vpn_connection(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::common::unsupported::refuse_unimplemented(
+            &input,
+            &["VpnConcentratorId", "PreSharedKeyStorage"],
+        )?;
         dry_run(&input)?;
         let cgw = required(&input, "CustomerGatewayId")?.to_string();
         let kind = required(&input, "Type")?;
