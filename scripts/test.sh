@@ -44,6 +44,9 @@ step "fuzz targets compile (they run with cargo +nightly fuzz; see fuzz/README.m
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
 
+step "docs/PARAMETERS.md is current (accepted parameters nobody reads)"
+python3 scripts/audit_parameters.py --check
+
 step "cargo test (unit, protocol conformance)"
 cargo test --workspace --quiet
 
