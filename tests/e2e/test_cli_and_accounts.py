@@ -34,7 +34,7 @@ def test_status_prints_a_service_table(gureum):
     assert p.returncode == 0, p.stderr
     rows = {line.split()[0]: line.split()[1:] for line in p.stdout.splitlines()[3:]}
     assert rows["s3"][0] == "partial"
-    assert rows["kms"] == ["missing", "0", "/", "54"]
+    assert rows["acm"] == ["missing", "0", "/", "17"]
     assert rows["logs"][0] == "partial" and rows["logs"][1] == "3"
     assert f"api              {gureum.endpoint}" in p.stdout
 
@@ -67,8 +67,10 @@ def test_gureum_aws_never_uses_the_machines_credentials(gureum, tmp_path):
     who = subprocess.run([binary(), "aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"],
                          capture_output=True, text=True, env=env, timeout=60)
     assert who.stdout.strip() == "arn:aws:iam::000000000000:root", who.stderr
-    sqs = subprocess.run([binary(), "aws", "sqs", "list-queues"], capture_output=True, text=True, env=env, timeout=60)
-    assert "The operation ListQueues of service sqs is not implemented by Gureum yet" in sqs.stderr, sqs.stderr
+    sqs = subprocess.run([binary(), "aws", "sqs", "create-queue", "--queue-name", "wrapped",
+                          "--query", "QueueUrl", "--output", "text"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert sqs.stdout.strip() == f"http://sqs.us-east-1.localhost:{gureum.port}/000000000000/wrapped", sqs.stderr
 
 
 def test_a_busy_port_says_so_and_suggests_another(gureum, tmp_path):
