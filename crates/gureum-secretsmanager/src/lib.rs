@@ -52,6 +52,11 @@ pub struct SecretVersion {
     pub binary: bool,
     /// The customer KMS key that protects it (`None`: the default key).
     pub kms_key_id: Option<String>,
+    /// Whether KMS encrypted the value (every value written since KMS was
+    /// wired in); `false` for a default-key value written before, sealed
+    /// under the old local key and still read that way.
+    #[serde(default)]
+    pub kms_sealed: bool,
 }
 
 /// A secret, as stored.
@@ -84,20 +89,19 @@ pub struct SecretsManagerService {
     store: Store,
     /// Secrets by scope and name.
     secrets: Table<Secret>,
-    /// Seals values under the default key.
+    /// Opens default-key values sealed locally before KMS was wired in.
     sealer: seal::Sealer,
-    /// Encrypts values under customer KMS keys.
+    /// Encrypts values with KMS (the customer key or `aws/secretsmanager`).
     encryptor: Arc<dyn Encryptor>,
 }
 
 impl SecretsManagerService {
-    /// The service over `store`, with no KMS (customer keys refused).
+    /// The service over `store`, with no KMS (every value refused).
     pub fn new(store: Store) -> Self {
         Self::with_encryptor(store, Arc::new(KmsUnavailable))
     }
 
-    /// The service over `store`, encrypting customer-key values through
-    /// `encryptor`.
+    /// The service over `store`, encrypting values through `encryptor`.
     pub fn with_encryptor(store: Store, encryptor: Arc<dyn Encryptor>) -> Self {
         SecretsManagerService {
             secrets: store.table("secretsmanager.secrets"),
@@ -146,12 +150,13 @@ operations! {
 }
 
 impl SecretsManagerService {
-    /// Before every operation: the local sealing key exists.
+    /// Before every operation: nothing to make (the local key of values
+    /// written before KMS is only read).
     fn prepare(&self, _ctx: &RequestContext) -> Result<(), gureum_core::AwsError> {
-        self.sealer.prepare()
+        Ok(())
     }
 
-    /// After a reset or import: the sealing key is read again.
+    /// After a reset or import: the local sealing key is read again.
     fn reset(&self) {
         self.sealer.forget();
     }

@@ -73,4 +73,3 @@ fn access_denied(service: &str, model: &ServiceModel, message: String) -> AwsErr
     }
     AwsError::new("AccessDenied", 403, message)
 }
-
