@@ -4,9 +4,9 @@
 //! window on Gureum's clock, resource policies, tags, `GetRandomPassword`
 //! and `BatchGetSecretValue`.
 //!
-//! Values are never stored in the clear: see [`seal`] for what protects
-//! them while Gureum's KMS is not wired in, and the
-//! [`gureum_kit::encryption::Encryptor`] seam KMS will fill.
+//! Values are never stored in the clear: KMS encrypts them through the
+//! [`gureum_kit::encryption::Encryptor`] seam (see [`seal`], which also
+//! opens values sealed locally before KMS was wired in).
 //!
 //! Rotation needs Lambda, which Gureum does not run yet: `RotateSecret`
 //! answers as AWS does when it cannot invoke the rotation function
@@ -14,7 +14,8 @@
 //!
 //! Tables (keys from [`gureum_core::Scope`]):
 //! - `secretsmanager.secrets`: `account/region/name` → a [`Secret`];
-//! - `secretsmanager.seal`: `local-key` → the local sealing key.
+//! - `secretsmanager.seal`: `local-key` → the local key of values sealed
+//!   before KMS was wired in (read only).
 //!
 //! Layout: [`errors`], `ids.rs` (names, ARNs, lookup), `secrets.rs`
 //! (create, describe, update, delete, restore, list), `values.rs` (the
