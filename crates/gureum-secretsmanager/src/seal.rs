@@ -48,10 +48,10 @@ impl Sealer {
         }
     }
 
-    /// Makes (and stores) the local key if the store has none. Runs
-    /// before every operation, outside any transaction (the service's
-    /// `prepare` hook), because an operation seals inside its own write
-    /// transaction, where a second write would wait on the first.
+    /// Makes (and stores) the local key if the store has none, outside
+    /// any transaction. The service no longer calls it (nothing new is
+    /// sealed locally); it remains for tests that write values the way
+    /// they were written before KMS.
     pub fn prepare(&self) -> Result<(), AwsError> {
         if self.cached().is_some() {
             return Ok(());
@@ -104,7 +104,8 @@ impl Sealer {
             .ok_or_else(|| AwsError::internal("the local sealing key is unreadable"))
     }
 
-    /// `nonce ‖ ciphertext ‖ tag` of `plaintext`, bound to `aad`.
+    /// `nonce ‖ ciphertext ‖ tag` of `plaintext`, bound to `aad` (how
+    /// default-key values were sealed before KMS; tests only now).
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, AwsError> {
         let cipher = Aes256Gcm::new((&self.key()?).into());
         let mut nonce = [0u8; 12];
