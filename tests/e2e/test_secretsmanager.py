@@ -2,8 +2,9 @@
 random-suffixed ARNs, staging labels across PutSecretValue and
 UpdateSecretVersionStage, idempotent tokens, scheduled deletion on
 Gureum's clock, restore, filters, tags, resource policies, random
-passwords, BatchGetSecretValue, rotation without Lambda, and state across
-a hard restart."""
+passwords, BatchGetSecretValue, rotation without Lambda, values encrypted
+by Gureum's KMS (the AWS managed key `aws/secretsmanager` or a customer
+key), and state across a hard restart."""
 import json
 import re
 
@@ -174,10 +175,44 @@ def test_batch_get_and_rotation_without_lambda(gureum):
     assert "cannot invoke the specified Lambda function" in e["Message"]
 
 
-def test_customer_kms_keys_are_refused_until_kms_exists(gureum):
+def test_default_key_is_the_aws_managed_kms_key(gureum):
     sm = gureum.client("secretsmanager")
-    e = err(sm.create_secret, Name="e2e/kms", SecretString="x", KmsKeyId="alias/mine")
-    assert e["Code"] == "NotImplemented" and "kms" in e["Message"]
+    kms = gureum.client("kms")
+    sm.create_secret(Name="e2e/default", SecretString="plain")
+    aliases = {a["AliasName"]: a for a in kms.list_aliases()["Aliases"]}
+    assert aliases["alias/aws/secretsmanager"].get("TargetKeyId")
+    meta = kms.describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]
+    assert meta["KeyManager"] == "AWS"
+    assert sm.get_secret_value(SecretId="e2e/default")["SecretString"] == "plain"
+    # Naming the managed alias is the same as naming no key.
+    sm.create_secret(Name="e2e/default2", SecretString="p2", KmsKeyId="alias/aws/secretsmanager")
+    assert sm.get_secret_value(SecretId="e2e/default2")["SecretString"] == "p2"
+
+
+def test_customer_kms_key_round_trip_and_disabled_key(gureum):
+    sm = gureum.client("secretsmanager")
+    kms = gureum.client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/e2e-sm", TargetKeyId=key["KeyId"])
+    sm.create_secret(Name="e2e/kms", SecretString="x1", KmsKeyId="alias/e2e-sm")
+    assert sm.describe_secret(SecretId="e2e/kms")["KmsKeyId"] == "alias/e2e-sm"
+    assert sm.get_secret_value(SecretId="e2e/kms")["SecretString"] == "x1"
+    sm.put_secret_value(SecretId="e2e/kms", SecretBinary=b"\x00\x01")
+    assert sm.get_secret_value(SecretId="e2e/kms")["SecretBinary"] == b"\x00\x01"
+    sm.create_secret(Name="e2e/kms-arn", SecretString="x2", KmsKeyId=key["Arn"])
+    assert sm.get_secret_value(SecretId="e2e/kms-arn")["SecretString"] == "x2"
+    e = err(sm.create_secret, Name="e2e/kms-none", SecretString="x", KmsKeyId="alias/e2e-none")
+    assert e["Code"] == "EncryptionFailure"
+    assert e["Message"] == "Alias arn:aws:kms:us-east-1:000000000000:alias/e2e-none is not found."
+    kms.disable_key(KeyId=key["KeyId"])
+    e = err(sm.get_secret_value, SecretId="e2e/kms")
+    assert e["Code"] == "DecryptionFailure" and e["Message"] == f"{key['Arn']} is disabled."
+    e = err(sm.put_secret_value, SecretId="e2e/kms", SecretString="x3")
+    assert e["Code"] == "EncryptionFailure" and e["Message"] == f"{key['Arn']} is disabled."
+    # Metadata stays readable without the key.
+    assert sm.describe_secret(SecretId="e2e/kms")["Name"] == "e2e/kms"
+    kms.enable_key(KeyId=key["KeyId"])
+    assert sm.get_secret_value(SecretId="e2e/kms", VersionStage="AWSPREVIOUS")["SecretString"] == "x1"
 
 
 def test_iam_policies_are_checked_on_the_secret_arn(gureum):
@@ -213,6 +248,7 @@ def test_state_survives_a_hard_restart(gureum):
     gureum.restart(kill=True)
     sm = gureum.client("secretsmanager")
     assert sm.get_secret_value(SecretId=arn)["SecretString"] == "v2"
+    assert sm.get_secret_value(SecretId="e2e/kms-arn")["SecretString"] == "x2"
     assert sm.get_secret_value(SecretId=arn, VersionStage="AWSPREVIOUS")["SecretString"] == "v1"
     assert error_code(sm.get_secret_value, SecretId="e2e/upd") == "InvalidRequestException"
     _, out, _ = gureum.aws("secretsmanager", "describe-secret", "--secret-id", "e2e/keep")

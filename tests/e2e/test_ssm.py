@@ -1,7 +1,10 @@
 """SSM Parameter Store through boto3 and the aws CLI: versions and labels,
 hierarchies by path, filters, tags, AWS's public parameters resolving to
-the AMIs `describe-images --owners amazon` lists, SecureString refused
-while KMS is absent, and state across a hard restart."""
+the AMIs `describe-images --owners amazon` lists, SecureString values
+encrypted by Gureum's KMS (the AWS managed key `aws/ssm` or a customer
+key), and state across a hard restart."""
+import base64
+
 import botocore.exceptions
 import pytest
 
@@ -99,13 +102,71 @@ def test_name_rules_tiers_and_patterns(gureum):
     assert e["Message"] == "Parameter value, cannot be validated against allowedPattern: ^[0-9]+$"
 
 
-def test_secure_string_is_refused_while_kms_is_absent(gureum):
+PARAM_ARN = "arn:aws:ssm:us-east-1:000000000000:parameter"
+
+
+def test_secure_string_round_trip_under_aws_ssm(gureum):
     ssm = gureum.client("ssm")
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        ssm.put_parameter(Name="/e2e/secret", Value="x", Type="SecureString")
-    assert e.value.response["Error"]["Code"] == "NotImplemented"
-    assert "kms" in e.value.response["Error"]["Message"]
-    assert error_code(ssm.get_parameter, Name="/e2e/secret") == "ParameterNotFound"
+    kms = gureum.client("kms")
+    assert ssm.put_parameter(Name="/e2e/secret", Value="hunter2", Type="SecureString")["Version"] == 1
+    p = ssm.get_parameter(Name="/e2e/secret", WithDecryption=True)["Parameter"]
+    assert (p["Type"], p["Value"]) == ("SecureString", "hunter2")
+    # Without decryption: the KMS ciphertext, base64.
+    blob = ssm.get_parameter(Name="/e2e/secret", WithDecryption=False)["Parameter"]["Value"]
+    assert blob != "hunter2" and b"hunter2" not in base64.b64decode(blob)
+    # The AWS managed key was made on first use, with its alias.
+    aliases = {a["AliasName"]: a for a in kms.list_aliases()["Aliases"]}
+    managed = aliases["alias/aws/ssm"]
+    assert managed.get("TargetKeyId")
+    meta = kms.describe_key(KeyId="alias/aws/ssm")["KeyMetadata"]
+    assert meta["KeyManager"] == "AWS" and meta["KeyId"] == managed["TargetKeyId"]
+    # `aws kms decrypt` of the parameter's ciphertext, with SSM's context.
+    out = kms.decrypt(
+        CiphertextBlob=base64.b64decode(blob),
+        EncryptionContext={"PARAMETER_ARN": f"{PARAM_ARN}/e2e/secret"},
+    )
+    assert out["Plaintext"] == b"hunter2" and out["KeyId"].endswith(managed["TargetKeyId"])
+    assert err(kms.decrypt, CiphertextBlob=base64.b64decode(blob))["Code"] == "InvalidCiphertextException"
+    # A new version under the same key decrypts too; the CLI shows both.
+    ssm.put_parameter(Name="/e2e/secret", Value="hunter3", Overwrite=True)
+    _, out, _ = gureum.aws("ssm", "get-parameter", "--name", "/e2e/secret", "--with-decryption")
+    assert out["Parameter"]["Value"] == "hunter3" and out["Parameter"]["Version"] == 2
+    _, out, _ = gureum.aws("ssm", "get-parameter", "--name", "/e2e/secret:1", "--with-decryption")
+    assert out["Parameter"]["Value"] == "hunter2"
+    by_path = ssm.get_parameters_by_path(Path="/e2e", WithDecryption=True)["Parameters"]
+    assert {"/e2e/secret": "hunter3"}.items() <= {q["Name"]: q["Value"] for q in by_path}.items()
+
+
+def test_secure_string_under_a_customer_key_and_the_key_disabled(gureum):
+    ssm = gureum.client("ssm")
+    kms = gureum.client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/e2e-ssm", TargetKeyId=key["KeyId"])
+    ssm.put_parameter(Name="/e2e/cust", Value="s3cret", Type="SecureString", KeyId="alias/e2e-ssm")
+    p = ssm.get_parameter(Name="/e2e/cust", WithDecryption=True)["Parameter"]
+    assert p["Value"] == "s3cret"
+    blob = ssm.get_parameter(Name="/e2e/cust")["Parameter"]["Value"]
+    out = kms.decrypt(
+        CiphertextBlob=base64.b64decode(blob),
+        EncryptionContext={"PARAMETER_ARN": f"{PARAM_ARN}/e2e/cust"},
+    )
+    assert out["KeyId"] == key["Arn"] and out["Plaintext"] == b"s3cret"
+    e = err(ssm.put_parameter, Name="/e2e/nokey", Value="x", Type="SecureString", KeyId="alias/e2e-none")
+    assert e["Code"] == "InvalidKeyId"
+    assert e["Message"] == "Alias arn:aws:kms:us-east-1:000000000000:alias/e2e-none is not found."
+    kms.disable_key(KeyId=key["KeyId"])
+    e = err(ssm.get_parameter, Name="/e2e/cust", WithDecryption=True)
+    assert e["Code"] == "InvalidKeyId" and e["Message"] == f"{key['Arn']} is disabled."
+    e = err(ssm.put_parameter, Name="/e2e/cust", Value="y", Overwrite=True, KeyId=key["KeyId"])
+    assert e["Code"] == "InvalidKeyId" and e["Message"] == f"{key['Arn']} is disabled."
+    # Without decryption the stored ciphertext is still readable.
+    assert ssm.get_parameter(Name="/e2e/cust")["Parameter"]["Value"] == blob
+    kms.enable_key(KeyId=key["KeyId"])
+    assert ssm.get_parameter(Name="/e2e/cust", WithDecryption=True)["Parameter"]["Value"] == "s3cret"
+    # A key that cannot encrypt is refused as KMS refuses it.
+    signing = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]
+    e = err(ssm.put_parameter, Name="/e2e/sig", Value="x", Type="SecureString", KeyId=signing["KeyId"])
+    assert e["Code"] == "InvalidKeyId" and "key usage is SIGN_VERIFY" in e["Message"]
 
 
 def test_tags_on_parameters(gureum):
@@ -202,9 +263,12 @@ def test_delete_and_state_survives_restart(gureum):
     assert error_code(ssm.delete_parameter, Name="/drop/me") == "ParameterNotFound"
     out = ssm.delete_parameters(Names=["/e2e/g", "/nothing"])
     assert out["DeletedParameters"] == ["/e2e/g"] and out["InvalidParameters"] == ["/nothing"]
+    ssm.put_parameter(Name="/keep/secure", Value="sealed", Type="SecureString")
     gureum.restart(kill=True)
     ssm = gureum.client("ssm")
     assert ssm.get_parameter(Name="/keep/me")["Parameter"]["Value"] == "v2"
+    assert ssm.get_parameter(Name="/keep/secure", WithDecryption=True)["Parameter"]["Value"] == "sealed"
+    assert ssm.get_parameter(Name="/e2e/cust", WithDecryption=True)["Parameter"]["Value"] == "s3cret"
     assert ssm.get_parameter(Name="/keep/me:first")["Parameter"]["Value"] == "v1"
     _, out, _ = gureum.aws("ssm", "get-parameter", "--name", "/keep/me")
     assert out["Parameter"]["Version"] == 2

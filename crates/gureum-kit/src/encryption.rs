@@ -2,10 +2,11 @@
 //! `SecureString` parameters, Secrets Manager secrets) and KMS.
 //!
 //! A service holds an `Arc<dyn Encryptor>` and never encrypts by itself.
-//! Until Gureum's KMS service is wired in, [`KmsUnavailable`] answers
-//! every call with `NotImplemented` naming KMS's operation, so a value
-//! that AWS would encrypt with KMS is refused rather than stored in the
-//! clear under a pretence of encryption.
+//! The server wires in Gureum's KMS (`gureum_kms::KmsEncryptor`);
+//! [`KmsUnavailable`], for a service built without KMS (unit tests),
+//! answers every call with `NotImplemented` naming KMS's operation, so a
+//! value that AWS would encrypt with KMS is refused rather than stored in
+//! the clear under a pretence of encryption.
 
 use gureum_core::{AwsError, CommonError, Scope};
 
@@ -17,9 +18,20 @@ pub type EncryptionContext = Vec<(String, String)>;
 /// Where it is called: SSM encrypts before its write transaction (so an
 /// implementation may write, e.g. make the AWS managed key `aws/ssm` on
 /// first use) and decrypts outside any; Secrets Manager calls both inside
-/// its write transaction, and only for customer keys that must already
-/// exist, so there an implementation must only read the store.
+/// its write transaction, for keys that must already exist (it calls
+/// [`Encryptor::prepare`] before the transaction, which makes the AWS
+/// managed key `aws/secretsmanager` on first use), so there an
+/// implementation must only read the store.
 pub trait Encryptor: Send + Sync {
+    /// Called outside any transaction before a write that will encrypt
+    /// under `key_id` (`None`: the service's AWS managed key): makes what
+    /// [`Encryptor::encrypt`] would otherwise have to write (the AWS
+    /// managed key on first use), so that a service encrypting inside its
+    /// own write transaction (Secrets Manager) only reads there.
+    fn prepare(&self, _scope: Scope<'_>, _key_id: Option<&str>) -> Result<(), AwsError> {
+        Ok(())
+    }
+
     /// Encrypts `plaintext` under `key_id` (an id, ARN or alias; `None`:
     /// the service's AWS managed key) in `scope`, bound to `context`; the
     /// ciphertext blob is what the service stores.

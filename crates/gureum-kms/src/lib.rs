@@ -33,7 +33,9 @@
 //! (pure cryptography) and `specs.rs` (what each key spec allows);
 //! `aliases.rs`, `grants.rs`, `imports.rs` (imported key material),
 //! `multi_region.rs` (replicas), `settings.rs` (tags, policies, rotation,
-//! description); `authorization.rs` says who may do what.
+//! description); `authorization.rs` says who may do what;
+//! `kms_encryptor.rs` is KMS behind the kit's `Encryptor` seam (SSM and
+//! Secrets Manager).
 
 pub mod errors;
 
@@ -44,6 +46,7 @@ mod crypto;
 mod grants;
 mod imports;
 mod keys;
+mod kms_encryptor;
 mod managed;
 mod master;
 mod multi_region;
@@ -55,6 +58,7 @@ mod specs;
 
 pub use errors::KmsError;
 pub use grants::GrantRecord;
+pub use kms_encryptor::KmsEncryptor;
 
 use gureum_authz::Authorizer;
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};

@@ -18,17 +18,23 @@ fn master_key(svc: &KmsService) -> Result<[u8; 32], AwsError> {
     if let Some(k) = *svc.master.read() {
         return Ok(k);
     }
-    // Read and create in one transaction, so two first requests agree.
-    let encoded = svc.store.write(|txn| -> Result<String, AwsError> {
-        if let Some(k) = txn.get(&svc.master_table, ROW)? {
-            return Ok(k);
-        }
-        let mut key = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut key);
-        let k = B64.encode(key);
-        txn.put(&svc.master_table, ROW, &k)?;
-        Ok(k)
-    })?;
+    // A stored key is read without a write (so this is safe inside
+    // another service's write transaction once any key exists); a missing
+    // one is read again and made in one transaction, so two first
+    // requests agree.
+    let encoded = match svc.master_table.get(ROW)? {
+        Some(k) => k,
+        None => svc.store.write(|txn| -> Result<String, AwsError> {
+            if let Some(k) = txn.get(&svc.master_table, ROW)? {
+                return Ok(k);
+            }
+            let mut key = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut key);
+            let k = B64.encode(key);
+            txn.put(&svc.master_table, ROW, &k)?;
+            Ok(k)
+        })?,
+    };
     let bytes = B64
         .decode(encoded)
         .ok()
@@ -36,6 +42,11 @@ fn master_key(svc: &KmsService) -> Result<[u8; 32], AwsError> {
         .ok_or_else(|| AwsError::internal("the stored KMS master key is malformed"))?;
     *svc.master.write() = Some(bytes);
     Ok(bytes)
+}
+
+/// Reads (or makes) the master key now, outside any transaction.
+pub(crate) fn warm(svc: &KmsService) -> Result<(), AwsError> {
+    master_key(svc).map(|_| ())
 }
 
 /// `material` sealed for `owner` (the key's scope key and material id).

@@ -1361,3 +1361,68 @@ fn updating_the_primary_region_swaps_primary_and_replica() {
     let blob = encrypt(&s, &west, id.as_str().expect("id"), json!({}));
     ok(&s, &east, "Decrypt", json!({"CiphertextBlob": blob}));
 }
+
+mod encryptor {
+    use super::*;
+    use crate::KmsEncryptor;
+    use gureum_kit::encryption::Encryptor;
+    use std::sync::Arc;
+
+    fn scope() -> Scope<'static> {
+        Scope::Region {
+            account: "000000000000",
+            region: "us-east-1",
+        }
+    }
+
+    fn pair(service: &'static str) -> (Arc<KmsService>, KmsEncryptor) {
+        let kms = Arc::new(svc());
+        let e = KmsEncryptor::new(kms.clone(), Clock::system(), service);
+        (kms, e)
+    }
+
+    #[test]
+    fn ssm_makes_its_managed_key_on_first_use_and_kms_decrypts_the_blob() {
+        let (kms, e) = pair("ssm");
+        let context = vec![("PARAMETER_ARN".to_string(), "arn:p".to_string())];
+        let blob = e.encrypt(scope(), None, b"v", &context).expect("encrypt");
+        let c = ctx();
+        let alias = ok(&kms, &c, "DescribeKey", json!({"KeyId": "alias/aws/ssm"}));
+        assert_eq!(alias["KeyMetadata"]["KeyManager"], "AWS");
+        let out = ok(
+            &kms,
+            &c,
+            "Decrypt",
+            json!({"CiphertextBlob": B64.encode(&blob), "EncryptionContext": {"PARAMETER_ARN": "arn:p"}}),
+        );
+        assert_eq!(out["Plaintext"], B64.encode(b"v"));
+        assert_eq!(e.decrypt(scope(), &blob, &context).expect("decrypt"), b"v");
+        let wrong = vec![("PARAMETER_ARN".to_string(), "arn:q".to_string())];
+        let err = e.decrypt(scope(), &blob, &wrong).expect_err("context");
+        assert_eq!(err.code, "InvalidKeyId");
+    }
+
+    #[test]
+    fn secrets_manager_needs_prepare_for_its_managed_key_and_answers_in_its_terms() {
+        let (kms, e) = pair("secretsmanager");
+        // Read-only: without prepare the managed key is not made here.
+        let err = e.encrypt(scope(), None, b"v", &vec![]).expect_err("no key");
+        assert_eq!(err.code, "EncryptionFailure");
+        e.prepare(scope(), None).expect("prepare");
+        let blob = e.encrypt(scope(), None, b"v", &vec![]).expect("encrypt");
+        assert_eq!(e.decrypt(scope(), &blob, &vec![]).expect("decrypt"), b"v");
+        let c = ctx();
+        let id = new_key(&kms, &c);
+        let blob = e
+            .encrypt(scope(), Some(&id), b"w", &vec![])
+            .expect("encrypt");
+        ok(&kms, &c, "DisableKey", json!({"KeyId": id}));
+        let err = e.decrypt(scope(), &blob, &vec![]).expect_err("disabled");
+        assert_eq!(err.code, "DecryptionFailure");
+        assert_eq!(err.message, format!("{} is disabled.", arn(&id)));
+        let err = e
+            .encrypt(scope(), Some(&id), b"w", &vec![])
+            .expect_err("disabled");
+        assert_eq!(err.code, "EncryptionFailure");
+    }
+}

@@ -87,7 +87,7 @@ mod tests {
     fn secret_operations_are_authorized_on_the_secret_arn() {
         let s = SecretsManagerService::new(Store::in_memory().expect("store"));
         let ctx = RequestContext::root("000000000000", "us-east-1", Clock::system());
-        let create = json!({"Name": "db", "SecretString": "x"});
+        let create = json!({"Name": "db"});
         assert_eq!(
             s.authorization(&ctx, "CreateSecret", &create),
             Authorization::Targets(vec![AuthzTarget::new(

@@ -4,9 +4,9 @@
 //! window on Gureum's clock, resource policies, tags, `GetRandomPassword`
 //! and `BatchGetSecretValue`.
 //!
-//! Values are never stored in the clear: see [`seal`] for what protects
-//! them while Gureum's KMS is not wired in, and the
-//! [`gureum_kit::encryption::Encryptor`] seam KMS will fill.
+//! Values are never stored in the clear: KMS encrypts them through the
+//! [`gureum_kit::encryption::Encryptor`] seam (see [`seal`], which also
+//! opens values sealed locally before KMS was wired in).
 //!
 //! Rotation needs Lambda, which Gureum does not run yet: `RotateSecret`
 //! answers as AWS does when it cannot invoke the rotation function
@@ -14,7 +14,8 @@
 //!
 //! Tables (keys from [`gureum_core::Scope`]):
 //! - `secretsmanager.secrets`: `account/region/name` → a [`Secret`];
-//! - `secretsmanager.seal`: `local-key` → the local sealing key.
+//! - `secretsmanager.seal`: `local-key` → the local key of values sealed
+//!   before KMS was wired in (read only).
 //!
 //! Layout: [`errors`], `ids.rs` (names, ARNs, lookup), `secrets.rs`
 //! (create, describe, update, delete, restore, list), `values.rs` (the
@@ -52,6 +53,11 @@ pub struct SecretVersion {
     pub binary: bool,
     /// The customer KMS key that protects it (`None`: the default key).
     pub kms_key_id: Option<String>,
+    /// Whether KMS encrypted the value (every value written since KMS was
+    /// wired in); `false` for a default-key value written before, sealed
+    /// under the old local key and still read that way.
+    #[serde(default)]
+    pub kms_sealed: bool,
 }
 
 /// A secret, as stored.
@@ -84,20 +90,19 @@ pub struct SecretsManagerService {
     store: Store,
     /// Secrets by scope and name.
     secrets: Table<Secret>,
-    /// Seals values under the default key.
+    /// Opens default-key values sealed locally before KMS was wired in.
     sealer: seal::Sealer,
-    /// Encrypts values under customer KMS keys.
+    /// Encrypts values with KMS (the customer key or `aws/secretsmanager`).
     encryptor: Arc<dyn Encryptor>,
 }
 
 impl SecretsManagerService {
-    /// The service over `store`, with no KMS (customer keys refused).
+    /// The service over `store`, with no KMS (every value refused).
     pub fn new(store: Store) -> Self {
         Self::with_encryptor(store, Arc::new(KmsUnavailable))
     }
 
-    /// The service over `store`, encrypting customer-key values through
-    /// `encryptor`.
+    /// The service over `store`, encrypting values through `encryptor`.
     pub fn with_encryptor(store: Store, encryptor: Arc<dyn Encryptor>) -> Self {
         SecretsManagerService {
             secrets: store.table("secretsmanager.secrets"),
@@ -146,12 +151,13 @@ operations! {
 }
 
 impl SecretsManagerService {
-    /// Before every operation: the local sealing key exists.
+    /// Before every operation: nothing to make (the local key of values
+    /// written before KMS is only read).
     fn prepare(&self, _ctx: &RequestContext) -> Result<(), gureum_core::AwsError> {
-        self.sealer.prepare()
+        Ok(())
     }
 
-    /// After a reset or import: the sealing key is read again.
+    /// After a reset or import: the local sealing key is read again.
     fn reset(&self) {
         self.sealer.forget();
     }

@@ -1,20 +1,16 @@
 //! How secret values are kept.
 //!
-//! AWS always encrypts a secret's value with KMS: with the customer key
-//! named by `KmsKeyId`, or else the AWS managed key `aws/secretsmanager`.
-//! Gureum's KMS is not wired in yet, so:
+//! As on AWS, every value is encrypted with KMS through the service's
+//! [`gureum_kit::encryption::Encryptor`]: under the customer key named by
+//! `KmsKeyId`, or else the AWS managed key `aws/secretsmanager` (made on
+//! first use, before the write transaction), bound to AWS's encryption
+//! context (`SecretARN`, `SecretVersionId`).
 //!
-//! - a value under a customer key goes through the service's
-//!   [`gureum_kit::encryption::Encryptor`] (the KMS seam), with AWS's
-//!   encryption context (`SecretARN`, `SecretVersionId`); until KMS is
-//!   wired in that refuses with `NotImplemented` naming KMS;
-//! - a value under the default key is sealed here with AES-256-GCM under
-//!   one local key per store, bound (as associated data) to the secret's
-//!   ARN and version id. The local key is random, made on first use and
-//!   kept in the store itself (`secretsmanager.seal`), so this keeps
-//!   values out of plain sight in the data file and detects tampering,
-//!   but it is **not** protection against someone holding the store:
-//!   it stands in for `aws/secretsmanager` until KMS replaces it.
+//! Before KMS was wired in, default-key values were sealed here with
+//! AES-256-GCM under one local key per store (`secretsmanager.seal`),
+//! bound to the secret's ARN and version id. Such versions (stored with
+//! `kms_sealed: false`) are still opened with that key; nothing new is
+//! sealed with it.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -26,7 +22,7 @@ use std::sync::RwLock;
 /// The key under which the local key is stored.
 const KEY_ID: &str = "local-key";
 
-/// Whether `kms_key_id` means the AWS managed key (sealed locally).
+/// Whether `kms_key_id` means the AWS managed key `aws/secretsmanager`.
 pub fn is_default_key(kms_key_id: Option<&str>) -> bool {
     matches!(
         kms_key_id,
@@ -52,10 +48,10 @@ impl Sealer {
         }
     }
 
-    /// Makes (and stores) the local key if the store has none. Runs
-    /// before every operation, outside any transaction (the service's
-    /// `prepare` hook), because an operation seals inside its own write
-    /// transaction, where a second write would wait on the first.
+    /// Makes (and stores) the local key if the store has none, outside
+    /// any transaction. The service no longer calls it (nothing new is
+    /// sealed locally); it remains for tests that write values the way
+    /// they were written before KMS.
     pub fn prepare(&self) -> Result<(), AwsError> {
         if self.cached().is_some() {
             return Ok(());
@@ -108,7 +104,8 @@ impl Sealer {
             .ok_or_else(|| AwsError::internal("the local sealing key is unreadable"))
     }
 
-    /// `nonce ‖ ciphertext ‖ tag` of `plaintext`, bound to `aad`.
+    /// `nonce ‖ ciphertext ‖ tag` of `plaintext`, bound to `aad` (how
+    /// default-key values were sealed before KMS; tests only now).
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, AwsError> {
         let cipher = Aes256Gcm::new((&self.key()?).into());
         let mut nonce = [0u8; 12];
@@ -163,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn the_default_key_is_sealed_locally_and_others_go_to_kms() {
+    fn the_managed_alias_names_the_default_key() {
         assert!(is_default_key(None));
         assert!(is_default_key(Some("alias/aws/secretsmanager")));
         assert!(!is_default_key(Some("alias/mine")));

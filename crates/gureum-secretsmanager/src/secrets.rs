@@ -4,7 +4,7 @@
 //! `RestoreSecret` and `ListSecrets` (filters, sorting, paging).
 
 use crate::ids::{self, alive, check_name, find, find_in, new_arn, not_deleted};
-use crate::values::{add_version, page_request, reveal, secs, value_of, CURRENT};
+use crate::values::{add_version, page_request, prepare_kms, reveal, secs, value_of, CURRENT};
 use crate::{Secret, SecretsError, SecretsManagerService};
 use gureum_core::member::str_member;
 use gureum_core::{AwsError, CommonError, OpResult, RequestContext, Scope, Value};
@@ -62,6 +62,9 @@ pub(crate) fn create_secret(
     let token = str_member(input, "ClientRequestToken");
     let key = Scope::regional(ctx).key(name);
     let now = ctx.clock.now_millis();
+    if value.is_some() {
+        prepare_kms(svc, ctx, str_member(input, "KmsKeyId"))?;
+    }
     svc.store.write(|txn| -> OpResult {
         if let Some(existing) = txn.get(&svc.secrets, &key)? {
             if alive(&existing, now) {
@@ -181,6 +184,11 @@ pub(crate) fn update_secret(
 ) -> OpResult {
     let value = value_of(input)?;
     let id = str_member(input, "SecretId").unwrap_or_default();
+    if value.is_some() {
+        let stored = find(svc, ctx, id).ok().and_then(|s| s.kms_key_id);
+        let key = str_member(input, "KmsKeyId").map(str::to_string).or(stored);
+        prepare_kms(svc, ctx, key.as_deref())?;
+    }
     svc.store.write(|txn| -> OpResult {
         let mut secret = find_in(svc, ctx, txn, id)?;
         not_deleted(&secret)?;

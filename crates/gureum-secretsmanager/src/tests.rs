@@ -11,8 +11,11 @@ struct Env {
 }
 
 fn env() -> Env {
+    let store = Store::in_memory().expect("store");
+    let kms = std::sync::Arc::new(gureum_kms::KmsService::new(store.clone()));
+    let encryptor = gureum_kms::KmsEncryptor::new(kms, Clock::with_offset(0), "secretsmanager");
     Env {
-        svc: SecretsManagerService::new(Store::in_memory().expect("store")),
+        svc: SecretsManagerService::with_encryptor(store, std::sync::Arc::new(encryptor)),
         ctx: RequestContext::root("000000000000", "us-east-1", Clock::with_offset(0)),
     }
 }
@@ -213,13 +216,13 @@ fn forced_deletion_cannot_take_a_window() {
 }
 
 #[test]
-fn a_customer_kms_key_is_refused_while_kms_is_not_there() {
-    let e = env();
+fn without_kms_every_value_is_refused() {
+    let e = Env {
+        svc: SecretsManagerService::new(Store::in_memory().expect("store")),
+        ctx: RequestContext::root("000000000000", "us-east-1", Clock::with_offset(0)),
+    };
     let err = e
-        .call(
-            "CreateSecret",
-            json!({"Name": "s", "SecretString": "x", "KmsKeyId": "alias/mine"}),
-        )
+        .call("CreateSecret", json!({"Name": "s", "SecretString": "x"}))
         .expect_err("no kms");
     assert_eq!((err.code.as_str(), err.status), ("NotImplemented", 501));
     assert!(err.message.contains("kms"), "{}", err.message);
@@ -373,4 +376,45 @@ fn customer_key_values_go_through_the_encryptor() {
         e.ok("DescribeSecret", json!({"SecretId": "k"}))["KmsKeyId"],
         "alias/mine"
     );
+}
+
+#[test]
+fn values_sealed_locally_before_kms_still_open() {
+    let e = env();
+    e.ok(
+        "CreateSecret",
+        json!({"Name": "old", "SecretString": "new-way"}),
+    );
+    let key = "000000000000/us-east-1/old";
+    let mut secret = e.svc.secrets.get(key).expect("get").expect("secret");
+    assert!(secret.versions[0].kms_sealed);
+    // Rewrite the version as the service stored it before KMS.
+    e.svc.sealer.prepare().expect("local key");
+    let v = &mut secret.versions[0];
+    v.sealed = e
+        .svc
+        .sealer
+        .seal(b"old-way", format!("{}|{}", secret.arn, v.id).as_bytes())
+        .expect("seal");
+    v.kms_sealed = false;
+    e.svc.secrets.put(key, &secret).expect("put");
+    assert_eq!(
+        e.ok("GetSecretValue", json!({"SecretId": "old"}))["SecretString"],
+        "old-way"
+    );
+}
+
+#[test]
+fn default_key_values_are_kms_ciphertexts_under_aws_secretsmanager() {
+    let e = env();
+    e.ok("CreateSecret", json!({"Name": "d", "SecretString": "v"}));
+    let stored = e.svc.secrets.scan_prefix("").expect("scan");
+    assert!(stored[0].1.versions[0].sealed.starts_with(b"GK\x01"));
+    let err = e
+        .call(
+            "CreateSecret",
+            json!({"Name": "c", "SecretString": "v", "KmsKeyId": "alias/none"}),
+        )
+        .expect_err("no such key");
+    assert_eq!(err.code, "EncryptionFailure");
 }

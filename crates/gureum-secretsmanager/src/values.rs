@@ -49,7 +49,25 @@ fn binding(arn: &str, version: &str) -> Vec<(String, String)> {
     ]
 }
 
-/// Protects `plaintext` for a version of `secret` (see [`crate::seal`]).
+/// The KMS key a secret's new versions use (`None`: `aws/secretsmanager`).
+fn kms_key(kms_key_id: Option<&str>) -> Option<&str> {
+    kms_key_id.filter(|k| !is_default_key(Some(k)))
+}
+
+/// Before a write transaction that will store a value under `kms_key_id`
+/// (as given or stored): lets KMS make what it must write (the AWS managed
+/// key on first use), since inside the transaction it may only read.
+pub fn prepare_kms(
+    svc: &SecretsManagerService,
+    ctx: &RequestContext,
+    kms_key_id: Option<&str>,
+) -> Result<(), AwsError> {
+    svc.encryptor
+        .prepare(Scope::regional(ctx), kms_key(kms_key_id))
+}
+
+/// Protects `plaintext` for a version of `secret` with KMS (see
+/// [`crate::seal`]).
 pub fn protect(
     svc: &SecretsManagerService,
     ctx: &RequestContext,
@@ -57,18 +75,12 @@ pub fn protect(
     version: &str,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, AwsError> {
-    let kms = secret.kms_key_id.as_deref();
-    if is_default_key(kms) {
-        svc.sealer
-            .seal(plaintext, format!("{}|{version}", secret.arn).as_bytes())
-    } else {
-        svc.encryptor.encrypt(
-            Scope::regional(ctx),
-            kms,
-            plaintext,
-            &binding(&secret.arn, version),
-        )
-    }
+    svc.encryptor.encrypt(
+        Scope::regional(ctx),
+        kms_key(secret.kms_key_id.as_deref()),
+        plaintext,
+        &binding(&secret.arn, version),
+    )
 }
 
 /// The plaintext of a version.
@@ -78,7 +90,8 @@ pub fn reveal(
     secret: &Secret,
     v: &SecretVersion,
 ) -> Result<Vec<u8>, AwsError> {
-    if is_default_key(v.kms_key_id.as_deref()) {
+    if !v.kms_sealed && is_default_key(v.kms_key_id.as_deref()) {
+        // Written before KMS was wired in: the old local key.
         svc.sealer
             .open(&v.sealed, format!("{}|{}", secret.arn, v.id).as_bytes())
     } else {
@@ -141,6 +154,7 @@ pub fn add_version(
         sealed,
         binary: value.1,
         kms_key_id: secret.kms_key_id.clone(),
+        kms_sealed: true,
     });
     for stage in &stages {
         move_stage(secret, stage, &id);
@@ -248,6 +262,9 @@ pub(crate) fn put_secret_value(
 ) -> OpResult {
     let value = value_of(input)?.ok_or(SecretsError::NoValue)?;
     let id = str_member(input, "SecretId").unwrap_or_default();
+    if let Ok(secret) = find(svc, ctx, id) {
+        prepare_kms(svc, ctx, secret.kms_key_id.as_deref())?;
+    }
     svc.store.write(|txn| -> OpResult {
         let mut secret = find_in(svc, ctx, txn, id)?;
         not_deleted(&secret)?;

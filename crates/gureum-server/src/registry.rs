@@ -38,16 +38,25 @@ impl Registry {
         ));
         let credentials = vec![iam.credentials(), sts.credentials()];
         let events = Arc::new(gureum_events::EventsService::new(store.clone()));
+        // One KMS, served as `kms` and encrypting for SSM and Secrets Manager.
+        let kms = Arc::new(gureum_kms::KmsService::with_authorizer(
+            store.clone(),
+            authorizer.clone(),
+        ));
+        let encryptor = |service| -> Arc<dyn gureum_kit::encryption::Encryptor> {
+            Arc::new(gureum_kms::KmsEncryptor::new(
+                kms.clone(),
+                clock.clone(),
+                service,
+            ))
+        };
         let list: Vec<Arc<dyn Service>> = vec![
             events.clone(),
             iam.clone(),
             sts,
             Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
             Arc::new(gureum_ec2::Ec2Service::new(store.clone())),
-            Arc::new(gureum_kms::KmsService::with_authorizer(
-                store.clone(),
-                authorizer.clone(),
-            )),
+            kms.clone(),
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
@@ -55,13 +64,18 @@ impl Registry {
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),
-            Arc::new(gureum_ssm::SsmService::new(store.clone())),
-            Arc::new(gureum_secretsmanager::SecretsManagerService::new(
+            Arc::new(gureum_ssm::SsmService::with_encryptor(
                 store.clone(),
+                encryptor("ssm"),
             )),
+            Arc::new(
+                gureum_secretsmanager::SecretsManagerService::with_encryptor(
+                    store.clone(),
+                    encryptor("secretsmanager"),
+                ),
+            ),
             Arc::new(gureum_sqs::SqsService::new(store.clone())),
         ];
-        let _ = clock;
         Registry {
             services: list.into_iter().map(|s| (s.model_name(), s)).collect(),
             authorizer,

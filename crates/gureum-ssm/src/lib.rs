@@ -4,9 +4,10 @@
 //! (`/aws/service/…`) answered from Gureum's catalogues.
 //!
 //! `SecureString` values go through a [`gureum_kit::encryption::Encryptor`]
-//! (KMS); until KMS is wired in, that refuses, and so does every
-//! `SecureString` write or decrypting read — nothing is stored in the clear
-//! as if it were encrypted.
+//! (the server wires in Gureum's KMS: `alias/aws/ssm` by default, bound to
+//! `PARAMETER_ARN`); built without KMS ([`SsmService::new`]) every
+//! `SecureString` write or decrypting read is refused — nothing is stored
+//! in the clear as if it were encrypted.
 //!
 //! Tables (keys from [`gureum_core::Scope`]):
 //! - `ssm.parameters`: `account/region/name` → a [`Parameter`] with its

@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn amazon_linux_aliases_resolve_to_the_regions_catalogue() {
-        let images = gureum_ec2::images::catalogue_images("eu-west-1");
+        let images = gureum_ec2::common::catalog_images::catalogue_images("eu-west-1");
         let p = find(
             "eu-west-1",
             "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
