@@ -57,7 +57,7 @@ def read_status(sock, buf):
     return head.split(b"\r\n")[0], rest[length:]
 
 
-def worker(port, index, seconds, start_at, floor, out):
+def worker(port, index, seconds, start_at, floor, out, interval=0.0):
     body = os.urandom(1024)
     if floor:
         msgs = [f"GET /_gureum/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()]
@@ -73,7 +73,15 @@ def worker(port, index, seconds, start_at, floor, out):
     deadline = time.perf_counter() + seconds
     i = 0
     perf = time.perf_counter
+    # Paced (--rate): request k goes at k * interval, late ones at once, so
+    # a stall shows as latency rather than as a lower request rate.
+    next_at = perf() + interval * (index / 16.0)
     while True:
+        if interval:
+            wait = next_at - perf()
+            if wait > 0:
+                time.sleep(wait)
+            next_at += interval
         t = perf()
         if t >= deadline:
             break
@@ -93,6 +101,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--floor", action="store_true", help="health checks instead of PUTs")
+    ap.add_argument("--rate", type=float, default=0,
+                    help="total requests per second, paced (default: as fast as the server answers)")
     args = ap.parse_args()
     data = tempfile.mkdtemp(prefix="gureum-latency-")
     port = free_port()
@@ -106,7 +116,8 @@ def main():
             assert b" 200 " in status, status
         out = mp.Queue()
         start_at = time.time() + 3  # every worker signs its pool first
-        procs = [mp.Process(target=worker, args=(port, i, args.seconds, start_at, args.floor, out))
+        interval = args.connections / args.rate if args.rate else 0.0
+        procs = [mp.Process(target=worker, args=(port, i, args.seconds, start_at, args.floor, out, interval))
                  for i in range(args.connections)]
         for p in procs:
             p.start()
@@ -122,7 +133,8 @@ def main():
 
         p50, p99, p999 = pct(0.50), pct(0.99), pct(0.999)
         print(f"gureum {os.path.basename(args.gureum)}: {args.connections} connections, {args.seconds:.0f} s, "
-              f"{'floor: GET /_gureum/health' if args.floor else '1 KiB PutObject'}, {n} requests ({errors} errors)")
+              f"{'floor: GET /_gureum/health' if args.floor else '1 KiB PutObject'}"
+              f"{f', paced at {args.rate:,.0f}/s' if args.rate else ''}, {n} requests ({errors} errors)")
         print(f"p50 {p50:.3f} ms  p99 {p99:.3f} ms  p99.9 {p999:.3f} ms  max {lat[-1] * 1000:.3f} ms  "
               f"{n / args.seconds:,.0f} req/s  p99.9/p50 {p999 / p50:.1f}x")
         if errors:

@@ -3,8 +3,8 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use gureum_ec2::cidr::{format_ipv4, parse_ipv4, Cidr};
-use gureum_ec2::key_pairs::parse_public;
+use gureum_ec2::common::cidr::{format_ipv4, parse_ipv4, Cidr};
+use gureum_ec2::compute::key_pairs::parse_public;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
