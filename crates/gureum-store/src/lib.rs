@@ -397,6 +397,9 @@ impl Store {
             return self.write_logged(wal, f);
         }
         let mut txn = self.inner.db.begin_write().map_err(StoreError::from)?;
+        // Quick repair: a reopen after kill -9 reads the saved allocator
+        // state instead of walking the whole file (seconds at 1 GB).
+        txn.set_quick_repair(true);
         txn.set_durability(redb::Durability::Immediate);
         let mut w = WriteTxn {
             mode: TxnMode::Direct(Box::new(txn)),
