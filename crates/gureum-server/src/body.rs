@@ -69,7 +69,9 @@ impl BodyError {
 pub struct Tracked {
     body: Incoming,
     done: Arc<AtomicBool>,
-    stall: Pin<Box<tokio::time::Sleep>>,
+    /// Armed at the first wait for a piece (a bodiless request never
+    /// touches the timer).
+    stall: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Tracked {
@@ -80,7 +82,7 @@ impl Tracked {
             Tracked {
                 body,
                 done: done.clone(),
-                stall: Box::pin(tokio::time::sleep(BODY_STALL_TIMEOUT)),
+                stall: None,
             },
             done,
         )
@@ -107,14 +109,20 @@ impl Body for Tracked {
         }
         match r {
             Poll::Pending => {
-                if this.stall.as_mut().poll(cx).is_ready() {
+                let stall = this
+                    .stall
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(BODY_STALL_TIMEOUT)));
+                if stall.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Some(Err(BodyError::Stalled)));
                 }
                 Poll::Pending
             }
             Poll::Ready(r) => {
-                let deadline = tokio::time::Instant::now() + BODY_STALL_TIMEOUT;
-                this.stall.as_mut().reset(deadline);
+                if let Some(stall) = this.stall.as_mut() {
+                    stall
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + BODY_STALL_TIMEOUT);
+                }
                 Poll::Ready(r.map(|f| f.map_err(BodyError::Transport)))
             }
         }
@@ -269,6 +277,10 @@ pub async fn collect(
     let declared = body.declared_len();
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
+    }
+    if body.is_end_stream() {
+        // No body (GETs, HEADs): nothing to hold a share of the budget for.
+        return Ok((Bytes::new(), budget.acquire_none()));
     }
     // A body of unknown length reserves the most it may be: requests that
     // grew their shares piece by piece could each hold part of the budget

@@ -52,6 +52,15 @@ impl BodyBudget {
         Ok(permit)
     }
 
+    /// An empty share (a request without a body), without touching the
+    /// semaphore.
+    pub fn acquire_none(&self) -> Permit {
+        Permit {
+            budget: self.clone(),
+            held: None,
+        }
+    }
+
     /// KiB not taken by any request.
     pub fn available_units(&self) -> usize {
         self.units.available_permits()

@@ -242,12 +242,23 @@ impl<T> IdleIo<T> {
         if Instant::now() >= deadline {
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "idle")));
         }
+        // The timer is re-armed only when it fires early (activity moved
+        // the deadline on) or would fire late: not once per request.
         let deadline = tokio::time::Instant::from_std(deadline);
-        if self.sleep.deadline() != deadline {
+        if self.sleep.deadline() > deadline || self.sleep.is_elapsed() {
             self.sleep.as_mut().reset(deadline);
         }
         match self.sleep.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "idle"))),
+            Poll::Ready(()) => {
+                // Fired at an older deadline: re-arm at the current one.
+                self.sleep.as_mut().reset(deadline);
+                match self.sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "idle")))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
             Poll::Pending => Poll::Pending,
         }
     }
