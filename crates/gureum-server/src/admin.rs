@@ -125,16 +125,17 @@ fn health(state: &AppState) -> AdminResponse {
                 json!({"implemented": implemented, "total": total}),
             );
         }
+        // The address is set when the port is bound, before any request.
+        let endpoints = json!({"api": state.endpoint.get().map(|a| format!("http://{a}"))});
         format!(
-            r#""services":{},"operations":{}"#,
+            r#""services":{},"operations":{},"endpoints":{endpoints}"#,
             serde_json::Value::Object(services),
             serde_json::Value::Object(operations)
         )
     });
     // Keys in the order a serialized object would have them.
     let body = format!(
-        r#"{{{services},"endpoints":{},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
-        json!({"api": state.endpoint.get().map(|a| format!("http://{a}"))}),
+        r#"{{{services},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
         json!(env!("CARGO_PKG_VERSION")),
         state.started.elapsed().as_secs(),
         state.persistent,
