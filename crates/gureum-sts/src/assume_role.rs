@@ -245,6 +245,51 @@ impl StsService {
     /// `AssumeRoleWithWebIdentity`: unsigned; the token is a JWT whose
     /// claims (`iss`, `sub`, `aud`) are read but not cryptographically
     /// verified — Gureum cannot reach identity providers.
+    /// The session a federated caller (web identity or SAML) gets once the
+    /// role's trust policy allowed it: `DurationSeconds` within the role's
+    /// maximum, the request's session policies, no MFA and no tags; saved,
+    /// and returned with its `AssumedRoleUser`.
+    pub(crate) fn federated_session(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+        role: &gureum_iam::RoleInfo,
+        role_account: &str,
+        session_name: &str,
+    ) -> Result<(Session, Value), AwsError> {
+        let duration = input
+            .get("DurationSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(3600);
+        if duration > role.max_session_duration_secs {
+            return Err(StsError::DurationOverRoleMaximum.into());
+        }
+        let policies = session_policies(&self.iam, role_account, input)?;
+        let now = ctx.clock.now_millis();
+        let session = Session {
+            access_key_id: id::access_key_id("ASIA"),
+            secret_access_key: id::secret_access_key(),
+            session_token: new_session_token(),
+            expires_at_ms: now + duration * 1000,
+            issued_at_ms: now,
+            principal: SessionPrincipal::Role {
+                account_id: role_account.to_string(),
+                role_name: role.name.clone(),
+                role_id: role.role_id.clone(),
+                session_name: session_name.to_string(),
+            },
+            policies,
+            mfa_authenticated: false,
+            tags: Vec::new(),
+        };
+        self.save(&session)?;
+        let assumed_role_user = json!({
+            "AssumedRoleId": format!("{}:{session_name}", role.role_id),
+            "Arn": format!("arn:aws:sts::{role_account}:assumed-role/{}/{session_name}", role.name),
+        });
+        Ok((session, assumed_role_user))
+    }
+
     pub(crate) fn assume_role_with_web_identity(
         &self,
         ctx: &RequestContext,
@@ -323,39 +368,12 @@ impl StsService {
         if !trust_allows(&request, &role.trust_policy) {
             return Err(denied());
         }
-        let duration = input
-            .get("DurationSeconds")
-            .and_then(Value::as_i64)
-            .unwrap_or(3600);
-        if duration > role.max_session_duration_secs {
-            return Err(StsError::DurationOverRoleMaximum.into());
-        }
-        let policies = session_policies(&self.iam, role_account, &input)?;
-        let now = ctx.clock.now_millis();
-        let session = Session {
-            access_key_id: id::access_key_id("ASIA"),
-            secret_access_key: id::secret_access_key(),
-            session_token: new_session_token(),
-            expires_at_ms: now + duration * 1000,
-            issued_at_ms: now,
-            principal: SessionPrincipal::Role {
-                account_id: role_account.to_string(),
-                role_name: role.name.clone(),
-                role_id: role.role_id.clone(),
-                session_name: session_name.to_string(),
-            },
-            policies,
-            mfa_authenticated: false,
-            tags: Vec::new(),
-        };
-        self.save(&session)?;
+        let (session, assumed_role_user) =
+            self.federated_session(ctx, &input, &role, role_account, session_name)?;
         Ok(json!({
             "Credentials": session.credentials_value(),
             "SubjectFromWebIdentityToken": subject,
-            "AssumedRoleUser": {
-                "AssumedRoleId": format!("{}:{session_name}", role.role_id),
-                "Arn": format!("arn:aws:sts::{role_account}:assumed-role/{}/{session_name}", role.name),
-            },
+            "AssumedRoleUser": assumed_role_user,
             "Provider": provider,
             "Audience": audience,
         }))

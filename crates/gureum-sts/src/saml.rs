@@ -9,13 +9,12 @@
 //! condition keys), the assertion has not expired on Gureum's clock, and
 //! it carries the `RoleSessionName` attribute.
 
-use crate::assume_role::{check_session_name, parse_role_arn, session_policies, trust_allows};
+use crate::assume_role::{check_session_name, parse_role_arn, trust_allows};
 use crate::errors::StsError;
-use crate::session::{new_session_token, Session, SessionPrincipal};
 use crate::StsService;
 use base64::Engine as _;
 use gureum_core::member::str_member;
-use gureum_core::{id, AwsError, OpResult, RequestContext, Value};
+use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_iam::xml_attribute;
 use gureum_policy::{Request, RequestPrincipal};
 use serde_json::json;
@@ -135,38 +134,11 @@ impl StsService {
         if !trust_allows(&request, &role.trust_policy) {
             return Err(denied());
         }
-        let duration = input
-            .get("DurationSeconds")
-            .and_then(Value::as_i64)
-            .unwrap_or(3600);
-        if duration > role.max_session_duration_secs {
-            return Err(StsError::DurationOverRoleMaximum.into());
-        }
-        let policies = session_policies(&self.iam, role_account, &input)?;
-        let now = ctx.clock.now_millis();
-        let session = Session {
-            access_key_id: id::access_key_id("ASIA"),
-            secret_access_key: id::secret_access_key(),
-            session_token: new_session_token(),
-            expires_at_ms: now + duration * 1000,
-            issued_at_ms: now,
-            principal: SessionPrincipal::Role {
-                account_id: role_account.to_string(),
-                role_name: role.name.clone(),
-                role_id: role.role_id.clone(),
-                session_name: session_name.to_string(),
-            },
-            policies,
-            mfa_authenticated: false,
-            tags: Vec::new(),
-        };
-        self.save(&session)?;
+        let (session, assumed_role_user) =
+            self.federated_session(ctx, &input, &role, role_account, session_name)?;
         Ok(json!({
             "Credentials": session.credentials_value(),
-            "AssumedRoleUser": {
-                "AssumedRoleId": format!("{}:{session_name}", role.role_id),
-                "Arn": format!("arn:aws:sts::{role_account}:assumed-role/{}/{session_name}", role.name),
-            },
+            "AssumedRoleUser": assumed_role_user,
             "Subject": subject,
             "SubjectType": sub_type,
             "Issuer": issuer,
