@@ -30,27 +30,32 @@ pub const MAX_S3_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 /// browser uploads (POST forms) up to [`MAX_BODY_BYTES`], API requests up to
 /// [`MAX_API_BODY_BYTES`].
 pub fn body_limit(parts: &Parts) -> usize {
+    let form = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    match s3_bound(parts) {
+        // An unsigned form post is a query request (STS's unsigned ones).
+        Some(signed) if signed || !form => MAX_BODY_BYTES,
+        _ => MAX_API_BODY_BYTES,
+    }
+}
+
+/// Whether a request is for S3: `Some(true)` when signed for S3,
+/// `Some(false)` when unsigned and naming no json or cbor target (S3's
+/// anonymous access), `None` otherwise.
+fn s3_bound(parts: &Parts) -> Option<bool> {
     let query = parts.uri.query().unwrap_or("");
-    let s3 = match sigv4::credential_scope(&parts.headers, query) {
-        Some(scope) => scope.service == "s3",
-        None => {
-            !parts
+    match sigv4::credential_scope(&parts.headers, query) {
+        Some(scope) => (scope.service == "s3").then_some(true),
+        None => (!parts
+            .headers
+            .contains_key(&gureum_auth::names::X_AMZ_TARGET)
+            && !parts
                 .headers
-                .contains_key(&gureum_auth::names::X_AMZ_TARGET)
-                && !parts
-                    .headers
-                    .contains_key(&gureum_auth::names::SMITHY_PROTOCOL)
-                && !parts
-                    .headers
-                    .get(http::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
-        }
-    };
-    if s3 {
-        MAX_BODY_BYTES
-    } else {
-        MAX_API_BODY_BYTES
+                .contains_key(&gureum_auth::names::SMITHY_PROTOCOL))
+        .then_some(false),
     }
 }
 
@@ -163,21 +168,7 @@ pub enum Body {
 /// else is read whole first (query and json requests need their body to
 /// be routed at all).
 pub fn may_stream(parts: &Parts) -> bool {
-    if parts.method != http::Method::PUT {
-        return false;
-    }
-    let query = parts.uri.query().unwrap_or("");
-    match sigv4::credential_scope(&parts.headers, query) {
-        Some(scope) => scope.service == "s3",
-        None => {
-            !parts
-                .headers
-                .contains_key(&gureum_auth::names::X_AMZ_TARGET)
-                && !parts
-                    .headers
-                    .contains_key(&gureum_auth::names::SMITHY_PROTOCOL)
-        }
-    }
+    parts.method == http::Method::PUT && s3_bound(parts).is_some()
 }
 
 /// The bucket of a browser upload: `POST /bucket` with a
