@@ -27,6 +27,7 @@ pub mod errors;
 
 mod attributes;
 mod batch;
+mod deliver;
 mod digest;
 mod index;
 mod messages;
@@ -34,6 +35,7 @@ mod queues;
 mod redrive;
 mod url;
 
+pub use deliver::{Delivered, ServiceMessage, ServiceSender};
 pub use errors::SqsError;
 
 use gureum_core::{
