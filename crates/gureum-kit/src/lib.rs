@@ -11,6 +11,8 @@
 //!   request in an account's region (EC2's default VPC).
 //! - [`encryption`]: the [`encryption::Encryptor`] seam to KMS that
 //!   services storing encrypted values (SSM, Secrets Manager) go through.
+//! - [`metrics`]: the [`metrics::MetricSink`] seam services emit their
+//!   CloudWatch metrics through (AWS's namespaces and dimensions).
 //! - [`quotas`]: the quotas Gureum enforces and the value applied to an
 //!   account (Service Quotas writes it, enforcing services read it).
 //! - [`resource`]: a registry of resource types (name, id prefix, lookup,
@@ -24,6 +26,7 @@
 pub mod bootstrap;
 pub mod encryption;
 pub mod filter;
+pub mod metrics;
 pub mod paging;
 pub mod quotas;
 pub mod resource;
