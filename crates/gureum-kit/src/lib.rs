@@ -13,6 +13,8 @@
 //!   services storing encrypted values (SSM, Secrets Manager) go through.
 //! - [`metrics`]: the [`metrics::MetricSink`] seam services emit their
 //!   CloudWatch metrics through (AWS's namespaces and dimensions).
+//! - [`service_events`]: the [`service_events::ServiceEvents`] seam
+//!   services publish their AWS events (to EventBridge) through.
 //! - [`quotas`]: the quotas Gureum enforces and the value applied to an
 //!   account (Service Quotas writes it, enforcing services read it).
 //! - [`resource`]: a registry of resource types (name, id prefix, lookup,
@@ -30,6 +32,7 @@ pub mod metrics;
 pub mod paging;
 pub mod quotas;
 pub mod resource;
+pub mod service_events;
 
 pub use bootstrap::Bootstrap;
 pub use filter::Filter;
