@@ -9,7 +9,9 @@
 //! processing. The default sink, [`RecordingSink`], records deliveries in
 //! the store (read them with [`EventsService::deliveries`], or at
 //! `GET /_gureum/events/deliveries`); SQS, SNS, Lambda and Logs sinks plug
-//! in at the same place.
+//! in at the same place. EventBridge is also the kit's
+//! [`gureum_kit::service_events::ServiceEvents`]: services' own events
+//! (`aws.ec2`, `aws.s3`) go onto the default bus through the same rules.
 //!
 //! Tables (keys from [`gureum_core::Scope`]):
 //! - `events.buses`: `account/region/name` → a [`Bus`] (the `default`
@@ -20,7 +22,7 @@
 //!
 //! Layout: [`errors`]; `buses.rs` (buses, policies), `rules.rs` (rules,
 //! tags), `targets.rs`, `put_events.rs` (matching and delivery, schedules
-//! firing), `sink.rs` (the seam).
+//! firing), `sink.rs` (the seam), `service_events.rs` (services' events).
 
 pub mod errors;
 pub mod pattern;
@@ -32,11 +34,12 @@ mod buses;
 mod names;
 mod put_events;
 mod rules;
+mod service_events;
 mod sink;
 mod targets;
 
 pub use errors::EventsError;
-pub use sink::{Delivery, Origin, RecordingSink, TargetSink};
+pub use sink::{Delivery, Origin, Outcome, RecordingSink, TargetSink};
 
 use gureum_core::{OpResult, RequestContext, Value};
 use gureum_store::{Store, Table};

@@ -150,7 +150,7 @@ fn accept(
 
 /// Sends `event` to every enabled pattern rule of the bus that matches it;
 /// `hops` counts the buses it came through.
-fn route(
+pub(crate) fn route(
     svc: &EventsService,
     account: &str,
     region: &str,
@@ -271,6 +271,7 @@ fn deliver(
             region,
             rule_arn: &arn,
             target_id: id,
+            target: t,
         };
         if let Some((to_account, to_region, to_bus)) = bus_target(target_arn) {
             let key = format!("{to_account}/{to_region}/{to_bus}");

@@ -1,8 +1,11 @@
 //! The seam matched events leave through: a [`TargetSink`] receives each
 //! delivery (the target's ARN and the payload after input processing).
 //! [`RecordingSink`] records them in the store for tests and tools; the
-//! services that own target ARNs (SQS, SNS, Lambda, Logs) plug in here.
+//! services that own target ARNs (SQS, SNS, Lambda, Logs) plug in here
+//! (`gureum-server`'s `targets.rs` routes by the ARN's service and records
+//! every attempt with its [`Outcome`] through [`RecordingSink::record`]).
 
+use gureum_core::Value;
 use gureum_store::{Store, StoreError, Table};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,6 +20,34 @@ pub struct Origin<'a> {
     pub rule_arn: &'a str,
     /// The target's id on the rule.
     pub target_id: &'a str,
+    /// The `Target` structure as the caller put it (its `SqsParameters`,
+    /// `DeadLetterConfig`, `RetryPolicy`…), for sinks that need more than
+    /// the ARN.
+    pub target: &'a Value,
+}
+
+/// What became of one delivery attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The target's service took it (an SQS message was sent).
+    Delivered,
+    /// The target refused it; the reason (`AccessDenied…`, `NoSuchQueue…`)
+    /// is what AWS counts as a failed invocation.
+    Failed(String),
+    /// Recorded only: Gureum does not deliver to this kind of target yet.
+    Recorded,
+}
+
+impl Outcome {
+    /// `delivered`, `failed` or `recorded`, as the deliveries listing
+    /// shows it.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Failed(_) => "failed",
+            Outcome::Recorded => "recorded",
+        }
+    }
 }
 
 /// Receives what rules send to their targets.
@@ -49,6 +80,17 @@ pub struct Delivery {
     pub payload: String,
     /// When, epoch milliseconds on Gureum's clock.
     pub time_ms: i64,
+    /// `delivered`, `failed` or `recorded` ([`Outcome::status`]);
+    /// deliveries recorded before outcomes were kept read `recorded`.
+    #[serde(default = "recorded")]
+    pub status: String,
+    /// Why a failed delivery failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn recorded() -> String {
+    Outcome::Recorded.status().to_string()
 }
 
 /// A sink that records every delivery in `events.deliveries`.
@@ -79,15 +121,15 @@ impl RecordingSink {
         rows.sort_by_key(|d| d.time_ms);
         Ok(rows)
     }
-}
 
-impl TargetSink for RecordingSink {
-    fn deliver(
+    /// Records one delivery attempt and what became of it.
+    pub fn record(
         &self,
         origin: &Origin<'_>,
         target_arn: &str,
         payload: &str,
         time_ms: i64,
+        outcome: &Outcome,
     ) -> Result<(), String> {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let key = format!(
@@ -106,9 +148,26 @@ impl TargetSink for RecordingSink {
             target_arn: target_arn.to_string(),
             payload: payload.to_string(),
             time_ms,
+            status: outcome.status().to_string(),
+            error: match outcome {
+                Outcome::Failed(reason) => Some(reason.clone()),
+                _ => None,
+            },
         };
         self.store
             .write(|txn| txn.put(&self.table, &key, &delivery))
             .map_err(|e| e.to_string())
+    }
+}
+
+impl TargetSink for RecordingSink {
+    fn deliver(
+        &self,
+        origin: &Origin<'_>,
+        target_arn: &str,
+        payload: &str,
+        time_ms: i64,
+    ) -> Result<(), String> {
+        self.record(origin, target_arn, payload, time_ms, &Outcome::Recorded)
     }
 }
