@@ -48,8 +48,37 @@ pub(crate) fn test_service() -> Ec2Service {
 }
 
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
+use gureum_kit::parameters::{NoParameters, ParameterResolver};
+use gureum_kit::service_events::{NoServiceEvents, ServiceEvents};
 use gureum_kit::Bootstrap;
 use gureum_store::Store;
+use std::sync::Arc;
+
+/// What EC2 reaches other services through, set by the server: the
+/// default bus its events go to, and Parameter Store for `resolve:ssm:`
+/// image ids. Built without them (unit tests), events are dropped and no
+/// parameter resolves.
+pub(crate) struct Seams {
+    /// Where instance state changes are published (EventBridge).
+    pub(crate) events: Arc<dyn ServiceEvents>,
+    /// Where `resolve:ssm:` references resolve (SSM).
+    pub(crate) parameters: Arc<dyn ParameterResolver>,
+}
+
+impl std::fmt::Debug for Seams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Seams")
+    }
+}
+
+impl Default for Seams {
+    fn default() -> Self {
+        Seams {
+            events: Arc::new(NoServiceEvents),
+            parameters: Arc::new(NoParameters),
+        }
+    }
+}
 
 /// The EC2 service.
 #[derive(Debug)]
@@ -61,6 +90,8 @@ pub struct Ec2Service {
     /// Which accounts' regions have their default VPC (and the rest of
     /// what AWS makes before anyone asks) in this process.
     bootstrap: Bootstrap,
+    /// EventBridge and SSM, as the server wires them.
+    pub(crate) seams: Seams,
 }
 
 impl Ec2Service {
@@ -70,7 +101,21 @@ impl Ec2Service {
             store,
             instances: compute::instances::Index::default(),
             bootstrap: Bootstrap::default(),
+            seams: Seams::default(),
         }
+    }
+
+    /// Publishes instance state changes (`aws.ec2`, "EC2 Instance
+    /// State-change Notification") through `events`.
+    pub fn with_events(mut self, events: Arc<dyn ServiceEvents>) -> Self {
+        self.seams.events = events;
+        self
+    }
+
+    /// Resolves `resolve:ssm:` image ids through `parameters`.
+    pub fn with_parameters(mut self, parameters: Arc<dyn ParameterResolver>) -> Self {
+        self.seams.parameters = parameters;
+        self
     }
 
     /// Run before every operation (`prepare` of the operations table):

@@ -15,6 +15,8 @@
 //!   CloudWatch metrics through (AWS's namespaces and dimensions).
 //! - [`service_events`]: the [`service_events::ServiceEvents`] seam
 //!   services publish their AWS events (to EventBridge) through.
+//! - [`parameters`]: the [`parameters::ParameterResolver`] seam services
+//!   resolve Systems Manager parameters through (`resolve:ssm:`).
 //! - [`quotas`]: the quotas Gureum enforces and the value applied to an
 //!   account (Service Quotas writes it, enforcing services read it).
 //! - [`resource`]: a registry of resource types (name, id prefix, lookup,
@@ -30,6 +32,7 @@ pub mod encryption;
 pub mod filter;
 pub mod metrics;
 pub mod paging;
+pub mod parameters;
 pub mod quotas;
 pub mod resource;
 pub mod service_events;

@@ -367,3 +367,13 @@ pub(crate) fn describe_parameters(
     }
     Ok(Value::Object(out))
 }
+
+/// Parameter Store as the kit's resolver: what EC2's
+/// `resolve:ssm:NAME[:VERSION|:LABEL]` image ids go through. Reads as
+/// `GetParameter` does (public parameters included), without decryption.
+impl gureum_kit::parameters::ParameterResolver for SsmService {
+    fn resolve(&self, ctx: &RequestContext, reference: &str) -> Result<String, AwsError> {
+        let found = lookup(self, ctx, reference, false)?;
+        Ok(found["Value"].as_str().unwrap_or_default().to_string())
+    }
+}

@@ -363,3 +363,41 @@ fn secure_strings_go_through_the_encryptor_and_decrypt_on_request() {
         .clone();
     assert_eq!(shown, "xyz");
 }
+
+#[test]
+fn the_resolver_reads_stored_and_public_parameters_with_selectors() {
+    use gureum_kit::parameters::ParameterResolver;
+    let s = svc();
+    put(&s, "/golden", "ami-0123456789abcdef0", false).expect("put");
+    put(&s, "/golden", "ami-0fedcba9876543210", true).expect("put");
+    call(
+        &s,
+        "LabelParameterVersion",
+        json!({"Name": "/golden", "ParameterVersion": 1, "Labels": ["old"]}),
+    )
+    .expect("label");
+    let c = ctx();
+    assert_eq!(
+        s.resolve(&c, "/golden").expect("latest"),
+        "ami-0fedcba9876543210"
+    );
+    assert_eq!(
+        s.resolve(&c, "/golden:1").expect("v1"),
+        "ami-0123456789abcdef0"
+    );
+    assert_eq!(
+        s.resolve(&c, "/golden:old").expect("label"),
+        "ami-0123456789abcdef0"
+    );
+    assert_eq!(
+        s.resolve(&c, "/golden:9").expect_err("no version").code,
+        "ParameterVersionNotFound"
+    );
+    assert_eq!(
+        s.resolve(&c, "/nope").expect_err("missing").code,
+        "ParameterNotFound"
+    );
+    let public = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+    let want = get(&s, public).expect("public")["Parameter"]["Value"].clone();
+    assert_eq!(s.resolve(&c, public).expect("public"), want);
+}

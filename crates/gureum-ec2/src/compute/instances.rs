@@ -888,7 +888,7 @@ impl Ec2Service {
                 "SecondaryInterfaces",
             ],
         )?;
-        let image_id = network::required(&input, "ImageId")?.to_string();
+        let image_id = self.resolve_image_id(ctx, network::required(&input, "ImageId")?)?;
         let min = count(&input, "MinCount")?;
         let max = count(&input, "MaxCount")?;
         if min < 1 {
@@ -1278,6 +1278,11 @@ impl Ec2Service {
             }
         }
         drop(locked);
+        let pending: Vec<(String, String, i64)> = created
+            .iter()
+            .map(|i| (i.id.clone(), i.state.clone(), i.state_since))
+            .collect();
+        self.publish_state_changes(ctx, &pending);
         let groups: Vec<Value> = created
             .first()
             .map(|i| {
@@ -1466,8 +1471,11 @@ impl Ec2Service {
         }
         dry_run(input)?;
         let mut items = Vec::new();
+        let mut changed = Vec::new();
         let list = store.write(|txn| {
             let mut out = Vec::new();
+            items.clear();
+            changed.clear();
             for mut i in list {
                 let before = i.state.clone();
                 change(txn, &mut i)?;
@@ -1477,11 +1485,16 @@ impl Ec2Service {
                     "PreviousState": state_value(&before),
                     "CurrentState": state_value(&i.state),
                 }));
+                if i.state != before {
+                    changed.push((i.id.clone(), i.state.clone(), i.state_since));
+                }
                 out.push(i);
             }
             Ok::<_, AwsError>(out)
         })?;
         self.save_instances(ctx, &mut locked, list);
+        drop(locked);
+        self.publish_state_changes(ctx, &changed);
         Ok(json!({ list_name: items }))
     }
 

@@ -5,6 +5,8 @@
 
 pub mod address_associations;
 pub mod create_image;
+pub mod image_parameters;
+pub mod instance_events;
 pub mod instances;
 pub mod interface_holders;
 pub mod key_pairs;
