@@ -13,8 +13,10 @@
 //!   unchanged; `GET /_gureum/export` and `POST /_gureum/import`: the whole
 //!   state as one file ([`crate::state_file`], [`crate::admin_state`]).
 //!
-//! * `GET /_gureum/events/deliveries`: what EventBridge rules delivered
-//!   through their recording sink (schedules due on the clock fire first).
+//! * `GET /_gureum/events/deliveries`: every delivery EventBridge rules
+//!   attempted, with its `status` (`delivered` to the target's service,
+//!   `failed` with its `error`, or `recorded` for targets Gureum does not
+//!   deliver to yet); schedules due on the clock fire first.
 //!
 //! They are unauthenticated: Gureum is a local development endpoint.
 
@@ -157,6 +159,7 @@ fn event_deliveries(state: &AppState) -> AdminResponse {
                         "account": d.account, "region": d.region, "rule_arn": d.rule_arn,
                         "target_id": d.target_id, "target_arn": d.target_arn,
                         "payload": d.payload, "time_ms": d.time_ms,
+                        "status": d.status, "error": d.error,
                     })
                 })
                 .collect();

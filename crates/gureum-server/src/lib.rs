@@ -34,6 +34,7 @@ pub mod route;
 mod serve;
 pub mod state_file;
 pub mod state_reader;
+pub mod targets;
 pub mod unrouted;
 
 pub use config::Config;

@@ -37,7 +37,20 @@ impl Registry {
             authorizer.clone(),
         ));
         let credentials = vec![iam.credentials(), sts.credentials()];
-        let events = Arc::new(gureum_events::EventsService::new(store.clone()));
+        // One SQS, served as `sqs` and receiving EventBridge's deliveries.
+        let sqs = Arc::new(gureum_sqs::SqsService::new(store.clone()));
+        // EventBridge delivers through the services that own its targets
+        // (`targets.rs`), and carries services' own events
+        // (`ServiceEvents`) onto the default bus.
+        let events = Arc::new(gureum_events::EventsService::with_sink(
+            store.clone(),
+            Arc::new(crate::targets::ServiceTargets::new(
+                store,
+                clock.clone(),
+                sqs.clone(),
+            )),
+        ));
+        let service_events: Arc<dyn gureum_kit::service_events::ServiceEvents> = events.clone();
         // One KMS, served as `kms` and encrypting for SSM and Secrets Manager.
         let kms = Arc::new(gureum_kms::KmsService::with_authorizer(
             store.clone(),
@@ -50,12 +63,21 @@ impl Registry {
                 service,
             ))
         };
+        // One SSM, served as `ssm` and resolving EC2's `resolve:ssm:`
+        // image ids.
+        let ssm = Arc::new(gureum_ssm::SsmService::with_encryptor(
+            store.clone(),
+            encryptor("ssm"),
+        ));
+        let ec2 = gureum_ec2::Ec2Service::new(store.clone())
+            .with_events(service_events.clone())
+            .with_parameters(ssm.clone());
         let list: Vec<Arc<dyn Service>> = vec![
             events.clone(),
             iam.clone(),
             sts,
             Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
-            Arc::new(gureum_ec2::Ec2Service::new(store.clone())),
+            Arc::new(ec2),
             kms.clone(),
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
@@ -64,17 +86,14 @@ impl Registry {
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),
-            Arc::new(gureum_ssm::SsmService::with_encryptor(
-                store.clone(),
-                encryptor("ssm"),
-            )),
+            ssm,
             Arc::new(
                 gureum_secretsmanager::SecretsManagerService::with_encryptor(
                     store.clone(),
                     encryptor("secretsmanager"),
                 ),
             ),
-            Arc::new(gureum_sqs::SqsService::new(store.clone())),
+            sqs,
         ];
         Registry {
             services: list.into_iter().map(|s| (s.model_name(), s)).collect(),
