@@ -34,31 +34,24 @@ def s3(gureum):
 # --- S3 ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("algorithm", ["aws:kms", "aws:kms:dsse"])
-def test_sse_kms_is_refused_not_downgraded(s3, algorithm):
+def test_dual_layer_sse_kms_is_refused_not_downgraded(s3):
+    # SSE-KMS itself is implemented (test_s3_sse_kms.py); DSSE-KMS is not.
     msg = (
-        "Gureum does not implement server-side encryption with AWS KMS yet "
-        f"(x-amz-server-side-encryption: {algorithm}): the request is refused "
-        "rather than the object stored under AES256."
+        "Gureum does not implement dual-layer server-side encryption with AWS KMS yet "
+        "(x-amz-server-side-encryption: aws:kms:dsse): the request is refused "
+        "rather than the object stored with one layer."
     )
     for call, kw in [
         (s3.put_object, {"Key": "kms", "Body": b"secret"}),
         (s3.copy_object, {"Key": "kms", "CopySource": "accepted-e2e/plain"}),
         (s3.create_multipart_upload, {"Key": "kms"}),
     ]:
-        code, message, status, err = refused(call, Bucket="accepted-e2e", ServerSideEncryption=algorithm, **kw)
+        code, message, status, err = refused(call, Bucket="accepted-e2e", ServerSideEncryption="aws:kms:dsse", **kw)
         assert (code, message, status) == ("NotImplemented", msg, 501)
         assert err["Header"] == "x-amz-server-side-encryption"
     # Nothing was stored under the wrong encryption.
     with pytest.raises(botocore.exceptions.ClientError):
         s3.head_object(Bucket="accepted-e2e", Key="kms")
-
-
-def test_sse_kms_through_the_cli(gureum, s3, tmp_path):
-    f = tmp_path / "f.txt"
-    f.write_text("secret")
-    rc, _, err = gureum.aws("s3", "cp", str(f), "s3://accepted-e2e/cli-kms", "--sse", "aws:kms", check=False)
-    assert rc != 0 and "NotImplemented" in err and "AWS KMS" in err
 
 
 def test_aes256_is_honoured(s3):
@@ -76,12 +69,15 @@ def test_unknown_encryption_method_is_invalid_argument(gureum, s3):
     assert message == S3_NOT_IMPLEMENTED.format(p="ServerSideEncryption aws:fsx", h="x-amz-server-side-encryption")
 
 
-def test_sse_kms_key_without_kms_is_refused(s3):
-    code, message, status, _ = refused(
+def test_sse_kms_key_without_aws_kms_is_refused(s3):
+    code, message, status, err = refused(
         s3.put_object, Bucket="accepted-e2e", Key="k", Body=b"x", SSEKMSKeyId="alias/aws/s3"
     )
-    assert (code, status) == ("NotImplemented", 501)
-    assert message == S3_NOT_IMPLEMENTED.format(p="SSEKMSKeyId", h="x-amz-server-side-encryption-aws-kms-key-id")
+    assert (code, status) == ("InvalidArgument", 400)
+    assert message == ("Server Side Encryption with AWS KMS managed key requires HTTP header "
+                       "x-amz-server-side-encryption : aws:kms")
+    with pytest.raises(botocore.exceptions.ClientError):
+        s3.head_object(Bucket="accepted-e2e", Key="k")
 
 
 def test_sse_c_is_refused(s3):

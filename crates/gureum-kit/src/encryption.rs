@@ -1,5 +1,6 @@
 //! The seam between the services that store encrypted values (SSM
-//! `SecureString` parameters, Secrets Manager secrets) and KMS.
+//! `SecureString` parameters, Secrets Manager secrets, S3's SSE-KMS data
+//! keys) and KMS.
 //!
 //! A service holds an `Arc<dyn Encryptor>` and never encrypts by itself.
 //! The server wires in Gureum's KMS (`gureum_kms::KmsEncryptor`);
@@ -51,6 +52,18 @@ pub trait Encryptor: Send + Sync {
         ciphertext: &[u8],
         context: &EncryptionContext,
     ) -> Result<Vec<u8>, AwsError>;
+
+    /// The ARN of the key `key_id` names (`None`: the service's AWS
+    /// managed key, made on first use where [`Encryptor::encrypt`] may
+    /// make it), for services that report it (S3's
+    /// `x-amz-server-side-encryption-aws-kms-key-id`).
+    fn key_arn(&self, _scope: Scope<'_>, _key_id: Option<&str>) -> Result<String, AwsError> {
+        Err(CommonError::NotImplemented {
+            service: "kms".into(),
+            operation: "DescribeKey".into(),
+        }
+        .into())
+    }
 }
 
 /// The encryptor used while Gureum has no KMS: refuses every call with

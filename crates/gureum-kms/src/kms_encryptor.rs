@@ -42,7 +42,8 @@ enum Direction {
 }
 
 impl KmsEncryptor {
-    /// KMS encrypting for `service` (`"ssm"` or `"secretsmanager"`).
+    /// KMS encrypting for `service` (`"ssm"`, `"secretsmanager"` or
+    /// `"s3"`).
     pub fn new(kms: Arc<KmsService>, clock: Clock, service: &'static str) -> Self {
         KmsEncryptor {
             kms,
@@ -52,17 +53,24 @@ impl KmsEncryptor {
     }
 
     /// Whether this service calls from inside its write transactions
-    /// (Secrets Manager): then only reads are allowed here.
+    /// (Secrets Manager): then only reads are allowed here. SSM and S3
+    /// encrypt before their transactions.
     fn read_only(&self) -> bool {
-        self.service != "ssm"
+        !matches!(self.service, "ssm" | "s3")
     }
 
     /// KMS's refusal as the calling service answers it: SSM answers
-    /// `InvalidKeyId` with KMS's message; Secrets Manager
-    /// `EncryptionFailure` / `DecryptionFailure`. Internal errors pass.
+    /// `InvalidKeyId` with KMS's message; S3 relays KMS's own code with a
+    /// `KMS.` prefix (`KMS.DisabledException`, `KMS.NotFoundException`),
+    /// as its API does; Secrets Manager `EncryptionFailure` /
+    /// `DecryptionFailure`. Internal errors pass.
     fn surface(&self, e: AwsError, direction: Direction) -> AwsError {
         if e.status >= 500 {
             return e;
+        }
+        if self.service == "s3" {
+            let code = format!("KMS.{}", e.code);
+            return AwsError::new(code, 400, e.message);
         }
         let code = match (self.service, direction) {
             ("ssm", _) => "InvalidKeyId",
@@ -224,5 +232,15 @@ impl Encryptor for KmsEncryptor {
     ) -> Result<Vec<u8>, AwsError> {
         self.do_decrypt(scope, ciphertext, context)
             .map_err(|e| self.surface(e, Direction::Decrypt))
+    }
+
+    fn key_arn(&self, scope: Scope<'_>, key_id: Option<&str>) -> Result<String, AwsError> {
+        let now = self.clock.now_millis();
+        self.key(scope, key_id, now)
+            .and_then(|rec| {
+                Self::check(scope, &rec, "Encrypt")?;
+                Ok(key_arn(scope, &rec.id))
+            })
+            .map_err(|e| self.surface(e, Direction::Encrypt))
     }
 }

@@ -1425,4 +1425,31 @@ mod encryptor {
             .expect_err("disabled");
         assert_eq!(err.code, "EncryptionFailure");
     }
+
+    #[test]
+    fn s3_reports_key_arns_and_relays_kmss_codes_with_the_kms_prefix() {
+        let (kms, e) = pair("s3");
+        // aws/s3 is made on first use (S3 encrypts outside transactions).
+        let managed = e.key_arn(scope(), None).expect("managed");
+        let c = ctx();
+        let described = ok(&kms, &c, "DescribeKey", json!({"KeyId": "alias/aws/s3"}));
+        assert_eq!(described["KeyMetadata"]["Arn"], json!(managed));
+        let id = new_key(&kms, &c);
+        assert_eq!(e.key_arn(scope(), Some(&id)).expect("arn"), arn(&id));
+        let blob = e
+            .encrypt(scope(), Some(&id), b"k", &vec![])
+            .expect("encrypt");
+        ok(&kms, &c, "DisableKey", json!({"KeyId": id}));
+        let err = e.decrypt(scope(), &blob, &vec![]).expect_err("disabled");
+        assert_eq!(
+            (err.code.as_str(), err.status, err.message.clone()),
+            (
+                "KMS.DisabledException",
+                400,
+                format!("{} is disabled.", arn(&id))
+            )
+        );
+        let err = e.key_arn(scope(), Some("alias/none")).expect_err("missing");
+        assert_eq!(err.code, "KMS.NotFoundException");
+    }
 }

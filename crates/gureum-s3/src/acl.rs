@@ -472,6 +472,7 @@ mod tests {
             acl_grants: None,
             versioning: None,
             tags: None,
+            encryption: None,
         }
     }
 

@@ -43,6 +43,8 @@ const BUCKET_ACTIONS: &[(&str, &str)] = &[
     ),
     ("GetBucketEncryption", "s3:GetEncryptionConfiguration"),
     ("PutBucketEncryption", "s3:PutEncryptionConfiguration"),
+    // AWS's reference: deleting the configuration is putting one.
+    ("DeleteBucketEncryption", "s3:PutEncryptionConfiguration"),
 ];
 
 /// Operations on an object, with their action.

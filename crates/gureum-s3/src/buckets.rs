@@ -186,6 +186,7 @@ impl S3Service {
             // Object Lock turns versioning on, for good.
             versioning: object_lock.then(|| "Enabled".to_string()),
             tags: None,
+            encryption: None,
         };
         let index_key = Scope::global(ctx).key(&name);
         // Check and write in one transaction: two creates cannot both win.
@@ -398,16 +399,36 @@ impl S3Service {
         }))
     }
 
-    /// `GetBucketEncryption`: SSE-S3 by default, as every bucket has.
+    /// `GetBucketEncryption`: the rule put, or SSE-S3, every bucket's
+    /// default.
     pub(crate) fn get_bucket_encryption(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        self.own_bucket(ctx, &input)?;
-        Ok(json!({
-            "ServerSideEncryptionConfiguration": {
-                "Rules": [{
-                    "ApplyServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" },
-                    "BucketKeyEnabled": false,
-                }]
-            }
-        }))
+        let (_, b) = self.own_bucket(ctx, &input)?;
+        let rule = b.encryption.unwrap_or_else(|| {
+            json!({
+                "ApplyServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" },
+                "BucketKeyEnabled": false,
+            })
+        });
+        Ok(json!({ "ServerSideEncryptionConfiguration": { "Rules": [rule] } }))
+    }
+
+    /// `PutBucketEncryption`: the default encryption of new objects that
+    /// do not ask for one (SSE-S3, or SSE-KMS under a key; see `sse.rs`).
+    pub(crate) fn put_bucket_encryption(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let rule = crate::sse::default_rule(&input)?;
+        self.update_bucket(ctx, &input, |b| {
+            b.encryption = rule;
+            Ok(())
+        })?;
+        Ok(json!({}))
+    }
+
+    /// `DeleteBucketEncryption`: back to SSE-S3.
+    pub(crate) fn delete_bucket_encryption(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        self.update_bucket(ctx, &input, |b| {
+            b.encryption = None;
+            Ok(())
+        })?;
+        Ok(json!({}))
     }
 }

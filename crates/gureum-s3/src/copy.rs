@@ -255,6 +255,15 @@ impl S3Service {
             None
         };
         let redirect = input.get("WebsiteRedirectLocation").cloned();
+        // The copy is encrypted as its request (or the destination
+        // bucket's default) says, never as its source was.
+        let (sse, cipher) = match crate::sse::wanted(&input, &entry)? {
+            Some(w) => {
+                let (sse, cipher) = self.new_data_key(&entry, &bucket, &key, &w)?;
+                (Some(sse), Some(cipher))
+            }
+            None => (None, None),
+        };
 
         for _attempt in 0..3 {
             let (is_current, source) = self.copy_source_version(&src)?;
@@ -282,9 +291,13 @@ impl S3Service {
             let alg = requested_alg
                 .or(source_alg)
                 .unwrap_or(ChecksumAlgorithm::Crc64Nvme);
+            // Bytes at rest are copied as they are only when neither side
+            // is encrypted (an encrypted file's keystream is its own).
             let carries_over = source.parts.is_empty()
                 && source.checksum_type.as_deref() != Some("COMPOSITE")
-                && source_alg == Some(alg);
+                && source_alg == Some(alg)
+                && source.sse.is_none()
+                && cipher.is_none();
             let (pending, etag, checksum_value) = if carries_over {
                 let Some(p) = self.blobs.copy(&source.data)? else {
                     continue; // overwritten meanwhile
@@ -292,7 +305,15 @@ impl S3Service {
                 let value = source.checksum.clone().map(|c| c.1).unwrap_or_default();
                 (p, source.etag.clone(), value)
             } else {
-                let Some(bytes) = self.blobs.read(&source.data, 0, source.size)? else {
+                let read = match &source.sse {
+                    None => self.blobs.read(&source.data, 0, source.size)?,
+                    Some(from) => {
+                        let opened = self.open_data_key(&src.bucket, &src.key, from)?;
+                        self.blobs
+                            .read_decrypted(&source.data, 0, source.size, &opened)?
+                    }
+                };
+                let Some(bytes) = read else {
                     continue;
                 };
                 let mut body = match bytes {
@@ -303,13 +324,18 @@ impl S3Service {
                 };
                 let mut md5 = checksum::Md5::new();
                 let mut hasher = checksum::Hasher::new(alg);
-                let p = self
-                    .blobs
-                    .write(&mut body, |chunk| {
-                        md5.update(chunk);
-                        hasher.update(chunk);
-                    })
-                    .await?;
+                let observe = |chunk: &bytes::Bytes| {
+                    md5.update(chunk);
+                    hasher.update(chunk);
+                };
+                let p = match &cipher {
+                    Some(c) => {
+                        self.blobs
+                            .write_encrypted(&mut body, observe, false, c)
+                            .await?
+                    }
+                    None => self.blobs.write(&mut body, observe).await?,
+                };
                 (
                     p,
                     checksum::etag(&md5.finish()),
@@ -338,6 +364,7 @@ impl S3Service {
                 checksum_type: Some("FULL_OBJECT".into()),
                 acl: acl.clone(),
                 data: pending.data.clone(),
+                sse: sse.clone(),
                 ..ObjectVersion::default()
             };
             let (stored, versioned) =
@@ -349,7 +376,7 @@ impl S3Service {
             result.insert("ChecksumType".into(), json!("FULL_OBJECT"));
             let mut out = Map::new();
             out.insert("CopyObjectResult".into(), Value::Object(result));
-            out.insert("ServerSideEncryption".into(), json!("AES256"));
+            crate::sse::write_headers(&mut out, stored.sse.as_ref());
             if versioned {
                 out.insert("VersionId".into(), json!(stored.version_id_str()));
             }

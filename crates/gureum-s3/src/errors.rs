@@ -159,11 +159,11 @@ gureum_core::aws_errors! {
         NotImplementedParameter { parameter: String, header: String } = ("NotImplemented", 501,
             "Gureum does not implement {parameter} ({header}) yet: the request is refused rather than the parameter ignored.",
             Header = header),
-        /// SSE-KMS asked for before Gureum has KMS: refused rather than the
-        /// object stored under AES256 while the caller believes it is under
-        /// a KMS key.
+        /// Dual-layer SSE-KMS (`aws:kms:dsse`): refused rather than the
+        /// object stored with one layer while the caller believes it has
+        /// two.
         SseKmsNotImplemented { algorithm: String, header: String } = ("NotImplemented", 501,
-            "Gureum does not implement server-side encryption with AWS KMS yet ({header}: {algorithm}): the request is refused rather than the object stored under AES256.",
+            "Gureum does not implement dual-layer server-side encryption with AWS KMS yet ({header}: {algorithm}): the request is refused rather than the object stored with one layer.",
             Header = header),
         /// A conditional GET/HEAD whose condition says "unchanged".
         NotModified = ("NotModified", 304, "Not Modified"),

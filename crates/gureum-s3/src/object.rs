@@ -71,6 +71,10 @@ pub struct ObjectVersion {
     /// Where the bytes are.
     #[serde(default)]
     pub data: DataRef,
+    /// SSE-KMS: the data key the bytes are encrypted with, as KMS
+    /// protects it (`None`: SSE-S3, stored as is).
+    #[serde(default)]
+    pub sse: Option<crate::sse::SseKms>,
 }
 
 /// An object's (or a bucket's) ACL beyond the owner's `FULL_CONTROL`.

@@ -156,7 +156,7 @@ pub(crate) struct Uploaded {
     pub also: Option<String>,
 }
 
-/// How [`S3Service::upload_body_with`] stores and hashes a body.
+/// How [`S3Service::upload_body`] stores and hashes a body.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct BodyOptions {
     /// Always to a file, however small (multipart parts).
@@ -171,22 +171,15 @@ pub(crate) struct BodyOptions {
 impl S3Service {
     /// Streams a request body into storage, checking `Content-MD5` and the
     /// declared checksum (header or aws-chunked trailer); S3 computes
-    /// CRC64NVME when the client declared none.
+    /// CRC64NVME when the client declared none. [`BodyOptions`] say how;
+    /// with `cipher` the bytes are stored encrypted (SSE-KMS), the digests
+    /// being of the plaintext.
     pub(crate) async fn upload_body(
         &self,
         input: &Value,
         body: &mut RequestBody,
-    ) -> Result<Uploaded, AwsError> {
-        self.upload_body_with(input, body, BodyOptions::default())
-            .await
-    }
-
-    /// [`S3Service::upload_body`] with [`BodyOptions`].
-    pub(crate) async fn upload_body_with(
-        &self,
-        input: &Value,
-        body: &mut RequestBody,
         options: BodyOptions,
+        cipher: Option<&crate::cipher::DataCipher>,
     ) -> Result<Uploaded, AwsError> {
         let declared = declared_checksum(input)?;
         let alg = declared.as_ref().map_or(
@@ -202,10 +195,14 @@ impl S3Service {
         let also_alg = options.also.filter(|a| *a != alg);
         let mut digests = crate::digests::Digests::new(alg, also_alg, body.declared_length);
         let observe = |chunk: &bytes::Bytes| digests.update(chunk);
-        let written = if options.file {
-            self.blobs.write_file(body, observe).await
-        } else {
-            self.blobs.write(body, observe).await
+        let written = match cipher {
+            Some(c) => {
+                self.blobs
+                    .write_encrypted(body, observe, options.file, c)
+                    .await
+            }
+            None if options.file => self.blobs.write_file(body, observe).await,
+            None => self.blobs.write(body, observe).await,
         };
         let digests = digests.finish();
         let pending = written?;
@@ -259,7 +256,16 @@ impl S3Service {
         let tags = tags_from_header(str_member(&input, "Tagging"))?;
         let (content, metadata) = content_of(&input);
         crate::keys::check_metadata_size(&metadata)?;
-        let up = self.upload_body(&input, &mut body).await?;
+        let (sse, cipher) = match crate::sse::wanted(&input, &entry)? {
+            Some(w) => {
+                let (sse, cipher) = self.new_data_key(&entry, &bucket, &key, &w)?;
+                (Some(sse), Some(cipher))
+            }
+            None => (None, None),
+        };
+        let up = self
+            .upload_body(&input, &mut body, BodyOptions::default(), cipher.as_ref())
+            .await?;
         let version = ObjectVersion {
             version_id: None,
             seq: self.next_seq(ctx),
@@ -278,12 +284,13 @@ impl S3Service {
             restore: None,
             acl,
             data: up.pending.data.clone(),
+            sse,
         };
         let (stored, versioned) =
             self.commit_version(ctx, &input, &bucket, &key, version, up.pending)?;
         let mut out = Map::new();
         out.insert("ETag".into(), json!(stored.etag));
-        out.insert("ServerSideEncryption".into(), json!("AES256"));
+        crate::sse::write_headers(&mut out, stored.sse.as_ref());
         if up.client_checksum {
             out.insert(up.checksum.0.member().into(), json!(up.checksum.1));
             out.insert("ChecksumType".into(), json!("FULL_OBJECT"));
@@ -420,7 +427,14 @@ impl S3Service {
                     status,
                 });
             }
-            if let Some(body) = self.blobs.read(&v.data, start, end)? {
+            let read = match &v.sse {
+                None => self.blobs.read(&v.data, start, end)?,
+                Some(sse) => {
+                    let cipher = self.open_data_key(&bucket, &key, sse)?;
+                    self.blobs.read_decrypted(&v.data, start, end, &cipher)?
+                }
+            };
+            if let Some(body) = read {
                 return Ok(Reply {
                     output: Value::Object(out),
                     body: Some(body),
@@ -627,7 +641,7 @@ pub(crate) fn object_headers(
     if !v.metadata.is_empty() {
         out.insert("Metadata".into(), json!(v.metadata));
     }
-    out.insert("ServerSideEncryption".into(), json!("AES256"));
+    crate::sse::headers(&mut out, v.sse.as_ref());
     if v.storage_class != "STANDARD" {
         out.insert("StorageClass".into(), json!(v.storage_class));
     }

@@ -19,6 +19,7 @@
 //! commit itself is durable; see docs/ARCHITECTURE.md.
 
 use crate::batches::Batches;
+use crate::cipher::DataCipher;
 use bytes::{Bytes, BytesMut};
 use gureum_core::{AwsError, ByteSource, RequestBody, ResponseBody};
 use gureum_store::{RawTable, Store, Table, WriteTxn};
@@ -256,15 +257,42 @@ impl Blobs {
         self.write_to(body, observe, true).await
     }
 
+    /// Like [`Blobs::write`] (or [`Blobs::write_file`] with
+    /// `always_file`), storing the bytes encrypted under `cipher`
+    /// (SSE-KMS); `observe` still sees the plaintext (digests are of the
+    /// object, not of what is at rest).
+    pub async fn write_encrypted(
+        &self,
+        body: &mut RequestBody,
+        observe: impl FnMut(&Bytes),
+        always_file: bool,
+        cipher: &DataCipher,
+    ) -> Result<Pending, AwsError> {
+        self.write_to_with(body, observe, always_file, Some(cipher))
+            .await
+    }
+
     async fn write_to(
+        &self,
+        body: &mut RequestBody,
+        observe: impl FnMut(&Bytes),
+        always_file: bool,
+    ) -> Result<Pending, AwsError> {
+        self.write_to_with(body, observe, always_file, None).await
+    }
+
+    async fn write_to_with(
         &self,
         body: &mut RequestBody,
         mut observe: impl FnMut(&Bytes),
         always_file: bool,
+        cipher: Option<&DataCipher>,
     ) -> Result<Pending, AwsError> {
         let mut batches = Batches::default();
         let mut file: Option<(File, PathBuf, String)> = None;
         let mut size: u64 = 0;
+        // Bytes written to the file so far (the cipher's offset).
+        let mut in_file: u64 = 0;
         let create = || -> Result<(File, PathBuf, String), AwsError> {
             let id = gureum_core::id::hex(32);
             let path = self.root.join("tmp").join(&id);
@@ -285,18 +313,21 @@ impl Blobs {
                 }
                 batches.push(&chunk);
                 drop(chunk);
-                if let Some((f, _, _)) = file.as_mut() {
+                if let Some((f, _, id)) = file.as_mut() {
                     if batches.is_full() {
                         let batch = batches.take();
                         observe(&batch);
+                        let batch = seal(cipher, id, in_file, batch);
+                        in_file += batch.len() as u64;
                         blocking(|| f.write_all(&batch)).map_err(io_error)?;
                         crate::batches::recycle(batch);
                     }
                 }
             }
-            if let Some((f, _, _)) = file.as_mut() {
+            if let Some((f, _, id)) = file.as_mut() {
                 let batch = batches.take();
                 observe(&batch);
+                let batch = seal(cipher, id, in_file, batch);
                 blocking(|| f.write_all(&batch)).map_err(io_error)?;
                 crate::batches::recycle(batch);
             }
@@ -321,14 +352,16 @@ impl Blobs {
                 inline: None,
                 file: None,
             }),
-            None => Ok(Pending {
-                data: DataRef::Inline {
-                    id: gureum_core::id::hex(32),
-                },
-                size,
-                inline: Some(inline),
-                file: None,
-            }),
+            None => {
+                let id = gureum_core::id::hex(32);
+                let inline = seal(cipher, &id, 0, inline);
+                Ok(Pending {
+                    data: DataRef::Inline { id },
+                    size,
+                    inline: Some(inline),
+                    file: None,
+                })
+            }
             Some((f, tmp, id)) => {
                 drop(f);
                 let dest = self.path_of(&id);
@@ -462,6 +495,28 @@ impl Blobs {
         start: u64,
         end: u64,
     ) -> Result<Option<ResponseBody>, AwsError> {
+        self.read_with(data, start, end, None)
+    }
+
+    /// [`Blobs::read`] of bytes stored encrypted under `cipher` (SSE-KMS),
+    /// decrypted as they are read.
+    pub fn read_decrypted(
+        &self,
+        data: &DataRef,
+        start: u64,
+        end: u64,
+        cipher: &DataCipher,
+    ) -> Result<Option<ResponseBody>, AwsError> {
+        self.read_with(data, start, end, Some(cipher))
+    }
+
+    fn read_with(
+        &self,
+        data: &DataRef,
+        start: u64,
+        end: u64,
+        cipher: Option<&DataCipher>,
+    ) -> Result<Option<ResponseBody>, AwsError> {
         let len = end.saturating_sub(start);
         match data {
             DataRef::Empty => Ok(Some(ResponseBody::Bytes(Bytes::new()))),
@@ -469,9 +524,16 @@ impl Blobs {
                 None => Ok(None),
                 Some(bytes) => {
                     let (s, e) = (start as usize, (end as usize).min(bytes.len()));
-                    Ok(Some(ResponseBody::Bytes(
-                        Bytes::from(bytes).slice(s.min(e)..e),
-                    )))
+                    let slice = Bytes::from(bytes).slice(s.min(e)..e);
+                    let slice = match cipher {
+                        None => slice,
+                        Some(c) => {
+                            let mut buf = BytesMut::from(&slice[..]);
+                            c.apply(id, s.min(e) as u64, &mut buf);
+                            buf.freeze()
+                        }
+                    };
+                    Ok(Some(ResponseBody::Bytes(slice)))
                 }
             },
             DataRef::Files { segments } => {
@@ -485,7 +547,18 @@ impl Blobs {
                         Err(e) => return Err(io_error(e)),
                     }
                 }
-                let reader = FileRange { files, start, end };
+                let cipher = cipher.map(|c| {
+                    (
+                        c.clone(),
+                        segments.iter().map(|s| s.blob.clone()).collect::<Vec<_>>(),
+                    )
+                });
+                let reader = FileRange {
+                    files,
+                    start,
+                    end,
+                    cipher,
+                };
                 if len <= READ_CHUNK as u64 {
                     let mut out = BytesMut::with_capacity(len as usize);
                     blocking(|| reader.read_all(&mut out)).map_err(io_error)?;
@@ -507,16 +580,20 @@ struct FileRange {
     files: Vec<(File, u64)>,
     start: u64,
     end: u64,
+    /// For bytes stored encrypted: the cipher and each file's blob id
+    /// (its initial counter).
+    cipher: Option<(DataCipher, Vec<String>)>,
 }
 
 impl FileRange {
-    /// Visits the range in chunks of at most [`READ_CHUNK`] bytes.
+    /// Visits the range in chunks of at most [`READ_CHUNK`] bytes: the
+    /// file's index, the file, the offset in it and the length.
     fn each_chunk(
         &self,
-        mut f: impl FnMut(&File, u64, usize) -> std::io::Result<bool>,
+        mut f: impl FnMut(usize, &File, u64, usize) -> std::io::Result<bool>,
     ) -> std::io::Result<()> {
         let mut offset = 0u64; // where the current file starts in the object
-        for (file, len) in &self.files {
+        for (index, (file, len)) in self.files.iter().enumerate() {
             let (file_start, file_end) = (offset, offset + len);
             offset = file_end;
             let from = self.start.max(file_start);
@@ -524,7 +601,7 @@ impl FileRange {
             let mut pos = from;
             while pos < to {
                 let n = ((to - pos) as usize).min(READ_CHUNK);
-                if !f(file, pos - file_start, n)? {
+                if !f(index, file, pos - file_start, n)? {
                     return Ok(());
                 }
                 pos += n as u64;
@@ -533,19 +610,28 @@ impl FileRange {
         Ok(())
     }
 
+    /// Decrypts `buf`, read at `at` of file `index`, when stored encrypted.
+    fn open(&self, index: usize, at: u64, buf: &mut [u8]) {
+        if let Some((c, ids)) = &self.cipher {
+            c.apply(&ids[index], at, buf);
+        }
+    }
+
     fn read_all(&self, out: &mut BytesMut) -> std::io::Result<()> {
-        self.each_chunk(|file, at, n| {
+        self.each_chunk(|index, file, at, n| {
             let old = out.len();
             out.resize(old + n, 0);
             file.read_exact_at(&mut out[old..], at)?;
+            self.open(index, at, &mut out[old..]);
             Ok(true)
         })
     }
 
     fn send_all(self, tx: tokio::sync::mpsc::Sender<Result<Bytes, AwsError>>) {
-        let result = self.each_chunk(|file, at, n| {
+        let result = self.each_chunk(|index, file, at, n| {
             let mut buf = BytesMut::zeroed(n);
             file.read_exact_at(&mut buf, at)?;
+            self.open(index, at, &mut buf);
             // A closed channel: the client went away.
             Ok(tx.blocking_send(Ok(buf.freeze())).is_ok())
         });
@@ -553,6 +639,20 @@ impl FileRange {
             let _ = tx.blocking_send(Err(io_error(e)));
         }
     }
+}
+
+/// `batch` as it is stored: as is, or encrypted under `cipher` as the
+/// bytes at `offset` of the piece of storage `id`.
+fn seal(cipher: Option<&DataCipher>, id: &str, offset: u64, batch: Bytes) -> Bytes {
+    let Some(c) = cipher else {
+        return batch;
+    };
+    // In place when this is the batch's only holder (it is: just taken).
+    let mut buf = batch
+        .try_into_mut()
+        .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
+    c.apply(id, offset, &mut buf);
+    buf.freeze()
 }
 
 /// Chunks sent by a reader thread.

@@ -37,12 +37,6 @@ const REFUSED: &[(&str, &str)] = &[
         "CopySourceSSECustomerKeyMD5",
         "x-amz-copy-source-server-side-encryption-customer-key-MD5",
     ),
-    // SSE-KMS details (the algorithm itself is checked below).
-    ("SSEKMSKeyId", "x-amz-server-side-encryption-aws-kms-key-id"),
-    (
-        "SSEKMSEncryptionContext",
-        "x-amz-server-side-encryption-context",
-    ),
     // Object Lock retention and legal holds: nothing would be protected.
     ("ObjectLockMode", "x-amz-object-lock-mode"),
     (
@@ -70,8 +64,9 @@ pub(crate) fn refuse_unimplemented(input: &Value) -> Result<(), AwsError> {
     if let Some(algorithm) = input.get("ServerSideEncryption").and_then(Value::as_str) {
         let header = "x-amz-server-side-encryption".to_string();
         match algorithm {
-            "AES256" => {}
-            "aws:kms" | "aws:kms:dsse" => {
+            // SSE-KMS is `sse.rs`'s.
+            "AES256" | "aws:kms" => {}
+            "aws:kms:dsse" => {
                 return Err(S3Error::SseKmsNotImplemented {
                     algorithm: algorithm.into(),
                     header,
@@ -148,12 +143,14 @@ mod tests {
     }
 
     #[test]
-    fn sse_kms_is_refused_not_downgraded() {
-        for a in ["aws:kms", "aws:kms:dsse"] {
-            let (c, s, m) = code(json!({ "ServerSideEncryption": a })).expect("refused");
-            assert_eq!((c.as_str(), s), ("NotImplemented", 501));
-            assert!(m.contains(a) && m.contains("KMS"), "{m}");
-        }
+    fn sse_kms_passes_and_dual_layer_is_refused_not_downgraded() {
+        assert!(code(json!({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "k"})).is_none());
+        let (c, s, m) = code(json!({ "ServerSideEncryption": "aws:kms:dsse" })).expect("refused");
+        assert_eq!((c.as_str(), s), ("NotImplemented", 501));
+        assert!(
+            m.contains("aws:kms:dsse") && m.contains("dual-layer"),
+            "{m}"
+        );
     }
 
     #[test]

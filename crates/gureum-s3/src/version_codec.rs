@@ -19,9 +19,17 @@
 //! data:     0 empty | 1 str inline id | 2 n, n × (str blob, u64 len)
 //! ```
 //!
+//! Format 2 (an SSE-KMS object) is format 1 followed by
+//!
+//! ```text
+//! str key_arn  str wrapped_key  opt_str context  bool bucket_key
+//! ```
+//!
+//! so an object without SSE-KMS is still written (and read) as format 1.
+//!
 //! A record that starts with `{` is the JSON this table held before the
-//! binary format, and decodes as JSON. A new field means format 2, with
-//! format 1 still read.
+//! binary format, and decodes as JSON. A new field means a new format,
+//! with the older ones still read.
 
 use crate::object::{Acl, ObjectVersion, Restore};
 use crate::storage::{DataRef, Segment};
@@ -31,6 +39,8 @@ use std::collections::BTreeMap;
 
 /// The first byte of a format-1 record.
 const FORMAT_1: u8 = 1;
+/// The first byte of a format-2 record (format 1 and SSE-KMS).
+const FORMAT_2: u8 = 2;
 
 /// The codec of `s3.objects` and `s3.versions`.
 #[derive(Clone, Copy, Debug)]
@@ -39,7 +49,7 @@ pub struct VersionCodec;
 impl Codec<ObjectVersion> for VersionCodec {
     fn encode(v: &ObjectVersion) -> Result<Vec<u8>, CodecError> {
         let mut e = Encoder::with_capacity(128);
-        e.byte(FORMAT_1);
+        e.byte(if v.sse.is_some() { FORMAT_2 } else { FORMAT_1 });
         e.opt_str(v.version_id.as_deref());
         e.u64(v.seq);
         e.bool(v.delete_marker);
@@ -107,13 +117,20 @@ impl Codec<ObjectVersion> for VersionCodec {
                 }
             }
         }
+        if let Some(sse) = &v.sse {
+            e.str(&sse.key_arn);
+            e.str(&sse.wrapped_key);
+            e.opt_str(sse.context.as_deref());
+            e.bool(sse.bucket_key);
+        }
         Ok(e.finish())
     }
 
     fn decode(bytes: &[u8]) -> Result<ObjectVersion, CodecError> {
         match bytes.first() {
             Some(b'{') => Ok(serde_json::from_slice(bytes)?),
-            Some(&FORMAT_1) => Ok(decode_format_1(Decoder::new(&bytes[1..]))?),
+            Some(&FORMAT_1) => Ok(decode_format_1(Decoder::new(&bytes[1..]), false)?),
+            Some(&FORMAT_2) => Ok(decode_format_1(Decoder::new(&bytes[1..]), true)?),
             Some(&other) => Err(Box::new(BinaryError::UnknownTag(other))),
             None => Err(Box::new(BinaryError::Truncated)),
         }
@@ -128,7 +145,8 @@ fn pairs<'a>(e: &mut Encoder, items: impl ExactSizeIterator<Item = (&'a String, 
     }
 }
 
-fn decode_format_1(mut d: Decoder<'_>) -> Result<ObjectVersion, CodecError> {
+/// Format 1, and with `sse` the SSE-KMS fields format 2 adds.
+fn decode_format_1(mut d: Decoder<'_>, sse: bool) -> Result<ObjectVersion, CodecError> {
     let version_id = d.opt_str()?.map(str::to_string);
     let seq = d.u64()?;
     let delete_marker = d.bool()?;
@@ -198,6 +216,16 @@ fn decode_format_1(mut d: Decoder<'_>) -> Result<ObjectVersion, CodecError> {
         }
         t => return Err(Box::new(BinaryError::UnknownTag(t))),
     };
+    let sse = if sse {
+        Some(crate::sse::SseKms {
+            key_arn: d.str()?.to_string(),
+            wrapped_key: d.str()?.to_string(),
+            context: d.opt_str()?.map(str::to_string),
+            bucket_key: d.bool()?,
+        })
+    } else {
+        None
+    };
     d.finish()?;
     Ok(ObjectVersion {
         version_id,
@@ -217,6 +245,7 @@ fn decode_format_1(mut d: Decoder<'_>) -> Result<ObjectVersion, CodecError> {
         restore,
         acl,
         data,
+        sse,
     })
 }
 

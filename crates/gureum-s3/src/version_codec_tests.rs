@@ -43,6 +43,20 @@ fn full() -> ObjectVersion {
                 },
             ],
         },
+        sse: None,
+    }
+}
+
+/// [`full`] encrypted with SSE-KMS.
+fn full_kms() -> ObjectVersion {
+    ObjectVersion {
+        sse: Some(crate::sse::SseKms {
+            key_arn: "arn:aws:kms:us-east-1:000000000000:key/k".into(),
+            wrapped_key: "R0sBAA==".into(),
+            context: Some("eyJhIjoiYiJ9".into()),
+            bucket_key: true,
+        }),
+        ..full()
     }
 }
 
@@ -59,6 +73,21 @@ fn every_field_round_trips() {
     let bytes = VersionCodec::encode(&v).expect("encode");
     assert_eq!(bytes[0], FORMAT_1);
     same(&VersionCodec::decode(&bytes).expect("decode"), &v);
+}
+
+#[test]
+fn an_sse_kms_object_is_format_2_and_round_trips() {
+    let v = full_kms();
+    let bytes = VersionCodec::encode(&v).expect("encode");
+    assert_eq!(bytes[0], FORMAT_2);
+    same(&VersionCodec::decode(&bytes).expect("decode"), &v);
+    // Format 1 is format 2 without the trailer: the plain record is a
+    // prefix, so an SSE-KMS record never reads as a plain one.
+    let plain = VersionCodec::encode(&full()).expect("encode");
+    assert_eq!(&bytes[1..plain.len()], &plain[1..]);
+    let mut cut = plain.clone();
+    cut[0] = FORMAT_2;
+    assert!(VersionCodec::decode(&cut).is_err());
 }
 
 #[test]
@@ -100,6 +129,10 @@ fn every_truncation_is_an_error() {
     let bytes = VersionCodec::encode(&full()).expect("encode");
     for n in 0..bytes.len() {
         assert!(VersionCodec::decode(&bytes[..n]).is_err(), "prefix {n}");
+    }
+    let kms = VersionCodec::encode(&full_kms()).expect("encode");
+    for n in 0..kms.len() {
+        assert!(VersionCodec::decode(&kms[..n]).is_err(), "kms prefix {n}");
     }
     let mut longer = bytes.clone();
     longer.push(0);

@@ -51,7 +51,8 @@ impl Registry {
             )),
         ));
         let service_events: Arc<dyn gureum_kit::service_events::ServiceEvents> = events.clone();
-        // One KMS, served as `kms` and encrypting for SSM and Secrets Manager.
+        // One KMS, served as `kms` and encrypting for SSM, Secrets Manager
+        // and S3 (SSE-KMS data keys).
         let kms = Arc::new(gureum_kms::KmsService::with_authorizer(
             store.clone(),
             authorizer.clone(),
@@ -82,7 +83,10 @@ impl Registry {
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
-            Arc::new(gureum_s3::S3Service::new(store.clone())),
+            Arc::new(gureum_s3::S3Service::with_encryptor(
+                store.clone(),
+                encryptor("s3"),
+            )),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),

@@ -293,6 +293,7 @@ impl S3Service {
                         segments: assembled.segments,
                     }
                 },
+                sse: upload.sse.clone(),
                 ..ObjectVersion::default()
             };
             let (stored, change) = self.objects.put_current(
@@ -321,7 +322,7 @@ impl S3Service {
                 out.insert("ChecksumType".into(), json!(kind));
             }
         }
-        out.insert("ServerSideEncryption".into(), json!("AES256"));
+        crate::sse::headers(&mut out, stored.sse.as_ref());
         if versioned {
             out.insert("VersionId".into(), json!(stored.version_id_str()));
         }

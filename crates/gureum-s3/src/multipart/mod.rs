@@ -72,6 +72,10 @@ pub struct Upload {
     /// The object's ACL (`x-amz-acl`, `x-amz-grant-*`), when ACLs are on.
     #[serde(default)]
     pub acl: Option<crate::object::Acl>,
+    /// SSE-KMS: the upload's data key (every part is stored under it, and
+    /// the completed object keeps it).
+    #[serde(default)]
+    pub sse: Option<crate::sse::SseKms>,
 }
 
 impl Upload {
@@ -284,6 +288,10 @@ impl S3Service {
         crate::keys::check_metadata_size(&metadata)?;
         let (checksum_algorithm, checksum_type) = checksum_choice(&input)?;
         let acl = crate::acl::acl_for_new_object(&input, &entry)?;
+        let sse = match crate::sse::wanted(&input, &entry)? {
+            Some(w) => Some(self.new_data_key(&entry, &bucket, &key, &w)?.0),
+            None => None,
+        };
         let (initiator_id, initiator_name) = initiator(ctx);
         let upload = Upload {
             upload_id: new_upload_id(),
@@ -299,6 +307,7 @@ impl S3Service {
             checksum_algorithm,
             checksum_type,
             acl,
+            sse,
         };
         let uploads = self.uploads_table();
         let row = upload_row(&bucket, &key, &upload.upload_id);
@@ -310,7 +319,7 @@ impl S3Service {
         out.insert("Bucket".into(), json!(bucket));
         out.insert("Key".into(), json!(key));
         out.insert("UploadId".into(), json!(upload.upload_id));
-        out.insert("ServerSideEncryption".into(), json!("AES256"));
+        crate::sse::write_headers(&mut out, upload.sse.as_ref());
         if let (Some(a), Some(t)) = (&upload.checksum_algorithm, &upload.checksum_type) {
             out.insert("ChecksumAlgorithm".into(), json!(a));
             out.insert("ChecksumType".into(), json!(t));
@@ -379,7 +388,10 @@ impl S3Service {
             default_algorithm: Some(own),
             also: Some(own),
         };
-        let up = self.upload_body_with(&input, &mut body, options).await?;
+        let cipher = self.upload_cipher(&bucket, &upload)?;
+        let up = self
+            .upload_body(&input, &mut body, options, cipher.as_ref())
+            .await?;
         if up.pending.size > MAX_PART_SIZE {
             let size = up.pending.size;
             up.pending.discard();
@@ -389,13 +401,26 @@ impl S3Service {
         self.commit_part(&bucket, &upload, &part, up.pending)?;
         let mut out = Map::new();
         out.insert("ETag".into(), json!(part.etag()));
-        out.insert("ServerSideEncryption".into(), json!("AES256"));
+        crate::sse::headers(&mut out, upload.sse.as_ref());
         if up.client_checksum {
             out.insert(up.checksum.0.member().into(), json!(up.checksum.1));
         } else if upload.checksum_algorithm.is_some() {
             out.insert(own.member().into(), json!(part.checksum));
         }
         Ok(Reply::value(Value::Object(out)))
+    }
+
+    /// The cipher an upload's parts are stored under (SSE-KMS), its data
+    /// key decrypted by KMS; `None` for an SSE-S3 upload.
+    fn upload_cipher(
+        &self,
+        bucket: &str,
+        upload: &Upload,
+    ) -> Result<Option<crate::cipher::DataCipher>, AwsError> {
+        match &upload.sse {
+            None => Ok(None),
+            Some(sse) => self.open_data_key(bucket, &upload.key, sse).map(Some),
+        }
     }
 
     /// Records a part (replacing one with the same number, whose bytes are
@@ -462,7 +487,14 @@ impl S3Service {
                     "The specified copy source is larger than the maximum allowable size for a copy source: {MAX_PART_SIZE}"
                 )));
             }
-            let Some(bytes) = self.blobs.read(&v.data, start, end)? else {
+            let read = match &v.sse {
+                None => self.blobs.read(&v.data, start, end)?,
+                Some(from) => {
+                    let opened = self.open_data_key(&src.bucket, &src.key, from)?;
+                    self.blobs.read_decrypted(&v.data, start, end, &opened)?
+                }
+            };
+            let Some(bytes) = read else {
                 continue; // overwritten while we looked: read again
             };
             let mut body = match bytes {
@@ -477,8 +509,9 @@ impl S3Service {
                 default_algorithm: Some(own),
                 also: Some(own),
             };
+            let cipher = self.upload_cipher(&bucket, &upload)?;
             let up = self
-                .upload_body_with(&json!({}), &mut body, options)
+                .upload_body(&json!({}), &mut body, options, cipher.as_ref())
                 .await?;
             let part = Part::uploaded(number, &up, ctx.clock.now_millis());
             self.commit_part(&bucket, &upload, &part, up.pending)?;
@@ -490,7 +523,7 @@ impl S3Service {
             }
             let mut out = Map::new();
             out.insert("CopyPartResult".into(), Value::Object(result));
-            out.insert("ServerSideEncryption".into(), json!("AES256"));
+            crate::sse::headers(&mut out, upload.sse.as_ref());
             if v.version_id.is_some() {
                 out.insert("CopySourceVersionId".into(), json!(v.version_id_str()));
             }
