@@ -473,6 +473,7 @@ mod tests {
             versioning: None,
             tags: None,
             encryption: None,
+            notification: None,
         }
     }
 

@@ -45,6 +45,14 @@ const BUCKET_ACTIONS: &[(&str, &str)] = &[
     ("PutBucketEncryption", "s3:PutEncryptionConfiguration"),
     // AWS's reference: deleting the configuration is putting one.
     ("DeleteBucketEncryption", "s3:PutEncryptionConfiguration"),
+    (
+        "PutBucketNotificationConfiguration",
+        "s3:PutBucketNotification",
+    ),
+    (
+        "GetBucketNotificationConfiguration",
+        "s3:GetBucketNotification",
+    ),
 ];
 
 /// Operations on an object, with their action.

@@ -187,6 +187,7 @@ impl S3Service {
             versioning: object_lock.then(|| "Enabled".to_string()),
             tags: None,
             encryption: None,
+            notification: None,
         };
         let index_key = Scope::global(ctx).key(&name);
         // Check and write in one transaction: two creates cannot both win.

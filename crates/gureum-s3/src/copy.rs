@@ -369,6 +369,20 @@ impl S3Service {
             };
             let (stored, versioned) =
                 self.commit_version(ctx, &input, &bucket, &key, version, pending)?;
+            self.notify(
+                ctx,
+                &bucket,
+                &entry,
+                &crate::notifications::ObjectEvent {
+                    name: "ObjectCreated:Copy",
+                    reason: "CopyObject",
+                    key: &key,
+                    size: Some(stored.size),
+                    etag: Some(stored.etag.trim_matches('"')),
+                    version_id: versioned.then(|| stored.version_id_str()),
+                    sequencer: stored.seq,
+                },
+            );
             let mut result = Map::new();
             result.insert("ETag".into(), json!(stored.etag));
             result.insert("LastModified".into(), json!(stored.last_modified_ms / 1000));

@@ -18,7 +18,8 @@
 //!   ([`multipart`]).
 //!
 //! SSE-KMS objects are stored encrypted under a data key per object that
-//! Gureum's KMS protects ([`sse`], [`cipher`]).
+//! Gureum's KMS protects ([`sse`], [`cipher`]); objects' changes notify
+//! SQS queues and EventBridge ([`notifications`]).
 
 mod acl;
 mod attributes;
@@ -37,6 +38,7 @@ mod list_objects;
 pub mod listing;
 mod md5sum;
 pub mod multipart;
+pub mod notifications;
 pub mod object;
 mod objects;
 mod restore;
@@ -88,6 +90,10 @@ pub struct BucketEntry {
     /// bucket's default.
     #[serde(default)]
     pub encryption: Option<Value>,
+    /// Event notifications (`PutBucketNotificationConfiguration`, as
+    /// validated by [`notifications`]); `None`: none.
+    #[serde(default)]
+    pub notification: Option<Value>,
 }
 
 fn default_ownership() -> String {
@@ -125,6 +131,9 @@ pub struct S3Service {
     decoded_buckets: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, BucketEntry)>>,
     /// KMS, for SSE-KMS data keys ([`sse`]).
     encryptor: std::sync::Arc<dyn gureum_kit::encryption::Encryptor>,
+    /// SQS and EventBridge, for event notifications ([`notifications`]);
+    /// `None` when built without them.
+    notifier: Option<notifications::Notifier>,
 }
 
 /// Decoded bucket records kept at most; past it the memo starts over.
@@ -195,6 +204,7 @@ impl S3Service {
             seq: std::sync::atomic::AtomicU64::new(0),
             decoded_buckets: Default::default(),
             encryptor,
+            notifier: None,
             store,
         };
         // Files a crash left without a committed reference.
@@ -351,6 +361,8 @@ gureum_core::service_operations! {
     "GetBucketEncryption" => get_bucket_encryption,
     "PutBucketEncryption" => put_bucket_encryption,
     "DeleteBucketEncryption" => delete_bucket_encryption,
+    "PutBucketNotificationConfiguration" => put_bucket_notification_configuration,
+    "GetBucketNotificationConfiguration" => get_bucket_notification_configuration,
     "PutBucketTagging" => put_bucket_tagging,
     "GetBucketTagging" => get_bucket_tagging,
     "DeleteBucketTagging" => delete_bucket_tagging,

@@ -288,6 +288,25 @@ impl S3Service {
         };
         let (stored, versioned) =
             self.commit_version(ctx, &input, &bucket, &key, version, up.pending)?;
+        let form = input.get(crate::notifications::FORM_UPLOAD).is_some();
+        self.notify(
+            ctx,
+            &bucket,
+            &entry,
+            &crate::notifications::ObjectEvent {
+                name: if form {
+                    "ObjectCreated:Post"
+                } else {
+                    "ObjectCreated:Put"
+                },
+                reason: if form { "POST Object" } else { "PutObject" },
+                key: &key,
+                size: Some(stored.size),
+                etag: Some(stored.etag.trim_matches('"')),
+                version_id: versioned.then(|| stored.version_id_str()),
+                sequencer: stored.seq,
+            },
+        );
         let mut out = Map::new();
         out.insert("ETag".into(), json!(stored.etag));
         crate::sse::write_headers(&mut out, stored.sse.as_ref());
@@ -468,11 +487,45 @@ impl S3Service {
 
     /// `DeleteObject`.
     pub(crate) fn delete_object(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, _) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let out = self.delete_one(ctx, &bucket, key, str_member(&input, "VersionId"))?;
+        self.notify_deleted(ctx, &bucket, &entry, key, &out);
         Ok(Value::Object(out))
+    }
+
+    /// The notification of a delete `delete_one` answered `out` for.
+    fn notify_deleted(
+        &self,
+        ctx: &RequestContext,
+        bucket: &str,
+        entry: &BucketEntry,
+        key: &str,
+        out: &Map<String, Value>,
+    ) {
+        if entry.notification.is_none() {
+            return;
+        }
+        let marker = out.get("DeleteMarker").is_some();
+        self.notify(
+            ctx,
+            bucket,
+            entry,
+            &crate::notifications::ObjectEvent {
+                name: if marker {
+                    "ObjectRemoved:DeleteMarkerCreated"
+                } else {
+                    "ObjectRemoved:Delete"
+                },
+                reason: "DeleteObject",
+                key,
+                size: None,
+                etag: None,
+                version_id: out.get("VersionId").and_then(Value::as_str),
+                sequencer: self.next_seq(ctx),
+            },
+        );
     }
 
     /// Deletes one key (or one version of it): the shared part of
@@ -537,7 +590,7 @@ impl S3Service {
     /// `DeleteObjects`: up to 1,000 keys, each answered on its own; quiet
     /// mode reports only errors.
     pub(crate) fn delete_objects(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, _) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, &input)?;
         let delete = input.get("Delete").cloned().unwrap_or_default();
         let objects = delete
             .get("Objects")
@@ -558,6 +611,7 @@ impl S3Service {
             let vid = str_member(o, "VersionId");
             match self.delete_one(ctx, &bucket, key, vid) {
                 Ok(r) => {
+                    self.notify_deleted(ctx, &bucket, &entry, key, &r);
                     if quiet {
                         continue;
                     }

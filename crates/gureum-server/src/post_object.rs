@@ -330,6 +330,8 @@ fn put_input(form: &Form, bucket: &str, key: &str) -> Value {
     let mut input = Map::new();
     input.insert("Bucket".into(), json!(bucket));
     input.insert("Key".into(), json!(key));
+    // So S3 notifies `s3:ObjectCreated:Post`, as for AWS's POST uploads.
+    input.insert(gureum_s3::notifications::FORM_UPLOAD.into(), json!(true));
     let mut metadata = Map::new();
     for (name, value) in &form.fields {
         let member = match name.as_str() {

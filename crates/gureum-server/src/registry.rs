@@ -37,7 +37,8 @@ impl Registry {
             authorizer.clone(),
         ));
         let credentials = vec![iam.credentials(), sts.credentials()];
-        // One SQS, served as `sqs` and receiving EventBridge's deliveries.
+        // One SQS, served as `sqs` and receiving EventBridge's and S3's
+        // deliveries.
         let sqs = Arc::new(gureum_sqs::SqsService::new(store.clone()));
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
@@ -83,10 +84,13 @@ impl Registry {
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
-            Arc::new(gureum_s3::S3Service::with_encryptor(
-                store.clone(),
-                encryptor("s3"),
-            )),
+            Arc::new(
+                gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
+                    .with_notifications(gureum_s3::notifications::Notifier {
+                        sqs: sqs.clone(),
+                        events: service_events.clone(),
+                    }),
+            ),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),

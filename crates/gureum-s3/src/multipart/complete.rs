@@ -308,6 +308,20 @@ impl S3Service {
             Ok::<_, AwsError>((stored, released, entry.versioning.is_some()))
         })?;
         self.blobs.unlink(released);
+        self.notify(
+            ctx,
+            &bucket,
+            &entry,
+            &crate::notifications::ObjectEvent {
+                name: "ObjectCreated:CompleteMultipartUpload",
+                reason: "CompleteMultipartUpload",
+                key: &key,
+                size: Some(stored.size),
+                etag: Some(stored.etag.trim_matches('"')),
+                version_id: versioned.then(|| stored.version_id_str()),
+                sequencer: stored.seq,
+            },
+        );
         let mut out = Map::new();
         out.insert(
             "Location".into(),
