@@ -6,6 +6,7 @@ import json
 import time
 import urllib.request
 
+import botocore.exceptions
 import pytest
 
 from helpers import advance
@@ -125,6 +126,16 @@ def test_a_fifo_queue_gets_the_targets_message_group(events, sqs, gureum):
     got = out["Messages"]
     assert [json.loads(m["Body"]) for m in got] == [{"n": 1}, {"n": 2}]
     assert {m["Attributes"]["MessageGroupId"] for m in got} == {"orders"}
+
+
+def test_a_fifo_queue_target_without_a_message_group_is_refused(events):
+    events.put_rule(Name="fifo-no-group", EventPattern=json.dumps({"source": ["x"]}))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.put_targets(Rule="fifo-no-group", Targets=[
+            {"Id": "q", "Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:any.fifo"}])
+    err = e.value.response["Error"]
+    assert (err["Code"], err["Message"]) == (
+        "ValidationException", "Parameter(s) SqsParameters must be specified for target: q.")
 
 
 def test_instance_state_changes_reach_a_rule_on_the_default_bus(events, sqs, gureum, ec2, ami):

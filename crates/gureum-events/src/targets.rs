@@ -47,6 +47,21 @@ fn check_input(target: &Value) -> Result<(), AwsError> {
             )));
         }
     }
+    // A FIFO queue takes messages only in a group: AWS refuses the target
+    // without one.
+    let arn = target
+        .get("Arn")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let group = target
+        .get("SqsParameters")
+        .and_then(|p| p.get("MessageGroupId"))
+        .and_then(Value::as_str);
+    if arn.starts_with("arn:aws:sqs:") && arn.ends_with(".fifo") && group.is_none() {
+        return Err(invalid(format!(
+            "Parameter(s) SqsParameters must be specified for target: {id}."
+        )));
+    }
     let bad_path = |p: &str| json_path(&Value::Null, p).is_err();
     if let Some(path) = target.get("InputPath").and_then(Value::as_str) {
         if bad_path(path) {

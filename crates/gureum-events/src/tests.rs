@@ -217,6 +217,40 @@ fn a_rule_has_at_most_five_targets() {
 }
 
 #[test]
+fn a_fifo_queue_target_needs_a_message_group() {
+    let s = svc();
+    let c = ctx();
+    ok(
+        &s,
+        &c,
+        "PutRule",
+        json!({"Name": "r", "EventPattern": "{\"source\":[\"x\"]}"}),
+    );
+    let fifo = "arn:aws:sqs:us-east-1:123456789012:q.fifo";
+    let e = err(
+        &s,
+        &c,
+        "PutTargets",
+        json!({"Rule": "r", "Targets": [{"Id": "t", "Arn": fifo}]}),
+    );
+    assert_eq!(
+        e,
+        (
+            "ValidationException".to_string(),
+            "Parameter(s) SqsParameters must be specified for target: t.".to_string()
+        )
+    );
+    ok(
+        &s,
+        &c,
+        "PutTargets",
+        json!({"Rule": "r", "Targets": [{"Id": "t", "Arn": fifo, "SqsParameters": {"MessageGroupId": "g"}}]}),
+    );
+    let list = ok(&s, &c, "ListTargetsByRule", json!({"Rule": "r"}));
+    assert_eq!(list["Targets"][0]["SqsParameters"]["MessageGroupId"], "g");
+}
+
+#[test]
 fn a_malformed_target_arn_is_a_failed_entry_and_the_others_are_saved() {
     let s = svc();
     let c = ctx();
