@@ -170,12 +170,28 @@ def test_invalid_and_overlapping_configurations_are_refused(s3, sqs):
     err = refused({"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"], "Filter": {
         "Key": {"FilterRules": [{"Name": "middle", "Value": "x"}]}}}]})
     assert err["Message"] == "filter rule name must be either prefix or suffix"
-    err = refused({"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectTagging:Put"]}]})
+    err = refused({"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectRestore:Completed"]}]})
     assert err["Code"] == "NotImplemented"
-    assert "s3:ObjectTagging:Put" in err["Message"]
+    assert "s3:ObjectRestore:Completed" in err["Message"]
     err = refused({"TopicConfigurations": [{"TopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t",
                                             "Events": ["s3:ObjectCreated:*"]}]})
     assert err["Code"] == "NotImplemented" and "TopicConfigurations" in err["Message"]
+
+
+def test_tagging_and_acl_changes_notify(s3, sqs):
+    s3.create_bucket(Bucket="notify-tags", ObjectOwnership="ObjectWriter")
+    url, arn = queue(sqs, "notify-tags", bucket="notify-tags")
+    s3.put_bucket_notification_configuration(Bucket="notify-tags", NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectTagging:*", "s3:ObjectAcl:Put"]}]})
+    drain(sqs, url)
+    put = s3.put_object(Bucket="notify-tags", Key="t", Body=b"x")
+    s3.put_object_tagging(Bucket="notify-tags", Key="t", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]})
+    s3.delete_object_tagging(Bucket="notify-tags", Key="t")
+    s3.put_object_acl(Bucket="notify-tags", Key="t", ACL="private")
+    got = records(drain(sqs, url))
+    assert [r["eventName"] for r in got] == ["ObjectTagging:Put", "ObjectTagging:Delete", "ObjectAcl:Put"]
+    assert {r["s3"]["object"]["eTag"] for r in got} == {put["ETag"].strip('"')}
+    assert all("size" not in r["s3"]["object"] for r in got)
 
 
 def test_an_empty_configuration_turns_notifications_off(s3, sqs):
@@ -217,6 +233,10 @@ def test_eventbridge_configuration_sends_object_events_to_the_default_bus(gureum
     assert (d["reason"], d["requester"], d["version"]) == ("PutObject", ACCOUNT, "0")
     assert deleted["detail-type"] == "Object Deleted"
     assert (deleted["detail"]["reason"], deleted["detail"]["deletion-type"]) == ("DeleteObject", "Permanently Deleted")
+    s3.put_object(Bucket="notify-eventbridge", Key="tagged", Body=b"x")
+    s3.put_object_tagging(Bucket="notify-eventbridge", Key="tagged", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    kinds = [(m["detail-type"], "reason" in m["detail"]) for m in drain(sqs, url)]
+    assert kinds == [("Object Created", True), ("Object Tags Added", False)]
 
 
 def test_a_browser_post_upload_notifies_as_a_post(gureum, s3, sqs):

@@ -348,13 +348,13 @@ impl S3Service {
         if req == Requested::Nothing {
             return Err(missing_security_header());
         }
-        self.store.write(|txn| {
+        let changed = self.store.write(|txn| {
             let (row, mut v) = self.version_target(Some(txn), &bucket, key, &input)?;
             if acls_disabled(&entry) {
                 if !owner_full_control_only(&req, &entry.account_id) {
                     return Err(acl_not_supported());
                 }
-                return Ok(());
+                return Ok(None);
             }
             v.acl = stored(req.clone());
             let table = if row == object_key(&bucket, key) {
@@ -363,8 +363,24 @@ impl S3Service {
                 &self.objects.noncurrent
             };
             txn.put(table, &row, &v)?;
-            Ok(())
+            Ok(Some(v))
         })?;
+        if let Some(v) = changed {
+            self.notify(
+                ctx,
+                &bucket,
+                &entry,
+                &crate::notifications::ObjectEvent {
+                    name: "ObjectAcl:Put",
+                    reason: "PutObjectAcl",
+                    key,
+                    size: None,
+                    etag: Some(v.etag.trim_matches('"')),
+                    version_id: entry.versioning.is_some().then(|| v.version_id_str()),
+                    sequencer: v.seq,
+                },
+            );
+        }
         Ok(json!({}))
     }
 

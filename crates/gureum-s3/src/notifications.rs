@@ -18,8 +18,9 @@
 //!
 //! Events emitted: `s3:ObjectCreated:Put`, `:Post` (browser uploads),
 //! `:Copy`, `:CompleteMultipartUpload`, `s3:ObjectRemoved:Delete` and
-//! `:DeleteMarkerCreated`. A configuration naming another event type
-//! (restores, tagging, ACLs, lifecycle, replication) is refused with
+//! `:DeleteMarkerCreated`, `s3:ObjectTagging:Put` and `:Delete`,
+//! `s3:ObjectAcl:Put`. A configuration naming another event type
+//! (restores, lifecycle, replication, Intelligent-Tiering) is refused with
 //! `NotImplemented` naming it, rather than accepted and never sent.
 //!
 //! Messages are sent after the change commits, in the request; a queue
@@ -58,6 +59,10 @@ const EMITTED: &[&str] = &[
     "s3:ObjectRemoved:*",
     "s3:ObjectRemoved:Delete",
     "s3:ObjectRemoved:DeleteMarkerCreated",
+    "s3:ObjectTagging:*",
+    "s3:ObjectTagging:Put",
+    "s3:ObjectTagging:Delete",
+    "s3:ObjectAcl:Put",
 ];
 
 /// AWS's other event types: valid, but not sent by Gureum yet.
@@ -74,13 +79,9 @@ const NOT_EMITTED: &[&str] = &[
     "s3:Replication:OperationReplicatedAfterThreshold",
     "s3:LifecycleTransition",
     "s3:IntelligentTiering",
-    "s3:ObjectAcl:Put",
     "s3:LifecycleExpiration:*",
     "s3:LifecycleExpiration:Delete",
     "s3:LifecycleExpiration:DeleteMarkerCreated",
-    "s3:ObjectTagging:*",
-    "s3:ObjectTagging:Put",
-    "s3:ObjectTagging:Delete",
 ];
 
 fn invalid(message: &str, name: &str, value: &str) -> AwsError {
@@ -575,7 +576,22 @@ fn eventbridge_event(
     now: i64,
 ) -> ServiceEvent {
     let created = event.name.starts_with("ObjectCreated");
-    let mut object = json!({"key": event.key, "sequencer": format!("{:016X}", event.sequencer)});
+    let removed = event.name.starts_with("ObjectRemoved");
+    let detail_type = if created {
+        "Object Created"
+    } else if removed {
+        "Object Deleted"
+    } else if event.name == "ObjectTagging:Put" {
+        "Object Tags Added"
+    } else if event.name == "ObjectTagging:Delete" {
+        "Object Tags Deleted"
+    } else {
+        "Object ACL Updated"
+    };
+    let mut object = json!({"key": event.key});
+    if created || removed {
+        object["sequencer"] = json!(format!("{:016X}", event.sequencer));
+    }
     if let Some(size) = event.size {
         object["size"] = json!(size);
     }
@@ -592,9 +608,11 @@ fn eventbridge_event(
         "request-id": ctx.request_id,
         "requester": ctx.account_id,
         "source-ip-address": source_ip(ctx),
-        "reason": event.reason,
     });
-    if !created {
+    if created || removed {
+        detail["reason"] = json!(event.reason);
+    }
+    if removed {
         detail["deletion-type"] = json!(if event.name.ends_with("DeleteMarkerCreated") {
             "Delete Marker Created"
         } else {
@@ -603,12 +621,7 @@ fn eventbridge_event(
     }
     ServiceEvent {
         source: "aws.s3".into(),
-        detail_type: if created {
-            "Object Created"
-        } else {
-            "Object Deleted"
-        }
-        .into(),
+        detail_type: detail_type.into(),
         resources: vec![format!("arn:aws:s3:::{bucket}")],
         detail,
         time_ms: now,
@@ -686,7 +699,7 @@ mod tests {
         assert_eq!(e.message, "The ARN could not be parsed");
         let e = base(json!({"Events": ["s3:Nope"]})).expect_err("event");
         assert_eq!(e.message, "The event is not supported for notifications");
-        let e = base(json!({"Events": ["s3:ObjectTagging:Put"]})).expect_err("not emitted");
+        let e = base(json!({"Events": ["s3:ObjectRestore:Completed"]})).expect_err("not emitted");
         assert_eq!((e.code.as_str(), e.status), ("NotImplemented", 501));
         let e =
             base(json!({"Filter": {"Key": {"FilterRules": [{"Name": "middle", "Value": "x"}]}}}))

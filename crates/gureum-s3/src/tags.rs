@@ -44,8 +44,16 @@ fn tag_set(input: &Value) -> Vec<(String, String)> {
 }
 
 impl S3Service {
-    /// Changes the tags of the version `input` names, in one transaction.
-    fn retag(&self, ctx: &RequestContext, input: &Value, tags: Vec<(String, String)>) -> OpResult {
+    /// Changes the tags of the version `input` names, in one transaction,
+    /// and notifies `event` (`ObjectTagging:Put` or `:Delete`, with the
+    /// operation's name).
+    fn retag(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+        tags: Vec<(String, String)>,
+        event: (&str, &str),
+    ) -> OpResult {
         let (bucket, entry) = self.own_bucket(ctx, input)?;
         let key = str_member(input, "Key").unwrap_or_default();
         let wanted = str_member(input, "VersionId");
@@ -72,6 +80,20 @@ impl S3Service {
             }
             Ok(v)
         })?;
+        self.notify(
+            ctx,
+            &bucket,
+            &entry,
+            &crate::notifications::ObjectEvent {
+                name: event.0,
+                reason: event.1,
+                key,
+                size: None,
+                etag: Some(version.etag.trim_matches('"')),
+                version_id: entry.versioning.is_some().then(|| version.version_id_str()),
+                sequencer: version.seq,
+            },
+        );
         Ok(match entry.versioning {
             Some(_) => json!({ "VersionId": version.version_id_str() }),
             None => json!({}),
@@ -82,12 +104,17 @@ impl S3Service {
     pub(crate) fn put_object_tagging(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let tags = tag_set(&input);
         validate_object_tags(&tags)?;
-        self.retag(ctx, &input, tags)
+        self.retag(ctx, &input, tags, ("ObjectTagging:Put", "PutObjectTagging"))
     }
 
     /// `DeleteObjectTagging`: removes every tag.
     pub(crate) fn delete_object_tagging(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        self.retag(ctx, &input, Vec::new())
+        self.retag(
+            ctx,
+            &input,
+            Vec::new(),
+            ("ObjectTagging:Delete", "DeleteObjectTagging"),
+        )
     }
 
     /// `GetObjectTagging`.
