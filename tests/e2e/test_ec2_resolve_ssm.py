@@ -63,3 +63,11 @@ def test_a_parameter_holding_something_else_is_a_malformed_image_id(ssm, ec2):
         ec2.run_instances(ImageId="resolve:ssm:/not-an-ami", InstanceType="t3.micro",
                           MinCount=1, MaxCount=1)
     assert e.value.response["Error"]["Code"] == "InvalidAMIID.Malformed"
+
+
+def test_a_launch_template_naming_a_parameter_resolves_at_launch(ssm, ec2):
+    want = ssm.get_parameter(Name=PUBLIC)["Parameter"]["Value"]
+    ec2.create_launch_template(LaunchTemplateName="from-ssm", LaunchTemplateData={
+        "ImageId": f"resolve:ssm:{PUBLIC}", "InstanceType": "t3.micro"})
+    out = ec2.run_instances(LaunchTemplate={"LaunchTemplateName": "from-ssm"}, MinCount=1, MaxCount=1)
+    assert out["Instances"][0]["ImageId"] == want
