@@ -393,3 +393,6 @@ mod tests;
 
 #[cfg(test)]
 mod race_tests;
+
+#[cfg(test)]
+mod sse_tests;
