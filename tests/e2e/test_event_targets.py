@@ -87,6 +87,24 @@ def test_a_queue_without_the_policy_gets_nothing_and_the_failure_is_recorded(eve
                           f"perform sqs:SendMessage on {qarn}")
 
 
+def test_a_refused_event_goes_to_the_targets_dead_letter_queue(events, sqs, gureum):
+    arn = events.put_rule(Name="with-dlq", EventPattern=json.dumps({"source": ["shop.dlq"]}))["RuleArn"]
+    closed_url, closed = queue(sqs, "dlq-closed")
+    dlq_url, dlq = queue(sqs, "dlq", arn)
+    events.put_targets(Rule="with-dlq", Targets=[{"Id": "q", "Arn": closed, "DeadLetterConfig": {"Arn": dlq}}])
+    put = events.put_events(Entries=[{"Source": "shop.dlq", "DetailType": "x", "Detail": "{}"}])
+    assert receive(sqs, closed_url) == []
+    got = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1, MessageAttributeNames=["All"])["Messages"]
+    (m,) = got
+    assert json.loads(m["Body"])["id"] == put["Entries"][0]["EventId"]
+    attrs = {k: v["StringValue"] for k, v in m["MessageAttributes"].items()}
+    assert attrs["RULE_ARN"] == arn and attrs["TARGET_ARN"] == closed
+    assert attrs["ERROR_CODE"] == "NO_PERMISSIONS"
+    assert "is not authorized to perform sqs:SendMessage" in attrs["ERROR_MESSAGE"]
+    (d,) = deliveries(gureum, arn)
+    assert d["status"] == "failed" and d["error"].endswith(f"(sent to the dead-letter queue {dlq})")
+
+
 def test_a_policy_for_another_rule_does_not_let_this_one_send(events, sqs, gureum):
     arn = events.put_rule(Name="other-rule", EventPattern=json.dumps({"source": ["shop.other"]}))["RuleArn"]
     url, qarn = queue(sqs, "for-someone-else",

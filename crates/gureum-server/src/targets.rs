@@ -11,7 +11,10 @@
 //!   those services expose a delivery interface (their arms are here).
 //!
 //! Every attempt is recorded with its outcome in `events.deliveries`
-//! (`GET /_gureum/events/deliveries`), failures with their reason.
+//! (`GET /_gureum/events/deliveries`), failures with their reason; a
+//! failed event goes to the target's `DeadLetterConfig` queue, when it has
+//! one, with AWS's `RULE_ARN`, `TARGET_ARN`, `ERROR_CODE`, `ERROR_MESSAGE`
+//! and `RETRY_ATTEMPTS` attributes.
 
 use gureum_core::{Clock, Value};
 use gureum_events::{Origin, Outcome, RecordingSink, TargetSink};
@@ -39,16 +42,16 @@ impl ServiceTargets {
     }
 
     /// Sends `payload` to the queue `queue_arn` as EventBridge.
-    fn to_sqs(&self, origin: &Origin<'_>, queue_arn: &str, payload: &str) -> Outcome {
+    fn to_sqs(
+        &self,
+        origin: &Origin<'_>,
+        queue_arn: &str,
+        payload: &str,
+    ) -> Result<(), gureum_core::AwsError> {
         let params = origin.target.get("SqsParameters");
         let group_id = params
             .and_then(|p| p.get("MessageGroupId"))
             .and_then(Value::as_str);
-        let sender = ServiceSender {
-            service: EVENTS_PRINCIPAL,
-            source_arn: origin.rule_arn,
-            source_account: origin.account,
-        };
         let message = ServiceMessage {
             queue_arn,
             body: payload,
@@ -56,10 +59,71 @@ impl ServiceTargets {
             group_id,
             deduplication_id: None,
         };
-        match self.sqs.deliver(&self.clock, &sender, &message) {
-            Ok(_) => Outcome::Delivered,
-            Err(e) => Outcome::Failed(format!("{}: {}", e.code, e.message)),
-        }
+        self.sqs
+            .deliver(&self.clock, &sender(origin), &message)
+            .map(|_| ())
+    }
+
+    /// A failed delivery goes to the target's dead-letter queue, when it
+    /// has one: at once, as AWS sends failures no retry can mend (a queue
+    /// that refuses, one that does not exist; Gureum has no other kind),
+    /// with AWS's attributes naming the rule, the target and the error.
+    /// What became of it is added to the failure's reason.
+    fn to_dead_letter_queue(
+        &self,
+        origin: &Origin<'_>,
+        target_arn: &str,
+        payload: &str,
+        error: &gureum_core::AwsError,
+    ) -> Option<String> {
+        let dlq = origin
+            .target
+            .get("DeadLetterConfig")
+            .and_then(|d| d.get("Arn"))
+            .and_then(Value::as_str)?;
+        let text = |v: &str| serde_json::json!({"DataType": "String", "StringValue": v});
+        let attributes = serde_json::json!({
+            "RULE_ARN": text(origin.rule_arn),
+            "TARGET_ARN": text(target_arn),
+            "ERROR_CODE": text(dead_letter_code(&error.code)),
+            "ERROR_MESSAGE": text(&error.message),
+            "RETRY_ATTEMPTS": text("0"),
+        });
+        let message = ServiceMessage {
+            queue_arn: dlq,
+            body: payload,
+            attributes,
+            group_id: None,
+            deduplication_id: None,
+        };
+        Some(
+            match self.sqs.deliver(&self.clock, &sender(origin), &message) {
+                Ok(_) => format!("sent to the dead-letter queue {dlq}"),
+                Err(e) => format!(
+                    "the dead-letter queue {dlq} refused it too: {}: {}",
+                    e.code, e.message
+                ),
+            },
+        )
+    }
+}
+
+/// EventBridge sending for `origin`'s rule.
+fn sender<'a>(origin: &'a Origin<'a>) -> ServiceSender<'a> {
+    ServiceSender {
+        service: EVENTS_PRINCIPAL,
+        source_arn: origin.rule_arn,
+        source_account: origin.account,
+    }
+}
+
+/// The `ERROR_CODE` attribute AWS gives a dead-lettered event, for the
+/// target service's error.
+fn dead_letter_code(code: &str) -> &'static str {
+    match code {
+        "AccessDeniedException" | "AccessDenied" | "KMS.AccessDeniedException" => "NO_PERMISSIONS",
+        "QueueDoesNotExist" | "AWS.SimpleQueueService.NonExistentQueue" => "NO_RESOURCE",
+        _ => "INVALID_PARAMETER",
     }
 }
 
@@ -76,12 +140,23 @@ impl TargetSink for ServiceTargets {
         payload: &str,
         time_ms: i64,
     ) -> Result<(), String> {
-        let outcome = match service_of(target_arn) {
-            "sqs" => self.to_sqs(origin, target_arn, payload),
+        let sent = match service_of(target_arn) {
+            "sqs" => Some(self.to_sqs(origin, target_arn, payload)),
             // SNS topics, CloudWatch Logs groups and Lambda functions plug
             // in here once their services expose a delivery interface.
-            "sns" | "logs" | "lambda" => Outcome::Recorded,
-            _ => Outcome::Recorded,
+            "sns" | "logs" | "lambda" => None,
+            _ => None,
+        };
+        let outcome = match sent {
+            None => Outcome::Recorded,
+            Some(Ok(())) => Outcome::Delivered,
+            Some(Err(e)) => {
+                let mut reason = format!("{}: {}", e.code, e.message);
+                if let Some(dlq) = self.to_dead_letter_queue(origin, target_arn, payload, &e) {
+                    reason = format!("{reason} ({dlq})");
+                }
+                Outcome::Failed(reason)
+            }
         };
         self.recorder
             .record(origin, target_arn, payload, time_ms, &outcome)?;
@@ -205,6 +280,48 @@ mod tests {
         let got = receive(&sqs, "q.fifo").await;
         assert_eq!(got.len(), 1);
         assert_eq!(got[0]["Body"], "one");
+    }
+
+    #[tokio::test]
+    async fn a_refused_event_goes_to_the_dead_letter_queue_with_awss_attributes() {
+        let dlq = "arn:aws:sqs:us-east-1:123456789012:q";
+        let (sink, sqs, _) = setup(Some(&allow(dlq)), false).await;
+        let ctx = RequestContext::root(ACCOUNT, "us-east-1", Clock::system());
+        gureum_core::Service::call(
+            sqs.as_ref(),
+            &ctx,
+            "CreateQueue",
+            json!({"QueueName": "closed"}),
+        )
+        .await
+        .expect("queue");
+        let closed = "arn:aws:sqs:us-east-1:123456789012:closed";
+        let target = json!({"Id": "t", "Arn": closed, "DeadLetterConfig": {"Arn": dlq}});
+        let err = sink
+            .deliver(&origin(&target), closed, "{\"e\":1}", 5)
+            .expect_err("refused");
+        assert!(
+            err.ends_with(&format!("(sent to the dead-letter queue {dlq})")),
+            "{err}"
+        );
+        let url = format!("http://sqs.us-east-1.localhost:4566/{ACCOUNT}/q");
+        let out = gureum_core::Service::call_streaming(
+            sqs.as_ref(),
+            &ctx,
+            "ReceiveMessage",
+            json!({"QueueUrl": url, "MessageAttributeNames": ["All"]}),
+            gureum_core::RequestBody::from_bytes(Default::default()),
+        )
+        .await
+        .expect("receive")
+        .output;
+        let m = &out["Messages"][0];
+        assert_eq!(m["Body"], "{\"e\":1}");
+        let attr = |n: &str| m["MessageAttributes"][n]["StringValue"].clone();
+        assert_eq!(attr("RULE_ARN"), json!(RULE));
+        assert_eq!(attr("TARGET_ARN"), json!(closed));
+        assert_eq!(attr("ERROR_CODE"), json!("NO_PERMISSIONS"));
+        assert_eq!(attr("RETRY_ATTEMPTS"), json!("0"));
     }
 
     #[tokio::test]
