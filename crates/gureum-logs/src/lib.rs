@@ -1,14 +1,50 @@
-//! CloudWatch Logs (json 1.1, regional).
+//! CloudWatch Logs (json 1.1, regional): log groups (retention, KMS key,
+//! class, tags, data protection policies as records), log streams, events
+//! (`PutLogEvents`, `GetLogEvents`, `FilterLogEvents` with AWS's
+//! filter-pattern language), metric filters that emit metrics through the
+//! [`MetricSink`] seam, subscription filters (records), retention expiry
+//! on Gureum's clock and Logs Insights queries.
 //!
-//! So far: log groups (`CreateLogGroup`, `DescribeLogGroups`,
-//! `DeleteLogGroup`). Streams, events, retention, metric and subscription
-//! filters come with the CloudWatch issue.
+//! Tables (keys from [`gureum_core::Scope`]; `:` cannot appear in group or
+//! stream names, so it separates them):
+//! - `logs.log_groups`: `account/region/group` → [`LogGroup`];
+//! - `logs.log_streams`: `account/region/group:stream` → [`LogStream`];
+//! - `logs.events`: `account/region/group:stream:TTTTTTTTTTTTTTTTSSSSSSSSSSSSSSSS`
+//!   (timestamp and the group's event sequence number, both zero-padded to
+//!   16 digits) → [`StoredEvent`] in a binary codec: one stream's events
+//!   are one key range in time order, so reads are sequential range scans
+//!   that start at `startTime` and stop at `endTime`;
+//! - `logs.metric_filters`, `logs.subscription_filters`:
+//!   `account/region/group:filter` → [`MetricFilter`], [`SubscriptionFilter`];
+//! - `logs.queries`: `account/region/query-id` → [`insights::StoredQuery`].
+//!
+//! Layout: [`errors`]; [`filter_pattern`] (the pattern language, pure);
+//! `log_groups.rs` (groups, retention policies, tags, data protection);
+//! `streams.rs`; `events.rs` (put, get, filter, and the Rust API other
+//! services write through); `retention.rs` (expiry); `metric_filters.rs`;
+//! `subscriptions.rs`; [`insights`] (the query language and its engine).
 
 pub mod errors;
-mod log_groups;
+pub mod filter_pattern;
+pub mod insights;
 
-use gureum_core::{OpResult, RequestContext, Value};
-use gureum_store::{Store, Table};
+mod events;
+mod log_groups;
+mod metric_filters;
+mod retention;
+mod streams;
+mod subscriptions;
+
+pub use events::ServiceEvent;
+
+use errors::{invalid, LogsError};
+use gureum_core::member::str_member;
+use gureum_core::{AwsError, OpResult, RequestContext, Value};
+use gureum_kit::metrics::{MetricSink, NoMetrics};
+use gureum_store::codec::{Decoder, Encoder};
+use gureum_store::{Codec, CodecError, Store, Table};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A stored log group.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -25,20 +61,152 @@ pub struct LogGroup {
     pub log_group_class: String,
     /// Tags.
     #[serde(default)]
-    pub tags: std::collections::BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+    /// Bytes of the events held (messages' UTF-8 lengths).
+    #[serde(default)]
+    pub stored_bytes: i64,
+    /// How many metric filters it has.
+    #[serde(default)]
+    pub metric_filter_count: i64,
+    /// The next event sequence number (one counter per group, so
+    /// `(timestamp, sequence)` orders events across its streams).
+    #[serde(default)]
+    pub next_seq: u64,
+    /// The data protection policy, when one is set.
+    #[serde(default)]
+    pub data_protection: Option<DataProtection>,
+    /// Whether deletion protection is on.
+    #[serde(default)]
+    pub deletion_protection: bool,
+}
+
+/// A data protection policy, kept as a record (Gureum does not mask).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DataProtection {
+    /// The policy document, as given.
+    pub document: String,
+    /// When it was last set, epoch milliseconds.
+    pub updated: i64,
+}
+
+/// A stored log stream.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct LogStream {
+    /// The name.
+    pub name: String,
+    /// Creation time, epoch milliseconds.
+    pub creation_time: i64,
+    /// The oldest event's timestamp.
+    pub first_event: Option<i64>,
+    /// The newest event's timestamp.
+    pub last_event: Option<i64>,
+    /// When events last arrived, epoch milliseconds.
+    pub last_ingestion: Option<i64>,
+    /// Bytes of the events held.
+    pub stored_bytes: i64,
+}
+
+/// One stored event (its timestamp and sequence number are also in its key).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEvent {
+    /// When it happened, epoch milliseconds.
+    pub timestamp: i64,
+    /// When it arrived, epoch milliseconds.
+    pub ingestion_time: i64,
+    /// The message.
+    pub message: String,
+}
+
+/// The binary codec of [`StoredEvent`]: two varints and a string, decoded
+/// without field names on the hot path of every scan.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EventCodec;
+
+impl Codec<StoredEvent> for EventCodec {
+    fn encode(v: &StoredEvent) -> Result<Vec<u8>, CodecError> {
+        let mut e = Encoder::with_capacity(v.message.len() + 12);
+        e.i64(v.timestamp);
+        e.i64(v.ingestion_time);
+        e.str(&v.message);
+        Ok(e.finish())
+    }
+
+    fn decode(bytes: &[u8]) -> Result<StoredEvent, CodecError> {
+        let mut d = Decoder::new(bytes);
+        let timestamp = d.i64()?;
+        let ingestion_time = d.i64()?;
+        let message = d.str()?.to_string();
+        d.finish()?;
+        Ok(StoredEvent {
+            timestamp,
+            ingestion_time,
+            message,
+        })
+    }
+}
+
+/// A metric filter.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct MetricFilter {
+    /// The filter's name.
+    pub name: String,
+    /// The group it belongs to.
+    pub group: String,
+    /// The pattern, as given.
+    pub pattern: String,
+    /// The transformations, as given (model-shaped).
+    pub transformations: Vec<Value>,
+    /// Creation time, epoch milliseconds.
+    pub creation_time: i64,
+}
+
+/// A subscription filter (kept; delivery is wired when its targets are).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SubscriptionFilter {
+    /// The filter's name.
+    pub name: String,
+    /// The group it belongs to.
+    pub group: String,
+    /// The pattern, as given.
+    pub pattern: String,
+    /// Where matching events go.
+    pub destination_arn: String,
+    /// The role delivery assumes.
+    pub role_arn: Option<String>,
+    /// `ByLogStream` or `Random`.
+    pub distribution: String,
+    /// Creation time, epoch milliseconds.
+    pub creation_time: i64,
 }
 
 /// The CloudWatch Logs service.
 pub struct LogsService {
     store: Store,
     log_groups: Table<LogGroup>,
+    streams: Table<LogStream>,
+    events: Table<StoredEvent, EventCodec>,
+    metric_filters: Table<MetricFilter>,
+    subscriptions: Table<SubscriptionFilter>,
+    queries: Table<insights::StoredQuery>,
+    metrics: Arc<dyn MetricSink>,
 }
 
 impl LogsService {
-    /// The service over `store`.
+    /// The service over `store`, its metric filters' metrics dropped.
     pub fn new(store: Store) -> Self {
+        Self::with_metrics(store, Arc::new(NoMetrics))
+    }
+
+    /// The service over `store`, emitting metric filters' metrics to `metrics`.
+    pub fn with_metrics(store: Store, metrics: Arc<dyn MetricSink>) -> Self {
         LogsService {
             log_groups: store.table("logs.log_groups"),
+            streams: store.table("logs.log_streams"),
+            events: store.table_with_codec("logs.events"),
+            metric_filters: store.table("logs.metric_filters"),
+            subscriptions: store.table("logs.subscription_filters"),
+            queries: store.table("logs.queries"),
+            metrics,
             store,
         }
     }
@@ -46,14 +214,136 @@ impl LogsService {
     fn create_log_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
         log_groups::create(self, ctx, &input)
     }
-
     fn describe_log_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
         log_groups::describe(self, ctx, &input)
     }
-
     fn delete_log_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
         log_groups::delete(self, ctx, &input)
     }
+    fn put_retention_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::put_retention(self, ctx, &input)
+    }
+    fn delete_retention_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::delete_retention(self, ctx, &input)
+    }
+    fn tag_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::tag_resource(self, ctx, &input)
+    }
+    fn untag_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::untag_resource(self, ctx, &input)
+    }
+    fn list_tags_for_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::list_tags_for_resource(self, ctx, &input)
+    }
+    fn tag_log_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::tag_log_group(self, ctx, &input)
+    }
+    fn untag_log_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::untag_log_group(self, ctx, &input)
+    }
+    fn list_tags_log_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::list_tags_log_group(self, ctx, &input)
+    }
+    fn put_data_protection_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::put_data_protection(self, ctx, &input)
+    }
+    fn get_data_protection_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::get_data_protection(self, ctx, &input)
+    }
+    fn delete_data_protection_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::delete_data_protection(self, ctx, &input)
+    }
+    fn create_log_stream(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        streams::create(self, ctx, &input)
+    }
+    fn delete_log_stream(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        streams::delete(self, ctx, &input)
+    }
+    fn describe_log_streams(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        streams::describe(self, ctx, &input)
+    }
+    fn put_log_events(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        events::put(self, ctx, &input)
+    }
+    fn get_log_events(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        events::get(self, ctx, &input)
+    }
+    fn filter_log_events(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        events::filter(self, ctx, &input)
+    }
+    fn put_metric_filter(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        metric_filters::put(self, ctx, &input)
+    }
+    fn describe_metric_filters(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        metric_filters::describe(self, ctx, &input)
+    }
+    fn delete_metric_filter(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        metric_filters::delete(self, ctx, &input)
+    }
+    fn test_metric_filter(&self, _ctx: &RequestContext, input: Value) -> OpResult {
+        metric_filters::test(&input)
+    }
+    fn put_subscription_filter(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        subscriptions::put(self, ctx, &input)
+    }
+    fn describe_subscription_filters(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        subscriptions::describe(self, ctx, &input)
+    }
+    fn delete_subscription_filter(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        subscriptions::delete(self, ctx, &input)
+    }
+    fn start_query(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        insights::start(self, ctx, &input)
+    }
+    fn get_query_results(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        insights::results(self, ctx, &input)
+    }
+    fn stop_query(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        insights::stop(self, ctx, &input)
+    }
+    fn describe_queries(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        insights::describe(self, ctx, &input)
+    }
+}
+
+/// The group an operation names: `logGroupName`, or `logGroupIdentifier`
+/// (a name or an ARN, with or without the trailing `:*`).
+fn group_name_of(input: &Value) -> Result<&str, AwsError> {
+    let name = str_member(input, "logGroupName");
+    let ident = str_member(input, "logGroupIdentifier");
+    match (name, ident) {
+        (Some(_), Some(_)) => Err(invalid(
+            "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
+        )),
+        (Some(n), None) => Ok(n),
+        (None, Some(i)) => Ok(name_from_identifier(i)),
+        (None, None) => Err(invalid(
+            "Should provide either name or ARN of the log group (Gureum's wording).",
+        )),
+    }
+}
+
+/// A log group's name from a name or an ARN.
+fn name_from_identifier(ident: &str) -> &str {
+    match ident.split_once(":log-group:") {
+        Some((_, rest)) => rest.strip_suffix(":*").unwrap_or(rest),
+        None => ident,
+    }
+}
+
+/// The group's ARN without the `:*` suffix.
+fn group_arn(ctx: &RequestContext, name: &str) -> String {
+    format!(
+        "arn:aws:logs:{}:{}:log-group:{name}",
+        ctx.region, ctx.account_id
+    )
+}
+
+/// The group of `name` in the caller's region, or `ResourceNotFoundException`.
+fn load_group(svc: &LogsService, ctx: &RequestContext, name: &str) -> Result<LogGroup, AwsError> {
+    svc.log_groups
+        .get(&gureum_core::Scope::regional(ctx).key(name))?
+        .ok_or_else(|| LogsError::LogGroupNotFound.into())
 }
 
 gureum_core::service_operations! {
@@ -61,4 +351,35 @@ gureum_core::service_operations! {
     "CreateLogGroup" => create_log_group,
     "DeleteLogGroup" => delete_log_group,
     "DescribeLogGroups" => describe_log_groups,
+    "PutRetentionPolicy" => put_retention_policy,
+    "DeleteRetentionPolicy" => delete_retention_policy,
+    "TagResource" => tag_resource,
+    "UntagResource" => untag_resource,
+    "ListTagsForResource" => list_tags_for_resource,
+    "TagLogGroup" => tag_log_group,
+    "UntagLogGroup" => untag_log_group,
+    "ListTagsLogGroup" => list_tags_log_group,
+    "PutDataProtectionPolicy" => put_data_protection_policy,
+    "GetDataProtectionPolicy" => get_data_protection_policy,
+    "DeleteDataProtectionPolicy" => delete_data_protection_policy,
+    "CreateLogStream" => create_log_stream,
+    "DeleteLogStream" => delete_log_stream,
+    "DescribeLogStreams" => describe_log_streams,
+    "PutLogEvents" => put_log_events,
+    "GetLogEvents" => get_log_events,
+    "FilterLogEvents" => filter_log_events,
+    "PutMetricFilter" => put_metric_filter,
+    "DescribeMetricFilters" => describe_metric_filters,
+    "DeleteMetricFilter" => delete_metric_filter,
+    "TestMetricFilter" => test_metric_filter,
+    "PutSubscriptionFilter" => put_subscription_filter,
+    "DescribeSubscriptionFilters" => describe_subscription_filters,
+    "DeleteSubscriptionFilter" => delete_subscription_filter,
+    "StartQuery" => start_query,
+    "GetQueryResults" => get_query_results,
+    "StopQuery" => stop_query,
+    "DescribeQueries" => describe_queries,
 }
+
+#[cfg(test)]
+mod tests;

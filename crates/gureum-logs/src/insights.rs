@@ -1,0 +1,1420 @@
+//! CloudWatch Logs Insights: `StartQuery`, `GetQueryResults`,
+//! `StopQuery`, `DescribeQueries`, and the query language.
+//!
+//! A query is a pipeline of commands separated by `|`: `fields`,
+//! `filter`, `stats` (`count(*)`, `count(f)`, `count_distinct`, `sum`,
+//! `avg`, `min`, `max` … `by` fields or `bin(5m)`), `sort … asc|desc`,
+//! `limit`, `parse` (a `*` glob with `as` names, or a regex with named
+//! groups), `dedup` and `display`. Expressions have `=`, `!=`, `<`, `<=`,
+//! `>`, `>=`, `like` (a `/regex/` or a substring), `in [ … ]`, `and`,
+//! `or`, `not`, `+ - * /` and the functions `bin`, `strlen`, `toupper`,
+//! `tolower`, `abs`, `floor`, `ceil`, `concat`, `ispresent`.
+//!
+//! [`Query::parse`] validates (its error is `MalformedQueryException`'s
+//! message); [`Query::run`] evaluates over records. Records carry
+//! `@timestamp`, `@message`, `@logStream`, `@log`, `@ingestionTime`, and
+//! the fields of a JSON message flattened with dots (`user.id`), as
+//! Insights discovers them.
+//!
+//! Queries run to completion when started (Gureum reads its own store, so
+//! there is nothing to wait for); the result is kept in `logs.queries`
+//! and `GetQueryResults` answers `Complete` with it.
+
+use crate::errors::{invalid, LogsError};
+use crate::events::{position, scan_stream, streams_of};
+use crate::streams::stream_key;
+use crate::{name_from_identifier, retention, LogsService};
+use gureum_core::member::str_member;
+use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
+use regex_automata::meta::Regex;
+use serde_json::json;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
+use std::ops::ControlFlow;
+
+/// A value in a record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    /// Absent or null.
+    Null,
+    /// A number.
+    Num(f64),
+    /// Text.
+    Str(String),
+    /// A time, epoch milliseconds (`@timestamp`, `bin(…)`).
+    Time(i64),
+}
+
+impl Val {
+    fn num(&self) -> Option<f64> {
+        match self {
+            Val::Num(n) => Some(*n),
+            Val::Time(t) => Some(*t as f64),
+            Val::Str(s) => s.trim().parse().ok(),
+            Val::Null => None,
+        }
+    }
+
+    fn truthy(&self) -> bool {
+        match self {
+            Val::Null => false,
+            Val::Num(n) => *n != 0.0,
+            Val::Str(s) => !s.is_empty() && s != "false",
+            Val::Time(_) => true,
+        }
+    }
+
+    /// The text Insights shows.
+    pub fn render(&self) -> Option<String> {
+        match self {
+            Val::Null => None,
+            Val::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{}", *n as i64)),
+            Val::Num(n) => Some(n.to_string()),
+            Val::Str(s) => Some(s.clone()),
+            Val::Time(t) => Some(format_time(*t)),
+        }
+    }
+
+    fn cmp_to(&self, other: &Val) -> Option<Ordering> {
+        match (self, other) {
+            (Val::Null, _) | (_, Val::Null) => None,
+            (Val::Str(a), Val::Str(b)) => Some(a.cmp(b)),
+            (a, b) => match (a.num(), b.num()) {
+                (Some(x), Some(y)) => x.partial_cmp(&y),
+                _ => Some(a.render().cmp(&b.render())),
+            },
+        }
+    }
+}
+
+/// `2024-05-01 12:00:00.000`, as Insights prints times.
+pub fn format_time(ms: i64) -> String {
+    let iso = gureum_core::timestamp::format_iso8601(ms);
+    iso.trim_end_matches('Z').replacen('T', " ", 1)
+}
+
+/// A record: field name → value.
+pub type Record = BTreeMap<String, Val>;
+
+/// An expression.
+#[derive(Clone, Debug)]
+pub enum Expr {
+    /// A field reference.
+    Field(String),
+    /// A literal.
+    Lit(Val),
+    /// A `/regex/` literal.
+    Regex(String),
+    /// A duration literal (`5m`), milliseconds.
+    Duration(i64),
+    /// `*` (in `count(*)`).
+    Star,
+    /// A binary operation.
+    Binary(Box<Expr>, String, Box<Expr>),
+    /// `not e`.
+    Not(Box<Expr>),
+    /// `e in [ … ]`.
+    In(Box<Expr>, Vec<Expr>),
+    /// A function call (lower-case name).
+    Call(String, Vec<Expr>),
+}
+
+/// One output column: an expression and its name.
+#[derive(Clone, Debug)]
+pub struct Named {
+    /// The expression.
+    pub expr: Expr,
+    /// The column's name (the alias, or the expression's text).
+    pub name: String,
+}
+
+/// One command of a query.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// `fields`.
+    Fields(Vec<Named>),
+    /// `display`.
+    Display(Vec<String>),
+    /// `filter`.
+    Filter(Expr),
+    /// `stats … by …`.
+    Stats(Vec<Named>, Vec<Named>),
+    /// `sort`: expressions, each descending or not.
+    Sort(Vec<(Expr, bool)>),
+    /// `limit`.
+    Limit(usize),
+    /// `parse field "glob" as a, b` or `parse field /regex/`.
+    Parse(Expr, Regex, Vec<String>),
+    /// `dedup`.
+    Dedup(Vec<String>),
+}
+
+/// A parsed query.
+#[derive(Clone, Debug)]
+pub struct Query {
+    /// The commands, in order.
+    pub commands: Vec<Command>,
+}
+
+/// What a query produced.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Outcome {
+    /// Rows of `(field, value)`.
+    pub rows: Vec<Vec<(String, String)>>,
+    /// Records that passed the filters.
+    pub matched: u64,
+    /// Records read.
+    pub scanned: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Num(f64),
+    Dur(i64),
+    Regex(String),
+    Sym(String),
+}
+
+fn lex(text: &str) -> Result<Vec<Tok>, String> {
+    let b: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let prev_is_value = |out: &Vec<Tok>| {
+        let keyword = matches!(out.last(), Some(Tok::Ident(k))
+            if ["like", "and", "or", "not", "in", "filter"].contains(&k.to_ascii_lowercase().as_str()));
+        let after_parse_field = out.len() >= 2
+            && matches!(&out[out.len() - 2], Tok::Ident(k) if k.eq_ignore_ascii_case("parse"));
+        if keyword || after_parse_field {
+            return false;
+        }
+        matches!(
+            out.last(),
+            Some(Tok::Ident(_) | Tok::Str(_) | Tok::Num(_) | Tok::Dur(_) | Tok::Regex(_))
+        ) || matches!(out.last(), Some(Tok::Sym(s)) if s == ")" || s == "]")
+    };
+    while i < b.len() {
+        let c = b[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '"' || c == '\'' {
+            let mut s = String::new();
+            i += 1;
+            while i < b.len() && b[i] != c {
+                if b[i] == '\\' && i + 1 < b.len() {
+                    i += 1;
+                }
+                s.push(b[i]);
+                i += 1;
+            }
+            if i >= b.len() {
+                return Err("unterminated string".into());
+            }
+            i += 1;
+            out.push(Tok::Str(s));
+        } else if c == '`' {
+            let start = i + 1;
+            i += 1;
+            while i < b.len() && b[i] != '`' {
+                i += 1;
+            }
+            if i >= b.len() {
+                return Err("unterminated `".into());
+            }
+            out.push(Tok::Ident(b[start..i].iter().collect()));
+            i += 1;
+        } else if c == '/' && !prev_is_value(&out) {
+            let mut s = String::new();
+            i += 1;
+            while i < b.len() && b[i] != '/' {
+                if b[i] == '\\' && i + 1 < b.len() && b[i + 1] == '/' {
+                    i += 1;
+                }
+                s.push(b[i]);
+                i += 1;
+            }
+            if i >= b.len() {
+                return Err("unterminated regex".into());
+            }
+            i += 1;
+            out.push(Tok::Regex(s));
+        } else if c.is_ascii_digit() {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == '.') {
+                i += 1;
+            }
+            let n: f64 = b[start..i]
+                .iter()
+                .collect::<String>()
+                .parse()
+                .map_err(|_| "bad number".to_string())?;
+            let ustart = i;
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            let unit: String = b[ustart..i].iter().collect();
+            if unit.is_empty() {
+                out.push(Tok::Num(n));
+            } else {
+                let ms = match unit.as_str() {
+                    "ms" => 1.0,
+                    "s" | "sec" | "second" | "seconds" => 1000.0,
+                    "m" | "min" | "minute" | "minutes" => 60_000.0,
+                    "h" | "hr" | "hour" | "hours" => 3_600_000.0,
+                    "d" | "day" | "days" => 86_400_000.0,
+                    "w" | "week" | "weeks" => 604_800_000.0,
+                    _ => return Err(format!("unknown time unit {unit}")),
+                };
+                out.push(Tok::Dur((n * ms) as i64));
+            }
+        } else if c.is_alphanumeric() || c == '@' || c == '_' || c == '$' {
+            let start = i;
+            while i < b.len() && (b[i].is_alphanumeric() || "@_.$".contains(b[i])) {
+                i += 1;
+            }
+            out.push(Tok::Ident(b[start..i].iter().collect()));
+        } else {
+            let two: String = b[i..(i + 2).min(b.len())].iter().collect();
+            if ["!=", "<=", ">=", "=="].contains(&two.as_str()) {
+                out.push(Tok::Sym(if two == "==" { "=".into() } else { two }));
+                i += 2;
+            } else if "=<>()[],|+-*/%".contains(c) {
+                out.push(Tok::Sym(c.to_string()));
+                i += 1;
+            } else {
+                return Err(format!("unexpected character {c}"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    at: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.at)
+    }
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.toks.get(self.at).cloned();
+        self.at += 1;
+        t
+    }
+    fn is_sym(&self, s: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Sym(x)) if x == s)
+    }
+    fn is_kw(&self, k: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Ident(x)) if x.eq_ignore_ascii_case(k))
+    }
+    fn eat_sym(&mut self, s: &str) -> bool {
+        let yes = self.is_sym(s);
+        if yes {
+            self.at += 1;
+        }
+        yes
+    }
+    fn eat_kw(&mut self, k: &str) -> bool {
+        let yes = self.is_kw(k);
+        if yes {
+            self.at += 1;
+        }
+        yes
+    }
+    fn end_of_command(&self) -> bool {
+        self.peek().is_none() || self.is_sym("|")
+    }
+    fn expect_sym(&mut self, s: &str) -> Result<(), String> {
+        if self.eat_sym(s) {
+            Ok(())
+        } else {
+            Err(format!("expected {s}"))
+        }
+    }
+    fn ident(&mut self) -> Result<String, String> {
+        match self.next() {
+            Some(Tok::Ident(s)) => Ok(s),
+            other => Err(format!("expected a field name, found {other:?}")),
+        }
+    }
+
+    fn expr(&mut self) -> Result<Expr, String> {
+        let mut left = self.and()?;
+        while self.eat_kw("or") {
+            let right = self.and()?;
+            left = Expr::Binary(Box::new(left), "or".into(), Box::new(right));
+        }
+        Ok(left)
+    }
+    fn and(&mut self) -> Result<Expr, String> {
+        let mut left = self.not()?;
+        while self.eat_kw("and") {
+            let right = self.not()?;
+            left = Expr::Binary(Box::new(left), "and".into(), Box::new(right));
+        }
+        Ok(left)
+    }
+    fn not(&mut self) -> Result<Expr, String> {
+        if self.eat_kw("not") {
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.cmp()
+    }
+    fn cmp(&mut self) -> Result<Expr, String> {
+        let left = self.add()?;
+        for op in ["=", "!=", "<", "<=", ">", ">="] {
+            if self.eat_sym(op) {
+                let right = self.add()?;
+                return Ok(Expr::Binary(Box::new(left), op.into(), Box::new(right)));
+            }
+        }
+        let negated = if self.is_kw("not")
+            && matches!(self.toks.get(self.at + 1), Some(Tok::Ident(k)) if k.eq_ignore_ascii_case("like") || k.eq_ignore_ascii_case("in"))
+        {
+            self.at += 1;
+            true
+        } else {
+            false
+        };
+        let e = if self.eat_kw("like") || self.eat_sym("=~") {
+            let right = self.add()?;
+            Expr::Binary(Box::new(left), "like".into(), Box::new(right))
+        } else if self.eat_kw("in") {
+            self.expect_sym("[")?;
+            let mut items = Vec::new();
+            if !self.is_sym("]") {
+                loop {
+                    items.push(self.add()?);
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+            }
+            self.expect_sym("]")?;
+            Expr::In(Box::new(left), items)
+        } else {
+            if negated {
+                return Err("expected like or in after not".into());
+            }
+            return Ok(left);
+        };
+        Ok(if negated { Expr::Not(Box::new(e)) } else { e })
+    }
+    fn add(&mut self) -> Result<Expr, String> {
+        let mut left = self.mul()?;
+        loop {
+            let op = if self.eat_sym("+") {
+                "+"
+            } else if self.eat_sym("-") {
+                "-"
+            } else {
+                return Ok(left);
+            };
+            let right = self.mul()?;
+            left = Expr::Binary(Box::new(left), op.into(), Box::new(right));
+        }
+    }
+    fn mul(&mut self) -> Result<Expr, String> {
+        let mut left = self.primary()?;
+        loop {
+            let op = if self.eat_sym("*") {
+                "*"
+            } else if self.eat_sym("/") {
+                "/"
+            } else if self.eat_sym("%") {
+                "%"
+            } else {
+                return Ok(left);
+            };
+            let right = self.primary()?;
+            left = Expr::Binary(Box::new(left), op.into(), Box::new(right));
+        }
+    }
+    fn primary(&mut self) -> Result<Expr, String> {
+        match self.next() {
+            Some(Tok::Num(n)) => Ok(Expr::Lit(Val::Num(n))),
+            Some(Tok::Dur(d)) => Ok(Expr::Duration(d)),
+            Some(Tok::Str(s)) => Ok(Expr::Lit(Val::Str(s))),
+            Some(Tok::Regex(r)) => {
+                Regex::new(&r).map_err(|e| format!("bad regex: {e}"))?;
+                Ok(Expr::Regex(r))
+            }
+            Some(Tok::Sym(s)) if s == "(" => {
+                let e = self.expr()?;
+                self.expect_sym(")")?;
+                Ok(e)
+            }
+            Some(Tok::Sym(s)) if s == "*" => Ok(Expr::Star),
+            Some(Tok::Sym(s)) if s == "-" => match self.primary()? {
+                Expr::Lit(Val::Num(n)) => Ok(Expr::Lit(Val::Num(-n))),
+                e => Ok(Expr::Binary(
+                    Box::new(Expr::Lit(Val::Num(0.0))),
+                    "-".into(),
+                    Box::new(e),
+                )),
+            },
+            Some(Tok::Ident(name)) => {
+                if self.eat_sym("(") {
+                    let mut args = Vec::new();
+                    if !self.is_sym(")") {
+                        loop {
+                            args.push(self.expr()?);
+                            if !self.eat_sym(",") {
+                                break;
+                            }
+                        }
+                    }
+                    self.expect_sym(")")?;
+                    let f = name.to_ascii_lowercase();
+                    if !FUNCTIONS.contains(&f.as_str()) && !AGGREGATES.contains(&f.as_str()) {
+                        return Err(format!("unknown function {name}"));
+                    }
+                    Ok(Expr::Call(f, args))
+                } else if name.eq_ignore_ascii_case("true") {
+                    Ok(Expr::Lit(Val::Num(1.0)))
+                } else if name.eq_ignore_ascii_case("false") {
+                    Ok(Expr::Lit(Val::Num(0.0)))
+                } else {
+                    Ok(Expr::Field(name))
+                }
+            }
+            other => Err(format!("unexpected {other:?}")),
+        }
+    }
+    /// `expr [as name]`, named by its source text when no alias.
+    fn named(&mut self) -> Result<Named, String> {
+        let start = self.at;
+        let expr = self.expr()?;
+        let name = if self.eat_kw("as") {
+            self.ident()?
+        } else {
+            render_tokens(&self.toks[start..self.at])
+        };
+        Ok(Named { expr, name })
+    }
+    fn named_list(&mut self, stop_at_by: bool) -> Result<Vec<Named>, String> {
+        let mut out = Vec::new();
+        loop {
+            out.push(self.named()?);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        if !stop_at_by && !self.end_of_command() {
+            return Err("unexpected text after the list".into());
+        }
+        Ok(out)
+    }
+}
+
+const FUNCTIONS: [&str; 9] = [
+    "bin",
+    "strlen",
+    "toupper",
+    "tolower",
+    "abs",
+    "floor",
+    "ceil",
+    "concat",
+    "ispresent",
+];
+const AGGREGATES: [&str; 6] = ["count", "count_distinct", "sum", "avg", "min", "max"];
+
+/// The source text of tokens, as Insights names unaliased columns.
+fn render_tokens(toks: &[Tok]) -> String {
+    let mut s = String::new();
+    for (i, t) in toks.iter().enumerate() {
+        let piece = match t {
+            Tok::Ident(x) => x.clone(),
+            Tok::Str(x) => format!("\"{x}\""),
+            Tok::Num(n) => Val::Num(*n).render().unwrap_or_default(),
+            Tok::Dur(d) => {
+                let (n, u) = if d % 86_400_000 == 0 {
+                    (d / 86_400_000, "d")
+                } else if d % 3_600_000 == 0 {
+                    (d / 3_600_000, "h")
+                } else if d % 60_000 == 0 {
+                    (d / 60_000, "m")
+                } else if d % 1000 == 0 {
+                    (d / 1000, "s")
+                } else {
+                    (*d, "ms")
+                };
+                format!("{n}{u}")
+            }
+            Tok::Regex(r) => format!("/{r}/"),
+            Tok::Sym(x) => x.clone(),
+        };
+        let glue = i > 0
+            && !matches!(t, Tok::Sym(x) if x == "(" || x == ")" || x == ",")
+            && !matches!(&toks[i - 1], Tok::Sym(x) if x == "(");
+        if glue {
+            s.push(' ');
+        }
+        s.push_str(&piece);
+        if matches!(t, Tok::Sym(x) if x == ",") {
+            s.push(' ');
+        }
+    }
+    s.replace("  ", " ")
+}
+
+/// Turns a `parse` glob (`"* [*] *"`) into a regex with one group per `*`.
+fn glob_regex(glob: &str) -> String {
+    let mut out = String::new();
+    for (i, piece) in glob.split('*').enumerate() {
+        if i > 0 {
+            out.push_str("(.*?)");
+        }
+        out.push_str(&regex_escape(piece));
+    }
+    // A trailing `*` takes the rest.
+    if glob.ends_with('*') {
+        out.truncate(out.len() - "(.*?)".len());
+        out.push_str("(.*)");
+    }
+    out
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn named_groups(re: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = re;
+    while let Some(i) = rest.find("(?<") {
+        let after = &rest[i + 3..];
+        if let Some(end) = after.find('>') {
+            out.push(after[..end].to_string());
+            rest = &after[end..];
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+impl Query {
+    /// Parses a query.
+    pub fn parse(text: &str) -> Result<Query, String> {
+        let toks = lex(text)?;
+        let mut p = Parser { toks, at: 0 };
+        let mut commands = Vec::new();
+        while p.peek().is_some() {
+            let cmd = p.ident()?.to_ascii_lowercase();
+            let c = match cmd.as_str() {
+                "fields" => Command::Fields(p.named_list(false)?),
+                "display" => {
+                    let mut names = Vec::new();
+                    loop {
+                        names.push(p.ident()?);
+                        if !p.eat_sym(",") {
+                            break;
+                        }
+                    }
+                    Command::Display(names)
+                }
+                "filter" => Command::Filter(p.expr()?),
+                "stats" => {
+                    let aggs = p.named_list(true)?;
+                    for a in &aggs {
+                        if !has_aggregate(&a.expr) {
+                            return Err(format!("{} is not an aggregation", a.name));
+                        }
+                    }
+                    let by = if p.eat_kw("by") {
+                        p.named_list(false)?
+                    } else {
+                        Vec::new()
+                    };
+                    Command::Stats(aggs, by)
+                }
+                "sort" => {
+                    let mut keys = Vec::new();
+                    loop {
+                        let e = p.expr()?;
+                        let desc = if p.eat_kw("desc") {
+                            true
+                        } else {
+                            p.eat_kw("asc");
+                            false
+                        };
+                        keys.push((e, desc));
+                        if !p.eat_sym(",") {
+                            break;
+                        }
+                    }
+                    Command::Sort(keys)
+                }
+                "limit" => match p.next() {
+                    Some(Tok::Num(n)) if n >= 1.0 => Command::Limit(n as usize),
+                    _ => return Err("limit takes a positive number".into()),
+                },
+                "parse" => {
+                    let field = p.expr()?;
+                    match p.next() {
+                        Some(Tok::Str(glob)) => {
+                            if !p.eat_kw("as") {
+                                return Err("parse with a pattern needs as".into());
+                            }
+                            let mut names = Vec::new();
+                            loop {
+                                names.push(p.ident()?);
+                                if !p.eat_sym(",") {
+                                    break;
+                                }
+                            }
+                            if names.len() != glob.matches('*').count() {
+                                return Err("parse: as many names as * are needed".into());
+                            }
+                            let re = Regex::new(&glob_regex(&glob)).map_err(|e| e.to_string())?;
+                            Command::Parse(field, re, names)
+                        }
+                        Some(Tok::Regex(r)) => {
+                            let names = named_groups(&r);
+                            let re = Regex::new(&r).map_err(|e| e.to_string())?;
+                            Command::Parse(field, re, names)
+                        }
+                        _ => return Err("parse needs a pattern".into()),
+                    }
+                }
+                "dedup" => {
+                    let mut names = Vec::new();
+                    loop {
+                        names.push(p.ident()?);
+                        if !p.eat_sym(",") {
+                            break;
+                        }
+                    }
+                    Command::Dedup(names)
+                }
+                other => return Err(format!("unknown command {other}")),
+            };
+            if !p.end_of_command() {
+                return Err(format!("unexpected text after {cmd}"));
+            }
+            p.eat_sym("|");
+            commands.push(c);
+        }
+        if commands.is_empty() {
+            return Err("empty query".into());
+        }
+        Ok(Query { commands })
+    }
+
+    /// Runs the query over `records` (read in time order), keeping at most
+    /// `limit` rows.
+    pub fn run(&self, records: Vec<Record>, limit: usize) -> Outcome {
+        let scanned = records.len() as u64;
+        let bytes = records
+            .iter()
+            .map(|r| match r.get("@message") {
+                Some(Val::Str(m)) => m.len() as u64,
+                _ => 0,
+            })
+            .sum();
+        let mut rows = records;
+        let mut columns: Option<Vec<String>> = None;
+        let mut display: Option<Vec<String>> = None;
+        let mut aggregated = false;
+        let mut matched = None;
+        for c in &self.commands {
+            match c {
+                Command::Fields(list) => {
+                    for r in rows.iter_mut() {
+                        for n in list {
+                            let v = eval(&n.expr, r);
+                            r.insert(n.name.clone(), v);
+                        }
+                    }
+                    columns
+                        .get_or_insert_with(Vec::new)
+                        .extend(list.iter().map(|n| n.name.clone()));
+                }
+                Command::Display(names) => display = Some(names.clone()),
+                Command::Filter(e) => rows.retain(|r| eval(e, r).truthy()),
+                Command::Parse(field, re, names) => {
+                    for r in rows.iter_mut() {
+                        let text = eval(field, r).render().unwrap_or_default();
+                        let mut caps = re.create_captures();
+                        re.captures(text.as_str(), &mut caps);
+                        if !caps.is_match() {
+                            continue;
+                        }
+                        for (i, n) in names.iter().enumerate() {
+                            let span = caps.get_group_by_name(n).or_else(|| caps.get_group(i + 1));
+                            if let Some(s) = span {
+                                r.insert(n.clone(), Val::Str(text[s.range()].to_string()));
+                            }
+                        }
+                    }
+                }
+                Command::Stats(aggs, by) => {
+                    matched = Some(rows.len() as u64);
+                    rows = stats(&rows, aggs, by);
+                    columns = Some(
+                        by.iter()
+                            .map(|n| n.name.clone())
+                            .chain(aggs.iter().map(|n| n.name.clone()))
+                            .collect(),
+                    );
+                    aggregated = true;
+                }
+                Command::Sort(keys) => rows.sort_by(|a, b| {
+                    for (e, desc) in keys {
+                        let o = eval(e, a).cmp_to(&eval(e, b)).unwrap_or_else(|| {
+                            match (eval(e, a), eval(e, b)) {
+                                (Val::Null, Val::Null) => Ordering::Equal,
+                                (Val::Null, _) => Ordering::Greater,
+                                _ => Ordering::Less,
+                            }
+                        });
+                        let o = if *desc { o.reverse() } else { o };
+                        if o != Ordering::Equal {
+                            return o;
+                        }
+                    }
+                    Ordering::Equal
+                }),
+                Command::Limit(n) => rows.truncate(*n),
+                Command::Dedup(names) => {
+                    let mut seen = HashSet::new();
+                    rows.retain(|r| {
+                        let key: Vec<Option<String>> = names
+                            .iter()
+                            .map(|n| r.get(n).and_then(Val::render))
+                            .collect();
+                        seen.insert(key)
+                    });
+                }
+            }
+        }
+        rows.truncate(limit);
+        let shown = display
+            .or(columns)
+            .unwrap_or_else(|| vec!["@timestamp".to_string(), "@message".to_string()]);
+        let out_rows = rows
+            .iter()
+            .map(|r| {
+                let mut row: Vec<(String, String)> = shown
+                    .iter()
+                    .filter_map(|n| r.get(n).and_then(Val::render).map(|v| (n.clone(), v)))
+                    .collect();
+                if !aggregated {
+                    if let Some(Val::Str(p)) = r.get("@ptr") {
+                        row.push(("@ptr".to_string(), p.clone()));
+                    }
+                }
+                row
+            })
+            .collect();
+        Outcome {
+            rows: out_rows,
+            matched: matched.unwrap_or(rows.len() as u64),
+            scanned,
+            bytes,
+        }
+    }
+}
+
+fn has_aggregate(e: &Expr) -> bool {
+    match e {
+        Expr::Call(f, args) => AGGREGATES.contains(&f.as_str()) || args.iter().any(has_aggregate),
+        Expr::Binary(a, _, b) => has_aggregate(a) || has_aggregate(b),
+        Expr::Not(a) => has_aggregate(a),
+        _ => false,
+    }
+}
+
+fn field_of(r: &Record, name: &str) -> Val {
+    r.get(name).cloned().unwrap_or(Val::Null)
+}
+
+/// Evaluates `e` over one record (aggregates evaluate as their argument).
+pub fn eval(e: &Expr, r: &Record) -> Val {
+    match e {
+        Expr::Field(n) => field_of(r, n),
+        Expr::Lit(v) => v.clone(),
+        Expr::Regex(s) => Val::Str(s.clone()),
+        Expr::Duration(d) => Val::Num(*d as f64),
+        Expr::Star => Val::Num(1.0),
+        Expr::Not(a) => Val::Num(if eval(a, r).truthy() { 0.0 } else { 1.0 }),
+        Expr::In(a, items) => {
+            let v = eval(a, r);
+            let hit = items
+                .iter()
+                .any(|i| v.cmp_to(&eval(i, r)) == Some(Ordering::Equal));
+            Val::Num(if hit { 1.0 } else { 0.0 })
+        }
+        Expr::Binary(a, op, b) => {
+            let bool_val = |x: bool| Val::Num(if x { 1.0 } else { 0.0 });
+            match op.as_str() {
+                "and" => bool_val(eval(a, r).truthy() && eval(b, r).truthy()),
+                "or" => bool_val(eval(a, r).truthy() || eval(b, r).truthy()),
+                "like" => {
+                    let text = eval(a, r).render().unwrap_or_default();
+                    let hit = match &**b {
+                        Expr::Regex(re) => Regex::new(re).is_ok_and(|re| re.is_match(&text)),
+                        other => text.contains(&eval(other, r).render().unwrap_or_default()),
+                    };
+                    bool_val(hit)
+                }
+                "=" | "!=" | "<" | "<=" | ">" | ">=" => {
+                    let (x, y) = (eval(a, r), eval(b, r));
+                    let o = x.cmp_to(&y);
+                    bool_val(match op.as_str() {
+                        "=" => o == Some(Ordering::Equal),
+                        "!=" => o.is_some_and(|o| o != Ordering::Equal),
+                        "<" => o == Some(Ordering::Less),
+                        "<=" => matches!(o, Some(Ordering::Less | Ordering::Equal)),
+                        ">" => o == Some(Ordering::Greater),
+                        _ => matches!(o, Some(Ordering::Greater | Ordering::Equal)),
+                    })
+                }
+                arith => match (eval(a, r).num(), eval(b, r).num()) {
+                    (Some(x), Some(y)) => Val::Num(match arith {
+                        "+" => x + y,
+                        "-" => x - y,
+                        "*" => x * y,
+                        "/" if y != 0.0 => x / y,
+                        "%" if y != 0.0 => x % y,
+                        _ => return Val::Null,
+                    }),
+                    _ => Val::Null,
+                },
+            }
+        }
+        Expr::Call(f, args) => {
+            let arg = |i: usize| args.get(i).map(|a| eval(a, r)).unwrap_or(Val::Null);
+            match f.as_str() {
+                "bin" => {
+                    let size = arg(0).num().unwrap_or(60_000.0).max(1.0) as i64;
+                    match field_of(r, "@timestamp") {
+                        Val::Time(t) => Val::Time(t - t.rem_euclid(size)),
+                        _ => Val::Null,
+                    }
+                }
+                "strlen" => arg(0)
+                    .render()
+                    .map_or(Val::Null, |s| Val::Num(s.chars().count() as f64)),
+                "toupper" => arg(0)
+                    .render()
+                    .map_or(Val::Null, |s| Val::Str(s.to_uppercase())),
+                "tolower" => arg(0)
+                    .render()
+                    .map_or(Val::Null, |s| Val::Str(s.to_lowercase())),
+                "abs" => arg(0).num().map_or(Val::Null, |n| Val::Num(n.abs())),
+                "floor" => arg(0).num().map_or(Val::Null, |n| Val::Num(n.floor())),
+                "ceil" => arg(0).num().map_or(Val::Null, |n| Val::Num(n.ceil())),
+                "concat" => Val::Str(
+                    (0..args.len())
+                        .filter_map(|i| arg(i).render())
+                        .collect::<String>(),
+                ),
+                "ispresent" => Val::Num(if arg(0) == Val::Null { 0.0 } else { 1.0 }),
+                // An aggregate over one record: its argument.
+                _ => arg(0),
+            }
+        }
+    }
+}
+
+/// Evaluates an aggregate expression over a group of records.
+fn aggregate(e: &Expr, group: &[&Record]) -> Val {
+    match e {
+        Expr::Call(f, args) if AGGREGATES.contains(&f.as_str()) => {
+            let arg = args.first().cloned().unwrap_or(Expr::Star);
+            let values: Vec<Val> = group
+                .iter()
+                .map(|r| eval(&arg, r))
+                .filter(|v| *v != Val::Null)
+                .collect();
+            let nums: Vec<f64> = values.iter().filter_map(Val::num).collect();
+            match f.as_str() {
+                "count" => Val::Num(values.len() as f64),
+                "count_distinct" => Val::Num(
+                    values
+                        .iter()
+                        .filter_map(Val::render)
+                        .collect::<HashSet<_>>()
+                        .len() as f64,
+                ),
+                "sum" => Val::Num(nums.iter().sum()),
+                "avg" if !nums.is_empty() => Val::Num(nums.iter().sum::<f64>() / nums.len() as f64),
+                "min" => nums
+                    .iter()
+                    .copied()
+                    .reduce(f64::min)
+                    .map_or(Val::Null, Val::Num),
+                "max" => nums
+                    .iter()
+                    .copied()
+                    .reduce(f64::max)
+                    .map_or(Val::Null, Val::Num),
+                _ => Val::Null,
+            }
+        }
+        Expr::Binary(a, op, b) => {
+            let (x, y) = (aggregate(a, group).num(), aggregate(b, group).num());
+            match (x, y) {
+                (Some(x), Some(y)) => Val::Num(match op.as_str() {
+                    "+" => x + y,
+                    "-" => x - y,
+                    "*" => x * y,
+                    "/" if y != 0.0 => x / y,
+                    _ => return Val::Null,
+                }),
+                _ => Val::Null,
+            }
+        }
+        other => group.first().map_or(Val::Null, |r| eval(other, r)),
+    }
+}
+
+fn stats(rows: &[Record], aggs: &[Named], by: &[Named]) -> Vec<Record> {
+    // Groups in order of their keys (times and numbers by value).
+    let mut groups: Vec<(Vec<Val>, Vec<&Record>)> = Vec::new();
+    let mut index: BTreeMap<Vec<Option<String>>, usize> = BTreeMap::new();
+    for r in rows {
+        let key: Vec<Val> = by.iter().map(|n| eval(&n.expr, r)).collect();
+        let k: Vec<Option<String>> = key.iter().map(Val::render).collect();
+        match index.get(&k) {
+            Some(&i) => groups[i].1.push(r),
+            None => {
+                index.insert(k, groups.len());
+                groups.push((key, vec![r]));
+            }
+        }
+    }
+    if by.is_empty() && groups.is_empty() {
+        groups.push((Vec::new(), Vec::new()));
+    }
+    groups.sort_by(|a, b| {
+        for (x, y) in a.0.iter().zip(&b.0) {
+            match x.cmp_to(y) {
+                Some(Ordering::Equal) | None => continue,
+                Some(o) => return o,
+            }
+        }
+        Ordering::Equal
+    });
+    groups
+        .into_iter()
+        .map(|(key, members)| {
+            let mut out = Record::new();
+            for (n, v) in by.iter().zip(key) {
+                out.insert(n.name.clone(), v);
+            }
+            for a in aggs {
+                out.insert(a.name.clone(), aggregate(&a.expr, &members));
+            }
+            out
+        })
+        .collect()
+}
+
+/// Adds the fields of a JSON object to `r`, flattened with dots.
+fn flatten(prefix: &str, v: &Value, r: &mut Record) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&name, x, r);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                flatten(&format!("{prefix}.{i}"), x, r);
+            }
+        }
+        Value::Number(n) => {
+            r.insert(prefix.to_string(), Val::Num(n.as_f64().unwrap_or(0.0)));
+        }
+        Value::String(s) => {
+            r.insert(prefix.to_string(), Val::Str(s.clone()));
+        }
+        Value::Bool(b) => {
+            r.insert(prefix.to_string(), Val::Str(b.to_string()));
+        }
+        Value::Null => {}
+    }
+}
+
+/// The record Insights makes of one event.
+pub fn record_of(
+    account: &str,
+    group: &str,
+    stream: &str,
+    ptr: &str,
+    timestamp: i64,
+    ingestion: i64,
+    message: &str,
+) -> Record {
+    let mut r = Record::new();
+    if message.starts_with('{') {
+        if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(message) {
+            flatten("", &v, &mut r);
+        }
+    }
+    r.insert("@timestamp".into(), Val::Time(timestamp));
+    r.insert("@ingestionTime".into(), Val::Time(ingestion));
+    r.insert("@message".into(), Val::Str(message.to_string()));
+    r.insert("@logStream".into(), Val::Str(stream.to_string()));
+    r.insert("@log".into(), Val::Str(format!("{account}:{group}")));
+    r.insert("@ptr".into(), Val::Str(ptr.to_string()));
+    r
+}
+
+/// A query, as kept in `logs.queries`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct StoredQuery {
+    /// The id.
+    pub id: String,
+    /// The query text.
+    pub query: String,
+    /// The groups it read.
+    pub groups: Vec<String>,
+    /// `Complete`, `Cancelled`, `Failed`.
+    pub status: String,
+    /// When it was started, epoch milliseconds.
+    pub created: i64,
+    /// The result.
+    pub outcome: Outcome,
+}
+
+pub(crate) fn start(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let mut groups: Vec<String> = Vec::new();
+    if let Some(n) = str_member(input, "logGroupName") {
+        groups.push(n.to_string());
+    }
+    for member in ["logGroupNames", "logGroupIdentifiers"] {
+        if let Some(a) = input.get(member).and_then(Value::as_array) {
+            groups.extend(
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|s| name_from_identifier(s).to_string()),
+            );
+        }
+    }
+    if groups.is_empty() {
+        return Err(invalid(
+            "Query must specify either log group names or log group identifiers (Gureum's wording).",
+        ));
+    }
+    let start_s = input.get("startTime").and_then(Value::as_i64).unwrap_or(0);
+    let end_s = input.get("endTime").and_then(Value::as_i64).unwrap_or(0);
+    if end_s < start_s {
+        return Err(invalid("End time cannot be less than Start time"));
+    }
+    let text = str_member(input, "queryString").unwrap_or_default();
+    let query = Query::parse(text).map_err(|m| LogsError::MalformedQuery { message: m })?;
+    let limit = input
+        .get("limit")
+        .and_then(Value::as_i64)
+        .map_or(10_000, |n| n.clamp(1, 10_000) as usize);
+    let mut records = Vec::new();
+    for g in &groups {
+        crate::load_group(svc, ctx, g)?;
+        retention::expire_group(svc, ctx, g)?;
+        for stream in streams_of(svc, ctx, g, None, "")? {
+            let prefix = format!("{}:", stream_key(ctx, g, &stream));
+            let end_ms = end_s.saturating_mul(1000);
+            scan_stream(svc, &prefix, &position(start_s * 1000, 0), |pos, e| {
+                if e.timestamp > end_ms {
+                    return ControlFlow::Break(());
+                }
+                records.push(record_of(
+                    &ctx.account_id,
+                    g,
+                    &stream,
+                    pos,
+                    e.timestamp,
+                    e.ingestion_time,
+                    &e.message,
+                ));
+                ControlFlow::Continue(())
+            })?;
+        }
+    }
+    // Newest first, as Insights reads when no sort is given.
+    records.sort_by(|a, b| {
+        field_of(b, "@timestamp")
+            .cmp_to(&field_of(a, "@timestamp"))
+            .unwrap_or(Ordering::Equal)
+    });
+    let outcome = query.run(records, limit);
+    let id = gureum_core::id::uuid_v4();
+    let stored = StoredQuery {
+        id: id.clone(),
+        query: text.to_string(),
+        groups,
+        status: "Complete".into(),
+        created: ctx.clock.now_millis(),
+        outcome,
+    };
+    svc.queries.put(&Scope::regional(ctx).key(&id), &stored)?;
+    Ok(json!({ "queryId": id }))
+}
+
+fn load(svc: &LogsService, ctx: &RequestContext, input: &Value) -> Result<StoredQuery, AwsError> {
+    let id = str_member(input, "queryId").unwrap_or_default();
+    svc.queries
+        .get(&Scope::regional(ctx).key(id))?
+        .ok_or_else(|| LogsError::QueryNotFound { id: id.to_string() }.into())
+}
+
+pub(crate) fn results(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let q = load(svc, ctx, input)?;
+    let rows: Vec<Value> = q
+        .outcome
+        .rows
+        .iter()
+        .map(|row| {
+            Value::Array(
+                row.iter()
+                    .map(|(f, v)| json!({ "field": f, "value": v }))
+                    .collect(),
+            )
+        })
+        .collect();
+    Ok(json!({
+        "queryLanguage": "CWLI",
+        "results": rows,
+        "statistics": {
+            "recordsMatched": q.outcome.matched as f64,
+            "recordsScanned": q.outcome.scanned as f64,
+            "bytesScanned": q.outcome.bytes as f64,
+        },
+        "status": q.status,
+    }))
+}
+
+pub(crate) fn stop(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    load(svc, ctx, input)?;
+    // Every query has completed by the time StopQuery can name it.
+    Ok(json!({ "success": false }))
+}
+
+pub(crate) fn describe(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let group = str_member(input, "logGroupName");
+    let status = str_member(input, "status");
+    let max = input
+        .get("maxResults")
+        .and_then(Value::as_i64)
+        .map_or(1000, |n| n.clamp(1, 1000) as usize);
+    let mut all = Vec::new();
+    svc.queries
+        .visit_prefix(&Scope::regional(ctx).prefix(), None, |_, q: StoredQuery| {
+            if group.is_none_or(|g| q.groups.iter().any(|x| x == g))
+                && status.is_none_or(|s| q.status == s)
+            {
+                all.push(q);
+            }
+            ControlFlow::Continue(())
+        })?;
+    all.sort_by_key(|q| std::cmp::Reverse(q.created));
+    let queries: Vec<Value> = all
+        .iter()
+        .take(max)
+        .map(|q| {
+            json!({
+                "queryLanguage": "CWLI",
+                "queryId": q.id,
+                "queryString": q.query,
+                "status": q.status,
+                "createTime": q.created,
+                "logGroupName": q.groups.first().cloned().unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(json!({ "queries": queries }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recs(events: &[(i64, &str)]) -> Vec<Record> {
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, (t, m))| record_of("1", "g", "s", &i.to_string(), *t, *t, m))
+            .collect()
+    }
+
+    fn run(q: &str, events: &[(i64, &str)]) -> Outcome {
+        Query::parse(q)
+            .unwrap_or_else(|e| panic!("{q}: {e}"))
+            .run(recs(events), 10_000)
+    }
+
+    #[test]
+    fn stats_count_by_bin_one_minute_makes_one_row_per_minute() {
+        let base = 1_700_000_040_000; // a minute boundary
+        let events = [
+            (base + 1_000, "a"),
+            (base + 59_000, "b"),
+            (base + 60_000, "c"),
+            (base + 185_000, "d"),
+            (base + 186_000, "e"),
+            (base + 187_000, "f"),
+        ];
+        let out = run("stats count(*) by bin(1m)", &events);
+        let rows: Vec<Vec<(String, String)>> = out.rows;
+        assert_eq!(
+            rows,
+            vec![
+                vec![
+                    ("bin(1m)".to_string(), format_time(base)),
+                    ("count(*)".to_string(), "2".to_string())
+                ],
+                vec![
+                    ("bin(1m)".to_string(), format_time(base + 60_000)),
+                    ("count(*)".to_string(), "1".to_string())
+                ],
+                vec![
+                    ("bin(1m)".to_string(), format_time(base + 180_000)),
+                    ("count(*)".to_string(), "3".to_string())
+                ],
+            ]
+        );
+        assert_eq!((out.matched, out.scanned), (6, 6));
+    }
+
+    #[test]
+    fn times_print_as_insights_does() {
+        assert_eq!(format_time(0), "1970-01-01 00:00:00.000");
+    }
+
+    #[test]
+    fn filter_fields_sort_and_limit() {
+        let events = [
+            (1, r#"{"level":"ERROR","ms":30}"#),
+            (2, r#"{"level":"INFO","ms":10}"#),
+            (3, r#"{"level":"ERROR","ms":50}"#),
+        ];
+        let out = run(
+            "fields level, ms | filter level = \"ERROR\" | sort ms desc | limit 1",
+            &events,
+        );
+        assert_eq!(out.rows.len(), 1);
+        assert_eq!(out.rows[0][0], ("level".into(), "ERROR".into()));
+        assert_eq!(out.rows[0][1], ("ms".into(), "50".into()));
+        assert_eq!(out.rows[0][2].0, "@ptr");
+    }
+
+    #[test]
+    fn stats_aggregates_by_field_with_aliases() {
+        let events = [
+            (1, r#"{"svc":"a","ms":10}"#),
+            (2, r#"{"svc":"a","ms":30}"#),
+            (3, r#"{"svc":"b","ms":5}"#),
+        ];
+        let out = run(
+            "stats avg(ms) as mean, sum(ms), min(ms), max(ms), count(*) as n by svc",
+            &events,
+        );
+        assert_eq!(
+            out.rows[0],
+            vec![
+                ("svc".to_string(), "a".to_string()),
+                ("mean".to_string(), "20".to_string()),
+                ("sum(ms)".to_string(), "40".to_string()),
+                ("min(ms)".to_string(), "10".to_string()),
+                ("max(ms)".to_string(), "30".to_string()),
+                ("n".to_string(), "2".to_string()),
+            ]
+        );
+        assert_eq!(out.rows[1][0], ("svc".to_string(), "b".to_string()));
+    }
+
+    #[test]
+    fn parse_with_a_glob_and_with_a_regex() {
+        let events = [(1, "user=bob action=login")];
+        let out = run(
+            "parse @message \"user=* action=*\" as user, action | display user, action",
+            &events,
+        );
+        assert_eq!(
+            out.rows[0],
+            vec![
+                ("user".into(), "bob".into()),
+                ("action".into(), "login".into()),
+                ("@ptr".into(), "0".into())
+            ]
+        );
+        let out = run("parse @message /user=(?<who>\\w+)/ | display who", &events);
+        assert_eq!(out.rows[0][0], ("who".into(), "bob".into()));
+    }
+
+    #[test]
+    fn like_in_and_not() {
+        let events = [(1, "GET /a 200"), (2, "POST /b 500"), (3, "GET /c 404")];
+        assert_eq!(run("filter @message like /GET/", &events).rows.len(), 2);
+        assert_eq!(run("filter @message like \"POST\"", &events).rows.len(), 1);
+        assert_eq!(run("filter @message not like /GET/", &events).rows.len(), 1);
+        let events = [
+            (1, r#"{"s":200}"#),
+            (2, r#"{"s":500}"#),
+            (3, r#"{"s":404}"#),
+        ];
+        assert_eq!(run("filter s in [200, 404]", &events).rows.len(), 2);
+        assert_eq!(run("filter s >= 400 and s < 500", &events).rows.len(), 1);
+    }
+
+    #[test]
+    fn dedup_keeps_the_first_of_each_value() {
+        let events = [
+            (1, r#"{"u":"a"}"#),
+            (2, r#"{"u":"a"}"#),
+            (3, r#"{"u":"b"}"#),
+        ];
+        assert_eq!(run("fields u | dedup u", &events).rows.len(), 2);
+    }
+
+    #[test]
+    fn default_columns_are_timestamp_and_message() {
+        let out = run("filter @message like /x/", &[(0, "x")]);
+        assert_eq!(
+            out.rows[0],
+            vec![
+                ("@timestamp".into(), "1970-01-01 00:00:00.000".into()),
+                ("@message".into(), "x".into()),
+                ("@ptr".into(), "0".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_queries_are_refused() {
+        for bad in [
+            "",
+            "fields",
+            "frobnicate x",
+            "stats ms by x",
+            "filter (a = 1",
+            "limit x",
+            "parse @message \"a*b*\" as one",
+            "stats count(*) by bin(1q)",
+        ] {
+            assert!(Query::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,677 @@
+//! CloudWatch Logs' rules, one per test, through `Service::call`.
+
+use crate::{LogsService, ServiceEvent};
+use gureum_core::{AwsError, Clock, RequestContext, Scope, Service, Value};
+use gureum_kit::metrics::{Datapoint, MetricSink};
+use gureum_store::Store;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<Datapoint>>);
+
+impl MetricSink for Recorder {
+    fn put(&self, _scope: Scope<'_>, points: Vec<Datapoint>) {
+        self.0.lock().expect("lock").extend(points);
+    }
+}
+
+struct Env {
+    svc: LogsService,
+    clock: Clock,
+    metrics: Arc<Recorder>,
+}
+
+const DAY: i64 = 86_400_000;
+
+impl Env {
+    fn new() -> Self {
+        let metrics = Arc::new(Recorder::default());
+        Env {
+            svc: LogsService::with_metrics(Store::in_memory().expect("store"), metrics.clone()),
+            clock: Clock::with_offset(0),
+            metrics,
+        }
+    }
+
+    fn ctx(&self) -> RequestContext {
+        RequestContext::root("000000000000", "us-east-1", self.clock.clone())
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_millis()
+    }
+
+    async fn call(&self, op: &str, input: Value) -> Result<Value, AwsError> {
+        self.svc.call(&self.ctx(), op, input).await
+    }
+
+    async fn ok(&self, op: &str, input: Value) -> Value {
+        match self.call(op, input).await {
+            Ok(v) => v,
+            Err(e) => panic!("{op}: {} {}", e.code, e.message),
+        }
+    }
+
+    async fn err(&self, op: &str, input: Value) -> AwsError {
+        self.call(op, input).await.expect_err(op)
+    }
+
+    async fn group_and_stream(&self, g: &str, s: &str) {
+        self.ok("CreateLogGroup", json!({"logGroupName": g})).await;
+        self.ok(
+            "CreateLogStream",
+            json!({"logGroupName": g, "logStreamName": s}),
+        )
+        .await;
+    }
+
+    async fn put(&self, g: &str, s: &str, events: &[(i64, &str)]) -> Value {
+        let events: Vec<Value> = events
+            .iter()
+            .map(|(t, m)| json!({"timestamp": t, "message": m}))
+            .collect();
+        self.ok(
+            "PutLogEvents",
+            json!({"logGroupName": g, "logStreamName": s, "logEvents": events}),
+        )
+        .await
+    }
+}
+
+fn messages(out: &Value) -> Vec<String> {
+    out["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["message"].as_str().expect("message").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_second_group_of_the_same_name_is_refused() {
+    let env = Env::new();
+    env.ok("CreateLogGroup", json!({"logGroupName": "g"})).await;
+    let e = env
+        .err("CreateLogGroup", json!({"logGroupName": "g"}))
+        .await;
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "ResourceAlreadyExistsException",
+            "The specified log group already exists"
+        )
+    );
+}
+
+#[tokio::test]
+async fn retention_must_be_one_of_awss_values() {
+    let env = Env::new();
+    env.ok("CreateLogGroup", json!({"logGroupName": "g"})).await;
+    let e = env
+        .err(
+            "PutRetentionPolicy",
+            json!({"logGroupName": "g", "retentionInDays": 2}),
+        )
+        .await;
+    assert_eq!(e.code, "InvalidParameterException");
+    assert!(e.message.starts_with("1 validation error detected: Value '2' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [1, 3, 5, 7, 14,"), "{}", e.message);
+    env.ok(
+        "PutRetentionPolicy",
+        json!({"logGroupName": "g", "retentionInDays": 7}),
+    )
+    .await;
+    let d = env.ok("DescribeLogGroups", json!({})).await;
+    assert_eq!(d["logGroups"][0]["retentionInDays"], 7);
+    env.ok("DeleteRetentionPolicy", json!({"logGroupName": "g"}))
+        .await;
+    let d = env.ok("DescribeLogGroups", json!({})).await;
+    assert!(d["logGroups"][0].get("retentionInDays").is_none());
+}
+
+#[tokio::test]
+async fn stored_bytes_count_messages_in_group_and_stream() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let now = env.now();
+    env.put("g", "s", &[(now, "hello"), (now + 1, "abc")]).await;
+    let d = env.ok("DescribeLogGroups", json!({})).await;
+    assert_eq!(d["logGroups"][0]["storedBytes"], 8);
+    let s = env
+        .ok("DescribeLogStreams", json!({"logGroupName": "g"}))
+        .await;
+    let s = &s["logStreams"][0];
+    assert_eq!(s["storedBytes"], 8);
+    assert_eq!(s["firstEventTimestamp"], now);
+    assert_eq!(s["lastEventTimestamp"], now + 1);
+}
+
+#[tokio::test]
+async fn a_batch_spanning_more_than_a_day_is_refused() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let now = env.now();
+    let e = env
+        .err(
+            "PutLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "logEvents": [
+                {"timestamp": now - 2 * DAY, "message": "a"},
+                {"timestamp": now, "message": "b"}]}),
+        )
+        .await;
+    assert_eq!(
+        e.message,
+        "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
+    );
+}
+
+#[tokio::test]
+async fn events_out_of_order_are_refused() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let now = env.now();
+    let e = env
+        .err(
+            "PutLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "logEvents": [
+                {"timestamp": now, "message": "a"},
+                {"timestamp": now - 1, "message": "b"}]}),
+        )
+        .await;
+    assert_eq!(
+        e.message,
+        "Log events in a single PutLogEvents request must be in chronological order."
+    );
+}
+
+#[tokio::test]
+async fn too_new_events_are_skipped_and_reported() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let now = env.now();
+    let out = env
+        .put("g", "s", &[(now, "ok"), (now + 3 * 3_600_000, "new")])
+        .await;
+    assert_eq!(out["rejectedLogEventsInfo"]["tooNewLogEventStartIndex"], 1);
+    assert!(out["nextSequenceToken"].is_string());
+    let got = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s"}),
+        )
+        .await;
+    assert_eq!(messages(&got), ["ok"]);
+}
+
+#[tokio::test]
+async fn too_old_and_expired_events_are_reported() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    env.ok(
+        "PutRetentionPolicy",
+        json!({"logGroupName": "g", "retentionInDays": 1}),
+    )
+    .await;
+    let now = env.now();
+    let out = env
+        .put(
+            "g",
+            "s",
+            &[(now - DAY - 5_000, "expired"), (now - DAY + 1_000, "ok")],
+        )
+        .await;
+    assert_eq!(out["rejectedLogEventsInfo"]["expiredLogEventEndIndex"], 1);
+}
+
+#[tokio::test]
+async fn put_to_a_missing_stream_is_refused() {
+    let env = Env::new();
+    env.ok("CreateLogGroup", json!({"logGroupName": "g"})).await;
+    let e = env
+        .err(
+            "PutLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "nope", "logEvents": [{"timestamp": env.now(), "message": "x"}]}),
+        )
+        .await;
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "ResourceNotFoundException",
+            "The specified log stream does not exist."
+        )
+    );
+}
+
+#[tokio::test]
+async fn get_log_events_pages_forward_and_backward_and_repeats_the_token_at_the_end() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let now = env.now();
+    let events: Vec<(i64, String)> = (0..5).map(|i| (now + i, format!("m{i}"))).collect();
+    let refs: Vec<(i64, &str)> = events.iter().map(|(t, m)| (*t, m.as_str())).collect();
+    env.put("g", "s", &refs).await;
+    let base = json!({"logGroupName": "g", "logStreamName": "s", "limit": 2});
+    // From the head.
+    let mut q = base.clone();
+    q["startFromHead"] = json!(true);
+    let p1 = env.ok("GetLogEvents", q).await;
+    assert_eq!(messages(&p1), ["m0", "m1"]);
+    let mut q = base.clone();
+    q["nextToken"] = p1["nextForwardToken"].clone();
+    let p2 = env.ok("GetLogEvents", q).await;
+    assert_eq!(messages(&p2), ["m2", "m3"]);
+    let mut q = base.clone();
+    q["nextToken"] = p2["nextForwardToken"].clone();
+    let p3 = env.ok("GetLogEvents", q).await;
+    assert_eq!(messages(&p3), ["m4"]);
+    let mut q = base.clone();
+    q["nextToken"] = p3["nextForwardToken"].clone();
+    let end = env.ok("GetLogEvents", q).await;
+    assert!(messages(&end).is_empty());
+    assert_eq!(end["nextForwardToken"], p3["nextForwardToken"]);
+    // From the tail (the default), then backwards.
+    let t1 = env.ok("GetLogEvents", base.clone()).await;
+    assert_eq!(messages(&t1), ["m3", "m4"]);
+    let mut q = base.clone();
+    q["nextToken"] = t1["nextBackwardToken"].clone();
+    let t2 = env.ok("GetLogEvents", q).await;
+    assert_eq!(messages(&t2), ["m1", "m2"]);
+    // Bad tokens are refused.
+    let mut q = base.clone();
+    q["nextToken"] = json!("x/123");
+    let e = env.err("GetLogEvents", q).await;
+    assert_eq!(e.message, "The specified nextToken is invalid.");
+}
+
+#[tokio::test]
+async fn get_log_events_honours_the_time_range() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let now = env.now();
+    env.put("g", "s", &[(now, "a"), (now + 10, "b"), (now + 20, "c")])
+        .await;
+    let got = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "startTime": now + 10, "endTime": now + 20, "startFromHead": true}),
+        )
+        .await;
+    // endTime is exclusive.
+    assert_eq!(messages(&got), ["b"]);
+}
+
+#[tokio::test]
+async fn filter_log_events_interleaves_streams_matches_patterns_and_pages() {
+    let env = Env::new();
+    env.group_and_stream("g", "a").await;
+    env.ok(
+        "CreateLogStream",
+        json!({"logGroupName": "g", "logStreamName": "b"}),
+    )
+    .await;
+    let now = env.now();
+    env.put(
+        "g",
+        "a",
+        &[
+            (now, "ERROR one"),
+            (now + 2, "INFO two"),
+            (now + 4, "ERROR three"),
+        ],
+    )
+    .await;
+    env.put(
+        "g",
+        "b",
+        &[(now + 1, "ERROR four"), (now + 3, "ERROR five")],
+    )
+    .await;
+    let out = env
+        .ok(
+            "FilterLogEvents",
+            json!({"logGroupName": "g", "filterPattern": "ERROR", "limit": 3}),
+        )
+        .await;
+    assert_eq!(messages(&out), ["ERROR one", "ERROR four", "ERROR five"]);
+    assert_eq!(out["events"][1]["logStreamName"], "b");
+    let next = env
+        .ok(
+            "FilterLogEvents",
+            json!({"logGroupName": "g", "filterPattern": "ERROR", "limit": 3, "nextToken": out["nextToken"]}),
+        )
+        .await;
+    assert_eq!(messages(&next), ["ERROR three"]);
+    assert!(next.get("nextToken").is_none());
+    let only_b = env
+        .ok(
+            "FilterLogEvents",
+            json!({"logGroupName": "g", "logStreamNames": ["b"], "filterPattern": "five"}),
+        )
+        .await;
+    assert_eq!(messages(&only_b), ["ERROR five"]);
+    let e = env
+        .err(
+            "FilterLogEvents",
+            json!({"logGroupName": "g", "filterPattern": "{ $.a = "}),
+        )
+        .await;
+    assert_eq!(e.code, "InvalidParameterException");
+}
+
+#[tokio::test]
+async fn retention_expires_events_when_the_clock_moves() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let now = env.now();
+    env.put("g", "s", &[(now, "old")]).await;
+    env.ok(
+        "PutRetentionPolicy",
+        json!({"logGroupName": "g", "retentionInDays": 1}),
+    )
+    .await;
+    env.clock.advance_millis(DAY / 2);
+    env.put("g", "s", &[(env.now(), "young")]).await;
+    env.clock.advance_millis(DAY / 2 + 1_000);
+    let got = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "startFromHead": true}),
+        )
+        .await;
+    assert_eq!(messages(&got), ["young"]);
+    let d = env.ok("DescribeLogGroups", json!({})).await;
+    assert_eq!(d["logGroups"][0]["storedBytes"], 5);
+}
+
+#[tokio::test]
+async fn describe_log_streams_orders_by_last_event_time_descending() {
+    let env = Env::new();
+    env.group_and_stream("g", "a").await;
+    env.ok(
+        "CreateLogStream",
+        json!({"logGroupName": "g", "logStreamName": "b"}),
+    )
+    .await;
+    let now = env.now();
+    env.put("g", "b", &[(now, "x")]).await;
+    env.put("g", "a", &[(now + 5, "x")]).await;
+    let out = env
+        .ok(
+            "DescribeLogStreams",
+            json!({"logGroupName": "g", "orderBy": "LastEventTime", "descending": true, "limit": 1}),
+        )
+        .await;
+    assert_eq!(out["logStreams"][0]["logStreamName"], "a");
+    let out = env
+        .ok(
+            "DescribeLogStreams",
+            json!({"logGroupName": "g", "orderBy": "LastEventTime", "descending": true, "limit": 1, "nextToken": out["nextToken"]}),
+        )
+        .await;
+    assert_eq!(out["logStreams"][0]["logStreamName"], "b");
+    let e = env
+        .err(
+            "DescribeLogStreams",
+            json!({"logGroupName": "g", "orderBy": "LastEventTime", "logStreamNamePrefix": "a"}),
+        )
+        .await;
+    assert_eq!(
+        e.message,
+        "Cannot order by LastEventTime with a logStreamNamePrefix."
+    );
+}
+
+#[tokio::test]
+async fn metric_filters_emit_values_from_matching_events() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    env.ok(
+        "PutMetricFilter",
+        json!({"logGroupName": "g", "filterName": "lat", "filterPattern": "{ $.ms > 0 }",
+               "metricTransformations": [{"metricName": "Latency", "metricNamespace": "App",
+                                          "metricValue": "$.ms", "unit": "Milliseconds",
+                                          "dimensions": {"Svc": "$.svc"}}]}),
+    )
+    .await;
+    let now = env.now();
+    env.put(
+        "g",
+        "s",
+        &[
+            (now, r#"{"ms": 12, "svc": "api"}"#),
+            (now + 1, r#"{"ms": 0}"#),
+            (now + 2, "text"),
+        ],
+    )
+    .await;
+    let points = env.metrics.0.lock().expect("lock").clone();
+    assert_eq!(points.len(), 1);
+    assert_eq!(points[0].namespace, "App");
+    assert_eq!(points[0].value, 12.0);
+    assert_eq!(points[0].unit, "Milliseconds");
+    assert_eq!(points[0].dimensions, vec![("Svc".into(), "api".into())]);
+    let d = env.ok("DescribeLogGroups", json!({})).await;
+    assert_eq!(d["logGroups"][0]["metricFilterCount"], 1);
+    let f = env
+        .ok("DescribeMetricFilters", json!({"logGroupName": "g"}))
+        .await;
+    assert_eq!(f["metricFilters"][0]["filterName"], "lat");
+    env.ok(
+        "DeleteMetricFilter",
+        json!({"logGroupName": "g", "filterName": "lat"}),
+    )
+    .await;
+    let e = env
+        .err(
+            "DeleteMetricFilter",
+            json!({"logGroupName": "g", "filterName": "lat"}),
+        )
+        .await;
+    assert_eq!(e.message, "The specified metric filter does not exist.");
+}
+
+#[tokio::test]
+async fn test_metric_filter_reports_matches_with_extracted_values() {
+    let env = Env::new();
+    let out = env
+        .ok(
+            "TestMetricFilter",
+            json!({"filterPattern": "[ip, user, status = 4*]",
+                   "logEventMessages": ["1.2.3.4 bob 200", "1.2.3.4 alice 404"]}),
+        )
+        .await;
+    assert_eq!(
+        out["matches"],
+        json!([{"eventNumber": 2, "eventMessage": "1.2.3.4 alice 404",
+                "extractedValues": {"$ip": "1.2.3.4", "$user": "alice", "$status": "404"}}])
+    );
+}
+
+#[tokio::test]
+async fn subscription_filters_are_limited_to_two_per_group() {
+    let env = Env::new();
+    env.ok("CreateLogGroup", json!({"logGroupName": "g"})).await;
+    for n in ["a", "b"] {
+        env.ok(
+            "PutSubscriptionFilter",
+            json!({"logGroupName": "g", "filterName": n, "filterPattern": "",
+                   "destinationArn": "arn:aws:lambda:us-east-1:000000000000:function:f"}),
+        )
+        .await;
+    }
+    let e = env
+        .err(
+            "PutSubscriptionFilter",
+            json!({"logGroupName": "g", "filterName": "c", "filterPattern": "",
+                   "destinationArn": "arn:aws:lambda:us-east-1:000000000000:function:f"}),
+        )
+        .await;
+    assert_eq!(e.code, "LimitExceededException");
+    let d = env
+        .ok("DescribeSubscriptionFilters", json!({"logGroupName": "g"}))
+        .await;
+    assert_eq!(d["subscriptionFilters"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn insights_counts_events_per_minute() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let minute = env.now() / 60_000 * 60_000 - 10 * 60_000;
+    env.put(
+        "g",
+        "s",
+        &[(minute + 1, "a"), (minute + 2, "b"), (minute + 60_001, "c")],
+    )
+    .await;
+    let id = env
+        .ok(
+            "StartQuery",
+            json!({"logGroupName": "g", "startTime": minute / 1000 - 60, "endTime": env.now() / 1000,
+                   "queryString": "stats count(*) by bin(1m)"}),
+        )
+        .await["queryId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let r = env.ok("GetQueryResults", json!({"queryId": id})).await;
+    assert_eq!(r["status"], "Complete");
+    assert_eq!(
+        r["results"][0][1],
+        json!({"field": "count(*)", "value": "2"})
+    );
+    assert_eq!(
+        r["results"][1][1],
+        json!({"field": "count(*)", "value": "1"})
+    );
+    assert_eq!(r["statistics"]["recordsScanned"], 3.0);
+    let e = env
+        .err(
+            "StartQuery",
+            json!({"logGroupName": "g", "startTime": 0, "endTime": 1, "queryString": "stats bogus"}),
+        )
+        .await;
+    assert_eq!(e.code, "MalformedQueryException");
+}
+
+#[tokio::test]
+async fn tags_through_both_apis() {
+    let env = Env::new();
+    env.ok(
+        "CreateLogGroup",
+        json!({"logGroupName": "g", "tags": {"a": "1"}}),
+    )
+    .await;
+    let arn = "arn:aws:logs:us-east-1:000000000000:log-group:g";
+    env.ok(
+        "TagResource",
+        json!({"resourceArn": arn, "tags": {"b": "2"}}),
+    )
+    .await;
+    env.ok(
+        "TagLogGroup",
+        json!({"logGroupName": "g", "tags": {"c": "3"}}),
+    )
+    .await;
+    env.ok("UntagLogGroup", json!({"logGroupName": "g", "tags": ["a"]}))
+        .await;
+    let t = env
+        .ok("ListTagsForResource", json!({"resourceArn": arn}))
+        .await;
+    assert_eq!(t["tags"], json!({"b": "2", "c": "3"}));
+    env.ok(
+        "UntagResource",
+        json!({"resourceArn": arn, "tagKeys": ["b"]}),
+    )
+    .await;
+    let t = env
+        .ok("ListTagsLogGroup", json!({"logGroupName": "g"}))
+        .await;
+    assert_eq!(t["tags"], json!({"c": "3"}));
+}
+
+#[tokio::test]
+async fn deleting_a_group_removes_its_streams_and_events() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    env.put("g", "s", &[(env.now(), "x")]).await;
+    env.ok("DeleteLogGroup", json!({"logGroupName": "g"})).await;
+    env.group_and_stream("g", "s").await;
+    let got = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s"}),
+        )
+        .await;
+    assert!(messages(&got).is_empty());
+}
+
+#[tokio::test]
+async fn other_services_write_through_put_events_from_service() {
+    let env = Env::new();
+    let ctx = env.ctx();
+    let now = env.now();
+    env.svc
+        .put_events_from_service(
+            &env.clock,
+            Scope::regional(&ctx),
+            "/aws/events/rule",
+            "stream-1",
+            &[
+                ServiceEvent {
+                    timestamp: now + 1,
+                    message: "second".into(),
+                },
+                ServiceEvent {
+                    timestamp: now,
+                    message: "first".into(),
+                },
+            ],
+        )
+        .expect("put");
+    let got = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "/aws/events/rule", "logStreamName": "stream-1", "startFromHead": true}),
+        )
+        .await;
+    assert_eq!(messages(&got), ["first", "second"]);
+}
+
+/// `FilterLogEvents` with a term pattern over 1,000,000 events in one
+/// stream. Run in release: `cargo test -p gureum-logs --release --lib
+/// -- --ignored --nocapture filter_a_million`.
+#[tokio::test]
+#[ignore]
+async fn filter_a_million_events_with_a_term_pattern() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let start = env.now() - 3_600_000;
+    let t0 = std::time::Instant::now();
+    for batch in 0..100 {
+        let events: Vec<Value> = (0..10_000)
+            .map(|i| {
+                let n = batch * 10_000 + i;
+                let level = if n % 1000 == 0 { "ERROR" } else { "INFO" };
+                json!({"timestamp": start + n / 1000,
+                       "message": format!("2024-01-01 {level} request {n} served in 12 ms by worker-7")})
+            })
+            .collect();
+        env.ok(
+            "PutLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "logEvents": events}),
+        )
+        .await;
+    }
+    eprintln!("ingest 1,000,000 events: {:?}", t0.elapsed());
+    let t = std::time::Instant::now();
+    let out = env
+        .ok(
+            "FilterLogEvents",
+            json!({"logGroupName": "g", "filterPattern": "ERROR"}),
+        )
+        .await;
+    let elapsed = t.elapsed();
+    assert_eq!(out["events"].as_array().map(Vec::len), Some(1000));
+    eprintln!("FilterLogEvents term pattern over 1,000,000 events: {elapsed:?}");
+}
