@@ -1118,6 +1118,11 @@ pub(crate) fn start(svc: &LogsService, ctx: &RequestContext, input: &Value) -> O
             "Query must specify either log group names or log group identifiers (Gureum's wording).",
         ));
     }
+    if str_member(input, "queryLanguage").is_some_and(|l| l != "CWLI") {
+        return Err(invalid(
+            "Only the CWLI query language is supported by Gureum.",
+        ));
+    }
     let start_s = input.get("startTime").and_then(Value::as_i64).unwrap_or(0);
     let end_s = input.get("endTime").and_then(Value::as_i64).unwrap_or(0);
     if end_s < start_s {
@@ -1182,9 +1187,26 @@ fn load(svc: &LogsService, ctx: &RequestContext, input: &Value) -> Result<Stored
 
 pub(crate) fn results(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let q = load(svc, ctx, input)?;
+    // Pages of `maxItems` rows; the token is the offset of the next row.
+    let offset = match str_member(input, "nextToken") {
+        Some(t) => gureum_kit::paging::decode_token(t)
+            .ok()
+            .and_then(|o| o.parse::<usize>().ok())
+            .ok_or_else(|| invalid("The specified nextToken is invalid."))?,
+        None => 0,
+    };
+    let max = input
+        .get("maxItems")
+        .and_then(Value::as_i64)
+        .filter(|n| *n > 0)
+        .map_or(usize::MAX, |n| n as usize);
+    let total = q.outcome.rows.len();
+    let end = offset.saturating_add(max).min(total);
     let rows: Vec<Value> = q
         .outcome
         .rows
+        .get(offset.min(total)..end)
+        .unwrap_or_default()
         .iter()
         .map(|row| {
             Value::Array(
@@ -1194,7 +1216,7 @@ pub(crate) fn results(svc: &LogsService, ctx: &RequestContext, input: &Value) ->
             )
         })
         .collect();
-    Ok(json!({
+    let mut out = json!({
         "queryLanguage": "CWLI",
         "results": rows,
         "statistics": {
@@ -1203,7 +1225,11 @@ pub(crate) fn results(svc: &LogsService, ctx: &RequestContext, input: &Value) ->
             "bytesScanned": q.outcome.bytes as f64,
         },
         "status": q.status,
-    }))
+    });
+    if end < total {
+        out["nextToken"] = json!(gureum_kit::paging::encode_token(&end.to_string()));
+    }
+    Ok(out)
 }
 
 pub(crate) fn stop(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
@@ -1215,6 +1241,10 @@ pub(crate) fn stop(svc: &LogsService, ctx: &RequestContext, input: &Value) -> Op
 pub(crate) fn describe(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let group = str_member(input, "logGroupName");
     let status = str_member(input, "status");
+    // Every query Gureum runs is a CWLI query.
+    if str_member(input, "queryLanguage").is_some_and(|l| l != "CWLI") {
+        return Ok(json!({ "queries": [] }));
+    }
     let max = input
         .get("maxResults")
         .and_then(Value::as_i64)

@@ -323,6 +323,37 @@ fn group_name_of(input: &Value) -> Result<&str, AwsError> {
     }
 }
 
+/// Refuses the members that configure log transformers and
+/// field-index features Gureum does not have (`applyOnTransformedLogs`,
+/// `fieldSelectionCriteria`, and the system-field dimensions of
+/// `emit_member`), rather than accepting them without effect.
+fn refuse_transformer_members(input: &Value, emit_member: &str) -> Result<(), AwsError> {
+    if input
+        .get("applyOnTransformedLogs")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        return Err(invalid(
+            "applyOnTransformedLogs is not supported: Gureum has no log transformers.",
+        ));
+    }
+    if str_member(input, "fieldSelectionCriteria").is_some_and(|c| !c.is_empty()) {
+        return Err(invalid(
+            "fieldSelectionCriteria is not supported by Gureum.",
+        ));
+    }
+    if input
+        .get(emit_member)
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        return Err(invalid(format!(
+            "{emit_member} is not supported by Gureum."
+        )));
+    }
+    Ok(())
+}
+
 /// A log group's name from a name or an ARN.
 fn name_from_identifier(ident: &str) -> &str {
     match ident.split_once(":log-group:") {

@@ -181,6 +181,20 @@ pub(crate) fn describe(svc: &LogsService, ctx: &RequestContext, input: &Value) -
                 .collect()
         });
     let class = str_member(input, "logGroupClass");
+    // Gureum has no cross-account observability links: only the caller's
+    // own account has groups to list.
+    let other_accounts_only = input
+        .get("accountIdentifiers")
+        .and_then(Value::as_array)
+        .is_some_and(|a| {
+            !a.is_empty()
+                && !a
+                    .iter()
+                    .any(|x| x.as_str() == Some(ctx.account_id.as_str()))
+        });
+    if other_accounts_only {
+        return Ok(json!({ "logGroups": [] }));
+    }
     retention::sweep(svc, ctx)?;
     // A name prefix narrows the scan itself; tokens are relative to it.
     let scan_prefix = format!(

@@ -75,6 +75,7 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
     let name = str_member(input, "filterName").unwrap_or_default();
     let pattern = str_member(input, "filterPattern").unwrap_or_default();
     parse_pattern(pattern)?;
+    crate::refuse_transformer_members(input, "emitSystemFieldDimensions")?;
     let transformations: Vec<Value> = input
         .get("metricTransformations")
         .and_then(Value::as_array)

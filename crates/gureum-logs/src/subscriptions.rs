@@ -27,6 +27,7 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
     let name = str_member(input, "filterName").unwrap_or_default();
     let pattern = str_member(input, "filterPattern").unwrap_or_default();
     Pattern::parse(pattern).map_err(|_| invalid("Invalid subscription filter pattern"))?;
+    crate::refuse_transformer_members(input, "emitSystemFields")?;
     let destination = str_member(input, "destinationArn").unwrap_or_default();
     let parts: Vec<&str> = destination.splitn(6, ':').collect();
     if parts.len() < 6 || parts[0] != "arn" || !DESTINATIONS.contains(&parts[2]) {
