@@ -158,6 +158,9 @@ def test_filter_log_events_patterns_and_the_cli_paginator(gureum, logs):
                            "--filter-pattern", "GET", "--page-size", "1")
     assert [e["message"] for e in out["events"]] == ["10.0.0.1 GET /x 404 512", "10.0.0.2 GET /y 200 4096"]
     assert failure(logs.filter_log_events, logGroupName="/e2e/filter", filterPattern="{ $.a = ") == (
+        "InvalidParameterException",
+        "Invalid filter pattern: If a filter pattern starts with '{' it must end with '}'")
+    assert failure(logs.filter_log_events, logGroupName="/e2e/filter", filterPattern="{ $.a }") == (
         "InvalidParameterException", "Invalid filter pattern")
 
 

@@ -508,8 +508,12 @@ pub(crate) fn filter(svc: &LogsService, ctx: &RequestContext, input: &Value) -> 
             "Cannot specify both logStreamNames and logStreamNamePrefix (Gureum's wording).",
         ));
     }
-    let pattern = Pattern::parse(str_member(input, "filterPattern").unwrap_or_default())
-        .map_err(|_| invalid("Invalid filter pattern"))?;
+    let pattern = Pattern::parse(str_member(input, "filterPattern").unwrap_or_default()).map_err(
+        |e| match e.aws_reason() {
+            Some(reason) => invalid(format!("Invalid filter pattern: {reason}")),
+            None => invalid("Invalid filter pattern"),
+        },
+    )?;
     let start = input
         .get("startTime")
         .and_then(Value::as_i64)

@@ -30,10 +30,23 @@
 use regex_automata::meta::Regex;
 use serde_json::Value;
 
-/// Why a pattern does not parse; the text is for logs and tests (callers
-/// answer AWS's fixed wording).
+/// Why a pattern does not parse. The reason is AWS's own sentence for the
+/// cases whose wording is known (an unclosed `{`, a bad term); callers
+/// answer it after their operation's prefix, and only the prefix
+/// otherwise ([`PatternError::aws_reason`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PatternError(pub String);
+
+/// AWS's reason for a `{` without its `}`.
+const UNCLOSED_JSON: &str = "If a filter pattern starts with '{' it must end with '}'";
+
+impl PatternError {
+    /// The reason, when it is AWS's wording.
+    pub fn aws_reason(&self) -> Option<&str> {
+        (self.0 == UNCLOSED_JSON || self.0.starts_with("Invalid character(s) in term"))
+            .then_some(self.0.as_str())
+    }
+}
 
 /// A parsed filter pattern.
 #[derive(Clone, Debug)]
@@ -158,7 +171,7 @@ impl Pattern {
         if let Some(inner) = t.strip_prefix('{') {
             let inner = inner
                 .strip_suffix('}')
-                .ok_or_else(|| PatternError("unclosed {".into()))?;
+                .ok_or_else(|| PatternError(UNCLOSED_JSON.into()))?;
             let mut p = Lexer::new(inner);
             let e = parse_or(&mut p)?;
             p.skip_ws();
@@ -284,7 +297,9 @@ fn parse_terms(text: &str) -> Result<Terms, PatternError> {
                     return Err(PatternError("empty term".into()));
                 }
                 if word.contains('"') {
-                    return Err(PatternError(format!("bad term: {word}")));
+                    return Err(PatternError(format!(
+                        "Invalid character(s) in term '{word}'"
+                    )));
                 }
                 Term::Text(word)
             }
@@ -868,6 +883,18 @@ mod tests {
     #[test]
     fn a_json_pattern_never_matches_text_that_is_not_json() {
         assert!(!m("{ $.a = 1 }", "a = 1"));
+    }
+
+    #[test]
+    fn awss_reasons_for_unclosed_braces_and_bad_terms() {
+        let e = Pattern::parse("{ $.a = 1").expect_err("unclosed");
+        assert_eq!(
+            e.aws_reason(),
+            Some("If a filter pattern starts with '{' it must end with '}'")
+        );
+        let e = Pattern::parse("a\"b").expect_err("bad term");
+        assert_eq!(e.aws_reason(), Some("Invalid character(s) in term 'a\"b'"));
+        assert_eq!(Pattern::parse("{ a }").expect_err("x").aws_reason(), None);
     }
 
     #[test]

@@ -59,7 +59,8 @@ fn filter_key(ctx: &RequestContext, group: &str, name: &str) -> String {
 
 /// Parses a filter's pattern, answering AWS's refusal.
 pub(crate) fn parse_pattern(text: &str) -> Result<Pattern, AwsError> {
-    Pattern::parse(text).map_err(|_| invalid("Invalid metric filter pattern"))
+    Pattern::parse(text)
+        .map_err(|e| invalid(e.aws_reason().unwrap_or("Invalid metric filter pattern")))
 }
 
 fn is_selector_or_number(v: &str) -> bool {
@@ -74,7 +75,7 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
     let group = str_member(input, "logGroupName").unwrap_or_default();
     let name = str_member(input, "filterName").unwrap_or_default();
     let pattern = str_member(input, "filterPattern").unwrap_or_default();
-    parse_pattern(pattern)?;
+    let parsed = parse_pattern(pattern)?;
     crate::refuse_transformer_members(input, "emitSystemFieldDimensions")?;
     let transformations: Vec<Value> = input
         .get("metricTransformations")
@@ -92,6 +93,12 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
             .get("dimensions")
             .and_then(Value::as_object)
             .is_some_and(|d| !d.is_empty());
+        // Dimensions are read from JSON or space-delimited fields only.
+        if has_dims && !matches!(parsed, Pattern::Json(_) | Pattern::Spaced(_)) {
+            return Err(invalid(
+                "The specified filter pattern does not support dimensions",
+            ));
+        }
         if has_dims && t.get("defaultValue").is_some() {
             return Err(invalid(
                 "You cannot specify a default value for a metric filter that has dimensions (Gureum's wording).",

@@ -26,7 +26,12 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
     let group = str_member(input, "logGroupName").unwrap_or_default();
     let name = str_member(input, "filterName").unwrap_or_default();
     let pattern = str_member(input, "filterPattern").unwrap_or_default();
-    Pattern::parse(pattern).map_err(|_| invalid("Invalid subscription filter pattern"))?;
+    Pattern::parse(pattern).map_err(|e| {
+        invalid(
+            e.aws_reason()
+                .unwrap_or("Invalid subscription filter pattern"),
+        )
+    })?;
     crate::refuse_transformer_members(input, "emitSystemFields")?;
     let destination = str_member(input, "destinationArn").unwrap_or_default();
     let parts: Vec<&str> = destination.splitn(6, ':').collect();
