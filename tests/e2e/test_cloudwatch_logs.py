@@ -284,3 +284,23 @@ def test_events_and_filters_survive_sigkill(gureum):
     put(logs, "/e2e/persist", ["after"])
     got = logs.filter_log_events(logGroupName="/e2e/persist")
     assert [e["message"] for e in got["events"]][-1] == "after"
+
+
+def test_deletion_protection_kms_association_and_log_records(logs):
+    logs.create_log_group(logGroupName="/e2e/protected", deletionProtectionEnabled=True)
+    code, _ = failure(logs.delete_log_group, logGroupName="/e2e/protected")
+    assert code == "ValidationException"
+    logs.put_log_group_deletion_protection(logGroupIdentifier="/e2e/protected", deletionProtectionEnabled=False)
+    key = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    logs.associate_kms_key(logGroupName="/e2e/protected", kmsKeyId=key)
+    assert logs.describe_log_groups(logGroupNamePrefix="/e2e/protected")["logGroups"][0]["kmsKeyId"] == key
+    logs.disassociate_kms_key(logGroupName="/e2e/protected")
+    assert "kmsKeyId" not in logs.describe_log_groups(logGroupNamePrefix="/e2e/protected")["logGroups"][0]
+    logs.create_log_stream(logGroupName="/e2e/protected", logStreamName="s")
+    put(logs, "/e2e/protected", ['{"user": "amy"}'])
+    q = logs.start_query(logGroupName="/e2e/protected", startTime=0, endTime=now_ms() // 1000 + 86_400 * 3,
+                         queryString="fields user")
+    row = logs.get_query_results(queryId=q["queryId"])["results"][0]
+    ptr = [f["value"] for f in row if f["field"] == "@ptr"][0]
+    assert logs.get_log_record(logRecordPointer=ptr)["logRecord"]["user"] == "amy"
+    logs.delete_log_group(logGroupName="/e2e/protected")

@@ -1082,6 +1082,84 @@ pub fn record_of(
     r
 }
 
+/// The `@ptr` of an event: its group, stream and position, opaque.
+fn pointer(group: &str, stream: &str, pos: &str) -> String {
+    gureum_kit::paging::encode_token(&format!("{group}:{stream}:{pos}"))
+}
+
+/// `GetLogRecord`: every field of the event a `@ptr` names.
+pub(crate) fn get_record(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let ptr = str_member(input, "logRecordPointer").unwrap_or_default();
+    let bad = || invalid("The specified log record pointer is invalid (Gureum's wording).");
+    let decoded = gureum_kit::paging::decode_token(ptr).map_err(|_| bad())?;
+    let mut parts = decoded.splitn(3, ':');
+    let (Some(group), Some(stream), Some(pos)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    let key = format!("{}:{pos}", stream_key(ctx, group, stream));
+    let event = svc
+        .events
+        .get(&key)?
+        .ok_or(AwsError::from(LogsError::LogStreamNotFound))?;
+    let record = record_of(
+        &ctx.account_id,
+        group,
+        stream,
+        ptr,
+        event.timestamp,
+        event.ingestion_time,
+        &event.message,
+    );
+    let fields: serde_json::Map<String, Value> = record
+        .into_iter()
+        .filter(|(k, _)| k != "@ptr")
+        .filter_map(|(k, v)| {
+            let text = match v {
+                Val::Time(t) => Some(t.to_string()),
+                other => other.render(),
+            };
+            text.map(|t| (k, json!(t)))
+        })
+        .collect();
+    Ok(json!({ "logRecord": fields }))
+}
+
+/// `GetLogGroupFields`: the fields of the group's events in the 15
+/// minutes before `time` (default now), each with the percentage of
+/// events that have it.
+pub(crate) fn group_fields(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let group = crate::group_name_of(input)?;
+    crate::load_group(svc, ctx, group)?;
+    let end_ms = input
+        .get("time")
+        .and_then(Value::as_i64)
+        .map_or_else(|| ctx.clock.now_millis(), |t| t.saturating_mul(1000));
+    let start_ms = end_ms - 15 * 60_000;
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut total = 0u64;
+    for stream in streams_of(svc, ctx, group, None, "")? {
+        let prefix = format!("{}:", stream_key(ctx, group, &stream));
+        scan_stream(svc, &prefix, &position(start_ms, 0), |_, e| {
+            if e.timestamp > end_ms {
+                return ControlFlow::Break(());
+            }
+            total += 1;
+            let r = record_of("", "", "", "", e.timestamp, e.ingestion_time, &e.message);
+            for k in r.keys() {
+                if k != "@ptr" && k != "@log" && k != "@logStream" {
+                    *counts.entry(k.clone()).or_default() += 1;
+                }
+            }
+            ControlFlow::Continue(())
+        })?;
+    }
+    let fields: Vec<Value> = counts
+        .into_iter()
+        .map(|(name, n)| json!({ "name": name, "percent": (n * 100 / total.max(1)) as i64 }))
+        .collect();
+    Ok(json!({ "logGroupFields": fields }))
+}
+
 /// A query, as kept in `logs.queries`.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StoredQuery {
@@ -1149,7 +1227,7 @@ pub(crate) fn start(svc: &LogsService, ctx: &RequestContext, input: &Value) -> O
                     &ctx.account_id,
                     g,
                     &stream,
-                    pos,
+                    &pointer(g, &stream, pos),
                     e.timestamp,
                     e.ingestion_time,
                     &e.message,

@@ -253,6 +253,21 @@ impl LogsService {
     fn delete_data_protection_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
         log_groups::delete_data_protection(self, ctx, &input)
     }
+    fn put_log_group_deletion_protection(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::put_deletion_protection(self, ctx, &input)
+    }
+    fn associate_kms_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::associate_kms_key(self, ctx, &input)
+    }
+    fn disassociate_kms_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::disassociate_kms_key(self, ctx, &input)
+    }
+    fn get_log_record(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        insights::get_record(self, ctx, &input)
+    }
+    fn get_log_group_fields(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        insights::group_fields(self, ctx, &input)
+    }
     fn create_log_stream(&self, ctx: &RequestContext, input: Value) -> OpResult {
         streams::create(self, ctx, &input)
     }
@@ -393,6 +408,9 @@ gureum_core::service_operations! {
     "PutDataProtectionPolicy" => put_data_protection_policy,
     "GetDataProtectionPolicy" => get_data_protection_policy,
     "DeleteDataProtectionPolicy" => delete_data_protection_policy,
+    "PutLogGroupDeletionProtection" => put_log_group_deletion_protection,
+    "AssociateKmsKey" => associate_kms_key,
+    "DisassociateKmsKey" => disassociate_kms_key,
     "CreateLogStream" => create_log_stream,
     "DeleteLogStream" => delete_log_stream,
     "DescribeLogStreams" => describe_log_streams,
@@ -410,6 +428,8 @@ gureum_core::service_operations! {
     "GetQueryResults" => get_query_results,
     "StopQuery" => stop_query,
     "DescribeQueries" => describe_queries,
+    "GetLogRecord" => get_log_record,
+    "GetLogGroupFields" => get_log_group_fields,
 }
 
 #[cfg(test)]

@@ -117,9 +117,15 @@ pub(crate) fn delete(svc: &LogsService, ctx: &RequestContext, input: &Value) -> 
     let metric = keys_under(&svc.metric_filters, &children)?;
     let subs = keys_under(&svc.subscriptions, &children)?;
     svc.store.write(|txn| {
-        if !txn.delete(&svc.log_groups, &key)? {
+        let Some(g) = txn.get(&svc.log_groups, &key)? else {
             return Err(AwsError::from(LogsError::LogGroupNotFound));
+        };
+        if g.deletion_protection {
+            return Err(AwsError::validation(format!(
+                "Log group {name} cannot be deleted because deletion protection is enabled (Gureum's wording)."
+            )));
         }
+        txn.delete(&svc.log_groups, &key)?;
         for k in &events {
             txn.delete(&svc.events, k)?;
         }
@@ -420,6 +426,65 @@ pub(crate) fn delete_data_protection(
         if g.data_protection.take().is_none() {
             return Err(LogsError::LogGroupNotFound.into());
         }
+        Ok(())
+    })?;
+    Ok(json!({}))
+}
+
+pub(crate) fn put_deletion_protection(
+    svc: &LogsService,
+    ctx: &RequestContext,
+    input: &Value,
+) -> OpResult {
+    let ident = str_member(input, "logGroupIdentifier").unwrap_or_default();
+    let on = input
+        .get("deletionProtectionEnabled")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    update_group(svc, ctx, name_from_identifier(ident), |g| {
+        g.deletion_protection = on;
+        Ok(())
+    })?;
+    Ok(json!({}))
+}
+
+/// Refuses `resourceIdentifier` (the KMS key of query results, which
+/// Gureum does not encrypt).
+fn refuse_query_result_key(input: &Value) -> Result<(), AwsError> {
+    if str_member(input, "resourceIdentifier").is_some() {
+        return Err(invalid(
+            "resourceIdentifier is not supported: Gureum does not encrypt query results.",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn associate_kms_key(
+    svc: &LogsService,
+    ctx: &RequestContext,
+    input: &Value,
+) -> OpResult {
+    refuse_query_result_key(input)?;
+    let name = str_member(input, "logGroupName").unwrap_or_default();
+    let key = str_member(input, "kmsKeyId")
+        .unwrap_or_default()
+        .to_string();
+    update_group(svc, ctx, name, |g| {
+        g.kms_key_id = Some(key);
+        Ok(())
+    })?;
+    Ok(json!({}))
+}
+
+pub(crate) fn disassociate_kms_key(
+    svc: &LogsService,
+    ctx: &RequestContext,
+    input: &Value,
+) -> OpResult {
+    refuse_query_result_key(input)?;
+    let name = str_member(input, "logGroupName").unwrap_or_default();
+    update_group(svc, ctx, name, |g| {
+        g.kms_key_id = None;
         Ok(())
     })?;
     Ok(json!({}))

@@ -686,3 +686,88 @@ async fn filter_a_million_events_with_a_term_pattern() {
         "FilterLogEvents term pattern over 1,000,000 events: {elapsed:?} wall, {on_cpu:?} on CPU"
     );
 }
+
+#[tokio::test]
+async fn a_protected_group_cannot_be_deleted_until_protection_is_off() {
+    let env = Env::new();
+    env.ok(
+        "CreateLogGroup",
+        json!({"logGroupName": "g", "deletionProtectionEnabled": true}),
+    )
+    .await;
+    let e = env
+        .err("DeleteLogGroup", json!({"logGroupName": "g"}))
+        .await;
+    assert_eq!(e.code, "ValidationException");
+    env.ok(
+        "PutLogGroupDeletionProtection",
+        json!({"logGroupIdentifier": "g", "deletionProtectionEnabled": false}),
+    )
+    .await;
+    env.ok("DeleteLogGroup", json!({"logGroupName": "g"})).await;
+}
+
+#[tokio::test]
+async fn kms_keys_associate_and_disassociate() {
+    let env = Env::new();
+    env.ok("CreateLogGroup", json!({"logGroupName": "g"})).await;
+    env.ok(
+        "AssociateKmsKey",
+        json!({"logGroupName": "g", "kmsKeyId": "arn:aws:kms:us-east-1:000000000000:key/k"}),
+    )
+    .await;
+    let d = env.ok("DescribeLogGroups", json!({})).await;
+    assert_eq!(
+        d["logGroups"][0]["kmsKeyId"],
+        "arn:aws:kms:us-east-1:000000000000:key/k"
+    );
+    env.ok("DisassociateKmsKey", json!({"logGroupName": "g"}))
+        .await;
+    let d = env.ok("DescribeLogGroups", json!({})).await;
+    assert!(d["logGroups"][0].get("kmsKeyId").is_none());
+}
+
+#[tokio::test]
+async fn an_insights_pointer_reads_its_record_and_fields_are_discovered() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let now = env.now();
+    env.put(
+        "g",
+        "s",
+        &[
+            (now - 1_000, r#"{"user": "bob", "ms": 5}"#),
+            (now - 500, "plain"),
+        ],
+    )
+    .await;
+    let id = env
+        .ok(
+            "StartQuery",
+            json!({"logGroupName": "g", "startTime": now / 1000 - 60, "endTime": now / 1000 + 60,
+                   "queryString": "fields user | filter ispresent(user)"}),
+        )
+        .await["queryId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let r = env.ok("GetQueryResults", json!({"queryId": id})).await;
+    let ptr = r["results"][0]
+        .as_array()
+        .expect("row")
+        .iter()
+        .find(|f| f["field"] == "@ptr")
+        .expect("@ptr")["value"]
+        .clone();
+    let rec = env
+        .ok("GetLogRecord", json!({"logRecordPointer": ptr}))
+        .await;
+    assert_eq!(rec["logRecord"]["user"], "bob");
+    assert_eq!(rec["logRecord"]["@logStream"], "s");
+    let f = env
+        .ok("GetLogGroupFields", json!({"logGroupName": "g"}))
+        .await;
+    let fields = f["logGroupFields"].as_array().expect("fields");
+    assert!(fields.contains(&json!({"name": "user", "percent": 50})));
+    assert!(fields.contains(&json!({"name": "@message", "percent": 100})));
+}
