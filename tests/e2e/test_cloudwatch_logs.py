@@ -304,3 +304,27 @@ def test_deletion_protection_kms_association_and_log_records(logs):
     ptr = [f["value"] for f in row if f["field"] == "@ptr"][0]
     assert logs.get_log_record(logRecordPointer=ptr)["logRecord"]["user"] == "amy"
     logs.delete_log_group(logGroupName="/e2e/protected")
+
+
+def test_list_log_groups_query_definitions_and_resource_policies(gureum, logs):
+    logs.create_log_group(logGroupName="/e2e/list/alpha", tags={"env": "prod"})
+    logs.create_log_group(logGroupName="/e2e/list/beta")
+    groups = logs.list_log_groups(logGroupNamePattern="^/e2e/list")["logGroups"]
+    assert [g["logGroupName"] for g in groups] == ["/e2e/list/alpha", "/e2e/list/beta"]
+    assert groups[0]["logGroupArn"] == f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/e2e/list/alpha"
+    tagged = logs.list_log_groups(logGroupTags=[{"key": "env", "values": ["prod"]}])["logGroups"]
+    assert [g["logGroupName"] for g in tagged] == ["/e2e/list/alpha"]
+    qid = logs.put_query_definition(name="e2e/errors", queryString="filter @message like /ERROR/",
+                                    logGroupNames=["/e2e/list/alpha"])["queryDefinitionId"]
+    defs = logs.describe_query_definitions(queryDefinitionNamePrefix="e2e/")["queryDefinitions"]
+    assert [(d["queryDefinitionId"], d["logGroupNames"]) for d in defs] == [(qid, ["/e2e/list/alpha"])]
+    assert logs.delete_query_definition(queryDefinitionId=qid)["success"] is True
+    doc = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}'
+    _, out, _ = gureum.aws("logs", "put-resource-policy", "--policy-name", "events-to-logs",
+                           "--policy-document", doc)
+    assert out["resourcePolicy"]["policyName"] == "events-to-logs"
+    names = [p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]]
+    assert names == ["events-to-logs"]
+    logs.delete_resource_policy(policyName="events-to-logs")
+    assert failure(logs.delete_resource_policy, policyName="events-to-logs") == (
+        "ResourceNotFoundException", "Policy with name [events-to-logs] does not exist")

@@ -26,6 +26,12 @@ gureum_core::aws_errors! {
         /// No Logs Insights query of that id.
         QueryNotFound { id: String } = ("ResourceNotFoundException", 400,
             "Query does not exist: {id}"),
+        /// No saved query of that id.
+        QueryDefinitionNotFound = ("ResourceNotFoundException", 400,
+            "The specified query definition does not exist (Gureum's wording)."),
+        /// No resource policy of that name.
+        PolicyNotFound { name: String } = ("ResourceNotFoundException", 400,
+            "Policy with name [{name}] does not exist"),
         /// A member's value is not one the operation accepts.
         InvalidParameter { message: String } = ("InvalidParameterException", 400, "{message}"),
         /// A per-group limit (metric filters, subscription filters) reached.

@@ -16,13 +16,17 @@
 //!   that start at `startTime` and stop at `endTime`;
 //! - `logs.metric_filters`, `logs.subscription_filters`:
 //!   `account/region/group:filter` → [`MetricFilter`], [`SubscriptionFilter`];
-//! - `logs.queries`: `account/region/query-id` → [`insights::StoredQuery`].
+//! - `logs.queries`: `account/region/query-id` → [`insights::StoredQuery`];
+//! - `logs.query_definitions`: `account/region/id` → saved queries;
+//! - `logs.resource_policies`: `account/region/<resource ARN>|name` →
+//!   resource policies (the ARN empty for account-scoped ones).
 //!
 //! Layout: [`errors`]; [`filter_pattern`] (the pattern language, pure);
 //! `log_groups.rs` (groups, retention policies, tags, data protection);
 //! `streams.rs`; `events.rs` (put, get, filter, and the Rust API other
 //! services write through); `retention.rs` (expiry); `metric_filters.rs`;
-//! `subscriptions.rs`; [`insights`] (the query language and its engine).
+//! `subscriptions.rs`; [`insights`] (the query language and its engine);
+//! `query_definitions.rs`; `resource_policies.rs`.
 
 pub mod errors;
 pub mod filter_pattern;
@@ -31,6 +35,8 @@ pub mod insights;
 mod events;
 mod log_groups;
 mod metric_filters;
+mod query_definitions;
+mod resource_policies;
 mod retention;
 mod streams;
 mod subscriptions;
@@ -188,6 +194,8 @@ pub struct LogsService {
     metric_filters: Table<MetricFilter>,
     subscriptions: Table<SubscriptionFilter>,
     queries: Table<insights::StoredQuery>,
+    query_definitions: Table<query_definitions::QueryDefinition>,
+    resource_policies: Table<resource_policies::ResourcePolicy>,
     metrics: Arc<dyn MetricSink>,
 }
 
@@ -206,6 +214,8 @@ impl LogsService {
             metric_filters: store.table("logs.metric_filters"),
             subscriptions: store.table("logs.subscription_filters"),
             queries: store.table("logs.queries"),
+            query_definitions: store.table("logs.query_definitions"),
+            resource_policies: store.table("logs.resource_policies"),
             metrics,
             store,
         }
@@ -267,6 +277,27 @@ impl LogsService {
     }
     fn get_log_group_fields(&self, ctx: &RequestContext, input: Value) -> OpResult {
         insights::group_fields(self, ctx, &input)
+    }
+    fn list_log_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        log_groups::list(self, ctx, &input)
+    }
+    fn put_query_definition(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        query_definitions::put(self, ctx, &input)
+    }
+    fn describe_query_definitions(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        query_definitions::describe(self, ctx, &input)
+    }
+    fn delete_query_definition(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        query_definitions::delete(self, ctx, &input)
+    }
+    fn put_resource_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        resource_policies::put(self, ctx, &input)
+    }
+    fn describe_resource_policies(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        resource_policies::describe(self, ctx, &input)
+    }
+    fn delete_resource_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        resource_policies::delete(self, ctx, &input)
     }
     fn create_log_stream(&self, ctx: &RequestContext, input: Value) -> OpResult {
         streams::create(self, ctx, &input)
@@ -397,6 +428,7 @@ gureum_core::service_operations! {
     "CreateLogGroup" => create_log_group,
     "DeleteLogGroup" => delete_log_group,
     "DescribeLogGroups" => describe_log_groups,
+    "ListLogGroups" => list_log_groups,
     "PutRetentionPolicy" => put_retention_policy,
     "DeleteRetentionPolicy" => delete_retention_policy,
     "TagResource" => tag_resource,
@@ -430,6 +462,12 @@ gureum_core::service_operations! {
     "DescribeQueries" => describe_queries,
     "GetLogRecord" => get_log_record,
     "GetLogGroupFields" => get_log_group_fields,
+    "PutQueryDefinition" => put_query_definition,
+    "DescribeQueryDefinitions" => describe_query_definitions,
+    "DeleteQueryDefinition" => delete_query_definition,
+    "PutResourcePolicy" => put_resource_policy,
+    "DescribeResourcePolicies" => describe_resource_policies,
+    "DeleteResourcePolicy" => delete_resource_policy,
 }
 
 #[cfg(test)]

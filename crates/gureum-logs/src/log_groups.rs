@@ -489,3 +489,98 @@ pub(crate) fn disassociate_kms_key(
     })?;
     Ok(json!({}))
 }
+
+/// Whether `name` matches a `ListLogGroups` pattern: alternatives joined by
+/// `|`, each a case-sensitive substring, or a prefix when it starts with `^`.
+fn matches_name_pattern(pattern: &str, name: &str) -> bool {
+    pattern.split('|').any(|alt| match alt.strip_prefix('^') {
+        Some(prefix) => name.starts_with(prefix),
+        None => name.contains(alt),
+    })
+}
+
+/// `ListLogGroups`: names by pattern, class and tags, in pages of up to
+/// 1,000 (Gureum has no data sources or field indexes, so filtering on
+/// them lists nothing).
+pub(crate) fn list(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let pattern = str_member(input, "logGroupNamePattern");
+    let class = str_member(input, "logGroupClass");
+    let non_empty = |m: &str| {
+        input
+            .get(m)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+    };
+    let other_accounts_only = input
+        .get("accountIdentifiers")
+        .and_then(Value::as_array)
+        .is_some_and(|a| {
+            !a.is_empty()
+                && !a
+                    .iter()
+                    .any(|x| x.as_str() == Some(ctx.account_id.as_str()))
+        });
+    if non_empty("dataSources") || non_empty("fieldIndexNames") || other_accounts_only {
+        return Ok(json!({ "logGroups": [] }));
+    }
+    let tag_filters: Vec<(String, Vec<String>)> = input
+        .get("logGroupTags")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        str_member(f, "key").unwrap_or_default().to_string(),
+                        f.get("values")
+                            .and_then(Value::as_array)
+                            .map(|v| {
+                                v.iter()
+                                    .filter_map(Value::as_str)
+                                    .map(str::to_string)
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let request = PageRequest::new(
+        input.get("limit").and_then(Value::as_i64),
+        str_member(input, "nextToken"),
+        (1, 1000),
+        1000,
+    )
+    .map_err(|e| match e {
+        PagingError::SizeOutOfRange { given, .. } => AwsError::validation(format!(
+            "1 validation error detected: Value '{given}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000"
+        )),
+        PagingError::BadToken(_) => invalid("The specified nextToken is invalid."),
+    })?;
+    let page = paging::page(
+        &svc.log_groups,
+        &Scope::regional(ctx).prefix(),
+        &request,
+        |_, g: LogGroup| {
+            let keep = pattern.is_none_or(|p| matches_name_pattern(p, &g.name))
+                && class.is_none_or(|c| g.log_group_class == c)
+                && tag_filters.iter().all(|(k, values)| {
+                    g.tags
+                        .get(k)
+                        .is_some_and(|v| values.is_empty() || values.contains(v))
+                });
+            keep.then(|| {
+                json!({
+                    "logGroupName": g.name,
+                    "logGroupArn": group_arn(ctx, &g.name),
+                    "logGroupClass": g.log_group_class,
+                })
+            })
+        },
+    )?;
+    let mut out = json!({ "logGroups": page.items });
+    if let Some(t) = page.next_token {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
+}

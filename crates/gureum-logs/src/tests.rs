@@ -771,3 +771,116 @@ async fn an_insights_pointer_reads_its_record_and_fields_are_discovered() {
     assert!(fields.contains(&json!({"name": "user", "percent": 50})));
     assert!(fields.contains(&json!({"name": "@message", "percent": 100})));
 }
+
+#[tokio::test]
+async fn list_log_groups_matches_prefixes_substrings_and_tags() {
+    let env = Env::new();
+    env.ok(
+        "CreateLogGroup",
+        json!({"logGroupName": "/app/web", "tags": {"env": "prod"}}),
+    )
+    .await;
+    env.ok("CreateLogGroup", json!({"logGroupName": "/app/worker"}))
+        .await;
+    env.ok("CreateLogGroup", json!({"logGroupName": "/other/web"}))
+        .await;
+    let names = |v: Value| -> Vec<String> {
+        v["logGroups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(|g| g["logGroupName"].as_str().expect("name").to_string())
+            .collect()
+    };
+    let out = env
+        .ok("ListLogGroups", json!({"logGroupNamePattern": "^/app"}))
+        .await;
+    assert_eq!(names(out), ["/app/web", "/app/worker"]);
+    let out = env
+        .ok(
+            "ListLogGroups",
+            json!({"logGroupNamePattern": "web|^/none"}),
+        )
+        .await;
+    assert_eq!(names(out), ["/app/web", "/other/web"]);
+    let out = env
+        .ok(
+            "ListLogGroups",
+            json!({"logGroupTags": [{"key": "env", "values": ["prod"]}]}),
+        )
+        .await;
+    assert_eq!(names(out), ["/app/web"]);
+}
+
+#[tokio::test]
+async fn query_definitions_are_saved_updated_and_deleted() {
+    let env = Env::new();
+    let id = env
+        .ok(
+            "PutQueryDefinition",
+            json!({"name": "ops/errors", "queryString": "filter @message like /ERROR/",
+                   "clientToken": "00000000-0000-0000-0000-000000000001"}),
+        )
+        .await["queryDefinitionId"]
+        .clone();
+    let again = env
+        .ok(
+            "PutQueryDefinition",
+            json!({"name": "ops/errors", "queryString": "x",
+                   "clientToken": "00000000-0000-0000-0000-000000000001"}),
+        )
+        .await;
+    assert_eq!(again["queryDefinitionId"], id);
+    env.ok(
+        "PutQueryDefinition",
+        json!({"name": "ops/errors", "queryDefinitionId": id, "queryString": "stats count(*)"}),
+    )
+    .await;
+    let d = env
+        .ok(
+            "DescribeQueryDefinitions",
+            json!({"queryDefinitionNamePrefix": "ops/"}),
+        )
+        .await;
+    assert_eq!(d["queryDefinitions"][0]["queryString"], "stats count(*)");
+    env.ok("DeleteQueryDefinition", json!({"queryDefinitionId": id}))
+        .await;
+    let e = env
+        .err("DeleteQueryDefinition", json!({"queryDefinitionId": id}))
+        .await;
+    assert_eq!(e.code, "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn resource_policies_are_kept_with_revisions() {
+    let env = Env::new();
+    let doc = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    let out = env
+        .ok(
+            "PutResourcePolicy",
+            json!({"policyName": "events", "policyDocument": doc}),
+        )
+        .await;
+    assert_eq!(out["resourcePolicy"]["policyScope"], "ACCOUNT");
+    let d = env.ok("DescribeResourcePolicies", json!({})).await;
+    assert_eq!(d["resourcePolicies"][0]["policyName"], "events");
+    let e = env
+        .err(
+            "PutResourcePolicy",
+            json!({"policyName": "bad", "policyDocument": "{"}),
+        )
+        .await;
+    assert_eq!(e.code, "InvalidParameterException");
+    env.ok("DeleteResourcePolicy", json!({"policyName": "events"}))
+        .await;
+    let e = env
+        .err("DeleteResourcePolicy", json!({"policyName": "events"}))
+        .await;
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "ResourceNotFoundException",
+            "Policy with name [events] does not exist"
+        )
+    );
+}
