@@ -8,7 +8,10 @@
 //! groups), `dedup` and `display`. Expressions have `=`, `!=`, `<`, `<=`,
 //! `>`, `>=`, `like` (a `/regex/` or a substring), `in [ … ]`, `and`,
 //! `or`, `not`, `+ - * /` and the functions `bin`, `strlen`, `toupper`,
-//! `tolower`, `abs`, `floor`, `ceil`, `concat`, `ispresent`.
+//! `tolower`, `abs`, `floor`, `ceil`, `concat`, `ispresent`, `isempty`,
+//! `isblank`, `coalesce`, `strcontains`, `substr`, `replace`, `trim`,
+//! `ltrim`, `rtrim`, `datefloor`, `fromMillis`; aggregates also `pct`,
+//! `stddev`, `earliest` and `latest`.
 //!
 //! [`Query::parse`] validates (its error is `MalformedQueryException`'s
 //! message); [`Query::run`] evaluates over records. Records carry
@@ -512,7 +515,7 @@ impl Parser {
     }
 }
 
-const FUNCTIONS: [&str; 9] = [
+const FUNCTIONS: [&str; 20] = [
     "bin",
     "strlen",
     "toupper",
@@ -522,8 +525,30 @@ const FUNCTIONS: [&str; 9] = [
     "ceil",
     "concat",
     "ispresent",
+    "isempty",
+    "isblank",
+    "coalesce",
+    "strcontains",
+    "substr",
+    "replace",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "datefloor",
+    "frommillis",
 ];
-const AGGREGATES: [&str; 6] = ["count", "count_distinct", "sum", "avg", "min", "max"];
+const AGGREGATES: [&str; 10] = [
+    "count",
+    "count_distinct",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "pct",
+    "stddev",
+    "earliest",
+    "latest",
+];
 
 /// The source text of tokens, as Insights names unaliased columns.
 fn render_tokens(toks: &[Tok]) -> String {
@@ -925,6 +950,54 @@ pub fn eval(e: &Expr, r: &Record) -> Val {
                         .collect::<String>(),
                 ),
                 "ispresent" => Val::Num(if arg(0) == Val::Null { 0.0 } else { 1.0 }),
+                "isempty" => Val::Num(match arg(0) {
+                    Val::Null => 1.0,
+                    v => f64::from(v.render().is_none_or(|s| s.is_empty())),
+                }),
+                "isblank" => Val::Num(match arg(0) {
+                    Val::Null => 1.0,
+                    v => f64::from(v.render().is_none_or(|s| s.trim().is_empty())),
+                }),
+                "coalesce" => (0..args.len())
+                    .map(arg)
+                    .find(|v| *v != Val::Null)
+                    .unwrap_or(Val::Null),
+                "strcontains" => match (arg(0).render(), arg(1).render()) {
+                    (Some(a), Some(b)) => Val::Num(f64::from(a.contains(&b))),
+                    _ => Val::Null,
+                },
+                "substr" => match (arg(0).render(), arg(1).num()) {
+                    (Some(text), Some(start)) => {
+                        let chars: Vec<char> = text.chars().collect();
+                        let from = (start.max(0.0) as usize).min(chars.len());
+                        let len = arg(2).num().map_or(chars.len(), |l| l.max(0.0) as usize);
+                        Val::Str(chars[from..(from + len).min(chars.len())].iter().collect())
+                    }
+                    _ => Val::Null,
+                },
+                "replace" => match (arg(0).render(), arg(1).render(), arg(2).render()) {
+                    (Some(t), Some(from), Some(to)) if !from.is_empty() => {
+                        Val::Str(t.replace(&from, &to))
+                    }
+                    (Some(t), _, _) => Val::Str(t),
+                    _ => Val::Null,
+                },
+                "trim" => arg(0)
+                    .render()
+                    .map_or(Val::Null, |s| Val::Str(s.trim().into())),
+                "ltrim" => arg(0)
+                    .render()
+                    .map_or(Val::Null, |s| Val::Str(s.trim_start().into())),
+                "rtrim" => arg(0)
+                    .render()
+                    .map_or(Val::Null, |s| Val::Str(s.trim_end().into())),
+                "datefloor" => match (arg(0), arg(1).num()) {
+                    (Val::Time(t), Some(size)) if size >= 1.0 => {
+                        Val::Time(t - t.rem_euclid(size as i64))
+                    }
+                    _ => Val::Null,
+                },
+                "frommillis" => arg(0).num().map_or(Val::Null, |n| Val::Time(n as i64)),
                 // An aggregate over one record: its argument.
                 _ => arg(0),
             }
@@ -953,6 +1026,38 @@ fn aggregate(e: &Expr, group: &[&Record]) -> Val {
                         .len() as f64,
                 ),
                 "sum" => Val::Num(nums.iter().sum()),
+                "pct" => {
+                    let p = args.get(1).and_then(|a| eval(a, &Record::new()).num());
+                    let mut sorted = nums.clone();
+                    sorted.sort_by(f64::total_cmp);
+                    match (p, sorted.is_empty()) {
+                        (Some(p), false) => {
+                            // Nearest rank.
+                            let rank = ((p.clamp(0.0, 100.0) / 100.0) * sorted.len() as f64).ceil();
+                            Val::Num(sorted[(rank as usize).clamp(1, sorted.len()) - 1])
+                        }
+                        _ => Val::Null,
+                    }
+                }
+                "stddev" if nums.len() > 1 => {
+                    let mean = nums.iter().sum::<f64>() / nums.len() as f64;
+                    let var = nums.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
+                        / (nums.len() - 1) as f64;
+                    Val::Num(var.sqrt())
+                }
+                "earliest" | "latest" => {
+                    let time = |r: &&&Record| match field_of(r, "@timestamp") {
+                        Val::Time(t) => t,
+                        _ => 0,
+                    };
+                    let present = group.iter().filter(|r| eval(&arg, r) != Val::Null);
+                    let pick = if f == "earliest" {
+                        present.min_by_key(time)
+                    } else {
+                        present.max_by_key(time)
+                    };
+                    pick.map_or(Val::Null, |r| eval(&arg, r))
+                }
                 "avg" if !nums.is_empty() => Val::Num(nums.iter().sum::<f64>() / nums.len() as f64),
                 "min" => nums
                     .iter()
@@ -1485,6 +1590,33 @@ mod tests {
         ];
         assert_eq!(run("filter s in [200, 404]", &events).rows.len(), 2);
         assert_eq!(run("filter s >= 400 and s < 500", &events).rows.len(), 1);
+    }
+
+    #[test]
+    fn percentiles_stddev_earliest_latest_and_string_functions() {
+        let events = [
+            (1, r#"{"ms":10,"u":" a "}"#),
+            (2, r#"{"ms":20,"u":"b"}"#),
+            (3, r#"{"ms":30,"u":"c"}"#),
+            (4, r#"{"ms":40,"u":"d"}"#),
+        ];
+        let out = run(
+            "stats pct(ms, 50) as p50, pct(ms, 99) as p99, earliest(u) as first, latest(u) as last, stddev(ms) as sd",
+            &events,
+        );
+        let row: BTreeMap<String, String> = out.rows[0].iter().cloned().collect();
+        assert_eq!(row["p50"], "20");
+        assert_eq!(row["p99"], "40");
+        assert_eq!(row["first"], " a ");
+        assert_eq!(row["last"], "d");
+        assert!(row["sd"].starts_with("12.9"), "{}", row["sd"]);
+        let out = run(
+            "fields trim(u) as t, substr(u, 1, 1) as s, coalesce(missing, u) as c, strcontains(u, \"b\") as has_b | filter has_b = 1",
+            &events,
+        );
+        assert_eq!(out.rows[0][0], ("t".into(), "b".into()));
+        assert_eq!(out.rows[0][1], ("s".into(), "".into()));
+        assert_eq!(out.rows[0][2], ("c".into(), "b".into()));
     }
 
     #[test]
