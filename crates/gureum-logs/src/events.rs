@@ -325,6 +325,10 @@ pub(crate) fn get(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
         return Err(LogsError::LogStreamNotFound.into());
     }
     retention::expire_group(svc, ctx, group)?;
+    let stream = svc
+        .streams
+        .get(&key)?
+        .ok_or(AwsError::from(LogsError::LogStreamNotFound))?;
     let prefix = format!("{key}:");
     let range_start = position(start, 0);
     let range_end = end.map_or_else(|| "9".repeat(32), |e| position(e, 0));
@@ -356,17 +360,36 @@ pub(crate) fn get(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
             Some((_, pos)) => pos.clone().min(range_end.clone()),
             None => range_end.clone(),
         };
-        // No reverse cursor: keep the last `limit` events before `until`.
-        scan_stream(svc, &prefix, &range_start, |pos, e| {
-            if pos >= until.as_str() {
-                return ControlFlow::Break(());
+        // No reverse cursor: scan a window of time ending at `until`,
+        // keeping its last `limit` events, and widen the window fourfold until it
+        // holds `limit` events or reaches the stream's first event (or the
+        // range's start), so reading the tail of a long stream reads about
+        // as much as it returns.
+        let until_ts = until
+            .get(..16)
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or(i64::MAX)
+            .min(stream.last_event.unwrap_or(0).saturating_add(1));
+        let floor = start.max(stream.first_event.unwrap_or(start));
+        let mut width: i64 = 60_000;
+        loop {
+            let lo = until_ts.saturating_sub(width).max(floor);
+            found.clear();
+            scan_stream(svc, &prefix, &position(lo, 0), |pos, e| {
+                if pos >= until.as_str() {
+                    return ControlFlow::Break(());
+                }
+                if found.len() == limit {
+                    found.pop_front();
+                }
+                found.push_back((pos.to_string(), e));
+                ControlFlow::Continue(())
+            })?;
+            if found.len() >= limit || lo <= floor {
+                break;
             }
-            if found.len() == limit {
-                found.pop_front();
-            }
-            found.push_back((pos.to_string(), e));
-            ControlFlow::Continue(())
-        })?;
+            width = width.saturating_mul(4);
+        }
     }
     let (next_forward, next_backward) = match (found.front(), found.back()) {
         (Some((first, _)), Some((last, _))) => (format!("f/{last}"), format!("b/{first}")),

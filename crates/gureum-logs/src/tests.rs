@@ -884,3 +884,36 @@ async fn resource_policies_are_kept_with_revisions() {
         )
     );
 }
+
+#[tokio::test]
+async fn the_tail_of_a_sparse_stream_widens_its_window_until_it_has_enough() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let start = env.now() - 20 * 3_600_000;
+    let events: Vec<(i64, String)> = (0..12)
+        .map(|i| (start + i * 100 * 60_000, format!("e{i}")))
+        .collect();
+    let refs: Vec<(i64, &str)> = events.iter().map(|(t, m)| (*t, m.as_str())).collect();
+    env.put("g", "s", &refs).await;
+    let tail = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "limit": 3}),
+        )
+        .await;
+    assert_eq!(messages(&tail), ["e9", "e10", "e11"]);
+    let back = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "limit": 5, "nextToken": tail["nextBackwardToken"]}),
+        )
+        .await;
+    assert_eq!(messages(&back), ["e4", "e5", "e6", "e7", "e8"]);
+    let all = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "limit": 100}),
+        )
+        .await;
+    assert_eq!(messages(&all).len(), 12);
+}
