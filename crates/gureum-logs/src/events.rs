@@ -13,7 +13,7 @@
 use crate::errors::{invalid, LogsError};
 use crate::filter_pattern::Pattern;
 use crate::streams::stream_key;
-use crate::{group_name_of, metric_filters, retention, LogsService, StoredEvent};
+use crate::{group_name_of, metric_filters, retention, subscriptions, LogsService, StoredEvent};
 use gureum_core::member::str_member;
 use gureum_core::{AwsError, Clock, OpResult, RequestContext, Scope, Value};
 use gureum_kit::paging;
@@ -51,7 +51,7 @@ pub(crate) fn position(timestamp: i64, seq: u64) -> String {
 }
 
 /// A group's event id for the event at `pos` (56 digits, as AWS's are).
-fn event_id(pos: &str) -> String {
+pub(crate) fn event_id(pos: &str) -> String {
     format!("{pos}{:024}", 0)
 }
 
@@ -122,7 +122,7 @@ fn store_events(
     stream: &str,
     events: &[StoredEvent],
     create: bool,
-) -> Result<(), AwsError> {
+) -> Result<Vec<String>, AwsError> {
     let group_key = Scope::regional(ctx).key(group);
     let key = stream_key(ctx, group, stream);
     let now = ctx.clock.now_millis();
@@ -137,9 +137,12 @@ fn store_events(
             .get(&svc.streams, &key)?
             .ok_or(AwsError::from(LogsError::LogStreamNotFound))?;
         let mut bytes = 0i64;
+        let mut positions = Vec::with_capacity(events.len());
         for e in events {
             g.next_seq += 1;
-            let k = format!("{key}:{}", position(e.timestamp, g.next_seq));
+            let pos = position(e.timestamp, g.next_seq);
+            let k = format!("{key}:{pos}");
+            positions.push(pos);
             txn.put(&svc.events, &k, e)?;
             bytes += e.message.len() as i64;
             s.first_event = Some(s.first_event.map_or(e.timestamp, |f| f.min(e.timestamp)));
@@ -152,7 +155,7 @@ fn store_events(
         g.stored_bytes += bytes;
         txn.put(&svc.streams, &key, &s)?;
         txn.put(&svc.log_groups, &group_key, &g)?;
-        Ok(())
+        Ok(positions)
     })
 }
 
@@ -180,8 +183,9 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
     let g = crate::load_group(svc, ctx, group)?;
     let now = ctx.clock.now_millis();
     let accepted = check_batch(&batch, now, g.retention_in_days)?;
-    store_events(svc, ctx, group, stream, &accepted.events, false)?;
+    let positions = store_events(svc, ctx, group, stream, &accepted.events, false)?;
     metric_filters::emit(svc, ctx, group, &accepted.events)?;
+    subscriptions::deliver(svc, ctx, group, stream, &accepted.events, &positions)?;
     let mut out = json!({ "nextSequenceToken": sequence_token(ctx) });
     let mut rejected = serde_json::Map::new();
     if let Some(i) = accepted.too_new_start {
@@ -255,8 +259,9 @@ impl LogsService {
                 .position(|e| e.0 - first > MAX_SPAN_MS)
                 .map_or(sorted.len(), |i| start + i);
             let accepted = check_batch(&sorted[start..end], now, g.retention_in_days)?;
-            store_events(self, &ctx, group, stream, &accepted.events, true)?;
+            let positions = store_events(self, &ctx, group, stream, &accepted.events, true)?;
             metric_filters::emit(self, &ctx, group, &accepted.events)?;
+            subscriptions::deliver(self, &ctx, group, stream, &accepted.events, &positions)?;
             start = end;
         }
         if sorted.is_empty() {

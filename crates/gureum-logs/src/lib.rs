@@ -31,6 +31,7 @@
 pub mod errors;
 pub mod filter_pattern;
 pub mod insights;
+pub mod subscriptions;
 
 mod events;
 mod log_groups;
@@ -39,9 +40,9 @@ mod query_definitions;
 mod resource_policies;
 mod retention;
 mod streams;
-mod subscriptions;
 
 pub use events::ServiceEvent;
+pub use subscriptions::{NoSubscriptions, SubscriptionDelivery, SubscriptionSink};
 
 use errors::{invalid, LogsError};
 use gureum_core::member::str_member;
@@ -197,6 +198,7 @@ pub struct LogsService {
     query_definitions: Table<query_definitions::QueryDefinition>,
     resource_policies: Table<resource_policies::ResourcePolicy>,
     metrics: Arc<dyn MetricSink>,
+    subscription_sink: Arc<dyn SubscriptionSink>,
 }
 
 impl LogsService {
@@ -217,8 +219,16 @@ impl LogsService {
             query_definitions: store.table("logs.query_definitions"),
             resource_policies: store.table("logs.resource_policies"),
             metrics,
+            subscription_sink: Arc::new(NoSubscriptions),
             store,
         }
+    }
+
+    /// This service, delivering subscription filters' matches to `sink`
+    /// (the server wires in one that routes by destination ARN).
+    pub fn with_subscription_sink(mut self, sink: Arc<dyn SubscriptionSink>) -> Self {
+        self.subscription_sink = sink;
+        self
     }
 
     fn create_log_group(&self, ctx: &RequestContext, input: Value) -> OpResult {

@@ -1,7 +1,11 @@
 //! Subscription filters: `PutSubscriptionFilter`,
-//! `DescribeSubscriptionFilters`, `DeleteSubscriptionFilter`, kept as
-//! validated records (two per group, as AWS allows). Delivery to the
-//! destination is wired when Lambda, Kinesis and Firehose targets exist.
+//! `DescribeSubscriptionFilters`, `DeleteSubscriptionFilter` (two per
+//! group, as AWS allows), and their delivery: after each `PutLogEvents`
+//! the events a filter matches go, as AWS's `DATA_MESSAGE` document, to
+//! the [`SubscriptionSink`] the service was built with. The server wires
+//! in a sink that routes by the destination ARN's service (Lambda's
+//! `awslogs.data`, Kinesis, Firehose) as those services land; until then
+//! [`NoSubscriptions`] drops them.
 
 use crate::errors::{invalid, LogsError};
 use crate::filter_pattern::Pattern;
@@ -11,6 +15,99 @@ use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use gureum_kit::paging::{self, PageRequest, PagingError};
 use serde_json::json;
 use std::ops::ControlFlow;
+
+/// One delivery: what a subscription filter matched in one batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubscriptionDelivery {
+    /// Where it goes (a Lambda function, Kinesis stream, Firehose
+    /// delivery stream or Logs destination ARN).
+    pub destination_arn: String,
+    /// The role CloudWatch Logs assumes to deliver (Kinesis, Firehose).
+    pub role_arn: Option<String>,
+    /// `ByLogStream` or `Random`.
+    pub distribution: String,
+    /// AWS's document, not yet compressed: `messageType` `DATA_MESSAGE`,
+    /// `owner`, `logGroup`, `logStream`, `subscriptionFilters` and
+    /// `logEvents` (`id`, `timestamp`, `message`). Destinations gzip it
+    /// (Lambda receives it base64-encoded in `awslogs.data`).
+    pub document: Value,
+}
+
+/// Receives subscription filters' deliveries.
+pub trait SubscriptionSink: Send + Sync {
+    /// Delivers one batch, in the account and region of `scope`; a sink
+    /// never fails the `PutLogEvents` that caused it.
+    fn deliver(&self, scope: Scope<'_>, delivery: SubscriptionDelivery);
+}
+
+/// The sink while no destination service is wired: drops deliveries.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSubscriptions;
+
+impl SubscriptionSink for NoSubscriptions {
+    fn deliver(&self, _scope: Scope<'_>, _delivery: SubscriptionDelivery) {}
+}
+
+/// Hands what `group`'s subscription filters match among `events` (stored
+/// at `positions`) to the service's sink, one delivery per filter.
+pub(crate) fn deliver(
+    svc: &LogsService,
+    ctx: &RequestContext,
+    group: &str,
+    stream: &str,
+    events: &[crate::StoredEvent],
+    positions: &[String],
+) -> Result<(), AwsError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut filters = Vec::new();
+    svc.subscriptions.visit_prefix(
+        &filter_key(ctx, group, ""),
+        None,
+        |_, f: SubscriptionFilter| {
+            filters.push(f);
+            ControlFlow::Continue(())
+        },
+    )?;
+    for f in filters {
+        let Ok(pattern) = Pattern::parse(&f.pattern) else {
+            continue;
+        };
+        let matched: Vec<Value> = events
+            .iter()
+            .zip(positions)
+            .filter(|(e, _)| pattern.matches(&e.message))
+            .map(|(e, pos)| {
+                json!({
+                    "id": crate::events::event_id(pos),
+                    "timestamp": e.timestamp,
+                    "message": e.message,
+                })
+            })
+            .collect();
+        if matched.is_empty() {
+            continue;
+        }
+        svc.subscription_sink.deliver(
+            Scope::regional(ctx),
+            SubscriptionDelivery {
+                destination_arn: f.destination_arn.clone(),
+                role_arn: f.role_arn.clone(),
+                distribution: f.distribution.clone(),
+                document: json!({
+                    "messageType": "DATA_MESSAGE",
+                    "owner": ctx.account_id,
+                    "logGroup": group,
+                    "logStream": stream,
+                    "subscriptionFilters": [f.name],
+                    "logEvents": matched,
+                }),
+            },
+        );
+    }
+    Ok(())
+}
 
 /// Most subscription filters on one group.
 const MAX_PER_GROUP: usize = 2;

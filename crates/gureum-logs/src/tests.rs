@@ -917,3 +917,46 @@ async fn the_tail_of_a_sparse_stream_widens_its_window_until_it_has_enough() {
         .await;
     assert_eq!(messages(&all).len(), 12);
 }
+
+#[derive(Default)]
+struct Deliveries(Mutex<Vec<crate::SubscriptionDelivery>>);
+
+impl crate::SubscriptionSink for Deliveries {
+    fn deliver(&self, _scope: Scope<'_>, delivery: crate::SubscriptionDelivery) {
+        self.0.lock().expect("lock").push(delivery);
+    }
+}
+
+#[tokio::test]
+async fn subscription_filters_deliver_matching_events_as_awss_data_message() {
+    let sink = Arc::new(Deliveries::default());
+    let env = Env {
+        svc: LogsService::new(Store::in_memory().expect("store"))
+            .with_subscription_sink(sink.clone()),
+        clock: Clock::with_offset(0),
+        metrics: Arc::new(Recorder::default()),
+    };
+    env.group_and_stream("g", "s").await;
+    let arn = "arn:aws:lambda:us-east-1:000000000000:function:f";
+    env.ok(
+        "PutSubscriptionFilter",
+        json!({"logGroupName": "g", "filterName": "errors", "filterPattern": "ERROR",
+               "destinationArn": arn}),
+    )
+    .await;
+    let now = env.now();
+    env.put("g", "s", &[(now, "ERROR a"), (now + 1, "INFO b")])
+        .await;
+    let got = sink.0.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].destination_arn, arn);
+    let doc = &got[0].document;
+    assert_eq!(doc["messageType"], "DATA_MESSAGE");
+    assert_eq!(doc["owner"], "000000000000");
+    assert_eq!(doc["logGroup"], "g");
+    assert_eq!(doc["logStream"], "s");
+    assert_eq!(doc["subscriptionFilters"], json!(["errors"]));
+    assert_eq!(doc["logEvents"].as_array().map(Vec::len), Some(1));
+    assert_eq!(doc["logEvents"][0]["message"], "ERROR a");
+    assert_eq!(doc["logEvents"][0]["id"].as_str().map(str::len), Some(56));
+}
