@@ -326,9 +326,6 @@ pub(crate) fn get(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
         .transpose()?;
     crate::load_group(svc, ctx, group)?;
     let key = stream_key(ctx, group, stream);
-    if svc.streams.get(&key)?.is_none() {
-        return Err(LogsError::LogStreamNotFound.into());
-    }
     retention::expire_group(svc, ctx, group)?;
     let stream = svc
         .streams

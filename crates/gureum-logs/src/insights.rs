@@ -740,6 +740,73 @@ impl Query {
         Ok(Query { commands })
     }
 
+    /// How many leading commands act on one record at a time (`fields`,
+    /// `filter`, `parse`, `display`): they run while events are read, so
+    /// only the records that pass are kept.
+    fn per_record_prefix(&self) -> usize {
+        self.commands
+            .iter()
+            .position(|c| {
+                matches!(
+                    c,
+                    Command::Stats(..) | Command::Sort(_) | Command::Limit(_) | Command::Dedup(_)
+                )
+            })
+            .unwrap_or(self.commands.len())
+    }
+
+    /// Runs the per-record commands on `r`; `false` when a filter drops it.
+    pub fn admit(&self, r: &mut Record) -> bool {
+        for c in &self.commands[..self.per_record_prefix()] {
+            match c {
+                Command::Fields(list) => {
+                    for n in list {
+                        let v = eval(&n.expr, r);
+                        r.insert(n.name.clone(), v);
+                    }
+                }
+                Command::Filter(e) if !eval(e, r).truthy() => return false,
+                Command::Parse(field, re, names) => parse_into(r, field, re, names),
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// The fields the query reads or shows, so records can be built with
+    /// only those.
+    pub fn needed_fields(&self) -> HashSet<String> {
+        let mut out: HashSet<String> = ["@timestamp", "@ptr"].map(String::from).into();
+        let mut shows_defaults = true;
+        for c in &self.commands {
+            match c {
+                Command::Fields(list) => {
+                    shows_defaults = false;
+                    list.iter().for_each(|n| fields_in(&n.expr, &mut out));
+                }
+                Command::Display(names) => {
+                    shows_defaults = false;
+                    out.extend(names.iter().cloned());
+                }
+                Command::Filter(e) => fields_in(e, &mut out),
+                Command::Stats(aggs, by) => {
+                    shows_defaults = false;
+                    aggs.iter()
+                        .chain(by)
+                        .for_each(|n| fields_in(&n.expr, &mut out));
+                }
+                Command::Sort(keys) => keys.iter().for_each(|(e, _)| fields_in(e, &mut out)),
+                Command::Parse(field, _, _) => fields_in(field, &mut out),
+                Command::Dedup(names) => out.extend(names.iter().cloned()),
+                Command::Limit(_) => {}
+            }
+        }
+        if shows_defaults {
+            out.insert("@message".into());
+        }
+        out
+    }
+
     /// Runs the query over `records` (read in time order), keeping at most
     /// `limit` rows.
     pub fn run(&self, records: Vec<Record>, limit: usize) -> Outcome {
@@ -751,18 +818,32 @@ impl Query {
                 _ => 0,
             })
             .sum();
-        let mut rows = records;
+        let kept = records
+            .into_iter()
+            .filter_map(|mut r| self.admit(&mut r).then_some(r))
+            .collect();
+        self.finish(kept, scanned, bytes, limit)
+    }
+
+    /// Runs the rest of the query over the records [`Query::admit`] kept.
+    pub fn finish(&self, kept: Vec<Record>, scanned: u64, bytes: u64, limit: usize) -> Outcome {
+        let prefix = self.per_record_prefix();
+        let mut rows = kept;
         let mut columns: Option<Vec<String>> = None;
         let mut display: Option<Vec<String>> = None;
         let mut aggregated = false;
-        let mut matched = None;
-        for c in &self.commands {
+        // Records that passed the query's filters, whatever a limit keeps.
+        let mut matched = rows.len() as u64;
+        for (i, c) in self.commands.iter().enumerate() {
+            let done = i < prefix;
             match c {
                 Command::Fields(list) => {
-                    for r in rows.iter_mut() {
-                        for n in list {
-                            let v = eval(&n.expr, r);
-                            r.insert(n.name.clone(), v);
+                    if !done {
+                        for r in rows.iter_mut() {
+                            for n in list {
+                                let v = eval(&n.expr, r);
+                                r.insert(n.name.clone(), v);
+                            }
                         }
                     }
                     columns
@@ -770,25 +851,20 @@ impl Query {
                         .extend(list.iter().map(|n| n.name.clone()));
                 }
                 Command::Display(names) => display = Some(names.clone()),
-                Command::Filter(e) => rows.retain(|r| eval(e, r).truthy()),
+                Command::Filter(e) => {
+                    if !done {
+                        rows.retain(|r| eval(e, r).truthy());
+                    }
+                }
                 Command::Parse(field, re, names) => {
-                    for r in rows.iter_mut() {
-                        let text = eval(field, r).render().unwrap_or_default();
-                        let mut caps = re.create_captures();
-                        re.captures(text.as_str(), &mut caps);
-                        if !caps.is_match() {
-                            continue;
-                        }
-                        for (i, n) in names.iter().enumerate() {
-                            let span = caps.get_group_by_name(n).or_else(|| caps.get_group(i + 1));
-                            if let Some(s) = span {
-                                r.insert(n.clone(), Val::Str(text[s.range()].to_string()));
-                            }
+                    if !done {
+                        for r in rows.iter_mut() {
+                            parse_into(r, field, re, names);
                         }
                     }
                 }
                 Command::Stats(aggs, by) => {
-                    matched = Some(rows.len() as u64);
+                    matched = rows.len() as u64;
                     rows = stats(&rows, aggs, by);
                     columns = Some(
                         by.iter()
@@ -848,10 +924,46 @@ impl Query {
             .collect();
         Outcome {
             rows: out_rows,
-            matched: matched.unwrap_or(rows.len() as u64),
+            matched,
             scanned,
             bytes,
         }
+    }
+}
+
+/// `parse`: sets `names` from the captures of `re` over `field`.
+fn parse_into(r: &mut Record, field: &Expr, re: &Regex, names: &[String]) {
+    let text = eval(field, r).render().unwrap_or_default();
+    let mut caps = re.create_captures();
+    re.captures(text.as_str(), &mut caps);
+    if !caps.is_match() {
+        return;
+    }
+    for (i, n) in names.iter().enumerate() {
+        let span = caps.get_group_by_name(n).or_else(|| caps.get_group(i + 1));
+        if let Some(s) = span {
+            r.insert(n.clone(), Val::Str(text[s.range()].to_string()));
+        }
+    }
+}
+
+/// Adds the field names `e` reads to `out`.
+fn fields_in(e: &Expr, out: &mut HashSet<String>) {
+    match e {
+        Expr::Field(n) => {
+            out.insert(n.clone());
+        }
+        Expr::Binary(a, _, b) => {
+            fields_in(a, out);
+            fields_in(b, out);
+        }
+        Expr::Not(a) => fields_in(a, out),
+        Expr::In(a, items) => {
+            fields_in(a, out);
+            items.iter().for_each(|i| fields_in(i, out));
+        }
+        Expr::Call(_, args) => args.iter().for_each(|a| fields_in(a, out)),
+        Expr::Lit(_) | Expr::Regex(_) | Expr::Duration(_) | Expr::Star => {}
     }
 }
 
@@ -1317,7 +1429,12 @@ pub(crate) fn start(svc: &LogsService, ctx: &RequestContext, input: &Value) -> O
         .get("limit")
         .and_then(Value::as_i64)
         .map_or(10_000, |n| n.clamp(1, 10_000) as usize);
-    let mut records = Vec::new();
+    // Records are built with only the fields the query reads, and the
+    // per-record commands run while events are read, so only what passes
+    // is kept in memory.
+    let needed = query.needed_fields();
+    let mut kept = Vec::new();
+    let (mut scanned, mut bytes) = (0u64, 0u64);
     for g in &groups {
         crate::load_group(svc, ctx, g)?;
         retention::expire_group(svc, ctx, g)?;
@@ -1328,7 +1445,9 @@ pub(crate) fn start(svc: &LogsService, ctx: &RequestContext, input: &Value) -> O
                 if e.timestamp > end_ms {
                     return ControlFlow::Break(());
                 }
-                records.push(record_of(
+                scanned += 1;
+                bytes += e.message.len() as u64;
+                let mut r = record_of(
                     &ctx.account_id,
                     g,
                     &stream,
@@ -1336,18 +1455,22 @@ pub(crate) fn start(svc: &LogsService, ctx: &RequestContext, input: &Value) -> O
                     e.timestamp,
                     e.ingestion_time,
                     &e.message,
-                ));
+                );
+                r.retain(|k, _| needed.contains(k));
+                if query.admit(&mut r) {
+                    kept.push(r);
+                }
                 ControlFlow::Continue(())
             })?;
         }
     }
     // Newest first, as Insights reads when no sort is given.
-    records.sort_by(|a, b| {
+    kept.sort_by(|a, b| {
         field_of(b, "@timestamp")
             .cmp_to(&field_of(a, "@timestamp"))
             .unwrap_or(Ordering::Equal)
     });
-    let outcome = query.run(records, limit);
+    let outcome = query.finish(kept, scanned, bytes, limit);
     let id = gureum_core::id::uuid_v4();
     let stored = StoredQuery {
         id: id.clone(),
@@ -1528,6 +1651,7 @@ mod tests {
             &events,
         );
         assert_eq!(out.rows.len(), 1);
+        assert_eq!((out.matched, out.scanned), (2, 3));
         assert_eq!(out.rows[0][0], ("level".into(), "ERROR".into()));
         assert_eq!(out.rows[0][1], ("ms".into(), "50".into()));
         assert_eq!(out.rows[0][2].0, "@ptr");
