@@ -1551,10 +1551,13 @@ pub(crate) fn describe(svc: &LogsService, ctx: &RequestContext, input: &Value) -
     if str_member(input, "queryLanguage").is_some_and(|l| l != "CWLI") {
         return Ok(json!({ "queries": [] }));
     }
-    let max = input
-        .get("maxResults")
-        .and_then(Value::as_i64)
-        .map_or(1000, |n| n.clamp(1, 1000) as usize);
+    let request = gureum_kit::paging::PageRequest::new(
+        input.get("maxResults").and_then(Value::as_i64),
+        str_member(input, "nextToken"),
+        (1, 1000),
+        1000,
+    )
+    .map_err(|_| invalid("The specified nextToken is invalid."))?;
     let mut all = Vec::new();
     svc.queries
         .visit_prefix(&Scope::regional(ctx).prefix(), None, |_, q: StoredQuery| {
@@ -1565,10 +1568,13 @@ pub(crate) fn describe(svc: &LogsService, ctx: &RequestContext, input: &Value) -
             }
             ControlFlow::Continue(())
         })?;
-    all.sort_by_key(|q| std::cmp::Reverse(q.created));
-    let queries: Vec<Value> = all
+    // Newest first: the key sorts by creation time, descending.
+    let key = |q: &StoredQuery| format!("{:020}{}", i64::MAX - q.created, q.id);
+    all.sort_by_key(key);
+    let page = gureum_kit::paging::page_sorted(&all, key, &request);
+    let queries: Vec<Value> = page
+        .items
         .iter()
-        .take(max)
         .map(|q| {
             json!({
                 "queryLanguage": "CWLI",
@@ -1580,7 +1586,11 @@ pub(crate) fn describe(svc: &LogsService, ctx: &RequestContext, input: &Value) -
             })
         })
         .collect();
-    Ok(json!({ "queries": queries }))
+    let mut out = json!({ "queries": queries });
+    if let Some(t) = page.next_token {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -112,20 +112,28 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
 pub(crate) fn describe(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let arn = str_member(input, "resourceArn");
     let scope = str_member(input, "policyScope");
-    let mut items = Vec::new();
-    svc.resource_policies.visit_prefix(
+    let request = gureum_kit::paging::PageRequest::new(
+        input.get("limit").and_then(Value::as_i64),
+        str_member(input, "nextToken"),
+        (1, 50),
+        50,
+    )
+    .map_err(|_| invalid("The specified nextToken is invalid."))?;
+    let page = gureum_kit::paging::page(
+        &svc.resource_policies,
         &Scope::regional(ctx).prefix(),
-        None,
+        &request,
         |_, p: ResourcePolicy| {
             let keep = arn.is_none_or(|a| p.resource_arn.as_deref() == Some(a))
                 && scope.is_none_or(|s| (s == "RESOURCE") == p.resource_arn.is_some());
-            if keep {
-                items.push(describe_one(&p));
-            }
-            ControlFlow::Continue(())
+            keep.then(|| describe_one(&p))
         },
     )?;
-    Ok(json!({ "resourcePolicies": items }))
+    let mut out = json!({ "resourcePolicies": page.items });
+    if let Some(t) = page.next_token {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
 }
 
 pub(crate) fn delete(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {

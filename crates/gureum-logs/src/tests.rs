@@ -960,3 +960,37 @@ async fn subscription_filters_deliver_matching_events_as_awss_data_message() {
     assert_eq!(doc["logEvents"][0]["message"], "ERROR a");
     assert_eq!(doc["logEvents"][0]["id"].as_str().map(str::len), Some(56));
 }
+
+#[tokio::test]
+async fn describe_queries_pages_newest_first() {
+    let env = Env::new();
+    env.ok("CreateLogGroup", json!({"logGroupName": "g"})).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = env
+            .ok(
+                "StartQuery",
+                json!({"logGroupName": "g", "startTime": 0, "endTime": 1, "queryString": "fields @message"}),
+            )
+            .await["queryId"]
+            .clone();
+        ids.push(id);
+        env.clock.advance_millis(1_000);
+    }
+    let p1 = env
+        .ok(
+            "DescribeQueries",
+            json!({"logGroupName": "g", "maxResults": 2}),
+        )
+        .await;
+    assert_eq!(p1["queries"][0]["queryId"], ids[2]);
+    assert_eq!(p1["queries"][1]["queryId"], ids[1]);
+    let p2 = env
+        .ok(
+            "DescribeQueries",
+            json!({"logGroupName": "g", "maxResults": 2, "nextToken": p1["nextToken"]}),
+        )
+        .await;
+    assert_eq!(p2["queries"][0]["queryId"], ids[0]);
+    assert!(p2.get("nextToken").is_none());
+}
