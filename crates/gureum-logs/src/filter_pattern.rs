@@ -354,8 +354,8 @@ impl<'a> Lexer<'a> {
     fn eat_keyword(&mut self, kw: &str) -> bool {
         self.skip_ws();
         let r = self.rest();
-        if r.len() >= kw.len()
-            && r[..kw.len()].eq_ignore_ascii_case(kw)
+        if r.get(..kw.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(kw))
             && !r[kw.len()..]
                 .chars()
                 .next()
@@ -895,6 +895,22 @@ mod tests {
         let e = Pattern::parse("a\"b").expect_err("bad term");
         assert_eq!(e.aws_reason(), Some("Invalid character(s) in term 'a\"b'"));
         assert_eq!(Pattern::parse("{ a }").expect_err("x").aws_reason(), None);
+    }
+
+    #[test]
+    fn non_ascii_text_never_panics() {
+        for text in [
+            "{ $.a IS é }",
+            "{ $.é = \"ü\" }",
+            "[é, ü = ö*]",
+            "ö ?ü -é",
+            "{ $.a NOTé }",
+        ] {
+            if let Ok(p) = Pattern::parse(text) {
+                p.matches("é ü ö {\"é\": \"ü\"}");
+            }
+        }
+        assert!(m("{ $.é = \"ü*\" }", "{\"é\": \"üx\"}"));
     }
 
     #[test]

@@ -994,3 +994,73 @@ async fn describe_queries_pages_newest_first() {
     assert_eq!(p2["queries"][0]["queryId"], ids[0]);
     assert!(p2.get("nextToken").is_none());
 }
+
+/// Random text from the languages' own characters never panics the
+/// filter-pattern or Insights parsers, nor their evaluation.
+#[test]
+fn random_patterns_and_queries_never_panic() {
+    let alphabet: Vec<char> = "{}[]()$.=!<>&|?-%\"'*,@ /\\|^~abcXYZ0123456789éü\t:"
+        .chars()
+        .collect();
+    let words = [
+        "stats ",
+        "count(*)",
+        " by ",
+        "bin(1m)",
+        "filter ",
+        "fields ",
+        "sort ",
+        " desc",
+        "limit ",
+        "parse ",
+        " as ",
+        "dedup ",
+        "display ",
+        "like ",
+        " and ",
+        " or ",
+        "not ",
+        "IS NULL",
+        "NOT EXISTS",
+        "IS TRUE",
+        "$.a",
+        "$.b[0]",
+        "...",
+        "pct(",
+        "in [",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let records = vec![crate::insights::record_of(
+        "1",
+        "g",
+        "s",
+        "p",
+        60_000,
+        60_000,
+        r#"{"a": 1, "b": ["x"]}"#,
+    )];
+    for _ in 0..20_000 {
+        let mut text = String::new();
+        for _ in 0..(next() % 24) {
+            if next() % 3 == 0 {
+                text.push_str(words[(next() % words.len() as u64) as usize]);
+            } else {
+                text.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+        }
+        if let Ok(p) = crate::filter_pattern::Pattern::parse(&text) {
+            p.matches(r#"{"a": 1, "b": ["x"]} 1.2.3.4 - "GET /" [x]"#);
+            p.extract("a b c");
+            p.value_of(r#"{"a": 1}"#, "$.a");
+        }
+        if let Ok(q) = crate::insights::Query::parse(&text) {
+            q.run(records.clone(), 100);
+        }
+    }
+}
