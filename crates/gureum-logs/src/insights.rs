@@ -804,6 +804,14 @@ impl Query {
         if shows_defaults {
             out.insert("@message".into());
         }
+        // Aggregated rows carry no pointer.
+        if self
+            .commands
+            .iter()
+            .any(|c| matches!(c, Command::Stats(..)))
+        {
+            out.remove("@ptr");
+        }
         out
     }
 
@@ -1299,6 +1307,44 @@ pub fn record_of(
     r
 }
 
+/// The record of one event with only the `needed` fields (JSON messages
+/// are parsed only when the query reads a field that is not a system one).
+fn record_for(
+    needed: &HashSet<String>,
+    json_fields: bool,
+    event: (&str, &str, &str, &crate::StoredEvent),
+    account: &str,
+) -> Record {
+    let (group, stream, pos, e) = event;
+    let mut r = Record::new();
+    if json_fields && e.message.starts_with('{') {
+        if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(&e.message) {
+            flatten("", &v, &mut r);
+            r.retain(|k, _| needed.contains(k));
+        }
+    }
+    let mut put = |k: &str, v: Val| {
+        if needed.contains(k) {
+            r.insert(k.to_string(), v);
+        }
+    };
+    put("@timestamp", Val::Time(e.timestamp));
+    put("@ingestionTime", Val::Time(e.ingestion_time));
+    if needed.contains("@message") {
+        put("@message", Val::Str(e.message.clone()));
+    }
+    if needed.contains("@logStream") {
+        put("@logStream", Val::Str(stream.to_string()));
+    }
+    if needed.contains("@log") {
+        put("@log", Val::Str(format!("{account}:{group}")));
+    }
+    if needed.contains("@ptr") {
+        put("@ptr", Val::Str(pointer(group, stream, pos)));
+    }
+    r
+}
+
 /// The `@ptr` of an event: its group, stream and position, opaque.
 fn pointer(group: &str, stream: &str, pos: &str) -> String {
     gureum_kit::paging::encode_token(&format!("{group}:{stream}:{pos}"))
@@ -1433,6 +1479,7 @@ pub(crate) fn start(svc: &LogsService, ctx: &RequestContext, input: &Value) -> O
     // per-record commands run while events are read, so only what passes
     // is kept in memory.
     let needed = query.needed_fields();
+    let json_fields = needed.iter().any(|f| !f.starts_with('@'));
     let mut kept = Vec::new();
     let (mut scanned, mut bytes) = (0u64, 0u64);
     for g in &groups {
@@ -1447,16 +1494,8 @@ pub(crate) fn start(svc: &LogsService, ctx: &RequestContext, input: &Value) -> O
                 }
                 scanned += 1;
                 bytes += e.message.len() as u64;
-                let mut r = record_of(
-                    &ctx.account_id,
-                    g,
-                    &stream,
-                    &pointer(g, &stream, pos),
-                    e.timestamp,
-                    e.ingestion_time,
-                    &e.message,
-                );
-                r.retain(|k, _| needed.contains(k));
+                let mut r =
+                    record_for(&needed, json_fields, (g, &stream, pos, &e), &ctx.account_id);
                 if query.admit(&mut r) {
                     kept.push(r);
                 }
