@@ -1209,13 +1209,34 @@ fn aggregate(e: &Expr, group: &[&Record]) -> Val {
     }
 }
 
+/// A `by` value as a hashable key: numbers and times by value (no text
+/// formatting per record), text as itself.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum GroupKey {
+    Null,
+    Number(u64),
+    Time(i64),
+    Text(String),
+}
+
+impl GroupKey {
+    fn of(v: &Val) -> GroupKey {
+        match v {
+            Val::Null => GroupKey::Null,
+            Val::Num(n) => GroupKey::Number(n.to_bits()),
+            Val::Time(t) => GroupKey::Time(*t),
+            Val::Str(s) => GroupKey::Text(s.clone()),
+        }
+    }
+}
+
 fn stats(rows: &[Record], aggs: &[Named], by: &[Named]) -> Vec<Record> {
     // Groups in order of their keys (times and numbers by value).
     let mut groups: Vec<(Vec<Val>, Vec<&Record>)> = Vec::new();
-    let mut index: BTreeMap<Vec<Option<String>>, usize> = BTreeMap::new();
+    let mut index: std::collections::HashMap<Vec<GroupKey>, usize> = Default::default();
     for r in rows {
         let key: Vec<Val> = by.iter().map(|n| eval(&n.expr, r)).collect();
-        let k: Vec<Option<String>> = key.iter().map(Val::render).collect();
+        let k: Vec<GroupKey> = key.iter().map(GroupKey::of).collect();
         match index.get(&k) {
             Some(&i) => groups[i].1.push(r),
             None => {
@@ -1503,12 +1524,19 @@ pub(crate) fn start(svc: &LogsService, ctx: &RequestContext, input: &Value) -> O
             })?;
         }
     }
-    // Newest first, as Insights reads when no sort is given.
-    kept.sort_by(|a, b| {
-        field_of(b, "@timestamp")
-            .cmp_to(&field_of(a, "@timestamp"))
-            .unwrap_or(Ordering::Equal)
-    });
+    // Newest first, as Insights reads when no sort is given (an
+    // aggregation that comes first orders its own rows).
+    let aggregates_first = matches!(
+        query.commands.get(query.per_record_prefix()),
+        Some(Command::Stats(..))
+    );
+    if !aggregates_first {
+        kept.sort_by(|a, b| {
+            field_of(b, "@timestamp")
+                .cmp_to(&field_of(a, "@timestamp"))
+                .unwrap_or(Ordering::Equal)
+        });
+    }
     let outcome = query.finish(kept, scanned, bytes, limit);
     let id = gureum_core::id::uuid_v4();
     let stored = StoredQuery {
