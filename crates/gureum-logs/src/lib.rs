@@ -1,9 +1,16 @@
 //! CloudWatch Logs (json 1.1, regional): log groups (retention, KMS key,
-//! class, tags, data protection policies as records), log streams, events
-//! (`PutLogEvents`, `GetLogEvents`, `FilterLogEvents` with AWS's
-//! filter-pattern language), metric filters that emit metrics through the
-//! [`MetricSink`] seam, subscription filters (records), retention expiry
-//! on Gureum's clock and Logs Insights queries.
+//! class, deletion protection, tags, data protection and resource
+//! policies as records), log streams, events (`PutLogEvents`,
+//! `GetLogEvents`, `FilterLogEvents` with AWS's filter-pattern language),
+//! metric filters that emit metrics through the [`MetricSink`] seam,
+//! subscription filters that deliver through the [`SubscriptionSink`]
+//! seam, retention expiry on Gureum's clock, and Logs Insights queries
+//! (with saved definitions and `GetLogRecord`).
+//!
+//! The server builds it with [`LogsService::with_metrics`] (CloudWatch's
+//! sink) and [`LogsService::with_subscription_sink`] once those services
+//! exist; other services write logs through
+//! [`LogsService::put_events_from_service`].
 //!
 //! Tables (keys from [`gureum_core::Scope`]; `:` cannot appear in group or
 //! stream names, so it separates them):
@@ -25,7 +32,7 @@
 //! `log_groups.rs` (groups, retention policies, tags, data protection);
 //! `streams.rs`; `events.rs` (put, get, filter, and the Rust API other
 //! services write through); `retention.rs` (expiry); `metric_filters.rs`;
-//! `subscriptions.rs`; [`insights`] (the query language and its engine);
+//! [`subscriptions`]; [`insights`] (the query language and its engine);
 //! `query_definitions.rs`; `resource_policies.rs`.
 
 pub mod errors;
