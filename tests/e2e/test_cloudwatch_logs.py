@@ -328,3 +328,18 @@ def test_list_log_groups_query_definitions_and_resource_policies(gureum, logs):
     logs.delete_resource_policy(policyName="events-to-logs")
     assert failure(logs.delete_resource_policy, policyName="events-to-logs") == (
         "ResourceNotFoundException", "Policy with name [events-to-logs] does not exist")
+
+
+def test_destinations_for_cross_account_subscriptions(logs):
+    logs.create_log_group(logGroupName="/e2e/dest")
+    arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:destination:central"
+    assert failure(logs.put_subscription_filter, logGroupName="/e2e/dest", filterName="f", filterPattern="",
+                   destinationArn=arn) == ("ResourceNotFoundException", "The specified destination does not exist.")
+    d = logs.put_destination(destinationName="central", targetArn=f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/s",
+                             roleArn=f"arn:aws:iam::{ACCOUNT}:role/cwl")["destination"]
+    assert d["arn"] == arn
+    logs.put_destination_policy(destinationName="central",
+                                accessPolicy='{"Version":"2012-10-17","Statement":[]}')
+    logs.put_subscription_filter(logGroupName="/e2e/dest", filterName="f", filterPattern="", destinationArn=arn)
+    assert [x["destinationName"] for x in logs.describe_destinations()["destinations"]] == ["central"]
+    logs.delete_destination(destinationName="central")

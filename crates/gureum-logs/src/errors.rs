@@ -32,6 +32,9 @@ gureum_core::aws_errors! {
         /// No resource policy of that name.
         PolicyNotFound { name: String } = ("ResourceNotFoundException", 400,
             "Policy with name [{name}] does not exist"),
+        /// No destination of that name.
+        DestinationNotFound = ("ResourceNotFoundException", 400,
+            "The specified destination does not exist."),
         /// A member's value is not one the operation accepts.
         InvalidParameter { message: String } = ("InvalidParameterException", 400, "{message}"),
         /// A per-group limit (metric filters, subscription filters) reached.

@@ -26,20 +26,22 @@
 //! - `logs.queries`: `account/region/query-id` → [`insights::StoredQuery`];
 //! - `logs.query_definitions`: `account/region/id` → saved queries;
 //! - `logs.resource_policies`: `account/region/<resource ARN>|name` →
-//!   resource policies (the ARN empty for account-scoped ones).
+//!   resource policies (the ARN empty for account-scoped ones);
+//! - `logs.destinations`: `account/region/name` → subscription destinations.
 //!
 //! Layout: [`errors`]; [`filter_pattern`] (the pattern language, pure);
 //! `log_groups.rs` (groups, retention policies, tags, data protection);
 //! `streams.rs`; `events.rs` (put, get, filter, and the Rust API other
 //! services write through); `retention.rs` (expiry); `metric_filters.rs`;
 //! [`subscriptions`]; [`insights`] (the query language and its engine);
-//! `query_definitions.rs`; `resource_policies.rs`.
+//! `query_definitions.rs`; `resource_policies.rs`; `destinations.rs`.
 
 pub mod errors;
 pub mod filter_pattern;
 pub mod insights;
 pub mod subscriptions;
 
+mod destinations;
 mod events;
 mod log_groups;
 mod metric_filters;
@@ -204,6 +206,7 @@ pub struct LogsService {
     queries: Table<insights::StoredQuery>,
     query_definitions: Table<query_definitions::QueryDefinition>,
     resource_policies: Table<resource_policies::ResourcePolicy>,
+    destinations: Table<destinations::Destination>,
     metrics: Arc<dyn MetricSink>,
     subscription_sink: Arc<dyn SubscriptionSink>,
 }
@@ -225,6 +228,7 @@ impl LogsService {
             queries: store.table("logs.queries"),
             query_definitions: store.table("logs.query_definitions"),
             resource_policies: store.table("logs.resource_policies"),
+            destinations: store.table("logs.destinations"),
             metrics,
             subscription_sink: Arc::new(NoSubscriptions),
             store,
@@ -315,6 +319,18 @@ impl LogsService {
     }
     fn delete_resource_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
         resource_policies::delete(self, ctx, &input)
+    }
+    fn put_destination(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        destinations::put(self, ctx, &input)
+    }
+    fn put_destination_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        destinations::put_policy(self, ctx, &input)
+    }
+    fn describe_destinations(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        destinations::describe(self, ctx, &input)
+    }
+    fn delete_destination(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        destinations::delete(self, ctx, &input)
     }
     fn create_log_stream(&self, ctx: &RequestContext, input: Value) -> OpResult {
         streams::create(self, ctx, &input)
@@ -473,6 +489,10 @@ gureum_core::service_operations! {
     "PutSubscriptionFilter" => put_subscription_filter,
     "DescribeSubscriptionFilters" => describe_subscription_filters,
     "DeleteSubscriptionFilter" => delete_subscription_filter,
+    "PutDestination" => put_destination,
+    "PutDestinationPolicy" => put_destination_policy,
+    "DescribeDestinations" => describe_destinations,
+    "DeleteDestination" => delete_destination,
     "StartQuery" => start_query,
     "GetQueryResults" => get_query_results,
     "StopQuery" => stop_query,

@@ -329,14 +329,55 @@ fn remove_tags(
     .map(drop)
 }
 
+/// The destination a tagging ARN names, when it names one.
+fn destination_of_arn(arn: &str) -> Option<&str> {
+    arn.starts_with("arn:")
+        .then(|| arn.split_once(":destination:").map(|(_, n)| n))
+        .flatten()
+}
+
 pub(crate) fn tag_resource(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let name = group_of_arn(str_member(input, "resourceArn").unwrap_or_default())?;
+    let arn = str_member(input, "resourceArn").unwrap_or_default();
+    if let Some(name) = destination_of_arn(arn) {
+        let tags = tags_of(input);
+        crate::destinations::update(svc, ctx, name, |d| {
+            d.tags.extend(tags);
+            if d.tags.len() > MAX_TAGS {
+                return Err(LogsError::TooManyTags {
+                    arn: arn.to_string(),
+                }
+                .into());
+            }
+            Ok(())
+        })?;
+        return Ok(json!({}));
+    }
+    let name = group_of_arn(arn)?;
     add_tags(svc, ctx, name, tags_of(input))?;
     Ok(json!({}))
 }
 
 pub(crate) fn untag_resource(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let name = group_of_arn(str_member(input, "resourceArn").unwrap_or_default())?;
+    let arn = str_member(input, "resourceArn").unwrap_or_default();
+    if let Some(name) = destination_of_arn(arn) {
+        let keys: Vec<String> = input["tagKeys"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        crate::destinations::update(svc, ctx, name, |d| {
+            keys.iter().for_each(|k| {
+                d.tags.remove(k);
+            });
+            Ok(())
+        })?;
+        return Ok(json!({}));
+    }
+    let name = group_of_arn(arn)?;
     remove_tags(svc, ctx, name, &input["tagKeys"])?;
     Ok(json!({}))
 }
@@ -346,7 +387,11 @@ pub(crate) fn list_tags_for_resource(
     ctx: &RequestContext,
     input: &Value,
 ) -> OpResult {
-    let name = group_of_arn(str_member(input, "resourceArn").unwrap_or_default())?;
+    let arn = str_member(input, "resourceArn").unwrap_or_default();
+    if let Some(name) = destination_of_arn(arn) {
+        return Ok(json!({ "tags": crate::destinations::load(svc, ctx, name)?.tags }));
+    }
+    let name = group_of_arn(arn)?;
     Ok(json!({ "tags": load_group(svc, ctx, name)?.tags }))
 }
 

@@ -137,6 +137,17 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
             "Invalid destination ARN: {destination} (Gureum's wording)"
         )));
     }
+    // A Logs destination in this account and region must exist (another
+    // account's is that account's to check).
+    if parts[2] == "logs" && parts[4] == ctx.account_id && parts[3] == ctx.region {
+        if let Some(name) = parts[5].strip_prefix("destination:") {
+            crate::destinations::load(svc, ctx, name)?;
+        } else {
+            return Err(invalid(format!(
+                "Invalid destination ARN: {destination} (Gureum's wording)"
+            )));
+        }
+    }
     let record = SubscriptionFilter {
         name: name.to_string(),
         group: group.to_string(),

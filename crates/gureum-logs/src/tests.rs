@@ -1081,3 +1081,59 @@ fn random_patterns_and_queries_never_panic() {
         }
     }
 }
+
+#[tokio::test]
+async fn destinations_are_kept_tagged_and_required_by_subscriptions() {
+    let env = Env::new();
+    env.ok("CreateLogGroup", json!({"logGroupName": "g"})).await;
+    let arn = "arn:aws:logs:us-east-1:000000000000:destination:central";
+    let e = env
+        .err(
+            "PutSubscriptionFilter",
+            json!({"logGroupName": "g", "filterName": "f", "filterPattern": "", "destinationArn": arn}),
+        )
+        .await;
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "ResourceNotFoundException",
+            "The specified destination does not exist."
+        )
+    );
+    let d = env
+        .ok(
+            "PutDestination",
+            json!({"destinationName": "central",
+                   "targetArn": "arn:aws:kinesis:us-east-1:000000000000:stream/s",
+                   "roleArn": "arn:aws:iam::000000000000:role/r", "tags": {"a": "1"}}),
+        )
+        .await;
+    assert_eq!(d["destination"]["arn"], arn);
+    env.ok(
+        "PutDestinationPolicy",
+        json!({"destinationName": "central", "accessPolicy": "{\"Version\":\"2012-10-17\",\"Statement\":[]}"}),
+    )
+    .await;
+    env.ok(
+        "PutSubscriptionFilter",
+        json!({"logGroupName": "g", "filterName": "f", "filterPattern": "", "destinationArn": arn}),
+    )
+    .await;
+    env.ok(
+        "TagResource",
+        json!({"resourceArn": arn, "tags": {"b": "2"}}),
+    )
+    .await;
+    let t = env
+        .ok("ListTagsForResource", json!({"resourceArn": arn}))
+        .await;
+    assert_eq!(t["tags"], json!({"a": "1", "b": "2"}));
+    let all = env.ok("DescribeDestinations", json!({})).await;
+    assert!(all["destinations"][0]["accessPolicy"].is_string());
+    env.ok("DeleteDestination", json!({"destinationName": "central"}))
+        .await;
+    let e = env
+        .err("DeleteDestination", json!({"destinationName": "central"}))
+        .await;
+    assert_eq!(e.code, "ResourceNotFoundException");
+}
