@@ -343,3 +343,33 @@ def test_destinations_for_cross_account_subscriptions(logs):
     logs.put_subscription_filter(logGroupName="/e2e/dest", filterName="f", filterPattern="", destinationArn=arn)
     assert [x["destinationName"] for x in logs.describe_destinations()["destinations"]] == ["central"]
     logs.delete_destination(destinationName="central")
+
+
+def test_iam_policies_scope_logs_to_a_group_with_the_trailing_colon_star(gureum, logs):
+    import json as _json
+    group_and_stream(logs, "/e2e/iam/allowed")
+    group_and_stream(logs, "/e2e/iam/other")
+    iam = gureum.client("iam")
+    iam.create_user(UserName="logs-writer")
+    iam.put_user_policy(UserName="logs-writer", PolicyName="one-group", PolicyDocument=_json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents"],
+             "Resource": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/e2e/iam/allowed:*"},
+            {"Effect": "Allow", "Action": "logs:DescribeLogGroups",
+             "Resource": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"},
+        ],
+    }))
+    creds = iam.create_access_key(UserName="logs-writer")["AccessKey"]
+    user = gureum.client("logs", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
+    user.create_log_stream(logGroupName="/e2e/iam/allowed", logStreamName="mine")
+    put(user, "/e2e/iam/allowed", ["allowed"], stream="mine")
+    got = user.get_log_events(logGroupName="/e2e/iam/allowed", logStreamName="mine", startFromHead=True)
+    assert [e["message"] for e in got["events"]] == ["allowed"]
+    assert user.describe_log_groups(logGroupNamePrefix="/e2e/iam/")["logGroups"]
+    code, message = failure(user.put_log_events, logGroupName="/e2e/iam/other", logStreamName="s",
+                            logEvents=[{"timestamp": now_ms(), "message": "x"}])
+    assert code == "AccessDeniedException"
+    assert f"log-group:/e2e/iam/other:log-stream:s" in message
+    code, _ = failure(user.put_retention_policy, logGroupName="/e2e/iam/allowed", retentionInDays=1)
+    assert code == "AccessDeniedException"

@@ -55,7 +55,7 @@ pub use subscriptions::{NoSubscriptions, SubscriptionDelivery, SubscriptionSink}
 
 use errors::{invalid, LogsError};
 use gureum_core::member::str_member;
-use gureum_core::{AwsError, OpResult, RequestContext, Value};
+use gureum_core::{Authorization, AuthzTarget, AwsError, OpResult, RequestContext, Value};
 use gureum_kit::metrics::{MetricSink, NoMetrics};
 use gureum_store::codec::{Decoder, Encoder};
 use gureum_store::{Codec, CodecError, Store, Table};
@@ -240,6 +240,73 @@ impl LogsService {
     pub fn with_subscription_sink(mut self, sink: Arc<dyn SubscriptionSink>) -> Self {
         self.subscription_sink = sink;
         self
+    }
+
+    /// What IAM checks, as CloudWatch Logs' documentation says: a log
+    /// group's actions on its ARN with the trailing `:*`, `PutLogEvents`
+    /// and `GetLogEvents` on the stream's ARN, the tagging actions on the
+    /// ARN they name (without `:*`), destinations on theirs, listings of
+    /// groups on `log-group:*`, and the rest on `*`.
+    fn authorization(&self, ctx: &RequestContext, operation: &str, input: &Value) -> Authorization {
+        let action = format!("logs:{operation}");
+        let base = format!("arn:aws:logs:{}:{}", ctx.region, ctx.account_id);
+        let group = str_member(input, "logGroupName")
+            .or_else(|| str_member(input, "logGroupIdentifier").map(name_from_identifier));
+        let group_arn = |g: &str| format!("{base}:log-group:{g}:*");
+        let resources: Vec<String> = match operation {
+            "PutLogEvents" | "GetLogEvents" => match (group, str_member(input, "logStreamName")) {
+                (Some(g), Some(s)) => vec![format!("{base}:log-group:{g}:log-stream:{s}")],
+                _ => vec!["*".into()],
+            },
+            "TagResource" | "UntagResource" | "ListTagsForResource" => {
+                vec![str_member(input, "resourceArn").unwrap_or("*").to_string()]
+            }
+            "DescribeLogGroups" | "ListLogGroups" => vec![format!("{base}:log-group:*")],
+            "PutDestination" | "PutDestinationPolicy" | "DeleteDestination" => {
+                match str_member(input, "destinationName") {
+                    Some(d) => vec![format!("{base}:destination:{d}")],
+                    None => vec!["*".into()],
+                }
+            }
+            "StartQuery" => {
+                let mut names: Vec<&str> = group.into_iter().collect();
+                for member in ["logGroupNames", "logGroupIdentifiers"] {
+                    if let Some(a) = input.get(member).and_then(Value::as_array) {
+                        names.extend(a.iter().filter_map(Value::as_str).map(name_from_identifier));
+                    }
+                }
+                if names.is_empty() {
+                    vec!["*".into()]
+                } else {
+                    names.into_iter().map(group_arn).collect()
+                }
+            }
+            "TestMetricFilter"
+            | "GetQueryResults"
+            | "StopQuery"
+            | "DescribeQueries"
+            | "GetLogRecord"
+            | "PutQueryDefinition"
+            | "DescribeQueryDefinitions"
+            | "DeleteQueryDefinition"
+            | "DescribeResourcePolicies"
+            | "DescribeDestinations" => {
+                vec!["*".into()]
+            }
+            "PutResourcePolicy" | "DeleteResourcePolicy" => {
+                vec![str_member(input, "resourceArn").unwrap_or("*").to_string()]
+            }
+            _ => match group {
+                Some(g) => vec![group_arn(g)],
+                None => vec!["*".into()],
+            },
+        };
+        Authorization::Targets(
+            resources
+                .into_iter()
+                .map(|r| AuthzTarget::new(action.clone(), r))
+                .collect(),
+        )
     }
 
     fn create_log_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
@@ -458,6 +525,7 @@ fn load_group(svc: &LogsService, ctx: &RequestContext, name: &str) -> Result<Log
 
 gureum_core::service_operations! {
     LogsService, "logs",
+    authorization = authorization,
     "CreateLogGroup" => create_log_group,
     "DeleteLogGroup" => delete_log_group,
     "DescribeLogGroups" => describe_log_groups,

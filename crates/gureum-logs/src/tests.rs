@@ -1137,3 +1137,66 @@ async fn destinations_are_kept_tagged_and_required_by_subscriptions() {
         .await;
     assert_eq!(e.code, "ResourceNotFoundException");
 }
+
+#[test]
+fn iam_resources_are_the_documented_arns() {
+    let env = Env::new();
+    let ctx = env.ctx();
+    let targets = |op: &str, input: Value| -> Vec<(String, String)> {
+        match env.svc.authorization(&ctx, op, &input) {
+            gureum_core::Authorization::Targets(t) => {
+                t.into_iter().map(|t| (t.action, t.resource)).collect()
+            }
+            _ => panic!("{op}: not targets"),
+        }
+    };
+    let base = "arn:aws:logs:us-east-1:000000000000";
+    assert_eq!(
+        targets(
+            "CreateLogStream",
+            json!({"logGroupName": "/a", "logStreamName": "s"})
+        ),
+        [(
+            "logs:CreateLogStream".into(),
+            format!("{base}:log-group:/a:*")
+        )]
+    );
+    assert_eq!(
+        targets(
+            "PutLogEvents",
+            json!({"logGroupName": "/a", "logStreamName": "s"})
+        ),
+        [(
+            "logs:PutLogEvents".into(),
+            format!("{base}:log-group:/a:log-stream:s")
+        )]
+    );
+    assert_eq!(
+        targets(
+            "TagResource",
+            json!({"resourceArn": format!("{base}:log-group:/a")})
+        ),
+        [("logs:TagResource".into(), format!("{base}:log-group:/a"))]
+    );
+    assert_eq!(
+        targets("DescribeLogGroups", json!({})),
+        [(
+            "logs:DescribeLogGroups".into(),
+            format!("{base}:log-group:*")
+        )]
+    );
+    assert_eq!(
+        targets("StartQuery", json!({"logGroupNames": ["/a", "/b"]})).len(),
+        2
+    );
+    assert_eq!(
+        targets(
+            "GetLogEvents",
+            json!({"logGroupIdentifier": format!("{base}:log-group:/a:*"), "logStreamName": "s"})
+        ),
+        [(
+            "logs:GetLogEvents".into(),
+            format!("{base}:log-group:/a:log-stream:s")
+        )]
+    );
+}
