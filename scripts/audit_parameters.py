@@ -50,7 +50,6 @@ ALLOWED = {
     ("logs", "sequenceToken"): "AWS ignores PutLogEvents sequence tokens and accepts every batch",
     ("logs", "entity"): "related-telemetry metadata for CloudWatch's explorer; it changes nothing about what is stored",
     ("logs", "interleaved"): "deprecated by AWS: results are always interleaved",
-    ("logs", "unmask"): "Gureum stores and returns events unmasked, so unmask=true changes nothing",
     ("logs", "forceUpdate"): "confirms replacing an account-based destination policy with an organization one; Gureum replaces the policy either way",
     ("logs", "includeLinkedAccounts"): "Gureum has no cross-account observability links, so the lists are equal",
     ("ec2", "SkipOsShutdown"): "Gureum's instances run no operating system to shut down",

@@ -373,3 +373,23 @@ def test_iam_policies_scope_logs_to_a_group_with_the_trailing_colon_star(gureum,
     assert f"log-group:/e2e/iam/other:log-stream:s" in message
     code, _ = failure(user.put_retention_policy, logGroupName="/e2e/iam/allowed", retentionInDays=1)
     assert code == "AccessDeniedException"
+
+
+def test_data_protection_masks_new_events_until_unmasked(logs):
+    import json as _json
+    group_and_stream(logs, "/e2e/masked")
+    ident = "arn:aws:dataprotection::aws:data-identifier/EmailAddress"
+    policy = _json.dumps({"Name": "p", "Version": "2021-06-01", "Statement": [
+        {"Sid": "audit", "DataIdentifier": [ident], "Operation": {"Audit": {"FindingsDestination": {}}}},
+        {"Sid": "redact", "DataIdentifier": [ident], "Operation": {"Deidentify": {"MaskConfig": {}}}},
+    ]})
+    out = logs.put_data_protection_policy(logGroupIdentifier="/e2e/masked", policyDocument=policy)
+    assert out["policyDocument"] == policy
+    assert logs.get_data_protection_policy(logGroupIdentifier="/e2e/masked")["policyDocument"] == policy
+    put(logs, "/e2e/masked", ["signup amy@example.com"])
+    shown = logs.get_log_events(logGroupName="/e2e/masked", logStreamName="s", startFromHead=True)
+    assert [e["message"] for e in shown["events"]] == ["signup ***************"]
+    raw = logs.filter_log_events(logGroupName="/e2e/masked", unmask=True)
+    assert [e["message"] for e in raw["events"]] == ["signup amy@example.com"]
+    logs.delete_data_protection_policy(logGroupIdentifier="/e2e/masked")
+    assert "policyDocument" not in logs.get_data_protection_policy(logGroupIdentifier="/e2e/masked")

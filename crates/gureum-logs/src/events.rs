@@ -106,6 +106,7 @@ fn check_batch(
                 timestamp: *ts,
                 ingestion_time: now,
                 message: (*message).to_string(),
+                masked: Vec::new(),
             });
         }
     }
@@ -159,6 +160,29 @@ fn store_events(
     })
 }
 
+/// Marks what `group`'s data protection policy masks in `events`.
+fn mask(group: &crate::LogGroup, events: &mut [StoredEvent]) {
+    let Some(masker) = group
+        .data_protection
+        .as_ref()
+        .and_then(|p| crate::data_protection::Masker::from_policy(&p.document))
+    else {
+        return;
+    };
+    for e in events {
+        e.masked = masker.spans(&e.message);
+    }
+}
+
+/// What metric and subscription filters see of `events`: the masked text.
+fn visible(events: &[StoredEvent]) -> std::borrow::Cow<'_, [StoredEvent]> {
+    if events.iter().all(|e| e.masked.is_empty()) {
+        std::borrow::Cow::Borrowed(events)
+    } else {
+        std::borrow::Cow::Owned(events.iter().map(StoredEvent::masked_view).collect())
+    }
+}
+
 fn sequence_token(ctx: &RequestContext) -> String {
     format!("{:056}", ctx.clock.now_millis())
 }
@@ -182,10 +206,12 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
         .unwrap_or_default();
     let g = crate::load_group(svc, ctx, group)?;
     let now = ctx.clock.now_millis();
-    let accepted = check_batch(&batch, now, g.retention_in_days)?;
+    let mut accepted = check_batch(&batch, now, g.retention_in_days)?;
+    mask(&g, &mut accepted.events);
     let positions = store_events(svc, ctx, group, stream, &accepted.events, false)?;
-    metric_filters::emit(svc, ctx, group, &accepted.events)?;
-    subscriptions::deliver(svc, ctx, group, stream, &accepted.events, &positions)?;
+    let shown = visible(&accepted.events);
+    metric_filters::emit(svc, ctx, group, &shown)?;
+    subscriptions::deliver(svc, ctx, group, stream, &shown, &positions)?;
     let mut out = json!({ "nextSequenceToken": sequence_token(ctx) });
     let mut rejected = serde_json::Map::new();
     if let Some(i) = accepted.too_new_start {
@@ -258,10 +284,12 @@ impl LogsService {
                 .iter()
                 .position(|e| e.0 - first > MAX_SPAN_MS)
                 .map_or(sorted.len(), |i| start + i);
-            let accepted = check_batch(&sorted[start..end], now, g.retention_in_days)?;
+            let mut accepted = check_batch(&sorted[start..end], now, g.retention_in_days)?;
+            mask(&g, &mut accepted.events);
             let positions = store_events(self, &ctx, group, stream, &accepted.events, true)?;
-            metric_filters::emit(self, &ctx, group, &accepted.events)?;
-            subscriptions::deliver(self, &ctx, group, stream, &accepted.events, &positions)?;
+            let shown = visible(&accepted.events);
+            metric_filters::emit(self, &ctx, group, &shown)?;
+            subscriptions::deliver(self, &ctx, group, stream, &shown, &positions)?;
             start = end;
         }
         if sorted.is_empty() {
@@ -304,6 +332,14 @@ fn parse_get_token(token: &str) -> Result<(bool, String), AwsError> {
     Ok((forward, pos.to_string()))
 }
 
+/// Whether the caller asked to see masked data (IAM checked `logs:Unmask`).
+fn unmask_of(input: &Value) -> bool {
+    input
+        .get("unmask")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
 fn limit_of(input: &Value) -> usize {
     input
         .get("limit")
@@ -321,6 +357,7 @@ pub(crate) fn get(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
         .max(0);
     let end = input.get("endTime").and_then(Value::as_i64);
     let limit = limit_of(input);
+    let unmask = unmask_of(input);
     let token = str_member(input, "nextToken")
         .map(parse_get_token)
         .transpose()?;
@@ -411,7 +448,7 @@ pub(crate) fn get(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
         .map(|(_, e)| {
             json!({
                 "timestamp": e.timestamp,
-                "message": e.message,
+                "message": e.shown(unmask),
                 "ingestionTime": e.ingestion_time,
             })
         })
@@ -459,6 +496,7 @@ pub(crate) struct FilterSpec<'a> {
     pub(crate) end: Option<i64>,
     pub(crate) after: Option<&'a str>,
     pub(crate) limit: usize,
+    pub(crate) unmask: bool,
 }
 
 /// The events `spec` selects in `group`, in time order; the flag says
@@ -476,6 +514,7 @@ pub(crate) fn filter_streams(
         end,
         after,
         limit,
+        unmask,
     } = *spec;
     let lower = position(start, 0);
     let from = match after {
@@ -492,7 +531,7 @@ pub(crate) fn filter_streams(
             if e.timestamp > end_ts {
                 return ControlFlow::Break(());
             }
-            if pattern.matches(&e.message) {
+            if pattern.matches(&e.shown(unmask)) {
                 if n == limit {
                     more = true;
                     return ControlFlow::Break(());
@@ -570,6 +609,7 @@ pub(crate) fn filter(svc: &LogsService, ctx: &RequestContext, input: &Value) -> 
         end,
         after: after.as_deref(),
         limit,
+        unmask: unmask_of(input),
     };
     let (matched, mut more) = filter_streams(svc, ctx, group, &spec)?;
     // One page carries at most 1 MB of messages.
@@ -585,7 +625,7 @@ pub(crate) fn filter(svc: &LogsService, ctx: &RequestContext, input: &Value) -> 
         events.push(json!({
             "logStreamName": m.stream,
             "timestamp": m.event.timestamp,
-            "message": m.event.message,
+            "message": m.event.shown(spec.unmask),
             "ingestionTime": m.event.ingestion_time,
             "eventId": event_id(&m.position),
         }));

@@ -1338,8 +1338,9 @@ fn record_for(
 ) -> Record {
     let (group, stream, pos, e) = event;
     let mut r = Record::new();
-    if json_fields && e.message.starts_with('{') {
-        if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(&e.message) {
+    let message = e.shown(false);
+    if json_fields && message.starts_with('{') {
+        if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(&message) {
             flatten("", &v, &mut r);
             r.retain(|k, _| needed.contains(k));
         }
@@ -1352,7 +1353,7 @@ fn record_for(
     put("@timestamp", Val::Time(e.timestamp));
     put("@ingestionTime", Val::Time(e.ingestion_time));
     if needed.contains("@message") {
-        put("@message", Val::Str(e.message.clone()));
+        put("@message", Val::Str(message.clone().into_owned()));
     }
     if needed.contains("@logStream") {
         put("@logStream", Val::Str(stream.to_string()));
@@ -1392,7 +1393,12 @@ pub(crate) fn get_record(svc: &LogsService, ctx: &RequestContext, input: &Value)
         ptr,
         event.timestamp,
         event.ingestion_time,
-        &event.message,
+        &event.shown(
+            input
+                .get("unmask")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        ),
     );
     let fields: serde_json::Map<String, Value> = record
         .into_iter()
@@ -1428,7 +1434,15 @@ pub(crate) fn group_fields(svc: &LogsService, ctx: &RequestContext, input: &Valu
                 return ControlFlow::Break(());
             }
             total += 1;
-            let r = record_of("", "", "", "", e.timestamp, e.ingestion_time, &e.message);
+            let r = record_of(
+                "",
+                "",
+                "",
+                "",
+                e.timestamp,
+                e.ingestion_time,
+                &e.shown(false),
+            );
             for k in r.keys() {
                 if k != "@ptr" && k != "@log" && k != "@logStream" {
                     *counts.entry(k.clone()).or_default() += 1;

@@ -1200,3 +1200,64 @@ fn iam_resources_are_the_documented_arns() {
         )]
     );
 }
+
+#[tokio::test]
+async fn a_data_protection_policy_masks_what_arrives_after_it_unless_unmasked() {
+    let env = Env::new();
+    env.group_and_stream("g", "s").await;
+    let now = env.now();
+    env.put("g", "s", &[(now, "before: bob@example.com")]).await;
+    let policy = r#"{"Name":"p","Version":"2021-06-01","Statement":[
+        {"Sid":"audit","DataIdentifier":["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],"Operation":{"Audit":{"FindingsDestination":{}}}},
+        {"Sid":"redact","DataIdentifier":["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],"Operation":{"Deidentify":{"MaskConfig":{}}}}]}"#;
+    env.ok(
+        "PutDataProtectionPolicy",
+        json!({"logGroupIdentifier": "g", "policyDocument": policy}),
+    )
+    .await;
+    env.put("g", "s", &[(now + 1, "after: amy@example.com")])
+        .await;
+    let got = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "startFromHead": true}),
+        )
+        .await;
+    assert_eq!(
+        messages(&got),
+        ["before: bob@example.com", "after: ***************"]
+    );
+    let raw = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "g", "logStreamName": "s", "startFromHead": true, "unmask": true}),
+        )
+        .await;
+    assert_eq!(messages(&raw)[1], "after: amy@example.com");
+    let found = env
+        .ok(
+            "FilterLogEvents",
+            json!({"logGroupName": "g", "filterPattern": "\"amy@example.com\""}),
+        )
+        .await;
+    assert!(messages(&found).is_empty());
+    let found = env
+        .ok(
+            "FilterLogEvents",
+            json!({"logGroupName": "g", "filterPattern": "\"amy@example.com\"", "unmask": true}),
+        )
+        .await;
+    assert_eq!(messages(&found), ["after: amy@example.com"]);
+    let d = env.ok("DescribeLogGroups", json!({})).await;
+    assert_eq!(d["logGroups"][0]["dataProtectionStatus"], "ACTIVATED");
+    match env.svc.authorization(
+        &env.ctx(),
+        "GetLogEvents",
+        &json!({"logGroupName": "g", "logStreamName": "s", "unmask": true}),
+    ) {
+        gureum_core::Authorization::Targets(t) => {
+            assert!(t.iter().any(|t| t.action == "logs:Unmask"));
+        }
+        _ => panic!("targets"),
+    }
+}
