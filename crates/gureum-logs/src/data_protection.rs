@@ -16,32 +16,53 @@
 use regex_automata::meta::Regex;
 use serde_json::Value;
 
+/// How a match becomes a masked range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rule {
+    /// The whole match.
+    Whole,
+    /// The whole match, when its digits pass the Luhn check (cards).
+    Luhn,
+    /// The last 40 characters (a secret key after its keyword).
+    Last40,
+}
+
 /// What one policy masks.
 pub(crate) struct Masker {
-    patterns: Vec<(Regex, bool)>,
+    patterns: Vec<(Regex, Rule)>,
 }
 
 /// The managed identifiers Gureum recognises, with their expressions and
-/// whether a match must pass the Luhn check.
-const MANAGED: [(&str, &str, bool); 6] = [
+/// how a match is masked.
+const MANAGED: [(&str, &str, Rule); 6] = [
     (
         "EmailAddress",
         r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
-        false,
+        Rule::Whole,
     ),
     (
         "IpAddress",
         r"\b(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\b",
-        false,
+        Rule::Whole,
     ),
-    ("AwsSecretKey", r"\b[A-Za-z0-9/+]{40}\b", false),
-    ("CreditCardNumber", r"\b(?:[0-9][ -]?){12,18}[0-9]\b", true),
+    // A secret key is recognised next to its keyword, as AWS's identifier
+    // requires, so that any 40-character token (a SHA-1) is not masked.
+    (
+        "AwsSecretKey",
+        r#"(?i)(?:aws_?secret_?access_?key|secret_?access_?key|aws_?secret_?key)["']?\s*[:=]\s*["']?[A-Za-z0-9/+]{40}"#,
+        Rule::Last40,
+    ),
+    (
+        "CreditCardNumber",
+        r"\b(?:[0-9][ -]?){12,18}[0-9]\b",
+        Rule::Luhn,
+    ),
     (
         "PhoneNumber-US",
         r"(?:\+1[ .-]?)?\(?\b[2-9][0-9]{2}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}\b",
-        false,
+        Rule::Whole,
     ),
-    ("Ssn-US", r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b", false),
+    ("Ssn-US", r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b", Rule::Whole),
 ];
 
 fn luhn(text: &str) -> bool {
@@ -91,13 +112,13 @@ impl Masker {
             for id in statement["DataIdentifier"].as_array().into_iter().flatten() {
                 let Some(id) = id.as_str() else { continue };
                 let name = id.rsplit('/').next().unwrap_or(id);
-                if let Some((_, re, check)) = MANAGED.iter().find(|(n, _, _)| *n == name) {
+                if let Some((_, re, rule)) = MANAGED.iter().find(|(n, _, _)| *n == name) {
                     if let Ok(r) = Regex::new(re) {
-                        patterns.push((r, *check));
+                        patterns.push((r, *rule));
                     }
                 } else if let Some((_, re)) = custom.iter().find(|(n, _)| n == id) {
                     if let Ok(r) = Regex::new(re) {
-                        patterns.push((r, false));
+                        patterns.push((r, Rule::Whole));
                     }
                 }
             }
@@ -108,12 +129,15 @@ impl Masker {
     /// The byte ranges of `message` to mask, sorted and merged.
     pub(crate) fn spans(&self, message: &str) -> Vec<(u32, u32)> {
         let mut spans: Vec<(u32, u32)> = Vec::new();
-        for (re, check) in &self.patterns {
+        for (re, rule) in &self.patterns {
             for m in re.find_iter(message) {
-                if *check && !luhn(&message[m.range()]) {
-                    continue;
-                }
-                spans.push((m.start() as u32, m.end() as u32));
+                let start = match rule {
+                    Rule::Luhn if !luhn(&message[m.range()]) => continue,
+                    // The key is ASCII, so 40 characters are 40 bytes.
+                    Rule::Last40 => m.end() - 40,
+                    _ => m.start(),
+                };
+                spans.push((start as u32, m.end() as u32));
             }
         }
         spans.sort_unstable();
@@ -168,6 +192,22 @@ mod tests {
     fn numbers_that_fail_the_luhn_check_are_not_cards() {
         let m = Masker::from_policy(POLICY).expect("masks");
         assert!(m.spans("order 1234 5678 9012 3456").is_empty());
+    }
+
+    #[test]
+    fn secret_keys_are_masked_next_to_their_keyword_only() {
+        let policy = r#"{"Statement":[{"DataIdentifier":["arn:aws:dataprotection::aws:data-identifier/AwsSecretKey"],"Operation":{"Deidentify":{"MaskConfig":{}}}}]}"#;
+        let m = Masker::from_policy(policy).expect("masks");
+        let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let text =
+            format!("aws_secret_access_key={key} sha=da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(
+            masked(&text, &m.spans(&text)),
+            format!(
+                "aws_secret_access_key={} sha=da39a3ee5e6b4b0d3255bfef95601890afd80709",
+                "*".repeat(40)
+            )
+        );
     }
 
     #[test]
