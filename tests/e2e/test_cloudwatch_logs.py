@@ -393,3 +393,19 @@ def test_data_protection_masks_new_events_until_unmasked(logs):
     assert [e["message"] for e in raw["events"]] == ["signup amy@example.com"]
     logs.delete_data_protection_policy(logGroupIdentifier="/e2e/masked")
     assert "policyDocument" not in logs.get_data_protection_policy(logGroupIdentifier="/e2e/masked")
+
+
+def test_account_policies(logs):
+    doc = '{"DestinationArn":"arn:aws:lambda:us-east-1:000000000000:function:f","FilterPattern":"ERROR"}'
+    out = logs.put_account_policy(policyName="everything", policyType="SUBSCRIPTION_FILTER_POLICY",
+                                  policyDocument=doc, scope="ALL",
+                                  selectionCriteria='LogGroupName NOT IN ["/e2e/quiet"]')
+    assert out["accountPolicy"]["accountId"] == ACCOUNT
+    got = logs.describe_account_policies(policyType="SUBSCRIPTION_FILTER_POLICY")["accountPolicies"]
+    assert [(p["policyName"], p["selectionCriteria"]) for p in got] == [
+        ("everything", 'LogGroupName NOT IN ["/e2e/quiet"]')]
+    code, _ = failure(logs.put_account_policy, policyName="idx", policyType="FIELD_INDEX_POLICY",
+                      policyDocument='{"Fields":["a"]}')
+    assert code == "InvalidParameterException"
+    logs.delete_account_policy(policyName="everything", policyType="SUBSCRIPTION_FILTER_POLICY")
+    assert logs.describe_account_policies(policyType="SUBSCRIPTION_FILTER_POLICY")["accountPolicies"] == []

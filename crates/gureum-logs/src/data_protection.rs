@@ -88,6 +88,19 @@ fn luhn(text: &str) -> bool {
 }
 
 impl Masker {
+    /// The masker of several policy documents together (a group's and the
+    /// account's), when they mask anything.
+    pub(crate) fn from_policies<'a>(
+        documents: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Masker> {
+        let patterns: Vec<(Regex, Rule)> = documents
+            .into_iter()
+            .filter_map(Masker::from_policy)
+            .flat_map(|m| m.patterns)
+            .collect();
+        (!patterns.is_empty()).then_some(Masker { patterns })
+    }
+
     /// The masker of a policy document, when it masks anything.
     pub(crate) fn from_policy(document: &str) -> Option<Masker> {
         let doc: Value = serde_json::from_str(document).ok()?;

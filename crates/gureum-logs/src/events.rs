@@ -160,18 +160,31 @@ fn store_events(
     })
 }
 
-/// Marks what `group`'s data protection policy masks in `events`.
-fn mask(group: &crate::LogGroup, events: &mut [StoredEvent]) {
-    let Some(masker) = group
+/// Marks what `group`'s data protection policy and the account's mask in
+/// `events`.
+fn mask(
+    svc: &LogsService,
+    ctx: &RequestContext,
+    group: &crate::LogGroup,
+    events: &mut [StoredEvent],
+) -> Result<(), AwsError> {
+    let account = crate::account_policies::of_type(svc, ctx, "DATA_PROTECTION_POLICY")?;
+    let documents = group
         .data_protection
-        .as_ref()
-        .and_then(|p| crate::data_protection::Masker::from_policy(&p.document))
-    else {
-        return;
-    };
-    for e in events {
-        e.masked = masker.spans(&e.message);
+        .iter()
+        .map(|p| p.document.as_str())
+        .chain(
+            account
+                .iter()
+                .filter(|p| p.applies_to(&group.name))
+                .map(|p| p.document.as_str()),
+        );
+    if let Some(masker) = crate::data_protection::Masker::from_policies(documents) {
+        for e in events {
+            e.masked = masker.spans(&e.message);
+        }
     }
+    Ok(())
 }
 
 /// What metric and subscription filters see of `events`: the masked text.
@@ -207,7 +220,7 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
     let g = crate::load_group(svc, ctx, group)?;
     let now = ctx.clock.now_millis();
     let mut accepted = check_batch(&batch, now, g.retention_in_days)?;
-    mask(&g, &mut accepted.events);
+    mask(svc, ctx, &g, &mut accepted.events)?;
     let positions = store_events(svc, ctx, group, stream, &accepted.events, false)?;
     let shown = visible(&accepted.events);
     metric_filters::emit(svc, ctx, group, &shown)?;
@@ -285,7 +298,7 @@ impl LogsService {
                 .position(|e| e.0 - first > MAX_SPAN_MS)
                 .map_or(sorted.len(), |i| start + i);
             let mut accepted = check_batch(&sorted[start..end], now, g.retention_in_days)?;
-            mask(&g, &mut accepted.events);
+            mask(self, &ctx, &g, &mut accepted.events)?;
             let positions = store_events(self, &ctx, group, stream, &accepted.events, true)?;
             let shown = visible(&accepted.events);
             metric_filters::emit(self, &ctx, group, &shown)?;

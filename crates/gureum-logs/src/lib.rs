@@ -27,20 +27,24 @@
 //! - `logs.query_definitions`: `account/region/id` → saved queries;
 //! - `logs.resource_policies`: `account/region/<resource ARN>|name` →
 //!   resource policies (the ARN empty for account-scoped ones);
-//! - `logs.destinations`: `account/region/name` → subscription destinations.
+//! - `logs.destinations`: `account/region/name` → subscription destinations;
+//! - `logs.account_policies`: `account/region/TYPE|name` → account-wide
+//!   data protection and subscription filter policies.
 //!
 //! Layout: [`errors`]; [`filter_pattern`] (the pattern language, pure);
 //! `log_groups.rs` (groups, retention policies, tags, data protection);
 //! `streams.rs`; `events.rs` (put, get, filter, and the Rust API other
 //! services write through); `retention.rs` (expiry); `metric_filters.rs`;
 //! [`subscriptions`]; [`insights`] (the query language and its engine);
-//! `query_definitions.rs`; `resource_policies.rs`; `destinations.rs`.
+//! `query_definitions.rs`; `resource_policies.rs`; `destinations.rs`;
+//! `account_policies.rs`; `data_protection.rs` (masking).
 
 pub mod errors;
 pub mod filter_pattern;
 pub mod insights;
 pub mod subscriptions;
 
+mod account_policies;
 mod data_protection;
 mod destinations;
 mod events;
@@ -248,6 +252,7 @@ pub struct LogsService {
     query_definitions: Table<query_definitions::QueryDefinition>,
     resource_policies: Table<resource_policies::ResourcePolicy>,
     destinations: Table<destinations::Destination>,
+    account_policies: Table<account_policies::AccountPolicy>,
     metrics: Arc<dyn MetricSink>,
     subscription_sink: Arc<dyn SubscriptionSink>,
 }
@@ -270,6 +275,7 @@ impl LogsService {
             query_definitions: store.table("logs.query_definitions"),
             resource_policies: store.table("logs.resource_policies"),
             destinations: store.table("logs.destinations"),
+            account_policies: store.table("logs.account_policies"),
             metrics,
             subscription_sink: Arc::new(NoSubscriptions),
             store,
@@ -446,6 +452,15 @@ impl LogsService {
     fn delete_destination(&self, ctx: &RequestContext, input: Value) -> OpResult {
         destinations::delete(self, ctx, &input)
     }
+    fn put_account_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        account_policies::put(self, ctx, &input)
+    }
+    fn describe_account_policies(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        account_policies::describe(self, ctx, &input)
+    }
+    fn delete_account_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        account_policies::delete(self, ctx, &input)
+    }
     fn create_log_stream(&self, ctx: &RequestContext, input: Value) -> OpResult {
         streams::create(self, ctx, &input)
     }
@@ -604,6 +619,9 @@ gureum_core::service_operations! {
     "PutSubscriptionFilter" => put_subscription_filter,
     "DescribeSubscriptionFilters" => describe_subscription_filters,
     "DeleteSubscriptionFilter" => delete_subscription_filter,
+    "PutAccountPolicy" => put_account_policy,
+    "DescribeAccountPolicies" => describe_account_policies,
+    "DeleteAccountPolicy" => delete_account_policy,
     "PutDestination" => put_destination,
     "PutDestinationPolicy" => put_destination_policy,
     "DescribeDestinations" => describe_destinations,

@@ -70,6 +70,34 @@ pub(crate) fn deliver(
             ControlFlow::Continue(())
         },
     )?;
+    // An account-wide subscription filter policy subscribes every group
+    // its selection criteria leave in.
+    for p in crate::account_policies::of_type(svc, ctx, "SUBSCRIPTION_FILTER_POLICY")? {
+        if !p.applies_to(group) {
+            continue;
+        }
+        let Ok(doc) = serde_json::from_str::<Value>(&p.document) else {
+            continue;
+        };
+        filters.push(SubscriptionFilter {
+            name: p.name.clone(),
+            group: group.to_string(),
+            pattern: doc["FilterPattern"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            destination_arn: doc["DestinationArn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            role_arn: doc["RoleArn"].as_str().map(str::to_string),
+            distribution: doc["Distribution"]
+                .as_str()
+                .unwrap_or("ByLogStream")
+                .to_string(),
+            creation_time: p.updated,
+        });
+    }
     for f in filters {
         let Ok(pattern) = Pattern::parse(&f.pattern) else {
             continue;

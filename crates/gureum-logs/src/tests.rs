@@ -1261,3 +1261,69 @@ async fn a_data_protection_policy_masks_what_arrives_after_it_unless_unmasked() 
         _ => panic!("targets"),
     }
 }
+
+#[tokio::test]
+async fn account_policies_mask_and_subscribe_every_group_they_select() {
+    let sink = Arc::new(Deliveries::default());
+    let env = Env {
+        svc: LogsService::new(Store::in_memory().expect("store"))
+            .with_subscription_sink(sink.clone()),
+        clock: Clock::with_offset(0),
+        metrics: Arc::new(Recorder::default()),
+    };
+    env.group_and_stream("/in", "s").await;
+    env.group_and_stream("/out", "s").await;
+    let dp = r#"{"Name":"acct","Version":"2021-06-01","Statement":[{"Sid":"r","DataIdentifier":["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],"Operation":{"Deidentify":{"MaskConfig":{}}}}]}"#;
+    env.ok(
+        "PutAccountPolicy",
+        json!({"policyName": "mask", "policyType": "DATA_PROTECTION_POLICY", "policyDocument": dp}),
+    )
+    .await;
+    env.ok(
+        "PutAccountPolicy",
+        json!({"policyName": "all", "policyType": "SUBSCRIPTION_FILTER_POLICY",
+               "policyDocument": "{\"DestinationArn\":\"arn:aws:lambda:us-east-1:000000000000:function:f\",\"FilterPattern\":\"\"}",
+               "selectionCriteria": "LogGroupName NOT IN [\"/out\"]"}),
+    )
+    .await;
+    let now = env.now();
+    env.put("/in", "s", &[(now, "a@b.co")]).await;
+    env.put("/out", "s", &[(now, "c@d.co")]).await;
+    let got = env
+        .ok(
+            "GetLogEvents",
+            json!({"logGroupName": "/out", "logStreamName": "s", "startFromHead": true}),
+        )
+        .await;
+    assert_eq!(messages(&got), ["******"]);
+    let delivered = sink.0.lock().expect("lock").clone();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].document["logGroup"], "/in");
+    assert_eq!(delivered[0].document["logEvents"][0]["message"], "******");
+    let d = env
+        .ok(
+            "DescribeAccountPolicies",
+            json!({"policyType": "SUBSCRIPTION_FILTER_POLICY"}),
+        )
+        .await;
+    assert_eq!(d["accountPolicies"][0]["policyName"], "all");
+    let e = env
+        .err(
+            "PutAccountPolicy",
+            json!({"policyName": "x", "policyType": "FIELD_INDEX_POLICY", "policyDocument": "{}"}),
+        )
+        .await;
+    assert_eq!(e.code, "InvalidParameterException");
+    env.ok(
+        "DeleteAccountPolicy",
+        json!({"policyName": "all", "policyType": "SUBSCRIPTION_FILTER_POLICY"}),
+    )
+    .await;
+    let e = env
+        .err(
+            "DeleteAccountPolicy",
+            json!({"policyName": "all", "policyType": "SUBSCRIPTION_FILTER_POLICY"}),
+        )
+        .await;
+    assert_eq!(e.code, "ResourceNotFoundException");
+}
