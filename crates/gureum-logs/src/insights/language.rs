@@ -166,7 +166,9 @@ enum Tok {
     Ident(String),
     Str(String),
     Num(f64),
-    Dur(i64),
+    /// A duration: milliseconds, or minus a number of calendar months
+    /// (`mo`, `q`, `y` units), and the text as written.
+    Dur(i64, String),
     Regex(String),
     Sym(String),
 }
@@ -185,7 +187,7 @@ fn lex(text: &str) -> Result<Vec<Tok>, String> {
         }
         matches!(
             out.last(),
-            Some(Tok::Ident(_) | Tok::Str(_) | Tok::Num(_) | Tok::Dur(_) | Tok::Regex(_))
+            Some(Tok::Ident(_) | Tok::Str(_) | Tok::Num(_) | Tok::Dur(..) | Tok::Regex(_))
         ) || matches!(out.last(), Some(Tok::Sym(s)) if s == ")" || s == "]")
     };
     while i < b.len() {
@@ -251,16 +253,28 @@ fn lex(text: &str) -> Result<Vec<Tok>, String> {
             if unit.is_empty() {
                 out.push(Tok::Num(n));
             } else {
-                let ms = match unit.as_str() {
-                    "ms" => 1.0,
-                    "s" | "sec" | "second" | "seconds" => 1000.0,
-                    "m" | "min" | "minute" | "minutes" => 60_000.0,
-                    "h" | "hr" | "hour" | "hours" => 3_600_000.0,
-                    "d" | "day" | "days" => 86_400_000.0,
-                    "w" | "week" | "weeks" => 604_800_000.0,
+                // The units of Insights' `bin`, each also with an `s`.
+                let singular = unit
+                    .strip_suffix('s')
+                    .filter(|u| !u.is_empty() && *u != "m");
+                let name = match unit.as_str() {
+                    "ms" | "s" => unit.as_str(),
+                    _ => singular.unwrap_or(unit.as_str()),
+                };
+                let ms = match name {
+                    "ms" | "msec" | "millisecond" => 1.0,
+                    "s" | "sec" | "second" => 1000.0,
+                    "m" | "min" | "minute" => 60_000.0,
+                    "h" | "hr" | "hour" => 3_600_000.0,
+                    "d" | "day" => 86_400_000.0,
+                    "w" | "week" => 604_800_000.0,
+                    "mo" | "mon" | "month" => -1.0,
+                    "q" | "qtr" | "quarter" => -3.0,
+                    "y" | "yr" | "year" => -12.0,
                     _ => return Err(format!("unknown time unit {unit}")),
                 };
-                out.push(Tok::Dur((n * ms) as i64));
+                let text: String = b[start..i].iter().collect();
+                out.push(Tok::Dur((n * ms) as i64, text));
             }
         } else if c.is_alphanumeric() || c == '@' || c == '_' || c == '$' {
             let start = i;
@@ -430,7 +444,7 @@ impl Parser {
     fn primary(&mut self) -> Result<Expr, String> {
         match self.next() {
             Some(Tok::Num(n)) => Ok(Expr::Lit(Val::Num(n))),
-            Some(Tok::Dur(d)) => Ok(Expr::Duration(d)),
+            Some(Tok::Dur(d, _)) => Ok(Expr::Duration(d)),
             Some(Tok::Str(s)) => Ok(Expr::Lit(Val::Str(s))),
             Some(Tok::Regex(r)) => {
                 Regex::new(&r).map_err(|e| format!("bad regex: {e}"))?;
@@ -547,20 +561,7 @@ fn render_tokens(toks: &[Tok]) -> String {
             Tok::Ident(x) => x.clone(),
             Tok::Str(x) => format!("\"{x}\""),
             Tok::Num(n) => Val::Num(*n).render().unwrap_or_default(),
-            Tok::Dur(d) => {
-                let (n, u) = if d % 86_400_000 == 0 {
-                    (d / 86_400_000, "d")
-                } else if d % 3_600_000 == 0 {
-                    (d / 3_600_000, "h")
-                } else if d % 60_000 == 0 {
-                    (d / 60_000, "m")
-                } else if d % 1000 == 0 {
-                    (d / 1000, "s")
-                } else {
-                    (*d, "ms")
-                };
-                format!("{n}{u}")
-            }
+            Tok::Dur(_, text) => text.clone(),
             Tok::Regex(r) => format!("/{r}/"),
             Tok::Sym(x) => x.clone(),
         };
@@ -977,6 +978,22 @@ pub(crate) fn field_of(r: &Record, name: &str) -> Val {
     r.get(name).cloned().unwrap_or(Val::Null)
 }
 
+/// `t` rounded down to a multiple of `size` milliseconds, or, for a
+/// negative `size`, to the start of its `-size`-month period (calendar
+/// months, quarters and years, UTC).
+fn floor_time(t: i64, size: i64) -> i64 {
+    if size >= 0 {
+        let size = size.max(1);
+        return t - t.rem_euclid(size);
+    }
+    let months = -size;
+    let (y, m, _) = gureum_core::timestamp::civil_from_days(t.div_euclid(86_400_000));
+    let index = y * 12 + i64::from(m) - 1;
+    let start = index - index.rem_euclid(months);
+    let (y, m) = (start.div_euclid(12), (start.rem_euclid(12) + 1) as u32);
+    gureum_core::timestamp::days_from_civil(y, m, 1) * 86_400_000
+}
+
 /// Evaluates `e` over one record (aggregates evaluate as their argument).
 pub fn eval(e: &Expr, r: &Record) -> Val {
     match e {
@@ -1034,13 +1051,12 @@ pub fn eval(e: &Expr, r: &Record) -> Val {
         Expr::Call(f, args) => {
             let arg = |i: usize| args.get(i).map(|a| eval(a, r)).unwrap_or(Val::Null);
             match f.as_str() {
-                "bin" => {
-                    let size = arg(0).num().unwrap_or(60_000.0).max(1.0) as i64;
-                    match field_of(r, "@timestamp") {
-                        Val::Time(t) => Val::Time(t - t.rem_euclid(size)),
-                        _ => Val::Null,
+                "bin" => match field_of(r, "@timestamp") {
+                    Val::Time(t) => {
+                        Val::Time(floor_time(t, arg(0).num().unwrap_or(60_000.0) as i64))
                     }
-                }
+                    _ => Val::Null,
+                },
                 "strlen" => arg(0)
                     .render()
                     .map_or(Val::Null, |s| Val::Num(s.chars().count() as f64)),
@@ -1101,9 +1117,7 @@ pub fn eval(e: &Expr, r: &Record) -> Val {
                     .render()
                     .map_or(Val::Null, |s| Val::Str(s.trim_end().into())),
                 "datefloor" => match (arg(0), arg(1).num()) {
-                    (Val::Time(t), Some(size)) if size >= 1.0 => {
-                        Val::Time(t - t.rem_euclid(size as i64))
-                    }
+                    (Val::Time(t), Some(size)) => Val::Time(floor_time(t, size as i64)),
                     _ => Val::Null,
                 },
                 "frommillis" => arg(0).num().map_or(Val::Null, |n| Val::Time(n as i64)),
@@ -1369,6 +1383,34 @@ mod tests {
     }
 
     #[test]
+    fn bin_takes_insights_units_and_names_columns_as_written() {
+        let day = 86_400_000;
+        // 2024-02-15 and 2024-05-20, UTC.
+        let feb = gureum_core::timestamp::days_from_civil(2024, 2, 15) * day;
+        let may = gureum_core::timestamp::days_from_civil(2024, 5, 20) * day;
+        let out = run("stats count(*) by bin(1mo)", &[(feb, "a"), (may, "b")]);
+        assert_eq!(
+            out.rows[0][0],
+            (
+                "bin(1mo)".to_string(),
+                "2024-02-01 00:00:00.000".to_string()
+            )
+        );
+        let out = run("stats count(*) by bin(1qtr)", &[(feb, "a"), (may, "b")]);
+        assert_eq!(out.rows[0][0].1, "2024-01-01 00:00:00.000");
+        assert_eq!(out.rows[1][0].1, "2024-04-01 00:00:00.000");
+        let out = run("stats count(*) by bin(60mins)", &[(feb + 1, "a")]);
+        assert_eq!(out.rows[0][0].0, "bin(60mins)");
+        assert_eq!(out.rows[0][0].1, format_time(feb));
+        for unit in ["5msec", "2hrs", "1y", "1yr", "3secs", "1week"] {
+            assert!(
+                Query::parse(&format!("stats count(*) by bin({unit})")).is_ok(),
+                "{unit}"
+            );
+        }
+    }
+
+    #[test]
     fn times_print_as_insights_does() {
         assert_eq!(format_time(0), "1970-01-01 00:00:00.000");
     }
@@ -1510,7 +1552,7 @@ mod tests {
             "filter (a = 1",
             "limit x",
             "parse @message \"a*b*\" as one",
-            "stats count(*) by bin(1q)",
+            "stats count(*) by bin(1zz)",
         ] {
             assert!(Query::parse(bad).is_err(), "{bad}");
         }
