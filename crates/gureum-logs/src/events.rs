@@ -615,6 +615,13 @@ pub(crate) fn filter(svc: &LogsService, ctx: &RequestContext, input: &Value) -> 
         names.as_deref(),
         prefix.unwrap_or_default(),
     )?;
+    // A named stream that does not exist is refused, as AWS refuses it.
+    if names
+        .as_ref()
+        .is_some_and(|n| n.iter().any(|x| !streams.contains(x)))
+    {
+        return Err(LogsError::LogStreamNotFound.into());
+    }
     let spec = FilterSpec {
         streams: &streams,
         pattern: &pattern,

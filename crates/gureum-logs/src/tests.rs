@@ -352,6 +352,13 @@ async fn filter_log_events_interleaves_streams_matches_patterns_and_pages() {
     let e = env
         .err(
             "FilterLogEvents",
+            json!({"logGroupName": "g", "logStreamNames": ["b", "nope"]}),
+        )
+        .await;
+    assert_eq!(e.message, "The specified log stream does not exist.");
+    let e = env
+        .err(
+            "FilterLogEvents",
             json!({"logGroupName": "g", "filterPattern": "{ $.a = "}),
         )
         .await;
