@@ -32,6 +32,9 @@ gureum_core::aws_errors! {
         /// No resource policy of that name.
         PolicyNotFound { name: String } = ("ResourceNotFoundException", 400,
             "Policy with name [{name}] does not exist"),
+        /// A group without a data protection policy.
+        DataProtectionPolicyNotFound = ("ResourceNotFoundException", 400,
+            "The log group has no data protection policy (Gureum's wording)."),
         /// No destination of that name.
         DestinationNotFound = ("ResourceNotFoundException", 400,
             "The specified destination does not exist."),

@@ -469,7 +469,7 @@ pub(crate) fn delete_data_protection(
     let ident = str_member(input, "logGroupIdentifier").unwrap_or_default();
     update_group(svc, ctx, name_from_identifier(ident), |g| {
         if g.data_protection.take().is_none() {
-            return Err(LogsError::LogGroupNotFound.into());
+            return Err(LogsError::DataProtectionPolicyNotFound.into());
         }
         Ok(())
     })?;
