@@ -46,6 +46,11 @@ ALLOWED = {
     ("ec2", "NoReboot"): "no operating system to quiesce: the image is the same with or without a reboot",
     ("ec2", "CopySnapshot.DestinationRegion"): "botocore fills it with the region called, where the copy is made",
     ("ec2", "CopySnapshot.PresignedUrl"): "botocore fills it for cross-region copies; the source is read directly",
+    ("logs", "sequenceToken"): "AWS ignores PutLogEvents sequence tokens and accepts every batch",
+    ("logs", "entity"): "related-telemetry metadata for CloudWatch's explorer; it changes nothing about what is stored",
+    ("logs", "interleaved"): "deprecated by AWS: results are always interleaved",
+    ("logs", "forceUpdate"): "confirms replacing an account-based destination policy with an organization one; Gureum replaces the policy either way",
+    ("logs", "includeLinkedAccounts"): "Gureum has no cross-account observability links, so the lists are equal",
     ("ec2", "SkipOsShutdown"): "Gureum's instances run no operating system to shut down",
 }
 

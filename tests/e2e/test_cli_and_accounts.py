@@ -35,7 +35,7 @@ def test_status_prints_a_service_table(gureum):
     rows = {line.split()[0]: line.split()[1:] for line in p.stdout.splitlines()[3:]}
     assert rows["s3"][0] == "partial"
     assert rows["acm"] == ["missing", "0", "/", "17"]
-    assert rows["logs"][0] == "partial" and rows["logs"][1] == "3"
+    assert rows["logs"][0] == "partial" and rows["logs"][1] == "50"
     assert f"api              {gureum.endpoint}" in p.stdout
 
 

@@ -1,0 +1,268 @@
+//! Subscription filters: `PutSubscriptionFilter`,
+//! `DescribeSubscriptionFilters`, `DeleteSubscriptionFilter` (two per
+//! group, as AWS allows), and their delivery: after each `PutLogEvents`
+//! the events a filter matches go, as AWS's `DATA_MESSAGE` document, to
+//! the [`SubscriptionSink`] the service was built with. The server wires
+//! in a sink that routes by the destination ARN's service (Lambda's
+//! `awslogs.data`, Kinesis, Firehose) as those services land; until then
+//! [`NoSubscriptions`] drops them.
+
+use crate::errors::{invalid, LogsError};
+use crate::filter_pattern::Pattern;
+use crate::{LogsService, SubscriptionFilter};
+use gureum_core::member::str_member;
+use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
+use gureum_kit::paging::{self, PageRequest, PagingError};
+use serde_json::json;
+use std::ops::ControlFlow;
+
+/// One delivery: what a subscription filter matched in one batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubscriptionDelivery {
+    /// Where it goes (a Lambda function, Kinesis stream, Firehose
+    /// delivery stream or Logs destination ARN).
+    pub destination_arn: String,
+    /// The role CloudWatch Logs assumes to deliver (Kinesis, Firehose).
+    pub role_arn: Option<String>,
+    /// `ByLogStream` or `Random`.
+    pub distribution: String,
+    /// AWS's document, not yet compressed: `messageType` `DATA_MESSAGE`,
+    /// `owner`, `logGroup`, `logStream`, `subscriptionFilters` and
+    /// `logEvents` (`id`, `timestamp`, `message`). Destinations gzip it
+    /// (Lambda receives it base64-encoded in `awslogs.data`).
+    pub document: Value,
+}
+
+/// Receives subscription filters' deliveries.
+pub trait SubscriptionSink: Send + Sync {
+    /// Delivers one batch, in the account and region of `scope`; a sink
+    /// never fails the `PutLogEvents` that caused it.
+    fn deliver(&self, scope: Scope<'_>, delivery: SubscriptionDelivery);
+}
+
+/// The sink while no destination service is wired: drops deliveries.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSubscriptions;
+
+impl SubscriptionSink for NoSubscriptions {
+    fn deliver(&self, _scope: Scope<'_>, _delivery: SubscriptionDelivery) {}
+}
+
+/// Hands what `group`'s subscription filters match among `events` (stored
+/// at `positions`) to the service's sink, one delivery per filter.
+pub(crate) fn deliver(
+    svc: &LogsService,
+    ctx: &RequestContext,
+    group: &str,
+    stream: &str,
+    events: &[crate::StoredEvent],
+    positions: &[String],
+) -> Result<(), AwsError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut filters = Vec::new();
+    svc.subscriptions.visit_prefix(
+        &filter_key(ctx, group, ""),
+        None,
+        |_, f: SubscriptionFilter| {
+            filters.push(f);
+            ControlFlow::Continue(())
+        },
+    )?;
+    // An account-wide subscription filter policy subscribes every group
+    // its selection criteria leave in.
+    for p in crate::account_policies::of_type(svc, ctx, "SUBSCRIPTION_FILTER_POLICY")? {
+        if !p.applies_to(group) {
+            continue;
+        }
+        let Ok(doc) = serde_json::from_str::<Value>(&p.document) else {
+            continue;
+        };
+        filters.push(SubscriptionFilter {
+            name: p.name.clone(),
+            group: group.to_string(),
+            pattern: doc["FilterPattern"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            destination_arn: doc["DestinationArn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            role_arn: doc["RoleArn"].as_str().map(str::to_string),
+            distribution: doc["Distribution"]
+                .as_str()
+                .unwrap_or("ByLogStream")
+                .to_string(),
+            creation_time: p.updated,
+        });
+    }
+    for f in filters {
+        let Ok(pattern) = Pattern::parse(&f.pattern) else {
+            continue;
+        };
+        let matched: Vec<Value> = events
+            .iter()
+            .zip(positions)
+            .filter(|(e, _)| pattern.matches(&e.message))
+            .map(|(e, pos)| {
+                json!({
+                    "id": crate::events::event_id(pos),
+                    "timestamp": e.timestamp,
+                    "message": e.message,
+                })
+            })
+            .collect();
+        if matched.is_empty() {
+            continue;
+        }
+        svc.subscription_sink.deliver(
+            Scope::regional(ctx),
+            SubscriptionDelivery {
+                destination_arn: f.destination_arn.clone(),
+                role_arn: f.role_arn.clone(),
+                distribution: f.distribution.clone(),
+                document: json!({
+                    "messageType": "DATA_MESSAGE",
+                    "owner": ctx.account_id,
+                    "logGroup": group,
+                    "logStream": stream,
+                    "subscriptionFilters": [f.name],
+                    "logEvents": matched,
+                }),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Most subscription filters on one group.
+const MAX_PER_GROUP: usize = 2;
+
+/// The services a subscription may deliver to.
+const DESTINATIONS: [&str; 4] = ["lambda", "kinesis", "firehose", "logs"];
+
+fn filter_key(ctx: &RequestContext, group: &str, name: &str) -> String {
+    Scope::regional(ctx).key(&format!("{group}:{name}"))
+}
+
+pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let group = str_member(input, "logGroupName").unwrap_or_default();
+    let name = str_member(input, "filterName").unwrap_or_default();
+    let pattern = str_member(input, "filterPattern").unwrap_or_default();
+    Pattern::parse(pattern).map_err(|e| {
+        invalid(
+            e.aws_reason()
+                .unwrap_or("Invalid subscription filter pattern"),
+        )
+    })?;
+    crate::refuse_transformer_members(input, "emitSystemFields")?;
+    let destination = str_member(input, "destinationArn").unwrap_or_default();
+    let parts: Vec<&str> = destination.splitn(6, ':').collect();
+    if parts.len() < 6 || parts[0] != "arn" || !DESTINATIONS.contains(&parts[2]) {
+        return Err(invalid(format!(
+            "Invalid destination ARN: {destination} (Gureum's wording)"
+        )));
+    }
+    // A Logs destination in this account and region must exist (another
+    // account's is that account's to check).
+    if parts[2] == "logs" && parts[4] == ctx.account_id && parts[3] == ctx.region {
+        if let Some(name) = parts[5].strip_prefix("destination:") {
+            crate::destinations::load(svc, ctx, name)?;
+        } else {
+            return Err(invalid(format!(
+                "Invalid destination ARN: {destination} (Gureum's wording)"
+            )));
+        }
+    }
+    let record = SubscriptionFilter {
+        name: name.to_string(),
+        group: group.to_string(),
+        pattern: pattern.to_string(),
+        destination_arn: destination.to_string(),
+        role_arn: str_member(input, "roleArn").map(str::to_string),
+        distribution: str_member(input, "distribution")
+            .unwrap_or("ByLogStream")
+            .to_string(),
+        creation_time: ctx.clock.now_millis(),
+    };
+    let group_key = Scope::regional(ctx).key(group);
+    let key = filter_key(ctx, group, name);
+    let mut existing = 0;
+    svc.subscriptions
+        .visit_prefix(&filter_key(ctx, group, ""), None, |_, _| {
+            existing += 1;
+            ControlFlow::Continue(())
+        })?;
+    svc.store.write(|txn| {
+        if txn.get(&svc.log_groups, &group_key)?.is_none() {
+            return Err(AwsError::from(LogsError::LogGroupNotFound));
+        }
+        if txn.get(&svc.subscriptions, &key)?.is_none() && existing >= MAX_PER_GROUP {
+            return Err(LogsError::LimitExceeded {
+                message: "Resource limit exceeded.".into(),
+            }
+            .into());
+        }
+        txn.put(&svc.subscriptions, &key, &record)?;
+        Ok(())
+    })?;
+    Ok(json!({}))
+}
+
+fn describe_one(f: &SubscriptionFilter) -> Value {
+    let mut v = json!({
+        "filterName": f.name,
+        "logGroupName": f.group,
+        "filterPattern": f.pattern,
+        "destinationArn": f.destination_arn,
+        "distribution": f.distribution,
+        "creationTime": f.creation_time,
+        "applyOnTransformedLogs": false,
+    });
+    if let Some(r) = &f.role_arn {
+        v["roleArn"] = json!(r);
+    }
+    v
+}
+
+pub(crate) fn describe(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let group = str_member(input, "logGroupName").unwrap_or_default();
+    let prefix = str_member(input, "filterNamePrefix").unwrap_or_default();
+    let request = PageRequest::new(
+        input.get("limit").and_then(Value::as_i64),
+        str_member(input, "nextToken"),
+        (1, 50),
+        50,
+    )
+    .map_err(|e| match e {
+        PagingError::SizeOutOfRange { given, .. } => AwsError::validation(format!(
+            "1 validation error detected: Value '{given}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50"
+        )),
+        PagingError::BadToken(_) => invalid("The specified nextToken is invalid."),
+    })?;
+    crate::load_group(svc, ctx, group)?;
+    let scan = format!("{}{prefix}", filter_key(ctx, group, ""));
+    let page = paging::page(&svc.subscriptions, &scan, &request, |_, f| {
+        Some(describe_one(&f))
+    })?;
+    let mut out = json!({ "subscriptionFilters": page.items });
+    if let Some(t) = page.next_token {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
+}
+
+pub(crate) fn delete(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let group = str_member(input, "logGroupName").unwrap_or_default();
+    let name = str_member(input, "filterName").unwrap_or_default();
+    crate::load_group(svc, ctx, group)?;
+    if !svc
+        .store
+        .write(|txn| txn.delete(&svc.subscriptions, &filter_key(ctx, group, name)))?
+    {
+        return Err(LogsError::SubscriptionFilterNotFound.into());
+    }
+    Ok(json!({}))
+}
