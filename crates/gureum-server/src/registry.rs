@@ -24,6 +24,9 @@ pub struct Registry {
     /// EventBridge, for firing schedules on the clock and reading the
     /// recorded deliveries (`GET /_gureum/events/deliveries`).
     pub events: Arc<gureum_events::EventsService>,
+    /// SNS, for its links (signing certificate, subscribe and unsubscribe
+    /// URLs) and the captured messages (`GET /_gureum/sns/messages`).
+    pub sns: Arc<gureum_sns::SnsService>,
 }
 
 impl Registry {
@@ -50,6 +53,9 @@ impl Registry {
                 service,
             ))
         };
+        // One SQS, served as `sqs` and receiving what SNS delivers.
+        let sqs = Arc::new(gureum_sqs::SqsService::new(store.clone()));
+        let sns = Arc::new(gureum_sns::SnsService::with_sqs(store.clone(), sqs.clone()));
         let list: Vec<Arc<dyn Service>> = vec![
             events.clone(),
             iam.clone(),
@@ -74,7 +80,8 @@ impl Registry {
                     encryptor("secretsmanager"),
                 ),
             ),
-            Arc::new(gureum_sqs::SqsService::new(store.clone())),
+            sqs,
+            sns.clone(),
         ];
         Registry {
             services: list.into_iter().map(|s| (s.model_name(), s)).collect(),
@@ -82,6 +89,7 @@ impl Registry {
             credentials,
             iam,
             events,
+            sns,
         }
     }
 
