@@ -562,3 +562,43 @@ fn everything_persists_across_a_reopen() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The handlers' own cost of a publish to one SQS subscriber (through
+/// `Service::call`, on-disk store, no HTTP): enveloped (signed) and raw,
+/// and one RSA signature alone. Run with `cargo test --release -p
+/// gureum-sns -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn publish_handler_cost() {
+    let dir = std::env::temp_dir().join(format!("gureum-sns-cost-{}", std::process::id()));
+    let env = Env::over(Store::open(&dir).expect("store"));
+    let rounds = 2_000u32;
+    let mut report = Vec::new();
+    for raw in ["false", "true"] {
+        let topic = env.topic(&format!("t-{raw}"), json!({}));
+        let (q, url) = env.queue(&format!("q-{raw}"), true);
+        env.subscribe(&topic, "sqs", &q, json!({"RawMessageDelivery": raw}));
+        env.ok("Publish", json!({"TopicArn": topic, "Message": "warm"}));
+        let started = std::time::Instant::now();
+        for _ in 0..rounds {
+            env.ok(
+                "Publish",
+                json!({"TopicArn": topic, "Message": "x".repeat(100)}),
+            );
+        }
+        report.push((raw, started.elapsed() / rounds));
+        env.sqs("PurgeQueue", json!({"QueueUrl": url}));
+    }
+    let keys = env.svc.signer.keys().expect("keys");
+    let started = std::time::Instant::now();
+    for i in 0..rounds {
+        keys.sign("1", &format!("Message\n{i}\n"));
+    }
+    let sign = started.elapsed() / rounds;
+    println!(
+        "publish to one SQS subscriber: enveloped {:?}, raw {:?}; one RSA-2048 SHA1 signature {sign:?}",
+        report[0].1, report[1].1
+    );
+    drop(env);
+    let _ = std::fs::remove_dir_all(&dir);
+}
