@@ -346,6 +346,20 @@ def test_the_cli_publishes(gureum, sqs):
     assert code != 0 and "(NotFound)" in err and "Topic does not exist" in err
 
 
+def test_another_account_needs_the_topic_policy(gureum, sns):
+    topic = sns.create_topic(Name="shared")["TopicArn"]
+    other = gureum.client("sns", key="111122223333", secret="anything")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.publish(TopicArn=topic, Message="m")
+    assert e.value.response["Error"]["Code"] == "AuthorizationError"
+    assert e.value.response["Error"]["Message"] == (
+        f"User: arn:aws:iam::111122223333:root is not authorized to perform: SNS:Publish "
+        f"on resource: {topic} because no resource-based policy allows the SNS:Publish action"
+    )
+    sns.add_permission(TopicArn=topic, Label="partner", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    assert other.publish(TopicArn=topic, Message="m")["MessageId"]
+
+
 def test_state_survives_a_restart(gureum, sns, sqs):
     topic = sns.create_topic(Name="durable", Tags=[{"Key": "team", "Value": "core"}])["TopicArn"]
     url, arn = queue_for_sns(sqs, "durable-q", topic)

@@ -272,7 +272,7 @@ pub fn publish(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResul
             "TargetArn"
         }));
     }
-    let found = svc.find_topic(ctx, target)?;
+    let found = svc.find_topic(ctx, target, "Publish")?;
     publish_to(svc, &ctx.clock, port, &found, &Request::of(input))
 }
 
@@ -291,7 +291,11 @@ fn wire_code(code: &str) -> &str {
 /// `PublishBatch`: up to ten entries; each succeeds or fails on its own.
 pub fn publish_batch(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let port = svc.port_for(ctx);
-    let found = svc.find_topic(ctx, input["TopicArn"].as_str().unwrap_or_default())?;
+    let found = svc.find_topic(
+        ctx,
+        input["TopicArn"].as_str().unwrap_or_default(),
+        "Publish",
+    )?;
     let entries = input["PublishBatchRequestEntries"]
         .as_array()
         .cloned()

@@ -158,7 +158,7 @@ pub fn subscribe(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpRes
                 .collect()
         })
         .unwrap_or_default();
-    let found = svc.find_topic(ctx, topic_arn)?;
+    let found = svc.find_topic(ctx, topic_arn, "Subscribe")?;
     if !PROTOCOLS.contains(&protocol.as_str()) {
         return Err(invalid(format!(
             "Amazon SNS does not support this protocol string: {protocol}"
@@ -232,7 +232,8 @@ pub fn confirm(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResul
     let authenticate = input["AuthenticateOnUnsubscribe"]
         .as_str()
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let found = svc.find_topic(ctx, topic_arn)?;
+    // Whoever holds the token may confirm, as with AWS's link.
+    let found = svc.find_topic(ctx, topic_arn, "")?;
     let arn = confirm_token(svc, &found.key, token, authenticate)?;
     Ok(json!({"SubscriptionArn": arn}))
 }
@@ -376,7 +377,11 @@ pub fn list(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
 
 /// `ListSubscriptionsByTopic`: 100 per page.
 pub fn list_by_topic(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let found = svc.find_topic(ctx, input["TopicArn"].as_str().unwrap_or_default())?;
+    let found = svc.find_topic(
+        ctx,
+        input["TopicArn"].as_str().unwrap_or_default(),
+        "ListSubscriptionsByTopic",
+    )?;
     page_of(
         svc,
         &format!("{}/", found.key),

@@ -602,3 +602,34 @@ fn publish_handler_cost() {
     drop(env);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn another_account_publishes_only_when_the_topic_policy_allows_it() {
+    let env = Env::new();
+    let topic = env.topic("shared", json!({}));
+    let other = RequestContext::root("111122223333", "us-east-1", env.clock.clone());
+    let publish = || {
+        ready(env.svc.call(
+            &other,
+            "Publish",
+            json!({"TopicArn": topic, "Message": "m"}),
+        ))
+    };
+    let e = publish().expect_err("default policy");
+    assert_eq!(e.code, "AuthorizationErrorException");
+    assert_eq!(
+        e.message,
+        format!("User: arn:aws:iam::111122223333:root is not authorized to perform: SNS:Publish on resource: {topic} because no resource-based policy allows the SNS:Publish action")
+    );
+    env.ok(
+        "AddPermission",
+        json!({"TopicArn": topic, "Label": "partner", "AWSAccountId": ["111122223333"], "ActionName": ["Publish"]}),
+    );
+    publish().expect("allowed by the statement");
+    let e = ready(
+        env.svc
+            .call(&other, "GetTopicAttributes", json!({"TopicArn": topic})),
+    )
+    .expect_err("only Publish was granted");
+    assert_eq!(e.code, "AuthorizationErrorException");
+}

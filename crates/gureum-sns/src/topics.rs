@@ -77,13 +77,24 @@ pub struct Found {
 }
 
 impl SnsService {
-    /// The topic `arn` names, in the caller's region.
-    pub(crate) fn find_topic(&self, ctx: &RequestContext, arn: &str) -> Result<Found, AwsError> {
+    /// The topic `arn` names, in the caller's region. A caller of another
+    /// account must be allowed `SNS:action` by the topic's policy (an
+    /// empty `action` skips the check: confirmation by token).
+    pub(crate) fn find_topic(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+        action: &str,
+    ) -> Result<Found, AwsError> {
         let (region, account, name) = arns::parse_topic(arn).ok_or_else(|| invalid("TopicArn"))?;
         if region != ctx.region {
             return Err(SnsError::NoTopic.into());
         }
-        self.find_topic_in(region, account, name)
+        let found = self.find_topic_in(region, account, name)?;
+        if !action.is_empty() && account != ctx.account_id {
+            check_other_account(ctx, &found, action)?;
+        }
+        Ok(found)
     }
 
     /// Topic `name` of `account` in `region`.
@@ -103,6 +114,54 @@ impl SnsService {
             topic,
         })
     }
+}
+
+/// Another account's caller: the topic policy decides, with
+/// `AWS:SourceOwner` the caller's account (so the default policy, which
+/// names the owner, refuses everyone else). The caller's own side is
+/// taken as allowed: the pipeline checked an IAM caller's policies before
+/// the handler ran, and a root user may do everything in its account.
+fn check_other_account(ctx: &RequestContext, found: &Found, action: &str) -> Result<(), AwsError> {
+    use gureum_policy::{evaluate, Policy, PolicySet, Request, RequestPrincipal};
+    let principal = RequestPrincipal {
+        arn: ctx.principal.arn(),
+        account_id: ctx.account_id.clone(),
+        is_root: matches!(ctx.principal, gureum_core::Principal::Root { .. }),
+        ..RequestPrincipal::default()
+    };
+    let mut request = Request::new(principal, format!("sns:{action}"), found.arn.clone());
+    request
+        .context
+        .set("AWS:SourceOwner", ctx.account_id.as_str());
+    request
+        .context
+        .set("aws:SourceAccount", ctx.account_id.as_str());
+    let policy = found
+        .topic
+        .attributes
+        .get("Policy")
+        .and_then(|p| Policy::parse(p).ok());
+    let own_side = [Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    )
+    .map_err(|_| AwsError::internal("the allow-all policy does not parse"))?];
+    let set = PolicySet {
+        identity: (&own_side).into(),
+        resource: policy.as_ref(),
+        resource_account: Some(&found.account),
+        ..PolicySet::default()
+    };
+    if evaluate(&request, &set).is_allowed() {
+        return Ok(());
+    }
+    Err(SnsError::AuthorizationError {
+        message: format!(
+            "User: {} is not authorized to perform: SNS:{action} on resource: {} because no resource-based policy allows the SNS:{action} action",
+            ctx.principal.arn(),
+            found.arn
+        ),
+    }
+    .into())
 }
 
 fn valid_name(name: &str, fifo: bool) -> bool {
@@ -294,7 +353,8 @@ pub fn list(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
 
 /// `GetTopicAttributes`.
 pub fn get_attributes(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let found = svc.find_topic(ctx, input["TopicArn"].as_str().unwrap_or_default())?;
+    let arn = input["TopicArn"].as_str().unwrap_or_default();
+    let found = svc.find_topic(ctx, arn, "GetTopicAttributes")?;
     let (mut confirmed, mut pending) = (0u64, 0u64);
     for (_, s) in svc.subscriptions.scan_prefix(&format!("{}/", found.key))? {
         if s.confirmed {
@@ -344,7 +404,7 @@ pub fn set_attributes(svc: &SnsService, ctx: &RequestContext, input: &Value) -> 
     let arn = input["TopicArn"].as_str().unwrap_or_default();
     let name = input["AttributeName"].as_str().unwrap_or_default();
     let value = input["AttributeValue"].as_str().unwrap_or_default();
-    let found = svc.find_topic(ctx, arn)?;
+    let found = svc.find_topic(ctx, arn, "SetTopicAttributes")?;
     if name == "FifoTopic" {
         return Err(invalid("AttributeName"));
     }
@@ -383,7 +443,7 @@ fn tagged(svc: &SnsService, ctx: &RequestContext, input: &Value) -> Result<Found
     let arn = input["ResourceArn"].as_str().unwrap_or_default();
     match arns::parse_topic(arn) {
         Some(_) => svc
-            .find_topic(ctx, arn)
+            .find_topic(ctx, arn, "TagResource")
             .map_err(|_| SnsError::NoResource.into()),
         None => Err(invalid("ResourceArn")),
     }
@@ -437,7 +497,8 @@ pub fn list_tags(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpRes
 
 /// `AddPermission`: a statement `Label` letting the accounts do the actions.
 pub fn add_permission(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let found = svc.find_topic(ctx, input["TopicArn"].as_str().unwrap_or_default())?;
+    let arn = input["TopicArn"].as_str().unwrap_or_default();
+    let found = svc.find_topic(ctx, arn, "AddPermission")?;
     let label = input["Label"].as_str().unwrap_or_default();
     let strings = |k: &str| -> Vec<String> {
         input[k]
@@ -492,7 +553,8 @@ pub fn add_permission(svc: &SnsService, ctx: &RequestContext, input: &Value) -> 
 
 /// `RemovePermission`: drops statement `Label`.
 pub fn remove_permission(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let found = svc.find_topic(ctx, input["TopicArn"].as_str().unwrap_or_default())?;
+    let arn = input["TopicArn"].as_str().unwrap_or_default();
+    let found = svc.find_topic(ctx, arn, "RemovePermission")?;
     let label = input["Label"].as_str().unwrap_or_default();
     let arn = found.arn.clone();
     update(svc, &found.key, |t| {
@@ -535,7 +597,8 @@ fn check_data_protection(p: &str) -> Result<(), AwsError> {
 /// `GetDataProtectionPolicy`: the policy as stored (Gureum keeps it as a
 /// record; it does not inspect messages).
 pub fn get_data_protection(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let found = svc.find_topic(ctx, input["ResourceArn"].as_str().unwrap_or_default())?;
+    let arn = input["ResourceArn"].as_str().unwrap_or_default();
+    let found = svc.find_topic(ctx, arn, "GetDataProtectionPolicy")?;
     Ok(match found.topic.attributes.get("DataProtectionPolicy") {
         Some(p) => json!({"DataProtectionPolicy": p}),
         None => json!({}),
@@ -544,7 +607,8 @@ pub fn get_data_protection(svc: &SnsService, ctx: &RequestContext, input: &Value
 
 /// `PutDataProtectionPolicy`.
 pub fn put_data_protection(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let found = svc.find_topic(ctx, input["ResourceArn"].as_str().unwrap_or_default())?;
+    let arn = input["ResourceArn"].as_str().unwrap_or_default();
+    let found = svc.find_topic(ctx, arn, "PutDataProtectionPolicy")?;
     let policy = input["DataProtectionPolicy"].as_str().unwrap_or_default();
     check_data_protection(policy)?;
     update(svc, &found.key, |t| {
