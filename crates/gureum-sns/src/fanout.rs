@@ -83,7 +83,7 @@ pub fn deliver(
     let mut cert: Option<String> = None;
     for (_, sub) in subs.iter().filter(|(_, s)| s.confirmed) {
         let message = out.message_for(&sub.protocol);
-        if !passes(sub, out, message) {
+        if !passes(svc, sub, out, message) {
             continue;
         }
         let raw = sub
@@ -198,7 +198,7 @@ pub fn deliver(
 
 /// Whether the subscription's filter policy lets `out` through (a policy
 /// that no longer parses lets nothing through).
-fn passes(sub: &Subscription, out: &Outgoing, message: &str) -> bool {
+fn passes(svc: &SnsService, sub: &Subscription, out: &Outgoing, message: &str) -> bool {
     let Some(policy) = sub.attributes.get("FilterPolicy") else {
         return true;
     };
@@ -207,9 +207,9 @@ fn passes(sub: &Subscription, out: &Outgoing, message: &str) -> bool {
     else {
         return false;
     };
-    match filter::parse(policy, scope) {
-        Ok(p) => filter::passes(Some(&p), scope, &out.attributes, message),
-        Err(_) => false,
+    match svc.filters.get(policy, scope) {
+        Some(p) => filter::passes(Some(&p), scope, &out.attributes, message),
+        None => false,
     }
 }
 

@@ -10,6 +10,9 @@ use crate::attributes::{self, Attrs};
 use crate::errors::invalid;
 use gureum_core::{AwsError, Value};
 use gureum_events::pattern::Pattern;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The most keys a policy may name.
 const MAX_KEYS: usize = 5;
@@ -96,6 +99,34 @@ fn walk(v: &Value, scope: Scope, keys: &mut usize) -> Result<usize, AwsError> {
         combinations = combinations.saturating_mul(n);
     }
     Ok(combinations)
+}
+
+/// Parsed policies by text and scope, so a publish does not parse every
+/// subscription's policy again (a policy that no longer parses is `None`
+/// and lets nothing through).
+#[derive(Default)]
+pub struct Cache {
+    parsed: Mutex<HashMap<CacheKey, Option<Arc<Pattern>>>>,
+}
+
+/// A policy's text, and whether its scope is the message body.
+type CacheKey = (String, bool);
+
+impl Cache {
+    /// The policy `text` for `scope`, parsed once.
+    pub fn get(&self, text: &str, scope: Scope) -> Option<Arc<Pattern>> {
+        let key = (text.to_string(), scope == Scope::MessageBody);
+        let mut parsed = self.parsed.lock();
+        if let Some(p) = parsed.get(&key) {
+            return p.clone();
+        }
+        if parsed.len() >= 4096 {
+            parsed.clear();
+        }
+        let p = parse(text, scope).ok().map(Arc::new);
+        parsed.insert(key, p.clone());
+        p
+    }
 }
 
 /// Whether a message passes `policy` (`None`: no policy, everything does).

@@ -152,6 +152,7 @@ pub struct SnsService {
     sqs: Option<Arc<gureum_sqs::SqsService>>,
     signer: signing::Signer,
     http: http_delivery::Dispatcher,
+    filters: filter::Cache,
     /// Gureum's port, for the URLs SNS writes into messages (learnt from
     /// requests' `Host`, or set by the server at start).
     port: AtomicU16,
@@ -170,6 +171,7 @@ impl SnsService {
             sqs: None,
             signer: signing::Signer::new(store.table("sns.signing")),
             http: http_delivery::Dispatcher::new(store.table("sns.captured")),
+            filters: filter::Cache::default(),
             port: AtomicU16::new(0),
             store,
         }
@@ -376,6 +378,16 @@ impl SnsService {
     fn check_if_phone_number_is_opted_out(&self, ctx: &RequestContext, input: Value) -> OpResult {
         sms::check_opted_out(self, ctx, &input)
     }
+
+    /// `ListPhoneNumbersOptedOut`.
+    fn list_phone_numbers_opted_out(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        sms::list_opted_out(self, ctx, &input)
+    }
+
+    /// `OptInPhoneNumber`.
+    fn opt_in_phone_number(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        sms::opt_in(self, ctx, &input)
+    }
 }
 
 gureum_core::service_operations! {
@@ -406,6 +418,8 @@ gureum_core::service_operations! {
     "GetSMSAttributes" => get_sms_attributes,
     "SetSMSAttributes" => set_sms_attributes,
     "CheckIfPhoneNumberIsOptedOut" => check_if_phone_number_is_opted_out,
+    "ListPhoneNumbersOptedOut" => list_phone_numbers_opted_out,
+    "OptInPhoneNumber" => opt_in_phone_number,
 }
 
 #[cfg(test)]

@@ -123,3 +123,19 @@ pub fn check_opted_out(_svc: &SnsService, _ctx: &RequestContext, input: &Value) 
     }
     Ok(json!({"isOptedOut": false}))
 }
+
+/// `ListPhoneNumbersOptedOut`: nobody opts out of a local endpoint.
+pub fn list_opted_out(_svc: &SnsService, _ctx: &RequestContext, input: &Value) -> OpResult {
+    if input["nextToken"].as_str().is_some_and(|t| !t.is_empty()) {
+        return Err(invalid("nextToken"));
+    }
+    Ok(json!({"phoneNumbers": []}))
+}
+
+/// `OptInPhoneNumber`: the number is (still) opted in.
+pub fn opt_in(_svc: &SnsService, _ctx: &RequestContext, input: &Value) -> OpResult {
+    if !valid_number(input["phoneNumber"].as_str().unwrap_or_default()) {
+        return Err(invalid("PhoneNumber"));
+    }
+    Ok(json!({}))
+}

@@ -633,3 +633,57 @@ fn another_account_publishes_only_when_the_topic_policy_allows_it() {
     .expect_err("only Publish was granted");
     assert_eq!(e.code, "AuthorizationErrorException");
 }
+
+#[test]
+fn sms_attributes_round_trip_and_nobody_is_opted_out() {
+    let env = Env::new();
+    env.ok(
+        "SetSMSAttributes",
+        json!({"attributes": {"DefaultSMSType": "Transactional"}}),
+    );
+    let got = env.ok("GetSMSAttributes", json!({}));
+    assert_eq!(
+        got["attributes"],
+        json!({"DefaultSMSType": "Transactional"})
+    );
+    let e = env.err(
+        "SetSMSAttributes",
+        json!({"attributes": {"DefaultSMSType": "Loud"}}),
+    );
+    assert_eq!(e.message, "Invalid parameter: DefaultSMSType");
+    let r = env.ok(
+        "CheckIfPhoneNumberIsOptedOut",
+        json!({"phoneNumber": "+15555550100"}),
+    );
+    assert_eq!(r["isOptedOut"], false);
+    assert_eq!(
+        env.ok("ListPhoneNumbersOptedOut", json!({}))["phoneNumbers"],
+        json!([])
+    );
+    env.ok("OptInPhoneNumber", json!({"phoneNumber": "+15555550100"}));
+}
+
+#[test]
+fn a_filter_policy_on_the_body_nests() {
+    let env = Env::new();
+    let topic = env.topic("t", json!({}));
+    let (q, url) = env.queue("q", true);
+    env.subscribe(
+        &topic,
+        "sqs",
+        &q,
+        json!({"FilterPolicyScope": "MessageBody", "RawMessageDelivery": "true",
+               "FilterPolicy": r#"{"order": {"total": [{"numeric": [">=", 100]}]}}"#}),
+    );
+    env.ok(
+        "Publish",
+        json!({"TopicArn": topic, "Message": r#"{"order": {"total": 50}}"#}),
+    );
+    env.ok(
+        "Publish",
+        json!({"TopicArn": topic, "Message": r#"{"order": {"total": 150}}"#}),
+    );
+    let got = env.received(&url);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["Body"], r#"{"order": {"total": 150}}"#);
+}
