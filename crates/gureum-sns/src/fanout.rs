@@ -161,7 +161,7 @@ pub fn deliver(
                     ("x-amz-sns-subscription-arn".to_string(), sub.arn.clone()),
                     (
                         "Content-Type".to_string(),
-                        "text/plain; charset=UTF-8".to_string(),
+                        http_delivery::content_type(topic_policy, sub_policy),
                     ),
                 ];
                 if raw {

@@ -270,10 +270,40 @@ pub fn retry_policy(
     (retries, Duration::from_secs(delay))
 }
 
+/// The `Content-Type` of POSTs: the subscription's
+/// `requestPolicy.headerContentType`, else the topic's
+/// `http.defaultRequestPolicy.headerContentType`, else AWS's default.
+pub fn content_type(topic_policy: Option<&str>, subscription_policy: Option<&str>) -> String {
+    let read = |text: Option<&str>, path: &[&str]| -> Option<String> {
+        let mut v: serde_json::Value = serde_json::from_str(text?).ok()?;
+        for p in path {
+            v = v.get(*p)?.clone();
+        }
+        v.as_str().map(str::to_string)
+    };
+    read(subscription_policy, &["requestPolicy", "headerContentType"])
+        .or_else(|| {
+            read(
+                topic_policy,
+                &["http", "defaultRequestPolicy", "headerContentType"],
+            )
+        })
+        .unwrap_or_else(|| "text/plain; charset=UTF-8".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::net::TcpListener;
+
+    #[test]
+    fn the_content_type_follows_the_delivery_policies() {
+        assert_eq!(content_type(None, None), "text/plain; charset=UTF-8");
+        let topic = r#"{"http":{"defaultRequestPolicy":{"headerContentType":"application/json"}}}"#;
+        assert_eq!(content_type(Some(topic), None), "application/json");
+        let sub = r#"{"requestPolicy":{"headerContentType":"text/xml"}}"#;
+        assert_eq!(content_type(Some(topic), Some(sub)), "text/xml");
+    }
 
     #[test]
     fn urls_split_into_host_port_and_path() {
@@ -306,11 +336,19 @@ mod tests {
         let port = listener.local_addr().expect("addr").port();
         let server = std::thread::spawn(move || {
             let (mut s, _) = listener.accept().expect("accept");
-            let mut buf = vec![0u8; 4096];
-            let n = s.read(&mut buf).expect("read");
+            // The head and the body may come in separate reads.
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !got.ends_with(b"hello") {
+                let n = s.read(&mut buf).expect("read");
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
             s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
                 .expect("write");
-            String::from_utf8_lossy(&buf[..n]).to_string()
+            String::from_utf8_lossy(&got).to_string()
         });
         let headers = vec![(
             "x-amz-sns-message-type".to_string(),
