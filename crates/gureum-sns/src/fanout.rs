@@ -173,7 +173,8 @@ pub fn deliver(
                     body: body.clone(),
                     retries_left: retries,
                     retry_delay: delay,
-                    record: record("failed", body),
+                    record: record("failed", body.clone()),
+                    fallback: dead_letter_fallback(svc, clock, found, out, sub, body),
                 });
             }
             "email" | "email-json" | "sms" => sms::capture(svc, &record("delivered", body))?,
@@ -348,6 +349,39 @@ pub fn send_confirmation(
         retries_left: retries,
         retry_delay: delay,
         record: record("failed", body),
+        fallback: None,
     });
     Ok(())
+}
+
+/// For an HTTP/S delivery: sends the message to the subscription's
+/// dead-letter queue when the endpoint gives up, as SNS does.
+fn dead_letter_fallback(
+    svc: &SnsService,
+    clock: &Clock,
+    found: &Found,
+    out: &Outgoing,
+    sub: &Subscription,
+    body: String,
+) -> Option<http_delivery::Fallback> {
+    let queue = dead_letter_queue(sub)?;
+    let sqs = svc.sqs.clone()?;
+    let (clock, topic, account) = (clock.clone(), found.arn.clone(), found.account.clone());
+    let (group, dedup) = (out.group_id.clone(), out.dedup_id.clone());
+    Some(Box::new(move || {
+        let fifo = queue.ends_with(".fifo");
+        let sender = gureum_sqs::ServiceSender {
+            service: "sns.amazonaws.com",
+            source_arn: &topic,
+            source_account: &account,
+        };
+        let message = gureum_sqs::ServiceMessage {
+            queue_arn: &queue,
+            body: &body,
+            attributes: serde_json::Value::Null,
+            group_id: group.as_deref().filter(|_| fifo),
+            deduplication_id: dedup.as_deref().filter(|_| fifo),
+        };
+        sqs.deliver(&clock, &sender, &message).is_ok()
+    }))
 }

@@ -3,7 +3,9 @@
 //! (a connection error, a timeout, a 5xx or 429) is tried again after the
 //! delay its delivery policy gives (`minDelayTarget` seconds, up to
 //! `numRetries` more times; AWS's default is 3 retries 20 s apart);
-//! when it is given up, it is kept in `sns.captured` with the reason.
+//! when it is given up, it goes to the subscription's dead-letter queue
+//! (`RedrivePolicy`) when it has one, else it is kept in `sns.captured`
+//! with the reason.
 //!
 //! The client speaks plain HTTP/1.1 (`Connection: close`). An `https://`
 //! endpoint cannot be reached without TLS, which Gureum's client does
@@ -23,8 +25,11 @@ use std::time::{Duration, Instant};
 /// How long one attempt may take to connect, and then to answer.
 const TIMEOUT: Duration = Duration::from_secs(15);
 
+/// What a given-up delivery becomes instead: `true` when it was sent to
+/// a dead-letter queue.
+pub type Fallback = Box<dyn FnOnce() -> bool + Send>;
+
 /// One POST to make.
-#[derive(Clone, Debug)]
 pub struct Job {
     /// The endpoint URL.
     pub url: String,
@@ -38,6 +43,8 @@ pub struct Job {
     pub retry_delay: Duration,
     /// What to record when it is given up.
     pub record: Captured,
+    /// Tried when it is given up, before recording it.
+    pub fallback: Option<Fallback>,
 }
 
 /// The outcome of one attempt.
@@ -147,7 +154,12 @@ fn run(rx: mpsc::Receiver<Job>, captured: Table<Captured>) {
     }
 }
 
-fn record(captured: &Table<Captured>, job: Job, status: String) {
+fn record(captured: &Table<Captured>, mut job: Job, status: String) {
+    if let Some(fallback) = job.fallback.take() {
+        if fallback() {
+            return;
+        }
+    }
     let mut c = job.record;
     c.status = status;
     let key = format!("{:015}/{}", c.time_ms, gureum_core::id::uuid_v4());

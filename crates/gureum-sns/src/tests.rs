@@ -696,3 +696,42 @@ fn a_filter_policy_on_the_body_nests() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["Body"], r#"{"order": {"total": 150}}"#);
 }
+
+#[test]
+fn an_http_delivery_given_up_goes_to_the_dead_letter_queue() {
+    let env = Env::new();
+    let topic = env.topic("t", json!({}));
+    let (dlq, dlq_url) = env.queue("dlq", true);
+    // A port nothing listens on: every attempt is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}/hook", closed.local_addr().expect("addr"));
+    drop(closed);
+    env.ok(
+        "Subscribe",
+        json!({"TopicArn": topic, "Protocol": "http", "Endpoint": endpoint, "Attributes": {
+            "DeliveryPolicy": r#"{"healthyRetryPolicy":{"numRetries":0,"minDelayTarget":1}}"#,
+            "RedrivePolicy": json!({"deadLetterTargetArn": dlq}).to_string()}}),
+    );
+    let token = env.svc.subscriptions.scan_prefix("").expect("scan")[0]
+        .1
+        .token
+        .clone();
+    env.ok(
+        "ConfirmSubscription",
+        json!({"TopicArn": topic, "Token": token}),
+    );
+    env.ok(
+        "Publish",
+        json!({"TopicArn": topic, "Message": "nobody home"}),
+    );
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = env.received(&dlq_url);
+        if !got.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let body: Value = serde_json::from_str(got[0]["Body"].as_str().expect("body")).expect("json");
+    assert_eq!(body["Message"], "nobody home");
+}
