@@ -57,7 +57,7 @@ pub fn answer(state: &AppState, parts: &http::request::Parts) -> Option<AdminRes
     let sns = &state.registry.sns;
     let outcome = match get("Action")? {
         "ConfirmSubscription" => sns
-            .confirm_by_link(get("TopicArn")?, get("Token")?)
+            .confirm_by_link(&state.clock, get("TopicArn")?, get("Token")?)
             .map(|arn| {
                 format!(
                     "<ConfirmSubscriptionResponse xmlns=\"{NAMESPACE}\">\n  <ConfirmSubscriptionResult>\n    <SubscriptionArn>{}</SubscriptionArn>\n  </ConfirmSubscriptionResult>\n  <ResponseMetadata>\n    <RequestId>{request_id}</RequestId>\n  </ResponseMetadata>\n</ConfirmSubscriptionResponse>\n",

@@ -99,6 +99,22 @@ pub struct Subscription {
     /// (`AuthenticateOnUnsubscribe` at confirmation).
     #[serde(default)]
     pub authenticated: bool,
+    /// When it was made, epoch milliseconds: a subscription still pending
+    /// three days later is gone, as on AWS (0: made before this was kept).
+    #[serde(default)]
+    pub created_ms: i64,
+}
+
+impl Subscription {
+    /// How long a subscription may wait for its confirmation.
+    pub const PENDING_LIFETIME_MS: i64 = 3 * 24 * 3600 * 1000;
+
+    /// Whether it was never confirmed and its three days are over at `now_ms`.
+    pub fn expired(&self, now_ms: i64) -> bool {
+        !self.confirmed
+            && self.created_ms > 0
+            && now_ms - self.created_ms > Self::PENDING_LIFETIME_MS
+    }
 }
 
 /// A FIFO deduplication record: a second publish with the id inside the

@@ -176,7 +176,12 @@ pub fn subscribe(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpRes
     let outcome = svc
         .store
         .write(|txn| -> Result<(Subscription, bool), AwsError> {
-            for (_, s) in txn.scan_prefix(&svc.subscriptions, &prefix)? {
+            let now = ctx.clock.now_millis();
+            for (k, s) in txn.scan_prefix(&svc.subscriptions, &prefix)? {
+                if s.expired(now) {
+                    txn.delete(&svc.subscriptions, &k)?;
+                    continue;
+                }
                 if s.protocol == protocol && s.endpoint == endpoint {
                     let differs = attributes
                         .iter()
@@ -200,6 +205,7 @@ pub fn subscribe(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpRes
                 confirmed: !needs_confirmation,
                 token: needs_confirmation.then(new_token),
                 authenticated: false,
+                created_ms: ctx.clock.now_millis(),
             };
             txn.put(&svc.subscriptions, &format!("{prefix}{id}"), &sub)?;
             Ok((sub, true))
@@ -234,7 +240,7 @@ pub fn confirm(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResul
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     // Whoever holds the token may confirm, as with AWS's link.
     let found = svc.find_topic(ctx, topic_arn, "")?;
-    let arn = confirm_token(svc, &found.key, token, authenticate)?;
+    let arn = confirm_token(svc, &found.key, token, authenticate, ctx.clock.now_millis())?;
     Ok(json!({"SubscriptionArn": arn}))
 }
 
@@ -245,10 +251,15 @@ pub(crate) fn confirm_token(
     topic_key: &str,
     token: &str,
     authenticate: bool,
+    now_ms: i64,
 ) -> Result<String, AwsError> {
     svc.store.write(|txn| {
         for (k, mut s) in txn.scan_prefix(&svc.subscriptions, &format!("{topic_key}/"))? {
             if s.token.as_deref() == Some(token) && !token.is_empty() {
+                if s.expired(now_ms) {
+                    txn.delete(&svc.subscriptions, &k)?;
+                    break;
+                }
                 if !s.confirmed {
                     s.confirmed = true;
                     s.authenticated = authenticate;
@@ -265,11 +276,16 @@ impl SnsService {
     /// The GET of a `SubscribeURL`: confirms the subscription of `topic_arn`
     /// holding `token`, as the link in AWS's confirmation message does.
     /// Answers the subscription's ARN.
-    pub fn confirm_by_link(&self, topic_arn: &str, token: &str) -> Result<String, AwsError> {
+    pub fn confirm_by_link(
+        &self,
+        clock: &gureum_core::Clock,
+        topic_arn: &str,
+        token: &str,
+    ) -> Result<String, AwsError> {
         let (region, account, name) =
             arns::parse_topic(topic_arn).ok_or_else(|| invalid("TopicArn"))?;
         let found = self.find_topic_in(region, account, name)?;
-        confirm_token(self, &found.key, token, false)
+        confirm_token(self, &found.key, token, false, clock.now_millis())
     }
 
     /// The GET of an `UnsubscribeURL`: deletes the subscription unless it
@@ -333,13 +349,17 @@ fn find(
     Ok((key, sub))
 }
 
-/// `Unsubscribe`.
+/// `Unsubscribe`: a subscription that does not exist (any more) is no
+/// error, as AWS answers (its API reference lists `NotFound`, but the
+/// service succeeds).
 pub fn unsubscribe(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let arn = input["SubscriptionArn"].as_str().unwrap_or_default();
-    let (region, account, name, _) =
+    let (region, account, name, id) =
         arns::parse_subscription(arn).ok_or_else(|| invalid("SubscriptionArn"))?;
-    let (key, _) = find(svc, ctx, input)?;
-    remove(svc, region, account, name, &key)?;
+    if region == ctx.region {
+        let key = arns::subscription_key(region, account, name, id);
+        remove(svc, region, account, name, &key)?;
+    }
     Ok(json!({}))
 }
 
@@ -353,10 +373,16 @@ fn listed(s: &Subscription) -> Value {
     })
 }
 
-fn page_of(svc: &SnsService, prefix: &str, token: Option<&str>, owner: Option<&str>) -> OpResult {
+fn page_of(
+    svc: &SnsService,
+    now_ms: i64,
+    prefix: &str,
+    token: Option<&str>,
+    owner: Option<&str>,
+) -> OpResult {
     let request = PageRequest::new(None, token, (1, 100), 100).map_err(|_| invalid("NextToken"))?;
     let page = paging::page(&svc.subscriptions, prefix, &request, |_, s| {
-        owner.is_none_or(|o| o == s.owner).then(|| listed(&s))
+        (owner.is_none_or(|o| o == s.owner) && !s.expired(now_ms)).then(|| listed(&s))
     })?;
     let mut out = json!({"Subscriptions": page.items});
     if let Some(t) = page.next_token {
@@ -369,6 +395,7 @@ fn page_of(svc: &SnsService, prefix: &str, token: Option<&str>, owner: Option<&s
 pub fn list(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
     page_of(
         svc,
+        ctx.clock.now_millis(),
         &Scope::regional(ctx).prefix(),
         input["NextToken"].as_str(),
         Some(&ctx.account_id),
@@ -384,6 +411,7 @@ pub fn list_by_topic(svc: &SnsService, ctx: &RequestContext, input: &Value) -> O
     )?;
     page_of(
         svc,
+        ctx.clock.now_millis(),
         &format!("{}/", found.key),
         input["NextToken"].as_str(),
         None,

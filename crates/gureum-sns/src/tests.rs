@@ -735,3 +735,43 @@ fn an_http_delivery_given_up_goes_to_the_dead_letter_queue() {
     let body: Value = serde_json::from_str(got[0]["Body"].as_str().expect("body")).expect("json");
     assert_eq!(body["Message"], "nobody home");
 }
+
+#[test]
+fn unsubscribing_twice_is_no_error() {
+    let env = Env::new();
+    let topic = env.topic("t", json!({}));
+    let (q, _) = env.queue("q", true);
+    let arn = env.subscribe(&topic, "sqs", &q, json!({}));
+    env.ok("Unsubscribe", json!({"SubscriptionArn": arn}));
+    env.ok("Unsubscribe", json!({"SubscriptionArn": arn}));
+    let e = env.err("GetSubscriptionAttributes", json!({"SubscriptionArn": arn}));
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("NotFoundException", "Subscription does not exist")
+    );
+    let t = &env.ok("GetTopicAttributes", json!({"TopicArn": topic}))["Attributes"];
+    assert_eq!(t["SubscriptionsDeleted"], "1");
+}
+
+#[test]
+fn a_subscription_pending_for_three_days_is_gone() {
+    let env = Env::new();
+    let topic = env.topic("t", json!({}));
+    env.ok(
+        "Subscribe",
+        json!({"TopicArn": topic, "Protocol": "email", "Endpoint": "a@example.com"}),
+    );
+    let token = env.svc.subscriptions.scan_prefix("").expect("scan")[0]
+        .1
+        .token
+        .clone();
+    env.clock
+        .advance_millis(crate::Subscription::PENDING_LIFETIME_MS + 1);
+    let listed = env.ok("ListSubscriptionsByTopic", json!({"TopicArn": topic}));
+    assert_eq!(listed["Subscriptions"], json!([]));
+    let e = env.err(
+        "ConfirmSubscription",
+        json!({"TopicArn": topic, "Token": token}),
+    );
+    assert_eq!(e.message, "Invalid parameter: Token");
+}

@@ -356,7 +356,11 @@ pub fn get_attributes(svc: &SnsService, ctx: &RequestContext, input: &Value) -> 
     let arn = input["TopicArn"].as_str().unwrap_or_default();
     let found = svc.find_topic(ctx, arn, "GetTopicAttributes")?;
     let (mut confirmed, mut pending) = (0u64, 0u64);
+    let now = ctx.clock.now_millis();
     for (_, s) in svc.subscriptions.scan_prefix(&format!("{}/", found.key))? {
+        if s.expired(now) {
+            continue;
+        }
         if s.confirmed {
             confirmed += 1;
         } else {
