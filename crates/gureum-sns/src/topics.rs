@@ -538,7 +538,9 @@ pub fn add_permission(svc: &SnsService, ctx: &RequestContext, input: &Value) -> 
     let arn = found.arn.clone();
     update(svc, &found.key, |t| {
         let mut policy = policy_of(t, &arn, &found.account);
-        let statements = policy["Statement"].as_array_mut().expect("statements");
+        let statements = policy["Statement"]
+            .as_array_mut()
+            .ok_or_else(|| AwsError::internal("a topic policy without statements"))?;
         if statements.iter().any(|s| s["Sid"] == label) {
             return Err(invalid("Statement already exists"));
         }
@@ -563,7 +565,9 @@ pub fn remove_permission(svc: &SnsService, ctx: &RequestContext, input: &Value) 
     let arn = found.arn.clone();
     update(svc, &found.key, |t| {
         let mut policy = policy_of(t, &arn, &found.account);
-        let statements = policy["Statement"].as_array_mut().expect("statements");
+        let statements = policy["Statement"]
+            .as_array_mut()
+            .ok_or_else(|| AwsError::internal("a topic policy without statements"))?;
         let before = statements.len();
         statements.retain(|s| s["Sid"] != label);
         if statements.len() == before {
@@ -582,7 +586,10 @@ fn policy_of(t: &Topic, arn: &str, account: &str) -> Value {
         .get("Policy")
         .cloned()
         .unwrap_or_else(|| default_policy(arn, account));
-    let mut v: Value = serde_json::from_str(&text).unwrap_or_else(|_| json!({}));
+    let mut v: Value = serde_json::from_str(&text)
+        .ok()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
     match v.get_mut("Statement") {
         Some(Value::Array(_)) => {}
         Some(single @ Value::Object(_)) => *single = json!([single.clone()]),
