@@ -312,6 +312,17 @@ def test_http_subscription_confirms_and_receives_signed_messages(gureum, sns):
         with urllib.request.urlopen(local(gureum, note["UnsubscribeURL"])) as r:
             assert "<UnsubscribeResponse" in r.read().decode()
         assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+        # The endpoint hears of it, and the confirmation's link restores it.
+        headers, body = Hook.received.get(timeout=10)
+        bye = json.loads(body)
+        assert headers["x-amz-sns-message-type"] == "UnsubscribeConfirmation"
+        assert bye["Type"] == "UnsubscribeConfirmation"
+        assert bye["Message"].startswith(f"You have chosen to deactivate subscription {subs[0]['SubscriptionArn']}.")
+        verify(gureum, bye)
+        with urllib.request.urlopen(local(gureum, bye["SubscribeURL"])) as r:
+            assert subs[0]["SubscriptionArn"] in r.read().decode()
+        again = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert [s["SubscriptionArn"] for s in again] == [subs[0]["SubscriptionArn"]]
     finally:
         server.shutdown()
 

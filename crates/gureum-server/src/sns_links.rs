@@ -64,7 +64,7 @@ pub fn answer(state: &AppState, parts: &http::request::Parts) -> Option<AdminRes
                     escape(&arn)
                 )
             }),
-        "Unsubscribe" => sns.unsubscribe_by_link(get("SubscriptionArn")?).map(|_| {
+        "Unsubscribe" => sns.unsubscribe_by_link(&state.clock, get("SubscriptionArn")?).map(|_| {
             format!(
                 "<UnsubscribeResponse xmlns=\"{NAMESPACE}\">\n  <ResponseMetadata>\n    <RequestId>{request_id}</RequestId>\n  </ResponseMetadata>\n</UnsubscribeResponse>\n"
             )

@@ -11,7 +11,7 @@ use crate::http_delivery::{self, Job};
 use crate::publish::Outgoing;
 use crate::topics::Found;
 use crate::{arns, attributes, filter, sms, Captured, SnsService, Subscription};
-use gureum_core::{AwsError, Clock, RequestContext};
+use gureum_core::{AwsError, Clock};
 use std::collections::HashMap;
 
 /// Signs each distinct message text once per publish.
@@ -257,22 +257,48 @@ fn to_queue(
     sqs.deliver(clock, &sender, &message).map(|_| ())
 }
 
-/// Sends the confirmation a new HTTP/S or email subscription needs: a
-/// signed `SubscriptionConfirmation` POST, or an email with the link.
+/// Which confirmation message to send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfirmationKind {
+    /// A new subscription: the link confirms it.
+    Subscribe,
+    /// An HTTP/S subscription was deleted: the link restores it.
+    Unsubscribe,
+}
+
+/// Sends the confirmation a new HTTP/S or email subscription needs (a
+/// signed `SubscriptionConfirmation` POST, or an email with the link), or
+/// the `UnsubscribeConfirmation` a deleted HTTP/S subscription gets;
+/// `token` goes in the message and its `SubscribeURL`.
 pub fn send_confirmation(
     svc: &SnsService,
-    ctx: &RequestContext,
+    clock: &Clock,
+    port: u16,
     found: &Found,
     sub: &Subscription,
+    kind: ConfirmationKind,
+    token: &str,
 ) -> Result<(), AwsError> {
-    let port = svc.port_for(ctx);
-    let token = sub.token.clone().unwrap_or_default();
-    let url = arns::subscribe_url(&found.region, port, &found.arn, &token);
-    let message = format!(
-        "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
-        found.arn
-    );
-    let now = ctx.clock.now_millis();
+    let url = arns::subscribe_url(&found.region, port, &found.arn, token);
+    let (kind_name, message, subject) = match kind {
+        ConfirmationKind::Subscribe => (
+            "SubscriptionConfirmation",
+            format!(
+                "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+                found.arn
+            ),
+            "AWS Notification - Subscription Confirmation",
+        ),
+        ConfirmationKind::Unsubscribe => (
+            "UnsubscribeConfirmation",
+            format!(
+                "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
+                sub.arn
+            ),
+            "AWS Notification - Unsubscribe Confirmation",
+        ),
+    };
+    let now = clock.now_millis();
     let timestamp = gureum_core::timestamp::format_iso8601(now);
     let message_id = gureum_core::id::uuid_v4();
     let record = |status: &str, body: String| Captured {
@@ -283,7 +309,7 @@ pub fn send_confirmation(
         topic_arn: found.arn.clone(),
         subscription_arn: sub.arn.clone(),
         message_id: message_id.clone(),
-        subject: Some("AWS Notification - Subscription Confirmation".into()),
+        subject: Some(subject.into()),
         message: body,
         status: status.to_string(),
         time_ms: now,
@@ -301,22 +327,21 @@ pub fn send_confirmation(
         .get("SignatureVersion")
         .map(String::as_str)
         .unwrap_or("1");
-    let kind = "SubscriptionConfirmation";
     let text = envelope::confirmation_string_to_sign(
-        kind,
+        kind_name,
         &message,
         &message_id,
         &url,
         &timestamp,
-        &token,
+        token,
         &found.arn,
     );
     let signature = svc.signer.keys()?.sign(version, &text);
     let cert = cert_url(svc, &found.region, port)?;
     let body = Confirmation {
-        kind,
+        kind: kind_name,
         message_id: &message_id,
-        token: &token,
+        token,
         topic_arn: &found.arn,
         message: &message,
         subscribe_url: &url,
@@ -326,25 +351,28 @@ pub fn send_confirmation(
         cert_url: &cert,
     }
     .body();
-    let (retries, delay) = http_delivery::retry_policy(
-        found
-            .topic
-            .attributes
-            .get("DeliveryPolicy")
-            .map(String::as_str),
-        sub.attributes.get("DeliveryPolicy").map(String::as_str),
-    );
+    let topic_policy = found
+        .topic
+        .attributes
+        .get("DeliveryPolicy")
+        .map(String::as_str);
+    let sub_policy = sub.attributes.get("DeliveryPolicy").map(String::as_str);
+    let (retries, delay) = http_delivery::retry_policy(topic_policy, sub_policy);
+    let mut headers = vec![
+        ("x-amz-sns-message-type".to_string(), kind_name.to_string()),
+        ("x-amz-sns-message-id".to_string(), message_id.clone()),
+        ("x-amz-sns-topic-arn".to_string(), found.arn.clone()),
+        (
+            "Content-Type".to_string(),
+            http_delivery::content_type(topic_policy, sub_policy),
+        ),
+    ];
+    if kind == ConfirmationKind::Unsubscribe {
+        headers.push(("x-amz-sns-subscription-arn".to_string(), sub.arn.clone()));
+    }
     svc.http.send(Job {
         url: sub.endpoint.clone(),
-        headers: vec![
-            ("x-amz-sns-message-type".to_string(), kind.to_string()),
-            ("x-amz-sns-message-id".to_string(), message_id.clone()),
-            ("x-amz-sns-topic-arn".to_string(), found.arn.clone()),
-            (
-                "Content-Type".to_string(),
-                "text/plain; charset=UTF-8".to_string(),
-            ),
-        ],
+        headers,
         body: body.clone(),
         retries_left: retries,
         retry_delay: delay,

@@ -10,6 +10,9 @@
 //!   [`Subscription`]; `id` is the last part of the subscription ARN;
 //! - `sns.dedup`: `account/region/topic-name/dedup-id` → [`Dedup`] (FIFO's
 //!   five-minute deduplication window);
+//! - `sns.unsubscribed`: `account/region/topic-name/token` →
+//!   [`Subscription`]: a deleted HTTP/S subscription the link of its
+//!   `UnsubscribeConfirmation` restores;
 //! - `sns.captured`: `time/id` → [`Captured`]: what went to email, SMS,
 //!   Lambda, platform and Firehose endpoints, and deliveries that failed
 //!   (`GET /_gureum/sns/messages` lists them);
@@ -163,6 +166,7 @@ pub struct SnsService {
     topics: Table<Topic>,
     subscriptions: Table<Subscription>,
     dedup: Table<Dedup>,
+    unsubscribed: Table<Subscription>,
     captured: Table<Captured>,
     sms: Table<BTreeMap<String, String>>,
     sqs: Option<Arc<gureum_sqs::SqsService>>,
@@ -182,6 +186,7 @@ impl SnsService {
             topics: store.table("sns.topics"),
             subscriptions: store.table("sns.subscriptions"),
             dedup: store.table("sns.dedup"),
+            unsubscribed: store.table("sns.unsubscribed"),
             captured: store.table("sns.captured"),
             sms: store.table("sns.sms"),
             sqs: None,

@@ -212,7 +212,10 @@ pub fn subscribe(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpRes
         })?;
     let (sub, created) = outcome;
     if created && !sub.confirmed {
-        fanout::send_confirmation(svc, ctx, &found, &sub)?;
+        let token = sub.token.clone().unwrap_or_default();
+        let port = svc.port_for(ctx);
+        let kind = fanout::ConfirmationKind::Subscribe;
+        fanout::send_confirmation(svc, &ctx.clock, port, &found, &sub, kind, &token)?;
     }
     let shown = if sub.confirmed || return_arn {
         sub.arn.clone()
@@ -268,6 +271,19 @@ pub(crate) fn confirm_token(
                 return Ok(s.arn);
             }
         }
+        // The link of an `UnsubscribeConfirmation` restores what was deleted.
+        let ticket = format!("{topic_key}/{token}");
+        if let Some(restored) = txn.get(&svc.unsubscribed, &ticket)? {
+            txn.delete(&svc.unsubscribed, &ticket)?;
+            if let Some((r, a, n, id)) = arns::parse_subscription(&restored.arn) {
+                txn.put(
+                    &svc.subscriptions,
+                    &arns::subscription_key(r, a, n, id),
+                    &restored,
+                )?;
+                return Ok(restored.arn);
+            }
+        }
         Err(invalid("Token"))
     })
 }
@@ -290,7 +306,11 @@ impl SnsService {
 
     /// The GET of an `UnsubscribeURL`: deletes the subscription unless it
     /// was confirmed with `AuthenticateOnUnsubscribe`.
-    pub fn unsubscribe_by_link(&self, subscription_arn: &str) -> Result<String, AwsError> {
+    pub fn unsubscribe_by_link(
+        &self,
+        clock: &gureum_core::Clock,
+        subscription_arn: &str,
+    ) -> Result<String, AwsError> {
         let (region, account, name, id) =
             arns::parse_subscription(subscription_arn).ok_or_else(|| invalid("SubscriptionArn"))?;
         let key = arns::subscription_key(region, account, name, id);
@@ -304,29 +324,49 @@ impl SnsService {
             }
             .into());
         }
-        remove(self, region, account, name, &key)?;
+        let port = self.port.load(std::sync::atomic::Ordering::Relaxed);
+        remove(self, clock, port, region, account, name, &key)?;
         Ok(sub.arn)
     }
 }
 
-/// Deletes subscription `key` of topic `name` and counts it.
+/// Deletes subscription `key` of topic `name` and counts it. A confirmed
+/// HTTP/S subscription gets an `UnsubscribeConfirmation` whose link
+/// restores it (the ticket is kept in `sns.unsubscribed`).
 fn remove(
     svc: &SnsService,
+    clock: &gureum_core::Clock,
+    port: u16,
     region: &str,
     account: &str,
     name: &str,
     key: &str,
 ) -> Result<(), AwsError> {
     let topic_key = arns::topic_key(region, account, name);
-    svc.store.write(|txn| -> Result<(), AwsError> {
-        if txn.delete(&svc.subscriptions, key)? {
+    let token = new_token();
+    let removed = svc
+        .store
+        .write(|txn| -> Result<Option<Subscription>, AwsError> {
+            let Some(sub) = txn.get(&svc.subscriptions, key)? else {
+                return Ok(None);
+            };
+            txn.delete(&svc.subscriptions, key)?;
             if let Some(mut t) = txn.get(&svc.topics, &topic_key)? {
                 t.deleted_subscriptions += 1;
                 txn.put(&svc.topics, &topic_key, &t)?;
             }
-        }
-        Ok(())
-    })
+            let http = matches!(sub.protocol.as_str(), "http" | "https");
+            if http && sub.confirmed {
+                txn.put(&svc.unsubscribed, &format!("{topic_key}/{token}"), &sub)?;
+            }
+            Ok(Some(sub).filter(|_| http))
+        })?;
+    if let Some(sub) = removed.filter(|s| s.confirmed) {
+        let found = svc.find_topic_in(region, account, name)?;
+        let kind = fanout::ConfirmationKind::Unsubscribe;
+        fanout::send_confirmation(svc, clock, port, &found, &sub, kind, &token)?;
+    }
+    Ok(())
 }
 
 /// The subscription an input's `SubscriptionArn` names.
@@ -358,7 +398,15 @@ pub fn unsubscribe(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpR
         arns::parse_subscription(arn).ok_or_else(|| invalid("SubscriptionArn"))?;
     if region == ctx.region {
         let key = arns::subscription_key(region, account, name, id);
-        remove(svc, region, account, name, &key)?;
+        remove(
+            svc,
+            &ctx.clock,
+            svc.port_for(ctx),
+            region,
+            account,
+            name,
+            &key,
+        )?;
     }
     Ok(json!({}))
 }
