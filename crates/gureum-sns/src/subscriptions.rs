@@ -369,11 +369,12 @@ fn remove(
     Ok(())
 }
 
-/// The subscription an input's `SubscriptionArn` names.
+/// The subscription an input's `SubscriptionArn` names, for `action`.
 fn find(
     svc: &SnsService,
     ctx: &RequestContext,
     input: &Value,
+    action: &str,
 ) -> Result<(String, Subscription), AwsError> {
     let arn = input["SubscriptionArn"].as_str().unwrap_or_default();
     let (region, account, name, id) =
@@ -386,7 +387,29 @@ fn find(
         .subscriptions
         .get(&key)?
         .ok_or(SnsError::NoSubscription)?;
+    owner_or_topic_owner(ctx, &sub, account, action)?;
     Ok((key, sub))
+}
+
+/// Only the subscription's owner and the topic's owner may read, change
+/// or delete a subscription.
+fn owner_or_topic_owner(
+    ctx: &RequestContext,
+    sub: &Subscription,
+    topic_account: &str,
+    action: &str,
+) -> Result<(), AwsError> {
+    if ctx.account_id == sub.owner || ctx.account_id == topic_account {
+        return Ok(());
+    }
+    Err(SnsError::AuthorizationError {
+        message: format!(
+            "User: {} is not authorized to perform: SNS:{action} on resource: {}",
+            ctx.principal.arn(),
+            sub.arn
+        ),
+    }
+    .into())
 }
 
 /// `Unsubscribe`: a subscription that does not exist (any more) is no
@@ -398,6 +421,9 @@ pub fn unsubscribe(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpR
         arns::parse_subscription(arn).ok_or_else(|| invalid("SubscriptionArn"))?;
     if region == ctx.region {
         let key = arns::subscription_key(region, account, name, id);
+        if let Some(sub) = svc.subscriptions.get(&key)? {
+            owner_or_topic_owner(ctx, &sub, account, "Unsubscribe")?;
+        }
         remove(
             svc,
             &ctx.clock,
@@ -468,7 +494,7 @@ pub fn list_by_topic(svc: &SnsService, ctx: &RequestContext, input: &Value) -> O
 
 /// `GetSubscriptionAttributes`.
 pub fn get_attributes(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
-    let (_, s) = find(svc, ctx, input)?;
+    let (_, s) = find(svc, ctx, input, "GetSubscriptionAttributes")?;
     let mut attrs = serde_json::Map::new();
     attrs.insert("SubscriptionArn".into(), json!(s.arn));
     attrs.insert("TopicArn".into(), json!(s.topic_arn));
@@ -516,7 +542,7 @@ pub fn get_attributes(svc: &SnsService, ctx: &RequestContext, input: &Value) -> 
 pub fn set_attributes(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let name = input["AttributeName"].as_str().unwrap_or_default();
     let value = input["AttributeValue"].as_str().unwrap_or_default();
-    let (key, sub) = find(svc, ctx, input)?;
+    let (key, sub) = find(svc, ctx, input, "SetSubscriptionAttributes")?;
     let mut next = sub.attributes.clone();
     next.insert(name.to_string(), value.to_string());
     check_attribute(&sub.protocol, name, value, &next)?;

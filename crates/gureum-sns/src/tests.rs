@@ -775,3 +775,26 @@ fn a_subscription_pending_for_three_days_is_gone() {
     );
     assert_eq!(e.message, "Invalid parameter: Token");
 }
+
+#[test]
+fn another_account_cannot_delete_a_topic_or_touch_its_subscriptions() {
+    let env = Env::new();
+    let topic = env.topic("mine", json!({}));
+    let (q, _) = env.queue("q", true);
+    let sub = env.subscribe(&topic, "sqs", &q, json!({}));
+    let other = RequestContext::root("111122223333", "us-east-1", env.clock.clone());
+    let e = ready(
+        env.svc
+            .call(&other, "DeleteTopic", json!({"TopicArn": topic})),
+    )
+    .expect_err("denied");
+    assert_eq!(e.code, "AuthorizationErrorException");
+    let e = ready(
+        env.svc
+            .call(&other, "Unsubscribe", json!({"SubscriptionArn": sub})),
+    )
+    .expect_err("denied");
+    assert_eq!(e.code, "AuthorizationErrorException");
+    env.ok("GetTopicAttributes", json!({"TopicArn": topic}));
+    env.ok("GetSubscriptionAttributes", json!({"SubscriptionArn": sub}));
+}

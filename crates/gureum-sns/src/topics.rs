@@ -121,7 +121,11 @@ impl SnsService {
 /// names the owner, refuses everyone else). The caller's own side is
 /// taken as allowed: the pipeline checked an IAM caller's policies before
 /// the handler ran, and a root user may do everything in its account.
-fn check_other_account(ctx: &RequestContext, found: &Found, action: &str) -> Result<(), AwsError> {
+pub(crate) fn check_other_account(
+    ctx: &RequestContext,
+    found: &Found,
+    action: &str,
+) -> Result<(), AwsError> {
     use gureum_policy::{evaluate, Policy, PolicySet, Request, RequestPrincipal};
     let principal = RequestPrincipal {
         arn: ctx.principal.arn(),
@@ -324,6 +328,13 @@ pub fn delete(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult
     let (region, account, name) = arns::parse_topic(arn).ok_or_else(|| invalid("TopicArn"))?;
     if region != ctx.region {
         return Ok(json!({}));
+    }
+    if account != ctx.account_id {
+        match svc.find_topic(ctx, arn, "DeleteTopic") {
+            Ok(_) => {}
+            Err(e) if e.status == 404 => return Ok(json!({})),
+            Err(e) => return Err(e),
+        }
     }
     let key = arns::topic_key(region, account, name);
     svc.store.write(|txn| -> Result<(), AwsError> {
