@@ -251,7 +251,12 @@ fn to_queue(
         } else {
             serde_json::Value::Null
         },
-        group_id: out.group_id.as_deref().filter(|_| fifo_queue),
+        // FIFO topics pass their group to FIFO queues only; standard
+        // topics theirs to standard queues only (fair queues).
+        group_id: out
+            .group_id
+            .as_deref()
+            .filter(|_| fifo_queue == found.topic.fifo),
         deduplication_id: out.dedup_id.as_deref().filter(|_| fifo_queue),
     };
     sqs.deliver(clock, &sender, &message).map(|_| ())

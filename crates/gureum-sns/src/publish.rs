@@ -159,9 +159,8 @@ fn prepare(
         if req.dedup_id.is_some() {
             return Err(invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type"));
         }
-        if req.group_id.is_some() {
-            return Err(invalid("MessageGroupId Reason: The request includes MessageGroupId parameter that is not valid for this topic type"));
-        }
+        // A standard topic's group id is optional and goes only to
+        // standard SQS subscriptions (fair queues).
         None
     };
     Ok(Outgoing {

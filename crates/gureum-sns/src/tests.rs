@@ -798,3 +798,27 @@ fn another_account_cannot_delete_a_topic_or_touch_its_subscriptions() {
     env.ok("GetTopicAttributes", json!({"TopicArn": topic}));
     env.ok("GetSubscriptionAttributes", json!({"SubscriptionArn": sub}));
 }
+
+#[test]
+fn a_standard_topic_passes_its_group_to_standard_queues() {
+    let env = Env::new();
+    let topic = env.topic("t", json!({}));
+    let (q, url) = env.queue("q", true);
+    env.subscribe(&topic, "sqs", &q, json!({"RawMessageDelivery": "true"}));
+    env.ok(
+        "Publish",
+        json!({"TopicArn": topic, "Message": "m", "MessageGroupId": "tenant-1"}),
+    );
+    let input = json!({"QueueUrl": url, "MessageSystemAttributeNames": ["MessageGroupId"], "WaitTimeSeconds": 0});
+    let body = RequestBody::from_bytes(Default::default());
+    let got = ready(
+        env.sqs
+            .call_streaming(&ctx(&env.clock), "ReceiveMessage", input, body),
+    )
+    .expect("receive")
+    .output;
+    assert_eq!(
+        got["Messages"][0]["Attributes"]["MessageGroupId"],
+        "tenant-1"
+    );
+}
