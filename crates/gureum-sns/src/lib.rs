@@ -25,7 +25,7 @@
 //! publish never waits on an endpoint.
 //!
 //! Layout: [`errors`] declares the errors; `arns.rs` reads and builds
-//! ARNs and Gureum's SNS URLs; `topics.rs`, `subscriptions.rs`,
+//! ARNs and Gureum's SNS URLs; `topics.rs`, `policies.rs`, `subscriptions.rs`,
 //! `publish.rs` and `sms.rs` hold the operations; `attributes.rs` message
 //! attributes; `fanout.rs` delivery per protocol; `envelope.rs` the JSON
 //! AWS delivers; [`signing`] the key, certificate and signatures;
@@ -40,6 +40,7 @@ mod arns;
 mod attributes;
 mod envelope;
 mod fanout;
+mod policies;
 mod publish;
 mod sms;
 mod subscriptions;
@@ -322,12 +323,12 @@ impl SnsService {
 
     /// `AddPermission`.
     fn add_permission(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        topics::add_permission(self, ctx, &input)
+        policies::add_permission(self, ctx, &input)
     }
 
     /// `RemovePermission`.
     fn remove_permission(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        topics::remove_permission(self, ctx, &input)
+        policies::remove_permission(self, ctx, &input)
     }
 
     /// `GetDataProtectionPolicy`.
