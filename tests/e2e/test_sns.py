@@ -8,6 +8,7 @@ import http.server
 import json
 import queue
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -225,6 +226,12 @@ def test_signature_version_2_uses_sha256(gureum, sns, sqs):
     body = json.loads(receive(sqs, url)[0]["Body"])
     assert body["SignatureVersion"] == "2"
     verify(gureum, body)
+
+
+def test_only_the_certificates_own_name_is_served(gureum):
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(gureum.endpoint + "/SimpleNotificationService-0000.pem")
+    assert e.value.code != 200
 
 
 def test_fifo_topic_to_fifo_queue_deduplicates(sns, sqs):

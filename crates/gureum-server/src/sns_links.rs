@@ -7,9 +7,11 @@
 //!   pending subscription (`SubscribeURL`), unsigned, like AWS's link;
 //! * `GET /?Action=Unsubscribe&SubscriptionArn=…`: the `UnsubscribeURL`.
 //!
-//! Any host reaches them (`sns.REGION.localhost:PORT` as written, or
-//! `localhost:PORT`). A signed request with these actions is an ordinary
-//! SNS API call and goes through the pipeline.
+//! Any host but a virtual-hosted S3 bucket's reaches them
+//! (`sns.REGION.localhost:PORT` as written, or `localhost:PORT`). A signed
+//! request with these actions is an ordinary SNS API call, and a `.pem`
+//! name that is not the certificate's an ordinary request: both go
+//! through the pipeline.
 
 use crate::admin::AdminResponse;
 use crate::pipeline::AppState;
@@ -22,16 +24,25 @@ pub fn answer(state: &AppState, parts: &http::request::Parts) -> Option<AdminRes
     if parts.method != http::Method::GET {
         return None;
     }
+    // A virtual-hosted S3 request (`bucket.s3.localhost`) is never one of
+    // these: its paths are the bucket's keys.
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.host())
+        .unwrap_or_default();
+    if host.contains(".s3.") || host.starts_with("s3.") {
+        return None;
+    }
     let path = parts.uri.path();
     if let Some(name) = path.strip_prefix('/') {
         if name.starts_with("SimpleNotificationService-") && name.ends_with(".pem") {
-            return Some(match state.registry.sns.certificate_pem(name) {
-                Some(pem) => AdminResponse {
-                    status: 200,
-                    content_type: "application/x-x509-ca-cert",
-                    body: Bytes::from(pem).into(),
-                },
-                None => text(404, "Not Found"),
+            let pem = state.registry.sns.certificate_pem(name)?;
+            return Some(AdminResponse {
+                status: 200,
+                content_type: "application/x-x509-ca-cert",
+                body: Bytes::from(pem).into(),
             });
         }
     }
@@ -94,14 +105,6 @@ pub fn answer(state: &AppState, parts: &http::request::Parts) -> Option<AdminRes
             }
         }
     })
-}
-
-fn text(status: u16, body: &'static str) -> AdminResponse {
-    AdminResponse {
-        status,
-        content_type: "text/plain",
-        body: Bytes::from_static(body.as_bytes()).into(),
-    }
 }
 
 /// Percent-decoding of a query component (`+` is a space).

@@ -277,7 +277,7 @@ impl SnsService {
     /// The signing certificate (PEM) served at `SigningCertURL`, when
     /// `name` is its file name (`SimpleNotificationService-ID.pem`).
     pub fn certificate_pem(&self, name: &str) -> Option<String> {
-        let keys = self.signer.keys().ok()?;
+        let keys = self.signer.existing().ok()??;
         (name == keys.file_name()).then(|| keys.cert_pem.clone())
     }
 

@@ -84,6 +84,15 @@ impl Signer {
         *self.cached.lock() = None;
     }
 
+    /// The keys if they were made already (serving the certificate must
+    /// not make a key for a name nobody was given).
+    pub fn existing(&self) -> Result<Option<Arc<Keys>>, AwsError> {
+        if self.cached.lock().is_none() && self.table.get("key")?.is_none() {
+            return Ok(None);
+        }
+        self.keys().map(Some)
+    }
+
     /// The keys: cached, else from the store, else made now and stored.
     pub fn keys(&self) -> Result<Arc<Keys>, AwsError> {
         let mut cached = self.cached.lock();
