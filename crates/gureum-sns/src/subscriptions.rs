@@ -3,7 +3,7 @@
 
 use crate::errors::{invalid, SnsError};
 use crate::{arns, fanout, filter, topics, SnsService, Subscription};
-use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
+use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_kit::paging::{self, PageRequest};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -447,16 +447,28 @@ fn listed(s: &Subscription) -> Value {
     })
 }
 
+/// Which subscriptions a listing shows.
+struct Shown<'a> {
+    /// Only this owner's (`ListSubscriptions`).
+    owner: Option<&'a str>,
+    /// Only those of topics in this region (a scan of every account's).
+    region: Option<&'a str>,
+}
+
 fn page_of(
     svc: &SnsService,
     now_ms: i64,
     prefix: &str,
     token: Option<&str>,
-    owner: Option<&str>,
+    shown: Shown<'_>,
 ) -> OpResult {
     let request = PageRequest::new(None, token, (1, 100), 100).map_err(|_| invalid("NextToken"))?;
-    let page = paging::page(&svc.subscriptions, prefix, &request, |_, s| {
-        (owner.is_none_or(|o| o == s.owner) && !s.expired(now_ms)).then(|| listed(&s))
+    let page = paging::page(&svc.subscriptions, prefix, &request, |key, s| {
+        let in_region = shown
+            .region
+            .is_none_or(|r| key.split('/').nth(1) == Some(r));
+        let keep = in_region && shown.owner.is_none_or(|o| o == s.owner) && !s.expired(now_ms);
+        keep.then(|| listed(&s))
     })?;
     let mut out = json!({"Subscriptions": page.items});
     if let Some(t) = page.next_token {
@@ -465,14 +477,20 @@ fn page_of(
     Ok(out)
 }
 
-/// `ListSubscriptions`: the caller's, 100 per page.
+/// `ListSubscriptions`: the caller's, 100 per page, also to topics of
+/// other accounts (subscriptions are kept under their topic's scope, so
+/// this reads every account's in the region: fine for a local endpoint).
 pub fn list(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
+    let shown = Shown {
+        owner: Some(&ctx.account_id),
+        region: Some(&ctx.region),
+    };
     page_of(
         svc,
         ctx.clock.now_millis(),
-        &Scope::regional(ctx).prefix(),
+        "",
         input["NextToken"].as_str(),
-        Some(&ctx.account_id),
+        shown,
     )
 }
 
@@ -488,7 +506,10 @@ pub fn list_by_topic(svc: &SnsService, ctx: &RequestContext, input: &Value) -> O
         ctx.clock.now_millis(),
         &format!("{}/", found.key),
         input["NextToken"].as_str(),
-        None,
+        Shown {
+            owner: None,
+            region: None,
+        },
     )
 }
 

@@ -822,3 +822,30 @@ fn a_standard_topic_passes_its_group_to_standard_queues() {
         "tenant-1"
     );
 }
+
+#[test]
+fn list_subscriptions_shows_the_callers_own_to_other_accounts_topics() {
+    let env = Env::new();
+    let topic = env.topic("shared", json!({}));
+    env.ok(
+        "AddPermission",
+        json!({"TopicArn": topic, "Label": "sub", "AWSAccountId": ["111122223333"], "ActionName": ["Subscribe"]}),
+    );
+    let other = RequestContext::root("111122223333", "us-east-1", env.clock.clone());
+    let queue = "arn:aws:sqs:us-east-1:111122223333:theirs";
+    ready(env.svc.call(
+        &other,
+        "Subscribe",
+        json!({"TopicArn": topic, "Protocol": "sqs", "Endpoint": queue}),
+    ))
+    .expect("allowed");
+    let theirs = ready(env.svc.call(&other, "ListSubscriptions", json!({}))).expect("list");
+    assert_eq!(theirs["Subscriptions"][0]["Endpoint"], queue);
+    assert_eq!(theirs["Subscriptions"][0]["Owner"], "111122223333");
+    assert_eq!(
+        env.ok("ListSubscriptions", json!({}))["Subscriptions"],
+        json!([])
+    );
+    let by_topic = env.ok("ListSubscriptionsByTopic", json!({"TopicArn": topic}));
+    assert_eq!(by_topic["Subscriptions"].as_array().expect("subs").len(), 1);
+}
