@@ -200,6 +200,15 @@ fn assign_ids(svc: &SnsService, found: &Found, out: &mut Outgoing) -> Result<boo
         }
         let mut topic = txn.get(&svc.topics, &found.key)?.ok_or(SnsError::NoTopic)?;
         topic.sequence += 1;
+        // Every 256 publishes, forget the ids whose window has closed, so
+        // the table holds about five minutes of them.
+        if topic.sequence % 256 == 0 {
+            for (k, d) in txn.scan_prefix(&svc.dedup, &format!("{}/", found.key))? {
+                if d.expires_ms <= now {
+                    txn.delete(&svc.dedup, &k)?;
+                }
+            }
+        }
         let sequence = format!(
             "{}",
             10_000_000_000_000_000_000u128 + u128::from(topic.sequence)

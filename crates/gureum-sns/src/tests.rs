@@ -849,3 +849,20 @@ fn list_subscriptions_shows_the_callers_own_to_other_accounts_topics() {
     let by_topic = env.ok("ListSubscriptionsByTopic", json!({"TopicArn": topic}));
     assert_eq!(by_topic["Subscriptions"].as_array().expect("subs").len(), 1);
 }
+
+#[test]
+fn a_topic_made_again_has_no_deduplication_window() {
+    let env = Env::new();
+    let attrs = json!({"FifoTopic": "true", "ContentBasedDeduplication": "true"});
+    let topic = env.topic("t.fifo", attrs.clone());
+    let publish = || {
+        env.ok(
+            "Publish",
+            json!({"TopicArn": topic, "Message": "m", "MessageGroupId": "g"}),
+        )
+    };
+    let first = publish();
+    env.ok("DeleteTopic", json!({"TopicArn": topic}));
+    env.topic("t.fifo", attrs);
+    assert_ne!(publish()["MessageId"], first["MessageId"]);
+}

@@ -249,7 +249,7 @@ pub fn create(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult
     Ok(json!({"TopicArn": arn}))
 }
 
-/// `DeleteTopic`: its subscriptions go with it. Deleting a topic that
+/// `DeleteTopic`: its subscriptions (and deduplication ids) go with it. Deleting a topic that
 /// does not exist succeeds, as in AWS.
 pub fn delete(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let arn = input["TopicArn"].as_str().unwrap_or_default();
@@ -268,6 +268,14 @@ pub fn delete(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpResult
     svc.store.write(|txn| -> Result<(), AwsError> {
         for (k, _) in txn.scan_prefix(&svc.subscriptions, &format!("{key}/"))? {
             txn.delete(&svc.subscriptions, &k)?;
+        }
+        // A topic made again with the name is a new topic: no
+        // deduplication window, no subscription to restore.
+        for (k, _) in txn.scan_prefix(&svc.dedup, &format!("{key}/"))? {
+            txn.delete(&svc.dedup, &k)?;
+        }
+        for (k, _) in txn.scan_prefix(&svc.unsubscribed, &format!("{key}/"))? {
+            txn.delete(&svc.unsubscribed, &k)?;
         }
         txn.delete(&svc.topics, &key)?;
         Ok(())
