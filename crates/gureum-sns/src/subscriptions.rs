@@ -164,6 +164,10 @@ pub fn subscribe(svc: &SnsService, ctx: &RequestContext, input: &Value) -> OpRes
             "Amazon SNS does not support this protocol string: {protocol}"
         )));
     }
+    // FIFO topics deliver to SQS only (AWS's wording).
+    if found.topic.fifo && protocol != "sqs" {
+        return Err(invalid(format!("Invalid protocol type: {protocol}")));
+    }
     check_endpoint(&protocol, &endpoint, found.topic.fifo)?;
     for (k, v) in &attributes {
         check_attribute(&protocol, k, v, &attributes)?;

@@ -354,6 +354,17 @@ fn fifo_topics_deduplicate_for_five_minutes() {
 }
 
 #[test]
+fn fifo_topics_deliver_to_sqs_only() {
+    let env = Env::new();
+    let topic = env.topic("t.fifo", json!({"FifoTopic": "true"}));
+    let e = env.err(
+        "Subscribe",
+        json!({"TopicArn": topic, "Protocol": "sms", "Endpoint": "+15555550100"}),
+    );
+    assert_eq!(e.message, "Invalid parameter: Invalid protocol type: sms");
+}
+
+#[test]
 fn a_standard_topic_refuses_fifo_queues_and_deduplication_ids() {
     let env = Env::new();
     let topic = env.topic("t", json!({}));
