@@ -53,9 +53,11 @@ mod metric_filters;
 mod query_definitions;
 mod resource_policies;
 mod retention;
+mod service_delivery;
 mod streams;
 
 pub use events::ServiceEvent;
+pub use service_delivery::LogSender;
 pub use subscriptions::{NoSubscriptions, SubscriptionDelivery, SubscriptionSink};
 
 use errors::{invalid, LogsError};

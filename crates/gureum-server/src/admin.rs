@@ -18,6 +18,9 @@
 //!   `failed` with its `error`, or `recorded` for targets Gureum does not
 //!   deliver to yet); schedules due on the clock fire first.
 //!
+//! * `GET /_gureum/sns/messages`: what SNS sent to email, SMS, Lambda,
+//!   platform and Firehose endpoints, and deliveries that failed.
+//!
 //! They are unauthenticated: Gureum is a local development endpoint.
 
 use crate::pipeline::AppState;
@@ -72,6 +75,7 @@ pub fn blocks(method: &str, path: &str) -> bool {
     method == "POST" && path != "/_gureum/clock"
         || path == "/_gureum/export"
         || path == "/_gureum/events/deliveries"
+        || path == "/_gureum/sns/messages"
 }
 
 /// Answers an admin path, or `None` when the path is not one.
@@ -97,6 +101,7 @@ pub fn handle(
         }
         ("GET", "/_gureum/export") => Some(crate::admin_state::export(state)),
         ("GET", "/_gureum/events/deliveries") => Some(event_deliveries(state)),
+        ("GET", "/_gureum/sns/messages") => Some(sns_messages(state)),
         _ if path.starts_with("/_gureum/") => Some(json_response(
             404,
             json!({"error": "no such Gureum endpoint"}),
@@ -165,6 +170,16 @@ fn event_deliveries(state: &AppState) -> AdminResponse {
                 .collect();
             json_response(200, json!({ "deliveries": items }))
         }
+        Err(e) => AdminResponse::internal(&e.message),
+    }
+}
+
+fn sns_messages(state: &AppState) -> AdminResponse {
+    match state.registry.sns.captured() {
+        Ok(list) => match serde_json::to_value(list) {
+            Ok(items) => json_response(200, json!({ "messages": items })),
+            Err(e) => AdminResponse::internal(&e.to_string()),
+        },
         Err(e) => AdminResponse::internal(&e.message),
     }
 }

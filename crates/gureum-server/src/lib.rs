@@ -32,6 +32,7 @@ pub mod registry;
 mod repoll;
 pub mod route;
 mod serve;
+mod sns_links;
 pub mod state_file;
 pub mod state_reader;
 pub mod targets;

@@ -24,6 +24,9 @@ pub struct Registry {
     /// EventBridge, for firing schedules on the clock and reading the
     /// recorded deliveries (`GET /_gureum/events/deliveries`).
     pub events: Arc<gureum_events::EventsService>,
+    /// SNS, for its links (signing certificate, subscribe and unsubscribe
+    /// URLs) and the captured messages (`GET /_gureum/sns/messages`).
+    pub sns: Arc<gureum_sns::SnsService>,
 }
 
 impl Registry {
@@ -37,9 +40,11 @@ impl Registry {
             authorizer.clone(),
         ));
         let credentials = vec![iam.credentials(), sts.credentials()];
-        // One SQS, served as `sqs` and receiving EventBridge's and S3's
-        // deliveries.
+        // One SQS, served as `sqs` and receiving what EventBridge, SNS and
+        // S3 deliver.
         let sqs = Arc::new(gureum_sqs::SqsService::new(store.clone()));
+        let sns = Arc::new(gureum_sns::SnsService::with_sqs(store.clone(), sqs.clone()));
+        let logs = Arc::new(gureum_logs::LogsService::new(store.clone()));
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
         // (`ServiceEvents`) onto the default bus.
@@ -48,7 +53,11 @@ impl Registry {
             Arc::new(crate::targets::ServiceTargets::new(
                 store,
                 clock.clone(),
-                sqs.clone(),
+                crate::targets::Destinations {
+                    sqs: sqs.clone(),
+                    sns: sns.clone(),
+                    logs: logs.clone(),
+                },
             )),
         ));
         let service_events: Arc<dyn gureum_kit::service_events::ServiceEvents> = events.clone();
@@ -82,7 +91,7 @@ impl Registry {
             Arc::new(ec2),
             kms.clone(),
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
-            Arc::new(gureum_logs::LogsService::new(store.clone())),
+            logs,
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
             Arc::new(
                 gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
@@ -102,6 +111,7 @@ impl Registry {
                 ),
             ),
             sqs,
+            sns.clone(),
         ];
         Registry {
             services: list.into_iter().map(|s| (s.model_name(), s)).collect(),
@@ -109,6 +119,7 @@ impl Registry {
             credentials,
             iam,
             events,
+            sns,
         }
     }
 

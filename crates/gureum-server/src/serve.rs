@@ -114,6 +114,7 @@ impl Server {
         };
         if let Ok(bound) = listener.local_addr() {
             let _ = state.endpoint.set(bound);
+            state.registry.sns.set_port(bound.port());
         }
         Ok(Server {
             listener,
@@ -274,6 +275,13 @@ async fn respond(
     let mut read_to_end = None;
     if parts.method == http::Method::POST && path == crate::admin::IMPORT_PATH {
         let r = crate::admin_state::import(state, body).await;
+        return to_hyper(
+            r.status,
+            vec![("Content-Type".into(), r.content_type.into())],
+            r.body,
+        );
+    }
+    if let Some(r) = crate::sns_links::answer(state, &parts) {
         return to_hyper(
             r.status,
             vec![("Content-Type".into(), r.content_type.into())],

@@ -7,8 +7,12 @@
 //!   the queue's policy must allow it, as on AWS; a FIFO queue gets the
 //!   target's `SqsParameters.MessageGroupId` (and deduplicates by
 //!   content, which AWS requires of a FIFO target queue).
-//! - `sns`, `logs`, `lambda` and anything else: recorded only, until
-//!   those services expose a delivery interface (their arms are here).
+//! - `sns`: [`gureum_sns::SnsService::publish_from_service`]; the topic
+//!   policy must allow `events.amazonaws.com`.
+//! - `logs`: [`gureum_logs::LogsService::deliver_from_service`], one
+//!   stream per event named by its id; the group must exist and a Logs
+//!   resource policy must allow the rule.
+//! - `lambda` and anything else: recorded only, until Lambda runs code.
 //!
 //! Every attempt is recorded with its outcome in `events.deliveries`
 //! (`GET /_gureum/events/deliveries`), failures with their reason; a
@@ -16,7 +20,7 @@
 //! one, with AWS's `RULE_ARN`, `TARGET_ARN`, `ERROR_CODE`, `ERROR_MESSAGE`
 //! and `RETRY_ATTEMPTS` attributes.
 
-use gureum_core::{Clock, Value};
+use gureum_core::{AwsError, Clock, Value};
 use gureum_events::{Origin, Outcome, RecordingSink, TargetSink};
 use gureum_sqs::{ServiceMessage, ServiceSender, SqsService};
 use std::sync::Arc;
@@ -27,15 +31,29 @@ pub const EVENTS_PRINCIPAL: &str = "events.amazonaws.com";
 /// EventBridge's targets, delivered through the services that own them.
 pub struct ServiceTargets {
     sqs: Arc<SqsService>,
+    sns: Arc<gureum_sns::SnsService>,
+    logs: Arc<gureum_logs::LogsService>,
     clock: Clock,
     recorder: RecordingSink,
 }
 
+/// The services EventBridge targets are delivered through.
+pub struct Destinations {
+    /// Queues.
+    pub sqs: Arc<SqsService>,
+    /// Topics.
+    pub sns: Arc<gureum_sns::SnsService>,
+    /// Log groups.
+    pub logs: Arc<gureum_logs::LogsService>,
+}
+
 impl ServiceTargets {
-    /// Targets delivered through `sqs`, recorded in `store`.
-    pub fn new(store: &gureum_store::Store, clock: Clock, sqs: Arc<SqsService>) -> Self {
+    /// Targets delivered through `destinations`, recorded in `store`.
+    pub fn new(store: &gureum_store::Store, clock: Clock, destinations: Destinations) -> Self {
         ServiceTargets {
-            sqs,
+            sqs: destinations.sqs,
+            sns: destinations.sns,
+            logs: destinations.logs,
             clock,
             recorder: RecordingSink::new(store),
         }
@@ -62,6 +80,50 @@ impl ServiceTargets {
         self.sqs
             .deliver(&self.clock, &sender(origin), &message)
             .map(|_| ())
+    }
+
+    /// Publishes `payload` to the topic `topic_arn` as EventBridge (the
+    /// topic policy must allow `events.amazonaws.com`).
+    fn to_sns(&self, origin: &Origin<'_>, topic_arn: &str, payload: &str) -> Result<(), AwsError> {
+        self.sns
+            .publish_from_service(
+                &self.clock,
+                &sender(origin),
+                topic_arn,
+                payload,
+                None,
+                &Value::Null,
+            )
+            .map(|_| ())
+    }
+
+    /// Writes `payload` to the log group `group_arn` as EventBridge: one
+    /// stream per event, named by the event's id, as AWS does; the group
+    /// must exist and its region's resource policies must allow the rule.
+    fn to_logs(&self, origin: &Origin<'_>, group_arn: &str, payload: &str) -> Result<(), AwsError> {
+        let group = group_arn
+            .split_once(":log-group:")
+            .map(|(_, g)| g.strip_suffix(":*").unwrap_or(g))
+            .unwrap_or_default();
+        let stream = serde_json::from_str::<Value>(payload)
+            .ok()
+            .and_then(|e| e.get("id").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(gureum_core::id::uuid_v4);
+        let scope = gureum_core::Scope::Region {
+            account: origin.account,
+            region: origin.region,
+        };
+        let log_sender = gureum_logs::LogSender {
+            service: EVENTS_PRINCIPAL,
+            source_arn: origin.rule_arn,
+            source_account: origin.account,
+        };
+        let event = gureum_logs::ServiceEvent {
+            timestamp: self.clock.now_millis(),
+            message: payload.to_string(),
+        };
+        self.logs
+            .deliver_from_service(&self.clock, scope, &log_sender, group, &stream, &[event])
     }
 
     /// A failed delivery goes to the target's dead-letter queue, when it
@@ -142,9 +204,9 @@ impl TargetSink for ServiceTargets {
     ) -> Result<(), String> {
         let sent = match service_of(target_arn) {
             "sqs" => Some(self.to_sqs(origin, target_arn, payload)),
-            // SNS topics, CloudWatch Logs groups and Lambda functions plug
-            // in here once their services expose a delivery interface.
-            "sns" | "logs" | "lambda" => None,
+            "sns" => Some(self.to_sns(origin, target_arn, payload)),
+            "logs" => Some(self.to_logs(origin, target_arn, payload)),
+            // Lambda functions plug in here once Lambda runs code.
             _ => None,
         };
         let outcome = match sent {
@@ -200,7 +262,19 @@ mod tests {
         .await
         .expect("queue");
         let arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{name}");
-        (ServiceTargets::new(&store, clock, sqs.clone()), sqs, arn)
+        (
+            ServiceTargets::new(
+                &store,
+                clock,
+                Destinations {
+                    sqs: sqs.clone(),
+                    sns: Arc::new(gureum_sns::SnsService::with_sqs(store.clone(), sqs.clone())),
+                    logs: Arc::new(gureum_logs::LogsService::new(store.clone())),
+                },
+            ),
+            sqs,
+            arn,
+        )
     }
 
     fn allow(queue: &str) -> String {
@@ -327,10 +401,27 @@ mod tests {
     #[tokio::test]
     async fn targets_of_services_without_a_delivery_interface_are_recorded() {
         let (sink, _, _) = setup(None, false).await;
-        let topic = "arn:aws:sns:us-east-1:123456789012:t";
-        let target = json!({"Id": "t", "Arn": topic});
-        sink.deliver(&origin(&target), topic, "x", 5)
+        let function = "arn:aws:lambda:us-east-1:123456789012:function:f";
+        let target = json!({"Id": "t", "Arn": function});
+        sink.deliver(&origin(&target), function, "x", 5)
             .expect("recorded");
         assert_eq!(sink.recorder.all().expect("all")[0].status, "recorded");
+    }
+
+    #[tokio::test]
+    async fn a_topic_or_log_group_that_does_not_exist_fails_the_delivery() {
+        let (sink, _, _) = setup(None, false).await;
+        let topic = "arn:aws:sns:us-east-1:123456789012:t";
+        let err = sink
+            .deliver(&origin(&json!({"Id": "t", "Arn": topic})), topic, "x", 5)
+            .expect_err("no topic");
+        assert_eq!(err, "NotFoundException: Topic does not exist");
+        let group = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/events/g:*";
+        let err = sink
+            .deliver(&origin(&json!({"Id": "g", "Arn": group})), group, "{}", 6)
+            .expect_err("no group");
+        assert!(err.starts_with("ResourceNotFoundException"), "{err}");
+        let all = sink.recorder.all().expect("all");
+        assert!(all.iter().all(|d| d.status == "failed"), "{all:?}");
     }
 }
