@@ -198,3 +198,58 @@ def test_a_rule_on_one_state_gets_only_that_state(events, sqs, gureum, ec2, ami)
     ec2.stop_instances(InstanceIds=[iid])
     got = receive(sqs, url, wait=1)
     assert [json.loads(m["Body"]) for m in got] == [{"instance-id": iid, "state": "stopped"}]
+
+
+def test_a_topic_whose_policy_allows_the_rule_fans_the_event_out_to_its_queue(events, sqs, gureum):
+    sns = gureum.client("sns")
+    arn = events.put_rule(Name="to-topic", EventPattern=json.dumps({"source": ["shop.topic"]}))["RuleArn"]
+    topic = sns.create_topic(Name="events-topic")["TopicArn"]
+    url, qarn = queue(sqs, "from-topic")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": qarn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn,
+                  Attributes={"RawMessageDelivery": "true"})
+    events.put_targets(Rule="to-topic", Targets=[{"Id": "t", "Arn": topic}])
+    # The default topic policy lets only the owner publish: EventBridge is refused.
+    events.put_events(Entries=[{"Source": "shop.topic", "DetailType": "A", "Detail": "{}"}])
+    [refused] = deliveries(gureum, arn)
+    assert refused["status"] == "failed"
+    assert "events.amazonaws.com is not authorized to perform: SNS:Publish" in refused["error"]
+    assert receive(sqs, url) == []
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sns:Publish", "Resource": topic}]}))
+    put = events.put_events(Entries=[{"Source": "shop.topic", "DetailType": "B",
+                                      "Detail": json.dumps({"n": 2})}])
+    got = receive(sqs, url, wait=2)
+    assert len(got) == 1
+    body = json.loads(got[0]["Body"])
+    assert (body["id"], body["detail-type"], body["detail"]) == (put["Entries"][0]["EventId"], "B", {"n": 2})
+
+
+def test_a_log_group_with_a_resource_policy_gets_one_stream_per_event(events, gureum):
+    logs = gureum.client("logs")
+    group = "/aws/events/orders"
+    arn = events.put_rule(Name="to-logs", EventPattern=json.dumps({"source": ["shop.logs"]}))["RuleArn"]
+    logs.create_log_group(logGroupName=group)
+    group_arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{group}:*"
+    events.put_targets(Rule="to-logs", Targets=[{"Id": "l", "Arn": group_arn}])
+    events.put_events(Entries=[{"Source": "shop.logs", "DetailType": "A", "Detail": "{}"}])
+    [refused] = deliveries(gureum, arn)
+    assert refused["status"] == "failed"
+    assert "events.amazonaws.com is not authorized to perform logs:PutLogEvents" in refused["error"]
+    logs.put_resource_policy(policyName="events", policyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]},
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/events/*:*"}]}))
+    put = events.put_events(Entries=[{"Source": "shop.logs", "DetailType": "B",
+                                      "Detail": json.dumps({"n": 3})}])
+    event_id = put["Entries"][0]["EventId"]
+    streams = [s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"]]
+    assert streams == [event_id]
+    [line] = logs.get_log_events(logGroupName=group, logStreamName=event_id)["events"]
+    assert json.loads(line["message"])["detail"] == {"n": 3}
