@@ -24,6 +24,8 @@ pub struct Registry {
     /// EventBridge, for firing schedules on the clock and reading the
     /// recorded deliveries (`GET /_gureum/events/deliveries`).
     pub events: Arc<gureum_events::EventsService>,
+    /// DynamoDB, for its TTL pass on the clock.
+    pub dynamodb: Arc<gureum_dynamodb::DynamoDbService>,
 }
 
 impl Registry {
@@ -50,11 +52,12 @@ impl Registry {
                 service,
             ))
         };
+        let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let list: Vec<Arc<dyn Service>> = vec![
             events.clone(),
             iam.clone(),
             sts,
-            Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
+            dynamodb.clone(),
             Arc::new(gureum_ec2::Ec2Service::new(store.clone())),
             kms.clone(),
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
@@ -82,6 +85,7 @@ impl Registry {
             credentials,
             iam,
             events,
+            dynamodb,
         }
     }
 
