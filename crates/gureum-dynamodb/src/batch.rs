@@ -8,7 +8,7 @@ use crate::capacity::{read_units, Consumed, Report};
 use crate::errors::validation;
 use crate::expr::eval::project;
 use crate::expr::parser::Attrs;
-use crate::items::{check_size, projection, s, write_consumed};
+use crate::items::{check_size, collection_metrics, projection, s, write_consumed};
 use crate::storage::{self, item_key};
 use crate::value::{item_from_json, item_from_stored, item_size, item_to_json, Item};
 use crate::DynamoDbService;
@@ -138,6 +138,7 @@ impl DynamoDbService {
         struct Write {
             tkey: String,
             ikey: String,
+            key: Item,
             item: Option<Item>,
         }
         let mut writes: Vec<Write> = vec![];
@@ -148,17 +149,17 @@ impl DynamoDbService {
             for w in list.as_array().into_iter().flatten() {
                 let put = w.get("PutRequest");
                 let del = w.get("DeleteRequest");
-                let (ikey, item) = match (put, del) {
+                let (ikey, key, item) = match (put, del) {
                     (Some(p), None) => {
                         let item = item_from_json(p.get("Item"))?;
                         let (h, r) = meta.check_item(&item)?;
                         check_size(&item)?;
-                        (item_key(&tkey, &h, r.as_ref()), Some(item))
+                        (item_key(&tkey, &h, r.as_ref()), meta.key_item(&item), Some(item))
                     }
                     (None, Some(d)) => {
                         let key = item_from_json(d.get("Key"))?;
                         let (h, r) = meta.key_from(&key)?;
-                        (item_key(&tkey, &h, r.as_ref()), None)
+                        (item_key(&tkey, &h, r.as_ref()), key, None)
                     }
                     _ => {
                         return Err(validation(
@@ -172,6 +173,7 @@ impl DynamoDbService {
                 writes.push(Write {
                     tkey: tkey.clone(),
                     ikey,
+                    key,
                     item,
                 });
             }
@@ -219,6 +221,22 @@ impl DynamoDbService {
             Ok(())
         })?;
         let mut out = json!({"UnprocessedItems": {}});
+        let mut metrics = Map::new();
+        for w in &writes {
+            let meta = &metas[&w.tkey];
+            if let Some(m) = collection_metrics(meta, &input, &w.key) {
+                if let Some(list) = metrics
+                    .entry(meta.name.clone())
+                    .or_insert_with(|| Value::Array(vec![]))
+                    .as_array_mut()
+                {
+                    list.push(m);
+                }
+            }
+        }
+        if !metrics.is_empty() {
+            out["ItemCollectionMetrics"] = Value::Object(metrics);
+        }
         if report != Report::None {
             let mut list = vec![];
             for c in consumed.values() {

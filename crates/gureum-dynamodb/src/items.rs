@@ -129,6 +129,20 @@ fn put_or_delete_return(input: &Value) -> Result<bool, AwsError> {
     }
 }
 
+/// `ReturnItemCollectionMetrics=SIZE`: the item collection's key and
+/// AWS's size estimate, for tables with local indexes (the only ones that
+/// have item collections).
+pub fn collection_metrics(meta: &TableMeta, input: &Value, item: &Item) -> Option<Value> {
+    if s(input, "ReturnItemCollectionMetrics") != Some("SIZE") || meta.lsis.is_empty() {
+        return None;
+    }
+    let key = item.get(&meta.keys.hash)?;
+    Some(json!({
+        "ItemCollectionKey": {meta.keys.hash.clone(): key.to_json()},
+        "SizeEstimateRangeGB": [0.0, 1.0],
+    }))
+}
+
 fn with_capacity(mut out: Value, c: &Consumed, report: Report) -> Value {
     if let Some(v) = c.to_json(report) {
         out["ConsumedCapacity"] = v;
@@ -194,6 +208,9 @@ impl DynamoDbService {
             if let Some(o) = &old {
                 out["Attributes"] = item_to_json(o);
             }
+        }
+        if let Some(m) = collection_metrics(&meta, &input, &item) {
+            out["ItemCollectionMetrics"] = m;
         }
         let c = write_consumed(&meta, old.as_ref(), Some(&item), 1.0);
         Ok(with_capacity(out, &c, report))
@@ -268,6 +285,9 @@ impl DynamoDbService {
                 out["Attributes"] = item_to_json(o);
             }
         }
+        if let Some(m) = collection_metrics(&meta, &input, &key) {
+            out["ItemCollectionMetrics"] = m;
+        }
         let c = write_consumed(&meta, old.as_ref(), None, 1.0);
         Ok(with_capacity(out, &c, report))
     }
@@ -324,6 +344,9 @@ impl DynamoDbService {
         };
         if let Some(a) = attributes.filter(|a| !a.is_empty()) {
             out["Attributes"] = item_to_json(&a);
+        }
+        if let Some(m) = collection_metrics(&meta, &input, &new) {
+            out["ItemCollectionMetrics"] = m;
         }
         let c = write_consumed(&meta, old.as_ref(), Some(&new), 1.0);
         Ok(with_capacity(out, &c, report))

@@ -156,6 +156,10 @@ pub struct TableMeta {
     /// The stream specification, as given.
     #[serde(default)]
     pub stream: Option<serde_json::Value>,
+    /// `SSESpecification`, `OnDemandThroughput`, `WarmThroughput` as
+    /// given (echoed in the description).
+    #[serde(default)]
+    pub settings: BTreeMap<String, serde_json::Value>,
     /// The time of the last UpdateTable (its response says `UPDATING`).
     #[serde(default)]
     pub updated_ms: Option<i64>,

@@ -177,6 +177,36 @@ fn check_definitions(
     Ok(())
 }
 
+/// Members of global tables and resource policies, which Gureum does not
+/// serve: refused rather than silently ignored.
+fn refuse_unsupported(input: &Value) -> Result<(), AwsError> {
+    for m in [
+        "ResourcePolicy",
+        "GlobalTableSourceArn",
+        "GlobalTableSettingsReplicationMode",
+        "ReplicaUpdates",
+        "MultiRegionConsistency",
+        "GlobalTableWitnessUpdates",
+    ] {
+        if input.get(m).is_some() {
+            return Err(validation(format!(
+                "{m} is not supported: Gureum serves neither global tables nor resource policies"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The settings a table echoes back (`SSESpecification`,
+/// `OnDemandThroughput`, `WarmThroughput`).
+fn read_settings(input: &Value, into: &mut BTreeMap<String, Value>) {
+    for m in ["SSESpecification", "OnDemandThroughput", "WarmThroughput"] {
+        if let Some(v) = input.get(m) {
+            into.insert(m.to_string(), v.clone());
+        }
+    }
+}
+
 fn tags_of(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_array)
         .map(|a| {
@@ -265,6 +295,35 @@ impl DynamoDbService {
             }
             d["BillingModeSummary"] = b;
         }
+        if let Some(sse) = m.settings.get("SSESpecification") {
+            if sse.get("Enabled").and_then(Value::as_bool) == Some(true) {
+                let key = sse
+                    .get("KMSMasterKeyId")
+                    .and_then(Value::as_str)
+                    .map_or_else(
+                        || {
+                            format!(
+                                "arn:aws:kms:{}:{}:key/aws-dynamodb",
+                                region_of(&m.arn),
+                                account_of(&m.arn)
+                            )
+                        },
+                        String::from,
+                    );
+                d["SSEDescription"] =
+                    json!({"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key});
+            }
+        }
+        if let Some(o) = m.settings.get("OnDemandThroughput") {
+            d["OnDemandThroughput"] = o.clone();
+        }
+        if let Some(w) = m.settings.get("WarmThroughput") {
+            d["WarmThroughput"] = json!({
+                "ReadUnitsPerSecond": w.get("ReadUnitsPerSecond").cloned().unwrap_or(json!(12000)),
+                "WriteUnitsPerSecond": w.get("WriteUnitsPerSecond").cloned().unwrap_or(json!(4000)),
+                "Status": "ACTIVE",
+            });
+        }
         if m.class != "STANDARD" {
             d["TableClassSummary"] = json!({"TableClass": m.class});
         }
@@ -315,6 +374,9 @@ impl DynamoDbService {
     pub(crate) fn create_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let name = s(&input, "TableName").unwrap_or_default().to_string();
         let now = ctx.clock.now_millis();
+        refuse_unsupported(&input)?;
+        let mut settings = BTreeMap::new();
+        read_settings(&input, &mut settings);
         let keys = key_schema(input.get("KeySchema"), "keySchema")?;
         let defs = attr_defs(input.get("AttributeDefinitions"))?;
         let billing = s(&input, "BillingMode")
@@ -421,6 +483,7 @@ impl DynamoDbService {
             tags,
             ttl: Ttl::default(),
             stream: input.get("StreamSpecification").cloned(),
+            settings,
             updated_ms: None,
         };
         self.s.store.write(|txn| -> Result<(), AwsError> {
@@ -493,7 +556,13 @@ impl DynamoDbService {
     pub(crate) fn update_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (key, mut meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), true)?;
         let now = ctx.clock.now_millis();
-        let mut changed = false;
+        refuse_unsupported(&input)?;
+        let before = meta.settings.len();
+        read_settings(&input, &mut meta.settings);
+        let mut changed = meta.settings.len() != before
+            || ["SSESpecification", "OnDemandThroughput", "WarmThroughput"]
+                .iter()
+                .any(|m| input.get(*m).is_some());
         if let Some(b) = s(&input, "BillingMode") {
             if b != meta.billing {
                 if b == "PAY_PER_REQUEST" {
@@ -712,8 +781,12 @@ impl DynamoDbService {
         Ok(json!({}))
     }
 
-    /// `ListTagsOfResource` (one page: a table has at most 50 tags).
+    /// `ListTagsOfResource` (one page: a table has at most 50 tags, so no
+    /// `NextToken` is ever issued, and none is accepted).
     pub(crate) fn list_tags_of_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        if input.get("NextToken").is_some() {
+            return Err(validation("Invalid NextToken"));
+        }
         let (_, m) = self.by_arn(ctx, s(&input, "ResourceArn").unwrap_or_default())?;
         let tags: Vec<Value> = m
             .tags
@@ -794,4 +867,14 @@ impl DynamoDbService {
             .unwrap_or_else(|| format!("dynamodb.{}.amazonaws.com", ctx.region));
         Ok(json!({ "Endpoints": [{ "Address": address, "CachePeriodInMinutes": 1440 }] }))
     }
+}
+
+/// The region of an ARN.
+fn region_of(arn: &str) -> &str {
+    arn.split(':').nth(3).unwrap_or_default()
+}
+
+/// The account of an ARN.
+fn account_of(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or_default()
 }

@@ -10,7 +10,9 @@ use crate::errors::{validation, DynamoError};
 use crate::expr::eval::{holds, project};
 use crate::expr::parser::{parse_condition, parse_update, Action, Attrs, Cond};
 use crate::expr::Kind;
-use crate::items::{check_key_update, check_size, projection, s, write_consumed};
+use crate::items::{
+    check_key_update, check_size, collection_metrics, projection, s, write_consumed,
+};
 use crate::schema::TableMeta;
 use crate::storage::{self, item_key};
 use crate::update;
@@ -203,6 +205,26 @@ impl DynamoDbService {
             Ok(consumed)
         })?;
         let mut out = json!({});
+        let mut metrics = serde_json::Map::new();
+        for p in &planned {
+            let key = match &p.op {
+                Op::Put(item) => p.meta.key_item(item),
+                Op::Update(_, key) => key.clone(),
+                _ => continue,
+            };
+            if let Some(m) = collection_metrics(&p.meta, &input, &key) {
+                if let Some(list) = metrics
+                    .entry(p.meta.name.clone())
+                    .or_insert_with(|| Value::Array(vec![]))
+                    .as_array_mut()
+                {
+                    list.push(m);
+                }
+            }
+        }
+        if !metrics.is_empty() {
+            out["ItemCollectionMetrics"] = Value::Object(metrics);
+        }
         if report != Report::None {
             let mut by_table: Vec<Consumed> = vec![];
             for c in consumed {
