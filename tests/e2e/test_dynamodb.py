@@ -405,3 +405,76 @@ def test_items_survive_kill_9(gureum, ddb, resource):
     )
     assert q["Count"] == 1
     assert ddb2.describe_table(TableName="durable")["Table"]["ItemCount"] == 1
+
+
+def test_streams_record_every_change(gureum, ddb):
+    ddb.create_table(
+        TableName="streamed",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    arn = ddb.describe_table(TableName="streamed")["Table"]["LatestStreamArn"]
+    ddb.put_item(TableName="streamed", Item={"id": {"S": "a"}, "v": {"N": "1"}})
+    ddb.update_item(
+        TableName="streamed", Key={"id": {"S": "a"}},
+        UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"N": "2"}},
+    )
+    ddb.delete_item(TableName="streamed", Key={"id": {"S": "a"}})
+    streams = gureum.client("dynamodbstreams")
+    assert arn in [s["StreamArn"] for s in streams.list_streams(TableName="streamed")["Streams"]]
+    desc = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert desc["StreamStatus"] == "ENABLED" and desc["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    shard = desc["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    out = streams.get_records(ShardIterator=it)
+    recs = out["Records"]
+    assert [r["eventName"] for r in recs] == ["INSERT", "MODIFY", "REMOVE"]
+    assert recs[1]["dynamodb"]["OldImage"]["v"] == {"N": "1"}
+    assert recs[1]["dynamodb"]["NewImage"]["v"] == {"N": "2"}
+    assert recs[2]["dynamodb"]["Keys"] == {"id": {"S": "a"}}
+    assert "NewImage" not in recs[2]["dynamodb"]
+    # LATEST sees only what comes after it.
+    latest = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+    assert streams.get_records(ShardIterator=latest)["Records"] == []
+    ddb.put_item(TableName="streamed", Item={"id": {"S": "b"}})
+    assert [r["eventName"] for r in streams.get_records(ShardIterator=out["NextShardIterator"])["Records"]] == ["INSERT"]
+
+
+def test_ttl_deletions_are_stream_records_by_the_service(gureum, ddb):
+    ddb.create_table(
+        TableName="ttl-streamed",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+    )
+    ddb.update_time_to_live(TableName="ttl-streamed", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    ddb.put_item(TableName="ttl-streamed", Item={"id": {"S": "x"}, "exp": {"N": str(int(time.time()) + 60)}})
+    advance(gureum, 120)
+    arn = ddb.describe_table(TableName="ttl-streamed")["Table"]["LatestStreamArn"]
+    streams = gureum.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        recs = streams.get_records(ShardIterator=it)["Records"]
+        if len(recs) == 2:
+            break
+        time.sleep(0.2)
+    assert recs[1]["eventName"] == "REMOVE"
+    assert recs[1]["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
+
+
+def test_endpoint_answers_at_the_dynamodb_host_name(gureum):
+    """Routing is by X-Amz-Target, so `dynamodb.us-east-1.localhost` as the
+    Host (what SDKs send for that endpoint) reaches DynamoDB."""
+    client = gureum.client("dynamodb")
+    host = f"dynamodb.us-east-1.localhost:{gureum.port}"
+
+    def set_host(request, **_):
+        request.headers["Host"] = host
+
+    client.meta.events.register("before-sign.dynamodb.ListTables", set_host)
+    assert "TableNames" in client.list_tables()

@@ -195,6 +195,7 @@ impl DynamoDbService {
                         &w.ikey,
                         old.as_ref(),
                         w.item.as_ref(),
+                        ctx.clock.now_millis(),
                     )?;
                 }
                 let c = write_consumed(meta, old.as_ref(), w.item.as_ref(), 1.0);

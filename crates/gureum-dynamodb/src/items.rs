@@ -200,7 +200,16 @@ impl DynamoDbService {
                         return Err(condition_failed(old.as_ref(), &input));
                     }
                 }
-                storage::write_item(&self.s, txn, &tkey, &meta, &ikey, old.as_ref(), Some(&item))?;
+                storage::write_item(
+                    &self.s,
+                    txn,
+                    &tkey,
+                    &meta,
+                    &ikey,
+                    old.as_ref(),
+                    Some(&item),
+                    ctx.clock.now_millis(),
+                )?;
                 Ok(old)
             })?;
         let mut out = json!({});
@@ -275,7 +284,16 @@ impl DynamoDbService {
                     }
                 }
                 if old.is_some() {
-                    storage::write_item(&self.s, txn, &tkey, &meta, &ikey, old.as_ref(), None)?;
+                    storage::write_item(
+                        &self.s,
+                        txn,
+                        &tkey,
+                        &meta,
+                        &ikey,
+                        old.as_ref(),
+                        None,
+                        ctx.clock.now_millis(),
+                    )?;
                 }
                 Ok(old)
             })?;
@@ -331,7 +349,16 @@ impl DynamoDbService {
                 let new = update::apply(&base, &actions)?;
                 meta.check_item(&new)?;
                 check_size(&new)?;
-                storage::write_item(&self.s, txn, &tkey, &meta, &ikey, old.as_ref(), Some(&new))?;
+                storage::write_item(
+                    &self.s,
+                    txn,
+                    &tkey,
+                    &meta,
+                    &ikey,
+                    old.as_ref(),
+                    Some(&new),
+                    ctx.clock.now_millis(),
+                )?;
                 Ok((old, new))
             })?;
         let mut out = json!({});

@@ -34,6 +34,7 @@ pub mod legacy;
 pub mod number;
 pub mod schema;
 pub mod storage;
+pub mod streams;
 pub mod ttl;
 pub mod update;
 pub mod value;
@@ -48,6 +49,7 @@ mod transact;
 mod tests;
 
 pub use errors::DynamoError;
+pub use streams::DynamoDbStreamsService;
 
 use gureum_core::AwsError;
 use gureum_store::Store;

@@ -156,6 +156,10 @@ pub struct TableMeta {
     /// The stream specification, as given.
     #[serde(default)]
     pub stream: Option<serde_json::Value>,
+    /// The label of the table's stream (its creation time), once one was
+    /// enabled; kept when disabled (the stream stays readable).
+    #[serde(default)]
+    pub stream_label: Option<String>,
     /// `SSESpecification`, `OnDemandThroughput`, `WarmThroughput` as
     /// given (echoed in the description).
     #[serde(default)]
@@ -166,6 +170,27 @@ pub struct TableMeta {
 }
 
 impl TableMeta {
+    /// The stream's view type while a stream is enabled.
+    pub fn stream_view(&self) -> Option<&str> {
+        let spec = self.stream.as_ref()?;
+        if spec
+            .get("StreamEnabled")
+            .and_then(serde_json::Value::as_bool)
+            != Some(true)
+        {
+            return None;
+        }
+        spec.get("StreamViewType")
+            .and_then(serde_json::Value::as_str)
+    }
+
+    /// The stream's ARN, once a stream was enabled.
+    pub fn stream_arn(&self) -> Option<String> {
+        self.stream_label
+            .as_ref()
+            .map(|l| format!("{}/stream/{l}", self.arn))
+    }
+
     /// Every index, local first.
     pub fn indexes(&self) -> impl Iterator<Item = &IndexMeta> {
         self.lsis.iter().chain(self.gsis.iter())

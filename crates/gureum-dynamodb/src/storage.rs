@@ -41,6 +41,11 @@ pub struct Stores {
     pub ttl: Table<String>,
     /// `account/region/token` → the TransactWriteItems it answered.
     pub tokens: Table<Value>,
+    /// `account/region/table/<label>/<sequence, 21 digits>` → a stream
+    /// record.
+    pub records: Table<Value>,
+    /// `account/region/table/<label>` → the stream's last sequence number.
+    pub sequences: Table<u64>,
 }
 
 impl Stores {
@@ -53,6 +58,8 @@ impl Stores {
             stats: store.table("dynamodb.stats"),
             ttl: store.table("dynamodb.ttl"),
             tokens: store.table("dynamodb.tokens"),
+            records: store.table("dynamodb.stream_records"),
+            sequences: store.table("dynamodb.stream_sequences"),
             store,
         }
     }
@@ -126,7 +133,9 @@ fn ttl_entry(table_key: &str, meta: &TableMeta, item: &Item, ikey: &str) -> Opti
 }
 
 /// Replaces `old` by `new` (either may be absent) at `ikey`: the item,
-/// every index entry, the counters and the TTL entry, in `txn`.
+/// every index entry, the counters, the TTL entry and the stream record,
+/// in `txn`.
+#[allow(clippy::too_many_arguments)]
 pub fn write_item(
     s: &Stores,
     txn: &mut WriteTxn,
@@ -135,7 +144,34 @@ pub fn write_item(
     ikey: &str,
     old: Option<&Item>,
     new: Option<&Item>,
+    now_ms: i64,
 ) -> StoreResult<()> {
+    write_item_by(s, txn, table_key, meta, ikey, old, new, now_ms, None)
+}
+
+/// [`write_item`], made by `service` (the TTL pass: its stream record
+/// names the service principal).
+#[allow(clippy::too_many_arguments)]
+pub fn write_item_by(
+    s: &Stores,
+    txn: &mut WriteTxn,
+    table_key: &str,
+    meta: &TableMeta,
+    ikey: &str,
+    old: Option<&Item>,
+    new: Option<&Item>,
+    now_ms: i64,
+    service: Option<&str>,
+) -> StoreResult<()> {
+    if let Some(view) = meta.stream_view() {
+        let change = crate::streams::Change {
+            old,
+            new,
+            now_ms,
+            service,
+        };
+        crate::streams::record(s, txn, table_key, meta, view, &change)?;
+    }
     let mut stats = txn.get(&s.stats, table_key)?.unwrap_or_default();
     if let Some(o) = old {
         stats.items -= 1;

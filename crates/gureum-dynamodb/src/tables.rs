@@ -358,14 +358,13 @@ impl DynamoDbService {
             d["GlobalSecondaryIndexes"] = Value::Array(m.gsis.iter().map(index_json).collect());
         }
         if let Some(st) = &m.stream {
-            if st.get("StreamEnabled").and_then(Value::as_bool) == Some(true) {
+            if m.stream_view().is_some() {
                 d["StreamSpecification"] = st.clone();
-                let label = gureum_core::timestamp::format_iso8601(m.created_ms)
-                    .trim_end_matches('Z')
-                    .to_string();
-                d["LatestStreamLabel"] = json!(label);
-                d["LatestStreamArn"] = json!(format!("{}/stream/{label}", m.arn));
             }
+        }
+        if let (Some(label), Some(arn)) = (&m.stream_label, m.stream_arn()) {
+            d["LatestStreamLabel"] = json!(label);
+            d["LatestStreamArn"] = json!(arn);
         }
         Ok(d)
     }
@@ -483,6 +482,12 @@ impl DynamoDbService {
             tags,
             ttl: Ttl::default(),
             stream: input.get("StreamSpecification").cloned(),
+            stream_label: input
+                .get("StreamSpecification")
+                .and_then(|v| v.get("StreamEnabled"))
+                .and_then(Value::as_bool)
+                .filter(|e| *e)
+                .map(|_| stream_label(now)),
             settings,
             updated_ms: None,
         };
@@ -545,6 +550,7 @@ impl DynamoDbService {
             storage::clear_prefix(txn, &self.s.items, &storage::items_base(&key))?;
             storage::clear_prefix(txn, &self.s.index, &storage::items_base(&key))?;
             storage::clear_prefix(txn, &self.s.ttl, &storage::items_base(&key))?;
+            storage::clear_prefix(txn, &self.s.records, &storage::items_base(&key))?;
             Ok(())
         })?;
         self.forget(&key);
@@ -611,6 +617,22 @@ impl DynamoDbService {
             changed = true;
         }
         if let Some(st) = input.get("StreamSpecification") {
+            let enable = st.get("StreamEnabled").and_then(Value::as_bool) == Some(true);
+            let on = meta.stream_view().is_some();
+            if enable && on {
+                return Err(validation(format!(
+                    "Table already has an enabled stream: TableName: {}",
+                    meta.name
+                )));
+            }
+            if !enable && !on {
+                return Err(validation(
+                    "Table already has stream disabled. Stream can not be disabled again",
+                ));
+            }
+            if enable {
+                meta.stream_label = Some(stream_label(now));
+            }
             meta.stream = Some(st.clone());
             changed = true;
         }
@@ -877,4 +899,11 @@ fn region_of(arn: &str) -> &str {
 /// The account of an ARN.
 fn account_of(arn: &str) -> &str {
     arn.split(':').nth(4).unwrap_or_default()
+}
+
+/// A stream's label: its creation time, ISO 8601 without the zone.
+fn stream_label(now_ms: i64) -> String {
+    gureum_core::timestamp::format_iso8601(now_ms)
+        .trim_end_matches('Z')
+        .to_string()
 }

@@ -195,7 +195,7 @@ impl DynamoDbService {
             for (i, old, new) in &writes {
                 let p = &planned[*i];
                 if old.is_some() || new.is_some() {
-                    storage::write_item(&self.s, txn, &p.tkey, &p.meta, &p.ikey, old.as_ref(), new.as_ref())?;
+                    storage::write_item(&self.s, txn, &p.tkey, &p.meta, &p.ikey, old.as_ref(), new.as_ref(), ctx.clock.now_millis())?;
                 }
                 consumed.push(write_consumed(&p.meta, old.as_ref(), new.as_ref(), 2.0));
             }

@@ -66,7 +66,17 @@ impl DynamoDbService {
                     let still = matches!(item.get(&meta.ttl.attribute), Some(AttrValue::N(x))
                         if x.to_string().split('.').next().and_then(|s| s.parse::<i64>().ok()).is_some_and(|s| s < now));
                     if still {
-                        storage::write_item(&self.s, txn, &tkey, &meta, ikey, Some(&item), None)?;
+                        storage::write_item_by(
+                            &self.s,
+                            txn,
+                            &tkey,
+                            &meta,
+                            ikey,
+                            Some(&item),
+                            None,
+                            now_ms,
+                            Some("dynamodb.amazonaws.com"),
+                        )?;
                         n += 1;
                     }
                 }

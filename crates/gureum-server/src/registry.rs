@@ -58,6 +58,7 @@ impl Registry {
             iam.clone(),
             sts,
             dynamodb.clone(),
+            Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone())),
             Arc::new(gureum_ec2::Ec2Service::new(store.clone())),
             kms.clone(),
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
