@@ -13,7 +13,9 @@ use crate::legacy;
 use crate::schema::TableMeta;
 use crate::storage::{self, index_key, item_key};
 use crate::update;
-use crate::value::{item_from_json, item_from_stored, item_size, item_to_json, Item};
+use crate::value::{
+    item_from_json, item_from_stored, item_size, item_to_json, json_item_size, Item,
+};
 use crate::DynamoDbService;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
@@ -242,7 +244,7 @@ impl DynamoDbService {
             match &proj {
                 None => {
                     if report != Report::None {
-                        size = item_size(&item_from_stored(&v));
+                        size = json_item_size(&v);
                     }
                     out["Item"] = v;
                 }

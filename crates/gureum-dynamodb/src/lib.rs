@@ -56,6 +56,7 @@ use gureum_store::Store;
 use parking_lot::RwLock;
 use schema::TableMeta;
 use std::collections::HashMap;
+use std::sync::Arc;
 use storage::Stores;
 
 /// The DynamoDB service.
@@ -63,7 +64,7 @@ pub struct DynamoDbService {
     s: Stores,
     /// Table descriptions by store key, read through (every table write
     /// goes through [`DynamoDbService::forget`]).
-    cache: RwLock<HashMap<String, TableMeta>>,
+    cache: RwLock<HashMap<String, Arc<TableMeta>>>,
 }
 
 impl DynamoDbService {
@@ -76,15 +77,16 @@ impl DynamoDbService {
     }
 
     /// The table at store key `key`, from the cache or the store.
-    pub(crate) fn cached_meta(&self, key: &str) -> Result<Option<TableMeta>, AwsError> {
+    pub(crate) fn cached_meta(&self, key: &str) -> Result<Option<Arc<TableMeta>>, AwsError> {
         if let Some(m) = self.cache.read().get(key) {
             return Ok(Some(m.clone()));
         }
-        let m = self.s.tables.get(key)?;
-        if let Some(m) = &m {
-            self.cache.write().insert(key.to_string(), m.clone());
-        }
-        Ok(m)
+        let Some(m) = self.s.tables.get(key)? else {
+            return Ok(None);
+        };
+        let m = Arc::new(m);
+        self.cache.write().insert(key.to_string(), m.clone());
+        Ok(Some(m))
     }
 
     /// Drops a table's cached description after a write to it.

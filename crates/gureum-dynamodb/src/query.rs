@@ -14,7 +14,9 @@ use crate::keys;
 use crate::legacy;
 use crate::schema::{IndexMeta, KeySchema, TableMeta};
 use crate::storage::{index_base, index_key, item_key, items_base};
-use crate::value::{item_from_json, item_from_stored, item_size, item_to_json, AttrValue, Item};
+use crate::value::{
+    item_from_json, item_from_stored, item_size, item_to_json, json_item_size, AttrValue,
+};
 use crate::DynamoDbService;
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
@@ -219,7 +221,7 @@ enum Select {
 
 struct Plan {
     tkey: String,
-    meta: TableMeta,
+    meta: std::sync::Arc<TableMeta>,
     index: Option<IndexMeta>,
     select: Select,
     proj: Option<Vec<Path>>,
@@ -354,8 +356,29 @@ impl DynamoDbService {
         let mut bytes = 0usize;
         let mut out_items: Vec<Value> = vec![];
         let mut count = 0usize;
-        let mut last: Option<Item> = None;
+        let mut last: Option<Value> = None;
+        // Without a filter, a projection or a local index to complete,
+        // the stored JSON is answered as it is.
+        let plain = plan.filter.is_none()
+            && plan.proj.is_none()
+            && plan
+                .index
+                .as_ref()
+                .is_none_or(|i| i.global || i.projection == "ALL");
         let mut visit = |v: &Value| -> Result<bool, AwsError> {
+            if plain {
+                scanned += 1;
+                count += 1;
+                bytes += json_item_size(v);
+                if plan.select != Select::Count {
+                    out_items.push(v.clone());
+                }
+                let full = scanned >= limit || bytes >= PAGE_BYTES;
+                if full {
+                    last = Some(v.clone());
+                }
+                return Ok(full);
+            }
             let mut item = item_from_stored(v);
             // A local index answers attributes it does not hold from the
             // table, as AWS does (at the cost of a table read).
@@ -396,7 +419,7 @@ impl DynamoDbService {
             }
             let full = scanned >= limit || bytes >= PAGE_BYTES;
             if full {
-                last = Some(item);
+                last = Some(v.clone());
             }
             Ok(full)
         };
@@ -431,7 +454,7 @@ impl DynamoDbService {
             out["Items"] = Value::Array(out_items);
         }
         if stopped {
-            if let Some(item) = last {
+            if let Some(item) = last.map(|v| item_from_stored(&v)) {
                 let mut lek = plan.meta.key_item(&item);
                 if let Some(i) = &plan.index {
                     for n in i.keys.names() {

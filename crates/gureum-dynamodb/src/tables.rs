@@ -15,6 +15,7 @@ use crate::DynamoDbService;
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Most global secondary indexes per table.
 const MAX_GSIS: usize = 20;
@@ -230,7 +231,7 @@ impl DynamoDbService {
         ctx: &RequestContext,
         name: &str,
         control: bool,
-    ) -> Result<(String, TableMeta), AwsError> {
+    ) -> Result<(String, Arc<TableMeta>), AwsError> {
         let key = self.table_key(ctx, name);
         match self.cached_meta(&key)? {
             Some(m) => Ok((key, m)),
@@ -560,7 +561,8 @@ impl DynamoDbService {
     /// `UpdateTable`: billing mode, throughput, class, deletion
     /// protection, streams, and index creation (with backfill) or removal.
     pub(crate) fn update_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (key, mut meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), true)?;
+        let (key, meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), true)?;
+        let mut meta = (*meta).clone();
         let now = ctx.clock.now_millis();
         refuse_unsupported(&input)?;
         let before = meta.settings.len();
@@ -740,7 +742,11 @@ impl DynamoDbService {
     }
 
     /// The table an ARN names (tag operations).
-    fn by_arn(&self, ctx: &RequestContext, arn: &str) -> Result<(String, TableMeta), AwsError> {
+    fn by_arn(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+    ) -> Result<(String, Arc<TableMeta>), AwsError> {
         let prefix = format!("arn:aws:dynamodb:{}:{}:table/", ctx.region, ctx.account_id);
         let not_found = || -> AwsError {
             DynamoError::ArnNotFound {
@@ -821,7 +827,8 @@ impl DynamoDbService {
     /// `UpdateTimeToLive`: turning TTL on indexes the existing items'
     /// expiry times in the same transaction.
     pub(crate) fn update_time_to_live(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (key, mut meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), true)?;
+        let (key, meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), true)?;
+        let mut meta = (*meta).clone();
         let spec = input
             .get("TimeToLiveSpecification")
             .cloned()

@@ -35,7 +35,7 @@ enum Op {
 
 struct Planned {
     tkey: String,
-    meta: TableMeta,
+    meta: std::sync::Arc<TableMeta>,
     ikey: String,
     op: Op,
     cond: Option<Cond>,

@@ -239,6 +239,66 @@ fn check_unique<T>(
     Ok(())
 }
 
+/// The size of a stored wire value (canonical numbers), computed on the
+/// JSON without decoding it: the same figure as [`AttrValue::size`].
+pub fn json_value_size(v: &Value) -> usize {
+    let Some((t, x)) = v.as_object().and_then(|o| o.iter().next()) else {
+        return 0;
+    };
+    let str_len = |x: &Value| x.as_str().map_or(0, str::len);
+    let b64_len = |x: &Value| {
+        x.as_str().map_or(0, |s| {
+            let pad = s.bytes().rev().take_while(|b| *b == b'=').count();
+            (s.len() / 4 * 3).saturating_sub(pad)
+        })
+    };
+    let num = |x: &Value| {
+        let digits: Vec<u8> = x
+            .as_str()
+            .unwrap_or_default()
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .collect();
+        let start = digits.iter().take_while(|d| **d == b'0').count();
+        let end = digits.len() - digits.iter().rev().take_while(|d| **d == b'0').count();
+        if start >= end {
+            1
+        } else {
+            (end - start).div_ceil(2) + 1
+        }
+    };
+    let list = |x: &Value| x.as_array().cloned().unwrap_or_default();
+    match t.as_str() {
+        "S" => str_len(x),
+        "N" => num(x),
+        "B" => b64_len(x),
+        "BOOL" | "NULL" => 1,
+        "M" => {
+            3 + x.as_object().map_or(0, |o| {
+                o.iter()
+                    .map(|(k, v)| k.len() + json_value_size(v) + 1)
+                    .sum()
+            })
+        }
+        "L" => {
+            3 + x
+                .as_array()
+                .map_or(0, |a| a.iter().map(|v| json_value_size(v) + 1).sum())
+        }
+        "SS" => list(x).iter().map(str_len).sum(),
+        "NS" => list(x).iter().map(num).sum(),
+        "BS" => list(x).iter().map(b64_len).sum(),
+        _ => 0,
+    }
+}
+
+/// The size of a stored wire item.
+pub fn json_item_size(item: &Value) -> usize {
+    item.as_object().map_or(0, |o| {
+        o.iter().map(|(k, v)| k.len() + json_value_size(v)).sum()
+    })
+}
+
 /// An item's size: names plus values.
 pub fn item_size(item: &Item) -> usize {
     item.iter().map(|(k, v)| k.len() + v.size()).sum()
@@ -309,6 +369,16 @@ mod tests {
             e.message,
             "The parameter cannot be converted to a numeric value: x"
         );
+    }
+
+    #[test]
+    fn json_sizes_equal_typed_sizes() {
+        let v = json!({"a": {"S": "héllo"}, "n": {"N": "-12.3400"}, "z": {"N": "0"}, "b": {"B": "AQID"},
+            "m": {"M": {"k": {"L": [{"N": "100"}, {"NULL": true}]}}}, "ss": {"SS": ["x", "yy"]},
+            "ns": {"NS": ["1", "0.001"]}, "bs": {"BS": ["AQ==", "AQI="]}});
+        let typed = item_from_json(Some(&v)).expect("item");
+        let stored = item_to_json(&typed);
+        assert_eq!(json_item_size(&stored), item_size(&typed));
     }
 
     #[test]
