@@ -478,3 +478,28 @@ def test_endpoint_answers_at_the_dynamodb_host_name(gureum):
 
     client.meta.events.register("before-sign.dynamodb.ListTables", set_host)
     assert "TableNames" in client.list_tables()
+
+
+def test_partiql_statements(ddb, resource):
+    make_table(resource, "partiql")
+    ddb.execute_statement(
+        Statement="INSERT INTO \"partiql\" VALUE {'pk': ?, 'sk': 'a', 'n': 1, 'tags': <<'x', 'y'>>}",
+        Parameters=[{"S": "p"}],
+    )
+    r = error(ddb.execute_statement, Statement="INSERT INTO \"partiql\" VALUE {'pk': 'p', 'sk': 'a'}")
+    assert r["Error"] == {"Message": "Duplicate primary key exists in table", "Code": "DuplicateItemException"}
+    ddb.execute_statement(Statement="INSERT INTO partiql VALUE {'pk': 'p', 'sk': 'b', 'n': 2}")
+    ddb.execute_statement(
+        Statement="UPDATE partiql SET n = n + 10 WHERE pk = 'p' AND sk = 'a'",
+    )
+    out = ddb.execute_statement(
+        Statement="SELECT pk, sk, n FROM partiql WHERE pk = ? AND n > ?",
+        Parameters=[{"S": "p"}, {"N": "1"}],
+    )
+    assert sorted((i["sk"]["S"], i["n"]["N"]) for i in out["Items"]) == [("a", "11"), ("b", "2")]
+    r = error(ddb.execute_statement, Statement="UPDATE partiql SET n = 1 WHERE pk = 'p' AND sk = 'zz'")
+    assert r["Error"]["Code"] == "ConditionalCheckFailedException"
+    ddb.execute_statement(Statement="DELETE FROM partiql WHERE pk = 'p' AND sk = 'b'")
+    assert len(ddb.execute_statement(Statement="SELECT * FROM partiql")["Items"]) == 1
+    r = error(ddb.execute_statement, Statement="SELEKT * FROM partiql")
+    assert r["Error"]["Code"] == "ValidationException"

@@ -31,6 +31,8 @@ gureum_core::aws_errors! {
         /// A client token reused with different parameters.
         IdempotentMismatch = ("IdempotentParameterMismatchException", 400,
             "Specified idempotency token was used with different request parameters within the 10-minute idempotency window."),
+        /// A PartiQL INSERT of a key that exists.
+        Duplicate = ("DuplicateItemException", 400, "Duplicate primary key exists in table"),
         /// Account limits (tables, indexes being created).
         Limit { message: String } = ("LimitExceededException", 400, "{message}"),
     }

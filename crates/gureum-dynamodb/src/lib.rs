@@ -41,6 +41,7 @@ pub mod value;
 
 mod batch;
 mod items;
+mod partiql;
 mod query;
 mod tables;
 mod transact;
@@ -112,6 +113,7 @@ gureum_core::service_operations! {
     "DescribeLimits" => describe_limits,
     "DescribeTable" => describe_table,
     "DescribeTimeToLive" => describe_time_to_live,
+    "ExecuteStatement" => execute_statement,
     "GetItem" => get_item,
     "ListTables" => list_tables,
     "ListTagsOfResource" => list_tags_of_resource,
