@@ -269,3 +269,79 @@ fn projections_keep_nested_shape() {
         .message
         .starts_with("Invalid ProjectionExpression: Two document paths overlap"));
 }
+
+/// A cheap, deterministic stand-in for the fuzz target: many generated
+/// expressions from the grammar's own tokens, none may panic.
+#[test]
+fn generated_expressions_never_panic() {
+    let pieces = [
+        "a",
+        "#n",
+        ":v",
+        ".",
+        "[",
+        "]",
+        "0",
+        "99999999999999999999",
+        "(",
+        ")",
+        ",",
+        "=",
+        "<>",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "+",
+        "-",
+        "AND",
+        "OR",
+        "NOT",
+        "BETWEEN",
+        "IN",
+        "SET",
+        "REMOVE",
+        "ADD",
+        "DELETE",
+        "size",
+        "attribute_exists",
+        "begins_with",
+        "contains",
+        "if_not_exists",
+        "list_append",
+        "attribute_type",
+        "status",
+        "é",
+        "!",
+        "#",
+        ":",
+        "",
+    ];
+    let it = item(json!({"a": {"L": [{"N": "1"}]}, "name": {"S": "x"}}));
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..20_000 {
+        let mut src = String::new();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let n = (seed % 9) as usize;
+        let mut s = seed;
+        for _ in 0..n {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            src.push_str(pieces[(s >> 33) as usize % pieces.len()]);
+            src.push(' ');
+        }
+        let mut a = attrs(json!({"#n": "name"}), json!({":v": {"N": "1"}}));
+        if let Ok(c) = parse_condition(&src, Kind::Condition, &mut a) {
+            let _ = holds(&c, &it);
+        }
+        if let Ok(actions) = parse_update(&src, &mut a) {
+            let _ = apply(&it, &actions);
+        }
+        if let Ok(p) = parse_projection(&src, &mut a) {
+            let _ = project(&it, &p);
+        }
+    }
+}
