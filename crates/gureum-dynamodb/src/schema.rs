@@ -273,6 +273,18 @@ impl TableMeta {
                             idx.name
                         )));
                     }
+                    let empty = match v {
+                        AttrValue::S(x) => x.is_empty(),
+                        AttrValue::B(x) => x.is_empty(),
+                        _ => false,
+                    };
+                    if empty {
+                        return Err(validation(format!(
+                            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {name}",
+                            if matches!(v, AttrValue::S(_)) { "string" } else { "binary" },
+                            idx.name
+                        )));
+                    }
                     check_key_value(name, v, hash)?;
                 }
             }

@@ -540,9 +540,10 @@ impl DynamoDbService {
     pub(crate) fn delete_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (key, meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), true)?;
         if meta.protected {
-            return Err(invalid(
-                "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
-            ));
+            return Err(validation(format!(
+                "1 validation error detected: Table '{}' can't be deleted while DeletionProtectionEnabled is set to True",
+                meta.name
+            )));
         }
         let desc = self.describe(&key, &meta, "DELETING")?;
         self.s.store.write(|txn| -> Result<(), AwsError> {

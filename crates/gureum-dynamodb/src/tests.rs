@@ -139,6 +139,7 @@ fn deletion_protection_blocks_delete() {
     );
     let e = env.err("DeleteTable", json!({"TableName": "t"}));
     assert_eq!(e.code, "ValidationException");
+    assert_eq!(e.message, "1 validation error detected: Table 't' can't be deleted while DeletionProtectionEnabled is set to True");
     env.ok(
         "UpdateTable",
         json!({"TableName": "t", "DeletionProtectionEnabled": false}),
