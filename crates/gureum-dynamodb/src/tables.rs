@@ -152,28 +152,51 @@ fn attr_defs(v: Option<&Value>) -> Result<BTreeMap<String, String>, AwsError> {
 }
 
 /// AWS's checks of key attributes against the definitions: every key
-/// attribute defined, every definition used.
+/// attribute defined, every definition used (the wording depends on
+/// whether the table has indexes, as AWS's does).
 fn check_definitions(
     keys: &KeySchema,
     indexes: &[IndexMeta],
     defs: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let mut used: BTreeSet<String> = keys.names().map(String::from).collect();
+    let mut used: Vec<String> = keys.names().map(String::from).collect();
     for i in indexes {
-        used.extend(i.keys.names().map(String::from));
+        for n in i.keys.names() {
+            if !used.iter().any(|u| u == n) {
+                used.push(n.to_string());
+            }
+        }
     }
-    let missing: Vec<&String> = used.iter().filter(|k| !defs.contains_key(*k)).collect();
+    let list = |v: &[String]| format!("[{}]", v.join(", "));
+    let defined: Vec<String> = defs.keys().cloned().collect();
+    let missing: Vec<String> = used
+        .iter()
+        .filter(|k| !defs.contains_key(*k))
+        .cloned()
+        .collect();
+    let has_indexes = !indexes.is_empty();
+    if defs.len() > used.len() {
+        return Err(invalid(if has_indexes {
+            format!(
+                "Some AttributeDefinitions are not used. AttributeDefinitions: {}, keys used: {}",
+                list(&defined),
+                list(&used)
+            )
+        } else {
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions".to_string()
+        }));
+    }
+    if defs.len() < used.len() && !has_indexes {
+        return Err(validation(
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ));
+    }
     if !missing.is_empty() {
         return Err(invalid(format!(
-            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-            used.iter().cloned().collect::<Vec<_>>().join(", "),
-            defs.keys().cloned().collect::<Vec<_>>().join(", ")
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: {}, AttributeDefinitions: {}",
+            list(if has_indexes { &missing } else { &used }),
+            list(&defined)
         )));
-    }
-    if defs.len() != used.len() {
-        return Err(invalid(
-            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
-        ));
     }
     Ok(())
 }
