@@ -477,3 +477,91 @@ fn consumed_capacity_counts_indexes() {
         1.0
     );
 }
+
+/// Handler cost (no HTTP) on an on-disk store, as the server keeps it:
+/// `cargo test --release -p gureum-dynamodb handler_costs -- --ignored --nocapture`.
+/// Prints µs per GetItem, PutItem, PutItem with a GSI, and a 20-item
+/// Query on a 1,000-item table and on a 1,000,000-item table.
+#[test]
+#[ignore]
+fn handler_costs() {
+    let dir = std::env::temp_dir().join(format!("gureum-ddb-cost-{}", std::process::id()));
+    let env = Env {
+        svc: DynamoDbService::new(Store::open(&dir).expect("store")),
+        clock: Clock::with_offset(0),
+    };
+    let create = |name: &str, gsi: bool| {
+        let mut input = json!({
+            "TableName": name,
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        });
+        if gsi {
+            input["AttributeDefinitions"]
+                .as_array_mut()
+                .expect("defs")
+                .push(json!({"AttributeName": "g", "AttributeType": "S"}));
+            input["GlobalSecondaryIndexes"] = json!([{"IndexName": "by-g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]);
+        }
+        env.ok("CreateTable", input);
+    };
+    let item = |p: &str, s: u64| json!({"pk": {"S": p}, "sk": {"N": s.to_string()}, "data": {"S": "x".repeat(100)}, "n": {"N": "42"}});
+    let time = |n: u64, f: &mut dyn FnMut(u64)| {
+        let t = std::time::Instant::now();
+        for i in 0..n {
+            f(i);
+        }
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    };
+    let fill = |table: &str, partitions: u64| {
+        let mut batch = vec![];
+        for p in 0..partitions {
+            for s in 0..20 {
+                batch.push(json!({"PutRequest": {"Item": item(&format!("p{p}"), s)}}));
+                if batch.len() == 25 {
+                    env.ok("BatchWriteItem", json!({"RequestItems": {table: batch}}));
+                    batch = vec![];
+                }
+            }
+        }
+        if !batch.is_empty() {
+            env.ok("BatchWriteItem", json!({"RequestItems": {table: batch}}));
+        }
+    };
+    let query = |table: &'static str, partitions: u64, i: u64| {
+        let r = env.ok("Query", json!({"TableName": table, "KeyConditionExpression": "pk = :p AND sk >= :z",
+            "ExpressionAttributeValues": {":p": {"S": format!("p{}", i % partitions)}, ":z": {"N": "0"}}, "Limit": 20}));
+        assert_eq!(r["Count"], 20);
+    };
+    create("plain", false);
+    create("indexed", true);
+    let n = 20_000;
+    let put = time(n, &mut |i| env.put_to("plain", item("k", i)));
+    let get = time(n, &mut |i| {
+        env.ok(
+            "GetItem",
+            json!({"TableName": "plain", "Key": {"pk": {"S": "k"}, "sk": {"N": i.to_string()}}}),
+        );
+    });
+    let put_gsi = time(n, &mut |i| {
+        let mut it = item("k", i);
+        it["g"] = json!({"S": format!("g{}", i % 50)});
+        env.put_to("indexed", it);
+    });
+    create("small", false);
+    fill("small", 50);
+    let q_small = time(n, &mut |i| query("small", 50, i));
+    create("large", false);
+    fill("large", 50_000);
+    let q_large = time(n, &mut |i| query("large", 50_000, i));
+    println!("GetItem {get:.1} µs, PutItem {put:.1} µs, PutItem with a GSI {put_gsi:.1} µs, Query(20) on 1,000 items {q_small:.1} µs, on 1,000,000 items {q_large:.1} µs");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+impl Env {
+    fn put_to(&self, table: &str, item: Value) {
+        self.ok("PutItem", json!({"TableName": table, "Item": item}));
+    }
+}
