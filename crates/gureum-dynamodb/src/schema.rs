@@ -164,6 +164,11 @@ pub struct TableMeta {
     /// given (echoed in the description).
     #[serde(default)]
     pub settings: BTreeMap<String, serde_json::Value>,
+    /// Bumped by every change to the description; item writes compare it,
+    /// inside their transaction, with `dynamodb.generations` to notice a
+    /// description changed after they read it (an index added meanwhile).
+    #[serde(default)]
+    pub generation: u64,
     /// The time of the last UpdateTable (its response says `UPDATING`).
     #[serde(default)]
     pub updated_ms: Option<i64>,

@@ -46,6 +46,8 @@ pub struct Stores {
     pub records: Table<Value>,
     /// `account/region/table/<label>` → the stream's last sequence number.
     pub sequences: Table<u64>,
+    /// `account/region/table` → the description's generation.
+    pub generations: Table<u64>,
 }
 
 impl Stores {
@@ -60,6 +62,7 @@ impl Stores {
             tokens: store.table("dynamodb.tokens"),
             records: store.table("dynamodb.stream_records"),
             sequences: store.table("dynamodb.stream_sequences"),
+            generations: store.table("dynamodb.generations"),
             store,
         }
     }
@@ -132,6 +135,19 @@ fn ttl_entry(table_key: &str, meta: &TableMeta, item: &Item, ikey: &str) -> Opti
     ))
 }
 
+/// Writes a table's description with its next generation, in `txn`.
+pub fn put_meta(
+    s: &Stores,
+    txn: &mut WriteTxn,
+    table_key: &str,
+    meta: &mut TableMeta,
+) -> StoreResult<()> {
+    let current = txn.get(&s.generations, table_key)?.unwrap_or(0);
+    meta.generation = current.max(meta.generation) + 1;
+    txn.put(&s.generations, table_key, &meta.generation)?;
+    txn.put(&s.tables, table_key, meta)
+}
+
 /// Replaces `old` by `new` (either may be absent) at `ikey`: the item,
 /// every index entry, the counters, the TTL entry and the stream record,
 /// in `txn`.
@@ -163,6 +179,19 @@ pub fn write_item_by(
     now_ms: i64,
     service: Option<&str>,
 ) -> StoreResult<()> {
+    // The description the caller read may have changed since (UpdateTable
+    // commits between the read and this transaction): use the current one.
+    let fresh;
+    let meta = if txn.get(&s.generations, table_key)?.unwrap_or(0) != meta.generation {
+        fresh = txn.get(&s.tables, table_key)?;
+        match &fresh {
+            Some(m) => m,
+            // Deleted meanwhile: nothing to write into.
+            None => return Ok(()),
+        }
+    } else {
+        meta
+    };
     if let Some(view) = meta.stream_view() {
         let change = crate::streams::Change {
             old,

@@ -483,7 +483,7 @@ impl DynamoDbService {
             "arn:aws:dynamodb:{}:{}:table/{}",
             ctx.region, ctx.account_id, name
         );
-        let meta = TableMeta {
+        let mut meta = TableMeta {
             name: name.clone(),
             id: gureum_core::id::uuid_v4(),
             arn,
@@ -513,13 +513,14 @@ impl DynamoDbService {
                 .filter(|e| *e)
                 .map(|_| stream_label(now)),
             settings,
+            generation: 0,
             updated_ms: None,
         };
         self.s.store.write(|txn| -> Result<(), AwsError> {
             if txn.get(&self.s.tables, &key)?.is_some() {
                 return Err(DynamoError::TableExists { name: name.clone() }.into());
             }
-            txn.put(&self.s.tables, &key, &meta)?;
+            storage::put_meta(&self.s, txn, &key, &mut meta)?;
             txn.put(&self.s.stats, &key, &Stats::default())?;
             Ok(())
         })?;
@@ -571,6 +572,10 @@ impl DynamoDbService {
         let desc = self.describe(&key, &meta, "DELETING")?;
         self.s.store.write(|txn| -> Result<(), AwsError> {
             txn.delete(&self.s.tables, &key)?;
+            // A write that read the description before this commit sees the
+            // generation move and finds no table.
+            let g = txn.get(&self.s.generations, &key)?.unwrap_or(0);
+            txn.put(&self.s.generations, &key, &(g + 1))?;
             txn.delete(&self.s.stats, &key)?;
             storage::clear_prefix(txn, &self.s.items, &storage::items_base(&key))?;
             storage::clear_prefix(txn, &self.s.index, &storage::items_base(&key))?;
@@ -749,7 +754,7 @@ impl DynamoDbService {
             })
             .unwrap_or_default();
         self.s.store.write(|txn| -> Result<(), AwsError> {
-            txn.put(&self.s.tables, &key, &meta)?;
+            storage::put_meta(&self.s, txn, &key, &mut meta)?;
             for n in &deleted {
                 storage::clear_prefix(txn, &self.s.index, &storage::index_base(&key, n))?;
                 let mut st = txn.get(&self.s.stats, &key)?.unwrap_or_default();
@@ -800,7 +805,7 @@ impl DynamoDbService {
             if m.tags.len() > MAX_TAGS {
                 return Err(validation("The number of tags exceeds the limit of 50"));
             }
-            txn.put(&self.s.tables, &key, &m)?;
+            storage::put_meta(&self.s, txn, &key, &mut m)?;
             Ok(())
         })?;
         self.forget(&key);
@@ -826,7 +831,7 @@ impl DynamoDbService {
             for k in &remove {
                 m.tags.remove(k);
             }
-            txn.put(&self.s.tables, &key, &m)?;
+            storage::put_meta(&self.s, txn, &key, &mut m)?;
             Ok(())
         })?;
         self.forget(&key);
@@ -880,7 +885,7 @@ impl DynamoDbService {
             attribute: attr,
         };
         self.s.store.write(|txn| -> Result<(), AwsError> {
-            txn.put(&self.s.tables, &key, &meta)?;
+            storage::put_meta(&self.s, txn, &key, &mut meta)?;
             storage::clear_prefix(txn, &self.s.ttl, &storage::items_base(&key))?;
             if enabled {
                 crate::ttl::index_all(&self.s, txn, &key, &meta)?;

@@ -565,3 +565,34 @@ impl Env {
         self.ok("PutItem", json!({"TableName": table, "Item": item}));
     }
 }
+
+#[test]
+fn a_write_with_a_stale_description_still_maintains_a_new_index() {
+    let env = Env::new();
+    env.table();
+    let ctx = RequestContext::root("000000000000", "us-east-1", env.clock.clone());
+    let (tkey, stale) = env.svc.meta(&ctx, "t", false).expect("meta");
+    env.ok("UpdateTable", json!({"TableName": "t",
+        "AttributeDefinitions": [{"AttributeName": "h", "AttributeType": "N"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "by-h",
+            "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}}]}));
+    let item = crate::value::item_from_json(Some(
+        &json!({"pk": {"S": "a"}, "sk": {"N": "1"}, "h": {"N": "7"}}),
+    ))
+    .expect("item");
+    let (h, r) = stale.check_item(&item).expect("key");
+    let ikey = crate::storage::item_key(&tkey, &h, r.as_ref());
+    env.svc
+        .s
+        .store
+        .write(|txn| {
+            crate::storage::write_item(&env.svc.s, txn, &tkey, &stale, &ikey, None, Some(&item), 0)
+        })
+        .expect("write");
+    let q = env.ok(
+        "Query",
+        json!({"TableName": "t", "IndexName": "by-h", "KeyConditionExpression": "h = :h",
+        "ExpressionAttributeValues": {":h": {"N": "7"}}}),
+    );
+    assert_eq!(q["Count"], 1);
+}
