@@ -466,12 +466,18 @@ impl DynamoDbService {
                 out["LastEvaluatedKey"] = item_to_json(&lek);
             }
         }
-        let c = Consumed {
+        let units = read_units(bytes, plan.consistent);
+        let mut c = Consumed {
             table: plan.meta.name.clone(),
-            table_units: read_units(bytes, plan.consistent),
             read: true,
             ..Default::default()
         };
+        // An index read is charged to the index.
+        match &plan.index {
+            Some(i) if i.global => c.gsis.push((i.name.clone(), units)),
+            Some(i) => c.lsis.push((i.name.clone(), units)),
+            None => c.table_units = units,
+        }
         if let Some(v) = c.to_json(plan.report) {
             out["ConsumedCapacity"] = v;
         }
