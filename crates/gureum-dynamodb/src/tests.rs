@@ -596,3 +596,47 @@ fn a_write_with_a_stale_description_still_maintains_a_new_index() {
     );
     assert_eq!(q["Count"], 1);
 }
+
+#[test]
+fn local_index_orders_by_its_sort_key_and_fetches_unprojected_attributes() {
+    let env = Env::new();
+    env.ok("CreateTable", json!({
+        "TableName": "l",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"}, {"AttributeName": "ts", "AttributeType": "N"}],
+        "LocalSecondaryIndexes": [{"IndexName": "by-ts",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "ts", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }));
+    for (sk, at) in [("a", "30"), ("b", "10"), ("c", "20")] {
+        env.ok("PutItem", json!({"TableName": "l", "Item": {"pk": {"S": "p"}, "sk": {"S": sk}, "ts": {"N": at}, "extra": {"S": sk}}}));
+    }
+    let r = env.ok("Query", json!({"TableName": "l", "IndexName": "by-ts", "KeyConditionExpression": "pk = :p AND ts > :z",
+        "ExpressionAttributeValues": {":p": {"S": "p"}, ":z": {"N": "0"}}}));
+    let sks: Vec<&str> = r["Items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["sk"]["S"].as_str().expect("s"))
+        .collect();
+    assert_eq!(sks, ["b", "c", "a"]);
+    assert!(r["Items"][0].get("extra").is_none());
+    let r = env.ok(
+        "Query",
+        json!({"TableName": "l", "IndexName": "by-ts", "KeyConditionExpression": "pk = :p",
+        "ProjectionExpression": "extra", "ExpressionAttributeValues": {":p": {"S": "p"}}}),
+    );
+    assert_eq!(r["Items"][0], json!({"extra": {"S": "b"}}));
+    let e = env.err("CreateTable", json!({
+        "TableName": "bad",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "ts", "AttributeType": "N"}],
+        "LocalSecondaryIndexes": [{"IndexName": "by-ts",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "ts", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"}}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }));
+    assert_eq!(e.message, "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex");
+}
