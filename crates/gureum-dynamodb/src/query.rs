@@ -365,21 +365,21 @@ impl DynamoDbService {
                 .index
                 .as_ref()
                 .is_none_or(|i| i.global || i.projection == "ALL");
-        let mut visit = |v: &Value| -> Result<bool, AwsError> {
+        let mut visit = |v: Value| -> Result<bool, AwsError> {
             if plain {
                 scanned += 1;
                 count += 1;
-                bytes += json_item_size(v);
-                if plan.select != Select::Count {
-                    out_items.push(v.clone());
-                }
+                bytes += json_item_size(&v);
                 let full = scanned >= limit || bytes >= PAGE_BYTES;
                 if full {
                     last = Some(v.clone());
                 }
+                if plan.select != Select::Count {
+                    out_items.push(v);
+                }
                 return Ok(full);
             }
-            let mut item = item_from_stored(v);
+            let mut item = item_from_stored(&v);
             // A local index answers attributes it does not hold from the
             // table, as AWS does (at the cost of a table read).
             if let Some(i) = &plan.index {
@@ -419,30 +419,37 @@ impl DynamoDbService {
             }
             let full = scanned >= limit || bytes >= PAGE_BYTES;
             if full {
-                last = Some(v.clone());
+                last = Some(v);
             }
             Ok(full)
         };
         let mut stopped = false;
         if forward {
             let mut cursor = start;
+            let mut taken = 0usize;
             'outer: loop {
-                let batch = table.scan_range(&cursor, Some(&end), CHUNK)?;
+                // Never decode more rows than the limit can still take.
+                let want = CHUNK.min(limit.saturating_sub(taken)).max(1);
+                let batch = table.scan_range(&cursor, Some(&end), want)?;
                 let n = batch.len();
-                for (k, v) in &batch {
+                taken += n;
+                let last_key = batch.last().map(|(k, _)| format!("{k}\u{0}"));
+                for (_, v) in batch {
                     if visit(v)? {
                         stopped = true;
                         break 'outer;
                     }
-                    cursor = format!("{k}\u{0}");
                 }
-                if n < CHUNK {
+                if let Some(k) = last_key {
+                    cursor = k;
+                }
+                if n < want {
                     break;
                 }
             }
         } else {
             let all = table.scan_range(&start, Some(&end), usize::MAX)?;
-            for (_, v) in all.iter().rev() {
+            for (_, v) in all.into_iter().rev() {
                 if visit(v)? {
                     stopped = true;
                     break;

@@ -553,10 +553,15 @@ fn handler_costs() {
     create("small", false);
     fill("small", 50);
     let q_small = time(n, &mut |i| query("small", 50, i));
+    // GUREUM_DDB_LARGE_PARTITIONS (default 50,000 × 20 items = 1,000,000).
+    let parts: u64 = std::env::var("GUREUM_DDB_LARGE_PARTITIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50_000);
     create("large", false);
-    fill("large", 50_000);
-    let q_large = time(n, &mut |i| query("large", 50_000, i));
-    println!("GetItem {get:.1} µs, PutItem {put:.1} µs, PutItem with a GSI {put_gsi:.1} µs, Query(20) on 1,000 items {q_small:.1} µs, on 1,000,000 items {q_large:.1} µs");
+    fill("large", parts);
+    let q_large = time(n, &mut |i| query("large", parts, i));
+    println!("GetItem {get:.1} µs, PutItem {put:.1} µs, PutItem with a GSI {put_gsi:.1} µs, Query(20) on 1,000 items {q_small:.1} µs, on {} items {q_large:.1} µs", parts * 20);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
