@@ -3,7 +3,9 @@
 //! transaction, items with the full expression language (conditions,
 //! updates, projections, filters, key conditions), Query and Scan with
 //! DynamoDB's paging, batches, transactions with idempotency tokens, TTL
-//! on Gureum's clock, tags, and consumed capacity.
+//! on Gureum's clock, tags, consumed capacity, PartiQL `ExecuteStatement`;
+//! and DynamoDB Streams ([`streams::DynamoDbStreamsService`], the
+//! `dynamodbstreams` model) over the same store.
 //!
 //! Tables (keys from [`gureum_core::Scope`]; see [`keys`] for the item
 //! key encoding):
@@ -17,14 +19,19 @@
 //! - `dynamodb.ttl`: `account/region/table/<expiry>/<item key>` → the
 //!   item's store key (what the TTL pass deletes);
 //! - `dynamodb.tokens`: `account/region/token` → a TransactWriteItems
-//!   client token's request digest and time.
+//!   client token's request digest and time;
+//! - `dynamodb.generations`: `account/region/table` → the description's
+//!   generation, which item writes check inside their transaction;
+//! - `dynamodb.stream_records`: `account/region/table/<label>/<sequence>`
+//!   → a stream record; `dynamodb.stream_sequences`:
+//!   `account/region/table/<label>` → the stream's last sequence number.
 //!
 //! Layout: [`number`] (exact decimals), [`value`] (AttributeValue, sizes),
 //! [`keys`] (order-preserving key encoding), [`expr`] (lexer, parser,
 //! evaluator), [`update`], [`legacy`] (pre-expression parameters),
 //! [`schema`] and `tables.rs` (table operations), [`storage`] (the item
 //! write path), `items.rs`, `query.rs`, `batch.rs`, `transact.rs`,
-//! [`ttl`], [`capacity`].
+//! `partiql.rs`, [`ttl`], [`capacity`], [`streams`].
 
 pub mod capacity;
 pub mod errors;
