@@ -312,7 +312,9 @@ impl P<'_> {
             self.expect_sym(")")?;
             return Ok(c);
         }
-        if let (T::Word(f), T::Sym("(")) = (self.peek().clone(), self.t[self.i + 1].clone()) {
+        if let (T::Word(f), Some(T::Sym("("))) =
+            (self.peek().clone(), self.t.get(self.i + 1).cloned())
+        {
             let f = f.to_ascii_lowercase();
             self.next();
             self.next();
@@ -743,6 +745,11 @@ mod tests {
         assert!(parse_cond("a = ", &[]).is_err());
         assert!(parse_cond(&"(".repeat(1000), &[]).is_err());
         assert!(parse_cond("a = 'x", &[]).is_err());
+        // Every prefix of a statement is an error or a tree, never a panic.
+        let full = "NOT (a = ? AND begins_with(b, 'x')) OR c IN [1, 2] OR d IS MISSING";
+        for end in 0..=full.len() {
+            let _ = parse_cond(&full[..end], &[AttrValue::S("p".into())]);
+        }
     }
 
     #[test]

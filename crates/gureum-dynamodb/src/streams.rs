@@ -169,7 +169,7 @@ impl DynamoDbStreamsService {
 
     /// `ListStreams`.
     fn list_streams(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let limit = input.get("Limit").and_then(Value::as_u64).unwrap_or(100) as usize;
+        let limit = (input.get("Limit").and_then(Value::as_u64).unwrap_or(100) as usize).max(1);
         let after = s(&input, "ExclusiveStartStreamArn");
         let mut streams = vec![];
         for (_, m) in self.s.tables.scan_prefix(&Scope::regional(ctx).prefix())? {
