@@ -1,56 +1,137 @@
-//! DynamoDB (json 1.0, regional).
+//! DynamoDB (json 1.0, regional): tables with hash or hash-and-range
+//! keys, local and global secondary indexes kept in the item's own write
+//! transaction, items with the full expression language (conditions,
+//! updates, projections, filters, key conditions), Query and Scan with
+//! DynamoDB's paging, batches, transactions with idempotency tokens, TTL
+//! on Gureum's clock, tags, consumed capacity, PartiQL `ExecuteStatement`;
+//! and DynamoDB Streams ([`streams::DynamoDbStreamsService`], the
+//! `dynamodbstreams` model) over the same store.
 //!
-//! So far: `ListTables` over the table catalogue. Tables, items, indexes,
-//! expressions and streams come with the DynamoDB issue.
+//! Tables (keys from [`gureum_core::Scope`]; see [`keys`] for the item
+//! key encoding):
+//! - `dynamodb.tables`: `account/region/table` → [`schema::TableMeta`];
+//! - `dynamodb.items`: `account/region/table/<bucket><hex pk>.[<hex sk>.]`
+//!   → the item (DynamoDB JSON, numbers canonical);
+//! - `dynamodb.index`: `account/region/table/index/<bucket><hex ipk>.…`
+//!   → the projected item;
+//! - `dynamodb.stats`: `account/region/table` → item and byte counts
+//!   (DescribeTable's `ItemCount`/`TableSizeBytes`, live);
+//! - `dynamodb.ttl`: `account/region/table/<expiry>/<item key>` → the
+//!   item's store key (what the TTL pass deletes);
+//! - `dynamodb.tokens`: `account/region/token` → a TransactWriteItems
+//!   client token's request digest and time;
+//! - `dynamodb.generations`: `account/region/table` → the description's
+//!   generation, which item writes check inside their transaction;
+//! - `dynamodb.stream_records`: `account/region/table/<label>/<sequence>`
+//!   → a stream record; `dynamodb.stream_sequences`:
+//!   `account/region/table/<label>` → the stream's last sequence number.
+//!
+//! Layout: [`number`] (exact decimals), [`value`] (AttributeValue, sizes),
+//! [`keys`] (order-preserving key encoding), [`expr`] (lexer, parser,
+//! evaluator), [`update`], [`legacy`] (pre-expression parameters),
+//! [`schema`] and `tables.rs` (table operations), [`storage`] (the item
+//! write path), `items.rs`, `query.rs`, `batch.rs`, `transact.rs`,
+//! `partiql.rs`, [`ttl`], [`capacity`], [`streams`].
 
-use gureum_core::{AwsError, OpResult, RequestContext, Value};
-use gureum_store::{Store, Table};
-use serde_json::json;
+pub mod capacity;
+pub mod errors;
+pub mod expr;
+pub mod keys;
+pub mod legacy;
+pub mod number;
+pub mod schema;
+pub mod storage;
+pub mod streams;
+pub mod ttl;
+pub mod update;
+pub mod value;
+
+mod batch;
+mod items;
+mod partiql;
+mod query;
+mod tables;
+mod transact;
+
+#[cfg(test)]
+mod tests;
+
+pub use errors::DynamoError;
+pub use streams::DynamoDbStreamsService;
+
+use gureum_core::AwsError;
+use gureum_store::Store;
+use parking_lot::RwLock;
+use schema::TableMeta;
+use std::collections::HashMap;
+use std::sync::Arc;
+use storage::Stores;
 
 /// The DynamoDB service.
 pub struct DynamoDbService {
-    /// Table descriptions, keyed `account/region/name`.
-    tables: Table<Value>,
+    s: Stores,
+    /// Table descriptions by store key, read through (every table write
+    /// goes through [`DynamoDbService::forget`]).
+    cache: RwLock<HashMap<String, Arc<TableMeta>>>,
 }
 
 impl DynamoDbService {
     /// The service over `store`.
     pub fn new(store: Store) -> Self {
         DynamoDbService {
-            tables: store.table("dynamodb.tables"),
+            s: Stores::new(store),
+            cache: RwLock::new(HashMap::new()),
         }
     }
 
-    /// `ListTables`: names in order, `Limit` (1–100, default 100),
-    /// `ExclusiveStartTableName`, `LastEvaluatedTableName` when more remain.
-    fn list_tables(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let prefix = format!("{}/{}/", ctx.account_id, ctx.region);
-        let limit = input.get("Limit").and_then(Value::as_u64).unwrap_or(100) as usize;
-        let after = input
-            .get("ExclusiveStartTableName")
-            .and_then(Value::as_str)
-            .map(|n| format!("{prefix}{n}"));
-        let page = self
-            .tables
-            .scan_prefix_after(&prefix, after.as_deref(), limit + 1)
-            .map_err(AwsError::from)?;
-        let more = page.len() > limit;
-        let names: Vec<&str> = page
-            .iter()
-            .take(limit)
-            .map(|(k, _)| &k[prefix.len()..])
-            .collect();
-        let mut out = json!({ "TableNames": names });
-        if more {
-            if let Some(last) = names.last() {
-                out["LastEvaluatedTableName"] = json!(last);
-            }
+    /// The table at store key `key`, from the cache or the store.
+    pub(crate) fn cached_meta(&self, key: &str) -> Result<Option<Arc<TableMeta>>, AwsError> {
+        if let Some(m) = self.cache.read().get(key) {
+            return Ok(Some(m.clone()));
         }
-        Ok(out)
+        let Some(m) = self.s.tables.get(key)? else {
+            return Ok(None);
+        };
+        let m = Arc::new(m);
+        self.cache.write().insert(key.to_string(), m.clone());
+        Ok(Some(m))
+    }
+
+    /// Drops a table's cached description after a write to it.
+    pub(crate) fn forget(&self, key: &str) {
+        self.cache.write().remove(key);
+    }
+
+    /// Forgets every cached description (after a reset or an import).
+    fn reset_cache(&self) {
+        self.cache.write().clear();
     }
 }
 
 gureum_core::service_operations! {
     DynamoDbService, "dynamodb",
+    reset = reset_cache,
+    "BatchGetItem" => batch_get_item,
+    "BatchWriteItem" => batch_write_item,
+    "CreateTable" => create_table,
+    "DeleteItem" => delete_item,
+    "DeleteTable" => delete_table,
+    "DescribeEndpoints" => describe_endpoints,
+    "DescribeLimits" => describe_limits,
+    "DescribeTable" => describe_table,
+    "DescribeTimeToLive" => describe_time_to_live,
+    "ExecuteStatement" => execute_statement,
+    "GetItem" => get_item,
     "ListTables" => list_tables,
+    "ListTagsOfResource" => list_tags_of_resource,
+    "PutItem" => put_item,
+    "Query" => query,
+    "Scan" => scan,
+    "TagResource" => tag_resource,
+    "TransactGetItems" => transact_get_items,
+    "TransactWriteItems" => transact_write_items,
+    "UntagResource" => untag_resource,
+    "UpdateItem" => update_item,
+    "UpdateTable" => update_table,
+    "UpdateTimeToLive" => update_time_to_live,
 }

@@ -27,6 +27,8 @@ pub struct Registry {
     /// SNS, for its links (signing certificate, subscribe and unsubscribe
     /// URLs) and the captured messages (`GET /_gureum/sns/messages`).
     pub sns: Arc<gureum_sns::SnsService>,
+    /// DynamoDB, for its TTL pass on the clock.
+    pub dynamodb: Arc<gureum_dynamodb::DynamoDbService>,
 }
 
 impl Registry {
@@ -83,11 +85,13 @@ impl Registry {
         let ec2 = gureum_ec2::Ec2Service::new(store.clone())
             .with_events(service_events.clone())
             .with_parameters(ssm.clone());
+        let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let list: Vec<Arc<dyn Service>> = vec![
             events.clone(),
             iam.clone(),
             sts,
-            Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
+            dynamodb.clone(),
+            Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone())),
             Arc::new(ec2),
             kms.clone(),
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
@@ -120,6 +124,7 @@ impl Registry {
             iam,
             events,
             sns,
+            dynamodb,
         }
     }
 

@@ -194,7 +194,8 @@ impl Server {
 const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Fires EventBridge's scheduled rules as Gureum's clock passes their
-/// times (off the async workers: it reads and writes the store).
+/// times, and runs DynamoDB's TTL pass (off the async workers: both read
+/// and write the store).
 async fn schedule_ticker(state: Arc<AppState>) {
     let mut interval = tokio::time::interval(SCHEDULE_TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -205,6 +206,9 @@ async fn schedule_ticker(state: Arc<AppState>) {
             let now = state.clock.now_millis();
             if let Err(e) = state.registry.events.fire_due_schedules(now) {
                 tracing::warn!(target: "gureum", "events schedules: {}", e.message);
+            }
+            if let Err(e) = state.registry.dynamodb.expire_due(now) {
+                tracing::warn!(target: "gureum", "dynamodb ttl: {}", e.message);
             }
         })
         .await;

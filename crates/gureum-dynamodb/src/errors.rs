@@ -1,0 +1,67 @@
+//! DynamoDB's errors, declared once (checked against
+//! `models/dynamodb.json` by the test below). Messages are those AWS
+//! answers on the wire; `ValidationException` is a
+//! [`gureum_core::CommonError`], built by [`validation`].
+
+use gureum_core::{AwsError, CommonError};
+
+gureum_core::aws_errors! {
+    /// DynamoDB's errors.
+    pub enum DynamoError {
+        /// A table (or index) that does not exist, as data-plane calls
+        /// word it.
+        NotFound = ("ResourceNotFoundException", 400, "Requested resource not found"),
+        /// A named table that does not exist (control-plane calls).
+        TableNotFound { name: String } = ("ResourceNotFoundException", 400,
+            "Requested resource not found: Table: {name} not found"),
+        /// A resource ARN that names no table.
+        ArnNotFound { arn: String } = ("ResourceNotFoundException", 400,
+            "Requested resource not found: ResourceArn: {arn} not found"),
+        /// CreateTable of a name in use.
+        TableExists { name: String } = ("ResourceInUseException", 400,
+            "Table already exists: {name}"),
+        /// An operation on a table not ACTIVE (or an index being built).
+        InUse { message: String } = ("ResourceInUseException", 400, "{message}"),
+        /// A condition that did not hold.
+        ConditionFailed = ("ConditionalCheckFailedException", 400, "The conditional request failed"),
+        /// A transaction some of whose items failed.
+        Cancelled { reasons: String, list: serde_json::Value } = ("TransactionCanceledException", 400,
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [{reasons}]",
+            CancellationReasons = list),
+        /// A client token reused with different parameters.
+        IdempotentMismatch = ("IdempotentParameterMismatchException", 400,
+            "Specified idempotency token was used with different request parameters within the 10-minute idempotency window."),
+        /// A PartiQL INSERT of a key that exists.
+        Duplicate = ("DuplicateItemException", 400, "Duplicate primary key exists in table"),
+        /// Account limits (tables, indexes being created).
+        Limit { message: String } = ("LimitExceededException", 400, "{message}"),
+    }
+}
+
+/// `ValidationException` with `message`.
+pub fn validation(message: impl Into<String>) -> AwsError {
+    CommonError::ValidationException {
+        message: message.into(),
+    }
+    .into()
+}
+
+/// `ValidationException` for an invalid parameter value, prefixed as AWS
+/// prefixes them.
+pub fn invalid(message: impl std::fmt::Display) -> AwsError {
+    validation(format!(
+        "One or more parameter values were invalid: {message}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_errors_match_the_model() {
+        let model = gureum_model::load("dynamodb").expect("model");
+        let problems = gureum_protocol::check_declared_errors(&model, DynamoError::DECLARED, &[]);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+}
