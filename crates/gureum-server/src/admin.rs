@@ -15,6 +15,8 @@
 //!
 //! * `GET /_gureum/events/deliveries`: what EventBridge rules delivered
 //!   through their recording sink (schedules due on the clock fire first).
+//! * `GET /_gureum/cloudwatch/actions`: the alarm actions CloudWatch ran
+//!   through its recording seam (alarms due on the clock evaluate first).
 //!
 //! They are unauthenticated: Gureum is a local development endpoint.
 
@@ -70,6 +72,7 @@ pub fn blocks(method: &str, path: &str) -> bool {
     method == "POST" && path != "/_gureum/clock"
         || path == "/_gureum/export"
         || path == "/_gureum/events/deliveries"
+        || path == "/_gureum/cloudwatch/actions"
 }
 
 /// Answers an admin path, or `None` when the path is not one.
@@ -95,6 +98,7 @@ pub fn handle(
         }
         ("GET", "/_gureum/export") => Some(crate::admin_state::export(state)),
         ("GET", "/_gureum/events/deliveries") => Some(event_deliveries(state)),
+        ("GET", "/_gureum/cloudwatch/actions") => Some(alarm_actions(state)),
         _ if path.starts_with("/_gureum/") => Some(json_response(
             404,
             json!({"error": "no such Gureum endpoint"}),
@@ -161,6 +165,31 @@ fn event_deliveries(state: &AppState) -> AdminResponse {
                 })
                 .collect();
             json_response(200, json!({ "deliveries": items }))
+        }
+        Err(e) => AdminResponse::internal(&e.message),
+    }
+}
+
+fn alarm_actions(state: &AppState) -> AdminResponse {
+    match state
+        .registry
+        .cloudwatch
+        .recorded_actions(state.clock.now_millis())
+    {
+        Ok(list) => {
+            let items: Vec<serde_json::Value> = list
+                .into_iter()
+                .map(|a| {
+                    json!({
+                        "account": a.account, "region": a.region, "action_arn": a.action_arn,
+                        "alarm_name": a.notice.alarm_name, "alarm_arn": a.notice.alarm_arn,
+                        "old_state": a.notice.old_state, "new_state": a.notice.new_state,
+                        "reason": a.notice.reason, "time_ms": a.notice.time_ms,
+                        "message": a.notice.message,
+                    })
+                })
+                .collect();
+            json_response(200, json!({ "actions": items }))
         }
         Err(e) => AdminResponse::internal(&e.message),
     }

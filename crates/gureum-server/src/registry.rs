@@ -24,6 +24,10 @@ pub struct Registry {
     /// EventBridge, for firing schedules on the clock and reading the
     /// recorded deliveries (`GET /_gureum/events/deliveries`).
     pub events: Arc<gureum_events::EventsService>,
+    /// CloudWatch, for evaluating alarms on the clock, reading the
+    /// recorded alarm actions (`GET /_gureum/cloudwatch/actions`), and as
+    /// the [`gureum_kit::metrics::MetricSink`] services emit metrics to.
+    pub cloudwatch: Arc<gureum_cloudwatch::CloudWatchService>,
 }
 
 impl Registry {
@@ -38,6 +42,9 @@ impl Registry {
         ));
         let credentials = vec![iam.credentials(), sts.credentials()];
         let events = Arc::new(gureum_events::EventsService::new(store.clone()));
+        // Alarm actions are recorded and alarm events dropped until SNS and
+        // EventBridge's service-event seam are wired here.
+        let cloudwatch = Arc::new(gureum_cloudwatch::CloudWatchService::new(store.clone()));
         // One KMS, served as `kms` and encrypting for SSM and Secrets Manager.
         let kms = Arc::new(gureum_kms::KmsService::with_authorizer(
             store.clone(),
@@ -51,6 +58,7 @@ impl Registry {
             ))
         };
         let list: Vec<Arc<dyn Service>> = vec![
+            cloudwatch.clone(),
             events.clone(),
             iam.clone(),
             sts,
@@ -82,6 +90,7 @@ impl Registry {
             credentials,
             iam,
             events,
+            cloudwatch,
         }
     }
 

@@ -189,11 +189,13 @@ impl Server {
     }
 }
 
-/// How often EventBridge's scheduled rules are checked against the clock.
+/// How often EventBridge's scheduled rules and CloudWatch's alarms are
+/// checked against the clock.
 const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Fires EventBridge's scheduled rules as Gureum's clock passes their
-/// times (off the async workers: it reads and writes the store).
+/// Fires EventBridge's scheduled rules and evaluates CloudWatch's alarms as
+/// Gureum's clock passes their times (off the async workers: it reads and
+/// writes the store).
 async fn schedule_ticker(state: Arc<AppState>) {
     let mut interval = tokio::time::interval(SCHEDULE_TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -204,6 +206,9 @@ async fn schedule_ticker(state: Arc<AppState>) {
             let now = state.clock.now_millis();
             if let Err(e) = state.registry.events.fire_due_schedules(now) {
                 tracing::warn!(target: "gureum", "events schedules: {}", e.message);
+            }
+            if let Err(e) = state.registry.cloudwatch.evaluate_due(now) {
+                tracing::warn!(target: "gureum", "cloudwatch alarms: {}", e.message);
             }
         })
         .await;
