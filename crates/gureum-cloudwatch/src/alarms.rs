@@ -222,6 +222,18 @@ pub(crate) fn put_metric_alarm(
             )));
         }
     }
+    if input.get("EvaluationCriteria").is_some() {
+        return Err(validation(
+            "EvaluationCriteria (PromQL alarms) is not supported by this endpoint; use MetricName or Metrics.",
+        ));
+    }
+    if let Some(i) = input.get("EvaluationInterval").and_then(Value::as_i64) {
+        if !(i == 10 || i == 20 || i == 30 || i >= 60 && i % 60 == 0) {
+            return Err(validation(
+                "EvaluationInterval must be 10, 20, 30 or a multiple of 60.",
+            ));
+        }
+    }
     let anomaly = op.contains("Upper") || op.contains("Lower");
     if anomaly {
         if input.get("ThresholdMetricId").is_none() {
@@ -744,6 +756,8 @@ pub(crate) fn describe_alarm_history(
             )));
         }
     }
+    // Gureum's alarms have no contributors (Metrics Insights alarms).
+    let contributor = input.get("AlarmContributorId").and_then(Value::as_str);
     let start = time_ms(input, "StartDate");
     let end = time_ms(input, "EndDate");
     let ascending = input.get("ScanBy").and_then(Value::as_str) == Some("TimestampAscending");
@@ -766,7 +780,8 @@ pub(crate) fn describe_alarm_history(
         .into_iter()
         .map(|(_, h)| h)
         .filter(|h| {
-            name.is_none_or(|n| h.alarm_name == n)
+            contributor.is_none()
+                && name.is_none_or(|n| h.alarm_name == n)
                 && (if types.is_empty() {
                     h.alarm_type == "MetricAlarm"
                 } else {

@@ -749,7 +749,12 @@ pub(crate) fn evaluate_due(svc: &CloudWatchService, now: i64) -> Result<usize, A
             continue;
         }
         let period = a.cfg("Period").and_then(Value::as_i64).unwrap_or(60);
-        let step = period.clamp(1, 60) * 1000;
+        let step = a
+            .cfg("EvaluationInterval")
+            .and_then(Value::as_i64)
+            .unwrap_or_else(|| period.clamp(1, 60))
+            .max(1)
+            * 1000;
         let due = last == 0 || now.div_euclid(step) != last.div_euclid(step);
         if due {
             match evaluate_one(svc, scope, a, now) {

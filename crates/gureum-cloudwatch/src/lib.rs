@@ -172,7 +172,14 @@ impl CloudWatchService {
             events,
             store,
             last_tick_ms: AtomicI64::new(0),
-            seq: AtomicU64::new(0),
+            // Keys are `time-seq`: start the sequence somewhere new each
+            // run, so a restart within the same millisecond cannot collide.
+            seq: AtomicU64::new(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| u64::from(d.subsec_nanos()))
+                    * 1000,
+            ),
             eval_lock: std::sync::Mutex::new(()),
         }
     }
@@ -196,7 +203,7 @@ impl CloudWatchService {
     /// A key suffix unique within this process: `time-seq`.
     fn time_key(&self, time_ms: i64) -> String {
         let n = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        format!("{time_ms:014}-{n:010}")
+        format!("{time_ms:014}-{n:016}")
     }
 
     /// Before every operation: alarms due on the clock are evaluated.

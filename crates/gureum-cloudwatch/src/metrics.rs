@@ -86,8 +86,14 @@ fn check_value(v: f64, member: &str) -> Result<f64, AwsError> {
 }
 
 /// One `MetricDatum` checked and turned into its metric and point.
-fn datum(ns: &str, d: &Value, n: usize, now: i64) -> Result<(MetricId, Point), AwsError> {
-    let m = format!("MetricData.member.{n}");
+fn datum(
+    ns: &str,
+    d: &Value,
+    list: &str,
+    n: usize,
+    now: i64,
+) -> Result<(MetricId, Point), AwsError> {
+    let m = format!("{list}.member.{n}");
     let name = d
         .get("MetricName")
         .and_then(Value::as_str)
@@ -264,10 +270,16 @@ pub(crate) fn store_points(
         ids.entry(id.key()).or_insert(id);
     }
     svc.store.write(|txn| -> Result<(), AwsError> {
-        for (key, bytes) in chunks {
-            let mut have = txn.get_bytes(&svc.chunks, &key)?.unwrap_or_default();
+        for (chunk, bytes) in chunks {
+            let tail = store::tail_key(&chunk);
+            let mut have = txn.get_bytes(&svc.chunks, &tail)?.unwrap_or_default();
+            if !have.is_empty() && have.len() + bytes.len() > store::TAIL_BYTES {
+                let sealed = format!("{chunk}/s{}", svc.time_key(now));
+                txn.put(&svc.chunks, &sealed, &have)?;
+                have.clear();
+            }
             have.extend_from_slice(&bytes);
-            txn.put(&svc.chunks, &key, &have)?;
+            txn.put(&svc.chunks, &tail, &have)?;
         }
         for (k, id) in ids {
             let key = scope.key(&k);
@@ -310,20 +322,45 @@ pub(crate) fn put_metric_data(
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    if data.is_empty() {
+    // Metrics with entities count toward the same limit; Gureum keeps the
+    // metrics (entities are not modelled, so `StrictEntityValidation` has
+    // nothing to refuse).
+    let _strict = input.get("StrictEntityValidation").and_then(Value::as_bool);
+    let entity: Vec<&[Value]> = input
+        .get("EntityMetricData")
+        .and_then(Value::as_array)
+        .map(|es| {
+            es.iter()
+                .map(|e| {
+                    e.get("MetricData")
+                        .and_then(Value::as_array)
+                        .map(Vec::as_slice)
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let total = data.len() + entity.iter().map(|d| d.len()).sum::<usize>();
+    if total == 0 {
         return Err(missing("MetricData"));
     }
-    if data.len() > MAX_METRICS {
+    if total > MAX_METRICS {
         return Err(invalid(format!(
             "The collection MetricData must not have a size greater than {MAX_METRICS}."
         )));
     }
     let now = ctx.clock.now_millis();
-    let batch = data
+    let mut batch = data
         .iter()
         .enumerate()
-        .map(|(i, d)| datum(ns, d, i + 1, now))
+        .map(|(i, d)| datum(ns, d, "MetricData", i + 1, now))
         .collect::<Result<Vec<_>, _>>()?;
+    for (e, list) in entity.iter().enumerate() {
+        let member = format!("EntityMetricData.member.{}.MetricData", e + 1);
+        for (i, d) in list.iter().enumerate() {
+            batch.push(datum(ns, d, &member, i + 1, now)?);
+        }
+    }
     store_points(svc, Scope::regional(ctx), batch, now)?;
     Ok(json!({}))
 }
@@ -364,6 +401,14 @@ pub(crate) fn list_metrics(
         }
     };
     let owning = input.get("IncludeLinkedAccounts").and_then(Value::as_bool) == Some(true);
+    // No account here is a monitoring account: another owner has no metrics.
+    if input
+        .get("OwningAccount")
+        .and_then(Value::as_str)
+        .is_some_and(|a| a != ctx.account_id)
+    {
+        return Ok(json!({ "Metrics": [] }));
+    }
     let scope = Scope::regional(ctx);
     let mut prefix = scope.prefix();
     if let Some(ns) = ns {

@@ -344,6 +344,23 @@ pub(crate) fn get_metric_data(
             )))
         }
     };
+    if let Some(tz) = input
+        .get("LabelOptions")
+        .and_then(|l| l.get("Timezone"))
+        .and_then(Value::as_str)
+    {
+        let b = tz.as_bytes();
+        let ok = b.len() == 5
+            && (b[0] == b'+' || b[0] == b'-')
+            && b[1..].iter().all(u8::is_ascii_digit)
+            && tz[1..3].parse::<u32>().is_ok_and(|h| h <= 23)
+            && tz[3..].parse::<u32>().is_ok_and(|m| m <= 59);
+        if !ok {
+            return Err(invalid(format!(
+                "The value {tz} for parameter LabelOptions.Timezone is invalid."
+            )));
+        }
+    }
     let max_points = input
         .get("MaxDatapoints")
         .and_then(Value::as_i64)

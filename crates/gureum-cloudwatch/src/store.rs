@@ -6,11 +6,14 @@
 //! descriptor lives in `cloudwatch.metrics` under
 //! `account/region/namespace␟name␟dimensions` (so `ListMetrics` with a
 //! namespace, or a namespace and a name, is a prefix scan), and its points
-//! in `cloudwatch.points` under `account/region/series/hour`: `series` is a
-//! 64-bit hash of the metric's identity in hex and `hour` the chunk's start
-//! in epoch milliseconds, zero-padded, so one metric's day is 24
-//! consecutive rows. A put appends encoded points to the chunk's bytes (no
-//! decoding); a read decodes only the chunks its range touches.
+//! in `cloudwatch.points` under `account/region/series/hour/part`:
+//! `series` is a 64-bit hash of the metric's identity in hex, `hour` the
+//! chunk's start in epoch milliseconds, zero-padded, and `part` either `t`
+//! (the hour's open tail) or `s…` (a sealed segment). A put appends encoded
+//! points to the tail's bytes (no decoding); a tail past [`TAIL_BYTES`] is
+//! sealed under a new `s…` key first, so a put rewrites at most a few KB
+//! however busy the metric. One metric's day of 1-minute data is 24 rows,
+//! and a read decodes only the rows of the hours its range touches.
 //!
 //! Points are stored raw (a value, a value/count list, or a statistic set,
 //! with its unit); roll-ups and retention tiers are applied at read time
@@ -21,6 +24,8 @@ use gureum_store::{Codec, CodecError, Table};
 
 /// One hour, the span of a chunk.
 pub const CHUNK_MS: i64 = 3_600_000;
+/// The size past which an hour's tail is sealed and a new one started.
+pub const TAIL_BYTES: usize = 4096;
 
 /// A metric's identity.
 #[derive(
@@ -254,10 +259,16 @@ impl Codec<Vec<u8>> for ChunkBytes {
 /// The chunk table's type.
 pub type Chunks = Table<Vec<u8>, ChunkBytes>;
 
-/// The chunk key of `series` for the hour holding `ts_ms`.
+/// The key prefix of `series`' chunk for the hour holding `ts_ms`
+/// (`…/series/hour`; its rows add `/t` or `/s…`).
 pub fn chunk_key(scope: Scope<'_>, series: &str, ts_ms: i64) -> String {
     let hour = ts_ms.div_euclid(CHUNK_MS) * CHUNK_MS;
     scope.key(&format!("{series}/{hour:014}"))
+}
+
+/// The open tail row of a chunk.
+pub fn tail_key(chunk: &str) -> String {
+    format!("{chunk}/t")
 }
 
 /// Every point of `series` with `start_ms <= ts < end_ms`, in chunk order
@@ -277,17 +288,19 @@ pub fn read_points(
     let last = chunk_key(scope, series, (end_ms - 1).max(0));
     let mut err = None;
     let prefix = scope.key(&format!("{series}/"));
-    // The first chunk is included: seek to just before it.
+    // The first chunk's rows are included: seek to just before them.
     let before = {
         let mut b = first.clone();
         b.pop();
         b
     };
+    let width = first.len();
     chunks.visit_prefix(&prefix, Some(&before), |key, bytes| {
-        if key > last.as_str() {
+        let hour = key.get(..width).unwrap_or(key);
+        if hour > last.as_str() {
             return std::ops::ControlFlow::Break(());
         }
-        if key < first.as_str() {
+        if hour < first.as_str() {
             return std::ops::ControlFlow::Continue(());
         }
         if let Err(e) = decode_chunk(&bytes, |p| {

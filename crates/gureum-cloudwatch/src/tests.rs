@@ -62,3 +62,268 @@ fn put_metric_data_then_statistics() {
     assert_eq!(dps[1]["SampleCount"], 3.0);
     assert_eq!(dps[0]["Unit"], "Milliseconds");
 }
+
+/// The start of the minute `back` minutes before now on `clock`.
+fn minute(clock: &Clock, back: i64) -> f64 {
+    ((clock.now_millis() / 60_000 - back) * 60) as f64
+}
+
+fn put(s: &CloudWatchService, c: &RequestContext, name: &str, ts: f64, v: f64) {
+    call(
+        s,
+        c,
+        "PutMetricData",
+        json!({"Namespace": "T", "MetricData": [{"MetricName": name, "Value": v, "Timestamp": ts}]}),
+    )
+    .expect("put");
+}
+
+fn alarm(s: &CloudWatchService, c: &RequestContext, name: &str, extra: Value) {
+    let mut input = json!({
+        "AlarmName": name, "Namespace": "T", "MetricName": name, "Statistic": "Maximum",
+        "Period": 60, "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "Threshold": 3.0,
+        "ComparisonOperator": "GreaterThanThreshold",
+    });
+    for (k, v) in extra.as_object().expect("object") {
+        if v.is_null() {
+            input.as_object_mut().expect("object").remove(k);
+        } else {
+            input[k] = v.clone();
+        }
+    }
+    call(s, c, "PutMetricAlarm", input).expect("alarm");
+}
+
+fn state_of(s: &CloudWatchService, c: &RequestContext, name: &str) -> (String, String) {
+    let out = call(
+        s,
+        c,
+        "DescribeAlarms",
+        json!({"AlarmNames": [name], "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}),
+    )
+    .expect("describe");
+    let a = out["MetricAlarms"]
+        .get(0)
+        .or_else(|| out["CompositeAlarms"].get(0))
+        .expect("alarm")
+        .clone();
+    (
+        a["StateValue"].as_str().expect("state").to_string(),
+        a["StateReason"].as_str().expect("reason").to_string(),
+    )
+}
+
+#[test]
+fn m_of_n_datapoints_decide_alarm() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    for (i, v) in [5.0, 1.0, 5.0].iter().enumerate() {
+        put(&s, &c, "two", minute(&clock, 3 - i as i64) + 1.0, *v);
+    }
+    for (i, v) in [5.0, 1.0, 1.0].iter().enumerate() {
+        put(&s, &c, "one", minute(&clock, 3 - i as i64) + 1.0, *v);
+    }
+    alarm(&s, &c, "two", json!({}));
+    alarm(&s, &c, "one", json!({}));
+    let (st, reason) = state_of(&s, &c, "two");
+    assert_eq!(st, "ALARM");
+    assert!(
+        reason.starts_with("Threshold Crossed: 2 out of the last 3 datapoints [5.0 ("),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with("were greater than the threshold (3.0) (minimum 2 datapoints for OK -> ALARM transition)."),
+        "{reason}"
+    );
+    assert_eq!(state_of(&s, &c, "one").0, "OK");
+}
+
+#[test]
+fn treat_missing_data_modes_when_every_period_is_missing() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    for mode in ["missing", "ignore", "breaching", "notBreaching"] {
+        alarm(&s, &c, mode, json!({"TreatMissingData": mode}));
+    }
+    let (st, reason) = state_of(&s, &c, "missing");
+    assert_eq!(st, "INSUFFICIENT_DATA");
+    assert_eq!(reason, "Unchecked: Initial alarm creation");
+    assert_eq!(state_of(&s, &c, "ignore").0, "INSUFFICIENT_DATA");
+    let (st, reason) = state_of(&s, &c, "breaching");
+    assert_eq!(st, "ALARM");
+    assert_eq!(
+        reason,
+        "Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [Breaching]."
+    );
+    let (st, reason) = state_of(&s, &c, "notBreaching");
+    assert_eq!(st, "OK");
+    assert!(reason.ends_with("treated as [NonBreaching]."), "{reason}");
+    // `ignore` keeps whatever state it had.
+    call(
+        &s,
+        &c,
+        "SetAlarmState",
+        json!({"AlarmName": "ignore", "StateValue": "ALARM", "StateReason": "set"}),
+    )
+    .expect("set");
+    clock.advance_millis(120_000);
+    assert_eq!(state_of(&s, &c, "ignore").0, "ALARM");
+}
+
+#[test]
+fn treat_missing_data_modes_with_one_breaching_point() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    for mode in ["missing", "breaching", "notBreaching"] {
+        let name = format!("one-{mode}");
+        put(&s, &c, &name, minute(&clock, 1) + 1.0, 9.0);
+        alarm(
+            &s,
+            &c,
+            &name,
+            json!({"TreatMissingData": mode, "MetricName": name}),
+        );
+    }
+    assert_eq!(state_of(&s, &c, "one-missing").0, "OK", "1 of 2 needed");
+    assert_eq!(
+        state_of(&s, &c, "one-breaching").0,
+        "ALARM",
+        "1 + 2 missing"
+    );
+    assert_eq!(state_of(&s, &c, "one-notBreaching").0, "OK");
+}
+
+#[test]
+fn percentile_alarms_read_extended_statistics() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    let ts = minute(&clock, 1) + 1.0;
+    call(
+        &s,
+        &c,
+        "PutMetricData",
+        json!({"Namespace": "T", "MetricData": [{"MetricName": "lat", "Timestamp": ts,
+            "Values": [1.0, 100.0], "Counts": [98.0, 2.0]}]}),
+    )
+    .expect("put");
+    let base = json!({"MetricName": "lat", "Statistic": null, "ExtendedStatistic": "p99",
+        "EvaluationPeriods": 1, "DatapointsToAlarm": 1, "Threshold": 50.0});
+    alarm(&s, &c, "p99", base);
+    assert_eq!(state_of(&s, &c, "p99").0, "ALARM");
+}
+
+#[test]
+fn a_busy_metric_seals_its_tail_and_reads_every_point() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    let ts = minute(&clock, 2);
+    for batch in 0..40 {
+        let data: Vec<Value> = (0..20)
+            .map(|i| json!({"MetricName": "busy", "Value": f64::from(batch * 20 + i), "Timestamp": ts + 1.0}))
+            .collect();
+        call(
+            &s,
+            &c,
+            "PutMetricData",
+            json!({"Namespace": "T", "MetricData": data}),
+        )
+        .expect("put");
+    }
+    let rows = s.chunks.scan_prefix("").expect("rows");
+    assert!(rows.len() > 2, "the tail was sealed: {} rows", rows.len());
+    assert!(rows
+        .iter()
+        .all(|(_, b)| b.len() <= crate::store::TAIL_BYTES));
+    let out = call(
+        &s,
+        &c,
+        "GetMetricStatistics",
+        json!({"Namespace": "T", "MetricName": "busy", "StartTime": ts, "EndTime": ts + 60.0,
+            "Period": 60, "Statistics": ["SampleCount", "Sum"]}),
+    )
+    .expect("stats");
+    assert_eq!(out["Datapoints"][0]["SampleCount"], 800.0);
+    assert_eq!(out["Datapoints"][0]["Sum"], f64::from(799 * 800 / 2));
+}
+
+#[test]
+fn composite_rules_follow_children_and_refuse_unknown_ones() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    alarm(&s, &c, "a", json!({}));
+    alarm(&s, &c, "b", json!({}));
+    let e = call(
+        &s,
+        &c,
+        "PutCompositeAlarm",
+        json!({"AlarmName": "both", "AlarmRule": "ALARM(a) AND ALARM(zz)"}),
+    )
+    .expect_err("unknown child");
+    assert_eq!(
+        e.message,
+        "Could not save the composite alarm as alarms [zz] in the alarm rule do not exist"
+    );
+    call(
+        &s,
+        &c,
+        "PutCompositeAlarm",
+        json!({"AlarmName": "both", "AlarmRule": "ALARM(a) AND NOT OK(b)"}),
+    )
+    .expect("composite");
+    assert_eq!(state_of(&s, &c, "both").0, "OK");
+    call(
+        &s,
+        &c,
+        "SetAlarmState",
+        json!({"AlarmName": "a", "StateValue": "ALARM", "StateReason": "x"}),
+    )
+    .expect("set");
+    assert_eq!(state_of(&s, &c, "both").0, "ALARM", "b is not OK");
+}
+
+#[test]
+fn metric_data_limits_and_timestamps() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    let many: Vec<Value> = (0..1001)
+        .map(|_| json!({"MetricName": "m", "Value": 1.0}))
+        .collect();
+    let e = call(
+        &s,
+        &c,
+        "PutMetricData",
+        json!({"Namespace": "T", "MetricData": many}),
+    )
+    .expect_err("too many");
+    assert_eq!(
+        e.message,
+        "The collection MetricData must not have a size greater than 1000."
+    );
+    let future = clock.now_millis() as f64 / 1000.0 + 3.0 * 3600.0;
+    let e = call(
+        &s,
+        &c,
+        "PutMetricData",
+        json!({"Namespace": "T", "MetricData": [{"MetricName": "m", "Value": 1.0, "Timestamp": future}]}),
+    )
+    .expect_err("future");
+    assert_eq!(e.code, "InvalidParameterValue");
+    let e = call(
+        &s,
+        &c,
+        "PutMetricData",
+        json!({"Namespace": "T", "MetricData": [{"MetricName": "m", "Values": [1.0, 2.0], "Counts": [1.0]}]}),
+    )
+    .expect_err("counts");
+    assert_eq!(
+        e.message,
+        "The parameters MetricData.member.1.Values and MetricData.member.1.Counts must be of the same size."
+    );
+}
