@@ -333,3 +333,37 @@ def test_metrics_and_alarms_survive_a_crash(cw, gureum):
     assert after["StateValue"] == before["StateValue"]
     assert cw2.list_metrics(Namespace="Shop")["Metrics"]
     assert len(actions(gureum, "high-load")) >= 2
+
+
+def signed(gureum, body, headers):
+    """Sends `body` signed for CloudWatch (SigV4, test/test); returns (status, text)."""
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+
+    req = botocore.awsrequest.AWSRequest(method="POST", url=gureum.endpoint + "/", data=body.encode(), headers=headers)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"), "monitoring", "us-east-1").add_auth(req)
+    prepared = req.prepare()
+    r = urllib.request.Request(prepared.url, data=prepared.body, headers=dict(prepared.headers), method="POST")
+    try:
+        with urllib.request.urlopen(r) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_the_query_and_json_protocols(gureum):
+    form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    status, text = signed(gureum, "Action=PutMetricData&Version=2010-08-01&Namespace=Query"
+                          "&MetricData.member.1.MetricName=Q&MetricData.member.1.Value=2", form)
+    assert status == 200, text
+    status, text = signed(gureum, "Action=ListMetrics&Version=2010-08-01&Namespace=Query", form)
+    assert status == 200 and "<ListMetricsResponse" in text and "<MetricName>Q</MetricName>" in text, text
+    status, text = signed(gureum, "Action=SetAlarmState&Version=2010-08-01&AlarmName=ghost"
+                          "&StateValue=OK&StateReason=x", form)
+    assert status == 404 and "<Code>ResourceNotFound</Code>" in text and "Alarm ghost not found" in text, text
+    js = {"Content-Type": "application/x-amz-json-1.0",
+          "X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics"}
+    status, text = signed(gureum, json.dumps({"Namespace": "Query"}), js)
+    assert status == 200, text
+    assert json.loads(text)["Metrics"] == [{"Namespace": "Query", "MetricName": "Q", "Dimensions": []}]
