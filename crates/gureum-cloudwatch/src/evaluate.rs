@@ -18,7 +18,7 @@
 
 use crate::actions::AlarmNotice;
 use crate::composite;
-use crate::metrics::{dimensions, read_buckets};
+use crate::metrics::{dimensions, read_buckets, Window};
 use crate::query;
 use crate::stats::Stat;
 use crate::store::{unit_index, MetricId};
@@ -166,7 +166,12 @@ fn slots(
         .and_then(Stat::parse)
         .unwrap_or(Stat::Average);
     let unit = a.cfg_str("Unit").and_then(unit_index);
-    let mut buckets = read_buckets(svc, scope, &id, start, end, period, unit)?;
+    let window = Window {
+        start_ms: start,
+        end_ms: end,
+        period_s: period,
+    };
+    let mut buckets = read_buckets(svc, scope, &id, window, unit, stat.needs_values())?;
     let out = (0..n)
         .map(|i| {
             let t = start + i * p;

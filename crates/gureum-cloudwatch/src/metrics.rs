@@ -460,22 +460,37 @@ pub(crate) fn list_metrics(
     Ok(Value::Object(out))
 }
 
-/// Reads one metric's points in `[start, end)` and aggregates them per
-/// period from `start` (only points of `unit` when given).
+/// A read: `[start_ms, end_ms)` in periods of `period_s` from the start.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Window {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub period_s: i64,
+}
+
+/// Reads one metric's points in the window and aggregates them per period
+/// (only points of `unit` when given; raw values kept when `keep_values`).
 pub(crate) fn read_buckets(
     svc: &CloudWatchService,
     scope: Scope<'_>,
     id: &MetricId,
-    start_ms: i64,
-    end_ms: i64,
-    period_s: i64,
+    w: Window,
     unit: Option<u8>,
+    keep_values: bool,
 ) -> Result<BTreeMap<i64, Agg>, AwsError> {
-    let mut points = Vec::new();
-    store::read_points(&svc.chunks, scope, &id.series(), start_ms, end_ms, |p| {
-        points.push(p)
+    let period_ms = w.period_s * 1000;
+    let start_ms = w.start_ms;
+    let mut out: BTreeMap<i64, Agg> = BTreeMap::new();
+    store::read_points(&svc.chunks, scope, &id.series(), start_ms, w.end_ms, |p| {
+        if unit.is_some_and(|u| u != p.unit) {
+            return;
+        }
+        let b = start_ms + (p.ts_ms - start_ms).div_euclid(period_ms) * period_ms;
+        out.entry(b)
+            .or_insert_with(|| Agg::new(keep_values))
+            .add(&p);
     })?;
-    Ok(stats::bucket(points, start_ms, period_s * 1000, unit))
+    Ok(out)
 }
 
 /// The checks on a period every read makes.
@@ -578,7 +593,13 @@ pub(crate) fn get_metric_statistics(
     let mut datapoints = Vec::new();
     if stats::period_serves(start, now, period) {
         let start_eff = aligned.max(now - stats::RETENTION_MS);
-        let buckets = read_buckets(svc, Scope::regional(ctx), &id, aligned, end, period, unit)?;
+        let raw = stats_wanted.iter().any(|(_, st, _)| st.needs_values());
+        let window = Window {
+            start_ms: aligned,
+            end_ms: end,
+            period_s: period,
+        };
+        let buckets = read_buckets(svc, Scope::regional(ctx), &id, window, unit, raw)?;
         for (ts, mut agg) in buckets {
             if ts < start_eff {
                 continue;

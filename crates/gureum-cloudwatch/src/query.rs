@@ -4,7 +4,7 @@
 
 use crate::errors::{invalid, missing, validation};
 use crate::math::{self, Env, Series, Val};
-use crate::metrics::{check_period, dimensions, read_buckets, time_ms, wire_time};
+use crate::metrics::{check_period, dimensions, read_buckets, time_ms, wire_time, Window};
 use crate::stats::{self, Stat};
 use crate::store::{unit_index, MetricId};
 use crate::{CloudWatchError, CloudWatchService};
@@ -173,7 +173,16 @@ impl Run<'_> {
                 unit,
             } => {
                 let buckets = read_buckets(
-                    self.svc, self.scope, mid, self.start, self.end, q.period, *unit,
+                    self.svc,
+                    self.scope,
+                    mid,
+                    Window {
+                        start_ms: self.start,
+                        end_ms: self.end,
+                        period_s: q.period,
+                    },
+                    *unit,
+                    stat.needs_values(),
                 )
                 .map_err(|e| e.message)?;
                 let points = buckets

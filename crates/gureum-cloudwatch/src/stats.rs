@@ -72,6 +72,11 @@ impl Stat {
         (lo < hi).then_some(Stat::TrimmedMean(lo, hi))
     }
 
+    /// Whether it needs the raw values (percentiles, trimmed means).
+    pub fn needs_values(&self) -> bool {
+        matches!(self, Stat::Percentile(_) | Stat::TrimmedMean(..))
+    }
+
     /// Either kind (`Stat` in `MetricStat`, an alarm's statistic).
     pub fn parse(name: &str) -> Option<Stat> {
         Stat::standard(name).or_else(|| Stat::extended(name))
@@ -96,9 +101,19 @@ pub struct Agg {
     pub raw: bool,
     /// The unit of the first point (index into [`crate::store::UNITS`]).
     pub unit: u8,
+    /// Whether raw values are kept (only percentiles need them).
+    pub keep_values: bool,
 }
 
 impl Agg {
+    /// An empty aggregate; `keep_values` for percentiles and trimmed means.
+    pub fn new(keep_values: bool) -> Agg {
+        Agg {
+            keep_values,
+            ..Agg::default()
+        }
+    }
+
     /// Adds one point.
     pub fn add(&mut self, p: &Point) {
         if self.count == 0.0 {
@@ -125,7 +140,9 @@ impl Agg {
                 self.min = self.min.min(*min);
                 self.max = self.max.max(*max);
                 if *count == 1.0 || min == max {
-                    self.values.push((*min, *count));
+                    if self.keep_values {
+                        self.values.push((*min, *count));
+                    }
                 } else {
                     self.raw = false;
                 }
@@ -138,7 +155,9 @@ impl Agg {
         self.sum += v * c;
         self.min = self.min.min(v);
         self.max = self.max.max(v);
-        self.values.push((v, c));
+        if self.keep_values {
+            self.values.push((v, c));
+        }
     }
 
     /// The statistic's value, `None` when it cannot be computed (no
@@ -154,14 +173,14 @@ impl Agg {
             Stat::Minimum => self.min,
             Stat::Maximum => self.max,
             Stat::Percentile(p) => {
-                if !self.percentiles_ok() {
+                if !self.percentiles_ok() || !self.keep_values {
                     return None;
                 }
                 self.sort();
                 percentile(&self.values, *p)
             }
             Stat::TrimmedMean(lo, hi) => {
-                if !self.percentiles_ok() {
+                if !self.percentiles_ok() || !self.keep_values {
                     return None;
                 }
                 self.sort();
@@ -268,7 +287,7 @@ pub fn bucket(
             continue;
         }
         let b = start_ms + (p.ts_ms - start_ms).div_euclid(period_ms) * period_ms;
-        out.entry(b).or_default().add(&p);
+        out.entry(b).or_insert_with(|| Agg::new(true)).add(&p);
     }
     out
 }
@@ -288,7 +307,7 @@ mod tests {
 
     #[test]
     fn standard_statistics_of_a_period() {
-        let mut a = Agg::default();
+        let mut a = Agg::new(true);
         for v in [1.0, 2.0, 3.0, 10.0] {
             a.add(&one(0, v));
         }
@@ -301,7 +320,7 @@ mod tests {
 
     #[test]
     fn percentiles_are_nearest_rank_over_weighted_values() {
-        let mut a = Agg::default();
+        let mut a = Agg::new(true);
         for v in 1..=100 {
             a.add(&one(0, f64::from(v)));
         }
@@ -309,7 +328,7 @@ mod tests {
         assert_eq!(a.stat(&Stat::Percentile(50.0)), Some(50.0));
         assert_eq!(a.stat(&Stat::Percentile(100.0)), Some(100.0));
         assert_eq!(a.stat(&Stat::Percentile(0.0)), Some(1.0));
-        let mut w = Agg::default();
+        let mut w = Agg::new(true);
         w.add(&Point {
             ts_ms: 0,
             unit: 0,
@@ -327,7 +346,7 @@ mod tests {
 
     #[test]
     fn percentiles_of_statistic_sets_or_negative_values_are_unavailable() {
-        let mut s = Agg::default();
+        let mut s = Agg::new(true);
         s.add(&Point {
             ts_ms: 0,
             unit: 0,
@@ -341,7 +360,7 @@ mod tests {
         });
         assert_eq!(s.stat(&Stat::Percentile(50.0)), None);
         assert_eq!(s.stat(&Stat::Average), Some(1.5));
-        let mut n = Agg::default();
+        let mut n = Agg::new(true);
         n.add(&one(0, -1.0));
         assert_eq!(n.stat(&Stat::Percentile(50.0)), None);
     }

@@ -327,3 +327,93 @@ fn metric_data_limits_and_timestamps() {
         "The parameters MetricData.member.1.Values and MetricData.member.1.Counts must be of the same size."
     );
 }
+
+/// The handlers' own costs, without HTTP (run in release:
+/// `cargo test --release -p gureum-cloudwatch -- --ignored --nocapture`).
+#[test]
+#[ignore = "a measurement: run in release with --nocapture"]
+fn handler_costs() {
+    let dir = std::env::temp_dir().join(format!("gureum-cw-bench-{}", std::process::id()));
+    let s = CloudWatchService::new(Store::open(&dir).expect("store"));
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    let values: Vec<f64> = (0..20).map(f64::from).collect();
+    let put = json!({"Namespace": "B", "MetricData": [{"MetricName": "P",
+        "Dimensions": [{"Name": "Host", "Value": "h1"}], "Values": values, "Unit": "Milliseconds"}]});
+    let n = 5000;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        call(&s, &c, "PutMetricData", put.clone()).expect("put");
+    }
+    println!(
+        "PutMetricData, 20 values: {:.1} µs",
+        t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
+    );
+
+    let end = minute(&clock, 0);
+    let start = end - 1440.0 * 60.0;
+    for m in 0..10 {
+        for b in 0..2 {
+            let data: Vec<Value> = (b * 720..(b + 1) * 720)
+                .map(|i| {
+                    json!({"MetricName": format!("M{m}"), "Value": f64::from(i % 97),
+                    "Timestamp": start + 60.0 * f64::from(i)})
+                })
+                .collect();
+            call(
+                &s,
+                &c,
+                "PutMetricData",
+                json!({"Namespace": "B", "MetricData": data}),
+            )
+            .expect("load");
+        }
+    }
+    let queries: Vec<Value> = (0..10)
+        .map(|m| {
+            json!({"Id": format!("m{m}"), "MetricStat": {"Metric": {"Namespace": "B",
+            "MetricName": format!("M{m}")}, "Period": 60, "Stat": "Average"}})
+        })
+        .collect();
+    let q = json!({"MetricDataQueries": queries, "StartTime": start, "EndTime": end});
+    let reads = 50;
+    let t = std::time::Instant::now();
+    let mut points = 0;
+    for _ in 0..reads {
+        let out = call(&s, &c, "GetMetricData", q.clone()).expect("read");
+        points = out["MetricDataResults"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| r["Values"].as_array().map_or(0, Vec::len))
+            .sum::<usize>();
+    }
+    println!(
+        "GetMetricData, 1 day x 10 metrics ({points} datapoints): {:.2} ms",
+        t.elapsed().as_secs_f64() * 1e3 / f64::from(reads)
+    );
+
+    for i in 0..1000 {
+        alarm(
+            &s,
+            &c,
+            &format!("a{i}"),
+            json!({"MetricName": format!("M{}", i % 10),
+            "Namespace": "B", "EvaluationPeriods": 5, "DatapointsToAlarm": 3}),
+        );
+    }
+    let t = std::time::Instant::now();
+    let passes = 5;
+    for _ in 0..passes {
+        clock.advance_millis(60_000);
+        s.evaluate_due(clock.now_millis()).expect("evaluate");
+    }
+    let per_pass = t.elapsed().as_secs_f64() / f64::from(passes);
+    println!(
+        "1,000 alarms evaluated: {:.1} ms a minute = {:.2} % of one core",
+        per_pass * 1e3,
+        per_pass / 60.0 * 100.0
+    );
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
