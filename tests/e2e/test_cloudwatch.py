@@ -201,6 +201,23 @@ def test_an_alarm_goes_ok_then_alarm_within_one_period_and_runs_its_action(cw, g
         Namespace="Svc", MetricName="Load", Dimensions=dims)["MetricAlarms"]] == ["high-load"]
 
 
+def test_get_metric_widget_image_draws_the_series(cw, gureum):
+    t0 = minute_start(gureum, back=30)
+    cw.put_metric_data(Namespace="Widget", MetricData=[
+        {"MetricName": "W", "Timestamp": at(t0 + 60 * i), "Value": float(i % 7)} for i in range(30)])
+    widget = {"metrics": [["Widget", "W"]], "period": 60, "stat": "Average", "start": "-PT1H",
+              "width": 400, "height": 200}
+    png = cw.get_metric_widget_image(MetricWidget=json.dumps(widget))["MetricWidgetImage"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (400, 200)
+    # The first series colour (index 3) appears among the pixels.
+    idat = png.index(b"IDAT")
+    assert b"\x03" in png[idat:]
+    code, _ = error(cw.get_metric_widget_image, MetricWidget="{not json")
+    assert code == "ValidationError"
+
+
 def test_missing_data_treated_as_breaching_and_m_of_n(cw, gureum):
     cw.put_metric_alarm(
         AlarmName="silent", Namespace="Svc", MetricName="Heartbeat", Statistic="Sum", Period=60,

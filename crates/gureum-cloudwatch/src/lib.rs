@@ -1,6 +1,6 @@
 //! Amazon CloudWatch (smithy-rpc-v2-cbor, json 1.0 and query; regional):
 //! metrics, metric math, alarms evaluated on Gureum's clock, composite
-//! alarms, dashboards and tags.
+//! alarms, dashboards, tags and metric widget images.
 //!
 //! Tables (keys from [`gureum_core::Scope`]):
 //! - `cloudwatch.metrics`: `account/region/namespace␟name␟dims` → a
@@ -21,7 +21,7 @@
 //! `query.rs` (`GetMetricData`), `alarms.rs` (alarm operations),
 //! `evaluate.rs` (the engine on the clock), [`composite`] (rule language),
 //! [`actions`] (the seam alarm actions leave through), `dashboards.rs`,
-//! `tags.rs`, `sink.rs` (the [`gureum_kit::metrics::MetricSink`] other
+//! `tags.rs`, `widget.rs` (`GetMetricWidgetImage`'s PNG), `sink.rs` (the [`gureum_kit::metrics::MetricSink`] other
 //! services emit through).
 
 pub mod actions;
@@ -38,6 +38,7 @@ mod metrics;
 mod query;
 mod sink;
 mod tags;
+mod widget;
 
 pub use actions::{ActionRecord, AlarmActions, AlarmNotice, RecordingActions};
 pub use errors::CloudWatchError;
@@ -277,6 +278,9 @@ impl CloudWatchService {
     fn list_tags_for_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
         tags::list_tags_for_resource(self, ctx, &input)
     }
+    fn get_metric_widget_image(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        widget::get_metric_widget_image(self, ctx, &input)
+    }
 }
 
 gureum_core::service_operations! {
@@ -303,6 +307,7 @@ gureum_core::service_operations! {
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
     "ListTagsForResource" => list_tags_for_resource,
+    "GetMetricWidgetImage" => get_metric_widget_image,
 }
 
 #[cfg(test)]
