@@ -218,6 +218,30 @@ def test_get_metric_widget_image_draws_the_series(cw, gureum):
     assert code == "ValidationError"
 
 
+def test_sqs_queue_depth_arrives_as_aws_sqs_metrics(cw, gureum):
+    import time
+
+    sqs = gureum.client("sqs")
+    url = sqs.create_queue(QueueName="depth")["QueueUrl"]
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i))
+    advance(gureum, 60)
+    dims = [{"Name": "QueueName", "Value": "depth"}]
+    deadline = time.time() + 10
+    while True:
+        t = now_s(gureum)
+        dps = cw.get_metric_statistics(
+            Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible", Dimensions=dims,
+            StartTime=at(t - 300), EndTime=at(t + 60), Period=60, Statistics=["Maximum"])["Datapoints"]
+        if any(d["Maximum"] == 3.0 for d in dps) or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert any(d["Maximum"] == 3.0 and d["Unit"] == "Count" for d in dps), dps
+    names = {m["MetricName"] for m in cw.list_metrics(Namespace="AWS/SQS", Dimensions=dims)["Metrics"]}
+    assert names == {"ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible",
+                     "ApproximateNumberOfMessagesDelayed"}
+
+
 def test_missing_data_treated_as_breaching_and_m_of_n(cw, gureum):
     cw.put_metric_alarm(
         AlarmName="silent", Namespace="Svc", MetricName="Heartbeat", Statistic="Sum", Period=60,

@@ -28,6 +28,8 @@ pub struct Registry {
     /// recorded alarm actions (`GET /_gureum/cloudwatch/actions`), and as
     /// the [`gureum_kit::metrics::MetricSink`] services emit metrics to.
     pub cloudwatch: Arc<gureum_cloudwatch::CloudWatchService>,
+    /// SQS, whose queue depths the ticker emits to CloudWatch each minute.
+    pub sqs: Arc<gureum_sqs::SqsService>,
 }
 
 impl Registry {
@@ -45,6 +47,7 @@ impl Registry {
         // Alarm actions are recorded and alarm events dropped until SNS and
         // EventBridge's service-event seam are wired here.
         let cloudwatch = Arc::new(gureum_cloudwatch::CloudWatchService::new(store.clone()));
+        let sqs = Arc::new(gureum_sqs::SqsService::new(store.clone()));
         // One KMS, served as `kms` and encrypting for SSM and Secrets Manager.
         let kms = Arc::new(gureum_kms::KmsService::with_authorizer(
             store.clone(),
@@ -82,7 +85,7 @@ impl Registry {
                     encryptor("secretsmanager"),
                 ),
             ),
-            Arc::new(gureum_sqs::SqsService::new(store.clone())),
+            sqs.clone(),
         ];
         Registry {
             services: list.into_iter().map(|s| (s.model_name(), s)).collect(),
@@ -91,6 +94,7 @@ impl Registry {
             iam,
             events,
             cloudwatch,
+            sqs,
         }
     }
 

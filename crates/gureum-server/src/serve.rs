@@ -199,11 +199,21 @@ const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 async fn schedule_ticker(state: Arc<AppState>) {
     let mut interval = tokio::time::interval(SCHEDULE_TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The minute of Gureum's clock service metrics were last emitted in.
+    let metrics_minute = Arc::new(std::sync::atomic::AtomicI64::new(0));
     loop {
         interval.tick().await;
         let state = state.clone();
+        let metrics_minute = metrics_minute.clone();
         let _ = tokio::task::spawn_blocking(move || {
             let now = state.clock.now_millis();
+            let minute = now.div_euclid(60_000);
+            if metrics_minute.swap(minute, std::sync::atomic::Ordering::Relaxed) != minute {
+                let sink = state.registry.cloudwatch.as_ref();
+                if let Err(e) = state.registry.sqs.emit_metrics(sink, now) {
+                    tracing::warn!(target: "gureum", "sqs metrics: {}", e.message);
+                }
+            }
             if let Err(e) = state.registry.events.fire_due_schedules(now) {
                 tracing::warn!(target: "gureum", "events schedules: {}", e.message);
             }
