@@ -94,18 +94,23 @@ pub(crate) fn validate_body(body: &str) -> Vec<Value> {
                         ));
                     }
                     if ty == Some("metric") {
-                        if let Some(m) = p.get("metrics") {
-                            if !m.is_array() {
-                                out.push(message(
-                                    &format!("{path}/properties/metrics"),
-                                    "Should be array",
-                                ));
-                            }
-                        } else if p.get("annotations").is_none() {
-                            out.push(message(
+                        metric_widget(&path, p, &mut out);
+                    }
+                    if ty == Some("alarm") {
+                        match p.get("alarms").map(Value::as_array) {
+                            None => out.push(message(
                                 &format!("{path}/properties"),
-                                "Should have required property 'metrics'",
-                            ));
+                                "Should have required property 'alarms'",
+                            )),
+                            Some(None) => out.push(message(
+                                &format!("{path}/properties/alarms"),
+                                "Should be array",
+                            )),
+                            Some(Some(a)) if a.is_empty() => out.push(message(
+                                &format!("{path}/properties/alarms"),
+                                "Should NOT have less than 1 items",
+                            )),
+                            Some(Some(_)) => {}
                         }
                     }
                 }
@@ -113,6 +118,47 @@ pub(crate) fn validate_body(body: &str) -> Vec<Value> {
         }
     }
     out
+}
+
+/// A metric widget's `properties`: `metrics` (an array of arrays of
+/// strings, an options object last) or `annotations`.
+fn metric_widget(path: &str, p: &Value, out: &mut Vec<Value>) {
+    let props = format!("{path}/properties");
+    match p.get("metrics") {
+        None if p.get("annotations").is_none() => {
+            out.push(message(&props, "Should have required property 'metrics'"));
+            out.push(message(
+                &props,
+                "The metric widget should have specified a region and a data source or an alarm annotation",
+            ));
+            out.push(message(
+                &props,
+                "Should have required property 'annotations'",
+            ));
+        }
+        None => {}
+        Some(Value::Array(rows)) => {
+            for (i, row) in rows.iter().enumerate() {
+                let ok = row.as_array().is_some_and(|items| {
+                    items
+                        .iter()
+                        .enumerate()
+                        .all(|(k, v)| v.is_string() || (v.is_object() && k + 1 == items.len()))
+                });
+                if !ok {
+                    let at = format!("{props}/metrics/{i}");
+                    if !row.is_array() {
+                        out.push(message(&at, "Should be array"));
+                    }
+                    out.push(message(
+                        &at,
+                        "Field \"metrics\" has to be an array of array of strings, with an optional metricRenderer object as last element",
+                    ));
+                }
+            }
+        }
+        Some(_) => out.push(message(&format!("{props}/metrics"), "Should be array")),
+    }
 }
 
 fn check_name(name: &str) -> Result<(), AwsError> {
@@ -150,19 +196,17 @@ pub(crate) fn put_dashboard(
             count: problems.len(),
         }
         .into();
-        let list = problems
+        // AWS lists them after the sentence as pretty JSON.
+        let listed: Vec<Value> = problems
             .iter()
-            .map(|p| {
-                format!(
-                    "{{\"dataPath\":\"{}\",\"message\":\"{}\"}}",
-                    p["DataPath"].as_str().unwrap_or(""),
-                    p["Message"].as_str().unwrap_or("")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",");
+            .map(|p| json!({"dataPath": p["DataPath"], "message": p["Message"]}))
+            .collect();
         let mut e = e;
-        e.message = format!("{}[{list}]", e.message);
+        e.message = format!(
+            "{}\n{}",
+            e.message.trim_end(),
+            serde_json::to_string_pretty(&listed).unwrap_or_default()
+        );
         return Err(e.with_field("DashboardValidationMessages", Value::Array(problems)));
     }
     let scope = Scope::global(ctx);

@@ -29,7 +29,7 @@ gureum_core::aws_errors! {
         /// A dashboard body that fails validation (the messages ride in
         /// `DashboardValidationMessages`).
         BadDashboard { count: usize } = ("DashboardInvalidInputError", 400,
-            "The dashboard body is invalid, there are {count} validation errors: "),
+            "The dashboard body is invalid, there are {count} validation errors:"),
         /// Tagging a resource ARN that names nothing.
         NoSuchResource { arn: String } = ("ResourceNotFoundException", 404,
             "The specified resource does not exist: {arn}"),

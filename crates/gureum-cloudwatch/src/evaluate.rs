@@ -281,7 +281,25 @@ pub(crate) fn evaluate_metric(
         }
     }
     let breaching = considered.iter().filter(|c| c.2).count();
-    let alarm = breaching >= m;
+    // AWS also alarms when the oldest breaching datapoint is at least M
+    // periods old and every more recent one is breaching or missing
+    // (`- - X - -` with M = 3 alarms even though missing data is missing).
+    let lagging = slots
+        .iter()
+        .rev()
+        .enumerate()
+        .filter(|(_, (_, v))| v.is_some_and(|(v, _)| breaches(op, v, threshold)))
+        .map(|(age, _)| age + 1)
+        .max()
+        .is_some_and(|oldest| {
+            oldest >= m
+                && slots
+                    .iter()
+                    .rev()
+                    .take(oldest)
+                    .all(|(_, v)| v.is_none_or(|(v, _)| breaches(op, v, threshold)))
+        });
+    let alarm = breaching >= m || lagging;
     let shown: Vec<String> = considered
         .iter()
         .filter(|c| c.2 == alarm)

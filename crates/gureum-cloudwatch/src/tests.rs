@@ -417,3 +417,53 @@ fn handler_costs() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_old_enough_breach_with_only_missing_data_after_it_alarms() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    // `X -` over the last three periods, M = 2: the breach is two periods
+    // old and nothing newer contradicts it.
+    put(&s, &c, "lag", minute(&clock, 2) + 1.0, 9.0);
+    alarm(&s, &c, "lag", json!({}));
+    assert_eq!(state_of(&s, &c, "lag").0, "ALARM");
+    // `X 1`: a newer datapoint that does not breach keeps it OK.
+    put(&s, &c, "lag2", minute(&clock, 2) + 1.0, 9.0);
+    put(&s, &c, "lag2", minute(&clock, 1) + 1.0, 1.0);
+    alarm(&s, &c, "lag2", json!({}));
+    assert_eq!(state_of(&s, &c, "lag2").0, "OK");
+}
+
+#[test]
+fn dashboard_bodies_are_validated_with_aws_messages() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    let body = json!({"widgets": [{"type": "metric", "properties": {}}]}).to_string();
+    let e = call(
+        &s,
+        &c,
+        "PutDashboard",
+        json!({"DashboardName": "d", "DashboardBody": body}),
+    )
+    .expect_err("invalid");
+    assert_eq!(e.code, "DashboardInvalidInputError");
+    assert!(
+        e.message.starts_with(
+            "The dashboard body is invalid, there are 3 validation errors:\n[\n  {\n    \"dataPath\": \"/widgets/0/properties\",\n    \"message\": \"Should have required property 'metrics'\"\n  },"
+        ),
+        "{}",
+        e.message
+    );
+    let e = call(
+        &s,
+        &c,
+        "PutDashboard",
+        json!({"DashboardName": "bad name!", "DashboardBody": "{\"widgets\": []}"}),
+    )
+    .expect_err("name");
+    assert_eq!(e.code, "InvalidParameterValue");
+    let e = call(&s, &c, "GetDashboard", json!({"DashboardName": "none"})).expect_err("missing");
+    assert_eq!(e.message, "Dashboard none does not exist");
+}
