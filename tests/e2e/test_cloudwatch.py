@@ -242,6 +242,54 @@ def test_sqs_queue_depth_arrives_as_aws_sqs_metrics(cw, gureum):
                      "ApproximateNumberOfMessagesDelayed"}
 
 
+def test_paging_and_large_gzipped_batches(cw, gureum):
+    # 600 metrics in one request: botocore gzips a body this large.
+    cw.put_metric_data(Namespace="Many", MetricData=[
+        {"MetricName": f"m{i:03}", "Dimensions": [{"Name": "Shard", "Value": str(i)}], "Value": 1.0}
+        for i in range(600)])
+    first = cw.list_metrics(Namespace="Many")
+    assert len(first["Metrics"]) == 500 and "NextToken" in first
+    rest = cw.list_metrics(Namespace="Many", NextToken=first["NextToken"])
+    assert len(rest["Metrics"]) == 100 and "NextToken" not in rest
+    names = {m["MetricName"] for m in first["Metrics"] + rest["Metrics"]}
+    assert len(names) == 600
+    for i in range(3):
+        cw.put_metric_alarm(AlarmName=f"page-{i}", Namespace="Many", MetricName="m000", Statistic="Sum",
+                            Period=60, EvaluationPeriods=1, Threshold=1,
+                            ComparisonOperator="GreaterThanThreshold")
+    page = cw.describe_alarms(AlarmNamePrefix="page-", MaxRecords=2)
+    assert [a["AlarmName"] for a in page["MetricAlarms"]] == ["page-0", "page-1"]
+    page2 = cw.describe_alarms(AlarmNamePrefix="page-", MaxRecords=2, NextToken=page["NextToken"])
+    assert [a["AlarmName"] for a in page2["MetricAlarms"]] == ["page-2"] and "NextToken" not in page2
+    assert error(cw.describe_alarms, NextToken="bogus")[0] == "InvalidNextToken"
+    cw.delete_alarms(AlarmNames=["page-0", "page-1", "page-2"])
+    assert error(cw.delete_alarms, AlarmNames=["page-0"]) == ("ResourceNotFound", "The named resource does not exist.")
+
+
+def test_disabled_actions_and_ec2_actions(cw, gureum):
+    stop = "arn:aws:automate:us-east-1:ec2:stop"
+    cw.put_metric_alarm(AlarmName="ec2-stop", Namespace="Svc", MetricName="Idle", Statistic="Average",
+                        Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+                        Dimensions=[{"Name": "InstanceId", "Value": "i-0123456789abcdef0"}],
+                        AlarmActions=[stop], ActionsEnabled=False)
+    cw.set_alarm_state(AlarmName="ec2-stop", StateValue="ALARM", StateReason="test")
+    assert actions(gureum, "ec2-stop") == []
+    cw.enable_alarm_actions(AlarmNames=["ec2-stop"])
+    assert state(cw, "ec2-stop")["ActionsEnabled"] is True
+    cw.set_alarm_state(AlarmName="ec2-stop", StateValue="OK", StateReason="test")
+    cw.set_alarm_state(AlarmName="ec2-stop", StateValue="ALARM", StateReason="test")
+    assert [a["action_arn"] for a in actions(gureum, "ec2-stop")] == [stop]
+    code, msg = error(cw.put_metric_alarm, AlarmName="bad-ec2", Namespace="Svc", MetricName="Idle",
+                      Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=1,
+                      ComparisonOperator="GreaterThanThreshold",
+                      AlarmActions=["arn:aws:automate:us-east-1:ec2:explode"])
+    assert code == "ValidationError"
+    hist = cw.describe_alarm_history(AlarmName="ec2-stop", HistoryItemType="Action")["AlarmHistoryItems"]
+    assert hist[0]["HistorySummary"] == f"Successfully executed action {stop}"
+    conf = cw.describe_alarm_history(AlarmName="ec2-stop", HistoryItemType="ConfigurationUpdate")
+    assert conf["AlarmHistoryItems"][0]["HistorySummary"] == 'Alarm "ec2-stop" created'
+
+
 def test_missing_data_treated_as_breaching_and_m_of_n(cw, gureum):
     cw.put_metric_alarm(
         AlarmName="silent", Namespace="Svc", MetricName="Heartbeat", Statistic="Sum", Period=60,

@@ -114,15 +114,11 @@ fn save(
             )));
         }
         let alarm = match existing {
+            // An update keeps the state, and ignores `Tags` (AWS: use
+            // TagResource to change an existing alarm's tags).
             Some(mut a) => {
                 a.config = config.clone();
                 a.config_updated_ms = now;
-                for (k, v) in &tags {
-                    match a.tags.iter_mut().find(|(ek, _)| ek == k) {
-                        Some(t) => t.1 = v.clone(),
-                        None => a.tags.push((k.clone(), v.clone())),
-                    }
-                }
                 a
             }
             None => Alarm {
@@ -264,7 +260,18 @@ pub(crate) fn put_metric_alarm(
                 )));
             }
             let queries = query::parse_queries(list, "Metrics")?;
-            let returning = queries.iter().filter(|q| q.return_data).count();
+            let band = input.get("ThresholdMetricId").and_then(Value::as_str);
+            let returning = queries
+                .iter()
+                .filter(|q| q.return_data && Some(q.id.as_str()) != band)
+                .count();
+            if let Some(b) = band {
+                if !queries.iter().any(|q| q.id == b) {
+                    return Err(validation(format!(
+                        "ThresholdMetricId {b} does not name an element of the metrics list."
+                    )));
+                }
+            }
             if returning != 1 {
                 return Err(validation(
                     "Exactly one element of the metrics list should return data.",
@@ -774,6 +781,8 @@ pub(crate) fn describe_alarm_history(
             .ok_or(CloudWatchError::BadToken)?,
     };
     let scope = Scope::regional(ctx);
+    // AWS keeps 30 days of alarm history.
+    let kept_since = ctx.clock.now_millis() - 30 * 86_400_000;
     let mut items: Vec<HistoryItem> = svc
         .history
         .scan_prefix(&scope.prefix())?
@@ -781,6 +790,7 @@ pub(crate) fn describe_alarm_history(
         .map(|(_, h)| h)
         .filter(|h| {
             contributor.is_none()
+                && h.time_ms >= kept_since
                 && name.is_none_or(|n| h.alarm_name == n)
                 && (if types.is_empty() {
                     h.alarm_type == "MetricAlarm"

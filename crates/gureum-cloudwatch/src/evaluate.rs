@@ -109,12 +109,16 @@ fn breaches(op: &str, v: f64, t: f64) -> bool {
 /// One period's value: its start, the statistic's value and the samples.
 type Slot = (i64, Option<(f64, f64)>);
 
+/// An anomaly band per period start: (lower, upper).
+type Bands = std::collections::HashMap<i64, (f64, f64)>;
+
 /// The alarm's last `n` complete periods before `now`, oldest first.
 fn slots(
     svc: &CloudWatchService,
     scope: Scope<'_>,
     a: &Alarm,
     now: i64,
+    bands: &mut Bands,
 ) -> Result<Option<(Vec<Slot>, i64, i64)>, AwsError> {
     let n = a
         .cfg("EvaluationPeriods")
@@ -134,10 +138,31 @@ fn slots(
         let p = period * 1000;
         let end = now.div_euclid(p) * p;
         let start = end - n * p;
-        let answers = query::run(svc, scope, &queries, start, end)?;
-        let Some(ans) = answers.iter().find(|x| x.return_data) else {
+        // An anomaly band is trained over the last day, not just the
+        // periods evaluated.
+        let query_start = if a.cfg("ThresholdMetricId").is_some() {
+            end - n.max((86_400_000 / p).min(1440)) * p
+        } else {
+            start
+        };
+        let answers = query::run(svc, scope, &queries, query_start, end)?;
+        let tid = a.cfg_str("ThresholdMetricId");
+        let Some(ans) = answers
+            .iter()
+            .find(|x| x.return_data && Some(x.id.as_str()) != tid)
+        else {
             return Ok(None);
         };
+        if let Some(tid) = a.cfg_str("ThresholdMetricId") {
+            let band: Vec<&query::Answer> = answers.iter().filter(|x| x.id == tid).collect();
+            if let [lo, hi] = band.as_slice() {
+                for (t, l) in &lo.points {
+                    if let Some((_, h)) = hi.points.iter().find(|(ht, _)| ht == t) {
+                        bands.insert(*t, (*l, *h));
+                    }
+                }
+            }
+        }
         let out = (0..n)
             .map(|i| {
                 let t = start + i * p;
@@ -195,11 +220,25 @@ pub(crate) fn evaluate_metric(
     let op = a
         .cfg_str("ComparisonOperator")
         .unwrap_or("GreaterThanThreshold");
-    let Some(threshold) = a.cfg("Threshold").and_then(Value::as_f64) else {
+    let anomaly = a.cfg("ThresholdMetricId").is_some();
+    let threshold = match a.cfg("Threshold").and_then(Value::as_f64) {
+        Some(t) => t,
+        None if anomaly => f64::NAN,
+        None => return Ok(None),
+    };
+    let mut bands = Bands::new();
+    let Some((slots, start, period)) = slots(svc, scope, a, now, &mut bands)? else {
         return Ok(None);
     };
-    let Some((slots, start, period)) = slots(svc, scope, a, now)? else {
-        return Ok(None);
+    let breaches = |t: i64, v: f64| -> bool {
+        if !anomaly {
+            return breaches(op, v, threshold);
+        }
+        bands.get(&t).is_some_and(|(lo, hi)| match op {
+            "LessThanLowerThreshold" => v < *lo,
+            "GreaterThanUpperThreshold" => v > *hi,
+            _ => v < *lo || v > *hi,
+        })
     };
     let n = slots.len();
     let m = a
@@ -274,7 +313,7 @@ pub(crate) fn evaluate_metric(
     let mut considered: Vec<(i64, Option<f64>, bool)> = Vec::new();
     for (t, v) in slots.iter().rev() {
         match v {
-            Some((v, _)) => considered.push((*t, Some(*v), breaches(op, *v, threshold))),
+            Some((v, _)) => considered.push((*t, Some(*v), breaches(*t, *v))),
             None if tmd == "breaching" => considered.push((*t, None, true)),
             None if tmd == "notBreaching" => considered.push((*t, None, false)),
             None => {}
@@ -288,7 +327,7 @@ pub(crate) fn evaluate_metric(
         .iter()
         .rev()
         .enumerate()
-        .filter(|(_, (_, v))| v.is_some_and(|(v, _)| breaches(op, v, threshold)))
+        .filter(|(_, (t, v))| v.is_some_and(|(v, _)| breaches(*t, v)))
         .map(|(age, _)| age + 1)
         .max()
         .is_some_and(|oldest| {
@@ -297,7 +336,7 @@ pub(crate) fn evaluate_metric(
                     .iter()
                     .rev()
                     .take(oldest)
-                    .all(|(_, v)| v.is_none_or(|(v, _)| breaches(op, v, threshold)))
+                    .all(|(t, v)| v.is_none_or(|(v, _)| breaches(*t, v)))
         });
     let alarm = breaching >= m || lagging;
     let shown: Vec<String> = considered
@@ -307,9 +346,19 @@ pub(crate) fn evaluate_metric(
         .collect();
     let count = considered.iter().filter(|c| c.2 == alarm).count();
     let not = if alarm { "" } else { "not " };
+    // An anomaly alarm names the band of its newest period instead.
+    let (words, thr) = if anomaly {
+        let newest = slots.last().and_then(|(t, _)| bands.get(t));
+        let band = newest.map_or_else(String::new, |(lo, hi)| {
+            format!("{}, {}", java_double(*lo), java_double(*hi))
+        });
+        ("outside", format!("band [{band}]"))
+    } else {
+        (words, format!("threshold ({thr})"))
+    };
     let reason = if n == 1 {
         format!(
-            "Threshold Crossed: 1 datapoint [{}] was {not}{words} the threshold ({thr}).",
+            "Threshold Crossed: 1 datapoint [{}] was {not}{words} the {thr}.",
             shown.join(", ")
         )
     } else {
@@ -319,7 +368,7 @@ pub(crate) fn evaluate_metric(
             (n - m + 1, "ALARM -> OK")
         };
         format!(
-            "Threshold Crossed: {count} out of the last {n} datapoints [{}] were {not}{words} the threshold ({thr}) (minimum {} for {transition} transition).",
+            "Threshold Crossed: {count} out of the last {n} datapoints [{}] were {not}{words} the {thr} (minimum {} for {transition} transition).",
             shown.join(", "),
             plural(need, "datapoint", "datapoints")
         )

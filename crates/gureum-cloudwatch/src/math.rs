@@ -11,7 +11,8 @@
 //! array: per timestamp; of one series: a scalar), `METRICS([filter])`,
 //! `FILL(x, value|REPEAT|LINEAR)`, `RATE`, `DIFF`, `DIFF_TIME`, `PERIOD`,
 //! `IF(cond, a[, b])`, `ABS`, `CEIL`, `FLOOR`, `LOG`, `LOG10`, `SQRT`,
-//! `TIME_SERIES(scalar)`.
+//! `TIME_SERIES(scalar)`, `ANOMALY_DETECTION_BAND(x[, k])` (mean ∓ k
+//! standard deviations of the series over the range).
 
 use std::collections::BTreeMap;
 
@@ -630,6 +631,22 @@ fn call(name: &str, args: &[Expr], env: &mut dyn Env) -> Result<Val, String> {
             let b = args.get(2).map(|x| eval(x, env)).transpose()?;
             if_then(cond, a, b, env.grid())
         }
+        "ANOMALY_DETECTION_BAND" => {
+            arity(name, args, 1, 2)?;
+            let k = match args.get(1).map(|a| eval(a, env)).transpose()? {
+                None => 2.0,
+                Some(Val::Scalar(k)) => k,
+                Some(_) => {
+                    return Err(
+                        "ANOMALY_DETECTION_BAND takes a number of standard deviations".into(),
+                    )
+                }
+            };
+            match eval(&args[0], env)? {
+                Val::Series(s) => Ok(Val::Array(band(&s, k).to_vec())),
+                _ => Err("ANOMALY_DETECTION_BAND requires a single time series".into()),
+            }
+        }
         "ABS" => pointwise(one_arg(name, args, env)?, f64::abs),
         "CEIL" => pointwise(one_arg(name, args, env)?, f64::ceil),
         "FLOOR" => pointwise(one_arg(name, args, env)?, f64::floor),
@@ -638,6 +655,27 @@ fn call(name: &str, args: &[Expr], env: &mut dyn Env) -> Result<Val, String> {
         "SQRT" => pointwise(one_arg(name, args, env)?, f64::sqrt),
         other => Err(format!("Unrecognized function {other}")),
     }
+}
+
+/// The band `ANOMALY_DETECTION_BAND(x, k)` gives: `[lower, upper]`, the
+/// series' mean ∓ `k` standard deviations at each of its timestamps (a
+/// model trained on the series itself over the query's range, where AWS
+/// trains on up to two weeks of history).
+pub fn band(s: &Series, k: f64) -> [Series; 2] {
+    let n = s.points.len().max(1) as f64;
+    let mean = s.points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sd = (s.points.iter().map(|p| (p.1 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let at = |off: f64| s.points.iter().map(|(t, _)| (*t, mean + off)).collect();
+    [
+        Series {
+            label: format!("{} (lower)", s.label),
+            points: at(-k * sd),
+        },
+        Series {
+            label: format!("{} (upper)", s.label),
+            points: at(k * sd),
+        },
+    ]
 }
 
 fn one_arg(name: &str, args: &[Expr], env: &mut dyn Env) -> Result<Val, String> {
@@ -793,6 +831,19 @@ mod tests {
             [(0, 0.0), (60_000, 20.0), (120_000, 30.0)]
         );
         assert_eq!(points(run("IF(m2 > 15 AND m2 < 25, 1)")), [(60_000, 1.0)]);
+    }
+
+    #[test]
+    fn anomaly_bands_surround_the_mean() {
+        match run("ANOMALY_DETECTION_BAND(m2, 1)") {
+            Val::Array(b) => {
+                assert_eq!(b.len(), 2);
+                let sd = (200.0f64 / 3.0).sqrt();
+                assert!((b[0].points[0].1 - (20.0 - sd)).abs() < 1e-9);
+                assert!((b[1].points[0].1 - (20.0 + sd)).abs() < 1e-9);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

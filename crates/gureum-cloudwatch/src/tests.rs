@@ -467,3 +467,37 @@ fn dashboard_bodies_are_validated_with_aws_messages() {
     let e = call(&s, &c, "GetDashboard", json!({"DashboardName": "none"})).expect_err("missing");
     assert_eq!(e.message, "Dashboard none does not exist");
 }
+
+#[test]
+fn an_anomaly_band_alarm_fires_outside_the_band() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    for back in 2..30 {
+        put(
+            &s,
+            &c,
+            "steady",
+            minute(&clock, back) + 1.0,
+            10.0 + (back % 3) as f64,
+        );
+    }
+    put(&s, &c, "steady", minute(&clock, 1) + 1.0, 500.0);
+    call(
+        &s,
+        &c,
+        "PutMetricAlarm",
+        json!({"AlarmName": "band", "EvaluationPeriods": 1,
+        "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
+        "ThresholdMetricId": "ad1",
+        "Metrics": [
+            {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "T", "MetricName": "steady"},
+                "Period": 60, "Stat": "Average"}},
+            {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)"},
+        ]}),
+    )
+    .expect("alarm");
+    let (st, reason) = state_of(&s, &c, "band");
+    assert_eq!(st, "ALARM", "{reason}");
+    assert!(reason.contains("was outside the band ["), "{reason}");
+}
