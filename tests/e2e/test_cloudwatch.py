@@ -160,6 +160,21 @@ def test_metric_math_on_a_known_series(cw, gureum):
     assert code == "ValidationError" and "Unrecognized function NOPE" in msg
 
 
+def test_search_expressions_find_metrics(cw, gureum):
+    t0 = minute_start(gureum, back=3)
+    cw.put_metric_data(Namespace="Fleet", MetricData=[
+        {"MetricName": "Cpu", "Dimensions": [{"Name": "Host", "Value": h}], "Timestamp": at(t0), "Value": v}
+        for h, v in (("h1", 10.0), ("h2", 30.0))] + [
+        {"MetricName": "Mem", "Dimensions": [{"Name": "Host", "Value": "h1"}], "Timestamp": at(t0), "Value": 1.0}])
+    got = cw.get_metric_data(StartTime=at(t0), EndTime=at(t0 + 60), MetricDataQueries=[
+        {"Id": "s", "Expression": "SEARCH('{Fleet,Host} MetricName=\"Cpu\"', 'Average', 60)"},
+        {"Id": "total", "Expression": "SUM(SEARCH('{Fleet,Host} MetricName=\"Cpu\"', 'Average', 60))"},
+    ])["MetricDataResults"]
+    found = sorted((r["Label"], r["Values"]) for r in got if r["Id"] == "s")
+    assert found == [("h1", [10.0]), ("h2", [30.0])]
+    assert [r["Values"] for r in got if r["Id"] == "total"] == [[40.0]]
+
+
 def test_an_alarm_goes_ok_then_alarm_within_one_period_and_runs_its_action(cw, gureum):
     cw.put_metric_alarm(
         AlarmName="high-load", Namespace="Svc", MetricName="Load", Statistic="Maximum",

@@ -28,6 +28,7 @@ pub mod actions;
 pub mod composite;
 pub mod errors;
 pub mod math;
+pub mod search;
 pub mod stats;
 pub mod store;
 

@@ -12,7 +12,8 @@
 //! `FILL(x, value|REPEAT|LINEAR)`, `RATE`, `DIFF`, `DIFF_TIME`, `PERIOD`,
 //! `IF(cond, a[, b])`, `ABS`, `CEIL`, `FLOOR`, `LOG`, `LOG10`, `SQRT`,
 //! `TIME_SERIES(scalar)`, `ANOMALY_DETECTION_BAND(x[, k])` (mean ∓ k
-//! standard deviations of the series over the range).
+//! standard deviations of the series over the range), `SEARCH(query, stat,
+//! period)` ([`crate::search`]).
 
 use std::collections::BTreeMap;
 
@@ -313,6 +314,9 @@ pub trait Env {
     fn metrics(&mut self) -> Result<Vec<(String, Series)>, String>;
     /// Every period start of the request, in order.
     fn grid(&self) -> &[i64];
+    /// `SEARCH(query, stat, period)`: every metric the query matches, read
+    /// with the statistic and period.
+    fn search(&mut self, query: &str, stat: &str, period: i64) -> Result<Vec<Series>, String>;
     /// The period, in seconds.
     fn period(&self) -> i64;
 }
@@ -647,6 +651,20 @@ fn call(name: &str, args: &[Expr], env: &mut dyn Env) -> Result<Val, String> {
                 _ => Err("ANOMALY_DETECTION_BAND requires a single time series".into()),
             }
         }
+        "SEARCH" => {
+            arity(name, args, 3, 3)?;
+            let (q, stat, period) = (
+                eval(&args[0], env)?,
+                eval(&args[1], env)?,
+                eval(&args[2], env)?,
+            );
+            match (q, stat, period) {
+                (Val::Text(q), Val::Text(stat), Val::Scalar(p)) if p >= 1.0 => {
+                    Ok(Val::Array(env.search(&q, &stat, p as i64)?))
+                }
+                _ => Err("SEARCH takes a search expression, a statistic and a period".into()),
+            }
+        }
         "ABS" => pointwise(one_arg(name, args, env)?, f64::abs),
         "CEIL" => pointwise(one_arg(name, args, env)?, f64::ceil),
         "FLOOR" => pointwise(one_arg(name, args, env)?, f64::floor),
@@ -752,6 +770,9 @@ mod tests {
         }
         fn period(&self) -> i64 {
             60
+        }
+        fn search(&mut self, _q: &str, _s: &str, _p: i64) -> Result<Vec<Series>, String> {
+            Ok(Vec::new())
         }
     }
 

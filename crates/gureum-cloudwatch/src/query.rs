@@ -269,6 +269,39 @@ impl Env for Run<'_> {
     fn period(&self) -> i64 {
         self.period
     }
+
+    fn search(&mut self, text: &str, stat: &str, period: i64) -> Result<Vec<Series>, String> {
+        let search = crate::search::parse(text)?;
+        let stat = Stat::parse(stat).ok_or_else(|| format!("Invalid statistic {stat}"))?;
+        let found = self
+            .svc
+            .metrics
+            .scan_prefix(&self.scope.prefix())
+            .map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        // AWS returns at most 500 time series from one SEARCH.
+        for (_, r) in found
+            .into_iter()
+            .filter(|(_, r)| search.matches(&r.id))
+            .take(500)
+        {
+            let w = Window {
+                start_ms: self.start,
+                end_ms: self.end,
+                period_s: period,
+            };
+            let buckets = read_buckets(self.svc, self.scope, &r.id, w, None, stat.needs_values())
+                .map_err(|e| e.message)?;
+            out.push(Series {
+                label: crate::search::label(&r.id),
+                points: buckets
+                    .into_iter()
+                    .filter_map(|(t, mut a)| a.stat(&stat).map(|v| (t, v)))
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// Runs `queries` over `[start, end)`: every query's series (expressions
