@@ -501,3 +501,82 @@ fn an_anomaly_band_alarm_fires_outside_the_band() {
     assert_eq!(st, "ALARM", "{reason}");
     assert!(reason.contains("was outside the band ["), "{reason}");
 }
+
+#[test]
+fn an_actions_suppressor_in_alarm_holds_a_composite_alarms_actions() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    alarm(&s, &c, "child", json!({}));
+    alarm(&s, &c, "maintenance", json!({}));
+    call(
+        &s,
+        &c,
+        "PutCompositeAlarm",
+        json!({"AlarmName": "page", "AlarmRule": "ALARM(child)",
+            "AlarmActions": ["arn:aws:sns:us-east-1:000000000000:pager"],
+            "ActionsSuppressor": "maintenance", "ActionsSuppressorWaitPeriod": 60,
+            "ActionsSuppressorExtensionPeriod": 60}),
+    )
+    .expect("composite");
+    let set = |name: &str, state: &str| {
+        call(
+            &s,
+            &c,
+            "SetAlarmState",
+            json!({"AlarmName": name, "StateValue": state, "StateReason": "t"}),
+        )
+        .expect("set");
+    };
+    set("maintenance", "ALARM");
+    set("child", "ALARM");
+    assert_eq!(state_of(&s, &c, "page").0, "ALARM");
+    let out = call(
+        &s,
+        &c,
+        "DescribeAlarms",
+        json!({"AlarmNames": ["page"], "AlarmTypes": ["CompositeAlarm"]}),
+    )
+    .expect("describe");
+    assert_eq!(out["CompositeAlarms"][0]["ActionsSuppressedBy"], "Alarm");
+    assert!(s.recorder.all().expect("actions").is_empty(), "suppressed");
+    set("maintenance", "OK");
+    set("child", "OK");
+    set("child", "ALARM");
+    let fired = s.recorder.all().expect("actions");
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].notice.alarm_name, "page");
+    assert_eq!(fired[0].notice.message["AlarmRule"], "ALARM(child)");
+}
+
+#[test]
+fn get_metric_data_pages_by_max_datapoints() {
+    let s = svc();
+    let clock = Clock::system();
+    let c = ctx(&clock);
+    for back in 1..=5 {
+        put(&s, &c, "pg", minute(&clock, back), back as f64);
+    }
+    let q = json!({"StartTime": minute(&clock, 5), "EndTime": minute(&clock, 0),
+        "MaxDatapoints": 3, "ScanBy": "TimestampAscending",
+        "MetricDataQueries": [{"Id": "m", "MetricStat": {"Metric": {"Namespace": "T", "MetricName": "pg"},
+            "Period": 60, "Stat": "Sum"}}]});
+    let first = call(&s, &c, "GetMetricData", q.clone()).expect("page 1");
+    assert_eq!(
+        first["MetricDataResults"][0]["Values"],
+        json!([5.0, 4.0, 3.0])
+    );
+    assert_eq!(first["MetricDataResults"][0]["StatusCode"], "PartialData");
+    let mut q2 = q.clone();
+    q2["NextToken"] = first["NextToken"].clone();
+    let second = call(&s, &c, "GetMetricData", q2).expect("page 2");
+    assert_eq!(second["MetricDataResults"][0]["Values"], json!([2.0, 1.0]));
+    assert_eq!(second["MetricDataResults"][0]["StatusCode"], "Complete");
+    assert!(second.get("NextToken").is_none());
+    let mut bad = q;
+    bad["NextToken"] = json!("nope");
+    assert_eq!(
+        call(&s, &c, "GetMetricData", bad).expect_err("token").code,
+        "InvalidNextToken"
+    );
+}
