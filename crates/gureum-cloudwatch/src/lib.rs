@@ -17,6 +17,7 @@
 //!
 //! Layout: [`errors`]; [`store`] (series layout and point codec), [`stats`]
 //! (statistics, percentiles, retention), [`math`] (metric math),
+//! [`search`] (`SEARCH` expressions),
 //! `metrics.rs` (`PutMetricData`, `ListMetrics`, `GetMetricStatistics`),
 //! `query.rs` (`GetMetricData`), `alarms.rs` (alarm operations),
 //! `evaluate.rs` (the engine on the clock), [`composite`] (rule language),
