@@ -145,11 +145,16 @@ def test_rest_json_error_message_reaches_the_cli(gureum):
 
 def test_cbor_error_message_reaches_botocore(gureum):
     cloudwatch = gureum.client("cloudwatch")
-    error, status = error_of(cloudwatch.list_dashboards)
+    error, status = error_of(cloudwatch.list_metric_streams)
     assert (error["Code"], status) == ("NotImplemented", 501)
     assert error["Message"] == (
-        "The operation ListDashboards of service cloudwatch is not implemented by Gureum yet"
+        "The operation ListMetricStreams of service cloudwatch is not implemented by Gureum yet"
     )
+    # A modelled error, with its query code, over cbor (awsQueryCompatible:
+    # the model's 404 is the query status; cbor answers 400).
+    error, status = error_of(cloudwatch.get_dashboard, DashboardName="nope")
+    assert (error["Code"], status) == ("ResourceNotFound", 400)
+    assert error["Message"] == "Dashboard nope does not exist"
 
 
 def test_cbor_is_the_protocol_botocore_speaks_to_cloudwatch(gureum):

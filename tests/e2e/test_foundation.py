@@ -119,10 +119,17 @@ def test_unimplemented_operation_is_an_aws_error_and_server_keeps_serving(gureum
     code, _, err = gureum.aws("ec2", "describe-spot-fleet-requests", check=False)
     assert code != 0
     assert "NotImplemented" in err
-    # A whole service without an implementation, over CloudWatch's protocol.
+    # An operation without an implementation, over CloudWatch's protocol
+    # (rpc-v2-cbor, the only service speaking it).
     cw = gureum.client("cloudwatch")
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        cw.list_metrics()
+        cw.list_metric_streams()
+    assert e.value.response["Error"]["Code"] == "NotImplemented"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    # A whole service without an implementation.
+    autoscaling = gureum.client("autoscaling")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        autoscaling.describe_auto_scaling_groups()
     assert e.value.response["Error"]["Code"] == "NotImplemented"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     _, out, _ = gureum.aws("sts", "get-caller-identity")

@@ -21,6 +21,9 @@
 //! * `GET /_gureum/sns/messages`: what SNS sent to email, SMS, Lambda,
 //!   platform and Firehose endpoints, and deliveries that failed.
 //!
+//! * `GET /_gureum/cloudwatch/actions`: the alarm actions CloudWatch ran
+//!   through its recording seam (alarms due on the clock evaluate first).
+//!
 //! They are unauthenticated: Gureum is a local development endpoint.
 
 use crate::pipeline::AppState;
@@ -76,6 +79,7 @@ pub fn blocks(method: &str, path: &str) -> bool {
         || path == "/_gureum/export"
         || path == "/_gureum/events/deliveries"
         || path == "/_gureum/sns/messages"
+        || path == "/_gureum/cloudwatch/actions"
 }
 
 /// Answers an admin path, or `None` when the path is not one.
@@ -102,6 +106,7 @@ pub fn handle(
         ("GET", "/_gureum/export") => Some(crate::admin_state::export(state)),
         ("GET", "/_gureum/events/deliveries") => Some(event_deliveries(state)),
         ("GET", "/_gureum/sns/messages") => Some(sns_messages(state)),
+        ("GET", "/_gureum/cloudwatch/actions") => Some(alarm_actions(state)),
         _ if path.starts_with("/_gureum/") => Some(json_response(
             404,
             json!({"error": "no such Gureum endpoint"}),
@@ -180,6 +185,31 @@ fn sns_messages(state: &AppState) -> AdminResponse {
             Ok(items) => json_response(200, json!({ "messages": items })),
             Err(e) => AdminResponse::internal(&e.to_string()),
         },
+        Err(e) => AdminResponse::internal(&e.message),
+    }
+}
+
+fn alarm_actions(state: &AppState) -> AdminResponse {
+    match state
+        .registry
+        .cloudwatch
+        .recorded_actions(state.clock.now_millis())
+    {
+        Ok(list) => {
+            let items: Vec<serde_json::Value> = list
+                .into_iter()
+                .map(|a| {
+                    json!({
+                        "account": a.account, "region": a.region, "action_arn": a.action_arn,
+                        "alarm_name": a.notice.alarm_name, "alarm_arn": a.notice.alarm_arn,
+                        "old_state": a.notice.old_state, "new_state": a.notice.new_state,
+                        "reason": a.notice.reason, "time_ms": a.notice.time_ms,
+                        "message": a.notice.message,
+                    })
+                })
+                .collect();
+            json_response(200, json!({ "actions": items }))
+        }
         Err(e) => AdminResponse::internal(&e.message),
     }
 }

@@ -18,12 +18,14 @@
 pub mod accounts;
 pub mod admin;
 pub mod admin_state;
+pub mod alarm_actions;
 mod authenticate;
 mod authorize;
 pub mod body;
 pub mod budget;
 pub mod config;
 pub mod conn;
+pub mod gunzip;
 mod panic_guard;
 pub mod pipeline;
 pub mod post_object;

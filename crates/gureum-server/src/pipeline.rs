@@ -416,6 +416,29 @@ async fn handle_request(
         Checked::Bytes(b) => (b, None),
         Checked::Stream(s) => (Bytes::new(), Some(s)),
     };
+    // SDKs gzip large bodies of `requestcompression` operations (signed
+    // compressed); S3's Content-Encoding describes the object instead.
+    let gzipped = service.name != "s3"
+        && parts
+            .headers
+            .get(http::header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|e| e.trim().eq_ignore_ascii_case("gzip")));
+    let body = if gzipped {
+        match crate::gunzip::gunzip(&body, MAX_BODY_BYTES) {
+            Ok(b) => Bytes::from(b),
+            Err(e) => {
+                return fail(
+                    &gureum_core::CommonError::InvalidParameterValue {
+                        message: format!("The request body could not be decompressed: {}", e.0),
+                    }
+                    .into(),
+                )
+            }
+        }
+    } else {
+        body
+    };
     let region = scope
         .as_ref()
         .map(|s| s.region.clone())

@@ -7,6 +7,7 @@
 use gureum_auth::CredentialsProvider;
 use gureum_authz::Authorizer;
 use gureum_core::{Clock, Service};
+use gureum_kit::metrics::{Datapoint, MetricSink};
 use gureum_store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +30,12 @@ pub struct Registry {
     pub sns: Arc<gureum_sns::SnsService>,
     /// DynamoDB, for its TTL pass on the clock.
     pub dynamodb: Arc<gureum_dynamodb::DynamoDbService>,
+    /// CloudWatch, for evaluating alarms on the clock, reading the
+    /// recorded alarm actions (`GET /_gureum/cloudwatch/actions`), and as
+    /// the [`gureum_kit::metrics::MetricSink`] services emit metrics to.
+    pub cloudwatch: Arc<gureum_cloudwatch::CloudWatchService>,
+    /// SQS, whose queue depths the ticker emits to CloudWatch each minute.
+    pub sqs: Arc<gureum_sqs::SqsService>,
 }
 
 impl Registry {
@@ -46,7 +53,13 @@ impl Registry {
         // S3 deliver.
         let sqs = Arc::new(gureum_sqs::SqsService::new(store.clone()));
         let sns = Arc::new(gureum_sns::SnsService::with_sqs(store.clone(), sqs.clone()));
-        let logs = Arc::new(gureum_logs::LogsService::new(store.clone()));
+        // Logs' metric filters emit to CloudWatch, which is built after
+        // EventBridge (whose targets include log groups): bound below.
+        let metrics = Arc::new(LateMetrics::default());
+        let logs = Arc::new(gureum_logs::LogsService::with_metrics(
+            store.clone(),
+            metrics.clone(),
+        ));
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
         // (`ServiceEvents`) onto the default bus.
@@ -63,6 +76,18 @@ impl Registry {
             )),
         ));
         let service_events: Arc<dyn gureum_kit::service_events::ServiceEvents> = events.clone();
+        // CloudWatch: alarm actions publish to SNS (and are recorded),
+        // alarm state changes go onto the default bus.
+        let cloudwatch = Arc::new(gureum_cloudwatch::CloudWatchService::with_seams(
+            store.clone(),
+            Arc::new(crate::alarm_actions::ActionRouter::new(
+                store,
+                clock.clone(),
+                sns.clone(),
+            )),
+            service_events.clone(),
+        ));
+        let _ = metrics.0.set(cloudwatch.clone());
         // One KMS, served as `kms` and encrypting for SSM, Secrets Manager
         // and S3 (SSE-KMS data keys).
         let kms = Arc::new(gureum_kms::KmsService::with_authorizer(
@@ -87,6 +112,7 @@ impl Registry {
             .with_parameters(ssm.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let list: Vec<Arc<dyn Service>> = vec![
+            cloudwatch.clone(),
             events.clone(),
             iam.clone(),
             sts,
@@ -114,7 +140,7 @@ impl Registry {
                     encryptor("secretsmanager"),
                 ),
             ),
-            sqs,
+            sqs.clone(),
             sns.clone(),
         ];
         Registry {
@@ -125,6 +151,8 @@ impl Registry {
             events,
             sns,
             dynamodb,
+            cloudwatch,
+            sqs,
         }
     }
 
@@ -141,5 +169,18 @@ impl Registry {
     /// The operations implemented for a model (empty when none).
     pub fn implemented(&self, model: &str) -> &'static [&'static str] {
         self.get(model).map(|s| s.implemented()).unwrap_or(&[])
+    }
+}
+
+/// A [`MetricSink`] bound after it is handed out: services built before
+/// CloudWatch emit through it once CloudWatch exists (dropped before).
+#[derive(Default)]
+struct LateMetrics(std::sync::OnceLock<Arc<dyn MetricSink>>);
+
+impl MetricSink for LateMetrics {
+    fn put(&self, scope: gureum_core::Scope<'_>, points: Vec<Datapoint>) {
+        if let Some(sink) = self.0.get() {
+            sink.put(scope, points);
+        }
     }
 }

@@ -190,25 +190,39 @@ impl Server {
     }
 }
 
-/// How often EventBridge's scheduled rules are checked against the clock.
+/// How often EventBridge's scheduled rules and CloudWatch's alarms are
+/// checked against the clock.
 const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Fires EventBridge's scheduled rules as Gureum's clock passes their
-/// times, and runs DynamoDB's TTL pass (off the async workers: both read
-/// and write the store).
+/// Fires EventBridge's scheduled rules, evaluates CloudWatch's alarms and
+/// runs DynamoDB's TTL pass as Gureum's clock passes their times (off the
+/// async workers: they read and write the store).
 async fn schedule_ticker(state: Arc<AppState>) {
     let mut interval = tokio::time::interval(SCHEDULE_TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The minute of Gureum's clock service metrics were last emitted in.
+    let metrics_minute = Arc::new(std::sync::atomic::AtomicI64::new(0));
     loop {
         interval.tick().await;
         let state = state.clone();
+        let metrics_minute = metrics_minute.clone();
         let _ = tokio::task::spawn_blocking(move || {
             let now = state.clock.now_millis();
+            let minute = now.div_euclid(60_000);
+            if metrics_minute.swap(minute, std::sync::atomic::Ordering::Relaxed) != minute {
+                let sink = state.registry.cloudwatch.as_ref();
+                if let Err(e) = state.registry.sqs.emit_metrics(sink, now) {
+                    tracing::warn!(target: "gureum", "sqs metrics: {}", e.message);
+                }
+            }
             if let Err(e) = state.registry.events.fire_due_schedules(now) {
                 tracing::warn!(target: "gureum", "events schedules: {}", e.message);
             }
             if let Err(e) = state.registry.dynamodb.expire_due(now) {
                 tracing::warn!(target: "gureum", "dynamodb ttl: {}", e.message);
+            }
+            if let Err(e) = state.registry.cloudwatch.evaluate_due(now) {
+                tracing::warn!(target: "gureum", "cloudwatch alarms: {}", e.message);
             }
         })
         .await;

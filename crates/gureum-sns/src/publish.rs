@@ -363,8 +363,8 @@ impl SnsService {
     /// (EventBridge `events.amazonaws.com`, CloudWatch alarms
     /// `cloudwatch.amazonaws.com`), as AWS does: the topic's policy must
     /// allow the service principal `SNS:Publish` (the default policy
-    /// allows only the owner account, so a service needs its own
-    /// statement). `attributes` are message attributes in `Publish`'s
+    /// allows only the owner account, so EventBridge and S3 need their
+    /// own statement; CloudWatch alarms act as their account's owner). `attributes` are message attributes in `Publish`'s
     /// shape (`{name: {DataType, StringValue}}`) or null. Answers the
     /// message id.
     pub fn publish_from_service(
@@ -403,6 +403,10 @@ impl SnsService {
     }
 }
 
+/// The services that publish with `AWS:SourceOwner` set to the account
+/// they act for.
+const SOURCE_OWNER_SERVICES: &[&str] = &["cloudwatch.amazonaws.com"];
+
 /// Whether the topic policy lets `sender` publish to `topic_arn`.
 fn service_allowed(policy: Option<&str>, sender: &ServiceSender<'_>, topic_arn: &str) -> bool {
     use gureum_policy::{evaluate, Policy, PolicySet, Request, RequestPrincipal};
@@ -418,6 +422,14 @@ fn service_allowed(policy: Option<&str>, sender: &ServiceSender<'_>, topic_arn: 
     request
         .context
         .set("aws:SourceAccount", sender.source_account);
+    // CloudWatch alarms publish to their account's topics under the
+    // default topic policy (its `AWS:SourceOwner` condition names the
+    // owner), which EventBridge and S3 need their own statement for.
+    if SOURCE_OWNER_SERVICES.contains(&sender.service) {
+        request
+            .context
+            .set("AWS:SourceOwner", sender.source_account);
+    }
     let set = PolicySet {
         resource: Some(&policy),
         ..PolicySet::default()

@@ -31,6 +31,7 @@ mod deliver;
 mod digest;
 mod index;
 mod messages;
+mod metrics;
 mod queues;
 mod redrive;
 mod url;
