@@ -468,8 +468,8 @@ fn services_publish_only_when_the_topic_policy_allows_them() {
     let env = Env::new();
     let topic = env.topic("alarms", json!({}));
     let sender = crate::ServiceSender {
-        service: "cloudwatch.amazonaws.com",
-        source_arn: "arn:aws:cloudwatch:us-east-1:000000000000:alarm:a",
+        service: "events.amazonaws.com",
+        source_arn: "arn:aws:events:us-east-1:000000000000:rule/r",
         source_account: ACCOUNT,
     };
     let e = env
@@ -478,7 +478,7 @@ fn services_publish_only_when_the_topic_policy_allows_them() {
         .expect_err("default policy");
     assert_eq!(e.code, "AuthorizationErrorException");
     let policy = json!({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
         "Action": "sns:Publish", "Resource": topic}]});
     env.ok(
         "SetTopicAttributes",
@@ -876,4 +876,32 @@ fn a_topic_made_again_has_no_deduplication_window() {
     env.ok("DeleteTopic", json!({"TopicArn": topic}));
     env.topic("t.fifo", attrs);
     assert_ne!(publish()["MessageId"], first["MessageId"]);
+}
+
+#[test]
+fn cloudwatch_alarms_publish_to_their_own_accounts_topics_under_the_default_policy() {
+    let env = Env::new();
+    let topic = env.topic("pager", json!({}));
+    let alarm = |account| crate::ServiceSender {
+        service: "cloudwatch.amazonaws.com",
+        source_arn: "arn:aws:cloudwatch:us-east-1:000000000000:alarm:a",
+        source_account: account,
+    };
+    let id = env
+        .svc
+        .publish_from_service(&env.clock, &alarm(ACCOUNT), &topic, "m", None, &Value::Null)
+        .expect("the owner's alarm");
+    assert_eq!(id.len(), 36);
+    let e = env
+        .svc
+        .publish_from_service(
+            &env.clock,
+            &alarm("111122223333"),
+            &topic,
+            "m",
+            None,
+            &Value::Null,
+        )
+        .expect_err("another account's alarm");
+    assert_eq!(e.code, "AuthorizationErrorException");
 }
