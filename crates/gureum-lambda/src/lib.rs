@@ -1,61 +1,230 @@
-//! Lambda (rest-json, regional).
+//! Lambda (rest-json, regional): functions whose code really runs.
 //!
-//! So far: `ListFunctions` over the function catalogue. Creating and
-//! running functions comes with the Lambda issue.
+//! - Functions ([`functions`]): create from a zip, read, list, update code
+//!   and configuration, delete, tags; states `Pending` → `Active` and
+//!   `LastUpdateStatus` `InProgress` → `Successful`.
+//! - Code ([`code`]): the zip in the store (`lambda.code`), extracted on
+//!   demand under Gureum's working directory.
+//! - Resource policies ([`policy`]).
+//! - Invoke ([`invoke`]): runs the code in execution environments
+//!   ([`environment`]) speaking AWS's Runtime API ([`runtime_api`]); logs
+//!   through the [`logs::FunctionLogs`] seam.
+//!
+//! Tables: `lambda.functions` (`account/region/name` → [`Function`]) and
+//! `lambda.code` (raw, `account/region/name/SHA256HEX` → zip bytes).
 
+pub mod code;
+pub mod environment;
 pub mod errors;
+pub mod functions;
+pub mod invoke;
+pub mod logs;
+pub mod policy;
+pub mod runtime_api;
 
 use errors::LambdaError;
-use gureum_core::{AwsError, OpResult, RequestContext, Value};
-use gureum_store::{Store, Table};
-use serde_json::json;
+use gureum_core::{Authorization, AuthzTarget, AwsError, OpResult, RequestContext, Scope, Value};
+use gureum_store::{RawTable, Store, Table};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+/// A function as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Function {
+    /// Its `FunctionConfiguration`, as AWS answers it (state fields are
+    /// settled on read).
+    pub config: Value,
+    /// Hex SHA-256 of the zip (the key of its code).
+    pub code_sha: String,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Resource policy statements.
+    #[serde(default)]
+    pub policy: Vec<Value>,
+    /// When the last create or update settles (ms on Gureum's clock).
+    #[serde(default)]
+    pub settles_at: i64,
+}
 
 /// The Lambda service.
 pub struct LambdaService {
-    /// Function configurations, keyed `account/region/name`.
-    functions: Table<Value>,
+    pub(crate) store: Store,
+    pub(crate) functions: Table<Function>,
+    pub(crate) code: RawTable,
+    pub(crate) pool: Arc<environment::Pool>,
+    pub(crate) logs: Arc<dyn logs::FunctionLogs>,
+    pub(crate) endpoint: OnceLock<String>,
 }
 
 impl LambdaService {
-    /// The service over `store`.
+    /// The service over `store`, logging to memory.
     pub fn new(store: Store) -> Self {
+        Self::with_logs(store, Arc::new(logs::RecentLogs::default()))
+    }
+
+    /// The service over `store`, writing function logs to `logs`.
+    pub fn with_logs(store: Store, logs: Arc<dyn logs::FunctionLogs>) -> Self {
         LambdaService {
             functions: store.table("lambda.functions"),
+            code: store.raw_table("lambda.code"),
+            store,
+            pool: environment::Pool::new(),
+            logs,
+            endpoint: OnceLock::new(),
         }
     }
 
-    /// `ListFunctions`: configurations in name order, `MaxItems` (1–10000,
-    /// default 50), `Marker` / `NextMarker`.
-    fn list_functions(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let prefix = format!("{}/{}/", ctx.account_id, ctx.region);
-        let limit = input.get("MaxItems").and_then(Value::as_u64).unwrap_or(50) as usize;
-        let after = match input.get("Marker").and_then(Value::as_str) {
-            Some(m) if m.starts_with(&prefix) => Some(m.to_string()),
-            Some(_) => {
-                return Err(LambdaError::InvalidParameterValue {
-                    message: "Invalid marker".into(),
-                }
-                .into())
-            }
-            None => None,
-        };
-        let page = self
-            .functions
-            .scan_prefix_after(&prefix, after.as_deref(), limit + 1)
-            .map_err(AwsError::from)?;
-        let more = page.len() > limit;
-        let functions: Vec<&Value> = page.iter().take(limit).map(|(_, f)| f).collect();
-        let mut out = json!({ "Functions": functions });
-        if more {
-            if let Some((key, _)) = page.get(limit - 1) {
-                out["NextMarker"] = json!(key);
-            }
-        }
-        Ok(out)
+    /// Tells functions where Gureum listens (`AWS_ENDPOINT_URL`).
+    pub fn set_endpoint(&self, url: String) {
+        let _ = self.endpoint.set(url);
     }
+
+    /// Reaps environments idle longer than [`environment::IDLE_LIFETIME`]
+    /// (the server's ticker calls this).
+    pub fn reap_idle(&self) {
+        self.pool.reap(environment::IDLE_LIFETIME);
+    }
+
+    /// Ends every execution environment and removes their files (the
+    /// server calls this when it stops).
+    pub fn shutdown(&self) {
+        self.pool.shutdown();
+    }
+
+    /// How many execution environments are running.
+    pub fn running_environments(&self) -> usize {
+        self.pool.running()
+    }
+
+    /// The stored function `name` (a name or ARN) in the caller's scope,
+    /// with its key.
+    pub(crate) fn find(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+    ) -> Result<(String, Function), AwsError> {
+        let (short, _) = functions::parse_name(name);
+        let key = Scope::regional(ctx).key(short);
+        match self.functions.get(&key).map_err(AwsError::from)? {
+            Some(f) => Ok((key, f)),
+            None => Err(functions::not_found(ctx, short)),
+        }
+    }
+
+    /// Reads, changes and writes function `name` in one transaction.
+    pub(crate) fn update_function<R>(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        change: impl FnOnce(&mut Function) -> Result<R, AwsError>,
+    ) -> Result<R, AwsError> {
+        let (short, _) = functions::parse_name(name);
+        let key = Scope::regional(ctx).key(short);
+        let table = self.functions.clone();
+        self.store.write(|txn| {
+            let Some(mut f) = txn.get(&table, &key).map_err(AwsError::from)? else {
+                return Err(functions::not_found(ctx, short));
+            };
+            let out = change(&mut f)?;
+            txn.put(&table, &key, &f).map_err(AwsError::from)?;
+            Ok(out)
+        })
+    }
+
+    fn get_account_settings(&self, ctx: &RequestContext, _input: Value) -> OpResult {
+        let prefix = Scope::regional(ctx).prefix();
+        let all = self
+            .functions
+            .scan_prefix(&prefix)
+            .map_err(AwsError::from)?;
+        let size: i64 = all
+            .iter()
+            .map(|(_, f)| f.config["CodeSize"].as_i64().unwrap_or(0))
+            .sum();
+        Ok(serde_json::json!({
+            "AccountLimit": {
+                "TotalCodeSize": 80_530_636_800_i64,
+                "CodeSizeUnzipped": 262_144_000,
+                "CodeSizeZipped": 52_428_800,
+                "ConcurrentExecutions": 1000,
+                "UnreservedConcurrentExecutions": 1000,
+            },
+            "AccountUsage": {"TotalCodeSize": size, "FunctionCount": all.len()},
+        }))
+    }
+
+    fn authorization(&self, ctx: &RequestContext, operation: &str, input: &Value) -> Authorization {
+        let name = input
+            .get("FunctionName")
+            .and_then(Value::as_str)
+            .unwrap_or("*");
+        let arn = functions::arn_for(ctx, functions::parse_name(name).0);
+        let action = match operation {
+            "Invoke" => "lambda:InvokeFunction",
+            "GetFunctionConfiguration"
+            | "GetFunction"
+            | "DeleteFunction"
+            | "UpdateFunctionCode"
+            | "UpdateFunctionConfiguration"
+            | "AddPermission"
+            | "RemovePermission"
+            | "GetPolicy" => {
+                return Authorization::Targets(vec![AuthzTarget::new(
+                    format!("lambda:{operation}"),
+                    arn,
+                )])
+            }
+            _ => return Authorization::Default,
+        };
+        Authorization::Targets(vec![AuthzTarget::new(action, arn)])
+    }
+}
+
+/// A string member, empty when absent (the model marks required ones).
+pub(crate) fn str_member<'a>(input: &'a Value, name: &str) -> &'a str {
+    input.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// A fresh request id (a UUID, as Lambda's).
+pub(crate) fn new_request_id() -> String {
+    gureum_core::id::uuid_v4()
+}
+
+impl Drop for LambdaService {
+    fn drop(&mut self) {
+        self.pool.shutdown();
+    }
+}
+
+/// An unknown member value.
+pub(crate) fn invalid(message: impl Into<String>) -> AwsError {
+    LambdaError::InvalidParameterValue {
+        message: message.into(),
+    }
+    .into()
 }
 
 gureum_core::service_operations! {
     LambdaService, "lambda",
+    authorization = authorization,
+    streaming { "Invoke" => invoke },
+    "AddPermission" => add_permission,
+    "CreateFunction" => create_function,
+    "DeleteFunction" => delete_function,
+    "GetAccountSettings" => get_account_settings,
+    "GetFunction" => get_function,
+    "GetFunctionConfiguration" => get_function_configuration,
+    "GetPolicy" => get_policy,
     "ListFunctions" => list_functions,
+    "ListTags" => list_tags,
+    "RemovePermission" => remove_permission,
+    "TagResource" => tag_resource,
+    "UntagResource" => untag_resource,
+    "UpdateFunctionCode" => update_function_code,
+    "UpdateFunctionConfiguration" => update_function_configuration,
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,6 +24,9 @@ pub struct Registry {
     /// EventBridge, for firing schedules on the clock and reading the
     /// recorded deliveries (`GET /_gureum/events/deliveries`).
     pub events: Arc<gureum_events::EventsService>,
+    /// Lambda, for its Runtime API environments: told the server's
+    /// endpoint, reaped on the ticker, ended when the server stops.
+    pub lambda: Arc<gureum_lambda::LambdaService>,
 }
 
 impl Registry {
@@ -40,6 +43,9 @@ impl Registry {
         // One SQS, served as `sqs` and receiving EventBridge's and S3's
         // deliveries.
         let sqs = Arc::new(gureum_sqs::SqsService::new(store.clone()));
+        // One Lambda, served as `lambda` and invoked by EventBridge's
+        // targets.
+        let lambda = Arc::new(gureum_lambda::LambdaService::new(store.clone()));
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
         // (`ServiceEvents`) onto the default bus.
@@ -49,6 +55,7 @@ impl Registry {
                 store,
                 clock.clone(),
                 sqs.clone(),
+                lambda.clone(),
             )),
         ));
         let service_events: Arc<dyn gureum_kit::service_events::ServiceEvents> = events.clone();
@@ -81,7 +88,7 @@ impl Registry {
             Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone())),
             Arc::new(ec2),
             kms.clone(),
-            Arc::new(gureum_lambda::LambdaService::new(store.clone())),
+            lambda.clone(),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
             Arc::new(
@@ -109,6 +116,7 @@ impl Registry {
             credentials,
             iam,
             events,
+            lambda,
         }
     }
 

@@ -114,6 +114,16 @@ impl Server {
         };
         if let Ok(bound) = listener.local_addr() {
             let _ = state.endpoint.set(bound);
+            // Functions reach Gureum on loopback (`AWS_ENDPOINT_URL`).
+            let host = if bound.ip().is_unspecified() {
+                std::net::IpAddr::from([127, 0, 0, 1])
+            } else {
+                bound.ip()
+            };
+            state
+                .registry
+                .lambda
+                .set_endpoint(format!("http://{}", SocketAddr::new(host, bound.port())));
         }
         Ok(Server {
             listener,
@@ -186,6 +196,9 @@ impl Server {
         ticker.abort();
         drop(self.listener);
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+        // No function process outlives the server.
+        let lambda = self.state.registry.lambda.clone();
+        let _ = tokio::task::spawn_blocking(move || lambda.shutdown()).await;
     }
 }
 
@@ -193,7 +206,8 @@ impl Server {
 const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Fires EventBridge's scheduled rules as Gureum's clock passes their
-/// times (off the async workers: it reads and writes the store).
+/// times, and reaps Lambda's idle environments (off the async workers:
+/// it reads and writes the store).
 async fn schedule_ticker(state: Arc<AppState>) {
     let mut interval = tokio::time::interval(SCHEDULE_TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -205,6 +219,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             if let Err(e) = state.registry.events.fire_due_schedules(now) {
                 tracing::warn!(target: "gureum", "events schedules: {}", e.message);
             }
+            // Lambda's idle execution environments end on the same tick.
+            state.registry.lambda.reap_idle();
         })
         .await;
     }

@@ -7,7 +7,10 @@
 //!   the queue's policy must allow it, as on AWS; a FIFO queue gets the
 //!   target's `SqsParameters.MessageGroupId` (and deduplicates by
 //!   content, which AWS requires of a FIFO target queue).
-//! - `sns`, `logs`, `lambda` and anything else: recorded only, until
+//! - `lambda`: [`gureum_lambda::LambdaService::invoke_from_service`],
+//!   asynchronously, as `events.amazonaws.com` for the rule, so the
+//!   function's resource policy (`AddPermission`) must allow it.
+//! - `sns`, `logs` and anything else: recorded only, until
 //!   those services expose a delivery interface (their arms are here).
 //!
 //! Every attempt is recorded with its outcome in `events.deliveries`
@@ -27,15 +30,22 @@ pub const EVENTS_PRINCIPAL: &str = "events.amazonaws.com";
 /// EventBridge's targets, delivered through the services that own them.
 pub struct ServiceTargets {
     sqs: Arc<SqsService>,
+    lambda: Arc<gureum_lambda::LambdaService>,
     clock: Clock,
     recorder: RecordingSink,
 }
 
 impl ServiceTargets {
-    /// Targets delivered through `sqs`, recorded in `store`.
-    pub fn new(store: &gureum_store::Store, clock: Clock, sqs: Arc<SqsService>) -> Self {
+    /// Targets delivered through `sqs` and `lambda`, recorded in `store`.
+    pub fn new(
+        store: &gureum_store::Store,
+        clock: Clock,
+        sqs: Arc<SqsService>,
+        lambda: Arc<gureum_lambda::LambdaService>,
+    ) -> Self {
         ServiceTargets {
             sqs,
+            lambda,
             clock,
             recorder: RecordingSink::new(store),
         }
@@ -61,6 +71,24 @@ impl ServiceTargets {
         };
         self.sqs
             .deliver(&self.clock, &sender(origin), &message)
+            .map(|_| ())
+    }
+
+    /// Invokes the function `function_arn` with `payload`, asynchronously,
+    /// as EventBridge for the rule.
+    fn to_lambda(
+        &self,
+        origin: &Origin<'_>,
+        function_arn: &str,
+        payload: &str,
+    ) -> Result<(), gureum_core::AwsError> {
+        let sender = gureum_lambda::policy::ServiceSender {
+            service: EVENTS_PRINCIPAL,
+            source_arn: origin.rule_arn,
+            source_account: origin.account,
+        };
+        self.lambda
+            .invoke_from_service(&sender, function_arn, payload.as_bytes(), true)
             .map(|_| ())
     }
 
@@ -122,7 +150,9 @@ fn sender<'a>(origin: &'a Origin<'a>) -> ServiceSender<'a> {
 fn dead_letter_code(code: &str) -> &'static str {
     match code {
         "AccessDeniedException" | "AccessDenied" | "KMS.AccessDeniedException" => "NO_PERMISSIONS",
-        "QueueDoesNotExist" | "AWS.SimpleQueueService.NonExistentQueue" => "NO_RESOURCE",
+        "QueueDoesNotExist"
+        | "AWS.SimpleQueueService.NonExistentQueue"
+        | "ResourceNotFoundException" => "NO_RESOURCE",
         _ => "INVALID_PARAMETER",
     }
 }
@@ -142,9 +172,10 @@ impl TargetSink for ServiceTargets {
     ) -> Result<(), String> {
         let sent = match service_of(target_arn) {
             "sqs" => Some(self.to_sqs(origin, target_arn, payload)),
-            // SNS topics, CloudWatch Logs groups and Lambda functions plug
-            // in here once their services expose a delivery interface.
-            "sns" | "logs" | "lambda" => None,
+            "lambda" => Some(self.to_lambda(origin, target_arn, payload)),
+            // SNS topics and CloudWatch Logs groups plug in here once
+            // their services expose a delivery interface.
+            "sns" | "logs" => None,
             _ => None,
         };
         let outcome = match sent {
@@ -200,7 +231,12 @@ mod tests {
         .await
         .expect("queue");
         let arn = format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{name}");
-        (ServiceTargets::new(&store, clock, sqs.clone()), sqs, arn)
+        let lambda = Arc::new(gureum_lambda::LambdaService::new(store.clone()));
+        (
+            ServiceTargets::new(&store, clock, sqs.clone(), lambda),
+            sqs,
+            arn,
+        )
     }
 
     fn allow(queue: &str) -> String {

@@ -1,0 +1,112 @@
+//! Function code: the zip kept in the store (`lambda.code`, keyed by the
+//! function and the zip's SHA-256), extracted with the host's `unzip` into
+//! Gureum's working directory when an environment needs it.
+
+use crate::errors::LambdaError;
+use base64::Engine;
+use gureum_core::{AwsError, Value};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+
+/// AWS's limit on a zip uploaded directly (50 MB).
+pub const MAX_ZIPPED: usize = 50 * 1024 * 1024;
+
+/// A decoded upload.
+pub struct Upload {
+    /// The zip.
+    pub bytes: Vec<u8>,
+    /// Hex SHA-256 (the storage key).
+    pub sha_hex: String,
+    /// Base64 SHA-256 (`CodeSha256`).
+    pub sha_base64: String,
+}
+
+/// Reads `ZipFile` (base64 in the value) from a `Code` structure or an
+/// `UpdateFunctionCode` input.
+pub fn upload_from(input: &Value) -> Result<Upload, AwsError> {
+    if input.get("S3Bucket").is_some() || input.get("S3Key").is_some() {
+        return Err(crate::invalid(
+            "Gureum does not read function code from S3 yet: upload it as ZipFile.",
+        ));
+    }
+    if input.get("ImageUri").is_some() {
+        return Err(crate::invalid(
+            "Gureum runs zip functions only: container images need a container runtime.",
+        ));
+    }
+    let Some(zip) = input.get("ZipFile").and_then(Value::as_str) else {
+        return Err(crate::invalid("Please provide a source for function code."));
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(zip)
+        .map_err(|_| {
+            crate::invalid(
+                "Could not unzip uploaded file. Please check your file, then try to upload again.",
+            )
+        })?;
+    if bytes.len() > MAX_ZIPPED {
+        return Err(LambdaError::RequestTooLarge {
+            message: format!(
+                "Request must be smaller than {} bytes for the CreateFunction operation",
+                MAX_ZIPPED
+            ),
+        }
+        .into());
+    }
+    if !bytes.starts_with(b"PK") {
+        return Err(crate::invalid(
+            "Could not unzip uploaded file. Please check your file, then try to upload again.",
+        ));
+    }
+    let digest = Sha256::digest(&bytes);
+    Ok(Upload {
+        sha_hex: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        sha_base64: base64::engine::general_purpose::STANDARD.encode(digest),
+        bytes,
+    })
+}
+
+/// Extracts `zip` into `dir` (through a temporary sibling, then renamed).
+pub fn extract(zip: &[u8], dir: &PathBuf, work: &std::path::Path) -> Result<(), AwsError> {
+    let staging = work.join(format!("staging-{}", crate::new_request_id()));
+    std::fs::create_dir_all(&staging).map_err(io)?;
+    let file = staging.join("code.zip");
+    std::fs::write(&file, zip).map_err(io)?;
+    let root = staging.join("root");
+    let status = std::process::Command::new("unzip")
+        .arg("-qq")
+        .arg("-o")
+        .arg(&file)
+        .arg("-d")
+        .arg(&root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let ok = matches!(status, Ok(s) if s.success());
+    if !ok {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(crate::invalid(
+            "Could not unzip uploaded file. Please check your file, then try to upload again.",
+        ));
+    }
+    std::fs::write(root.join(".complete"), b"").map_err(io)?;
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    if std::fs::rename(&root, dir).is_err() && !dir.join(".complete").exists() {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(LambdaError::Service {
+            message: "Could not place the function's code.".into(),
+        }
+        .into());
+    }
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(())
+}
+
+fn io(e: std::io::Error) -> AwsError {
+    LambdaError::Service {
+        message: format!("The host could not store the code: {e}"),
+    }
+    .into()
+}

@@ -1,0 +1,277 @@
+//! Lambda's rules, through `Service::call`.
+
+use super::*;
+use gureum_core::{Clock, Reply, RequestBody, Service};
+use serde_json::json;
+
+fn ctx() -> RequestContext {
+    RequestContext::root("123456789012", "us-east-1", Clock::system())
+}
+
+fn zip_b64(files: &[(&str, &str)]) -> String {
+    let dir = std::env::temp_dir().join(format!("gureum-lambda-test-{}", new_request_id()));
+    std::fs::create_dir_all(&dir).expect("test");
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("test");
+    }
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    let ok = std::process::Command::new("zip")
+        .arg("-q")
+        .arg("code.zip")
+        .args(&names)
+        .current_dir(&dir)
+        .status()
+        .expect("test");
+    assert!(ok.success());
+    let bytes = std::fs::read(dir.join("code.zip")).expect("test");
+    std::fs::remove_dir_all(&dir).expect("test");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+use base64::Engine;
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/r";
+
+async fn create(svc: &LambdaService, name: &str, code: &str) -> OpResult {
+    svc.call(
+        &ctx(),
+        "CreateFunction",
+        json!({"FunctionName": name, "Runtime": "python3.12", "Role": ROLE,
+               "Handler": "lambda_function.handler", "Code": {"ZipFile": zip_b64(&[("lambda_function.py", code)])}}),
+    )
+    .await
+}
+
+async fn invoke(svc: &LambdaService, name: &str, payload: &str) -> Reply {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(payload);
+    svc.call_streaming(
+        &ctx(),
+        "Invoke",
+        json!({"FunctionName": name, "Payload": b64, "LogType": "Tail"}),
+        RequestBody::empty(),
+    )
+    .await
+    .expect("invoke")
+}
+
+fn payload(r: &Reply) -> Value {
+    let b = base64::engine::general_purpose::STANDARD
+        .decode(r.output["Payload"].as_str().expect("test"))
+        .expect("test");
+    serde_json::from_slice(&b).expect("test")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_created_function_is_pending_then_active() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    let out = create(&svc, "f", "def handler(e, c):\n    return 1\n")
+        .await
+        .expect("test");
+    assert_eq!(out["State"], "Pending");
+    assert_eq!(out["StateReasonCode"], "Creating");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let got = svc
+        .call(
+            &ctx(),
+            "GetFunctionConfiguration",
+            json!({"FunctionName": "f"}),
+        )
+        .await
+        .expect("test");
+    assert_eq!(got["State"], "Active");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_function_of_the_same_name_is_a_conflict() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    create(&svc, "f", "x = 1\n").await.expect("test");
+    let err = create(&svc, "f", "x = 1\n").await.expect_err("an error");
+    assert_eq!(err.code, "ResourceConflictException");
+    assert_eq!(err.message, "Function already exist: f");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_function_is_not_found_with_its_arn() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    let err = svc
+        .call(&ctx(), "GetFunction", json!({"FunctionName": "nope"}))
+        .await
+        .expect_err("an error");
+    assert_eq!(err.code, "ResourceNotFoundException");
+    assert_eq!(
+        err.message,
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timeout_over_900_seconds_is_refused() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    let err = svc
+        .call(
+            &ctx(),
+            "CreateFunction",
+            json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "a.b",
+                   "Timeout": 901, "Code": {"ZipFile": zip_b64(&[("a.py", "")])}}),
+        )
+        .await
+        .expect_err("an error");
+    assert_eq!(err.code, "ValidationException");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_zip_that_is_not_a_zip_is_refused_with_aws_text() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    let err = svc
+        .call(
+            &ctx(),
+            "CreateFunction",
+            json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "a.b",
+                   "Code": {"ZipFile": "aGVsbG8="}}),
+        )
+        .await
+        .expect_err("an error");
+    assert_eq!(err.code, "InvalidParameterValueException");
+    assert_eq!(
+        err.message,
+        "Could not unzip uploaded file. Please check your file, then try to upload again."
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invoke_runs_python_and_reuses_the_environment() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    create(
+        &svc,
+        "f",
+        "import os\ndef handler(e, c):\n    print('hi')\n    return {'n': e['n'] + 1, 'name': os.environ['AWS_LAMBDA_FUNCTION_NAME']}\n",
+    )
+    .await
+    .expect("test");
+    let r = invoke(&svc, "f", r#"{"n": 1}"#).await;
+    assert_eq!(payload(&r), json!({"n": 2, "name": "f"}));
+    let log = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(r.output["LogResult"].as_str().expect("test"))
+            .expect("test"),
+    )
+    .expect("test");
+    assert!(log.starts_with("START RequestId: "), "{log}");
+    assert!(log.contains("\nhi\n"), "{log}");
+    assert!(log.contains("Init Duration: "), "{log}");
+    let r = invoke(&svc, "f", r#"{"n": 5}"#).await;
+    assert_eq!(payload(&r)["n"], 6);
+    assert_eq!(svc.running_environments(), 1);
+    svc.shutdown();
+    assert_eq!(svc.running_environments(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exception_is_reported_as_aws_reports_it() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    create(
+        &svc,
+        "f",
+        "def handler(e, c):\n    raise ValueError('boom')\n",
+    )
+    .await
+    .expect("test");
+    let r = invoke(&svc, "f", "{}").await;
+    assert_eq!(r.output["FunctionError"], "Unhandled");
+    let p = payload(&r);
+    assert_eq!(p["errorType"], "ValueError");
+    assert_eq!(p["errorMessage"], "boom");
+    assert!(
+        p["stackTrace"][0]
+            .as_str()
+            .expect("test")
+            .contains("in handler"),
+        "{p}"
+    );
+    svc.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_module_is_an_import_error() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    svc.call(
+        &ctx(),
+        "CreateFunction",
+        json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "missing.handler",
+               "Code": {"ZipFile": zip_b64(&[("a.py", "")])}}),
+    )
+    .await
+    .expect("test");
+    let r = invoke(&svc, "f", "{}").await;
+    let p = payload(&r);
+    assert_eq!(p["errorType"], "Runtime.ImportModuleError");
+    assert_eq!(
+        p["errorMessage"],
+        "Unable to import module 'missing': No module named 'missing'"
+    );
+    svc.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_function_times_out_with_aws_text() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    svc.call(
+        &ctx(),
+        "CreateFunction",
+        json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "a.handler",
+               "Timeout": 1,
+               "Code": {"ZipFile": zip_b64(&[("a.py", "import time\ndef handler(e, c):\n    time.sleep(5)\n")])}}),
+    )
+    .await
+    .expect("test");
+    let r = invoke(&svc, "f", "{}").await;
+    assert_eq!(r.output["FunctionError"], "Unhandled");
+    let p = payload(&r);
+    assert!(
+        p["errorMessage"]
+            .as_str()
+            .expect("test")
+            .ends_with("Task timed out after 1.00 seconds"),
+        "{p}"
+    );
+    assert_eq!(svc.running_environments(), 0);
+    svc.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_needs_a_permission_to_invoke() {
+    let svc = LambdaService::new(Store::in_memory().expect("test"));
+    create(&svc, "f", "def handler(e, c):\n    return 1\n")
+        .await
+        .expect("test");
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:f";
+    let rule = "arn:aws:events:us-east-1:123456789012:rule/r";
+    let sender = policy::ServiceSender {
+        service: "events.amazonaws.com",
+        source_arn: rule,
+        source_account: "123456789012",
+    };
+    let err = svc
+        .invoke_from_service(&sender, arn, b"{}", false)
+        .expect_err("an error");
+    assert_eq!(err.code, "AccessDeniedException");
+    svc.call(
+        &ctx(),
+        "AddPermission",
+        json!({"FunctionName": "f", "StatementId": "s", "Action": "lambda:InvokeFunction",
+               "Principal": "events.amazonaws.com", "SourceArn": rule}),
+    )
+    .await
+    .expect("test");
+    let out = svc
+        .invoke_from_service(&sender, arn, b"{}", false)
+        .expect("test")
+        .expect("test");
+    assert_eq!(out.payload, b"1");
+    let other = policy::ServiceSender {
+        source_arn: "arn:aws:events:us-east-1:123456789012:rule/other",
+        ..sender
+    };
+    assert!(svc.invoke_from_service(&other, arn, b"{}", false).is_err());
+    svc.shutdown();
+}

@@ -1,0 +1,255 @@
+"""Lambda functions whose code really runs, as host processes speaking AWS's
+Runtime API: Python, Node.js and provided.al2023 functions, errors, timeouts
+and logs as AWS reports them, asynchronous invocations, EventBridge targets,
+persistence, and no process left behind when the server stops."""
+import base64
+import io
+import json
+import os
+import subprocess
+import tempfile
+import time
+import zipfile
+
+import botocore.exceptions
+import pytest
+
+ACCOUNT = "000000000000"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
+
+
+def zipped(files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16
+            z.writestr(info, text)
+    return buf.getvalue()
+
+
+PY_OK = """
+import os
+def handler(event, context):
+    print("hello from python")
+    return {"sum": event["a"] + event["b"], "fn": context.function_name,
+            "env": os.environ.get("GREETING"), "region": os.environ["AWS_REGION"],
+            "remaining": context.get_remaining_time_in_millis() > 0}
+"""
+
+PY_RAISE = """
+def handler(event, context):
+    raise ValueError("something broke")
+"""
+
+NODE_OK = """
+export const handler = async (event, context) => {
+  console.log("hello from node");
+  return { doubled: event.n * 2, fn: context.functionName };
+};
+"""
+
+BOOTSTRAP = """#!/usr/bin/env python3
+import json, os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+while True:
+    with urllib.request.urlopen(api + "/invocation/next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.loads(r.read())
+    body = json.dumps({"custom": True, "echo": event, "handler": os.environ["_HANDLER"]}).encode()
+    urllib.request.urlopen(urllib.request.Request(api + "/invocation/" + rid + "/response", data=body, method="POST")).read()
+"""
+
+
+@pytest.fixture(scope="module")
+def lam(gureum):
+    return gureum.client("lambda")
+
+
+def create(lam, name, files, handler="app.handler", runtime="python3.12", **kw):
+    return lam.create_function(
+        FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
+        Code={"ZipFile": zipped(files)}, **kw)
+
+
+def invoke(lam, name, event=None, **kw):
+    out = lam.invoke(FunctionName=name, Payload=json.dumps(event or {}), **kw)
+    out["Body"] = json.loads(out["Payload"].read() or b"null")
+    return out
+
+
+def test_a_python_function_returns_its_value_and_sees_its_environment(lam):
+    made = create(lam, "py-ok", {"app.py": PY_OK}, Environment={"Variables": {"GREETING": "hi"}})
+    assert made["State"] == "Pending"
+    assert made["StateReasonCode"] == "Creating"
+    lam.get_waiter("function_active_v2").wait(FunctionName="py-ok")
+    out = invoke(lam, "py-ok", {"a": 2, "b": 3})
+    assert out["StatusCode"] == 200
+    assert "FunctionError" not in out
+    assert out["Body"] == {"sum": 5, "fn": "py-ok", "env": "hi", "region": "us-east-1", "remaining": True}
+
+
+def test_tail_logs_have_start_end_and_report(lam):
+    out = invoke(lam, "py-ok", {"a": 1, "b": 1}, LogType="Tail")
+    log = base64.b64decode(out["LogResult"]).decode()
+    lines = log.strip().split("\n")
+    assert lines[0].startswith("START RequestId: ") and lines[0].endswith(" Version: $LATEST")
+    assert "hello from python" in lines
+    assert lines[-2].startswith("END RequestId: ")
+    assert lines[-1].startswith("REPORT RequestId: ")
+    for field in ("Duration: ", "Billed Duration: ", "Memory Size: 128 MB", "Max Memory Used: "):
+        assert field in lines[-1]
+
+
+def test_a_raised_exception_is_reported_as_aws_reports_it(lam):
+    create(lam, "py-raise", {"app.py": PY_RAISE})
+    out = invoke(lam, "py-raise")
+    assert out["FunctionError"] == "Unhandled"
+    body = out["Body"]
+    assert body["errorType"] == "ValueError"
+    assert body["errorMessage"] == "something broke"
+    assert isinstance(body["stackTrace"], list) and body["stackTrace"]
+    assert 'in handler\n    raise ValueError("something broke")\n' in body["stackTrace"][-1]
+    assert body["requestId"]
+
+
+def test_a_node_function_returns_its_value(lam):
+    create(lam, "node-ok", {"index.mjs": NODE_OK}, handler="index.handler", runtime="nodejs20.x")
+    out = invoke(lam, "node-ok", {"n": 21}, LogType="Tail")
+    assert out["Body"] == {"doubled": 42, "fn": "node-ok"}
+    assert "hello from node" in base64.b64decode(out["LogResult"]).decode()
+
+
+def test_a_provided_function_runs_its_bootstrap(lam):
+    create(lam, "custom", {"bootstrap": BOOTSTRAP}, handler="whatever.handler", runtime="provided.al2023")
+    out = invoke(lam, "custom", {"x": 1})
+    assert out["Body"] == {"custom": True, "echo": {"x": 1}, "handler": "whatever.handler"}
+
+
+def test_a_timeout_answers_with_aws_text(lam):
+    create(lam, "slow", {"app.py": "import time\ndef handler(e, c):\n    time.sleep(10)\n"}, Timeout=1)
+    out = invoke(lam, "slow")
+    assert out["FunctionError"] == "Unhandled"
+    assert out["Body"]["errorMessage"].endswith("Task timed out after 1.00 seconds")
+
+
+def test_a_code_update_takes_effect(lam):
+    create(lam, "upd", {"app.py": "def handler(e, c):\n    return 1\n"})
+    assert invoke(lam, "upd")["Body"] == 1
+    updated = lam.update_function_code(FunctionName="upd", ZipFile=zipped({"app.py": "def handler(e, c):\n    return 2\n"}))
+    assert updated["LastUpdateStatus"] == "InProgress"
+    assert invoke(lam, "upd")["Body"] == 2
+    lam.update_function_configuration(FunctionName="upd", Handler="app.other",
+                                      Environment={"Variables": {"K": "v"}})
+    lam.update_function_code(FunctionName="upd", ZipFile=zipped({"app.py": "import os\ndef other(e, c):\n    return os.environ['K']\n"}))
+    assert invoke(lam, "upd")["Body"] == "v"
+    conf = lam.get_function_configuration(FunctionName="upd")
+    assert conf["LastUpdateStatus"] == "Successful" and conf["State"] == "Active"
+
+
+def test_errors_are_aws_errors(lam):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        create(lam, "py-ok", {"app.py": PY_OK})
+    assert e.value.response["Error"]["Code"] == "ResourceConflictException"
+    assert e.value.response["Error"]["Message"] == "Function already exist: py-ok"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_function(FunctionName="nope")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert e.value.response["Error"]["Message"] == f"Function not found: arn:aws:lambda:us-east-1:{ACCOUNT}:function:nope"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_function(FunctionName="bad", Runtime="python3.12", Role=ROLE, Handler="a.b",
+                            Code={"ZipFile": b"not a zip"})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert e.value.response["Error"]["Message"] == "Could not unzip uploaded file. Please check your file, then try to upload again."
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        create(lam, "old", {"app.py": ""}, runtime="python2.7")
+    assert e.value.response["Error"]["Message"].startswith("The runtime parameter of python2.7 is no longer supported")
+
+
+def test_dry_run_and_async_invocations(lam, tmp_path):
+    assert lam.invoke(FunctionName="py-ok", InvocationType="DryRun")["StatusCode"] == 204
+    create(lam, "writer", {"app.py": "def handler(e, c):\n    open(e['path'], 'w').write(e['text'])\n"})
+    target = str(tmp_path / "written.txt")
+    out = lam.invoke(FunctionName="writer", InvocationType="Event",
+                     Payload=json.dumps({"path": target, "text": "async ran"}))
+    assert out["StatusCode"] == 202
+    deadline = time.time() + 20
+    while time.time() < deadline and not os.path.exists(target):
+        time.sleep(0.1)
+    assert open(target).read() == "async ran"
+
+
+def test_a_function_calls_gureum_with_the_sdk(gureum, lam):
+    sqs = gureum.client("sqs")
+    url = sqs.create_queue(QueueName="from-lambda")["QueueUrl"]
+    create(lam, "sdk", {"app.py": "import boto3\ndef handler(e, c):\n    boto3.client('sqs').send_message(QueueUrl=e['url'], MessageBody='from lambda')\n    return 'sent'\n"})
+    out = invoke(lam, "sdk", {"url": url})
+    assert out["Body"] == "sent", out["Body"]
+    msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    assert msgs[0]["Body"] == "from lambda"
+
+
+def test_an_eventbridge_rule_invokes_a_permitted_function(gureum, lam, tmp_path):
+    events = gureum.client("events")
+    target = str(tmp_path / "event.json")
+    create(lam, "on-event", {"app.py": f"import json\ndef handler(e, c):\n    open({target!r}, 'w').write(json.dumps(e))\n"})
+    rule_arn = events.put_rule(Name="to-lambda", EventPattern=json.dumps({"source": ["my.app"]}))["RuleArn"]
+    fn_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:on-event"
+    events.put_targets(Rule="to-lambda", Targets=[{"Id": "fn", "Arn": fn_arn}])
+    # Without a permission the function is not invoked.
+    events.put_events(Entries=[{"Source": "my.app", "DetailType": "t", "Detail": "{}"}])
+    time.sleep(1)
+    assert not os.path.exists(target)
+    lam.add_permission(FunctionName="on-event", StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn)
+    policy = json.loads(lam.get_policy(FunctionName="on-event")["Policy"])
+    assert policy["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
+    events.put_events(Entries=[{"Source": "my.app", "DetailType": "t", "Detail": json.dumps({"k": 1})}])
+    deadline = time.time() + 20
+    while time.time() < deadline and not os.path.exists(target):
+        time.sleep(0.1)
+    time.sleep(0.2)
+    got = json.loads(open(target).read())
+    assert got["source"] == "my.app" and got["detail"] == {"k": 1}
+
+
+def test_the_aws_cli_invokes(gureum, tmp_path):
+    outfile = str(tmp_path / "out.json")
+    _, out, _ = gureum.aws("lambda", "invoke", "--function-name", "py-ok",
+                           "--payload", '{"a": 40, "b": 2}', outfile)
+    assert out["StatusCode"] == 200
+    assert json.load(open(outfile))["sum"] == 42
+    _, listed, _ = gureum.aws("lambda", "list-functions")
+    assert "py-ok" in [f["FunctionName"] for f in listed["Functions"]]
+
+
+def function_processes(gureum):
+    """PIDs of processes whose parent is the server."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gureum.proc.pid)],
+                         capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_functions_persist_and_no_process_outlives_the_server(gureum, lam):
+    invoke(lam, "py-ok", {"a": 1, "b": 2})
+    children = function_processes(gureum)
+    assert children, "a warm environment is running"
+    gureum.restart()  # SIGTERM: a graceful stop ends every environment
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    lam2 = gureum.client("lambda")
+    assert invoke(lam2, "py-ok", {"a": 4, "b": 5})["Body"]["sum"] == 9
+    children = function_processes(gureum)
+    assert children
+    gureum.restart(kill=True)  # SIGKILL: the parent-death signal ends them
+    time.sleep(0.5)
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    assert invoke(gureum.client("lambda"), "upd")["Body"] == "v"
+
+
+def test_delete_function(lam):
+    lam.delete_function(FunctionName="writer")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="writer")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
