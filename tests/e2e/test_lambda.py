@@ -223,6 +223,59 @@ def test_the_aws_cli_invokes(gureum, tmp_path):
     assert "py-ok" in [f["FunctionName"] for f in listed["Functions"]]
 
 
+def test_versions_and_aliases_pick_what_runs(lam):
+    create(lam, "ver", {"app.py": "def handler(e, c):\n    return ['one', c.function_version]\n"})
+    v1 = lam.publish_version(FunctionName="ver")
+    assert v1["Version"] == "1"
+    assert v1["FunctionArn"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:ver:1"
+    # Nothing changed: the same version again.
+    assert lam.publish_version(FunctionName="ver")["Version"] == "1"
+    lam.update_function_code(FunctionName="ver", ZipFile=zipped({"app.py": "def handler(e, c):\n    return ['two', c.function_version]\n"}))
+    assert lam.publish_version(FunctionName="ver")["Version"] == "2"
+    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName="ver")["Versions"]]
+    assert versions == ["$LATEST", "1", "2"]
+    out = lam.invoke(FunctionName="ver", Qualifier="1")
+    assert out["ExecutedVersion"] == "1"
+    assert json.loads(out["Payload"].read()) == ["one", "1"]
+    alias = lam.create_alias(FunctionName="ver", Name="live", FunctionVersion="2")
+    assert alias["AliasArn"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:ver:live"
+    assert json.loads(lam.invoke(FunctionName="ver:live")["Payload"].read()) == ["two", "2"]
+    lam.update_alias(FunctionName="ver", Name="live", FunctionVersion="1")
+    assert lam.get_alias(FunctionName="ver", Name="live")["FunctionVersion"] == "1"
+    assert json.loads(lam.invoke(FunctionName="ver", Qualifier="live")["Payload"].read())[0] == "one"
+    lam.update_alias(FunctionName="ver", Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 1.0}})
+    assert json.loads(lam.invoke(FunctionName="ver", Qualifier="live")["Payload"].read())[0] == "two"
+    assert [a["Name"] for a in lam.list_aliases(FunctionName="ver")["Aliases"]] == ["live"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_alias(FunctionName="ver", Name="live", FunctionVersion="1")
+    assert e.value.response["Error"]["Code"] == "ResourceConflictException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="ver", Qualifier="9")
+    assert e.value.response["Error"]["Message"] == f"Function not found: arn:aws:lambda:us-east-1:{ACCOUNT}:function:ver:9"
+    lam.delete_alias(FunctionName="ver", Name="live")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_alias(FunctionName="ver", Name="live")
+    assert e.value.response["Error"]["Message"] == f"Cannot find alias arn: arn:aws:lambda:us-east-1:{ACCOUNT}:function:ver:live"
+
+
+def test_unsupported_members_are_refused_not_ignored(lam):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        create(lam, "vpc", {"app.py": ""}, VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert e.value.response["Error"]["Message"] == "Gureum does not support VpcConfig yet."
+
+
+def test_tags_and_account_settings(lam):
+    arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:py-ok"
+    lam.tag_resource(Resource=arn, Tags={"team": "a", "env": "dev"})
+    lam.untag_resource(Resource=arn, TagKeys=["env"])
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "a"}
+    assert lam.get_function(FunctionName="py-ok")["Tags"] == {"team": "a"}
+    settings = lam.get_account_settings()
+    assert settings["AccountLimit"]["CodeSizeZipped"] == 52428800
+    assert settings["AccountUsage"]["FunctionCount"] >= 1
+
+
 def function_processes(gureum):
     """PIDs of processes whose parent is the server."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gureum.proc.pid)],

@@ -103,6 +103,40 @@ pub fn settled(f: &Function, now: i64) -> Value {
 impl LambdaService {
     /// `CreateFunction` from a zip upload.
     pub(crate) fn create_function(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::refuse_unsupported(
+            &input,
+            &[
+                "VpcConfig",
+                "DeadLetterConfig",
+                "KMSKeyArn",
+                "Layers",
+                "FileSystemConfigs",
+                "ImageConfig",
+                "CodeSigningConfigArn",
+                "CapacityProviderConfig",
+                "PublishTo",
+                "DurableConfig",
+                "TenancyConfig",
+            ],
+        )?;
+        if input
+            .get("SnapStart")
+            .and_then(|s| s.get("ApplyOn"))
+            .and_then(Value::as_str)
+            .is_some_and(|a| a != "None")
+        {
+            return Err(invalid("Gureum does not support SnapStart yet."));
+        }
+        if input
+            .get("LoggingConfig")
+            .and_then(|l| l.get("LogFormat"))
+            .and_then(Value::as_str)
+            .is_some_and(|f| f != "Text")
+        {
+            return Err(invalid(
+                "Gureum does not support LoggingConfig with JSON logs yet.",
+            ));
+        }
         let name = str_member(&input, "FunctionName");
         let (name, _) = parse_name(name);
         if input.get("PackageType").and_then(Value::as_str) == Some("Image") {
@@ -167,6 +201,9 @@ impl LambdaService {
             tags,
             policy: Vec::new(),
             settles_at: now + 1,
+            last_version: 0,
+            published_revision: String::new(),
+            code_shas: Default::default(),
         };
         // Extract now: a zip `unzip` refuses is refused here, as AWS does.
         let dir = self.pool.work_dir.join("code").join(&upload.sha_hex);
@@ -185,6 +222,13 @@ impl LambdaService {
                 .map_err(AwsError::from)?;
             Ok(())
         })?;
+        if input.get("Publish").and_then(Value::as_bool) == Some(true) {
+            let v = self.publish_version(ctx, json!({"FunctionName": name}))?;
+            let mut out = config;
+            out["Version"] = v["Version"].clone();
+            out["FunctionArn"] = v["FunctionArn"].clone();
+            return Ok(out);
+        }
         Ok(config)
     }
 
@@ -194,13 +238,13 @@ impl LambdaService {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        let (_, f) = self.find_qualified(ctx, &input)?;
+        let (_, f) = self.resolve(ctx, &input)?;
         Ok(settled(&f, ctx.clock.now_millis()))
     }
 
     /// `GetFunction`: configuration, code location and tags.
     pub(crate) fn get_function(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (_, f) = self.find_qualified(ctx, &input)?;
+        let (_, f) = self.resolve(ctx, &input)?;
         let mut out = json!({
             "Configuration": settled(&f, ctx.clock.now_millis()),
             "Code": {"RepositoryType": "S3"},
@@ -211,29 +255,15 @@ impl LambdaService {
         Ok(out)
     }
 
-    /// The function named by `FunctionName` (and `Qualifier`, which only
-    /// `$LATEST` satisfies until versions are served).
-    pub(crate) fn find_qualified(
-        &self,
-        ctx: &RequestContext,
-        input: &Value,
-    ) -> Result<(String, Function), AwsError> {
-        let full = str_member(input, "FunctionName");
-        let (name, q) = parse_name(full);
-        let qualifier = input.get("Qualifier").and_then(Value::as_str).or(q);
-        let found = self.find(ctx, name)?;
-        match qualifier {
-            None | Some("$LATEST") => Ok(found),
-            Some(q) => Err(LambdaError::ResourceNotFound {
-                message: format!("Function not found: {}:{q}", arn_for(ctx, name)),
-            }
-            .into()),
-        }
-    }
-
     /// `ListFunctions`: configurations in name order, `MaxItems` (1–10000,
     /// default 50), `Marker` / `NextMarker`.
     pub(crate) fn list_functions(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        if input.get("FunctionVersion").and_then(Value::as_str) == Some("ALL") {
+            return Err(invalid("Gureum does not support FunctionVersion ALL yet."));
+        }
+        if input.get("MasterRegion").is_some() {
+            return Err(invalid("Gureum does not support MasterRegion yet."));
+        }
         let prefix = Scope::regional(ctx).prefix();
         let limit = input.get("MaxItems").and_then(Value::as_u64).unwrap_or(50) as usize;
         let after = match input.get("Marker").and_then(Value::as_str) {
@@ -263,12 +293,45 @@ impl LambdaService {
 
     /// `DeleteFunction`: the function, its code, and its environments.
     pub(crate) fn delete_function(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (key, f) = self.find_qualified(ctx, &input)?;
+        let (key, f) = self.resolve(ctx, &input)?;
         let (table, raw) = (self.functions.clone(), self.code.clone());
+        let (versions, aliases) = (self.versions.clone(), self.aliases.clone());
+        let version = f.config["Version"]
+            .as_str()
+            .unwrap_or("$LATEST")
+            .to_string();
+        if version != "$LATEST" {
+            // One version: its record goes; its code stays with the function.
+            let n: u64 = version.parse().unwrap_or(0);
+            versions
+                .delete(&crate::versions::version_key(&key, n))
+                .map_err(AwsError::from)?;
+            return Ok(json!({}));
+        }
+        let version_keys: Vec<String> = versions
+            .scan_prefix(&format!("{key}/"))
+            .map_err(AwsError::from)?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let alias_keys: Vec<String> = aliases
+            .scan_prefix(&format!("{key}/"))
+            .map_err(AwsError::from)?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         self.store.write(|txn| {
             txn.delete(&table, &key).map_err(AwsError::from)?;
-            txn.delete_raw(&raw, &format!("{key}/{}", f.code_sha))
-                .map_err(AwsError::from)?;
+            for sha in f.code_shas.iter().chain(std::iter::once(&f.code_sha)) {
+                txn.delete_raw(&raw, &format!("{key}/{sha}"))
+                    .map_err(AwsError::from)?;
+            }
+            for k in &version_keys {
+                txn.delete(&versions, k).map_err(AwsError::from)?;
+            }
+            for k in &alias_keys {
+                txn.delete(&aliases, k).map_err(AwsError::from)?;
+            }
             Ok::<_, AwsError>(())
         })?;
         self.pool.retire(&format!(
@@ -280,6 +343,15 @@ impl LambdaService {
 
     /// `UpdateFunctionCode` from a zip upload.
     pub(crate) fn update_function_code(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::refuse_unsupported(&input, &["SourceKMSKeyArn", "PublishTo", "S3ObjectVersion"])?;
+        if input.get("DryRun").and_then(Value::as_bool) == Some(true) {
+            let upload = code::upload_from(&input)?;
+            let (_, f) = self.find(ctx, str_member(&input, "FunctionName"))?;
+            let mut c = settled(&f, ctx.clock.now_millis());
+            c["CodeSha256"] = json!(upload.sha_base64);
+            c["CodeSize"] = json!(upload.bytes.len());
+            return Ok(c);
+        }
         let upload = code::upload_from(&input)?;
         let name = str_member(&input, "FunctionName");
         let dir = self.pool.work_dir.join("code").join(&upload.sha_hex);
@@ -293,21 +365,33 @@ impl LambdaService {
             .get("RevisionId")
             .and_then(Value::as_str)
             .map(str::to_string);
+        let mut dropped = None;
         let config = self.update_function(ctx, name, |f| {
             check_revision(f, revision.as_deref())?;
+            if f.code_sha != upload.sha_hex && !f.code_shas.contains(&f.code_sha) {
+                dropped = Some(f.code_sha.clone());
+            }
             f.code_sha = upload.sha_hex.clone();
             f.config["CodeSha256"] = json!(upload.sha_base64);
             f.config["CodeSize"] = json!(upload.bytes.len());
             mark_updated(f, now);
             Ok(f.config.clone())
         })?;
-        // Old code is dropped; the new zip is stored.
+        // The new zip is stored; the old one goes unless a version keeps it.
         let sha = upload.sha_hex.clone();
         self.store.write(|txn| {
             txn.put_raw(&raw, &format!("{key}/{sha}"), &upload.bytes)
-                .map_err(AwsError::from)
+                .map_err(AwsError::from)?;
+            if let Some(old) = &dropped {
+                txn.delete_raw(&raw, &format!("{key}/{old}"))
+                    .map_err(AwsError::from)?;
+            }
+            Ok::<_, AwsError>(())
         })?;
         self.retire_function(&config);
+        if input.get("Publish").and_then(Value::as_bool) == Some(true) {
+            return self.publish_version(ctx, json!({"FunctionName": name}));
+        }
         Ok(config)
     }
 
@@ -318,6 +402,37 @@ impl LambdaService {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
+        crate::refuse_unsupported(
+            &input,
+            &[
+                "VpcConfig",
+                "DeadLetterConfig",
+                "KMSKeyArn",
+                "Layers",
+                "FileSystemConfigs",
+                "ImageConfig",
+                "CapacityProviderConfig",
+                "DurableConfig",
+            ],
+        )?;
+        if input
+            .get("SnapStart")
+            .and_then(|s| s.get("ApplyOn"))
+            .and_then(Value::as_str)
+            .is_some_and(|a| a != "None")
+        {
+            return Err(invalid("Gureum does not support SnapStart yet."));
+        }
+        if input
+            .get("LoggingConfig")
+            .and_then(|l| l.get("LogFormat"))
+            .and_then(Value::as_str)
+            .is_some_and(|f| f != "Text")
+        {
+            return Err(invalid(
+                "Gureum does not support LoggingConfig with JSON logs yet.",
+            ));
+        }
         if let Some(r) = input.get("Runtime").and_then(Value::as_str) {
             check_runtime(r)?;
         }

@@ -34,6 +34,8 @@ pub struct Outcome {
     pub function_error: Option<&'static str>,
     /// The invocation's log lines, START to REPORT.
     pub log: Vec<String>,
+    /// The version that ran (`$LATEST`, `1`).
+    pub version: String,
 }
 
 impl LambdaService {
@@ -45,7 +47,8 @@ impl LambdaService {
         body: RequestBody,
     ) -> Result<Reply, AwsError> {
         drop(body);
-        let (_, function) = self.find_qualified(ctx, &input)?;
+        crate::refuse_unsupported(&input, &["DurableExecutionName", "TenantId"])?;
+        let (_, function) = self.resolve(ctx, &input)?;
         let payload = match input.get("Payload").and_then(Value::as_str) {
             Some(b64) => base64::engine::general_purpose::STANDARD
                 .decode(b64)
@@ -101,7 +104,7 @@ impl LambdaService {
                 let mut out = json!({
                     "StatusCode": 200,
                     "Payload": base64::engine::general_purpose::STANDARD.encode(&outcome.payload),
-                    "ExecutedVersion": "$LATEST",
+                    "ExecutedVersion": outcome.version,
                 });
                 if let Some(e) = outcome.function_error {
                     out["FunctionError"] = json!(e);
@@ -253,6 +256,7 @@ impl Runner {
     fn spec(&self, f: &Function) -> Result<Spec, AwsError> {
         let c = &f.config;
         let name = c["FunctionName"].as_str().unwrap_or_default();
+        let version = c["Version"].as_str().unwrap_or("$LATEST");
         let runtime = c["Runtime"].as_str().unwrap_or_default().to_string();
         if !(runtime.starts_with("python3")
             || runtime.starts_with("nodejs")
@@ -277,7 +281,7 @@ impl Runner {
         let root = task_root.display().to_string();
         env.extend([
             (s("AWS_LAMBDA_FUNCTION_NAME"), s(name)),
-            (s("AWS_LAMBDA_FUNCTION_VERSION"), s("$LATEST")),
+            (s("AWS_LAMBDA_FUNCTION_VERSION"), s(version)),
             (
                 s("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
                 c["MemorySize"].to_string(),
@@ -286,7 +290,7 @@ impl Runner {
                 s("AWS_LAMBDA_LOG_GROUP_NAME"),
                 format!("/aws/lambda/{name}"),
             ),
-            (s("AWS_LAMBDA_LOG_STREAM_NAME"), log_stream("$LATEST")),
+            (s("AWS_LAMBDA_LOG_STREAM_NAME"), log_stream(version)),
             (s("AWS_LAMBDA_INITIALIZATION_TYPE"), s("on-demand")),
             (s("AWS_EXECUTION_ENV"), format!("AWS_Lambda_{runtime}")),
             (s("_HANDLER"), s(c["Handler"].as_str().unwrap_or_default())),
@@ -334,7 +338,8 @@ impl Runner {
             message: format!("Gureum could not start the function's runtime: {e}"),
         })?;
         let started = Instant::now();
-        let mut log = vec![format!("START RequestId: {request_id} Version: $LATEST")];
+        let version = c["Version"].as_str().unwrap_or("$LATEST");
+        let mut log = vec![format!("START RequestId: {request_id} Version: {version}")];
         let mut init_ms = None;
         let mut keep = true;
         let answer = if cold {
@@ -425,6 +430,7 @@ impl Runner {
             payload,
             function_error,
             log,
+            version: version.to_string(),
         })
     }
 
@@ -436,7 +442,7 @@ impl Runner {
             account: &self.account,
             region: &self.region,
             group: &format!("/aws/lambda/{name}"),
-            stream: &log_stream("$LATEST"),
+            stream: &log_stream(f.config["Version"].as_str().unwrap_or("$LATEST")),
             events: &events,
         });
     }

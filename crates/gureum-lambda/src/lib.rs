@@ -10,8 +10,12 @@
 //!   ([`environment`]) speaking AWS's Runtime API ([`runtime_api`]); logs
 //!   through the [`logs::FunctionLogs`] seam.
 //!
-//! Tables: `lambda.functions` (`account/region/name` → [`Function`]) and
-//! `lambda.code` (raw, `account/region/name/SHA256HEX` → zip bytes).
+//! - Versions and aliases ([`versions`]), weighted routing included.
+//!
+//! Tables: `lambda.functions` (`account/region/name` → [`Function`]),
+//! `lambda.versions` (`account/region/name/NNNNNNNNNN` → [`Function`]),
+//! `lambda.aliases` (`account/region/name/ALIAS` → alias configuration)
+//! and `lambda.code` (raw, `account/region/name/SHA256HEX` → zip bytes).
 
 pub mod code;
 pub mod environment;
@@ -21,6 +25,7 @@ pub mod invoke;
 pub mod logs;
 pub mod policy;
 pub mod runtime_api;
+pub mod versions;
 
 use errors::LambdaError;
 use gureum_core::{Authorization, AuthzTarget, AwsError, OpResult, RequestContext, Scope, Value};
@@ -46,6 +51,15 @@ pub struct Function {
     /// When the last create or update settles (ms on Gureum's clock).
     #[serde(default)]
     pub settles_at: i64,
+    /// The last published version (0: none).
+    #[serde(default)]
+    pub last_version: u64,
+    /// The `$LATEST` revision the last version was published from.
+    #[serde(default)]
+    pub published_revision: String,
+    /// Code kept for published versions (hex SHA-256s).
+    #[serde(default)]
+    pub code_shas: std::collections::BTreeSet<String>,
 }
 
 /// The Lambda service.
@@ -53,6 +67,8 @@ pub struct LambdaService {
     pub(crate) store: Store,
     pub(crate) functions: Table<Function>,
     pub(crate) code: RawTable,
+    pub(crate) versions: Table<Function>,
+    pub(crate) aliases: Table<Value>,
     pub(crate) pool: Arc<environment::Pool>,
     pub(crate) logs: Arc<dyn logs::FunctionLogs>,
     pub(crate) endpoint: OnceLock<String>,
@@ -69,6 +85,8 @@ impl LambdaService {
         LambdaService {
             functions: store.table("lambda.functions"),
             code: store.raw_table("lambda.code"),
+            versions: store.table("lambda.versions"),
+            aliases: store.table("lambda.aliases"),
             store,
             pool: environment::Pool::new(),
             logs,
@@ -198,6 +216,37 @@ impl Drop for LambdaService {
     }
 }
 
+/// A page of `items` under `key`, by `Marker` (an index) and `MaxItems`.
+pub(crate) fn page_by_marker(items: Vec<Value>, input: &Value, key: &str) -> OpResult {
+    let limit = input.get("MaxItems").and_then(Value::as_u64).unwrap_or(50) as usize;
+    let start = match input.get("Marker").and_then(Value::as_str) {
+        Some(m) => m.parse::<usize>().map_err(|_| invalid("Invalid marker"))?,
+        None => 0,
+    };
+    let end = (start + limit).min(items.len());
+    let page: Vec<Value> = items
+        .get(start..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let mut out = serde_json::json!({ key: page });
+    if end < items.len() {
+        out["NextMarker"] = serde_json::json!(end.to_string());
+    }
+    Ok(out)
+}
+
+/// Refuses members Gureum does not honour yet, rather than accepting them
+/// silently.
+pub(crate) fn refuse_unsupported(input: &Value, members: &[&str]) -> Result<(), AwsError> {
+    match members
+        .iter()
+        .find(|m| input.get(**m).is_some_and(|v| !v.is_null()))
+    {
+        Some(m) => Err(invalid(format!("Gureum does not support {m} yet."))),
+        None => Ok(()),
+    }
+}
+
 /// An unknown member value.
 pub(crate) fn invalid(message: impl Into<String>) -> AwsError {
     LambdaError::InvalidParameterValue {
@@ -211,17 +260,24 @@ gureum_core::service_operations! {
     authorization = authorization,
     streaming { "Invoke" => invoke },
     "AddPermission" => add_permission,
+    "CreateAlias" => create_alias,
     "CreateFunction" => create_function,
+    "DeleteAlias" => delete_alias,
     "DeleteFunction" => delete_function,
+    "GetAlias" => get_alias,
     "GetAccountSettings" => get_account_settings,
     "GetFunction" => get_function,
     "GetFunctionConfiguration" => get_function_configuration,
     "GetPolicy" => get_policy,
+    "ListAliases" => list_aliases,
     "ListFunctions" => list_functions,
     "ListTags" => list_tags,
+    "ListVersionsByFunction" => list_versions_by_function,
+    "PublishVersion" => publish_version,
     "RemovePermission" => remove_permission,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
+    "UpdateAlias" => update_alias,
     "UpdateFunctionCode" => update_function_code,
     "UpdateFunctionConfiguration" => update_function_configuration,
 }

@@ -70,6 +70,15 @@ fn principal(p: &str) -> Value {
 impl LambdaService {
     /// `AddPermission`: a statement in the function's policy.
     pub(crate) fn add_permission(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        crate::refuse_unsupported(
+            &input,
+            &[
+                "EventSourceToken",
+                "PrincipalOrgID",
+                "FunctionUrlAuthType",
+                "InvokedViaFunctionUrl",
+            ],
+        )?;
         let name = crate::str_member(&input, "FunctionName");
         let sid = crate::str_member(&input, "StatementId").to_string();
         let action = crate::str_member(&input, "Action").to_string();
