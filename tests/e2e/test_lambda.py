@@ -276,6 +276,54 @@ def test_tags_and_account_settings(lam):
     assert settings["AccountUsage"]["FunctionCount"] >= 1
 
 
+def test_an_sqs_mapping_drains_the_queue_with_partial_batch_failures(gureum, lam, tmp_path):
+    sqs = gureum.client("sqs")
+    url = sqs.create_queue(QueueName="to-lambda", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    queue_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:to-lambda"
+    seen = str(tmp_path / "seen")
+    code = f"""
+import json
+def handler(event, context):
+    failures = []
+    with open({seen!r}, "a") as f:
+        for r in event["Records"]:
+            f.write(json.dumps({{"body": r["body"], "source": r["eventSource"], "arn": r["eventSourceARN"],
+                                 "attr": r["messageAttributes"].get("k", {{}}).get("stringValue")}}) + "\\n")
+            if r["body"] == "bad":
+                failures.append({{"itemIdentifier": r["messageId"]}})
+    return {{"batchItemFailures": failures}}
+"""
+    create(lam, "drain", {"app.py": code})
+    m = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="drain", BatchSize=5,
+                                        FunctionResponseTypes=["ReportBatchItemFailures"])
+    assert m["State"] == "Creating"
+    assert lam.get_event_source_mapping(UUID=m["UUID"])["State"] == "Enabled"
+    assert [x["UUID"] for x in lam.list_event_source_mappings(FunctionName="drain")["EventSourceMappings"]] == [m["UUID"]]
+    sqs.send_message(QueueUrl=url, MessageBody="good", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})
+    sqs.send_message(QueueUrl=url, MessageBody="bad")
+    deadline = time.time() + 20
+    lines = []
+    while time.time() < deadline:
+        lines = open(seen).read().splitlines() if os.path.exists(seen) else []
+        if len(lines) >= 2:
+            break
+        time.sleep(0.2)
+    got = sorted((json.loads(l) for l in lines), key=lambda r: r["body"])
+    assert got[0] == {"body": "bad", "source": "aws:sqs", "arn": queue_arn, "attr": None}
+    assert got[1] == {"body": "good", "source": "aws:sqs", "arn": queue_arn, "attr": "v"}
+    time.sleep(1.5)
+    # The good message was deleted; the reported failure stays (in flight).
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "0"
+    assert attrs["ApproximateNumberOfMessagesNotVisible"] == "1"
+    lam.update_event_source_mapping(UUID=m["UUID"], Enabled=False)
+    assert lam.get_event_source_mapping(UUID=m["UUID"])["State"] == "Disabled"
+    assert lam.delete_event_source_mapping(UUID=m["UUID"])["State"] == "Deleting"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_event_source_mapping(UUID=m["UUID"])
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
 def function_processes(gureum):
     """PIDs of processes whose parent is the server."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gureum.proc.pid)],

@@ -184,7 +184,7 @@ impl LambdaService {
             });
     }
 
-    fn runner(&self, account: &str, region: &str) -> Runner {
+    pub(crate) fn runner(&self, account: &str, region: &str) -> Runner {
         Runner {
             pool: self.pool.clone(),
             logs: self.logs.clone(),
@@ -234,7 +234,7 @@ impl TaskRoots {
 }
 
 /// Everything one invocation needs, movable to a blocking thread.
-struct Runner {
+pub(crate) struct Runner {
     pool: Arc<crate::environment::Pool>,
     logs: Arc<dyn crate::logs::FunctionLogs>,
     account: String,
@@ -323,7 +323,7 @@ impl Runner {
     }
 
     /// Runs one invocation to its end.
-    fn run(
+    pub(crate) fn run(
         &self,
         f: &Function,
         payload: Vec<u8>,

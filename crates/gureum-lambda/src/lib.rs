@@ -11,11 +11,13 @@
 //!   through the [`logs::FunctionLogs`] seam.
 //!
 //! - Versions and aliases ([`versions`]), weighted routing included.
+//! - SQS event source mappings and their poller ([`mappings`]).
 //!
 //! Tables: `lambda.functions` (`account/region/name` → [`Function`]),
 //! `lambda.versions` (`account/region/name/NNNNNNNNNN` → [`Function`]),
 //! `lambda.aliases` (`account/region/name/ALIAS` → alias configuration)
-//! and `lambda.code` (raw, `account/region/name/SHA256HEX` → zip bytes).
+//! `lambda.code` (raw, `account/region/name/SHA256HEX` → zip bytes) and
+//! `lambda.mappings` (`UUID` → [`mappings::Mapping`]).
 
 pub mod code;
 pub mod environment;
@@ -23,6 +25,7 @@ pub mod errors;
 pub mod functions;
 pub mod invoke;
 pub mod logs;
+pub mod mappings;
 pub mod policy;
 pub mod runtime_api;
 pub mod versions;
@@ -72,6 +75,9 @@ pub struct LambdaService {
     pub(crate) pool: Arc<environment::Pool>,
     pub(crate) logs: Arc<dyn logs::FunctionLogs>,
     pub(crate) endpoint: OnceLock<String>,
+    pub(crate) mappings: Table<mappings::Mapping>,
+    pub(crate) queues: OnceLock<Arc<dyn mappings::QueueSource>>,
+    pub(crate) busy_mappings: parking_lot::Mutex<std::collections::HashSet<String>>,
 }
 
 impl LambdaService {
@@ -87,11 +93,20 @@ impl LambdaService {
             code: store.raw_table("lambda.code"),
             versions: store.table("lambda.versions"),
             aliases: store.table("lambda.aliases"),
+            mappings: store.table("lambda.mappings"),
             store,
             pool: environment::Pool::new(),
             logs,
             endpoint: OnceLock::new(),
+            queues: OnceLock::new(),
+            busy_mappings: Default::default(),
         }
+    }
+
+    /// Reads SQS event sources through `queues`.
+    pub fn with_queues(self, queues: Arc<dyn mappings::QueueSource>) -> Self {
+        let _ = self.queues.set(queues);
+        self
     }
 
     /// Tells functions where Gureum listens (`AWS_ENDPOINT_URL`).
@@ -261,15 +276,19 @@ gureum_core::service_operations! {
     streaming { "Invoke" => invoke },
     "AddPermission" => add_permission,
     "CreateAlias" => create_alias,
+    "CreateEventSourceMapping" => create_event_source_mapping,
     "CreateFunction" => create_function,
     "DeleteAlias" => delete_alias,
+    "DeleteEventSourceMapping" => delete_event_source_mapping,
     "DeleteFunction" => delete_function,
     "GetAlias" => get_alias,
+    "GetEventSourceMapping" => get_event_source_mapping,
     "GetAccountSettings" => get_account_settings,
     "GetFunction" => get_function,
     "GetFunctionConfiguration" => get_function_configuration,
     "GetPolicy" => get_policy,
     "ListAliases" => list_aliases,
+    "ListEventSourceMappings" => list_event_source_mappings,
     "ListFunctions" => list_functions,
     "ListTags" => list_tags,
     "ListVersionsByFunction" => list_versions_by_function,
@@ -278,6 +297,7 @@ gureum_core::service_operations! {
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
     "UpdateAlias" => update_alias,
+    "UpdateEventSourceMapping" => update_event_source_mapping,
     "UpdateFunctionCode" => update_function_code,
     "UpdateFunctionConfiguration" => update_function_configuration,
 }

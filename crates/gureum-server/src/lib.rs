@@ -24,6 +24,7 @@ pub mod body;
 pub mod budget;
 pub mod config;
 pub mod conn;
+pub mod lambda_sources;
 mod panic_guard;
 pub mod pipeline;
 pub mod post_object;

@@ -43,9 +43,13 @@ impl Registry {
         // One SQS, served as `sqs` and receiving EventBridge's and S3's
         // deliveries.
         let sqs = Arc::new(gureum_sqs::SqsService::new(store.clone()));
-        // One Lambda, served as `lambda` and invoked by EventBridge's
-        // targets.
-        let lambda = Arc::new(gureum_lambda::LambdaService::new(store.clone()));
+        // One Lambda, served as `lambda`, invoked by EventBridge's targets
+        // and polling SQS queues for its event source mappings.
+        let lambda = Arc::new(
+            gureum_lambda::LambdaService::new(store.clone()).with_queues(Arc::new(
+                crate::lambda_sources::SqsQueues::new(sqs.clone(), clock.clone()),
+            )),
+        );
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
         // (`ServiceEvents`) onto the default bus.

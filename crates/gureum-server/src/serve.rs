@@ -219,8 +219,10 @@ async fn schedule_ticker(state: Arc<AppState>) {
             if let Err(e) = state.registry.events.fire_due_schedules(now) {
                 tracing::warn!(target: "gureum", "events schedules: {}", e.message);
             }
-            // Lambda's idle execution environments end on the same tick.
+            // Lambda's idle execution environments end on the same tick,
+            // and its SQS event sources are polled.
             state.registry.lambda.reap_idle();
+            state.registry.lambda.poll_event_sources();
         })
         .await;
     }

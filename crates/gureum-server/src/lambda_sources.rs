@@ -1,0 +1,87 @@
+//! Lambda's SQS event sources read through SQS: the
+//! [`gureum_lambda::mappings::QueueSource`] the server wires into Lambda,
+//! calling SQS's own `ReceiveMessage` and `DeleteMessageBatch` as the
+//! queue's account (Lambda's poller runs on blocking threads, so it waits
+//! on the server's runtime for SQS's answers).
+
+use gureum_core::{AwsError, Clock, RequestBody, RequestContext, Service, Value};
+use gureum_sqs::SqsService;
+use serde_json::json;
+use std::sync::Arc;
+
+/// SQS, as Lambda's poller sees it.
+pub struct SqsQueues {
+    sqs: Arc<SqsService>,
+    clock: Clock,
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+impl SqsQueues {
+    /// Queues of `sqs`, on Gureum's `clock`, awaited on the current runtime.
+    pub fn new(sqs: Arc<SqsService>, clock: Clock) -> Self {
+        SqsQueues {
+            sqs,
+            clock,
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        }
+    }
+
+    /// The queue's context (its account and region) and URL.
+    fn locate(&self, queue_arn: &str) -> Result<(RequestContext, String), AwsError> {
+        let parts: Vec<&str> = queue_arn.split(':').collect();
+        let [_, _, "sqs", region, account, name] = parts.as_slice() else {
+            return Err(gureum_core::CommonError::ValidationException {
+                message: format!("not a queue ARN: {queue_arn}"),
+            }
+            .into());
+        };
+        let ctx = RequestContext::root(account, region, self.clock.clone());
+        Ok((
+            ctx,
+            format!("http://sqs.{region}.localhost:4566/{account}/{name}"),
+        ))
+    }
+
+    fn call(&self, queue_arn: &str, operation: &str, mut input: Value) -> Result<Value, AwsError> {
+        let Some(runtime) = &self.runtime else {
+            return Err(AwsError::internal("no runtime to reach SQS on"));
+        };
+        let (ctx, url) = self.locate(queue_arn)?;
+        input["QueueUrl"] = json!(url);
+        let reply = runtime.block_on(self.sqs.call_streaming(
+            &ctx,
+            operation,
+            input,
+            RequestBody::from_bytes(Default::default()),
+        ))?;
+        Ok(reply.output)
+    }
+}
+
+impl gureum_lambda::mappings::QueueSource for SqsQueues {
+    fn receive(&self, queue_arn: &str, max: usize) -> Result<Vec<Value>, AwsError> {
+        let out = self.call(
+            queue_arn,
+            "ReceiveMessage",
+            json!({
+                "MaxNumberOfMessages": max.clamp(1, 10),
+                "WaitTimeSeconds": 0,
+                "AttributeNames": ["All"],
+                "MessageAttributeNames": ["All"],
+            }),
+        )?;
+        Ok(out["Messages"].as_array().cloned().unwrap_or_default())
+    }
+
+    fn delete(&self, queue_arn: &str, receipt_handles: &[String]) -> Result<(), AwsError> {
+        for chunk in receipt_handles.chunks(10) {
+            let entries: Vec<Value> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, h)| json!({"Id": i.to_string(), "ReceiptHandle": h}))
+                .collect();
+            self.call(queue_arn, "DeleteMessageBatch", json!({"Entries": entries}))?;
+        }
+        Ok(())
+    }
+}
