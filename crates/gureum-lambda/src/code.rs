@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 /// AWS's limit on a zip uploaded directly (50 MB).
 pub const MAX_ZIPPED: usize = 50 * 1024 * 1024;
+/// AWS's limit on the code unzipped (250 MB).
+pub const MAX_UNZIPPED: u64 = 262_144_000;
 
 /// A decoded upload.
 pub struct Upload {
@@ -89,6 +91,12 @@ pub fn extract(zip: &[u8], dir: &PathBuf, work: &std::path::Path) -> Result<(), 
             "Could not unzip uploaded file. Please check your file, then try to upload again.",
         ));
     }
+    if size_of(&root) >= MAX_UNZIPPED {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(crate::invalid(format!(
+            "Unzipped size must be smaller than {MAX_UNZIPPED} bytes"
+        )));
+    }
     std::fs::write(root.join(".complete"), b"").map_err(io)?;
     if let Some(parent) = dir.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
@@ -102,6 +110,21 @@ pub fn extract(zip: &[u8], dir: &PathBuf, work: &std::path::Path) -> Result<(), 
     }
     let _ = std::fs::remove_dir_all(&staging);
     Ok(())
+}
+
+/// The bytes of the files under `dir`.
+fn size_of(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => size_of(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
 }
 
 fn io(e: std::io::Error) -> AwsError {

@@ -275,3 +275,110 @@ async fn a_service_needs_a_permission_to_invoke() {
     assert!(svc.invoke_from_service(&other, arn, b"{}", false).is_err());
     svc.shutdown();
 }
+
+async fn create_with(
+    svc: &LambdaService,
+    name: &str,
+    runtime: &str,
+    handler: &str,
+    files: &[(&str, &str)],
+) {
+    svc.call(
+        &ctx(),
+        "CreateFunction",
+        json!({"FunctionName": name, "Runtime": runtime, "Role": ROLE, "Handler": handler,
+               "Code": {"ZipFile": zip_b64(files)}}),
+    )
+    .await
+    .expect("created");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_function_runs_and_reports_errors_with_a_trace() {
+    let svc = LambdaService::new(Store::in_memory().expect("store"));
+    create_with(
+        &svc,
+        "n",
+        "nodejs20.x",
+        "index.handler",
+        &[(
+            "index.mjs",
+            "export const handler = async (e) => { if (e.fail) throw new TypeError('nope'); return e.n * 2; };",
+        )],
+    )
+    .await;
+    assert_eq!(payload(&invoke(&svc, "n", r#"{"n": 4}"#).await), json!(8));
+    let r = invoke(&svc, "n", r#"{"fail": true}"#).await;
+    assert_eq!(r.output["FunctionError"], "Unhandled");
+    let p = payload(&r);
+    assert_eq!(p["errorType"], "TypeError");
+    assert_eq!(p["errorMessage"], "nope");
+    assert_eq!(p["trace"][0], "TypeError: nope");
+    svc.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provided_bootstrap_that_exits_is_a_runtime_exit_error() {
+    let svc = LambdaService::new(Store::in_memory().expect("store"));
+    create_with(
+        &svc,
+        "p",
+        "provided.al2023",
+        "x",
+        &[("bootstrap", "#!/bin/sh\nexit 3\n")],
+    )
+    .await;
+    let p = payload(&invoke(&svc, "p", "{}").await);
+    assert_eq!(p["errorType"], "Runtime.ExitError");
+    assert!(
+        p["errorMessage"]
+            .as_str()
+            .expect("message")
+            .ends_with("Error: Runtime exited with error: exit status 3"),
+        "{p}"
+    );
+    svc.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_version_keeps_its_code_after_an_update() {
+    let svc = LambdaService::new(Store::in_memory().expect("store"));
+    create(&svc, "v", "def handler(e, c):\n    return 1\n")
+        .await
+        .expect("created");
+    svc.call(&ctx(), "PublishVersion", json!({"FunctionName": "v"}))
+        .await
+        .expect("published");
+    svc.call(
+        &ctx(),
+        "UpdateFunctionCode",
+        json!({"FunctionName": "v", "ZipFile": zip_b64(&[("lambda_function.py", "def handler(e, c):\n    return 2\n")])}),
+    )
+    .await
+    .expect("updated");
+    assert_eq!(payload(&invoke(&svc, "v", "{}").await), json!(2));
+    assert_eq!(payload(&invoke(&svc, "v:1", "{}").await), json!(1));
+    svc.call(&ctx(), "DeleteFunction", json!({"FunctionName": "v"}))
+        .await
+        .expect("deleted");
+    assert_eq!(svc.running_environments(), 0);
+    svc.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payload_that_is_not_json_is_refused() {
+    let svc = LambdaService::new(Store::in_memory().expect("store"));
+    create(&svc, "f", "def handler(e, c):\n    return 1\n")
+        .await
+        .expect("created");
+    let err = svc
+        .call_streaming(
+            &ctx(),
+            "Invoke",
+            json!({"FunctionName": "f", "Payload": base64::engine::general_purpose::STANDARD.encode("{nope")}),
+            RequestBody::empty(),
+        )
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code, "InvalidRequestContentException");
+}
