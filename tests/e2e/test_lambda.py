@@ -324,6 +324,24 @@ def handler(event, context):
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+def test_code_from_s3(gureum, lam):
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="code-bucket")
+    s3.put_object(Bucket="code-bucket", Key="fn.zip", Body=zipped({"app.py": "def handler(e, c):\n    return 's3 code'\n"}))
+    lam.create_function(FunctionName="from-s3", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                        Code={"S3Bucket": "code-bucket", "S3Key": "fn.zip"})
+    assert invoke(lam, "from-s3")["Body"] == "s3 code"
+    s3.put_object(Bucket="code-bucket", Key="fn2.zip", Body=zipped({"app.py": "def handler(e, c):\n    return 'updated from s3'\n"}))
+    lam.update_function_code(FunctionName="from-s3", S3Bucket="code-bucket", S3Key="fn2.zip")
+    assert invoke(lam, "from-s3")["Body"] == "updated from s3"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_function(FunctionName="no-object", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                            Code={"S3Bucket": "code-bucket", "S3Key": "missing.zip"})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert e.value.response["Error"]["Message"] == (
+        "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.")
+
+
 def function_processes(gureum):
     """PIDs of processes whose parent is the server."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gureum.proc.pid)],

@@ -23,13 +23,61 @@ pub struct Upload {
     pub sha_base64: String,
 }
 
-/// Reads `ZipFile` (base64 in the value) from a `Code` structure or an
-/// `UpdateFunctionCode` input.
-pub fn upload_from(input: &Value) -> Result<Upload, AwsError> {
-    if input.get("S3Bucket").is_some() || input.get("S3Key").is_some() {
+/// A boxed future of an object's bytes.
+pub type ObjectFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u8>, AwsError>> + Send + 'a>>;
+
+/// Reads code from S3 (`S3Bucket`/`S3Key`/`S3ObjectVersion`); the server
+/// wires S3 in.
+pub trait CodeObjects: Send + Sync {
+    /// The object's bytes, read as the caller (`ctx`), or S3's error.
+    fn get<'a>(
+        &'a self,
+        ctx: &'a gureum_core::RequestContext,
+        bucket: &'a str,
+        key: &'a str,
+        version: Option<&'a str>,
+    ) -> ObjectFuture<'a>;
+}
+
+/// Fetches the S3 object a `Code` structure (or `UpdateFunctionCode`
+/// input) names, when it names one; AWS's wording when S3 refuses.
+pub async fn fetch(
+    objects: Option<&dyn CodeObjects>,
+    ctx: &gureum_core::RequestContext,
+    input: &Value,
+) -> Result<Option<Vec<u8>>, AwsError> {
+    let bucket = input.get("S3Bucket").and_then(Value::as_str);
+    let key = input.get("S3Key").and_then(Value::as_str);
+    let (Some(bucket), Some(key)) = (bucket, key) else {
+        if bucket.is_some() || key.is_some() {
+            return Err(crate::invalid("Please provide a source for function code."));
+        }
+        return Ok(None);
+    };
+    let Some(objects) = objects else {
         return Err(crate::invalid(
-            "Gureum does not read function code from S3 yet: upload it as ZipFile.",
+            "Gureum was built without S3 here: upload the code as ZipFile.",
         ));
+    };
+    let version = input.get("S3ObjectVersion").and_then(Value::as_str);
+    objects
+        .get(ctx, bucket, key, version)
+        .await
+        .map(Some)
+        .map_err(|e| {
+            crate::invalid(format!(
+                "Error occurred while GetObject. S3 Error Code: {}. S3 Error Message: {}",
+                e.code, e.message
+            ))
+        })
+}
+
+/// The code of a `Code` structure or an `UpdateFunctionCode` input:
+/// `fetched` from S3, else `ZipFile` (base64 in the value, at most 50 MB).
+pub fn upload_from(input: &Value, fetched: Option<Vec<u8>>) -> Result<Upload, AwsError> {
+    if let Some(bytes) = fetched {
+        return upload_of(bytes);
     }
     if input.get("ImageUri").is_some() {
         return Err(crate::invalid(
@@ -55,6 +103,10 @@ pub fn upload_from(input: &Value) -> Result<Upload, AwsError> {
         }
         .into());
     }
+    upload_of(bytes)
+}
+
+fn upload_of(bytes: Vec<u8>) -> Result<Upload, AwsError> {
     if !bytes.starts_with(b"PK") {
         return Err(crate::invalid(
             "Could not unzip uploaded file. Please check your file, then try to upload again.",

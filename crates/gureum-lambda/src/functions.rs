@@ -101,8 +101,40 @@ pub fn settled(f: &Function, now: i64) -> Value {
 }
 
 impl LambdaService {
-    /// `CreateFunction` from a zip upload.
-    pub(crate) fn create_function(&self, ctx: &RequestContext, input: Value) -> OpResult {
+    /// `CreateFunction`, its code from S3 when `Code` names an object.
+    pub(crate) async fn create_function(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        body: gureum_core::RequestBody,
+    ) -> Result<gureum_core::Reply, AwsError> {
+        drop(body);
+        let code = input.get("Code").cloned().unwrap_or(Value::Null);
+        let fetched = code::fetch(self.code_objects.get().map(|o| o.as_ref()), ctx, &code).await?;
+        self.create_function_with(ctx, input, fetched)
+            .map(gureum_core::Reply::value)
+    }
+
+    /// `UpdateFunctionCode`, from S3 when the input names an object.
+    pub(crate) async fn update_function_code(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        body: gureum_core::RequestBody,
+    ) -> Result<gureum_core::Reply, AwsError> {
+        drop(body);
+        let fetched = code::fetch(self.code_objects.get().map(|o| o.as_ref()), ctx, &input).await?;
+        self.update_function_code_with(ctx, input, fetched)
+            .map(gureum_core::Reply::value)
+    }
+
+    /// `CreateFunction` with its code in hand.
+    pub(crate) fn create_function_with(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        fetched: Option<Vec<u8>>,
+    ) -> OpResult {
         crate::refuse_unsupported(
             &input,
             &[
@@ -156,7 +188,7 @@ impl LambdaService {
             ));
         };
         check_timeout(&input)?;
-        let upload = code::upload_from(input.get("Code").unwrap_or(&Value::Null))?;
+        let upload = code::upload_from(input.get("Code").unwrap_or(&Value::Null), fetched)?;
         let now = ctx.clock.now_millis();
         let key = Scope::regional(ctx).key(name);
         let mut config = json!({
@@ -341,18 +373,23 @@ impl LambdaService {
         Ok(json!({}))
     }
 
-    /// `UpdateFunctionCode` from a zip upload.
-    pub(crate) fn update_function_code(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        crate::refuse_unsupported(&input, &["SourceKMSKeyArn", "PublishTo", "S3ObjectVersion"])?;
+    /// `UpdateFunctionCode` with its code in hand.
+    pub(crate) fn update_function_code_with(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        fetched: Option<Vec<u8>>,
+    ) -> OpResult {
+        crate::refuse_unsupported(&input, &["SourceKMSKeyArn", "PublishTo"])?;
         if input.get("DryRun").and_then(Value::as_bool) == Some(true) {
-            let upload = code::upload_from(&input)?;
+            let upload = code::upload_from(&input, fetched)?;
             let (_, f) = self.find(ctx, str_member(&input, "FunctionName"))?;
             let mut c = settled(&f, ctx.clock.now_millis());
             c["CodeSha256"] = json!(upload.sha_base64);
             c["CodeSize"] = json!(upload.bytes.len());
             return Ok(c);
         }
-        let upload = code::upload_from(&input)?;
+        let upload = code::upload_from(&input, fetched)?;
         let name = str_member(&input, "FunctionName");
         let dir = self.pool.work_dir.join("code").join(&upload.sha_hex);
         if !dir.join(".complete").exists() {

@@ -78,6 +78,7 @@ pub struct LambdaService {
     pub(crate) mappings: Table<mappings::Mapping>,
     pub(crate) queues: OnceLock<Arc<dyn mappings::QueueSource>>,
     pub(crate) busy_mappings: parking_lot::Mutex<std::collections::HashSet<String>>,
+    pub(crate) code_objects: OnceLock<Arc<dyn code::CodeObjects>>,
 }
 
 impl LambdaService {
@@ -100,6 +101,7 @@ impl LambdaService {
             endpoint: OnceLock::new(),
             queues: OnceLock::new(),
             busy_mappings: Default::default(),
+            code_objects: OnceLock::new(),
         }
     }
 
@@ -107,6 +109,12 @@ impl LambdaService {
     pub fn with_queues(self, queues: Arc<dyn mappings::QueueSource>) -> Self {
         let _ = self.queues.set(queues);
         self
+    }
+
+    /// Reads code named by `S3Bucket`/`S3Key` through `objects` (set once,
+    /// by the server, after S3 is built).
+    pub fn set_code_objects(&self, objects: Arc<dyn code::CodeObjects>) {
+        let _ = self.code_objects.set(objects);
     }
 
     /// Tells functions where Gureum listens (`AWS_ENDPOINT_URL`).
@@ -273,11 +281,14 @@ pub(crate) fn invalid(message: impl Into<String>) -> AwsError {
 gureum_core::service_operations! {
     LambdaService, "lambda",
     authorization = authorization,
-    streaming { "Invoke" => invoke },
+    streaming {
+        "CreateFunction" => create_function,
+        "Invoke" => invoke,
+        "UpdateFunctionCode" => update_function_code,
+    },
     "AddPermission" => add_permission,
     "CreateAlias" => create_alias,
     "CreateEventSourceMapping" => create_event_source_mapping,
-    "CreateFunction" => create_function,
     "DeleteAlias" => delete_alias,
     "DeleteEventSourceMapping" => delete_event_source_mapping,
     "DeleteFunction" => delete_function,
@@ -298,7 +309,6 @@ gureum_core::service_operations! {
     "UntagResource" => untag_resource,
     "UpdateAlias" => update_alias,
     "UpdateEventSourceMapping" => update_event_source_mapping,
-    "UpdateFunctionCode" => update_function_code,
     "UpdateFunctionConfiguration" => update_function_configuration,
 }
 

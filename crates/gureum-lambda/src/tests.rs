@@ -30,11 +30,18 @@ fn zip_b64(files: &[(&str, &str)]) -> String {
 
 use base64::Engine;
 
+/// Every operation through `call_streaming`, as the server calls a
+/// streaming service.
+async fn call(svc: &LambdaService, ctx: &RequestContext, op: &str, input: Value) -> OpResult {
+    svc.call_streaming(ctx, op, input, RequestBody::empty())
+        .await
+        .map(|r| r.output)
+}
+
 const ROLE: &str = "arn:aws:iam::123456789012:role/r";
 
 async fn create(svc: &LambdaService, name: &str, code: &str) -> OpResult {
-    svc.call(
-        &ctx(),
+    call(svc, &ctx(),
         "CreateFunction",
         json!({"FunctionName": name, "Runtime": "python3.12", "Role": ROLE,
                "Handler": "lambda_function.handler", "Code": {"ZipFile": zip_b64(&[("lambda_function.py", code)])}}),
@@ -70,14 +77,14 @@ async fn a_created_function_is_pending_then_active() {
     assert_eq!(out["State"], "Pending");
     assert_eq!(out["StateReasonCode"], "Creating");
     std::thread::sleep(std::time::Duration::from_millis(5));
-    let got = svc
-        .call(
-            &ctx(),
-            "GetFunctionConfiguration",
-            json!({"FunctionName": "f"}),
-        )
-        .await
-        .expect("test");
+    let got = call(
+        &svc,
+        &ctx(),
+        "GetFunctionConfiguration",
+        json!({"FunctionName": "f"}),
+    )
+    .await
+    .expect("test");
     assert_eq!(got["State"], "Active");
 }
 
@@ -93,8 +100,7 @@ async fn a_second_function_of_the_same_name_is_a_conflict() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_function_is_not_found_with_its_arn() {
     let svc = LambdaService::new(Store::in_memory().expect("test"));
-    let err = svc
-        .call(&ctx(), "GetFunction", json!({"FunctionName": "nope"}))
+    let err = call(&svc, &ctx(), "GetFunction", json!({"FunctionName": "nope"}))
         .await
         .expect_err("an error");
     assert_eq!(err.code, "ResourceNotFoundException");
@@ -107,30 +113,30 @@ async fn an_unknown_function_is_not_found_with_its_arn() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_timeout_over_900_seconds_is_refused() {
     let svc = LambdaService::new(Store::in_memory().expect("test"));
-    let err = svc
-        .call(
-            &ctx(),
-            "CreateFunction",
-            json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "a.b",
+    let err = call(
+        &svc,
+        &ctx(),
+        "CreateFunction",
+        json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "a.b",
                    "Timeout": 901, "Code": {"ZipFile": zip_b64(&[("a.py", "")])}}),
-        )
-        .await
-        .expect_err("an error");
+    )
+    .await
+    .expect_err("an error");
     assert_eq!(err.code, "ValidationException");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_zip_that_is_not_a_zip_is_refused_with_aws_text() {
     let svc = LambdaService::new(Store::in_memory().expect("test"));
-    let err = svc
-        .call(
-            &ctx(),
-            "CreateFunction",
-            json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "a.b",
+    let err = call(
+        &svc,
+        &ctx(),
+        "CreateFunction",
+        json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "a.b",
                    "Code": {"ZipFile": "aGVsbG8="}}),
-        )
-        .await
-        .expect_err("an error");
+    )
+    .await
+    .expect_err("an error");
     assert_eq!(err.code, "InvalidParameterValueException");
     assert_eq!(
         err.message,
@@ -194,8 +200,7 @@ async fn an_exception_is_reported_as_aws_reports_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_module_is_an_import_error() {
     let svc = LambdaService::new(Store::in_memory().expect("test"));
-    svc.call(
-        &ctx(),
+    call(&svc, &ctx(),
         "CreateFunction",
         json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "missing.handler",
                "Code": {"ZipFile": zip_b64(&[("a.py", "")])}}),
@@ -215,8 +220,7 @@ async fn a_missing_module_is_an_import_error() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_function_times_out_with_aws_text() {
     let svc = LambdaService::new(Store::in_memory().expect("test"));
-    svc.call(
-        &ctx(),
+    call(&svc, &ctx(),
         "CreateFunction",
         json!({"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "a.handler",
                "Timeout": 1,
@@ -255,7 +259,8 @@ async fn a_service_needs_a_permission_to_invoke() {
         .invoke_from_service(&sender, arn, b"{}", false)
         .expect_err("an error");
     assert_eq!(err.code, "AccessDeniedException");
-    svc.call(
+    call(
+        &svc,
         &ctx(),
         "AddPermission",
         json!({"FunctionName": "f", "StatementId": "s", "Action": "lambda:InvokeFunction",
@@ -283,7 +288,8 @@ async fn create_with(
     handler: &str,
     files: &[(&str, &str)],
 ) {
-    svc.call(
+    call(
+        svc,
         &ctx(),
         "CreateFunction",
         json!({"FunctionName": name, "Runtime": runtime, "Role": ROLE, "Handler": handler,
@@ -346,11 +352,10 @@ async fn a_version_keeps_its_code_after_an_update() {
     create(&svc, "v", "def handler(e, c):\n    return 1\n")
         .await
         .expect("created");
-    svc.call(&ctx(), "PublishVersion", json!({"FunctionName": "v"}))
+    call(&svc, &ctx(), "PublishVersion", json!({"FunctionName": "v"}))
         .await
         .expect("published");
-    svc.call(
-        &ctx(),
+    call(&svc, &ctx(),
         "UpdateFunctionCode",
         json!({"FunctionName": "v", "ZipFile": zip_b64(&[("lambda_function.py", "def handler(e, c):\n    return 2\n")])}),
     )
@@ -358,7 +363,7 @@ async fn a_version_keeps_its_code_after_an_update() {
     .expect("updated");
     assert_eq!(payload(&invoke(&svc, "v", "{}").await), json!(2));
     assert_eq!(payload(&invoke(&svc, "v:1", "{}").await), json!(1));
-    svc.call(&ctx(), "DeleteFunction", json!({"FunctionName": "v"}))
+    call(&svc, &ctx(), "DeleteFunction", json!({"FunctionName": "v"}))
         .await
         .expect("deleted");
     assert_eq!(svc.running_environments(), 0);

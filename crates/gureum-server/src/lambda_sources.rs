@@ -1,4 +1,5 @@
-//! Lambda's SQS event sources read through SQS: the
+//! Lambda's SQS event sources read through SQS, and its code read from
+//! S3. For SQS, the
 //! [`gureum_lambda::mappings::QueueSource`] the server wires into Lambda,
 //! calling SQS's own `ReceiveMessage` and `DeleteMessageBatch` as the
 //! queue's account (Lambda's poller runs on blocking threads, so it waits
@@ -83,5 +84,55 @@ impl gureum_lambda::mappings::QueueSource for SqsQueues {
             self.call(queue_arn, "DeleteMessageBatch", json!({"Entries": entries}))?;
         }
         Ok(())
+    }
+}
+
+/// Lambda's code read from S3 (`S3Bucket`/`S3Key`), through S3's own
+/// `GetObject` in the caller's account.
+pub struct S3Objects {
+    s3: Arc<gureum_s3::S3Service>,
+}
+
+impl S3Objects {
+    /// Objects of `s3`.
+    pub fn new(s3: Arc<gureum_s3::S3Service>) -> Self {
+        S3Objects { s3 }
+    }
+}
+
+/// The most a function's zip may be (AWS's unzipped limit bounds it).
+const MAX_CODE_OBJECT: usize = 262_144_000;
+
+impl gureum_lambda::code::CodeObjects for S3Objects {
+    fn get<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        bucket: &'a str,
+        key: &'a str,
+        version: Option<&'a str>,
+    ) -> gureum_lambda::code::ObjectFuture<'a> {
+        Box::pin(async move {
+            let mut input = json!({"Bucket": bucket, "Key": key});
+            if let Some(v) = version {
+                input["VersionId"] = json!(v);
+            }
+            let reply = self
+                .s3
+                .call_streaming(
+                    ctx,
+                    "GetObject",
+                    input,
+                    RequestBody::from_bytes(Default::default()),
+                )
+                .await?;
+            let body = match reply.body {
+                Some(gureum_core::ResponseBody::Bytes(b)) => RequestBody::from_bytes(b),
+                Some(gureum_core::ResponseBody::Stream { source, length }) => {
+                    RequestBody::from_source(source, Some(length))
+                }
+                None => RequestBody::from_bytes(Default::default()),
+            };
+            Ok(body.collect(MAX_CODE_OBJECT).await?.to_vec())
+        })
     }
 }

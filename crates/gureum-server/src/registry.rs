@@ -85,6 +85,15 @@ impl Registry {
         let ec2 = gureum_ec2::Ec2Service::new(store.clone())
             .with_events(service_events.clone())
             .with_parameters(ssm.clone());
+        let s3 = Arc::new(
+            gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
+                .with_notifications(gureum_s3::notifications::Notifier {
+                    sqs: sqs.clone(),
+                    events: service_events.clone(),
+                }),
+        );
+        // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
+        lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
         let list: Vec<Arc<dyn Service>> = vec![
             events.clone(),
             iam.clone(),
@@ -95,13 +104,7 @@ impl Registry {
             lambda.clone(),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
-            Arc::new(
-                gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
-                    .with_notifications(gureum_s3::notifications::Notifier {
-                        sqs: sqs.clone(),
-                        events: service_events.clone(),
-                    }),
-            ),
+            s3,
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),
