@@ -364,7 +364,13 @@ def test_functions_persist_and_no_process_outlives_the_server(gureum, lam):
     time.sleep(0.5)
     for pid in children:
         assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
-    assert invoke(gureum.client("lambda"), "upd")["Body"] == "v"
+    lam3 = gureum.client("lambda")
+    assert invoke(lam3, "upd")["Body"] == "v"
+    # Versions, aliases, policies and mappings survive too.
+    assert [v["Version"] for v in lam3.list_versions_by_function(FunctionName="ver")["Versions"]] == ["$LATEST", "1", "2"]
+    assert json.loads(lam3.invoke(FunctionName="ver", Qualifier="1")["Payload"].read())[0] == "one"
+    assert json.loads(lam3.get_policy(FunctionName="on-event")["Policy"])["Statement"][0]["Sid"] == "events"
+    assert invoke(lam3, "from-s3")["Body"] == "updated from s3"
 
 
 def test_delete_function(lam):
