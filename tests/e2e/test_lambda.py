@@ -101,6 +101,11 @@ def test_tail_logs_have_start_end_and_report(lam):
         assert field in lines[-1]
 
 
+def test_a_function_that_logged_has_its_log_group(gureum):
+    groups = gureum.client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+    assert "/aws/lambda/py-ok" in [g["logGroupName"] for g in groups]
+
+
 def test_a_raised_exception_is_reported_as_aws_reports_it(lam):
     create(lam, "py-raise", {"app.py": PY_RAISE})
     out = invoke(lam, "py-raise")

@@ -136,3 +136,49 @@ impl gureum_lambda::code::CodeObjects for S3Objects {
         })
     }
 }
+
+/// Lambda's function logs into CloudWatch Logs: the group
+/// `/aws/lambda/NAME` is made on a function's first lines, as AWS makes
+/// it, and the lines are kept in memory ([`gureum_lambda::logs::RecentLogs`])
+/// until CloudWatch Logs can take events from services
+/// (`LogsService::put_events_from_service`, wired here when it lands).
+pub struct FunctionLogGroups {
+    logs: Arc<gureum_logs::LogsService>,
+    clock: Clock,
+    recent: gureum_lambda::logs::RecentLogs,
+    made: parking_lot::Mutex<std::collections::HashSet<String>>,
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+impl FunctionLogGroups {
+    /// Groups made in `logs`, on Gureum's `clock`.
+    pub fn new(logs: Arc<gureum_logs::LogsService>, clock: Clock) -> Self {
+        FunctionLogGroups {
+            logs,
+            clock,
+            recent: Default::default(),
+            made: Default::default(),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        }
+    }
+}
+
+impl gureum_lambda::logs::FunctionLogs for FunctionLogGroups {
+    fn put(&self, batch: &gureum_lambda::logs::LogBatch<'_>) {
+        let key = format!("{}/{}/{}", batch.account, batch.region, batch.group);
+        if !self.made.lock().contains(&key) {
+            if let Some(runtime) = &self.runtime {
+                let ctx = RequestContext::root(batch.account, batch.region, self.clock.clone());
+                let made = runtime.block_on(self.logs.call(
+                    &ctx,
+                    "CreateLogGroup",
+                    json!({"logGroupName": batch.group}),
+                ));
+                // Made now, or there already: either way it exists.
+                let _ = made;
+                self.made.lock().insert(key);
+            }
+        }
+        self.recent.put(batch);
+    }
+}

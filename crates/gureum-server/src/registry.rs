@@ -45,10 +45,20 @@ impl Registry {
         let sqs = Arc::new(gureum_sqs::SqsService::new(store.clone()));
         // One Lambda, served as `lambda`, invoked by EventBridge's targets
         // and polling SQS queues for its event source mappings.
+        // CloudWatch Logs, receiving Lambda's function logs.
+        let logs = Arc::new(gureum_logs::LogsService::new(store.clone()));
         let lambda = Arc::new(
-            gureum_lambda::LambdaService::new(store.clone()).with_queues(Arc::new(
-                crate::lambda_sources::SqsQueues::new(sqs.clone(), clock.clone()),
-            )),
+            gureum_lambda::LambdaService::with_logs(
+                store.clone(),
+                Arc::new(crate::lambda_sources::FunctionLogGroups::new(
+                    logs.clone(),
+                    clock.clone(),
+                )),
+            )
+            .with_queues(Arc::new(crate::lambda_sources::SqsQueues::new(
+                sqs.clone(),
+                clock.clone(),
+            ))),
         );
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
@@ -102,7 +112,7 @@ impl Registry {
             Arc::new(ec2),
             kms.clone(),
             lambda.clone(),
-            Arc::new(gureum_logs::LogsService::new(store.clone())),
+            logs,
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
             s3,
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
