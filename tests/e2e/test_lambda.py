@@ -347,6 +347,27 @@ def test_code_from_s3(gureum, lam):
         "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.")
 
 
+def test_reserved_concurrency_throttles(lam):
+    lam.put_function_concurrency(FunctionName="py-ok", ReservedConcurrentExecutions=0)
+    assert lam.get_function_concurrency(FunctionName="py-ok")["ReservedConcurrentExecutions"] == 0
+    assert lam.get_function(FunctionName="py-ok")["Concurrency"] == {"ReservedConcurrentExecutions": 0}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="py-ok", Payload=b"{}")
+    assert e.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert e.value.response["Error"]["Message"] == "Rate Exceeded."
+    assert e.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    lam.delete_function_concurrency(FunctionName="py-ok")
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName="py-ok")
+    assert invoke(lam, "py-ok", {"a": 1, "b": 1})["Body"]["sum"] == 2
+
+
+def test_payload_limits(lam):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="py-ok", InvocationType="Event", Payload=json.dumps({"x": "a" * (1024 * 1024)}))
+    assert e.value.response["Error"]["Code"] == "RequestTooLargeException"
+    assert e.value.response["Error"]["Message"] == "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
+
+
 def function_processes(gureum):
     """PIDs of processes whose parent is the server."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gureum.proc.pid)],

@@ -43,6 +43,8 @@ pub struct Spec {
 
 /// One running execution environment.
 pub struct Environment {
+    /// The [`Spec::key`] it serves.
+    pub key: String,
     /// Its Runtime API.
     pub api: RuntimeApi,
     child: Mutex<Child>,
@@ -218,6 +220,16 @@ impl Pool {
         }
     }
 
+    /// How many environments busy with an invocation serve keys starting
+    /// with `prefix`.
+    pub fn busy_for(&self, prefix: &str) -> usize {
+        self.busy
+            .lock()
+            .iter()
+            .filter(|e| e.key.starts_with(prefix))
+            .count()
+    }
+
     /// How many environments are running (idle and busy).
     pub fn running(&self) -> usize {
         self.idle.lock().values().map(Vec::len).sum::<usize>() + self.busy.lock().len()
@@ -299,6 +311,7 @@ impl Pool {
         }
         let pid = child.id() as i32;
         Ok(Environment {
+            key: spec.key.clone(),
             api,
             child: Mutex::new(child),
             pid,

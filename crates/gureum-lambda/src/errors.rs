@@ -25,6 +25,9 @@ gureum_core::aws_errors! {
         /// The payload is not JSON.
         InvalidRequestContent { message: String } =
             ("InvalidRequestContentException", 400, "{message}"),
+        /// A concurrency limit is reached.
+        TooManyRequests { kind: String, reason: String } =
+            ("TooManyRequestsException", 429, "Rate Exceeded.", Type = kind, Reason = reason),
         /// The runtime or host could not run the function.
         Service { message: String } =
             ("ServiceException", 500, "{message}"),

@@ -236,6 +236,7 @@ impl LambdaService {
             last_version: 0,
             published_revision: String::new(),
             code_shas: Default::default(),
+            reserved: None,
         };
         // Extract now: a zip `unzip` refuses is refused here, as AWS does.
         let dir = self.pool.work_dir.join("code").join(&upload.sha_hex);
@@ -283,6 +284,9 @@ impl LambdaService {
         });
         if !f.tags.is_empty() {
             out["Tags"] = json!(f.tags);
+        }
+        if let Some(r) = f.reserved {
+            out["Concurrency"] = json!({"ReservedConcurrentExecutions": r});
         }
         Ok(out)
     }
@@ -516,6 +520,47 @@ impl LambdaService {
             "{}:",
             config["FunctionArn"].as_str().unwrap_or_default()
         ));
+    }
+
+    /// `PutFunctionConcurrency`.
+    pub(crate) fn put_function_concurrency(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let n = input
+            .get("ReservedConcurrentExecutions")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        if n > 900 {
+            // Lambda keeps 100 of the account's 1000 unreserved.
+            return Err(invalid(
+                "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
+            ));
+        }
+        self.update_function(ctx, str_member(&input, "FunctionName"), |f| {
+            f.reserved = Some(n);
+            Ok(())
+        })?;
+        Ok(json!({"ReservedConcurrentExecutions": n}))
+    }
+
+    /// `GetFunctionConcurrency`.
+    pub(crate) fn get_function_concurrency(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let (_, f) = self.find(ctx, str_member(&input, "FunctionName"))?;
+        Ok(match f.reserved {
+            Some(n) => json!({"ReservedConcurrentExecutions": n}),
+            None => json!({}),
+        })
+    }
+
+    /// `DeleteFunctionConcurrency`.
+    pub(crate) fn delete_function_concurrency(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        self.update_function(ctx, str_member(&input, "FunctionName"), |f| {
+            f.reserved = None;
+            Ok(())
+        })?;
+        Ok(json!({}))
     }
 
     /// `ListTags` on a function ARN.

@@ -22,6 +22,10 @@ use std::time::{Duration, Instant};
 const INIT_LIMIT: Duration = Duration::from_secs(10);
 /// The delays before AWS's two retries of a failed asynchronous invocation.
 pub const ASYNC_RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(60), Duration::from_secs(120)];
+/// The largest synchronous request and response payload (6 MB).
+pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+/// The largest asynchronous request payload (1 MB).
+pub const MAX_ASYNC_PAYLOAD: usize = 1024 * 1024;
 /// The most of the log `LogType=Tail` returns.
 const TAIL_BYTES: usize = 4096;
 
@@ -48,7 +52,13 @@ impl LambdaService {
     ) -> Result<Reply, AwsError> {
         drop(body);
         crate::refuse_unsupported(&input, &["DurableExecutionName", "TenantId"])?;
-        let (_, function) = self.resolve(ctx, &input)?;
+        let (key, function) = self.resolve(ctx, &input)?;
+        // Reserved concurrency is the function's, whatever version runs.
+        let reserved = self
+            .functions
+            .get(&key)
+            .map_err(AwsError::from)?
+            .and_then(|f| f.reserved);
         let payload = match input.get("Payload").and_then(Value::as_str) {
             Some(b64) => base64::engine::general_purpose::STANDARD
                 .decode(b64)
@@ -60,6 +70,20 @@ impl LambdaService {
         } else {
             payload
         };
+        let asynchronous = input.get("InvocationType").and_then(Value::as_str) == Some("Event");
+        let limit = if asynchronous {
+            MAX_ASYNC_PAYLOAD
+        } else {
+            MAX_SYNC_PAYLOAD
+        };
+        if payload.len() > limit {
+            return Err(LambdaError::RequestTooLarge {
+                message: format!(
+                    "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+                ),
+            }
+            .into());
+        }
         if serde_json::from_slice::<Value>(&payload).is_err() {
             return Err(LambdaError::InvalidRequestContent {
                 message: "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value".into(),
@@ -92,6 +116,18 @@ impl LambdaService {
                 reply(202, json!({"StatusCode": 202}))
             }
             _ => {
+                if let Some(limit) = reserved {
+                    let arn = function.config["FunctionArn"].as_str().unwrap_or_default();
+                    let base = crate::functions::parse_name(arn).0;
+                    let prefix = format!("{}:", crate::functions::arn_for(ctx, base));
+                    if self.pool.busy_for(&prefix) as u64 >= limit {
+                        return Err(LambdaError::TooManyRequests {
+                            kind: "User".into(),
+                            reason: "ReservedFunctionConcurrentInvocationLimitExceeded".into(),
+                        }
+                        .into());
+                    }
+                }
                 let tail = input.get("LogType").and_then(Value::as_str) == Some("Tail");
                 let runner = self.runner(&ctx.account_id, &ctx.region);
                 let outcome = tokio::task::spawn_blocking(move || {
@@ -423,6 +459,15 @@ impl Runner {
         log.push(report);
         self.write_logs(f, &log);
         let (payload, function_error) = match answer {
+            Answer::Response(p) if p.len() > MAX_SYNC_PAYLOAD => (
+                json!({
+                    "errorMessage": format!("Response payload size exceeded maximum allowed payload size ({MAX_SYNC_PAYLOAD} bytes)."),
+                    "errorType": "Function.ResponseSizeTooLarge",
+                })
+                .to_string()
+                .into_bytes(),
+                Some("Unhandled"),
+            ),
             Answer::Response(p) => (p, None),
             Answer::Error(p) | Answer::InitError(p) => (p, Some("Unhandled")),
         };

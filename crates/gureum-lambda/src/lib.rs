@@ -63,6 +63,10 @@ pub struct Function {
     /// Code kept for published versions (hex SHA-256s).
     #[serde(default)]
     pub code_shas: std::collections::BTreeSet<String>,
+    /// Reserved concurrency (`PutFunctionConcurrency`): at most this many
+    /// synchronous invocations at once.
+    #[serde(default)]
+    pub reserved: Option<u64>,
 }
 
 /// The Lambda service.
@@ -292,10 +296,12 @@ gureum_core::service_operations! {
     "DeleteAlias" => delete_alias,
     "DeleteEventSourceMapping" => delete_event_source_mapping,
     "DeleteFunction" => delete_function,
+    "DeleteFunctionConcurrency" => delete_function_concurrency,
     "GetAlias" => get_alias,
     "GetEventSourceMapping" => get_event_source_mapping,
     "GetAccountSettings" => get_account_settings,
     "GetFunction" => get_function,
+    "GetFunctionConcurrency" => get_function_concurrency,
     "GetFunctionConfiguration" => get_function_configuration,
     "GetPolicy" => get_policy,
     "ListAliases" => list_aliases,
@@ -304,6 +310,7 @@ gureum_core::service_operations! {
     "ListTags" => list_tags,
     "ListVersionsByFunction" => list_versions_by_function,
     "PublishVersion" => publish_version,
+    "PutFunctionConcurrency" => put_function_concurrency,
     "RemovePermission" => remove_permission,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
