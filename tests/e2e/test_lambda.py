@@ -368,6 +368,19 @@ def test_payload_limits(lam):
     assert e.value.response["Error"]["Message"] == "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
 
 
+def test_event_invoke_config(lam):
+    out = lam.put_function_event_invoke_config(FunctionName="writer", MaximumRetryAttempts=0)
+    assert out["MaximumRetryAttempts"] == 0
+    assert out["FunctionArn"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:writer:$LATEST"
+    out = lam.update_function_event_invoke_config(FunctionName="writer", MaximumEventAgeInSeconds=120)
+    assert (out["MaximumRetryAttempts"], out["MaximumEventAgeInSeconds"]) == (0, 120)
+    assert lam.get_function_event_invoke_config(FunctionName="writer")["MaximumEventAgeInSeconds"] == 120
+    lam.delete_function_event_invoke_config(FunctionName="writer")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_function_event_invoke_config(FunctionName="writer")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
 def function_processes(gureum):
     """PIDs of processes whose parent is the server."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gureum.proc.pid)],

@@ -237,6 +237,7 @@ impl LambdaService {
             published_revision: String::new(),
             code_shas: Default::default(),
             reserved: None,
+            event_invoke: None,
         };
         // Extract now: a zip `unzip` refuses is refused here, as AWS does.
         let dir = self.pool.work_dir.join("code").join(&upload.sha_hex);

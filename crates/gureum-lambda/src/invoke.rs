@@ -194,14 +194,29 @@ impl LambdaService {
             .map(Some)
     }
 
-    /// Runs `payload` on a thread, retrying twice on error with AWS's
-    /// delays (unless Gureum stops first).
+    /// Runs `payload` on a thread, retrying on error with AWS's delays
+    /// (twice unless the function's `MaximumRetryAttempts` says fewer, and
+    /// not past its `MaximumEventAgeInSeconds`; unless Gureum stops first).
     fn invoke_later(&self, account: String, region: String, function: Function, payload: Vec<u8>) {
         let runner = self.runner(&account, &region);
+        let ctx = RequestContext::root(&account, &region, gureum_core::Clock::system());
+        let name = function.config["FunctionName"].as_str().unwrap_or_default();
+        let settings = self.find(&ctx, name).ok().and_then(|(_, f)| f.event_invoke);
+        let retries = settings
+            .as_ref()
+            .and_then(|s| s["MaximumRetryAttempts"].as_u64())
+            .unwrap_or(2) as usize;
+        let max_age = Duration::from_secs(
+            settings
+                .as_ref()
+                .and_then(|s| s["MaximumEventAgeInSeconds"].as_u64())
+                .unwrap_or(21_600),
+        );
+        let queued = Instant::now();
         let _ = std::thread::Builder::new()
             .name("lambda-async".into())
             .spawn(move || {
-                for attempt in 0..=ASYNC_RETRY_DELAYS.len() {
+                for attempt in 0..=retries.min(ASYNC_RETRY_DELAYS.len()) {
                     if attempt > 0 {
                         let until = Instant::now() + ASYNC_RETRY_DELAYS[attempt - 1];
                         while Instant::now() < until {
@@ -209,6 +224,9 @@ impl LambdaService {
                                 return;
                             }
                             std::thread::sleep(Duration::from_millis(200));
+                        }
+                        if queued.elapsed() > max_age {
+                            return;
                         }
                     }
                     match runner.run(&function, payload.clone(), None) {

@@ -22,6 +22,7 @@
 pub mod code;
 pub mod environment;
 pub mod errors;
+pub mod event_invoke;
 pub mod functions;
 pub mod invoke;
 pub mod logs;
@@ -67,6 +68,9 @@ pub struct Function {
     /// synchronous invocations at once.
     #[serde(default)]
     pub reserved: Option<u64>,
+    /// `PutFunctionEventInvokeConfig`'s configuration, when set.
+    #[serde(default)]
+    pub event_invoke: Option<Value>,
 }
 
 /// The Lambda service.
@@ -297,11 +301,13 @@ gureum_core::service_operations! {
     "DeleteEventSourceMapping" => delete_event_source_mapping,
     "DeleteFunction" => delete_function,
     "DeleteFunctionConcurrency" => delete_function_concurrency,
+    "DeleteFunctionEventInvokeConfig" => delete_function_event_invoke_config,
     "GetAlias" => get_alias,
     "GetEventSourceMapping" => get_event_source_mapping,
     "GetAccountSettings" => get_account_settings,
     "GetFunction" => get_function,
     "GetFunctionConcurrency" => get_function_concurrency,
+    "GetFunctionEventInvokeConfig" => get_function_event_invoke_config,
     "GetFunctionConfiguration" => get_function_configuration,
     "GetPolicy" => get_policy,
     "ListAliases" => list_aliases,
@@ -311,12 +317,14 @@ gureum_core::service_operations! {
     "ListVersionsByFunction" => list_versions_by_function,
     "PublishVersion" => publish_version,
     "PutFunctionConcurrency" => put_function_concurrency,
+    "PutFunctionEventInvokeConfig" => put_function_event_invoke_config,
     "RemovePermission" => remove_permission,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
     "UpdateAlias" => update_alias,
     "UpdateEventSourceMapping" => update_event_source_mapping,
     "UpdateFunctionConfiguration" => update_function_configuration,
+    "UpdateFunctionEventInvokeConfig" => update_function_event_invoke_config,
 }
 
 #[cfg(test)]

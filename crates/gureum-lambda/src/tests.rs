@@ -387,3 +387,31 @@ async fn a_payload_that_is_not_json_is_refused() {
         .expect_err("refused");
     assert_eq!(err.code, "InvalidRequestContentException");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_invocations_get_an_environment_each_and_idle_ones_are_reaped() {
+    let svc = std::sync::Arc::new(LambdaService::new(Store::in_memory().expect("store")));
+    create(
+        &svc,
+        "c",
+        "import time\ndef handler(e, c):\n    time.sleep(0.5)\n    return e['i']\n",
+    )
+    .await
+    .expect("created");
+    let mut calls = Vec::new();
+    for i in 0..3 {
+        let svc = svc.clone();
+        calls.push(tokio::spawn(async move {
+            payload(&invoke(&svc, "c", &format!(r#"{{"i": {i}}}"#)).await)
+        }));
+    }
+    let mut got = Vec::new();
+    for c in calls {
+        got.push(c.await.expect("joined"));
+    }
+    assert_eq!(got, vec![json!(0), json!(1), json!(2)]);
+    assert_eq!(svc.running_environments(), 3);
+    svc.pool.reap(std::time::Duration::ZERO);
+    assert_eq!(svc.running_environments(), 0);
+    svc.shutdown();
+}
