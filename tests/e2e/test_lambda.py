@@ -417,3 +417,24 @@ def test_delete_function(lam):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         lam.invoke(FunctionName="writer")
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_reset_forgets_functions_and_ends_their_environments(gureum):
+    import urllib.request
+    lam = gureum.client("lambda")
+    invoke(lam, "py-ok", {"a": 1, "b": 1})
+    assert function_processes(gureum)
+    req = urllib.request.Request(gureum.endpoint + "/_gureum/reset", method="POST")
+    urllib.request.urlopen(req).read()
+    assert lam.list_functions()["Functions"] == []
+    deadline = time.time() + 5
+    while time.time() < deadline and [p for p in function_processes(gureum) if not _zombie(p)]:
+        time.sleep(0.1)
+    assert not [p for p in function_processes(gureum) if not _zombie(p)]
+
+
+def _zombie(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    except OSError:
+        return True

@@ -142,6 +142,12 @@ impl LambdaService {
         self.pool.shutdown();
     }
 
+    /// Ends idle environments after a reset or import: their functions
+    /// may be gone or different.
+    fn reset_environments(&self) {
+        self.pool.retire("");
+    }
+
     /// How many execution environments are running.
     pub fn running_environments(&self) -> usize {
         self.pool.running()
@@ -288,6 +294,7 @@ pub(crate) fn invalid(message: impl Into<String>) -> AwsError {
 
 gureum_core::service_operations! {
     LambdaService, "lambda",
+    reset = reset_environments,
     authorization = authorization,
     streaming {
         "CreateFunction" => create_function,
