@@ -415,3 +415,18 @@ async fn concurrent_invocations_get_an_environment_each_and_idle_ones_are_reaped
     assert_eq!(svc.running_environments(), 0);
     svc.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_that_is_not_json_is_a_marshal_error() {
+    let svc = LambdaService::new(Store::in_memory().expect("store"));
+    create(&svc, "m", "def handler(e, c):\n    return {1, 2}\n")
+        .await
+        .expect("created");
+    let p = payload(&invoke(&svc, "m", "{}").await);
+    assert_eq!(p["errorType"], "Runtime.MarshalError");
+    assert_eq!(
+        p["errorMessage"],
+        "Unable to marshal response: Object of type set is not JSON serializable"
+    );
+    svc.shutdown();
+}

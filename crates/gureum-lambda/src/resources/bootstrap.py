@@ -103,12 +103,20 @@ def main():
         try:
             event = json.loads(body) if body else None
             result = handler(event, Context(headers))
-            payload = json.dumps(result)
         except Exception as e:
             doc = error_doc(e, request_id, drop_frames=1)
             log_error(doc)
             call("POST", "/invocation/%s/error" % request_id, json.dumps(doc),
                  {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
+            continue
+        try:
+            payload = json.dumps(result)
+        except (TypeError, ValueError) as e:
+            doc = {"errorMessage": "Unable to marshal response: %s" % e,
+                   "errorType": "Runtime.MarshalError", "requestId": request_id, "stackTrace": []}
+            log_error(doc)
+            call("POST", "/invocation/%s/error" % request_id, json.dumps(doc),
+                 {"Lambda-Runtime-Function-Error-Type": "Runtime.MarshalError"})
             continue
         call("POST", "/invocation/%s/response" % request_id, payload)
 
