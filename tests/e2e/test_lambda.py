@@ -239,6 +239,8 @@ def test_versions_and_aliases_pick_what_runs(lam):
     assert lam.publish_version(FunctionName="ver")["Version"] == "2"
     versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName="ver")["Versions"]]
     assert versions == ["$LATEST", "1", "2"]
+    listed = [(f["FunctionName"], f["Version"]) for f in lam.list_functions(FunctionVersion="ALL")["Functions"]]
+    assert [("ver", "$LATEST"), ("ver", "1"), ("ver", "2")] == [x for x in listed if x[0] == "ver"]
     out = lam.invoke(FunctionName="ver", Qualifier="1")
     assert out["ExecutedVersion"] == "1"
     assert json.loads(out["Payload"].read()) == ["one", "1"]

@@ -293,10 +293,29 @@ impl LambdaService {
     }
 
     /// `ListFunctions`: configurations in name order, `MaxItems` (1–10000,
-    /// default 50), `Marker` / `NextMarker`.
+    /// default 50), `Marker` / `NextMarker`; with `FunctionVersion=ALL`,
+    /// each function's versions after it.
     pub(crate) fn list_functions(&self, ctx: &RequestContext, input: Value) -> OpResult {
         if input.get("FunctionVersion").and_then(Value::as_str) == Some("ALL") {
-            return Err(invalid("Gureum does not support FunctionVersion ALL yet."));
+            // Every function's `$LATEST` followed by its versions.
+            let now = ctx.clock.now_millis();
+            let prefix = Scope::regional(ctx).prefix();
+            let mut all = Vec::new();
+            for (key, f) in self
+                .functions
+                .scan_prefix(&prefix)
+                .map_err(AwsError::from)?
+            {
+                all.push(settled(&f, now));
+                for (_, v) in self
+                    .versions
+                    .scan_prefix(&format!("{key}/"))
+                    .map_err(AwsError::from)?
+                {
+                    all.push(settled(&v, now));
+                }
+            }
+            return crate::page_by_marker(all, &input, "Functions");
         }
         if input.get("MasterRegion").is_some() {
             return Err(invalid("Gureum does not support MasterRegion yet."));
