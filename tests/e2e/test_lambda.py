@@ -383,6 +383,23 @@ def test_event_invoke_config(lam):
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+def test_hot_reload_reads_a_host_directory_and_its_changes(lam, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.py").write_text("def handler(e, c):\n    return 'first'\n")
+    made = lam.create_function(FunctionName="hot", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                               Code={"S3Bucket": "hot-reload", "S3Key": str(src)})
+    assert made["CodeSha256"] == "hot-reloading-hash-not-available"
+    assert invoke(lam, "hot")["Body"] == "first"
+    time.sleep(0.01)
+    (src / "app.py").write_text("def handler(e, c):\n    return 'second'\n")
+    assert invoke(lam, "hot")["Body"] == "second"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_function(FunctionName="hot2", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                            Code={"S3Bucket": "hot-reload", "S3Key": "relative/dir"})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
 def function_processes(gureum):
     """PIDs of processes whose parent is the server."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gureum.proc.pid)],

@@ -21,6 +21,42 @@ pub struct Upload {
     pub sha_hex: String,
     /// Base64 SHA-256 (`CodeSha256`).
     pub sha_base64: String,
+    /// A host directory the code is read from on every invoke (the
+    /// `hot-reload` bucket convention), instead of a zip.
+    pub host_dir: Option<String>,
+}
+
+/// The bucket name that means "the key is a host directory": code read
+/// in place and re-read when it changes (the convention other emulators
+/// use for a local development loop).
+pub const HOT_RELOAD_BUCKET: &str = "hot-reload";
+
+/// A fingerprint of the files under `dir` (newest modification and
+/// count), so that a change starts a fresh environment.
+pub fn fingerprint(dir: &std::path::Path) -> String {
+    fn walk(dir: &std::path::Path, newest: &mut u128, count: &mut u64) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let Ok(meta) = e.metadata() else { continue };
+            if meta.is_dir() {
+                walk(&e.path(), newest, count);
+            } else {
+                *count += 1;
+                if let Ok(m) = meta.modified() {
+                    let ns = m
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_nanos())
+                        .unwrap_or(0);
+                    *newest = (*newest).max(ns);
+                }
+            }
+        }
+    }
+    let (mut newest, mut count) = (0, 0);
+    walk(dir, &mut newest, &mut count);
+    format!("{newest}-{count}")
 }
 
 /// A boxed future of an object's bytes.
@@ -55,6 +91,9 @@ pub async fn fetch(
         }
         return Ok(None);
     };
+    if bucket == HOT_RELOAD_BUCKET {
+        return Ok(None);
+    }
     let Some(objects) = objects else {
         return Err(crate::invalid(
             "Gureum was built without S3 here: upload the code as ZipFile.",
@@ -78,6 +117,24 @@ pub async fn fetch(
 pub fn upload_from(input: &Value, fetched: Option<Vec<u8>>) -> Result<Upload, AwsError> {
     if let Some(bytes) = fetched {
         return upload_of(bytes);
+    }
+    if input.get("S3Bucket").and_then(Value::as_str) == Some(HOT_RELOAD_BUCKET) {
+        let dir = input
+            .get("S3Key")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let path = std::path::Path::new(dir);
+        if !path.is_absolute() || !path.is_dir() {
+            return Err(crate::invalid(format!(
+                "The hot-reload S3Key must be an absolute path to an existing directory on Gureum's host: {dir}"
+            )));
+        }
+        return Ok(Upload {
+            bytes: Vec::new(),
+            sha_hex: "hot-reload".into(),
+            sha_base64: "hot-reloading-hash-not-available".into(),
+            host_dir: Some(dir.to_string()),
+        });
     }
     if input.get("ImageUri").is_some() {
         return Err(crate::invalid(
@@ -117,6 +174,7 @@ fn upload_of(bytes: Vec<u8>) -> Result<Upload, AwsError> {
         sha_hex: digest.iter().map(|b| format!("{b:02x}")).collect(),
         sha_base64: base64::engine::general_purpose::STANDARD.encode(digest),
         bytes,
+        host_dir: None,
     })
 }
 

@@ -183,11 +183,16 @@ impl Pool {
     /// Destroys idle environments whose key starts with `prefix` (the
     /// function's code or configuration changed, or it was deleted).
     pub fn retire(&self, prefix: &str) {
+        self.retire_except(prefix, None);
+    }
+
+    /// [`Pool::retire`], sparing the environments of key `keep`.
+    pub fn retire_except(&self, prefix: &str, keep: Option<&str>) {
         let gone: Vec<Arc<Environment>> = {
             let mut idle = self.idle.lock();
             let keys: Vec<String> = idle
                 .keys()
-                .filter(|k| k.starts_with(prefix))
+                .filter(|k| k.starts_with(prefix) && Some(k.as_str()) != keep)
                 .cloned()
                 .collect();
             keys.into_iter()

@@ -238,10 +238,11 @@ impl LambdaService {
             code_shas: Default::default(),
             reserved: None,
             event_invoke: None,
+            host_dir: upload.host_dir.clone(),
         };
         // Extract now: a zip `unzip` refuses is refused here, as AWS does.
         let dir = self.pool.work_dir.join("code").join(&upload.sha_hex);
-        if !dir.join(".complete").exists() {
+        if upload.host_dir.is_none() && !dir.join(".complete").exists() {
             code::extract(&upload.bytes, &dir, &self.pool.work_dir)?;
         }
         let (table, raw) = (self.functions.clone(), self.code.clone());
@@ -416,7 +417,7 @@ impl LambdaService {
         let upload = code::upload_from(&input, fetched)?;
         let name = str_member(&input, "FunctionName");
         let dir = self.pool.work_dir.join("code").join(&upload.sha_hex);
-        if !dir.join(".complete").exists() {
+        if upload.host_dir.is_none() && !dir.join(".complete").exists() {
             code::extract(&upload.bytes, &dir, &self.pool.work_dir)?;
         }
         let now = ctx.clock.now_millis();
@@ -433,6 +434,7 @@ impl LambdaService {
                 dropped = Some(f.code_sha.clone());
             }
             f.code_sha = upload.sha_hex.clone();
+            f.host_dir = upload.host_dir.clone();
             f.config["CodeSha256"] = json!(upload.sha_base64);
             f.config["CodeSize"] = json!(upload.bytes.len());
             mark_updated(f, now);

@@ -270,6 +270,9 @@ impl TaskRoots {
         region: &str,
         f: &Function,
     ) -> Result<std::path::PathBuf, AwsError> {
+        if let Some(dir) = &f.host_dir {
+            return Ok(std::path::PathBuf::from(dir));
+        }
         let dir = self.work.join("code").join(&f.code_sha);
         if dir.join(".complete").exists() {
             return Ok(dir);
@@ -364,9 +367,14 @@ impl Runner {
         if let Some(url) = &self.endpoint {
             env.push((s("AWS_ENDPOINT_URL"), url.clone()));
         }
+        // Code read in place starts a fresh environment when it changes.
+        let changed = match &f.host_dir {
+            Some(dir) => format!(":{}", crate::code::fingerprint(std::path::Path::new(dir))),
+            None => String::new(),
+        };
         Ok(Spec {
             key: format!(
-                "{}:{}",
+                "{}:{}{changed}",
                 c["FunctionArn"].as_str().unwrap_or_default(),
                 c["RevisionId"].as_str().unwrap_or_default()
             ),
@@ -391,6 +399,12 @@ impl Runner {
         let (env, cold) = self.pool.acquire(&spec).map_err(|e| LambdaError::Service {
             message: format!("Gureum could not start the function's runtime: {e}"),
         })?;
+        if cold && f.host_dir.is_some() {
+            // Code read in place changed: environments of its old code go.
+            let arn = c["FunctionArn"].as_str().unwrap_or_default();
+            self.pool
+                .retire_except(&format!("{arn}:"), Some(spec.key.as_str()));
+        }
         let started = Instant::now();
         let version = c["Version"].as_str().unwrap_or("$LATEST");
         let mut log = vec![format!("START RequestId: {request_id} Version: {version}")];

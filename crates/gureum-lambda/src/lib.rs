@@ -71,6 +71,9 @@ pub struct Function {
     /// `PutFunctionEventInvokeConfig`'s configuration, when set.
     #[serde(default)]
     pub event_invoke: Option<Value>,
+    /// The host directory the code is read from (`hot-reload`), if any.
+    #[serde(default)]
+    pub host_dir: Option<String>,
 }
 
 /// The Lambda service.
