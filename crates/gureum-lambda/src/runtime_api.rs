@@ -391,3 +391,97 @@ fn not_found(stream: &mut TcpStream) -> bool {
         br#"{"errorMessage":"Not found","errorType":"NotFound"}"#,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(address: &str, request: &str) -> String {
+        let mut s = TcpStream::connect(address).expect("connect");
+        s.write_all(request.as_bytes()).expect("write");
+        let mut reader = BufReader::new(s);
+        let mut head = String::new();
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("line");
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().expect("length");
+            }
+            head.push_str(&line);
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        head + &String::from_utf8_lossy(&body)
+    }
+
+    fn event(id: &str) -> Event {
+        Event {
+            request_id: id.into(),
+            payload: br#"{"k":1}"#.to_vec(),
+            deadline_ms: 1,
+            function_arn: "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
+            client_context: None,
+        }
+    }
+
+    #[test]
+    fn next_hands_over_the_event_and_a_chunked_response_answers_it() {
+        let api = RuntimeApi::start().expect("start");
+        api.channel
+            .offer(event("11111111-2222-3333-4444-555555555555"));
+        let got = exchange(
+            &api.address,
+            "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n",
+        );
+        assert!(got.contains("Lambda-Runtime-Aws-Request-Id: 11111111-2222-3333-4444-555555555555"));
+        assert!(got.ends_with(r#"{"k":1}"#));
+        let answered = exchange(
+            &api.address,
+            "POST /2018-06-01/runtime/invocation/11111111-2222-3333-4444-555555555555/response HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n\"ok\r\n1\r\n\"\r\n0\r\n\r\n",
+        );
+        assert!(answered.starts_with("HTTP/1.1 202"));
+        assert_eq!(
+            api.channel.wait_answer(Duration::from_secs(1)),
+            Some(Answer::Response(b"\"ok\"".to_vec()))
+        );
+        api.stop();
+    }
+
+    #[test]
+    fn an_answer_for_another_request_is_refused() {
+        let api = RuntimeApi::start().expect("start");
+        let got = exchange(
+            &api.address,
+            "POST /2018-06-01/runtime/invocation/nope/response HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+        );
+        assert!(got.starts_with("HTTP/1.1 400"), "{got}");
+        assert!(got.contains("InvalidRequestID"));
+        api.stop();
+    }
+
+    #[test]
+    fn an_error_without_a_document_gets_one_from_its_header() {
+        let api = RuntimeApi::start().expect("start");
+        api.channel
+            .offer(event("aaaaaaaa-2222-3333-4444-555555555555"));
+        exchange(
+            &api.address,
+            "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n",
+        );
+        exchange(
+            &api.address,
+            "POST /2018-06-01/runtime/invocation/aaaaaaaa-2222-3333-4444-555555555555/error HTTP/1.1\r\nLambda-Runtime-Function-Error-Type: Custom.Bad\r\nContent-Length: 4\r\n\r\noops",
+        );
+        let Some(Answer::Error(doc)) = api.channel.wait_answer(Duration::from_secs(1)) else {
+            panic!("no error answer");
+        };
+        let doc: serde_json::Value = serde_json::from_slice(&doc).expect("json");
+        assert_eq!(doc["errorType"], "Custom.Bad");
+        assert_eq!(doc["errorMessage"], "oops");
+        api.stop();
+    }
+}
