@@ -400,6 +400,25 @@ def test_hot_reload_reads_a_host_directory_and_its_changes(lam, tmp_path):
     assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
 
 
+def test_iam_users_need_lambda_actions_on_the_function(gureum):
+    iam = gureum.client("iam")
+    iam.create_user(UserName="invoker")
+    arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:py-ok"
+    iam.put_user_policy(UserName="invoker", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arn}]}))
+    key = iam.create_access_key(UserName="invoker")["AccessKey"]
+    lam = gureum.client("lambda", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assert invoke(lam, "py-ok", {"a": 2, "b": 2})["Body"]["sum"] == 4
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_function(FunctionName="py-ok")
+    assert e.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert e.value.response["Error"]["Message"] == (
+        f"User: arn:aws:iam::{ACCOUNT}:user/invoker is not authorized to perform: lambda:GetFunction "
+        f"on resource: {arn} because no identity-based policy allows the lambda:GetFunction action")
+
+
 def function_processes(gureum):
     """PIDs of processes whose parent is the server."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(gureum.proc.pid)],

@@ -213,30 +213,31 @@ impl LambdaService {
         }))
     }
 
+    /// IAM actions and resources as Lambda's service authorization
+    /// reference names them: function-scoped operations on the function's
+    /// ARN (`Invoke` is `lambda:InvokeFunction`; tags name it in
+    /// `Resource`), listings and account settings on `*`.
     fn authorization(&self, ctx: &RequestContext, operation: &str, input: &Value) -> Authorization {
-        let name = input
-            .get("FunctionName")
-            .and_then(Value::as_str)
-            .unwrap_or("*");
-        let arn = functions::arn_for(ctx, functions::parse_name(name).0);
-        let action = match operation {
-            "Invoke" => "lambda:InvokeFunction",
-            "GetFunctionConfiguration"
-            | "GetFunction"
-            | "DeleteFunction"
-            | "UpdateFunctionCode"
-            | "UpdateFunctionConfiguration"
-            | "AddPermission"
-            | "RemovePermission"
-            | "GetPolicy" => {
-                return Authorization::Targets(vec![AuthzTarget::new(
-                    format!("lambda:{operation}"),
-                    arn,
-                )])
-            }
-            _ => return Authorization::Default,
+        let member = match operation {
+            "ListTags" | "TagResource" | "UntagResource" => "Resource",
+            _ => "FunctionName",
         };
-        Authorization::Targets(vec![AuthzTarget::new(action, arn)])
+        let Some(name) = input.get(member).and_then(Value::as_str) else {
+            return Authorization::Default;
+        };
+        let action = match operation {
+            "Invoke" => "InvokeFunction".to_string(),
+            "ListFunctions"
+            | "GetAccountSettings"
+            | "ListEventSourceMappings"
+            | "CreateEventSourceMapping"
+            | "GetEventSourceMapping"
+            | "UpdateEventSourceMapping"
+            | "DeleteEventSourceMapping" => return Authorization::Default,
+            other => other.to_string(),
+        };
+        let arn = functions::arn_for(ctx, functions::parse_name(name).0);
+        Authorization::Targets(vec![AuthzTarget::new(format!("lambda:{action}"), arn)])
     }
 }
 
