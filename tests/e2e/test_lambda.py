@@ -182,6 +182,14 @@ def test_dry_run_and_async_invocations(lam, tmp_path):
     while time.time() < deadline and not os.path.exists(target):
         time.sleep(0.1)
     assert open(target).read() == "async ran"
+    # The deprecated InvokeAsync queues the same way.
+    target2 = str(tmp_path / "written2.txt")
+    out = lam.invoke_async(FunctionName="writer", InvokeArgs=json.dumps({"path": target2, "text": "old api"}))
+    assert out["Status"] == 202
+    deadline = time.time() + 20
+    while time.time() < deadline and not os.path.exists(target2):
+        time.sleep(0.1)
+    assert open(target2).read() == "old api"
 
 
 def test_a_function_calls_gureum_with_the_sdk(gureum, lam):
@@ -377,6 +385,8 @@ def test_event_invoke_config(lam):
     out = lam.update_function_event_invoke_config(FunctionName="writer", MaximumEventAgeInSeconds=120)
     assert (out["MaximumRetryAttempts"], out["MaximumEventAgeInSeconds"]) == (0, 120)
     assert lam.get_function_event_invoke_config(FunctionName="writer")["MaximumEventAgeInSeconds"] == 120
+    listed = lam.list_function_event_invoke_configs(FunctionName="writer")["FunctionEventInvokeConfigs"]
+    assert [c["MaximumEventAgeInSeconds"] for c in listed] == [120]
     lam.delete_function_event_invoke_config(FunctionName="writer")
     with pytest.raises(botocore.exceptions.ClientError) as e:
         lam.get_function_event_invoke_config(FunctionName="writer")

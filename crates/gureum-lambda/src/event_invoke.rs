@@ -1,6 +1,6 @@
 //! Asynchronous invocation settings: `PutFunctionEventInvokeConfig`,
 //! `UpdateFunctionEventInvokeConfig`, `GetFunctionEventInvokeConfig`,
-//! `DeleteFunctionEventInvokeConfig`. `MaximumRetryAttempts` (0–2) and
+//! `DeleteFunctionEventInvokeConfig`, `ListFunctionEventInvokeConfigs`. `MaximumRetryAttempts` (0–2) and
 //! `MaximumEventAgeInSeconds` (60–21600) bound the retries of
 //! [`crate::invoke`]'s queue; destinations are refused until Gureum sends
 //! to them.
@@ -88,6 +88,21 @@ impl LambdaService {
             }
             .into()
         })
+    }
+
+    /// `ListFunctionEventInvokeConfigs`: the function's one configuration,
+    /// when set.
+    pub(crate) fn list_function_event_invoke_configs(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let (_, f) = self.find(ctx, str_member(&input, "FunctionName"))?;
+        crate::page_by_marker(
+            f.event_invoke.into_iter().collect(),
+            &input,
+            "FunctionEventInvokeConfigs",
+        )
     }
 
     /// `DeleteFunctionEventInvokeConfig`.

@@ -153,6 +153,46 @@ impl LambdaService {
         }
     }
 
+    /// `InvokeAsync` (deprecated): the body is the event, queued as an
+    /// `Event` invocation.
+    pub(crate) async fn invoke_async(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        body: RequestBody,
+    ) -> Result<Reply, AwsError> {
+        let (_, function) = self.resolve(ctx, &input)?;
+        let payload = body.collect(MAX_ASYNC_PAYLOAD).await.map_err(|_| {
+            LambdaError::RequestTooLarge {
+                message: format!(
+                    "Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the InvokeFunction operation"
+                ),
+            }
+        })?;
+        let payload = if payload.is_empty() {
+            b"{}".to_vec()
+        } else {
+            payload.to_vec()
+        };
+        if serde_json::from_slice::<Value>(&payload).is_err() {
+            return Err(LambdaError::InvalidRequestContent {
+                message: "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value".into(),
+            }
+            .into());
+        }
+        // `InvokeArgs` is the streamed body read above.
+        let _ = input.get("InvokeArgs");
+        self.invoke_later(
+            ctx.account_id.clone(),
+            ctx.region.clone(),
+            function,
+            payload,
+        );
+        let mut r = Reply::value(json!({"Status": 202}));
+        r.status = Some(202);
+        Ok(r)
+    }
+
     /// Invokes `function_arn` for another service (`sender`), as AWS does
     /// for EventBridge, S3 and SNS: the function's resource policy must
     /// allow `sender.service` with its source ARN and account. `run_async`

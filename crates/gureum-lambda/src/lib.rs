@@ -303,6 +303,7 @@ gureum_core::service_operations! {
     streaming {
         "CreateFunction" => create_function,
         "Invoke" => invoke,
+        "InvokeAsync" => invoke_async,
         "UpdateFunctionCode" => update_function_code,
     },
     "AddPermission" => add_permission,
@@ -323,6 +324,7 @@ gureum_core::service_operations! {
     "GetPolicy" => get_policy,
     "ListAliases" => list_aliases,
     "ListEventSourceMappings" => list_event_source_mappings,
+    "ListFunctionEventInvokeConfigs" => list_function_event_invoke_configs,
     "ListFunctions" => list_functions,
     "ListTags" => list_tags,
     "ListVersionsByFunction" => list_versions_by_function,
