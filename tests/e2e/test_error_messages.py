@@ -127,16 +127,16 @@ def test_json_1_0_not_implemented_message(gureum):
 
 def test_rest_json_error_message_reaches_botocore(gureum):
     error, status = error_of(gureum.client("lambda").get_function, FunctionName="nope")
-    assert (error["Code"], status) == ("NotImplemented", 501)
+    assert (error["Code"], status) == ("ResourceNotFoundException", 404)
     assert error["Message"] == (
-        "The operation GetFunction of service lambda is not implemented by Gureum yet"
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"
     )
 
 
 def test_rest_json_error_message_reaches_the_cli(gureum):
     assert cli_error(gureum, "lambda", "get-function", "--function-name", "nope") == (
-        "An error occurred (NotImplemented) when calling the GetFunction operation: "
-        "The operation GetFunction of service lambda is not implemented by Gureum yet"
+        "An error occurred (ResourceNotFoundException) when calling the GetFunction operation: "
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"
     )
 
 

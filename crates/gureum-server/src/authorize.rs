@@ -48,8 +48,8 @@ pub(crate) fn authorize(
 
 /// AWS's access-denied error in each service family's words: EC2 says
 /// `UnauthorizedOperation`, services whose model declares
-/// `AccessDeniedException` use it, and so do json services whose model
-/// omits it; the rest `AccessDenied`.
+/// `AccessDeniedException` use it, and so do Lambda (403) and json
+/// services whose model omits it; the rest `AccessDenied`.
 fn access_denied(service: &str, model: &ServiceModel, message: String) -> AwsError {
     if service == "ec2" {
         return AwsError::new(
@@ -65,6 +65,11 @@ fn access_denied(service: &str, model: &ServiceModel, message: String) -> AwsErr
             .and_then(|e| e.http_status_code)
             .unwrap_or(400);
         return AwsError::new("AccessDeniedException", status, message);
+    }
+    // Lambda answers AccessDeniedException with 403, though its model
+    // leaves the shape out.
+    if service == "lambda" {
+        return AwsError::new("AccessDeniedException", 403, message);
     }
     // json services answer AccessDeniedException (400) even when their
     // model leaves the shape out (KMS, DynamoDB, Secrets Manager).

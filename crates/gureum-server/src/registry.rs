@@ -36,6 +36,9 @@ pub struct Registry {
     pub cloudwatch: Arc<gureum_cloudwatch::CloudWatchService>,
     /// SQS, whose queue depths the ticker emits to CloudWatch each minute.
     pub sqs: Arc<gureum_sqs::SqsService>,
+    /// Lambda, for its Runtime API environments: told the server's
+    /// endpoint, reaped on the ticker, ended when the server stops.
+    pub lambda: Arc<gureum_lambda::LambdaService>,
 }
 
 impl Registry {
@@ -60,6 +63,22 @@ impl Registry {
             store.clone(),
             metrics.clone(),
         ));
+        // One Lambda, served as `lambda`, invoked by EventBridge's targets
+        // and polling SQS queues for its event source mappings; its
+        // function logs go to CloudWatch Logs.
+        let lambda = Arc::new(
+            gureum_lambda::LambdaService::with_logs(
+                store.clone(),
+                Arc::new(crate::lambda_sources::FunctionLogGroups::new(
+                    logs.clone(),
+                    clock.clone(),
+                )),
+            )
+            .with_queues(Arc::new(crate::lambda_sources::SqsQueues::new(
+                sqs.clone(),
+                clock.clone(),
+            ))),
+        );
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
         // (`ServiceEvents`) onto the default bus.
@@ -72,6 +91,7 @@ impl Registry {
                     sqs: sqs.clone(),
                     sns: sns.clone(),
                     logs: logs.clone(),
+                    lambda: lambda.clone(),
                 },
             )),
         ));
@@ -111,6 +131,15 @@ impl Registry {
             .with_events(service_events.clone())
             .with_parameters(ssm.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
+        let s3 = Arc::new(
+            gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
+                .with_notifications(gureum_s3::notifications::Notifier {
+                    sqs: sqs.clone(),
+                    events: service_events.clone(),
+                }),
+        );
+        // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
+        lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
         let list: Vec<Arc<dyn Service>> = vec![
             cloudwatch.clone(),
             events.clone(),
@@ -120,16 +149,10 @@ impl Registry {
             Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone())),
             Arc::new(ec2),
             kms.clone(),
-            Arc::new(gureum_lambda::LambdaService::new(store.clone())),
+            lambda.clone(),
             logs,
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
-            Arc::new(
-                gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
-                    .with_notifications(gureum_s3::notifications::Notifier {
-                        sqs: sqs.clone(),
-                        events: service_events.clone(),
-                    }),
-            ),
+            s3,
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),
@@ -153,6 +176,7 @@ impl Registry {
             dynamodb,
             cloudwatch,
             sqs,
+            lambda,
         }
     }
 

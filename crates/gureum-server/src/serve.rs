@@ -115,6 +115,16 @@ impl Server {
         if let Ok(bound) = listener.local_addr() {
             let _ = state.endpoint.set(bound);
             state.registry.sns.set_port(bound.port());
+            // Functions reach Gureum on loopback (`AWS_ENDPOINT_URL`).
+            let host = if bound.ip().is_unspecified() {
+                std::net::IpAddr::from([127, 0, 0, 1])
+            } else {
+                bound.ip()
+            };
+            state
+                .registry
+                .lambda
+                .set_endpoint(format!("http://{}", SocketAddr::new(host, bound.port())));
         }
         Ok(Server {
             listener,
@@ -187,6 +197,9 @@ impl Server {
         ticker.abort();
         drop(self.listener);
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+        // No function process outlives the server.
+        let lambda = self.state.registry.lambda.clone();
+        let _ = tokio::task::spawn_blocking(move || lambda.shutdown()).await;
     }
 }
 
@@ -194,9 +207,10 @@ impl Server {
 /// checked against the clock.
 const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Fires EventBridge's scheduled rules, evaluates CloudWatch's alarms and
-/// runs DynamoDB's TTL pass as Gureum's clock passes their times (off the
-/// async workers: they read and write the store).
+/// Fires EventBridge's scheduled rules, evaluates CloudWatch's alarms,
+/// runs DynamoDB's TTL pass, reaps Lambda's idle environments and polls its
+/// SQS event sources as Gureum's clock passes (off the async workers: they
+/// read and write the store).
 async fn schedule_ticker(state: Arc<AppState>) {
     let mut interval = tokio::time::interval(SCHEDULE_TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -224,6 +238,10 @@ async fn schedule_ticker(state: Arc<AppState>) {
             if let Err(e) = state.registry.cloudwatch.evaluate_due(now) {
                 tracing::warn!(target: "gureum", "cloudwatch alarms: {}", e.message);
             }
+            // Lambda's idle execution environments end on the same tick,
+            // and its SQS event sources are polled.
+            state.registry.lambda.reap_idle();
+            state.registry.lambda.poll_event_sources();
         })
         .await;
     }

@@ -12,7 +12,10 @@
 //! - `logs`: [`gureum_logs::LogsService::deliver_from_service`], one
 //!   stream per event named by its id; the group must exist and a Logs
 //!   resource policy must allow the rule.
-//! - `lambda` and anything else: recorded only, until Lambda runs code.
+//! - `lambda`: [`gureum_lambda::LambdaService::invoke_from_service`],
+//!   asynchronously, as `events.amazonaws.com` for the rule, so the
+//!   function's resource policy (`AddPermission`) must allow it.
+//! - anything else: recorded only.
 //!
 //! Every attempt is recorded with its outcome in `events.deliveries`
 //! (`GET /_gureum/events/deliveries`), failures with their reason; a
@@ -33,6 +36,7 @@ pub struct ServiceTargets {
     sqs: Arc<SqsService>,
     sns: Arc<gureum_sns::SnsService>,
     logs: Arc<gureum_logs::LogsService>,
+    lambda: Arc<gureum_lambda::LambdaService>,
     clock: Clock,
     recorder: RecordingSink,
 }
@@ -45,6 +49,8 @@ pub struct Destinations {
     pub sns: Arc<gureum_sns::SnsService>,
     /// Log groups.
     pub logs: Arc<gureum_logs::LogsService>,
+    /// Functions.
+    pub lambda: Arc<gureum_lambda::LambdaService>,
 }
 
 impl ServiceTargets {
@@ -54,6 +60,7 @@ impl ServiceTargets {
             sqs: destinations.sqs,
             sns: destinations.sns,
             logs: destinations.logs,
+            lambda: destinations.lambda,
             clock,
             recorder: RecordingSink::new(store),
         }
@@ -124,6 +131,24 @@ impl ServiceTargets {
         };
         self.logs
             .deliver_from_service(&self.clock, scope, &log_sender, group, &stream, &[event])
+    }
+
+    /// Invokes the function `function_arn` with `payload`, asynchronously,
+    /// as EventBridge for the rule.
+    fn to_lambda(
+        &self,
+        origin: &Origin<'_>,
+        function_arn: &str,
+        payload: &str,
+    ) -> Result<(), AwsError> {
+        let sender = gureum_lambda::policy::ServiceSender {
+            service: EVENTS_PRINCIPAL,
+            source_arn: origin.rule_arn,
+            source_account: origin.account,
+        };
+        self.lambda
+            .invoke_from_service(&sender, function_arn, payload.as_bytes(), true)
+            .map(|_| ())
     }
 
     /// A failed delivery goes to the target's dead-letter queue, when it
@@ -206,7 +231,7 @@ impl TargetSink for ServiceTargets {
             "sqs" => Some(self.to_sqs(origin, target_arn, payload)),
             "sns" => Some(self.to_sns(origin, target_arn, payload)),
             "logs" => Some(self.to_logs(origin, target_arn, payload)),
-            // Lambda functions plug in here once Lambda runs code.
+            "lambda" => Some(self.to_lambda(origin, target_arn, payload)),
             _ => None,
         };
         let outcome = match sent {
@@ -270,6 +295,7 @@ mod tests {
                     sqs: sqs.clone(),
                     sns: Arc::new(gureum_sns::SnsService::with_sqs(store.clone(), sqs.clone())),
                     logs: Arc::new(gureum_logs::LogsService::new(store.clone())),
+                    lambda: Arc::new(gureum_lambda::LambdaService::new(store.clone())),
                 },
             ),
             sqs,
@@ -401,9 +427,9 @@ mod tests {
     #[tokio::test]
     async fn targets_of_services_without_a_delivery_interface_are_recorded() {
         let (sink, _, _) = setup(None, false).await;
-        let function = "arn:aws:lambda:us-east-1:123456789012:function:f";
-        let target = json!({"Id": "t", "Arn": function});
-        sink.deliver(&origin(&target), function, "x", 5)
+        let stream = "arn:aws:kinesis:us-east-1:123456789012:stream/s";
+        let target = json!({"Id": "t", "Arn": stream});
+        sink.deliver(&origin(&target), stream, "x", 5)
             .expect("recorded");
         assert_eq!(sink.recorder.all().expect("all")[0].status, "recorded");
     }

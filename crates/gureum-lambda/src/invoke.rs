@@ -1,0 +1,623 @@
+//! `Invoke`: runs the function's code in an execution environment and
+//! answers as Lambda does: the payload, `X-Amz-Function-Error: Unhandled`
+//! for errors, `X-Amz-Log-Result` (the last 4 KB of the invocation's log,
+//! base64) for `LogType=Tail`, 202 for `Event` (run later, retried twice
+//! on error as AWS does), 204 for `DryRun`; and
+//! [`LambdaService::invoke_from_service`] for other services, checked
+//! against the function's resource policy.
+
+use crate::environment::{Environment, Spec};
+use crate::errors::LambdaError;
+use crate::logs::LogBatch;
+use crate::policy::{self, ServiceSender};
+use crate::runtime_api::{Answer, Event};
+use crate::{Function, LambdaService};
+use base64::Engine;
+use gureum_core::{AwsError, Reply, RequestBody, RequestContext, Value};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a runtime may take to initialise (AWS's 10 s init phase).
+const INIT_LIMIT: Duration = Duration::from_secs(10);
+/// The delays before AWS's two retries of a failed asynchronous invocation.
+pub const ASYNC_RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(60), Duration::from_secs(120)];
+/// The largest synchronous request and response payload (6 MB).
+pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+/// The largest asynchronous request payload (1 MB).
+pub const MAX_ASYNC_PAYLOAD: usize = 1024 * 1024;
+/// The most of the log `LogType=Tail` returns.
+const TAIL_BYTES: usize = 4096;
+
+/// What one invocation produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The response payload (the result, or the error document).
+    pub payload: Vec<u8>,
+    /// `Unhandled` when the function failed.
+    pub function_error: Option<&'static str>,
+    /// The invocation's log lines, START to REPORT.
+    pub log: Vec<String>,
+    /// The version that ran (`$LATEST`, `1`).
+    pub version: String,
+}
+
+impl LambdaService {
+    /// `Invoke` (`RequestResponse`, `Event`, `DryRun`).
+    pub(crate) async fn invoke(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        body: RequestBody,
+    ) -> Result<Reply, AwsError> {
+        drop(body);
+        crate::refuse_unsupported(&input, &["DurableExecutionName", "TenantId"])?;
+        let (key, function) = self.resolve(ctx, &input)?;
+        // Reserved concurrency is the function's, whatever version runs.
+        let reserved = self
+            .functions
+            .get(&key)
+            .map_err(AwsError::from)?
+            .and_then(|f| f.reserved);
+        let payload = match input.get("Payload").and_then(Value::as_str) {
+            Some(b64) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let payload = if payload.is_empty() {
+            b"{}".to_vec()
+        } else {
+            payload
+        };
+        let asynchronous = input.get("InvocationType").and_then(Value::as_str) == Some("Event");
+        let limit = if asynchronous {
+            MAX_ASYNC_PAYLOAD
+        } else {
+            MAX_SYNC_PAYLOAD
+        };
+        if payload.len() > limit {
+            return Err(LambdaError::RequestTooLarge {
+                message: format!(
+                    "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+                ),
+            }
+            .into());
+        }
+        if serde_json::from_slice::<Value>(&payload).is_err() {
+            return Err(LambdaError::InvalidRequestContent {
+                message: "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value".into(),
+            }
+            .into());
+        }
+        let client_context = input
+            .get("ClientContext")
+            .and_then(Value::as_str)
+            .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
+            .map(|b| String::from_utf8_lossy(&b).to_string());
+        let kind = input
+            .get("InvocationType")
+            .and_then(Value::as_str)
+            .unwrap_or("RequestResponse");
+        let reply = |status: u16, out: Value| {
+            let mut r = Reply::value(out);
+            r.status = Some(status);
+            Ok(r)
+        };
+        match kind {
+            "DryRun" => reply(204, json!({"StatusCode": 204})),
+            "Event" => {
+                self.invoke_later(
+                    ctx.account_id.clone(),
+                    ctx.region.clone(),
+                    function,
+                    payload,
+                );
+                reply(202, json!({"StatusCode": 202}))
+            }
+            _ => {
+                if let Some(limit) = reserved {
+                    let arn = function.config["FunctionArn"].as_str().unwrap_or_default();
+                    let base = crate::functions::parse_name(arn).0;
+                    let prefix = format!("{}:", crate::functions::arn_for(ctx, base));
+                    if self.pool.busy_for(&prefix) as u64 >= limit {
+                        return Err(LambdaError::TooManyRequests {
+                            kind: "User".into(),
+                            reason: "ReservedFunctionConcurrentInvocationLimitExceeded".into(),
+                        }
+                        .into());
+                    }
+                }
+                let tail = input.get("LogType").and_then(Value::as_str) == Some("Tail");
+                let runner = self.runner(&ctx.account_id, &ctx.region);
+                let outcome = tokio::task::spawn_blocking(move || {
+                    runner.run(&function, payload, client_context)
+                })
+                .await
+                .map_err(|e| LambdaError::Service {
+                    message: format!("The invocation failed: {e}"),
+                })??;
+                let mut out = json!({
+                    "StatusCode": 200,
+                    "Payload": base64::engine::general_purpose::STANDARD.encode(&outcome.payload),
+                    "ExecutedVersion": outcome.version,
+                });
+                if let Some(e) = outcome.function_error {
+                    out["FunctionError"] = json!(e);
+                }
+                if tail {
+                    out["LogResult"] = json!(tail_of(&outcome.log));
+                }
+                reply(200, out)
+            }
+        }
+    }
+
+    /// `InvokeAsync` (deprecated): the body is the event, queued as an
+    /// `Event` invocation.
+    pub(crate) async fn invoke_async(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        body: RequestBody,
+    ) -> Result<Reply, AwsError> {
+        let (_, function) = self.resolve(ctx, &input)?;
+        let payload = body.collect(MAX_ASYNC_PAYLOAD).await.map_err(|_| {
+            LambdaError::RequestTooLarge {
+                message: format!(
+                    "Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the InvokeFunction operation"
+                ),
+            }
+        })?;
+        let payload = if payload.is_empty() {
+            b"{}".to_vec()
+        } else {
+            payload.to_vec()
+        };
+        if serde_json::from_slice::<Value>(&payload).is_err() {
+            return Err(LambdaError::InvalidRequestContent {
+                message: "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value".into(),
+            }
+            .into());
+        }
+        // `InvokeArgs` is the streamed body read above.
+        let _ = input.get("InvokeArgs");
+        self.invoke_later(
+            ctx.account_id.clone(),
+            ctx.region.clone(),
+            function,
+            payload,
+        );
+        let mut r = Reply::value(json!({"Status": 202}));
+        r.status = Some(202);
+        Ok(r)
+    }
+
+    /// Invokes `function_arn` for another service (`sender`), as AWS does
+    /// for EventBridge, S3 and SNS: the function's resource policy must
+    /// allow `sender.service` with its source ARN and account. `run_async`
+    /// queues the event and returns at once; otherwise the outcome is
+    /// returned.
+    pub fn invoke_from_service(
+        &self,
+        sender: &ServiceSender<'_>,
+        function_arn: &str,
+        payload: &[u8],
+        run_async: bool,
+    ) -> Result<Option<Outcome>, AwsError> {
+        let parts: Vec<&str> = function_arn.split(':').collect();
+        let (region, account) = match parts.as_slice() {
+            ["arn", _, "lambda", region, account, "function", ..] => (*region, *account),
+            _ => {
+                return Err(crate::invalid(format!(
+                    "1 validation error detected: Value '{function_arn}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern"
+                )))
+            }
+        };
+        let ctx = RequestContext::root(account, region, gureum_core::Clock::system());
+        let (_, function) = self.find(&ctx, function_arn)?;
+        if !policy::allows(&function, sender) {
+            return Err(gureum_core::CommonError::AccessDeniedException {
+                message: format!(
+                    "{} is not authorized to perform: lambda:InvokeFunction on resource: {function_arn}",
+                    sender.service
+                ),
+            }
+            .into());
+        }
+        if run_async {
+            self.invoke_later(account.into(), region.into(), function, payload.to_vec());
+            return Ok(None);
+        }
+        self.runner(account, region)
+            .run(&function, payload.to_vec(), None)
+            .map(Some)
+    }
+
+    /// Runs `payload` on a thread, retrying on error with AWS's delays
+    /// (twice unless the function's `MaximumRetryAttempts` says fewer, and
+    /// not past its `MaximumEventAgeInSeconds`; unless Gureum stops first).
+    fn invoke_later(&self, account: String, region: String, function: Function, payload: Vec<u8>) {
+        let runner = self.runner(&account, &region);
+        let ctx = RequestContext::root(&account, &region, gureum_core::Clock::system());
+        let name = function.config["FunctionName"].as_str().unwrap_or_default();
+        let settings = self.find(&ctx, name).ok().and_then(|(_, f)| f.event_invoke);
+        let retries = settings
+            .as_ref()
+            .and_then(|s| s["MaximumRetryAttempts"].as_u64())
+            .unwrap_or(2) as usize;
+        let max_age = Duration::from_secs(
+            settings
+                .as_ref()
+                .and_then(|s| s["MaximumEventAgeInSeconds"].as_u64())
+                .unwrap_or(21_600),
+        );
+        let queued = Instant::now();
+        let _ = std::thread::Builder::new()
+            .name("lambda-async".into())
+            .spawn(move || {
+                for attempt in 0..=retries.min(ASYNC_RETRY_DELAYS.len()) {
+                    if attempt > 0 {
+                        let until = Instant::now() + ASYNC_RETRY_DELAYS[attempt - 1];
+                        while Instant::now() < until {
+                            if runner.pool.is_shut_down() {
+                                return;
+                            }
+                            std::thread::sleep(Duration::from_millis(200));
+                        }
+                        if queued.elapsed() > max_age {
+                            return;
+                        }
+                    }
+                    match runner.run(&function, payload.clone(), None) {
+                        Ok(o) if o.function_error.is_none() => return,
+                        _ if runner.pool.is_shut_down() => return,
+                        _ => {}
+                    }
+                }
+            });
+    }
+
+    pub(crate) fn runner(&self, account: &str, region: &str) -> Runner {
+        Runner {
+            pool: self.pool.clone(),
+            logs: self.logs.clone(),
+            account: account.to_string(),
+            region: region.to_string(),
+            endpoint: self.endpoint.get().cloned(),
+            service: self.task_roots(),
+        }
+    }
+
+    fn task_roots(&self) -> TaskRoots {
+        TaskRoots {
+            code: self.code.clone(),
+            work: self.pool.work_dir.clone(),
+        }
+    }
+}
+
+/// Finds or extracts a function's code, off the service.
+struct TaskRoots {
+    code: gureum_store::RawTable,
+    work: std::path::PathBuf,
+}
+
+impl TaskRoots {
+    fn get(
+        &self,
+        account: &str,
+        region: &str,
+        f: &Function,
+    ) -> Result<std::path::PathBuf, AwsError> {
+        if let Some(dir) = &f.host_dir {
+            return Ok(std::path::PathBuf::from(dir));
+        }
+        let dir = self.work.join("code").join(&f.code_sha);
+        if dir.join(".complete").exists() {
+            return Ok(dir);
+        }
+        let name = f.config["FunctionName"].as_str().unwrap_or_default();
+        let bytes = self
+            .code
+            .get(&format!("{account}/{region}/{name}/{}", f.code_sha))
+            .map_err(AwsError::from)?
+            .ok_or_else(|| LambdaError::Service {
+                message: "The function's code is missing from the store.".into(),
+            })?;
+        crate::code::extract(&bytes, &dir, &self.work)?;
+        Ok(dir)
+    }
+}
+
+/// Everything one invocation needs, movable to a blocking thread.
+pub(crate) struct Runner {
+    pool: Arc<crate::environment::Pool>,
+    logs: Arc<dyn crate::logs::FunctionLogs>,
+    account: String,
+    region: String,
+    endpoint: Option<String>,
+    service: TaskRoots,
+}
+
+fn log_stream(version: &str) -> String {
+    let now = gureum_core::timestamp::format_iso8601(gureum_core::Clock::system().now_millis());
+    format!(
+        "{}/[{version}]{}",
+        now[..10].replace('-', "/"),
+        gureum_core::id::hex(32)
+    )
+}
+
+impl Runner {
+    fn spec(&self, f: &Function) -> Result<Spec, AwsError> {
+        let c = &f.config;
+        let name = c["FunctionName"].as_str().unwrap_or_default();
+        let version = c["Version"].as_str().unwrap_or("$LATEST");
+        let runtime = c["Runtime"].as_str().unwrap_or_default().to_string();
+        if !(runtime.starts_with("python3")
+            || runtime.starts_with("nodejs")
+            || runtime.starts_with("provided"))
+        {
+            return Err(LambdaError::Service {
+                message: format!("Gureum cannot run the {runtime} runtime yet (python3.x, nodejs and provided run)."),
+            }
+            .into());
+        }
+        let task_root = self.service.get(&self.account, &self.region, f)?;
+        let mut env: Vec<(String, String)> = Vec::new();
+        if let Some(vars) = c
+            .pointer("/Environment/Variables")
+            .and_then(Value::as_object)
+        {
+            for (k, v) in vars {
+                env.push((k.clone(), v.as_str().unwrap_or_default().to_string()));
+            }
+        }
+        let s = |v: &str| v.to_string();
+        let root = task_root.display().to_string();
+        env.extend([
+            (s("AWS_LAMBDA_FUNCTION_NAME"), s(name)),
+            (s("AWS_LAMBDA_FUNCTION_VERSION"), s(version)),
+            (
+                s("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
+                c["MemorySize"].to_string(),
+            ),
+            (
+                s("AWS_LAMBDA_LOG_GROUP_NAME"),
+                format!("/aws/lambda/{name}"),
+            ),
+            (s("AWS_LAMBDA_LOG_STREAM_NAME"), log_stream(version)),
+            (s("AWS_LAMBDA_INITIALIZATION_TYPE"), s("on-demand")),
+            (s("AWS_EXECUTION_ENV"), format!("AWS_Lambda_{runtime}")),
+            (s("_HANDLER"), s(c["Handler"].as_str().unwrap_or_default())),
+            (s("LAMBDA_TASK_ROOT"), root.clone()),
+            (s("AWS_REGION"), self.region.clone()),
+            (s("AWS_DEFAULT_REGION"), self.region.clone()),
+            // Gureum takes a 12-digit key id as that account's root (its
+            // non-strict convention); STS role credentials come later.
+            (s("AWS_ACCESS_KEY_ID"), self.account.clone()),
+            (s("AWS_SECRET_ACCESS_KEY"), s("gureum-lambda")),
+            (s("AWS_SESSION_TOKEN"), s("gureum-lambda")),
+            (s("TZ"), s(":UTC")),
+            (s("LANG"), s("en_US.UTF-8")),
+            (s("PYTHONPATH"), root.clone()),
+            (s("NODE_PATH"), format!("{root}/node_modules:{root}")),
+        ]);
+        if let Some(url) = &self.endpoint {
+            env.push((s("AWS_ENDPOINT_URL"), url.clone()));
+        }
+        // Code read in place starts a fresh environment when it changes.
+        let changed = match &f.host_dir {
+            Some(dir) => format!(":{}", crate::code::fingerprint(std::path::Path::new(dir))),
+            None => String::new(),
+        };
+        Ok(Spec {
+            key: format!(
+                "{}:{}{changed}",
+                c["FunctionArn"].as_str().unwrap_or_default(),
+                c["RevisionId"].as_str().unwrap_or_default()
+            ),
+            runtime,
+            task_root,
+            env,
+        })
+    }
+
+    /// Runs one invocation to its end.
+    pub(crate) fn run(
+        &self,
+        f: &Function,
+        payload: Vec<u8>,
+        client_context: Option<String>,
+    ) -> Result<Outcome, AwsError> {
+        let spec = self.spec(f)?;
+        let c = &f.config;
+        let timeout_s = c["Timeout"].as_u64().unwrap_or(3);
+        let memory = c["MemorySize"].as_u64().unwrap_or(128);
+        let request_id = crate::new_request_id();
+        let (env, cold) = self.pool.acquire(&spec).map_err(|e| LambdaError::Service {
+            message: format!("Gureum could not start the function's runtime: {e}"),
+        })?;
+        if cold && f.host_dir.is_some() {
+            // Code read in place changed: environments of its old code go.
+            let arn = c["FunctionArn"].as_str().unwrap_or_default();
+            self.pool
+                .retire_except(&format!("{arn}:"), Some(spec.key.as_str()));
+        }
+        let started = Instant::now();
+        let version = c["Version"].as_str().unwrap_or("$LATEST");
+        let mut log = vec![format!("START RequestId: {request_id} Version: {version}")];
+        let mut init_ms = None;
+        let mut keep = true;
+        let answer = if cold {
+            let ready = wait_ready(&env, INIT_LIMIT);
+            init_ms = Some(env.started.elapsed().as_secs_f64() * 1000.0);
+            if ready {
+                None
+            } else {
+                keep = false;
+                Some(init_failure(&env, &request_id))
+            }
+        } else {
+            None
+        };
+        let answer = match answer {
+            Some(a) => a,
+            None => {
+                let invoke_start = Instant::now();
+                let deadline_ms =
+                    gureum_core::Clock::system().now_millis() + (timeout_s * 1000) as i64;
+                env.api.channel.offer(Event {
+                    request_id: request_id.clone(),
+                    payload,
+                    deadline_ms,
+                    function_arn: c["FunctionArn"].as_str().unwrap_or_default().to_string(),
+                    client_context,
+                });
+                let limit = Duration::from_secs(timeout_s);
+                let mut got = None;
+                while invoke_start.elapsed() < limit {
+                    let step = (limit - invoke_start.elapsed()).min(Duration::from_millis(50));
+                    if let Some(a) = env.api.channel.wait_answer(step) {
+                        got = Some(a);
+                        break;
+                    }
+                    if !env.alive() {
+                        got = env.api.channel.wait_answer(Duration::from_millis(20));
+                        break;
+                    }
+                }
+                match got {
+                    Some(a) => {
+                        // Let the runtime's output after the answer arrive.
+                        let _ = env.api.channel.wait_ready(Duration::from_millis(100));
+                        a
+                    }
+                    None if !env.alive() => {
+                        keep = false;
+                        exit_error(&env, &request_id)
+                    }
+                    None => {
+                        keep = false;
+                        let text = format!(
+                            "{} {request_id} Task timed out after {timeout_s}.00 seconds",
+                            gureum_core::timestamp::format_iso8601(
+                                gureum_core::Clock::system().now_millis()
+                            )
+                        );
+                        log.extend(env.take_output());
+                        log.push(text.clone());
+                        Answer::Error(json!({"errorMessage": text}).to_string().into_bytes())
+                    }
+                }
+            }
+        };
+        log.extend(env.take_output());
+        let duration = started.elapsed().as_secs_f64() * 1000.0;
+        let max_mem = env.max_memory_mb().unwrap_or(0);
+        if matches!(answer, Answer::InitError(_)) {
+            keep = false;
+        }
+        self.pool.release(&spec.key, env, keep);
+        log.push(format!("END RequestId: {request_id}"));
+        let mut report = format!(
+            "REPORT RequestId: {request_id}\tDuration: {duration:.2} ms\tBilled Duration: {} ms\tMemory Size: {memory} MB\tMax Memory Used: {max_mem} MB\t",
+            duration.ceil() as u64
+        );
+        if let Some(i) = init_ms {
+            report.push_str(&format!("Init Duration: {i:.2} ms\t"));
+        }
+        log.push(report);
+        self.write_logs(f, &log);
+        let (payload, function_error) = match answer {
+            Answer::Response(p) if p.len() > MAX_SYNC_PAYLOAD => (
+                json!({
+                    "errorMessage": format!("Response payload size exceeded maximum allowed payload size ({MAX_SYNC_PAYLOAD} bytes)."),
+                    "errorType": "Function.ResponseSizeTooLarge",
+                })
+                .to_string()
+                .into_bytes(),
+                Some("Unhandled"),
+            ),
+            Answer::Response(p) => (p, None),
+            Answer::Error(p) | Answer::InitError(p) => (p, Some("Unhandled")),
+        };
+        Ok(Outcome {
+            payload,
+            function_error,
+            log,
+            version: version.to_string(),
+        })
+    }
+
+    fn write_logs(&self, f: &Function, log: &[String]) {
+        let name = f.config["FunctionName"].as_str().unwrap_or_default();
+        let now = gureum_core::Clock::system().now_millis();
+        let events: Vec<(i64, String)> = log.iter().map(|l| (now, l.clone())).collect();
+        self.logs.put(&LogBatch {
+            account: &self.account,
+            region: &self.region,
+            group: &format!("/aws/lambda/{name}"),
+            stream: &log_stream(f.config["Version"].as_str().unwrap_or("$LATEST")),
+            events: &events,
+        });
+    }
+}
+
+/// Waits for a new environment's runtime to ask for its first event.
+fn wait_ready(env: &Environment, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if env.api.channel.wait_ready(Duration::from_millis(50)) {
+            return true;
+        }
+        if env.api.channel.has_init_error() || !env.alive() {
+            return false;
+        }
+    }
+    false
+}
+
+/// The answer for a runtime that failed to initialise.
+fn init_failure(env: &Environment, request_id: &str) -> Answer {
+    if let Some(Answer::InitError(doc)) = env.api.channel.wait_answer(Duration::from_millis(200)) {
+        return Answer::InitError(doc);
+    }
+    if env.alive() {
+        return Answer::InitError(
+            json!({"errorType": "Runtime.Unknown", "errorMessage": format!("RequestId: {request_id} Error: Runtime failed to start within 10 seconds")})
+                .to_string()
+                .into_bytes(),
+        );
+    }
+    exit_error(env, request_id)
+}
+
+/// AWS's `Runtime.ExitError` document for a runtime that exited.
+fn exit_error(env: &Environment, request_id: &str) -> Answer {
+    let status = env
+        .exit_status()
+        .map(|s| match s.code() {
+            Some(c) => format!("exit status {c}"),
+            None => "signal: killed".to_string(),
+        })
+        .unwrap_or_else(|| "exit status 1".into());
+    Answer::InitError(
+        json!({
+            "errorType": "Runtime.ExitError",
+            "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+        })
+        .to_string()
+        .into_bytes(),
+    )
+}
+
+/// The last 4 KB of `log`, base64.
+fn tail_of(log: &[String]) -> String {
+    let mut text = log.join("\n");
+    text.push('\n');
+    let bytes = text.as_bytes();
+    let start = bytes.len().saturating_sub(TAIL_BYTES);
+    base64::engine::general_purpose::STANDARD.encode(&bytes[start..])
+}

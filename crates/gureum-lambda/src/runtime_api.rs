@@ -1,0 +1,487 @@
+//! AWS's Lambda Runtime API (`2018-06-01`), served on a loopback port per
+//! execution environment so that any standard runtime client works
+//! unchanged: `GET /runtime/invocation/next` waits for the next event,
+//! `POST /runtime/invocation/{id}/response` and `…/{id}/error` answer it,
+//! `POST /runtime/init/error` reports a failed initialisation.
+//!
+//! A small HTTP/1.1 server on its own threads (one per connection, keep-
+//! alive, `Content-Length` or chunked bodies): the runtime client is the
+//! only caller, and it makes one request at a time.
+
+use parking_lot::{Condvar, Mutex};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One event waiting for the runtime to take it.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// `Lambda-Runtime-Aws-Request-Id`.
+    pub request_id: String,
+    /// The event's JSON.
+    pub payload: Vec<u8>,
+    /// `Lambda-Runtime-Deadline-Ms` (Unix milliseconds).
+    pub deadline_ms: i64,
+    /// `Lambda-Runtime-Invoked-Function-Arn`.
+    pub function_arn: String,
+    /// `Lambda-Runtime-Client-Context`, when the caller sent one.
+    pub client_context: Option<String>,
+}
+
+/// How the runtime answered an event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// `…/response`: the function's result.
+    Response(Vec<u8>),
+    /// `…/error`: the error document, with `Lambda-Runtime-Function-Error-Type`.
+    Error(Vec<u8>),
+    /// `/runtime/init/error`: initialisation failed.
+    InitError(Vec<u8>),
+}
+
+#[derive(Default)]
+struct Slot {
+    next: Option<Event>,
+    current: Option<String>,
+    answer: Option<Answer>,
+    waiting_for_next: bool,
+    first_next: Option<Instant>,
+    closed: bool,
+}
+
+/// The hand-over between the invoker and the runtime client of one
+/// execution environment.
+pub struct Channel {
+    slot: Mutex<Slot>,
+    changed: Condvar,
+}
+
+impl Channel {
+    fn new() -> Arc<Self> {
+        Arc::new(Channel {
+            slot: Mutex::new(Slot::default()),
+            changed: Condvar::new(),
+        })
+    }
+
+    /// Offers `event` to the runtime's next `GET …/next`.
+    pub fn offer(&self, event: Event) {
+        let mut slot = self.slot.lock();
+        slot.answer = None;
+        slot.next = Some(event);
+        self.changed.notify_all();
+    }
+
+    /// Waits up to `limit` for the answer to the offered event (or an
+    /// init error); `None` when none came in time.
+    pub fn wait_answer(&self, limit: Duration) -> Option<Answer> {
+        let until = Instant::now() + limit;
+        let mut slot = self.slot.lock();
+        loop {
+            if let Some(a) = slot.answer.take() {
+                return Some(a);
+            }
+            if self.changed.wait_until(&mut slot, until).timed_out() {
+                return slot.answer.take();
+            }
+        }
+    }
+
+    /// Waits up to `limit` for the runtime to ask for its next event (its
+    /// first ask ends initialisation); true when it is waiting.
+    pub fn wait_ready(&self, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        let mut slot = self.slot.lock();
+        loop {
+            if slot.waiting_for_next {
+                return true;
+            }
+            if matches!(slot.answer, Some(Answer::InitError(_))) {
+                return false;
+            }
+            if self.changed.wait_until(&mut slot, until).timed_out() {
+                return slot.waiting_for_next;
+            }
+        }
+    }
+
+    /// Whether the runtime reported an init error not yet taken.
+    pub fn has_init_error(&self) -> bool {
+        matches!(self.slot.lock().answer, Some(Answer::InitError(_)))
+    }
+
+    /// When the runtime first asked for an event.
+    pub fn first_next(&self) -> Option<Instant> {
+        self.slot.lock().first_next
+    }
+
+    /// Ends every waiting request (the environment is going away).
+    pub fn close(&self) {
+        let mut slot = self.slot.lock();
+        slot.closed = true;
+        self.changed.notify_all();
+    }
+
+    fn next(&self) -> Option<Event> {
+        let mut slot = self.slot.lock();
+        slot.waiting_for_next = true;
+        slot.first_next.get_or_insert_with(Instant::now);
+        self.changed.notify_all();
+        loop {
+            if slot.closed {
+                return None;
+            }
+            if let Some(e) = slot.next.take() {
+                slot.waiting_for_next = false;
+                slot.current = Some(e.request_id.clone());
+                return Some(e);
+            }
+            self.changed.wait(&mut slot);
+        }
+    }
+
+    fn answer(&self, request_id: Option<&str>, answer: Answer) -> bool {
+        let mut slot = self.slot.lock();
+        if let Some(id) = request_id {
+            if slot.current.as_deref() != Some(id) {
+                return false;
+            }
+            slot.current = None;
+        }
+        slot.answer = Some(answer);
+        self.changed.notify_all();
+        true
+    }
+}
+
+/// A Runtime API listener for one environment.
+pub struct RuntimeApi {
+    /// `127.0.0.1:PORT`, what `AWS_LAMBDA_RUNTIME_API` says.
+    pub address: String,
+    /// The hand-over with the invoker.
+    pub channel: Arc<Channel>,
+}
+
+impl RuntimeApi {
+    /// Binds a free loopback port and serves it on a thread until the
+    /// channel closes.
+    pub fn start() -> std::io::Result<RuntimeApi> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let address = listener.local_addr()?.to_string();
+        let channel = Channel::new();
+        let ch = channel.clone();
+        std::thread::Builder::new()
+            .name("lambda-runtime-api".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if ch.slot.lock().closed {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let ch = ch.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("lambda-runtime-conn".into())
+                        .spawn(move || serve_connection(stream, &ch));
+                }
+            })?;
+        Ok(RuntimeApi { address, channel })
+    }
+
+    /// Stops the listener and ends waiting requests.
+    pub fn stop(&self) {
+        self.channel.close();
+        // Wake the accept loop so that it sees the channel closed.
+        let _ = TcpStream::connect(&self.address);
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The largest body a runtime may post (AWS's 6 MB response limit, with
+/// room for the error document).
+const MAX_BODY: usize = 7 * 1024 * 1024;
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 {
+            return None;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let mut req = Request {
+        method,
+        path,
+        headers,
+        body: Vec::new(),
+    };
+    if req
+        .header("transfer-encoding")
+        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+    {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let n = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            if n == 0 {
+                let mut end = String::new();
+                while reader.read_line(&mut end).ok()? > 0 && end.trim() != "" {
+                    end.clear();
+                }
+                break;
+            }
+            if req.body.len() + n > MAX_BODY {
+                return None;
+            }
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            req.body.extend_from_slice(&chunk[..n]);
+        }
+    } else if let Some(n) = req
+        .header("content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        if n > MAX_BODY {
+            return None;
+        }
+        req.body = vec![0; n];
+        reader.read_exact(&mut req.body).ok()?;
+    }
+    Some(req)
+}
+
+fn write_response(
+    stream: &mut TcpStream,
+    status: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> bool {
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).is_ok() && stream.write_all(body).is_ok()
+}
+
+const PREFIX: &str = "/2018-06-01/runtime/";
+
+fn serve_connection(stream: TcpStream, channel: &Channel) {
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut stream = stream;
+    while let Some(req) = read_request(&mut reader) {
+        let path = req.path.split('?').next().unwrap_or_default();
+        let rest = path.strip_prefix(PREFIX).unwrap_or("");
+        let accepted = br#"{"status":"OK"}"#;
+        let ok = match (req.method.as_str(), rest) {
+            ("GET", "invocation/next") => match channel.next() {
+                Some(e) => {
+                    let mut headers = vec![
+                        ("Lambda-Runtime-Aws-Request-Id", e.request_id.clone()),
+                        ("Lambda-Runtime-Deadline-Ms", e.deadline_ms.to_string()),
+                        (
+                            "Lambda-Runtime-Invoked-Function-Arn",
+                            e.function_arn.clone(),
+                        ),
+                        (
+                            "Lambda-Runtime-Trace-Id",
+                            format!(
+                                "Root=1-{:08x}-{};Parent={};Sampled=0",
+                                e.deadline_ms / 1000,
+                                &e.request_id.replace('-', "")[..24],
+                                &e.request_id.replace('-', "")[16..32]
+                            ),
+                        ),
+                    ];
+                    if let Some(c) = &e.client_context {
+                        headers.push(("Lambda-Runtime-Client-Context", c.clone()));
+                    }
+                    write_response(&mut stream, "200 OK", &headers, &e.payload)
+                }
+                None => false,
+            },
+            ("POST", "init/error") => {
+                channel.answer(None, Answer::InitError(req.body.clone()));
+                write_response(&mut stream, "202 Accepted", &[], accepted)
+            }
+            ("POST", r) if r.starts_with("invocation/") => {
+                let tail = &r["invocation/".len()..];
+                let (id, what) = tail.rsplit_once('/').unwrap_or((tail, ""));
+                let answer = match what {
+                    "response" => Some(Answer::Response(req.body.clone())),
+                    "error" => Some(Answer::Error(error_document(&req))),
+                    _ => None,
+                };
+                match answer.map(|a| channel.answer(Some(id), a)) {
+                    Some(true) => write_response(&mut stream, "202 Accepted", &[], accepted),
+                    Some(false) => write_response(
+                        &mut stream,
+                        "400 Bad Request",
+                        &[],
+                        br#"{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}"#,
+                    ),
+                    None => not_found(&mut stream),
+                }
+            }
+            _ => not_found(&mut stream),
+        };
+        if !ok {
+            break;
+        }
+    }
+}
+
+/// The error body as posted; an empty or non-JSON body becomes AWS's
+/// document built from the `Lambda-Runtime-Function-Error-Type` header.
+fn error_document(req: &Request) -> Vec<u8> {
+    if serde_json::from_slice::<serde_json::Value>(&req.body).is_ok_and(|v| v.is_object()) {
+        return req.body.clone();
+    }
+    let error_type = req
+        .header("Lambda-Runtime-Function-Error-Type")
+        .unwrap_or("Unhandled");
+    serde_json::json!({
+        "errorType": error_type,
+        "errorMessage": String::from_utf8_lossy(&req.body),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn not_found(stream: &mut TcpStream) -> bool {
+    write_response(
+        stream,
+        "404 Not Found",
+        &[],
+        br#"{"errorMessage":"Not found","errorType":"NotFound"}"#,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(address: &str, request: &str) -> String {
+        let mut s = TcpStream::connect(address).expect("connect");
+        s.write_all(request.as_bytes()).expect("write");
+        let mut reader = BufReader::new(s);
+        let mut head = String::new();
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("line");
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().expect("length");
+            }
+            head.push_str(&line);
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        head + &String::from_utf8_lossy(&body)
+    }
+
+    fn event(id: &str) -> Event {
+        Event {
+            request_id: id.into(),
+            payload: br#"{"k":1}"#.to_vec(),
+            deadline_ms: 1,
+            function_arn: "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
+            client_context: None,
+        }
+    }
+
+    #[test]
+    fn next_hands_over_the_event_and_a_chunked_response_answers_it() {
+        let api = RuntimeApi::start().expect("start");
+        api.channel
+            .offer(event("11111111-2222-3333-4444-555555555555"));
+        let got = exchange(
+            &api.address,
+            "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n",
+        );
+        assert!(got.contains("Lambda-Runtime-Aws-Request-Id: 11111111-2222-3333-4444-555555555555"));
+        assert!(got.ends_with(r#"{"k":1}"#));
+        let answered = exchange(
+            &api.address,
+            "POST /2018-06-01/runtime/invocation/11111111-2222-3333-4444-555555555555/response HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n\"ok\r\n1\r\n\"\r\n0\r\n\r\n",
+        );
+        assert!(answered.starts_with("HTTP/1.1 202"));
+        assert_eq!(
+            api.channel.wait_answer(Duration::from_secs(1)),
+            Some(Answer::Response(b"\"ok\"".to_vec()))
+        );
+        api.stop();
+    }
+
+    #[test]
+    fn an_answer_for_another_request_is_refused() {
+        let api = RuntimeApi::start().expect("start");
+        let got = exchange(
+            &api.address,
+            "POST /2018-06-01/runtime/invocation/nope/response HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+        );
+        assert!(got.starts_with("HTTP/1.1 400"), "{got}");
+        assert!(got.contains("InvalidRequestID"));
+        api.stop();
+    }
+
+    #[test]
+    fn an_error_without_a_document_gets_one_from_its_header() {
+        let api = RuntimeApi::start().expect("start");
+        api.channel
+            .offer(event("aaaaaaaa-2222-3333-4444-555555555555"));
+        exchange(
+            &api.address,
+            "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n",
+        );
+        exchange(
+            &api.address,
+            "POST /2018-06-01/runtime/invocation/aaaaaaaa-2222-3333-4444-555555555555/error HTTP/1.1\r\nLambda-Runtime-Function-Error-Type: Custom.Bad\r\nContent-Length: 4\r\n\r\noops",
+        );
+        let Some(Answer::Error(doc)) = api.channel.wait_answer(Duration::from_secs(1)) else {
+            panic!("no error answer");
+        };
+        let doc: serde_json::Value = serde_json::from_slice(&doc).expect("json");
+        assert_eq!(doc["errorType"], "Custom.Bad");
+        assert_eq!(doc["errorMessage"], "oops");
+        api.stop();
+    }
+}
