@@ -331,7 +331,7 @@ impl S3Service {
 
     /// `GetObjectAcl`.
     pub(crate) fn get_object_acl(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "GetObjectAcl", &input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let (_, v) = self.version_target(None, &bucket, key, &input)?;
         Ok(json!({
@@ -342,7 +342,7 @@ impl S3Service {
 
     /// `PutObjectAcl`.
     pub(crate) fn put_object_acl(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "PutObjectAcl", &input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let req = requested(&input, &OBJECT_CANNED_ACLS, true)?;
         if req == Requested::Nothing {
@@ -390,7 +390,7 @@ impl S3Service {
         if req == Requested::Nothing {
             return Err(missing_security_header());
         }
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "PutBucketAcl", &input, |b| {
             if acls_disabled(b) {
                 if !owner_full_control_only(&req, &b.account_id) {
                     return Err(acl_not_supported());
@@ -434,7 +434,7 @@ impl S3Service {
         if !OWNERSHIPS.contains(&ownership) {
             return Err(malformed());
         }
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "PutBucketOwnershipControls", &input, |b| {
             if ownership == "BucketOwnerEnforced" {
                 let current = match &b.acl_grants {
                     Some(g) => Requested::Grants(g.clone()),
@@ -457,7 +457,7 @@ impl S3Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "DeleteBucketOwnershipControls", &input, |b| {
             b.ownership = NO_OWNERSHIP_CONTROLS.to_string();
             Ok(())
         })?;
@@ -490,6 +490,8 @@ mod tests {
             tags: None,
             encryption: None,
             notification: None,
+            policy: None,
+            public_access_block: None,
         }
     }
 

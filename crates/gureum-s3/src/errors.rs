@@ -117,6 +117,8 @@ gureum_core::aws_errors! {
         /// A body that does not parse or validate.
         MalformedXml = ("MalformedXML", 400,
             "The XML you provided was not well-formed or did not validate against our published schema"),
+        /// A bucket policy S3 cannot accept (the message names the problem).
+        MalformedPolicy { message: String } = ("MalformedPolicy", 400, "{message}"),
         /// User metadata over 2 KB.
         MetadataTooLarge { size: u64, max: u64 } = ("MetadataTooLarge", 400,
             "Your metadata headers exceed the maximum allowed metadata size.",
@@ -131,6 +133,13 @@ gureum_core::aws_errors! {
         /// No bucket by that name.
         NoSuchBucket { bucket: String } = ("NoSuchBucket", 404,
             "The specified bucket does not exist", BucketName = bucket),
+        /// The bucket has no policy.
+        NoSuchBucketPolicy { bucket: String } = ("NoSuchBucketPolicy", 404,
+            "The bucket policy does not exist", BucketName = bucket),
+        /// The bucket has no Block Public Access settings.
+        NoSuchPublicAccessBlockConfiguration { bucket: String } =
+            ("NoSuchPublicAccessBlockConfiguration", 404,
+            "The public access block configuration was not found", BucketName = bucket),
         /// No current object by that key.
         NoSuchKey { key: String } = ("NoSuchKey", 404, "The specified key does not exist.",
             Key = key),

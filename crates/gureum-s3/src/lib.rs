@@ -41,6 +41,8 @@ pub mod multipart;
 pub mod notifications;
 pub mod object;
 mod objects;
+pub mod policy;
+pub mod public_access;
 mod restore;
 pub mod sse;
 pub mod storage;
@@ -94,6 +96,13 @@ pub struct BucketEntry {
     /// validated by [`notifications`]); `None`: none.
     #[serde(default)]
     pub notification: Option<Value>,
+    /// The bucket policy as put (validated by [`policy`]); `None`: none.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// Block Public Access ([`public_access`]); new buckets get all four
+    /// settings on, `None` once deleted.
+    #[serde(default)]
+    pub public_access_block: Option<public_access::PublicAccessBlock>,
 }
 
 fn default_ownership() -> String {
@@ -134,6 +143,11 @@ pub struct S3Service {
     /// SQS and EventBridge, for event notifications ([`notifications`]);
     /// `None` when built without them.
     notifier: Option<notifications::Notifier>,
+    /// Evaluates bucket policies with callers' IAM policies ([`policy`]).
+    authorizer: std::sync::Arc<gureum_authz::Authorizer>,
+    /// Bucket policies parsed once per document text.
+    policies:
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<gureum_policy::Policy>>>,
 }
 
 /// Decoded bucket records kept at most; past it the memo starts over.
@@ -205,6 +219,10 @@ impl S3Service {
             decoded_buckets: Default::default(),
             encryptor,
             notifier: None,
+            authorizer: std::sync::Arc::new(gureum_authz::Authorizer::new(std::sync::Arc::new(
+                gureum_iam::IamService::new(store.clone()),
+            ))),
+            policies: Default::default(),
             store,
         };
         // Files a crash left without a committed reference.
@@ -213,6 +231,13 @@ impl S3Service {
             tracing::info!(removed, "s3: removed object files no commit referenced");
         }
         s3
+    }
+
+    /// Evaluates bucket policies with `authorizer` (the server's, reading
+    /// IAM's policies).
+    pub fn with_authorizer(mut self, authorizer: std::sync::Arc<gureum_authz::Authorizer>) -> Self {
+        self.authorizer = authorizer;
+        self
     }
 
     /// After a reset or an import: forgets decoded bucket records and
@@ -289,26 +314,36 @@ impl S3Service {
             .get_bytes(&self.buckets, name)?
             .ok_or_else(|| no_such_bucket(name))?;
         let entry = self.decode_bucket(name, bytes)?;
-        if entry.account_id != ctx.account_id {
+        // Another account writes only where the bucket policy let it
+        // (checked by `own_bucket` before the transaction).
+        if entry.account_id != ctx.account_id && entry.policy.is_none() {
             return Err(access_denied());
         }
         Ok(entry)
     }
 
-    /// The caller's own bucket named by `Bucket`: `NoSuchBucket` when
-    /// missing, `AccessDenied` when another account owns it (no bucket
-    /// policies yet) or `ExpectedBucketOwner` names someone else.
+    /// The bucket named by `Bucket`, if the caller may do `operation` on
+    /// it: `NoSuchBucket` when missing; without a bucket policy only its
+    /// own account may (`AccessDenied` otherwise), with one the policy and
+    /// the caller's IAM policies decide ([`policy`]); `AccessDenied` too
+    /// when `ExpectedBucketOwner` names someone else.
     pub(crate) fn own_bucket(
         &self,
         ctx: &RequestContext,
+        operation: &str,
         input: &Value,
     ) -> Result<(String, BucketEntry), AwsError> {
         let name = str_member(input, "Bucket").unwrap_or_default();
         let bucket = self
             .bucket_entry(name)?
             .ok_or_else(|| no_such_bucket(name))?;
-        if ctx.principal == Principal::Anonymous || bucket.account_id != ctx.account_id {
-            return Err(access_denied());
+        match &bucket.policy {
+            None => {
+                if ctx.principal == Principal::Anonymous || bucket.account_id != ctx.account_id {
+                    return Err(access_denied());
+                }
+            }
+            Some(doc) => self.check_bucket_policy(ctx, operation, name, &bucket, doc, input)?,
         }
         if str_member(input, "ExpectedBucketOwner").is_some_and(|o| o != bucket.account_id) {
             return Err(access_denied());
@@ -321,10 +356,11 @@ impl S3Service {
     pub(crate) fn update_bucket<R>(
         &self,
         ctx: &RequestContext,
+        operation: &str,
         input: &Value,
         f: impl FnOnce(&mut BucketEntry) -> Result<R, AwsError>,
     ) -> Result<R, AwsError> {
-        let (name, _) = self.own_bucket(ctx, input)?;
+        let (name, _) = self.own_bucket(ctx, operation, input)?;
         self.store.write(|txn| {
             let mut b = txn
                 .get(&self.buckets, &name)?
@@ -386,6 +422,13 @@ gureum_core::service_operations! {
     "PutBucketOwnershipControls" => put_bucket_ownership_controls,
     "DeleteBucketOwnershipControls" => delete_bucket_ownership_controls,
     "GetObjectAttributes" => get_object_attributes,
+    "PutBucketPolicy" => put_bucket_policy,
+    "GetBucketPolicy" => get_bucket_policy,
+    "DeleteBucketPolicy" => delete_bucket_policy,
+    "GetBucketPolicyStatus" => get_bucket_policy_status,
+    "PutPublicAccessBlock" => put_public_access_block,
+    "GetPublicAccessBlock" => get_public_access_block,
+    "DeletePublicAccessBlock" => delete_public_access_block,
 }
 
 #[cfg(test)]

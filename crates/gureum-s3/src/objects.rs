@@ -247,7 +247,7 @@ impl S3Service {
         input: Value,
         mut body: RequestBody,
     ) -> Result<Reply, AwsError> {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "PutObject", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;
@@ -403,7 +403,7 @@ impl S3Service {
         input: Value,
         with_body: bool,
     ) -> Result<Reply, AwsError> {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "GetObject", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         for _attempt in 0..3 {
@@ -487,7 +487,7 @@ impl S3Service {
 
     /// `DeleteObject`.
     pub(crate) fn delete_object(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "DeleteObject", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let out = self.delete_one(ctx, &bucket, key, str_member(&input, "VersionId"))?;
@@ -590,7 +590,7 @@ impl S3Service {
     /// `DeleteObjects`: up to 1,000 keys, each answered on its own; quiet
     /// mode reports only errors.
     pub(crate) fn delete_objects(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "DeleteObjects", &input)?;
         let delete = input.get("Delete").cloned().unwrap_or_default();
         let objects = delete
             .get("Objects")

@@ -89,7 +89,8 @@ impl Registry {
                     .with_notifications(gureum_s3::notifications::Notifier {
                         sqs: sqs.clone(),
                         events: service_events.clone(),
-                    }),
+                    })
+                    .with_authorizer(authorizer.clone()),
             ),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
