@@ -492,6 +492,7 @@ mod tests {
             notification: None,
             policy: None,
             public_access_block: None,
+            cors: None,
         }
     }
 

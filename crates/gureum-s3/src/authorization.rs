@@ -28,6 +28,10 @@ const BUCKET_ACTIONS: &[(&str, &str)] = &[
     ("PutBucketPolicy", "s3:PutBucketPolicy"),
     ("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
     ("GetBucketPolicyStatus", "s3:GetBucketPolicyStatus"),
+    ("GetBucketCors", "s3:GetBucketCORS"),
+    ("PutBucketCors", "s3:PutBucketCORS"),
+    // AWS's reference: deleting the rules is putting them.
+    ("DeleteBucketCors", "s3:PutBucketCORS"),
     ("PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
     ("GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
     // AWS's reference: deleting the settings is putting them.

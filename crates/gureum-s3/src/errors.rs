@@ -14,6 +14,21 @@ gureum_core::aws_errors! {
         /// The caller may not act on the resource (another account's bucket,
         /// an anonymous caller).
         AccessDenied = ("AccessDenied", 403, "Access Denied"),
+        /// A preflight to a bucket without CORS rules.
+        CorsNotEnabled { method: String, resource_type: String } = ("AccessForbidden", 403,
+            "CORSResponse: CORS is not enabled for this bucket.",
+            Method = method, ResourceType = resource_type),
+        /// A preflight no CORS rule allows (S3's spelling, "evalution", kept).
+        CorsNotAllowed { method: String, resource_type: String } = ("AccessForbidden", 403,
+            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+            Method = method, ResourceType = resource_type),
+        /// A preflight without an `Origin` header.
+        CorsOriginMissing = ("BadRequest", 400,
+            "Insufficient information. Origin request header needed."),
+        /// A preflight whose `Access-Control-Request-Method` is missing or
+        /// not a CORS method.
+        CorsInvalidMethod { method: String } = ("BadRequest", 400,
+            "Invalid Access-Control-Request-Method: {method}"),
         /// An ACL on a bucket whose Object Ownership disables ACLs.
         AccessControlListNotSupported =
             ("AccessControlListNotSupported", 400, "The bucket does not allow ACLs"),
@@ -133,6 +148,9 @@ gureum_core::aws_errors! {
         /// No bucket by that name.
         NoSuchBucket { bucket: String } = ("NoSuchBucket", 404,
             "The specified bucket does not exist", BucketName = bucket),
+        /// The bucket has no CORS rules.
+        NoSuchCorsConfiguration { bucket: String } = ("NoSuchCORSConfiguration", 404,
+            "The CORS configuration does not exist", BucketName = bucket),
         /// The bucket has no policy.
         NoSuchBucketPolicy { bucket: String } = ("NoSuchBucketPolicy", 404,
             "The bucket policy does not exist", BucketName = bucket),

@@ -31,6 +31,7 @@ pub mod checksum;
 pub mod cipher;
 pub mod conditions;
 mod copy;
+pub mod cors;
 pub mod digests;
 pub mod errors;
 pub mod keys;
@@ -103,6 +104,9 @@ pub struct BucketEntry {
     /// settings on, `None` once deleted.
     #[serde(default)]
     pub public_access_block: Option<public_access::PublicAccessBlock>,
+    /// CORS rules ([`cors`]); `None`: none.
+    #[serde(default)]
+    pub cors: Option<Vec<cors::CorsRule>>,
 }
 
 fn default_ownership() -> String {
@@ -429,6 +433,9 @@ gureum_core::service_operations! {
     "PutPublicAccessBlock" => put_public_access_block,
     "GetPublicAccessBlock" => get_public_access_block,
     "DeletePublicAccessBlock" => delete_public_access_block,
+    "PutBucketCors" => put_bucket_cors,
+    "GetBucketCors" => get_bucket_cors,
+    "DeleteBucketCors" => delete_bucket_cors,
 }
 
 #[cfg(test)]

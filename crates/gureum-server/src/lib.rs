@@ -31,6 +31,7 @@ mod queue_url;
 pub mod registry;
 mod repoll;
 pub mod route;
+mod s3_cors;
 mod serve;
 pub mod state_file;
 pub mod state_reader;

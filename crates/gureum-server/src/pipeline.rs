@@ -243,7 +243,12 @@ pub async fn handle(
         crate::panic_guard::catch_panics(request).await
     };
     match caught {
-        Ok(response) => (response, stream),
+        Ok(mut response) => {
+            if outcome.service == "s3" {
+                crate::s3_cors::decorate(state, parts, &mut response);
+            }
+            (response, stream)
+        }
         Err(message) => {
             let request_id = gureum_core::id::request_id();
             tracing::error!(%request_id, service = %outcome.service, operation = %outcome.operation, "request panicked: {message}");
@@ -313,6 +318,10 @@ async fn handle_request(
         };
     };
     outcome.service = service.name.as_str().into();
+    if service.name == "s3" && parts.method == http::Method::OPTIONS {
+        outcome.operation = "PreflightCors".into();
+        return crate::s3_cors::preflight(state, parts, &request_id);
+    }
     let model = match gureum_model::load(&service.name) {
         Ok(m) => m,
         Err(e) => return fallback_error(&AwsError::internal(e.to_string()), &request_id),

@@ -24,6 +24,8 @@ pub struct Registry {
     /// EventBridge, for firing schedules on the clock and reading the
     /// recorded deliveries (`GET /_gureum/events/deliveries`).
     pub events: Arc<gureum_events::EventsService>,
+    /// S3, for CORS preflights and headers at the HTTP layer.
+    pub s3: Arc<gureum_s3::S3Service>,
 }
 
 impl Registry {
@@ -74,6 +76,14 @@ impl Registry {
         let ec2 = gureum_ec2::Ec2Service::new(store.clone())
             .with_events(service_events.clone())
             .with_parameters(ssm.clone());
+        let s3 = Arc::new(
+            gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
+                .with_notifications(gureum_s3::notifications::Notifier {
+                    sqs: sqs.clone(),
+                    events: service_events.clone(),
+                })
+                .with_authorizer(authorizer.clone()),
+        );
         let list: Vec<Arc<dyn Service>> = vec![
             events.clone(),
             iam.clone(),
@@ -84,14 +94,7 @@ impl Registry {
             Arc::new(gureum_lambda::LambdaService::new(store.clone())),
             Arc::new(gureum_logs::LogsService::new(store.clone())),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
-            Arc::new(
-                gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
-                    .with_notifications(gureum_s3::notifications::Notifier {
-                        sqs: sqs.clone(),
-                        events: service_events.clone(),
-                    })
-                    .with_authorizer(authorizer.clone()),
-            ),
+            s3.clone(),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),
@@ -110,6 +113,7 @@ impl Registry {
             credentials,
             iam,
             events,
+            s3,
         }
     }
 
