@@ -493,6 +493,7 @@ mod tests {
             policy: None,
             public_access_block: None,
             cors: None,
+            website: None,
         }
     }
 

@@ -29,6 +29,9 @@ const BUCKET_ACTIONS: &[(&str, &str)] = &[
     ("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
     ("GetBucketPolicyStatus", "s3:GetBucketPolicyStatus"),
     ("GetBucketCors", "s3:GetBucketCORS"),
+    ("GetBucketWebsite", "s3:GetBucketWebsite"),
+    ("PutBucketWebsite", "s3:PutBucketWebsite"),
+    ("DeleteBucketWebsite", "s3:DeleteBucketWebsite"),
     ("PutBucketCors", "s3:PutBucketCORS"),
     // AWS's reference: deleting the rules is putting them.
     ("DeleteBucketCors", "s3:PutBucketCORS"),

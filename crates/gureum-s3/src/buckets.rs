@@ -192,6 +192,7 @@ impl S3Service {
             // On by default for new buckets, as AWS does since April 2023.
             public_access_block: Some(crate::public_access::PublicAccessBlock::ALL),
             cors: None,
+            website: None,
         };
         let index_key = Scope::global(ctx).key(&name);
         // Check and write in one transaction: two creates cannot both win.

@@ -51,6 +51,7 @@ mod tags;
 mod unsupported;
 pub mod version_codec;
 mod versioning;
+pub mod website;
 
 pub use errors::S3Error;
 use gureum_core::{AwsError, Principal, RequestContext, Value};
@@ -107,6 +108,9 @@ pub struct BucketEntry {
     /// CORS rules ([`cors`]); `None`: none.
     #[serde(default)]
     pub cors: Option<Vec<cors::CorsRule>>,
+    /// The static website configuration ([`website`]); `None`: none.
+    #[serde(default)]
+    pub website: Option<Value>,
 }
 
 fn default_ownership() -> String {
@@ -436,6 +440,9 @@ gureum_core::service_operations! {
     "PutBucketCors" => put_bucket_cors,
     "GetBucketCors" => get_bucket_cors,
     "DeleteBucketCors" => delete_bucket_cors,
+    "PutBucketWebsite" => put_bucket_website,
+    "GetBucketWebsite" => get_bucket_website,
+    "DeleteBucketWebsite" => delete_bucket_website,
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub mod registry;
 mod repoll;
 pub mod route;
 mod s3_cors;
+mod s3_website;
 mod serve;
 pub mod state_file;
 pub mod state_reader;

@@ -279,6 +279,14 @@ async fn handle_request(
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
+    // S3 website endpoints, by host name; anonymous by nature.
+    if signing_service.is_none() && host.contains(".s3-website") {
+        if let Some(bucket) = crate::s3_website::website_bucket(host) {
+            outcome.service = "s3".into();
+            outcome.operation = "WebsiteGet".into();
+            return crate::s3_website::serve(state, parts, bucket, remote, stream_out).await;
+        }
+    }
     let vhost_bucket = match signing_service {
         None | Some("s3") => route::virtual_host_bucket(host),
         _ => None,
