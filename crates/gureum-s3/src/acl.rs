@@ -494,6 +494,8 @@ mod tests {
             public_access_block: None,
             cors: None,
             website: None,
+            lifecycle: None,
+            transition_min_size: None,
         }
     }
 

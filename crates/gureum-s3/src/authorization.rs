@@ -29,6 +29,16 @@ const BUCKET_ACTIONS: &[(&str, &str)] = &[
     ("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
     ("GetBucketPolicyStatus", "s3:GetBucketPolicyStatus"),
     ("GetBucketCors", "s3:GetBucketCORS"),
+    (
+        "PutBucketLifecycleConfiguration",
+        "s3:PutLifecycleConfiguration",
+    ),
+    (
+        "GetBucketLifecycleConfiguration",
+        "s3:GetLifecycleConfiguration",
+    ),
+    // AWS's reference: deleting the rules is putting them.
+    ("DeleteBucketLifecycle", "s3:PutLifecycleConfiguration"),
     ("GetBucketWebsite", "s3:GetBucketWebsite"),
     ("PutBucketWebsite", "s3:PutBucketWebsite"),
     ("DeleteBucketWebsite", "s3:DeleteBucketWebsite"),

@@ -193,6 +193,8 @@ impl S3Service {
             public_access_block: Some(crate::public_access::PublicAccessBlock::ALL),
             cors: None,
             website: None,
+            lifecycle: None,
+            transition_min_size: None,
         };
         let index_key = Scope::global(ctx).key(&name);
         // Check and write in one transaction: two creates cannot both win.

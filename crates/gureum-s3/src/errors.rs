@@ -154,6 +154,9 @@ gureum_core::aws_errors! {
         /// The bucket has no website configuration.
         NoSuchWebsiteConfiguration { bucket: String } = ("NoSuchWebsiteConfiguration", 404,
             "The specified bucket does not have a website configuration", BucketName = bucket),
+        /// The bucket has no lifecycle rules.
+        NoSuchLifecycleConfiguration { bucket: String } = ("NoSuchLifecycleConfiguration", 404,
+            "The lifecycle configuration does not exist", BucketName = bucket),
         /// The bucket has no policy.
         NoSuchBucketPolicy { bucket: String } = ("NoSuchBucketPolicy", 404,
             "The bucket policy does not exist", BucketName = bucket),

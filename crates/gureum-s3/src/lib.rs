@@ -35,6 +35,7 @@ pub mod cors;
 pub mod digests;
 pub mod errors;
 pub mod keys;
+pub mod lifecycle;
 mod list_objects;
 pub mod listing;
 mod md5sum;
@@ -111,6 +112,13 @@ pub struct BucketEntry {
     /// The static website configuration ([`website`]); `None`: none.
     #[serde(default)]
     pub website: Option<Value>,
+    /// Lifecycle rules as validated by [`lifecycle`]; `None`: none.
+    #[serde(default)]
+    pub lifecycle: Option<Vec<Value>>,
+    /// `TransitionDefaultMinimumObjectSize` as put with the rules
+    /// (`None`: `all_storage_classes_128K`, AWS's default).
+    #[serde(default)]
+    pub transition_min_size: Option<String>,
 }
 
 fn default_ownership() -> String {
@@ -153,6 +161,9 @@ pub struct S3Service {
     notifier: Option<notifications::Notifier>,
     /// Evaluates bucket policies with callers' IAM policies ([`policy`]).
     authorizer: std::sync::Arc<gureum_authz::Authorizer>,
+    /// The buckets with lifecycle rules, found on the engine's first run
+    /// and kept up to date by `PutBucketLifecycleConfiguration`.
+    lifecycle_buckets: std::sync::Mutex<Option<std::collections::BTreeSet<String>>>,
     /// Bucket policies parsed once per document text.
     policies:
         std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<gureum_policy::Policy>>>,
@@ -231,6 +242,7 @@ impl S3Service {
                 gureum_iam::IamService::new(store.clone()),
             ))),
             policies: Default::default(),
+            lifecycle_buckets: Default::default(),
             store,
         };
         // Files a crash left without a committed reference.
@@ -253,6 +265,9 @@ impl S3Service {
     fn reset(&self) {
         if let Ok(mut memo) = self.decoded_buckets.lock() {
             memo.clear();
+        }
+        if let Ok(mut known) = self.lifecycle_buckets.lock() {
+            *known = None;
         }
         self.blobs.sweep(std::time::SystemTime::now());
     }
@@ -443,6 +458,9 @@ gureum_core::service_operations! {
     "PutBucketWebsite" => put_bucket_website,
     "GetBucketWebsite" => get_bucket_website,
     "DeleteBucketWebsite" => delete_bucket_website,
+    "PutBucketLifecycleConfiguration" => put_bucket_lifecycle_configuration,
+    "GetBucketLifecycleConfiguration" => get_bucket_lifecycle_configuration,
+    "DeleteBucketLifecycle" => delete_bucket_lifecycle,
 }
 
 #[cfg(test)]

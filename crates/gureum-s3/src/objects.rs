@@ -317,6 +317,11 @@ impl S3Service {
         if versioned {
             out.insert("VersionId".into(), json!(stored.version_id_str()));
         }
+        if let Some(rules) = &entry.lifecycle {
+            if let Some(e) = Self::expiration_header(rules, &key, &stored) {
+                out.insert("Expiration".into(), json!(e));
+            }
+        }
         Ok(Reply::value(Value::Object(out)))
     }
 
@@ -438,6 +443,11 @@ impl S3Service {
                 }
             }
             out.insert("ContentLength".into(), json!(end - start));
+            if let Some(rules) = &entry.lifecycle {
+                if let Some(e) = Self::expiration_header(rules, &key, &v) {
+                    out.insert("Expiration".into(), json!(e));
+                }
+            }
             let status = (!matches!(range, Range::Whole)).then_some(206);
             if !with_body {
                 return Ok(Reply {

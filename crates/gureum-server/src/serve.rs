@@ -205,6 +205,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             if let Err(e) = state.registry.events.fire_due_schedules(now) {
                 tracing::warn!(target: "gureum", "events schedules: {}", e.message);
             }
+            // S3 lifecycle rules on the same clock (free without rules).
+            state.registry.s3.run_lifecycle(&state.clock);
         })
         .await;
     }
