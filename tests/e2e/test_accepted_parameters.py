@@ -107,9 +107,12 @@ def test_sse_c_is_refused(s3):
     )
 
 
-def test_object_lock_retention_is_refused(s3):
+def test_object_lock_on_copies_is_refused(s3):
+    # PutObject takes Object Lock (test_s3_object_lock.py); copies and
+    # multipart uploads do not yet.
     code, message, status, _ = refused(
-        s3.put_object, Bucket="accepted-e2e", Key="locked", Body=b"x", ObjectLockLegalHoldStatus="ON"
+        s3.copy_object, Bucket="accepted-e2e", Key="locked", CopySource="accepted-e2e/plain",
+        ObjectLockLegalHoldStatus="ON",
     )
     assert (code, status) == ("NotImplemented", 501)
     assert message == S3_NOT_IMPLEMENTED.format(p="ObjectLockLegalHoldStatus", h="x-amz-object-lock-legal-hold")

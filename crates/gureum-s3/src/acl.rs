@@ -496,6 +496,7 @@ mod tests {
             website: None,
             lifecycle: None,
             transition_min_size: None,
+            lock_config: None,
         }
     }
 

@@ -30,6 +30,14 @@ const BUCKET_ACTIONS: &[(&str, &str)] = &[
     ("GetBucketPolicyStatus", "s3:GetBucketPolicyStatus"),
     ("GetBucketCors", "s3:GetBucketCORS"),
     (
+        "PutObjectLockConfiguration",
+        "s3:PutBucketObjectLockConfiguration",
+    ),
+    (
+        "GetObjectLockConfiguration",
+        "s3:GetBucketObjectLockConfiguration",
+    ),
+    (
         "PutBucketLifecycleConfiguration",
         "s3:PutLifecycleConfiguration",
     ),
@@ -96,6 +104,10 @@ const OBJECT_ACTIONS: &[(&str, &str)] = &[
     ("AbortMultipartUpload", "s3:AbortMultipartUpload"),
     ("ListParts", "s3:ListMultipartUploadParts"),
     ("RestoreObject", "s3:RestoreObject"),
+    ("PutObjectRetention", "s3:PutObjectRetention"),
+    ("GetObjectRetention", "s3:GetObjectRetention"),
+    ("PutObjectLegalHold", "s3:PutObjectLegalHold"),
+    ("GetObjectLegalHold", "s3:GetObjectLegalHold"),
     ("GetObjectAttributes", "s3:GetObjectAttributes"),
 ];
 

@@ -195,6 +195,7 @@ impl S3Service {
             website: None,
             lifecycle: None,
             transition_min_size: None,
+            lock_config: None,
         };
         let index_key = Scope::global(ctx).key(&name);
         // Check and write in one transaction: two creates cannot both win.

@@ -157,6 +157,14 @@ gureum_core::aws_errors! {
         /// The bucket has no lifecycle rules.
         NoSuchLifecycleConfiguration { bucket: String } = ("NoSuchLifecycleConfiguration", 404,
             "The lifecycle configuration does not exist", BucketName = bucket),
+        /// `GetObjectLockConfiguration` on a bucket without Object Lock.
+        ObjectLockConfigurationNotFound = ("ObjectLockConfigurationNotFoundError", 404,
+            "Object Lock configuration does not exist for this bucket"),
+        /// A version without retention (or legal hold) asked for it.
+        NoSuchObjectLockConfiguration = ("NoSuchObjectLockConfiguration", 404,
+            "The specified object does not have a ObjectLock configuration"),
+        /// A bucket whose state forbids the request (the message says why).
+        InvalidBucketState { message: String } = ("InvalidBucketState", 409, "{message}"),
         /// The bucket has no policy.
         NoSuchBucketPolicy { bucket: String } = ("NoSuchBucketPolicy", 404,
             "The bucket policy does not exist", BucketName = bucket),

@@ -42,6 +42,7 @@ mod md5sum;
 pub mod multipart;
 pub mod notifications;
 pub mod object;
+pub mod object_lock;
 mod objects;
 pub mod policy;
 pub mod public_access;
@@ -119,6 +120,10 @@ pub struct BucketEntry {
     /// (`None`: `all_storage_classes_128K`, AWS's default).
     #[serde(default)]
     pub transition_min_size: Option<String>,
+    /// The Object Lock configuration as put (default retention);
+    /// `None` with `object_lock` on: enabled without a default.
+    #[serde(default)]
+    pub lock_config: Option<Value>,
 }
 
 fn default_ownership() -> String {
@@ -461,6 +466,12 @@ gureum_core::service_operations! {
     "PutBucketLifecycleConfiguration" => put_bucket_lifecycle_configuration,
     "GetBucketLifecycleConfiguration" => get_bucket_lifecycle_configuration,
     "DeleteBucketLifecycle" => delete_bucket_lifecycle,
+    "PutObjectLockConfiguration" => put_object_lock_configuration,
+    "GetObjectLockConfiguration" => get_object_lock_configuration,
+    "PutObjectRetention" => put_object_retention,
+    "GetObjectRetention" => get_object_retention,
+    "PutObjectLegalHold" => put_object_legal_hold,
+    "GetObjectLegalHold" => get_object_legal_hold,
 }
 
 #[cfg(test)]

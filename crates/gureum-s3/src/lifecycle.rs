@@ -488,6 +488,16 @@ impl S3Service {
                 continue;
             }
             if due(since, days) <= now {
+                // Locked versions stay, as in AWS.
+                if let Ok(Some(entry)) = self.bucket_entry(bucket) {
+                    let vid = v.version_id_str();
+                    if self
+                        .check_lock_delete(ctx, &entry, &Value::Null, bucket, &key, vid)
+                        .is_err()
+                    {
+                        continue;
+                    }
+                }
                 self.delete_one(ctx, bucket, &key, Some(v.version_id_str()))?;
                 acted += 1;
             }

@@ -248,14 +248,17 @@ impl S3Service {
         mut body: RequestBody,
     ) -> Result<Reply, AwsError> {
         let (bucket, entry) = self.own_bucket(ctx, "PutObject", &input)?;
+        let mut input = input;
+        let lock = crate::object_lock::take_put_members(&mut input);
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;
         let storage_class = storage_class(&input)?;
         let acl = crate::acl::acl_for_new_object(&input, &entry)?;
         let tags = tags_from_header(str_member(&input, "Tagging"))?;
-        let (content, metadata) = content_of(&input);
+        let (mut content, metadata) = content_of(&input);
         crate::keys::check_metadata_size(&metadata)?;
+        self.lock_for_new_object(ctx, &entry, lock, &mut content)?;
         let (sse, cipher) = match crate::sse::wanted(&input, &entry)? {
             Some(w) => {
                 let (sse, cipher) = self.new_data_key(&entry, &bucket, &key, &w)?;
@@ -500,6 +503,9 @@ impl S3Service {
         let (bucket, entry) = self.own_bucket(ctx, "DeleteObject", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
+        if let Some(vid) = str_member(&input, "VersionId") {
+            self.check_lock_delete(ctx, &entry, &input, &bucket, key, vid)?;
+        }
         let out = self.delete_one(ctx, &bucket, key, str_member(&input, "VersionId"))?;
         self.notify_deleted(ctx, &bucket, &entry, key, &out);
         Ok(Value::Object(out))
@@ -619,7 +625,11 @@ impl S3Service {
         for o in &objects {
             let key = str_member(o, "Key").unwrap_or_default();
             let vid = str_member(o, "VersionId");
-            match self.delete_one(ctx, &bucket, key, vid) {
+            let locked = match vid {
+                Some(vid) => self.check_lock_delete(ctx, &entry, &input, &bucket, key, vid),
+                None => Ok(()),
+            };
+            match locked.and_then(|()| self.delete_one(ctx, &bucket, key, vid)) {
                 Ok(r) => {
                     self.notify_deleted(ctx, &bucket, &entry, key, &r);
                     if quiet {
