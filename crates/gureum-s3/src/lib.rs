@@ -48,6 +48,7 @@ pub mod policy;
 pub mod public_access;
 mod restore;
 pub mod sse;
+mod sse_c;
 pub mod storage;
 mod tags;
 mod unsupported;

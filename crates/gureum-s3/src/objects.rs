@@ -250,6 +250,7 @@ impl S3Service {
         let (bucket, entry) = self.own_bucket(ctx, "PutObject", &input)?;
         let mut input = input;
         let lock = crate::object_lock::take_put_members(&mut input);
+        let customer_key = crate::sse_c::take(&mut input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;
@@ -259,12 +260,18 @@ impl S3Service {
         let (mut content, metadata) = content_of(&input);
         crate::keys::check_metadata_size(&metadata)?;
         self.lock_for_new_object(ctx, &entry, lock, &mut content)?;
-        let (sse, cipher) = match crate::sse::wanted(&input, &entry)? {
-            Some(w) => {
-                let (sse, cipher) = self.new_data_key(&entry, &bucket, &key, &w)?;
-                (Some(sse), Some(cipher))
+        let (sse, cipher) = match &customer_key {
+            Some(k) => {
+                crate::sse_c::record(&mut content, k);
+                (None, Some(k.cipher.clone()))
             }
-            None => (None, None),
+            None => match crate::sse::wanted(&input, &entry)? {
+                Some(w) => {
+                    let (sse, cipher) = self.new_data_key(&entry, &bucket, &key, &w)?;
+                    (Some(sse), Some(cipher))
+                }
+                None => (None, None),
+            },
         };
         let up = self
             .upload_body(&input, &mut body, BodyOptions::default(), cipher.as_ref())
@@ -313,6 +320,10 @@ impl S3Service {
         let mut out = Map::new();
         out.insert("ETag".into(), json!(stored.etag));
         crate::sse::write_headers(&mut out, stored.sse.as_ref());
+        if let Some(k) = &customer_key {
+            out.insert("SSECustomerAlgorithm".into(), json!("AES256"));
+            out.insert("SSECustomerKeyMD5".into(), json!(k.md5));
+        }
         if up.client_checksum {
             out.insert(up.checksum.0.member().into(), json!(up.checksum.1));
             out.insert("ChecksumType".into(), json!("FULL_OBJECT"));
@@ -412,6 +423,8 @@ impl S3Service {
         with_body: bool,
     ) -> Result<Reply, AwsError> {
         let (bucket, entry) = self.own_bucket(ctx, "GetObject", &input)?;
+        let mut input = input;
+        let customer_key = crate::sse_c::take(&mut input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         for _attempt in 0..3 {
@@ -421,6 +434,7 @@ impl S3Service {
                 check_readable(&v, now)?;
             }
             conditions::check_read(&input, &v)?;
+            let customer_cipher = crate::sse_c::for_read(&v, customer_key.as_ref())?;
             let range = conditions::range_for(&input, &v)?;
             let mut out = object_headers(&v, &entry, now, &input);
             if !matches!(range, Range::Whole) {
@@ -459,9 +473,10 @@ impl S3Service {
                     status,
                 });
             }
-            let read = match &v.sse {
-                None => self.blobs.read(&v.data, start, end)?,
-                Some(sse) => {
+            let read = match (&v.sse, &customer_cipher) {
+                (_, Some(c)) => self.blobs.read_decrypted(&v.data, start, end, c)?,
+                (None, None) => self.blobs.read(&v.data, start, end)?,
+                (Some(sse), None) => {
                     let cipher = self.open_data_key(&bucket, &key, sse)?;
                     self.blobs.read_decrypted(&v.data, start, end, &cipher)?
                 }
