@@ -209,6 +209,23 @@ def test_iam_user_allowed_by_the_bucket_policy_alone(gureum, s3):
     assert "arn:aws:iam::000000000000:user/reader is not authorized to perform: s3:DeleteObject" in message
 
 
+def test_block_public_acls_refuses_public_acls(s3):
+    b = "acc-acls"
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=b, Key="k", Body=b"x", ACL="public-read")
+    assert err(e) == ("AccessDenied", "Access Denied")
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_acl(Bucket=b, ACL="public-read")
+    assert err(e)[0] == "AccessDenied"
+    s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s3.put_object(Bucket=b, Key="k", Body=b"x", ACL="public-read")
+
+
 def test_cli_round_trip(gureum):
     b = "acc-cli"
     gureum.aws("s3api", "create-bucket", "--bucket", b)

@@ -228,6 +228,36 @@ pub(crate) fn owner_full_control_only(req: &Requested, bucket_owner: &str) -> bo
     }
 }
 
+/// Whether `req` grants to everyone or to every AWS user (AWS's public
+/// ACLs).
+fn is_public(req: &Requested) -> bool {
+    match req {
+        Requested::Nothing => false,
+        Requested::Canned(n) => matches!(
+            n.as_str(),
+            "public-read" | "public-read-write" | "authenticated-read"
+        ),
+        Requested::Grants(list) => list.iter().any(|g| {
+            g.get("Grantee")
+                .and_then(|e| str_member(e, "URI"))
+                .is_some_and(|u| u.ends_with("/AllUsers") || u.ends_with("/AuthenticatedUsers"))
+        }),
+    }
+}
+
+/// `AccessDenied` for a public ACL while the bucket's `BlockPublicAcls`
+/// is on.
+fn check_public_acl(req: &Requested, entry: &BucketEntry) -> Result<(), AwsError> {
+    if entry
+        .public_access_block
+        .is_some_and(|b| b.block_public_acls)
+        && is_public(req)
+    {
+        return Err(crate::access_denied());
+    }
+    Ok(())
+}
+
 /// What a request's ACL becomes on an object (`None`: private).
 fn stored(req: Requested) -> Option<Acl> {
     match req {
@@ -253,6 +283,7 @@ pub(crate) fn acl_for_new_object(
         }
         return Err(acl_not_supported());
     }
+    check_public_acl(&req, entry)?;
     Ok(stored(req))
 }
 
@@ -356,6 +387,7 @@ impl S3Service {
                 }
                 return Ok(None);
             }
+            check_public_acl(&req, &entry)?;
             v.acl = stored(req.clone());
             let table = if row == object_key(&bucket, key) {
                 &self.objects.current
@@ -397,6 +429,7 @@ impl S3Service {
                 }
                 return Ok(());
             }
+            check_public_acl(&req, b)?;
             match &req {
                 Requested::Canned(name) => {
                     b.acl = name.clone();
@@ -535,6 +568,15 @@ mod tests {
                 .code,
             "AccessControlListNotSupported"
         );
+    }
+
+    #[test]
+    fn block_public_acls_refuses_public_acls() {
+        let mut b = bucket("ObjectWriter");
+        b.public_access_block = Some(crate::public_access::PublicAccessBlock::ALL);
+        let e = acl_for_new_object(&json!({"ACL": "public-read"}), &b).expect_err("blocked");
+        assert_eq!((e.code.as_str(), e.status), ("AccessDenied", 403));
+        assert!(acl_for_new_object(&json!({"ACL": "private"}), &b).is_ok());
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! `BlockPublicPolicy` refuses a public bucket policy at
 //! `PutBucketPolicy` ([`crate::policy`]); `RestrictPublicBuckets` limits a
 //! bucket whose policy is public to its own account (anonymous and
-//! cross-account callers are refused). ACLs are disabled by Object
-//! Ownership's default, so `BlockPublicAcls`/`IgnorePublicAcls` are stored
-//! and returned.
+//! cross-account callers are refused); `BlockPublicAcls` refuses public
+//! ACLs on buckets whose Object Ownership allows ACLs ([`crate::acl`]).
+//! ACLs grant nothing to anonymous callers in Gureum (only policies do),
+//! so `IgnorePublicAcls` is stored and returned.
 
 use crate::{S3Error, S3Service};
 use gureum_core::{OpResult, RequestContext, Value};
