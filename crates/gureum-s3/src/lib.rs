@@ -18,8 +18,12 @@
 //!   ([`multipart`]).
 //!
 //! SSE-KMS objects are stored encrypted under a data key per object that
-//! Gureum's KMS protects ([`sse`], [`cipher`]); objects' changes notify
-//! SQS queues and EventBridge ([`notifications`]).
+//! Gureum's KMS protects ([`sse`], [`cipher`]), SSE-C ones under the
+//! customer's key (`sse_c`); objects' changes notify SQS queues and
+//! EventBridge ([`notifications`]). Bucket policies and Block Public Access
+//! ([`policy`], [`public_access`]), CORS ([`cors`]), website configuration
+//! ([`website`]), lifecycle rules and their engine ([`lifecycle`]) and
+//! Object Lock ([`object_lock`]) are configuration on the bucket record.
 
 mod acl;
 mod attributes;
