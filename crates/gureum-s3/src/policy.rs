@@ -5,8 +5,8 @@
 //!
 //! Where it sits: the pipeline checks an IAM caller's identity policies
 //! before the handler only for buckets without a policy
-//! ([`S3Service::authorization`]); for a bucket with a policy it leaves the
-//! decision to the handler, where [`S3Service::own_bucket`] evaluates the
+//! (`S3Service::authorization`); for a bucket with a policy it leaves the
+//! decision to the handler, where `S3Service::own_bucket` evaluates the
 //! identity side and the bucket policy together
 //! ([`gureum_authz::Authorizer::evaluate_resource`]): within the account
 //! either may allow, across accounts both must, an explicit deny in

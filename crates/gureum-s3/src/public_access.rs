@@ -6,7 +6,7 @@
 //! `PutBucketPolicy` ([`crate::policy`]); `RestrictPublicBuckets` limits a
 //! bucket whose policy is public to its own account (anonymous and
 //! cross-account callers are refused); `BlockPublicAcls` refuses public
-//! ACLs on buckets whose Object Ownership allows ACLs ([`crate::acl`]).
+//! ACLs on buckets whose Object Ownership allows ACLs (`acl.rs`).
 //! ACLs grant nothing to anonymous callers in Gureum (only policies do),
 //! so `IgnorePublicAcls` is stored and returned.
 
