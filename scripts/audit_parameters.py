@@ -36,7 +36,6 @@ ALLOWED = {
     ("s3", "UploadPart.Body"): "the streamed request body, not a member the handler looks up",
     ("s3", "ContentLength"): "the body's declared length, which the protocol layer holds the body to",
     ("s3", "MFA"): "MFA delete cannot be turned on (PutBucketVersioning refuses it), so a token authorises nothing",
-    ("s3", "BypassGovernanceRetention"): "no object carries a retention (ObjectLockMode is refused), so nothing to bypass",
     ("ec2", "IncludeManagedResources"): "Gureum makes no resources managed by an AWS service operator, so the lists are equal",
     ("ec2", "AllAvailabilityZones"): "Gureum has no Local or Wavelength Zones, so every zone is listed either way",
     ("ec2", "AdditionalInfo"): "reserved by AWS, without effect",

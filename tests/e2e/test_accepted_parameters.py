@@ -80,14 +80,13 @@ def test_sse_kms_key_without_aws_kms_is_refused(s3):
         s3.head_object(Bucket="accepted-e2e", Key="k")
 
 
-def test_sse_c_is_refused(s3):
+def test_sse_c_multipart_is_refused(s3):
+    # PutObject, GetObject and HeadObject take SSE-C (test_s3_sse_c.py);
+    # multipart uploads and copies do not yet.
     key = os.urandom(32)
     sse_c = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": key}
     h = "x-amz-server-side-encryption-customer-algorithm"
     for call, kw in [
-        (s3.put_object, {"Key": "ssec", "Body": b"x"}),
-        (s3.get_object, {"Key": "plain"}),
-        (s3.head_object, {"Key": "plain"}),
         (s3.create_multipart_upload, {"Key": "ssec"}),
     ]:
         with pytest.raises(botocore.exceptions.ClientError) as e:
@@ -107,9 +106,12 @@ def test_sse_c_is_refused(s3):
     )
 
 
-def test_object_lock_retention_is_refused(s3):
+def test_object_lock_on_copies_is_refused(s3):
+    # PutObject takes Object Lock (test_s3_object_lock.py); copies and
+    # multipart uploads do not yet.
     code, message, status, _ = refused(
-        s3.put_object, Bucket="accepted-e2e", Key="locked", Body=b"x", ObjectLockLegalHoldStatus="ON"
+        s3.copy_object, Bucket="accepted-e2e", Key="locked", CopySource="accepted-e2e/plain",
+        ObjectLockLegalHoldStatus="ON",
     )
     assert (code, status) == ("NotImplemented", 501)
     assert message == S3_NOT_IMPLEMENTED.format(p="ObjectLockLegalHoldStatus", h="x-amz-object-lock-legal-hold")

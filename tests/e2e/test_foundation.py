@@ -155,7 +155,10 @@ def test_health_endpoints(gureum):
         assert body["services"]["acm"] == "not_implemented"
         assert body["operations"]["acm"] == {"implemented": 0, "total": 17}
         assert body["operations"]["sts"]["implemented"] > 0
-        assert body["endpoints"] == {"api": gureum.endpoint}
+        assert body["endpoints"] == {
+            "api": gureum.endpoint,
+            "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
+        }
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]
         assert isinstance(body["uptime_seconds"], int) and body["uptime_seconds"] >= 0

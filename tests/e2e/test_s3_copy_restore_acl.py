@@ -254,6 +254,8 @@ def test_acls_are_refused_while_bucket_owner_enforced(s3, buckets):
 def test_ownership_controls_enable_canned_acls(s3):
     b = "acl-enabled"
     s3.create_bucket(Bucket=b)
+    # New buckets block public ACLs (AWS's default since 2023).
+    s3.delete_public_access_block(Bucket=b)
     s3.put_bucket_ownership_controls(
         Bucket=b, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]})
     rules = s3.get_bucket_ownership_controls(Bucket=b)["OwnershipControls"]["Rules"]

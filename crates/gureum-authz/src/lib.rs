@@ -103,6 +103,51 @@ impl Authorizer {
         Some(self.evaluate_with(ctx, &caller, target, resource_policy))
     }
 
+    /// Evaluates `target` for any caller against a resource policy owned by
+    /// `resource_account` (S3's bucket policies), with the service's own
+    /// condition keys in `extra`. IAM callers bring their policies; the
+    /// root user may do everything its account may, and an anonymous caller
+    /// belongs to no account, so only what the resource policy grants to
+    /// `*` allows it. `None` when an IAM caller's credentials no longer
+    /// resolve.
+    pub fn evaluate_resource(
+        &self,
+        ctx: &RequestContext,
+        target: &AuthzTarget,
+        resource_policy: (&Policy, &str),
+        extra: &gureum_policy::ContextKeys,
+    ) -> Option<(Request, Evaluation)> {
+        let caller = if Self::applies_to(ctx) {
+            self.caller_policies(ctx)?
+        } else {
+            CallerPolicies {
+                identity: vec![everything()],
+                boundary: None,
+                session: None,
+                principal: if ctx.principal == Principal::Anonymous {
+                    RequestPrincipal::anonymous()
+                } else {
+                    principal(ctx, None)
+                },
+                tags: Vec::new(),
+            }
+        };
+        let (mut request, _) = self.evaluate_with(ctx, &caller, target, None);
+        for (k, v) in extra.iter() {
+            request.context.insert(k.to_string(), v.to_vec());
+        }
+        let boundary = caller.boundary.as_ref().map(std::slice::from_ref);
+        let set = PolicySet {
+            identity: (&caller.identity).into(),
+            resource: Some(resource_policy.0),
+            resource_account: Some(resource_policy.1),
+            boundary: boundary.map(Into::into),
+            session: caller.session.as_ref().map(Into::into),
+        };
+        let eval = gureum_policy::evaluate(&request, &set);
+        Some((request, eval))
+    }
+
     /// The caller as policies see it (ARN, account, role ARN for sessions).
     pub fn request_principal(&self, ctx: &RequestContext) -> RequestPrincipal {
         match &ctx.principal {
@@ -204,6 +249,20 @@ impl Authorizer {
             })
             .collect()
     }
+}
+
+/// Everything: what the root user's own permissions amount to.
+fn everything() -> Arc<Policy> {
+    static P: std::sync::OnceLock<Arc<Policy>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        Arc::new(
+            Policy::parse(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            )
+            .unwrap_or_else(|_| unreachable!("a constant policy parses")),
+        )
+    })
+    .clone()
 }
 
 fn principal(ctx: &RequestContext, role_arn: Option<String>) -> RequestPrincipal {

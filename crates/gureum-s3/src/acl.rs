@@ -228,6 +228,36 @@ pub(crate) fn owner_full_control_only(req: &Requested, bucket_owner: &str) -> bo
     }
 }
 
+/// Whether `req` grants to everyone or to every AWS user (AWS's public
+/// ACLs).
+fn is_public(req: &Requested) -> bool {
+    match req {
+        Requested::Nothing => false,
+        Requested::Canned(n) => matches!(
+            n.as_str(),
+            "public-read" | "public-read-write" | "authenticated-read"
+        ),
+        Requested::Grants(list) => list.iter().any(|g| {
+            g.get("Grantee")
+                .and_then(|e| str_member(e, "URI"))
+                .is_some_and(|u| u.ends_with("/AllUsers") || u.ends_with("/AuthenticatedUsers"))
+        }),
+    }
+}
+
+/// `AccessDenied` for a public ACL while the bucket's `BlockPublicAcls`
+/// is on.
+fn check_public_acl(req: &Requested, entry: &BucketEntry) -> Result<(), AwsError> {
+    if entry
+        .public_access_block
+        .is_some_and(|b| b.block_public_acls)
+        && is_public(req)
+    {
+        return Err(crate::access_denied());
+    }
+    Ok(())
+}
+
 /// What a request's ACL becomes on an object (`None`: private).
 fn stored(req: Requested) -> Option<Acl> {
     match req {
@@ -253,6 +283,7 @@ pub(crate) fn acl_for_new_object(
         }
         return Err(acl_not_supported());
     }
+    check_public_acl(&req, entry)?;
     Ok(stored(req))
 }
 
@@ -331,7 +362,7 @@ impl S3Service {
 
     /// `GetObjectAcl`.
     pub(crate) fn get_object_acl(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "GetObjectAcl", &input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let (_, v) = self.version_target(None, &bucket, key, &input)?;
         Ok(json!({
@@ -342,7 +373,7 @@ impl S3Service {
 
     /// `PutObjectAcl`.
     pub(crate) fn put_object_acl(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "PutObjectAcl", &input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let req = requested(&input, &OBJECT_CANNED_ACLS, true)?;
         if req == Requested::Nothing {
@@ -356,6 +387,7 @@ impl S3Service {
                 }
                 return Ok(None);
             }
+            check_public_acl(&req, &entry)?;
             v.acl = stored(req.clone());
             let table = if row == object_key(&bucket, key) {
                 &self.objects.current
@@ -390,13 +422,14 @@ impl S3Service {
         if req == Requested::Nothing {
             return Err(missing_security_header());
         }
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "PutBucketAcl", &input, |b| {
             if acls_disabled(b) {
                 if !owner_full_control_only(&req, &b.account_id) {
                     return Err(acl_not_supported());
                 }
                 return Ok(());
             }
+            check_public_acl(&req, b)?;
             match &req {
                 Requested::Canned(name) => {
                     b.acl = name.clone();
@@ -434,7 +467,7 @@ impl S3Service {
         if !OWNERSHIPS.contains(&ownership) {
             return Err(malformed());
         }
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "PutBucketOwnershipControls", &input, |b| {
             if ownership == "BucketOwnerEnforced" {
                 let current = match &b.acl_grants {
                     Some(g) => Requested::Grants(g.clone()),
@@ -457,7 +490,7 @@ impl S3Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "DeleteBucketOwnershipControls", &input, |b| {
             b.ownership = NO_OWNERSHIP_CONTROLS.to_string();
             Ok(())
         })?;
@@ -490,6 +523,13 @@ mod tests {
             tags: None,
             encryption: None,
             notification: None,
+            policy: None,
+            public_access_block: None,
+            cors: None,
+            website: None,
+            lifecycle: None,
+            transition_min_size: None,
+            lock_config: None,
         }
     }
 
@@ -528,6 +568,15 @@ mod tests {
                 .code,
             "AccessControlListNotSupported"
         );
+    }
+
+    #[test]
+    fn block_public_acls_refuses_public_acls() {
+        let mut b = bucket("ObjectWriter");
+        b.public_access_block = Some(crate::public_access::PublicAccessBlock::ALL);
+        let e = acl_for_new_object(&json!({"ACL": "public-read"}), &b).expect_err("blocked");
+        assert_eq!((e.code.as_str(), e.status), ("AccessDenied", 403));
+        assert!(acl_for_new_object(&json!({"ACL": "private"}), &b).is_ok());
     }
 
     #[test]

@@ -89,7 +89,7 @@ fn parts_summary(v: &ObjectVersion, max: u64, marker: u64) -> Option<Value> {
 impl S3Service {
     /// `GetObjectAttributes`.
     pub(crate) fn get_object_attributes(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "GetObjectAttributes", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let attrs = wanted(&input)?;

@@ -27,6 +27,36 @@ const BUCKET_ACTIONS: &[(&str, &str)] = &[
     ("GetBucketPolicy", "s3:GetBucketPolicy"),
     ("PutBucketPolicy", "s3:PutBucketPolicy"),
     ("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
+    ("GetBucketPolicyStatus", "s3:GetBucketPolicyStatus"),
+    ("GetBucketCors", "s3:GetBucketCORS"),
+    (
+        "PutObjectLockConfiguration",
+        "s3:PutBucketObjectLockConfiguration",
+    ),
+    (
+        "GetObjectLockConfiguration",
+        "s3:GetBucketObjectLockConfiguration",
+    ),
+    (
+        "PutBucketLifecycleConfiguration",
+        "s3:PutLifecycleConfiguration",
+    ),
+    (
+        "GetBucketLifecycleConfiguration",
+        "s3:GetLifecycleConfiguration",
+    ),
+    // AWS's reference: deleting the rules is putting them.
+    ("DeleteBucketLifecycle", "s3:PutLifecycleConfiguration"),
+    ("GetBucketWebsite", "s3:GetBucketWebsite"),
+    ("PutBucketWebsite", "s3:PutBucketWebsite"),
+    ("DeleteBucketWebsite", "s3:DeleteBucketWebsite"),
+    ("PutBucketCors", "s3:PutBucketCORS"),
+    // AWS's reference: deleting the rules is putting them.
+    ("DeleteBucketCors", "s3:PutBucketCORS"),
+    ("PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+    ("GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+    // AWS's reference: deleting the settings is putting them.
+    ("DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
     ("GetBucketAcl", "s3:GetBucketAcl"),
     ("PutBucketAcl", "s3:PutBucketAcl"),
     (
@@ -74,58 +104,88 @@ const OBJECT_ACTIONS: &[(&str, &str)] = &[
     ("AbortMultipartUpload", "s3:AbortMultipartUpload"),
     ("ListParts", "s3:ListMultipartUploadParts"),
     ("RestoreObject", "s3:RestoreObject"),
+    ("PutObjectRetention", "s3:PutObjectRetention"),
+    ("GetObjectRetention", "s3:GetObjectRetention"),
+    ("PutObjectLegalHold", "s3:PutObjectLegalHold"),
+    ("GetObjectLegalHold", "s3:GetObjectLegalHold"),
     ("GetObjectAttributes", "s3:GetObjectAttributes"),
 ];
 
+/// Whether the caller is an IAM user or role session (whose own policies
+/// count), rather than the root user or an anonymous caller.
+pub(crate) fn iam_caller(ctx: &RequestContext) -> bool {
+    gureum_authz::Authorizer::applies_to(ctx)
+}
+
+/// The permissions `operation` needs on its bucket and objects (a copy
+/// also reads its source); empty for operations S3 does not scope.
+pub(crate) fn targets(operation: &str, input: &Value) -> Vec<AuthzTarget> {
+    let bucket = crate::str_member(input, "Bucket").unwrap_or_default();
+    let key = crate::str_member(input, "Key").unwrap_or_default();
+    let find = |table: &[(&str, &'static str)]| {
+        table
+            .iter()
+            .find(|(op, _)| *op == operation)
+            .map(|(_, a)| *a)
+    };
+    if let Some(action) = find(OBJECT_ACTIONS) {
+        let mut targets = vec![AuthzTarget::new(
+            action,
+            format!("arn:aws:s3:::{bucket}/{key}"),
+        )];
+        // A copy also reads its source (a version of it, when named).
+        if matches!(operation, "CopyObject" | "UploadPartCopy") {
+            let raw = input
+                .get("CopySource")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if let Ok(src) = crate::copy::parse_copy_source(raw) {
+                let read = if src.version_id.is_some() {
+                    "s3:GetObjectVersion"
+                } else {
+                    "s3:GetObject"
+                };
+                targets.push(AuthzTarget::new(
+                    read,
+                    format!("arn:aws:s3:::{}/{}", src.bucket, src.key),
+                ));
+            }
+        }
+        return targets;
+    }
+    if let Some(action) = find(BUCKET_ACTIONS) {
+        return vec![AuthzTarget::new(action, format!("arn:aws:s3:::{bucket}"))];
+    }
+    Vec::new()
+}
+
 impl S3Service {
+    /// What the pipeline checks before the handler: the operation's
+    /// permissions against an IAM caller's policies, unless the bucket has
+    /// a policy: then the handler decides with both ([`crate::policy`]).
     pub(crate) fn authorization(
         &self,
         _ctx: &RequestContext,
         operation: &str,
         input: &Value,
     ) -> Authorization {
-        let bucket = crate::str_member(input, "Bucket").unwrap_or_default();
-        let key = crate::str_member(input, "Key").unwrap_or_default();
-        let find = |table: &[(&str, &'static str)]| {
-            table
-                .iter()
-                .find(|(op, _)| *op == operation)
-                .map(|(_, a)| *a)
-        };
         if operation == "ListBuckets" {
             return Authorization::Targets(vec![AuthzTarget::new("s3:ListAllMyBuckets", "*")]);
         }
-        if let Some(action) = find(OBJECT_ACTIONS) {
-            let mut targets = vec![AuthzTarget::new(
-                action,
-                format!("arn:aws:s3:::{bucket}/{key}"),
-            )];
-            // A copy also reads its source (a version of it, when named).
-            if matches!(operation, "CopyObject" | "UploadPartCopy") {
-                let raw = input
-                    .get("CopySource")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                if let Ok(src) = crate::copy::parse_copy_source(raw) {
-                    let read = if src.version_id.is_some() {
-                        "s3:GetObjectVersion"
-                    } else {
-                        "s3:GetObject"
-                    };
-                    targets.push(AuthzTarget::new(
-                        read,
-                        format!("arn:aws:s3:::{}/{}", src.bucket, src.key),
-                    ));
-                }
-            }
-            return Authorization::Targets(targets);
+        let targets = targets(operation, input);
+        if targets.is_empty() {
+            return Authorization::Default;
         }
-        if let Some(action) = find(BUCKET_ACTIONS) {
-            return Authorization::Targets(vec![AuthzTarget::new(
-                action,
-                format!("arn:aws:s3:::{bucket}"),
-            )]);
+        let bucket = crate::str_member(input, "Bucket").unwrap_or_default();
+        if operation != "CreateBucket"
+            && self
+                .bucket_entry(bucket)
+                .ok()
+                .flatten()
+                .is_some_and(|b| b.policy.is_some())
+        {
+            return Authorization::ByHandler;
         }
-        Authorization::Default
+        Authorization::Targets(targets)
     }
 }

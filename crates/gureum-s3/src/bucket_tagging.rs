@@ -67,7 +67,7 @@ impl S3Service {
             })
             .unwrap_or_default();
         check_tags(&tags)?;
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "PutBucketTagging", &input, |b| {
             b.tags = Some(tags);
             Ok(())
         })?;
@@ -76,7 +76,7 @@ impl S3Service {
 
     /// `GetBucketTagging`: `NoSuchTagSet` when the bucket has none.
     pub(crate) fn get_bucket_tagging(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (name, b) = self.own_bucket(ctx, &input)?;
+        let (name, b) = self.own_bucket(ctx, "GetBucketTagging", &input)?;
         let tags = b.tags.ok_or_else(|| no_such_tag_set(&name))?;
         let set: Vec<Value> = tags
             .into_iter()
@@ -87,7 +87,7 @@ impl S3Service {
 
     /// `DeleteBucketTagging`.
     pub(crate) fn delete_bucket_tagging(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "DeleteBucketTagging", &input, |b| {
             b.tags = None;
             Ok(())
         })?;

@@ -188,6 +188,14 @@ impl S3Service {
             tags: None,
             encryption: None,
             notification: None,
+            policy: None,
+            // On by default for new buckets, as AWS does since April 2023.
+            public_access_block: Some(crate::public_access::PublicAccessBlock::ALL),
+            cors: None,
+            website: None,
+            lifecycle: None,
+            transition_min_size: None,
+            lock_config: None,
         };
         let index_key = Scope::global(ctx).key(&name);
         // Check and write in one transaction: two creates cannot both win.
@@ -239,17 +247,19 @@ impl S3Service {
 
     /// `HeadBucket`: 200 with the region, 404/403 without a body.
     pub(crate) fn head_bucket(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (_, b) = self.own_bucket(ctx, &input).map_err(|e| match e.status {
-            404 => S3Error::NotFound.into(),
-            403 => S3Error::Forbidden.into(),
-            _ => e,
-        })?;
+        let (_, b) = self
+            .own_bucket(ctx, "HeadBucket", &input)
+            .map_err(|e| match e.status {
+                404 => S3Error::NotFound.into(),
+                403 => S3Error::Forbidden.into(),
+                _ => e,
+            })?;
         Ok(json!({ "BucketRegion": b.region, "AccessPointAlias": false }))
     }
 
     /// `DeleteBucket`: only an empty bucket.
     pub(crate) fn delete_bucket(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (name, _) = self.own_bucket(ctx, &input)?;
+        let (name, _) = self.own_bucket(ctx, "DeleteBucket", &input)?;
         let prefix = format!("{name}/");
         let not_empty = || {
             AwsError::from(S3Error::BucketNotEmpty {
@@ -295,7 +305,7 @@ impl S3Service {
     /// `GetBucketLocation`: the region's constraint, empty for us-east-1
     /// (the serializer writes it as the root element's text, as S3 does).
     pub(crate) fn get_bucket_location(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (_, b) = self.own_bucket(ctx, &input)?;
+        let (_, b) = self.own_bucket(ctx, "GetBucketLocation", &input)?;
         Ok(match b.location_constraint {
             Some(c) if b.region != US_EAST_1 => json!({ "LocationConstraint": c }),
             _ if b.region != US_EAST_1 => json!({ "LocationConstraint": b.region }),
@@ -368,7 +378,7 @@ impl S3Service {
 
     /// `GetBucketVersioning`: empty for a never-versioned bucket.
     pub(crate) fn get_bucket_versioning(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (_, b) = self.own_bucket(ctx, &input)?;
+        let (_, b) = self.own_bucket(ctx, "GetBucketVersioning", &input)?;
         Ok(match b.versioning {
             Some(s) => json!({ "Status": s }),
             None => json!({}),
@@ -378,7 +388,7 @@ impl S3Service {
     /// `GetBucketAcl`: the owner's FULL_CONTROL, plus the canned ACL's group
     /// grants when ACLs are in force.
     pub(crate) fn get_bucket_acl(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (_, b) = self.own_bucket(ctx, &input)?;
+        let (_, b) = self.own_bucket(ctx, "GetBucketAcl", &input)?;
         Ok(json!({
             "Owner": { "ID": canonical_user_id(&b.account_id) },
             "Grants": crate::acl::bucket_grants(&b),
@@ -391,7 +401,7 @@ impl S3Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        let (name, b) = self.own_bucket(ctx, &input)?;
+        let (name, b) = self.own_bucket(ctx, "GetBucketOwnershipControls", &input)?;
         if b.ownership == crate::acl::NO_OWNERSHIP_CONTROLS {
             return Err(S3Error::OwnershipControlsNotFound { bucket: name }.into());
         }
@@ -403,7 +413,7 @@ impl S3Service {
     /// `GetBucketEncryption`: the rule put, or SSE-S3, every bucket's
     /// default.
     pub(crate) fn get_bucket_encryption(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (_, b) = self.own_bucket(ctx, &input)?;
+        let (_, b) = self.own_bucket(ctx, "GetBucketEncryption", &input)?;
         let rule = b.encryption.unwrap_or_else(|| {
             json!({
                 "ApplyServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" },
@@ -417,7 +427,7 @@ impl S3Service {
     /// do not ask for one (SSE-S3, or SSE-KMS under a key; see `sse.rs`).
     pub(crate) fn put_bucket_encryption(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let rule = crate::sse::default_rule(&input)?;
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "PutBucketEncryption", &input, |b| {
             b.encryption = rule;
             Ok(())
         })?;
@@ -426,7 +436,7 @@ impl S3Service {
 
     /// `DeleteBucketEncryption`: back to SSE-S3.
     pub(crate) fn delete_bucket_encryption(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "DeleteBucketEncryption", &input, |b| {
             b.encryption = None;
             Ok(())
         })?;

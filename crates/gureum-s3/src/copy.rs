@@ -212,7 +212,7 @@ impl S3Service {
         input: Value,
         _body: RequestBody,
     ) -> Result<Reply, AwsError> {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "CopyObject", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;

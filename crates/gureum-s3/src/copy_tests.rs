@@ -430,6 +430,9 @@ fn ownership_controls_enable_acls_which_are_reported_as_grants() {
         "OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}}),
     )
     .expect("controls");
+    // New buckets block public ACLs (AWS's default since 2023).
+    e.call("DeletePublicAccessBlock", json!({"Bucket": "src"}))
+        .expect("unblock");
     e.put("src", "a", b"x", json!({"ACL": "public-read"}));
     let acl = e
         .call("GetObjectAcl", json!({"Bucket": "src", "Key": "a"}))
@@ -486,6 +489,8 @@ fn deleted_ownership_controls_are_not_found_and_allow_acls() {
         code(e.call("GetBucketOwnershipControls", json!({"Bucket": "src"}))),
         ("OwnershipControlsNotFoundError".into(), 404)
     );
+    e.call("DeletePublicAccessBlock", json!({"Bucket": "src"}))
+        .expect("unblock");
     e.put("src", "a", b"x", json!({"ACL": "public-read-write"}));
     let acl = e
         .call("GetObjectAcl", json!({"Bucket": "src", "Key": "a"}))

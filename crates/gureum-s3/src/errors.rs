@@ -14,6 +14,21 @@ gureum_core::aws_errors! {
         /// The caller may not act on the resource (another account's bucket,
         /// an anonymous caller).
         AccessDenied = ("AccessDenied", 403, "Access Denied"),
+        /// A preflight to a bucket without CORS rules.
+        CorsNotEnabled { method: String, resource_type: String } = ("AccessForbidden", 403,
+            "CORSResponse: CORS is not enabled for this bucket.",
+            Method = method, ResourceType = resource_type),
+        /// A preflight no CORS rule allows (S3's spelling, "evalution", kept).
+        CorsNotAllowed { method: String, resource_type: String } = ("AccessForbidden", 403,
+            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+            Method = method, ResourceType = resource_type),
+        /// A preflight without an `Origin` header.
+        CorsOriginMissing = ("BadRequest", 400,
+            "Insufficient information. Origin request header needed."),
+        /// A preflight whose `Access-Control-Request-Method` is missing or
+        /// not a CORS method.
+        CorsInvalidMethod { method: String } = ("BadRequest", 400,
+            "Invalid Access-Control-Request-Method: {method}"),
         /// An ACL on a bucket whose Object Ownership disables ACLs.
         AccessControlListNotSupported =
             ("AccessControlListNotSupported", 400, "The bucket does not allow ACLs"),
@@ -117,6 +132,8 @@ gureum_core::aws_errors! {
         /// A body that does not parse or validate.
         MalformedXml = ("MalformedXML", 400,
             "The XML you provided was not well-formed or did not validate against our published schema"),
+        /// A bucket policy S3 cannot accept (the message names the problem).
+        MalformedPolicy { message: String } = ("MalformedPolicy", 400, "{message}"),
         /// User metadata over 2 KB.
         MetadataTooLarge { size: u64, max: u64 } = ("MetadataTooLarge", 400,
             "Your metadata headers exceed the maximum allowed metadata size.",
@@ -131,6 +148,30 @@ gureum_core::aws_errors! {
         /// No bucket by that name.
         NoSuchBucket { bucket: String } = ("NoSuchBucket", 404,
             "The specified bucket does not exist", BucketName = bucket),
+        /// The bucket has no CORS rules.
+        NoSuchCorsConfiguration { bucket: String } = ("NoSuchCORSConfiguration", 404,
+            "The CORS configuration does not exist", BucketName = bucket),
+        /// The bucket has no website configuration.
+        NoSuchWebsiteConfiguration { bucket: String } = ("NoSuchWebsiteConfiguration", 404,
+            "The specified bucket does not have a website configuration", BucketName = bucket),
+        /// The bucket has no lifecycle rules.
+        NoSuchLifecycleConfiguration { bucket: String } = ("NoSuchLifecycleConfiguration", 404,
+            "The lifecycle configuration does not exist", BucketName = bucket),
+        /// `GetObjectLockConfiguration` on a bucket without Object Lock.
+        ObjectLockConfigurationNotFound = ("ObjectLockConfigurationNotFoundError", 404,
+            "Object Lock configuration does not exist for this bucket"),
+        /// A version without retention (or legal hold) asked for it.
+        NoSuchObjectLockConfiguration = ("NoSuchObjectLockConfiguration", 404,
+            "The specified object does not have a ObjectLock configuration"),
+        /// A bucket whose state forbids the request (the message says why).
+        InvalidBucketState { message: String } = ("InvalidBucketState", 409, "{message}"),
+        /// The bucket has no policy.
+        NoSuchBucketPolicy { bucket: String } = ("NoSuchBucketPolicy", 404,
+            "The bucket policy does not exist", BucketName = bucket),
+        /// The bucket has no Block Public Access settings.
+        NoSuchPublicAccessBlockConfiguration { bucket: String } =
+            ("NoSuchPublicAccessBlockConfiguration", 404,
+            "The public access block configuration was not found", BucketName = bucket),
         /// No current object by that key.
         NoSuchKey { key: String } = ("NoSuchKey", 404, "The specified key does not exist.",
             Key = key),

@@ -18,8 +18,12 @@
 //!   ([`multipart`]).
 //!
 //! SSE-KMS objects are stored encrypted under a data key per object that
-//! Gureum's KMS protects ([`sse`], [`cipher`]); objects' changes notify
-//! SQS queues and EventBridge ([`notifications`]).
+//! Gureum's KMS protects ([`sse`], [`cipher`]), SSE-C ones under the
+//! customer's key (`sse_c`); objects' changes notify SQS queues and
+//! EventBridge ([`notifications`]). Bucket policies and Block Public Access
+//! ([`policy`], [`public_access`]), CORS ([`cors`]), website configuration
+//! ([`website`]), lifecycle rules and their engine ([`lifecycle`]) and
+//! Object Lock ([`object_lock`]) are configuration on the bucket record.
 
 mod acl;
 mod attributes;
@@ -31,23 +35,30 @@ pub mod checksum;
 pub mod cipher;
 pub mod conditions;
 mod copy;
+pub mod cors;
 pub mod digests;
 pub mod errors;
 pub mod keys;
+pub mod lifecycle;
 mod list_objects;
 pub mod listing;
 mod md5sum;
 pub mod multipart;
 pub mod notifications;
 pub mod object;
+pub mod object_lock;
 mod objects;
+pub mod policy;
+pub mod public_access;
 mod restore;
 pub mod sse;
+mod sse_c;
 pub mod storage;
 mod tags;
 mod unsupported;
 pub mod version_codec;
 mod versioning;
+pub mod website;
 
 pub use errors::S3Error;
 use gureum_core::{AwsError, Principal, RequestContext, Value};
@@ -94,6 +105,30 @@ pub struct BucketEntry {
     /// validated by [`notifications`]); `None`: none.
     #[serde(default)]
     pub notification: Option<Value>,
+    /// The bucket policy as put (validated by [`policy`]); `None`: none.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// Block Public Access ([`public_access`]); new buckets get all four
+    /// settings on, `None` once deleted.
+    #[serde(default)]
+    pub public_access_block: Option<public_access::PublicAccessBlock>,
+    /// CORS rules ([`cors`]); `None`: none.
+    #[serde(default)]
+    pub cors: Option<Vec<cors::CorsRule>>,
+    /// The static website configuration ([`website`]); `None`: none.
+    #[serde(default)]
+    pub website: Option<Value>,
+    /// Lifecycle rules as validated by [`lifecycle`]; `None`: none.
+    #[serde(default)]
+    pub lifecycle: Option<Vec<Value>>,
+    /// `TransitionDefaultMinimumObjectSize` as put with the rules
+    /// (`None`: `all_storage_classes_128K`, AWS's default).
+    #[serde(default)]
+    pub transition_min_size: Option<String>,
+    /// The Object Lock configuration as put (default retention);
+    /// `None` with `object_lock` on: enabled without a default.
+    #[serde(default)]
+    pub lock_config: Option<Value>,
 }
 
 fn default_ownership() -> String {
@@ -134,6 +169,14 @@ pub struct S3Service {
     /// SQS and EventBridge, for event notifications ([`notifications`]);
     /// `None` when built without them.
     notifier: Option<notifications::Notifier>,
+    /// Evaluates bucket policies with callers' IAM policies ([`policy`]).
+    authorizer: std::sync::Arc<gureum_authz::Authorizer>,
+    /// The buckets with lifecycle rules, found on the engine's first run
+    /// and kept up to date by `PutBucketLifecycleConfiguration`.
+    lifecycle_buckets: std::sync::Mutex<Option<std::collections::BTreeSet<String>>>,
+    /// Bucket policies parsed once per document text.
+    policies:
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<gureum_policy::Policy>>>,
 }
 
 /// Decoded bucket records kept at most; past it the memo starts over.
@@ -205,6 +248,11 @@ impl S3Service {
             decoded_buckets: Default::default(),
             encryptor,
             notifier: None,
+            authorizer: std::sync::Arc::new(gureum_authz::Authorizer::new(std::sync::Arc::new(
+                gureum_iam::IamService::new(store.clone()),
+            ))),
+            policies: Default::default(),
+            lifecycle_buckets: Default::default(),
             store,
         };
         // Files a crash left without a committed reference.
@@ -215,11 +263,21 @@ impl S3Service {
         s3
     }
 
+    /// Evaluates bucket policies with `authorizer` (the server's, reading
+    /// IAM's policies).
+    pub fn with_authorizer(mut self, authorizer: std::sync::Arc<gureum_authz::Authorizer>) -> Self {
+        self.authorizer = authorizer;
+        self
+    }
+
     /// After a reset or an import: forgets decoded bucket records and
     /// removes the object files no commit references any more.
     fn reset(&self) {
         if let Ok(mut memo) = self.decoded_buckets.lock() {
             memo.clear();
+        }
+        if let Ok(mut known) = self.lifecycle_buckets.lock() {
+            *known = None;
         }
         self.blobs.sweep(std::time::SystemTime::now());
     }
@@ -289,26 +347,36 @@ impl S3Service {
             .get_bytes(&self.buckets, name)?
             .ok_or_else(|| no_such_bucket(name))?;
         let entry = self.decode_bucket(name, bytes)?;
-        if entry.account_id != ctx.account_id {
+        // Another account writes only where the bucket policy let it
+        // (checked by `own_bucket` before the transaction).
+        if entry.account_id != ctx.account_id && entry.policy.is_none() {
             return Err(access_denied());
         }
         Ok(entry)
     }
 
-    /// The caller's own bucket named by `Bucket`: `NoSuchBucket` when
-    /// missing, `AccessDenied` when another account owns it (no bucket
-    /// policies yet) or `ExpectedBucketOwner` names someone else.
+    /// The bucket named by `Bucket`, if the caller may do `operation` on
+    /// it: `NoSuchBucket` when missing; without a bucket policy only its
+    /// own account may (`AccessDenied` otherwise), with one the policy and
+    /// the caller's IAM policies decide ([`policy`]); `AccessDenied` too
+    /// when `ExpectedBucketOwner` names someone else.
     pub(crate) fn own_bucket(
         &self,
         ctx: &RequestContext,
+        operation: &str,
         input: &Value,
     ) -> Result<(String, BucketEntry), AwsError> {
         let name = str_member(input, "Bucket").unwrap_or_default();
         let bucket = self
             .bucket_entry(name)?
             .ok_or_else(|| no_such_bucket(name))?;
-        if ctx.principal == Principal::Anonymous || bucket.account_id != ctx.account_id {
-            return Err(access_denied());
+        match &bucket.policy {
+            None => {
+                if ctx.principal == Principal::Anonymous || bucket.account_id != ctx.account_id {
+                    return Err(access_denied());
+                }
+            }
+            Some(doc) => self.check_bucket_policy(ctx, operation, name, &bucket, doc, input)?,
         }
         if str_member(input, "ExpectedBucketOwner").is_some_and(|o| o != bucket.account_id) {
             return Err(access_denied());
@@ -321,10 +389,11 @@ impl S3Service {
     pub(crate) fn update_bucket<R>(
         &self,
         ctx: &RequestContext,
+        operation: &str,
         input: &Value,
         f: impl FnOnce(&mut BucketEntry) -> Result<R, AwsError>,
     ) -> Result<R, AwsError> {
-        let (name, _) = self.own_bucket(ctx, input)?;
+        let (name, _) = self.own_bucket(ctx, operation, input)?;
         self.store.write(|txn| {
             let mut b = txn
                 .get(&self.buckets, &name)?
@@ -386,6 +455,28 @@ gureum_core::service_operations! {
     "PutBucketOwnershipControls" => put_bucket_ownership_controls,
     "DeleteBucketOwnershipControls" => delete_bucket_ownership_controls,
     "GetObjectAttributes" => get_object_attributes,
+    "PutBucketPolicy" => put_bucket_policy,
+    "GetBucketPolicy" => get_bucket_policy,
+    "DeleteBucketPolicy" => delete_bucket_policy,
+    "GetBucketPolicyStatus" => get_bucket_policy_status,
+    "PutPublicAccessBlock" => put_public_access_block,
+    "GetPublicAccessBlock" => get_public_access_block,
+    "DeletePublicAccessBlock" => delete_public_access_block,
+    "PutBucketCors" => put_bucket_cors,
+    "GetBucketCors" => get_bucket_cors,
+    "DeleteBucketCors" => delete_bucket_cors,
+    "PutBucketWebsite" => put_bucket_website,
+    "GetBucketWebsite" => get_bucket_website,
+    "DeleteBucketWebsite" => delete_bucket_website,
+    "PutBucketLifecycleConfiguration" => put_bucket_lifecycle_configuration,
+    "GetBucketLifecycleConfiguration" => get_bucket_lifecycle_configuration,
+    "DeleteBucketLifecycle" => delete_bucket_lifecycle,
+    "PutObjectLockConfiguration" => put_object_lock_configuration,
+    "GetObjectLockConfiguration" => get_object_lock_configuration,
+    "PutObjectRetention" => put_object_retention,
+    "GetObjectRetention" => get_object_retention,
+    "PutObjectLegalHold" => put_object_legal_hold,
+    "GetObjectLegalHold" => get_object_legal_hold,
 }
 
 #[cfg(test)]

@@ -250,7 +250,7 @@ pub fn decode_token(token: &str) -> Result<Start, AwsError> {
 impl S3Service {
     /// `ListObjectsV2`.
     pub(crate) fn list_objects_v2(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, _) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, "ListObjectsV2", &input)?;
         let c = Common::parse(&input)?;
         let token = str_member(&input, "ContinuationToken");
         let start_after = str_member(&input, "StartAfter").filter(|s| !s.is_empty());
@@ -284,7 +284,7 @@ impl S3Service {
     /// `ListObjects` (version 1): `Marker`, and `NextMarker` only with a
     /// delimiter (clients page on the last key otherwise); owners always.
     pub(crate) fn list_objects(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, _) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, "ListObjects", &input)?;
         let c = Common::parse(&input)?;
         let marker = str_member(&input, "Marker").unwrap_or_default();
         let start = if marker.is_empty() {
@@ -317,7 +317,7 @@ impl S3Service {
 
     /// `ListObjectVersions`.
     pub(crate) fn list_object_versions(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, _) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, "ListObjectVersions", &input)?;
         let c = Common::parse(&input)?;
         let key_marker = str_member(&input, "KeyMarker").unwrap_or_default();
         let vid_marker = str_member(&input, "VersionIdMarker").unwrap_or_default();

@@ -380,7 +380,7 @@ impl S3Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "PutBucketNotificationConfiguration", &input)?;
         let config = &input["NotificationConfiguration"];
         for (member, what) in [
             ("TopicConfigurations", "SNS topic destinations"),
@@ -452,7 +452,7 @@ impl S3Service {
             }
             Some(v)
         };
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "PutBucketNotificationConfiguration", &input, |b| {
             b.notification = stored;
             Ok(())
         })?;
@@ -465,7 +465,7 @@ impl S3Service {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        let (_, entry) = self.own_bucket(ctx, &input)?;
+        let (_, entry) = self.own_bucket(ctx, "GetBucketNotificationConfiguration", &input)?;
         let mut out = Map::new();
         if let Some(n) = &entry.notification {
             if n["QueueConfigurations"]

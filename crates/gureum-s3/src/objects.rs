@@ -247,21 +247,31 @@ impl S3Service {
         input: Value,
         mut body: RequestBody,
     ) -> Result<Reply, AwsError> {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "PutObject", &input)?;
+        let mut input = input;
+        let lock = crate::object_lock::take_put_members(&mut input);
+        let customer_key = crate::sse_c::take(&mut input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;
         let storage_class = storage_class(&input)?;
         let acl = crate::acl::acl_for_new_object(&input, &entry)?;
         let tags = tags_from_header(str_member(&input, "Tagging"))?;
-        let (content, metadata) = content_of(&input);
+        let (mut content, metadata) = content_of(&input);
         crate::keys::check_metadata_size(&metadata)?;
-        let (sse, cipher) = match crate::sse::wanted(&input, &entry)? {
-            Some(w) => {
-                let (sse, cipher) = self.new_data_key(&entry, &bucket, &key, &w)?;
-                (Some(sse), Some(cipher))
+        self.lock_for_new_object(ctx, &entry, lock, &mut content)?;
+        let (sse, cipher) = match &customer_key {
+            Some(k) => {
+                crate::sse_c::record(&mut content, k);
+                (None, Some(k.cipher.clone()))
             }
-            None => (None, None),
+            None => match crate::sse::wanted(&input, &entry)? {
+                Some(w) => {
+                    let (sse, cipher) = self.new_data_key(&entry, &bucket, &key, &w)?;
+                    (Some(sse), Some(cipher))
+                }
+                None => (None, None),
+            },
         };
         let up = self
             .upload_body(&input, &mut body, BodyOptions::default(), cipher.as_ref())
@@ -310,12 +320,21 @@ impl S3Service {
         let mut out = Map::new();
         out.insert("ETag".into(), json!(stored.etag));
         crate::sse::write_headers(&mut out, stored.sse.as_ref());
+        if let Some(k) = &customer_key {
+            out.insert("SSECustomerAlgorithm".into(), json!("AES256"));
+            out.insert("SSECustomerKeyMD5".into(), json!(k.md5));
+        }
         if up.client_checksum {
             out.insert(up.checksum.0.member().into(), json!(up.checksum.1));
             out.insert("ChecksumType".into(), json!("FULL_OBJECT"));
         }
         if versioned {
             out.insert("VersionId".into(), json!(stored.version_id_str()));
+        }
+        if let Some(rules) = &entry.lifecycle {
+            if let Some(e) = Self::expiration_header(rules, &key, &stored) {
+                out.insert("Expiration".into(), json!(e));
+            }
         }
         Ok(Reply::value(Value::Object(out)))
     }
@@ -403,7 +422,9 @@ impl S3Service {
         input: Value,
         with_body: bool,
     ) -> Result<Reply, AwsError> {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "GetObject", &input)?;
+        let mut input = input;
+        let customer_key = crate::sse_c::take(&mut input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         for _attempt in 0..3 {
@@ -413,6 +434,7 @@ impl S3Service {
                 check_readable(&v, now)?;
             }
             conditions::check_read(&input, &v)?;
+            let customer_cipher = crate::sse_c::for_read(&v, customer_key.as_ref())?;
             let range = conditions::range_for(&input, &v)?;
             let mut out = object_headers(&v, &entry, now, &input);
             if !matches!(range, Range::Whole) {
@@ -438,6 +460,11 @@ impl S3Service {
                 }
             }
             out.insert("ContentLength".into(), json!(end - start));
+            if let Some(rules) = &entry.lifecycle {
+                if let Some(e) = Self::expiration_header(rules, &key, &v) {
+                    out.insert("Expiration".into(), json!(e));
+                }
+            }
             let status = (!matches!(range, Range::Whole)).then_some(206);
             if !with_body {
                 return Ok(Reply {
@@ -446,9 +473,10 @@ impl S3Service {
                     status,
                 });
             }
-            let read = match &v.sse {
-                None => self.blobs.read(&v.data, start, end)?,
-                Some(sse) => {
+            let read = match (&v.sse, &customer_cipher) {
+                (_, Some(c)) => self.blobs.read_decrypted(&v.data, start, end, c)?,
+                (None, None) => self.blobs.read(&v.data, start, end)?,
+                (Some(sse), None) => {
                     let cipher = self.open_data_key(&bucket, &key, sse)?;
                     self.blobs.read_decrypted(&v.data, start, end, &cipher)?
                 }
@@ -487,9 +515,12 @@ impl S3Service {
 
     /// `DeleteObject`.
     pub(crate) fn delete_object(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "DeleteObject", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
+        if let Some(vid) = str_member(&input, "VersionId") {
+            self.check_lock_delete(ctx, &entry, &input, &bucket, key, vid)?;
+        }
         let out = self.delete_one(ctx, &bucket, key, str_member(&input, "VersionId"))?;
         self.notify_deleted(ctx, &bucket, &entry, key, &out);
         Ok(Value::Object(out))
@@ -590,7 +621,7 @@ impl S3Service {
     /// `DeleteObjects`: up to 1,000 keys, each answered on its own; quiet
     /// mode reports only errors.
     pub(crate) fn delete_objects(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "DeleteObjects", &input)?;
         let delete = input.get("Delete").cloned().unwrap_or_default();
         let objects = delete
             .get("Objects")
@@ -609,7 +640,11 @@ impl S3Service {
         for o in &objects {
             let key = str_member(o, "Key").unwrap_or_default();
             let vid = str_member(o, "VersionId");
-            match self.delete_one(ctx, &bucket, key, vid) {
+            let locked = match vid {
+                Some(vid) => self.check_lock_delete(ctx, &entry, &input, &bucket, key, vid),
+                None => Ok(()),
+            };
+            match locked.and_then(|()| self.delete_one(ctx, &bucket, key, vid)) {
                 Ok(r) => {
                     self.notify_deleted(ctx, &bucket, &entry, key, &r);
                     if quiet {

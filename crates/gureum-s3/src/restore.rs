@@ -141,7 +141,7 @@ impl S3Service {
         input: Value,
         _body: RequestBody,
     ) -> Result<Reply, AwsError> {
-        let (bucket, _) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, "RestoreObject", &input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         let request = input.get("RestoreRequest").cloned().unwrap_or_default();
         if request.get("Type").is_some() || request.get("SelectParameters").is_some() {

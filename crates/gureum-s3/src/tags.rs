@@ -54,7 +54,7 @@ impl S3Service {
         tags: Vec<(String, String)>,
         event: (&str, &str),
     ) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, input)?;
+        let (bucket, entry) = self.own_bucket(ctx, event.1, input)?;
         let key = str_member(input, "Key").unwrap_or_default();
         let wanted = str_member(input, "VersionId");
         let version = self.store.write(|txn| {
@@ -119,7 +119,7 @@ impl S3Service {
 
     /// `GetObjectTagging`.
     pub(crate) fn get_object_tagging(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "GetObjectTagging", &input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let v = self.version_for_read(&bucket, key, &input)?;
         let tags: Vec<Value> = v

@@ -611,3 +611,52 @@ fn a_bucket_read_after_a_change_sees_the_change() {
         json!({})
     );
 }
+
+fn anonymous() -> RequestContext {
+    let mut c = ctx(ME, "us-east-1");
+    c.principal = Principal::Anonymous;
+    c
+}
+
+#[test]
+fn a_bucket_policy_decides_for_anonymous_and_other_accounts() {
+    let s = svc();
+    let me = ctx(ME, "us-east-1");
+    create(&s, &me, "pol").expect("create");
+    let listing = json!({"Bucket": "pol"});
+    assert_eq!(
+        code(call(&s, &anonymous(), "ListObjectsV2", listing.clone())),
+        ("AccessDenied".into(), 403)
+    );
+    // Block Public Access refuses the public grant until it is turned off.
+    let public = json!({"Bucket": "pol", "Policy": format!(
+        r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"arn:aws:s3:::pol"}},{{"Effect":"Allow","Principal":{{"AWS":"{OTHER}"}},"Action":"s3:GetBucketLocation","Resource":"arn:aws:s3:::pol"}}]}}"#
+    )});
+    assert_eq!(
+        code(call(&s, &me, "PutBucketPolicy", public.clone())),
+        ("AccessDenied".into(), 403)
+    );
+    call(&s, &me, "DeletePublicAccessBlock", json!({"Bucket": "pol"})).expect("unblock");
+    call(&s, &me, "PutBucketPolicy", public).expect("put policy");
+    call(&s, &anonymous(), "ListObjectsV2", listing).expect("public listing");
+    let other = ctx(OTHER, "us-east-1");
+    call(&s, &other, "GetBucketLocation", json!({"Bucket": "pol"})).expect("granted");
+    assert_eq!(
+        code(call(
+            &s,
+            &other,
+            "GetBucketTagging",
+            json!({"Bucket": "pol"})
+        )),
+        ("AccessDenied".into(), 403)
+    );
+    assert_eq!(
+        code(call(
+            &s,
+            &other,
+            "GetBucketPolicy",
+            json!({"Bucket": "pol"})
+        )),
+        ("MethodNotAllowed".into(), 405)
+    );
+}

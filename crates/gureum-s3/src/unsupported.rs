@@ -11,8 +11,9 @@ use crate::errors::S3Error;
 /// Members whose mere presence asks for something Gureum does not do,
 /// with the header that carries each.
 const REFUSED: &[(&str, &str)] = &[
-    // SSE-C: Gureum would store the object unencrypted and serve it
-    // without the key.
+    // SSE-C beyond PutObject/GetObject/HeadObject (which take the members
+    // out first, `sse_c.rs`): copies and multipart uploads would store
+    // the object unencrypted and serve it without the key.
     (
         "SSECustomerAlgorithm",
         "x-amz-server-side-encryption-customer-algorithm",

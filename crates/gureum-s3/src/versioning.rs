@@ -28,7 +28,7 @@ impl S3Service {
                 return Err(malformed());
             }
         }
-        self.update_bucket(ctx, &input, |b| {
+        self.update_bucket(ctx, "PutBucketVersioning", &input, |b| {
             match status {
                 Some(s) if s == "Suspended" && b.object_lock => {
                     Err(S3Error::ObjectLockVersioning.into())

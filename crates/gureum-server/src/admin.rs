@@ -138,7 +138,12 @@ fn health(state: &AppState) -> AdminResponse {
             );
         }
         // The address is set when the port is bound, before any request.
-        let endpoints = json!({"api": state.endpoint.get().map(|a| format!("http://{a}"))});
+        let endpoints = json!({
+            "api": state.endpoint.get().map(|a| format!("http://{a}")),
+            "s3_website": state.endpoint.get().map(|a| format!(
+                "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
+            )),
+        });
         format!(
             r#""services":{},"operations":{},"endpoints":{endpoints}"#,
             serde_json::Value::Object(services),

@@ -34,6 +34,8 @@ mod queue_url;
 pub mod registry;
 mod repoll;
 pub mod route;
+mod s3_cors;
+mod s3_website;
 mod serve;
 mod sns_links;
 pub mod state_file;

@@ -243,7 +243,12 @@ pub async fn handle(
         crate::panic_guard::catch_panics(request).await
     };
     match caught {
-        Ok(response) => (response, stream),
+        Ok(mut response) => {
+            if outcome.service == "s3" {
+                crate::s3_cors::decorate(state, parts, &mut response);
+            }
+            (response, stream)
+        }
         Err(message) => {
             let request_id = gureum_core::id::request_id();
             tracing::error!(%request_id, service = %outcome.service, operation = %outcome.operation, "request panicked: {message}");
@@ -274,6 +279,14 @@ async fn handle_request(
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
+    // S3 website endpoints, by host name; anonymous by nature.
+    if signing_service.is_none() && host.contains(".s3-website") {
+        if let Some(bucket) = crate::s3_website::website_bucket(host) {
+            outcome.service = "s3".into();
+            outcome.operation = "WebsiteGet".into();
+            return crate::s3_website::serve(state, parts, bucket, remote, stream_out).await;
+        }
+    }
     let vhost_bucket = match signing_service {
         None | Some("s3") => route::virtual_host_bucket(host),
         _ => None,
@@ -313,6 +326,10 @@ async fn handle_request(
         };
     };
     outcome.service = service.name.as_str().into();
+    if service.name == "s3" && parts.method == http::Method::OPTIONS {
+        outcome.operation = "PreflightCors".into();
+        return crate::s3_cors::preflight(state, parts, &request_id);
+    }
     let model = match gureum_model::load(&service.name) {
         Ok(m) => m,
         Err(e) => return fallback_error(&AwsError::internal(e.to_string()), &request_id),

@@ -39,6 +39,8 @@ pub struct Registry {
     /// Lambda, for its Runtime API environments: told the server's
     /// endpoint, reaped on the ticker, ended when the server stops.
     pub lambda: Arc<gureum_lambda::LambdaService>,
+    /// S3, for CORS preflights and headers at the HTTP layer.
+    pub s3: Arc<gureum_s3::S3Service>,
 }
 
 impl Registry {
@@ -136,7 +138,8 @@ impl Registry {
                 .with_notifications(gureum_s3::notifications::Notifier {
                     sqs: sqs.clone(),
                     events: service_events.clone(),
-                }),
+                })
+                .with_authorizer(authorizer.clone()),
         );
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
@@ -152,7 +155,7 @@ impl Registry {
             lambda.clone(),
             logs,
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
-            s3,
+            s3.clone(),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
             )),
@@ -177,6 +180,7 @@ impl Registry {
             cloudwatch,
             sqs,
             lambda,
+            s3,
         }
     }
 

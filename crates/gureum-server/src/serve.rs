@@ -208,9 +208,9 @@ impl Server {
 const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Fires EventBridge's scheduled rules, evaluates CloudWatch's alarms,
-/// runs DynamoDB's TTL pass, reaps Lambda's idle environments and polls its
-/// SQS event sources as Gureum's clock passes (off the async workers: they
-/// read and write the store).
+/// runs DynamoDB's TTL pass and S3's lifecycle rules, reaps Lambda's idle
+/// environments and polls its SQS event sources as Gureum's clock passes
+/// (off the async workers: they read and write the store).
 async fn schedule_ticker(state: Arc<AppState>) {
     let mut interval = tokio::time::interval(SCHEDULE_TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -242,6 +242,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             // and its SQS event sources are polled.
             state.registry.lambda.reap_idle();
             state.registry.lambda.poll_event_sources();
+            // S3 lifecycle rules on the same clock (free without rules).
+            state.registry.s3.run_lifecycle(&state.clock);
         })
         .await;
     }

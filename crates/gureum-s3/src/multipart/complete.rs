@@ -233,7 +233,7 @@ fn location(bucket: &str, region: &str, key: &str) -> String {
 impl S3Service {
     /// `CompleteMultipartUpload`.
     pub(crate) fn complete_multipart_upload(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "CompleteMultipartUpload", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         let id = str_member(&input, "UploadId")

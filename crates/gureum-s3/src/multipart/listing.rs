@@ -54,7 +54,7 @@ fn url_encode(s: &str) -> String {
 impl S3Service {
     /// `ListParts`.
     pub(crate) fn list_parts(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "ListParts", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let upload = self.find_upload(&bucket, &input)?;
         let max = page_size(&input, "MaxParts", "max-parts")?;
@@ -110,7 +110,7 @@ impl S3Service {
     /// upload-id order), rolled up into `CommonPrefixes` by `Delimiter`,
     /// resumed after `KeyMarker` (and, for that key, `UploadIdMarker`).
     pub(crate) fn list_multipart_uploads(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, _) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, "ListMultipartUploads", &input)?;
         let max = page_size(&input, "MaxUploads", "max-uploads")?;
         let encode = match str_member(&input, "EncodingType") {
             None => false,

@@ -278,7 +278,7 @@ impl S3Service {
 
     /// `CreateMultipartUpload`.
     pub(crate) fn create_multipart_upload(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, entry) = self.own_bucket(ctx, &input)?;
+        let (bucket, entry) = self.own_bucket(ctx, "CreateMultipartUpload", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let key = str_member(&input, "Key").unwrap_or_default().to_string();
         crate::keys::check_key(&key)?;
@@ -354,7 +354,7 @@ impl S3Service {
         input: &Value,
         body_len: Option<u64>,
     ) -> Result<(String, u64, Upload), AwsError> {
-        let (bucket, _) = self.own_bucket(ctx, input)?;
+        let (bucket, _) = self.own_bucket(ctx, "UploadPart", input)?;
         crate::unsupported::refuse_unimplemented(input)?;
         let number = part_number(input)?;
         let upload = self.find_upload(&bucket, input)?;
@@ -467,7 +467,7 @@ impl S3Service {
         input: Value,
         _body: RequestBody,
     ) -> Result<Reply, AwsError> {
-        let (bucket, _) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, "UploadPartCopy", &input)?;
         crate::unsupported::refuse_unimplemented(&input)?;
         let number = part_number(&input)?;
         let upload = self.find_upload(&bucket, &input)?;
@@ -534,7 +534,7 @@ impl S3Service {
 
     /// `AbortMultipartUpload`: the upload and its parts go.
     pub(crate) fn abort_multipart_upload(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let (bucket, _) = self.own_bucket(ctx, &input)?;
+        let (bucket, _) = self.own_bucket(ctx, "AbortMultipartUpload", &input)?;
         let key = str_member(&input, "Key").unwrap_or_default();
         let id = str_member(&input, "UploadId").unwrap_or_default();
         let urow = upload_row(&bucket, key, id);
