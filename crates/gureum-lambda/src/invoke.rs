@@ -193,18 +193,22 @@ impl LambdaService {
         Ok(r)
     }
 
-    /// Invokes `function_arn` for another service (`sender`), as AWS does
-    /// for EventBridge, S3 and SNS: the function's resource policy must
-    /// allow `sender.service` with its source ARN and account. `run_async`
-    /// queues the event and returns at once; otherwise the outcome is
-    /// returned.
-    pub fn invoke_from_service(
+    /// Whether `sender` may invoke `function_arn`: the function exists
+    /// and its resource policy allows the service.
+    pub fn may_invoke(
         &self,
         sender: &ServiceSender<'_>,
         function_arn: &str,
-        payload: &[u8],
-        run_async: bool,
-    ) -> Result<Option<Outcome>, AwsError> {
+    ) -> Result<(), AwsError> {
+        self.authorized_function(sender, function_arn).map(|_| ())
+    }
+
+    /// The function `sender` may invoke, with its account and region.
+    fn authorized_function(
+        &self,
+        sender: &ServiceSender<'_>,
+        function_arn: &str,
+    ) -> Result<(Function, String, String), AwsError> {
         let parts: Vec<&str> = function_arn.split(':').collect();
         let (region, account) = match parts.as_slice() {
             ["arn", _, "lambda", region, account, "function", ..] => (*region, *account),
@@ -225,6 +229,23 @@ impl LambdaService {
             }
             .into());
         }
+        Ok((function, account.to_string(), region.to_string()))
+    }
+
+    /// Invokes `function_arn` for another service (`sender`), as AWS does
+    /// for EventBridge, S3 and SNS: the function's resource policy must
+    /// allow `sender.service` with its source ARN and account. `run_async`
+    /// queues the event and returns at once; otherwise the outcome is
+    /// returned.
+    pub fn invoke_from_service(
+        &self,
+        sender: &ServiceSender<'_>,
+        function_arn: &str,
+        payload: &[u8],
+        run_async: bool,
+    ) -> Result<Option<Outcome>, AwsError> {
+        let (function, account, region) = self.authorized_function(sender, function_arn)?;
+        let (account, region) = (account.as_str(), region.as_str());
         if run_async {
             self.invoke_later(account.into(), region.into(), function, payload.to_vec());
             return Ok(None);

@@ -41,6 +41,8 @@ gureum_core::aws_errors! {
         /// Neither `SecretString` nor `SecretBinary` where one is needed.
         NoValue = ("InvalidRequestException", 400,
             "You must provide either SecretString or SecretBinary."),
+        /// `RotationRules` out of AWS's ranges.
+        BadRotationRules { message: String } = ("InvalidParameterException", 400, "{message}"),
         /// A recovery window outside 7–30 days.
         BadWindow = ("InvalidParameterException", 400,
             "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive)."),
@@ -65,6 +67,10 @@ gureum_core::aws_errors! {
         /// A `RotateSecret` with no function, on a secret that has none.
         NoRotationFunction = ("InvalidRequestException", 400,
             "No Lambda rotation function ARN is associated with this secret."),
+        /// `RotateSecret` while `AWSPENDING` is on a version other than
+        /// `AWSCURRENT`'s (a rotation still in progress or failed).
+        RotationInProgress = ("InvalidRequestException", 400,
+            "A previous rotation isn't complete. That rotation will be reattempted."),
         /// A `NextToken` this server did not hand out.
         BadToken = ("InvalidNextTokenException", 400,
             "The NextToken value is invalid."),

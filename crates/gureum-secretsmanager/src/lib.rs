@@ -8,9 +8,9 @@
 //! [`gureum_kit::encryption::Encryptor`] seam (see [`seal`], which also
 //! opens values sealed locally before KMS was wired in).
 //!
-//! Rotation needs Lambda, which Gureum does not run yet: `RotateSecret`
-//! answers as AWS does when it cannot invoke the rotation function
-//! (`AccessDeniedException`, see `policy.rs`).
+//! Rotation runs the secret's Lambda function through AWS's four steps,
+//! through the [`rotation::RotationFunctions`] seam the server wires to
+//! Lambda (`rotation.rs`).
 //!
 //! Tables (keys from [`gureum_core::Scope`]):
 //! - `secretsmanager.secrets`: `account/region/name` → a [`Secret`];
@@ -20,13 +20,14 @@
 //! Layout: [`errors`], `ids.rs` (names, ARNs, lookup), `secrets.rs`
 //! (create, describe, update, delete, restore, list), `values.rs` (the
 //! versions and their values), `password.rs`, `policy.rs` (resource
-//! policies, tags, rotation).
+//! policies, tags), `rotation.rs`.
 
 mod authorization;
 pub mod errors;
 mod ids;
 mod password;
 mod policy;
+pub mod rotation;
 pub mod seal;
 mod secrets;
 mod values;
@@ -83,6 +84,9 @@ pub struct Secret {
     pub policy: Option<String>,
     /// Its versions, oldest first.
     pub versions: Vec<SecretVersion>,
+    /// Its rotation settings, once `RotateSecret` set them.
+    #[serde(default)]
+    pub rotation: Option<rotation::Rotation>,
 }
 
 /// The Secrets Manager service.
@@ -94,6 +98,9 @@ pub struct SecretsManagerService {
     sealer: seal::Sealer,
     /// Encrypts values with KMS (the customer key or `aws/secretsmanager`).
     encryptor: Arc<dyn Encryptor>,
+    /// Runs rotation functions (`None`: rotation refused, as when
+    /// Secrets Manager cannot invoke the function).
+    rotation: Option<Arc<dyn rotation::RotationFunctions>>,
 }
 
 impl SecretsManagerService {
@@ -109,6 +116,40 @@ impl SecretsManagerService {
             sealer: seal::Sealer::new(store.clone()),
             store,
             encryptor,
+            rotation: None,
+        }
+    }
+
+    /// The service, rotating secrets through `functions`.
+    pub fn with_rotation(mut self, functions: Arc<dyn rotation::RotationFunctions>) -> Self {
+        self.rotation = Some(functions);
+        self
+    }
+
+    /// What a rotation thread calls when it ends: on success, records the
+    /// rotation time on the secret (in `ctx`'s account and region).
+    pub(crate) fn rotation_done_handle(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Fn(&str, Result<(), String>) + Send + 'static {
+        let (store, secrets) = (self.store.clone(), self.secrets.clone());
+        let scope_prefix = gureum_core::Scope::regional(ctx).prefix();
+        let clock = ctx.clock.clone();
+        move |arn: &str, outcome: Result<(), String>| {
+            if outcome.is_err() {
+                return;
+            }
+            let _ = store.write(|txn| -> Result<(), gureum_store::StoreError> {
+                for (key, mut s) in txn.scan_prefix(&secrets, &scope_prefix)? {
+                    if s.arn == arn {
+                        if let Some(r) = &mut s.rotation {
+                            r.last_rotated_ms = Some(clock.now_millis());
+                        }
+                        txn.put(&secrets, &key, &s)?;
+                    }
+                }
+                Ok(())
+            });
         }
     }
 }
@@ -146,8 +187,8 @@ operations! {
     validate_resource_policy => policy::validate_resource_policy,
     tag_resource => policy::tag_resource,
     untag_resource => policy::untag_resource,
-    rotate_secret => policy::rotate_secret,
-    cancel_rotate_secret => policy::cancel_rotate_secret,
+    rotate_secret => rotation::rotate_secret,
+    cancel_rotate_secret => rotation::cancel_rotate_secret,
 }
 
 impl SecretsManagerService {

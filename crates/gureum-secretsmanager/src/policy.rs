@@ -1,26 +1,17 @@
-//! Resource policies, tags, and rotation.
-//!
-//! Rotation runs a Lambda function, which Gureum does not run yet: every
-//! `RotateSecret` that names (or inherits) a function answers as AWS does
-//! when Secrets Manager cannot invoke it — `AccessDeniedException`
-//! naming the function policy — and one with no function at all answers
-//! AWS's `InvalidRequestException`. Nothing is marked rotated.
+//! Resource policies and tags (rotation is `rotation.rs`).
 
 use crate::ids::{self, find, find_in, not_deleted};
 use crate::secrets::tag_pairs;
 use crate::{Secret, SecretsError, SecretsManagerService};
 use gureum_core::member::str_member;
-use gureum_core::{AwsError, CommonError, OpResult, RequestContext, Value};
+use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
 /// The most tags a secret carries.
 pub const MAX_TAGS: usize = 50;
 
-/// AWS's message when it cannot invoke the rotation function.
-const CANNOT_INVOKE: &str = "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.";
-
 /// Reads, changes and writes a secret in one transaction.
-fn update(
+pub(crate) fn update(
     svc: &SecretsManagerService,
     ctx: &RequestContext,
     input: &Value,
@@ -138,35 +129,4 @@ pub(crate) fn untag_resource(
         Ok(())
     })?;
     Ok(json!({}))
-}
-
-/// `RotateSecret`: see the module docs.
-pub(crate) fn rotate_secret(
-    svc: &SecretsManagerService,
-    ctx: &RequestContext,
-    input: &Value,
-) -> OpResult {
-    let s = find(svc, ctx, str_member(input, "SecretId").unwrap_or_default())?;
-    not_deleted(&s)?;
-    if str_member(input, "RotationLambdaARN").is_none() {
-        // No secret here has a function yet (none could be set).
-        return Err(SecretsError::NoRotationFunction.into());
-    }
-    Err(CommonError::AccessDeniedException {
-        message: CANNOT_INVOKE.to_string(),
-    }
-    .into())
-}
-
-/// `CancelRotateSecret`: turns rotation off. No secret here can have it
-/// on (no rotation function can be invoked), so this changes nothing and
-/// answers the secret's ARN and name.
-pub(crate) fn cancel_rotate_secret(
-    svc: &SecretsManagerService,
-    ctx: &RequestContext,
-    input: &Value,
-) -> OpResult {
-    let s = find(svc, ctx, str_member(input, "SecretId").unwrap_or_default())?;
-    not_deleted(&s)?;
-    Ok(json!({ "ARN": s.arn, "Name": s.name }))
 }

@@ -88,6 +88,7 @@ pub(crate) fn create_secret(
             tags: tag_pairs(input),
             policy: None,
             versions: vec![],
+            rotation: None,
         };
         let mut out = arn_name(&secret);
         if let Some(value) = value {
@@ -162,6 +163,16 @@ fn details(secret: &Secret, stages_member: &str) -> Map<String, Value> {
     }
     out.insert(stages_member.into(), stages_map(secret));
     out.insert("CreatedDate".into(), json!(secs(secret.created_ms)));
+    if let Some(r) = &secret.rotation {
+        out.insert("RotationEnabled".into(), json!(r.enabled));
+        out.insert("RotationLambdaARN".into(), json!(r.lambda_arn));
+        if !r.rules.is_null() {
+            out.insert("RotationRules".into(), r.rules.clone());
+        }
+        if let Some(t) = r.last_rotated_ms {
+            out.insert("LastRotatedDate".into(), json!(secs(t)));
+        }
+    }
     out
 }
 

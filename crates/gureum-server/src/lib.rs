@@ -33,6 +33,7 @@ pub mod post_object;
 mod queue_url;
 pub mod registry;
 mod repoll;
+pub mod rotation_functions;
 pub mod route;
 mod s3_cors;
 mod s3_website;

@@ -164,7 +164,10 @@ impl Registry {
                 gureum_secretsmanager::SecretsManagerService::with_encryptor(
                     store.clone(),
                     encryptor("secretsmanager"),
-                ),
+                )
+                .with_rotation(Arc::new(
+                    crate::rotation_functions::LambdaRotation(lambda.clone()),
+                )),
             ),
             sqs.clone(),
             sns.clone(),
