@@ -9,6 +9,7 @@ import os
 import subprocess
 import tempfile
 import time
+import urllib.request
 import zipfile
 
 import botocore.exceptions
@@ -231,6 +232,37 @@ def test_an_eventbridge_rule_invokes_a_permitted_function(gureum, lam, tmp_path)
     time.sleep(0.2)
     got = json.loads(open(target).read())
     assert got["source"] == "my.app" and got["detail"] == {"k": 1}
+
+
+def test_an_sns_subscription_invokes_a_permitted_function_with_the_sns_event(gureum, lam, tmp_path):
+    sns = gureum.client("sns")
+    target = str(tmp_path / "sns.json")
+    create(lam, "on-sns", {"app.py": f"import json\ndef handler(e, c):\n    open({target!r}, 'w').write(json.dumps(e))\n"})
+    topic = sns.create_topic(Name="to-lambda")["TopicArn"]
+    fn_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:on-sns"
+    sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn_arn)["SubscriptionArn"]
+    # Without a permission the function is not invoked and the failure is listed.
+    sns.publish(TopicArn=topic, Message="refused")
+    time.sleep(1)
+    assert not os.path.exists(target)
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/sns/messages") as r:
+        failed = [m for m in json.load(r)["messages"] if m["subscription_arn"] == sub]
+    assert failed and "not authorized to perform: lambda:InvokeFunction" in failed[0]["status"], failed
+    lam.add_permission(FunctionName="on-sns", StatementId="sns", Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=topic)
+    sent = sns.publish(TopicArn=topic, Message="hello lambda", Subject="greeting",
+                       MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})
+    deadline = time.time() + 20
+    while time.time() < deadline and not os.path.exists(target):
+        time.sleep(0.1)
+    time.sleep(0.2)
+    record = json.loads(open(target).read())["Records"][0]
+    assert (record["EventSource"], record["EventSubscriptionArn"]) == ("aws:sns", sub)
+    got = record["Sns"]
+    assert (got["MessageId"], got["TopicArn"], got["Message"], got["Subject"]) == (
+        sent["MessageId"], topic, "hello lambda", "greeting")
+    assert got["MessageAttributes"] == {"kind": {"Type": "String", "Value": "test"}}
+    assert got["Signature"] and got["SigningCertUrl"].endswith(".pem")
 
 
 def test_the_aws_cli_invokes(gureum, tmp_path):

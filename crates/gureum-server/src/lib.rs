@@ -38,6 +38,7 @@ pub mod route;
 mod s3_cors;
 mod s3_website;
 mod serve;
+mod sns_functions;
 mod sns_links;
 pub mod state_file;
 pub mod state_reader;

@@ -81,6 +81,8 @@ impl Registry {
                 clock.clone(),
             ))),
         );
+        // SNS's `lambda` subscriptions invoke through Lambda.
+        sns.set_functions(Arc::new(crate::sns_functions::SnsToLambda(lambda.clone())));
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
         // (`ServiceEvents`) onto the default bus.

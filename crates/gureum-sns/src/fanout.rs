@@ -92,7 +92,7 @@ pub fn deliver(
             .is_some_and(|v| v == "true");
         let enveloped = match sub.protocol.as_str() {
             "sqs" | "http" | "https" | "firehose" => !raw,
-            "email-json" => true,
+            "email-json" | "lambda" => true,
             _ => false,
         };
         let body = if enveloped {
@@ -178,10 +178,30 @@ pub fn deliver(
                 });
             }
             "email" | "email-json" | "sms" => sms::capture(svc, &record("delivered", body))?,
-            "lambda" => sms::capture(
-                svc,
-                &record("failed: Gureum's Lambda does not run functions yet", body),
-            )?,
+            "lambda" => {
+                let signature = signatures.of(message)?;
+                let event = crate::functions::SnsRecord {
+                    subscription_arn: &sub.arn,
+                    message_id: &out.message_id,
+                    topic_arn: &found.arn,
+                    subject: out.subject.as_deref(),
+                    message,
+                    timestamp: &timestamp,
+                    signature_version: version,
+                    signature: &signature,
+                    cert_url: cert.as_deref().unwrap_or_default(),
+                    unsubscribe_url: &arns::unsubscribe_url(&found.region, port, &sub.arn),
+                    attributes: &envelope_attrs,
+                }
+                .event();
+                let invoked = match svc.functions.get() {
+                    Some(f) => f.invoke_async(&sub.endpoint, &found.arn, &event),
+                    None => Err("Gureum was built without Lambda".to_string()),
+                };
+                if let Err(reason) = invoked {
+                    sms::capture(svc, &record(&format!("failed: {reason}"), event))?;
+                }
+            }
             _ => sms::capture(
                 svc,
                 &record(

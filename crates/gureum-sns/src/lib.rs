@@ -33,6 +33,7 @@
 
 pub mod errors;
 pub mod filter;
+pub mod functions;
 pub mod http_delivery;
 pub mod signing;
 
@@ -171,6 +172,8 @@ pub struct SnsService {
     captured: Table<Captured>,
     sms: Table<BTreeMap<String, String>>,
     sqs: Option<Arc<gureum_sqs::SqsService>>,
+    /// Lambda, for `lambda` subscriptions (set once the server built it).
+    functions: std::sync::OnceLock<Arc<dyn functions::Functions>>,
     signer: signing::Signer,
     http: http_delivery::Dispatcher,
     filters: filter::Cache,
@@ -191,6 +194,7 @@ impl SnsService {
             captured: store.table("sns.captured"),
             sms: store.table("sns.sms"),
             sqs: None,
+            functions: std::sync::OnceLock::new(),
             signer: signing::Signer::new(store.table("sns.signing")),
             http: http_delivery::Dispatcher::new(store.table("sns.captured")),
             filters: filter::Cache::default(),
@@ -205,6 +209,13 @@ impl SnsService {
             sqs: Some(sqs),
             ..SnsService::new(store)
         }
+    }
+
+    /// Hands the service the Lambda it invokes for `lambda`
+    /// subscriptions (Lambda is built after SNS; until then, and without
+    /// it, those deliveries are recorded as failed).
+    pub fn set_functions(&self, functions: Arc<dyn functions::Functions>) {
+        let _ = self.functions.set(functions);
     }
 
     /// Tells the service Gureum's port (for the signing certificate,
