@@ -4,18 +4,10 @@
 use crate::errors::LambdaError;
 use crate::{Function, LambdaService};
 use gureum_core::{OpResult, RequestContext, Value};
-use gureum_policy::{evaluate, Policy, PolicySet, Request, RequestPrincipal};
 use serde_json::json;
 
 /// Who is invoking, when a service invokes a function.
-pub struct ServiceSender<'a> {
-    /// The service principal (`events.amazonaws.com`).
-    pub service: &'a str,
-    /// The resource the invocation comes from (`aws:SourceArn`).
-    pub source_arn: &'a str,
-    /// The account of that resource (`aws:SourceAccount`).
-    pub source_account: &'a str,
-}
+pub type ServiceSender<'a> = gureum_policy::ServiceCaller<'a>;
 
 /// The policy document of `function` (AWS's shape), `None` without
 /// statements.
@@ -33,26 +25,9 @@ pub fn document(function: &Function) -> Option<Value> {
 /// Whether `function`'s policy lets `sender` invoke it.
 pub fn allows(function: &Function, sender: &ServiceSender<'_>) -> bool {
     let arn = function.config["FunctionArn"].as_str().unwrap_or_default();
-    let Some(doc) = document(function) else {
-        return false;
-    };
-    let Ok(policy) = Policy::parse(&doc.to_string()) else {
-        return false;
-    };
-    let mut request = Request::new(
-        RequestPrincipal::service(sender.service),
-        "lambda:InvokeFunction",
-        arn,
-    );
-    request.context.set("aws:SourceArn", sender.source_arn);
-    request
-        .context
-        .set("aws:SourceAccount", sender.source_account);
-    let set = PolicySet {
-        resource: Some(&policy),
-        ..PolicySet::default()
-    };
-    evaluate(&request, &set).is_allowed()
+    document(function).is_some_and(|doc| {
+        sender.allowed_by_text(&doc.to_string(), "lambda:InvokeFunction", arn, &[])
+    })
 }
 
 fn principal(p: &str) -> Value {

@@ -7,19 +7,10 @@ use crate::events::ServiceEvent;
 use crate::resource_policies::ResourcePolicy;
 use crate::LogsService;
 use gureum_core::{AwsError, Clock, CommonError, Scope};
-use gureum_policy::{evaluate, Policy, PolicySet, Request, RequestPrincipal};
 use std::ops::ControlFlow;
 
 /// Who sends: an AWS service acting for one of its resources.
-#[derive(Clone, Copy, Debug)]
-pub struct LogSender<'a> {
-    /// The service principal (`events.amazonaws.com`).
-    pub service: &'a str,
-    /// The resource it acts for (the rule's ARN): `aws:SourceArn`.
-    pub source_arn: &'a str,
-    /// That resource's account: `aws:SourceAccount`.
-    pub source_account: &'a str,
-}
+pub type LogSender<'a> = gureum_policy::ServiceCaller<'a>;
 
 impl LogsService {
     /// Writes `events` to `stream` of the existing group `group` in
@@ -67,27 +58,9 @@ impl LogsService {
 
 /// Whether `document` lets `sender` create the stream and put events.
 fn allows(document: &str, sender: &LogSender<'_>, stream_arn: &str) -> bool {
-    let Ok(policy) = Policy::parse(document) else {
-        return false;
-    };
     ["logs:CreateLogStream", "logs:PutLogEvents"]
         .iter()
-        .all(|action| {
-            let mut request = Request::new(
-                RequestPrincipal::service(sender.service),
-                *action,
-                stream_arn,
-            );
-            request.context.set("aws:SourceArn", sender.source_arn);
-            request
-                .context
-                .set("aws:SourceAccount", sender.source_account);
-            let set = PolicySet {
-                resource: Some(&policy),
-                ..PolicySet::default()
-            };
-            evaluate(&request, &set).is_allowed()
-        })
+        .all(|action| sender.allowed_by_text(document, action, stream_arn, &[]))
 }
 
 #[cfg(test)]

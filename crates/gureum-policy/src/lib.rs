@@ -48,6 +48,7 @@ pub mod evaluate;
 mod pattern;
 pub mod policy;
 pub mod request;
+pub mod service;
 
 pub use condition::Condition;
 pub use error::PolicyError;
@@ -60,6 +61,7 @@ pub use policy::{
     PrincipalType, Principals, ResourceBlock, Statement,
 };
 pub use request::{ContextKeys, Request, RequestPrincipal};
+pub use service::ServiceCaller;
 
 /// A convenience alias: condition keys as a plain map, convertible into
 /// [`ContextKeys`] with `.into()`.

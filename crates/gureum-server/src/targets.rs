@@ -120,17 +120,18 @@ impl ServiceTargets {
             account: origin.account,
             region: origin.region,
         };
-        let log_sender = gureum_logs::LogSender {
-            service: EVENTS_PRINCIPAL,
-            source_arn: origin.rule_arn,
-            source_account: origin.account,
-        };
         let event = gureum_logs::ServiceEvent {
             timestamp: self.clock.now_millis(),
             message: payload.to_string(),
         };
-        self.logs
-            .deliver_from_service(&self.clock, scope, &log_sender, group, &stream, &[event])
+        self.logs.deliver_from_service(
+            &self.clock,
+            scope,
+            &sender(origin),
+            group,
+            &stream,
+            &[event],
+        )
     }
 
     /// Invokes the function `function_arn` with `payload`, asynchronously,
@@ -141,13 +142,8 @@ impl ServiceTargets {
         function_arn: &str,
         payload: &str,
     ) -> Result<(), AwsError> {
-        let sender = gureum_lambda::policy::ServiceSender {
-            service: EVENTS_PRINCIPAL,
-            source_arn: origin.rule_arn,
-            source_account: origin.account,
-        };
         self.lambda
-            .invoke_from_service(&sender, function_arn, payload.as_bytes(), true)
+            .invoke_from_service(&sender(origin), function_arn, payload.as_bytes(), true)
             .map(|_| ())
     }
 

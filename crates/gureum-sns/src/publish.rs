@@ -409,32 +409,16 @@ const SOURCE_OWNER_SERVICES: &[&str] = &["cloudwatch.amazonaws.com"];
 
 /// Whether the topic policy lets `sender` publish to `topic_arn`.
 fn service_allowed(policy: Option<&str>, sender: &ServiceSender<'_>, topic_arn: &str) -> bool {
-    use gureum_policy::{evaluate, Policy, PolicySet, Request, RequestPrincipal};
-    let Some(Ok(policy)) = policy.map(Policy::parse) else {
-        return false;
-    };
-    let mut request = Request::new(
-        RequestPrincipal::service(sender.service),
-        "sns:Publish",
-        topic_arn,
-    );
-    request.context.set("aws:SourceArn", sender.source_arn);
-    request
-        .context
-        .set("aws:SourceAccount", sender.source_account);
     // CloudWatch alarms publish to their account's topics under the
     // default topic policy (its `AWS:SourceOwner` condition names the
     // owner), which EventBridge and S3 need their own statement for.
-    if SOURCE_OWNER_SERVICES.contains(&sender.service) {
-        request
-            .context
-            .set("AWS:SourceOwner", sender.source_account);
-    }
-    let set = PolicySet {
-        resource: Some(&policy),
-        ..PolicySet::default()
+    let owner = [("AWS:SourceOwner", sender.source_account)];
+    let extra: &[(&str, &str)] = if SOURCE_OWNER_SERVICES.contains(&sender.service) {
+        &owner
+    } else {
+        &[]
     };
-    evaluate(&request, &set).is_allowed()
+    policy.is_some_and(|p| sender.allowed_by_text(p, "sns:Publish", topic_arn, extra))
 }
 
 #[cfg(test)]

@@ -10,20 +10,10 @@
 use crate::errors::SqsError;
 use crate::{messages, url, SqsService};
 use gureum_core::{AwsError, Clock, CommonError, RequestContext, Value};
-use gureum_policy::{evaluate, Policy, PolicySet, Request, RequestPrincipal};
 use serde_json::json;
 
 /// Who sends: an AWS service acting for a resource of an account.
-#[derive(Clone, Copy, Debug)]
-pub struct ServiceSender<'a> {
-    /// The service principal, `sns.amazonaws.com`, `events.amazonaws.com`.
-    pub service: &'a str,
-    /// The resource on whose behalf it sends (the topic or rule ARN):
-    /// `aws:SourceArn` in the queue policy.
-    pub source_arn: &'a str,
-    /// The account owning that resource: `aws:SourceAccount`.
-    pub source_account: &'a str,
-}
+pub type ServiceSender<'a> = gureum_policy::ServiceCaller<'a>;
 
 /// One message for a queue, named by its ARN.
 #[derive(Clone, Debug, Default)]
@@ -95,28 +85,7 @@ impl SqsService {
 
 /// Whether the queue policy lets `sender` send to `queue_arn`.
 fn sender_allowed(policy: Option<&str>, sender: &ServiceSender<'_>, queue_arn: &str) -> bool {
-    let Some(policy) = policy.filter(|p| !p.is_empty()) else {
-        return false;
-    };
-    let Ok(policy) = Policy::parse(policy) else {
-        return false;
-    };
-    let mut request = Request::new(
-        RequestPrincipal::service(sender.service),
-        "sqs:SendMessage",
-        queue_arn,
-    );
-    request.context.set("aws:SourceArn", sender.source_arn);
-    request
-        .context
-        .set("aws:SourceAccount", sender.source_account);
-    // A service principal has no account and no identity policies: the
-    // queue policy alone decides, as for a caller in the queue's account.
-    let set = PolicySet {
-        resource: Some(&policy),
-        ..PolicySet::default()
-    };
-    evaluate(&request, &set).is_allowed()
+    policy.is_some_and(|p| sender.allowed_by_text(p, "sqs:SendMessage", queue_arn, &[]))
 }
 
 #[cfg(test)]
