@@ -114,6 +114,15 @@ pub fn write_consumed(
     c
 }
 
+/// Refuses a write whose condition does not hold on the item it would
+/// replace (`old`; a missing item is an empty one).
+fn check_condition(cond: Option<&Cond>, old: Option<&Item>, input: &Value) -> Result<(), AwsError> {
+    match cond {
+        Some(c) if !holds(c, old.unwrap_or(&Item::new()))? => Err(condition_failed(old, input)),
+        _ => Ok(()),
+    }
+}
+
 /// `ReturnValuesOnConditionCheckFailure=ALL_OLD` adds the item.
 pub fn condition_failed(old: Option<&Item>, input: &Value) -> AwsError {
     let e = AwsError::from(DynamoError::ConditionFailed);
@@ -197,11 +206,7 @@ impl DynamoDbService {
             .store
             .write(|txn| -> Result<Option<Item>, AwsError> {
                 let old = txn.get(&self.s.items, &ikey)?.map(|v| item_from_stored(&v));
-                if let Some(c) = &cond {
-                    if !holds(c, old.as_ref().unwrap_or(&Item::new()))? {
-                        return Err(condition_failed(old.as_ref(), &input));
-                    }
-                }
+                check_condition(cond.as_ref(), old.as_ref(), &input)?;
                 storage::write_item(
                     &self.s,
                     txn,
@@ -280,11 +285,7 @@ impl DynamoDbService {
             .store
             .write(|txn| -> Result<Option<Item>, AwsError> {
                 let old = txn.get(&self.s.items, &ikey)?.map(|v| item_from_stored(&v));
-                if let Some(c) = &cond {
-                    if !holds(c, old.as_ref().unwrap_or(&Item::new()))? {
-                        return Err(condition_failed(old.as_ref(), &input));
-                    }
-                }
+                check_condition(cond.as_ref(), old.as_ref(), &input)?;
                 if old.is_some() {
                     storage::write_item(
                         &self.s,
@@ -342,11 +343,7 @@ impl DynamoDbService {
             .store
             .write(|txn| -> Result<(Option<Item>, Item), AwsError> {
                 let old = txn.get(&self.s.items, &ikey)?.map(|v| item_from_stored(&v));
-                if let Some(c) = &cond {
-                    if !holds(c, old.as_ref().unwrap_or(&Item::new()))? {
-                        return Err(condition_failed(old.as_ref(), &input));
-                    }
-                }
+                check_condition(cond.as_ref(), old.as_ref(), &input)?;
                 let base = old.clone().unwrap_or_else(|| key.clone());
                 let new = update::apply(&base, &actions)?;
                 meta.check_item(&new)?;
