@@ -442,7 +442,10 @@ mod tests {
         let err = sink
             .deliver(&origin(&json!({"Id": "g", "Arn": group})), group, "{}", 6)
             .expect_err("no group");
-        assert_eq!(err, "ResourceNotFoundException: The specified log group does not exist.");
+        assert_eq!(
+            err,
+            "ResourceNotFoundException: The specified log group does not exist."
+        );
         let all = sink.recorder.all().expect("all");
         assert!(all.iter().all(|d| d.status == "failed"), "{all:?}");
     }
