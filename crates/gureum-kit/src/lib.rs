@@ -35,6 +35,7 @@ pub mod paging;
 pub mod parameters;
 pub mod quotas;
 pub mod resource;
+pub mod role_sessions;
 pub mod service_events;
 
 pub use bootstrap::Bootstrap;

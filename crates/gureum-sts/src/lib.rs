@@ -8,6 +8,7 @@
 mod assume_role;
 pub mod errors;
 mod saml;
+mod service_sessions;
 mod session;
 mod session_token;
 
