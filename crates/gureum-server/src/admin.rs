@@ -143,6 +143,7 @@ fn health(state: &AppState) -> AdminResponse {
             "s3_website": state.endpoint.get().map(|a| format!(
                 "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
             )),
+            "rds": "RDS_ENDPOINTS",
         });
         format!(
             r#""services":{},"operations":{},"endpoints":{endpoints}"#,
@@ -150,6 +151,12 @@ fn health(state: &AppState) -> AdminResponse {
             serde_json::Value::Object(operations)
         )
     });
+    // RDS's engines come and go: their entry is filled per request.
+    let services = services.replacen(
+        "\"RDS_ENDPOINTS\"",
+        &crate::rds_wiring::health_endpoints(&state.registry.rds),
+        1,
+    );
     // Keys in the order a serialized object would have them.
     let body = format!(
         r#"{{{services},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,

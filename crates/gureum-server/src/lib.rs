@@ -31,6 +31,7 @@ mod panic_guard;
 pub mod pipeline;
 pub mod post_object;
 mod queue_url;
+mod rds_wiring;
 pub mod registry;
 mod repoll;
 pub mod rotation_functions;

@@ -41,6 +41,8 @@ pub struct Registry {
     pub lambda: Arc<gureum_lambda::LambdaService>,
     /// S3, for CORS preflights and headers at the HTTP layer.
     pub s3: Arc<gureum_s3::S3Service>,
+    /// RDS, whose engines start on the ticker and end with the server.
+    pub rds: Arc<gureum_rds::RdsService>,
 }
 
 impl Registry {
@@ -145,7 +147,9 @@ impl Registry {
         );
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
+        let rds = crate::rds_wiring::build(store);
         let list: Vec<Arc<dyn Service>> = vec![
+            rds.clone(),
             cloudwatch.clone(),
             events.clone(),
             iam.clone(),
@@ -186,6 +190,7 @@ impl Registry {
             sqs,
             lambda,
             s3,
+            rds,
         }
     }
 

@@ -200,6 +200,8 @@ impl Server {
         // No function process outlives the server.
         let lambda = self.state.registry.lambda.clone();
         let _ = tokio::task::spawn_blocking(move || lambda.shutdown()).await;
+        let rds = self.state.registry.rds.clone();
+        let _ = tokio::task::spawn_blocking(move || rds.shutdown()).await;
     }
 }
 
@@ -242,6 +244,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             // and its SQS event sources are polled.
             state.registry.lambda.reap_idle();
             state.registry.lambda.poll_event_sources();
+            // RDS restarts its running instances' engines on the first tick.
+            state.registry.rds.tick();
             // S3 lifecycle rules on the same clock (free without rules).
             state.registry.s3.run_lifecycle(&state.clock);
         })

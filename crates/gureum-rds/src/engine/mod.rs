@@ -1,0 +1,525 @@
+//! The engines behind DB instances: one real server process per running
+//! instance, its data in `rds/instances/ACCOUNT/REGION/ID/data` under
+//! Gureum's data directory.
+//!
+//! Work that waits on an engine (initialising, starting, stopping,
+//! copying) runs on its own thread and writes the instance's status when
+//! done, so `available` means the engine accepts connections. Each
+//! engine has one thread blocked in `wait()` on it: an exit nobody asked
+//! for marks the instance `failed`, and an idle engine costs Gureum no
+//! CPU (no polling).
+
+pub mod mariadb;
+pub mod postgres;
+pub mod process;
+
+use crate::catalog::Engine;
+use crate::DbInstance;
+use gureum_store::{Store, Table};
+use parking_lot::{Condvar, Mutex};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long an engine may take to accept connections.
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long a graceful stop may take before the engine is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What an engine is started with.
+#[derive(Clone, Debug)]
+pub struct Launch {
+    /// The engine.
+    pub engine: Engine,
+    /// The master user.
+    pub user: String,
+    /// Its password.
+    pub password: String,
+    /// The database to create on a fresh instance.
+    pub db_name: Option<String>,
+    /// Ports to try, in order (an OS-chosen one when all are taken).
+    pub ports: Vec<u16>,
+    /// The parameter group's values.
+    pub params: Vec<(String, String)>,
+}
+
+/// One running engine process.
+struct Proc {
+    pid: i32,
+    port: u16,
+    engine: Engine,
+    /// Set before Gureum ends it, so the exit is not a crash.
+    expected: AtomicBool,
+    done: Mutex<bool>,
+    exited: Condvar,
+}
+
+impl Proc {
+    fn wait_exit(&self, timeout: Duration) -> bool {
+        let mut done = self.done.lock();
+        if !*done {
+            self.exited.wait_for(&mut done, timeout);
+        }
+        *done
+    }
+}
+
+/// The engines of every instance this Gureum serves.
+pub struct Engines {
+    root: PathBuf,
+    temporary: bool,
+    store: Store,
+    instances: Table<DbInstance>,
+    running: Mutex<HashMap<String, Arc<Proc>>>,
+    spawner: process::Spawner,
+    shutting_down: AtomicBool,
+    /// Off only in the control plane's unit tests: no process is started.
+    enabled: AtomicBool,
+    /// Held while the PostgreSQL template is made.
+    template_lock: Mutex<()>,
+}
+
+/// What runs when background work on an instance finishes.
+pub type Done = Box<dyn FnOnce(std::io::Result<()>) + Send>;
+
+impl Engines {
+    /// Engines keeping their data beside `store`'s files (a temporary
+    /// directory for an in-memory store).
+    pub fn new(store: &Store, instances: Table<DbInstance>) -> Arc<Self> {
+        let (root, temporary) = match store.path() {
+            Some(p) if p.is_dir() => (p.join("rds"), false),
+            Some(p) => (p.parent().unwrap_or(Path::new(".")).join("rds"), false),
+            None => {
+                static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let n = N.fetch_add(1, Ordering::SeqCst);
+                let dir =
+                    std::env::temp_dir().join(format!("gureum-rds-{}-{n}", std::process::id()));
+                (dir, true)
+            }
+        };
+        Arc::new(Engines {
+            root,
+            temporary,
+            store: store.clone(),
+            instances,
+            running: Mutex::new(HashMap::new()),
+            spawner: process::Spawner::default(),
+            shutting_down: AtomicBool::new(false),
+            enabled: AtomicBool::new(true),
+            template_lock: Mutex::new(()),
+        })
+    }
+
+    /// Starts no engine from now on (the control plane's unit tests).
+    pub fn disable(&self) {
+        self.enabled.store(false, Ordering::SeqCst);
+    }
+
+    /// Where instance `key`'s files live.
+    pub fn instance_dir(&self, key: &str) -> PathBuf {
+        self.root.join("instances").join(key)
+    }
+
+    /// Where snapshot `key`'s copy lives.
+    pub fn snapshot_dir(&self, key: &str) -> PathBuf {
+        self.root.join("snapshots").join(key)
+    }
+
+    /// Whether the host has `engine`'s programs.
+    pub fn installed(engine: Engine) -> bool {
+        match engine {
+            Engine::Postgres => postgres::bin_dir().is_some(),
+            Engine::Mysql | Engine::Mariadb => mariadb::installed(),
+        }
+    }
+
+    /// Starts instance `key`'s engine on a thread: initialised first when
+    /// it has no data yet (or from the copy in `from`), `available` once
+    /// it accepts connections, `failed` if it cannot start.
+    pub fn launch(self: &Arc<Self>, key: String, launch: Launch, from: Option<PathBuf>) {
+        if !self.enabled.load(Ordering::SeqCst) {
+            return;
+        }
+        let me = self.clone();
+        spawn_work(move || {
+            let result = me.start_blocking(&key, &launch, from.as_deref());
+            me.finish_start(&key, result);
+        });
+    }
+
+    fn finish_start(&self, key: &str, result: std::io::Result<u16>) {
+        match result {
+            Ok(port) => self.set_status(key, "available", Some(port)),
+            Err(e) => {
+                tracing::warn!(target: "gureum", "rds: {key}: {e}");
+                self.set_status(key, "failed", None);
+            }
+        }
+    }
+
+    fn start_blocking(
+        &self,
+        key: &str,
+        launch: &Launch,
+        from: Option<&Path>,
+    ) -> std::io::Result<u16> {
+        if !Self::installed(launch.engine) {
+            return Err(std::io::Error::other(format!(
+                "the {} engine is not installed on this host",
+                launch.engine.name()
+            )));
+        }
+        let dir = self.instance_dir(key);
+        std::fs::create_dir_all(&dir)?;
+        if process::engine_user().is_some() && launch.engine.is_postgres() {
+            process::grant_traverse(&dir);
+        }
+        if let Some(from) = from {
+            process::copy_dir(&from.join("data"), &dir.join("data"))?;
+            if launch.engine.is_postgres() {
+                postgres::adopt(&dir)?;
+            } else {
+                let _ = std::fs::remove_file(dir.join("mariadbd.pid"));
+            }
+        }
+        let fresh = !dir.join("data").exists();
+        let mut admin_password = String::new();
+        if fresh {
+            match launch.engine {
+                Engine::Postgres => {
+                    let (template, password) = self.postgres_template()?;
+                    postgres::init(&dir, &template)?;
+                    admin_password = password;
+                }
+                _ => mariadb::init(&dir)?,
+            }
+        }
+        if launch.engine.is_postgres() && !fresh {
+            postgres::clear_leftovers(&dir);
+        }
+        let port = process::pick_port(&launch.ports)?;
+        let mut cmd = match launch.engine {
+            Engine::Postgres => {
+                postgres::write_params(&dir, &launch.params)?;
+                postgres::command(&dir, port)
+            }
+            _ => {
+                mariadb::write_config(&dir, port, &launch.params)?;
+                mariadb::command(&dir)
+            }
+        };
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("engine.log"))?;
+        cmd.stdout(log.try_clone()?).stderr(log);
+        let mut child = self.spawner.spawn(cmd)?;
+        let proc = Arc::new(Proc {
+            pid: child.id() as i32,
+            port,
+            engine: launch.engine,
+            expected: AtomicBool::new(false),
+            done: Mutex::new(false),
+            exited: Condvar::new(),
+        });
+        self.running.lock().insert(key.to_string(), proc.clone());
+        let (me_store, me_table) = (self.store.clone(), self.instances.clone());
+        let watched = proc.clone();
+        let watched_key = key.to_string();
+        std::thread::Builder::new()
+            .name("rds-engine-wait".into())
+            .spawn(move || {
+                let status = child.wait();
+                *watched.done.lock() = true;
+                watched.exited.notify_all();
+                if !watched.expected.load(Ordering::SeqCst) {
+                    tracing::warn!(target: "gureum", "rds: {watched_key}: engine exited ({status:?})");
+                    set_status_in(&me_store, &me_table, &watched_key, "failed", None);
+                }
+            })?;
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if *proc.done.lock() {
+                return Err(std::io::Error::other(format!(
+                    "the engine exited while starting (see {})",
+                    dir.join("engine.log").display()
+                )));
+            }
+            let ready = match launch.engine {
+                Engine::Postgres => postgres::ready(port),
+                _ => mariadb::ready(&dir),
+            };
+            if ready {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(std::io::Error::other(
+                    "the engine did not accept connections in time",
+                ));
+            }
+            // Only while starting: an engine is watched by its wait() after.
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        if fresh {
+            match launch.engine {
+                Engine::Postgres => postgres::bootstrap(port, launch, &admin_password)?,
+                _ => mariadb::bootstrap(&dir, launch)?,
+            }
+        }
+        Ok(port)
+    }
+
+    /// The PostgreSQL template cluster, made on first need (one at a time).
+    fn postgres_template(&self) -> std::io::Result<(PathBuf, String)> {
+        let _one = self.template_lock.lock();
+        postgres::template(&self.root)
+    }
+
+    /// Makes the PostgreSQL template ahead of the first create, on a
+    /// thread (so that create meets its time budget from the start).
+    pub fn prepare(self: &Arc<Self>) {
+        if !self.enabled.load(Ordering::SeqCst) || !Self::installed(Engine::Postgres) {
+            return;
+        }
+        let me = self.clone();
+        spawn_work(move || {
+            if let Err(e) = me.postgres_template() {
+                tracing::warn!(target: "gureum", "rds: postgres template: {e}");
+            }
+        });
+    }
+
+    /// Stops instance `key`'s engine gracefully (killed after a while) and
+    /// waits for it to end.
+    pub fn stop_blocking(&self, key: &str) {
+        let Some(proc) = self.running.lock().remove(key) else {
+            return;
+        };
+        end(&proc);
+    }
+
+    /// Stops the engine on a thread, then sets the status `stopped`.
+    pub fn stop(self: &Arc<Self>, key: String) {
+        let me = self.clone();
+        spawn_work(move || {
+            me.stop_blocking(&key);
+            me.set_status(&key, "stopped", None);
+        });
+    }
+
+    /// Restarts the engine on a thread (`rebooting` → `available`).
+    pub fn reboot(self: &Arc<Self>, key: String, launch: Launch) {
+        let me = self.clone();
+        spawn_work(move || {
+            me.stop_blocking(&key);
+            let result = me.start_blocking(&key, &launch, None);
+            me.finish_start(&key, result);
+        });
+    }
+
+    /// Copies instance `key`'s data to `dest` on a thread, consistently:
+    /// a running PostgreSQL through `pg_basebackup`, a running MariaDB by
+    /// stopping it for the copy; the instance is `available` again after.
+    pub fn snapshot(
+        self: &Arc<Self>,
+        key: String,
+        dest: PathBuf,
+        launch: Option<Launch>,
+        done: Done,
+    ) {
+        let me = self.clone();
+        spawn_work(move || {
+            let result = me.copy_data(&key, &dest, launch.as_ref());
+            done(result);
+        });
+    }
+
+    /// The blocking copy behind [`Engines::snapshot`] (and final snapshots).
+    pub fn copy_data(
+        &self,
+        key: &str,
+        dest: &Path,
+        launch: Option<&Launch>,
+    ) -> std::io::Result<()> {
+        let _ = std::fs::remove_dir_all(dest);
+        let running = self.running.lock().get(key).cloned();
+        match (running, launch) {
+            (Some(proc), Some(launch)) if proc.engine.is_postgres() => {
+                postgres::base_backup(proc.port, launch, dest)
+            }
+            (Some(_), Some(launch)) => {
+                self.stop_blocking(key);
+                let copied =
+                    process::copy_dir(&self.instance_dir(key).join("data"), &dest.join("data"));
+                let started = self.start_blocking(key, launch, None);
+                self.finish_start(key, started);
+                copied
+            }
+            _ => process::copy_dir(&self.instance_dir(key).join("data"), &dest.join("data")),
+        }
+    }
+
+    /// Applies changed dynamic parameters to a running engine now;
+    /// `params` are all the group's values (rewritten for the next start).
+    pub fn apply_dynamic(
+        &self,
+        key: &str,
+        params: &[(String, String)],
+        changed: &[(String, String)],
+    ) {
+        let Some(proc) = self.running.lock().get(key).cloned() else {
+            return;
+        };
+        let dir = self.instance_dir(key);
+        if proc.engine.is_postgres() {
+            if postgres::write_params(&dir, params).is_ok() {
+                postgres::reload(proc.pid);
+            }
+        } else {
+            let _ = mariadb::write_config(&dir, proc.port, params);
+            mariadb::set_global(&dir, changed);
+        }
+    }
+
+    /// Changes the master user's password in the running engine.
+    pub fn change_password(&self, key: &str, user: &str, old: &str, new: &str) {
+        let Some(proc) = self.running.lock().get(key).cloned() else {
+            return;
+        };
+        let result = if proc.engine.is_postgres() {
+            postgres::change_password(proc.port, user, old, new)
+        } else {
+            mariadb::change_password(&self.instance_dir(key), user, new)
+        };
+        if let Err(e) = result {
+            tracing::warn!(target: "gureum", "rds: {key}: password change: {e}");
+        }
+    }
+
+    /// Stops the engine and removes the instance's files.
+    pub fn destroy(&self, key: &str) {
+        self.stop_blocking(key);
+        let _ = std::fs::remove_dir_all(self.instance_dir(key));
+    }
+
+    /// Removes a snapshot's copy.
+    pub fn remove_snapshot(&self, key: &str) {
+        let _ = std::fs::remove_dir_all(self.snapshot_dir(key));
+    }
+
+    /// Ends every engine: all asked to stop at once, then each waited for.
+    pub fn shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let procs: Vec<Arc<Proc>> = self.running.lock().drain().map(|(_, p)| p).collect();
+        for proc in &procs {
+            proc.expected.store(true, Ordering::SeqCst);
+            process::signal(proc.pid, stop_signal(proc.engine));
+        }
+        for proc in &procs {
+            if !proc.wait_exit(STOP_TIMEOUT) {
+                process::kill_group(proc.pid);
+            }
+        }
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+
+    /// Running engines: `(key, port)`.
+    pub fn endpoints(&self) -> Vec<(String, u16)> {
+        let mut v: Vec<_> = self
+            .running
+            .lock()
+            .iter()
+            .map(|(k, p)| (k.clone(), p.port))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The engine process of `key`.
+    pub fn pid(&self, key: &str) -> Option<i32> {
+        self.running.lock().get(key).map(|p| p.pid)
+    }
+
+    /// Whether `key`'s engine runs.
+    pub fn is_running(&self, key: &str) -> bool {
+        self.running.lock().contains_key(key)
+    }
+
+    fn set_status(&self, key: &str, to: &str, port: Option<u16>) {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return;
+        }
+        set_status_in(&self.store, &self.instances, key, to, port);
+    }
+}
+
+impl Drop for Engines {
+    fn drop(&mut self) {
+        if !self.shutting_down.load(Ordering::SeqCst) {
+            self.shutdown();
+        }
+    }
+}
+
+fn stop_signal(engine: Engine) -> &'static str {
+    // PostgreSQL's "fast" shutdown; MariaDB's normal one.
+    if engine.is_postgres() {
+        "INT"
+    } else {
+        "TERM"
+    }
+}
+
+fn end(proc: &Proc) {
+    proc.expected.store(true, Ordering::SeqCst);
+    process::signal(proc.pid, stop_signal(proc.engine));
+    if !proc.wait_exit(STOP_TIMEOUT) {
+        process::kill_group(proc.pid);
+        proc.wait_exit(Duration::from_secs(5));
+    }
+}
+
+/// Writes an instance's status as its engine reports it. A `failed` never
+/// overrides a stop or delete in progress, and `available` only follows
+/// a transitional state.
+fn set_status_in(store: &Store, table: &Table<DbInstance>, key: &str, to: &str, port: Option<u16>) {
+    let result = store.write(|txn| -> Result<(), gureum_store::StoreError> {
+        let Some(mut inst) = txn.get(table, key)? else {
+            return Ok(());
+        };
+        let allowed = match to {
+            "failed" => !matches!(inst.status.as_str(), "deleting" | "stopping" | "stopped"),
+            "available" => matches!(
+                inst.status.as_str(),
+                "creating" | "starting" | "rebooting" | "backing-up" | "modifying" | "failed"
+            ),
+            "stopped" => inst.status == "stopping",
+            _ => true,
+        };
+        if allowed {
+            inst.status = to.to_string();
+            if to == "available" {
+                // A start reads the whole configuration: nothing waits for a reboot.
+                inst.parameter_apply_status = "in-sync".into();
+            }
+            if let Some(port) = port {
+                inst.port = port;
+            }
+            txn.put(table, key, &inst)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        tracing::warn!(target: "gureum", "rds: {key}: status {to}: {e}");
+    }
+}
+
+fn spawn_work(f: impl FnOnce() + Send + 'static) {
+    let _ = std::thread::Builder::new()
+        .name("rds-engine".into())
+        .spawn(f);
+}

@@ -1,0 +1,241 @@
+//! The service's rules, one test each, through `Service::call`.
+
+use crate::RdsService;
+use gureum_core::{Clock, RequestContext, Service, Value};
+use gureum_store::Store;
+use serde_json::json;
+
+/// The control plane alone: instances stay `creating`, no engine starts.
+fn svc() -> RdsService {
+    let svc = RdsService::new(Store::in_memory().expect("store"));
+    svc.engines.disable();
+    svc
+}
+
+fn call(svc: &RdsService, op: &str, input: Value) -> Result<Value, gureum_core::AwsError> {
+    let ctx = RequestContext::root("123456789012", "us-east-1", Clock::system());
+    let fut = svc.call(&ctx, op, input);
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut fut = fut;
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(r) => r,
+        std::task::Poll::Pending => panic!("operations are never pending"),
+    }
+}
+
+fn create_input(id: &str) -> Value {
+    json!({
+        "DBInstanceIdentifier": id,
+        "Engine": "postgres",
+        "DBInstanceClass": "db.t3.micro",
+        "MasterUsername": "master",
+        "MasterUserPassword": "secret123",
+        "AllocatedStorage": 20,
+    })
+}
+
+#[test]
+fn identifiers_must_start_with_a_letter_and_avoid_double_hyphens() {
+    let svc = svc();
+    for bad in ["1db", "db--x", "db-", "db_x"] {
+        let e = call(&svc, "CreateDBInstance", create_input(bad)).expect_err(bad);
+        assert_eq!(e.code, "InvalidParameterValue");
+        assert!(
+            e.message
+                .starts_with("The parameter DBInstanceIdentifier is not a valid identifier."),
+            "{}",
+            e.message
+        );
+    }
+}
+
+#[test]
+fn storage_outside_the_types_range_is_an_invalid_combination() {
+    let svc = svc();
+    let mut input = create_input("db1");
+    input["AllocatedStorage"] = json!(10);
+    let e = call(&svc, "CreateDBInstance", input).expect_err("too small");
+    assert_eq!(e.code, "InvalidParameterCombination");
+    assert_eq!(
+        e.message,
+        "Invalid storage size for engine name postgres and storage type gp2: 10"
+    );
+}
+
+#[test]
+fn short_passwords_are_refused() {
+    let svc = svc();
+    let mut input = create_input("db1");
+    input["MasterUserPassword"] = json!("short");
+    let e = call(&svc, "CreateDBInstance", input).expect_err("short");
+    assert_eq!(
+        e.message,
+        "The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters."
+    );
+}
+
+#[test]
+fn unknown_classes_name_the_combination() {
+    let svc = svc();
+    let mut input = create_input("db1");
+    input["DBInstanceClass"] = json!("db.x9.huge");
+    let e = call(&svc, "CreateDBInstance", input).expect_err("class");
+    assert_eq!(e.code, "InvalidParameterCombination");
+    assert!(
+        e.message
+            .contains("DBInstanceClass=db.x9.huge, Engine=postgres"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_taken_identifier_is_refused_and_unknown_ones_are_not_found() {
+    let svc = svc();
+    let out = call(&svc, "CreateDBInstance", create_input("Db1")).expect("created");
+    assert_eq!(out["DBInstance"]["DBInstanceIdentifier"], "db1");
+    assert_eq!(out["DBInstance"]["DBInstanceStatus"], "creating");
+    let e = call(&svc, "CreateDBInstance", create_input("db1")).expect_err("taken");
+    assert_eq!(e.code, "DBInstanceAlreadyExists");
+    let e = call(
+        &svc,
+        "DescribeDBInstances",
+        json!({"DBInstanceIdentifier": "nope"}),
+    )
+    .expect_err("missing");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("DBInstanceNotFound", "DBInstance nope not found.")
+    );
+}
+
+#[test]
+fn deletion_protection_refuses_delete() {
+    let svc = svc();
+    let mut input = create_input("db1");
+    input["DeletionProtection"] = json!(true);
+    call(&svc, "CreateDBInstance", input).expect("created");
+    let e = call(
+        &svc,
+        "DeleteDBInstance",
+        json!({"DBInstanceIdentifier": "db1", "SkipFinalSnapshot": true}),
+    )
+    .expect_err("protected");
+    assert_eq!(
+        e.message,
+        "Cannot delete protected DB Instance, please disable deletion protection and try again."
+    );
+}
+
+#[test]
+fn delete_without_final_snapshot_choice_is_refused() {
+    let svc = svc();
+    call(&svc, "CreateDBInstance", create_input("db1")).expect("created");
+    let e = call(
+        &svc,
+        "DeleteDBInstance",
+        json!({"DBInstanceIdentifier": "db1"}),
+    )
+    .expect_err("choice");
+    assert_eq!(
+        e.message,
+        "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified."
+    );
+}
+
+#[test]
+fn stopping_needs_an_available_instance() {
+    let svc = svc();
+    call(&svc, "CreateDBInstance", create_input("db1")).expect("created");
+    let e = call(
+        &svc,
+        "StopDBInstance",
+        json!({"DBInstanceIdentifier": "db1"}),
+    )
+    .expect_err("creating");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "InvalidDBInstanceState",
+            "Instance db1 is not in available state."
+        )
+    );
+}
+
+#[test]
+fn static_parameters_cannot_apply_immediately_and_values_are_checked() {
+    let svc = svc();
+    call(&svc, "CreateDBParameterGroup", json!({"DBParameterGroupName": "pg1", "DBParameterGroupFamily": "postgres15", "Description": "d"})).expect("group");
+    let e = call(&svc, "ModifyDBParameterGroup", json!({"DBParameterGroupName": "pg1", "Parameters": [
+        {"ParameterName": "max_connections", "ParameterValue": "150", "ApplyMethod": "immediate"}]})).expect_err("static");
+    assert_eq!(e.code, "InvalidParameterCombination");
+    let e = call(&svc, "ModifyDBParameterGroup", json!({"DBParameterGroupName": "pg1", "Parameters": [
+        {"ParameterName": "max_connections", "ParameterValue": "2", "ApplyMethod": "pending-reboot"}]})).expect_err("range");
+    assert_eq!(
+        e.message,
+        "Invalid parameter value: 2 for: max_connections allowed values are: 6-8388607"
+    );
+    call(&svc, "ModifyDBParameterGroup", json!({"DBParameterGroupName": "pg1", "Parameters": [
+        {"ParameterName": "max_connections", "ParameterValue": "150", "ApplyMethod": "pending-reboot"}]})).expect("set");
+    let out = call(
+        &svc,
+        "DescribeDBParameters",
+        json!({"DBParameterGroupName": "pg1", "Source": "user"}),
+    )
+    .expect("params");
+    assert_eq!(out["Parameters"][0]["ParameterValue"], "150");
+}
+
+#[test]
+fn default_parameter_groups_cannot_be_modified() {
+    let svc = svc();
+    let e = call(
+        &svc,
+        "ModifyDBParameterGroup",
+        json!({"DBParameterGroupName": "default.postgres15", "Parameters": [
+        {"ParameterName": "work_mem", "ParameterValue": "100", "ApplyMethod": "immediate"}]}),
+    )
+    .expect_err("default");
+    assert_eq!(e.code, "InvalidDBParameterGroupState");
+}
+
+#[test]
+fn a_parameter_group_of_another_family_is_refused() {
+    let svc = svc();
+    let mut input = create_input("db1");
+    input["DBParameterGroupName"] = json!("default.mysql8.0");
+    let e = call(&svc, "CreateDBInstance", input).expect_err("family");
+    assert_eq!(e.code, "InvalidParameterCombination");
+}
+
+#[test]
+fn subnet_groups_need_known_subnets() {
+    let svc = svc();
+    let e = call(&svc, "CreateDBSubnetGroup", json!({"DBSubnetGroupName": "g", "DBSubnetGroupDescription": "d", "SubnetIds": ["subnet-1"]})).expect_err("unknown");
+    assert_eq!(e.code, "InvalidSubnet");
+}
+
+#[test]
+fn describe_engine_versions_filters_by_engine() {
+    let svc = svc();
+    let out = call(
+        &svc,
+        "DescribeDBEngineVersions",
+        json!({"Engine": "postgres", "DefaultOnly": true}),
+    )
+    .expect("versions");
+    let v = out["DBEngineVersions"].as_array().expect("list");
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0]["DBParameterGroupFamily"], "postgres15");
+}
+
+#[test]
+fn max_records_outside_20_to_100_is_refused() {
+    let svc = svc();
+    let e = call(&svc, "DescribeDBInstances", json!({"MaxRecords": 5})).expect_err("small");
+    assert_eq!(
+        e.message,
+        "Invalid value 5 for MaxRecords. Must be between 20 and 100"
+    );
+}
