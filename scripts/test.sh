@@ -35,6 +35,20 @@ if ! python3 -c 'import boto3, botocore, pytest, cryptography' 2>/dev/null || ! 
 fi
 aws --version
 
+step "host programs the end-to-end tests drive (their tests skip, saying so, when missing)"
+# Debian packages: RDS's engines (PostgreSQL, MariaDB) and their clients.
+APT_PACKAGES="postgresql postgresql-client mariadb-server mariadb-client"
+missing=""
+for pkg in $APT_PACKAGES; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  # A server the packages start themselves takes nothing from the tests: instances use free ports.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >/dev/null
+elif [ -n "$missing" ]; then
+  echo "not installed (their tests will skip):$missing"
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -222,6 +222,44 @@ def test_stop_frees_the_engine_and_start_brings_the_same_data_back(gureum, rds, 
 
 
 @needs_postgres
+def test_a_read_replica_streams_rows_written_to_its_source_and_refuses_writes(rds, pg):
+    replica = rds.create_db_instance_read_replica(
+        DBInstanceIdentifier="pg1-replica", SourceDBInstanceIdentifier="pg1"
+    )["DBInstance"]
+    assert replica["ReadReplicaSourceDBInstanceIdentifier"] == "pg1"
+    inst = wait_status(rds, "pg1-replica")
+    assert inst["StatusInfos"] == [{"StatusType": "read replication", "Normal": True, "Status": "replicating"}]
+    source = rds.describe_db_instances(DBInstanceIdentifier="pg1")["DBInstances"][0]
+    assert source["ReadReplicaDBInstanceIdentifiers"] == ["pg1-replica"]
+    psql(source["Endpoint"]["Port"], "INSERT INTO notes VALUES (2, 'replicated')")
+    port = inst["Endpoint"]["Port"]
+    deadline = time.time() + 20
+    while psql(port, "SELECT count(*) FROM notes WHERE id = 2") != "1":
+        assert time.time() < deadline, "the row never reached the replica"
+        time.sleep(0.1)
+    assert psql(port, "SELECT pg_is_in_recovery()") == "t"
+    p = subprocess.run(
+        [PSQL, "-X", "-w", "-h", "127.0.0.1", "-p", str(port), "-U", "master", "-d", "app",
+         "-c", "INSERT INTO notes VALUES (3, 'no')"],
+        capture_output=True, text=True, env={**os.environ, "PGPASSWORD": PASSWORD},
+    )
+    assert p.returncode != 0 and "read-only transaction" in p.stderr
+
+
+@needs_postgres
+def test_a_promoted_replica_accepts_writes(rds, pg):
+    rds.promote_read_replica(DBInstanceIdentifier="pg1-replica")
+    inst = wait_status(rds, "pg1-replica")
+    assert "ReadReplicaSourceDBInstanceIdentifier" not in inst
+    assert psql(inst["Endpoint"]["Port"], "SELECT pg_is_in_recovery()") == "f"
+    psql(inst["Endpoint"]["Port"], "INSERT INTO notes VALUES (3, 'own')")
+    with pytest.raises(ClientError) as e:
+        rds.promote_read_replica(DBInstanceIdentifier="pg1-replica")
+    assert e.value.response["Error"]["Message"] == "DB Instance pg1-replica is not a read replica."
+    rds.delete_db_instance(DBInstanceIdentifier="pg1-replica", SkipFinalSnapshot=True)
+
+
+@needs_postgres
 def test_a_crashed_engine_shows_failed(gureum, rds):
     create_pg(rds, "pgcrash")
     wait_status(rds, "pgcrash")

@@ -27,6 +27,12 @@ gureum_core::aws_errors! {
         /// Delete of an instance already being deleted.
         AlreadyDeleting { id: String } =
             ("InvalidDBInstanceState", 400, "Instance {id} is already being deleted."),
+        /// A replica needs the source's automated backups.
+        BackupsDisabled =
+            ("InvalidDBInstanceState", 400, "Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value."),
+        /// Promote of an instance that replicates nothing.
+        NotAReplica { id: String } =
+            ("InvalidDBInstanceState", 400, "DB Instance {id} is not a read replica."),
         /// The snapshot identifier is taken.
         DbSnapshotAlreadyExists { id: String } =
             ("DBSnapshotAlreadyExists", 400, "Cannot create the snapshot because a snapshot with the identifier {id} already exists."),

@@ -97,6 +97,7 @@ pub(crate) fn create(svc: &RdsService, ctx: &RequestContext, input: &Value) -> O
         maintenance_window: s(input, "PreferredMaintenanceWindow")
             .unwrap_or("sun:05:00-sun:05:30")
             .into(),
+        replica_source: None,
     };
     let key = Scope::regional(ctx).key(&id);
     insert(svc, &key, &inst)?;

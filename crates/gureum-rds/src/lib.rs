@@ -20,6 +20,7 @@ pub mod errors;
 mod instances;
 mod output;
 pub mod parameters;
+mod replicas;
 pub mod snapshots;
 pub mod subnet_groups;
 mod tags;
@@ -126,6 +127,9 @@ pub struct DbInstance {
     pub backup_window: String,
     /// `PreferredMaintenanceWindow`.
     pub maintenance_window: String,
+    /// The instance this one is a read replica of.
+    #[serde(default)]
+    pub replica_source: Option<String>,
 }
 
 /// The EC2 subnets a subnet group names, read through EC2.
@@ -278,6 +282,12 @@ impl RdsService {
     fn reboot_db_instance(&self, ctx: &RequestContext, input: Value) -> OpResult {
         instances::reboot(self, ctx, &input)
     }
+    fn create_db_instance_read_replica(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        replicas::create(self, ctx, &input)
+    }
+    fn promote_read_replica(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        replicas::promote(self, ctx, &input)
+    }
     fn create_db_snapshot(&self, ctx: &RequestContext, input: Value) -> OpResult {
         snapshots::create(self, ctx, &input)
     }
@@ -340,6 +350,8 @@ gureum_core::service_operations! {
     "StopDBInstance" => stop_db_instance,
     "StartDBInstance" => start_db_instance,
     "RebootDBInstance" => reboot_db_instance,
+    "CreateDBInstanceReadReplica" => create_db_instance_read_replica,
+    "PromoteReadReplica" => promote_read_replica,
     "CreateDBSnapshot" => create_db_snapshot,
     "DescribeDBSnapshots" => describe_db_snapshots,
     "DeleteDBSnapshot" => delete_db_snapshot,

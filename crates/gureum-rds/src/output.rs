@@ -72,7 +72,6 @@ pub fn instance(svc: &RdsService, ctx: &RequestContext, inst: &DbInstance) -> Va
         "MultiAZ": inst.multi_az,
         "EngineVersion": inst.engine_version,
         "AutoMinorVersionUpgrade": true,
-        "ReadReplicaDBInstanceIdentifiers": [],
         "LicenseModel": engine.license(),
         "OptionGroupMemberships": [{
             "OptionGroupName": format!("default:{}-{}", inst.engine, major),
@@ -98,6 +97,15 @@ pub fn instance(svc: &RdsService, ctx: &RequestContext, inst: &DbInstance) -> Va
     if let Some(db) = &inst.db_name {
         v["DBName"] = json!(db);
     }
+    if let Some(source) = &inst.replica_source {
+        v["ReadReplicaSourceDBInstanceIdentifier"] = json!(source);
+        v["StatusInfos"] = json!([{
+            "StatusType": "read replication",
+            "Normal": inst.status != "failed",
+            "Status": if inst.status == "failed" { "error" } else { "replicating" },
+        }]);
+    }
+    v["ReadReplicaDBInstanceIdentifiers"] = json!(crate::replicas::of(svc, ctx, &inst.id));
     if let Some(iops) = inst.iops {
         v["Iops"] = json!(iops);
     }

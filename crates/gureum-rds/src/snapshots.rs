@@ -276,6 +276,7 @@ pub(crate) fn restore(svc: &RdsService, ctx: &RequestContext, input: &Value) -> 
         tags: crate::tags::parse(input),
         created_ms: ctx.clock.now_millis(),
         pending: Pending::default(),
+        replica_source: None,
         storage_type: s(input, "StorageType")
             .unwrap_or(&source.storage_type)
             .to_string(),
@@ -284,7 +285,12 @@ pub(crate) fn restore(svc: &RdsService, ctx: &RequestContext, input: &Value) -> 
     let key = Scope::regional(ctx).key(&new_id);
     crate::instances::insert(svc, &key, &inst)?;
     let launch = crate::instances::launch_for(svc, &ctx.account_id, &ctx.region, &inst);
-    svc.engines
-        .launch(key, launch, Some(svc.engines.snapshot_dir(&snap_key)));
+    svc.engines.launch(
+        key,
+        launch,
+        Some(crate::engine::Seed::Copy(
+            svc.engines.snapshot_dir(&snap_key),
+        )),
+    );
     Ok(json!({ "DBInstance": crate::output::instance(svc, ctx, &inst) }))
 }

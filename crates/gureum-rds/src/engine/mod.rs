@@ -45,6 +45,23 @@ pub struct Launch {
     pub params: Vec<(String, String)>,
 }
 
+/// Where a new instance's data comes from, when not from a fresh cluster.
+#[derive(Clone, Debug)]
+pub enum Seed {
+    /// A copy of a snapshot's data directory.
+    Copy(PathBuf),
+    /// A base backup of a running PostgreSQL at `port` that then follows
+    /// it by streaming replication (a read replica).
+    Replica {
+        /// The source engine's port on loopback.
+        port: u16,
+        /// A superuser of the source.
+        user: String,
+        /// Its password.
+        password: String,
+    },
+}
+
 /// One running engine process.
 struct Proc {
     pid: i32,
@@ -138,13 +155,13 @@ impl Engines {
     /// Starts instance `key`'s engine on a thread: initialised first when
     /// it has no data yet (or from the copy in `from`), `available` once
     /// it accepts connections, `failed` if it cannot start.
-    pub fn launch(self: &Arc<Self>, key: String, launch: Launch, from: Option<PathBuf>) {
+    pub fn launch(self: &Arc<Self>, key: String, launch: Launch, from: Option<Seed>) {
         if !self.enabled.load(Ordering::SeqCst) {
             return;
         }
         let me = self.clone();
         spawn_work(move || {
-            let result = me.start_blocking(&key, &launch, from.as_deref());
+            let result = me.start_blocking(&key, &launch, from.as_ref());
             me.finish_start(&key, result);
         });
     }
@@ -163,7 +180,7 @@ impl Engines {
         &self,
         key: &str,
         launch: &Launch,
-        from: Option<&Path>,
+        from: Option<&Seed>,
     ) -> std::io::Result<u16> {
         if !Self::installed(launch.engine) {
             return Err(std::io::Error::other(format!(
@@ -177,7 +194,16 @@ impl Engines {
             process::grant_traverse(&dir);
         }
         if let Some(from) = from {
-            process::copy_dir(&from.join("data"), &dir.join("data"))?;
+            match from {
+                Seed::Copy(snapshot) => {
+                    process::copy_dir(&snapshot.join("data"), &dir.join("data"))?
+                }
+                Seed::Replica {
+                    port,
+                    user,
+                    password,
+                } => postgres::replica_backup(*port, user, password, &dir)?,
+            }
             if launch.engine.is_postgres() {
                 postgres::adopt(&dir)?;
             } else {
@@ -381,6 +407,19 @@ impl Engines {
             let _ = mariadb::write_config(&dir, proc.port, params);
             mariadb::set_global(&dir, changed);
         }
+    }
+
+    /// Promotes a PostgreSQL standby on a thread (`modifying` → `available`).
+    pub fn promote(self: &Arc<Self>, key: String, user: String, password: String) {
+        let me = self.clone();
+        spawn_work(move || {
+            let port = me.running.lock().get(&key).map(|p| p.port);
+            let result = match port {
+                Some(port) => postgres::promote(port, &user, &password).map(|()| port),
+                None => Err(std::io::Error::other("the engine is not running")),
+            };
+            me.finish_start(&key, result);
+        });
     }
 
     /// Changes the master user's password in the running engine.

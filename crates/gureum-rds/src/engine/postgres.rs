@@ -279,19 +279,57 @@ pub fn bootstrap(port: u16, launch: &Launch, admin_password: &str) -> std::io::R
     }
 }
 
+/// Ends recovery on a standby: it becomes a primary of its own.
+pub fn promote(port: u16, user: &str, password: &str) -> std::io::Result<()> {
+    let launch = Launch {
+        engine: crate::catalog::Engine::Postgres,
+        user: user.to_string(),
+        password: password.to_string(),
+        db_name: None,
+        ports: vec![],
+        params: vec![],
+    };
+    psql(port, &launch, "SELECT pg_promote()")
+}
+
 /// Applies dynamic parameters now (`gureum.conf` was rewritten): reload.
 pub fn reload(pid: i32) {
     super::process::signal(pid, "HUP");
 }
 
+/// A standby of the PostgreSQL at `port` in `dir/data`: a base backup
+/// with `-R`, which writes `standby.signal` and the connection to stream
+/// the source's WAL from.
+pub fn replica_backup(port: u16, user: &str, password: &str, dir: &Path) -> std::io::Result<()> {
+    let launch = Launch {
+        engine: crate::catalog::Engine::Postgres,
+        user: user.to_string(),
+        password: password.to_string(),
+        db_name: None,
+        ports: vec![],
+        params: vec![],
+    };
+    base_backup_with(port, &launch, dir, &["-R"])
+}
+
 /// A consistent copy of the running cluster into `dest/data`
 /// (`pg_basebackup` with the WAL streamed alongside).
 pub fn base_backup(port: u16, launch: &Launch, dest: &Path) -> std::io::Result<()> {
+    base_backup_with(port, launch, dest, &[])
+}
+
+fn base_backup_with(
+    port: u16,
+    launch: &Launch,
+    dest: &Path,
+    extra: &[&str],
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dest)?;
     let out = Command::new(bin("pg_basebackup"))
         .arg("-D")
         .arg(dest.join("data"))
         .args(["-h", "127.0.0.1", "-X", "stream", "-c", "fast", "-w"])
+        .args(extra)
         .arg("-p")
         .arg(port.to_string())
         .arg("-U")
