@@ -260,6 +260,27 @@ def test_a_promoted_replica_accepts_writes(rds, pg):
 
 
 @needs_postgres
+def test_an_engine_refusing_its_parameters_shows_incompatible_parameters_until_fixed(rds):
+    rds.create_db_parameter_group(
+        DBParameterGroupName="huge", DBParameterGroupFamily="postgres15", Description="too big"
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="huge",
+        Parameters=[{"ParameterName": "shared_buffers", "ParameterValue": "1073741823", "ApplyMethod": "pending-reboot"}],
+    )
+    create_pg(rds, "pgbad", DBParameterGroupName="huge")
+    wait_status(rds, "pgbad", "incompatible-parameters", timeout=60)
+    rds.reset_db_parameter_group(
+        DBParameterGroupName="huge",
+        Parameters=[{"ParameterName": "shared_buffers", "ApplyMethod": "pending-reboot"}],
+    )
+    rds.reboot_db_instance(DBInstanceIdentifier="pgbad")
+    inst = wait_status(rds, "pgbad")
+    assert psql(inst["Endpoint"]["Port"], "SELECT 1") == "1"
+    rds.delete_db_instance(DBInstanceIdentifier="pgbad", SkipFinalSnapshot=True)
+
+
+@needs_postgres
 def test_a_crashed_engine_shows_failed(gureum, rds):
     create_pg(rds, "pgcrash")
     wait_status(rds, "pgcrash")

@@ -472,7 +472,11 @@ pub(crate) fn reboot(svc: &RdsService, ctx: &RequestContext, input: &Value) -> O
         }
     }
     let inst = update(svc, &key, id, |inst| {
-        if inst.status != "available" {
+        // A reboot is how new parameters are tried after an engine refused them.
+        if !matches!(
+            inst.status.as_str(),
+            "available" | "incompatible-parameters"
+        ) {
             return Err(RdsError::NotAvailable {
                 id: inst.id.clone(),
             }

@@ -23,6 +23,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The file an instance directory gets once its master user and database exist.
+const BOOTSTRAPPED: &str = "bootstrapped";
+
 /// How long an engine may take to accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long a graceful stop may take before the engine is killed.
@@ -69,6 +72,8 @@ struct Proc {
     engine: Engine,
     /// Set before Gureum ends it, so the exit is not a crash.
     expected: AtomicBool,
+    /// Set until it accepts connections: an exit then is the starter's to report.
+    starting: AtomicBool,
     done: Mutex<bool>,
     exited: Condvar,
 }
@@ -96,6 +101,8 @@ pub struct Engines {
     enabled: AtomicBool,
     /// Held while the PostgreSQL template is made.
     template_lock: Mutex<()>,
+    /// Instances whose engine is being started.
+    busy: Mutex<std::collections::HashSet<String>>,
 }
 
 /// What runs when background work on an instance finishes.
@@ -126,6 +133,7 @@ impl Engines {
             shutting_down: AtomicBool::new(false),
             enabled: AtomicBool::new(true),
             template_lock: Mutex::new(()),
+            busy: Mutex::new(Default::default()),
         })
     }
 
@@ -160,9 +168,11 @@ impl Engines {
             return;
         }
         let me = self.clone();
+        self.busy.lock().insert(key.clone());
         spawn_work(move || {
             let result = me.start_blocking(&key, &launch, from.as_ref());
             me.finish_start(&key, result);
+            me.busy.lock().remove(&key);
         });
     }
 
@@ -171,9 +181,34 @@ impl Engines {
             Ok(port) => self.set_status(key, "available", Some(port)),
             Err(e) => {
                 tracing::warn!(target: "gureum", "rds: {key}: {e}");
-                self.set_status(key, "failed", None);
+                let status = if self.refused_parameters(key) {
+                    "incompatible-parameters"
+                } else {
+                    "failed"
+                };
+                self.set_status(key, status, None);
             }
         }
+    }
+
+    /// Whether the engine's last words blame its configuration (a value
+    /// it rejects, or memory it cannot have): RDS's
+    /// `incompatible-parameters`.
+    fn refused_parameters(&self, key: &str) -> bool {
+        let dir = self.instance_dir(key);
+        let log = ["engine.log", "error.log"]
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+            .collect::<String>();
+        let tail = &log[log.len().saturating_sub(4096)..];
+        [
+            "invalid value for parameter",
+            "insufficient parameter settings",
+            "could not map anonymous shared memory",
+            "unknown variable",
+        ]
+        .iter()
+        .any(|m| tail.contains(m))
     }
 
     fn start_blocking(
@@ -210,6 +245,10 @@ impl Engines {
                 let _ = std::fs::remove_file(dir.join("mariadbd.pid"));
             }
         }
+        if from.is_some() {
+            // A copy carries its users and databases.
+            std::fs::write(dir.join(BOOTSTRAPPED), "")?;
+        }
         let fresh = !dir.join("data").exists();
         let mut admin_password = String::new();
         if fresh {
@@ -221,6 +260,13 @@ impl Engines {
                 }
                 _ => mariadb::init(&dir)?,
             }
+        }
+        // The master user and database come once the engine first runs
+        // (a first start that failed, on bad parameters, leaves them to
+        // the next).
+        let bootstrap = !dir.join(BOOTSTRAPPED).exists();
+        if bootstrap && admin_password.is_empty() && launch.engine.is_postgres() {
+            admin_password = self.postgres_template()?.1;
         }
         if launch.engine.is_postgres() && !fresh {
             postgres::clear_leftovers(&dir);
@@ -247,6 +293,7 @@ impl Engines {
             port,
             engine: launch.engine,
             expected: AtomicBool::new(false),
+            starting: AtomicBool::new(true),
             done: Mutex::new(false),
             exited: Condvar::new(),
         });
@@ -260,7 +307,9 @@ impl Engines {
                 let status = child.wait();
                 *watched.done.lock() = true;
                 watched.exited.notify_all();
-                if !watched.expected.load(Ordering::SeqCst) {
+                if !watched.expected.load(Ordering::SeqCst)
+                    && !watched.starting.load(Ordering::SeqCst)
+                {
                     tracing::warn!(target: "gureum", "rds: {watched_key}: engine exited ({status:?})");
                     set_status_in(&me_store, &me_table, &watched_key, "failed", None);
                 }
@@ -288,12 +337,14 @@ impl Engines {
             // Only while starting: an engine is watched by its wait() after.
             std::thread::sleep(Duration::from_millis(25));
         }
-        if fresh {
+        if bootstrap {
             match launch.engine {
                 Engine::Postgres => postgres::bootstrap(port, launch, &admin_password)?,
                 _ => mariadb::bootstrap(&dir, launch)?,
             }
+            std::fs::write(dir.join(BOOTSTRAPPED), "")?;
         }
+        proc.starting.store(false, Ordering::SeqCst);
         Ok(port)
     }
 
@@ -338,10 +389,12 @@ impl Engines {
     /// Restarts the engine on a thread (`rebooting` → `available`).
     pub fn reboot(self: &Arc<Self>, key: String, launch: Launch) {
         let me = self.clone();
+        self.busy.lock().insert(key.clone());
         spawn_work(move || {
             me.stop_blocking(&key);
             let result = me.start_blocking(&key, &launch, None);
             me.finish_start(&key, result);
+            me.busy.lock().remove(&key);
         });
     }
 
@@ -439,6 +492,12 @@ impl Engines {
 
     /// Stops the engine and removes the instance's files.
     pub fn destroy(&self, key: &str) {
+        // An engine still starting (a delete right after a create) is
+        // waited for, so that no engine starts on a removed directory.
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while self.busy.lock().contains(key) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         self.stop_blocking(key);
         let _ = std::fs::remove_dir_all(self.instance_dir(key));
     }
@@ -536,6 +595,9 @@ fn set_status_in(store: &Store, table: &Table<DbInstance>, key: &str, to: &str, 
                 inst.status.as_str(),
                 "creating" | "starting" | "rebooting" | "backing-up" | "modifying" | "failed"
             ),
+            "incompatible-parameters" => {
+                !matches!(inst.status.as_str(), "deleting" | "stopping" | "stopped")
+            }
             "stopped" => inst.status == "stopping",
             _ => true,
         };
