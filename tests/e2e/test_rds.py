@@ -415,3 +415,16 @@ def test_subnet_groups_need_subnets_in_two_availability_zones(gureum, rds):
     with pytest.raises(ClientError) as e:
         rds.create_db_subnet_group(DBSubnetGroupName="bad", DBSubnetGroupDescription="d", SubnetIds=["subnet-0000"])
     assert e.value.response["Error"]["Code"] == "InvalidSubnet"
+
+
+@needs_postgres
+def test_a_reset_ends_the_engines_and_forgets_the_instances(gureum, rds, pg):
+    pid = health_rds(gureum)["000000000000/us-east-1/pg1"]["pid"]
+    req = urllib.request.Request(gureum.endpoint + "/_gureum/reset?service=rds", method="POST", data=b"")
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert json.load(r)["status"] == "ok"
+    assert not alive(pid)
+    assert health_rds(gureum) == {}
+    with pytest.raises(ClientError) as e:
+        rds.describe_db_instances(DBInstanceIdentifier="pg1")
+    assert e.value.response["Error"]["Code"] == "DBInstanceNotFound"

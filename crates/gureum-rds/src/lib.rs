@@ -195,6 +195,13 @@ impl RdsService {
         });
     }
 
+    /// Ends the engines and removes their data after the store's RDS
+    /// tables were cleared or replaced; an import's instances start again
+    /// as fresh engines only when created again.
+    fn reset(&self) {
+        self.engines.reset();
+    }
+
     /// Ends every engine (graceful, then killed): Gureum is stopping.
     pub fn shutdown(&self) {
         self.engines.shutdown();
@@ -343,6 +350,7 @@ impl RdsService {
 
 gureum_core::service_operations! {
     RdsService, "rds",
+    reset = reset,
     "CreateDBInstance" => create_db_instance,
     "DescribeDBInstances" => describe_db_instances,
     "ModifyDBInstance" => modify_db_instance,

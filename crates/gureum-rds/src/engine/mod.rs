@@ -507,6 +507,17 @@ impl Engines {
         let _ = std::fs::remove_dir_all(self.snapshot_dir(key));
     }
 
+    /// Forgets every instance's engine and data: the store's RDS tables
+    /// were cleared or replaced (`/_gureum/reset`, an import).
+    pub fn reset(&self) {
+        let procs: Vec<Arc<Proc>> = self.running.lock().drain().map(|(_, p)| p).collect();
+        for proc in &procs {
+            end(proc);
+        }
+        let _ = std::fs::remove_dir_all(self.root.join("instances"));
+        let _ = std::fs::remove_dir_all(self.root.join("snapshots"));
+    }
+
     /// Ends every engine: all asked to stop at once, then each waited for.
     pub fn shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
