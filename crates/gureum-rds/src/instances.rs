@@ -141,9 +141,32 @@ pub(crate) fn resume_all(svc: &RdsService) {
     let Ok(all) = svc.instances.scan_prefix("") else {
         return;
     };
+    // Work a stop of Gureum cut short: its engine is gone with it.
+    if let Ok(snaps) = svc.snapshots.scan_prefix("") {
+        for (key, _) in snaps.into_iter().filter(|(_, s)| s.status == "creating") {
+            let cut = std::io::Error::other("Gureum stopped during the copy");
+            crate::snapshots::finish(&svc.store, &svc.snapshots, &key, Err(cut));
+        }
+    }
     for (key, inst) in all {
-        if !RUNNING.contains(&inst.status.as_str()) || svc.engines.is_running(&key) {
+        if svc.engines.is_running(&key) {
             continue;
+        }
+        match inst.status.as_str() {
+            "stopping" => {
+                let _ = update(svc, &key, &inst.id, |i| {
+                    i.status = "stopped".into();
+                    Ok(())
+                });
+                continue;
+            }
+            "deleting" => {
+                svc.engines.destroy(&key);
+                let _ = svc.instances.delete(&key);
+                continue;
+            }
+            status if !RUNNING.contains(&status) => continue,
+            _ => {}
         }
         let mut parts = key.splitn(3, '/');
         let (Some(account), Some(region)) = (parts.next(), parts.next()) else {

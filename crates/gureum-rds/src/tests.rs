@@ -239,3 +239,119 @@ fn max_records_outside_20_to_100_is_refused() {
         "Invalid value 5 for MaxRecords. Must be between 20 and 100"
     );
 }
+
+/// Two subnets in `us-east-1a`, one in `us-east-1b`, one in another VPC.
+struct FakeSubnets;
+
+impl crate::Subnets for FakeSubnets {
+    fn subnet(&self, _account: &str, _region: &str, id: &str) -> Option<crate::SubnetInfo> {
+        let (vpc, az) = match id {
+            "subnet-a1" | "subnet-a2" => ("vpc-1", "us-east-1a"),
+            "subnet-b1" => ("vpc-1", "us-east-1b"),
+            "subnet-other" => ("vpc-2", "us-east-1b"),
+            _ => return None,
+        };
+        Some(crate::SubnetInfo {
+            id: id.into(),
+            vpc_id: vpc.into(),
+            az: az.into(),
+        })
+    }
+}
+
+#[test]
+fn subnet_groups_must_cover_two_availability_zones_of_one_vpc() {
+    let svc = svc();
+    svc.set_subnets(std::sync::Arc::new(FakeSubnets));
+    let group = |name: &str, ids: &[&str]| {
+        call(
+            &svc,
+            "CreateDBSubnetGroup",
+            json!({"DBSubnetGroupName": name, "DBSubnetGroupDescription": "d", "SubnetIds": ids}),
+        )
+    };
+    let e = group("g", &["subnet-a1", "subnet-a2"]).expect_err("one az");
+    assert_eq!(e.code, "DBSubnetGroupDoesNotCoverEnoughAZs");
+    assert!(e.message.ends_with("Current coverage: 1"), "{}", e.message);
+    let e = group("g", &["subnet-a1", "subnet-other"]).expect_err("two vpcs");
+    assert_eq!(e.code, "InvalidSubnet");
+    let out = group("g", &["subnet-a1", "subnet-b1"]).expect("two azs");
+    assert_eq!(out["DBSubnetGroup"]["VpcId"], "vpc-1");
+    let e = group("G", &["subnet-a1", "subnet-b1"]).expect_err("taken");
+    assert_eq!(e.code, "DBSubnetGroupAlreadyExists");
+    let mut input = create_input("db1");
+    input["DBSubnetGroupName"] = json!("g");
+    call(&svc, "CreateDBInstance", input).expect("created in the group");
+    let e = call(
+        &svc,
+        "DeleteDBSubnetGroup",
+        json!({"DBSubnetGroupName": "g"}),
+    )
+    .expect_err("in use");
+    assert_eq!(e.code, "InvalidDBSubnetGroupStateFault");
+}
+
+#[test]
+fn describe_pages_with_markers_and_filters_by_engine() {
+    let svc = svc();
+    for i in 0..25 {
+        call(&svc, "CreateDBInstance", create_input(&format!("db{i:02}"))).expect("created");
+    }
+    let first = call(&svc, "DescribeDBInstances", json!({"MaxRecords": 20})).expect("page");
+    assert_eq!(first["DBInstances"].as_array().map(Vec::len), Some(20));
+    let marker = first["Marker"].as_str().expect("marker").to_string();
+    let rest = call(
+        &svc,
+        "DescribeDBInstances",
+        json!({"MaxRecords": 20, "Marker": marker}),
+    )
+    .expect("page 2");
+    assert_eq!(rest["DBInstances"].as_array().map(Vec::len), Some(5));
+    assert!(rest.get("Marker").is_none());
+    let none = call(
+        &svc,
+        "DescribeDBInstances",
+        json!({"Filters": [{"Name": "engine", "Values": ["mariadb"]}]}),
+    )
+    .expect("filtered");
+    assert_eq!(none["DBInstances"], json!([]));
+    let e = call(
+        &svc,
+        "DescribeDBInstances",
+        json!({"Filters": [{"Name": "colour", "Values": ["x"]}]}),
+    )
+    .expect_err("filter");
+    assert_eq!(e.message, "Unrecognized filter name: colour");
+}
+
+#[test]
+fn identifiers_are_stored_lowercase_and_found_in_any_case() {
+    let svc = svc();
+    call(&svc, "CreateDBInstance", create_input("MyDb")).expect("created");
+    let out = call(
+        &svc,
+        "DescribeDBInstances",
+        json!({"DBInstanceIdentifier": "MYDB"}),
+    )
+    .expect("found");
+    assert_eq!(out["DBInstances"][0]["DBInstanceIdentifier"], "mydb");
+    assert_eq!(
+        out["DBInstances"][0]["DBInstanceArn"],
+        "arn:aws:rds:us-east-1:123456789012:db:mydb"
+    );
+}
+
+#[test]
+fn engine_versions_default_and_unknown_ones_are_refused() {
+    let svc = svc();
+    let out = call(&svc, "CreateDBInstance", create_input("db1")).expect("created");
+    assert_eq!(out["DBInstance"]["EngineVersion"], "15.12");
+    assert_eq!(
+        out["DBInstance"]["DBParameterGroups"][0]["DBParameterGroupName"],
+        "default.postgres15"
+    );
+    let mut input = create_input("db2");
+    input["EngineVersion"] = json!("9.9");
+    let e = call(&svc, "CreateDBInstance", input).expect_err("version");
+    assert_eq!(e.message, "Cannot find version 9.9 for postgres");
+}

@@ -103,6 +103,8 @@ pub struct Engines {
     template_lock: Mutex<()>,
     /// Instances whose engine is being started.
     busy: Mutex<std::collections::HashSet<String>>,
+    /// Ports chosen for engines that have not bound them yet.
+    promised_ports: Mutex<std::collections::HashSet<u16>>,
 }
 
 /// What runs when background work on an instance finishes.
@@ -134,6 +136,7 @@ impl Engines {
             enabled: AtomicBool::new(true),
             template_lock: Mutex::new(()),
             busy: Mutex::new(Default::default()),
+            promised_ports: Mutex::new(Default::default()),
         })
     }
 
@@ -271,15 +274,38 @@ impl Engines {
         if launch.engine.is_postgres() && !fresh {
             postgres::clear_leftovers(&dir);
         }
-        let port = process::pick_port(&launch.ports)?;
+        // Two engines starting at once must not both take a port that is
+        // free only until the first binds it.
+        let port = {
+            let mut promised = self.promised_ports.lock();
+            let port = process::pick_port(&launch.ports, &promised)?;
+            promised.insert(port);
+            port
+        };
+        let result = self.run_engine(key, launch, &dir, port, bootstrap, &admin_password);
+        self.promised_ports.lock().remove(&port);
+        result
+    }
+
+    /// Starts the engine on `port` and waits until it accepts connections
+    /// (then creates the master user and database when `bootstrap`).
+    fn run_engine(
+        &self,
+        key: &str,
+        launch: &Launch,
+        dir: &Path,
+        port: u16,
+        bootstrap: bool,
+        admin_password: &str,
+    ) -> std::io::Result<u16> {
         let mut cmd = match launch.engine {
             Engine::Postgres => {
-                postgres::write_params(&dir, &launch.params)?;
-                postgres::command(&dir, port)
+                postgres::write_params(dir, &launch.params)?;
+                postgres::command(dir, port)
             }
             _ => {
-                mariadb::write_config(&dir, port, &launch.params)?;
-                mariadb::command(&dir)
+                mariadb::write_config(dir, port, &launch.params)?;
+                mariadb::command(dir)
             }
         };
         let log = std::fs::OpenOptions::new()
@@ -324,7 +350,7 @@ impl Engines {
             }
             let ready = match launch.engine {
                 Engine::Postgres => postgres::ready(port),
-                _ => mariadb::ready(&dir),
+                _ => mariadb::ready(dir),
             };
             if ready {
                 break;
@@ -339,8 +365,8 @@ impl Engines {
         }
         if bootstrap {
             match launch.engine {
-                Engine::Postgres => postgres::bootstrap(port, launch, &admin_password)?,
-                _ => mariadb::bootstrap(&dir, launch)?,
+                Engine::Postgres => postgres::bootstrap(port, launch, admin_password)?,
+                _ => mariadb::bootstrap(dir, launch)?,
             }
             std::fs::write(dir.join(BOOTSTRAPPED), "")?;
         }

@@ -182,14 +182,23 @@ pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// `want` when it is free on loopback, else one the OS picks.
-pub fn pick_port(want: &[u16]) -> std::io::Result<u16> {
+/// Ports in `taken` (promised to engines still starting) are skipped.
+pub fn pick_port(want: &[u16], taken: &std::collections::HashSet<u16>) -> std::io::Result<u16> {
     for &port in want {
-        if port != 0 && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if port != 0
+            && !taken.contains(&port)
+            && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+        {
             return Ok(port);
         }
     }
-    let l = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-    Ok(l.local_addr()?.port())
+    loop {
+        let l = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        let port = l.local_addr()?.port();
+        if !taken.contains(&port) {
+            return Ok(port);
+        }
+    }
 }
 
 /// The first of `candidates` that exists.
