@@ -260,6 +260,24 @@ def test_a_promoted_replica_accepts_writes(rds, pg):
 
 
 @needs_postgres
+def test_deleting_a_source_promotes_its_replicas(rds):
+    create_pg(rds, "pgsrc")
+    wait_status(rds, "pgsrc")
+    rds.create_db_instance_read_replica(DBInstanceIdentifier="pgsrc-r", SourceDBInstanceIdentifier="pgsrc")
+    wait_status(rds, "pgsrc-r")
+    rds.delete_db_instance(DBInstanceIdentifier="pgsrc", SkipFinalSnapshot=True)
+    deadline = time.time() + 60
+    while True:
+        inst = rds.describe_db_instances(DBInstanceIdentifier="pgsrc-r")["DBInstances"][0]
+        if inst["DBInstanceStatus"] == "available" and "ReadReplicaSourceDBInstanceIdentifier" not in inst:
+            break
+        assert time.time() < deadline, inst["DBInstanceStatus"]
+        time.sleep(0.1)
+    assert psql(inst["Endpoint"]["Port"], "SELECT pg_is_in_recovery()") == "f"
+    rds.delete_db_instance(DBInstanceIdentifier="pgsrc-r", SkipFinalSnapshot=True)
+
+
+@needs_postgres
 def test_an_engine_refusing_its_parameters_shows_incompatible_parameters_until_fixed(rds):
     rds.create_db_parameter_group(
         DBParameterGroupName="huge", DBParameterGroupFamily="postgres15", Description="too big"

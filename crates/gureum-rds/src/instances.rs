@@ -425,6 +425,25 @@ pub(crate) fn delete(svc: &RdsService, ctx: &RequestContext, input: &Value) -> O
         Ok(())
     })?;
     let out = json!({ "DBInstance": crate::output::instance(svc, ctx, &inst) });
+    // As on RDS, the replicas of a deleted source become standalone.
+    for replica in crate::replicas::of(svc, ctx, &inst.id) {
+        let replica_key = Scope::regional(ctx).key(&replica);
+        if let Ok(r) = update(svc, &replica_key, &replica, |r| {
+            r.replica_source = None;
+            if r.status == "available" {
+                r.status = "modifying".into();
+            }
+            Ok(())
+        }) {
+            if r.status == "modifying" {
+                svc.engines.promote(
+                    replica_key,
+                    r.master_username.clone(),
+                    r.master_password.clone(),
+                );
+            }
+        }
+    }
     let launch = launch_for(svc, &ctx.account_id, &ctx.region, &inst);
     let engines = svc.engines.clone();
     let (store, table) = (svc.store.clone(), svc.instances.clone());
