@@ -343,6 +343,23 @@ def test_a_mariadb_instance_accepts_the_mariadb_client(gureum, rds):
     )
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "42"
+    # MariaDB is copied stopped: the instance backs up, then serves again.
+    rds.create_db_snapshot(DBSnapshotIdentifier="maria-snap", DBInstanceIdentifier="maria1")
+    deadline = time.time() + 90
+    while rds.describe_db_snapshots(DBSnapshotIdentifier="maria-snap")["DBSnapshots"][0]["Status"] != "available":
+        assert time.time() < deadline
+        time.sleep(0.2)
+    wait_status(rds, "maria1", timeout=120)
+    rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="maria2", DBSnapshotIdentifier="maria-snap")
+    restored = wait_status(rds, "maria2", timeout=120)
+    p = subprocess.run(
+        [MARIADB_CLIENT, "--no-defaults", "-h", "127.0.0.1", "-P", str(restored["Endpoint"]["Port"]), "-u", "admin",
+         f"-p{PASSWORD}", "shop", "-N", "-e", "SELECT id FROM t"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "42"
+    rds.delete_db_instance(DBInstanceIdentifier="maria2", SkipFinalSnapshot=True)
     pid = health_rds(gureum)["000000000000/us-east-1/maria1"]["pid"]
     rds.delete_db_instance(DBInstanceIdentifier="maria1", SkipFinalSnapshot=True)
     deadline = time.time() + 30
