@@ -24,6 +24,21 @@ fn client() -> Option<PathBuf> {
     find_program(&["/usr/bin/mariadb", "/usr/bin/mysql"])
 }
 
+/// The account Gureum administers the server with over its socket: the
+/// OS user it runs as (`unix_socket` authentication), `root` under root.
+fn os_user() -> String {
+    if super::process::engine_user().is_some() {
+        return "root".into();
+    }
+    std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "root".into())
+}
+
 /// Whether the server, its installer and client are all there.
 pub fn installed() -> bool {
     server().is_some() && install_db().is_some() && client().is_some()
@@ -38,7 +53,7 @@ pub fn init(dir: &Path) -> std::io::Result<()> {
         .arg("--no-defaults")
         .arg(format!("--datadir={}", dir.join("data").display()))
         .args([
-            "--user=root",
+            &format!("--user={}", os_user()),
             "--auth-root-authentication-method=socket",
             "--skip-test-db",
         ])
@@ -66,7 +81,7 @@ pub fn write_config(dir: &Path, port: u16, params: &[(String, String)]) -> std::
         "pid-file={}\n",
         dir.join("mariadbd.pid").display()
     ));
-    text.push_str("user=root\nskip-name-resolve\n");
+    text.push_str(&format!("user={}\nskip-name-resolve\n", os_user()));
     text.push_str(&format!("log-error={}\n", dir.join("error.log").display()));
     for (name, value) in params {
         text.push_str(&format!("{name}={value}\n"));
@@ -90,7 +105,9 @@ fn sql(dir: &Path, statement: &str) -> std::io::Result<()> {
         .arg("--no-defaults")
         .arg("--protocol=socket")
         .arg(format!("--socket={}", socket(dir).display()))
-        .args(["-u", "root", "-e"])
+        .arg("-u")
+        .arg(os_user())
+        .arg("-e")
         .arg(statement)
         .stdin(Stdio::null())
         .output()?;
