@@ -260,6 +260,33 @@ def test_a_promoted_replica_accepts_writes(rds, pg):
 
 
 @needs_postgres
+def test_a_managed_master_password_lives_in_secrets_manager_and_opens_the_engine(gureum, rds):
+    inst = rds.create_db_instance(
+        DBInstanceIdentifier="pgmanaged", Engine="postgres", DBInstanceClass="db.t3.micro",
+        MasterUsername="master", ManageMasterUserPassword=True, AllocatedStorage=20, DBName="app",
+    )["DBInstance"]
+    arn = inst["MasterUserSecret"]["SecretArn"]
+    assert inst["MasterUserSecret"]["SecretStatus"] == "active"
+    assert ":secret:rds-db-" in arn
+    sm = gureum.client("secretsmanager")
+    secret = json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])
+    assert secret["username"] == "master"
+    inst = wait_status(rds, "pgmanaged")
+    assert psql(inst["Endpoint"]["Port"], "SELECT current_user", password=secret["password"]) == "master"
+    with pytest.raises(ClientError) as e:
+        rds.create_db_instance(
+            DBInstanceIdentifier="pgboth", Engine="postgres", DBInstanceClass="db.t3.micro",
+            MasterUsername="master", MasterUserPassword=PASSWORD, ManageMasterUserPassword=True,
+            AllocatedStorage=20,
+        )
+    assert e.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    rds.delete_db_instance(DBInstanceIdentifier="pgmanaged", SkipFinalSnapshot=True)
+    with pytest.raises(ClientError) as e:
+        sm.get_secret_value(SecretId=arn)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+@needs_postgres
 def test_deleting_a_source_promotes_its_replicas(rds):
     create_pg(rds, "pgsrc")
     wait_status(rds, "pgsrc")

@@ -130,6 +130,25 @@ pub struct DbInstance {
     /// The instance this one is a read replica of.
     #[serde(default)]
     pub replica_source: Option<String>,
+    /// The Secrets Manager secret holding the master password
+    /// (`ManageMasterUserPassword`), and its KMS key.
+    #[serde(default)]
+    pub master_secret: Option<(String, String)>,
+}
+
+/// Where RDS keeps master passwords it manages: Secrets Manager.
+pub trait MasterSecrets: Send + Sync {
+    /// Creates secret `name` holding `secret` (as the caller) and answers
+    /// its ARN.
+    fn create(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        secret: &str,
+        kms_key: Option<&str>,
+    ) -> Result<String, gureum_core::AwsError>;
+    /// Deletes the secret `arn` at once (its instance is gone).
+    fn delete(&self, ctx: &RequestContext, arn: &str);
 }
 
 /// The EC2 subnets a subnet group names, read through EC2.
@@ -158,6 +177,7 @@ pub struct RdsService {
     subnet_groups: Table<subnet_groups::SubnetGroup>,
     engines: Arc<engine::Engines>,
     subnets: parking_lot::RwLock<Option<Arc<dyn Subnets>>>,
+    secrets: parking_lot::RwLock<Option<Arc<dyn MasterSecrets>>>,
     resumed: std::sync::Once,
 }
 
@@ -174,6 +194,7 @@ impl RdsService {
             subnet_groups: store.table("rds.subnet_groups"),
             engines,
             subnets: Default::default(),
+            secrets: Default::default(),
             resumed: std::sync::Once::new(),
             store,
         }
@@ -182,6 +203,11 @@ impl RdsService {
     /// Reads EC2 subnets through `subnets` (subnet groups).
     pub fn set_subnets(&self, subnets: Arc<dyn Subnets>) {
         *self.subnets.write() = Some(subnets);
+    }
+
+    /// Keeps managed master passwords through `secrets`.
+    pub fn set_secrets(&self, secrets: Arc<dyn MasterSecrets>) {
+        *self.secrets.write() = Some(secrets);
     }
 
     /// Runs on Gureum's clock each second: the first call starts the

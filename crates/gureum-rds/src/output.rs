@@ -109,6 +109,10 @@ pub fn instance(svc: &RdsService, ctx: &RequestContext, inst: &DbInstance) -> Va
     if let Some(iops) = inst.iops {
         v["Iops"] = json!(iops);
     }
+    if let Some((arn, kms)) = &inst.master_secret {
+        v["MasterUserSecret"] =
+            json!({"SecretArn": arn, "SecretStatus": "active", "KmsKeyId": kms});
+    }
     // RDS shows no endpoint until the instance first comes up.
     if inst.port != 0 {
         v["Endpoint"] = json!({

@@ -71,6 +71,7 @@ pub(crate) fn create(svc: &RdsService, ctx: &RequestContext, input: &Value) -> O
         created_ms: ctx.clock.now_millis(),
         pending: Pending::default(),
         replica_source: Some(source.id.clone()),
+        master_secret: None,
         az: s(input, "AvailabilityZone")
             .unwrap_or(&source.az)
             .to_string(),

@@ -277,6 +277,7 @@ pub(crate) fn restore(svc: &RdsService, ctx: &RequestContext, input: &Value) -> 
         created_ms: ctx.clock.now_millis(),
         pending: Pending::default(),
         replica_source: None,
+        master_secret: None,
         storage_type: s(input, "StorageType")
             .unwrap_or(&source.storage_type)
             .to_string(),

@@ -178,6 +178,7 @@ impl Registry {
             sqs.clone(),
             sns.clone(),
         ];
+        crate::rds_wiring::use_secrets(&rds, &list);
         Registry {
             services: list.into_iter().map(|s| (s.model_name(), s)).collect(),
             authorizer,
