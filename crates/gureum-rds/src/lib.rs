@@ -18,6 +18,7 @@ mod catalog;
 pub mod engine;
 pub mod errors;
 mod instances;
+mod maintenance;
 mod output;
 pub mod parameters;
 mod replicas;
@@ -179,6 +180,8 @@ pub struct RdsService {
     subnets: parking_lot::RwLock<Option<Arc<dyn Subnets>>>,
     secrets: parking_lot::RwLock<Option<Arc<dyn MasterSecrets>>>,
     resumed: std::sync::Once,
+    /// The minute of Gureum's clock maintenance windows were last checked in.
+    last_minute: std::sync::atomic::AtomicI64,
 }
 
 impl RdsService {
@@ -196,6 +199,7 @@ impl RdsService {
             subnets: Default::default(),
             secrets: Default::default(),
             resumed: std::sync::Once::new(),
+            last_minute: Default::default(),
             store,
         }
     }
@@ -210,15 +214,24 @@ impl RdsService {
         *self.secrets.write() = Some(secrets);
     }
 
-    /// Runs on Gureum's clock each second: the first call starts the
-    /// engines of instances that were running when Gureum last stopped.
-    /// Nothing else happens per tick (engines are watched by blocking
-    /// waits, not polls).
-    pub fn tick(&self) {
+    /// Runs on Gureum's clock each second (`now_ms`): the first call
+    /// starts the engines of instances that were running when Gureum last
+    /// stopped; then, once a minute, modifications waiting for their
+    /// maintenance window are applied when it is open. Engines themselves
+    /// are watched by blocking waits, not polls.
+    pub fn tick(&self, now_ms: i64) {
         self.resumed.call_once(|| {
             self.engines.prepare();
             instances::resume_all(self);
         });
+        let minute = now_ms.div_euclid(60_000);
+        if self
+            .last_minute
+            .swap(minute, std::sync::atomic::Ordering::Relaxed)
+            != minute
+        {
+            maintenance::apply_due(self, now_ms);
+        }
     }
 
     /// Ends the engines and removes their data after the store's RDS

@@ -355,3 +355,46 @@ fn engine_versions_default_and_unknown_ones_are_refused() {
     let e = call(&svc, "CreateDBInstance", input).expect_err("version");
     assert_eq!(e.message, "Cannot find version 9.9 for postgres");
 }
+
+#[test]
+fn modifications_without_apply_immediately_wait_for_the_maintenance_window() {
+    let svc = svc();
+    call(&svc, "CreateDBInstance", create_input("db1")).expect("created");
+    let key = "123456789012/us-east-1/db1";
+    crate::instances::update(&svc, key, "db1", |i| {
+        i.status = "available".into();
+        Ok(())
+    })
+    .expect("available");
+    let out = call(
+        &svc,
+        "ModifyDBInstance",
+        json!({"DBInstanceIdentifier": "db1", "DBInstanceClass": "db.t3.large", "AllocatedStorage": 50}),
+    )
+    .expect("modified");
+    assert_eq!(out["DBInstance"]["DBInstanceClass"], "db.t3.micro");
+    assert_eq!(
+        out["DBInstance"]["PendingModifiedValues"],
+        json!({"DBInstanceClass": "db.t3.large", "AllocatedStorage": 50})
+    );
+    // Sunday 2026-12-06 05:10 UTC: inside the default sun:05:00-sun:05:30.
+    svc.tick(1_796_533_800_000 - 3_600_000);
+    let still = call(
+        &svc,
+        "DescribeDBInstances",
+        json!({"DBInstanceIdentifier": "db1"}),
+    )
+    .expect("described");
+    assert_eq!(still["DBInstances"][0]["DBInstanceClass"], "db.t3.micro");
+    svc.tick(1_796_533_800_000);
+    let out = call(
+        &svc,
+        "DescribeDBInstances",
+        json!({"DBInstanceIdentifier": "db1"}),
+    )
+    .expect("described");
+    let inst = &out["DBInstances"][0];
+    assert_eq!(inst["DBInstanceClass"], "db.t3.large");
+    assert_eq!(inst["AllocatedStorage"], 50);
+    assert_eq!(inst["PendingModifiedValues"], json!({}));
+}

@@ -245,7 +245,7 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.lambda.reap_idle();
             state.registry.lambda.poll_event_sources();
             // RDS restarts its running instances' engines on the first tick.
-            state.registry.rds.tick();
+            state.registry.rds.tick(now);
             // S3 lifecycle rules on the same clock (free without rules).
             state.registry.s3.run_lifecycle(&state.clock);
         })
