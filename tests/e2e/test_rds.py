@@ -205,8 +205,9 @@ def test_a_dynamic_parameter_applied_immediately_reaches_the_engine_without_rebo
 @needs_postgres
 def test_stop_frees_the_engine_and_start_brings_the_same_data_back(gureum, rds, pg):
     pid = health_rds(gureum)["000000000000/us-east-1/pg1"]["pid"]
-    rds.stop_db_instance(DBInstanceIdentifier="pg1")
+    rds.stop_db_instance(DBInstanceIdentifier="pg1", DBSnapshotIdentifier="at-stop")
     wait_status(rds, "pg1", "stopped")
+    assert rds.describe_db_snapshots(DBSnapshotIdentifier="at-stop")["DBSnapshots"][0]["Status"] == "available"
     assert not alive(pid)
     assert "000000000000/us-east-1/pg1" not in health_rds(gureum)
     with pytest.raises(ClientError) as e:

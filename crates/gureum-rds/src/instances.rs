@@ -516,13 +516,26 @@ pub(crate) fn delete(svc: &RdsService, ctx: &RequestContext, input: &Value) -> O
 
 pub(crate) fn stop(svc: &RdsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let id = s(input, "DBInstanceIdentifier").unwrap_or("");
-    let (key, _) = get(svc, ctx, id)?;
-    if s(input, "DBSnapshotIdentifier").is_some() {
-        return Err(AwsError::not_implemented(
-            "rds",
-            "StopDBInstance with DBSnapshotIdentifier",
-        ));
+    let (key, current) = get(svc, ctx, id)?;
+    let snapshot_id = match s(input, "DBSnapshotIdentifier") {
+        Some(sid) => Some(validate::identifier("DBSnapshotIdentifier", sid)?),
+        None => None,
+    };
+    if current.status != "available" {
+        return Err(RdsError::NotAvailable { id: current.id }.into());
     }
+    // A snapshot asked for with the stop is a copy of the stopped data.
+    let snapshot = match &snapshot_id {
+        Some(sid) => {
+            let (snap_key, _) = crate::snapshots::begin(svc, ctx, sid, &current, "manual")?;
+            let (store, table) = (svc.store.clone(), svc.snapshots.clone());
+            let dest = svc.engines.snapshot_dir(&snap_key);
+            let done: crate::engine::Done =
+                Box::new(move |result| crate::snapshots::finish(&store, &table, &snap_key, result));
+            Some((dest, done))
+        }
+        None => None,
+    };
     let inst = update(svc, &key, id, |inst| {
         if inst.status != "available" {
             return Err(RdsError::NotAvailable {
@@ -533,7 +546,7 @@ pub(crate) fn stop(svc: &RdsService, ctx: &RequestContext, input: &Value) -> OpR
         inst.status = "stopping".into();
         Ok(())
     })?;
-    svc.engines.stop(key);
+    svc.engines.stop(key, snapshot);
     Ok(json!({ "DBInstance": crate::output::instance(svc, ctx, &inst) }))
 }
 

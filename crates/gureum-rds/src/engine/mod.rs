@@ -404,10 +404,15 @@ impl Engines {
     }
 
     /// Stops the engine on a thread, then sets the status `stopped`.
-    pub fn stop(self: &Arc<Self>, key: String) {
+    /// With `snapshot`, the stopped data is copied to its directory first
+    /// and its completion reported.
+    pub fn stop(self: &Arc<Self>, key: String, snapshot: Option<(PathBuf, Done)>) {
         let me = self.clone();
         spawn_work(move || {
             me.stop_blocking(&key);
+            if let Some((dest, done)) = snapshot {
+                done(me.copy_data(&key, &dest, None));
+            }
             me.set_status(&key, "stopped", None);
         });
     }
