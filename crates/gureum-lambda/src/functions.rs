@@ -188,6 +188,7 @@ impl LambdaService {
             ));
         };
         check_timeout(&input)?;
+        self.check_role(ctx, name, str_member(&input, "Role"))?;
         let upload = code::upload_from(input.get("Code").unwrap_or(&Value::Null), fetched)?;
         let now = ctx.clock.now_millis();
         let key = Scope::regional(ctx).key(name);
@@ -501,6 +502,9 @@ impl LambdaService {
         }
         check_timeout(&input)?;
         let name = str_member(&input, "FunctionName");
+        if let Some(role) = input.get("Role").and_then(Value::as_str) {
+            self.check_role(ctx, parse_name(name).0, role)?;
+        }
         let now = ctx.clock.now_millis();
         let revision = input
             .get("RevisionId")

@@ -307,6 +307,7 @@ impl LambdaService {
             region: region.to_string(),
             endpoint: self.endpoint.get().cloned(),
             service: self.task_roots(),
+            roles: self.roles.get().cloned(),
         }
     }
 
@@ -359,6 +360,7 @@ pub(crate) struct Runner {
     region: String,
     endpoint: Option<String>,
     service: TaskRoots,
+    roles: Option<Arc<crate::credentials::ExecutionRoles>>,
 }
 
 fn log_stream(version: &str) -> String {
@@ -415,11 +417,6 @@ impl Runner {
             (s("LAMBDA_TASK_ROOT"), root.clone()),
             (s("AWS_REGION"), self.region.clone()),
             (s("AWS_DEFAULT_REGION"), self.region.clone()),
-            // Gureum takes a 12-digit key id as that account's root (its
-            // non-strict convention); STS role credentials come later.
-            (s("AWS_ACCESS_KEY_ID"), self.account.clone()),
-            (s("AWS_SECRET_ACCESS_KEY"), s("gureum-lambda")),
-            (s("AWS_SESSION_TOKEN"), s("gureum-lambda")),
             (s("TZ"), s(":UTC")),
             (s("LANG"), s("en_US.UTF-8")),
             (s("PYTHONPATH"), root.clone()),
@@ -428,6 +425,29 @@ impl Runner {
         if let Some(url) = &self.endpoint {
             env.push((s("AWS_ENDPOINT_URL"), url.clone()));
         }
+        let credentials = match &self.roles {
+            Some(roles) => {
+                let arn = c["FunctionArn"].as_str().unwrap_or_default();
+                let unqualified = arn.split(':').take(7).collect::<Vec<_>>().join(":");
+                let role = c["Role"].as_str().unwrap_or_default();
+                let creds = roles.credentials(role, &unqualified)?;
+                (
+                    creds.access_key_id,
+                    creds.secret_access_key,
+                    creds.session_token,
+                )
+            }
+            // Without STS (unit tests), Gureum takes a 12-digit key id as
+            // that account's root (its non-strict convention).
+            None => (self.account.clone(), s("gureum-lambda"), s("gureum-lambda")),
+        };
+        // New credentials start new environments; older ones keep theirs.
+        let key_id = credentials.0.clone();
+        env.extend([
+            (s("AWS_ACCESS_KEY_ID"), credentials.0),
+            (s("AWS_SECRET_ACCESS_KEY"), credentials.1),
+            (s("AWS_SESSION_TOKEN"), credentials.2),
+        ]);
         // Code read in place starts a fresh environment when it changes.
         let changed = match &f.host_dir {
             Some(dir) => format!(":{}", crate::code::fingerprint(std::path::Path::new(dir))),
@@ -435,7 +455,7 @@ impl Runner {
         };
         Ok(Spec {
             key: format!(
-                "{}:{}{changed}",
+                "{}:{}{changed}:{key_id}",
                 c["FunctionArn"].as_str().unwrap_or_default(),
                 c["RevisionId"].as_str().unwrap_or_default()
             ),

@@ -20,6 +20,7 @@
 //! `lambda.mappings` (`UUID` → [`mappings::Mapping`]).
 
 pub mod code;
+pub mod credentials;
 pub mod environment;
 pub mod errors;
 pub mod event_invoke;
@@ -90,6 +91,7 @@ pub struct LambdaService {
     pub(crate) queues: OnceLock<Arc<dyn mappings::QueueSource>>,
     pub(crate) busy_mappings: parking_lot::Mutex<std::collections::HashSet<String>>,
     pub(crate) code_objects: OnceLock<Arc<dyn code::CodeObjects>>,
+    pub(crate) roles: OnceLock<Arc<credentials::ExecutionRoles>>,
 }
 
 impl LambdaService {
@@ -113,6 +115,34 @@ impl LambdaService {
             queues: OnceLock::new(),
             busy_mappings: Default::default(),
             code_objects: OnceLock::new(),
+            roles: OnceLock::new(),
+        }
+    }
+
+    /// Gives execution environments their role's credentials, assumed
+    /// through `sessions` (STS) on `clock`; without it (unit tests) they
+    /// get the account root's.
+    pub fn with_role_sessions(
+        self,
+        sessions: Arc<dyn gureum_kit::role_sessions::RoleSessions>,
+        clock: gureum_core::Clock,
+    ) -> Self {
+        let _ = self
+            .roles
+            .set(Arc::new(credentials::ExecutionRoles::new(sessions, clock)));
+        self
+    }
+
+    /// Checks that Lambda can assume `role` for the function `name`.
+    pub(crate) fn check_role(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        role: &str,
+    ) -> Result<(), AwsError> {
+        match self.roles.get() {
+            Some(roles) => roles.check(role, &functions::arn_for(ctx, name)),
+            None => Ok(()),
         }
     }
 

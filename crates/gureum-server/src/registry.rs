@@ -79,7 +79,8 @@ impl Registry {
             .with_queues(Arc::new(crate::lambda_sources::SqsQueues::new(
                 sqs.clone(),
                 clock.clone(),
-            ))),
+            )))
+            .with_role_sessions(sts.clone(), clock.clone()),
         );
         // SNS's `lambda` subscriptions invoke through Lambda.
         sns.set_functions(Arc::new(crate::sns_functions::SnsToLambda(lambda.clone())));
