@@ -27,6 +27,7 @@ pub mod config;
 pub mod conn;
 pub mod gunzip;
 pub mod lambda_sources;
+pub mod lambdax_wiring;
 mod panic_guard;
 pub mod pipeline;
 pub mod post_object;

@@ -141,6 +141,10 @@ impl Registry {
                 .with_notifications(gureum_s3::notifications::Notifier {
                     sqs: sqs.clone(),
                     events: service_events.clone(),
+                    targets: Some(Arc::new(crate::lambdax_wiring::S3Targets {
+                        sns: sns.clone(),
+                        lambda: lambda.clone(),
+                    })),
                 })
                 .with_authorizer(authorizer.clone()),
         );
