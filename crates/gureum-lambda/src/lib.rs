@@ -11,7 +11,8 @@
 //!   through the [`logs::FunctionLogs`] seam.
 //!
 //! - Versions and aliases ([`versions`]), weighted routing included.
-//! - SQS event source mappings and their poller ([`mappings`]).
+//! - SQS event source mappings and their poller ([`mappings`]), DynamoDB
+//!   stream mappings ([`stream_mappings`]).
 //!
 //! Tables: `lambda.functions` (`account/region/name` → [`Function`]),
 //! `lambda.versions` (`account/region/name/NNNNNNNNNN` → [`Function`]),
@@ -30,6 +31,7 @@ pub mod logs;
 pub mod mappings;
 pub mod policy;
 pub mod runtime_api;
+pub mod stream_mappings;
 pub mod versions;
 
 use errors::LambdaError;
@@ -92,6 +94,7 @@ pub struct LambdaService {
     pub(crate) busy_mappings: parking_lot::Mutex<std::collections::HashSet<String>>,
     pub(crate) code_objects: OnceLock<Arc<dyn code::CodeObjects>>,
     pub(crate) roles: OnceLock<Arc<credentials::ExecutionRoles>>,
+    pub(crate) streams: OnceLock<Arc<dyn stream_mappings::StreamSource>>,
 }
 
 impl LambdaService {
@@ -116,6 +119,7 @@ impl LambdaService {
             busy_mappings: Default::default(),
             code_objects: OnceLock::new(),
             roles: OnceLock::new(),
+            streams: OnceLock::new(),
         }
     }
 

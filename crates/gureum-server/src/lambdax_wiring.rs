@@ -1,5 +1,7 @@
 //! Wiring for Lambda's event sources: S3's notifications to SNS topics and
-//! Lambda functions ([`gureum_s3::destinations::NotificationTargets`]).
+//! Lambda functions ([`gureum_s3::destinations::NotificationTargets`]),
+//! and DynamoDB streams for Lambda's stream mappings
+//! ([`gureum_lambda::stream_mappings::StreamSource`]).
 
 use gureum_core::{AwsError, Clock};
 use gureum_lambda::LambdaService;
@@ -51,5 +53,38 @@ impl NotificationTargets for S3Targets {
         self.lambda
             .invoke_from_service(sender, function_arn, event.as_bytes(), true)
             .map(|_| ())
+    }
+}
+
+/// Lambda's DynamoDB stream mappings read through DynamoDB Streams, on
+/// Gureum's clock (records expire on it).
+pub struct DynamoDbStreams {
+    /// The streams.
+    pub streams: Arc<gureum_dynamodb::DynamoDbStreamsService>,
+    /// Gureum's clock.
+    pub clock: Clock,
+}
+
+impl gureum_lambda::stream_mappings::StreamSource for DynamoDbStreams {
+    fn latest(&self, account: &str, region: &str, stream_arn: &str) -> Result<u64, AwsError> {
+        self.streams.latest_position(account, region, stream_arn)
+    }
+
+    fn read(
+        &self,
+        account: &str,
+        region: &str,
+        stream_arn: &str,
+        from: u64,
+        max: usize,
+    ) -> Result<Vec<(u64, serde_json::Value)>, AwsError> {
+        self.streams.read_from(
+            account,
+            region,
+            stream_arn,
+            from,
+            max,
+            self.clock.now_millis(),
+        )
     }
 }

@@ -136,6 +136,11 @@ impl Registry {
             .with_events(service_events.clone())
             .with_parameters(ssm.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
+        let streams = Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone()));
+        lambda.set_streams(Arc::new(crate::lambdax_wiring::DynamoDbStreams {
+            streams: streams.clone(),
+            clock: clock.clone(),
+        }));
         let s3 = Arc::new(
             gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
                 .with_notifications(gureum_s3::notifications::Notifier {
@@ -156,7 +161,7 @@ impl Registry {
             iam.clone(),
             sts,
             dynamodb.clone(),
-            Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone())),
+            streams,
             Arc::new(ec2),
             kms.clone(),
             lambda.clone(),

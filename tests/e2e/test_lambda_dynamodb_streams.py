@@ -1,0 +1,129 @@
+"""DynamoDB stream event source mappings: a PutItem reaches the function
+as AWS's DynamoDB stream record, from TRIM_HORIZON or LATEST, through
+FilterCriteria, and after a restart the mapping resumes where it was."""
+import io
+import json
+import time
+import zipfile
+
+import botocore.exceptions
+import pytest
+
+ACCOUNT = "000000000000"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/stream-role"
+
+FORWARD = """
+import boto3, json, os
+def handler(event, context):
+    sqs = boto3.client("sqs")
+    for r in event["Records"]:
+        sqs.send_message(QueueUrl=os.environ["QUEUE"], MessageBody=json.dumps(r))
+    return {"batchItemFailures": []}
+"""
+
+
+def zipped(text):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", text)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def env(gureum):
+    iam = gureum.client("iam")
+    iam.create_role(RoleName="stream-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="stream-role", PolicyName="sqs", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}))
+    ddb, sqs, lam = gureum.client("dynamodb"), gureum.client("sqs"), gureum.client("lambda")
+    stream = ddb.create_table(
+        TableName="orders", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    queues = {}
+    for name in ("all", "filtered"):
+        queues[name] = sqs.create_queue(QueueName=f"seen-{name}")["QueueUrl"]
+        lam.create_function(FunctionName=f"fwd-{name}", Runtime="python3.12", Role=ROLE,
+                            Handler="app.handler", Code={"ZipFile": zipped(FORWARD)}, Timeout=30,
+                            Environment={"Variables": {"QUEUE": queues[name]}})
+        lam.get_waiter("function_active_v2").wait(FunctionName=f"fwd-{name}")
+    return {"stream": stream, "queues": queues, "lam": lam, "ddb": ddb}
+
+
+def received(gureum, url, count, timeout=20):
+    sqs = gureum.client("sqs")
+    out, deadline = [], time.time() + timeout
+    while len(out) < count and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            out.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return out
+
+
+def refused(lam, **kw):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_event_source_mapping(**kw)
+    return e.value.response["Error"]
+
+
+def test_a_mapping_needs_an_existing_stream_and_a_starting_position(env):
+    lam, stream = env["lam"], env["stream"]
+    missing = stream.replace("orders", "nope")
+    err = refused(lam, FunctionName="fwd-all", EventSourceArn=missing, StartingPosition="LATEST")
+    assert (err["Code"], err["Message"]) == ("InvalidParameterValueException", f"Stream not found: {missing}")
+    err = refused(lam, FunctionName="fwd-all", EventSourceArn=stream)
+    assert err["Code"] == "InvalidParameterValueException" and "startingPosition" in err["Message"]
+    err = refused(lam, FunctionName="fwd-all", EventSourceArn=stream, StartingPosition="LATEST",
+                  FilterCriteria={"Filters": [{"Pattern": '{"eventName": "INSERT"}'}]})
+    assert err["Message"] == "Invalid filter pattern definition."
+
+
+def test_a_put_item_reaches_the_function_as_awss_stream_record(gureum, env):
+    ddb, lam, stream = env["ddb"], env["lam"], env["stream"]
+    ddb.put_item(TableName="orders", Item={"id": {"S": "o-1"}, "amount": {"N": "10"}})
+    made = lam.create_event_source_mapping(
+        FunctionName="fwd-all", EventSourceArn=stream, StartingPosition="TRIM_HORIZON", BatchSize=10,
+        MaximumRetryAttempts=2, BisectBatchOnFunctionError=True,
+        FunctionResponseTypes=["ReportBatchItemFailures"])
+    assert made["StartingPosition"] == "TRIM_HORIZON" and made["BatchSize"] == 10
+    assert made["MaximumRetryAttempts"] == 2 and made["BisectBatchOnFunctionError"] is True
+    ddb.update_item(TableName="orders", Key={"id": {"S": "o-1"}}, UpdateExpression="SET amount = :t",
+                    ExpressionAttributeValues={":t": {"N": "12"}})
+    insert, modify = received(gureum, env["queues"]["all"], 2)
+    assert insert["eventName"] == "INSERT" and insert["eventSource"] == "aws:dynamodb"
+    assert insert["eventSourceARN"] == stream and insert["awsRegion"] == "us-east-1"
+    d = insert["dynamodb"]
+    assert d["Keys"] == {"id": {"S": "o-1"}}
+    assert d["NewImage"] == {"id": {"S": "o-1"}, "amount": {"N": "10"}}
+    assert d["StreamViewType"] == "NEW_AND_OLD_IMAGES" and d["SizeBytes"] > 0
+    assert modify["eventName"] == "MODIFY"
+    assert modify["dynamodb"]["OldImage"]["amount"] == {"N": "10"}
+    assert modify["dynamodb"]["NewImage"]["amount"] == {"N": "12"}
+    assert int(modify["dynamodb"]["SequenceNumber"]) > int(d["SequenceNumber"])
+    got = lam.get_event_source_mapping(UUID=made["UUID"])
+    assert got["State"] == "Enabled" and got["LastProcessingResult"] == "OK"
+
+
+def test_filter_criteria_drop_records_no_pattern_matches_and_latest_skips_the_past(gureum, env):
+    ddb, lam = env["ddb"], env["lam"]
+    lam.create_event_source_mapping(
+        FunctionName="fwd-filtered", EventSourceArn=env["stream"], StartingPosition="LATEST",
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"dynamodb": {"NewImage": {"kind": {"S": ["keep"]}}}})}]})
+    ddb.put_item(TableName="orders", Item={"id": {"S": "o-2"}, "kind": {"S": "skip"}})
+    ddb.put_item(TableName="orders", Item={"id": {"S": "o-3"}, "kind": {"S": "keep"}})
+    got = received(gureum, env["queues"]["filtered"], 1)
+    assert [r["dynamodb"]["Keys"]["id"]["S"] for r in got] == ["o-3"]
+    assert received(gureum, env["queues"]["filtered"], 1, timeout=3) == []
+
+
+def test_mappings_resume_after_a_restart(gureum, env):
+    received(gureum, env["queues"]["all"], 10, timeout=3)
+    gureum.restart(kill=True)
+    gureum.client("dynamodb").delete_item(TableName="orders", Key={"id": {"S": "o-1"}})
+    got = received(gureum, env["queues"]["all"], 1)
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in got] == [("REMOVE", "o-1")]
+    assert got[0]["dynamodb"]["OldImage"]["amount"] == {"N": "12"}
