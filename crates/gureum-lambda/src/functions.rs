@@ -58,7 +58,7 @@ pub fn not_found(ctx: &RequestContext, name: &str) -> AwsError {
     .into()
 }
 
-fn last_modified(ms: i64) -> String {
+pub(crate) fn last_modified(ms: i64) -> String {
     gureum_core::timestamp::format_iso8601(ms).replace('Z', "+0000")
 }
 

@@ -18,7 +18,8 @@
 //! `lambda.versions` (`account/region/name/NNNNNNNNNN` → [`Function`]),
 //! `lambda.aliases` (`account/region/name/ALIAS` → alias configuration)
 //! `lambda.code` (raw, `account/region/name/SHA256HEX` → zip bytes) and
-//! `lambda.mappings` (`UUID` → [`mappings::Mapping`]).
+//! `lambda.mappings` (`UUID` → [`mappings::Mapping`]) and `lambda.urls`
+//! (`URL_ID` → [`urls::UrlConfig`]).
 
 pub mod code;
 pub mod credentials;
@@ -32,6 +33,7 @@ pub mod mappings;
 pub mod policy;
 pub mod runtime_api;
 pub mod stream_mappings;
+pub mod urls;
 pub mod versions;
 
 use errors::LambdaError;
@@ -95,6 +97,7 @@ pub struct LambdaService {
     pub(crate) code_objects: OnceLock<Arc<dyn code::CodeObjects>>,
     pub(crate) roles: OnceLock<Arc<credentials::ExecutionRoles>>,
     pub(crate) streams: OnceLock<Arc<dyn stream_mappings::StreamSource>>,
+    pub(crate) urls: Table<urls::UrlConfig>,
 }
 
 impl LambdaService {
@@ -111,6 +114,7 @@ impl LambdaService {
             versions: store.table("lambda.versions"),
             aliases: store.table("lambda.aliases"),
             mappings: store.table("lambda.mappings"),
+            urls: store.table("lambda.urls"),
             store,
             pool: environment::Pool::new(),
             logs,
@@ -343,22 +347,26 @@ gureum_core::service_operations! {
     "AddPermission" => add_permission,
     "CreateAlias" => create_alias,
     "CreateEventSourceMapping" => create_event_source_mapping,
+    "CreateFunctionUrlConfig" => create_function_url_config,
     "DeleteAlias" => delete_alias,
     "DeleteEventSourceMapping" => delete_event_source_mapping,
     "DeleteFunction" => delete_function,
     "DeleteFunctionConcurrency" => delete_function_concurrency,
     "DeleteFunctionEventInvokeConfig" => delete_function_event_invoke_config,
+    "DeleteFunctionUrlConfig" => delete_function_url_config,
     "GetAlias" => get_alias,
     "GetEventSourceMapping" => get_event_source_mapping,
     "GetAccountSettings" => get_account_settings,
     "GetFunction" => get_function,
     "GetFunctionConcurrency" => get_function_concurrency,
     "GetFunctionEventInvokeConfig" => get_function_event_invoke_config,
+    "GetFunctionUrlConfig" => get_function_url_config,
     "GetFunctionConfiguration" => get_function_configuration,
     "GetPolicy" => get_policy,
     "ListAliases" => list_aliases,
     "ListEventSourceMappings" => list_event_source_mappings,
     "ListFunctionEventInvokeConfigs" => list_function_event_invoke_configs,
+    "ListFunctionUrlConfigs" => list_function_url_configs,
     "ListFunctions" => list_functions,
     "ListTags" => list_tags,
     "ListVersionsByFunction" => list_versions_by_function,
@@ -372,6 +380,7 @@ gureum_core::service_operations! {
     "UpdateEventSourceMapping" => update_event_source_mapping,
     "UpdateFunctionConfiguration" => update_function_configuration,
     "UpdateFunctionEventInvokeConfig" => update_function_event_invoke_config,
+    "UpdateFunctionUrlConfig" => update_function_url_config,
 }
 
 #[cfg(test)]

@@ -140,6 +140,9 @@ fn health(state: &AppState) -> AdminResponse {
         // The address is set when the port is bound, before any request.
         let endpoints = json!({
             "api": state.endpoint.get().map(|a| format!("http://{a}")),
+            "lambda_url": state.endpoint.get().map(|a| format!(
+                "http://URL_ID.lambda-url.REGION.localhost:{}", a.port()
+            )),
             "s3_website": state.endpoint.get().map(|a| format!(
                 "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
             )),

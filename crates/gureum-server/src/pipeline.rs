@@ -287,6 +287,12 @@ async fn handle_request(
             return crate::s3_website::serve(state, parts, bucket, remote, stream_out).await;
         }
     }
+    // Lambda function URLs, by host name or `/_aws/lambda-url/ID/…`.
+    if let Some((url_id, fn_path)) = crate::function_urls::target(host, raw_path) {
+        outcome.service = "lambda".into();
+        outcome.operation = "InvokeFunctionUrl".into();
+        return crate::function_urls::serve(state, parts, body, remote, url_id, fn_path).await;
+    }
     let vhost_bucket = match signing_service {
         None | Some("s3") => route::virtual_host_bucket(host),
         _ => None,
