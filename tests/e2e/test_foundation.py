@@ -157,6 +157,7 @@ def test_health_endpoints(gureum):
         assert body["operations"]["sts"]["implemented"] > 0
         assert body["endpoints"] == {
             "api": gureum.endpoint,
+            "lambda_url": f"http://URL_ID.lambda-url.REGION.localhost:{gureum.port}",
             "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
         }
         assert body["edition"] == "gureum"

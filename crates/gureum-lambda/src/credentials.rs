@@ -43,6 +43,11 @@ impl ExecutionRoles {
         }
     }
 
+    /// The clock credentials expire on (Gureum's).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Credentials of `role` for the function `function_arn` (unqualified),
     /// cached until they near expiry; AWS's `InvalidParameterValueException`
     /// when the role does not exist or does not trust Lambda.

@@ -100,6 +100,24 @@ pub fn settled(f: &Function, now: i64) -> Value {
     c
 }
 
+/// `DeadLetterConfig`: an SQS queue or SNS topic (`""` removes it).
+fn dead_letter(input: &Value) -> Result<Option<Value>, AwsError> {
+    let Some(arn) = input
+        .pointer("/DeadLetterConfig/TargetArn")
+        .and_then(Value::as_str)
+    else {
+        return Ok(None);
+    };
+    let service = arn.split(':').nth(2).unwrap_or_default();
+    let valid = arn.starts_with("arn:") && matches!(service, "sqs" | "sns");
+    if !arn.is_empty() && !valid {
+        return Err(invalid(format!(
+            "The target ARN {arn} is invalid: a dead-letter queue must be an SQS queue or SNS topic."
+        )));
+    }
+    Ok(Some(json!({"TargetArn": arn})))
+}
+
 impl LambdaService {
     /// `CreateFunction`, its code from S3 when `Code` names an object.
     pub(crate) async fn create_function(
@@ -139,7 +157,6 @@ impl LambdaService {
             &input,
             &[
                 "VpcConfig",
-                "DeadLetterConfig",
                 "KMSKeyArn",
                 "Layers",
                 "FileSystemConfigs",
@@ -218,6 +235,9 @@ impl LambdaService {
         });
         if let Some(vars) = input.pointer("/Environment/Variables") {
             config["Environment"] = json!({"Variables": vars});
+        }
+        if let Some(dlq) = dead_letter(&input)? {
+            config["DeadLetterConfig"] = dlq;
         }
         let tags = input
             .get("Tags")
@@ -470,7 +490,6 @@ impl LambdaService {
             &input,
             &[
                 "VpcConfig",
-                "DeadLetterConfig",
                 "KMSKeyArn",
                 "Layers",
                 "FileSystemConfigs",
@@ -533,6 +552,15 @@ impl LambdaService {
             }
             if let Some(e) = input.get("EphemeralStorage") {
                 f.config["EphemeralStorage"] = e.clone();
+            }
+            match dead_letter(&input)? {
+                Some(d) if d["TargetArn"] == "" => {
+                    if let Some(o) = f.config.as_object_mut() {
+                        o.remove("DeadLetterConfig");
+                    }
+                }
+                Some(d) => f.config["DeadLetterConfig"] = d,
+                None => {}
             }
             mark_updated(f, now);
             Ok(f.config.clone())

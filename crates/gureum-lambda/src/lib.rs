@@ -23,6 +23,7 @@
 
 pub mod code;
 pub mod credentials;
+pub mod destinations;
 pub mod environment;
 pub mod errors;
 pub mod event_invoke;
@@ -98,6 +99,7 @@ pub struct LambdaService {
     pub(crate) roles: OnceLock<Arc<credentials::ExecutionRoles>>,
     pub(crate) streams: OnceLock<Arc<dyn stream_mappings::StreamSource>>,
     pub(crate) urls: Table<urls::UrlConfig>,
+    pub(crate) destinations: OnceLock<Arc<dyn destinations::AsyncDestinations>>,
 }
 
 impl LambdaService {
@@ -124,6 +126,7 @@ impl LambdaService {
             code_objects: OnceLock::new(),
             roles: OnceLock::new(),
             streams: OnceLock::new(),
+            destinations: OnceLock::new(),
         }
     }
 
@@ -139,6 +142,12 @@ impl LambdaService {
             .roles
             .set(Arc::new(credentials::ExecutionRoles::new(sessions, clock)));
         self
+    }
+
+    /// Sends asynchronous invocations' records and dead letters through
+    /// `destinations` (set once, by the server, after EventBridge exists).
+    pub fn set_destinations(&self, destinations: Arc<dyn destinations::AsyncDestinations>) {
+        let _ = self.destinations.set(destinations);
     }
 
     /// Checks that Lambda can assume `role` for the function `name`.

@@ -88,3 +88,161 @@ impl gureum_lambda::stream_mappings::StreamSource for DynamoDbStreams {
         )
     }
 }
+
+/// Lambda's asynchronous destinations and dead-letter targets, sent as
+/// the function's execution role: its session's identity policies must
+/// allow the action (`sqs:SendMessage`, `sns:Publish`,
+/// `lambda:InvokeFunction`, `events:PutEvents`), then the owning service
+/// handles the call as it would the role's own request.
+pub struct RoleDestinations {
+    /// Queues.
+    pub sqs: Arc<gureum_sqs::SqsService>,
+    /// Topics.
+    pub sns: Arc<SnsService>,
+    /// Functions (weak: Lambda holds this).
+    pub lambda: std::sync::Weak<LambdaService>,
+    /// Event buses.
+    pub events: Arc<gureum_events::EventsService>,
+    /// STS's sessions, to find the role session's identity.
+    pub sessions: Arc<dyn gureum_auth::CredentialsProvider>,
+    /// Evaluates the role's policies.
+    pub authorizer: Arc<gureum_authz::Authorizer>,
+    /// Gureum's clock.
+    pub clock: Clock,
+    /// The server's runtime (destinations are sent from blocking threads).
+    pub runtime: Option<tokio::runtime::Handle>,
+}
+
+impl gureum_lambda::destinations::AsyncDestinations for RoleDestinations {
+    fn send(&self, d: &gureum_lambda::destinations::Delivery<'_>) -> Result<(), AwsError> {
+        use gureum_core::{AuthzTarget, Principal, RequestBody, RequestContext, Service};
+        use serde_json::json;
+        let parts: Vec<&str> = d.destination.splitn(6, ':').collect();
+        let [_, _, service, region, account, resource] = parts.as_slice() else {
+            return Err(AwsError::internal(format!(
+                "not a destination ARN: {}",
+                d.destination
+            )));
+        };
+        let credential = d.access_key_id.and_then(|k| self.sessions.lookup(k));
+        let (principal, session) = match credential {
+            Some(c) => (c.principal, c.session),
+            None => (
+                Principal::Root {
+                    account_id: d.account.to_string(),
+                },
+                None,
+            ),
+        };
+        let ctx = RequestContext {
+            account_id: d.account.to_string(),
+            region: region.to_string(),
+            principal,
+            access_key_id: d.access_key_id.map(str::to_string),
+            session,
+            request_id: gureum_core::id::request_id(),
+            clock: self.clock.clone(),
+            secure_transport: false,
+            source_ip: None,
+            host: None,
+        };
+        let lambda;
+        let (svc, operation, input, action): (&dyn Service, &str, serde_json::Value, &str) =
+            match *service {
+                "sqs" => {
+                    let mut input = json!({
+                        "QueueUrl": format!("http://sqs.{region}.localhost:4566/{account}/{resource}"),
+                        "MessageBody": d.body,
+                    });
+                    if let Some((request_id, message)) = d.dlq_attributes {
+                        input["MessageAttributes"] = json!({
+                            "RequestID": {"DataType": "String", "StringValue": request_id},
+                            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                            "ErrorMessage": {"DataType": "String", "StringValue": if message.is_empty() { "Unhandled" } else { message }},
+                        });
+                    }
+                    (self.sqs.as_ref(), "SendMessage", input, "sqs:SendMessage")
+                }
+                "sns" => (
+                    self.sns.as_ref(),
+                    "Publish",
+                    json!({"TopicArn": d.destination, "Message": d.body}),
+                    "sns:Publish",
+                ),
+                "lambda" => {
+                    lambda = self
+                        .lambda
+                        .upgrade()
+                        .ok_or_else(|| AwsError::internal("Lambda is gone"))?;
+                    use base64::Engine;
+                    let payload = base64::engine::general_purpose::STANDARD.encode(d.body);
+                    (
+                        lambda.as_ref(),
+                        "Invoke",
+                        json!({"FunctionName": d.destination, "InvocationType": "Event", "Payload": payload}),
+                        "lambda:InvokeFunction",
+                    )
+                }
+                "events" => (
+                    self.events.as_ref(),
+                    "PutEvents",
+                    json!({"Entries": [{
+                        "Source": "lambda",
+                        "DetailType": d.detail_type,
+                        "Detail": d.body,
+                        "EventBusName": d.destination,
+                        "Resources": [d.function_arn],
+                    }]}),
+                    "events:PutEvents",
+                ),
+                other => {
+                    return Err(AwsError::internal(format!(
+                        "Lambda cannot send to {other} destinations"
+                    )))
+                }
+            };
+        self.authorizer
+            .authorize(&ctx, &[AuthzTarget::new(action, d.destination)])
+            .map_err(|denied| AwsError::new("AccessDeniedException", 403, denied.message))?;
+        let Some(runtime) = &self.runtime else {
+            return Err(AwsError::internal("no runtime to send destinations on"));
+        };
+        let reply = runtime.block_on(svc.call_streaming(
+            &ctx,
+            operation,
+            input,
+            RequestBody::from_bytes(Default::default()),
+        ))?;
+        if reply.output["FailedEntryCount"].as_u64().unwrap_or(0) > 0 {
+            return Err(AwsError::internal(format!(
+                "EventBridge refused the record: {}",
+                reply.output["Entries"]
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl RoleDestinations {
+    /// Wires Lambda's destinations to the services that own them.
+    pub fn wire(
+        lambda: &Arc<LambdaService>,
+        sqs: &Arc<gureum_sqs::SqsService>,
+        sns: &Arc<SnsService>,
+        events: &Arc<gureum_events::EventsService>,
+        sts: &gureum_sts::StsService,
+        authorizer: &Arc<gureum_authz::Authorizer>,
+        clock: &Clock,
+    ) {
+        lambda.set_destinations(Arc::new(RoleDestinations {
+            sqs: sqs.clone(),
+            sns: sns.clone(),
+            lambda: Arc::downgrade(lambda),
+            events: events.clone(),
+            sessions: sts.credentials(),
+            authorizer: authorizer.clone(),
+            clock: clock.clone(),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        }));
+    }
+}

@@ -101,6 +101,15 @@ impl Registry {
             )),
         ));
         let service_events: Arc<dyn gureum_kit::service_events::ServiceEvents> = events.clone();
+        crate::lambdax_wiring::RoleDestinations::wire(
+            &lambda,
+            &sqs,
+            &sns,
+            &events,
+            &sts,
+            &authorizer,
+            clock,
+        );
         // CloudWatch: alarm actions publish to SNS (and are recorded),
         // alarm state changes go onto the default bus.
         let cloudwatch = Arc::new(gureum_cloudwatch::CloudWatchService::with_seams(
