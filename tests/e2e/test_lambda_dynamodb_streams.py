@@ -120,6 +120,52 @@ def test_filter_criteria_drop_records_no_pattern_matches_and_latest_skips_the_pa
     assert received(gureum, env["queues"]["filtered"], 1, timeout=3) == []
 
 
+PICKY = """
+import boto3, json, os
+def handler(event, context):
+    sqs = boto3.client("sqs")
+    seen = os.path.join(os.environ["TMPDIR"], "seen")
+    for r in event["Records"]:
+        key = r["dynamodb"]["Keys"]["id"]["S"]
+        sqs.send_message(QueueUrl=os.environ["QUEUE"], MessageBody=key)
+        if key == "again" and not os.path.exists(seen):
+            open(seen, "w").close()
+            return {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]}]}
+    return {}
+"""
+
+
+def test_a_reported_item_failure_is_retried_from_that_record_on(gureum, env):
+    ddb, lam, sqs = env["ddb"], env["lam"], gureum.client("sqs")
+    ddb.create_table(TableName="picky", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    stream = ddb.describe_table(TableName="picky")["Table"]["LatestStreamArn"]
+    url = sqs.create_queue(QueueName="picky-seen")["QueueUrl"]
+    lam.create_function(FunctionName="picky", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": zipped(PICKY)}, Timeout=30, Environment={"Variables": {"QUEUE": url}})
+    lam.get_waiter("function_active_v2").wait(FunctionName="picky")
+    for key in ("first", "again", "last"):
+        ddb.put_item(TableName="picky", Item={"id": {"S": key}})
+    lam.create_event_source_mapping(FunctionName="picky", EventSourceArn=stream, StartingPosition="TRIM_HORIZON",
+                                    BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
+    got = [m["body"] for m in received_raw(gureum, url, 4)]
+    # The first batch stops at "again"; the retry starts at it, not before.
+    assert got == ["first", "again", "again", "last"]
+    assert received_raw(gureum, url, 1, timeout=3) == []
+
+
+def received_raw(gureum, url, count, timeout=20):
+    sqs = gureum.client("sqs")
+    out, deadline = [], time.time() + timeout
+    while len(out) < count and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            out.append({"body": m["Body"]})
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return out
+
+
 def test_mappings_resume_after_a_restart(gureum, env):
     received(gureum, env["queues"]["all"], 10, timeout=3)
     gureum.restart(kill=True)
