@@ -37,6 +37,13 @@ def env(gureum):
         "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
     iam.put_role_policy(RoleName="stream-role", PolicyName="sqs", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}))
+    # What AWS's managed AWSLambdaDynamoDBExecutionRole grants.
+    iam.put_role_policy(RoleName="stream-role", PolicyName="streams", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+            "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"]}]}))
+    iam.create_role(RoleName="blind-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
     ddb, sqs, lam = gureum.client("dynamodb"), gureum.client("sqs"), gureum.client("lambda")
     stream = ddb.create_table(
         TableName="orders", BillingMode="PAY_PER_REQUEST",
@@ -80,6 +87,16 @@ def test_a_mapping_needs_an_existing_stream_and_a_starting_position(env):
     err = refused(lam, FunctionName="fwd-all", EventSourceArn=stream, StartingPosition="LATEST",
                   FilterCriteria={"Filters": [{"Pattern": '{"eventName": "INSERT"}'}]})
     assert err["Message"] == "Invalid filter pattern definition."
+
+
+def test_a_role_that_cannot_read_the_stream_is_refused(env):
+    lam, stream = env["lam"], env["stream"]
+    lam.create_function(FunctionName="blind", Runtime="python3.12", Role=f"arn:aws:iam::{ACCOUNT}:role/blind-role",
+                        Handler="app.handler", Code={"ZipFile": zipped(FORWARD)})
+    err = refused(lam, FunctionName="blind", EventSourceArn=stream, StartingPosition="LATEST")
+    assert (err["Code"], err["Message"]) == ("InvalidParameterValueException", (
+        f"Cannot access stream {stream}. Please ensure the role can perform the GetRecords, "
+        "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM."))
 
 
 def test_a_put_item_reaches_the_function_as_awss_stream_record(gureum, env):

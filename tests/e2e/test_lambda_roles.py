@@ -103,6 +103,17 @@ def test_changing_the_role_changes_what_new_environments_run_as(lam):
     lam.get_waiter("function_updated_v2").wait(FunctionName="whoami")
 
 
+def test_a_mapping_whose_role_cannot_receive_from_the_queue_is_refused(lam, gureum):
+    gureum.client("sqs").create_queue(QueueName="jobs")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_event_source_mapping(FunctionName="denied",
+                                        EventSourceArn=f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs")
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert e.value.response["Error"]["Message"] == (
+        "The function execution role does not have permissions to call ReceiveMessage on SQS")
+
+
+
 def test_functions_still_run_as_their_role_after_a_restart(lam, gureum):
     gureum.restart(kill=True)
     out = invoke(gureum.client("lambda"), "whoami")

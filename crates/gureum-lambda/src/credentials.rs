@@ -26,6 +26,15 @@ pub const RENEW_BEFORE_MS: i64 = 20 * 60 * 1000;
 /// The message AWS answers when Lambda cannot assume a function's role.
 pub const CANNOT_ASSUME: &str = "The role defined for the function cannot be assumed by Lambda.";
 
+/// What an execution role's identity policies allow (the server wires IAM's
+/// authorizer in): Lambda checks the role can read an event source when a
+/// mapping is created, as AWS does.
+pub trait RolePolicies: Send + Sync {
+    /// Whether the role session with key `access_key_id` may perform
+    /// `action` on `resource`.
+    fn allows(&self, access_key_id: &str, action: &str, resource: &str) -> bool;
+}
+
 /// Assumes functions' execution roles through STS.
 pub struct ExecutionRoles {
     sessions: Arc<dyn RoleSessions>,

@@ -513,7 +513,7 @@ fn log_stream(version: &str) -> String {
 impl Runner {
     /// The access key of the execution role session the function's
     /// environments run with (none without STS).
-    fn role_key(&self, f: &Function) -> Option<String> {
+    pub(crate) fn role_key(&self, f: &Function) -> Option<String> {
         let roles = self.roles.as_ref()?;
         let arn = f.config["FunctionArn"].as_str().unwrap_or_default();
         let unqualified = arn.split(':').take(7).collect::<Vec<_>>().join(":");

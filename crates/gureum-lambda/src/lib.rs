@@ -100,6 +100,7 @@ pub struct LambdaService {
     pub(crate) streams: OnceLock<Arc<dyn stream_mappings::StreamSource>>,
     pub(crate) urls: Table<urls::UrlConfig>,
     pub(crate) destinations: OnceLock<Arc<dyn destinations::AsyncDestinations>>,
+    pub(crate) role_policies: OnceLock<Arc<dyn credentials::RolePolicies>>,
 }
 
 impl LambdaService {
@@ -127,6 +128,7 @@ impl LambdaService {
             roles: OnceLock::new(),
             streams: OnceLock::new(),
             destinations: OnceLock::new(),
+            role_policies: OnceLock::new(),
         }
     }
 
@@ -148,6 +150,12 @@ impl LambdaService {
     /// `destinations` (set once, by the server, after EventBridge exists).
     pub fn set_destinations(&self, destinations: Arc<dyn destinations::AsyncDestinations>) {
         let _ = self.destinations.set(destinations);
+    }
+
+    /// Checks execution roles' permissions through `policies` (set once,
+    /// by the server).
+    pub fn set_role_policies(&self, policies: Arc<dyn credentials::RolePolicies>) {
+        let _ = self.role_policies.set(policies);
     }
 
     /// Checks that Lambda can assume `role` for the function `name`.

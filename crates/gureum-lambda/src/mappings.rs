@@ -133,6 +133,7 @@ impl LambdaService {
             )));
         }
         let (_, f) = self.find(ctx, str_member(&input, "FunctionName"))?;
+        self.check_source_access(ctx, &f, source, stream)?;
         let fname = parse_name(str_member(&input, "FunctionName"));
         let function_arn = match fname.1 {
             Some(q) => format!(
@@ -179,6 +180,45 @@ impl LambdaService {
         };
         self.mappings.put(&uuid, &mapping).map_err(AwsError::from)?;
         Ok(config)
+    }
+
+    /// AWS's check that the execution role can read the source: SQS's
+    /// `ReceiveMessage`, `DeleteMessage` and `GetQueueAttributes`, a
+    /// stream's `GetRecords`, `GetShardIterator`, `DescribeStream` and
+    /// `ListStreams`.
+    fn check_source_access(
+        &self,
+        ctx: &RequestContext,
+        f: &crate::Function,
+        source: &str,
+        stream: bool,
+    ) -> Result<(), AwsError> {
+        let Some(policies) = self.role_policies.get() else {
+            return Ok(());
+        };
+        let Some(key) = self.runner(&ctx.account_id, &ctx.region).role_key(f) else {
+            return Ok(());
+        };
+        if stream {
+            let all = [
+                ("dynamodb:GetRecords", source),
+                ("dynamodb:GetShardIterator", source),
+                ("dynamodb:DescribeStream", source),
+                ("dynamodb:ListStreams", "*"),
+            ];
+            if all.iter().all(|(a, r)| policies.allows(&key, a, r)) {
+                return Ok(());
+            }
+            return Err(invalid(format!("Cannot access stream {source}. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.")));
+        }
+        for action in ["ReceiveMessage", "DeleteMessage", "GetQueueAttributes"] {
+            if !policies.allows(&key, &format!("sqs:{action}"), source) {
+                return Err(invalid(format!(
+                    "The function execution role does not have permissions to call {action} on SQS"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn mapping(&self, ctx: &RequestContext, uuid: &str) -> Result<Mapping, AwsError> {

@@ -234,6 +234,11 @@ impl RoleDestinations {
         authorizer: &Arc<gureum_authz::Authorizer>,
         clock: &Clock,
     ) {
+        lambda.set_role_policies(Arc::new(RolePolicyCheck {
+            sessions: sts.credentials(),
+            authorizer: authorizer.clone(),
+            clock: clock.clone(),
+        }));
         lambda.set_destinations(Arc::new(RoleDestinations {
             sqs: sqs.clone(),
             sns: sns.clone(),
@@ -244,5 +249,39 @@ impl RoleDestinations {
             clock: clock.clone(),
             runtime: tokio::runtime::Handle::try_current().ok(),
         }));
+    }
+}
+
+/// Execution roles' identity policies, through STS's sessions and IAM's
+/// authorizer.
+pub struct RolePolicyCheck {
+    /// STS's sessions.
+    pub sessions: Arc<dyn gureum_auth::CredentialsProvider>,
+    /// Evaluates the role's policies.
+    pub authorizer: Arc<gureum_authz::Authorizer>,
+    /// Gureum's clock.
+    pub clock: Clock,
+}
+
+impl gureum_lambda::credentials::RolePolicies for RolePolicyCheck {
+    fn allows(&self, access_key_id: &str, action: &str, resource: &str) -> bool {
+        let Some(c) = self.sessions.lookup(access_key_id) else {
+            return false;
+        };
+        let ctx = gureum_core::RequestContext {
+            account_id: c.principal.account_id().unwrap_or_default().to_string(),
+            region: gureum_core::DEFAULT_REGION.to_string(),
+            principal: c.principal,
+            access_key_id: Some(access_key_id.to_string()),
+            session: c.session,
+            request_id: gureum_core::id::request_id(),
+            clock: self.clock.clone(),
+            secure_transport: false,
+            source_ip: None,
+            host: None,
+        };
+        self.authorizer
+            .authorize(&ctx, &[gureum_core::AuthzTarget::new(action, resource)])
+            .is_ok()
     }
 }
