@@ -173,6 +173,38 @@ def test_a_reported_item_failure_is_retried_from_that_record_on(gureum, env):
     assert received_raw(gureum, url, 1, timeout=3) == []
 
 
+POISON = """
+import boto3, os
+def handler(event, context):
+    keys = [r["dynamodb"]["Keys"]["id"]["S"] for r in event["Records"]]
+    boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE"], MessageBody=",".join(keys))
+    if "poison" in keys:
+        raise ValueError("poison")
+"""
+
+
+def test_a_failing_batch_is_bisected_then_skipped_after_its_retries(gureum, env):
+    ddb, lam, sqs = env["ddb"], env["lam"], gureum.client("sqs")
+    ddb.create_table(TableName="bisect", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    stream = ddb.describe_table(TableName="bisect")["Table"]["LatestStreamArn"]
+    url = sqs.create_queue(QueueName="bisect-seen")["QueueUrl"]
+    lam.create_function(FunctionName="poisoned", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": zipped(POISON)}, Timeout=30, Environment={"Variables": {"QUEUE": url}})
+    lam.get_waiter("function_active_v2").wait(FunctionName="poisoned")
+    for key in ("a", "b", "poison", "c"):
+        ddb.put_item(TableName="bisect", Item={"id": {"S": key}})
+    lam.create_event_source_mapping(FunctionName="poisoned", EventSourceArn=stream, StartingPosition="TRIM_HORIZON",
+                                    BatchSize=4, BisectBatchOnFunctionError=True, MaximumRetryAttempts=2)
+    batches = [m["body"] for m in received_raw(gureum, url, 6, timeout=30)]
+    # The batch fails and is halved; the good half passes; the poison is
+    # tried once and retried twice (halved again), then skipped, and the
+    # mapping moves on to what follows it.
+    assert batches == ["a,b,poison,c", "a,b", "poison,c", "poison", "poison", "c"]
+
+
 def received_raw(gureum, url, count, timeout=20):
     sqs = gureum.client("sqs")
     out, deadline = [], time.time() + timeout

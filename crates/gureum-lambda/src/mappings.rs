@@ -303,7 +303,17 @@ impl LambdaService {
             m.config["State"] = json!("Updating");
         }
         m.config["LastModified"] = json!(ctx.clock.now_millis() as f64 / 1000.0);
-        self.mappings.put(uuid, &m).map_err(AwsError::from)?;
+        // The poller may have moved a stream's position meanwhile: keep it.
+        let table = self.mappings.clone();
+        let config = m.config.clone();
+        self.store.write(|txn| {
+            let mut current = txn
+                .get(&table, uuid)
+                .map_err(AwsError::from)?
+                .ok_or_else(|| not_found(uuid))?;
+            current.config = config;
+            txn.put(&table, uuid, &current).map_err(AwsError::from)
+        })?;
         Ok(m.config)
     }
 
