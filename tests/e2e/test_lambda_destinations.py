@@ -119,3 +119,36 @@ def test_an_eventbridge_destination_puts_the_record_on_the_bus(gureum, env):
     assert event["source"] == "lambda"
     assert event["detail-type"] == "Lambda Function Invocation Result - Success"
     assert event["detail"]["responsePayload"] == {"ok": 1}
+
+
+def test_sns_and_lambda_destinations_get_the_record(gureum, env):
+    iam, sns, lam, sqs = gureum.client("iam"), gureum.client("sns"), env["lam"], env["sqs"]
+    iam.put_role_policy(RoleName="dest-role", PolicyName="more", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                                                 "Action": ["sns:Publish", "lambda:InvokeFunction"], "Resource": "*"}]}))
+    topic = sns.create_topic(Name="results")["TopicArn"]
+    for name in ("via-topic", "via-function"):
+        env["urls"][name] = sqs.create_queue(QueueName=name)["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=env["urls"]["via-topic"], Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                                                 "Action": "sqs:SendMessage", "Resource": queue_arn("via-topic")}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn("via-topic"),
+                  Attributes={"RawMessageDelivery": "true"})
+    relay = ("import boto3, json, os\n"
+             "def handler(event, context):\n"
+             "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody=json.dumps(event))\n")
+    lam.create_function(FunctionName="relay", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": zipped(relay)}, Timeout=30,
+                        Environment={"Variables": {"QUEUE": env["urls"]["via-function"]}})
+    lam.get_waiter("function_active_v2").wait(FunctionName="relay")
+    lam.put_function_event_invoke_config(FunctionName="flaky", MaximumRetryAttempts=0, DestinationConfig={
+        "OnSuccess": {"Destination": topic},
+        "OnFailure": {"Destination": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:relay"}})
+    lam.invoke(FunctionName="flaky", InvocationType="Event", Payload=json.dumps({"n": 2}))
+    [m] = received(env, "via-topic")
+    assert json.loads(m["Body"])["responsePayload"] == {"ok": 2}
+    lam.invoke(FunctionName="flaky", InvocationType="Event", Payload=json.dumps({"fail": 1}))
+    [m] = received(env, "via-function")
+    record = json.loads(m["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"] == {"fail": 1}
