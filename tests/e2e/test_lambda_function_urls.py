@@ -180,6 +180,22 @@ def test_an_aws_iam_url_needs_a_signature_and_iams_allow(gureum, lam):
     assert status == 403
 
 
+def test_an_alias_has_its_own_url(gureum, lam):
+    version = lam.publish_version(FunctionName="web")["Version"]
+    lam.create_alias(FunctionName="web", Name="live", FunctionVersion=version)
+    made = lam.create_function_url_config(FunctionName="web", Qualifier="live", AuthType="NONE")
+    assert made["FunctionArn"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:web:live"
+    base = lam.get_function_url_config(FunctionName="web")["FunctionUrl"]
+    assert made["FunctionUrl"] != base
+    assert len(lam.list_function_url_configs(FunctionName="web")["FunctionUrlConfigs"]) == 2
+    status, _, body = call(gureum, made["FunctionUrl"], "/plain")
+    assert (status, json.loads(body)) == (200, {"plain": True})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_function_url_config(FunctionName="web", Qualifier="nope", AuthType="NONE")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    lam.delete_function_url_config(FunctionName="web", Qualifier="live")
+
+
 def test_urls_update_delete_and_survive_a_restart(gureum, lam):
     url = lam.get_function_url_config(FunctionName="web")["FunctionUrl"]
     gureum.restart(kill=True)
