@@ -15,8 +15,16 @@ use std::sync::Arc;
 pub struct S3Targets {
     /// Topics publish through SNS.
     pub sns: Arc<SnsService>,
-    /// Functions run on Lambda.
-    pub lambda: Arc<LambdaService>,
+    /// Functions run on Lambda (weak: Lambda reads code through S3).
+    pub lambda: std::sync::Weak<LambdaService>,
+}
+
+impl S3Targets {
+    fn lambda(&self) -> Result<Arc<LambdaService>, AwsError> {
+        self.lambda
+            .upgrade()
+            .ok_or_else(|| AwsError::internal("Lambda is gone"))
+    }
 }
 
 impl NotificationTargets for S3Targets {
@@ -41,7 +49,7 @@ impl NotificationTargets for S3Targets {
     }
 
     fn may_invoke(&self, sender: &ServiceSender<'_>, function_arn: &str) -> Result<(), AwsError> {
-        self.lambda.may_invoke(sender, function_arn)
+        self.lambda()?.may_invoke(sender, function_arn)
     }
 
     fn invoke_async(
@@ -50,7 +58,7 @@ impl NotificationTargets for S3Targets {
         function_arn: &str,
         event: &str,
     ) -> Result<(), AwsError> {
-        self.lambda
+        self.lambda()?
             .invoke_from_service(sender, function_arn, event.as_bytes(), true)
             .map(|_| ())
     }

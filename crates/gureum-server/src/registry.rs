@@ -157,7 +157,7 @@ impl Registry {
                     events: service_events.clone(),
                     targets: Some(Arc::new(crate::lambdax_wiring::S3Targets {
                         sns: sns.clone(),
-                        lambda: lambda.clone(),
+                        lambda: Arc::downgrade(&lambda),
                     })),
                 })
                 .with_authorizer(authorizer.clone()),
