@@ -23,6 +23,8 @@ import base64, json
 def handler(event, context):
     if event["rawPath"] == "/plain":
         return {"plain": True}
+    if event["rawPath"] == "/boom":
+        raise RuntimeError("boom")
     if event["rawPath"] == "/teapot":
         return {"statusCode": 418, "headers": {"x-kind": "teapot", "content-type": "text/plain"},
                 "cookies": ["a=1", "b=2"], "body": base64.b64encode(b"short and stout").decode(),
@@ -129,6 +131,9 @@ def test_the_answer_maps_to_status_headers_cookies_and_body(gureum, lam):
     status, headers, body = call(gureum, url, "/plain")
     assert (status, json.loads(body)) == (200, {"plain": True})
     assert headers["content-type"] == "application/json"
+    # A function error is the URL's 502, not the error document.
+    status, _, body = call(gureum, url, "/boom")
+    assert status == 502 and b"boom" not in body
 
 
 def test_cors_preflights_and_responses_carry_the_urls_cors(gureum, lam):

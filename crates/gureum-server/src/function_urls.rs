@@ -70,10 +70,11 @@ pub(crate) async fn serve(
     let Some(url) = lambda.function_url(url_id) else {
         return forbidden();
     };
-    let body = match body {
-        Body::Bytes(b) => b,
+    // The body's share of the memory budget is held until the answer.
+    let (body, _held) = match body {
+        Body::Bytes(b) => (b, None),
         Body::Incoming(i) => match crate::body::collect(i, MAX_REQUEST, &state.body_budget).await {
-            Ok((b, _permit)) => b,
+            Ok((b, permit)) => (b, Some(permit)),
             Err(_) => return message(413, "Request must be smaller than 6291456 bytes"),
         },
     };
