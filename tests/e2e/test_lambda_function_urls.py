@@ -212,3 +212,10 @@ def test_urls_update_delete_and_survive_a_restart(gureum, lam):
     lam.delete_function_url_config(FunctionName="web")
     assert lam.list_function_url_configs(FunctionName="web")["FunctionUrlConfigs"] == []
     assert call(gureum, url, "/plain")[0] == 403
+    # Deleting a function deletes its URLs.
+    private = lam.get_function_url_config(FunctionName="private")["FunctionUrl"]
+    lam.delete_function(FunctionName="private")
+    lam.create_function(FunctionName="private", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": zipped(APP)})
+    assert lam.list_function_url_configs(FunctionName="private")["FunctionUrlConfigs"] == []
+    assert call(gureum, private, "/", path_style=True)[0] == 403

@@ -398,8 +398,24 @@ impl LambdaService {
             .into_iter()
             .map(|(k, _)| k)
             .collect();
+        // Its URLs go with it (their ids are never reused).
+        let name = f.config["FunctionName"].as_str().unwrap_or_default();
+        let url_ids: Vec<String> = self
+            .urls
+            .scan_prefix("")
+            .map_err(AwsError::from)?
+            .into_iter()
+            .filter(|(_, u)| {
+                u.account == ctx.account_id && u.region == ctx.region && u.function == name
+            })
+            .map(|(id, _)| id)
+            .collect();
+        let urls = self.urls.clone();
         self.store.write(|txn| {
             txn.delete(&table, &key).map_err(AwsError::from)?;
+            for id in &url_ids {
+                txn.delete(&urls, id).map_err(AwsError::from)?;
+            }
             for sha in f.code_shas.iter().chain(std::iter::once(&f.code_sha)) {
                 txn.delete_raw(&raw, &format!("{key}/{sha}"))
                     .map_err(AwsError::from)?;
