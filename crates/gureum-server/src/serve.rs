@@ -200,6 +200,8 @@ impl Server {
         // No function process outlives the server.
         let lambda = self.state.registry.lambda.clone();
         let _ = tokio::task::spawn_blocking(move || lambda.shutdown()).await;
+        let elasticache = self.state.registry.elasticache.clone();
+        let _ = tokio::task::spawn_blocking(move || elasticache.shutdown()).await;
     }
 }
 

@@ -1,0 +1,404 @@
+//! Amazon ElastiCache (query, regional): cache clusters and replication
+//! groups whose nodes are real `redis-server`/`valkey-server`/`memcached`
+//! processes from the host, cache subnet groups (subnets read from EC2),
+//! cache parameter groups applied to the engines, snapshots that copy the
+//! engine's RDB file, engine versions from a small catalogue, and tags.
+//!
+//! Tables (keys from [`gureum_core::Scope`]):
+//! - `elasticache.clusters`: `account/region/id` → a [`Cluster`];
+//! - `elasticache.groups`: `account/region/id` → a [`ReplicationGroup`];
+//! - `elasticache.subnet_groups`: `account/region/name` → a [`SubnetGroup`];
+//! - `elasticache.parameter_groups`: `account/region/name` → a
+//!   [`ParameterGroup`] (the `default.*` groups are the catalogue's);
+//! - `elasticache.snapshots`: `account/region/name` → a [`Snapshot`];
+//! - `elasticache.tags`: `ARN` → the resource's tags.
+//!
+//! Layout: [`errors`], `catalog.rs` (node types, engine versions,
+//! parameters), one module per resource (`clusters.rs`, `groups.rs`,
+//! `subnet_groups.rs`, `parameter_groups.rs`, `snapshots.rs`, `tags.rs`),
+//! `views.rs` (the model's shapes), and the data plane: `engines.rs` (the
+//! processes), `lifecycle.rs` (states following them), `resp.rs` (the few
+//! Redis commands Gureum itself sends).
+
+mod catalog;
+mod clusters;
+mod engines;
+pub mod errors;
+mod groups;
+mod input;
+mod lifecycle;
+mod parameter_groups;
+mod resp;
+mod snapshots;
+mod subnet_groups;
+mod tags;
+mod views;
+
+pub use errors::ElasticacheError;
+
+use gureum_core::{OpResult, RequestContext, Value};
+use gureum_store::{Store, Table};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The cluster table's name.
+pub const CLUSTERS: &str = "elasticache.clusters";
+/// The replication group table's name.
+pub const GROUPS: &str = "elasticache.groups";
+
+/// One cache node: one engine process.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Node {
+    /// `0001`, `0002`, …
+    pub id: String,
+    /// `creating`, `available`, `rebooting`, `deleting`.
+    pub status: String,
+    /// When it was made, epoch milliseconds.
+    pub created_ms: i64,
+    /// The loopback port the engine listens on (0 before its first start).
+    pub port: u16,
+}
+
+/// A stored cache cluster (a memcached cluster, a single-node Redis
+/// cluster, or one member of a replication group).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Cluster {
+    /// `CacheClusterId`, lowercase.
+    pub id: String,
+    /// `redis`, `valkey` or `memcached`.
+    pub engine: String,
+    /// The engine version asked for (the catalogue's).
+    pub engine_version: String,
+    /// `cache.t3.micro`, …
+    pub node_type: String,
+    /// `creating`, `available`, `modifying`, `rebooting cache cluster
+    /// nodes`, `snapshotting`, `deleting`.
+    pub status: String,
+    /// When it was made, epoch milliseconds.
+    pub created_ms: i64,
+    /// The port asked for (the engine's default when none).
+    pub port: u16,
+    /// The nodes.
+    pub nodes: Vec<Node>,
+    /// The parameter group.
+    pub parameter_group: String,
+    /// The subnet group, when one was named.
+    pub subnet_group: Option<String>,
+    /// VPC security group ids.
+    pub security_groups: Vec<String>,
+    /// The availability zone.
+    pub az: String,
+    /// The replication group this cluster belongs to.
+    pub replication_group: Option<String>,
+    /// `primary` or `replica` in a replication group.
+    pub role: Option<String>,
+    /// Redis `requirepass`.
+    pub auth_token: Option<String>,
+    /// When the auth token last changed, epoch milliseconds.
+    pub auth_token_modified_ms: Option<i64>,
+    /// Whether in-transit encryption was asked for (recorded; the loopback
+    /// engines speak plain TCP).
+    pub transit_encryption: bool,
+    /// The snapshot restored on first start.
+    pub restore_from: Option<String>,
+    /// Days automatic snapshots are kept.
+    pub snapshot_retention: i64,
+    /// `hh24:mi-hh24:mi`.
+    pub snapshot_window: String,
+    /// `ddd:hh24:mi-ddd:hh24:mi`.
+    pub maintenance_window: String,
+    /// Whether a static parameter change waits for a reboot.
+    pub pending_reboot: bool,
+}
+
+/// A stored replication group (cluster mode disabled: one node group).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReplicationGroup {
+    /// `ReplicationGroupId`, lowercase.
+    pub id: String,
+    /// Its description.
+    pub description: String,
+    /// `creating`, `available`, `modifying`, `deleting`.
+    pub status: String,
+    /// Member cluster ids, the primary first at creation.
+    pub members: Vec<String>,
+    /// The primary member.
+    pub primary: String,
+    /// Whether automatic failover is on.
+    pub automatic_failover: bool,
+    /// Whether Multi-AZ is on.
+    pub multi_az: bool,
+    /// Node type of every member.
+    pub node_type: String,
+    /// `redis` or `valkey`.
+    pub engine: String,
+    /// The engine version.
+    pub engine_version: String,
+    /// Redis `requirepass`.
+    pub auth_token: Option<String>,
+    /// When the auth token last changed.
+    pub auth_token_modified_ms: Option<i64>,
+    /// In-transit encryption asked for.
+    pub transit_encryption: bool,
+    /// At-rest encryption asked for.
+    pub at_rest_encryption: bool,
+    /// The parameter group.
+    pub parameter_group: String,
+    /// The subnet group.
+    pub subnet_group: Option<String>,
+    /// VPC security group ids.
+    pub security_groups: Vec<String>,
+    /// The port asked for.
+    pub port: u16,
+    /// When it was made.
+    pub created_ms: i64,
+    /// Days automatic snapshots are kept.
+    pub snapshot_retention: i64,
+    /// `hh24:mi-hh24:mi`.
+    pub snapshot_window: String,
+}
+
+/// A stored cache subnet group.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SubnetGroup {
+    /// Its name, lowercase.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// The VPC of its subnets.
+    pub vpc_id: String,
+    /// `(subnet id, availability zone)`.
+    pub subnets: Vec<(String, String)>,
+}
+
+/// A stored (custom) cache parameter group.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ParameterGroup {
+    /// Its name, lowercase.
+    pub name: String,
+    /// `redis7`, `valkey8`, `memcached1.6`, …
+    pub family: String,
+    /// Its description.
+    pub description: String,
+    /// Values set by the user (the rest are the family's defaults).
+    pub values: BTreeMap<String, String>,
+}
+
+/// A stored snapshot: the record and the RDB file it copied.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    /// Its name.
+    pub name: String,
+    /// `manual` or `automated`.
+    pub source: String,
+    /// `creating`, `available`.
+    pub status: String,
+    /// The cluster it was taken from.
+    pub cluster_id: Option<String>,
+    /// The replication group it was taken from.
+    pub group_id: Option<String>,
+    /// The group's description.
+    pub group_description: Option<String>,
+    /// Engine of the source.
+    pub engine: String,
+    /// Engine version of the source.
+    pub engine_version: String,
+    /// Node type of the source.
+    pub node_type: String,
+    /// Port of the source.
+    pub port: u16,
+    /// Parameter group of the source.
+    pub parameter_group: String,
+    /// Subnet group of the source.
+    pub subnet_group: Option<String>,
+    /// The source's creation time.
+    pub cluster_created_ms: i64,
+    /// When it was taken.
+    pub created_ms: i64,
+    /// The RDB file's size in bytes.
+    pub size: u64,
+}
+
+/// The ElastiCache service.
+pub struct ElasticacheService {
+    store: Store,
+    clusters: Table<Cluster>,
+    groups: Table<ReplicationGroup>,
+    subnet_groups: Table<SubnetGroup>,
+    parameter_groups: Table<ParameterGroup>,
+    snapshots: Table<Snapshot>,
+    tags: Table<Vec<(String, String)>>,
+    engines: Arc<engines::Engines>,
+}
+
+impl ElasticacheService {
+    /// The control plane alone over `store`: clusters are recorded but no
+    /// engine is started (they stay `creating`), for tests of the rules.
+    pub fn new(store: Store) -> Self {
+        Self::build(store, engines::Engines::disabled())
+    }
+
+    /// The service with real engines, working under Gureum's data
+    /// directory (a temp directory for an in-memory store); clusters that
+    /// were running when Gureum stopped start again on their data.
+    pub fn with_engines(store: Store) -> Self {
+        let root = match store.path().and_then(|p| p.parent()) {
+            Some(dir) => dir.join("elasticache"),
+            None => std::env::temp_dir().join(format!("gureum-elasticache-{}", std::process::id())),
+        };
+        let svc = Self::build(store, engines::Engines::new(root));
+        lifecycle::resume_all(&svc.backend());
+        svc
+    }
+
+    fn build(store: Store, engines: Arc<engines::Engines>) -> Self {
+        ElasticacheService {
+            clusters: store.table(CLUSTERS),
+            groups: store.table(GROUPS),
+            subnet_groups: store.table("elasticache.subnet_groups"),
+            parameter_groups: store.table("elasticache.parameter_groups"),
+            snapshots: store.table("elasticache.snapshots"),
+            tags: store.table("elasticache.tags"),
+            store,
+            engines,
+        }
+    }
+
+    fn backend(&self) -> lifecycle::Backend {
+        lifecycle::Backend {
+            store: self.store.clone(),
+            engines: self.engines.clone(),
+        }
+    }
+
+    /// Ends every engine process (Gureum is stopping); their data stays.
+    pub fn shutdown(&self) {
+        self.engines.shutdown();
+    }
+
+    /// The nodes' addresses, for `/_gureum/health`: AWS's endpoint names
+    /// under `cache.localhost` with the real loopback port of each.
+    pub fn endpoints(&self) -> Value {
+        views::endpoint_listing(&self.clusters, &self.groups)
+    }
+
+    fn create_cache_cluster(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        clusters::create(self, ctx, &input)
+    }
+    fn describe_cache_clusters(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        clusters::describe(self, ctx, &input)
+    }
+    fn modify_cache_cluster(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        clusters::modify(self, ctx, &input)
+    }
+    fn delete_cache_cluster(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        clusters::delete(self, ctx, &input)
+    }
+    fn reboot_cache_cluster(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        clusters::reboot(self, ctx, &input)
+    }
+    fn create_replication_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::create(self, ctx, &input)
+    }
+    fn describe_replication_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::describe(self, ctx, &input)
+    }
+    fn modify_replication_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::modify(self, ctx, &input)
+    }
+    fn delete_replication_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::delete(self, ctx, &input)
+    }
+    fn test_failover(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::test_failover(self, ctx, &input)
+    }
+    fn create_cache_subnet_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        subnet_groups::create(self, ctx, &input)
+    }
+    fn describe_cache_subnet_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        subnet_groups::describe(self, ctx, &input)
+    }
+    fn modify_cache_subnet_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        subnet_groups::modify(self, ctx, &input)
+    }
+    fn delete_cache_subnet_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        subnet_groups::delete(self, ctx, &input)
+    }
+    fn create_cache_parameter_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        parameter_groups::create(self, ctx, &input)
+    }
+    fn describe_cache_parameter_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        parameter_groups::describe(self, ctx, &input)
+    }
+    fn describe_cache_parameters(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        parameter_groups::describe_parameters(self, ctx, &input)
+    }
+    fn describe_engine_default_parameters(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        parameter_groups::engine_defaults(ctx, &input)
+    }
+    fn modify_cache_parameter_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        parameter_groups::modify(self, ctx, &input, false)
+    }
+    fn reset_cache_parameter_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        parameter_groups::modify(self, ctx, &input, true)
+    }
+    fn delete_cache_parameter_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        parameter_groups::delete(self, ctx, &input)
+    }
+    fn create_snapshot(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        snapshots::create(self, ctx, &input)
+    }
+    fn describe_snapshots(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        snapshots::describe(self, ctx, &input)
+    }
+    fn delete_snapshot(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        snapshots::delete(self, ctx, &input)
+    }
+    fn describe_cache_engine_versions(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        catalog::describe_engine_versions(ctx, &input)
+    }
+    fn add_tags_to_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        tags::add(self, ctx, &input)
+    }
+    fn remove_tags_from_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        tags::remove(self, ctx, &input)
+    }
+    fn list_tags_for_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        tags::list(self, ctx, &input)
+    }
+}
+
+gureum_core::service_operations! {
+    ElasticacheService, "elasticache",
+    "CreateCacheCluster" => create_cache_cluster,
+    "DescribeCacheClusters" => describe_cache_clusters,
+    "ModifyCacheCluster" => modify_cache_cluster,
+    "DeleteCacheCluster" => delete_cache_cluster,
+    "RebootCacheCluster" => reboot_cache_cluster,
+    "CreateReplicationGroup" => create_replication_group,
+    "DescribeReplicationGroups" => describe_replication_groups,
+    "ModifyReplicationGroup" => modify_replication_group,
+    "DeleteReplicationGroup" => delete_replication_group,
+    "TestFailover" => test_failover,
+    "CreateCacheSubnetGroup" => create_cache_subnet_group,
+    "DescribeCacheSubnetGroups" => describe_cache_subnet_groups,
+    "ModifyCacheSubnetGroup" => modify_cache_subnet_group,
+    "DeleteCacheSubnetGroup" => delete_cache_subnet_group,
+    "CreateCacheParameterGroup" => create_cache_parameter_group,
+    "DescribeCacheParameterGroups" => describe_cache_parameter_groups,
+    "DescribeCacheParameters" => describe_cache_parameters,
+    "DescribeEngineDefaultParameters" => describe_engine_default_parameters,
+    "ModifyCacheParameterGroup" => modify_cache_parameter_group,
+    "ResetCacheParameterGroup" => reset_cache_parameter_group,
+    "DeleteCacheParameterGroup" => delete_cache_parameter_group,
+    "CreateSnapshot" => create_snapshot,
+    "DescribeSnapshots" => describe_snapshots,
+    "DeleteSnapshot" => delete_snapshot,
+    "DescribeCacheEngineVersions" => describe_cache_engine_versions,
+    "AddTagsToResource" => add_tags_to_resource,
+    "RemoveTagsFromResource" => remove_tags_from_resource,
+    "ListTagsForResource" => list_tags_for_resource,
+}
+
+#[cfg(test)]
+mod tests;

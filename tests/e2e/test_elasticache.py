@@ -1,0 +1,286 @@
+"""ElastiCache end to end: real redis-server/valkey-server and memcached
+processes behind the API, driven by boto3, the aws CLI and redis-cli."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+REDIS = shutil.which("redis-server") or shutil.which("valkey-server")
+REDIS_CLI = shutil.which("redis-cli") or shutil.which("valkey-cli")
+MEMCACHED = shutil.which("memcached")
+
+needs_redis = pytest.mark.skipif(
+    not (REDIS and REDIS_CLI),
+    reason="redis-server (or valkey-server) and redis-cli are not installed: apt-get install redis-server",
+)
+needs_memcached = pytest.mark.skipif(
+    not MEMCACHED, reason="memcached is not installed: apt-get install memcached"
+)
+
+TOKEN = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="module")
+def ec(gureum):
+    return gureum.client("elasticache")
+
+
+def wait_cluster(ec, cluster_id, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        c = ec.describe_cache_clusters(CacheClusterId=cluster_id, ShowCacheNodeInfo=True)["CacheClusters"][0]
+        if c["CacheClusterStatus"] == "available":
+            return c
+        time.sleep(0.05)
+    raise AssertionError(f"{cluster_id} is still {c['CacheClusterStatus']}")
+
+
+def wait_group(ec, group_id, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        g = ec.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
+        if g["Status"] == "available":
+            return g
+        time.sleep(0.05)
+    raise AssertionError(f"{group_id} is still {g['Status']}")
+
+
+def cli(port, *args, password=None):
+    cmd = [REDIS_CLI, "-h", "127.0.0.1", "-p", str(port)]
+    if password:
+        cmd += ["--no-auth-warning", "-a", password]
+    p = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=10)
+    return (p.stdout + p.stderr).strip()
+
+
+def engine_pid(port, password=None):
+    info = cli(port, "INFO", "server", password=password)
+    line = next(l for l in info.splitlines() if l.startswith("process_id:"))
+    return int(line.split(":")[1])
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            # A zombie (state Z) has ended.
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def memcached_roundtrip(port, key, value):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(f"set {key} 0 0 {len(value)}\r\n{value}\r\n".encode())
+        assert s.recv(100) == b"STORED\r\n"
+        s.sendall(f"get {key}\r\n".encode())
+        data = b""
+        while not data.endswith(b"END\r\n"):
+            data += s.recv(1000)
+        return data.decode()
+
+
+def error(call):
+    with pytest.raises(ClientError) as e:
+        call()
+    return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+
+
+# ---- control plane rules -------------------------------------------------
+
+
+def test_a_redis_cluster_of_two_nodes_is_refused_with_aws_message(ec):
+    code, message = error(lambda: ec.create_cache_cluster(
+        CacheClusterId="two", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=2))
+    assert code == "InvalidParameterValue"
+    assert message == "Cannot create a Redis cluster with a NumCacheNodes parameter greater than 1."
+
+
+def test_an_unknown_cluster_is_cache_cluster_not_found(ec, gureum):
+    code, message = error(lambda: ec.describe_cache_clusters(CacheClusterId="nope"))
+    assert (code, message) == ("CacheClusterNotFound", "CacheCluster not found: nope")
+    rc, _, err = gureum.aws("elasticache", "describe-cache-clusters", "--cache-cluster-id", "nope", check=False)
+    assert rc != 0 and "CacheCluster not found: nope" in err
+
+
+def test_an_auth_token_without_transit_encryption_is_refused(ec):
+    code, message = error(lambda: ec.create_replication_group(
+        ReplicationGroupId="tok", ReplicationGroupDescription="d", Engine="redis",
+        CacheNodeType="cache.t3.micro", AuthToken=TOKEN))
+    assert code == "InvalidParameterValue"
+    assert message == "The AUTH token is only supported when encryption-in-transit is set to true."
+
+
+def test_a_subnet_group_reads_its_subnets_from_ec2(gureum, ec):
+    ec2 = gureum.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    g = ec.create_cache_subnet_group(CacheSubnetGroupName="cache-subnets", CacheSubnetGroupDescription="d", SubnetIds=[subnet])["CacheSubnetGroup"]
+    assert g["VpcId"] == vpc
+    assert g["Subnets"][0]["SubnetAvailabilityZone"]["Name"] == "us-east-1b"
+    code, message = error(lambda: ec.create_cache_subnet_group(
+        CacheSubnetGroupName="bad", CacheSubnetGroupDescription="d", SubnetIds=["subnet-00000000"]))
+    assert (code, message) == ("InvalidSubnet", "The subnet ID subnet-00000000 does not exist")
+
+
+# ---- real engines ----------------------------------------------------------
+
+
+@needs_redis
+def test_a_replication_group_serves_writes_on_its_primary_and_reads_from_a_replica(ec):
+    started = time.time()
+    g = ec.create_replication_group(
+        ReplicationGroupId="rg", ReplicationGroupDescription="primary and replica",
+        Engine="redis", CacheNodeType="cache.t3.micro", NumCacheClusters=2,
+        AutomaticFailoverEnabled=True, TransitEncryptionEnabled=True, AuthToken=TOKEN,
+    )["ReplicationGroup"]
+    assert g["Status"] == "creating"
+    g = wait_group(ec, "rg")
+    ng = g["NodeGroups"][0]
+    primary = ng["PrimaryEndpoint"]
+    reader = ng["ReaderEndpoint"]
+    assert primary["Address"].startswith("rg.") and primary["Address"].endswith(".ng.0001.use1.cache.localhost")
+    assert reader["Address"].startswith("rg-ro.")
+    assert cli(primary["Port"], "SET", "greeting", "hello", password=TOKEN) == "OK"
+    deadline = time.time() + 10
+    while cli(reader["Port"], "GET", "greeting", password=TOKEN) != "hello":
+        assert time.time() < deadline, "the replica never saw the write"
+        time.sleep(0.05)
+    assert "role:slave" in cli(reader["Port"], "INFO", "replication", password=TOKEN)
+    print(f"replication group with a replica available in {time.time() - started:.2f}s")
+
+
+@needs_redis
+def test_an_auth_token_is_required_when_set(ec):
+    port = wait_group(ec, "rg")["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    assert "NOAUTH" in cli(port, "GET", "greeting")
+    assert "WRONGPASS" in cli(port, "GET", "greeting", password="not-the-token-at-all")
+
+
+@needs_redis
+def test_test_failover_promotes_the_replica_for_real(ec):
+    g = wait_group(ec, "rg")
+    old_primary = next(m for m in g["NodeGroups"][0]["NodeGroupMembers"] if m["CurrentRole"] == "primary")
+    g = ec.test_failover(ReplicationGroupId="rg", NodeGroupId="0001")["ReplicationGroup"]
+    new_primary = next(m for m in g["NodeGroups"][0]["NodeGroupMembers"] if m["CurrentRole"] == "primary")
+    assert new_primary["CacheClusterId"] != old_primary["CacheClusterId"]
+    port = new_primary["ReadEndpoint"]["Port"]
+    assert "role:master" in cli(port, "INFO", "replication", password=TOKEN)
+    assert cli(port, "SET", "after", "failover", password=TOKEN) == "OK"
+    old_port = old_primary["ReadEndpoint"]["Port"]
+    deadline = time.time() + 10
+    while cli(old_port, "GET", "after", password=TOKEN) != "failover":
+        assert time.time() < deadline, "the old primary does not follow the new one"
+        time.sleep(0.05)
+    assert g["NodeGroups"][0]["PrimaryEndpoint"]["Port"] == port
+
+
+@needs_redis
+def test_a_parameter_group_change_shows_in_config_get(ec):
+    ec.create_cache_parameter_group(CacheParameterGroupName="lru", CacheParameterGroupFamily="redis7", Description="evict any key")
+    ec.create_cache_cluster(CacheClusterId="single", Engine="redis", CacheNodeType="cache.t3.micro", CacheParameterGroupName="lru")
+    c = wait_cluster(ec, "single")
+    port = c["CacheNodes"][0]["Endpoint"]["Port"]
+    assert cli(port, "CONFIG", "GET", "maxmemory-policy").splitlines()[1] == "volatile-lru"
+    ec.modify_cache_parameter_group(CacheParameterGroupName="lru", ParameterNameValues=[{"ParameterName": "maxmemory-policy", "ParameterValue": "allkeys-lru"}])
+    assert cli(port, "CONFIG", "GET", "maxmemory-policy").splitlines()[1] == "allkeys-lru"
+    code, message = error(lambda: ec.modify_cache_parameter_group(
+        CacheParameterGroupName="lru", ParameterNameValues=[{"ParameterName": "maxmemory-policy", "ParameterValue": "sometimes"}]))
+    assert (code, message) == ("InvalidParameterValue", "Invalid value for parameter maxmemory-policy: sometimes")
+
+
+@needs_redis
+def test_a_snapshot_restores_the_data_into_a_new_cluster(ec):
+    port = wait_cluster(ec, "single")["CacheNodes"][0]["Endpoint"]["Port"]
+    assert cli(port, "SET", "kept", "in-the-rdb") == "OK"
+    s = ec.create_snapshot(CacheClusterId="single", SnapshotName="snap-1")["Snapshot"]
+    assert s["SnapshotStatus"] == "available"
+    ec.create_cache_cluster(CacheClusterId="restored", Engine="redis", CacheNodeType="cache.t3.micro", SnapshotName="snap-1")
+    restored = wait_cluster(ec, "restored")["CacheNodes"][0]["Endpoint"]["Port"]
+    assert cli(restored, "GET", "kept") == "in-the-rdb"
+    code, message = error(lambda: ec.create_cache_cluster(
+        CacheClusterId="x", Engine="redis", CacheNodeType="cache.t3.micro", SnapshotName="snap-nope"))
+    assert (code, message) == ("SnapshotNotFoundFault", "Snapshot snap-nope not found.")
+
+
+@needs_memcached
+def test_a_memcached_cluster_answers_set_and_get_on_every_node(gureum, ec):
+    started = time.time()
+    rc, out, _ = gureum.aws("elasticache", "create-cache-cluster", "--cache-cluster-id", "mc",
+                            "--engine", "memcached", "--cache-node-type", "cache.t3.micro", "--num-cache-nodes", "2")
+    assert out["CacheCluster"]["CacheClusterStatus"] == "creating"
+    c = wait_cluster(ec, "mc")
+    elapsed = time.time() - started
+    assert c["ConfigurationEndpoint"]["Address"].endswith(".cfg.use1.cache.localhost")
+    for node in c["CacheNodes"]:
+        reply = memcached_roundtrip(node["Endpoint"]["Port"], "k", "v1")
+        assert reply == "VALUE k 0 2\r\nv1\r\nEND\r\n"
+    print(f"memcached cluster of 2 nodes available in {elapsed:.2f}s")
+
+
+@needs_redis
+def test_create_cache_cluster_to_accepting_connections_is_fast(ec):
+    started = time.time()
+    ec.create_cache_cluster(CacheClusterId="timed", Engine="redis", CacheNodeType="cache.t3.micro")
+    c = wait_cluster(ec, "timed")
+    port = c["CacheNodes"][0]["Endpoint"]["Port"]
+    assert cli(port, "PING") == "PONG"
+    elapsed = time.time() - started
+    print(f"CreateCacheCluster -> PONG in {elapsed:.3f}s")
+    assert elapsed < 5
+
+
+@needs_redis
+def test_health_lists_the_cache_endpoints(gureum, ec):
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/health") as r:
+        endpoints = json.load(r)["endpoints"]["elasticache"]
+    port = wait_cluster(ec, "single")["CacheNodes"][0]["Endpoint"]["Port"]
+    assert any(k.startswith("single.") and k.endswith(f".0001.use1.cache.localhost:{port}") for k in endpoints)
+
+
+@needs_redis
+def test_a_restart_keeps_the_clusters_and_their_data_and_no_engine_outlives_gureum(gureum, ec):
+    g = wait_group(ec, "rg")
+    primary_port = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    assert cli(primary_port, "SET", "durable", "yes", password=TOKEN) == "OK"
+    single_port = wait_cluster(ec, "single")["CacheNodes"][0]["Endpoint"]["Port"]
+    pids = [engine_pid(primary_port, password=TOKEN), engine_pid(single_port)]
+    gureum.restart(kill=True)
+    # kill -9 of Gureum: the death signal ends every engine.
+    deadline = time.time() + 5
+    while any(alive(p) for p in pids):
+        assert time.time() < deadline, f"engines outlived Gureum: {[p for p in pids if alive(p)]}"
+        time.sleep(0.05)
+    ec = gureum.client("elasticache")
+    g = wait_group(ec, "rg")
+    port = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    assert cli(port, "GET", "durable", password=TOKEN) == "yes"
+    assert cli(port, "GET", "greeting", password=TOKEN) == "hello"
+    single_port = wait_cluster(ec, "single")["CacheNodes"][0]["Endpoint"]["Port"]
+    assert cli(single_port, "GET", "kept") == "in-the-rdb"
+    assert cli(single_port, "CONFIG", "GET", "maxmemory-policy").splitlines()[1] == "allkeys-lru"
+    # A graceful stop ends them too.
+    pids = [engine_pid(port, password=TOKEN), engine_pid(single_port)]
+    gureum.stop()
+    deadline = time.time() + 5
+    while any(alive(p) for p in pids):
+        assert time.time() < deadline, f"engines outlived Gureum's stop: {[p for p in pids if alive(p)]}"
+        time.sleep(0.05)
+    gureum.start()
+
+
+@needs_redis
+def test_deleting_a_cluster_ends_its_engine(gureum, ec):
+    c = wait_cluster(ec, "timed")
+    port = c["CacheNodes"][0]["Endpoint"]["Port"]
+    pid = engine_pid(port)
+    out = ec.delete_cache_cluster(CacheClusterId="timed")["CacheCluster"]
+    assert out["CacheClusterStatus"] == "deleting"
+    assert not alive(pid)
+    code, _ = error(lambda: ec.describe_cache_clusters(CacheClusterId="timed"))
+    assert code == "CacheClusterNotFound"
