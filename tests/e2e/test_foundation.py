@@ -158,6 +158,8 @@ def test_health_endpoints(gureum):
         assert body["endpoints"] == {
             "api": gureum.endpoint,
             "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
+            # No cache cluster yet: their node addresses appear here.
+            "elasticache": {},
         }
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]
