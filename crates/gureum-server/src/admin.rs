@@ -137,24 +137,27 @@ fn health(state: &AppState) -> AdminResponse {
                 json!({"implemented": implemented, "total": total}),
             );
         }
+        // The address is set when the port is bound, before any request.
+        let endpoints = json!({
+            "api": state.endpoint.get().map(|a| format!("http://{a}")),
+            "s3_website": state.endpoint.get().map(|a| format!(
+                "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
+            )),
+        });
+        // Left open: cache nodes come and go, so their addresses are
+        // appended on every call (below).
+        let endpoints = endpoints.to_string();
+        let endpoints = endpoints.strip_suffix('}').unwrap_or(&endpoints);
         format!(
-            r#""services":{},"operations":{}"#,
+            r#""services":{},"operations":{},"endpoints":{endpoints}"#,
             serde_json::Value::Object(services),
             serde_json::Value::Object(operations)
         )
     });
-    // The address is set when the port is bound, before any request;
-    // cache nodes come and go, so endpoints are read on every call.
-    let endpoints = json!({
-        "api": state.endpoint.get().map(|a| format!("http://{a}")),
-        "s3_website": state.endpoint.get().map(|a| format!(
-            "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
-        )),
-        "elasticache": state.registry.elasticache.endpoints(),
-    });
+    let elasticache = state.registry.elasticache.endpoints();
     // Keys in the order a serialized object would have them.
     let body = format!(
-        r#"{{{services},"endpoints":{endpoints},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
+        r#"{{{services},"elasticache":{elasticache}}},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
         json!(env!("CARGO_PKG_VERSION")),
         state.started.elapsed().as_secs(),
         state.persistent,
