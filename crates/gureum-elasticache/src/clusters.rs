@@ -281,9 +281,7 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     let key = Scope::regional(ctx).key(&id);
     svc.store.write(|tx| {
         if tx.get(&svc.clusters, &key)?.is_some() {
-            return Err(AwsError::from(
-                ElasticacheError::CacheClusterAlreadyExists { id: id.clone() },
-            ));
+            return Err(AwsError::from(ElasticacheError::CacheClusterAlreadyExists));
         }
         tx.put(&svc.clusters, &key, &cluster)?;
         Ok(())

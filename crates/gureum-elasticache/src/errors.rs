@@ -11,8 +11,8 @@ gureum_core::aws_errors! {
         CacheClusterNotFound { id: String } =
             ("CacheClusterNotFound", 404, "CacheCluster not found: {id}"),
         /// The id is taken.
-        CacheClusterAlreadyExists { id: String } =
-            ("CacheClusterAlreadyExists", 400, "Cache cluster {id} already exists."),
+        CacheClusterAlreadyExists =
+            ("CacheClusterAlreadyExists", 400, "Cache cluster already exists"),
         /// The cluster is not `available`.
         InvalidCacheClusterState { id: String, status: String } =
             ("InvalidCacheClusterState", 400,
@@ -21,8 +21,8 @@ gureum_core::aws_errors! {
         ReplicationGroupNotFound { id: String } =
             ("ReplicationGroupNotFoundFault", 404, "ReplicationGroup {id} not found"),
         /// The id is taken.
-        ReplicationGroupAlreadyExists { id: String } =
-            ("ReplicationGroupAlreadyExists", 400, "Replication group {id} already exists."),
+        ReplicationGroupAlreadyExists =
+            ("ReplicationGroupAlreadyExists", 400, "Replication group already exists"),
         /// The group is not `available`.
         InvalidReplicationGroupState { id: String, status: String } =
             ("InvalidReplicationGroupState", 400,

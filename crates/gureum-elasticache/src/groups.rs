@@ -83,6 +83,12 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
             .into())
         }
         (Some(n), None) => n,
+        (None, Some(r)) if !(0..MAX_MEMBERS).contains(&r) => {
+            return Err(ElasticacheError::value(
+                "The number of replicas per node group must be within 0 and 5.",
+            )
+            .into())
+        }
         (None, Some(r)) => r + 1,
         (None, None) => 1,
     };
@@ -147,14 +153,12 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     svc.store.write(|tx| {
         if tx.get(&svc.groups, &gkey)?.is_some() {
             return Err(AwsError::from(
-                ElasticacheError::ReplicationGroupAlreadyExists { id: id.clone() },
+                ElasticacheError::ReplicationGroupAlreadyExists,
             ));
         }
         for c in &members {
             if tx.get(&svc.clusters, &scope.key(&c.id))?.is_some() {
-                return Err(
-                    ElasticacheError::CacheClusterAlreadyExists { id: c.id.clone() }.into(),
-                );
+                return Err(ElasticacheError::CacheClusterAlreadyExists.into());
             }
         }
         tx.put(&svc.groups, &gkey, &group)?;
@@ -185,8 +189,8 @@ fn check_failover_rules(
         .into());
     }
     if automatic_failover && clusters < 2 {
-        return Err(ElasticacheError::value(
-            "Automatic failover requires at least two cache clusters (a primary and a replica) in the replication group.",
+        return Err(ElasticacheError::combination(
+            "When using automatic failover, there must be at least 2 cache clusters in the replication group.",
         )
         .into());
     }
@@ -255,9 +259,7 @@ pub(crate) fn add_replica(
     let key = scope.key(id);
     svc.store.write(|tx| {
         if tx.get(&svc.clusters, &key)?.is_some() {
-            return Err(AwsError::from(
-                ElasticacheError::CacheClusterAlreadyExists { id: id.to_string() },
-            ));
+            return Err(AwsError::from(ElasticacheError::CacheClusterAlreadyExists));
         }
         tx.put(&svc.clusters, &key, &c)?;
         Ok(())

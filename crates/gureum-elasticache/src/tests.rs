@@ -109,7 +109,11 @@ fn an_auth_token_shorter_than_sixteen_characters_is_refused() {
 #[test]
 fn automatic_failover_needs_a_replica() {
     let e = call(&svc(), "CreateReplicationGroup", json!({"ReplicationGroupId": "g", "ReplicationGroupDescription": "d", "CacheNodeType": "cache.t3.micro", "NumCacheClusters": 1, "AutomaticFailoverEnabled": true})).expect_err("refused");
-    assert_eq!(e.code, "InvalidParameterValue");
+    assert_eq!(e.code, "InvalidParameterCombination");
+    assert_eq!(
+        e.message,
+        "When using automatic failover, there must be at least 2 cache clusters in the replication group."
+    );
 }
 
 #[test]

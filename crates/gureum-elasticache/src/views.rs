@@ -21,7 +21,7 @@ pub fn short_region(region: &str) -> String {
         "southeast" => "se",
         "northwest" => "nw",
         "southwest" => "sw",
-        other => &other[..1],
+        other => other.get(..1).unwrap_or_default(),
     };
     format!("{}{direction}{}", parts[0], parts[2..].join(""))
 }
