@@ -284,3 +284,55 @@ def test_deleting_a_cluster_ends_its_engine(gureum, ec):
     assert not alive(pid)
     code, _ = error(lambda: ec.describe_cache_clusters(CacheClusterId="timed"))
     assert code == "CacheClusterNotFound"
+
+
+# ---- users and user groups (RBAC) as Redis ACLs -----------------------------
+
+ALICE_PW = "alice-password-0123456789"
+
+
+@needs_redis
+def test_user_group_users_are_the_engine_acl_users(ec):
+    ec.create_user(UserId="app-default", UserName="default", Engine="redis",
+                   AccessString="off ~* +@all", NoPasswordRequired=True)
+    ec.create_user(UserId="alice", UserName="alice", Engine="redis",
+                   AccessString="on ~app:* +@all", Passwords=[ALICE_PW])
+    code, message = error(lambda: ec.create_user_group(UserGroupId="no-default", Engine="redis", UserIds=["alice"]))
+    assert code == "DefaultUserRequired"
+    ec.create_user_group(UserGroupId="team", Engine="redis", UserIds=["app-default", "alice"])
+    ec.create_replication_group(
+        ReplicationGroupId="rbac", ReplicationGroupDescription="acl users", Engine="redis",
+        CacheNodeType="cache.t3.micro", NumCacheClusters=2, TransitEncryptionEnabled=True,
+        UserGroupIds=["team"])
+    g = wait_group(ec, "rbac")
+    assert g["UserGroupIds"] == ["team"]
+    primary = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    reader = g["NodeGroups"][0]["ReaderEndpoint"]["Port"]
+    # The group's `default` user is off: no anonymous access.
+    assert "NOAUTH" in cli(primary, "GET", "app:x") or "NOPERM" in cli(primary, "GET", "app:x")
+    alice = ["--user", "alice", "--pass", ALICE_PW, "--no-auth-warning"]
+    assert cli(primary, *alice, "SET", "app:x", "1") == "OK"
+    assert "NOPERM" in cli(primary, *alice, "SET", "other", "1")
+    # Replication still works (Gureum's own user syncs the replica).
+    deadline = time.time() + 10
+    while cli(reader, *alice, "GET", "app:x") != "1":
+        assert time.time() < deadline, "the replica never saw alice's write"
+        time.sleep(0.05)
+    # A changed access string reaches the engines at once.
+    ec.modify_user(UserId="alice", AccessString="on ~* +@all")
+    assert cli(primary, *alice, "SET", "other", "1") == "OK"
+    code, _ = error(lambda: ec.delete_user_group(UserGroupId="team"))
+    assert code == "InvalidUserGroupState"
+    users = {u["UserId"] for u in ec.describe_users()["Users"]}
+    assert {"default", "app-default", "alice"} <= users
+
+
+@needs_redis
+def test_acl_users_come_back_after_a_restart(gureum, ec):
+    gureum.restart(kill=True)
+    ec = gureum.client("elasticache")
+    g = wait_group(ec, "rbac")
+    primary = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    alice = ["--user", "alice", "--pass", ALICE_PW, "--no-auth-warning"]
+    assert cli(primary, *alice, "GET", "other") == "1"
+    assert "NOAUTH" in cli(primary, "GET", "other") or "NOPERM" in cli(primary, "GET", "other")

@@ -241,6 +241,7 @@ pub fn new_cluster(
         snapshot_window: s.snapshot_window.clone(),
         maintenance_window: s.maintenance_window.clone(),
         pending_reboot: false,
+        admin_secret: None,
     }
 }
 
@@ -440,16 +441,9 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     if let Some(t) = auth_token {
         for n in &c.nodes {
             if let Some(port) = svc.engines.port_of(&node_key(&key, &n.id)) {
-                let _ = resp::command(
-                    port,
-                    c.auth_token.as_deref(),
-                    &["CONFIG", "SET", "masterauth", t],
-                );
-                let _ = resp::command(
-                    port,
-                    c.auth_token.as_deref(),
-                    &["CONFIG", "SET", "requirepass", t],
-                );
+                let auth = c.admin_auth();
+                let _ = resp::command(port, auth.as_ref(), &["CONFIG", "SET", "masterauth", t]);
+                let _ = resp::command(port, auth.as_ref(), &["CONFIG", "SET", "requirepass", t]);
             }
         }
     }
@@ -458,9 +452,15 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         for n in &c.nodes {
             if let Some(port) = svc.engines.port_of(&node_key(&key, &n.id)) {
                 if c.engine != "memcached" {
+                    let auth = match auth_token {
+                        Some(t) if c.admin_secret.is_none() => {
+                            Some(("default".to_string(), t.to_string()))
+                        }
+                        _ => c.admin_auth(),
+                    };
                     let _ = resp::command(
                         port,
-                        auth_token.or(c.auth_token.as_deref()),
+                        auth.as_ref(),
                         &["CONFIG", "SET", "maxmemory", &format!("{mb}mb")],
                     );
                 }

@@ -40,6 +40,10 @@ pub struct NodeSpec {
     pub memory_mb: u64,
     /// An RDB file to load on this start (a snapshot being restored).
     pub restore: Option<PathBuf>,
+    /// ACL users `(name, rules)` under RBAC, Gureum's admin first.
+    pub acl: Vec<(String, Vec<String>)>,
+    /// The user replicas log in to the primary as (RBAC).
+    pub master_user: Option<(String, String)>,
 }
 
 struct Running {
@@ -303,6 +307,19 @@ fn redis_conf(spec: &NodeSpec, port: u16) -> String {
     for (k, v) in &spec.params {
         line(&mut c, k, v);
     }
+    for (name, rules) in &spec.acl {
+        c.push_str("user ");
+        c.push_str(&quote(name));
+        for r in rules {
+            c.push(' ');
+            c.push_str(&quote(r));
+        }
+        c.push('\n');
+    }
+    if let Some((user, password)) = &spec.master_user {
+        line(&mut c, "masteruser", user);
+        line(&mut c, "masterauth", password);
+    }
     c
 }
 
@@ -422,6 +439,11 @@ mod tests {
             params: vec![("maxmemory-policy".into(), "allkeys-lru".into())],
             memory_mb: 512,
             restore: Some(PathBuf::from("/x.rdb")),
+            acl: vec![(
+                "alice".into(),
+                vec!["reset".into(), "on".into(), ">pw".into()],
+            )],
+            master_user: None,
         };
         let conf = redis_conf(&spec, 6400);
         assert!(conf.contains("appendonly \"no\""), "{conf}");
@@ -429,5 +451,9 @@ mod tests {
         assert!(conf.contains("replicaof 127.0.0.1 7000"), "{conf}");
         assert!(conf.contains("maxmemory-policy \"allkeys-lru\""), "{conf}");
         assert!(conf.contains("port \"6400\""), "{conf}");
+        assert!(
+            conf.contains("user \"alice\" \"reset\" \"on\" \">pw\""),
+            "{conf}"
+        );
     }
 }

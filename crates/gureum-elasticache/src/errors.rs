@@ -83,6 +83,30 @@ gureum_core::aws_errors! {
         /// No node group of that id.
         NodeGroupNotFound { id: String } =
             ("NodeGroupNotFoundFault", 404, "Node group {id} not found."),
+        /// No user of that id.
+        UserNotFound { id: String } =
+            ("UserNotFound", 404, "User {id} not found."),
+        /// The user id is taken.
+        UserAlreadyExists { id: String } =
+            ("UserAlreadyExists", 400, "User {id} already exists."),
+        /// No user group of that id.
+        UserGroupNotFound { id: String } =
+            ("UserGroupNotFound", 404, "User group {id} not found."),
+        /// The user group id is taken.
+        UserGroupAlreadyExists { id: String } =
+            ("UserGroupAlreadyExists", 400, "User group {id} already exists."),
+        /// Two users of one group share a user name.
+        DuplicateUserName { name: String } =
+            ("DuplicateUserName", 400, "A user with the user name {name} already exists in the user group."),
+        /// A user group without a user named `default`.
+        DefaultUserRequired =
+            ("DefaultUserRequired", 400, "A user with the user name default is required in the user group."),
+        /// A `default` user still in a user group.
+        DefaultUserAssociatedToUserGroup =
+            ("DefaultUserAssociatedToUserGroup", 400, "The default user is associated with a user group and cannot be deleted."),
+        /// A user group still attached to a replication group.
+        InvalidUserGroupState { id: String } =
+            ("InvalidUserGroupState", 400, "User group {id} is associated with a replication group and cannot be deleted."),
         /// A parameter's value breaks its rule.
         InvalidParameterValue { message: String } =
             ("InvalidParameterValue", 400, "{message}"),

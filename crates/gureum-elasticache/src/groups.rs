@@ -101,6 +101,34 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     let automatic_failover = flag(input, "AutomaticFailoverEnabled").unwrap_or(false);
     let multi_az = flag(input, "MultiAZEnabled").unwrap_or(false);
     check_failover_rules(automatic_failover, multi_az, count)?;
+    let user_groups = strings(input, "UserGroupIds");
+    if user_groups.len() > 1 {
+        return Err(ElasticacheError::value(
+            "A replication group can have at most one user group.",
+        )
+        .into());
+    }
+    let user_group = match user_groups.first() {
+        Some(ug) => {
+            if s.auth_token.is_some() {
+                return Err(ElasticacheError::combination(
+                    "Cannot specify both AuthToken and UserGroupIds.",
+                )
+                .into());
+            }
+            let ug = crate::users::load_group(svc, ctx, ug)?;
+            if ug.engine != s.engine {
+                return Err(ElasticacheError::combination(format!(
+                    "User group {} is for the {} engine, not {}.",
+                    ug.id, ug.engine, s.engine
+                ))
+                .into());
+            }
+            Some(ug.id)
+        }
+        None => None,
+    };
+    let admin_secret = user_group.as_ref().map(|_| gureum_core::id::hex(32));
     let azs = strings(input, "PreferredCacheClusterAZs");
     if !azs.is_empty() && azs.len() as i64 != count {
         return Err(ElasticacheError::value(
@@ -120,6 +148,7 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         );
         c.replication_group = Some(id.clone());
         c.role = Some(if i == 1 { "primary" } else { "replica" }.into());
+        c.admin_secret = admin_secret.clone();
         // Replicas get the primary's data by replication, not the file.
         if i > 1 {
             c.restore_from = None;
@@ -148,6 +177,8 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         created_ms: ctx.clock.now_millis(),
         snapshot_retention: s.snapshot_retention,
         snapshot_window: s.snapshot_window.clone(),
+        user_group,
+        admin_secret,
     };
     let gkey = scope.key(&id);
     svc.store.write(|tx| {
@@ -315,7 +346,8 @@ fn promote(
 ) -> Result<(), AwsError> {
     let scope = Scope::regional(ctx);
     let port_of = |id: &str| svc.engines.port_of(&node_key(&scope.key(id), "0001"));
-    let password = g.auth_token.as_deref();
+    let auth = g.admin_auth();
+    let password = auth.as_ref();
     if let Some(port) = port_of(new_primary) {
         resp::command(port, password, &["REPLICAOF", "NO", "ONE"]).map_err(|e| {
             AwsError::from(ElasticacheError::value(format!("Failover failed: {e}")))
@@ -380,6 +412,45 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     if let Some(s) = &security_groups {
         crate::subnet_groups::check_security_groups(svc, ctx, s)?;
     }
+    let add = strings(input, "UserGroupIdsToAdd");
+    let remove = strings(input, "UserGroupIdsToRemove");
+    let detach = flag(input, "RemoveUserGroups").unwrap_or(false);
+    if add.len() > 1
+        || (add.len() == 1
+            && g.user_group.is_some()
+            && !remove.contains(g.user_group.as_ref().unwrap_or(&String::new())))
+    {
+        return Err(ElasticacheError::value(
+            "A replication group can have at most one user group.",
+        )
+        .into());
+    }
+    for r in &remove {
+        if g.user_group.as_deref() != Some(r.as_str()) {
+            return Err(ElasticacheError::value(format!(
+                "User group {r} is not associated with replication group {}.",
+                g.id
+            ))
+            .into());
+        }
+    }
+    let attach_to = match add.first() {
+        Some(ug) => {
+            if g.auth_token.is_some() {
+                return Err(ElasticacheError::combination(
+                    "Cannot specify both AuthToken and UserGroupIds.",
+                )
+                .into());
+            }
+            Some(Some(crate::users::load_group(svc, ctx, ug)?.id))
+        }
+        None if detach || !remove.is_empty() => Some(None),
+        None => None,
+    };
+    let g = match attach_to {
+        Some(ug) => crate::users::attach(svc, ctx, &g, ug.as_deref())?,
+        None => g,
+    };
     if let Some(p) = str_member(input, "PrimaryClusterId") {
         if !g.members.iter().any(|m| m == p) {
             return Err(ElasticacheError::CacheClusterNotFound { id: p.to_string() }.into());
@@ -391,16 +462,9 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     if let Some(t) = auth_token {
         for m in &g.members {
             if let Some(port) = svc.engines.port_of(&node_key(&scope.key(m), "0001")) {
-                let _ = resp::command(
-                    port,
-                    g.auth_token.as_deref(),
-                    &["CONFIG", "SET", "masterauth", t],
-                );
-                let _ = resp::command(
-                    port,
-                    g.auth_token.as_deref(),
-                    &["CONFIG", "SET", "requirepass", t],
-                );
+                let auth = g.admin_auth();
+                let _ = resp::command(port, auth.as_ref(), &["CONFIG", "SET", "masterauth", t]);
+                let _ = resp::command(port, auth.as_ref(), &["CONFIG", "SET", "requirepass", t]);
             }
         }
     }

@@ -11,11 +11,15 @@
 //! - `elasticache.parameter_groups`: `account/region/name` → a
 //!   [`ParameterGroup`] (the `default.*` groups are the catalogue's);
 //! - `elasticache.snapshots`: `account/region/name` → a [`Snapshot`];
+//! - `elasticache.users`: `account/region/id` → a [`User`] (the built-in
+//!   `default` user is not stored);
+//! - `elasticache.user_groups`: `account/region/id` → a [`UserGroup`];
 //! - `elasticache.tags`: `ARN` → the resource's tags.
 //!
 //! Layout: [`errors`], `catalog.rs` (node types, engine versions,
 //! parameters), one module per resource (`clusters.rs`, `groups.rs`,
-//! `subnet_groups.rs`, `parameter_groups.rs`, `snapshots.rs`, `tags.rs`),
+//! `subnet_groups.rs`, `parameter_groups.rs`, `snapshots.rs`, `users.rs`,
+//! `tags.rs`),
 //! `views.rs` (the model's shapes), and the data plane: `engines.rs` (the
 //! processes), `lifecycle.rs` (states following them), `resp.rs` (the few
 //! Redis commands Gureum itself sends).
@@ -32,6 +36,7 @@ mod resp;
 mod snapshots;
 mod subnet_groups;
 mod tags;
+mod users;
 mod views;
 
 pub use errors::ElasticacheError;
@@ -109,6 +114,37 @@ pub struct Cluster {
     pub maintenance_window: String,
     /// Whether a static parameter change waits for a reboot.
     pub pending_reboot: bool,
+    /// The password of Gureum's own engine user (`gureum-admin`), set
+    /// once a user group (RBAC) replaces the engine's default user.
+    #[serde(default)]
+    pub admin_secret: Option<String>,
+}
+
+/// The engine user Gureum itself logs in as once RBAC is on.
+pub const ADMIN_USER: &str = "gureum-admin";
+
+/// The login for Gureum's own commands: its admin user under RBAC, the
+/// default user with the auth token otherwise.
+fn admin_login(secret: &Option<String>, token: &Option<String>) -> Option<(String, String)> {
+    match (secret, token) {
+        (Some(s), _) => Some((ADMIN_USER.to_string(), s.clone())),
+        (None, Some(t)) => Some(("default".to_string(), t.clone())),
+        (None, None) => None,
+    }
+}
+
+impl Cluster {
+    /// How Gureum authenticates to this cluster's engines.
+    pub fn admin_auth(&self) -> Option<(String, String)> {
+        admin_login(&self.admin_secret, &self.auth_token)
+    }
+}
+
+impl ReplicationGroup {
+    /// How Gureum authenticates to the group's engines.
+    pub fn admin_auth(&self) -> Option<(String, String)> {
+        admin_login(&self.admin_secret, &self.auth_token)
+    }
 }
 
 /// A stored replication group (cluster mode disabled: one node group).
@@ -156,6 +192,41 @@ pub struct ReplicationGroup {
     pub snapshot_retention: i64,
     /// `hh24:mi-hh24:mi`.
     pub snapshot_window: String,
+    /// The user group (RBAC) whose users are the engines' ACL users.
+    #[serde(default)]
+    pub user_group: Option<String>,
+    /// Gureum's admin user password under RBAC (see [`Cluster::admin_secret`]).
+    #[serde(default)]
+    pub admin_secret: Option<String>,
+}
+
+/// A stored user (RBAC): an ACL user of the engines of the replication
+/// groups whose user groups hold it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct User {
+    /// `UserId`.
+    pub id: String,
+    /// `UserName`: the engine's user name.
+    pub name: String,
+    /// `redis` or `valkey`.
+    pub engine: String,
+    /// The Redis ACL rules (`on ~* +@all`).
+    pub access_string: String,
+    /// Up to two passwords (none with `no-password`).
+    pub passwords: Vec<String>,
+    /// `password`, `no-password` or `iam`.
+    pub auth_type: String,
+}
+
+/// A stored user group.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UserGroup {
+    /// `UserGroupId`.
+    pub id: String,
+    /// `redis` or `valkey`.
+    pub engine: String,
+    /// Its users' ids.
+    pub user_ids: Vec<String>,
 }
 
 /// A stored cache subnet group.
@@ -228,6 +299,8 @@ pub struct ElasticacheService {
     parameter_groups: Table<ParameterGroup>,
     snapshots: Table<Snapshot>,
     tags: Table<Vec<(String, String)>>,
+    users: Table<User>,
+    user_groups: Table<UserGroup>,
     engines: Arc<engines::Engines>,
 }
 
@@ -259,6 +332,8 @@ impl ElasticacheService {
             parameter_groups: store.table("elasticache.parameter_groups"),
             snapshots: store.table("elasticache.snapshots"),
             tags: store.table("elasticache.tags"),
+            users: store.table(users::USERS),
+            user_groups: store.table(users::USER_GROUPS),
             store,
             engines,
         }
@@ -357,6 +432,30 @@ impl ElasticacheService {
     fn describe_cache_engine_versions(&self, ctx: &RequestContext, input: Value) -> OpResult {
         catalog::describe_engine_versions(ctx, &input)
     }
+    fn create_user(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        users::create_user(self, ctx, &input)
+    }
+    fn describe_users(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        users::describe_users(self, ctx, &input)
+    }
+    fn modify_user(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        users::modify_user(self, ctx, &input)
+    }
+    fn delete_user(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        users::delete_user(self, ctx, &input)
+    }
+    fn create_user_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        users::create_group(self, ctx, &input)
+    }
+    fn describe_user_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        users::describe_groups(self, ctx, &input)
+    }
+    fn modify_user_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        users::modify_group(self, ctx, &input)
+    }
+    fn delete_user_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        users::delete_group(self, ctx, &input)
+    }
     fn add_tags_to_resource(&self, ctx: &RequestContext, input: Value) -> OpResult {
         tags::add(self, ctx, &input)
     }
@@ -395,6 +494,14 @@ gureum_core::service_operations! {
     "DescribeSnapshots" => describe_snapshots,
     "DeleteSnapshot" => delete_snapshot,
     "DescribeCacheEngineVersions" => describe_cache_engine_versions,
+    "CreateUser" => create_user,
+    "DescribeUsers" => describe_users,
+    "ModifyUser" => modify_user,
+    "DeleteUser" => delete_user,
+    "CreateUserGroup" => create_user_group,
+    "DescribeUserGroups" => describe_user_groups,
+    "ModifyUserGroup" => modify_user_group,
+    "DeleteUserGroup" => delete_user_group,
     "AddTagsToResource" => add_tags_to_resource,
     "RemoveTagsFromResource" => remove_tags_from_resource,
     "ListTagsForResource" => list_tags_for_resource,

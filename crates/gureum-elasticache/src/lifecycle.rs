@@ -114,6 +114,22 @@ pub fn bring_up(backend: &Backend, key: &str) {
     let prefix = prefix_of(key).to_string();
     let params = parameter_values(&backend.store, &prefix, &cluster.parameter_group);
     let replica_of = primary_port(backend, &prefix, &cluster);
+    let group = cluster.replication_group.as_ref().and_then(|g| {
+        backend
+            .store
+            .table::<ReplicationGroup>(GROUPS)
+            .get(&format!("{prefix}{g}"))
+            .ok()
+            .flatten()
+    });
+    let acl = group
+        .as_ref()
+        .map(|g| crate::users::acl_users(&backend.store, &prefix, g))
+        .unwrap_or_default();
+    let master_user = cluster
+        .admin_secret
+        .clone()
+        .map(|s| (crate::ADMIN_USER.to_string(), s));
     let mut ports = Vec::new();
     for node in &cluster.nodes {
         let nkey = node_key(key, &node.id);
@@ -138,6 +154,8 @@ pub fn bring_up(backend: &Backend, key: &str) {
             params: params.clone(),
             memory_mb: catalog::node_memory_mb(&cluster.node_type).unwrap_or(512),
             restore: restore.clone(),
+            acl: acl.clone(),
+            master_user: master_user.clone(),
         };
         match backend.engines.start(&spec) {
             Ok(port) => ports.push((nkey, port, restore.is_some() || needs_aof_switch(&spec))),
@@ -155,7 +173,7 @@ pub fn bring_up(backend: &Backend, key: &str) {
         if *switch_aof && cluster.engine != "memcached" {
             let _ = resp::command(
                 *port,
-                cluster.auth_token.as_deref(),
+                cluster.admin_auth().as_ref(),
                 &["CONFIG", "SET", "appendonly", "yes"],
             );
         }
@@ -284,7 +302,7 @@ pub fn apply_parameters(backend: &Backend, prefix: &str, name: &str, changed: &[
                 if let Some(port) = backend.engines.port_of(&node_key(&key, &node.id)) {
                     if let Err(e) = resp::command(
                         port,
-                        c.auth_token.as_deref(),
+                        c.admin_auth().as_ref(),
                         &["CONFIG", "SET", pname, value],
                     ) {
                         tracing::warn!(target: "gureum", "elasticache {key}: CONFIG SET {pname}: {e}");

@@ -5,16 +5,21 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::time::Duration;
 
-/// Runs `args` on the engine at `port` (authenticating with `password`
-/// first) and returns the reply as text; an error reply is an `Err`.
-pub fn command(port: u16, password: Option<&str>, args: &[&str]) -> std::io::Result<String> {
+/// Runs `args` on the engine at `port` (authenticating as `auth`, a user
+/// and password, first) and returns the reply as text; an error reply is
+/// an `Err`.
+pub fn command(
+    port: u16,
+    auth: Option<&(String, String)>,
+    args: &[&str],
+) -> std::io::Result<String> {
     let stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
-    if let Some(p) = password {
-        writer.write_all(&encode(&["AUTH", p]))?;
+    if let Some((user, password)) = auth {
+        writer.write_all(&encode(&["AUTH", user, password]))?;
         read_reply(&mut reader)?;
     }
     writer.write_all(&encode(args))?;

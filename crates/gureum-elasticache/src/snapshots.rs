@@ -109,7 +109,7 @@ pub fn take(
         svc.engines.snapshot_dir(),
         svc.engines.node_dir(&nkey),
     ) {
-        resp::command(port, c.auth_token.as_deref(), &["SAVE"]).map_err(|e| {
+        resp::command(port, c.admin_auth().as_ref(), &["SAVE"]).map_err(|e| {
             AwsError::from(ElasticacheError::value(format!(
                 "The snapshot could not be taken: {e}"
             )))

@@ -62,6 +62,8 @@ fn check_resource(
         "subnetgroup" => svc.subnet_groups.contains(&key)?,
         "parametergroup" => svc.parameter_groups.contains(&key)?,
         "snapshot" => svc.snapshots.contains(&key)?,
+        "user" => svc.users.contains(&key)?,
+        "usergroup" => svc.user_groups.contains(&key)?,
         _ => return Err(invalid()),
     };
     if exists {
@@ -72,6 +74,8 @@ fn check_resource(
         "replicationgroup" => ElasticacheError::ReplicationGroupNotFound { id: name.into() },
         "subnetgroup" => ElasticacheError::CacheSubnetGroupNotFound { name: name.into() },
         "parametergroup" => ElasticacheError::CacheParameterGroupNotFound { name: name.into() },
+        "user" => ElasticacheError::UserNotFound { id: name.into() },
+        "usergroup" => ElasticacheError::UserGroupNotFound { id: name.into() },
         _ => ElasticacheError::SnapshotNotFound { name: name.into() },
     }
     .into())

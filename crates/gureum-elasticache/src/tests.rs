@@ -230,3 +230,43 @@ fn engine_versions_come_from_the_catalogue() {
         "valkey8"
     );
 }
+
+#[test]
+fn a_user_group_needs_a_user_named_default() {
+    let s = svc();
+    call(&s, "CreateUser", json!({"UserId": "bob", "UserName": "bob", "Engine": "redis", "AccessString": "on ~* +@all", "NoPasswordRequired": true})).expect("answered");
+    let e = call(
+        &s,
+        "CreateUserGroup",
+        json!({"UserGroupId": "g", "Engine": "redis", "UserIds": ["bob"]}),
+    )
+    .expect_err("refused");
+    assert_eq!(e.code, "DefaultUserRequired");
+    call(
+        &s,
+        "CreateUserGroup",
+        json!({"UserGroupId": "g", "Engine": "redis", "UserIds": ["bob", "default"]}),
+    )
+    .expect("answered");
+}
+
+#[test]
+fn a_user_needs_a_password_unless_none_is_required() {
+    let e = call(&svc(), "CreateUser", json!({"UserId": "bob", "UserName": "bob", "Engine": "redis", "AccessString": "on ~* +@all"})).expect_err("refused");
+    assert_eq!(e.code, "InvalidParameterValue");
+    let e = call(&svc(), "CreateUser", json!({"UserId": "bob", "UserName": "bob", "Engine": "redis", "AccessString": "on ~* +@all", "NoPasswordRequired": true, "Passwords": ["0123456789abcdef"]})).expect_err("refused");
+    assert_eq!(e.code, "InvalidParameterCombination");
+}
+
+#[test]
+fn an_auth_token_and_a_user_group_do_not_go_together() {
+    let s = svc();
+    call(
+        &s,
+        "CreateUserGroup",
+        json!({"UserGroupId": "g", "Engine": "redis", "UserIds": ["default"]}),
+    )
+    .expect("answered");
+    let e = call(&s, "CreateReplicationGroup", json!({"ReplicationGroupId": "r", "ReplicationGroupDescription": "d", "CacheNodeType": "cache.t3.micro", "TransitEncryptionEnabled": true, "AuthToken": "a-long-enough-token", "UserGroupIds": ["g"]})).expect_err("refused");
+    assert_eq!(e.message, "Cannot specify both AuthToken and UserGroupIds.");
+}

@@ -204,7 +204,7 @@ pub fn group_view(ctx: &RequestContext, g: &ReplicationGroup, members: &[Cluster
         "TransitEncryptionEnabled": g.transit_encryption,
         "AtRestEncryptionEnabled": g.at_rest_encryption,
         "ARN": group_arn(ctx, &g.id),
-        "UserGroupIds": [],
+        "UserGroupIds": g.user_group.iter().collect::<Vec<_>>(),
         "LogDeliveryConfigurations": [],
         "ReplicationGroupCreateTime": g.created_ms as f64 / 1000.0,
         "DataTiering": "disabled",
