@@ -336,3 +336,21 @@ def test_acl_users_come_back_after_a_restart(gureum, ec):
     alice = ["--user", "alice", "--pass", ALICE_PW, "--no-auth-warning"]
     assert cli(primary, *alice, "GET", "other") == "1"
     assert "NOAUTH" in cli(primary, "GET", "other") or "NOPERM" in cli(primary, "GET", "other")
+
+
+@needs_redis
+def test_a_node_whose_engine_dies_is_replaced_with_its_data(ec):
+    c = wait_cluster(ec, "single")
+    port = c["CacheNodes"][0]["Endpoint"]["Port"]
+    assert cli(port, "SET", "survivor", "yes") == "OK"
+    pid = engine_pid(port)
+    os.kill(pid, 9)
+    deadline = time.time() + 15
+    while True:
+        assert time.time() < deadline, "the node was not replaced"
+        c = ec.describe_cache_clusters(CacheClusterId="single", ShowCacheNodeInfo=True)["CacheClusters"][0]
+        port = c["CacheNodes"][0]["Endpoint"]["Port"]
+        if c["CacheClusterStatus"] == "available" and cli(port, "PING") == "PONG" and engine_pid(port) != pid:
+            break
+        time.sleep(0.1)
+    assert cli(port, "GET", "survivor") == "yes"

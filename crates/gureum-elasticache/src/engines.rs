@@ -209,6 +209,16 @@ impl Engines {
         }
     }
 
+    /// The keys of the running nodes, and whether each process has ended
+    /// on its own (crashed or killed) since it was started.
+    pub fn survey(&self) -> Vec<(String, bool)> {
+        self.running
+            .lock()
+            .iter_mut()
+            .map(|(k, r)| (k.clone(), !matches!(r.child.try_wait(), Ok(None))))
+            .collect()
+    }
+
     /// Ends every engine; no more start afterwards.
     pub fn shutdown(&self) {
         self.stopped.store(true, Ordering::SeqCst);

@@ -346,6 +346,12 @@ impl ElasticacheService {
         }
     }
 
+    /// Replaces nodes whose engine ended on its own and stops engines
+    /// whose cluster is gone; for Gureum's once-a-second ticker.
+    pub fn watch_engines(&self) {
+        lifecycle::watch(&self.backend());
+    }
+
     /// Ends every engine process (Gureum is stopping); their data stays.
     pub fn shutdown(&self) {
         self.engines.shutdown();

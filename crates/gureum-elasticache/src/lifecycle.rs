@@ -271,6 +271,30 @@ pub fn resume_all(backend: &Backend) {
         .map(|(k, c)| (c.role.as_deref() == Some("replica"), k))
         .collect();
     keys.sort();
+    if !backend.engines.enabled() {
+        return;
+    }
+    // Until their engines accept connections again, they are rebooting,
+    // not `available`.
+    for (_, key) in &keys {
+        let _ = update_cluster(&backend.store, key, |c| {
+            c.status = "rebooting cache cluster nodes".into();
+            for n in &mut c.nodes {
+                n.status = "rebooting".into();
+            }
+        });
+    }
+    if let Ok(groups) = backend
+        .store
+        .table::<ReplicationGroup>(GROUPS)
+        .scan_prefix("")
+    {
+        for (key, g) in groups {
+            if g.status != "deleting" {
+                let _ = update_group(&backend.store, &key, |g| g.status = "modifying".into());
+            }
+        }
+    }
     start_in_background(backend, keys.into_iter().map(|(_, k)| k).collect());
 }
 
@@ -314,4 +338,39 @@ pub fn apply_parameters(backend: &Backend, prefix: &str, name: &str, changed: &[
             let _ = update_cluster(&backend.store, &key, |c| c.pending_reboot = true);
         }
     }
+}
+
+/// Once a second (Gureum's ticker): a node whose engine ended on its own
+/// is replaced, as ElastiCache replaces a failed node (the cluster shows
+/// `modifying`, its node `rebooting`, until the new process accepts
+/// connections; Redis data comes back from its AOF); an engine whose
+/// cluster is gone (a reset of Gureum's state) is stopped.
+pub fn watch(backend: &Backend) {
+    if !backend.engines.enabled() {
+        return;
+    }
+    let clusters = backend.store.table::<Cluster>(CLUSTERS);
+    let mut restart = Vec::new();
+    for (node, ended) in backend.engines.survey() {
+        let Some((cluster_key, node_id)) = node.rsplit_once('/') else {
+            continue;
+        };
+        match clusters.get(cluster_key) {
+            Ok(Some(c)) if ended && c.status == "available" => {
+                tracing::warn!(target: "gureum", "elasticache {node}: the engine ended; replacing the node");
+                backend.engines.stop(&node);
+                let _ = update_cluster(&backend.store, cluster_key, |c| {
+                    c.status = "modifying".into();
+                    for n in c.nodes.iter_mut().filter(|n| n.id == node_id) {
+                        n.status = "rebooting".into();
+                    }
+                });
+                restart.push(cluster_key.to_string());
+            }
+            Ok(None) => backend.engines.stop(&node),
+            _ => {}
+        }
+    }
+    restart.dedup();
+    start_in_background(backend, restart);
 }
