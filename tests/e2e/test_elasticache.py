@@ -354,3 +354,32 @@ def test_a_node_whose_engine_dies_is_replaced_with_its_data(ec):
             break
         time.sleep(0.1)
     assert cli(port, "GET", "survivor") == "yes"
+
+
+# ---- serverless caches ------------------------------------------------------
+
+
+@needs_redis
+def test_a_serverless_cache_is_served_by_a_real_engine(ec):
+    out = ec.create_serverless_cache(ServerlessCacheName="sls", Engine="redis",
+                                     CacheUsageLimits={"DataStorage": {"Maximum": 1, "Unit": "GB"}})["ServerlessCache"]
+    assert out["Status"] == "creating"
+    deadline = time.time() + 30
+    while True:
+        s = ec.describe_serverless_caches(ServerlessCacheName="sls")["ServerlessCaches"][0]
+        if s["Status"] == "available":
+            break
+        assert time.time() < deadline, s["Status"]
+        time.sleep(0.05)
+    assert s["Endpoint"]["Address"].startswith("sls-") and s["Endpoint"]["Address"].endswith(".serverless.use1.cache.localhost")
+    port = s["Endpoint"]["Port"]
+    assert cli(port, "SET", "k", "v") == "OK"
+    assert cli(port, "CONFIG", "GET", "maxmemory").splitlines()[1] == str(1024 * 1024 * 1024)
+    # Its engine node is not a cache cluster.
+    ids = [c["CacheClusterId"] for c in ec.describe_cache_clusters()["CacheClusters"]]
+    assert not any("sls" in i for i in ids)
+    pid = engine_pid(port)
+    assert ec.delete_serverless_cache(ServerlessCacheName="sls")["ServerlessCache"]["Status"] == "deleting"
+    assert not alive(pid)
+    code, message = error(lambda: ec.describe_serverless_caches(ServerlessCacheName="sls"))
+    assert (code, message) == ("ServerlessCacheNotFoundFault", "Serverless cache sls not found.")

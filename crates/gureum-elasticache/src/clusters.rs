@@ -23,6 +23,10 @@ pub const MAX_MEMCACHED_NODES: i64 = 40;
 
 /// A cluster by id, or `CacheClusterNotFound`.
 pub fn load(svc: &ElasticacheService, ctx: &RequestContext, id: &str) -> Result<Cluster, AwsError> {
+    // `~NAME` records serve serverless caches, which are not clusters.
+    if id.starts_with('~') {
+        return Err(ElasticacheError::CacheClusterNotFound { id: id.to_string() }.into());
+    }
     svc.clusters
         .get(&Scope::regional(ctx).key(&id.to_ascii_lowercase()))?
         .ok_or_else(|| ElasticacheError::CacheClusterNotFound { id: id.to_string() }.into())
@@ -242,6 +246,7 @@ pub fn new_cluster(
         maintenance_window: s.maintenance_window.clone(),
         pending_reboot: false,
         admin_secret: None,
+        memory_mb: None,
     }
 }
 
@@ -306,8 +311,9 @@ pub(crate) fn describe(svc: &ElasticacheService, ctx: &RequestContext, input: &V
         &Scope::regional(ctx).prefix(),
         &request,
         |_, c| {
-            (!outside_groups || c.replication_group.is_none())
-                .then(|| cluster_view(ctx, &c, show_nodes))
+            ((!outside_groups || c.replication_group.is_none())
+                && !crate::serverless::is_serverless(&c))
+            .then(|| cluster_view(ctx, &c, show_nodes))
         },
     )?;
     Ok(with_marker(

@@ -107,6 +107,12 @@ gureum_core::aws_errors! {
         /// A user group still attached to a replication group.
         InvalidUserGroupState { id: String } =
             ("InvalidUserGroupState", 400, "User group {id} is associated with a replication group and cannot be deleted."),
+        /// No serverless cache of that name.
+        ServerlessCacheNotFound { name: String } =
+            ("ServerlessCacheNotFoundFault", 404, "Serverless cache {name} not found."),
+        /// The name is taken.
+        ServerlessCacheAlreadyExists { name: String } =
+            ("ServerlessCacheAlreadyExistsFault", 400, "Serverless cache {name} already exists."),
         /// A parameter's value breaks its rule.
         InvalidParameterValue { message: String } =
             ("InvalidParameterValue", 400, "{message}"),

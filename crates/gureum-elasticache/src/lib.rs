@@ -14,6 +14,8 @@
 //! - `elasticache.users`: `account/region/id` → a [`User`] (the built-in
 //!   `default` user is not stored);
 //! - `elasticache.user_groups`: `account/region/id` → a [`UserGroup`];
+//! - `elasticache.serverless`: `account/region/name` → a serverless cache
+//!   (its engine node is the cluster record `~NAME`);
 //! - `elasticache.tags`: `ARN` → the resource's tags.
 //!
 //! Layout: [`errors`], `catalog.rs` (node types, engine versions,
@@ -33,6 +35,7 @@ mod input;
 mod lifecycle;
 mod parameter_groups;
 mod resp;
+mod serverless;
 mod snapshots;
 mod subnet_groups;
 mod tags;
@@ -118,6 +121,10 @@ pub struct Cluster {
     /// once a user group (RBAC) replaces the engine's default user.
     #[serde(default)]
     pub admin_secret: Option<String>,
+    /// `maxmemory` in MiB when not the node type's (a serverless cache's
+    /// storage limit).
+    #[serde(default)]
+    pub memory_mb: Option<u64>,
 }
 
 /// The engine user Gureum itself logs in as once RBAC is on.
@@ -301,6 +308,7 @@ pub struct ElasticacheService {
     tags: Table<Vec<(String, String)>>,
     users: Table<User>,
     user_groups: Table<UserGroup>,
+    serverless: Table<serverless::ServerlessCache>,
     engines: Arc<engines::Engines>,
 }
 
@@ -334,6 +342,7 @@ impl ElasticacheService {
             tags: store.table("elasticache.tags"),
             users: store.table(users::USERS),
             user_groups: store.table(users::USER_GROUPS),
+            serverless: store.table(serverless::SERVERLESS),
             store,
             engines,
         }
@@ -438,6 +447,18 @@ impl ElasticacheService {
     fn describe_cache_engine_versions(&self, ctx: &RequestContext, input: Value) -> OpResult {
         catalog::describe_engine_versions(ctx, &input)
     }
+    fn create_serverless_cache(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        serverless::create(self, ctx, &input)
+    }
+    fn describe_serverless_caches(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        serverless::describe(self, ctx, &input)
+    }
+    fn modify_serverless_cache(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        serverless::modify(self, ctx, &input)
+    }
+    fn delete_serverless_cache(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        serverless::delete(self, ctx, &input)
+    }
     fn create_user(&self, ctx: &RequestContext, input: Value) -> OpResult {
         users::create_user(self, ctx, &input)
     }
@@ -500,6 +521,10 @@ gureum_core::service_operations! {
     "DescribeSnapshots" => describe_snapshots,
     "DeleteSnapshot" => delete_snapshot,
     "DescribeCacheEngineVersions" => describe_cache_engine_versions,
+    "CreateServerlessCache" => create_serverless_cache,
+    "DescribeServerlessCaches" => describe_serverless_caches,
+    "ModifyServerlessCache" => modify_serverless_cache,
+    "DeleteServerlessCache" => delete_serverless_cache,
     "CreateUser" => create_user,
     "DescribeUsers" => describe_users,
     "ModifyUser" => modify_user,

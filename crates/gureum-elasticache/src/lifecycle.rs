@@ -152,7 +152,10 @@ pub fn bring_up(backend: &Backend, key: &str) {
             password: cluster.auth_token.clone(),
             replica_of,
             params: params.clone(),
-            memory_mb: catalog::node_memory_mb(&cluster.node_type).unwrap_or(512),
+            memory_mb: cluster
+                .memory_mb
+                .or_else(|| catalog::node_memory_mb(&cluster.node_type))
+                .unwrap_or(512),
             restore: restore.clone(),
             acl: acl.clone(),
             master_user: master_user.clone(),

@@ -49,7 +49,7 @@ fn view(ctx: &RequestContext, g: &SubnetGroup) -> Value {
 }
 
 /// The subnets' `(id, AZ)` and their one VPC, read from EC2.
-fn read_subnets(
+pub(crate) fn read_subnets(
     svc: &ElasticacheService,
     ctx: &RequestContext,
     ids: &[String],

@@ -64,6 +64,7 @@ fn check_resource(
         "snapshot" => svc.snapshots.contains(&key)?,
         "user" => svc.users.contains(&key)?,
         "usergroup" => svc.user_groups.contains(&key)?,
+        "serverlesscache" => svc.serverless.contains(&key)?,
         _ => return Err(invalid()),
     };
     if exists {
@@ -76,6 +77,7 @@ fn check_resource(
         "parametergroup" => ElasticacheError::CacheParameterGroupNotFound { name: name.into() },
         "user" => ElasticacheError::UserNotFound { id: name.into() },
         "usergroup" => ElasticacheError::UserGroupNotFound { id: name.into() },
+        "serverlesscache" => ElasticacheError::ServerlessCacheNotFound { name: name.into() },
         _ => ElasticacheError::SnapshotNotFound { name: name.into() },
     }
     .into())

@@ -270,3 +270,25 @@ fn an_auth_token_and_a_user_group_do_not_go_together() {
     let e = call(&s, "CreateReplicationGroup", json!({"ReplicationGroupId": "r", "ReplicationGroupDescription": "d", "CacheNodeType": "cache.t3.micro", "TransitEncryptionEnabled": true, "AuthToken": "a-long-enough-token", "UserGroupIds": ["g"]})).expect_err("refused");
     assert_eq!(e.message, "Cannot specify both AuthToken and UserGroupIds.");
 }
+
+#[test]
+fn a_serverless_cache_is_not_a_cache_cluster() {
+    let s = svc();
+    call(
+        &s,
+        "CreateServerlessCache",
+        json!({"ServerlessCacheName": "sls", "Engine": "valkey"}),
+    )
+    .expect("answered");
+    let out = call(&s, "DescribeCacheClusters", json!({})).expect("answered");
+    assert_eq!(out["CacheClusters"], json!([]));
+    let e = call(
+        &s,
+        "DescribeCacheClusters",
+        json!({"CacheClusterId": "~sls"}),
+    )
+    .expect_err("refused");
+    assert_eq!(e.code, "CacheClusterNotFound");
+    let out = call(&s, "DescribeServerlessCaches", json!({})).expect("answered");
+    assert_eq!(out["ServerlessCaches"][0]["MajorEngineVersion"], "8");
+}

@@ -229,6 +229,17 @@ pub fn endpoint_listing(clusters: &Table<Cluster>, groups: &Table<ReplicationGro
         let (Some(acct), Some(region)) = (parts.next(), parts.next()) else {
             continue;
         };
+        if let Some(name) = c.id.strip_prefix('~') {
+            if let Some(p) = c.nodes.first().map(|n| n.port).filter(|p| *p != 0) {
+                let address = format!(
+                    "{name}-{}.serverless.{}.{DNS_SUFFIX}",
+                    label(acct, region),
+                    short_region(region)
+                );
+                out.insert(format!("{address}:{p}"), json!(format!("127.0.0.1:{p}")));
+            }
+            continue;
+        }
         for n in c.nodes.iter().filter(|n| n.port != 0) {
             out.insert(
                 format!("{}:{}", node_address(acct, region, &c.id, &n.id), n.port),
