@@ -383,3 +383,34 @@ def test_a_serverless_cache_is_served_by_a_real_engine(ec):
     assert not alive(pid)
     code, message = error(lambda: ec.describe_serverless_caches(ServerlessCacheName="sls"))
     assert (code, message) == ("ServerlessCacheNotFoundFault", "Serverless cache sls not found.")
+
+
+@needs_memcached
+def test_a_memcached_cluster_grows_and_shrinks_by_node(ec):
+    wait_cluster(ec, "mc")
+    ec.modify_cache_cluster(CacheClusterId="mc", NumCacheNodes=3, ApplyImmediately=True)
+    c = wait_cluster(ec, "mc")
+    assert [n["CacheNodeId"] for n in c["CacheNodes"]] == ["0001", "0002", "0003"]
+    third = c["CacheNodes"][2]["Endpoint"]["Port"]
+    assert memcached_roundtrip(third, "k3", "v3") == "VALUE k3 0 2\r\nv3\r\nEND\r\n"
+    code, message = error(lambda: ec.modify_cache_cluster(CacheClusterId="mc", NumCacheNodes=2))
+    assert code == "InvalidParameterValue" and "must equal the difference" in message
+    ec.modify_cache_cluster(CacheClusterId="mc", NumCacheNodes=2, CacheNodeIdsToRemove=["0003"], ApplyImmediately=True)
+    c = wait_cluster(ec, "mc")
+    assert [n["CacheNodeId"] for n in c["CacheNodes"]] == ["0001", "0002"]
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", third), timeout=1).close()
+
+
+@needs_redis
+def test_a_reset_of_gureum_state_stops_the_engines(gureum, ec):
+    port = wait_cluster(ec, "single")["CacheNodes"][0]["Endpoint"]["Port"]
+    pid = engine_pid(port)
+    req = urllib.request.Request(gureum.endpoint + "/_gureum/reset?service=elasticache", method="POST")
+    with urllib.request.urlopen(req) as r:
+        assert json.load(r)["status"] == "ok"
+    deadline = time.time() + 5
+    while alive(pid):
+        assert time.time() < deadline, "the engine outlived the reset"
+        time.sleep(0.05)
+    assert ec.describe_cache_clusters()["CacheClusters"] == []

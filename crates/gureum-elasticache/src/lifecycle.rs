@@ -370,7 +370,12 @@ pub fn watch(backend: &Backend) {
                 });
                 restart.push(cluster_key.to_string());
             }
-            Ok(None) => backend.engines.stop(&node),
+            Ok(None) => {
+                backend.engines.stop(&node);
+                if let Some(dir) = backend.engines.node_dir(cluster_key) {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+            }
             _ => {}
         }
     }

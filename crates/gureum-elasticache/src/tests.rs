@@ -292,3 +292,24 @@ fn a_serverless_cache_is_not_a_cache_cluster() {
     let out = call(&s, "DescribeServerlessCaches", json!({})).expect("answered");
     assert_eq!(out["ServerlessCaches"][0]["MajorEngineVersion"], "8");
 }
+
+#[test]
+fn describe_cache_clusters_pages_with_max_records_and_marker() {
+    let s = svc();
+    for i in 0..25 {
+        call(&s, "CreateCacheCluster", json!({"CacheClusterId": format!("m{i:02}"), "Engine": "memcached", "CacheNodeType": "cache.t3.micro"})).expect("answered");
+    }
+    let first = call(&s, "DescribeCacheClusters", json!({"MaxRecords": 20})).expect("answered");
+    assert_eq!(first["CacheClusters"].as_array().map(Vec::len), Some(20));
+    let marker = first["Marker"].as_str().expect("a marker").to_string();
+    let rest = call(
+        &s,
+        "DescribeCacheClusters",
+        json!({"MaxRecords": 20, "Marker": marker}),
+    )
+    .expect("answered");
+    assert_eq!(rest["CacheClusters"].as_array().map(Vec::len), Some(5));
+    assert!(rest.get("Marker").is_none());
+    let e = call(&s, "DescribeCacheClusters", json!({"MaxRecords": 5})).expect_err("refused");
+    assert_eq!(e.code, "InvalidParameterValue");
+}
