@@ -181,6 +181,37 @@ def test_test_failover_promotes_the_replica_for_real(ec):
 
 
 @needs_redis
+def test_a_replica_added_to_a_group_replicates_and_a_group_snapshot_restores(ec):
+    g = wait_group(ec, "rg")
+    out = ec.create_cache_cluster(CacheClusterId="rg-extra", ReplicationGroupId="rg")["CacheCluster"]
+    assert out["ReplicationGroupId"] == "rg"
+    code, message = error(lambda: ec.create_cache_cluster(
+        CacheClusterId="rg-bad", ReplicationGroupId="rg", Engine="redis"))
+    assert (code, message) == ("InvalidParameterCombination",
+                               "Cannot specify additional cache cluster parameters when creating a replica cluster")
+    port = wait_cluster(ec, "rg-extra")["CacheNodes"][0]["Endpoint"]["Port"]
+    deadline = time.time() + 10
+    while cli(port, "GET", "greeting", password=TOKEN) != "hello":
+        assert time.time() < deadline, "the added replica never synced"
+        time.sleep(0.05)
+    assert "rg-extra" in wait_group(ec, "rg")["MemberClusters"]
+    snap = ec.create_snapshot(ReplicationGroupId="rg", SnapshotName="rg-snap")["Snapshot"]
+    assert snap["ReplicationGroupId"] == "rg" and snap["SnapshotStatus"] == "available"
+    ec.create_replication_group(
+        ReplicationGroupId="rg-copy", ReplicationGroupDescription="from a snapshot", Engine="redis",
+        CacheNodeType="cache.t3.micro", NumCacheClusters=2, SnapshotName="rg-snap")
+    copy = wait_group(ec, "rg-copy")["NodeGroups"][0]
+    # The snapshot's data, on the primary and (by replication) the replica.
+    assert cli(copy["PrimaryEndpoint"]["Port"], "GET", "greeting") == "hello"
+    deadline = time.time() + 10
+    while cli(copy["ReaderEndpoint"]["Port"], "GET", "greeting") != "hello":
+        assert time.time() < deadline, "the copy's replica never synced"
+        time.sleep(0.05)
+    ec.delete_cache_cluster(CacheClusterId="rg-extra")
+    ec.delete_replication_group(ReplicationGroupId="rg-copy")
+
+
+@needs_redis
 def test_a_parameter_group_change_shows_in_config_get(ec):
     ec.create_cache_parameter_group(CacheParameterGroupName="lru", CacheParameterGroupFamily="redis7", Description="evict any key")
     ec.create_cache_cluster(CacheClusterId="single", Engine="redis", CacheNodeType="cache.t3.micro", CacheParameterGroupName="lru")
