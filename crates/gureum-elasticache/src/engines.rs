@@ -57,6 +57,9 @@ type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
 /// The running engines, by node key.
 pub struct Engines {
     root: Option<PathBuf>,
+    /// Whether `root` is a temp dir of this process (an in-memory store),
+    /// removed at shutdown.
+    ephemeral: bool,
     running: Mutex<HashMap<String, Running>>,
     reserved: Mutex<HashSet<u16>>,
     spawner: Mutex<Option<mpsc::Sender<SpawnRequest>>>,
@@ -64,10 +67,11 @@ pub struct Engines {
 }
 
 impl Engines {
-    /// Engines working under `root`.
-    pub fn new(root: PathBuf) -> Arc<Engines> {
+    /// Engines working under `root` (removed at shutdown when `ephemeral`).
+    pub fn new(root: PathBuf, ephemeral: bool) -> Arc<Engines> {
         Arc::new(Engines {
             root: Some(root),
+            ephemeral,
             running: Mutex::default(),
             reserved: Mutex::default(),
             spawner: Mutex::default(),
@@ -79,6 +83,7 @@ impl Engines {
     pub fn disabled() -> Arc<Engines> {
         Arc::new(Engines {
             root: None,
+            ephemeral: false,
             running: Mutex::default(),
             reserved: Mutex::default(),
             spawner: Mutex::default(),
@@ -225,6 +230,9 @@ impl Engines {
         let keys: Vec<String> = self.running.lock().keys().cloned().collect();
         for k in keys {
             self.stop(&k);
+        }
+        if let (true, Some(root)) = (self.ephemeral, &self.root) {
+            let _ = std::fs::remove_dir_all(root);
         }
     }
 

@@ -323,11 +323,14 @@ impl ElasticacheService {
     /// directory (a temp directory for an in-memory store); clusters that
     /// were running when Gureum stopped start again on their data.
     pub fn with_engines(store: Store) -> Self {
-        let root = match store.path().and_then(|p| p.parent()) {
-            Some(dir) => dir.join("elasticache"),
-            None => std::env::temp_dir().join(format!("gureum-elasticache-{}", std::process::id())),
+        let (root, ephemeral) = match store.path().and_then(|p| p.parent()) {
+            Some(dir) => (dir.join("elasticache"), false),
+            None => (
+                std::env::temp_dir().join(format!("gureum-elasticache-{}", std::process::id())),
+                true,
+            ),
         };
-        let svc = Self::build(store, engines::Engines::new(root));
+        let svc = Self::build(store, engines::Engines::new(root, ephemeral));
         lifecycle::resume_all(&svc.backend());
         svc
     }
