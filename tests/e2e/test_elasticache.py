@@ -181,6 +181,27 @@ def test_test_failover_promotes_the_replica_for_real(ec):
 
 
 @needs_redis
+def test_rotating_an_auth_token_keeps_both_valid_until_set(ec):
+    new = "a-brand-new-token-0123456789"
+    g = ec.modify_replication_group(ReplicationGroupId="rg", AuthToken=new,
+                                    AuthTokenUpdateStrategy="ROTATE", ApplyImmediately=True)["ReplicationGroup"]
+    port = g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    assert cli(port, "GET", "greeting", password=TOKEN) == "hello"
+    assert cli(port, "GET", "greeting", password=new) == "hello"
+    ec.modify_replication_group(ReplicationGroupId="rg", AuthToken=new,
+                                AuthTokenUpdateStrategy="SET", ApplyImmediately=True)
+    assert "WRONGPASS" in cli(port, "GET", "greeting", password=TOKEN)
+    assert cli(port, "GET", "greeting", password=new) == "hello"
+    # Back to the first token (later tests use it).
+    ec.modify_replication_group(ReplicationGroupId="rg", AuthToken=TOKEN, AuthTokenUpdateStrategy="ROTATE", ApplyImmediately=True)
+    ec.modify_replication_group(ReplicationGroupId="rg", AuthToken=TOKEN, AuthTokenUpdateStrategy="SET", ApplyImmediately=True)
+    assert "WRONGPASS" in cli(port, "GET", "greeting", password=new)
+    # Every member follows, replicas included.
+    for m in wait_group(ec, "rg")["NodeGroups"][0]["NodeGroupMembers"]:
+        assert cli(m["ReadEndpoint"]["Port"], "GET", "greeting", password=TOKEN) == "hello"
+
+
+@needs_redis
 def test_a_replica_added_to_a_group_replicates_and_a_group_snapshot_restores(ec):
     g = wait_group(ec, "rg")
     out = ec.create_cache_cluster(CacheClusterId="rg-extra", ReplicationGroupId="rg")["CacheCluster"]

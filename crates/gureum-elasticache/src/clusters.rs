@@ -239,6 +239,7 @@ pub fn new_cluster(
         role: None,
         auth_token: s.auth_token.clone(),
         auth_token_modified_ms: s.auth_token.as_ref().map(|_| now),
+        previous_auth_tokens: Vec::new(),
         transit_encryption: s.transit_encryption,
         restore_from: s.snapshot.clone(),
         snapshot_retention: s.snapshot_retention,
@@ -433,6 +434,15 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         None => None,
     };
     let auth_token = str_member(input, "AuthToken");
+    let token_strategy = crate::auth_tokens::strategy(input)?;
+    let tokens = auth_token.map(|t| {
+        crate::auth_tokens::next_tokens(
+            c.auth_token.as_deref(),
+            &c.previous_auth_tokens,
+            t,
+            token_strategy,
+        )
+    });
     if let Some(t) = auth_token {
         if c.engine == "memcached" || !c.transit_encryption {
             return Err(ElasticacheError::value(
@@ -447,9 +457,7 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     if let Some(t) = auth_token {
         for n in &c.nodes {
             if let Some(port) = svc.engines.port_of(&node_key(&key, &n.id)) {
-                let auth = c.admin_auth();
-                let _ = resp::command(port, auth.as_ref(), &["CONFIG", "SET", "masterauth", t]);
-                let _ = resp::command(port, auth.as_ref(), &["CONFIG", "SET", "requirepass", t]);
+                crate::auth_tokens::apply(port, c.admin_auth().as_ref(), t, token_strategy);
             }
         }
     }
@@ -496,8 +504,9 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         if let Some(v) = engine_version {
             c.engine_version = v.to_string();
         }
-        if let Some(t) = auth_token {
-            c.auth_token = Some(t.to_string());
+        if let Some((t, kept)) = &tokens {
+            c.auth_token = Some(t.clone());
+            c.previous_auth_tokens = kept.clone();
             c.auth_token_modified_ms = Some(ctx.clock.now_millis());
         }
         if let Some(n) = int(input, "SnapshotRetentionLimit") {

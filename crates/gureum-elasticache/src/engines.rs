@@ -32,6 +32,8 @@ pub struct NodeSpec {
     pub dir: PathBuf,
     /// `requirepass` (and `masterauth`).
     pub password: Option<String>,
+    /// Earlier auth tokens still valid (a `ROTATE` in progress).
+    pub previous_passwords: Vec<String>,
     /// The primary's port, for a replica.
     pub replica_of: Option<u16>,
     /// Parameter values (the group's, defaults included).
@@ -313,8 +315,14 @@ fn redis_conf(spec: &NodeSpec, port: u16) -> String {
     line(&mut c, "save", "");
     line(&mut c, "maxmemory", &format!("{}mb", spec.memory_mb));
     if let Some(p) = &spec.password {
-        line(&mut c, "requirepass", p);
         line(&mut c, "masterauth", p);
+        // The default user's passwords: the token and any still rotating.
+        c.push_str("user default on ~* &* +@all");
+        for pw in std::iter::once(p).chain(&spec.previous_passwords) {
+            c.push(' ');
+            c.push_str(&quote(&format!(">{pw}")));
+        }
+        c.push('\n');
     }
     if let Some(primary) = spec.replica_of {
         c.push_str(&format!("replicaof 127.0.0.1 {primary}\n"));
@@ -453,6 +461,7 @@ mod tests {
             port: 6379,
             dir: PathBuf::from("/nonexistent"),
             password: Some("s3cret\"x".into()),
+            previous_passwords: vec!["old-one".into()],
             replica_of: Some(7000),
             params: vec![("maxmemory-policy".into(), "allkeys-lru".into())],
             memory_mb: 512,
@@ -465,7 +474,10 @@ mod tests {
         };
         let conf = redis_conf(&spec, 6400);
         assert!(conf.contains("appendonly \"no\""), "{conf}");
-        assert!(conf.contains("requirepass \"s3cret\\\"x\""), "{conf}");
+        assert!(
+            conf.contains("user default on ~* &* +@all \">s3cret\\\"x\" \">old-one\""),
+            "{conf}"
+        );
         assert!(conf.contains("replicaof 127.0.0.1 7000"), "{conf}");
         assert!(conf.contains("maxmemory-policy \"allkeys-lru\""), "{conf}");
         assert!(conf.contains("port \"6400\""), "{conf}");

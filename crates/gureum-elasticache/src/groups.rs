@@ -168,6 +168,7 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         engine_version: s.engine_version.clone(),
         auth_token: s.auth_token.clone(),
         auth_token_modified_ms: s.auth_token.as_ref().map(|_| ctx.clock.now_millis()),
+        previous_auth_tokens: Vec::new(),
         transit_encryption: s.transit_encryption,
         at_rest_encryption: flag(input, "AtRestEncryptionEnabled").unwrap_or(false),
         parameter_group: s.parameter_group.clone(),
@@ -382,6 +383,15 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     let multi_az = flag(input, "MultiAZEnabled").unwrap_or(g.multi_az && automatic_failover);
     check_failover_rules(automatic_failover, multi_az, g.members.len() as i64)?;
     let auth_token = str_member(input, "AuthToken");
+    let token_strategy = crate::auth_tokens::strategy(input)?;
+    let tokens = auth_token.map(|t| {
+        crate::auth_tokens::next_tokens(
+            g.auth_token.as_deref(),
+            &g.previous_auth_tokens,
+            t,
+            token_strategy,
+        )
+    });
     if let Some(t) = auth_token {
         if !g.transit_encryption {
             return Err(ElasticacheError::value(
@@ -462,17 +472,16 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     if let Some(t) = auth_token {
         for m in &g.members {
             if let Some(port) = svc.engines.port_of(&node_key(&scope.key(m), "0001")) {
-                let auth = g.admin_auth();
-                let _ = resp::command(port, auth.as_ref(), &["CONFIG", "SET", "masterauth", t]);
-                let _ = resp::command(port, auth.as_ref(), &["CONFIG", "SET", "requirepass", t]);
+                crate::auth_tokens::apply(port, g.admin_auth().as_ref(), t, token_strategy);
             }
         }
     }
     let now = ctx.clock.now_millis();
     for m in &g.members {
         update_cluster(&svc.store, &scope.key(m), |c| {
-            if let Some(t) = auth_token {
-                c.auth_token = Some(t.to_string());
+            if let Some((t, kept)) = &tokens {
+                c.auth_token = Some(t.clone());
+                c.previous_auth_tokens = kept.clone();
                 c.auth_token_modified_ms = Some(now);
             }
             if let Some(p) = &parameter_group {
@@ -490,8 +499,9 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         if let Some(d) = str_member(input, "ReplicationGroupDescription") {
             g.description = d.to_string();
         }
-        if let Some(t) = auth_token {
-            g.auth_token = Some(t.to_string());
+        if let Some((t, kept)) = &tokens {
+            g.auth_token = Some(t.clone());
+            g.previous_auth_tokens = kept.clone();
             g.auth_token_modified_ms = Some(now);
         }
         if let Some(p) = &parameter_group {

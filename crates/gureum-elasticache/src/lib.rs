@@ -26,6 +26,7 @@
 //! processes), `lifecycle.rs` (states following them), `resp.rs` (the few
 //! Redis commands Gureum itself sends).
 
+mod auth_tokens;
 mod catalog;
 mod clusters;
 mod engines;
@@ -104,6 +105,9 @@ pub struct Cluster {
     pub auth_token: Option<String>,
     /// When the auth token last changed, epoch milliseconds.
     pub auth_token_modified_ms: Option<i64>,
+    /// An earlier token still valid after a `ROTATE`.
+    #[serde(default)]
+    pub previous_auth_tokens: Vec<String>,
     /// Whether in-transit encryption was asked for (recorded; the loopback
     /// engines speak plain TCP).
     pub transit_encryption: bool,
@@ -181,6 +185,9 @@ pub struct ReplicationGroup {
     pub auth_token: Option<String>,
     /// When the auth token last changed.
     pub auth_token_modified_ms: Option<i64>,
+    /// An earlier token still valid after a `ROTATE`.
+    #[serde(default)]
+    pub previous_auth_tokens: Vec<String>,
     /// In-transit encryption asked for.
     pub transit_encryption: bool,
     /// At-rest encryption asked for.

@@ -150,6 +150,7 @@ pub fn bring_up(backend: &Backend, key: &str) {
             },
             dir,
             password: cluster.auth_token.clone(),
+            previous_passwords: cluster.previous_auth_tokens.clone(),
             replica_of,
             params: params.clone(),
             memory_mb: cluster
