@@ -128,6 +128,50 @@ def test_a_subnet_group_reads_its_subnets_from_ec2(gureum, ec):
     assert (code, message) == ("InvalidSubnet", "The subnet ID subnet-00000000 does not exist")
 
 
+def test_the_catalogue_groups_tags_and_users_answer_in_the_model_shape(ec):
+    # Debug builds check every answer against the model: a misspelt member
+    # would fail these calls with InternalFailure.
+    versions = ec.describe_cache_engine_versions(Engine="redis")["CacheEngineVersions"]
+    assert {"6.2", "7.0", "7.1"} <= {v["EngineVersion"] for v in versions}
+    defaults = ec.describe_engine_default_parameters(CacheParameterGroupFamily="redis7")["EngineDefaults"]
+    assert any(p["ParameterName"] == "maxmemory-policy" for p in defaults["Parameters"])
+    ec.create_cache_parameter_group(CacheParameterGroupName="shape", CacheParameterGroupFamily="valkey8", Description="d")
+    groups = [g["CacheParameterGroupName"] for g in ec.describe_cache_parameter_groups()["CacheParameterGroups"]]
+    assert "default.redis7" in groups and "shape" in groups
+    ec.modify_cache_parameter_group(CacheParameterGroupName="shape", ParameterNameValues=[{"ParameterName": "timeout", "ParameterValue": "30"}])
+    params = ec.describe_cache_parameters(CacheParameterGroupName="shape", Source="user")["Parameters"]
+    assert [(p["ParameterName"], p["ParameterValue"]) for p in params] == [("timeout", "30")]
+    ec.reset_cache_parameter_group(CacheParameterGroupName="shape", ResetAllParameters=True)
+    assert ec.describe_cache_parameters(CacheParameterGroupName="shape", Source="user")["Parameters"] == []
+    code, message = error(lambda: ec.delete_cache_parameter_group(CacheParameterGroupName="default.redis7"))
+    assert (code, message) == ("InvalidCacheParameterGroupState", "Default parameter group default.redis7 cannot be deleted.")
+    ec.delete_cache_parameter_group(CacheParameterGroupName="shape")
+    code, message = error(lambda: ec.describe_cache_parameters(CacheParameterGroupName="shape"))
+    assert (code, message) == ("CacheParameterGroupNotFound", "CacheParameterGroup not found: shape")
+    sg = ec.describe_cache_subnet_groups(CacheSubnetGroupName="cache-subnets")["CacheSubnetGroups"][0]
+    ec.modify_cache_subnet_group(CacheSubnetGroupName="cache-subnets", CacheSubnetGroupDescription="new")
+    arn = sg["ARN"]
+    ec.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "team", "Value": "cache"}])
+    assert ec.list_tags_for_resource(ResourceName=arn)["TagList"] == [{"Key": "team", "Value": "cache"}]
+    ec.remove_tags_from_resource(ResourceName=arn, TagKeys=["team"])
+    assert ec.list_tags_for_resource(ResourceName=arn)["TagList"] == []
+    code, _ = error(lambda: ec.list_tags_for_resource(ResourceName="arn:aws:s3:::bucket"))
+    assert code == "InvalidARN"
+    ec.delete_cache_subnet_group(CacheSubnetGroupName="cache-subnets")
+    code, message = error(lambda: ec.describe_cache_subnet_groups(CacheSubnetGroupName="cache-subnets"))
+    assert (code, message) == ("CacheSubnetGroupNotFoundFault", "Cache subnet group cache-subnets not found.")
+    ec.create_user(UserId="shape-user", UserName="shape", Engine="valkey", AccessString="on ~* +@read", Passwords=["0123456789abcdef0"])
+    ec.create_user_group(UserGroupId="shape-group", Engine="valkey", UserIds=["default"])
+    ug = ec.modify_user_group(UserGroupId="shape-group", UserIdsToAdd=["shape-user"])
+    assert ug["UserIds"] == ["default", "shape-user"]
+    assert ec.describe_user_groups(UserGroupId="shape-group")["UserGroups"][0]["UserIds"] == ["default", "shape-user"]
+    ec.delete_user(UserId="shape-user")
+    ec.delete_user_group(UserGroupId="shape-group")
+    code, message = error(lambda: ec.describe_users(UserId="shape-user"))
+    assert (code, message) == ("UserNotFound", "User shape-user not found.")
+    assert ec.describe_snapshots()["Snapshots"] == []
+
+
 # ---- real engines ----------------------------------------------------------
 
 
@@ -244,6 +288,18 @@ def test_a_parameter_group_change_shows_in_config_get(ec):
     code, message = error(lambda: ec.modify_cache_parameter_group(
         CacheParameterGroupName="lru", ParameterNameValues=[{"ParameterName": "maxmemory-policy", "ParameterValue": "sometimes"}]))
     assert (code, message) == ("InvalidParameterValue", "Invalid value for parameter maxmemory-policy: sometimes")
+    # A static parameter waits for a reboot.
+    ec.modify_cache_parameter_group(CacheParameterGroupName="lru", ParameterNameValues=[{"ParameterName": "databases", "ParameterValue": "32"}])
+    c = ec.describe_cache_clusters(CacheClusterId="single", ShowCacheNodeInfo=True)["CacheClusters"][0]
+    assert c["CacheParameterGroup"]["ParameterApplyStatus"] == "pending-reboot"
+    assert cli(port, "CONFIG", "GET", "databases").splitlines()[1] == "16"
+    out = ec.reboot_cache_cluster(CacheClusterId="single", CacheNodeIdsToReboot=["0001"])["CacheCluster"]
+    assert out["CacheClusterStatus"] == "rebooting cache cluster nodes"
+    c = wait_cluster(ec, "single")
+    port = c["CacheNodes"][0]["Endpoint"]["Port"]
+    assert c["CacheParameterGroup"]["ParameterApplyStatus"] == "in-sync"
+    assert cli(port, "CONFIG", "GET", "databases").splitlines()[1] == "32"
+    assert cli(port, "CONFIG", "GET", "maxmemory-policy").splitlines()[1] == "allkeys-lru"
 
 
 @needs_redis
@@ -258,6 +314,11 @@ def test_a_snapshot_restores_the_data_into_a_new_cluster(ec):
     code, message = error(lambda: ec.create_cache_cluster(
         CacheClusterId="x", Engine="redis", CacheNodeType="cache.t3.micro", SnapshotName="snap-nope"))
     assert (code, message) == ("SnapshotNotFoundFault", "Snapshot snap-nope not found.")
+    ec.create_snapshot(CacheClusterId="restored", SnapshotName="snap-2")
+    assert [x["SnapshotName"] for x in ec.describe_snapshots(CacheClusterId="restored")["Snapshots"]] == ["snap-2"]
+    assert ec.delete_snapshot(SnapshotName="snap-2")["Snapshot"]["SnapshotStatus"] == "deleting"
+    code, _ = error(lambda: ec.describe_snapshots(SnapshotName="snap-2"))
+    assert code == "SnapshotNotFoundFault"
 
 
 @needs_memcached
@@ -430,6 +491,8 @@ def test_a_serverless_cache_is_served_by_a_real_engine(ec):
     # Its engine node is not a cache cluster.
     ids = [c["CacheClusterId"] for c in ec.describe_cache_clusters()["CacheClusters"]]
     assert not any("sls" in i for i in ids)
+    s = ec.modify_serverless_cache(ServerlessCacheName="sls", Description="modified")["ServerlessCache"]
+    assert s["Description"] == "modified"
     pid = engine_pid(port)
     assert ec.delete_serverless_cache(ServerlessCacheName="sls")["ServerlessCache"]["Status"] == "deleting"
     assert not alive(pid)
