@@ -246,6 +246,32 @@ def test_rotating_an_auth_token_keeps_both_valid_until_set(ec):
 
 
 @needs_redis
+def test_a_replication_group_can_adopt_a_running_cluster_as_primary(ec):
+    ec.create_cache_cluster(CacheClusterId="solo", Engine="redis", CacheNodeType="cache.t3.micro")
+    port = wait_cluster(ec, "solo")["CacheNodes"][0]["Endpoint"]["Port"]
+    assert cli(port, "SET", "from-solo", "1") == "OK"
+    pid = engine_pid(port)
+    ec.create_replication_group(ReplicationGroupId="adopt", ReplicationGroupDescription="around solo",
+                                PrimaryClusterId="solo", NumCacheClusters=2)
+    g = wait_group(ec, "adopt")
+    assert g["MemberClusters"] == ["solo", "adopt-002"]
+    ng = g["NodeGroups"][0]
+    assert ng["PrimaryEndpoint"]["Port"] == port and engine_pid(port) == pid
+    deadline = time.time() + 10
+    while cli(ng["ReaderEndpoint"]["Port"], "GET", "from-solo") != "1":
+        assert time.time() < deadline, "the new replica never synced"
+        time.sleep(0.05)
+    code, _ = error(lambda: ec.create_replication_group(ReplicationGroupId="again", ReplicationGroupDescription="d",
+                                                         PrimaryClusterId="solo"))
+    assert code == "InvalidCacheClusterState"
+    ec.delete_replication_group(ReplicationGroupId="adopt", RetainPrimaryCluster=True)
+    c = wait_cluster(ec, "solo")
+    assert "ReplicationGroupId" not in c
+    assert cli(port, "GET", "from-solo") == "1"
+    ec.delete_cache_cluster(CacheClusterId="solo")
+
+
+@needs_redis
 def test_a_replica_added_to_a_group_replicates_and_a_group_snapshot_restores(ec):
     g = wait_group(ec, "rg")
     out = ec.create_cache_cluster(CacheClusterId="rg-extra", ReplicationGroupId="rg")["CacheCluster"]

@@ -188,6 +188,27 @@ pub fn settings(
     })
 }
 
+/// The settings of an existing cluster (a primary a replication group
+/// adopts).
+pub fn settings_of(c: &Cluster) -> Settings {
+    Settings {
+        engine: c.engine.clone(),
+        engine_version: c.engine_version.clone(),
+        node_type: c.node_type.clone(),
+        port: c.port,
+        parameter_group: c.parameter_group.clone(),
+        subnet_group: c.subnet_group.clone(),
+        az: Some(c.az.clone()),
+        security_groups: c.security_groups.clone(),
+        auth_token: c.auth_token.clone(),
+        transit_encryption: c.transit_encryption,
+        snapshot: None,
+        snapshot_retention: c.snapshot_retention,
+        snapshot_window: c.snapshot_window.clone(),
+        maintenance_window: c.maintenance_window.clone(),
+    }
+}
+
 /// AWS's auth token rules: 16–128 printable ASCII characters, none of
 /// `"`, `/`, `@` or a space.
 pub fn check_auth_token(token: &str) -> Result<(), AwsError> {

@@ -62,10 +62,30 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         )
         .into());
     }
-    if str_member(input, "PrimaryClusterId").is_some() {
-        return Err(ElasticacheError::combination("Gureum does not yet create a replication group around an existing cluster (PrimaryClusterId).").into());
-    }
-    let s = settings(svc, ctx, input, Some("redis"))?;
+    // An existing cluster may become the primary: the group takes its
+    // settings and its running engine.
+    let existing = match str_member(input, "PrimaryClusterId") {
+        Some(p) => {
+            let c = clusters::load(svc, ctx, p)?;
+            if let Some(group) = &c.replication_group {
+                return Err(ElasticacheError::MemberOfReplicationGroup {
+                    id: c.id.clone(),
+                    group: group.clone(),
+                }
+                .into());
+            }
+            clusters::require_available(&c)?;
+            if input.get("UserGroupIds").is_some() {
+                return Err(ElasticacheError::combination("Gureum does not yet attach a user group while adopting a primary cluster (PrimaryClusterId with UserGroupIds).").into());
+            }
+            Some(c)
+        }
+        None => None,
+    };
+    let s = match &existing {
+        Some(c) => clusters::settings_of(c),
+        None => settings(svc, ctx, input, Some("redis"))?,
+    };
     if s.engine == "memcached" {
         return Err(ElasticacheError::value(
             "Replication groups are supported for the redis and valkey engines only.",
@@ -139,6 +159,13 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     let scope = Scope::regional(ctx);
     let mut members = Vec::new();
     for i in 1..=count {
+        if let (1, Some(primary)) = (i, &existing) {
+            let mut c = primary.clone();
+            c.replication_group = Some(id.clone());
+            c.role = Some("primary".into());
+            members.push(c);
+            continue;
+        }
         let mut c = new_cluster(
             ctx,
             &format!("{id}-{i:03}"),
@@ -188,7 +215,10 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
                 ElasticacheError::ReplicationGroupAlreadyExists,
             ));
         }
-        for c in &members {
+        for c in members
+            .iter()
+            .filter(|c| existing.as_ref().is_none_or(|e| e.id != c.id))
+        {
             if tx.get(&svc.clusters, &scope.key(&c.id))?.is_some() {
                 return Err(ElasticacheError::CacheClusterAlreadyExists.into());
             }
@@ -201,9 +231,14 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     })?;
     tags::set(svc, &group_arn(ctx, &id), tag_list(input))?;
     // The primary first: replicas follow its port.
+    // (An adopted primary keeps running.)
     lifecycle::start_in_background(
         &svc.backend(),
-        members.iter().map(|c| scope.key(&c.id)).collect(),
+        members
+            .iter()
+            .filter(|c| existing.as_ref().is_none_or(|e| e.id != c.id))
+            .map(|c| scope.key(&c.id))
+            .collect(),
     );
     Ok(json!({ "ReplicationGroup": group_view(ctx, &group, &members) }))
 }
