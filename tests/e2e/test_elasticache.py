@@ -544,6 +544,47 @@ def test_a_memcached_cluster_grows_and_shrinks_by_node(ec):
 
 
 @needs_redis
+def test_cluster_mode_enabled_shards_the_keyspace_for_real(gureum, ec):
+    started = time.time()
+    g = ec.create_replication_group(
+        ReplicationGroupId="sharded", ReplicationGroupDescription="two shards", Engine="redis",
+        CacheNodeType="cache.t3.micro", NumNodeGroups=2, ReplicasPerNodeGroup=1)["ReplicationGroup"]
+    assert g["ClusterEnabled"] is True and g["MemberClusters"] == [
+        "sharded-0001-001", "sharded-0001-002", "sharded-0002-001", "sharded-0002-002"]
+    g = wait_group(ec, "sharded", timeout=60)
+    print(f"cluster mode group of 2 shards x 2 nodes available in {time.time() - started:.2f}s")
+    assert [(n["NodeGroupId"], n["Slots"]) for n in g["NodeGroups"]] == [("0001", "0-8191"), ("0002", "8192-16383")]
+    cfg = g["ConfigurationEndpoint"]
+    assert cfg["Address"].startswith("sharded.") and ".clustercfg.use1.cache.localhost" in cfg["Address"]
+    info = cli(cfg["Port"], "CLUSTER", "INFO")
+    assert "cluster_state:ok" in info and "cluster_size:2" in info
+    for i in range(20):
+        assert cli(cfg["Port"], "-c", "SET", f"key{i}", str(i)) == "OK"
+    assert all(cli(cfg["Port"], "-c", "GET", f"key{i}") == str(i) for i in range(20))
+    # Both shards hold keys.
+    primaries = [l for l in cli(cfg["Port"], "CLUSTER", "NODES").splitlines() if "master" in l]
+    assert len(primaries) == 2
+    counts = [int(cli(int(l.split()[1].split(":")[1].split("@")[0]), "DBSIZE")) for l in primaries]
+    assert all(c > 0 for c in counts) and sum(counts) == 20
+    # A failover of shard 0002 promotes its replica.
+    g = ec.test_failover(ReplicationGroupId="sharded", NodeGroupId="0002")["ReplicationGroup"]
+    code, _ = error(lambda: ec.test_failover(ReplicationGroupId="sharded", NodeGroupId="0009"))
+    assert code == "NodeGroupNotFoundFault"
+    deadline = time.time() + 15
+    port = wait_cluster(ec, "sharded-0002-002")["CacheNodes"][0]["Endpoint"]["Port"]
+    while "role:master" not in cli(port, "INFO", "replication"):
+        assert time.time() < deadline, "the replica of shard 0002 was not promoted"
+        time.sleep(0.1)
+    # The cluster and its data survive a restart of Gureum.
+    gureum.restart(kill=True)
+    ec = gureum.client("elasticache")
+    g = wait_group(ec, "sharded", timeout=60)
+    port = g["ConfigurationEndpoint"]["Port"]
+    assert "cluster_state:ok" in cli(port, "CLUSTER", "INFO")
+    assert all(cli(port, "-c", "GET", f"key{i}") == str(i) for i in range(20))
+
+
+@needs_redis
 def test_a_reset_of_gureum_state_stops_the_engines(gureum, ec):
     port = wait_cluster(ec, "single")["CacheNodes"][0]["Endpoint"]["Port"]
     pid = engine_pid(port)

@@ -44,6 +44,8 @@ pub struct NodeSpec {
     pub restore: Option<PathBuf>,
     /// ACL users `(name, rules)` under RBAC, Gureum's admin first.
     pub acl: Vec<(String, Vec<String>)>,
+    /// Whether the node runs in Redis Cluster mode.
+    pub cluster_enabled: bool,
     /// The user replicas log in to the primary as (RBAC).
     pub master_user: Option<(String, String)>,
 }
@@ -342,6 +344,11 @@ fn redis_conf(spec: &NodeSpec, port: u16) -> String {
         }
         c.push('\n');
     }
+    if spec.cluster_enabled {
+        line(&mut c, "cluster-enabled", "yes");
+        line(&mut c, "cluster-config-file", "nodes.conf");
+        line(&mut c, "cluster-node-timeout", "5000");
+    }
     if let Some((user, password)) = &spec.master_user {
         line(&mut c, "masteruser", user);
         line(&mut c, "masterauth", password);
@@ -471,6 +478,7 @@ mod tests {
                 vec!["reset".into(), "on".into(), ">pw".into()],
             )],
             master_user: None,
+            cluster_enabled: false,
         };
         let conf = redis_conf(&spec, 6400);
         assert!(conf.contains("appendonly \"no\""), "{conf}");

@@ -28,6 +28,7 @@
 
 mod auth_tokens;
 mod catalog;
+mod cluster_mode;
 mod clusters;
 mod engines;
 pub mod errors;
@@ -206,6 +207,10 @@ pub struct ReplicationGroup {
     pub snapshot_retention: i64,
     /// `hh24:mi-hh24:mi`.
     pub snapshot_window: String,
+    /// Cluster mode enabled: the shards' node group ids (`0001`, …), in
+    /// slot order; empty with cluster mode disabled.
+    #[serde(default)]
+    pub shards: Vec<String>,
     /// The user group (RBAC) whose users are the engines' ACL users.
     #[serde(default)]
     pub user_group: Option<String>,

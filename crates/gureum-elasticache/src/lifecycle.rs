@@ -160,6 +160,7 @@ pub fn bring_up(backend: &Backend, key: &str) {
             restore: restore.clone(),
             acl: acl.clone(),
             master_user: master_user.clone(),
+            cluster_enabled: group.as_ref().is_some_and(|g| !g.shards.is_empty()),
         };
         match backend.engines.start(&spec) {
             Ok(port) => ports.push((nkey, port, restore.is_some() || needs_aof_switch(&spec))),
@@ -193,9 +194,28 @@ pub fn bring_up(backend: &Backend, key: &str) {
     });
     if let Ok(Some(c)) = updated {
         if let Some(group) = &c.replication_group {
-            refresh_group_status(&backend.store, &prefix, group);
+            group_ready(backend, &prefix, group);
         }
     }
+}
+
+/// Once every member of a group is up: forms a cluster-mode group's
+/// cluster (see `cluster_mode.rs`), then marks the group `available`.
+fn group_ready(backend: &Backend, prefix: &str, group: &str) {
+    let key = format!("{prefix}{group}");
+    let Ok(Some(g)) = backend.store.table::<ReplicationGroup>(GROUPS).get(&key) else {
+        return;
+    };
+    if !g.shards.is_empty() {
+        let clusters = backend.store.table::<Cluster>(CLUSTERS);
+        let all = g.members.iter().all(|m| {
+            matches!(clusters.get(&format!("{prefix}{m}")), Ok(Some(c)) if c.status == "available")
+        });
+        if !all || !crate::cluster_mode::form(backend, prefix, &g, g.status == "creating") {
+            return;
+        }
+    }
+    refresh_group_status(&backend.store, prefix, group);
 }
 
 /// Marks a group `available` once every member is.
@@ -221,6 +241,10 @@ fn primary_port(backend: &Backend, prefix: &str, cluster: &Cluster) -> Option<u1
         .table::<ReplicationGroup>(GROUPS)
         .get(&format!("{prefix}{}", cluster.replication_group.as_ref()?))
         .ok()??;
+    // In cluster mode replicas follow their primary by `CLUSTER REPLICATE`.
+    if !group.shards.is_empty() {
+        return None;
+    }
     let pkey = format!("{prefix}{}", group.primary);
     backend
         .engines

@@ -160,6 +160,12 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         }
         (Some(g), None) => {
             let g = groups::load(svc, ctx, g)?;
+            if !g.shards.is_empty() {
+                return Err(ElasticacheError::combination(
+                    "Gureum does not yet snapshot replication groups with cluster mode enabled.",
+                )
+                .into());
+            }
             let primary = clusters::load(svc, ctx, &g.primary)?;
             take(svc, ctx, &primary, Some(&g), name, "manual")?
         }

@@ -313,3 +313,15 @@ fn describe_cache_clusters_pages_with_max_records_and_marker() {
     let e = call(&s, "DescribeCacheClusters", json!({"MaxRecords": 5})).expect_err("refused");
     assert_eq!(e.code, "InvalidParameterValue");
 }
+
+#[test]
+fn cluster_mode_enabled_names_members_by_shard_and_needs_failover() {
+    let s = svc();
+    let out = call(&s, "CreateReplicationGroup", json!({"ReplicationGroupId": "c", "ReplicationGroupDescription": "d", "CacheNodeType": "cache.t3.micro", "NumNodeGroups": 2, "ReplicasPerNodeGroup": 0})).expect("answered");
+    let g = &out["ReplicationGroup"];
+    assert_eq!(g["MemberClusters"], json!(["c-0001-001", "c-0002-001"]));
+    assert_eq!(g["NodeGroups"][1]["Slots"], "8192-16383");
+    assert_eq!(g["ClusterEnabled"], true);
+    let e = call(&s, "CreateReplicationGroup", json!({"ReplicationGroupId": "d", "ReplicationGroupDescription": "d", "CacheNodeType": "cache.t3.micro", "NumNodeGroups": 2, "AutomaticFailoverEnabled": false})).expect_err("refused");
+    assert_eq!(e.code, "InvalidParameterCombination");
+}

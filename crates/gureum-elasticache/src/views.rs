@@ -162,6 +162,30 @@ pub fn cluster_view(ctx: &RequestContext, c: &Cluster, show_nodes: bool) -> Valu
     v
 }
 
+/// A cluster-mode group's configuration endpoint address.
+pub fn configuration_address(account: &str, region: &str, group: &str) -> String {
+    address(account, region, group, "clustercfg")
+}
+
+/// The node groups of a cluster-mode group: one per shard with its slots
+/// and members (no per-shard endpoints, as AWS: clients use the
+/// configuration endpoint).
+fn shard_views(g: &ReplicationGroup, members: &[Cluster]) -> Vec<Value> {
+    let ranges = crate::cluster_mode::slot_ranges(g.shards.len() as u32);
+    g.shards
+        .iter()
+        .zip(ranges)
+        .map(|(shard, (lo, hi))| {
+            let of_shard: Vec<Value> = members
+                .iter()
+                .filter(|c| crate::cluster_mode::shard_of(&c.id) == Some(shard.as_str()))
+                .map(|c| json!({"CacheClusterId": c.id, "CacheNodeId": "0001", "PreferredAvailabilityZone": c.az}))
+                .collect();
+            json!({"NodeGroupId": shard, "Status": g.status, "Slots": format!("{lo}-{hi}"), "NodeGroupMembers": of_shard})
+        })
+        .collect()
+}
+
 /// `ReplicationGroup` (cluster mode disabled: node group `0001`).
 pub fn group_view(ctx: &RequestContext, g: &ReplicationGroup, members: &[Cluster]) -> Value {
     let (acct, region) = (&ctx.account_id, &ctx.region);
@@ -217,6 +241,13 @@ pub fn group_view(ctx: &RequestContext, g: &ReplicationGroup, members: &[Cluster
     if let Some(ms) = g.auth_token_modified_ms {
         v["AuthTokenLastModifiedDate"] = json!(ms as f64 / 1000.0);
     }
+    if !g.shards.is_empty() {
+        v["NodeGroups"] = Value::Array(shard_views(g, members));
+        v["ClusterEnabled"] = json!(true);
+        v["ClusterMode"] = json!("enabled");
+        v["ConfigurationEndpoint"] =
+            endpoint(configuration_address(acct, region, &g.id), primary_port);
+    }
     v
 }
 
@@ -259,6 +290,15 @@ pub fn endpoint_listing(clusters: &Table<Cluster>, groups: &Table<ReplicationGro
                 .flatten()
                 .map(|c| first_port(&c))
         };
+        if !g.shards.is_empty() {
+            if let Some(p) = port_of(&g.primary) {
+                out.insert(
+                    format!("{}:{p}", configuration_address(acct, region, &g.id)),
+                    json!(format!("127.0.0.1:{p}")),
+                );
+            }
+            continue;
+        }
         if let Some(p) = port_of(&g.primary) {
             out.insert(
                 format!("{}:{p}", address(acct, region, &g.id, "ng.0001")),
