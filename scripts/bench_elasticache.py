@@ -6,7 +6,8 @@ engine accepting connections, against a throwaway Gureum.
 
 Times from sending the create request to the first successful command on
 the node's endpoint (redis PING, memcached `version`; for a replication
-group, a value SET on the primary read back from the replica). The node's
+group, a value SET on the primary read back from the replica; for a
+cluster-mode group of 2 shards x 2 nodes, `cluster_state:ok`). The node's
 address comes from DescribeCacheClusters/DescribeReplicationGroups polled
 every 5 ms, so a round includes Gureum noticing the engine is up.
 """
@@ -59,7 +60,7 @@ def main():
     server.start()
     try:
         ec = server.client("elasticache")
-        results = {"redis": [], "memcached": [], "group": []}
+        results = {"redis": [], "memcached": [], "group": [], "sharded": []}
         for i in range(args.rounds):
             t = time.perf_counter()
             ec.create_cache_cluster(CacheClusterId=f"r{i}", Engine="redis", CacheNodeType="cache.t3.micro")
@@ -86,6 +87,17 @@ def main():
             while send(ng["ReaderEndpoint"]["Port"], resp("GET", "k"), b"\r\n") != b"$1\r\nv\r\n":
                 time.sleep(0.005)
             results["group"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ec.create_replication_group(ReplicationGroupId=f"s{i}", ReplicationGroupDescription="bench",
+                                        CacheNodeType="cache.t3.micro", NumNodeGroups=2, ReplicasPerNodeGroup=1)
+            while True:
+                g = ec.describe_replication_groups(ReplicationGroupId=f"s{i}")["ReplicationGroups"][0]
+                if g["Status"] == "available":
+                    break
+                time.sleep(0.005)
+            assert b"cluster_state:ok" in send(g["ConfigurationEndpoint"]["Port"], resp("CLUSTER", "INFO"), b"cluster_state")
+            results["sharded"].append(time.perf_counter() - t)
+            ec.delete_replication_group(ReplicationGroupId=f"s{i}")
             for cid in (f"r{i}", f"m{i}"):
                 ec.delete_cache_cluster(CacheClusterId=cid)
             ec.delete_replication_group(ReplicationGroupId=f"g{i}")
