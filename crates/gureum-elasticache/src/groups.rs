@@ -19,7 +19,7 @@ use serde_json::json;
 
 /// Most clusters in a cluster-mode-disabled group (a primary and five
 /// replicas).
-const MAX_MEMBERS: i64 = 6;
+pub(crate) const MAX_MEMBERS: i64 = 6;
 
 /// A group by id, or `ReplicationGroupNotFoundFault`.
 pub fn load(
@@ -32,7 +32,11 @@ pub fn load(
         .ok_or_else(|| ElasticacheError::ReplicationGroupNotFound { id: id.to_string() }.into())
 }
 
-fn members(svc: &ElasticacheService, ctx: &RequestContext, g: &ReplicationGroup) -> Vec<Cluster> {
+pub(crate) fn members(
+    svc: &ElasticacheService,
+    ctx: &RequestContext,
+    g: &ReplicationGroup,
+) -> Vec<Cluster> {
     let scope = Scope::regional(ctx);
     g.members
         .iter()
@@ -40,7 +44,7 @@ fn members(svc: &ElasticacheService, ctx: &RequestContext, g: &ReplicationGroup)
         .collect()
 }
 
-fn view(svc: &ElasticacheService, ctx: &RequestContext, g: &ReplicationGroup) -> Value {
+pub(crate) fn view(svc: &ElasticacheService, ctx: &RequestContext, g: &ReplicationGroup) -> Value {
     group_view(ctx, g, &members(svc, ctx, g))
 }
 
@@ -59,7 +63,7 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
             .map(|a| a.len() as i64)
     });
     if shards.is_some_and(|n| n > 1) || str_member(input, "ClusterMode") == Some("enabled") {
-        return create_sharded(svc, ctx, input, id, description, shards.unwrap_or(1));
+        return crate::sharded::create(svc, ctx, input, id, description, shards.unwrap_or(1));
     }
     // An existing cluster may become the primary: the group takes its
     // settings and its running engine.
@@ -243,127 +247,6 @@ pub(crate) fn create(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     Ok(json!({ "ReplicationGroup": group_view(ctx, &group, &members) }))
 }
 
-/// Most shards Gureum runs in one group (every node is a process here).
-const MAX_SHARDS: i64 = 10;
-
-/// `CreateReplicationGroup` with cluster mode enabled: `shards` node
-/// groups of a primary and `ReplicasPerNodeGroup` replicas each, members
-/// named `GROUP-0001-001`; the cluster is formed once all are up
-/// (`cluster_mode.rs`).
-fn create_sharded(
-    svc: &ElasticacheService,
-    ctx: &RequestContext,
-    input: &Value,
-    id: String,
-    description: String,
-    shards: i64,
-) -> OpResult {
-    for unsupported in ["PrimaryClusterId", "SnapshotName", "UserGroupIds"] {
-        if input.get(unsupported).is_some() {
-            return Err(ElasticacheError::combination(format!(
-                "Gureum does not yet serve {unsupported} with cluster mode enabled."
-            ))
-            .into());
-        }
-    }
-    if input.get("NumCacheClusters").is_some() {
-        return Err(ElasticacheError::combination(
-            "NumCacheClusters is for cluster mode disabled; use NumNodeGroups and ReplicasPerNodeGroup.",
-        )
-        .into());
-    }
-    if !(1..=MAX_SHARDS).contains(&shards) {
-        return Err(ElasticacheError::value(format!(
-            "Gureum runs 1 to {MAX_SHARDS} node groups per replication group (every node is a process on this host)."
-        ))
-        .into());
-    }
-    let replicas = int(input, "ReplicasPerNodeGroup").unwrap_or(1);
-    if !(0..MAX_MEMBERS).contains(&replicas) {
-        return Err(ElasticacheError::value(
-            "The number of replicas per node group must be within 0 and 5.",
-        )
-        .into());
-    }
-    if flag(input, "AutomaticFailoverEnabled") == Some(false) {
-        return Err(ElasticacheError::combination(
-            "Automatic failover must be enabled for a replication group with cluster mode enabled.",
-        )
-        .into());
-    }
-    let multi_az = flag(input, "MultiAZEnabled").unwrap_or(false);
-    let s = settings(svc, ctx, input, Some("redis"))?;
-    if s.engine == "memcached" {
-        return Err(ElasticacheError::value(
-            "Replication groups are supported for the redis and valkey engines only.",
-        )
-        .into());
-    }
-    let scope = Scope::regional(ctx);
-    let shard_ids: Vec<String> = (1..=shards).map(|i| format!("{i:04}")).collect();
-    let mut members = Vec::new();
-    for shard in &shard_ids {
-        for m in 1..=replicas + 1 {
-            let mut c = new_cluster(ctx, &format!("{id}-{shard}-{m:03}"), &s, 1, None);
-            c.replication_group = Some(id.clone());
-            c.role = Some(if m == 1 { "primary" } else { "replica" }.into());
-            members.push(c);
-        }
-    }
-    let now = ctx.clock.now_millis();
-    let group = ReplicationGroup {
-        id: id.clone(),
-        description,
-        status: "creating".into(),
-        members: members.iter().map(|c| c.id.clone()).collect(),
-        primary: members[0].id.clone(),
-        automatic_failover: true,
-        multi_az,
-        node_type: s.node_type.clone(),
-        engine: s.engine.clone(),
-        engine_version: s.engine_version.clone(),
-        auth_token: s.auth_token.clone(),
-        auth_token_modified_ms: s.auth_token.as_ref().map(|_| now),
-        previous_auth_tokens: Vec::new(),
-        transit_encryption: s.transit_encryption,
-        at_rest_encryption: flag(input, "AtRestEncryptionEnabled").unwrap_or(false),
-        parameter_group: s.parameter_group.clone(),
-        subnet_group: s.subnet_group.clone(),
-        security_groups: s.security_groups.clone(),
-        port: s.port,
-        created_ms: now,
-        snapshot_retention: s.snapshot_retention,
-        snapshot_window: s.snapshot_window.clone(),
-        shards: shard_ids,
-        user_group: None,
-        admin_secret: None,
-    };
-    let gkey = scope.key(&id);
-    svc.store.write(|tx| {
-        if tx.get(&svc.groups, &gkey)?.is_some() {
-            return Err(AwsError::from(
-                ElasticacheError::ReplicationGroupAlreadyExists,
-            ));
-        }
-        for c in &members {
-            if tx.get(&svc.clusters, &scope.key(&c.id))?.is_some() {
-                return Err(ElasticacheError::CacheClusterAlreadyExists.into());
-            }
-        }
-        tx.put(&svc.groups, &gkey, &group)?;
-        for c in &members {
-            tx.put(&svc.clusters, &scope.key(&c.id), c)?;
-        }
-        Ok(())
-    })?;
-    tags::set(svc, &group_arn(ctx, &id), tag_list(input))?;
-    lifecycle::start_in_background(
-        &svc.backend(),
-        members.iter().map(|c| scope.key(&c.id)).collect(),
-    );
-    Ok(json!({ "ReplicationGroup": group_view(ctx, &group, &members) }))
-}
-
 /// Automatic failover needs a replica; Multi-AZ needs automatic failover.
 fn check_failover_rules(
     automatic_failover: bool,
@@ -487,7 +370,7 @@ pub(crate) fn describe(svc: &ElasticacheService, ctx: &RequestContext, input: &V
     ))
 }
 
-fn require_available(g: &ReplicationGroup) -> Result<(), AwsError> {
+pub(crate) fn require_available(g: &ReplicationGroup) -> Result<(), AwsError> {
     if g.status == "available" {
         Ok(())
     } else {
@@ -620,7 +503,7 @@ pub(crate) fn modify(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
         None => None,
     };
     let g = match attach_to {
-        Some(ug) => crate::users::attach(svc, ctx, &g, ug.as_deref())?,
+        Some(ug) => crate::acl::attach(svc, ctx, &g, ug.as_deref())?,
         None => g,
     };
     if let Some(p) = str_member(input, "PrimaryClusterId") {
@@ -728,59 +611,6 @@ pub(crate) fn delete(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     Ok(json!({ "ReplicationGroup": view_before }))
 }
 
-/// `TestFailover` in cluster mode: `CLUSTER FAILOVER` on a replica of
-/// the shard, which takes over its primary's slots.
-fn failover_shard(
-    svc: &ElasticacheService,
-    ctx: &RequestContext,
-    g: &ReplicationGroup,
-    shard: &str,
-) -> OpResult {
-    if !g.shards.iter().any(|s| s == shard) {
-        return Err(ElasticacheError::NodeGroupNotFound {
-            id: shard.to_string(),
-        }
-        .into());
-    }
-    require_available(g)?;
-    let scope = Scope::regional(ctx);
-    let members: Vec<Cluster> = members(svc, ctx, g)
-        .into_iter()
-        .filter(|c| crate::cluster_mode::shard_of(&c.id) == Some(shard))
-        .collect();
-    let Some(replica) = members
-        .iter()
-        .find(|c| c.role.as_deref() == Some("replica"))
-    else {
-        return Err(ElasticacheError::TestFailoverNotAvailable { id: g.id.clone() }.into());
-    };
-    if let Some(port) = svc
-        .engines
-        .port_of(&node_key(&scope.key(&replica.id), "0001"))
-    {
-        resp::command(port, g.admin_auth().as_ref(), &["CLUSTER", "FAILOVER"]).map_err(|e| {
-            AwsError::from(ElasticacheError::value(format!("Failover failed: {e}")))
-        })?;
-    }
-    for c in &members {
-        let role = if c.id == replica.id {
-            "primary"
-        } else {
-            "replica"
-        };
-        update_cluster(&svc.store, &scope.key(&c.id), |c| {
-            c.role = Some(role.into())
-        })?;
-    }
-    if g.primary.starts_with(&format!("{}-{shard}-", g.id)) {
-        update_group(&svc.store, &scope.key(&g.id), |g| {
-            g.primary = replica.id.clone()
-        })?;
-    }
-    let g = load(svc, ctx, &g.id)?;
-    Ok(json!({ "ReplicationGroup": view(svc, ctx, &g) }))
-}
-
 /// `TestFailover`: promotes the first replica to primary, for real.
 pub(crate) fn test_failover(
     svc: &ElasticacheService,
@@ -790,7 +620,7 @@ pub(crate) fn test_failover(
     let g = load(svc, ctx, required(input, "ReplicationGroupId")?)?;
     let node_group = required(input, "NodeGroupId")?;
     if !g.shards.is_empty() {
-        return failover_shard(svc, ctx, &g, node_group);
+        return crate::sharded::test_failover(svc, ctx, &g, node_group);
     }
     if node_group != "0001" {
         return Err(ElasticacheError::NodeGroupNotFound {

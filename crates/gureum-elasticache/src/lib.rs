@@ -19,13 +19,17 @@
 //! - `elasticache.tags`: `ARN` → the resource's tags.
 //!
 //! Layout: [`errors`], `catalog.rs` (node types, engine versions,
-//! parameters), one module per resource (`clusters.rs`, `groups.rs`,
-//! `subnet_groups.rs`, `parameter_groups.rs`, `snapshots.rs`, `users.rs`,
-//! `tags.rs`),
-//! `views.rs` (the model's shapes), and the data plane: `engines.rs` (the
-//! processes), `lifecycle.rs` (states following them), `resp.rs` (the few
-//! Redis commands Gureum itself sends).
+//! parameters), `input.rs` (reading members), one module per resource
+//! (`clusters.rs`, `groups.rs`, `sharded.rs` for cluster mode enabled,
+//! `serverless.rs`, `subnet_groups.rs`, `parameter_groups.rs`,
+//! `snapshots.rs`, `users.rs`, `tags.rs`), `views.rs` (the model's shapes
+//! and endpoint names), and the data plane: `engines.rs` (the processes),
+//! `lifecycle.rs` (states following them, node replacement),
+//! `cluster_mode.rs` (forming a Redis Cluster), `acl.rs` (RBAC as ACL
+//! users), `auth_tokens.rs` (token rotation) and `resp.rs` (the few Redis
+//! commands Gureum itself sends).
 
+mod acl;
 mod auth_tokens;
 mod catalog;
 mod cluster_mode;
@@ -38,6 +42,7 @@ mod lifecycle;
 mod parameter_groups;
 mod resp;
 mod serverless;
+mod sharded;
 mod snapshots;
 mod subnet_groups;
 mod tags;

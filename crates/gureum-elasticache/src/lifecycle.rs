@@ -124,7 +124,7 @@ pub fn bring_up(backend: &Backend, key: &str) {
     });
     let acl = group
         .as_ref()
-        .map(|g| crate::users::acl_users(&backend.store, &prefix, g))
+        .map(|g| crate::acl::acl_users(&backend.store, &prefix, g))
         .unwrap_or_default();
     let master_user = cluster
         .admin_secret
