@@ -94,6 +94,33 @@ def error(call):
 # ---- control plane rules -------------------------------------------------
 
 
+def test_a_missing_engine_says_so_in_the_status_and_the_api_still_works():
+    from conftest import GureumServer
+
+    server = GureumServer()
+    saved = os.environ["PATH"]
+    # A PATH without redis-server (nor valkey-server): /usr/sbin only.
+    os.environ["PATH"] = "/usr/sbin"
+    try:
+        server.start()
+    finally:
+        os.environ["PATH"] = saved
+    try:
+        ec = server.client("elasticache")
+        ec.create_cache_cluster(CacheClusterId="nowhere", Engine="redis", CacheNodeType="cache.t3.micro")
+        deadline = time.time() + 10
+        while True:
+            c = ec.describe_cache_clusters(CacheClusterId="nowhere")["CacheClusters"][0]
+            if c["CacheClusterStatus"] == "engine-not-installed":
+                break
+            assert time.time() < deadline, c["CacheClusterStatus"]
+            time.sleep(0.05)
+        assert ec.delete_cache_cluster(CacheClusterId="nowhere")["CacheCluster"]["CacheClusterStatus"] == "deleting"
+    finally:
+        server.close()
+
+
+
 def test_a_redis_cluster_of_two_nodes_is_refused_with_aws_message(ec):
     code, message = error(lambda: ec.create_cache_cluster(
         CacheClusterId="two", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=2))

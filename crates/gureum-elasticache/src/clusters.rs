@@ -560,7 +560,10 @@ pub(crate) fn delete(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
             .into());
         }
     }
-    if !matches!(c.status.as_str(), "available" | "creating") {
+    if !matches!(
+        c.status.as_str(),
+        "available" | "creating" | lifecycle::ENGINE_MISSING
+    ) {
         return Err(ElasticacheError::InvalidCacheClusterState {
             id: c.id.clone(),
             status: c.status.clone(),

@@ -19,6 +19,9 @@ pub struct Backend {
     pub engines: Arc<Engines>,
 }
 
+/// The status of a cluster whose engine program the host does not have.
+pub const ENGINE_MISSING: &str = "engine-not-installed";
+
 /// The key of a node's engine (and its directory under the data dir).
 pub fn node_key(cluster_key: &str, node: &str) -> String {
     format!("{cluster_key}/{node}")
@@ -166,6 +169,13 @@ pub fn bring_up(backend: &Backend, key: &str) {
             Ok(port) => ports.push((nkey, port, restore.is_some() || needs_aof_switch(&spec))),
             Err(e) => {
                 tracing::warn!(target: "gureum", "elasticache {key}: {e}");
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    // Said in the status, as Gureum does for every engine
+                    // the host lacks; a later start of Gureum retries.
+                    let _ = update_cluster(&backend.store, key, |c| {
+                        c.status = ENGINE_MISSING.into();
+                    });
+                }
                 return;
             }
         }
