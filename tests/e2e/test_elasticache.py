@@ -611,6 +611,48 @@ def test_cluster_mode_enabled_shards_the_keyspace_for_real(gureum, ec):
     assert all(cli(port, "-c", "GET", f"key{i}") == str(i) for i in range(20))
 
 
+def advance_clock(gureum, seconds):
+    req = urllib.request.Request(gureum.endpoint + "/_gureum/clock", method="POST",
+                                 data=json.dumps({"advance_seconds": seconds}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+
+
+def automated(ec, cluster_id):
+    return sorted(s["SnapshotName"] for s in ec.describe_snapshots(
+        CacheClusterId=cluster_id, SnapshotSource="automated")["Snapshots"])
+
+
+@needs_redis
+def test_automatic_snapshots_follow_the_window_and_the_retention_on_gureums_clock(gureum, ec):
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/clock") as r:
+        clock = json.load(r)
+    # To 01:00 UTC of the next day, so the 03:00 window is ahead.
+    now_ms = clock["now_ms"]
+    next_day = (now_ms // 86_400_000 + 1) * 86_400_000
+    advance_clock(gureum, (next_day + 3_600_000 - now_ms) / 1000)
+    start = 3
+    ec.create_cache_cluster(CacheClusterId="auto", Engine="redis", CacheNodeType="cache.t3.micro",
+                            SnapshotRetentionLimit=1, SnapshotWindow=f"{start:02d}:00-{(start + 1) % 24:02d}:00")
+    wait_cluster(ec, "auto")
+    time.sleep(1.5)
+    assert automated(ec, "auto") == []
+    advance_clock(gureum, 3 * 3600)
+    deadline = time.time() + 10
+    while len(automated(ec, "auto")) != 1:
+        assert time.time() < deadline, "no automatic snapshot once the window opened"
+        time.sleep(0.1)
+    first = automated(ec, "auto")[0]
+    assert first.startswith("automatic.auto-") and first.endswith(f"-{start:02d}-00")
+    # Two days on: a new one, and the first is past its one-day retention.
+    advance_clock(gureum, 2 * 86400)
+    deadline = time.time() + 10
+    while automated(ec, "auto") in ([], [first]) or first in automated(ec, "auto"):
+        assert time.time() < deadline, automated(ec, "auto")
+        time.sleep(0.1)
+    assert len(automated(ec, "auto")) == 1
+
+
 @needs_redis
 def test_a_reset_of_gureum_state_stops_the_engines(gureum, ec):
     port = wait_cluster(ec, "single")["CacheNodes"][0]["Endpoint"]["Port"]

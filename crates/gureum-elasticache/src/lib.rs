@@ -31,6 +31,7 @@
 
 mod acl;
 mod auth_tokens;
+mod automatic;
 mod catalog;
 mod cluster_mode;
 mod clusters;
@@ -326,6 +327,8 @@ pub struct ElasticacheService {
     users: Table<User>,
     user_groups: Table<UserGroup>,
     serverless: Table<serverless::ServerlessCache>,
+    /// The minute of Gureum's clock automatic snapshots were last checked in.
+    last_minute: std::sync::atomic::AtomicI64,
     engines: Arc<engines::Engines>,
 }
 
@@ -363,6 +366,7 @@ impl ElasticacheService {
             users: store.table(users::USERS),
             user_groups: store.table(users::USER_GROUPS),
             serverless: store.table(serverless::SERVERLESS),
+            last_minute: std::sync::atomic::AtomicI64::new(0),
             store,
             engines,
         }
@@ -376,9 +380,18 @@ impl ElasticacheService {
     }
 
     /// Replaces nodes whose engine ended on its own and stops engines
-    /// whose cluster is gone; for Gureum's once-a-second ticker.
-    pub fn watch_engines(&self) {
+    /// whose cluster is gone, and, once per minute of `clock`, takes the
+    /// automatic snapshots that are due; for Gureum's once-a-second ticker.
+    pub fn watch_engines(&self, clock: &gureum_core::Clock) {
         lifecycle::watch(&self.backend());
+        let minute = clock.now_millis().div_euclid(60_000);
+        if self
+            .last_minute
+            .swap(minute, std::sync::atomic::Ordering::Relaxed)
+            != minute
+        {
+            automatic::run(self, clock);
+        }
     }
 
     /// Ends every engine process (Gureum is stopping); their data stays.

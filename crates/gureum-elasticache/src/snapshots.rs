@@ -205,6 +205,14 @@ pub(crate) fn describe(svc: &ElasticacheService, ctx: &RequestContext, input: &V
     ))
 }
 
+/// Removes a snapshot's RDB file.
+pub fn remove(svc: &ElasticacheService, ctx: &RequestContext, s: &Snapshot) {
+    if let Some(dir) = svc.engines.snapshot_dir() {
+        let _ =
+            std::fs::remove_file(dir.join(snapshot_file(&Scope::regional(ctx).prefix(), &s.name)));
+    }
+}
+
 /// `DeleteSnapshot`.
 pub(crate) fn delete(svc: &ElasticacheService, ctx: &RequestContext, input: &Value) -> OpResult {
     let mut s = load(svc, ctx, required(input, "SnapshotName")?)?;

@@ -246,8 +246,9 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.lambda.poll_event_sources();
             // S3 lifecycle rules on the same clock (free without rules).
             state.registry.s3.run_lifecycle(&state.clock);
-            // ElastiCache replaces nodes whose engine died.
-            state.registry.elasticache.watch_engines();
+            // ElastiCache replaces nodes whose engine died and takes its
+            // automatic snapshots.
+            state.registry.elasticache.watch_engines(&state.clock);
         })
         .await;
     }
