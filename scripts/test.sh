@@ -35,6 +35,17 @@ if ! python3 -c 'import boto3, botocore, pytest, cryptography' 2>/dev/null || ! 
 fi
 aws --version
 
+step "host programs the e2e tests drive (from the distribution's packages)"
+# Installed when missing and apt-get can (root); otherwise the tests that
+# need them skip, saying which program is missing.
+APT_PACKAGES="redis-server memcached"
+missing=""
+for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  # shellcheck disable=SC2086
+  apt-get install -y -qq $missing >/dev/null || echo "could not install$missing: their e2e tests skip" >&2
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

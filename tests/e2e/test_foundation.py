@@ -159,6 +159,8 @@ def test_health_endpoints(gureum):
             "api": gureum.endpoint,
             "lambda_url": f"http://URL_ID.lambda-url.REGION.localhost:{gureum.port}",
             "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
+            # No cache cluster yet: their node addresses appear here.
+            "elasticache": {},
         }
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]

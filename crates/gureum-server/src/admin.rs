@@ -147,15 +147,20 @@ fn health(state: &AppState) -> AdminResponse {
                 "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
             )),
         });
+        // Left open: cache nodes come and go, so their addresses are
+        // appended on every call (below).
+        let endpoints = endpoints.to_string();
+        let endpoints = endpoints.strip_suffix('}').unwrap_or(&endpoints);
         format!(
             r#""services":{},"operations":{},"endpoints":{endpoints}"#,
             serde_json::Value::Object(services),
             serde_json::Value::Object(operations)
         )
     });
+    let elasticache = state.registry.elasticache.endpoints();
     // Keys in the order a serialized object would have them.
     let body = format!(
-        r#"{{{services},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
+        r#"{{{services},"elasticache":{elasticache}}},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
         json!(env!("CARGO_PKG_VERSION")),
         state.started.elapsed().as_secs(),
         state.persistent,

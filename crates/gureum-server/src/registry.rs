@@ -41,6 +41,9 @@ pub struct Registry {
     pub lambda: Arc<gureum_lambda::LambdaService>,
     /// S3, for CORS preflights and headers at the HTTP layer.
     pub s3: Arc<gureum_s3::S3Service>,
+    /// ElastiCache, whose engine processes end when the server stops and
+    /// whose endpoints `/_gureum/health` lists.
+    pub elasticache: Arc<gureum_elasticache::ElasticacheService>,
 }
 
 impl Registry {
@@ -164,7 +167,12 @@ impl Registry {
         );
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
+        // ElastiCache's nodes are engine processes under the data dir.
+        let elasticache = Arc::new(gureum_elasticache::ElasticacheService::with_engines(
+            store.clone(),
+        ));
         let list: Vec<Arc<dyn Service>> = vec![
+            elasticache.clone(),
             cloudwatch.clone(),
             events.clone(),
             iam.clone(),
@@ -205,6 +213,7 @@ impl Registry {
             sqs,
             lambda,
             s3,
+            elasticache,
         }
     }
 

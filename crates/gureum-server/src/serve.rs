@@ -200,6 +200,8 @@ impl Server {
         // No function process outlives the server.
         let lambda = self.state.registry.lambda.clone();
         let _ = tokio::task::spawn_blocking(move || lambda.shutdown()).await;
+        let elasticache = self.state.registry.elasticache.clone();
+        let _ = tokio::task::spawn_blocking(move || elasticache.shutdown()).await;
     }
 }
 
@@ -244,6 +246,9 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.lambda.poll_event_sources();
             // S3 lifecycle rules on the same clock (free without rules).
             state.registry.s3.run_lifecycle(&state.clock);
+            // ElastiCache replaces nodes whose engine died and takes its
+            // automatic snapshots.
+            state.registry.elasticache.watch_engines(&state.clock);
         })
         .await;
     }
