@@ -41,6 +41,9 @@ pub struct Registry {
     pub lambda: Arc<gureum_lambda::LambdaService>,
     /// S3, for CORS preflights and headers at the HTTP layer.
     pub s3: Arc<gureum_s3::S3Service>,
+    /// API Gateway v2, whose APIs the data plane serves
+    /// (`execute_api_v2.rs`).
+    pub apigatewayv2: Arc<gureum_apigatewayv2::ApiGatewayV2Service>,
 }
 
 impl Registry {
@@ -145,7 +148,12 @@ impl Registry {
         );
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
+        let apigatewayv2 = Arc::new(gureum_apigatewayv2::ApiGatewayV2Service::new(store.clone()));
         let list: Vec<Arc<dyn Service>> = vec![
+            apigatewayv2.clone(),
+            Arc::new(gureum_apigatewayv2::management::ManagementService::new(
+                apigatewayv2.clone(),
+            )),
             cloudwatch.clone(),
             events.clone(),
             iam.clone(),
@@ -186,6 +194,7 @@ impl Registry {
             sqs,
             lambda,
             s3,
+            apigatewayv2,
         }
     }
 
