@@ -25,6 +25,7 @@ const MEMBERS: &[&str] = &[
     "ResponseParameters",
     "TemplateSelectionExpression",
     "TimeoutInMillis",
+    "TlsConfig",
 ];
 
 impl ApiGatewayV2Service {
@@ -47,6 +48,10 @@ impl ApiGatewayV2Service {
             }
             copy(&input, &mut integration, MEMBERS);
             check_integration(&integration, websocket)?;
+            if integration.get("PayloadFormatVersion").is_none() && !websocket {
+                // HTTP APIs answer the only version non-Lambda integrations take.
+                integration["PayloadFormatVersion"] = json!("1.0");
+            }
             let id = integration["IntegrationId"]
                 .as_str()
                 .unwrap_or_default()

@@ -241,3 +241,6 @@ gureum_core::service_operations! {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod dataplane_tests;
