@@ -308,6 +308,23 @@ def test_a_named_stage_is_the_first_path_segment(gureum, apigw, lam, http_api):
     assert status == 404
 
 
+def test_a_stage_without_auto_deploy_serves_its_last_deployment(gureum, apigw, lam, http_api):
+    arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
+    api = apigw.create_api(Name="deployed", ProtocolType="HTTP")
+    i = apigw.create_integration(ApiId=api["ApiId"], IntegrationType="AWS_PROXY", IntegrationUri=arn,
+                                 PayloadFormatVersion="2.0")
+    apigw.create_route(ApiId=api["ApiId"], RouteKey="GET /v1", Target=f"integrations/{i['IntegrationId']}")
+    apigw.create_stage(ApiId=api["ApiId"], StageName="live")
+    status, _, _ = call(gureum, api["ApiId"], "/live/v1")
+    assert status == 404
+    apigw.create_deployment(ApiId=api["ApiId"], StageName="live")
+    apigw.create_route(ApiId=api["ApiId"], RouteKey="GET /v2", Target=f"integrations/{i['IntegrationId']}")
+    assert call(gureum, api["ApiId"], "/live/v1")[0] == 201
+    assert call(gureum, api["ApiId"], "/live/v2")[0] == 404
+    apigw.create_deployment(ApiId=api["ApiId"], StageName="live")
+    assert call(gureum, api["ApiId"], "/live/v2")[0] == 201
+
+
 # --- HTTP proxy --------------------------------------------------------------
 
 class _Upstream(http.server.BaseHTTPRequestHandler):
@@ -433,6 +450,36 @@ def test_a_jwt_authorizer_refuses_bad_tokens_and_admits_a_good_one(gureum, apigw
     assert jwt["claims"]["sub"] == "user-1"
     assert jwt["claims"]["exp"] == str(now + 600)
     assert jwt["scopes"] == ["read", "write"]
+
+
+AUTHORIZER = """
+def handler(event, context):
+    token = event["headers"].get("authorization")
+    return {"isAuthorized": token == "letmein", "context": {"user": "kim", "route": event["routeKey"]}}
+"""
+
+
+def test_a_lambda_request_authorizer_decides_with_a_simple_response(gureum, apigw, lam, http_api):
+    auth_arn = make_function(lam, "authz", AUTHORIZER)
+    arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
+    api = apigw.create_api(Name="lambda-authz", ProtocolType="HTTP")
+    uri = f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{auth_arn}/invocations"
+    auth = apigw.create_authorizer(ApiId=api["ApiId"], AuthorizerType="REQUEST", Name="l", AuthorizerUri=uri,
+                                   IdentitySource=["$request.header.Authorization"],
+                                   AuthorizerPayloadFormatVersion="2.0", EnableSimpleResponses=True)
+    i = apigw.create_integration(ApiId=api["ApiId"], IntegrationType="AWS_PROXY", IntegrationUri=arn,
+                                 PayloadFormatVersion="2.0")
+    apigw.create_route(ApiId=api["ApiId"], RouteKey="GET /private", AuthorizationType="CUSTOM",
+                       AuthorizerId=auth["AuthorizerId"], Target=f"integrations/{i['IntegrationId']}")
+    apigw.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
+
+    status, _, body = call(gureum, api["ApiId"], "/private")
+    assert (status, json.loads(body)) == (401, {"message": "Unauthorized"})
+    status, _, body = call(gureum, api["ApiId"], "/private", headers={"Authorization": "wrong"})
+    assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+    status, _, body = call(gureum, api["ApiId"], "/private", headers={"Authorization": "letmein"})
+    assert status == 201
+    assert json.loads(body)["requestContext"]["authorizer"] == {"lambda": {"user": "kim", "route": "GET /private"}}
 
 
 # --- WebSocket APIs ----------------------------------------------------------

@@ -67,6 +67,21 @@ pub struct ApiRecord {
     /// `Deployment` shapes by `DeploymentId`.
     #[serde(default)]
     pub deployments: BTreeMap<String, Value>,
+    /// What each deployment froze, by `DeploymentId`.
+    #[serde(default)]
+    pub snapshots: BTreeMap<String, Snapshot>,
+}
+
+/// The routes, integrations and authorizers a deployment froze: what a
+/// stage that does not deploy itself serves.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    /// `Route` shapes by `RouteId`.
+    pub routes: BTreeMap<String, Value>,
+    /// `Integration` shapes by `IntegrationId`.
+    pub integrations: BTreeMap<String, Value>,
+    /// `Authorizer` shapes by `AuthorizerId`.
+    pub authorizers: BTreeMap<String, Value>,
 }
 
 impl ApiRecord {
@@ -86,6 +101,32 @@ impl ApiRecord {
     /// Whether this is a WebSocket API.
     pub fn is_websocket(&self) -> bool {
         self.protocol() == "WEBSOCKET"
+    }
+
+    /// The API as stage `stage` serves it: the current routes when the
+    /// stage deploys itself (`AutoDeploy`), else its deployment's snapshot;
+    /// `None` when the stage has nothing deployed.
+    pub fn as_served_by(&self, stage: &str) -> Option<ApiRecord> {
+        let st = self.stages.get(stage)?;
+        if st["AutoDeploy"] == Value::Bool(true) {
+            return Some(self.clone());
+        }
+        let snapshot = self.snapshots.get(st["DeploymentId"].as_str()?)?;
+        Some(ApiRecord {
+            routes: snapshot.routes.clone(),
+            integrations: snapshot.integrations.clone(),
+            authorizers: snapshot.authorizers.clone(),
+            ..self.clone()
+        })
+    }
+
+    /// Freezes the current routes, integrations and authorizers.
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            routes: self.routes.clone(),
+            integrations: self.integrations.clone(),
+            authorizers: self.authorizers.clone(),
+        }
     }
 }
 

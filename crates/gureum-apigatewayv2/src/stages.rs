@@ -2,8 +2,8 @@
 //! `DeleteStage`, `CreateDeployment`, `GetDeployment(s)`,
 //! `DeleteDeployment`.
 //!
-//! The data plane serves a stage from the API's current routes and
-//! integrations (a deployment is recorded, not snapshotted).
+//! A deployment freezes the routes, integrations and authorizers; a stage
+//! serves its deployment's, or the current ones when it deploys itself.
 
 use crate::children::{self, copy, find};
 use crate::errors::{bad, ApiGatewayV2Error};
@@ -147,10 +147,21 @@ impl ApiGatewayV2Service {
         let api_id = s(&input, "ApiId").unwrap_or_default().to_string();
         let id = s(&input, "DeploymentId").unwrap_or_default().to_string();
         self.update(ctx, &api_id, |record| {
-            record
-                .deployments
-                .remove(&id)
-                .ok_or_else(|| children::missing(ctx, "Deployment", &id))?;
+            if !record.deployments.contains_key(&id) {
+                return Err(children::missing(ctx, "Deployment", &id));
+            }
+            if let Some(stage) = record
+                .stages
+                .values()
+                .find(|s| s["DeploymentId"].as_str() == Some(id.as_str()))
+            {
+                return Err(bad(format!(
+                    "Active stages pointing to this deployment must be moved or deleted: {}",
+                    stage["StageName"].as_str().unwrap_or_default()
+                )));
+            }
+            record.deployments.remove(&id);
+            record.snapshots.remove(&id);
             Ok(json!({}))
         })
     }
@@ -174,6 +185,8 @@ pub(crate) fn deploy(
         deployment["Description"] = json!(d);
     }
     record.deployments.insert(id.clone(), deployment);
+    let snapshot = record.snapshot();
+    record.snapshots.insert(id.clone(), snapshot);
     id
 }
 

@@ -326,3 +326,47 @@ async fn get_apis_pages_with_tokens() {
     assert_eq!(second["Items"].as_array().map(Vec::len), Some(1));
     assert!(second.get("NextToken").is_none());
 }
+
+#[tokio::test]
+async fn a_stage_serves_what_its_deployment_froze_unless_it_deploys_itself() {
+    let env = Env::new();
+    let id = env.http_api().await;
+    env.ok("CreateRoute", json!({"ApiId": id, "RouteKey": "GET /old"}))
+        .await;
+    env.ok("CreateStage", json!({"ApiId": id, "StageName": "manual"}))
+        .await;
+    env.ok(
+        "CreateStage",
+        json!({"ApiId": id, "StageName": "auto", "AutoDeploy": true}),
+    )
+    .await;
+    let hosted = env.svc.hosted(&id).expect("read").expect("api");
+    assert!(hosted.record.as_served_by("manual").is_none());
+    let d = env
+        .ok(
+            "CreateDeployment",
+            json!({"ApiId": id, "StageName": "manual"}),
+        )
+        .await;
+    env.ok("CreateRoute", json!({"ApiId": id, "RouteKey": "GET /new"}))
+        .await;
+    let record = env.svc.hosted(&id).expect("read").expect("api").record;
+    let keys = |r: &crate::ApiRecord| {
+        r.routes
+            .values()
+            .map(|v| v["RouteKey"].as_str().unwrap_or_default().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(
+        keys(&record.as_served_by("manual").expect("deployed")).len(),
+        1
+    );
+    assert_eq!(keys(&record.as_served_by("auto").expect("live")).len(), 2);
+    let e = env
+        .err(
+            "DeleteDeployment",
+            json!({"ApiId": id, "DeploymentId": d["DeploymentId"]}),
+        )
+        .await;
+    assert_eq!(e.code, "BadRequestException");
+}

@@ -113,6 +113,14 @@ pub async fn serve(
     let Some((stage, path)) = pick_stage(&target.api, &target.path) else {
         return wire(HttpResponse::not_found(), &request_id);
     };
+    // What the stage has deployed (the live routes when it deploys itself).
+    let Some(record) = target.api.record.as_served_by(&stage) else {
+        return wire(HttpResponse::not_found(), &request_id);
+    };
+    let api = HostedApi {
+        record,
+        ..target.api
+    };
     let request = HttpRequest {
         method: parts.method.as_str().to_string(),
         raw_path: target.path.clone(),
@@ -132,21 +140,21 @@ pub async fn serve(
         protocol: format!("{:?}", parts.version),
     };
     let served = Served {
-        account: target.api.account.clone(),
-        api_id: target.api.record.id().to_string(),
+        account: api.account.clone(),
+        api_id: api.record.id().to_string(),
         domain: target.domain.clone(),
         stage: stage.clone(),
         request_id: request_id.clone(),
         time_ms: state.clock.now_millis(),
-        stage_variables: stage_variables(&target.api, &stage),
+        stage_variables: stage_variables(&api, &stage),
         ..Served::default()
     };
-    if target.api.record.is_websocket() {
-        return websocket::upgrade(state, parts, request, served, target.api).await;
+    if api.record.is_websocket() {
+        return websocket::upgrade(state, parts, request, served, api).await;
     }
-    let mut response = http(state, &target.api, &request, served, &path).await;
+    let mut response = http(state, &api, &request, served, &path).await;
     if let (Some(cors), Some(origin)) = (
-        target.api.record.api.get("CorsConfiguration"),
+        api.record.api.get("CorsConfiguration"),
         events::header(&request, "origin"),
     ) {
         response

@@ -50,6 +50,15 @@ pub async fn upgrade(
     let (Some(key), Some(on_upgrade), true) = (key, on_upgrade, wants_upgrade) else {
         return wire(HttpResponse::message(426, "Upgrade Required"), &request_id);
     };
+    // The `$connect` route's authorizer admits the connection or not.
+    let mut served = served;
+    if let Some(connect) = matching::by_key(&api.record, "$connect") {
+        served.route_key = "$connect".into();
+        match super::authorize::check(state, &api, &connect.route, &request, &served).await {
+            Ok(context) => served.authorizer = context,
+            Err(refused) => return wire(refused, &request_id),
+        }
+    }
     let socket = Socket {
         connection_id: Connections::new_id(),
         connected_ms: served.time_ms,
@@ -219,9 +228,12 @@ impl Session {
         this.on_disconnect().await;
     }
 
-    /// The API as it is now (its routes may have changed since connecting).
+    /// The API as the stage serves it now (its routes may have changed
+    /// since connecting).
     fn api(&self) -> Option<HostedApi> {
-        self.apis.hosted(&self.served.api_id).ok().flatten()
+        let hosted = self.apis.hosted(&self.served.api_id).ok().flatten()?;
+        let record = hosted.record.as_served_by(&self.served.stage)?;
+        Some(HostedApi { record, ..hosted })
     }
 
     /// Invokes the integration of the route `route_key` matched with `event`.
