@@ -45,6 +45,10 @@ def handler(event, context):
         if qs.get("deny") == "1":
             return {"statusCode": 403}
         return {"statusCode": 200}
+    if ctx["eventType"] == "DISCONNECT":
+        sqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="disconnects")["QueueUrl"],
+                         MessageBody=ctx["connectionId"])
     if ctx["eventType"] == "MESSAGE":
         api = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["GUREUM"],
                            region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
@@ -279,6 +283,12 @@ def test_a_function_whose_policy_does_not_allow_api_gateway_is_not_invoked(gureu
     status, _, body = call(gureum, api["ApiId"], "/anything")
     assert status == 500
     assert json.loads(body) == {"message": "Internal Server Error"}
+
+
+def test_a_body_over_10_mb_is_refused_before_the_function(gureum, http_api):
+    status, _, body = call(gureum, http_api, "/items/1", method="POST", body=b"x" * (10 * 1024 * 1024 + 1),
+                           headers={"Content-Type": "text/plain"})
+    assert (status, json.loads(body)) == (413, {"message": "Request Entity Too Large"})
 
 
 def test_no_matching_route_and_no_stage_are_not_found(gureum, apigw):
@@ -553,6 +563,7 @@ def ws_api(gureum, apigw, lam):
 
 
 def test_a_websocket_client_gets_messages_pushed_through_post_to_connection(gureum, ws_api):
+    queue = gureum.client("sqs").create_queue(QueueName="disconnects")["QueueUrl"]
     ws = WsClient(gureum.port, f"{ws_api}.execute-api.localhost:{gureum.port}", "/prod")
     try:
         assert ws.status == 101, ws.head
@@ -572,6 +583,11 @@ def test_a_websocket_client_gets_messages_pushed_through_post_to_connection(gure
         assert ws.recv() == "from the test"
         mgmt.delete_connection(ConnectionId=pushed["id"])
         assert ws.recv() is None
+        # `$disconnect` ran: its function (reaching Gureum through the
+        # AWS_ENDPOINT_URL Lambda gives it) reported the connection id.
+        sqs = gureum.client("sqs")
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=20)["Messages"]
+        assert [m["Body"] for m in got] == [pushed["id"]]
         with pytest.raises(botocore.exceptions.ClientError) as e:
             mgmt.post_to_connection(ConnectionId=pushed["id"], Data=b"late")
         assert e.value.response["Error"]["Code"] == "GoneException"

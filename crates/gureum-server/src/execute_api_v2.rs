@@ -34,6 +34,9 @@ const PATH_PREFIX: &str = "/_aws/execute-api/";
 /// API Gateway's service principal, as functions' policies name it.
 const PRINCIPAL: &str = "apigateway.amazonaws.com";
 
+/// HTTP APIs' payload limit: 10 MB.
+const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+
 /// How long an `HTTP_PROXY` integration may take (AWS's 30 s maximum).
 const PROXY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -110,6 +113,12 @@ pub async fn serve(
         }
     };
     let request_id = gureum_core::id::uuid_v4();
+    if body.len() > MAX_PAYLOAD {
+        return wire(
+            HttpResponse::message(413, "Request Entity Too Large"),
+            &request_id,
+        );
+    }
     let Some((stage, path)) = pick_stage(&target.api, &target.path) else {
         return wire(HttpResponse::not_found(), &request_id);
     };
