@@ -14,9 +14,8 @@ gureum_core::aws_errors! {
         /// `Deployment`) with this id in the API.
         ChildNotFound { noun: &'static str, account: String, id: String } =
             ("NotFoundException", 404, "Invalid {noun} identifier specified {account}:{id}"),
-        /// No stage with this name in the API.
-        StageNotFound { name: String } =
-            ("NotFoundException", 404, "Invalid stage identifier specified {name}"),
+        /// No stage with this name in the API (AWS's wording names none).
+        StageNotFound = ("NotFoundException", 404, "Invalid stage identifier specified"),
         /// No tags on an ARN that names nothing.
         ResourceNotFound { arn: String } =
             ("NotFoundException", 404, "Invalid resource identifier specified {arn}"),

@@ -192,12 +192,10 @@ pub(crate) fn deploy(
 
 /// The stage `name`, or AWS's not-found.
 fn stage_of<'r>(record: &'r ApiRecord, name: &str) -> Result<&'r Value, AwsError> {
-    record.stages.get(name).ok_or_else(|| {
-        ApiGatewayV2Error::StageNotFound {
-            name: name.to_string(),
-        }
-        .into()
-    })
+    record
+        .stages
+        .get(name)
+        .ok_or_else(|| ApiGatewayV2Error::StageNotFound.into())
 }
 
 /// The `Stage` shape of stage `name`, tags included.

@@ -370,3 +370,14 @@ async fn a_stage_serves_what_its_deployment_froze_unless_it_deploys_itself() {
         .await;
     assert_eq!(e.code, "BadRequestException");
 }
+
+#[tokio::test]
+async fn a_missing_stage_is_not_found_in_awss_words() {
+    let env = Env::new();
+    let id = env.http_api().await;
+    let e = env
+        .err("GetStage", json!({"ApiId": id, "StageName": "nope"}))
+        .await;
+    assert_eq!((e.code.as_str(), e.status), ("NotFoundException", 404));
+    assert_eq!(e.message, "Invalid stage identifier specified");
+}
