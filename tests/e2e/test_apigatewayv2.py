@@ -50,7 +50,10 @@ def handler(event, context):
         sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="disconnects")["QueueUrl"],
                          MessageBody=ctx["connectionId"])
     if ctx["eventType"] == "MESSAGE":
-        api = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["GUREUM"],
+        # The API's own @connections endpoint (path-style: *.localhost
+        # names do not resolve inside every host).
+        endpoint = f"{os.environ['AWS_ENDPOINT_URL']}/_aws/execute-api/{ctx['apiId']}/{ctx['stage']}"
+        api = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint,
                            region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
         api.post_to_connection(ConnectionId=ctx["connectionId"], Data=json.dumps(
             {"route": ctx["routeKey"], "body": event.get("body"), "id": ctx["connectionId"]}).encode())
@@ -551,7 +554,7 @@ class WsClient:
 
 @pytest.fixture(scope="module")
 def ws_api(gureum, apigw, lam):
-    arn = make_function(lam, "ws", WS, env={"GUREUM": f"http://127.0.0.1:{gureum.port}"})
+    arn = make_function(lam, "ws", WS)
     api = apigw.create_api(Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")
     api_id = api["ApiId"]
     assert api["ApiEndpoint"] == f"ws://{api_id}.execute-api.localhost:{gureum.port}"
@@ -578,6 +581,12 @@ def test_a_websocket_client_gets_messages_pushed_through_post_to_connection(gure
 
         mgmt = gureum.client("apigatewaymanagementapi")
         conn = mgmt.get_connection(ConnectionId=pushed["id"])
+        unsigned = urllib.request.Request(
+            f"{gureum.endpoint}/_aws/execute-api/{ws_api}/prod/@connections/{pushed['id']}")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(unsigned, timeout=30)
+        assert refused.value.code == 403
+        assert json.loads(refused.value.read()) == {"message": "Forbidden"}
         assert conn["Identity"]["SourceIp"] == "127.0.0.1"
         mgmt.post_to_connection(ConnectionId=pushed["id"], Data=b"from the test")
         assert ws.recv() == "from the test"

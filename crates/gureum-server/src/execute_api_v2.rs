@@ -15,6 +15,7 @@
 //! ([`websocket`]).
 
 mod authorize;
+mod connections_api;
 mod http_client;
 mod websocket;
 
@@ -89,6 +90,12 @@ pub fn addressed(
     })
 }
 
+/// The service a request is signed for, if it is signed.
+fn signing_service_of(parts: &Parts) -> Option<String> {
+    gureum_auth::sigv4::credential_scope(&parts.headers, parts.uri.query().unwrap_or(""))
+        .map(|s| s.service)
+}
+
 /// Serves a request [`addressed`] claimed.
 pub async fn serve(
     state: &AppState,
@@ -112,6 +119,15 @@ pub async fn serve(
             }
         }
     };
+    if let Some(inner) = connections_api::connections_path(&target.path) {
+        if signing_service_of(parts).as_deref() == Some("execute-api") {
+            return connections_api::serve(state, parts, body, remote, inner).await;
+        }
+        if target.api.record.is_websocket() {
+            // The management API takes signed requests only.
+            return wire(HttpResponse::message(403, "Forbidden"), "");
+        }
+    }
     let request_id = gureum_core::id::uuid_v4();
     if body.len() > MAX_PAYLOAD {
         return wire(
