@@ -338,6 +338,36 @@ def test_a_stage_without_auto_deploy_serves_its_last_deployment(gureum, apigw, l
     assert call(gureum, api["ApiId"], "/live/v2")[0] == 201
 
 
+SLOW = """
+import time
+def handler(event, context):
+    time.sleep(3)
+    return {"statusCode": 200, "body": "late"}
+"""
+
+
+def test_an_integration_slower_than_its_timeout_is_service_unavailable(gureum, apigw, lam):
+    arn = make_function(lam, "slow", SLOW)
+    api = apigw.create_api(Name="slow", ProtocolType="HTTP")
+    i = apigw.create_integration(ApiId=api["ApiId"], IntegrationType="AWS_PROXY", IntegrationUri=arn,
+                                 PayloadFormatVersion="2.0", TimeoutInMillis=1000)
+    apigw.create_route(ApiId=api["ApiId"], RouteKey="$default", Target=f"integrations/{i['IntegrationId']}")
+    apigw.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
+    started = time.time()
+    status, _, body = call(gureum, api["ApiId"], "/")
+    assert (status, json.loads(body)) == (503, {"message": "Service Unavailable"})
+    assert time.time() - started < 2.9
+
+
+def test_an_api_with_its_endpoint_disabled_answers_forbidden(gureum, apigw, lam, http_api):
+    arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
+    api = apigw.create_api(Name="hidden", ProtocolType="HTTP", Target=arn)
+    assert call(gureum, api["ApiId"], "/x")[0] == 201
+    apigw.update_api(ApiId=api["ApiId"], DisableExecuteApiEndpoint=True)
+    status, _, body = call(gureum, api["ApiId"], "/x")
+    assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+
+
 # --- HTTP proxy --------------------------------------------------------------
 
 class _Upstream(http.server.BaseHTTPRequestHandler):

@@ -120,6 +120,7 @@ impl ApiGatewayV2Service {
                     record.api.insert((*m).into(), v.clone());
                 }
             }
+            update_quick_create(record, &input)?;
             Ok(api_view(record))
         })
     }
@@ -256,5 +257,48 @@ fn quick_create(
             "StageVariables": {},
         }),
     );
+    Ok(())
+}
+
+/// `UpdateApi`'s `Target`, `RouteKey` and `CredentialsArn` change what
+/// quick create made (the integration and route API Gateway manages);
+/// an API made without quick create has none to change.
+fn update_quick_create(record: &mut ApiRecord, input: &Value) -> Result<(), AwsError> {
+    let asked = ["Target", "RouteKey", "CredentialsArn"]
+        .iter()
+        .any(|m| input.get(*m).is_some());
+    if !asked {
+        return Ok(());
+    }
+    let managed = |v: &Value| v["ApiGatewayManaged"] == json!(true);
+    let route_id = record
+        .routes
+        .iter()
+        .find(|(_, r)| managed(r))
+        .map(|(id, _)| id.clone());
+    let integration_id = record
+        .integrations
+        .iter()
+        .find(|(_, i)| managed(i))
+        .map(|(id, _)| id.clone());
+    let (Some(route_id), Some(integration_id)) = (route_id, integration_id) else {
+        return Err(bad(
+            "Target, RouteKey and CredentialsArn can only be updated on an API made by quick create",
+        ));
+    };
+    if let Some(key) = s(input, "RouteKey") {
+        crate::routes::check_route_key(key, false)?;
+        if let Some(route) = record.routes.get_mut(&route_id) {
+            route["RouteKey"] = json!(key);
+        }
+    }
+    if let Some(integration) = record.integrations.get_mut(&integration_id) {
+        if let Some(target) = s(input, "Target") {
+            integration["IntegrationUri"] = json!(target);
+        }
+        if let Some(c) = input.get("CredentialsArn") {
+            integration["CredentialsArn"] = c.clone();
+        }
+    }
     Ok(())
 }

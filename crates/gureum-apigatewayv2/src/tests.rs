@@ -381,3 +381,32 @@ async fn a_missing_stage_is_not_found_in_awss_words() {
     assert_eq!((e.code.as_str(), e.status), ("NotFoundException", 404));
     assert_eq!(e.message, "Invalid stage identifier specified");
 }
+
+#[tokio::test]
+async fn update_api_retargets_what_quick_create_made_and_only_that() {
+    let env = Env::new();
+    let id = env.http_api().await;
+    let e = env
+        .err(
+            "UpdateApi",
+            json!({"ApiId": id, "Target": "http://example.com"}),
+        )
+        .await;
+    assert_eq!(e.code, "BadRequestException");
+    let quick = env
+        .ok(
+            "CreateApi",
+            json!({"Name": "q", "ProtocolType": "HTTP", "Target": "http://a.example"}),
+        )
+        .await;
+    let qid = quick["ApiId"].clone();
+    env.ok(
+        "UpdateApi",
+        json!({"ApiId": qid, "Target": "http://b.example", "RouteKey": "GET /b"}),
+    )
+    .await;
+    let i = env.ok("GetIntegrations", json!({"ApiId": qid})).await;
+    assert_eq!(i["Items"][0]["IntegrationUri"], json!("http://b.example"));
+    let r = env.ok("GetRoutes", json!({"ApiId": qid})).await;
+    assert_eq!(r["Items"][0]["RouteKey"], json!("GET /b"));
+}

@@ -38,7 +38,7 @@ const PRINCIPAL: &str = "apigateway.amazonaws.com";
 /// HTTP APIs' payload limit: 10 MB.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 
-/// How long an `HTTP_PROXY` integration may take (AWS's 30 s maximum).
+/// How long an integration may take when it does not say (AWS's 30 s maximum).
 const PROXY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A request for one of API Gateway v2's APIs.
@@ -119,6 +119,10 @@ pub async fn serve(
             }
         }
     };
+    if target.api.record.api.get("DisableExecuteApiEndpoint") == Some(&Value::Bool(true)) {
+        // Only custom domain names reach such an API on AWS.
+        return wire(HttpResponse::message(403, "Forbidden"), "");
+    }
     if let Some(inner) = connections_api::connections_path(&target.path) {
         if signing_service_of(parts).as_deref() == Some("execute-api") {
             return connections_api::serve(state, parts, body, remote, inner).await;
@@ -356,9 +360,11 @@ async fn lambda_proxy(
     let uri = integration["IntegrationUri"].as_str().unwrap_or_default();
     let function = gureum_apigatewayv2::function_arn(uri);
     let source = source_arn(api, &served.stage, &served.route_key);
-    match invoke(state, api, function, source, &event).await {
-        Some(payload) => events::response_from(&payload, version),
-        None => HttpResponse::internal(),
+    let call = invoke(state, api, function, source, &event);
+    match tokio::time::timeout(integration_timeout(integration), call).await {
+        Ok(Some(payload)) => events::response_from(&payload, version),
+        Ok(None) => HttpResponse::internal(),
+        Err(_) => service_unavailable(),
     }
 }
 
@@ -385,10 +391,14 @@ async fn http_proxy(integration: &Value, request: &HttpRequest, served: &Served)
     };
     let headers = request.headers.clone();
     let body = request.body.clone();
+    let limit = integration_timeout(integration);
     let answer = tokio::task::spawn_blocking(move || {
-        http_client::send(&method, &url, &headers, &body, PROXY_TIMEOUT)
-    })
-    .await;
+        http_client::send(&method, &url, &headers, &body, limit)
+    });
+    let answer = match tokio::time::timeout(limit, answer).await {
+        Ok(a) => a,
+        Err(_) => return service_unavailable(),
+    };
     match answer {
         Ok(Ok(reply)) => HttpResponse {
             status: reply.status,
@@ -410,6 +420,19 @@ async fn http_proxy(integration: &Value, request: &HttpRequest, served: &Served)
         }
         Err(_) => HttpResponse::internal(),
     }
+}
+
+/// The integration's `TimeoutInMillis` (AWS's 30 s when unset).
+fn integration_timeout(integration: &Value) -> Duration {
+    integration["TimeoutInMillis"]
+        .as_u64()
+        .map_or(PROXY_TIMEOUT, Duration::from_millis)
+}
+
+/// `503 {"message":"Service Unavailable"}`: the integration did not
+/// answer within its timeout, as HTTP APIs answer then.
+fn service_unavailable() -> HttpResponse {
+    HttpResponse::message(503, "Service Unavailable")
 }
 
 /// The wire response of an answer, with API Gateway's request id header.
