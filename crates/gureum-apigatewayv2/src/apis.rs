@@ -136,6 +136,8 @@ impl ApiGatewayV2Service {
             txn.delete(&self.homes, id)?;
             Ok(())
         })?;
+        // Its WebSocket clients are disconnected with it.
+        self.connections.close_api(id);
         Ok(json!({}))
     }
 

@@ -77,6 +77,19 @@ impl Connections {
         true
     }
 
+    /// Closes every connection to API `api_id` (the API was deleted).
+    pub fn close_api(&self, api_id: &str) {
+        let mut live = self.live.lock();
+        live.retain(|_, c| {
+            if c.api_id == api_id {
+                let _ = c.sender.send(Outgoing::Close);
+                false
+            } else {
+                true
+            }
+        });
+    }
+
     /// A fresh connection id (AWS's look: 16 base64 characters).
     pub fn new_id() -> String {
         use base64::Engine;

@@ -269,3 +269,42 @@ fn a_preflight_from_an_unlisted_origin_is_not_answered() {
     assert!(h.contains(&("access-control-max-age".into(), "10".into())));
     assert!(cors::preflight(&c, "https://a", "DELETE", None).is_none());
 }
+
+#[test]
+fn a_1_0_event_carries_jwt_claims_at_the_top_of_the_authorizer() {
+    let mut s = served();
+    s.authorizer = Some(json!({"jwt": {"claims": {"sub": "u"}, "scopes": null}}));
+    let e = events::event_v1(&request(), &s);
+    assert_eq!(
+        e["requestContext"]["authorizer"]["claims"]["sub"],
+        json!("u")
+    );
+    let e = events::event_v2(&request(), &s);
+    assert_eq!(
+        e["requestContext"]["authorizer"]["jwt"]["claims"]["sub"],
+        json!("u")
+    );
+}
+
+#[test]
+fn deleting_an_api_closes_its_connections_only() {
+    use crate::connections::{Connection, Connections, Outgoing};
+    let connections = Connections::default();
+    let (tx_a, mut rx_a) = tokio::sync::mpsc::unbounded_channel();
+    let (tx_b, mut rx_b) = tokio::sync::mpsc::unbounded_channel();
+    let conn = |api: &str, sender| Connection {
+        api_id: api.into(),
+        stage: "s".into(),
+        connected_ms: 0,
+        last_active_ms: 0,
+        source_ip: String::new(),
+        user_agent: String::new(),
+        sender,
+    };
+    connections.add("a", conn("one", tx_a));
+    connections.add("b", conn("two", tx_b));
+    connections.close_api("one");
+    assert_eq!(rx_a.try_recv(), Ok(Outgoing::Close));
+    assert!(rx_b.try_recv().is_err());
+    assert!(connections.get("a").is_none() && connections.get("b").is_some());
+}

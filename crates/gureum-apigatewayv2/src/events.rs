@@ -255,6 +255,18 @@ pub fn event_v2(request: &HttpRequest, served: &Served) -> Value {
     event
 }
 
+/// `requestContext.authorizer` in format 1.0: a JWT authorizer's claims
+/// and scopes sit at the top (`claims`, `scopes`) rather than under `jwt`.
+fn authorizer_v1(authorizer: Option<&Value>) -> Value {
+    match authorizer {
+        Some(a) => match a.get("jwt") {
+            Some(jwt) => jwt.clone(),
+            None => a.clone(),
+        },
+        None => Value::Null,
+    }
+}
+
 /// The payload format 1.0 event (REST API's proxy event shape).
 pub fn event_v1(request: &HttpRequest, served: &Served) -> Value {
     let mut headers: Map<String, Value> = Map::new();
@@ -302,7 +314,7 @@ pub fn event_v1(request: &HttpRequest, served: &Served) -> Value {
         "requestContext": {
             "accountId": served.account,
             "apiId": served.api_id,
-            "authorizer": served.authorizer.clone().unwrap_or(Value::Null),
+            "authorizer": authorizer_v1(served.authorizer.as_ref()),
             "domainName": served.domain,
             "domainPrefix": served.domain.split('.').next().unwrap_or_default(),
             "extendedRequestId": served.request_id,

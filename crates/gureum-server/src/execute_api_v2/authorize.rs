@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 /// How long a fetched key set is used before it is fetched again.
 const JWKS_TTL: Duration = Duration::from_secs(60);
 
+/// How soon a key set may be fetched again for a key it lacked.
+const JWKS_REFETCH: Duration = Duration::from_secs(5);
+
 /// How long fetching a key set may take.
 const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -121,7 +124,19 @@ async fn check_jwt(
                 .collect()
         })
         .unwrap_or_default();
-    let jwks = key_set(&issuer).await.ok_or_else(unauthorized)?;
+    let mut jwks = key_set(&issuer, JWKS_TTL).await.ok_or_else(unauthorized)?;
+    let known = |set: &Value, kid: &str| {
+        set["keys"]
+            .as_array()
+            .is_some_and(|keys| keys.iter().any(|k| k["kid"].as_str() == Some(kid)))
+    };
+    if jwt::key_id(&token).is_some_and(|kid| !known(&jwks, &kid)) {
+        // A key the cached set lacks may be newly rotated in: fetch again,
+        // at most every few seconds.
+        jwks = key_set(&issuer, JWKS_REFETCH)
+            .await
+            .ok_or_else(unauthorized)?;
+    }
     let expect = Expectations {
         issuer: &issuer,
         audience: &audience,
@@ -139,10 +154,11 @@ async fn check_jwt(
 }
 
 /// The issuer's key set: its OpenID configuration's `jwks_uri`, else
-/// `{issuer}/.well-known/jwks.json`; cached for [`JWKS_TTL`].
-async fn key_set(issuer: &str) -> Option<Value> {
+/// `{issuer}/.well-known/jwks.json`; a cached one younger than `max_age`
+/// is used as it is.
+async fn key_set(issuer: &str, max_age: Duration) -> Option<Value> {
     if let Some((at, set)) = key_sets().lock().get(issuer) {
-        if at.elapsed() < JWKS_TTL {
+        if at.elapsed() < max_age {
             return Some(set.clone());
         }
     }
