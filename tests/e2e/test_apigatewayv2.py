@@ -525,6 +525,48 @@ def test_a_lambda_request_authorizer_decides_with_a_simple_response(gureum, apig
     assert json.loads(body)["requestContext"]["authorizer"] == {"lambda": {"user": "kim", "route": "GET /private"}}
 
 
+def signed(gureum, api_id, path, key, secret):
+    """A GET signed with SigV4 for execute-api, by the host form."""
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+
+    host = f"{api_id}.execute-api.localhost:{gureum.port}"
+    req = botocore.awsrequest.AWSRequest(method="GET", url=f"http://{host}{path}")
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), "execute-api", REGION).add_auth(req)
+    headers = {k: v for k, v in req.prepare().headers.items() if k.lower() != "host"}
+    return call(gureum, api_id, path, headers=headers)
+
+
+def test_an_iam_route_admits_signed_callers_their_policies_allow(gureum, apigw, lam, http_api):
+    arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
+    api = apigw.create_api(Name="iam", ProtocolType="HTTP")
+    api_id = api["ApiId"]
+    i = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=arn,
+                                 PayloadFormatVersion="2.0")
+    apigw.create_route(ApiId=api_id, RouteKey="GET /iam", AuthorizationType="AWS_IAM",
+                       Target=f"integrations/{i['IntegrationId']}")
+    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    iam = gureum.client("iam")
+    iam.create_user(UserName="caller")
+    k = iam.create_access_key(UserName="caller")["AccessKey"]
+
+    status, _, body = call(gureum, api_id, "/iam")
+    assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+    status, _, body = signed(gureum, api_id, "/iam", k["AccessKeyId"], k["SecretAccessKey"])
+    assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+    status, _, _ = signed(gureum, api_id, "/iam", k["AccessKeyId"], "wrong-secret")
+    assert status == 403
+    iam.put_user_policy(UserName="caller", PolicyName="invoke", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+        "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*/GET/iam"}]}))
+    status, _, body = signed(gureum, api_id, "/iam", k["AccessKeyId"], k["SecretAccessKey"])
+    assert status == 201
+    who = json.loads(body)["requestContext"]["authorizer"]["iam"]
+    assert who["userArn"] == f"arn:aws:iam::{ACCOUNT}:user/caller"
+    assert who["accessKey"] == k["AccessKeyId"]
+
+
 # --- WebSocket APIs ----------------------------------------------------------
 
 class WsClient:

@@ -17,6 +17,7 @@
 mod authorize;
 mod connections_api;
 mod http_client;
+mod iam;
 mod websocket;
 
 use crate::pipeline::{AppState, Body};
@@ -181,7 +182,7 @@ pub async fn serve(
     if api.record.is_websocket() {
         return websocket::upgrade(state, parts, request, served, api).await;
     }
-    let mut response = http(state, &api, &request, served, &path).await;
+    let mut response = http(state, parts, &api, &request, served, &path).await;
     if let (Some(cors), Some(origin)) = (
         api.record.api.get("CorsConfiguration"),
         events::header(&request, "origin"),
@@ -225,6 +226,7 @@ fn stage_variables(api: &HostedApi, stage: &str) -> std::collections::BTreeMap<S
 /// An HTTP API request: CORS preflight, route, authorizer, integration.
 async fn http(
     state: &AppState,
+    parts: &Parts,
     api: &HostedApi,
     request: &HttpRequest,
     mut served: Served,
@@ -255,7 +257,7 @@ async fn http(
         .unwrap_or_default()
         .to_string();
     served.path_parameters = matched.path_parameters.clone();
-    match authorize::check(state, api, &matched.route, request, &served).await {
+    match authorize::check(state, parts, api, &matched.route, request, &served, path).await {
         Ok(context) => served.authorizer = context,
         Err(refused) => return refused,
     }

@@ -42,10 +42,12 @@ fn forbidden() -> HttpResponse {
 /// (`None` for open routes) or the refusal to send.
 pub async fn check(
     state: &crate::pipeline::AppState,
+    parts: &http::request::Parts,
     api: &HostedApi,
     route: &Value,
     request: &HttpRequest,
     served: &Served,
+    path: &str,
 ) -> Result<Option<Value>, HttpResponse> {
     let kind = route["AuthorizationType"].as_str().unwrap_or("NONE");
     if kind == "NONE" {
@@ -57,11 +59,15 @@ pub async fn check(
     match (kind, authorizer) {
         ("JWT", Some(a)) => check_jwt(state, a, route, request).await,
         ("CUSTOM", Some(a)) => check_lambda(state, api, a, request, served).await,
-        (other, _) => {
-            // IAM (SigV4) authorization of data plane calls is not served.
-            tracing::warn!(target: "gureum", "execute-api: authorization type {other} is not supported on the data plane");
-            Err(forbidden())
+        ("AWS_IAM", _) => {
+            let resource = if api.record.is_websocket() {
+                super::source_arn(api, &served.stage, &served.route_key)
+            } else {
+                super::iam::invoke_arn(api, served, request, path)
+            };
+            super::iam::check(state, parts, api, request, &resource)
         }
+        _ => Err(forbidden()),
     }
 }
 

@@ -54,7 +54,10 @@ pub async fn upgrade(
     let mut served = served;
     if let Some(connect) = matching::by_key(&api.record, "$connect") {
         served.route_key = "$connect".into();
-        match super::authorize::check(state, &api, &connect.route, &request, &served).await {
+        let path = request.raw_path.clone();
+        match super::authorize::check(state, parts, &api, &connect.route, &request, &served, &path)
+            .await
+        {
             Ok(context) => served.authorizer = context,
             Err(refused) => return wire(refused, &request_id),
         }
