@@ -125,7 +125,7 @@ impl ApiGatewayV2Service {
                     st["LastUpdatedDate"] = json!(now_secs(ctx));
                 }
             }
-            Ok(record.deployments[&id].clone())
+            Ok(record.deployments.get(&id).cloned().unwrap_or_default())
         })
     }
 

@@ -213,8 +213,10 @@ fn pick_stage(api: &HostedApi, path: &str) -> Option<(String, String)> {
 
 /// The stage's variables.
 fn stage_variables(api: &HostedApi, stage: &str) -> std::collections::BTreeMap<String, String> {
-    api.record.stages[stage]["StageVariables"]
-        .as_object()
+    api.record
+        .stages
+        .get(stage)
+        .and_then(|s| s["StageVariables"].as_object())
         .map(|m| {
             m.iter()
                 .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
