@@ -49,6 +49,8 @@ def handler(event, context):
         sqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
         sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="disconnects")["QueueUrl"],
                          MessageBody=ctx["connectionId"])
+    if ctx["eventType"] == "MESSAGE" and ctx["routeKey"] == "echo":
+        return {"statusCode": 200, "body": "echo " + event["body"]}
     if ctx["eventType"] == "MESSAGE":
         # The API's own @connections endpoint (path-style: *.localhost
         # names do not resolve inside every host).
@@ -633,8 +635,21 @@ def ws_api(gureum, apigw, lam):
     i = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=arn)
     for key in ["$connect", "$disconnect", "$default", "send"]:
         apigw.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{i['IntegrationId']}")
+    echo = apigw.create_route(ApiId=api_id, RouteKey="echo", RouteResponseSelectionExpression="$default",
+                              Target=f"integrations/{i['IntegrationId']}")
+    apigw.create_route_response(ApiId=api_id, RouteId=echo["RouteId"], RouteResponseKey="$default")
     apigw.create_stage(ApiId=api_id, StageName="prod", AutoDeploy=True)
     return api_id
+
+
+def test_a_two_way_route_answers_the_client_with_the_functions_body(gureum, ws_api):
+    ws = WsClient(gureum.port, f"{ws_api}.execute-api.localhost:{gureum.port}", "/prod")
+    try:
+        assert ws.status == 101, ws.head
+        ws.send('{"action": "echo"}')
+        assert ws.recv() == 'echo {"action": "echo"}'
+    finally:
+        ws.close()
 
 
 def test_a_websocket_client_gets_messages_pushed_through_post_to_connection(gureum, ws_api):
@@ -666,9 +681,14 @@ def test_a_websocket_client_gets_messages_pushed_through_post_to_connection(gure
         assert ws.recv() is None
         # `$disconnect` ran: its function (reaching Gureum through the
         # AWS_ENDPOINT_URL Lambda gives it) reported the connection id.
+        # (Other tests' connections may report theirs to the same queue.)
         sqs = gureum.client("sqs")
-        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=20)["Messages"]
-        assert [m["Body"] for m in got] == [pushed["id"]]
+        reported = set()
+        deadline = time.time() + 30
+        while pushed["id"] not in reported and time.time() < deadline:
+            got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)
+            reported.update(m["Body"] for m in got.get("Messages", []))
+        assert pushed["id"] in reported
         with pytest.raises(botocore.exceptions.ClientError) as e:
             mgmt.post_to_connection(ConnectionId=pushed["id"], Data=b"late")
         assert e.value.response["Error"]["Code"] == "GoneException"

@@ -27,6 +27,7 @@ mod apis;
 mod authorizers;
 mod children;
 mod integrations;
+mod route_responses;
 mod routes;
 mod stages;
 mod tags;
@@ -67,6 +68,9 @@ pub struct ApiRecord {
     /// `Deployment` shapes by `DeploymentId`.
     #[serde(default)]
     pub deployments: BTreeMap<String, Value>,
+    /// `RouteResponse` shapes by `RouteResponseId`, by `RouteId`.
+    #[serde(default)]
+    pub route_responses: BTreeMap<String, BTreeMap<String, Value>>,
     /// What each deployment froze, by `DeploymentId`.
     #[serde(default)]
     pub snapshots: BTreeMap<String, Snapshot>,
@@ -118,6 +122,21 @@ impl ApiRecord {
             authorizers: snapshot.authorizers.clone(),
             ..self.clone()
         })
+    }
+
+    /// Whether route `route_id` answers its WebSocket client (two-way):
+    /// it has a `RouteResponseSelectionExpression` and a `$default` route
+    /// response.
+    pub fn is_two_way(&self, route_id: &str) -> bool {
+        let selects = self
+            .routes
+            .get(route_id)
+            .is_some_and(|r| r.get("RouteResponseSelectionExpression").is_some());
+        selects
+            && self.route_responses.get(route_id).is_some_and(|rs| {
+                rs.values()
+                    .any(|r| r["RouteResponseKey"].as_str() == Some("$default"))
+            })
     }
 
     /// Freezes the current routes, integrations and authorizers.
@@ -256,6 +275,11 @@ gureum_core::service_operations! {
     "GetRoutes" => get_routes,
     "UpdateRoute" => update_route,
     "DeleteRoute" => delete_route,
+    "CreateRouteResponse" => create_route_response,
+    "GetRouteResponse" => get_route_response,
+    "GetRouteResponses" => get_route_responses,
+    "UpdateRouteResponse" => update_route_response,
+    "DeleteRouteResponse" => delete_route_response,
     "CreateIntegration" => create_integration,
     "GetIntegration" => get_integration,
     "GetIntegrations" => get_integrations,

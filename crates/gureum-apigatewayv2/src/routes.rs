@@ -81,6 +81,7 @@ impl ApiGatewayV2Service {
                 .routes
                 .remove(&id)
                 .ok_or_else(|| children::missing(ctx, "Route", &id))?;
+            record.route_responses.remove(&id);
             Ok(json!({}))
         })
     }

@@ -410,3 +410,45 @@ async fn update_api_retargets_what_quick_create_made_and_only_that() {
     let r = env.ok("GetRoutes", json!({"ApiId": qid})).await;
     assert_eq!(r["Items"][0]["RouteKey"], json!("GET /b"));
 }
+
+#[tokio::test]
+async fn route_responses_belong_to_websocket_routes() {
+    let env = Env::new();
+    let id = env.http_api().await;
+    let r = env
+        .ok("CreateRoute", json!({"ApiId": id, "RouteKey": "GET /a"}))
+        .await;
+    let e = env
+        .err(
+            "CreateRouteResponse",
+            json!({"ApiId": id, "RouteId": r["RouteId"], "RouteResponseKey": "$default"}),
+        )
+        .await;
+    assert_eq!(e.code, "BadRequestException");
+    let ws = env
+        .ok(
+            "CreateApi",
+            json!({"Name": "w", "ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.action"}),
+        )
+        .await;
+    let wid = ws["ApiId"].clone();
+    let route = env
+        .ok(
+            "CreateRoute",
+            json!({"ApiId": wid, "RouteKey": "x", "RouteResponseSelectionExpression": "$default"}),
+        )
+        .await;
+    let rid = route["RouteId"].as_str().expect("id").to_string();
+    let hosted = |svc: &ApiGatewayV2Service| {
+        svc.hosted(wid.as_str().expect("id"))
+            .expect("read")
+            .expect("api")
+    };
+    assert!(!hosted(&env.svc).record.is_two_way(&rid));
+    env.ok(
+        "CreateRouteResponse",
+        json!({"ApiId": wid, "RouteId": rid, "RouteResponseKey": "$default"}),
+    )
+    .await;
+    assert!(hosted(&env.svc).record.is_two_way(&rid));
+}

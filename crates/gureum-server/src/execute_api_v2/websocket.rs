@@ -265,9 +265,9 @@ impl Session {
         .await
     }
 
-    /// A message: routed by the selection expression; with a route
-    /// response (`RouteResponseSelectionExpression`), the function's body
-    /// goes back to the client.
+    /// A message: routed by the selection expression; on a two-way route
+    /// (a `$default` route response), the function's body goes back to
+    /// the client.
     async fn on_message(&self, message: Vec<u8>) {
         let Some(api) = self.api() else { return };
         let text = String::from_utf8_lossy(&message).into_owned();
@@ -288,10 +288,8 @@ impl Session {
         let answer = self
             .invoke(&api, &matched.route, &matched.route_key, event)
             .await;
-        let two_way = matched
-            .route
-            .get("RouteResponseSelectionExpression")
-            .is_some();
+        let route_id = matched.route["RouteId"].as_str().unwrap_or_default();
+        let two_way = api.record.is_two_way(route_id);
         match answer {
             Some(payload) if two_way => {
                 let body = match serde_json::from_slice::<Value>(&payload) {
