@@ -413,6 +413,21 @@ def test_an_http_proxy_route_forwards_to_its_url(gureum, apigw, loopback_server)
     assert json.loads(body) == {"path": "/up/x/y?z=1", "hdr": "v"}
 
 
+def test_parameter_mapping_rewrites_what_an_http_proxy_forwards(gureum, apigw, loopback_server):
+    base = loopback_server(_Upstream)
+    api = apigw.create_api(Name="mapped", ProtocolType="HTTP")
+    i = apigw.create_integration(ApiId=api["ApiId"], IntegrationType="HTTP_PROXY", IntegrationMethod="GET",
+                                 IntegrationUri=base, PayloadFormatVersion="1.0", RequestParameters={
+                                     "overwrite:path": "/v2/things/$request.path.id",
+                                     "overwrite:header.X-Up": "from ${request.querystring.who}",
+                                     "append:querystring.stage": "$context.stage"})
+    apigw.create_route(ApiId=api["ApiId"], RouteKey="GET /things/{id}", Target=f"integrations/{i['IntegrationId']}")
+    apigw.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
+    status, _, body = call(gureum, api["ApiId"], "/things/7?who=kim", headers={"X-Up": "ignored"})
+    assert status == 203
+    assert json.loads(body) == {"path": "/v2/things/7?who=kim&stage=%24default", "hdr": "from kim"}
+
+
 # --- JWT authorizers ---------------------------------------------------------
 
 def _b64(data):

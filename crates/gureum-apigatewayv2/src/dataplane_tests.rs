@@ -308,3 +308,31 @@ fn deleting_an_api_closes_its_connections_only() {
     assert!(rx_b.try_recv().is_err());
     assert!(connections.get("a").is_none() && connections.get("b").is_some());
 }
+
+#[test]
+fn parameter_mapping_appends_overwrites_and_removes_with_variables() {
+    use crate::mapping::{apply, Forwarded};
+    let mut req = request();
+    req.headers.push(("X-Secret".into(), "s".into()));
+    let mut s = served();
+    s.path_parameters.insert("id".into(), "42".into());
+    let mut f = Forwarded {
+        path: None,
+        query: vec![("x".into(), "1".into())],
+        headers: req.headers.clone(),
+    };
+    let params = json!({
+        "append:header.X-Request": "${context.requestId}",
+        "overwrite:querystring.x": "$request.path.id",
+        "remove:header.x-secret": "''",
+        "overwrite:path": "/v2/items/${request.path.id}",
+    });
+    apply(Some(&params), &mut f, &req, &s, "/a");
+    assert_eq!(f.path.as_deref(), Some("/v2/items/42"));
+    assert_eq!(f.query, vec![("x".to_string(), "42".to_string())]);
+    assert!(f.headers.contains(&("X-Request".into(), "rid".into())));
+    assert!(!f
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("x-secret")));
+}

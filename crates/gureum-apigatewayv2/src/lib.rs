@@ -20,6 +20,7 @@ pub mod errors;
 pub mod events;
 pub mod jwt;
 pub mod management;
+pub mod mapping;
 pub mod matching;
 pub mod websocket;
 

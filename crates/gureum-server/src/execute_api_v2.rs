@@ -22,7 +22,7 @@ mod websocket;
 
 use crate::pipeline::{AppState, Body};
 use gureum_apigatewayv2::events::{self, HttpRequest, HttpResponse, Served};
-use gureum_apigatewayv2::{matching, HostedApi};
+use gureum_apigatewayv2::{mapping, matching, HostedApi};
 use gureum_core::Value;
 use gureum_lambda::policy::ServiceSender;
 use gureum_protocol::Response as WireResponse;
@@ -268,7 +268,7 @@ async fn http(
     };
     match integration["IntegrationType"].as_str() {
         Some("AWS_PROXY") => lambda_proxy(state, api, integration, request, &served).await,
-        Some("HTTP_PROXY") => http_proxy(integration, request, &served).await,
+        Some("HTTP_PROXY") => http_proxy(integration, request, &served, path).await,
         _ => HttpResponse::internal(),
     }
 }
@@ -375,7 +375,12 @@ async fn lambda_proxy(
 /// An HTTP proxy integration: the request goes to the integration's URL
 /// (`{proxy}` and other path parameters filled in, the query appended),
 /// and its answer comes back as it is.
-async fn http_proxy(integration: &Value, request: &HttpRequest, served: &Served) -> HttpResponse {
+async fn http_proxy(
+    integration: &Value,
+    request: &HttpRequest,
+    served: &Served,
+    path: &str,
+) -> HttpResponse {
     let mut url = integration["IntegrationUri"]
         .as_str()
         .unwrap_or_default()
@@ -385,15 +390,29 @@ async fn http_proxy(integration: &Value, request: &HttpRequest, served: &Served)
             .replace(&format!("{{{name}+}}"), value)
             .replace(&format!("{{{name}}}"), value);
     }
-    if !request.query.is_empty() {
+    let mut query = request.query.clone();
+    let mut headers = request.headers.clone();
+    if let Some(parameters) = integration.get("RequestParameters") {
+        let mut forwarded = mapping::Forwarded {
+            path: None,
+            query: decoded_pairs(&request.query),
+            headers,
+        };
+        mapping::apply(Some(parameters), &mut forwarded, request, served, path);
+        if let Some(new_path) = forwarded.path {
+            url = format!("{}{new_path}", origin_of(&url));
+        }
+        query = encoded_query(&forwarded.query);
+        headers = forwarded.headers;
+    }
+    if !query.is_empty() {
         url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&request.query);
+        url.push_str(&query);
     }
     let method = match integration["IntegrationMethod"].as_str() {
         Some("ANY") | None => request.method.clone(),
         Some(m) => m.to_string(),
     };
-    let headers = request.headers.clone();
     let body = request.body.clone();
     let limit = integration_timeout(integration);
     let answer = tokio::task::spawn_blocking(move || {
@@ -424,6 +443,52 @@ async fn http_proxy(integration: &Value, request: &HttpRequest, served: &Served)
         }
         Err(_) => HttpResponse::internal(),
     }
+}
+
+/// `scheme://authority` of a URL.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find(['/', '?']) {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
+/// A query string's pairs, decoded.
+fn decoded_pairs(query: &str) -> Vec<(String, String)> {
+    let dec = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+/// Pairs as a query string, percent-encoded.
+fn encoded_query(pairs: &[(String, String)]) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                percent_encoding::utf8_percent_encode(k, SET),
+                percent_encoding::utf8_percent_encode(v, SET)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// The integration's `TimeoutInMillis` (AWS's 30 s when unset).
