@@ -513,9 +513,11 @@ def test_a_jwt_authorizer_refuses_bad_tokens_and_admits_a_good_one(gureum, apigw
 
 
 AUTHORIZER = """
+import uuid
 def handler(event, context):
     token = event["headers"].get("authorization")
-    return {"isAuthorized": token == "letmein", "context": {"user": "kim", "route": event["routeKey"]}}
+    return {"isAuthorized": token == "letmein",
+            "context": {"user": "kim", "route": event["routeKey"], "run": str(uuid.uuid4())}}
 """
 
 
@@ -539,7 +541,24 @@ def test_a_lambda_request_authorizer_decides_with_a_simple_response(gureum, apig
     assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
     status, _, body = call(gureum, api["ApiId"], "/private", headers={"Authorization": "letmein"})
     assert status == 201
-    assert json.loads(body)["requestContext"]["authorizer"] == {"lambda": {"user": "kim", "route": "GET /private"}}
+    first = json.loads(body)["requestContext"]["authorizer"]["lambda"]
+    assert (first["user"], first["route"]) == ("kim", "GET /private")
+    # Without a TTL the authorizer runs for every request.
+    _, _, body = call(gureum, api["ApiId"], "/private", headers={"Authorization": "letmein"})
+    assert json.loads(body)["requestContext"]["authorizer"]["lambda"]["run"] != first["run"]
+
+    # With one, its decision for the same identity is reused.
+    cached = apigw.create_authorizer(ApiId=api["ApiId"], AuthorizerType="REQUEST", Name="c", AuthorizerUri=uri,
+                                     IdentitySource=["$request.header.Authorization"],
+                                     AuthorizerPayloadFormatVersion="2.0", EnableSimpleResponses=True,
+                                     AuthorizerResultTtlInSeconds=300)
+    apigw.create_route(ApiId=api["ApiId"], RouteKey="GET /cached", AuthorizationType="CUSTOM",
+                       AuthorizerId=cached["AuthorizerId"], Target=f"integrations/{i['IntegrationId']}")
+    runs = set()
+    for _ in range(2):
+        _, _, body = call(gureum, api["ApiId"], "/cached", headers={"Authorization": "letmein"})
+        runs.add(json.loads(body)["requestContext"]["authorizer"]["lambda"]["run"])
+    assert len(runs) == 1
 
 
 def signed(gureum, api_id, path, key, secret):

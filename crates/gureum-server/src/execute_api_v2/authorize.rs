@@ -203,6 +203,65 @@ async fn check_lambda(
 ) -> Result<Option<Value>, HttpResponse> {
     let sources =
         identity(authorizer, request, "$request.header.Authorization").ok_or_else(unauthorized)?;
+    // With a TTL, the decision for the same identity sources is reused.
+    let ttl = Duration::from_secs(
+        authorizer["AuthorizerResultTtlInSeconds"]
+            .as_u64()
+            .unwrap_or(0),
+    );
+    let cache_key = format!(
+        "{}/{}/{}",
+        api.record.id(),
+        authorizer["AuthorizerId"].as_str().unwrap_or_default(),
+        sources.join("\u{0}")
+    );
+    if !ttl.is_zero() {
+        if let Some((at, decision)) = decisions().lock().get(&cache_key) {
+            if at.elapsed() < ttl {
+                return decision.clone().map_err(|_| forbidden());
+            }
+        }
+    }
+    let decision =
+        invoke_lambda_authorizer(state, api, authorizer, request, served, &sources).await;
+    let Some(decision) = decision else {
+        // The authorizer failed to answer: not a decision to keep.
+        return Err(HttpResponse::internal());
+    };
+    if !ttl.is_zero() {
+        decisions()
+            .lock()
+            .insert(cache_key, (Instant::now(), decision.clone()));
+    }
+    decision.map_err(|_| forbidden())
+}
+
+/// A Lambda authorizer's refusal (403), as cached.
+#[derive(Clone, Copy, Debug)]
+struct Refused;
+
+/// A Lambda authorizer's decision: its context, or a refusal.
+type Decision = Result<Option<Value>, Refused>;
+
+/// Cached Lambda authorizer decisions by API, authorizer and identity.
+type Decisions = Mutex<HashMap<String, (Instant, Decision)>>;
+
+/// The cached decisions.
+fn decisions() -> &'static Decisions {
+    static DECISIONS: OnceLock<Decisions> = OnceLock::new();
+    DECISIONS.get_or_init(Default::default)
+}
+
+/// Runs a Lambda authorizer: its decision, or `None` when it failed
+/// (raised, or answered something unreadable).
+async fn invoke_lambda_authorizer(
+    state: &crate::pipeline::AppState,
+    api: &HostedApi,
+    authorizer: &Value,
+    request: &HttpRequest,
+    served: &Served,
+    sources: &[String],
+) -> Option<Decision> {
     let version = authorizer["AuthorizerPayloadFormatVersion"]
         .as_str()
         .unwrap_or("1.0");
@@ -225,10 +284,8 @@ async fn check_lambda(
         api.record.id(),
         authorizer["AuthorizerId"].as_str().unwrap_or_default()
     );
-    let Some(payload) = super::invoke(state, api, function, source, &event).await else {
-        return Err(HttpResponse::internal());
-    };
-    let answer: Value = serde_json::from_slice(&payload).map_err(|_| HttpResponse::internal())?;
+    let payload = super::invoke(state, api, function, source, &event).await?;
+    let answer: Value = serde_json::from_slice(&payload).ok()?;
     let simple = version == "2.0" && authorizer["EnableSimpleResponses"] == json!(true);
     let allowed = if simple {
         answer["isAuthorized"] == json!(true)
@@ -236,10 +293,10 @@ async fn check_lambda(
         policy_allows(&answer["policyDocument"])
     };
     if !allowed {
-        return Err(forbidden());
+        return Some(Err(Refused));
     }
     let context = answer.get("context").cloned().unwrap_or(json!({}));
-    Ok(Some(if version == "2.0" {
+    Some(Ok(Some(if version == "2.0" {
         json!({ "lambda": context })
     } else {
         let mut c = context;
@@ -247,7 +304,7 @@ async fn check_lambda(
             c["principalId"] = p.clone();
         }
         c
-    }))
+    })))
 }
 
 /// Whether an authorizer's policy allows `execute-api:Invoke` (an explicit
