@@ -731,6 +731,19 @@ def test_a_websocket_client_gets_messages_pushed_through_post_to_connection(gure
         ws.close()
 
 
+def test_a_message_over_128_kb_closes_the_connection(gureum, ws_api):
+    ws = WsClient(gureum.port, f"{ws_api}.execute-api.localhost:{gureum.port}", "/prod")
+    try:
+        assert ws.status == 101
+        data = b"x" * (128 * 1024 + 1)
+        mask = os.urandom(4)
+        ws.sock.sendall(bytes([0x81, 0x80 | 127]) + struct.pack(">Q", len(data)) + mask
+                        + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+        assert ws.recv() is None
+    finally:
+        ws.close()
+
+
 def test_the_connect_function_may_refuse_the_connection(gureum, ws_api):
     ws = WsClient(gureum.port, f"{ws_api}.execute-api.localhost:{gureum.port}", "/prod?deny=1")
     try:

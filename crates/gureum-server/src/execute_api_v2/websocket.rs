@@ -18,6 +18,9 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
+/// API Gateway's largest WebSocket message: 128 KB.
+const MAX_MESSAGE: usize = 128 * 1024;
+
 /// How often the server pings an open socket, which also keeps it from
 /// counting as an idle connection.
 const PING_EVERY: Duration = Duration::from_secs(5);
@@ -195,6 +198,12 @@ impl Session {
                                 break 'socket;
                             }
                             _ => {
+                                let held = partial.as_ref().map_or(0, |(_, d)| d.len());
+                                if held + frame.payload.len() > MAX_MESSAGE {
+                                    // 1009: the message is larger than API Gateway takes.
+                                    let _ = wr.write_all(&frames::encode(frames::CLOSE, &1009u16.to_be_bytes())).await;
+                                    break 'socket;
+                                }
                                 if let Some(message) = assemble(&mut partial, frame) {
                                     this.connections.touch(&this.socket.connection_id, this.clock.now_millis());
                                     let session = this.clone();
