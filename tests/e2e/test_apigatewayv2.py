@@ -420,11 +420,14 @@ def test_parameter_mapping_rewrites_what_an_http_proxy_forwards(gureum, apigw, l
                                  IntegrationUri=base, PayloadFormatVersion="1.0", RequestParameters={
                                      "overwrite:path": "/v2/things/$request.path.id",
                                      "overwrite:header.X-Up": "from ${request.querystring.who}",
-                                     "append:querystring.stage": "$context.stage"})
+                                     "append:querystring.stage": "$context.stage"},
+                                 ResponseParameters={"203": {"overwrite:statuscode": "200",
+                                                             "append:header.x-mapped": "$context.routeKey"}})
     apigw.create_route(ApiId=api["ApiId"], RouteKey="GET /things/{id}", Target=f"integrations/{i['IntegrationId']}")
     apigw.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
-    status, _, body = call(gureum, api["ApiId"], "/things/7?who=kim", headers={"X-Up": "ignored"})
-    assert status == 203
+    status, headers, body = call(gureum, api["ApiId"], "/things/7?who=kim", headers={"X-Up": "ignored"})
+    assert status == 200
+    assert headers["x-mapped"] == "GET /things/{id}"
     assert json.loads(body) == {"path": "/v2/things/7?who=kim&stage=%24default", "hdr": "from kim"}
 
 

@@ -336,3 +336,22 @@ fn parameter_mapping_appends_overwrites_and_removes_with_variables() {
         .iter()
         .any(|(k, _)| k.eq_ignore_ascii_case("x-secret")));
 }
+
+#[test]
+fn response_mapping_applies_to_the_answers_status_only() {
+    use crate::events::HttpResponse;
+    use crate::mapping::apply_response;
+    let params = json!({"404": {"overwrite:statuscode": "204", "append:header.x-from": "$response.header.server"},
+                        "500": {"overwrite:statuscode": "503"}});
+    let mut r = HttpResponse {
+        status: 404,
+        headers: vec![("server".into(), "up".into())],
+        body: Vec::new(),
+    };
+    apply_response(Some(&params), &mut r, &request(), &served(), "/a");
+    assert_eq!(r.status, 204);
+    assert!(r.headers.contains(&("x-from".into(), "up".into())));
+    let mut ok = HttpResponse::message(200, "fine");
+    apply_response(Some(&params), &mut ok, &request(), &served(), "/a");
+    assert_eq!(ok.status, 200);
+}

@@ -126,3 +126,56 @@ pub fn apply(
         }
     }
 }
+
+/// Applies an integration's `ResponseParameters` for the answer's status
+/// (`{"404": {"overwrite:statuscode": "204", "append:header.x": "…"}}`):
+/// headers are appended, overwritten or removed, the status replaced.
+/// Values may name `$response.header.X` and `$context.…` variables.
+pub fn apply_response(
+    parameters: Option<&Value>,
+    response: &mut crate::events::HttpResponse,
+    request: &HttpRequest,
+    served: &Served,
+    path: &str,
+) {
+    let Some(map) = parameters
+        .and_then(|p| p.get(response.status.to_string()))
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    let answered = response.headers.clone();
+    for (key, value) in map {
+        let Some((action, target)) = key.split_once(':') else {
+            continue;
+        };
+        let raw = value.as_str().unwrap_or_default();
+        // `$response.header.X` reads the integration's answer.
+        let raw = answered.iter().fold(raw.to_string(), |text, (k, v)| {
+            text.replace(&format!("${{response.header.{k}}}"), v)
+                .replace(&format!("$response.header.{k}"), v)
+        });
+        let value = resolve(&raw, request, served, path);
+        if target == "statuscode" {
+            if let Ok(status) = value.trim().parse::<u16>() {
+                if (100..600).contains(&status) {
+                    response.status = status;
+                }
+            }
+            continue;
+        }
+        let Some(name) = target.strip_prefix("header.") else {
+            continue;
+        };
+        let same = |k: &String| k.eq_ignore_ascii_case(name);
+        match action {
+            "append" => response.headers.push((name.to_string(), value)),
+            "overwrite" => {
+                response.headers.retain(|(k, _)| !same(k));
+                response.headers.push((name.to_string(), value));
+            }
+            "remove" => response.headers.retain(|(k, _)| !same(k)),
+            _ => {}
+        }
+    }
+}

@@ -266,11 +266,19 @@ async fn http(
     let Some(integration) = integration_of(api, &matched.route) else {
         return HttpResponse::not_found();
     };
-    match integration["IntegrationType"].as_str() {
+    let mut response = match integration["IntegrationType"].as_str() {
         Some("AWS_PROXY") => lambda_proxy(state, api, integration, request, &served).await,
         Some("HTTP_PROXY") => http_proxy(integration, request, &served, path).await,
         _ => HttpResponse::internal(),
-    }
+    };
+    mapping::apply_response(
+        integration.get("ResponseParameters"),
+        &mut response,
+        request,
+        &served,
+        path,
+    );
+    response
 }
 
 /// The integration a route targets.
