@@ -56,6 +56,11 @@ pub async fn upgrade(
     // The `$connect` route's authorizer admits the connection or not.
     let mut served = served;
     if let Some(connect) = matching::by_key(&api.record, "$connect") {
+        if connect.route["ApiKeyRequired"] == Value::Bool(true) {
+            // API keys live in REST APIs' usage plans, which this data
+            // plane cannot check: refuse rather than admit unchecked.
+            return wire(HttpResponse::message(403, "Forbidden"), &request_id);
+        }
         served.route_key = "$connect".into();
         let path = request.raw_path.clone();
         match super::authorize::check(state, parts, &api, &connect.route, &request, &served, &path)
