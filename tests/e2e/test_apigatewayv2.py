@@ -747,6 +747,20 @@ def test_a_message_over_128_kb_closes_the_connection(gureum, ws_api):
         ws.close()
 
 
+def test_a_connect_route_requiring_an_api_key_refuses_connections(gureum, apigw, lam, ws_api):
+    arn = lam.get_function(FunctionName="ws")["Configuration"]["FunctionArn"]
+    api = apigw.create_api(Name="keyed", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")
+    i = apigw.create_integration(ApiId=api["ApiId"], IntegrationType="AWS_PROXY", IntegrationUri=arn)
+    apigw.create_route(ApiId=api["ApiId"], RouteKey="$connect", ApiKeyRequired=True,
+                       Target=f"integrations/{i['IntegrationId']}")
+    apigw.create_stage(ApiId=api["ApiId"], StageName="prod", AutoDeploy=True)
+    ws = WsClient(gureum.port, f"{api['ApiId']}.execute-api.localhost:{gureum.port}", "/prod")
+    try:
+        assert ws.status == 403
+    finally:
+        ws.close()
+
+
 def test_the_connect_function_may_refuse_the_connection(gureum, ws_api):
     ws = WsClient(gureum.port, f"{ws_api}.execute-api.localhost:{gureum.port}", "/prod?deny=1")
     try:
