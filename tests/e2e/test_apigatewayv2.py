@@ -680,7 +680,8 @@ def ws_api(gureum, apigw, lam):
 
 
 def test_a_two_way_route_answers_the_client_with_the_functions_body(gureum, ws_api):
-    ws = WsClient(gureum.port, f"{ws_api}.execute-api.localhost:{gureum.port}", "/prod")
+    # (Path-style, this time.)
+    ws = WsClient(gureum.port, f"127.0.0.1:{gureum.port}", f"/_aws/execute-api/{ws_api}/prod")
     try:
         assert ws.status == 101, ws.head
         ws.send('{"action": "echo"}')
