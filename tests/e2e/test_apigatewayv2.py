@@ -370,6 +370,16 @@ def test_an_api_with_its_endpoint_disabled_answers_forbidden(gureum, apigw, lam,
     assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
 
 
+def test_a_stage_throttles_past_its_burst_with_429(gureum, apigw, lam, http_api):
+    arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
+    api = apigw.create_api(Name="throttled", ProtocolType="HTTP", Target=arn)
+    apigw.update_stage(ApiId=api["ApiId"], StageName="$default",
+                       DefaultRouteSettings={"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0.01})
+    assert call(gureum, api["ApiId"], "/a")[0] == 201
+    status, _, body = call(gureum, api["ApiId"], "/a")
+    assert (status, json.loads(body)) == (429, {"message": "Too Many Requests"})
+
+
 # --- HTTP proxy --------------------------------------------------------------
 
 class _Upstream(http.server.BaseHTTPRequestHandler):

@@ -355,3 +355,19 @@ fn response_mapping_applies_to_the_answers_status_only() {
     apply_response(Some(&params), &mut ok, &request(), &served(), "/a");
     assert_eq!(ok.status, 200);
 }
+
+#[test]
+fn a_throttled_route_admits_its_burst_then_its_rate() {
+    use crate::throttle::{limits, Throttles};
+    let stage = json!({"DefaultRouteSettings": {"ThrottlingRateLimit": 1.0, "ThrottlingBurstLimit": 2},
+                       "RouteSettings": {"GET /free": {"ThrottlingRateLimit": 1000.0, "ThrottlingBurstLimit": 1000}}});
+    let (rate, burst) = limits(&stage, "GET /a").expect("limited");
+    assert_eq!((rate, burst), (1.0, 2.0));
+    let t = Throttles::default();
+    assert!(t.admit("k", rate, burst, 0));
+    assert!(t.admit("k", rate, burst, 0));
+    assert!(!t.admit("k", rate, burst, 10));
+    assert!(t.admit("k", rate, burst, 1010));
+    assert_eq!(limits(&stage, "GET /free"), Some((1000.0, 1000.0)));
+    assert_eq!(limits(&json!({}), "GET /a"), None);
+}

@@ -22,6 +22,7 @@ pub mod jwt;
 pub mod management;
 pub mod mapping;
 pub mod matching;
+pub mod throttle;
 pub mod websocket;
 
 mod apis;
@@ -167,6 +168,7 @@ pub struct ApiGatewayV2Service {
     apis: Table<ApiRecord>,
     homes: Table<String>,
     connections: Arc<connections::Connections>,
+    throttles: throttle::Throttles,
 }
 
 impl ApiGatewayV2Service {
@@ -176,6 +178,7 @@ impl ApiGatewayV2Service {
             apis: store.table("apigatewayv2.apis"),
             homes: store.table("apigatewayv2.api_homes"),
             connections: Arc::new(connections::Connections::default()),
+            throttles: throttle::Throttles::default(),
             store,
         }
     }
@@ -183,6 +186,21 @@ impl ApiGatewayV2Service {
     /// The live WebSocket connections (shared with the management API).
     pub fn connections(&self) -> Arc<connections::Connections> {
         self.connections.clone()
+    }
+
+    /// Whether a request on `route_key` of `api`'s `stage` fits the stage's
+    /// throttling settings at `now_ms` (always, when it has none).
+    pub fn admit(&self, api: &HostedApi, stage: &str, route_key: &str, now_ms: i64) -> bool {
+        let Some(settings) = api.record.stages.get(stage) else {
+            return true;
+        };
+        match throttle::limits(settings, route_key) {
+            None => true,
+            Some((rate, burst)) => {
+                let key = format!("{}/{stage}/{route_key}", api.record.id());
+                self.throttles.admit(&key, rate, burst, now_ms)
+            }
+        }
     }
 
     /// The API with id `api_id`, wherever it lives, for the data plane:

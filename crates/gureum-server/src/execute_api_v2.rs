@@ -254,6 +254,14 @@ async fn http(
         return HttpResponse::not_found();
     };
     served.route_key = matched.route_key.clone();
+    let now = state.clock.now_millis();
+    if !state
+        .registry
+        .apigatewayv2
+        .admit(api, &served.stage, &served.route_key, now)
+    {
+        return HttpResponse::message(429, "Too Many Requests");
+    }
     served.route_id = matched.route["RouteId"]
         .as_str()
         .unwrap_or_default()
