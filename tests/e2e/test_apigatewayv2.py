@@ -380,6 +380,26 @@ def test_a_stage_throttles_past_its_burst_with_429(gureum, apigw, lam, http_api)
     assert (status, json.loads(body)) == (429, {"message": "Too Many Requests"})
 
 
+def test_a_stage_writes_access_logs_in_its_format(gureum, apigw, lam, http_api):
+    logs = gureum.client("logs")
+    logs.create_log_group(logGroupName="/apigw/access")
+    group_arn = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/apigw/access:*"
+    arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
+    api = apigw.create_api(Name="logged", ProtocolType="HTTP", Target=arn)
+    apigw.update_stage(ApiId=api["ApiId"], StageName="$default", AccessLogSettings={
+        "DestinationArn": group_arn,
+        "Format": '{"requestId":"$context.requestId","route":"$context.routeKey","status":"$context.status",'
+                  '"ip":"$context.identity.sourceIp"}'})
+    _, headers, _ = call(gureum, api["ApiId"], "/logged")
+    deadline = time.time() + 10
+    lines = []
+    while not lines and time.time() < deadline:
+        lines = logs.filter_log_events(logGroupName="/apigw/access")["events"]
+        time.sleep(0.2)
+    assert [json.loads(e["message"]) for e in lines] == [{
+        "requestId": headers["apigw-requestid"], "route": "$default", "status": "201", "ip": "127.0.0.1"}]
+
+
 # --- HTTP proxy --------------------------------------------------------------
 
 class _Upstream(http.server.BaseHTTPRequestHandler):

@@ -371,3 +371,28 @@ fn a_throttled_route_admits_its_burst_then_its_rate() {
     assert_eq!(limits(&stage, "GET /free"), Some((1000.0, 1000.0)));
     assert_eq!(limits(&json!({}), "GET /a"), None);
 }
+
+#[test]
+fn an_access_log_line_fills_context_variables_and_dashes_unknown_ones() {
+    use crate::access_log::{group_of, line};
+    let vars = [
+        ("requestId", "r1".to_string()),
+        ("status", "200".to_string()),
+    ];
+    assert_eq!(
+        line(
+            r#"{"id":"$context.requestId","s":${context.status},"x":"$context.nope"}"#,
+            &vars
+        ),
+        r#"{"id":"r1","s":200,"x":"-"}"#
+    );
+    assert_eq!(
+        line("cost $5 $stageVariables.x", &vars),
+        "cost $5 $stageVariables.x"
+    );
+    assert_eq!(
+        group_of("arn:aws:logs:us-east-1:1:log-group:/api/access:*"),
+        Some("/api/access")
+    );
+    assert_eq!(group_of("arn:aws:s3:::b"), None);
+}

@@ -14,6 +14,7 @@
 //! [`management::ManagementService`], over the same live
 //! [`connections::Connections`].
 
+pub mod access_log;
 pub mod connections;
 pub mod cors;
 pub mod errors;

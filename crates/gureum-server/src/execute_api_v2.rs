@@ -14,6 +14,7 @@
 //! `HTTP_PROXY` to a URL. WebSocket APIs upgrade the connection
 //! ([`websocket`]).
 
+mod access_log;
 mod authorize;
 mod connections_api;
 mod http_client;
@@ -169,7 +170,7 @@ pub async fn serve(
         source_ip: remote.ip().to_string(),
         protocol: format!("{:?}", parts.version),
     };
-    let served = Served {
+    let mut served = Served {
         account: api.account.clone(),
         api_id: api.record.id().to_string(),
         domain: target.domain.clone(),
@@ -182,7 +183,7 @@ pub async fn serve(
     if api.record.is_websocket() {
         return websocket::upgrade(state, parts, request, served, api).await;
     }
-    let mut response = http(state, parts, &api, &request, served, &path).await;
+    let mut response = http(state, parts, &api, &request, &mut served, &path).await;
     if let (Some(cors), Some(origin)) = (
         api.record.api.get("CorsConfiguration"),
         events::header(&request, "origin"),
@@ -191,6 +192,7 @@ pub async fn serve(
             .headers
             .extend(gureum_apigatewayv2::cors::response_headers(cors, origin));
     }
+    access_log::write(state, &api, &served, &request, &response);
     wire(response, &request_id)
 }
 
@@ -231,7 +233,7 @@ async fn http(
     parts: &Parts,
     api: &HostedApi,
     request: &HttpRequest,
-    mut served: Served,
+    served: &mut Served,
     path: &str,
 ) -> HttpResponse {
     let record = &api.record;
@@ -267,7 +269,7 @@ async fn http(
         .unwrap_or_default()
         .to_string();
     served.path_parameters = matched.path_parameters.clone();
-    match authorize::check(state, parts, api, &matched.route, request, &served, path).await {
+    match authorize::check(state, parts, api, &matched.route, request, served, path).await {
         Ok(context) => served.authorizer = context,
         Err(refused) => return refused,
     }
@@ -275,15 +277,15 @@ async fn http(
         return HttpResponse::not_found();
     };
     let mut response = match integration["IntegrationType"].as_str() {
-        Some("AWS_PROXY") => lambda_proxy(state, api, integration, request, &served).await,
-        Some("HTTP_PROXY") => http_proxy(integration, request, &served, path).await,
+        Some("AWS_PROXY") => lambda_proxy(state, api, integration, request, served).await,
+        Some("HTTP_PROXY") => http_proxy(integration, request, served, path).await,
         _ => HttpResponse::internal(),
     };
     mapping::apply_response(
         integration.get("ResponseParameters"),
         &mut response,
         request,
-        &served,
+        served,
         path,
     );
     response

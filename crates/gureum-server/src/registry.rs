@@ -41,6 +41,8 @@ pub struct Registry {
     pub lambda: Arc<gureum_lambda::LambdaService>,
     /// S3, for CORS preflights and headers at the HTTP layer.
     pub s3: Arc<gureum_s3::S3Service>,
+    /// CloudWatch Logs, for API Gateway v2's stage access logs.
+    pub logs: Arc<gureum_logs::LogsService>,
     /// API Gateway v2, whose APIs the data plane serves
     /// (`execute_api_v2.rs`).
     pub apigatewayv2: Arc<gureum_apigatewayv2::ApiGatewayV2Service>,
@@ -163,7 +165,7 @@ impl Registry {
             Arc::new(ec2),
             kms.clone(),
             lambda.clone(),
-            logs,
+            logs.clone(),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
             s3.clone(),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
@@ -194,6 +196,7 @@ impl Registry {
             sqs,
             lambda,
             s3,
+            logs,
             apigatewayv2,
         }
     }
