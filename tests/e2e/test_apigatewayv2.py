@@ -195,6 +195,17 @@ def test_quick_create_makes_a_default_route_integration_and_stage(apigw, http_ap
     assert {i["PayloadFormatVersion"] for i in integrations} == {"1.0", "2.0"}
 
 
+def test_the_readmes_cli_quick_create_serves_the_function(gureum, lam, http_api):
+    arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
+    _, api, _ = gureum.aws("apigatewayv2", "create-api", "--name", "hello", "--protocol-type", "HTTP",
+                           "--target", arn)
+    status, _, body = call(gureum, api["ApiId"], "/anything")
+    assert status == 201
+    assert json.loads(body)["routeKey"] == "$default"
+    _, routes, _ = gureum.aws("apigatewayv2", "get-routes", "--api-id", api["ApiId"])
+    assert [r["RouteKey"] for r in routes["Items"]] == ["$default"]
+
+
 def test_a_lambda_route_gets_the_payload_2_event_through_the_host_form(gureum, http_api):
     status, headers, body = call(gureum, http_api, "/items/42?a=1&a=2&b=x", headers={
         "Cookie": "c1=v1; c2=v2", "X-Custom": "hello", "User-Agent": "gureum-test"})
