@@ -803,6 +803,36 @@ def test_a_connect_route_requiring_an_api_key_refuses_connections(gureum, apigw,
         ws.close()
 
 
+WS_AUTHORIZER = """
+def handler(event, context):
+    token = (event.get("queryStringParameters") or {}).get("token")
+    effect = "Allow" if token == "ok" else "Deny"
+    return {"principalId": "me", "context": {"who": "kim"}, "policyDocument": {"Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+"""
+
+
+def test_a_connect_authorizer_admits_only_what_its_policy_allows(gureum, apigw, lam, ws_api):
+    auth_arn = make_function(lam, "ws-authz", WS_AUTHORIZER)
+    arn = lam.get_function(FunctionName="ws")["Configuration"]["FunctionArn"]
+    api = apigw.create_api(Name="guarded", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")
+    api_id = api["ApiId"]
+    auth = apigw.create_authorizer(ApiId=api_id, AuthorizerType="REQUEST", Name="a",
+                                   AuthorizerUri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{auth_arn}/invocations",
+                                   IdentitySource=["route.request.querystring.token"])
+    i = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=arn)
+    apigw.create_route(ApiId=api_id, RouteKey="$connect", AuthorizationType="CUSTOM",
+                       AuthorizerId=auth["AuthorizerId"], Target=f"integrations/{i['IntegrationId']}")
+    apigw.create_stage(ApiId=api_id, StageName="prod", AutoDeploy=True)
+    host = f"{api_id}.execute-api.localhost:{gureum.port}"
+    for path, status in [("/prod", 401), ("/prod?token=bad", 403), ("/prod?token=ok", 101)]:
+        ws = WsClient(gureum.port, host, path)
+        try:
+            assert ws.status == status, path
+        finally:
+            ws.close()
+
+
 def test_the_connect_function_may_refuse_the_connection(gureum, ws_api):
     ws = WsClient(gureum.port, f"{ws_api}.execute-api.localhost:{gureum.port}", "/prod?deny=1")
     try:

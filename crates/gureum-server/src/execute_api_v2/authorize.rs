@@ -81,9 +81,14 @@ fn identity(authorizer: &Value, request: &HttpRequest, default: &str) -> Option<
     sources
         .into_iter()
         .map(|s| {
-            if let Some(h) = s.strip_prefix("$request.header.") {
+            // HTTP APIs write `$request.…`; WebSocket APIs `route.request.…`.
+            let s = s
+                .strip_prefix("route.")
+                .or_else(|| s.strip_prefix('$'))
+                .unwrap_or(s);
+            if let Some(h) = s.strip_prefix("request.header.") {
                 events::header(request, h).map(String::from)
-            } else if let Some(q) = s.strip_prefix("$request.querystring.") {
+            } else if let Some(q) = s.strip_prefix("request.querystring.") {
                 request
                     .query
                     .split('&')
