@@ -77,11 +77,55 @@ pub fn send(
         .and_then(|_| stream.write_all(body))
         .map_err(|e| format!("send: {e}"))?;
     let mut raw = Vec::new();
-    stream
-        .take(MAX_ANSWER as u64 + 64 * 1024)
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("read: {e}"))?;
+    let mut chunk = [0u8; 16 * 1024];
+    // Read until the answer is whole (by its length or last chunk), so an
+    // upstream that keeps the connection open anyway does not hold us.
+    loop {
+        let n = stream.read(&mut chunk).map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+        if raw.len() > MAX_ANSWER + 64 * 1024 {
+            return Err("answer too large".into());
+        }
+        if complete(&raw, method == "HEAD") {
+            break;
+        }
+    }
     parse(&raw, method == "HEAD")
+}
+
+/// Whether `raw` holds a whole answer: its head, and all of a
+/// `Content-Length` body or a chunked body's last chunk (a body of neither
+/// kind runs to the end of the connection).
+fn complete(raw: &[u8], head_only: bool) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .unwrap_or(0);
+    if head_only || status == 204 || status == 304 || (100..200).contains(&status) {
+        return true;
+    }
+    let body = &raw[end + 4..];
+    let value = |name: &str| {
+        head.split("\r\n")
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.trim() == name)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    if value("transfer-encoding").is_some_and(|t| t == "chunked") {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    match value("content-length").and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) => body.len() >= n,
+        None => false,
+    }
 }
 
 /// Parses a whole HTTP/1.1 answer.
@@ -157,6 +201,29 @@ mod tests {
         let reply = parse(raw, false).expect("parsed");
         assert_eq!(reply.status, 200);
         assert_eq!(reply.body, b"abcde");
+    }
+
+    #[test]
+    fn an_answer_is_complete_at_its_length_or_last_chunk() {
+        use super::complete;
+        assert!(!complete(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nab",
+            false
+        ));
+        assert!(complete(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
+            false
+        ));
+        assert!(!complete(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n",
+            false
+        ));
+        assert!(complete(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n",
+            false
+        ));
+        assert!(complete(b"HTTP/1.1 204 No Content\r\n\r\n", false));
+        assert!(!complete(b"HTTP/1.1 200 OK\r\n\r\nuntil close", false));
     }
 
     #[test]
