@@ -23,6 +23,7 @@ pub mod jwt;
 pub mod management;
 pub mod mapping;
 pub mod matching;
+pub mod socket_events;
 pub mod throttle;
 pub mod websocket;
 

@@ -6,7 +6,8 @@
 use super::{integration_of, invoke_with, source_arn, wire};
 use crate::pipeline::AppState;
 use gureum_apigatewayv2::connections::{Connection, Connections, Outgoing};
-use gureum_apigatewayv2::events::{self, HttpRequest, HttpResponse, Served, Socket, SocketEvent};
+use gureum_apigatewayv2::events::{self, HttpRequest, HttpResponse, Served};
+use gureum_apigatewayv2::socket_events::{self, Socket, SocketEvent};
 use gureum_apigatewayv2::websocket::{self as frames, Frame};
 use gureum_apigatewayv2::{matching, ApiGatewayV2Service, HostedApi};
 use gureum_core::{Clock, Value};
@@ -162,7 +163,7 @@ impl Session {
             served.request_id = gureum_core::id::uuid_v4();
         }
         let upgrade = (kind != SocketEvent::Message).then_some(&self.upgrade);
-        events::websocket_event(kind, &served, &self.socket, upgrade, body)
+        socket_events::websocket_event(kind, &served, &self.socket, upgrade, body)
     }
 
     /// Serves the socket until either side closes, then runs `$disconnect`.
