@@ -7,12 +7,15 @@
 //! v2's APIs, so REST APIs' data plane (another module) sees the rest.
 //! The stage is the first path segment when it names one, else `$default`
 //! serves at the root. The route is matched by AWS's rules
-//! ([`gureum_apigatewayv2::matching`]), its authorizer checked
-//! ([`authorize`]), and its integration run: Lambda `AWS_PROXY` through
+//! ([`gureum_apigatewayv2::matching`]), throttled by the stage's settings,
+//! its authorizer checked (`authorize`: JWT, Lambda, IAM), and its
+//! integration run: Lambda `AWS_PROXY` through
 //! [`gureum_lambda::LambdaService::invoke_from_service`] as
 //! `apigateway.amazonaws.com` (so the function's policy decides), or
-//! `HTTP_PROXY` to a URL. WebSocket APIs upgrade the connection
-//! ([`websocket`]).
+//! `HTTP_PROXY` to a URL (`http_proxy`, with parameter mapping); the
+//! stage's access log gets a line. WebSocket APIs upgrade the connection
+//! (`websocket`), and `STAGE/@connections/ID` is the management API
+//! (`connections_api`).
 
 mod access_log;
 mod authorize;
@@ -65,10 +68,12 @@ pub fn addressed(
     if signing_service.is_some_and(|s| s != "execute-api") {
         return None;
     }
+    // HTTP/2 requests name the host in the URI's authority instead.
     let host = parts
         .headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .unwrap_or("");
     let path = parts.uri.path();
     let hostname = host.rsplit_once(':').map_or(host, |(h, _)| h);
