@@ -411,6 +411,31 @@ def test_a_stage_writes_access_logs_in_its_format(gureum, apigw, lam, http_api):
         "requestId": headers["apigw-requestid"], "route": "$default", "status": "201", "ip": "127.0.0.1"}]
 
 
+def test_requests_are_counted_in_cloudwatch_by_api_and_stage(gureum, apigw, lam, http_api):
+    import datetime
+
+    arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
+    api = apigw.create_api(Name="metered", ProtocolType="HTTP", Target=arn)
+    call(gureum, api["ApiId"], "/ok")
+    call(gureum, api["ApiId"], "/boom")
+    cw = gureum.client("cloudwatch")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    dims = [{"Name": "ApiId", "Value": api["ApiId"]}, {"Name": "Stage", "Value": "$default"}]
+
+    def total(name):
+        points = cw.get_metric_statistics(Namespace="AWS/ApiGateway", MetricName=name, Dimensions=dims,
+                                          StartTime=now - datetime.timedelta(minutes=5),
+                                          EndTime=now + datetime.timedelta(minutes=5),
+                                          Period=60, Statistics=["Sum"])["Datapoints"]
+        return sum(p["Sum"] for p in points)
+
+    deadline = time.time() + 10
+    while total("Count") < 2 and time.time() < deadline:
+        time.sleep(0.2)
+    assert (total("Count"), total("5xx"), total("4xx")) == (2, 1, 0)
+    assert total("IntegrationLatency") > 0
+
+
 # --- HTTP proxy --------------------------------------------------------------
 
 class _Upstream(http.server.BaseHTTPRequestHandler):

@@ -23,6 +23,7 @@ mod connections_api;
 mod http_client;
 mod http_proxy;
 mod iam;
+mod metrics;
 mod websocket;
 
 use crate::pipeline::{AppState, Body};
@@ -189,7 +190,18 @@ pub async fn serve(
     if api.record.is_websocket() {
         return websocket::upgrade(state, parts, request, served, api).await;
     }
-    let mut response = http(state, parts, &api, &request, &mut served, &path).await;
+    let started = std::time::Instant::now();
+    let mut integration_ms = None;
+    let mut response = http(
+        state,
+        parts,
+        &api,
+        &request,
+        &mut served,
+        &path,
+        &mut integration_ms,
+    )
+    .await;
     if let (Some(cors), Some(origin)) = (
         api.record.api.get("CorsConfiguration"),
         events::header(&request, "origin"),
@@ -199,6 +211,8 @@ pub async fn serve(
             .extend(gureum_apigatewayv2::cors::response_headers(cors, origin));
     }
     access_log::write(state, &api, &served, &request, &response);
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    metrics::emit(state, &api, &served, &response, latency_ms, integration_ms);
     wire(response, &request_id)
 }
 
@@ -241,6 +255,7 @@ async fn http(
     request: &HttpRequest,
     served: &mut Served,
     path: &str,
+    integration_ms: &mut Option<f64>,
 ) -> HttpResponse {
     let record = &api.record;
     if let (Some(cors), "OPTIONS", Some(origin), Some(method)) = (
@@ -282,11 +297,13 @@ async fn http(
     let Some(integration) = integration_of(api, &matched.route) else {
         return HttpResponse::not_found();
     };
+    let started = std::time::Instant::now();
     let mut response = match integration["IntegrationType"].as_str() {
         Some("AWS_PROXY") => lambda_proxy(state, api, integration, request, served).await,
         Some("HTTP_PROXY") => http_proxy::forward(integration, request, served, path).await,
         _ => HttpResponse::internal(),
     };
+    *integration_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
     mapping::apply_response(
         integration.get("ResponseParameters"),
         &mut response,
