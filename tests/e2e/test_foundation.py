@@ -161,6 +161,7 @@ def test_health_endpoints(gureum):
             "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
             # No cache cluster yet: their node addresses appear here.
             "elasticache": {},
+            "execute_api_v2": f"http://API_ID.execute-api.localhost:{gureum.port}",
         }
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]

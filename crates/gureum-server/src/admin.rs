@@ -146,6 +146,9 @@ fn health(state: &AppState) -> AdminResponse {
             "s3_website": state.endpoint.get().map(|a| format!(
                 "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
             )),
+            "execute_api_v2": state.endpoint.get().map(|a| format!(
+                "http://API_ID.execute-api.localhost:{}", a.port()
+            )),
         });
         // Left open: cache nodes come and go, so their addresses are
         // appended on every call (below).

@@ -25,6 +25,7 @@ pub mod body;
 pub mod budget;
 pub mod config;
 pub mod conn;
+pub mod execute_api_v2;
 mod function_urls;
 pub mod gunzip;
 pub mod lambda_sources;

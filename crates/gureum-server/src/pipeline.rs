@@ -293,6 +293,12 @@ async fn handle_request(
         outcome.operation = "InvokeFunctionUrl".into();
         return crate::function_urls::serve(state, parts, body, remote, url_id, fn_path).await;
     }
+    // API Gateway v2's data plane, by host or path-style, for its own APIs.
+    if let Some(target) = crate::execute_api_v2::addressed(state, parts, signing_service) {
+        outcome.service = "execute-api".into();
+        outcome.operation = "Invoke".into();
+        return crate::execute_api_v2::serve(state, parts, body, remote, target).await;
+    }
     let vhost_bucket = match signing_service {
         None | Some("s3") => route::virtual_host_bucket(host),
         _ => None,

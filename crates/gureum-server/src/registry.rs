@@ -44,6 +44,11 @@ pub struct Registry {
     /// ElastiCache, whose engine processes end when the server stops and
     /// whose endpoints `/_gureum/health` lists.
     pub elasticache: Arc<gureum_elasticache::ElasticacheService>,
+    /// CloudWatch Logs, for API Gateway v2's stage access logs.
+    pub logs: Arc<gureum_logs::LogsService>,
+    /// API Gateway v2, whose APIs the data plane serves
+    /// (`execute_api_v2.rs`).
+    pub apigatewayv2: Arc<gureum_apigatewayv2::ApiGatewayV2Service>,
 }
 
 impl Registry {
@@ -171,8 +176,13 @@ impl Registry {
         let elasticache = Arc::new(gureum_elasticache::ElasticacheService::with_engines(
             store.clone(),
         ));
+        let apigatewayv2 = Arc::new(gureum_apigatewayv2::ApiGatewayV2Service::new(store.clone()));
         let list: Vec<Arc<dyn Service>> = vec![
             elasticache.clone(),
+            apigatewayv2.clone(),
+            Arc::new(gureum_apigatewayv2::management::ManagementService::new(
+                apigatewayv2.clone(),
+            )),
             cloudwatch.clone(),
             events.clone(),
             iam.clone(),
@@ -182,7 +192,7 @@ impl Registry {
             Arc::new(ec2),
             kms.clone(),
             lambda.clone(),
-            logs,
+            logs.clone(),
             Arc::new(gureum_route53::Route53Service::new(store.clone())),
             s3.clone(),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
@@ -214,6 +224,8 @@ impl Registry {
             lambda,
             s3,
             elasticache,
+            logs,
+            apigatewayv2,
         }
     }
 

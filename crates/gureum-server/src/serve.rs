@@ -185,7 +185,7 @@ impl Server {
                             Ok::<_, Infallible>(response)
                         }
                     });
-                    let conn = builder.serve_connection(TokioIo::new(io), service).into_owned();
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service).into_owned();
                     let conn = graceful.watch(conn);
                     tokio::spawn(Repoll::new(async move {
                         let _ = conn.await;
