@@ -18,6 +18,7 @@ import zipfile
 
 import botocore.exceptions
 import pytest
+from conftest import lambda_role
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -78,6 +79,7 @@ def apigw(gureum):
 
 @pytest.fixture(scope="module")
 def lam(gureum):
+    lambda_role(gureum)
     return gureum.client("lambda")
 
 
