@@ -22,6 +22,7 @@ impl ApigatewayService {
         if methods.iter().any(|m| m.get("methodIntegration").is_none()) {
             return Err(bad_request("No integration defined for method"));
         }
+        crate::stages::refuse_canary(&input)?;
         let stage_name = input
             .get("stageName")
             .and_then(Value::as_str)
@@ -56,6 +57,11 @@ impl ApigatewayService {
                         if let Some(d) = input.get("stageDescription").and_then(Value::as_str) {
                             s["description"] = json!(d);
                         }
+                        crate::copy_members(
+                            &input,
+                            &mut s,
+                            &["cacheClusterEnabled", "cacheClusterSize", "tracingEnabled"],
+                        );
                         s
                     }
                 };

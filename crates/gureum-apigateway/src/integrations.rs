@@ -81,7 +81,7 @@ impl ApigatewayService {
                 integration["uri"] = json!(str_member(&input, "uri"));
                 integration["connectionType"] = json!(input.get("connectionType").and_then(Value::as_str).unwrap_or("INTERNET"));
             }
-            copy_members(&input, &mut integration, &["requestParameters", "requestTemplates", "credentials", "contentHandling", "connectionId", "tlsConfig"]);
+            copy_members(&input, &mut integration, &["requestParameters", "requestTemplates", "credentials", "contentHandling", "connectionId", "tlsConfig", "responseTransferMode", "integrationTarget"]);
             // Proxy integrations answer with what the backend sent: AWS
             // lists no integration responses for them.
             method["methodIntegration"] = integration.clone();

@@ -138,6 +138,22 @@ impl ApigatewayService {
             Some(v) => v.to_string(),
             None => new_key_value(),
         };
+        // `generateDistinctId` has no effect on AWS either: ids are always
+        // distinct.
+        let _ = input.get("generateDistinctId");
+        let stage_keys: Vec<Value> = input
+            .get("stageKeys")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|k| {
+                json!(format!(
+                    "{}/{}",
+                    str_member(k, "restApiId"),
+                    str_member(k, "stageName")
+                ))
+            })
+            .collect();
         let id = new_id();
         let now = ctx.clock.now_secs();
         let mut key = json!({
@@ -146,7 +162,7 @@ impl ApigatewayService {
             "enabled": input.get("enabled").and_then(Value::as_bool).unwrap_or(false),
             "createdDate": now,
             "lastUpdatedDate": now,
-            "stageKeys": [],
+            "stageKeys": stage_keys,
         });
         copy_members(&input, &mut key, &["name", "description", "customerId"]);
         if let Some(tags) = input

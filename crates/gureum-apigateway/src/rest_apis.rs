@@ -22,7 +22,10 @@ impl ApigatewayService {
         if name.trim().is_empty() {
             return Err(bad_request("Invalid REST API name specified"));
         }
-        let types = match input.pointer("/endpointConfiguration/types") {
+        let types = match input
+            .get("endpointConfiguration")
+            .and_then(|c| c.get("types"))
+        {
             Some(Value::Array(types)) => types.clone(),
             _ => vec![json!("EDGE")],
         };
@@ -64,6 +67,8 @@ impl ApigatewayService {
                 "binaryMediaTypes",
                 "minimumCompressionSize",
                 "policy",
+                "securityPolicy",
+                "endpointAccessMode",
             ],
         );
         if let Some(tags) = input

@@ -50,6 +50,14 @@ fn check_variable(name: &str, value: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Canary deployments are not served yet: refused rather than ignored.
+pub(crate) fn refuse_canary(input: &Value) -> Result<(), AwsError> {
+    match input.get("canarySettings") {
+        Some(c) if !c.is_null() => Err(bad_request("Gureum does not support canarySettings yet.")),
+        _ => Ok(()),
+    }
+}
+
 /// A new stage as `GetStage` answers it.
 pub(crate) fn new_stage(
     ctx: &RequestContext,
@@ -81,6 +89,7 @@ impl ApigatewayService {
         let name = str_member(&input, "stageName");
         let deployment = str_member(&input, "deploymentId");
         check_name(name)?;
+        refuse_canary(&input)?;
         check_variables(input.get("variables"))?;
         let mut stage = new_stage(ctx, name, deployment, input.get("variables"));
         crate::copy_members(
@@ -90,6 +99,7 @@ impl ApigatewayService {
                 "description",
                 "tracingEnabled",
                 "cacheClusterEnabled",
+                "cacheClusterSize",
                 "documentationVersion",
             ],
         );

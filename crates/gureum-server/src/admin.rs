@@ -143,6 +143,9 @@ fn health(state: &AppState) -> AdminResponse {
             "s3_website": state.endpoint.get().map(|a| format!(
                 "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
             )),
+            "execute_api": state.endpoint.get().map(|a| format!(
+                "http://API_ID.execute-api.localhost:{}/STAGE/PATH", a.port()
+            )),
         });
         format!(
             r#""services":{},"operations":{},"endpoints":{endpoints}"#,

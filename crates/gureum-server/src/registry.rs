@@ -41,6 +41,8 @@ pub struct Registry {
     pub lambda: Arc<gureum_lambda::LambdaService>,
     /// S3, for CORS preflights and headers at the HTTP layer.
     pub s3: Arc<gureum_s3::S3Service>,
+    /// API Gateway, whose REST APIs' invoke URLs the pipeline serves.
+    pub apigateway: Arc<gureum_apigateway::ApigatewayService>,
 }
 
 impl Registry {
@@ -145,7 +147,10 @@ impl Registry {
         );
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
+        // API Gateway's invoke URLs are served by `execute_api.rs`.
+        let apigateway = Arc::new(gureum_apigateway::ApigatewayService::new(store.clone()));
         let list: Vec<Arc<dyn Service>> = vec![
+            apigateway.clone(),
             cloudwatch.clone(),
             events.clone(),
             iam.clone(),
@@ -186,6 +191,7 @@ impl Registry {
             sqs,
             lambda,
             s3,
+            apigateway,
         }
     }
 

@@ -1,0 +1,253 @@
+"""API Gateway REST APIs that serve real requests: a Lambda proxy (a Python
+function really runs), a mapping-template AWS integration, a MOCK, over plain
+HTTP by Host header and by the path-style URL; API Gateway's own answers for
+unknown routes and refused Lambda permissions; errors as AWS words them; and
+APIs and deployments kept across a restart."""
+import io
+import json
+import re
+import urllib.error
+import urllib.request
+import zipfile
+
+import botocore.exceptions
+import pytest
+
+ACCOUNT = "000000000000"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
+
+PROXY_FN = """
+import json
+def handler(event, context):
+    return {"statusCode": 201, "headers": {"X-From": "lambda"},
+            "multiValueHeaders": {"X-Multi": ["a", "b"]},
+            "body": json.dumps({"event": event})}
+"""
+
+PLAIN_FN = """
+def handler(event, context):
+    if event.get("fail"):
+        raise ValueError("Bad input: fail was set")
+    return {"doubled": event["n"] * 2, "who": event["who"]}
+"""
+
+
+def zipped(source):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", source)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def apigw(gureum):
+    return gureum.client("apigateway")
+
+
+@pytest.fixture(scope="module")
+def lam(gureum):
+    return gureum.client("lambda")
+
+
+def function(lam, name, source):
+    arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                              Code={"ZipFile": zipped(source)})["FunctionArn"]
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return arn
+
+
+def lambda_uri(arn):
+    return f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+
+
+def allow(lam, name, api_id):
+    lam.add_permission(FunctionName=name, StatementId="apigw", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com",
+                       SourceArn=f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api_id}/*")
+
+
+def call(gureum, api_id, stage, path, method="GET", body=None, headers=None, by_path=False):
+    """An HTTP request to the invoke URL: Host header, or path-style."""
+    headers = dict(headers or {})
+    if by_path:
+        url = f"{gureum.endpoint}/_aws/execute-api/{api_id}/{stage}{path}"
+    else:
+        url = f"{gureum.endpoint}/{stage}{path}"
+        headers["Host"] = f"{api_id}.execute-api.localhost:{gureum.port}"
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def proxy_api(apigw, name, function_arn):
+    api = apigw.create_rest_api(name=name)
+    proxy = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="{proxy+}")
+    apigw.put_method(restApiId=api["id"], resourceId=proxy["id"], httpMethod="ANY", authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=proxy["id"], httpMethod="ANY", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=lambda_uri(function_arn))
+    apigw.create_deployment(restApiId=api["id"], stageName="prod", variables={"color": "blue"})
+    return api["id"]
+
+
+def test_a_lambda_proxy_serves_requests_by_host_and_by_path(gureum, apigw, lam):
+    arn = function(lam, "proxy-fn", PROXY_FN)
+    api_id = proxy_api(apigw, "proxy", arn)
+    allow(lam, "proxy-fn", api_id)
+    status, headers, body = call(gureum, api_id, "prod", "/pets/7?kind=cat&kind=dog", method="POST",
+                                 body='{"a": 1}', headers={"Content-Type": "application/json"})
+    assert status == 201, body
+    assert headers["X-From"] == "lambda"
+    assert headers.get_all("X-Multi") == ["a", "b"]
+    event = json.loads(body)["event"]
+    assert event["resource"] == "/{proxy+}"
+    assert event["path"] == "/pets/7"
+    assert event["httpMethod"] == "POST"
+    assert event["pathParameters"] == {"proxy": "pets/7"}
+    assert event["queryStringParameters"] == {"kind": "dog"}
+    assert event["multiValueQueryStringParameters"] == {"kind": ["cat", "dog"]}
+    assert event["stageVariables"] == {"color": "blue"}
+    assert event["body"] == '{"a": 1}'
+    assert event["isBase64Encoded"] is False
+    assert event["headers"]["Content-Type"] == "application/json"
+    ctx = event["requestContext"]
+    assert (ctx["stage"], ctx["resourcePath"], ctx["apiId"], ctx["accountId"]) == ("prod", "/{proxy+}", api_id, ACCOUNT)
+    assert ctx["identity"]["sourceIp"] == "127.0.0.1"
+    status, _, body = call(gureum, api_id, "prod", "/a/b", by_path=True)
+    assert status == 201
+    assert json.loads(body)["event"]["pathParameters"] == {"proxy": "a/b"}
+
+
+def test_a_function_without_permission_answers_internal_server_error(gureum, apigw, lam):
+    arn = function(lam, "no-permission-fn", PROXY_FN)
+    api_id = proxy_api(apigw, "no-permission", arn)
+    status, _, body = call(gureum, api_id, "prod", "/x")
+    assert (status, json.loads(body)) == (500, {"message": "Internal server error"})
+
+
+def test_unknown_routes_and_stages_answer_as_api_gateway(gureum, apigw):
+    api = apigw.create_rest_api(name="routes")
+    apigw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK")
+    apigw.create_deployment(restApiId=api["id"], stageName="v1")
+    status, headers, body = call(gureum, api["id"], "v1", "/nothing/here")
+    assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+    assert headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    status, _, body = call(gureum, api["id"], "v1", "/", method="DELETE")
+    assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+    status, _, body = call(gureum, api["id"], "nostage", "/")
+    assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+
+
+def test_a_mock_answers_through_its_templates_over_plain_http(gureum):
+    def cli(*args):
+        return gureum.aws("apigateway", *args)[1]
+    api = cli("create-rest-api", "--name", "mock")
+    res = cli("create-resource", "--rest-api-id", api["id"], "--parent-id", api["rootResourceId"], "--path-part", "hello")
+    common = ["--rest-api-id", api["id"], "--resource-id", res["id"], "--http-method", "GET"]
+    cli("put-method", *common, "--authorization-type", "NONE")
+    cli("put-integration", *common, "--type", "MOCK",
+        "--request-templates", json.dumps({"application/json": '{"statusCode": 200}'}))
+    cli("put-method-response", *common, "--status-code", "200")
+    cli("put-integration-response", *common, "--status-code", "200",
+        "--response-templates", json.dumps({"application/json": '{"hello": "$input.params(\'name\')", "stage": "$context.stage"}'}))
+    cli("create-deployment", "--rest-api-id", api["id"], "--stage-name", "dev")
+    for by_path in (False, True):
+        status, headers, body = call(gureum, api["id"], "dev", "/hello?name=kim", by_path=by_path)
+        assert status == 200
+        assert headers["Content-Type"] == "application/json"
+        assert json.loads(body) == {"hello": "kim", "stage": "dev"}
+
+
+def test_an_aws_integration_maps_request_and_response_with_templates(gureum, apigw, lam):
+    arn = function(lam, "plain-fn", PLAIN_FN)
+    api = apigw.create_rest_api(name="mapped")
+    res = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="{who}")
+    m = dict(restApiId=api["id"], resourceId=res["id"], httpMethod="POST")
+    apigw.put_method(**m, authorizationType="NONE")
+    apigw.put_integration(**m, type="AWS", integrationHttpMethod="POST", uri=lambda_uri(arn),
+                          requestTemplates={"application/json": '#set($b = $input.path(\'$\'))\n'
+                                            '{"n": $b.n, "who": "$input.params(\'who\')", "fail": $b.fail}'})
+    apigw.put_method_response(**m, statusCode="200")
+    apigw.put_method_response(**m, statusCode="400")
+    apigw.put_integration_response(**m, statusCode="200",
+                                   responseTemplates={"application/json": '{"result": $input.json(\'$.doubled\'), "for": "$input.path(\'$.who\')"}'})
+    apigw.put_integration_response(**m, statusCode="400", selectionPattern="Bad input.*",
+                                   responseTemplates={"application/json": '{"error": "$util.escapeJavaScript($input.path(\'$.errorMessage\'))"}'})
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    allow(lam, "plain-fn", api["id"])
+    status, _, body = call(gureum, api["id"], "prod", "/lee", method="POST", body='{"n": 21, "fail": false}',
+                           headers={"Content-Type": "application/json"})
+    assert (status, json.loads(body)) == (200, {"result": 42, "for": "lee"})
+    status, _, body = call(gureum, api["id"], "prod", "/lee", method="POST", body='{"n": 1, "fail": true}',
+                           headers={"Content-Type": "application/json"})
+    assert (status, json.loads(body)) == (400, {"error": "Bad input: fail was set"})
+
+
+def test_api_keys_are_required_and_quotas_enforced(gureum, apigw):
+    api = apigw.create_rest_api(name="keyed")
+    m = dict(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET")
+    apigw.put_method(**m, authorizationType="NONE", apiKeyRequired=True)
+    apigw.put_integration(**m, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(**m, statusCode="200")
+    apigw.put_integration_response(**m, statusCode="200", responseTemplates={"application/json": '{"ok": true}'})
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    key = apigw.create_api_key(name="k", enabled=True)
+    plan = apigw.create_usage_plan(name="p", apiStages=[{"apiId": api["id"], "stage": "prod"}],
+                                   quota={"limit": 1, "period": "DAY"})
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    status, _, body = call(gureum, api["id"], "prod", "/")
+    assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+    status, _, body = call(gureum, api["id"], "prod", "/", headers={"x-api-key": key["value"]})
+    assert (status, json.loads(body)) == (200, {"ok": True})
+    status, _, body = call(gureum, api["id"], "prod", "/", headers={"x-api-key": key["value"]})
+    assert (status, json.loads(body)) == (429, {"message": "Limit Exceeded"})
+
+
+def test_control_plane_errors_carry_api_gateways_messages(apigw):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        apigw.get_rest_api(restApiId="abcdefghij")
+    assert e.value.response["Error"]["Code"] == "NotFoundException"
+    assert e.value.response["Error"]["Message"] == f"Invalid API identifier specified {ACCOUNT}:abcdefghij"
+    api = apigw.create_rest_api(name="errors")
+    apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="users")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="users")
+    assert e.value.response["Error"]["Code"] == "ConflictException"
+    assert e.value.response["Error"]["Message"] == "Another resource with the same parent already has this name: users"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    assert e.value.response["Error"]["Code"] == "BadRequestException"
+    assert e.value.response["Error"]["Message"] == "The REST API doesn't contain any methods"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        apigw.get_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET")
+    assert e.value.response["Error"]["Message"] == "Invalid Method identifier specified"
+    updated = apigw.update_rest_api(restApiId=api["id"], patchOperations=[{"op": "replace", "path": "/description", "value": "d"}])
+    assert updated["description"] == "d"
+    assert re.fullmatch(r"[a-z0-9]{10}", api["id"]), api["id"]
+
+
+def test_health_lists_the_execute_api_endpoint(gureum):
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/health") as r:
+        health = json.load(r)
+    assert health["endpoints"]["execute_api"] == f"http://API_ID.execute-api.localhost:{gureum.port}/STAGE/PATH"
+    assert health["services"]["apigateway"] == "running"
+
+
+def test_restart_keeps_apis_deployments_and_stages(gureum, apigw):
+    api = apigw.create_rest_api(name="durable")
+    m = dict(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET")
+    apigw.put_method(**m, authorizationType="NONE")
+    apigw.put_integration(**m, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(**m, statusCode="200")
+    apigw.put_integration_response(**m, statusCode="200", responseTemplates={"application/json": '{"kept": true}'})
+    deployment = apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    gureum.restart(kill=True)
+    apigw = gureum.client("apigateway")
+    assert apigw.get_rest_api(restApiId=api["id"])["name"] == "durable"
+    assert apigw.get_stage(restApiId=api["id"], stageName="prod")["deploymentId"] == deployment["id"]
+    status, _, body = call(gureum, api["id"], "prod", "/")
+    assert (status, json.loads(body)) == (200, {"kept": True})
