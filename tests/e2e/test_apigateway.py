@@ -251,3 +251,112 @@ def test_restart_keeps_apis_deployments_and_stages(gureum, apigw):
     assert apigw.get_stage(restApiId=api["id"], stageName="prod")["deploymentId"] == deployment["id"]
     status, _, body = call(gureum, api["id"], "prod", "/")
     assert (status, json.loads(body)) == (200, {"kept": True})
+
+
+def signed_call(gureum, api_id, stage, path, key, secret, token=None):
+    """A SigV4-signed (execute-api) request to the path-style invoke URL."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = f"{gureum.endpoint}/_aws/execute-api/{api_id}/{stage}{path}"
+    req = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials(key, secret, token), "execute-api", "us-east-1").add_auth(req)
+    r = urllib.request.Request(url, headers=dict(req.headers.items()), method="GET")
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_aws_iam_methods_need_a_signature_and_permission(gureum, apigw):
+    api = apigw.create_rest_api(name="iam")
+    m = dict(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET")
+    apigw.put_method(**m, authorizationType="AWS_IAM")
+    apigw.put_integration(**m, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(**m, statusCode="200")
+    apigw.put_integration_response(**m, statusCode="200",
+                                   responseTemplates={"application/json": '{"caller": "$context.identity.userArn"}'})
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    status, _, body = call(gureum, api["id"], "prod", "/", by_path=True)
+    assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+    assert signed_call(gureum, api["id"], "prod", "/", "test", "test") == (200, {"caller": f"arn:aws:iam::{ACCOUNT}:root"})
+    iam = gureum.client("iam")
+    iam.create_user(UserName="caller")
+    key = iam.create_access_key(UserName="caller")["AccessKey"]
+    method_arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api['id']}/prod/GET/"
+    status, body = signed_call(gureum, api["id"], "prod", "/", key["AccessKeyId"], key["SecretAccessKey"])
+    assert (status, body) == (403, {"Message": f"User: arn:aws:iam::{ACCOUNT}:user/caller is not authorized to perform: "
+                                               f"execute-api:Invoke on resource: {method_arn}"})
+    iam.put_user_policy(UserName="caller", PolicyName="invoke", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+                       "Resource": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api['id']}/*"}]}))
+    status, body = signed_call(gureum, api["id"], "prod", "/", key["AccessKeyId"], key["SecretAccessKey"])
+    assert (status, body) == (200, {"caller": f"arn:aws:iam::{ACCOUNT}:user/caller"})
+    status, body = signed_call(gureum, api["id"], "prod", "/", key["AccessKeyId"], "wrong-secret")
+    assert status == 403
+    assert "signature" in body["message"]
+
+
+@pytest.fixture
+def backend():
+    """A loopback HTTP server (a thread of this process, on a free port)
+    that echoes what it received; shut down after the test."""
+    import http.server
+    import threading
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def handle_one(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            out = json.dumps({"method": self.command, "path": self.path, "body": body,
+                              "header": self.headers.get("X-Probe")}).encode()
+            status = 404 if "missing" in self.path else 200
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Backend", "echo")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        do_GET = do_POST = do_PUT = do_DELETE = handle_one
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_proxy_and_http_integrations_reach_a_real_backend(gureum, apigw, backend):
+    api = apigw.create_rest_api(name="http")
+    proxy = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="{proxy+}")
+    apigw.put_method(restApiId=api["id"], resourceId=proxy["id"], httpMethod="ANY", authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=proxy["id"], httpMethod="ANY", type="HTTP_PROXY",
+                          integrationHttpMethod="ANY", uri=backend + "/up/{proxy}")
+    m = dict(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="POST")
+    apigw.put_method(**m, authorizationType="NONE")
+    apigw.put_integration(**m, type="HTTP", integrationHttpMethod="PUT", uri=backend + "/mapped",
+                          requestTemplates={"application/json": '{"wrapped": $input.json(\'$\')}'})
+    apigw.put_method_response(**m, statusCode="200")
+    apigw.put_integration_response(**m, statusCode="200", selectionPattern="2\\d{2}",
+                                   responseParameters={"method.response.header.X-Seen": "integration.response.header.X-Backend"},
+                                   responseTemplates={"application/json": '{"backend_saw": $input.json(\'$.body\')}'})
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    status, headers, body = call(gureum, api["id"], "prod", "/a/b?x=1", method="DELETE", headers={"X-Probe": "p"})
+    assert status == 200
+    assert headers["X-Backend"] == "echo"
+    assert json.loads(body) == {"method": "DELETE", "path": "/up/a/b?x=1", "body": "", "header": "p"}
+    status, _, body = call(gureum, api["id"], "prod", "/missing", by_path=True)
+    assert status == 404
+    status, headers, body = call(gureum, api["id"], "prod", "/", method="POST", body='{"k": 1}',
+                                 headers={"Content-Type": "application/json"})
+    assert status == 200
+    assert headers["X-Seen"] == "echo"
+    assert json.loads(json.loads(body)["backend_saw"]) == {"wrapped": {"k": 1}}
