@@ -360,3 +360,43 @@ def test_http_proxy_and_http_integrations_reach_a_real_backend(gureum, apigw, ba
     assert status == 200
     assert headers["X-Seen"] == "echo"
     assert json.loads(json.loads(body)["backend_saw"]) == {"wrapped": {"k": 1}}
+
+
+AUTHORIZER_FN = """
+def handler(event, context):
+    token = event["headers"].get("X-Token") if event["type"] == "REQUEST" else None
+    if token == "boom":
+        raise Exception("Unauthorized")
+    effect = "Allow" if token == "good" else "Deny"
+    return {"principalId": "user-" + str(token),
+            "context": {"tier": "gold", "query": event["queryStringParameters"]["q"]},
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": effect, "Action": "execute-api:Invoke", "Resource": event["methodArn"]}]}}
+"""
+
+
+def test_a_lambda_request_authorizer_guards_a_method(gureum, apigw, lam):
+    arn = function(lam, "authorizer-fn", AUTHORIZER_FN)
+    api = apigw.create_rest_api(name="guarded")
+    auth = apigw.create_authorizer(restApiId=api["id"], name="req", type="REQUEST", authorizerUri=lambda_uri(arn),
+                                   identitySource="method.request.header.X-Token, method.request.querystring.q",
+                                   authorizerResultTtlInSeconds=0)
+    assert len(auth["id"]) == 6
+    m = dict(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET")
+    apigw.put_method(**m, authorizationType="CUSTOM", authorizerId=auth["id"])
+    apigw.put_integration(**m, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(**m, statusCode="200")
+    apigw.put_integration_response(**m, statusCode="200", responseTemplates={
+        "application/json": '{"who": "$context.authorizer.principalId", "q": "$context.authorizer.query"}'})
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    status, _, body = call(gureum, api["id"], "prod", "/?q=1", headers={"X-Token": "good"})
+    assert (status, json.loads(body)) == (500, {"message": None}), "no permission for the authorizer yet"
+    allow(lam, "authorizer-fn", api["id"])
+    status, _, body = call(gureum, api["id"], "prod", "/?q=1", headers={"X-Token": "good"})
+    assert (status, json.loads(body)) == (200, {"who": "user-good", "q": "1"})
+    status, _, body = call(gureum, api["id"], "prod", "/?q=1", headers={"X-Token": "bad"})
+    assert (status, json.loads(body)) == (403, {"Message": "User is not authorized to access this resource with an explicit deny"})
+    status, _, body = call(gureum, api["id"], "prod", "/?q=1", headers={"X-Token": "boom"})
+    assert (status, json.loads(body)) == (401, {"message": "Unauthorized"})
+    status, _, body = call(gureum, api["id"], "prod", "/", headers={"X-Token": "good"})
+    assert (status, json.loads(body)) == (401, {"message": "Unauthorized"}), "an identity source is missing"

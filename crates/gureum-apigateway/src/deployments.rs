@@ -1,7 +1,7 @@
 //! Deployments: the API's resource tree frozen for stages to serve.
 
 use crate::errors::{bad_request, ApigatewayError};
-use crate::{new_id, page_by_position, str_member, ApigatewayService, Deployment};
+use crate::{new_short_id, page_by_position, str_member, ApigatewayService, Deployment};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
@@ -30,7 +30,7 @@ impl ApigatewayService {
         if let Some(name) = stage_name {
             crate::stages::check_name(name)?;
         }
-        let id = new_id();
+        let id = new_short_id();
         let mut info = json!({"id": id, "createdDate": ctx.clock.now_secs()});
         if let Some(d) = input.get("description").and_then(Value::as_str) {
             info["description"] = json!(d);
@@ -38,6 +38,7 @@ impl ApigatewayService {
         let deployment = Deployment {
             info: info.clone(),
             resources: api.resources,
+            authorizers: api.authorizers,
         };
         let (deployments, stages) = (self.deployments.clone(), self.stages.clone());
         self.store.write(|txn| {

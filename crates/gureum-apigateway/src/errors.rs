@@ -19,6 +19,8 @@ gureum_core::aws_errors! {
         DeploymentNotFound = ("NotFoundException", 404, "Invalid Deployment identifier specified"),
         /// No stage with this name in the API.
         StageNotFound = ("NotFoundException", 404, "Invalid stage identifier specified"),
+        /// No authorizer with this id in the API.
+        AuthorizerNotFound = ("NotFoundException", 404, "Invalid Authorizer identifier specified"),
         /// No API key with this id.
         ApiKeyNotFound = ("NotFoundException", 404, "Invalid API Key identifier specified"),
         /// No usage plan with this id.
@@ -36,6 +38,8 @@ gureum_core::aws_errors! {
         StageExists = ("ConflictException", 409, "Stage already exists"),
         /// The key is already in the usage plan.
         UsagePlanKeyExists = ("ConflictException", 409, "Usage plan key already exists"),
+        /// The resource is in use, with API Gateway's message.
+        Conflict { message: String } = ("ConflictException", 409, "{message}"),
         /// Bad input, with API Gateway's message.
         BadRequest { message: String } = ("BadRequestException", 400, "{message}"),
     }

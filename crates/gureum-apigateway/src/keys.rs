@@ -2,7 +2,7 @@
 //! their quotas and throttles.
 
 use crate::errors::{bad_request, ApigatewayError};
-use crate::{copy_members, new_id, page_by_position, str_member, ApigatewayService};
+use crate::{copy_members, new_id, new_short_id, page_by_position, str_member, ApigatewayService};
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -257,7 +257,7 @@ impl ApigatewayService {
                 return Err(bad_request(format!("Invalid quota period specified: {p}")));
             }
         }
-        let id = new_id();
+        let id = new_short_id();
         let mut info = json!({"id": id, "name": str_member(&input, "name"), "apiStages": input.get("apiStages").cloned().unwrap_or(json!([]))});
         copy_members(&input, &mut info, &["description", "throttle", "quota"]);
         if let Some(tags) = input

@@ -24,6 +24,7 @@
 //!   answers it (value included);
 //! - `apigateway.usage_plans`: `account/region/planId` → [`keys::UsagePlan`].
 
+pub mod authorizers;
 pub mod deployments;
 pub mod errors;
 pub mod integrations;
@@ -52,6 +53,9 @@ pub struct RestApi {
     pub info: Value,
     /// Resources by id.
     pub resources: BTreeMap<String, Resource>,
+    /// Authorizers by id, each as `GetAuthorizer` answers it.
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Value>,
 }
 
 /// One resource of an API (live, or frozen in a deployment).
@@ -75,6 +79,9 @@ pub struct Deployment {
     pub info: Value,
     /// The frozen resources, by id.
     pub resources: BTreeMap<String, Resource>,
+    /// The authorizers as they were, by id.
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Value>,
 }
 
 /// The API Gateway service.
@@ -90,6 +97,9 @@ pub struct ApigatewayService {
     pub(crate) deployed: parking_lot::Mutex<HashMap<String, Arc<Deployment>>>,
     /// Usage counted against usage plans (requests per key, per period).
     pub(crate) usage: keys::Usage,
+    /// Lambda authorizers' outputs by API, authorizer and identity, with
+    /// when they expire (ms).
+    pub(crate) authorized: parking_lot::Mutex<HashMap<String, (i64, Value)>>,
 }
 
 impl ApigatewayService {
@@ -105,6 +115,7 @@ impl ApigatewayService {
             store,
             deployed: Default::default(),
             usage: Default::default(),
+            authorized: Default::default(),
         }
     }
 
@@ -112,6 +123,7 @@ impl ApigatewayService {
     fn reset_caches(&self) {
         self.deployed.lock().clear();
         self.usage.clear();
+        self.authorized.lock().clear();
     }
 
     /// The stored API `id` of the caller's scope, with its key.
@@ -156,12 +168,23 @@ pub(crate) fn api_not_found(ctx: &RequestContext, id: &str) -> AwsError {
     .into()
 }
 
-/// An id in API Gateway's shape: 10 lower-case alphanumerics.
+/// An id in API Gateway's shape for APIs, resources and API keys: 10
+/// lower-case alphanumerics.
 pub(crate) fn new_id() -> String {
+    random_id(10)
+}
+
+/// An id in API Gateway's shape for deployments, authorizers and usage
+/// plans: 6 lower-case alphanumerics.
+pub(crate) fn new_short_id() -> String {
+    random_id(6)
+}
+
+fn random_id(len: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::thread_rng();
-    (0..10)
+    (0..len)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect()
 }
@@ -208,6 +231,7 @@ gureum_core::service_operations! {
     ApigatewayService, "apigateway",
     reset = reset_caches,
     "CreateApiKey" => create_api_key,
+    "CreateAuthorizer" => create_authorizer,
     "CreateDeployment" => create_deployment,
     "CreateResource" => create_resource,
     "CreateRestApi" => create_rest_api,
@@ -215,6 +239,7 @@ gureum_core::service_operations! {
     "CreateUsagePlan" => create_usage_plan,
     "CreateUsagePlanKey" => create_usage_plan_key,
     "DeleteApiKey" => delete_api_key,
+    "DeleteAuthorizer" => delete_authorizer,
     "DeleteDeployment" => delete_deployment,
     "DeleteIntegration" => delete_integration,
     "DeleteIntegrationResponse" => delete_integration_response,
@@ -227,6 +252,8 @@ gureum_core::service_operations! {
     "DeleteUsagePlanKey" => delete_usage_plan_key,
     "GetApiKey" => get_api_key,
     "GetApiKeys" => get_api_keys,
+    "GetAuthorizer" => get_authorizer,
+    "GetAuthorizers" => get_authorizers,
     "GetDeployment" => get_deployment,
     "GetDeployments" => get_deployments,
     "GetIntegration" => get_integration,
@@ -249,6 +276,7 @@ gureum_core::service_operations! {
     "PutMethodResponse" => put_method_response,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
+    "UpdateAuthorizer" => update_authorizer,
     "UpdateRestApi" => update_rest_api,
     "UpdateStage" => update_stage,
 }

@@ -75,6 +75,7 @@ impl ApigatewayService {
         let verb = m.verb.to_ascii_uppercase();
         let auth = str_member(&input, "authorizationType");
         self.update_api(ctx, m.api, |api| {
+            let authorizers = api.authorizers.clone();
             let resource = find_mut(api, m.resource)?;
             if !VERBS.contains(&verb.as_str()) {
                 return Err(bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"));
@@ -85,6 +86,10 @@ impl ApigatewayService {
                 )));
             }
             if matches!(auth, "CUSTOM" | "COGNITO_USER_POOLS") && str_member(&input, "authorizerId").is_empty() {
+                return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
+            }
+            let authorizer = str_member(&input, "authorizerId");
+            if auth == "CUSTOM" && !authorizers.contains_key(authorizer) {
                 return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
             }
             if resource.methods.contains_key(&verb) {

@@ -90,6 +90,7 @@ impl ApigatewayService {
         let api = RestApi {
             info: info.clone(),
             resources,
+            authorizers: BTreeMap::new(),
         };
         let key = Scope::regional(ctx).key(&id);
         let home = format!("{}/{}", ctx.account_id, ctx.region);

@@ -9,6 +9,7 @@
 //! runs the integration. Lambda is reached through [`Functions`] (the
 //! server wires Lambda in); HTTP backends through [`http`].
 
+mod authorizer;
 pub mod http;
 mod mapping;
 mod proxy;
@@ -217,6 +218,14 @@ impl ApigatewayService {
         now_ms: i64,
     ) -> Response {
         let request_id = gureum_core::id::uuid_v4();
+        let mut authorizer = None;
+        if target.authorization_type() == "CUSTOM" {
+            let context = request_context(target, request, &request_id, None, None, now_ms);
+            match self.authorize_custom(target, request, &context, functions, now_ms) {
+                Ok(a) => authorizer = Some(a),
+                Err(r) => return with_request_id(r, &request_id),
+            }
+        }
         let mut api_key_id = None;
         if target.method["apiKeyRequired"].as_bool() == Some(true) {
             let prefix = format!("{}/{}/", target.account, target.region);
@@ -228,7 +237,14 @@ impl ApigatewayService {
                 }
             }
         }
-        let context = request_context(target, request, &request_id, api_key_id.as_deref(), now_ms);
+        let context = request_context(
+            target,
+            request,
+            &request_id,
+            api_key_id.as_deref(),
+            authorizer,
+            now_ms,
+        );
         let integration = &target.method["methodIntegration"];
         let response = match integration["type"].as_str().unwrap_or_default() {
             "AWS_PROXY" => proxy::lambda(target, request, integration, &context, functions),
@@ -278,6 +294,7 @@ fn request_context(
     request: &Request,
     request_id: &str,
     api_key_id: Option<&str>,
+    authorizer: Option<Value>,
     now_ms: i64,
 ) -> Value {
     let caller = request.caller.as_ref();
@@ -299,7 +316,7 @@ fn request_context(
         identity["apiKey"] = json!(header(request, "x-api-key"));
         identity["apiKeyId"] = json!(id);
     }
-    json!({
+    let mut context = json!({
         "resourceId": target.resource_id,
         "resourcePath": target.resource_path,
         "httpMethod": request.method,
@@ -316,7 +333,11 @@ fn request_context(
         "domainName": request.domain,
         "deploymentId": target.deployment.info["id"],
         "apiId": target.api_id,
-    })
+    });
+    if let Some(a) = authorizer {
+        context["authorizer"] = a;
+    }
+    context
 }
 
 /// `10/Mar/2020:00:03:59 +0000`.

@@ -382,3 +382,105 @@ fn api_keys_are_required_when_the_method_says_so() {
         (429, &br#"{"message":"Limit Exceeded"}"#[..])
     );
 }
+
+/// An API whose root GET is guarded by a TOKEN authorizer and answers its
+/// principal through a MOCK.
+fn guarded(svc: &ApigatewayService) -> String {
+    let (id, root) = api(svc);
+    let uri = format!(
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FUNCTION}/invocations"
+    );
+    let a = ok(
+        svc,
+        "CreateAuthorizer",
+        json!({"restApiId": id, "name": "auth", "type": "TOKEN", "authorizerUri": uri, "identitySource": "method.request.header.Authorization", "identityValidationExpression": "Bearer .+"}),
+    );
+    let m = json!({"restApiId": id, "resourceId": root, "httpMethod": "GET"});
+    let mut put = m.clone();
+    put["authorizationType"] = json!("CUSTOM");
+    put["authorizerId"] = a["id"].clone();
+    ok(svc, "PutMethod", put);
+    let mut i = m.clone();
+    i["type"] = json!("MOCK");
+    i["requestTemplates"] = json!({"application/json": "{\"statusCode\": 200}"});
+    ok(svc, "PutIntegration", i);
+    let mut r = m.clone();
+    r["statusCode"] = json!("200");
+    ok(svc, "PutMethodResponse", r.clone());
+    r["responseTemplates"] =
+        json!({"application/json": "$context.authorizer.principalId/$context.authorizer.tier"});
+    ok(svc, "PutIntegrationResponse", r);
+    ok(
+        svc,
+        "CreateDeployment",
+        json!({"restApiId": id, "stageName": "prod"}),
+    );
+    id
+}
+
+fn policy(effect: &str) -> Value {
+    json!({"principalId": "user-1", "context": {"tier": "gold"}, "policyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": effect, "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:*/prod/GET/*"}]}})
+}
+
+#[test]
+fn token_authorizers_allow_and_pass_their_context() {
+    let svc = service();
+    let id = guarded(&svc);
+    let f = Fake::answering(policy("Allow"));
+    let mut req = request("GET", "/", "");
+    req.headers
+        .push(("Authorization".into(), "Bearer abc".into()));
+    let r = run(&svc, &id, "prod", &req, &f);
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"user-1/gold"[..]));
+    let seen = f.seen.lock();
+    assert_eq!(
+        seen[0].2,
+        json!({"type": "TOKEN", "authorizationToken": "Bearer abc", "methodArn": format!("arn:aws:execute-api:us-east-1:123456789012:{id}/prod/GET/")})
+    );
+    assert_eq!(
+        seen[0].1,
+        format!(
+            "arn:aws:execute-api:us-east-1:123456789012:{id}/authorizers/{}",
+            ok(&svc, "GetAuthorizers", json!({"restApiId": id}))["items"][0]["id"]
+                .as_str()
+                .expect("id")
+        )
+    );
+    drop(seen);
+    run(&svc, &id, "prod", &req, &f);
+    assert_eq!(f.seen.lock().len(), 1, "the policy is cached for the token");
+}
+
+#[test]
+fn token_authorizers_refuse_missing_or_malformed_tokens_without_a_call() {
+    let svc = service();
+    let id = guarded(&svc);
+    let f = Fake::answering(policy("Allow"));
+    let r = run(&svc, &id, "prod", &request("GET", "/", ""), &f);
+    assert_eq!(
+        (r.status, r.body.as_slice()),
+        (401, &br#"{"message":"Unauthorized"}"#[..])
+    );
+    let mut req = request("GET", "/", "");
+    req.headers.push(("Authorization".into(), "Basic x".into()));
+    assert_eq!(run(&svc, &id, "prod", &req, &f).status, 401);
+    assert!(f.seen.lock().is_empty());
+}
+
+#[test]
+fn a_denying_policy_is_403() {
+    let svc = service();
+    let id = guarded(&svc);
+    let mut req = request("GET", "/", "");
+    req.headers
+        .push(("Authorization".into(), "Bearer abc".into()));
+    let r = run(&svc, &id, "prod", &req, &Fake::answering(policy("Deny")));
+    let body: Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(
+        (r.status, body),
+        (
+            403,
+            json!({"Message": "User is not authorized to access this resource with an explicit deny"})
+        )
+    );
+}
