@@ -227,6 +227,14 @@ def test_control_plane_errors_carry_api_gateways_messages(apigw):
     assert e.value.response["Error"]["Message"] == "Invalid Method identifier specified"
     updated = apigw.update_rest_api(restApiId=api["id"], patchOperations=[{"op": "replace", "path": "/description", "value": "d"}])
     assert updated["description"] == "d"
+    apigw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", authorizationType="NONE")
+    method = apigw.update_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET",
+                                 patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
+    assert method["apiKeyRequired"] is True
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        apigw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", authorizationType="NONE")
+    assert e.value.response["Error"]["Code"] == "ConflictException"
+    assert e.value.response["Error"]["Message"] == "Method already exists for this resource"
     assert re.fullmatch(r"[a-z0-9]{10}", api["id"]), api["id"]
 
 

@@ -36,6 +36,7 @@ pub mod resources;
 pub mod rest_apis;
 pub mod stages;
 pub mod tags;
+mod updates;
 pub mod vtl;
 
 pub use errors::ApigatewayError;
@@ -276,9 +277,17 @@ gureum_core::service_operations! {
     "PutMethodResponse" => put_method_response,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
+    "UpdateApiKey" => update_api_key_op,
     "UpdateAuthorizer" => update_authorizer,
+    "UpdateDeployment" => update_deployment_op,
+    "UpdateIntegration" => update_integration_op,
+    "UpdateIntegrationResponse" => update_integration_response_op,
+    "UpdateMethod" => update_method_op,
+    "UpdateMethodResponse" => update_method_response_op,
+    "UpdateResource" => update_resource_op,
     "UpdateRestApi" => update_rest_api,
     "UpdateStage" => update_stage,
+    "UpdateUsagePlan" => update_usage_plan_op,
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub(crate) fn is_variable(part: &str) -> bool {
 
 /// Whether `part` is a well-formed path part: plain characters, or one
 /// name in braces with an optional `+` before the closing brace.
-fn valid_part(part: &str) -> bool {
+pub(crate) fn valid_part(part: &str) -> bool {
     let plain = |s: &str| {
         !s.is_empty()
             && s.bytes()

@@ -420,3 +420,78 @@ fn deleting_an_api_forgets_its_id() {
     );
     assert!(svc.homes.get(&id).expect("read").is_none());
 }
+
+#[test]
+fn update_method_and_integration_patch_their_members() {
+    let svc = service();
+    let (id, root) = api(&svc);
+    let m = json!({"restApiId": id, "resourceId": root, "httpMethod": "GET"});
+    ok(
+        &svc,
+        "PutMethod",
+        json!({"restApiId": id, "resourceId": root, "httpMethod": "GET", "authorizationType": "NONE"}),
+    );
+    ok(
+        &svc,
+        "PutIntegration",
+        json!({"restApiId": id, "resourceId": root, "httpMethod": "GET", "type": "MOCK"}),
+    );
+    let mut u = m.clone();
+    u["patchOperations"] = json!([{"op": "replace", "path": "/apiKeyRequired", "value": "true"}, {"op": "add", "path": "/requestParameters/method.request.header.X-A", "value": "true"}]);
+    let out = ok(&svc, "UpdateMethod", u.clone());
+    assert_eq!(out["apiKeyRequired"], true);
+    assert_eq!(
+        out["requestParameters"],
+        json!({"method.request.header.X-A": true})
+    );
+    u["patchOperations"] = json!([{"op": "add", "path": "/requestTemplates/application~1json", "value": "{}"}, {"op": "replace", "path": "/timeoutInMillis", "value": "5000"}]);
+    let out = ok(&svc, "UpdateIntegration", u.clone());
+    assert_eq!(
+        (
+            out["requestTemplates"].clone(),
+            out["timeoutInMillis"].clone()
+        ),
+        (json!({"application/json": "{}"}), json!(5000))
+    );
+    u["patchOperations"] = json!([{"op": "replace", "path": "/type", "value": "HTTP"}]);
+    assert_eq!(
+        err(&svc, "UpdateIntegration", u).code,
+        "BadRequestException"
+    );
+}
+
+#[test]
+fn update_resource_renames_and_moves_subtrees() {
+    let svc = service();
+    let (id, root) = api(&svc);
+    let a = ok(
+        &svc,
+        "CreateResource",
+        json!({"restApiId": id, "parentId": root, "pathPart": "a"}),
+    );
+    let b = ok(
+        &svc,
+        "CreateResource",
+        json!({"restApiId": id, "parentId": a["id"], "pathPart": "b"}),
+    );
+    let out = ok(
+        &svc,
+        "UpdateResource",
+        json!({"restApiId": id, "resourceId": a["id"], "patchOperations": [{"op": "replace", "path": "/pathPart", "value": "z"}]}),
+    );
+    assert_eq!(out["path"], "/z");
+    assert_eq!(
+        ok(
+            &svc,
+            "GetResource",
+            json!({"restApiId": id, "resourceId": b["id"]})
+        )["path"],
+        "/z/b"
+    );
+    let e = err(
+        &svc,
+        "UpdateResource",
+        json!({"restApiId": id, "resourceId": a["id"], "patchOperations": [{"op": "replace", "path": "/parentId", "value": b["id"]}]}),
+    );
+    assert_eq!(e.code, "BadRequestException");
+}
