@@ -116,9 +116,10 @@ def test_a_lambda_proxy_serves_requests_by_host_and_by_path(gureum, apigw, lam):
     ctx = event["requestContext"]
     assert (ctx["stage"], ctx["resourcePath"], ctx["apiId"], ctx["accountId"]) == ("prod", "/{proxy+}", api_id, ACCOUNT)
     assert ctx["identity"]["sourceIp"] == "127.0.0.1"
-    status, _, body = call(gureum, api_id, "prod", "/a/b", by_path=True)
+    status, _, body = call(gureum, api_id, "prod", "/a/b", method="PUT", body="put body", by_path=True)
     assert status == 201
-    assert json.loads(body)["event"]["pathParameters"] == {"proxy": "a/b"}
+    event = json.loads(body)["event"]
+    assert (event["pathParameters"], event["httpMethod"], event["body"]) == ({"proxy": "a/b"}, "PUT", "put body")
 
 
 def test_a_function_without_permission_answers_internal_server_error(gureum, apigw, lam):

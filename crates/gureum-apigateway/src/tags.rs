@@ -145,10 +145,30 @@ impl ApigatewayService {
 
     /// `GetTags`.
     pub(crate) fn get_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let mut found = serde_json::Map::new();
-        self.change_tags(ctx, str_member(&input, "resourceArn"), |tags| {
-            found = tags.clone()
-        })?;
-        Ok(json!({"tags": found}))
+        let arn = str_member(&input, "resourceArn");
+        let scope = Scope::regional(ctx);
+        let holder = match target(ctx, arn)? {
+            Target::Api(id) => self.api(ctx, id)?.1.info,
+            Target::Stage(id, name) => {
+                let key = format!("{}/{name}", scope.key(id));
+                self.stages
+                    .get(&key)
+                    .map_err(AwsError::from)?
+                    .ok_or(ApigatewayError::StageNotFound)?
+            }
+            Target::ApiKey(id) => self
+                .api_keys
+                .get(&scope.key(id))
+                .map_err(AwsError::from)?
+                .ok_or(ApigatewayError::ApiKeyNotFound)?,
+            Target::UsagePlan(id) => {
+                self.usage_plans
+                    .get(&scope.key(id))
+                    .map_err(AwsError::from)?
+                    .ok_or(ApigatewayError::UsagePlanNotFound)?
+                    .info
+            }
+        };
+        Ok(json!({"tags": holder.get("tags").cloned().unwrap_or(json!({}))}))
     }
 }

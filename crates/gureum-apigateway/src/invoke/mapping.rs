@@ -158,11 +158,17 @@ fn respond(
         .as_str()
         .and_then(|s| s.parse().ok())
         .unwrap_or(200);
+    // JSON's template when there is one, else the first; the response
+    // carries its media type.
     let templates = chosen["responseTemplates"].as_object();
-    let template = templates
-        .and_then(|t| t.get("application/json").or_else(|| t.values().next()))
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty());
+    let (media, template) = templates
+        .and_then(|t| {
+            t.get_key_value("application/json")
+                .or_else(|| t.iter().next())
+        })
+        .map_or(("application/json", None), |(k, v)| {
+            (k.as_str(), v.as_str().filter(|t| !t.is_empty()))
+        });
     let body = match template {
         Some(t) => {
             let input = vtl::Input {
@@ -178,7 +184,7 @@ fn respond(
         }
         None => backend.body.clone(),
     };
-    let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+    let mut headers = vec![("Content-Type".to_string(), media.to_string())];
     if let Some(map) = chosen["responseParameters"].as_object() {
         for (dest, source) in map {
             let Some(name) = dest.strip_prefix("method.response.header.") else {
