@@ -161,6 +161,10 @@ def test_a_mock_answers_through_its_templates_over_plain_http(gureum):
         assert status == 200
         assert headers["Content-Type"] == "application/json"
         assert json.loads(body) == {"hello": "kim", "stage": "dev"}
+    tested = gureum.client("apigateway").test_invoke_method(
+        restApiId=api["id"], resourceId=res["id"], httpMethod="GET", pathWithQueryString="/hello?name=lee")
+    assert tested["status"] == 200
+    assert json.loads(tested["body"]) == {"hello": "lee", "stage": "test-invoke-stage"}
 
 
 def test_an_aws_integration_maps_request_and_response_with_templates(gureum, apigw, lam):

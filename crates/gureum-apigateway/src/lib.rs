@@ -36,6 +36,7 @@ pub mod resources;
 pub mod rest_apis;
 pub mod stages;
 pub mod tags;
+mod test_invoke;
 mod updates;
 pub mod vtl;
 
@@ -101,6 +102,9 @@ pub struct ApigatewayService {
     /// Lambda authorizers' outputs by API, authorizer and identity, with
     /// when they expire (ms).
     pub(crate) authorized: parking_lot::Mutex<HashMap<String, (i64, Value)>>,
+    /// Lambda, as integrations and authorizers invoke it (the server
+    /// wires it in).
+    pub(crate) functions: std::sync::OnceLock<Arc<dyn invoke::Functions>>,
 }
 
 impl ApigatewayService {
@@ -117,7 +121,20 @@ impl ApigatewayService {
             deployed: Default::default(),
             usage: Default::default(),
             authorized: Default::default(),
+            functions: Default::default(),
         }
+    }
+
+    /// The service over `store`, invoking Lambda through `functions`.
+    pub fn with_functions(store: Store, functions: Arc<dyn invoke::Functions>) -> Self {
+        let svc = Self::new(store);
+        let _ = svc.functions.set(functions);
+        svc
+    }
+
+    /// Lambda, as the data plane invokes it (`None` until wired in).
+    pub fn functions(&self) -> Option<Arc<dyn invoke::Functions>> {
+        self.functions.get().cloned()
     }
 
     /// Forgets cached deployments after a reset or import.
@@ -231,6 +248,10 @@ pub(crate) fn page_by_position(items: Vec<Value>, input: &Value) -> Result<Value
 gureum_core::service_operations! {
     ApigatewayService, "apigateway",
     reset = reset_caches,
+    authorization = authorization,
+    streaming {
+        "TestInvokeMethod" => test_invoke_method,
+    },
     "CreateApiKey" => create_api_key,
     "CreateAuthorizer" => create_authorizer,
     "CreateDeployment" => create_deployment,

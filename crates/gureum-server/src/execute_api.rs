@@ -16,6 +16,7 @@ use gureum_model::Protocol;
 use gureum_protocol::Response as WireResponse;
 use http::request::Parts;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// The path prefix of the path-style invoke URL.
 const PATH_PREFIX: &str = "/_aws/execute-api/";
@@ -98,9 +99,14 @@ pub(crate) async fn serve(
     }
     request.body = bytes.to_vec();
     let now = state.clock.now_millis();
-    let functions = crate::apigateway_wiring::ApiGatewayToLambda(state.registry.lambda.clone());
+    let functions = svc.functions().unwrap_or_else(|| {
+        Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(
+            state.registry.lambda.clone(),
+        ))
+    });
     let answer =
-        tokio::task::spawn_blocking(move || svc.run(&target, &request, &functions, now)).await;
+        tokio::task::spawn_blocking(move || svc.run(&target, &request, functions.as_ref(), now))
+            .await;
     Ok(wire(answer.unwrap_or_else(|_| {
         Response::message(500, "Internal server error")
     })))

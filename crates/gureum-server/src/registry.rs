@@ -148,7 +148,10 @@ impl Registry {
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
         // API Gateway's invoke URLs are served by `execute_api.rs`.
-        let apigateway = Arc::new(gureum_apigateway::ApigatewayService::new(store.clone()));
+        let apigateway = Arc::new(gureum_apigateway::ApigatewayService::with_functions(
+            store.clone(),
+            Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
+        ));
         let list: Vec<Arc<dyn Service>> = vec![
             apigateway.clone(),
             cloudwatch.clone(),

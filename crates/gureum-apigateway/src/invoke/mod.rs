@@ -245,13 +245,36 @@ impl ApigatewayService {
             authorizer,
             now_ms,
         );
-        let integration = &target.method["methodIntegration"];
-        let response = match integration["type"].as_str().unwrap_or_default() {
-            "AWS_PROXY" => proxy::lambda(target, request, integration, &context, functions),
-            "HTTP_PROXY" => proxy::http(target, request, integration),
-            _ => mapping::run(target, request, integration, &context, functions),
-        };
+        let response = integrate(target, request, &context, functions);
         with_request_id(response, &request_id)
+    }
+}
+
+/// Runs `target`'s integration without authorization, as
+/// `TestInvokeMethod` does (blocking).
+pub fn test_invoke(
+    target: &Target,
+    request: &Request,
+    functions: &dyn Functions,
+    now_ms: i64,
+) -> Response {
+    let request_id = gureum_core::id::uuid_v4();
+    let context = request_context(target, request, &request_id, None, None, now_ms);
+    with_request_id(integrate(target, request, &context, functions), &request_id)
+}
+
+/// The method's integration, after authorization.
+fn integrate(
+    target: &Target,
+    request: &Request,
+    context: &Value,
+    functions: &dyn Functions,
+) -> Response {
+    let integration = &target.method["methodIntegration"];
+    match integration["type"].as_str().unwrap_or_default() {
+        "AWS_PROXY" => proxy::lambda(target, request, integration, context, functions),
+        "HTTP_PROXY" => proxy::http(target, request, integration),
+        _ => mapping::run(target, request, integration, context, functions),
     }
 }
 
