@@ -55,6 +55,14 @@ impl ApigatewayService {
         body: RequestBody,
     ) -> Result<Reply, AwsError> {
         drop(body);
+        if input
+            .get("clientCertificateId")
+            .is_some_and(|c| !c.is_null())
+        {
+            return Err(crate::errors::bad_request(
+                "Gureum does not support client certificates yet.",
+            ));
+        }
         let m = MethodRef::of(&input);
         let (_, api) = self.api(ctx, m.api)?;
         let resource = find(&api, m.resource)?;
