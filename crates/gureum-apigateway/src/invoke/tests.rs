@@ -484,3 +484,33 @@ fn a_denying_policy_is_403() {
         )
     );
 }
+
+/// What the data plane costs per request, without HTTP or Lambda: resolve
+/// on the deployed snapshot, the proxy event, the proxy response
+/// (`cargo test --release -p gureum-apigateway proxy_request_cost -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn proxy_request_cost() {
+    let svc = service();
+    let id = deployed(&svc, lambda_proxy());
+    let f = Fake::answering(json!({"statusCode": 200, "body": "ok"}));
+    let req = request("GET", "/items/7", "a=1&b=2");
+    let one = || match svc.resolve(&id, "prod", &req) {
+        Resolved::Target(t) => svc.run(&t, &req, &f, 0),
+        _ => panic!("not routed"),
+    };
+    for _ in 0..1000 {
+        one();
+    }
+    f.seen.lock().clear();
+    let n = 20_000;
+    let started = std::time::Instant::now();
+    for i in 0..n {
+        assert_eq!(one().status, 200);
+        if i % 1000 == 0 {
+            f.seen.lock().clear();
+        }
+    }
+    let us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+    println!("resolve + run (Lambda proxy, fake function): {us:.1} µs per request");
+}
