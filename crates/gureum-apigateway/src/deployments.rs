@@ -39,6 +39,10 @@ impl ApigatewayService {
             info: info.clone(),
             resources: api.resources,
             authorizers: api.authorizers,
+            api: json!({
+                "binaryMediaTypes": api.info.get("binaryMediaTypes").cloned().unwrap_or(json!([])),
+                "disableExecuteApiEndpoint": api.info["disableExecuteApiEndpoint"].as_bool().unwrap_or(false),
+            }),
         };
         let (deployments, stages) = (self.deployments.clone(), self.stages.clone());
         self.store.write(|txn| {

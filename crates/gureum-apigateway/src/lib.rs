@@ -84,6 +84,10 @@ pub struct Deployment {
     /// The authorizers as they were, by id.
     #[serde(default)]
     pub authorizers: BTreeMap<String, Value>,
+    /// The API's settings that take effect on deployment, as AWS applies
+    /// them: `binaryMediaTypes` and `disableExecuteApiEndpoint`.
+    #[serde(default)]
+    pub api: Value,
 }
 
 /// The API Gateway service.

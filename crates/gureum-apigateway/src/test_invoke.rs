@@ -109,6 +109,7 @@ impl ApigatewayService {
                 info: json!({"id": "test-invoke-deployment-id"}),
                 resources: api.resources.clone(),
                 authorizers: api.authorizers.clone(),
+                api: json!({"binaryMediaTypes": api.info.get("binaryMediaTypes").cloned().unwrap_or(json!([]))}),
             }),
             resource_id: m.resource.to_string(),
             resource_path: resource.path.clone(),

@@ -188,6 +188,10 @@ impl ApigatewayService {
         let Some(deployment) = self.deployment(&api_key, deployment_id) else {
             return Resolved::Answer(Response::message(403, "Forbidden"));
         };
+        // The default endpoint, disabled (from the deployment on).
+        if deployment.api["disableExecuteApiEndpoint"].as_bool() == Some(true) {
+            return Resolved::Answer(Response::message(403, "Forbidden"));
+        }
         let Some(found) = routing::route(&deployment.resources, &request.method, &request.path)
         else {
             return Resolved::Answer(Response::message(403, "Missing Authentication Token"));

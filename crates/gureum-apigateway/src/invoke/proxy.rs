@@ -47,7 +47,7 @@ pub(crate) fn event(target: &Target, request: &Request, context: &Value) -> Valu
             Value::Object(m)
         }
     };
-    let binary = std::str::from_utf8(&request.body).is_err();
+    let binary = is_binary(target, request) || std::str::from_utf8(&request.body).is_err();
     let body = if request.body.is_empty() {
         Value::Null
     } else if binary {
@@ -73,6 +73,24 @@ pub(crate) fn event(target: &Target, request: &Request, context: &Value) -> Valu
         "body": body,
         "isBase64Encoded": binary,
     })
+}
+
+/// Whether the request's media type is one of the API's binary media
+/// types (`image/png`, `image/*`, `*/*`) at deployment.
+pub(crate) fn is_binary(target: &Target, request: &Request) -> bool {
+    let Some(media) = super::header(request, "content-type").and_then(|c| c.split(';').next())
+    else {
+        return false;
+    };
+    let media = media.trim().to_ascii_lowercase();
+    let (kind, _) = media.split_once('/').unwrap_or((&media, ""));
+    target.deployment.api["binaryMediaTypes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|t| t.replace("~1", "/").to_ascii_lowercase())
+        .any(|t| t == media || t == "*/*" || t.strip_suffix("/*") == Some(kind))
 }
 
 /// `AWS_PROXY`: the event to the function, its answer to the client.

@@ -514,3 +514,66 @@ fn proxy_request_cost() {
     let us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
     println!("resolve + run (Lambda proxy, fake function): {us:.1} µs per request");
 }
+
+#[test]
+fn binary_media_types_base64_the_proxy_body_from_the_deployment_on() {
+    let svc = service();
+    let id = deployed(&svc, lambda_proxy());
+    ok(
+        &svc,
+        "UpdateRestApi",
+        json!({"restApiId": id, "patchOperations": [{"op": "add", "path": "/binaryMediaTypes/image~1*"}]}),
+    );
+    let f = Fake::answering(json!({"statusCode": 200, "body": ""}));
+    let mut req = request("GET", "/items/1", "");
+    req.headers
+        .push(("Content-Type".into(), "image/png".into()));
+    req.body = b"png".to_vec();
+    run(&svc, &id, "prod", &req, &f);
+    assert_eq!(
+        f.seen.lock()[0].2["isBase64Encoded"],
+        false,
+        "not deployed yet"
+    );
+    ok(
+        &svc,
+        "CreateDeployment",
+        json!({"restApiId": id, "stageName": "prod"}),
+    );
+    run(&svc, &id, "prod", &req, &f);
+    let seen = f.seen.lock();
+    assert_eq!(
+        (
+            seen[1].2["isBase64Encoded"].clone(),
+            seen[1].2["body"].clone()
+        ),
+        (json!(true), json!("cG5n"))
+    );
+}
+
+#[test]
+fn a_disabled_default_endpoint_is_forbidden_once_deployed() {
+    let svc = service();
+    let id = deployed(&svc, json!({"type": "MOCK"}));
+    ok(
+        &svc,
+        "UpdateRestApi",
+        json!({"restApiId": id, "patchOperations": [{"op": "replace", "path": "/disableExecuteApiEndpoint", "value": "true"}]}),
+    );
+    ok(
+        &svc,
+        "CreateDeployment",
+        json!({"restApiId": id, "stageName": "prod"}),
+    );
+    let r = run(
+        &svc,
+        &id,
+        "prod",
+        &request("GET", "/items/1", ""),
+        &Fake::answering(json!({})),
+    );
+    assert_eq!(
+        (r.status, r.body.as_slice()),
+        (403, &br#"{"message":"Forbidden"}"#[..])
+    );
+}
