@@ -162,6 +162,7 @@ def test_health_endpoints(gureum):
             # No cache cluster yet: their node addresses appear here.
             "elasticache": {},
             "execute_api_v2": f"http://API_ID.execute-api.localhost:{gureum.port}",
+            "execute_api": f"http://API_ID.execute-api.localhost:{gureum.port}/STAGE/PATH",
         }
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]

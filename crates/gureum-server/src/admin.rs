@@ -149,6 +149,9 @@ fn health(state: &AppState) -> AdminResponse {
             "execute_api_v2": state.endpoint.get().map(|a| format!(
                 "http://API_ID.execute-api.localhost:{}", a.port()
             )),
+            "execute_api": state.endpoint.get().map(|a| format!(
+                "http://API_ID.execute-api.localhost:{}/STAGE/PATH", a.port()
+            )),
         });
         // Left open: cache nodes come and go, so their addresses are
         // appended on every call (below).

@@ -299,6 +299,20 @@ async fn handle_request(
         outcome.operation = "Invoke".into();
         return crate::execute_api_v2::serve(state, parts, body, remote, target).await;
     }
+    // REST API invoke URLs (by host or `/_aws/execute-api/`); an id that
+    // is not a REST API falls through.
+    let body = match crate::execute_api::invoke_target(host, raw_path) {
+        Some(t) if matches!(signing_service, None | Some("execute-api")) => {
+            match crate::execute_api::serve(state, parts, body, remote, t).await {
+                Ok(r) => {
+                    (outcome.service, outcome.operation) = ("execute-api".into(), "Invoke".into());
+                    return r;
+                }
+                Err(body) => body,
+            }
+        }
+        _ => body,
+    };
     let vhost_bucket = match signing_service {
         None | Some("s3") => route::virtual_host_bucket(host),
         _ => None,

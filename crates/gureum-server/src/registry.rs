@@ -49,6 +49,8 @@ pub struct Registry {
     /// API Gateway v2, whose APIs the data plane serves
     /// (`execute_api_v2.rs`).
     pub apigatewayv2: Arc<gureum_apigatewayv2::ApiGatewayV2Service>,
+    /// API Gateway, whose REST APIs' invoke URLs the pipeline serves.
+    pub apigateway: Arc<gureum_apigateway::ApigatewayService>,
 }
 
 impl Registry {
@@ -177,12 +179,18 @@ impl Registry {
             store.clone(),
         ));
         let apigatewayv2 = Arc::new(gureum_apigatewayv2::ApiGatewayV2Service::new(store.clone()));
+        // API Gateway's invoke URLs are served by `execute_api.rs`.
+        let apigateway = Arc::new(gureum_apigateway::ApigatewayService::with_functions(
+            store.clone(),
+            Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
+        ));
         let list: Vec<Arc<dyn Service>> = vec![
             elasticache.clone(),
             apigatewayv2.clone(),
             Arc::new(gureum_apigatewayv2::management::ManagementService::new(
                 apigatewayv2.clone(),
             )),
+            apigateway.clone(),
             cloudwatch.clone(),
             events.clone(),
             iam.clone(),
@@ -226,6 +234,7 @@ impl Registry {
             elasticache,
             logs,
             apigatewayv2,
+            apigateway,
         }
     }
 
