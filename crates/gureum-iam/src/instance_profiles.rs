@@ -230,3 +230,16 @@ impl IamService {
         Ok(list_output("InstanceProfiles", page))
     }
 }
+
+impl IamService {
+    /// The ARN of the role in the instance profile `profile` (its name or
+    /// ARN) of `account`, for EC2's metadata service; `None` when the
+    /// profile does not exist or holds no role.
+    pub fn instance_profile_role_arn(&self, account: &str, profile: &str) -> Option<String> {
+        let name = profile.rsplit('/').next().unwrap_or(profile);
+        let p = self.load_instance_profile(account, name).ok()?;
+        let role = p.roles.first()?;
+        let r = self.roles.get(&key(account, role)).ok().flatten()?;
+        Some(crate::roles::role_arn(account, &r))
+    }
+}

@@ -143,6 +143,7 @@ fn health(state: &AppState) -> AdminResponse {
             "s3_website": state.endpoint.get().map(|a| format!(
                 "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
             )),
+            "ec2_instances": state.registry.instances.status(),
         });
         format!(
             r#""services":{},"operations":{},"endpoints":{endpoints}"#,

@@ -26,6 +26,7 @@ pub mod budget;
 pub mod config;
 pub mod conn;
 pub mod gunzip;
+pub mod instances_wiring;
 pub mod lambda_sources;
 mod panic_guard;
 pub mod pipeline;

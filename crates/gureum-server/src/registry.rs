@@ -41,6 +41,10 @@ pub struct Registry {
     pub lambda: Arc<gureum_lambda::LambdaService>,
     /// S3, for CORS preflights and headers at the HTTP layer.
     pub s3: Arc<gureum_s3::S3Service>,
+    /// EC2, booting its stored running instances on the ticker.
+    pub ec2: Arc<gureum_ec2::Ec2Service>,
+    /// Where EC2 instances run: configured and stopped with the server.
+    pub instances: gureum_instances::Host,
 }
 
 impl Registry {
@@ -131,9 +135,13 @@ impl Registry {
             store.clone(),
             encryptor("ssm"),
         ));
-        let ec2 = gureum_ec2::Ec2Service::new(store.clone())
-            .with_events(service_events.clone())
-            .with_parameters(ssm.clone());
+        let instances = crate::instances_wiring::host(&iam, &sts, clock);
+        let ec2 = Arc::new(
+            gureum_ec2::Ec2Service::new(store.clone())
+                .with_events(service_events.clone())
+                .with_parameters(ssm.clone())
+                .with_host(Arc::new(instances.clone())),
+        );
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let s3 = Arc::new(
             gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
@@ -152,7 +160,7 @@ impl Registry {
             sts,
             dynamodb.clone(),
             Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone())),
-            Arc::new(ec2),
+            ec2.clone(),
             kms.clone(),
             lambda.clone(),
             logs,
@@ -186,6 +194,8 @@ impl Registry {
             sqs,
             lambda,
             s3,
+            ec2,
+            instances,
         }
     }
 

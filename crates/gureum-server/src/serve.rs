@@ -126,6 +126,11 @@ impl Server {
                 .lambda
                 .set_endpoint(format!("http://{}", SocketAddr::new(host, bound.port())));
         }
+        let bound = state.endpoint.get().copied();
+        state
+            .registry
+            .instances
+            .configure(state.data_dir.as_deref(), bound);
         Ok(Server {
             listener,
             state: Arc::new(state),
@@ -200,6 +205,8 @@ impl Server {
         // No function process outlives the server.
         let lambda = self.state.registry.lambda.clone();
         let _ = tokio::task::spawn_blocking(move || lambda.shutdown()).await;
+        let instances = self.state.registry.instances.clone();
+        let _ = tokio::task::spawn_blocking(move || instances.shutdown()).await;
     }
 }
 
@@ -244,6 +251,7 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.lambda.poll_event_sources();
             // S3 lifecycle rules on the same clock (free without rules).
             state.registry.s3.run_lifecycle(&state.clock);
+            state.registry.ec2.sync_host(&state.clock);
         })
         .await;
     }

@@ -4,7 +4,9 @@
 //! interfaces).
 
 pub mod address_associations;
+mod boot;
 pub mod create_image;
+pub mod host;
 pub mod image_parameters;
 pub mod instance_events;
 pub mod instances;
