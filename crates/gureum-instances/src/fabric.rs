@@ -15,7 +15,9 @@
 //!
 //! Nothing here can send a packet off the machine: the host gets only
 //! `/32` routes to public addresses of the configured range, through an
-//! interface Gureum created; the router namespace has no default route
+//! interface Gureum created, and an `unreachable` route for the rest of
+//! the range (so a client's packet to an address no instance holds is
+//! refused at once instead of taking the default route out); the router namespace has no default route
 //! (it knows its subnets, its instances' public addresses and the host's
 //! link address, nothing else) and nothing NATs to the host's uplink.
 //! Every name carries the data directory's tag, so a restart finds and
@@ -141,6 +143,36 @@ pub fn nth_address(cidr: &str, n: u32) -> Option<(String, u32)> {
     Some((std::net::Ipv4Addr::from(base + n).to_string(), bits))
 }
 
+/// Runs `ip [-n NS] -batch -` over `lines` (one `ip` process for many
+/// changes: a boot is a handful of processes, not dozens).
+pub fn batch(ns: Option<&str>, lines: &[String]) -> Result<(), String> {
+    use std::io::Write;
+    let mut cmd = Command::new("ip");
+    if let Some(ns) = ns {
+        cmd.args(["-n", ns]);
+    }
+    let mut child = cmd
+        .args(["-batch", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("ip: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(lines.join("\n").as_bytes());
+    }
+    let out = child.wait_with_output().map_err(|e| format!("ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip -batch ({}): {}",
+            ns.unwrap_or("host"),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
 /// Makes the VPC's router namespace, its bridge and its link to the host
 /// (idempotent).
 pub fn ensure_vpc(names: &Names, vpc_id: &str) -> Result<(), String> {
@@ -150,55 +182,31 @@ pub fn ensure_vpc(names: &Names, vpc_id: &str) -> Result<(), String> {
     }
     ip(&["netns", "add", &ns])?;
     let host = names.host_link(vpc_id);
-    ip(&["-n", &ns, "link", "set", "lo", "up"])?;
-    // The metadata service answers here for the whole VPC.
-    ip(&[
-        "-n",
-        &ns,
-        "addr",
-        "add",
-        &format!("{IMDS_IP}/32"),
-        "dev",
-        "lo",
-    ])?;
-    ip(&[
-        "-n",
-        &ns,
-        "addr",
-        "add",
-        &format!("{DNS_IP}/32"),
-        "dev",
-        "lo",
-    ])?;
-    ip(&["-n", &ns, "link", "add", "br0", "type", "bridge"])?;
-    ip(&["-n", &ns, "link", "set", "br0", "up"])?;
     // The link is made inside the namespace, its host end moved out, so
-    // a failure halfway leaves nothing on the host.
-    ip(&[
-        "-n", &ns, "link", "add", "up0", "type", "veth", "peer", "name", &host,
-    ])?;
-    ip(&["-n", &ns, "link", "set", &host, "netns", "1"])?;
-    ip(&[
-        "-n",
-        &ns,
-        "addr",
-        "add",
-        &format!("{ROUTER_LINK_IP}/32"),
-        "dev",
-        "up0",
-    ])?;
-    ip(&["-n", &ns, "link", "set", "up0", "up"])?;
-    ip(&[
-        "-n",
-        &ns,
-        "route",
-        "add",
-        &format!("{HOST_LINK_IP}/32"),
-        "dev",
-        "up0",
-    ])?;
-    ip(&["addr", "add", &format!("{HOST_LINK_IP}/32"), "dev", &host])?;
-    ip(&["link", "set", &host, "up"])?;
+    // a failure halfway leaves nothing on the host. The router holds the
+    // metadata service's and the resolver's addresses for the whole VPC.
+    batch(
+        Some(&ns),
+        &[
+            "link set lo up".into(),
+            format!("addr add {IMDS_IP}/32 dev lo"),
+            format!("addr add {DNS_IP}/32 dev lo"),
+            "link add br0 type bridge".into(),
+            "link set br0 up".into(),
+            format!("link add up0 type veth peer name {host}"),
+            format!("link set {host} netns 1"),
+            format!("addr add {ROUTER_LINK_IP}/32 dev up0"),
+            "link set up0 up".into(),
+            format!("route add {HOST_LINK_IP}/32 dev up0"),
+        ],
+    )?;
+    batch(
+        None,
+        &[
+            format!("addr add {HOST_LINK_IP}/32 dev {host}"),
+            format!("link set {host} up"),
+        ],
+    )?;
     run(
         "ip",
         &[
@@ -214,8 +222,9 @@ pub fn ensure_vpc(names: &Names, vpc_id: &str) -> Result<(), String> {
 }
 
 /// Makes the instance's namespace and plugs it into its VPC's bridge
-/// (idempotent), then sets its addresses: the private one, the public
-/// one when it has one (routed by [`route_public`]).
+/// (idempotent), then sets its addresses: the private one, and the
+/// public one with its routes from the host and the router when it has
+/// one.
 pub fn plug_instance(
     names: &Names,
     spec: &gureum_ec2::compute::host::BootSpec,
@@ -224,80 +233,49 @@ pub fn plug_instance(
     let vpc = names.vpc_ns(&spec.vpc_id);
     let ns = names.instance_ns(&spec.instance_id);
     let (gateway, bits) = nth_address(&spec.subnet_cidr, 1).ok_or("bad subnet CIDR")?;
+    let mut router = Vec::new();
     if !ns_exists(&ns) {
         ip(&["netns", "add", &ns])?;
         let port = router_port(&spec.instance_id);
-        ip(&[
-            "-n", &vpc, "link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns", &ns,
-        ])?;
-        ip(&["-n", &vpc, "link", "set", &port, "master", "br0"])?;
-        ip(&["-n", &vpc, "link", "set", &port, "up"])?;
-        ip(&["-n", &ns, "link", "set", "lo", "up"])?;
+        router.extend([
+            format!("link add {port} type veth peer name eth0 netns {ns}"),
+            format!("link set {port} master br0"),
+            format!("link set {port} up"),
+        ]);
     }
     // The VPC router answers at each subnet's first address.
-    ip_quiet(&[
-        "-n",
-        &vpc,
-        "addr",
-        "add",
-        &format!("{gateway}/{bits}"),
-        "dev",
-        "br0",
-    ]);
-    ip(&["-n", &ns, "link", "set", "eth0", "address", &spec.mac])?;
-    ip(&["-n", &ns, "addr", "flush", "dev", "eth0"])?;
-    ip(&[
-        "-n",
-        &ns,
-        "addr",
-        "add",
-        &format!("{}/{bits}", spec.private_ip),
-        "dev",
-        "eth0",
-    ])?;
-    ip(&["-n", &ns, "link", "set", "eth0", "up"])?;
+    router.push(format!("addr replace {gateway}/{bits} dev br0"));
+    let mut inside = vec![
+        "link set lo up".to_string(),
+        format!("link set eth0 address {}", spec.mac),
+        "addr flush dev eth0".into(),
+        format!("addr add {}/{bits} dev eth0", spec.private_ip),
+        "link set eth0 up".into(),
+    ];
     // The rest of the VPC is on the same bridge; everything else goes to
     // the router, which has no way out.
     if !spec.vpc_cidr.is_empty() && spec.vpc_cidr != spec.subnet_cidr {
-        ip_quiet(&["-n", &ns, "route", "replace", &spec.vpc_cidr, "dev", "eth0"]);
+        inside.push(format!("route replace {} dev eth0", spec.vpc_cidr));
     }
-    ip(&[
-        "-n", &ns, "route", "replace", "default", "via", &gateway, "dev", "eth0",
-    ])?;
+    inside.push(format!("route replace default via {gateway} dev eth0"));
+    let mut host = Vec::new();
+    if let Some(public) = &spec.public_ip {
+        inside.push(format!("addr add {public}/32 dev eth0"));
+        router.push(format!(
+            "route replace {public}/32 via {} dev br0",
+            spec.private_ip
+        ));
+        host.push(format!(
+            "route replace {public}/32 via {ROUTER_LINK_IP} dev {} onlink src {HOST_LINK_IP}",
+            names.host_link(&spec.vpc_id)
+        ));
+    }
+    batch(Some(&vpc), &router)?;
+    batch(Some(&ns), &inside)?;
+    if !host.is_empty() {
+        batch(None, &host)?;
+    }
     Ok(())
-}
-
-/// Routes the instance's public address to it, from the host and the
-/// router.
-pub fn route_public(names: &Names, spec: &gureum_ec2::compute::host::BootSpec, public: &str) {
-    let ns = names.instance_ns(&spec.instance_id);
-    let vpc = names.vpc_ns(&spec.vpc_id);
-    let host = names.host_link(&spec.vpc_id);
-    let dst = format!("{public}/32");
-    ip_quiet(&["-n", &ns, "addr", "add", &dst, "dev", "eth0"]);
-    ip_quiet(&[
-        "-n",
-        &vpc,
-        "route",
-        "replace",
-        &dst,
-        "via",
-        &spec.private_ip,
-        "dev",
-        "br0",
-    ]);
-    ip_quiet(&[
-        "route",
-        "replace",
-        &dst,
-        "via",
-        ROUTER_LINK_IP,
-        "dev",
-        &host,
-        "onlink",
-        "src",
-        HOST_LINK_IP,
-    ]);
 }
 
 /// Removes the routes to a public address (stop, terminate).
@@ -306,6 +284,39 @@ pub fn unroute_public(names: &Names, vpc_id: &str, public: &str) {
     let host = names.host_link(vpc_id);
     ip_quiet(&["route", "del", &dst, "dev", &host]);
     ip_quiet(&["-n", &names.vpc_ns(vpc_id), "route", "del", &dst]);
+}
+
+/// The metric of this Gureum's `unreachable` route for the public range
+/// (its own, so two Gureums' routes are two routes).
+fn guard_metric(names: &Names) -> String {
+    (0x10000 + u32::from_str_radix(&names.tag[..4], 16).unwrap_or(0)).to_string()
+}
+
+/// Makes the public range `unreachable` on the host: an address no
+/// instance holds (yet, or any more) is refused at once instead of
+/// following the default route off the machine. The instances' own `/32`
+/// routes are more specific.
+pub fn guard_public_range(names: &Names, cidr: &str) {
+    ip_quiet(&[
+        "route",
+        "replace",
+        "unreachable",
+        cidr,
+        "metric",
+        &guard_metric(names),
+    ]);
+}
+
+/// Removes [`guard_public_range`]'s route.
+pub fn unguard_public_range(names: &Names, cidr: &str) {
+    ip_quiet(&[
+        "route",
+        "del",
+        "unreachable",
+        cidr,
+        "metric",
+        &guard_metric(names),
+    ]);
 }
 
 /// Kills every process left in namespace `ns` and deletes it.

@@ -106,6 +106,7 @@ impl Host {
         let mode = detect(&names);
         if mode == Mode::Namespaces {
             fabric::remove_all(&names);
+            fabric::guard_public_range(&names, &gureum_ec2::vpc::addresses::public_ip_range_cidr());
         }
         let _ = self.inner.config.set(Config {
             names,
@@ -224,7 +225,10 @@ fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
         match job {
             Job::Boot(spec) => {
                 let id = spec.instance_id.clone();
-                if let Err(e) = boot(inner, config, spec) {
+                let started = std::time::Instant::now();
+                let result = boot(inner, config, spec);
+                tracing::info!(target: "gureum", "instance {id} boot steps took {} ms", started.elapsed().as_millis());
+                if let Err(e) = result {
                     tracing::warn!(target: "gureum", "instance {id} did not boot: {e}");
                     append_console(
                         &config.root.join(&id),
@@ -257,6 +261,10 @@ fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
                     imds.stop();
                 }
                 fabric::remove_all(&config.names);
+                fabric::unguard_public_range(
+                    &config.names,
+                    &gureum_ec2::vpc::addresses::public_ip_range_cidr(),
+                );
                 let _ = done.send(());
                 return;
             }
@@ -290,9 +298,6 @@ fn boot(inner: &Inner, config: &Config, spec: BootSpec) -> Result<(), String> {
     }
     let names = &config.names;
     fabric::plug_instance(names, &spec)?;
-    if let Some(public) = &spec.public_ip {
-        fabric::route_public(names, &spec, public);
-    }
     let dir = config.root.join(&id);
     let endpoint = match config.gureum {
         Some(g) => format!("http://{}:{}", fabric::IMDS_IP, g.port()),

@@ -62,15 +62,14 @@ fn items(lines: &[&str]) -> Vec<Vec<String>> {
     for l in lines {
         let ind = indent_of(l);
         let t = l.trim_start();
-        if t.starts_with("- ") || *t == *"-" {
-            if dash_indent.is_none() || dash_indent == Some(ind) {
-                dash_indent = Some(ind);
-                let rest = t.trim_start_matches('-');
-                let rest = rest.strip_prefix(' ').unwrap_or(rest);
-                // The item's own lines keep the column after the dash.
-                out.push(vec![format!("{}{rest}", " ".repeat(ind + 2))]);
-                continue;
-            }
+        let is_item = t.starts_with("- ") || t == "-";
+        if is_item && (dash_indent.is_none() || dash_indent == Some(ind)) {
+            dash_indent = Some(ind);
+            let rest = t.trim_start_matches('-');
+            let rest = rest.strip_prefix(' ').unwrap_or(rest);
+            // The item's own lines keep the column after the dash.
+            out.push(vec![format!("{}{rest}", " ".repeat(ind + 2))]);
+            continue;
         }
         if let Some(last) = out.last_mut() {
             last.push(l.to_string());
