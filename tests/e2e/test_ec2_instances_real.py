@@ -208,6 +208,89 @@ def test_the_role_credentials_from_inside_are_the_assumed_role(gureum, launched)
     assert arn.endswith(f":assumed-role/web-role/{launched['id']}"), arn
 
 
+CLOUD_CONFIG = """#cloud-config
+write_files:
+  - path: /home/ec2-user/cc.txt
+    permissions: '0644'
+    content: |
+      written by cloud-config
+runcmd:
+  - echo runcmd-ran > /var/log/runcmd.txt
+  - [sh, -c, "echo CLOUD-CONFIG-MARKER"]
+"""
+
+
+def wait_console(ec2, iid, text, deadline_s=15):
+    start = time.monotonic()
+    while time.monotonic() - start < deadline_s:
+        out = ec2.get_console_output(InstanceId=iid).get("Output", "")
+        if text in out:
+            return out
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} never appeared in {iid}'s console")
+
+
+def test_instances_of_one_vpc_reach_each_other_and_cloud_config_runs_and_reboot_keeps_it_once(
+    ec2, launched, prefix
+):
+    first = ec2.describe_instances(InstanceIds=[launched["id"]])["Reservations"][0]["Instances"][0]
+    second = ec2.run_instances(
+        ImageId=first["ImageId"], MinCount=1, MaxCount=1, InstanceType="t3.micro", KeyName="real-key",
+        SubnetId=first["SubnetId"], UserData=CLOUD_CONFIG,
+    )["Instances"][0]
+    iid, private = second["InstanceId"], second["PrivateIpAddress"]
+    try:
+        wait_console(ec2, iid, "user data finished")
+        # From inside the first instance, over the VPC's bridge.
+        p = in_ns(
+            launched["ns"], "ssh", "-i", launched["key"], "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+            f"ec2-user@{private}", "cat ~/cc.txt /var/log/runcmd.txt",
+        )
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.splitlines() == ["written by cloud-config", "runcmd-ran"]
+        assert "CLOUD-CONFIG-MARKER" in ec2.get_console_output(InstanceId=iid)["Output"]
+        # Reboot: new processes, user data not run again.
+        before = set(ns_pids(prefix + iid))
+        ec2.reboot_instances(InstanceIds=[iid])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            now = set(ns_pids(prefix + iid))
+            if now and not (now & before):
+                break
+            time.sleep(0.1)
+        assert now and not (now & before)
+        out = wait_console(ec2, iid, "running 'init'")
+        assert out.count("running user data") == 1
+    finally:
+        ec2.terminate_instances(InstanceIds=[iid])
+
+
+def test_records_only_mode_is_reported_and_launches_nothing(tmp_path):
+    from conftest import GureumServer
+
+    os.environ["GUREUM_INSTANCES_RECORDS_ONLY"] = "1"
+    server = GureumServer()
+    try:
+        server.start()
+    finally:
+        del os.environ["GUREUM_INSTANCES_RECORDS_ONLY"]
+    try:
+        with urllib.request.urlopen(server.endpoint + "/_gureum/health") as r:
+            status = json.load(r)["endpoints"]["ec2_instances"]
+        assert status == {"mode": "records-only", "reason": "GUREUM_INSTANCES_RECORDS_ONLY is set"}
+        ec2 = server.client("ec2")
+        images = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
+        image = [i for i in images if i["Architecture"] == "x86_64"][0]["ImageId"]
+        iid = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0][
+            "InstanceId"
+        ]
+        time.sleep(0.5)
+        assert not [n for n in netns_names() if n.endswith(iid)]
+    finally:
+        server.close()
+
+
 def test_stop_kills_the_processes_and_start_keeps_the_files(ec2, launched):
     key = launched["key"]
     assert ssh(key, launched["ip"], "echo kept > ~/stop-start.txt").returncode == 0

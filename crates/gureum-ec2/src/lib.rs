@@ -151,9 +151,14 @@ impl Ec2Service {
         self.instances.clear();
     }
 
-    /// After a reset or an import (`reset` of the operations table).
+    /// After a reset or an import (`reset` of the operations table): the
+    /// host's instances go too, and the next tick boots what an import
+    /// says runs.
     fn reset(&self) {
         self.reset_caches();
+        self.seams.host.discard_all();
+        self.host_synced
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn describe_regions(&self, ctx: &RequestContext, input: Value) -> OpResult {

@@ -56,6 +56,7 @@ enum Job {
     Halt(String),
     Reboot(BootSpec),
     Discard(String),
+    DiscardAll,
     Shutdown(mpsc::Sender<()>),
 }
 
@@ -179,6 +180,10 @@ impl InstanceHost for Host {
         self.send(Job::Discard(instance_id.to_string()));
     }
 
+    fn discard_all(&self) {
+        self.send(Job::DiscardAll);
+    }
+
     fn console(&self, instance_id: &str) -> Option<String> {
         let c = self.inner.config.get()?;
         sandbox::console(&c.root.join(instance_id))
@@ -244,12 +249,13 @@ fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
                     tracing::warn!(target: "gureum", "instance {id} did not reboot: {e}");
                 }
             }
-            Job::Discard(id) => {
-                halt(inner, config, &id);
-                inner.instances.lock().remove(&id);
-                inner.specs.write().remove(&id);
-                fabric::delete_ns(&config.names.instance_ns(&id));
-                let _ = std::fs::remove_dir_all(config.root.join(&id));
+            Job::Discard(id) => discard(inner, config, &id),
+            Job::DiscardAll => {
+                let ids: Vec<String> = inner.instances.lock().keys().cloned().collect();
+                for id in ids {
+                    discard(inner, config, &id);
+                }
+                let _ = std::fs::remove_dir_all(&config.root);
             }
             Job::Shutdown(done) => {
                 let ids: Vec<String> = inner.instances.lock().keys().cloned().collect();
@@ -270,6 +276,15 @@ fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
             }
         }
     }
+}
+
+/// Halts the instance and removes its namespace and directory.
+fn discard(inner: &Inner, config: &Config, id: &str) {
+    halt(inner, config, id);
+    inner.instances.lock().remove(id);
+    inner.specs.write().remove(id);
+    fabric::delete_ns(&config.names.instance_ns(id));
+    let _ = std::fs::remove_dir_all(config.root.join(id));
 }
 
 fn append_console(dir: &Path, line: &str) {

@@ -79,6 +79,9 @@ pub trait InstanceHost: Send + Sync {
     fn reboot(&self, spec: BootSpec);
     /// Removes everything it made for the instance (terminate).
     fn discard(&self, instance_id: &str);
+    /// Removes everything it made for every instance (the store's EC2
+    /// state was reset: no instance is left to run).
+    fn discard_all(&self);
     /// The instance's console (boot messages, user data output), if the
     /// host keeps one.
     fn console(&self, instance_id: &str) -> Option<String>;
@@ -96,6 +99,7 @@ impl InstanceHost for RecordsOnly {
     fn halt(&self, _instance_id: &str) {}
     fn reboot(&self, _spec: BootSpec) {}
     fn discard(&self, _instance_id: &str) {}
+    fn discard_all(&self) {}
     fn console(&self, _instance_id: &str) -> Option<String> {
         None
     }
