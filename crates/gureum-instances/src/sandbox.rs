@@ -163,19 +163,14 @@ pub fn prepare(dir: &Path, spec: &BootSpec, endpoint: &str) -> Result<PathBuf, S
     }
     let host_key = dir.join("ssh/ssh_host_ed25519_key");
     if !host_key.exists() {
-        crate::fabric::run(
-            "ssh-keygen",
-            &[
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                &spec.hostname,
-                "-f",
-                &host_key.to_string_lossy(),
-            ],
+        // Made in-process: an `ssh-keygen` would cost a process per boot.
+        let (private, public) =
+            gureum_ec2::compute::key_pairs::new_ed25519_openssh(&format!("root@{}", spec.hostname));
+        write(&host_key, &private)?;
+        set_mode(&host_key, 0o600);
+        write(
+            &dir.join("ssh/ssh_host_ed25519_key.pub"),
+            &format!("{public}\n"),
         )?;
     }
     write(
@@ -201,15 +196,15 @@ pub fn prepare(dir: &Path, spec: &BootSpec, endpoint: &str) -> Result<PathBuf, S
             }
         }
     }
-    let script = boot_script(dir, spec, user);
+    let script = boot_script(dir, spec);
     let path = dir.join("boot.sh");
     write(&path, &script)?;
     Ok(path)
 }
 
-/// The init script: hostname, the binds, user data once, then the SSH
-/// server in the foreground (it becomes PID 1 and the parent of strays).
-fn boot_script(dir: &Path, spec: &BootSpec, user: &str) -> String {
+/// The init script: hostname, the binds sshd needs, the SSH server, the
+/// other binds, user data once; then it stays as PID 1.
+fn boot_script(dir: &Path, spec: &BootSpec) -> String {
     let d = userdata::quote(&dir.to_string_lossy());
     let sshd = sshd()
         .map(|p| p.to_string_lossy().to_string())
@@ -222,12 +217,17 @@ mount --bind {d} /mnt
 D=/mnt
 log() {{ echo "$*" >> "$D/console.log"; }}
 hostname {host}
-for f in passwd group shadow hosts resolv.conf; do mount --bind "$D/etc/$f" "/etc/$f"; done
-mkdir -p /home/{user} "$D/home"
+# What sshd needs first (mounts apply to the whole namespace, so what is
+# bound after it starts is seen by its sessions too).
+for f in passwd group shadow; do mount --bind "$D/etc/$f" "/etc/$f"; done
 mount --bind "$D/home" /home
+mkdir -p /run/sshd
+if [ -n "{sshd}" ]; then
+  {sshd} -D -e -f "$D/ssh/sshd_config" 2>> "$D/var/log/sshd.log" &
+fi
+for f in hosts resolv.conf; do mount --bind "$D/etc/$f" "/etc/$f"; done
 mount --bind "$D/var/log" /var/log
 mount --bind "$D/tmp" /tmp
-mkdir -p /run/sshd
 log "cloud-init[1]: Cloud-init (Gureum) running 'init' on {host}"
 if [ ! -e "$D/state/user-data-done" ]; then
   touch "$D/state/user-data-done"
@@ -237,10 +237,8 @@ if [ ! -e "$D/state/user-data-done" ]; then
     (cd / && HOME=/root "$D/user-data" >> "$D/console.log" 2>&1; log "cloud-init[1]: user data finished ($?)") &
   fi
 fi
-if [ -n "{sshd}" ]; then
-  exec {sshd} -D -e -f "$D/ssh/sshd_config" 2>> "$D/var/log/sshd.log"
-fi
-exec sleep infinity
+# PID 1 stays and reaps what is orphaned to it.
+while :; do wait; sleep 1; done
 "#,
         host = spec.hostname,
     )
