@@ -168,7 +168,7 @@ def test_console_output_carries_the_user_data_output(ec2, launched):
     assert "running user data" in out
 
 
-def test_imdsv2_token_flow_answers_and_imdsv1_is_refused_with_401(launched):
+def test_imdsv2_token_flow_answers_and_imdsv1_is_refused_with_401(gureum, launched):
     ns = launched["ns"]
     v1 = in_ns(ns, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://169.254.169.254/latest/meta-data/instance-id")
     assert v1.stdout == "401"
@@ -192,6 +192,9 @@ def test_imdsv2_token_flow_answers_and_imdsv1_is_refused_with_401(launched):
     doc = json.loads(get("dynamic/instance-identity/document"))
     assert doc["instanceId"] == launched["id"] and doc["region"] == "us-east-1"
     assert get("meta-data/iam/security-credentials/") == "web-role"
+    info = json.loads(get("meta-data/iam/info"))
+    profile = gureum.client("iam").get_instance_profile(InstanceProfileName="web-profile")["InstanceProfile"]
+    assert (info["InstanceProfileArn"], info["InstanceProfileId"]) == (profile["Arn"], profile["InstanceProfileId"])
     creds = json.loads(get("meta-data/iam/security-credentials/web-role"))
     assert creds["Code"] == "Success" and creds["AccessKeyId"].startswith("ASIA")
 

@@ -232,14 +232,23 @@ impl IamService {
 }
 
 impl IamService {
-    /// The ARN of the role in the instance profile `profile` (its name or
-    /// ARN) of `account`, for EC2's metadata service; `None` when the
-    /// profile does not exist or holds no role.
-    pub fn instance_profile_role_arn(&self, account: &str, profile: &str) -> Option<String> {
+    /// The instance profile `profile` (its name or ARN) of `account` and
+    /// the role it holds, for EC2's metadata service: `(profile ARN,
+    /// profile id, role ARN)`; `None` when the profile does not exist or
+    /// holds no role.
+    pub fn instance_profile_role(
+        &self,
+        account: &str,
+        profile: &str,
+    ) -> Option<(String, String, String)> {
         let name = profile.rsplit('/').next().unwrap_or(profile);
         let p = self.load_instance_profile(account, name).ok()?;
         let role = p.roles.first()?;
         let r = self.roles.get(&key(account, role)).ok().flatten()?;
-        Some(crate::roles::role_arn(account, &r))
+        Some((
+            instance_profile_arn(account, &p),
+            p.instance_profile_id.clone(),
+            crate::roles::role_arn(account, &r),
+        ))
     }
 }

@@ -23,8 +23,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Finds the role of an instance profile: `(account, profile)` → role ARN.
-pub type ProfileRoles = Arc<dyn Fn(&str, &str) -> Option<String> + Send + Sync>;
+/// An instance profile and the role it holds, as IAM has them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileRole {
+    /// `arn:aws:iam::ACCT:instance-profile/NAME`.
+    pub profile_arn: String,
+    /// `AIPA…`.
+    pub profile_id: String,
+    /// The role's ARN.
+    pub role_arn: String,
+}
+
+/// Finds an instance profile and its role: `(account, profile name or
+/// ARN)`.
+pub type ProfileRoles = Arc<dyn Fn(&str, &str) -> Option<ProfileRole> + Send + Sync>;
 
 /// What the metadata service reaches beyond the instance.
 #[derive(Clone)]
@@ -220,6 +232,11 @@ fn serve(state: &State, mut conn: TcpStream) {
         return;
     }
     let (status, ctype, body) = answer(state, &spec, &req);
+    if req.method == "PUT" {
+        // The token's packets die after `HttpPutResponseHopLimit` hops
+        // (a container behind the instance is one more).
+        let _ = conn.set_ttl(spec.hop_limit.clamp(1, 64) as u32);
+    }
     respond(&mut conn, status, ctype, &body);
 }
 
@@ -333,12 +350,17 @@ fn identity_document(spec: &BootSpec) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
-/// The role the instance profile holds, by name and ARN.
-fn role(state: &State, spec: &BootSpec) -> Option<(String, String)> {
+/// The role the instance profile holds: its name and the profile.
+fn role(state: &State, spec: &BootSpec) -> Option<(String, ProfileRole)> {
     let profile = spec.iam_profile.as_deref()?;
-    let arn = (state.sources.profiles)(&spec.account, profile)?;
-    let name = arn.rsplit('/').next().unwrap_or_default().to_string();
-    Some((name, arn))
+    let found = (state.sources.profiles)(&spec.account, profile)?;
+    let name = found
+        .role_arn
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Some((name, found))
 }
 
 /// The role's credentials, reused until five minutes before they expire.
@@ -458,29 +480,22 @@ fn meta_data(state: &State, spec: &BootSpec, path: &str) -> Option<String> {
             "info\nsecurity-credentials/".into()
         }
         "iam/info" => {
-            let (_, arn) = role(state, spec)?;
-            let profile = spec.iam_profile.clone().unwrap_or_default();
-            let profile_arn = if profile.starts_with("arn:") {
-                profile
-            } else {
-                format!("arn:aws:iam::{}:instance-profile/{profile}", spec.account)
-            };
-            let _ = arn;
+            let (_, p) = role(state, spec)?;
             serde_json::to_string_pretty(&serde_json::json!({
                 "Code": "Success",
                 "LastUpdated": iso(state.sources.clock.now_millis()),
-                "InstanceProfileArn": profile_arn,
-                "InstanceProfileId": format!("AIPA{}", &spec.instance_id.trim_start_matches("i-").to_uppercase()),
+                "InstanceProfileArn": p.profile_arn,
+                "InstanceProfileId": p.profile_id,
             }))
             .ok()?
         }
         "iam/security-credentials" => role(state, spec)?.0,
         p if p.starts_with("iam/security-credentials/") => {
-            let (name, arn) = role(state, spec)?;
+            let (name, found) = role(state, spec)?;
             if p.trim_start_matches("iam/security-credentials/") != name {
                 return None;
             }
-            let c = credentials(state, spec, &arn)?;
+            let c = credentials(state, spec, &found.role_arn)?;
             serde_json::to_string_pretty(&serde_json::json!({
                 "Code": "Success",
                 "LastUpdated": iso(state.sources.clock.now_millis()),

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, OnceLock};
 
-pub use imds::{ProfileRoles, Sources};
+pub use imds::{ProfileRole, ProfileRoles, Sources};
 
 /// How instances run on this machine.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,7 +14,15 @@ pub fn host(
     let iam = iam.clone();
     gureum_instances::Host::new(gureum_instances::Sources {
         sessions: sts.clone(),
-        profiles: Arc::new(move |account, profile| iam.instance_profile_role_arn(account, profile)),
+        profiles: Arc::new(move |account, profile| {
+            iam.instance_profile_role(account, profile).map(
+                |(profile_arn, profile_id, role_arn)| gureum_instances::ProfileRole {
+                    profile_arn,
+                    profile_id,
+                    role_arn,
+                },
+            )
+        }),
         clock: clock.clone(),
     })
 }

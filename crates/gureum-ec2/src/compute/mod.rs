@@ -5,6 +5,8 @@
 
 pub mod address_associations;
 mod boot;
+#[cfg(test)]
+mod boot_tests;
 pub mod create_image;
 pub mod host;
 pub mod image_parameters;
