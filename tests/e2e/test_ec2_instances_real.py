@@ -145,6 +145,22 @@ def test_ssh_with_the_key_pair_logs_in_as_the_default_user_on_its_own_hostname(l
     assert note == "user data ran as root"
 
 
+def test_root_writes_go_to_the_instance_layer_never_to_the_host(gureum, launched):
+    marker = f"/etc/gureum-layer-{launched['id']}"
+    # As root inside the sandbox (the user data's identity).
+    ns = launched["ns"]
+    pids = sorted(int(x) for x in ns_pids(ns))
+    inside = ["nsenter", "-t", str(pids[-1]), "-m", "-p", "sh", "-c"]
+    wrote = subprocess.run([*inside, f"echo x > {marker} && cat {marker}"], capture_output=True, text=True)
+    assert wrote.stdout.strip() == "x", wrote.stderr
+    assert not os.path.exists(marker)
+    layered = os.path.join(gureum.data_dir, "instances", launched["id"], "layer", "etc", "upper", os.path.basename(marker))
+    assert os.path.exists(layered)
+    refused = subprocess.run([*inside, "mkdir /gureum-new-top-level-dir"], capture_output=True, text=True)
+    assert "Read-only file system" in refused.stderr
+    assert not os.path.exists("/gureum-new-top-level-dir")
+
+
 def test_a_key_that_is_not_the_key_pair_is_refused(launched, tmp_path):
     other = str(tmp_path / "other")
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other], check=True)

@@ -9,6 +9,9 @@
 //!   home/USER/.ssh/authorized_keys
 //!   var/log/                 bound over /var/log (cloud-init-output.log)
 //!   tmp/                     bound over /tmp
+//!   layer/DIR/upper          the writable layer over the host's /etc, /root,
+//!                            /var, /opt, /srv, /usr and /run (overlayfs);
+//!                            the rest of / is the host's, read-only
 //!   ssh/                     host keys (made at first boot), sshd_config
 //!   user-data                the script first boot runs
 //!   state/user-data-done     present once it ran
@@ -217,6 +220,14 @@ mount --bind {d} /mnt
 D=/mnt
 log() {{ echo "$*" >> "$D/console.log"; }}
 hostname {host}
+# The host's root, read-only, under a writable layer of the instance's own
+# (overlays of the directories software writes to; /etc first, the files
+# bound below go over it).
+layer() {{
+  mkdir -p "$D/layer/$1/upper" "$D/layer/$1/work"
+  mount -t overlay overlay -o "lowerdir=/$1,upperdir=$D/layer/$1/upper,workdir=$D/layer/$1/work" "/$1"
+}}
+layer etc
 # What sshd needs first (mounts apply to the whole namespace, so what is
 # bound after it starts is seen by its sessions too).
 for f in passwd group shadow; do mount --bind "$D/etc/$f" "/etc/$f"; done
@@ -225,9 +236,12 @@ mkdir -p /run/sshd
 if [ -n "{sshd}" ]; then
   {sshd} -D -e -f "$D/ssh/sshd_config" 2>> "$D/var/log/sshd.log" &
 fi
+for d in root var opt srv usr run; do [ -d "/$d" ] && layer "$d"; done
+mkdir -p /run/sshd
 for f in hosts resolv.conf; do mount --bind "$D/etc/$f" "/etc/$f"; done
 mount --bind "$D/var/log" /var/log
 mount --bind "$D/tmp" /tmp
+mount -o remount,bind,ro /
 log "cloud-init[1]: Cloud-init (Gureum) running 'init' on {host}"
 if [ ! -e "$D/state/user-data-done" ]; then
   touch "$D/state/user-data-done"
