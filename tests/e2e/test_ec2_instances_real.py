@@ -122,7 +122,7 @@ def launched(gureum, ec2, prefix):
     print(f"\nRunInstances -> SSH-ready: {ready * 1000:.0f} ms")
     yield {
         "id": inst["InstanceId"], "ip": inst["PublicIpAddress"], "private": inst["PrivateIpAddress"],
-        "key": path, "ns": prefix + inst["InstanceId"], "ready": ready,
+        "key": path, "ns": prefix + inst["InstanceId"], "ready": ready, "vpc": inst["VpcId"],
     }
     shutil.rmtree(keydir, ignore_errors=True)
 
@@ -148,9 +148,11 @@ def test_ssh_with_the_key_pair_logs_in_as_the_default_user_on_its_own_hostname(l
 def test_root_writes_go_to_the_instance_layer_never_to_the_host(gureum, launched):
     marker = f"/etc/gureum-layer-{launched['id']}"
     # As root inside the sandbox (the user data's identity).
-    ns = launched["ns"]
-    pids = sorted(int(x) for x in ns_pids(ns))
-    inside = ["nsenter", "-t", str(pids[-1]), "-m", "-p", "sh", "-c"]
+    # The instance's sshd is inside its mount namespace (`unshare`, also in
+    # the network namespace, is not).
+    sshd = [p for p in ns_pids(launched["ns"]) if "sshd_config" in open(f"/proc/{p}/cmdline").read()]
+    assert sshd
+    inside = ["nsenter", "-t", sshd[0], "-m", "-p", "sh", "-c"]
     wrote = subprocess.run([*inside, f"echo x > {marker} && cat {marker}"], capture_output=True, text=True)
     assert wrote.stdout.strip() == "x", wrote.stderr
     assert not os.path.exists(marker)
@@ -333,7 +335,7 @@ def test_a_restart_of_gureum_boots_the_running_instance_again(gureum, launched):
     assert out.count("USER-DATA-MARKER done") == 1
 
 
-def test_terminate_leaves_no_process_namespace_route_or_directory(gureum, ec2, launched):
+def test_terminate_leaves_no_process_namespace_route_or_directory(gureum, ec2, launched, prefix):
     ec2.terminate_instances(InstanceIds=[launched["id"]])
     wait_state(ec2, launched["id"], "terminated")
     deadline = time.monotonic() + 10
@@ -344,6 +346,10 @@ def test_terminate_leaves_no_process_namespace_route_or_directory(gureum, ec2, l
     assert launched["id"] not in ps
     assert subprocess.run(["ip", "route", "show", launched["ip"]], capture_output=True, text=True).stdout == ""
     assert not os.path.exists(os.path.join(gureum.data_dir, "instances", launched["id"]))
+    # Its port on the VPC's bridge went with its namespace.
+    ports = subprocess.run(["ip", "-n", prefix + launched["vpc"], "-o", "link"], capture_output=True, text=True)
+    assert ports.returncode == 0 and "br0" in ports.stdout
+    assert "v" + launched["id"][-12:] not in ports.stdout
 
 
 def test_stopping_gureum_removes_every_namespace_and_interface(gureum, prefix):

@@ -41,6 +41,8 @@ struct Config {
     root: PathBuf,
     gureum: Option<SocketAddr>,
     mode: Mode,
+    /// The directory to remove at shutdown when Gureum keeps no data.
+    ephemeral: Option<PathBuf>,
 }
 
 /// One instance the host knows.
@@ -99,8 +101,16 @@ impl Host {
     /// keeps no data); `gureum` is the API every instance reaches at
     /// `169.254.169.254:PORT`.
     pub fn configure(&self, data_dir: Option<&Path>, gureum: Option<SocketAddr>) {
+        // Without a data directory, a directory of this host's own (its
+        // tag, and so its namespaces, then differ from any other Gureum's
+        // in this process), removed at shutdown.
+        let ephemeral = data_dir.is_none();
         let base = data_dir.map(Path::to_path_buf).unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("gureum-instances-{}", std::process::id()))
+            std::env::temp_dir().join(format!(
+                "gureum-instances-{}-{:08x}",
+                std::process::id(),
+                rand::random::<u32>()
+            ))
         });
         let root = base.join("instances");
         let names = Names::for_dir(&base);
@@ -114,6 +124,7 @@ impl Host {
             root,
             gureum,
             mode,
+            ephemeral: ephemeral.then_some(base),
         });
         let (tx, rx) = mpsc::channel();
         *self.inner.jobs.lock() = Some(tx);
@@ -271,6 +282,9 @@ fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
                     &config.names,
                     &gureum_ec2::vpc::addresses::public_ip_range_cidr(),
                 );
+                if let Some(dir) = &config.ephemeral {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
                 let _ = done.send(());
                 return;
             }
