@@ -243,8 +243,10 @@ pub fn plug_instance(
             format!("link set {port} up"),
         ]);
     }
-    // The VPC router answers at each subnet's first address.
+    // The VPC router answers at each subnet's first address; a reused
+    // private address may have a new MAC.
     router.push(format!("addr replace {gateway}/{bits} dev br0"));
+    router.push(format!("neigh flush to {} dev br0", spec.private_ip));
     let mut inside = vec![
         "link set lo up".to_string(),
         format!("link set eth0 address {}", spec.mac),
