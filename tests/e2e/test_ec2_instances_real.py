@@ -85,6 +85,15 @@ def ns_pids(ns):
     return p.stdout.split()
 
 
+def cmdline(pid):
+    """A process's command line ("" once it has exited: the init's `sleep`s come and go)."""
+    try:
+        with open(f"/proc/{pid}/cmdline") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def netns_names():
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     return [line.split()[0] for line in out.splitlines() if line.strip()]
@@ -150,7 +159,7 @@ def test_root_writes_go_to_the_instance_layer_never_to_the_host(gureum, launched
     # As root inside the sandbox (the user data's identity).
     # The instance's sshd is inside its mount namespace (`unshare`, also in
     # the network namespace, is not).
-    sshd = [p for p in ns_pids(launched["ns"]) if "sshd_config" in open(f"/proc/{p}/cmdline").read()]
+    sshd = [p for p in ns_pids(launched["ns"]) if "sshd_config" in cmdline(p)]
     assert sshd
     inside = ["nsenter", "-t", sshd[0], "-m", "-p", "sh", "-c"]
     wrote = subprocess.run([*inside, f"echo x > {marker} && cat {marker}"], capture_output=True, text=True)
@@ -215,6 +224,27 @@ def test_imdsv2_token_flow_answers_and_imdsv1_is_refused_with_401(gureum, launch
     assert (info["InstanceProfileArn"], info["InstanceProfileId"]) == (profile["Arn"], profile["InstanceProfileId"])
     creds = json.loads(get("meta-data/iam/security-credentials/web-role"))
     assert creds["Code"] == "Success" and creds["AccessKeyId"].startswith("ASIA")
+
+
+def test_modify_instance_metadata_options_applies_to_the_running_metadata_service(gureum, ec2, launched):
+    url = "http://169.254.169.254/latest/meta-data/instance-id"
+    _, out, _ = gureum.aws(
+        "ec2", "modify-instance-metadata-options", "--instance-id", launched["id"], "--http-tokens", "optional"
+    )
+    assert out["InstanceMetadataOptions"]["HttpTokens"] == "optional"
+    assert out["InstanceMetadataOptions"]["State"] == "pending"
+    shown = ec2.describe_instances(InstanceIds=[launched["id"]])["Reservations"][0]["Instances"][0]
+    assert shown["MetadataOptions"]["HttpTokens"] == "optional"
+    assert in_ns(launched["ns"], "curl", "-s", url).stdout == launched["id"]
+    ec2.modify_instance_metadata_options(InstanceId=launched["id"], HttpTokens="required")
+    v1 = in_ns(launched["ns"], "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url)
+    assert v1.stdout == "401"
+    code, _, err = gureum.aws(
+        "ec2", "modify-instance-metadata-options", "--instance-id", launched["id"],
+        "--http-put-response-hop-limit", "65", check=False,
+    )
+    assert code != 0
+    assert "Value (65) for parameter HttpPutResponseHopLimit is invalid. Parameter must be between 1 and 64." in err
 
 
 def test_the_role_credentials_from_inside_are_the_assumed_role(gureum, launched):

@@ -313,6 +313,7 @@ gureum_core::service_operations! {
     "DescribeInstanceAttribute" => describe_instance_attribute,
     "ModifyInstanceAttribute" => modify_instance_attribute,
     "GetConsoleOutput" => get_console_output,
+    "ModifyInstanceMetadataOptions" => modify_instance_metadata_options,
     "CreateKeyPair" => create_key_pair,
     "ImportKeyPair" => import_key_pair,
     "DescribeKeyPairs" => describe_key_pairs,

@@ -183,6 +183,14 @@ impl InstanceHost for Host {
         self.send(Job::Halt(instance_id.to_string()));
     }
 
+    fn refresh(&self, spec: BootSpec) {
+        // Only what the metadata service answers from: no job needed.
+        let mut specs = self.inner.specs.write();
+        if let Some(known) = specs.get_mut(&spec.instance_id) {
+            *known = spec;
+        }
+    }
+
     fn reboot(&self, spec: BootSpec) {
         self.send(Job::Reboot(spec));
     }

@@ -120,6 +120,14 @@ impl Ec2Service {
         }
     }
 
+    /// Hands the host instance `id`'s current spec (its metadata options
+    /// changed).
+    pub(crate) fn host_refresh(&self, ctx: &RequestContext, id: &str) {
+        if let Some(i) = self.stored(ctx, id) {
+            self.seams.host.refresh(self.boot_spec(ctx, &i));
+        }
+    }
+
     /// Halts the instances `ids` (after `StopInstances`).
     pub(crate) fn host_halt(&self, ids: &[String]) {
         for id in ids {

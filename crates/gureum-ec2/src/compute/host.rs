@@ -75,6 +75,9 @@ pub trait InstanceHost: Send + Sync {
     fn boot(&self, spec: BootSpec);
     /// Stops its processes (stop); its sandbox and files stay.
     fn halt(&self, instance_id: &str);
+    /// Takes a running instance's changed metadata options (the metadata
+    /// service answers by them from now on).
+    fn refresh(&self, _spec: BootSpec) {}
     /// Stops its processes and boots it again, user data not rerun.
     fn reboot(&self, spec: BootSpec);
     /// Removes everything it made for the instance (terminate).

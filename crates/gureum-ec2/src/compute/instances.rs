@@ -233,7 +233,14 @@ fn metadata_options(input: &Value) -> Result<Option<Value>, AwsError> {
     let Some(given) = input.get("MetadataOptions").and_then(Value::as_object) else {
         return Ok(None);
     };
-    let mut out = default_metadata_options();
+    checked_metadata_options(default_metadata_options(), given).map(Some)
+}
+
+/// `given` metadata options over `out`, each value checked.
+pub(crate) fn checked_metadata_options(
+    mut out: Value,
+    given: &serde_json::Map<String, Value>,
+) -> Result<Value, AwsError> {
     for (name, allowed) in [
         ("HttpTokens", &["optional", "required"][..]),
         ("HttpEndpoint", &["enabled", "disabled"][..]),
@@ -259,7 +266,14 @@ fn metadata_options(input: &Value) -> Result<Option<Value>, AwsError> {
             }
         }
     }
-    Ok(Some(out))
+    Ok(out)
+}
+
+/// The options an instance shows (`None` in the record: the defaults).
+pub(crate) fn shown_metadata_options(i: &Instance) -> Value {
+    i.metadata_options
+        .clone()
+        .unwrap_or_else(default_metadata_options)
 }
 
 /// The options every instance shows as launched, by `RunInstances` member.

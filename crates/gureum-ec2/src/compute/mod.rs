@@ -15,4 +15,5 @@ pub mod instances;
 pub mod interface_holders;
 pub mod key_pairs;
 pub mod launch_templates;
+mod metadata_options;
 pub mod volume_attachments;
