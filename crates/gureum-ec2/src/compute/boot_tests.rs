@@ -39,6 +39,10 @@ impl InstanceHost for Recorder {
     fn reboot(&self, spec: BootSpec) {
         self.note("reboot", &spec.instance_id);
     }
+    fn refresh(&self, spec: BootSpec) {
+        self.note("refresh", &spec.instance_id);
+        self.specs.lock().expect("lock").push(spec);
+    }
     fn discard(&self, id: &str) {
         self.note("discard", id);
     }
@@ -179,4 +183,43 @@ fn console_output_appends_what_the_host_kept() {
         .decode(out["Output"].as_str().expect("output"))
         .expect("base64");
     assert!(String::from_utf8_lossy(&text).ends_with("login: \nUSER DATA OUTPUT\n"));
+}
+
+#[test]
+fn modify_instance_metadata_options_answers_pending_and_hands_the_host_the_new_options() {
+    let ctx = RequestContext::root("000000000000", "us-east-1", Clock::system());
+    let rec = Arc::new(Recorder::default());
+    let s = service(Store::in_memory().expect("store"), &rec, &ctx);
+    let id = launch(&s, &ctx);
+    let out = s
+        .modify_instance_metadata_options(
+            &ctx,
+            json!({"InstanceId": id, "HttpTokens": "required", "HttpPutResponseHopLimit": 1}),
+        )
+        .expect("modify");
+    assert_eq!(out["InstanceMetadataOptions"]["State"], "pending");
+    assert_eq!(out["InstanceMetadataOptions"]["HttpTokens"], "required");
+    let last = rec
+        .specs
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("spec");
+    assert_eq!((last.http_tokens.as_str(), last.hop_limit), ("required", 1));
+    assert_eq!(rec.calls().last().map(|c| c.0.as_str()), Some("refresh"));
+    let err = s
+        .modify_instance_metadata_options(
+            &ctx,
+            json!({"InstanceId": id, "HttpPutResponseHopLimit": 65}),
+        )
+        .expect_err("out of range");
+    assert_eq!(
+        err.message,
+        "Value (65) for parameter HttpPutResponseHopLimit is invalid. Parameter must be between 1 and 64."
+    );
+    let missing = s
+        .modify_instance_metadata_options(&ctx, json!({"InstanceId": "i-0123456789abcdef0"}))
+        .expect_err("unknown");
+    assert_eq!(missing.code, "InvalidInstanceID.NotFound");
 }
