@@ -31,6 +31,8 @@ USER_DATA = """#!/bin/bash
 echo "user data ran as $(id -un)" > /home/ec2-user/from-user-data.txt
 mkdir -p /tmp/www && echo "served by user data" > /tmp/www/index.html
 nohup python3 -m http.server 80 --directory /tmp/www > /dev/null 2>&1 &
+ip link add gureum-probe type dummy 2>/dev/null && echo NET-ADMIN-ALLOWED || echo NET-ADMIN-REFUSED
+mount -o remount,rw / 2>/dev/null && echo REMOUNT-ALLOWED || echo REMOUNT-REFUSED
 echo "USER-DATA-MARKER done"
 """
 
@@ -193,6 +195,8 @@ def test_console_output_carries_the_user_data_output(ec2, launched):
     out = ec2.get_console_output(InstanceId=launched["id"])["Output"]
     assert "USER-DATA-MARKER done" in out
     assert "running user data" in out
+    # Root in the sandbox cannot touch its network or remount the host's root.
+    assert "NET-ADMIN-REFUSED" in out and "REMOUNT-REFUSED" in out
 
 
 def test_imdsv2_token_flow_answers_and_imdsv1_is_refused_with_401(gureum, launched):

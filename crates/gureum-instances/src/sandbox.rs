@@ -205,8 +205,9 @@ pub fn prepare(dir: &Path, spec: &BootSpec, endpoint: &str) -> Result<PathBuf, S
     Ok(path)
 }
 
-/// The init script: hostname, the binds sshd needs, the SSH server, the
-/// other binds, user data once; then it stays as PID 1.
+/// The init script: hostname, the binds and layers, the read-only root,
+/// then (without the capabilities to undo any of it) the SSH server and
+/// user data once; it stays as PID 1.
 fn boot_script(dir: &Path, spec: &BootSpec) -> String {
     let d = userdata::quote(&dir.to_string_lossy());
     let sshd = sshd()
@@ -228,17 +229,18 @@ layer() {{
   mount -t overlay overlay -o "lowerdir=/$1,upperdir=$D/layer/$1/upper,workdir=$D/layer/$1/work" "/$1"
 }}
 layer etc
-# What sshd needs first (mounts apply to the whole namespace, so what is
-# bound after it starts is seen by its sessions too).
-for f in passwd group shadow; do mount --bind "$D/etc/$f" "/etc/$f"; done
+# What sshd needs, then sshd: the mounts after it apply to the whole
+# namespace, its sessions included. What this script starts cannot mount,
+# reconfigure the network, load modules or reach raw devices, even as
+# root: the sandbox stays as made.
+for f in passwd group shadow hosts resolv.conf; do mount --bind "$D/etc/$f" "/etc/$f"; done
 mount --bind "$D/home" /home
 mkdir -p /run/sshd
+CAPS="setpriv --bounding-set {dropped} --"
 if [ -n "{sshd}" ]; then
-  {sshd} -D -e -f "$D/ssh/sshd_config" 2>> "$D/var/log/sshd.log" &
+  $CAPS {sshd} -D -e -f "$D/ssh/sshd_config" 2>> "$D/var/log/sshd.log" &
 fi
 for d in root var opt srv usr run; do [ -d "/$d" ] && layer "$d"; done
-mkdir -p /run/sshd
-for f in hosts resolv.conf; do mount --bind "$D/etc/$f" "/etc/$f"; done
 mount --bind "$D/var/log" /var/log
 mount --bind "$D/tmp" /tmp
 mount -o remount,bind,ro /
@@ -248,15 +250,20 @@ if [ ! -e "$D/state/user-data-done" ]; then
   if [ -x "$D/user-data" ]; then
     log "cloud-init[1]: running user data"
     ln -sf "$D/console.log" /var/log/cloud-init-output.log
-    (cd / && HOME=/root "$D/user-data" >> "$D/console.log" 2>&1; log "cloud-init[1]: user data finished ($?)") &
+    (cd / && HOME=/root $CAPS "$D/user-data" >> "$D/console.log" 2>&1; log "cloud-init[1]: user data finished ($?)") &
   fi
 fi
 # PID 1 stays and reaps what is orphaned to it.
 while :; do wait; sleep 1; done
 "#,
         host = spec.hostname,
+        dropped = DROPPED_CAPABILITIES,
     )
 }
+
+/// The capabilities the instance's processes (its SSH server, user data
+/// and everything they start) never get, root or not.
+pub const DROPPED_CAPABILITIES: &str = "-sys_admin,-net_admin,-sys_module,-sys_rawio,-sys_boot,-sys_time,-sys_ptrace,-mknod,-bpf,-perfmon,-mac_admin,-syslog";
 
 /// The tail of the console (AWS returns the last 64 KB).
 pub fn console(dir: &Path) -> Option<String> {
