@@ -376,6 +376,35 @@ def test_kill_9_leaves_no_process_and_a_restart_boots_the_running_instance_again
     assert out.count("USER-DATA-MARKER done") == 1
 
 
+def test_a_start_removes_what_a_killed_gureum_over_another_data_dir_left_and_nothing_else(launched):
+    from conftest import GureumServer
+
+    killed = GureumServer()
+    killed.start()
+    try:
+        with urllib.request.urlopen(killed.endpoint + "/_gureum/health") as r:
+            theirs = json.load(r)["endpoints"]["ec2_instances"]["namespace_prefix"]
+        ec2 = killed.client("ec2")
+        images = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
+        image = [i for i in images if i["Architecture"] == "x86_64"][0]["ImageId"]
+        iid = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0][
+            "InstanceId"
+        ]
+        deadline = time.monotonic() + 10
+        while theirs + iid not in netns_names() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        killed.stop(kill=True)
+        assert theirs + iid in netns_names()
+        other = GureumServer()
+        other.start()
+        other.close()
+        assert [n for n in netns_names() if n.startswith(theirs)] == []
+        # The running Gureum's instance is not another's leftover.
+        assert launched["ns"] in netns_names()
+    finally:
+        killed.close()
+
+
 def test_terminate_leaves_no_process_namespace_route_or_directory(gureum, ec2, launched, prefix):
     ec2.terminate_instances(InstanceIds=[launched["id"]])
     wait_state(ec2, launched["id"], "terminated")

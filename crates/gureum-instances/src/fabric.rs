@@ -356,6 +356,54 @@ pub fn remove_all(names: &Names) {
     }
 }
 
+/// Where each running Gureum notes its tag's owner (`TAG` holding its
+/// PID), so a start also removes what a killed Gureum over another data
+/// directory left.
+pub const OWNERS_DIR: &str = "/run/gureum-instances";
+
+/// Notes this process as the owner of `names`' tag.
+pub fn claim(names: &Names) {
+    let _ = std::fs::create_dir_all(OWNERS_DIR);
+    let _ = std::fs::write(
+        std::path::Path::new(OWNERS_DIR).join(&names.tag),
+        std::process::id().to_string(),
+    );
+}
+
+/// Forgets this process's note (a clean stop).
+pub fn release(names: &Names) {
+    let _ = std::fs::remove_file(std::path::Path::new(OWNERS_DIR).join(&names.tag));
+}
+
+/// Whether process `pid` is a running Gureum.
+fn gureum_runs(pid: &str) -> bool {
+    std::fs::read_link(format!("/proc/{pid}/exe"))
+        .map(|exe| exe.to_string_lossy().contains("gureum"))
+        .unwrap_or(false)
+}
+
+/// Removes the namespaces, interfaces and guard route of every tag whose
+/// owner no longer runs (killed with `kill -9`, say).
+pub fn sweep_dead_owners(public_range: &str) {
+    let Ok(entries) = std::fs::read_dir(OWNERS_DIR) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let tag = entry.file_name().to_string_lossy().to_string();
+        let pid = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if tag.len() != 6 || !tag.chars().all(|c| c.is_ascii_hexdigit()) {
+            continue;
+        }
+        if gureum_runs(pid.trim()) {
+            continue;
+        }
+        let names = Names { tag };
+        remove_all(&names);
+        unguard_public_range(&names, public_range);
+        let _ = std::fs::remove_file(entry.path());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,8 +116,12 @@ impl Host {
         let names = Names::for_dir(&base);
         let mode = detect(&names);
         if mode == Mode::Namespaces {
+            let range = gureum_ec2::vpc::addresses::public_ip_range_cidr();
+            // This data directory's leftovers, and any killed Gureum's.
             fabric::remove_all(&names);
-            fabric::guard_public_range(&names, &gureum_ec2::vpc::addresses::public_ip_range_cidr());
+            fabric::sweep_dead_owners(&range);
+            fabric::claim(&names);
+            fabric::guard_public_range(&names, &range);
         }
         let _ = self.inner.config.set(Config {
             names,
@@ -290,6 +294,7 @@ fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
                     &config.names,
                     &gureum_ec2::vpc::addresses::public_ip_range_cidr(),
                 );
+                fabric::release(&config.names);
                 if let Some(dir) = &config.ephemeral {
                     let _ = std::fs::remove_dir_all(dir);
                 }
