@@ -131,6 +131,9 @@ def launched(gureum, ec2, prefix):
     )["Instances"][0]
     ready = time.monotonic() - start + wait_ssh(path, inst["PublicIpAddress"])
     print(f"\nRunInstances -> SSH-ready: {ready * 1000:.0f} ms")
+    # The user data runs beside sshd, as cloud-init does: the tests read
+    # what it made once it is done.
+    wait_console(ec2, inst["InstanceId"], "user data finished")
     yield {
         "id": inst["InstanceId"], "ip": inst["PublicIpAddress"], "private": inst["PrivateIpAddress"],
         "key": path, "ns": prefix + inst["InstanceId"], "ready": ready, "vpc": inst["VpcId"],
