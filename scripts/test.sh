@@ -21,6 +21,11 @@ cargo clippy --version >/dev/null 2>&1 || { echo "scripts/test.sh needs clippy: 
 need c++ "the fuzz targets' libFuzzer builds C++ (apt-get install g++)"
 need python3 "apt-get install python3"
 need openssl "KMS tests verify signatures with it (apt-get install openssl)"
+# Real EC2 instances run the host's OpenSSH server (their e2e skips without it).
+if [ ! -x /usr/sbin/sshd ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-server >/dev/null \
+    || echo "openssh-server did not install: tests/e2e/test_ec2_instances_real.py will skip" >&2
+fi
 
 step "python clients (aws CLI, boto3, pytest, cryptography)"
 # Use the clients already installed; otherwise install them into a virtual

@@ -152,6 +152,7 @@ fn health(state: &AppState) -> AdminResponse {
             "execute_api": state.endpoint.get().map(|a| format!(
                 "http://API_ID.execute-api.localhost:{}/STAGE/PATH", a.port()
             )),
+            "ec2_instances": state.registry.instances.status(),
         });
         // Left open: cache nodes come and go, so their addresses are
         // appended on every call (below).

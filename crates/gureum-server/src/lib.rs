@@ -30,6 +30,7 @@ mod execute_api;
 pub mod execute_api_v2;
 mod function_urls;
 pub mod gunzip;
+pub mod instances_wiring;
 pub mod lambda_sources;
 pub mod lambdax_wiring;
 mod panic_guard;

@@ -51,6 +51,10 @@ pub struct Registry {
     pub apigatewayv2: Arc<gureum_apigatewayv2::ApiGatewayV2Service>,
     /// API Gateway, whose REST APIs' invoke URLs the pipeline serves.
     pub apigateway: Arc<gureum_apigateway::ApigatewayService>,
+    /// EC2, booting its stored running instances on the ticker.
+    pub ec2: Arc<gureum_ec2::Ec2Service>,
+    /// Where EC2 instances run: configured and stopped with the server.
+    pub instances: gureum_instances::Host,
 }
 
 impl Registry {
@@ -151,9 +155,13 @@ impl Registry {
             store.clone(),
             encryptor("ssm"),
         ));
-        let ec2 = gureum_ec2::Ec2Service::new(store.clone())
-            .with_events(service_events.clone())
-            .with_parameters(ssm.clone());
+        let instances = crate::instances_wiring::host(&iam, &sts, clock);
+        let ec2 = Arc::new(
+            gureum_ec2::Ec2Service::new(store.clone())
+                .with_events(service_events.clone())
+                .with_parameters(ssm.clone())
+                .with_host(Arc::new(instances.clone())),
+        );
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let streams = Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone()));
         lambda.set_streams(Arc::new(crate::lambdax_wiring::DynamoDbStreams {
@@ -197,7 +205,7 @@ impl Registry {
             sts,
             dynamodb.clone(),
             streams,
-            Arc::new(ec2),
+            ec2.clone(),
             kms.clone(),
             lambda.clone(),
             logs.clone(),
@@ -235,6 +243,8 @@ impl Registry {
             logs,
             apigatewayv2,
             apigateway,
+            ec2,
+            instances,
         }
     }
 

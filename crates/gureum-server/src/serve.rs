@@ -126,6 +126,11 @@ impl Server {
                 .lambda
                 .set_endpoint(format!("http://{}", SocketAddr::new(host, bound.port())));
         }
+        let bound = state.endpoint.get().copied();
+        state
+            .registry
+            .instances
+            .configure(state.data_dir.as_deref(), bound);
         Ok(Server {
             listener,
             state: Arc::new(state),
@@ -202,6 +207,8 @@ impl Server {
         let _ = tokio::task::spawn_blocking(move || lambda.shutdown()).await;
         let elasticache = self.state.registry.elasticache.clone();
         let _ = tokio::task::spawn_blocking(move || elasticache.shutdown()).await;
+        let instances = self.state.registry.instances.clone();
+        let _ = tokio::task::spawn_blocking(move || instances.shutdown()).await;
     }
 }
 
@@ -249,6 +256,7 @@ async fn schedule_ticker(state: Arc<AppState>) {
             // ElastiCache replaces nodes whose engine died and takes its
             // automatic snapshots.
             state.registry.elasticache.watch_engines(&state.clock);
+            state.registry.ec2.sync_host(&state.clock);
         })
         .await;
     }
