@@ -143,6 +143,7 @@ fn health(state: &AppState) -> AdminResponse {
             "s3_website": state.endpoint.get().map(|a| format!(
                 "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
             )),
+            "dns": state.registry.route53.authority().served_at().map(|a| a.to_string()),
         });
         format!(
             r#""services":{},"operations":{},"endpoints":{endpoints}"#,

@@ -41,6 +41,9 @@ pub struct Registry {
     pub lambda: Arc<gureum_lambda::LambdaService>,
     /// S3, for CORS preflights and headers at the HTTP layer.
     pub s3: Arc<gureum_s3::S3Service>,
+    /// Route 53, whose zones the DNS server answers and whose health
+    /// checks run on the clock.
+    pub route53: Arc<gureum_route53::Route53Service>,
 }
 
 impl Registry {
@@ -131,9 +134,12 @@ impl Registry {
             store.clone(),
             encryptor("ssm"),
         ));
-        let ec2 = gureum_ec2::Ec2Service::new(store.clone())
-            .with_events(service_events.clone())
-            .with_parameters(ssm.clone());
+        let ec2 = Arc::new(
+            gureum_ec2::Ec2Service::new(store.clone())
+                .with_events(service_events.clone())
+                .with_parameters(ssm.clone()),
+        );
+        let route53 = crate::route53_wiring::build(store, ec2.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let s3 = Arc::new(
             gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
@@ -152,11 +158,11 @@ impl Registry {
             sts,
             dynamodb.clone(),
             Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone())),
-            Arc::new(ec2),
+            ec2,
             kms.clone(),
             lambda.clone(),
             logs,
-            Arc::new(gureum_route53::Route53Service::new(store.clone())),
+            route53.clone(),
             s3.clone(),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
@@ -186,6 +192,7 @@ impl Registry {
             sqs,
             lambda,
             s3,
+            route53,
         }
     }
 
