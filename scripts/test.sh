@@ -21,6 +21,17 @@ cargo clippy --version >/dev/null 2>&1 || { echo "scripts/test.sh needs clippy: 
 need c++ "the fuzz targets' libFuzzer builds C++ (apt-get install g++)"
 need python3 "apt-get install python3"
 need openssl "KMS tests verify signatures with it (apt-get install openssl)"
+# Debian packages the e2e tests use when present (their tests skip without).
+# dnsutils: dig asks Gureum's DNS server (tests/e2e/test_route53_dns.py).
+APT_PACKAGES="dnsutils"
+if ! command -v dig >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    { apt-get install -y -qq $APT_PACKAGES || { apt-get update -qq && apt-get install -y -qq $APT_PACKAGES; }; } >/dev/null 2>&1 \
+      || echo "could not install $APT_PACKAGES: the DNS e2e tests will skip" >&2
+  else
+    echo "dig not found (apt-get install dnsutils): the DNS e2e tests will skip" >&2
+  fi
+fi
 
 step "python clients (aws CLI, boto3, pytest, cryptography)"
 # Use the clients already installed; otherwise install them into a virtual

@@ -155,6 +155,8 @@ def test_health_endpoints(gureum):
         assert body["services"]["acm"] == "not_implemented"
         assert body["operations"]["acm"] == {"implemented": 0, "total": 17}
         assert body["operations"]["sts"]["implemented"] > 0
+        dns = body["endpoints"].pop("dns")
+        assert dns.startswith("127.0.0.1:") and int(dns.rsplit(":", 1)[1]) > 0
         assert body["endpoints"] == {
             "api": gureum.endpoint,
             "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
