@@ -193,6 +193,7 @@ gureum_core::service_operations! {
     "GetHostedZone" => get_hosted_zone,
     "ListHostedZones" => list_hosted_zones,
     "ListHostedZonesByName" => list_hosted_zones_by_name,
+    "ListHostedZonesByVPC" => list_hosted_zones_by_vpc,
     "DeleteHostedZone" => delete_hosted_zone,
     "UpdateHostedZoneComment" => update_hosted_zone_comment,
     "AssociateVPCWithHostedZone" => associate_vpc_with_hosted_zone,

@@ -149,6 +149,11 @@ fn a_private_zone_needs_an_existing_vpc() {
     let out = env.ok("CreateHostedZone", json!({"Name": "p.internal", "CallerReference": "p", "VPC": {"VPCId": "vpc-1", "VPCRegion": "us-east-1"}}));
     assert_eq!(out["HostedZone"]["Config"]["PrivateZone"], true);
     assert!(out.get("DelegationSet").is_none());
+    let listed = env.ok(
+        "ListHostedZonesByVPC",
+        json!({"VPCId": "vpc-1", "VPCRegion": "us-east-1"}),
+    );
+    assert_eq!(listed["HostedZoneSummaries"][0]["Name"], "p.internal.");
 }
 
 #[test]
@@ -467,4 +472,44 @@ fn tags_are_added_replaced_and_removed() {
         .code,
         "NoSuchHealthCheck"
     );
+}
+
+#[test]
+#[ignore = "a measurement: cargo test --release -p gureum-route53 -- --ignored --nocapture"]
+fn a_dns_query_costs_under_20_microseconds_in_process() {
+    let env = Env::new();
+    let z = env.zone("bench.example");
+    let mut w1 = a("w.bench.example", &["192.0.2.2"]);
+    w1["SetIdentifier"] = json!("a");
+    w1["Weight"] = json!(3);
+    let mut w2 = a("w.bench.example", &["192.0.2.3"]);
+    w2["SetIdentifier"] = json!("b");
+    w2["Weight"] = json!(1);
+    env.change(&z, json!([
+        create(a("www.bench.example", &["192.0.2.1"])),
+        create(w1),
+        create(w2),
+        create(json!({"Name": "alias.bench.example", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "www.bench.example"}]})),
+    ])).expect("records");
+    let authority = env.svc.authority();
+    let packets: Vec<Vec<u8>> = ["www", "w", "alias", "nope"]
+        .iter()
+        .map(|n| {
+            gureum_dns::wire::encode_query(7, &format!("{n}.bench.example."), RecordType::A, None)
+        })
+        .collect();
+    let n = 400_000;
+    let t0 = std::time::Instant::now();
+    for i in 0..n {
+        let out = gureum_dns::handle_packet(
+            &packets[i % 4],
+            [127, 0, 0, 1].into(),
+            authority.as_ref(),
+            false,
+        );
+        assert!(out.is_some());
+    }
+    let per = t0.elapsed().as_nanos() as f64 / n as f64;
+    println!("in-process: {per:.0} ns per query (parse, resolve, encode)");
+    assert!(per < 20_000.0, "{per} ns per query");
 }

@@ -447,6 +447,48 @@ impl Route53Service {
     }
 }
 
+impl Route53Service {
+    /// `ListHostedZonesByVPC`: the caller's private zones associated with
+    /// the VPC, `NextToken` the id of the page's first zone.
+    pub(crate) fn list_hosted_zones_by_vpc(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let max_items = max_items(&input, 100)?;
+        let vpc = VpcRef {
+            region: input
+                .get("VPCRegion")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            id: input
+                .get("VPCId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let token = input.get("NextToken").and_then(Value::as_str);
+        let zones: Vec<Zone> = self
+            .zones
+            .scan_prefix(&format!("{}/", ctx.account_id))?
+            .into_iter()
+            .map(|(_, z)| z)
+            .filter(|z| z.private && z.vpcs.contains(&vpc))
+            .filter(|z| token.is_none_or(|t| z.id.as_str() >= t))
+            .take(max_items + 1)
+            .collect();
+        let mut out = json!({
+            "HostedZoneSummaries": zones.iter().take(max_items).map(|z| json!({
+                "HostedZoneId": z.id,
+                "Name": z.name,
+                "Owner": {"OwningAccount": ctx.account_id},
+            })).collect::<Vec<_>>(),
+            "MaxItems": max_items.to_string(),
+        });
+        if zones.len() > max_items {
+            out["NextToken"] = json!(zones[max_items].id);
+        }
+        Ok(out)
+    }
+}
+
 /// `MaxItems` (a string in Route 53's model): positive, capped at `cap`.
 pub(crate) fn max_items(input: &Value, cap: usize) -> Result<usize, AwsError> {
     Ok(match input.get("MaxItems").and_then(Value::as_str) {
