@@ -486,11 +486,86 @@ pub fn formerr(buf: &[u8]) -> Option<Vec<u8>> {
 /// Writes a message with name compression.
 struct Writer {
     out: Vec<u8>,
-    /// Names written so far (presentation-form suffix, offset).
-    names: Vec<(String, u16)>,
+    /// Where each label written so far starts (a pointer may target any).
+    names: Vec<u16>,
+    /// A reused buffer for one name in wire form.
+    scratch: Vec<u8>,
+}
+
+/// Appends `name` (presentation form) in wire form: length-prefixed
+/// labels and a zero. `false` when it is not a valid name.
+fn to_wire(name: &str, out: &mut Vec<u8>) -> bool {
+    let b = name.as_bytes();
+    let start = out.len();
+    let mut len_at = out.len();
+    out.push(0);
+    let mut i = 0;
+    while i < b.len() {
+        let byte = match b[i] {
+            b'.' => {
+                let n = out.len() - len_at - 1;
+                if n == 0 {
+                    // Only the root is empty, and only as the whole name.
+                    let root = b.len() == 1;
+                    out.truncate(start);
+                    out.push(0);
+                    return root;
+                }
+                if n > 63 {
+                    return false;
+                }
+                out[len_at] = n as u8;
+                len_at = out.len();
+                out.push(0);
+                i += 1;
+                continue;
+            }
+            b'\\' => match b.get(i + 1..i + 4) {
+                Some(d) if d.iter().all(u8::is_ascii_digit) => {
+                    let v = u32::from(d[0] - b'0') * 100
+                        + u32::from(d[1] - b'0') * 10
+                        + u32::from(d[2] - b'0');
+                    i += 4;
+                    match u8::try_from(v) {
+                        Ok(v) => v,
+                        Err(_) => return false,
+                    }
+                }
+                _ => match b.get(i + 1) {
+                    Some(&c) => {
+                        i += 2;
+                        c
+                    }
+                    None => return false,
+                },
+            },
+            c => {
+                i += 1;
+                c
+            }
+        };
+        out.push(byte);
+    }
+    let n = out.len() - len_at - 1;
+    if n > 63 {
+        return false;
+    }
+    if n > 0 {
+        out[len_at] = n as u8;
+        out.push(0);
+    }
+    out.len() - start <= 255
 }
 
 impl Writer {
+    fn new(capacity: usize) -> Writer {
+        Writer {
+            out: Vec::with_capacity(capacity),
+            names: Vec::with_capacity(8),
+            scratch: Vec::with_capacity(64),
+        }
+    }
+
     fn u16(&mut self, v: u16) {
         self.out.extend_from_slice(&v.to_be_bytes());
     }
@@ -499,34 +574,77 @@ impl Writer {
         self.out.extend_from_slice(&v.to_be_bytes());
     }
 
-    /// A name, pointing at an earlier copy of its longest written suffix.
-    fn name(&mut self, name: &str) {
-        let Some(labels) = labels(name) else {
+    /// Whether the name written at `at` (pointers followed) is `wire`.
+    fn same_name(&self, mut at: usize, wire: &[u8]) -> bool {
+        let mut i = 0;
+        // Each step reads a label or a pointer; 128 bounds a 255-byte name.
+        for _ in 0..256 {
+            let Some(&len) = self.out.get(at) else {
+                return false;
+            };
+            if len & 0xc0 == 0xc0 {
+                let Some(&low) = self.out.get(at + 1) else {
+                    return false;
+                };
+                at = usize::from(len & 0x3f) << 8 | usize::from(low);
+                continue;
+            }
+            if wire.get(i) != Some(&len) {
+                return false;
+            }
+            if len == 0 {
+                return true;
+            }
+            let l = usize::from(len);
+            match (self.out.get(at + 1..at + 1 + l), wire.get(i + 1..i + 1 + l)) {
+                (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {}
+                _ => return false,
+            }
+            at += 1 + l;
+            i += 1 + l;
+        }
+        false
+    }
+
+    /// A name, pointing at an earlier copy of its longest written suffix
+    /// when `compress`.
+    fn name_with(&mut self, name: &str, compress: bool) {
+        let mut wire = std::mem::take(&mut self.scratch);
+        wire.clear();
+        if !to_wire(name, &mut wire) {
             // Stored names were validated; an unreadable one is written as
             // the root rather than corrupting the message.
             self.out.push(0);
+            self.scratch = wire;
             return;
-        };
-        let mut suffix_start = 0usize;
-        for label in &labels {
-            let suffix = &name[suffix_start..];
-            if let Some((_, off)) = self
-                .names
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(suffix))
-            {
-                self.u16(0xc000 | off);
-                return;
+        }
+        let mut i = 0;
+        while wire[i] != 0 {
+            if compress {
+                let suffix = &wire[i..];
+                if let Some(&off) = self
+                    .names
+                    .iter()
+                    .find(|&&off| self.same_name(usize::from(off), suffix))
+                {
+                    self.u16(0xc000 | off);
+                    self.scratch = wire;
+                    return;
+                }
             }
             if self.out.len() < 0x3fff {
-                let off = self.out.len() as u16;
-                self.names.push((suffix.to_string(), off));
+                self.names.push(self.out.len() as u16);
             }
-            self.out.push(label.len() as u8);
-            self.out.extend_from_slice(label);
-            suffix_start += presentation_len(&name[suffix_start..]);
+            let l = usize::from(wire[i]);
+            self.out.extend_from_slice(&wire[i..i + 1 + l]);
+            i += 1 + l;
         }
         self.out.push(0);
+        self.scratch = wire;
+    }
+
+    fn name(&mut self, name: &str) {
+        self.name_with(name, true);
     }
 
     fn record(&mut self, rec: &Record) {
@@ -579,9 +697,7 @@ impl Writer {
                 self.u16(*weight);
                 self.u16(*port);
                 // RFC 2782: the target is not compressed.
-                let names = std::mem::take(&mut self.names);
-                self.name(target);
-                self.names = names;
+                self.name_with(target, false);
             }
             RData::Caa { flags, tag, value } => {
                 self.out.push(*flags);
@@ -595,22 +711,6 @@ impl Writer {
         let len = (self.out.len() - len_at - 2).min(usize::from(u16::MAX)) as u16;
         self.out[len_at..len_at + 2].copy_from_slice(&len.to_be_bytes());
     }
-}
-
-/// The length of a name's first label in presentation form, its dot
-/// included.
-fn presentation_len(name: &str) -> usize {
-    let b = name.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'.' => return i + 1,
-            b'\\' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => i += 4,
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
-    b.len()
 }
 
 /// Writes the answer to `query`, at most `limit` bytes: when the records
@@ -627,10 +727,7 @@ pub fn encode_response(query: &Query, answer: &Answer, limit: usize) -> Vec<u8> 
 }
 
 fn encode(query: &Query, answer: &Answer, with_records: bool) -> Vec<u8> {
-    let mut w = Writer {
-        out: Vec::with_capacity(512),
-        names: Vec::with_capacity(8),
-    };
+    let mut w = Writer::new(512);
     w.u16(query.id);
     let mut hi = 0x80 | (query.opcode << 3);
     if answer.authoritative {
@@ -680,10 +777,7 @@ fn encode(query: &Query, answer: &Answer, with_records: bool) -> Vec<u8> {
 
 /// Writes a query (for clients and tests).
 pub fn encode_query(id: u16, name: &str, qtype: u16, edns_udp_size: Option<u16>) -> Vec<u8> {
-    let mut w = Writer {
-        out: Vec::with_capacity(64),
-        names: Vec::new(),
-    };
+    let mut w = Writer::new(64);
     w.u16(id);
     w.u16(0x0100);
     w.u16(1);

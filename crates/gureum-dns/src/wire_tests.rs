@@ -183,3 +183,23 @@ fn names_longer_than_255_bytes_are_not_names() {
     assert!(labels("example.com.").is_some());
     assert_eq!(labels(&format!("{}.", "a".repeat(64))), None);
 }
+
+#[test]
+fn an_srv_target_is_never_compressed() {
+    let q = query("_sip._tcp.example.com.", RecordType::SRV);
+    let srv = Record {
+        name: "_sip._tcp.example.com.".into(),
+        rtype: RecordType::SRV,
+        ttl: 60,
+        data: RData::Srv {
+            priority: 1,
+            weight: 1,
+            port: 5060,
+            target: "example.com.".into(),
+        },
+    };
+    let bytes = encode_response(&q, &answer(vec![srv.clone()]), 65535);
+    // The target's 13 wire bytes are written out, not a 2-byte pointer.
+    assert!(bytes.windows(13).any(|w| w == b"\x07example\x03com\x00"));
+    assert_eq!(parse_message(&bytes).expect("m").answers, vec![srv]);
+}
