@@ -280,3 +280,58 @@ def test_a_restart_keeps_the_zones_and_the_dns_server_comes_back(gureum, site):
     assert r53.get_hosted_zone(Id=zone)["HostedZone"]["Name"] == "example.com."
     assert short(gureum, "www.example.com", "A") == ["192.0.2.10"]
     assert short(gureum, "+tcp", "later.example.com", "A") == ["192.0.2.55"]
+
+
+@needs_dig
+def test_a_private_zone_is_kept_to_its_ec2_vpc(gureum, site):
+    r53 = gureum.client("route53")
+    vpc = gureum.client("ec2").create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        r53.create_hosted_zone(Name="corp.internal", CallerReference="corp-missing",
+                               VPC={"VPCRegion": "us-east-1", "VPCId": "vpc-0123456789abcdef0"})
+    assert e.value.response["Error"]["Code"] == "InvalidVPCId"
+    zone = r53.create_hosted_zone(Name="corp.internal", CallerReference="corp",
+                                  VPC={"VPCRegion": "us-east-1", "VPCId": vpc})
+    assert zone["HostedZone"]["Config"]["PrivateZone"] is True
+    zone_id = zone["HostedZone"]["Id"]
+    change(r53, zone_id, create(rrset("db.corp.internal", "A", ["10.20.0.5"])))
+    got = r53.get_hosted_zone(Id=zone_id)
+    assert got["VPCs"] == [{"VPCRegion": "us-east-1", "VPCId": vpc}]
+    summaries = r53.list_hosted_zones_by_vpc(VPCId=vpc, VPCRegion="us-east-1")["HostedZoneSummaries"]
+    assert [s["Name"] for s in summaries] == ["corp.internal."]
+    # Host queries are outside every VPC: the private zone is not answered.
+    assert "status: REFUSED" in dig(gureum, "db.corp.internal", "A")
+    code, msg = batch_error(lambda: r53.disassociate_vpc_from_hosted_zone(
+        HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": vpc}))
+    assert code == "LastVPCAssociation"
+    assert msg.startswith("The VPC that you're trying to disassociate from the private hosted zone is the last VPC")
+
+
+def test_health_checks_are_described_and_their_errors_are_route53s(gureum):
+    r53 = gureum.client("route53")
+    hc = r53.create_health_check(
+        CallerReference="tcp-check",
+        HealthCheckConfig={"Type": "TCP", "IPAddress": "127.0.0.1", "Port": 1},
+    )["HealthCheck"]
+    cfg = hc["HealthCheckConfig"]
+    assert (cfg["RequestInterval"], cfg["FailureThreshold"], cfg["Inverted"]) == (30, 3, False)
+    again = r53.create_health_check(
+        CallerReference="tcp-check",
+        HealthCheckConfig={"Type": "TCP", "IPAddress": "127.0.0.1", "Port": 1},
+    )["HealthCheck"]
+    assert again["Id"] == hc["Id"]
+    code, _ = batch_error(lambda: r53.create_health_check(
+        CallerReference="tcp-check", HealthCheckConfig={"Type": "TCP", "IPAddress": "127.0.0.1", "Port": 2}))
+    assert code == "HealthCheckAlreadyExists"
+    updated = r53.update_health_check(HealthCheckId=hc["Id"], HealthCheckVersion=1, FailureThreshold=2)["HealthCheck"]
+    assert updated["HealthCheckVersion"] == 2 and updated["HealthCheckConfig"]["FailureThreshold"] == 2
+    code, _ = batch_error(lambda: r53.update_health_check(HealthCheckId=hc["Id"], HealthCheckVersion=1))
+    assert code == "HealthCheckVersionMismatch"
+    _, out, _ = gureum.aws("route53", "list-health-checks")
+    assert hc["Id"] in [h["Id"] for h in out["HealthChecks"]]
+    r53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=hc["Id"], AddTags=[{"Key": "team", "Value": "dns"}])
+    tags = r53.list_tags_for_resource(ResourceType="healthcheck", ResourceId=hc["Id"])["ResourceTagSet"]["Tags"]
+    assert tags == [{"Key": "team", "Value": "dns"}]
+    r53.delete_health_check(HealthCheckId=hc["Id"])
+    code, _ = batch_error(lambda: r53.get_health_check(HealthCheckId=hc["Id"]))
+    assert code == "NoSuchHealthCheck"
