@@ -11,7 +11,8 @@
 
 use crate::errors::Route53Error;
 use crate::{invalid, probe, Route53Service};
-use gureum_core::{AwsError, Clock, OpResult, RequestContext, Value};
+use gureum_core::{AwsError, Clock, OpResult, RequestContext, Scope, Value};
+use gureum_kit::metrics::Datapoint;
 use parking_lot::Mutex;
 use serde_json::json;
 use std::collections::HashMap;
@@ -378,6 +379,48 @@ impl Route53Service {
     }
 }
 
+/// Emits each probed check's status to CloudWatch as Route 53 does
+/// (`AWS/Route53` in us-east-1, by `HealthCheckId`), once a minute.
+fn emit_metrics(svc: &Route53Service, checks: &[(String, Value)], now: i64) {
+    let minute = now.div_euclid(60_000);
+    if svc
+        .metrics_minute
+        .swap(minute, std::sync::atomic::Ordering::Relaxed)
+        == minute
+    {
+        return;
+    }
+    let states = svc.monitor.states.lock().clone();
+    for (key, check) in checks {
+        let Some(account) = key.split('/').next() else {
+            continue;
+        };
+        let id = check["Id"].as_str().unwrap_or_default();
+        let Some(state) = states.get(id).filter(|s| s.report.is_some()) else {
+            continue;
+        };
+        let healthy = if state.healthy { 1.0 } else { 0.0 };
+        let point = |name: &str, value: f64, unit: &'static str| Datapoint {
+            namespace: "AWS/Route53".into(),
+            name: name.into(),
+            dimensions: vec![("HealthCheckId".into(), id.to_string())],
+            value,
+            unit,
+            timestamp_ms: now,
+        };
+        svc.metrics.put(
+            Scope::Region {
+                account,
+                region: CHECKER_REGION,
+            },
+            vec![
+                point("HealthCheckStatus", healthy, "None"),
+                point("HealthCheckPercentageHealthy", healthy * 100.0, "Percent"),
+            ],
+        );
+    }
+}
+
 /// Starts the probes that are due and evaluates calculated checks.
 pub(crate) fn run_due(svc: &Route53Service, clock: &Clock) {
     let checks = match svc.health_checks.scan_prefix("") {
@@ -388,6 +431,7 @@ pub(crate) fn run_due(svc: &Route53Service, clock: &Clock) {
         }
     };
     let now = clock.now_millis();
+    emit_metrics(svc, &checks, now);
     for (_, check) in &checks {
         let id = check["Id"].as_str().unwrap_or_default().to_string();
         let config = config_of(check).clone();

@@ -97,6 +97,10 @@ pub struct Route53Service {
     pub(crate) vpcs: Arc<dyn VpcDirectory>,
     pub(crate) dns: Arc<authority::DnsAuthority>,
     pub(crate) monitor: Arc<health::Monitor>,
+    /// Where health checks' `AWS/Route53` metrics go (CloudWatch).
+    pub(crate) metrics: Arc<dyn gureum_kit::metrics::MetricSink>,
+    /// The minute of Gureum's clock metrics were last emitted in.
+    pub(crate) metrics_minute: std::sync::atomic::AtomicI64,
 }
 
 impl Route53Service {
@@ -126,7 +130,16 @@ impl Route53Service {
             store,
             vpcs,
             monitor,
+            metrics: Arc::new(gureum_kit::metrics::NoMetrics),
+            metrics_minute: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
+    }
+
+    /// Emits health checks' `HealthCheckStatus` and
+    /// `HealthCheckPercentageHealthy` to `sink` each minute.
+    pub fn with_metrics(mut self, sink: Arc<dyn gureum_kit::metrics::MetricSink>) -> Self {
+        self.metrics = sink;
+        self
     }
 
     /// What the DNS server answers from.

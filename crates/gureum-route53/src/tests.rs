@@ -513,3 +513,53 @@ fn a_dns_query_costs_under_20_microseconds_in_process() {
     println!("in-process: {per:.0} ns per query (parse, resolve, encode)");
     assert!(per < 20_000.0, "{per} ns per query");
 }
+
+/// Records what Route 53 emits.
+#[derive(Default)]
+struct Recorded(parking_lot::Mutex<Vec<gureum_kit::metrics::Datapoint>>);
+
+impl gureum_kit::metrics::MetricSink for Recorded {
+    fn put(&self, _scope: gureum_core::Scope<'_>, points: Vec<gureum_kit::metrics::Datapoint>) {
+        self.0.lock().extend(points);
+    }
+}
+
+#[test]
+fn a_probed_health_check_reports_its_status_to_cloudwatch_each_minute() {
+    let sink = Arc::new(Recorded::default());
+    let env = Env {
+        svc: Route53Service::new(Store::in_memory().expect("store")).with_metrics(sink.clone()),
+        clock: Clock::with_offset(0),
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = listener.local_addr().expect("addr").port();
+    let hc = env.ok("CreateHealthCheck", json!({"CallerReference": "m", "HealthCheckConfig": {"Type": "TCP", "IPAddress": "127.0.0.1", "Port": port}}));
+    let id = hc["HealthCheck"]["Id"].as_str().expect("id").to_string();
+    env.svc.run_health_checks(&env.clock);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while env.ok("GetHealthCheckStatus", json!({"HealthCheckId": id}))["HealthCheckObservations"]
+        .as_array()
+        .is_none_or(|o| o.is_empty())
+    {
+        assert!(std::time::Instant::now() < deadline, "no probe result");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = env.ok("GetHealthCheckStatus", json!({"HealthCheckId": id}));
+    assert!(
+        status["HealthCheckObservations"][0]["StatusReport"]["Status"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Success"))
+    );
+    env.clock.advance_millis(60_000);
+    env.svc.run_health_checks(&env.clock);
+    let points = sink.0.lock().clone();
+    let status = points
+        .iter()
+        .find(|p| p.name == "HealthCheckStatus")
+        .expect("status point");
+    assert_eq!(
+        (status.namespace.as_str(), status.value),
+        ("AWS/Route53", 1.0)
+    );
+    assert_eq!(status.dimensions, vec![("HealthCheckId".to_string(), id)]);
+}

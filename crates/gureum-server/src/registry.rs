@@ -139,7 +139,7 @@ impl Registry {
                 .with_events(service_events.clone())
                 .with_parameters(ssm.clone()),
         );
-        let route53 = crate::route53_wiring::build(store, ec2.clone());
+        let route53 = crate::route53_wiring::build(store, ec2.clone(), cloudwatch.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let s3 = Arc::new(
             gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))

@@ -10,12 +10,14 @@ use gureum_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Route 53 over `store`, reading VPCs from EC2.
-pub fn build(store: &Store, ec2: Arc<Ec2Service>) -> Arc<Route53Service> {
-    Arc::new(Route53Service::with_vpcs(
-        store.clone(),
-        Arc::new(Ec2Vpcs(ec2)),
-    ))
+/// Route 53 over `store`, reading VPCs from EC2 and emitting health
+/// checks' metrics to `metrics` (CloudWatch).
+pub fn build(
+    store: &Store,
+    ec2: Arc<Ec2Service>,
+    metrics: Arc<dyn gureum_kit::metrics::MetricSink>,
+) -> Arc<Route53Service> {
+    Arc::new(Route53Service::with_vpcs(store.clone(), Arc::new(Ec2Vpcs(ec2))).with_metrics(metrics))
 }
 
 struct Ec2Vpcs(Arc<Ec2Service>);
