@@ -17,6 +17,11 @@ const TCP_QUERIES_PER_CONNECTION: usize = 1000;
 /// staying under the path MTU; 4096 is the common ceiling).
 const UDP_CEILING: u16 = 4096;
 
+/// Incremental zone transfer.
+const IXFR: u16 = 251;
+/// Full zone transfer.
+const AXFR: u16 = 252;
+
 /// What answers questions: the zones' data and their routing.
 pub trait Authority: Send + Sync + 'static {
     /// The answer to `question` asked by `source`. Must not block for
@@ -40,6 +45,9 @@ pub fn handle_packet(
     let answer = if query.opcode != 0 {
         Answer::code(Rcode::NotImp)
     } else if query.question.qclass != 1 && query.question.qclass != 255 {
+        Answer::code(Rcode::Refused)
+    } else if query.question.qtype == IXFR || query.question.qtype == AXFR {
+        // Zone transfers are not served: Route 53 refuses them too.
         Answer::code(Rcode::Refused)
     } else {
         authority.answer(&query.question, source)

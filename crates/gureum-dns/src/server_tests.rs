@@ -45,6 +45,21 @@ fn an_unknown_name_is_nxdomain_with_the_question_echoed() {
 }
 
 #[test]
+fn zone_transfers_are_refused() {
+    let out = handle_packet(
+        &encode_query(5, "big.test.", 252, None),
+        [127, 0, 0, 1].into(),
+        &Fixed,
+        true,
+    )
+    .expect("answer");
+    assert_eq!(
+        parse_message(&out).expect("m").rcode(),
+        Rcode::Refused as u16
+    );
+}
+
+#[test]
 fn garbage_gets_formerr_and_a_response_gets_nothing() {
     let out =
         handle_packet(&[1, 2, 0, 0, 9], [127, 0, 0, 1].into(), &Fixed, false).expect("formerr");
