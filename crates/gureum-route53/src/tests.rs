@@ -140,6 +140,18 @@ fn a_caller_reference_makes_one_zone_only() {
 }
 
 #[test]
+fn reusable_delegation_sets_are_not_kept_so_none_can_be_named() {
+    let env = Env::new();
+    let e = env.err("ListHostedZones", json!({"DelegationSetId": "N123"}));
+    assert_eq!(e.code, "NoSuchDelegationSet");
+    let e = env.err(
+        "CreateHostedZone",
+        json!({"Name": "a.com", "CallerReference": "d", "DelegationSetId": "N123"}),
+    );
+    assert_eq!(e.code, "NoSuchDelegationSet");
+}
+
+#[test]
 fn a_private_zone_needs_an_existing_vpc() {
     let env = Env::new();
     let e = env.err("CreateHostedZone", json!({"Name": "p.internal", "CallerReference": "p", "HostedZoneConfig": {"PrivateZone": true}}));

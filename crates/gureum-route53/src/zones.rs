@@ -234,6 +234,10 @@ impl Route53Service {
     /// (a zone id, the first of the page), `IsTruncated` / `NextMarker`.
     pub(crate) fn list_hosted_zones(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let max_items = max_items(&input, 100)?;
+        // Reusable delegation sets are not kept, so none can be named.
+        if let Some(id) = input.get("DelegationSetId").and_then(Value::as_str) {
+            return Err(Route53Error::NoSuchDelegationSet { id: id.to_string() }.into());
+        }
         let prefix = format!("{}/", ctx.account_id);
         let marker = input.get("Marker").and_then(Value::as_str);
         let want_private = match input.get("HostedZoneType").and_then(Value::as_str) {
