@@ -6,13 +6,15 @@
 //! unhealthy after `FailureThreshold` consecutive failures and healthy
 //! again after as many consecutive successes, as Route 53's checkers
 //! count. A check starts healthy, as Route 53 treats a new one. Calculated
-//! checks count their children's live states. The states live in memory:
-//! after a restart every check is probed again from healthy.
+//! checks count their children's live states. The states live in memory,
+//! and each status change is saved: after a restart DNS answers by the
+//! last known status until the checks are probed again.
 
 use crate::errors::Route53Error;
 use crate::{invalid, probe, Route53Service};
 use gureum_core::{AwsError, Clock, OpResult, RequestContext, Scope, Value};
 use gureum_kit::metrics::Datapoint;
+use gureum_store::{Store, Table};
 use parking_lot::Mutex;
 use serde_json::json;
 use std::collections::HashMap;
@@ -49,25 +51,55 @@ impl Default for CheckState {
     }
 }
 
-/// The health checks' live states, by id.
-#[derive(Default)]
+/// The health checks' live states, by id. Each status change is also
+/// written to `route53.health_status` (id → healthy), so a restart
+/// answers DNS by the last known status until the next probe rather than
+/// by a fresh "healthy".
 pub struct Monitor {
     states: Mutex<HashMap<String, CheckState>>,
+    saved: Table<bool>,
 }
 
 impl Monitor {
+    /// A monitor starting from the statuses saved in `store`.
+    pub fn new(store: &Store) -> Monitor {
+        let monitor = Monitor {
+            states: Mutex::new(HashMap::new()),
+            saved: store.table("route53.health_status"),
+        };
+        monitor.load();
+        monitor
+    }
+
+    /// Reads the saved statuses into memory.
+    fn load(&self) {
+        let saved = self.saved.scan_prefix("").unwrap_or_else(|e| {
+            tracing::warn!(target: "gureum", "route53 health status: {e}");
+            Vec::new()
+        });
+        let mut states = self.states.lock();
+        for (id, healthy) in saved {
+            states.entry(id).or_default().healthy = healthy;
+        }
+    }
+
     /// Whether health check `id` is healthy now (unknown ids are).
     pub fn healthy(&self, id: &str) -> bool {
         self.states.lock().get(id).is_none_or(|s| s.healthy)
     }
 
-    /// Forgets every state (a reset or import).
+    /// Forgets every state and reads the saved ones again (a reset or
+    /// import replaced them).
     pub fn clear(&self) {
         self.states.lock().clear();
+        self.load();
     }
 
     fn forget(&self, id: &str) {
         self.states.lock().remove(id);
+        if let Err(e) = self.saved.delete(id) {
+            tracing::warn!(target: "gureum", "route53 health status: {e}");
+        }
     }
 
     /// Counts one probe result against the threshold.
@@ -82,6 +114,11 @@ impl Monitor {
         }
         s.streak += 1;
         if s.streak >= threshold.max(1) {
+            // Saved before it shows, so what DNS answers is never newer
+            // than what a restart would read back.
+            if let Err(e) = self.saved.put(id, &success) {
+                tracing::warn!(target: "gureum", "route53 health status: {e}");
+            }
             s.healthy = success;
             s.streak = 0;
         }

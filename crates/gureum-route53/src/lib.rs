@@ -12,6 +12,7 @@
 //! | `route53.health_checks` | `account/id` | the `HealthCheck` as described |
 //! | `route53.health_refs` | `account/caller-reference` | health check id |
 //! | `route53.tags` | `account/type/id` | tags |
+//! | `route53.health_status` | health check id | its last status (healthy) |
 //!
 //! Record keys sort as `ListResourceRecordSets` lists: names by reversed
 //! labels (`\u{2}` between them sorts before any name character), then type,
@@ -111,7 +112,7 @@ impl Route53Service {
 
     /// The service over `store`, checking private zones' VPCs in `vpcs`.
     pub fn with_vpcs(store: Store, vpcs: Arc<dyn VpcDirectory>) -> Self {
-        let monitor = Arc::new(health::Monitor::default());
+        let monitor = Arc::new(health::Monitor::new(&store));
         let zones = store.table("route53.hosted_zones");
         let records = store.table("route53.records");
         Route53Service {

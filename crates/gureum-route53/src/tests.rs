@@ -575,3 +575,31 @@ fn a_probed_health_check_reports_its_status_to_cloudwatch_each_minute() {
     );
     assert_eq!(status.dimensions, vec![("HealthCheckId".to_string(), id)]);
 }
+
+#[test]
+fn a_health_checks_last_status_outlives_a_restart() {
+    let store = Store::in_memory().expect("store");
+    let env = Env {
+        svc: Route53Service::new(store.clone()),
+        clock: Clock::with_offset(0),
+    };
+    // A port nothing listens on: the probe fails.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("l")
+        .local_addr()
+        .expect("a")
+        .port();
+    let hc = env.ok("CreateHealthCheck", json!({"CallerReference": "down", "HealthCheckConfig": {"Type": "TCP", "IPAddress": "127.0.0.1", "Port": port, "FailureThreshold": 1}}));
+    let id = hc["HealthCheck"]["Id"].as_str().expect("id").to_string();
+    env.svc.run_health_checks(&env.clock);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while env.svc.monitor.healthy(&id) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the probe never failed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let restarted = Route53Service::new(store);
+    assert!(!restarted.monitor.healthy(&id));
+}
