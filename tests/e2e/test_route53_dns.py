@@ -139,6 +139,15 @@ def test_a_missing_name_is_nxdomain_with_the_zones_soa(gureum, site):
 
 
 @needs_dig
+def test_the_apex_answers_the_delegation_sets_name_servers_and_its_soa(gureum, site):
+    r53, zone = site
+    servers = r53.get_hosted_zone(Id=zone)["DelegationSet"]["NameServers"]
+    assert short(gureum, "example.com", "NS") == sorted(f"{s}." for s in servers)
+    (soa,) = short(gureum, "example.com", "SOA")
+    assert soa.split()[1:] == ["awsdns-hostmaster.amazon.com.", "1", "7200", "900", "1209600", "86400"]
+
+
+@needs_dig
 def test_a_name_outside_every_zone_is_refused(gureum, site):
     assert "status: REFUSED" in dig(gureum, "example.org", "A")
 
