@@ -21,11 +21,6 @@ cargo clippy --version >/dev/null 2>&1 || { echo "scripts/test.sh needs clippy: 
 need c++ "the fuzz targets' libFuzzer builds C++ (apt-get install g++)"
 need python3 "apt-get install python3"
 need openssl "KMS tests verify signatures with it (apt-get install openssl)"
-# Real EC2 instances run the host's OpenSSH server (their e2e skips without it).
-if [ ! -x /usr/sbin/sshd ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-server >/dev/null \
-    || echo "openssh-server did not install: tests/e2e/test_ec2_instances_real.py will skip" >&2
-fi
 
 step "python clients (aws CLI, boto3, pytest, cryptography)"
 # Use the clients already installed; otherwise install them into a virtual
@@ -43,12 +38,17 @@ aws --version
 step "host programs the e2e tests drive (from the distribution's packages)"
 # Installed when missing and apt-get can (root); otherwise the tests that
 # need them skip, saying which program is missing.
-APT_PACKAGES="redis-server memcached"
+# redis-server, memcached: ElastiCache's nodes (test_elasticache.py);
+# openssh-server: real EC2 instances' sshd (test_ec2_instances_real.py);
+# dnsutils: dig asks Gureum's DNS server (test_route53_dns.py).
+APT_PACKAGES="redis-server memcached openssh-server dnsutils"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   # shellcheck disable=SC2086
-  apt-get install -y -qq $missing >/dev/null || echo "could not install$missing: their e2e tests skip" >&2
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing; }; } >/dev/null 2>&1 \
+    || echo "could not install$missing: their e2e tests skip" >&2
 fi
 
 step "cargo fmt --check"

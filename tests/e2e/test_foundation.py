@@ -158,6 +158,8 @@ def test_health_endpoints(gureum):
         # Which mode EC2 instances run in depends on the machine (root, namespaces).
         instances = body["endpoints"].pop("ec2_instances")
         assert instances["mode"] in ("namespaces", "records-only")
+        dns = body["endpoints"].pop("dns")
+        assert dns.startswith("127.0.0.1:") and int(dns.rsplit(":", 1)[1]) > 0
         assert body["endpoints"] == {
             "api": gureum.endpoint,
             "lambda_url": f"http://URL_ID.lambda-url.REGION.localhost:{gureum.port}",

@@ -143,6 +143,12 @@ impl Ec2Service {
         })
     }
 
+    /// Whether VPC `vpc_id` exists in `account`'s `region` (Route 53
+    /// checks private zones' VPCs through this).
+    pub fn vpc_exists(&self, account: &str, region: &str, vpc_id: &str) -> Result<bool, AwsError> {
+        Ok(vpc::vpcs::table(&self.store).contains(&format!("{account}/{region}/{vpc_id}"))?)
+    }
+
     /// Forgets what this process remembers beside the store: which
     /// regions were set up and the instance index. For a reset of the
     /// store's EC2 state: the next request sets its region up again.

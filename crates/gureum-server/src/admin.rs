@@ -153,6 +153,7 @@ fn health(state: &AppState) -> AdminResponse {
                 "http://API_ID.execute-api.localhost:{}/STAGE/PATH", a.port()
             )),
             "ec2_instances": state.registry.instances.status(),
+            "dns": state.registry.route53.authority().served_at().map(|a| a.to_string()),
         });
         // Left open: cache nodes come and go, so their addresses are
         // appended on every call (below).

@@ -41,6 +41,7 @@ pub mod registry;
 mod repoll;
 pub mod rotation_functions;
 pub mod route;
+mod route53_wiring;
 mod s3_cors;
 mod s3_website;
 mod serve;

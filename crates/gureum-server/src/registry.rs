@@ -55,6 +55,9 @@ pub struct Registry {
     pub ec2: Arc<gureum_ec2::Ec2Service>,
     /// Where EC2 instances run: configured and stopped with the server.
     pub instances: gureum_instances::Host,
+    /// Route 53, whose zones the DNS server answers and whose health
+    /// checks run on the clock.
+    pub route53: Arc<gureum_route53::Route53Service>,
 }
 
 impl Registry {
@@ -162,6 +165,7 @@ impl Registry {
                 .with_parameters(ssm.clone())
                 .with_host(Arc::new(instances.clone())),
         );
+        let route53 = crate::route53_wiring::build(store, ec2.clone(), cloudwatch.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let streams = Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone()));
         lambda.set_streams(Arc::new(crate::lambdax_wiring::DynamoDbStreams {
@@ -209,7 +213,7 @@ impl Registry {
             kms.clone(),
             lambda.clone(),
             logs.clone(),
-            Arc::new(gureum_route53::Route53Service::new(store.clone())),
+            route53.clone(),
             s3.clone(),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
@@ -245,6 +249,7 @@ impl Registry {
             apigateway,
             ec2,
             instances,
+            route53,
         }
     }
 
