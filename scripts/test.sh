@@ -35,18 +35,21 @@ if ! python3 -c 'import boto3, botocore, pytest, cryptography' 2>/dev/null || ! 
 fi
 aws --version
 
-step "host programs the end-to-end tests drive (their tests skip, saying so, when missing)"
-# Debian packages: RDS's engines (PostgreSQL, MariaDB) and their clients.
-APT_PACKAGES="postgresql postgresql-client mariadb-server mariadb-client"
+step "host programs the e2e tests drive (from the distribution's packages)"
+# Installed when missing and apt-get can (root); otherwise the tests that
+# need them skip, saying which program is missing.
+# redis-server, memcached: ElastiCache's nodes (test_elasticache.py);
+# openssh-server: real EC2 instances' sshd (test_ec2_instances_real.py);
+# dnsutils: dig asks Gureum's DNS server (test_route53_dns.py);
+# postgresql, mariadb-server and their clients: RDS's engines (test_rds.py).
+APT_PACKAGES="redis-server memcached openssh-server dnsutils postgresql postgresql-client mariadb-server mariadb-client"
 missing=""
-for pkg in $APT_PACKAGES; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
-done
-if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  # A server the packages start themselves takes nothing from the tests: instances use free ports.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >/dev/null
-elif [ -n "$missing" ]; then
-  echo "not installed (their tests will skip):$missing"
+for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  # shellcheck disable=SC2086
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing; }; } >/dev/null 2>&1 \
+    || echo "could not install$missing: their e2e tests skip" >&2
 fi
 
 step "cargo fmt --check"

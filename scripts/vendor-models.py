@@ -17,7 +17,7 @@ from botocore.loaders import Loader
 # Every service Gureum will serve (SPEC.md). The key is the file name under
 # models/ and the name Gureum uses for the service; the value is botocore's.
 SERVICES = [
-    "acm", "apigateway", "apigatewayv2", "autoscaling", "budgets", "ce",
+    "acm", "apigateway", "apigatewaymanagementapi", "apigatewayv2", "autoscaling", "budgets", "ce",
     "cloudfront", "cloudwatch", "dynamodb", "dynamodbstreams", "ec2", "ecr",
     "ecs", "efs", "eks", "elasticache", "elb", "elbv2", "events", "glacier",
     "iam", "kms", "lambda", "logs", "pricing", "rds", "route53",

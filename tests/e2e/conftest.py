@@ -151,3 +151,16 @@ def ami(ec2):
     linux = [i for i in images if "Platform" not in i]
     assert linux
     return linux[0]["ImageId"]
+
+
+def lambda_role(gureum, name="lambda-role", actions="*"):
+    """Creates an execution role Lambda may assume (trusting
+    lambda.amazonaws.com, allowed `actions` on everything) and returns its
+    ARN: Lambda refuses functions whose role it cannot assume."""
+    iam = gureum.client("iam")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName=name, PolicyName="all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+    return iam.get_role(RoleName=name)["Role"]["Arn"]

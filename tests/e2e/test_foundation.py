@@ -155,10 +155,20 @@ def test_health_endpoints(gureum):
         assert body["services"]["acm"] == "not_implemented"
         assert body["operations"]["acm"] == {"implemented": 0, "total": 17}
         assert body["operations"]["sts"]["implemented"] > 0
+        # Which mode EC2 instances run in depends on the machine (root, namespaces).
+        instances = body["endpoints"].pop("ec2_instances")
+        assert instances["mode"] in ("namespaces", "records-only")
+        dns = body["endpoints"].pop("dns")
+        assert dns.startswith("127.0.0.1:") and int(dns.rsplit(":", 1)[1]) > 0
         assert body["endpoints"] == {
             "api": gureum.endpoint,
+            "lambda_url": f"http://URL_ID.lambda-url.REGION.localhost:{gureum.port}",
             "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
             "rds": {},
+            # No cache cluster yet: their node addresses appear here.
+            "elasticache": {},
+            "execute_api_v2": f"http://API_ID.execute-api.localhost:{gureum.port}",
+            "execute_api": f"http://API_ID.execute-api.localhost:{gureum.port}/STAGE/PATH",
         }
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]

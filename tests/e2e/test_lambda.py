@@ -64,6 +64,13 @@ while True:
 
 @pytest.fixture(scope="module")
 def lam(gureum):
+    # Lambda assumes the execution role: it must exist and trust Lambda.
+    iam = gureum.client("iam")
+    iam.create_role(RoleName="lambda-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="lambda-role", PolicyName="all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
     return gureum.client("lambda")
 
 

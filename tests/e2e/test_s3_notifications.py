@@ -175,7 +175,8 @@ def test_invalid_and_overlapping_configurations_are_refused(s3, sqs):
     assert "s3:ObjectRestore:Completed" in err["Message"]
     err = refused({"TopicConfigurations": [{"TopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t",
                                             "Events": ["s3:ObjectCreated:*"]}]})
-    assert err["Code"] == "NotImplemented" and "TopicConfigurations" in err["Message"]
+    assert (err["Code"], err["Message"]) == (
+        "InvalidArgument", "Unable to validate the following destination configurations")
 
 
 def test_tagging_and_acl_changes_notify(s3, sqs):

@@ -46,6 +46,14 @@ def zipped(text):
 
 @pytest.fixture(scope="module")
 def rotator(gureum):
+    # Lambda assumes the execution role: it must exist and trust Lambda.
+    iam = gureum.client("iam")
+    iam.create_role(RoleName=ROLE.split("/")[-1], AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName=ROLE.split("/")[-1], PolicyName="secrets", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*",
+                                                 "Resource": "*"}]}))
     lam = gureum.client("lambda")
     arn = lam.create_function(FunctionName="rotator", Runtime="python3.12", Role=ROLE,
                               Handler="app.handler", Code={"ZipFile": zipped(ROTATOR)},

@@ -326,6 +326,60 @@ impl DynamoDbStreamsService {
     }
 }
 
+/// A stream as another service reads it (Lambda's event source
+/// mappings): positions are sequence numbers, with no iterators to expire.
+impl DynamoDbStreamsService {
+    /// The sequence number a reader starting at the stream's end reads
+    /// next (`LATEST`); `ResourceNotFoundException` for an unknown stream.
+    pub fn latest_position(
+        &self,
+        account: &str,
+        region: &str,
+        stream_arn: &str,
+    ) -> Result<u64, AwsError> {
+        let ctx = RequestContext::root(account, region, gureum_core::Clock::system());
+        let (_, _, skey) = self.stream(&ctx, stream_arn)?;
+        Ok(self.s.sequences.get(&skey)?.unwrap_or(0) + 1)
+    }
+
+    /// Up to `max` records of `stream_arn` from sequence number `from` on,
+    /// each with its sequence number, in `GetRecords`' shape; records older
+    /// than the retention (on `now_ms`) are skipped.
+    pub fn read_from(
+        &self,
+        account: &str,
+        region: &str,
+        stream_arn: &str,
+        from: u64,
+        max: usize,
+        now_ms: i64,
+    ) -> Result<Vec<(u64, Value)>, AwsError> {
+        let ctx = RequestContext::root(account, region, gureum_core::Clock::system());
+        let (_, _, skey) = self.stream(&ctx, stream_arn)?;
+        let start = format!("{skey}/{}", seq_text(from.max(1)));
+        let end = format!("{skey}0");
+        let rows = self.s.records.scan_range(&start, Some(&end), max)?;
+        let mut out = Vec::new();
+        for (_, mut r) in rows {
+            let at = r.get("at_ms").and_then(Value::as_i64).unwrap_or(0);
+            let Some(n) = r["dynamodb"]["SequenceNumber"]
+                .as_str()
+                .and_then(|x| x.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            if now_ms - at > RETENTION_MS {
+                continue;
+            }
+            if let Some(o) = r.as_object_mut() {
+                o.remove("at_ms");
+            }
+            out.push((n, r));
+        }
+        Ok(out)
+    }
+}
+
 /// An iterator: the stream, the shard, the next sequence number and when
 /// it was issued.
 fn iterator(arn: &str, shard: &str, next: u64, now_ms: i64) -> String {

@@ -63,6 +63,8 @@ pub(crate) struct Seams {
     pub(crate) events: Arc<dyn ServiceEvents>,
     /// Where `resolve:ssm:` references resolve (SSM).
     pub(crate) parameters: Arc<dyn ParameterResolver>,
+    /// Where instances run (records only unless the server wires a host).
+    pub(crate) host: Arc<dyn compute::host::InstanceHost>,
 }
 
 impl std::fmt::Debug for Seams {
@@ -76,6 +78,7 @@ impl Default for Seams {
         Seams {
             events: Arc::new(NoServiceEvents),
             parameters: Arc::new(NoParameters),
+            host: Arc::new(compute::host::RecordsOnly),
         }
     }
 }
@@ -92,6 +95,8 @@ pub struct Ec2Service {
     bootstrap: Bootstrap,
     /// EventBridge and SSM, as the server wires them.
     pub(crate) seams: Seams,
+    /// Whether [`Ec2Service::sync_host`] has booted the stored instances.
+    host_synced: std::sync::atomic::AtomicBool,
 }
 
 impl Ec2Service {
@@ -102,7 +107,14 @@ impl Ec2Service {
             instances: compute::instances::Index::default(),
             bootstrap: Bootstrap::default(),
             seams: Seams::default(),
+            host_synced: Default::default(),
         }
+    }
+
+    /// Runs instances on `host` (namespaces, processes, metadata).
+    pub fn with_host(mut self, host: Arc<dyn compute::host::InstanceHost>) -> Self {
+        self.seams.host = host;
+        self
     }
 
     /// Publishes instance state changes (`aws.ec2`, "EC2 Instance
@@ -131,6 +143,12 @@ impl Ec2Service {
         })
     }
 
+    /// Whether VPC `vpc_id` exists in `account`'s `region` (Route 53
+    /// checks private zones' VPCs through this).
+    pub fn vpc_exists(&self, account: &str, region: &str, vpc_id: &str) -> Result<bool, AwsError> {
+        Ok(vpc::vpcs::table(&self.store).contains(&format!("{account}/{region}/{vpc_id}"))?)
+    }
+
     /// Forgets what this process remembers beside the store: which
     /// regions were set up and the instance index. For a reset of the
     /// store's EC2 state: the next request sets its region up again.
@@ -139,9 +157,14 @@ impl Ec2Service {
         self.instances.clear();
     }
 
-    /// After a reset or an import (`reset` of the operations table).
+    /// After a reset or an import (`reset` of the operations table): the
+    /// host's instances go too, and the next tick boots what an import
+    /// says runs.
     fn reset(&self) {
         self.reset_caches();
+        self.seams.host.discard_all();
+        self.host_synced
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn describe_regions(&self, ctx: &RequestContext, input: Value) -> OpResult {
@@ -296,6 +319,7 @@ gureum_core::service_operations! {
     "DescribeInstanceAttribute" => describe_instance_attribute,
     "ModifyInstanceAttribute" => modify_instance_attribute,
     "GetConsoleOutput" => get_console_output,
+    "ModifyInstanceMetadataOptions" => modify_instance_metadata_options,
     "CreateKeyPair" => create_key_pair,
     "ImportKeyPair" => import_key_pair,
     "DescribeKeyPairs" => describe_key_pairs,

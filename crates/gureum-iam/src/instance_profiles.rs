@@ -230,3 +230,25 @@ impl IamService {
         Ok(list_output("InstanceProfiles", page))
     }
 }
+
+impl IamService {
+    /// The instance profile `profile` (its name or ARN) of `account` and
+    /// the role it holds, for EC2's metadata service: `(profile ARN,
+    /// profile id, role ARN)`; `None` when the profile does not exist or
+    /// holds no role.
+    pub fn instance_profile_role(
+        &self,
+        account: &str,
+        profile: &str,
+    ) -> Option<(String, String, String)> {
+        let name = profile.rsplit('/').next().unwrap_or(profile);
+        let p = self.load_instance_profile(account, name).ok()?;
+        let role = p.roles.first()?;
+        let r = self.roles.get(&key(account, role)).ok().flatten()?;
+        Some((
+            instance_profile_arn(account, &p),
+            p.instance_profile_id.clone(),
+            crate::roles::role_arn(account, &r),
+        ))
+    }
+}

@@ -2,8 +2,8 @@
 //! `UpdateFunctionEventInvokeConfig`, `GetFunctionEventInvokeConfig`,
 //! `DeleteFunctionEventInvokeConfig`, `ListFunctionEventInvokeConfigs`. `MaximumRetryAttempts` (0–2) and
 //! `MaximumEventAgeInSeconds` (60–21600) bound the retries of
-//! [`crate::invoke`]'s queue; destinations are refused until Gureum sends
-//! to them.
+//! [`crate::invoke`]'s queue; `DestinationConfig` names where the
+//! invocation records go ([`crate::destinations`]).
 
 use crate::errors::LambdaError;
 use crate::{invalid, str_member, LambdaService};
@@ -20,11 +20,8 @@ fn check(input: &Value) -> Result<(), AwsError> {
             "Gureum does not support an EventInvokeConfig per version or alias yet.",
         ));
     }
-    if input
-        .get("DestinationConfig")
-        .is_some_and(|d| d.as_object().is_some_and(|o| !o.is_empty()))
-    {
-        return Err(invalid("Gureum does not support DestinationConfig yet."));
+    if let Some(d) = input.get("DestinationConfig") {
+        crate::destinations::check_config(d)?;
     }
     Ok(())
 }
@@ -42,6 +39,14 @@ impl LambdaService {
                     "DestinationConfig": {"OnSuccess": {}, "OnFailure": {}},
                 }),
             };
+            if let Some(d) = input.get("DestinationConfig") {
+                let side = |s: &str| match d[s]["Destination"].as_str() {
+                    Some(arn) => json!({"Destination": arn}),
+                    None => json!({}),
+                };
+                config["DestinationConfig"] =
+                    json!({"OnSuccess": side("OnSuccess"), "OnFailure": side("OnFailure")});
+            }
             for member in ["MaximumRetryAttempts", "MaximumEventAgeInSeconds"] {
                 if let Some(v) = input.get(member) {
                     config[member] = v.clone();

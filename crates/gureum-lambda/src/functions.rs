@@ -58,7 +58,7 @@ pub fn not_found(ctx: &RequestContext, name: &str) -> AwsError {
     .into()
 }
 
-fn last_modified(ms: i64) -> String {
+pub(crate) fn last_modified(ms: i64) -> String {
     gureum_core::timestamp::format_iso8601(ms).replace('Z', "+0000")
 }
 
@@ -100,6 +100,24 @@ pub fn settled(f: &Function, now: i64) -> Value {
     c
 }
 
+/// `DeadLetterConfig`: an SQS queue or SNS topic (`""` removes it).
+fn dead_letter(input: &Value) -> Result<Option<Value>, AwsError> {
+    let Some(arn) = input
+        .pointer("/DeadLetterConfig/TargetArn")
+        .and_then(Value::as_str)
+    else {
+        return Ok(None);
+    };
+    let service = arn.split(':').nth(2).unwrap_or_default();
+    let valid = arn.starts_with("arn:") && matches!(service, "sqs" | "sns");
+    if !arn.is_empty() && !valid {
+        return Err(invalid(format!(
+            "The target ARN {arn} is invalid: a dead-letter queue must be an SQS queue or SNS topic."
+        )));
+    }
+    Ok(Some(json!({"TargetArn": arn})))
+}
+
 impl LambdaService {
     /// `CreateFunction`, its code from S3 when `Code` names an object.
     pub(crate) async fn create_function(
@@ -139,7 +157,6 @@ impl LambdaService {
             &input,
             &[
                 "VpcConfig",
-                "DeadLetterConfig",
                 "KMSKeyArn",
                 "Layers",
                 "FileSystemConfigs",
@@ -188,6 +205,7 @@ impl LambdaService {
             ));
         };
         check_timeout(&input)?;
+        self.check_role(ctx, name, str_member(&input, "Role"))?;
         let upload = code::upload_from(input.get("Code").unwrap_or(&Value::Null), fetched)?;
         let now = ctx.clock.now_millis();
         let key = Scope::regional(ctx).key(name);
@@ -217,6 +235,9 @@ impl LambdaService {
         });
         if let Some(vars) = input.pointer("/Environment/Variables") {
             config["Environment"] = json!({"Variables": vars});
+        }
+        if let Some(dlq) = dead_letter(&input)? {
+            config["DeadLetterConfig"] = dlq;
         }
         let tags = input
             .get("Tags")
@@ -377,8 +398,24 @@ impl LambdaService {
             .into_iter()
             .map(|(k, _)| k)
             .collect();
+        // Its URLs go with it (their ids are never reused).
+        let name = f.config["FunctionName"].as_str().unwrap_or_default();
+        let url_ids: Vec<String> = self
+            .urls
+            .scan_prefix("")
+            .map_err(AwsError::from)?
+            .into_iter()
+            .filter(|(_, u)| {
+                u.account == ctx.account_id && u.region == ctx.region && u.function == name
+            })
+            .map(|(id, _)| id)
+            .collect();
+        let urls = self.urls.clone();
         self.store.write(|txn| {
             txn.delete(&table, &key).map_err(AwsError::from)?;
+            for id in &url_ids {
+                txn.delete(&urls, id).map_err(AwsError::from)?;
+            }
             for sha in f.code_shas.iter().chain(std::iter::once(&f.code_sha)) {
                 txn.delete_raw(&raw, &format!("{key}/{sha}"))
                     .map_err(AwsError::from)?;
@@ -469,7 +506,6 @@ impl LambdaService {
             &input,
             &[
                 "VpcConfig",
-                "DeadLetterConfig",
                 "KMSKeyArn",
                 "Layers",
                 "FileSystemConfigs",
@@ -501,6 +537,9 @@ impl LambdaService {
         }
         check_timeout(&input)?;
         let name = str_member(&input, "FunctionName");
+        if let Some(role) = input.get("Role").and_then(Value::as_str) {
+            self.check_role(ctx, parse_name(name).0, role)?;
+        }
         let now = ctx.clock.now_millis();
         let revision = input
             .get("RevisionId")
@@ -529,6 +568,15 @@ impl LambdaService {
             }
             if let Some(e) = input.get("EphemeralStorage") {
                 f.config["EphemeralStorage"] = e.clone();
+            }
+            match dead_letter(&input)? {
+                Some(d) if d["TargetArn"] == "" => {
+                    if let Some(o) = f.config.as_object_mut() {
+                        o.remove("DeadLetterConfig");
+                    }
+                }
+                Some(d) => f.config["DeadLetterConfig"] = d,
+                None => {}
             }
             mark_updated(f, now);
             Ok(f.config.clone())

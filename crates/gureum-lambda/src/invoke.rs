@@ -6,6 +6,7 @@
 //! [`LambdaService::invoke_from_service`] for other services, checked
 //! against the function's resource policy.
 
+use crate::destinations::Condition;
 use crate::environment::{Environment, Spec};
 use crate::errors::LambdaError;
 use crate::logs::LogBatch;
@@ -274,9 +275,28 @@ impl LambdaService {
                 .unwrap_or(21_600),
         );
         let queued = Instant::now();
+        let destination = |side: &str| {
+            settings
+                .as_ref()
+                .and_then(|s| s["DestinationConfig"][side]["Destination"].as_str())
+                .map(str::to_string)
+        };
+        let report = Report {
+            destinations: self.destinations.get().cloned(),
+            on_success: destination("OnSuccess"),
+            on_failure: destination("OnFailure"),
+            dead_letter: function.config["DeadLetterConfig"]["TargetArn"]
+                .as_str()
+                .map(str::to_string),
+            request_id: crate::new_request_id(),
+            account,
+        };
         let _ = std::thread::Builder::new()
             .name("lambda-async".into())
             .spawn(move || {
+                let mut last = None;
+                let mut attempts = 0;
+                let mut condition = Condition::RetriesExhausted;
                 for attempt in 0..=retries.min(ASYNC_RETRY_DELAYS.len()) {
                     if attempt > 0 {
                         let until = Instant::now() + ASYNC_RETRY_DELAYS[attempt - 1];
@@ -287,15 +307,36 @@ impl LambdaService {
                             std::thread::sleep(Duration::from_millis(200));
                         }
                         if queued.elapsed() > max_age {
-                            return;
+                            condition = Condition::EventAgeExceeded;
+                            break;
                         }
                     }
+                    attempts += 1;
                     match runner.run(&function, payload.clone(), None) {
-                        Ok(o) if o.function_error.is_none() => return,
+                        Ok(o) if o.function_error.is_none() => {
+                            report.send(
+                                &runner,
+                                &function,
+                                Condition::Success,
+                                attempts,
+                                &payload,
+                                Some(&o),
+                            );
+                            return;
+                        }
                         _ if runner.pool.is_shut_down() => return,
-                        _ => {}
+                        Ok(o) => last = Some(o),
+                        Err(_) => last = None,
                     }
                 }
+                report.send(
+                    &runner,
+                    &function,
+                    condition,
+                    attempts,
+                    &payload,
+                    last.as_ref(),
+                );
             });
     }
 
@@ -307,6 +348,12 @@ impl LambdaService {
             region: region.to_string(),
             endpoint: self.endpoint.get().cloned(),
             service: self.task_roots(),
+            roles: self.roles.get().cloned(),
+            clock: self
+                .roles
+                .get()
+                .map(|r| r.clock().clone())
+                .unwrap_or_else(gureum_core::Clock::system),
         }
     }
 
@@ -359,6 +406,99 @@ pub(crate) struct Runner {
     region: String,
     endpoint: Option<String>,
     service: TaskRoots,
+    roles: Option<Arc<crate::credentials::ExecutionRoles>>,
+    clock: gureum_core::Clock,
+}
+
+/// Where an asynchronous invocation reports its end.
+struct Report {
+    destinations: Option<Arc<dyn crate::destinations::AsyncDestinations>>,
+    on_success: Option<String>,
+    on_failure: Option<String>,
+    dead_letter: Option<String>,
+    request_id: String,
+    account: String,
+}
+
+impl Report {
+    /// Sends the invocation record to the destination for `condition`,
+    /// and a failed event to the dead-letter target; a destination that
+    /// refuses is logged to the function's log group's place (stderr), as
+    /// AWS only counts it in metrics.
+    fn send(
+        &self,
+        runner: &Runner,
+        f: &Function,
+        condition: Condition,
+        attempts: usize,
+        payload: &[u8],
+        outcome: Option<&Outcome>,
+    ) {
+        let Some(destinations) = &self.destinations else {
+            return;
+        };
+        let success = condition == Condition::Success;
+        let arn = f.config["FunctionArn"].as_str().unwrap_or_default();
+        let qualified = match f.config["Version"].as_str() {
+            Some("$LATEST") | None => format!("{arn}:$LATEST"),
+            Some(_) => arn.to_string(),
+        };
+        let key = runner.role_key(f);
+        let base = crate::destinations::Delivery {
+            destination: "",
+            body: "",
+            detail_type: if success {
+                "Lambda Function Invocation Result - Success"
+            } else {
+                "Lambda Function Invocation Result - Failure"
+            },
+            function_arn: arn,
+            access_key_id: key.as_deref(),
+            account: &self.account,
+            dlq_attributes: None,
+        };
+        let target = if success {
+            &self.on_success
+        } else {
+            &self.on_failure
+        };
+        if let Some(destination) = target {
+            let record = crate::destinations::invocation_record(
+                &self.request_id,
+                &qualified,
+                condition,
+                attempts,
+                payload,
+                outcome,
+                runner.clock.now_millis(),
+            )
+            .to_string();
+            let sent = destinations.send(&crate::destinations::Delivery {
+                destination,
+                body: &record,
+                ..base
+            });
+            if let Err(e) = sent {
+                eprintln!("lambda: destination {destination} refused: {}", e.message);
+            }
+        }
+        if let (false, Some(dlq)) = (success, &self.dead_letter) {
+            let message = outcome
+                .and_then(|o| serde_json::from_slice::<Value>(&o.payload).ok())
+                .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            let body = String::from_utf8_lossy(payload);
+            let sent = destinations.send(&crate::destinations::Delivery {
+                destination: dlq,
+                body: &body,
+                dlq_attributes: Some((&self.request_id, &message)),
+                ..base
+            });
+            if let Err(e) = sent {
+                eprintln!("lambda: dead-letter target {dlq} refused: {}", e.message);
+            }
+        }
+    }
 }
 
 fn log_stream(version: &str) -> String {
@@ -371,6 +511,19 @@ fn log_stream(version: &str) -> String {
 }
 
 impl Runner {
+    /// The access key of the execution role session the function's
+    /// environments run with (none without STS).
+    pub(crate) fn role_key(&self, f: &Function) -> Option<String> {
+        let roles = self.roles.as_ref()?;
+        let arn = f.config["FunctionArn"].as_str().unwrap_or_default();
+        let unqualified = arn.split(':').take(7).collect::<Vec<_>>().join(":");
+        let role = f.config["Role"].as_str().unwrap_or_default();
+        roles
+            .credentials(role, &unqualified)
+            .ok()
+            .map(|c| c.access_key_id)
+    }
+
     fn spec(&self, f: &Function) -> Result<Spec, AwsError> {
         let c = &f.config;
         let name = c["FunctionName"].as_str().unwrap_or_default();
@@ -415,11 +568,6 @@ impl Runner {
             (s("LAMBDA_TASK_ROOT"), root.clone()),
             (s("AWS_REGION"), self.region.clone()),
             (s("AWS_DEFAULT_REGION"), self.region.clone()),
-            // Gureum takes a 12-digit key id as that account's root (its
-            // non-strict convention); STS role credentials come later.
-            (s("AWS_ACCESS_KEY_ID"), self.account.clone()),
-            (s("AWS_SECRET_ACCESS_KEY"), s("gureum-lambda")),
-            (s("AWS_SESSION_TOKEN"), s("gureum-lambda")),
             (s("TZ"), s(":UTC")),
             (s("LANG"), s("en_US.UTF-8")),
             (s("PYTHONPATH"), root.clone()),
@@ -428,6 +576,29 @@ impl Runner {
         if let Some(url) = &self.endpoint {
             env.push((s("AWS_ENDPOINT_URL"), url.clone()));
         }
+        let credentials = match &self.roles {
+            Some(roles) => {
+                let arn = c["FunctionArn"].as_str().unwrap_or_default();
+                let unqualified = arn.split(':').take(7).collect::<Vec<_>>().join(":");
+                let role = c["Role"].as_str().unwrap_or_default();
+                let creds = roles.credentials(role, &unqualified)?;
+                (
+                    creds.access_key_id,
+                    creds.secret_access_key,
+                    creds.session_token,
+                )
+            }
+            // Without STS (unit tests), Gureum takes a 12-digit key id as
+            // that account's root (its non-strict convention).
+            None => (self.account.clone(), s("gureum-lambda"), s("gureum-lambda")),
+        };
+        // New credentials start new environments; older ones keep theirs.
+        let key_id = credentials.0.clone();
+        env.extend([
+            (s("AWS_ACCESS_KEY_ID"), credentials.0),
+            (s("AWS_SECRET_ACCESS_KEY"), credentials.1),
+            (s("AWS_SESSION_TOKEN"), credentials.2),
+        ]);
         // Code read in place starts a fresh environment when it changes.
         let changed = match &f.host_dir {
             Some(dir) => format!(":{}", crate::code::fingerprint(std::path::Path::new(dir))),
@@ -435,7 +606,7 @@ impl Runner {
         };
         Ok(Spec {
             key: format!(
-                "{}:{}{changed}",
+                "{}:{}{changed}:{key_id}",
                 c["FunctionArn"].as_str().unwrap_or_default(),
                 c["RevisionId"].as_str().unwrap_or_default()
             ),

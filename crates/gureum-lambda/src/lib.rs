@@ -11,15 +11,19 @@
 //!   through the [`logs::FunctionLogs`] seam.
 //!
 //! - Versions and aliases ([`versions`]), weighted routing included.
-//! - SQS event source mappings and their poller ([`mappings`]).
+//! - SQS event source mappings and their poller ([`mappings`]), DynamoDB
+//!   stream mappings ([`stream_mappings`]).
 //!
 //! Tables: `lambda.functions` (`account/region/name` → [`Function`]),
 //! `lambda.versions` (`account/region/name/NNNNNNNNNN` → [`Function`]),
 //! `lambda.aliases` (`account/region/name/ALIAS` → alias configuration)
 //! `lambda.code` (raw, `account/region/name/SHA256HEX` → zip bytes) and
-//! `lambda.mappings` (`UUID` → [`mappings::Mapping`]).
+//! `lambda.mappings` (`UUID` → [`mappings::Mapping`]) and `lambda.urls`
+//! (`URL_ID` → [`urls::UrlConfig`]).
 
 pub mod code;
+pub mod credentials;
+pub mod destinations;
 pub mod environment;
 pub mod errors;
 pub mod event_invoke;
@@ -29,6 +33,8 @@ pub mod logs;
 pub mod mappings;
 pub mod policy;
 pub mod runtime_api;
+pub mod stream_mappings;
+pub mod urls;
 pub mod versions;
 
 use errors::LambdaError;
@@ -90,6 +96,11 @@ pub struct LambdaService {
     pub(crate) queues: OnceLock<Arc<dyn mappings::QueueSource>>,
     pub(crate) busy_mappings: parking_lot::Mutex<std::collections::HashSet<String>>,
     pub(crate) code_objects: OnceLock<Arc<dyn code::CodeObjects>>,
+    pub(crate) roles: OnceLock<Arc<credentials::ExecutionRoles>>,
+    pub(crate) streams: OnceLock<Arc<dyn stream_mappings::StreamSource>>,
+    pub(crate) urls: Table<urls::UrlConfig>,
+    pub(crate) destinations: OnceLock<Arc<dyn destinations::AsyncDestinations>>,
+    pub(crate) role_policies: OnceLock<Arc<dyn credentials::RolePolicies>>,
 }
 
 impl LambdaService {
@@ -106,6 +117,7 @@ impl LambdaService {
             versions: store.table("lambda.versions"),
             aliases: store.table("lambda.aliases"),
             mappings: store.table("lambda.mappings"),
+            urls: store.table("lambda.urls"),
             store,
             pool: environment::Pool::new(),
             logs,
@@ -113,6 +125,49 @@ impl LambdaService {
             queues: OnceLock::new(),
             busy_mappings: Default::default(),
             code_objects: OnceLock::new(),
+            roles: OnceLock::new(),
+            streams: OnceLock::new(),
+            destinations: OnceLock::new(),
+            role_policies: OnceLock::new(),
+        }
+    }
+
+    /// Gives execution environments their role's credentials, assumed
+    /// through `sessions` (STS) on `clock`; without it (unit tests) they
+    /// get the account root's.
+    pub fn with_role_sessions(
+        self,
+        sessions: Arc<dyn gureum_kit::role_sessions::RoleSessions>,
+        clock: gureum_core::Clock,
+    ) -> Self {
+        let _ = self
+            .roles
+            .set(Arc::new(credentials::ExecutionRoles::new(sessions, clock)));
+        self
+    }
+
+    /// Sends asynchronous invocations' records and dead letters through
+    /// `destinations` (set once, by the server, after EventBridge exists).
+    pub fn set_destinations(&self, destinations: Arc<dyn destinations::AsyncDestinations>) {
+        let _ = self.destinations.set(destinations);
+    }
+
+    /// Checks execution roles' permissions through `policies` (set once,
+    /// by the server).
+    pub fn set_role_policies(&self, policies: Arc<dyn credentials::RolePolicies>) {
+        let _ = self.role_policies.set(policies);
+    }
+
+    /// Checks that Lambda can assume `role` for the function `name`.
+    pub(crate) fn check_role(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        role: &str,
+    ) -> Result<(), AwsError> {
+        match self.roles.get() {
+            Some(roles) => roles.check(role, &functions::arn_for(ctx, name)),
+            None => Ok(()),
         }
     }
 
@@ -309,22 +364,26 @@ gureum_core::service_operations! {
     "AddPermission" => add_permission,
     "CreateAlias" => create_alias,
     "CreateEventSourceMapping" => create_event_source_mapping,
+    "CreateFunctionUrlConfig" => create_function_url_config,
     "DeleteAlias" => delete_alias,
     "DeleteEventSourceMapping" => delete_event_source_mapping,
     "DeleteFunction" => delete_function,
     "DeleteFunctionConcurrency" => delete_function_concurrency,
     "DeleteFunctionEventInvokeConfig" => delete_function_event_invoke_config,
+    "DeleteFunctionUrlConfig" => delete_function_url_config,
     "GetAlias" => get_alias,
     "GetEventSourceMapping" => get_event_source_mapping,
     "GetAccountSettings" => get_account_settings,
     "GetFunction" => get_function,
     "GetFunctionConcurrency" => get_function_concurrency,
     "GetFunctionEventInvokeConfig" => get_function_event_invoke_config,
+    "GetFunctionUrlConfig" => get_function_url_config,
     "GetFunctionConfiguration" => get_function_configuration,
     "GetPolicy" => get_policy,
     "ListAliases" => list_aliases,
     "ListEventSourceMappings" => list_event_source_mappings,
     "ListFunctionEventInvokeConfigs" => list_function_event_invoke_configs,
+    "ListFunctionUrlConfigs" => list_function_url_configs,
     "ListFunctions" => list_functions,
     "ListTags" => list_tags,
     "ListVersionsByFunction" => list_versions_by_function,
@@ -338,6 +397,7 @@ gureum_core::service_operations! {
     "UpdateEventSourceMapping" => update_event_source_mapping,
     "UpdateFunctionConfiguration" => update_function_configuration,
     "UpdateFunctionEventInvokeConfig" => update_function_event_invoke_config,
+    "UpdateFunctionUrlConfig" => update_function_url_config,
 }
 
 #[cfg(test)]

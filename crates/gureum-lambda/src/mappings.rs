@@ -42,6 +42,15 @@ pub struct Mapping {
     /// When the poller last invoked (ms), for the batching window.
     #[serde(default)]
     pub last_poll_ms: i64,
+    /// Stream sources: the sequence number read next.
+    #[serde(default)]
+    pub position: u64,
+    /// Stream sources: failed attempts at the batch at `position`.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Stream sources: the batch size after bisecting a failed batch.
+    #[serde(default)]
+    pub bisect: Option<usize>,
 }
 
 fn not_found(uuid: &str) -> AwsError {
@@ -51,7 +60,8 @@ fn not_found(uuid: &str) -> AwsError {
     .into()
 }
 
-const UNSUPPORTED: &[&str] = &[
+/// Members of stream sources, refused for SQS queues.
+const STREAM_ONLY: &[&str] = &[
     "FilterCriteria",
     "ParallelizationFactor",
     "StartingPosition",
@@ -60,8 +70,11 @@ const UNSUPPORTED: &[&str] = &[
     "MaximumRecordAgeInSeconds",
     "BisectBatchOnFunctionError",
     "MaximumRetryAttempts",
-    "Tags",
     "TumblingWindowInSeconds",
+];
+
+const UNSUPPORTED: &[&str] = &[
+    "Tags",
     "Topics",
     "Queues",
     "SourceAccessConfigurations",
@@ -100,21 +113,27 @@ fn check_batching(input: &Value) -> Result<(), AwsError> {
 }
 
 impl LambdaService {
-    /// `CreateEventSourceMapping` for an SQS queue.
+    /// `CreateEventSourceMapping` for an SQS queue or a DynamoDB stream.
     pub(crate) fn create_event_source_mapping(
         &self,
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
         crate::refuse_unsupported(&input, UNSUPPORTED)?;
-        check_batching(&input)?;
         let source = str_member(&input, "EventSourceArn");
-        if source.split(':').nth(2) != Some("sqs") {
+        let stream = is_stream(source);
+        if stream {
+            crate::stream_mappings::check(&input, true)?;
+        } else if source.split(':').nth(2) == Some("sqs") {
+            crate::refuse_unsupported(&input, STREAM_ONLY)?;
+            check_batching(&input)?;
+        } else {
             return Err(invalid(format!(
-                "Gureum maps SQS queues only so far: {source}"
+                "Gureum maps SQS queues and DynamoDB streams only so far: {source}"
             )));
         }
         let (_, f) = self.find(ctx, str_member(&input, "FunctionName"))?;
+        self.check_source_access(ctx, &f, source, stream)?;
         let fname = parse_name(str_member(&input, "FunctionName"));
         let function_arn = match fname.1 {
             Some(q) => format!(
@@ -126,12 +145,16 @@ impl LambdaService {
                 .unwrap_or_default()
                 .to_string(),
         };
+        let position = match stream {
+            true => self.stream_start(ctx, source, str_member(&input, "StartingPosition"))?,
+            false => 0,
+        };
         let uuid = crate::new_request_id();
         let enabled = input
             .get("Enabled")
             .and_then(Value::as_bool)
             .unwrap_or(true);
-        let config = json!({
+        let mut config = json!({
             "UUID": uuid,
             "BatchSize": input.get("BatchSize").and_then(Value::as_i64).unwrap_or(10),
             "MaximumBatchingWindowInSeconds": input.get("MaximumBatchingWindowInSeconds").and_then(Value::as_i64).unwrap_or(0),
@@ -143,14 +166,59 @@ impl LambdaService {
             "FunctionResponseTypes": input.get("FunctionResponseTypes").cloned().unwrap_or(json!([])),
             "EventSourceMappingArn": format!("arn:aws:lambda:{}:{}:event-source-mapping:{uuid}", ctx.region, ctx.account_id),
         });
+        if stream {
+            crate::stream_mappings::extend_config(&mut config, &input);
+        }
         let mapping = Mapping {
             account: ctx.account_id.clone(),
             region: ctx.region.clone(),
             config: config.clone(),
             last_poll_ms: 0,
+            position,
+            attempts: 0,
+            bisect: None,
         };
         self.mappings.put(&uuid, &mapping).map_err(AwsError::from)?;
         Ok(config)
+    }
+
+    /// AWS's check that the execution role can read the source: SQS's
+    /// `ReceiveMessage`, `DeleteMessage` and `GetQueueAttributes`, a
+    /// stream's `GetRecords`, `GetShardIterator`, `DescribeStream` and
+    /// `ListStreams`.
+    fn check_source_access(
+        &self,
+        ctx: &RequestContext,
+        f: &crate::Function,
+        source: &str,
+        stream: bool,
+    ) -> Result<(), AwsError> {
+        let Some(policies) = self.role_policies.get() else {
+            return Ok(());
+        };
+        let Some(key) = self.runner(&ctx.account_id, &ctx.region).role_key(f) else {
+            return Ok(());
+        };
+        if stream {
+            let all = [
+                ("dynamodb:GetRecords", source),
+                ("dynamodb:GetShardIterator", source),
+                ("dynamodb:DescribeStream", source),
+                ("dynamodb:ListStreams", "*"),
+            ];
+            if all.iter().all(|(a, r)| policies.allows(&key, a, r)) {
+                return Ok(());
+            }
+            return Err(invalid(format!("Cannot access stream {source}. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.")));
+        }
+        for action in ["ReceiveMessage", "DeleteMessage", "GetQueueAttributes"] {
+            if !policies.allows(&key, &format!("sqs:{action}"), source) {
+                return Err(invalid(format!(
+                    "The function execution role does not have permissions to call {action} on SQS"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn mapping(&self, ctx: &RequestContext, uuid: &str) -> Result<Mapping, AwsError> {
@@ -203,9 +271,16 @@ impl LambdaService {
         input: Value,
     ) -> OpResult {
         crate::refuse_unsupported(&input, UNSUPPORTED)?;
-        check_batching(&input)?;
         let uuid = str_member(&input, "UUID");
         let mut m = self.mapping(ctx, uuid)?;
+        let stream = is_stream(m.config["EventSourceArn"].as_str().unwrap_or_default());
+        if stream {
+            crate::refuse_unsupported(&input, &["StartingPosition"])?;
+            crate::stream_mappings::check(&input, false)?;
+        } else {
+            crate::refuse_unsupported(&input, STREAM_ONLY)?;
+            check_batching(&input)?;
+        }
         if let Some(name) = input.get("FunctionName").and_then(Value::as_str) {
             let (_, f) = self.find(ctx, name)?;
             m.config["FunctionArn"] = f.config["FunctionArn"].clone();
@@ -214,9 +289,12 @@ impl LambdaService {
             "BatchSize",
             "MaximumBatchingWindowInSeconds",
             "FunctionResponseTypes",
-        ] {
-            if let Some(v) = input.get(member) {
-                m.config[member] = v.clone();
+        ]
+        .iter()
+        .chain(crate::stream_mappings::UPDATABLE)
+        {
+            if let Some(v) = input.get(*member) {
+                m.config[*member] = v.clone();
             }
         }
         if let Some(e) = input.get("Enabled").and_then(Value::as_bool) {
@@ -225,7 +303,17 @@ impl LambdaService {
             m.config["State"] = json!("Updating");
         }
         m.config["LastModified"] = json!(ctx.clock.now_millis() as f64 / 1000.0);
-        self.mappings.put(uuid, &m).map_err(AwsError::from)?;
+        // The poller may have moved a stream's position meanwhile: keep it.
+        let table = self.mappings.clone();
+        let config = m.config.clone();
+        self.store.write(|txn| {
+            let mut current = txn
+                .get(&table, uuid)
+                .map_err(AwsError::from)?
+                .ok_or_else(|| not_found(uuid))?;
+            current.config = config;
+            txn.put(&table, uuid, &current).map_err(AwsError::from)
+        })?;
         Ok(m.config)
     }
 
@@ -245,9 +333,6 @@ impl LambdaService {
     /// One round of the SQS poller: each enabled mapping not already
     /// running a batch receives and invokes on its own thread.
     pub fn poll_event_sources(self: &Arc<Self>) {
-        let Some(queues) = self.queues.get().cloned() else {
-            return;
-        };
         let Ok(all) = self.mappings.scan_prefix("") else {
             return;
         };
@@ -267,15 +352,23 @@ impl LambdaService {
             if now - m.last_poll_ms < window {
                 continue;
             }
+            let stream = is_stream(m.config["EventSourceArn"].as_str().unwrap_or_default());
+            let (queues, streams) = (self.queues.get().cloned(), self.streams.get().cloned());
+            if (stream && streams.is_none()) || (!stream && queues.is_none()) {
+                continue;
+            }
             if !self.busy_mappings.lock().insert(uuid.clone()) {
                 continue;
             }
             let svc = self.clone();
-            let queues = queues.clone();
             let _ = std::thread::Builder::new()
-                .name("lambda-sqs-poller".into())
+                .name("lambda-poller".into())
                 .spawn(move || {
-                    svc.poll_one(&uuid, m, queues.as_ref(), now);
+                    match (queues, streams) {
+                        (_, Some(s)) if stream => svc.poll_stream(&uuid, m, s.as_ref(), now),
+                        (Some(q), _) => svc.poll_one(&uuid, m, q.as_ref(), now),
+                        _ => {}
+                    }
                     svc.busy_mappings.lock().remove(&uuid);
                 });
         }
@@ -345,6 +438,11 @@ impl LambdaService {
             .collect();
         let _ = queues.delete(&queue, &handles);
     }
+}
+
+/// Whether `arn` is a DynamoDB stream's.
+fn is_stream(arn: &str) -> bool {
+    arn.split(':').nth(2) == Some("dynamodb") && arn.contains("/stream/")
 }
 
 /// The configuration as read: `Creating`/`Enabling`/`Updating` have

@@ -45,15 +45,7 @@ fn principal(p: &str) -> Value {
 impl LambdaService {
     /// `AddPermission`: a statement in the function's policy.
     pub(crate) fn add_permission(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        crate::refuse_unsupported(
-            &input,
-            &[
-                "EventSourceToken",
-                "PrincipalOrgID",
-                "FunctionUrlAuthType",
-                "InvokedViaFunctionUrl",
-            ],
-        )?;
+        crate::refuse_unsupported(&input, &["EventSourceToken", "PrincipalOrgID"])?;
         let name = crate::str_member(&input, "FunctionName");
         let sid = crate::str_member(&input, "StatementId").to_string();
         let action = crate::str_member(&input, "Action").to_string();
@@ -83,8 +75,19 @@ impl LambdaService {
             if let Some(arn) = input.get("SourceArn").and_then(Value::as_str) {
                 condition.insert("ArnLike".into(), json!({"AWS:SourceArn": arn}));
             }
+            let mut equals = serde_json::Map::new();
             if let Some(acct) = input.get("SourceAccount").and_then(Value::as_str) {
-                condition.insert("StringEquals".into(), json!({"AWS:SourceAccount": acct}));
+                equals.insert("AWS:SourceAccount".into(), json!(acct));
+            }
+            // Function URLs' permission names the URL's auth type.
+            if let Some(auth) = input.get("FunctionUrlAuthType").and_then(Value::as_str) {
+                equals.insert("lambda:FunctionUrlAuthType".into(), json!(auth));
+            }
+            if !equals.is_empty() {
+                condition.insert("StringEquals".into(), Value::Object(equals));
+            }
+            if input.get("InvokedViaFunctionUrl").and_then(Value::as_bool) == Some(true) {
+                condition.insert("Bool".into(), json!({"lambda:InvokedViaFunctionUrl": "true"}));
             }
             if !condition.is_empty() {
                 statement["Condition"] = Value::Object(condition);

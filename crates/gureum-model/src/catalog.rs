@@ -35,6 +35,7 @@ macro_rules! models {
 models!(
     "acm",
     "apigateway",
+    "apigatewaymanagementapi",
     "apigatewayv2",
     "autoscaling",
     "budgets",

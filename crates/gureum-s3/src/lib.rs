@@ -36,6 +36,7 @@ pub mod cipher;
 pub mod conditions;
 mod copy;
 pub mod cors;
+pub mod destinations;
 pub mod digests;
 pub mod errors;
 pub mod keys;

@@ -13,8 +13,13 @@
 //! - `EventBridgeConfiguration`: every event goes to the account's default
 //!   bus through the kit's `ServiceEvents` (`aws.s3`, "Object Created" /
 //!   "Object Deleted").
-//! - `TopicConfigurations` (SNS) and `LambdaFunctionConfigurations` are
-//!   refused with `NotImplemented` until those services take deliveries.
+//! - `TopicConfigurations`: SNS topics, published to through
+//!   [`crate::destinations::NotificationTargets`] as `s3.amazonaws.com`
+//!   (subject "Amazon S3 Notification"), validated with an `s3:TestEvent`
+//!   as queues are.
+//! - `LambdaFunctionConfigurations`: functions invoked asynchronously as
+//!   `s3.amazonaws.com` with the records as the event; validated by the
+//!   function's policy alone (AWS sends functions no test event).
 //!
 //! Events emitted: `s3:ObjectCreated:Put`, `:Post` (browser uploads),
 //! `:Copy`, `:CompleteMultipartUpload`, `s3:ObjectRemoved:Delete` and
@@ -47,6 +52,48 @@ pub struct Notifier {
     pub sqs: Arc<SqsService>,
     /// EventBridge's default bus, for `EventBridgeConfiguration`.
     pub events: Arc<dyn ServiceEvents>,
+    /// SNS topics and Lambda functions (none: those configurations are
+    /// refused as not implemented).
+    pub targets: Option<Arc<dyn crate::destinations::NotificationTargets>>,
+}
+
+/// Where a configuration sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Queue,
+    Topic,
+    Function,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Queue, Kind::Topic, Kind::Function];
+
+    /// The configuration's list in `NotificationConfiguration`.
+    fn list(self) -> &'static str {
+        match self {
+            Kind::Queue => "QueueConfigurations",
+            Kind::Topic => "TopicConfigurations",
+            Kind::Function => "LambdaFunctionConfigurations",
+        }
+    }
+
+    /// The member naming its destination.
+    fn arn_member(self) -> &'static str {
+        match self {
+            Kind::Queue => "QueueArn",
+            Kind::Topic => "TopicArn",
+            Kind::Function => "LambdaFunctionArn",
+        }
+    }
+
+    /// The destination ARN's service.
+    fn service(self) -> &'static str {
+        match self {
+            Kind::Queue => "sqs",
+            Kind::Topic => "sns",
+            Kind::Function => "lambda",
+        }
+    }
 }
 
 /// The event types Gureum sends.
@@ -93,9 +140,10 @@ fn invalid(message: &str, name: &str, value: &str) -> AwsError {
     .into()
 }
 
-/// One queue configuration, validated.
+/// One configuration (queue, topic or function), validated.
 #[derive(Clone, Debug, PartialEq)]
-struct QueueRule {
+struct Rule {
+    kind: Kind,
     id: String,
     arn: String,
     events: Vec<String>,
@@ -103,10 +151,10 @@ struct QueueRule {
     suffix: Option<String>,
 }
 
-impl QueueRule {
+impl Rule {
     /// The configuration as S3 shows it.
     fn to_value(&self) -> Value {
-        let mut v = json!({"Id": self.id, "QueueArn": self.arn, "Events": self.events});
+        let mut v = json!({"Id": self.id, self.kind.arn_member(): self.arn, "Events": self.events});
         let mut rules = Vec::new();
         if let Some(p) = &self.prefix {
             rules.push(json!({"Name": "Prefix", "Value": p}));
@@ -120,7 +168,7 @@ impl QueueRule {
         v
     }
 
-    fn from_value(v: &Value) -> Option<QueueRule> {
+    fn from_value(kind: Kind, v: &Value) -> Option<Rule> {
         let rules = v["Filter"]["Key"]["FilterRules"].as_array();
         let rule = |name: &str| {
             rules.and_then(|r| {
@@ -130,9 +178,10 @@ impl QueueRule {
                     .map(str::to_string)
             })
         };
-        Some(QueueRule {
+        Some(Rule {
+            kind,
             id: v["Id"].as_str()?.to_string(),
-            arn: v["QueueArn"].as_str()?.to_string(),
+            arn: v[kind.arn_member()].as_str()?.to_string(),
             events: v["Events"]
                 .as_array()?
                 .iter()
@@ -169,12 +218,16 @@ fn types_overlap(a: &str, b: &str) -> bool {
     a == b || (family(a) == family(b) && (a.ends_with(":*") || b.ends_with(":*")))
 }
 
-/// One queue configuration of the request, validated.
-fn queue_rule(v: &Value) -> Result<QueueRule, AwsError> {
-    let arn = str_member(v, "QueueArn").unwrap_or_default();
+/// One configuration of the request, validated.
+fn parse_rule(kind: Kind, v: &Value) -> Result<Rule, AwsError> {
+    let arn = str_member(v, kind.arn_member()).unwrap_or_default();
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[5].is_empty() {
-        return Err(invalid("The ARN could not be parsed", "QueueArn", arn));
+    if parts.len() != 6 || parts[0] != "arn" || parts[2] != kind.service() || parts[5].is_empty() {
+        return Err(invalid(
+            "The ARN could not be parsed",
+            kind.arn_member(),
+            arn,
+        ));
     }
     let events: Vec<String> = v["Events"]
         .as_array()
@@ -243,7 +296,8 @@ fn queue_rule(v: &Value) -> Result<QueueRule, AwsError> {
         .filter(|i| !i.is_empty())
         .map(str::to_string)
         .unwrap_or_else(gureum_core::id::uuid_v4);
-    Ok(QueueRule {
+    Ok(Rule {
+        kind,
         id,
         arn: arn.to_string(),
         events,
@@ -253,7 +307,7 @@ fn queue_rule(v: &Value) -> Result<QueueRule, AwsError> {
 }
 
 /// AWS's refusal of two configurations one event could trigger both of.
-fn check_overlaps(rules: &[QueueRule]) -> Result<(), AwsError> {
+fn check_overlaps(rules: &[Rule]) -> Result<(), AwsError> {
     let overlap = |a: &Option<String>, b: &Option<String>, starts: bool| match (a, b) {
         (Some(a), Some(b)) if starts => a.starts_with(b.as_str()) || b.starts_with(a.as_str()),
         (Some(a), Some(b)) => a.ends_with(b.as_str()) || b.ends_with(a.as_str()),
@@ -270,7 +324,7 @@ fn check_overlaps(rules: &[QueueRule]) -> Result<(), AwsError> {
             let Some((x, y)) = shared else {
                 continue;
             };
-            let unfiltered = |r: &QueueRule| r.prefix.is_none() && r.suffix.is_none();
+            let unfiltered = |r: &Rule| r.prefix.is_none() && r.suffix.is_none();
             if unfiltered(a) && unfiltered(b) {
                 return Err(invalid(
                     "Configurations overlap. Configurations on the same bucket cannot share a common event type.",
@@ -374,6 +428,88 @@ impl S3Service {
         n.sqs.deliver(&ctx.clock, &sender, &message).map(|_| ())
     }
 
+    fn targets(&self) -> Option<&Arc<dyn crate::destinations::NotificationTargets>> {
+        self.notifier.as_ref().and_then(|n| n.targets.as_ref())
+    }
+
+    /// Sends `body` to `rule`'s destination as S3 for `bucket`.
+    fn send(
+        &self,
+        ctx: &RequestContext,
+        bucket: &str,
+        owner: &str,
+        rule: &Rule,
+        body: &str,
+    ) -> Result<(), AwsError> {
+        if rule.kind == Kind::Queue {
+            return self.send_to_queue(ctx, bucket, owner, &rule.arn, body);
+        }
+        let Some(targets) = self.targets() else {
+            return Err(S3Error::InternalError.into());
+        };
+        let source_arn = format!("arn:aws:s3:::{bucket}");
+        let sender = ServiceSender {
+            service: S3_PRINCIPAL,
+            source_arn: &source_arn,
+            source_account: owner,
+        };
+        match rule.kind {
+            Kind::Topic => targets.publish(
+                &ctx.clock,
+                &sender,
+                &rule.arn,
+                crate::destinations::SNS_SUBJECT,
+                body,
+            ),
+            _ => targets.invoke_async(&sender, &rule.arn, body),
+        }
+    }
+
+    /// Checks `rule`'s destination as AWS does: a test event to queues and
+    /// topics, the resource policy of functions. The error is AWS's
+    /// reason, shown as the destination's `ArgumentValue`.
+    fn validate(
+        &self,
+        ctx: &RequestContext,
+        bucket: &str,
+        owner: &str,
+        rule: &Rule,
+        test: &str,
+    ) -> Result<(), String> {
+        if rule.kind == Kind::Function {
+            let source_arn = format!("arn:aws:s3:::{bucket}");
+            let sender = ServiceSender {
+                service: S3_PRINCIPAL,
+                source_arn: &source_arn,
+                source_account: owner,
+            };
+            let allowed = self
+                .targets()
+                .is_some_and(|t| t.may_invoke(&sender, &rule.arn).is_ok());
+            return match allowed {
+                true => Ok(()),
+                false => Err(format!("Not authorized to invoke function [{}]", rule.arn)),
+            };
+        }
+        let Err(e) = self.send(ctx, bucket, owner, rule, test) else {
+            return Ok(());
+        };
+        let what = if rule.kind == Kind::Queue {
+            "queue"
+        } else {
+            "topic"
+        };
+        let missing = e.code.contains("NonExistentQueue")
+            || e.code == "QueueDoesNotExist"
+            || e.code == "NotFound";
+        Err(match missing {
+            true => format!("The destination {what} does not exist"),
+            false => format!(
+                "Permissions on the destination {what} do not allow S3 to publish notifications from this bucket"
+            ),
+        })
+    }
+
     /// `PutBucketNotificationConfiguration`.
     pub(crate) fn put_bucket_notification_configuration(
         &self,
@@ -382,26 +518,22 @@ impl S3Service {
     ) -> OpResult {
         let (bucket, entry) = self.own_bucket(ctx, "PutBucketNotificationConfiguration", &input)?;
         let config = &input["NotificationConfiguration"];
-        for (member, what) in [
-            ("TopicConfigurations", "SNS topic destinations"),
-            (
-                "LambdaFunctionConfigurations",
-                "Lambda function destinations",
-            ),
-        ] {
-            if config[member].as_array().is_some_and(|a| !a.is_empty()) {
+        let mut rules = Vec::new();
+        for kind in Kind::ALL {
+            let Some(list) = config[kind.list()].as_array() else {
+                continue;
+            };
+            if kind != Kind::Queue && !list.is_empty() && self.targets().is_none() {
                 return Err(S3Error::NotImplementedParameter {
-                    parameter: format!("{member} ({what})"),
+                    parameter: kind.list().into(),
                     header: "NotificationConfiguration".into(),
                 }
                 .into());
             }
+            for v in list {
+                rules.push(parse_rule(kind, v)?);
+            }
         }
-        let rules = config["QueueConfigurations"]
-            .as_array()
-            .map(|a| a.iter().map(queue_rule).collect::<Result<Vec<_>, _>>())
-            .transpose()?
-            .unwrap_or_default();
         check_overlaps(&rules)?;
         let skip = input
             .get("SkipDestinationValidation")
@@ -424,18 +556,11 @@ impl S3Service {
                     continue;
                 }
                 seen.push(&r.arn);
-                if let Err(e) = self.send_to_queue(ctx, &bucket, &entry.account_id, &r.arn, &test) {
-                    let why = if e.code.contains("NonExistentQueue")
-                        || e.code == "QueueDoesNotExist"
-                    {
-                        "The destination queue does not exist"
-                    } else {
-                        "Permissions on the destination queue do not allow S3 to publish notifications from this bucket"
-                    };
+                if let Err(why) = self.validate(ctx, &bucket, &entry.account_id, r, &test) {
                     return Err(invalid(
                         "Unable to validate the following destination configurations",
                         &r.arn,
-                        why,
+                        &why,
                     ));
                 }
             }
@@ -444,9 +569,14 @@ impl S3Service {
         let stored = if rules.is_empty() && !eventbridge {
             None
         } else {
-            let mut v = json!({
-                "QueueConfigurations": rules.iter().map(QueueRule::to_value).collect::<Vec<_>>(),
-            });
+            let mut v = json!({});
+            for kind in Kind::ALL {
+                v[kind.list()] = rules
+                    .iter()
+                    .filter(|r| r.kind == kind)
+                    .map(Rule::to_value)
+                    .collect();
+            }
             if eventbridge {
                 v["EventBridgeConfiguration"] = json!({});
             }
@@ -468,14 +598,10 @@ impl S3Service {
         let (_, entry) = self.own_bucket(ctx, "GetBucketNotificationConfiguration", &input)?;
         let mut out = Map::new();
         if let Some(n) = &entry.notification {
-            if n["QueueConfigurations"]
-                .as_array()
-                .is_some_and(|a| !a.is_empty())
-            {
-                out.insert(
-                    "QueueConfigurations".into(),
-                    n["QueueConfigurations"].clone(),
-                );
+            for kind in Kind::ALL {
+                if n[kind.list()].as_array().is_some_and(|a| !a.is_empty()) {
+                    out.insert(kind.list().into(), n[kind.list()].clone());
+                }
             }
             if n.get("EventBridgeConfiguration").is_some() {
                 out.insert("EventBridgeConfiguration".into(), json!({}));
@@ -497,14 +623,20 @@ impl S3Service {
             return;
         };
         let now = ctx.clock.now_millis();
-        let rules: Vec<QueueRule> = config["QueueConfigurations"]
-            .as_array()
-            .map(|a| a.iter().filter_map(QueueRule::from_value).collect())
-            .unwrap_or_default();
+        let rules: Vec<Rule> = Kind::ALL
+            .into_iter()
+            .flat_map(|kind| {
+                config[kind.list()]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(move |v| Rule::from_value(kind, v))
+            })
+            .collect();
         for r in rules.iter().filter(|r| r.wants(event.name, event.key)) {
             let body =
                 json!({"Records": [record(ctx, bucket, entry, event, &r.id, now)]}).to_string();
-            if let Err(e) = self.send_to_queue(ctx, bucket, &entry.account_id, &r.arn, &body) {
+            if let Err(e) = self.send(ctx, bucket, &entry.account_id, r, &body) {
                 tracing::warn!(target: "gureum", "s3: notification to {} not sent: {}", r.arn, e.message);
             }
         }
@@ -632,8 +764,9 @@ fn eventbridge_event(
 mod tests {
     use super::*;
 
-    fn rule(events: &[&str], prefix: Option<&str>, suffix: Option<&str>) -> QueueRule {
-        QueueRule {
+    fn rule(events: &[&str], prefix: Option<&str>, suffix: Option<&str>) -> Rule {
+        Rule {
+            kind: Kind::Queue,
             id: "i".into(),
             arn: "arn:aws:sqs:us-east-1:1:q".into(),
             events: events.iter().map(|e| e.to_string()).collect(),
@@ -693,7 +826,7 @@ mod tests {
             for (k, x) in extra.as_object().expect("object") {
                 v[k] = x.clone();
             }
-            queue_rule(&v)
+            parse_rule(Kind::Queue, &v)
         };
         let e = base(json!({"QueueArn": "not-an-arn"})).expect_err("arn");
         assert_eq!(e.message, "The ARN could not be parsed");
@@ -720,7 +853,7 @@ mod tests {
         .expect("valid");
         assert_eq!(ok.suffix.as_deref(), Some(".jpg"));
         assert!(!ok.id.is_empty(), "an id is made when none is given");
-        assert_eq!(QueueRule::from_value(&ok.to_value()), Some(ok));
+        assert_eq!(Rule::from_value(Kind::Queue, &ok.to_value()), Some(ok));
     }
 
     #[test]

@@ -140,11 +140,26 @@ fn health(state: &AppState) -> AdminResponse {
         // The address is set when the port is bound, before any request.
         let endpoints = json!({
             "api": state.endpoint.get().map(|a| format!("http://{a}")),
+            "lambda_url": state.endpoint.get().map(|a| format!(
+                "http://URL_ID.lambda-url.REGION.localhost:{}", a.port()
+            )),
             "s3_website": state.endpoint.get().map(|a| format!(
                 "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
             )),
             "rds": "RDS_ENDPOINTS",
+            "execute_api_v2": state.endpoint.get().map(|a| format!(
+                "http://API_ID.execute-api.localhost:{}", a.port()
+            )),
+            "execute_api": state.endpoint.get().map(|a| format!(
+                "http://API_ID.execute-api.localhost:{}/STAGE/PATH", a.port()
+            )),
+            "ec2_instances": state.registry.instances.status(),
+            "dns": state.registry.route53.authority().served_at().map(|a| a.to_string()),
         });
+        // Left open: cache nodes come and go, so their addresses are
+        // appended on every call (below).
+        let endpoints = endpoints.to_string();
+        let endpoints = endpoints.strip_suffix('}').unwrap_or(&endpoints);
         format!(
             r#""services":{},"operations":{},"endpoints":{endpoints}"#,
             serde_json::Value::Object(services),
@@ -157,9 +172,10 @@ fn health(state: &AppState) -> AdminResponse {
         &crate::rds_wiring::health_endpoints(&state.registry.rds),
         1,
     );
+    let elasticache = state.registry.elasticache.endpoints();
     // Keys in the order a serialized object would have them.
     let body = format!(
-        r#"{{{services},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
+        r#"{{{services},"elasticache":{elasticache}}},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
         json!(env!("CARGO_PKG_VERSION")),
         state.started.elapsed().as_secs(),
         state.persistent,

@@ -21,6 +21,9 @@ pub struct Config {
     /// Fsync every write (survives a power cut), not only a checkpoint
     /// every second (survives a process crash).
     pub fsync_every_write: bool,
+    /// The DNS server's port (UDP and TCP) on `host`: `None` picks a free
+    /// one, `Some(53)` is the standard port.
+    pub dns_port: Option<u16>,
 }
 
 impl Default for Config {
@@ -33,6 +36,7 @@ impl Default for Config {
             strict: false,
             accounts_file: None,
             fsync_every_write: false,
+            dns_port: None,
         }
     }
 }

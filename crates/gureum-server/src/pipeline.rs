@@ -287,6 +287,32 @@ async fn handle_request(
             return crate::s3_website::serve(state, parts, bucket, remote, stream_out).await;
         }
     }
+    // Lambda function URLs, by host name or `/_aws/lambda-url/ID/…`.
+    if let Some((url_id, fn_path)) = crate::function_urls::target(host, raw_path) {
+        outcome.service = "lambda".into();
+        outcome.operation = "InvokeFunctionUrl".into();
+        return crate::function_urls::serve(state, parts, body, remote, url_id, fn_path).await;
+    }
+    // API Gateway v2's data plane, by host or path-style, for its own APIs.
+    if let Some(target) = crate::execute_api_v2::addressed(state, parts, signing_service) {
+        outcome.service = "execute-api".into();
+        outcome.operation = "Invoke".into();
+        return crate::execute_api_v2::serve(state, parts, body, remote, target).await;
+    }
+    // REST API invoke URLs (by host or `/_aws/execute-api/`); an id that
+    // is not a REST API falls through.
+    let body = match crate::execute_api::invoke_target(host, raw_path) {
+        Some(t) if matches!(signing_service, None | Some("execute-api")) => {
+            match crate::execute_api::serve(state, parts, body, remote, t).await {
+                Ok(r) => {
+                    (outcome.service, outcome.operation) = ("execute-api".into(), "Invoke".into());
+                    return r;
+                }
+                Err(body) => body,
+            }
+        }
+        _ => body,
+    };
     let vhost_bucket = match signing_service {
         None | Some("s3") => route::virtual_host_bucket(host),
         _ => None,

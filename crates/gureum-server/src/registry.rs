@@ -43,6 +43,23 @@ pub struct Registry {
     pub s3: Arc<gureum_s3::S3Service>,
     /// RDS, whose engines start on the ticker and end with the server.
     pub rds: Arc<gureum_rds::RdsService>,
+    /// ElastiCache, whose engine processes end when the server stops and
+    /// whose endpoints `/_gureum/health` lists.
+    pub elasticache: Arc<gureum_elasticache::ElasticacheService>,
+    /// CloudWatch Logs, for API Gateway v2's stage access logs.
+    pub logs: Arc<gureum_logs::LogsService>,
+    /// API Gateway v2, whose APIs the data plane serves
+    /// (`execute_api_v2.rs`).
+    pub apigatewayv2: Arc<gureum_apigatewayv2::ApiGatewayV2Service>,
+    /// API Gateway, whose REST APIs' invoke URLs the pipeline serves.
+    pub apigateway: Arc<gureum_apigateway::ApigatewayService>,
+    /// EC2, booting its stored running instances on the ticker.
+    pub ec2: Arc<gureum_ec2::Ec2Service>,
+    /// Where EC2 instances run: configured and stopped with the server.
+    pub instances: gureum_instances::Host,
+    /// Route 53, whose zones the DNS server answers and whose health
+    /// checks run on the clock.
+    pub route53: Arc<gureum_route53::Route53Service>,
 }
 
 impl Registry {
@@ -81,7 +98,8 @@ impl Registry {
             .with_queues(Arc::new(crate::lambda_sources::SqsQueues::new(
                 sqs.clone(),
                 clock.clone(),
-            ))),
+            )))
+            .with_role_sessions(sts.clone(), clock.clone()),
         );
         // SNS's `lambda` subscriptions invoke through Lambda.
         sns.set_functions(Arc::new(crate::sns_functions::SnsToLambda(lambda.clone())));
@@ -102,6 +120,15 @@ impl Registry {
             )),
         ));
         let service_events: Arc<dyn gureum_kit::service_events::ServiceEvents> = events.clone();
+        crate::lambdax_wiring::RoleDestinations::wire(
+            &lambda,
+            &sqs,
+            &sns,
+            &events,
+            &sts,
+            &authorizer,
+            clock,
+        );
         // CloudWatch: alarm actions publish to SNS (and are recorded),
         // alarm state changes go onto the default bus.
         let cloudwatch = Arc::new(gureum_cloudwatch::CloudWatchService::with_seams(
@@ -133,34 +160,64 @@ impl Registry {
             store.clone(),
             encryptor("ssm"),
         ));
-        let ec2 = gureum_ec2::Ec2Service::new(store.clone())
-            .with_events(service_events.clone())
-            .with_parameters(ssm.clone());
+        let instances = crate::instances_wiring::host(&iam, &sts, clock);
+        let ec2 = Arc::new(
+            gureum_ec2::Ec2Service::new(store.clone())
+                .with_events(service_events.clone())
+                .with_parameters(ssm.clone())
+                .with_host(Arc::new(instances.clone())),
+        );
+        let route53 = crate::route53_wiring::build(store, ec2.clone(), cloudwatch.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
+        let streams = Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone()));
+        lambda.set_streams(Arc::new(crate::lambdax_wiring::DynamoDbStreams {
+            streams: streams.clone(),
+            clock: clock.clone(),
+        }));
         let s3 = Arc::new(
             gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
                 .with_notifications(gureum_s3::notifications::Notifier {
                     sqs: sqs.clone(),
                     events: service_events.clone(),
+                    targets: Some(Arc::new(crate::lambdax_wiring::S3Targets {
+                        sns: sns.clone(),
+                        lambda: Arc::downgrade(&lambda),
+                    })),
                 })
                 .with_authorizer(authorizer.clone()),
         );
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
         let rds = crate::rds_wiring::build(store);
+        // ElastiCache's nodes are engine processes under the data dir.
+        let elasticache = Arc::new(gureum_elasticache::ElasticacheService::with_engines(
+            store.clone(),
+        ));
+        let apigatewayv2 = Arc::new(gureum_apigatewayv2::ApiGatewayV2Service::new(store.clone()));
+        // API Gateway's invoke URLs are served by `execute_api.rs`.
+        let apigateway = Arc::new(gureum_apigateway::ApigatewayService::with_functions(
+            store.clone(),
+            Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
+        ));
         let list: Vec<Arc<dyn Service>> = vec![
+            elasticache.clone(),
+            apigatewayv2.clone(),
+            Arc::new(gureum_apigatewayv2::management::ManagementService::new(
+                apigatewayv2.clone(),
+            )),
+            apigateway.clone(),
             rds.clone(),
             cloudwatch.clone(),
             events.clone(),
             iam.clone(),
             sts,
             dynamodb.clone(),
-            Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone())),
-            Arc::new(ec2),
+            streams,
+            ec2.clone(),
             kms.clone(),
             lambda.clone(),
-            logs,
-            Arc::new(gureum_route53::Route53Service::new(store.clone())),
+            logs.clone(),
+            route53.clone(),
             s3.clone(),
             Arc::new(gureum_servicequotas::ServiceQuotasService::new(
                 store.clone(),
@@ -192,6 +249,13 @@ impl Registry {
             lambda,
             s3,
             rds,
+            elasticache,
+            logs,
+            apigatewayv2,
+            apigateway,
+            ec2,
+            instances,
+            route53,
         }
     }
 

@@ -56,6 +56,8 @@ pub enum ServeError {
 /// A bound, ready server.
 pub struct Server {
     listener: TcpListener,
+    /// The DNS server's sockets, served when the server runs.
+    dns: gureum_dns::DnsServer,
     state: Arc<AppState>,
     connections: Arc<Tracker>,
 }
@@ -69,6 +71,11 @@ impl Server {
         let listener = listen(addr).map_err(|e| match e.kind() {
             std::io::ErrorKind::AddrInUse => ServeError::PortInUse(addr),
             _ => ServeError::Bind(addr, e),
+        })?;
+        let dns_addr = crate::route53_wiring::dns_addr(config);
+        let dns = crate::route53_wiring::bind_dns(config).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => ServeError::PortInUse(dns_addr),
+            _ => ServeError::Bind(dns_addr, e),
         })?;
         let store = if config.ephemeral {
             Store::in_memory().map_err(|e| ServeError::Store("memory".into(), e.to_string()))?
@@ -126,8 +133,14 @@ impl Server {
                 .lambda
                 .set_endpoint(format!("http://{}", SocketAddr::new(host, bound.port())));
         }
+        let bound = state.endpoint.get().copied();
+        state
+            .registry
+            .instances
+            .configure(state.data_dir.as_deref(), bound);
         Ok(Server {
             listener,
+            dns,
             state: Arc::new(state),
             connections: Tracker::new(Limits::for_process()),
         })
@@ -150,6 +163,10 @@ impl Server {
             .keep_alive(true);
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let ticker = tokio::spawn(schedule_ticker(self.state.clone()));
+        let dns = crate::route53_wiring::serve_dns(self.dns, &self.state.registry.route53);
+        if let Err(e) = &dns {
+            tracing::warn!(target: "gureum", "dns server: {e}");
+        }
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             tokio::select! {
@@ -185,7 +202,7 @@ impl Server {
                             Ok::<_, Infallible>(response)
                         }
                     });
-                    let conn = builder.serve_connection(TokioIo::new(io), service).into_owned();
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service).into_owned();
                     let conn = graceful.watch(conn);
                     tokio::spawn(Repoll::new(async move {
                         let _ = conn.await;
@@ -202,6 +219,10 @@ impl Server {
         let _ = tokio::task::spawn_blocking(move || lambda.shutdown()).await;
         let rds = self.state.registry.rds.clone();
         let _ = tokio::task::spawn_blocking(move || rds.shutdown()).await;
+        let elasticache = self.state.registry.elasticache.clone();
+        let _ = tokio::task::spawn_blocking(move || elasticache.shutdown()).await;
+        let instances = self.state.registry.instances.clone();
+        let _ = tokio::task::spawn_blocking(move || instances.shutdown()).await;
     }
 }
 
@@ -248,6 +269,11 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.rds.tick(now);
             // S3 lifecycle rules on the same clock (free without rules).
             state.registry.s3.run_lifecycle(&state.clock);
+            // ElastiCache replaces nodes whose engine died and takes its
+            // automatic snapshots.
+            state.registry.elasticache.watch_engines(&state.clock);
+            state.registry.ec2.sync_host(&state.clock);
+            state.registry.route53.run_health_checks(&state.clock);
         })
         .await;
     }

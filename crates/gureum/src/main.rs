@@ -125,6 +125,11 @@ struct ServeArgs {
     /// a checkpoint fsyncs every second.
     #[arg(long, env = "GUREUM_FSYNC_EVERY_WRITE")]
     fsync_every_write: bool,
+    /// The DNS server's port (UDP and TCP), answering Route 53's zones;
+    /// a free port when not given (`gureum status` and the health
+    /// endpoint show it), 53 for the standard one.
+    #[arg(long, env = "GUREUM_DNS_PORT")]
+    dns_port: Option<u16>,
     /// Where instances' public IPs and Elastic IPs come from: an IPv4 CIDR
     /// (/8 to /24) that is never routed to the internet. The default,
     /// 198.18.0.0/15, is reserved for benchmarking (RFC 2544).
@@ -215,6 +220,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         strict: args.strict,
         accounts_file: args.accounts,
         fsync_every_write: args.fsync_every_write,
+        dns_port: args.dns_port,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

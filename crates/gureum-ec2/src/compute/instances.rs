@@ -233,7 +233,14 @@ fn metadata_options(input: &Value) -> Result<Option<Value>, AwsError> {
     let Some(given) = input.get("MetadataOptions").and_then(Value::as_object) else {
         return Ok(None);
     };
-    let mut out = default_metadata_options();
+    checked_metadata_options(default_metadata_options(), given).map(Some)
+}
+
+/// `given` metadata options over `out`, each value checked.
+pub(crate) fn checked_metadata_options(
+    mut out: Value,
+    given: &serde_json::Map<String, Value>,
+) -> Result<Value, AwsError> {
     for (name, allowed) in [
         ("HttpTokens", &["optional", "required"][..]),
         ("HttpEndpoint", &["enabled", "disabled"][..]),
@@ -259,7 +266,14 @@ fn metadata_options(input: &Value) -> Result<Option<Value>, AwsError> {
             }
         }
     }
-    Ok(Some(out))
+    Ok(out)
+}
+
+/// The options an instance shows (`None` in the record: the defaults).
+pub(crate) fn shown_metadata_options(i: &Instance) -> Value {
+    i.metadata_options
+        .clone()
+        .unwrap_or_else(default_metadata_options)
 }
 
 /// The options every instance shows as launched, by `RunInstances` member.
@@ -1283,6 +1297,10 @@ impl Ec2Service {
             .map(|i| (i.id.clone(), i.state.clone(), i.state_since))
             .collect();
         self.publish_state_changes(ctx, &pending);
+        self.host_boot(
+            ctx,
+            &created.iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
+        );
         let groups: Vec<Value> = created
             .first()
             .map(|i| {
@@ -1501,13 +1519,19 @@ impl Ec2Service {
     /// `StopInstances`: running → stopping → stopped; the auto-assigned
     /// public address goes back to the pool.
     pub(crate) fn stop_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let out = self.stop_records(ctx, &input)?;
+        self.host_halt(&network::strings(&input, "InstanceIds"));
+        Ok(out)
+    }
+
+    fn stop_records(&self, ctx: &RequestContext, input: &Value) -> OpResult {
         let hibernate = input.get("Hibernate").and_then(Value::as_bool) == Some(true);
         let force = input.get("Force").and_then(Value::as_bool) == Some(true);
         let now = ctx.clock.now_millis();
         let store = &self.store;
         self.change_state(
             ctx,
-            &input,
+            input,
             "StoppingInstances",
             |i| {
                 if i.root_device_type != "ebs" {
@@ -1562,11 +1586,17 @@ impl Ec2Service {
     /// `StartInstances`: stopped → pending → running, with a new public
     /// address when the instance gets one.
     pub(crate) fn start_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let out = self.start_records(ctx, &input)?;
+        self.host_boot(ctx, &network::strings(&input, "InstanceIds"));
+        Ok(out)
+    }
+
+    fn start_records(&self, ctx: &RequestContext, input: &Value) -> OpResult {
         let now = ctx.clock.now_millis();
         let store = &self.store;
         self.change_state(
             ctx,
-            &input,
+            input,
             "StartingInstances",
             |i| {
                 if matches!(
@@ -1618,17 +1648,25 @@ impl Ec2Service {
             }
         }
         dry_run(&input)?;
+        drop(locked);
+        self.host_reboot(ctx, &ids);
         Ok(json!({}))
     }
 
     /// `TerminateInstances`: → shutting-down → terminated; addresses and
     /// delete-on-termination volumes go.
     pub(crate) fn terminate_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let out = self.terminate_records(ctx, &input)?;
+        self.host_discard(&network::strings(&input, "InstanceIds"));
+        Ok(out)
+    }
+
+    fn terminate_records(&self, ctx: &RequestContext, input: &Value) -> OpResult {
         let now = ctx.clock.now_millis();
         let store = &self.store;
         self.change_state(
             ctx,
-            &input,
+            input,
             "TerminatingInstances",
             |i| {
                 if i.disable_api_termination {

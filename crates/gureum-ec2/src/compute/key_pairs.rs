@@ -200,6 +200,13 @@ fn generate_ed25519(name: &str, ppk_format: bool) -> Generated {
     (fingerprint, material, public)
 }
 
+/// A new ED25519 key as OpenSSH writes it: the private key file (with
+/// its final newline) and the public key line. For instance host keys.
+pub fn new_ed25519_openssh(comment: &str) -> (String, String) {
+    let (_, material, public) = generate_ed25519(comment, false);
+    (format!("{material}\n"), public)
+}
+
 /// An unencrypted `openssh-key-v1` private key file for ED25519.
 fn openssh_private(blob: &[u8], pk: &[u8], seed: &[u8], comment: &str) -> String {
     use rand::Rng;

@@ -4,11 +4,16 @@
 //! interfaces).
 
 pub mod address_associations;
+mod boot;
+#[cfg(test)]
+mod boot_tests;
 pub mod create_image;
+pub mod host;
 pub mod image_parameters;
 pub mod instance_events;
 pub mod instances;
 pub mod interface_holders;
 pub mod key_pairs;
 pub mod launch_templates;
+mod metadata_options;
 pub mod volume_attachments;

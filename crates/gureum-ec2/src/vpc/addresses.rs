@@ -153,6 +153,13 @@ fn parse_range(cidr: &str) -> Result<(u32, u32), String> {
     Ok((addr & !(size - 1), size))
 }
 
+/// The public address range in force, as a CIDR (the instance host
+/// keeps it from leaving the machine).
+pub fn public_ip_range_cidr() -> String {
+    let (base, size) = public_range();
+    format!("{}/{}", format_ipv4(base), 32 - size.trailing_zeros())
+}
+
 fn public_range() -> (u32, u32) {
     *PUBLIC_IP_RANGE
         .get_or_init(|| parse_range(DEFAULT_PUBLIC_IP_RANGE).unwrap_or((0xC612_0000, 1 << 17)))

@@ -230,6 +230,11 @@ impl Ec2Service {
                 ip = i.private_ip,
                 mac = i.mac,
             );
+            // What really ran (user data's output), after the boot lines.
+            let log = match self.host_console(&i.id) {
+                Some(real) => format!("{log}{real}"),
+                None => log,
+            };
             out["Output"] = json!(base64::engine::general_purpose::STANDARD.encode(log));
         }
         Ok(out)

@@ -1,0 +1,112 @@
+//! The seam between the control plane and the machine instances run on.
+//!
+//! EC2's operations record instances; an [`InstanceHost`] makes them real
+//! (namespaces, processes, the metadata service). The server wires in
+//! `gureum_instances::Host`; without it ([`RecordsOnly`]) instances stay
+//! records. The control plane calls the host after each change is stored,
+//! and [`crate::Ec2Service::sync_host`] boots what the store says runs
+//! (after a restart), so the store stays the one truth.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the host needs to boot an instance and answer its metadata.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BootSpec {
+    /// `i-…`.
+    pub instance_id: String,
+    /// The owning account.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// The availability zone.
+    pub az: String,
+    /// `ami-…`.
+    pub image_id: String,
+    /// The AMI's name (picks the default user: `ec2-user`, `ubuntu`, `admin`).
+    pub image_name: String,
+    /// `t3.micro`.
+    pub instance_type: String,
+    /// `vpc-…`.
+    pub vpc_id: String,
+    /// The VPC's primary CIDR (`10.0.0.0/16`).
+    pub vpc_cidr: String,
+    /// The subnet's CIDR (`10.0.1.0/24`).
+    pub subnet_cidr: String,
+    /// The primary private IPv4 address.
+    pub private_ip: String,
+    /// The public IPv4 address, when it has one.
+    pub public_ip: Option<String>,
+    /// The private DNS name, also the hostname.
+    pub hostname: String,
+    /// The public DNS name (empty without a public address).
+    pub public_hostname: String,
+    /// The primary interface's MAC address.
+    pub mac: String,
+    /// Security group names.
+    pub security_groups: Vec<String>,
+    /// The key pair's name and OpenSSH public key.
+    pub key: Option<(String, String)>,
+    /// User data, decoded.
+    pub user_data: Option<Vec<u8>>,
+    /// The instance profile (ARN or name as launched).
+    pub iam_profile: Option<String>,
+    /// `MetadataOptions.HttpTokens`: `required` or `optional`.
+    pub http_tokens: String,
+    /// `MetadataOptions.HttpEndpoint`: `enabled` or `disabled`.
+    pub http_endpoint: String,
+    /// `MetadataOptions.HttpPutResponseHopLimit`.
+    pub hop_limit: i64,
+    /// `MetadataOptions.InstanceMetadataTags`: `enabled` or `disabled`.
+    pub tags_in_metadata: bool,
+    /// The architecture (`x86_64`).
+    pub architecture: String,
+    /// Launch time, epoch ms (the identity document's `pendingTime`).
+    pub launch_time_ms: i64,
+    /// The reservation `r-…`.
+    pub reservation_id: String,
+}
+
+/// The machine instances run on.
+pub trait InstanceHost: Send + Sync {
+    /// Boots (or boots again) the instance: its sandbox, its user data
+    /// at first boot only, its SSH server and metadata service. Returns
+    /// at once; the boot runs in the background. Booting a running
+    /// instance does nothing.
+    fn boot(&self, spec: BootSpec);
+    /// Stops its processes (stop); its sandbox and files stay.
+    fn halt(&self, instance_id: &str);
+    /// Takes a running instance's changed metadata options (the metadata
+    /// service answers by them from now on).
+    fn refresh(&self, _spec: BootSpec) {}
+    /// Stops its processes and boots it again, user data not rerun.
+    fn reboot(&self, spec: BootSpec);
+    /// Removes everything it made for the instance (terminate).
+    fn discard(&self, instance_id: &str);
+    /// Removes everything it made for every instance (the store's EC2
+    /// state was reset: no instance is left to run).
+    fn discard_all(&self);
+    /// The instance's console (boot messages, user data output), if the
+    /// host keeps one.
+    fn console(&self, instance_id: &str) -> Option<String>;
+    /// Whether instances really run here (the server decides the mode at
+    /// start; records-only hosts answer `false`).
+    fn runs_instances(&self) -> bool;
+}
+
+/// The host while none is wired: instances are records only.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RecordsOnly;
+
+impl InstanceHost for RecordsOnly {
+    fn boot(&self, _spec: BootSpec) {}
+    fn halt(&self, _instance_id: &str) {}
+    fn reboot(&self, _spec: BootSpec) {}
+    fn discard(&self, _instance_id: &str) {}
+    fn discard_all(&self) {}
+    fn console(&self, _instance_id: &str) -> Option<String> {
+        None
+    }
+    fn runs_instances(&self) -> bool {
+        false
+    }
+}
