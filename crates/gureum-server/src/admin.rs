@@ -137,19 +137,25 @@ fn health(state: &AppState) -> AdminResponse {
                 json!({"implemented": implemented, "total": total}),
             );
         }
-        // The address is set when the port is bound, before any request.
-        let endpoints = json!({
-            "api": state.endpoint.get().map(|a| format!("http://{a}")),
-            "s3_website": state.endpoint.get().map(|a| format!(
-                "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
-            )),
-        });
         format!(
-            r#""services":{},"operations":{},"endpoints":{endpoints}"#,
+            r#""services":{},"operations":{}"#,
             serde_json::Value::Object(services),
             serde_json::Value::Object(operations)
         )
     });
+    // The address is set when the port is bound, before any request; load
+    // balancers' listeners come and go, so this part is not cached.
+    let endpoints = json!({
+        "api": state.endpoint.get().map(|a| format!("http://{a}")),
+        "s3_website": state.endpoint.get().map(|a| format!(
+            "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
+        )),
+        "elbv2": state.registry.elbv2.endpoints().iter().map(|e| json!({
+            "dns_name": e.dns_name, "port": e.port, "protocol": e.protocol,
+            "address": e.address.to_string(), "load_balancer_arn": e.load_balancer_arn,
+        })).collect::<Vec<_>>(),
+    });
+    let services = format!(r#"{services},"endpoints":{endpoints}"#);
     // Keys in the order a serialized object would have them.
     let body = format!(
         r#"{{{services},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,

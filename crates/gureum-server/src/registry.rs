@@ -41,6 +41,8 @@ pub struct Registry {
     pub lambda: Arc<gureum_lambda::LambdaService>,
     /// S3, for CORS preflights and headers at the HTTP layer.
     pub s3: Arc<gureum_s3::S3Service>,
+    /// ELBv2, whose listeners resume and health checks run on the ticker.
+    pub elbv2: Arc<gureum_elbv2::Elbv2Service>,
 }
 
 impl Registry {
@@ -131,9 +133,13 @@ impl Registry {
             store.clone(),
             encryptor("ssm"),
         ));
-        let ec2 = gureum_ec2::Ec2Service::new(store.clone())
-            .with_events(service_events.clone())
-            .with_parameters(ssm.clone());
+        let ec2 = Arc::new(
+            gureum_ec2::Ec2Service::new(store.clone())
+                .with_events(service_events.clone())
+                .with_parameters(ssm.clone()),
+        );
+        // ELBv2 places load balancers through EC2 and runs Lambda targets.
+        let elbv2 = crate::elbv2_wiring::build(store, clock, &ec2, &lambda, cloudwatch.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let s3 = Arc::new(
             gureum_s3::S3Service::with_encryptor(store.clone(), encryptor("s3"))
@@ -146,13 +152,14 @@ impl Registry {
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
         let list: Vec<Arc<dyn Service>> = vec![
+            elbv2.clone(),
             cloudwatch.clone(),
             events.clone(),
             iam.clone(),
             sts,
             dynamodb.clone(),
             Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone())),
-            Arc::new(ec2),
+            ec2,
             kms.clone(),
             lambda.clone(),
             logs,
@@ -186,6 +193,7 @@ impl Registry {
             sqs,
             lambda,
             s3,
+            elbv2,
         }
     }
 

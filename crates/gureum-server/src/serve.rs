@@ -244,6 +244,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.lambda.poll_event_sources();
             // S3 lifecycle rules on the same clock (free without rules).
             state.registry.s3.run_lifecycle(&state.clock);
+            // Load balancers turn active, resume listening, emit metrics.
+            state.registry.elbv2.tick();
         })
         .await;
     }

@@ -11,4 +11,5 @@ pub mod instances;
 pub mod interface_holders;
 pub mod key_pairs;
 pub mod launch_templates;
+pub mod service_api;
 pub mod volume_attachments;
