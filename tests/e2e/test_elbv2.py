@@ -289,6 +289,29 @@ def test_an_alb_balances_routes_checks_health_and_survives_a_restart(gureum, elb
         assert bad["Description"] == "Health checks failed"
         assert {json.loads(get(base + "/")[2])["name"] for _ in range(6)} == {"B"}
 
+        # The minute's traffic and host counts reach CloudWatch.
+        advance(gureum, 60)
+        cw = gureum.client("cloudwatch")
+        lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+        web_dim = web.split(":")[-1]
+
+        def stat(name, dims, statistic="Sum"):
+            now = time.time()
+            points = cw.get_metric_statistics(
+                Namespace="AWS/ApplicationELB", MetricName=name, Dimensions=dims,
+                StartTime=now - 7200, EndTime=now + 7200, Period=60, Statistics=[statistic])["Datapoints"]
+            return sum(p[statistic] for p in points) if points else None
+
+        lb_only = [{"Name": "LoadBalancer", "Value": lb_dim}]
+        # 16 requests (the minute may have turned during the test: sums).
+        wait_for(lambda: (stat("RequestCount", lb_only) or 0) >= 16, timeout=10)
+        assert stat("HTTPCode_Target_2XX_Count", lb_only) >= 13
+        assert stat("HTTPCode_ELB_5XX_Count", lb_only) >= 1
+        assert stat("TargetResponseTime", lb_only, "Average") > 0
+        both = [{"Name": "TargetGroup", "Value": web_dim}, {"Name": "LoadBalancer", "Value": lb_dim}]
+        assert stat("HealthyHostCount", both, "Maximum") == 1
+        assert stat("UnHealthyHostCount", both, "Maximum") == 1
+
         # Draining and unknown targets.
         elb.deregister_targets(TargetGroupArn=web, Targets=[{"Id": "127.0.0.1", "Port": a.port}])
         drained = states(elb, web)[("127.0.0.1", a.port)]
