@@ -158,6 +158,7 @@ def test_health_endpoints(gureum):
         assert body["endpoints"] == {
             "api": gureum.endpoint,
             "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
+            "elbv2": [],  # load balancers' listeners, once there are some
         }
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]
