@@ -182,8 +182,9 @@ macro_rules! op {
                 #[doc = concat!("`", stringify!($func), "`.")]
                 fn $method(&self, ctx: &RequestContext, input: Value) -> OpResult {
                     let out = $module::$func(self, ctx, &input);
-                    if out.is_ok() {
-                        // Changes reach the listeners at once.
+                    if out.is_ok() && !stringify!($method).starts_with("describe") {
+                        // Changes reach the listeners at once (reads
+                        // change nothing: waiters polling cost no sync).
                         let _ = self.sync_plane();
                     }
                     out
