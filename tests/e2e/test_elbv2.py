@@ -423,3 +423,7 @@ def test_a_lambda_target_gets_the_alb_event(gureum, elb, network):
     assert event["headers"]["x-custom"] == "v"
     assert event["headers"]["x-forwarded-for"] == "127.0.0.1"
     assert event["isBase64Encoded"] is False
+    # With health checks on, the function is probed with AWS's event.
+    elb.modify_target_group(TargetGroupArn=tg, HealthCheckEnabled=True, HealthCheckIntervalSeconds=5,
+                            HealthCheckTimeoutSeconds=4, HealthyThresholdCount=2, Matcher={"HttpCode": "200-299"})
+    wait_for(lambda: states(elb, tg)[(fn, None)]["State"] == "healthy", timeout=30)

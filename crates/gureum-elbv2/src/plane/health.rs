@@ -160,13 +160,63 @@ async fn run(p: &Probe) -> Result<(), Failure> {
     }
 }
 
+/// Invokes a Lambda target with AWS's health check event; passes when
+/// the answer's `statusCode` is one the matcher accepts.
+async fn probe_function(
+    functions: Arc<dyn crate::seams::Functions>,
+    function_arn: String,
+    group_arn: String,
+    path: String,
+    matcher: String,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let event = serde_json::json!({
+        "requestContext": {"elb": {"targetGroupArn": group_arn}},
+        "httpMethod": "GET",
+        "path": path,
+        "queryStringParameters": {},
+        "headers": {"user-agent": "ELB-HealthChecker/2.0"},
+        "body": "",
+        "isBase64Encoded": false,
+    });
+    let payload = serde_json::to_vec(&event).unwrap_or_default();
+    let call =
+        tokio::task::spawn_blocking(move || functions.invoke(&function_arn, &group_arn, &payload));
+    let answer = match tokio::time::timeout(timeout, call).await {
+        Err(_) => return Err(Failure::Timeout),
+        Ok(Ok(Ok(payload))) => payload,
+        Ok(_) => return Err(Failure::Failed),
+    };
+    let code = super::lambda::response(&answer)
+        .ok_or(Failure::Failed)?
+        .status;
+    if matcher_accepts(&matcher, code) {
+        Ok(())
+    } else {
+        Err(Failure::ResponseCodeMismatch(code))
+    }
+}
+
 /// Probes the group's targets at its interval until aborted.
-pub async fn check_loop(group: Arc<GroupRuntime>) {
+pub async fn check_loop(group: Arc<GroupRuntime>, functions: Arc<dyn crate::seams::Functions>) {
     loop {
         let view = group.view();
         let interval = Duration::from_secs(view.health.interval.max(1) as u64);
         let mut probes = tokio::task::JoinSet::new();
         for t in &view.targets {
+            if view.target_type == "lambda" {
+                let probe = probe_function(
+                    functions.clone(),
+                    t.key.0.clone(),
+                    view.arn.clone(),
+                    view.health.path.clone().unwrap_or_else(|| "/".into()),
+                    view.health.matcher.clone().unwrap_or_else(|| "200".into()),
+                    Duration::from_secs(view.health.timeout.max(1) as u64),
+                );
+                let key = t.key.clone();
+                probes.spawn(async move { (key, probe.await) });
+                continue;
+            }
             let Some(addr) = t.health_addr else {
                 // No address (an instance without one): it fails.
                 let key = t.key.clone();

@@ -156,8 +156,8 @@ pub fn sync(svc: &Elbv2Service) -> Result<(), AwsError> {
                 load_balancer: serving.get(&tg.arn).cloned(),
                 scope,
             };
-            let checks =
-                view.health.enabled && view.target_type != "lambda" && view.load_balancer.is_some();
+            // Lambda targets are checked too, once health checks are on.
+            let checks = view.health.enabled && view.load_balancer.is_some();
             let runtime = match existing {
                 Some(g) => {
                     *g.view.write() = Arc::new(view.clone());
@@ -179,7 +179,10 @@ pub fn sync(svc: &Elbv2Service) -> Result<(), AwsError> {
             }
             let mut checker = runtime.checker.lock();
             if checks && checker.is_none() {
-                let task = handle.spawn(super::health::check_loop(runtime.clone()));
+                let task = handle.spawn(super::health::check_loop(
+                    runtime.clone(),
+                    plane.functions.clone(),
+                ));
                 *checker = Some(task.abort_handle());
             } else if !checks {
                 if let Some(task) = checker.take() {
