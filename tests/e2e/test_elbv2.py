@@ -270,6 +270,9 @@ def test_an_alb_balances_routes_checks_health_and_survives_a_restart(gureum, elb
         assert seen["headers"]["x-forwarded-proto"] == "http"
         assert seen["headers"]["x-forwarded-port"] == "80"
         assert seen["headers"]["x-amzn-trace-id"].startswith("Root=1-")
+        # Also reachable through Gureum's main port by its DNS name.
+        status, _, body = get(gureum.endpoint + "/api/by-host", headers={"Host": f"{lb['DNSName']}:{gureum.port}"})
+        assert status == 200 and json.loads(body)["name"] == "B"
         status, headers, body = get(base + "/teapot")
         assert (status, body) == (418, b"short and stout")
         assert headers["server"] == "awselb/2.0"

@@ -117,6 +117,16 @@ impl Elbv2Service {
         self.plane.endpoints()
     }
 
+    /// The loopback address of the HTTP listener of the load balancer
+    /// whose DNS name `host` is (`None` when `host` is not one), for
+    /// requests reaching Gureum's main port by `Host`.
+    pub fn listener_for_host(&self, host: &str) -> Option<std::net::SocketAddr> {
+        if !plane::by_host::is_load_balancer_host(host) {
+            return None;
+        }
+        self.plane.listener_for_host(host)
+    }
+
     /// Closes every listener and stops the health checks (server stop).
     pub fn shutdown(&self) {
         self.plane.shutdown();

@@ -25,6 +25,7 @@ pub mod body;
 pub mod budget;
 pub mod config;
 pub mod conn;
+mod elb_host;
 mod elbv2_wiring;
 pub mod gunzip;
 pub mod lambda_sources;

@@ -5,6 +5,7 @@
 //! use is health-checked ([`health`]); counters become CloudWatch metrics
 //! each minute ([`metrics`]). [`sync`] rebuilds what runs from the store.
 
+pub mod by_host;
 pub mod health;
 pub mod http;
 pub mod lambda;
