@@ -4,7 +4,7 @@ CPU per proxied HTTP request and the p50/p99 latency through the ALB,
 against the same requests sent straight to the target, in one run at 16
 keep-alive connections (one client process each).
 
-  python3 scripts/bench_elb.py [--gureum PATH] [--requests N] [--connections C]
+  python3 scripts/bench_elb.py [--gureum PATH] [--requests N] [--connections C] [--rate R]
 
 The target is a small asyncio HTTP/1.1 server (two processes sharing the
 port) answering a fixed 2-byte body; it runs outside Gureum, so Gureum's
@@ -61,12 +61,19 @@ def start_backend(processes=2):
     return sock.getsockname()[1], procs
 
 
-def _client(port, n, msg, out):
+def _client(port, n, msg, out, interval=0.0):
     conn = Connection(port)
     for _ in range(50):
         conn.roundtrip(msg)
     lat = []
+    next_at = time.perf_counter()
     for _ in range(n):
+        if interval:
+            # Paced: one request every `interval` seconds per connection.
+            next_at += interval
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
         t0 = time.perf_counter()
         conn.roundtrip(msg)
         lat.append(time.perf_counter() - t0)
@@ -74,13 +81,14 @@ def _client(port, n, msg, out):
     out.put(lat)
 
 
-def run(port, server_pid, n, connections):
+def run(port, server_pid, n, connections, rate=0):
     msg = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
     status, body = Connection(port).roundtrip(msg)
     assert status.startswith(b"HTTP/1.1 200") and body == b"ok", (status, body)
     per = n // connections
     q = mp.Queue()
-    procs = [mp.Process(target=_client, args=(port, per, msg, q)) for _ in range(connections)]
+    interval = connections / rate if rate else 0.0
+    procs = [mp.Process(target=_client, args=(port, per, msg, q, interval)) for _ in range(connections)]
     before = cpu_seconds(server_pid)
     t0 = time.perf_counter()
     for p in procs:
@@ -103,6 +111,7 @@ def main():
     ap.add_argument("--gureum", default=release_binary())
     ap.add_argument("--requests", type=int, default=40000)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--rate", type=int, default=0, help="pace all connections together at this many requests/s")
     args = ap.parse_args()
     target_port, backends = start_backend()
     with tempfile.TemporaryDirectory() as data:
@@ -139,8 +148,8 @@ def main():
                 time.sleep(0.5)
             assert alb_port, "the ALB never listened with a healthy target"
             pid = server.proc.pid
-            direct = run(target_port, pid, args.requests, args.connections)
-            through = run(alb_port, pid, args.requests, args.connections)
+            direct = run(target_port, pid, args.requests, args.connections, args.rate)
+            through = run(alb_port, pid, args.requests, args.connections, args.rate)
             print(f"| path | p50 | p99 | req/s | Gureum CPU per request |")
             print("|---|---|---|---|---|")
             for name, r in [("direct to the target", direct), ("through the ALB", through)]:
