@@ -169,6 +169,7 @@ def test_health_endpoints(gureum):
             "elasticache": {},
             "execute_api_v2": f"http://API_ID.execute-api.localhost:{gureum.port}",
             "execute_api": f"http://API_ID.execute-api.localhost:{gureum.port}/STAGE/PATH",
+            "elbv2": [],  # load balancers' listeners, once there are some
         }
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]

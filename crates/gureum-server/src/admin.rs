@@ -137,45 +137,39 @@ fn health(state: &AppState) -> AdminResponse {
                 json!({"implemented": implemented, "total": total}),
             );
         }
-        // The address is set when the port is bound, before any request.
-        let endpoints = json!({
-            "api": state.endpoint.get().map(|a| format!("http://{a}")),
-            "lambda_url": state.endpoint.get().map(|a| format!(
-                "http://URL_ID.lambda-url.REGION.localhost:{}", a.port()
-            )),
-            "s3_website": state.endpoint.get().map(|a| format!(
-                "http://BUCKET.s3-website-REGION.localhost:{}", a.port()
-            )),
-            "rds": "RDS_ENDPOINTS",
-            "execute_api_v2": state.endpoint.get().map(|a| format!(
-                "http://API_ID.execute-api.localhost:{}", a.port()
-            )),
-            "execute_api": state.endpoint.get().map(|a| format!(
-                "http://API_ID.execute-api.localhost:{}/STAGE/PATH", a.port()
-            )),
-            "ec2_instances": state.registry.instances.status(),
-            "dns": state.registry.route53.authority().served_at().map(|a| a.to_string()),
-        });
-        // Left open: cache nodes come and go, so their addresses are
-        // appended on every call (below).
-        let endpoints = endpoints.to_string();
-        let endpoints = endpoints.strip_suffix('}').unwrap_or(&endpoints);
         format!(
-            r#""services":{},"operations":{},"endpoints":{endpoints}"#,
+            r#""services":{},"operations":{}"#,
             serde_json::Value::Object(services),
             serde_json::Value::Object(operations)
         )
     });
-    // RDS's engines come and go: their entry is filled per request.
-    let services = services.replacen(
-        "\"RDS_ENDPOINTS\"",
-        &crate::rds_wiring::health_endpoints(&state.registry.rds),
-        1,
-    );
-    let elasticache = state.registry.elasticache.endpoints();
+    // Data planes' addresses, per request: engines, load balancers'
+    // listeners and instances come and go. The main port is set when it is
+    // bound, before any request.
+    let on_port = |shape: &str| {
+        state
+            .endpoint
+            .get()
+            .map(|a| shape.replace("{port}", &a.port().to_string()))
+    };
+    let endpoints = json!({
+        "api": state.endpoint.get().map(|a| format!("http://{a}")),
+        "lambda_url": on_port("http://URL_ID.lambda-url.REGION.localhost:{port}"),
+        "s3_website": on_port("http://BUCKET.s3-website-REGION.localhost:{port}"),
+        "execute_api_v2": on_port("http://API_ID.execute-api.localhost:{port}"),
+        "execute_api": on_port("http://API_ID.execute-api.localhost:{port}/STAGE/PATH"),
+        "ec2_instances": state.registry.instances.status(),
+        "dns": state.registry.route53.authority().served_at().map(|a| a.to_string()),
+        "rds": crate::rds_wiring::health_endpoints(&state.registry.rds),
+        "elasticache": state.registry.elasticache.endpoints(),
+        "elbv2": state.registry.elbv2.endpoints().iter().map(|e| json!({
+            "dns_name": e.dns_name, "port": e.port, "protocol": e.protocol,
+            "address": e.address.to_string(), "load_balancer_arn": e.load_balancer_arn,
+        })).collect::<Vec<_>>(),
+    });
     // Keys in the order a serialized object would have them.
     let body = format!(
-        r#"{{{services},"elasticache":{elasticache}}},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
+        r#"{{{services},"endpoints":{endpoints},"edition":"gureum","version":{},"uptime_seconds":{},"persistent":{}}}"#,
         json!(env!("CARGO_PKG_VERSION")),
         state.started.elapsed().as_secs(),
         state.persistent,

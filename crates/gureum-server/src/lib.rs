@@ -26,6 +26,8 @@ pub mod body;
 pub mod budget;
 pub mod config;
 pub mod conn;
+mod elb_host;
+mod elbv2_wiring;
 mod execute_api;
 pub mod execute_api_v2;
 mod function_urls;

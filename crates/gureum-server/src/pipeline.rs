@@ -313,6 +313,14 @@ async fn handle_request(
         }
         _ => body,
     };
+    // Load balancers by DNS name (`NAME-….elb.localhost`), unsigned.
+    if signing_service.is_none() {
+        if let Some(addr) = state.registry.elbv2.listener_for_host(host) {
+            outcome.service = "elbv2".into();
+            outcome.operation = "LoadBalancerRequest".into();
+            return crate::elb_host::serve(addr, parts, body).await;
+        }
+    }
     let vhost_bucket = match signing_service {
         None | Some("s3") => route::virtual_host_bucket(host),
         _ => None,

@@ -34,7 +34,7 @@ impl Subnets for Ec2Subnets {
 /// The running DB instances' real endpoints, by `account/region/id`:
 /// the endpoint address RDS reports, where the engine really listens
 /// (`127.0.0.1:port`) and the engine's process id.
-pub fn health_endpoints(rds: &RdsService) -> String {
+pub fn health_endpoints(rds: &RdsService) -> serde_json::Value {
     let map: serde_json::Map<String, serde_json::Value> = rds
         .endpoints()
         .into_iter()
@@ -49,7 +49,7 @@ pub fn health_endpoints(rds: &RdsService) -> String {
             (key, entry)
         })
         .collect();
-    serde_json::Value::Object(map).to_string()
+    serde_json::Value::Object(map)
 }
 
 /// Lets RDS keep managed master passwords in the Secrets Manager among

@@ -60,6 +60,8 @@ pub struct Registry {
     /// Route 53, whose zones the DNS server answers and whose health
     /// checks run on the clock.
     pub route53: Arc<gureum_route53::Route53Service>,
+    /// ELBv2, whose listeners resume and health checks run on the ticker.
+    pub elbv2: Arc<gureum_elbv2::Elbv2Service>,
 }
 
 impl Registry {
@@ -168,6 +170,8 @@ impl Registry {
                 .with_host(Arc::new(instances.clone())),
         );
         let route53 = crate::route53_wiring::build(store, ec2.clone(), cloudwatch.clone());
+        // ELBv2 places load balancers through EC2 and runs Lambda targets.
+        let elbv2 = crate::elbv2_wiring::build(store, clock, &ec2, &lambda, cloudwatch.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let streams = Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone()));
         lambda.set_streams(Arc::new(crate::lambdax_wiring::DynamoDbStreams {
@@ -207,6 +211,7 @@ impl Registry {
             )),
             apigateway.clone(),
             rds.clone(),
+            elbv2.clone(),
             cloudwatch.clone(),
             events.clone(),
             iam.clone(),
@@ -256,6 +261,7 @@ impl Registry {
             ec2,
             instances,
             route53,
+            elbv2,
         }
     }
 

@@ -274,6 +274,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.elasticache.watch_engines(&state.clock);
             state.registry.ec2.sync_host(&state.clock);
             state.registry.route53.run_health_checks(&state.clock);
+            // Load balancers turn active, resume listening, emit metrics.
+            state.registry.elbv2.tick();
         })
         .await;
     }

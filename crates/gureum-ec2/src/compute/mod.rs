@@ -16,4 +16,5 @@ pub mod interface_holders;
 pub mod key_pairs;
 pub mod launch_templates;
 mod metadata_options;
+pub mod service_api;
 pub mod volume_attachments;

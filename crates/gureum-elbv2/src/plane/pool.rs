@@ -1,0 +1,54 @@
+//! Keep-alive connections to targets, so a proxied request costs no
+//! connect: an idle HTTP/1.1 sender per connection, by target address.
+
+use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// Idle connections kept per target.
+const MAX_IDLE: usize = 64;
+
+/// Idle senders by target address.
+#[derive(Default)]
+pub struct Pool {
+    idle: Mutex<HashMap<SocketAddr, Vec<SendRequest<Incoming>>>>,
+}
+
+impl Pool {
+    /// A ready sender to `addr`: an idle one, or a new connection.
+    pub async fn get(&self, addr: SocketAddr) -> std::io::Result<SendRequest<Incoming>> {
+        loop {
+            let candidate = self.idle.lock().get_mut(&addr).and_then(Vec::pop);
+            match candidate {
+                Some(s) if s.is_ready() => return Ok(s),
+                Some(_) => continue,
+                None => break,
+            }
+        }
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(std::io::Error::other)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(sender)
+    }
+
+    /// Returns a sender after its response: kept when the connection
+    /// stays open.
+    pub fn put(&self, addr: SocketAddr, sender: SendRequest<Incoming>) {
+        if sender.is_closed() {
+            return;
+        }
+        let mut idle = self.idle.lock();
+        let list = idle.entry(addr).or_default();
+        if list.len() < MAX_IDLE {
+            list.push(sender);
+        }
+    }
+}
