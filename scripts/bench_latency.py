@@ -18,6 +18,11 @@ costs the client one `sendall` and a `recv` or two.
 (no signature, no store) instead: the machine's own tail (scheduling of 16
 client processes and the server on its cores), to read the PUT figures
 against.
+
+`--client wrk` drives the same signed requests from wrk (C, two threads,
+`apt-get install wrk`) instead of 16 Python processes: on a 2-core machine
+the Python clients take most of the CPU and their scheduling sets the tail;
+wrk leaves the cores to the server, so the percentiles are the server's.
 """
 import argparse
 import multiprocessing as mp
@@ -95,12 +100,65 @@ def worker(port, index, seconds, start_at, floor, out, interval=0.0):
     out.put((lat, errors))
 
 
+WRK_SCRIPT = r"""
+-- Replays pre-signed raw requests (one file, lengths in another) in turn,
+-- each thread from its own offset; prints the percentiles in ms.
+local reqs, n, i = {}, 0, 0
+function init(args)
+  local data = io.open(args[1], "rb"):read("*a")
+  local pos = 1
+  for len in io.open(args[2], "r"):read("*a"):gmatch("%d+") do
+    n = n + 1
+    reqs[n] = data:sub(pos, pos + tonumber(len) - 1)
+    pos = pos + tonumber(len)
+  end
+  i = math.random(n)
+end
+function request()
+  i = i % n + 1
+  return reqs[i]
+end
+function done(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format("WRK %d %d %.3f %.3f %.3f %.3f\n", summary.requests, errors,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(99.9) / 1000, latency.max / 1000))
+end
+"""
+
+
+def run_wrk(port, args, workdir):
+    """The load from wrk; returns (requests, errors, p50, p99, p99.9, max) in ms."""
+    body = os.urandom(1024)
+    if args.floor:
+        msgs = [f"GET /_gureum/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()]
+    else:
+        msgs = [signed("PUT", port, f"/latency/w-k{i}", body) + body
+                for i in range(args.connections * KEYS_PER_CONNECTION // 8)]
+    data, lens, script = (os.path.join(workdir, f) for f in ("reqs.bin", "reqs.len", "replay.lua"))
+    with open(data, "wb") as f:
+        f.write(b"".join(msgs))
+    with open(lens, "w") as f:
+        f.write(" ".join(str(len(m)) for m in msgs))
+    with open(script, "w") as f:
+        f.write(WRK_SCRIPT)
+    out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{int(args.seconds)}s", "-s", script,
+                          f"http://127.0.0.1:{port}/", "--", data, lens],
+                         capture_output=True, text=True, check=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("WRK "))
+    n, errors, *ms = line.split()[1:]
+    return int(n), int(errors), *map(float, ms)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gureum", default=release_binary())
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--floor", action="store_true", help="health checks instead of PUTs")
+    ap.add_argument("--client", choices=["python", "wrk"], default="python",
+                    help="who sends the load (wrk: two C threads, the cores left to the server)")
     ap.add_argument("--rate", type=float, default=0,
                     help="total requests per second, paced (default: as fast as the server answers)")
     args = ap.parse_args()
@@ -114,6 +172,14 @@ def main():
             s.sendall(signed("PUT", port, "/latency"))
             status, _ = read_status(s, b"")
             assert b" 200 " in status, status
+        if args.client == "wrk":
+            n, errors, p50, p99, p999, worst = run_wrk(port, args, data)
+            print(f"gureum {os.path.basename(args.gureum)}: wrk, {args.connections} connections, "
+                  f"{args.seconds:.0f} s, {'floor: GET /_gureum/health' if args.floor else '1 KiB PutObject'}, "
+                  f"{n} requests ({errors} errors)")
+            print(f"p50 {p50:.3f} ms  p99 {p99:.3f} ms  p99.9 {p999:.3f} ms  max {worst:.3f} ms  "
+                  f"{n / args.seconds:,.0f} req/s  p99.9/p50 {p999 / p50:.1f}x")
+            sys.exit(1 if errors else 0)
         out = mp.Queue()
         start_at = time.time() + 3  # every worker signs its pool first
         interval = args.connections / args.rate if args.rate else 0.0
