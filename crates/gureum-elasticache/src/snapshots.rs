@@ -109,7 +109,7 @@ pub fn take(
         svc.engines.snapshot_dir(),
         svc.engines.node_dir(&nkey),
     ) {
-        resp::command(port, c.admin_auth().as_ref(), &["SAVE"]).map_err(|e| {
+        save_now(port, c.admin_auth().as_ref()).map_err(|e| {
             AwsError::from(ElasticacheError::value(format!(
                 "The snapshot could not be taken: {e}"
             )))
@@ -224,4 +224,26 @@ pub(crate) fn delete(svc: &ElasticacheService, ctx: &RequestContext, input: &Val
     tags::drop_all(svc, &arn(ctx, &s.name))?;
     s.status = "deleting".into();
     Ok(json!({ "Snapshot": view(ctx, &s) }))
+}
+
+/// How long `SAVE` waits for a background save the engine is already
+/// running (a replica's full sync, an AOF rewrite) to finish.
+const BACKGROUND_SAVE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The engine's `SAVE`, after any background save in progress: Redis
+/// refuses `SAVE` meanwhile ("Background save already in progress"), and a
+/// replica attaching to the primary starts one.
+fn save_now(port: u16, auth: Option<&(String, String)>) -> std::io::Result<String> {
+    let deadline = std::time::Instant::now() + BACKGROUND_SAVE_WAIT;
+    loop {
+        match resp::command(port, auth, &["SAVE"]) {
+            Err(e)
+                if e.to_string().contains("already in progress")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
