@@ -169,7 +169,10 @@ def test_sixteen_concurrent_60_mib_json_bodies_keep_memory_bounded(gureum, chunk
         assert a.startswith(b"HTTP/1.1 413"), a[:200]
         # In the protocol the client spoke: a JSON error botocore can parse.
         assert b'"__type":"RequestEntityTooLarge"' in a and b"Request body is too large" in a
-    assert peak[0] < 300 * 1024, f"peak RSS {peak[0]} KiB"
+    # Growth stays within the bodies' 128 MiB budget plus as much again
+    # for buffers and allocator slack, far below 16 x 60 MiB = 960 MiB;
+    # measured from the baseline, which grows as services are added.
+    assert peak[0] - baseline < 256 * 1024, f"peak RSS {peak[0]} KiB from {baseline} KiB"
     time.sleep(0.5)
     assert health_ms(gureum) < 100
 
