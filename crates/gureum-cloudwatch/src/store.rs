@@ -120,36 +120,9 @@ pub struct Point {
     pub sample: Sample,
 }
 
-/// CloudWatch's units, in the model's order; a point stores the index.
-pub const UNITS: [&str; 27] = [
-    "None",
-    "Seconds",
-    "Microseconds",
-    "Milliseconds",
-    "Bytes",
-    "Kilobytes",
-    "Megabytes",
-    "Gigabytes",
-    "Terabytes",
-    "Bits",
-    "Kilobits",
-    "Megabits",
-    "Gigabits",
-    "Terabits",
-    "Percent",
-    "Count",
-    "Bytes/Second",
-    "Kilobytes/Second",
-    "Megabytes/Second",
-    "Gigabytes/Second",
-    "Terabytes/Second",
-    "Bits/Second",
-    "Kilobits/Second",
-    "Megabits/Second",
-    "Gigabits/Second",
-    "Terabits/Second",
-    "Count/Second",
-];
+/// CloudWatch's units; a point stores the index (the order is stored
+/// data: never reorder).
+pub use gureum_kit::metrics::STANDARD_UNITS as UNITS;
 
 /// The index of a unit name.
 pub fn unit_index(name: &str) -> Option<u8> {

@@ -42,3 +42,35 @@ pub struct NoMetrics;
 impl MetricSink for NoMetrics {
     fn put(&self, _scope: Scope<'_>, _points: Vec<Datapoint>) {}
 }
+
+/// CloudWatch's units (the model's `StandardUnit`), in the order
+/// CloudWatch stores them by index: never reorder.
+pub const STANDARD_UNITS: [&str; 27] = [
+    "None",
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+];

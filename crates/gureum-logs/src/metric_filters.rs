@@ -22,37 +22,6 @@ use std::ops::ControlFlow;
 /// Most metric filters on one group.
 const MAX_PER_GROUP: usize = 100;
 
-/// CloudWatch's unit names (the model's `StandardUnit`).
-const UNITS: [&str; 27] = [
-    "Seconds",
-    "Microseconds",
-    "Milliseconds",
-    "Bytes",
-    "Kilobytes",
-    "Megabytes",
-    "Gigabytes",
-    "Terabytes",
-    "Bits",
-    "Kilobits",
-    "Megabits",
-    "Gigabits",
-    "Terabits",
-    "Percent",
-    "Count",
-    "Bytes/Second",
-    "Kilobytes/Second",
-    "Megabytes/Second",
-    "Gigabytes/Second",
-    "Terabytes/Second",
-    "Bits/Second",
-    "Kilobits/Second",
-    "Megabits/Second",
-    "Gigabits/Second",
-    "Terabits/Second",
-    "Count/Second",
-    "None",
-];
-
 fn filter_key(ctx: &RequestContext, group: &str, name: &str) -> String {
     Scope::regional(ctx).key(&format!("{group}:{name}"))
 }
@@ -260,7 +229,11 @@ fn filters_of(
 
 fn unit_of(t: &Value) -> &'static str {
     let u = str_member(t, "unit").unwrap_or("None");
-    UNITS.iter().find(|x| **x == u).copied().unwrap_or("None")
+    gureum_kit::metrics::STANDARD_UNITS
+        .iter()
+        .find(|x| **x == u)
+        .copied()
+        .unwrap_or("None")
 }
 
 /// The datapoints `filters` make of `events` (stored at `now`).
