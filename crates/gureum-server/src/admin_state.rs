@@ -244,13 +244,15 @@ impl gureum_core::body::ByteSource for Chunks {
 }
 
 /// The files under the data directory's subdirectories (object files),
-/// skipping `tmp` directories (uploads in flight): `(relative path, path)`.
+/// skipping `tmp` directories (uploads in flight) and dot directories
+/// (caches and work in progress, such as RDS's template cluster while
+/// `initdb` writes it): `(relative path, path)`.
 fn data_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     let mut pending: Vec<(String, PathBuf)> = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        if entry.file_type()?.is_dir() && entry.file_name() != "tmp" {
+        if entry.file_type()?.is_dir() && !not_state(&entry.file_name()) {
             pending.push((
                 entry.file_name().to_string_lossy().into_owned(),
                 entry.path(),
@@ -262,7 +264,7 @@ fn data_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let kind = entry.file_type()?;
-            if kind.is_dir() && name != "tmp" {
+            if kind.is_dir() && !not_state(entry.file_name().as_os_str()) {
                 pending.push((format!("{rel}/{name}"), entry.path()));
             } else if kind.is_file() {
                 out.push((format!("{rel}/{name}"), entry.path()));
@@ -271,6 +273,12 @@ fn data_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// A directory that holds no state: uploads in flight (`tmp`), caches and
+/// work in progress (a name starting with a dot).
+fn not_state(name: &std::ffi::OsStr) -> bool {
+    name == "tmp" || name.as_encoded_bytes().starts_with(b".")
 }
 
 /// Replaces the whole state with a state file's, sent as the body of

@@ -35,7 +35,8 @@ fn bin(name: &str) -> PathBuf {
 /// master user is a superuser created beside it.
 pub const ADMIN: &str = "rdsadmin";
 
-/// The template cluster under `root` (`templates/postgresN`), made once
+/// The template cluster under `root` (`.templates/postgresN`: a cache, so
+/// a dot name that state export leaves out), made once
 /// with `initdb` so that a new instance is a copy of it rather than an
 /// `initdb` of its own (about a second saved per create). Answers its
 /// directory and the administrator's password.
@@ -44,7 +45,7 @@ pub fn template(root: &Path) -> std::io::Result<(PathBuf, String)> {
         .and_then(|b| b.parent().map(|p| p.to_path_buf()))
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
         .unwrap_or_default();
-    let dir = root.join("templates").join(format!("postgres{major}"));
+    let dir = root.join(".templates").join(format!("postgres{major}"));
     let password_file = dir.join("admin-password");
     if dir.join("data").join("PG_VERSION").exists() {
         if let Ok(pw) = std::fs::read_to_string(&password_file) {
@@ -52,7 +53,7 @@ pub fn template(root: &Path) -> std::io::Result<(PathBuf, String)> {
         }
     }
     let building = root
-        .join("templates")
+        .join(".templates")
         .join(format!(".postgres{major}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&building);
     std::fs::create_dir_all(&building)?;
