@@ -124,6 +124,15 @@ def launched(gureum, ec2, prefix):
     iam.add_role_to_instance_profile(InstanceProfileName="web-profile", RoleName="web-role")
     images = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
     image = [i for i in images if i["Architecture"] == "x86_64"][0]["ImageId"]
+    # Security groups are enforced: the default group admits only its
+    # members until SSH and HTTP are opened, as on AWS.
+    default_sg = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=default_sg,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]} for p in (22, 80)
+        ],
+    )
     start = time.monotonic()
     inst = ec2.run_instances(
         ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", KeyName="real-key",

@@ -6,7 +6,7 @@
 //!  guTAGvpcHASH ──veth── up0                                      (the instance)
 //!  169.254.77.1/32        169.254.77.2/32
 //!  PUB/32 via .2 onlink   br0: 10.0.1.1/24 (each subnet's .1) ── v… ──veth── eth0: 10.0.1.5/24
-//!                          PUB/32 via 10.0.1.5                            PUB/32 (1:1, no NAT yet)
+//!                          PUB ⇄ 10.0.1.5 (nft DNAT/SNAT)            default via 10.0.1.1
 //!  lo of the router: 169.254.169.254 (IMDS, API)
 //! ```
 //!
@@ -200,6 +200,21 @@ pub fn ensure_vpc(names: &Names, vpc_id: &str) -> Result<(), String> {
             format!("route add {HOST_LINK_IP}/32 dev up0"),
         ],
     )?;
+    // The router forwards between subnets on the same bridge: a redirect
+    // would tell instances to go round it (and its ACLs).
+    for conf in ["all", "default", "br0"] {
+        run(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                &ns,
+                "sysctl",
+                "-qw",
+                &format!("net.ipv4.conf.{conf}.send_redirects=0"),
+            ],
+        )?;
+    }
     batch(
         None,
         &[
@@ -222,9 +237,9 @@ pub fn ensure_vpc(names: &Names, vpc_id: &str) -> Result<(), String> {
 }
 
 /// Makes the instance's namespace and plugs it into its VPC's bridge
-/// (idempotent), then sets its addresses: the private one, and the
-/// public one with its routes from the host and the router when it has
-/// one.
+/// (idempotent), then sets its private address and its default route
+/// to the router (public addresses are the router's NAT, applied with
+/// the network plan).
 pub fn plug_instance(
     names: &Names,
     spec: &gureum_ec2::compute::host::BootSpec,
@@ -254,38 +269,14 @@ pub fn plug_instance(
         format!("addr add {}/{bits} dev eth0", spec.private_ip),
         "link set eth0 up".into(),
     ];
-    // The rest of the VPC is on the same bridge; everything else goes to
-    // the router, which has no way out.
-    if !spec.vpc_cidr.is_empty() && spec.vpc_cidr != spec.subnet_cidr {
-        inside.push(format!("route replace {} dev eth0", spec.vpc_cidr));
-    }
+    // Everything off the subnet, the rest of the VPC included, goes
+    // through the router, where network ACLs and route tables decide; the
+    // instance holds only its private address (the router maps the public
+    // one, [`crate::firewall`]).
     inside.push(format!("route replace default via {gateway} dev eth0"));
-    let mut host = Vec::new();
-    if let Some(public) = &spec.public_ip {
-        inside.push(format!("addr add {public}/32 dev eth0"));
-        router.push(format!(
-            "route replace {public}/32 via {} dev br0",
-            spec.private_ip
-        ));
-        host.push(format!(
-            "route replace {public}/32 via {ROUTER_LINK_IP} dev {} onlink src {HOST_LINK_IP}",
-            names.host_link(&spec.vpc_id)
-        ));
-    }
     batch(Some(&vpc), &router)?;
     batch(Some(&ns), &inside)?;
-    if !host.is_empty() {
-        batch(None, &host)?;
-    }
     Ok(())
-}
-
-/// Removes the routes to a public address (stop, terminate).
-pub fn unroute_public(names: &Names, vpc_id: &str, public: &str) {
-    let dst = format!("{public}/32");
-    let host = names.host_link(vpc_id);
-    ip_quiet(&["route", "del", &dst, "dev", &host]);
-    ip_quiet(&["-n", &names.vpc_ns(vpc_id), "route", "del", &dst]);
 }
 
 /// The metric of this Gureum's `unreachable` route for the public range

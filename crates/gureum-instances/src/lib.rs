@@ -12,7 +12,9 @@
 //! says so ([`Host::status`]) and instances stay records.
 
 pub mod fabric;
+pub mod firewall;
 pub mod imds;
+pub mod network;
 pub mod sandbox;
 pub mod userdata;
 mod worker;
@@ -55,6 +57,8 @@ pub(crate) struct Inner {
     /// Each VPC's metadata service.
     pub(crate) vpcs: Mutex<HashMap<String, imds::Imds>>,
     pub(crate) jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    /// What the network plans last applied.
+    pub(crate) net: Mutex<network::Applied>,
 }
 
 /// The machine's side of EC2 instances.
@@ -75,6 +79,7 @@ impl Host {
                 specs: Default::default(),
                 vpcs: Mutex::new(HashMap::new()),
                 jobs: Mutex::new(None),
+                net: Mutex::new(network::Applied::default()),
             }),
         }
     }
@@ -132,6 +137,7 @@ impl Host {
                 "mode": "namespaces",
                 "namespace_prefix": c.names.ns_prefix(),
                 "ssh": sandbox::sshd().is_some(),
+                "firewall": if network::nft_available() { "nftables" } else { "none: nft is missing, security groups and network ACLs are not enforced" },
             }),
             Mode::RecordsOnly(reason) => {
                 serde_json::json!({"mode": "records-only", "reason": reason})
@@ -201,6 +207,10 @@ impl InstanceHost for Host {
             .config
             .get()
             .is_some_and(|c| c.mode == Mode::Namespaces)
+    }
+
+    fn apply_network(&self, plans: Vec<gureum_ec2::compute::host::VpcPlan>) {
+        self.send(Job::Network(plans));
     }
 }
 

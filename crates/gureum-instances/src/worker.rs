@@ -10,10 +10,7 @@ use std::sync::{mpsc, Arc};
 
 /// One instance the host knows.
 pub(crate) struct Running {
-    vpc_id: String,
     child: Option<Child>,
-    /// The public address routed to it this boot.
-    routed: Option<String>,
 }
 
 /// A change the host asked for (`InstanceHost`'s calls, and the stop).
@@ -28,6 +25,8 @@ pub(crate) enum Job {
     Discard(String),
     /// Discard every instance (the store was reset).
     DiscardAll,
+    /// Bring security groups, ACLs, NAT, routes and peering in line.
+    Network(Vec<gureum_ec2::compute::host::VpcPlan>),
     /// Gureum stops: halt all, remove every namespace and interface, then
     /// say so.
     Shutdown(mpsc::Sender<()>),
@@ -62,6 +61,9 @@ pub(crate) fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
                 }
             }
             Job::Discard(id) => discard(inner, config, &id),
+            Job::Network(plans) => {
+                crate::network::apply(&config.names, &mut inner.net.lock(), &plans);
+            }
             Job::DiscardAll => {
                 let ids: Vec<String> = inner.instances.lock().keys().cloned().collect();
                 for id in ids {
@@ -79,6 +81,7 @@ pub(crate) fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
                     imds.stop();
                 }
                 fabric::remove_all(&config.names);
+                inner.net.lock().clear();
                 fabric::unguard_public_range(
                     &config.names,
                     &gureum_ec2::vpc::addresses::public_ip_range_cidr(),
@@ -99,7 +102,9 @@ fn discard(inner: &Inner, config: &Config, id: &str) {
     halt(inner, config, id);
     inner.instances.lock().remove(id);
     inner.specs.write().remove(id);
-    fabric::delete_ns(&config.names.instance_ns(id));
+    let ns = config.names.instance_ns(id);
+    fabric::delete_ns(&ns);
+    inner.net.lock().forget(&ns);
     let _ = std::fs::remove_dir_all(config.root.join(id));
 }
 
@@ -129,6 +134,7 @@ fn boot(inner: &Inner, config: &Config, spec: BootSpec) -> Result<(), String> {
     }
     let names = &config.names;
     fabric::plug_instance(names, &spec)?;
+    crate::network::seal(&mut inner.net.lock(), &names.instance_ns(&id));
     let dir = config.root.join(&id);
     let endpoint = match config.gureum {
         Some(g) => format!("http://{}:{}", fabric::IMDS_IP, g.port()),
@@ -139,12 +145,7 @@ fn boot(inner: &Inner, config: &Config, spec: BootSpec) -> Result<(), String> {
     inner.specs.write().insert(id.clone(), spec.clone());
     {
         let mut map = inner.instances.lock();
-        let entry = map.entry(id.clone()).or_insert_with(|| Running {
-            vpc_id: spec.vpc_id.clone(),
-            child: None,
-            routed: None,
-        });
-        entry.routed = spec.public_ip.clone();
+        map.entry(id.clone()).or_insert(Running { child: None });
     }
     ensure_imds(inner, config, &spec.vpc_id)?;
     let console = std::fs::OpenOptions::new()
@@ -229,13 +230,14 @@ fn sandbox_command(ns: &str, script: &Path) -> Command {
     cmd
 }
 
-/// Kills the instance's processes and takes its public route away; its
-/// namespace, metadata service and files stay.
+/// Kills the instance's processes; its namespace, metadata service and
+/// files stay (the next network plan, without it, takes its public route
+/// and mapping away).
 fn halt(inner: &Inner, config: &Config, id: &str) {
-    let (child, routed, vpc) = {
+    let child = {
         let mut map = inner.instances.lock();
         let Some(r) = map.get_mut(id) else { return };
-        (r.child.take(), r.routed.take(), r.vpc_id.clone())
+        r.child.take()
     };
     if let Some(mut child) = child {
         let _ = child.kill();
@@ -248,8 +250,5 @@ fn halt(inner: &Inner, config: &Config, id: &str) {
         if let Some(pid) = pid.parse().ok().and_then(rustix::process::Pid::from_raw) {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
         }
-    }
-    if let Some(public) = routed {
-        fabric::unroute_public(&config.names, &vpc, &public);
     }
 }

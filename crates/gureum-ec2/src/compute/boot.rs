@@ -98,14 +98,24 @@ impl Ec2Service {
         table(&self.store).get(&key(ctx, id)).ok().flatten()
     }
 
-    /// Boots the instances `ids` (after `RunInstances`, `StartInstances`).
+    /// Boots the instances `ids` (after `RunInstances`, `StartInstances`),
+    /// then hands the host the network plans at once, so a new instance's
+    /// security groups and public address apply as it boots rather than
+    /// at the next tick.
     pub(crate) fn host_boot(&self, ctx: &RequestContext, ids: &[String]) {
+        let mut booted = false;
         for id in ids {
             if let Some(i) = self.stored(ctx, id) {
                 if matches!(i.state.as_str(), "pending" | "running") {
                     self.seams.host.boot(self.boot_spec(ctx, &i));
+                    booted = true;
                 }
             }
+        }
+        if booted {
+            self.seams
+                .host
+                .apply_network(self.network_plans(&ctx.clock));
         }
     }
 
@@ -149,9 +159,15 @@ impl Ec2Service {
 
     /// Run on the server's ticker: once, when the host runs instances,
     /// boots every instance the store says is pending or running (a
-    /// restart starts them again; their user data is not rerun).
+    /// restart starts them again; their user data is not rerun); then,
+    /// each second, hands the host the network plans (security groups,
+    /// ACLs, routes, addresses as the store has them now).
     pub fn sync_host(&self, clock: &Clock) {
-        if !self.seams.host.runs_instances() || self.host_synced.swap(true, Ordering::SeqCst) {
+        if !self.seams.host.runs_instances() {
+            return;
+        }
+        if self.host_synced.swap(true, Ordering::SeqCst) {
+            self.seams.host.apply_network(self.network_plans(clock));
             return;
         }
         let Ok(rows) = table(&self.store).scan_prefix("") else {
@@ -170,5 +186,6 @@ impl Ec2Service {
             let ctx = RequestContext::root(account, region, clock.clone());
             self.seams.host.boot(self.boot_spec(&ctx, &i));
         }
+        self.seams.host.apply_network(self.network_plans(clock));
     }
 }

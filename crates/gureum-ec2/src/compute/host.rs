@@ -91,6 +91,11 @@ pub trait InstanceHost: Send + Sync {
     /// Whether instances really run here (the server decides the mode at
     /// start; records-only hosts answer `false`).
     fn runs_instances(&self) -> bool;
+    /// Enforces `plans` (every VPC with instances, all accounts and
+    /// regions): security groups, network ACLs, routes, 1:1 and gateway
+    /// NAT, peering. Returns at once; a plan equal to the last applied
+    /// changes nothing.
+    fn apply_network(&self, _plans: Vec<VpcPlan>) {}
 }
 
 /// The host while none is wired: instances are records only.
@@ -109,4 +114,105 @@ impl InstanceHost for RecordsOnly {
     fn runs_instances(&self) -> bool {
         false
     }
+}
+
+/// What the fabric enforces for one VPC: built by the control plane from
+/// the store ([`crate::Ec2Service::network_plans`]) and handed whole to
+/// [`InstanceHost::apply_network`], which renders it into packet filters
+/// and NAT rules. Only pending and running instances appear.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VpcPlan {
+    /// The owning account.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// `vpc-…`.
+    pub vpc_id: String,
+    /// The VPC's primary CIDR.
+    pub cidr: String,
+    /// Its subnets (every one, so NACLs apply to any instance's traffic).
+    pub subnets: Vec<SubnetPlan>,
+    /// Its pending and running instances.
+    pub instances: Vec<InstancePlan>,
+    /// Its live NAT gateways with a public address.
+    pub nat_gateways: Vec<NatPlan>,
+    /// Active peering connections to VPCs of the same account and region:
+    /// (`pcx-…`, peer VPC id, peer CIDRs).
+    pub peerings: Vec<(String, String, Vec<String>)>,
+}
+
+/// A subnet: its block, network ACL and route table.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubnetPlan {
+    /// `subnet-…`.
+    pub subnet_id: String,
+    /// Its IPv4 block.
+    pub cidr: String,
+    /// Its network ACL's entries, in rule-number order.
+    pub acl: Vec<AclRule>,
+    /// Its route table's IPv4 routes: (destination CIDR, target id such
+    /// as `local`, `igw-…`, `nat-…`, `pcx-…`).
+    pub routes: Vec<(String, String)>,
+}
+
+/// One network ACL entry (stateless, first match by rule number wins).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AclRule {
+    /// The rule number.
+    pub rule_number: i64,
+    /// Outbound rather than inbound.
+    pub egress: bool,
+    /// `allow` rather than `deny`.
+    pub allow: bool,
+    /// IP protocol number, `-1` for all.
+    pub protocol: String,
+    /// The peer block.
+    pub cidr: String,
+    /// Destination port range (TCP and UDP).
+    pub ports: Option<(i64, i64)>,
+    /// ICMP (type, code); -1 for any.
+    pub icmp: Option<(i64, i64)>,
+}
+
+/// An instance's addresses and its security groups' rules, peers
+/// resolved to address blocks.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstancePlan {
+    /// `i-…`.
+    pub instance_id: String,
+    /// Its subnet.
+    pub subnet_id: String,
+    /// Its primary private address.
+    pub private_ip: String,
+    /// Its public or Elastic IP address.
+    pub public_ip: Option<String>,
+    /// Inbound rules of all its groups (any match allows).
+    pub ingress: Vec<FlowRule>,
+    /// Outbound rules of all its groups.
+    pub egress: Vec<FlowRule>,
+}
+
+/// One security group rule with its peer resolved.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowRule {
+    /// `tcp`, `udp`, `icmp`, `-1` or a protocol number.
+    pub protocol: String,
+    /// First port (ICMP type), `None` or -1 for all.
+    pub from_port: Option<i64>,
+    /// Last port (ICMP code), `None` or -1 for all.
+    pub to_port: Option<i64>,
+    /// IPv4 blocks of the peer (a CIDR, a prefix list's entries, a
+    /// group's members' private addresses); empty matches nothing.
+    pub peers: Vec<String>,
+}
+
+/// A NAT gateway: where it sits and the address it translates to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NatPlan {
+    /// `nat-…`.
+    pub nat_gateway_id: String,
+    /// Its subnet.
+    pub subnet_id: String,
+    /// Its Elastic IP.
+    pub public_ip: String,
 }

@@ -16,5 +16,8 @@ pub mod interface_holders;
 pub mod key_pairs;
 pub mod launch_templates;
 mod metadata_options;
+mod network_plan;
+#[cfg(test)]
+mod network_plan_tests;
 pub mod service_api;
 pub mod volume_attachments;
