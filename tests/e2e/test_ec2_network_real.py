@@ -314,6 +314,37 @@ def test_an_elastic_ip_association_moves_the_public_address_live(ec2, walkthroug
     assert eventually(lambda: ssh(w["key"], eip["PublicIp"], "true", timeout=8).returncode != 0, deadline_s=10)
 
 
+def test_the_vpc_resolver_answers_private_zones_and_private_dns_names(gureum, walkthrough):
+    w = walkthrough
+    r53 = gureum.client("route53")
+    zone = r53.create_hosted_zone(
+        Name="corp.internal", CallerReference=str(time.time()),
+        HostedZoneConfig={"PrivateZone": True}, VPC={"VPCRegion": "us-east-1", "VPCId": w["vpc"]},
+    )["HostedZone"]["Id"]
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{
+        "Action": "UPSERT",
+        "ResourceRecordSet": {"Name": "db.corp.internal", "Type": "A", "TTL": 60,
+                              "ResourceRecords": [{"Value": "10.0.2.99"}]},
+    }]})
+    p = ssh(w["key"], w["bastion"]["PublicIpAddress"], "cat /etc/resolv.conf; getent hosts db.corp.internal")
+    assert "nameserver 10.0.0.2" in p.stdout, p.stdout + p.stderr
+    assert "10.0.2.99" in p.stdout and "db.corp.internal" in p.stdout, p.stdout + p.stderr
+    app_name = "ip-" + w["app"]["PrivateIpAddress"].replace(".", "-")
+    # The search domain completes the short name, as on EC2.
+    p = ssh(w["key"], w["bastion"]["PublicIpAddress"], f"getent hosts {app_name}.ec2.internal; getent hosts {app_name}")
+    assert p.stdout.count(w["app"]["PrivateIpAddress"]) == 2, p.stdout + p.stderr
+    # From the host, Gureum's own DNS port is in no VPC: the private zone
+    # does not answer there.
+    if shutil.which("dig"):
+        with urllib.request.urlopen(gureum.endpoint + "/_gureum/health") as r:
+            dns = json.load(r)["endpoints"].get("dns")
+        if dns:
+            host, port = dns.rsplit(":", 1)
+            out = subprocess.run(["dig", "+short", "-p", port, f"@{host}", "db.corp.internal"],
+                                 capture_output=True, text=True, timeout=10).stdout
+            assert "10.0.2.99" not in out
+
+
 def test_rules_are_enforced_again_after_a_restart(gureum, walkthrough):
     w = walkthrough
     gureum.restart(kill=True)

@@ -105,8 +105,9 @@ fn flow_lines(out: &mut String, rule: &FlowRule, dir: &str) {
     }
 }
 
-/// The instance namespace's ruleset: its security groups' rules.
-pub fn instance_rules(ingress: &[FlowRule], egress: &[FlowRule]) -> String {
+/// The instance namespace's ruleset: its security groups' rules;
+/// `resolver` is the VPC's `.2`, reachable whatever the groups say.
+pub fn instance_rules(ingress: &[FlowRule], egress: &[FlowRule], resolver: Option<&str>) -> String {
     let mut s =
         String::from("table inet gureum {}\ndelete table inet gureum\ntable inet gureum {\n");
     s.push_str("  chain input {\n    type filter hook input priority filter; policy drop;\n");
@@ -126,6 +127,10 @@ pub fn instance_rules(ingress: &[FlowRule], egress: &[FlowRule]) -> String {
         crate::fabric::IMDS_IP,
         crate::fabric::DNS_IP
     );
+    if let Some(dot2) = resolver.and_then(addr) {
+        let _ = writeln!(s, "    ip daddr {dot2} udp dport 53 accept");
+        let _ = writeln!(s, "    ip daddr {dot2} tcp dport 53 accept");
+    }
     for r in egress {
         flow_lines(&mut s, r, "daddr");
     }

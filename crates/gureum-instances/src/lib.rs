@@ -15,6 +15,7 @@ pub mod fabric;
 pub mod firewall;
 pub mod imds;
 pub mod network;
+pub mod resolver;
 pub mod sandbox;
 pub mod userdata;
 mod worker;
@@ -54,8 +55,10 @@ pub(crate) struct Inner {
     pub(crate) instances: Mutex<HashMap<String, Running>>,
     /// The last boot's spec of each instance, for the metadata service.
     pub(crate) specs: Arc<RwLock<HashMap<String, BootSpec>>>,
-    /// Each VPC's metadata service.
-    pub(crate) vpcs: Mutex<HashMap<String, imds::Imds>>,
+    /// Each VPC's metadata service and resolver.
+    pub(crate) vpcs: Mutex<HashMap<String, (imds::Imds, Option<resolver::Resolver>)>>,
+    /// Where the VPCs' resolvers send queries (set by the server).
+    pub(crate) resolve: OnceLock<resolver::Resolve>,
     pub(crate) jobs: Mutex<Option<mpsc::Sender<Job>>>,
     /// What the network plans last applied.
     pub(crate) net: Mutex<network::Applied>,
@@ -80,6 +83,7 @@ impl Host {
                 vpcs: Mutex::new(HashMap::new()),
                 jobs: Mutex::new(None),
                 net: Mutex::new(network::Applied::default()),
+                resolve: OnceLock::new(),
             }),
         }
     }
@@ -125,6 +129,13 @@ impl Host {
         let _ = std::thread::Builder::new()
             .name("gureum-instances".into())
             .spawn(move || worker(&inner, rx));
+    }
+
+    /// Answers the VPCs' resolvers' queries with `resolve` (Route 53's
+    /// zones, as the server wires it); without it nothing answers at the
+    /// VPC's `.2` and lookups fail at once.
+    pub fn set_resolver(&self, resolve: resolver::Resolve) {
+        let _ = self.inner.resolve.set(resolve);
     }
 
     /// The mode in force, for `/_gureum/health` (decided at start).

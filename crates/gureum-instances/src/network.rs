@@ -90,11 +90,16 @@ fn apply_rules(applied: &mut Applied, ns: &str, text: String) {
 /// Closes a namespace that holds no ruleset yet (a new instance) to all
 /// but the metadata service and the resolver, until the network plan that
 /// follows its boot opens what its security groups allow.
-pub(crate) fn seal(applied: &mut Applied, ns: &str) {
+pub(crate) fn seal(applied: &mut Applied, ns: &str, vpc_cidr: &str) {
     if !*applied.nft.get_or_insert_with(nft_available) || applied.rules.contains_key(ns) {
         return;
     }
-    apply_rules(applied, ns, firewall::instance_rules(&[], &[]));
+    let dot2 = crate::resolver::vpc_resolver_ip(vpc_cidr);
+    apply_rules(
+        applied,
+        ns,
+        firewall::instance_rules(&[], &[], dot2.as_deref()),
+    );
 }
 
 /// Brings the fabric in line with `plans`.
@@ -113,11 +118,12 @@ pub(crate) fn apply(names: &Names, applied: &mut Applied, plans: &[VpcPlan]) {
             &names.vpc_ns(&plan.vpc_id),
             firewall::router_rules(plan),
         );
+        let dot2 = crate::resolver::vpc_resolver_ip(&plan.cidr);
         for i in &plan.instances {
             apply_rules(
                 applied,
                 &names.instance_ns(&i.instance_id),
-                firewall::instance_rules(&i.ingress, &i.egress),
+                firewall::instance_rules(&i.ingress, &i.egress, dot2.as_deref()),
             );
         }
     }

@@ -121,15 +121,18 @@ pub fn prepare(dir: &Path, spec: &BootSpec, endpoint: &str) -> Result<PathBuf, S
         &with_entry("/etc/shadow", user, &format!("{user}:*:19000:0:99999:7:::")),
     )?;
     set_mode(&dir.join("etc/shadow"), 0o640);
-    // The Amazon-provided resolver's address (no server answers there yet:
-    // lookups fail at once instead of waiting on the host's resolver,
-    // which the sandbox cannot reach), and the instance's own name.
+    // The Amazon-provided resolver at the VPC's `.2` (answered in the
+    // router, [`crate::resolver`]), searching the region's internal
+    // domain as EC2's DHCP options do; and the instance's own name.
+    let resolver = crate::resolver::vpc_resolver_ip(&spec.vpc_cidr)
+        .unwrap_or_else(|| crate::fabric::DNS_IP.to_string());
+    let domain = spec
+        .hostname
+        .split_once('.')
+        .map_or("ec2.internal", |(_, d)| d);
     write(
         &dir.join("etc/resolv.conf"),
-        &format!(
-            "nameserver {}\nsearch ec2.internal\n",
-            crate::fabric::DNS_IP
-        ),
+        &format!("nameserver {resolver}\nsearch {domain}\noptions timeout:2 attempts:2\n"),
     )?;
     let short = spec.hostname.split('.').next().unwrap_or_default();
     write(

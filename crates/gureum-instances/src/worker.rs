@@ -77,8 +77,11 @@ pub(crate) fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
                     halt(inner, config, &id);
                 }
                 inner.instances.lock().clear();
-                for (_, imds) in inner.vpcs.lock().drain() {
+                for (_, (imds, resolver)) in inner.vpcs.lock().drain() {
                     imds.stop();
+                    if let Some(r) = resolver {
+                        r.stop();
+                    }
                 }
                 fabric::remove_all(&config.names);
                 inner.net.lock().clear();
@@ -134,7 +137,11 @@ fn boot(inner: &Inner, config: &Config, spec: BootSpec) -> Result<(), String> {
     }
     let names = &config.names;
     fabric::plug_instance(names, &spec)?;
-    crate::network::seal(&mut inner.net.lock(), &names.instance_ns(&id));
+    crate::network::seal(
+        &mut inner.net.lock(),
+        &names.instance_ns(&id),
+        &spec.vpc_cidr,
+    );
     let dir = config.root.join(&id);
     let endpoint = match config.gureum {
         Some(g) => format!("http://{}:{}", fabric::IMDS_IP, g.port()),
@@ -147,7 +154,7 @@ fn boot(inner: &Inner, config: &Config, spec: BootSpec) -> Result<(), String> {
         let mut map = inner.instances.lock();
         map.entry(id.clone()).or_insert(Running { child: None });
     }
-    ensure_imds(inner, config, &spec.vpc_id)?;
+    ensure_imds(inner, config, &spec)?;
     let console = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -167,9 +174,11 @@ fn boot(inner: &Inner, config: &Config, spec: BootSpec) -> Result<(), String> {
     Ok(())
 }
 
-/// Starts the VPC's metadata service unless it runs: it answers each
-/// instance of the VPC by the private address that asks.
-fn ensure_imds(inner: &Inner, config: &Config, vpc_id: &str) -> Result<(), String> {
+/// Starts the VPC's metadata service and resolver unless they run: the
+/// metadata service answers each instance of the VPC by the private
+/// address that asks.
+fn ensure_imds(inner: &Inner, config: &Config, spec: &BootSpec) -> Result<(), String> {
+    let vpc_id = spec.vpc_id.as_str();
     let mut vpcs = inner.vpcs.lock();
     if vpcs.contains_key(vpc_id) {
         return Ok(());
@@ -184,13 +193,41 @@ fn ensure_imds(inner: &Inner, config: &Config, vpc_id: &str) -> Result<(), Strin
             .find(|s| s.vpc_id == vpc && s.private_ip == ip)
             .cloned()
     });
+    let ns_path = Path::new("/run/netns").join(config.names.vpc_ns(vpc_id));
     let service = imds::Imds::start(
-        &Path::new("/run/netns").join(config.names.vpc_ns(vpc_id)),
+        &ns_path,
         lookup,
         inner.sources.clone(),
         config.gureum.map(loopback),
     )?;
-    vpcs.insert(vpc_id.to_string(), service);
+    let resolver = inner.resolve.get().and_then(|resolve| {
+        let dot2 = crate::resolver::vpc_resolver_ip(&spec.vpc_cidr)?;
+        // The `.2` lives on the router's loopback, as the link-local
+        // resolver address does.
+        fabric::ip_quiet(&[
+            "-n",
+            &config.names.vpc_ns(vpc_id),
+            "addr",
+            "add",
+            &format!("{dot2}/32"),
+            "dev",
+            "lo",
+        ]);
+        let asking = crate::resolver::AskingVpc {
+            account: spec.account.clone(),
+            region: spec.region.clone(),
+            vpc_id: vpc_id.to_string(),
+        };
+        crate::resolver::Resolver::start(
+            &ns_path,
+            &[dot2, fabric::DNS_IP.to_string()],
+            asking,
+            resolve.clone(),
+        )
+        .map_err(|e| tracing::warn!(target: "gureum", "VPC resolver of {vpc_id}: {e}"))
+        .ok()
+    });
+    vpcs.insert(vpc_id.to_string(), (service, resolver));
     Ok(())
 }
 

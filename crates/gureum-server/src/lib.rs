@@ -54,6 +54,7 @@ pub mod state_file;
 pub mod state_reader;
 pub mod targets;
 pub mod unrouted;
+mod vpc_dns_wiring;
 
 pub use config::Config;
 pub use serve::{serve, Server};

@@ -170,6 +170,7 @@ impl Registry {
                 .with_host(Arc::new(instances.clone())),
         );
         let route53 = crate::route53_wiring::build(store, ec2.clone(), cloudwatch.clone());
+        instances.set_resolver(crate::vpc_dns_wiring::resolver(route53.authority()));
         // ELBv2 places load balancers through EC2 and runs Lambda targets.
         let elbv2 = crate::elbv2_wiring::build(store, clock, &ec2, &lambda, cloudwatch.clone());
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));

@@ -91,24 +91,30 @@ fn plan() -> VpcPlan {
 
 #[test]
 fn security_group_rules_allow_each_peer_and_drop_the_rest() {
-    let text = instance_rules(&[tcp(22, "10.0.1.5/32"), tcp(80, "0.0.0.0/0")], &[]);
+    let text = instance_rules(
+        &[tcp(22, "10.0.1.5/32"), tcp(80, "0.0.0.0/0")],
+        &[],
+        Some("10.0.0.2"),
+    );
     assert!(text.contains("policy drop"));
     assert!(text.contains("ct state established,related accept"));
     assert!(text.contains("ip saddr 10.0.1.5/32 tcp dport 22-22 accept"));
     assert!(text.contains("    tcp dport 80-80 accept"));
+    // The VPC's resolver is always reachable.
+    assert!(text.contains("ip daddr 10.0.0.2 udp dport 53 accept"));
 }
 
 #[test]
 fn a_group_peer_with_no_members_matches_nothing() {
     let mut rule = tcp(22, "x");
     rule.peers.clear();
-    let text = instance_rules(&[rule], &[]);
+    let text = instance_rules(&[rule], &[], None);
     assert!(!text.contains("dport 22"), "{text}");
 }
 
 #[test]
 fn addresses_that_do_not_parse_never_reach_nft() {
-    let text = instance_rules(&[tcp(22, "10.0.0.0/8 accept; drop")], &[]);
+    let text = instance_rules(&[tcp(22, "10.0.0.0/8 accept; drop")], &[], None);
     assert!(!text.contains("accept; drop"), "{text}");
     assert!(!text.contains("dport 22"), "{text}");
 }
@@ -121,7 +127,7 @@ fn all_traffic_rules_match_any_protocol() {
         to_port: None,
         peers: vec!["10.0.0.0/16".into()],
     };
-    let text = instance_rules(&[], &[rule]);
+    let text = instance_rules(&[], &[rule], None);
     assert!(text.contains("    ip daddr 10.0.0.0/16 accept"), "{text}");
 }
 
