@@ -47,6 +47,12 @@ def main():
             Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
             if i["Architecture"] == "x86_64"][0]["ImageId"]
 
+        # Security groups are enforced: open SSH on the default group (HTTP
+        # is opened later, timed).
+        sg = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
         def rss():
             with open(f"/proc/{proc.pid}/status") as f:
                 return int(next(l for l in f if l.startswith("VmRSS")).split()[1])
@@ -71,6 +77,30 @@ def main():
         print(f"first (makes the VPC's fabric) {times[0]:.0f}, median {statistics.median(times):.0f}, "
               f"max {max(times):.0f}")
         print(f"Gureum RSS {before} KB -> {after} KB: {(after - before) / count:.0f} KB per running instance")
+        # A new security group rule: a web server already listens; time
+        # from AuthorizeSecurityGroupIngress returning to the first HTTP
+        # answer from the host (polled every 20 ms, 200 ms connect timeout).
+        web = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, KeyName="k", InstanceType="t3.micro",
+                                UserData="#!/bin/sh\nnohup python3 -m http.server 80 >/dev/null 2>&1 &\n"
+                                )["Instances"][0]["PublicIpAddress"]
+        while not ssh_ok(web):
+            time.sleep(0.02)
+        while subprocess.run(["ssh", "-i", key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                              "-o", "BatchMode=yes", "-o", "LogLevel=QUIET", f"ec2-user@{web}",
+                              "curl -s -o /dev/null -m 1 http://127.0.0.1/"]).returncode != 0:
+            time.sleep(0.1)
+        rule_ms = []
+        for _ in range(5):
+            perm = {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+            start = time.monotonic()
+            ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[perm])
+            while subprocess.run(["curl", "-s", "-o", "/dev/null", "--connect-timeout", "0.2", f"http://{web}/"]
+                                 ).returncode != 0:
+                time.sleep(0.02)
+            rule_ms.append((time.monotonic() - start) * 1000)
+            ec2.revoke_security_group_ingress(GroupId=sg, IpPermissions=[perm])
+            time.sleep(2)
+        print("new security group rule -> first HTTP answer, ms:", [round(t) for t in rule_ms])
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

@@ -19,5 +19,6 @@ mod metadata_options;
 mod network_plan;
 #[cfg(test)]
 mod network_plan_tests;
+mod network_push;
 pub mod service_api;
 pub mod volume_attachments;
