@@ -355,7 +355,9 @@ def test_rules_are_enforced_again_after_a_restart(gureum, walkthrough):
         == 0,
         deadline_s=20,
     )
-    p = ssh(w["key"], w["app"]["PrivateIpAddress"], "true", jump=w["other"]["PublicIpAddress"], timeout=10)
+    other = ec2.describe_instances(InstanceIds=[w["other"]["InstanceId"]])["Reservations"][0]["Instances"][0]
+    assert eventually(lambda: ssh(w["key"], other["PublicIpAddress"], "true").returncode == 0, deadline_s=10)
+    p = ssh(w["key"], w["app"]["PrivateIpAddress"], "true", jump=other["PublicIpAddress"], timeout=10)
     assert p.returncode != 0
 
 
@@ -396,6 +398,24 @@ def test_vpc_peering_connects_two_vpcs_only_with_routes_on_both_sides(gureum, wa
     ec2.create_route(RouteTableId=rt2, DestinationCidrBlock="10.0.0.0/16", VpcPeeringConnectionId=pcx)
     assert eventually(reaches, deadline_s=10)
     ec2.terminate_instances(InstanceIds=[peer["InstanceId"]])
+
+
+def test_joining_the_bastion_group_by_modify_instance_attribute_admits_a_host_live(gureum, walkthrough):
+    w = walkthrough
+    ec2 = gureum.client("ec2")
+    other = ec2.describe_instances(InstanceIds=[w["other"]["InstanceId"]])["Reservations"][0]["Instances"][0]
+    # Its address now (the Elastic IP test gave it a new one).
+    jump = other["PublicIpAddress"]
+    assert ssh(w["key"], jump, "true").returncode == 0
+    via_other = lambda: ssh(  # noqa: E731
+        w["key"], w["app"]["PrivateIpAddress"], "true", jump=jump, timeout=10
+    ).returncode
+    assert via_other() != 0
+    current = [g["GroupId"] for g in other["SecurityGroups"]]
+    ec2.modify_instance_attribute(InstanceId=w["other"]["InstanceId"], Groups=current + [w["bastion_sg"]])
+    # The app server's rule names the bastion's group: its members' current
+    # addresses now include the other host's.
+    assert eventually(lambda: via_other() == 0, deadline_s=10)
 
 
 def test_terminate_removes_namespaces_routes_and_rules(gureum, walkthrough):
