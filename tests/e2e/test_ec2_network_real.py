@@ -284,6 +284,25 @@ def test_a_network_acl_deny_rule_blocks_even_when_the_group_allows(ec2, walkthro
     )
 
 
+def test_replacing_the_subnet_acl_association_applies_the_new_acl_live(ec2, walkthrough):
+    w = walkthrough
+    via_bastion = lambda: ssh(  # noqa: E731
+        w["key"], w["app"]["PrivateIpAddress"], "true", jump=w["bastion"]["PublicIpAddress"], timeout=10
+    ).returncode
+    current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [w["private"]]}])[
+        "NetworkAcls"
+    ][0]
+    assoc = [a for a in current["Associations"] if a["SubnetId"] == w["private"]][0]["NetworkAclAssociationId"]
+    # A new ACL has only its `*` rules: it denies everything.
+    closed = ec2.create_network_acl(VpcId=w["vpc"])["NetworkAcl"]["NetworkAclId"]
+    new_assoc = ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=closed)["NewAssociationId"]
+    try:
+        assert eventually(lambda: via_bastion() != 0, deadline_s=10)
+    finally:
+        ec2.replace_network_acl_association(AssociationId=new_assoc, NetworkAclId=current["NetworkAclId"])
+    assert eventually(lambda: via_bastion() == 0, deadline_s=10)
+
+
 def test_the_bastion_reaches_the_internet_as_its_public_ip(walkthrough):
     w = walkthrough
     url = f"http://{HOST_LINK_IP}:{w['internet'].port}/"
