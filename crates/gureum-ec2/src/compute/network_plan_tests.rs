@@ -112,3 +112,35 @@ fn stopped_instances_are_left_out_of_the_plan() {
         .flat_map(|p| &p.instances)
         .all(|i| i.instance_id != id));
 }
+
+#[test]
+fn a_prefix_list_peer_resolves_to_its_entries() {
+    let s = test_service();
+    let sg = group(&s, "office");
+    let pl = s
+        .create_managed_prefix_list(
+            &ctx(),
+            json!({"PrefixListName": "office", "AddressFamily": "IPv4", "MaxEntries": 5,
+                "Entries": [{"Cidr": "192.0.2.0/24"}, {"Cidr": "198.51.100.0/24"}]}),
+        )
+        .expect("prefix list");
+    let pl_id = pl["PrefixList"]["PrefixListId"].as_str().expect("id");
+    s.authorize_security_group_ingress(
+        &ctx(),
+        json!({"GroupId": sg, "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+            "PrefixListIds": [{"PrefixListId": pl_id}]}]}),
+    )
+    .expect("authorize");
+    let (id, _) = launch(&s, &sg);
+    let plans = s.network_plans(&Clock::system());
+    let rule = plans
+        .iter()
+        .flat_map(|p| &p.instances)
+        .filter(|i| i.instance_id == id)
+        .flat_map(|i| &i.ingress)
+        .find(|r| r.from_port == Some(443))
+        .expect("the 443 rule");
+    let mut peers = rule.peers.clone();
+    peers.sort();
+    assert_eq!(peers, vec!["192.0.2.0/24", "198.51.100.0/24"]);
+}
