@@ -31,8 +31,8 @@ pub const HOST_LINK_IP: &str = "169.254.77.1";
 pub const ROUTER_LINK_IP: &str = "169.254.77.2";
 /// The metadata service's address (on each VPC router).
 pub const IMDS_IP: &str = "169.254.169.254";
-/// The Amazon-provided DNS address (on each VPC router; nothing answers
-/// yet, so lookups are refused at once).
+/// The Amazon-provided DNS address (on each VPC router, answered with
+/// the VPC's `.2` by [`crate::resolver`]).
 pub const DNS_IP: &str = "169.254.169.253";
 
 /// Names derived from one data directory's tag.

@@ -2,7 +2,10 @@
 //! network namespace on its VPC's bridge ([`fabric`]), a sandbox of PID,
 //! mount and UTS namespaces running the host's OpenSSH server and the
 //! user data ([`sandbox`], [`userdata`]), and a metadata service inside
-//! its namespace ([`imds`]).
+//! its namespace ([`imds`]). The control plane's network plans become
+//! nftables rules, NAT, routes and peering links ([`firewall`] renders,
+//! [`network`] applies); each VPC's resolver answers at its `.2`
+//! ([`resolver`]).
 //!
 //! [`Host`] implements EC2's [`InstanceHost`] seam. Every change runs on
 //! one worker thread, in order: the namespaces are plain `ip` commands,
