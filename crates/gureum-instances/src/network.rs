@@ -43,9 +43,10 @@ impl Applied {
 }
 
 /// Whether the host has nft (without it nothing is enforced; the health
-/// endpoint says so).
+/// endpoint says so). Asked once per process.
 pub fn nft_available() -> bool {
-    fabric::run("nft", &["--version"]).is_ok()
+    static FOUND: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FOUND.get_or_init(|| fabric::run("nft", &["--version"]).is_ok())
 }
 
 /// Runs `nft -f -` with `text` inside namespace `ns` (atomic: the whole
