@@ -1,0 +1,229 @@
+//! Auto Scaling (query, regional): groups that keep a fleet of real EC2
+//! instances at their desired capacity, launch configurations, scaling
+//! policies fired by CloudWatch alarms, and the activities they record.
+//!
+//! Tables (keys from [`gureum_core::Scope`]):
+//! - `autoscaling.groups`: `account/region/name` → a [`records::Group`]
+//!   with its instances inline;
+//! - `autoscaling.configurations`: `account/region/name` → a
+//!   [`records::LaunchConfiguration`];
+//! - `autoscaling.policies`: `account/region/group/name` → a
+//!   [`records::Policy`];
+//! - `autoscaling.activities`: `account/region/group/INVERTED-TIME-id` →
+//!   an [`records::Activity`] (newest first in a scan).
+//!
+//! The API only records intent (desired capacity, protection, …); the
+//! reconciler ([`AutoscalingService::reconcile`], on Gureum's clock)
+//! launches and terminates instances through [`seams::Fleet`] and
+//! registers them through [`seams::Balancer`].
+
+mod activities;
+mod configurations;
+pub mod errors;
+mod groups;
+mod instances;
+mod policies;
+mod reconcile;
+pub mod records;
+pub mod seams;
+mod util;
+
+pub use errors::AutoscalingError;
+
+use gureum_core::{OpResult, RequestContext, Value};
+use gureum_store::{Store, Table};
+use records::{Activity, Group, LaunchConfiguration, Policy};
+use std::sync::Arc;
+
+/// The Auto Scaling service.
+pub struct AutoscalingService {
+    store: Store,
+    groups: Table<Group>,
+    configurations: Table<LaunchConfiguration>,
+    policies: Table<Policy>,
+    activities: Table<Activity>,
+    fleet: Arc<dyn seams::Fleet>,
+    balancer: Arc<dyn seams::Balancer>,
+    alarms: Arc<dyn seams::Alarms>,
+}
+
+/// The services Auto Scaling acts through.
+pub struct Seams {
+    /// EC2: subnets, launch templates, instances.
+    pub fleet: Arc<dyn seams::Fleet>,
+    /// Elastic Load Balancing: target groups.
+    pub balancer: Arc<dyn seams::Balancer>,
+    /// CloudWatch: target tracking alarms.
+    pub alarms: Arc<dyn seams::Alarms>,
+}
+
+impl AutoscalingService {
+    /// The service over `store`, unwired (groups are recorded, nothing
+    /// launches).
+    pub fn new(store: Store) -> Self {
+        let unwired = Arc::new(seams::Unwired);
+        Self::with_seams(
+            store,
+            Seams {
+                fleet: unwired.clone(),
+                balancer: unwired.clone(),
+                alarms: unwired,
+            },
+        )
+    }
+
+    /// The service launching through `fleet` and registering targets
+    /// through `balancer`.
+    pub fn with_seams(store: Store, seams: Seams) -> Self {
+        AutoscalingService {
+            groups: store.table("autoscaling.groups"),
+            configurations: store.table("autoscaling.configurations"),
+            policies: store.table("autoscaling.policies"),
+            activities: store.table("autoscaling.activities"),
+            store,
+            fleet: seams.fleet,
+            balancer: seams.balancer,
+            alarms: seams.alarms,
+        }
+    }
+
+    /// Brings every group toward its desired capacity (called each
+    /// second of Gureum's clock).
+    pub fn reconcile(&self, clock: &gureum_core::Clock) {
+        reconcile::all(self, clock);
+    }
+
+    /// Runs the scaling policy `policy_arn` for the alarm `alarm_name`
+    /// that entered `ALARM`, with the breaching metric value and the
+    /// alarm's threshold when known: what CloudWatch's alarm actions call.
+    pub fn alarm_fired(
+        &self,
+        ctx: &RequestContext,
+        policy_arn: &str,
+        alarm_name: &str,
+        breach: Option<(f64, f64)>,
+    ) -> Result<(), gureum_core::AwsError> {
+        policies::alarm_fired(self, ctx, policy_arn, alarm_name, breach)
+    }
+
+    fn create_auto_scaling_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::create(self, ctx, &input)
+    }
+
+    fn describe_auto_scaling_groups(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::describe(self, ctx, &input)
+    }
+
+    fn update_auto_scaling_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::update(self, ctx, &input)
+    }
+
+    fn delete_auto_scaling_group(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::delete(self, ctx, &input)
+    }
+
+    fn set_desired_capacity(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::set_desired_capacity(self, ctx, &input)
+    }
+
+    fn suspend_processes(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::suspend_processes(self, ctx, &input, true)
+    }
+
+    fn resume_processes(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        groups::suspend_processes(self, ctx, &input, false)
+    }
+
+    fn describe_auto_scaling_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        instances::describe(self, ctx, &input)
+    }
+
+    fn terminate_instance_in_auto_scaling_group(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        instances::terminate(self, ctx, &input)
+    }
+
+    fn set_instance_protection(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        instances::set_protection(self, ctx, &input)
+    }
+
+    fn enter_standby(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        instances::standby(self, ctx, &input, true)
+    }
+
+    fn exit_standby(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        instances::standby(self, ctx, &input, false)
+    }
+
+    fn detach_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        instances::detach(self, ctx, &input)
+    }
+
+    fn attach_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        instances::attach(self, ctx, &input)
+    }
+
+    fn describe_scaling_activities(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        activities::describe(self, ctx, &input)
+    }
+
+    fn create_launch_configuration(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        configurations::create(self, ctx, &input)
+    }
+
+    fn describe_launch_configurations(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        configurations::describe(self, ctx, &input)
+    }
+
+    fn delete_launch_configuration(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        configurations::delete(self, ctx, &input)
+    }
+
+    fn put_scaling_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        policies::put(self, ctx, &input)
+    }
+
+    fn describe_policies(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        policies::describe(self, ctx, &input)
+    }
+
+    fn delete_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        policies::delete(self, ctx, &input)
+    }
+
+    fn execute_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        policies::execute(self, ctx, &input)
+    }
+}
+
+gureum_core::service_operations! {
+    AutoscalingService, "autoscaling",
+    "CreateAutoScalingGroup" => create_auto_scaling_group,
+    "DescribeAutoScalingGroups" => describe_auto_scaling_groups,
+    "UpdateAutoScalingGroup" => update_auto_scaling_group,
+    "DeleteAutoScalingGroup" => delete_auto_scaling_group,
+    "SetDesiredCapacity" => set_desired_capacity,
+    "SuspendProcesses" => suspend_processes,
+    "ResumeProcesses" => resume_processes,
+    "DescribeAutoScalingInstances" => describe_auto_scaling_instances,
+    "TerminateInstanceInAutoScalingGroup" => terminate_instance_in_auto_scaling_group,
+    "SetInstanceProtection" => set_instance_protection,
+    "EnterStandby" => enter_standby,
+    "ExitStandby" => exit_standby,
+    "DetachInstances" => detach_instances,
+    "AttachInstances" => attach_instances,
+    "DescribeScalingActivities" => describe_scaling_activities,
+    "CreateLaunchConfiguration" => create_launch_configuration,
+    "DescribeLaunchConfigurations" => describe_launch_configurations,
+    "DeleteLaunchConfiguration" => delete_launch_configuration,
+    "PutScalingPolicy" => put_scaling_policy,
+    "DescribePolicies" => describe_policies,
+    "DeletePolicy" => delete_policy,
+    "ExecutePolicy" => execute_policy,
+}
+
+#[cfg(test)]
+mod tests;

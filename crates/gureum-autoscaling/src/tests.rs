@@ -1,0 +1,515 @@
+//! The service's rules, one test each, through `Service::call` and the
+//! reconciler over a fake EC2 and load balancer.
+
+use crate::seams::{Alarms, Balancer, Fleet, LaunchSpec, Launched, TemplateInfo};
+use crate::{AutoscalingService, Seams};
+use gureum_core::{AwsError, Clock, RequestContext, Service};
+use gureum_store::Store;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// EC2 with two subnets (a, b) and instances as a map id → (state, spec).
+#[derive(Default)]
+struct FakeFleet {
+    instances: Mutex<BTreeMap<String, (String, LaunchSpec)>>,
+    next: Mutex<u32>,
+}
+
+impl Fleet for FakeFleet {
+    fn subnet_zone(&self, _: &RequestContext, subnet: &str) -> Result<Option<String>, AwsError> {
+        Ok(match subnet {
+            "subnet-a" => Some("us-east-1a".into()),
+            "subnet-b" => Some("us-east-1b".into()),
+            _ => None,
+        })
+    }
+    fn template(
+        &self,
+        _: &RequestContext,
+        id: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Option<TemplateInfo>, AwsError> {
+        Ok(
+            (id == Some("lt-1") || name == Some("web")).then(|| TemplateInfo {
+                id: "lt-1".into(),
+                name: "web".into(),
+            }),
+        )
+    }
+    fn launch(&self, _: &RequestContext, spec: &LaunchSpec) -> Result<Launched, AwsError> {
+        let mut n = self.next.lock().unwrap();
+        *n += 1;
+        let id = format!("i-{:017}", *n);
+        self.instances
+            .lock()
+            .unwrap()
+            .insert(id.clone(), ("running".into(), spec.clone()));
+        Ok(Launched {
+            id,
+            instance_type: "t3.micro".into(),
+        })
+    }
+    fn terminate(&self, _: &RequestContext, ids: &[String]) -> Result<(), AwsError> {
+        for id in ids {
+            if let Some(i) = self.instances.lock().unwrap().get_mut(id) {
+                i.0 = "terminated".into();
+            }
+        }
+        Ok(())
+    }
+    fn state(&self, _: &RequestContext, id: &str) -> Option<String> {
+        self.instances.lock().unwrap().get(id).map(|i| i.0.clone())
+    }
+    fn placement(&self, _: &RequestContext, _: &str) -> Option<(String, String, String)> {
+        None
+    }
+}
+
+/// One target group `tg` whose registered instances' health is settable.
+#[derive(Default)]
+struct FakeBalancer {
+    targets: Mutex<BTreeMap<String, String>>,
+}
+
+impl Balancer for FakeBalancer {
+    fn target_group_exists(&self, _: &RequestContext, arn: &str) -> Result<bool, AwsError> {
+        Ok(arn == "tg")
+    }
+    fn register(&self, _: &RequestContext, _: &str, ids: &[String]) -> Result<(), AwsError> {
+        for id in ids {
+            self.targets
+                .lock()
+                .unwrap()
+                .insert(id.clone(), "healthy".into());
+        }
+        Ok(())
+    }
+    fn deregister(&self, _: &RequestContext, _: &str, ids: &[String]) -> Result<(), AwsError> {
+        for id in ids {
+            self.targets.lock().unwrap().remove(id);
+        }
+        Ok(())
+    }
+    fn health(&self, _: &RequestContext, _: &str) -> Result<Vec<(String, String)>, AwsError> {
+        Ok(self
+            .targets
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+}
+
+#[derive(Default)]
+struct FakeAlarms(Mutex<Vec<String>>);
+
+impl Alarms for FakeAlarms {
+    fn put_alarm(&self, _: &RequestContext, input: Value) -> Result<(), AwsError> {
+        let name = input["AlarmName"].as_str().unwrap_or_default().to_string();
+        let mut all = self.0.lock().unwrap();
+        if !all.contains(&name) {
+            all.push(name);
+        }
+        Ok(())
+    }
+    fn delete_alarms(&self, _: &RequestContext, names: &[String]) -> Result<(), AwsError> {
+        self.0.lock().unwrap().retain(|n| !names.contains(n));
+        Ok(())
+    }
+}
+
+struct World {
+    svc: AutoscalingService,
+    fleet: Arc<FakeFleet>,
+    lb: Arc<FakeBalancer>,
+    alarms: Arc<FakeAlarms>,
+    clock: Clock,
+    ctx: RequestContext,
+}
+
+fn world() -> World {
+    let fleet = Arc::new(FakeFleet::default());
+    let lb = Arc::new(FakeBalancer::default());
+    let alarms = Arc::new(FakeAlarms::default());
+    let clock = Clock::system();
+    let svc = AutoscalingService::with_seams(
+        Store::in_memory().expect("store"),
+        Seams {
+            fleet: fleet.clone(),
+            balancer: lb.clone(),
+            alarms: alarms.clone(),
+        },
+    );
+    let ctx = RequestContext::root("000000000000", "us-east-1", clock.clone());
+    World {
+        svc,
+        fleet,
+        lb,
+        alarms,
+        clock,
+        ctx,
+    }
+}
+
+impl World {
+    fn call(&self, op: &str, input: Value) -> Result<Value, AwsError> {
+        futures_ready(self.svc.call(&self.ctx, op, input))
+    }
+    fn ok(&self, op: &str, input: Value) -> Value {
+        self.call(op, input).expect(op)
+    }
+    fn group(&self, name: &str) -> Value {
+        self.ok(
+            "DescribeAutoScalingGroups",
+            json!({"AutoScalingGroupNames": [name]}),
+        )["AutoScalingGroups"][0]
+            .clone()
+    }
+    fn ids(&self, name: &str) -> Vec<String> {
+        self.group(name)["Instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["InstanceId"].as_str().unwrap().to_string())
+            .collect()
+    }
+    fn zones(&self, name: &str) -> Vec<String> {
+        let mut z: Vec<String> = self.group(name)["Instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["AvailabilityZone"].as_str().unwrap().to_string())
+            .collect();
+        z.sort();
+        z
+    }
+    fn tick(&self, n: usize) {
+        for _ in 0..n {
+            self.svc.reconcile(&self.clock);
+            self.clock.advance_millis(1000);
+        }
+    }
+    fn web(&self, desired: i64) {
+        self.ok(
+            "CreateAutoScalingGroup",
+            json!({
+                "AutoScalingGroupName": "web", "MinSize": 1, "MaxSize": 6, "DesiredCapacity": desired,
+                "LaunchTemplate": {"LaunchTemplateName": "web", "Version": "$Latest"},
+                "VPCZoneIdentifier": "subnet-a,subnet-b", "TargetGroupARNs": ["tg"],
+                "Tags": [{"Key": "team", "Value": "web", "PropagateAtLaunch": true},
+                         {"Key": "cost", "Value": "x", "PropagateAtLaunch": false}],
+            }),
+        );
+    }
+}
+
+fn futures_ready(mut f: gureum_core::service::OpFuture<'_>) -> Result<Value, AwsError> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(r) => r,
+        std::task::Poll::Pending => panic!("not ready"),
+    }
+}
+
+#[test]
+fn a_new_group_launches_its_desired_capacity_balanced_across_zones() {
+    let w = world();
+    w.web(4);
+    w.tick(2);
+    assert_eq!(w.ids("web").len(), 4);
+    assert_eq!(
+        w.zones("web"),
+        ["us-east-1a", "us-east-1a", "us-east-1b", "us-east-1b"]
+    );
+    let g = w.group("web");
+    assert!(g["Instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["LifecycleState"] == "InService" && i["HealthStatus"] == "Healthy"));
+}
+
+#[test]
+fn launched_instances_carry_only_the_tags_that_propagate_and_the_template() {
+    let w = world();
+    w.web(1);
+    w.tick(1);
+    let all = w.fleet.instances.lock().unwrap();
+    let (_, spec) = all.values().next().expect("one launched");
+    assert_eq!(spec.tags, vec![("team".to_string(), "web".to_string())]);
+    assert_eq!(spec.template, Some(("lt-1".into(), "$Latest".into())));
+}
+
+#[test]
+fn running_instances_are_registered_with_the_groups_target_groups() {
+    let w = world();
+    w.web(2);
+    w.tick(2);
+    let registered: Vec<String> = w.lb.targets.lock().unwrap().keys().cloned().collect();
+    let mut ids = w.ids("web");
+    ids.sort();
+    assert_eq!(registered, ids);
+}
+
+#[test]
+fn an_instance_terminated_behind_the_groups_back_is_replaced() {
+    let w = world();
+    w.web(2);
+    w.tick(2);
+    let gone = w.ids("web")[0].clone();
+    w.fleet
+        .terminate(&w.ctx, std::slice::from_ref(&gone))
+        .unwrap();
+    w.tick(2);
+    let ids = w.ids("web");
+    assert_eq!(ids.len(), 2);
+    assert!(!ids.contains(&gone));
+    let acts = w.ok(
+        "DescribeScalingActivities",
+        json!({"AutoScalingGroupName": "web"}),
+    );
+    let ended = acts["Activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["Description"] == format!("Terminating EC2 instance: {gone}"))
+        .expect("termination recorded")
+        .clone();
+    assert!(ended["Cause"]
+        .as_str()
+        .unwrap()
+        .ends_with("an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped."));
+}
+
+#[test]
+fn elb_health_replaces_an_unhealthy_instance_only_after_the_grace_period() {
+    let w = world();
+    w.web(1);
+    w.ok(
+        "UpdateAutoScalingGroup",
+        json!({"AutoScalingGroupName": "web", "HealthCheckType": "ELB", "HealthCheckGracePeriod": 30}),
+    );
+    w.tick(2);
+    let id = w.ids("web")[0].clone();
+    w.lb.targets
+        .lock()
+        .unwrap()
+        .insert(id.clone(), "unhealthy".into());
+    w.tick(5);
+    assert_eq!(w.ids("web"), vec![id.clone()], "within the grace period");
+    w.tick(30);
+    let ids = w.ids("web");
+    assert_eq!(ids.len(), 1);
+    assert_ne!(ids[0], id);
+}
+
+#[test]
+fn scale_in_keeps_zones_balanced_and_spares_protected_instances() {
+    let w = world();
+    w.web(4);
+    w.tick(2);
+    let ids = w.ids("web");
+    w.ok(
+        "SetInstanceProtection",
+        json!({"AutoScalingGroupName": "web", "InstanceIds": [ids[0]], "ProtectedFromScaleIn": true}),
+    );
+    w.ok(
+        "SetDesiredCapacity",
+        json!({"AutoScalingGroupName": "web", "DesiredCapacity": 2}),
+    );
+    w.tick(1);
+    let left = w.ids("web");
+    assert_eq!(left.len(), 2);
+    assert!(left.contains(&ids[0]));
+    assert_eq!(w.zones("web"), ["us-east-1a", "us-east-1b"]);
+}
+
+#[test]
+fn terminating_with_decrement_shrinks_the_group_and_without_replaces() {
+    let w = world();
+    w.web(3);
+    w.tick(2);
+    let ids = w.ids("web");
+    let out = w.ok(
+        "TerminateInstanceInAutoScalingGroup",
+        json!({"InstanceId": ids[0], "ShouldDecrementDesiredCapacity": true}),
+    );
+    assert_eq!(
+        out["Activity"]["Description"],
+        format!("Terminating EC2 instance: {}", ids[0])
+    );
+    w.tick(2);
+    assert_eq!(w.ids("web").len(), 2);
+    assert_eq!(w.group("web")["DesiredCapacity"], 2);
+    w.ok(
+        "TerminateInstanceInAutoScalingGroup",
+        json!({"InstanceId": ids[1], "ShouldDecrementDesiredCapacity": false}),
+    );
+    w.tick(2);
+    let now = w.ids("web");
+    assert_eq!(now.len(), 2);
+    assert!(!now.contains(&ids[1]));
+}
+
+#[test]
+fn suspended_launch_holds_the_fleet_until_resumed() {
+    let w = world();
+    w.web(2);
+    w.ok(
+        "SuspendProcesses",
+        json!({"AutoScalingGroupName": "web", "ScalingProcesses": ["Launch"]}),
+    );
+    w.tick(2);
+    assert!(w.ids("web").is_empty());
+    assert_eq!(
+        w.group("web")["SuspendedProcesses"][0]["ProcessName"],
+        "Launch"
+    );
+    w.ok("ResumeProcesses", json!({"AutoScalingGroupName": "web"}));
+    w.tick(2);
+    assert_eq!(w.ids("web").len(), 2);
+}
+
+#[test]
+fn standby_takes_an_instance_out_of_service_and_its_target_groups() {
+    let w = world();
+    w.web(2);
+    w.tick(2);
+    let id = w.ids("web")[0].clone();
+    let err = w
+        .call(
+            "EnterStandby",
+            json!({"AutoScalingGroupName": "web", "InstanceIds": [id]}),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "ValidationError");
+    w.ok(
+        "EnterStandby",
+        json!({"AutoScalingGroupName": "web", "InstanceIds": [id], "ShouldDecrementDesiredCapacity": true}),
+    );
+    w.tick(2);
+    assert_eq!(w.ids("web").len(), 2, "no replacement: desired shrank");
+    assert!(!w.lb.targets.lock().unwrap().contains_key(&id));
+    w.ok(
+        "ExitStandby",
+        json!({"AutoScalingGroupName": "web", "InstanceIds": [id]}),
+    );
+    w.tick(2);
+    assert!(w.lb.targets.lock().unwrap().contains_key(&id));
+    assert_eq!(w.group("web")["DesiredCapacity"], 2);
+}
+
+#[test]
+fn a_step_policy_adds_the_step_the_breach_falls_in_and_stays_within_max() {
+    let w = world();
+    w.web(2);
+    let arn = w.ok(
+        "PutScalingPolicy",
+        json!({"AutoScalingGroupName": "web", "PolicyName": "out", "PolicyType": "StepScaling",
+               "AdjustmentType": "ChangeInCapacity", "StepAdjustments": [
+                   {"MetricIntervalLowerBound": 0.0, "MetricIntervalUpperBound": 10.0, "ScalingAdjustment": 1},
+                   {"MetricIntervalLowerBound": 10.0, "ScalingAdjustment": 3}]}),
+    )["PolicyARN"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.svc
+        .alarm_fired(&w.ctx, &arn, "high", Some((75.0, 70.0)))
+        .unwrap();
+    assert_eq!(w.group("web")["DesiredCapacity"], 3);
+    w.svc
+        .alarm_fired(&w.ctx, &arn, "high", Some((95.0, 70.0)))
+        .unwrap();
+    assert_eq!(w.group("web")["DesiredCapacity"], 6);
+    let acts = w.ok(
+        "DescribeScalingActivities",
+        json!({"AutoScalingGroupName": "web"}),
+    );
+    w.tick(1);
+    let acts2 = w.ok(
+        "DescribeScalingActivities",
+        json!({"AutoScalingGroupName": "web"}),
+    );
+    assert!(acts["Activities"].as_array().unwrap().is_empty());
+    assert!(acts2["Activities"][0]["Cause"].as_str().unwrap().contains(
+        "a monitor alarm high in state ALARM triggered policy out changing the desired capacity from 3 to 6."
+    ));
+}
+
+#[test]
+fn a_simple_policy_waits_out_its_cooldown() {
+    let w = world();
+    w.web(1);
+    w.ok(
+        "PutScalingPolicy",
+        json!({"AutoScalingGroupName": "web", "PolicyName": "up", "AdjustmentType": "ChangeInCapacity",
+               "ScalingAdjustment": 1, "Cooldown": 60}),
+    );
+    let exec = json!({"AutoScalingGroupName": "web", "PolicyName": "up", "HonorCooldown": true});
+    w.ok("ExecutePolicy", exec.clone());
+    w.ok("ExecutePolicy", exec.clone());
+    assert_eq!(w.group("web")["DesiredCapacity"], 2);
+    w.clock.advance_millis(61_000);
+    w.ok("ExecutePolicy", exec);
+    assert_eq!(w.group("web")["DesiredCapacity"], 3);
+}
+
+#[test]
+fn a_target_tracking_policy_owns_its_alarms_and_deletes_them_with_itself() {
+    let w = world();
+    w.web(1);
+    let out = w.ok(
+        "PutScalingPolicy",
+        json!({"AutoScalingGroupName": "web", "PolicyName": "cpu", "PolicyType": "TargetTrackingScaling",
+               "TargetTrackingConfiguration": {"TargetValue": 50.0,
+                   "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"}}}),
+    );
+    let names: Vec<&str> = out["Alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["AlarmName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names[0].starts_with("TargetTracking-web-AlarmHigh-"));
+    assert!(names[1].starts_with("TargetTracking-web-AlarmLow-"));
+    assert_eq!(w.alarms.0.lock().unwrap().len(), 2);
+    w.ok(
+        "DeletePolicy",
+        json!({"AutoScalingGroupName": "web", "PolicyName": "cpu"}),
+    );
+    assert!(w.alarms.0.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_group_with_instances_is_deleted_only_by_force_and_then_terminates_them() {
+    let w = world();
+    w.web(2);
+    w.tick(2);
+    let err = w
+        .call(
+            "DeleteAutoScalingGroup",
+            json!({"AutoScalingGroupName": "web"}),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "ResourceInUse");
+    let ids = w.ids("web");
+    w.ok(
+        "DeleteAutoScalingGroup",
+        json!({"AutoScalingGroupName": "web", "ForceDelete": true}),
+    );
+    assert_eq!(w.group("web")["Status"], "Delete in progress");
+    w.tick(2);
+    assert_eq!(w.group("web"), Value::Null);
+    for id in ids {
+        assert_eq!(w.fleet.state(&w.ctx, &id).as_deref(), Some("terminated"));
+    }
+}
+
+#[test]
+fn the_operation_table_names_every_served_operation() {
+    let w = world();
+    assert_eq!(w.svc.implemented().len(), 22);
+}
