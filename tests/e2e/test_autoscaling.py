@@ -295,11 +295,20 @@ def test_the_walkthrough_keeps_and_scales_a_real_fleet_behind_an_alb(gureum, asg
     assert [p["PolicyName"] for p in asg.describe_policies(AutoScalingGroupName="web")["ScalingPolicies"]] == [
         "in", "out"]
     asg.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=3)
-    three = wait_for(in_service(asg, "web", 3), what="3 after restart")
-    assert set(two) < set(three)
+    # The instances killed with Gureum boot again, but user data runs at
+    # first boot only: their web servers are gone, the ELB health check
+    # fails them, and the group replaces them (ELB health, grace over).
     addr = wait_for(lambda: next((e["address"] for e in health(gureum)["endpoints"]["elbv2"]
                                   if e["dns_name"] == lb["DNSName"] and e["port"] == 80), None), what="listener")
-    wait_for(lambda: healthy_ids(elb, tg) == set(three), timeout=90, what="3 healthy after restart")
+
+    def settled():
+        m = in_service(asg, "web", 3)()
+        return m if m and healthy_ids(elb, tg) == set(m) else None
+    three = wait_for(settled, timeout=180, step=1, what="3 in service and healthy after restart")
+    assert not set(three) & set(two), "the instances that stopped serving were replaced"
+    acts = asg.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    assert any(a["Cause"].endswith("an instance was taken out of service in response to an ELB system health check "
+                                   "failure.") for a in acts), [a["Cause"] for a in acts]
     assert wait_for(lambda: answers(f"http://{addr}", 18) == set(three), what="3 answer")
 
     # A forced delete terminates the fleet, then the group is gone.

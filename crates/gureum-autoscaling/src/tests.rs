@@ -38,12 +38,12 @@ impl Fleet for FakeFleet {
         )
     }
     fn launch(&self, _: &RequestContext, spec: &LaunchSpec) -> Result<Launched, AwsError> {
-        let mut n = self.next.lock().unwrap();
+        let mut n = self.next.lock().expect("test value");
         *n += 1;
         let id = format!("i-{:017}", *n);
         self.instances
             .lock()
-            .unwrap()
+            .expect("test value")
             .insert(id.clone(), ("running".into(), spec.clone()));
         Ok(Launched {
             id,
@@ -52,14 +52,18 @@ impl Fleet for FakeFleet {
     }
     fn terminate(&self, _: &RequestContext, ids: &[String]) -> Result<(), AwsError> {
         for id in ids {
-            if let Some(i) = self.instances.lock().unwrap().get_mut(id) {
+            if let Some(i) = self.instances.lock().expect("test value").get_mut(id) {
                 i.0 = "terminated".into();
             }
         }
         Ok(())
     }
     fn state(&self, _: &RequestContext, id: &str) -> Option<String> {
-        self.instances.lock().unwrap().get(id).map(|i| i.0.clone())
+        self.instances
+            .lock()
+            .expect("test value")
+            .get(id)
+            .map(|i| i.0.clone())
     }
     fn placement(&self, _: &RequestContext, _: &str) -> Option<(String, String, String)> {
         None
@@ -80,14 +84,14 @@ impl Balancer for FakeBalancer {
         for id in ids {
             self.targets
                 .lock()
-                .unwrap()
+                .expect("test value")
                 .insert(id.clone(), "healthy".into());
         }
         Ok(())
     }
     fn deregister(&self, _: &RequestContext, _: &str, ids: &[String]) -> Result<(), AwsError> {
         for id in ids {
-            self.targets.lock().unwrap().remove(id);
+            self.targets.lock().expect("test value").remove(id);
         }
         Ok(())
     }
@@ -95,7 +99,7 @@ impl Balancer for FakeBalancer {
         Ok(self
             .targets
             .lock()
-            .unwrap()
+            .expect("test value")
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect())
@@ -108,14 +112,17 @@ struct FakeAlarms(Mutex<Vec<String>>);
 impl Alarms for FakeAlarms {
     fn put_alarm(&self, _: &RequestContext, input: Value) -> Result<(), AwsError> {
         let name = input["AlarmName"].as_str().unwrap_or_default().to_string();
-        let mut all = self.0.lock().unwrap();
+        let mut all = self.0.lock().expect("test value");
         if !all.contains(&name) {
             all.push(name);
         }
         Ok(())
     }
     fn delete_alarms(&self, _: &RequestContext, names: &[String]) -> Result<(), AwsError> {
-        self.0.lock().unwrap().retain(|n| !names.contains(n));
+        self.0
+            .lock()
+            .expect("test value")
+            .retain(|n| !names.contains(n));
         Ok(())
     }
 }
@@ -170,17 +177,22 @@ impl World {
     fn ids(&self, name: &str) -> Vec<String> {
         self.group(name)["Instances"]
             .as_array()
-            .unwrap()
+            .expect("test value")
             .iter()
-            .map(|i| i["InstanceId"].as_str().unwrap().to_string())
+            .map(|i| i["InstanceId"].as_str().expect("test value").to_string())
             .collect()
     }
     fn zones(&self, name: &str) -> Vec<String> {
         let mut z: Vec<String> = self.group(name)["Instances"]
             .as_array()
-            .unwrap()
+            .expect("test value")
             .iter()
-            .map(|i| i["AvailabilityZone"].as_str().unwrap().to_string())
+            .map(|i| {
+                i["AvailabilityZone"]
+                    .as_str()
+                    .expect("test value")
+                    .to_string()
+            })
             .collect();
         z.sort();
         z
@@ -226,7 +238,7 @@ fn a_new_group_launches_its_desired_capacity_balanced_across_zones() {
     let g = w.group("web");
     assert!(g["Instances"]
         .as_array()
-        .unwrap()
+        .expect("test value")
         .iter()
         .all(|i| i["LifecycleState"] == "InService" && i["HealthStatus"] == "Healthy"));
 }
@@ -236,7 +248,7 @@ fn launched_instances_carry_only_the_tags_that_propagate_and_the_template() {
     let w = world();
     w.web(1);
     w.tick(1);
-    let all = w.fleet.instances.lock().unwrap();
+    let all = w.fleet.instances.lock().expect("test value");
     let (_, spec) = all.values().next().expect("one launched");
     assert_eq!(spec.tags, vec![("team".to_string(), "web".to_string())]);
     assert_eq!(spec.template, Some(("lt-1".into(), "$Latest".into())));
@@ -247,7 +259,13 @@ fn running_instances_are_registered_with_the_groups_target_groups() {
     let w = world();
     w.web(2);
     w.tick(2);
-    let registered: Vec<String> = w.lb.targets.lock().unwrap().keys().cloned().collect();
+    let registered: Vec<String> =
+        w.lb.targets
+            .lock()
+            .expect("test value")
+            .keys()
+            .cloned()
+            .collect();
     let mut ids = w.ids("web");
     ids.sort();
     assert_eq!(registered, ids);
@@ -261,7 +279,7 @@ fn an_instance_terminated_behind_the_groups_back_is_replaced() {
     let gone = w.ids("web")[0].clone();
     w.fleet
         .terminate(&w.ctx, std::slice::from_ref(&gone))
-        .unwrap();
+        .expect("test value");
     w.tick(2);
     let ids = w.ids("web");
     assert_eq!(ids.len(), 2);
@@ -272,14 +290,14 @@ fn an_instance_terminated_behind_the_groups_back_is_replaced() {
     );
     let ended = acts["Activities"]
         .as_array()
-        .unwrap()
+        .expect("test value")
         .iter()
         .find(|a| a["Description"] == format!("Terminating EC2 instance: {gone}"))
         .expect("termination recorded")
         .clone();
     assert!(ended["Cause"]
         .as_str()
-        .unwrap()
+        .expect("test value")
         .ends_with("an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped."));
 }
 
@@ -295,7 +313,7 @@ fn elb_health_replaces_an_unhealthy_instance_only_after_the_grace_period() {
     let id = w.ids("web")[0].clone();
     w.lb.targets
         .lock()
-        .unwrap()
+        .expect("test value")
         .insert(id.clone(), "unhealthy".into());
     w.tick(5);
     assert_eq!(w.ids("web"), vec![id.clone()], "within the grace period");
@@ -383,7 +401,7 @@ fn standby_takes_an_instance_out_of_service_and_its_target_groups() {
             "EnterStandby",
             json!({"AutoScalingGroupName": "web", "InstanceIds": [id]}),
         )
-        .unwrap_err();
+        .expect_err("refused");
     assert_eq!(err.code, "ValidationError");
     w.ok(
         "EnterStandby",
@@ -391,13 +409,13 @@ fn standby_takes_an_instance_out_of_service_and_its_target_groups() {
     );
     w.tick(2);
     assert_eq!(w.ids("web").len(), 2, "no replacement: desired shrank");
-    assert!(!w.lb.targets.lock().unwrap().contains_key(&id));
+    assert!(!w.lb.targets.lock().expect("test value").contains_key(&id));
     w.ok(
         "ExitStandby",
         json!({"AutoScalingGroupName": "web", "InstanceIds": [id]}),
     );
     w.tick(2);
-    assert!(w.lb.targets.lock().unwrap().contains_key(&id));
+    assert!(w.lb.targets.lock().expect("test value").contains_key(&id));
     assert_eq!(w.group("web")["DesiredCapacity"], 2);
 }
 
@@ -413,15 +431,15 @@ fn a_step_policy_adds_the_step_the_breach_falls_in_and_stays_within_max() {
                    {"MetricIntervalLowerBound": 10.0, "ScalingAdjustment": 3}]}),
     )["PolicyARN"]
         .as_str()
-        .unwrap()
+        .expect("test value")
         .to_string();
     w.svc
         .alarm_fired(&w.ctx, &arn, "high", Some((75.0, 70.0)))
-        .unwrap();
+        .expect("test value");
     assert_eq!(w.group("web")["DesiredCapacity"], 3);
     w.svc
         .alarm_fired(&w.ctx, &arn, "high", Some((95.0, 70.0)))
-        .unwrap();
+        .expect("test value");
     assert_eq!(w.group("web")["DesiredCapacity"], 6);
     let acts = w.ok(
         "DescribeScalingActivities",
@@ -432,8 +450,11 @@ fn a_step_policy_adds_the_step_the_breach_falls_in_and_stays_within_max() {
         "DescribeScalingActivities",
         json!({"AutoScalingGroupName": "web"}),
     );
-    assert!(acts["Activities"].as_array().unwrap().is_empty());
-    assert!(acts2["Activities"][0]["Cause"].as_str().unwrap().contains(
+    assert!(acts["Activities"]
+        .as_array()
+        .expect("test value")
+        .is_empty());
+    assert!(acts2["Activities"][0]["Cause"].as_str().expect("test value").contains(
         "a monitor alarm high in state ALARM triggered policy out changing the desired capacity from 3 to 6."
     ));
 }
@@ -468,19 +489,19 @@ fn a_target_tracking_policy_owns_its_alarms_and_deletes_them_with_itself() {
     );
     let names: Vec<&str> = out["Alarms"]
         .as_array()
-        .unwrap()
+        .expect("test value")
         .iter()
-        .map(|a| a["AlarmName"].as_str().unwrap())
+        .map(|a| a["AlarmName"].as_str().expect("test value"))
         .collect();
     assert_eq!(names.len(), 2);
     assert!(names[0].starts_with("TargetTracking-web-AlarmHigh-"));
     assert!(names[1].starts_with("TargetTracking-web-AlarmLow-"));
-    assert_eq!(w.alarms.0.lock().unwrap().len(), 2);
+    assert_eq!(w.alarms.0.lock().expect("test value").len(), 2);
     w.ok(
         "DeletePolicy",
         json!({"AutoScalingGroupName": "web", "PolicyName": "cpu"}),
     );
-    assert!(w.alarms.0.lock().unwrap().is_empty());
+    assert!(w.alarms.0.lock().expect("test value").is_empty());
 }
 
 #[test]
@@ -493,7 +514,7 @@ fn a_group_with_instances_is_deleted_only_by_force_and_then_terminates_them() {
             "DeleteAutoScalingGroup",
             json!({"AutoScalingGroupName": "web"}),
         )
-        .unwrap_err();
+        .expect_err("refused");
     assert_eq!(err.code, "ResourceInUse");
     let ids = w.ids("web");
     w.ok(
