@@ -512,6 +512,9 @@ pub(crate) fn remove(
     for (k, _) in svc.policies.scan_prefix(&scope.key(&format!("{name}/")))? {
         svc.policies.delete(&k)?;
     }
+    for (k, _) in svc.scheduled.scan_prefix(&scope.key(&format!("{name}/")))? {
+        svc.scheduled.delete(&k)?;
+    }
     activities::forget(svc, scope, name)
 }
 

@@ -9,6 +9,8 @@
 //!   [`records::LaunchConfiguration`];
 //! - `autoscaling.policies`: `account/region/group/name` → a
 //!   [`records::Policy`];
+//! - `autoscaling.scheduled`: `account/region/group/name` → a
+//!   [`records::ScheduledAction`];
 //! - `autoscaling.activities`: `account/region/group/INVERTED-TIME-id` →
 //!   an [`records::Activity`] (newest first in a scan).
 //!
@@ -25,6 +27,7 @@ mod instances;
 mod policies;
 mod reconcile;
 pub mod records;
+mod schedules;
 pub mod seams;
 mod util;
 
@@ -32,7 +35,7 @@ pub use errors::AutoscalingError;
 
 use gureum_core::{OpResult, RequestContext, Value};
 use gureum_store::{Store, Table};
-use records::{Activity, Group, LaunchConfiguration, Policy};
+use records::{Activity, Group, LaunchConfiguration, Policy, ScheduledAction};
 use std::sync::Arc;
 
 /// The Auto Scaling service.
@@ -42,6 +45,7 @@ pub struct AutoscalingService {
     configurations: Table<LaunchConfiguration>,
     policies: Table<Policy>,
     activities: Table<Activity>,
+    scheduled: Table<ScheduledAction>,
     fleet: Arc<dyn seams::Fleet>,
     balancer: Arc<dyn seams::Balancer>,
     alarms: Arc<dyn seams::Alarms>,
@@ -80,6 +84,7 @@ impl AutoscalingService {
             configurations: store.table("autoscaling.configurations"),
             policies: store.table("autoscaling.policies"),
             activities: store.table("autoscaling.activities"),
+            scheduled: store.table("autoscaling.scheduled"),
             store,
             fleet: seams.fleet,
             balancer: seams.balancer,
@@ -90,6 +95,7 @@ impl AutoscalingService {
     /// Brings every group toward its desired capacity (called each
     /// second of Gureum's clock).
     pub fn reconcile(&self, clock: &gureum_core::Clock) {
+        schedules::run_due(self, clock);
         reconcile::all(self, clock);
     }
 
@@ -197,6 +203,18 @@ impl AutoscalingService {
     fn execute_policy(&self, ctx: &RequestContext, input: Value) -> OpResult {
         policies::execute(self, ctx, &input)
     }
+
+    fn put_scheduled_update_group_action(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        schedules::put(self, ctx, &input)
+    }
+
+    fn describe_scheduled_actions(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        schedules::describe(self, ctx, &input)
+    }
+
+    fn delete_scheduled_action(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        schedules::delete(self, ctx, &input)
+    }
 }
 
 gureum_core::service_operations! {
@@ -223,6 +241,9 @@ gureum_core::service_operations! {
     "DescribePolicies" => describe_policies,
     "DeletePolicy" => delete_policy,
     "ExecutePolicy" => execute_policy,
+    "PutScheduledUpdateGroupAction" => put_scheduled_update_group_action,
+    "DescribeScheduledActions" => describe_scheduled_actions,
+    "DeleteScheduledAction" => delete_scheduled_action,
 }
 
 #[cfg(test)]

@@ -135,6 +135,13 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
         .collect();
     let mut members = g.members.clone();
     let mut removed: HashSet<String> = HashSet::new();
+    // What changed the desired capacity leads every cause this pass
+    // records, as AWS's causes begin.
+    let lead = g
+        .pending_cause
+        .as_ref()
+        .map(|c| format!("{c}  "))
+        .unwrap_or_default();
     let mut cause_used = false;
 
     // 1. What EC2 and the load balancers say.
@@ -239,10 +246,6 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
             let Some(i) = victim(&g, &members, now) else {
                 break;
             };
-            let lead = match (&g.pending_cause, cause_used) {
-                (Some(c), false) => format!("{c}  "),
-                _ => String::new(),
-            };
             cause_used = true;
             let cause = format!(
                 "{lead}At {} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from {count} to {}.",
@@ -307,10 +310,6 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
             };
             match svc.fleet.launch(ctx, &spec) {
                 Ok(instance) => {
-                    let lead = match (&g.pending_cause, cause_used) {
-                        (Some(c), false) => format!("{c}  "),
-                        _ => String::new(),
-                    };
                     cause_used = true;
                     let cause = format!(
                         "{lead}At {} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from {count} to {}.",

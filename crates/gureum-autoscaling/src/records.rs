@@ -187,3 +187,28 @@ pub struct Activity {
     /// `Details` (JSON text: subnet and zone).
     pub details: String,
 }
+
+/// A scheduled action.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledAction {
+    /// Its name.
+    pub name: String,
+    /// Its group.
+    pub group: String,
+    /// Its ARN.
+    pub arn: String,
+    /// `StartTime` (or `Time`).
+    pub start_ms: Option<i64>,
+    /// `EndTime`.
+    pub end_ms: Option<i64>,
+    /// `Recurrence` (Unix cron, UTC).
+    pub recurrence: Option<String>,
+    /// `MinSize`.
+    pub min: Option<i64>,
+    /// `MaxSize`.
+    pub max: Option<i64>,
+    /// `DesiredCapacity`.
+    pub desired: Option<i64>,
+    /// When it runs next (`None`: never again).
+    pub next_ms: Option<i64>,
+}

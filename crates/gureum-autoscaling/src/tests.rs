@@ -532,5 +532,69 @@ fn a_group_with_instances_is_deleted_only_by_force_and_then_terminates_them() {
 #[test]
 fn the_operation_table_names_every_served_operation() {
     let w = world();
-    assert_eq!(w.svc.implemented().len(), 22);
+    assert_eq!(w.svc.implemented().len(), 25);
+}
+
+#[test]
+fn a_scheduled_action_changes_the_group_at_its_time_and_is_then_gone() {
+    let w = world();
+    w.web(1);
+    let at = (w.clock.now_millis() + 60_000) as f64 / 1000.0;
+    w.ok(
+        "PutScheduledUpdateGroupAction",
+        json!({"AutoScalingGroupName": "web", "ScheduledActionName": "rush", "StartTime": at,
+               "DesiredCapacity": 3, "MaxSize": 5}),
+    );
+    w.tick(2);
+    assert_eq!(w.group("web")["DesiredCapacity"], 1);
+    w.clock.advance_millis(60_000);
+    w.tick(2);
+    let g = w.group("web");
+    assert_eq!(
+        (g["DesiredCapacity"].clone(), g["MaxSize"].clone()),
+        (json!(3), json!(5))
+    );
+    assert_eq!(w.ids("web").len(), 3);
+    let left = w.ok(
+        "DescribeScheduledActions",
+        json!({"AutoScalingGroupName": "web"}),
+    );
+    assert_eq!(left["ScheduledUpdateGroupActions"], json!([]));
+}
+
+#[test]
+fn a_recurring_action_moves_to_its_next_time() {
+    let w = world();
+    w.web(1);
+    w.ok(
+        "PutScheduledUpdateGroupAction",
+        json!({"AutoScalingGroupName": "web", "ScheduledActionName": "tick", "Recurrence": "*/5 * * * *",
+               "DesiredCapacity": 2}),
+    );
+    let first = w.ok("DescribeScheduledActions", json!({}))["ScheduledUpdateGroupActions"][0]
+        ["StartTime"]
+        .as_f64()
+        .expect("a start");
+    w.clock.advance_millis(301_000);
+    w.tick(1);
+    assert_eq!(w.group("web")["DesiredCapacity"], 2);
+    let next = w.ok("DescribeScheduledActions", json!({}))["ScheduledUpdateGroupActions"][0]
+        ["StartTime"]
+        .as_f64()
+        .expect("a next start");
+    assert_eq!(next - first, 300.0);
+}
+
+#[test]
+fn a_scheduled_action_in_the_past_is_refused() {
+    let w = world();
+    w.web(1);
+    let err = w
+        .call(
+            "PutScheduledUpdateGroupAction",
+            json!({"AutoScalingGroupName": "web", "ScheduledActionName": "old", "StartTime": 1000.0,
+                   "DesiredCapacity": 2}),
+        )
+        .expect_err("refused");
+    assert_eq!(err.message, "Given start time is in the past");
 }
