@@ -515,6 +515,9 @@ pub(crate) fn remove(
     for (k, _) in svc.scheduled.scan_prefix(&scope.key(&format!("{name}/")))? {
         svc.scheduled.delete(&k)?;
     }
+    for (k, _) in svc.hooks.scan_prefix(&scope.key(&format!("{name}/")))? {
+        svc.hooks.delete(&k)?;
+    }
     activities::forget(svc, scope, name)
 }
 

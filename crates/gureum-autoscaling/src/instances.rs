@@ -377,6 +377,7 @@ pub(crate) fn attach(svc: &AutoscalingService, ctx: &RequestContext, input: &Val
             instance_type: String::new(),
             activity: None,
             registered: false,
+            wait: None,
         });
     }
     let before = g.desired;

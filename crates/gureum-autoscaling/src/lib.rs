@@ -11,6 +11,8 @@
 //!   [`records::Policy`];
 //! - `autoscaling.scheduled`: `account/region/group/name` → a
 //!   [`records::ScheduledAction`];
+//! - `autoscaling.hooks`: `account/region/group/name` → a
+//!   [`records::LifecycleHook`];
 //! - `autoscaling.activities`: `account/region/group/INVERTED-TIME-id` →
 //!   an [`records::Activity`] (newest first in a scan).
 //!
@@ -23,6 +25,7 @@ mod activities;
 mod configurations;
 pub mod errors;
 mod groups;
+mod hooks;
 mod instances;
 mod policies;
 mod reconcile;
@@ -35,7 +38,7 @@ pub use errors::AutoscalingError;
 
 use gureum_core::{OpResult, RequestContext, Value};
 use gureum_store::{Store, Table};
-use records::{Activity, Group, LaunchConfiguration, Policy, ScheduledAction};
+use records::{Activity, Group, LaunchConfiguration, LifecycleHook, Policy, ScheduledAction};
 use std::sync::Arc;
 
 /// The Auto Scaling service.
@@ -46,6 +49,7 @@ pub struct AutoscalingService {
     policies: Table<Policy>,
     activities: Table<Activity>,
     scheduled: Table<ScheduledAction>,
+    hooks: Table<LifecycleHook>,
     fleet: Arc<dyn seams::Fleet>,
     balancer: Arc<dyn seams::Balancer>,
     alarms: Arc<dyn seams::Alarms>,
@@ -85,6 +89,7 @@ impl AutoscalingService {
             policies: store.table("autoscaling.policies"),
             activities: store.table("autoscaling.activities"),
             scheduled: store.table("autoscaling.scheduled"),
+            hooks: store.table("autoscaling.hooks"),
             store,
             fleet: seams.fleet,
             balancer: seams.balancer,
@@ -215,6 +220,26 @@ impl AutoscalingService {
     fn delete_scheduled_action(&self, ctx: &RequestContext, input: Value) -> OpResult {
         schedules::delete(self, ctx, &input)
     }
+
+    fn put_lifecycle_hook(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        hooks::put(self, ctx, &input)
+    }
+
+    fn describe_lifecycle_hooks(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        hooks::describe(self, ctx, &input)
+    }
+
+    fn delete_lifecycle_hook(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        hooks::delete(self, ctx, &input)
+    }
+
+    fn complete_lifecycle_action(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        hooks::complete(self, ctx, &input)
+    }
+
+    fn record_lifecycle_action_heartbeat(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        hooks::heartbeat(self, ctx, &input)
+    }
 }
 
 gureum_core::service_operations! {
@@ -244,6 +269,11 @@ gureum_core::service_operations! {
     "PutScheduledUpdateGroupAction" => put_scheduled_update_group_action,
     "DescribeScheduledActions" => describe_scheduled_actions,
     "DeleteScheduledAction" => delete_scheduled_action,
+    "PutLifecycleHook" => put_lifecycle_hook,
+    "DescribeLifecycleHooks" => describe_lifecycle_hooks,
+    "DeleteLifecycleHook" => delete_lifecycle_hook,
+    "CompleteLifecycleAction" => complete_lifecycle_action,
+    "RecordLifecycleActionHeartbeat" => record_lifecycle_action_heartbeat,
 }
 
 #[cfg(test)]

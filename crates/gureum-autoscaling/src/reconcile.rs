@@ -12,6 +12,7 @@
 
 use crate::activities;
 use crate::groups;
+use crate::hooks::{self, LAUNCHING, TERMINATING};
 use crate::records::{Group, Member};
 use crate::seams::LaunchSpec;
 use crate::util::iso;
@@ -42,7 +43,19 @@ fn suspended(g: &Group, process: &str) -> bool {
 }
 
 fn active(m: &Member) -> bool {
-    matches!(m.lifecycle.as_str(), "Pending" | "InService")
+    matches!(
+        m.lifecycle.as_str(),
+        "Pending" | "Pending:Wait" | "Pending:Proceed" | "InService"
+    )
+}
+
+/// The result a wait has reached: completed, or timed out.
+fn resolved(m: &mut Member, now: i64) -> Option<String> {
+    let w = m.wait.as_mut()?;
+    if w.result.is_none() && now >= w.deadline_ms {
+        w.result = Some(w.default_result.clone());
+    }
+    w.result.clone()
 }
 
 /// Chooses the instance to terminate for scale in: from the zone with
@@ -160,14 +173,39 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
             HashSet::new()
         };
     for m in members.iter_mut() {
-        if !matches!(m.lifecycle.as_str(), "Pending" | "InService") {
+        if !matches!(
+            m.lifecycle.as_str(),
+            "Pending" | "Pending:Wait" | "InService"
+        ) {
             continue;
         }
         let state = svc.fleet.state(ctx, &m.id);
         match state.as_deref() {
             Some("running") => {
                 if m.lifecycle == "Pending" {
+                    // Launch hooks hold it in Pending:Wait first.
+                    match hooks::wait_for(svc, scope, &g, LAUNCHING, now)? {
+                        Some(w) => {
+                            m.lifecycle = "Pending:Wait".into();
+                            m.wait = Some(w);
+                        }
+                        None => m.lifecycle = "Pending:Proceed".into(),
+                    }
+                }
+                if m.lifecycle == "Pending:Wait" {
+                    match resolved(m, now).as_deref() {
+                        Some("CONTINUE") => m.lifecycle = "Pending:Proceed".into(),
+                        Some(_) => {
+                            m.health = "Unhealthy".into();
+                            m.unhealthy_cause =
+                                Some("a launch lifecycle action being abandoned".into());
+                        }
+                        None => {}
+                    }
+                }
+                if m.lifecycle == "Pending:Proceed" {
                     m.lifecycle = "InService".into();
+                    m.wait = None;
                     if let Some(a) = m.activity.take() {
                         activities::finish(svc, scope, &g.name, &a, "Successful", None, now)?;
                     }
@@ -270,10 +308,33 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
         }
     }
 
-    // 5. Instances leaving service are terminated.
-    for m in members.iter().filter(|m| m.lifecycle == "Terminating") {
-        retire(svc, ctx, &g, m, now)?;
-        removed.insert(m.id.clone());
+    // 5. Instances leaving service are terminated, after their
+    // terminating hooks (out of the target groups while they wait).
+    for m in members.iter_mut() {
+        if m.lifecycle == "Terminating" {
+            match hooks::wait_for(svc, scope, &g, TERMINATING, now)? {
+                Some(w) => {
+                    m.lifecycle = "Terminating:Wait".into();
+                    m.wait = Some(w);
+                    if m.registered {
+                        for tg in &g.target_groups {
+                            let _ = svc
+                                .balancer
+                                .deregister(ctx, tg, std::slice::from_ref(&m.id));
+                        }
+                        m.registered = false;
+                    }
+                }
+                None => m.lifecycle = "Terminating:Proceed".into(),
+            }
+        }
+        if m.lifecycle == "Terminating:Wait" && resolved(m, now).is_some() {
+            m.lifecycle = "Terminating:Proceed".into();
+        }
+        if m.lifecycle == "Terminating:Proceed" {
+            retire(svc, ctx, &g, m, now)?;
+            removed.insert(m.id.clone());
+        }
     }
     members.retain(|m| !removed.contains(&m.id));
 
@@ -339,6 +400,7 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
                         instance_type: instance.instance_type,
                         activity: Some(activity),
                         registered: false,
+                        wait: None,
                     };
                     members.push(m.clone());
                     launched.push(m);
@@ -374,10 +436,18 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
                 continue;
             }
             match members.iter().find(|m| m.id == f.id) {
-                // Unchanged by the API meanwhile: take what was observed.
+                // Unchanged by the API meanwhile: take what was observed,
+                // with the API's protection and, unless this pass moved
+                // the instance on, the API's hook completions.
                 Some(m) if before.get(&f.id) == Some(&f.lifecycle) => {
+                    let wait = if m.lifecycle == f.lifecycle {
+                        f.wait.clone()
+                    } else {
+                        m.wait.clone()
+                    };
                     merged.push(Member {
                         protected: f.protected,
+                        wait,
                         ..m.clone()
                     });
                 }

@@ -51,6 +51,27 @@ pub struct Member {
     pub activity: Option<String>,
     /// Registered with the group's target groups.
     pub registered: bool,
+    /// The lifecycle hooks it waits on (`Pending:Wait`,
+    /// `Terminating:Wait`).
+    #[serde(default)]
+    pub wait: Option<HookWait>,
+}
+
+/// An instance held by lifecycle hooks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HookWait {
+    /// The hooks not yet completed.
+    pub hooks: Vec<String>,
+    /// `LifecycleActionToken`.
+    pub token: String,
+    /// When the wait times out (heartbeats move it).
+    pub deadline_ms: i64,
+    /// The heartbeat timeout, seconds.
+    pub heartbeat_s: i64,
+    /// `DefaultResult` on timeout.
+    pub default_result: String,
+    /// The result once every hook completed (or one abandoned).
+    pub result: Option<String>,
 }
 
 /// A stored group.
@@ -211,4 +232,25 @@ pub struct ScheduledAction {
     pub desired: Option<i64>,
     /// When it runs next (`None`: never again).
     pub next_ms: Option<i64>,
+}
+
+/// A lifecycle hook.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleHook {
+    /// Its name.
+    pub name: String,
+    /// Its group.
+    pub group: String,
+    /// `autoscaling:EC2_INSTANCE_LAUNCHING` or `…_TERMINATING`.
+    pub transition: String,
+    /// `HeartbeatTimeout`, seconds.
+    pub heartbeat_s: i64,
+    /// `DefaultResult`: `CONTINUE` or `ABANDON`.
+    pub default_result: String,
+    /// `NotificationTargetARN` (recorded; no notification is sent).
+    pub notification_target: Option<String>,
+    /// `RoleARN`.
+    pub role_arn: Option<String>,
+    /// `NotificationMetadata`.
+    pub metadata: Option<String>,
 }

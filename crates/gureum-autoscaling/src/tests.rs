@@ -532,7 +532,7 @@ fn a_group_with_instances_is_deleted_only_by_force_and_then_terminates_them() {
 #[test]
 fn the_operation_table_names_every_served_operation() {
     let w = world();
-    assert_eq!(w.svc.implemented().len(), 25);
+    assert_eq!(w.svc.implemented().len(), 30);
 }
 
 #[test]
@@ -597,4 +597,117 @@ fn a_scheduled_action_in_the_past_is_refused() {
         )
         .expect_err("refused");
     assert_eq!(err.message, "Given start time is in the past");
+}
+
+#[test]
+fn a_launch_hook_holds_the_instance_in_pending_wait_until_completed() {
+    let w = world();
+    w.ok(
+        "CreateAutoScalingGroup",
+        json!({"AutoScalingGroupName": "web", "MinSize": 0, "MaxSize": 2, "DesiredCapacity": 0,
+               "LaunchTemplate": {"LaunchTemplateId": "lt-1"}, "VPCZoneIdentifier": "subnet-a",
+               "TargetGroupARNs": ["tg"]}),
+    );
+    w.ok(
+        "PutLifecycleHook",
+        json!({"AutoScalingGroupName": "web", "LifecycleHookName": "warm",
+               "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING", "HeartbeatTimeout": 60}),
+    );
+    w.ok(
+        "SetDesiredCapacity",
+        json!({"AutoScalingGroupName": "web", "DesiredCapacity": 1}),
+    );
+    w.tick(3);
+    let id = w.ids("web")[0].clone();
+    assert_eq!(
+        w.group("web")["Instances"][0]["LifecycleState"],
+        "Pending:Wait"
+    );
+    assert!(w.lb.targets.lock().expect("lock").is_empty());
+    let err = w
+        .call(
+            "CompleteLifecycleAction",
+            json!({"AutoScalingGroupName": "web", "LifecycleHookName": "warm",
+                   "LifecycleActionResult": "CONTINUE", "InstanceId": "i-00000000000000000"}),
+        )
+        .expect_err("refused");
+    assert_eq!(
+        err.message,
+        "No active Lifecycle Action found with instance ID i-00000000000000000"
+    );
+    w.ok(
+        "CompleteLifecycleAction",
+        json!({"AutoScalingGroupName": "web", "LifecycleHookName": "warm",
+               "LifecycleActionResult": "CONTINUE", "InstanceId": id}),
+    );
+    w.tick(2);
+    assert_eq!(
+        w.group("web")["Instances"][0]["LifecycleState"],
+        "InService"
+    );
+    assert!(w.lb.targets.lock().expect("lock").contains_key(&id));
+}
+
+#[test]
+fn an_unanswered_launch_hook_applies_its_default_result_after_the_heartbeat_timeout() {
+    let w = world();
+    w.web(1);
+    w.ok(
+        "PutLifecycleHook",
+        json!({"AutoScalingGroupName": "web", "LifecycleHookName": "warm",
+               "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING", "HeartbeatTimeout": 30,
+               "DefaultResult": "ABANDON"}),
+    );
+    w.tick(2);
+    let first = w.ids("web")[0].clone();
+    w.tick(20);
+    w.ok(
+        "RecordLifecycleActionHeartbeat",
+        json!({"AutoScalingGroupName": "web", "LifecycleHookName": "warm", "InstanceId": first}),
+    );
+    w.tick(20);
+    assert_eq!(
+        w.ids("web"),
+        vec![first.clone()],
+        "the heartbeat moved the timeout"
+    );
+    w.tick(15);
+    assert!(!w.ids("web").contains(&first), "abandoned and replaced");
+    assert_eq!(w.fleet.state(&w.ctx, &first).as_deref(), Some("terminated"));
+}
+
+#[test]
+fn a_terminate_hook_holds_the_instance_out_of_its_target_groups_until_completed() {
+    let w = world();
+    w.web(1);
+    w.tick(2);
+    let id = w.ids("web")[0].clone();
+    w.ok(
+        "PutLifecycleHook",
+        json!({"AutoScalingGroupName": "web", "LifecycleHookName": "drain",
+               "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING", "DefaultResult": "CONTINUE"}),
+    );
+    w.ok(
+        "TerminateInstanceInAutoScalingGroup",
+        json!({"InstanceId": id, "ShouldDecrementDesiredCapacity": false}),
+    );
+    w.tick(2);
+    let held = w.group("web")["Instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .find(|i| i["InstanceId"] == id.as_str())
+        .expect("still listed")
+        .clone();
+    assert_eq!(held["LifecycleState"], "Terminating:Wait");
+    assert!(!w.lb.targets.lock().expect("lock").contains_key(&id));
+    assert_eq!(w.fleet.state(&w.ctx, &id).as_deref(), Some("running"));
+    w.ok(
+        "CompleteLifecycleAction",
+        json!({"AutoScalingGroupName": "web", "LifecycleHookName": "drain",
+               "LifecycleActionResult": "CONTINUE", "InstanceId": id}),
+    );
+    w.tick(2);
+    assert_eq!(w.fleet.state(&w.ctx, &id).as_deref(), Some("terminated"));
+    assert!(!w.ids("web").contains(&id));
 }
