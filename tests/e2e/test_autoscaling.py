@@ -6,6 +6,7 @@ by hand replaced and serving, a step policy on an alarm fed with
 PutMetricData growing the group to 4 and back, and a restart after which
 the group keeps reconciling."""
 import base64
+import json
 import os
 import shutil
 import subprocess
@@ -324,6 +325,78 @@ def test_the_walkthrough_keeps_and_scales_a_real_fleet_behind_an_alb(gureum, asg
 
 
 def health(gureum):
-    import json
     with urllib.request.urlopen(gureum.endpoint + "/_gureum/health") as r:
         return json.load(r)
+
+
+def test_a_target_tracking_policy_owns_its_cloudwatch_alarms(gureum, asg, network, template):
+    cw = gureum.client("cloudwatch")
+    asg.create_auto_scaling_group(AutoScalingGroupName="tt", MinSize=0, MaxSize=3, DesiredCapacity=0,
+                                  LaunchTemplate={"LaunchTemplateId": template}, VPCZoneIdentifier=network["a"])
+    out = asg.put_scaling_policy(
+        AutoScalingGroupName="tt", PolicyName="cpu50", PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={"TargetValue": 50.0, "PredefinedMetricSpecification": {
+            "PredefinedMetricType": "ASGAverageCPUUtilization"}})
+    names = [a["AlarmName"] for a in out["Alarms"]]
+    assert len(names) == 2
+    assert names[0].startswith("TargetTracking-tt-AlarmHigh-") and names[1].startswith("TargetTracking-tt-AlarmLow-")
+    alarms = {a["AlarmName"]: a for a in cw.describe_alarms(AlarmNames=names)["MetricAlarms"]}
+    high, low = alarms[names[0]], alarms[names[1]]
+    assert (high["Namespace"], high["MetricName"], high["Statistic"]) == ("AWS/EC2", "CPUUtilization", "Average")
+    assert high["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": "tt"}]
+    assert (high["ComparisonOperator"], high["Threshold"]) == ("GreaterThanThreshold", 50.0)
+    assert (low["ComparisonOperator"], low["Threshold"]) == ("LessThanThreshold", 45.0)
+    assert high["AlarmActions"] == [out["PolicyARN"]]
+    policy = asg.describe_policies(AutoScalingGroupName="tt")["ScalingPolicies"][0]
+    assert policy["TargetTrackingConfiguration"]["TargetValue"] == 50.0
+    assert [a["AlarmName"] for a in policy["Alarms"]] == names
+    asg.delete_policy(AutoScalingGroupName="tt", PolicyName="cpu50")
+    assert cw.describe_alarms(AlarmNames=names)["MetricAlarms"] == []
+    asg.delete_auto_scaling_group(AutoScalingGroupName="tt")
+
+
+def test_a_scheduled_action_runs_on_gureums_clock_and_persists(gureum, asg, network, template):
+    asg.create_auto_scaling_group(AutoScalingGroupName="sched", MinSize=0, MaxSize=1, DesiredCapacity=0,
+                                  LaunchTemplate={"LaunchTemplateId": template}, VPCZoneIdentifier=network["a"])
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/clock") as r:
+        now_s = json.load(r)["now_ms"] / 1000
+    gureum.aws("autoscaling", "put-scheduled-update-group-action", "--auto-scaling-group-name", "sched",
+               "--scheduled-action-name", "evening", "--start-time",
+               time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_s + 3600)),
+               "--min-size", "0", "--max-size", "3")
+    assert refused(asg.put_scheduled_update_group_action, AutoScalingGroupName="sched",
+                   ScheduledActionName="past", StartTime="2001-01-01T00:00:00Z", MaxSize=2) == (
+        "ValidationError", "Given start time is in the past")
+    gureum.restart(kill=True)
+    asg = gureum.client("autoscaling")
+    acts = asg.describe_scheduled_actions(AutoScalingGroupName="sched")["ScheduledUpdateGroupActions"]
+    assert [a["ScheduledActionName"] for a in acts] == ["evening"]
+    advance(gureum, 3601)
+    wait_for(lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=["sched"])["AutoScalingGroups"][0][
+        "MaxSize"] == 3, timeout=10, what="the action ran")
+    assert asg.describe_scheduled_actions(AutoScalingGroupName="sched")["ScheduledUpdateGroupActions"] == []
+    asg.delete_auto_scaling_group(AutoScalingGroupName="sched")
+
+
+@pytest.mark.skipif(REAL is not None, reason=REAL or "")
+def test_a_launch_hook_holds_a_real_instance_until_the_cli_completes_it(gureum, asg, network, template):
+    asg = gureum.client("autoscaling")
+    asg.create_auto_scaling_group(AutoScalingGroupName="hooked", MinSize=0, MaxSize=1, DesiredCapacity=0,
+                                  LaunchTemplate={"LaunchTemplateId": template}, VPCZoneIdentifier=network["a"])
+    asg.put_lifecycle_hook(AutoScalingGroupName="hooked", LifecycleHookName="warm-up",
+                           LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING", HeartbeatTimeout=300)
+    hooks = asg.describe_lifecycle_hooks(AutoScalingGroupName="hooked")["LifecycleHooks"]
+    assert [(h["LifecycleHookName"], h["HeartbeatTimeout"], h["DefaultResult"]) for h in hooks] == [
+        ("warm-up", 300, "ABANDON")]
+    asg.set_desired_capacity(AutoScalingGroupName="hooked", DesiredCapacity=1)
+    waiting = wait_for(lambda: [i for i in members(asg, "hooked").values() if i["LifecycleState"] == "Pending:Wait"],
+                       what="Pending:Wait")
+    iid = waiting[0]["InstanceId"]
+    assert network["ec2"].describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"][
+        "Name"] == "running"
+    gureum.aws("autoscaling", "complete-lifecycle-action", "--auto-scaling-group-name", "hooked",
+               "--lifecycle-hook-name", "warm-up", "--lifecycle-action-result", "CONTINUE", "--instance-id", iid)
+    wait_for(in_service(asg, "hooked", 1), timeout=15, what="InService after the hook")
+    asg.delete_auto_scaling_group(AutoScalingGroupName="hooked", ForceDelete=True)
+    wait_for(lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=["hooked"])["AutoScalingGroups"] == [],
+             what="deleted")

@@ -136,6 +136,8 @@ fn shape(a: &Activity) -> Value {
 /// `DescribeScalingActivities`.
 pub(crate) fn describe(svc: &AutoscalingService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
+    // Deleted groups' activities are forgotten with them.
+    util::refuse_unimplemented(input, &["IncludeDeletedGroups"])?;
     let ids = strings(input, "ActivityIds");
     let prefix = match string(input, "AutoScalingGroupName") {
         Some(g) => {

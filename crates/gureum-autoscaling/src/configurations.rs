@@ -12,6 +12,25 @@ use serde_json::json;
 pub(crate) fn create(svc: &AutoscalingService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
     let name = required(input, "LaunchConfigurationName")?;
+    util::refuse_unimplemented(
+        input,
+        &[
+            "ClassicLinkVPCId",
+            "ClassicLinkVPCSecurityGroups",
+            "KernelId",
+            "RamdiskId",
+            "BlockDeviceMappings",
+            "SpotPrice",
+            "EbsOptimized",
+            "AssociatePublicIpAddress",
+            "PlacementTenancy",
+            "MetadataOptions",
+        ],
+    )?;
+    // Detailed monitoring is what Gureum shows; turning it off is not done.
+    if input["InstanceMonitoring"]["Enabled"].as_bool() == Some(false) {
+        util::refuse_unimplemented(input, &["InstanceMonitoring"])?;
+    }
     if input.get("InstanceId").is_some() {
         return Err(AwsError::from(gureum_core::CommonError::NotImplemented {
             service: "autoscaling".into(),

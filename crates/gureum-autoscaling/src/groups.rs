@@ -35,6 +35,30 @@ const TERMINATION_POLICIES: &[&str] = &[
     "AllocationStrategy",
 ];
 
+/// Group members Gureum does not implement yet (refused when set).
+const UNIMPLEMENTED_GROUP_MEMBERS: &[&str] = &[
+    "AvailabilityZoneIds",
+    "LoadBalancerNames",
+    "PlacementGroup",
+    "CapacityRebalance",
+    "LifecycleHookSpecificationList",
+    "DeletionProtection",
+    "ServiceLinkedRoleARN",
+    "MaxInstanceLifetime",
+    "Context",
+    "DesiredCapacityType",
+    "DefaultInstanceWarmup",
+    "TrafficSources",
+    "InstanceMaintenancePolicy",
+    "AvailabilityZoneDistribution",
+    "AvailabilityZoneImpairmentPolicy",
+    "SkipZonalShiftValidation",
+    "CapacityReservationSpecification",
+    "InstanceLifecyclePolicy",
+    "MixedInstancesPolicy",
+    "InstanceId",
+];
+
 /// Groups per region (AWS's default quota).
 const GROUP_LIMIT: u64 = 500;
 
@@ -169,6 +193,7 @@ fn check_target_groups(
 pub(crate) fn create(svc: &AutoscalingService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
     let name = required(input, "AutoScalingGroupName")?;
+    util::refuse_unimplemented(input, UNIMPLEMENTED_GROUP_MEMBERS)?;
     let min = int(input, "MinSize").ok_or_else(|| validation_null("minSize"))?;
     let max = int(input, "MaxSize").ok_or_else(|| validation_null("maxSize"))?;
     let desired = int(input, "DesiredCapacity").unwrap_or(min);
@@ -339,7 +364,15 @@ pub(crate) fn describe(svc: &AutoscalingService, ctx: &RequestContext, input: &V
         .map(|(_, g)| g)
         .filter(|g| names.is_empty() || names.contains(&g.name))
         .filter(|g| filters.iter().all(|f| matches_filter(g, f)))
-        .map(|g| shape(&g))
+        .map(|g| {
+            let mut v = shape(&g);
+            if input["IncludeInstances"].as_bool() == Some(false) {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("Instances");
+                }
+            }
+            v
+        })
         .collect();
     let (items, next) = util::page(input, items, 50)?;
     let mut out = json!({ "AutoScalingGroups": items });
@@ -397,6 +430,7 @@ pub(crate) fn change<R>(
 pub(crate) fn update(svc: &AutoscalingService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
     let name = required(input, "AutoScalingGroupName")?;
+    util::refuse_unimplemented(input, UNIMPLEMENTED_GROUP_MEMBERS)?;
     let template = input
         .get("LaunchTemplate")
         .map(|spec| template(svc, ctx, spec))

@@ -23,6 +23,9 @@ pub(crate) fn put(svc: &AutoscalingService, ctx: &RequestContext, input: &Value)
     let scope = Scope::regional(ctx);
     let group = required(input, "AutoScalingGroupName")?;
     let name = required(input, "LifecycleHookName")?;
+    // Notifications of lifecycle actions are not sent yet: waiting
+    // instances are found with DescribeAutoScalingInstances.
+    crate::util::refuse_unimplemented(input, &["NotificationTargetARN", "RoleARN"])?;
     load(svc, scope, group)?;
     let key = scope.key(&format!("{group}/{name}"));
     let existing = svc.hooks.get(&key)?;

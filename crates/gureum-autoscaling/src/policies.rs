@@ -130,6 +130,10 @@ pub(crate) fn put(svc: &AutoscalingService, ctx: &RequestContext, input: &Value)
     let scope = Scope::regional(ctx);
     let group_name = required(input, "AutoScalingGroupName")?;
     let name = required(input, "PolicyName")?;
+    util::refuse_unimplemented(
+        input,
+        &["MinAdjustmentStep", "PredictiveScalingConfiguration"],
+    )?;
     let g = load(svc, scope, group_name)?;
     let kind = string(input, "PolicyType").unwrap_or("SimpleScaling");
     let adjustment_type = string(input, "AdjustmentType");

@@ -711,3 +711,20 @@ fn a_terminate_hook_holds_the_instance_out_of_its_target_groups_until_completed(
     assert_eq!(w.fleet.state(&w.ctx, &id).as_deref(), Some("terminated"));
     assert!(!w.ids("web").contains(&id));
 }
+
+#[test]
+fn a_member_gureum_does_not_implement_is_refused_not_ignored() {
+    let w = world();
+    let err = w
+        .call(
+            "CreateAutoScalingGroup",
+            json!({"AutoScalingGroupName": "web", "MinSize": 0, "MaxSize": 1,
+                   "LaunchTemplate": {"LaunchTemplateId": "lt-1"}, "VPCZoneIdentifier": "subnet-a",
+                   "MaxInstanceLifetime": 86400}),
+        )
+        .expect_err("refused");
+    assert_eq!(
+        (err.code.as_str(), err.message.as_str()),
+        ("ValidationError", "Gureum does not implement the parameter MaxInstanceLifetime yet: the request is refused rather than the parameter ignored.")
+    );
+}

@@ -87,3 +87,23 @@ pub fn page(
         .collect();
     Ok((items, next))
 }
+
+/// `ValidationError` for the first of `members` the request sets, which
+/// Gureum does not implement yet: refused, never accepted and ignored
+/// (issue 13). A member counts as set unless it is absent, null, `false`,
+/// `0`, an empty string or an empty list.
+pub fn refuse_unimplemented(input: &Value, members: &[&str]) -> Result<(), AwsError> {
+    let set = |v: &Value| match v {
+        Value::Null | Value::Bool(false) => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        _ => true,
+    };
+    match members.iter().find(|m| input.get(**m).is_some_and(set)) {
+        Some(m) => Err(validation(format!(
+            "Gureum does not implement the parameter {m} yet: the request is refused rather than the parameter ignored."
+        ))),
+        None => Ok(()),
+    }
+}
