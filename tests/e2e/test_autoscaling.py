@@ -400,3 +400,30 @@ def test_a_launch_hook_holds_a_real_instance_until_the_cli_completes_it(gureum, 
     asg.delete_auto_scaling_group(AutoScalingGroupName="hooked", ForceDelete=True)
     wait_for(lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=["hooked"])["AutoScalingGroups"] == [],
              what="deleted")
+
+
+def test_tags_and_the_fixed_catalogues_answer_in_aws_shapes(gureum, asg, network, template):
+    asg.create_auto_scaling_group(AutoScalingGroupName="tagged", MinSize=0, MaxSize=1, DesiredCapacity=0,
+                                  LaunchTemplate={"LaunchTemplateId": template}, VPCZoneIdentifier=network["a"])
+    gureum.aws("autoscaling", "create-or-update-tags", "--tags",
+               "ResourceId=tagged,ResourceType=auto-scaling-group,Key=env,Value=prod,PropagateAtLaunch=true")
+    tags = asg.describe_tags(Filters=[{"Name": "auto-scaling-group", "Values": ["tagged"]}])["Tags"]
+    assert tags == [{"ResourceId": "tagged", "ResourceType": "auto-scaling-group", "Key": "env", "Value": "prod",
+                     "PropagateAtLaunch": True}]
+    asg.delete_tags(Tags=[{"ResourceId": "tagged", "ResourceType": "auto-scaling-group", "Key": "env"}])
+    assert asg.describe_tags(Filters=[{"Name": "auto-scaling-group", "Values": ["tagged"]}])["Tags"] == []
+    assert [t["AdjustmentType"] for t in asg.describe_adjustment_types()["AdjustmentTypes"]] == [
+        "ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]
+    assert "ReplaceUnhealthy" in [p["ProcessName"] for p in asg.describe_scaling_process_types()["Processes"]]
+    assert "OldestInstance" in asg.describe_termination_policy_types()["TerminationPolicyTypes"]
+    assert asg.describe_lifecycle_hook_types()["LifecycleHookTypes"] == [
+        "autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"]
+    limits = asg.describe_account_limits()
+    assert (limits["MaxNumberOfAutoScalingGroups"], limits["NumberOfAutoScalingGroups"]) == (500, 1)
+    code, msg = refused(asg.put_lifecycle_hook, AutoScalingGroupName="tagged", LifecycleHookName="h",
+                        LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING",
+                        NotificationTargetARN="arn:aws:sqs:us-east-1:000000000000:q",
+                        RoleARN="arn:aws:iam::000000000000:role/r")
+    assert (code, msg) == ("ValidationError", "Gureum does not implement the parameter NotificationTargetARN yet: "
+                                              "the request is refused rather than the parameter ignored.")
+    asg.delete_auto_scaling_group(AutoScalingGroupName="tagged")

@@ -12,7 +12,7 @@ use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use serde_json::json;
 
 /// The processes `SuspendProcesses` knows.
-const PROCESSES: &[&str] = &[
+pub(crate) const PROCESSES: &[&str] = &[
     "Launch",
     "Terminate",
     "AddToLoadBalancer",
@@ -25,7 +25,7 @@ const PROCESSES: &[&str] = &[
 ];
 
 /// The termination policies AWS accepts.
-const TERMINATION_POLICIES: &[&str] = &[
+pub(crate) const TERMINATION_POLICIES: &[&str] = &[
     "Default",
     "OldestInstance",
     "NewestInstance",
@@ -60,7 +60,7 @@ const UNIMPLEMENTED_GROUP_MEMBERS: &[&str] = &[
 ];
 
 /// Groups per region (AWS's default quota).
-const GROUP_LIMIT: u64 = 500;
+pub(crate) const GROUP_LIMIT: u64 = 500;
 
 /// Checks min ≤ desired ≤ max with AWS's messages.
 pub(crate) fn check_bounds(min: i64, max: i64, desired: i64) -> Result<(), AwsError> {

@@ -32,6 +32,7 @@ mod reconcile;
 pub mod records;
 mod schedules;
 pub mod seams;
+mod tags;
 mod util;
 
 pub use errors::AutoscalingError;
@@ -221,6 +222,38 @@ impl AutoscalingService {
         schedules::delete(self, ctx, &input)
     }
 
+    fn create_or_update_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        tags::create_or_update(self, ctx, &input)
+    }
+
+    fn delete_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        tags::delete(self, ctx, &input)
+    }
+
+    fn describe_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        tags::describe(self, ctx, &input)
+    }
+
+    fn describe_adjustment_types(&self, _: &RequestContext, _: Value) -> OpResult {
+        tags::adjustment_types()
+    }
+
+    fn describe_scaling_process_types(&self, _: &RequestContext, _: Value) -> OpResult {
+        tags::process_types()
+    }
+
+    fn describe_termination_policy_types(&self, _: &RequestContext, _: Value) -> OpResult {
+        tags::termination_policy_types()
+    }
+
+    fn describe_lifecycle_hook_types(&self, _: &RequestContext, _: Value) -> OpResult {
+        tags::lifecycle_hook_types()
+    }
+
+    fn describe_account_limits(&self, ctx: &RequestContext, _: Value) -> OpResult {
+        tags::account_limits(self, ctx)
+    }
+
     fn put_lifecycle_hook(&self, ctx: &RequestContext, input: Value) -> OpResult {
         hooks::put(self, ctx, &input)
     }
@@ -269,6 +302,14 @@ gureum_core::service_operations! {
     "PutScheduledUpdateGroupAction" => put_scheduled_update_group_action,
     "DescribeScheduledActions" => describe_scheduled_actions,
     "DeleteScheduledAction" => delete_scheduled_action,
+    "CreateOrUpdateTags" => create_or_update_tags,
+    "DeleteTags" => delete_tags,
+    "DescribeTags" => describe_tags,
+    "DescribeAdjustmentTypes" => describe_adjustment_types,
+    "DescribeScalingProcessTypes" => describe_scaling_process_types,
+    "DescribeTerminationPolicyTypes" => describe_termination_policy_types,
+    "DescribeLifecycleHookTypes" => describe_lifecycle_hook_types,
+    "DescribeAccountLimits" => describe_account_limits,
     "PutLifecycleHook" => put_lifecycle_hook,
     "DescribeLifecycleHooks" => describe_lifecycle_hooks,
     "DeleteLifecycleHook" => delete_lifecycle_hook,

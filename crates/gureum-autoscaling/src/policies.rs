@@ -11,7 +11,7 @@ use crate::AutoscalingService;
 use gureum_core::{AwsError, OpResult, RequestContext, Scope, Value};
 use serde_json::json;
 
-const ADJUSTMENT_TYPES: &[&str] = &[
+pub(crate) const ADJUSTMENT_TYPES: &[&str] = &[
     "ChangeInCapacity",
     "ExactCapacity",
     "PercentChangeInCapacity",

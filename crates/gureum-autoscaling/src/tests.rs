@@ -532,7 +532,7 @@ fn a_group_with_instances_is_deleted_only_by_force_and_then_terminates_them() {
 #[test]
 fn the_operation_table_names_every_served_operation() {
     let w = world();
-    assert_eq!(w.svc.implemented().len(), 30);
+    assert_eq!(w.svc.implemented().len(), 38);
 }
 
 #[test]
@@ -727,4 +727,32 @@ fn a_member_gureum_does_not_implement_is_refused_not_ignored() {
         (err.code.as_str(), err.message.as_str()),
         ("ValidationError", "Gureum does not implement the parameter MaxInstanceLifetime yet: the request is refused rather than the parameter ignored.")
     );
+}
+
+#[test]
+fn tags_added_later_propagate_to_the_next_launch() {
+    let w = world();
+    w.ok("CreateAutoScalingGroup", json!({"AutoScalingGroupName": "web", "MinSize": 0, "MaxSize": 2, "DesiredCapacity": 0, "LaunchTemplate": {"LaunchTemplateId": "lt-1"}, "VPCZoneIdentifier": "subnet-a", "Tags": [{"Key": "team", "Value": "web", "PropagateAtLaunch": true}]}));
+    w.ok(
+        "CreateOrUpdateTags",
+        json!({"Tags": [{"ResourceId": "web", "ResourceType": "auto-scaling-group", "Key": "env",
+                         "Value": "prod", "PropagateAtLaunch": true}]}),
+    );
+    w.ok(
+        "DeleteTags",
+        json!({"Tags": [{"ResourceId": "web", "ResourceType": "auto-scaling-group", "Key": "team"}]}),
+    );
+    let tags = w.ok(
+        "DescribeTags",
+        json!({"Filters": [{"Name": "propagate-at-launch", "Values": ["true"]}]}),
+    );
+    assert_eq!(tags["Tags"].as_array().expect("tags").len(), 1);
+    w.ok(
+        "SetDesiredCapacity",
+        json!({"AutoScalingGroupName": "web", "DesiredCapacity": 1}),
+    );
+    w.tick(1);
+    let all = w.fleet.instances.lock().expect("lock");
+    let (_, spec) = all.values().next().expect("one launched");
+    assert_eq!(spec.tags, vec![("env".to_string(), "prod".to_string())]);
 }
