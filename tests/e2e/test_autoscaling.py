@@ -388,14 +388,34 @@ def test_a_launch_hook_holds_a_real_instance_until_the_cli_completes_it(gureum, 
     hooks = asg.describe_lifecycle_hooks(AutoScalingGroupName="hooked")["LifecycleHooks"]
     assert [(h["LifecycleHookName"], h["HeartbeatTimeout"], h["DefaultResult"]) for h in hooks] == [
         ("warm-up", 300, "ABANDON")]
+    # The lifecycle action reaches EventBridge's default bus, as on AWS.
+    sqs = gureum.client("sqs")
+    queue = sqs.create_queue(QueueName="hooks")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = gureum.client("events")
+    rule_arn = events.put_rule(Name="hooks", EventPattern=json.dumps({
+        "source": ["aws.autoscaling"], "detail-type": ["EC2 Instance-launch Lifecycle Action"]}))["RuleArn"]
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]})})
+    events.put_targets(Rule="hooks", Targets=[{"Id": "q", "Arn": queue_arn}])
     asg.set_desired_capacity(AutoScalingGroupName="hooked", DesiredCapacity=1)
     waiting = wait_for(lambda: [i for i in members(asg, "hooked").values() if i["LifecycleState"] == "Pending:Wait"],
                        what="Pending:Wait")
     iid = waiting[0]["InstanceId"]
     assert network["ec2"].describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"][
         "Name"] == "running"
+    msgs = wait_for(lambda: sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages"),
+                    timeout=20, what="the lifecycle event")
+    event = json.loads(msgs[0]["Body"])
+    assert (event["source"], event["detail-type"]) == ("aws.autoscaling", "EC2 Instance-launch Lifecycle Action")
+    detail = event["detail"]
+    assert (detail["EC2InstanceId"], detail["LifecycleHookName"], detail["AutoScalingGroupName"]) == (
+        iid, "warm-up", "hooked")
     gureum.aws("autoscaling", "complete-lifecycle-action", "--auto-scaling-group-name", "hooked",
-               "--lifecycle-hook-name", "warm-up", "--lifecycle-action-result", "CONTINUE", "--instance-id", iid)
+               "--lifecycle-hook-name", "warm-up", "--lifecycle-action-result", "CONTINUE",
+               "--lifecycle-action-token", detail["LifecycleActionToken"])
     wait_for(in_service(asg, "hooked", 1), timeout=15, what="InService after the hook")
     asg.delete_auto_scaling_group(AutoScalingGroupName="hooked", ForceDelete=True)
     wait_for(lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=["hooked"])["AutoScalingGroups"] == [],
@@ -419,7 +439,8 @@ def test_tags_and_the_fixed_catalogues_answer_in_aws_shapes(gureum, asg, network
     assert asg.describe_lifecycle_hook_types()["LifecycleHookTypes"] == [
         "autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"]
     limits = asg.describe_account_limits()
-    assert (limits["MaxNumberOfAutoScalingGroups"], limits["NumberOfAutoScalingGroups"]) == (500, 1)
+    assert limits["MaxNumberOfAutoScalingGroups"] == 500
+    assert limits["NumberOfAutoScalingGroups"] == len(asg.describe_auto_scaling_groups()["AutoScalingGroups"])
     code, msg = refused(asg.put_lifecycle_hook, AutoScalingGroupName="tagged", LifecycleHookName="h",
                         LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING",
                         NotificationTargetARN="arn:aws:sqs:us-east-1:000000000000:q",

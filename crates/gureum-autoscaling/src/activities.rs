@@ -77,10 +77,60 @@ pub(crate) fn finish(
             a.status_message = message;
             a.end_ms = Some(now);
             svc.activities.put(&k, &a)?;
+            publish(svc, scope, &a);
             break;
         }
     }
     Ok(())
+}
+
+/// `EC2 Instance Launch Successful` (… `Terminate`, `Unsuccessful`) on
+/// the default event bus when a launch or termination ends, as AWS sends.
+fn publish(svc: &AutoscalingService, scope: Scope<'_>, a: &Activity) {
+    let (verb, instance) =
+        if let Some(i) = a.description.strip_prefix("Launching a new EC2 instance: ") {
+            ("Launch", i)
+        } else if let Some(i) = a.description.strip_prefix("Terminating EC2 instance: ") {
+            ("Terminate", i)
+        } else {
+            return;
+        };
+    let outcome = if a.status == "Successful" {
+        "Successful"
+    } else {
+        "Unsuccessful"
+    };
+    let iso = gureum_core::timestamp::format_iso8601;
+    let detail = json!({
+        "StatusCode": a.status,
+        "Description": a.description,
+        "AutoScalingGroupName": a.group,
+        "ActivityId": a.id,
+        "Details": serde_json::from_str::<Value>(&a.details).unwrap_or_else(|_| json!({})),
+        "RequestId": a.id,
+        "StatusMessage": a.status_message.clone().unwrap_or_default(),
+        "EndTime": iso(a.end_ms.unwrap_or(a.start_ms)),
+        "EC2InstanceId": instance,
+        "StartTime": iso(a.start_ms),
+        "Cause": a.cause,
+    });
+    svc.events.publish(
+        scope,
+        gureum_kit::service_events::ServiceEvent {
+            source: "aws.autoscaling".into(),
+            detail_type: format!("EC2 Instance {verb} {outcome}"),
+            resources: vec![
+                a.group_arn.clone(),
+                format!(
+                    "arn:aws:ec2:{}:{}:instance/{instance}",
+                    scope.region().unwrap_or_default(),
+                    scope.account()
+                ),
+            ],
+            detail,
+            time_ms: a.end_ms.unwrap_or(a.start_ms),
+        },
+    );
 }
 
 /// Whether any activity of `group` is still in progress.

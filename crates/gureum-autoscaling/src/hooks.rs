@@ -155,6 +155,53 @@ pub(crate) fn wait_for(
     }))
 }
 
+/// `EC2 Instance-launch Lifecycle Action` (or `-terminate`) for each hook
+/// an instance now waits on, as AWS sends to the default event bus.
+pub(crate) fn publish_wait(
+    svc: &AutoscalingService,
+    scope: Scope<'_>,
+    g: &Group,
+    instance: &str,
+    transition: &str,
+    wait: &HookWait,
+    now: i64,
+) {
+    let launching = transition == LAUNCHING;
+    for hook in &wait.hooks {
+        let metadata = svc
+            .hooks
+            .get(&scope.key(&format!("{}/{hook}", g.name)))
+            .ok()
+            .flatten()
+            .and_then(|h| h.metadata);
+        let mut detail = json!({
+            "LifecycleActionToken": wait.token,
+            "AutoScalingGroupName": g.name,
+            "LifecycleHookName": hook,
+            "EC2InstanceId": instance,
+            "LifecycleTransition": transition,
+            "Origin": if launching { "EC2" } else { "AutoScalingGroup" },
+            "Destination": if launching { "AutoScalingGroup" } else { "EC2" },
+        });
+        if let Some(m) = metadata {
+            detail["NotificationMetadata"] = json!(m);
+        }
+        svc.events.publish(
+            scope,
+            gureum_kit::service_events::ServiceEvent {
+                source: "aws.autoscaling".into(),
+                detail_type: format!(
+                    "EC2 Instance-{} Lifecycle Action",
+                    if launching { "launch" } else { "terminate" }
+                ),
+                resources: vec![g.arn.clone()],
+                detail,
+                time_ms: now,
+            },
+        );
+    }
+}
+
 /// Finds the waiting instance an action names (by instance or token).
 fn act(
     svc: &AutoscalingService,

@@ -54,6 +54,7 @@ pub struct AutoscalingService {
     fleet: Arc<dyn seams::Fleet>,
     balancer: Arc<dyn seams::Balancer>,
     alarms: Arc<dyn seams::Alarms>,
+    events: Arc<dyn gureum_kit::service_events::ServiceEvents>,
 }
 
 /// The services Auto Scaling acts through.
@@ -64,6 +65,8 @@ pub struct Seams {
     pub balancer: Arc<dyn seams::Balancer>,
     /// CloudWatch: target tracking alarms.
     pub alarms: Arc<dyn seams::Alarms>,
+    /// EventBridge: launch, terminate and lifecycle action events.
+    pub events: Arc<dyn gureum_kit::service_events::ServiceEvents>,
 }
 
 impl AutoscalingService {
@@ -77,6 +80,7 @@ impl AutoscalingService {
                 fleet: unwired.clone(),
                 balancer: unwired.clone(),
                 alarms: unwired,
+                events: Arc::new(gureum_kit::service_events::NoServiceEvents),
             },
         )
     }
@@ -95,6 +99,7 @@ impl AutoscalingService {
             fleet: seams.fleet,
             balancer: seams.balancer,
             alarms: seams.alarms,
+            events: seams.events,
         }
     }
 

@@ -186,6 +186,7 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
                     // Launch hooks hold it in Pending:Wait first.
                     match hooks::wait_for(svc, scope, &g, LAUNCHING, now)? {
                         Some(w) => {
+                            hooks::publish_wait(svc, scope, &g, &m.id, LAUNCHING, &w, now);
                             m.lifecycle = "Pending:Wait".into();
                             m.wait = Some(w);
                         }
@@ -314,6 +315,7 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
         if m.lifecycle == "Terminating" {
             match hooks::wait_for(svc, scope, &g, TERMINATING, now)? {
                 Some(w) => {
+                    hooks::publish_wait(svc, scope, &g, &m.id, TERMINATING, &w, now);
                     m.lifecycle = "Terminating:Wait".into();
                     m.wait = Some(w);
                     if m.registered {

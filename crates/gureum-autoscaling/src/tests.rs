@@ -127,11 +127,22 @@ impl Alarms for FakeAlarms {
     }
 }
 
+/// The events published, by detail type.
+#[derive(Default)]
+struct Events(Mutex<Vec<(String, Value)>>);
+
+impl gureum_kit::service_events::ServiceEvents for Events {
+    fn publish(&self, _: gureum_core::Scope<'_>, e: gureum_kit::service_events::ServiceEvent) {
+        self.0.lock().expect("lock").push((e.detail_type, e.detail));
+    }
+}
+
 struct World {
     svc: AutoscalingService,
     fleet: Arc<FakeFleet>,
     lb: Arc<FakeBalancer>,
     alarms: Arc<FakeAlarms>,
+    events: Arc<Events>,
     clock: Clock,
     ctx: RequestContext,
 }
@@ -140,6 +151,7 @@ fn world() -> World {
     let fleet = Arc::new(FakeFleet::default());
     let lb = Arc::new(FakeBalancer::default());
     let alarms = Arc::new(FakeAlarms::default());
+    let events = Arc::new(Events::default());
     let clock = Clock::system();
     let svc = AutoscalingService::with_seams(
         Store::in_memory().expect("store"),
@@ -147,6 +159,7 @@ fn world() -> World {
             fleet: fleet.clone(),
             balancer: lb.clone(),
             alarms: alarms.clone(),
+            events: events.clone(),
         },
     );
     let ctx = RequestContext::root("000000000000", "us-east-1", clock.clone());
@@ -155,6 +168,7 @@ fn world() -> World {
         fleet,
         lb,
         alarms,
+        events,
         clock,
         ctx,
     }
@@ -755,4 +769,42 @@ fn tags_added_later_propagate_to_the_next_launch() {
     let all = w.fleet.instances.lock().expect("lock");
     let (_, spec) = all.values().next().expect("one launched");
     assert_eq!(spec.tags, vec![("env".to_string(), "prod".to_string())]);
+}
+
+#[test]
+fn launches_terminations_and_hook_waits_go_to_the_default_event_bus() {
+    let w = world();
+    w.web(2);
+    w.ok(
+        "PutLifecycleHook",
+        json!({"AutoScalingGroupName": "web", "LifecycleHookName": "bye",
+               "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING", "NotificationMetadata": "m"}),
+    );
+    w.tick(2);
+    let id = w.ids("web")[0].clone();
+    w.ok(
+        "TerminateInstanceInAutoScalingGroup",
+        json!({"InstanceId": id, "ShouldDecrementDesiredCapacity": true}),
+    );
+    w.tick(1);
+    w.ok(
+        "CompleteLifecycleAction",
+        json!({"AutoScalingGroupName": "web", "LifecycleHookName": "bye",
+               "LifecycleActionResult": "CONTINUE", "InstanceId": id}),
+    );
+    w.tick(1);
+    let seen = w.events.0.lock().expect("lock").clone();
+    let types: Vec<&str> = seen.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "EC2 Instance Launch Successful",
+            "EC2 Instance Launch Successful",
+            "EC2 Instance-terminate Lifecycle Action",
+            "EC2 Instance Terminate Successful"
+        ]
+    );
+    assert_eq!(seen[3].1["EC2InstanceId"], id.as_str());
+    assert_eq!(seen[2].1["NotificationMetadata"], "m");
+    assert_eq!(seen[2].1["Origin"], "AutoScalingGroup");
 }

@@ -1,7 +1,8 @@
 //! Auto Scaling's seams, wired to the services that own them: EC2
 //! launches and terminates the instances (through its `Service` interface
 //! in-process, never HTTP), Elastic Load Balancing registers them and
-//! reports their health, CloudWatch holds target tracking alarms, and
+//! reports their health, CloudWatch holds target tracking alarms,
+//! EventBridge's default bus gets its instance and lifecycle events, and
 //! CloudWatch's alarm actions on `arn:aws:autoscaling:…:scalingPolicy:…`
 //! run the policy ([`PolicyActions`]).
 
@@ -22,6 +23,7 @@ pub fn build(
     ec2: &Arc<Ec2Service>,
     elbv2: &Arc<Elbv2Service>,
     cloudwatch: &Arc<CloudWatchService>,
+    events: Arc<dyn gureum_kit::service_events::ServiceEvents>,
 ) -> Arc<AutoscalingService> {
     Arc::new(AutoscalingService::with_seams(
         store.clone(),
@@ -32,6 +34,7 @@ pub fn build(
             }),
             balancer: Arc::new(ElbTargets(elbv2.clone())),
             alarms: Arc::new(CloudWatchAlarms(cloudwatch.clone())),
+            events,
         },
     ))
 }

@@ -177,7 +177,14 @@ impl Registry {
         let elbv2 = crate::elbv2_wiring::build(store, clock, &ec2, &lambda, cloudwatch.clone());
         // Auto Scaling launches through EC2, registers with ELBv2, and
         // runs its policies from CloudWatch's alarm actions.
-        let autoscaling = crate::autoscaling_wiring::build(store, clock, &ec2, &elbv2, &cloudwatch);
+        let autoscaling = crate::autoscaling_wiring::build(
+            store,
+            clock,
+            &ec2,
+            &elbv2,
+            &cloudwatch,
+            service_events.clone(),
+        );
         alarm_actions.bind_autoscaling(Arc::new(crate::autoscaling_wiring::PolicyActions {
             autoscaling: autoscaling.clone(),
             clock: clock.clone(),
