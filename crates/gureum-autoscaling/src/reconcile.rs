@@ -23,6 +23,10 @@ use std::collections::{HashMap, HashSet};
 /// How long a group waits after a failed launch before trying again.
 const LAUNCH_BACKOFF_MS: i64 = 10_000;
 
+/// At most this many launches per group per pass: a large desired
+/// capacity fills over several seconds instead of holding one tick.
+const LAUNCHES_PER_PASS: i64 = 10;
+
 /// Reconciles every group of every account and region.
 pub(crate) fn all(svc: &AutoscalingService, clock: &Clock) {
     let Ok(groups) = svc.groups.scan_prefix("") else {
@@ -359,7 +363,7 @@ fn one(svc: &AutoscalingService, ctx: &RequestContext, g: Group) -> Result<(), A
             .filter(|t| t.propagate)
             .map(|t| (t.key.clone(), t.value.clone()))
             .collect();
-        for _ in count..g.desired {
+        for _ in count..g.desired.min(count + LAUNCHES_PER_PASS) {
             let (zone, subnet) = placement(&g, &members);
             let spec = LaunchSpec {
                 template: g

@@ -808,3 +808,39 @@ fn launches_terminations_and_hook_waits_go_to_the_default_event_bus() {
     assert_eq!(seen[2].1["NotificationMetadata"], "m");
     assert_eq!(seen[2].1["Origin"], "AutoScalingGroup");
 }
+
+#[test]
+fn no_operation_panics_on_missing_or_mistyped_members() {
+    let w = world();
+    w.web(1);
+    w.tick(1);
+    let junk = [
+        json!({}),
+        json!({"AutoScalingGroupName": 7, "MinSize": "x", "MaxSize": [], "DesiredCapacity": {}}),
+        json!({"AutoScalingGroupName": "web", "InstanceIds": "i-1", "Tags": {}, "StepAdjustments": 3,
+               "ScalingProcesses": [1, 2], "Filters": "f", "MaxRecords": -5, "NextToken": "%%%",
+               "StartTime": "soon", "Recurrence": "* * * * * * *", "PolicyType": "StepScaling",
+               "AdjustmentType": "ExactCapacity", "TargetTrackingConfiguration": 1}),
+    ];
+    for op in w.svc.implemented() {
+        for input in &junk {
+            let _ = w.call(op, input.clone());
+        }
+    }
+    w.tick(2);
+    assert_eq!(w.ids("web").len(), 1, "the group still reconciles");
+}
+
+#[test]
+fn a_large_desired_capacity_fills_a_bounded_number_per_pass() {
+    let w = world();
+    w.ok(
+        "CreateAutoScalingGroup",
+        json!({"AutoScalingGroupName": "big", "MinSize": 0, "MaxSize": 100, "DesiredCapacity": 25,
+               "LaunchTemplate": {"LaunchTemplateId": "lt-1"}, "VPCZoneIdentifier": "subnet-a,subnet-b"}),
+    );
+    w.tick(1);
+    assert_eq!(w.ids("big").len(), 10);
+    w.tick(2);
+    assert_eq!(w.ids("big").len(), 25);
+}
