@@ -210,6 +210,7 @@ def test_the_walkthrough_keeps_and_scales_a_real_fleet_behind_an_alb(gureum, asg
     elb.create_rule(ListenerArn=listener["ListenerArn"], Priority=10,
                     Conditions=[{"Field": "path-pattern", "Values": ["/api/*"]}],
                     Actions=[{"Type": "forward", "TargetGroupArn": tg}])
+    t0 = time.monotonic()
     asg.create_auto_scaling_group(
         AutoScalingGroupName="web", MinSize=2, MaxSize=4, DesiredCapacity=2,
         LaunchTemplate={"LaunchTemplateName": "web", "Version": "$Default"},
@@ -220,6 +221,7 @@ def test_the_walkthrough_keeps_and_scales_a_real_fleet_behind_an_alb(gureum, asg
     )
     advance(gureum, 61)  # the load balancer turns active
     first = wait_for(in_service(asg, "web", 2), what="2 instances in service")
+    t_in_service = time.monotonic() - t0
     zones = sorted(i["AvailabilityZone"] for i in first.values())
     assert zones == ["us-east-1a", "us-east-1b"], zones
     described = ec2.describe_instances(InstanceIds=list(first))["Reservations"]
@@ -237,11 +239,13 @@ def test_the_walkthrough_keeps_and_scales_a_real_fleet_behind_an_alb(gureum, asg
                                   if e["dns_name"] == lb["DNSName"] and e["port"] == 80), None), what="listener")
     base = f"http://{addr}"
     wait_for(lambda: healthy_ids(elb, tg) == set(first), timeout=60, what="targets healthy")
+    t_healthy = time.monotonic() - t0
     assert get(base + "/") == (200, "home")
     assert answers(base) == set(first)
 
     # An instance terminated by hand is replaced, becomes healthy, serves.
     gone = sorted(first)[0]
+    t1 = time.monotonic()
     ec2.terminate_instances(InstanceIds=[gone])
     after = wait_for(lambda: (lambda m: m if gone not in m and len(m) == 2 and all(
         i["LifecycleState"] == "InService" for i in m.values()) else None)(members(asg, "web")),
@@ -252,6 +256,9 @@ def test_the_walkthrough_keeps_and_scales_a_real_fleet_behind_an_alb(gureum, asg
     assert ended and "in response to an EC2 health check indicating it has been terminated or stopped." in ended[0][
         "Cause"], acts
     wait_for(lambda: healthy_ids(elb, tg) == set(after), timeout=60, what="replacement healthy")
+    t_replaced = time.monotonic() - t1
+    print(f"\ncreate -> 2 InService: {t_in_service:.1f} s; -> healthy behind the ALB: {t_healthy:.1f} s; "
+          f"terminated by hand -> replacement healthy: {t_replaced:.1f} s")
     assert replacement in wait_for(lambda: answers(base) == set(after) and answers(base), what="both answer")
 
     # A step policy on an alarm fed with PutMetricData: to 4 and back.
