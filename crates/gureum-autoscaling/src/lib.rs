@@ -107,6 +107,7 @@ impl AutoscalingService {
     /// second of Gureum's clock).
     pub fn reconcile(&self, clock: &gureum_core::Clock) {
         schedules::run_due(self, clock);
+        policies::repeat_alarms(self, clock);
         reconcile::all(self, clock);
     }
 

@@ -208,6 +208,7 @@ pub(crate) fn put(svc: &AutoscalingService, ctx: &RequestContext, input: &Value)
             .map(|p| p.alarms.clone())
             .unwrap_or_default(),
         enabled: input["Enabled"].as_bool().unwrap_or(true),
+        last_alarm_ms: existing.as_ref().map_or(0, |p| p.last_alarm_ms),
     };
     if let Some(config) = p.target_tracking.clone() {
         let disable_in = config["DisableScaleIn"].as_bool().unwrap_or(false);
@@ -498,12 +499,14 @@ pub(crate) fn alarm_fired(
     breach: Option<(f64, f64)>,
 ) -> Result<(), AwsError> {
     let scope = Scope::regional(ctx);
-    let Some((_, p)) = find(svc, scope, None, policy_arn)? else {
+    let Some((key, mut p)) = find(svc, scope, None, policy_arn)? else {
         return Err(validation(format!("Policy {policy_arn} does not exist")));
     };
     if !p.enabled {
         return Ok(());
     }
+    p.last_alarm_ms = ctx.clock.now_millis();
+    svc.policies.put(&key, &p)?;
     let g = svc
         .groups
         .get(&scope.key(&p.group))?
@@ -533,4 +536,38 @@ pub(crate) fn alarm_fired(
         },
         now,
     )
+}
+
+/// How often an alarm that stays in `ALARM` runs its policy again.
+const ALARM_REPEAT_MS: i64 = 60_000;
+
+/// Runs again, once a minute, the policies whose alarms are still in
+/// `ALARM` (CloudWatch fires an action on the state change only; AWS
+/// keeps invoking a scaling policy while its alarm stays in alarm).
+pub(crate) fn repeat_alarms(svc: &AutoscalingService, clock: &gureum_core::Clock) {
+    let now = clock.now_millis();
+    let Ok(all) = svc.policies.scan_prefix("") else {
+        return;
+    };
+    for (key, p) in all {
+        if !p.enabled || p.last_alarm_ms == 0 || now - p.last_alarm_ms < ALARM_REPEAT_MS {
+            continue;
+        }
+        let mut parts = key.splitn(3, '/');
+        let (Some(account), Some(region)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let ctx = RequestContext::root(account, region, clock.clone());
+        let alarming = svc.alarms.alarming(&ctx, &p.arn).unwrap_or_default();
+        if alarming.is_empty() {
+            // Nothing in alarm: wait for the next state change.
+            let mut quiet = p.clone();
+            quiet.last_alarm_ms = 0;
+            let _ = svc.policies.put(&key, &quiet);
+            continue;
+        }
+        for (alarm, breach) in alarming {
+            let _ = alarm_fired(svc, &ctx, &p.arn, &alarm, breach);
+        }
+    }
 }

@@ -182,6 +182,10 @@ pub struct Policy {
     pub alarms: Vec<(String, String)>,
     /// `Enabled`.
     pub enabled: bool,
+    /// When an alarm last ran it (alarms still in `ALARM` run it again a
+    /// minute later, as CloudWatch does).
+    #[serde(default)]
+    pub last_alarm_ms: i64,
 }
 
 /// A scaling activity.

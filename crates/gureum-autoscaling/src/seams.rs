@@ -4,6 +4,9 @@
 
 use gureum_core::{AwsError, RequestContext};
 
+/// An alarm's breaching metric value and threshold, when known.
+pub type Breach = Option<(f64, f64)>;
+
 /// What to launch: one instance in one subnet.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LaunchSpec {
@@ -127,6 +130,13 @@ pub trait Alarms: Send + Sync {
     fn put_alarm(&self, ctx: &RequestContext, input: serde_json::Value) -> Result<(), AwsError>;
     /// `DeleteAlarms`.
     fn delete_alarms(&self, ctx: &RequestContext, names: &[String]) -> Result<(), AwsError>;
+    /// The alarms in `ALARM` whose actions include `policy_arn`: each
+    /// name with its breaching value and threshold when known.
+    fn alarming(
+        &self,
+        ctx: &RequestContext,
+        policy_arn: &str,
+    ) -> Result<Vec<(String, Breach)>, AwsError>;
 }
 
 impl Alarms for Unwired {
@@ -135,5 +145,8 @@ impl Alarms for Unwired {
     }
     fn delete_alarms(&self, _: &RequestContext, _: &[String]) -> Result<(), AwsError> {
         Err(unwired())
+    }
+    fn alarming(&self, _: &RequestContext, _: &str) -> Result<Vec<(String, Breach)>, AwsError> {
+        Ok(Vec::new())
     }
 }

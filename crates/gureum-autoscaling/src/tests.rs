@@ -1,7 +1,7 @@
 //! The service's rules, one test each, through `Service::call` and the
 //! reconciler over a fake EC2 and load balancer.
 
-use crate::seams::{Alarms, Balancer, Fleet, LaunchSpec, Launched, TemplateInfo};
+use crate::seams::{Alarms, Balancer, Breach, Fleet, LaunchSpec, Launched, TemplateInfo};
 use crate::{AutoscalingService, Seams};
 use gureum_core::{AwsError, Clock, RequestContext, Service};
 use gureum_store::Store;
@@ -124,6 +124,16 @@ impl Alarms for FakeAlarms {
             .expect("test value")
             .retain(|n| !names.contains(n));
         Ok(())
+    }
+    fn alarming(&self, _: &RequestContext, _: &str) -> Result<Vec<(String, Breach)>, AwsError> {
+        // Every alarm this fake holds is in ALARM at 80 over 70.
+        Ok(self
+            .0
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|n| (n.clone(), Some((80.0, 70.0))))
+            .collect())
     }
 }
 
@@ -843,4 +853,36 @@ fn a_large_desired_capacity_fills_a_bounded_number_per_pass() {
     assert_eq!(w.ids("big").len(), 10);
     w.tick(2);
     assert_eq!(w.ids("big").len(), 25);
+}
+
+#[test]
+fn an_alarm_still_in_alarm_runs_its_step_policy_again_a_minute_later() {
+    let w = world();
+    w.web(1);
+    let arn = w.ok(
+        "PutScalingPolicy",
+        json!({"AutoScalingGroupName": "web", "PolicyName": "out", "PolicyType": "StepScaling",
+               "AdjustmentType": "ChangeInCapacity",
+               "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]}),
+    )["PolicyARN"]
+        .as_str()
+        .expect("arn")
+        .to_string();
+    w.alarms.0.lock().expect("lock").push("high".into());
+    w.svc
+        .alarm_fired(&w.ctx, &arn, "high", Some((80.0, 70.0)))
+        .expect("fired");
+    w.tick(5);
+    assert_eq!(
+        w.group("web")["DesiredCapacity"],
+        2,
+        "not again within the minute"
+    );
+    w.clock.advance_millis(60_000);
+    w.tick(1);
+    assert_eq!(w.group("web")["DesiredCapacity"], 3);
+    w.alarms.0.lock().expect("lock").clear();
+    w.clock.advance_millis(60_000);
+    w.tick(1);
+    assert_eq!(w.group("web")["DesiredCapacity"], 3, "the alarm left ALARM");
 }

@@ -7,7 +7,9 @@
 //! run the policy ([`PolicyActions`]).
 
 use gureum_autoscaling::records::LaunchConfiguration;
-use gureum_autoscaling::seams::{Alarms, Balancer, Fleet, LaunchSpec, Launched, TemplateInfo};
+use gureum_autoscaling::seams::{
+    Alarms, Balancer, Breach, Fleet, LaunchSpec, Launched, TemplateInfo,
+};
 use gureum_autoscaling::AutoscalingService;
 use gureum_cloudwatch::{AlarmActions, AlarmNotice, CloudWatchService};
 use gureum_core::{AwsError, Clock, RequestContext, Scope, Service, Value};
@@ -224,6 +226,37 @@ impl Alarms for CloudWatchAlarms {
             json!({"AlarmNames": names}),
         )
         .map(|_| ())
+    }
+
+    fn alarming(
+        &self,
+        ctx: &RequestContext,
+        policy_arn: &str,
+    ) -> Result<Vec<(String, Breach)>, AwsError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut input = json!({"StateValue": "ALARM", "AlarmTypes": ["MetricAlarm"]});
+            if let Some(t) = &token {
+                input["NextToken"] = json!(t);
+            }
+            let page = call(self.0.as_ref(), ctx, "DescribeAlarms", input)?;
+            for a in page["MetricAlarms"].as_array().into_iter().flatten() {
+                let acts = a["AlarmActions"].as_array();
+                if !acts.is_some_and(|l| l.iter().any(|x| x.as_str() == Some(policy_arn))) {
+                    continue;
+                }
+                let value = a["StateReason"].as_str().and_then(reason_value);
+                out.push((
+                    a["AlarmName"].as_str().unwrap_or_default().to_string(),
+                    value.zip(a["Threshold"].as_f64()),
+                ));
+            }
+            match page["NextToken"].as_str() {
+                Some(t) => token = Some(t.to_string()),
+                None => return Ok(out),
+            }
+        }
     }
 }
 
