@@ -454,4 +454,23 @@ def test_tags_and_the_fixed_catalogues_answer_in_aws_shapes(gureum, asg, network
                         RoleARN="arn:aws:iam::000000000000:role/r")
     assert (code, msg) == ("ValidationError", "Gureum does not implement the parameter NotificationTargetARN yet: "
                                               "the request is refused rather than the parameter ignored.")
+    # A notification configuration sends AWS's test notification to SNS.
+    sns = gureum.client("sns")
+    topic = sns.create_topic(Name="fleet")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+15555550100")
+    asg.put_notification_configuration(AutoScalingGroupName="tagged", TopicARN=topic,
+                                       NotificationTypes=["autoscaling:EC2_INSTANCE_LAUNCH"])
+    assert asg.describe_notification_configurations(AutoScalingGroupNames=["tagged"])[
+        "NotificationConfigurations"] == [{"AutoScalingGroupName": "tagged", "TopicARN": topic,
+                                           "NotificationType": "autoscaling:EC2_INSTANCE_LAUNCH"}]
+
+    def captured():
+        with urllib.request.urlopen(gureum.endpoint + "/_gureum/sns/messages") as r:
+            return [json.loads(m["message"]) for m in json.load(r)["messages"] if m["endpoint"] == "+15555550100"]
+    test = wait_for(captured, timeout=10, what="the test notification")[0]
+    assert (test["Event"], test["AutoScalingGroupName"], test["Service"]) == (
+        "autoscaling:TEST_NOTIFICATION", "tagged", "AWS Auto Scaling")
+    assert "autoscaling:EC2_INSTANCE_TERMINATE" in asg.describe_auto_scaling_notification_types()[
+        "AutoScalingNotificationTypes"]
+    asg.delete_notification_configuration(AutoScalingGroupName="tagged", TopicARN=topic)
     asg.delete_auto_scaling_group(AutoScalingGroupName="tagged")

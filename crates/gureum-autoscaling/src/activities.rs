@@ -78,6 +78,7 @@ pub(crate) fn finish(
             a.end_ms = Some(now);
             svc.activities.put(&k, &a)?;
             publish(svc, scope, &a);
+            crate::notifications::activity_ended(svc, scope, &a);
             break;
         }
     }

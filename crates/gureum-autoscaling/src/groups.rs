@@ -263,6 +263,7 @@ pub(crate) fn create(svc: &AutoscalingService, ctx: &RequestContext, input: &Val
         members: Vec::new(),
         last_scaled_ms: 0,
         launch_backoff_until_ms: 0,
+        notifications: Vec::new(),
         pending_cause: Some(format!(
             "At {} a user request created an AutoScalingGroup changing the desired capacity from 0 to {desired}.",
             iso(now)

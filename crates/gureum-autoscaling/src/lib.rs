@@ -27,6 +27,7 @@ pub mod errors;
 mod groups;
 mod hooks;
 mod instances;
+mod notifications;
 mod policies;
 mod reconcile;
 pub mod records;
@@ -55,6 +56,7 @@ pub struct AutoscalingService {
     balancer: Arc<dyn seams::Balancer>,
     alarms: Arc<dyn seams::Alarms>,
     events: Arc<dyn gureum_kit::service_events::ServiceEvents>,
+    notifier: Arc<dyn seams::Notifier>,
 }
 
 /// The services Auto Scaling acts through.
@@ -67,6 +69,8 @@ pub struct Seams {
     pub alarms: Arc<dyn seams::Alarms>,
     /// EventBridge: launch, terminate and lifecycle action events.
     pub events: Arc<dyn gureum_kit::service_events::ServiceEvents>,
+    /// SNS: group notifications.
+    pub notifier: Arc<dyn seams::Notifier>,
 }
 
 impl AutoscalingService {
@@ -79,7 +83,8 @@ impl AutoscalingService {
             Seams {
                 fleet: unwired.clone(),
                 balancer: unwired.clone(),
-                alarms: unwired,
+                alarms: unwired.clone(),
+                notifier: unwired,
                 events: Arc::new(gureum_kit::service_events::NoServiceEvents),
             },
         )
@@ -100,6 +105,7 @@ impl AutoscalingService {
             balancer: seams.balancer,
             alarms: seams.alarms,
             events: seams.events,
+            notifier: seams.notifier,
         }
     }
 
@@ -260,6 +266,22 @@ impl AutoscalingService {
         tags::account_limits(self, ctx)
     }
 
+    fn put_notification_configuration(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        notifications::put(self, ctx, &input)
+    }
+
+    fn describe_notification_configurations(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        notifications::describe(self, ctx, &input)
+    }
+
+    fn delete_notification_configuration(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        notifications::delete(self, ctx, &input)
+    }
+
+    fn describe_auto_scaling_notification_types(&self, _: &RequestContext, _: Value) -> OpResult {
+        notifications::types()
+    }
+
     fn put_lifecycle_hook(&self, ctx: &RequestContext, input: Value) -> OpResult {
         hooks::put(self, ctx, &input)
     }
@@ -316,6 +338,10 @@ gureum_core::service_operations! {
     "DescribeTerminationPolicyTypes" => describe_termination_policy_types,
     "DescribeLifecycleHookTypes" => describe_lifecycle_hook_types,
     "DescribeAccountLimits" => describe_account_limits,
+    "PutNotificationConfiguration" => put_notification_configuration,
+    "DescribeNotificationConfigurations" => describe_notification_configurations,
+    "DeleteNotificationConfiguration" => delete_notification_configuration,
+    "DescribeAutoScalingNotificationTypes" => describe_auto_scaling_notification_types,
     "PutLifecycleHook" => put_lifecycle_hook,
     "DescribeLifecycleHooks" => describe_lifecycle_hooks,
     "DeleteLifecycleHook" => delete_lifecycle_hook,

@@ -126,6 +126,9 @@ pub struct Group {
     /// No launch is tried before this time after a failed one.
     #[serde(default)]
     pub launch_backoff_until_ms: i64,
+    /// Notification configurations: SNS topic → notification types.
+    #[serde(default)]
+    pub notifications: Vec<(String, Vec<String>)>,
 }
 
 /// A launch configuration.

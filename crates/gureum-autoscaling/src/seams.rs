@@ -150,3 +150,30 @@ impl Alarms for Unwired {
         Ok(Vec::new())
     }
 }
+
+/// SNS, as group notifications use it.
+pub trait Notifier: Send + Sync {
+    /// Publishes `message` with `subject` to `topic_arn` for the group
+    /// `group_arn`.
+    fn notify(
+        &self,
+        ctx: &RequestContext,
+        group_arn: &str,
+        topic_arn: &str,
+        subject: &str,
+        message: &str,
+    ) -> Result<(), AwsError>;
+}
+
+impl Notifier for Unwired {
+    fn notify(
+        &self,
+        _: &RequestContext,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<(), AwsError> {
+        Err(unwired())
+    }
+}

@@ -137,6 +137,28 @@ impl Alarms for FakeAlarms {
     }
 }
 
+/// The notifications sent: (topic, subject, message).
+#[derive(Default)]
+struct Notes(Mutex<Vec<(String, String, Value)>>);
+
+impl crate::seams::Notifier for Notes {
+    fn notify(
+        &self,
+        _: &RequestContext,
+        _: &str,
+        topic: &str,
+        subject: &str,
+        message: &str,
+    ) -> Result<(), AwsError> {
+        let m = serde_json::from_str(message).expect("json");
+        self.0
+            .lock()
+            .expect("lock")
+            .push((topic.into(), subject.into(), m));
+        Ok(())
+    }
+}
+
 /// The events published, by detail type.
 #[derive(Default)]
 struct Events(Mutex<Vec<(String, Value)>>);
@@ -153,6 +175,7 @@ struct World {
     lb: Arc<FakeBalancer>,
     alarms: Arc<FakeAlarms>,
     events: Arc<Events>,
+    notes: Arc<Notes>,
     clock: Clock,
     ctx: RequestContext,
 }
@@ -162,6 +185,7 @@ fn world() -> World {
     let lb = Arc::new(FakeBalancer::default());
     let alarms = Arc::new(FakeAlarms::default());
     let events = Arc::new(Events::default());
+    let notes = Arc::new(Notes::default());
     let clock = Clock::system();
     let svc = AutoscalingService::with_seams(
         Store::in_memory().expect("store"),
@@ -170,6 +194,7 @@ fn world() -> World {
             balancer: lb.clone(),
             alarms: alarms.clone(),
             events: events.clone(),
+            notifier: notes.clone(),
         },
     );
     let ctx = RequestContext::root("000000000000", "us-east-1", clock.clone());
@@ -179,6 +204,7 @@ fn world() -> World {
         lb,
         alarms,
         events,
+        notes,
         clock,
         ctx,
     }
@@ -556,7 +582,7 @@ fn a_group_with_instances_is_deleted_only_by_force_and_then_terminates_them() {
 #[test]
 fn the_operation_table_names_every_served_operation() {
     let w = world();
-    assert_eq!(w.svc.implemented().len(), 38);
+    assert_eq!(w.svc.implemented().len(), 42);
 }
 
 #[test]
@@ -885,4 +911,37 @@ fn an_alarm_still_in_alarm_runs_its_step_policy_again_a_minute_later() {
     w.clock.advance_millis(60_000);
     w.tick(1);
     assert_eq!(w.group("web")["DesiredCapacity"], 3, "the alarm left ALARM");
+}
+
+#[test]
+fn a_notification_configuration_sends_a_test_then_launch_notifications() {
+    let w = world();
+    w.ok("CreateAutoScalingGroup", json!({"AutoScalingGroupName": "web", "MinSize": 0, "MaxSize": 2, "DesiredCapacity": 0, "LaunchTemplate": {"LaunchTemplateId": "lt-1"}, "VPCZoneIdentifier": "subnet-a"}));
+    let topic = "arn:aws:sns:us-east-1:000000000000:fleet";
+    w.ok(
+        "PutNotificationConfiguration",
+        json!({"AutoScalingGroupName": "web", "TopicARN": topic,
+               "NotificationTypes": ["autoscaling:EC2_INSTANCE_LAUNCH"]}),
+    );
+    w.ok(
+        "SetDesiredCapacity",
+        json!({"AutoScalingGroupName": "web", "DesiredCapacity": 1}),
+    );
+    w.tick(2);
+    let notes = w.notes.0.lock().expect("lock").clone();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(
+        notes[0].1,
+        "Auto Scaling: test notification for group \"web\""
+    );
+    assert_eq!(notes[0].2["Event"], "autoscaling:TEST_NOTIFICATION");
+    assert_eq!(notes[1].1, "Auto Scaling: launch for group \"web\"");
+    assert_eq!(notes[1].2["Event"], "autoscaling:EC2_INSTANCE_LAUNCH");
+    assert_eq!(notes[1].2["EC2InstanceId"], w.ids("web")[0].as_str());
+    let described = w.ok("DescribeNotificationConfigurations", json!({}));
+    assert_eq!(
+        described["NotificationConfigurations"],
+        json!([{"AutoScalingGroupName": "web", "TopicARN": topic,
+                "NotificationType": "autoscaling:EC2_INSTANCE_LAUNCH"}])
+    );
 }

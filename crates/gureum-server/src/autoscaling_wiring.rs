@@ -8,7 +8,7 @@
 
 use gureum_autoscaling::records::LaunchConfiguration;
 use gureum_autoscaling::seams::{
-    Alarms, Balancer, Breach, Fleet, LaunchSpec, Launched, TemplateInfo,
+    Alarms, Balancer, Breach, Fleet, LaunchSpec, Launched, Notifier, TemplateInfo,
 };
 use gureum_autoscaling::AutoscalingService;
 use gureum_cloudwatch::{AlarmActions, AlarmNotice, CloudWatchService};
@@ -26,6 +26,7 @@ pub fn build(
     elbv2: &Arc<Elbv2Service>,
     cloudwatch: &Arc<CloudWatchService>,
     events: Arc<dyn gureum_kit::service_events::ServiceEvents>,
+    sns: &Arc<gureum_sns::SnsService>,
 ) -> Arc<AutoscalingService> {
     Arc::new(AutoscalingService::with_seams(
         store.clone(),
@@ -37,6 +38,10 @@ pub fn build(
             balancer: Arc::new(ElbTargets(elbv2.clone())),
             alarms: Arc::new(CloudWatchAlarms(cloudwatch.clone())),
             events,
+            notifier: Arc::new(SnsNotifier {
+                sns: sns.clone(),
+                clock: clock.clone(),
+            }),
         },
     ))
 }
@@ -257,6 +262,41 @@ impl Alarms for CloudWatchAlarms {
                 None => return Ok(out),
             }
         }
+    }
+}
+
+/// SNS as Auto Scaling's [`Notifier`]: published as
+/// `autoscaling.amazonaws.com` for the group, which AWS does with the
+/// account's service-linked role (so the topic's default policy allows it).
+struct SnsNotifier {
+    sns: Arc<gureum_sns::SnsService>,
+    clock: Clock,
+}
+
+impl Notifier for SnsNotifier {
+    fn notify(
+        &self,
+        ctx: &RequestContext,
+        group_arn: &str,
+        topic_arn: &str,
+        subject: &str,
+        message: &str,
+    ) -> Result<(), AwsError> {
+        let sender = gureum_sqs::ServiceSender {
+            service: "autoscaling.amazonaws.com",
+            source_arn: group_arn,
+            source_account: &ctx.account_id,
+        };
+        self.sns
+            .publish_from_service(
+                &self.clock,
+                &sender,
+                topic_arn,
+                message,
+                Some(subject),
+                &Value::Null,
+            )
+            .map(|_| ())
     }
 }
 

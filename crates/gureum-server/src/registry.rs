@@ -184,6 +184,7 @@ impl Registry {
             &elbv2,
             &cloudwatch,
             service_events.clone(),
+            &sns,
         );
         alarm_actions.bind_autoscaling(Arc::new(crate::autoscaling_wiring::PolicyActions {
             autoscaling: autoscaling.clone(),
