@@ -41,7 +41,6 @@ const UNIMPLEMENTED_GROUP_MEMBERS: &[&str] = &[
     "LoadBalancerNames",
     "PlacementGroup",
     "CapacityRebalance",
-    "LifecycleHookSpecificationList",
     "DeletionProtection",
     "ServiceLinkedRoleARN",
     "MaxInstanceLifetime",
@@ -281,6 +280,20 @@ pub(crate) fn create(svc: &AutoscalingService, ctx: &RequestContext, input: &Val
         txn.put(&svc.groups, &key, &group)?;
         Ok(())
     })?;
+    // Hooks named at creation hold the group's first instances too; one
+    // refused undoes the group.
+    for spec in input["LifecycleHookSpecificationList"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let mut hook = spec.clone();
+        hook["AutoScalingGroupName"] = json!(name);
+        if let Err(e) = crate::hooks::put(svc, ctx, &hook) {
+            remove(svc, scope, name)?;
+            return Err(e);
+        }
+    }
     Ok(json!({}))
 }
 

@@ -23,7 +23,7 @@ pub(crate) fn put(svc: &AutoscalingService, ctx: &RequestContext, input: &Value)
     let scope = Scope::regional(ctx);
     let group = required(input, "AutoScalingGroupName")?;
     let name = required(input, "LifecycleHookName")?;
-    // Notifications of lifecycle actions are not sent yet: waiting
+    // Notifications of lifecycle actions go to EventBridge only: waiting
     // instances are found with DescribeAutoScalingInstances.
     crate::util::refuse_unimplemented(input, &["NotificationTargetARN", "RoleARN"])?;
     load(svc, scope, group)?;

@@ -945,3 +945,34 @@ fn a_notification_configuration_sends_a_test_then_launch_notifications() {
                 "NotificationType": "autoscaling:EC2_INSTANCE_LAUNCH"}])
     );
 }
+
+#[test]
+fn hooks_named_at_creation_hold_the_first_instances() {
+    let w = world();
+    w.ok(
+        "CreateAutoScalingGroup",
+        json!({"AutoScalingGroupName": "web", "MinSize": 1, "MaxSize": 1,
+               "LaunchTemplate": {"LaunchTemplateId": "lt-1"}, "VPCZoneIdentifier": "subnet-a",
+               "LifecycleHookSpecificationList": [{"LifecycleHookName": "boot",
+                   "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING", "HeartbeatTimeout": 60}]}),
+    );
+    w.tick(2);
+    assert_eq!(
+        w.group("web")["Instances"][0]["LifecycleState"],
+        "Pending:Wait"
+    );
+    let err = w
+        .call(
+            "CreateAutoScalingGroup",
+            json!({"AutoScalingGroupName": "bad", "MinSize": 0, "MaxSize": 1,
+                   "LaunchTemplate": {"LaunchTemplateId": "lt-1"}, "VPCZoneIdentifier": "subnet-a",
+                   "LifecycleHookSpecificationList": [{"LifecycleHookName": "x",
+                       "LifecycleTransition": "autoscaling:NOPE"}]}),
+        )
+        .expect_err("refused");
+    assert_eq!(
+        err.message,
+        "Invalid Lifecycle Transition: autoscaling:NOPE"
+    );
+    assert_eq!(w.group("bad"), Value::Null);
+}
