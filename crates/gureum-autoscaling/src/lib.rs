@@ -20,6 +20,13 @@
 //! reconciler ([`AutoscalingService::reconcile`], on Gureum's clock)
 //! launches and terminates instances through [`seams::Fleet`] and
 //! registers them through [`seams::Balancer`].
+//!
+//! Layout: `groups.rs`, `instances.rs` (a group's instances),
+//! `configurations.rs`, `policies.rs` (with what an alarm runs),
+//! `schedules.rs`, `hooks.rs`, `notifications.rs` (SNS), `tags.rs` (and
+//! the fixed catalogues), `activities.rs` (and their EventBridge events),
+//! `reconcile.rs`; [`errors`] declares the errors, [`seams`] what other
+//! services provide.
 
 mod activities;
 mod configurations;
