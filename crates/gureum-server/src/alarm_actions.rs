@@ -4,8 +4,10 @@
 //! - `arn:aws:sns:…` topics: [`gureum_sns::SnsService::publish_from_service`]
 //!   as `cloudwatch.amazonaws.com` for the alarm, with AWS's subject
 //!   (`ALARM: "name" in US East (N. Virginia)`) and JSON message.
-//! - EC2 (`arn:aws:automate:…`) and Auto Scaling actions: recorded only,
-//!   until instances run and Auto Scaling exists.
+//! - Auto Scaling policies (`arn:aws:autoscaling:…:scalingPolicy:…`): the
+//!   actions bound with [`ActionRouter::bind_autoscaling`] (Auto Scaling is
+//!   built after CloudWatch).
+//! - EC2 (`arn:aws:automate:…`) actions: recorded only.
 //!
 //! Every action is also recorded (`GET /_gureum/cloudwatch/actions`).
 
@@ -23,6 +25,7 @@ pub struct ActionRouter {
     sns: Arc<SnsService>,
     recorder: RecordingActions,
     clock: Clock,
+    autoscaling: std::sync::OnceLock<Arc<dyn AlarmActions>>,
 }
 
 impl ActionRouter {
@@ -32,7 +35,13 @@ impl ActionRouter {
             sns,
             recorder: RecordingActions::new(store),
             clock,
+            autoscaling: Default::default(),
         }
+    }
+
+    /// Where `arn:aws:autoscaling:…` actions go from now on.
+    pub fn bind_autoscaling(&self, actions: Arc<dyn AlarmActions>) {
+        let _ = self.autoscaling.set(actions);
     }
 }
 
@@ -45,6 +54,12 @@ fn subject(notice: &AlarmNotice, region: &str) -> String {
 impl AlarmActions for ActionRouter {
     fn fire(&self, scope: Scope<'_>, action_arn: &str, notice: &AlarmNotice) -> Result<(), String> {
         self.recorder.fire(scope, action_arn, notice)?;
+        if action_arn.split(':').nth(2) == Some("autoscaling") {
+            return match self.autoscaling.get() {
+                Some(a) => a.fire(scope, action_arn, notice),
+                None => Ok(()),
+            };
+        }
         if action_arn.split(':').nth(2) != Some("sns") {
             return Ok(());
         }

@@ -79,7 +79,11 @@ impl Network for Ec2Network {
         self.ec2
             .instance_address(account, region, id, self.clock.now_millis())
             .map(|i| InstanceAddress {
-                private_ip: i.private_ip,
+                // The data plane runs in the host's namespace, and the
+                // fabric routes the host only to public addresses (a
+                // VPC's private range may overlap another's): an instance
+                // with a public address is reached there.
+                private_ip: i.public_ip.unwrap_or(i.private_ip),
                 vpc_id: i.vpc_id,
                 state: i.state,
             })

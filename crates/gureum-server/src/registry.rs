@@ -62,6 +62,8 @@ pub struct Registry {
     pub route53: Arc<gureum_route53::Route53Service>,
     /// ELBv2, whose listeners resume and health checks run on the ticker.
     pub elbv2: Arc<gureum_elbv2::Elbv2Service>,
+    /// Auto Scaling, whose groups reconcile on the ticker.
+    pub autoscaling: Arc<gureum_autoscaling::AutoscalingService>,
 }
 
 impl Registry {
@@ -133,13 +135,14 @@ impl Registry {
         );
         // CloudWatch: alarm actions publish to SNS (and are recorded),
         // alarm state changes go onto the default bus.
+        let alarm_actions = Arc::new(crate::alarm_actions::ActionRouter::new(
+            store,
+            clock.clone(),
+            sns.clone(),
+        ));
         let cloudwatch = Arc::new(gureum_cloudwatch::CloudWatchService::with_seams(
             store.clone(),
-            Arc::new(crate::alarm_actions::ActionRouter::new(
-                store,
-                clock.clone(),
-                sns.clone(),
-            )),
+            alarm_actions.clone(),
             service_events.clone(),
         ));
         let _ = metrics.0.set(cloudwatch.clone());
@@ -173,6 +176,21 @@ impl Registry {
         instances.set_resolver(crate::vpc_dns_wiring::resolver(route53.authority()));
         // ELBv2 places load balancers through EC2 and runs Lambda targets.
         let elbv2 = crate::elbv2_wiring::build(store, clock, &ec2, &lambda, cloudwatch.clone());
+        // Auto Scaling launches through EC2, registers with ELBv2, and
+        // runs its policies from CloudWatch's alarm actions.
+        let autoscaling = crate::autoscaling_wiring::build(
+            store,
+            clock,
+            &ec2,
+            &elbv2,
+            &cloudwatch,
+            service_events.clone(),
+            &sns,
+        );
+        alarm_actions.bind_autoscaling(Arc::new(crate::autoscaling_wiring::PolicyActions {
+            autoscaling: autoscaling.clone(),
+            clock: clock.clone(),
+        }));
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let streams = Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone()));
         lambda.set_streams(Arc::new(crate::lambdax_wiring::DynamoDbStreams {
@@ -205,6 +223,7 @@ impl Registry {
             Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
         ));
         let list: Vec<Arc<dyn Service>> = vec![
+            autoscaling.clone(),
             elasticache.clone(),
             apigatewayv2.clone(),
             Arc::new(gureum_apigatewayv2::management::ManagementService::new(
@@ -263,6 +282,7 @@ impl Registry {
             instances,
             route53,
             elbv2,
+            autoscaling,
         }
     }
 

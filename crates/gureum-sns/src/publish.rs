@@ -405,7 +405,7 @@ impl SnsService {
 
 /// The services that publish with `AWS:SourceOwner` set to the account
 /// they act for.
-const SOURCE_OWNER_SERVICES: &[&str] = &["cloudwatch.amazonaws.com"];
+const SOURCE_OWNER_SERVICES: &[&str] = &["cloudwatch.amazonaws.com", "autoscaling.amazonaws.com"];
 
 /// Whether the topic policy lets `sender` publish to `topic_arn`.
 fn service_allowed(policy: Option<&str>, sender: &ServiceSender<'_>, topic_arn: &str) -> bool {

@@ -15,6 +15,8 @@ use gureum_core::{AwsError, RequestContext};
 pub struct InstanceAddress {
     /// Its primary private IPv4 address.
     pub private_ip: String,
+    /// Its public IPv4 address, when it has one.
+    pub public_ip: Option<String>,
     /// Its VPC.
     pub vpc_id: String,
     /// Its state now (`pending`, `running`, `stopped`, …).
@@ -124,6 +126,7 @@ impl Ec2Service {
         i.settle(now_ms);
         Some(InstanceAddress {
             private_ip: i.private_ip,
+            public_ip: i.public_ip,
             vpc_id: i.vpc_id,
             state: i.state,
         })
