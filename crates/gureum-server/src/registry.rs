@@ -62,6 +62,8 @@ pub struct Registry {
     pub route53: Arc<gureum_route53::Route53Service>,
     /// ELBv2, whose listeners resume and health checks run on the ticker.
     pub elbv2: Arc<gureum_elbv2::Elbv2Service>,
+    /// ACM: certificates, the local CA.
+    pub acm: Arc<gureum_acm::AcmService>,
 }
 
 impl Registry {
@@ -171,7 +173,10 @@ impl Registry {
         );
         let route53 = crate::route53_wiring::build(store, ec2.clone(), cloudwatch.clone());
         // ELBv2 places load balancers through EC2 and runs Lambda targets.
-        let elbv2 = crate::elbv2_wiring::build(store, clock, &ec2, &lambda, cloudwatch.clone());
+        let acm = crate::acm_wiring::build(store, clock, &route53);
+        let elbv2 =
+            crate::elbv2_wiring::build(store, clock, &ec2, &lambda, cloudwatch.clone(), &acm);
+        crate::acm_wiring::connect(&acm, &elbv2);
         let dynamodb = Arc::new(gureum_dynamodb::DynamoDbService::new(store.clone()));
         let streams = Arc::new(gureum_dynamodb::DynamoDbStreamsService::new(store.clone()));
         lambda.set_streams(Arc::new(crate::lambdax_wiring::DynamoDbStreams {
@@ -204,6 +209,7 @@ impl Registry {
             Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
         ));
         let list: Vec<Arc<dyn Service>> = vec![
+            acm.clone(),
             elasticache.clone(),
             apigatewayv2.clone(),
             Arc::new(gureum_apigatewayv2::management::ManagementService::new(
@@ -262,6 +268,7 @@ impl Registry {
             instances,
             route53,
             elbv2,
+            acm,
         }
     }
 

@@ -276,6 +276,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.route53.run_health_checks(&state.clock);
             // Load balancers turn active, resume listening, emit metrics.
             state.registry.elbv2.tick();
+            // ACM validates pending certificates against Route 53, renews.
+            state.registry.acm.tick();
         })
         .await;
     }

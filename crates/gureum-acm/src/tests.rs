@@ -1,0 +1,1 @@
+//! ACM's rules, through `Service::call`.
