@@ -150,6 +150,9 @@ pub(crate) fn detail(svc: &AcmService, c: &Certificate) -> Value {
         d.insert("FailureReason".into(), json!("OTHER"));
     }
     d.insert("Type".into(), json!(c.kind));
+    if let Some(m) = &c.managed_by {
+        d.insert("ManagedBy".into(), json!(m));
+    }
     if let Some((status, at)) = &c.renewal {
         d.insert(
             "RenewalSummary".into(),
@@ -256,25 +259,51 @@ pub(crate) fn list(svc: &AcmService, ctx: &RequestContext, input: &Value) -> OpR
         }
         .into(),
     })?;
+    let keep = |c: &Certificate| {
+        (statuses.is_empty() || statuses.contains(&c.status.as_str()))
+            && key_types.iter().any(|k| k == &c.key_algorithm)
+            && (ekus.is_empty()
+                || ekus
+                    .iter()
+                    .any(|e| c.extended_key_usages.iter().any(|x| x == e)))
+    };
     let scope = Scope::regional(ctx);
-    let page = paging::page(&svc.certificates, &scope.prefix(), &request, |_, c| {
-        if !statuses.is_empty() && !statuses.contains(&c.status.as_str()) {
-            return None;
-        }
-        if !key_types.iter().any(|k| k == &c.key_algorithm) {
-            return None;
-        }
-        if !ekus.is_empty()
-            && !ekus
-                .iter()
-                .any(|e| c.extended_key_usages.iter().any(|x| x == e))
-        {
-            return None;
-        }
-        Some(summary(svc, &c))
-    })?;
-    let mut out = json!({"CertificateSummaryList": page.items});
-    if let Some(t) = page.next_token {
+    let (items, next_token) = if input["SortBy"].as_str() == Some("CREATED_AT") {
+        // Sorted by creation: the region's certificates in memory, then
+        // one page of them (tokens carry the sort key).
+        let descending = input["SortOrder"].as_str() == Some("DESCENDING");
+        let mut all: Vec<Certificate> = svc
+            .certificates
+            .scan_prefix(&scope.prefix())?
+            .into_iter()
+            .map(|(_, c)| c)
+            .filter(|c| keep(c))
+            .collect();
+        let sort_key = |c: &Certificate| {
+            let t = if descending {
+                i64::MAX - c.created_ms
+            } else {
+                c.created_ms
+            };
+            format!("{t:020}/{}", c.arn)
+        };
+        all.sort_by_key(sort_key);
+        let page = paging::page_sorted(&all, sort_key, &request);
+        (
+            page.items
+                .into_iter()
+                .map(|c| summary(svc, c))
+                .collect::<Vec<_>>(),
+            page.next_token,
+        )
+    } else {
+        let page = paging::page(&svc.certificates, &scope.prefix(), &request, |_, c| {
+            keep(&c).then(|| summary(svc, &c))
+        })?;
+        (page.items, page.next_token)
+    };
+    let mut out = json!({"CertificateSummaryList": items});
+    if let Some(t) = next_token {
         out["NextToken"] = json!(t);
     }
     Ok(out)
@@ -294,6 +323,9 @@ fn summary(svc: &AcmService, c: &Certificate) -> Value {
     );
     s.insert("Status".into(), json!(c.status));
     s.insert("Type".into(), json!(c.kind));
+    if let Some(m) = &c.managed_by {
+        s.insert("ManagedBy".into(), json!(m));
+    }
     s.insert(
         "KeyAlgorithm".into(),
         json!(key_algorithm_shown(&c.key_algorithm)),

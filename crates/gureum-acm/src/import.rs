@@ -241,6 +241,7 @@ pub(crate) fn import_certificate(
         renewal: None,
         key_usages: Vec::new(),
         extended_key_usages: Vec::new(),
+        managed_by: None,
     };
     svc.certificates.put(&key_name, &cert)?;
     Ok(json!({"CertificateArn": arn}))

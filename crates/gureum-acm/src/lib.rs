@@ -66,6 +66,8 @@ pub struct AcmService {
     clock: Clock,
     records: Arc<dyn ValidationRecords>,
     users: OnceLock<Arc<dyn CertificateUsers>>,
+    /// The minute of Gureum's clock renewals were last looked for in.
+    renewal_minute: std::sync::atomic::AtomicI64,
 }
 
 impl AcmService {
@@ -86,6 +88,7 @@ impl AcmService {
             clock,
             records,
             users: OnceLock::new(),
+            renewal_minute: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
 

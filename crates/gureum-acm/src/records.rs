@@ -73,6 +73,9 @@ pub struct Certificate {
     pub key_usages: Vec<String>,
     /// `ExtendedKeyUsages` names.
     pub extended_key_usages: Vec<String>,
+    /// `ManagedBy` (`CLOUDFRONT`), as requested.
+    #[serde(default)]
+    pub managed_by: Option<String>,
 }
 
 /// An idempotency token's certificate, for an hour.

@@ -224,6 +224,7 @@ pub(crate) fn request_certificate(
         renewal: None,
         key_usages: Vec::new(),
         extended_key_usages: Vec::new(),
+        managed_by: input["ManagedBy"].as_str().map(str::to_string),
     };
     let key = scope.key(&id);
     svc.store.write(|txn| -> Result<(), AwsError> {

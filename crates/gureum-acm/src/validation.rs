@@ -93,12 +93,11 @@ pub(crate) fn run(svc: &AcmService) -> Result<(), AwsError> {
             })?;
         }
     }
-    if now.div_euclid(60_000)
-        != svc
-            .clock
-            .now_millis()
-            .saturating_sub(1000)
-            .div_euclid(60_000)
+    let minute = now.div_euclid(60_000);
+    if svc
+        .renewal_minute
+        .swap(minute, std::sync::atomic::Ordering::Relaxed)
+        != minute
     {
         renew_due(svc, now)?;
     }
