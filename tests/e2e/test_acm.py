@@ -269,3 +269,27 @@ def test_a_dns_validated_certificate_serves_https_that_curl_verifies_and_survive
         assert code == "ResourceNotFoundException"
     finally:
         backend.stop()
+
+
+def test_an_exportable_certificate_exports_its_key_encrypted_with_the_passphrase(acm):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    arn = acm.request_certificate(DomainName="export.example.test", ValidationMethod="EMAIL",
+                                  KeyAlgorithm="EC_prime256v1", Options={"Export": "ENABLED"})["CertificateArn"]
+    kept = acm.request_certificate(DomainName="kept.example.test", ValidationMethod="EMAIL")["CertificateArn"]
+    wait_for(lambda: status(acm, arn) == "ISSUED" and status(acm, kept) == "ISSUED", timeout=30)
+    out = acm.export_certificate(CertificateArn=arn, Passphrase=b"correct horse")
+    assert "ENCRYPTED PRIVATE KEY" in out["PrivateKey"]
+    with pytest.raises((ValueError, TypeError)):
+        serialization.load_pem_private_key(out["PrivateKey"].encode(), password=b"wrong")
+    key = serialization.load_pem_private_key(out["PrivateKey"].encode(), password=b"correct horse")
+    cert = x509.load_pem_x509_certificate(out["Certificate"].encode())
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    assert key.public_key().public_bytes(serialization.Encoding.DER, spki) == \
+        cert.public_key().public_bytes(serialization.Encoding.DER, spki)
+    summaries = acm.list_certificates(Includes={"keyTypes": ["EC_prime256v1"]})["CertificateSummaryList"]
+    assert next(s for s in summaries if s["CertificateArn"] == arn)["Exported"] is True
+    code, msg = refused(acm.export_certificate, CertificateArn=kept, Passphrase=b"correct horse")
+    assert (code, msg) == ("ValidationException",
+                           f"Certificate {kept} is not exportable. Request it with the Export option enabled.")

@@ -334,6 +334,7 @@ fn summary(svc: &AcmService, c: &Certificate) -> Value {
     s.insert("ExtendedKeyUsages".into(), json!(c.extended_key_usages));
     s.insert("ExportOption".into(), json!(c.export));
     s.insert("InUse".into(), json!(!svc.users_of(&c.arn).is_empty()));
+    s.insert("Exported".into(), json!(c.exported));
     s.insert(
         "RenewalEligibility".into(),
         json!(if c.kind == "AMAZON_ISSUED" && c.status == "ISSUED" {

@@ -242,6 +242,7 @@ pub(crate) fn import_certificate(
         key_usages: Vec::new(),
         extended_key_usages: Vec::new(),
         managed_by: None,
+        exported: false,
     };
     svc.certificates.put(&key_name, &cert)?;
     Ok(json!({"CertificateArn": arn}))

@@ -17,13 +17,14 @@
 //!
 //! Layout: [`errors`]; [`records`]; [`ca`]; `request.rs`
 //! (`RequestCertificate`), `validation.rs` (the ticker), `certificates.rs`
-//! (describe, list, get, delete, renew, export), `import.rs`, `tags.rs`,
+//! (describe, list, get, delete, renew), `export.rs`, `import.rs`, `tags.rs`,
 //! `account.rs`; `source.rs` (the kit seam for TLS users).
 
 mod account;
 pub mod ca;
 mod certificates;
 pub mod errors;
+mod export;
 mod import;
 pub mod records;
 mod request;
@@ -142,6 +143,9 @@ impl AcmService {
     fn renew_certificate(&self, ctx: &RequestContext, input: Value) -> OpResult {
         certificates::renew(self, ctx, &input)
     }
+    fn export_certificate(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        export::export_certificate(self, ctx, &input)
+    }
     fn import_certificate(&self, ctx: &RequestContext, input: Value) -> OpResult {
         import::import_certificate(self, ctx, &input)
     }
@@ -171,6 +175,7 @@ gureum_core::service_operations! {
     "DeleteCertificate" => delete_certificate,
     "RenewCertificate" => renew_certificate,
     "ImportCertificate" => import_certificate,
+    "ExportCertificate" => export_certificate,
     "AddTagsToCertificate" => add_tags_to_certificate,
     "RemoveTagsFromCertificate" => remove_tags_from_certificate,
     "ListTagsForCertificate" => list_tags_for_certificate,

@@ -76,6 +76,9 @@ pub struct Certificate {
     /// `ManagedBy` (`CLOUDFRONT`), as requested.
     #[serde(default)]
     pub managed_by: Option<String>,
+    /// Whether `ExportCertificate` has handed out its key.
+    #[serde(default)]
+    pub exported: bool,
 }
 
 /// An idempotency token's certificate, for an hour.

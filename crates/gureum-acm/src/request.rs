@@ -225,6 +225,7 @@ pub(crate) fn request_certificate(
         key_usages: Vec::new(),
         extended_key_usages: Vec::new(),
         managed_by: input["ManagedBy"].as_str().map(str::to_string),
+        exported: false,
     };
     let key = scope.key(&id);
     svc.store.write(|txn| -> Result<(), AwsError> {
