@@ -7,6 +7,8 @@ import datetime
 import json
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -16,7 +18,7 @@ import botocore.exceptions
 import pytest
 
 from helpers import advance
-from test_elbv2 import Backend, address_of, wait_for
+from test_elbv2 import Backend, Echo, address_of, wait_for
 
 ACCOUNT = "000000000000"
 
@@ -293,3 +295,43 @@ def test_an_exportable_certificate_exports_its_key_encrypted_with_the_passphrase
     code, msg = refused(acm.export_certificate, CertificateArn=kept, Passphrase=b"correct horse")
     assert (code, msg) == ("ValidationException",
                            f"Certificate {kept} is not exportable. Request it with the Export option enabled.")
+
+
+def test_an_nlb_tls_listener_terminates_tls_and_forwards_plain_tcp(gureum, acm):
+    elb = gureum.client("elbv2")
+    ec2 = gureum.client("ec2")
+    arn = acm.request_certificate(DomainName="tcp.example.test", ValidationMethod="EMAIL",
+                                  KeyAlgorithm="EC_prime256v1")["CertificateArn"]
+    wait_for(lambda: status(acm, arn) == "ISSUED", timeout=20)
+    echo = Echo()
+    try:
+        vpc = ec2.create_vpc(CidrBlock="10.41.0.0/16")["Vpc"]["VpcId"]
+        a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.41.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+        tg = elb.create_target_group(Name="tls-tg", Protocol="TCP", Port=echo.server_address[1], VpcId=vpc,
+                                     TargetType="ip", HealthCheckIntervalSeconds=10,
+                                     HealthCheckTimeoutSeconds=5)["TargetGroups"][0]["TargetGroupArn"]
+        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1"}])
+        lb = elb.create_load_balancer(Name="nettls", Type="network", Subnets=[a])["LoadBalancers"][0]
+        code, msg = refused(elb.create_listener, LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TLS", Port=6443,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        assert (code, msg) == ("CertificateNotFound", "A certificate must be specified for HTTPS listeners")
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TLS", Port=6443,
+                            SslPolicy="ELBSecurityPolicy-TLS13-1-3-2021-06", Certificates=[{"CertificateArn": arn}],
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        advance(gureum, 61)
+        host, port = address_of(gureum, lb["DNSName"], 6443).rsplit(":", 1)
+        ctx = ssl.create_default_context(cadata=root_pem(gureum))
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            with ctx.wrap_socket(raw, server_hostname="tcp.example.test") as s:
+                # The TLS13-1-3 policy offers TLS 1.3 only.
+                assert s.version() == "TLSv1.3"
+                s.sendall(b"hello")
+                assert s.recv(1024) == b"echo:hello"
+        old = ssl.create_default_context(cadata=root_pem(gureum))
+        old.maximum_version = ssl.TLSVersion.TLSv1_2
+        with socket.create_connection((host, int(port)), timeout=5) as raw:
+            with pytest.raises(ssl.SSLError):
+                old.wrap_socket(raw, server_hostname="tcp.example.test")
+    finally:
+        echo.shutdown()
+        echo.server_close()
