@@ -243,7 +243,13 @@ fn apply_settings(
             .iter()
             .map(|c| json!({"CertificateArn": c["CertificateArn"], "IsDefault": true}))
             .collect();
-        l.certificates.extend(extras);
+        // A certificate that becomes the default is no longer an extra.
+        let defaults: Vec<Value> = certs.iter().map(|c| c["CertificateArn"].clone()).collect();
+        l.certificates.extend(
+            extras
+                .into_iter()
+                .filter(|c| !defaults.contains(&c["CertificateArn"])),
+        );
     }
     let secure = matches!(l.protocol.as_str(), "HTTPS" | "TLS");
     if secure {
