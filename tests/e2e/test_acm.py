@@ -81,6 +81,11 @@ def test_the_local_ca_root_is_exported_by_the_cli_and_the_admin_url(gureum, work
     assert "Gureum Local Root CA" in text and "CA:TRUE" in text
     with urllib.request.urlopen(gureum.endpoint + "/_gureum/health") as r:
         assert json.load(r)["endpoints"]["acm_root_ca"] == gureum.endpoint + "/_gureum/ca.pem"
+    # The CA is Gureum's own: resets of ACM or of everything keep it.
+    for query in ("?service=acm", ""):
+        req = urllib.request.Request(gureum.endpoint + "/_gureum/reset" + query, method="POST", data=b"")
+        urllib.request.urlopen(req).read()
+        assert root_pem(gureum) == pem
 
 
 def test_request_errors_are_acms(acm):

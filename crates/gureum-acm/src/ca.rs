@@ -1,6 +1,6 @@
 //! Gureum's local certificate authority: a root (ECDSA P-256, ten years)
 //! and an intermediate it signs, made once per data dir and kept in the
-//! store (`acm.ca`, key `ca`), so every certificate ACM issues chains to
+//! store (`gureum.ca`, key `ca`), so every certificate ACM issues chains to
 //! the same root across restarts, and a user trusts it once
 //! (`gureum ca --out root.pem`).
 //!

@@ -13,7 +13,9 @@
 //!   on validation (what the ticker reads);
 //! - `acm.tokens`: `account/region/token` → [`records::TokenUse`];
 //! - `acm.config`: `account` → days before expiry for expiry events;
-//! - `acm.ca`: `ca` → the local CA ([`ca::StoredCa`]).
+//! - `gureum.ca`: `ca` → the local CA ([`ca::StoredCa`]); a `gureum.*`
+//!   table, Gureum's own, so it survives resets (a root users trusted
+//!   stays trusted) and travels in exports.
 //!
 //! Layout: [`errors`]; [`records`]; [`ca`]; `request.rs`
 //! (`RequestCertificate`), `validation.rs` (the ticker), `certificates.rs`
@@ -84,7 +86,7 @@ impl AcmService {
             pending: store.table("acm.pending"),
             tokens: store.table("acm.tokens"),
             config: store.table("acm.config"),
-            ca_table: store.table("acm.ca"),
+            ca_table: store.table("gureum.ca"),
             store,
             clock,
             records,
