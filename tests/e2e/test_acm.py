@@ -252,7 +252,8 @@ def test_a_dns_validated_certificate_serves_https_that_curl_verifies_and_survive
         wait_for(other_served, timeout=10)
 
         # In use: shown, and deletion refused.
-        assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["InUseBy"] == [lb["LoadBalancerArn"]]
+        used = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+        assert used["InUseBy"] == [lb["LoadBalancerArn"]] and used["RenewalEligibility"] == "ELIGIBLE"
         code, msg = refused(acm.delete_certificate, CertificateArn=arn)
         assert (code, msg) == ("ResourceInUseException", f"Certificate {arn} in account {ACCOUNT} is in use.")
 

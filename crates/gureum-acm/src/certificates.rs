@@ -97,8 +97,19 @@ fn validation_value(c: &Certificate, v: &crate::records::DomainValidation) -> Va
     Value::Object(out)
 }
 
+/// `ELIGIBLE` when ACM renews it itself: issued by ACM and in use by an
+/// integrated service.
+fn renewal_eligibility(c: &Certificate, in_use: bool) -> &'static str {
+    if c.kind == "AMAZON_ISSUED" && c.status == "ISSUED" && in_use {
+        "ELIGIBLE"
+    } else {
+        "INELIGIBLE"
+    }
+}
+
 /// The `CertificateDetail` of `c`.
 pub(crate) fn detail(svc: &AcmService, c: &Certificate) -> Value {
+    let users = svc.users_of(&c.arn);
     let mut d = Map::new();
     d.insert("CertificateArn".into(), json!(c.arn));
     d.insert("DomainName".into(), json!(c.domain));
@@ -145,7 +156,11 @@ pub(crate) fn detail(svc: &AcmService, c: &Certificate) -> Value {
     if let Some(s) = &c.signature_algorithm {
         d.insert("SignatureAlgorithm".into(), json!(s));
     }
-    d.insert("InUseBy".into(), json!(svc.users_of(&c.arn)));
+    d.insert(
+        "RenewalEligibility".into(),
+        json!(renewal_eligibility(c, !users.is_empty())),
+    );
+    d.insert("InUseBy".into(), json!(users));
     if c.status == "VALIDATION_TIMED_OUT" {
         d.insert("FailureReason".into(), json!("OTHER"));
     }
@@ -178,17 +193,6 @@ pub(crate) fn detail(svc: &AcmService, c: &Certificate) -> Value {
             .iter()
             .map(|k| json!({"Name": k, "OID": eku_oid(k)}))
             .collect::<Vec<_>>()),
-    );
-    d.insert(
-        "RenewalEligibility".into(),
-        json!(if c.kind == "AMAZON_ISSUED"
-            && c.status == "ISSUED"
-            && !svc.users_of(&c.arn).is_empty()
-        {
-            "ELIGIBLE"
-        } else {
-            "INELIGIBLE"
-        }),
     );
     d.insert(
         "Options".into(),
@@ -333,15 +337,12 @@ fn summary(svc: &AcmService, c: &Certificate) -> Value {
     s.insert("KeyUsages".into(), json!(c.key_usages));
     s.insert("ExtendedKeyUsages".into(), json!(c.extended_key_usages));
     s.insert("ExportOption".into(), json!(c.export));
-    s.insert("InUse".into(), json!(!svc.users_of(&c.arn).is_empty()));
+    let in_use = !svc.users_of(&c.arn).is_empty();
+    s.insert("InUse".into(), json!(in_use));
     s.insert("Exported".into(), json!(c.exported));
     s.insert(
         "RenewalEligibility".into(),
-        json!(if c.kind == "AMAZON_ISSUED" && c.status == "ISSUED" {
-            "ELIGIBLE"
-        } else {
-            "INELIGIBLE"
-        }),
+        json!(renewal_eligibility(c, in_use)),
     );
     if let Some(t) = c.not_before_ms {
         s.insert("NotBefore".into(), json!(secs(t)));
