@@ -341,3 +341,25 @@ def test_an_nlb_tls_listener_terminates_tls_and_forwards_plain_tcp(gureum, acm):
     finally:
         echo.shutdown()
         echo.server_close()
+
+
+def test_options_resend_and_revoke_follow_the_certificates_state(acm):
+    arn = acm.request_certificate(DomainName="opts.example.test", ValidationMethod="EMAIL")["CertificateArn"]
+    acm.resend_validation_email(CertificateArn=arn, Domain="opts.example.test", ValidationDomain="opts.example.test")
+    code, msg = refused(acm.resend_validation_email, CertificateArn=arn, Domain="nope.example.test",
+                        ValidationDomain="nope.example.test")
+    assert (code, msg) == ("InvalidDomainValidationOptionsException",
+                           "DomainValidationOption nope.example.test is not a domain name on the certificate.")
+    wait_for(lambda: status(acm, arn) == "ISSUED", timeout=20)
+    code, msg = refused(acm.resend_validation_email, CertificateArn=arn, Domain="opts.example.test",
+                        ValidationDomain="opts.example.test")
+    assert (code, msg) == ("InvalidStateException",
+                           f"Certificate {arn} is not pending email validation (status ISSUED).")
+    acm.update_certificate_options(CertificateArn=arn, Options={"CertificateTransparencyLoggingPreference": "DISABLED"})
+    d = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+    assert d["Options"]["CertificateTransparencyLoggingPreference"] == "DISABLED"
+    assert acm.revoke_certificate(CertificateArn=arn, RevocationReason="KEY_COMPROMISE")["CertificateArn"] == arn
+    d = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+    assert (d["Status"], d["RevocationReason"]) == ("REVOKED", "KEY_COMPROMISE") and "RevokedAt" in d
+    # Still there to get, no longer to serve.
+    assert acm.get_certificate(CertificateArn=arn)["Certificate"].startswith("-----BEGIN CERTIFICATE-----")

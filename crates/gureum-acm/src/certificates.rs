@@ -143,6 +143,10 @@ pub(crate) fn detail(svc: &AcmService, c: &Certificate) -> Value {
         d.insert("ImportedAt".into(), json!(secs(t)));
     }
     d.insert("Status".into(), json!(c.status));
+    if let Some((reason, at)) = &c.revoked {
+        d.insert("RevokedAt".into(), json!(secs(*at)));
+        d.insert("RevocationReason".into(), json!(reason));
+    }
     if let Some(t) = c.not_before_ms {
         d.insert("NotBefore".into(), json!(secs(t)));
     }
@@ -359,17 +363,18 @@ fn summary(svc: &AcmService, c: &Certificate) -> Value {
     if let Some(t) = c.imported_ms {
         s.insert("ImportedAt".into(), json!(secs(t)));
     }
+    if let Some((_, at)) = &c.revoked {
+        s.insert("RevokedAt".into(), json!(secs(*at)));
+    }
     Value::Object(s)
 }
 
 /// `GetCertificate`: the leaf and the chain above it.
 pub(crate) fn get(svc: &AcmService, ctx: &RequestContext, input: &Value) -> OpResult {
     let (_, c) = load(svc, ctx, input)?;
-    let Some(cert) = c
-        .cert_pem
-        .as_ref()
-        .filter(|_| c.status == "ISSUED" || c.kind == "IMPORTED")
-    else {
+    // Once issued (or imported) there is a certificate to get, whatever
+    // happened to it since (renewed, revoked, expired).
+    let Some(cert) = c.cert_pem.as_ref() else {
         return Err(AcmError::NotYetIssued { arn: c.arn }.into());
     };
     let mut out = json!({"Certificate": cert});

@@ -243,6 +243,7 @@ pub(crate) fn import_certificate(
         extended_key_usages: Vec::new(),
         managed_by: None,
         exported: false,
+        revoked: None,
     };
     svc.certificates.put(&key_name, &cert)?;
     Ok(json!({"CertificateArn": arn}))

@@ -19,8 +19,9 @@
 //!
 //! Layout: [`errors`]; [`records`]; [`ca`]; `request.rs`
 //! (`RequestCertificate`), `validation.rs` (the ticker), `certificates.rs`
-//! (describe, list, get, delete, renew), `export.rs`, `import.rs`, `tags.rs`,
-//! `account.rs`; `source.rs` (the kit seam for TLS users).
+//! (describe, list, get, delete, renew), `export.rs`, `import.rs`,
+//! `options.rs` (options, resend, revoke), `tags.rs`, `account.rs`;
+//! `source.rs` (the kit seam for TLS users).
 
 mod account;
 pub mod ca;
@@ -28,6 +29,7 @@ mod certificates;
 pub mod errors;
 mod export;
 mod import;
+mod options;
 pub mod records;
 mod request;
 mod source;
@@ -151,6 +153,15 @@ impl AcmService {
     fn import_certificate(&self, ctx: &RequestContext, input: Value) -> OpResult {
         import::import_certificate(self, ctx, &input)
     }
+    fn update_certificate_options(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        options::update_options(self, ctx, &input)
+    }
+    fn resend_validation_email(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        options::resend_validation_email(self, ctx, &input)
+    }
+    fn revoke_certificate(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        options::revoke(self, ctx, &input)
+    }
     fn add_tags_to_certificate(&self, ctx: &RequestContext, input: Value) -> OpResult {
         tags::add(self, ctx, &input)
     }
@@ -178,6 +189,9 @@ gureum_core::service_operations! {
     "RenewCertificate" => renew_certificate,
     "ImportCertificate" => import_certificate,
     "ExportCertificate" => export_certificate,
+    "UpdateCertificateOptions" => update_certificate_options,
+    "ResendValidationEmail" => resend_validation_email,
+    "RevokeCertificate" => revoke_certificate,
     "AddTagsToCertificate" => add_tags_to_certificate,
     "RemoveTagsFromCertificate" => remove_tags_from_certificate,
     "ListTagsForCertificate" => list_tags_for_certificate,

@@ -79,6 +79,9 @@ pub struct Certificate {
     /// Whether `ExportCertificate` has handed out its key.
     #[serde(default)]
     pub exported: bool,
+    /// `RevocationReason` and `RevokedAt`, once revoked.
+    #[serde(default)]
+    pub revoked: Option<(String, i64)>,
 }
 
 /// An idempotency token's certificate, for an hour.

@@ -226,6 +226,7 @@ pub(crate) fn request_certificate(
         extended_key_usages: Vec::new(),
         managed_by: input["ManagedBy"].as_str().map(str::to_string),
         exported: false,
+        revoked: None,
     };
     let key = scope.key(&id);
     svc.store.write(|txn| -> Result<(), AwsError> {

@@ -253,3 +253,25 @@ fn names_that_are_not_domains_are_refused() {
         assert_eq!(e.code, "InvalidParameterException", "{bad}");
     }
 }
+
+#[test]
+fn a_revoked_certificate_is_no_longer_served() {
+    let (svc, _, clock, _) = setup();
+    let c = ctx(&clock);
+    let arn = request(
+        &svc,
+        &c,
+        json!({"DomainName": "gone.example.test", "ValidationMethod": "EMAIL", "KeyAlgorithm": "EC_prime256v1"}),
+    );
+    svc.tick();
+    assert!(matches!(svc.certificate(&arn), Lookup::Ready(_)));
+    call(
+        &svc,
+        &c,
+        "RevokeCertificate",
+        json!({"CertificateArn": arn, "RevocationReason": "SUPERSEDED"}),
+    )
+    .expect("revoked");
+    assert_eq!(svc.certificate(&arn), Lookup::NotReady);
+    assert_eq!(describe(&svc, &c, &arn)["Status"], "REVOKED");
+}
