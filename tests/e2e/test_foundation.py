@@ -152,8 +152,8 @@ def test_health_endpoints(gureum):
             body = json.load(r)
         assert body["services"]["sts"] == "running"
         assert body["services"]["s3"] == "running"
-        assert body["services"]["acm"] == "not_implemented"
-        assert body["operations"]["acm"] == {"implemented": 0, "total": 17}
+        assert body["services"]["glacier"] == "not_implemented"
+        assert body["operations"]["glacier"] == {"implemented": 0, "total": 33}
         assert body["operations"]["sts"]["implemented"] > 0
         # Which mode EC2 instances run in depends on the machine (root, namespaces).
         instances = body["endpoints"].pop("ec2_instances")
@@ -170,6 +170,7 @@ def test_health_endpoints(gureum):
             "execute_api_v2": f"http://API_ID.execute-api.localhost:{gureum.port}",
             "execute_api": f"http://API_ID.execute-api.localhost:{gureum.port}/STAGE/PATH",
             "elbv2": [],  # load balancers' listeners, once there are some
+            "acm_root_ca": f"{gureum.endpoint}/_gureum/ca.pem",
         }
         assert body["edition"] == "gureum"
         assert isinstance(body["version"], str) and body["version"]

@@ -55,6 +55,12 @@ gureum_core::aws_errors! {
         /// An HTTPS/TLS listener without a certificate.
         CertificateNotFound = ("CertificateNotFound", 400,
             "A certificate must be specified for HTTPS listeners"),
+        /// A certificate ARN ACM does not have (or has not issued).
+        CertificateArnNotFound { arn: String } = ("CertificateNotFound", 400,
+            "Certificate '{arn}' not found"),
+        /// More certificates on a listener than AWS's quota (25 besides the default).
+        TooManyCertificates = ("TooManyCertificates", 400,
+            "You've reached the limit on the number of certificates per load balancer"),
         /// A protocol the load balancer type does not speak.
         UnsupportedProtocol { protocol: String } = ("UnsupportedProtocol", 400,
             "Protocol '{protocol}' is not supported"),

@@ -18,6 +18,7 @@
 //! ports, the HTTP proxy, TCP forwarding, health checks and metrics.
 
 pub mod errors;
+mod listener_certificates;
 mod listeners;
 mod load_balancers;
 pub mod plane;
@@ -47,6 +48,8 @@ pub struct Seams {
     pub metrics: Arc<dyn MetricSink>,
     /// Gureum's clock (states, draining, metric timestamps).
     pub clock: Clock,
+    /// ACM, for HTTPS and TLS listeners' certificates.
+    pub certificates: Arc<dyn gureum_kit::certificates::CertificateSource>,
 }
 
 impl Default for Seams {
@@ -56,6 +59,7 @@ impl Default for Seams {
             functions: Arc::new(seams::NoFunctions),
             metrics: Arc::new(NoMetrics),
             clock: Clock::system(),
+            certificates: Arc::new(gureum_kit::certificates::NoCertificates),
         }
     }
 }
@@ -224,6 +228,9 @@ op! {
     describe_listeners => listeners::describe,
     modify_listener => listeners::modify,
     delete_listener => listeners::delete,
+    add_listener_certificates => listener_certificates::add,
+    remove_listener_certificates => listener_certificates::remove,
+    describe_listener_certificates => listener_certificates::describe,
     create_rule => rules::create,
     describe_rules => rules::describe,
     modify_rule => rules::modify,
@@ -256,6 +263,9 @@ gureum_core::service_operations! {
     "DescribeListeners" => describe_listeners,
     "ModifyListener" => modify_listener,
     "DeleteListener" => delete_listener,
+    "AddListenerCertificates" => add_listener_certificates,
+    "RemoveListenerCertificates" => remove_listener_certificates,
+    "DescribeListenerCertificates" => describe_listener_certificates,
     "CreateRule" => create_rule,
     "DescribeRules" => describe_rules,
     "ModifyRule" => modify_rule,

@@ -206,6 +206,7 @@ pub fn to_value(l: &Listener) -> Value {
         v["Certificates"] = json!(l
             .certificates
             .iter()
+            .filter(|c| crate::listener_certificates::is_default(c))
             .map(|c| json!({"CertificateArn": c["CertificateArn"]}))
             .collect::<Vec<_>>());
     }
@@ -216,7 +217,12 @@ pub fn to_value(l: &Listener) -> Value {
 }
 
 /// Protocol, port, certificates and policy from `input` over `l`'s.
-fn apply_settings(lb: &LoadBalancer, l: &mut Listener, input: &Value) -> Result<(), AwsError> {
+fn apply_settings(
+    svc: &Elbv2Service,
+    lb: &LoadBalancer,
+    l: &mut Listener,
+    input: &Value,
+) -> Result<(), AwsError> {
     if let Some(p) = string(input, "Protocol") {
         l.protocol = p.to_string();
     }
@@ -225,12 +231,39 @@ fn apply_settings(lb: &LoadBalancer, l: &mut Listener, input: &Value) -> Result<
         l.port = p;
     }
     if let Some(certs) = input["Certificates"].as_array() {
-        l.certificates = certs.clone();
+        // The request sets the default certificate; those added by
+        // AddListenerCertificates stay.
+        let extras: Vec<Value> = l
+            .certificates
+            .iter()
+            .filter(|c| !crate::listener_certificates::is_default(c))
+            .cloned()
+            .collect();
+        l.certificates = certs
+            .iter()
+            .map(|c| json!({"CertificateArn": c["CertificateArn"], "IsDefault": true}))
+            .collect();
+        // A certificate that becomes the default is no longer an extra.
+        let defaults: Vec<Value> = certs.iter().map(|c| c["CertificateArn"].clone()).collect();
+        l.certificates.extend(
+            extras
+                .into_iter()
+                .filter(|c| !defaults.contains(&c["CertificateArn"])),
+        );
     }
     let secure = matches!(l.protocol.as_str(), "HTTPS" | "TLS");
     if secure {
         if l.certificates.is_empty() {
             return Err(Elbv2Error::CertificateNotFound.into());
+        }
+        if input["Certificates"].is_array() {
+            for c in l
+                .certificates
+                .iter()
+                .filter(|c| crate::listener_certificates::is_default(c))
+            {
+                crate::listener_certificates::check_certificate(svc, c)?;
+            }
         }
         if let Some(p) = string(input, "SslPolicy") {
             if !p.starts_with("ELBSecurityPolicy-") {
@@ -269,7 +302,7 @@ pub fn create(svc: &Elbv2Service, ctx: &RequestContext, input: &Value) -> OpResu
         default_rule_id: new_id(),
         bound_port: None,
     };
-    apply_settings(&lb, &mut l, input)?;
+    apply_settings(svc, &lb, &mut l, input)?;
     let siblings = svc.all_listeners(ctx)?;
     if let Some(existing) = siblings
         .iter()
@@ -316,7 +349,7 @@ pub fn describe(svc: &Elbv2Service, ctx: &RequestContext, input: &Value) -> OpRe
 pub fn modify(svc: &Elbv2Service, ctx: &RequestContext, input: &Value) -> OpResult {
     let mut l = svc.listener(ctx, string(input, "ListenerArn").unwrap_or_default())?;
     let lb = svc.load_balancer(ctx, &l.load_balancer_arn)?;
-    apply_settings(&lb, &mut l, input)?;
+    apply_settings(svc, &lb, &mut l, input)?;
     if svc
         .all_listeners(ctx)?
         .iter()

@@ -468,3 +468,168 @@ fn health_check_settings_are_checked() {
     assert_eq!(ok["TargetGroups"][0]["Matcher"]["HttpCode"], "200-299");
     assert_eq!(ok["TargetGroups"][0]["HealthCheckIntervalSeconds"], 30);
 }
+
+/// ACM with two issued certificates and one pending.
+struct FakeAcm;
+
+const CERT_A: &str = "arn:aws:acm:us-east-1:000000000000:certificate/aaaa";
+const CERT_B: &str = "arn:aws:acm:us-east-1:000000000000:certificate/bbbb";
+const PENDING: &str = "arn:aws:acm:us-east-1:000000000000:certificate/pending";
+
+impl gureum_kit::certificates::CertificateSource for FakeAcm {
+    fn certificate(&self, arn: &str) -> gureum_kit::certificates::Lookup {
+        use gureum_kit::certificates::{Lookup, ServerCertificate};
+        match arn {
+            CERT_A | CERT_B => Lookup::Ready(ServerCertificate {
+                chain_pem: String::new(),
+                key_pem: String::new(),
+                names: vec!["a.example.test".into()],
+            }),
+            PENDING => Lookup::NotReady,
+            _ => Lookup::Missing,
+        }
+    }
+}
+
+fn https_service() -> (Elbv2Service, RequestContext) {
+    let clock = Clock::system();
+    let svc = Elbv2Service::with_seams(
+        Store::in_memory().expect("store"),
+        Seams {
+            network: Arc::new(FakeEc2),
+            certificates: Arc::new(FakeAcm),
+            clock: clock.clone(),
+            ..Seams::default()
+        },
+    );
+    (
+        svc,
+        RequestContext::root("000000000000", "us-east-1", clock),
+    )
+}
+
+fn https_listener(svc: &Elbv2Service, ctx: &RequestContext, cert: &str) -> Result<Value, AwsError> {
+    let lb = alb(svc, ctx, "secure");
+    let tg = group(svc, ctx, "site");
+    call(
+        svc,
+        ctx,
+        "CreateListener",
+        json!({"LoadBalancerArn": lb, "Protocol": "HTTPS", "Port": 443,
+               "Certificates": [{"CertificateArn": cert}], "DefaultActions": forward(&tg)}),
+    )
+}
+
+#[test]
+fn an_https_listener_needs_an_issued_acm_certificate() {
+    let (svc, ctx) = https_service();
+    let e = https_listener(&svc, &ctx, PENDING).expect_err("pending");
+    assert_eq!(e.code, "CertificateNotFound");
+    assert_eq!(e.message, format!("Certificate '{PENDING}' not found"));
+    let (svc, ctx) = https_service();
+    let l = https_listener(&svc, &ctx, CERT_A).expect("issued");
+    assert_eq!(
+        l["Listeners"][0]["Certificates"],
+        json!([{"CertificateArn": CERT_A}])
+    );
+}
+
+#[test]
+fn added_certificates_are_listed_but_not_as_the_listeners_default_and_the_default_stays() {
+    let (svc, ctx) = https_service();
+    let l = https_listener(&svc, &ctx, CERT_A).expect("listener");
+    let arn = l["Listeners"][0]["ListenerArn"].as_str().expect("arn");
+    let e = call(
+        &svc,
+        &ctx,
+        "AddListenerCertificates",
+        json!({"ListenerArn": arn, "Certificates": [{"CertificateArn": "arn:aws:acm:us-east-1:000000000000:certificate/none"}]}),
+    )
+    .expect_err("missing");
+    assert_eq!(e.code, "CertificateNotFound");
+    call(
+        &svc,
+        &ctx,
+        "AddListenerCertificates",
+        json!({"ListenerArn": arn, "Certificates": [{"CertificateArn": CERT_B}]}),
+    )
+    .expect("added");
+    let listed = call(
+        &svc,
+        &ctx,
+        "DescribeListenerCertificates",
+        json!({"ListenerArn": arn}),
+    )
+    .expect("listed");
+    assert_eq!(
+        listed["Certificates"],
+        json!([{"CertificateArn": CERT_A, "IsDefault": true}, {"CertificateArn": CERT_B, "IsDefault": false}])
+    );
+    let described = call(
+        &svc,
+        &ctx,
+        "DescribeListeners",
+        json!({"ListenerArns": [arn]}),
+    )
+    .expect("described");
+    assert_eq!(
+        described["Listeners"][0]["Certificates"],
+        json!([{"CertificateArn": CERT_A}])
+    );
+    let e = call(
+        &svc,
+        &ctx,
+        "RemoveListenerCertificates",
+        json!({"ListenerArn": arn, "Certificates": [{"CertificateArn": CERT_A}]}),
+    )
+    .expect_err("default");
+    assert_eq!(e.code, "OperationNotPermitted");
+    call(
+        &svc,
+        &ctx,
+        "RemoveListenerCertificates",
+        json!({"ListenerArn": arn, "Certificates": [{"CertificateArn": CERT_B}]}),
+    )
+    .expect("removed");
+    // ModifyListener replaces the default; an added certificate that
+    // becomes the default is listed once.
+    call(
+        &svc,
+        &ctx,
+        "AddListenerCertificates",
+        json!({"ListenerArn": arn, "Certificates": [{"CertificateArn": CERT_B}]}),
+    )
+    .expect("added again");
+    call(
+        &svc,
+        &ctx,
+        "ModifyListener",
+        json!({"ListenerArn": arn, "Certificates": [{"CertificateArn": CERT_B}]}),
+    )
+    .expect("modified");
+    let listed = call(
+        &svc,
+        &ctx,
+        "DescribeListenerCertificates",
+        json!({"ListenerArn": arn}),
+    )
+    .expect("listed");
+    assert_eq!(
+        listed["Certificates"],
+        json!([{"CertificateArn": CERT_B, "IsDefault": true}])
+    );
+}
+
+#[test]
+fn acm_learns_which_load_balancers_use_a_certificate() {
+    use gureum_kit::certificates::CertificateUsers;
+    let (svc, ctx) = https_service();
+    let l = https_listener(&svc, &ctx, CERT_A).expect("listener");
+    let lb = l["Listeners"][0]["LoadBalancerArn"].as_str().expect("lb");
+    assert_eq!(svc.users(CERT_A), vec![lb.to_string()]);
+    assert!(svc.users(CERT_B).is_empty());
+    // Another region's certificate of the same id is not this listener's.
+    assert!(svc
+        .users("arn:aws:acm:eu-west-1:000000000000:certificate/aaaa")
+        .is_empty());
+}

@@ -28,6 +28,7 @@
 //! `crates/gureum-servicequotas` as the worked example.
 
 pub mod bootstrap;
+pub mod certificates;
 pub mod encryption;
 pub mod filter;
 pub mod metrics;

@@ -23,6 +23,7 @@ pub mod authority;
 pub mod changes;
 pub mod errors;
 pub mod health;
+mod lookup;
 pub mod names;
 mod probe;
 pub mod records;

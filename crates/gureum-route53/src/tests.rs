@@ -603,3 +603,33 @@ fn a_health_checks_last_status_outlives_a_restart() {
     let restarted = Route53Service::new(store);
     assert!(!restarted.monitor.healthy(&id));
 }
+
+#[test]
+fn other_services_read_a_simple_records_values_from_the_accounts_zones() {
+    let env = Env::new();
+    let zone = env.zone("example.test");
+    env.change(
+        &zone,
+        json!([create(
+            json!({"Name": "_abc.app.example.test", "Type": "CNAME", "TTL": 300,
+                              "ResourceRecords": [{"Value": "_def.acm-validations.aws."}]})
+        )]),
+    )
+    .expect("created");
+    // Any case, with or without the final dot.
+    for name in ["_abc.app.example.test.", "_ABC.App.Example.Test"] {
+        assert_eq!(
+            env.svc.record_values("000000000000", name, "CNAME"),
+            vec!["_def.acm-validations.aws.".to_string()]
+        );
+    }
+    assert!(env
+        .svc
+        .record_values("000000000000", "_abc.app.example.test.", "TXT")
+        .is_empty());
+    // Another account's zones are not read.
+    assert!(env
+        .svc
+        .record_values("111111111111", "_abc.app.example.test.", "CNAME")
+        .is_empty());
+}

@@ -80,6 +80,7 @@ pub fn blocks(method: &str, path: &str) -> bool {
         || path == "/_gureum/events/deliveries"
         || path == "/_gureum/sns/messages"
         || path == "/_gureum/cloudwatch/actions"
+        || path == "/_gureum/ca.pem"
 }
 
 /// Answers an admin path, or `None` when the path is not one.
@@ -107,6 +108,7 @@ pub fn handle(
         ("GET", "/_gureum/events/deliveries") => Some(event_deliveries(state)),
         ("GET", "/_gureum/sns/messages") => Some(sns_messages(state)),
         ("GET", "/_gureum/cloudwatch/actions") => Some(alarm_actions(state)),
+        ("GET", "/_gureum/ca.pem") => Some(crate::acm_wiring::ca_pem(&state.registry.acm)),
         _ if path.starts_with("/_gureum/") => Some(json_response(
             404,
             json!({"error": "no such Gureum endpoint"}),
@@ -160,6 +162,7 @@ fn health(state: &AppState) -> AdminResponse {
         "execute_api": on_port("http://API_ID.execute-api.localhost:{port}/STAGE/PATH"),
         "ec2_instances": state.registry.instances.status(),
         "dns": state.registry.route53.authority().served_at().map(|a| a.to_string()),
+        "acm_root_ca": state.endpoint.get().map(|a| format!("http://{a}/_gureum/ca.pem")),
         "rds": crate::rds_wiring::health_endpoints(&state.registry.rds),
         "elasticache": state.registry.elasticache.endpoints(),
         "elbv2": state.registry.elbv2.endpoints().iter().map(|e| json!({

@@ -2,7 +2,8 @@
 //! EC2 places load balancers (subnets, security groups, their
 //! `ELB app/NAME/ID` interfaces) and resolves instance targets; Lambda
 //! runs `lambda` targets, invoked as `elasticloadbalancing.amazonaws.com`
-//! for the target group, so the function policy must allow it, as on AWS.
+//! for the target group, so the function policy must allow it, as on AWS;
+//! HTTPS and TLS listeners read their certificates from ACM.
 
 use gureum_core::{AwsError, Clock, RequestContext};
 use gureum_ec2::Ec2Service;
@@ -18,6 +19,7 @@ pub fn build(
     ec2: &Arc<Ec2Service>,
     lambda: &Arc<LambdaService>,
     metrics: Arc<dyn gureum_kit::metrics::MetricSink>,
+    certificates: &Arc<gureum_acm::AcmService>,
 ) -> Arc<gureum_elbv2::Elbv2Service> {
     Arc::new(gureum_elbv2::Elbv2Service::with_seams(
         store.clone(),
@@ -29,6 +31,7 @@ pub fn build(
             functions: Arc::new(LambdaTargets(lambda.clone())),
             metrics,
             clock: clock.clone(),
+            certificates: certificates.clone(),
         },
     ))
 }

@@ -16,6 +16,7 @@
 //! `/moto-api/reset`) are Gureum's own endpoints ([`admin`]).
 
 pub mod accounts;
+mod acm_wiring;
 pub mod admin;
 pub mod admin_state;
 pub mod alarm_actions;

@@ -64,6 +64,8 @@ pub struct Registry {
     pub elbv2: Arc<gureum_elbv2::Elbv2Service>,
     /// Auto Scaling, whose groups reconcile on the ticker.
     pub autoscaling: Arc<gureum_autoscaling::AutoscalingService>,
+    /// ACM: certificates, the local CA.
+    pub acm: Arc<gureum_acm::AcmService>,
 }
 
 impl Registry {
@@ -175,7 +177,10 @@ impl Registry {
         let route53 = crate::route53_wiring::build(store, ec2.clone(), cloudwatch.clone());
         instances.set_resolver(crate::vpc_dns_wiring::resolver(route53.authority()));
         // ELBv2 places load balancers through EC2 and runs Lambda targets.
-        let elbv2 = crate::elbv2_wiring::build(store, clock, &ec2, &lambda, cloudwatch.clone());
+        let acm = crate::acm_wiring::build(store, clock, &route53);
+        let elbv2 =
+            crate::elbv2_wiring::build(store, clock, &ec2, &lambda, cloudwatch.clone(), &acm);
+        crate::acm_wiring::connect(&acm, &elbv2);
         // Auto Scaling launches through EC2, registers with ELBv2, and
         // runs its policies from CloudWatch's alarm actions.
         let autoscaling = crate::autoscaling_wiring::build(
@@ -224,6 +229,7 @@ impl Registry {
         ));
         let list: Vec<Arc<dyn Service>> = vec![
             autoscaling.clone(),
+            acm.clone(),
             elasticache.clone(),
             apigatewayv2.clone(),
             Arc::new(gureum_apigatewayv2::management::ManagementService::new(
@@ -283,6 +289,7 @@ impl Registry {
             route53,
             elbv2,
             autoscaling,
+            acm,
         }
     }
 

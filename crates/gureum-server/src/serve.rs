@@ -277,6 +277,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             // Load balancers turn active, resume listening, emit metrics.
             state.registry.elbv2.tick();
             state.registry.autoscaling.reconcile(&state.clock);
+            // ACM validates pending certificates against Route 53, renews.
+            state.registry.acm.tick();
         })
         .await;
     }

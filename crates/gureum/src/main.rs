@@ -59,6 +59,17 @@ enum Command {
         #[arg(long, env = "GUREUM_ENDPOINT", default_value = "http://127.0.0.1:4566")]
         endpoint: String,
     },
+    /// Print the local certificate authority's root certificate (PEM) of a
+    /// running Gureum, or write it to a file: trust it and the HTTPS
+    /// listeners serving ACM certificates verify.
+    Ca {
+        /// The running server.
+        #[arg(long, env = "GUREUM_ENDPOINT", default_value = "http://127.0.0.1:4566")]
+        endpoint: String,
+        /// Write the PEM to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Clear a running Gureum's state: every service's, or one's.
     Reset {
         /// The running server.
@@ -181,6 +192,7 @@ fn main() -> ExitCode {
         Command::Env { endpoint } => env(&endpoint),
         Command::Aws { endpoint, args } => aws(&endpoint, &args),
         Command::Status { endpoint } => status(&endpoint),
+        Command::Ca { endpoint, out } => ca(&endpoint, out.as_deref()),
         Command::Reset { endpoint, service } => state_cmd::reset(&endpoint, service.as_deref()),
         Command::Export { file, endpoint } => state_cmd::export(&endpoint, &file),
         Command::Import { file, endpoint } => state_cmd::import(&endpoint, &file),
@@ -355,6 +367,30 @@ fn http_get(endpoint: &str, path: &str) -> Result<String, String> {
         ));
     }
     Ok(body.to_string())
+}
+
+/// `gureum ca`: the root certificate from `/_gureum/ca.pem`.
+fn ca(endpoint: &str, out: Option<&std::path::Path>) -> ExitCode {
+    let pem = match http_get(endpoint, "/_gureum/ca.pem") {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("gureum: {e} (is `gureum serve` running?)");
+            return ExitCode::FAILURE;
+        }
+    };
+    let written = match out {
+        Some(path) => std::fs::write(path, &pem).map_err(|e| format!("{}: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(pem.as_bytes())
+            .map_err(|e| e.to_string()),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gureum: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn status(endpoint: &str) -> ExitCode {

@@ -47,7 +47,12 @@ const HOP_BY_HOP: [&str; 8] = [
     "upgrade",
 ];
 
-/// Accepts connections until aborted (which also ends its connections).
+/// How long a client may take over the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accepts connections until aborted (which also ends its connections);
+/// an HTTPS listener terminates TLS first, with the configuration its
+/// view holds when the connection arrives.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     view: Arc<RwLock<Arc<ListenerView>>>,
@@ -67,17 +72,38 @@ pub async fn serve(
         let view = view.clone();
         let plane = plane.clone();
         connections.spawn(async move {
-            let service = service_fn(move |req| {
-                let view = view.read().clone();
-                let plane = plane.clone();
-                async move { Ok::<_, Infallible>(handle(req, remote, view, plane).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let tls = view.read().tls.clone();
+            match tls {
+                Some(config) => {
+                    let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
+                    if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
+                        serve_connection(TokioIo::new(stream), remote, view, plane).await;
+                    }
+                }
+                None => serve_connection(TokioIo::new(stream), remote, view, plane).await,
+            }
         });
     }
+}
+
+/// Serves HTTP/1.1 on one connection (plain or TLS) until it closes.
+async fn serve_connection<I>(
+    io: I,
+    remote: SocketAddr,
+    view: Arc<RwLock<Arc<ListenerView>>>,
+    plane: Arc<Plane>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let view = view.read().clone();
+        let plane = plane.clone();
+        async move { Ok::<_, Infallible>(handle(req, remote, view, plane).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, service)
+        .await;
 }
 
 /// A response the load balancer makes itself.
@@ -174,7 +200,9 @@ async fn handle(
             content_type,
             body,
         } => own(*status, content_type.as_deref(), body.clone()),
-        ActionView::Redirect(config) => redirect(config, &host, view.port, &path, &query),
+        ActionView::Redirect(config) => {
+            redirect(config, scheme(&view), &host, view.port, &path, &query)
+        }
         ActionView::Forward(groups) => {
             let Some(group) = choose(groups) else {
                 return failure(503, &view, &plane);
@@ -209,6 +237,7 @@ fn choose(groups: &[(Arc<GroupRuntime>, u32)]) -> Option<Arc<GroupRuntime>> {
 /// the request's.
 fn redirect(
     config: &serde_json::Value,
+    scheme: &str,
     host: &str,
     port: i64,
     path: &str,
@@ -216,7 +245,7 @@ fn redirect(
 ) -> Response<ResponseBody> {
     let part = |k: &str| config[k].as_str().unwrap_or_default().to_string();
     let fill = |s: String| {
-        s.replace("#{protocol}", "http")
+        s.replace("#{protocol}", scheme)
             .replace("#{host}", host)
             .replace("#{port}", &port.to_string())
             .replace("#{path}", path.trim_start_matches('/'))
@@ -246,8 +275,17 @@ fn redirect(
     r
 }
 
+/// `https` for a listener terminating TLS, else `http`.
+fn scheme(view: &ListenerView) -> &'static str {
+    if view.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    }
+}
+
 /// Adds the `X-Forwarded-*` and trace headers a target sees.
-fn forwarded_headers(h: &mut http::HeaderMap, remote: SocketAddr, port: i64) {
+fn forwarded_headers(h: &mut http::HeaderMap, remote: SocketAddr, port: i64, proto: &'static str) {
     let xff = match h.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         Some(prev) => format!("{prev}, {}", remote.ip()),
         None => remote.ip().to_string(),
@@ -255,7 +293,7 @@ fn forwarded_headers(h: &mut http::HeaderMap, remote: SocketAddr, port: i64) {
     if let Ok(v) = HeaderValue::from_str(&xff) {
         h.insert("x-forwarded-for", v);
     }
-    h.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    h.insert("x-forwarded-proto", HeaderValue::from_static(proto));
     if let Ok(v) = HeaderValue::from_str(&port.to_string()) {
         h.insert("x-forwarded-port", v);
     }
@@ -292,7 +330,7 @@ async fn proxy(
     for name in HOP_BY_HOP {
         parts.headers.remove(name);
     }
-    forwarded_headers(&mut parts.headers, remote, view.port);
+    forwarded_headers(&mut parts.headers, remote, view.port, scheme(view));
     parts.uri = parts
         .uri
         .path_and_query()
@@ -417,7 +455,7 @@ async fn invoke(
         Ok(b) => b.to_bytes(),
         Err(_) => return own(413, Some("text/html"), error_page(413)),
     };
-    forwarded_headers(&mut parts.headers, remote, view.port);
+    forwarded_headers(&mut parts.headers, remote, view.port, scheme(view));
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -492,7 +530,7 @@ mod tests {
             "Protocol": "HTTPS", "Port": "443", "Host": "#{host}",
             "Path": "/new/#{path}", "Query": "#{query}", "StatusCode": "HTTP_301",
         });
-        let r = redirect(&config, "example.com", 80, "/old", "a=1");
+        let r = redirect(&config, "http", "example.com", 80, "/old", "a=1");
         assert_eq!(r.status(), 301);
         assert_eq!(
             r.headers()["location"],
@@ -504,7 +542,7 @@ mod tests {
     fn forwarded_headers_append_the_client_and_start_a_trace() {
         let mut h = http::HeaderMap::new();
         h.insert("x-forwarded-for", HeaderValue::from_static("1.2.3.4"));
-        forwarded_headers(&mut h, "127.0.0.1:5000".parse().expect("addr"), 80);
+        forwarded_headers(&mut h, "127.0.0.1:5000".parse().expect("addr"), 80, "http");
         assert_eq!(h["x-forwarded-for"], "1.2.3.4, 127.0.0.1");
         assert_eq!(h["x-forwarded-proto"], "http");
         assert_eq!(h["x-forwarded-port"], "80");

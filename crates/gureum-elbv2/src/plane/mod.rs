@@ -15,6 +15,7 @@ mod pool;
 pub mod rules;
 pub mod sync;
 pub mod tcp;
+pub mod tls;
 
 use crate::records::HealthCheck;
 use gureum_core::Clock;
@@ -217,6 +218,8 @@ pub struct ListenerView {
     pub scope: (String, String),
     /// The idle timeout (waiting on a target).
     pub idle_timeout: std::time::Duration,
+    /// HTTPS and TLS listeners: the TLS they terminate.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// One rule: conditions (all must match) and its action.
@@ -267,6 +270,8 @@ pub struct Plane {
     listeners: Mutex<HashMap<String, RunningListener>>,
     /// Request counters since the last emission.
     pub(crate) counters: metrics::Counters,
+    /// Secure listeners' TLS configurations.
+    pub(crate) tls: tls::TlsConfigs,
     metrics_minute: AtomicI64,
 }
 
@@ -286,6 +291,7 @@ impl Plane {
             groups: Mutex::new(HashMap::new()),
             listeners: Mutex::new(HashMap::new()),
             counters: metrics::Counters::default(),
+            tls: tls::TlsConfigs::default(),
         }
     }
 

@@ -207,10 +207,37 @@ pub fn sync(svc: &Elbv2Service) -> Result<(), AwsError> {
         let Some(lb) = active.get(l.load_balancer_arn.as_str()) else {
             continue;
         };
-        // HTTPS, TLS and UDP listeners are records: no TLS or UDP here.
-        if !matches!(l.protocol.as_str(), "HTTP" | "TCP") {
+        // UDP listeners are records: no UDP forwarding here.
+        if !matches!(l.protocol.as_str(), "HTTP" | "HTTPS" | "TCP" | "TLS") {
             continue;
         }
+        let tls = if matches!(l.protocol.as_str(), "HTTPS" | "TLS") {
+            let certificates: Vec<(String, bool)> = l
+                .certificates
+                .iter()
+                .map(|c| {
+                    (
+                        c["CertificateArn"].as_str().unwrap_or_default().to_string(),
+                        crate::listener_certificates::is_default(c),
+                    )
+                })
+                .collect();
+            match plane.tls.config(
+                svc.seams.certificates.as_ref(),
+                &l.arn,
+                &certificates,
+                l.ssl_policy.as_deref().unwrap_or_default(),
+                l.protocol == "HTTPS",
+            ) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    tracing::warn!(target: "gureum", "elbv2 listener {}: {e}", l.arn);
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
         let mut mine: Vec<&Rule> = rules
             .iter()
             .filter(|(_, r)| r.listener_arn == l.arn)
@@ -247,6 +274,7 @@ pub fn sync(svc: &Elbv2Service) -> Result<(), AwsError> {
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(60),
             ),
+            tls,
         });
         seen.insert(l.arn.clone());
         if let Some(r) = running.get(&l.arn) {
@@ -281,7 +309,7 @@ pub fn sync(svc: &Elbv2Service) -> Result<(), AwsError> {
             }
         };
         let shared = Arc::new(parking_lot::RwLock::new(view));
-        let task = if l.protocol == "TCP" {
+        let task = if matches!(l.protocol.as_str(), "TCP" | "TLS") {
             handle.spawn(super::tcp::serve(listener, shared.clone(), plane.clone()))
         } else {
             handle.spawn(super::http::serve(listener, shared.clone(), plane.clone()))
@@ -307,5 +335,6 @@ pub fn sync(svc: &Elbv2Service) -> Result<(), AwsError> {
         );
     }
     running.retain(|arn, _| seen.contains(arn));
+    plane.tls.retain(|arn| seen.contains(arn));
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! A network load balancer's TCP listener: each connection goes to one
 //! healthy target of the forwarded group, bytes copied both ways until
-//! either side closes.
+//! either side closes; a TLS listener terminates TLS first.
 
 use super::{ActionView, ListenerView, Plane};
 use parking_lot::RwLock;
@@ -53,7 +53,19 @@ pub async fn serve(
             };
             let _ = client.set_nodelay(true);
             let _ = upstream.set_nodelay(true);
-            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            match view.tls.clone() {
+                // A TLS listener: the target sees plaintext.
+                Some(config) => {
+                    let accept = tokio_rustls::TlsAcceptor::from(config).accept(client);
+                    if let Ok(Ok(mut client)) = tokio::time::timeout(CONNECT_TIMEOUT, accept).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    }
+                }
+                None => {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
+            }
         });
     }
 }
