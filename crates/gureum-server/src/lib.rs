@@ -24,6 +24,7 @@ mod authenticate;
 mod authorize;
 pub mod body;
 pub mod budget;
+mod cloudfront_edge;
 pub mod config;
 pub mod conn;
 mod elb_host;
