@@ -4,6 +4,7 @@ origin with its default root object, Miss then Hit, invalidations; a
 custom origin (a loopback http.server) behind a path behaviour; origin
 group failover; custom error pages; AWS's errors with their messages; and
 everything still there after a restart."""
+import gzip
 import http.server
 import json
 import re
@@ -15,6 +16,7 @@ import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
+from helpers import advance
 
 OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -229,6 +231,35 @@ def test_an_origin_group_fails_over_when_the_primary_cannot_be_reached(gureum, c
     status, headers, body = edge(gureum, host, "/api/failover")
     assert status == 200 and json.loads(body)["path"] == "/api/failover"
     assert headers["X-Cache"] == "Miss from cloudfront"
+
+
+def test_a_compressing_behaviour_gzips_text_for_viewers_that_accept_it_and_metrics_reach_cloudwatch(gureum, cf):
+    text = ("<p>" + "edge " * 400 + "</p>").encode()
+    gureum.client("s3").put_object(Bucket=ASSETS, Key="big.html", Body=text, ContentType="text/html")
+    d = cf.create_distribution(DistributionConfig=config(
+        "gzip", [{"Id": "assets", "DomainName": f"{ASSETS}.s3.amazonaws.com",
+                  "S3OriginConfig": {"OriginAccessIdentity": ""}}],
+        behavior("assets", Compress=True)))["Distribution"]
+    host = f"{d['Id']}.cloudfront.localhost"
+    status, headers, body = edge(gureum, host, "/big.html", {"Accept-Encoding": "gzip"})
+    assert (status, headers["Content-Encoding"]) == (200, "gzip")
+    assert len(body) < len(text) and gzip.decompress(body) == text
+    status, headers, body = edge(gureum, host, "/big.html")
+    assert (status, body, headers.get("Content-Encoding")) == (200, text, None)
+    assert headers["X-Cache"] == "Miss from cloudfront", "the identity copy is cached apart"
+    edge(gureum, host, "/missing")
+
+    advance(gureum, 60)
+    cw = gureum.client("cloudwatch")
+    dims = [{"Name": "DistributionId", "Value": d["Id"]}, {"Name": "Region", "Value": "Global"}]
+    deadline = time.time() + 10
+    while True:
+        names = {m["MetricName"] for m in cw.list_metrics(
+            Namespace="AWS/CloudFront", Dimensions=dims)["Metrics"]}
+        if "Requests" in names or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert {"Requests", "BytesDownloaded", "4xxErrorRate", "5xxErrorRate"} <= names
 
 
 def test_errors_carry_cloudfronts_codes_and_messages(gureum, cf):

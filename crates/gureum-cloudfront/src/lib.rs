@@ -22,11 +22,13 @@
 //! is no fleet of edge servers to wait for.
 
 pub mod cache;
+pub mod compress;
 pub mod distributions;
 pub mod edge;
 pub mod errors;
 pub mod invalidations;
 pub mod managed;
+pub mod metrics;
 pub mod oac;
 pub mod policies;
 pub mod tags;
@@ -111,6 +113,8 @@ pub struct CloudfrontService {
     pub(crate) index: Arc<edge::EdgeIndex>,
     /// Origin answers kept by the edge.
     pub(crate) cache: Arc<cache::EdgeCache>,
+    /// The edge's request counts, emitted to CloudWatch each minute.
+    pub(crate) metrics: metrics::EdgeMetrics,
 }
 
 impl CloudfrontService {
@@ -128,6 +132,7 @@ impl CloudfrontService {
             tags: store.table("cloudfront.tags"),
             index: Arc::new(edge::EdgeIndex::default()),
             cache: Arc::new(cache::EdgeCache::new(cache::DEFAULT_CAPACITY)),
+            metrics: metrics::EdgeMetrics::default(),
             store,
         }
     }

@@ -15,6 +15,7 @@ mod reply;
 use crate::pipeline::{AppState, Body};
 use bytes::Bytes;
 use gureum_cloudfront::cache::CachedObject;
+use gureum_cloudfront::compress;
 use gureum_cloudfront::edge::{cache_key, EdgeBehavior, EdgeDistribution};
 use gureum_protocol::Response as WireResponse;
 use http::request::Parts;
@@ -37,8 +38,22 @@ const CACHED_ERRORS: [u16; 14] = [
 /// The page text CloudFront gives when no origin can be reached.
 const NO_ORIGIN: &str = "We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner.";
 
-/// Serves one viewer request.
+/// Serves one viewer request, counted for the distribution's metrics.
 pub(crate) async fn serve(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+    remote: SocketAddr,
+    dist: Arc<EdgeDistribution>,
+) -> WireResponse {
+    let (account, id) = (dist.account.clone(), dist.id.clone());
+    let r = answer(state, parts, body, remote, dist).await;
+    let cloudfront = &state.registry.cloudfront;
+    cloudfront.record_request(&account, &id, r.status, r.body.len());
+    r
+}
+
+async fn answer(
     state: &AppState,
     parts: &Parts,
     body: Body,
@@ -78,7 +93,15 @@ pub(crate) async fn serve(
     let query = parts.uri.query().unwrap_or("");
     let now = state.clock.now_millis();
     let cache = state.registry.cloudfront.edge_cache();
-    let key = cache_key(&dist.id, path, query, &parts.headers, behavior, None);
+    // A compressing behaviour keeps the gzip apart from the identity copy.
+    let gzip = behavior.compress
+        && parts
+            .headers
+            .get(http::header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(compress::accepts_gzip);
+    let encoding = gzip.then_some("gzip");
+    let key = cache_key(&dist.id, path, query, &parts.headers, behavior, encoding);
     if cacheable {
         if let Some(obj) = cache.get(&key, now) {
             let x_cache = if obj.status >= 400 { "Error" } else { "Hit" };
@@ -164,14 +187,28 @@ pub(crate) async fn serve(
     } else {
         None
     };
+    let mut headers: Vec<(String, String)> = answer
+        .headers
+        .into_iter()
+        .filter(|(n, _)| reply::passes_on(n))
+        .collect();
+    let mut body = answer.body;
+    if gzip && answer.status == 200 {
+        let packed = compress::gzip(
+            header(&headers, "content-type"),
+            header(&headers, "content-encoding"),
+            &body,
+        );
+        if let Some(packed) = packed {
+            body = packed;
+            headers.push(("Content-Encoding".into(), "gzip".into()));
+            headers.push(("Vary".into(), "Accept-Encoding".into()));
+        }
+    }
     let obj = Arc::new(CachedObject {
         status: answer.status,
-        headers: answer
-            .headers
-            .into_iter()
-            .filter(|(n, _)| reply::passes_on(n))
-            .collect(),
-        body: answer.body,
+        headers,
+        body,
         stored_ms: now,
         expires_ms: now + ttl_secs.unwrap_or(0) * 1000,
     });
