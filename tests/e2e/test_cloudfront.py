@@ -80,11 +80,15 @@ def free_port():
 
 class Origin(http.server.BaseHTTPRequestHandler):
     """A loopback origin: `/api/*` answers a counter (cacheable for 60 s),
-    `/api/private` says `no-store`, anything else is 404."""
+    `/api/private` says `no-store`, `/down/*` is 503, anything else 404."""
     hits = 0
 
     def do_GET(self):
-        if self.path.startswith("/api/"):
+        if self.path.startswith("/down/"):
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path.startswith("/api/"):
             type(self).hits += 1
             body = json.dumps({"path": self.path, "hit": type(self).hits}).encode()
             cache = "no-store" if self.path.startswith("/api/private") else "max-age=60"
@@ -217,7 +221,7 @@ def test_a_path_behaviour_sends_api_calls_to_a_custom_origin_and_caches_by_its_r
     assert headers["X-Cache"] == "Error from cloudfront"
 
 
-def test_an_origin_group_fails_over_when_the_primary_cannot_be_reached(gureum, cf, origin_server):
+def test_an_origin_group_fails_over_when_the_primary_cannot_be_reached_or_answers_a_failover_status(gureum, cf, origin_server):
     dead = free_port()
     d = cf.create_distribution(DistributionConfig=config(
         "group", [custom_origin("down", "127.0.0.1", dead),
@@ -231,6 +235,19 @@ def test_an_origin_group_fails_over_when_the_primary_cannot_be_reached(gureum, c
     status, headers, body = edge(gureum, host, "/api/failover")
     assert status == 200 and json.loads(body)["path"] == "/api/failover"
     assert headers["X-Cache"] == "Miss from cloudfront"
+
+    # A failover status from the primary moves on to the next member too.
+    sick = dict(custom_origin("sick", "127.0.0.1", origin_server), OriginPath="/down")
+    d = cf.create_distribution(DistributionConfig=config(
+        "group-503", [sick, custom_origin("up", "127.0.0.1", origin_server)],
+        behavior("pair", DISABLED),
+        OriginGroups={"Quantity": 1, "Items": [{
+            "Id": "pair",
+            "FailoverCriteria": {"StatusCodes": {"Quantity": 1, "Items": [503]}},
+            "Members": {"Quantity": 2, "Items": [{"OriginId": "sick"}, {"OriginId": "up"}]}}]}))
+    host = f"{d['Distribution']['Id']}.cloudfront.localhost"
+    status, _, body = edge(gureum, host, "/api/after-503")
+    assert status == 200 and json.loads(body)["path"] == "/api/after-503"
 
 
 def test_a_compressing_behaviour_gzips_text_for_viewers_that_accept_it_and_metrics_reach_cloudwatch(gureum, cf):

@@ -208,6 +208,44 @@ impl KeyPolicy {
     }
 }
 
+/// Epoch seconds of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`),
+/// the form `Expires` takes; `None` for anything else (which HTTP says to
+/// treat as already expired).
+pub fn http_date_secs(date: &str) -> Option<i64> {
+    let mut it = date.split_whitespace().skip(1);
+    let day: i64 = it.next()?.parse().ok()?;
+    let month = match it.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: i64 = it.next()?.parse().ok()?;
+    let mut hms = it.next()?.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if it.next()? != "GMT" {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3_600 + m * 60 + sec)
+}
+
 /// What an origin is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OriginKind {
@@ -686,6 +724,16 @@ mod tests {
         assert_eq!(p.ttl_secs(Some("s-maxage=50, max-age=500"), None), Some(50));
         assert_eq!(p.ttl_secs(None, None), Some(100));
         assert_eq!(p.ttl_secs(None, Some(300)), Some(300));
+    }
+
+    #[test]
+    fn expires_dates_are_read_as_epoch_seconds() {
+        assert_eq!(
+            http_date_secs("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(http_date_secs("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(http_date_secs("0"), None);
     }
 
     #[test]

@@ -183,7 +183,10 @@ async fn answer(
         }
     } else if CACHEABLE.contains(&answer.status) {
         let cache_control = header(&answer.headers, "cache-control");
-        behavior.key.ttl_secs(cache_control, None)
+        // An unreadable `Expires` means already expired, as HTTP says.
+        let expires_in = header(&answer.headers, "expires")
+            .map(|e| gureum_cloudfront::edge::http_date_secs(e).map_or(0, |t| t - now / 1000));
+        behavior.key.ttl_secs(cache_control, expires_in)
     } else {
         None
     };
