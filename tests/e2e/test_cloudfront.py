@@ -342,6 +342,28 @@ def test_cache_policies_list_the_managed_ones_and_refuse_deleting_one_in_use(gur
         "OriginAccessControlConfig"]["Name"] == "site-oac"
 
 
+def test_a_private_bucket_is_read_only_through_an_origin_access_control(gureum, cf):
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="cf-private")
+    s3.put_object(Bucket="cf-private", Key="secret.txt", Body=b"only via cloudfront")
+    oac = cf.create_origin_access_control(OriginAccessControlConfig={
+        "Name": "private-oac", "SigningProtocol": "sigv4", "SigningBehavior": "always",
+        "OriginAccessControlOriginType": "s3"})["OriginAccessControl"]["Id"]
+    origin = {"Id": "p", "DomainName": "cf-private.s3.us-east-1.amazonaws.com",
+              "S3OriginConfig": {"OriginAccessIdentity": ""}}
+    signed = cf.create_distribution(DistributionConfig=config(
+        "private-oac", [dict(origin, OriginAccessControlId=oac)], behavior("p")))["Distribution"]
+    anonymous = cf.create_distribution(DistributionConfig=config(
+        "private-anon", [origin], behavior("p")))["Distribution"]
+    status, _, body = edge(gureum, f"{signed['Id']}.cloudfront.localhost", "/secret.txt")
+    assert (status, body) == (200, b"only via cloudfront")
+    status, headers, body = edge(gureum, f"{anonymous['Id']}.cloudfront.localhost", "/secret.txt")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    assert headers["X-Cache"] == "Error from cloudfront"
+    by_policy = cf.list_distributions_by_cache_policy_id(CachePolicyId=OPTIMIZED)["DistributionIdList"]
+    assert {signed["Id"], anonymous["Id"]} <= set(by_policy["Items"])
+
+
 def test_distributions_page_by_marker_and_list_in_the_cli(gureum, cf):
     first = cf.list_distributions(MaxItems="1")["DistributionList"]
     assert first["IsTruncated"] and first["Quantity"] == 1

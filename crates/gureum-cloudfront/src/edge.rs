@@ -274,7 +274,7 @@ pub struct EdgeOrigin {
     pub kind: OriginKind,
     /// `CustomHeaders`, sent with every origin request.
     pub custom_headers: Vec<(String, String)>,
-    /// Whether an origin access control signs S3 requests.
+    /// Whether an origin access control or identity reads the bucket.
     pub signed: bool,
 }
 
@@ -414,7 +414,9 @@ impl EdgeDistribution {
                             )
                         })
                         .collect(),
-                    signed: !str_of(o, "OriginAccessControlId").is_empty(),
+                    signed: !str_of(o, "OriginAccessControlId").is_empty()
+                        || o.get("S3OriginConfig")
+                            .is_some_and(|c| !str_of(c, "OriginAccessIdentity").is_empty()),
                     domain,
                 }
             })

@@ -93,6 +93,15 @@ gureum_core::aws_errors! {
         /// A distribution's origin uses the origin access control.
         OriginAccessControlInUse = ("OriginAccessControlInUse", 409,
             "The origin access control is in use."),
+        /// No origin access identity has the id.
+        NoSuchOai = ("NoSuchCloudFrontOriginAccessIdentity", 404,
+            "The specified origin access identity does not exist."),
+        /// The caller reference was used with another configuration.
+        OaiAlreadyExists = ("CloudFrontOriginAccessIdentityAlreadyExists", 409,
+            "The caller reference you attempted to create the origin access identity with is associated with another identity."),
+        /// An origin uses the origin access identity.
+        OaiInUse = ("CloudFrontOriginAccessIdentityInUse", 409,
+            "The Origin Access Identity specified is already in use."),
         /// A tagged resource does not exist.
         NoSuchResource = ("NoSuchResource", 404, "The specified resource does not exist."),
         /// The tags are not valid.

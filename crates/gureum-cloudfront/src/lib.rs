@@ -15,6 +15,7 @@
 //! | `cloudfront.invalidations` | `account/DIST/ID` | [`invalidations::StoredInvalidation`] |
 //! | `cloudfront.cache_policies`, `cloudfront.origin_request_policies`, `cloudfront.response_headers_policies` | `account/ID` | [`policies::StoredPolicy`] |
 //! | `cloudfront.oacs` | `account/ID` | [`oac::StoredOac`] |
+//! | `cloudfront.oais` | `account/ID` | [`oai::StoredOai`] |
 //! | `cloudfront.tags` | ARN | [`tags::Tag`]s |
 //!
 //! Status `InProgress` turns `Deployed` (and invalidations `Completed`) once
@@ -30,6 +31,7 @@ pub mod invalidations;
 pub mod managed;
 pub mod metrics;
 pub mod oac;
+pub mod oai;
 pub mod policies;
 pub mod tags;
 mod validate;
@@ -108,6 +110,7 @@ pub struct CloudfrontService {
     pub(crate) origin_request_policies: Table<policies::StoredPolicy>,
     pub(crate) response_headers_policies: Table<policies::StoredPolicy>,
     pub(crate) oacs: Table<oac::StoredOac>,
+    pub(crate) oais: Table<oai::StoredOai>,
     pub(crate) tags: Table<Vec<tags::Tag>>,
     /// What the edge serves from, rebuilt after a write.
     pub(crate) index: Arc<edge::EdgeIndex>,
@@ -129,6 +132,7 @@ impl CloudfrontService {
             origin_request_policies: store.table("cloudfront.origin_request_policies"),
             response_headers_policies: store.table("cloudfront.response_headers_policies"),
             oacs: store.table("cloudfront.oacs"),
+            oais: store.table("cloudfront.oais"),
             tags: store.table("cloudfront.tags"),
             index: Arc::new(edge::EdgeIndex::default()),
             cache: Arc::new(cache::EdgeCache::new(cache::DEFAULT_CAPACITY)),
@@ -233,6 +237,16 @@ gureum_core::service_operations! {
     "GetOriginAccessControlConfig" => get_origin_access_control_config,
     "DeleteOriginAccessControl" => delete_origin_access_control,
     "ListOriginAccessControls" => list_origin_access_controls,
+    "UpdateOriginAccessControl" => update_origin_access_control,
+    "CreateCloudFrontOriginAccessIdentity" => create_cloud_front_origin_access_identity,
+    "GetCloudFrontOriginAccessIdentity" => get_cloud_front_origin_access_identity,
+    "GetCloudFrontOriginAccessIdentityConfig" => get_cloud_front_origin_access_identity_config,
+    "UpdateCloudFrontOriginAccessIdentity" => update_cloud_front_origin_access_identity,
+    "DeleteCloudFrontOriginAccessIdentity" => delete_cloud_front_origin_access_identity,
+    "ListCloudFrontOriginAccessIdentities" => list_cloud_front_origin_access_identities,
+    "ListDistributionsByCachePolicyId" => list_distributions_by_cache_policy_id,
+    "ListDistributionsByOriginRequestPolicyId" => list_distributions_by_origin_request_policy_id,
+    "ListDistributionsByResponseHeadersPolicyId" => list_distributions_by_response_headers_policy_id,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
     "ListTagsForResource" => list_tags_for_resource,

@@ -28,6 +28,25 @@ impl StoredOac {
 const ORIGIN_TYPES: [&str; 4] = ["s3", "mediastore", "mediapackagev2", "lambda"];
 const BEHAVIORS: [&str; 3] = ["never", "no-override", "always"];
 
+/// An `OriginAccessControlConfig`'s checks.
+fn check_config(config: &Value) -> Result<(), AwsError> {
+    if str_of(config, "Name").is_empty() {
+        return Err(invalid("The parameter Name is required."));
+    }
+    if str_of(config, "SigningProtocol") != "sigv4" {
+        return Err(invalid("The parameter SigningProtocol is invalid."));
+    }
+    if !BEHAVIORS.contains(&str_of(config, "SigningBehavior")) {
+        return Err(invalid("The parameter SigningBehavior is invalid."));
+    }
+    if !ORIGIN_TYPES.contains(&str_of(config, "OriginAccessControlOriginType")) {
+        return Err(invalid(
+            "The parameter OriginAccessControlOriginType is invalid.",
+        ));
+    }
+    Ok(())
+}
+
 impl CloudfrontService {
     /// `CreateOriginAccessControl`.
     pub(crate) fn create_origin_access_control(
@@ -39,21 +58,8 @@ impl CloudfrontService {
             .get("OriginAccessControlConfig")
             .cloned()
             .unwrap_or_default();
+        check_config(&config)?;
         let name = str_of(&config, "Name").to_string();
-        if name.is_empty() {
-            return Err(invalid("The parameter Name is required."));
-        }
-        if str_of(&config, "SigningProtocol") != "sigv4" {
-            return Err(invalid("The parameter SigningProtocol is invalid."));
-        }
-        if !BEHAVIORS.contains(&str_of(&config, "SigningBehavior")) {
-            return Err(invalid("The parameter SigningBehavior is invalid."));
-        }
-        if !ORIGIN_TYPES.contains(&str_of(&config, "OriginAccessControlOriginType")) {
-            return Err(invalid(
-                "The parameter OriginAccessControlOriginType is invalid.",
-            ));
-        }
         if config.get("Description").is_none() {
             config["Description"] = json!("");
         }
@@ -101,6 +107,50 @@ impl CloudfrontService {
     ) -> OpResult {
         let o = self.oac(ctx, str_of(&input, "Id"))?;
         Ok(json!({ "OriginAccessControlConfig": o.config, "ETag": o.etag }))
+    }
+
+    /// `UpdateOriginAccessControl`: the configuration, under `If-Match`.
+    pub(crate) fn update_origin_access_control(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let id = str_of(&input, "Id").to_string();
+        let if_match = str_of(&input, "IfMatch").to_string();
+        let mut config = input
+            .get("OriginAccessControlConfig")
+            .cloned()
+            .unwrap_or_default();
+        check_config(&config)?;
+        if config.get("Description").is_none() {
+            config["Description"] = json!("");
+        }
+        let name = str_of(&config, "Name").to_string();
+        let o = self.store.write(|txn| -> Result<StoredOac, AwsError> {
+            let prefix = format!("{}/", ctx.account_id);
+            let key = format!("{prefix}{id}");
+            let mut o = txn
+                .get(&self.oacs, &key)?
+                .ok_or_else(|| AwsError::from(CloudfrontError::NoSuchOriginAccessControl))?;
+            if if_match.is_empty() {
+                return Err(CloudfrontError::InvalidIfMatchVersion.into());
+            }
+            if if_match != o.etag {
+                return Err(CloudfrontError::PreconditionFailed.into());
+            }
+            if txn
+                .scan_prefix(&self.oacs, &prefix)?
+                .iter()
+                .any(|(_, x)| x.id != id && str_of(&x.config, "Name") == name)
+            {
+                return Err(CloudfrontError::OriginAccessControlAlreadyExists.into());
+            }
+            o.config = config.clone();
+            o.etag = new_id('E');
+            txn.put(&self.oacs, &key, &o)?;
+            Ok(o)
+        })?;
+        Ok(json!({ "OriginAccessControl": o.value(), "ETag": o.etag }))
     }
 
     /// `DeleteOriginAccessControl`: not while an origin uses it.

@@ -31,7 +31,8 @@ pub struct Kind {
     pub family: &'static str,
     /// The configuration member (`CachePolicyConfig`).
     config: &'static str,
-    /// The behaviour member naming a policy of the family.
+    /// The behaviour member naming a policy of the family (and the URI
+    /// member of `ListDistributionsBy<Family>Id`).
     pub behavior_member: &'static str,
     table: fn(&CloudfrontService) -> &Table<StoredPolicy>,
     managed: fn() -> Vec<(&'static str, Value)>,
@@ -295,6 +296,43 @@ impl CloudfrontService {
         Ok(json!({}))
     }
 
+    /// `ListDistributionsBy<Family>Id`: the ids of the caller's
+    /// distributions with a behaviour naming the policy.
+    fn distributions_using(&self, ctx: &RequestContext, kind: &Kind, input: &Value) -> OpResult {
+        let id = str_of(input, kind.behavior_member).to_string();
+        self.policy(ctx, kind, &id)?;
+        let marker = str_of(input, "Marker").to_string();
+        let max = crate::distributions::max_items(input)?;
+        let ids: Vec<String> = self
+            .distributions
+            .scan_prefix(&format!("{}/", ctx.account_id))?
+            .into_iter()
+            .map(|(_, d)| d)
+            .filter(|d| marker.is_empty() || d.id > marker)
+            .filter(|d| {
+                std::iter::once(d.config.get("DefaultCacheBehavior"))
+                    .flatten()
+                    .chain(items(&d.config, "CacheBehaviors"))
+                    .any(|b| str_of(b, kind.behavior_member) == id)
+            })
+            .map(|d| d.id)
+            .collect();
+        let page = &ids[..ids.len().min(max)];
+        let mut list = json!({
+            "Marker": marker,
+            "MaxItems": max,
+            "IsTruncated": ids.len() > max,
+            "Quantity": page.len(),
+        });
+        if !page.is_empty() {
+            list["Items"] = json!(page);
+        }
+        if ids.len() > max {
+            list["NextMarker"] = json!(page.last());
+        }
+        Ok(json!({ "DistributionIdList": list }))
+    }
+
     fn list_policies(&self, ctx: &RequestContext, kind: &Kind, input: &Value) -> OpResult {
         let wanted = str_of(input, "Type");
         let marker = str_of(input, "Marker");
@@ -358,8 +396,12 @@ fn check_policy_config(kind: &Kind, config: &Value) -> Result<(), AwsError> {
 
 /// One method per operation, each over its family.
 macro_rules! family_ops {
-    ($kind:expr, $create:ident, $get:ident, $get_config:ident, $update:ident, $delete:ident, $list:ident) => {
+    ($kind:expr, $create:ident, $get:ident, $get_config:ident, $update:ident, $delete:ident, $list:ident, $by:ident) => {
         impl CloudfrontService {
+            #[doc = concat!("`", stringify!($by), "`.")]
+            pub(crate) fn $by(&self, ctx: &RequestContext, input: Value) -> OpResult {
+                self.distributions_using(ctx, &$kind, &input)
+            }
             #[doc = concat!("`", stringify!($create), "`.")]
             pub(crate) fn $create(&self, ctx: &RequestContext, input: Value) -> OpResult {
                 self.create_policy(ctx, &$kind, &input)
@@ -395,7 +437,8 @@ family_ops!(
     get_cache_policy_config,
     update_cache_policy,
     delete_cache_policy,
-    list_cache_policies
+    list_cache_policies,
+    list_distributions_by_cache_policy_id
 );
 family_ops!(
     ORIGIN_REQUEST,
@@ -404,7 +447,8 @@ family_ops!(
     get_origin_request_policy_config,
     update_origin_request_policy,
     delete_origin_request_policy,
-    list_origin_request_policies
+    list_origin_request_policies,
+    list_distributions_by_origin_request_policy_id
 );
 family_ops!(
     RESPONSE_HEADERS,
@@ -413,5 +457,6 @@ family_ops!(
     get_response_headers_policy_config,
     update_response_headers_policy,
     delete_response_headers_policy,
-    list_response_headers_policies
+    list_response_headers_policies,
+    list_distributions_by_response_headers_policy_id
 );

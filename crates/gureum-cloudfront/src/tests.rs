@@ -375,3 +375,56 @@ fn tags_belong_to_existing_distributions() {
         )
     );
 }
+
+#[test]
+fn an_origin_access_identity_answers_again_for_its_caller_reference_and_is_kept_while_used() {
+    let env = Env::new();
+    let input =
+        json!({"CloudFrontOriginAccessIdentityConfig": {"CallerReference": "c", "Comment": "x"}});
+    let made = env.ok("CreateCloudFrontOriginAccessIdentity", input.clone());
+    let again = env.ok("CreateCloudFrontOriginAccessIdentity", input);
+    let oai = made["CloudFrontOriginAccessIdentity"].clone();
+    assert_eq!(oai["Id"], again["CloudFrontOriginAccessIdentity"]["Id"]);
+    assert_eq!(oai["S3CanonicalUserId"].as_str().map(str::len), Some(64));
+    let other =
+        json!({"CloudFrontOriginAccessIdentityConfig": {"CallerReference": "c", "Comment": "y"}});
+    assert_eq!(
+        env.err("CreateCloudFrontOriginAccessIdentity", other).0,
+        "CloudFrontOriginAccessIdentityAlreadyExists"
+    );
+    let mut c = config("r", &[]);
+    c["Origins"]["Items"][0]["S3OriginConfig"]["OriginAccessIdentity"] = json!(format!(
+        "origin-access-identity/cloudfront/{}",
+        oai["Id"].as_str().expect("id")
+    ));
+    env.ok("CreateDistribution", json!({"DistributionConfig": c}));
+    let delete = json!({"Id": oai["Id"], "IfMatch": made["ETag"]});
+    assert_eq!(
+        env.err("DeleteCloudFrontOriginAccessIdentity", delete).0,
+        "CloudFrontOriginAccessIdentityInUse"
+    );
+}
+
+#[test]
+fn distributions_are_listed_by_the_cache_policy_they_use() {
+    let env = Env::new();
+    let id = create(&env, "r", &[])["Distribution"]["Id"].clone();
+    let list = env.ok(
+        "ListDistributionsByCachePolicyId",
+        json!({"CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}),
+    );
+    assert_eq!(list["DistributionIdList"]["Items"], json!([id]));
+    let none = env.ok(
+        "ListDistributionsByCachePolicyId",
+        json!({"CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}),
+    );
+    assert_eq!(none["DistributionIdList"]["Quantity"], 0);
+    assert_eq!(
+        env.err(
+            "ListDistributionsByCachePolicyId",
+            json!({"CachePolicyId": "nope"})
+        )
+        .0,
+        "NoSuchCachePolicy"
+    );
+}
