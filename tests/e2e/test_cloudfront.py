@@ -20,6 +20,7 @@ from helpers import advance
 
 OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+SIMPLE_CORS = "60669652-455b-4ae9-85a4-c4c02393f86c"
 SITE = "cf-site"
 ASSETS = "cf-assets"
 
@@ -189,7 +190,8 @@ def test_a_path_behaviour_sends_api_calls_to_a_custom_origin_and_caches_by_its_r
                 custom_origin("app", "127.0.0.1", origin_server)],
         behavior("assets"),
         CacheBehaviors={"Quantity": 1, "Items": [
-            {"PathPattern": "/api/*", **behavior("app", policy["Id"])}]},
+            {"PathPattern": "/api/*", **behavior("app", policy["Id"]),
+             "ResponseHeadersPolicyId": SIMPLE_CORS}]},
         CustomErrorResponses={"Quantity": 1, "Items": [
             {"ErrorCode": 404, "ResponsePagePath": "/errors/404.html", "ResponseCode": "404",
              "ErrorCachingMinTTL": 5}]}))["Distribution"]
@@ -201,8 +203,9 @@ def test_a_path_behaviour_sends_api_calls_to_a_custom_origin_and_caches_by_its_r
     assert (s1, s2) == (200, 200)
     assert json.loads(b1) == {"path": "/api/users?v=1", "hit": 1}, "only the key's query is forwarded"
     assert (h1["X-Cache"], h2["X-Cache"], b2) == ("Miss from cloudfront", "Hit from cloudfront", b1)
-    _, h3, b3 = edge(gureum, host, "/api/users?v=2")
+    _, h3, b3 = edge(gureum, host, "/api/users?v=2", {"Origin": "https://app.example"})
     assert (h3["X-Cache"], json.loads(b3)["hit"]) == ("Miss from cloudfront", 2)
+    assert h3["Access-Control-Allow-Origin"] == "*", "the response headers policy's CORS"
     edge(gureum, host, "/api/private")
     _, h4, _ = edge(gureum, host, "/api/private")
     assert h4["X-Cache"] == "Miss from cloudfront", "no-store with MinTTL 0 is not cached"
