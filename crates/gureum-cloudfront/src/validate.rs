@@ -41,6 +41,22 @@ const ERROR_CODES: [i64; 14] = [
     400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504, 412, 415, 429,
 ];
 
+/// Whether an alias is a domain name CloudFront accepts: labels of
+/// letters, digits and hyphens (a leading `*.` for a wildcard), at least
+/// two of them, and not an IP address.
+fn valid_alias(alias: &str) -> bool {
+    let name = alias.strip_prefix("*.").unwrap_or(alias);
+    let labels: Vec<&str> = name.split('.').collect();
+    labels.len() >= 2
+        && name.len() <= 253
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && !labels.iter().all(|l| l.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Checks `config` and answers it with CloudFront's defaults filled in.
 pub(crate) fn distribution_config(config: &Value) -> Result<Value, AwsError> {
     let mut config = config.clone();
@@ -114,6 +130,14 @@ pub(crate) fn distribution_config(config: &Value) -> Result<Value, AwsError> {
                     "The parameter ForwardedValues is required when a cache policy is not associated to a cache behavior.",
                 ));
             }
+        }
+    }
+    for alias in items(&config, "Aliases") {
+        let a = alias.as_str().unwrap_or_default();
+        if !valid_alias(a) {
+            return Err(invalid(format!(
+                "The parameter CNAME contains one or more characters that are not valid: {a}"
+            )));
         }
     }
     if let Some(root) = config.get("DefaultRootObject").and_then(Value::as_str) {
@@ -230,6 +254,16 @@ fn behavior_defaults(b: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aliases_are_domain_names_not_addresses() {
+        assert!(valid_alias("www.example.com"));
+        assert!(valid_alias("*.example.com"));
+        assert!(!valid_alias("localhost"));
+        assert!(!valid_alias("127.0.0.1"));
+        assert!(!valid_alias("bad_name.example.com"));
+        assert!(!valid_alias("a..b"));
+    }
 
     #[test]
     fn quantities_must_match_items() {
