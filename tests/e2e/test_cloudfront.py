@@ -217,6 +217,8 @@ def test_a_path_behaviour_sends_api_calls_to_a_custom_origin_and_caches_by_its_r
     assert status == 416
     status, headers, _ = edge(gureum, host, "/data.bin", method="HEAD")
     assert (status, headers["Content-Length"], headers["X-Cache"]) == (200, "10", "Hit from cloudfront")
+    status, _, body = edge(gureum, host, "/data.bin", {"If-None-Match": headers["ETag"]})
+    assert (status, body) == (304, b""), "the viewer's copy is current"
 
     # A missing object answers the custom error page with its code.
     status, headers, body = edge(gureum, host, "/nope.html")

@@ -272,7 +272,21 @@ fn finish(
         .headers
         .get(http::header::RANGE)
         .and_then(|v| v.to_str().ok());
-    if obj.status == 200 {
+    // A viewer's copy that is still current gets a 304, as at the edge.
+    let current = parts
+        .headers
+        .get(http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .zip(header(&obj.headers, "etag"))
+        .is_some_and(|(wanted, etag)| {
+            wanted
+                .split(',')
+                .any(|w| w.trim() == etag || w.trim() == "*")
+        });
+    if obj.status == 200 && current {
+        r.status = 304;
+        r.body = Bytes::new();
+    } else if obj.status == 200 {
         let len = obj.body.len();
         match reply::range(range_header, len) {
             Some(Ok((first, last))) => {
