@@ -284,6 +284,23 @@ def test_a_compressing_behaviour_gzips_text_for_viewers_that_accept_it_and_metri
     assert {"Requests", "BytesDownloaded", "4xxErrorRate", "5xxErrorRate"} <= names
 
 
+def test_an_api_gateway_origin_is_reached_in_process(gureum, cf, origin_server):
+    apigw = gureum.client("apigatewayv2")
+    api = apigw.create_api(Name="behind-cf", ProtocolType="HTTP")
+    i = apigw.create_integration(ApiId=api["ApiId"], IntegrationType="HTTP_PROXY", IntegrationMethod="GET",
+                                 IntegrationUri=f"http://127.0.0.1:{origin_server}/api/{{proxy}}",
+                                 PayloadFormatVersion="1.0")
+    apigw.create_route(ApiId=api["ApiId"], RouteKey="GET /{proxy+}", Target=f"integrations/{i['IntegrationId']}")
+    apigw.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
+    d = cf.create_distribution(DistributionConfig=config(
+        "apigw", [custom_origin("api", f"{api['ApiId']}.execute-api.us-east-1.amazonaws.com", 443)],
+        behavior("api")))["Distribution"]
+    host = f"{d['Id']}.cloudfront.localhost"
+    status, headers, body = edge(gureum, host, "/via-apigw")
+    assert status == 200 and json.loads(body)["path"] == "/api/via-apigw"
+    assert edge(gureum, host, "/via-apigw")[1]["X-Cache"] == "Hit from cloudfront"
+
+
 def test_errors_carry_cloudfronts_codes_and_messages(gureum, cf):
     assert error_of(lambda: cf.get_distribution(Id="EDOESNOTEXIST1")) == (
         "NoSuchDistribution", "The specified distribution does not exist.", 404)
