@@ -16,7 +16,7 @@ use crate::pipeline::{AppState, Body};
 use bytes::Bytes;
 use gureum_cloudfront::cache::CachedObject;
 use gureum_cloudfront::compress;
-use gureum_cloudfront::edge::{cache_key, EdgeBehavior, EdgeDistribution};
+use gureum_cloudfront::edge::{cache_key, EdgeBehavior, EdgeDistribution, Selection};
 use gureum_protocol::Response as WireResponse;
 use http::request::Parts;
 use http_body_util::BodyExt;
@@ -34,6 +34,10 @@ const CACHEABLE: [u16; 5] = [200, 203, 300, 301, 410];
 const CACHED_ERRORS: [u16; 14] = [
     400, 403, 404, 405, 412, 414, 415, 416, 500, 501, 502, 503, 504, 429,
 ];
+
+/// The largest viewer body the edge reads (it is read whole to be sent
+/// to each origin a group tries).
+const MAX_VIEWER_BODY: usize = 64 << 20;
 
 /// The page text CloudFront gives when no origin can be reached.
 const NO_ORIGIN: &str = "We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner.";
@@ -85,7 +89,10 @@ async fn answer(
     }
     let body = match body {
         Body::Bytes(b) => b,
-        Body::Incoming(t) => match t.collect().await {
+        Body::Incoming(t) => match http_body_util::Limited::new(t, MAX_VIEWER_BODY)
+            .collect()
+            .await
+        {
             Ok(c) => c.to_bytes(),
             Err(_) => return reply::error_page(400, "Bad request.", NO_ORIGIN, &cf_id),
         },
@@ -130,7 +137,10 @@ async fn answer(
     };
     let mut headers = http::HeaderMap::new();
     for (name, value) in &parts.headers {
-        if behavior.forward_headers.selects(name.as_str()) && name != http::header::HOST {
+        // Cookies in the cache key reach the origin too.
+        let cookie = name == http::header::COOKIE && behavior.key.cookies != Selection::None;
+        if (cookie || behavior.forward_headers.selects(name.as_str())) && name != http::header::HOST
+        {
             headers.append(name.clone(), value.clone());
         }
     }
