@@ -164,6 +164,7 @@ def test_health_endpoints(gureum):
             "api": gureum.endpoint,
             "lambda_url": f"http://URL_ID.lambda-url.REGION.localhost:{gureum.port}",
             "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
+            "cloudfront": f"http://DISTRIBUTION_ID.cloudfront.localhost:{gureum.port}",
             "rds": {},
             # No cache cluster yet: their node addresses appear here.
             "elasticache": {},

@@ -26,6 +26,7 @@ mod authorize;
 pub mod autoscaling_wiring;
 pub mod body;
 pub mod budget;
+mod cloudfront_edge;
 pub mod config;
 pub mod conn;
 mod elb_host;

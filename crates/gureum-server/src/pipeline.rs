@@ -287,6 +287,13 @@ async fn handle_request(
             return crate::s3_website::serve(state, parts, bucket, remote, stream_out).await;
         }
     }
+    // CloudFront's edge: distributions by `ID.cloudfront.localhost` or alias.
+    if signing_service.is_none() {
+        if let Some(dist) = crate::cloudfront_edge::distribution_for(state, host) {
+            (outcome.service, outcome.operation) = ("cloudfront".into(), "EdgeRequest".into());
+            return crate::cloudfront_edge::serve(state, parts, body, remote, dist).await;
+        }
+    }
     // Lambda function URLs, by host name or `/_aws/lambda-url/ID/…`.
     if let Some((url_id, fn_path)) = crate::function_urls::target(host, raw_path) {
         outcome.service = "lambda".into();

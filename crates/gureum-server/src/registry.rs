@@ -57,6 +57,8 @@ pub struct Registry {
     pub ec2: Arc<gureum_ec2::Ec2Service>,
     /// Where EC2 instances run: configured and stopped with the server.
     pub instances: gureum_instances::Host,
+    /// CloudFront, whose distributions the edge serves by host.
+    pub cloudfront: Arc<gureum_cloudfront::CloudfrontService>,
     /// Route 53, whose zones the DNS server answers and whose health
     /// checks run on the clock.
     pub route53: Arc<gureum_route53::Route53Service>,
@@ -227,9 +229,12 @@ impl Registry {
             store.clone(),
             Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
         ));
+        // CloudFront's edge (`cloudfront_edge.rs`) serves from it.
+        let cloudfront = Arc::new(gureum_cloudfront::CloudfrontService::new(store.clone()));
         let list: Vec<Arc<dyn Service>> = vec![
             autoscaling.clone(),
             acm.clone(),
+            cloudfront.clone(),
             elasticache.clone(),
             apigatewayv2.clone(),
             Arc::new(gureum_apigatewayv2::management::ManagementService::new(
@@ -290,6 +295,7 @@ impl Registry {
             elbv2,
             autoscaling,
             acm,
+            cloudfront,
         }
     }
 

@@ -251,6 +251,7 @@ async fn schedule_ticker(state: Arc<AppState>) {
                 if let Err(e) = state.registry.sqs.emit_metrics(sink, now) {
                     tracing::warn!(target: "gureum", "sqs metrics: {}", e.message);
                 }
+                state.registry.cloudfront.emit_metrics(sink, now);
             }
             if let Err(e) = state.registry.events.fire_due_schedules(now) {
                 tracing::warn!(target: "gureum", "events schedules: {}", e.message);
