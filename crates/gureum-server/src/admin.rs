@@ -162,6 +162,7 @@ fn health(state: &AppState) -> AdminResponse {
         "dns": state.registry.route53.authority().served_at().map(|a| a.to_string()),
         "rds": crate::rds_wiring::health_endpoints(&state.registry.rds),
         "elasticache": state.registry.elasticache.endpoints(),
+        "efs": state.registry.efs.endpoints(),
         "elbv2": state.registry.elbv2.endpoints().iter().map(|e| json!({
             "dns_name": e.dns_name, "port": e.port, "protocol": e.protocol,
             "address": e.address.to_string(), "load_balancer_arn": e.load_balancer_arn,

@@ -62,6 +62,10 @@ pub struct Registry {
     pub route53: Arc<gureum_route53::Route53Service>,
     /// ELBv2, whose listeners resume and health checks run on the ticker.
     pub elbv2: Arc<gureum_elbv2::Elbv2Service>,
+    /// Glacier, whose jobs complete on the ticker.
+    pub glacier: Arc<gureum_glacier::GlacierService>,
+    /// EFS, whose file systems are served over NFS from the ticker.
+    pub efs: Arc<gureum_efs::EfsService>,
 }
 
 impl Registry {
@@ -203,7 +207,11 @@ impl Registry {
             store.clone(),
             Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
         ));
+        let glacier = crate::glacier_wiring::build(store, clock, &sns);
+        let efs = crate::efs_wiring::build(store, &ec2);
         let list: Vec<Arc<dyn Service>> = vec![
+            efs.clone(),
+            glacier.clone(),
             elasticache.clone(),
             apigatewayv2.clone(),
             Arc::new(gureum_apigatewayv2::management::ManagementService::new(
@@ -262,6 +270,8 @@ impl Registry {
             instances,
             route53,
             elbv2,
+            glacier,
+            efs,
         }
     }
 

@@ -276,6 +276,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.route53.run_health_checks(&state.clock);
             // Load balancers turn active, resume listening, emit metrics.
             state.registry.elbv2.tick();
+            state.registry.glacier.complete_due(now);
+            state.registry.efs.tick();
         })
         .await;
     }
