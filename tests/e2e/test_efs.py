@@ -230,3 +230,58 @@ def test_files_and_file_systems_survive_a_restart(gureum, efs, tmp_path):
             assert time.time() < deadline, "not served after restart"
             time.sleep(0.2)
     assert nfs("nfs-cat", url(port, "/shared/keep.txt")) == b"kept across restarts\n"
+
+
+def _fabric_reason():
+    if os.geteuid() != 0:
+        return "needs root (instances in network namespaces)"
+    if not shutil.which("ip") or subprocess.run(["ip", "netns", "list"], capture_output=True).returncode != 0:
+        return "needs iproute2 with `ip netns`"
+    if not os.path.exists("/usr/sbin/sshd"):
+        return "instances need the OpenSSH server (apt-get install openssh-server)"
+    if shutil.which("nfs-cp") is None:
+        return "libnfs's nfs-cp is not installed (apt-get install libnfs-utils)"
+    return None
+
+
+@pytest.mark.skipif(_fabric_reason() is not None, reason=_fabric_reason() or "")
+def test_a_file_written_from_one_instance_is_read_from_another(gureum, efs, tmp_path):
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/health") as r:
+        status = json.load(r)["endpoints"]["ec2_instances"]
+    if status.get("mode") != "namespaces":
+        pytest.skip(f"instances do not run in namespaces here: {status}")
+    ec2 = gureum.client("ec2")
+    images = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
+    image = [i for i in images if i["Architecture"] == "x86_64"][0]["ImageId"]
+    insts = ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2, InstanceType="t3.micro")["Instances"]
+    subnet = insts[0]["SubnetId"]
+    assert insts[1]["SubnetId"] == subnet
+    fs_id = efs.create_file_system(CreationToken="fabric")["FileSystemId"]
+    available(efs, fs_id)
+    shared_dir(efs, fs_id)
+    mt = efs.create_mount_target(FileSystemId=fs_id, SubnetId=subnet)
+    namespaces = [status["namespace_prefix"] + i["InstanceId"] for i in insts]
+
+    def in_ns(ns, *args):
+        return subprocess.run(["ip", "netns", "exec", ns, *args], capture_output=True, timeout=30)
+
+    target = f"nfs://{mt['IpAddress']}/shared/from-a.txt?version=3&nfsport=2049&mountport=2049"
+    src = tmp_path / "from-a.txt"
+    src.write_bytes(b"written inside instance A\n")
+    deadline = time.time() + 30
+    while True:
+        # The instances boot and the mount target is served in their VPC's
+        # router once it exists (the ticker looks each second).
+        p = in_ns(namespaces[0], "nfs-cp", str(src), target)
+        if p.returncode == 0 or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert p.returncode == 0, p.stderr
+    got = in_ns(namespaces[1], "nfs-cat", target)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout == b"written inside instance A\n"
+    # The same file over the loopback export.
+    port = nfs_port(gureum, fs_id)
+    assert nfs("nfs-cat", url(port, "/shared/from-a.txt")) == b"written inside instance A\n"
+    ec2.terminate_instances(InstanceIds=[i["InstanceId"] for i in insts])
+    efs.delete_mount_target(MountTargetId=mt["MountTargetId"])

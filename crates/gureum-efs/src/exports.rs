@@ -17,10 +17,18 @@ struct Export {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// One mount target served inside its VPC's router namespace.
+struct InVpc {
+    ns: String,
+    ip: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
 /// The file systems' directories and their running NFS listeners.
 pub struct Exports {
     root: PathBuf,
     running: Mutex<BTreeMap<String, Export>>,
+    in_vpc: Mutex<BTreeMap<String, InVpc>>,
 }
 
 impl Exports {
@@ -29,7 +37,121 @@ impl Exports {
         Exports {
             root,
             running: Mutex::new(BTreeMap::new()),
+            in_vpc: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Whether mount target `mt_id` is served in namespace `ns`.
+    pub fn serves_in(&self, mt_id: &str, ns: &str) -> bool {
+        self.in_vpc.lock().get(mt_id).is_some_and(|v| v.ns == ns)
+    }
+
+    /// Serves `fs_id` at `ip:2049` inside the router namespace `ns`: the
+    /// address joins the router's bridge (so instances of the subnet reach
+    /// it on-link), and a thread that entered the namespace binds the
+    /// listener there and runs it on its own runtime (sockets belong to
+    /// the namespace they were made in).
+    pub fn serve_in(
+        &self,
+        account: &str,
+        fs_id: &str,
+        mt_id: &str,
+        ns: &str,
+        ip: &str,
+    ) -> Result<(), String> {
+        self.unserve_in(mt_id);
+        let out = std::process::Command::new("ip")
+            .args([
+                "-n",
+                ns,
+                "addr",
+                "replace",
+                &format!("{ip}/32"),
+                "dev",
+                "br0",
+            ])
+            .output()
+            .map_err(|e| format!("ip: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        let fs = DirFs::new(&self.dir(account, fs_id)).map_err(|e| e.to_string())?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+        let (path, addr) = (format!("/run/netns/{ns}"), format!("{ip}:2049"));
+        std::thread::Builder::new()
+            .name("gureum-efs-vpc".into())
+            .spawn(move || {
+                let entered = std::fs::File::open(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|f| {
+                        rustix::thread::move_into_link_name_space(
+                            std::os::fd::AsFd::as_fd(&f),
+                            Some(rustix::thread::LinkNameSpaceType::Network),
+                        )
+                        .map_err(|e| format!("setns: {e}"))
+                    })
+                    .and_then(|()| {
+                        tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                            .map_err(|e| e.to_string())
+                    });
+                let runtime = match entered {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let listener = match NFSTcpListener::bind(&addr, fs).await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(format!("bind {addr}: {e}")));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    tokio::select! {
+                        _ = listener.handle_forever() => {}
+                        _ = stop_rx => {}
+                    }
+                });
+            })
+            .map_err(|e| e.to_string())?;
+        ready_rx.recv().map_err(|e| e.to_string())??;
+        self.in_vpc.lock().insert(
+            mt_id.to_string(),
+            InVpc {
+                ns: ns.to_string(),
+                ip: ip.to_string(),
+                stop: Some(stop_tx),
+            },
+        );
+        Ok(())
+    }
+
+    /// Stops serving mount target `mt_id` in its VPC and removes its
+    /// address from the router.
+    pub fn unserve_in(&self, mt_id: &str) {
+        let Some(mut v) = self.in_vpc.lock().remove(mt_id) else {
+            return;
+        };
+        if let Some(stop) = v.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = std::process::Command::new("ip")
+            .args([
+                "-n",
+                &v.ns,
+                "addr",
+                "del",
+                &format!("{}/32", v.ip),
+                "dev",
+                "br0",
+            ])
+            .output();
     }
 
     /// A file system's directory.
@@ -75,6 +197,10 @@ impl Exports {
     pub fn stop_all(&self) {
         for (_, e) in std::mem::take(&mut *self.running.lock()) {
             e.task.abort();
+        }
+        let mounts: Vec<String> = self.in_vpc.lock().keys().cloned().collect();
+        for mt in mounts {
+            self.unserve_in(&mt);
         }
     }
 

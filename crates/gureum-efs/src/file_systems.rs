@@ -306,9 +306,11 @@ pub(crate) fn delete(svc: &EfsService, ctx: &RequestContext, input: &Value) -> O
 }
 
 /// Moves every `creating` file system and mount target to `available`
-/// and makes sure each available file system is served (the ticker).
-pub(crate) fn settle_all(svc: &EfsService) -> Result<(), AwsError> {
+/// and makes sure each available file system is served (the ticker);
+/// answers whether a mount target still waits for its VPC's router.
+pub(crate) fn settle_all(svc: &EfsService) -> Result<bool, AwsError> {
     let mut failed = None;
+    let mut waiting = false;
     for (key, fs) in svc.file_systems.scan_prefix("")? {
         let account = key.split('/').next().unwrap_or_default();
         if let Err(e) = svc.exports.start(account, &fs.id) {
@@ -328,13 +330,36 @@ pub(crate) fn settle_all(svc: &EfsService) -> Result<(), AwsError> {
             })?;
         }
     }
+    let fabric = svc.fabric.get();
     for (key, mut mt) in svc.mount_targets.scan_prefix("")? {
         if mt.state == "creating" {
             mt.state = "available".into();
             svc.mount_targets.put(&key, &mt)?;
         }
+        let Some(fabric) = fabric else { continue };
+        // Served in the VPC once its router exists (an instance of the
+        // VPC booted); until then the ticker keeps looking.
+        match fabric.router_namespace(&mt.vpc_id) {
+            Some(ns) if svc.exports.serves_in(&mt.id, &ns) => {}
+            Some(ns) => {
+                let account = key.split('/').next().unwrap_or_default();
+                if let Err(e) = svc
+                    .exports
+                    .serve_in(account, &mt.fs_id, &mt.id, &ns, &mt.ip)
+                {
+                    failed = Some(AwsError::internal(format!(
+                        "serving {} in {}: {e}",
+                        mt.id, mt.vpc_id
+                    )));
+                }
+            }
+            None => {
+                svc.exports.unserve_in(&mt.id);
+                waiting = true;
+            }
+        }
     }
-    failed.map_or(Ok(()), Err)
+    failed.map_or(Ok(waiting), Err)
 }
 
 /// `PutLifecycleConfiguration`: replaces the policies (an empty list

@@ -150,6 +150,13 @@ pub trait Network: Send + Sync {
     fn delete_interface(&self, ctx: &RequestContext, id: &str) -> Result<(), AwsError>;
 }
 
+/// Where instances run (wired by the server): the VPC router namespaces
+/// mount targets are served in.
+pub trait Fabric: Send + Sync {
+    /// The name of `vpc_id`'s router network namespace, when it exists.
+    fn router_namespace(&self, vpc_id: &str) -> Option<String>;
+}
+
 /// The EFS service.
 pub struct EfsService {
     store: Store,
@@ -158,6 +165,7 @@ pub struct EfsService {
     access_points: Table<AccessPoint>,
     exports: exports::Exports,
     network: OnceLock<Arc<dyn Network>>,
+    fabric: OnceLock<Arc<dyn Fabric>>,
     /// Whether the ticker has work (something was created, or the
     /// process just started): idle, a tick reads nothing.
     pending: AtomicBool,
@@ -176,6 +184,7 @@ impl EfsService {
             access_points: store.table("efs.access_points"),
             exports: exports::Exports::new(root),
             network: OnceLock::new(),
+            fabric: OnceLock::new(),
             pending: AtomicBool::new(true),
             store,
         }
@@ -184,6 +193,12 @@ impl EfsService {
     /// Places mount targets through `network` (EC2).
     pub fn set_network(&self, network: Arc<dyn Network>) {
         let _ = self.network.set(network);
+    }
+
+    /// Serves mount targets inside their VPC's router namespace through
+    /// `fabric` (instances running in namespaces).
+    pub fn set_fabric(&self, fabric: Arc<dyn Fabric>) {
+        let _ = self.fabric.set(fabric);
     }
 
     /// The NFS endpoints, for `/_gureum/health`.
@@ -199,9 +214,16 @@ impl EfsService {
         if !self.pending.swap(false, Ordering::SeqCst) {
             return;
         }
-        if let Err(e) = file_systems::settle_all(self) {
-            tracing::warn!(target: "gureum", "efs: {}", e.message);
-            self.pending.store(true, Ordering::SeqCst);
+        match file_systems::settle_all(self) {
+            Ok(waiting) => {
+                if waiting {
+                    self.pending.store(true, Ordering::SeqCst);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(target: "gureum", "efs: {}", e.message);
+                self.pending.store(true, Ordering::SeqCst);
+            }
         }
     }
 

@@ -215,6 +215,7 @@ pub(crate) fn delete(svc: &EfsService, ctx: &RequestContext, input: &Value) -> O
     let id = input["MountTargetId"].as_str().unwrap_or_default();
     let mt = load(svc, &scope, id)?;
     svc.mount_targets.delete(&scope.key(id))?;
+    svc.exports.unserve_in(id);
     if let Some(network) = svc.network() {
         network.delete_interface(ctx, &mt.eni)?;
     }

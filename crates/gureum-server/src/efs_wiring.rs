@@ -4,7 +4,7 @@
 
 use gureum_core::{AwsError, RequestContext};
 use gureum_ec2::Ec2Service;
-use gureum_efs::{EfsService, Network, SubnetInfo};
+use gureum_efs::{EfsService, Fabric, Network, SubnetInfo};
 use std::sync::Arc;
 
 /// EC2 as EFS's [`Network`].
@@ -45,9 +45,25 @@ impl Network for Ec2Network {
     }
 }
 
-/// EFS over `store`, placing mount targets through `ec2`.
-pub fn build(store: &gureum_store::Store, ec2: &Arc<Ec2Service>) -> Arc<EfsService> {
+/// The instances' host as EFS's [`Fabric`]: mount targets are served
+/// in their VPC's router namespace.
+struct InstanceFabric(gureum_instances::Host);
+
+impl Fabric for InstanceFabric {
+    fn router_namespace(&self, vpc_id: &str) -> Option<String> {
+        self.0.vpc_router_namespace(vpc_id)
+    }
+}
+
+/// EFS over `store`, placing mount targets through `ec2` and serving
+/// them where `instances` run.
+pub fn build(
+    store: &gureum_store::Store,
+    ec2: &Arc<Ec2Service>,
+    instances: &gureum_instances::Host,
+) -> Arc<EfsService> {
     let efs = Arc::new(EfsService::new(store.clone()));
     efs.set_network(Arc::new(Ec2Network(ec2.clone())));
+    efs.set_fabric(Arc::new(InstanceFabric(instances.clone())));
     efs
 }

@@ -208,7 +208,7 @@ impl Registry {
             Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
         ));
         let glacier = crate::glacier_wiring::build(store, clock, &sns);
-        let efs = crate::efs_wiring::build(store, &ec2);
+        let efs = crate::efs_wiring::build(store, &ec2, &instances);
         let list: Vec<Arc<dyn Service>> = vec![
             efs.clone(),
             glacier.clone(),
