@@ -285,3 +285,27 @@ def test_a_file_written_from_one_instance_is_read_from_another(gureum, efs, tmp_
     assert nfs("nfs-cat", url(port, "/shared/from-a.txt")) == b"written inside instance A\n"
     ec2.terminate_instances(InstanceIds=[i["InstanceId"] for i in insts])
     efs.delete_mount_target(MountTargetId=mt["MountTargetId"])
+
+
+@needs_libnfs
+def test_an_access_point_is_served_rooted_at_its_root_directory(gureum, efs, tmp_path):
+    fs_id = efs.create_file_system(CreationToken="rooted")["FileSystemId"]
+    available(efs, fs_id)
+    ap = efs.create_access_point(ClientToken="rooted-ap", FileSystemId=fs_id, RootDirectory={
+        "Path": "/app/data", "CreationInfo": {"OwnerUid": 0, "OwnerGid": 0, "Permissions": "755"}})
+    src = tmp_path / "note.txt"
+    src.write_bytes(b"under the access point\n")
+    nfs("nfs-cp", str(src), url(nfs_port(gureum, fs_id), "/app/data/note.txt"))
+    deadline = time.time() + 10
+    while True:
+        try:
+            ap_port = nfs_port(gureum, ap["AccessPointId"])
+            break
+        except KeyError:
+            assert time.time() < deadline, "access point not served"
+            time.sleep(0.2)
+    listed = nfs("nfs-ls", url(ap_port, "/"))
+    assert b"note.txt" in listed and b"app" not in listed
+    efs.delete_access_point(AccessPointId=ap["AccessPointId"])
+    with pytest.raises(KeyError):
+        nfs_port(gureum, ap["AccessPointId"])

@@ -1,6 +1,8 @@
 //! Access points: a POSIX user and a root directory on a file system,
 //! idempotent by client token. A root directory with `CreationInfo` is
-//! made in the file system's directory with that owner and mode.
+//! made in the file system's directory with that owner and mode, and
+//! each access point is served as its own NFS export rooted there (the
+//! POSIX user is recorded, not yet enforced on NFS requests).
 
 use crate::file_systems::{self, new_id, tag_list, tag_values};
 use crate::{efs_error, AccessPoint, EfsService};
@@ -122,6 +124,7 @@ pub(crate) fn create(svc: &EfsService, ctx: &RequestContext, input: &Value) -> O
             &root["CreationInfo"],
         )?;
     }
+    svc.wake();
     Ok(describe_one(&scope, &ap))
 }
 
@@ -170,5 +173,6 @@ pub(crate) fn delete(svc: &EfsService, ctx: &RequestContext, input: &Value) -> O
     if !svc.access_points.delete(&scope.key(id))? {
         return Err(efs_error!(AccessPointNotFound { id: id }).into());
     }
+    svc.exports.stop(scope.account(), id, false);
     Ok(json!({}))
 }

@@ -163,11 +163,17 @@ impl Exports {
     /// runtime and a thread that may block (none in unit tests: nothing
     /// is served there).
     pub fn start(&self, account: &str, fs_id: &str) -> Result<u16, String> {
-        if let Some(e) = self.running.lock().get(fs_id) {
+        self.start_at(fs_id, &self.dir(account, fs_id))
+    }
+
+    /// Starts serving `dir` as export `id` (a file system, or an access
+    /// point whose root directory is `dir`); answers its port.
+    pub fn start_at(&self, id: &str, dir: &Path) -> Result<u16, String> {
+        if let Some(e) = self.running.lock().get(id) {
             return Ok(e.port);
         }
         let handle = tokio::runtime::Handle::try_current().map_err(|e| e.to_string())?;
-        let fs = DirFs::new(&self.dir(account, fs_id)).map_err(|e| e.to_string())?;
+        let fs = DirFs::new(dir).map_err(|e| e.to_string())?;
         let listener = handle
             .block_on(NFSTcpListener::bind("127.0.0.1:0", fs))
             .map_err(|e| e.to_string())?;
@@ -179,7 +185,7 @@ impl Exports {
         });
         self.running
             .lock()
-            .insert(fs_id.to_string(), Export { port, task });
+            .insert(id.to_string(), Export { port, task });
         Ok(port)
     }
 
@@ -209,7 +215,8 @@ impl Exports {
         self.running.lock().get(fs_id).map(|e| e.port)
     }
 
-    /// `{fs id: {"host", "port", "mount"}}` for `/_gureum/health`.
+    /// `{fs or access point id: {"host", "port", "mount"}}` for
+    /// `/_gureum/health`.
     pub fn listing(&self) -> Value {
         let running = self.running.lock();
         let map: serde_json::Map<String, Value> = running

@@ -282,25 +282,30 @@ pub(crate) fn update(svc: &EfsService, ctx: &RequestContext, input: &Value) -> O
 pub(crate) fn delete(svc: &EfsService, ctx: &RequestContext, input: &Value) -> OpResult {
     let scope = Scope::regional(ctx);
     let id = id_of(input);
-    svc.store.write(|txn| -> Result<(), AwsError> {
-        if txn.get(&svc.file_systems, &scope.key(id))?.is_none() {
-            return Err(efs_error!(FileSystemNotFound { id: id }).into());
-        }
-        if txn
-            .scan_prefix(&svc.mount_targets, &scope.prefix())?
-            .iter()
-            .any(|(_, m)| m.fs_id == id)
-        {
-            return Err(efs_error!(FileSystemInUse { id: id }).into());
-        }
-        for (key, ap) in txn.scan_prefix(&svc.access_points, &scope.prefix())? {
-            if ap.fs_id == id {
-                txn.delete(&svc.access_points, &key)?;
+    svc.store
+        .write(|txn| -> Result<Vec<String>, AwsError> {
+            if txn.get(&svc.file_systems, &scope.key(id))?.is_none() {
+                return Err(efs_error!(FileSystemNotFound { id: id }).into());
             }
-        }
-        txn.delete(&svc.file_systems, &scope.key(id))?;
-        Ok(())
-    })?;
+            if txn
+                .scan_prefix(&svc.mount_targets, &scope.prefix())?
+                .iter()
+                .any(|(_, m)| m.fs_id == id)
+            {
+                return Err(efs_error!(FileSystemInUse { id: id }).into());
+            }
+            let mut points = Vec::new();
+            for (key, ap) in txn.scan_prefix(&svc.access_points, &scope.prefix())? {
+                if ap.fs_id == id {
+                    txn.delete(&svc.access_points, &key)?;
+                    points.push(ap.id);
+                }
+            }
+            txn.delete(&svc.file_systems, &scope.key(id))?;
+            Ok(points)
+        })?
+        .into_iter()
+        .for_each(|ap| svc.exports.stop(scope.account(), &ap, false));
     svc.exports.stop(scope.account(), id, true);
     Ok(json!({}))
 }
@@ -328,6 +333,26 @@ pub(crate) fn settle_all(svc: &EfsService) -> Result<bool, AwsError> {
                 }
                 Ok(())
             })?;
+        }
+    }
+    // Each access point is its own export, rooted at its root directory
+    // (made with CreationInfo, or by a client beforehand); one whose
+    // directory does not exist yet is served once it does (the next
+    // wake), as AWS refuses such a mount.
+    for (key, ap) in svc.access_points.scan_prefix("")? {
+        let account = key.split('/').next().unwrap_or_default();
+        let path = ap.root_directory["Path"].as_str().unwrap_or("/");
+        let dir = svc
+            .exports
+            .dir(account, &ap.fs_id)
+            .join(path.trim_start_matches('/'));
+        if dir.is_dir() {
+            if let Err(e) = svc.exports.start_at(&ap.id, &dir) {
+                failed = Some(AwsError::internal(format!(
+                    "serving {} over NFS: {e}",
+                    ap.id
+                )));
+            }
         }
     }
     let fabric = svc.fabric.get();

@@ -232,6 +232,13 @@ impl EfsService {
         self.exports.stop_all();
     }
 
+    /// After a reset or import: stops every listener and looks again on
+    /// the next tick (what the store now holds is served then).
+    fn reset(&self) {
+        self.exports.stop_all();
+        self.wake();
+    }
+
     fn network(&self) -> Option<&Arc<dyn Network>> {
         self.network.get()
     }
@@ -348,6 +355,7 @@ impl EfsService {
 
 gureum_core::service_operations! {
     EfsService, "efs",
+    reset = reset,
     "CreateFileSystem" => create_file_system,
     "DescribeFileSystems" => describe_file_systems,
     "UpdateFileSystem" => update_file_system,
