@@ -155,6 +155,10 @@ def test_retrieval_completes_after_the_tier_delay_and_notifies_sns(gureum, glaci
     part = glacier.get_job_output(vaultName="cold", jobId=job, range="bytes=0-9")
     assert part["status"] == 206 and part["body"].read() == data[:10]
     assert part["contentRange"] == f"bytes 0-9/{len(data)}"
+    # A megabyte-aligned range carries its own tree hash.
+    first = glacier.get_job_output(vaultName="cold", jobId=job, range=f"bytes=0-{MIB - 1}")
+    assert first["body"].read() == data[:MIB]
+    assert first["checksum"] == hashlib.sha256(data[:MIB]).hexdigest()
     # The completion reached the topic and its queue.
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
     assert got, "no notification"

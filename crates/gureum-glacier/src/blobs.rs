@@ -4,7 +4,7 @@
 //! them in a temporary directory.
 
 use crate::treehash::TreeHasher;
-use gureum_core::{AwsError, RequestBody};
+use gureum_core::{AwsError, ByteSource, RequestBody, ResponseBody};
 use gureum_store::Store;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -161,13 +161,68 @@ impl Blobs {
         let _ = std::fs::remove_file(self.root.join("jobs").join(job));
     }
 
-    /// Bytes `start..=end` held for job `job`.
-    pub(crate) fn read_range(&self, job: &str, start: u64, end: u64) -> Result<Vec<u8>, AwsError> {
+    /// Bytes `start..=end` held for job `job`, as a body read from the
+    /// file as it is sent (archives may be far larger than memory).
+    pub(crate) fn stream_range(
+        &self,
+        job: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<ResponseBody, AwsError> {
         use std::io::{Seek, SeekFrom};
         let mut file = std::fs::File::open(self.root.join("jobs").join(job)).map_err(io_error)?;
         file.seek(SeekFrom::Start(start)).map_err(io_error)?;
-        let mut out = vec![0u8; (end + 1 - start) as usize];
-        file.read_exact(&mut out).map_err(io_error)?;
-        Ok(out)
+        let length = end + 1 - start;
+        Ok(ResponseBody::Stream {
+            source: Box::pin(FileChunks {
+                file,
+                remaining: length,
+            }),
+            length,
+        })
+    }
+
+    /// The tree hash of bytes `start..=end` held for job `job`.
+    pub(crate) fn hash_range(&self, job: &str, start: u64, end: u64) -> Result<String, AwsError> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = std::fs::File::open(self.root.join("jobs").join(job)).map_err(io_error)?;
+        file.seek(SeekFrom::Start(start)).map_err(io_error)?;
+        let mut hasher = TreeHasher::default();
+        let mut left = end + 1 - start;
+        let mut buf = vec![0u8; 1 << 20];
+        while left > 0 {
+            let want = buf.len().min(left as usize);
+            file.read_exact(&mut buf[..want]).map_err(io_error)?;
+            hasher.update(&buf[..want]);
+            left -= want as u64;
+        }
+        Ok(hasher.finish())
+    }
+}
+
+/// A file read in chunks as the response is written (reads from the page
+/// cache; a short file read ends the body with an error).
+struct FileChunks {
+    file: std::fs::File,
+    remaining: u64,
+}
+
+impl ByteSource for FileChunks {
+    fn poll_chunk(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<bytes::Bytes, AwsError>>> {
+        if self.remaining == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let mut buf = vec![0u8; (256 * 1024).min(self.remaining as usize)];
+        let read = self.file.read_exact(&mut buf);
+        std::task::Poll::Ready(Some(match read {
+            Ok(()) => {
+                self.remaining -= buf.len() as u64;
+                Ok(buf.into())
+            }
+            Err(e) => Err(io_error(e)),
+        }))
     }
 }

@@ -427,21 +427,20 @@ pub(crate) fn get_job_output(
         None => None,
     };
     let (from, to) = asked.unwrap_or((0, len.saturating_sub(1)));
-    let bytes = match &job.archive {
-        Some(_) if len == 0 => Vec::new(),
-        Some(a) => {
-            let base = job.range.map_or(0, |r| r.0);
-            let _ = a;
-            svc.blobs.read_range(&job.id, base + from, base + to)?
-        }
-        None => job
-            .inventory
-            .as_deref()
-            .unwrap_or_default()
-            .as_bytes()
-            .get(from as usize..(to + 1).min(len) as usize)
-            .unwrap_or_default()
-            .to_vec(),
+    let base = job.range.map_or(0, |r| r.0);
+    let body = match &job.archive {
+        Some(_) if len == 0 => ResponseBody::Bytes(Default::default()),
+        Some(_) => svc.blobs.stream_range(&job.id, base + from, base + to)?,
+        None => ResponseBody::Bytes(
+            job.inventory
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes()
+                .get(from as usize..(to + 1).min(len) as usize)
+                .unwrap_or_default()
+                .to_vec()
+                .into(),
+        ),
     };
     let mut output = json!({ "contentType": content_type, "acceptRanges": "bytes" });
     if let Some(a) = &job.archive {
@@ -455,10 +454,13 @@ pub(crate) fn get_job_output(
         };
         // A partial read is hashed when it covers whole megabytes (the
         // client checks what it got).
-        let hash = hash.or_else(|| {
-            (asked.is_some() && from % MIB == 0 && ((to + 1) % MIB == 0 || to + 1 == len))
-                .then(|| crate::treehash::of(&bytes))
-        });
+        let aligned =
+            asked.is_some() && len > 0 && from % MIB == 0 && ((to + 1) % MIB == 0 || to + 1 == len);
+        let hash = match hash {
+            Some(h) => Some(h),
+            None if aligned => Some(svc.blobs.hash_range(&job.id, base + from, base + to)?),
+            None => None,
+        };
         if let Some(h) = hash {
             output["checksum"] = json!(h);
         }
@@ -471,7 +473,7 @@ pub(crate) fn get_job_output(
     };
     Ok(Reply {
         output,
-        body: Some(ResponseBody::Bytes(bytes.into())),
+        body: Some(body),
         status,
     })
 }
