@@ -51,6 +51,9 @@ ALLOWED = {
     ("logs", "forceUpdate"): "confirms replacing an account-based destination policy with an organization one; Gureum replaces the policy either way",
     ("logs", "includeLinkedAccounts"): "Gureum has no cross-account observability links, so the lists are equal",
     ("ec2", "SkipOsShutdown"): "Gureum's instances run no operating system to shut down",
+    ("glacier", "UploadArchive.body"): "the streamed request body, not a member the handler looks up",
+    ("glacier", "UploadMultipartPart.body"): "the streamed request body, not a member the handler looks up",
+    ("efs", "BypassPolicyLockoutSafetyCheck"): "Gureum runs no lockout safety check on file system policies, so there is nothing to bypass",
 }
 
 MACRO = re.compile(r"service_operations!\s*\{(.*?)\n\}", re.S)

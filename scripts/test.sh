@@ -43,8 +43,9 @@ step "host programs the e2e tests drive (from the distribution's packages)"
 # nftables: security groups, network ACLs and NAT (test_ec2_network_real.py);
 # dnsutils: dig asks Gureum's DNS server (test_route53_dns.py);
 # postgresql, mariadb-server and their clients: RDS's engines (test_rds.py);
-# curl: verifies ELB's HTTPS listeners with Gureum's CA (test_acm.py).
-APT_PACKAGES="redis-server memcached openssh-server dnsutils postgresql postgresql-client mariadb-server mariadb-client nftables curl"
+# curl: verifies ELB's HTTPS listeners with Gureum's CA (test_acm.py);
+# libnfs-utils: nfs-cp, nfs-cat, nfs-ls reach EFS over NFS (test_efs.py).
+APT_PACKAGES="redis-server memcached openssh-server dnsutils postgresql postgresql-client mariadb-server mariadb-client nftables curl libnfs-utils"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -141,6 +141,15 @@ impl Host {
         let _ = self.inner.resolve.set(resolve);
     }
 
+    /// The network namespace of `vpc_id`'s router, when instances run in
+    /// namespaces and the VPC's router exists (an instance of it booted):
+    /// where other services (EFS's mount targets) serve inside the VPC.
+    pub fn vpc_router_namespace(&self, vpc_id: &str) -> Option<String> {
+        let c = self.inner.config.get()?;
+        let ns = c.names.vpc_ns(vpc_id);
+        (c.mode == Mode::Namespaces && fabric::ns_exists(&ns)).then_some(ns)
+    }
+
     /// The mode in force, for `/_gureum/health` (decided at start).
     pub fn status(&self) -> serde_json::Value {
         let Some(c) = self.inner.config.get() else {

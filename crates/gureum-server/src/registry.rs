@@ -68,6 +68,10 @@ pub struct Registry {
     pub autoscaling: Arc<gureum_autoscaling::AutoscalingService>,
     /// ACM: certificates, the local CA.
     pub acm: Arc<gureum_acm::AcmService>,
+    /// Glacier, whose jobs complete on the ticker.
+    pub glacier: Arc<gureum_glacier::GlacierService>,
+    /// EFS, whose file systems are served over NFS from the ticker.
+    pub efs: Arc<gureum_efs::EfsService>,
 }
 
 impl Registry {
@@ -231,10 +235,14 @@ impl Registry {
         ));
         // CloudFront's edge (`cloudfront_edge.rs`) serves from it.
         let cloudfront = Arc::new(gureum_cloudfront::CloudfrontService::new(store.clone()));
+        let glacier = crate::glacier_wiring::build(store, clock, &sns);
+        let efs = crate::efs_wiring::build(store, &ec2, &instances);
         let list: Vec<Arc<dyn Service>> = vec![
             autoscaling.clone(),
             acm.clone(),
             cloudfront.clone(),
+            efs.clone(),
+            glacier.clone(),
             elasticache.clone(),
             apigatewayv2.clone(),
             Arc::new(gureum_apigatewayv2::management::ManagementService::new(
@@ -296,6 +304,8 @@ impl Registry {
             autoscaling,
             acm,
             cloudfront,
+            glacier,
+            efs,
         }
     }
 

@@ -280,6 +280,8 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.autoscaling.reconcile(&state.clock);
             // ACM validates pending certificates against Route 53, renews.
             state.registry.acm.tick();
+            state.registry.glacier.complete_due(now);
+            state.registry.efs.tick();
         })
         .await;
     }
