@@ -22,6 +22,7 @@ pub mod alarm_actions;
 pub mod apigateway_wiring;
 mod authenticate;
 mod authorize;
+pub mod billing_wiring;
 pub mod body;
 pub mod budget;
 pub mod config;

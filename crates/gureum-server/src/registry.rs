@@ -62,6 +62,8 @@ pub struct Registry {
     pub route53: Arc<gureum_route53::Route53Service>,
     /// ELBv2, whose listeners resume and health checks run on the ticker.
     pub elbv2: Arc<gureum_elbv2::Elbv2Service>,
+    /// Billing: metered on the ticker, read by `gureum cost`.
+    pub billing: Arc<gureum_billing::Billing>,
 }
 
 impl Registry {
@@ -203,7 +205,11 @@ impl Registry {
             store.clone(),
             Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
         ));
+        let billing = crate::billing_wiring::build(store, clock, vec![ec2.clone()], &sns);
         let list: Vec<Arc<dyn Service>> = vec![
+            billing.pricing.clone(),
+            billing.ce.clone(),
+            billing.budgets.clone(),
             elasticache.clone(),
             apigatewayv2.clone(),
             Arc::new(gureum_apigatewayv2::management::ManagementService::new(
@@ -262,6 +268,7 @@ impl Registry {
             instances,
             route53,
             elbv2,
+            billing,
         }
     }
 

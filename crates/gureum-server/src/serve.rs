@@ -276,6 +276,9 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.route53.run_health_checks(&state.clock);
             // Load balancers turn active, resume listening, emit metrics.
             state.registry.elbv2.tick();
+            if let Err(e) = state.registry.billing.tick(now) {
+                tracing::warn!(target: "gureum", "billing: {e}");
+            }
         })
         .await;
     }
