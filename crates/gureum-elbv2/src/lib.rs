@@ -20,6 +20,7 @@
 pub mod errors;
 mod listeners;
 mod load_balancers;
+pub mod metering;
 pub mod plane;
 pub mod records;
 mod rules;

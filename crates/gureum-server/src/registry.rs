@@ -205,7 +205,12 @@ impl Registry {
             store.clone(),
             Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
         ));
-        let billing = crate::billing_wiring::build(store, clock, vec![ec2.clone()], &sns);
+        let billing = crate::billing_wiring::build(
+            store,
+            clock,
+            vec![ec2.clone(), elbv2.clone(), rds.clone(), elasticache.clone()],
+            &sns,
+        );
         let list: Vec<Arc<dyn Service>> = vec![
             billing.pricing.clone(),
             billing.ce.clone(),
