@@ -204,6 +204,27 @@ def test_the_one_dollar_budget_notifies_the_queue_through_sns(gureum, month):
     assert float(spent["CalculatedSpend"]["ActualSpend"]["Amount"]) > 1
 
 
+def test_sqs_requests_are_metered_at_the_per_request_price(gureum, month):
+    start, end, *_ = month
+    sqs = gureum.client("sqs")
+    url = sqs.create_queue(QueueName="metered")["QueueUrl"]
+    for i in range(20):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i))
+    advance(gureum, 61)  # the meter's next pass drains the counts
+
+    def sqs_requests():
+        out = gureum.client("ce").get_cost_and_usage(
+            TimePeriod={"Start": start, "End": end}, Granularity="MONTHLY",
+            Metrics=["UsageQuantity", "UnblendedCost"],
+            Filter={"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Simple Queue Service"]}})
+        total = out["ResultsByTime"][0]["Total"]
+        quantity = float(total["UsageQuantity"]["Amount"])
+        return quantity >= 21 and (quantity, float(total["UnblendedCost"]["Amount"]))
+
+    quantity, cost = wait_for("SQS requests metered", sqs_requests)
+    assert cost == pytest.approx(quantity * 0.40 / 1_000_000)
+
+
 def test_gureum_cost_prints_the_month_by_service(gureum, month):
     p = subprocess.run([os.environ["GUREUM_BIN"], "cost", "--endpoint", gureum.endpoint],
                        capture_output=True, text=True, timeout=30)

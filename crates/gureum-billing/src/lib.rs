@@ -8,7 +8,8 @@
 //!   (`data/prices-us-east-1.json`, refreshed by `scripts/refresh_prices.py`).
 //! - [`meter`]: the pass on the clock reading every
 //!   [`gureum_kit::metering::UsageSource`] and writing `billing.hours`.
-//! - [`usage`]: the usage types and operations each resource is charged as.
+//! - [`usage`]: the usage types and operations each resource is charged as;
+//!   [`requests`]: the requests counted between passes.
 //! - [`pricing`], [`ce`] (with `dates` and `query`), [`budgets`]: the APIs.
 //!
 //! Prices are on-demand and the Free Tier allowances are recorded in the
@@ -25,6 +26,7 @@ pub mod errors;
 pub mod meter;
 pub mod pricing;
 mod query;
+pub mod requests;
 pub mod usage;
 
 pub use budgets::{BudgetAlerts, BudgetsService, NoAlerts};
@@ -84,6 +86,14 @@ impl Billing {
         let start = dates::month_start(now);
         let month = dates::format(start, false)[..7].to_string();
         Ok((month, self.ce.cost_by_service(account, start, now)?))
+    }
+
+    /// Counts one authorized request (the pipeline calls this; only
+    /// operations AWS prices by request are kept).
+    pub fn count_request(&self, account: &str, region: &str, model: &str, operation: &str) {
+        self.meter
+            .requests
+            .record(account, region, model, operation);
     }
 
     /// One tick of Gureum's clock at `now` (ms): a meter pass when one is

@@ -81,6 +81,8 @@ pub struct Meter {
     pub(crate) hours: Table<Hour>,
     watermark: Table<i64>,
     sources: Vec<Arc<dyn UsageSource>>,
+    /// Requests counted since the last pass.
+    pub(crate) requests: crate::requests::RequestCounts,
 }
 
 impl Meter {
@@ -91,6 +93,7 @@ impl Meter {
             watermark: store.table("billing.meter"),
             store,
             sources,
+            requests: Default::default(),
         }
     }
 
@@ -110,6 +113,7 @@ impl Meter {
         for r in &running {
             bill(r, from.max(r.since_ms), now, &mut fresh);
         }
+        bill_requests(&self.requests, now, &mut fresh);
         self.store.write(|txn| {
             for (key, items) in fresh {
                 let mut hour = txn.get(&self.hours, &key)?.unwrap_or_default();
@@ -182,6 +186,37 @@ fn bill(r: &Running, from: i64, to: i64, out: &mut BTreeMap<String, Vec<LineItem
                 });
         }
         t = end;
+    }
+}
+
+/// Adds the requests counted since the last pass to the hour ending the
+/// pass (the pass runs each clock minute, so that is when they happened
+/// to within a minute).
+fn bill_requests(
+    counts: &crate::requests::RequestCounts,
+    now: i64,
+    out: &mut BTreeMap<String, Vec<LineItem>>,
+) {
+    let catalogue = Catalogue::get();
+    let hour = (now - 1).div_euclid(HOUR_MS);
+    for ((account, region, service, usage, operation), n) in counts.drain() {
+        let product = catalogue.product(service, usage, operation);
+        let (unit, price) =
+            product.map_or(("Requests".to_string(), 0.0), |p| (p.unit.clone(), p.usd()));
+        let quantity = n as f64;
+        out.entry(hour_key(&account, hour))
+            .or_default()
+            .push(LineItem {
+                usage_type: format!("{}-{usage}", billing_code(&region)),
+                region,
+                service_code: service.to_string(),
+                operation: operation.to_string(),
+                resource_id: String::new(),
+                unit,
+                quantity,
+                cost: quantity * price,
+                tags: Vec::new(),
+            });
     }
 }
 

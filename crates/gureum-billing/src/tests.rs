@@ -359,3 +359,24 @@ fn a_month_jump_is_one_pass_writing_every_hour() {
     // docs/PERFORMANCE.md quotes this figure.
     eprintln!("a 744-hour pass over 100 volumes took {pass:?}");
 }
+
+#[test]
+fn counted_requests_are_billed_at_the_next_pass() {
+    let w = world(vec![]);
+    w.billing.tick(DEC_1).expect("first pass");
+    for _ in 0..1000 {
+        w.billing
+            .count_request("000000000000", "us-east-1", "sqs", "SendMessage");
+    }
+    w.billing
+        .count_request("000000000000", "us-east-1", "iam", "ListUsers");
+    w.billing.tick(DEC_1 + HOUR).expect("pass");
+    let out = monthly(&w, DEC_1 + HOUR, Some("SERVICE"));
+    let groups = out["ResultsByTime"][0]["Groups"]
+        .as_array()
+        .expect("groups");
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["Keys"][0], "Amazon Simple Queue Service");
+    assert_eq!(groups[0]["Metrics"]["UsageQuantity"]["Amount"], "1000");
+    assert_eq!(groups[0]["Metrics"]["UnblendedCost"]["Amount"], "0.0004");
+}
