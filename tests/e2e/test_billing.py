@@ -225,6 +225,30 @@ def test_sqs_requests_are_metered_at_the_per_request_price(gureum, month):
     assert cost == pytest.approx(quantity * 0.40 / 1_000_000)
 
 
+def test_s3_bytes_are_metered_as_gb_months_of_their_storage_class(gureum, month):
+    start, end, *_ = month
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="metered-bytes")
+    s3.put_object(Bucket="metered-bytes", Key="big", Body=b"x" * (64 << 20))
+    s3.put_object(Bucket="metered-bytes", Key="cold", Body=b"y" * (64 << 20), StorageClass="STANDARD_IA")
+    advance(gureum, 61)  # the pass that first sees them
+    time.sleep(1.5)
+    advance(gureum, 120)  # two clock minutes of storage
+
+    def storage():
+        usage = by_usage_type(gureum, start, end)
+        return ("USE1-TimedStorage-ByteHrs" in usage and "USE1-TimedStorage-SIA-ByteHrs" in usage
+                and usage)
+
+    usage = wait_for("S3 storage metered", storage)
+    quantity, cost, unit = usage["USE1-TimedStorage-ByteHrs"]
+    assert unit == "GB-Mo"
+    assert quantity > 0
+    assert cost == pytest.approx(quantity * 0.023, rel=1e-3)
+    ia_quantity, ia_cost, _ = usage["USE1-TimedStorage-SIA-ByteHrs"]
+    assert ia_cost == pytest.approx(ia_quantity * 0.0125, rel=1e-3)
+
+
 def test_gureum_cost_prints_the_month_by_service(gureum, month):
     p = subprocess.run([os.environ["GUREUM_BIN"], "cost", "--endpoint", gureum.endpoint],
                        capture_output=True, text=True, timeout=30)

@@ -208,7 +208,13 @@ impl Registry {
         let billing = crate::billing_wiring::build(
             store,
             clock,
-            vec![ec2.clone(), elbv2.clone(), rds.clone(), elasticache.clone()],
+            vec![
+                ec2.clone(),
+                elbv2.clone(),
+                rds.clone(),
+                elasticache.clone(),
+                s3.clone(),
+            ],
             &sns,
         );
         let list: Vec<Arc<dyn Service>> = vec![
