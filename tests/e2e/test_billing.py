@@ -134,6 +134,29 @@ def test_ten_clock_hours_of_t3_micro_are_billed_at_the_public_price(gureum, mont
     assert cost == pytest.approx(quantity * T3_MICRO_HOURLY, rel=1e-6)
 
 
+def test_the_instance_public_ipv4_address_is_billed_per_hour(gureum, month):
+    start, end, *_ = month
+    quantity, cost, unit = by_usage_type(gureum, start, end)["USE1-PublicIPv4:InUseAddress"]
+    assert unit == "Hrs"
+    assert 10.0 <= quantity < 10.05
+    assert cost == pytest.approx(quantity * 0.005, rel=1e-6)
+
+
+def test_the_forecast_carries_the_last_day_rate_forward(gureum, month):
+    _, _, days, *_ = month
+    today = datetime.datetime.fromtimestamp(clock_ms(gureum) / 1000, datetime.timezone.utc).date()
+    out = gureum.client("ce").get_cost_forecast(
+        TimePeriod={"Start": today.isoformat(), "End": (today + datetime.timedelta(days=2)).isoformat()},
+        Metric="UNBLENDED_COST", Granularity="DAILY")
+    # Only the volume lived through the last day: its daily cost, twice.
+    daily = 50 * GP3_GB_MONTH / days
+    assert float(out["Total"]["Amount"]) == pytest.approx(2 * daily, rel=0.05)
+    assert len(out["ForecastResultsByTime"]) == 2
+    first = out["ForecastResultsByTime"][0]
+    assert float(first["PredictionIntervalLowerBound"]) < float(first["MeanValue"]) \
+        < float(first["PredictionIntervalUpperBound"])
+
+
 def test_a_month_of_50_gib_gp3_is_50_gb_months_at_the_public_price(gureum, month):
     start, end, days, _, root_gib = month
     quantity, cost, unit = by_usage_type(gureum, start, end)["USE1-EBS:VolumeUsage.gp3"]
