@@ -343,3 +343,17 @@ def test_errors_reach_the_client_with_aws_codes_and_messages(gureum):
     assert client_error(budgets.delete_budget, AccountId=ACCOUNT, BudgetName="twice")[0] == "NotFoundException"
     assert client_error(pricing.get_products, ServiceCode="AmazonEC2", FormatVersion="aws_v2") == (
         "InvalidParameterException", "Input FormatVersion aws_v2 is invalid. Valid values: [aws_v1]")
+
+
+def test_reset_of_budgets_clears_budgets_and_of_ce_the_metered_usage(gureum, month):
+    start, end, *_ = month
+    req = urllib.request.Request(gureum.endpoint + "/_gureum/reset?service=budgets", method="POST")
+    with urllib.request.urlopen(req) as r:
+        assert "budgets.budgets" in json.loads(r.read())["tables"]
+    assert client_error(gureum.client("budgets").describe_budget,
+                        AccountId=ACCOUNT, BudgetName="one-dollar")[0] == "NotFoundException"
+    assert by_usage_type(gureum, start, end), "usage is Cost Explorer's, kept"
+    req = urllib.request.Request(gureum.endpoint + "/_gureum/reset?service=ce", method="POST")
+    with urllib.request.urlopen(req) as r:
+        assert "ce.hours" in json.loads(r.read())["tables"]
+    assert by_usage_type(gureum, start, end) == {}

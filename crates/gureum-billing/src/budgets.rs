@@ -3,11 +3,11 @@
 //! threshold the actual (or forecasted) spend crosses goes `ALARM` and
 //! notifies its subscribers once per budget period: SNS topics through
 //! the [`BudgetAlerts`] seam (SNS's Rust interface), email addresses as
-//! records (`billing.budget_emails`).
+//! records (`budgets.emails`).
 //!
 //! Tables (global service, keys `{account}/{name}`):
-//! - `billing.budgets` → a [`StoredBudget`];
-//! - `billing.budget_emails`: `{account}/{ms:013}/{n}` → an email alert
+//! - `budgets.budgets` → a [`StoredBudget`];
+//! - `budgets.emails`: `{account}/{ms:013}/{n}` → an email alert
 //!   as it would have been sent.
 
 use crate::ce::{amount, CostExplorerService};
@@ -218,8 +218,8 @@ impl BudgetsService {
     /// `alerts`.
     pub fn new(store: Store, ce: Arc<CostExplorerService>, alerts: Arc<dyn BudgetAlerts>) -> Self {
         BudgetsService {
-            budgets: store.table("billing.budgets"),
-            emails: store.table("billing.budget_emails"),
+            budgets: store.table("budgets.budgets"),
+            emails: store.table("budgets.emails"),
             store,
             ce,
             alerts,

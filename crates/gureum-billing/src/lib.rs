@@ -7,7 +7,7 @@
 //! - [`catalogue`]: the embedded, dated price file
 //!   (`data/prices-us-east-1.json`, refreshed by `scripts/refresh_prices.py`).
 //! - [`meter`]: the pass on the clock reading every
-//!   [`gureum_kit::metering::UsageSource`] and writing `billing.hours`.
+//!   [`gureum_kit::metering::UsageSource`] and writing `ce.hours`.
 //! - [`usage`]: the usage types and operations each resource is charged as;
 //!   [`requests`]: the requests counted between passes.
 //! - [`pricing`], [`ce`] (with `dates` and `query`), [`budgets`]: the APIs.

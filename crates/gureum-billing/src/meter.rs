@@ -9,10 +9,12 @@
 //! clock jumps), and one created between passes is billed from its own
 //! start. A clock jump of a month is one pass writing a month of hours.
 //!
-//! Table `billing.hours`: `{account}/{hour:012}` (hours since the epoch)
+//! Table `ce.hours`: `{account}/{hour:012}` (hours since the epoch)
 //! → that hour's [`LineItem`]s, so a time range is one key range.
-//! Table `billing.meter`: `watermark` → the clock time (ms) of the last
-//! pass.
+//! Table `ce.meter`: `watermark` → the clock time (ms) of the last
+//! pass. Both are named after Cost Explorer, which reads them, so that
+//! `POST /_gureum/reset?service=ce` clears the metered usage (and
+//! `?service=budgets` the budgets).
 
 use crate::catalogue::{billing_code, Catalogue};
 use crate::usage::{charges, Per};
@@ -89,8 +91,8 @@ impl Meter {
     /// A meter reading `sources`, writing into `store`.
     pub fn new(store: Store, sources: Vec<Arc<dyn UsageSource>>) -> Self {
         Meter {
-            hours: store.table("billing.hours"),
-            watermark: store.table("billing.meter"),
+            hours: store.table("ce.hours"),
+            watermark: store.table("ce.meter"),
             store,
             sources,
             requests: Default::default(),
