@@ -181,6 +181,7 @@ impl CostExplorerService {
     fn get_cost_and_usage(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (start, end) = dates::time_period(&input)?;
         let granularity = granularity(&input, &["DAILY", "MONTHLY", "HOURLY"], "Granularity")?;
+        dates::check_span(&granularity, start, end)?;
         let metrics: Vec<String> = input["Metrics"]
             .as_array()
             .into_iter()
@@ -267,6 +268,7 @@ impl CostExplorerService {
             )));
         }
         let granularity = granularity(&input, &["DAILY", "MONTHLY"], "Granularity")?;
+        dates::check_span(&granularity, start, end)?;
         let metric = input["Metric"].as_str().unwrap_or_default();
         if ![
             "AMORTIZED_COST",
@@ -318,6 +320,7 @@ impl CostExplorerService {
     /// `GetDimensionValues`.
     fn get_dimension_values(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (start, end) = dates::time_period(&input)?;
+        dates::check_span("DAILY", start, end)?;
         let dimension = input["Dimension"].as_str().unwrap_or_default();
         if !query::GROUP_DIMENSIONS.contains(&dimension) {
             return Err(invalid(format!(
@@ -353,6 +356,7 @@ impl CostExplorerService {
     /// `GetTags`: tag keys, or one key's values.
     fn get_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (start, end) = dates::time_period(&input)?;
+        dates::check_span("DAILY", start, end)?;
         let key = input["TagKey"].as_str();
         let search = input["SearchString"]
             .as_str()

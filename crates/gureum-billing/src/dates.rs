@@ -96,6 +96,23 @@ pub fn periods(granularity: &str, start: i64, end: i64) -> Vec<(i64, i64)> {
     out
 }
 
+/// The longest range a granularity may ask for: AWS keeps hourly data
+/// for 14 days, and Gureum answers at most five years of days or months
+/// (AWS keeps 38 months), so a request cannot ask for millions of
+/// periods.
+pub fn check_span(granularity: &str, start: i64, end: i64) -> Result<(), AwsError> {
+    let days = (end - start) / DAY_MS;
+    match granularity {
+        "HOURLY" if days > 14 => Err(invalid(
+            "Hourly granularity is available for at most the last 14 days".into(),
+        )),
+        _ if days > 5 * 366 => Err(invalid(
+            "The time period cannot be longer than 5 years".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The `TimePeriod` of `input`, validated: (start, end) in ms.
 pub fn time_period(input: &serde_json::Value) -> Result<(i64, i64), AwsError> {
     let tp = &input["TimePeriod"];
@@ -121,6 +138,15 @@ mod tests {
         let p = periods("MONTHLY", s, e);
         assert_eq!(p.len(), 2);
         assert_eq!(format(p[1].0, false), "2026-12-01");
+    }
+
+    #[test]
+    fn hourly_periods_span_at_most_fourteen_days() {
+        let s = parse("2026-12-01").expect("date");
+        assert!(check_span("HOURLY", s, s + 14 * DAY_MS).is_ok());
+        assert!(check_span("HOURLY", s, s + 15 * DAY_MS).is_err());
+        assert!(check_span("DAILY", s, s + 15 * DAY_MS).is_ok());
+        assert!(check_span("DAILY", s, parse("9999-12-31").expect("date")).is_err());
     }
 
     #[test]

@@ -39,8 +39,8 @@ fn request(input: &Value) -> Result<PageRequest, AwsError> {
     )
     .map_err(|e| match e {
         gureum_kit::paging::PagingError::BadToken(_) => PricingError::InvalidNextToken.into(),
-        other => PricingError::InvalidParameter {
-            message: format!("{other:?}"),
+        _ => PricingError::InvalidParameter {
+            message: "MaxResults must be between 1 and 100".into(),
         }
         .into(),
     })
