@@ -212,6 +212,16 @@ def test_dimension_values_list_the_usage_types(gureum, month):
     assert all("EBS" in v for v in values)
 
 
+def test_dimension_values_sort_by_cost(gureum, month):
+    start, end, *_ = month
+    out = gureum.client("ce").get_dimension_values(
+        TimePeriod={"Start": start, "End": end}, Dimension="SERVICE",
+        SortBy=[{"Key": "UnblendedCost", "SortOrder": "DESCENDING"}])
+    values = [v["Value"] for v in out["DimensionValues"]]
+    # The volume's month costs more than anything else.
+    assert values[0] == "EC2 - Other"
+
+
 def test_the_one_dollar_budget_notifies_the_queue_through_sns(gureum, month):
     queue = month[3]
     sqs = gureum.client("sqs")
@@ -341,6 +351,10 @@ def test_errors_reach_the_client_with_aws_codes_and_messages(gureum):
         "DuplicateRecordException", "Error creating budget: twice - the budget already exists.")
     budgets.delete_budget(AccountId=ACCOUNT, BudgetName="twice")
     assert client_error(budgets.delete_budget, AccountId=ACCOUNT, BudgetName="twice")[0] == "NotFoundException"
+    assert client_error(budgets.describe_budgets, AccountId="111122223333") == (
+        "AccessDeniedException", "You are not authorized to access the budgets of account 111122223333.")
+    assert client_error(ce.get_tags, TimePeriod={"Start": "2027-01-01", "End": "2027-02-01"},
+                        NextPageToken="not-ours")[0] == "InvalidNextTokenException"
     assert client_error(pricing.get_products, ServiceCode="AmazonEC2", FormatVersion="aws_v2") == (
         "InvalidParameterException", "Input FormatVersion aws_v2 is invalid. Valid values: [aws_v1]")
 

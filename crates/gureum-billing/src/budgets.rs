@@ -81,6 +81,27 @@ pub struct BudgetsService {
 /// AWS's end date for a budget created without one (2087-06-15).
 const DEFAULT_END_SECS: i64 = 3_706_473_600;
 
+/// The `AccountId` of a request: it must be the caller's own.
+fn account(ctx: &RequestContext, input: &Value) -> Result<String, AwsError> {
+    match input["AccountId"].as_str() {
+        Some(a) if a != ctx.account_id => {
+            Err(BudgetsError::AccessDenied { account: a.into() }.into())
+        }
+        _ => Ok(ctx.account_id.clone()),
+    }
+}
+
+/// A budget as `Describe*` shows it: its filter expression only when
+/// `ShowFilterExpression` asks for it, as AWS does.
+fn shown(mut b: Value, input: &Value) -> Value {
+    if input["ShowFilterExpression"].as_bool() != Some(true) {
+        if let Some(o) = b.as_object_mut() {
+            o.remove("FilterExpression");
+        }
+    }
+    b
+}
+
 fn key(account: &str, name: &str) -> String {
     format!("{account}/{name}")
 }
@@ -258,6 +279,15 @@ impl BudgetsService {
 
     /// `CreateBudget`.
     fn create_budget(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
+        if input["ResourceTags"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty())
+        {
+            // Budget tags would need TagResource and ListTagsForResource,
+            // which Gureum does not serve yet: refused, not dropped.
+            return Err(param("ResourceTags are not supported by Gureum yet"));
+        }
         let now = ctx.clock.now_millis();
         let budget = normalize(input["Budget"].clone(), now)?;
         let name = budget["BudgetName"]
@@ -278,7 +308,7 @@ impl BudgetsService {
                 last_error: None,
             });
         }
-        let k = key(&ctx.account_id, &name);
+        let k = key(&acct, &name);
         self.store.write(|txn| {
             if txn.get(&self.budgets, &k)?.is_some() {
                 return Err(BudgetsError::DuplicateBudget { name: name.clone() }.into());
@@ -298,14 +328,16 @@ impl BudgetsService {
 
     /// `DescribeBudget`.
     fn describe_budget(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
         let name = input["BudgetName"].as_str().unwrap_or_default();
-        let stored = self.load(&ctx.account_id, name)?;
-        let b = self.with_spend(&ctx.account_id, stored.budget, ctx.clock.now_millis())?;
-        Ok(json!({"Budget": b}))
+        let stored = self.load(&acct, name)?;
+        let b = self.with_spend(&acct, stored.budget, ctx.clock.now_millis())?;
+        Ok(json!({"Budget": shown(b, &input)}))
     }
 
     /// `DescribeBudgets`.
     fn describe_budgets(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
         let req = PageRequest::new(
             input["MaxResults"].as_i64(),
             input["NextToken"].as_str(),
@@ -313,14 +345,14 @@ impl BudgetsService {
             100,
         )
         .map_err(|_| AwsError::from(BudgetsError::InvalidNextToken))?;
-        let prefix = format!("{}/", ctx.account_id);
+        let prefix = format!("{acct}/");
         let page = paging::page(&self.budgets, &prefix, &req, |_, b| Some(b.budget))?;
         let now = ctx.clock.now_millis();
         let list = page
             .items
             .into_iter()
-            .map(|b| self.with_spend(&ctx.account_id, b, now))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|b| Ok(shown(self.with_spend(&acct, b, now)?, &input)))
+            .collect::<Result<Vec<_>, AwsError>>()?;
         let mut out = json!({"Budgets": list});
         if let Some(t) = page.next_token {
             out["NextToken"] = json!(t);
@@ -330,12 +362,13 @@ impl BudgetsService {
 
     /// `UpdateBudget`.
     fn update_budget(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
         let budget = normalize(input["NewBudget"].clone(), ctx.clock.now_millis())?;
         let name = budget["BudgetName"]
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let k = key(&ctx.account_id, &name);
+        let k = key(&acct, &name);
         self.store.write(|txn| {
             let Some(mut stored) = txn.get(&self.budgets, &k)? else {
                 return Err(BudgetsError::UpdateNotFound { name: name.clone() }.into());
@@ -349,8 +382,9 @@ impl BudgetsService {
 
     /// `DeleteBudget`.
     fn delete_budget(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
         let name = input["BudgetName"].as_str().unwrap_or_default();
-        if !self.budgets.delete(&key(&ctx.account_id, name))? {
+        if !self.budgets.delete(&key(&acct, name))? {
             return Err(BudgetsError::DeleteNotFound { name: name.into() }.into());
         }
         Ok(json!({}))
@@ -359,11 +393,11 @@ impl BudgetsService {
     /// Reads, changes and writes one budget in a transaction.
     fn change(
         &self,
-        ctx: &RequestContext,
+        account: &str,
         name: &str,
         f: impl FnOnce(&mut StoredBudget) -> Result<(), AwsError>,
     ) -> Result<(), AwsError> {
-        let k = key(&ctx.account_id, name);
+        let k = key(account, name);
         self.store.write(|txn| {
             let Some(mut stored) = txn.get(&self.budgets, &k)? else {
                 return Err(BudgetsError::BudgetNotFound { name: name.into() }.into());
@@ -376,8 +410,9 @@ impl BudgetsService {
 
     /// `DescribeNotificationsForBudget`.
     fn describe_notifications_for_budget(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
         let name = input["BudgetName"].as_str().unwrap_or_default();
-        let stored = self.load(&ctx.account_id, name)?;
+        let stored = self.load(&acct, name)?;
         let list: Vec<Value> = stored
             .notifications
             .iter()
@@ -392,10 +427,11 @@ impl BudgetsService {
 
     /// `CreateNotification`.
     fn create_notification(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
         let name = input["BudgetName"].as_str().unwrap_or_default().to_string();
         let n = notification(input["Notification"].clone())?;
         let subs = subscribers(&input["Subscribers"])?;
-        self.change(ctx, &name, |b| {
+        self.change(&acct, &name, |b| {
             if b.notifications
                 .iter()
                 .any(|x| same_notification(&x.notification, &n))
@@ -416,9 +452,10 @@ impl BudgetsService {
 
     /// `DeleteNotification`.
     fn delete_notification(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
         let name = input["BudgetName"].as_str().unwrap_or_default().to_string();
         let n = notification(input["Notification"].clone())?;
-        self.change(ctx, &name, |b| {
+        self.change(&acct, &name, |b| {
             let before = b.notifications.len();
             b.notifications
                 .retain(|x| !same_notification(&x.notification, &n));
@@ -432,10 +469,11 @@ impl BudgetsService {
 
     /// `CreateSubscriber`.
     fn create_subscriber(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
         let name = input["BudgetName"].as_str().unwrap_or_default().to_string();
         let n = notification(input["Notification"].clone())?;
         let sub = subscribers(&json!([input["Subscriber"]]))?.remove(0);
-        self.change(ctx, &name, |b| {
+        self.change(&acct, &name, |b| {
             let Some(x) = b
                 .notifications
                 .iter_mut()
@@ -454,10 +492,11 @@ impl BudgetsService {
 
     /// `DeleteSubscriber`.
     fn delete_subscriber(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let acct = account(ctx, &input)?;
         let name = input["BudgetName"].as_str().unwrap_or_default().to_string();
         let n = notification(input["Notification"].clone())?;
         let sub = input["Subscriber"].clone();
-        self.change(ctx, &name, |b| {
+        self.change(&acct, &name, |b| {
             let Some(x) = b
                 .notifications
                 .iter_mut()
@@ -477,9 +516,10 @@ impl BudgetsService {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
+        let acct = account(ctx, &input)?;
         let name = input["BudgetName"].as_str().unwrap_or_default();
         let n = notification(input["Notification"].clone())?;
-        let stored = self.load(&ctx.account_id, name)?;
+        let stored = self.load(&acct, name)?;
         let Some(x) = stored
             .notifications
             .iter()

@@ -8,11 +8,12 @@
 //! tell them apart.
 
 use crate::dates::{self, DAY_MS};
+use crate::errors::CeError;
 use crate::meter::{Meter, HOUR_MS};
 use crate::query::{self, invalid, Row};
 use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::{json, Map};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The metrics `GetCostAndUsage` accepts.
@@ -79,6 +80,40 @@ impl Sum {
         }
         Value::Object(m)
     }
+}
+
+/// Refuses what Gureum's single-page, single-view answers cannot honour:
+/// a page token (none is ever issued) and a billing view.
+fn check_unsupported(input: &Value) -> Result<(), AwsError> {
+    if input.get("NextPageToken").is_some_and(|t| !t.is_null()) {
+        return Err(CeError::InvalidNextToken.into());
+    }
+    if input.get("BillingViewArn").is_some_and(|t| !t.is_null()) {
+        return Err(invalid("Billing views are not supported by Gureum yet"));
+    }
+    Ok(())
+}
+
+/// Orders `values` by the `SortBy` of `input` (a cost or usage metric;
+/// without one, by value, as Cost Explorer sorts by default).
+fn sort_values(input: &Value, values: &mut [(String, Sum)]) -> Result<(), AwsError> {
+    let Some(sort) = input["SortBy"].as_array().and_then(|l| l.first()) else {
+        return Ok(());
+    };
+    let key = sort["Key"].as_str().unwrap_or_default();
+    if !METRICS.contains(&key) {
+        return Err(invalid(format!(
+            "SortBy key {key} is not supported. Valid values are {}",
+            METRICS.join(", ")
+        )));
+    }
+    let usage = matches!(key, "UsageQuantity" | "NormalizedUsageAmount");
+    let of = |s: &Sum| if usage { s.quantity } else { s.cost };
+    values.sort_by(|a, b| of(&b.1).total_cmp(&of(&a.1)));
+    if sort["SortOrder"] == "ASCENDING" {
+        values.reverse();
+    }
+    Ok(())
 }
 
 fn granularity(input: &Value, allowed: &[&str], member: &str) -> Result<String, AwsError> {
@@ -179,6 +214,7 @@ impl CostExplorerService {
 
     /// `GetCostAndUsage`.
     fn get_cost_and_usage(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        check_unsupported(&input)?;
         let (start, end) = dates::time_period(&input)?;
         let granularity = granularity(&input, &["DAILY", "MONTHLY", "HOURLY"], "Granularity")?;
         dates::check_span(&granularity, start, end)?;
@@ -257,6 +293,7 @@ impl CostExplorerService {
 
     /// `GetCostForecast`: the last day's hourly rate over the period.
     fn get_cost_forecast(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        check_unsupported(&input)?;
         let tp = &input["TimePeriod"];
         let start = dates::parse(tp["Start"].as_str().unwrap_or_default())?;
         let end = dates::parse(tp["End"].as_str().unwrap_or_default())?;
@@ -319,6 +356,7 @@ impl CostExplorerService {
 
     /// `GetDimensionValues`.
     fn get_dimension_values(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        check_unsupported(&input)?;
         let (start, end) = dates::time_period(&input)?;
         dates::check_span("DAILY", start, end)?;
         let dimension = input["Dimension"].as_str().unwrap_or_default();
@@ -332,16 +370,23 @@ impl CostExplorerService {
             .unwrap_or_default()
             .to_lowercase();
         let filter = Self::filter(&input)?;
-        let mut values = BTreeSet::new();
+        let mut values: BTreeMap<String, Sum> = BTreeMap::new();
+        // Reservations and savings plans: Gureum has none to list.
+        let usage = matches!(input["Context"].as_str(), None | Some("COST_AND_USAGE"));
         self.each(&ctx.account_id, start, end, filter, |_, row| {
             let v = query::dimension(row, dimension);
-            if v.to_lowercase().contains(&search) {
-                values.insert(v);
+            if usage && v.to_lowercase().contains(&search) {
+                values
+                    .entry(v)
+                    .or_default()
+                    .add(row.item.cost, row.item.quantity, &row.item.unit);
             }
         })?;
+        let mut values: Vec<(String, Sum)> = values.into_iter().collect();
+        sort_values(&input, &mut values)?;
         let list: Vec<Value> = values
             .iter()
-            .map(|v| {
+            .map(|(v, _)| {
                 let attributes = if dimension == "LINKED_ACCOUNT" {
                     json!({"description": v})
                 } else {
@@ -355,6 +400,7 @@ impl CostExplorerService {
 
     /// `GetTags`: tag keys, or one key's values.
     fn get_tags(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        check_unsupported(&input)?;
         let (start, end) = dates::time_period(&input)?;
         dates::check_span("DAILY", start, end)?;
         let key = input["TagKey"].as_str();
@@ -363,7 +409,7 @@ impl CostExplorerService {
             .unwrap_or_default()
             .to_lowercase();
         let filter = Self::filter(&input)?;
-        let mut found = BTreeSet::new();
+        let mut found: BTreeMap<String, Sum> = BTreeMap::new();
         self.each(&ctx.account_id, start, end, filter, |_, row| {
             for (k, v) in &row.item.tags {
                 let candidate = match key {
@@ -372,11 +418,18 @@ impl CostExplorerService {
                     None => k,
                 };
                 if candidate.to_lowercase().contains(&search) {
-                    found.insert(candidate.clone());
+                    found.entry(candidate.clone()).or_default().add(
+                        row.item.cost,
+                        row.item.quantity,
+                        &row.item.unit,
+                    );
                 }
             }
         })?;
-        Ok(json!({"Tags": found, "ReturnSize": found.len(), "TotalSize": found.len()}))
+        let mut found: Vec<(String, Sum)> = found.into_iter().collect();
+        sort_values(&input, &mut found)?;
+        let tags: Vec<&String> = found.iter().map(|(t, _)| t).collect();
+        Ok(json!({"Tags": tags, "ReturnSize": tags.len(), "TotalSize": tags.len()}))
     }
 }
 

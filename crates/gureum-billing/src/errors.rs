@@ -59,6 +59,9 @@ gureum_core::aws_errors! {
             "You have exceeded the maximum number of budgets allowed for this account."),
         /// A `NextToken` this server did not issue.
         InvalidNextToken = ("InvalidNextTokenException", 400, "The pagination token is invalid."),
+        /// An `AccountId` other than the caller's.
+        AccessDenied { account: String } = ("AccessDeniedException", 400,
+            "You are not authorized to access the budgets of account {account}."),
     }
 }
 
