@@ -140,6 +140,50 @@ fn period(time_unit: &str, now: i64) -> (i64, i64) {
     }
 }
 
+/// The expression of a budget's (older) `CostFilters`: each named
+/// dimension's values, all of them required (`TagKeyValue` values are
+/// `user:Key$Value`).
+fn cost_filters(b: &Value) -> Option<Value> {
+    let filters = b["CostFilters"].as_object().filter(|f| !f.is_empty())?;
+    let mut parts: Vec<Value> = Vec::new();
+    for (name, values) in filters {
+        let dimension = match name.as_str() {
+            "Service" => "SERVICE",
+            "Region" => "REGION",
+            "UsageType" => "USAGE_TYPE",
+            "Operation" => "OPERATION",
+            "LinkedAccount" => "LINKED_ACCOUNT",
+            "InstanceType" => "INSTANCE_TYPE",
+            "AZ" => "AZ",
+            "PurchaseType" => "PURCHASE_TYPE",
+            "UsageTypeGroup" => "USAGE_TYPE_GROUP",
+            "TagKeyValue" => {
+                let tags: Vec<Value> = values
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .filter_map(|kv| kv.trim_start_matches("user:").split_once('$'))
+                    .map(|(k, v)| json!({"Tags": {"Key": k, "Values": [v]}}))
+                    .collect();
+                parts.push(match tags.len() {
+                    1 => tags[0].clone(),
+                    0 => continue,
+                    _ => json!({"Or": tags}),
+                });
+                continue;
+            }
+            _ => continue,
+        };
+        parts.push(json!({"Dimensions": {"Key": dimension, "Values": values}}));
+    }
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(json!({"And": parts})),
+    }
+}
+
 /// Fills in a `Budget`'s defaults and checks it.
 fn normalize(mut b: Value, now: i64) -> Result<Value, AwsError> {
     let name = b["BudgetName"].as_str().unwrap_or_default().to_string();
@@ -257,7 +301,11 @@ impl BudgetsService {
     fn spend(&self, account: &str, b: &Value, now: i64) -> Result<(f64, f64), AwsError> {
         let unit = b["TimeUnit"].as_str().unwrap_or("MONTHLY");
         let (start, end) = period(unit, now);
-        let filter = b.get("FilterExpression").filter(|f| !f.is_null());
+        let from_cost_filters = cost_filters(b);
+        let filter = b
+            .get("FilterExpression")
+            .filter(|f| !f.is_null())
+            .or(from_cost_filters.as_ref());
         let usage = b["BudgetType"] == "USAGE";
         let (cost, quantity) = self.ce.cost(account, start, now.min(end), filter)?;
         let actual = if usage { quantity } else { cost };

@@ -380,3 +380,36 @@ fn counted_requests_are_billed_at_the_next_pass() {
     assert_eq!(groups[0]["Metrics"]["UsageQuantity"]["Amount"], "1000");
     assert_eq!(groups[0]["Metrics"]["UnblendedCost"]["Amount"], "0.0004");
 }
+
+#[test]
+fn a_budget_cost_filter_counts_only_its_service() {
+    let w = world(vec![
+        running("i-1", DEC_1, t3_micro()),
+        running("vol-1", DEC_1, gp3(50)),
+    ]);
+    w.billing.tick(DEC_1).expect("first pass");
+    call(
+        w.billing.budgets.as_ref(),
+        &ctx(DEC_1),
+        "CreateBudget",
+        json!({
+            "AccountId": "000000000000",
+            "Budget": {"BudgetName": "compute", "BudgetLimit": {"Amount": "10", "Unit": "USD"},
+                       "TimeUnit": "MONTHLY", "BudgetType": "COST",
+                       "CostFilters": {"Service": ["Amazon Elastic Compute Cloud - Compute"]}},
+        }),
+    )
+    .expect("created");
+    w.billing.tick(DEC_1 + 10 * HOUR).expect("pass");
+    let out = call(
+        w.billing.budgets.as_ref(),
+        &ctx(DEC_1 + 10 * HOUR),
+        "DescribeBudget",
+        json!({"AccountId": "000000000000", "BudgetName": "compute"}),
+    )
+    .expect("described");
+    assert_eq!(
+        out["Budget"]["CalculatedSpend"]["ActualSpend"]["Amount"],
+        "0.104"
+    );
+}
