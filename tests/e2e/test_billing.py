@@ -292,15 +292,47 @@ def test_gureum_cost_prints_the_month_by_service(gureum, month):
     assert lines[-1].startswith("TOTAL")
 
 
+def test_a_load_balancer_is_billed_per_hour(gureum, month):
+    start, end, *_ = month
+    ec2 = gureum.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{i}.0/24",
+                                 AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+               for i, z in [(1, "a"), (2, "b")]]
+    gureum.client("elbv2").create_load_balancer(Name="metered", Subnets=subnets)
+    advance(gureum, 2 * 3600)
+    later = (datetime.date.fromisoformat(end) + datetime.timedelta(days=27)).isoformat()
+
+    def hours():
+        out = gureum.client("ce").get_cost_and_usage(
+            TimePeriod={"Start": start, "End": later}, Granularity="MONTHLY",
+            Metrics=["UsageQuantity", "UnblendedCost"],
+            Filter={"Dimensions": {"Key": "USAGE_TYPE", "Values": ["USE1-LoadBalancerUsage"]}})
+        totals = [r["Total"] for r in out["ResultsByTime"]]
+        quantity = sum(float(t["UsageQuantity"]["Amount"]) for t in totals)
+        cost = sum(float(t["UnblendedCost"]["Amount"]) for t in totals)
+        return quantity >= 2 and (quantity, cost)
+
+    # Billed across the month's end, into the next month.
+    quantity, cost = wait_for("load balancer hours", hours)
+    assert quantity < 2.1
+    assert cost == pytest.approx(quantity * 0.0225, rel=1e-6)
+
+
 def test_costs_and_budgets_survive_a_restart(gureum, month):
     start, end, *_ = month
-    before = by_usage_type(gureum, start, end)["USE1-BoxUsage:t3.micro"]
+    budgets = gureum.client("budgets")
+
+    def notes():
+        return budgets.describe_notifications_for_budget(
+            AccountId=ACCOUNT, BudgetName="one-dollar")["Notifications"]
+
+    before = by_usage_type(gureum, start, end)["USE1-BoxUsage:t3.micro"], notes()
     gureum.restart(kill=True)
-    after = by_usage_type(gureum, start, end)["USE1-BoxUsage:t3.micro"]
+    budgets = gureum.client("budgets")
+    after = by_usage_type(gureum, start, end)["USE1-BoxUsage:t3.micro"], notes()
     assert after == before
-    notes = gureum.client("budgets").describe_notifications_for_budget(
-        AccountId=ACCOUNT, BudgetName="one-dollar")
-    assert notes["Notifications"][0]["NotificationState"] == "ALARM"
+    assert after[1][0]["Threshold"] == 100.0
 
 
 def test_get_products_filters_by_term_match(gureum):

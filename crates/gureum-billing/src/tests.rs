@@ -233,7 +233,7 @@ fn an_end_before_the_start_is_refused_with_aws_message() {
 }
 
 #[test]
-fn a_crossed_budget_alerts_its_topic_once_per_period() {
+fn a_crossed_budget_alerts_its_topic_once_per_period_and_rearms_in_the_next() {
     let w = world(vec![running("vol-1", DEC_1, gp3(50))]);
     w.billing.tick(DEC_1).expect("the test's value");
     let topic = "arn:aws:sns:us-east-1:000000000000:alerts";
@@ -274,6 +274,17 @@ fn a_crossed_budget_alerts_its_topic_once_per_period() {
     )
     .expect("the test's value");
     assert_eq!(out["Notifications"][0]["NotificationState"], "ALARM");
+    // January: a new period, under the limit again.
+    let jan = DEC_1 + 31 * 24 * HOUR + HOUR;
+    w.billing.tick(jan).expect("january pass");
+    let out = call(
+        w.billing.budgets.as_ref(),
+        &ctx(jan),
+        "DescribeNotificationsForBudget",
+        json!({"AccountId": "000000000000", "BudgetName": "one"}),
+    )
+    .expect("notifications");
+    assert_eq!(out["Notifications"][0]["NotificationState"], "OK");
 }
 
 #[test]
