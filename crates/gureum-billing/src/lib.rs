@@ -50,7 +50,15 @@ pub struct Billing {
     pub ce: Arc<CostExplorerService>,
     /// Budgets.
     pub budgets: Arc<BudgetsService>,
+    /// The clock time budgets were last evaluated at (`i64::MIN` before
+    /// the first evaluation of this process).
+    budgets_evaluated: std::sync::atomic::AtomicI64,
 }
+
+/// How often budgets are evaluated, in clock time: AWS updates budget
+/// spend up to three times a day, and a month of line items is read per
+/// budget, so once an hour is both faithful enough and cheap.
+const BUDGET_EVERY_MS: i64 = meter::HOUR_MS;
 
 impl Billing {
     /// Billing over `store`, metering `sources` and alerting through
@@ -68,6 +76,7 @@ impl Billing {
             pricing: Arc::new(PricingService),
             ce,
             budgets,
+            budgets_evaluated: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
 
@@ -97,11 +106,14 @@ impl Billing {
     }
 
     /// One tick of Gureum's clock at `now` (ms): a meter pass when one is
-    /// due, then the budgets' alerts. Errors are answered for the caller
+    /// due, then, at most once a clock hour, the budgets' alerts. Errors are answered for the caller
     /// to log.
     pub fn tick(&self, now: i64) -> Result<(), String> {
+        use std::sync::atomic::Ordering::Relaxed;
         let ran = self.meter.pass(now).map_err(|e| e.to_string())?;
-        if ran {
+        let last = self.budgets_evaluated.load(Relaxed);
+        if ran && now.saturating_sub(last) >= BUDGET_EVERY_MS {
+            self.budgets_evaluated.store(now, Relaxed);
             self.budgets.evaluate(now).map_err(|e| e.message)?;
         }
         Ok(())
