@@ -64,16 +64,17 @@ OPERATION = re.compile(r'"(\w+)"\s*=>\s*\w+')
 
 def tables():
     """Yields (crate dir, service name, [operations])."""
-    for lib in sorted(ROOT.glob("crates/*/src/lib.rs")):
-        text = lib.read_text()
-        m = MACRO.search(text)
-        if not m:
-            continue
-        body = m.group(1)
-        s = SERVICE.match(body)
-        if not s:
-            continue
-        yield lib.parent.parent, s.group(2), OPERATION.findall(body)
+    # A crate may serve several models, each table in its own module
+    # (gureum-billing: pricing.rs, ce.rs, budgets.rs).
+    for crate in sorted(ROOT.glob("crates/*")):
+        for rs in sorted(crate.glob("src/**/*.rs")):
+            if is_test(rs):
+                continue
+            for m in MACRO.finditer(rs.read_text()):
+                body = m.group(1)
+                s = SERVICE.match(body)
+                if s:
+                    yield crate, s.group(2), OPERATION.findall(body)
 
 
 def is_test(path):

@@ -31,6 +31,7 @@ pub mod ebs;
 pub mod images;
 #[cfg(test)]
 mod layering_tests;
+pub mod metering;
 #[cfg(test)]
 mod races_tests;
 pub mod resources;

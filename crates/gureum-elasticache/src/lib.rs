@@ -40,6 +40,7 @@ pub mod errors;
 mod groups;
 mod input;
 mod lifecycle;
+pub mod metering;
 mod parameter_groups;
 mod resp;
 mod serverless;

@@ -21,6 +21,7 @@ pub mod errors;
 mod listener_certificates;
 mod listeners;
 mod load_balancers;
+pub mod metering;
 pub mod plane;
 pub mod records;
 mod rules;

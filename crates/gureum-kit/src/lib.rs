@@ -11,6 +11,8 @@
 //!   request in an account's region (EC2's default VPC).
 //! - [`encryption`]: the [`encryption::Encryptor`] seam to KMS that
 //!   services storing encrypted values (SSM, Secrets Manager) go through.
+//! - [`metering`]: the [`metering::UsageSource`] seam billing reads
+//!   live billable resources through.
 //! - [`metrics`]: the [`metrics::MetricSink`] seam services emit their
 //!   CloudWatch metrics through (AWS's namespaces and dimensions).
 //! - [`service_events`]: the [`service_events::ServiceEvents`] seam
@@ -31,6 +33,7 @@ pub mod bootstrap;
 pub mod certificates;
 pub mod encryption;
 pub mod filter;
+pub mod metering;
 pub mod metrics;
 pub mod paging;
 pub mod parameters;

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod errors;
 mod instances;
 mod maintenance;
+pub mod metering;
 mod output;
 pub mod parameters;
 mod replicas;

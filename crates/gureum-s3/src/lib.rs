@@ -44,6 +44,7 @@ pub mod lifecycle;
 mod list_objects;
 pub mod listing;
 mod md5sum;
+pub mod metering;
 pub mod multipart;
 pub mod notifications;
 pub mod object;

@@ -24,6 +24,9 @@
 //! * `GET /_gureum/cloudwatch/actions`: the alarm actions CloudWatch ran
 //!   through its recording seam (alarms due on the clock evaluate first).
 //!
+//! * `GET /_gureum/billing/cost[?account=ID]`: this month's cost so far
+//!   by service (what `gureum cost` prints).
+//!
 //! They are unauthenticated: Gureum is a local development endpoint.
 
 use crate::pipeline::AppState;
@@ -81,6 +84,7 @@ pub fn blocks(method: &str, path: &str) -> bool {
         || path == "/_gureum/sns/messages"
         || path == "/_gureum/cloudwatch/actions"
         || path == "/_gureum/ca.pem"
+        || path == "/_gureum/billing/cost"
 }
 
 /// Answers an admin path, or `None` when the path is not one.
@@ -109,6 +113,7 @@ pub fn handle(
         ("GET", "/_gureum/sns/messages") => Some(sns_messages(state)),
         ("GET", "/_gureum/cloudwatch/actions") => Some(alarm_actions(state)),
         ("GET", "/_gureum/ca.pem") => Some(crate::acm_wiring::ca_pem(&state.registry.acm)),
+        ("GET", "/_gureum/billing/cost") => Some(crate::billing_wiring::cost(state, query)),
         _ if path.starts_with("/_gureum/") => Some(json_response(
             404,
             json!({"error": "no such Gureum endpoint"}),

@@ -24,6 +24,7 @@ pub mod apigateway_wiring;
 mod authenticate;
 mod authorize;
 pub mod autoscaling_wiring;
+pub mod billing_wiring;
 pub mod body;
 pub mod budget;
 mod cloudfront_edge;

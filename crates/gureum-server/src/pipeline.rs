@@ -555,6 +555,11 @@ async fn handle_request(
     if let Err(e) = authorize(state, &ctx, svc.as_ref(), service, &op.name, &input, &model) {
         return fail(&e);
     }
+    // Requests AWS prices by request are metered (billing_wiring.rs).
+    state
+        .registry
+        .billing
+        .count_request(&ctx.account_id, &ctx.region, &service.name, &op.name);
     if !svc.streams() {
         return match svc.call(&ctx, &op.name, input).await {
             Ok(output) => match checked_output(&model, protocol, op, &output) {

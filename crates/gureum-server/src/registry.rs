@@ -72,6 +72,8 @@ pub struct Registry {
     pub glacier: Arc<gureum_glacier::GlacierService>,
     /// EFS, whose file systems are served over NFS from the ticker.
     pub efs: Arc<gureum_efs::EfsService>,
+    /// Billing: metered on the ticker, read by `gureum cost`.
+    pub billing: Arc<gureum_billing::Billing>,
 }
 
 impl Registry {
@@ -237,12 +239,27 @@ impl Registry {
         let cloudfront = Arc::new(gureum_cloudfront::CloudfrontService::new(store.clone()));
         let glacier = crate::glacier_wiring::build(store, clock, &sns);
         let efs = crate::efs_wiring::build(store, &ec2, &instances);
+        let billing = crate::billing_wiring::build(
+            store,
+            clock,
+            vec![
+                ec2.clone(),
+                elbv2.clone(),
+                rds.clone(),
+                elasticache.clone(),
+                s3.clone(),
+            ],
+            &sns,
+        );
         let list: Vec<Arc<dyn Service>> = vec![
             autoscaling.clone(),
             acm.clone(),
             cloudfront.clone(),
             efs.clone(),
             glacier.clone(),
+            billing.pricing.clone(),
+            billing.ce.clone(),
+            billing.budgets.clone(),
             elasticache.clone(),
             apigatewayv2.clone(),
             Arc::new(gureum_apigatewayv2::management::ManagementService::new(
@@ -306,6 +323,7 @@ impl Registry {
             cloudfront,
             glacier,
             efs,
+            billing,
         }
     }
 

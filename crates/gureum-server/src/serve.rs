@@ -282,6 +282,9 @@ async fn schedule_ticker(state: Arc<AppState>) {
             state.registry.acm.tick();
             state.registry.glacier.complete_due(now);
             state.registry.efs.tick();
+            if let Err(e) = state.registry.billing.tick(now) {
+                tracing::warn!(target: "gureum", "billing: {e}");
+            }
         })
         .await;
     }

@@ -4,6 +4,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod cost_cmd;
 mod state_cmd;
 
 #[global_allocator]
@@ -69,6 +70,16 @@ enum Command {
         /// Write the PEM to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Print this month's cost so far by service, metered by a running
+    /// Gureum at AWS's on-demand prices.
+    Cost {
+        /// The running server.
+        #[arg(long, env = "GUREUM_ENDPOINT", default_value = "http://127.0.0.1:4566")]
+        endpoint: String,
+        /// The account (12 digits).
+        #[arg(long, default_value = "000000000000")]
+        account: String,
     },
     /// Clear a running Gureum's state: every service's, or one's.
     Reset {
@@ -193,6 +204,7 @@ fn main() -> ExitCode {
         Command::Aws { endpoint, args } => aws(&endpoint, &args),
         Command::Status { endpoint } => status(&endpoint),
         Command::Ca { endpoint, out } => ca(&endpoint, out.as_deref()),
+        Command::Cost { endpoint, account } => cost_cmd::cost(&endpoint, &account),
         Command::Reset { endpoint, service } => state_cmd::reset(&endpoint, service.as_deref()),
         Command::Export { file, endpoint } => state_cmd::export(&endpoint, &file),
         Command::Import { file, endpoint } => state_cmd::import(&endpoint, &file),
