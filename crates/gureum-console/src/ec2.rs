@@ -1,0 +1,441 @@
+//! EC2: instances with their state actions and console output, and the
+//! lists of volumes, snapshots, AMIs, key pairs, security groups (with
+//! their rules) and Elastic IPs. The launch wizard is
+//! [`crate::ec2_launch`].
+
+use crate::html::{esc, list, name_tag, s, table, time, url};
+use crate::ui::{error_banner, Page, Ui};
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+/// The EC2 pages' own navigation.
+fn tabs(current: &str) -> String {
+    let mut out = String::from("<nav aria-label=\"EC2\" class=\"tabs\"><p>");
+    for (href, label) in [
+        ("/_console/ec2/instances", "Instances"),
+        ("/_console/ec2/launch", "Launch instance"),
+        ("/_console/ec2/volumes", "Volumes"),
+        ("/_console/ec2/snapshots", "Snapshots"),
+        ("/_console/ec2/images", "AMIs"),
+        ("/_console/ec2/key-pairs", "Key pairs"),
+        ("/_console/ec2/security-groups", "Security groups"),
+        ("/_console/ec2/addresses", "Elastic IPs"),
+    ] {
+        let cur = if href == current {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<a href=\"{href}\"{cur}>{label}</a> · ");
+    }
+    out.truncate(out.len() - " · ".len());
+    out.push_str("</p></nav>");
+    out
+}
+
+/// GET routes under `/_console/ec2`.
+pub async fn get(ui: &Ui<'_>, sub: &str) -> Page {
+    match sub {
+        "/ec2" | "/ec2/instances" => instances(ui).await,
+        "/ec2/console-output" => console_output(ui).await,
+        "/ec2/launch" => crate::ec2_launch::wizard(ui, None).await,
+        "/ec2/volumes" => volumes(ui).await,
+        "/ec2/snapshots" => snapshots(ui).await,
+        "/ec2/images" => images(ui).await,
+        "/ec2/key-pairs" => key_pairs(ui, None).await,
+        "/ec2/security-groups" => security_groups(ui).await,
+        "/ec2/addresses" => addresses(ui).await,
+        _ => None,
+    }
+}
+
+/// POST routes under `/_console/ec2`.
+pub async fn post(ui: &Ui<'_>, sub: &str) -> Page {
+    match sub {
+        "/ec2/instance-action" => instance_action(ui).await,
+        "/ec2/launch" => crate::ec2_launch::launch(ui).await,
+        "/ec2/create-key-pair" => create_key_pair(ui).await,
+        _ => None,
+    }
+}
+
+/// Calls a `Describe*` operation, or renders its error as the page.
+async fn describe(ui: &Ui<'_>, op: &str, input: Value) -> Result<Value, Page> {
+    ui.call("ec2", op, input)
+        .await
+        .map_err(|e| Some(ui.error_page(&e, "ec2", "/_console/ec2/instances")))
+}
+
+fn page(ui: &Ui<'_>, title: &str, tab: &str, content: &str) -> Page {
+    let body = format!("{}{}{content}", tabs(tab), ui.notice());
+    Some(ui.page(200, title, "ec2", &body))
+}
+
+async fn instances(ui: &Ui<'_>) -> Page {
+    let out = match describe(ui, "DescribeInstances", json!({})).await {
+        Ok(v) => v,
+        Err(p) => return p,
+    };
+    let mut rows = Vec::new();
+    for r in list(&out, "Reservations") {
+        for i in list(r, "Instances") {
+            let id = s(i, "InstanceId");
+            let state = i
+                .pointer("/State/Name")
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
+            let mut actions = String::new();
+            for (action, label, allowed) in [
+                ("start", "Start", state == "stopped"),
+                ("stop", "Stop", state == "running" || state == "pending"),
+                ("reboot", "Reboot", state == "running"),
+                (
+                    "terminate",
+                    "Terminate",
+                    state != "terminated" && state != "shutting-down",
+                ),
+            ] {
+                if allowed {
+                    actions.push_str(&ui.button(
+                        "/_console/ec2/instance-action",
+                        &[("id", id), ("action", action)],
+                        label,
+                        action == "terminate",
+                    ));
+                }
+            }
+            let _ = write!(
+                actions,
+                " <a href=\"/_console/ec2/console-output?id={}\">Console output</a>",
+                url(id)
+            );
+            rows.push(vec![
+                esc(id).to_string(),
+                esc(name_tag(i)).to_string(),
+                format!(
+                    "<span class=\"state\" data-state=\"{0}\">{0}</span>",
+                    esc(state)
+                ),
+                esc(s(i, "InstanceType")).to_string(),
+                esc(s(i, "ImageId")).to_string(),
+                esc(s(i, "PrivateIpAddress")).to_string(),
+                esc(s(i, "PublicIpAddress")).to_string(),
+                esc(&time(i, "LaunchTime")).to_string(),
+                actions,
+            ]);
+        }
+    }
+    let content = table(
+        "Instances",
+        &[
+            "Instance ID",
+            "Name",
+            "State",
+            "Type",
+            "AMI",
+            "Private IP",
+            "Public IP",
+            "Launched",
+            "Actions",
+        ],
+        &rows,
+    );
+    page(ui, "EC2 instances", "/_console/ec2/instances", &content)
+}
+
+async fn instance_action(ui: &Ui<'_>) -> Page {
+    let id = ui.form.get("id");
+    let op = match ui.form.get("action") {
+        "start" => "StartInstances",
+        "stop" => "StopInstances",
+        "reboot" => "RebootInstances",
+        "terminate" => "TerminateInstances",
+        _ => return None,
+    };
+    match ui.call("ec2", op, json!({ "InstanceIds": [id] })).await {
+        Ok(_) => ui.done(
+            "/_console/ec2/instances",
+            &format!("{} requested for {id}.", op.trim_end_matches("Instances")),
+        ),
+        Err(e) => Some(ui.error_page(&e, "ec2", "/_console/ec2/instances")),
+    }
+}
+
+async fn console_output(ui: &Ui<'_>) -> Page {
+    let id = ui.query.get("id");
+    let out = match describe(ui, "GetConsoleOutput", json!({ "InstanceId": id })).await {
+        Ok(v) => v,
+        Err(p) => return p,
+    };
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(s(&out, "Output"))
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let content = format!(
+        "<p>Captured {}.</p><pre aria-label=\"Console output\" tabindex=\"0\">{}</pre>",
+        esc(&time(&out, "Timestamp")),
+        if text.is_empty() {
+            "(no output yet)".to_string()
+        } else {
+            esc(&text).to_string()
+        }
+    );
+    page(ui, &format!("Console output of {id}"), "", &content)
+}
+
+async fn volumes(ui: &Ui<'_>) -> Page {
+    let out = match describe(ui, "DescribeVolumes", json!({})).await {
+        Ok(v) => v,
+        Err(p) => return p,
+    };
+    let rows: Vec<Vec<String>> = list(&out, "Volumes")
+        .iter()
+        .map(|v| {
+            let attached = list(v, "Attachments")
+                .iter()
+                .map(|a| format!("{} ({})", s(a, "InstanceId"), s(a, "Device")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![
+                esc(s(v, "VolumeId")).to_string(),
+                esc(name_tag(v)).to_string(),
+                esc(s(v, "VolumeType")).to_string(),
+                v.get("Size").map(|x| x.to_string()).unwrap_or_default(),
+                esc(s(v, "State")).to_string(),
+                esc(s(v, "AvailabilityZone")).to_string(),
+                esc(&attached).to_string(),
+            ]
+        })
+        .collect();
+    let content = table(
+        "Volumes",
+        &[
+            "Volume ID",
+            "Name",
+            "Type",
+            "Size (GiB)",
+            "State",
+            "Zone",
+            "Attached to",
+        ],
+        &rows,
+    );
+    page(ui, "EBS volumes", "/_console/ec2/volumes", &content)
+}
+
+async fn snapshots(ui: &Ui<'_>) -> Page {
+    let out = match describe(ui, "DescribeSnapshots", json!({ "OwnerIds": ["self"] })).await {
+        Ok(v) => v,
+        Err(p) => return p,
+    };
+    let rows: Vec<Vec<String>> = list(&out, "Snapshots")
+        .iter()
+        .map(|v| {
+            vec![
+                esc(s(v, "SnapshotId")).to_string(),
+                esc(s(v, "VolumeId")).to_string(),
+                v.get("VolumeSize")
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
+                esc(s(v, "State")).to_string(),
+                esc(s(v, "Description")).to_string(),
+                esc(&time(v, "StartTime")).to_string(),
+            ]
+        })
+        .collect();
+    let content = table(
+        "Snapshots",
+        &[
+            "Snapshot ID",
+            "Volume",
+            "Size (GiB)",
+            "State",
+            "Description",
+            "Started",
+        ],
+        &rows,
+    );
+    page(ui, "EBS snapshots", "/_console/ec2/snapshots", &content)
+}
+
+async fn images(ui: &Ui<'_>) -> Page {
+    let out = match describe(ui, "DescribeImages", json!({ "Owners": ["self"] })).await {
+        Ok(v) => v,
+        Err(p) => return p,
+    };
+    let rows: Vec<Vec<String>> = list(&out, "Images")
+        .iter()
+        .map(|v| {
+            vec![
+                esc(s(v, "ImageId")).to_string(),
+                esc(s(v, "Name")).to_string(),
+                esc(s(v, "State")).to_string(),
+                esc(s(v, "Architecture")).to_string(),
+                esc(s(v, "CreationDate")).to_string(),
+            ]
+        })
+        .collect();
+    let content = format!(
+        "<p class=\"hint\">The AMIs this account owns; public AMIs are offered in the launch wizard.</p>{}",
+        table("Owned AMIs", &["AMI ID", "Name", "State", "Architecture", "Created"], &rows)
+    );
+    page(ui, "AMIs", "/_console/ec2/images", &content)
+}
+
+async fn key_pairs(ui: &Ui<'_>, created: Option<Result<Value, gureum_core::AwsError>>) -> Page {
+    let out = match describe(ui, "DescribeKeyPairs", json!({})).await {
+        Ok(v) => v,
+        Err(p) => return p,
+    };
+    let mut content = String::new();
+    match &created {
+        Some(Ok(k)) => {
+            let _ = write!(
+                content,
+                "<div class=\"notice\" role=\"status\"><p>Created key pair {}. Save its private key now: it is not shown again.</p><pre tabindex=\"0\" aria-label=\"Private key\">{}</pre></div>",
+                esc(s(k, "KeyName")),
+                esc(s(k, "KeyMaterial"))
+            );
+        }
+        Some(Err(e)) => content.push_str(&error_banner(e)),
+        None => {}
+    }
+    content.push_str(&ui.form(
+        "/_console/ec2/create-key-pair",
+        "panel",
+        "<label for=\"keyname\">Key pair name</label><input type=\"text\" id=\"keyname\" name=\"name\" required> <button type=\"submit\">Create key pair</button>",
+    ));
+    let rows: Vec<Vec<String>> = list(&out, "KeyPairs")
+        .iter()
+        .map(|v| {
+            vec![
+                esc(s(v, "KeyName")).to_string(),
+                esc(s(v, "KeyPairId")).to_string(),
+                esc(s(v, "KeyType")).to_string(),
+                esc(s(v, "KeyFingerprint")).to_string(),
+            ]
+        })
+        .collect();
+    content.push_str(&table(
+        "Key pairs",
+        &["Name", "ID", "Type", "Fingerprint"],
+        &rows,
+    ));
+    page(ui, "Key pairs", "/_console/ec2/key-pairs", &content)
+}
+
+async fn create_key_pair(ui: &Ui<'_>) -> Page {
+    let result = ui
+        .call(
+            "ec2",
+            "CreateKeyPair",
+            json!({ "KeyName": ui.form.get("name") }),
+        )
+        .await;
+    key_pairs(ui, Some(result)).await
+}
+
+/// One permission rule as text: protocol, ports, and where from.
+fn rule_text(p: &Value) -> String {
+    let proto = match s(p, "IpProtocol") {
+        "-1" => "all".to_string(),
+        x => x.to_string(),
+    };
+    let ports = match (p.get("FromPort"), p.get("ToPort")) {
+        (Some(a), Some(b)) if a == b => a.to_string(),
+        (Some(a), Some(b)) => format!("{a}-{b}"),
+        _ => "all".into(),
+    };
+    let mut from: Vec<String> = list(p, "IpRanges")
+        .iter()
+        .map(|r| s(r, "CidrIp").to_string())
+        .collect();
+    from.extend(
+        list(p, "Ipv6Ranges")
+            .iter()
+            .map(|r| s(r, "CidrIpv6").to_string()),
+    );
+    from.extend(
+        list(p, "UserIdGroupPairs")
+            .iter()
+            .map(|r| s(r, "GroupId").to_string()),
+    );
+    format!("{proto} {ports} ← {}", from.join(", "))
+}
+
+async fn security_groups(ui: &Ui<'_>) -> Page {
+    let out = match describe(ui, "DescribeSecurityGroups", json!({})).await {
+        Ok(v) => v,
+        Err(p) => return p,
+    };
+    let rules = |v: &Value, key: &str| {
+        list(v, key)
+            .iter()
+            .map(|p| esc(&rule_text(p)).to_string())
+            .collect::<Vec<_>>()
+            .join("<br>")
+    };
+    let rows: Vec<Vec<String>> = list(&out, "SecurityGroups")
+        .iter()
+        .map(|v| {
+            vec![
+                esc(s(v, "GroupId")).to_string(),
+                esc(s(v, "GroupName")).to_string(),
+                esc(s(v, "VpcId")).to_string(),
+                esc(s(v, "Description")).to_string(),
+                rules(v, "IpPermissions"),
+                rules(v, "IpPermissionsEgress"),
+            ]
+        })
+        .collect();
+    let content = table(
+        "Security groups",
+        &[
+            "Group ID",
+            "Name",
+            "VPC",
+            "Description",
+            "Inbound rules",
+            "Outbound rules",
+        ],
+        &rows,
+    );
+    page(
+        ui,
+        "Security groups",
+        "/_console/ec2/security-groups",
+        &content,
+    )
+}
+
+async fn addresses(ui: &Ui<'_>) -> Page {
+    let out = match describe(ui, "DescribeAddresses", json!({})).await {
+        Ok(v) => v,
+        Err(p) => return p,
+    };
+    let rows: Vec<Vec<String>> = list(&out, "Addresses")
+        .iter()
+        .map(|v| {
+            vec![
+                esc(s(v, "PublicIp")).to_string(),
+                esc(s(v, "AllocationId")).to_string(),
+                esc(s(v, "InstanceId")).to_string(),
+                esc(s(v, "PrivateIpAddress")).to_string(),
+                esc(s(v, "Domain")).to_string(),
+            ]
+        })
+        .collect();
+    let content = table(
+        "Elastic IP addresses",
+        &[
+            "Public IP",
+            "Allocation ID",
+            "Instance",
+            "Private IP",
+            "Domain",
+        ],
+        &rows,
+    );
+    page(ui, "Elastic IPs", "/_console/ec2/addresses", &content)
+}
