@@ -102,7 +102,7 @@ fn condition(a: &Value) -> String {
 }
 
 /// One alarm: its state and reason, and its metric's graph over the last
-/// 60 periods (at least three hours) with the threshold drawn across.
+/// 60 periods (at least an hour) with the threshold drawn across.
 async fn alarm(ui: &Ui<'_>) -> Page {
     let name = ui.query.get("name");
     let out = match ui
@@ -130,7 +130,7 @@ async fn alarm(ui: &Ui<'_>) -> Page {
         .unwrap_or(60)
         .max(1);
     let end = (ui.now_millis() / 1000) as f64;
-    let start = end - (period * 60).max(3 * 3600) as f64;
+    let start = end - (period * 60).max(3600) as f64;
     let statistic = match s(a, "Statistic") {
         "" => "Average",
         st => st,

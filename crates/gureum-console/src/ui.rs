@@ -267,7 +267,7 @@ impl<'a> Ui<'a> {
         let _ = write!(
             out,
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">\
              <title>{} · Gureum console</title>\
              <link rel=\"stylesheet\" href=\"/_console/static/console.css\">\
              <script src=\"/_console/static/console.js\" defer></script></head><body>\
