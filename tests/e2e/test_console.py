@@ -383,6 +383,90 @@ def test_a_form_without_the_csrf_token_is_refused(gureum):
     assert "forged-bucket" not in names
 
 
+def test_a_zone_and_record_made_in_the_console_are_served_by_route53(gureum, console):
+    b = console.open("/route53")
+    b.find_element(By.ID, "zonename").send_keys("console.example")
+    submit(b, "Create hosted zone")
+    assert "Created zone console.example." in console.main_text()
+    b.find_element(By.LINK_TEXT, "console.example.").click()
+    b.find_element(By.ID, "rname").send_keys("www.console.example")
+    Select(b.find_element(By.ID, "rtype")).select_by_visible_text("A")
+    b.find_element(By.ID, "values").send_keys("192.0.2.10\n192.0.2.11")
+    submit(b, "Create or update record")
+    assert "Changed the records." in console.main_text()
+    r53 = gureum.client("route53")
+    zone = [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == "console.example."][0]
+    sets = r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    a = [r for r in sets if r["Type"] == "A"][0]
+    assert a["Name"] == "www.console.example."
+    assert a["TTL"] == 300
+    assert sorted(v["Value"] for v in a["ResourceRecords"]) == ["192.0.2.10", "192.0.2.11"]
+    # Deleting from its row removes it.
+    row = b.find_element(By.XPATH, "//tr[td[2][normalize-space()='A']]")
+    submit(row, "Delete")
+    sets = r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    assert [r["Type"] for r in sets if r["Type"] == "A"] == []
+
+
+def test_the_item_explorer_scans_and_queries_by_partition_key(gureum, console):
+    ddb = gureum.client("dynamodb")
+    ddb.create_table(
+        TableName="console-items",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for pk, sk in [("a", 1), ("a", 2), ("b", 1)]:
+        ddb.put_item(TableName="console-items", Item={"pk": {"S": pk}, "sk": {"N": str(sk)}, "note": {"S": f"{pk}{sk}"}})
+    b = console.open("/dynamodb")
+    b.find_element(By.LINK_TEXT, "console-items").click()
+    assert "Scan results (3 items)" in console.main_text()
+    b.find_element(By.ID, "pk").send_keys("a")
+    submit(b, "Run")
+    assert "Query results (2 items)" in console.main_text()
+    notes = [td.text for td in b.find_elements(By.XPATH, "//table/tbody/tr/td[3]")]
+    assert notes == ["a1", "a2"]
+
+
+def test_a_functions_test_invoke_shows_its_response_and_log_tail(gureum, console):
+    import io
+    import zipfile
+
+    from conftest import lambda_role
+
+    role = lambda_role(gureum, name="console-lambda-role")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", "def handler(event, context):\n    print('console test')\n    return {'twice': event['n'] * 2}\n")
+    lam = gureum.client("lambda")
+    lam.create_function(
+        FunctionName="console-fn", Runtime="python3.12", Role=role, Handler="app.handler",
+        Code={"ZipFile": buf.getvalue()},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName="console-fn")
+    b = console.open("/lambda")
+    b.find_element(By.LINK_TEXT, "console-fn").click()
+    editor = b.find_element(By.ID, "event")
+    editor.clear()
+    editor.send_keys('{"n": 21}')
+    submit(b, "Test")
+    response = b.find_element(By.CSS_SELECTOR, "pre[aria-label=Response]").text
+    assert response == '{"twice": 42}'
+    assert "console test" in b.find_element(By.CSS_SELECTOR, "pre[aria-label='Log output']").text
+    console.shot("lambda-test-invoke")
+
+
+def test_load_balancer_and_database_pages_list_what_exists(gureum, console):
+    elb = gureum.client("elbv2")
+    vpc = gureum.client("ec2").describe_vpcs()["Vpcs"][0]["VpcId"]
+    elb.create_target_group(Name="console-tg", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip")
+    console.open("/elb")
+    row = console.open("/elb").find_element(By.XPATH, "//tr[td[1][normalize-space()='console-tg']]")
+    assert [td.text for td in row.find_elements(By.TAG_NAME, "td")][:3] == ["console-tg", "HTTP 8080", "ip"]
+    console.open("/rds")
+    assert "DB instances" in console.main_text()
+
+
 def test_what_the_console_made_survives_a_restart(gureum, console):
     gureum.restart(kill=True)
     console.open("/s3")

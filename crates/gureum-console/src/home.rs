@@ -8,44 +8,20 @@ use std::fmt::Write;
 
 /// What the home page counts: label, link, service, operation, the
 /// output's list member.
+#[rustfmt::skip]
 const COUNTED: &[(&str, &str, &str, &str, &str)] = &[
     ("S3 buckets", "/_console/s3", "s3", "ListBuckets", "Buckets"),
-    (
-        "EC2 instances",
-        "/_console/ec2/instances",
-        "ec2",
-        "DescribeInstances",
-        "Reservations",
-    ),
+    ("EC2 instances", "/_console/ec2/instances", "ec2", "DescribeInstances", "Reservations"),
     ("VPCs", "/_console/vpc", "ec2", "DescribeVpcs", "Vpcs"),
-    (
-        "IAM users",
-        "/_console/iam/users",
-        "iam",
-        "ListUsers",
-        "Users",
-    ),
-    (
-        "IAM roles",
-        "/_console/iam/roles",
-        "iam",
-        "ListRoles",
-        "Roles",
-    ),
-    (
-        "CloudWatch alarms",
-        "/_console/cloudwatch/alarms",
-        "cloudwatch",
-        "DescribeAlarms",
-        "MetricAlarms",
-    ),
-    (
-        "Log groups",
-        "/_console/cloudwatch/logs",
-        "logs",
-        "DescribeLogGroups",
-        "logGroups",
-    ),
+    ("IAM users", "/_console/iam/users", "iam", "ListUsers", "Users"),
+    ("IAM roles", "/_console/iam/roles", "iam", "ListRoles", "Roles"),
+    ("CloudWatch alarms", "/_console/cloudwatch/alarms", "cloudwatch", "DescribeAlarms", "MetricAlarms"),
+    ("Log groups", "/_console/cloudwatch/logs", "logs", "DescribeLogGroups", "logGroups"),
+    ("Hosted zones", "/_console/route53", "route53", "ListHostedZones", "HostedZones"),
+    ("Lambda functions", "/_console/lambda", "lambda", "ListFunctions", "Functions"),
+    ("DynamoDB tables", "/_console/dynamodb", "dynamodb", "ListTables", "TableNames"),
+    ("RDS instances", "/_console/rds", "rds", "DescribeDBInstances", "DBInstances"),
+    ("Load balancers", "/_console/elb", "elbv2", "DescribeLoadBalancers", "LoadBalancers"),
 ];
 
 /// `GET /_console/`.
@@ -65,9 +41,20 @@ pub async fn page(ui: &Ui<'_>) -> Page {
             Ok(v) => {
                 let n = list(&v, member).len();
                 // A listing cut by the service's page size says so.
-                let more = ["NextToken", "Marker", "ContinuationToken", "nextToken"]
+                let more = v.get("IsTruncated") == Some(&serde_json::Value::Bool(true))
+                    || [
+                        "NextToken",
+                        "NextMarker",
+                        "ContinuationToken",
+                        "nextToken",
+                        "LastEvaluatedTableName",
+                    ]
                     .iter()
-                    .any(|k| v.get(k).is_some());
+                    .any(|k| {
+                        v.get(k)
+                            .and_then(|t| t.as_str())
+                            .is_some_and(|t| !t.is_empty())
+                    });
                 format!("{n}{}", if more { "+" } else { "" })
             }
             Err(e) => format!("— ({})", e.code),

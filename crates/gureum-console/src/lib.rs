@@ -15,17 +15,22 @@
 //!
 //! Page families, one module each: [`home`], [`s3`] (buckets, objects,
 //! properties), [`ec2`] (instances, launch wizard, resource lists),
-//! [`vpc`] (networks and their diagram), [`iam`], [`cloudwatch`].
+//! [`vpc`] (networks and their diagram), [`iam`], [`cloudwatch`],
+//! [`route53`], [`lambda`], [`dynamodb`], [`databases`] (RDS and ELB).
 
 pub mod backend;
 pub mod cloudwatch;
 pub mod csrf;
+pub mod databases;
+pub mod dynamodb;
 pub mod ec2;
 pub mod ec2_launch;
 pub mod form;
 pub mod home;
 pub mod html;
 pub mod iam;
+pub mod lambda;
+pub mod route53;
 pub mod s3;
 pub mod s3_bucket;
 pub mod svg;
@@ -77,6 +82,14 @@ pub async fn handle(backend: &dyn Backend, req: Request<'_>) -> Response {
         (false, s) if s.starts_with("/iam") => iam::get(&ui, s).await,
         (true, s) if s.starts_with("/iam") => iam::post(&ui, s).await,
         (false, s) if s.starts_with("/cloudwatch") => cloudwatch::get(&ui, s).await,
+        (false, s) if s.starts_with("/route53") => route53::get(&ui, s).await,
+        (true, s) if s.starts_with("/route53") => route53::post(&ui, s).await,
+        (false, s) if s.starts_with("/lambda") => lambda::get(&ui, s).await,
+        (true, s) if s.starts_with("/lambda") => lambda::post(&ui, s).await,
+        (false, s) if s.starts_with("/dynamodb") => dynamodb::get(&ui, s).await,
+        (false, s) if s.starts_with("/rds") || s.starts_with("/elb") => {
+            databases::get(&ui, s).await
+        }
         _ => None,
     };
     response.unwrap_or_else(|| ui.not_found())

@@ -383,4 +383,9 @@ const NAV: &[(&str, &str, &str)] = &[
     ("vpc", "/_console/vpc", "VPC"),
     ("iam", "/_console/iam/users", "IAM"),
     ("cloudwatch", "/_console/cloudwatch/alarms", "CloudWatch"),
+    ("route53", "/_console/route53", "Route 53"),
+    ("lambda", "/_console/lambda", "Lambda"),
+    ("dynamodb", "/_console/dynamodb", "DynamoDB"),
+    ("rds", "/_console/rds", "RDS"),
+    ("elb", "/_console/elb", "Load balancers"),
 ];
