@@ -446,6 +446,9 @@ def test_a_functions_test_invoke_shows_its_response_and_log_tail(gureum, console
     lam.get_waiter("function_active_v2").wait(FunctionName="console-fn")
     b = console.open("/lambda")
     b.find_element(By.LINK_TEXT, "console-fn").click()
+    # The code view shows the handler's file.
+    code = b.find_element(By.CSS_SELECTOR, "pre[aria-label='app.py']").text
+    assert "return {'twice': event['n'] * 2}" in code
     editor = b.find_element(By.ID, "event")
     editor.clear()
     editor.send_keys('{"n": 21}')

@@ -47,4 +47,13 @@ pub trait Backend: Send + Sync {
 
     /// Gureum's clock, in epoch milliseconds (graphs end now).
     fn now_millis(&self) -> i64;
+
+    /// A Lambda function's code files: (path, size, first bytes), at most
+    /// `head_bytes` of each.
+    fn function_code(
+        &self,
+        caller: &Caller,
+        function: &str,
+        head_bytes: usize,
+    ) -> Result<Vec<(String, u64, Vec<u8>)>, AwsError>;
 }

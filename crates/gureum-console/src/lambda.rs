@@ -117,6 +117,7 @@ async fn function(ui: &Ui<'_>, result: Option<String>) -> Page {
         })
         .unwrap_or_default();
     body.push_str(&table("Environment variables", &["Key", "Value"], &env));
+    body.push_str(&code_view(ui, name));
     let _ = write!(
         body,
         "<p><a href=\"/_console/cloudwatch/log-group?name={}\">Logs (CloudWatch Logs)</a></p><h2>Test</h2>{}",
@@ -139,6 +140,64 @@ async fn function(ui: &Ui<'_>, result: Option<String>) -> Page {
         ),
     ));
     Some(ui.page(200, &format!("Function {name}"), "lambda", &body))
+}
+
+/// The largest part of one file the code view shows.
+const CODE_HEAD: usize = 64 * 1024;
+
+/// The function's code: each file's path and size, and text files shown
+/// (binary ones named only).
+fn code_view(ui: &Ui<'_>, name: &str) -> String {
+    let files = match ui.function_code(name, CODE_HEAD) {
+        Ok(f) => f,
+        Err(e) => return format!("<h2>Code</h2>{}", error_banner(&e)),
+    };
+    let mut out = String::from("<h2>Code</h2>");
+    for (i, (path, size, head)) in files.iter().enumerate() {
+        // The shallowest file (the handler's, usually) is shown open.
+        let open = if i == 0 { " open" } else { "" };
+        let _ = write!(
+            out,
+            "<details{open}><summary>{} ({size} bytes)</summary>",
+            esc(path)
+        );
+        match text_of(head, (head.len() as u64) < *size) {
+            Some(text) => {
+                let cut = if (head.len() as u64) < *size {
+                    "\n…"
+                } else {
+                    ""
+                };
+                let _ = write!(
+                    out,
+                    "<pre tabindex=\"0\" aria-label=\"{}\">{}{cut}</pre>",
+                    esc(path),
+                    esc(text)
+                );
+            }
+            None => out.push_str("<p class=\"hint\">Binary file.</p>"),
+        }
+        out.push_str("</details>");
+    }
+    if files.is_empty() {
+        out.push_str("<p>No files.</p>");
+    }
+    out
+}
+
+/// `head` as text, when it is UTF-8 without NULs; a head cut short may
+/// end inside a character, which is dropped.
+fn text_of(head: &[u8], cut: bool) -> Option<&str> {
+    if head.contains(&0) {
+        return None;
+    }
+    match std::str::from_utf8(head) {
+        Ok(t) => Some(t),
+        Err(e) if cut && e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).ok()
+        }
+        Err(_) => None,
+    }
 }
 
 /// `POST /_console/lambda/invoke`: a synchronous `Invoke` with the log

@@ -73,6 +73,15 @@ impl Backend for Fake {
     fn now_millis(&self) -> i64 {
         1_800_000_000_000
     }
+
+    fn function_code(
+        &self,
+        _: &Caller,
+        _: &str,
+        _: usize,
+    ) -> Result<Vec<(String, u64, Vec<u8>)>, AwsError> {
+        Ok(vec![("app.py".into(), 5, b"<b>x".to_vec())])
+    }
 }
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
@@ -339,4 +348,18 @@ fn the_graph_draws_one_point_per_datapoint_and_the_threshold() {
     assert!(svg.contains("<title id=\"graph-title\">&lt;t&gt;</title>"));
     // An empty graph still draws (axes, no series).
     assert!(!crate::svg::line_graph("x", &[], 0.0, 1.0, None).contains("polyline"));
+}
+
+#[test]
+fn a_functions_code_is_shown_escaped() {
+    let page = text(&run(
+        &Fake::default(),
+        "GET",
+        "/_console/lambda/function?name=f",
+        None,
+        "",
+    ));
+    assert!(page.contains("<summary>app.py (5 bytes)</summary>"));
+    assert!(page.contains("&lt;b&gt;x"));
+    assert!(!page.contains("<b>x"));
 }

@@ -176,6 +176,16 @@ impl<'a> Ui<'a> {
             .await
     }
 
+    /// A Lambda function's code files (see [`Backend::function_code`]).
+    pub fn function_code(
+        &self,
+        function: &str,
+        head_bytes: usize,
+    ) -> Result<Vec<(String, u64, Vec<u8>)>, AwsError> {
+        self.backend
+            .function_code(&self.caller, function, head_bytes)
+    }
+
     /// Gureum's clock, in epoch milliseconds.
     pub fn now_millis(&self) -> i64 {
         self.backend.now_millis()

@@ -154,6 +154,7 @@ fn health(state: &AppState) -> AdminResponse {
     };
     let endpoints = json!({
         "api": state.endpoint.get().map(|a| format!("http://{a}")),
+        "console": state.endpoint.get().map(|a| format!("http://{a}/_console/")),
         "lambda_url": on_port("http://URL_ID.lambda-url.REGION.localhost:{port}"),
         "s3_website": on_port("http://BUCKET.s3-website-REGION.localhost:{port}"),
         "execute_api_v2": on_port("http://API_ID.execute-api.localhost:{port}"),

@@ -107,6 +107,23 @@ impl Backend for Api<'_> {
     fn now_millis(&self) -> i64 {
         self.state.clock.now_millis()
     }
+
+    fn function_code(
+        &self,
+        caller: &Caller,
+        function: &str,
+        head_bytes: usize,
+    ) -> Result<Vec<(String, u64, Vec<u8>)>, AwsError> {
+        let files =
+            self.state
+                .registry
+                .lambda
+                .code_files(&self.context(caller), function, head_bytes)?;
+        Ok(files
+            .into_iter()
+            .map(|f| (f.path, f.size, f.head))
+            .collect())
+    }
 }
 
 /// Serves one console request; the page's body may stream (downloads).
