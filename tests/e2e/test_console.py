@@ -263,6 +263,50 @@ def test_an_instance_launched_from_the_wizard_stops_from_the_instance_list(gureu
     ec2.terminate_instances(InstanceIds=[instance_id])
 
 
+def test_an_inbound_rule_added_in_the_console_is_the_groups(gureum, console):
+    ec2 = gureum.client("ec2")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    group = ec2.create_security_group(GroupName="console-web", Description="web", VpcId=vpc)["GroupId"]
+    b = console.open("/ec2/security-groups")
+    Select(b.find_element(By.ID, "sg")).select_by_value(group)
+    for field, value in [("from", "443"), ("to", "443"), ("cidr", "203.0.113.0/24")]:
+        b.find_element(By.ID, field).clear()
+        b.find_element(By.ID, field).send_keys(value)
+    submit(b, "Add rule")
+    assert "Added the rule." in console.main_text()
+    perms = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    assert [(p["IpProtocol"], p["FromPort"], p["ToPort"], p["IpRanges"][0]["CidrIp"]) for p in perms] == [
+        ("tcp", 443, 443, "203.0.113.0/24")
+    ]
+    row = b.find_element(By.XPATH, f"//tr[td[1][normalize-space()='{group}']]")
+    assert "tcp 443 ← 203.0.113.0/24" in row.text
+    # The same rule again: EC2's own error, as the CLI would print it.
+    Select(b.find_element(By.ID, "sg")).select_by_value(group)
+    for field, value in [("from", "443"), ("to", "443"), ("cidr", "203.0.113.0/24")]:
+        b.find_element(By.ID, field).clear()
+        b.find_element(By.ID, field).send_keys(value)
+    with pytest.raises(ClientError) as e:
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}],
+        )
+    submit(b, "Add rule")
+    err = e.value.response["Error"]
+    assert b.find_element(By.CSS_SELECTOR, "[role=alert]").text == f"{err['Code']}: {err['Message']}"
+
+
+def test_elastic_ips_are_allocated_and_released_in_the_console(gureum, console):
+    ec2 = gureum.client("ec2")
+    b = console.open("/ec2/addresses")
+    submit(b, "Allocate Elastic IP address")
+    notice = b.find_element(By.CSS_SELECTOR, "[role=status]").text
+    ip = notice.removeprefix("Allocated ").rstrip(".")
+    assert [a["PublicIp"] for a in ec2.describe_addresses()["Addresses"]] == [ip]
+    row = b.find_element(By.XPATH, f"//tr[td[1][normalize-space()='{ip}']]")
+    submit(row, "Release")
+    assert ec2.describe_addresses()["Addresses"] == []
+
+
 def test_an_iam_user_created_in_the_console_gets_the_policy_attached(gureum, console):
     b = console.open("/iam/users")
     b.find_element(By.ID, "user").send_keys("console-student")

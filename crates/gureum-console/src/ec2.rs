@@ -55,6 +55,14 @@ pub async fn post(ui: &Ui<'_>, sub: &str) -> Page {
         "/ec2/instance-action" => instance_action(ui).await,
         "/ec2/launch" => crate::ec2_launch::launch(ui).await,
         "/ec2/create-key-pair" => create_key_pair(ui).await,
+        "/ec2/authorize-ingress" => authorize_ingress(ui).await,
+        "/ec2/allocate-address" => {
+            address_action(ui, "AllocateAddress", json!({ "Domain": "vpc" })).await
+        }
+        "/ec2/release-address" => {
+            let id = ui.form.get("id");
+            address_action(ui, "ReleaseAddress", json!({ "AllocationId": id })).await
+        }
         _ => None,
     }
 }
@@ -389,7 +397,7 @@ async fn security_groups(ui: &Ui<'_>) -> Page {
             ]
         })
         .collect();
-    let content = table(
+    let mut content = table(
         "Security groups",
         &[
             "Group ID",
@@ -401,12 +409,72 @@ async fn security_groups(ui: &Ui<'_>) -> Page {
         ],
         &rows,
     );
+    let mut groups = String::new();
+    for g in list(&out, "SecurityGroups") {
+        let id = s(g, "GroupId");
+        let _ = write!(
+            groups,
+            "<option value=\"{}\">{} ({})</option>",
+            esc(id),
+            esc(s(g, "GroupName")),
+            esc(id)
+        );
+    }
+    content.push_str("<h2>Add an inbound rule</h2>");
+    content.push_str(&ui.form(
+        "/_console/ec2/authorize-ingress",
+        "panel",
+        &format!(
+            "<label for=\"sg\">Security group</label><select id=\"sg\" name=\"group\">{groups}</select>\
+             <label for=\"proto\">Protocol</label><select id=\"proto\" name=\"protocol\"><option>tcp</option><option>udp</option><option>icmp</option><option value=\"-1\">all</option></select>\
+             <label for=\"from\">From port</label><input type=\"number\" id=\"from\" name=\"from\" value=\"22\">\
+             <label for=\"to\">To port</label><input type=\"number\" id=\"to\" name=\"to\" value=\"22\">\
+             <label for=\"cidr\">Source CIDR</label><input type=\"text\" id=\"cidr\" name=\"cidr\" value=\"0.0.0.0/0\">\
+             <button type=\"submit\">Add rule</button>"
+        ),
+    ));
     page(
         ui,
         "Security groups",
         "/_console/ec2/security-groups",
         &content,
     )
+}
+
+async fn authorize_ingress(ui: &Ui<'_>) -> Page {
+    let f = &ui.form;
+    let mut rule =
+        json!({ "IpProtocol": f.get("protocol"), "IpRanges": [{ "CidrIp": f.get("cidr") }] });
+    if f.get("protocol") != "-1" {
+        // Unparseable ports go to EC2 as they are, for its own error.
+        let port = |k: &str| {
+            f.get(k)
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| json!(f.get(k)))
+        };
+        rule["FromPort"] = port("from");
+        rule["ToPort"] = port("to");
+    }
+    let input = json!({ "GroupId": f.get("group"), "IpPermissions": [rule] });
+    match ui.call("ec2", "AuthorizeSecurityGroupIngress", input).await {
+        Ok(_) => ui.done("/_console/ec2/security-groups", "Added the rule."),
+        Err(e) => Some(ui.error_page(&e, "ec2", "/_console/ec2/security-groups")),
+    }
+}
+
+async fn address_action(ui: &Ui<'_>, op: &str, input: Value) -> Page {
+    match ui.call("ec2", op, input).await {
+        Ok(out) => {
+            let notice = match s(&out, "PublicIp") {
+                "" => "Released the address.".to_string(),
+                ip => format!("Allocated {ip}."),
+            };
+            ui.done("/_console/ec2/addresses", &notice)
+        }
+        Err(e) => Some(ui.error_page(&e, "ec2", "/_console/ec2/addresses")),
+    }
 }
 
 async fn addresses(ui: &Ui<'_>) -> Page {
@@ -423,10 +491,22 @@ async fn addresses(ui: &Ui<'_>) -> Page {
                 esc(s(v, "InstanceId")).to_string(),
                 esc(s(v, "PrivateIpAddress")).to_string(),
                 esc(s(v, "Domain")).to_string(),
+                ui.button(
+                    "/_console/ec2/release-address",
+                    &[("id", s(v, "AllocationId"))],
+                    "Release",
+                    true,
+                ),
             ]
         })
         .collect();
-    let content = table(
+    let mut content = ui.button(
+        "/_console/ec2/allocate-address",
+        &[],
+        "Allocate Elastic IP address",
+        false,
+    );
+    content += &table(
         "Elastic IP addresses",
         &[
             "Public IP",
@@ -434,6 +514,7 @@ async fn addresses(ui: &Ui<'_>) -> Page {
             "Instance",
             "Private IP",
             "Domain",
+            "Actions",
         ],
         &rows,
     );
