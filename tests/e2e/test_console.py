@@ -23,6 +23,7 @@ try:
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:  # pragma: no cover - depends on the machine
@@ -512,6 +513,37 @@ def test_load_balancer_and_database_pages_list_what_exists(gureum, console):
     assert [td.text for td in row.find_elements(By.TAG_NAME, "td")][:3] == ["console-tg", "HTTP 8080", "ip"]
     console.open("/rds")
     assert "DB instances" in console.main_text()
+
+
+UNLABELLED = """
+return Array.from(document.querySelectorAll("input, select, textarea"))
+  .filter(el => el.type !== "hidden")
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+  .map(el => el.outerHTML);
+"""
+
+
+def test_every_page_has_landmarks_a_heading_and_labelled_fields(gureum, console):
+    b = console.open("/")
+    pages = [a.get_attribute("href") for a in b.find_elements(By.CSS_SELECTOR, "nav.side a")]
+    pages += [f"{gureum.endpoint}/_console{p}" for p in [
+        "/ec2/launch", "/ec2/volumes", "/ec2/snapshots", "/ec2/images", "/ec2/key-pairs",
+        "/ec2/security-groups", "/ec2/addresses", "/iam/groups", "/iam/roles", "/iam/policies",
+        "/cloudwatch/logs", "/s3/properties?name=console-files", "/s3/bucket?name=console-files",
+    ]]
+    assert len(pages) >= 20
+    for url in pages:
+        b.get(url)
+        assert b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", url
+        assert len(b.find_elements(By.TAG_NAME, "h1")) == 1, url
+        assert b.find_elements(By.CSS_SELECTOR, "header") and b.find_elements(By.CSS_SELECTOR, "main#main"), url
+        assert b.execute_script(UNLABELLED) == [], url
+    # The first Tab reaches the skip link, which moves focus to the content.
+    b.get(f"{gureum.endpoint}/_console/")
+    b.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    assert b.switch_to.active_element.text == "Skip to content"
+    b.switch_to.active_element.send_keys(Keys.ENTER)
+    assert b.switch_to.active_element.get_attribute("id") == "main"
 
 
 def test_what_the_console_made_survives_a_restart(gureum, console):
