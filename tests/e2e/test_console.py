@@ -504,6 +504,41 @@ def test_a_functions_test_invoke_shows_its_response_and_log_tail(gureum, console
     console.shot("lambda-test-invoke")
 
 
+def test_the_vpc_wizard_builds_a_public_and_private_network(gureum, console):
+    b = console.open("/vpc")
+    b.find_element(By.LINK_TEXT, "Create VPC and more").click()
+    b.find_element(By.ID, "vname").clear()
+    b.find_element(By.ID, "vname").send_keys("lab")
+    Select(b.find_element(By.ID, "vzones")).select_by_visible_text("2")
+    submit(b, "Create VPC")
+    assert "Created vpc-" in console.main_text()
+    ec2 = gureum.client("ec2")
+    vpc = [v for v in ec2.describe_vpcs()["Vpcs"] if {"Key": "Name", "Value": "lab-vpc"} in v.get("Tags", [])][0]
+    assert vpc["CidrBlock"] == "10.0.0.0/16"
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    assert sorted(s["CidrBlock"] for s in subnets) == ["10.0.0.0/20", "10.0.128.0/20", "10.0.144.0/20", "10.0.16.0/20"]
+    igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])
+    assert len(igws["InternetGateways"]) == 1
+    # The diagram marks the two public subnets (routed to the gateway).
+    diagram = b.find_element(By.CSS_SELECTOR, "svg.diagram")
+    assert diagram.find_element(By.TAG_NAME, "title").get_attribute("textContent").endswith("with 4 subnets in 2 zones")
+    labels = [t.get_attribute("textContent") for t in diagram.find_elements(By.CSS_SELECTOR, "g.subnet text")]
+    assert sum(l.endswith("· public") for l in labels) == 2
+    assert sum(l.endswith("· private") for l in labels) == 2
+    console.shot("vpc-diagram")
+
+    # A block the VPC cannot have: EC2's own error, the form kept.
+    b = console.open("/vpc/create")
+    b.find_element(By.ID, "vcidr").clear()
+    b.find_element(By.ID, "vcidr").send_keys("10.0.0.0/8")
+    with pytest.raises(ClientError) as e:
+        ec2.create_vpc(CidrBlock="10.0.0.0/8")
+    submit(b, "Create VPC")
+    err = e.value.response["Error"]
+    assert b.find_element(By.CSS_SELECTOR, "[role=alert]").text == f"{err['Code']}: {err['Message']}"
+    assert b.find_element(By.ID, "vcidr").get_attribute("value") == "10.0.0.0/8"
+
+
 def test_load_balancer_and_database_pages_list_what_exists(gureum, console):
     elb = gureum.client("elbv2")
     vpc = gureum.client("ec2").describe_vpcs()["Vpcs"][0]["VpcId"]

@@ -36,6 +36,7 @@ pub mod s3_bucket;
 pub mod svg;
 pub mod ui;
 pub mod vpc;
+pub mod vpc_wizard;
 
 #[cfg(test)]
 mod tests;
@@ -79,6 +80,7 @@ pub async fn handle(backend: &dyn Backend, req: Request<'_>) -> Response {
         (false, s) if s.starts_with("/ec2") => ec2::get(&ui, s).await,
         (true, s) if s.starts_with("/ec2") => ec2::post(&ui, s).await,
         (false, s) if s.starts_with("/vpc") => vpc::get(&ui, s).await,
+        (true, s) if s.starts_with("/vpc") => vpc::post(&ui, s).await,
         (false, s) if s.starts_with("/iam") => iam::get(&ui, s).await,
         (true, s) if s.starts_with("/iam") => iam::post(&ui, s).await,
         (false, s) if s.starts_with("/cloudwatch") => cloudwatch::get(&ui, s).await,

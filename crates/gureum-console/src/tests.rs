@@ -363,3 +363,29 @@ fn a_functions_code_is_shown_escaped() {
     assert!(page.contains("&lt;b&gt;x"));
     assert!(!page.contains("<b>x"));
 }
+
+#[test]
+fn the_vpc_wizard_splits_the_block_into_sixteenths() {
+    use crate::vpc_wizard::subnet_cidr;
+    assert_eq!(
+        subnet_cidr("10.0.0.0/16", 0).as_deref(),
+        Some("10.0.0.0/20")
+    );
+    assert_eq!(
+        subnet_cidr("10.0.0.0/16", 8).as_deref(),
+        Some("10.0.128.0/20")
+    );
+    assert_eq!(
+        subnet_cidr("10.1.2.0/24", 15).as_deref(),
+        Some("10.1.2.240/28")
+    );
+    // Host bits in the block are ignored; sizes the wizard cannot split are refused.
+    assert_eq!(
+        subnet_cidr("10.0.5.7/16", 1).as_deref(),
+        Some("10.0.16.0/20")
+    );
+    assert_eq!(subnet_cidr("10.0.0.0/8", 0), None);
+    assert_eq!(subnet_cidr("10.0.0.0/25", 0), None);
+    assert_eq!(subnet_cidr("nonsense", 0), None);
+    assert_eq!(subnet_cidr("10.0.0.0/16", 16), None);
+}

@@ -11,6 +11,15 @@ pub async fn get(ui: &Ui<'_>, sub: &str) -> Page {
     match sub {
         "/vpc" => vpcs(ui).await,
         "/vpc/detail" => detail(ui).await,
+        "/vpc/create" => crate::vpc_wizard::form(ui, None).await,
+        _ => None,
+    }
+}
+
+/// POST routes under `/_console/vpc`.
+pub async fn post(ui: &Ui<'_>, sub: &str) -> Page {
+    match sub {
+        "/vpc/create" => crate::vpc_wizard::create(ui).await,
         _ => None,
     }
 }
@@ -42,11 +51,13 @@ async fn vpcs(ui: &Ui<'_>) -> Page {
             ]
         })
         .collect();
-    let body = table(
+    let mut body = ui.notice();
+    body.push_str("<p><a href=\"/_console/vpc/create\">Create VPC and more</a></p>");
+    body.push_str(&table(
         "VPCs",
         &["VPC ID", "Name", "IPv4 CIDR", "State", "Default"],
         &rows,
-    );
+    ));
     Some(ui.page(200, "VPCs", "vpc", &body))
 }
 
@@ -85,7 +96,9 @@ async fn detail(ui: &Ui<'_>) -> Page {
     .unwrap_or_default();
     let (subnets, tables) = (list(&subnets, "Subnets"), list(&tables, "RouteTables"));
     let (igws, nats) = (list(&igws, "InternetGateways"), list(&nats, "NatGateways"));
-    let mut body = format!(
+    let mut body = ui.notice();
+    let _ = write!(
+        body,
         "<p><code>{}</code> {} · {}</p>",
         esc(s(&vpc, "CidrBlock")),
         esc(name_tag(&vpc)),
