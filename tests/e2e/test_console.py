@@ -410,6 +410,40 @@ def test_the_region_selector_switches_where_the_console_acts(gureum, console):
     assert Select(b.find_element(By.ID, "region")).first_selected_option.text == "us-east-1"
 
 
+def test_without_javascript_buckets_are_created_and_the_region_switches(gureum, tmp_path):
+    """The same forms with scripting off: the header's Switch button
+    stands in for the selectors' change handler."""
+    profile = tmp_path / "profile"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    service = Service(CHROMEDRIVER)
+    b = webdriver.Chrome(service=service, options=options)
+    try:
+        b.get(f"{gureum.endpoint}/_console/s3")
+        b.find_element(By.ID, "bucket").send_keys("no-script-bucket")
+        submit(b, "Create bucket")
+        assert "Created bucket no-script-bucket." in b.find_element(By.TAG_NAME, "main").text
+        Select(b.find_element(By.ID, "region")).select_by_value("ap-northeast-2")
+        # Nothing submits on change without script.
+        assert b.find_element(By.CSS_SELECTOR, "#region option[selected]").get_attribute("value") == "us-east-1"
+        submit(b.find_element(By.CSS_SELECTOR, "form.selectors"), "Switch")
+        assert b.find_element(By.CSS_SELECTOR, "#region option[selected]").get_attribute("value") == "ap-northeast-2"
+        # Back on the same page, without the one-time notice.
+        assert b.current_url.endswith("/_console/s3")
+        b.save_screenshot(str(ARTIFACTS / "no-javascript.png"))
+    finally:
+        b.quit()
+        proc = getattr(service, "process", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert "no-script-bucket" in [x["Name"] for x in gureum.client("s3").list_buckets()["Buckets"]]
+
+
 def rendered_region(driver, region):
     """Waits for a page the server rendered with `region` chosen."""
     WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(

@@ -65,6 +65,11 @@ pub async fn handle(backend: &dyn Backend, req: Request<'_>) -> Response {
         }
         _ => {}
     }
+    if !matches!(req.method, "GET" | "HEAD" | "POST") {
+        let mut r = Response::html(405, "<!DOCTYPE html><title>Method not allowed</title><p>The console answers GET and POST.</p>".into());
+        r.headers.push(("Allow".into(), "GET, HEAD, POST".into()));
+        return r;
+    }
     let ui = Ui::new(backend, &req);
     let post = req.method == "POST";
     if post {

@@ -389,3 +389,14 @@ fn the_vpc_wizard_splits_the_block_into_sixteenths() {
     assert_eq!(subnet_cidr("nonsense", 0), None);
     assert_eq!(subnet_cidr("10.0.0.0/16", 16), None);
 }
+
+#[test]
+fn methods_other_than_get_and_post_are_405_and_call_nothing() {
+    let fake = Fake::default();
+    for method in ["PUT", "DELETE", "PATCH"] {
+        let r = run(&fake, method, "/_console/s3", None, "");
+        assert_eq!(r.status, 405);
+        assert_eq!(header(&r, "Allow"), Some("GET, HEAD, POST"));
+    }
+    assert!(fake.calls.lock().expect("calls").is_empty());
+}

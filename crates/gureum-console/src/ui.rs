@@ -144,10 +144,7 @@ impl<'a> Ui<'a> {
             uploads,
             csrf_cookie,
             csrf,
-            here: match req.query {
-                "" => req.path.to_string(),
-                q => format!("{}?{q}", req.path),
-            },
+            here: here(req.path, req.query),
         }
     }
 
@@ -373,6 +370,19 @@ impl<'a> Ui<'a> {
             "" => String::new(),
             n => format!("<p class=\"notice\" role=\"status\">{}</p>", esc(n)),
         }
+    }
+}
+
+/// The page's own address for the header's form to come back to, less
+/// the one-time notice.
+fn here(path: &str, query: &str) -> String {
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("notice="))
+        .collect();
+    match kept.is_empty() {
+        true => path.to_string(),
+        false => format!("{path}?{}", kept.join("&")),
     }
 }
 
