@@ -506,6 +506,32 @@ def test_the_item_explorer_scans_and_queries_by_partition_key(gureum, console):
     notes = [td.text for td in b.find_elements(By.XPATH, "//table/tbody/tr/td[3]")]
     assert notes == ["a1", "a2"]
 
+    # Put an item from the editor; delete one from its row.
+    editor = b.find_element(By.ID, "item")
+    editor.clear()
+    editor.send_keys('{"pk": {"S": "c"}, "sk": {"N": "7"}, "note": {"S": "<i>new</i>"}}')
+    submit(b, "Put item")
+    assert "Saved the item." in console.main_text()
+    got = ddb.get_item(TableName="console-items", Key={"pk": {"S": "c"}, "sk": {"N": "7"}})["Item"]
+    assert got["note"] == {"S": "<i>new</i>"}
+    assert "<i>new</i>" in console.main_text()
+    row = b.find_element(By.XPATH, "//tr[td[3][normalize-space()='b1']]")
+    submit(row, "Delete")
+    assert "Deleted the item." in console.main_text()
+    assert "Item" not in ddb.get_item(TableName="console-items", Key={"pk": {"S": "b"}, "sk": {"N": "1"}})
+
+    # An item without its sort key: DynamoDB's own error, the text kept.
+    bad = '{"pk": {"S": "d"}}'
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName="console-items", Item={"pk": {"S": "d"}})
+    err = e.value.response["Error"]
+    editor = b.find_element(By.ID, "item")
+    editor.clear()
+    editor.send_keys(bad)
+    submit(b, "Put item")
+    assert b.find_element(By.CSS_SELECTOR, "[role=alert]").text == f"{err['Code']}: {err['Message']}"
+    assert b.find_element(By.ID, "item").get_attribute("value") == bad
+
 
 def test_a_functions_test_invoke_shows_its_response_and_log_tail(gureum, console):
     import io

@@ -1,5 +1,6 @@
 //! DynamoDB: tables, and an item explorer (scan, or query by partition
-//! key) showing items as DynamoDB JSON, a page at a time.
+//! key) showing items a page at a time, with items put (DynamoDB JSON in
+//! an editor) and deleted from their rows.
 
 use crate::html::{esc, list, s, table, url};
 use crate::ui::{error_banner, Page, Ui};
@@ -10,8 +11,38 @@ use std::fmt::Write;
 pub async fn get(ui: &Ui<'_>, sub: &str) -> Page {
     match sub {
         "/dynamodb" => tables(ui).await,
-        "/dynamodb/table" => explore(ui).await,
+        "/dynamodb/table" => explore(ui, None).await,
         _ => None,
+    }
+}
+
+/// POST routes under `/_console/dynamodb`.
+pub async fn post(ui: &Ui<'_>, sub: &str) -> Page {
+    let name = ui.form.get("table");
+    let back = format!("/_console/dynamodb/table?name={}", url(name));
+    let (op, member, text, done) = match sub {
+        "/dynamodb/put-item" => ("PutItem", "Item", ui.form.get("item"), "Saved the item."),
+        "/dynamodb/delete-item" => ("DeleteItem", "Key", ui.form.get("key"), "Deleted the item."),
+        _ => return None,
+    };
+    let value = match serde_json::from_str::<Value>(text) {
+        Ok(v) if v.is_object() => v,
+        Ok(_) => return explore(
+            ui,
+            Some(
+                "The item must be a JSON object of attributes, such as {\"pk\": {\"S\": \"a\"}}."
+                    .into(),
+            ),
+        )
+        .await,
+        Err(e) => return explore(ui, Some(format!("The item is not valid JSON: {e}"))).await,
+    };
+    match ui
+        .call("dynamodb", op, json!({ "TableName": name, member: value }))
+        .await
+    {
+        Ok(_) => ui.done(&back, done),
+        Err(e) => explore(ui, Some(format!("{}: {}", e.code, e.message))).await,
     }
 }
 
@@ -43,8 +74,13 @@ fn typed(kind: &str, value: &str) -> Value {
     json!({ kind: value })
 }
 
-async fn explore(ui: &Ui<'_>) -> Page {
-    let name = ui.query.get("name");
+/// The explorer; `failed` is a refused put or delete, shown above it
+/// with the editor's text kept.
+async fn explore(ui: &Ui<'_>, failed: Option<String>) -> Page {
+    let name = match ui.query.get("name") {
+        "" => ui.form.get("table"),
+        n => n,
+    };
     let described = match ui
         .call("dynamodb", "DescribeTable", json!({ "TableName": name }))
         .await
@@ -80,7 +116,16 @@ async fn explore(ui: &Ui<'_>) -> Page {
         input["ExpressionAttributeValues"] = json!({ ":v": typed(hash_type, pk) });
         ("Query", "Query")
     };
-    let mut body = format!(
+    let mut body = ui.notice();
+    if let Some(message) = &failed {
+        let _ = write!(
+            body,
+            "<div class=\"error\" role=\"alert\">{}</div>",
+            esc(message)
+        );
+    }
+    let _ = write!(
+        body,
         "<p>{} items · key <code>{}</code> ({}) · status {}</p>",
         t.get("ItemCount")
             .map(|v| v.to_string())
@@ -113,19 +158,32 @@ async fn explore(ui: &Ui<'_>) -> Page {
             let mut columns = keys;
             columns.extend(others);
             columns.truncate(12);
+            let key_names: Vec<&str> = std::iter::once(hash).chain(range).collect();
             let rows: Vec<Vec<String>> = items
                 .iter()
                 .map(|item| {
-                    columns
+                    let mut row: Vec<String> = columns
                         .iter()
                         .map(|c| {
                             item.get(*c)
                                 .map(|v| esc(&attribute(v)).to_string())
                                 .unwrap_or_default()
                         })
-                        .collect()
+                        .collect();
+                    let key: serde_json::Map<String, Value> = key_names
+                        .iter()
+                        .filter_map(|k| Some((k.to_string(), item.get(*k)?.clone())))
+                        .collect();
+                    row.push(ui.button(
+                        "/_console/dynamodb/delete-item",
+                        &[("table", name), ("key", &Value::Object(key).to_string())],
+                        "Delete",
+                        true,
+                    ));
+                    row
                 })
                 .collect();
+            columns.push("Actions");
             body.push_str(&table(
                 &format!("{mode} results ({} items)", items.len()),
                 &columns,
@@ -143,7 +201,25 @@ async fn explore(ui: &Ui<'_>) -> Page {
         }
         Err(e) => body.push_str(&error_banner(&e)),
     }
-    Some(ui.page(200, &format!("Table {name}"), "dynamodb", &body))
+    let example = format!("{{\"{hash}\": {{\"{hash_type}\": \"\"}}}}");
+    let item = match ui.form.get("item") {
+        "" => example.as_str(),
+        i => i,
+    };
+    body.push_str("<h2>Put an item</h2>");
+    body.push_str(&ui.form(
+        "/_console/dynamodb/put-item",
+        "panel",
+        &format!(
+            "<input type=\"hidden\" name=\"table\" value=\"{}\"><label for=\"item\">Item (DynamoDB JSON)</label>\
+             <textarea id=\"item\" name=\"item\" data-json spellcheck=\"false\" aria-describedby=\"item-status\">{}</textarea>\
+             <p id=\"item-status\" class=\"hint\" aria-live=\"polite\"></p><button type=\"submit\">Put item</button>",
+            esc(name),
+            esc(item)
+        ),
+    ));
+    let status = if failed.is_some() { 400 } else { 200 };
+    Some(ui.page(status, &format!("Table {name}"), "dynamodb", &body))
 }
 
 /// An attribute value, short: scalars bare, the rest as DynamoDB JSON.

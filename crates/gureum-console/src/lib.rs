@@ -94,6 +94,7 @@ pub async fn handle(backend: &dyn Backend, req: Request<'_>) -> Response {
         (false, s) if s.starts_with("/lambda") => lambda::get(&ui, s).await,
         (true, s) if s.starts_with("/lambda") => lambda::post(&ui, s).await,
         (false, s) if s.starts_with("/dynamodb") => dynamodb::get(&ui, s).await,
+        (true, s) if s.starts_with("/dynamodb") => dynamodb::post(&ui, s).await,
         (false, s) if s.starts_with("/rds") || s.starts_with("/elb") => {
             databases::get(&ui, s).await
         }
