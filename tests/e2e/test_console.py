@@ -5,6 +5,7 @@ artifacts (`$GUREUM_ARTIFACTS/console`, else a temporary directory)."""
 import datetime
 import os
 import pathlib
+import re
 import shutil
 import statistics
 import tempfile
@@ -102,12 +103,13 @@ def console(gureum, browser, request):
 
 
 def answered_form(entry):
-    """Whether a log entry is the browser noting a form's own 4xx answer
-    (a refused input shown on the page), not a script or asset failing."""
+    """Whether a log entry is the browser noting a page's own 4xx answer
+    (a refused input or request shown on the page, with AWS's status), not
+    a script or asset failing."""
     return (
         entry["source"] == "network"
         and "/_console/static/" not in entry["message"]
-        and "status of 400" in entry["message"]
+        and re.search(r"status of 4\d\d ", entry["message"]) is not None
     )
 
 
@@ -161,6 +163,57 @@ def test_prefixes_are_browsed_as_folders(gureum, console):
     b.find_element(By.PARTIAL_LINK_TEXT, "2026/").click()
     names = [a.text for a in b.find_elements(By.CSS_SELECTOR, "tbody td:first-child a")]
     assert names == ["a.log", "b.log"]
+
+
+def test_objects_and_buckets_are_deleted_from_their_rows(gureum, console):
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="console-doomed")
+    s3.put_object(Bucket="console-doomed", Key="only.txt", Body=b"x")
+    b = console.open("/s3")
+    row = b.find_element(By.XPATH, "//tr[td[1][normalize-space()='console-doomed']]")
+    submit(row, "Delete")
+    # S3 refuses a bucket with objects in it, with its own words.
+    with pytest.raises(ClientError) as e:
+        s3.delete_bucket(Bucket="console-doomed")
+    err = e.value.response["Error"]
+    assert b.find_element(By.CSS_SELECTOR, "[role=alert]").text == f"{err['Code']}: {err['Message']}"
+    b = console.open("/s3/bucket?name=console-doomed")
+    submit(b.find_element(By.XPATH, "//tr[td[1][normalize-space()='only.txt']]"), "Delete")
+    assert "Deleted only.txt." in console.main_text()
+    b = console.open("/s3")
+    submit(b.find_element(By.XPATH, "//tr[td[1][normalize-space()='console-doomed']]"), "Delete")
+    assert "Deleted bucket console-doomed." in console.main_text()
+    assert "console-doomed" not in [x["Name"] for x in s3.list_buckets()["Buckets"]]
+
+
+def test_ec2_and_log_lists_show_what_the_api_made(gureum, console):
+    ec2 = gureum.client("ec2")
+    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
+    vol = ec2.create_volume(AvailabilityZone=zone, Size=8, VolumeType="gp3")["VolumeId"]
+    ec2.get_waiter("volume_available").wait(VolumeIds=[vol], WaiterConfig={"Delay": 1})
+    snap = ec2.create_snapshot(VolumeId=vol, Description="console snapshot")["SnapshotId"]
+    console.open("/ec2/volumes")
+    assert vol in console.main_text()
+    console.open("/ec2/snapshots")
+    assert snap in console.main_text() and "console snapshot" in console.main_text()
+    b = console.open("/ec2/key-pairs")
+    b.find_element(By.ID, "keyname").send_keys("console-made-key")
+    submit(b, "Create key pair")
+    private = b.find_element(By.CSS_SELECTOR, "pre[aria-label='Private key']").text
+    assert private.startswith("-----BEGIN RSA PRIVATE KEY-----")
+    names = [k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]]
+    assert "console-made-key" in names
+
+    logs = gureum.client("logs")
+    logs.create_log_group(logGroupName="/console/app")
+    logs.create_log_stream(logGroupName="/console/app", logStreamName="web-1")
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName="/console/app", logStreamName="web-1",
+                        logEvents=[{"timestamp": now, "message": "GET / 200 <ok>"}])
+    b = console.open("/cloudwatch/logs")
+    b.find_element(By.LINK_TEXT, "/console/app").click()
+    b.find_element(By.LINK_TEXT, "web-1").click()
+    assert "GET / 200 <ok>" in console.main_text()
 
 
 def test_versioning_set_in_properties_lists_every_version(gureum, console):
