@@ -497,6 +497,37 @@ def test_without_javascript_buckets_are_created_and_the_region_switches(gureum, 
     assert "no-script-bucket" in [x["Name"] for x in gureum.client("s3").list_buckets()["Buckets"]]
 
 
+def test_the_account_switcher_acts_in_a_declared_account(browser, tmp_path):
+    from conftest import GureumServer
+
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(
+        '[[accounts]]\nid = "123456789012"\naccess_key_id = "AKIACONSOLEEXAMPLE1"\n'
+        'secret_access_key = "console-secret"\n'
+    )
+    server = GureumServer(extra_args=["--accounts", str(accounts)])
+    server.start()
+    try:
+        browser.get(f"{server.endpoint}/_console/s3")
+        options = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#account option")]
+        assert options == ["000000000000", "123456789012"]
+        Select(browser.find_element(By.ID, "account")).select_by_value("123456789012")
+        WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#account option[selected]").get_attribute("value") == "123456789012"
+        )
+        browser.find_element(By.ID, "bucket").send_keys("in-the-other-account")
+        submit(browser, "Create bucket")
+        theirs = server.client("s3", key="AKIACONSOLEEXAMPLE1", secret="console-secret")
+        assert [b["Name"] for b in theirs.list_buckets()["Buckets"]] == ["in-the-other-account"]
+        assert server.client("s3").list_buckets()["Buckets"] == []
+        browser.get(f"{server.endpoint}/_console/")
+        assert "Acting as the root user of account 123456789012" in browser.find_element(By.TAG_NAME, "main").text
+    finally:
+        # The cookie belongs to 127.0.0.1 whatever the port: back to the default.
+        browser.delete_all_cookies()
+        server.close()
+
+
 def rendered_region(driver, region):
     """Waits for a page the server rendered with `region` chosen."""
     WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(
