@@ -758,3 +758,17 @@ def test_the_bucket_list_renders_1000_buckets_quickly(gureum):
     # Debug builds (the e2e suite's) validate every output against the
     # model; the 50 ms budget is the release build's (docs/PERFORMANCE.md).
     assert median < 500
+
+
+def test_strict_mode_does_not_serve_the_console():
+    from conftest import GureumServer
+
+    server = GureumServer(extra_args=["--strict", "--ephemeral"])
+    server.start()
+    try:
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(f"{server.endpoint}/_console/")
+        assert e.value.code == 403
+        assert "is not served" in e.value.read().decode()
+    finally:
+        server.close()

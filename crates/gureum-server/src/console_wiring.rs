@@ -133,6 +133,18 @@ pub async fn serve(
     body: Bytes,
     stream_out: &mut Option<gureum_core::ResponseBody>,
 ) -> WireResponse {
+    // Strict mode refuses requests Gureum cannot authenticate; the console
+    // signs nobody in yet, so it stays closed rather than act as root.
+    if state.accounts.strict() {
+        return WireResponse {
+            status: 403,
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: Bytes::from_static(
+                b"<!DOCTYPE html><html lang=\"en\"><title>Console closed</title><main><h1>Console closed</h1>\
+<p>Gureum runs with --strict: the web console, which acts without signing in, is not served.</p></main></html>",
+            ),
+        };
+    }
     let header =
         |name: http::header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let api = Api {
