@@ -428,6 +428,26 @@ def test_an_alarms_graph_draws_its_metric_and_threshold(gureum, console):
     console.shot("cloudwatch-alarm-graph")
 
 
+def test_any_metric_is_graphed_from_the_metric_list(gureum, console):
+    cw = gureum.client("cloudwatch")
+    now = datetime.datetime.now(datetime.timezone.utc).replace(second=0, microsecond=0)
+    for i, v in enumerate([2.0, 6.0]):
+        cw.put_metric_data(Namespace="Console/Browse", MetricData=[{
+            "MetricName": "Hits", "Value": v, "Dimensions": [{"Name": "Page", "Value": "home"}],
+            "Timestamp": now - datetime.timedelta(minutes=5 - 2 * i),
+        }])
+    b = console.open("/cloudwatch/metrics")
+    row = b.find_element(By.XPATH, "//tr[td[1][normalize-space()='Console/Browse']]")
+    assert "Page=home" in row.text
+    row.find_element(By.LINK_TEXT, "Hits").click()
+    Select(b.find_element(By.ID, "stat")).select_by_visible_text("Sum")
+    submit(b, "Show")
+    graph = b.find_element(By.CSS_SELECTOR, "svg.graph")
+    assert graph.find_element(By.TAG_NAME, "title").get_attribute("textContent") == "Console/Browse/Hits (Sum, 60 s periods)"
+    points = [p.get_attribute("textContent") for p in graph.find_elements(By.CSS_SELECTOR, "circle.point title")]
+    assert points == ["2", "6"]
+
+
 def test_values_with_markup_are_shown_as_text_never_run(gureum, console, browser):
     s3 = gureum.client("s3")
     s3.create_bucket(Bucket="console-xss")

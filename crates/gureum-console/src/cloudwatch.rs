@@ -6,10 +6,12 @@ use crate::ui::{Page, Ui};
 use serde_json::{json, Value};
 use std::fmt::Write;
 
-fn tabs(current: &str) -> String {
+/// CloudWatch's own navigation.
+pub fn tabs(current: &str) -> String {
     let mut out = String::from("<nav aria-label=\"CloudWatch\"><p>");
     for (href, label) in [
         ("/_console/cloudwatch/alarms", "Alarms"),
+        ("/_console/cloudwatch/metrics", "Metrics"),
         ("/_console/cloudwatch/logs", "Log groups"),
     ] {
         let cur = if href == current {
@@ -29,6 +31,8 @@ pub async fn get(ui: &Ui<'_>, sub: &str) -> Page {
     match sub {
         "/cloudwatch" | "/cloudwatch/alarms" => alarms(ui).await,
         "/cloudwatch/alarm" => alarm(ui).await,
+        "/cloudwatch/metrics" => crate::metrics::metrics(ui).await,
+        "/cloudwatch/metric" => crate::metrics::graph(ui).await,
         "/cloudwatch/logs" => log_groups(ui).await,
         "/cloudwatch/log-group" => log_streams(ui).await,
         "/cloudwatch/log-stream" => log_events(ui).await,

@@ -30,6 +30,7 @@ pub mod home;
 pub mod html;
 pub mod iam;
 pub mod lambda;
+pub mod metrics;
 pub mod route53;
 pub mod s3;
 pub mod s3_bucket;
