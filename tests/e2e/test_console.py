@@ -246,6 +246,24 @@ def test_website_settings_saved_in_the_console_are_the_buckets(gureum, console):
     assert website["ErrorDocument"] == {"Key": "404.html"}
 
 
+def test_block_public_access_settings_saved_in_the_console_are_the_buckets(gureum, console):
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="console-public")
+    b = console.open("/s3/properties?name=console-public")
+    for key in ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"]:
+        box = b.find_element(By.ID, key)
+        if box.is_selected():
+            box.click()
+    b.find_element(By.ID, "BlockPublicPolicy").click()
+    submit(b, "Save public access settings")
+    assert "Saved the public access settings." in console.main_text()
+    config = s3.get_public_access_block(Bucket="console-public")["PublicAccessBlockConfiguration"]
+    assert config == {"BlockPublicAcls": False, "IgnorePublicAcls": False,
+                      "BlockPublicPolicy": True, "RestrictPublicBuckets": False}
+    assert b.find_element(By.ID, "BlockPublicPolicy").is_selected()
+    assert not b.find_element(By.ID, "BlockPublicAcls").is_selected()
+
+
 def test_the_policy_editor_shows_the_error_s3_answers_and_keeps_the_text(gureum, console):
     s3 = gureum.client("s3")
     s3.create_bucket(Bucket="console-policy")

@@ -28,6 +28,7 @@ pub async fn post(ui: &Ui<'_>, sub: &str) -> Page {
         "/s3/versioning" => s3_bucket::put_versioning(ui).await,
         "/s3/website" => s3_bucket::put_website(ui).await,
         "/s3/policy" => s3_bucket::put_policy(ui).await,
+        "/s3/public-access" => s3_bucket::put_public_access(ui).await,
         _ => None,
     }
 }

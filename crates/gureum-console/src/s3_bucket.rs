@@ -382,6 +382,7 @@ pub async fn properties(ui: &Ui<'_>, failed: Option<(AwsError, &str)>) -> Page {
             String::new(),
         ),
     };
+    body.push_str(&public_access_form(ui, name).await);
     let _ = write!(body, "<h2>Bucket policy</h2>{banner}");
     body.push_str(&ui.form(
         "/_console/s3/policy",
@@ -466,5 +467,62 @@ pub async fn put_policy(ui: &Ui<'_>) -> Page {
     match result {
         Ok(_) => ui.done(&props_path(name), "Saved the bucket policy."),
         Err(e) => properties(ui, Some((e, text))).await,
+    }
+}
+
+/// Block Public Access's four settings, as S3 names them.
+const BLOCKS: &[(&str, &str)] = &[
+    ("BlockPublicAcls", "Block new public ACLs"),
+    ("IgnorePublicAcls", "Ignore public ACLs"),
+    ("BlockPublicPolicy", "Block new public bucket policies"),
+    (
+        "RestrictPublicBuckets",
+        "Restrict public bucket policies to the account",
+    ),
+];
+
+/// The bucket's Block Public Access settings as checkboxes (all off
+/// when the bucket has none).
+async fn public_access_form(ui: &Ui<'_>, name: &str) -> String {
+    let current = ui
+        .call("s3", "GetPublicAccessBlock", json!({ "Bucket": name }))
+        .await
+        .ok()
+        .and_then(|v| v.get("PublicAccessBlockConfiguration").cloned())
+        .unwrap_or_default();
+    let mut inner = format!(
+        "<input type=\"hidden\" name=\"bucket\" value=\"{}\">",
+        esc(name)
+    );
+    for (key, label) in BLOCKS {
+        let checked = if current.get(*key) == Some(&json!(true)) {
+            " checked"
+        } else {
+            ""
+        };
+        let _ = write!(
+            inner,
+            "<p><input type=\"checkbox\" id=\"{key}\" name=\"{key}\"{checked}> <label for=\"{key}\" class=\"inline\">{label}</label></p>"
+        );
+    }
+    inner.push_str("<button type=\"submit\">Save public access settings</button>");
+    format!(
+        "<h2>Block Public Access</h2>{}",
+        ui.form("/_console/s3/public-access", "panel", &inner)
+    )
+}
+
+/// `POST /_console/s3/public-access`: `PutPublicAccessBlock` with the
+/// four settings as checked.
+pub async fn put_public_access(ui: &Ui<'_>) -> Page {
+    let name = ui.form.get("bucket");
+    let mut config = serde_json::Map::new();
+    for (key, _) in BLOCKS {
+        config.insert(key.to_string(), json!(ui.form.get(key) == "on"));
+    }
+    let input = json!({ "Bucket": name, "PublicAccessBlockConfiguration": config });
+    match ui.call("s3", "PutPublicAccessBlock", input).await {
+        Ok(_) => ui.done(&props_path(name), "Saved the public access settings."),
+        Err(e) => Some(ui.error_page(&e, "s3", &props_path(name))),
     }
 }
