@@ -101,3 +101,11 @@ pub fn name_tag(v: &serde_json::Value) -> &str {
         .map(|t| s(t, "Value"))
         .unwrap_or("")
 }
+
+/// JSON text indented for the editor (as stored when it does not parse).
+pub fn pretty(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| text.to_string())
+}

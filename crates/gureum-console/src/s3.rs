@@ -13,7 +13,7 @@ pub async fn get(ui: &Ui<'_>, sub: &str) -> Page {
         "/s3/bucket" => s3_bucket::objects(ui).await,
         "/s3/download" => s3_bucket::download(ui).await,
         "/s3/versions" => s3_bucket::versions(ui).await,
-        "/s3/properties" => s3_bucket::properties(ui, None).await,
+        "/s3/properties" => crate::s3_properties::properties(ui, None).await,
         _ => None,
     }
 }
@@ -25,10 +25,10 @@ pub async fn post(ui: &Ui<'_>, sub: &str) -> Page {
         "/s3/delete" => delete(ui).await,
         "/s3/upload" => s3_bucket::upload(ui).await,
         "/s3/delete-object" => s3_bucket::delete_object(ui).await,
-        "/s3/versioning" => s3_bucket::put_versioning(ui).await,
-        "/s3/website" => s3_bucket::put_website(ui).await,
-        "/s3/policy" => s3_bucket::put_policy(ui).await,
-        "/s3/public-access" => s3_bucket::put_public_access(ui).await,
+        "/s3/versioning" => crate::s3_properties::put_versioning(ui).await,
+        "/s3/website" => crate::s3_properties::put_website(ui).await,
+        "/s3/policy" => crate::s3_properties::put_policy(ui).await,
+        "/s3/public-access" => crate::s3_properties::put_public_access(ui).await,
         _ => None,
     }
 }
