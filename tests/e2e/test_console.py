@@ -810,3 +810,21 @@ def test_strict_mode_does_not_serve_the_console():
         assert "is not served" in e.value.read().decode()
     finally:
         server.close()
+
+
+def test_a_buckets_own_keys_under_console_are_still_objects(gureum):
+    """Signed requests and a bucket's own host for `/_console/…` are S3's."""
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="console-keys")
+    s3.put_object(Bucket="console-keys", Key="_console/index.html", Body=b"mine")
+    assert s3.get_object(Bucket="console-keys", Key="_console/index.html")["Body"].read() == b"mine"
+    # Unsigned on the bucket's virtual host: S3 answers (the object is
+    # private), not the console.
+    req = urllib.request.Request(
+        f"{gureum.endpoint}/_console/index.html",
+        headers={"Host": f"console-keys.s3.localhost:{gureum.port}"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req)
+    assert e.value.code == 403
+    assert b"<Code>AccessDenied</Code>" in e.value.read()
