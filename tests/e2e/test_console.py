@@ -399,6 +399,23 @@ def test_an_iam_user_created_in_the_console_gets_the_policy_attached(gureum, con
     console.shot("iam-user")
 
 
+def test_a_role_created_in_the_console_trusts_and_gets_a_policy(gureum, console):
+    b = console.open("/iam/roles")
+    b.find_element(By.ID, "role").send_keys("console-ec2-role")
+    submit(b, "Create role")
+    assert "Created role console-ec2-role." in console.main_text()
+    b.find_element(By.LINK_TEXT, "console-ec2-role").click()
+    assert "ec2.amazonaws.com" in b.find_element(By.CSS_SELECTOR, "pre[aria-label='Trust policy']").text
+    Select(b.find_element(By.ID, "arn")).select_by_visible_text("AmazonS3ReadOnlyAccess")
+    submit(b, "Attach policy")
+    assert "Attached the policy." in console.main_text()
+    iam = gureum.client("iam")
+    attached = iam.list_attached_role_policies(RoleName="console-ec2-role")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonS3ReadOnlyAccess"]
+    submit(b.find_element(By.XPATH, "//tr[td[1][normalize-space()='AmazonS3ReadOnlyAccess']]"), "Detach")
+    assert iam.list_attached_role_policies(RoleName="console-ec2-role")["AttachedPolicies"] == []
+
+
 def test_a_malformed_policy_document_shows_iams_error(gureum, console):
     b = console.open("/iam/policies")
     b.find_element(By.ID, "policy").send_keys("broken")

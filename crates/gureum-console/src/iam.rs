@@ -34,6 +34,7 @@ pub async fn get(ui: &Ui<'_>, sub: &str) -> Page {
     match sub {
         "/iam" | "/iam/users" => crate::iam_users::users(ui, None).await,
         "/iam/user" => crate::iam_users::user_page(ui, None).await,
+        "/iam/role" => crate::iam_roles::role_page(ui, None).await,
         "/iam/groups" => groups(ui, None).await,
         "/iam/roles" => roles(ui, None).await,
         "/iam/policies" => policies(ui, None).await,
@@ -92,6 +93,9 @@ pub async fn post(ui: &Ui<'_>, sub: &str) -> Page {
             ),
             Err(e) => groups(ui, Some(e)).await,
         },
+        "/iam/attach-role-policy" | "/iam/detach-role-policy" => {
+            crate::iam_roles::attach_or_detach(ui, sub == "/iam/attach-role-policy").await
+        }
         "/iam/create-role" => {
             let input =
                 json!({ "RoleName": f.get("role"), "AssumeRolePolicyDocument": f.get("document") });
@@ -200,7 +204,11 @@ async fn roles(ui: &Ui<'_>, failed: Option<AwsError>) -> Page {
                 .decode_utf8_lossy()
                 .into_owned();
             vec![
-                esc(s(r, "RoleName")).to_string(),
+                format!(
+                    "<a href=\"/_console/iam/role?name={}\">{}</a>",
+                    url(s(r, "RoleName")),
+                    esc(s(r, "RoleName"))
+                ),
                 esc(s(r, "Arn")).to_string(),
                 format!("<pre>{}</pre>", esc(&pretty(&trust))),
             ]

@@ -30,6 +30,7 @@ pub mod form;
 pub mod home;
 pub mod html;
 pub mod iam;
+pub mod iam_roles;
 pub mod iam_users;
 pub mod lambda;
 pub mod metrics;
