@@ -162,6 +162,7 @@ def test_health_endpoints(gureum):
         assert dns.startswith("127.0.0.1:") and int(dns.rsplit(":", 1)[1]) > 0
         assert body["endpoints"] == {
             "api": gureum.endpoint,
+            "console": f"{gureum.endpoint}/_console/",
             "lambda_url": f"http://URL_ID.lambda-url.REGION.localhost:{gureum.port}",
             "s3_website": f"http://BUCKET.s3-website-REGION.localhost:{gureum.port}",
             "cloudfront": f"http://DISTRIBUTION_ID.cloudfront.localhost:{gureum.port}",

@@ -357,7 +357,7 @@ impl LambdaService {
         }
     }
 
-    fn task_roots(&self) -> TaskRoots {
+    pub(crate) fn task_roots(&self) -> TaskRoots {
         TaskRoots {
             code: self.code.clone(),
             work: self.pool.work_dir.clone(),
@@ -366,13 +366,13 @@ impl LambdaService {
 }
 
 /// Finds or extracts a function's code, off the service.
-struct TaskRoots {
+pub(crate) struct TaskRoots {
     code: gureum_store::RawTable,
     work: std::path::PathBuf,
 }
 
 impl TaskRoots {
-    fn get(
+    pub(crate) fn get(
         &self,
         account: &str,
         region: &str,

@@ -22,6 +22,7 @@
 //! (`URL_ID` → [`urls::UrlConfig`]).
 
 pub mod code;
+pub mod code_view;
 pub mod credentials;
 pub mod destinations;
 pub mod environment;

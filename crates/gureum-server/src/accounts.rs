@@ -143,6 +143,11 @@ impl Accounts {
         self.providers.push(provider);
     }
 
+    /// Whether unknown keys are refused (`--strict`).
+    pub fn strict(&self) -> bool {
+        self.strict
+    }
+
     /// The accounts declared at start.
     pub fn declared(&self) -> &[AccountSpec] {
         &self.specs

@@ -161,6 +161,7 @@ fn health(state: &AppState) -> AdminResponse {
     };
     let endpoints = json!({
         "api": state.endpoint.get().map(|a| format!("http://{a}")),
+        "console": state.endpoint.get().map(|a| format!("http://{a}/_console/")),
         "lambda_url": on_port("http://URL_ID.lambda-url.REGION.localhost:{port}"),
         "cloudfront": on_port("http://DISTRIBUTION_ID.cloudfront.localhost:{port}"),
         "s3_website": on_port("http://BUCKET.s3-website-REGION.localhost:{port}"),

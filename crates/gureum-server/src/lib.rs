@@ -31,6 +31,7 @@ mod cloudfront_edge;
 pub mod config;
 pub mod conn;
 mod efs_wiring;
+mod console_wiring;
 mod elb_host;
 mod elbv2_wiring;
 mod execute_api;

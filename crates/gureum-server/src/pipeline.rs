@@ -272,6 +272,23 @@ async fn handle_request(
     let query = parts.uri.query().unwrap_or("");
     let headers = &parts.headers;
 
+    // The web console (`/_console/`), served from its own crate; never
+    // for a signed request or a bucket's own host (keys may start so).
+    if gureum_console::is_console_path(raw_path)
+        && sigv4::credential_scope(headers, query).is_none()
+        && parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .is_none_or(|h| route::virtual_host_bucket(h).is_none() && !h.contains(".s3-website"))
+    {
+        (outcome.service, outcome.operation) = ("console".into(), parts.method.to_string());
+        let body = match body {
+            Body::Bytes(b) => b,
+            Body::Incoming(_) => Bytes::new(),
+        };
+        return crate::console_wiring::serve(state, parts, body, stream_out).await;
+    }
     let scope = sigv4::credential_scope(headers, query);
     let signing_service = scope.as_ref().map(|s| s.service.as_str());
     // Virtual-hosted S3: the bucket moves from the host into the path.
