@@ -33,6 +33,21 @@ gureum_core::aws_errors! {
             "Specified idempotency token was used with different request parameters within the 10-minute idempotency window."),
         /// A PartiQL INSERT of a key that exists.
         Duplicate = ("DuplicateItemException", 400, "Duplicate primary key exists in table"),
+        /// A table a backup or recovery operation names that does not
+        /// exist.
+        TableNotFoundNamed { name: String } = ("TableNotFoundException", 400,
+            "Table not found: {name}"),
+        /// A restore's target name in use.
+        TableAlreadyExists { name: String } = ("TableAlreadyExistsException", 400,
+            "Table already exists: {name}"),
+        /// A backup ARN that names no backup.
+        BackupNotFound { arn: String } = ("BackupNotFoundException", 400,
+            "Backup not found: {arn}"),
+        /// RestoreTableToPointInTime of a table without recovery on.
+        PitrUnavailable { name: String } = ("PointInTimeRecoveryUnavailableException", 400,
+            "Point in time recovery is not enabled for table '{name}'"),
+        /// A restore time outside the restorable window.
+        InvalidRestoreTime = ("InvalidRestoreTimeException", 400, "Invalid restore time"),
         /// Account limits (tables, indexes being created).
         Limit { message: String } = ("LimitExceededException", 400, "{message}"),
     }

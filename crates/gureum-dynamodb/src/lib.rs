@@ -3,7 +3,8 @@
 //! transaction, items with the full expression language (conditions,
 //! updates, projections, filters, key conditions), Query and Scan with
 //! DynamoDB's paging, batches, transactions with idempotency tokens, TTL
-//! on Gureum's clock, tags, consumed capacity, PartiQL `ExecuteStatement`;
+//! on Gureum's clock, tags, consumed capacity, PartiQL (`ExecuteStatement`,
+//! `BatchExecuteStatement`, `ExecuteTransaction`);
 //! and DynamoDB Streams ([`streams::DynamoDbStreamsService`], the
 //! `dynamodbstreams` model) over the same store.
 //!
@@ -22,6 +23,11 @@
 //!   client token's request digest and time;
 //! - `dynamodb.generations`: `account/region/table` → the description's
 //!   generation, which item writes check inside their transaction;
+//! - `dynamodb.pitr_log`: `account/region/table/<ms>/<n>` → an item's
+//!   key and value before a change (point-in-time recovery, [`pitr`]);
+//! - `dynamodb.backups`: `account/region/<backup id>` →
+//!   [`backups::Backup`]; `dynamodb.backup_items`:
+//!   `account/region/<backup id>/<item key>` → a backed-up item;
 //! - `dynamodb.stream_records`: `account/region/table/<label>/<sequence>`
 //!   → a stream record; `dynamodb.stream_sequences`:
 //!   `account/region/table/<label>` → the stream's last sequence number.
@@ -31,14 +37,16 @@
 //! evaluator), [`update`], [`legacy`] (pre-expression parameters),
 //! [`schema`] and `tables.rs` (table operations), [`storage`] (the item
 //! write path), `items.rs`, `query.rs`, `batch.rs`, `transact.rs`,
-//! `partiql.rs`, [`ttl`], [`capacity`], [`streams`].
+//! `partiql/`, [`backups`], [`pitr`], [`ttl`], [`capacity`], [`streams`].
 
+pub mod backups;
 pub mod capacity;
 pub mod errors;
 pub mod expr;
 pub mod keys;
 pub mod legacy;
 pub mod number;
+pub mod pitr;
 pub mod schema;
 pub mod storage;
 pub mod streams;
@@ -53,6 +61,8 @@ mod query;
 mod tables;
 mod transact;
 
+#[cfg(test)]
+mod recovery_tests;
 #[cfg(test)]
 mod tests;
 
@@ -111,26 +121,36 @@ impl DynamoDbService {
 gureum_core::service_operations! {
     DynamoDbService, "dynamodb",
     reset = reset_cache,
+    "BatchExecuteStatement" => batch_execute_statement,
     "BatchGetItem" => batch_get_item,
     "BatchWriteItem" => batch_write_item,
+    "CreateBackup" => create_backup,
     "CreateTable" => create_table,
+    "DeleteBackup" => delete_backup,
     "DeleteItem" => delete_item,
     "DeleteTable" => delete_table,
+    "DescribeBackup" => describe_backup,
+    "DescribeContinuousBackups" => describe_continuous_backups,
     "DescribeEndpoints" => describe_endpoints,
     "DescribeLimits" => describe_limits,
     "DescribeTable" => describe_table,
     "DescribeTimeToLive" => describe_time_to_live,
     "ExecuteStatement" => execute_statement,
+    "ExecuteTransaction" => execute_transaction,
     "GetItem" => get_item,
+    "ListBackups" => list_backups,
     "ListTables" => list_tables,
     "ListTagsOfResource" => list_tags_of_resource,
     "PutItem" => put_item,
     "Query" => query,
+    "RestoreTableFromBackup" => restore_table_from_backup,
+    "RestoreTableToPointInTime" => restore_table_to_point_in_time,
     "Scan" => scan,
     "TagResource" => tag_resource,
     "TransactGetItems" => transact_get_items,
     "TransactWriteItems" => transact_write_items,
     "UntagResource" => untag_resource,
+    "UpdateContinuousBackups" => update_continuous_backups,
     "UpdateItem" => update_item,
     "UpdateTable" => update_table,
     "UpdateTimeToLive" => update_time_to_live,

@@ -7,9 +7,9 @@ use serde_json::json;
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
-struct Env {
-    svc: DynamoDbService,
-    clock: Clock,
+pub(crate) struct Env {
+    pub(crate) svc: DynamoDbService,
+    pub(crate) clock: Clock,
 }
 
 /// The service's futures are ready at once; no runtime needed.
@@ -24,31 +24,31 @@ fn now<F: Future>(f: F) -> F::Output {
 }
 
 impl Env {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Env {
             svc: DynamoDbService::new(Store::in_memory().expect("store")),
             clock: Clock::with_offset(0),
         }
     }
 
-    fn call(&self, op: &str, input: Value) -> Result<Value, AwsError> {
+    pub(crate) fn call(&self, op: &str, input: Value) -> Result<Value, AwsError> {
         let c = RequestContext::root("000000000000", "us-east-1", self.clock.clone());
         now(self.svc.call(&c, op, input))
     }
 
-    fn ok(&self, op: &str, input: Value) -> Value {
+    pub(crate) fn ok(&self, op: &str, input: Value) -> Value {
         match self.call(op, input) {
             Ok(v) => v,
             Err(e) => panic!("{op}: {} {}", e.code, e.message),
         }
     }
 
-    fn err(&self, op: &str, input: Value) -> AwsError {
+    pub(crate) fn err(&self, op: &str, input: Value) -> AwsError {
         self.call(op, input).expect_err(op)
     }
 
     /// A table `t` keyed `pk` (S) and `sk` (N) with a GSI `by-g` on `g`.
-    fn table(&self) {
+    pub(crate) fn table(&self) {
         self.ok(
             "CreateTable",
             json!({
@@ -63,7 +63,7 @@ impl Env {
         );
     }
 
-    fn put(&self, item: Value) {
+    pub(crate) fn put(&self, item: Value) {
         self.ok("PutItem", json!({"TableName": "t", "Item": item}));
     }
 }
