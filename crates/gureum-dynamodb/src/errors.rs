@@ -48,6 +48,15 @@ gureum_core::aws_errors! {
             "Point in time recovery is not enabled for table '{name}'"),
         /// A restore time outside the restorable window.
         InvalidRestoreTime = ("InvalidRestoreTimeException", 400, "Invalid restore time"),
+        /// An export time outside the recovery window.
+        InvalidExportTime = ("InvalidExportTimeException", 400,
+            "The specified ExportTime is outside of the point in time recovery window"),
+        /// An export ARN that names no export.
+        ExportNotFound { arn: String } = ("ExportNotFoundException", 400,
+            "Export not found: {arn}"),
+        /// An import ARN that names no import.
+        ImportNotFound { arn: String } = ("ImportNotFoundException", 400,
+            "Import not found: {arn}"),
         /// Account limits (tables, indexes being created).
         Limit { message: String } = ("LimitExceededException", 400, "{message}"),
     }

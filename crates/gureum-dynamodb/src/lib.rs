@@ -28,6 +28,10 @@
 //! - `dynamodb.backups`: `account/region/<backup id>` →
 //!   [`backups::Backup`]; `dynamodb.backup_items`:
 //!   `account/region/<backup id>/<item key>` → a backed-up item;
+//! - `dynamodb.exports` / `dynamodb.imports`: `account/region/<id>` → a
+//!   job's description; `dynamodb.transfers`: `account/region/<export|
+//!   import>/<id>` → a job waiting for the ticker ([`objects`] is the
+//!   seam to S3);
 //! - `dynamodb.stream_records`: `account/region/table/<label>/<sequence>`
 //!   → a stream record; `dynamodb.stream_sequences`:
 //!   `account/region/table/<label>` → the stream's last sequence number.
@@ -46,6 +50,7 @@ pub mod expr;
 pub mod keys;
 pub mod legacy;
 pub mod number;
+pub mod objects;
 pub mod pitr;
 pub mod schema;
 pub mod storage;
@@ -55,11 +60,14 @@ pub mod update;
 pub mod value;
 
 mod batch;
+mod exports;
+mod imports;
 mod items;
 mod partiql;
 mod query;
 mod tables;
 mod transact;
+mod transfers;
 
 #[cfg(test)]
 mod recovery_tests;
@@ -74,7 +82,7 @@ use gureum_store::Store;
 use parking_lot::RwLock;
 use schema::TableMeta;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use storage::Stores;
 
 /// The DynamoDB service.
@@ -83,6 +91,8 @@ pub struct DynamoDbService {
     /// Table descriptions by store key, read through (every table write
     /// goes through [`DynamoDbService::forget`]).
     cache: RwLock<HashMap<String, Arc<TableMeta>>>,
+    /// S3, for exports and imports (set once by the server).
+    objects: OnceLock<Arc<dyn objects::Objects>>,
 }
 
 impl DynamoDbService {
@@ -91,7 +101,13 @@ impl DynamoDbService {
         DynamoDbService {
             s: Stores::new(store),
             cache: RwLock::new(HashMap::new()),
+            objects: OnceLock::new(),
         }
+    }
+
+    /// Gives exports and imports their way to S3.
+    pub fn set_objects(&self, objects: Arc<dyn objects::Objects>) {
+        let _ = self.objects.set(objects);
     }
 
     /// The table at store key `key`, from the cache or the store.
@@ -132,13 +148,19 @@ gureum_core::service_operations! {
     "DescribeBackup" => describe_backup,
     "DescribeContinuousBackups" => describe_continuous_backups,
     "DescribeEndpoints" => describe_endpoints,
+    "DescribeExport" => describe_export,
+    "DescribeImport" => describe_import,
     "DescribeLimits" => describe_limits,
     "DescribeTable" => describe_table,
     "DescribeTimeToLive" => describe_time_to_live,
     "ExecuteStatement" => execute_statement,
     "ExecuteTransaction" => execute_transaction,
+    "ExportTableToPointInTime" => export_table_to_point_in_time,
     "GetItem" => get_item,
+    "ImportTable" => import_table,
     "ListBackups" => list_backups,
+    "ListExports" => list_exports,
+    "ListImports" => list_imports,
     "ListTables" => list_tables,
     "ListTagsOfResource" => list_tags_of_resource,
     "PutItem" => put_item,

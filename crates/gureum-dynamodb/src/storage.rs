@@ -61,6 +61,12 @@ pub struct Stores {
     /// `account/region/<backup id>/<item key after the table's>` → an
     /// item of the backup.
     pub backup_items: Table<Value>,
+    /// `account/region/<export id>` → an export's record.
+    pub exports: Table<Value>,
+    /// `account/region/<import id>` → an import's record.
+    pub imports: Table<Value>,
+    /// `account/region/<export|import>/<id>` → a job the ticker runs.
+    pub transfers: Table<String>,
 }
 
 impl Stores {
@@ -79,6 +85,9 @@ impl Stores {
             pitr_log: store.table("dynamodb.pitr_log"),
             backups: store.table("dynamodb.backups"),
             backup_items: store.table("dynamodb.backup_items"),
+            exports: store.table("dynamodb.exports"),
+            imports: store.table("dynamodb.imports"),
+            transfers: store.table("dynamodb.transfers"),
             store,
         }
     }

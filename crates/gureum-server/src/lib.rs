@@ -26,6 +26,7 @@ pub mod body;
 pub mod budget;
 pub mod config;
 pub mod conn;
+mod dynamodb_wiring;
 mod elb_host;
 mod elbv2_wiring;
 mod execute_api;
