@@ -480,7 +480,8 @@ fn consumed_capacity_counts_indexes() {
 
 /// Handler cost (no HTTP) on an on-disk store, as the server keeps it:
 /// `cargo test --release -p gureum-dynamodb handler_costs -- --ignored --nocapture`.
-/// Prints µs per GetItem, PutItem, PutItem with a GSI, and a 20-item
+/// Prints µs per GetItem, PutItem, PutItem with a GSI, PutItem with
+/// point-in-time recovery on, and a 20-item
 /// Query on a 1,000-item table and on a 1,000,000-item table.
 #[test]
 #[ignore]
@@ -550,6 +551,14 @@ fn handler_costs() {
         it["g"] = json!({"S": format!("g{}", i % 50)});
         env.put_to("indexed", it);
     });
+    // Point-in-time recovery on: each write also logs the old item.
+    create("recovered", false);
+    env.ok(
+        "UpdateContinuousBackups",
+        json!({"TableName": "recovered",
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+    );
+    let put_pitr = time(n, &mut |i| env.put_to("recovered", item("k", i)));
     create("small", false);
     fill("small", 50);
     let q_small = time(n, &mut |i| query("small", 50, i));
@@ -561,7 +570,7 @@ fn handler_costs() {
     create("large", false);
     fill("large", parts);
     let q_large = time(n, &mut |i| query("large", parts, i));
-    println!("GetItem {get:.1} µs, PutItem {put:.1} µs, PutItem with a GSI {put_gsi:.1} µs, Query(20) on 1,000 items {q_small:.1} µs, on {} items {q_large:.1} µs", parts * 20);
+    println!("GetItem {get:.1} µs, PutItem {put:.1} µs, PutItem with a GSI {put_gsi:.1} µs, PutItem with recovery on {put_pitr:.1} µs, Query(20) on 1,000 items {q_small:.1} µs, on {} items {q_large:.1} µs", parts * 20);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
