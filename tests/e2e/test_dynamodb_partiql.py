@@ -79,6 +79,11 @@ def test_where_must_fix_the_whole_key_and_parameters_must_match(ddb):
     }
     r = error(ddb.execute_statement, Statement="SELECT * FROM pq_rules WHERE pk = ?")
     assert r["Error"]["Message"] == "Number of parameters in request and statement don't match."
+    r = error(ddb.execute_statement, Statement="SELEKT * FROM pq_rules")
+    assert r["Error"] == {
+        "Code": "ValidationException",
+        "Message": "Statement wasn't well formed, can't be processed: Expected data manipulation",
+    }
     r = error(ddb.execute_statement, Statement="SELECT * FROM nowhere")
     assert r["Error"] == {"Code": "ResourceNotFoundException", "Message": "Requested resource not found"}
     r = error(ddb.execute_statement, Statement="UPDATE pq_rules SET pk = 'b' WHERE pk = 'a' AND sk = 'b'")

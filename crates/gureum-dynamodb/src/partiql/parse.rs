@@ -548,7 +548,8 @@ pub(crate) fn parse(src: &str, params: &[AttrValue]) -> Result<Stmt, AwsError> {
     };
     let verb = match p.next() {
         T::Word(w) => w.to_ascii_uppercase(),
-        _ => return Err(bad("expected SELECT, INSERT, UPDATE or DELETE")),
+        // AWS's words for a statement that is not SELECT/INSERT/UPDATE/DELETE.
+        _ => return Err(bad("Expected data manipulation")),
     };
     let stmt = match verb.as_str() {
         "SELECT" => select(&mut p)?,
@@ -570,7 +571,7 @@ pub(crate) fn parse(src: &str, params: &[AttrValue]) -> Result<Stmt, AwsError> {
             p.expect_sym(")")?;
             Stmt::Exists { table, cond }
         }
-        other => return Err(bad(format!("unsupported statement {other}"))),
+        _ => return Err(bad("Expected data manipulation")),
     };
     if *p.peek() != T::End {
         return Err(bad(format!("unexpected {:?}", p.peek())));
