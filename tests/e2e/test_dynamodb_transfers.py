@@ -190,3 +190,19 @@ def test_unknown_jobs_are_not_found(ddb):
     arn = "arn:aws:dynamodb:us-east-1:000000000000:table/x/import/01234567890123-abcdef12"
     r = error(ddb.describe_import, ImportArn=arn)
     assert r["Error"] == {"Code": "ImportNotFoundException", "Message": f"Import not found: {arn}"}
+
+
+def test_client_token_makes_an_export_idempotent(ddb, s3):
+    s3.create_bucket(Bucket="ddb-tokens")
+    arn = make_table(ddb, "ex_token")
+    ddb.update_continuous_backups(
+        TableName="ex_token", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    first = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="ddb-tokens", ClientToken="tok-1")
+    again = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="ddb-tokens", ClientToken="tok-1")
+    assert again["ExportDescription"]["ExportArn"] == first["ExportDescription"]["ExportArn"]
+    r = error(ddb.export_table_to_point_in_time, TableArn=arn, S3Bucket="ddb-tokens", S3Prefix="other",
+              ClientToken="tok-1")
+    assert r["Error"]["Code"] == "ImportConflictException"
+    assert r["Error"]["Message"].startswith("There was a conflict when importing from the specified S3 source.")
+    assert len(ddb.list_exports(TableArn=arn)["ExportSummaries"]) == 1

@@ -57,6 +57,11 @@ gureum_core::aws_errors! {
         /// An import ARN that names no import.
         ImportNotFound { arn: String } = ("ImportNotFoundException", 400,
             "Import not found: {arn}"),
+        /// A job's client token reused with other parameters (AWS's
+        /// documentation names this error for exports and imports alike;
+        /// the message is the model's description of it).
+        ImportConflict = ("ImportConflictException", 400,
+            "There was a conflict when importing from the specified S3 source. This can occur when the current import conflicts with a previous import request that had the same client token."),
         /// Account limits (tables, indexes being created).
         Limit { message: String } = ("LimitExceededException", 400, "{message}"),
     }

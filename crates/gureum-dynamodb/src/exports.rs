@@ -44,6 +44,9 @@ impl DynamoDbService {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
+        if let Some(d) = self.job_for_token(ctx, "export", &input)? {
+            return Ok(json!({ "ExportDescription": d }));
+        }
         let arn = s(&input, "TableArn").unwrap_or_default();
         let (tkey, meta) = self.backup_table(ctx, arn)?;
         if s(&input, "ExportFormat").is_some_and(|f| f != "DYNAMODB_JSON") {
@@ -94,6 +97,7 @@ impl DynamoDbService {
             }
         }
         self.queue_job(ctx, "export", &id, &record)?;
+        self.remember_token(ctx, "export", &input, &id)?;
         Ok(json!({"ExportDescription": public(&record)}))
     }
 

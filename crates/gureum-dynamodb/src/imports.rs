@@ -48,6 +48,9 @@ fn csv_fields(line: &str, delim: char) -> Vec<String> {
 impl DynamoDbService {
     /// `ImportTable`.
     pub(crate) fn import_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        if let Some(d) = self.job_for_token(ctx, "import", &input)? {
+            return Ok(json!({ "ImportTableDescription": d }));
+        }
         let format = s(&input, "InputFormat").unwrap_or_default();
         if format == "ION" {
             return Err(validation(
@@ -94,6 +97,7 @@ impl DynamoDbService {
             }
         }
         self.queue_job(ctx, "import", &id, &record)?;
+        self.remember_token(ctx, "import", &input, &id)?;
         Ok(json!({"ImportTableDescription": public(&record)}))
     }
 

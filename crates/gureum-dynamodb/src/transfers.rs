@@ -9,10 +9,31 @@
 //! ticker's next pass runs it through the [`crate::objects::Objects`]
 //! seam; AWS's jobs take minutes, these take a tick.
 
-use crate::errors::validation;
+use crate::errors::{validation, DynamoError};
 use crate::DynamoDbService;
 use gureum_core::{AwsError, Clock, RequestContext, Scope, Value};
 use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// How long an export's or import's `ClientToken` is remembered (AWS's
+/// eight hours), ms.
+const TOKEN_WINDOW_MS: i64 = 8 * 60 * 60 * 1000;
+
+/// The store key of a job's client token.
+fn token_key(ctx: &RequestContext, kind: &str, token: &str) -> String {
+    Scope::regional(ctx).key(&format!("{kind}-token/{token}"))
+}
+
+/// A request's digest, its client token left out.
+fn digest(input: &Value) -> String {
+    let mut v = input.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.remove("ClientToken");
+    }
+    let mut h = Sha256::new();
+    h.update(v.to_string().as_bytes());
+    gureum_core::hex::encode(&h.finalize())
+}
 
 /// The wire form of a stored job record: internal members dropped.
 pub(crate) fn public(record: &Value) -> Value {
@@ -38,6 +59,56 @@ pub(crate) fn job_id(now_ms: i64) -> String {
 }
 
 impl DynamoDbService {
+    /// The job an earlier request with the same `ClientToken` started,
+    /// within eight hours; the same token with other parameters is
+    /// `ImportConflictException`, as AWS documents for both kinds.
+    pub(crate) fn job_for_token(
+        &self,
+        ctx: &RequestContext,
+        kind: &str,
+        input: &Value,
+    ) -> Result<Option<Value>, AwsError> {
+        let Some(token) = input.get("ClientToken").and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        let Some(prev) = self.s.tokens.get(&token_key(ctx, kind, token))? else {
+            return Ok(None);
+        };
+        let at = prev.get("at").and_then(Value::as_i64).unwrap_or(0);
+        if ctx.clock.now_millis() - at >= TOKEN_WINDOW_MS {
+            return Ok(None);
+        }
+        if prev.get("digest").and_then(Value::as_str) != Some(digest(input).as_str()) {
+            return Err(DynamoError::ImportConflict.into());
+        }
+        let id = prev.get("id").and_then(Value::as_str).unwrap_or_default();
+        let table = if kind == "export" {
+            &self.s.exports
+        } else {
+            &self.s.imports
+        };
+        Ok(table
+            .get(&Scope::regional(ctx).key(id))?
+            .map(|r| public(&r)))
+    }
+
+    /// Remembers a job's `ClientToken`, if the request has one.
+    pub(crate) fn remember_token(
+        &self,
+        ctx: &RequestContext,
+        kind: &str,
+        input: &Value,
+        id: &str,
+    ) -> Result<(), AwsError> {
+        if let Some(token) = input.get("ClientToken").and_then(Value::as_str) {
+            self.s.tokens.put(
+                &token_key(ctx, kind, token),
+                &json!({"id": id, "digest": digest(input), "at": ctx.clock.now_millis()}),
+            )?;
+        }
+        Ok(())
+    }
+
     /// Queues a job for the ticker, with its record, in one transaction.
     pub(crate) fn queue_job(
         &self,
