@@ -73,6 +73,8 @@ mod transfers;
 mod recovery_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transfers_tests;
 
 pub use errors::DynamoError;
 pub use streams::DynamoDbStreamsService;
