@@ -33,6 +33,35 @@ gureum_core::aws_errors! {
             "Specified idempotency token was used with different request parameters within the 10-minute idempotency window."),
         /// A PartiQL INSERT of a key that exists.
         Duplicate = ("DuplicateItemException", 400, "Duplicate primary key exists in table"),
+        /// A table a backup or recovery operation names that does not
+        /// exist.
+        TableNotFoundNamed { name: String } = ("TableNotFoundException", 400,
+            "Table not found: {name}"),
+        /// A restore's target name in use.
+        TableAlreadyExists { name: String } = ("TableAlreadyExistsException", 400,
+            "Table already exists: {name}"),
+        /// A backup ARN that names no backup.
+        BackupNotFound { arn: String } = ("BackupNotFoundException", 400,
+            "Backup not found: {arn}"),
+        /// RestoreTableToPointInTime of a table without recovery on.
+        PitrUnavailable { name: String } = ("PointInTimeRecoveryUnavailableException", 400,
+            "Point in time recovery is not enabled for table '{name}'"),
+        /// A restore time outside the restorable window.
+        InvalidRestoreTime = ("InvalidRestoreTimeException", 400, "Invalid restore time"),
+        /// An export time outside the recovery window.
+        InvalidExportTime = ("InvalidExportTimeException", 400,
+            "The specified ExportTime is outside of the point in time recovery window"),
+        /// An export ARN that names no export.
+        ExportNotFound { arn: String } = ("ExportNotFoundException", 400,
+            "Export not found: {arn}"),
+        /// An import ARN that names no import.
+        ImportNotFound { arn: String } = ("ImportNotFoundException", 400,
+            "Import not found: {arn}"),
+        /// A job's client token reused with other parameters (AWS's
+        /// documentation names this error for exports and imports alike;
+        /// the message is the model's description of it).
+        ImportConflict = ("ImportConflictException", 400,
+            "There was a conflict when importing from the specified S3 source. This can occur when the current import conflicts with a previous import request that had the same client token."),
         /// Account limits (tables, indexes being created).
         Limit { message: String } = ("LimitExceededException", 400, "{message}"),
     }

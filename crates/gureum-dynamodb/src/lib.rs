@@ -3,7 +3,8 @@
 //! transaction, items with the full expression language (conditions,
 //! updates, projections, filters, key conditions), Query and Scan with
 //! DynamoDB's paging, batches, transactions with idempotency tokens, TTL
-//! on Gureum's clock, tags, consumed capacity, PartiQL `ExecuteStatement`;
+//! on Gureum's clock, tags, consumed capacity, PartiQL (`ExecuteStatement`,
+//! `BatchExecuteStatement`, `ExecuteTransaction`);
 //! and DynamoDB Streams ([`streams::DynamoDbStreamsService`], the
 //! `dynamodbstreams` model) over the same store.
 //!
@@ -22,6 +23,15 @@
 //!   client token's request digest and time;
 //! - `dynamodb.generations`: `account/region/table` → the description's
 //!   generation, which item writes check inside their transaction;
+//! - `dynamodb.pitr_log`: `account/region/table/<ms>/<n>` → an item's
+//!   key and value before a change (point-in-time recovery, [`pitr`]);
+//! - `dynamodb.backups`: `account/region/<backup id>` →
+//!   [`backups::Backup`]; `dynamodb.backup_items`:
+//!   `account/region/<backup id>/<item key>` → a backed-up item;
+//! - `dynamodb.exports` / `dynamodb.imports`: `account/region/<id>` → a
+//!   job's description; `dynamodb.transfers`: `account/region/<export|
+//!   import>/<id>` → a job waiting for the ticker ([`objects`] is the
+//!   seam to S3);
 //! - `dynamodb.stream_records`: `account/region/table/<label>/<sequence>`
 //!   → a stream record; `dynamodb.stream_sequences`:
 //!   `account/region/table/<label>` → the stream's last sequence number.
@@ -31,14 +41,17 @@
 //! evaluator), [`update`], [`legacy`] (pre-expression parameters),
 //! [`schema`] and `tables.rs` (table operations), [`storage`] (the item
 //! write path), `items.rs`, `query.rs`, `batch.rs`, `transact.rs`,
-//! `partiql.rs`, [`ttl`], [`capacity`], [`streams`].
+//! `partiql/`, [`backups`], [`pitr`], [`ttl`], [`capacity`], [`streams`].
 
+pub mod backups;
 pub mod capacity;
 pub mod errors;
 pub mod expr;
 pub mod keys;
 pub mod legacy;
 pub mod number;
+pub mod objects;
+pub mod pitr;
 pub mod schema;
 pub mod storage;
 pub mod streams;
@@ -47,14 +60,21 @@ pub mod update;
 pub mod value;
 
 mod batch;
+mod exports;
+mod imports;
 mod items;
 mod partiql;
 mod query;
 mod tables;
 mod transact;
+mod transfers;
 
 #[cfg(test)]
+mod recovery_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transfers_tests;
 
 pub use errors::DynamoError;
 pub use streams::DynamoDbStreamsService;
@@ -64,7 +84,7 @@ use gureum_store::Store;
 use parking_lot::RwLock;
 use schema::TableMeta;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use storage::Stores;
 
 /// The DynamoDB service.
@@ -73,6 +93,8 @@ pub struct DynamoDbService {
     /// Table descriptions by store key, read through (every table write
     /// goes through [`DynamoDbService::forget`]).
     cache: RwLock<HashMap<String, Arc<TableMeta>>>,
+    /// S3, for exports and imports (set once by the server).
+    objects: OnceLock<Arc<dyn objects::Objects>>,
 }
 
 impl DynamoDbService {
@@ -81,7 +103,13 @@ impl DynamoDbService {
         DynamoDbService {
             s: Stores::new(store),
             cache: RwLock::new(HashMap::new()),
+            objects: OnceLock::new(),
         }
+    }
+
+    /// Gives exports and imports their way to S3.
+    pub fn set_objects(&self, objects: Arc<dyn objects::Objects>) {
+        let _ = self.objects.set(objects);
     }
 
     /// The table at store key `key`, from the cache or the store.
@@ -111,26 +139,42 @@ impl DynamoDbService {
 gureum_core::service_operations! {
     DynamoDbService, "dynamodb",
     reset = reset_cache,
+    "BatchExecuteStatement" => batch_execute_statement,
     "BatchGetItem" => batch_get_item,
     "BatchWriteItem" => batch_write_item,
+    "CreateBackup" => create_backup,
     "CreateTable" => create_table,
+    "DeleteBackup" => delete_backup,
     "DeleteItem" => delete_item,
     "DeleteTable" => delete_table,
+    "DescribeBackup" => describe_backup,
+    "DescribeContinuousBackups" => describe_continuous_backups,
     "DescribeEndpoints" => describe_endpoints,
+    "DescribeExport" => describe_export,
+    "DescribeImport" => describe_import,
     "DescribeLimits" => describe_limits,
     "DescribeTable" => describe_table,
     "DescribeTimeToLive" => describe_time_to_live,
     "ExecuteStatement" => execute_statement,
+    "ExecuteTransaction" => execute_transaction,
+    "ExportTableToPointInTime" => export_table_to_point_in_time,
     "GetItem" => get_item,
+    "ImportTable" => import_table,
+    "ListBackups" => list_backups,
+    "ListExports" => list_exports,
+    "ListImports" => list_imports,
     "ListTables" => list_tables,
     "ListTagsOfResource" => list_tags_of_resource,
     "PutItem" => put_item,
     "Query" => query,
+    "RestoreTableFromBackup" => restore_table_from_backup,
+    "RestoreTableToPointInTime" => restore_table_to_point_in_time,
     "Scan" => scan,
     "TagResource" => tag_resource,
     "TransactGetItems" => transact_get_items,
     "TransactWriteItems" => transact_write_items,
     "UntagResource" => untag_resource,
+    "UpdateContinuousBackups" => update_continuous_backups,
     "UpdateItem" => update_item,
     "UpdateTable" => update_table,
     "UpdateTimeToLive" => update_time_to_live,

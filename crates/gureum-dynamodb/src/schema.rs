@@ -172,6 +172,22 @@ pub struct TableMeta {
     /// The time of the last UpdateTable (its response says `UPDATING`).
     #[serde(default)]
     pub updated_ms: Option<i64>,
+    /// Point-in-time recovery, while enabled.
+    #[serde(default)]
+    pub pitr: Option<Pitr>,
+    /// The `RestoreSummary` of a table made by a restore.
+    #[serde(default)]
+    pub restore: Option<serde_json::Value>,
+}
+
+/// Point-in-time recovery settings: while set, every item write also
+/// logs the item as it was (`dynamodb.pitr_log`), which a restore undoes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pitr {
+    /// When it was enabled, epoch ms (the earliest restorable time).
+    pub enabled_ms: i64,
+    /// `RecoveryPeriodInDays` (1–35).
+    pub days: i64,
 }
 
 impl TableMeta {

@@ -20,6 +20,10 @@ pub struct Stats {
     /// Per index: entries and their total size.
     #[serde(default)]
     pub indexes: BTreeMap<String, (i64, i64)>,
+    /// Changes logged for point-in-time recovery (orders the log's
+    /// entries within one millisecond).
+    #[serde(default)]
+    pub changes: u64,
 }
 
 /// The store tables DynamoDB keeps.
@@ -48,6 +52,21 @@ pub struct Stores {
     pub sequences: Table<u64>,
     /// `account/region/table` → the description's generation.
     pub generations: Table<u64>,
+    /// `account/region/table/<ms, 20 digits>/<change, 20 digits>` → an
+    /// item's key and its value before the change (point-in-time
+    /// recovery).
+    pub pitr_log: Table<Value>,
+    /// `account/region/<backup id>` → [`crate::backups::Backup`].
+    pub backups: Table<crate::backups::Backup>,
+    /// `account/region/<backup id>/<item key after the table's>` → an
+    /// item of the backup.
+    pub backup_items: Table<Value>,
+    /// `account/region/<export id>` → an export's record.
+    pub exports: Table<Value>,
+    /// `account/region/<import id>` → an import's record.
+    pub imports: Table<Value>,
+    /// `account/region/<export|import>/<id>` → a job the ticker runs.
+    pub transfers: Table<String>,
 }
 
 impl Stores {
@@ -63,6 +82,12 @@ impl Stores {
             records: store.table("dynamodb.stream_records"),
             sequences: store.table("dynamodb.stream_sequences"),
             generations: store.table("dynamodb.generations"),
+            pitr_log: store.table("dynamodb.pitr_log"),
+            backups: store.table("dynamodb.backups"),
+            backup_items: store.table("dynamodb.backup_items"),
+            exports: store.table("dynamodb.exports"),
+            imports: store.table("dynamodb.imports"),
+            transfers: store.table("dynamodb.transfers"),
             store,
         }
     }
@@ -202,6 +227,9 @@ pub fn write_item_by(
         crate::streams::record(s, txn, table_key, meta, view, &change)?;
     }
     let mut stats = txn.get(&s.stats, table_key)?.unwrap_or_default();
+    if meta.pitr.is_some() {
+        crate::pitr::log_change(s, txn, table_key, ikey, old, now_ms, &mut stats)?;
+    }
     if let Some(o) = old {
         stats.items -= 1;
         stats.bytes -= item_size(o) as i64;

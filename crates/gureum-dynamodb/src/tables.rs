@@ -386,6 +386,9 @@ impl DynamoDbService {
                 d["StreamSpecification"] = st.clone();
             }
         }
+        if let Some(r) = &m.restore {
+            d["RestoreSummary"] = r.clone();
+        }
         if let (Some(label), Some(arn)) = (&m.stream_label, m.stream_arn()) {
             d["LatestStreamLabel"] = json!(label);
             d["LatestStreamArn"] = json!(arn);
@@ -515,6 +518,8 @@ impl DynamoDbService {
             settings,
             generation: 0,
             updated_ms: None,
+            pitr: None,
+            restore: None,
         };
         self.s.store.write(|txn| -> Result<(), AwsError> {
             if txn.get(&self.s.tables, &key)?.is_some() {
@@ -581,6 +586,7 @@ impl DynamoDbService {
             storage::clear_prefix(txn, &self.s.index, &storage::items_base(&key))?;
             storage::clear_prefix(txn, &self.s.ttl, &storage::items_base(&key))?;
             storage::clear_prefix(txn, &self.s.records, &storage::items_base(&key))?;
+            storage::clear_prefix(txn, &self.s.pitr_log, &storage::items_base(&key))?;
             Ok(())
         })?;
         self.forget(&key);

@@ -7,9 +7,9 @@ use serde_json::json;
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
-struct Env {
-    svc: DynamoDbService,
-    clock: Clock,
+pub(crate) struct Env {
+    pub(crate) svc: DynamoDbService,
+    pub(crate) clock: Clock,
 }
 
 /// The service's futures are ready at once; no runtime needed.
@@ -24,31 +24,31 @@ fn now<F: Future>(f: F) -> F::Output {
 }
 
 impl Env {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Env {
             svc: DynamoDbService::new(Store::in_memory().expect("store")),
             clock: Clock::with_offset(0),
         }
     }
 
-    fn call(&self, op: &str, input: Value) -> Result<Value, AwsError> {
+    pub(crate) fn call(&self, op: &str, input: Value) -> Result<Value, AwsError> {
         let c = RequestContext::root("000000000000", "us-east-1", self.clock.clone());
         now(self.svc.call(&c, op, input))
     }
 
-    fn ok(&self, op: &str, input: Value) -> Value {
+    pub(crate) fn ok(&self, op: &str, input: Value) -> Value {
         match self.call(op, input) {
             Ok(v) => v,
             Err(e) => panic!("{op}: {} {}", e.code, e.message),
         }
     }
 
-    fn err(&self, op: &str, input: Value) -> AwsError {
+    pub(crate) fn err(&self, op: &str, input: Value) -> AwsError {
         self.call(op, input).expect_err(op)
     }
 
     /// A table `t` keyed `pk` (S) and `sk` (N) with a GSI `by-g` on `g`.
-    fn table(&self) {
+    pub(crate) fn table(&self) {
         self.ok(
             "CreateTable",
             json!({
@@ -63,7 +63,7 @@ impl Env {
         );
     }
 
-    fn put(&self, item: Value) {
+    pub(crate) fn put(&self, item: Value) {
         self.ok("PutItem", json!({"TableName": "t", "Item": item}));
     }
 }
@@ -480,7 +480,8 @@ fn consumed_capacity_counts_indexes() {
 
 /// Handler cost (no HTTP) on an on-disk store, as the server keeps it:
 /// `cargo test --release -p gureum-dynamodb handler_costs -- --ignored --nocapture`.
-/// Prints µs per GetItem, PutItem, PutItem with a GSI, and a 20-item
+/// Prints µs per GetItem, PutItem, PutItem with a GSI, PutItem with
+/// point-in-time recovery on, and a 20-item
 /// Query on a 1,000-item table and on a 1,000,000-item table.
 #[test]
 #[ignore]
@@ -550,6 +551,14 @@ fn handler_costs() {
         it["g"] = json!({"S": format!("g{}", i % 50)});
         env.put_to("indexed", it);
     });
+    // Point-in-time recovery on: each write also logs the old item.
+    create("recovered", false);
+    env.ok(
+        "UpdateContinuousBackups",
+        json!({"TableName": "recovered",
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+    );
+    let put_pitr = time(n, &mut |i| env.put_to("recovered", item("k", i)));
     create("small", false);
     fill("small", 50);
     let q_small = time(n, &mut |i| query("small", 50, i));
@@ -561,7 +570,7 @@ fn handler_costs() {
     create("large", false);
     fill("large", parts);
     let q_large = time(n, &mut |i| query("large", parts, i));
-    println!("GetItem {get:.1} µs, PutItem {put:.1} µs, PutItem with a GSI {put_gsi:.1} µs, Query(20) on 1,000 items {q_small:.1} µs, on {} items {q_large:.1} µs", parts * 20);
+    println!("GetItem {get:.1} µs, PutItem {put:.1} µs, PutItem with a GSI {put_gsi:.1} µs, PutItem with recovery on {put_pitr:.1} µs, Query(20) on 1,000 items {q_small:.1} µs, on {} items {q_large:.1} µs", parts * 20);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
 /// How long a client token is remembered, ms.
-const TOKEN_WINDOW_MS: i64 = 10 * 60 * 1000;
+pub(crate) const TOKEN_WINDOW_MS: i64 = 10 * 60 * 1000;
 
 enum Op {
     Check,

@@ -44,6 +44,9 @@ impl DynamoDbService {
         let mut deleted = 0;
         let tables = self.s.tables.scan_prefix("")?;
         for (tkey, meta) in tables {
+            if meta.pitr.is_some() {
+                self.prune_pitr(&tkey, now_ms)?;
+            }
             if !meta.ttl.enabled {
                 continue;
             }

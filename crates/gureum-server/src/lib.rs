@@ -32,6 +32,7 @@ pub mod config;
 pub mod conn;
 mod efs_wiring;
 mod console_wiring;
+mod dynamodb_wiring;
 mod elb_host;
 mod elbv2_wiring;
 mod execute_api;

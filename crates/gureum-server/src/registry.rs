@@ -222,6 +222,10 @@ impl Registry {
                 })
                 .with_authorizer(authorizer.clone()),
         );
+        // DynamoDB's exports and imports go through S3.
+        dynamodb.set_objects(Arc::new(crate::dynamodb_wiring::DynamoObjects::new(
+            s3.clone(),
+        )));
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
         let rds = crate::rds_wiring::build(store);

@@ -1,24 +1,17 @@
-//! PartiQL's `ExecuteStatement`, the subset DynamoDB documents for single
-//! statements: `SELECT … FROM "table"[."index"] [WHERE …]`,
+//! PartiQL's lexer and parser: a statement's text and parameters become
+//! a [`Stmt`] whose conditions are the expression trees of
+//! [`crate::expr`], so they evaluate exactly as condition expressions do.
+//! Statements: `SELECT … FROM "table"[."index"] [WHERE …]`,
 //! `INSERT INTO "table" VALUE {…}`, `UPDATE "table" SET …/REMOVE …
-//! WHERE <key> [AND …]`, `DELETE FROM "table" WHERE <key> [AND …]`, with
-//! `?` parameters. Conditions compile to the expression trees of
-//! [`crate::expr`], so they evaluate exactly as condition expressions do;
-//! a SELECT whose WHERE fixes the partition key reads one partition, any
-//! other scans.
+//! WHERE <key> [AND …] [RETURNING …]`, `DELETE FROM "table" WHERE <key>
+//! [AND …] [RETURNING ALL OLD *]`, and (in transactions)
+//! `EXISTS(SELECT …)`.
 
-use crate::capacity::{read_units, Consumed, Report};
-use crate::errors::{validation, DynamoError};
-use crate::expr::eval::{holds, project};
+use crate::errors::validation;
 use crate::expr::parser::{Action, Cmp, Cond, Elem, Operand, Path};
-use crate::items::{check_size, condition_failed, s};
-use crate::keys;
 use crate::number::Decimal;
-use crate::storage::{self, index_base, item_key, items_base};
-use crate::update;
-use crate::value::{item_from_stored, item_size, item_to_json, AttrValue, Item};
-use crate::DynamoDbService;
-use gureum_core::{AwsError, OpResult, RequestContext, Value};
+use crate::value::{AttrValue, Item};
+use gureum_core::{AwsError, Value};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -265,6 +258,30 @@ impl P<'_> {
     }
 
     fn operand(&mut self) -> Result<Operand, AwsError> {
+        if let (T::Word(f), Some(T::Sym("("))) =
+            (self.peek().clone(), self.t.get(self.i + 1).cloned())
+        {
+            let f = f.to_ascii_lowercase();
+            if ["size", "list_append", "if_not_exists"].contains(&f.as_str()) {
+                self.next();
+                self.next();
+                let op = match f.as_str() {
+                    "size" => Operand::Size(self.path()?),
+                    "list_append" => {
+                        let a = self.operand()?;
+                        self.expect_sym(",")?;
+                        Operand::ListAppend(Box::new(a), Box::new(self.operand()?))
+                    }
+                    _ => {
+                        let p = self.path()?;
+                        self.expect_sym(",")?;
+                        Operand::IfNotExists(p, Box::new(self.operand()?))
+                    }
+                };
+                self.expect_sym(")")?;
+                return Ok(op);
+            }
+        }
         match self.peek() {
             T::Word(w)
                 if !["true", "false", "null"]
@@ -316,6 +333,9 @@ impl P<'_> {
             (self.peek().clone(), self.t.get(self.i + 1).cloned())
         {
             let f = f.to_ascii_lowercase();
+            if ["size", "list_append", "if_not_exists"].contains(&f.as_str()) {
+                return self.comparison();
+            }
             self.next();
             self.next();
             let a = self.operand()?;
@@ -339,6 +359,11 @@ impl P<'_> {
             self.expect_sym(")")?;
             return Ok(c);
         }
+        self.comparison()
+    }
+
+    /// `operand IS [NOT] MISSING`, `BETWEEN`, `IN` or a comparison.
+    fn comparison(&mut self) -> Result<Cond, AwsError> {
         let left = self.operand()?;
         if self.word("IS") {
             self.next();
@@ -346,10 +371,16 @@ impl P<'_> {
             if negate {
                 self.next();
             }
-            self.expect_word("MISSING")?;
             let Operand::Path(p) = left else {
-                return Err(bad("IS MISSING needs a path"));
+                return Err(bad("IS needs a path"));
             };
+            // `IS NULL` is a NULL-typed attribute; `IS MISSING` an absent one.
+            if self.word("NULL") {
+                self.next();
+                let t = Cond::Type(p, Operand::Value(AttrValue::S("NULL".into())));
+                return Ok(if negate { Cond::Not(Box::new(t)) } else { t });
+            }
+            self.expect_word("MISSING")?;
             return Ok(if negate {
                 Cond::Exists(p)
             } else {
@@ -409,7 +440,7 @@ fn set_of(l: Vec<AttrValue>) -> Result<AttrValue, AwsError> {
 }
 
 /// The `attr = value` equalities of a condition's top-level ANDs.
-fn equalities(c: &Cond, out: &mut BTreeMap<String, AttrValue>) {
+pub(crate) fn equalities(c: &Cond, out: &mut BTreeMap<String, AttrValue>) {
     match c {
         Cond::And(a, b) => {
             equalities(a, out);
@@ -425,296 +456,302 @@ fn equalities(c: &Cond, out: &mut BTreeMap<String, AttrValue>) {
     }
 }
 
-impl DynamoDbService {
-    /// `ExecuteStatement`.
-    pub(crate) fn execute_statement(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let src = s(&input, "Statement").unwrap_or_default();
-        let params: Vec<AttrValue> = input
-            .get("Parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(AttrValue::from_json)
-            .collect::<Result<_, _>>()?;
-        let mut p = P {
-            t: lex(src)?,
-            i: 0,
-            params: &params,
-            used: 0,
-            depth: 0,
-        };
-        let verb = match p.next() {
-            T::Word(w) => w.to_ascii_uppercase(),
-            _ => return Err(bad("expected SELECT, INSERT, UPDATE or DELETE")),
-        };
-        let out = match verb.as_str() {
-            "SELECT" => self.pq_select(ctx, &mut p, &input)?,
-            "INSERT" => self.pq_insert(ctx, &mut p)?,
-            "UPDATE" => self.pq_update(ctx, &mut p, &input)?,
-            "DELETE" => self.pq_delete(ctx, &mut p, &input)?,
-            other => return Err(bad(format!("unsupported statement {other}"))),
-        };
-        if p.used != params.len() {
-            return Err(validation(
-                "Number of parameters in request and statement don't match.",
-            ));
-        }
-        Ok(out)
+/// What `RETURNING` asks of an UPDATE or DELETE.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Returning {
+    /// `ALL OLD *`.
+    AllOld,
+    /// `MODIFIED OLD *`.
+    ModifiedOld,
+    /// `ALL NEW *`.
+    AllNew,
+    /// `MODIFIED NEW *`.
+    ModifiedNew,
+}
+
+/// A parsed statement.
+#[derive(Clone, Debug)]
+pub(crate) enum Stmt {
+    /// `SELECT`.
+    Select {
+        /// The table.
+        table: String,
+        /// The index, when `"table"."index"`.
+        index: Option<String>,
+        /// The projected paths (`None` for `*`).
+        proj: Option<Vec<Path>>,
+        /// The WHERE condition.
+        cond: Option<Cond>,
+    },
+    /// `INSERT INTO … VALUE {…}`.
+    Insert {
+        /// The table.
+        table: String,
+        /// The item.
+        item: Item,
+    },
+    /// `UPDATE … SET/REMOVE … WHERE …`.
+    Update {
+        /// The table.
+        table: String,
+        /// The changes, as update actions.
+        actions: Vec<Action>,
+        /// The WHERE condition (key equalities included).
+        cond: Cond,
+        /// The `RETURNING` clause.
+        returning: Option<Returning>,
+    },
+    /// `DELETE FROM … WHERE …`.
+    Delete {
+        /// The table.
+        table: String,
+        /// The WHERE condition (key equalities included).
+        cond: Cond,
+        /// The `RETURNING` clause.
+        returning: Option<Returning>,
+    },
+    /// `EXISTS(SELECT … WHERE …)`: a transaction's condition check.
+    Exists {
+        /// The table.
+        table: String,
+        /// The WHERE condition (key equalities included).
+        cond: Cond,
+    },
+}
+
+impl Stmt {
+    /// Whether the statement reads (SELECT) rather than writes.
+    pub(crate) fn is_read(&self) -> bool {
+        matches!(self, Stmt::Select { .. })
     }
 
-    fn pq_end(p: &mut P<'_>) -> Result<(), AwsError> {
-        if *p.peek() != T::End {
-            return Err(bad(format!("unexpected {:?}", p.peek())));
+    /// The table the statement names.
+    pub(crate) fn table(&self) -> &str {
+        match self {
+            Stmt::Select { table, .. }
+            | Stmt::Insert { table, .. }
+            | Stmt::Update { table, .. }
+            | Stmt::Delete { table, .. }
+            | Stmt::Exists { table, .. } => table,
         }
-        Ok(())
     }
+}
 
-    fn pq_select(&self, ctx: &RequestContext, p: &mut P<'_>, input: &Value) -> OpResult {
-        let mut proj: Option<Vec<Path>> = None;
-        if p.sym("*") {
+/// Parses `src` with `params` for its `?`s (as many as it has).
+pub(crate) fn parse(src: &str, params: &[AttrValue]) -> Result<Stmt, AwsError> {
+    let mut p = P {
+        t: lex(src)?,
+        i: 0,
+        params,
+        used: 0,
+        depth: 0,
+    };
+    let verb = match p.next() {
+        T::Word(w) => w.to_ascii_uppercase(),
+        // AWS's words for a statement that is not SELECT/INSERT/UPDATE/DELETE.
+        _ => return Err(bad("Expected data manipulation")),
+    };
+    let stmt = match verb.as_str() {
+        "SELECT" => select(&mut p)?,
+        "INSERT" => insert(&mut p)?,
+        "UPDATE" => update(&mut p)?,
+        "DELETE" => delete(&mut p)?,
+        "EXISTS" => {
+            p.expect_sym("(")?;
+            p.expect_word("SELECT")?;
+            let Stmt::Select {
+                table,
+                cond: Some(cond),
+                index: None,
+                ..
+            } = select(&mut p)?
+            else {
+                return Err(bad("EXISTS needs a SELECT with a WHERE clause on a table"));
+            };
+            p.expect_sym(")")?;
+            Stmt::Exists { table, cond }
+        }
+        _ => return Err(bad("Expected data manipulation")),
+    };
+    if *p.peek() != T::End {
+        return Err(bad(format!("unexpected {:?}", p.peek())));
+    }
+    if p.used != params.len() {
+        return Err(validation(
+            "Number of parameters in request and statement don't match.",
+        ));
+    }
+    Ok(stmt)
+}
+
+fn select(p: &mut P<'_>) -> Result<Stmt, AwsError> {
+    let mut proj: Option<Vec<Path>> = None;
+    if p.sym("*") {
+        p.next();
+    } else {
+        let mut list = vec![p.path()?];
+        while p.sym(",") {
             p.next();
-        } else {
-            let mut list = vec![p.path()?];
-            while p.sym(",") {
-                p.next();
-                list.push(p.path()?);
-            }
-            proj = Some(list);
+            list.push(p.path()?);
         }
-        p.expect_word("FROM")?;
-        let (table, index) = p.target()?;
-        let cond = if p.word("WHERE") {
+        proj = Some(list);
+    }
+    p.expect_word("FROM")?;
+    let (table, index) = p.target()?;
+    let cond = if p.word("WHERE") {
+        p.next();
+        Some(p.cond()?)
+    } else {
+        None
+    };
+    Ok(Stmt::Select {
+        table,
+        index,
+        proj,
+        cond,
+    })
+}
+
+fn insert(p: &mut P<'_>) -> Result<Stmt, AwsError> {
+    p.expect_word("INTO")?;
+    let (table, _) = p.target()?;
+    p.expect_word("VALUE")?;
+    let AttrValue::M(item) = p.value()? else {
+        return Err(bad("INSERT takes a map VALUE"));
+    };
+    Ok(Stmt::Insert { table, item })
+}
+
+fn update(p: &mut P<'_>) -> Result<Stmt, AwsError> {
+    let (table, _) = p.target()?;
+    let mut actions = vec![];
+    loop {
+        if p.word("SET") {
             p.next();
-            Some(p.cond()?)
+            actions.push(set_action(p)?);
+        } else if p.word("REMOVE") {
+            p.next();
+            actions.push(Action::Remove(p.path()?));
+        } else if p.sym(",") {
+            p.next();
+            // `SET a = 1, b = 2`: a comma continues the clause before it.
+            match actions.last() {
+                Some(Action::Remove(_)) => actions.push(Action::Remove(p.path()?)),
+                _ => actions.push(set_action(p)?),
+            }
         } else {
-            None
-        };
-        Self::pq_end(p)?;
-        let (tkey, meta) = self.meta(ctx, &table, false)?;
-        let (base, hash) = match &index {
-            Some(i) => {
-                let idx = meta.index(i).ok_or_else(|| {
-                    validation(format!("The table does not have the specified index: {i}"))
-                })?;
-                (index_base(&tkey, i), idx.keys.hash.clone())
-            }
-            None => (items_base(&tkey), meta.keys.hash.clone()),
-        };
-        let mut eq = BTreeMap::new();
-        if let Some(c) = &cond {
-            equalities(c, &mut eq);
+            break;
         }
-        let (mut start, end) = match eq.get(&hash) {
-            Some(h) => {
-                let prefix = keys::partition_prefix(&base, h);
-                let mut e = prefix.clone();
-                e.pop();
-                e.push('/');
-                (prefix, e)
-            }
-            None => (base.clone(), format!("{base}g")),
-        };
-        if let Some(t) = s(input, "NextToken") {
-            if !t.starts_with(&base) || t < start.as_str() {
-                return Err(validation("Given NextToken is not valid"));
-            }
-            start = format!("{t}\u{0}");
-        }
-        let limit = input
-            .get("Limit")
-            .and_then(Value::as_u64)
-            .map_or(usize::MAX, |l| l as usize);
-        let table_ref = if index.is_some() {
-            &self.s.index
-        } else {
-            &self.s.items
-        };
-        let mut items = vec![];
-        let mut read = 0usize;
-        let mut bytes = 0usize;
-        let mut next = None;
-        let mut cursor = start;
-        'outer: loop {
-            let batch = table_ref.scan_range(&cursor, Some(&end), 256)?;
-            let n = batch.len();
-            for (k, v) in batch {
-                let item = item_from_stored(&v);
-                read += 1;
-                bytes += item_size(&item);
-                let keep = match &cond {
-                    Some(c) => holds(c, &item)?,
-                    None => true,
-                };
-                if keep {
-                    items.push(match &proj {
-                        Some(pr) => item_to_json(&project(&item, pr)),
-                        None => v,
-                    });
-                }
-                cursor = format!("{k}\u{0}");
-                if read >= limit {
-                    next = Some(k);
-                    break 'outer;
-                }
-            }
-            if n < 256 {
-                break;
-            }
-        }
-        let mut out = json!({"Items": items});
-        if let Some(k) = next {
-            out["NextToken"] = json!(k);
-        }
-        let consistent = input.get("ConsistentRead").and_then(Value::as_bool) == Some(true);
-        let c = Consumed {
-            table: meta.name.clone(),
-            table_units: read_units(bytes, consistent),
-            read: true,
-            ..Default::default()
-        };
-        if let Some(v) = c.to_json(Report::from_input(input)) {
-            out["ConsumedCapacity"] = v;
-        }
-        Ok(out)
     }
+    if actions.is_empty() {
+        return Err(bad("expected SET or REMOVE"));
+    }
+    p.expect_word("WHERE")?;
+    let cond = p.cond()?;
+    let returning = returning(p)?;
+    Ok(Stmt::Update {
+        table,
+        actions,
+        cond,
+        returning,
+    })
+}
 
-    fn pq_insert(&self, ctx: &RequestContext, p: &mut P<'_>) -> OpResult {
-        p.expect_word("INTO")?;
-        let (table, _) = p.target()?;
-        p.expect_word("VALUE")?;
-        let AttrValue::M(item) = p.value()? else {
-            return Err(bad("INSERT takes a map VALUE"));
-        };
-        Self::pq_end(p)?;
-        let (tkey, meta) = self.meta(ctx, &table, false)?;
-        let (h, r) = meta.check_item(&item)?;
-        check_size(&item)?;
-        let ikey = item_key(&tkey, &h, r.as_ref());
-        let now = ctx.clock.now_millis();
-        self.s.store.write(|txn| -> Result<(), AwsError> {
-            if txn.get(&self.s.items, &ikey)?.is_some() {
-                return Err(AwsError::from(DynamoError::Duplicate));
+/// `path = operand [+|- operand]`, or `set_add`/`set_delete` on a set.
+fn set_action(p: &mut P<'_>) -> Result<Action, AwsError> {
+    let path = p.path()?;
+    p.expect_sym("=")?;
+    if let T::Word(f) = p.peek().clone() {
+        let f = f.to_ascii_lowercase();
+        if (f == "set_add" || f == "set_delete") && matches!(p.t.get(p.i + 1), Some(T::Sym("("))) {
+            p.next();
+            p.next();
+            let target = p.path()?;
+            if target != path {
+                return Err(bad(format!("{f} must name the attribute it sets")));
             }
-            storage::write_item(&self.s, txn, &tkey, &meta, &ikey, None, Some(&item), now)?;
-            Ok(())
-        })?;
-        Ok(json!({}))
-    }
-
-    /// The item a WHERE names (its full key) and the rest as a condition.
-    fn pq_where(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        cond: &Cond,
-    ) -> Result<
-        (
-            String,
-            std::sync::Arc<crate::schema::TableMeta>,
-            String,
-            Item,
-        ),
-        AwsError,
-    > {
-        let (tkey, meta) = self.meta(ctx, table, false)?;
-        let mut eq = BTreeMap::new();
-        equalities(cond, &mut eq);
-        let key: Item = meta
-            .keys
-            .names()
-            .filter_map(|n| eq.get(n).map(|v| (n.to_string(), v.clone())))
-            .collect();
-        let (h, r) = meta.key_from(&key).map_err(|_| {
-            validation("Where clause does not contain a mandatory equality on all key attributes")
-        })?;
-        let ikey = item_key(&tkey, &h, r.as_ref());
-        Ok((tkey, meta, ikey, key))
-    }
-
-    fn pq_update(&self, ctx: &RequestContext, p: &mut P<'_>, input: &Value) -> OpResult {
-        let (table, _) = p.target()?;
-        let mut actions = vec![];
-        loop {
-            if p.word("SET") {
-                p.next();
-                let path = p.path()?;
-                p.expect_sym("=")?;
-                let a = p.operand()?;
-                let v = if p.sym("+") || p.sym("-") {
-                    let plus = p.sym("+");
-                    p.next();
-                    let b = p.operand()?;
-                    if plus {
-                        Operand::Plus(Box::new(a), Box::new(b))
-                    } else {
-                        Operand::Minus(Box::new(a), Box::new(b))
-                    }
-                } else {
-                    a
-                };
-                actions.push(Action::Set(path, v));
-            } else if p.word("REMOVE") {
-                p.next();
-                actions.push(Action::Remove(p.path()?));
-            } else if p.sym(",") {
-                p.next();
+            p.expect_sym(",")?;
+            let v = p.value()?;
+            p.expect_sym(")")?;
+            return Ok(if f == "set_add" {
+                Action::Add(path, v)
             } else {
-                break;
-            }
+                Action::Delete(path, v)
+            });
         }
-        p.expect_word("WHERE")?;
-        let cond = p.cond()?;
-        Self::pq_end(p)?;
-        let (tkey, meta, ikey, _) = self.pq_where(ctx, &table, &cond)?;
-        crate::items::check_key_update(&meta, &actions)?;
-        let now = ctx.clock.now_millis();
-        self.s.store.write(|txn| -> Result<(), AwsError> {
-            let old = txn.get(&self.s.items, &ikey)?.map(|v| item_from_stored(&v));
-            let Some(o) = &old else {
-                return Err(condition_failed(None, input));
-            };
-            if !holds(&cond, o)? {
-                return Err(condition_failed(old.as_ref(), input));
-            }
-            let new = update::apply(o, &actions)?;
-            meta.check_item(&new)?;
-            check_size(&new)?;
-            storage::write_item(
-                &self.s,
-                txn,
-                &tkey,
-                &meta,
-                &ikey,
-                old.as_ref(),
-                Some(&new),
-                now,
-            )?;
-            Ok(())
-        })?;
-        Ok(json!({}))
     }
+    let a = p.operand()?;
+    let v = if p.sym("+") || p.sym("-") {
+        let plus = p.sym("+");
+        p.next();
+        let b = p.operand()?;
+        if plus {
+            Operand::Plus(Box::new(a), Box::new(b))
+        } else {
+            Operand::Minus(Box::new(a), Box::new(b))
+        }
+    } else {
+        a
+    };
+    Ok(Action::Set(path, v))
+}
 
-    fn pq_delete(&self, ctx: &RequestContext, p: &mut P<'_>, input: &Value) -> OpResult {
-        p.expect_word("FROM")?;
-        let (table, _) = p.target()?;
-        p.expect_word("WHERE")?;
-        let cond = p.cond()?;
-        Self::pq_end(p)?;
-        let (tkey, meta, ikey, _) = self.pq_where(ctx, &table, &cond)?;
-        let now = ctx.clock.now_millis();
-        self.s.store.write(|txn| -> Result<(), AwsError> {
-            let old = txn.get(&self.s.items, &ikey)?.map(|v| item_from_stored(&v));
-            let Some(o) = &old else {
-                return Ok(());
-            };
-            if !holds(&cond, o)? {
-                return Err(condition_failed(old.as_ref(), input));
-            }
-            storage::write_item(&self.s, txn, &tkey, &meta, &ikey, old.as_ref(), None, now)?;
-            Ok(())
-        })?;
-        Ok(json!({}))
+fn delete(p: &mut P<'_>) -> Result<Stmt, AwsError> {
+    p.expect_word("FROM")?;
+    let (table, _) = p.target()?;
+    p.expect_word("WHERE")?;
+    let cond = p.cond()?;
+    let returning = returning(p)?;
+    if returning.is_some_and(|r| r != Returning::AllOld) {
+        return Err(validation(
+            "DELETE statement only supports RETURNING ALL OLD *",
+        ));
     }
+    Ok(Stmt::Delete {
+        table,
+        cond,
+        returning,
+    })
+}
+
+/// `RETURNING (ALL|MODIFIED) (OLD|NEW) *`.
+fn returning(p: &mut P<'_>) -> Result<Option<Returning>, AwsError> {
+    if !p.word("RETURNING") {
+        return Ok(None);
+    }
+    p.next();
+    let all = if p.word("ALL") {
+        true
+    } else if p.word("MODIFIED") {
+        false
+    } else {
+        return Err(bad("expected ALL or MODIFIED"));
+    };
+    p.next();
+    let old = if p.word("OLD") {
+        true
+    } else if p.word("NEW") {
+        false
+    } else {
+        return Err(bad("expected OLD or NEW"));
+    };
+    p.next();
+    p.expect_sym("*")?;
+    Ok(Some(match (all, old) {
+        (true, true) => Returning::AllOld,
+        (false, true) => Returning::ModifiedOld,
+        (true, false) => Returning::AllNew,
+        (false, false) => Returning::ModifiedNew,
+    }))
+}
+
+/// The statement's parameters, from a request member.
+pub(crate) fn params_of(v: Option<&Value>) -> Result<Vec<AttrValue>, AwsError> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(AttrValue::from_json)
+        .collect()
 }
 
 #[cfg(test)]
@@ -768,5 +805,30 @@ mod tests {
             json!({"M": {"a": {"N": "1"}, "b": {"L": [{"BOOL": true}, {"NULL": true}, {"S": "x"}]},
                 "c": {"SS": ["p", "q"]}, "d": {"N": "-25"}}})
         );
+    }
+
+    #[test]
+    fn statements_parse_to_their_kinds() {
+        let u = parse(
+            "UPDATE t SET a = list_append(a, [1]), b = set_add(b, <<'x'>>) REMOVE c WHERE pk = 'k' RETURNING MODIFIED NEW *",
+            &[],
+        )
+        .expect("update");
+        let Stmt::Update {
+            actions, returning, ..
+        } = u
+        else {
+            panic!("not an update");
+        };
+        assert_eq!(actions.len(), 3);
+        assert!(matches!(actions[1], Action::Add(..)));
+        assert_eq!(returning, Some(Returning::ModifiedNew));
+        assert!(matches!(
+            parse("EXISTS(SELECT * FROM t WHERE pk = 'k')", &[]).expect("exists"),
+            Stmt::Exists { .. }
+        ));
+        assert!(parse("DELETE FROM t WHERE pk = 'k' RETURNING ALL NEW *", &[]).is_err());
+        assert!(parse("SELECT * FROM t WHERE pk = ?", &[]).is_err());
+        assert!(parse("UPDATE t WHERE pk = 'k'", &[]).is_err());
     }
 }
