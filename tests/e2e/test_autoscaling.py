@@ -83,6 +83,19 @@ def network(gureum):
     b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.2.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
     for s in (a, b):
         ec2.modify_subnet_attribute(SubnetId=s, MapPublicIpOnLaunch={"Value": True})
+    # As on AWS: public addresses answer only in subnets routed to an
+    # internet gateway, and the default security group admits nothing from
+    # outside until told (the load balancer reaches targets that way here).
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                              {"Name": "association.main", "Values": ["true"]}])
+    ec2.create_route(RouteTableId=main["RouteTables"][0]["RouteTableId"],
+                     DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                               {"Name": "group-name", "Values": ["default"]}])
+    ec2.authorize_security_group_ingress(GroupId=sg["SecurityGroups"][0]["GroupId"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     return {"ec2": ec2, "vpc": vpc, "a": a, "b": b}
 
 

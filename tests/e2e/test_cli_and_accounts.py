@@ -34,7 +34,7 @@ def test_status_prints_a_service_table(gureum):
     assert p.returncode == 0, p.stderr
     rows = {line.split()[0]: line.split()[1:] for line in p.stdout.splitlines()[3:]}
     assert rows["s3"][0] == "partial"
-    assert rows["glacier"] == ["missing", "0", "/", "33"]
+    assert rows["ecs"] == ["missing", "0", "/", "77"]
     assert rows["logs"][0] == "partial" and rows["logs"][1] == "50"
     assert f"api              {gureum.endpoint}" in p.stdout
 

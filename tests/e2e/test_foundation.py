@@ -127,9 +127,9 @@ def test_unimplemented_operation_is_an_aws_error_and_server_keeps_serving(gureum
     assert e.value.response["Error"]["Code"] == "NotImplemented"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     # A whole service without an implementation.
-    autoscaling = gureum.client("autoscaling")
+    ecs = gureum.client("ecs")
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        autoscaling.describe_auto_scaling_groups()
+        ecs.list_clusters()
     assert e.value.response["Error"]["Code"] == "NotImplemented"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     _, out, _ = gureum.aws("sts", "get-caller-identity")
@@ -152,8 +152,8 @@ def test_health_endpoints(gureum):
             body = json.load(r)
         assert body["services"]["sts"] == "running"
         assert body["services"]["s3"] == "running"
-        assert body["services"]["glacier"] == "not_implemented"
-        assert body["operations"]["glacier"] == {"implemented": 0, "total": 33}
+        assert body["services"]["ecs"] == "not_implemented"
+        assert body["operations"]["ecs"] == {"implemented": 0, "total": 77}
         assert body["operations"]["sts"]["implemented"] > 0
         # Which mode EC2 instances run in depends on the machine (root, namespaces).
         instances = body["endpoints"].pop("ec2_instances")
@@ -172,6 +172,7 @@ def test_health_endpoints(gureum):
             "execute_api_v2": f"http://API_ID.execute-api.localhost:{gureum.port}",
             "execute_api": f"http://API_ID.execute-api.localhost:{gureum.port}/STAGE/PATH",
             "elbv2": [],  # load balancers' listeners, once there are some
+            "efs": {},  # file systems' NFS addresses, once there are some
             "acm_root_ca": f"{gureum.endpoint}/_gureum/ca.pem",
         }
         assert body["edition"] == "gureum"
