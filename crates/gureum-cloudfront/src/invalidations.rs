@@ -153,22 +153,13 @@ impl CloudfrontService {
             all.iter().position(|i| i.id == marker).map_or(0, |p| p + 1)
         };
         let rest = &all[start.min(all.len())..];
-        let page = &rest[..rest.len().min(max)];
-        let mut list = json!({
-            "Marker": marker,
-            "MaxItems": max,
-            "IsTruncated": rest.len() > max,
-            "Quantity": page.len(),
-        });
-        if !page.is_empty() {
-            list["Items"] = json!(page
-                .iter()
-                .map(|i| json!({"Id": i.id, "CreateTime": secs(i.create_ms), "Status": i.status(now)}))
-                .collect::<Vec<_>>());
-        }
-        if rest.len() > max {
-            list["NextMarker"] = json!(page.last().map(|i| i.id.clone()));
-        }
+        let list = crate::paging::marker_list(
+            &marker,
+            max,
+            rest,
+            |i| i.id.clone(),
+            |i| json!({"Id": i.id, "CreateTime": secs(i.create_ms), "Status": i.status(now)}),
+        );
         Ok(json!({ "InvalidationList": list }))
     }
 }

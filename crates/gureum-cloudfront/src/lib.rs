@@ -32,6 +32,7 @@ pub mod managed;
 pub mod metrics;
 pub mod oac;
 pub mod oai;
+mod paging;
 pub mod policies;
 pub mod tags;
 mod validate;

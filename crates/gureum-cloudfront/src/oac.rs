@@ -204,32 +204,23 @@ impl CloudfrontService {
             .map(|(_, o)| o)
             .filter(|o| marker.is_empty() || o.id > marker)
             .collect();
-        let page = &all[..all.len().min(max)];
-        let mut list = json!({
-            "Marker": marker,
-            "MaxItems": max,
-            "IsTruncated": all.len() > max,
-            "Quantity": page.len(),
-        });
-        if !page.is_empty() {
-            list["Items"] = json!(page
-                .iter()
-                .map(|o| {
-                    let c = &o.config;
-                    json!({
-                        "Id": o.id,
-                        "Description": str_of(c, "Description"),
-                        "Name": str_of(c, "Name"),
-                        "SigningProtocol": str_of(c, "SigningProtocol"),
-                        "SigningBehavior": str_of(c, "SigningBehavior"),
-                        "OriginAccessControlOriginType": str_of(c, "OriginAccessControlOriginType"),
-                    })
+        let list = crate::paging::marker_list(
+            &marker,
+            max,
+            &all,
+            |o| o.id.clone(),
+            |o| {
+                let c = &o.config;
+                json!({
+                    "Id": o.id,
+                    "Description": str_of(c, "Description"),
+                    "Name": str_of(c, "Name"),
+                    "SigningProtocol": str_of(c, "SigningProtocol"),
+                    "SigningBehavior": str_of(c, "SigningBehavior"),
+                    "OriginAccessControlOriginType": str_of(c, "OriginAccessControlOriginType"),
                 })
-                .collect::<Vec<_>>());
-        }
-        if all.len() > max {
-            list["NextMarker"] = json!(page.last().map(|o| o.id.clone()));
-        }
+            },
+        );
         Ok(json!({ "OriginAccessControlList": list }))
     }
 }

@@ -199,26 +199,19 @@ impl CloudfrontService {
             .map(|(_, o)| o)
             .filter(|o| marker.is_empty() || o.id > marker)
             .collect();
-        let page = &all[..all.len().min(max)];
-        let mut list = json!({
-            "Marker": marker,
-            "MaxItems": max,
-            "IsTruncated": all.len() > max,
-            "Quantity": page.len(),
-        });
-        if !page.is_empty() {
-            list["Items"] = json!(page
-                .iter()
-                .map(|o| json!({
+        let list = crate::paging::marker_list(
+            &marker,
+            max,
+            &all,
+            |o| o.id.clone(),
+            |o| {
+                json!({
                     "Id": o.id,
                     "S3CanonicalUserId": o.canonical_user,
                     "Comment": str_of(&o.config, "Comment"),
-                }))
-                .collect::<Vec<_>>());
-        }
-        if all.len() > max {
-            list["NextMarker"] = json!(page.last().map(|o| o.id.clone()));
-        }
+                })
+            },
+        );
         Ok(json!({ "CloudFrontOriginAccessIdentityList": list }))
     }
 }

@@ -317,19 +317,7 @@ impl CloudfrontService {
             })
             .map(|d| d.id)
             .collect();
-        let page = &ids[..ids.len().min(max)];
-        let mut list = json!({
-            "Marker": marker,
-            "MaxItems": max,
-            "IsTruncated": ids.len() > max,
-            "Quantity": page.len(),
-        });
-        if !page.is_empty() {
-            list["Items"] = json!(page);
-        }
-        if ids.len() > max {
-            list["NextMarker"] = json!(page.last());
-        }
+        let list = crate::paging::marker_list(&marker, max, &ids, String::clone, |d| json!(d));
         Ok(json!({ "DistributionIdList": list }))
     }
 

@@ -8,22 +8,16 @@ use std::fmt::Write;
 
 /// CloudWatch's own navigation.
 pub fn tabs(current: &str) -> String {
-    let mut out = String::from("<nav aria-label=\"CloudWatch\"><p>");
-    for (href, label) in [
-        ("/_console/cloudwatch/alarms", "Alarms"),
-        ("/_console/cloudwatch/metrics", "Metrics"),
-        ("/_console/cloudwatch/logs", "Log groups"),
-    ] {
-        let cur = if href == current {
-            " aria-current=\"page\""
-        } else {
-            ""
-        };
-        let _ = write!(out, "<a href=\"{href}\"{cur}>{label}</a> · ");
-    }
-    out.truncate(out.len() - " · ".len());
-    out.push_str("</p></nav>");
-    out
+    crate::ui::tab_nav(
+        "CloudWatch",
+        "",
+        &[
+            ("/_console/cloudwatch/alarms", "Alarms"),
+            ("/_console/cloudwatch/metrics", "Metrics"),
+            ("/_console/cloudwatch/logs", "Log groups"),
+        ],
+        current,
+    )
 }
 
 /// GET routes under `/_console/cloudwatch`.

@@ -9,27 +9,21 @@ use std::fmt::Write;
 
 /// The EC2 pages' own navigation.
 fn tabs(current: &str) -> String {
-    let mut out = String::from("<nav aria-label=\"EC2\" class=\"tabs\"><p>");
-    for (href, label) in [
-        ("/_console/ec2/instances", "Instances"),
-        ("/_console/ec2/launch", "Launch instance"),
-        ("/_console/ec2/volumes", "Volumes"),
-        ("/_console/ec2/snapshots", "Snapshots"),
-        ("/_console/ec2/images", "AMIs"),
-        ("/_console/ec2/key-pairs", "Key pairs"),
-        ("/_console/ec2/security-groups", "Security groups"),
-        ("/_console/ec2/addresses", "Elastic IPs"),
-    ] {
-        let cur = if href == current {
-            " aria-current=\"page\""
-        } else {
-            ""
-        };
-        let _ = write!(out, "<a href=\"{href}\"{cur}>{label}</a> · ");
-    }
-    out.truncate(out.len() - " · ".len());
-    out.push_str("</p></nav>");
-    out
+    crate::ui::tab_nav(
+        "EC2",
+        "tabs",
+        &[
+            ("/_console/ec2/instances", "Instances"),
+            ("/_console/ec2/launch", "Launch instance"),
+            ("/_console/ec2/volumes", "Volumes"),
+            ("/_console/ec2/snapshots", "Snapshots"),
+            ("/_console/ec2/images", "AMIs"),
+            ("/_console/ec2/key-pairs", "Key pairs"),
+            ("/_console/ec2/security-groups", "Security groups"),
+            ("/_console/ec2/addresses", "Elastic IPs"),
+        ],
+        current,
+    )
 }
 
 /// GET routes under `/_console/ec2`.

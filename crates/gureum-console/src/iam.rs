@@ -10,23 +10,17 @@ use serde_json::json;
 use std::fmt::Write;
 
 fn tabs(current: &str) -> String {
-    let mut out = String::from("<nav aria-label=\"IAM\"><p>");
-    for (href, label) in [
-        ("/_console/iam/users", "Users"),
-        ("/_console/iam/groups", "Groups"),
-        ("/_console/iam/roles", "Roles"),
-        ("/_console/iam/policies", "Policies"),
-    ] {
-        let cur = if href == current {
-            " aria-current=\"page\""
-        } else {
-            ""
-        };
-        let _ = write!(out, "<a href=\"{href}\"{cur}>{label}</a> · ");
-    }
-    out.truncate(out.len() - " · ".len());
-    out.push_str("</p></nav>");
-    out
+    crate::ui::tab_nav(
+        "IAM",
+        "",
+        &[
+            ("/_console/iam/users", "Users"),
+            ("/_console/iam/groups", "Groups"),
+            ("/_console/iam/roles", "Roles"),
+            ("/_console/iam/policies", "Policies"),
+        ],
+        current,
+    )
 }
 
 /// GET routes under `/_console/iam`.
@@ -321,4 +315,52 @@ async fn policy(ui: &Ui<'_>) -> Page {
         "/_console/iam/policies",
         &c,
     )
+}
+
+/// A user's or role's attached policies (each with a Detach button) and the
+/// form attaching another: `kind` is `user` or `role`, as in the actions'
+/// paths (`/_console/iam/attach-user-policy`) and their form field.
+pub(crate) fn attached_policies(
+    ui: &Ui<'_>,
+    kind: &str,
+    name: &str,
+    attached: &serde_json::Value,
+    policies: &serde_json::Value,
+) -> String {
+    let rows: Vec<Vec<String>> = list(attached, "AttachedPolicies")
+        .iter()
+        .map(|p| {
+            let arn = s(p, "PolicyArn");
+            vec![
+                esc(s(p, "PolicyName")).to_string(),
+                esc(arn).to_string(),
+                ui.button(
+                    &format!("/_console/iam/detach-{kind}-policy"),
+                    &[(kind, name), ("arn", arn)],
+                    "Detach",
+                    true,
+                ),
+            ]
+        })
+        .collect();
+    let mut c = table("Attached policies", &["Policy", "ARN", "Actions"], &rows);
+    let mut options = String::new();
+    for p in list(policies, "Policies") {
+        let _ = write!(
+            options,
+            "<option value=\"{}\">{}</option>",
+            esc(s(p, "Arn")),
+            esc(s(p, "PolicyName"))
+        );
+    }
+    c.push_str(&ui.form(
+        &format!("/_console/iam/attach-{kind}-policy"),
+        "panel",
+        &format!(
+            "<input type=\"hidden\" name=\"{kind}\" value=\"{}\"><label for=\"arn\">Policy to attach</label>\
+             <select id=\"arn\" name=\"arn\">{options}</select> <button type=\"submit\">Attach policy</button>",
+            esc(name)
+        ),
+    ));
+    c
 }

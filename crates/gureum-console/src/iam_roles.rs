@@ -1,6 +1,6 @@
 //! One IAM role: its trust policy and attached policies (attach, detach).
 
-use crate::html::{esc, list, pretty, s, table, url};
+use crate::html::{esc, pretty, s, url};
 use crate::iam::page;
 use crate::ui::{error_banner, Page, Ui};
 use gureum_core::AwsError;
@@ -44,44 +44,8 @@ pub(crate) async fn role_page(ui: &Ui<'_>, failed: Option<AwsError>) -> Page {
         esc(s(role, "Arn")),
         esc(&pretty(&trust))
     );
-    let rows: Vec<Vec<String>> = list(&attached, "AttachedPolicies")
-        .iter()
-        .map(|p| {
-            let arn = s(p, "PolicyArn");
-            vec![
-                esc(s(p, "PolicyName")).to_string(),
-                esc(arn).to_string(),
-                ui.button(
-                    "/_console/iam/detach-role-policy",
-                    &[("role", name), ("arn", arn)],
-                    "Detach",
-                    true,
-                ),
-            ]
-        })
-        .collect();
-    c.push_str(&table(
-        "Attached policies",
-        &["Policy", "ARN", "Actions"],
-        &rows,
-    ));
-    let mut options = String::new();
-    for p in list(&policies, "Policies") {
-        let _ = write!(
-            options,
-            "<option value=\"{}\">{}</option>",
-            esc(s(p, "Arn")),
-            esc(s(p, "PolicyName"))
-        );
-    }
-    c.push_str(&ui.form(
-        "/_console/iam/attach-role-policy",
-        "panel",
-        &format!(
-            "<input type=\"hidden\" name=\"role\" value=\"{}\"><label for=\"arn\">Policy to attach</label>\
-             <select id=\"arn\" name=\"arn\">{options}</select> <button type=\"submit\">Attach policy</button>",
-            esc(name)
-        ),
+    c.push_str(&crate::iam::attached_policies(
+        ui, "role", name, &attached, &policies,
     ));
     let status = if failed.is_some() { 400 } else { 200 };
     page(

@@ -98,44 +98,8 @@ pub(crate) async fn user_page(ui: &Ui<'_>, acted: Option<Result<Value, AwsError>
         esc(s(&u["User"], "Arn")),
         esc(&time(&u["User"], "CreateDate"))
     );
-    let rows: Vec<Vec<String>> = list(&attached, "AttachedPolicies")
-        .iter()
-        .map(|p| {
-            let arn = s(p, "PolicyArn");
-            vec![
-                esc(s(p, "PolicyName")).to_string(),
-                esc(arn).to_string(),
-                ui.button(
-                    "/_console/iam/detach-user-policy",
-                    &[("user", name), ("arn", arn)],
-                    "Detach",
-                    true,
-                ),
-            ]
-        })
-        .collect();
-    c.push_str(&table(
-        "Attached policies",
-        &["Policy", "ARN", "Actions"],
-        &rows,
-    ));
-    let mut options = String::new();
-    for p in list(&policies, "Policies") {
-        let _ = write!(
-            options,
-            "<option value=\"{}\">{}</option>",
-            esc(s(p, "Arn")),
-            esc(s(p, "PolicyName"))
-        );
-    }
-    c.push_str(&ui.form(
-        "/_console/iam/attach-user-policy",
-        "panel",
-        &format!(
-            "<input type=\"hidden\" name=\"user\" value=\"{}\"><label for=\"arn\">Policy to attach</label>\
-             <select id=\"arn\" name=\"arn\">{options}</select> <button type=\"submit\">Attach policy</button>",
-            esc(name)
-        ),
+    c.push_str(&crate::iam::attached_policies(
+        ui, "user", name, &attached, &policies,
     ));
     let rows: Vec<Vec<String>> = list(&in_groups, "Groups")
         .iter()

@@ -409,3 +409,28 @@ const NAV: &[(&str, &str, &str)] = &[
     ("rds", "/_console/rds", "RDS"),
     ("elb", "/_console/elb", "Load balancers"),
 ];
+
+/// A service's tab bar: `links` as `(href, label)`, the one at `current`
+/// marked `aria-current="page"`, in a `nav` named `label`.
+pub fn tab_nav(label: &str, class: &str, links: &[(&str, &str)], current: &str) -> String {
+    let class = if class.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"{class}\"")
+    };
+    let mut out = format!("<nav aria-label=\"{label}\"{class}><p>");
+    let items: Vec<String> = links
+        .iter()
+        .map(|(href, text)| {
+            let cur = if *href == current {
+                " aria-current=\"page\""
+            } else {
+                ""
+            };
+            format!("<a href=\"{href}\"{cur}>{text}</a>")
+        })
+        .collect();
+    out.push_str(&items.join(" · "));
+    out.push_str("</p></nav>");
+    out
+}
