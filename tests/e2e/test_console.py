@@ -845,3 +845,64 @@ def test_a_buckets_own_keys_under_console_are_still_objects(gureum):
         urllib.request.urlopen(req)
     assert e.value.code == 403
     assert b"<Code>AccessDenied</Code>" in e.value.read()
+
+
+def test_the_billing_dashboard_charts_the_months_cost_by_service_and_day(browser, tmp_path):
+    """A volume kept two clock days shows on the month's cost chart at the
+    figure Cost Explorer answers, with the account's budget beside it."""
+    import calendar
+    import json
+
+    from conftest import GureumServer
+    from helpers import advance
+
+    server = GureumServer()
+    server.start()
+    try:
+        with urllib.request.urlopen(server.endpoint + "/_gureum/clock") as r:
+            now = json.loads(r.read())["now_ms"] / 1000
+        d = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
+        first_of_next = datetime.datetime(d.year, d.month, 1, tzinfo=datetime.timezone.utc) \
+            + datetime.timedelta(days=calendar.monthrange(d.year, d.month)[1])
+        # The whole test inside one month: from its first day.
+        advance(server, first_of_next.timestamp() - now + 120)
+        time.sleep(2)
+        server.client("ec2").create_volume(AvailabilityZone="us-east-1a", Size=100, VolumeType="gp3")
+        server.client("budgets").create_budget(AccountId="000000000000", Budget={
+            "BudgetName": "course-budget", "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+            "TimeUnit": "MONTHLY", "BudgetType": "COST"})
+        advance(server, 2 * 86400)
+        ce = server.client("ce")
+        start = first_of_next.date().isoformat()
+        end = (first_of_next + datetime.timedelta(days=3)).date().isoformat()
+
+        def month_cost():
+            out = ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="MONTHLY",
+                                        Metrics=["UnblendedCost"],
+                                        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}])
+            return {g["Keys"][0]: float(g["Metrics"]["UnblendedCost"]["Amount"])
+                    for g in out["ResultsByTime"][0]["Groups"]}
+
+        deadline = time.time() + 30
+        while sum(month_cost().values()) < 0.2 and time.time() < deadline:
+            time.sleep(0.5)
+        costs = month_cost()
+        # 100 GiB of gp3 for two days: $0.08 per GB-month.
+        assert sum(costs.values()) == pytest.approx(100 * 0.08 * 48 / 730, rel=0.05), costs
+
+        browser.get(f"{server.endpoint}/_console/billing")
+        main = browser.find_element(By.TAG_NAME, "main")
+        chart = main.find_element(By.CSS_SELECTOR, "svg[aria-label='Cost by service, month to date']")
+        assert chart.find_elements(By.TAG_NAME, "rect"), "a bar per service"
+        table = main.find_element(By.XPATH, "//table[caption[normalize-space()='Cost by service']]")
+        shown = {row.find_elements(By.TAG_NAME, "td")[0].text: row.find_elements(By.TAG_NAME, "td")[1].text
+                 for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")}
+        assert shown == {name: f"${cost:.2f}" for name, cost in costs.items()}
+        days = main.find_element(By.XPATH, "//table[caption[normalize-space()='Cost by day']]")
+        assert len(days.find_elements(By.CSS_SELECTOR, "tbody tr")) == 3  # two whole days and today
+        assert "course-budget" in main.text
+        browser.save_screenshot(str(ARTIFACTS / "billing-cost-chart.png"))
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == [], errors
+    finally:
+        server.close()

@@ -16,9 +16,11 @@
 //! Page families, one module each: [`home`], [`s3`] (buckets, objects,
 //! properties), [`ec2`] (instances, launch wizard, resource lists),
 //! [`vpc`] (networks and their diagram), [`iam`], [`cloudwatch`],
-//! [`route53`], [`lambda`], [`dynamodb`], [`databases`] (RDS and ELB).
+//! [`route53`], [`lambda`], [`dynamodb`], [`databases`] (RDS and ELB),
+//! [`billing`] (cost by service and day, budgets).
 
 pub mod backend;
+pub mod billing;
 pub mod cloudwatch;
 pub mod csrf;
 pub mod databases;
@@ -99,6 +101,7 @@ pub async fn handle(backend: &dyn Backend, req: Request<'_>) -> Response {
         (false, s) if s.starts_with("/lambda") => lambda::get(&ui, s).await,
         (true, s) if s.starts_with("/lambda") => lambda::post(&ui, s).await,
         (false, s) if s.starts_with("/dynamodb") => dynamodb::get(&ui, s).await,
+        (false, s) if s.starts_with("/billing") => billing::get(&ui, s).await,
         (true, s) if s.starts_with("/dynamodb") => dynamodb::post(&ui, s).await,
         (false, s) if s.starts_with("/rds") || s.starts_with("/elb") => {
             databases::get(&ui, s).await

@@ -109,3 +109,43 @@ pub fn short(v: f64) -> String {
         s.to_string()
     }
 }
+
+/// A horizontal bar chart of `(label, dollars)`, one bar a row, each
+/// labelled with its amount; `title` names it for assistive technology
+/// (the data table beside it carries the same figures).
+pub fn bar_chart(title: &str, bars: &[(String, f64)]) -> String {
+    const ROW: f64 = 22.0;
+    const LABEL_W: f64 = 260.0;
+    const AMOUNT_W: f64 = 80.0;
+    let h = (bars.len().max(1) as f64) * ROW + 8.0;
+    let hi = bars.iter().map(|b| b.1).fold(0.0, f64::max);
+    let room = W - LABEL_W - AMOUNT_W;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" role=\"img\" aria-label=\"{}\" class=\"graph\">",
+        esc(title)
+    );
+    if bars.is_empty() {
+        let _ = write!(
+            out,
+            "<text x=\"8\" y=\"18\" font-size=\"12\">No cost recorded yet.</text>"
+        );
+    }
+    for (i, (label, v)) in bars.iter().enumerate() {
+        let y = i as f64 * ROW + 4.0;
+        let w = if hi > 0.0 { v / hi * room } else { 0.0 };
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\">{}</text>\
+             <rect x=\"{LABEL_W}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"#3b6fb6\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">${v:.2}</text>",
+            LABEL_W - 6.0,
+            y + 14.0,
+            esc(label),
+            ROW - 6.0,
+            LABEL_W + w + 4.0,
+            y + 14.0,
+        );
+    }
+    out.push_str("</svg>");
+    out
+}

@@ -408,6 +408,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("dynamodb", "/_console/dynamodb", "DynamoDB"),
     ("rds", "/_console/rds", "RDS"),
     ("elb", "/_console/elb", "Load balancers"),
+    ("billing", "/_console/billing", "Billing"),
 ];
 
 /// A service's tab bar: `links` as `(href, label)`, the one at `current`
