@@ -92,6 +92,9 @@ pub(crate) fn restored_meta(
     m.generation = 0;
     m.updated_ms = None;
     m.pitr = None;
+    // A restore starts without the source's resource-based policy, as
+    // its tags and settings do.
+    m.policy = None;
     m.restore = Some(summary);
     if let Some(b) = s(input, "BillingModeOverride") {
         m.billing = b.to_string();

@@ -62,6 +62,9 @@ gureum_core::aws_errors! {
         /// the message is the model's description of it).
         ImportConflict = ("ImportConflictException", 400,
             "There was a conflict when importing from the specified S3 source. This can occur when the current import conflicts with a previous import request that had the same client token."),
+        /// A table without a resource-based policy, or one whose revision
+        /// is not the one the caller expected.
+        PolicyNotFound { message: String } = ("PolicyNotFoundException", 400, "{message}"),
         /// Account limits (tables, indexes being created).
         Limit { message: String } = ("LimitExceededException", 400, "{message}"),
     }

@@ -65,6 +65,7 @@ mod imports;
 mod items;
 mod partiql;
 mod query;
+mod resource_policy;
 mod tables;
 mod transact;
 mod transfers;
@@ -146,6 +147,7 @@ gureum_core::service_operations! {
     "CreateTable" => create_table,
     "DeleteBackup" => delete_backup,
     "DeleteItem" => delete_item,
+    "DeleteResourcePolicy" => delete_resource_policy,
     "DeleteTable" => delete_table,
     "DescribeBackup" => describe_backup,
     "DescribeContinuousBackups" => describe_continuous_backups,
@@ -159,6 +161,7 @@ gureum_core::service_operations! {
     "ExecuteTransaction" => execute_transaction,
     "ExportTableToPointInTime" => export_table_to_point_in_time,
     "GetItem" => get_item,
+    "GetResourcePolicy" => get_resource_policy,
     "ImportTable" => import_table,
     "ListBackups" => list_backups,
     "ListExports" => list_exports,
@@ -166,6 +169,7 @@ gureum_core::service_operations! {
     "ListTables" => list_tables,
     "ListTagsOfResource" => list_tags_of_resource,
     "PutItem" => put_item,
+    "PutResourcePolicy" => put_resource_policy,
     "Query" => query,
     "RestoreTableFromBackup" => restore_table_from_backup,
     "RestoreTableToPointInTime" => restore_table_to_point_in_time,

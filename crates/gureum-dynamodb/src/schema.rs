@@ -178,6 +178,9 @@ pub struct TableMeta {
     /// The `RestoreSummary` of a table made by a restore.
     #[serde(default)]
     pub restore: Option<serde_json::Value>,
+    /// The table's resource-based policy: `(document, revision id)`.
+    #[serde(default)]
+    pub policy: Option<(String, String)>,
 }
 
 /// Point-in-time recovery settings: while set, every item write also

@@ -520,6 +520,7 @@ impl DynamoDbService {
             updated_ms: None,
             pitr: None,
             restore: None,
+            policy: None,
         };
         self.s.store.write(|txn| -> Result<(), AwsError> {
             if txn.get(&self.s.tables, &key)?.is_some() {
@@ -777,7 +778,7 @@ impl DynamoDbService {
     }
 
     /// The table an ARN names (tag operations).
-    fn by_arn(
+    pub(crate) fn by_arn(
         &self,
         ctx: &RequestContext,
         arn: &str,
