@@ -93,16 +93,8 @@ fn period_of(kind: &str, now_ms: i64) -> i64 {
         // 1970-01-01 was a Thursday: shift so weeks start on Monday.
         "WEEK" => (days + 3).div_euclid(7),
         "MONTH" => {
-            // Civil year and month from days since the epoch.
-            let z = days + 719_468;
-            let era = z.div_euclid(146_097);
-            let doe = z - era * 146_097;
-            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-            let mp = (5 * doy + 2) / 153;
-            let month = if mp < 10 { mp + 3 } else { mp - 9 };
-            let year = yoe + era * 400 + i64::from(month <= 2);
-            year * 12 + month
+            let (year, month, _) = gureum_core::timestamp::civil_from_days(days);
+            year * 12 + i64::from(month)
         }
         _ => days,
     }

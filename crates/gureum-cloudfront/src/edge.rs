@@ -235,14 +235,10 @@ pub fn http_date_secs(date: &str) -> Option<i64> {
     if it.next()? != "GMT" {
         return None;
     }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    if !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = gureum_core::timestamp::days_from_civil(year, month, day as u32);
     Some(days * 86_400 + h * 3_600 + m * 60 + sec)
 }
 

@@ -5,6 +5,7 @@
 use crate::html::{esc, list, s, table};
 use crate::svg::bar_chart;
 use crate::ui::{Page, Ui};
+use gureum_core::timestamp::civil_from_days as civil;
 use serde_json::{json, Value};
 
 /// GET routes under `/_console/billing`.
@@ -13,20 +14,6 @@ pub async fn get(ui: &Ui<'_>, sub: &str) -> Page {
         "/billing" => dashboard(ui).await,
         _ => None,
     }
-}
-
-/// `(year, month, day)` of a day counted from 1970-01-01 (the civil
-/// calendar's proleptic Gregorian rule).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// The month so far as Cost Explorer's `TimePeriod`: the first of the
