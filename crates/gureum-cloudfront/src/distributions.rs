@@ -236,12 +236,7 @@ impl CloudfrontService {
             .store
             .write(|txn| -> Result<StoredDistribution, AwsError> {
                 let mut d = self.distribution_in(txn, ctx, &id)?;
-                if if_match.is_empty() {
-                    return Err(CloudfrontError::InvalidIfMatchVersion.into());
-                }
-                if if_match != d.etag {
-                    return Err(CloudfrontError::PreconditionFailed.into());
-                }
+                crate::check_if_match(&if_match, &d.etag)?;
                 let config = validate::distribution_config(&raw)?;
                 if str_of(&config, "CallerReference") != str_of(&d.config, "CallerReference") {
                     return Err(CloudfrontError::IllegalUpdate {
@@ -279,12 +274,7 @@ impl CloudfrontService {
         let now = ctx.clock.now_millis();
         let arn = self.store.write(|txn| -> Result<String, AwsError> {
             let d = self.distribution_in(txn, ctx, &id)?;
-            if if_match.is_empty() {
-                return Err(CloudfrontError::InvalidIfMatchVersion.into());
-            }
-            if if_match != d.etag {
-                return Err(CloudfrontError::PreconditionFailed.into());
-            }
+            crate::check_if_match(&if_match, &d.etag)?;
             if d.enabled() || d.status(now) != "Deployed" {
                 return Err(CloudfrontError::DistributionNotDisabled.into());
             }

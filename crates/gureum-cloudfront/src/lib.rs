@@ -39,7 +39,7 @@ mod validate;
 
 pub use errors::CloudfrontError;
 
-use gureum_core::{OpResult, RequestContext, Value};
+use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use gureum_store::{Store, Table};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -251,6 +251,19 @@ gureum_core::service_operations! {
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
     "ListTagsForResource" => list_tags_for_resource,
+}
+
+/// CloudFront's optimistic concurrency: an update or delete must name the
+/// resource's current `ETag` in `IfMatch` (`InvalidIfMatchVersion` when
+/// missing, `PreconditionFailed` when stale).
+pub(crate) fn check_if_match(if_match: &str, etag: &str) -> Result<(), AwsError> {
+    if if_match.is_empty() {
+        return Err(CloudfrontError::InvalidIfMatchVersion.into());
+    }
+    if if_match != etag {
+        return Err(CloudfrontError::PreconditionFailed.into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -132,12 +132,7 @@ impl CloudfrontService {
             let mut o = txn
                 .get(&self.oacs, &key)?
                 .ok_or_else(|| AwsError::from(CloudfrontError::NoSuchOriginAccessControl))?;
-            if if_match.is_empty() {
-                return Err(CloudfrontError::InvalidIfMatchVersion.into());
-            }
-            if if_match != o.etag {
-                return Err(CloudfrontError::PreconditionFailed.into());
-            }
+            crate::check_if_match(&if_match, &o.etag)?;
             if txn
                 .scan_prefix(&self.oacs, &prefix)?
                 .iter()
@@ -166,12 +161,7 @@ impl CloudfrontService {
             let o = txn
                 .get(&self.oacs, &key)?
                 .ok_or_else(|| AwsError::from(CloudfrontError::NoSuchOriginAccessControl))?;
-            if if_match.is_empty() {
-                return Err(CloudfrontError::InvalidIfMatchVersion.into());
-            }
-            if if_match != o.etag {
-                return Err(CloudfrontError::PreconditionFailed.into());
-            }
+            crate::check_if_match(&if_match, &o.etag)?;
             let used = txn
                 .scan_prefix(&self.distributions, &format!("{}/", ctx.account_id))?
                 .iter()

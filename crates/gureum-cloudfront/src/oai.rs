@@ -125,12 +125,7 @@ impl CloudfrontService {
             let mut o = txn
                 .get(&self.oais, &key)?
                 .ok_or_else(|| AwsError::from(CloudfrontError::NoSuchOai))?;
-            if if_match.is_empty() {
-                return Err(CloudfrontError::InvalidIfMatchVersion.into());
-            }
-            if if_match != o.etag {
-                return Err(CloudfrontError::PreconditionFailed.into());
-            }
+            crate::check_if_match(&if_match, &o.etag)?;
             if str_of(&config, "CallerReference") != str_of(&o.config, "CallerReference") {
                 return Err(CloudfrontError::IllegalUpdate {
                     message: "The CallerReference of an origin access identity cannot be changed."
@@ -159,12 +154,7 @@ impl CloudfrontService {
             let o = txn
                 .get(&self.oais, &key)?
                 .ok_or_else(|| AwsError::from(CloudfrontError::NoSuchOai))?;
-            if if_match.is_empty() {
-                return Err(CloudfrontError::InvalidIfMatchVersion.into());
-            }
-            if if_match != o.etag {
-                return Err(CloudfrontError::PreconditionFailed.into());
-            }
+            crate::check_if_match(&if_match, &o.etag)?;
             let named = reference(&id);
             let used = txn
                 .scan_prefix(&self.distributions, &format!("{}/", ctx.account_id))?

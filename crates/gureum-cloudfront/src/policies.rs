@@ -240,12 +240,7 @@ impl CloudfrontService {
             let mut p = txn
                 .get((kind.table)(self), &key)?
                 .ok_or_else(|| kind.no_such())?;
-            if if_match.is_empty() {
-                return Err(CloudfrontError::InvalidIfMatchVersion.into());
-            }
-            if if_match != p.etag {
-                return Err(CloudfrontError::PreconditionFailed.into());
-            }
+            crate::check_if_match(&if_match, &p.etag)?;
             check_policy_config(kind, &config)?;
             if self.name_taken(txn, ctx, kind, str_of(&config, "Name"), &id)? {
                 return Err((kind.exists)().into());
@@ -272,12 +267,7 @@ impl CloudfrontService {
             let p = txn
                 .get((kind.table)(self), &key)?
                 .ok_or_else(|| kind.no_such())?;
-            if if_match.is_empty() {
-                return Err(CloudfrontError::InvalidIfMatchVersion.into());
-            }
-            if if_match != p.etag {
-                return Err(CloudfrontError::PreconditionFailed.into());
-            }
+            crate::check_if_match(&if_match, &p.etag)?;
             let used = txn
                 .scan_prefix(&self.distributions, &format!("{}/", ctx.account_id))?
                 .iter()

@@ -181,15 +181,7 @@ impl DynamoDbService {
                 writes.push((i, old, new));
             }
             if failed {
-                let codes: Vec<&str> = reasons
-                    .iter()
-                    .map(|r| r["Code"].as_str().unwrap_or("None"))
-                    .collect();
-                return Err(DynamoError::Cancelled {
-                    reasons: codes.join(", "),
-                    list: Value::Array(reasons.clone()),
-                }
-                .into());
+                return Err(cancelled(&reasons));
             }
             let mut consumed = vec![];
             for (i, old, new) in &writes {
@@ -297,4 +289,18 @@ impl DynamoDbService {
         }
         Ok(out)
     }
+}
+
+/// `TransactionCanceledException` with one reason per item, in order (the
+/// message lists their codes, as AWS's does).
+pub(crate) fn cancelled(reasons: &[Value]) -> AwsError {
+    let codes: Vec<&str> = reasons
+        .iter()
+        .map(|r| r["Code"].as_str().unwrap_or("None"))
+        .collect();
+    DynamoError::Cancelled {
+        reasons: codes.join(", "),
+        list: Value::Array(reasons.to_vec()),
+    }
+    .into()
 }

@@ -271,15 +271,7 @@ impl DynamoDbService {
                     }
                 }
                 if failed {
-                    let codes: Vec<&str> = reasons
-                        .iter()
-                        .map(|r| r["Code"].as_str().unwrap_or("None"))
-                        .collect();
-                    return Err(DynamoError::Cancelled {
-                        reasons: codes.join(", "),
-                        list: Value::Array(reasons.clone()),
-                    }
-                    .into());
+                    return Err(crate::transact::cancelled(&reasons));
                 }
                 let mut consumed = vec![];
                 for (w, change) in writes.iter().zip(&changes) {
