@@ -37,6 +37,7 @@
 pub mod check_output;
 pub mod declared;
 pub mod error;
+pub mod eventstream;
 pub mod parse;
 pub mod serialize;
 pub mod validate;
