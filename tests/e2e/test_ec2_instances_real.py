@@ -333,6 +333,73 @@ def test_instances_of_one_vpc_reach_each_other_and_cloud_config_runs_and_reboot_
         ec2.terminate_instances(InstanceIds=[iid])
 
 
+SHUTS_ITSELF_DOWN = """#!/bin/bash
+echo "about to shut down"
+shutdown -h now
+"""
+
+
+def test_shutdown_inside_the_instance_stops_it_as_instance_initiated_and_start_boots_it_again(ec2, launched, prefix):
+    first = ec2.describe_instances(InstanceIds=[launched["id"]])["Reservations"][0]["Instances"][0]
+    iid = ec2.run_instances(
+        ImageId=first["ImageId"], MinCount=1, MaxCount=1, InstanceType="t3.micro",
+        SubnetId=first["SubnetId"], UserData=SHUTS_ITSELF_DOWN,
+    )["Instances"][0]["InstanceId"]
+    try:
+        stopped = wait_state(ec2, iid, "stopped", deadline_s=30)
+        assert stopped["StateReason"] == {
+            "Code": "Client.InstanceInitiatedShutdown",
+            "Message": "Client.InstanceInitiatedShutdown: Instance initiated shutdown",
+        }
+        assert not ns_pids(prefix + iid)
+        assert "the instance shut itself down" in ec2.get_console_output(InstanceId=iid)["Output"]
+        # Started again, it runs (the user data ran at first boot only).
+        ec2.start_instances(InstanceIds=[iid])
+        wait_state(ec2, iid, "running", deadline_s=15)
+        out = wait_console(ec2, iid, "running 'init'")
+        assert out.count("running user data") == 1
+        time.sleep(2)
+        assert ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"] == "running"
+    finally:
+        ec2.terminate_instances(InstanceIds=[iid])
+
+
+def test_poweroff_with_terminate_behaviour_terminates_the_instance(ec2, launched, prefix):
+    first = ec2.describe_instances(InstanceIds=[launched["id"]])["Reservations"][0]["Instances"][0]
+    iid = ec2.run_instances(
+        ImageId=first["ImageId"], MinCount=1, MaxCount=1, InstanceType="t3.micro",
+        SubnetId=first["SubnetId"], UserData="#!/bin/sh\npoweroff\n",
+        InstanceInitiatedShutdownBehavior="terminate",
+    )["Instances"][0]["InstanceId"]
+    gone = wait_state(ec2, iid, "terminated", deadline_s=30)
+    assert gone["StateReason"]["Code"] == "Client.InstanceInitiatedShutdown"
+    deadline = time.monotonic() + 10
+    while prefix + iid in netns_names() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert prefix + iid not in netns_names()
+
+
+def test_reboot_inside_the_instance_boots_it_again_and_it_stays_running(ec2, launched):
+    sshd = [p for p in ns_pids(launched["ns"]) if "sshd_config" in cmdline(p)]
+    assert sshd
+    before = set(ns_pids(launched["ns"]))
+    # As root inside the instance (a non-root user is refused).
+    as_user = ssh(launched["key"], launched["ip"], "/usr/sbin/reboot")
+    assert as_user.returncode == 1 and "must be run as root" in as_user.stderr, as_user
+    subprocess.run(["nsenter", "-t", sshd[0], "-m", "-p", "/usr/sbin/reboot"], capture_output=True, timeout=10)
+    wait_console(ec2, launched["id"], "the instance rebooted itself")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        now = set(ns_pids(launched["ns"]))
+        if now and not (now & before):
+            break
+        time.sleep(0.1)
+    assert now and not (now & before)
+    wait_ssh(launched["key"], launched["ip"])
+    i = ec2.describe_instances(InstanceIds=[launched["id"]])["Reservations"][0]["Instances"][0]
+    assert i["State"]["Name"] == "running"
+
+
 def test_records_only_mode_is_reported_and_launches_nothing(tmp_path):
     from conftest import GureumServer
 

@@ -235,6 +235,13 @@ impl InstanceHost for Host {
     fn apply_network(&self, plans: Vec<gureum_ec2::compute::host::VpcPlan>) {
         self.send(Job::Network(plans));
     }
+
+    fn ended(&self) -> Vec<(String, gureum_ec2::compute::host::OsEnd)> {
+        if !self.runs_instances() {
+            return Vec::new();
+        }
+        worker::ended(&self.inner)
+    }
 }
 
 /// Namespaces need root, `ip` with `netns`, and util-linux's `nsenter`,

@@ -29,6 +29,36 @@ use std::path::{Path, PathBuf};
 /// Where the sandbox sees its own directory.
 pub const INSIDE: &str = "/mnt";
 
+/// The file (under the instance's directory) the sandbox's `shutdown`,
+/// `poweroff`, `halt` and `reboot` leave before ending the init: `halt`
+/// or `reboot`.
+pub const SHUTDOWN_REQUEST: &str = "state/shutdown-request";
+
+/// What replaces the OS's shutdown commands inside the sandbox: the
+/// host's own would try to stop the host (or fail without systemd), so
+/// these record what was asked and end the sandbox's init, whose end
+/// Gureum notices ([`crate::worker`]) and turns into EC2's stop,
+/// terminate or reboot.
+const SHUTDOWN_COMMAND: &str = r#"#!/bin/sh
+# Gureum: ends this instance's init; EC2 then applies the instance's
+# InstanceInitiatedShutdownBehavior (or boots it again for a reboot).
+name=$(basename "$0")
+if [ "$(id -u)" != 0 ]; then
+  echo "$name: must be run as root" >&2
+  exit 1
+fi
+action=halt
+[ "$name" = reboot ] && action=reboot
+for a in "$@"; do
+  case "$a" in
+    -r|--reboot) action=reboot ;;
+    -c) echo "$name: no shutdown is scheduled" >&2; exit 1 ;;
+  esac
+done
+echo "$action" > /mnt/state/shutdown-request
+kill -USR1 1
+"#;
+
 /// The default user's uid and gid as EC2's images have it, unless the
 /// host's own users take it.
 pub const USER_ID: u32 = 1000;
@@ -188,6 +218,10 @@ pub fn prepare(dir: &Path, spec: &BootSpec, endpoint: &str) -> Result<PathBuf, S
              Subsystem sftp internal-sftp\n"
         ),
     )?;
+    // A request from the last boot was read when it ended.
+    let _ = std::fs::remove_file(dir.join(SHUTDOWN_REQUEST));
+    write(&dir.join("shutdown.sh"), SHUTDOWN_COMMAND)?;
+    set_mode(&dir.join("shutdown.sh"), 0o755);
     let first_boot = !dir.join("state/user-data-done").exists();
     if first_boot {
         if let Some(data) = &spec.user_data {
@@ -223,6 +257,8 @@ fn boot_script(dir: &Path, spec: &BootSpec) -> String {
 mount --bind {d} /mnt
 D=/mnt
 log() {{ echo "$*" >> "$D/console.log"; }}
+# shutdown.sh ends this init, and with it every process of the instance.
+trap 'log "gureum: shutting down"; exit 0' USR1
 hostname {host}
 # The host's root, read-only, under a writable layer of the instance's own
 # (overlays of the directories software writes to; /etc first, the files
@@ -244,6 +280,15 @@ if [ -n "{sshd}" ]; then
   $CAPS {sshd} -D -e -f "$D/ssh/sshd_config" 2>> "$D/var/log/sshd.log" &
 fi
 for d in root var opt srv usr run; do [ -d "/$d" ] && layer "$d"; done
+# The OS's shutdown commands end this init instead (see shutdown.sh). Only
+# inside the /usr layer: with a split /sbin, the host's own stay, unused.
+if grep -q ' /usr overlay ' /proc/self/mounts; then
+  for c in poweroff halt shutdown reboot; do
+    for p in /usr/sbin/$c /usr/bin/$c; do
+      if [ -e "$p" ] || [ -L "$p" ]; then rm -f "$p" && cp "$D/shutdown.sh" "$p"; fi
+    done
+  done
+fi
 mount --bind "$D/var/log" /var/log
 mount --bind "$D/tmp" /tmp
 mount -o remount,bind,ro /
@@ -256,7 +301,8 @@ if [ ! -e "$D/state/user-data-done" ]; then
     (cd / && HOME=/root $CAPS "$D/user-data" >> "$D/console.log" 2>&1; log "cloud-init[1]: user data finished ($?)") &
   fi
 fi
-# PID 1 stays and reaps what is orphaned to it.
+# PID 1 stays and reaps what is orphaned to it, until shutdown.sh asks it
+# to end (the trap at the top).
 while :; do wait; sleep 1; done
 "#,
         host = spec.hostname,

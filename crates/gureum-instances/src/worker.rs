@@ -2,7 +2,7 @@
 //! also forks the instances' processes, whose death signal follows it).
 
 use crate::{fabric, imds, sandbox, Config, Inner};
-use gureum_ec2::compute::host::BootSpec;
+use gureum_ec2::compute::host::{BootSpec, OsEnd};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -98,6 +98,43 @@ pub(crate) fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
             }
         }
     }
+}
+
+/// The instances whose init ended on its own since the last call: by the
+/// request the sandbox's `shutdown`/`poweroff`/`reboot` left
+/// ([`sandbox::SHUTDOWN_REQUEST`]), or a crash without one.
+pub(crate) fn ended(inner: &Inner) -> Vec<(String, OsEnd)> {
+    let Some(config) = inner.config.get() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut map = inner.instances.lock();
+    for (id, running) in map.iter_mut() {
+        let Some(child) = running.child.as_mut() else {
+            continue;
+        };
+        if !matches!(child.try_wait(), Ok(Some(_))) {
+            continue;
+        }
+        running.child = None;
+        let request = config.root.join(id).join(sandbox::SHUTDOWN_REQUEST);
+        let end = match std::fs::read_to_string(&request).as_deref().map(str::trim) {
+            Ok("reboot") => OsEnd::Reboot,
+            Ok(_) => OsEnd::Shutdown,
+            Err(_) => OsEnd::Crashed,
+        };
+        let _ = std::fs::remove_file(&request);
+        append_console(
+            &config.root.join(id),
+            match end {
+                OsEnd::Reboot => "gureum: the instance rebooted itself\n",
+                OsEnd::Shutdown => "gureum: the instance shut itself down\n",
+                OsEnd::Crashed => "gureum: the instance's init ended without a shutdown\n",
+            },
+        );
+        out.push((id.clone(), end));
+    }
+    out
 }
 
 /// Halts the instance and removes its namespace and directory.

@@ -167,6 +167,7 @@ impl Ec2Service {
             return;
         }
         if self.host_synced.swap(true, Ordering::SeqCst) {
+            self.apply_os_ends(clock);
             self.seams.host.apply_network(self.network_plans(clock));
             return;
         }
@@ -187,5 +188,56 @@ impl Ec2Service {
             self.seams.host.boot(self.boot_spec(&ctx, &i));
         }
         self.seams.host.apply_network(self.network_plans(clock));
+    }
+}
+
+impl Ec2Service {
+    /// Run on the ticker: instances whose operating system ended on its
+    /// own. A shutdown stops the instance, or terminates it when its
+    /// `InstanceInitiatedShutdownBehavior` says so (always, for an
+    /// instance-store root); a reboot boots it again; a crash leaves it
+    /// running, as EC2 leaves an instance whose kernel panicked.
+    pub(crate) fn apply_os_ends(&self, clock: &Clock) {
+        use super::host::OsEnd;
+        use super::instances::Initiator;
+        for (id, end) in self.seams.host.ended() {
+            let Some((ctx, i)) = self.find_instance(clock, &id) else {
+                continue;
+            };
+            if !matches!(i.state.as_str(), "pending" | "running") {
+                continue;
+            }
+            let ids = vec![id.clone()];
+            let input = serde_json::json!({ "InstanceIds": ids });
+            match end {
+                OsEnd::Reboot => self.host_reboot(&ctx, &ids),
+                OsEnd::Crashed => {}
+                OsEnd::Shutdown => {
+                    let terminate =
+                        i.shutdown_behavior == "terminate" || i.root_device_type != "ebs";
+                    let done = if terminate {
+                        self.terminate_records(&ctx, &input, Initiator::Instance)
+                            .map(|_| self.host_discard(&ids))
+                    } else {
+                        self.stop_records(&ctx, &input, Initiator::Instance)
+                            .map(|_| self.host_halt(&ids))
+                    };
+                    // Nothing refuses an instance-initiated stop but a state
+                    // that changed meanwhile, which stands.
+                    let _ = done;
+                }
+            }
+        }
+    }
+
+    /// The stored instance `id` in whichever account and region holds it,
+    /// with a root context there.
+    fn find_instance(&self, clock: &Clock, id: &str) -> Option<(RequestContext, Instance)> {
+        let rows = table(&self.store).scan_prefix("").ok()?;
+        rows.into_iter().find_map(|(k, i)| {
+            let mut parts = k.splitn(3, '/');
+            let (account, region, rest) = (parts.next()?, parts.next()?, parts.next()?);
+            (rest == id).then(|| (RequestContext::root(account, region, clock.clone()), i))
+        })
     }
 }

@@ -96,6 +96,25 @@ pub trait InstanceHost: Send + Sync {
     /// NAT, peering. Returns at once; a plan equal to the last applied
     /// changes nothing.
     fn apply_network(&self, _plans: Vec<VpcPlan>) {}
+    /// Instances whose operating system ended since the last call, and
+    /// how: EC2 then applies the instance's shutdown behaviour. Hosts
+    /// that run nothing have nothing to report.
+    fn ended(&self) -> Vec<(String, OsEnd)> {
+        Vec::new()
+    }
+}
+
+/// How an instance's operating system ended on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OsEnd {
+    /// `shutdown -h`, `poweroff`, `halt`: EC2 stops or terminates it by its
+    /// `InstanceInitiatedShutdownBehavior`.
+    Shutdown,
+    /// `reboot`, `shutdown -r`: it boots again and stays running.
+    Reboot,
+    /// Its init died without a shutdown: it stays running (on AWS the
+    /// status checks would fail), nothing answers in it.
+    Crashed,
 }
 
 /// The host while none is wired: instances are records only.

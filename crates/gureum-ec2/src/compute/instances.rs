@@ -1519,12 +1519,17 @@ impl Ec2Service {
     /// `StopInstances`: running → stopping → stopped; the auto-assigned
     /// public address goes back to the pool.
     pub(crate) fn stop_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let out = self.stop_records(ctx, &input)?;
+        let out = self.stop_records(ctx, &input, Initiator::Api)?;
         self.host_halt(&network::strings(&input, "InstanceIds"));
         Ok(out)
     }
 
-    fn stop_records(&self, ctx: &RequestContext, input: &Value) -> OpResult {
+    pub(crate) fn stop_records(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+        by: Initiator,
+    ) -> OpResult {
         let hibernate = input.get("Hibernate").and_then(Value::as_bool) == Some(true);
         let force = input.get("Force").and_then(Value::as_bool) == Some(true);
         let now = ctx.clock.now_millis();
@@ -1537,7 +1542,7 @@ impl Ec2Service {
                 if i.root_device_type != "ebs" {
                     return Err(AwsError::from(Ec2Error::UnsupportedOperation { message: format!("The instance '{}' does not have an 'ebs' root device type and cannot be stopped.", i.id) }));
                 }
-                if i.disable_api_stop && !force {
+                if i.disable_api_stop && !force && by == Initiator::Api {
                     return Err(AwsError::from(Ec2Error::OperationNotPermitted { message: format!("The instance '{}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", i.id) }));
                 }
                 if i.spot {
@@ -1568,10 +1573,7 @@ impl Ec2Service {
                         "Client.UserInitiatedHibernate: User initiated hibernate".into(),
                     )
                 } else {
-                    (
-                        "Client.UserInitiatedShutdown".into(),
-                        "Client.UserInitiatedShutdown: User initiated shutdown".into(),
-                    )
+                    by.reason()
                 });
                 if i.eip_allocation.is_none() {
                     if let Some(ip) = i.public_ip.take() {
@@ -1656,12 +1658,17 @@ impl Ec2Service {
     /// `TerminateInstances`: → shutting-down → terminated; addresses and
     /// delete-on-termination volumes go.
     pub(crate) fn terminate_instances(&self, ctx: &RequestContext, input: Value) -> OpResult {
-        let out = self.terminate_records(ctx, &input)?;
+        let out = self.terminate_records(ctx, &input, Initiator::Api)?;
         self.host_discard(&network::strings(&input, "InstanceIds"));
         Ok(out)
     }
 
-    fn terminate_records(&self, ctx: &RequestContext, input: &Value) -> OpResult {
+    pub(crate) fn terminate_records(
+        &self,
+        ctx: &RequestContext,
+        input: &Value,
+        by: Initiator,
+    ) -> OpResult {
         let now = ctx.clock.now_millis();
         let store = &self.store;
         self.change_state(
@@ -1669,7 +1676,7 @@ impl Ec2Service {
             input,
             "TerminatingInstances",
             |i| {
-                if i.disable_api_termination {
+                if i.disable_api_termination && by == Initiator::Api {
                     return Err(AwsError::from(Ec2Error::OperationNotPermitted { message: format!("The instance '{}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", i.id) }));
                 }
                 Ok(())
@@ -1681,10 +1688,7 @@ impl Ec2Service {
                 i.state = "shutting-down".into();
                 i.state_since = now;
                 i.transition_reason = format!("User initiated ({})", reason_time(now));
-                i.state_reason = Some((
-                    "Client.UserInitiatedShutdown".into(),
-                    "Client.UserInitiatedShutdown: User initiated shutdown".into(),
-                ));
+                i.state_reason = Some(by.reason());
                 crate::vpc::addresses::release_private_ip(txn, store, ctx, &i.subnet_id, &i.private_ip)?;
                 if let Some(alloc) = i.eip_allocation.take() {
                     crate::vpc::elastic_ips::instance_gone(txn, store, ctx, &alloc)?;
@@ -1833,4 +1837,31 @@ pub(crate) fn with_instance<R>(
     })?;
     svc.save_instances(ctx, &mut locked, vec![i]);
     Ok(r)
+}
+
+/// Who asked for a stop or termination: the API (whose `disableApiStop`
+/// and `disableApiTermination` guards apply) or the instance's own
+/// operating system (`shutdown -h`), which those guards do not stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Initiator {
+    /// `StopInstances` / `TerminateInstances`.
+    Api,
+    /// The instance shut itself down.
+    Instance,
+}
+
+impl Initiator {
+    /// The `StateReason` (code, message) EC2 shows after the change.
+    fn reason(self) -> (String, String) {
+        match self {
+            Self::Api => (
+                "Client.UserInitiatedShutdown".into(),
+                "Client.UserInitiatedShutdown: User initiated shutdown".into(),
+            ),
+            Self::Instance => (
+                "Client.InstanceInitiatedShutdown".into(),
+                "Client.InstanceInitiatedShutdown: Instance initiated shutdown".into(),
+            ),
+        }
+    }
 }
