@@ -364,6 +364,23 @@ def test_the_vpc_resolver_answers_private_zones_and_private_dns_names(gureum, wa
             assert "10.0.2.99" not in out
 
 
+def test_the_vpc_resolver_answers_over_tcp_as_well_as_udp(gureum, walkthrough):
+    if not shutil.which("dig"):
+        pytest.skip("dig is not installed (apt-get install dnsutils)")
+    w = walkthrough
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/health") as r:
+        prefix = json.load(r)["endpoints"]["ec2_instances"]["namespace_prefix"]
+    ns = prefix + w["bastion"]["InstanceId"]
+    name = "ip-" + w["app"]["PrivateIpAddress"].replace(".", "-") + ".ec2.internal"
+    for transport in ("+notcp", "+tcp"):
+        for server in ("10.0.0.2", "169.254.169.253"):
+            out = subprocess.run(
+                ["ip", "netns", "exec", ns, "dig", "+short", "+time=2", "+tries=1", transport, f"@{server}", name],
+                capture_output=True, text=True, timeout=15,
+            )
+            assert out.stdout.split() == [w["app"]["PrivateIpAddress"]], (transport, server, out)
+
+
 def test_rules_are_enforced_again_after_a_restart(gureum, walkthrough):
     w = walkthrough
     gureum.restart(kill=True)

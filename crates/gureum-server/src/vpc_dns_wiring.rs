@@ -27,21 +27,23 @@ thread_local! {
 /// The resolver the instance fabric calls, over `authority`.
 pub fn resolver(authority: Arc<DnsAuthority>) -> Resolve {
     authority.set_vpc_of_source(Arc::new(|_| ASKING.with(|a| a.borrow().clone())));
-    Arc::new(move |vpc: &AskingVpc, source: IpAddr, packet: &[u8]| {
-        ASKING.with(|a| {
-            *a.borrow_mut() = Some(VpcRef {
+    Arc::new(
+        move |vpc: &AskingVpc, source: IpAddr, packet: &[u8], tcp: bool| {
+            ASKING.with(|a| {
+                *a.borrow_mut() = Some(VpcRef {
+                    region: vpc.region.clone(),
+                    id: vpc.vpc_id.clone(),
+                })
+            });
+            let in_vpc = InVpc {
+                zones: authority.clone(),
                 region: vpc.region.clone(),
-                id: vpc.vpc_id.clone(),
-            })
-        });
-        let in_vpc = InVpc {
-            zones: authority.clone(),
-            region: vpc.region.clone(),
-        };
-        let reply = gureum_dns::handle_packet(packet, source, &in_vpc, false);
-        ASKING.with(|a| *a.borrow_mut() = None);
-        reply
-    })
+            };
+            let reply = gureum_dns::handle_packet(packet, source, &in_vpc, tcp);
+            ASKING.with(|a| *a.borrow_mut() = None);
+            reply
+        },
+    )
 }
 
 /// Route 53's zones, with EC2's private DNS names answered first.
