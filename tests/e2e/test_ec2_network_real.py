@@ -381,6 +381,32 @@ def test_the_vpc_resolver_answers_over_tcp_as_well_as_udp(gureum, walkthrough):
             assert out.stdout.split() == [w["app"]["PrivateIpAddress"]], (transport, server, out)
 
 
+def test_a_public_address_of_the_same_vpc_is_reached_through_the_gateway_as_the_senders_public_address(
+    gureum, walkthrough
+):
+    w = walkthrough
+    with urllib.request.urlopen(gureum.endpoint + "/_gureum/health") as r:
+        prefix = json.load(r)["endpoints"]["ec2_instances"]["namespace_prefix"]
+    ec2 = gureum.client("ec2")
+    now = {i["InstanceId"]: i for r in ec2.describe_instances(
+        InstanceIds=[w[k]["InstanceId"] for k in ("bastion", "other")])["Reservations"] for i in r["Instances"]}
+    # (An earlier test moved an Elastic IP: the addresses are read now.)
+    target = now[w["other"]["InstanceId"]]["PublicIpAddress"]
+    seen = {}
+    for sender in ("bastion", "app"):
+        p = subprocess.run(
+            ["ip", "netns", "exec", prefix + w[sender]["InstanceId"], "ssh", "-i", w["key"],
+             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+             "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", f"ec2-user@{target}", "echo $SSH_CLIENT"],
+            capture_output=True, text=True, timeout=20,
+        )
+        assert p.returncode == 0, (sender, p.stderr)
+        seen[sender] = p.stdout.split()[0]
+    # The bastion arrives as its own public address, the app server (private
+    # subnet) as the NAT gateway's Elastic IP, as through AWS's gateway.
+    assert seen == {"bastion": now[w["bastion"]["InstanceId"]]["PublicIpAddress"], "app": w["nat_ip"]}
+
+
 def test_rules_are_enforced_again_after_a_restart(gureum, walkthrough):
     w = walkthrough
     gureum.restart(kill=True)

@@ -224,23 +224,8 @@ pub fn router_rules(plan: &VpcPlan) -> String {
         .filter(|i| via_igw(plan, &i.subnet_id))
         .filter_map(|i| Some((addr(i.public_ip.as_deref()?)?, addr(&i.private_ip)?)))
         .collect();
-    for (public, private) in &mapped {
-        let _ = writeln!(
-            s,
-            "    iifname \"{UPLINK}\" ip daddr {public} dnat ip to {private}"
-        );
-    }
-    s.push_str(
-        "  }\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n",
-    );
-    for (public, private) in &mapped {
-        let _ = writeln!(
-            s,
-            "    oifname \"{UPLINK}\" ip saddr {private} snat ip to {public}"
-        );
-    }
     // Subnets routed to a NAT gateway leave as its Elastic IP.
-    let mut natted = Vec::new();
+    let mut natted: Vec<(String, String)> = Vec::new();
     for sub in &plan.subnets {
         let Some(nat) = default_route(sub, "nat-") else {
             continue;
@@ -252,13 +237,56 @@ pub fn router_rules(plan: &VpcPlan) -> String {
             continue;
         }
         if let (Some(block), Some(public)) = (cidr(&sub.cidr), addr(&gw.public_ip)) {
-            let _ = writeln!(
-                s,
-                "    oifname \"{UPLINK}\" ip saddr {block} snat ip to {public}"
-            );
-            natted.push(block);
+            natted.push((block, public));
         }
     }
+    // What may reach the internet may reach a public address of this VPC
+    // too: on AWS that trip goes out through the gateway and back in, so
+    // the target sees the sender's public address (hairpin NAT here; the
+    // postrouting hook has no input interface, so `ct status dnat` marks
+    // the hairpin there).
+    let senders: Vec<&str> = mapped
+        .iter()
+        .map(|(_, private)| private.as_str())
+        .chain(natted.iter().map(|(block, _)| block.as_str()))
+        .collect();
+    for (public, private) in &mapped {
+        let _ = writeln!(
+            s,
+            "    iifname \"{UPLINK}\" ip daddr {public} dnat ip to {private}"
+        );
+        if !senders.is_empty() {
+            let _ = writeln!(
+                s,
+                "    iifname \"{BRIDGE}\" ip saddr {{ {} }} ip daddr {public} dnat ip to {private}",
+                senders.join(", ")
+            );
+        }
+    }
+    s.push_str(
+        "  }\n  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n",
+    );
+    for (public, private) in &mapped {
+        let _ = writeln!(
+            s,
+            "    oifname \"{UPLINK}\" ip saddr {private} snat ip to {public}"
+        );
+        let _ = writeln!(
+            s,
+            "    oifname \"{BRIDGE}\" ip saddr {private} ct status dnat snat ip to {public}"
+        );
+    }
+    for (block, public) in &natted {
+        let _ = writeln!(
+            s,
+            "    oifname \"{UPLINK}\" ip saddr {block} snat ip to {public}"
+        );
+        let _ = writeln!(
+            s,
+            "    oifname \"{BRIDGE}\" ip saddr {block} ct status dnat snat ip to {public}"
+        );
+    }
+    let natted: Vec<String> = natted.into_iter().map(|(block, _)| block).collect();
     s.push_str(
         "  }\n  chain forward {\n    type filter hook forward priority filter; policy drop;\n",
     );

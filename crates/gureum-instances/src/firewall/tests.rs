@@ -155,6 +155,25 @@ fn a_subnet_routed_to_a_nat_gateway_leaves_as_its_elastic_ip() {
 }
 
 #[test]
+fn what_reaches_the_internet_reaches_a_public_address_of_its_own_vpc_as_its_public_address() {
+    let text = router_rules(&plan());
+    // The mapped instance and the NAT gateway's subnet may send; the
+    // target sees the sender's public address.
+    assert!(
+        text.contains("iifname \"br0\" ip saddr { 10.0.1.5, 10.0.2.0/24 } ip daddr 198.18.0.7 dnat ip to 10.0.1.5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("oifname \"br0\" ip saddr 10.0.1.5 ct status dnat snat ip to 198.18.0.7"),
+        "{text}"
+    );
+    assert!(
+        text.contains("oifname \"br0\" ip saddr 10.0.2.0/24 ct status dnat snat ip to 198.18.0.9"),
+        "{text}"
+    );
+}
+
+#[test]
 fn acl_entries_keep_rule_number_order_and_end_in_a_drop() {
     let text = router_rules(&plan());
     let chain = &text[text.find("chain in_subnet-priv").expect("chain")..];
