@@ -400,6 +400,40 @@ def test_reboot_inside_the_instance_boots_it_again_and_it_stays_running(ec2, lau
     assert i["State"]["Name"] == "running"
 
 
+BAKES = """#!/bin/bash
+mkdir -p /opt/app && echo baked-into-the-image > /opt/app/version.txt
+echo from-home > /home/ec2-user/home-note.txt
+"""
+
+
+def test_an_image_of_an_instance_carries_what_it_installed_to_instances_launched_from_it(ec2, launched):
+    first = ec2.describe_instances(InstanceIds=[launched["id"]])["Reservations"][0]["Instances"][0]
+    source = ec2.run_instances(
+        ImageId=first["ImageId"], MinCount=1, MaxCount=1, InstanceType="t3.micro", KeyName="real-key",
+        SubnetId=first["SubnetId"], UserData=BAKES,
+    )["Instances"][0]["InstanceId"]
+    child = None
+    try:
+        wait_console(ec2, source, "user data finished")
+        image = ec2.create_image(InstanceId=source, Name=f"baked-{source}")["ImageId"]
+        ec2.get_waiter("image_available").wait(ImageIds=[image], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        child = ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", KeyName="real-key",
+            SubnetId=first["SubnetId"],
+        )["Instances"][0]
+        wait_ssh(launched["key"], child["PublicIpAddress"])
+        p = ssh(launched["key"], child["PublicIpAddress"], "cat /opt/app/version.txt ~/home-note.txt")
+        assert p.stdout.splitlines() == ["baked-into-the-image", "from-home"], p
+        # Its own instance: its own host name, and no user data ran in it.
+        assert ssh(launched["key"], child["PublicIpAddress"], "hostname").stdout.strip() == (
+            "ip-" + child["PrivateIpAddress"].replace(".", "-") + ".ec2.internal"
+        )
+        assert "running user data" not in wait_console(ec2, child["InstanceId"], "running 'init'")
+        ec2.deregister_image(ImageId=image)
+    finally:
+        ec2.terminate_instances(InstanceIds=[source] + ([child["InstanceId"]] if child else []))
+
+
 def test_records_only_mode_is_reported_and_launches_nothing(tmp_path):
     from conftest import GureumServer
 

@@ -16,6 +16,7 @@
 
 pub mod fabric;
 pub mod firewall;
+mod images;
 pub mod imds;
 pub mod network;
 pub mod resolver;
@@ -234,6 +235,14 @@ impl InstanceHost for Host {
 
     fn apply_network(&self, plans: Vec<gureum_ec2::compute::host::VpcPlan>) {
         self.send(Job::Network(plans));
+    }
+
+    fn capture_image(&self, instance_id: &str, image_id: &str) {
+        self.send(Job::Capture(instance_id.to_string(), image_id.to_string()));
+    }
+
+    fn forget_image(&self, image_id: &str) {
+        self.send(Job::ForgetImage(image_id.to_string()));
     }
 
     fn ended(&self) -> Vec<(String, gureum_ec2::compute::host::OsEnd)> {

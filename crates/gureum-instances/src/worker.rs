@@ -27,6 +27,11 @@ pub(crate) enum Job {
     DiscardAll,
     /// Bring security groups, ACLs, NAT, routes and peering in line.
     Network(Vec<gureum_ec2::compute::host::VpcPlan>),
+    /// Keep the instance's layers and home as the image's contents
+    /// (instance id, image id).
+    Capture(String, String),
+    /// Drop an image's contents.
+    ForgetImage(String),
     /// Gureum stops: halt all, remove every namespace and interface, then
     /// say so.
     Shutdown(mpsc::Sender<()>),
@@ -61,6 +66,12 @@ pub(crate) fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
                 }
             }
             Job::Discard(id) => discard(inner, config, &id),
+            Job::Capture(instance, image) => {
+                if let Err(e) = crate::images::capture(config, &instance, &image) {
+                    tracing::warn!(target: "gureum", "image {image} of {instance}: {e}");
+                }
+            }
+            Job::ForgetImage(image) => crate::images::forget(config, &image),
             Job::Network(plans) => {
                 crate::network::apply(&config.names, &mut inner.net.lock(), &plans);
             }
@@ -70,6 +81,7 @@ pub(crate) fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
                     discard(inner, config, &id);
                 }
                 let _ = std::fs::remove_dir_all(&config.root);
+                crate::images::forget_all(config);
             }
             Job::Shutdown(done) => {
                 let ids: Vec<String> = inner.instances.lock().keys().cloned().collect();
@@ -180,6 +192,10 @@ fn boot(inner: &Inner, config: &Config, spec: BootSpec) -> Result<(), String> {
         &spec.vpc_cidr,
     );
     let dir = config.root.join(&id);
+    if !dir.exists() {
+        // First boot: an image made by CreateImage gives its contents.
+        crate::images::seed(config, &spec.image_id, &dir)?;
+    }
     let endpoint = match config.gureum {
         Some(g) => format!("http://{}:{}", fabric::IMDS_IP, g.port()),
         None => String::new(),

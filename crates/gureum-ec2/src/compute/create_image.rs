@@ -165,6 +165,9 @@ impl Ec2Service {
             txn.put(&amis::table(store), &key(ctx, &img.id), &img)?;
             tags::put_in(txn, store, ctx, &img.id, &image_tags)
         })?;
+        // Where the instance really runs, its root file system's changes
+        // become the image's contents.
+        self.seams.host.capture_image(&instance_id, &image_id);
         Ok(json!({ "ImageId": image_id }))
     }
 }

@@ -102,6 +102,12 @@ pub trait InstanceHost: Send + Sync {
     fn ended(&self) -> Vec<(String, OsEnd)> {
         Vec::new()
     }
+    /// `CreateImage`: keeps what the instance wrote to its root file
+    /// system as the image's contents, so instances launched from
+    /// `image_id` start with it.
+    fn capture_image(&self, _instance_id: &str, _image_id: &str) {}
+    /// `DeregisterImage`: the image's captured contents go.
+    fn forget_image(&self, _image_id: &str) {}
 }
 
 /// How an instance's operating system ended on its own.

@@ -334,6 +334,7 @@ impl Ec2Service {
             }
             Ok::<_, AwsError>(results)
         })?;
+        self.seams.host.forget_image(&id);
         let mut out = json!({ "Return": true });
         if delete_snaps {
             out["DeleteSnapshotResults"] = Value::Array(results);
