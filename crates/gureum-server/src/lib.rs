@@ -20,6 +20,7 @@ mod acm_wiring;
 pub mod admin;
 pub mod admin_state;
 pub mod alarm_actions;
+mod alias_targets_wiring;
 pub mod apigateway_wiring;
 mod authenticate;
 mod authorize;
