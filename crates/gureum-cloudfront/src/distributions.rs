@@ -142,6 +142,7 @@ impl CloudfrontService {
     /// `CreateDistributionResult` members.
     fn create(&self, ctx: &RequestContext, raw: &Value, tags: Vec<crate::tags::Tag>) -> OpResult {
         let config = validate::distribution_config(raw)?;
+        crate::viewer_certificate::check(self, &config)?;
         let reference = str_of(&config, "CallerReference").to_string();
         let now = ctx.clock.now_millis();
         let stored = self
@@ -238,6 +239,7 @@ impl CloudfrontService {
                 let mut d = self.distribution_in(txn, ctx, &id)?;
                 crate::check_if_match(&if_match, &d.etag)?;
                 let config = validate::distribution_config(&raw)?;
+                crate::viewer_certificate::check(self, &config)?;
                 if str_of(&config, "CallerReference") != str_of(&d.config, "CallerReference") {
                     return Err(CloudfrontError::IllegalUpdate {
                         message: "The CallerReference of a distribution cannot be changed.".into(),

@@ -29,6 +29,7 @@ pub mod billing_wiring;
 pub mod body;
 pub mod budget;
 mod cloudfront_edge;
+mod cloudfront_tls;
 pub mod config;
 pub mod conn;
 mod console_wiring;
