@@ -160,8 +160,13 @@ def test_aliases_to_a_cloudfront_distribution_and_an_s3_website_answer_where_gur
     out = subprocess.run(["curl", "-sS", "-i", "--max-time", "10", "--resolve", f"{domain}:{port}:{cdn_ip}",
                           f"http://{domain}:{port}/"], capture_output=True, text=True, timeout=30).stdout
     assert "<h1>alias site</h1>" in out and "x-cache: miss from cloudfront" in out.lower()
-    # The website endpoint on the address the alias answered.
+    # The website endpoint on the address the alias answered, by its own
+    # name and by the record's (the bucket's) name.
     assert curl(f"http://{website}:{port}/", "--resolve", f"{website}:{port}:{www_ip}") == "<h1>alias site</h1>"
+    assert curl(f"http://{bucket}:{port}/", "--resolve", f"{bucket}:{port}:{www_ip}") == "<h1>alias site</h1>"
+    # A dotted host that is no website bucket is not taken for one.
+    assert "<h1>alias site</h1>" not in curl(f"http://nosite.example.org:{port}/",
+                                              "--resolve", f"nosite.example.org:{port}:127.0.0.1")
 
 
 def test_aliases_still_answer_after_a_restart(gureum, shop):

@@ -64,6 +64,22 @@ impl AliasTargets for ServiceTargets {
     }
 }
 
+/// The bucket a viewer's `Host` names when it is the bucket's own name
+/// and the bucket has a website: how a Route 53 alias to an S3 website
+/// endpoint is reached (AWS requires the bucket to be named as the
+/// record). Only dotted names that are not addresses are looked up.
+pub(crate) fn website_bucket_named(s3: &gureum_s3::S3Service, host: &str) -> Option<String> {
+    let name = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let name = name.to_ascii_lowercase();
+    if !name.contains('.') || name.parse::<IpAddr>().is_ok() || name.ends_with(".localhost") {
+        return None;
+    }
+    matches!(s3.website(&name), Ok(Some(_))).then_some(name)
+}
+
 /// Whether `name` is `region`'s S3 website endpoint
 /// (`s3-website-REGION.amazonaws.com` or `s3-website.REGION.amazonaws.com`,
 /// optionally after a bucket name; `.localhost` for `.amazonaws.com`).
