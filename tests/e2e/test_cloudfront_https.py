@@ -82,7 +82,9 @@ def test_an_alias_is_served_over_https_with_its_acm_certificate(gureum, site):
     cert = issued(site["acm"], "shop.example.test", SubjectAlternativeNames=["*.shop.example.test"])
     dist = site["cf"].create_distribution(DistributionConfig=config(
         "https-alias", ["shop.example.test", "www.shop.example.test"], cert))["Distribution"]
-    assert dist["DistributionConfig"]["ViewerCertificate"]["ACMCertificateArn"] == cert
+    vc = dist["DistributionConfig"]["ViewerCertificate"]
+    assert (vc["ACMCertificateArn"], vc["Certificate"], vc["CertificateSource"]) == (cert, cert, "acm")
+    assert vc["CloudFrontDefaultCertificate"] is False and vc["SSLSupportMethod"] == "sni-only"
     port = https_port(gureum)
     for name in ("shop.example.test", "www.shop.example.test"):
         code, out, err = curl("--cacert", site["root"], "--resolve", f"{name}:{port}:127.0.0.1",

@@ -21,8 +21,34 @@ fn refuse(message: &str) -> AwsError {
     .into()
 }
 
-/// Checks a distribution config's ACM viewer certificate, if it has one.
-pub(crate) fn check(svc: &CloudfrontService, config: &Value) -> Result<(), AwsError> {
+/// Checks a distribution config's ACM viewer certificate, if it has one,
+/// and fills the members CloudFront answers with it
+/// (`CloudFrontDefaultCertificate` false, `Certificate`,
+/// `CertificateSource` `acm`, `SSLSupportMethod` `sni-only`).
+pub(crate) fn check(svc: &CloudfrontService, config: &mut Value) -> Result<(), AwsError> {
+    verify(svc, config)?;
+    let Some(vc) = config
+        .get_mut("ViewerCertificate")
+        .and_then(Value::as_object_mut)
+    else {
+        return Ok(());
+    };
+    let Some(arn) = vc
+        .get("ACMCertificateArn")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return Ok(());
+    };
+    vc.insert("CloudFrontDefaultCertificate".into(), Value::Bool(false));
+    vc.insert("Certificate".into(), Value::String(arn));
+    vc.insert("CertificateSource".into(), Value::String("acm".into()));
+    vc.entry("SSLSupportMethod")
+        .or_insert_with(|| Value::String("sni-only".into()));
+    Ok(())
+}
+
+fn verify(svc: &CloudfrontService, config: &Value) -> Result<(), AwsError> {
     let Some(arn) = config
         .pointer("/ViewerCertificate/ACMCertificateArn")
         .and_then(Value::as_str)
