@@ -141,7 +141,8 @@ impl CloudfrontService {
     /// Creates a distribution from a checked `config`; answers the
     /// `CreateDistributionResult` members.
     fn create(&self, ctx: &RequestContext, raw: &Value, tags: Vec<crate::tags::Tag>) -> OpResult {
-        let config = validate::distribution_config(raw)?;
+        let mut config = validate::distribution_config(raw)?;
+        crate::viewer_certificate::check(self, &mut config)?;
         let reference = str_of(&config, "CallerReference").to_string();
         let now = ctx.clock.now_millis();
         let stored = self
@@ -237,7 +238,8 @@ impl CloudfrontService {
             .write(|txn| -> Result<StoredDistribution, AwsError> {
                 let mut d = self.distribution_in(txn, ctx, &id)?;
                 crate::check_if_match(&if_match, &d.etag)?;
-                let config = validate::distribution_config(&raw)?;
+                let mut config = validate::distribution_config(&raw)?;
+                crate::viewer_certificate::check(self, &mut config)?;
                 if str_of(&config, "CallerReference") != str_of(&d.config, "CallerReference") {
                     return Err(CloudfrontError::IllegalUpdate {
                         message: "The CallerReference of a distribution cannot be changed.".into(),

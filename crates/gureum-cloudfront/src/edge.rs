@@ -290,6 +290,9 @@ pub struct EdgeOriginGroup {
 pub struct EdgeBehavior {
     /// `PathPattern` (`*` for the default behaviour).
     pub pattern: String,
+    /// `ViewerProtocolPolicy`: `allow-all`, `redirect-to-https`,
+    /// `https-only`.
+    pub viewer_protocol: String,
     /// `TargetOriginId`.
     pub target: String,
     /// `Compress`.
@@ -331,6 +334,8 @@ pub struct EdgeDistribution {
     pub domain: String,
     /// `Enabled`.
     pub enabled: bool,
+    /// `ViewerCertificate.ACMCertificateArn`, served on its aliases.
+    pub certificate_arn: Option<String>,
     /// `DefaultRootObject`, when set.
     pub default_root_object: Option<String>,
     /// Origins.
@@ -461,6 +466,7 @@ impl EdgeDistribution {
             );
             EdgeBehavior {
                 pattern: pattern.to_string(),
+                viewer_protocol: str_of(b, "ViewerProtocolPolicy").to_string(),
                 target: str_of(b, "TargetOriginId").to_string(),
                 compress: b.get("Compress").and_then(Value::as_bool).unwrap_or(false),
                 allowed_methods: items(b, "AllowedMethods")
@@ -489,6 +495,11 @@ impl EdgeDistribution {
             account: d.account.clone(),
             domain: d.domain.clone(),
             enabled: d.enabled(),
+            certificate_arn: c
+                .pointer("/ViewerCertificate/ACMCertificateArn")
+                .and_then(Value::as_str)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string),
             default_root_object: Some(str_of(c, "DefaultRootObject"))
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
@@ -748,6 +759,7 @@ mod tests {
     fn the_cache_key_holds_only_the_selected_query_strings() {
         let mut b = EdgeBehavior {
             pattern: "*".into(),
+            viewer_protocol: "allow-all".into(),
             target: "o".into(),
             compress: false,
             allowed_methods: vec![],

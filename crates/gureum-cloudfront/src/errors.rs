@@ -31,6 +31,9 @@ gureum_core::aws_errors! {
         /// A behaviour targets an origin the distribution does not have.
         NoSuchOrigin = ("NoSuchOrigin", 404,
             "One or more of your origins or origin groups do not exist."),
+        /// The viewer certificate cannot serve the distribution; the
+        /// message says why.
+        InvalidViewerCertificate { message: String } = ("InvalidViewerCertificate", 400, "{message}"),
         /// An argument is not valid; the message says which.
         InvalidArgument { message: String } = ("InvalidArgument", 400, "{message}"),
         /// The `CallerReference` cannot change.

@@ -36,6 +36,7 @@ mod paging;
 pub mod policies;
 pub mod tags;
 mod validate;
+mod viewer_certificate;
 
 pub use errors::CloudfrontError;
 
@@ -119,6 +120,11 @@ pub struct CloudfrontService {
     pub(crate) cache: Arc<cache::EdgeCache>,
     /// The edge's request counts, emitted to CloudWatch each minute.
     pub(crate) metrics: metrics::EdgeMetrics,
+    /// Where the edge serves HTTPS, once it does.
+    pub(crate) https_endpoint: std::sync::OnceLock<std::net::SocketAddr>,
+    /// ACM, for viewer certificates (set by the server after building).
+    pub(crate) certificates:
+        parking_lot::RwLock<Arc<dyn gureum_kit::certificates::CertificateSource>>,
 }
 
 impl CloudfrontService {
@@ -138,6 +144,10 @@ impl CloudfrontService {
             index: Arc::new(edge::EdgeIndex::default()),
             cache: Arc::new(cache::EdgeCache::new(cache::DEFAULT_CAPACITY)),
             metrics: metrics::EdgeMetrics::default(),
+            https_endpoint: std::sync::OnceLock::new(),
+            certificates: parking_lot::RwLock::new(Arc::new(
+                gureum_kit::certificates::NoCertificates,
+            )),
             store,
         }
     }
@@ -146,6 +156,32 @@ impl CloudfrontService {
     /// `dxxxx.cloudfront.net`, an alias), with its behaviours resolved.
     pub fn edge_for_host(&self, host: &str) -> Option<Arc<edge::EdgeDistribution>> {
         self.index.lookup(self, host)
+    }
+
+    /// Records where the edge serves HTTPS (the server's TLS port).
+    pub fn set_https_endpoint(&self, addr: std::net::SocketAddr) {
+        let _ = self.https_endpoint.set(addr);
+    }
+
+    /// Where the edge serves HTTPS, once it does.
+    pub fn https_endpoint(&self) -> Option<std::net::SocketAddr> {
+        self.https_endpoint.get().copied()
+    }
+
+    /// Reads viewer certificates from `source` (ACM).
+    pub fn set_certificates(&self, source: Arc<dyn gureum_kit::certificates::CertificateSource>) {
+        *self.certificates.write() = source;
+    }
+
+    /// The viewer certificate `arn` names, if it is issued.
+    pub fn viewer_certificate(
+        &self,
+        arn: &str,
+    ) -> Option<gureum_kit::certificates::ServerCertificate> {
+        match self.certificates.read().certificate(arn) {
+            gureum_kit::certificates::Lookup::Ready(c) => Some(c),
+            _ => None,
+        }
     }
 
     /// The edge's cache.

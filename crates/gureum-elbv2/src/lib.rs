@@ -122,6 +122,20 @@ impl Elbv2Service {
         self.plane.endpoints()
     }
 
+    /// The load balancer of `region` whose DNS name is `name` (any
+    /// account: an alias may target another account's), an NLB when
+    /// `network`, else an ALB; `Some(healthy)` when it exists, `healthy`
+    /// telling whether a target takes traffic. For Route 53's aliases.
+    pub fn alias_target(&self, region: &str, network: bool, name: &str) -> Option<bool> {
+        let lbs = self.load_balancers.scan_prefix("").ok()?;
+        let (_, lb) = lbs.into_iter().find(|(key, lb)| {
+            key.split('/').nth(1) == Some(region)
+                && (lb.kind == "network") == network
+                && lb.dns_name.eq_ignore_ascii_case(name)
+        })?;
+        Some(self.plane.has_healthy_target(&lb.dimension()))
+    }
+
     /// The loopback address of the HTTP listener of the load balancer
     /// whose DNS name `host` is (`None` when `host` is not one), for
     /// requests reaching Gureum's main port by `Host`.

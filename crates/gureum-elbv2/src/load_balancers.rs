@@ -38,29 +38,7 @@ pub fn check_name(what: &str, name: &str) -> Result<(), AwsError> {
 /// Route 53's hosted zone for a region's load balancers, as AWS's
 /// endpoints table lists them (application, network).
 fn hosted_zone(region: &str, network: bool) -> &'static str {
-    let (app, net) = match region {
-        "us-east-2" => ("Z3AADJGX6KTTL2", "ZLMOA37VPKANP"),
-        "us-west-1" => ("Z368ELLRRE2KJ0", "Z24FKFUX50B4VW"),
-        "us-west-2" => ("Z1H1FL5HABSF5", "Z18D5FSROUN65G"),
-        "ca-central-1" => ("ZQSVJUPU6J1EY", "Z2EPGBW3API2WT"),
-        "eu-west-1" => ("Z32O12XQLNTSW2", "Z2IFOLAFXWLO4F"),
-        "eu-west-2" => ("ZHURV8PSTC4K8", "ZD4D7Y8KGAS4G"),
-        "eu-west-3" => ("Z3Q77PNBQS71R4", "Z1CMS0P5QUZ6D5"),
-        "eu-central-1" => ("Z215JYRZR1TBD5", "Z3F0SRJ5LGBH90"),
-        "eu-north-1" => ("Z23TAZ7LKNCXP5", "Z1UDT6IFJ4EJM"),
-        "ap-northeast-1" => ("Z14GRHDCWA56QT", "Z31USIVHYNEOWT"),
-        "ap-northeast-2" => ("ZWKZPGTI48KDX", "ZIBE1TIR4HY56"),
-        "ap-southeast-1" => ("Z1LMS91P8CMLE5", "ZKVM4W9LS7TM"),
-        "ap-southeast-2" => ("Z1GM3OXH4ZPM65", "ZCT6FZBF4DROD"),
-        "ap-south-1" => ("ZP97RAFLXTNZK", "ZVDDRBQ08TROA"),
-        "sa-east-1" => ("Z2P70J7HTTTPLU", "ZTK26PT1VY4CU"),
-        _ => ("Z35SXDOTRQ7X7K", "Z26RNL4JYFTOTI"),
-    };
-    if network {
-        net
-    } else {
-        app
-    }
+    gureum_kit::dns_targets::load_balancer_zone(region, network)
 }
 
 /// AWS's default attributes of a new load balancer of `kind`.

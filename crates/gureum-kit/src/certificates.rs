@@ -15,6 +15,17 @@ pub struct ServerCertificate {
     pub names: Vec<String>,
 }
 
+/// Whether a certificate for `names` serves `host` (`*.example.com`
+/// covers exactly one label below `example.com`), case-insensitively.
+pub fn covers(names: &[String], host: &str) -> bool {
+    names.iter().any(|n| match n.strip_prefix("*.") {
+        Some(parent) => host
+            .split_once('.')
+            .is_some_and(|(first, rest)| !first.is_empty() && rest.eq_ignore_ascii_case(parent)),
+        None => n.eq_ignore_ascii_case(host),
+    })
+}
+
 /// How a certificate ARN looks up, for a service that uses it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Lookup {
@@ -53,5 +64,19 @@ pub struct NoUsers;
 impl CertificateUsers for NoUsers {
     fn users(&self, _certificate_arn: &str) -> Vec<String> {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn a_wildcard_covers_one_label_only() {
+        let names = vec!["*.example.test".to_string()];
+        assert!(covers(&names, "app.example.test"));
+        assert!(covers(&names, "APP.Example.test"));
+        assert!(!covers(&names, "a.b.example.test"));
+        assert!(!covers(&names, "example.test"));
     }
 }

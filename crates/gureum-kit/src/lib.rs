@@ -31,6 +31,7 @@
 
 pub mod bootstrap;
 pub mod certificates;
+pub mod dns_targets;
 pub mod encryption;
 pub mod filter;
 pub mod metering;

@@ -12,10 +12,12 @@
 use crate::health::Monitor;
 use crate::records::character_strings;
 use crate::routing::{self, RoutedSet};
+use crate::service_targets;
 use crate::{names, VpcRef, Zone};
 use gureum_core::Value;
 use gureum_dns::wire::{Answer, Question, RData, Rcode, Record, RecordType};
 use gureum_dns::Authority;
+use gureum_kit::dns_targets::{AliasTargets, NoAliasTargets};
 use gureum_store::Table;
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet};
@@ -61,6 +63,8 @@ pub struct DnsAuthority {
     vpc_of_source: RwLock<Option<Arc<VpcOfSource>>>,
     /// Where the DNS server listens, once it does.
     served_at: std::sync::OnceLock<std::net::SocketAddr>,
+    /// The services aliases reach by canonical zone.
+    targets: RwLock<Arc<dyn AliasTargets>>,
 }
 
 impl DnsAuthority {
@@ -73,6 +77,7 @@ impl DnsAuthority {
             cached: RwLock::new(None),
             vpc_of_source: RwLock::new(None),
             served_at: std::sync::OnceLock::new(),
+            targets: RwLock::new(Arc::new(NoAliasTargets)),
         }
     }
 
@@ -84,6 +89,16 @@ impl DnsAuthority {
     /// Where the DNS server answers, once it does.
     pub fn served_at(&self) -> Option<std::net::SocketAddr> {
         self.served_at.get().copied()
+    }
+
+    /// Sets the services aliases reach by canonical zone.
+    pub fn set_alias_targets(&self, targets: Arc<dyn AliasTargets>) {
+        *self.targets.write() = targets;
+    }
+
+    /// The services aliases reach by canonical zone.
+    pub fn alias_targets(&self) -> Arc<dyn AliasTargets> {
+        self.targets.read().clone()
     }
 
     /// Marks the index stale (after any write to zones or records).
@@ -218,10 +233,18 @@ impl DnsAuthority {
                 .as_deref()
                 .is_none_or(|h| self.monitor.healthy(h))
                 && (s.alias.as_ref().is_none_or(|a| {
-                    !a.evaluate_target_health
-                        || !self
+                    if !a.evaluate_target_health {
+                        return true;
+                    }
+                    // A service's resource is healthy by its own state
+                    // (a load balancer with a healthy target).
+                    let targets = self.alias_targets();
+                    match service_targets::resolve(targets.as_ref(), &a.zone_id, &a.target) {
+                        Some(found) => found.is_some_and(|t| t.healthy),
+                        None => !self
                             .alias_records(index, a, owner, rtype, source, depth)
-                            .is_empty()
+                            .is_empty(),
+                    }
                 }))
         };
         let mut out = Vec::new();
@@ -253,6 +276,12 @@ impl DnsAuthority {
     ) -> Vec<Record> {
         if depth >= MAX_CHAIN {
             return Vec::new();
+        }
+        let targets = self.alias_targets();
+        if let Some(found) =
+            service_targets::resolve(targets.as_ref(), &alias.zone_id, &alias.target)
+        {
+            return found.map_or_else(Vec::new, |t| service_targets::records(&t, owner, rtype));
         }
         if let Some(own) = own_name(&alias.target, rtype) {
             return own
@@ -452,6 +481,7 @@ fn routed_set(set: &Value) -> Option<RoutedSet> {
     let data = values.iter().filter_map(|v| rdata(rtype, v)).collect();
     let alias = set.get("AliasTarget").map(|a| routing::Alias {
         target: names::to_dns(a["DNSName"].as_str().unwrap_or_default()),
+        zone_id: a["HostedZoneId"].as_str().unwrap_or_default().to_string(),
         evaluate_target_health: a["EvaluateTargetHealth"].as_bool().unwrap_or(false),
     });
     Some(RoutedSet {

@@ -28,6 +28,7 @@ pub mod names;
 mod probe;
 pub mod records;
 mod routing;
+mod service_targets;
 pub mod tags;
 pub mod zones;
 
@@ -142,6 +143,12 @@ impl Route53Service {
     pub fn with_metrics(mut self, sink: Arc<dyn gureum_kit::metrics::MetricSink>) -> Self {
         self.metrics = sink;
         self
+    }
+
+    /// Sets the services aliases can target (ELB, CloudFront, S3
+    /// website), built after Route 53 by the server.
+    pub fn set_alias_targets(&self, targets: Arc<dyn gureum_kit::dns_targets::AliasTargets>) {
+        self.dns.set_alias_targets(targets);
     }
 
     /// What the DNS server answers from.

@@ -433,9 +433,16 @@ impl Route53Service {
                 .iter()
                 .any(|(_, v)| str_of(v, "Name") == target && str_of(v, "Type") == rtype);
             (&other, found)
+        } else if let Some(found) =
+            crate::service_targets::resolve(self.dns.alias_targets().as_ref(), target_zone, target)
+        {
+            // A service's canonical zone: the resource must exist.
+            return Ok(found.is_none().then(|| {
+                format!("Tried to create an alias that targets {target}, type {rtype} in zone {target_zone}, but that target was not found")
+            }));
         } else {
-            // A target Gureum does not host (a load balancer's name): it is
-            // followed by name when answering.
+            // A zone neither hosted here nor a service's that Gureum
+            // resolves (API Gateway, VPC endpoints): followed by name.
             return Ok(None);
         };
         if !names::in_zone(target, &tz.name) {

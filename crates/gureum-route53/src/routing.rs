@@ -20,6 +20,9 @@ const MULTIVALUE_MAX: usize = 8;
 pub struct Alias {
     /// The target name, in DNS form.
     pub target: String,
+    /// The target's hosted zone (a Route 53 zone, or a service's
+    /// canonical zone).
+    pub zone_id: String,
     /// Whether the alias is healthy only while its target answers.
     pub evaluate_target_health: bool,
 }

@@ -405,6 +405,66 @@ fn an_alias_answers_its_targets_records_under_its_own_name() {
     );
 }
 
+/// One ALB, whose health the test sets.
+struct OneAlb(std::sync::atomic::AtomicBool);
+
+impl gureum_kit::dns_targets::AliasTargets for OneAlb {
+    fn resolve(
+        &self,
+        kind: gureum_kit::dns_targets::TargetKind,
+        region: Option<&str>,
+        name: &str,
+    ) -> Option<gureum_kit::dns_targets::ResolvedTarget> {
+        (kind == gureum_kit::dns_targets::TargetKind::ApplicationLoadBalancer
+            && region == Some("us-east-1")
+            && name == "web-1.us-east-1.elb.localhost")
+            .then(|| gureum_kit::dns_targets::ResolvedTarget {
+                addresses: vec![[127, 0, 0, 1].into()],
+                healthy: self.0.load(std::sync::atomic::Ordering::SeqCst),
+            })
+    }
+}
+
+#[test]
+fn an_alias_to_a_load_balancer_must_exist_and_fails_over_when_it_has_no_healthy_target() {
+    let env = Env::new();
+    let alb = Arc::new(OneAlb(std::sync::atomic::AtomicBool::new(true)));
+    env.svc.set_alias_targets(alb.clone());
+    let z = env.zone("example.com");
+    let alias = |name: &str, target: &str| {
+        json!({"Name": name, "Type": "A", "SetIdentifier": "p", "Failover": "PRIMARY",
+        "AliasTarget": {"HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": target, "EvaluateTargetHealth": true}})
+    };
+    let e = env
+        .change(
+            &z,
+            json!([create(alias(
+                "app.example.com",
+                "other-2.us-east-1.elb.localhost"
+            ))]),
+        )
+        .expect_err("missing balancer");
+    assert_eq!(e.message, "[Tried to create an alias that targets other-2.us-east-1.elb.localhost., type A in zone Z35SXDOTRQ7X7K, but that target was not found]");
+    env.change(&z, json!([
+        create(alias("app.example.com", "dualstack.web-1.us-east-1.elb.localhost")),
+        create(json!({"Name": "app.example.com", "Type": "A", "TTL": 60, "SetIdentifier": "s", "Failover": "SECONDARY",
+                      "ResourceRecords": [{"Value": "192.0.2.7"}]})),
+    ]))
+    .expect("alias to the balancer");
+    let ans = env.ask("app.example.com.", RecordType::A);
+    assert_eq!(ans.answers.len(), 1);
+    assert_eq!(
+        ans.answers[0].data,
+        gureum_dns::wire::RData::A([127, 0, 0, 1].into())
+    );
+    alb.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    let ans = env.ask("app.example.com.", RecordType::A);
+    assert_eq!(
+        ans.answers[0].data,
+        gureum_dns::wire::RData::A([192, 0, 2, 7].into())
+    );
+}
+
 #[test]
 fn private_zones_are_not_answered_to_host_queries() {
     let env = Env::new();

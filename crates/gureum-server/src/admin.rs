@@ -164,6 +164,7 @@ fn health(state: &AppState) -> AdminResponse {
         "console": state.endpoint.get().map(|a| format!("http://{a}/_console/")),
         "lambda_url": on_port("http://URL_ID.lambda-url.REGION.localhost:{port}"),
         "cloudfront": on_port("http://DISTRIBUTION_ID.cloudfront.localhost:{port}"),
+        "cloudfront_https": state.registry.cloudfront.https_endpoint().map(|a| a.to_string()),
         "s3_website": on_port("http://BUCKET.s3-website-REGION.localhost:{port}"),
         "execute_api_v2": on_port("http://API_ID.execute-api.localhost:{port}"),
         "execute_api": on_port("http://API_ID.execute-api.localhost:{port}/STAGE/PATH"),

@@ -311,6 +311,15 @@ async fn handle_request(
             return crate::cloudfront_edge::serve(state, parts, body, remote, dist).await;
         }
     }
+    // A website bucket by its own name (Route 53's S3 website aliases).
+    if signing_service.is_none() {
+        if let Some(bucket) =
+            crate::alias_targets_wiring::website_bucket_named(&state.registry.s3, host)
+        {
+            (outcome.service, outcome.operation) = ("s3".into(), "WebsiteGet".into());
+            return crate::s3_website::serve(state, parts, &bucket, remote, stream_out).await;
+        }
+    }
     // Lambda function URLs, by host name or `/_aws/lambda-url/ID/…`.
     if let Some((url_id, fn_path)) = crate::function_urls::target(host, raw_path) {
         outcome.service = "lambda".into();

@@ -241,6 +241,8 @@ impl Registry {
         ));
         // CloudFront's edge (`cloudfront_edge.rs`) serves from it.
         let cloudfront = Arc::new(gureum_cloudfront::CloudfrontService::new(store.clone()));
+        cloudfront.set_certificates(acm.clone());
+        route53.set_alias_targets(crate::alias_targets_wiring::build(&elbv2, &cloudfront));
         let glacier = crate::glacier_wiring::build(store, clock, &sns);
         let efs = crate::efs_wiring::build(store, &ec2, &instances);
         let billing = crate::billing_wiring::build(

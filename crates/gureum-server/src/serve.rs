@@ -167,6 +167,8 @@ impl Server {
         if let Err(e) = &dns {
             tracing::warn!(target: "gureum", "dns server: {e}");
         }
+        let _edge_tls =
+            crate::cloudfront_tls::start_on(self.state.clone(), self.listener.local_addr()).await;
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             tokio::select! {
@@ -346,7 +348,8 @@ pub async fn serve(
     Ok(())
 }
 
-async fn respond(
+/// Answers one request (the main port and the CloudFront HTTPS edge).
+pub(crate) async fn respond(
     state: &Arc<AppState>,
     req: hyper::Request<Incoming>,
     remote: SocketAddr,

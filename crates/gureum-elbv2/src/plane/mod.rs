@@ -301,6 +301,24 @@ impl Plane {
         group.health(&(id.to_string(), port))
     }
 
+    /// Whether the load balancer `dimension` (`app/NAME/ID`) has a target
+    /// that takes traffic: a healthy one, or any registered one in a group
+    /// whose health checks are off. Route 53's `EvaluateTargetHealth`
+    /// reads it, as AWS fails an alias over when no target is healthy.
+    pub fn has_healthy_target(&self, dimension: &str) -> bool {
+        let groups: Vec<Arc<GroupRuntime>> = self.groups.lock().values().cloned().collect();
+        groups.iter().any(|g| {
+            let view = g.view();
+            if view.load_balancer.as_deref() != Some(dimension) {
+                return false;
+            }
+            if !view.health.enabled {
+                return !view.targets.is_empty();
+            }
+            g.host_counts().0 > 0
+        })
+    }
+
     /// The listeners serving now.
     pub fn endpoints(&self) -> Vec<Endpoint> {
         let mut out: Vec<Endpoint> = self

@@ -5,7 +5,7 @@
 //! (a renewal, AddListenerCertificates), so a sync each second costs a
 //! store read per certificate, not a key parse.
 
-use gureum_kit::certificates::{CertificateSource, Lookup, ServerCertificate};
+use gureum_kit::certificates::{covers, CertificateSource, Lookup, ServerCertificate};
 use parking_lot::Mutex;
 use rustls::pki_types::CertificateDer;
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -27,16 +27,6 @@ struct BySni {
     others: Vec<Served>,
 }
 
-/// Whether `host` is one of `names` (`*.example.com` covers one label).
-fn covers(names: &[String], host: &str) -> bool {
-    names.iter().any(|n| match n.strip_prefix("*.") {
-        Some(parent) => host
-            .split_once('.')
-            .is_some_and(|(first, rest)| !first.is_empty() && rest.eq_ignore_ascii_case(parent)),
-        None => n.eq_ignore_ascii_case(host),
-    })
-}
-
 impl ResolvesServerCert for BySni {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         if let Some(host) = hello.server_name() {
@@ -48,7 +38,9 @@ impl ResolvesServerCert for BySni {
     }
 }
 
-fn certified(c: &ServerCertificate) -> Result<Arc<CertifiedKey>, String> {
+/// A certificate and its key as rustls presents them (ring signer); the
+/// CloudFront edge's HTTPS port uses it too.
+pub fn certified(c: &ServerCertificate) -> Result<Arc<CertifiedKey>, String> {
     let chain: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut c.chain_pem.as_bytes())
         .collect::<Result<_, _>>()
         .map_err(|e| format!("certificate: {e}"))?;
@@ -80,7 +72,7 @@ fn versions(policy: &str) -> &'static [&'static rustls::SupportedProtocolVersion
 /// exchange; ring is chosen to keep the build free of aws-lc's C/cmake
 /// toolchain, and a local load balancer needs no post-quantum exchange.
 #[allow(deprecated)]
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -153,18 +145,5 @@ impl TlsConfigs {
     /// Forgets listeners no longer running.
     pub fn retain(&self, keep: impl Fn(&str) -> bool) {
         self.cache.lock().retain(|arn, _| keep(arn));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::covers;
-
-    #[test]
-    fn a_wildcard_covers_one_label_only() {
-        let names = vec!["*.example.test".to_string()];
-        assert!(covers(&names, "app.example.test"));
-        assert!(!covers(&names, "a.b.example.test"));
-        assert!(!covers(&names, "example.test"));
     }
 }

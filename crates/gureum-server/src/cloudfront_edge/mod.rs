@@ -42,6 +42,47 @@ const MAX_VIEWER_BODY: usize = 64 << 20;
 /// The page text CloudFront gives when no origin can be reached.
 const NO_ORIGIN: &str = "We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner.";
 
+/// `ViewerProtocolPolicy` for a request over plain HTTP: `redirect-to-https`
+/// answers 301 to the same URL over HTTPS (on the edge's HTTPS port when
+/// the request named a port, as Gureum's edge has no port 443), and
+/// `https-only` 403, as CloudFront does.
+fn viewer_protocol(
+    parts: &Parts,
+    behavior: &gureum_cloudfront::edge::EdgeBehavior,
+    cf_id: &str,
+    https_port: Option<u16>,
+) -> Option<WireResponse> {
+    if parts
+        .extensions
+        .get::<crate::cloudfront_tls::ViewerHttps>()
+        .is_some()
+    {
+        return None;
+    }
+    match behavior.viewer_protocol.as_str() {
+        "https-only" => Some(reply::error_page(403, "Bad request.", NO_ORIGIN, cf_id)),
+        "redirect-to-https" => {
+            let host = parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            // The viewer's host with the edge's HTTPS port in place of
+            // the one it named (none: HTTPS's default port).
+            let authority = match (host.rsplit_once(':'), https_port) {
+                (Some((name, _)), Some(port)) => format!("{name}:{port}"),
+                _ => host.to_string(),
+            };
+            let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            Some(reply::redirect_to_https(
+                &format!("https://{authority}{target}"),
+                cf_id,
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Serves one viewer request, counted for the distribution's metrics.
 pub(crate) async fn serve(
     state: &AppState,
@@ -72,6 +113,10 @@ async fn answer(
     let Some(behavior) = dist.behavior_for(path) else {
         return reply::error_page(502, "Bad gateway.", NO_ORIGIN, &cf_id);
     };
+    let https_port = state.registry.cloudfront.https_endpoint().map(|a| a.port());
+    if let Some(r) = viewer_protocol(parts, behavior, &cf_id, https_port) {
+        return r;
+    }
     let method = &parts.method;
     let cacheable = method == http::Method::GET || method == http::Method::HEAD;
     if !cacheable

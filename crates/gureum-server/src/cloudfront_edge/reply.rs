@@ -181,6 +181,23 @@ Request ID: {cf_id}\n\
     r
 }
 
+/// CloudFront's answer to plain HTTP under `redirect-to-https`: 301 to
+/// `location`, with its page.
+pub(crate) fn redirect_to_https(location: &str, cf_id: &str) -> WireResponse {
+    let body = "<html>\r\n<head><title>301 Moved Permanently</title></head>\r\n<body>\r\n<center><h1>301 Moved Permanently</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n</html>\r\n";
+    let mut r = WireResponse {
+        status: 301,
+        headers: vec![
+            ("Server".into(), "CloudFront".into()),
+            ("Content-Type".into(), "text/html".into()),
+            ("Location".into(), location.to_string()),
+        ],
+        body: Bytes::from_static(body.as_bytes()),
+    };
+    decorate(&mut r, "Redirect", cf_id, None);
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::range;
