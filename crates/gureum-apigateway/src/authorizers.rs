@@ -9,7 +9,7 @@ use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
 /// Checks an authorizer's members as API Gateway does.
-fn check(a: &Value) -> Result<(), AwsError> {
+pub(crate) fn check(a: &Value) -> Result<(), AwsError> {
     let kind = str_member(a, "type");
     match kind {
         "TOKEN" | "REQUEST" => {}

@@ -27,17 +27,22 @@
 pub mod authorizers;
 pub mod deployments;
 pub mod errors;
+pub mod gateway_responses;
 pub mod integrations;
 pub mod invoke;
 pub mod keys;
 pub mod methods;
+pub mod models;
+mod openapi;
 mod patch;
 pub mod resources;
 pub mod rest_apis;
+pub mod schema;
 pub mod stages;
 pub mod tags;
 mod test_invoke;
 mod updates;
+pub mod validators;
 pub mod vtl;
 
 pub use errors::ApigatewayError;
@@ -49,7 +54,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A REST API as stored: its description and its live resource tree.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RestApi {
     /// The API's `RestApi` as `GetRestApi` answers it.
     pub info: Value,
@@ -58,6 +63,16 @@ pub struct RestApi {
     /// Authorizers by id, each as `GetAuthorizer` answers it.
     #[serde(default)]
     pub authorizers: BTreeMap<String, Value>,
+    /// Models by name, each as `GetModel` answers it.
+    #[serde(default)]
+    pub models: BTreeMap<String, Value>,
+    /// Request validators by id, each as `GetRequestValidator` answers it.
+    #[serde(default)]
+    pub validators: BTreeMap<String, Value>,
+    /// Customised gateway responses by type, each as `GetGatewayResponse`
+    /// answers it (the defaults are not stored).
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, Value>,
 }
 
 /// One resource of an API (live, or frozen in a deployment).
@@ -75,7 +90,7 @@ pub struct Resource {
 }
 
 /// A deployment: the resource tree as it was when it was made.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Deployment {
     /// The deployment as `GetDeployment` answers it.
     pub info: Value,
@@ -88,6 +103,15 @@ pub struct Deployment {
     /// them: `binaryMediaTypes` and `disableExecuteApiEndpoint`.
     #[serde(default)]
     pub api: Value,
+    /// The models as they were, by name (bodies are validated on them).
+    #[serde(default)]
+    pub models: BTreeMap<String, Value>,
+    /// The request validators as they were, by id.
+    #[serde(default)]
+    pub validators: BTreeMap<String, Value>,
+    /// The customised gateway responses as they were, by type.
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, Value>,
 }
 
 /// The API Gateway service.
@@ -259,6 +283,8 @@ gureum_core::service_operations! {
     "CreateApiKey" => create_api_key,
     "CreateAuthorizer" => create_authorizer,
     "CreateDeployment" => create_deployment,
+    "CreateModel" => create_model,
+    "CreateRequestValidator" => create_request_validator,
     "CreateResource" => create_resource,
     "CreateRestApi" => create_rest_api,
     "CreateStage" => create_stage,
@@ -267,10 +293,13 @@ gureum_core::service_operations! {
     "DeleteApiKey" => delete_api_key,
     "DeleteAuthorizer" => delete_authorizer,
     "DeleteDeployment" => delete_deployment,
+    "DeleteGatewayResponse" => delete_gateway_response,
     "DeleteIntegration" => delete_integration,
     "DeleteIntegrationResponse" => delete_integration_response,
     "DeleteMethod" => delete_method,
     "DeleteMethodResponse" => delete_method_response,
+    "DeleteModel" => delete_model,
+    "DeleteRequestValidator" => delete_request_validator,
     "DeleteResource" => delete_resource,
     "DeleteRestApi" => delete_rest_api,
     "DeleteStage" => delete_stage,
@@ -282,10 +311,18 @@ gureum_core::service_operations! {
     "GetAuthorizers" => get_authorizers,
     "GetDeployment" => get_deployment,
     "GetDeployments" => get_deployments,
+    "GetExport" => get_export,
+    "GetGatewayResponse" => get_gateway_response,
+    "GetGatewayResponses" => get_gateway_responses,
     "GetIntegration" => get_integration,
     "GetIntegrationResponse" => get_integration_response,
     "GetMethod" => get_method,
     "GetMethodResponse" => get_method_response,
+    "GetModel" => get_model,
+    "GetModelTemplate" => get_model_template,
+    "GetModels" => get_models,
+    "GetRequestValidator" => get_request_validator,
+    "GetRequestValidators" => get_request_validators,
     "GetResource" => get_resource,
     "GetResources" => get_resources,
     "GetRestApi" => get_rest_api,
@@ -296,19 +333,25 @@ gureum_core::service_operations! {
     "GetUsagePlan" => get_usage_plan,
     "GetUsagePlanKeys" => get_usage_plan_keys,
     "GetUsagePlans" => get_usage_plans,
+    "ImportRestApi" => import_rest_api,
+    "PutGatewayResponse" => put_gateway_response,
     "PutIntegration" => put_integration,
     "PutIntegrationResponse" => put_integration_response,
     "PutMethod" => put_method,
     "PutMethodResponse" => put_method_response,
+    "PutRestApi" => put_rest_api,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
     "UpdateApiKey" => update_api_key_op,
     "UpdateAuthorizer" => update_authorizer,
     "UpdateDeployment" => update_deployment_op,
+    "UpdateGatewayResponse" => update_gateway_response,
     "UpdateIntegration" => update_integration_op,
     "UpdateIntegrationResponse" => update_integration_response_op,
     "UpdateMethod" => update_method_op,
     "UpdateMethodResponse" => update_method_response_op,
+    "UpdateModel" => update_model,
+    "UpdateRequestValidator" => update_request_validator,
     "UpdateResource" => update_resource_op,
     "UpdateRestApi" => update_rest_api,
     "UpdateStage" => update_stage,

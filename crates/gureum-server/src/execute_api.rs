@@ -170,6 +170,7 @@ fn iam_caller(
                     ("x-amzn-ErrorType".into(), "AccessDeniedException".into()),
                 ],
                 body: body.to_string().into_bytes(),
+                error: None,
             });
         }
     }
