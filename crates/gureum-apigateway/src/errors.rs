@@ -35,6 +35,10 @@ gureum_core::aws_errors! {
         ValidatorNotFound = ("NotFoundException", 404, "Invalid Request Validator identifier specified"),
         /// A response type with no gateway response.
         GatewayResponseNotFound = ("NotFoundException", 404, "Invalid Gateway Response type specified"),
+        /// No custom domain name by this name.
+        DomainNotFound = ("NotFoundException", 404, "Invalid domain name identifier specified"),
+        /// No base path mapping with this base path.
+        BasePathNotFound = ("NotFoundException", 404, "Invalid base path mapping identifier specified"),
         /// A tag ARN that names nothing taggable.
         ArnNotFound { arn: String } = ("NotFoundException", 404, "Invalid resource identifier specified: {arn}"),
         /// A sibling already has the path part.

@@ -22,10 +22,13 @@
 //!   `GetStage` answers it;
 //! - `apigateway.api_keys`: `account/region/keyId` → the key as `GetApiKey`
 //!   answers it (value included);
-//! - `apigateway.usage_plans`: `account/region/planId` → [`keys::UsagePlan`].
+//! - `apigateway.usage_plans`: `account/region/planId` → [`keys::UsagePlan`];
+//! - `apigateway.domain_names`, `apigateway.domain_hosts`: custom domain
+//!   names ([`domains`]).
 
 pub mod authorizers;
 pub mod deployments;
+pub mod domains;
 pub mod errors;
 pub mod gateway_responses;
 pub mod integrations;
@@ -123,6 +126,12 @@ pub struct ApigatewayService {
     pub(crate) stages: Table<Value>,
     pub(crate) api_keys: Table<Value>,
     pub(crate) usage_plans: Table<keys::UsagePlan>,
+    pub(crate) domains: Table<domains::DomainName>,
+    pub(crate) domain_hosts: Table<String>,
+    /// ACM, as custom domain names check their certificates (the server
+    /// wires it in).
+    pub(crate) certificates:
+        std::sync::OnceLock<Arc<dyn gureum_kit::certificates::CertificateSource>>,
     /// Deployments are immutable: the data plane reads each once.
     pub(crate) deployed: parking_lot::Mutex<HashMap<String, Arc<Deployment>>>,
     /// Usage counted against usage plans (requests per key, per period).
@@ -145,6 +154,9 @@ impl ApigatewayService {
             stages: store.table("apigateway.stages"),
             api_keys: store.table("apigateway.api_keys"),
             usage_plans: store.table("apigateway.usage_plans"),
+            domains: store.table("apigateway.domain_names"),
+            domain_hosts: store.table("apigateway.domain_hosts"),
+            certificates: Default::default(),
             store,
             deployed: Default::default(),
             usage: Default::default(),
@@ -158,6 +170,11 @@ impl ApigatewayService {
         let svc = Self::new(store);
         let _ = svc.functions.set(functions);
         svc
+    }
+
+    /// Custom domain names read their certificates from `source` (ACM).
+    pub fn set_certificates(&self, source: Arc<dyn gureum_kit::certificates::CertificateSource>) {
+        let _ = self.certificates.set(source);
     }
 
     /// Lambda, as the data plane invokes it (`None` until wired in).
@@ -282,7 +299,9 @@ gureum_core::service_operations! {
     },
     "CreateApiKey" => create_api_key,
     "CreateAuthorizer" => create_authorizer,
+    "CreateBasePathMapping" => create_base_path_mapping,
     "CreateDeployment" => create_deployment,
+    "CreateDomainName" => create_domain_name,
     "CreateModel" => create_model,
     "CreateRequestValidator" => create_request_validator,
     "CreateResource" => create_resource,
@@ -292,7 +311,9 @@ gureum_core::service_operations! {
     "CreateUsagePlanKey" => create_usage_plan_key,
     "DeleteApiKey" => delete_api_key,
     "DeleteAuthorizer" => delete_authorizer,
+    "DeleteBasePathMapping" => delete_base_path_mapping,
     "DeleteDeployment" => delete_deployment,
+    "DeleteDomainName" => delete_domain_name,
     "DeleteGatewayResponse" => delete_gateway_response,
     "DeleteIntegration" => delete_integration,
     "DeleteIntegrationResponse" => delete_integration_response,
@@ -309,8 +330,12 @@ gureum_core::service_operations! {
     "GetApiKeys" => get_api_keys,
     "GetAuthorizer" => get_authorizer,
     "GetAuthorizers" => get_authorizers,
+    "GetBasePathMapping" => get_base_path_mapping,
+    "GetBasePathMappings" => get_base_path_mappings,
     "GetDeployment" => get_deployment,
     "GetDeployments" => get_deployments,
+    "GetDomainName" => get_domain_name,
+    "GetDomainNames" => get_domain_names,
     "GetExport" => get_export,
     "GetGatewayResponse" => get_gateway_response,
     "GetGatewayResponses" => get_gateway_responses,
@@ -344,6 +369,7 @@ gureum_core::service_operations! {
     "UntagResource" => untag_resource,
     "UpdateApiKey" => update_api_key_op,
     "UpdateAuthorizer" => update_authorizer,
+    "UpdateBasePathMapping" => update_base_path_mapping,
     "UpdateDeployment" => update_deployment_op,
     "UpdateGatewayResponse" => update_gateway_response,
     "UpdateIntegration" => update_integration_op,

@@ -197,7 +197,7 @@ fn title_case(name: &str) -> String {
 
 /// The data plane's answer as the server writes it (lengths are the
 /// server's to set).
-fn wire(r: Response) -> WireResponse {
+pub(crate) fn wire(r: Response) -> WireResponse {
     WireResponse {
         status: r.status,
         headers: r

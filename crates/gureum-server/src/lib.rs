@@ -21,6 +21,7 @@ pub mod admin;
 pub mod admin_state;
 pub mod alarm_actions;
 pub mod apigateway_wiring;
+mod apigw_domains;
 mod authenticate;
 mod authorize;
 pub mod autoscaling_wiring;
