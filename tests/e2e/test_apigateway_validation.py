@@ -74,6 +74,12 @@ def test_models_are_created_read_updated_and_deleted(apigw):
     template = apigw.get_model_template(restApiId=api, modelName="Pet")["value"]
     assert template.startswith("#set($inputRoot = $input.path('$'))")
     assert '"name" : "$inputRoot.name"' in template
+    owner = {"type": "object", "properties": {
+        "pet": {"$ref": f"https://apigateway.amazonaws.com/restapis/{api}/models/Pet"}}}
+    apigw.create_model(restApiId=api, name="Owner", contentType="application/json", schema=json.dumps(owner))
+    flat = json.loads(apigw.get_model(restApiId=api, modelName="Owner", flatten=True)["schema"])
+    assert flat["properties"]["pet"]["required"] == ["name", "age"]
+    apigw.delete_model(restApiId=api, modelName="Owner")
     apigw.delete_model(restApiId=api, modelName="Pet")
     with pytest.raises(botocore.exceptions.ClientError) as e:
         apigw.get_model(restApiId=api, modelName="Pet")

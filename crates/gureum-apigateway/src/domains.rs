@@ -47,6 +47,19 @@ fn bare_host(host: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Refuses `domainNameId`, which names private custom domains only.
+fn refuse_private(input: &Value) -> Result<(), AwsError> {
+    if input["domainNameId"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty())
+    {
+        return Err(bad_request(
+            "Gureum does not support private custom domain names (domainNameId) yet.",
+        ));
+    }
+    Ok(())
+}
+
 impl ApigatewayService {
     fn domain_key(ctx: &RequestContext, name: &str) -> String {
         Scope::regional(ctx).key(&name.to_ascii_lowercase())
@@ -101,7 +114,15 @@ impl ApigatewayService {
             Some("PRIVATE") => return Err(bad_request("Gureum does not support PRIVATE custom domain names yet.")),
             _ => return Err(bad_request("Invalid endpoint configuration: exactly one endpoint type of EDGE or REGIONAL must be specified")),
         };
-        if input.get("certificateBody").is_some_and(|v| !v.is_null()) {
+        let uploaded = [
+            "certificateBody",
+            "certificatePrivateKey",
+            "certificateChain",
+        ];
+        if uploaded
+            .iter()
+            .any(|m| input.get(*m).is_some_and(|v| !v.is_null()))
+        {
             return Err(bad_request("Gureum takes certificates from ACM: give certificateArn or regionalCertificateArn."));
         }
         let (member, other) = if regional {
@@ -122,6 +143,17 @@ impl ApigatewayService {
             )));
         }
         self.check_certificate(arn)?;
+        if let Some(ownership) = input["ownershipVerificationCertificateArn"].as_str() {
+            self.check_certificate(ownership)?;
+        }
+        let routing = input["routingMode"]
+            .as_str()
+            .unwrap_or("BASE_PATH_MAPPING_ONLY");
+        if routing != "BASE_PATH_MAPPING_ONLY" {
+            return Err(bad_request(format!(
+                "Gureum does not support routingMode {routing} yet: only BASE_PATH_MAPPING_ONLY."
+            )));
+        }
         let regional_name = format!("d-{}.execute-api.{}.localhost", random_id(10), ctx.region);
         let mut info = json!({
             "domainName": name,
@@ -130,6 +162,7 @@ impl ApigatewayService {
             "endpointConfiguration": {"types": types, "ipAddressType": "ipv4"},
             "domainNameStatus": "AVAILABLE",
             "securityPolicy": input["securityPolicy"].as_str().unwrap_or("TLS_1_2"),
+            "routingMode": routing,
             member: arn,
         });
         if regional {
@@ -178,11 +211,16 @@ impl ApigatewayService {
 
     /// `GetDomainName`.
     pub(crate) fn get_domain_name(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        refuse_private(&input)?;
         Ok(self.domain(ctx, str_member(&input, "domainName"))?.1.info)
     }
 
     /// `GetDomainNames`.
     pub(crate) fn get_domain_names(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        // Domains shared by other accounts: Gureum shares none.
+        if input["resourceOwner"].as_str() == Some("OTHER_ACCOUNTS") {
+            return page_by_position(Vec::new(), &input);
+        }
         let prefix = Scope::regional(ctx).key("");
         let all = self.domains.scan_prefix(&prefix).map_err(AwsError::from)?;
         page_by_position(all.into_iter().map(|(_, d)| d.info).collect(), &input)
@@ -190,6 +228,7 @@ impl ApigatewayService {
 
     /// `DeleteDomainName`: with its mappings.
     pub(crate) fn delete_domain_name(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        refuse_private(&input)?;
         let (key, d) = self.domain(ctx, str_member(&input, "domainName"))?;
         let (domains, hosts) = (self.domains.clone(), self.domain_hosts.clone());
         self.store.write(|txn| {
@@ -248,6 +287,7 @@ impl ApigatewayService {
 
     /// `CreateBasePathMapping`.
     pub(crate) fn create_base_path_mapping(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        refuse_private(&input)?;
         let base = match str_member(&input, "basePath").trim_matches('/') {
             "" => NONE.to_string(),
             b => b.to_string(),
@@ -280,6 +320,7 @@ impl ApigatewayService {
 
     /// `GetBasePathMapping`.
     pub(crate) fn get_base_path_mapping(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        refuse_private(&input)?;
         let (_, d) = self.domain(ctx, str_member(&input, "domainName"))?;
         d.mappings
             .get(str_member(&input, "basePath"))
@@ -289,12 +330,14 @@ impl ApigatewayService {
 
     /// `GetBasePathMappings`.
     pub(crate) fn get_base_path_mappings(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        refuse_private(&input)?;
         let (_, d) = self.domain(ctx, str_member(&input, "domainName"))?;
         page_by_position(d.mappings.into_values().collect(), &input)
     }
 
     /// `DeleteBasePathMapping`.
     pub(crate) fn delete_base_path_mapping(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        refuse_private(&input)?;
         self.update_domain(ctx, str_member(&input, "domainName"), |d| {
             match d.mappings.remove(str_member(&input, "basePath")) {
                 Some(_) => Ok(json!({})),
@@ -305,6 +348,7 @@ impl ApigatewayService {
 
     /// `UpdateBasePathMapping`: `/basePath`, `/restapiId`, `/stage`.
     pub(crate) fn update_base_path_mapping(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        refuse_private(&input)?;
         let ops = patch::operations(&input)?;
         let old = str_member(&input, "basePath").to_string();
         let (_, d) = self.domain(ctx, str_member(&input, "domainName"))?;

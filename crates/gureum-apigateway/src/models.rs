@@ -108,10 +108,22 @@ impl ApigatewayService {
         })
     }
 
-    /// `GetModel` (`flatten` is accepted: references stay as written).
+    /// `GetModel`; with `flatten`, references to other models are
+    /// replaced by their schemas.
     pub(crate) fn get_model(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let (_, mut api) = self.api(ctx, str_member(&input, "restApiId"))?;
-        Ok(model(&mut api, str_member(&input, "modelName"))?.clone())
+        let all = api.models.clone();
+        let mut m = model(&mut api, str_member(&input, "modelName"))?.clone();
+        if input["flatten"].as_bool() == Some(true) {
+            let schema: Option<Value> = m["schema"]
+                .as_str()
+                .and_then(|s| serde_json::from_str(s).ok());
+            if let Some(mut schema) = schema {
+                inline_refs(&mut schema, &all, 0);
+                m["schema"] = json!(serde_json::to_string_pretty(&schema).unwrap_or_default());
+            }
+        }
+        Ok(m)
     }
 
     /// `GetModels`.
@@ -244,4 +256,28 @@ fn resolve(schema: &Value, models: &BTreeMap<String, Value>) -> Value {
         .and_then(|m| m["schema"].as_str())
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_else(|| json!({}))
+}
+
+/// Replaces `$ref`s to other models with their schemas (a chain of
+/// references stops after a few levels rather than looping).
+fn inline_refs(schema: &mut Value, models: &BTreeMap<String, Value>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    if let Some(url) = schema["$ref"].as_str() {
+        if url.starts_with(MODEL_URL) {
+            let mut target = resolve(schema, models);
+            if let Some(o) = target.as_object_mut() {
+                o.remove("$schema");
+            }
+            inline_refs(&mut target, models, depth + 1);
+            *schema = target;
+            return;
+        }
+    }
+    match schema {
+        Value::Object(m) => m.values_mut().for_each(|v| inline_refs(v, models, depth)),
+        Value::Array(a) => a.iter_mut().for_each(|v| inline_refs(v, models, depth)),
+        _ => {}
+    }
 }
