@@ -39,6 +39,8 @@ gureum_core::aws_errors! {
         DomainNotFound = ("NotFoundException", 404, "Invalid domain name identifier specified"),
         /// No base path mapping with this base path.
         BasePathNotFound = ("NotFoundException", 404, "Invalid base path mapping identifier specified"),
+        /// No client certificate with this id.
+        ClientCertificateNotFound = ("NotFoundException", 404, "Invalid Client Certificate identifier specified"),
         /// A tag ARN that names nothing taggable.
         ArnNotFound { arn: String } = ("NotFoundException", 404, "Invalid resource identifier specified: {arn}"),
         /// A sibling already has the path part.

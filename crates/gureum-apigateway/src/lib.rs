@@ -24,8 +24,11 @@
 //!   answers it (value included);
 //! - `apigateway.usage_plans`: `account/region/planId` → [`keys::UsagePlan`];
 //! - `apigateway.domain_names`, `apigateway.domain_hosts`: custom domain
-//!   names ([`domains`]).
+//!   names ([`domains`]);
+//! - `apigateway.accounts`, `apigateway.client_certificates`: the
+//!   account's settings and client certificates ([`account`]).
 
+pub mod account;
 pub mod authorizers;
 pub mod deployments;
 pub mod domains;
@@ -127,6 +130,8 @@ pub struct ApigatewayService {
     pub(crate) api_keys: Table<Value>,
     pub(crate) usage_plans: Table<keys::UsagePlan>,
     pub(crate) domains: Table<domains::DomainName>,
+    pub(crate) accounts: Table<Value>,
+    pub(crate) client_certificates: Table<account::ClientCertificate>,
     pub(crate) domain_hosts: Table<String>,
     /// ACM, as custom domain names check their certificates (the server
     /// wires it in).
@@ -155,6 +160,8 @@ impl ApigatewayService {
             api_keys: store.table("apigateway.api_keys"),
             usage_plans: store.table("apigateway.usage_plans"),
             domains: store.table("apigateway.domain_names"),
+            accounts: store.table("apigateway.accounts"),
+            client_certificates: store.table("apigateway.client_certificates"),
             domain_hosts: store.table("apigateway.domain_hosts"),
             certificates: Default::default(),
             store,
@@ -312,6 +319,7 @@ gureum_core::service_operations! {
     "DeleteApiKey" => delete_api_key,
     "DeleteAuthorizer" => delete_authorizer,
     "DeleteBasePathMapping" => delete_base_path_mapping,
+    "DeleteClientCertificate" => delete_client_certificate,
     "DeleteDeployment" => delete_deployment,
     "DeleteDomainName" => delete_domain_name,
     "DeleteGatewayResponse" => delete_gateway_response,
@@ -326,12 +334,16 @@ gureum_core::service_operations! {
     "DeleteStage" => delete_stage,
     "DeleteUsagePlan" => delete_usage_plan,
     "DeleteUsagePlanKey" => delete_usage_plan_key,
+    "GenerateClientCertificate" => generate_client_certificate,
+    "GetAccount" => get_account,
     "GetApiKey" => get_api_key,
     "GetApiKeys" => get_api_keys,
     "GetAuthorizer" => get_authorizer,
     "GetAuthorizers" => get_authorizers,
     "GetBasePathMapping" => get_base_path_mapping,
     "GetBasePathMappings" => get_base_path_mappings,
+    "GetClientCertificate" => get_client_certificate,
+    "GetClientCertificates" => get_client_certificates,
     "GetDeployment" => get_deployment,
     "GetDeployments" => get_deployments,
     "GetDomainName" => get_domain_name,
@@ -367,9 +379,11 @@ gureum_core::service_operations! {
     "PutRestApi" => put_rest_api,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
+    "UpdateAccount" => update_account,
     "UpdateApiKey" => update_api_key_op,
     "UpdateAuthorizer" => update_authorizer,
     "UpdateBasePathMapping" => update_base_path_mapping,
+    "UpdateClientCertificate" => update_client_certificate,
     "UpdateDeployment" => update_deployment_op,
     "UpdateGatewayResponse" => update_gateway_response,
     "UpdateIntegration" => update_integration_op,
