@@ -117,7 +117,7 @@ impl ApigatewayService {
         input: Value,
     ) -> OpResult {
         let id = new_id();
-        let now = ctx.clock.now_secs() as i64;
+        let now = ctx.clock.now_secs();
         let (pem, key_pem) = self_signed(&id, now)?;
         let mut info = json!({
             "clientCertificateId": id,

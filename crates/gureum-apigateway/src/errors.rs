@@ -41,6 +41,10 @@ gureum_core::aws_errors! {
         BasePathNotFound = ("NotFoundException", 404, "Invalid base path mapping identifier specified"),
         /// No client certificate with this id.
         ClientCertificateNotFound = ("NotFoundException", 404, "Invalid Client Certificate identifier specified"),
+        /// No documentation part with this id.
+        DocumentationPartNotFound = ("NotFoundException", 404, "Invalid Documentation part identifier specified"),
+        /// No documentation version by this name.
+        DocumentationVersionNotFound = ("NotFoundException", 404, "Invalid Documentation version specified"),
         /// A tag ARN that names nothing taggable.
         ArnNotFound { arn: String } = ("NotFoundException", 404, "Invalid resource identifier specified: {arn}"),
         /// A sibling already has the path part.

@@ -31,6 +31,7 @@
 pub mod account;
 pub mod authorizers;
 pub mod deployments;
+pub mod documentation;
 pub mod domains;
 pub mod errors;
 pub mod gateway_responses;
@@ -79,6 +80,12 @@ pub struct RestApi {
     /// answers it (the defaults are not stored).
     #[serde(default)]
     pub gateway_responses: BTreeMap<String, Value>,
+    /// Documentation parts by id, each as `GetDocumentationPart` answers it.
+    #[serde(default)]
+    pub documentation_parts: BTreeMap<String, Value>,
+    /// Documentation versions by version.
+    #[serde(default)]
+    pub documentation_versions: BTreeMap<String, documentation::DocumentationVersion>,
 }
 
 /// One resource of an API (live, or frozen in a deployment).
@@ -308,6 +315,8 @@ gureum_core::service_operations! {
     "CreateAuthorizer" => create_authorizer,
     "CreateBasePathMapping" => create_base_path_mapping,
     "CreateDeployment" => create_deployment,
+    "CreateDocumentationPart" => create_documentation_part,
+    "CreateDocumentationVersion" => create_documentation_version,
     "CreateDomainName" => create_domain_name,
     "CreateModel" => create_model,
     "CreateRequestValidator" => create_request_validator,
@@ -321,6 +330,8 @@ gureum_core::service_operations! {
     "DeleteBasePathMapping" => delete_base_path_mapping,
     "DeleteClientCertificate" => delete_client_certificate,
     "DeleteDeployment" => delete_deployment,
+    "DeleteDocumentationPart" => delete_documentation_part,
+    "DeleteDocumentationVersion" => delete_documentation_version,
     "DeleteDomainName" => delete_domain_name,
     "DeleteGatewayResponse" => delete_gateway_response,
     "DeleteIntegration" => delete_integration,
@@ -346,6 +357,10 @@ gureum_core::service_operations! {
     "GetClientCertificates" => get_client_certificates,
     "GetDeployment" => get_deployment,
     "GetDeployments" => get_deployments,
+    "GetDocumentationPart" => get_documentation_part,
+    "GetDocumentationParts" => get_documentation_parts,
+    "GetDocumentationVersion" => get_documentation_version,
+    "GetDocumentationVersions" => get_documentation_versions,
     "GetDomainName" => get_domain_name,
     "GetDomainNames" => get_domain_names,
     "GetExport" => get_export,
@@ -385,6 +400,8 @@ gureum_core::service_operations! {
     "UpdateBasePathMapping" => update_base_path_mapping,
     "UpdateClientCertificate" => update_client_certificate,
     "UpdateDeployment" => update_deployment_op,
+    "UpdateDocumentationPart" => update_documentation_part,
+    "UpdateDocumentationVersion" => update_documentation_version,
     "UpdateGatewayResponse" => update_gateway_response,
     "UpdateIntegration" => update_integration_op,
     "UpdateIntegrationResponse" => update_integration_response_op,
