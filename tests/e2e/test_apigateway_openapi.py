@@ -263,3 +263,20 @@ def test_imported_apis_survive_a_restart(gureum, apigw):
     assert call(gureum, api["id"], "prod", "/k") == (200, b'{"kept": 1}')
     exported = gureum.client("apigateway").get_export(restApiId=api["id"], stageName="prod", exportType="oas30")
     assert "/k" in json.loads(exported["body"].read())["paths"]
+
+
+def test_cognito_authorizers_are_refused_honestly(apigw):
+    api = apigw.create_rest_api(name="cognito")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        apigw.create_authorizer(restApiId=api["id"], name="pool", type="COGNITO_USER_POOLS",
+                                providerARNs=["arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_x"],
+                                identitySource="method.request.header.Authorization")
+    assert e.value.response["Error"]["Code"] == "BadRequestException"
+    assert "Gureum has no Cognito user pools" in e.value.response["Error"]["Message"]
+    doc = {"openapi": "3.0.1", "info": {"title": "pool", "version": "1"}, "paths": {},
+           "components": {"securitySchemes": {"pool": {"type": "apiKey", "name": "Authorization", "in": "header",
+                                                       "x-amazon-apigateway-authtype": "cognito_user_pools",
+                                                       "x-amazon-apigateway-authorizer": {
+                                                           "type": "cognito_user_pools", "providerARNs": ["arn:x"]}}}}}
+    imported = apigw.import_rest_api(body=json.dumps(doc).encode())
+    assert any("Gureum has no Cognito user pools" in w for w in imported["warnings"])
