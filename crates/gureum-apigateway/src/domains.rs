@@ -431,3 +431,88 @@ impl ApigatewayService {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DomainTarget;
+    use crate::tests::{api, call, ok, service};
+    use gureum_kit::certificates::{CertificateSource, Lookup, ServerCertificate};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    /// Every ARN ending in `issued` is ready; others are pending.
+    struct Certificates;
+
+    impl CertificateSource for Certificates {
+        fn certificate(&self, arn: &str) -> Lookup {
+            if arn.ends_with("issued") {
+                Lookup::Ready(ServerCertificate {
+                    chain_pem: String::new(),
+                    key_pem: String::new(),
+                    names: vec!["api.example.com".into()],
+                })
+            } else {
+                Lookup::NotReady
+            }
+        }
+    }
+
+    #[test]
+    fn a_pending_certificate_is_refused() {
+        let svc = service();
+        svc.set_certificates(Arc::new(Certificates));
+        let e = call(
+            &svc,
+            "CreateDomainName",
+            json!({"domainName": "a.example.com", "certificateArn": "arn:pending"}),
+        )
+        .expect_err("pending");
+        assert_eq!(e.message, "Certificate arn:pending is not in ISSUED state");
+    }
+
+    #[test]
+    fn the_longest_base_path_wins_and_the_root_mapping_catches_the_rest() {
+        let svc = service();
+        svc.set_certificates(Arc::new(Certificates));
+        let (a, root) = api(&svc);
+        let m = json!({"restApiId": a, "resourceId": root, "httpMethod": "GET"});
+        let mut put = m.clone();
+        put["authorizationType"] = json!("NONE");
+        ok(&svc, "PutMethod", put);
+        let mut integration = m;
+        integration["type"] = json!("MOCK");
+        ok(&svc, "PutIntegration", integration);
+        ok(
+            &svc,
+            "CreateDomainName",
+            json!({"domainName": "api.example.com", "certificateArn": "arn:issued"}),
+        );
+        for (base, stage) in [("", "root"), ("v1", "one"), ("v1/admin", "admin")] {
+            ok(
+                &svc,
+                "CreateDeployment",
+                json!({"restApiId": a, "stageName": stage}),
+            );
+            ok(
+                &svc,
+                "CreateBasePathMapping",
+                json!({"domainName": "api.example.com", "basePath": base, "restApiId": a, "stage": stage}),
+            );
+        }
+        let target = |path: &str| {
+            svc.domain_target("API.example.com:4566", path)
+                .expect("a domain")
+                .expect("mapped")
+        };
+        let expect = |stage: &str, path: &str| DomainTarget {
+            api_id: a.clone(),
+            stage: stage.into(),
+            path: path.into(),
+        };
+        assert_eq!(target("/v1/admin/users"), expect("admin", "/users"));
+        assert_eq!(target("/v1/users"), expect("one", "/users"));
+        assert_eq!(target("/v1"), expect("one", "/"));
+        assert_eq!(target("/v10/x"), expect("root", "/v10/x"));
+        assert_eq!(svc.domain_target("other.example.com", "/"), None);
+    }
+}

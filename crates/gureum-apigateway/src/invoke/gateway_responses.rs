@@ -193,3 +193,83 @@ fn value(source: &str, mapping: &Mapping<'_>, context: &Value) -> Option<String>
         other => Some(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{customise, Mapping};
+    use crate::invoke::Response;
+    use crate::vtl::Params;
+    use serde_json::{json, Value};
+    use std::collections::BTreeMap;
+
+    fn apply(responses: &[(&str, Value)], r: Response) -> Response {
+        let map: BTreeMap<String, Value> = responses
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let params = Params::default();
+        let mapping = Mapping {
+            params: &params,
+            stage_variables: &json!({"env": "dev"}),
+            context: &json!({"stage": "prod"}),
+        };
+        customise(&map, r, &mapping)
+    }
+
+    fn body(r: &Response) -> Value {
+        serde_json::from_slice(&r.body).expect("json body")
+    }
+
+    #[test]
+    fn without_customisations_the_default_answer_stands() {
+        let r = Response::message(403, "Missing Authentication Token");
+        assert_eq!(apply(&[], r.clone()), r);
+    }
+
+    #[test]
+    fn a_types_own_customisation_beats_its_class_default() {
+        let own = json!({"statusCode": "404", "responseTemplates": {"application/json": "{\"own\": $context.error.messageString}"}});
+        let class = json!({"statusCode": "418", "responseTemplates": {"application/json": "{\"class\": 1}"}});
+        let r = apply(
+            &[
+                ("MISSING_AUTHENTICATION_TOKEN", own),
+                ("DEFAULT_4XX", class),
+            ],
+            Response::message(403, "Missing Authentication Token"),
+        );
+        assert_eq!(r.status, 404);
+        assert_eq!(body(&r), json!({"own": "Missing Authentication Token"}));
+    }
+
+    #[test]
+    fn a_class_default_covers_uncustomised_types_of_its_class_only() {
+        let class = json!({"statusCode": "418", "responseParameters": {"gatewayresponse.header.X-Env": "stageVariables.env"},
+            "responseTemplates": {"application/json": "{\"type\": \"$context.error.responseType\"}"}});
+        let r = apply(
+            &[("DEFAULT_4XX", class.clone())],
+            Response::message(429, "Too Many Requests"),
+        );
+        assert_eq!(r.status, 418);
+        assert_eq!(body(&r), json!({"type": "THROTTLED"}));
+        assert!(r.headers.contains(&("X-Env".into(), "dev".into())));
+        let five = Response::message(504, "Endpoint request timed out");
+        assert_eq!(apply(&[("DEFAULT_4XX", class)], five.clone()), five);
+    }
+
+    #[test]
+    fn a_customisation_without_status_keeps_the_types_default_status() {
+        let own = json!({"responseTemplates": {"application/json": "{}"}});
+        let r = apply(
+            &[("QUOTA_EXCEEDED", own)],
+            Response::message(429, "Limit Exceeded"),
+        );
+        assert_eq!(r.status, 429);
+    }
+
+    #[test]
+    fn backend_answers_are_never_customised() {
+        let class = json!({"statusCode": "418"});
+        let backend = Response::backend(404, vec![], b"nope".to_vec());
+        assert_eq!(apply(&[("DEFAULT_4XX", class)], backend.clone()), backend);
+    }
+}
