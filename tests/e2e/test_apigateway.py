@@ -212,6 +212,12 @@ def test_api_keys_are_required_and_quotas_enforced(gureum, apigw):
     assert (status, json.loads(body)) == (200, {"ok": True})
     status, _, body = call(gureum, api["id"], "prod", "/", headers={"x-api-key": key["value"]})
     assert (status, json.loads(body)) == (429, {"message": "Limit Exceeded"})
+    got = apigw.get_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])
+    assert (got["id"], got["type"], got["value"]) == (key["id"], "API_KEY", key["value"])
+    other = apigw.create_api_key(name="other")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        apigw.get_usage_plan_key(usagePlanId=plan["id"], keyId=other["id"])
+    assert e.value.response["Error"]["Message"] == "Invalid Usage Plan Key identifier specified"
 
 
 def test_control_plane_errors_carry_api_gateways_messages(apigw):
@@ -415,3 +421,27 @@ def test_a_lambda_request_authorizer_guards_a_method(gureum, apigw, lam):
     assert (status, json.loads(body)) == (401, {"message": "Unauthorized"})
     status, _, body = call(gureum, api["id"], "prod", "/", headers={"X-Token": "good"})
     assert (status, json.loads(body)) == (401, {"message": "Unauthorized"}), "an identity source is missing"
+
+
+def test_flushing_a_stages_authorizer_cache_makes_the_authorizer_run_again(gureum, apigw, lam):
+    arn = function(lam, "cached-authorizer-fn", AUTHORIZER_FN)
+    api = apigw.create_rest_api(name="cached")
+    auth = apigw.create_authorizer(restApiId=api["id"], name="req", type="REQUEST", authorizerUri=lambda_uri(arn),
+                                   identitySource="method.request.header.X-Token, method.request.querystring.q",
+                                   authorizerResultTtlInSeconds=300)
+    m = dict(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET")
+    apigw.put_method(**m, authorizationType="CUSTOM", authorizerId=auth["id"])
+    apigw.put_integration(**m, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(**m, statusCode="200")
+    apigw.put_integration_response(**m, statusCode="200", responseTemplates={"application/json": '{"ok": 1}'})
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    allow(lam, "cached-authorizer-fn", api["id"])
+    assert call(gureum, api["id"], "prod", "/?q=1", headers={"X-Token": "good"})[0] == 200
+    lam.remove_permission(FunctionName="cached-authorizer-fn", StatementId="apigw")
+    # The cached policy still answers; after a flush the authorizer runs and is refused.
+    assert call(gureum, api["id"], "prod", "/?q=1", headers={"X-Token": "good"})[0] == 200
+    apigw.flush_stage_authorizers_cache(restApiId=api["id"], stageName="prod")
+    assert call(gureum, api["id"], "prod", "/?q=1", headers={"X-Token": "good"})[0] == 500
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        apigw.flush_stage_authorizers_cache(restApiId=api["id"], stageName="nope")
+    assert e.value.response["Error"]["Message"] == "Invalid stage identifier specified"

@@ -9,11 +9,11 @@ use gureum_core::{AwsError, OpResult, RequestContext, Value};
 use serde_json::json;
 
 /// Checks an authorizer's members as API Gateway does.
-fn check(a: &Value) -> Result<(), AwsError> {
+pub(crate) fn check(a: &Value) -> Result<(), AwsError> {
     let kind = str_member(a, "type");
     match kind {
         "TOKEN" | "REQUEST" => {}
-        "COGNITO_USER_POOLS" => return Err(bad_request("Gureum does not support COGNITO_USER_POOLS authorizers yet.")),
+        "COGNITO_USER_POOLS" => return Err(bad_request("Gureum has no Cognito user pools, so it cannot validate their tokens: COGNITO_USER_POOLS authorizers are not supported.")),
         other => return Err(bad_request(format!("Invalid authorizer type specified: {other}. Must be one of: [TOKEN, REQUEST, COGNITO_USER_POOLS]"))),
     }
     if lambda_function(str_member(a, "authorizerUri")).is_none() {

@@ -39,6 +39,9 @@ impl ApigatewayService {
             info: info.clone(),
             resources: api.resources,
             authorizers: api.authorizers,
+            models: api.models,
+            validators: api.validators,
+            gateway_responses: api.gateway_responses,
             api: json!({
                 "binaryMediaTypes": api.info.get("binaryMediaTypes").cloned().unwrap_or(json!([])),
                 "disableExecuteApiEndpoint": api.info["disableExecuteApiEndpoint"].as_bool().unwrap_or(false),

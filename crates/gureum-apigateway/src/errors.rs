@@ -27,6 +27,24 @@ gureum_core::aws_errors! {
         UsagePlanNotFound = ("NotFoundException", 404, "Invalid Usage Plan ID specified"),
         /// The key is not in the usage plan.
         UsagePlanKeyNotFound = ("NotFoundException", 404, "Invalid Usage Plan Key identifier specified"),
+        /// No model with this name in the API.
+        ModelNotFound { name: String } = ("NotFoundException", 404, "Invalid model name specified: {name}"),
+        /// The model name is taken.
+        ModelExists = ("ConflictException", 409, "Model name already exists for this REST API"),
+        /// No request validator with this id in the API.
+        ValidatorNotFound = ("NotFoundException", 404, "Invalid Request Validator identifier specified"),
+        /// A response type with no gateway response.
+        GatewayResponseNotFound = ("NotFoundException", 404, "Invalid Gateway Response type specified"),
+        /// No custom domain name by this name.
+        DomainNotFound = ("NotFoundException", 404, "Invalid domain name identifier specified"),
+        /// No base path mapping with this base path.
+        BasePathNotFound = ("NotFoundException", 404, "Invalid base path mapping identifier specified"),
+        /// No client certificate with this id.
+        ClientCertificateNotFound = ("NotFoundException", 404, "Invalid Client Certificate identifier specified"),
+        /// No documentation part with this id.
+        DocumentationPartNotFound = ("NotFoundException", 404, "Invalid Documentation part identifier specified"),
+        /// No documentation version by this name.
+        DocumentationVersionNotFound = ("NotFoundException", 404, "Invalid Documentation version specified"),
         /// A tag ARN that names nothing taggable.
         ArnNotFound { arn: String } = ("NotFoundException", 404, "Invalid resource identifier specified: {arn}"),
         /// A sibling already has the path part.

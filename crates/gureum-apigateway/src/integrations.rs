@@ -21,7 +21,7 @@ pub fn lambda_function(uri: &str) -> Option<&str> {
 }
 
 /// Checks the members of `PutIntegration` as API Gateway does.
-fn check(input: &Value) -> Result<(), AwsError> {
+pub(crate) fn check(input: &Value) -> Result<(), AwsError> {
     let kind = str_member(input, "type");
     if !TYPES.contains(&kind) {
         return Err(bad_request(format!(

@@ -349,6 +349,28 @@ impl ApigatewayService {
         page_by_position(items, &input)
     }
 
+    /// `GetUsagePlanKey`.
+    pub(crate) fn get_usage_plan_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        let scope = Scope::regional(ctx);
+        let plan = self
+            .usage_plans
+            .get(&scope.key(str_member(&input, "usagePlanId")))
+            .map_err(AwsError::from)?
+            .ok_or(ApigatewayError::UsagePlanNotFound)?;
+        let key_id = str_member(&input, "keyId");
+        if !plan.keys.contains(key_id) {
+            return Err(ApigatewayError::UsagePlanKeyNotFound.into());
+        }
+        match self
+            .api_keys
+            .get(&scope.key(key_id))
+            .map_err(AwsError::from)?
+        {
+            Some(k) => Ok(plan_key_json(&k)),
+            None => Err(ApigatewayError::UsagePlanKeyNotFound.into()),
+        }
+    }
+
     /// `DeleteUsagePlanKey`.
     pub(crate) fn delete_usage_plan_key(&self, ctx: &RequestContext, input: Value) -> OpResult {
         let plan_key = Scope::regional(ctx).key(str_member(&input, "usagePlanId"));

@@ -22,22 +22,34 @@
 //!   `GetStage` answers it;
 //! - `apigateway.api_keys`: `account/region/keyId` → the key as `GetApiKey`
 //!   answers it (value included);
-//! - `apigateway.usage_plans`: `account/region/planId` → [`keys::UsagePlan`].
+//! - `apigateway.usage_plans`: `account/region/planId` → [`keys::UsagePlan`];
+//! - `apigateway.domain_names`, `apigateway.domain_hosts`: custom domain
+//!   names ([`domains`]);
+//! - `apigateway.accounts`, `apigateway.client_certificates`: the
+//!   account's settings and client certificates ([`account`]).
 
+pub mod account;
 pub mod authorizers;
 pub mod deployments;
+pub mod documentation;
+pub mod domains;
 pub mod errors;
+pub mod gateway_responses;
 pub mod integrations;
 pub mod invoke;
 pub mod keys;
 pub mod methods;
+pub mod models;
+mod openapi;
 mod patch;
 pub mod resources;
 pub mod rest_apis;
+pub mod schema;
 pub mod stages;
 pub mod tags;
 mod test_invoke;
 mod updates;
+pub mod validators;
 pub mod vtl;
 
 pub use errors::ApigatewayError;
@@ -49,7 +61,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A REST API as stored: its description and its live resource tree.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RestApi {
     /// The API's `RestApi` as `GetRestApi` answers it.
     pub info: Value,
@@ -58,6 +70,22 @@ pub struct RestApi {
     /// Authorizers by id, each as `GetAuthorizer` answers it.
     #[serde(default)]
     pub authorizers: BTreeMap<String, Value>,
+    /// Models by name, each as `GetModel` answers it.
+    #[serde(default)]
+    pub models: BTreeMap<String, Value>,
+    /// Request validators by id, each as `GetRequestValidator` answers it.
+    #[serde(default)]
+    pub validators: BTreeMap<String, Value>,
+    /// Customised gateway responses by type, each as `GetGatewayResponse`
+    /// answers it (the defaults are not stored).
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, Value>,
+    /// Documentation parts by id, each as `GetDocumentationPart` answers it.
+    #[serde(default)]
+    pub documentation_parts: BTreeMap<String, Value>,
+    /// Documentation versions by version.
+    #[serde(default)]
+    pub documentation_versions: BTreeMap<String, documentation::DocumentationVersion>,
 }
 
 /// One resource of an API (live, or frozen in a deployment).
@@ -75,7 +103,7 @@ pub struct Resource {
 }
 
 /// A deployment: the resource tree as it was when it was made.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Deployment {
     /// The deployment as `GetDeployment` answers it.
     pub info: Value,
@@ -88,6 +116,15 @@ pub struct Deployment {
     /// them: `binaryMediaTypes` and `disableExecuteApiEndpoint`.
     #[serde(default)]
     pub api: Value,
+    /// The models as they were, by name (bodies are validated on them).
+    #[serde(default)]
+    pub models: BTreeMap<String, Value>,
+    /// The request validators as they were, by id.
+    #[serde(default)]
+    pub validators: BTreeMap<String, Value>,
+    /// The customised gateway responses as they were, by type.
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<String, Value>,
 }
 
 /// The API Gateway service.
@@ -99,6 +136,14 @@ pub struct ApigatewayService {
     pub(crate) stages: Table<Value>,
     pub(crate) api_keys: Table<Value>,
     pub(crate) usage_plans: Table<keys::UsagePlan>,
+    pub(crate) domains: Table<domains::DomainName>,
+    pub(crate) accounts: Table<Value>,
+    pub(crate) client_certificates: Table<account::ClientCertificate>,
+    pub(crate) domain_hosts: Table<String>,
+    /// ACM, as custom domain names check their certificates (the server
+    /// wires it in).
+    pub(crate) certificates:
+        std::sync::OnceLock<Arc<dyn gureum_kit::certificates::CertificateSource>>,
     /// Deployments are immutable: the data plane reads each once.
     pub(crate) deployed: parking_lot::Mutex<HashMap<String, Arc<Deployment>>>,
     /// Usage counted against usage plans (requests per key, per period).
@@ -121,6 +166,11 @@ impl ApigatewayService {
             stages: store.table("apigateway.stages"),
             api_keys: store.table("apigateway.api_keys"),
             usage_plans: store.table("apigateway.usage_plans"),
+            domains: store.table("apigateway.domain_names"),
+            accounts: store.table("apigateway.accounts"),
+            client_certificates: store.table("apigateway.client_certificates"),
+            domain_hosts: store.table("apigateway.domain_hosts"),
+            certificates: Default::default(),
             store,
             deployed: Default::default(),
             usage: Default::default(),
@@ -134,6 +184,11 @@ impl ApigatewayService {
         let svc = Self::new(store);
         let _ = svc.functions.set(functions);
         svc
+    }
+
+    /// Custom domain names read their certificates from `source` (ACM).
+    pub fn set_certificates(&self, source: Arc<dyn gureum_kit::certificates::CertificateSource>) {
+        let _ = self.certificates.set(source);
     }
 
     /// Lambda, as the data plane invokes it (`None` until wired in).
@@ -258,7 +313,13 @@ gureum_core::service_operations! {
     },
     "CreateApiKey" => create_api_key,
     "CreateAuthorizer" => create_authorizer,
+    "CreateBasePathMapping" => create_base_path_mapping,
     "CreateDeployment" => create_deployment,
+    "CreateDocumentationPart" => create_documentation_part,
+    "CreateDocumentationVersion" => create_documentation_version,
+    "CreateDomainName" => create_domain_name,
+    "CreateModel" => create_model,
+    "CreateRequestValidator" => create_request_validator,
     "CreateResource" => create_resource,
     "CreateRestApi" => create_rest_api,
     "CreateStage" => create_stage,
@@ -266,26 +327,55 @@ gureum_core::service_operations! {
     "CreateUsagePlanKey" => create_usage_plan_key,
     "DeleteApiKey" => delete_api_key,
     "DeleteAuthorizer" => delete_authorizer,
+    "DeleteBasePathMapping" => delete_base_path_mapping,
+    "DeleteClientCertificate" => delete_client_certificate,
     "DeleteDeployment" => delete_deployment,
+    "DeleteDocumentationPart" => delete_documentation_part,
+    "DeleteDocumentationVersion" => delete_documentation_version,
+    "DeleteDomainName" => delete_domain_name,
+    "DeleteGatewayResponse" => delete_gateway_response,
     "DeleteIntegration" => delete_integration,
     "DeleteIntegrationResponse" => delete_integration_response,
     "DeleteMethod" => delete_method,
     "DeleteMethodResponse" => delete_method_response,
+    "DeleteModel" => delete_model,
+    "DeleteRequestValidator" => delete_request_validator,
     "DeleteResource" => delete_resource,
     "DeleteRestApi" => delete_rest_api,
     "DeleteStage" => delete_stage,
     "DeleteUsagePlan" => delete_usage_plan,
     "DeleteUsagePlanKey" => delete_usage_plan_key,
+    "FlushStageAuthorizersCache" => flush_stage_authorizers_cache,
+    "GenerateClientCertificate" => generate_client_certificate,
+    "GetAccount" => get_account,
     "GetApiKey" => get_api_key,
     "GetApiKeys" => get_api_keys,
     "GetAuthorizer" => get_authorizer,
     "GetAuthorizers" => get_authorizers,
+    "GetBasePathMapping" => get_base_path_mapping,
+    "GetBasePathMappings" => get_base_path_mappings,
+    "GetClientCertificate" => get_client_certificate,
+    "GetClientCertificates" => get_client_certificates,
     "GetDeployment" => get_deployment,
     "GetDeployments" => get_deployments,
+    "GetDocumentationPart" => get_documentation_part,
+    "GetDocumentationParts" => get_documentation_parts,
+    "GetDocumentationVersion" => get_documentation_version,
+    "GetDocumentationVersions" => get_documentation_versions,
+    "GetDomainName" => get_domain_name,
+    "GetDomainNames" => get_domain_names,
+    "GetExport" => get_export,
+    "GetGatewayResponse" => get_gateway_response,
+    "GetGatewayResponses" => get_gateway_responses,
     "GetIntegration" => get_integration,
     "GetIntegrationResponse" => get_integration_response,
     "GetMethod" => get_method,
     "GetMethodResponse" => get_method_response,
+    "GetModel" => get_model,
+    "GetModelTemplate" => get_model_template,
+    "GetModels" => get_models,
+    "GetRequestValidator" => get_request_validator,
+    "GetRequestValidators" => get_request_validators,
     "GetResource" => get_resource,
     "GetResources" => get_resources,
     "GetRestApi" => get_rest_api,
@@ -294,21 +384,33 @@ gureum_core::service_operations! {
     "GetStages" => get_stages,
     "GetTags" => get_tags,
     "GetUsagePlan" => get_usage_plan,
+    "GetUsagePlanKey" => get_usage_plan_key,
     "GetUsagePlanKeys" => get_usage_plan_keys,
     "GetUsagePlans" => get_usage_plans,
+    "ImportRestApi" => import_rest_api,
+    "PutGatewayResponse" => put_gateway_response,
     "PutIntegration" => put_integration,
     "PutIntegrationResponse" => put_integration_response,
     "PutMethod" => put_method,
     "PutMethodResponse" => put_method_response,
+    "PutRestApi" => put_rest_api,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,
+    "UpdateAccount" => update_account,
     "UpdateApiKey" => update_api_key_op,
     "UpdateAuthorizer" => update_authorizer,
+    "UpdateBasePathMapping" => update_base_path_mapping,
+    "UpdateClientCertificate" => update_client_certificate,
     "UpdateDeployment" => update_deployment_op,
+    "UpdateDocumentationPart" => update_documentation_part,
+    "UpdateDocumentationVersion" => update_documentation_version,
+    "UpdateGatewayResponse" => update_gateway_response,
     "UpdateIntegration" => update_integration_op,
     "UpdateIntegrationResponse" => update_integration_response_op,
     "UpdateMethod" => update_method_op,
     "UpdateMethodResponse" => update_method_response_op,
+    "UpdateModel" => update_model,
+    "UpdateRequestValidator" => update_request_validator,
     "UpdateResource" => update_resource_op,
     "UpdateRestApi" => update_rest_api,
     "UpdateStage" => update_stage,

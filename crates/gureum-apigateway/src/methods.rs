@@ -38,6 +38,22 @@ pub(crate) fn check_status(code: &str) -> Result<(), AwsError> {
     }
 }
 
+/// Refuses `requestModels` that name a model the API does not have.
+fn check_models(api: &RestApi, input: &Value) -> Result<(), AwsError> {
+    let named = input["requestModels"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values());
+    for name in named.filter_map(Value::as_str) {
+        if !api.models.contains_key(name) {
+            return Err(bad_request(format!(
+                "Invalid model identifier specified: {name}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The three members every method-scoped request names.
 pub(crate) struct MethodRef<'a> {
     pub api: &'a str,
@@ -76,6 +92,8 @@ impl ApigatewayService {
         let auth = str_member(&input, "authorizationType");
         self.update_api(ctx, m.api, |api| {
             let authorizers = api.authorizers.clone();
+            crate::validators::check_exists(api, input.get("requestValidatorId").and_then(Value::as_str))?;
+            check_models(api, &input)?;
             let resource = find_mut(api, m.resource)?;
             if !VERBS.contains(&verb.as_str()) {
                 return Err(bad_request("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"));

@@ -90,7 +90,8 @@ impl ApigatewayService {
         let api = RestApi {
             info: info.clone(),
             resources,
-            authorizers: BTreeMap::new(),
+            models: crate::models::defaults(),
+            ..Default::default()
         };
         let key = Scope::regional(ctx).key(&id);
         let home = format!("{}/{}", ctx.account_id, ctx.region);

@@ -224,3 +224,31 @@ fn apply(stage: &mut Value, op: &PatchOp) -> Result<(), AwsError> {
     }
     Ok(())
 }
+
+impl ApigatewayService {
+    /// `FlushStageAuthorizersCache`: the next request to the stage runs
+    /// its Lambda authorizers again. Cached policies are kept per API, so
+    /// this flushes the API's other stages too (they re-authorize once).
+    pub(crate) fn flush_stage_authorizers_cache(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+    ) -> OpResult {
+        let api_id = str_member(&input, "restApiId");
+        let (api_key, _) = self.api(ctx, api_id)?;
+        let stage = str_member(&input, "stageName");
+        if self
+            .stages
+            .get(&format!("{api_key}/{stage}"))
+            .map_err(AwsError::from)?
+            .is_none()
+        {
+            return Err(ApigatewayError::StageNotFound.into());
+        }
+        let prefix = format!("{api_id}/");
+        self.authorized
+            .lock()
+            .retain(|k, _| !k.starts_with(&prefix));
+        Ok(serde_json::json!({}))
+    }
+}

@@ -170,6 +170,7 @@ fn iam_caller(
                     ("x-amzn-ErrorType".into(), "AccessDeniedException".into()),
                 ],
                 body: body.to_string().into_bytes(),
+                error: None,
             });
         }
     }
@@ -196,7 +197,7 @@ fn title_case(name: &str) -> String {
 
 /// The data plane's answer as the server writes it (lengths are the
 /// server's to set).
-fn wire(r: Response) -> WireResponse {
+pub(crate) fn wire(r: Response) -> WireResponse {
     WireResponse {
         status: r.status,
         headers: r

@@ -22,6 +22,7 @@ pub mod admin_state;
 pub mod alarm_actions;
 mod alias_targets_wiring;
 pub mod apigateway_wiring;
+mod apigw_domains;
 mod authenticate;
 mod authorize;
 pub mod autoscaling_wiring;

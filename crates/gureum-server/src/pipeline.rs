@@ -326,6 +326,13 @@ async fn handle_request(
         outcome.operation = "InvokeFunctionUrl".into();
         return crate::function_urls::serve(state, parts, body, remote, url_id, fn_path).await;
     }
+    // API Gateway custom domain names, by host: base path mappings.
+    if matches!(signing_service, None | Some("execute-api")) {
+        if let Some(found) = state.registry.apigateway.domain_target(host, raw_path) {
+            (outcome.service, outcome.operation) = ("execute-api".into(), "Invoke".into());
+            return crate::apigw_domains::serve(state, parts, body, remote, found).await;
+        }
+    }
     // API Gateway v2's data plane, by host or path-style, for its own APIs.
     if let Some(target) = crate::execute_api_v2::addressed(state, parts, signing_service) {
         outcome.service = "execute-api".into();

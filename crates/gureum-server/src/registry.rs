@@ -239,6 +239,7 @@ impl Registry {
             store.clone(),
             Arc::new(crate::apigateway_wiring::ApiGatewayToLambda(lambda.clone())),
         ));
+        apigateway.set_certificates(acm.clone());
         // CloudFront's edge (`cloudfront_edge.rs`) serves from it.
         let cloudfront = Arc::new(gureum_cloudfront::CloudfrontService::new(store.clone()));
         cloudfront.set_certificates(acm.clone());

@@ -9,8 +9,14 @@ use crate::ApigatewayService;
 use gureum_core::Value;
 use serde_json::json;
 
-/// A JSON answer with `member` (API Gateway spells some `Message`).
-fn answer(status: u16, error_type: &str, body: Value) -> Response {
+/// A JSON answer with `member` (API Gateway spells some `Message`), as
+/// gateway response `kind`.
+fn answer(status: u16, kind: &'static str, error_type: &str, body: Value) -> Response {
+    let message = body
+        .as_object()
+        .and_then(|m| m.values().next())
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Response {
         status,
         headers: vec![
@@ -18,12 +24,18 @@ fn answer(status: u16, error_type: &str, body: Value) -> Response {
             ("x-amzn-ErrorType".into(), error_type.into()),
         ],
         body: body.to_string().into_bytes(),
+        error: Some(super::GatewayError {
+            kind,
+            message,
+            validation: String::new(),
+        }),
     }
 }
 
 fn unauthorized() -> Response {
     answer(
         401,
+        "UNAUTHORIZED",
         "UnauthorizedException",
         json!({"message": "Unauthorized"}),
     )
@@ -32,6 +44,7 @@ fn unauthorized() -> Response {
 fn failed() -> Response {
     answer(
         500,
+        "AUTHORIZER_CONFIGURATION_ERROR",
         "AuthorizerConfigurationException",
         json!({"message": null}),
     )
@@ -216,6 +229,7 @@ impl ApigatewayService {
             Some(false) => {
                 return Err(answer(
                     403,
+                    "ACCESS_DENIED",
                     "AccessDeniedException",
                     json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
                 ))
@@ -223,6 +237,7 @@ impl ApigatewayService {
             None => {
                 return Err(answer(
                     403,
+                    "ACCESS_DENIED",
                     "AccessDeniedException",
                     json!({"Message": "User is not authorized to access this resource"}),
                 ))

@@ -117,9 +117,5 @@ pub fn send(
     } else if method != "HEAD" {
         reader.read_to_end(&mut body).map_err(io)?;
     }
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
+    Ok(Response::backend(status, headers, body))
 }

@@ -25,7 +25,8 @@ fn content_type(request: &Request) -> String {
         .unwrap_or_else(|| "application/json".into())
 }
 
-fn params(target: &Target, request: &Request) -> Params {
+/// `$input.params()` of `request`.
+pub(crate) fn params(target: &Target, request: &Request) -> Params {
     Params {
         path: target.path_params.clone(),
         querystring: query_pairs(&request.query).into_iter().collect(),
@@ -209,9 +210,5 @@ fn respond(
             }
         }
     }
-    Response {
-        status,
-        headers,
-        body: body.into_bytes(),
-    }
+    Response::backend(status, headers, body.into_bytes())
 }

@@ -10,12 +10,15 @@
 //! server wires Lambda in); HTTP backends through [`http`].
 
 mod authorizer;
+pub mod gateway_responses;
 pub mod http;
 mod mapping;
 mod proxy;
 mod routing;
 pub mod selection;
+mod validate;
 
+use crate::vtl;
 use crate::{ApigatewayService, Deployment};
 use gureum_core::Value;
 use serde_json::json;
@@ -65,6 +68,20 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// When API Gateway answered by itself: which of its gateway
+    /// responses this is, so the API's customisation applies.
+    pub error: Option<GatewayError>,
+}
+
+/// One of API Gateway's own answers, as gateway responses see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatewayError {
+    /// The gateway response type (`MISSING_AUTHENTICATION_TOKEN`, …).
+    pub kind: &'static str,
+    /// `$context.error.message` (`None` prints as `null`).
+    pub message: Option<String>,
+    /// `$context.error.validationErrorString`.
+    pub validation: String,
 }
 
 impl Response {
@@ -81,6 +98,21 @@ impl Response {
                 ),
             ],
             body,
+            error: Some(GatewayError {
+                kind: gateway_responses::kind_of(status, message),
+                message: Some(message.to_string()),
+                validation: String::new(),
+            }),
+        }
+    }
+
+    /// A plain answer from a backend or a Lambda proxy.
+    pub fn backend(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
+        Response {
+            status,
+            headers,
+            body,
+            error: None,
         }
     }
 }
@@ -90,6 +122,7 @@ fn error_type(status: u16, message: &str) -> &'static str {
     match (status, message) {
         (403, "Missing Authentication Token") => "MissingAuthenticationTokenException",
         (403, _) => "ForbiddenException",
+        (400, _) => "BadRequestException",
         (429, "Limit Exceeded") => "LimitExceededException",
         (429, _) => "TooManyRequestsException",
         (415, _) => "UnsupportedMediaTypeException",
@@ -194,7 +227,26 @@ impl ApigatewayService {
         }
         let Some(found) = routing::route(&deployment.resources, &request.method, &request.path)
         else {
-            return Resolved::Answer(Response::message(403, "Missing Authentication Token"));
+            let params = vtl::Params {
+                querystring: query_pairs(&request.query).into_iter().collect(),
+                header: request.headers.iter().cloned().collect(),
+                ..Default::default()
+            };
+            let stage_variables = stage_value.get("variables").cloned().unwrap_or(json!({}));
+            let context = json!({"stage": stage, "apiId": api_id, "accountId": account,
+                "httpMethod": request.method, "path": format!("/{stage}{}", request.path),
+                "domainName": request.domain, "deploymentId": deployment.info["id"]});
+            let mapping = gateway_responses::Mapping {
+                params: &params,
+                stage_variables: &stage_variables,
+                context: &context,
+            };
+            let answer = Response::message(403, "Missing Authentication Token");
+            return Resolved::Answer(gateway_responses::customise(
+                &deployment.gateway_responses,
+                answer,
+                &mapping,
+            ));
         };
         let resource = &deployment.resources[&found.resource_id];
         let method = resource.methods[&found.verb].clone();
@@ -222,12 +274,34 @@ impl ApigatewayService {
         now_ms: i64,
     ) -> Response {
         let request_id = gureum_core::id::uuid_v4();
+        let response = self.admit_and_integrate(target, request, &request_id, functions, now_ms);
+        let params = mapping::params(target, request);
+        let context = request_context(target, request, &request_id, None, None, now_ms);
+        let mapping = gateway_responses::Mapping {
+            params: &params,
+            stage_variables: &target.stage_variables,
+            context: &context,
+        };
+        let response =
+            gateway_responses::customise(&target.deployment.gateway_responses, response, &mapping);
+        with_request_id(response, &request_id)
+    }
+
+    /// Authorization, API key, request validation, then the integration.
+    fn admit_and_integrate(
+        &self,
+        target: &Target,
+        request: &Request,
+        request_id: &str,
+        functions: &dyn Functions,
+        now_ms: i64,
+    ) -> Response {
         let mut authorizer = None;
         if target.authorization_type() == "CUSTOM" {
-            let context = request_context(target, request, &request_id, None, None, now_ms);
+            let context = request_context(target, request, request_id, None, None, now_ms);
             match self.authorize_custom(target, request, &context, functions, now_ms) {
                 Ok(a) => authorizer = Some(a),
-                Err(r) => return with_request_id(r, &request_id),
+                Err(r) => return r,
             }
         }
         let mut api_key_id = None;
@@ -236,21 +310,21 @@ impl ApigatewayService {
             let value = header(request, "x-api-key");
             match self.admit_key(&prefix, &target.api_id, &target.stage_name, value, now_ms) {
                 Ok(id) => api_key_id = id,
-                Err((status, message)) => {
-                    return with_request_id(Response::message(status, message), &request_id)
-                }
+                Err((status, message)) => return Response::message(status, message),
             }
+        }
+        if let Err(refusal) = validate::check(target, request) {
+            return refusal;
         }
         let context = request_context(
             target,
             request,
-            &request_id,
+            request_id,
             api_key_id.as_deref(),
             authorizer,
             now_ms,
         );
-        let response = integrate(target, request, &context, functions);
-        with_request_id(response, &request_id)
+        integrate(target, request, &context, functions)
     }
 }
 

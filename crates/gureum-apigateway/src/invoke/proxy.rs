@@ -191,11 +191,7 @@ pub(crate) fn proxy_response(payload: &[u8]) -> Response {
     {
         headers.push(("Content-Type".into(), "application/json".into()));
     }
-    Response {
-        status: status as u16,
-        headers,
-        body,
-    }
+    Response::backend(status as u16, headers, body)
 }
 
 /// `HTTP_PROXY`: the request to the URI (path parameters filled in), the
