@@ -5,7 +5,8 @@
 //! metric filters that emit metrics through the [`MetricSink`] seam,
 //! subscription filters that deliver through the [`SubscriptionSink`]
 //! seam, retention expiry on Gureum's clock, and Logs Insights queries
-//! (with saved definitions and `GetLogRecord`).
+//! (with saved definitions and `GetLogRecord`), and Live Tail sessions
+//! (`StartLiveTail`, an event stream response).
 //!
 //! The server builds it with [`LogsService::with_metrics`] (CloudWatch's
 //! sink) and [`LogsService::with_subscription_sink`] once those services
@@ -37,7 +38,7 @@
 //! services write through); `retention.rs` (expiry); `metric_filters.rs`;
 //! [`subscriptions`]; [`insights`] (the query language and its engine);
 //! `query_definitions.rs`; `resource_policies.rs`; `destinations.rs`;
-//! `account_policies.rs`; `data_protection.rs` (masking).
+//! `account_policies.rs`; `data_protection.rs` (masking); `live_tail.rs`.
 
 pub mod errors;
 pub mod filter_pattern;
@@ -48,6 +49,7 @@ mod account_policies;
 mod data_protection;
 mod destinations;
 mod events;
+mod live_tail;
 mod log_groups;
 mod metric_filters;
 mod query_definitions;
@@ -257,6 +259,7 @@ pub struct LogsService {
     account_policies: Table<account_policies::AccountPolicy>,
     metrics: Arc<dyn MetricSink>,
     subscription_sink: Arc<dyn SubscriptionSink>,
+    live_tails: live_tail::Hub,
 }
 
 impl LogsService {
@@ -280,6 +283,7 @@ impl LogsService {
             account_policies: store.table("logs.account_policies"),
             metrics,
             subscription_sink: Arc::new(NoSubscriptions),
+            live_tails: live_tail::Hub::default(),
             store,
         }
     }
@@ -317,7 +321,7 @@ impl LogsService {
                     None => vec!["*".into()],
                 }
             }
-            "StartQuery" => {
+            "StartQuery" | "StartLiveTail" => {
                 let mut names: Vec<&str> = group.into_iter().collect();
                 for member in ["logGroupNames", "logGroupIdentifiers"] {
                     if let Some(a) = input.get(member).and_then(Value::as_array) {
@@ -502,6 +506,14 @@ impl LogsService {
     fn delete_subscription_filter(&self, ctx: &RequestContext, input: Value) -> OpResult {
         subscriptions::delete(self, ctx, &input)
     }
+    async fn start_live_tail(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        _body: gureum_core::RequestBody,
+    ) -> Result<gureum_core::Reply, AwsError> {
+        live_tail::start(self, ctx, input).await
+    }
     fn start_query(&self, ctx: &RequestContext, input: Value) -> OpResult {
         insights::start(self, ctx, &input)
     }
@@ -590,6 +602,7 @@ fn load_group(svc: &LogsService, ctx: &RequestContext, name: &str) -> Result<Log
 gureum_core::service_operations! {
     LogsService, "logs",
     authorization = authorization,
+    streaming { "StartLiveTail" => start_live_tail },
     "CreateLogGroup" => create_log_group,
     "DeleteLogGroup" => delete_log_group,
     "DescribeLogGroups" => describe_log_groups,
