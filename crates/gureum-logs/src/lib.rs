@@ -6,7 +6,8 @@
 //! subscription filters that deliver through the [`SubscriptionSink`]
 //! seam, retention expiry on Gureum's clock, and Logs Insights queries
 //! (with saved definitions and `GetLogRecord`), and Live Tail sessions
-//! (`StartLiveTail`, an event stream response).
+//! (`StartLiveTail`, an event stream response), and exports to S3
+//! ([`exports`], through the [`exports::ExportBuckets`] seam).
 //!
 //! The server builds it with [`LogsService::with_metrics`] (CloudWatch's
 //! sink) and [`LogsService::with_subscription_sink`] once those services
@@ -29,6 +30,7 @@
 //! - `logs.resource_policies`: `account/region/<resource ARN>|name` →
 //!   resource policies (the ARN empty for account-scoped ones);
 //! - `logs.destinations`: `account/region/name` → subscription destinations;
+//! - `logs.export_tasks`: `account/region/taskId` → [`exports::ExportTask`];
 //! - `logs.account_policies`: `account/region/TYPE|name` → account-wide
 //!   data protection and subscription filter policies.
 //!
@@ -41,6 +43,7 @@
 //! `account_policies.rs`; `data_protection.rs` (masking); `live_tail.rs`.
 
 pub mod errors;
+pub mod exports;
 pub mod filter_pattern;
 pub mod insights;
 pub mod subscriptions;
@@ -260,6 +263,8 @@ pub struct LogsService {
     metrics: Arc<dyn MetricSink>,
     subscription_sink: Arc<dyn SubscriptionSink>,
     live_tails: live_tail::Hub,
+    export_tasks: Table<exports::ExportTask>,
+    export_buckets: std::sync::OnceLock<Arc<dyn exports::ExportBuckets>>,
 }
 
 impl LogsService {
@@ -284,6 +289,8 @@ impl LogsService {
             metrics,
             subscription_sink: Arc::new(NoSubscriptions),
             live_tails: live_tail::Hub::default(),
+            export_tasks: store.table("logs.export_tasks"),
+            export_buckets: std::sync::OnceLock::new(),
             store,
         }
     }
@@ -343,6 +350,8 @@ impl LogsService {
             | "DescribeQueryDefinitions"
             | "DeleteQueryDefinition"
             | "DescribeResourcePolicies"
+            | "DescribeExportTasks"
+            | "CancelExportTask"
             | "DescribeDestinations" => {
                 vec!["*".into()]
             }
@@ -514,6 +523,15 @@ impl LogsService {
     ) -> Result<gureum_core::Reply, AwsError> {
         live_tail::start(self, ctx, input).await
     }
+    fn create_export_task(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        exports::create(self, ctx, &input)
+    }
+    fn describe_export_tasks(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        exports::describe(self, ctx, &input)
+    }
+    fn cancel_export_task(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        exports::cancel(self, ctx, &input)
+    }
     fn start_query(&self, ctx: &RequestContext, input: Value) -> OpResult {
         insights::start(self, ctx, &input)
     }
@@ -641,6 +659,9 @@ gureum_core::service_operations! {
     "PutDestinationPolicy" => put_destination_policy,
     "DescribeDestinations" => describe_destinations,
     "DeleteDestination" => delete_destination,
+    "CreateExportTask" => create_export_task,
+    "DescribeExportTasks" => describe_export_tasks,
+    "CancelExportTask" => cancel_export_task,
     "StartQuery" => start_query,
     "GetQueryResults" => get_query_results,
     "StopQuery" => stop_query,

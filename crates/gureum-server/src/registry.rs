@@ -226,6 +226,8 @@ impl Registry {
         dynamodb.set_objects(Arc::new(crate::dynamodb_wiring::DynamoObjects::new(
             s3.clone(),
         )));
+        // Logs' export tasks write to S3.
+        logs.set_export_buckets(Arc::new(crate::logs_wiring::LogsBuckets::new(s3.clone())));
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
         let rds = crate::rds_wiring::build(store);
