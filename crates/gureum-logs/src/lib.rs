@@ -265,6 +265,8 @@ pub struct LogsService {
     live_tails: live_tail::Hub,
     export_tasks: Table<exports::ExportTask>,
     export_buckets: std::sync::OnceLock<Arc<dyn exports::ExportBuckets>>,
+    /// The sink set after construction ([`LogsService::set_subscription_sink`]).
+    late_sink: std::sync::OnceLock<Arc<dyn SubscriptionSink>>,
 }
 
 impl LogsService {
@@ -291,6 +293,7 @@ impl LogsService {
             live_tails: live_tail::Hub::default(),
             export_tasks: store.table("logs.export_tasks"),
             export_buckets: std::sync::OnceLock::new(),
+            late_sink: std::sync::OnceLock::new(),
             store,
         }
     }
@@ -300,6 +303,21 @@ impl LogsService {
     pub fn with_subscription_sink(mut self, sink: Arc<dyn SubscriptionSink>) -> Self {
         self.subscription_sink = sink;
         self
+    }
+
+    /// Delivers subscription filters' matches to `sink` from now on: the
+    /// server's wiring, once the destination services (Lambda) exist, which
+    /// are built after Logs.
+    pub fn set_subscription_sink(&self, sink: Arc<dyn SubscriptionSink>) {
+        let _ = self.late_sink.set(sink);
+    }
+
+    /// The sink deliveries go to.
+    fn subscription_sink(&self) -> &dyn SubscriptionSink {
+        self.late_sink
+            .get()
+            .unwrap_or(&self.subscription_sink)
+            .as_ref()
     }
 
     /// What IAM checks, as CloudWatch Logs' documentation says: a log

@@ -79,3 +79,80 @@ impl gureum_logs::exports::ExportBuckets for LogsBuckets {
         Ok(())
     }
 }
+
+/// Subscription filters' deliveries to Lambda: AWS's document gzipped and
+/// base64-encoded in `awslogs.data`, invoked asynchronously as
+/// `logs.amazonaws.com` for the group, so the function policy must allow
+/// CloudWatch Logs, as on AWS. Weak, because Lambda writes its function
+/// logs through Logs.
+pub struct LogsToLambda(pub std::sync::Weak<gureum_lambda::LambdaService>);
+
+/// The service principals CloudWatch Logs invokes as (AWS's documentation
+/// grants either).
+fn logs_principals(region: &str) -> [String; 2] {
+    [
+        "logs.amazonaws.com".to_string(),
+        format!("logs.{region}.amazonaws.com"),
+    ]
+}
+
+impl gureum_logs::SubscriptionSink for LogsToLambda {
+    fn deliver(&self, scope: gureum_core::Scope<'_>, delivery: gureum_logs::SubscriptionDelivery) {
+        if delivery.destination_arn.split(':').nth(2) != Some("lambda") {
+            return;
+        }
+        let Some(lambda) = self.0.upgrade() else {
+            return;
+        };
+        let group = delivery.document["logGroup"].as_str().unwrap_or_default();
+        let region = scope.region().unwrap_or("us-east-1");
+        let group_arn = format!(
+            "arn:aws:logs:{region}:{}:log-group:{group}:*",
+            scope.account()
+        );
+        let event = delivery.lambda_event();
+        let mut last = None;
+        for service in logs_principals(region) {
+            let sender = gureum_lambda::policy::ServiceSender {
+                service: &service,
+                source_arn: &group_arn,
+                source_account: scope.account(),
+            };
+            match lambda.invoke_from_service(
+                &sender,
+                &delivery.destination_arn,
+                event.as_bytes(),
+                true,
+            ) {
+                Ok(_) => return,
+                Err(e) => last = Some(e),
+            }
+        }
+        if let Some(e) = last {
+            tracing::warn!(target: "gureum", "logs subscription to {}: {}", delivery.destination_arn, e.message);
+        }
+    }
+
+    fn check_function(
+        &self,
+        scope: gureum_core::Scope<'_>,
+        function_arn: &str,
+        group_arn: &str,
+    ) -> Result<(), String> {
+        let lambda = self.0.upgrade().ok_or("Lambda has stopped")?;
+        let region = scope.region().unwrap_or("us-east-1");
+        let mut reason = String::new();
+        for service in logs_principals(region) {
+            let sender = gureum_lambda::policy::ServiceSender {
+                service: &service,
+                source_arn: group_arn,
+                source_account: scope.account(),
+            };
+            match lambda.may_invoke(&sender, function_arn) {
+                Ok(()) => return Ok(()),
+                Err(e) => reason = e.message,
+            }
+        }
+        Err(reason)
+    }
+}

@@ -117,6 +117,10 @@ impl Registry {
         );
         // SNS's `lambda` subscriptions invoke through Lambda.
         sns.set_functions(Arc::new(crate::sns_functions::SnsToLambda(lambda.clone())));
+        // Logs' subscription filters deliver to Lambda functions.
+        logs.set_subscription_sink(Arc::new(crate::logs_wiring::LogsToLambda(Arc::downgrade(
+            &lambda,
+        ))));
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
         // (`ServiceEvents`) onto the default bus.
