@@ -12,6 +12,8 @@
 //! - `cloudwatch.history`: `account/region/time-seq` → a [`HistoryItem`];
 //! - `cloudwatch.dashboards`: `account/name` (dashboards are global) → a
 //!   [`Dashboard`];
+//! - `cloudwatch.anomaly_detectors`: `account/region/<metric or math key>`
+//!   → an [`anomaly::Detector`], whose excluded ranges the band leaves out;
 //! - `cloudwatch.actions`: `time-seq` → an [`actions::ActionRecord`] (the
 //!   default action seam's record, `GET /_gureum/cloudwatch/actions`).
 //!
@@ -26,6 +28,7 @@
 //! services emit through).
 
 pub mod actions;
+pub mod anomaly;
 pub mod composite;
 pub mod errors;
 pub mod math;
@@ -137,6 +140,7 @@ pub struct CloudWatchService {
     alarms: Table<Alarm>,
     history: Table<HistoryItem>,
     dashboards: Table<Dashboard>,
+    anomaly_detectors: Table<anomaly::Detector>,
     actions: Arc<dyn AlarmActions>,
     recorder: RecordingActions,
     events: Arc<dyn ServiceEvents>,
@@ -170,6 +174,7 @@ impl CloudWatchService {
             alarms: store.table("cloudwatch.alarms"),
             history: store.table("cloudwatch.history"),
             dashboards: store.table("cloudwatch.dashboards"),
+            anomaly_detectors: store.table("cloudwatch.anomaly_detectors"),
             recorder: RecordingActions::new(&store),
             actions,
             events,
@@ -310,6 +315,9 @@ gureum_core::service_operations! {
     "UntagResource" => untag_resource,
     "ListTagsForResource" => list_tags_for_resource,
     "GetMetricWidgetImage" => get_metric_widget_image,
+    "PutAnomalyDetector" => put_anomaly_detector,
+    "DescribeAnomalyDetectors" => describe_anomaly_detectors,
+    "DeleteAnomalyDetector" => delete_anomaly_detector,
 }
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ pub(crate) enum Kind {
     Metric {
         id: MetricId,
         stat: Stat,
+        /// The statistic as given (what an anomaly detector names).
+        stat_name: String,
         unit: Option<u8>,
     },
     Expression(math::Expr),
@@ -120,7 +122,16 @@ pub(crate) fn parse_queries(list: &[Value], member: &str) -> Result<Vec<Query>, 
                     })?),
                 };
                 let id = MetricId::new(ns, name, dimensions(metric.get("Dimensions")));
-                (Kind::Metric { id, stat, unit }, period)
+                let stat_name = stat_name.to_string();
+                (
+                    Kind::Metric {
+                        id,
+                        stat,
+                        stat_name,
+                        unit,
+                    },
+                    period,
+                )
             }
             (None, Some(e)) => {
                 let parsed = math::parse(e).map_err(|why| {
@@ -171,6 +182,7 @@ impl Run<'_> {
                 id: mid,
                 stat,
                 unit,
+                ..
             } => {
                 let buckets = read_buckets(
                     self.svc,
@@ -268,6 +280,15 @@ impl Env for Run<'_> {
 
     fn period(&self) -> i64 {
         self.period
+    }
+
+    fn excluded(&mut self, id: &str) -> Vec<(i64, i64)> {
+        match self.queries.iter().find(|q| q.id == id).map(|q| &q.kind) {
+            Some(Kind::Metric {
+                id: mid, stat_name, ..
+            }) => self.svc.excluded_ranges(self.scope, mid, stat_name),
+            _ => Vec::new(),
+        }
     }
 
     fn search(&mut self, text: &str, stat: &str, period: i64) -> Result<Vec<Series>, String> {
