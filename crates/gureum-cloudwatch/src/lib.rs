@@ -21,7 +21,7 @@
 //! (statistics, percentiles, retention), [`math`] (metric math),
 //! [`search`] (`SEARCH` expressions),
 //! `metrics.rs` (`PutMetricData`, `ListMetrics`, `GetMetricStatistics`),
-//! `query.rs` (`GetMetricData`), `alarms.rs` (alarm operations),
+//! `query.rs` (`GetMetricData`), `insights.rs` (Metrics Insights SQL), `alarms.rs` (alarm operations),
 //! `evaluate.rs` (the engine on the clock), [`composite`] (rule language),
 //! [`actions`] (the seam alarm actions leave through), `dashboards.rs`,
 //! `tags.rs`, `widget.rs` (`GetMetricWidgetImage`'s PNG), `sink.rs` (the [`gureum_kit::metrics::MetricSink`] other
@@ -31,6 +31,7 @@ pub mod actions;
 pub mod anomaly;
 pub mod composite;
 pub mod errors;
+mod insights;
 pub mod math;
 pub mod search;
 pub mod stats;

@@ -37,6 +37,8 @@ pub(crate) enum Kind {
         unit: Option<u8>,
     },
     Expression(math::Expr),
+    /// A Metrics Insights query (`SELECT …`).
+    Insights(crate::insights::Sql),
 }
 
 /// One result: a query's series (an expression may give several).
@@ -133,6 +135,17 @@ pub(crate) fn parse_queries(list: &[Value], member: &str) -> Result<Vec<Query>, 
                     period,
                 )
             }
+            (None, Some(e)) if crate::insights::is_sql(e) => {
+                let parsed = crate::insights::parse(e).map_err(|why| {
+                    validation(format!("Error in expression {id}: {why}"))
+                })?;
+                let period = q
+                    .get("Period")
+                    .and_then(Value::as_i64)
+                    .ok_or_else(|| missing(&format!("{m}.Period")))?;
+                check_period(period, &format!("{m}.Period"))?;
+                (Kind::Insights(parsed), period)
+            }
             (None, Some(e)) => {
                 let parsed = math::parse(e).map_err(|why| {
                     validation(format!("Error in expression {id}: {why}"))
@@ -206,6 +219,9 @@ impl Run<'_> {
                     points,
                 }]
             }
+            Kind::Insights(sql) => {
+                self.insights(sql, q.period, Some(q.label.as_deref().unwrap_or(&q.id)))?
+            }
             Kind::Expression(e) => {
                 let v = math::eval(e, self)?;
                 match v {
@@ -244,6 +260,78 @@ impl Run<'_> {
         self.visiting.pop();
         self.done.insert(id.to_string(), series.clone());
         Ok(Some(series))
+    }
+}
+
+impl Run<'_> {
+    /// A Metrics Insights query's series, one per group.
+    fn insights(
+        &mut self,
+        sql: &crate::insights::Sql,
+        period: i64,
+        label: Option<&str>,
+    ) -> Result<Vec<Series>, String> {
+        let found = self
+            .svc
+            .metrics
+            .scan_prefix(&self.scope.prefix())
+            .map_err(|e| e.to_string())?;
+        let mut groups: std::collections::BTreeMap<
+            Vec<String>,
+            std::collections::BTreeMap<i64, crate::stats::Agg>,
+        > = Default::default();
+        for (_, r) in found.into_iter().filter(|(_, r)| sql.selects(&r.id)) {
+            let w = Window {
+                start_ms: self.start,
+                end_ms: self.end,
+                period_s: period,
+            };
+            let buckets =
+                read_buckets(self.svc, self.scope, &r.id, w, None, false).map_err(|e| e.message)?;
+            let group = groups.entry(sql.group_of(&r.id)).or_default();
+            for (t, a) in buckets {
+                crate::insights::merge(group.entry(t).or_default(), &a);
+            }
+        }
+        let mut series: Vec<(Option<f64>, Series)> = groups
+            .into_iter()
+            .map(|(key, buckets)| {
+                let mut all = crate::stats::Agg::default();
+                for a in buckets.values() {
+                    crate::insights::merge(&mut all, a);
+                }
+                let name = if key.is_empty() {
+                    label.unwrap_or_default().to_string()
+                } else {
+                    key.join(" ")
+                };
+                let points = buckets
+                    .iter()
+                    .filter_map(|(t, a)| sql.value(a).map(|v| (*t, v)))
+                    .collect();
+                (
+                    sql.value(&all),
+                    Series {
+                        label: name,
+                        points,
+                    },
+                )
+            })
+            .collect();
+        if let Some(desc) = sql.order {
+            series.sort_by(|a, b| {
+                let (x, y) = (a.0.unwrap_or(f64::NAN), b.0.unwrap_or(f64::NAN));
+                let o = x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal);
+                if desc {
+                    o.reverse()
+                } else {
+                    o
+                }
+            });
+        }
+        // AWS returns at most 500 time series from one query.
+        let keep = sql.limit.unwrap_or(500).min(500);
+        Ok(series.into_iter().take(keep).map(|(_, s)| s).collect())
     }
 }
 
