@@ -408,6 +408,12 @@ def test_account_policies(logs):
     got = logs.describe_account_policies(policyType="SUBSCRIPTION_FILTER_POLICY")["accountPolicies"]
     assert [(p["policyName"], p["selectionCriteria"]) for p in got] == [
         ("everything", 'LogGroupName NOT IN ["/e2e/quiet"]')]
+    # Gureum has no Kinesis: AWS's test delivery would fail.
+    code, message = failure(logs.put_account_policy, policyName="k", policyType="SUBSCRIPTION_FILTER_POLICY",
+                            policyDocument='{"DestinationArn":"arn:aws:kinesis:us-east-1:000000000000:stream/s"}',
+                            scope="ALL")
+    assert (code, message) == ("InvalidParameterException", "Could not deliver test message to specified Kinesis "
+                               "stream. Check if the given kinesis stream is in ACTIVE state.")
     code, _ = failure(logs.put_account_policy, policyName="idx", policyType="FIELD_INDEX_POLICY",
                       policyDocument='{"Fields":["a"]}')
     assert code == "InvalidParameterException"

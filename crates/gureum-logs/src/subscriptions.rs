@@ -167,6 +167,20 @@ pub(crate) fn deliver(
     Ok(())
 }
 
+/// Gureum has no Kinesis or Firehose: AWS's test delivery to such a
+/// stream fails, and so does the filter (or account policy) naming it.
+pub(crate) fn refuse_absent_streams(destination: &str) -> Result<(), AwsError> {
+    match destination.split(':').nth(2) {
+        Some("kinesis") => Err(invalid(
+            "Could not deliver test message to specified Kinesis stream. Check if the given kinesis stream is in ACTIVE state.",
+        )),
+        Some("firehose") => Err(invalid(
+            "Could not deliver test message to specified Firehose stream. Check if the given Firehose stream is in ACTIVE state.",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Most subscription filters on one group.
 const MAX_PER_GROUP: usize = 2;
 
@@ -195,24 +209,14 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
             "Invalid destination ARN: {destination} (Gureum's wording)"
         )));
     }
-    // Gureum has no Kinesis or Firehose: AWS's test delivery to such a
-    // stream fails, and so does the filter.
-    match parts[2] {
-        "kinesis" => return Err(invalid(
-            "Could not deliver test message to specified Kinesis stream. Check if the given kinesis stream is in ACTIVE state.",
-        )),
-        "firehose" => return Err(invalid(
-            "Could not deliver test message to specified Firehose stream. Check if the given Firehose stream is in ACTIVE state.",
-        )),
-        "lambda" => {
-            let group_arn = format!("{}:*", crate::group_arn(ctx, group));
-            svc.subscription_sink()
-                .check_function(Scope::regional(ctx), destination, &group_arn)
-                .map_err(|_| {
-                    invalid("Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your function.")
-                })?;
-        }
-        _ => {}
+    refuse_absent_streams(destination)?;
+    if parts[2] == "lambda" {
+        let group_arn = format!("{}:*", crate::group_arn(ctx, group));
+        svc.subscription_sink()
+            .check_function(Scope::regional(ctx), destination, &group_arn)
+            .map_err(|_| {
+                invalid("Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your function.")
+            })?;
     }
     // A Logs destination in this account and region must exist (another
     // account's is that account's to check).
@@ -341,5 +345,23 @@ mod lambda_event_tests {
             .read_to_string(&mut text)
             .expect("gzip");
         assert_eq!(serde_json::from_str::<Value>(&text).expect("doc"), document);
+    }
+}
+
+#[cfg(test)]
+mod absent_stream_tests {
+    #[test]
+    fn kinesis_and_firehose_destinations_are_refused_and_lambda_is_not() {
+        let refused = |arn: &str| super::refuse_absent_streams(arn).err().map(|e| e.message);
+        assert!(refused("arn:aws:kinesis:us-east-1:000000000000:stream/s")
+            .is_some_and(|m| m.contains("Kinesis stream")));
+        assert!(
+            refused("arn:aws:firehose:us-east-1:000000000000:deliverystream/d")
+                .is_some_and(|m| m.contains("Firehose stream"))
+        );
+        assert_eq!(
+            refused("arn:aws:lambda:us-east-1:000000000000:function:f"),
+            None
+        );
     }
 }
