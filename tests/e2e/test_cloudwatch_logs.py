@@ -212,7 +212,10 @@ def test_metric_filters_and_test_metric_filter(gureum, logs):
 
 def test_subscription_filters_are_kept_and_limited(logs):
     logs.create_log_group(logGroupName="/e2e/subs")
-    arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"
+    # A Logs destination: a Lambda function must exist and allow Logs
+    # (test_logs_subscriptions.py).
+    arn = logs.put_destination(destinationName="subs", targetArn=f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/s",
+                               roleArn=f"arn:aws:iam::{ACCOUNT}:role/cwl")["destination"]["arn"]
     for name in ["one", "two"]:
         logs.put_subscription_filter(logGroupName="/e2e/subs", filterName=name, filterPattern="ERROR",
                                      destinationArn=arn)
@@ -225,6 +228,7 @@ def test_subscription_filters_are_kept_and_limited(logs):
     logs.delete_subscription_filter(logGroupName="/e2e/subs", filterName="one")
     assert failure(logs.delete_subscription_filter, logGroupName="/e2e/subs", filterName="one")[0] == (
         "ResourceNotFoundException")
+    logs.delete_destination(destinationName="subs")
 
 
 def test_insights_counts_per_minute_bucket(logs):
@@ -404,6 +408,12 @@ def test_account_policies(logs):
     got = logs.describe_account_policies(policyType="SUBSCRIPTION_FILTER_POLICY")["accountPolicies"]
     assert [(p["policyName"], p["selectionCriteria"]) for p in got] == [
         ("everything", 'LogGroupName NOT IN ["/e2e/quiet"]')]
+    # Gureum has no Kinesis: AWS's test delivery would fail.
+    code, message = failure(logs.put_account_policy, policyName="k", policyType="SUBSCRIPTION_FILTER_POLICY",
+                            policyDocument='{"DestinationArn":"arn:aws:kinesis:us-east-1:000000000000:stream/s"}',
+                            scope="ALL")
+    assert (code, message) == ("InvalidParameterException", "Could not deliver test message to specified Kinesis "
+                               "stream. Check if the given kinesis stream is in ACTIVE state.")
     code, _ = failure(logs.put_account_policy, policyName="idx", policyType="FIELD_INDEX_POLICY",
                       policyDocument='{"Fields":["a"]}')
     assert code == "InvalidParameterException"

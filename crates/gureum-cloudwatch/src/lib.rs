@@ -12,6 +12,8 @@
 //! - `cloudwatch.history`: `account/region/time-seq` → a [`HistoryItem`];
 //! - `cloudwatch.dashboards`: `account/name` (dashboards are global) → a
 //!   [`Dashboard`];
+//! - `cloudwatch.anomaly_detectors`: `account/region/<metric or math key>`
+//!   → an [`anomaly::Detector`], whose excluded ranges the band leaves out;
 //! - `cloudwatch.actions`: `time-seq` → an [`actions::ActionRecord`] (the
 //!   default action seam's record, `GET /_gureum/cloudwatch/actions`).
 //!
@@ -19,15 +21,17 @@
 //! (statistics, percentiles, retention), [`math`] (metric math),
 //! [`search`] (`SEARCH` expressions),
 //! `metrics.rs` (`PutMetricData`, `ListMetrics`, `GetMetricStatistics`),
-//! `query.rs` (`GetMetricData`), `alarms.rs` (alarm operations),
+//! `query.rs` (`GetMetricData`), `insights.rs` (Metrics Insights SQL), `alarms.rs` (alarm operations),
 //! `evaluate.rs` (the engine on the clock), [`composite`] (rule language),
 //! [`actions`] (the seam alarm actions leave through), `dashboards.rs`,
 //! `tags.rs`, `widget.rs` (`GetMetricWidgetImage`'s PNG), `sink.rs` (the [`gureum_kit::metrics::MetricSink`] other
 //! services emit through).
 
 pub mod actions;
+pub mod anomaly;
 pub mod composite;
 pub mod errors;
+mod insights;
 pub mod math;
 pub mod search;
 pub mod stats;
@@ -137,6 +141,7 @@ pub struct CloudWatchService {
     alarms: Table<Alarm>,
     history: Table<HistoryItem>,
     dashboards: Table<Dashboard>,
+    anomaly_detectors: Table<anomaly::Detector>,
     actions: Arc<dyn AlarmActions>,
     recorder: RecordingActions,
     events: Arc<dyn ServiceEvents>,
@@ -170,6 +175,7 @@ impl CloudWatchService {
             alarms: store.table("cloudwatch.alarms"),
             history: store.table("cloudwatch.history"),
             dashboards: store.table("cloudwatch.dashboards"),
+            anomaly_detectors: store.table("cloudwatch.anomaly_detectors"),
             recorder: RecordingActions::new(&store),
             actions,
             events,
@@ -310,6 +316,9 @@ gureum_core::service_operations! {
     "UntagResource" => untag_resource,
     "ListTagsForResource" => list_tags_for_resource,
     "GetMetricWidgetImage" => get_metric_widget_image,
+    "PutAnomalyDetector" => put_anomaly_detector,
+    "DescribeAnomalyDetectors" => describe_anomaly_detectors,
+    "DeleteAnomalyDetector" => delete_anomaly_detector,
 }
 
 #[cfg(test)]

@@ -319,6 +319,12 @@ pub trait Env {
     fn search(&mut self, query: &str, stat: &str, period: i64) -> Result<Vec<Series>, String>;
     /// The period, in seconds.
     fn period(&self) -> i64;
+    /// The ranges (epoch ms) the anomaly detector of query `id` leaves
+    /// out of its band's training; none without a detector.
+    fn excluded(&mut self, id: &str) -> Vec<(i64, i64)> {
+        let _ = id;
+        Vec::new()
+    }
 }
 
 fn num(v: bool) -> f64 {
@@ -646,8 +652,12 @@ fn call(name: &str, args: &[Expr], env: &mut dyn Env) -> Result<Val, String> {
                     )
                 }
             };
+            let excluded = match &args[0] {
+                Expr::Ident(id) => env.excluded(id),
+                _ => Vec::new(),
+            };
             match eval(&args[0], env)? {
-                Val::Series(s) => Ok(Val::Array(band(&s, k).to_vec())),
+                Val::Series(s) => Ok(Val::Array(trained_band(&s, k, &excluded).to_vec())),
                 _ => Err("ANOMALY_DETECTION_BAND requires a single time series".into()),
             }
         }
@@ -673,6 +683,39 @@ fn call(name: &str, args: &[Expr], env: &mut dyn Env) -> Result<Val, String> {
         "SQRT" => pointwise(one_arg(name, args, env)?, f64::sqrt),
         other => Err(format!("Unrecognized function {other}")),
     }
+}
+
+/// [`band`] trained without the points inside `excluded` (`[start, end]`
+/// epoch-ms ranges an anomaly detector's configuration excludes), still
+/// drawn at every timestamp of the series.
+pub fn trained_band(s: &Series, k: f64, excluded: &[(i64, i64)]) -> [Series; 2] {
+    if excluded.is_empty() {
+        return band(s, k);
+    }
+    let training = Series {
+        label: s.label.clone(),
+        points: s
+            .points
+            .iter()
+            .filter(|(t, _)| !excluded.iter().any(|(a, b)| (*a..=*b).contains(t)))
+            .copied()
+            .collect(),
+    };
+    let [lo, hi] = band(&training, k);
+    let at = |b: &Series| {
+        let v = b.points.first().map_or(f64::NAN, |p| p.1);
+        s.points.iter().map(|(t, _)| (*t, v)).collect()
+    };
+    [
+        Series {
+            label: format!("{} (lower)", s.label),
+            points: at(&lo),
+        },
+        Series {
+            label: format!("{} (upper)", s.label),
+            points: at(&hi),
+        },
+    ]
 }
 
 /// The band `ANOMALY_DETECTION_BAND(x, k)` gives: `[lower, upper]`, the
@@ -865,6 +908,17 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn an_excluded_range_is_left_out_of_the_band_but_still_drawn() {
+        let s = Series {
+            label: "m".into(),
+            points: vec![(0, 10.0), (60_000, 1000.0), (120_000, 10.0)],
+        };
+        let [lo, hi] = trained_band(&s, 2.0, &[(60_000, 60_000)]);
+        assert_eq!(lo.points, vec![(0, 10.0), (60_000, 10.0), (120_000, 10.0)]);
+        assert_eq!(hi.points, lo.points);
     }
 
     #[test]

@@ -32,9 +32,13 @@ pub(crate) enum Kind {
     Metric {
         id: MetricId,
         stat: Stat,
+        /// The statistic as given (what an anomaly detector names).
+        stat_name: String,
         unit: Option<u8>,
     },
     Expression(math::Expr),
+    /// A Metrics Insights query (`SELECT …`).
+    Insights(crate::insights::Sql),
 }
 
 /// One result: a query's series (an expression may give several).
@@ -120,7 +124,27 @@ pub(crate) fn parse_queries(list: &[Value], member: &str) -> Result<Vec<Query>, 
                     })?),
                 };
                 let id = MetricId::new(ns, name, dimensions(metric.get("Dimensions")));
-                (Kind::Metric { id, stat, unit }, period)
+                let stat_name = stat_name.to_string();
+                (
+                    Kind::Metric {
+                        id,
+                        stat,
+                        stat_name,
+                        unit,
+                    },
+                    period,
+                )
+            }
+            (None, Some(e)) if crate::insights::is_sql(e) => {
+                let parsed = crate::insights::parse(e).map_err(|why| {
+                    validation(format!("Error in expression {id}: {why}"))
+                })?;
+                let period = q
+                    .get("Period")
+                    .and_then(Value::as_i64)
+                    .ok_or_else(|| missing(&format!("{m}.Period")))?;
+                check_period(period, &format!("{m}.Period"))?;
+                (Kind::Insights(parsed), period)
             }
             (None, Some(e)) => {
                 let parsed = math::parse(e).map_err(|why| {
@@ -171,6 +195,7 @@ impl Run<'_> {
                 id: mid,
                 stat,
                 unit,
+                ..
             } => {
                 let buckets = read_buckets(
                     self.svc,
@@ -193,6 +218,9 @@ impl Run<'_> {
                     label: label(&mid.name),
                     points,
                 }]
+            }
+            Kind::Insights(sql) => {
+                self.insights(sql, q.period, Some(q.label.as_deref().unwrap_or(&q.id)))?
             }
             Kind::Expression(e) => {
                 let v = math::eval(e, self)?;
@@ -235,6 +263,78 @@ impl Run<'_> {
     }
 }
 
+impl Run<'_> {
+    /// A Metrics Insights query's series, one per group.
+    fn insights(
+        &mut self,
+        sql: &crate::insights::Sql,
+        period: i64,
+        label: Option<&str>,
+    ) -> Result<Vec<Series>, String> {
+        let found = self
+            .svc
+            .metrics
+            .scan_prefix(&self.scope.prefix())
+            .map_err(|e| e.to_string())?;
+        let mut groups: std::collections::BTreeMap<
+            Vec<String>,
+            std::collections::BTreeMap<i64, crate::stats::Agg>,
+        > = Default::default();
+        for (_, r) in found.into_iter().filter(|(_, r)| sql.selects(&r.id)) {
+            let w = Window {
+                start_ms: self.start,
+                end_ms: self.end,
+                period_s: period,
+            };
+            let buckets =
+                read_buckets(self.svc, self.scope, &r.id, w, None, false).map_err(|e| e.message)?;
+            let group = groups.entry(sql.group_of(&r.id)).or_default();
+            for (t, a) in buckets {
+                crate::insights::merge(group.entry(t).or_default(), &a);
+            }
+        }
+        let mut series: Vec<(Option<f64>, Series)> = groups
+            .into_iter()
+            .map(|(key, buckets)| {
+                let mut all = crate::stats::Agg::default();
+                for a in buckets.values() {
+                    crate::insights::merge(&mut all, a);
+                }
+                let name = if key.is_empty() {
+                    label.unwrap_or_default().to_string()
+                } else {
+                    key.join(" ")
+                };
+                let points = buckets
+                    .iter()
+                    .filter_map(|(t, a)| sql.value(a).map(|v| (*t, v)))
+                    .collect();
+                (
+                    sql.value(&all),
+                    Series {
+                        label: name,
+                        points,
+                    },
+                )
+            })
+            .collect();
+        if let Some(desc) = sql.order {
+            series.sort_by(|a, b| {
+                let (x, y) = (a.0.unwrap_or(f64::NAN), b.0.unwrap_or(f64::NAN));
+                let o = x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal);
+                if desc {
+                    o.reverse()
+                } else {
+                    o
+                }
+            });
+        }
+        // AWS returns at most 500 time series from one query.
+        let keep = sql.limit.unwrap_or(500).min(500);
+        Ok(series.into_iter().take(keep).map(|(_, s)| s).collect())
+    }
+}
+
 impl Env for Run<'_> {
     fn lookup(&mut self, id: &str) -> Result<Option<Val>, String> {
         Ok(self.query(id)?.map(|mut ss| {
@@ -268,6 +368,15 @@ impl Env for Run<'_> {
 
     fn period(&self) -> i64 {
         self.period
+    }
+
+    fn excluded(&mut self, id: &str) -> Vec<(i64, i64)> {
+        match self.queries.iter().find(|q| q.id == id).map(|q| &q.kind) {
+            Some(Kind::Metric {
+                id: mid, stat_name, ..
+            }) => self.svc.excluded_ranges(self.scope, mid, stat_name),
+            _ => Vec::new(),
+        }
     }
 
     fn search(&mut self, text: &str, stat: &str, period: i64) -> Result<Vec<Series>, String> {

@@ -30,7 +30,7 @@ fn ctx(clock: &Clock) -> RequestContext {
 
 #[test]
 fn the_operation_table_names_every_served_operation() {
-    assert_eq!(svc().implemented().len(), 21);
+    assert_eq!(svc().implemented().len(), 24);
 }
 
 #[test]

@@ -120,9 +120,30 @@ pub enum ResponseBody {
     Stream {
         /// Where the bytes come from.
         source: Pin<Box<dyn ByteSource>>,
-        /// The exact length (sent as `Content-Length`).
+        /// The exact length (sent as `Content-Length`), or
+        /// [`ResponseBody::EVENT_STREAM`].
         length: u64,
     },
+}
+
+impl ResponseBody {
+    /// The `length` of an event stream (`application/vnd.amazon.eventstream`,
+    /// Logs' `StartLiveTail`): its end is not known ahead, so the server
+    /// sends it chunked until the source ends or the client goes away.
+    pub const EVENT_STREAM: u64 = u64::MAX;
+
+    /// An event stream produced by `source` until it ends.
+    pub fn event_stream(source: Pin<Box<dyn ByteSource>>) -> Self {
+        ResponseBody::Stream {
+            source,
+            length: Self::EVENT_STREAM,
+        }
+    }
+
+    /// Whether this body is an event stream.
+    pub fn is_event_stream(&self) -> bool {
+        matches!(self, ResponseBody::Stream { length, .. } if *length == Self::EVENT_STREAM)
+    }
 }
 
 impl fmt::Debug for ResponseBody {

@@ -110,6 +110,7 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
                 "A subscription filter policy needs a DestinationArn (Gureum's wording).",
             ));
         }
+        crate::subscriptions::refuse_absent_streams(destination)?;
         crate::filter_pattern::Pattern::parse(parsed["FilterPattern"].as_str().unwrap_or_default())
             .map_err(|_| invalid("Invalid subscription filter pattern"))?;
         if criteria

@@ -38,6 +38,11 @@ gureum_core::aws_errors! {
         /// No destination of that name.
         DestinationNotFound = ("ResourceNotFoundException", 400,
             "The specified destination does not exist."),
+        /// No export task of that id.
+        ExportTaskNotFound = ("ResourceNotFoundException", 400,
+            "The specified export task does not exist (Gureum's wording)."),
+        /// An operation the resource's state does not allow.
+        InvalidOperation { message: String } = ("InvalidOperationException", 400, "{message}"),
         /// A member's value is not one the operation accepts.
         InvalidParameter { message: String } = ("InvalidParameterException", 400, "{message}"),
         /// A per-group limit (metric filters, subscription filters) reached.

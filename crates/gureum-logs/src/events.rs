@@ -225,6 +225,7 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
     let shown = visible(&accepted.events);
     metric_filters::emit(svc, ctx, group, &shown)?;
     subscriptions::deliver(svc, ctx, group, stream, &shown, &positions)?;
+    svc.live_tails.publish(ctx, group, stream, &shown);
     let mut out = json!({ "nextSequenceToken": sequence_token(ctx) });
     let mut rejected = serde_json::Map::new();
     if let Some(i) = accepted.too_new_start {
@@ -303,6 +304,7 @@ impl LogsService {
             let shown = visible(&accepted.events);
             metric_filters::emit(self, &ctx, group, &shown)?;
             subscriptions::deliver(self, &ctx, group, stream, &shown, &positions)?;
+            self.live_tails.publish(&ctx, group, stream, &shown);
             start = end;
         }
         if sorted.is_empty() {

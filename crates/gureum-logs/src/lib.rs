@@ -5,7 +5,9 @@
 //! metric filters that emit metrics through the [`MetricSink`] seam,
 //! subscription filters that deliver through the [`SubscriptionSink`]
 //! seam, retention expiry on Gureum's clock, and Logs Insights queries
-//! (with saved definitions and `GetLogRecord`).
+//! (with saved definitions and `GetLogRecord`), and Live Tail sessions
+//! (`StartLiveTail`, an event stream response), and exports to S3
+//! ([`exports`], through the [`exports::ExportBuckets`] seam).
 //!
 //! The server builds it with [`LogsService::with_metrics`] (CloudWatch's
 //! sink) and [`LogsService::with_subscription_sink`] once those services
@@ -28,6 +30,7 @@
 //! - `logs.resource_policies`: `account/region/<resource ARN>|name` →
 //!   resource policies (the ARN empty for account-scoped ones);
 //! - `logs.destinations`: `account/region/name` → subscription destinations;
+//! - `logs.export_tasks`: `account/region/taskId` → [`exports::ExportTask`];
 //! - `logs.account_policies`: `account/region/TYPE|name` → account-wide
 //!   data protection and subscription filter policies.
 //!
@@ -37,9 +40,10 @@
 //! services write through); `retention.rs` (expiry); `metric_filters.rs`;
 //! [`subscriptions`]; [`insights`] (the query language and its engine);
 //! `query_definitions.rs`; `resource_policies.rs`; `destinations.rs`;
-//! `account_policies.rs`; `data_protection.rs` (masking).
+//! `account_policies.rs`; `data_protection.rs` (masking); `live_tail.rs`.
 
 pub mod errors;
+pub mod exports;
 pub mod filter_pattern;
 pub mod insights;
 pub mod subscriptions;
@@ -48,6 +52,7 @@ mod account_policies;
 mod data_protection;
 mod destinations;
 mod events;
+mod live_tail;
 mod log_groups;
 mod metric_filters;
 mod query_definitions;
@@ -257,6 +262,11 @@ pub struct LogsService {
     account_policies: Table<account_policies::AccountPolicy>,
     metrics: Arc<dyn MetricSink>,
     subscription_sink: Arc<dyn SubscriptionSink>,
+    live_tails: live_tail::Hub,
+    export_tasks: Table<exports::ExportTask>,
+    export_buckets: std::sync::OnceLock<Arc<dyn exports::ExportBuckets>>,
+    /// The sink set after construction ([`LogsService::set_subscription_sink`]).
+    late_sink: std::sync::OnceLock<Arc<dyn SubscriptionSink>>,
 }
 
 impl LogsService {
@@ -280,6 +290,10 @@ impl LogsService {
             account_policies: store.table("logs.account_policies"),
             metrics,
             subscription_sink: Arc::new(NoSubscriptions),
+            live_tails: live_tail::Hub::default(),
+            export_tasks: store.table("logs.export_tasks"),
+            export_buckets: std::sync::OnceLock::new(),
+            late_sink: std::sync::OnceLock::new(),
             store,
         }
     }
@@ -289,6 +303,21 @@ impl LogsService {
     pub fn with_subscription_sink(mut self, sink: Arc<dyn SubscriptionSink>) -> Self {
         self.subscription_sink = sink;
         self
+    }
+
+    /// Delivers subscription filters' matches to `sink` from now on: the
+    /// server's wiring, once the destination services (Lambda) exist, which
+    /// are built after Logs.
+    pub fn set_subscription_sink(&self, sink: Arc<dyn SubscriptionSink>) {
+        let _ = self.late_sink.set(sink);
+    }
+
+    /// The sink deliveries go to.
+    fn subscription_sink(&self) -> &dyn SubscriptionSink {
+        self.late_sink
+            .get()
+            .unwrap_or(&self.subscription_sink)
+            .as_ref()
     }
 
     /// What IAM checks, as CloudWatch Logs' documentation says: a log
@@ -317,7 +346,7 @@ impl LogsService {
                     None => vec!["*".into()],
                 }
             }
-            "StartQuery" => {
+            "StartQuery" | "StartLiveTail" => {
                 let mut names: Vec<&str> = group.into_iter().collect();
                 for member in ["logGroupNames", "logGroupIdentifiers"] {
                     if let Some(a) = input.get(member).and_then(Value::as_array) {
@@ -339,6 +368,8 @@ impl LogsService {
             | "DescribeQueryDefinitions"
             | "DeleteQueryDefinition"
             | "DescribeResourcePolicies"
+            | "DescribeExportTasks"
+            | "CancelExportTask"
             | "DescribeDestinations" => {
                 vec!["*".into()]
             }
@@ -502,6 +533,23 @@ impl LogsService {
     fn delete_subscription_filter(&self, ctx: &RequestContext, input: Value) -> OpResult {
         subscriptions::delete(self, ctx, &input)
     }
+    async fn start_live_tail(
+        &self,
+        ctx: &RequestContext,
+        input: Value,
+        _body: gureum_core::RequestBody,
+    ) -> Result<gureum_core::Reply, AwsError> {
+        live_tail::start(self, ctx, input).await
+    }
+    fn create_export_task(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        exports::create(self, ctx, &input)
+    }
+    fn describe_export_tasks(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        exports::describe(self, ctx, &input)
+    }
+    fn cancel_export_task(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        exports::cancel(self, ctx, &input)
+    }
     fn start_query(&self, ctx: &RequestContext, input: Value) -> OpResult {
         insights::start(self, ctx, &input)
     }
@@ -590,6 +638,7 @@ fn load_group(svc: &LogsService, ctx: &RequestContext, name: &str) -> Result<Log
 gureum_core::service_operations! {
     LogsService, "logs",
     authorization = authorization,
+    streaming { "StartLiveTail" => start_live_tail },
     "CreateLogGroup" => create_log_group,
     "DeleteLogGroup" => delete_log_group,
     "DescribeLogGroups" => describe_log_groups,
@@ -628,6 +677,9 @@ gureum_core::service_operations! {
     "PutDestinationPolicy" => put_destination_policy,
     "DescribeDestinations" => describe_destinations,
     "DeleteDestination" => delete_destination,
+    "CreateExportTask" => create_export_task,
+    "DescribeExportTasks" => describe_export_tasks,
+    "CancelExportTask" => cancel_export_task,
     "StartQuery" => start_query,
     "GetQueryResults" => get_query_results,
     "StopQuery" => stop_query,

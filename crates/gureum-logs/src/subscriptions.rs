@@ -3,9 +3,10 @@
 //! group, as AWS allows), and their delivery: after each `PutLogEvents`
 //! the events a filter matches go, as AWS's `DATA_MESSAGE` document, to
 //! the [`SubscriptionSink`] the service was built with. The server wires
-//! in a sink that routes by the destination ARN's service (Lambda's
-//! `awslogs.data`, Kinesis, Firehose) as those services land; until then
-//! [`NoSubscriptions`] drops them.
+//! in a sink that invokes Lambda functions with AWS's `awslogs.data`
+//! (whose policy must allow `logs.amazonaws.com`, checked when the filter
+//! is put). Gureum has no Kinesis or Firehose, so filters to those are
+//! refused with the error AWS gives when its test delivery fails.
 
 use crate::errors::{invalid, LogsError};
 use crate::filter_pattern::Pattern;
@@ -33,11 +34,40 @@ pub struct SubscriptionDelivery {
     pub document: Value,
 }
 
+impl SubscriptionDelivery {
+    /// The event a Lambda destination receives: `{"awslogs": {"data":
+    /// …}}`, the document gzipped and base64-encoded.
+    pub fn lambda_event(&self) -> String {
+        use base64::Engine;
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        // Writing to memory does not fail.
+        let _ = gz.write_all(self.document.to_string().as_bytes());
+        let zipped = gz.finish().unwrap_or_default();
+        let data = base64::engine::general_purpose::STANDARD.encode(zipped);
+        json!({"awslogs": {"data": data}}).to_string()
+    }
+}
+
 /// Receives subscription filters' deliveries.
 pub trait SubscriptionSink: Send + Sync {
     /// Delivers one batch, in the account and region of `scope`; a sink
     /// never fails the `PutLogEvents` that caused it.
     fn deliver(&self, scope: Scope<'_>, delivery: SubscriptionDelivery);
+
+    /// Whether CloudWatch Logs may deliver to the Lambda function
+    /// `function_arn` for the group `group_arn` (its policy must allow
+    /// `logs.amazonaws.com`), checked when a filter is put as AWS does;
+    /// the answer is the reason it may not.
+    fn check_function(
+        &self,
+        scope: Scope<'_>,
+        function_arn: &str,
+        group_arn: &str,
+    ) -> Result<(), String> {
+        let _ = (scope, function_arn, group_arn);
+        Ok(())
+    }
 }
 
 /// The sink while no destination service is wired: drops deliveries.
@@ -117,7 +147,7 @@ pub(crate) fn deliver(
         if matched.is_empty() {
             continue;
         }
-        svc.subscription_sink.deliver(
+        svc.subscription_sink().deliver(
             Scope::regional(ctx),
             SubscriptionDelivery {
                 destination_arn: f.destination_arn.clone(),
@@ -135,6 +165,20 @@ pub(crate) fn deliver(
         );
     }
     Ok(())
+}
+
+/// Gureum has no Kinesis or Firehose: AWS's test delivery to such a
+/// stream fails, and so does the filter (or account policy) naming it.
+pub(crate) fn refuse_absent_streams(destination: &str) -> Result<(), AwsError> {
+    match destination.split(':').nth(2) {
+        Some("kinesis") => Err(invalid(
+            "Could not deliver test message to specified Kinesis stream. Check if the given kinesis stream is in ACTIVE state.",
+        )),
+        Some("firehose") => Err(invalid(
+            "Could not deliver test message to specified Firehose stream. Check if the given Firehose stream is in ACTIVE state.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Most subscription filters on one group.
@@ -164,6 +208,15 @@ pub(crate) fn put(svc: &LogsService, ctx: &RequestContext, input: &Value) -> OpR
         return Err(invalid(format!(
             "Invalid destination ARN: {destination} (Gureum's wording)"
         )));
+    }
+    refuse_absent_streams(destination)?;
+    if parts[2] == "lambda" {
+        let group_arn = format!("{}:*", crate::group_arn(ctx, group));
+        svc.subscription_sink()
+            .check_function(Scope::regional(ctx), destination, &group_arn)
+            .map_err(|_| {
+                invalid("Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your function.")
+            })?;
     }
     // A Logs destination in this account and region must exist (another
     // account's is that account's to check).
@@ -265,4 +318,50 @@ pub(crate) fn delete(svc: &LogsService, ctx: &RequestContext, input: &Value) -> 
         return Err(LogsError::SubscriptionFilterNotFound.into());
     }
     Ok(json!({}))
+}
+
+#[cfg(test)]
+mod lambda_event_tests {
+    use super::SubscriptionDelivery;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn a_lambda_event_carries_the_document_gzipped_and_base64_encoded() {
+        use base64::Engine;
+        use std::io::Read;
+        let document = json!({"messageType": "DATA_MESSAGE", "logEvents": [{"message": "m"}]});
+        let delivery = SubscriptionDelivery {
+            destination_arn: "arn:aws:lambda:us-east-1:000000000000:function:f".into(),
+            role_arn: None,
+            distribution: "ByLogStream".into(),
+            document: document.clone(),
+        };
+        let event: Value = serde_json::from_str(&delivery.lambda_event()).expect("json");
+        let zipped = base64::engine::general_purpose::STANDARD
+            .decode(event["awslogs"]["data"].as_str().expect("data"))
+            .expect("base64");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&zipped[..])
+            .read_to_string(&mut text)
+            .expect("gzip");
+        assert_eq!(serde_json::from_str::<Value>(&text).expect("doc"), document);
+    }
+}
+
+#[cfg(test)]
+mod absent_stream_tests {
+    #[test]
+    fn kinesis_and_firehose_destinations_are_refused_and_lambda_is_not() {
+        let refused = |arn: &str| super::refuse_absent_streams(arn).err().map(|e| e.message);
+        assert!(refused("arn:aws:kinesis:us-east-1:000000000000:stream/s")
+            .is_some_and(|m| m.contains("Kinesis stream")));
+        assert!(
+            refused("arn:aws:firehose:us-east-1:000000000000:deliverystream/d")
+                .is_some_and(|m| m.contains("Firehose stream"))
+        );
+        assert_eq!(
+            refused("arn:aws:lambda:us-east-1:000000000000:function:f"),
+            None
+        );
+    }
 }

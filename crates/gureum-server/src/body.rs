@@ -320,6 +320,10 @@ pub enum ResponseStream {
         /// Bytes not yet produced.
         remaining: u64,
     },
+    /// An event stream: chunks until the source ends. When the client
+    /// goes away hyper drops the body, and with it the source, which is
+    /// how a producer learns its reader left.
+    Open(Pin<Box<dyn ByteSource>>),
 }
 
 impl From<Bytes> for ResponseStream {
@@ -332,6 +336,9 @@ impl From<ResponseBody> for ResponseStream {
     fn from(b: ResponseBody) -> Self {
         match b {
             ResponseBody::Bytes(b) => ResponseStream::Full(Some(b)),
+            ResponseBody::Stream { source, length } if length == ResponseBody::EVENT_STREAM => {
+                ResponseStream::Open(source)
+            }
             ResponseBody::Stream { source, length } => ResponseStream::Stream {
                 source,
                 remaining: length,
@@ -374,6 +381,14 @@ impl Body for ResponseStream {
                     )))),
                 }
             }
+            ResponseStream::Open(source) => match source.as_mut().poll_chunk(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+                Poll::Ready(Some(Err(e))) => {
+                    Poll::Ready(Some(Err(std::io::Error::other(e.message))))
+                }
+                Poll::Ready(None) => Poll::Ready(None),
+            },
         }
     }
 
@@ -381,6 +396,7 @@ impl Body for ResponseStream {
         match self {
             ResponseStream::Full(b) => b.as_ref().is_none_or(|b| b.is_empty()),
             ResponseStream::Stream { remaining, .. } => *remaining == 0,
+            ResponseStream::Open(_) => false,
         }
     }
 
@@ -390,6 +406,7 @@ impl Body for ResponseStream {
                 SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len()) as u64)
             }
             ResponseStream::Stream { remaining, .. } => SizeHint::with_exact(*remaining),
+            ResponseStream::Open(_) => SizeHint::default(),
         }
     }
 }

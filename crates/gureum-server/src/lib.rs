@@ -46,6 +46,7 @@ pub mod gunzip;
 pub mod instances_wiring;
 pub mod lambda_sources;
 pub mod lambdax_wiring;
+pub mod logs_wiring;
 mod panic_guard;
 pub mod pipeline;
 pub mod post_object;

@@ -624,6 +624,13 @@ async fn handle_request(
             let bodiless = parts.method == http::Method::HEAD
                 || matches!(response.status, 204 | 304)
                 || response.status < 200;
+            if reply.body.as_ref().is_some_and(|b| b.is_event_stream()) {
+                for (name, value) in &mut response.headers {
+                    if name.eq_ignore_ascii_case("content-type") {
+                        *value = gureum_protocol::eventstream::CONTENT_TYPE.to_string();
+                    }
+                }
+            }
             if !bodiless {
                 *stream_out = reply.body;
             }

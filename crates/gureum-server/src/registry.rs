@@ -117,6 +117,10 @@ impl Registry {
         );
         // SNS's `lambda` subscriptions invoke through Lambda.
         sns.set_functions(Arc::new(crate::sns_functions::SnsToLambda(lambda.clone())));
+        // Logs' subscription filters deliver to Lambda functions.
+        logs.set_subscription_sink(Arc::new(crate::logs_wiring::LogsToLambda(Arc::downgrade(
+            &lambda,
+        ))));
         // EventBridge delivers through the services that own its targets
         // (`targets.rs`), and carries services' own events
         // (`ServiceEvents`) onto the default bus.
@@ -226,6 +230,8 @@ impl Registry {
         dynamodb.set_objects(Arc::new(crate::dynamodb_wiring::DynamoObjects::new(
             s3.clone(),
         )));
+        // Logs' export tasks write to S3.
+        logs.set_export_buckets(Arc::new(crate::logs_wiring::LogsBuckets::new(s3.clone())));
         // Lambda reads code named by `S3Bucket`/`S3Key` through S3.
         lambda.set_code_objects(Arc::new(crate::lambda_sources::S3Objects::new(s3.clone())));
         let rds = crate::rds_wiring::build(store);

@@ -264,6 +264,9 @@ async fn schedule_ticker(state: Arc<AppState>) {
             if let Err(e) = state.registry.dynamodb.run_transfers(&state.clock) {
                 tracing::warn!(target: "gureum", "dynamodb exports/imports: {}", e.message);
             }
+            if let Err(e) = state.registry.logs.run_exports(&state.clock) {
+                tracing::warn!(target: "gureum", "logs exports: {}", e.message);
+            }
             if let Err(e) = state.registry.cloudwatch.evaluate_due(now) {
                 tracing::warn!(target: "gureum", "cloudwatch alarms: {}", e.message);
             }
