@@ -34,7 +34,11 @@
 //!   seam to S3);
 //! - `dynamodb.stream_records`: `account/region/table/<label>/<sequence>`
 //!   → a stream record; `dynamodb.stream_sequences`:
-//!   `account/region/table/<label>` → the stream's last sequence number.
+//!   `account/region/table/<label>` → the stream's last sequence number;
+//! - `dynamodb.replica_times`: an item's store key → its last write's
+//!   time and region; `dynamodb.replication`: `account/region/table/<to
+//!   region>` → the last stream record replicated there (global tables,
+//!   [`replicas`]).
 //!
 //! Layout: [`number`] (exact decimals), [`value`] (AttributeValue, sizes),
 //! [`keys`] (order-preserving key encoding), [`expr`] (lexer, parser,
@@ -52,6 +56,7 @@ pub mod legacy;
 pub mod number;
 pub mod objects;
 pub mod pitr;
+pub mod replicas;
 pub mod schema;
 pub mod storage;
 pub mod streams;
