@@ -11,6 +11,9 @@ gureum_core::aws_errors! {
         /// A table (or index) that does not exist, as data-plane calls
         /// word it.
         NotFound = ("ResourceNotFoundException", 400, "Requested resource not found"),
+        /// Another resource that does not exist (an index, a Kinesis
+        /// stream), named in the message.
+        Missing { message: String } = ("ResourceNotFoundException", 400, "{message}"),
         /// A named table that does not exist (control-plane calls).
         TableNotFound { name: String } = ("ResourceNotFoundException", 400,
             "Requested resource not found: Table: {name} not found"),

@@ -518,6 +518,11 @@ impl DynamoDbService {
         )?;
         let keys = plan.index.as_ref().map_or(&plan.meta.keys, |i| &i.keys);
         let (h, sort) = split_key_condition(&key_cond, keys, &plan.meta)?;
+        let counted = match &plan.index {
+            Some(i) if i.global => format!("{}/{}", plan.tkey, i.name),
+            _ => plan.tkey.clone(),
+        };
+        self.contribute(&counted, &h, None, ctx.clock.now_millis());
         if let Some(f) = &plan.filter {
             check_filter_keys(f, keys)?;
         }

@@ -485,6 +485,9 @@ impl DynamoDbService {
         storage::clear_prefix(txn, &self.s.pitr_log, &base)?;
         storage::clear_prefix(txn, &self.s.replica_times, &base)?;
         storage::clear_prefix(txn, &self.s.replication, &base)?;
+        txn.delete(&self.s.insights, key)?;
+        storage::clear_prefix(txn, &self.s.insights, &base)?;
+        storage::clear_prefix(txn, &self.s.insight_counts, &base)?;
         Ok(())
     }
 

@@ -73,6 +73,11 @@ pub struct Stores {
     /// `account/region/table/<other region>` → the last sequence number
     /// of this table's stream replicated to that region.
     pub replication: Table<u64>,
+    /// `account/region/table[/index]` → its Contributor Insights.
+    pub insights: Table<crate::contributors::Setting>,
+    /// `account/region/table[/index]/<minute, 12 digits>` → accesses
+    /// per contributor in that minute.
+    pub insight_counts: Table<BTreeMap<String, u64>>,
 }
 
 impl Stores {
@@ -96,6 +101,8 @@ impl Stores {
             transfers: store.table("dynamodb.transfers"),
             replica_times: store.table("dynamodb.replica_times"),
             replication: store.table("dynamodb.replication"),
+            insights: store.table("dynamodb.insights"),
+            insight_counts: store.table("dynamodb.insight_counts"),
             store,
         }
     }
