@@ -213,3 +213,56 @@ def test_replica_updates_validation_texts(gureum):
     assert e["Message"] == (
         "Table gt-stream is a global table replica; its stream cannot be disabled while it has replicas"
     )
+
+
+def stream_table(ddb, name):
+    make_table(ddb, name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+
+
+def test_legacy_global_table_joins_existing_tables_and_replicates(gureum):
+    us, eu = gureum.client("dynamodb"), gureum.client("dynamodb", region="eu-west-1")
+    e = error(us.create_global_table, GlobalTableName="gl-1", ReplicationGroup=[{"RegionName": "us-east-1"}])
+    assert (e["Code"], e["Message"]) == ("TableNotFoundException", "Table not found: gl-1")
+    for c in (us, eu):
+        stream_table(c, "gl-1")
+    d = us.create_global_table(
+        GlobalTableName="gl-1", ReplicationGroup=[{"RegionName": "us-east-1"}, {"RegionName": "eu-west-1"}]
+    )["GlobalTableDescription"]
+    assert d["GlobalTableStatus"] == "ACTIVE"
+    assert d["GlobalTableArn"] == "arn:aws:dynamodb::000000000000:global-table/gl-1"
+    assert [r["RegionName"] for r in d["ReplicationGroup"]] == ["us-east-1", "eu-west-1"]
+    assert us.describe_table(TableName="gl-1")["Table"]["GlobalTableVersion"] == "2017.11.29"
+    e = error(us.create_global_table, GlobalTableName="gl-1", ReplicationGroup=[{"RegionName": "us-east-1"}])
+    assert (e["Code"], e["Message"]) == ("GlobalTableAlreadyExistsException", "Global table already exists: gl-1")
+    eu.put_item(TableName="gl-1", Item={"pk": {"S": "x"}})
+    wait_for("eu → us", lambda: get(us, "gl-1", "x"))
+    listed = us.list_global_tables()["GlobalTables"]
+    assert {"GlobalTableName": "gl-1", "ReplicationGroup": [{"RegionName": "us-east-1"}, {"RegionName": "eu-west-1"}]} in listed
+    assert all(t["GlobalTableName"] != "gl-1" for t in us.list_global_tables(RegionName="ap-south-1")["GlobalTables"])
+    e = error(us.describe_global_table, GlobalTableName="gl-none")
+    assert (e["Code"], e["Message"]) == ("GlobalTableNotFoundException", "Global table not found: gl-none")
+    # AWS's rules for a new legacy replica: existing, empty, with its stream.
+    ap = gureum.client("dynamodb", region="ap-south-1")
+    make_table(ap, "gl-1")
+    e = error(us.update_global_table, GlobalTableName="gl-1", ReplicaUpdates=[{"Create": {"RegionName": "ap-south-1"}}])
+    assert e["Message"] == (
+        "One or more parameter values were invalid: Table gl-1 in region ap-south-1 must have DynamoDB "
+        "Streams enabled with the NEW_AND_OLD_IMAGES view type"
+    )
+    e = error(us.update_global_table, GlobalTableName="gl-1", ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
+    assert (e["Code"], e["Message"]) == ("ReplicaAlreadyExistsException", "Replica already exists: eu-west-1")
+    stream_table(gureum.client("dynamodb", region="sa-east-1"), "gl-1")
+    sa = gureum.client("dynamodb", region="sa-east-1")
+    sa.put_item(TableName="gl-1", Item={"pk": {"S": "full"}})
+    e = error(us.update_global_table, GlobalTableName="gl-1", ReplicaUpdates=[{"Create": {"RegionName": "sa-east-1"}}])
+    assert e["Message"] == "One or more parameter values were invalid: Table gl-1 in region sa-east-1 is not empty"
+    d = us.update_global_table(GlobalTableName="gl-1", ReplicaUpdates=[{"Delete": {"RegionName": "eu-west-1"}}])
+    assert [r["RegionName"] for r in d["GlobalTableDescription"]["ReplicationGroup"]] == ["us-east-1"]
+    # The removed table stays, on its own.
+    assert "Replicas" not in eu.describe_table(TableName="gl-1")["Table"]
+    e = error(us.update_global_table, GlobalTableName="gl-1", ReplicaUpdates=[{"Delete": {"RegionName": "eu-west-1"}}])
+    assert (e["Code"], e["Message"]) == ("ReplicaNotFoundException", "Replica not found: eu-west-1")
+    gureum.restart(kill=True)
+    assert gureum.client("dynamodb").describe_global_table(GlobalTableName="gl-1")["GlobalTableDescription"][
+        "GlobalTableName"
+    ] == "gl-1"

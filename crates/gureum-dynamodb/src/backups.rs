@@ -96,6 +96,7 @@ pub(crate) fn restored_meta(
     // its tags and settings do.
     m.policy = None;
     m.replicas.clear();
+    m.legacy_global = false;
     m.restore = Some(summary);
     if let Some(b) = s(input, "BillingModeOverride") {
         m.billing = b.to_string();

@@ -41,7 +41,8 @@
 //! - `dynamodb.replica_times`: an item's store key → its last write's
 //!   time and region; `dynamodb.replication`: `account/region/table/<to
 //!   region>` → the last stream record replicated there (global tables,
-//!   [`replicas`]).
+//!   [`replicas`]); `dynamodb.global_tables`: `account/name` → a legacy
+//!   global table ([`global_legacy`]).
 //!
 //! Layout: [`number`] (exact decimals), [`value`] (AttributeValue, sizes),
 //! [`keys`] (order-preserving key encoding), [`expr`] (lexer, parser,
@@ -70,6 +71,7 @@ pub mod value;
 mod batch;
 pub mod contributors;
 mod exports;
+pub mod global_legacy;
 mod imports;
 mod items;
 mod kinesis;
@@ -170,6 +172,7 @@ gureum_core::service_operations! {
     "BatchGetItem" => batch_get_item,
     "BatchWriteItem" => batch_write_item,
     "CreateBackup" => create_backup,
+    "CreateGlobalTable" => create_global_table,
     "CreateTable" => create_table,
     "DeleteBackup" => delete_backup,
     "DeleteItem" => delete_item,
@@ -180,6 +183,7 @@ gureum_core::service_operations! {
     "DescribeContributorInsights" => describe_contributor_insights,
     "DescribeEndpoints" => describe_endpoints,
     "DescribeExport" => describe_export,
+    "DescribeGlobalTable" => describe_global_table,
     "DescribeImport" => describe_import,
     "DescribeKinesisStreamingDestination" => describe_kinesis_streaming_destination,
     "DisableKinesisStreamingDestination" => disable_kinesis_streaming_destination,
@@ -196,6 +200,7 @@ gureum_core::service_operations! {
     "ListBackups" => list_backups,
     "ListContributorInsights" => list_contributor_insights,
     "ListExports" => list_exports,
+    "ListGlobalTables" => list_global_tables,
     "ListImports" => list_imports,
     "ListTables" => list_tables,
     "ListTagsOfResource" => list_tags_of_resource,
@@ -211,6 +216,7 @@ gureum_core::service_operations! {
     "UntagResource" => untag_resource,
     "UpdateContinuousBackups" => update_continuous_backups,
     "UpdateContributorInsights" => update_contributor_insights,
+    "UpdateGlobalTable" => update_global_table,
     "UpdateItem" => update_item,
     "UpdateKinesisStreamingDestination" => update_kinesis_streaming_destination,
     "UpdateTable" => update_table,

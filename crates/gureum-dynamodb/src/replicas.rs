@@ -70,7 +70,12 @@ pub(crate) fn describe_into(d: &mut Value, m: &TableMeta) {
             v
         })
         .collect();
-    d["GlobalTableVersion"] = json!(VERSION);
+    let version = if m.legacy_global {
+        crate::global_legacy::VERSION
+    } else {
+        VERSION
+    };
+    d["GlobalTableVersion"] = json!(version);
     d["Replicas"] = Value::Array(list);
 }
 
@@ -115,6 +120,12 @@ impl DynamoDbService {
         }
         let here = ctx.region.clone();
         let now = ctx.clock.now_millis();
+        if meta.legacy_global {
+            return Err(validation(format!(
+                "Table {} is a replica of a global table of version 2017.11.29: use UpdateGlobalTable",
+                meta.name
+            )));
+        }
         if settling(&meta) {
             return Err(crate::DynamoError::InUse {
                 message: format!(
@@ -300,6 +311,7 @@ impl DynamoDbService {
             let k = member_key(key, r);
             if let Some(mut m) = txn.get(&self.s.tables, &k)? {
                 m.replicas = group.clone();
+                m.legacy_global &= !group.is_empty();
                 storage::put_meta(&self.s, txn, &k, &mut m)?;
                 touched.push(k);
             }

@@ -186,6 +186,9 @@ pub struct TableMeta {
     /// same map is kept on every member ([`crate::replicas`]).
     #[serde(default)]
     pub replicas: BTreeMap<String, Replica>,
+    /// Whether the group is a legacy (2017.11.29) global table.
+    #[serde(default)]
+    pub legacy_global: bool,
 }
 
 /// One member of a global table's replication group.

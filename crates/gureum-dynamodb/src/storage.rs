@@ -78,6 +78,8 @@ pub struct Stores {
     /// `account/region/table[/index]/<minute, 12 digits>` → accesses
     /// per contributor in that minute.
     pub insight_counts: Table<BTreeMap<String, u64>>,
+    /// `account/name` → a legacy (2017.11.29) global table.
+    pub global_tables: Table<crate::global_legacy::GlobalTable>,
 }
 
 impl Stores {
@@ -103,6 +105,7 @@ impl Stores {
             replication: store.table("dynamodb.replication"),
             insights: store.table("dynamodb.insights"),
             insight_counts: store.table("dynamodb.insight_counts"),
+            global_tables: store.table("dynamodb.global_tables"),
             store,
         }
     }

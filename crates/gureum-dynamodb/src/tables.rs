@@ -527,6 +527,7 @@ impl DynamoDbService {
             restore: None,
             policy: None,
             replicas: BTreeMap::new(),
+            legacy_global: false,
         };
         self.s.store.write(|txn| -> Result<(), AwsError> {
             if txn.get(&self.s.tables, &key)?.is_some() {
@@ -584,6 +585,7 @@ impl DynamoDbService {
         let desc = self.describe(&key, &meta, "DELETING")?;
         // A global table's member leaves its group; the others stay.
         let touched = self.s.store.write(|txn| -> Result<Vec<String>, AwsError> {
+            self.leave_legacy(txn, &key, &meta)?;
             let others = self.leave_group(txn, &key, &meta)?;
             self.drop_table_data(txn, &key)?;
             Ok(others)
