@@ -61,6 +61,7 @@ pub mod number;
 pub mod objects;
 pub mod pitr;
 pub mod replicas;
+mod replication;
 pub mod schema;
 pub mod storage;
 pub mod streams;
