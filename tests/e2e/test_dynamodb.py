@@ -503,3 +503,43 @@ def test_partiql_statements(ddb, resource):
     assert len(ddb.execute_statement(Statement="SELECT * FROM partiql")["Items"]) == 1
     r = error(ddb.execute_statement, Statement="SELEKT * FROM partiql")
     assert r["Error"]["Code"] == "ValidationException"
+
+
+def test_descending_query_pages_backwards_in_order(ddb):
+    ddb.create_table(
+        TableName="desc-pages",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "n", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for i in range(300):
+        ddb.put_item(TableName="desc-pages", Item={"pk": {"S": "p"}, "n": {"N": str(i)}})
+    ddb.put_item(TableName="desc-pages", Item={"pk": {"S": "q"}, "n": {"N": "1000"}})
+    seen, start = [], None
+    while True:
+        kw = {"ExclusiveStartKey": start} if start else {}
+        page = ddb.query(
+            TableName="desc-pages",
+            KeyConditionExpression="pk = :p AND n BETWEEN :a AND :b",
+            ExpressionAttributeValues={":p": {"S": "p"}, ":a": {"N": "10"}, ":b": {"N": "250"}},
+            ScanIndexForward=False,
+            Limit=70,
+            **kw,
+        )
+        seen += [int(i["n"]["N"]) for i in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert seen == list(range(250, 9, -1))
+    top = ddb.query(
+        TableName="desc-pages",
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "p"}},
+        ScanIndexForward=False,
+        Limit=3,
+    )
+    assert [i["n"]["N"] for i in top["Items"]] == ["299", "298", "297"]
+    assert top["LastEvaluatedKey"] == {"pk": {"S": "p"}, "n": {"N": "297"}}

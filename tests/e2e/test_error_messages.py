@@ -115,10 +115,12 @@ def test_json_error_message_reaches_the_cli(gureum):
 
 
 def test_json_1_0_not_implemented_message(gureum):
-    error, status = error_of(gureum.client("dynamodb").list_global_tables)
+    error, status = error_of(
+        gureum.client("dynamodb").describe_global_table_settings, GlobalTableName="never"
+    )
     assert (error["Code"], status) == ("NotImplemented", 501)
     assert error["Message"] == (
-        "The operation ListGlobalTables of service dynamodb is not implemented by Gureum yet"
+        "The operation DescribeGlobalTableSettings of service dynamodb is not implemented by Gureum yet"
     )
 
 

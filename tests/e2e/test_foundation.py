@@ -173,6 +173,7 @@ def test_health_endpoints(gureum):
             "execute_api": f"http://API_ID.execute-api.localhost:{gureum.port}/STAGE/PATH",
             "elbv2": [],  # load balancers' listeners, once there are some
             "efs": {},  # file systems' NFS addresses, once there are some
+            "dynamodb": {"contributor_insights": []},  # rules' top keys, once enabled
             "acm_root_ca": f"{gureum.endpoint}/_gureum/ca.pem",
         }
         assert body["edition"] == "gureum"

@@ -95,6 +95,8 @@ pub(crate) fn restored_meta(
     // A restore starts without the source's resource-based policy, as
     // its tags and settings do.
     m.policy = None;
+    m.replicas.clear();
+    m.legacy_global = false;
     m.restore = Some(summary);
     if let Some(b) = s(input, "BillingModeOverride") {
         m.billing = b.to_string();

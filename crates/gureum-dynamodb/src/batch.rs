@@ -64,6 +64,7 @@ impl DynamoDbService {
             {
                 let key = item_from_json(Some(k))?;
                 let (h, rk) = meta.key_from(&key)?;
+                self.contribute(&tkey, &h, rk.as_ref(), ctx.clock.now_millis());
                 let ikey = item_key(&tkey, &h, rk.as_ref());
                 if !seen.insert(ikey.clone()) {
                     return Err(validation("Provided list of item keys contains duplicates"));
@@ -153,12 +154,14 @@ impl DynamoDbService {
                     (Some(p), None) => {
                         let item = item_from_json(p.get("Item"))?;
                         let (h, r) = meta.check_item(&item)?;
+                        self.contribute(&tkey, &h, r.as_ref(), ctx.clock.now_millis());
                         check_size(&item)?;
                         (item_key(&tkey, &h, r.as_ref()), meta.key_item(&item), Some(item))
                     }
                     (None, Some(d)) => {
                         let key = item_from_json(d.get("Key"))?;
                         let (h, r) = meta.key_from(&key)?;
+                        self.contribute(&tkey, &h, r.as_ref(), ctx.clock.now_millis());
                         (item_key(&tkey, &h, r.as_ref()), key, None)
                     }
                     _ => {

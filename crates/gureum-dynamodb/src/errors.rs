@@ -11,6 +11,9 @@ gureum_core::aws_errors! {
         /// A table (or index) that does not exist, as data-plane calls
         /// word it.
         NotFound = ("ResourceNotFoundException", 400, "Requested resource not found"),
+        /// Another resource that does not exist (an index, a Kinesis
+        /// stream), named in the message.
+        Missing { message: String } = ("ResourceNotFoundException", 400, "{message}"),
         /// A named table that does not exist (control-plane calls).
         TableNotFound { name: String } = ("ResourceNotFoundException", 400,
             "Requested resource not found: Table: {name} not found"),
@@ -65,6 +68,19 @@ gureum_core::aws_errors! {
         /// A table without a resource-based policy, or one whose revision
         /// is not the one the caller expected.
         PolicyNotFound { message: String } = ("PolicyNotFoundException", 400, "{message}"),
+        /// CreateGlobalTable of a name in use, or of a table already in
+        /// a group.
+        GlobalTableExists { name: String } = ("GlobalTableAlreadyExistsException", 400,
+            "Global table already exists: {name}"),
+        /// A legacy global table that does not exist.
+        GlobalTableNotFound { name: String } = ("GlobalTableNotFoundException", 400,
+            "Global table not found: {name}"),
+        /// UpdateGlobalTable adding a region already in the group.
+        ReplicaExists { region: String } = ("ReplicaAlreadyExistsException", 400,
+            "Replica already exists: {region}"),
+        /// UpdateGlobalTable removing a region not in the group.
+        ReplicaMissing { region: String } = ("ReplicaNotFoundException", 400,
+            "Replica not found: {region}"),
         /// Account limits (tables, indexes being created).
         Limit { message: String } = ("LimitExceededException", 400, "{message}"),
     }

@@ -194,6 +194,7 @@ impl DynamoDbService {
         let (tkey, meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), false)?;
         let item = item_from_json(input.get("Item"))?;
         let (h, r) = meta.check_item(&item)?;
+        self.contribute(&tkey, &h, r.as_ref(), ctx.clock.now_millis());
         check_size(&item)?;
         let mut attrs = Attrs::from_input(&input)?;
         let cond = condition(&input, &mut attrs)?;
@@ -237,6 +238,7 @@ impl DynamoDbService {
         let (tkey, meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), false)?;
         let key = item_from_json(input.get("Key"))?;
         let (h, r) = meta.key_from(&key)?;
+        self.contribute(&tkey, &h, r.as_ref(), ctx.clock.now_millis());
         let mut attrs = Attrs::from_input(&input)?;
         let proj = projection(&input, &mut attrs)?;
         attrs.check_unused(s(&input, "ProjectionExpression").is_some())?;
@@ -274,6 +276,7 @@ impl DynamoDbService {
         let (tkey, meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), false)?;
         let key = item_from_json(input.get("Key"))?;
         let (h, r) = meta.key_from(&key)?;
+        self.contribute(&tkey, &h, r.as_ref(), ctx.clock.now_millis());
         let mut attrs = Attrs::from_input(&input)?;
         let cond = condition(&input, &mut attrs)?;
         attrs.check_unused(s(&input, "ConditionExpression").is_some())?;
@@ -318,6 +321,7 @@ impl DynamoDbService {
         let (tkey, meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), false)?;
         let key = item_from_json(input.get("Key"))?;
         let (h, r) = meta.key_from(&key)?;
+        self.contribute(&tkey, &h, r.as_ref(), ctx.clock.now_millis());
         let mut attrs = Attrs::from_input(&input)?;
         let expr = s(&input, "UpdateExpression");
         if expr.is_some() && input.get("AttributeUpdates").is_some() {

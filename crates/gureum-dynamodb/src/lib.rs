@@ -34,7 +34,15 @@
 //!   seam to S3);
 //! - `dynamodb.stream_records`: `account/region/table/<label>/<sequence>`
 //!   → a stream record; `dynamodb.stream_sequences`:
-//!   `account/region/table/<label>` → the stream's last sequence number.
+//!   `account/region/table/<label>` → the stream's last sequence number;
+//! - `dynamodb.insights`: `account/region/table[/index]` → Contributor
+//!   Insights; `dynamodb.insight_counts`: `…/<minute>` → accesses per key
+//!   ([`contributors`]);
+//! - `dynamodb.replica_times`: an item's store key → its last write's
+//!   time and region; `dynamodb.replication`: `account/region/table/<to
+//!   region>` → the last stream record replicated there (global tables,
+//!   [`replicas`]); `dynamodb.global_tables`: `account/name` → a legacy
+//!   global table ([`global_legacy`]).
 //!
 //! Layout: [`number`] (exact decimals), [`value`] (AttributeValue, sizes),
 //! [`keys`] (order-preserving key encoding), [`expr`] (lexer, parser,
@@ -52,6 +60,8 @@ pub mod legacy;
 pub mod number;
 pub mod objects;
 pub mod pitr;
+pub mod replicas;
+mod replication;
 pub mod schema;
 pub mod storage;
 pub mod streams;
@@ -60,9 +70,12 @@ pub mod update;
 pub mod value;
 
 mod batch;
+pub mod contributors;
 mod exports;
+pub mod global_legacy;
 mod imports;
 mod items;
+mod kinesis;
 mod partiql;
 mod query;
 mod resource_policy;
@@ -96,6 +109,8 @@ pub struct DynamoDbService {
     cache: RwLock<HashMap<String, Arc<TableMeta>>>,
     /// S3, for exports and imports (set once by the server).
     objects: OnceLock<Arc<dyn objects::Objects>>,
+    /// Contributor Insights' counts not yet stored.
+    insights: contributors::Counter,
 }
 
 impl DynamoDbService {
@@ -105,6 +120,7 @@ impl DynamoDbService {
             s: Stores::new(store),
             cache: RwLock::new(HashMap::new()),
             objects: OnceLock::new(),
+            insights: contributors::Counter::default(),
         }
     }
 
@@ -134,6 +150,19 @@ impl DynamoDbService {
     /// Forgets every cached description (after a reset or an import).
     fn reset_cache(&self) {
         self.cache.write().clear();
+        *self.insights_reset() = None;
+    }
+
+    /// The cached Contributor Insights settings, to clear on a reset.
+    fn insights_reset(&self) -> parking_lot::RwLockWriteGuard<'_, Option<HashMap<String, bool>>> {
+        self.insights.on.write()
+    }
+
+    /// The work of one second of Gureum's clock beyond TTL and transfers:
+    /// global tables' replication and Contributor Insights' counts.
+    pub fn tick(&self, now_ms: i64) -> Result<(), AwsError> {
+        self.replicate(now_ms)?;
+        self.flush_insights(now_ms)
     }
 }
 
@@ -144,6 +173,7 @@ gureum_core::service_operations! {
     "BatchGetItem" => batch_get_item,
     "BatchWriteItem" => batch_write_item,
     "CreateBackup" => create_backup,
+    "CreateGlobalTable" => create_global_table,
     "CreateTable" => create_table,
     "DeleteBackup" => delete_backup,
     "DeleteItem" => delete_item,
@@ -151,9 +181,14 @@ gureum_core::service_operations! {
     "DeleteTable" => delete_table,
     "DescribeBackup" => describe_backup,
     "DescribeContinuousBackups" => describe_continuous_backups,
+    "DescribeContributorInsights" => describe_contributor_insights,
     "DescribeEndpoints" => describe_endpoints,
     "DescribeExport" => describe_export,
+    "DescribeGlobalTable" => describe_global_table,
     "DescribeImport" => describe_import,
+    "DescribeKinesisStreamingDestination" => describe_kinesis_streaming_destination,
+    "DisableKinesisStreamingDestination" => disable_kinesis_streaming_destination,
+    "EnableKinesisStreamingDestination" => enable_kinesis_streaming_destination,
     "DescribeLimits" => describe_limits,
     "DescribeTable" => describe_table,
     "DescribeTimeToLive" => describe_time_to_live,
@@ -164,7 +199,9 @@ gureum_core::service_operations! {
     "GetResourcePolicy" => get_resource_policy,
     "ImportTable" => import_table,
     "ListBackups" => list_backups,
+    "ListContributorInsights" => list_contributor_insights,
     "ListExports" => list_exports,
+    "ListGlobalTables" => list_global_tables,
     "ListImports" => list_imports,
     "ListTables" => list_tables,
     "ListTagsOfResource" => list_tags_of_resource,
@@ -179,7 +216,10 @@ gureum_core::service_operations! {
     "TransactWriteItems" => transact_write_items,
     "UntagResource" => untag_resource,
     "UpdateContinuousBackups" => update_continuous_backups,
+    "UpdateContributorInsights" => update_contributor_insights,
+    "UpdateGlobalTable" => update_global_table,
     "UpdateItem" => update_item,
+    "UpdateKinesisStreamingDestination" => update_kinesis_streaming_destination,
     "UpdateTable" => update_table,
     "UpdateTimeToLive" => update_time_to_live,
 }

@@ -448,10 +448,26 @@ impl DynamoDbService {
                 }
             }
         } else {
-            let all = table.scan_range(&start, Some(&end), usize::MAX)?;
-            for (_, v) in all.into_iter().rev() {
-                if visit(v)? {
-                    stopped = true;
+            // Backwards from the end, a chunk at a time: a descending
+            // Query reads only what it answers, as an ascending one does.
+            let mut cursor = end;
+            let mut taken = 0usize;
+            'back: loop {
+                let want = CHUNK.min(limit.saturating_sub(taken)).max(1);
+                let batch = table.scan_range_rev(&start, &cursor, want)?;
+                let n = batch.len();
+                taken += n;
+                let first_key = batch.last().map(|(k, _)| k.clone());
+                for (_, v) in batch {
+                    if visit(v)? {
+                        stopped = true;
+                        break 'back;
+                    }
+                }
+                if let Some(k) = first_key {
+                    cursor = k;
+                }
+                if n < want {
                     break;
                 }
             }
@@ -518,6 +534,11 @@ impl DynamoDbService {
         )?;
         let keys = plan.index.as_ref().map_or(&plan.meta.keys, |i| &i.keys);
         let (h, sort) = split_key_condition(&key_cond, keys, &plan.meta)?;
+        let counted = match &plan.index {
+            Some(i) if i.global => format!("{}/{}", plan.tkey, i.name),
+            _ => plan.tkey.clone(),
+        };
+        self.contribute(&counted, &h, None, ctx.clock.now_millis());
         if let Some(f) = &plan.filter {
             check_filter_keys(f, keys)?;
         }

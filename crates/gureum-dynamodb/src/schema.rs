@@ -181,6 +181,27 @@ pub struct TableMeta {
     /// The table's resource-based policy: `(document, revision id)`.
     #[serde(default)]
     pub policy: Option<(String, String)>,
+    /// Global table (version 2019.11.21): every region of the replication
+    /// group, this table's own included, with its replica's state; the
+    /// same map is kept on every member ([`crate::replicas`]).
+    #[serde(default)]
+    pub replicas: BTreeMap<String, Replica>,
+    /// Whether the group is a legacy (2017.11.29) global table.
+    #[serde(default)]
+    pub legacy_global: bool,
+}
+
+/// One member of a global table's replication group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Replica {
+    /// `CREATING`, `ACTIVE` or `DELETING`.
+    pub status: String,
+    /// The region whose table builds (or deletes) this replica on the
+    /// ticker: the one the UpdateTable was sent to.
+    pub by: String,
+    /// `TableClassOverride`, when one was given.
+    #[serde(default)]
+    pub class: Option<String>,
 }
 
 /// Point-in-time recovery settings: while set, every item write also

@@ -67,6 +67,19 @@ pub struct Stores {
     pub imports: Table<Value>,
     /// `account/region/<export|import>/<id>` → a job the ticker runs.
     pub transfers: Table<String>,
+    /// An item's store key → when and in which region it was last
+    /// written (global tables: last writer wins).
+    pub replica_times: Table<(i64, String)>,
+    /// `account/region/table/<other region>` → the last sequence number
+    /// of this table's stream replicated to that region.
+    pub replication: Table<u64>,
+    /// `account/region/table[/index]` → its Contributor Insights.
+    pub insights: Table<crate::contributors::Setting>,
+    /// `account/region/table[/index]/<minute, 12 digits>` → accesses
+    /// per contributor in that minute.
+    pub insight_counts: Table<BTreeMap<String, u64>>,
+    /// `account/name` → a legacy (2017.11.29) global table.
+    pub global_tables: Table<crate::global_legacy::GlobalTable>,
 }
 
 impl Stores {
@@ -88,6 +101,11 @@ impl Stores {
             exports: store.table("dynamodb.exports"),
             imports: store.table("dynamodb.imports"),
             transfers: store.table("dynamodb.transfers"),
+            replica_times: store.table("dynamodb.replica_times"),
+            replication: store.table("dynamodb.replication"),
+            insights: store.table("dynamodb.insights"),
+            insight_counts: store.table("dynamodb.insight_counts"),
+            global_tables: store.table("dynamodb.global_tables"),
             store,
         }
     }
@@ -204,6 +222,36 @@ pub fn write_item_by(
     now_ms: i64,
     service: Option<&str>,
 ) -> StoreResult<()> {
+    let by = Writer {
+        service,
+        replica_of: None,
+    };
+    write_item_as(s, txn, table_key, meta, ikey, old, new, now_ms, by)
+}
+
+/// Who makes an item write, beyond its caller.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Writer<'a> {
+    /// The service principal (the TTL pass).
+    pub service: Option<&'a str>,
+    /// A replicated write: the region it was made in and when (epoch ms
+    /// there), which last-writer-wins compares.
+    pub replica_of: Option<(&'a str, i64)>,
+}
+
+/// [`write_item`], made by `by`.
+#[allow(clippy::too_many_arguments)]
+pub fn write_item_as(
+    s: &Stores,
+    txn: &mut WriteTxn,
+    table_key: &str,
+    meta: &TableMeta,
+    ikey: &str,
+    old: Option<&Item>,
+    new: Option<&Item>,
+    now_ms: i64,
+    by: Writer<'_>,
+) -> StoreResult<()> {
     // The description the caller read may have changed since (UpdateTable
     // commits between the read and this transaction): use the current one.
     let fresh;
@@ -222,9 +270,17 @@ pub fn write_item_by(
             old,
             new,
             now_ms,
-            service,
+            service: by.service,
+            replica_of: by.replica_of.map(|(r, _)| r),
         };
         crate::streams::record(s, txn, table_key, meta, view, &change)?;
+    }
+    if !meta.replicas.is_empty() {
+        let (region, at) = by.replica_of.unwrap_or_else(|| {
+            let here = table_key.split('/').nth(1).unwrap_or_default();
+            (here, now_ms)
+        });
+        txn.put(&s.replica_times, ikey, &(at, region.to_string()))?;
     }
     let mut stats = txn.get(&s.stats, table_key)?.unwrap_or_default();
     if meta.pitr.is_some() {

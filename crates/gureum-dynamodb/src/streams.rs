@@ -49,6 +49,9 @@ pub struct Change<'a> {
     pub now_ms: i64,
     /// The service principal that made it (TTL deletions).
     pub service: Option<&'a str>,
+    /// The region a replicated change came from (global tables): marked
+    /// so that it is not replicated again.
+    pub replica_of: Option<&'a str>,
 }
 
 /// A sequence number as AWS prints them (21 digits).
@@ -123,6 +126,9 @@ pub fn record(
     });
     if let Some(p) = change.service {
         r["userIdentity"] = json!({"PrincipalId": p, "Type": "Service"});
+    }
+    if let Some(from) = change.replica_of {
+        r["rep_from"] = json!(from);
     }
     txn.put(&s.records, &format!("{stream_key}/{}", seq_text(seq)), &r)
 }
@@ -313,6 +319,7 @@ impl DynamoDbStreamsService {
             }
             if let Some(o) = r.as_object_mut() {
                 o.remove("at_ms");
+                o.remove("rep_from");
             }
             records.push(r);
         }
@@ -373,6 +380,7 @@ impl DynamoDbStreamsService {
             }
             if let Some(o) = r.as_object_mut() {
                 o.remove("at_ms");
+                o.remove("rep_from");
             }
             out.push((n, r));
         }

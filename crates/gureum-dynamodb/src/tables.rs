@@ -201,21 +201,20 @@ fn check_definitions(
     Ok(())
 }
 
-/// Members of global tables and resource policies, which Gureum does not
-/// serve: refused rather than silently ignored.
+/// Members of global tables' other modes (multi-region strong
+/// consistency, witnesses, settings modes) and CreateTable's inline
+/// resource policy, which Gureum does not serve: refused rather than
+/// silently ignored.
 fn refuse_unsupported(input: &Value) -> Result<(), AwsError> {
     for m in [
         "ResourcePolicy",
         "GlobalTableSourceArn",
         "GlobalTableSettingsReplicationMode",
-        "ReplicaUpdates",
         "MultiRegionConsistency",
         "GlobalTableWitnessUpdates",
     ] {
         if input.get(m).is_some() {
-            return Err(validation(format!(
-                "{m} is not supported: Gureum serves neither global tables nor resource policies"
-            )));
+            return Err(validation(format!("{m} is not supported by Gureum")));
         }
     }
     Ok(())
@@ -286,6 +285,11 @@ impl DynamoDbService {
         m: &TableMeta,
         status: &str,
     ) -> Result<Value, AwsError> {
+        let status = if status == "ACTIVE" && crate::replicas::settling(m) {
+            "UPDATING"
+        } else {
+            status
+        };
         let stats: Stats = self.s.stats.get(key)?.unwrap_or_default();
         let ppr = m.billing == "PAY_PER_REQUEST";
         let mut pt = json!({
@@ -389,6 +393,7 @@ impl DynamoDbService {
         if let Some(r) = &m.restore {
             d["RestoreSummary"] = r.clone();
         }
+        crate::replicas::describe_into(&mut d, m);
         if let (Some(label), Some(arn)) = (&m.stream_label, m.stream_arn()) {
             d["LatestStreamLabel"] = json!(label);
             d["LatestStreamArn"] = json!(arn);
@@ -521,6 +526,8 @@ impl DynamoDbService {
             pitr: None,
             restore: None,
             policy: None,
+            replicas: BTreeMap::new(),
+            legacy_global: false,
         };
         self.s.store.write(|txn| -> Result<(), AwsError> {
             if txn.get(&self.s.tables, &key)?.is_some() {
@@ -576,31 +583,30 @@ impl DynamoDbService {
             )));
         }
         let desc = self.describe(&key, &meta, "DELETING")?;
-        self.s.store.write(|txn| -> Result<(), AwsError> {
-            txn.delete(&self.s.tables, &key)?;
-            // A write that read the description before this commit sees the
-            // generation move and finds no table.
-            let g = txn.get(&self.s.generations, &key)?.unwrap_or(0);
-            txn.put(&self.s.generations, &key, &(g + 1))?;
-            txn.delete(&self.s.stats, &key)?;
-            storage::clear_prefix(txn, &self.s.items, &storage::items_base(&key))?;
-            storage::clear_prefix(txn, &self.s.index, &storage::items_base(&key))?;
-            storage::clear_prefix(txn, &self.s.ttl, &storage::items_base(&key))?;
-            storage::clear_prefix(txn, &self.s.records, &storage::items_base(&key))?;
-            storage::clear_prefix(txn, &self.s.pitr_log, &storage::items_base(&key))?;
-            Ok(())
+        // A global table's member leaves its group; the others stay.
+        let touched = self.s.store.write(|txn| -> Result<Vec<String>, AwsError> {
+            self.leave_legacy(txn, &key, &meta)?;
+            let others = self.leave_group(txn, &key, &meta)?;
+            self.drop_table_data(txn, &key)?;
+            Ok(others)
         })?;
         self.forget(&key);
+        for k in touched {
+            self.forget(&k);
+        }
         Ok(json!({ "TableDescription": desc }))
     }
 
     /// `UpdateTable`: billing mode, throughput, class, deletion
     /// protection, streams, and index creation (with backfill) or removal.
     pub(crate) fn update_table(&self, ctx: &RequestContext, input: Value) -> OpResult {
+        refuse_unsupported(&input)?;
+        if input.get("ReplicaUpdates").is_some() {
+            return self.update_replicas(ctx, &input);
+        }
         let (key, meta) = self.meta(ctx, s(&input, "TableName").unwrap_or_default(), true)?;
         let mut meta = (*meta).clone();
         let now = ctx.clock.now_millis();
-        refuse_unsupported(&input)?;
         let before = meta.settings.len();
         read_settings(&input, &mut meta.settings);
         let mut changed = meta.settings.len() != before
@@ -657,6 +663,7 @@ impl DynamoDbService {
         if let Some(st) = input.get("StreamSpecification") {
             let enable = st.get("StreamEnabled").and_then(Value::as_bool) == Some(true);
             let on = meta.stream_view().is_some();
+            crate::replicas::check_stream_change(&meta, enable)?;
             if enable && on {
                 return Err(validation(format!(
                     "Table already has an enabled stream: TableName: {}",
@@ -760,7 +767,7 @@ impl DynamoDbService {
                     .collect()
             })
             .unwrap_or_default();
-        self.s.store.write(|txn| -> Result<(), AwsError> {
+        let touched = self.s.store.write(|txn| -> Result<Vec<String>, AwsError> {
             storage::put_meta(&self.s, txn, &key, &mut meta)?;
             for n in &deleted {
                 storage::clear_prefix(txn, &self.s.index, &storage::index_base(&key, n))?;
@@ -771,9 +778,13 @@ impl DynamoDbService {
             if let Some(idx) = &created {
                 storage::backfill(&self.s, txn, &key, &meta, idx)?;
             }
-            Ok(())
+            // A global table's replicas keep the same indexes.
+            self.share_indexes(txn, &key, &meta, created.as_ref(), &deleted)
         })?;
         self.forget(&key);
+        for k in touched {
+            self.forget(&k);
+        }
         Ok(json!({ "TableDescription": self.describe(&key, &meta, "UPDATING")? }))
     }
 
@@ -945,7 +956,7 @@ fn account_of(arn: &str) -> &str {
 }
 
 /// A stream's label: its creation time, ISO 8601 without the zone.
-fn stream_label(now_ms: i64) -> String {
+pub(crate) fn stream_label(now_ms: i64) -> String {
     gureum_core::timestamp::format_iso8601(now_ms)
         .trim_end_matches('Z')
         .to_string()

@@ -73,12 +73,14 @@ impl DynamoDbService {
                 "Put" => {
                     let item = item_from_json(r.get("Item"))?;
                     let (h, rk) = meta.check_item(&item)?;
+                    self.contribute(&tkey, &h, rk.as_ref(), ctx.clock.now_millis());
                     check_size(&item)?;
                     (item_key(&tkey, &h, rk.as_ref()), Op::Put(item))
                 }
                 _ => {
                     let key = item_from_json(r.get("Key"))?;
                     let (h, rk) = meta.key_from(&key)?;
+                    self.contribute(&tkey, &h, rk.as_ref(), ctx.clock.now_millis());
                     let ikey = item_key(&tkey, &h, rk.as_ref());
                     match kind {
                         "ConditionCheck" => (ikey, Op::Check),
@@ -245,6 +247,7 @@ impl DynamoDbService {
             let (tkey, meta) = self.meta(ctx, s(&r, "TableName").unwrap_or_default(), false)?;
             let key = item_from_json(r.get("Key"))?;
             let (h, rk) = meta.key_from(&key)?;
+            self.contribute(&tkey, &h, rk.as_ref(), ctx.clock.now_millis());
             let mut attrs = Attrs::from_input(&r)?;
             let proj = projection(&r, &mut attrs)?;
             attrs.check_unused(s(&r, "ProjectionExpression").is_some())?;

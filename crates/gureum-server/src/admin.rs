@@ -174,6 +174,7 @@ fn health(state: &AppState) -> AdminResponse {
         "rds": crate::rds_wiring::health_endpoints(&state.registry.rds),
         "elasticache": state.registry.elasticache.endpoints(),
         "efs": state.registry.efs.endpoints(),
+        "dynamodb": state.registry.dynamodb.endpoints(state.clock.now_millis()),
         "elbv2": state.registry.elbv2.endpoints().iter().map(|e| json!({
             "dns_name": e.dns_name, "port": e.port, "protocol": e.protocol,
             "address": e.address.to_string(), "load_balancer_arn": e.load_balancer_arn,

@@ -261,6 +261,9 @@ async fn schedule_ticker(state: Arc<AppState>) {
             if let Err(e) = state.registry.dynamodb.expire_due(now) {
                 tracing::warn!(target: "gureum", "dynamodb ttl: {}", e.message);
             }
+            if let Err(e) = state.registry.dynamodb.tick(now) {
+                tracing::warn!(target: "gureum", "dynamodb global tables, contributor insights: {}", e.message);
+            }
             if let Err(e) = state.registry.dynamodb.run_transfers(&state.clock) {
                 tracing::warn!(target: "gureum", "dynamodb exports/imports: {}", e.message);
             }

@@ -235,6 +235,39 @@ impl Inner {
         Ok(())
     }
 
+    /// Up to `limit` decoded entries with `start <= key < end`, last
+    /// first: reads only what it returns, whatever the range's size.
+    fn scan_decoded_rev<T, C: Codec<T>>(
+        &self,
+        table: &'static str,
+        start: &str,
+        end: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, T)>> {
+        let mut out = Vec::new();
+        if limit == 0 || end <= start {
+            return Ok(out);
+        }
+        let within = |k: &str| k < end;
+        let view = self.view(snapshot::Freeze::Range {
+            table,
+            start: Bound::Included(start),
+            keep: &within,
+        })?;
+        let mut cursor: Cursor<(), Json> = view.cursor_named(table)?;
+        cursor.seek_back(start, end)?;
+        while let Some(row) = cursor.prev()? {
+            out.push((
+                row.key().to_string(),
+                decode::<T, C>(table, row.key(), row.bytes())?,
+            ));
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     /// Up to `limit` decoded entries of [`Inner::scan_raw`].
     fn scan_decoded<T, C: Codec<T>>(
         &self,
@@ -658,6 +691,14 @@ impl<T, C: Codec<T>> Table<T, C> {
             None,
             limit,
         )
+    }
+
+    /// Up to `limit` entries with `start <= key < end`, in reverse key
+    /// order (the last first).
+    pub fn scan_range_rev(&self, start: &str, end: &str, limit: usize) -> Result<Vec<(String, T)>> {
+        self.store
+            .inner
+            .scan_decoded_rev::<T, C>(self.name, start, end, limit)
     }
 
     /// How many entries the table holds (counts them: for tests and

@@ -130,6 +130,31 @@ impl Memtable {
             .map(|(k, v)| (k.as_str(), v.as_deref()))
     }
 
+    /// The last change of `table` before `pos` (at or before it unless
+    /// `exclusive`) and at or after `start`: what a merged cursor reading
+    /// backwards reads next from this layer.
+    pub fn last_before(
+        &self,
+        table: &str,
+        pos: &str,
+        exclusive: bool,
+        start: &str,
+    ) -> Option<(&str, Option<&[u8]>)> {
+        let t = self.tables.get(table)?;
+        // BTreeMap::range panics on an empty or inverted range.
+        if pos < start || (pos == start && exclusive) {
+            return None;
+        }
+        let upper = if exclusive {
+            Bound::Excluded(pos)
+        } else {
+            Bound::Included(pos)
+        };
+        t.range::<str, _>((Bound::Included(start), upper))
+            .next_back()
+            .map(|(k, v)| (k.as_str(), v.as_deref()))
+    }
+
     /// A copy of the changes of `table` from `start` while `keep(key)`
     /// holds: the part of a live memtable one range read needs.
     pub fn copy_range(

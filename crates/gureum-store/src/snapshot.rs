@@ -257,6 +257,86 @@ impl<T, C> Cursor<T, C> {
         Ok(())
     }
 
+    /// Positions the cursor to read backwards ([`Cursor::prev`]) from the
+    /// last key before `end` (exclusive) down to `start` (inclusive).
+    pub fn seek_back(&mut self, start: &str, end: &str) -> Result<()> {
+        self.range = None;
+        self.db_next = None;
+        self.pos = None;
+        if end <= start {
+            return Ok(());
+        }
+        self.pos = Some((end.to_string(), true));
+        // `end` holds the lower bound while reading backwards.
+        self.end = Some(start.to_string());
+        if let Some(t) = &self.table {
+            self.range = Some(t.range::<&str>((Bound::Included(start), Bound::Excluded(end)))?);
+        }
+        Ok(())
+    }
+
+    /// The previous entry of a cursor placed by [`Cursor::seek_back`],
+    /// `None` past the start of the range.
+    pub fn prev(&mut self) -> Result<Option<Row<T, C>>> {
+        loop {
+            let Some((pos, exclusive)) = &self.pos else {
+                return Ok(None);
+            };
+            let start = self.end.as_deref().unwrap_or("");
+            if self.db_next.is_none() {
+                if let Some(range) = &mut self.range {
+                    match range.next_back() {
+                        Some(item) => self.db_next = Some(item?),
+                        None => self.range = None,
+                    }
+                }
+            }
+            // The layers' last key before the position; on a tie the
+            // newest layer decides.
+            let mut best: Option<(&str, Option<&[u8]>)> = None;
+            for layer in self.layers.iter().rev() {
+                if let Some((k, v)) = layer.last_before(self.name, pos, *exclusive, start) {
+                    if best.is_none_or(|(b, _)| k > b) {
+                        best = Some((k, v));
+                    }
+                }
+            }
+            let db_key = self.db_next.as_ref().map(|(k, _)| k.value());
+            let from_db = match (db_key, best) {
+                (None, None) => {
+                    self.pos = None;
+                    return Ok(None);
+                }
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(d), Some((b, _))) => d > b,
+            };
+            if from_db {
+                let row = self.db_next.take().expect("read ahead above");
+                self.pos = Some((row.0.value().to_string(), true));
+                return Ok(Some(Row {
+                    table: self.name,
+                    data: RowData::Db(row),
+                    _type: PhantomData,
+                }));
+            }
+            let (key, value) = best.expect("a layer entry");
+            let (key, value) = (key.to_string(), value.map(<[u8]>::to_vec));
+            if db_key == Some(key.as_str()) {
+                // Shadowed by the layer.
+                self.db_next = None;
+            }
+            self.pos = Some((key.clone(), true));
+            if let Some(v) = value {
+                return Ok(Some(Row {
+                    table: self.name,
+                    data: RowData::Mem(key, v),
+                    _type: PhantomData,
+                }));
+            }
+        }
+    }
+
     /// The next entry, `None` past the end of the range.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Row<T, C>>> {

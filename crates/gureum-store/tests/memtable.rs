@@ -107,3 +107,47 @@ fn writes_not_yet_checkpointed_come_back_from_the_log() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn reverse_range_reads_merge_the_memtable_over_checkpointed_rows() {
+    let dir = temp_dir("reverse");
+    let store = Store::open(&dir).expect("open");
+    let t = store.table::<u32>("t");
+    for i in 0..8 {
+        t.put(&format!("k/{i}"), &i).expect("put");
+    }
+    // Half on disk, the changes after it only in the memtable.
+    store.checkpoint().expect("checkpoint");
+    t.delete("k/6").expect("delete");
+    t.put("k/5", &50).expect("put");
+    t.put("k/8", &8).expect("put");
+    t.put("l/0", &99).expect("put");
+    let rev = t.scan_range_rev("k/2", "k/9", usize::MAX).expect("rev");
+    let got: Vec<(String, u32)> = rev;
+    assert_eq!(
+        got,
+        vec![
+            ("k/8".to_string(), 8),
+            ("k/7".to_string(), 7),
+            ("k/5".to_string(), 50),
+            ("k/4".to_string(), 4),
+            ("k/3".to_string(), 3),
+            ("k/2".to_string(), 2),
+        ]
+    );
+    // A limit reads only the last entries, and the forward read agrees.
+    let last_two = t.scan_range_rev("k/", "k0", 2).expect("rev");
+    assert_eq!(
+        last_two.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["k/8", "k/7"]
+    );
+    let mut fwd = t.scan_range("k/", Some("k0"), usize::MAX).expect("fwd");
+    fwd.reverse();
+    assert_eq!(fwd, t.scan_range_rev("k/", "k0", usize::MAX).expect("rev"));
+    assert!(t
+        .scan_range_rev("k/5", "k/5", 10)
+        .expect("empty")
+        .is_empty());
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
