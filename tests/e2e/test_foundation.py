@@ -160,6 +160,8 @@ def test_health_endpoints(gureum):
         assert instances["mode"] in ("namespaces", "records-only")
         dns = body["endpoints"].pop("dns")
         assert dns.startswith("127.0.0.1:") and int(dns.rsplit(":", 1)[1]) > 0
+        edge = body["endpoints"].pop("cloudfront_https")
+        assert edge.startswith("127.0.0.1:") and int(edge.rsplit(":", 1)[1]) > 0
         assert body["endpoints"] == {
             "api": gureum.endpoint,
             "console": f"{gureum.endpoint}/_console/",
