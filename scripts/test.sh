@@ -22,15 +22,16 @@ need c++ "the fuzz targets' libFuzzer builds C++ (apt-get install g++)"
 need python3 "apt-get install python3"
 need openssl "KMS tests verify signatures with it (apt-get install openssl)"
 
-step "python clients (aws CLI, boto3, pytest, cryptography)"
+step "python clients (aws CLI, boto3, pytest, cryptography, websockets)"
 # Use the clients already installed; otherwise install them into a virtual
 # environment of our own (a system Python refuses pip under PEP 668).
-if ! python3 -c 'import boto3, botocore, pytest, cryptography, selenium' 2>/dev/null || ! command -v aws >/dev/null; then
+# websockets: the WebSocket echo server and client of test_elbv2_traffic.py.
+if ! python3 -c 'import boto3, botocore, pytest, cryptography, selenium, websockets' 2>/dev/null || ! command -v aws >/dev/null; then
   VENV=${GUREUM_TEST_VENV:-$HOME/.cache/gureum/venv}
   if [ ! -x "$VENV/bin/python3" ]; then
     python3 -m venv "$VENV" || { echo "cannot create a virtual environment: apt-get install python3-venv" >&2; exit 2; }
   fi
-  "$VENV/bin/python3" -m pip install --quiet awscli boto3 pytest cryptography selenium
+  "$VENV/bin/python3" -m pip install --quiet awscli boto3 pytest cryptography selenium websockets
   export PATH="$VENV/bin:$PATH"
 fi
 aws --version

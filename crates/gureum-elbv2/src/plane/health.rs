@@ -55,6 +55,8 @@ pub struct Record {
     passes: i64,
     /// Consecutive failures.
     fails: i64,
+    /// When (Gureum's clock, ms) it turned healthy in slow start mode.
+    pub slow_start_from: Option<i64>,
 }
 
 impl Default for Record {
@@ -63,6 +65,7 @@ impl Default for Record {
             health: Health::Initial,
             passes: 0,
             fails: 0,
+            slow_start_from: None,
         }
     }
 }

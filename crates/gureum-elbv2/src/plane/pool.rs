@@ -1,5 +1,6 @@
 //! Keep-alive connections to targets, so a proxied request costs no
-//! connect: an idle HTTP/1.1 sender per connection, by target address.
+//! connect: an idle HTTP/1.1 sender per connection, by target address;
+//! for `HTTP2`/`GRPC` groups one multiplexed HTTP/2 connection per target.
 
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
@@ -15,6 +16,7 @@ const MAX_IDLE: usize = 64;
 #[derive(Default)]
 pub struct Pool {
     idle: Mutex<HashMap<SocketAddr, Vec<SendRequest<Incoming>>>>,
+    h2: Mutex<HashMap<SocketAddr, hyper::client::conn::http2::SendRequest<Incoming>>>,
 }
 
 impl Pool {
@@ -50,5 +52,35 @@ impl Pool {
         if list.len() < MAX_IDLE {
             list.push(sender);
         }
+    }
+
+    /// The HTTP/2 connection to `addr` (cleartext, prior knowledge),
+    /// opened when there is none or it closed.
+    pub async fn get_h2(
+        &self,
+        addr: SocketAddr,
+    ) -> std::io::Result<hyper::client::conn::http2::SendRequest<Incoming>> {
+        let open = self
+            .h2
+            .lock()
+            .get(&addr)
+            .filter(|s| !s.is_closed())
+            .cloned();
+        if let Some(s) = open {
+            return Ok(s);
+        }
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(stream),
+        )
+        .await
+        .map_err(std::io::Error::other)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        self.h2.lock().insert(addr, sender.clone());
+        Ok(sender)
     }
 }
