@@ -46,8 +46,9 @@ step "host programs the e2e tests drive (from the distribution's packages)"
 # postgresql, mariadb-server and their clients: RDS's engines (test_rds.py);
 # curl: verifies ELB's HTTPS listeners with Gureum's CA (test_acm.py);
 # libnfs-utils: nfs-cp, nfs-cat, nfs-ls reach EFS over NFS (test_efs.py);
-# chromium, chromium-driver: the web console in a real browser (test_console.py).
-APT_PACKAGES="redis-server memcached openssh-server dnsutils postgresql postgresql-client mariadb-server mariadb-client nftables curl libnfs-utils chromium chromium-driver"
+# chromium, chromium-driver: the web console in a real browser (test_console.py);
+# nghttp2-server: nghttpd, an HTTP/2-only target of ELB (test_elbv2_traffic.py).
+APT_PACKAGES="redis-server memcached openssh-server dnsutils postgresql postgresql-client mariadb-server mariadb-client nftables curl libnfs-utils chromium chromium-driver nghttp2-server"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

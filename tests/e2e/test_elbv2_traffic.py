@@ -6,6 +6,7 @@ attributes' checks, and HTTP/2 from clients of an HTTPS listener, across
 restarts."""
 import json
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -287,14 +288,25 @@ def curl_version(url, host, port, cacert, *flags):
     return version, body
 
 
-@needs_curl
-def test_an_https_listener_speaks_http2_to_clients_and_http1_to_targets(gureum, elb, network, tmp_path):
+def https_alb(gureum, elb, network, name, tg, tmp_path):
+    """An ALB named `name` with an HTTPS listener (an ACM certificate for
+    NAME.example.test) forwarding to `tg`: (listener's port, CA file)."""
     acm = gureum.client("acm")
-    cert = acm.request_certificate(DomainName="h2.example.test", ValidationMethod="EMAIL")["CertificateArn"]
+    cert = acm.request_certificate(DomainName=f"{name}.example.test", ValidationMethod="EMAIL")["CertificateArn"]
     wait_for(lambda: acm.describe_certificate(CertificateArn=cert)["Certificate"]["Status"] == "ISSUED", timeout=20)
     root = tmp_path / "root.pem"
     with urllib.request.urlopen(gureum.endpoint + "/_gureum/ca.pem") as r:
         root.write_bytes(r.read())
+    lb = make_alb(elb, network, name)
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443,
+                        Certificates=[{"CertificateArn": cert}],
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    advance(gureum, 61)
+    return lb, int(address_of(gureum, lb["DNSName"], 443).rsplit(":", 1)[1]), str(root)
+
+
+@needs_curl
+def test_an_https_listener_speaks_http2_to_clients_and_http1_to_targets(gureum, elb, network, tmp_path):
     a = Backend("A")
     try:
         tg = elb.create_target_group(Name="h2-tg", Protocol="HTTP", Port=80, VpcId=network["vpc"], TargetType="ip",
@@ -302,27 +314,53 @@ def test_an_https_listener_speaks_http2_to_clients_and_http1_to_targets(gureum, 
                                      HealthCheckTimeoutSeconds=2)["TargetGroups"][0]
         assert tg["ProtocolVersion"] == "HTTP1"
         elb.register_targets(TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "127.0.0.1", "Port": a.port}])
-        lb = make_alb(elb, network, "h2")
-        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443,
-                            Certificates=[{"CertificateArn": cert}],
-                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
-        advance(gureum, 61)
-        port = int(address_of(gureum, lb["DNSName"], 443).rsplit(":", 1)[1])
+        lb, port, root = https_alb(gureum, elb, network, "h2", tg["TargetGroupArn"], tmp_path)
         url = f"https://h2.example.test:{port}/over/h2?q=1"
-        version, body = curl_version(url, "h2.example.test", port, str(root), "--http2")
+        version, body = curl_version(url, "h2.example.test", port, root, "--http2")
         assert version == "2"
         seen = json.loads(body)
         assert seen["name"] == "A" and seen["path"] == "/over/h2?q=1"
         # The target got HTTP/1.1 with the :authority as its Host.
         assert seen["headers"]["host"] == f"h2.example.test:{port}"
         assert seen["headers"]["x-forwarded-proto"] == "https"
-        version, _ = curl_version(url, "h2.example.test", port, str(root), "--http1.1")
+        version, _ = curl_version(url, "h2.example.test", port, root, "--http1.1")
         assert version == "1.1"
 
         gureum.restart(kill=True)
         port = int(address_of(gureum, lb["DNSName"], 443).rsplit(":", 1)[1])
         version, body = curl_version(f"https://h2.example.test:{port}/again", "h2.example.test", port,
-                                     str(root), "--http2")
+                                     root, "--http2")
         assert version == "2" and json.loads(body)["path"] == "/again"
     finally:
         a.stop()
+
+
+@needs_curl
+@pytest.mark.skipif(shutil.which("nghttpd") is None, reason="nghttpd is not installed (apt-get install nghttp2-server)")
+def test_an_http2_target_group_reaches_its_targets_over_http2(gureum, elb, network, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "health").write_text("ok\n")
+    (docs / "page").write_text("served over h2c\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # nghttpd --no-tls speaks HTTP/2 only: an HTTP/1.1 request would fail.
+    server = subprocess.Popen(["nghttpd", "--no-tls", "-a", "127.0.0.1", "-d", str(docs), str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        tg = elb.create_target_group(Name="h2c-tg", Protocol="HTTP", ProtocolVersion="HTTP2", Port=80,
+                                     VpcId=network["vpc"], TargetType="ip", HealthCheckPath="/health",
+                                     HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
+                                     HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1", "Port": port}])
+        _, lb_port, root = https_alb(gureum, elb, network, "h2c", tg, tmp_path)
+        # Its health checks speak HTTP/2 too, so it turns healthy.
+        wait_for(lambda: elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"][0]
+                 ["TargetHealth"]["State"] == "healthy", timeout=30)
+        version, body = curl_version(f"https://h2c.example.test:{lb_port}/page", "h2c.example.test", lb_port,
+                                     root, "--http1.1")
+        assert (version, body.strip()) == ("1.1", "served over h2c")
+    finally:
+        server.kill()
+        server.wait()
