@@ -161,6 +161,7 @@ def main():
             pid = server.proc.pid
             direct = run(target_port, pid, args.requests, args.connections, args.rate)
             through = run(alb_port, pid, args.requests, args.connections, args.rate)
+            print(f"load average {os.getloadavg()[0]:.2f} (1 min) after the runs")
             print(f"| path | p50 | p99 | req/s | Gureum CPU per request |")
             print("|---|---|---|---|---|")
             for name, r in [("direct to the target", direct), ("through the ALB", through)]:

@@ -68,7 +68,8 @@ def test_a_websocket_goes_through_an_alb_by_its_rules_until_idle(gureum, elb, ne
         lb = make_alb(elb, network, "chat")
         listener = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
                                        DefaultActions=[{"Type": "forward", "TargetGroupArn": pages}])
-        elb.create_rule(ListenerArn=listener["Listeners"][0]["ListenerArn"], Priority=1,
+        larn = listener["Listeners"][0]["ListenerArn"]
+        elb.create_rule(ListenerArn=larn, Priority=1,
                         Conditions=[{"Field": "path-pattern", "Values": ["/ws/*"]}],
                         Actions=[{"Type": "forward", "TargetGroupArn": sockets}])
         elb.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"], Attributes=[
@@ -116,6 +117,14 @@ def test_a_websocket_goes_through_an_alb_by_its_rules_until_idle(gureum, elb, ne
                 if time.time() > deadline:
                     raise
                 time.sleep(0.5)
+
+        # Deleting the listener ends the connections it holds.
+        with connect(f"ws://{addr}/ws/last", open_timeout=5) as ws:
+            ws.send("x")
+            assert ws.recv(timeout=5) == "echo:x"
+            elb.delete_listener(ListenerArn=larn)
+            with pytest.raises(websockets.exceptions.ConnectionClosed):
+                ws.recv(timeout=5)
     finally:
         echo.stop()
         plain.stop()

@@ -102,16 +102,24 @@ async fn serve_connection<I>(
 ) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let service = service_fn(move |req| {
-        let view = view.read().clone();
-        let plane = plane.clone();
-        async move { Ok::<_, Infallible>(handle(req, remote, view, plane).await) }
+    let after = super::upgrade::Spliced::default();
+    let service = service_fn({
+        let after = after.clone();
+        move |req| {
+            let view = view.read().clone();
+            let plane = plane.clone();
+            let after = after.clone();
+            async move { Ok::<_, Infallible>(handle(req, remote, view, plane, &after).await) }
+        }
     });
     let _ = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(io, service)
         .with_upgrades()
         .await;
+    // An upgraded connection is spliced here, in the listener's task, so
+    // deleting the listener ends it too.
+    after.run().await;
 }
 
 /// Serves HTTP/2 on one TLS connection (ALPN `h2`) until it closes: each
@@ -128,7 +136,9 @@ async fn serve_h2<I>(
     let service = service_fn(move |req| {
         let view = view.read().clone();
         let plane = plane.clone();
-        async move { Ok::<_, Infallible>(handle(req, remote, view, plane).await) }
+        // HTTP/2 has no Upgrade: nothing is ever spliced.
+        let none = super::upgrade::Spliced::default();
+        async move { Ok::<_, Infallible>(handle(req, remote, view, plane, &none).await) }
     });
     let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
         .serve_connection(io, service)
@@ -180,6 +190,7 @@ async fn handle(
     remote: SocketAddr,
     view: Arc<ListenerView>,
     plane: Arc<Plane>,
+    after: &super::upgrade::Spliced,
 ) -> Response<ResponseBody> {
     plane
         .counters
@@ -232,7 +243,7 @@ async fn handle(
             if group_view.target_type == "lambda" {
                 invoke(req, remote, &view, &plane, group).await
             } else {
-                proxy(req, remote, &view, &plane, group).await
+                proxy(req, remote, &view, &plane, group, after).await
             }
         }
     }
@@ -333,9 +344,7 @@ pub(super) fn forwarded_headers(
         h.insert("x-forwarded-for", v);
     }
     h.insert("x-forwarded-proto", HeaderValue::from_static(proto));
-    if let Ok(v) = HeaderValue::from_str(&port.to_string()) {
-        h.insert("x-forwarded-port", v);
-    }
+    h.insert("x-forwarded-port", HeaderValue::from(port));
     let trace = match h.get("x-amzn-trace-id").and_then(|v| v.to_str().ok()) {
         // A trace the client started continues, with this hop's own id.
         Some(t) if t.contains("Root=") => {
@@ -358,6 +367,7 @@ async fn proxy(
     view: &ListenerView,
     plane: &Arc<Plane>,
     group: Arc<GroupRuntime>,
+    after: &super::upgrade::Spliced,
 ) -> Response<ResponseBody> {
     let group_view = group.view();
     let stickiness = group_view.stickiness.as_ref();
@@ -371,7 +381,7 @@ async fn proxy(
         return failure(502, view, plane);
     };
     if super::upgrade::is_upgrade(req.headers()) {
-        return super::upgrade::forward(req, remote, view, plane, &target, addr).await;
+        return super::upgrade::forward(req, remote, view, plane, &target, addr, after).await;
     }
     let (mut parts, body) = req.into_parts();
     for name in HOP_BY_HOP {
@@ -415,10 +425,14 @@ async fn proxy(
         return super::h2_targets::send(request, view, plane, &group, addr, in_flight).await;
     }
     let started = Instant::now();
-    let mut sender = match tokio::time::timeout(CONNECT_TIMEOUT, group.pool.get(addr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(_)) => return failure(502, view, plane),
-        Err(_) => return failure(504, view, plane),
+    // A kept-alive connection needs no connect timer.
+    let mut sender = match group.pool.idle(addr) {
+        Some(s) => s,
+        None => match tokio::time::timeout(CONNECT_TIMEOUT, group.pool.connect(addr)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(_)) => return failure(502, view, plane),
+            Err(_) => return failure(504, view, plane),
+        },
     };
     let sent = tokio::time::timeout(view.idle_timeout, async {
         sender.ready().await?;

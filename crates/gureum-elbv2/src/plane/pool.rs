@@ -20,16 +20,20 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// A ready sender to `addr`: an idle one, or a new connection.
-    pub async fn get(&self, addr: SocketAddr) -> std::io::Result<SendRequest<Incoming>> {
-        loop {
-            let candidate = self.idle.lock().get_mut(&addr).and_then(Vec::pop);
-            match candidate {
-                Some(s) if s.is_ready() => return Ok(s),
-                Some(_) => continue,
-                None => break,
+    /// An idle sender to `addr` still ready for a request.
+    pub fn idle(&self, addr: SocketAddr) -> Option<SendRequest<Incoming>> {
+        let mut idle = self.idle.lock();
+        let list = idle.get_mut(&addr)?;
+        while let Some(s) = list.pop() {
+            if s.is_ready() {
+                return Some(s);
             }
         }
+        None
+    }
+
+    /// A sender on a new connection to `addr`.
+    pub async fn connect(&self, addr: SocketAddr) -> std::io::Result<SendRequest<Incoming>> {
         let stream = tokio::net::TcpStream::connect(addr).await?;
         let _ = stream.set_nodelay(true);
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))

@@ -3,8 +3,10 @@
 //! own, with its `Connection: upgrade` and `Upgrade` kept; when the target
 //! answers `101 Switching Protocols` both connections are handed to
 //! [`splice`](super::splice) until either side closes or the load
-//! balancer's `idle_timeout.timeout_seconds` passes in silence. Any other
-//! answer goes back to the client as an ordinary response.
+//! balancer's `idle_timeout.timeout_seconds` passes in silence — run by
+//! the client connection's own task once hyper lets go of it ([`Spliced`]),
+//! so it ends with its listener. Any other answer goes back to the client
+//! as an ordinary response.
 
 use super::http::{failure, forwarded_headers, scheme, InFlight, ResponseBody, HOP_BY_HOP};
 use super::{ListenerView, Plane, TargetView};
@@ -13,10 +15,29 @@ use http::{Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Work left for after a connection's HTTP/1.1 part.
+type Pending = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The splice a client connection runs after its upgrade, if any.
+#[derive(Clone, Default)]
+pub struct Spliced(Arc<parking_lot::Mutex<Option<Pending>>>);
+
+impl Spliced {
+    /// Runs the splice left by an upgrade (nothing without one).
+    pub async fn run(&self) {
+        let pending = self.0.lock().take();
+        if let Some(f) = pending {
+            f.await;
+        }
+    }
+}
 
 /// How long connecting to a target may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,7 +55,7 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 }
 
 /// Passes an upgrade request to `target` and, once it switches
-/// protocols, splices the two connections in a task of their own (the
+/// protocols, leaves the splice of the two connections in `after` (the
 /// connection counts as in flight to the target while it lasts).
 pub async fn forward(
     mut req: Request<Incoming>,
@@ -43,6 +64,7 @@ pub async fn forward(
     plane: &Arc<Plane>,
     target: &TargetView,
     addr: SocketAddr,
+    after: &Spliced,
 ) -> Response<ResponseBody> {
     let client_side = hyper::upgrade::on(&mut req);
     let (mut parts, body) = req.into_parts();
@@ -104,12 +126,12 @@ pub async fn forward(
     }
     let target_side = hyper::upgrade::on(&mut response);
     let idle = view.idle_timeout;
-    tokio::spawn(async move {
+    *after.0.lock() = Some(Box::pin(async move {
         let _in_flight = in_flight;
         if let (Ok(client), Ok(target)) = tokio::join!(client_side, target_side) {
             super::splice::splice(TokioIo::new(client), TokioIo::new(target), idle).await;
         }
-    });
+    }));
     let (parts, body) = response.into_parts();
     Response::from_parts(parts, body.boxed())
 }
