@@ -106,6 +106,44 @@ def run(port, server_pid, n, connections, rate=0):
     return {"p50_ms": pct(0.5), "p99_ms": pct(0.99), "rps": total / wall, "cpu_us": cpu / total * 1e6}
 
 
+def alb_in_front_of(endpoint, target_port, attributes=None):
+    """Creates an ALB (HTTP :80, one healthy `ip` target at `target_port`)
+    in the Gureum at `endpoint`, with load balancer `attributes`; returns
+    its listener's loopback port."""
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+              aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+    ec2, elb = boto3.client("ec2", **kw), boto3.client("elbv2", **kw)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=z)["Subnet"]["SubnetId"]
+               for i, z in enumerate(["us-east-1a", "us-east-1b"])]
+    tg = elb.create_target_group(Name="bench", Protocol="HTTP", Port=target_port, VpcId=vpc, TargetType="ip",
+                                 HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
+                                 HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1"}])
+    lb = elb.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    req = urllib.request.Request(endpoint + "/_gureum/clock", method="POST",
+                                 data=json.dumps({"advance_seconds": 61}).encode())
+    urllib.request.urlopen(req).read()
+    deadline = time.time() + 30
+    alb_port = None
+    while time.time() < deadline:
+        health = json.load(urllib.request.urlopen(endpoint + "/_gureum/health"))
+        states = [d["TargetHealth"]["State"] for d in
+                  elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]
+        found = [e for e in health["endpoints"]["elbv2"] if e["dns_name"] == lb["DNSName"]]
+        if found and states == ["healthy"]:
+            alb_port = int(found[0]["address"].rsplit(":", 1)[1])
+            break
+        time.sleep(0.5)
+    if attributes:
+        elb.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"], Attributes=[
+            {"Key": k, "Value": v} for k, v in attributes.items()])
+    assert alb_port, "the ALB never listened with a healthy target"
+    return alb_port
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gureum", default=release_binary())
@@ -119,37 +157,11 @@ def main():
         server.start()
         try:
             endpoint = f"http://127.0.0.1:{server.port}"
-            kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                      aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
-            ec2, elb = boto3.client("ec2", **kw), boto3.client("elbv2", **kw)
-            vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-            subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=z)["Subnet"]["SubnetId"]
-                       for i, z in enumerate(["us-east-1a", "us-east-1b"])]
-            tg = elb.create_target_group(Name="bench", Protocol="HTTP", Port=target_port, VpcId=vpc, TargetType="ip",
-                                         HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
-                                         HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
-            elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1"}])
-            lb = elb.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]
-            elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                                DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
-            req = urllib.request.Request(endpoint + "/_gureum/clock", method="POST",
-                                         data=json.dumps({"advance_seconds": 61}).encode())
-            urllib.request.urlopen(req).read()
-            deadline = time.time() + 30
-            alb_port = None
-            while time.time() < deadline:
-                health = json.load(urllib.request.urlopen(endpoint + "/_gureum/health"))
-                states = [d["TargetHealth"]["State"] for d in
-                          elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]
-                found = [e for e in health["endpoints"]["elbv2"] if e["dns_name"] == lb["DNSName"]]
-                if found and states == ["healthy"]:
-                    alb_port = int(found[0]["address"].rsplit(":", 1)[1])
-                    break
-                time.sleep(0.5)
-            assert alb_port, "the ALB never listened with a healthy target"
+            alb_port = alb_in_front_of(endpoint, target_port)
             pid = server.proc.pid
             direct = run(target_port, pid, args.requests, args.connections, args.rate)
             through = run(alb_port, pid, args.requests, args.connections, args.rate)
+            print(f"load average {os.getloadavg()[0]:.2f} (1 min) after the runs")
             print(f"| path | p50 | p99 | req/s | Gureum CPU per request |")
             print("|---|---|---|---|---|")
             for name, r in [("direct to the target", direct), ("through the ALB", through)]:

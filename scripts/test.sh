@@ -22,15 +22,16 @@ need c++ "the fuzz targets' libFuzzer builds C++ (apt-get install g++)"
 need python3 "apt-get install python3"
 need openssl "KMS tests verify signatures with it (apt-get install openssl)"
 
-step "python clients (aws CLI, boto3, pytest, cryptography)"
+step "python clients (aws CLI, boto3, pytest, cryptography, websockets)"
 # Use the clients already installed; otherwise install them into a virtual
 # environment of our own (a system Python refuses pip under PEP 668).
-if ! python3 -c 'import boto3, botocore, pytest, cryptography, selenium' 2>/dev/null || ! command -v aws >/dev/null; then
+# websockets: the WebSocket echo server and client of test_elbv2_traffic.py.
+if ! python3 -c 'import boto3, botocore, pytest, cryptography, selenium, websockets' 2>/dev/null || ! command -v aws >/dev/null; then
   VENV=${GUREUM_TEST_VENV:-$HOME/.cache/gureum/venv}
   if [ ! -x "$VENV/bin/python3" ]; then
     python3 -m venv "$VENV" || { echo "cannot create a virtual environment: apt-get install python3-venv" >&2; exit 2; }
   fi
-  "$VENV/bin/python3" -m pip install --quiet awscli boto3 pytest cryptography selenium
+  "$VENV/bin/python3" -m pip install --quiet awscli boto3 pytest cryptography selenium websockets
   export PATH="$VENV/bin:$PATH"
 fi
 aws --version
@@ -45,8 +46,9 @@ step "host programs the e2e tests drive (from the distribution's packages)"
 # postgresql, mariadb-server and their clients: RDS's engines (test_rds.py);
 # curl: verifies ELB's HTTPS listeners with Gureum's CA (test_acm.py);
 # libnfs-utils: nfs-cp, nfs-cat, nfs-ls reach EFS over NFS (test_efs.py);
-# chromium, chromium-driver: the web console in a real browser (test_console.py).
-APT_PACKAGES="redis-server memcached openssh-server dnsutils postgresql postgresql-client mariadb-server mariadb-client nftables curl libnfs-utils chromium chromium-driver"
+# chromium, chromium-driver: the web console in a real browser (test_console.py);
+# nghttp2-server: nghttpd, an HTTP/2-only target of ELB (test_elbv2_traffic.py).
+APT_PACKAGES="redis-server memcached openssh-server dnsutils postgresql postgresql-client mariadb-server mariadb-client nftables curl libnfs-utils chromium chromium-driver nghttp2-server"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -18,6 +18,7 @@
 //! ports, the HTTP proxy, TCP forwarding, health checks and metrics.
 
 pub mod errors;
+mod group_attributes;
 mod listener_certificates;
 mod listeners;
 mod load_balancers;

@@ -424,18 +424,10 @@ pub fn modify_attributes(svc: &Elbv2Service, ctx: &RequestContext, input: &Value
             )));
         }
         check_attribute_value(key, value)?;
-        if key == "load_balancing.algorithm.type"
-            && !matches!(
-                value,
-                "round_robin" | "least_outstanding_requests" | "weighted_random"
-            )
-        {
-            return Err(validation(format!(
-                "'{value}' is not a valid load balancing algorithm type"
-            )));
-        }
+        crate::group_attributes::check_value(tg.protocol.as_deref(), key, value)?;
         tg.attributes.insert(key.to_string(), value.to_string());
     }
+    crate::group_attributes::check_combination(&tg.attributes)?;
     svc.target_groups
         .put(&Scope::regional(ctx).key(&tg.id), &tg)?;
     Ok(json!({"Attributes": attributes_value(&tg.attributes)}))

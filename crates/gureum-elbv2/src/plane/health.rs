@@ -55,6 +55,8 @@ pub struct Record {
     passes: i64,
     /// Consecutive failures.
     fails: i64,
+    /// When (Gureum's clock, ms) it turned healthy in slow start mode.
+    pub slow_start_from: Option<i64>,
 }
 
 impl Default for Record {
@@ -63,6 +65,7 @@ impl Default for Record {
             health: Health::Initial,
             passes: 0,
             fails: 0,
+            slow_start_from: None,
         }
     }
 }
@@ -110,6 +113,9 @@ pub struct Probe {
     pub addr: SocketAddr,
     /// `Some(path, matcher)` for HTTP, `None` for a TCP connect.
     pub http: Option<(String, String)>,
+    /// HTTP/2 (prior knowledge) rather than HTTP/1.1: the group's
+    /// targets speak HTTP/2 (`ProtocolVersion` `HTTP2`, `GRPC`).
+    pub http2: bool,
     /// The time allowed.
     pub timeout: Duration,
 }
@@ -129,6 +135,9 @@ async fn run(p: &Probe) -> Result<(), Failure> {
     let Some((path, matcher)) = &p.http else {
         return Ok(());
     };
+    if p.http2 {
+        return run_h2(stream, p.addr, path, matcher).await;
+    }
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: ELB-HealthChecker/2.0\r\nAccept: */*\r\nConnection: close\r\n\r\n",
         p.addr
@@ -153,6 +162,34 @@ async fn run(p: &Probe) -> Result<(), Failure> {
         .nth(1)
         .and_then(|c| c.parse::<u16>().ok())
         .ok_or(Failure::Failed)?;
+    if matcher_accepts(matcher, code) {
+        Ok(())
+    } else {
+        Err(Failure::ResponseCodeMismatch(code))
+    }
+}
+
+/// An HTTP/2 `GET` of `path` on a connected stream, its status matched.
+async fn run_h2(
+    stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    path: &str,
+    matcher: &str,
+) -> Result<(), Failure> {
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .map_err(|_| Failure::Failed)?;
+    let driver = tokio::spawn(conn);
+    let request = http::Request::get(format!("http://{addr}{path}"))
+        .header("user-agent", "ELB-HealthChecker/2.0")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .map_err(|_| Failure::Failed)?;
+    let answered = sender.send_request(request).await;
+    driver.abort();
+    let code = answered.map_err(|_| Failure::Failed)?.status().as_u16();
     if matcher_accepts(matcher, code) {
         Ok(())
     } else {
@@ -232,6 +269,7 @@ pub async fn check_loop(group: Arc<GroupRuntime>, functions: Arc<dyn crate::seam
                     )),
                     _ => None,
                 },
+                http2: view.http2_targets,
                 timeout: Duration::from_secs(view.health.timeout.max(1) as u64),
             };
             let key: TargetKey = t.key.clone();

@@ -1,7 +1,8 @@
 //! An application load balancer's listener: HTTP/1.1 in, matched against
 //! the rules by priority, then a fixed response, a redirect, a function
 //! invocation or a proxied request to a healthy target (kept-alive
-//! connections), with `X-Forwarded-For/Proto/Port` and `X-Amzn-Trace-Id`
+//! connections; upgrades such as WebSocket go through [`super::upgrade`]),
+//! with `X-Forwarded-For/Proto/Port` and `X-Amzn-Trace-Id`
 //! added, and AWS's 502/503/504 pages when targets fail, none can take
 //! the request, or they time out.
 
@@ -36,7 +37,7 @@ const LAMBDA_BODY_LIMIT: usize = 1 << 20;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Headers that belong to one connection, not passed on.
-const HOP_BY_HOP: [&str; 8] = [
+pub(super) const HOP_BY_HOP: [&str; 8] = [
     "connection",
     "keep-alive",
     "proxy-authenticate",
@@ -77,7 +78,13 @@ pub async fn serve(
                 Some(config) => {
                     let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
                     if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
-                        serve_connection(TokioIo::new(stream), remote, view, plane).await;
+                        let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                        let io = TokioIo::new(stream);
+                        if h2 {
+                            serve_h2(io, remote, view, plane).await;
+                        } else {
+                            serve_connection(io, remote, view, plane).await;
+                        }
                     }
                 }
                 None => serve_connection(TokioIo::new(stream), remote, view, plane).await,
@@ -95,13 +102,45 @@ async fn serve_connection<I>(
 ) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let service = service_fn(move |req| {
-        let view = view.read().clone();
-        let plane = plane.clone();
-        async move { Ok::<_, Infallible>(handle(req, remote, view, plane).await) }
+    let after = super::upgrade::Spliced::default();
+    let service = service_fn({
+        let after = after.clone();
+        move |req| {
+            let view = view.read().clone();
+            let plane = plane.clone();
+            let after = after.clone();
+            async move { Ok::<_, Infallible>(handle(req, remote, view, plane, &after).await) }
+        }
     });
     let _ = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .serve_connection(io, service)
+        .with_upgrades()
+        .await;
+    // An upgraded connection is spliced here, in the listener's task, so
+    // deleting the listener ends it too.
+    after.run().await;
+}
+
+/// Serves HTTP/2 on one TLS connection (ALPN `h2`) until it closes: each
+/// stream is a request like an HTTP/1.1 one, sent on to targets as
+/// HTTP/1.1, as AWS's load balancers do for `HTTP1` target groups.
+async fn serve_h2<I>(
+    io: I,
+    remote: SocketAddr,
+    view: Arc<RwLock<Arc<ListenerView>>>,
+    plane: Arc<Plane>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let view = view.read().clone();
+        let plane = plane.clone();
+        // HTTP/2 has no Upgrade: nothing is ever spliced.
+        let none = super::upgrade::Spliced::default();
+        async move { Ok::<_, Infallible>(handle(req, remote, view, plane, &none).await) }
+    });
+    let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
         .serve_connection(io, service)
         .await;
 }
@@ -130,7 +169,7 @@ fn own(status: u16, content_type: Option<&str>, body: impl Into<Bytes>) -> Respo
 }
 
 /// AWS's error page for `status`, counted as the load balancer's own 5xx.
-fn failure(status: u16, view: &ListenerView, plane: &Plane) -> Response<ResponseBody> {
+pub(super) fn failure(status: u16, view: &ListenerView, plane: &Plane) -> Response<ResponseBody> {
     plane
         .counters
         .update(&view.scope, &view.load_balancer, |c| c.elb_5xx += 1);
@@ -151,25 +190,13 @@ async fn handle(
     remote: SocketAddr,
     view: Arc<ListenerView>,
     plane: Arc<Plane>,
+    after: &super::upgrade::Spliced,
 ) -> Response<ResponseBody> {
     plane
         .counters
         .update(&view.scope, &view.load_balancer, |c| c.requests += 1);
-    let host_header = req
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().host())
-        .unwrap_or("")
-        .to_string();
-    let host = host_header
-        .rsplit_once(':')
-        .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
-        .map_or(host_header.as_str(), |(h, _)| h)
-        .to_string();
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().unwrap_or("").to_string();
-    // Matching borrows the headers: done before anything awaits.
+    // Matching borrows the request: done before anything awaits, and
+    // without copying its parts (this runs on every request).
     let matched = {
         let headers = req.headers();
         let header = |name: &str| -> Vec<String> {
@@ -180,10 +207,10 @@ async fn handle(
                 .collect()
         };
         let facts = RequestFacts {
-            host: &host,
-            path: &path,
+            host: host_of(&req),
+            path: req.uri().path(),
             method: req.method().as_str(),
-            query: &query,
+            query: req.uri().query().unwrap_or(""),
             header: &header,
             source: remote.ip(),
         };
@@ -200,9 +227,14 @@ async fn handle(
             content_type,
             body,
         } => own(*status, content_type.as_deref(), body.clone()),
-        ActionView::Redirect(config) => {
-            redirect(config, scheme(&view), &host, view.port, &path, &query)
-        }
+        ActionView::Redirect(config) => redirect(
+            config,
+            scheme(&view),
+            host_of(&req),
+            view.port,
+            req.uri().path(),
+            req.uri().query().unwrap_or(""),
+        ),
         ActionView::Forward(groups) => {
             let Some(group) = choose(groups) else {
                 return failure(503, &view, &plane);
@@ -211,10 +243,23 @@ async fn handle(
             if group_view.target_type == "lambda" {
                 invoke(req, remote, &view, &plane, group).await
             } else {
-                proxy(req, remote, &view, &plane, group).await
+                proxy(req, remote, &view, &plane, group, after).await
             }
         }
     }
+}
+
+/// The request's host without its port (`Host`, else HTTP/2's authority).
+fn host_of(req: &Request<Incoming>) -> &str {
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .unwrap_or("");
+    host.rsplit_once(':')
+        .filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit()))
+        .map_or(host, |(h, _)| h)
 }
 
 /// A target group by weight (groups of weight 0 take nothing).
@@ -276,7 +321,7 @@ fn redirect(
 }
 
 /// `https` for a listener terminating TLS, else `http`.
-fn scheme(view: &ListenerView) -> &'static str {
+pub(super) fn scheme(view: &ListenerView) -> &'static str {
     if view.tls.is_some() {
         "https"
     } else {
@@ -285,7 +330,12 @@ fn scheme(view: &ListenerView) -> &'static str {
 }
 
 /// Adds the `X-Forwarded-*` and trace headers a target sees.
-fn forwarded_headers(h: &mut http::HeaderMap, remote: SocketAddr, port: i64, proto: &'static str) {
+pub(super) fn forwarded_headers(
+    h: &mut http::HeaderMap,
+    remote: SocketAddr,
+    port: i64,
+    proto: &'static str,
+) {
     let xff = match h.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         Some(prev) => format!("{prev}, {}", remote.ip()),
         None => remote.ip().to_string(),
@@ -294,9 +344,7 @@ fn forwarded_headers(h: &mut http::HeaderMap, remote: SocketAddr, port: i64, pro
         h.insert("x-forwarded-for", v);
     }
     h.insert("x-forwarded-proto", HeaderValue::from_static(proto));
-    if let Ok(v) = HeaderValue::from_str(&port.to_string()) {
-        h.insert("x-forwarded-port", v);
-    }
+    h.insert("x-forwarded-port", HeaderValue::from(port));
     let trace = match h.get("x-amzn-trace-id").and_then(|v| v.to_str().ok()) {
         // A trace the client started continues, with this hop's own id.
         Some(t) if t.contains("Root=") => {
@@ -319,34 +367,72 @@ async fn proxy(
     view: &ListenerView,
     plane: &Arc<Plane>,
     group: Arc<GroupRuntime>,
+    after: &super::upgrade::Spliced,
 ) -> Response<ResponseBody> {
-    let Some(target) = group.pick() else {
+    let group_view = group.view();
+    let stickiness = group_view.stickiness.as_ref();
+    let pinned = stickiness
+        .and_then(|s| s.requested(req.headers()))
+        .and_then(|token| group.pinned(token));
+    let Some(target) = pinned.or_else(|| group.pick()) else {
         return failure(503, view, plane);
     };
     let Some(addr) = target.addr else {
         return failure(502, view, plane);
     };
+    if super::upgrade::is_upgrade(req.headers()) {
+        return super::upgrade::forward(req, remote, view, plane, &target, addr, after).await;
+    }
     let (mut parts, body) = req.into_parts();
     for name in HOP_BY_HOP {
         parts.headers.remove(name);
     }
     forwarded_headers(&mut parts.headers, remote, view.port, scheme(view));
-    parts.uri = parts
-        .uri
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or("/")
-        .parse()
-        .unwrap_or_default();
-    parts.version = http::Version::HTTP_11;
+    if !parts.headers.contains_key(http::header::HOST) {
+        // HTTP/2's `:authority` becomes HTTP/1.1's Host.
+        if let Some(v) = parts
+            .uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        {
+            parts.headers.insert(http::header::HOST, v);
+        }
+    }
+    let http2 = group_view.http2_targets;
+    let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    parts.uri = if http2 {
+        // HTTP/2 carries the authority itself (`:authority`, not Host).
+        let authority = parts
+            .headers
+            .remove(http::header::HOST)
+            .and_then(|h| h.to_str().ok().map(str::to_string))
+            .unwrap_or_else(|| addr.to_string());
+        format!("http://{authority}{path}")
+            .parse()
+            .unwrap_or_default()
+    } else {
+        path.parse().unwrap_or_default()
+    };
+    parts.version = if http2 {
+        http::Version::HTTP_2
+    } else {
+        http::Version::HTTP_11
+    };
     let request = Request::from_parts(parts, body);
     target.in_flight.fetch_add(1, Ordering::Relaxed);
     let in_flight = InFlight(target.in_flight.clone());
+    if http2 {
+        return super::h2_targets::send(request, view, plane, &group, addr, in_flight).await;
+    }
     let started = Instant::now();
-    let mut sender = match tokio::time::timeout(CONNECT_TIMEOUT, group.pool.get(addr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(_)) => return failure(502, view, plane),
-        Err(_) => return failure(504, view, plane),
+    // A kept-alive connection needs no connect timer.
+    let mut sender = match group.pool.idle(addr) {
+        Some(s) => s,
+        None => match tokio::time::timeout(CONNECT_TIMEOUT, group.pool.connect(addr)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(_)) => return failure(502, view, plane),
+            Err(_) => return failure(504, view, plane),
+        },
     };
     let sent = tokio::time::timeout(view.idle_timeout, async {
         sender.ready().await?;
@@ -358,18 +444,20 @@ async fn proxy(
         Ok(Err(_)) => return failure(502, view, plane),
         Err(_) => return failure(504, view, plane),
     };
-    let elapsed = started.elapsed().as_secs_f64();
-    let class = (response.status().as_u16() / 100).clamp(2, 5) as usize - 2;
-    plane
-        .counters
-        .update(&view.scope, &view.load_balancer, |c| {
-            c.target_codes[class] += 1;
-            c.response_time_sum += elapsed;
-            c.response_time_count += 1;
-        });
+    count_response(
+        view,
+        plane,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     let (mut parts, body) = response.into_parts();
     for name in HOP_BY_HOP {
         parts.headers.remove(name);
+    }
+    // The load balancer answers HTTP/1.1 whatever its target spoke.
+    parts.version = http::Version::HTTP_11;
+    if let Some(s) = stickiness {
+        s.set(&mut parts.headers, &target.token, plane.clock.now_millis());
     }
     let body = PooledBody {
         inner: body,
@@ -381,8 +469,20 @@ async fn proxy(
     Response::from_parts(parts, body.boxed())
 }
 
+/// Counts a target group's response in CloudWatch's counters.
+pub(super) fn count_response(view: &ListenerView, plane: &Plane, status: u16, elapsed: f64) {
+    let class = (status / 100).clamp(2, 5) as usize - 2;
+    plane
+        .counters
+        .update(&view.scope, &view.load_balancer, |c| {
+            c.target_codes[class] += 1;
+            c.response_time_sum += elapsed;
+            c.response_time_count += 1;
+        });
+}
+
 /// Counts a request in flight to a target until dropped.
-struct InFlight(Arc<AtomicUsize>);
+pub(super) struct InFlight(pub(super) Arc<AtomicUsize>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
@@ -494,15 +594,7 @@ async fn invoke(
     else {
         return failure(502, view, plane);
     };
-    let elapsed = started.elapsed().as_secs_f64();
-    let class = (r.status / 100).clamp(2, 5) as usize - 2;
-    plane
-        .counters
-        .update(&view.scope, &view.load_balancer, |c| {
-            c.target_codes[class] += 1;
-            c.response_time_sum += elapsed;
-            c.response_time_count += 1;
-        });
+    count_response(view, plane, r.status, started.elapsed().as_secs_f64());
     let mut response = Response::new(
         Full::new(Bytes::from(r.body))
             .map_err(|never: Infallible| match never {})

@@ -27,22 +27,29 @@ pub struct Counts {
     pub response_time_count: u64,
 }
 
-/// Counts by `(account, region, LoadBalancer dimension, network?)`.
+/// Counts by `LoadBalancer` dimension (its id makes it unique), with the
+/// owner's account and region.
 #[derive(Default)]
 pub struct Counters {
-    by_lb: Mutex<HashMap<(String, String, String), Counts>>,
+    by_lb: Mutex<HashMap<String, (String, String, Counts)>>,
 }
 
 impl Counters {
-    /// Applies `f` to a load balancer's counts.
+    /// Applies `f` to a load balancer's counts (allocating only for the
+    /// minute's first request: this runs on every proxied request).
     pub fn update(&self, scope: &(String, String), lb: &str, f: impl FnOnce(&mut Counts)) {
         let mut map = self.by_lb.lock();
-        f(map
-            .entry((scope.0.clone(), scope.1.clone(), lb.to_string()))
-            .or_default());
+        match map.get_mut(lb) {
+            Some((_, _, counts)) => f(counts),
+            None => {
+                let mut counts = Counts::default();
+                f(&mut counts);
+                map.insert(lb.to_string(), (scope.0.clone(), scope.1.clone(), counts));
+            }
+        }
     }
 
-    fn take(&self) -> HashMap<(String, String, String), Counts> {
+    fn take(&self) -> HashMap<String, (String, String, Counts)> {
         std::mem::take(&mut *self.by_lb.lock())
     }
 }
@@ -57,7 +64,7 @@ fn namespace(lb: &str) -> &'static str {
 
 /// Emits the counts gathered since the last call and the host counts.
 pub fn emit(plane: &Plane, groups: &[Arc<GroupRuntime>], now_ms: i64) {
-    for ((account, region, lb), c) in plane.counters.take() {
+    for (lb, (account, region, c)) in plane.counters.take() {
         let ns = namespace(&lb);
         let point = |name: &str, value: f64, unit: &'static str| Datapoint {
             namespace: ns.into(),

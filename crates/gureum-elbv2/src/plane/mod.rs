@@ -5,7 +5,9 @@
 //! use is health-checked ([`health`]); counters become CloudWatch metrics
 //! each minute ([`metrics`]). [`sync`] rebuilds what runs from the store.
 
+pub mod balance;
 pub mod by_host;
+pub mod h2_targets;
 pub mod health;
 pub mod http;
 pub mod lambda;
@@ -13,9 +15,12 @@ pub mod metrics;
 pub mod pages;
 mod pool;
 pub mod rules;
+pub mod splice;
+pub mod sticky;
 pub mod sync;
 pub mod tcp;
 pub mod tls;
+pub mod upgrade;
 
 use crate::records::HealthCheck;
 use gureum_core::Clock;
@@ -56,6 +61,8 @@ pub struct TargetView {
     pub health_addr: Option<SocketAddr>,
     /// Requests in flight (least outstanding requests).
     pub in_flight: Arc<AtomicUsize>,
+    /// What its stickiness cookies hold (opaque, stable across restarts).
+    pub token: String,
 }
 
 /// A target group as the data plane sees it.
@@ -71,8 +78,14 @@ pub struct GroupView {
     pub health: HealthCheck,
     /// Registered targets that take traffic (not draining).
     pub targets: Vec<TargetView>,
-    /// `least_outstanding_requests` rather than round robin.
-    pub least_outstanding: bool,
+    /// `load_balancing.algorithm.type`.
+    pub algorithm: balance::Algorithm,
+    /// `slow_start.duration_seconds` in ms (0: off).
+    pub slow_start_ms: i64,
+    /// Sticky sessions, when enabled.
+    pub stickiness: Option<sticky::Stickiness>,
+    /// `ProtocolVersion` `HTTP2` or `GRPC`: targets get HTTP/2.
+    pub http2_targets: bool,
     /// Lambda targets get multi-value headers.
     pub multi_value_headers: bool,
     /// The load balancer it serves (`app/NAME/ID`), for its metrics.
@@ -89,13 +102,15 @@ pub struct GroupRuntime {
     in_flight: Mutex<HashMap<TargetKey, Arc<AtomicUsize>>>,
     next: AtomicUsize,
     checker: Mutex<Option<tokio::task::AbortHandle>>,
+    clock: Clock,
     /// Idle connections to targets.
     pub(crate) pool: pool::Pool,
 }
 
 impl GroupRuntime {
-    fn new(view: GroupView) -> Self {
+    fn new(view: GroupView, clock: Clock) -> Self {
         GroupRuntime {
+            clock,
             view: RwLock::new(Arc::new(view)),
             records: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
@@ -124,11 +139,32 @@ impl GroupRuntime {
         if !view.targets.iter().any(|t| &t.key == key) {
             return;
         }
-        self.records.lock().entry(key.clone()).or_default().observe(
+        let mut records = self.records.lock();
+        let record = records.entry(key.clone()).or_default();
+        let was_healthy = record.health == Health::Healthy;
+        record.observe(
             result,
             view.health.healthy_threshold,
             view.health.unhealthy_threshold,
         );
+        match (was_healthy, record.health == Health::Healthy) {
+            (false, true) if view.slow_start_ms > 0 => {
+                // Slow start only ramps a newcomer beside a target already
+                // at its full share (AWS: not the first, nor all at once).
+                let now = self.clock.now_millis();
+                let beside_full = records.iter().any(|(k, r)| {
+                    k != key
+                        && r.health == Health::Healthy
+                        && view.targets.iter().any(|t| &t.key == k)
+                        && !balance::ramping(r.slow_start_from, view.slow_start_ms, now)
+                });
+                if let Some(r) = records.get_mut(key) {
+                    r.slow_start_from = beside_full.then_some(now);
+                }
+            }
+            (true, false) => record.slow_start_from = None,
+            _ => {}
+        }
     }
 
     /// A target's health (`None` before any probe).
@@ -136,42 +172,57 @@ impl GroupRuntime {
         self.records.lock().get(key).map(|r| r.health.clone())
     }
 
-    /// The next target for a request: healthy ones by the group's
-    /// algorithm; when none is healthy, all of them (AWS fails open);
-    /// `None` when the group has no targets.
+    /// The targets that may take a request now, as indices into the
+    /// view's targets with their slow start weights (1.0 at full share):
+    /// healthy ones; when none is healthy, all of them (AWS fails open).
+    fn candidates(&self, view: &GroupView) -> Vec<(usize, f64)> {
+        let all = || (0..view.targets.len()).map(|i| (i, 1.0)).collect();
+        if !view.health.enabled {
+            return all();
+        }
+        let now = self.clock.now_millis();
+        let records = self.records.lock();
+        let healthy: Vec<(usize, f64)> = view
+            .targets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let r = records.get(&t.key)?;
+                (r.health == Health::Healthy).then(|| {
+                    (
+                        i,
+                        balance::weight(r.slow_start_from, view.slow_start_ms, now),
+                    )
+                })
+            })
+            .collect();
+        if healthy.is_empty() {
+            all()
+        } else {
+            healthy
+        }
+    }
+
+    /// The next target for a request by the group's algorithm; `None`
+    /// when the group has no targets.
     pub fn pick(&self) -> Option<TargetView> {
         let view = self.view();
         if view.targets.is_empty() {
             return None;
         }
-        let healthy: Vec<&TargetView> = if !view.health.enabled {
-            view.targets.iter().collect()
-        } else {
-            let records = self.records.lock();
-            view.targets
-                .iter()
-                .filter(|t| {
-                    records
-                        .get(&t.key)
-                        .is_some_and(|r| r.health == Health::Healthy)
-                })
-                .collect()
-        };
-        let candidates: Vec<&TargetView> = if healthy.is_empty() {
-            view.targets.iter().collect()
-        } else {
-            healthy
-        };
-        let chosen = if view.least_outstanding {
-            let start = self.next.fetch_add(1, Ordering::Relaxed);
-            (0..candidates.len())
-                .map(|i| candidates[(start + i) % candidates.len()])
-                .min_by_key(|t| t.in_flight.load(Ordering::Relaxed))
-        } else {
-            let n = self.next.fetch_add(1, Ordering::Relaxed);
-            candidates.get(n % candidates.len()).copied()
-        };
-        chosen.cloned()
+        let candidates = self.candidates(&view);
+        balance::choose(&view.targets, &candidates, view.algorithm, &self.next).cloned()
+    }
+
+    /// The target a stickiness cookie names, when it may still take
+    /// requests.
+    pub fn pinned(&self, token: &str) -> Option<TargetView> {
+        let view = self.view();
+        self.candidates(&view)
+            .into_iter()
+            .map(|(i, _)| &view.targets[i])
+            .find(|t| t.token == token)
+            .cloned()
     }
 
     /// `(healthy, unhealthy)` counts for the metrics.

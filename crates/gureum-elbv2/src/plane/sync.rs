@@ -135,6 +135,7 @@ pub fn sync(svc: &Elbv2Service) -> Result<(), AwsError> {
                             .as_ref()
                             .map(|g| g.counter(&key))
                             .unwrap_or_default(),
+                        token: super::sticky::token(&tg.arn, &t.id, t.port),
                         key,
                     }
                 })
@@ -145,10 +146,19 @@ pub fn sync(svc: &Elbv2Service) -> Result<(), AwsError> {
                 target_type: tg.target_type.clone(),
                 health: tg.health.clone(),
                 targets,
-                least_outstanding: tg
+                algorithm: super::balance::Algorithm::parse(
+                    tg.attributes
+                        .get("load_balancing.algorithm.type")
+                        .map_or("", String::as_str),
+                ),
+                slow_start_ms: tg
                     .attributes
-                    .get("load_balancing.algorithm.type")
-                    .is_some_and(|a| a == "least_outstanding_requests"),
+                    .get("slow_start.duration_seconds")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0)
+                    * 1000,
+                stickiness: super::sticky::from_attributes(|k| tg.attributes.get(k).cloned()),
+                http2_targets: matches!(tg.protocol_version.as_deref(), Some("HTTP2" | "GRPC")),
                 multi_value_headers: tg
                     .attributes
                     .get("lambda.multi_value_headers.enabled")
@@ -164,7 +174,7 @@ pub fn sync(svc: &Elbv2Service) -> Result<(), AwsError> {
                     g
                 }
                 None => {
-                    let g = Arc::new(GroupRuntime::new(view.clone()));
+                    let g = Arc::new(GroupRuntime::new(view.clone(), svc.seams.clock.clone()));
                     runtimes.insert(tg.arn.clone(), g.clone());
                     g
                 }

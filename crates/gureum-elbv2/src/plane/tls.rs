@@ -133,7 +133,8 @@ impl TlsConfigs {
             .with_no_client_auth()
             .with_cert_resolver(Arc::new(BySni { default, others }));
         if http {
-            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            // HTTPS listeners speak HTTP/2 to clients that offer it.
+            config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         }
         let config = Arc::new(config);
         self.cache
