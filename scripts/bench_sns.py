@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """SNS's per-publish cost: server CPU of one Publish to a topic with one
-SQS subscriber (enveloped, so signed, and raw), against moto_server in the
-same run.
+SQS subscriber (enveloped, so signed: SHA1 as topics sign by default and
+SHA256 with SignatureVersion 2; and raw), against moto_server in the same
+run.
 
   python3 scripts/bench_sns.py [--gureum PATH] [--messages N] [--no-moto]
 
@@ -36,8 +37,10 @@ def client(service, port):
     )
 
 
-def subscribed_topic(sns, sqs, name, raw):
+def subscribed_topic(sns, sqs, name, raw, version=None):
     topic = sns.create_topic(Name=name)["TopicArn"]
+    if version:
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue=version)
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     policy = {
@@ -70,8 +73,8 @@ def per_publish_us(pid, sns, topic, n):
 def measure(server, n):
     sns, sqs = client("sns", server.port), client("sqs", server.port)
     out = []
-    for raw in (False, True):
-        topic, url = subscribed_topic(sns, sqs, f"bench-{'raw' if raw else 'env'}", raw)
+    for name, raw, version in (("env", False, None), ("env2", False, "2"), ("raw", True, None)):
+        topic, url = subscribed_topic(sns, sqs, f"bench-{name}", raw, version)
         out.append(per_publish_us(server.proc.pid, sns, topic, n))
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", [])
         assert got, f"{server.name}: the subscriber got nothing"
@@ -85,17 +88,17 @@ def main():
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--no-moto", action="store_true")
     args = ap.parse_args()
-    print("| server | Publish → 1 SQS subscriber, enveloped and signed (µs CPU) | raw delivery (µs CPU) |")
-    print("|---|---|---|")
+    print("| server | Publish → 1 SQS subscriber, enveloped, signed SHA1 (SignatureVersion 1, the default) (µs CPU) | enveloped, signed SHA256 (SignatureVersion 2) (µs CPU) | raw delivery (µs CPU) |")
+    print("|---|---|---|---|")
     with tempfile.TemporaryDirectory() as data:
         for server in gureum_and_moto(args.gureum, data, args.no_moto):
             server.start()
             time.sleep(0.5)
             try:
-                enveloped, raw = measure(server, args.messages)
+                enveloped, enveloped2, raw = measure(server, args.messages)
             finally:
                 server.stop()
-            print(f"| {server.name} | {enveloped:.0f} | {raw:.0f} |")
+            print(f"| {server.name} | {enveloped:.0f} | {enveloped2:.0f} | {raw:.0f} |")
 
 
 if __name__ == "__main__":

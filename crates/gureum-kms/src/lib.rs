@@ -176,6 +176,8 @@ pub struct KmsService {
     master: parking_lot::RwLock<Option<[u8; 32]>>,
     /// Keys.
     keys: Table<KeyRecord>,
+    /// Decoded key records: every cryptographic operation reads its key's.
+    key_memo: gureum_store::Memo<KeyRecord>,
     /// Aliases.
     aliases: Table<AliasRecord>,
     /// Grants.
@@ -196,6 +198,7 @@ impl KmsService {
             master_table: store.table("kms.master"),
             master: Default::default(),
             keys: store.table("kms.keys"),
+            key_memo: gureum_store::Memo::default(),
             aliases: store.table("kms.aliases"),
             grants: store.table("kms.grants"),
             imports: store.table("kms.imports"),

@@ -128,8 +128,8 @@ pub(crate) fn resolve<'a>(
         },
     };
     let rec = svc
-        .keys
-        .get(&scope.key(&id))?
+        .key_memo
+        .get(&svc.keys, &scope.key(&id))?
         .and_then(|k| live(k, now))
         .ok_or_else(|| gone(scope, &reference, &id))?;
     svc.authorize_key(ctx, &rec, access.into())?;

@@ -49,6 +49,7 @@ mod pattern;
 pub mod policy;
 pub mod request;
 pub mod service;
+mod shared;
 
 pub use condition::Condition;
 pub use error::PolicyError;
@@ -62,6 +63,7 @@ pub use policy::{
 };
 pub use request::{ContextKeys, Request, RequestPrincipal};
 pub use service::ServiceCaller;
+pub use shared::parse_shared;
 
 /// A convenience alias: condition keys as a plain map, convertible into
 /// [`ContextKeys`] with `.into()`.

@@ -57,6 +57,7 @@ impl ServiceCaller<'_> {
         resource: &str,
         extra: &[(&str, &str)],
     ) -> bool {
-        Policy::parse(document).is_ok_and(|p| self.allowed_by(&p, action, resource, extra))
+        crate::shared::parse_shared(document)
+            .is_ok_and(|p| self.allowed_by(&p, action, resource, extra))
     }
 }

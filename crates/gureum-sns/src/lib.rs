@@ -166,6 +166,8 @@ pub struct Captured {
 pub struct SnsService {
     store: Store,
     topics: Table<Topic>,
+    /// Decoded topic records: every publish reads its topic's.
+    topic_memo: gureum_store::Memo<Topic>,
     subscriptions: Table<Subscription>,
     dedup: Table<Dedup>,
     unsubscribed: Table<Subscription>,
@@ -188,6 +190,7 @@ impl SnsService {
     pub fn new(store: Store) -> Self {
         SnsService {
             topics: store.table("sns.topics"),
+            topic_memo: gureum_store::Memo::default(),
             subscriptions: store.table("sns.subscriptions"),
             dedup: store.table("sns.dedup"),
             unsubscribed: store.table("sns.unsubscribed"),

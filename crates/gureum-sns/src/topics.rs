@@ -85,7 +85,10 @@ impl SnsService {
         name: &str,
     ) -> Result<Found, AwsError> {
         let key = arns::topic_key(region, account, name);
-        let topic = self.topics.get(&key)?.ok_or(SnsError::NoTopic)?;
+        let topic = self
+            .topic_memo
+            .get(&self.topics, &key)?
+            .ok_or(SnsError::NoTopic)?;
         Ok(Found {
             key,
             arn: arns::topic_arn(region, account, name),

@@ -147,6 +147,8 @@ pub struct MoveTask {
 pub struct SqsService {
     store: Store,
     queues: Table<Queue>,
+    /// Decoded queue records: every request reads its queue's.
+    queue_memo: gureum_store::Memo<Queue>,
     messages: Table<StoredMessage>,
     dedup: Table<DedupEntry>,
     tasks: Table<MoveTask>,
@@ -159,6 +161,7 @@ impl SqsService {
     pub fn new(store: Store) -> Self {
         SqsService {
             queues: store.table("sqs.queues"),
+            queue_memo: gureum_store::Memo::default(),
             messages: store.table("sqs.messages"),
             dedup: store.table("sqs.dedup"),
             tasks: store.table("sqs.move_tasks"),

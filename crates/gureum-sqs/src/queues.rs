@@ -82,7 +82,10 @@ impl SqsService {
         name: &str,
     ) -> Result<Found, AwsError> {
         let key = key(ctx, account, name);
-        let queue = self.queues.get(&key)?.ok_or(SqsError::NoSuchQueue)?;
+        let queue = self
+            .queue_memo
+            .get(&self.queues, &key)?
+            .ok_or(SqsError::NoSuchQueue)?;
         Ok(Found {
             key,
             account: account.to_string(),

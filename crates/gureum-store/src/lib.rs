@@ -52,6 +52,7 @@ mod checkpoint;
 #[cfg(test)]
 mod checkpoint_tests;
 pub mod codec;
+mod memo;
 pub mod memtable;
 mod read_view;
 mod snapshot;
@@ -62,6 +63,7 @@ pub use admin::TableRows;
 pub use checkpoint::Durability;
 use checkpoint::{recover, spawn_checkpointer, CHECKPOINT_AFTER_COMMITS};
 pub use codec::{Codec, CodecError, Json};
+pub use memo::Memo;
 pub use snapshot::{Cursor, Row, Snapshot};
 
 use redb::{Database, ReadableTable, TableDefinition, TableError};
