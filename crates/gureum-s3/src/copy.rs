@@ -257,13 +257,8 @@ impl S3Service {
         let redirect = input.get("WebsiteRedirectLocation").cloned();
         // The copy is encrypted as its request (or the destination
         // bucket's default) says, never as its source was.
-        let (sse, cipher) = match crate::sse::wanted(&input, &entry)? {
-            Some(w) => {
-                let (sse, cipher) = self.new_data_key(&entry, &bucket, &key, &w)?;
-                (Some(sse), Some(cipher))
-            }
-            None => (None, None),
-        };
+        let wanted = crate::sse::wanted(&input, &entry)?;
+        let (sse, sse_s3, cipher) = self.new_stored_key(&entry, &bucket, &key, wanted)?;
 
         for _attempt in 0..3 {
             let (is_current, source) = self.copy_source_version(&src)?;
@@ -291,51 +286,49 @@ impl S3Service {
             let alg = requested_alg
                 .or(source_alg)
                 .unwrap_or(ChecksumAlgorithm::Crc64Nvme);
-            // Bytes at rest are copied as they are only when neither side
-            // is encrypted (an encrypted file's keystream is its own).
-            let carries_over = source.parts.is_empty()
+            // The same bytes under the same checksum keep the source's
+            // ETag and checksum: no need to hash them again (the bytes are
+            // still decrypted and encrypted again, under the copy's own key).
+            let same_digests = source.parts.is_empty()
                 && source.checksum_type.as_deref() != Some("COMPOSITE")
-                && source_alg == Some(alg)
-                && source.sse.is_none()
-                && cipher.is_none();
-            let (pending, etag, checksum_value) = if carries_over {
-                let Some(p) = self.blobs.copy(&source.data)? else {
-                    continue; // overwritten meanwhile
-                };
+                && source_alg == Some(alg);
+            let opened = self.stored_cipher(
+                &src.bucket,
+                &src.key,
+                source.sse.as_ref(),
+                source.sse_s3.as_ref(),
+            )?;
+            let read = match &opened {
+                None => self.blobs.read(&source.data, 0, source.size)?,
+                Some(c) => self.blobs.read_decrypted(&source.data, 0, source.size, c)?,
+            };
+            let Some(bytes) = read else {
+                continue; // overwritten meanwhile
+            };
+            let mut body = match bytes {
+                ResponseBody::Bytes(b) => RequestBody::from_bytes(b),
+                ResponseBody::Stream { source, length } => {
+                    RequestBody::from_source(source, Some(length))
+                }
+            };
+            let (pending, etag, checksum_value) = if same_digests {
+                let p = self
+                    .blobs
+                    .write_encrypted(&mut body, |_| {}, false, &cipher)
+                    .await?;
                 let value = source.checksum.clone().map(|c| c.1).unwrap_or_default();
                 (p, source.etag.clone(), value)
             } else {
-                let read = match &source.sse {
-                    None => self.blobs.read(&source.data, 0, source.size)?,
-                    Some(from) => {
-                        let opened = self.open_data_key(&src.bucket, &src.key, from)?;
-                        self.blobs
-                            .read_decrypted(&source.data, 0, source.size, &opened)?
-                    }
-                };
-                let Some(bytes) = read else {
-                    continue;
-                };
-                let mut body = match bytes {
-                    ResponseBody::Bytes(b) => RequestBody::from_bytes(b),
-                    ResponseBody::Stream { source, length } => {
-                        RequestBody::from_source(source, Some(length))
-                    }
-                };
                 let mut md5 = checksum::Md5::new();
                 let mut hasher = checksum::Hasher::new(alg);
                 let observe = |chunk: &bytes::Bytes| {
                     md5.update(chunk);
                     hasher.update(chunk);
                 };
-                let p = match &cipher {
-                    Some(c) => {
-                        self.blobs
-                            .write_encrypted(&mut body, observe, false, c)
-                            .await?
-                    }
-                    None => self.blobs.write(&mut body, observe).await?,
-                };
+                let p = self
+                    .blobs
+                    .write_encrypted(&mut body, observe, false, &cipher)
+                    .await?;
                 (
                     p,
                     checksum::etag(&md5.finish()),
@@ -365,6 +358,7 @@ impl S3Service {
                 acl: acl.clone(),
                 data: pending.data.clone(),
                 sse: sse.clone(),
+                sse_s3: sse_s3.clone(),
                 ..ObjectVersion::default()
             };
             let (stored, versioned) =

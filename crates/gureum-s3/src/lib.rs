@@ -52,9 +52,11 @@ pub mod object_lock;
 mod objects;
 pub mod policy;
 pub mod public_access;
+mod read_buffers;
 mod restore;
 pub mod sse;
 mod sse_c;
+pub mod sse_s3;
 pub mod storage;
 mod tags;
 mod unsupported;
@@ -168,6 +170,10 @@ pub struct S3Service {
     decoded_buckets: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, BucketEntry)>>,
     /// KMS, for SSE-KMS data keys ([`sse`]).
     encryptor: std::sync::Arc<dyn gureum_kit::encryption::Encryptor>,
+    /// `s3.master`: S3's master key, sealing SSE-S3 data keys ([`sse_s3`]).
+    master_table: Table<String>,
+    /// The master key, once read or made.
+    master: sse_s3::MasterKey,
     /// SQS and EventBridge, for event notifications ([`notifications`]);
     /// `None` when built without them.
     notifier: Option<notifications::Notifier>,
@@ -249,6 +255,8 @@ impl S3Service {
             seq: std::sync::atomic::AtomicU64::new(0),
             decoded_buckets: Default::default(),
             encryptor,
+            master_table: store.table("s3.master"),
+            master: Default::default(),
             notifier: None,
             authorizer: std::sync::Arc::new(gureum_authz::Authorizer::new(std::sync::Arc::new(
                 gureum_iam::IamService::new(store.clone()),
@@ -281,6 +289,7 @@ impl S3Service {
         if let Ok(mut known) = self.lifecycle_buckets.lock() {
             *known = None;
         }
+        self.master.forget();
         self.blobs.sweep(std::time::SystemTime::now());
     }
 

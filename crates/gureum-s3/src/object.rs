@@ -72,9 +72,14 @@ pub struct ObjectVersion {
     #[serde(default)]
     pub data: DataRef,
     /// SSE-KMS: the data key the bytes are encrypted with, as KMS
-    /// protects it (`None`: SSE-S3, stored as is).
+    /// protects it (`None`: SSE-S3 or SSE-C).
     #[serde(default)]
     pub sse: Option<crate::sse::SseKms>,
+    /// SSE-S3: the data key the bytes are encrypted with, sealed under
+    /// S3's master key (`None`: SSE-KMS, SSE-C, or bytes stored as they
+    /// are by a Gureum from before SSE-S3 encrypted).
+    #[serde(default)]
+    pub sse_s3: Option<crate::sse_s3::SseS3>,
 }
 
 /// An object's (or a bucket's) ACL beyond the owner's `FULL_CONTROL`.

@@ -260,21 +260,18 @@ impl S3Service {
         let (mut content, metadata) = content_of(&input);
         crate::keys::check_metadata_size(&metadata)?;
         self.lock_for_new_object(ctx, &entry, lock, &mut content)?;
-        let (sse, cipher) = match &customer_key {
+        let (sse, sse_s3, cipher) = match &customer_key {
             Some(k) => {
                 crate::sse_c::record(&mut content, k);
-                (None, Some(k.cipher.clone()))
+                (None, None, k.cipher.clone())
             }
-            None => match crate::sse::wanted(&input, &entry)? {
-                Some(w) => {
-                    let (sse, cipher) = self.new_data_key(&entry, &bucket, &key, &w)?;
-                    (Some(sse), Some(cipher))
-                }
-                None => (None, None),
-            },
+            None => {
+                let wanted = crate::sse::wanted(&input, &entry)?;
+                self.new_stored_key(&entry, &bucket, &key, wanted)?
+            }
         };
         let up = self
-            .upload_body(&input, &mut body, BodyOptions::default(), cipher.as_ref())
+            .upload_body(&input, &mut body, BodyOptions::default(), Some(&cipher))
             .await?;
         let version = ObjectVersion {
             version_id: None,
@@ -295,6 +292,7 @@ impl S3Service {
             acl,
             data: up.pending.data.clone(),
             sse,
+            sse_s3,
         };
         let (stored, versioned) =
             self.commit_version(ctx, &input, &bucket, &key, version, up.pending)?;
@@ -473,13 +471,13 @@ impl S3Service {
                     status,
                 });
             }
-            let read = match (&v.sse, &customer_cipher) {
-                (_, Some(c)) => self.blobs.read_decrypted(&v.data, start, end, c)?,
-                (None, None) => self.blobs.read(&v.data, start, end)?,
-                (Some(sse), None) => {
-                    let cipher = self.open_data_key(&bucket, &key, sse)?;
-                    self.blobs.read_decrypted(&v.data, start, end, &cipher)?
-                }
+            let cipher = match customer_cipher {
+                Some(c) => Some(c),
+                None => self.stored_cipher(&bucket, &key, v.sse.as_ref(), v.sse_s3.as_ref())?,
+            };
+            let read = match &cipher {
+                Some(c) => self.blobs.read_decrypted(&v.data, start, end, c)?,
+                None => self.blobs.read(&v.data, start, end)?,
             };
             if let Some(body) = read {
                 return Ok(Reply {

@@ -1,5 +1,5 @@
-//! SSE-KMS through the service with a stand-in for KMS: what is stored is
-//! not the plaintext, reads (whole and ranged) give the plaintext back,
+//! SSE-KMS through the service with a stand-in for KMS, and SSE-S3: what
+//! is stored is not the plaintext, reads (whole and ranged) give the plaintext back,
 //! copies re-encrypt, and KMS's refusal is the read's error.
 
 use crate::S3Service;
@@ -157,15 +157,63 @@ fn kms_objects_are_stored_encrypted_and_read_back_whole_and_in_ranges() {
 }
 
 #[test]
-fn plain_objects_are_stored_as_they_are() {
+fn objects_without_kms_are_sse_s3_encrypted_at_rest_inline_and_in_files() {
+    let e = env();
+    for (key, len) in [("p", 1000), ("pf", 300_000)] {
+        let plain = body(len);
+        let (out, _) = e
+            .call("PutObject", json!({"Bucket": "sse", "Key": key}), &plain)
+            .expect("put");
+        assert_eq!(out["ServerSideEncryption"], json!("AES256"));
+        assert!(out.get("SSEKMSKeyId").is_none());
+        let stored = e.at_rest(key);
+        assert_eq!(stored.len(), plain.len());
+        assert_ne!(stored, plain, "{key}: not the plaintext at rest");
+        let (_, got) = e
+            .call("GetObject", json!({"Bucket": "sse", "Key": key}), b"")
+            .expect("get");
+        assert_eq!(got, plain, "{key}");
+        let (_, part) = e
+            .call(
+                "GetObject",
+                json!({"Bucket": "sse", "Key": key, "Range": "bytes=100-899"}),
+                b"",
+            )
+            .expect("range");
+        assert_eq!(part, plain[100..900], "{key}");
+    }
+}
+
+#[test]
+fn objects_stored_in_the_clear_by_an_older_gureum_still_read() {
     let e = env();
     let plain = body(1000);
-    let (out, _) = e
-        .call("PutObject", json!({"Bucket": "sse", "Key": "p"}), &plain)
+    e.call("PutObject", json!({"Bucket": "sse", "Key": "old"}), b"")
         .expect("put");
+    // An older data directory: the bytes as they are, no sealed key.
+    let pending = ready(e.s.blobs.write_bytes(bytes::Bytes::from(plain.clone()))).expect("write");
+    let okey = crate::object::object_key("sse", "old");
+    let mut v =
+        e.s.objects
+            .current
+            .get(&okey)
+            .expect("get")
+            .expect("version");
+    v.sse_s3 = None;
+    v.size = plain.len() as u64;
+    v.data = pending.data.clone();
+    e.s.store
+        .write(|txn| -> Result<(), AwsError> {
+            pending.commit_into(&e.s.blobs, txn)?;
+            txn.put(&e.s.objects.current, &okey, &v)?;
+            Ok(())
+        })
+        .expect("commit");
+    let (out, got) = e
+        .call("GetObject", json!({"Bucket": "sse", "Key": "old"}), b"")
+        .expect("get");
+    assert_eq!(got, plain);
     assert_eq!(out["ServerSideEncryption"], json!("AES256"));
-    assert!(out.get("SSEKMSKeyId").is_none());
-    assert_eq!(e.at_rest("p"), plain);
 }
 
 #[test]
@@ -186,7 +234,7 @@ fn a_copy_is_encrypted_as_asked_and_reads_the_same() {
         )
         .expect("copy");
     assert_eq!(out["ServerSideEncryption"], json!("AES256"));
-    assert_eq!(e.at_rest("plain-copy"), plain);
+    assert_ne!(e.at_rest("plain-copy"), plain);
     e.call(
         "CopyObject",
         json!({"Bucket": "sse", "Key": "kms-copy", "CopySource": "sse/plain-copy", "ServerSideEncryption": "aws:kms"}),

@@ -386,70 +386,6 @@ impl Blobs {
         self.write(&mut body, |_| {}).await
     }
 
-    /// Copies `data` into new storage, so that the copy shares nothing with
-    /// its source: an inline row is read (it is small), files are joined
-    /// into one new file by the kernel (`std::io::copy` between files is
-    /// `copy_file_range` on Linux), never through a buffer of the object's
-    /// size. `Ok(None)` when the source is gone (an overwrite committed
-    /// meanwhile: read its metadata again).
-    pub fn copy(&self, data: &DataRef) -> Result<Option<Pending>, AwsError> {
-        match data {
-            DataRef::Empty => Ok(Some(Pending {
-                data: DataRef::Empty,
-                size: 0,
-                inline: None,
-                file: None,
-            })),
-            DataRef::Inline { id } => {
-                let Some(bytes) = self.inline.get(id)? else {
-                    return Ok(None);
-                };
-                Ok(Some(Pending {
-                    data: DataRef::Inline {
-                        id: gureum_core::id::hex(32),
-                    },
-                    size: bytes.len() as u64,
-                    inline: Some(Bytes::from(bytes)),
-                    file: None,
-                }))
-            }
-            DataRef::Files { segments } => {
-                let mut sources = Vec::with_capacity(segments.len());
-                for s in segments {
-                    match File::open(self.path_of(&s.blob)) {
-                        Ok(f) => sources.push(f),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                        Err(e) => return Err(io_error(e)),
-                    }
-                }
-                let id = gureum_core::id::hex(32);
-                let tmp = self.root.join("tmp").join(&id);
-                let dest = self.path_of(&id);
-                let copied = blocking(|| -> std::io::Result<u64> {
-                    let mut out = File::create(&tmp)?;
-                    let mut total = 0;
-                    for mut f in sources {
-                        total += std::io::copy(&mut f, &mut out)?;
-                    }
-                    drop(out);
-                    if let Some(dir) = dest.parent() {
-                        std::fs::create_dir_all(dir)?;
-                    }
-                    std::fs::rename(&tmp, &dest)?;
-                    Ok(total)
-                });
-                let size = match copied {
-                    Ok(n) => n,
-                    Err(e) => {
-                        let _ = std::fs::remove_file(&tmp);
-                        return Err(io_error(e));
-                    }
-                };
-                Ok(Some(Pending::in_file(id, size, dest)))
-            }
-        }
-    }
-
     /// Removes `data`'s rows in `txn`; the files go after the commit
     /// ([`Blobs::unlink`]).
     pub fn release(&self, txn: &mut WriteTxn, data: &DataRef) -> Result<Released, AwsError> {
@@ -629,9 +565,9 @@ impl FileRange {
 
     fn send_all(self, tx: tokio::sync::mpsc::Sender<Result<Bytes, AwsError>>) {
         let result = self.each_chunk(|index, file, at, n| {
-            let mut buf = BytesMut::zeroed(n);
-            file.read_exact_at(&mut buf, at)?;
-            self.open(index, at, &mut buf);
+            let mut buf = crate::read_buffers::take(n);
+            file.read_exact_at(buf.as_mut(), at)?;
+            self.open(index, at, buf.as_mut());
             // A closed channel: the client went away.
             Ok(tx.blocking_send(Ok(buf.freeze())).is_ok())
         });

@@ -27,6 +27,12 @@
 //!
 //! so an object without SSE-KMS is still written (and read) as format 1.
 //!
+//! Format 3 (an SSE-S3 object) is format 1 followed by
+//!
+//! ```text
+//! str sealed_key
+//! ```
+//!
 //! A record that starts with `{` is the JSON this table held before the
 //! binary format, and decodes as JSON. A new field means a new format,
 //! with the older ones still read.
@@ -42,6 +48,9 @@ const FORMAT_1: u8 = 1;
 /// The first byte of a format-2 record (format 1 and SSE-KMS).
 const FORMAT_2: u8 = 2;
 
+/// The first byte of a format-3 record (format 1 and SSE-S3).
+const FORMAT_3: u8 = 3;
+
 /// The codec of `s3.objects` and `s3.versions`.
 #[derive(Clone, Copy, Debug)]
 pub struct VersionCodec;
@@ -49,7 +58,11 @@ pub struct VersionCodec;
 impl Codec<ObjectVersion> for VersionCodec {
     fn encode(v: &ObjectVersion) -> Result<Vec<u8>, CodecError> {
         let mut e = Encoder::with_capacity(128);
-        e.byte(if v.sse.is_some() { FORMAT_2 } else { FORMAT_1 });
+        e.byte(match (&v.sse, &v.sse_s3) {
+            (Some(_), _) => FORMAT_2,
+            (None, Some(_)) => FORMAT_3,
+            (None, None) => FORMAT_1,
+        });
         e.opt_str(v.version_id.as_deref());
         e.u64(v.seq);
         e.bool(v.delete_marker);
@@ -122,6 +135,8 @@ impl Codec<ObjectVersion> for VersionCodec {
             e.str(&sse.wrapped_key);
             e.opt_str(sse.context.as_deref());
             e.bool(sse.bucket_key);
+        } else if let Some(sse) = &v.sse_s3 {
+            e.str(&sse.sealed_key);
         }
         Ok(e.finish())
     }
@@ -129,8 +144,9 @@ impl Codec<ObjectVersion> for VersionCodec {
     fn decode(bytes: &[u8]) -> Result<ObjectVersion, CodecError> {
         match bytes.first() {
             Some(b'{') => Ok(serde_json::from_slice(bytes)?),
-            Some(&FORMAT_1) => Ok(decode_format_1(Decoder::new(&bytes[1..]), false)?),
-            Some(&FORMAT_2) => Ok(decode_format_1(Decoder::new(&bytes[1..]), true)?),
+            Some(&f @ (FORMAT_1 | FORMAT_2 | FORMAT_3)) => {
+                Ok(decode_format_1(Decoder::new(&bytes[1..]), f)?)
+            }
             Some(&other) => Err(Box::new(BinaryError::UnknownTag(other))),
             None => Err(Box::new(BinaryError::Truncated)),
         }
@@ -145,8 +161,9 @@ fn pairs<'a>(e: &mut Encoder, items: impl ExactSizeIterator<Item = (&'a String, 
     }
 }
 
-/// Format 1, and with `sse` the SSE-KMS fields format 2 adds.
-fn decode_format_1(mut d: Decoder<'_>, sse: bool) -> Result<ObjectVersion, CodecError> {
+/// Format 1, and the SSE-KMS fields format 2 adds or the SSE-S3 one
+/// format 3 adds.
+fn decode_format_1(mut d: Decoder<'_>, format: u8) -> Result<ObjectVersion, CodecError> {
     let version_id = d.opt_str()?.map(str::to_string);
     let seq = d.u64()?;
     let delete_marker = d.bool()?;
@@ -216,12 +233,19 @@ fn decode_format_1(mut d: Decoder<'_>, sse: bool) -> Result<ObjectVersion, Codec
         }
         t => return Err(Box::new(BinaryError::UnknownTag(t))),
     };
-    let sse = if sse {
+    let sse = if format == FORMAT_2 {
         Some(crate::sse::SseKms {
             key_arn: d.str()?.to_string(),
             wrapped_key: d.str()?.to_string(),
             context: d.opt_str()?.map(str::to_string),
             bucket_key: d.bool()?,
+        })
+    } else {
+        None
+    };
+    let sse_s3 = if format == FORMAT_3 {
+        Some(crate::sse_s3::SseS3 {
+            sealed_key: d.str()?.to_string(),
         })
     } else {
         None
@@ -246,6 +270,7 @@ fn decode_format_1(mut d: Decoder<'_>, sse: bool) -> Result<ObjectVersion, Codec
         acl,
         data,
         sse,
+        sse_s3,
     })
 }
 

@@ -294,6 +294,7 @@ impl S3Service {
                     }
                 },
                 sse: upload.sse.clone(),
+                sse_s3: upload.sse_s3.clone(),
                 ..ObjectVersion::default()
             };
             let (stored, change) = self.objects.put_current(

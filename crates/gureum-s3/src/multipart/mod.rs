@@ -76,6 +76,10 @@ pub struct Upload {
     /// the completed object keeps it).
     #[serde(default)]
     pub sse: Option<crate::sse::SseKms>,
+    /// SSE-S3: the upload's data key, sealed (`None` with SSE-KMS, and for
+    /// uploads begun before SSE-S3 encrypted: their parts are plain).
+    #[serde(default)]
+    pub sse_s3: Option<crate::sse_s3::SseS3>,
 }
 
 impl Upload {
@@ -288,10 +292,8 @@ impl S3Service {
         crate::keys::check_metadata_size(&metadata)?;
         let (checksum_algorithm, checksum_type) = checksum_choice(&input)?;
         let acl = crate::acl::acl_for_new_object(&input, &entry)?;
-        let sse = match crate::sse::wanted(&input, &entry)? {
-            Some(w) => Some(self.new_data_key(&entry, &bucket, &key, &w)?.0),
-            None => None,
-        };
+        let wanted = crate::sse::wanted(&input, &entry)?;
+        let (sse, sse_s3, _) = self.new_stored_key(&entry, &bucket, &key, wanted)?;
         let (initiator_id, initiator_name) = initiator(ctx);
         let upload = Upload {
             upload_id: new_upload_id(),
@@ -308,6 +310,7 @@ impl S3Service {
             checksum_type,
             acl,
             sse,
+            sse_s3,
         };
         let uploads = self.uploads_table();
         let row = upload_row(&bucket, &key, &upload.upload_id);
@@ -410,17 +413,20 @@ impl S3Service {
         Ok(Reply::value(Value::Object(out)))
     }
 
-    /// The cipher an upload's parts are stored under (SSE-KMS), its data
-    /// key decrypted by KMS; `None` for an SSE-S3 upload.
+    /// The cipher an upload's parts are stored under: its SSE-KMS data key
+    /// decrypted by KMS, or its SSE-S3 one (`None`: an upload begun before
+    /// SSE-S3 encrypted).
     fn upload_cipher(
         &self,
         bucket: &str,
         upload: &Upload,
     ) -> Result<Option<crate::cipher::DataCipher>, AwsError> {
-        match &upload.sse {
-            None => Ok(None),
-            Some(sse) => self.open_data_key(bucket, &upload.key, sse).map(Some),
-        }
+        self.stored_cipher(
+            bucket,
+            &upload.key,
+            upload.sse.as_ref(),
+            upload.sse_s3.as_ref(),
+        )
     }
 
     /// Records a part (replacing one with the same number, whose bytes are
@@ -487,12 +493,11 @@ impl S3Service {
                     "The specified copy source is larger than the maximum allowable size for a copy source: {MAX_PART_SIZE}"
                 )));
             }
-            let read = match &v.sse {
+            let opened =
+                self.stored_cipher(&src.bucket, &src.key, v.sse.as_ref(), v.sse_s3.as_ref())?;
+            let read = match &opened {
                 None => self.blobs.read(&v.data, start, end)?,
-                Some(from) => {
-                    let opened = self.open_data_key(&src.bucket, &src.key, from)?;
-                    self.blobs.read_decrypted(&v.data, start, end, &opened)?
-                }
+                Some(c) => self.blobs.read_decrypted(&v.data, start, end, c)?,
             };
             let Some(bytes) = read else {
                 continue; // overwritten while we looked: read again
