@@ -120,9 +120,24 @@ pub enum ResponseBody {
     Stream {
         /// Where the bytes come from.
         source: Pin<Box<dyn ByteSource>>,
-        /// The exact length (sent as `Content-Length`).
+        /// The exact length (sent as `Content-Length`), or
+        /// [`ResponseBody::UNKNOWN_LENGTH`]: sent chunked until the source
+        /// ends (event streams, whose length is known only at the end).
         length: u64,
     },
+}
+
+impl ResponseBody {
+    /// The `length` of a stream sent chunked, to its end.
+    pub const UNKNOWN_LENGTH: u64 = u64::MAX;
+
+    /// A body of `source`'s chunks, however many there turn out to be.
+    pub fn chunked(source: Pin<Box<dyn ByteSource>>) -> Self {
+        ResponseBody::Stream {
+            source,
+            length: Self::UNKNOWN_LENGTH,
+        }
+    }
 }
 
 impl fmt::Debug for ResponseBody {

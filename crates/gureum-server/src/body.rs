@@ -354,8 +354,17 @@ impl Body for ResponseStream {
                 if *remaining == 0 {
                     return Poll::Ready(None);
                 }
+                let unknown = *remaining == ResponseBody::UNKNOWN_LENGTH;
                 match source.as_mut().poll_chunk(cx) {
                     Poll::Pending => Poll::Pending,
+                    // A chunked stream ends when its source does.
+                    Poll::Ready(Some(Ok(chunk))) if unknown => {
+                        Poll::Ready(Some(Ok(Frame::data(chunk))))
+                    }
+                    Poll::Ready(None) if unknown => {
+                        *remaining = 0;
+                        Poll::Ready(None)
+                    }
                     Poll::Ready(Some(Ok(mut chunk))) => {
                         if chunk.len() as u64 > *remaining {
                             chunk.truncate(*remaining as usize);
@@ -388,6 +397,11 @@ impl Body for ResponseStream {
         match self {
             ResponseStream::Full(b) => {
                 SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len()) as u64)
+            }
+            ResponseStream::Stream { remaining, .. }
+                if *remaining == ResponseBody::UNKNOWN_LENGTH =>
+            {
+                SizeHint::default()
             }
             ResponseStream::Stream { remaining, .. } => SizeHint::with_exact(*remaining),
         }

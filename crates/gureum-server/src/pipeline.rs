@@ -315,7 +315,10 @@ async fn handle_request(
     if let Some((url_id, fn_path)) = crate::function_urls::target(host, raw_path) {
         outcome.service = "lambda".into();
         outcome.operation = "InvokeFunctionUrl".into();
-        return crate::function_urls::serve(state, parts, body, remote, url_id, fn_path).await;
+        return crate::function_urls::serve(
+            state, parts, body, remote, url_id, fn_path, stream_out,
+        )
+        .await;
     }
     // API Gateway v2's data plane, by host or path-style, for its own APIs.
     if let Some(target) = crate::execute_api_v2::addressed(state, parts, signing_service) {

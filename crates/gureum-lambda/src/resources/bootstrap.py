@@ -5,6 +5,7 @@ import http.client
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -103,6 +104,10 @@ def main():
         try:
             event = json.loads(body) if body else None
             result = handler(event, Context(headers))
+        except MemoryError:
+            # The memory limit (RLIMIT_DATA) refused an allocation: end the
+            # way Lambda's sandbox ends a function over its memory.
+            os.kill(os.getpid(), signal.SIGKILL)
         except Exception as e:
             doc = error_doc(e, request_id, drop_frames=1)
             log_error(doc)
