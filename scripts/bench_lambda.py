@@ -152,6 +152,11 @@ def main():
     result = {"load_average_start": os.getloadavg()}
     try:
         lam = client(server.port)
+        iam = boto3.client("iam", endpoint_url=f"http://127.0.0.1:{server.port}", region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as z:
             z.writestr("app.py", FUNCTION)

@@ -60,6 +60,9 @@ pub struct Environment {
     pub memory_limited: bool,
     /// Output lines not yet claimed by an invocation.
     pub output: Arc<Mutex<Vec<String>>>,
+    /// Its CloudWatch Logs stream (`AWS_LAMBDA_LOG_STREAM_NAME`): one per
+    /// environment, as AWS writes them.
+    pub log_stream: String,
     /// When it was started.
     pub started: Instant,
     /// Whether it has run an invocation (its next one is warm).
@@ -310,7 +313,7 @@ impl Pool {
         let mut cmd = if spec.runtime.starts_with("python") {
             let script = runtime_dir.join("bootstrap.py");
             write_once(&script, PYTHON_BOOTSTRAP)?;
-            let mut c = command_for("python3", spec.memory_mb);
+            let mut c = command_for(python(), spec.memory_mb);
             c.arg("-u").arg(script);
             c
         } else if spec.runtime.starts_with("nodejs") {
@@ -370,6 +373,12 @@ impl Pool {
             pid,
             tmp,
             peak_mb: Default::default(),
+            log_stream: spec
+                .env
+                .iter()
+                .find(|(k, _)| k == "AWS_LAMBDA_LOG_STREAM_NAME")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
             memory_limited: prlimit().is_some(),
             output,
             started: Instant::now(),
@@ -449,6 +458,24 @@ fn command_for(program: impl AsRef<std::ffi::OsStr>, memory_mb: u64) -> Command 
     cmd.args(&chain[1..]);
     cmd.process_group(0);
     cmd
+}
+
+/// The host's `python3` as the real interpreter's path: a version
+/// manager's shim (pyenv's is a shell script) costs every cold start its
+/// own start-up, so it is resolved once.
+fn python() -> &'static std::ffi::OsStr {
+    static FOUND: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    FOUND.get_or_init(|| {
+        Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .filter(|p| !p.is_empty() && Path::new(p).exists())
+            .map_or_else(|| "python3".into(), Into::into)
+    })
 }
 
 fn setpriv() -> Option<&'static Path> {

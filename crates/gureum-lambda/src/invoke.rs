@@ -767,6 +767,7 @@ impl Runner {
         if matches!(answer, Answer::InitError(_)) {
             keep = false;
         }
+        let stream = env.log_stream.clone();
         self.pool.release(&spec.key, env, keep);
         log.push(format!("END RequestId: {request_id}"));
         let mut report = format!(
@@ -777,7 +778,7 @@ impl Runner {
             report.push_str(&format!("Init Duration: {i:.2} ms\t"));
         }
         log.push(report);
-        self.write_logs(f, &log);
+        self.write_logs(f, &log, &stream);
         let (payload, function_error) = match answer {
             Answer::Response(p) if !streamed && p.len() > MAX_SYNC_PAYLOAD => (
                 json!({
@@ -800,7 +801,7 @@ impl Runner {
         })
     }
 
-    fn write_logs(&self, f: &Function, log: &[String]) {
+    fn write_logs(&self, f: &Function, log: &[String], stream: &str) {
         let name = f.config["FunctionName"].as_str().unwrap_or_default();
         let now = gureum_core::Clock::system().now_millis();
         let events: Vec<(i64, String)> = log.iter().map(|l| (now, l.clone())).collect();
@@ -808,7 +809,7 @@ impl Runner {
             account: &self.account,
             region: &self.region,
             group: &format!("/aws/lambda/{name}"),
-            stream: &log_stream(f.config["Version"].as_str().unwrap_or("$LATEST")),
+            stream,
             events: &events,
         });
     }
