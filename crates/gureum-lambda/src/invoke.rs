@@ -125,11 +125,15 @@ impl LambdaService {
         key: &str,
         function: &Function,
     ) -> Result<(), AwsError> {
-        let reserved = self
-            .functions
-            .get(key)
-            .map_err(AwsError::from)?
-            .and_then(|f| f.reserved);
+        // `$LATEST` carries it; a version's copy may be stale.
+        let reserved = match function.config["Version"].as_str() {
+            Some("$LATEST") | None => function.reserved,
+            Some(_) => self
+                .functions
+                .get(key)
+                .map_err(AwsError::from)?
+                .and_then(|f| f.reserved),
+        };
         let Some(limit) = reserved else {
             return Ok(());
         };

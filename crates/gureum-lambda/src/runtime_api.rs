@@ -217,6 +217,7 @@ impl RuntimeApi {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
+                    let _ = stream.set_nodelay(true);
                     let ch = ch.clone();
                     let _ = std::thread::Builder::new()
                         .name("lambda-runtime-conn".into())
@@ -415,15 +416,20 @@ fn write_response(
     headers: &[(&str, String)],
     body: &[u8],
 ) -> bool {
+    use std::fmt::Write as _;
     let mut head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        let _ = write!(head, "{k}: {v}\r\n");
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).is_ok() && stream.write_all(body).is_ok()
+    // One write: a second small segment would wait for the client's
+    // delayed ACK on a keep-alive connection.
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    stream.write_all(&out).is_ok()
 }
 
 const PREFIX: &str = "/2018-06-01/runtime/";

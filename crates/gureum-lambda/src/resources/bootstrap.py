@@ -14,14 +14,26 @@ API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
 
 
+_conn = None
+
+
 def call(method, path, body=None, headers=None):
-    conn = http.client.HTTPConnection(API, timeout=None)
-    conn.request(method, PREFIX + path, body=body, headers=headers or {})
-    resp = conn.getresponse()
-    data = resp.read()
-    out = (resp, data)
-    conn.close()
-    return out
+    # One keep-alive connection to the Runtime API (a new one per call
+    # costs both sides a connection and Gureum a thread), made again if
+    # it breaks.
+    global _conn
+    for attempt in (0, 1):
+        if _conn is None:
+            _conn = http.client.HTTPConnection(API, timeout=None)
+        try:
+            _conn.request(method, PREFIX + path, body=body, headers=headers or {})
+            resp = _conn.getresponse()
+            return resp, resp.read()
+        except (http.client.HTTPException, OSError):
+            _conn.close()
+            _conn = None
+            if attempt:
+                raise
 
 
 def error_doc(exc, request_id, drop_frames=0):
