@@ -13,7 +13,9 @@ errors and no leaked processes.
   own /proc entry), the Runtime API Gureum serves to it is.
 - Cold start: the function's configuration changes before each invoke
   (a new environment variable: a new execution environment), and the
-  REPORT line's `Init Duration` plus the round trip are read.
+  REPORT line's `Init Duration` plus the round trip are read, with the new
+  runtime process's own CPU (start-up and one invoke), which does not
+  depend on the machine's load as wall times do.
 - Concurrency: 10 threads, one connection each, 1,000 invokes in all;
   errors counted; the runtime processes (children of the gureum process)
   counted before, after, and after the server stops.
@@ -98,8 +100,11 @@ def warm(server, n):
     return lat, cpu
 
 
-def cold(lam, n):
-    inits, trips = [], []
+def cold(lam, pid, n):
+    """Init Duration, round trip and the new runtime's own CPU (start-up
+    plus one invoke: load-independent, unlike the wall times on a shared
+    machine) of `n` cold starts."""
+    inits, trips, cpus = [], [], []
     for i in range(n):
         lam.update_function_configuration(FunctionName="bench", Environment={"Variables": {"ROUND": str(i)}})
         t0 = time.perf_counter()
@@ -107,7 +112,9 @@ def cold(lam, n):
         trips.append(time.perf_counter() - t0)
         log = base64.b64decode(out["LogResult"]).decode()
         inits.append(float(re.search(r"Init Duration: ([\d.]+) ms", log).group(1)))
-    return inits, trips
+        # The update retired the idle environment: the child left is new.
+        cpus.append(sum(cpu_seconds(c) for c in children(pid)) * 1000)
+    return inits, trips, cpus
 
 
 def concurrent(server, total, threads):
@@ -163,7 +170,8 @@ def main():
         lam.create_function(FunctionName="bench", Runtime="python3.12", Handler="app.handler",
                             Role="arn:aws:iam::000000000000:role/r", Code={"ZipFile": buf.getvalue()})
         lam.get_waiter("function_active_v2").wait(FunctionName="bench")
-        inits, trips = cold(lam, args.cold)
+        inits, trips, cpus = cold(lam, pid, args.cold)
+        result["cold_runtime_cpu_ms"] = {"p50": round(statistics.median(cpus), 1), "max": round(max(cpus), 1)}
         result["cold_init_duration_ms"] = {"p50": round(statistics.median(inits), 1), "max": round(max(inits), 1)}
         result["cold_invoke_round_trip_ms"] = {"p50": round(statistics.median(trips) * 1000, 1), "max": round(max(trips) * 1000, 1)}
         lat, cpu = warm(server, args.requests)

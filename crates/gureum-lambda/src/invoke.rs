@@ -967,3 +967,39 @@ pub(crate) fn tail_of(log: &[String]) -> String {
     let start = bytes.len().saturating_sub(TAIL_BYTES);
     base64::engine::general_purpose::STANDARD.encode(&bytes[start..])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::search_paths;
+    use std::path::Path;
+
+    fn get<'a>(paths: &'a [(String, String)], name: &str) -> &'a str {
+        paths
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn layer_search_paths_are_in_the_order_aws_gives_its_runtimes() {
+        let paths = search_paths("python3.12", "/task", Some(Path::new("/o")));
+        assert_eq!(
+            get(&paths, "PYTHONPATH"),
+            "/task:/o/python/lib/python3.12/site-packages:/o/python"
+        );
+        assert!(get(&paths, "PATH").ends_with(":/o/bin"));
+        assert_eq!(get(&paths, "LD_LIBRARY_PATH"), "/task:/task/lib:/o/lib");
+        let node = search_paths("nodejs20.x", "/task", Some(Path::new("/o")));
+        assert_eq!(
+            get(&node, "NODE_PATH"),
+            "/o/nodejs/node20/node_modules:/o/nodejs/node_modules:/task/node_modules:/task"
+        );
+    }
+
+    #[test]
+    fn without_layers_path_is_left_alone() {
+        let paths = search_paths("python3.12", "/task", None);
+        assert_eq!(get(&paths, "PYTHONPATH"), "/task");
+        assert!(paths.iter().all(|(k, _)| k != "PATH"));
+    }
+}
