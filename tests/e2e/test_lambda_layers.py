@@ -147,6 +147,15 @@ def test_code_and_layers_together_stay_under_250_mb(lam, tmp_path):
     code, message = error_of(lambda: create(lam, "too-big", [one["LayerVersionArn"], two["LayerVersionArn"]]))
     assert code == "InvalidParameterValueException"
     assert message.startswith("Function code combined with layers exceeds the maximum allowed size of 262144000 bytes. The actual size is ")
+    # New code is counted with the layers the function already has.
+    create(lam, "one-big", [one["LayerVersionArn"]], files={"app.py": "def handler(e, c):\n    return 1\n"})
+    code_zip = io.BytesIO()
+    with zipfile.ZipFile(code_zip, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("app.py", "def handler(e, c):\n    return 2\n")
+        z.writestr("big.bin", b"\1" * 135_000_000)
+    code, message = error_of(lambda: lam.update_function_code(FunctionName="one-big", ZipFile=code_zip.getvalue()))
+    assert code == "InvalidParameterValueException"
+    assert message.startswith("Function code combined with layers exceeds the maximum allowed size of 262144000 bytes.")
 
 
 def test_another_account_uses_a_layer_only_when_its_policy_allows(gureum, lam):

@@ -112,6 +112,7 @@ fn layer_arns(input: &Value) -> &[Value] {
 /// Points `f` at `layers` (their zips already copied under its key).
 fn set_layers(f: &mut Function, layers: &crate::layers::Resolved) {
     f.layers = layers.zips.iter().map(|(sha, _)| sha.clone()).collect();
+    f.layers_unzipped = layers.unzipped;
     match f.config.as_object_mut() {
         Some(c) if layers.config.is_empty() => {
             c.remove("Layers");
@@ -284,6 +285,7 @@ impl LambdaService {
             event_invoke: None,
             host_dir: upload.host_dir.clone(),
             layers: layers.zips.iter().map(|(sha, _)| sha.clone()).collect(),
+            layers_unzipped: layers.unzipped,
         };
         // Extract now: a zip `unzip` refuses is refused here, as AWS does.
         let dir = self.pool.work_dir.join("code").join(&upload.sha_hex);
@@ -499,7 +501,16 @@ impl LambdaService {
             code::extract(&upload.bytes, &dir, &self.pool.work_dir)?;
         }
         let now = ctx.clock.now_millis();
-        let (key, _) = self.find(ctx, name)?;
+        let (key, current) = self.find(ctx, name)?;
+        if upload.host_dir.is_none() && !current.layers.is_empty() {
+            let total = code::size_of(&dir) + current.layers_unzipped;
+            if total > code::MAX_UNZIPPED {
+                return Err(invalid(format!(
+                    "Function code combined with layers exceeds the maximum allowed size of {} bytes. The actual size is {total} bytes.",
+                    code::MAX_UNZIPPED
+                )));
+            }
+        }
         let raw = self.code.clone();
         let revision = input
             .get("RevisionId")

@@ -91,6 +91,9 @@ pub struct Function {
     /// function's key as `layer-SHA`).
     #[serde(default)]
     pub layers: Vec<String>,
+    /// Its layers' bytes unzipped (counted with new code against 250 MB).
+    #[serde(default)]
+    pub layers_unzipped: u64,
 }
 
 /// The Lambda service.
