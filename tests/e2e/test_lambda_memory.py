@@ -74,3 +74,11 @@ def test_max_memory_used_is_the_measured_peak(lam):
     assert 300 <= used < 512
     _, _, _, small = invoke(lam, "small", {"mb": 1})
     assert 5 <= small < 100
+
+
+def test_the_limit_still_holds_after_a_restart(gureum):
+    gureum.restart(kill=True)
+    lam = gureum.client("lambda")
+    assert lam.get_function_configuration(FunctionName="small")["MemorySize"] == 128
+    _, body, _, used = invoke(lam, "small", {"mb": 300})
+    assert body["errorType"] == "Runtime.OutOfMemory" and used == 128
