@@ -60,6 +60,9 @@ pub struct Environment {
     pub memory_limited: bool,
     /// Output lines not yet claimed by an invocation.
     pub output: Arc<Mutex<Vec<String>>>,
+    /// End-of-output marks seen on stdout and stderr (Gureum's runtime
+    /// clients write one on each before every answer).
+    marks: Arc<Marks>,
     /// Its CloudWatch Logs stream (`AWS_LAMBDA_LOG_STREAM_NAME`): one per
     /// environment, as AWS writes them.
     pub log_stream: String,
@@ -79,6 +82,25 @@ impl Environment {
     /// The exit status, once the process has ended.
     pub fn exit_status(&self) -> Option<std::process::ExitStatus> {
         self.child.lock().try_wait().ok().flatten()
+    }
+
+    /// The fewer of the marks seen on stdout and stderr so far.
+    pub fn marks(&self) -> u64 {
+        let seen = self.marks.seen.lock();
+        seen.0.min(seen.1)
+    }
+
+    /// Waits up to `limit` until both streams have shown more than `base`
+    /// marks: every line written before the answer has then been read.
+    pub fn wait_marks(&self, base: u64, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        let mut seen = self.marks.seen.lock();
+        while seen.0.min(seen.1) <= base {
+            if self.marks.changed.wait_until(&mut seen, until).timed_out() {
+                return seen.0.min(seen.1) > base;
+            }
+        }
+        true
     }
 
     /// Takes the output lines written so far.
@@ -359,11 +381,12 @@ impl Pool {
                 let _ = std::fs::remove_dir_all(&tmp);
             })?;
         let output = Arc::new(Mutex::new(Vec::new()));
+        let marks = Arc::new(Marks::default());
         if let Some(out) = child.stdout.take() {
-            collect_lines(out, output.clone());
+            collect_lines(out, output.clone(), marks.clone(), false);
         }
         if let Some(err) = child.stderr.take() {
-            collect_lines(err, output.clone());
+            collect_lines(err, output.clone(), marks.clone(), true);
         }
         let pid = child.id() as i32;
         Ok(Environment {
@@ -381,6 +404,7 @@ impl Pool {
                 .unwrap_or_default(),
             memory_limited: prlimit().is_some(),
             output,
+            marks,
             started: Instant::now(),
             warm: Mutex::new(false),
             last_used: Mutex::new(Instant::now()),
@@ -406,7 +430,23 @@ fn make_executable(path: &Path) {
     }
 }
 
-fn collect_lines(source: impl std::io::Read + Send + 'static, sink: Arc<Mutex<Vec<String>>>) {
+/// The end-of-output marks counted per stream, and their signal.
+#[derive(Default)]
+struct Marks {
+    seen: Mutex<(u64, u64)>,
+    changed: parking_lot::Condvar,
+}
+
+/// What Gureum's runtime clients write on stdout and stderr before each
+/// answer (not function output: it never reaches the log).
+const END_MARK: &str = "\0GUREUM-END";
+
+fn collect_lines(
+    source: impl std::io::Read + Send + 'static,
+    sink: Arc<Mutex<Vec<String>>>,
+    marks: Arc<Marks>,
+    stderr: bool,
+) {
     let _ = std::thread::Builder::new()
         .name("lambda-output".into())
         .spawn(move || {
@@ -416,8 +456,22 @@ fn collect_lines(source: impl std::io::Read + Send + 'static, sink: Arc<Mutex<Ve
                 let text = String::from_utf8_lossy(&line)
                     .trim_end_matches(['\n', '\r'])
                     .to_string();
-                sink.lock().push(text);
                 line.clear();
+                if let Some(before) = text.strip_suffix(END_MARK) {
+                    // A line left open before the mark is still output.
+                    if !before.is_empty() {
+                        sink.lock().push(before.to_string());
+                    }
+                    let mut seen = marks.seen.lock();
+                    if stderr {
+                        seen.1 += 1;
+                    } else {
+                        seen.0 += 1;
+                    }
+                    marks.changed.notify_all();
+                    continue;
+                }
+                sink.lock().push(text);
             }
         });
 }

@@ -708,6 +708,7 @@ impl Runner {
             Some(a) => a,
             None => {
                 let invoke_start = Instant::now();
+                let marks = env.marks();
                 let deadline_ms =
                     gureum_core::Clock::system().now_millis() + (timeout_s * 1000) as i64;
                 env.api.channel.offer(
@@ -737,8 +738,15 @@ impl Runner {
                 }
                 match got {
                     Some(a) => {
-                        // Let the runtime's output after the answer arrive.
-                        let _ = env.api.channel.wait_ready(Duration::from_millis(100));
+                        // Gureum's runtime clients mark the end of their
+                        // output before answering: wait for the lines to
+                        // be read. Others get until they ask for the next
+                        // event.
+                        if builtin_client(&spec.runtime) {
+                            env.wait_marks(marks, Duration::from_millis(500));
+                        } else {
+                            let _ = env.api.channel.wait_ready(Duration::from_millis(100));
+                        }
                         a
                     }
                     None if !env.alive() => {
@@ -850,6 +858,12 @@ fn search_paths(runtime: &str, root: &str, opt: Option<&std::path::Path>) -> Vec
         out.push(("PATH".to_string(), path));
     }
     out
+}
+
+/// Whether the runtime is one of Gureum's own runtime clients (which mark
+/// the end of each invocation's output).
+fn builtin_client(runtime: &str) -> bool {
+    runtime.starts_with("python") || runtime.starts_with("nodejs")
 }
 
 /// Waits for a new environment's runtime to ask for its first event.

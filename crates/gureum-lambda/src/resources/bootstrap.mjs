@@ -1,7 +1,7 @@
 // Gureum's runtime client for nodejs functions: imports the handler's
 // module from the task root and answers events through the Lambda Runtime
 // API named by AWS_LAMBDA_RUNTIME_API, with AWS's error documents.
-import { existsSync } from "node:fs";
+import { existsSync, writeSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -19,6 +19,14 @@ function errorDoc(err) {
     };
   }
   return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}
+
+// The end-of-output mark on both streams: Gureum waits for it before
+// closing the invocation's log, so no line printed before the answer is
+// missed.
+function mark() {
+  writeSync(1, "\0GUREUM-END\n");
+  writeSync(2, "\0GUREUM-END\n");
 }
 
 async function post(p, doc, errorType) {
@@ -170,8 +178,13 @@ async function runStreaming(handler, event, ctx, requestId) {
   } catch (err) {
     const doc = errorDoc(err);
     console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`);
+    mark();
     stream.fail(err);
+    stream.open();
+    await stream.answered;
+    return;
   }
+  mark();
   stream.open();
   await stream.answered;
 }
@@ -188,6 +201,7 @@ for (;;) {
   try {
     const event = text ? JSON.parse(text) : null;
     const result = await run(handler, event, context(next.headers));
+    mark();
     await post(`/invocation/${requestId}/response`, result === undefined ? null : result);
   } catch (err) {
     // The memory limit (RLIMIT_DATA) refused an allocation: end the way
@@ -195,6 +209,7 @@ for (;;) {
     if (err instanceof RangeError && /allocation failed/.test(err.message)) process.kill(process.pid, "SIGKILL");
     const doc = errorDoc(err);
     console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`);
+    mark();
     await post(`/invocation/${requestId}/error`, doc, "Unhandled");
   }
 }

@@ -36,6 +36,15 @@ def call(method, path, body=None, headers=None):
                 raise
 
 
+def answer(path, body, headers=None):
+    # The end-of-output mark on both streams first: Gureum waits for it
+    # before closing the invocation's log, so no line printed before the
+    # answer is missed.
+    os.write(1, b"\0GUREUM-END\n")
+    os.write(2, b"\0GUREUM-END\n")
+    return call("POST", path, body, headers)
+
+
 def error_doc(exc, request_id, drop_frames=0):
     frames = traceback.extract_tb(exc.__traceback__)[drop_frames:]
     return {
@@ -123,8 +132,8 @@ def main():
         except Exception as e:
             doc = error_doc(e, request_id, drop_frames=1)
             log_error(doc)
-            call("POST", "/invocation/%s/error" % request_id, json.dumps(doc),
-                 {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
+            answer("/invocation/%s/error" % request_id, json.dumps(doc),
+                   {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
             continue
         try:
             payload = json.dumps(result)
@@ -132,10 +141,10 @@ def main():
             doc = {"errorMessage": "Unable to marshal response: %s" % e,
                    "errorType": "Runtime.MarshalError", "requestId": request_id, "stackTrace": []}
             log_error(doc)
-            call("POST", "/invocation/%s/error" % request_id, json.dumps(doc),
-                 {"Lambda-Runtime-Function-Error-Type": "Runtime.MarshalError"})
+            answer("/invocation/%s/error" % request_id, json.dumps(doc),
+                   {"Lambda-Runtime-Function-Error-Type": "Runtime.MarshalError"})
             continue
-        call("POST", "/invocation/%s/response" % request_id, payload)
+        answer("/invocation/%s/response" % request_id, payload)
 
 
 main()
