@@ -121,28 +121,31 @@ pub enum ResponseBody {
         /// Where the bytes come from.
         source: Pin<Box<dyn ByteSource>>,
         /// The exact length (sent as `Content-Length`), or
-        /// [`ResponseBody::EVENT_STREAM`].
+        /// [`ResponseBody::UNKNOWN_LENGTH`]: sent chunked until the source
+        /// ends (event streams, whose length is known only at the end).
         length: u64,
     },
 }
 
 impl ResponseBody {
-    /// The `length` of an event stream (`application/vnd.amazon.eventstream`,
-    /// Logs' `StartLiveTail`): its end is not known ahead, so the server
-    /// sends it chunked until the source ends or the client goes away.
-    pub const EVENT_STREAM: u64 = u64::MAX;
+    /// The `length` of a stream sent chunked, to its end: event streams
+    /// (`application/vnd.amazon.eventstream`: Logs' `StartLiveTail`,
+    /// Lambda's `InvokeWithResponseStream`) and streamed function URL
+    /// answers. The server sends it until the source ends or the client
+    /// goes away.
+    pub const UNKNOWN_LENGTH: u64 = u64::MAX;
 
-    /// An event stream produced by `source` until it ends.
-    pub fn event_stream(source: Pin<Box<dyn ByteSource>>) -> Self {
+    /// A body of `source`'s chunks, however many there turn out to be.
+    pub fn chunked(source: Pin<Box<dyn ByteSource>>) -> Self {
         ResponseBody::Stream {
             source,
-            length: Self::EVENT_STREAM,
+            length: Self::UNKNOWN_LENGTH,
         }
     }
 
-    /// Whether this body is an event stream.
-    pub fn is_event_stream(&self) -> bool {
-        matches!(self, ResponseBody::Stream { length, .. } if *length == Self::EVENT_STREAM)
+    /// Whether this body is sent chunked, to its end ([`Self::chunked`]).
+    pub fn is_chunked(&self) -> bool {
+        matches!(self, ResponseBody::Stream { length, .. } if *length == Self::UNKNOWN_LENGTH)
     }
 }
 

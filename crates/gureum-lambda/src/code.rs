@@ -180,26 +180,35 @@ fn upload_of(bytes: Vec<u8>) -> Result<Upload, AwsError> {
 
 /// Extracts `zip` into `dir` (through a temporary sibling, then renamed).
 pub fn extract(zip: &[u8], dir: &PathBuf, work: &std::path::Path) -> Result<(), AwsError> {
+    extract_all(&[zip], dir, work)
+}
+
+/// Extracts `zips` in order into `dir`, a later zip's files replacing an
+/// earlier one's (how layers are laid out in `/opt`), through a temporary
+/// sibling renamed into place.
+pub fn extract_all(zips: &[&[u8]], dir: &PathBuf, work: &std::path::Path) -> Result<(), AwsError> {
     let staging = work.join(format!("staging-{}", crate::new_request_id()));
     std::fs::create_dir_all(&staging).map_err(io)?;
-    let file = staging.join("code.zip");
-    std::fs::write(&file, zip).map_err(io)?;
     let root = staging.join("root");
-    let status = std::process::Command::new("unzip")
-        .arg("-qq")
-        .arg("-o")
-        .arg(&file)
-        .arg("-d")
-        .arg(&root)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
-    let ok = matches!(status, Ok(s) if s.success());
-    if !ok {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(crate::invalid(
-            "Could not unzip uploaded file. Please check your file, then try to upload again.",
-        ));
+    std::fs::create_dir_all(&root).map_err(io)?;
+    for zip in zips {
+        let file = staging.join("code.zip");
+        std::fs::write(&file, zip).map_err(io)?;
+        let status = std::process::Command::new("unzip")
+            .arg("-qq")
+            .arg("-o")
+            .arg(&file)
+            .arg("-d")
+            .arg(&root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        if !matches!(status, Ok(s) if s.success()) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(crate::invalid(
+                "Could not unzip uploaded file. Please check your file, then try to upload again.",
+            ));
+        }
     }
     if size_of(&root) >= MAX_UNZIPPED {
         let _ = std::fs::remove_dir_all(&staging);
@@ -223,7 +232,7 @@ pub fn extract(zip: &[u8], dir: &PathBuf, work: &std::path::Path) -> Result<(), 
 }
 
 /// The bytes of the files under `dir`.
-fn size_of(dir: &std::path::Path) -> u64 {
+pub(crate) fn size_of(dir: &std::path::Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };

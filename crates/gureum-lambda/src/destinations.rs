@@ -126,6 +126,7 @@ mod tests {
             function_error: Some("Unhandled"),
             log: Vec::new(),
             version: "$LATEST".into(),
+            streamed: false,
         };
         let r = invocation_record(
             "id",

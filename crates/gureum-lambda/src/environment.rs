@@ -37,6 +37,10 @@ pub struct Spec {
     pub runtime: String,
     /// The extracted code.
     pub task_root: PathBuf,
+    /// The function's layers extracted (its `/opt`), if it has any.
+    pub opt: Option<PathBuf>,
+    /// `MemorySize` in MB: the process's data limit (`RLIMIT_DATA`).
+    pub memory_mb: u64,
     /// Every environment variable the process gets, AWS's and the user's.
     pub env: Vec<(String, String)>,
 }
@@ -50,8 +54,18 @@ pub struct Environment {
     child: Mutex<Child>,
     pid: i32,
     tmp: PathBuf,
+    /// The highest resident memory seen (MB), kept once the process is gone.
+    peak_mb: std::sync::atomic::AtomicU64,
+    /// Whether the OS limits its memory (`prlimit` exists).
+    pub memory_limited: bool,
     /// Output lines not yet claimed by an invocation.
     pub output: Arc<Mutex<Vec<String>>>,
+    /// End-of-output marks seen on stdout and stderr (Gureum's runtime
+    /// clients write one on each before every answer).
+    marks: Arc<Marks>,
+    /// Its CloudWatch Logs stream (`AWS_LAMBDA_LOG_STREAM_NAME`): one per
+    /// environment, as AWS writes them.
+    pub log_stream: String,
     /// When it was started.
     pub started: Instant,
     /// Whether it has run an invocation (its next one is warm).
@@ -70,17 +84,57 @@ impl Environment {
         self.child.lock().try_wait().ok().flatten()
     }
 
+    /// The fewer of the marks seen on stdout and stderr so far.
+    pub fn marks(&self) -> u64 {
+        let seen = self.marks.seen.lock();
+        seen.0.min(seen.1)
+    }
+
+    /// Waits up to `limit` until both streams have shown more than `base`
+    /// marks: every line written before the answer has then been read.
+    pub fn wait_marks(&self, base: u64, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        let mut seen = self.marks.seen.lock();
+        while seen.0.min(seen.1) <= base {
+            if self.marks.changed.wait_until(&mut seen, until).timed_out() {
+                return seen.0.min(seen.1) > base;
+            }
+        }
+        true
+    }
+
     /// Takes the output lines written so far.
     pub fn take_output(&self) -> Vec<String> {
         std::mem::take(&mut *self.output.lock())
     }
 
-    /// The process's peak resident memory in MB (`VmHWM`), when readable.
-    pub fn max_memory_mb(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kb.div_ceil(1024))
+    /// The peak resident memory in MB: the runtime's `VmHWM` and the
+    /// samples of its process group taken by [`Environment::sample_memory`],
+    /// the highest seen so far (the last known once it has exited).
+    pub fn max_memory_mb(&self) -> u64 {
+        let now = read_kb(self.pid, "VmHWM:").map_or(0, |kb| kb.div_ceil(1024));
+        self.peak_mb
+            .fetch_max(now, std::sync::atomic::Ordering::Relaxed)
+            .max(now)
+    }
+
+    /// Records the resident memory of the whole process group (the
+    /// runtime and what it started), for a peak that counts children.
+    pub fn sample_memory(&self) {
+        let mut kb = 0;
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for e in entries.flatten() {
+                let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<i32>().ok()) else {
+                    continue;
+                };
+                if process_group(pid) == Some(self.pid) {
+                    kb += read_kb(pid, "VmRSS:").unwrap_or(0);
+                }
+            }
+        }
+        self.peak_mb
+            .fetch_max(kb.div_ceil(1024), std::sync::atomic::Ordering::Relaxed);
+        self.max_memory_mb();
     }
 
     /// Kills the process group, stops the listener and removes the temp dir.
@@ -92,6 +146,21 @@ impl Environment {
         self.api.stop();
         let _ = std::fs::remove_dir_all(&self.tmp);
     }
+}
+
+/// A `kB` field of `/proc/PID/status`.
+fn read_kb(pid: i32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The process group of `pid` (field 5 of `/proc/PID/stat`, after the
+/// parenthesised command name).
+fn process_group(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(2)?.parse().ok()
 }
 
 type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
@@ -266,19 +335,23 @@ impl Pool {
         let mut cmd = if spec.runtime.starts_with("python") {
             let script = runtime_dir.join("bootstrap.py");
             write_once(&script, PYTHON_BOOTSTRAP)?;
-            let mut c = command_for("python3");
+            let mut c = command_for(python(), spec.memory_mb);
             c.arg("-u").arg(script);
             c
         } else if spec.runtime.starts_with("nodejs") {
             let script = runtime_dir.join("bootstrap.mjs");
             write_once(&script, NODE_BOOTSTRAP)?;
-            let mut c = command_for("node");
+            let mut c = command_for("node", spec.memory_mb);
             c.arg(script);
             c
         } else {
-            let bootstrap = spec.task_root.join("bootstrap");
+            // A custom runtime may come from a layer (`/opt/bootstrap`).
+            let mut bootstrap = spec.task_root.join("bootstrap");
+            if let (false, Some(opt)) = (bootstrap.exists(), &spec.opt) {
+                bootstrap = opt.join("bootstrap");
+            }
             make_executable(&bootstrap);
-            command_for(bootstrap)
+            command_for(bootstrap, spec.memory_mb)
         };
         cmd.current_dir(&spec.task_root)
             .env_clear()
@@ -308,11 +381,12 @@ impl Pool {
                 let _ = std::fs::remove_dir_all(&tmp);
             })?;
         let output = Arc::new(Mutex::new(Vec::new()));
+        let marks = Arc::new(Marks::default());
         if let Some(out) = child.stdout.take() {
-            collect_lines(out, output.clone());
+            collect_lines(out, output.clone(), marks.clone(), false);
         }
         if let Some(err) = child.stderr.take() {
-            collect_lines(err, output.clone());
+            collect_lines(err, output.clone(), marks.clone(), true);
         }
         let pid = child.id() as i32;
         Ok(Environment {
@@ -321,7 +395,16 @@ impl Pool {
             child: Mutex::new(child),
             pid,
             tmp,
+            peak_mb: Default::default(),
+            log_stream: spec
+                .env
+                .iter()
+                .find(|(k, _)| k == "AWS_LAMBDA_LOG_STREAM_NAME")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+            memory_limited: prlimit().is_some(),
             output,
+            marks,
             started: Instant::now(),
             warm: Mutex::new(false),
             last_used: Mutex::new(Instant::now()),
@@ -347,7 +430,23 @@ fn make_executable(path: &Path) {
     }
 }
 
-fn collect_lines(source: impl std::io::Read + Send + 'static, sink: Arc<Mutex<Vec<String>>>) {
+/// The end-of-output marks counted per stream, and their signal.
+#[derive(Default)]
+struct Marks {
+    seen: Mutex<(u64, u64)>,
+    changed: parking_lot::Condvar,
+}
+
+/// What Gureum's runtime clients write on stdout and stderr before each
+/// answer (not function output: it never reaches the log).
+const END_MARK: &str = "\0GUREUM-END";
+
+fn collect_lines(
+    source: impl std::io::Read + Send + 'static,
+    sink: Arc<Mutex<Vec<String>>>,
+    marks: Arc<Marks>,
+    stderr: bool,
+) {
     let _ = std::thread::Builder::new()
         .name("lambda-output".into())
         .spawn(move || {
@@ -357,8 +456,22 @@ fn collect_lines(source: impl std::io::Read + Send + 'static, sink: Arc<Mutex<Ve
                 let text = String::from_utf8_lossy(&line)
                     .trim_end_matches(['\n', '\r'])
                     .to_string();
-                sink.lock().push(text);
                 line.clear();
+                if let Some(before) = text.strip_suffix(END_MARK) {
+                    // A line left open before the mark is still output.
+                    if !before.is_empty() {
+                        sink.lock().push(before.to_string());
+                    }
+                    let mut seen = marks.seen.lock();
+                    if stderr {
+                        seen.1 += 1;
+                    } else {
+                        seen.0 += 1;
+                    }
+                    marks.changed.notify_all();
+                    continue;
+                }
+                sink.lock().push(text);
             }
         });
 }
@@ -375,34 +488,65 @@ fn kill_group(pid: i32) {
         .status();
 }
 
-/// The command that runs `program`: in its own process group and, where
+/// The command that runs `program`: in its own process group; where
 /// util-linux's `setpriv` exists, with `PR_SET_PDEATHSIG` = `SIGKILL` (so
-/// a `kill -9` of Gureum ends it too; Gureum's crate forbids `unsafe`, so
-/// no `pre_exec`).
-fn command_for(program: impl AsRef<std::ffi::OsStr>) -> Command {
+/// a `kill -9` of Gureum ends it too); and where its `prlimit` exists, with
+/// `RLIMIT_DATA` at `memory_mb` (heap and private mappings: what a
+/// function allocates; Gureum's crate forbids `unsafe`, so no `pre_exec`).
+/// Both tools exec the next program, so the child's pid is the runtime's.
+fn command_for(program: impl AsRef<std::ffi::OsStr>, memory_mb: u64) -> Command {
     use std::os::unix::process::CommandExt;
-    let mut cmd = match setpriv() {
-        Some(setpriv) => {
-            let mut c = Command::new(setpriv);
-            c.arg("--pdeathsig").arg("KILL").arg("--").arg(program);
-            c
-        }
-        None => Command::new(program),
-    };
+    let mut chain: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(setpriv) = setpriv() {
+        chain.extend(["--pdeathsig", "KILL", "--"].map(Into::into));
+        chain.insert(0, setpriv.into());
+    }
+    if let Some(prlimit) = prlimit() {
+        let bytes = memory_mb * 1024 * 1024;
+        chain.push(prlimit.into());
+        chain.push(format!("--data={bytes}:{bytes}").into());
+        chain.push("--".into());
+    }
+    chain.push(program.as_ref().into());
+    let mut cmd = Command::new(&chain[0]);
+    cmd.args(&chain[1..]);
     cmd.process_group(0);
     cmd
 }
 
+/// The host's `python3` as the real interpreter's path: a version
+/// manager's shim (pyenv's is a shell script) costs every cold start its
+/// own start-up, so it is resolved once.
+fn python() -> &'static std::ffi::OsStr {
+    static FOUND: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    FOUND.get_or_init(|| {
+        Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .filter(|p| !p.is_empty() && Path::new(p).exists())
+            .map_or_else(|| "python3".into(), Into::into)
+    })
+}
+
 fn setpriv() -> Option<&'static Path> {
     static FOUND: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    FOUND
-        .get_or_init(|| {
-            ["/usr/bin/setpriv", "/bin/setpriv"]
-                .iter()
-                .map(PathBuf::from)
-                .find(|p| p.exists())
-        })
-        .as_deref()
+    FOUND.get_or_init(|| find_tool("setpriv")).as_deref()
+}
+
+fn prlimit() -> Option<&'static Path> {
+    static FOUND: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    FOUND.get_or_init(|| find_tool("prlimit")).as_deref()
+}
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    ["/usr/bin", "/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.exists())
 }
 
 /// Removes `gureum-lambda-PID-N` directories of processes that no longer run.

@@ -100,6 +100,27 @@ pub fn settled(f: &Function, now: i64) -> Value {
     c
 }
 
+/// The `Layers` member of an input (none when absent).
+fn layer_arns(input: &Value) -> &[Value] {
+    input
+        .get("Layers")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// Points `f` at `layers` (their zips already copied under its key).
+fn set_layers(f: &mut Function, layers: &crate::layers::Resolved) {
+    f.layers = layers.zips.iter().map(|(sha, _)| sha.clone()).collect();
+    f.layers_unzipped = layers.unzipped;
+    match f.config.as_object_mut() {
+        Some(c) if layers.config.is_empty() => {
+            c.remove("Layers");
+        }
+        _ => f.config["Layers"] = json!(layers.config),
+    }
+}
+
 /// `DeadLetterConfig`: an SQS queue or SNS topic (`""` removes it).
 fn dead_letter(input: &Value) -> Result<Option<Value>, AwsError> {
     let Some(arn) = input
@@ -158,7 +179,6 @@ impl LambdaService {
             &[
                 "VpcConfig",
                 "KMSKeyArn",
-                "Layers",
                 "FileSystemConfigs",
                 "ImageConfig",
                 "CodeSigningConfigArn",
@@ -207,6 +227,7 @@ impl LambdaService {
         check_timeout(&input)?;
         self.check_role(ctx, name, str_member(&input, "Role"))?;
         let upload = code::upload_from(input.get("Code").unwrap_or(&Value::Null), fetched)?;
+        let layers = self.resolve_layers(ctx, layer_arns(&input))?;
         let now = ctx.clock.now_millis();
         let key = Scope::regional(ctx).key(name);
         let mut config = json!({
@@ -239,6 +260,9 @@ impl LambdaService {
         if let Some(dlq) = dead_letter(&input)? {
             config["DeadLetterConfig"] = dlq;
         }
+        if !layers.config.is_empty() {
+            config["Layers"] = json!(layers.config);
+        }
         let tags = input
             .get("Tags")
             .and_then(Value::as_object)
@@ -260,14 +284,25 @@ impl LambdaService {
             reserved: None,
             event_invoke: None,
             host_dir: upload.host_dir.clone(),
+            layers: layers.zips.iter().map(|(sha, _)| sha.clone()).collect(),
+            layers_unzipped: layers.unzipped,
         };
         // Extract now: a zip `unzip` refuses is refused here, as AWS does.
         let dir = self.pool.work_dir.join("code").join(&upload.sha_hex);
         if upload.host_dir.is_none() && !dir.join(".complete").exists() {
             code::extract(&upload.bytes, &dir, &self.pool.work_dir)?;
         }
+        let code_size = match &upload.host_dir {
+            Some(host) => code::size_of(std::path::Path::new(host)),
+            None => code::size_of(&dir),
+        };
+        Self::check_total_size(code_size, &layers)?;
         let (table, raw) = (self.functions.clone(), self.code.clone());
         self.store.write(|txn| {
+            for (sha, zip) in &layers.zips {
+                txn.put_raw(&raw, &format!("{key}/layer-{sha}"), zip)
+                    .map_err(AwsError::from)?;
+            }
             if txn.get(&table, &key).map_err(AwsError::from)?.is_some() {
                 return Err(AwsError::from(LambdaError::ResourceConflict {
                     message: format!("Function already exist: {name}"),
@@ -386,12 +421,16 @@ impl LambdaService {
                 .map_err(AwsError::from)?;
             return Ok(json!({}));
         }
-        let version_keys: Vec<String> = versions
+        let all_versions = versions
             .scan_prefix(&format!("{key}/"))
-            .map_err(AwsError::from)?
-            .into_iter()
-            .map(|(k, _)| k)
+            .map_err(AwsError::from)?;
+        // Layer copies of every version go with the function.
+        let layer_shas: std::collections::BTreeSet<String> = all_versions
+            .iter()
+            .flat_map(|(_, v)| v.layers.iter().cloned())
+            .chain(f.layers.iter().cloned())
             .collect();
+        let version_keys: Vec<String> = all_versions.into_iter().map(|(k, _)| k).collect();
         let alias_keys: Vec<String> = aliases
             .scan_prefix(&format!("{key}/"))
             .map_err(AwsError::from)?
@@ -418,6 +457,10 @@ impl LambdaService {
             }
             for sha in f.code_shas.iter().chain(std::iter::once(&f.code_sha)) {
                 txn.delete_raw(&raw, &format!("{key}/{sha}"))
+                    .map_err(AwsError::from)?;
+            }
+            for sha in &layer_shas {
+                txn.delete_raw(&raw, &format!("{key}/layer-{sha}"))
                     .map_err(AwsError::from)?;
             }
             for k in &version_keys {
@@ -458,7 +501,16 @@ impl LambdaService {
             code::extract(&upload.bytes, &dir, &self.pool.work_dir)?;
         }
         let now = ctx.clock.now_millis();
-        let (key, _) = self.find(ctx, name)?;
+        let (key, current) = self.find(ctx, name)?;
+        if upload.host_dir.is_none() && !current.layers.is_empty() {
+            let total = code::size_of(&dir) + current.layers_unzipped;
+            if total > code::MAX_UNZIPPED {
+                return Err(invalid(format!(
+                    "Function code combined with layers exceeds the maximum allowed size of {} bytes. The actual size is {total} bytes.",
+                    code::MAX_UNZIPPED
+                )));
+            }
+        }
         let raw = self.code.clone();
         let revision = input
             .get("RevisionId")
@@ -507,7 +559,6 @@ impl LambdaService {
             &[
                 "VpcConfig",
                 "KMSKeyArn",
-                "Layers",
                 "FileSystemConfigs",
                 "ImageConfig",
                 "CapacityProviderConfig",
@@ -545,8 +596,15 @@ impl LambdaService {
             .get("RevisionId")
             .and_then(Value::as_str)
             .map(str::to_string);
+        let layers = match input.get("Layers") {
+            Some(_) => Some(self.layers_for(ctx, name, &input)?),
+            None => None,
+        };
         let config = self.update_function(ctx, name, |f| {
             check_revision(f, revision.as_deref())?;
+            if let Some(layers) = &layers {
+                set_layers(f, layers);
+            }
             for member in [
                 "Handler",
                 "Runtime",

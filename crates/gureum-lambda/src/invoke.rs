@@ -16,6 +16,7 @@ use crate::{Function, LambdaService};
 use base64::Engine;
 use gureum_core::{AwsError, Reply, RequestBody, RequestContext, Value};
 use serde_json::json;
+use sha2::Digest;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,9 @@ pub struct Outcome {
     pub log: Vec<String>,
     /// The version that ran (`$LATEST`, `1`).
     pub version: String,
+    /// Whether the runtime streamed the response to the caller's sink
+    /// (`payload` then holds what was streamed).
+    pub streamed: bool,
 }
 
 impl LambdaService {
@@ -54,43 +58,13 @@ impl LambdaService {
         drop(body);
         crate::refuse_unsupported(&input, &["DurableExecutionName", "TenantId"])?;
         let (key, function) = self.resolve(ctx, &input)?;
-        // Reserved concurrency is the function's, whatever version runs.
-        let reserved = self
-            .functions
-            .get(&key)
-            .map_err(AwsError::from)?
-            .and_then(|f| f.reserved);
-        let payload = match input.get("Payload").and_then(Value::as_str) {
-            Some(b64) => base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        let payload = if payload.is_empty() {
-            b"{}".to_vec()
-        } else {
-            payload
-        };
         let asynchronous = input.get("InvocationType").and_then(Value::as_str) == Some("Event");
         let limit = if asynchronous {
             MAX_ASYNC_PAYLOAD
         } else {
             MAX_SYNC_PAYLOAD
         };
-        if payload.len() > limit {
-            return Err(LambdaError::RequestTooLarge {
-                message: format!(
-                    "Request must be smaller than {limit} bytes for the InvokeFunction operation"
-                ),
-            }
-            .into());
-        }
-        if serde_json::from_slice::<Value>(&payload).is_err() {
-            return Err(LambdaError::InvalidRequestContent {
-                message: "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value".into(),
-            }
-            .into());
-        }
+        let payload = event_payload(&input, limit)?;
         let client_context = input
             .get("ClientContext")
             .and_then(Value::as_str)
@@ -117,18 +91,7 @@ impl LambdaService {
                 reply(202, json!({"StatusCode": 202}))
             }
             _ => {
-                if let Some(limit) = reserved {
-                    let arn = function.config["FunctionArn"].as_str().unwrap_or_default();
-                    let base = crate::functions::parse_name(arn).0;
-                    let prefix = format!("{}:", crate::functions::arn_for(ctx, base));
-                    if self.pool.busy_for(&prefix) as u64 >= limit {
-                        return Err(LambdaError::TooManyRequests {
-                            kind: "User".into(),
-                            reason: "ReservedFunctionConcurrentInvocationLimitExceeded".into(),
-                        }
-                        .into());
-                    }
-                }
+                self.check_reserved(ctx, &key, &function)?;
                 let tail = input.get("LogType").and_then(Value::as_str) == Some("Tail");
                 let runner = self.runner(&ctx.account_id, &ctx.region);
                 let outcome = tokio::task::spawn_blocking(move || {
@@ -152,6 +115,39 @@ impl LambdaService {
                 reply(200, out)
             }
         }
+    }
+
+    /// Refuses a synchronous invocation over the function's reserved
+    /// concurrency (the function's, whatever version runs).
+    pub(crate) fn check_reserved(
+        &self,
+        ctx: &RequestContext,
+        key: &str,
+        function: &Function,
+    ) -> Result<(), AwsError> {
+        // `$LATEST` carries it; a version's copy may be stale.
+        let reserved = match function.config["Version"].as_str() {
+            Some("$LATEST") | None => function.reserved,
+            Some(_) => self
+                .functions
+                .get(key)
+                .map_err(AwsError::from)?
+                .and_then(|f| f.reserved),
+        };
+        let Some(limit) = reserved else {
+            return Ok(());
+        };
+        let arn = function.config["FunctionArn"].as_str().unwrap_or_default();
+        let base = crate::functions::parse_name(arn).0;
+        let prefix = format!("{}:", crate::functions::arn_for(ctx, base));
+        if self.pool.busy_for(&prefix) as u64 >= limit {
+            return Err(LambdaError::TooManyRequests {
+                kind: "User".into(),
+                reason: "ReservedFunctionConcurrentInvocationLimitExceeded".into(),
+            }
+            .into());
+        }
+        Ok(())
     }
 
     /// `InvokeAsync` (deprecated): the body is the event, queued as an
@@ -398,6 +394,46 @@ impl TaskRoots {
     }
 }
 
+impl TaskRoots {
+    /// The function's `/opt`: its layers' zips extracted in order into one
+    /// directory shared by the functions with the same layers (none
+    /// without layers).
+    pub(crate) fn opt(
+        &self,
+        account: &str,
+        region: &str,
+        f: &Function,
+    ) -> Result<Option<std::path::PathBuf>, AwsError> {
+        if f.layers.is_empty() {
+            return Ok(None);
+        }
+        let joined = f.layers.join(",");
+        let id: String = sha2::Sha256::digest(joined.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let dir = self.work.join("opt").join(id);
+        if dir.join(".complete").exists() {
+            return Ok(Some(dir));
+        }
+        let name = f.config["FunctionName"].as_str().unwrap_or_default();
+        let mut zips = Vec::new();
+        for sha in &f.layers {
+            let zip = self
+                .code
+                .get(&format!("{account}/{region}/{name}/layer-{sha}"))
+                .map_err(AwsError::from)?
+                .ok_or_else(|| LambdaError::Service {
+                    message: "The function's layer is missing from the store.".into(),
+                })?;
+            zips.push(zip);
+        }
+        let refs: Vec<&[u8]> = zips.iter().map(Vec::as_slice).collect();
+        crate::code::extract_all(&refs, &dir, &self.work)?;
+        Ok(Some(dir))
+    }
+}
+
 /// Everything one invocation needs, movable to a blocking thread.
 pub(crate) struct Runner {
     pool: Arc<crate::environment::Pool>,
@@ -539,6 +575,7 @@ impl Runner {
             .into());
         }
         let task_root = self.service.get(&self.account, &self.region, f)?;
+        let opt = self.service.opt(&self.account, &self.region, f)?;
         let mut env: Vec<(String, String)> = Vec::new();
         if let Some(vars) = c
             .pointer("/Environment/Variables")
@@ -570,9 +607,8 @@ impl Runner {
             (s("AWS_DEFAULT_REGION"), self.region.clone()),
             (s("TZ"), s(":UTC")),
             (s("LANG"), s("en_US.UTF-8")),
-            (s("PYTHONPATH"), root.clone()),
-            (s("NODE_PATH"), format!("{root}/node_modules:{root}")),
         ]);
+        env.extend(search_paths(&runtime, &root, opt.as_deref()));
         if let Some(url) = &self.endpoint {
             env.push((s("AWS_ENDPOINT_URL"), url.clone()));
         }
@@ -612,6 +648,8 @@ impl Runner {
             ),
             runtime,
             task_root,
+            opt,
+            memory_mb: c["MemorySize"].as_u64().unwrap_or(128),
             env,
         })
     }
@@ -622,6 +660,18 @@ impl Runner {
         f: &Function,
         payload: Vec<u8>,
         client_context: Option<String>,
+    ) -> Result<Outcome, AwsError> {
+        self.run_streaming(f, payload, client_context, None)
+    }
+
+    /// Runs one invocation to its end, a response the runtime streams
+    /// going to `sink` as it arrives.
+    pub(crate) fn run_streaming(
+        &self,
+        f: &Function,
+        payload: Vec<u8>,
+        client_context: Option<String>,
+        sink: Option<crate::runtime_api::StreamSink>,
     ) -> Result<Outcome, AwsError> {
         let spec = self.spec(f)?;
         let c = &f.config;
@@ -658,15 +708,19 @@ impl Runner {
             Some(a) => a,
             None => {
                 let invoke_start = Instant::now();
+                let marks = env.marks();
                 let deadline_ms =
                     gureum_core::Clock::system().now_millis() + (timeout_s * 1000) as i64;
-                env.api.channel.offer(Event {
-                    request_id: request_id.clone(),
-                    payload,
-                    deadline_ms,
-                    function_arn: c["FunctionArn"].as_str().unwrap_or_default().to_string(),
-                    client_context,
-                });
+                env.api.channel.offer(
+                    Event {
+                        request_id: request_id.clone(),
+                        payload,
+                        deadline_ms,
+                        function_arn: c["FunctionArn"].as_str().unwrap_or_default().to_string(),
+                        client_context,
+                    },
+                    sink,
+                );
                 let limit = Duration::from_secs(timeout_s);
                 let mut got = None;
                 while invoke_start.elapsed() < limit {
@@ -675,6 +729,8 @@ impl Runner {
                         got = Some(a);
                         break;
                     }
+                    // A long invocation: follow its children's memory too.
+                    env.sample_memory();
                     if !env.alive() {
                         got = env.api.channel.wait_answer(Duration::from_millis(20));
                         break;
@@ -682,8 +738,15 @@ impl Runner {
                 }
                 match got {
                     Some(a) => {
-                        // Let the runtime's output after the answer arrive.
-                        let _ = env.api.channel.wait_ready(Duration::from_millis(100));
+                        // Gureum's runtime clients mark the end of their
+                        // output before answering: wait for the lines to
+                        // be read. Others get until they ask for the next
+                        // event.
+                        if builtin_client(&spec.runtime) {
+                            env.wait_marks(marks, Duration::from_millis(500));
+                        } else {
+                            let _ = env.api.channel.wait_ready(Duration::from_millis(100));
+                        }
                         a
                     }
                     None if !env.alive() => {
@@ -706,11 +769,17 @@ impl Runner {
             }
         };
         log.extend(env.take_output());
+        let streamed = env.api.channel.streamed();
         let duration = started.elapsed().as_secs_f64() * 1000.0;
-        let max_mem = env.max_memory_mb().unwrap_or(0);
+        // Over its memory, a function used all of it (as AWS reports).
+        let max_mem = match &answer {
+            Answer::InitError(doc) if is_out_of_memory(doc) => memory,
+            _ => env.max_memory_mb(),
+        };
         if matches!(answer, Answer::InitError(_)) {
             keep = false;
         }
+        let stream = env.log_stream.clone();
         self.pool.release(&spec.key, env, keep);
         log.push(format!("END RequestId: {request_id}"));
         let mut report = format!(
@@ -721,9 +790,9 @@ impl Runner {
             report.push_str(&format!("Init Duration: {i:.2} ms\t"));
         }
         log.push(report);
-        self.write_logs(f, &log);
+        self.write_logs(f, &log, &stream);
         let (payload, function_error) = match answer {
-            Answer::Response(p) if p.len() > MAX_SYNC_PAYLOAD => (
+            Answer::Response(p) if !streamed && p.len() > MAX_SYNC_PAYLOAD => (
                 json!({
                     "errorMessage": format!("Response payload size exceeded maximum allowed payload size ({MAX_SYNC_PAYLOAD} bytes)."),
                     "errorType": "Function.ResponseSizeTooLarge",
@@ -740,10 +809,11 @@ impl Runner {
             function_error,
             log,
             version: version.to_string(),
+            streamed,
         })
     }
 
-    fn write_logs(&self, f: &Function, log: &[String]) {
+    fn write_logs(&self, f: &Function, log: &[String], stream: &str) {
         let name = f.config["FunctionName"].as_str().unwrap_or_default();
         let now = gureum_core::Clock::system().now_millis();
         let events: Vec<(i64, String)> = log.iter().map(|l| (now, l.clone())).collect();
@@ -751,10 +821,49 @@ impl Runner {
             account: &self.account,
             region: &self.region,
             group: &format!("/aws/lambda/{name}"),
-            stream: &log_stream(f.config["Version"].as_str().unwrap_or("$LATEST")),
+            stream,
             events: &events,
         });
     }
+}
+
+/// The runtime's search paths, as AWS sets them with `/opt` being `opt`
+/// (the function's layers): Python's `/opt/python` and its
+/// `site-packages`, Node's `/opt/nodejs/node_modules` (and the
+/// version-specific `/opt/nodejs/nodeNN/node_modules`), `/opt/bin` on
+/// `PATH` and `/opt/lib` on `LD_LIBRARY_PATH`, after the function's own.
+fn search_paths(runtime: &str, root: &str, opt: Option<&std::path::Path>) -> Vec<(String, String)> {
+    let mut python = vec![root.to_string()];
+    let mut node = vec![format!("{root}/node_modules"), root.to_string()];
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    let mut libs = vec![root.to_string(), format!("{root}/lib")];
+    if let Some(opt) = opt {
+        let opt = opt.display();
+        let version = runtime.trim_end_matches(".x");
+        python.push(format!("{opt}/python/lib/{version}/site-packages"));
+        python.push(format!("{opt}/python"));
+        if let Some(major) = version.strip_prefix("nodejs") {
+            node.insert(0, format!("{opt}/nodejs/node{major}/node_modules"));
+        }
+        node.insert(1, format!("{opt}/nodejs/node_modules"));
+        path = format!("{path}:{opt}/bin");
+        libs.push(format!("{opt}/lib"));
+    }
+    let mut out = vec![
+        ("PYTHONPATH".to_string(), python.join(":")),
+        ("NODE_PATH".to_string(), node.join(":")),
+        ("LD_LIBRARY_PATH".to_string(), libs.join(":")),
+    ];
+    if opt.is_some() {
+        out.push(("PATH".to_string(), path));
+    }
+    out
+}
+
+/// Whether the runtime is one of Gureum's own runtime clients (which mark
+/// the end of each invocation's output).
+fn builtin_client(runtime: &str) -> bool {
+    runtime.starts_with("python") || runtime.starts_with("nodejs")
 }
 
 /// Waits for a new environment's runtime to ask for its first event.
@@ -786,30 +895,125 @@ fn init_failure(env: &Environment, request_id: &str) -> Answer {
     exit_error(env, request_id)
 }
 
-/// AWS's `Runtime.ExitError` document for a runtime that exited.
+/// AWS's document for a runtime that exited: `Runtime.OutOfMemory` when
+/// killed under a memory limit (the kernel refused an allocation and the
+/// runtime ended as Lambda's sandbox ends it), else `Runtime.ExitError`.
 fn exit_error(env: &Environment, request_id: &str) -> Answer {
-    let status = env
-        .exit_status()
-        .map(|s| match s.code() {
-            Some(c) => format!("exit status {c}"),
-            None => "signal: killed".to_string(),
+    use std::os::unix::process::ExitStatusExt;
+    let status = env.exit_status();
+    let killed = status.and_then(|s| s.signal()) == Some(9);
+    let text = status
+        .map(|s| match (s.code(), s.signal()) {
+            (Some(c), _) => format!("exit status {c}"),
+            (None, Some(9)) | (None, None) => "signal: killed".to_string(),
+            (None, Some(n)) => format!("signal: {}", signal_name(n)),
         })
         .unwrap_or_else(|| "exit status 1".into());
+    let kind = if killed && env.memory_limited {
+        OUT_OF_MEMORY
+    } else {
+        "Runtime.ExitError"
+    };
     Answer::InitError(
         json!({
-            "errorType": "Runtime.ExitError",
-            "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+            "errorType": kind,
+            "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {text}"),
         })
         .to_string()
         .into_bytes(),
     )
 }
 
+/// AWS's `errorType` for a function over its memory.
+const OUT_OF_MEMORY: &str = "Runtime.OutOfMemory";
+
+fn is_out_of_memory(doc: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(doc).is_ok_and(|d| d["errorType"] == OUT_OF_MEMORY)
+}
+
+/// Go's names for the signals a runtime commonly dies of (AWS's messages
+/// come from its Go init process).
+fn signal_name(n: i32) -> String {
+    match n {
+        6 => "aborted".into(),
+        11 => "segmentation fault".into(),
+        15 => "terminated".into(),
+        n => format!("signal {n}"),
+    }
+}
+
+/// The event of an `Invoke`-like input (`Payload`, base64 in the value;
+/// `{}` when empty): JSON, at most `limit` bytes.
+pub(crate) fn event_payload(input: &Value, limit: usize) -> Result<Vec<u8>, AwsError> {
+    let payload = match input.get("Payload").and_then(Value::as_str) {
+        Some(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let payload = if payload.is_empty() {
+        b"{}".to_vec()
+    } else {
+        payload
+    };
+    if payload.len() > limit {
+        return Err(LambdaError::RequestTooLarge {
+            message: format!(
+                "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            ),
+        }
+        .into());
+    }
+    if serde_json::from_slice::<Value>(&payload).is_err() {
+        return Err(LambdaError::InvalidRequestContent {
+            message: "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value".into(),
+        }
+        .into());
+    }
+    Ok(payload)
+}
+
 /// The last 4 KB of `log`, base64.
-fn tail_of(log: &[String]) -> String {
+pub(crate) fn tail_of(log: &[String]) -> String {
     let mut text = log.join("\n");
     text.push('\n');
     let bytes = text.as_bytes();
     let start = bytes.len().saturating_sub(TAIL_BYTES);
     base64::engine::general_purpose::STANDARD.encode(&bytes[start..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_paths;
+    use std::path::Path;
+
+    fn get<'a>(paths: &'a [(String, String)], name: &str) -> &'a str {
+        paths
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn layer_search_paths_are_in_the_order_aws_gives_its_runtimes() {
+        let paths = search_paths("python3.12", "/task", Some(Path::new("/o")));
+        assert_eq!(
+            get(&paths, "PYTHONPATH"),
+            "/task:/o/python/lib/python3.12/site-packages:/o/python"
+        );
+        assert!(get(&paths, "PATH").ends_with(":/o/bin"));
+        assert_eq!(get(&paths, "LD_LIBRARY_PATH"), "/task:/task/lib:/o/lib");
+        let node = search_paths("nodejs20.x", "/task", Some(Path::new("/o")));
+        assert_eq!(
+            get(&node, "NODE_PATH"),
+            "/o/nodejs/node20/node_modules:/o/nodejs/node_modules:/task/node_modules:/task"
+        );
+    }
+
+    #[test]
+    fn without_layers_path_is_left_alone() {
+        let paths = search_paths("python3.12", "/task", None);
+        assert_eq!(get(&paths, "PYTHONPATH"), "/task");
+        assert!(paths.iter().all(|(k, _)| k != "PATH"));
+    }
 }

@@ -19,7 +19,10 @@
 //! `lambda.aliases` (`account/region/name/ALIAS` → alias configuration)
 //! `lambda.code` (raw, `account/region/name/SHA256HEX` → zip bytes) and
 //! `lambda.mappings` (`UUID` → [`mappings::Mapping`]) and `lambda.urls`
-//! (`URL_ID` → [`urls::UrlConfig`]).
+//! (`URL_ID` → [`urls::UrlConfig`]); layers ([`layers`]) in
+//! `lambda.layers` (`account/region/NAME/NNNNNNNNNN` →
+//! [`layers::LayerVersion`]), `lambda.layer_heads` (`account/region/NAME`
+//! → last version number) and `lambda.layer_code` (raw, same keys → zip).
 
 pub mod code;
 pub mod code_view;
@@ -30,10 +33,13 @@ pub mod errors;
 pub mod event_invoke;
 pub mod functions;
 pub mod invoke;
+pub mod layer_policy;
+pub mod layers;
 pub mod logs;
 pub mod mappings;
 pub mod policy;
 pub mod runtime_api;
+pub mod stream_invoke;
 pub mod stream_mappings;
 pub mod urls;
 pub mod versions;
@@ -81,6 +87,13 @@ pub struct Function {
     /// The host directory the code is read from (`hot-reload`), if any.
     #[serde(default)]
     pub host_dir: Option<String>,
+    /// Hex SHA-256s of its layers' zips, in order (copies kept under the
+    /// function's key as `layer-SHA`).
+    #[serde(default)]
+    pub layers: Vec<String>,
+    /// Its layers' bytes unzipped (counted with new code against 250 MB).
+    #[serde(default)]
+    pub layers_unzipped: u64,
 }
 
 /// The Lambda service.
@@ -102,6 +115,9 @@ pub struct LambdaService {
     pub(crate) urls: Table<urls::UrlConfig>,
     pub(crate) destinations: OnceLock<Arc<dyn destinations::AsyncDestinations>>,
     pub(crate) role_policies: OnceLock<Arc<dyn credentials::RolePolicies>>,
+    pub(crate) layers: Table<layers::LayerVersion>,
+    pub(crate) layer_heads: Table<u64>,
+    pub(crate) layer_code: RawTable,
 }
 
 impl LambdaService {
@@ -119,6 +135,9 @@ impl LambdaService {
             aliases: store.table("lambda.aliases"),
             mappings: store.table("lambda.mappings"),
             urls: store.table("lambda.urls"),
+            layers: store.table("lambda.layers"),
+            layer_heads: store.table("lambda.layer_heads"),
+            layer_code: store.raw_table("lambda.layer_code"),
             store,
             pool: environment::Pool::new(),
             logs,
@@ -282,7 +301,7 @@ impl LambdaService {
             return Authorization::Default;
         };
         let action = match operation {
-            "Invoke" => "InvokeFunction".to_string(),
+            "Invoke" | "InvokeWithResponseStream" => "InvokeFunction".to_string(),
             "ListFunctions"
             | "GetAccountSettings"
             | "ListEventSourceMappings"
@@ -360,8 +379,11 @@ gureum_core::service_operations! {
         "CreateFunction" => create_function,
         "Invoke" => invoke,
         "InvokeAsync" => invoke_async,
+        "InvokeWithResponseStream" => invoke_with_response_stream,
+        "PublishLayerVersion" => publish_layer_version,
         "UpdateFunctionCode" => update_function_code,
     },
+    "AddLayerVersionPermission" => add_layer_version_permission,
     "AddPermission" => add_permission,
     "CreateAlias" => create_alias,
     "CreateEventSourceMapping" => create_event_source_mapping,
@@ -372,6 +394,7 @@ gureum_core::service_operations! {
     "DeleteFunctionConcurrency" => delete_function_concurrency,
     "DeleteFunctionEventInvokeConfig" => delete_function_event_invoke_config,
     "DeleteFunctionUrlConfig" => delete_function_url_config,
+    "DeleteLayerVersion" => delete_layer_version,
     "GetAlias" => get_alias,
     "GetEventSourceMapping" => get_event_source_mapping,
     "GetAccountSettings" => get_account_settings,
@@ -380,17 +403,23 @@ gureum_core::service_operations! {
     "GetFunctionEventInvokeConfig" => get_function_event_invoke_config,
     "GetFunctionUrlConfig" => get_function_url_config,
     "GetFunctionConfiguration" => get_function_configuration,
+    "GetLayerVersion" => get_layer_version,
+    "GetLayerVersionByArn" => get_layer_version_by_arn,
+    "GetLayerVersionPolicy" => get_layer_version_policy,
     "GetPolicy" => get_policy,
     "ListAliases" => list_aliases,
     "ListEventSourceMappings" => list_event_source_mappings,
     "ListFunctionEventInvokeConfigs" => list_function_event_invoke_configs,
     "ListFunctionUrlConfigs" => list_function_url_configs,
     "ListFunctions" => list_functions,
+    "ListLayerVersions" => list_layer_versions,
+    "ListLayers" => list_layers,
     "ListTags" => list_tags,
     "ListVersionsByFunction" => list_versions_by_function,
     "PublishVersion" => publish_version,
     "PutFunctionConcurrency" => put_function_concurrency,
     "PutFunctionEventInvokeConfig" => put_function_event_invoke_config,
+    "RemoveLayerVersionPermission" => remove_layer_version_permission,
     "RemovePermission" => remove_permission,
     "TagResource" => tag_resource,
     "UntagResource" => untag_resource,

@@ -40,9 +40,27 @@ pub enum Answer {
     InitError(Vec<u8>),
 }
 
+/// What a streaming runtime sends, in order: its `Content-Type` once, then
+/// the body's chunks as they arrive.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// The response's content type (`application/octet-stream` unless the
+    /// runtime said otherwise).
+    Start(&'a str),
+    /// A chunk of the body.
+    Data(&'a [u8]),
+}
+
+/// Where a streamed response goes as the runtime sends it.
+pub type StreamSink = Arc<dyn Fn(Piece<'_>) + Send + Sync>;
+
 #[derive(Default)]
 struct Slot {
     next: Option<Event>,
+    /// The sink of the offered invocation, when its caller streams.
+    sink: Option<StreamSink>,
+    /// Whether the runtime streamed its response (took the sink).
+    streamed: bool,
     current: Option<String>,
     answer: Option<Answer>,
     waiting_for_next: bool,
@@ -65,12 +83,31 @@ impl Channel {
         })
     }
 
-    /// Offers `event` to the runtime's next `GET …/next`.
-    pub fn offer(&self, event: Event) {
+    /// Offers `event` to the runtime's next `GET …/next`; a response the
+    /// runtime streams goes to `sink` chunk by chunk as it arrives.
+    pub fn offer(&self, event: Event, sink: Option<StreamSink>) {
         let mut slot = self.slot.lock();
         slot.answer = None;
         slot.next = Some(event);
+        slot.sink = sink;
+        slot.streamed = false;
         self.changed.notify_all();
+    }
+
+    /// Whether the runtime streamed its answer to the sink.
+    pub fn streamed(&self) -> bool {
+        self.slot.lock().streamed
+    }
+
+    /// The sink for the current invocation `request_id`, once.
+    fn take_sink(&self, request_id: &str) -> Option<StreamSink> {
+        let mut slot = self.slot.lock();
+        if slot.current.as_deref() != Some(request_id) {
+            return None;
+        }
+        let sink = slot.sink.take();
+        slot.streamed |= sink.is_some();
+        sink
     }
 
     /// Waits up to `limit` for the answer to the offered event (or an
@@ -150,6 +187,7 @@ impl Channel {
             slot.current = None;
         }
         slot.answer = Some(answer);
+        slot.sink = None;
         self.changed.notify_all();
         true
     }
@@ -179,6 +217,7 @@ impl RuntimeApi {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
+                    let _ = stream.set_nodelay(true);
                     let ch = ch.clone();
                     let _ = std::thread::Builder::new()
                         .name("lambda-runtime-conn".into())
@@ -217,55 +256,19 @@ impl Request {
 const MAX_BODY: usize = 7 * 1024 * 1024;
 
 fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).ok()? == 0 {
-        return None;
+    let mut req = read_head(reader)?;
+    if req.is_streamed_response() {
+        // Its body is read as it arrives (see `streamed_response`).
+        return Some(req);
     }
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let path = parts.next()?.to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).ok()? == 0 {
-            return None;
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let mut req = Request {
-        method,
-        path,
-        headers,
-        body: Vec::new(),
-    };
-    if req
-        .header("transfer-encoding")
-        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
-    {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).ok()?;
-            let n = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
-            if n == 0 {
-                let mut end = String::new();
-                while reader.read_line(&mut end).ok()? > 0 && end.trim() != "" {
-                    end.clear();
-                }
-                break;
-            }
-            if req.body.len() + n > MAX_BODY {
-                return None;
-            }
-            let mut chunk = vec![0; n + 2];
-            reader.read_exact(&mut chunk).ok()?;
-            req.body.extend_from_slice(&chunk[..n]);
-        }
+    if req.is_chunked() {
+        let mut body = Vec::new();
+        let trailers = read_chunks(reader, |chunk| {
+            body.extend_from_slice(chunk);
+            body.len() <= MAX_BODY
+        })?;
+        req.body = body;
+        req.headers.extend(trailers);
     } else if let Some(n) = req
         .header("content-length")
         .and_then(|v| v.parse::<usize>().ok())
@@ -279,21 +282,154 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     Some(req)
 }
 
+fn read_head(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let headers = read_fields(reader)?;
+    Some(Request {
+        method,
+        path,
+        headers,
+        body: Vec::new(),
+    })
+}
+
+/// Header (or trailer) lines up to the empty line.
+fn read_fields(reader: &mut BufReader<TcpStream>) -> Option<Vec<(String, String)>> {
+    let mut fields = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 {
+            return None;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            return Some(fields);
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            fields.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+}
+
+/// Reads a chunked body, handing each chunk to `on_chunk` (which returns
+/// false to give up), and returns its trailers.
+fn read_chunks(
+    reader: &mut BufReader<TcpStream>,
+    mut on_chunk: impl FnMut(&[u8]) -> bool,
+) -> Option<Vec<(String, String)>> {
+    loop {
+        let mut size = String::new();
+        reader.read_line(&mut size).ok()?;
+        let n = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+        if n == 0 {
+            return read_fields(reader);
+        }
+        let mut chunk = vec![0; n + 2];
+        reader.read_exact(&mut chunk).ok()?;
+        if !on_chunk(&chunk[..n]) {
+            return None;
+        }
+    }
+}
+
+impl Request {
+    fn is_chunked(&self) -> bool {
+        self.header("transfer-encoding")
+            .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+    }
+
+    /// A response in AWS's streaming mode
+    /// (`Lambda-Runtime-Function-Response-Mode: streaming`, chunked).
+    fn is_streamed_response(&self) -> bool {
+        self.method == "POST"
+            && self.path.ends_with("/response")
+            && self.is_chunked()
+            && self
+                .header("Lambda-Runtime-Function-Response-Mode")
+                .is_some_and(|m| m.eq_ignore_ascii_case("streaming"))
+    }
+}
+
+/// Reads a streamed response to its end, passing chunks to the
+/// invocation's sink as they come (and keeping them for a caller that does
+/// not stream); an error the runtime reports mid-stream arrives in the
+/// trailers `Lambda-Runtime-Function-Error-Type` and `…-Error-Body`
+/// (base64 JSON), as AWS's Runtime API documents.
+fn streamed_response(
+    reader: &mut BufReader<TcpStream>,
+    channel: &Channel,
+    request_id: &str,
+    content_type: &str,
+) -> Option<Answer> {
+    let sink = channel.take_sink(request_id);
+    if let Some(sink) = &sink {
+        sink(Piece::Start(content_type));
+    }
+    let mut body = Vec::new();
+    let trailers = read_chunks(reader, |chunk| {
+        if let Some(sink) = &sink {
+            sink(Piece::Data(chunk));
+        }
+        if body.len() + chunk.len() <= MAX_STREAMED {
+            body.extend_from_slice(chunk);
+        }
+        true
+    })?;
+    let trailer = |name: &str| {
+        trailers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    use base64::Engine;
+    Some(match trailer("Lambda-Runtime-Function-Error-Type") {
+        Some(kind) => {
+            let doc = trailer("Lambda-Runtime-Function-Error-Body")
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .filter(|d| {
+                    serde_json::from_slice::<serde_json::Value>(d).is_ok_and(|v| v.is_object())
+                })
+                .unwrap_or_else(|| {
+                    serde_json::json!({"errorType": kind, "errorMessage": ""})
+                        .to_string()
+                        .into_bytes()
+                });
+            Answer::Error(doc)
+        }
+        None => Answer::Response(body),
+    })
+}
+
+/// The most of a streamed response kept for a caller that does not stream
+/// (AWS's streamed responses may reach 20 MB).
+const MAX_STREAMED: usize = 20 * 1024 * 1024;
+
 fn write_response(
     stream: &mut TcpStream,
     status: &str,
     headers: &[(&str, String)],
     body: &[u8],
 ) -> bool {
+    use std::fmt::Write as _;
     let mut head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        let _ = write!(head, "{k}: {v}\r\n");
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).is_ok() && stream.write_all(body).is_ok()
+    // One write: a second small segment would wait for the client's
+    // delayed ACK on a keep-alive connection.
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    stream.write_all(&out).is_ok()
 }
 
 const PREFIX: &str = "/2018-06-01/runtime/";
@@ -343,6 +479,17 @@ fn serve_connection(stream: TcpStream, channel: &Channel) {
                 let tail = &r["invocation/".len()..];
                 let (id, what) = tail.rsplit_once('/').unwrap_or((tail, ""));
                 let answer = match what {
+                    "response" if req.is_streamed_response() => {
+                        let content_type = req
+                            .header("content-type")
+                            .unwrap_or("application/octet-stream");
+                        let Some(answer) =
+                            streamed_response(&mut reader, channel, id, content_type)
+                        else {
+                            break;
+                        };
+                        Some(answer)
+                    }
                     "response" => Some(Answer::Response(req.body.clone())),
                     "error" => Some(Answer::Error(error_document(&req))),
                     _ => None,
@@ -432,7 +579,7 @@ mod tests {
     fn next_hands_over_the_event_and_a_chunked_response_answers_it() {
         let api = RuntimeApi::start().expect("start");
         api.channel
-            .offer(event("11111111-2222-3333-4444-555555555555"));
+            .offer(event("11111111-2222-3333-4444-555555555555"), None);
         let got = exchange(
             &api.address,
             "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -452,6 +599,64 @@ mod tests {
     }
 
     #[test]
+    fn a_streamed_response_reaches_the_sink_chunk_by_chunk() {
+        let api = RuntimeApi::start().expect("start");
+        let got: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let seen = got.clone();
+        let sink: StreamSink = Arc::new(move |p: Piece<'_>| match p {
+            Piece::Start(t) => seen.lock().push(t.as_bytes().to_vec()),
+            Piece::Data(c) => seen.lock().push(c.to_vec()),
+        });
+        api.channel
+            .offer(event("bbbbbbbb-2222-3333-4444-555555555555"), Some(sink));
+        exchange(
+            &api.address,
+            "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n",
+        );
+        let answered = exchange(
+            &api.address,
+            "POST /2018-06-01/runtime/invocation/bbbbbbbb-2222-3333-4444-555555555555/response HTTP/1.1\r\nLambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+        );
+        assert!(answered.starts_with("HTTP/1.1 202"), "{answered}");
+        let want: Vec<Vec<u8>> = vec![
+            b"application/octet-stream".to_vec(),
+            b"abc".to_vec(),
+            b"de".to_vec(),
+        ];
+        assert_eq!(*got.lock(), want);
+        assert_eq!(
+            api.channel.wait_answer(Duration::from_secs(1)),
+            Some(Answer::Response(b"abcde".to_vec()))
+        );
+        assert!(api.channel.streamed());
+        api.stop();
+    }
+
+    #[test]
+    fn a_streamed_response_reports_a_mid_stream_error_in_its_trailers() {
+        use base64::Engine;
+        let api = RuntimeApi::start().expect("start");
+        api.channel
+            .offer(event("cccccccc-2222-3333-4444-555555555555"), None);
+        exchange(
+            &api.address,
+            "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n",
+        );
+        let doc = base64::engine::general_purpose::STANDARD
+            .encode(br#"{"errorType":"Boom","errorMessage":"midway"}"#);
+        exchange(
+            &api.address,
+            &format!("POST /2018-06-01/runtime/invocation/cccccccc-2222-3333-4444-555555555555/response HTTP/1.1\r\nLambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\nTrailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n2\r\nhi\r\n0\r\nLambda-Runtime-Function-Error-Type: Boom\r\nLambda-Runtime-Function-Error-Body: {doc}\r\n\r\n"),
+        );
+        let Some(Answer::Error(doc)) = api.channel.wait_answer(Duration::from_secs(1)) else {
+            panic!("no error answer");
+        };
+        let doc: serde_json::Value = serde_json::from_slice(&doc).expect("json");
+        assert_eq!(doc["errorMessage"], "midway");
+        api.stop();
+    }
+
+    #[test]
     fn an_answer_for_another_request_is_refused() {
         let api = RuntimeApi::start().expect("start");
         let got = exchange(
@@ -467,7 +672,7 @@ mod tests {
     fn an_error_without_a_document_gets_one_from_its_header() {
         let api = RuntimeApi::start().expect("start");
         api.channel
-            .offer(event("aaaaaaaa-2222-3333-4444-555555555555"));
+            .offer(event("aaaaaaaa-2222-3333-4444-555555555555"), None);
         exchange(
             &api.address,
             "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n",

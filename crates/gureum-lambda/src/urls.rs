@@ -42,6 +42,12 @@ impl UrlConfig {
         host.split('.').next().unwrap_or_default()
     }
 
+    /// Whether the URL streams its responses (`InvokeMode`
+    /// `RESPONSE_STREAM`).
+    pub fn streams(&self) -> bool {
+        self.config["InvokeMode"] == "RESPONSE_STREAM"
+    }
+
     /// `AWS_IAM` or `NONE`.
     pub fn auth_type(&self) -> &str {
         self.config["AuthType"].as_str().unwrap_or("AWS_IAM")
@@ -63,16 +69,6 @@ fn url_not_found() -> AwsError {
         message: "The resource you requested does not exist.".into(),
     }
     .into()
-}
-
-/// `InvokeMode` `RESPONSE_STREAM` needs the streaming Invoke API.
-fn check_mode(input: &Value) -> Result<(), AwsError> {
-    match input.get("InvokeMode").and_then(Value::as_str) {
-        Some("RESPONSE_STREAM") => Err(invalid(
-            "Gureum does not support InvokeMode RESPONSE_STREAM yet.",
-        )),
-        _ => Ok(()),
-    }
 }
 
 impl LambdaService {
@@ -145,7 +141,6 @@ impl LambdaService {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        check_mode(&input)?;
         let (name, qualifier, arn) = self.url_subject(ctx, &input)?;
         if self.url_of(ctx, &name, qualifier.as_deref())?.is_some() {
             return Err(LambdaError::ResourceConflict {
@@ -195,7 +190,6 @@ impl LambdaService {
         ctx: &RequestContext,
         input: Value,
     ) -> OpResult {
-        check_mode(&input)?;
         let (name, qualifier, _) = self.url_subject(ctx, &input)?;
         let Some((id, mut u)) = self.url_of(ctx, &name, qualifier.as_deref())? else {
             return Err(url_not_found());
@@ -280,11 +274,23 @@ impl LambdaService {
     /// Invokes `url`'s function with a payload 2.0 `event` (blocking: the
     /// server calls it off its async threads).
     pub fn invoke_url(&self, url: &UrlConfig, event: Vec<u8>) -> Result<Outcome, AwsError> {
+        self.invoke_url_streaming(url, event, None)
+    }
+
+    /// [`LambdaService::invoke_url`] for a `RESPONSE_STREAM` URL: what the
+    /// runtime streams goes to `sink` as it arrives.
+    pub fn invoke_url_streaming(
+        &self,
+        url: &UrlConfig,
+        event: Vec<u8>,
+        sink: Option<crate::runtime_api::StreamSink>,
+    ) -> Result<Outcome, AwsError> {
         let ctx = RequestContext::root(&url.account, &url.region, gureum_core::Clock::system());
         let (_, f) = self.resolve(
             &ctx,
             &json!({"FunctionName": url.function, "Qualifier": url.qualifier}),
         )?;
-        self.runner(&url.account, &url.region).run(&f, event, None)
+        self.runner(&url.account, &url.region)
+            .run_streaming(&f, event, None, sink)
     }
 }

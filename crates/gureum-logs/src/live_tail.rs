@@ -235,7 +235,7 @@ pub(crate) async fn start(
     };
     Ok(Reply {
         output: json!({}),
-        body: Some(ResponseBody::event_stream(Box::pin(source))),
+        body: Some(ResponseBody::chunked(Box::pin(source))),
         status: None,
     })
 }

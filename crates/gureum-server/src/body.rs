@@ -320,7 +320,8 @@ pub enum ResponseStream {
         /// Bytes not yet produced.
         remaining: u64,
     },
-    /// An event stream: chunks until the source ends. When the client
+    /// A chunked stream ([`ResponseBody::UNKNOWN_LENGTH`]: event streams,
+    /// streamed function URL answers): chunks until the source ends. When the client
     /// goes away hyper drops the body, and with it the source, which is
     /// how a producer learns its reader left.
     Open(Pin<Box<dyn ByteSource>>),
@@ -336,7 +337,7 @@ impl From<ResponseBody> for ResponseStream {
     fn from(b: ResponseBody) -> Self {
         match b {
             ResponseBody::Bytes(b) => ResponseStream::Full(Some(b)),
-            ResponseBody::Stream { source, length } if length == ResponseBody::EVENT_STREAM => {
+            ResponseBody::Stream { source, length } if length == ResponseBody::UNKNOWN_LENGTH => {
                 ResponseStream::Open(source)
             }
             ResponseBody::Stream { source, length } => ResponseStream::Stream {

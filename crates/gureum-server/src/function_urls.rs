@@ -9,7 +9,8 @@
 //! `lambda:InvokeFunctionUrl` (else 403 `{"Message":"Forbidden"}`);
 //! `AWS_IAM` needs a valid SigV4 signature and an identity policy allowing
 //! `lambda:InvokeFunctionUrl` on the function. CORS preflights are
-//! answered from the URL's `Cors` without invoking.
+//! answered from the URL's `Cors` without invoking. `RESPONSE_STREAM` URLs
+//! stream the body ([`crate::function_url_stream`]).
 
 use crate::authenticate::{authenticate, Checked, Unread};
 use crate::pipeline::{AppState, Body};
@@ -45,7 +46,8 @@ pub(crate) fn target<'a>(host: &'a str, path: &'a str) -> Option<(&'a str, &'a s
     (rest.starts_with("lambda-url.") && !id.is_empty()).then_some((id, path))
 }
 
-fn message(status: u16, text: &str) -> WireResponse {
+/// A JSON `{"Message": text}` answer with `status`.
+pub(crate) fn message(status: u16, text: &str) -> WireResponse {
     WireResponse {
         status,
         headers: vec![("Content-Type".into(), "application/json".into())],
@@ -65,6 +67,7 @@ pub(crate) async fn serve(
     remote: SocketAddr,
     url_id: &str,
     fn_path: &str,
+    stream_out: &mut Option<gureum_core::ResponseBody>,
 ) -> WireResponse {
     let lambda = state.registry.lambda.clone();
     let Some(url) = lambda.function_url(url_id) else {
@@ -101,6 +104,13 @@ pub(crate) async fn serve(
         },
     };
     let event = event(parts, &body, &url, fn_path, remote, caller.as_ref());
+    if url.streams() {
+        let bytes = event.to_string().into_bytes();
+        let mut response =
+            crate::function_url_stream::respond(lambda, url.clone(), bytes, stream_out).await;
+        cors_headers(&url, origin.as_deref(), false, &mut response.headers);
+        return response;
+    }
     let invoked = {
         let url = url.clone();
         tokio::task::spawn_blocking(move || lambda.invoke_url(&url, event.to_string().into_bytes()))
@@ -325,7 +335,7 @@ fn clf_time(ms: i64) -> String {
 }
 
 /// The HTTP response for the function's answer.
-fn response(payload: &[u8]) -> WireResponse {
+pub(crate) fn response(payload: &[u8]) -> WireResponse {
     let parsed: Option<Value> = serde_json::from_slice(payload).ok();
     let Some(Value::Object(answer)) = parsed.as_ref().filter(|v| v.get("statusCode").is_some())
     else {

@@ -40,6 +40,7 @@ mod elb_host;
 mod elbv2_wiring;
 mod execute_api;
 pub mod execute_api_v2;
+mod function_url_stream;
 mod function_urls;
 mod glacier_wiring;
 pub mod gunzip;

@@ -324,7 +324,10 @@ async fn handle_request(
     if let Some((url_id, fn_path)) = crate::function_urls::target(host, raw_path) {
         outcome.service = "lambda".into();
         outcome.operation = "InvokeFunctionUrl".into();
-        return crate::function_urls::serve(state, parts, body, remote, url_id, fn_path).await;
+        return crate::function_urls::serve(
+            state, parts, body, remote, url_id, fn_path, stream_out,
+        )
+        .await;
     }
     // API Gateway custom domain names, by host: base path mappings.
     if matches!(signing_service, None | Some("execute-api")) {
@@ -624,7 +627,9 @@ async fn handle_request(
             let bodiless = parts.method == http::Method::HEAD
                 || matches!(response.status, 204 | 304)
                 || response.status < 200;
-            if reply.body.as_ref().is_some_and(|b| b.is_event_stream()) {
+            // An API's chunked answer is an event stream (Logs' live tail,
+            // Lambda's streamed invoke).
+            if reply.body.as_ref().is_some_and(|b| b.is_chunked()) {
                 for (name, value) in &mut response.headers {
                     if name.eq_ignore_ascii_case("content-type") {
                         *value = gureum_protocol::eventstream::CONTENT_TYPE.to_string();

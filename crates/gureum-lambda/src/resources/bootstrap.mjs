@@ -1,8 +1,10 @@
 // Gureum's runtime client for nodejs functions: imports the handler's
 // module from the task root and answers events through the Lambda Runtime
 // API named by AWS_LAMBDA_RUNTIME_API, with AWS's error documents.
-import { existsSync } from "node:fs";
+import { existsSync, writeSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 
 const base = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime`;
@@ -17,6 +19,14 @@ function errorDoc(err) {
     };
   }
   return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}
+
+// The end-of-output mark on both streams: Gureum waits for it before
+// closing the invocation's log, so no line printed before the answer is
+// missed.
+function mark() {
+  writeSync(1, "\0GUREUM-END\n");
+  writeSync(2, "\0GUREUM-END\n");
 }
 
 async function post(p, doc, errorType) {
@@ -88,18 +98,118 @@ function run(handler, event, ctx) {
   return Promise.resolve().then(() => handler(event, ctx));
 }
 
+// Response streaming as AWS's Node.js runtime offers it:
+// `awslambda.streamifyResponse(handler)` marks a handler that gets a
+// writable stream, sent to the Runtime API in its streaming response mode
+// (chunked; an error after the first byte goes in the trailers), and
+// `awslambda.HttpResponseStream.from(stream, prelude)` writes a function
+// URL's status and headers ahead of the body.
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+globalThis.awslambda = {
+  streamifyResponse(fn) {
+    fn[STREAMING] = "response";
+    return fn;
+  },
+  HttpResponseStream: {
+    from(stream, prelude) {
+      stream.setContentType("application/vnd.awslambda.http-integration-response");
+      stream.write(JSON.stringify(prelude));
+      stream.write(new Uint8Array(8));
+      return stream;
+    },
+  },
+};
+
+class ResponseStream extends Writable {
+  constructor(requestId) {
+    super();
+    this.requestId = requestId;
+    this.contentType = "application/octet-stream";
+    this.req = null;
+    this.answered = null;
+  }
+  setContentType(type) {
+    this.contentType = type;
+  }
+  open() {
+    if (this.req) return this.req;
+    const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
+    this.req = http.request({
+      host, port, method: "POST",
+      path: `/2018-06-01/runtime/invocation/${this.requestId}/response`,
+      headers: {
+        "Content-Type": this.contentType,
+        "Lambda-Runtime-Function-Response-Mode": "streaming",
+        "Transfer-Encoding": "chunked",
+        "Trailer": "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+      },
+    });
+    this.answered = new Promise((resolve, reject) => {
+      this.req.on("response", (res) => { res.resume(); res.on("end", resolve); });
+      this.req.on("error", reject);
+    });
+    this.req.flushHeaders();
+    return this.req;
+  }
+  _write(chunk, encoding, callback) {
+    this.open().write(chunk, callback);
+  }
+  _final(callback) {
+    this.open().end(callback);
+  }
+  fail(err) {
+    const doc = errorDoc(err);
+    const req = this.open();
+    req.addTrailers({
+      "Lambda-Runtime-Function-Error-Type": doc.errorType,
+      "Lambda-Runtime-Function-Error-Body": Buffer.from(JSON.stringify(doc)).toString("base64"),
+    });
+    req.end();
+  }
+}
+
+async function runStreaming(handler, event, ctx, requestId) {
+  const stream = new ResponseStream(requestId);
+  try {
+    await handler(event, stream, ctx);
+    if (!stream.writableFinished) {
+      await new Promise((resolve) => { stream.once("finish", resolve); if (!stream.writableEnded) stream.end(); });
+    }
+  } catch (err) {
+    const doc = errorDoc(err);
+    console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`);
+    mark();
+    stream.fail(err);
+    stream.open();
+    await stream.answered;
+    return;
+  }
+  mark();
+  stream.open();
+  await stream.answered;
+}
+
 const handler = await loadHandler();
 for (;;) {
   const next = await fetch(base + "/invocation/next");
   const requestId = next.headers.get("lambda-runtime-aws-request-id");
   const text = await next.text();
+  if (handler[STREAMING] === "response") {
+    await runStreaming(handler, text ? JSON.parse(text) : null, context(next.headers), requestId);
+    continue;
+  }
   try {
     const event = text ? JSON.parse(text) : null;
     const result = await run(handler, event, context(next.headers));
+    mark();
     await post(`/invocation/${requestId}/response`, result === undefined ? null : result);
   } catch (err) {
+    // The memory limit (RLIMIT_DATA) refused an allocation: end the way
+    // Lambda's sandbox ends a function over its memory.
+    if (err instanceof RangeError && /allocation failed/.test(err.message)) process.kill(process.pid, "SIGKILL");
     const doc = errorDoc(err);
     console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`);
+    mark();
     await post(`/invocation/${requestId}/error`, doc, "Unhandled");
   }
 }

@@ -5,6 +5,7 @@ import http.client
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -13,14 +14,35 @@ API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
 
 
+_conn = None
+
+
 def call(method, path, body=None, headers=None):
-    conn = http.client.HTTPConnection(API, timeout=None)
-    conn.request(method, PREFIX + path, body=body, headers=headers or {})
-    resp = conn.getresponse()
-    data = resp.read()
-    out = (resp, data)
-    conn.close()
-    return out
+    # One keep-alive connection to the Runtime API (a new one per call
+    # costs both sides a connection and Gureum a thread), made again if
+    # it breaks.
+    global _conn
+    for attempt in (0, 1):
+        if _conn is None:
+            _conn = http.client.HTTPConnection(API, timeout=None)
+        try:
+            _conn.request(method, PREFIX + path, body=body, headers=headers or {})
+            resp = _conn.getresponse()
+            return resp, resp.read()
+        except (http.client.HTTPException, OSError):
+            _conn.close()
+            _conn = None
+            if attempt:
+                raise
+
+
+def answer(path, body, headers=None):
+    # The end-of-output mark on both streams first: Gureum waits for it
+    # before closing the invocation's log, so no line printed before the
+    # answer is missed.
+    os.write(1, b"\0GUREUM-END\n")
+    os.write(2, b"\0GUREUM-END\n")
+    return call("POST", path, body, headers)
 
 
 def error_doc(exc, request_id, drop_frames=0):
@@ -103,11 +125,15 @@ def main():
         try:
             event = json.loads(body) if body else None
             result = handler(event, Context(headers))
+        except MemoryError:
+            # The memory limit (RLIMIT_DATA) refused an allocation: end the
+            # way Lambda's sandbox ends a function over its memory.
+            os.kill(os.getpid(), signal.SIGKILL)
         except Exception as e:
             doc = error_doc(e, request_id, drop_frames=1)
             log_error(doc)
-            call("POST", "/invocation/%s/error" % request_id, json.dumps(doc),
-                 {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
+            answer("/invocation/%s/error" % request_id, json.dumps(doc),
+                   {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
             continue
         try:
             payload = json.dumps(result)
@@ -115,10 +141,10 @@ def main():
             doc = {"errorMessage": "Unable to marshal response: %s" % e,
                    "errorType": "Runtime.MarshalError", "requestId": request_id, "stackTrace": []}
             log_error(doc)
-            call("POST", "/invocation/%s/error" % request_id, json.dumps(doc),
-                 {"Lambda-Runtime-Function-Error-Type": "Runtime.MarshalError"})
+            answer("/invocation/%s/error" % request_id, json.dumps(doc),
+                   {"Lambda-Runtime-Function-Error-Type": "Runtime.MarshalError"})
             continue
-        call("POST", "/invocation/%s/response" % request_id, payload)
+        answer("/invocation/%s/response" % request_id, payload)
 
 
 main()
