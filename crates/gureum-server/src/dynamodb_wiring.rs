@@ -11,24 +11,12 @@ use std::sync::Arc;
 const MAX_OBJECT: usize = 1 << 30;
 
 /// S3, as DynamoDB's exports and imports see it.
-pub struct DynamoObjects {
-    s3: Arc<gureum_s3::S3Service>,
-    runtime: Option<tokio::runtime::Handle>,
-}
+pub struct DynamoObjects(crate::s3_calls::S3Calls);
 
 impl DynamoObjects {
     /// Objects of `s3`, awaited on the current runtime.
     pub fn new(s3: Arc<gureum_s3::S3Service>) -> Self {
-        DynamoObjects {
-            s3,
-            runtime: tokio::runtime::Handle::try_current().ok(),
-        }
-    }
-
-    fn runtime(&self) -> Result<&tokio::runtime::Handle, AwsError> {
-        self.runtime
-            .as_ref()
-            .ok_or_else(|| AwsError::internal("no runtime to reach S3 on"))
+        DynamoObjects(crate::s3_calls::S3Calls::new(s3))
     }
 }
 
@@ -40,20 +28,13 @@ impl gureum_dynamodb::objects::Objects for DynamoObjects {
         key: &str,
         body: Vec<u8>,
     ) -> Result<(), AwsError> {
-        let input = json!({"Bucket": bucket, "Key": key});
-        self.runtime()?.block_on(self.s3.call_streaming(
-            ctx,
-            "PutObject",
-            input,
-            RequestBody::from_bytes(body.into()),
-        ))?;
-        Ok(())
+        self.0.put_object(ctx, bucket, key, body)
     }
 
     fn get(&self, ctx: &RequestContext, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
-        let runtime = self.runtime()?;
-        runtime.block_on(async {
+        self.0.wait(async {
             let reply = self
+                .0
                 .s3
                 .call_streaming(
                     ctx,
@@ -70,7 +51,7 @@ impl gureum_dynamodb::objects::Objects for DynamoObjects {
                 None => RequestBody::from_bytes(Default::default()),
             };
             Ok(body.collect(MAX_OBJECT).await?.to_vec())
-        })
+        })?
     }
 
     fn list(
@@ -79,7 +60,6 @@ impl gureum_dynamodb::objects::Objects for DynamoObjects {
         bucket: &str,
         prefix: &str,
     ) -> Result<Vec<String>, AwsError> {
-        let runtime = self.runtime()?;
         let mut keys = vec![];
         let mut token: Option<String> = None;
         loop {
@@ -87,7 +67,7 @@ impl gureum_dynamodb::objects::Objects for DynamoObjects {
             if let Some(t) = &token {
                 input["ContinuationToken"] = json!(t);
             }
-            let reply = runtime.block_on(self.s3.call(ctx, "ListObjectsV2", input))?;
+            let reply = self.0.wait(self.0.s3.call(ctx, "ListObjectsV2", input))??;
             for o in reply["Contents"].as_array().into_iter().flatten() {
                 if let Some(k) = o["Key"].as_str() {
                     keys.push(k.to_string());

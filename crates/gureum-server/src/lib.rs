@@ -58,6 +58,7 @@ mod repoll;
 pub mod rotation_functions;
 pub mod route;
 mod route53_wiring;
+mod s3_calls;
 mod s3_cors;
 mod s3_website;
 mod serve;

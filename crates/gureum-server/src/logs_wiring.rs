@@ -4,43 +4,24 @@
 //! runtime worker, so the wait moves off it with `block_in_place`); the
 //! export job runs on the ticker's blocking thread.
 
-use gureum_core::{AwsError, RequestBody, RequestContext, Service};
+use gureum_core::{AwsError, RequestContext, Service};
 use serde_json::json;
-use std::future::Future;
 use std::sync::Arc;
 
 /// S3, as Logs' exports see it.
-pub struct LogsBuckets {
-    s3: Arc<gureum_s3::S3Service>,
-    runtime: Option<tokio::runtime::Handle>,
-}
+pub struct LogsBuckets(crate::s3_calls::S3Calls);
 
 impl LogsBuckets {
     /// Buckets of `s3`, awaited on the current runtime.
     pub fn new(s3: Arc<gureum_s3::S3Service>) -> Self {
-        LogsBuckets {
-            s3,
-            runtime: tokio::runtime::Handle::try_current().ok(),
-        }
-    }
-
-    /// Waits for `f` from synchronous code, on a worker or a blocking thread.
-    fn wait<F: Future>(&self, f: F) -> Result<F::Output, AwsError> {
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            return Ok(tokio::task::block_in_place(|| handle.block_on(f)));
-        }
-        let runtime = self
-            .runtime
-            .as_ref()
-            .ok_or_else(|| AwsError::internal("no runtime to reach S3 on"))?;
-        Ok(runtime.block_on(f))
+        LogsBuckets(crate::s3_calls::S3Calls::new(s3))
     }
 }
 
 impl gureum_logs::exports::ExportBuckets for LogsBuckets {
     fn region(&self, ctx: &RequestContext, bucket: &str) -> Result<Option<String>, AwsError> {
         let input = json!({"Bucket": bucket});
-        match self.wait(self.s3.call(ctx, "GetBucketLocation", input))? {
+        match self.0.wait(self.0.s3.call(ctx, "GetBucketLocation", input))? {
             Ok(out) => Ok(Some(
                 out["LocationConstraint"]
                     .as_str()
@@ -55,7 +36,7 @@ impl gureum_logs::exports::ExportBuckets for LogsBuckets {
 
     fn policy(&self, ctx: &RequestContext, bucket: &str) -> Result<Option<String>, AwsError> {
         let input = json!({"Bucket": bucket});
-        match self.wait(self.s3.call(ctx, "GetBucketPolicy", input))? {
+        match self.0.wait(self.0.s3.call(ctx, "GetBucketPolicy", input))? {
             Ok(out) => Ok(out["Policy"].as_str().map(str::to_string)),
             Err(e) if e.code == "NoSuchBucketPolicy" => Ok(None),
             Err(e) => Err(e),
@@ -69,14 +50,7 @@ impl gureum_logs::exports::ExportBuckets for LogsBuckets {
         key: &str,
         body: Vec<u8>,
     ) -> Result<(), AwsError> {
-        let input = json!({"Bucket": bucket, "Key": key});
-        self.wait(self.s3.call_streaming(
-            ctx,
-            "PutObject",
-            input,
-            RequestBody::from_bytes(body.into()),
-        ))??;
-        Ok(())
+        self.0.put_object(ctx, bucket, key, body)
     }
 }
 
