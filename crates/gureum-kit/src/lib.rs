@@ -34,6 +34,7 @@ pub mod certificates;
 pub mod dns_targets;
 pub mod encryption;
 pub mod filter;
+pub mod master_key;
 pub mod metering;
 pub mod metrics;
 pub mod paging;

@@ -18,28 +18,7 @@ fn master_key(svc: &KmsService) -> Result<[u8; 32], AwsError> {
     if let Some(k) = *svc.master.read() {
         return Ok(k);
     }
-    // A stored key is read without a write (so this is safe inside
-    // another service's write transaction once any key exists); a missing
-    // one is read again and made in one transaction, so two first
-    // requests agree.
-    let encoded = match svc.master_table.get(ROW)? {
-        Some(k) => k,
-        None => svc.store.write(|txn| -> Result<String, AwsError> {
-            if let Some(k) = txn.get(&svc.master_table, ROW)? {
-                return Ok(k);
-            }
-            let mut key = [0u8; 32];
-            rand::thread_rng().fill_bytes(&mut key);
-            let k = B64.encode(key);
-            txn.put(&svc.master_table, ROW, &k)?;
-            Ok(k)
-        })?,
-    };
-    let bytes = B64
-        .decode(encoded)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .ok_or_else(|| AwsError::internal("the stored KMS master key is malformed"))?;
+    let bytes = gureum_kit::master_key::load_or_create(&svc.store, &svc.master_table, ROW, "KMS")?;
     *svc.master.write() = Some(bytes);
     Ok(bytes)
 }

@@ -62,22 +62,8 @@ impl S3Service {
         if let Some(k) = self.master.0.read().ok().and_then(|k| k.clone()) {
             return Ok(k);
         }
-        let encoded = match self.master_table.get(ROW)? {
-            Some(k) => k,
-            None => self.store.write(|txn| -> Result<String, AwsError> {
-                if let Some(k) = txn.get(&self.master_table, ROW)? {
-                    return Ok(k);
-                }
-                let k = B64.encode(rand::random::<[u8; 32]>());
-                txn.put(&self.master_table, ROW, &k)?;
-                Ok(k)
-            })?,
-        };
-        let bytes = B64
-            .decode(encoded)
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or_else(|| AwsError::internal("the stored S3 master key is malformed"))?;
+        let bytes =
+            gureum_kit::master_key::load_or_create(&self.store, &self.master_table, ROW, "S3")?;
         let cipher = Arc::new(Aes256Gcm::new(&bytes.into()));
         if let Ok(mut k) = self.master.0.write() {
             *k = Some(cipher.clone());
