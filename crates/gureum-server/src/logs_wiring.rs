@@ -21,7 +21,10 @@ impl LogsBuckets {
 impl gureum_logs::exports::ExportBuckets for LogsBuckets {
     fn region(&self, ctx: &RequestContext, bucket: &str) -> Result<Option<String>, AwsError> {
         let input = json!({"Bucket": bucket});
-        match self.0.wait(self.0.s3.call(ctx, "GetBucketLocation", input))? {
+        match self
+            .0
+            .wait(self.0.s3.call(ctx, "GetBucketLocation", input))?
+        {
             Ok(out) => Ok(Some(
                 out["LocationConstraint"]
                     .as_str()
