@@ -217,7 +217,6 @@ pub fn router_rules(plan: &VpcPlan) -> String {
     let mut s =
         String::from("table inet gureum {}\ndelete table inet gureum\ntable inet gureum {\n");
     // 1:1 NAT of the internet gateway, only for subnets routed to it.
-    s.push_str("  chain pre {\n    type nat hook prerouting priority dstnat; policy accept;\n");
     let mapped: Vec<(String, String)> = plan
         .instances
         .iter()
@@ -250,6 +249,16 @@ pub fn router_rules(plan: &VpcPlan) -> String {
         .map(|(_, private)| private.as_str())
         .chain(natted.iter().map(|(block, _)| block.as_str()))
         .collect();
+    // One set of senders, so the ruleset grows with the instances, not
+    // with their square.
+    if !senders.is_empty() {
+        let _ = writeln!(
+            s,
+            "  set hairpin_senders {{\n    type ipv4_addr; flags interval;\n    elements = {{ {} }}\n  }}",
+            senders.join(", ")
+        );
+    }
+    s.push_str("  chain pre {\n    type nat hook prerouting priority dstnat; policy accept;\n");
     for (public, private) in &mapped {
         let _ = writeln!(
             s,
@@ -258,8 +267,7 @@ pub fn router_rules(plan: &VpcPlan) -> String {
         if !senders.is_empty() {
             let _ = writeln!(
                 s,
-                "    iifname \"{BRIDGE}\" ip saddr {{ {} }} ip daddr {public} dnat ip to {private}",
-                senders.join(", ")
+                "    iifname \"{BRIDGE}\" ip saddr @hairpin_senders ip daddr {public} dnat ip to {private}"
             );
         }
     }

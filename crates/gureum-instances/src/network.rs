@@ -12,13 +12,15 @@
 use crate::fabric::{self, Names};
 use crate::firewall;
 use gureum_ec2::compute::host::VpcPlan;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What was applied last: ruleset text by namespace, host routes
 /// (public address → VPC), peering links (`pcx-…` → the two routers).
 #[derive(Default)]
 pub(crate) struct Applied {
     rules: HashMap<String, String>,
+    /// Namespaces holding only the seal (new instances awaiting their plan).
+    sealed: HashSet<String>,
     routes: BTreeMap<String, String>,
     links: BTreeMap<String, (String, String)>,
     /// Whether `nft` was found (checked once).
@@ -30,6 +32,7 @@ impl Applied {
     /// same name starts empty).
     pub(crate) fn forget(&mut self, ns: &str) {
         self.rules.remove(ns);
+        self.sealed.remove(ns);
     }
 
     /// Forgets everything (every namespace and link was removed).
@@ -82,6 +85,7 @@ fn apply_rules(applied: &mut Applied, ns: &str, text: String) {
     }
     match nft_in(ns, &text) {
         Ok(()) => {
+            applied.sealed.remove(ns);
             applied.rules.insert(ns.to_string(), text);
         }
         Err(e) => tracing::warn!(target: "gureum", "{e}"),
@@ -101,10 +105,24 @@ pub(crate) fn seal(applied: &mut Applied, ns: &str, vpc_cidr: &str) {
         ns,
         firewall::instance_rules(&[], &[], dot2.as_deref()),
     );
+    if applied.rules.contains_key(ns) {
+        applied.sealed.insert(ns.to_string());
+    }
 }
 
-/// Brings the fabric in line with `plans`.
-pub(crate) fn apply(names: &Names, applied: &mut Applied, plans: &[VpcPlan]) {
+/// Brings the fabric in line with `plans`: the routers, then new
+/// instances (sealed, awaiting their plan) and the host's routes, then
+/// the other instances. A new instance answers as soon as its own rules
+/// and route are in, not after every instance whose rules its arrival
+/// changed (each member of a self-referencing group, one `nft` each);
+/// those stop early when `waiting` says another job waits (what is left
+/// is applied by the next plan, since only what was applied is recorded).
+pub(crate) fn apply(
+    names: &Names,
+    applied: &mut Applied,
+    plans: &[VpcPlan],
+    waiting: &mut dyn FnMut() -> bool,
+) {
     if !*applied.nft.get_or_insert_with(nft_available) {
         return;
     }
@@ -113,6 +131,7 @@ pub(crate) fn apply(names: &Names, applied: &mut Applied, plans: &[VpcPlan]) {
         .filter(|p| fabric::ns_exists(&names.vpc_ns(&p.vpc_id)))
         .collect();
     links(names, applied, &live);
+    let mut instances = Vec::new();
     for plan in &live {
         apply_rules(
             applied,
@@ -121,15 +140,62 @@ pub(crate) fn apply(names: &Names, applied: &mut Applied, plans: &[VpcPlan]) {
         );
         let dot2 = crate::resolver::vpc_resolver_ip(&plan.cidr);
         for i in &plan.instances {
-            apply_rules(
-                applied,
-                &names.instance_ns(&i.instance_id),
-                firewall::instance_rules(&i.ingress, &i.egress, dot2.as_deref()),
-            );
+            let ns = names.instance_ns(&i.instance_id);
+            let new = applied.sealed.contains(&ns);
+            instances.push((!new, ns, i, dot2.clone()));
         }
     }
+    // New instances first, one by one; then the host's routes.
+    let (new, old): (Vec<_>, Vec<_>) = instances.into_iter().partition(|(old, ..)| !*old);
+    for (_, ns, i, dot2) in new {
+        apply_rules(
+            applied,
+            &ns,
+            firewall::instance_rules(&i.ingress, &i.egress, dot2.as_deref()),
+        );
+    }
     routes(names, applied, &live);
+    // Then the rest, a few `nft` runs at a time (each is mostly process
+    // start-up), yielding to a waiting boot between batches.
+    let changed: Vec<(String, String)> = old
+        .into_iter()
+        .map(|(_, ns, i, dot2)| {
+            let text = firewall::instance_rules(&i.ingress, &i.egress, dot2.as_deref());
+            (ns, text)
+        })
+        .filter(|(ns, text)| applied.rules.get(ns) != Some(text))
+        .collect();
+    for batch in changed.chunks(NFT_AT_ONCE) {
+        if waiting() {
+            return;
+        }
+        let done: Vec<bool> = std::thread::scope(|scope| {
+            let runs: Vec<_> = batch
+                .iter()
+                .map(|(ns, text)| {
+                    scope.spawn(move || {
+                        fabric::ns_exists(ns)
+                            && nft_in(ns, text)
+                                .map_err(|e| tracing::warn!(target: "gureum", "{e}"))
+                                .is_ok()
+                    })
+                })
+                .collect();
+            runs.into_iter()
+                .map(|r| r.join().unwrap_or(false))
+                .collect()
+        });
+        for ((ns, text), ok) in batch.iter().zip(done) {
+            if ok {
+                applied.sealed.remove(ns);
+                applied.rules.insert(ns.clone(), text.clone());
+            }
+        }
+    }
 }
+
+/// How many instance namespaces get their rules at once.
+const NFT_AT_ONCE: usize = 4;
 
 /// The host's `/32` routes to public addresses, each through its VPC's
 /// link (never anything wider, never another interface).

@@ -42,7 +42,19 @@ pub(crate) fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
     let Some(config) = inner.config.get() else {
         return;
     };
-    for job in rx {
+    // Jobs taken early (see `Job::Network`), run in order next.
+    let mut early: std::collections::VecDeque<Job> = Default::default();
+    loop {
+        let job = match early.pop_front() {
+            Some(job) => job,
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        // (Plans are never dropped as superseded: the ticker computes its
+        // plan before an operation's commit and may queue it after the
+        // operation's own.)
         match job {
             Job::Boot(spec) => {
                 let id = spec.instance_id.clone();
@@ -73,7 +85,16 @@ pub(crate) fn worker(inner: &Inner, rx: mpsc::Receiver<Job>) {
             }
             Job::ForgetImage(image) => crate::images::forget(config, &image),
             Job::Network(plans) => {
-                crate::network::apply(&config.names, &mut inner.net.lock(), &plans);
+                // Updates to instances that already run yield to a boot
+                // waiting behind them: the next plan (at the latest on the
+                // next tick) finishes them.
+                let mut waiting = || {
+                    early.extend(rx.try_iter());
+                    early
+                        .iter()
+                        .any(|j| matches!(j, Job::Boot(_) | Job::Reboot(_)))
+                };
+                crate::network::apply(&config.names, &mut inner.net.lock(), &plans, &mut waiting);
             }
             Job::DiscardAll => {
                 let ids: Vec<String> = inner.instances.lock().keys().cloned().collect();

@@ -160,7 +160,13 @@ fn what_reaches_the_internet_reaches_a_public_address_of_its_own_vpc_as_its_publ
     // The mapped instance and the NAT gateway's subnet may send; the
     // target sees the sender's public address.
     assert!(
-        text.contains("iifname \"br0\" ip saddr { 10.0.1.5, 10.0.2.0/24 } ip daddr 198.18.0.7 dnat ip to 10.0.1.5"),
+        text.contains("elements = { 10.0.1.5, 10.0.2.0/24 }"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "iifname \"br0\" ip saddr @hairpin_senders ip daddr 198.18.0.7 dnat ip to 10.0.1.5"
+        ),
         "{text}"
     );
     assert!(
