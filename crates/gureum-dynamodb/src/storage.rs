@@ -205,34 +205,23 @@ pub fn write_item(
     new: Option<&Item>,
     now_ms: i64,
 ) -> StoreResult<()> {
-    write_item_by(s, txn, table_key, meta, ikey, old, new, now_ms, None)
-}
-
-/// [`write_item`], made by `service` (the TTL pass: its stream record
-/// names the service principal).
-#[allow(clippy::too_many_arguments)]
-pub fn write_item_by(
-    s: &Stores,
-    txn: &mut WriteTxn,
-    table_key: &str,
-    meta: &TableMeta,
-    ikey: &str,
-    old: Option<&Item>,
-    new: Option<&Item>,
-    now_ms: i64,
-    service: Option<&str>,
-) -> StoreResult<()> {
-    let by = Writer {
-        service,
-        replica_of: None,
-    };
-    write_item_as(s, txn, table_key, meta, ikey, old, new, now_ms, by)
+    write_item_as(
+        s,
+        txn,
+        table_key,
+        meta,
+        ikey,
+        old,
+        new,
+        now_ms,
+        Writer::default(),
+    )
 }
 
 /// Who makes an item write, beyond its caller.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Writer<'a> {
-    /// The service principal (the TTL pass).
+    /// The service principal (the TTL pass: its stream record names it).
     pub service: Option<&'a str>,
     /// A replicated write: the region it was made in and when (epoch ms
     /// there), which last-writer-wins compares.

@@ -69,7 +69,7 @@ impl DynamoDbService {
                     let still = matches!(item.get(&meta.ttl.attribute), Some(AttrValue::N(x))
                         if x.to_string().split('.').next().and_then(|s| s.parse::<i64>().ok()).is_some_and(|s| s < now));
                     if still {
-                        storage::write_item_by(
+                        storage::write_item_as(
                             &self.s,
                             txn,
                             &tkey,
@@ -78,7 +78,10 @@ impl DynamoDbService {
                             Some(&item),
                             None,
                             now_ms,
-                            Some("dynamodb.amazonaws.com"),
+                            storage::Writer {
+                                service: Some("dynamodb.amazonaws.com"),
+                                ..Default::default()
+                            },
                         )?;
                         n += 1;
                     }
